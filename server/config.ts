@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const EnvironmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.string().url().optional(),
+  PROPSYNC_DATA_DIR: z.string().default('.data'),
+  PROPSYNC_ENCRYPTION_KEYS: z.string().optional(),
+  PROPSYNC_TOKEN_SECRET: z.string().min(32).optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type AppConfig = {
+  environment: 'development' | 'test' | 'production';
+  port: number;
+  databaseUrl: string | undefined;
+  dataDirectory: string;
+  encryptionKeys: string | undefined;
+  tokenSecret: string | undefined;
+  embeddedPostgresPort: number;
+  logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
+};
+
+/** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvironmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  return {
+    environment: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    dataDirectory: path.resolve(env.PROPSYNC_DATA_DIR),
+    encryptionKeys: env.PROPSYNC_ENCRYPTION_KEYS,
+    tokenSecret: env.PROPSYNC_TOKEN_SECRET,
+    embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,49 @@
+import { Activity } from './activity.entity.ts';
+import { Alert } from './alert.entity.ts';
+import { ConflictAudit } from './conflict-audit.entity.ts';
+import { Contact } from './contact.entity.ts';
+import { ContactExternalId } from './contact-external-id.entity.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { CrmProviderRecord } from './crm-provider.entity.ts';
+import { CrmSyncLog } from './crm-sync-log.entity.ts';
+import { FieldPolicy } from './field-policy.entity.ts';
+import { HostEvent } from './host-event.entity.ts';
+import { Organisation } from './organisation.entity.ts';
+import { OutboundWrite } from './outbound-write.entity.ts';
+import { SyncRun } from './sync-run.entity.ts';
+import { WebhookDelivery } from './webhook-delivery.entity.ts';
+
+export {
+  Activity,
+  Alert,
+  ConflictAudit,
+  Contact,
+  ContactExternalId,
+  CrmConnection,
+  CrmProviderRecord,
+  CrmSyncLog,
+  FieldPolicy,
+  HostEvent,
+  Organisation,
+  OutboundWrite,
+  SyncRun,
+  WebhookDelivery,
+};
+
+/** The explicit entity list handed to MikroORM (no folder discovery). */
+export const entities = [
+  Activity,
+  Alert,
+  ConflictAudit,
+  Contact,
+  ContactExternalId,
+  CrmConnection,
+  CrmProviderRecord,
+  CrmSyncLog,
+  FieldPolicy,
+  HostEvent,
+  Organisation,
+  OutboundWrite,
+  SyncRun,
+  WebhookDelivery,
+];

@@ -1,0 +1,44 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { baseProperties } from './base.ts';
+
+export type SyncTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry';
+export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
+/** One provider error seen during a cycle, with what will happen to it next. */
+export type SyncRunError = {
+  code: string;
+  message: string;
+  statusCode: number | null;
+  externalId: string | null;
+  retryState: 'will_retry' | 'retry_scheduled' | 'gave_up' | 'needs_reconnect';
+  at: string;
+};
+
+/** The audit of one sync cycle (seed 004): window, counts, conflicts, duplicates, errors. */
+export const SyncRun = defineEntity({
+  name: 'SyncRun',
+  tableName: 'sync_runs',
+  properties: {
+    id: baseProperties.id,
+    connectionId: p.uuid(),
+    organisationId: p.uuid(),
+    trigger: p.text().$type<SyncTrigger>(),
+    status: p.text().$type<SyncRunStatus>().default('running'),
+    fullImport: p.boolean().default(false),
+    windowStart: p.datetime().nullable(),
+    windowEnd: p.datetime().nullable(),
+    cursorBefore: p.json<Record<string, unknown>>().nullable(),
+    cursorAfter: p.json<Record<string, unknown>>().nullable(),
+    recordsFetched: p.integer().default(0),
+    recordsWritten: p.integer().default(0),
+    recordsUnchanged: p.integer().default(0),
+    recordsPushed: p.integer().default(0),
+    conflictsCount: p.integer().default(0),
+    duplicatesSuppressed: p.integer().default(0),
+    errorsCount: p.integer().default(0),
+    errors: p.json<SyncRunError[]>(),
+    estimatedTotal: p.integer().nullable(),
+    startedAt: p.datetime().onCreate(() => new Date()),
+    heartbeatAt: p.datetime().onCreate(() => new Date()),
+    finishedAt: p.datetime().nullable(),
+  },
+});

@@ -1,0 +1,53 @@
+/**
+ * Stable error codes. Whether a failure is worth retrying is a property of its code, so no caller
+ * re-derives it from status codes.
+ */
+export const ERROR_CODES = {
+  'ADAPTER.TIMEOUT': { transient: true },
+  'ADAPTER.NETWORK': { transient: true },
+  'ADAPTER.RATE_LIMITED': { transient: true },
+  'ADAPTER.PROVIDER_UNAVAILABLE': { transient: true },
+  'ADAPTER.AUTH_INVALID': { transient: false },
+  'ADAPTER.PERMISSION_DENIED': { transient: false },
+  'ADAPTER.VALIDATION': { transient: false },
+  'ADAPTER.NOT_FOUND': { transient: false },
+  'ADAPTER.PRECONDITION_FAILED': { transient: true },
+  'ADAPTER.CONFLICT': { transient: false },
+  'ADAPTER.BAD_RESPONSE': { transient: false },
+  'CONNECTION.NOT_FOUND': { transient: false },
+  'CONNECTION.ALREADY_EXISTS': { transient: false },
+  'CONNECTION.DISCONNECTED': { transient: false },
+  'VAULT.DECRYPT_FAILED': { transient: false },
+  'VAULT.UNKNOWN_KEY': { transient: false },
+  'SYNC.ALREADY_RUNNING': { transient: true },
+} as const satisfies Record<string, { transient: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class PropsyncError extends Error {
+  readonly code: ErrorCode;
+  /** HTTP status the provider answered with, when the failure came from a provider. */
+  readonly statusCode: number | undefined;
+  /** Seconds the provider asked us to wait (Retry-After), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; statusCode?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'PropsyncError';
+    this.code = code;
+    this.statusCode = options.statusCode;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get transient(): boolean {
+    return ERROR_CODES[this.code].transient;
+  }
+}
+
+export function isTransient(error: unknown): boolean {
+  return error instanceof PropsyncError ? error.transient : false;
+}

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { ensureDatabase } from '../db/database.ts';
+import { applyMigrations, createOrm, type Orm } from '../db/orm.ts';
+
+export type TestDatabase = { url: string; orm: Orm; destroy: () => Promise<void> };
+
+/** A fresh, migrated database of its own for one test file, dropped afterwards. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('databaseAdminUrl');
+  const name = `propsync_test_${randomBytes(6).toString('hex')}`;
+  const url = await ensureDatabase(adminUrl, name);
+  const orm = await createOrm(url, { poolSize: 5 });
+  await applyMigrations(orm);
+  return {
+    url,
+    orm,
+    destroy: async () => {
+      await orm.close(true);
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.end();
+    },
+  };
+}
