@@ -18,6 +18,12 @@ export async function startEmbeddedPostgres(options: {
   logger: Logger;
 }): Promise<RunningPostgres> {
   const { directory, port, logger } = options;
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  if (runningPostmasterPid(directory) !== null) {
+    // Another Propsync process (e.g. `npm start` while the CLI runs) already serves this folder.
+    logger.info({ directory }, 'using the embedded PostgreSQL another Propsync process started');
+    return { adminUrl, stop: async () => {} };
+  }
   const alreadyInitialised = fs.existsSync(path.join(directory, 'PG_VERSION'));
   fs.mkdirSync(path.dirname(directory), { recursive: true });
   const server = new EmbeddedPostgres({
@@ -40,18 +46,20 @@ export async function startEmbeddedPostgres(options: {
   removeStalePidFile(directory, logger);
   await server.start();
   logger.info({ port }, 'embedded PostgreSQL started');
-  return {
-    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { adminUrl, stop: () => server.stop() };
+}
+
+function runningPostmasterPid(directory: string): number | null {
+  const pidFile = path.join(directory, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return null;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
 /** A killed previous run leaves postmaster.pid behind; Postgres then refuses to start. */
 function removeStalePidFile(directory: string, logger: Logger): void {
   const pidFile = path.join(directory, 'postmaster.pid');
-  if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return;
+  if (!fs.existsSync(pidFile) || runningPostmasterPid(directory) !== null) return;
   logger.warn({ pidFile }, 'removing stale postmaster.pid left by an earlier run');
   fs.rmSync(pidFile);
 }

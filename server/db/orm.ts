@@ -1,10 +1,9 @@
-import { MikroORM, type PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import type { Logger } from '../logger.ts';
 
-export type Orm = MikroORM<PostgreSqlDriver>;
 
 export async function createOrm(databaseUrl: string, options: { poolSize?: number; logger?: Logger } = {}) {
   return MikroORM.init({
@@ -19,6 +18,9 @@ export async function createOrm(databaseUrl: string, options: { poolSize?: numbe
     allowGlobalContext: false,
   });
 }
+
+export type Orm = Awaited<ReturnType<typeof createOrm>>;
+export type EntityManager = Orm['em'];
 
 /** Applies every committed migration that has not run yet. Safe to call from several processes. */
 export async function applyMigrations(orm: Orm): Promise<string[]> {

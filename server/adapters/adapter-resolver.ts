@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { CrmProvider } from '../../shared/providers.ts';
+import { PropsyncError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { CrmAdapter } from '../ports/crm-adapter.ts';
+import type { AdapterDefinition } from './adapter-definition.ts';
+import { ADAPTERS } from './registry.ts';
+import { CredentialSession } from './shared/credential-session.ts';
+import { ProviderHttp } from './shared/provider-http.ts';
+import { RequestPacer } from './shared/request-pacer.ts';
+
+export type ConnectionForAdapter = {
+  id: string;
+  provider: CrmProvider;
+  credentials: unknown;
+  settings: Record<string, unknown>;
+};
+
+type ConnectionRuntime = { fingerprint: string; session: CredentialSession | null; pacer: RequestPacer };
+
+/**
+ * Routing: resolves the adapter of a connection from the registry, and keeps one credential
+ * session and one request pacer per connection, so tokens and rate budgets outlive a single cycle.
+ */
+export class AdapterResolver {
+  readonly #logger: Logger;
+  readonly #options: { timeoutMs?: number; fetchImplementation?: typeof fetch };
+  readonly #runtimes = new Map<string, ConnectionRuntime>();
+
+  constructor(logger: Logger, options: { timeoutMs?: number; fetchImplementation?: typeof fetch } = {}) {
+    this.#logger = logger;
+    this.#options = options;
+  }
+
+  isAvailable(provider: CrmProvider): boolean {
+    return ADAPTERS[provider] !== null;
+  }
+
+  definition(provider: CrmProvider): AdapterDefinition<any, any> {
+    const definition: AdapterDefinition<any, any> | null = ADAPTERS[provider];
+    if (!definition) {
+      throw new PropsyncError('ADAPTER.VALIDATION', `Propsync cannot connect to ${provider} yet`);
+    }
+    return definition;
+  }
+
+  /** Validates what an admin entered for a provider, naming every missing or malformed field. */
+  parseConnectionInput(
+    provider: CrmProvider,
+    input: { credentials: unknown; settings: unknown },
+  ): { credentials: unknown; settings: Record<string, unknown> } {
+    const definition = this.definition(provider);
+    return {
+      credentials: parseOrExplain(definition.credentialsSchema, input.credentials, `${definition.info.displayName} credentials`),
+      settings: parseOrExplain(definition.settingsSchema, input.settings, `${definition.info.displayName} settings`) as Record<
+        string,
+        unknown
+      >,
+    };
+  }
+
+  forConnection(connection: ConnectionForAdapter): CrmAdapter {
+    const definition = this.definition(connection.provider);
+    const credentials = definition.credentialsSchema.parse(connection.credentials);
+    const settings = definition.settingsSchema.parse(connection.settings);
+    const runtime = this.#runtimeFor(connection, definition, credentials, settings);
+    const http = this.#http(definition, runtime, credentials, settings);
+    return definition.create({ http, credentials, settings, logger: this.#logger.child({ connectionId: connection.id }) });
+  }
+
+  /** Forgets cached tokens, e.g. after a disconnect or new credentials. */
+  forget(connectionId: string): void {
+    this.#runtimes.delete(connectionId);
+  }
+
+  #runtimeFor(
+    connection: ConnectionForAdapter,
+    definition: AdapterDefinition<any, any>,
+    credentials: unknown,
+    settings: unknown,
+  ): ConnectionRuntime {
+    const fingerprint = createHash('sha256').update(JSON.stringify([credentials, settings])).digest('hex');
+    const existing = this.#runtimes.get(connection.id);
+    if (existing?.fingerprint === fingerprint) return existing;
+    const pacer = new RequestPacer(definition.info.rateLimits);
+    const runtime: ConnectionRuntime = { fingerprint, pacer, session: null };
+    const authenticate = definition.authenticate;
+    if (authenticate) {
+      // The auth endpoint is paced with the API but never authorised by the grant it is fetching.
+      const authHttp = this.#http(definition, { ...runtime, session: null }, credentials, settings);
+      runtime.session = new CredentialSession(() => authenticate(authHttp, credentials, settings));
+    }
+    this.#runtimes.set(connection.id, runtime);
+    return runtime;
+  }
+
+  #http(definition: AdapterDefinition<any, any>, runtime: ConnectionRuntime, credentials: unknown, settings: unknown) {
+    return new ProviderHttp({
+      provider: definition.info,
+      baseUrl: definition.baseUrl(settings),
+      pacer: runtime.pacer,
+      session: runtime.session,
+      authorise: (grant) => definition.authorise(grant, credentials, settings),
+      ...this.#options,
+    });
+  }
+}
+
+function parseOrExplain(schema: z.ZodType, value: unknown, what: string): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`);
+  throw new PropsyncError('ADAPTER.VALIDATION', `Invalid ${what}: ${problems.join('; ')}`);
+}

@@ -1,0 +1,275 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { z } from 'zod';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type {
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  PageCheckpoint,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
+import {
+  ReapitContactSchema,
+  ReapitPageSchema,
+  ReapitSigningKeysSchema,
+  ReapitTokenSchema,
+  ReapitWebhookEnvelopeSchema,
+} from './reapit.schemas.ts';
+
+const API_VERSION = '2020-01-31';
+const PAGE_SIZE = 100;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
+
+const CredentialsSchema = z.object({
+  clientId: z.string().trim().min(1, 'client id is required'),
+  clientSecret: z.string().min(1, 'client secret is required'),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  baseUrl: z.string().url().default('https://platform.reapit.cloud'),
+  /** Reapit's token endpoint lives on another host (connect.reapit.cloud). */
+  tokenUrl: z.string().url().optional(),
+  customerId: z.string().trim().min(1).default('SBOX'),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const reapitAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.reapit,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) => settings.baseUrl,
+  async authenticate(http, credentials, settings) {
+    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
+    const response = await http.request('POST', settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(), {
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId }).toString(),
+    });
+    const token = ReapitTokenSchema.safeParse(response.body);
+    if (!token.success) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered the token request with an unexpected body');
+    return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
+  },
+  authorise: (grant, _credentials, settings) => ({
+    ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),
+    'api-version': API_VERSION,
+    'reapit-customer': settings.customerId,
+  }),
+  create: (context) => new ReapitAdapter(context),
+});
+
+class ReapitAdapter implements CrmAdapter {
+  readonly provider = 'reapit' as const;
+  readonly #http: ProviderHttp;
+  readonly #signingKeys = new Map<string, ReturnType<typeof createPublicKey>>();
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+  }
+
+  async verifyConnection() {
+    const response = await this.#http.request('GET', 'contacts/', { query: { pageSize: 1 } });
+    const page = parsePage(response.body);
+    return { accountLabel: null, contactCount: page.totalCount ?? null };
+  }
+
+  /**
+   * Keyset paging over `sortBy=modified`: each page restarts from the last modification time seen,
+   * so records edited while we page (and so moved past the window's end) never shift unseen
+   * records onto pages already read.
+   */
+  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
+    let pageNumber = 1;
+    let estimatedTotal: number | null = null;
+    for (;;) {
+      const response = await this.#http.request('GET', 'contacts/', {
+        query: {
+          pageSize: PAGE_SIZE,
+          pageNumber,
+          sortBy: 'modified',
+          modifiedFrom: from,
+          modifiedTo: window.modifiedTo,
+          embed: 'relationships',
+        },
+      });
+      const page = parsePage(response.body);
+      if (estimatedTotal === null) estimatedTotal = (page.totalCount ?? 0) + seenAtFrom.size;
+      const contacts: ContactPage['contacts'] = [];
+      const rejected: ContactPage['rejected'] = [];
+      const fromMs = from ? Date.parse(from) : Number.NaN;
+      let lastModified: string | null = null;
+      for (const raw of page._embedded) {
+        const parsed = ReapitContactSchema.safeParse(raw);
+        if (!parsed.success) {
+          rejected.push({ externalId: idOf(raw), reason: `Reapit contact did not match the expected shape: ${parsed.error.issues[0]?.message}` });
+          continue;
+        }
+        lastModified = parsed.data.modified;
+        if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
+        contacts.push(toCanonicalContact(parsed.data));
+      }
+      const isLastPage = !page._links?.next || page._embedded.length < PAGE_SIZE;
+      let checkpoint: PageCheckpoint | null = null;
+      if (lastModified !== null) {
+        const lastMs = Date.parse(lastModified);
+        const idsAtLast = page._embedded
+          .map((raw) => ReapitContactSchema.safeParse(raw))
+          .filter((parsed) => parsed.success && Date.parse(parsed.data.modified) === lastMs)
+          .map((parsed) => parsed.data!.id);
+        if (lastMs === fromMs) {
+          // A whole page shares one modification time: step through pages until it changes.
+          for (const id of idsAtLast) seenAtFrom.add(id);
+          pageNumber++;
+        } else {
+          from = new Date(lastMs).toISOString();
+          seenAtFrom = new Set(idsAtLast);
+          pageNumber = 1;
+        }
+        checkpoint = { modifiedAt: from!, idsAtModifiedAt: [...seenAtFrom] };
+      }
+      yield { contacts, rejected, checkpoint, estimatedTotal };
+      if (isLastPage || lastModified === null) return;
+    }
+  }
+
+  async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
+    if (activity.kind === 'email_sent') {
+      const marker = `[propsync:${activity.idempotencyKey}]`;
+      // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
+      const existing = await this.#http.request('GET', 'journalEntries', {
+        query: { associatedType: 'contact', associatedId: activity.contactExternalId, pageSize: 100 },
+      });
+      const entries = parsePage(existing.body)._embedded as Array<{ description?: string; id?: string }>;
+      const found = entries.find((entry) => entry.description?.includes(marker));
+      if (found) return { externalRef: found.id ?? marker, etag: null };
+      await this.#http.request('POST', 'journalEntries', {
+        body: {
+          typeId: 'EM',
+          associatedType: 'contact',
+          associatedId: activity.contactExternalId,
+          description: `${activity.summary} ${marker}`,
+        },
+      });
+      return { externalRef: marker, etag: null };
+    }
+    // Scores and hot-lead flags live in the contact's app metadata.
+    const metadata =
+      activity.kind === 'engagement_score'
+        ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
+        : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    return this.#patchWithFreshEtag(activity.contactExternalId, { metadata });
+  }
+
+  async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
+    const body = { ...toReapitPatch(change.fields), ...(change.metadata ? { metadata: change.metadata } : {}) };
+    if (!change.etag) return this.#patchWithFreshEtag(change.externalId, body);
+    const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
+      headers: { 'if-match': change.etag },
+      body,
+    });
+    return { externalRef: change.externalId, etag: response.headers.get('etag') };
+  }
+
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    await this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
+    }
+    const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success) throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
+    const event = envelope.data;
+    const isContact = event.topicId.startsWith('contacts.');
+    const snapshot = isContact && event.new ? ReapitContactSchema.safeParse(event.new) : null;
+    return {
+      // One event fans out to several notifications sharing eventId: key on the notification itself.
+      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+      eventType: event.topicId,
+      occurredAt: event.eventTime,
+      contacts: snapshot?.success ? [toCanonicalContact(snapshot.data)] : [],
+      activities: [],
+      contactIdsToFetch: isContact && event.new && !snapshot?.success ? [event.entityId] : [],
+      removedContactIds: isContact && event.new === null ? [event.entityId] : [],
+    };
+  }
+
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const response = await this.#http.request('POST', 'resthooks', {
+      body: { url: target.url, topicIds: WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
+    });
+    const location = response.headers.get('location') ?? '';
+    const id = location.split('/').filter(Boolean).at(-1) ?? idOf(response.body);
+    if (!id) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit did not say which webhook subscription it created');
+    return { ids: [id], secret: null, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `resthooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  async #patchWithFreshEtag(externalId: string, body: Record<string, unknown>): Promise<PushResult> {
+    const path = `contacts/${encodeURIComponent(externalId)}`;
+    const current = await this.#http.request('GET', path);
+    const etag = ReapitContactSchema.parse(current.body)._eTag ?? current.headers.get('etag');
+    if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
+    const response = await this.#http.request('PATCH', path, { headers: { 'if-match': etag }, body });
+    return { externalRef: externalId, etag: response.headers.get('etag') };
+  }
+
+  /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
+  async #verifySignature(delivery: InboundWebhook): Promise<void> {
+    const header = delivery.headers['x-signature'];
+    const parts = header?.split(':');
+    if (!parts || parts.length !== 4 || parts[0] !== 's') {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
+    }
+    const [, keyId, timestamp, signature] = parts as [string, string, string, string];
+    const sentAt = Number(timestamp);
+    if (!Number.isInteger(sentAt) || Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook timestamp is more than 5 minutes off');
+    }
+    const key = await this.#signingKey(keyId);
+    const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
+    const valid = verify(null, signed, key, decodeSignature(signature));
+    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
+  }
+
+  async #signingKey(keyId: string) {
+    const cached = this.#signingKeys.get(keyId);
+    if (cached) return cached;
+    const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(keyId)}`);
+    const keys = ReapitSigningKeysSchema.parse(response.body).keys;
+    const jwk = keys.find((candidate) => candidate.kid === keyId);
+    if (!jwk) throw new PropsyncError('ADAPTER.AUTH_INVALID', `Reapit has no webhook signing key ${keyId}`);
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+    this.#signingKeys.set(keyId, key);
+    return key;
+  }
+}
+
+function parsePage(body: unknown) {
+  const page = ReapitPageSchema.safeParse(body);
+  if (!page.success) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
+  return page.data;
+}
+
+function idOf(raw: unknown): string | null {
+  return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+}
+
+function decodeSignature(signature: string): Buffer {
+  return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+}

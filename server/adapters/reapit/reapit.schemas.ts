@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Reapit's address shape (primaryAddress, secondaryAddress, workAddress). */
+export const ReapitAddressSchema = z
+  .object({
+    type: z.string().nullish(),
+    buildingName: z.string().nullish(),
+    buildingNumber: z.string().nullish(),
+    line1: z.string().nullish(),
+    line2: z.string().nullish(),
+    line3: z.string().nullish(),
+    line4: z.string().nullish(),
+    postcode: z.string().nullish(),
+    countryId: z.string().nullish(),
+  })
+  .loose();
+
+/** The parts of Reapit's ContactModel Propsync reads; unknown fields pass through untouched. */
+export const ReapitContactSchema = z
+  .object({
+    id: z.string().min(1),
+    created: z.string().nullish(),
+    modified: z.string().min(1),
+    title: z.string().nullish(),
+    forename: z.string().nullish(),
+    surname: z.string().nullish(),
+    active: z.boolean().nullish(),
+    archivedOn: z.string().nullish(),
+    marketingConsent: z.enum(['grant', 'deny', 'notAsked']).nullish(),
+    homePhone: z.string().nullish(),
+    workPhone: z.string().nullish(),
+    mobilePhone: z.string().nullish(),
+    email: z.string().nullish(),
+    primaryAddress: ReapitAddressSchema.nullish(),
+    categoryIds: z.array(z.string()).nullish(),
+    relationships: z
+      .array(
+        z
+          .object({
+            associatedType: z.string(),
+            associatedId: z.string().nullish(),
+            /** Extra facts the simulator (and Reapit's embedded applicant/tenancy) expose. */
+            marketingMode: z.string().nullish(),
+            status: z.string().nullish(),
+          })
+          .loose(),
+      )
+      .nullish(),
+    metadata: z.record(z.string(), z.unknown()).nullish(),
+    _eTag: z.string().nullish(),
+  })
+  .loose();
+export type ReapitContact = z.infer<typeof ReapitContactSchema>;
+
+/** HAL page envelope of every Reapit list endpoint. */
+export const ReapitPageSchema = z.object({
+  _embedded: z.array(z.unknown()),
+  pageNumber: z.number(),
+  pageSize: z.number(),
+  pageCount: z.number(),
+  totalPageCount: z.number().nullish(),
+  totalCount: z.number().nullish(),
+  _links: z.record(z.string(), z.object({ href: z.string() }).loose()).nullish(),
+});
+
+export const ReapitTokenSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().positive(),
+});
+
+export const ReapitSigningKeysSchema = z.object({
+  keys: z.array(z.object({ kid: z.string(), crv: z.literal('Ed25519'), x: z.string() })),
+});
+
+export const ReapitWebhookEnvelopeSchema = z.object({
+  eventId: z.string().min(1),
+  entityId: z.string().min(1),
+  customerId: z.string().nullish(),
+  eventTime: z.string(),
+  topicId: z.string().min(1),
+  new: z.unknown().nullable(),
+  old: z.unknown().nullable(),
+  diff: z.unknown().nullish(),
+});

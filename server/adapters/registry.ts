@@ -1,0 +1,16 @@
+import type { CrmProvider } from '../../shared/providers.ts';
+import type { AdapterDefinition } from './adapter-definition.ts';
+import { reapitAdapter } from './reapit/reapit.adapter.ts';
+
+/**
+ * One line per CRM. Providers still without an adapter are listed as `null`, so the record stays
+ * complete over CrmProvider and a new provider that is not handled here fails to compile.
+ */
+export const ADAPTERS = {
+  agentos: null,
+  reapit: reapitAdapter,
+  alto: null,
+  street: null,
+  loop: null,
+  custom: null,
+} satisfies Record<CrmProvider, AdapterDefinition<any, any> | null>;

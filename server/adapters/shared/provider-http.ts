@@ -1,0 +1,148 @@
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
+import { PropsyncError, type ErrorCode } from '../../errors.ts';
+import type { CredentialSession, AccessGrant } from './credential-session.ts';
+import type { RequestPacer } from './request-pacer.ts';
+
+export type HttpResponse<T = unknown> = { status: number; headers: Headers; body: T };
+
+export type RequestOptions = {
+  query?: Record<string, string | number | boolean | string[] | null | undefined>;
+  headers?: Record<string, string>;
+  /** JSON body, or a raw string with its own content type in `headers`. */
+  body?: unknown;
+  /** Status codes the caller handles itself instead of receiving an error (e.g. 412 to re-read). */
+  acceptStatuses?: number[];
+};
+
+export type ProviderHttpOptions = {
+  provider: ProviderInfo;
+  baseUrl: string;
+  timeoutMs?: number;
+  pacer: RequestPacer;
+  /** Null for providers whose requests carry a static key rather than an exchanged token. */
+  session: CredentialSession | null;
+  /** Headers that authorise a request with the current grant (and any fixed per-account headers). */
+  authorise: (grant: AccessGrant | null) => Record<string, string>;
+  fetchImplementation?: typeof fetch;
+};
+
+/**
+ * HTTP for every adapter: timeouts, pacing inside the provider's limits, one re-authentication on
+ * a 401, and every failure turned into a PropsyncError with a stable code and an actionable message.
+ */
+export class ProviderHttp {
+  readonly #options: ProviderHttpOptions;
+
+  constructor(options: ProviderHttpOptions) {
+    this.#options = options;
+  }
+
+  get baseUrl(): string {
+    return this.#options.baseUrl;
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+    const first = await this.#send<T>(method, path, options);
+    if (first.status !== 401 || !this.#options.session) return this.#check(first, options);
+    // The token may have been revoked or expired early: re-authenticate once, then give up.
+    this.#options.session.invalidate(first.grant!);
+    return this.#check(await this.#send<T>(method, path, options), options);
+  }
+
+  async #send<T>(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<HttpResponse<T> & { grant: AccessGrant | null }> {
+    const grant = this.#options.session ? await this.#options.session.grant() : null;
+    const url = new URL(path, this.#options.baseUrl.endsWith('/') ? this.#options.baseUrl : `${this.#options.baseUrl}/`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value === null || value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...this.#options.authorise(grant), ...options.headers };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const fetchImplementation = this.#options.fetchImplementation ?? fetch;
+    const response = await this.#options.pacer.run(async () => {
+      try {
+        return await fetchImplementation(url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+        });
+      } catch (error) {
+        throw this.#networkError(error);
+      }
+    });
+    const text = await response.text().catch((error: unknown) => {
+      throw this.#networkError(error);
+    });
+    let parsed: unknown = null;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, grant };
+  }
+
+  #check<T>(response: HttpResponse<T> & { grant?: AccessGrant | null }, options: RequestOptions): HttpResponse<T> {
+    const { status } = response;
+    if (status < 400 || options.acceptStatuses?.includes(status)) {
+      return { status, headers: response.headers, body: response.body };
+    }
+    throw this.statusError(status, response.headers, response.body);
+  }
+
+  /** Maps an HTTP failure status to a stable code and a message an agency admin can act on. */
+  statusError(status: number, headers: Headers, body: unknown): PropsyncError {
+    const name = this.#options.provider.displayName;
+    const retryAfter = parseRetryAfter(headers.get('retry-after'));
+    const detail = describeBody(body);
+    const make = (code: ErrorCode, message: string) =>
+      new PropsyncError(code, message, { statusCode: status, ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}) });
+    if (status === 401) return make('ADAPTER.AUTH_INVALID', `${name} rejected the credentials: reconnect ${name}`);
+    if (status === 403) {
+      return make('ADAPTER.PERMISSION_DENIED', `${name} refused access: check the API permissions of this account in ${name}`);
+    }
+    if (status === 404) return make('ADAPTER.NOT_FOUND', `${name} has no such record${detail}`);
+    if (status === 409) return make('ADAPTER.CONFLICT', `${name} reported a conflicting record${detail}`);
+    if (status === 412) return make('ADAPTER.PRECONDITION_FAILED', `${name} changed the record since it was read`);
+    if (status === 429) return make('ADAPTER.RATE_LIMITED', `${name} asked us to slow down (rate limit); the request will be retried`);
+    if (status >= 500) return make('ADAPTER.PROVIDER_UNAVAILABLE', `${name} is unavailable (HTTP ${status}); the request will be retried`);
+    return make('ADAPTER.VALIDATION', `${name} rejected the request (HTTP ${status})${detail}`);
+  }
+
+  #networkError(error: unknown): PropsyncError {
+    const name = this.#options.provider.displayName;
+    const isTimeout = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return isTimeout
+      ? new PropsyncError('ADAPTER.TIMEOUT', `${name} did not answer in time; the request will be retried`, { cause: error })
+      : new PropsyncError('ADAPTER.NETWORK', `Could not reach ${name}; the request will be retried`, { cause: error });
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/** A short, safe excerpt of a provider's error body (its own description, never our request). */
+function describeBody(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const record = body as Record<string, unknown>;
+    const description = record.description ?? record.message ?? record.error_description ?? record.detail;
+    if (typeof description === 'string') return `: ${description.slice(0, 300)}`;
+  }
+  return '';
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { ConnectionSummary } from '../../shared/connection.ts';
+import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
+import type { ConnectionStatus, CrmProvider } from '../../shared/providers.ts';
+import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
+import type { EntityManager } from '../db/orm.ts';
+import { PropsyncError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { CrmAdapter } from '../ports/crm-adapter.ts';
+import type { SyncRunTrigger } from '../ports/sync-store.ts';
+import type { CredentialVault } from '../vault/credential-vault.ts';
+
+/** Starts sync work for a connection; the in-process runner now, a job queue later. */
+export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTrigger) => void };
+
+type ConnectionRow = {
+  id: string;
+  organisation_id: string;
+  provider: CrmProvider;
+  status: ConnectionStatus;
+  settings: Record<string, unknown>;
+  credentials: unknown;
+  last_synced_at: Date | null;
+  last_error_at: Date | null;
+  last_error_message: string | null;
+  sync_interval_minutes: number;
+  contact_count: number;
+};
+
+/**
+ * Connecting, listing and driving an agency's CRM connections. Every method takes the agency
+ * (organisation) id and never returns or logs credential material.
+ */
+export class ConnectionService {
+  readonly #em: EntityManager;
+  readonly #vault: CredentialVault;
+  readonly #adapters: AdapterResolver;
+  readonly #scheduler: SyncScheduler;
+  readonly #logger: Logger;
+
+  constructor(deps: { em: EntityManager; vault: CredentialVault; adapters: AdapterResolver; scheduler: SyncScheduler; logger: Logger }) {
+    this.#em = deps.em;
+    this.#vault = deps.vault;
+    this.#adapters = deps.adapters;
+    this.#scheduler = deps.scheduler;
+    this.#logger = deps.logger;
+  }
+
+  async list(organisationId: string): Promise<ConnectionSummary[]> {
+    const rows = await this.#select(`c.organisation_id = ?`, [organisationId]);
+    return rows.map(toSummary);
+  }
+
+  async get(organisationId: string, connectionId: string): Promise<ConnectionSummary> {
+    return toSummary(await this.#row(organisationId, connectionId));
+  }
+
+  /**
+   * Verifies the credentials with the CRM before storing anything, then stores them encrypted
+   * (bound to this agency and connection) and queues the first full import.
+   */
+  async connect(
+    organisationId: string,
+    provider: CrmProvider,
+    input: { credentials: unknown; settings: unknown },
+  ): Promise<ConnectionSummary> {
+    const { credentials, settings } = this.#adapters.parseConnectionInput(provider, input);
+    const em = this.#em.fork();
+    const [existing] = await em.execute<{ id: string; status: ConnectionStatus }[]>(
+      `select id, status from crm_connections where organisation_id = ? and provider = ?`,
+      [organisationId, provider],
+    );
+    if (existing && existing.status !== 'disconnected') {
+      throw new PropsyncError(
+        'CONNECTION.ALREADY_EXISTS',
+        `${PROVIDER_CATALOG[provider].displayName} is already connected for this agency: disconnect it first, or reconnect it`,
+      );
+    }
+    const connectionId = existing?.id ?? randomUUID();
+    const adapter = this.#adapters.forConnection({ id: connectionId, provider, credentials, settings });
+    try {
+      await adapter.verifyConnection();
+    } catch (error) {
+      this.#adapters.forget(connectionId);
+      throw error;
+    }
+    const envelope = this.#vault.encrypt(credentials, { organisationId, connectionId });
+    await em.execute(
+      `insert into crm_connections (id, organisation_id, provider, status, settings, credentials)
+       values (?, ?, ?, 'active', ?::jsonb, ?::jsonb)
+       on conflict (id) do update set status = 'active', settings = excluded.settings, credentials = excluded.credentials,
+         sync_cursor = null, disconnected_at = null, last_error_at = null, last_error_message = null,
+         failing_since = null, updated_at = now()`,
+      [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope)],
+    );
+    this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
+    this.#scheduler.enqueue(connectionId, 'initial');
+    return this.get(organisationId, connectionId);
+  }
+
+  async requestSync(organisationId: string, connectionId: string): Promise<{ queued: true }> {
+    const row = await this.#row(organisationId, connectionId);
+    if (row.status === 'disconnected') {
+      throw new PropsyncError('CONNECTION.DISCONNECTED', 'This connection is disconnected: reconnect it to sync again');
+    }
+    this.#scheduler.enqueue(connectionId, 'manual');
+    return { queued: true };
+  }
+
+  /** The adapter for a stored connection, with its credentials decrypted only in memory. */
+  async adapterFor(connectionId: string): Promise<CrmAdapter> {
+    const [row] = await this.#select(`c.id = ?`, [connectionId]);
+    if (!row) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
+    if (row.status === 'disconnected' || row.credentials === null) {
+      throw new PropsyncError('CONNECTION.DISCONNECTED', 'This connection is disconnected: reconnect it to sync again');
+    }
+    const credentials = this.#vault.decrypt(row.credentials, { organisationId: row.organisation_id, connectionId: row.id });
+    return this.#adapters.forConnection({ id: row.id, provider: row.provider, credentials, settings: row.settings });
+  }
+
+  async #row(organisationId: string, connectionId: string): Promise<ConnectionRow> {
+    const [row] = await this.#select(`c.organisation_id = ? and c.id = ?`, [organisationId, connectionId]);
+    // Another agency's connection is indistinguishable from a missing one.
+    if (!row) throw new PropsyncError('CONNECTION.NOT_FOUND', 'No such connection for this agency');
+    return row;
+  }
+
+  async #select(where: string, params: unknown[]): Promise<ConnectionRow[]> {
+    return this.#em.fork().execute<ConnectionRow[]>(
+      `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.last_synced_at, c.last_error_at,
+         c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
+         (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count
+       from crm_connections c join organisations o on o.id = c.organisation_id
+       where ${where} order by c.created_at`,
+      params,
+    );
+  }
+}
+
+function toSummary(row: ConnectionRow): ConnectionSummary {
+  return {
+    id: row.id,
+    provider: row.provider,
+    providerName: PROVIDER_CATALOG[row.provider].displayName,
+    status: row.status,
+    contactCount: row.contact_count,
+    lastSyncedAt: row.last_synced_at ? new Date(row.last_synced_at).toISOString() : null,
+    lastErrorAt: row.last_error_at ? new Date(row.last_error_at).toISOString() : null,
+    lastErrorMessage: row.last_error_message,
+    syncIntervalMinutes: row.sync_interval_minutes,
+  };
+}

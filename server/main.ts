@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { loadConfig, type AppConfig } from './config.ts';
+import { provideDatabase } from './db/database.ts';
+import { createApp, type AppState } from './http/app.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createServices, type Services } from './services.ts';
+
+export type RunningServer = { url: string; services: Services; close: () => Promise<void> };
+
+/**
+ * Starts the HTTP server at once (so /healthz can say "starting"), then the database and the
+ * services; /healthz turns 200 only when the database answers and migrations are applied.
+ */
+export async function startServer(config: AppConfig, logger: Logger): Promise<RunningServer> {
+  const state: AppState = { services: null };
+  const app = createApp(state);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address();
+  const url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
+  try {
+    const database = await provideDatabase(config, logger);
+    const services = await createServices(config, logger, database.url);
+    state.services = services;
+    logger.info({ url }, 'Propsync is ready');
+    return {
+      url,
+      services,
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await services.close();
+        await database.stop();
+      },
+    };
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}
+
+// `node server/main.ts` runs the server alone (no simulators, no demo data).
+if (import.meta.main) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const running = await startServer(config, logger);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      void running.close().then(() => process.exit(0));
+    });
+  }
+}

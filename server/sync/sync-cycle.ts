@@ -1,0 +1,103 @@
+import { PropsyncError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { CrmAdapter, PageCheckpoint } from '../ports/crm-adapter.ts';
+import type { RunError, SyncRunTrigger, SyncStore } from '../ports/sync-store.ts';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../adapters/shared/retry.ts';
+
+export type SyncCycleDependencies = {
+  store: SyncStore;
+  adapterFor: (connectionId: string) => Promise<CrmAdapter>;
+  logger: Logger;
+  /** Each window re-reads this much before the cursor, against clock skew between CRM and us. */
+  overlapMs?: number;
+  retryPolicy?: RetryPolicy;
+  now?: () => Date;
+  onProgress?: (progress: { runId: string; connectionId: string; fetched: number; estimatedTotal: number | null }) => void;
+};
+
+export type SyncCycleResult =
+  | { status: 'busy' }
+  | {
+      status: 'succeeded' | 'failed';
+      runId: string;
+      created: number;
+      updated: number;
+      unchanged: number;
+      rejected: number;
+      error?: RunError;
+    };
+
+/**
+ * One delta-sync cycle of one connection: open a run over the cursor's window, reconcile the
+ * CRM's pages one transaction at a time, close the run. Transient failures resume from the last
+ * committed page with backoff; permanent ones mark the connection and stop.
+ */
+export async function runSyncCycle(
+  deps: SyncCycleDependencies,
+  connectionId: string,
+  trigger: SyncRunTrigger,
+): Promise<SyncCycleResult> {
+  const now = deps.now ?? (() => new Date());
+  const run = await deps.store.startRun(connectionId, trigger, now(), deps.overlapMs ?? 2 * 60_000);
+  if (!run) return { status: 'busy' };
+  const log = deps.logger.child({ connectionId, runId: run.runId, provider: run.provider });
+  log.info({ window: run.window, resumed: run.resumed, trigger }, 'sync cycle started');
+  const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  let checkpoint: PageCheckpoint | null = run.window.resumeAfter;
+  let failures = 0;
+  let fetched = 0;
+  try {
+    const adapter = await deps.adapterFor(connectionId);
+    for (;;) {
+      try {
+        const pages = adapter.syncContacts({ modifiedFrom: run.window.start, modifiedTo: run.window.end, resumeAfter: checkpoint });
+        for await (const page of pages) {
+          const result = await deps.store.applyContactPage(run, page, page.checkpoint, page.estimatedTotal);
+          totals.created += result.created;
+          totals.updated += result.updated;
+          totals.unchanged += result.unchanged;
+          totals.rejected += result.rejected;
+          fetched += page.contacts.length + page.rejected.length;
+          checkpoint = page.checkpoint ?? checkpoint;
+          failures = 0;
+          deps.onProgress?.({ runId: run.runId, connectionId, fetched, estimatedTotal: page.estimatedTotal });
+        }
+        break;
+      } catch (error) {
+        if (!(error instanceof PropsyncError) || !error.transient || ++failures >= policy.attempts) throw error;
+        const delayMs = backoffDelayMs(failures - 1, policy, error.retryAfterSeconds);
+        log.warn({ code: error.code, statusCode: error.statusCode, attempt: failures, delayMs }, 'transient failure, resuming from the last page');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    await deps.store.finishRun(run, { succeeded: true });
+    log.info(totals, 'sync cycle finished');
+    return { status: 'succeeded', runId: run.runId, ...totals };
+  } catch (error) {
+    const runError = toRunError(error);
+    const permanent = !(error instanceof PropsyncError && error.transient);
+    await deps.store.finishRun(run, { succeeded: false, error: runError, permanent });
+    log.error({ code: runError.code, statusCode: runError.statusCode, permanent }, `sync cycle failed: ${runError.message}`);
+    return { status: 'failed', runId: run.runId, ...totals, error: runError };
+  }
+}
+
+function toRunError(error: unknown): RunError {
+  if (error instanceof PropsyncError) {
+    return {
+      code: error.code,
+      message: error.message,
+      statusCode: error.statusCode ?? null,
+      externalId: null,
+      retryState: error.code === 'ADAPTER.AUTH_INVALID' ? 'needs_reconnect' : error.transient ? 'retry_scheduled' : 'gave_up',
+    };
+  }
+  return {
+    code: 'SYNC.UNEXPECTED',
+    message: error instanceof Error ? error.message : String(error),
+    statusCode: null,
+    externalId: null,
+    retryState: 'retry_scheduled',
+  };
+}

@@ -1,0 +1,11 @@
+import { router } from '../trpc.ts';
+import { connectionsRouter } from './connections.router.ts';
+import { providersRouter } from './providers.router.ts';
+
+export const appRouter = router({
+  providers: providersRouter,
+  connections: connectionsRouter,
+});
+
+/** The only thing the client imports from the server, and only as a type. */
+export type AppRouter = typeof appRouter;

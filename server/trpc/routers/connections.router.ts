@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { CrmProviderSchema } from '../../../shared/providers.ts';
+import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
+
+const ConnectionIdInput = z.object({ connectionId: z.string().uuid() });
+
+export const connectionsRouter = router({
+  list: agencyProcedure.query(({ ctx }) => ctx.services.connections.list(ctx.session.organisationId)),
+
+  get: agencyProcedure
+    .input(ConnectionIdInput)
+    .query(({ ctx, input }) => ctx.services.connections.get(ctx.session.organisationId, input.connectionId)),
+
+  /**
+   * Verifies the credentials with the CRM, stores them encrypted and starts the first full import.
+   * Credential fields depend on the provider (e.g. Reapit: clientId, clientSecret, customerId).
+   */
+  connect: adminProcedure
+    .input(
+      z.object({
+        provider: CrmProviderSchema,
+        credentials: z.record(z.string(), z.string().max(4096)),
+        settings: z.record(z.string(), z.string().max(2048)).default({}),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.connect(ctx.session.organisationId, input.provider, {
+        credentials: input.credentials,
+        settings: input.settings,
+      }),
+    ),
+
+  syncNow: adminProcedure
+    .input(ConnectionIdInput)
+    .mutation(({ ctx, input }) => ctx.services.connections.requestSync(ctx.session.organisationId, input.connectionId)),
+});
