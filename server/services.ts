@@ -6,7 +6,8 @@ import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
 import type { Logger } from './logger.ts';
-import { runSyncCycle, type SyncCycleDependencies } from './sync/sync-cycle.ts';
+import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from './sync/sync-cycle.ts';
+import type { CrmAdapter } from './ports/crm-adapter.ts';
 import { InProcessSyncRunner } from './sync/sync-runner.ts';
 import type { SyncRunTrigger } from './ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from './vault/credential-vault.ts';
@@ -48,12 +49,15 @@ export async function createServices(
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
   });
   const store = new PostgresSyncStore(orm.em);
-  // The runner and the connection service need each other; the runner only calls back later.
-  let connections: ConnectionService;
-  const cycle = (connectionId: string, trigger: SyncRunTrigger) =>
-    runSyncCycle({ store, adapterFor: (id) => connections.adapterFor(id), logger, ...options.sync }, connectionId, trigger);
-  const syncRunner = new InProcessSyncRunner(cycle, logger);
-  connections = new ConnectionService({ em: orm.em, vault, adapters, scheduler: syncRunner, logger });
+  // The runner and the connection service need each other; the cycle only calls back later.
+  const cycle = (connectionId: string, trigger: SyncRunTrigger): Promise<SyncCycleResult> =>
+    runSyncCycle(
+      { store, adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id), logger, ...options.sync },
+      connectionId,
+      trigger,
+    );
+  const syncRunner: InProcessSyncRunner = new InProcessSyncRunner(cycle, logger);
+  const connections: ConnectionService = new ConnectionService({ em: orm.em, vault, adapters, scheduler: syncRunner, logger });
   return {
     config,
     logger,

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { createServices, type ServiceOptions, type Services } from '../services.ts';
+import { createTestDatabase } from './test-database.ts';
+
+export type TestServices = Services & { destroy: () => Promise<void> };
+
+/** The real composition root over a fresh database, with fast retries and no log noise. */
+export async function createTestServices(options: ServiceOptions = {}): Promise<TestServices> {
+  const database = await createTestDatabase();
+  const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PROPSYNC_DATA_DIR: dataDirectory,
+    PROPSYNC_TOKEN_SECRET: 'test-token-secret-that-is-long-enough-0123456789',
+  } as NodeJS.ProcessEnv);
+  const services = await createServices(config, createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), database.url, {
+    sync: { retryPolicy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...options.sync },
+    httpTimeoutMs: 5_000,
+    ...options,
+  });
+  return Object.assign(services, {
+    destroy: async () => {
+      await services.close();
+      await database.destroy();
+      fs.rmSync(dataDirectory, { recursive: true, force: true });
+    },
+  });
+}
+
+export async function createOrganisation(services: Services, name: string): Promise<string> {
+  const [row] = await services.orm.em
+    .fork()
+    .execute<{ id: string }[]>(`insert into organisations (name) values (?) returning id`, [name]);
+  return row!.id;
+}
