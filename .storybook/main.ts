@@ -1,0 +1,13 @@
+import type { StorybookConfig } from '@storybook/react-vite';
+
+/**
+ * Stories sit beside their components under client/. The Vite builder loads the root
+ * vite.config.ts (React plugin) and sets its own root, so the client build settings do not apply.
+ */
+const config: StorybookConfig = {
+  framework: '@storybook/react-vite',
+  stories: ['../client/**/*.stories.tsx'],
+  core: { disableTelemetry: true },
+};
+
+export default config;

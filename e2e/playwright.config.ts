@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, devices } from '@playwright/test';
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+const PORT = 4610;
+const baseURL = `http://127.0.0.1:${PORT}`;
+
+/** Debian's Chromium: Playwright cannot download its own browsers here. */
+const chromiumLaunchOptions = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
+/**
+ * The newcomer's journey in a browser: start the product exactly as the README says (from an
+ * empty data directory), then use it.
+ */
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  // Playwright empties its outputDir on every run; a subfolder leaves other tools' results in test-results/ alone.
+  outputDir: path.join(repositoryRoot, 'test-results', 'e2e'),
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 120_000,
+  expect: { timeout: 10_000 },
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: path.join(repositoryRoot, 'playwright-report') }],
+  ],
+  use: {
+    baseURL,
+    screenshot: 'on',
+    trace: 'retain-on-failure',
+    launchOptions: chromiumLaunchOptions,
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions },
+    },
+  ],
+  webServer: {
+    command: 'node e2e/reset-data-dir.ts && node scripts/start.ts',
+    cwd: repositoryRoot,
+    env: {
+      // As under `npm start`: the project's Node 24 comes first, not whatever `node` the system has.
+      PATH: `${path.join(repositoryRoot, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+      PORT: String(PORT),
+      PROPSYNC_DATA_DIR: '.data/e2e',
+      EMBEDDED_POSTGRES_PORT: '54349',
+      REAPIT_SIMULATOR_PORT: '4611',
+    },
+    // The acceptance criterion: healthy within 90 seconds of a fresh start.
+    url: `${baseURL}/healthz`,
+    timeout: 90_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // SIGTERM to the process group, so embedded PostgreSQL shuts down cleanly and frees its port.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+  },
+});
