@@ -6,7 +6,7 @@ import { createLogger } from '../logger.ts';
 import { createServices, type ServiceOptions, type Services } from '../services.ts';
 import { createTestDatabase } from './test-database.ts';
 
-export type TestServices = Services & { destroy: () => Promise<void> };
+export type TestServices = Services & { url: string; destroy: () => Promise<void> };
 
 /** The real composition root over a fresh database, with fast retries and no log noise. */
 export async function createTestServices(options: ServiceOptions = {}): Promise<TestServices> {
@@ -23,6 +23,7 @@ export async function createTestServices(options: ServiceOptions = {}): Promise<
     ...options,
   });
   return Object.assign(services, {
+    url: database.url,
     destroy: async () => {
       await services.close();
       await database.destroy();

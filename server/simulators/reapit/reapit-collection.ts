@@ -150,7 +150,8 @@ export class TimedCollection<T extends TimedRecord> {
       end = items.length;
       orderedBy = null;
     } else {
-      const field = plan.range?.field ?? 'created';
+      // Without a range, read straight from the index the result is sorted by, if any.
+      const field = plan.range?.field ?? ('field' in plan.sort ? plan.sort.field : 'created');
       const index = field === 'created' ? this.byCreated : this.byModified;
       ({ start, end } = index.range(plan.range?.from, plan.range?.to));
       items = index.items;

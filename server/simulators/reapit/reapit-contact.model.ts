@@ -202,6 +202,12 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): R
   };
 }
 
+/** The primary office, without building the whole field set. */
+export function officeIdOf(record: ContactRecord): string {
+  if (record.fields !== null) return record.fields.officeIds[0] ?? 'RPT';
+  return OFFICE_BY_TOWN[record.person?.town ?? ''] ?? 'RPT';
+}
+
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): ReapitContactFields {
   if (record.fields !== null) return record.fields;

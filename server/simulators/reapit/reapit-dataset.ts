@@ -10,6 +10,7 @@ import {
   contactSeqOfRoleId,
   emailOf,
   fieldsOf,
+  officeIdOf,
   reapitId,
   rolesOf,
   seqOfId,
@@ -19,6 +20,7 @@ import {
 } from './reapit-contact.model.ts';
 
 const DAY_MS = 86_400_000;
+const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
 
 /** A partial update of a contact, as PATCH /contacts/{id} accepts it (already validated). */
 export type ContactPatch = Partial<Omit<ReapitContactFields, 'primaryAddress' | 'secondaryAddress' | 'workAddress' | 'source'>> & {
@@ -138,72 +140,79 @@ export class ReapitDataset {
 
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
     const random = new SeededRandom(1);
+    const activitySeed = mixSeed(this.seed, 'activities');
     const appointments: AppointmentRecord[] = [];
     const offers: OfferRecord[] = [];
+    // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
+    // up to two weeks before; modified some time after that, never after the anchor.
+    const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
+      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const modified = Math.min(anchor - 1, created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3));
+      return { created, modified, start };
+    };
     for (const contact of contacts) {
       const roles = rolesOf(contact);
       if (roles.length === 0) continue;
-      random.reseed(mixSeed(this.seed, 'activities', contact.seq));
-      const applicantId = applicantIdOf(contact);
+      random.reseed(mixSeed(activitySeed, contact.seq));
+      const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
       const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
-      const officeId = fieldsOf(contact, this.seed).officeIds[0] ?? 'RPT';
-      const timesAfter = (earliest: number): { created: number; modified: number; start: number } => {
-        const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-        const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
-        const modified = Math.min(anchor - 1, created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3));
-        return { created, modified, start };
-      };
-      if (applicantId !== null && random.chance(0.45)) {
+      if (isApplicant && random.chance(0.45)) {
+        const applicantId = applicantIdOf(contact) ?? '';
         const viewings = random.int(1, 3);
         for (let v = 0; v < viewings; v++) {
           const seq = this.#nextAppointmentSeq++;
-          const times = timesAfter(contact.created);
+          const { created, modified, start } = appointmentTimes(contact.created);
           appointments.push({
             seq,
             id: reapitId('appointment', seq),
-            ...times,
+            created,
+            modified,
             version: 1,
-            end: times.start + 30 * 60_000,
+            start,
+            end: start + 30 * 60_000,
             typeId: 'VW',
             description: 'Viewing',
             propertyId: reapitId('property', random.int(1, 5000)),
             negotiatorId,
-            officeId,
+            officeId: officeIdOf(contact),
             attendeeType: 'applicant',
             attendeeId: applicantId,
             contactSeq: contact.seq,
             cancelled: random.chance(0.08),
-            confirmed: times.start < anchor || random.chance(0.7),
+            confirmed: start < anchor || random.chance(0.7),
             virtual: random.chance(0.05),
           });
         }
       }
-      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
+      const isOwner = roles.includes('vendor') || roles.includes('landlord');
+      if (isOwner && random.chance(0.4)) {
         const seq = this.#nextAppointmentSeq++;
-        const times = timesAfter(contact.created);
+        const { created, modified, start } = appointmentTimes(contact.created);
         appointments.push({
           seq,
           id: reapitId('appointment', seq),
-          ...times,
+          created,
+          modified,
           version: 1,
-          end: times.start + 60 * 60_000,
+          start,
+          end: start + 60 * 60_000,
           typeId: 'VL',
           description: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
           propertyId: reapitId('property', random.int(1, 5000)),
           negotiatorId,
-          officeId,
+          officeId: officeIdOf(contact),
           attendeeType: 'contact',
           attendeeId: contact.id,
           contactSeq: contact.seq,
           cancelled: random.chance(0.05),
-          confirmed: times.start < anchor || random.chance(0.7),
+          confirmed: start < anchor || random.chance(0.7),
           virtual: false,
         });
       }
       if (roles.includes('buyerApplicant') && random.chance(0.15)) {
         const seq = this.#nextOfferSeq++;
         const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        const status = random.pickWeighted(REAPIT_OFFER_STATUSES, [35, 10, 20, 20, 15]);
         offers.push({
           seq,
           id: reapitId('offer', seq),
@@ -214,7 +223,7 @@ export class ReapitDataset {
           contactSeq: contact.seq,
           propertyId: reapitId('property', random.int(1, 5000)),
           amount: random.int(30, 190) * 5000,
-          status,
+          status: random.pickWeighted(REAPIT_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
           date: new Date(created).toISOString().slice(0, 10),
           negotiatorId,
         });
