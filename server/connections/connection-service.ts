@@ -25,6 +25,7 @@ type ConnectionRow = {
   last_error_message: string | null;
   sync_interval_minutes: number;
   contact_count: number;
+  current_sync: { runId: string; fetched: number; estimatedTotal: number | null; startedAt: string } | null;
 };
 
 /**
@@ -129,7 +130,10 @@ export class ConnectionService {
     return this.#em.fork().execute<ConnectionRow[]>(
       `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.last_synced_at, c.last_error_at,
          c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
-         (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count
+         (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
+         (select jsonb_build_object('runId', r.id, 'fetched', r.records_fetched, 'estimatedTotal', r.estimated_total,
+             'startedAt', to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           from sync_runs r where r.connection_id = c.id and r.status = 'running' order by r.started_at desc limit 1) as current_sync
        from crm_connections c join organisations o on o.id = c.organisation_id
        where ${where} order by c.created_at`,
       params,
@@ -148,5 +152,6 @@ function toSummary(row: ConnectionRow): ConnectionSummary {
     lastErrorAt: row.last_error_at ? new Date(row.last_error_at).toISOString() : null,
     lastErrorMessage: row.last_error_message,
     syncIntervalMinutes: row.sync_interval_minutes,
+    currentSync: row.current_sync,
   };
 }

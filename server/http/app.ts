@@ -63,8 +63,10 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
       response.status(404).json({ error: 'The demo agency has not been created yet' });
       return;
     }
-    const token = await services.tokens.mint({ organisationId: organisation.id, role: 'admin' });
-    response.json({ token, organisationName: organisation.name });
+    const lifetimeSeconds = 15 * 60;
+    const token = await services.tokens.mint({ organisationId: organisation.id, role: 'admin' }, lifetimeSeconds);
+    const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
+    response.json({ token, organisationName: organisation.name, expiresAt });
   });
 
   const clientDirectory = options.clientDirectory ?? path.resolve('dist/client');

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresSyncStore } from '../db/sync-store.ts';
 import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
 import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
@@ -156,6 +157,21 @@ describe('connecting Reapit through tRPC and the first full import', () => {
     } finally {
       simulator.controls.restoreClient(REAPIT_DEMO_CLIENT.clientId);
     }
+  });
+});
+
+describe('a cycle in progress', () => {
+  it('shows in the connection summary with records so far and the estimated total', async () => {
+    const store = new PostgresSyncStore(services.orm.em);
+    const run = await store.startRun(connectionId, 'manual', new Date(), 0);
+    expect(run).not.toBeNull();
+    expect(await store.startRun(connectionId, 'manual', new Date(), 0)).toBeNull();
+    await store.applyContactPage(run!, { contacts: [], rejected: [] }, null, 500);
+    const [summary] = await admin().connections.list();
+    expect(summary!.currentSync).toMatchObject({ runId: run!.runId, fetched: 0, estimatedTotal: 500 });
+    await store.finishRun(run!, { succeeded: true });
+    const [after] = await admin().connections.list();
+    expect(after!.currentSync).toBeNull();
   });
 });
 

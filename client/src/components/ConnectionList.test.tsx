@@ -22,6 +22,13 @@ function render(connections: Parameters<typeof ConnectionList>[0]['connections']
 }
 
 describe('ConnectionList', () => {
+  it('shows a running sync as records so far of the estimated total', () => {
+    const { html, text } = render([importingAgentosConnection]);
+    expect(text).toContain('Syncing: 412 of 1,228 records');
+    expect(html).toMatch(/<progress[^>]*max="1228"[^>]*value="412"/);
+    expect(render([activeReapitConnection]).html).not.toContain('sync-progress');
+  });
+
   it('shows an active connection with its provider, status, formatted count and last sync', () => {
     const { html, text } = render([activeReapitConnection]);
     expect(html).toContain('data-testid="connection-card-reapit"');

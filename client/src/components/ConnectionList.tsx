@@ -89,6 +89,8 @@ function ConnectionCard({ connection, now }: { connection: ConnectionSummary; no
         </div>
       </dl>
 
+      {connection.currentSync ? <SyncProgress sync={connection.currentSync} /> : null}
+
       {connection.lastErrorMessage ? (
         <div className="propsync-connection-card__error" data-testid="last-error">
           <p className="propsync-connection-card__error-title">
@@ -106,5 +108,24 @@ function ConnectionCard({ connection, now }: { connection: ConnectionSummary; no
         </div>
       ) : null}
     </article>
+  );
+}
+
+/** Records so far of the CRM's estimate; an indeterminate bar until the CRM says how many. */
+function SyncProgress({ sync }: { sync: NonNullable<ConnectionSummary['currentSync']> }) {
+  const total = sync.estimatedTotal;
+  const label =
+    total !== null && total > 0
+      ? `Syncing: ${sync.fetched.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} records`
+      : `Syncing: ${sync.fetched.toLocaleString('en-GB')} records so far`;
+  return (
+    <div className="propsync-connection-card__progress" data-testid="sync-progress">
+      <p className="propsync-connection-card__progress-label">{label}</p>
+      <progress
+        aria-label={label}
+        max={total !== null && total > 0 ? total : undefined}
+        value={total !== null && total > 0 ? Math.min(sync.fetched, total) : undefined}
+      />
+    </div>
   );
 }

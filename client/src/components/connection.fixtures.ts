@@ -13,6 +13,7 @@ export const activeReapitConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
+  currentSync: null,
 };
 
 export const erroredStreetConnection: ConnectionSummary = {
@@ -26,6 +27,7 @@ export const erroredStreetConnection: ConnectionSummary = {
   lastErrorMessage:
     'Street rejected the API token (401). Generate a new token in Street under Settings › API and reconnect.',
   syncIntervalMinutes: 15,
+  currentSync: null,
 };
 
 export const disconnectedAltoConnection: ConnectionSummary = {
@@ -38,6 +40,7 @@ export const disconnectedAltoConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 60,
+  currentSync: null,
 };
 
 /** Connected moments ago: the first import has not finished, so there is no last sync yet. */
@@ -51,4 +54,5 @@ export const importingAgentosConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
+  currentSync: { runId: '3f1d2c4b-5a69-4e8d-9c7b-1a2b3c4d5e6f', fetched: 412, estimatedTotal: 1228, startedAt: '2026-11-23T10:58:00.000Z' },
 };

@@ -24,7 +24,6 @@ import {
 } from './reapit.schemas.ts';
 
 const API_VERSION = '2020-01-31';
-const PAGE_SIZE = 100;
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
@@ -39,6 +38,8 @@ const SettingsSchema = z.object({
   /** Reapit's token endpoint lives on another host (connect.reapit.cloud). */
   tokenUrl: z.string().url().optional(),
   customerId: z.string().trim().min(1).default('SBOX'),
+  /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
+  pageSize: z.coerce.number().int().min(1).max(100).default(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -68,10 +69,12 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
 class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
+  readonly #pageSize: number;
   readonly #signingKeys = new Map<string, ReturnType<typeof createPublicKey>>();
 
   constructor(context: AdapterContext<Credentials, Settings>) {
     this.#http = context.http;
+    this.#pageSize = context.settings.pageSize;
   }
 
   async verifyConnection() {
@@ -93,7 +96,7 @@ class ReapitAdapter implements CrmAdapter {
     for (;;) {
       const response = await this.#http.request('GET', 'contacts/', {
         query: {
-          pageSize: PAGE_SIZE,
+          pageSize: this.#pageSize,
           pageNumber,
           sortBy: 'modified',
           modifiedFrom: from,
@@ -117,7 +120,7 @@ class ReapitAdapter implements CrmAdapter {
         if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
         contacts.push(toCanonicalContact(parsed.data));
       }
-      const isLastPage = !page._links?.next || page._embedded.length < PAGE_SIZE;
+      const isLastPage = !page._links?.next || page._embedded.length < this.#pageSize;
       let checkpoint: PageCheckpoint | null = null;
       if (lastModified !== null) {
         const lastMs = Date.parse(lastModified);
