@@ -10,6 +10,8 @@ export type AdapterContext<Credentials, Settings> = {
   http: ProviderHttp;
   credentials: Credentials;
   settings: Settings;
+  /** The secret agreed when webhooks were registered (agentOS HMAC, Standard Webhooks), if any. */
+  webhookSecret: string | null;
   logger: Logger;
 };
 

@@ -15,6 +15,7 @@ export type ConnectionForAdapter = {
   provider: CrmProvider;
   credentials: unknown;
   settings: Record<string, unknown>;
+  webhookSecret?: string | null;
 };
 
 type ConnectionRuntime = { fingerprint: string; session: CredentialSession | null; pacer: RequestPacer };
@@ -66,7 +67,13 @@ export class AdapterResolver {
     const settings = definition.settingsSchema.parse(connection.settings);
     const runtime = this.#runtimeFor(connection, definition, credentials, settings);
     const http = this.#http(definition, runtime, credentials, settings);
-    return definition.create({ http, credentials, settings, logger: this.#logger.child({ connectionId: connection.id }) });
+    return definition.create({
+      http,
+      credentials,
+      settings,
+      webhookSecret: connection.webhookSecret ?? null,
+      logger: this.#logger.child({ connectionId: connection.id }),
+    });
   }
 
   /** Forgets cached tokens, e.g. after a disconnect or new credentials. */

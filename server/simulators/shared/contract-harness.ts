@@ -1,0 +1,65 @@
+import type { CrmProvider } from '../../../shared/providers.ts';
+
+/**
+ * How the adapter contract suite (server/adapters/contract.test.ts) drives one CRM simulator.
+ * Every provider folder under server/simulators/<provider>/ exports one `SimulatorHarness`
+ * as `<provider>Harness` from `<provider>.harness.ts`.
+ */
+export interface SimulatorHarness {
+  provider: CrmProvider;
+  start(options: HarnessOptions): Promise<RunningHarness>;
+}
+
+export type HarnessOptions = {
+  seed?: number;
+  contactCount: number;
+  /** Token lifetime for providers with expiring tokens (ignored otherwise). */
+  tokenLifetimeSeconds?: number;
+  /** Rate limits on (documented values) or off. Default on. */
+  rateLimits?: boolean;
+};
+
+export type HarnessRequest = { method: string; path: string; query: Record<string, string | string[]>; status: number | null };
+
+export interface RunningHarness {
+  url: string;
+  /**
+   * What an admin enters to connect to this simulator: the provider's credentials, and settings
+   * (base URL etc.). Settings may include `pageSize` so the suite can force several pages.
+   */
+  connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /** Credentials of the same shape that the simulator rejects. */
+  invalidCredentials: Record<string, string>;
+  /** How many contacts a full listing must return (the records the API exposes). */
+  listableContactCount(): number;
+  /** External ids of every listable contact. */
+  listableContactIds(): string[];
+  /** Edits `count` listable contacts in the CRM, moving their modification time; returns their ids. */
+  modifyContacts(count: number): string[];
+  /** Requests the simulator received since the last clear. */
+  requests(): HarnessRequest[];
+  clearRequests(): void;
+  /** True when a contact-list request carried the provider's modified-since filter. */
+  isDeltaListRequest(request: HarnessRequest): boolean;
+  /** True when the request lists contacts (any page). */
+  isContactListRequest(request: HarnessRequest): boolean;
+  revokeCredentials(): void;
+  restoreCredentials(): void;
+  /** Makes every token issued so far expire now (no-op where credentials do not expire). */
+  expireTokens(): void;
+  /** The next `count` API requests answer `status`. */
+  failNext(count: number, status: number): void;
+  /** Write-back records (journal entries, file notes, notes…) the CRM holds for a contact. */
+  writeBackRecords(contactExternalId: string): unknown[];
+  /**
+   * A delivery signed the way this CRM signs webhooks, for a change to `contactExternalId`.
+   * `secret` is what the adapter's registerWebhooks returned (null where the CRM signs with its
+   * own keys); `timestampOffsetSeconds` shifts the signed time (stale deliveries).
+   */
+  signedWebhook(options: {
+    contactExternalId: string;
+    secret: string | null;
+    timestampOffsetSeconds?: number;
+  }): { headers: Record<string, string>; rawBody: Buffer };
+  close(): Promise<void>;
+}
