@@ -66,7 +66,12 @@ function attendeeContact(record: ContactRecord | undefined, seed: number): JsonO
 }
 
 /** The AppointmentModel as GET /appointments returns it. */
-export function renderAppointment(record: AppointmentRecord, lookup: ContactLookup, seed: number, forWebhook = false): JsonObject {
+export function renderAppointment(
+  record: AppointmentRecord,
+  lookup: ContactLookup,
+  seed: number,
+  forWebhook = false,
+): JsonObject {
   const model: JsonObject = {
     id: record.id,
     created: reapitTime(record.created),
@@ -111,9 +116,15 @@ export function renderAppointment(record: AppointmentRecord, lookup: ContactLook
 }
 
 /** The OfferModel as GET /offers returns it. */
-export function renderOffer(record: OfferRecord, lookup: ContactLookup, seed: number, forWebhook = false): JsonObject {
+export function renderOffer(
+  record: OfferRecord,
+  lookup: ContactLookup,
+  seed: number,
+  forWebhook = false,
+): JsonObject {
   const contact = lookup(record.contactSeq);
-  const related = contact === undefined ? [] : [{ ...(attendeeContact(contact, seed)[0] ?? {}), type: 'contact' }];
+  const related =
+    contact === undefined ? [] : [{ ...(attendeeContact(contact, seed)[0] ?? {}), type: 'contact' }];
   const model: JsonObject = {
     id: record.id,
     created: reapitTime(record.created),
@@ -148,7 +159,9 @@ export function renderOffer(record: OfferRecord, lookup: ContactLookup, seed: nu
 /** The JournalEntryModel as GET /journalEntries returns it. */
 export function renderJournalEntry(record: JournalEntryRecord): JsonObject {
   const links: Record<string, { href: string }> = {
-    [record.associatedType]: { href: `/${record.associatedType === 'tenancy' ? 'tenancies' : `${record.associatedType}s`}/${record.associatedId}` },
+    [record.associatedType]: {
+      href: `/${record.associatedType === 'tenancy' ? 'tenancies' : `${record.associatedType}s`}/${record.associatedId}`,
+    },
   };
   if (record.propertyId !== null) links.property = { href: `/properties/${record.propertyId}` };
   if (record.negotiatorId !== null) links.negotiator = { href: `/negotiators/${record.negotiatorId}` };

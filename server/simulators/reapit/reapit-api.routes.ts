@@ -1,7 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { ReapitClientCredentials } from './reapit-constants.ts';
 import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
-import { renderAppointment, renderJournalEntry, renderOffer, type AppointmentRecord, type JournalEntryRecord, type OfferRecord } from './reapit-activity.model.ts';
+import {
+  renderAppointment,
+  renderJournalEntry,
+  renderOffer,
+  type AppointmentRecord,
+  type JournalEntryRecord,
+  type OfferRecord,
+} from './reapit-activity.model.ts';
 import type { QueryPlan, ResultView } from './reapit-collection.ts';
 import {
   eTagOf,
@@ -56,9 +63,15 @@ function parseMetadataFilters(values: string[] | undefined): MetadataCondition[]
   return (values ?? []).map((raw) => {
     const match = /^metadata\.([A-Za-z0-9_.]+)\s+(\$[a-z]+)\s+(.*)$/i.exec(raw.trim());
     if (match === null || !METADATA_OPERATIONS.has((match[2] ?? '').toLowerCase())) {
-      throw new BadRequestError(`metadata filter "${raw}" must look like "metadata.<field> <$eq|$ne|$gt|$lt|$gte|$lte|$in|$nin|$con> <value>"`);
+      throw new BadRequestError(
+        `metadata filter "${raw}" must look like "metadata.<field> <$eq|$ne|$gt|$lt|$gte|$lte|$in|$nin|$con> <value>"`,
+      );
     }
-    return { path: (match[1] ?? '').split('.'), operation: (match[2] ?? '').toLowerCase(), criteria: (match[3] ?? '').trim() };
+    return {
+      path: (match[1] ?? '').split('.'),
+      operation: (match[2] ?? '').toLowerCase(),
+      criteria: (match[3] ?? '').trim(),
+    };
   });
 }
 
@@ -75,7 +88,9 @@ function compareLoosely(value: unknown, criteria: string): number | null {
 
 function matchesMetadata(metadata: Record<string, unknown> | null, condition: MetadataCondition): boolean {
   let value: unknown = metadata;
-  for (const part of condition.path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of condition.path)
+    value =
+      typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
   const text = (item: unknown) => String(item).toLowerCase();
   const list = condition.criteria.split(',').map((item) => item.trim().toLowerCase());
   switch (condition.operation) {
@@ -122,7 +137,10 @@ function listContacts(request: Request, response: Response): void {
   const sort = readSort(query, ['created', 'modified', 'name'] as const, 'created');
   const embeds = query.strings('embed') ?? [];
   for (const embed of embeds) {
-    if (!SUPPORTED_CONTACT_EMBEDS.has(embed)) throw new BadRequestError(`embed=${embed} is not supported by the simulator (supported: relationships)`);
+    if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
+      throw new BadRequestError(
+        `embed=${embed} is not supported by the simulator (supported: relationships)`,
+      );
   }
   const ids = query.strings('id');
   const emails = query.strings('email');
@@ -142,33 +160,55 @@ function listContacts(request: Request, response: Response): void {
   const byCreated = createdFrom !== undefined || createdTo !== undefined;
   let candidates: ContactRecord[] | undefined;
   if (ids !== undefined) {
-    candidates = unique(ids.map((id) => dataset.contactById(id)).filter((record): record is ContactRecord => record !== undefined));
+    candidates = unique(
+      ids
+        .map((id) => dataset.contactById(id))
+        .filter((record): record is ContactRecord => record !== undefined),
+    );
   } else if (emails !== undefined) {
     candidates = unique(emails.flatMap((email) => dataset.contactsByEmail(email)));
   }
-  const range = candidates === undefined && byModified
-    ? { field: 'modified' as const, from: modifiedFrom, to: modifiedTo }
-    : candidates === undefined && byCreated
-      ? { field: 'created' as const, from: createdFrom, to: createdTo }
-      : undefined;
+  const range =
+    candidates === undefined && byModified
+      ? { field: 'modified' as const, from: modifiedFrom, to: modifiedTo }
+      : candidates === undefined && byCreated
+        ? { field: 'created' as const, from: createdFrom, to: createdTo }
+        : undefined;
   const predicate = allOf<ContactRecord>([
-    byModified && range?.field !== 'modified' ? (record) => inRange(record.modified, modifiedFrom, modifiedTo) : null,
-    byCreated && range?.field !== 'created' ? (record) => inRange(record.created, createdFrom, createdTo) : null,
+    byModified && range?.field !== 'modified'
+      ? (record) => inRange(record.modified, modifiedFrom, modifiedTo)
+      : null,
+    byCreated && range?.field !== 'created'
+      ? (record) => inRange(record.created, createdFrom, createdTo)
+      : null,
     ids !== undefined && emails !== undefined
-      ? (record) => emails.some((email) => (emailOf(record) ?? '').trim().toLowerCase() === email.trim().toLowerCase())
+      ? (record) =>
+          emails.some((email) => (emailOf(record) ?? '').trim().toLowerCase() === email.trim().toLowerCase())
       : null,
     name === undefined
       ? null
       : (record) => {
           const parts = nameOf(record);
-          return [parts.title, parts.forename, parts.surname].filter(Boolean).join(' ').toLowerCase().includes(name);
+          return [parts.title, parts.forename, parts.surname]
+            .filter(Boolean)
+            .join(' ')
+            .toLowerCase()
+            .includes(name);
         },
     active === undefined ? null : (record) => fieldsOf(record, dataset.seed).active === active,
     fromArchive === undefined ? null : (record) => (record.archivedOn !== null) === fromArchive,
-    consents === undefined ? null : (record) => consents.includes(fieldsOf(record, dataset.seed).marketingConsent),
-    officeIds === undefined ? null : (record) => fieldsOf(record, dataset.seed).officeIds.some((id) => officeIds.includes(id)),
-    negotiatorIds === undefined ? null : (record) => fieldsOf(record, dataset.seed).negotiatorIds.some((id) => negotiatorIds.includes(id)),
-    metadata.length === 0 ? null : (record) => metadata.every((condition) => matchesMetadata(record.metadata, condition)),
+    consents === undefined
+      ? null
+      : (record) => consents.includes(fieldsOf(record, dataset.seed).marketingConsent),
+    officeIds === undefined
+      ? null
+      : (record) => fieldsOf(record, dataset.seed).officeIds.some((id) => officeIds.includes(id)),
+    negotiatorIds === undefined
+      ? null
+      : (record) => fieldsOf(record, dataset.seed).negotiatorIds.some((id) => negotiatorIds.includes(id)),
+    metadata.length === 0
+      ? null
+      : (record) => metadata.every((condition) => matchesMetadata(record.metadata, condition)),
   ]);
   const plan: QueryPlan<ContactRecord> = {
     ...(candidates === undefined ? {} : { candidates }),
@@ -181,16 +221,40 @@ function listContacts(request: Request, response: Response): void {
             compare: (a, b) => {
               const left = nameOf(a);
               const right = nameOf(b);
-              const bySurname = left.surname.toLowerCase() < right.surname.toLowerCase() ? -1 : left.surname.toLowerCase() > right.surname.toLowerCase() ? 1 : 0;
+              const bySurname =
+                left.surname.toLowerCase() < right.surname.toLowerCase()
+                  ? -1
+                  : left.surname.toLowerCase() > right.surname.toLowerCase()
+                    ? 1
+                    : 0;
               return bySurname || (left.forename ?? '').localeCompare(right.forename ?? '') || a.seq - b.seq;
             },
           }
         : { field: sort.field, descending: sort.descending },
   };
-  const cacheKey = JSON.stringify([ids, emails, name, active, fromArchive, consents, officeIds, negotiatorIds, createdFrom, createdTo, modifiedFrom, modifiedTo, metadata, sort]);
+  const cacheKey = JSON.stringify([
+    ids,
+    emails,
+    name,
+    active,
+    fromArchive,
+    consents,
+    officeIds,
+    negotiatorIds,
+    createdFrom,
+    createdTo,
+    modifiedFrom,
+    modifiedTo,
+    metadata,
+    sort,
+  ]);
   const view = dataset.contacts.query(cacheKey, plan);
   const withRelationships = embeds.includes('relationships');
-  response.json(halPage(request, view, paging, (record) => renderContact(record, { seed: dataset.seed, relationships: withRelationships })));
+  response.json(
+    halPage(request, view, paging, (record) =>
+      renderContact(record, { seed: dataset.seed, relationships: withRelationships }),
+    ),
+  );
 }
 
 function getContact(request: Request, response: Response): void {
@@ -203,7 +267,10 @@ function getContact(request: Request, response: Response): void {
   const query = new ReapitQuery(request.query);
   const embeds = query.strings('embed') ?? [];
   for (const embed of embeds) {
-    if (!SUPPORTED_CONTACT_EMBEDS.has(embed)) throw new BadRequestError(`embed=${embed} is not supported by the simulator (supported: relationships)`);
+    if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
+      throw new BadRequestError(
+        `embed=${embed} is not supported by the simulator (supported: relationships)`,
+      );
   }
   const etag = eTagOf(record.id, record.version, record.modified);
   response.setHeader('ETag', etag);
@@ -211,7 +278,9 @@ function getContact(request: Request, response: Response): void {
     response.status(304).end();
     return;
   }
-  response.json(renderContact(record, { seed: dataset.seed, relationships: embeds.includes('relationships') }));
+  response.json(
+    renderContact(record, { seed: dataset.seed, relationships: embeds.includes('relationships') }),
+  );
 }
 
 function viewOf<T>(items: readonly T[]): ResultView<T> {
@@ -246,14 +315,22 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
     }
     // No idempotency key, as in Reapit: a retried POST creates a second contact.
     const record = engine.createContact(dataset, parsed.data as ContactCreate);
-    response.status(201).location(locationOf(request, `/contacts/${record.id}`)).end();
+    response
+      .status(201)
+      .location(locationOf(request, `/contacts/${record.id}`))
+      .end();
   });
 
   router.patch('/contacts/:id', (request, response) => {
     const { dataset } = callContext(response);
     const ifMatch = request.get('if-match');
     if (ifMatch === undefined || ifMatch.trim() === '') {
-      sendError(response, 412, now(), 'The If-Match header is required: send the contact\'s _eTag, quotes included');
+      sendError(
+        response,
+        412,
+        now(),
+        "The If-Match header is required: send the contact's _eTag, quotes included",
+      );
       return;
     }
     const parsed = ContactPatchSchema.safeParse(request.body);
@@ -267,7 +344,12 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       return;
     }
     if (ifMatch.trim() !== eTagOf(record.id, record.version, record.modified)) {
-      sendError(response, 412, now(), 'The contact has changed since this eTag was issued: fetch it again and re-apply the change');
+      sendError(
+        response,
+        412,
+        now(),
+        'The contact has changed since this eTag was issued: fetch it again and re-apply the change',
+      );
       return;
     }
     const patch = parsed.data as ContactPatch;
@@ -309,7 +391,9 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       end === undefined ? null : (record) => record.end <= end,
       includeCancelled ? null : (record) => !record.cancelled,
       includeUnconfirmed ? null : (record) => record.confirmed,
-      createdFrom === undefined && createdTo === undefined ? null : (record) => inRange(record.created, createdFrom, createdTo),
+      createdFrom === undefined && createdTo === undefined
+        ? null
+        : (record) => inRange(record.created, createdFrom, createdTo),
     ]);
     const plan: QueryPlan<AppointmentRecord> = {
       ...(byModified ? { range: { field: 'modified' as const, from: modifiedFrom, to: modifiedTo } } : {}),
@@ -318,13 +402,35 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
         sort.field === 'start'
           ? { descending: sort.descending, compare: (a, b) => a.start - b.start || a.seq - b.seq }
           : sort.field === 'typeId'
-            ? { descending: sort.descending, compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq }
+            ? {
+                descending: sort.descending,
+                compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq,
+              }
             : { field: sort.field, descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([ids, typeIds, attendeeIds, attendeeTypes, propertyIds, negotiatorIds, officeIds, start, end, includeCancelled, includeUnconfirmed, createdFrom, createdTo, modifiedFrom, modifiedTo, sort]);
+    const cacheKey = JSON.stringify([
+      ids,
+      typeIds,
+      attendeeIds,
+      attendeeTypes,
+      propertyIds,
+      negotiatorIds,
+      officeIds,
+      start,
+      end,
+      includeCancelled,
+      includeUnconfirmed,
+      createdFrom,
+      createdTo,
+      modifiedFrom,
+      modifiedTo,
+      sort,
+    ]);
     const view = dataset.appointments.query(cacheKey, plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
-    response.json(halPage(request, view, paging, (record) => renderAppointment(record, lookup, dataset.seed)));
+    response.json(
+      halPage(request, view, paging, (record) => renderAppointment(record, lookup, dataset.seed)),
+    );
   });
 
   router.get('/appointments/:id', (request, response) => {
@@ -367,9 +473,15 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       applicantIds === undefined ? null : (record) => applicantIds.includes(record.applicantId),
       propertyIds === undefined ? null : (record) => propertyIds.includes(record.propertyId),
       statuses === undefined ? null : (record) => statuses.includes(record.status),
-      amountFrom === undefined && amountTo === undefined ? null : (record) => inRange(record.amount, amountFrom, amountTo),
-      dateFrom === undefined && dateTo === undefined ? null : (record) => inRange(Date.parse(`${record.date}T00:00:00Z`), dateFrom, dateTo),
-      createdFrom === undefined && createdTo === undefined ? null : (record) => inRange(record.created, createdFrom, createdTo),
+      amountFrom === undefined && amountTo === undefined
+        ? null
+        : (record) => inRange(record.amount, amountFrom, amountTo),
+      dateFrom === undefined && dateTo === undefined
+        ? null
+        : (record) => inRange(Date.parse(`${record.date}T00:00:00Z`), dateFrom, dateTo),
+      createdFrom === undefined && createdTo === undefined
+        ? null
+        : (record) => inRange(record.created, createdFrom, createdTo),
     ]);
     const plan: QueryPlan<OfferRecord> = {
       ...(byModified ? { range: { field: 'modified' as const, from: modifiedFrom, to: modifiedTo } } : {}),
@@ -378,10 +490,27 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
         sort.field === 'amount'
           ? { descending: sort.descending, compare: (a, b) => a.amount - b.amount || a.seq - b.seq }
           : sort.field === 'status'
-            ? { descending: sort.descending, compare: (a, b) => a.status.localeCompare(b.status) || a.seq - b.seq }
+            ? {
+                descending: sort.descending,
+                compare: (a, b) => a.status.localeCompare(b.status) || a.seq - b.seq,
+              }
             : { field: sort.field, descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([ids, applicantIds, propertyIds, statuses, amountFrom, amountTo, dateFrom, dateTo, createdFrom, createdTo, modifiedFrom, modifiedTo, sort]);
+    const cacheKey = JSON.stringify([
+      ids,
+      applicantIds,
+      propertyIds,
+      statuses,
+      amountFrom,
+      amountTo,
+      dateFrom,
+      dateTo,
+      createdFrom,
+      createdTo,
+      modifiedFrom,
+      modifiedTo,
+      sort,
+    ]);
     const view = dataset.offers.query(cacheKey, plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(halPage(request, view, paging, (record) => renderOffer(record, lookup, dataset.seed)));
@@ -407,7 +536,9 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       return;
     }
     const entry = parsed.data;
-    const knowsType = ['contact', 'applicant', 'landlord', 'tenancy', 'vendor'].includes(entry.associatedType);
+    const knowsType = ['contact', 'applicant', 'landlord', 'tenancy', 'vendor'].includes(
+      entry.associatedType,
+    );
     const associatedName = dataset.associatedName(entry.associatedType, entry.associatedId);
     if (knowsType && associatedName === null) {
       sendError(response, 422, now(), undefined, [
@@ -443,18 +574,36 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       associatedTypes === undefined ? null : (record) => associatedTypes.includes(record.associatedType),
       associatedIds === undefined ? null : (record) => associatedIds.includes(record.associatedId),
       typeIds === undefined ? null : (record) => typeIds.includes(record.typeId),
-      negotiatorIds === undefined ? null : (record) => record.negotiatorId !== null && negotiatorIds.includes(record.negotiatorId),
-      propertyIds === undefined ? null : (record) => record.propertyId !== null && propertyIds.includes(record.propertyId),
+      negotiatorIds === undefined
+        ? null
+        : (record) => record.negotiatorId !== null && negotiatorIds.includes(record.negotiatorId),
+      propertyIds === undefined
+        ? null
+        : (record) => record.propertyId !== null && propertyIds.includes(record.propertyId),
     ]);
     const plan: QueryPlan<JournalEntryRecord> = {
-      ...(createdFrom !== undefined || createdTo !== undefined ? { range: { field: 'created' as const, from: createdFrom, to: createdTo } } : {}),
+      ...(createdFrom !== undefined || createdTo !== undefined
+        ? { range: { field: 'created' as const, from: createdFrom, to: createdTo } }
+        : {}),
       ...(predicate === undefined ? {} : { predicate }),
       sort:
         sort.field === 'typeId'
-          ? { descending: sort.descending, compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq }
+          ? {
+              descending: sort.descending,
+              compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq,
+            }
           : { field: 'created', descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([associatedTypes, associatedIds, typeIds, negotiatorIds, propertyIds, createdFrom, createdTo, sort]);
+    const cacheKey = JSON.stringify([
+      associatedTypes,
+      associatedIds,
+      typeIds,
+      negotiatorIds,
+      propertyIds,
+      createdFrom,
+      createdTo,
+      sort,
+    ]);
     const view = dataset.journal.query(cacheKey, plan);
     response.json(halPage(request, view, paging, renderJournalEntry));
   });
@@ -467,7 +616,10 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       return;
     }
     const hook = engine.webhooks.create(dataset.customerId, client.clientId, parsed.data);
-    response.status(201).location(locationOf(request, `/resthooks/${hook.id}`)).json(engine.webhooks.render(hook));
+    response
+      .status(201)
+      .location(locationOf(request, `/resthooks/${hook.id}`))
+      .json(engine.webhooks.render(hook));
   });
 
   router.get('/resthooks', (request, response) => {
@@ -519,7 +671,9 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       sendError(response, 404, now(), `Signing key ${String(request.params.keyId)} was not found`);
       return;
     }
-    response.json({ keys: [{ kid: key.kid, kty: 'OKP', crv: 'Ed25519', x: key.x, use: 'sig', alg: 'EdDSA' }] });
+    response.json({
+      keys: [{ kid: key.kid, kty: 'OKP', crv: 'Ed25519', x: key.x, use: 'sig', alg: 'EdDSA' }],
+    });
   });
 
   return router;

@@ -76,6 +76,12 @@ export class ReapitAuth {
     this.#tokens.clear();
   }
 
+  /** Makes every token issued so far expire now (clients must fetch new ones). */
+  expireAllTokens(): void {
+    const now = this.#now();
+    for (const issued of this.#tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now);
+  }
+
   /**
    * POST /token. Client authentication by HTTP Basic (as Reapit documents) or, failing that, by
    * `client_id` and `client_secret` in the form; a `client_id` in the form must match Basic's.
@@ -121,12 +127,16 @@ export class ReapitAuth {
       customerId: client.customerId,
       expiresAt: this.#now() + this.#tokenLifetimeSeconds * 1000,
     });
-    return { ok: true, body: { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds } };
+    return {
+      ok: true,
+      body: { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds },
+    };
   }
 
   /** Checks `Authorization: Bearer …`. */
   checkBearer(authorization: string | undefined): BearerCheck {
-    if (authorization === undefined || !/^bearer\s+\S+/i.test(authorization)) return { ok: false, reason: 'missing' };
+    if (authorization === undefined || !/^bearer\s+\S+/i.test(authorization))
+      return { ok: false, reason: 'missing' };
     const token = authorization.replace(/^bearer\s+/i, '').trim();
     const issued = this.#tokens.get(token);
     if (issued === undefined) return { ok: false, reason: 'unknown' };

@@ -56,8 +56,14 @@ export interface QueryPlan<T> {
  * the next write.
  */
 export class TimedCollection<T extends TimedRecord> {
-  readonly byCreated = new SortedTimeIndex<T>((record) => record.created, (record) => record.seq);
-  readonly byModified = new SortedTimeIndex<T>((record) => record.modified, (record) => record.seq);
+  readonly byCreated = new SortedTimeIndex<T>(
+    (record) => record.created,
+    (record) => record.seq,
+  );
+  readonly byModified = new SortedTimeIndex<T>(
+    (record) => record.modified,
+    (record) => record.seq,
+  );
   #bySeq: Array<T | undefined> = [];
   #count = 0;
   #version = 0;
@@ -168,7 +174,8 @@ export class TimedCollection<T extends TimedRecord> {
       end = matched.length;
     }
     const sort = plan.sort;
-    if ('field' in sort && sort.field === orderedBy) return { items, start, end, descending: sort.descending };
+    if ('field' in sort && sort.field === orderedBy)
+      return { items, start, end, descending: sort.descending };
     const compare =
       'compare' in sort
         ? sort.compare

@@ -42,7 +42,9 @@ export const REAPIT_RATE_LIMITS: Readonly<ReapitRateLimits> = Object.freeze({
 });
 
 /** Reapit retries a failed delivery 5 more times, after about 1, 2, 5, 10 and 15 minutes. */
-export const REAPIT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([60_000, 120_000, 300_000, 600_000, 900_000]);
+export const REAPIT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
+  60_000, 120_000, 300_000, 600_000, 900_000,
+]);
 
 /** A receiver must answer a webhook within about 10 seconds. */
 export const REAPIT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -62,26 +64,59 @@ export const REAPIT_EMITTED_TOPICS = [
 
 /** Every topic Reapit documents; a resthook may subscribe to any of them. */
 export const REAPIT_TOPICS: readonly string[] = Object.freeze([
-  'application.install', 'application.uninstall',
-  'applicants.created', 'applicants.modified',
-  'appointments.cancelled', 'appointments.confirmed', 'appointments.created', 'appointments.modified',
-  'companies.created', 'companies.modified',
-  'contacts.created', 'contacts.landlorddetails.updated', 'contacts.modified', 'contacts.optedout',
+  'application.install',
+  'application.uninstall',
+  'applicants.created',
+  'applicants.modified',
+  'appointments.cancelled',
+  'appointments.confirmed',
+  'appointments.created',
+  'appointments.modified',
+  'companies.created',
+  'companies.modified',
+  'contacts.created',
+  'contacts.landlorddetails.updated',
+  'contacts.modified',
+  'contacts.optedout',
   'conveyancing.modified',
-  'documents.created', 'documents.modified',
-  'enquiries.accepted', 'enquiries.created', 'enquiries.modified', 'enquiries.rejected',
-  'identitychecks.created', 'identitychecks.modified',
-  'landlords.created', 'landlords.modified',
-  'offers.accepted', 'offers.created', 'offers.modified', 'offers.rejected', 'offers.withdrawn',
-  'offices.created', 'offices.modified',
-  'properties.created', 'properties.modified', 'properties.selling.askingpricechanged', 'properties.selling.completed',
-  'properties.selling.exchanged', 'properties.selling.withdrawn', 'properties.selling.instructed',
-  'properties.selling.lostinstruction', 'properties.selling.underoffer',
-  'propertyimages.created', 'propertyimages.modified',
-  'referrals.created', 'referrals.modified',
-  'tenancies.created', 'tenancies.modified',
-  'vendors.created', 'vendors.modified',
-  'worksorders.cancelled', 'worksorders.complete', 'worksorders.modified', 'worksorders.raised',
+  'documents.created',
+  'documents.modified',
+  'enquiries.accepted',
+  'enquiries.created',
+  'enquiries.modified',
+  'enquiries.rejected',
+  'identitychecks.created',
+  'identitychecks.modified',
+  'landlords.created',
+  'landlords.modified',
+  'offers.accepted',
+  'offers.created',
+  'offers.modified',
+  'offers.rejected',
+  'offers.withdrawn',
+  'offices.created',
+  'offices.modified',
+  'properties.created',
+  'properties.modified',
+  'properties.selling.askingpricechanged',
+  'properties.selling.completed',
+  'properties.selling.exchanged',
+  'properties.selling.withdrawn',
+  'properties.selling.instructed',
+  'properties.selling.lostinstruction',
+  'properties.selling.underoffer',
+  'propertyimages.created',
+  'propertyimages.modified',
+  'referrals.created',
+  'referrals.modified',
+  'tenancies.created',
+  'tenancies.modified',
+  'vendors.created',
+  'vendors.modified',
+  'worksorders.cancelled',
+  'worksorders.complete',
+  'worksorders.modified',
+  'worksorders.raised',
 ]);
 
 /** Category ids the simulated agency uses to tag contacts by role (Reapit categories are per customer). */
@@ -93,9 +128,24 @@ export const REAPIT_ROLE_CATEGORY_IDS = {
   activeTenant: 'TEN',
 } as const;
 
-export const REAPIT_OFFER_STATUSES = ['pending', 'withdrawn', 'rejected', 'accepted', 'noteOfInterest'] as const;
+export const REAPIT_OFFER_STATUSES = [
+  'pending',
+  'withdrawn',
+  'rejected',
+  'accepted',
+  'noteOfInterest',
+] as const;
 export type ReapitOfferStatus = (typeof REAPIT_OFFER_STATUSES)[number];
 
 export const REAPIT_JOURNAL_ASSOCIATED_TYPES = [
-  'applicant', 'contact', 'landlord', 'tenancy', 'vendor', 'property', 'company', 'offer', 'appointment', 'worksOrder',
+  'applicant',
+  'contact',
+  'landlord',
+  'tenancy',
+  'vendor',
+  'property',
+  'company',
+  'offer',
+  'appointment',
+  'worksOrder',
 ] as const;

@@ -123,18 +123,50 @@ export function eTagOf(id: string, version: number, modified: number): string {
 
 const ROLE_RELATIONSHIPS: Record<
   PersonRole,
-  { kind: ReapitEntityKind; associatedType: ReapitRelationship['associatedType']; digit: string; topic: string }
+  {
+    kind: ReapitEntityKind;
+    associatedType: ReapitRelationship['associatedType'];
+    digit: string;
+    topic: string;
+  }
 > = {
-  buyerApplicant: { kind: 'buyingApplicant', associatedType: 'applicant', digit: '3', topic: 'applicants.modified' },
-  tenantApplicant: { kind: 'rentingApplicant', associatedType: 'applicant', digit: '4', topic: 'applicants.modified' },
+  buyerApplicant: {
+    kind: 'buyingApplicant',
+    associatedType: 'applicant',
+    digit: '3',
+    topic: 'applicants.modified',
+  },
+  tenantApplicant: {
+    kind: 'rentingApplicant',
+    associatedType: 'applicant',
+    digit: '4',
+    topic: 'applicants.modified',
+  },
   vendor: { kind: 'vendor', associatedType: 'vendor', digit: '5', topic: 'vendors.modified' },
   landlord: { kind: 'landlord', associatedType: 'landlord', digit: '6', topic: 'landlords.modified' },
   activeTenant: { kind: 'tenancy', associatedType: 'tenancy', digit: '7', topic: 'tenancies.modified' },
 };
 
-const OFFICE_BY_TOWN: Record<string, string> = { London: 'LDN', Manchester: 'MAN', Leeds: 'LDS', Birmingham: 'BHM', Bristol: 'BRS' };
+const OFFICE_BY_TOWN: Record<string, string> = {
+  London: 'LDN',
+  Manchester: 'MAN',
+  Leeds: 'LDS',
+  Birmingham: 'BHM',
+  Bristol: 'BRS',
+};
 export const REAPIT_OFFICE_IDS = ['RPT', 'LDN', 'MAN', 'LDS', 'BHM', 'BRS'] as const;
-export const REAPIT_NEGOTIATOR_IDS = ['JAS', 'RMK', 'LHB', 'DPW', 'SKT', 'AOF', 'MJP', 'CEH', 'NRB', 'TWG'] as const;
+export const REAPIT_NEGOTIATOR_IDS = [
+  'JAS',
+  'RMK',
+  'LHB',
+  'DPW',
+  'SKT',
+  'AOF',
+  'MJP',
+  'CEH',
+  'NRB',
+  'TWG',
+] as const;
 const SOURCES = [
   { id: 'RMV', type: 'source' },
   { id: 'ZPL', type: 'source' },
@@ -175,7 +207,9 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): R
     identityCheck: random.pickWeighted(IDENTITY_CHECKS, IDENTITY_WEIGHTS),
     source: { id: source.id, type: source.type },
     homePhone: person.landline,
-    workPhone: hasWorkPhone ? formatPhone(WORK_PHONE_PREFIX + String(workSlot).padStart(3, '0'), person.phoneStyle) : null,
+    workPhone: hasWorkPhone
+      ? formatPhone(WORK_PHONE_PREFIX + String(workSlot).padStart(3, '0'), person.phoneStyle)
+      : null,
     mobilePhone: person.mobile,
     email: person.email,
     primaryAddress: {
@@ -220,7 +254,11 @@ export function emailOf(record: ContactRecord): string | null {
   return record.fields !== null ? record.fields.email : (record.person?.email ?? null);
 }
 
-export function nameOf(record: ContactRecord): { title: string | null; forename: string | null; surname: string } {
+export function nameOf(record: ContactRecord): {
+  title: string | null;
+  forename: string | null;
+  surname: string;
+} {
   if (record.fields !== null) return record.fields;
   const person = record.person;
   return { title: person?.title ?? null, forename: person?.forename ?? null, surname: person?.surname ?? '' };
@@ -241,9 +279,13 @@ export function relationshipsOf(record: ContactRecord): ReapitRelationship[] {
       isMain: true,
       fromArchive: false,
       _links: {
-        self: { href: `/contacts/${record.id}/relationships/RPR${spec.digit}${String(record.seq).padStart(7, '0')}` },
+        self: {
+          href: `/contacts/${record.id}/relationships/RPR${spec.digit}${String(record.seq).padStart(7, '0')}`,
+        },
         contact: { href: `/contacts/${record.id}` },
-        [spec.associatedType]: { href: `/${spec.associatedType === 'tenancy' ? 'tenancies' : `${spec.associatedType}s`}/${associatedId}` },
+        [spec.associatedType]: {
+          href: `/${spec.associatedType === 'tenancy' ? 'tenancies' : `${spec.associatedType}s`}/${associatedId}`,
+        },
       },
     };
     if (role === 'buyerApplicant') relationship.marketingMode = 'buying';
@@ -352,7 +394,10 @@ function relatedContact(record: ContactRecord, seed: number): JsonObject {
  * Snapshots of the role entities (applicant, landlord, vendor, tenancy) that list this contact
  * in `related`, keyed by topic and entity id: a contact change fans out to one notification each.
  */
-export function roleEntitySnapshots(record: ContactRecord, seed: number): Array<{ topicId: string; entityId: string; snapshot: JsonObject }> {
+export function roleEntitySnapshots(
+  record: ContactRecord,
+  seed: number,
+): Array<{ topicId: string; entityId: string; snapshot: JsonObject }> {
   const related = relatedContact(record, seed);
   return rolesOf(record).map((role) => {
     const spec = ROLE_RELATIONSHIPS[role];
@@ -361,7 +406,9 @@ export function roleEntitySnapshots(record: ContactRecord, seed: number): Array<
       id: entityId,
       created: reapitTime(record.created),
       modified: reapitTime(record.modified),
-      ...(spec.associatedType === 'applicant' ? { marketingMode: role === 'buyerApplicant' ? 'buying' : 'renting', active: true } : {}),
+      ...(spec.associatedType === 'applicant'
+        ? { marketingMode: role === 'buyerApplicant' ? 'buying' : 'renting', active: true }
+        : {}),
       ...(spec.associatedType === 'tenancy' ? { status: 'current' } : {}),
       related: [related],
       _eTag: eTagOf(entityId, record.version, record.modified),

@@ -37,10 +37,18 @@ const FaultSettingsSchema = z
     dropRate: z.number().min(0).max(1),
   })
   .partial();
-const FailNextSchema = z.object({ count: CountSchema.default(1), status: z.number().int().min(100).max(599), ...MatchShape });
+const FailNextSchema = z.object({
+  count: CountSchema.default(1),
+  status: z.number().int().min(100).max(599),
+  ...MatchShape,
+});
 const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
 const WebhookFaultsSchema = z
-  .object({ duplicateRate: z.number().min(0).max(1), outOfOrderRate: z.number().min(0).max(1), outOfOrderDelayMs: z.number().min(0) })
+  .object({
+    duplicateRate: z.number().min(0).max(1),
+    outOfOrderRate: z.number().min(0).max(1),
+    outOfOrderDelayMs: z.number().min(0),
+  })
   .partial();
 const AdvanceSchema = z.object({ ms: z.number() });
 
@@ -58,13 +66,18 @@ function matchOf(input: { method?: string | undefined; pathPrefix?: string | und
 }
 
 /** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
-function handle(action: (request: Request, response: Response) => void): (request: Request, response: Response) => void {
+function handle(
+  action: (request: Request, response: Response) => void,
+): (request: Request, response: Response) => void {
   return (request, response) => {
     try {
       action(request, response);
     } catch (error) {
       if (error instanceof z.ZodError) {
-        response.status(400).json({ error: 'invalid control request', issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })) });
+        response.status(400).json({
+          error: 'invalid control request',
+          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        });
       } else if (error instanceof RangeError) {
         response.status(404).json({ error: error.message });
       } else {
@@ -81,121 +94,189 @@ function handle(action: (request: Request, response: Response) => void): (reques
 export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): Router {
   const router = Router();
 
-  router.get('/', handle((request, response) => {
-    const simulator = simulatorOf();
-    const customerId = customerOf(request) ?? simulator.defaultCustomerId;
-    response.json({
-      simulator: 'reapit',
-      customers: [...new Set(simulator.clients.map((client) => client.customerId))],
-      clients: simulator.clients.map((client) => ({ clientId: client.clientId, customerId: client.customerId })),
-      customerId,
-      contactCount: simulator.contactCount(customerId),
-      plantedDuplicates: simulator.plantedDuplicates(customerId).length,
-      resthooks: simulator.resthooks(customerId).length,
-      requestsLogged: simulator.requestLog.size,
-      clockOffsetMs: simulator.clock.offsetMs,
-      faults: simulator.faults.snapshot(),
-      routes: [
-        'POST /_sim/contacts', 'POST /_sim/contacts/modify', 'POST /_sim/contacts/:id/archive', 'DELETE /_sim/contacts/:id',
-        'POST /_sim/appointments', 'POST /_sim/offers',
-        'GET|PUT|DELETE /_sim/faults', 'POST /_sim/faults/fail-next', 'POST /_sim/faults/timeout-next', 'POST /_sim/faults/drop-next',
-        'GET|PUT /_sim/webhook-faults', 'POST /_sim/clients/:clientId/revoke', 'POST /_sim/clients/:clientId/restore',
-        'GET|DELETE /_sim/requests', 'GET /_sim/journal-entries', 'GET /_sim/resthooks', 'GET /_sim/webhook-deliveries',
-        'GET /_sim/planted-duplicates', 'POST /_sim/clock/advance', 'POST /_sim/reset',
-      ],
-    });
-  }));
+  router.get(
+    '/',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      const customerId = customerOf(request) ?? simulator.defaultCustomerId;
+      response.json({
+        simulator: 'reapit',
+        customers: [...new Set(simulator.clients.map((client) => client.customerId))],
+        clients: simulator.clients.map((client) => ({
+          clientId: client.clientId,
+          customerId: client.customerId,
+        })),
+        customerId,
+        contactCount: simulator.contactCount(customerId),
+        plantedDuplicates: simulator.plantedDuplicates(customerId).length,
+        resthooks: simulator.resthooks(customerId).length,
+        requestsLogged: simulator.requestLog.size,
+        clockOffsetMs: simulator.clock.offsetMs,
+        faults: simulator.faults.snapshot(),
+        routes: [
+          'POST /_sim/contacts',
+          'POST /_sim/contacts/modify',
+          'POST /_sim/contacts/:id/archive',
+          'DELETE /_sim/contacts/:id',
+          'POST /_sim/appointments',
+          'POST /_sim/offers',
+          'GET|PUT|DELETE /_sim/faults',
+          'POST /_sim/faults/fail-next',
+          'POST /_sim/faults/timeout-next',
+          'POST /_sim/faults/drop-next',
+          'GET|PUT /_sim/webhook-faults',
+          'POST /_sim/tokens/expire',
+          'POST /_sim/clients/:clientId/revoke',
+          'POST /_sim/clients/:clientId/restore',
+          'GET|DELETE /_sim/requests',
+          'GET /_sim/journal-entries',
+          'GET /_sim/resthooks',
+          'GET /_sim/webhook-deliveries',
+          'GET /_sim/planted-duplicates',
+          'POST /_sim/clock/advance',
+          'POST /_sim/reset',
+        ],
+      });
+    }),
+  );
 
-  router.post('/contacts', handle((request, response) => {
-    const { customerId: _customerId, ...input } = (request.body ?? {}) as Record<string, unknown>;
-    const id = simulatorOf().controls.createContact(input as ContactCreate, { customerId: customerOf(request) });
-    response.status(201).json({ id });
-  }));
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const { customerId: _customerId, ...input } = (request.body ?? {}) as Record<string, unknown>;
+      const id = simulatorOf().controls.createContact(input as ContactCreate, {
+        customerId: customerOf(request),
+      });
+      response.status(201).json({ id });
+    }),
+  );
 
-  router.post('/contacts/modify', handle((request, response) => {
-    const body = ModifySchema.parse(request.body ?? {});
-    const modified = simulatorOf().controls.modifyContacts({
-      ...(body.count === undefined ? {} : { count: body.count }),
-      ...(body.ids === undefined ? {} : { ids: body.ids }),
-      ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
-      ...(body.randomChange === undefined ? {} : { randomChange: body.randomChange }),
-      customerId: customerOf(request),
-    });
-    response.json({ modified });
-  }));
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const body = ModifySchema.parse(request.body ?? {});
+      const modified = simulatorOf().controls.modifyContacts({
+        ...(body.count === undefined ? {} : { count: body.count }),
+        ...(body.ids === undefined ? {} : { ids: body.ids }),
+        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
+        ...(body.randomChange === undefined ? {} : { randomChange: body.randomChange }),
+        customerId: customerOf(request),
+      });
+      response.json({ modified });
+    }),
+  );
 
-  router.post('/contacts/:id/archive', handle((request, response) => {
-    const found = simulatorOf().controls.archiveContact(String(request.params.id), { customerId: customerOf(request) });
-    if (found) response.status(204).end();
-    else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
-  }));
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) => {
+      const found = simulatorOf().controls.archiveContact(String(request.params.id), {
+        customerId: customerOf(request),
+      });
+      if (found) response.status(204).end();
+      else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
+    }),
+  );
 
-  router.delete('/contacts/:id', handle((request, response) => {
-    const found = simulatorOf().controls.deleteContact(String(request.params.id), { customerId: customerOf(request) });
-    if (found) response.status(204).end();
-    else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
-  }));
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) => {
+      const found = simulatorOf().controls.deleteContact(String(request.params.id), {
+        customerId: customerOf(request),
+      });
+      if (found) response.status(204).end();
+      else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
+    }),
+  );
 
-  router.post('/appointments', handle((request, response) => {
-    const body = AppointmentSchema.parse(request.body ?? {});
-    const id = simulatorOf().controls.createAppointment({
-      contactId: body.contactId,
-      ...(body.typeId === undefined ? {} : { typeId: body.typeId }),
-      ...(body.start === undefined ? {} : { start: body.start }),
-      ...(body.durationMinutes === undefined ? {} : { durationMinutes: body.durationMinutes }),
-      ...(body.propertyId === undefined ? {} : { propertyId: body.propertyId }),
-      customerId: customerOf(request),
-    });
-    response.status(201).json({ id });
-  }));
+  router.post(
+    '/appointments',
+    handle((request, response) => {
+      const body = AppointmentSchema.parse(request.body ?? {});
+      const id = simulatorOf().controls.createAppointment({
+        contactId: body.contactId,
+        ...(body.typeId === undefined ? {} : { typeId: body.typeId }),
+        ...(body.start === undefined ? {} : { start: body.start }),
+        ...(body.durationMinutes === undefined ? {} : { durationMinutes: body.durationMinutes }),
+        ...(body.propertyId === undefined ? {} : { propertyId: body.propertyId }),
+        customerId: customerOf(request),
+      });
+      response.status(201).json({ id });
+    }),
+  );
 
-  router.post('/offers', handle((request, response) => {
-    const body = OfferSchema.parse(request.body ?? {});
-    const id = simulatorOf().controls.createOffer({
-      contactId: body.contactId,
-      ...(body.amount === undefined ? {} : { amount: body.amount }),
-      ...(body.status === undefined ? {} : { status: body.status }),
-      ...(body.propertyId === undefined ? {} : { propertyId: body.propertyId }),
-      customerId: customerOf(request),
-    });
-    response.status(201).json({ id });
-  }));
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      const body = OfferSchema.parse(request.body ?? {});
+      const id = simulatorOf().controls.createOffer({
+        contactId: body.contactId,
+        ...(body.amount === undefined ? {} : { amount: body.amount }),
+        ...(body.status === undefined ? {} : { status: body.status }),
+        ...(body.propertyId === undefined ? {} : { propertyId: body.propertyId }),
+        customerId: customerOf(request),
+      });
+      response.status(201).json({ id });
+    }),
+  );
 
   router.get('/faults', (_request, response) => {
     response.json(simulatorOf().faults.snapshot());
   });
-  router.put('/faults', handle((request, response) => {
-    const settings = FaultSettingsSchema.parse(request.body ?? {});
-    const simulator = simulatorOf();
-    simulator.controls.setFaults(Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)));
-    response.json(simulator.faults.snapshot());
-  }));
+  router.put(
+    '/faults',
+    handle((request, response) => {
+      const settings = FaultSettingsSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.setFaults(
+        Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
+      );
+      response.json(simulator.faults.snapshot());
+    }),
+  );
   router.delete('/faults', (_request, response) => {
     simulatorOf().controls.clearFaults();
     response.status(204).end();
   });
-  router.post('/faults/fail-next', handle((request, response) => {
-    const body = FailNextSchema.parse(request.body ?? {});
-    simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-    response.status(204).end();
-  }));
-  router.post('/faults/timeout-next', handle((request, response) => {
-    const body = OneShotSchema.parse(request.body ?? {});
-    simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-    response.status(204).end();
-  }));
-  router.post('/faults/drop-next', handle((request, response) => {
-    const body = OneShotSchema.parse(request.body ?? {});
-    simulatorOf().faults.dropNext(body.count, matchOf(body));
-    response.status(204).end();
-  }));
+  router.post(
+    '/faults/fail-next',
+    handle((request, response) => {
+      const body = FailNextSchema.parse(request.body ?? {});
+      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/timeout-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/drop-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
 
-  router.put('/webhook-faults', handle((request, response) => {
-    const body = WebhookFaultsSchema.parse(request.body ?? {});
-    simulatorOf().controls.setWebhookFaults(Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)));
-    response.status(204).end();
-  }));
+  router.put(
+    '/webhook-faults',
+    handle((request, response) => {
+      const body = WebhookFaultsSchema.parse(request.body ?? {});
+      simulatorOf().controls.setWebhookFaults(
+        Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)),
+      );
+      response.status(204).end();
+    }),
+  );
 
+  router.post('/tokens/expire', (_request, response) => {
+    simulatorOf().controls.expireTokens();
+    response.status(204).end();
+  });
   router.post('/clients/:clientId/revoke', (request, response) => {
     simulatorOf().controls.revokeClient(String(request.params.clientId));
     response.status(204).end();
@@ -208,33 +289,53 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
   router.get('/requests', (request, response) => {
     const method = typeof request.query.method === 'string' ? request.query.method : undefined;
     const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({ entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }) });
+    response.json({
+      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
+    });
   });
   router.delete('/requests', (_request, response) => {
     simulatorOf().requestLog.clear();
     response.status(204).end();
   });
 
-  router.get('/journal-entries', handle((request, response) => {
-    response.json({ entries: simulatorOf().journalEntries(customerOf(request)) });
-  }));
-  router.get('/resthooks', handle((request, response) => {
-    response.json({ resthooks: simulatorOf().resthooks(customerOf(request)) });
-  }));
+  router.get(
+    '/journal-entries',
+    handle((request, response) => {
+      response.json({ entries: simulatorOf().journalEntries(customerOf(request)) });
+    }),
+  );
+  router.get(
+    '/resthooks',
+    handle((request, response) => {
+      response.json({ resthooks: simulatorOf().resthooks(customerOf(request)) });
+    }),
+  );
   router.get('/webhook-deliveries', (_request, response) => {
     response.json({ attempts: simulatorOf().webhookAttempts() });
   });
-  router.get('/planted-duplicates', handle((request, response) => {
-    const simulator = simulatorOf();
-    response.json({ duplicates: simulator.plantedDuplicates(customerOf(request)), namesakes: simulator.namesakes(customerOf(request)) });
-  }));
+  router.get(
+    '/planted-duplicates',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      response.json({
+        duplicates: simulator.plantedDuplicates(customerOf(request)),
+        namesakes: simulator.namesakes(customerOf(request)),
+      });
+    }),
+  );
 
-  router.post('/clock/advance', handle((request, response) => {
-    const { ms } = AdvanceSchema.parse(request.body ?? {});
-    const simulator = simulatorOf();
-    simulator.controls.advanceClock(ms);
-    response.json({ now: new Date(simulator.clock.now()).toISOString(), offsetMs: simulator.clock.offsetMs });
-  }));
+  router.post(
+    '/clock/advance',
+    handle((request, response) => {
+      const { ms } = AdvanceSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.advanceClock(ms);
+      response.json({
+        now: new Date(simulator.clock.now()).toISOString(),
+        offsetMs: simulator.clock.offsetMs,
+      });
+    }),
+  );
 
   router.post('/reset', (_request, response) => {
     simulatorOf().controls.reset();

@@ -1,7 +1,7 @@
 import { SeededRandom, mixSeed } from '../shared/seeded-random.ts';
 import { normaliseEmail } from '../shared/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../shared/uk-people.ts';
-import { REAPIT_OFFER_STATUSES, type ReapitOfferStatus } from './reapit-constants.ts';
+import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import { TimedCollection } from './reapit-collection.ts';
 import type { AppointmentRecord, JournalEntryRecord, OfferRecord } from './reapit-activity.model.ts';
 import {
@@ -23,7 +23,9 @@ const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
 
 /** A partial update of a contact, as PATCH /contacts/{id} accepts it (already validated). */
-export type ContactPatch = Partial<Omit<ReapitContactFields, 'primaryAddress' | 'secondaryAddress' | 'workAddress' | 'source'>> & {
+export type ContactPatch = Partial<
+  Omit<ReapitContactFields, 'primaryAddress' | 'secondaryAddress' | 'workAddress' | 'source'>
+> & {
   primaryAddress?: Partial<ReapitAddress> | null;
   secondaryAddress?: Partial<ReapitAddress> | null;
   workAddress?: Partial<ReapitAddress> | null;
@@ -33,7 +35,8 @@ export type ContactPatch = Partial<Omit<ReapitContactFields, 'primaryAddress' | 
 };
 
 /** A new contact, as POST /contacts/ accepts it (already validated). */
-export type ContactCreate = ContactPatch & Pick<ReapitContactFields, 'surname' | 'marketingConsent' | 'officeIds' | 'negotiatorIds'>;
+export type ContactCreate = ContactPatch &
+  Pick<ReapitContactFields, 'surname' | 'marketingConsent' | 'officeIds' | 'negotiatorIds'>;
 
 export interface ReapitDatasetOptions {
   customerId: string;
@@ -56,21 +59,55 @@ const EMPTY_ADDRESS: ReapitAddress = {
   countryId: 'GB',
 };
 
+/** Normalised email → the contact, or contacts when several share it (most addresses are unique). */
+type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
+
+function indexEmail(index: EmailIndex, record: ContactRecord, email: string | null): void {
+  if (email === null || email.trim() === '') return;
+  const key = normaliseEmail(email);
+  const existing = index.get(key);
+  if (existing === undefined) index.set(key, record);
+  else if (Array.isArray(existing)) existing.push(record);
+  else index.set(key, [existing, record]);
+}
+
+function unindexEmail(index: EmailIndex, record: ContactRecord, email: string | null): void {
+  if (email === null) return;
+  const key = normaliseEmail(email);
+  const existing = index.get(key);
+  if (existing === record) index.delete(key);
+  else if (Array.isArray(existing)) {
+    const remaining = existing.filter((candidate) => candidate !== record);
+    if (remaining.length === 0) index.delete(key);
+    else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
+  }
+}
+
 /** RFC 7386 merge: objects merge recursively, null deletes, anything else replaces. */
-export function mergeJson(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+export function mergeJson(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
   const result: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else if (typeof value === 'object' && !Array.isArray(value)) {
       const existing = result[key];
-      const base = typeof existing === 'object' && existing !== null && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
+      const base =
+        typeof existing === 'object' && existing !== null && !Array.isArray(existing)
+          ? (existing as Record<string, unknown>)
+          : {};
       result[key] = mergeJson(base, value as Record<string, unknown>);
     } else result[key] = structuredClone(value);
   }
   return result;
 }
 
-function mergeAddress(current: ReapitAddress | null, patch: Partial<ReapitAddress> | null, type: string): ReapitAddress | null {
+function mergeAddress(
+  current: ReapitAddress | null,
+  patch: Partial<ReapitAddress> | null,
+  type: string,
+): ReapitAddress | null {
   if (patch === null) return null;
   return { ...(current ?? { ...EMPTY_ADDRESS, type }), ...patch, type: patch.type ?? current?.type ?? type };
 }
@@ -91,7 +128,7 @@ export class ReapitDataset {
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextJournalSeq = 1;
-  #emailIndex: Map<string, ContactRecord[]> | null = null;
+  #emailIndex: EmailIndex | null = null;
 
   constructor(options: ReapitDatasetOptions) {
     this.customerId = options.customerId;
@@ -148,7 +185,10 @@ export class ReapitDataset {
     const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
       const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
       const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
-      const modified = Math.min(anchor - 1, created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3));
+      const modified = Math.min(
+        anchor - 1,
+        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+      );
       return { created, modified, start };
     };
     for (const contact of contacts) {
@@ -250,27 +290,13 @@ export class ReapitDataset {
   contactsByEmail(email: string): ContactRecord[] {
     if (this.#emailIndex === null) {
       // Built on first use and then kept current: most runs never filter by email.
-      const index = new Map<string, ContactRecord[]>();
-      for (const record of this.contacts.values()) this.#indexEmail(index, record, emailOf(record));
+      const index: EmailIndex = new Map();
+      for (const record of this.contacts.values()) indexEmail(index, record, emailOf(record));
       this.#emailIndex = index;
     }
-    return [...(this.#emailIndex.get(normaliseEmail(email)) ?? [])].sort((a, b) => a.seq - b.seq);
-  }
-
-  #indexEmail(index: Map<string, ContactRecord[]>, record: ContactRecord, email: string | null): void {
-    if (email === null || email.trim() === '') return;
-    const key = normaliseEmail(email);
-    const list = index.get(key);
-    if (list === undefined) index.set(key, [record]);
-    else list.push(record);
-  }
-
-  #unindexEmail(record: ContactRecord, email: string | null): void {
-    if (this.#emailIndex === null || email === null) return;
-    const list = this.#emailIndex.get(normaliseEmail(email));
-    if (list === undefined) return;
-    const at = list.indexOf(record);
-    if (at >= 0) list.splice(at, 1);
+    const found = this.#emailIndex.get(normaliseEmail(email));
+    if (found === undefined) return [];
+    return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
   }
 
   createContact(input: ContactCreate, now: number): ContactRecord {
@@ -312,12 +338,16 @@ export class ReapitDataset {
     };
     this.#applyPatch(record, input);
     this.contacts.add(record);
-    if (this.#emailIndex !== null) this.#indexEmail(this.#emailIndex, record, emailOf(record));
+    if (this.#emailIndex !== null) indexEmail(this.#emailIndex, record, emailOf(record));
     return record;
   }
 
   /** Applies a validated patch, bumping `modified` and the version (so the eTag) even if nothing changed. */
-  patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch, now: number): void {
+  patchContacts(
+    records: readonly ContactRecord[],
+    patchFor: (record: ContactRecord) => ContactPatch,
+    now: number,
+  ): void {
     const oldEmails = records.map(emailOf);
     this.contacts.updateMany(records, (record) => {
       this.#applyPatch(record, patchFor(record));
@@ -328,8 +358,8 @@ export class ReapitDataset {
       const before = oldEmails[i] ?? null;
       const after = emailOf(record);
       if (before === after || this.#emailIndex === null) return;
-      this.#unindexEmail(record, before);
-      this.#indexEmail(this.#emailIndex, record, after);
+      unindexEmail(this.#emailIndex, record, before);
+      indexEmail(this.#emailIndex, record, after);
     });
   }
 
@@ -341,12 +371,17 @@ export class ReapitDataset {
       if (value === undefined) continue;
       switch (key) {
         case 'metadata':
-          record.metadata = value === null ? null : mergeJson(record.metadata ?? {}, value as Record<string, unknown>);
+          record.metadata =
+            value === null ? null : mergeJson(record.metadata ?? {}, value as Record<string, unknown>);
           break;
         case 'primaryAddress':
         case 'secondaryAddress':
         case 'workAddress':
-          next[key] = mergeAddress(next[key], value as Partial<ReapitAddress> | null, key.replace('Address', ''));
+          next[key] = mergeAddress(
+            next[key],
+            value as Partial<ReapitAddress> | null,
+            key.replace('Address', ''),
+          );
           break;
         case 'source':
           next.source = { ...next.source, ...(value as Partial<ReapitContactFields['source']>) };
@@ -368,7 +403,7 @@ export class ReapitDataset {
   }
 
   deleteContact(record: ContactRecord): void {
-    this.#unindexEmail(record, emailOf(record));
+    if (this.#emailIndex !== null) unindexEmail(this.#emailIndex, record, emailOf(record));
     this.contacts.remove(record);
   }
 
@@ -394,11 +429,10 @@ export class ReapitDataset {
 
   /** The display name Reapit shows for a journal entry's associated entity, when we know it. */
   associatedName(associatedType: string, associatedId: string): string | null {
-    const contact = associatedType === 'contact' ? this.contactById(associatedId) : this.contactByRoleId(associatedId);
+    const contact =
+      associatedType === 'contact' ? this.contactById(associatedId) : this.contactByRoleId(associatedId);
     if (contact === undefined) return null;
     const fields = fieldsOf(contact, this.seed);
     return [fields.title, fields.forename, fields.surname].filter((part) => part).join(' ');
   }
 }
-
-export type { ReapitOfferStatus };

@@ -1,7 +1,13 @@
 import type { FaultControls } from '../shared/fault-controls.ts';
 import type { SimulatorClock } from '../shared/simulator-clock.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
-import { renderAppointment, renderOffer, type AppointmentRecord, type JournalEntryRecord, type OfferRecord } from './reapit-activity.model.ts';
+import {
+  renderAppointment,
+  renderOffer,
+  type AppointmentRecord,
+  type JournalEntryRecord,
+  type OfferRecord,
+} from './reapit-activity.model.ts';
 import {
   diffSnapshots,
   isEtagOnlyDiff,
@@ -62,7 +68,14 @@ export class ReapitEngine {
     if (this.webhooks.hasSubscribers(dataset.customerId, 'contacts.created')) {
       const created = renderContact(record, { seed: dataset.seed, forWebhook: true });
       this.webhooks.emit(dataset.customerId, now, [
-        { topicId: 'contacts.created', entityId: record.id, new: created, old: null, diff: null, etagOnly: false },
+        {
+          topicId: 'contacts.created',
+          entityId: record.id,
+          new: created,
+          old: null,
+          diff: null,
+          etagOnly: false,
+        },
       ]);
     }
     return record;
@@ -73,11 +86,17 @@ export class ReapitEngine {
    * became deny, and one `<role>.modified` per role entity whose related contact changed — all
    * notifications of one contact's change share its eventId.
    */
-  patchContacts(dataset: ReapitDataset, records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
+  patchContacts(
+    dataset: ReapitDataset,
+    records: readonly ContactRecord[],
+    patchFor: (record: ContactRecord) => ContactPatch,
+  ): void {
     const now = this.clock.now();
     const customerId = dataset.customerId;
     const notifyContacts = this.webhooks.hasSubscribers(customerId, 'contacts.');
-    const notifyRoles = ROLE_TOPIC_PREFIXES.some((prefix) => this.webhooks.hasSubscribers(customerId, prefix));
+    const notifyRoles = ROLE_TOPIC_PREFIXES.some((prefix) =>
+      this.webhooks.hasSubscribers(customerId, prefix),
+    );
     if (!notifyContacts && !notifyRoles) {
       dataset.patchContacts(records, patchFor, now);
       return;
@@ -89,10 +108,24 @@ export class ReapitEngine {
       const after = this.#snapshot(dataset, record, notifyRoles);
       const diff = diffSnapshots(old.contact, after.contact);
       const notifications: ReapitNotification[] = [
-        { topicId: 'contacts.modified', entityId: record.id, new: after.contact, old: old.contact, diff, etagOnly: isEtagOnlyDiff(diff) },
+        {
+          topicId: 'contacts.modified',
+          entityId: record.id,
+          new: after.contact,
+          old: old.contact,
+          diff,
+          etagOnly: isEtagOnlyDiff(diff),
+        },
       ];
       if (old.contact.marketingConsent !== 'deny' && after.contact.marketingConsent === 'deny') {
-        notifications.push({ topicId: 'contacts.optedout', entityId: record.id, new: after.contact, old: old.contact, diff, etagOnly: false });
+        notifications.push({
+          topicId: 'contacts.optedout',
+          entityId: record.id,
+          new: after.contact,
+          old: old.contact,
+          diff,
+          etagOnly: false,
+        });
       }
       after.roles.forEach((role, r) => {
         const previous = old.roles[r];
@@ -100,7 +133,14 @@ export class ReapitEngine {
         const roleDiff = diffSnapshots(previous.snapshot, role.snapshot);
         // Roles only hear about changes to what they show of the contact.
         if (isEtagOnlyDiff(roleDiff)) return;
-        notifications.push({ topicId: role.topicId, entityId: role.entityId, new: role.snapshot, old: previous.snapshot, diff: roleDiff, etagOnly: false });
+        notifications.push({
+          topicId: role.topicId,
+          entityId: role.entityId,
+          new: role.snapshot,
+          old: previous.snapshot,
+          diff: roleDiff,
+          etagOnly: false,
+        });
       });
       this.webhooks.emit(customerId, now, notifications);
     });
@@ -115,7 +155,14 @@ export class ReapitEngine {
     if (old !== null) {
       const archived = renderContact(record, { seed: dataset.seed, forWebhook: true });
       this.webhooks.emit(dataset.customerId, now, [
-        { topicId: 'contacts.modified', entityId: record.id, new: null, old, diff: diffSnapshots(old, archived), etagOnly: false },
+        {
+          topicId: 'contacts.modified',
+          entityId: record.id,
+          new: null,
+          old,
+          diff: diffSnapshots(old, archived),
+          etagOnly: false,
+        },
       ]);
     }
   }
@@ -127,33 +174,60 @@ export class ReapitEngine {
     const old = notify ? renderContact(record, { seed: dataset.seed, forWebhook: true }) : null;
     dataset.deleteContact(record);
     if (old !== null) {
-      this.webhooks.emit(dataset.customerId, now, [{ topicId: 'contacts.modified', entityId: record.id, new: null, old, diff: null, etagOnly: false }]);
+      this.webhooks.emit(dataset.customerId, now, [
+        { topicId: 'contacts.modified', entityId: record.id, new: null, old, diff: null, etagOnly: false },
+      ]);
     }
   }
 
-  addAppointment(dataset: ReapitDataset, input: Omit<AppointmentRecord, 'seq' | 'id' | 'version' | 'created' | 'modified'>): AppointmentRecord {
+  addAppointment(
+    dataset: ReapitDataset,
+    input: Omit<AppointmentRecord, 'seq' | 'id' | 'version' | 'created' | 'modified'>,
+  ): AppointmentRecord {
     const now = this.clock.now();
     const record = dataset.addAppointment({ ...input, created: now, modified: now });
     if (this.webhooks.hasSubscribers(dataset.customerId, 'appointments.created')) {
       const model = renderAppointment(record, (seq) => dataset.contacts.get(seq), dataset.seed, true);
       this.webhooks.emit(dataset.customerId, now, [
-        { topicId: 'appointments.created', entityId: record.id, new: model, old: null, diff: null, etagOnly: false },
+        {
+          topicId: 'appointments.created',
+          entityId: record.id,
+          new: model,
+          old: null,
+          diff: null,
+          etagOnly: false,
+        },
       ]);
     }
     return record;
   }
 
-  addOffer(dataset: ReapitDataset, input: Omit<OfferRecord, 'seq' | 'id' | 'version' | 'created' | 'modified'>): OfferRecord {
+  addOffer(
+    dataset: ReapitDataset,
+    input: Omit<OfferRecord, 'seq' | 'id' | 'version' | 'created' | 'modified'>,
+  ): OfferRecord {
     const now = this.clock.now();
     const record = dataset.addOffer({ ...input, created: now, modified: now });
     if (this.webhooks.hasSubscribers(dataset.customerId, 'offers.created')) {
       const model = renderOffer(record, (seq) => dataset.contacts.get(seq), dataset.seed, true);
-      this.webhooks.emit(dataset.customerId, now, [{ topicId: 'offers.created', entityId: record.id, new: model, old: null, diff: null, etagOnly: false }]);
+      this.webhooks.emit(dataset.customerId, now, [
+        {
+          topicId: 'offers.created',
+          entityId: record.id,
+          new: model,
+          old: null,
+          diff: null,
+          etagOnly: false,
+        },
+      ]);
     }
     return record;
   }
 
-  addJournalEntry(dataset: ReapitDataset, input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {
+  addJournalEntry(
+    dataset: ReapitDataset,
+    input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>,
+  ): JournalEntryRecord {
     return dataset.addJournalEntry({ ...input, created: this.clock.now() });
   }
 }

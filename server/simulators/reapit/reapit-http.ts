@@ -12,8 +12,18 @@ export interface ReapitErrorBody {
   errors?: Array<{ field: string; message: string }>;
 }
 
-export function reapitError(status: number, description: string, now: number, errors?: ReapitErrorBody['errors']): ReapitErrorBody {
-  return { statusCode: status, dateTime: reapitTime(now), description, ...(errors === undefined ? {} : { errors }) };
+export function reapitError(
+  status: number,
+  description: string,
+  now: number,
+  errors?: ReapitErrorBody['errors'],
+): ReapitErrorBody {
+  return {
+    statusCode: status,
+    dateTime: reapitTime(now),
+    description,
+    ...(errors === undefined ? {} : { errors }),
+  };
 }
 
 export const STATUS_DESCRIPTIONS: Record<number, string> = {
@@ -47,7 +57,9 @@ export class ReapitQuery {
 
   constructor(query: unknown) {
     for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-      const values = (Array.isArray(raw) ? raw : [raw]).filter((value): value is string => typeof value === 'string');
+      const values = (Array.isArray(raw) ? raw : [raw]).filter(
+        (value): value is string => typeof value === 'string',
+      );
       const key = name.toLowerCase();
       this.#values.set(key, [...(this.#values.get(key) ?? []), ...values]);
     }
@@ -73,7 +85,8 @@ export class ReapitQuery {
     if (raw === undefined) return options.fallback;
     const value = Number(raw);
     if (!/^-?\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
-      const range = options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
+      const range =
+        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
       throw new BadRequestError(`${name} must be a whole number ${range}`);
     }
     return value;
@@ -100,9 +113,13 @@ export class ReapitQuery {
   instant(name: string): number | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
-    const ms = ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+    const ms = ISO_DATE_TIME.test(raw)
+      ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw)
+      : Number.NaN;
     if (Number.isNaN(ms)) {
-      throw new BadRequestError(`${name} must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)`);
+      throw new BadRequestError(
+        `${name} must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)`,
+      );
     }
     return ms;
   }
@@ -122,13 +139,20 @@ export function readPaging(query: ReapitQuery): Paging {
 }
 
 /** `sortBy=created` / `-modified` …; returns null when the value is not one of `allowed`. */
-export function readSort<F extends string>(query: ReapitQuery, allowed: readonly F[], fallback: F): { field: F; descending: boolean } {
+export function readSort<F extends string>(
+  query: ReapitQuery,
+  allowed: readonly F[],
+  fallback: F,
+): { field: F; descending: boolean } {
   const raw = query.string('sortBy');
   if (raw === undefined) return { field: fallback, descending: false };
   const descending = raw.startsWith('-');
   const name = (descending ? raw.slice(1) : raw).toLowerCase();
   const field = allowed.find((candidate) => candidate.toLowerCase() === name);
-  if (field === undefined) throw new BadRequestError(`sortBy must be one of ${allowed.join(', ')} (prefix with - to sort descending)`);
+  if (field === undefined)
+    throw new BadRequestError(
+      `sortBy must be one of ${allowed.join(', ')} (prefix with - to sort descending)`,
+    );
   return { field, descending };
 }
 
@@ -148,7 +172,12 @@ function pageHref(request: Request, pageNumber: number, pageSize: number): strin
  * Reapit's HAL page: `{_embedded, pageNumber, pageSize, pageCount (items on this page),
  * totalPageCount, totalCount, _links{self, first, next?, last}}`; `next` is absent on the last page.
  */
-export function halPage<T>(request: Request, view: ResultView<T>, paging: Paging, render: (item: T) => unknown): Record<string, unknown> {
+export function halPage<T>(
+  request: Request,
+  view: ResultView<T>,
+  paging: Paging,
+  render: (item: T) => unknown,
+): Record<string, unknown> {
   const items = pageOfView(view, paging.pageNumber, paging.pageSize);
   const totalCount = viewSize(view);
   const totalPageCount = Math.ceil(totalCount / paging.pageSize);
@@ -156,7 +185,8 @@ export function halPage<T>(request: Request, view: ResultView<T>, paging: Paging
     self: { href: pageHref(request, paging.pageNumber, paging.pageSize) },
     first: { href: pageHref(request, 1, paging.pageSize) },
   };
-  if (paging.pageNumber < totalPageCount) links.next = { href: pageHref(request, paging.pageNumber + 1, paging.pageSize) };
+  if (paging.pageNumber < totalPageCount)
+    links.next = { href: pageHref(request, paging.pageNumber + 1, paging.pageSize) };
   links.last = { href: pageHref(request, Math.max(1, totalPageCount), paging.pageSize) };
   return {
     _embedded: items.map(render),
@@ -198,15 +228,23 @@ const contactFieldShape = {
   title: text(20).nullable(),
   forename: text(50).nullable(),
   surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
-  dateOfBirth: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) without a time').nullable(),
+  dateOfBirth: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) without a time')
+    .nullable(),
   active: z.boolean(),
-  marketingConsent: z.enum(['grant', 'deny', 'notAsked'], { message: 'must be one of grant, deny, notAsked' }),
+  marketingConsent: z.enum(['grant', 'deny', 'notAsked'], {
+    message: 'must be one of grant, deny, notAsked',
+  }),
   source: z.object({ id: text(10), type: z.enum(['source', 'office']) }).partial(),
   homePhone: text(30).nullable(),
   workPhone: text(30).nullable(),
   mobilePhone: text(30).nullable(),
   email: text(100)
-    .refine((value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()), 'must be a valid email address')
+    .refine(
+      (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
+      'must be a valid email address',
+    )
     .nullable(),
   primaryAddress: AddressPatchSchema.nullable(),
   secondaryAddress: AddressPatchSchema.nullable(),
@@ -235,17 +273,27 @@ export const ContactCreateSchema = z
       (value) => typeof value === 'string' && value.trim() !== '',
     );
     if (!reachable) {
-      context.addIssue({ code: 'custom', path: ['email'], message: 'at least one of homePhone, workPhone, mobilePhone or email is required' });
+      context.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'at least one of homePhone, workPhone, mobilePhone or email is required',
+      });
     }
   });
 
 export const JournalEntryCreateSchema = z.object({
   typeId: z.string().trim().min(1, 'typeId is required').max(10, 'must be at most 10 characters'),
-  associatedType: z.enum(REAPIT_JOURNAL_ASSOCIATED_TYPES, { message: `must be one of ${REAPIT_JOURNAL_ASSOCIATED_TYPES.join(', ')}` }),
+  associatedType: z.enum(REAPIT_JOURNAL_ASSOCIATED_TYPES, {
+    message: `must be one of ${REAPIT_JOURNAL_ASSOCIATED_TYPES.join(', ')}`,
+  }),
   associatedId: z.string().trim().min(1, 'associatedId is required'),
   propertyId: z.string().min(1).nullish(),
   negotiatorId: z.string().min(1).nullish(),
-  description: z.string().trim().min(1, 'description is required').max(4000, 'must be at most 4000 characters'),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'description is required')
+    .max(4000, 'must be at most 4000 characters'),
 });
 
 const topicSet = new Set(REAPIT_TOPICS);
@@ -268,6 +316,14 @@ export function locationOf(request: Request, path: string): string {
 }
 
 /** Writes a Reapit error. */
-export function sendError(response: Response, status: number, now: number, description?: string, errors?: ReapitErrorBody['errors']): void {
-  response.status(status).json(reapitError(status, description ?? STATUS_DESCRIPTIONS[status] ?? 'Error', now, errors));
+export function sendError(
+  response: Response,
+  status: number,
+  now: number,
+  description?: string,
+  errors?: ReapitErrorBody['errors'],
+): void {
+  response
+    .status(status)
+    .json(reapitError(status, description ?? STATUS_DESCRIPTIONS[status] ?? 'Error', now, errors));
 }

@@ -7,10 +7,20 @@ import { RateLimiter, rateLimitMiddleware, type RateLimitConfig } from '../share
 import { RequestLog } from '../shared/request-log.ts';
 import { SeededRandom, mixSeed } from '../shared/seeded-random.ts';
 import { createSimulatorClock, type SimulatorClock } from '../shared/simulator-clock.ts';
-import { EMAIL_DOMAINS, STREET_NAMES, STREET_SUFFIXES, SURNAMES, POSTCODE_UNIT_LETTERS } from '../shared/uk-reference-data.ts';
+import {
+  EMAIL_DOMAINS,
+  STREET_NAMES,
+  STREET_SUFFIXES,
+  SURNAMES,
+  POSTCODE_UNIT_LETTERS,
+} from '../shared/uk-reference-data.ts';
 import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../shared/uk-contact-format.ts';
 import type { UkPerson } from '../shared/uk-people.ts';
-import { WebhookDispatcher, type WebhookAttempt, type WebhookDeliveryFaults } from '../shared/webhook-dispatcher.ts';
+import {
+  WebhookDispatcher,
+  type WebhookAttempt,
+  type WebhookDeliveryFaults,
+} from '../shared/webhook-dispatcher.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import {
@@ -24,7 +34,14 @@ import {
   type ReapitRateLimits,
 } from './reapit-constants.ts';
 import { renderJournalEntry } from './reapit-activity.model.ts';
-import { applicantIdOf, fieldsOf, renderContact, type ContactRecord, type JsonObject } from './reapit-contact.model.ts';
+import {
+  applicantIdOf,
+  fieldsOf,
+  reapitTime,
+  renderContact,
+  type ContactRecord,
+  type JsonObject,
+} from './reapit-contact.model.ts';
 import { createReapitControlRouter } from './reapit-control.routes.ts';
 import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-dataset.ts';
 import { ReapitEngine } from './reapit-engine.ts';
@@ -107,6 +124,8 @@ export interface ReapitSimulatorControls {
   /** Removes all request faults and revocations. */
   clearFaults(): void;
   setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
+  /** Every token issued so far expires now (the data clock does not move). */
+  expireTokens(): void;
   /** Token requests and existing tokens of the client then fail with 401. */
   revokeClient(clientId: string): void;
   restoreClient(clientId: string): void;
@@ -114,6 +133,14 @@ export interface ReapitSimulatorControls {
   advanceClock(milliseconds: number): void;
   /** Back to the initial state: data regenerated, tokens, subscriptions, faults, logs and clock cleared. */
   reset(): void;
+}
+
+export interface SignedWebhookOptions {
+  contactId: string;
+  timestampOffsetSeconds?: number;
+  /** The app whose key signs (default: the first client). */
+  clientId?: string;
+  customerId?: string;
 }
 
 export interface PlantedDuplicateContact {
@@ -148,6 +175,11 @@ export interface ReapitSimulator {
   webhookAttempts(): WebhookAttempt[];
   /** Resolves once every queued webhook is delivered or given up (retries included). */
   webhooksIdle(): Promise<void>;
+  /**
+   * A `contacts.modified` notification for a contact, signed as a delivery would be, without
+   * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
+   */
+  signedContactWebhook(options: SignedWebhookOptions): { headers: Record<string, string>; rawBody: string };
   /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
   signingKey(clientId?: string): { kid: string; x: string };
   /** Stops servers started with `listen` and cancels pending webhook work. */
@@ -156,23 +188,32 @@ export interface ReapitSimulator {
 
 function anchorOf(option: ReapitSimulatorOptions['dataAnchor'], now: number): number {
   if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms = option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
+  const ms =
+    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
   if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
   return ms;
 }
 
-function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): { config: RateLimitConfig | false; limits: ReapitRateLimits | null } {
+function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): {
+  config: RateLimitConfig | false;
+  limits: ReapitRateLimits | null;
+} {
   if (limits === false) return { config: false, limits: null };
   const merged = { ...REAPIT_RATE_LIMITS, ...limits };
   return {
-    config: { windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }], maxConcurrent: merged.maxConcurrent, dailyLimit: merged.requestsPerDay },
+    config: {
+      windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
+      maxConcurrent: merged.maxConcurrent,
+      dailyLimit: merged.requestsPerDay,
+    },
     limits: merged,
   };
 }
 
 const LIMIT_DESCRIPTIONS = {
   window: (limit: number) => `Too many requests: the limit is ${limit} requests per second`,
-  concurrency: (limit: number) => `Too many requests: at most ${limit} concurrent requests per customer are allowed`,
+  concurrency: (limit: number) =>
+    `Too many requests: at most ${limit} concurrent requests per customer are allowed`,
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
@@ -190,10 +231,18 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
   const clock = createSimulatorClock(options.now ?? Date.now);
   const anchor = anchorOf(options.dataAnchor, clock.now());
   const faults = new FaultControls({ seed: mixSeed(seed, 'faults') });
-  const requestLog = new RequestLog({ now: clock.now, ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }) });
+  const requestLog = new RequestLog({
+    now: clock.now,
+    ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }),
+  });
   const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
   const rateLimiter = new RateLimiter(limitConfig, { now: clock.now });
-  const auth = new ReapitAuth({ clients, now: clock.now, faults, tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600 });
+  const auth = new ReapitAuth({
+    clients,
+    now: clock.now,
+    faults,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+  });
   const retryScale = options.webhookRetryScale ?? 1;
   const dispatcher = new WebhookDispatcher({
     retryDelaysMs: REAPIT_WEBHOOK_RETRY_DELAYS_MS.map((delay) => Math.max(0, Math.round(delay * retryScale))),
@@ -233,15 +282,20 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
   };
   const contactFor = (dataset: ReapitDataset, id: string): ContactRecord => {
     const record = dataset.contactById(id);
-    if (record === undefined) throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
+    if (record === undefined)
+      throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
     return record;
   };
 
   const controls: ReapitSimulatorControls = {
     modifyContacts(modify) {
       const dataset = datasetFor(modify.customerId);
-      const fields = modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
-      const records = modify.ids !== undefined ? modify.ids.map((id) => contactFor(dataset, id)) : pickContacts(dataset, modify.count ?? 1, controlRandom);
+      const fields =
+        modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
+      const records =
+        modify.ids !== undefined
+          ? modify.ids.map((id) => contactFor(dataset, id))
+          : pickContacts(dataset, modify.count ?? 1, controlRandom);
       engine.patchContacts(dataset, records, (record) => ({
         ...(modify.randomChange ? randomChange(dataset, record, controlRandom) : {}),
         ...fields,
@@ -271,7 +325,8 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
       const contact = contactFor(dataset, appointment.contactId);
       const applicantId = applicantIdOf(contact);
       const typeId = appointment.typeId ?? (applicantId !== null ? 'VW' : 'VL');
-      const start = appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
+      const start =
+        appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
       if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
       const attendAsApplicant = typeId === 'VW' && applicantId !== null;
       return engine.addAppointment(dataset, {
@@ -294,7 +349,8 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
       const dataset = datasetFor(offer.customerId);
       const contact = contactFor(dataset, offer.contactId);
       const applicantId = applicantIdOf(contact);
-      if (applicantId === null) throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
+      if (applicantId === null)
+        throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
       return engine.addOffer(dataset, {
         applicantId,
         contactSeq: contact.seq,
@@ -308,6 +364,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
     setFaults: (settings) => faults.configure(settings),
     clearFaults: () => faults.clear(),
     setWebhookFaults: (webhookFaults) => dispatcher.setFaults(webhookFaults),
+    expireTokens: () => auth.expireAllTokens(),
     revokeClient: (clientId) => faults.revokeCredential(clientId),
     restoreClient: (clientId) => faults.restoreCredential(clientId),
     advanceClock: (milliseconds) => clock.advance(milliseconds),
@@ -326,7 +383,18 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
 
   // The control routes read the simulator object below; they only run once it exists.
   const controlRouter = createReapitControlRouter(() => simulator);
-  const app = buildApp({ engine, auth, faults, requestLog, rateLimiter, limits, datasets, clock, logger: options.logger, controlRouter });
+  const app = buildApp({
+    engine,
+    auth,
+    faults,
+    requestLog,
+    rateLimiter,
+    limits,
+    datasets,
+    clock,
+    logger: options.logger,
+    controlRouter,
+  });
   const servers = new Set<RunningServer>();
 
   const simulator: ReapitSimulator = {
@@ -349,11 +417,14 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
     clients: clients.map((client) => ({ ...client })),
     defaultCustomerId,
     contactCount: (customerId) => datasetFor(customerId).contacts.size,
-    contactIds: (customerId) => [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
+    contactIds: (customerId) =>
+      [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
     getContact(id, customerId) {
       const dataset = datasetFor(customerId);
       const record = dataset.contactById(id);
-      return record === undefined ? undefined : renderContact(record, { seed: dataset.seed, relationships: true });
+      return record === undefined
+        ? undefined
+        : renderContact(record, { seed: dataset.seed, relationships: true });
     },
     people: (customerId) => datasetFor(customerId).people.people,
     plantedDuplicates(customerId) {
@@ -368,15 +439,44 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
     namesakes(customerId) {
       const dataset = datasetFor(customerId);
       return dataset.people.namesakes.map((pair) => ({
-        contactIds: [dataset.contacts.get(pair.firstIndex + 1)?.id ?? '', dataset.contacts.get(pair.secondIndex + 1)?.id ?? ''] as [string, string],
+        contactIds: [
+          dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
+          dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
+        ] as [string, string],
         forename: pair.forename,
         surname: pair.surname,
       }));
     },
-    journalEntries: (customerId) => [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
-    resthooks: (customerId) => webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
+    journalEntries: (customerId) =>
+      [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
+    resthooks: (customerId) =>
+      webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
     webhookAttempts: () => dispatcher.attempts(),
     webhooksIdle: () => dispatcher.idle(),
+    signedContactWebhook(webhook) {
+      const dataset = datasetFor(webhook.customerId);
+      const record = contactFor(dataset, webhook.contactId);
+      const snapshot = renderContact(record, { seed: dataset.seed, forWebhook: true });
+      const rawBody = JSON.stringify({
+        eventId: randomUUID(),
+        entityId: record.id,
+        customerId: dataset.customerId,
+        eventTime: reapitTime(clock.now()),
+        topicId: 'contacts.modified',
+        new: snapshot,
+        old: snapshot,
+        diff: {},
+      });
+      const clientId = webhook.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+      const timestamp = Math.floor(Date.now() / 1000) + (webhook.timestampOffsetSeconds ?? 0);
+      return {
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
+        },
+        rawBody,
+      };
+    },
     signingKey(clientId) {
       const key = auth.signingKeyFor(clientId ?? (clients[0] as ReapitClientCredentials).clientId);
       if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
@@ -407,12 +507,18 @@ function randomChange(dataset: ReapitDataset, record: ContactRecord, random: See
   const fields = fieldsOf(record, dataset.seed);
   switch (random.int(0, 4)) {
     case 0: {
-      const local = normaliseEmail(fields.email ?? `${(fields.forename ?? 'contact').toLowerCase()}@example.com`).split('@')[0] ?? 'contact';
+      const local =
+        normaliseEmail(fields.email ?? `${(fields.forename ?? 'contact').toLowerCase()}@example.com`).split(
+          '@',
+        )[0] ?? 'contact';
       return { email: `${local}@${random.pick(EMAIL_DOMAINS)}` };
     }
     case 1: {
       const e164 = fields.mobilePhone === null ? null : toE164(fields.mobilePhone);
-      if (e164 === null) return { mobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national') };
+      if (e164 === null)
+        return {
+          mobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
+        };
       const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== fields.mobilePhone);
       return { mobilePhone: formatPhone(e164, random.pick(styles)) };
     }
@@ -466,11 +572,19 @@ function buildApp(parts: AppParts): Express {
     sendError: (_request, response, status) => sendError(response, status, clock.now()),
   });
 
-  app.post('/token', injectFaults, express.urlencoded({ extended: false, limit: '16kb' }), (request, response) => {
-    const result = auth.issueToken(request.get('authorization'), (request.body ?? {}) as Record<string, unknown>);
-    response.setHeader('cache-control', 'no-store');
-    response.status(result.ok ? 200 : result.status).json(result.body);
-  });
+  app.post(
+    '/token',
+    injectFaults,
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    (request, response) => {
+      const result = auth.issueToken(
+        request.get('authorization'),
+        (request.body ?? {}) as Record<string, unknown>,
+      );
+      response.setHeader('cache-control', 'no-store');
+      response.status(result.ok ? 200 : result.status).json(result.body);
+    },
+  );
 
   const authenticate: RequestHandler = (request, response, next) => {
     const check = auth.checkBearer(request.get('authorization'));
@@ -488,17 +602,32 @@ function buildApp(parts: AppParts): Express {
     const customerHeader = request.get('reapit-customer');
     if (!signingKeyRequest) {
       if (customerHeader === undefined || customerHeader.trim() === '') {
-        sendError(response, 400, clock.now(), 'The reapit-customer header is required for client credentials apps');
+        sendError(
+          response,
+          400,
+          clock.now(),
+          'The reapit-customer header is required for client credentials apps',
+        );
         return;
       }
       if (customerHeader.trim() !== check.client.customerId) {
-        sendError(response, 403, clock.now(), `This app is not installed for customer ${customerHeader.trim()}`);
+        sendError(
+          response,
+          403,
+          clock.now(),
+          `This app is not installed for customer ${customerHeader.trim()}`,
+        );
         return;
       }
     }
     const dataset = datasets.get(check.client.customerId);
     if (dataset === undefined) {
-      sendError(response, 403, clock.now(), `This app is not installed for customer ${check.client.customerId}`);
+      sendError(
+        response,
+        403,
+        clock.now(),
+        `This app is not installed for customer ${check.client.customerId}`,
+      );
       return;
     }
     const context: ReapitCallContext = { client: check.client, dataset, now: clock.now() };
@@ -509,11 +638,13 @@ function buildApp(parts: AppParts): Express {
   const limitRate = rateLimitMiddleware(rateLimiter, {
     keyOf: (_request, response) => {
       const { client } = response.locals.reapit as ReapitCallContext;
-      const budget = limits?.budgetScope === 'application' ? `app:${client.clientId}` : `customer:${client.customerId}`;
+      const budget =
+        limits?.budgetScope === 'application' ? `app:${client.clientId}` : `customer:${client.customerId}`;
       return { window: budget, daily: budget, concurrency: `customer:${client.customerId}` };
     },
     // No Retry-After or rate-limit headers: Reapit documents none.
-    onLimited: (_request, response, dimension, limit) => sendError(response, 429, clock.now(), LIMIT_DESCRIPTIONS[dimension](limit)),
+    onLimited: (_request, response, dimension, limit) =>
+      sendError(response, 429, clock.now(), LIMIT_DESCRIPTIONS[dimension](limit)),
   });
 
   const requireApiVersion: RequestHandler = (request, response, next) => {
@@ -527,7 +658,12 @@ function buildApp(parts: AppParts): Express {
       return;
     }
     if (version.trim() !== REAPIT_API_VERSION) {
-      sendError(response, 400, clock.now(), `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`);
+      sendError(
+        response,
+        400,
+        clock.now(),
+        `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`,
+      );
       return;
     }
     next();
@@ -542,7 +678,9 @@ function buildApp(parts: AppParts): Express {
     createReapitApiRouter(engine),
   );
 
-  app.use((request, response) => sendError(response, 404, clock.now(), `No route for ${request.method} ${request.path}`));
+  app.use((request, response) =>
+    sendError(response, 404, clock.now(), `No route for ${request.method} ${request.path}`),
+  );
 
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;

@@ -55,7 +55,15 @@ export class ReapitWebhooks {
 
   create(customerId: string, clientId: string, input: ResthookInput): ResthookRecord {
     const now = this.#now();
-    const record: ResthookRecord = { id: randomUUID(), created: now, modified: now, ...input, topicIds: [...input.topicIds], customerId, clientId };
+    const record: ResthookRecord = {
+      id: randomUUID(),
+      created: now,
+      modified: now,
+      ...input,
+      topicIds: [...input.topicIds],
+      customerId,
+      clientId,
+    };
     this.#hooks.set(record.id, record);
     return record;
   }
@@ -83,7 +91,12 @@ export class ReapitWebhooks {
   /** True when some active subscription of the customer listens to a topic with this prefix. */
   hasSubscribers(customerId: string, topicPrefix = ''): boolean {
     for (const hook of this.#hooks.values()) {
-      if (hook.customerId === customerId && hook.active && hook.topicIds.some((topic) => topic.startsWith(topicPrefix))) return true;
+      if (
+        hook.customerId === customerId &&
+        hook.active &&
+        hook.topicIds.some((topic) => topic.startsWith(topicPrefix))
+      )
+        return true;
     }
     return false;
   }
@@ -105,7 +118,8 @@ export class ReapitWebhooks {
         diff: notification.diff,
       });
       for (const hook of this.#hooks.values()) {
-        if (hook.customerId !== customerId || !hook.active || !hook.topicIds.includes(notification.topicId)) continue;
+        if (hook.customerId !== customerId || !hook.active || !hook.topicIds.includes(notification.topicId))
+          continue;
         if (hook.ignoreEtagOnlyChanges && notification.etagOnly) continue;
         this.#dispatcher.enqueue({
           url: hook.url,
@@ -115,7 +129,13 @@ export class ReapitWebhooks {
             'content-type': 'application/json',
             'x-signature': this.#auth.signatureHeader(hook.clientId, body, Math.floor(Date.now() / 1000)),
           }),
-          labels: { eventId, topicId: notification.topicId, entityId: notification.entityId, resthookId: hook.id, customerId },
+          labels: {
+            eventId,
+            topicId: notification.topicId,
+            entityId: notification.entityId,
+            resthookId: hook.id,
+            customerId,
+          },
         });
         queued++;
       }

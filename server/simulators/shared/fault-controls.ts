@@ -23,10 +23,7 @@ export interface FaultMatch {
 }
 
 export type FaultAction =
-  | { kind: 'pass' }
-  | { kind: 'status'; status: number }
-  | { kind: 'timeout' }
-  | { kind: 'drop' };
+  { kind: 'pass' } | { kind: 'status'; status: number } | { kind: 'timeout' } | { kind: 'drop' };
 
 export interface FaultDecision {
   delayMs: number;

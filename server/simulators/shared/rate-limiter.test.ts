@@ -38,7 +38,10 @@ describe('RateLimiter', () => {
   it('can key dimensions separately and be disabled', () => {
     const limiter = new RateLimiter({ windows: [{ limit: 1, windowMs: 60_000 }], maxConcurrent: 5 });
     expect(limiter.tryAcquire({ window: 'app', concurrency: 'customer-1', daily: 'app' }).allowed).toBe(true);
-    expect(limiter.tryAcquire({ window: 'app', concurrency: 'customer-2', daily: 'app' })).toMatchObject({ allowed: false, dimension: 'window' });
+    expect(limiter.tryAcquire({ window: 'app', concurrency: 'customer-2', daily: 'app' })).toMatchObject({
+      allowed: false,
+      dimension: 'window',
+    });
     limiter.configure(false);
     expect(Array.from({ length: 100 }, () => limiter.tryAcquire('app').allowed).every(Boolean)).toBe(true);
   });

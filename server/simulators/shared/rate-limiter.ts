@@ -29,8 +29,7 @@ export interface RateLimitKeys {
 }
 
 export type RateLimitDecision =
-  | { allowed: true; release: () => void }
-  | { allowed: false; dimension: RateLimitDimension; limit: number };
+  { allowed: true; release: () => void } | { allowed: false; dimension: RateLimitDimension; limit: number };
 
 /** Sliding log in a ring buffer: O(1) per request, exact, no timers. */
 class WindowLog {
@@ -120,7 +119,8 @@ export class RateLimiter {
     }
     for (let i = 0; i < windows.length; i++) {
       const window = windows[i] as RateLimitWindow;
-      if (!(logs[i] as WindowLog).fits(now, window.windowMs)) return { allowed: false, dimension: 'window', limit: window.limit };
+      if (!(logs[i] as WindowLog).fits(now, window.windowMs))
+        return { allowed: false, dimension: 'window', limit: window.limit };
     }
     const inFlight = this.#inFlight.get(keys.concurrency) ?? 0;
     if (config.maxConcurrent !== undefined && inFlight >= config.maxConcurrent) {
@@ -163,7 +163,10 @@ export interface RateLimitMiddlewareOptions {
  * Express middleware over a {@link RateLimiter}. The concurrency slot is held until the response
  * finishes or the connection closes, so slow, held or dropped requests count as in flight.
  */
-export function rateLimitMiddleware(limiter: RateLimiter, options: RateLimitMiddlewareOptions): RequestHandler {
+export function rateLimitMiddleware(
+  limiter: RateLimiter,
+  options: RateLimitMiddlewareOptions,
+): RequestHandler {
   return (request, response, next) => {
     if (!limiter.enabled) {
       next();

@@ -22,7 +22,15 @@ export interface RequestLogFilter {
 }
 
 // Query parameters that carry credentials in some CRMs (agentOS accepts ?api_key=).
-const SECRET_QUERY_NAMES = new Set(['api_key', 'apikey', 'access_token', 'token', 'client_secret', 'key', 'signature']);
+const SECRET_QUERY_NAMES = new Set([
+  'api_key',
+  'apikey',
+  'access_token',
+  'token',
+  'client_secret',
+  'key',
+  'signature',
+]);
 
 function parseQuery(url: string): Record<string, string | string[]> {
   const at = url.indexOf('?');
@@ -83,7 +91,8 @@ export class RequestLog {
 
   #push(entry: RequestLogEntry): void {
     this.#entries.push(entry);
-    if (this.#entries.length > this.#maxEntries) this.#entries.splice(0, this.#entries.length - this.#maxEntries);
+    if (this.#entries.length > this.#maxEntries)
+      this.#entries.splice(0, this.#entries.length - this.#maxEntries);
   }
 
   /** Entries in arrival order, optionally filtered. */

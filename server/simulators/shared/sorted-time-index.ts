@@ -63,7 +63,11 @@ export class SortedTimeIndex<T> {
     const time = this.#timeOf(item);
     const last = this.#items[this.#items.length - 1];
     // The common case (a record just touched "now") appends without a search.
-    if (last === undefined || this.#timeOf(last) < time || (this.#timeOf(last) === time && this.#sequenceOf(last) <= this.#sequenceOf(item))) {
+    if (
+      last === undefined ||
+      this.#timeOf(last) < time ||
+      (this.#timeOf(last) === time && this.#sequenceOf(last) <= this.#sequenceOf(item))
+    ) {
       this.#items.push(item);
       return;
     }
@@ -127,7 +131,8 @@ export class SortedTimeIndex<T> {
       sequences[i] = this.#sequenceOf(item);
       if (time < min) min = time;
       if (time > max) max = time;
-      if (i > 0 && (times[i - 1]! > time || (times[i - 1] === time && sequences[i - 1]! > sequences[i]!))) inOrder = false;
+      if (i > 0 && (times[i - 1]! > time || (times[i - 1] === time && sequences[i - 1]! > sequences[i]!)))
+        inOrder = false;
     }
     if (inOrder) return items;
     // Distribute into ~count/8 equal-width time buckets, then sort each small bucket.

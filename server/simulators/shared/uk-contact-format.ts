@@ -44,7 +44,13 @@ function split(digits: string, sizes: readonly number[]): string[] {
 // Simulators render the same few thousand drama-range numbers over and over: cache them per
 // number (a Map keyed by the number itself avoids building a key string on every call).
 const renderCache = new Map<string, Array<string | undefined>>();
-const STYLE_SLOTS: Readonly<Record<PhoneStyle, number>> = { national: 0, international: 1, compact: 2, e164: 3, bracketed: 4 };
+const STYLE_SLOTS: Readonly<Record<PhoneStyle, number>> = {
+  national: 0,
+  international: 1,
+  compact: 2,
+  e164: 3,
+  bracketed: 4,
+};
 
 /**
  * Renders a UK E.164 number (`+447700900123`) in one of {@link PHONE_STYLES}. Numbers that are

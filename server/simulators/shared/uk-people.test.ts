@@ -5,7 +5,14 @@ import { canonicalEmailOf, generatePeople, landlineE164Of, mobileE164Of, renderP
 
 describe('SeededRandom', () => {
   it('repeats its sequence for a seed and differs across seeds', () => {
-    const sequence = (seed: number) => Array.from({ length: 5 }, ((random) => () => random.uint32())(new SeededRandom(seed)));
+    const sequence = (seed: number) =>
+      Array.from(
+        { length: 5 },
+        (
+          (random) => () =>
+            random.uint32()
+        )(new SeededRandom(seed)),
+      );
     expect(sequence(7)).toEqual(sequence(7));
     expect(sequence(7)).not.toEqual(sequence(8));
     const random = new SeededRandom(3);
@@ -44,11 +51,19 @@ describe('generatePeople', () => {
     expect(generatePeople({ seed: 43, count: 50 }).people[0]).not.toEqual(generated.people[0]);
     const otherCrm = generatePeople({ seed: 42, count: 200, formatSalt: 'alto', duplicateRate: 0 });
     const keys = new Set(otherCrm.people.map((person) => person.personKey));
-    const shared = generated.people.filter((person) => person.duplicateOf === null && keys.has(person.personKey));
+    const shared = generated.people.filter(
+      (person) => person.duplicateOf === null && keys.has(person.personKey),
+    );
     expect(shared.length).toBeGreaterThan(150);
     for (const person of shared) {
       const twin = otherCrm.people.find((candidate) => candidate.personKey === person.personKey)!;
-      expect([twin.forename, twin.surname, twin.postcode, canonicalEmailOf(twin), mobileE164Of(twin)]).toEqual([
+      expect([
+        twin.forename,
+        twin.surname,
+        twin.postcode,
+        canonicalEmailOf(twin),
+        mobileE164Of(twin),
+      ]).toEqual([
         person.forename,
         person.surname,
         person.postcode,
@@ -63,7 +78,10 @@ describe('generatePeople', () => {
     for (const person of people) {
       expect(mobileE164Of(person)).toMatch(/^\+447700900\d{3}$/);
       const landline = landlineE164Of(person);
-      if (landline !== null) expect(landline).toMatch(/^\+44(2079460|1614960|1134960|1214960|1174960|1144960|1154960|1514960|1914980|1414960|1314960|2920180|2896496|1632960)\d{3}$/);
+      if (landline !== null)
+        expect(landline).toMatch(
+          /^\+44(2079460|1614960|1134960|1214960|1174960|1144960|1154960|1514960|1914980|1414960|1314960|2920180|2896496|1632960)\d{3}$/,
+        );
       expect(person.postcode).toMatch(/^[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}$/);
       expect(canonicalEmailOf(person)).toMatch(/^[a-z0-9._-]+@[a-z0-9.-]+\.[a-z]+$/);
       expect(person.dateOfBirth).toMatch(/^(19[4-9]\d|200[0-6])-\d{2}-\d{2}$/);
@@ -94,7 +112,11 @@ describe('generatePeople', () => {
       expect(copy.personKey).toBe(original.personKey);
       expect(canonicalEmailOf(copy)).toBe(canonicalEmailOf(original));
       expect(mobileE164Of(copy)).toBe(mobileE164Of(original));
-      expect([copy.forename, copy.surname, copy.postcode]).toEqual([original.forename, original.surname, original.postcode]);
+      expect([copy.forename, copy.surname, copy.postcode]).toEqual([
+        original.forename,
+        original.surname,
+        original.postcode,
+      ]);
       expect(copy.email !== original.email || copy.mobile !== original.mobile).toBe(true);
     }
     const unplanted = people.filter((person) => person.duplicateOf === null);
@@ -118,7 +140,9 @@ describe('generatePeople', () => {
   });
 
   it('re-renders a person for another CRM without changing who they are', () => {
-    const person = generated.people.find((candidate) => candidate.emailStyle === 'lower' && candidate.phoneStyle === 'national')!;
+    const person = generated.people.find(
+      (candidate) => candidate.emailStyle === 'lower' && candidate.phoneStyle === 'national',
+    )!;
     const other = renderPerson(person, { emailStyle: 'upper', phoneStyle: 'e164' });
     expect(other.email).toBe(person.email.toUpperCase());
     expect(other.mobile).toBe(mobileE164Of(person));

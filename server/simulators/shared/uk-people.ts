@@ -30,7 +30,13 @@ export { EMAIL_STYLES, PHONE_STYLES, formatEmail, formatPhone, normaliseEmail, t
 export type { EmailStyle, PhoneStyle };
 
 /** Roles a person can hold with an agency; a person may hold several. */
-export const PERSON_ROLES = ['vendor', 'landlord', 'buyerApplicant', 'tenantApplicant', 'activeTenant'] as const;
+export const PERSON_ROLES = [
+  'vendor',
+  'landlord',
+  'buyerApplicant',
+  'tenantApplicant',
+  'activeTenant',
+] as const;
 export type PersonRole = (typeof PERSON_ROLES)[number];
 
 export type PersonMarketingConsent = 'granted' | 'denied' | 'not_asked';
@@ -113,12 +119,15 @@ export interface GeneratedPeople {
 
 export const DEFAULT_DUPLICATE_RATE = 0.02;
 
-const ROLE_SETS: ReadonlyArray<readonly PersonRole[]> = Array.from({ length: 1 << PERSON_ROLES.length }, (_, mask) =>
-  Object.freeze(PERSON_ROLES.filter((_, bit) => (mask & (1 << bit)) !== 0)),
+const ROLE_SETS: ReadonlyArray<readonly PersonRole[]> = Array.from(
+  { length: 1 << PERSON_ROLES.length },
+  (_, mask) => Object.freeze(PERSON_ROLES.filter((_, bit) => (mask & (1 << bit)) !== 0)),
 );
 const ROLE_PROBABILITIES = [0.18, 0.1, 0.32, 0.22, 0.14] as const;
 
-const STREETS: readonly string[] = STREET_NAMES.flatMap((name) => STREET_SUFFIXES.map((suffix) => `${name} ${suffix}`));
+const STREETS: readonly string[] = STREET_NAMES.flatMap((name) =>
+  STREET_SUFFIXES.map((suffix) => `${name} ${suffix}`),
+);
 const TOWN_WEIGHTS = TOWNS.map((town) => town.weight);
 const SMALL_NUMBERS: readonly string[] = Array.from({ length: 301 }, (_, i) => String(i));
 const EMAIL_STYLE_WEIGHTS = [85, 7, 3, 5] as const;
@@ -195,7 +204,12 @@ function drawPostcode(random: SeededRandom, outward: string): string {
   return `${outward} ${random.int(1, 9)}${unit[random.int(0, unit.length - 1)]}${unit[random.int(0, unit.length - 1)]}`;
 }
 
-function drawLocalPart(random: SeededRandom, forename: string, surname: string, uniqueNumber: number): string {
+function drawLocalPart(
+  random: SeededRandom,
+  forename: string,
+  surname: string,
+  uniqueNumber: number,
+): string {
   const f = slug(forename);
   const s = slug(surname);
   // Every pattern ends in the person's number, so different people never share an address.
@@ -290,7 +304,8 @@ function canonicalPerson(
   const town = random.pickWeighted(TOWNS, TOWN_WEIGHTS);
   const area = random.pick(town.areas);
   let postcode = drawPostcode(random, area.outward);
-  if (namesake && postcode === previousPostcode) postcode = drawPostcode(random, area.outward === 'E8' ? 'N1' : 'E8');
+  if (namesake && postcode === previousPostcode)
+    postcode = drawPostcode(random, area.outward === 'E8' ? 'N1' : 'E8');
   const street = random.pick(STREETS);
   const hasName = random.chance(0.08);
   const buildingName = hasName ? random.pick(BUILDING_NAMES) : '';
@@ -302,7 +317,8 @@ function canonicalPerson(
   const landlineSlot = random.int(0, 999);
 
   const consentRoll = random.next();
-  const marketingConsent: PersonMarketingConsent = consentRoll < 0.55 ? 'granted' : consentRoll < 0.7 ? 'denied' : 'not_asked';
+  const marketingConsent: PersonMarketingConsent =
+    consentRoll < 0.55 ? 'granted' : consentRoll < 0.7 ? 'denied' : 'not_asked';
   const roles = ROLE_SETS[rolesMask(random)] ?? [];
 
   into.personKey = `p${seed}-${k}`;
@@ -362,7 +378,10 @@ function makePerson(
     email: emailStyleIndex === 0 ? base.canonicalEmail : formatEmail(base.canonicalEmail, emailStyle),
     emailStyle,
     mobile: renderBlockNumber(MOBILE_BLOCK, base.mobileSlot, phoneStyleIndex),
-    landline: base.landlineBlock === null ? null : renderBlockNumber(base.landlineBlock, base.landlineSlot, phoneStyleIndex),
+    landline:
+      base.landlineBlock === null
+        ? null
+        : renderBlockNumber(base.landlineBlock, base.landlineSlot, phoneStyleIndex),
     phoneStyle: PHONE_STYLES[phoneStyleIndex] ?? 'e164',
     buildingNumber: base.buildingNumber,
     buildingName: base.buildingName,
@@ -443,12 +462,15 @@ export function generatePeople(options: GeneratePeopleOptions): GeneratedPeople 
   for (let index = 0; index < count; index++) {
     formatRandom.reseed(mixSeed(formatSeed, index));
     const plantDuplicate =
-      index >= 2 && (duplicateRandom.chance(duplicateRate) || (index === 10 && duplicateRate > 0 && duplicates.length === 0));
+      index >= 2 &&
+      (duplicateRandom.chance(duplicateRate) ||
+        (index === 10 && duplicateRate > 0 && duplicates.length === 0));
     if (plantDuplicate) {
       const picked = people[Math.floor(duplicateRandom.next() * index)] as UkPerson;
       const original = picked.duplicateOf === null ? picked : (people[picked.duplicateOf] as UkPerson);
       const roll = duplicateRandom.next();
-      const variations: DuplicateVariation[] = roll < 0.4 ? ['email'] : roll < 0.7 ? ['phone'] : ['email', 'phone'];
+      const variations: DuplicateVariation[] =
+        roll < 0.4 ? ['email'] : roll < 0.7 ? ['phone'] : ['email', 'phone'];
       const emailStyle = variations.includes('email')
         ? otherStyleIndex(duplicateRandom, EMAIL_STYLES, original.emailStyle)
         : EMAIL_STYLES.indexOf(original.emailStyle);
@@ -466,7 +488,12 @@ export function generatePeople(options: GeneratePeopleOptions): GeneratedPeople 
     const person = makePerson(base, index, emailStyle, phoneStyle, null);
     people.push(person);
     if (isNamesake(k) && previousUnique !== null) {
-      namesakes.push({ firstIndex: previousUnique.index, secondIndex: index, forename: person.forename, surname: person.surname });
+      namesakes.push({
+        firstIndex: previousUnique.index,
+        secondIndex: index,
+        forename: person.forename,
+        surname: person.surname,
+      });
     }
     previousUnique = person;
   }
@@ -492,7 +519,10 @@ export function landlineE164Of(person: Pick<UkPerson, 'landline'>): string | nul
  * The same person with different formatting choices: how another CRM (or a re-keyed record)
  * would show them. Identity fields are untouched.
  */
-export function renderPerson(person: UkPerson, styles: { emailStyle?: EmailStyle; phoneStyle?: PhoneStyle }): UkPerson {
+export function renderPerson(
+  person: UkPerson,
+  styles: { emailStyle?: EmailStyle; phoneStyle?: PhoneStyle },
+): UkPerson {
   return makePerson(
     canonicalOf(person),
     person.index,

@@ -61,7 +61,11 @@ interface Job {
   duplicate: boolean;
 }
 
-const NO_DELIVERY_FAULTS: WebhookDeliveryFaults = { duplicateRate: 0, outOfOrderRate: 0, outOfOrderDelayMs: 50 };
+const NO_DELIVERY_FAULTS: WebhookDeliveryFaults = {
+  duplicateRate: 0,
+  outOfOrderRate: 0,
+  outOfOrderDelayMs: 50,
+};
 
 /**
  * Delivers webhook notifications in the background with retries, so a simulator's API answer is
@@ -197,7 +201,11 @@ export class WebhookDispatcher {
       status = response.status;
       await response.body?.cancel().catch(() => {});
     } catch (caught) {
-      error = controller.signal.aborted ? 'timeout' : caught instanceof Error ? caught.message : String(caught);
+      error = controller.signal.aborted
+        ? 'timeout'
+        : caught instanceof Error
+          ? caught.message
+          : String(caught);
     } finally {
       clearTimeout(timeout);
       this.#controllers.delete(controller);
