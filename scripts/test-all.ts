@@ -70,7 +70,7 @@ if (wants('unit')) {
   const report = readJson(vitestResults);
   addCounts(
     report
-      ? { passed: report.numPassedTests, failed: report.numFailedTests + (report.numFailedTestSuites ?? 0), skipped: report.numPendingTests + report.numTodoTests }
+      ? { passed: report.numPassedTests, failed: report.numFailedTests || report.numFailedTestSuites, skipped: report.numPendingTests + report.numTodoTests }
       : null,
     'unit and integration tests',
   );

@@ -351,7 +351,8 @@ export class ReapitDataset {
     const oldEmails = records.map(emailOf);
     this.contacts.updateMany(records, (record) => {
       this.#applyPatch(record, patchFor(record));
-      record.modified = now;
+      // Reapit's modified times have sub-millisecond precision, so every write moves them forward.
+      record.modified = Math.max(now, record.modified + 1);
       record.version++;
     });
     records.forEach((record, i) => {
@@ -397,7 +398,7 @@ export class ReapitDataset {
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archivedOn = now;
-      target.modified = now;
+      target.modified = Math.max(now, target.modified + 1);
       target.version++;
     });
   }
