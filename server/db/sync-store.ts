@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CanonicalContact } from '../../shared/contact.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import { contactContentHash, nameKey } from '../domain/contact-normalisation.ts';
+import { findMatch, type DedupMatch, type IdentityKeys, type MatchCandidate } from '../domain/deduplication.ts';
 import { PropsyncError } from '../errors.ts';
 import type { PageCheckpoint } from '../ports/crm-adapter.ts';
 import type { PageResult, RunError, SyncCursor, SyncRunHandle, SyncRunTrigger, SyncStore } from '../ports/sync-store.ts';
@@ -112,14 +113,16 @@ export class PostgresSyncStore implements SyncStore {
           )
         : [];
       const links = new Map(existing.map((link) => [link.external_id, link]));
+      const fresh: Array<{ contact: CanonicalContact; hash: string }> = [];
       const inserts: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
+      const merges: Array<{ contactId: string; contact: CanonicalContact; hash: string; match: DedupMatch }> = [];
       const updates: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
       let unchanged = 0;
       for (const contact of incoming) {
         const hash = contactContentHash(contact);
         const link = links.get(contact.provenance.externalId);
         if (!link) {
-          inserts.push({ contactId: randomUUID(), contact, hash });
+          fresh.push({ contact, hash });
         } else if (
           link.content_hash === hash ||
           // Never let an older version of a record overwrite a newer one.
@@ -131,6 +134,32 @@ export class PostgresSyncStore implements SyncStore {
         }
       }
 
+      // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
+      const candidates = await findCandidates(em, run, fresh.map(({ contact }) => identityKeys(contact)));
+      const claimed = new Set<string>();
+      for (const { contact, hash } of fresh) {
+        const match = findMatch(identityKeys(contact), candidates.filter((candidate) => !claimed.has(candidate.contactId)));
+        if (match) {
+          claimed.add(match.contactId);
+          merges.push({ contactId: match.contactId, contact, hash, match });
+        } else {
+          inserts.push({ contactId: randomUUID(), contact, hash });
+        }
+      }
+      if (merges.length > 0) {
+        // Another CRM brought this person first: keep its values, add what this CRM knows besides.
+        await em.execute(
+          `update contacts c set emails = array(select distinct unnest(c.emails || x.emails)),
+             phones = array(select distinct unnest(c.phones || x.phones)), title = coalesce(c.title, x.title),
+             first_name = coalesce(c.first_name, x.first_name), last_name = coalesce(c.last_name, x.last_name),
+             address = coalesce(c.address, x.address), postcode = coalesce(c.postcode, x.postcode),
+             uprn = coalesce(c.uprn, x.uprn), udprn = coalesce(c.udprn, x.udprn),
+             name_key = coalesce(c.name_key, x.name_key), updated_at = now()
+           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
+           where c.id = x.id and c.organisation_id = ?`,
+          [JSON.stringify(merges.map(toContactRecord)), run.organisationId],
+        );
+      }
       if (inserts.length > 0) {
         await em.execute(
           `insert into contacts (id, organisation_id, title, first_name, last_name, emails, phones, address, postcode, uprn,
@@ -152,14 +181,15 @@ export class PostgresSyncStore implements SyncStore {
           [JSON.stringify(updates.map(toContactRecord)), run.organisationId],
         );
       }
-      const changed = [...inserts, ...updates];
+      const changed = [...inserts, ...updates, ...merges];
       if (changed.length > 0) {
         await em.execute(
           `insert into contact_external_ids (contact_id, organisation_id, connection_id, provider, external_id, active,
              crm_modified_at, etag, content_hash, snapshot, matched_on)
-           select x.contact_id, ?, ?, ?, x.external_id, x.active, x.crm_modified_at, x.etag, x.content_hash, x.snapshot, '{}'
+           select x.contact_id, ?, ?, ?, x.external_id, x.active, x.crm_modified_at, x.etag, x.content_hash, x.snapshot,
+             coalesce(x.matched_on, '{}')
            from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, external_id text, active boolean,
-             crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb)
+             crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb, matched_on text[])
            on conflict (connection_id, external_id) do update set active = excluded.active,
              crm_modified_at = excluded.crm_modified_at, etag = excluded.etag, content_hash = excluded.content_hash,
              snapshot = excluded.snapshot, updated_at = now()`,
@@ -168,8 +198,9 @@ export class PostgresSyncStore implements SyncStore {
             run.connectionId,
             run.provider,
             JSON.stringify(
-              changed.map(({ contactId, contact, hash }) => ({
+              changed.map(({ contactId, contact, hash, match }: { contactId: string; contact: CanonicalContact; hash: string; match?: DedupMatch }) => ({
                 contact_id: contactId,
+                matched_on: match?.matchedOn ?? null,
                 external_id: contact.provenance.externalId,
                 active: contact.active,
                 crm_modified_at: contact.provenance.modifiedAt,
@@ -185,6 +216,7 @@ export class PostgresSyncStore implements SyncStore {
       const logRows = [
         ...inserts.map(({ contactId, contact }) => logRow(contactId, contact, 'created')),
         ...updates.map(({ contactId, contact }) => logRow(contactId, contact, contact.active ? 'updated' : 'deactivated')),
+        ...merges.map(({ contactId, contact }) => logRow(contactId, contact, 'merged')),
         ...page.rejected.map((rejected) => ({
           internal_id: null,
           external_id: rejected.externalId,
@@ -213,13 +245,14 @@ export class PostgresSyncStore implements SyncStore {
       }));
       await em.execute(
         `update sync_runs set records_fetched = records_fetched + ?, records_written = records_written + ?,
-           records_unchanged = records_unchanged + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
+           records_unchanged = records_unchanged + ?, duplicates_suppressed = duplicates_suppressed + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
            estimated_total = coalesce(estimated_total, ?), heartbeat_at = now()
          where id = ?`,
         [
           incoming.length + page.rejected.length,
           changed.length,
           unchanged,
+          merges.length,
           page.rejected.length,
           JSON.stringify(rejectedErrors),
           estimatedTotal,
@@ -233,7 +266,7 @@ export class PostgresSyncStore implements SyncStore {
           [JSON.stringify(checkpoint), run.connectionId],
         );
       }
-      return { created: inserts.length, updated: updates.length, unchanged, rejected: page.rejected.length };
+      return { created: inserts.length, updated: updates.length, merged: merges.length, unchanged, rejected: page.rejected.length };
     });
   }
 
@@ -323,6 +356,57 @@ function snapshotOf(contact: CanonicalContact): Record<string, unknown> {
   return fields;
 }
 
-function logRow(contactId: string, contact: CanonicalContact, status: 'created' | 'updated' | 'deactivated') {
+function identityKeys(contact: CanonicalContact): IdentityKeys {
+  return {
+    emails: contact.emails,
+    phones: contact.phones,
+    nameKey: nameKey(contact.firstName, contact.lastName),
+    postcode: contact.address?.postcode ?? null,
+    uprn: contact.address?.uprn ?? null,
+    udprn: contact.address?.udprn ?? null,
+  };
+}
+
+/**
+ * Existing contacts of the agency that could be any of the incoming people, found through the
+ * email, phone and name indexes (never a scan), and not already linked to this CRM.
+ */
+async function findCandidates(em: EntityManager, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
+  if (incoming.length === 0) return [];
+  const rows = await em.execute<
+    { id: string; emails: string[]; phones: string[]; name_key: string | null; postcode: string | null; uprn: string | null; udprn: string | null }[]
+  >(
+    `with incoming as (
+       select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
+     select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn from contacts c
+     where c.organisation_id = ? and c.id in (
+       select c2.id from incoming i join contacts c2 on c2.emails && i.emails where cardinality(i.emails) > 0
+       union
+       select c2.id from incoming i join contacts c2 on c2.phones && i.phones and c2.name_key = i.name_key
+       where i.name_key is not null and cardinality(i.phones) > 0
+       union
+       select c2.id from incoming i join contacts c2 on c2.organisation_id = ? and c2.name_key = i.name_key
+         and (c2.postcode = i.postcode or c2.uprn = i.uprn or c2.udprn = i.udprn)
+       where i.name_key is not null)
+     and not exists (select 1 from contact_external_ids e where e.contact_id = c.id and e.provider = ?)`,
+    [
+      JSON.stringify(incoming.map((keys) => ({ emails: keys.emails, phones: keys.phones, name_key: keys.nameKey, postcode: keys.postcode, uprn: keys.uprn, udprn: keys.udprn }))),
+      run.organisationId,
+      run.organisationId,
+      run.provider,
+    ],
+  );
+  return rows.map((row) => ({
+    contactId: row.id,
+    emails: row.emails,
+    phones: row.phones,
+    nameKey: row.name_key,
+    postcode: row.postcode,
+    uprn: row.uprn,
+    udprn: row.udprn,
+  }));
+}
+
+function logRow(contactId: string, contact: CanonicalContact, status: 'created' | 'updated' | 'merged' | 'deactivated') {
   return { internal_id: contactId, external_id: contact.provenance.externalId, status, error_code: null, error: null };
 }

@@ -21,7 +21,7 @@ export type SyncRunHandle = {
   resumed: boolean;
 };
 
-export type PageResult = { created: number; updated: number; unchanged: number; rejected: number };
+export type PageResult = { created: number; updated: number; merged: number; unchanged: number; rejected: number };
 
 export type RunError = {
   code: string;

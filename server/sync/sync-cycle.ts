@@ -22,6 +22,7 @@ export type SyncCycleResult =
       runId: string;
       created: number;
       updated: number;
+      merged: number;
       unchanged: number;
       rejected: number;
       error?: RunError;
@@ -42,7 +43,7 @@ export async function runSyncCycle(
   if (!run) return { status: 'busy' };
   const log = deps.logger.child({ connectionId, runId: run.runId, provider: run.provider });
   log.info({ window: run.window, resumed: run.resumed, trigger }, 'sync cycle started');
-  const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const totals = { created: 0, updated: 0, merged: 0, unchanged: 0, rejected: 0 };
   const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
   let checkpoint: PageCheckpoint | null = run.window.resumeAfter;
   let failures = 0;
@@ -56,6 +57,7 @@ export async function runSyncCycle(
           const result = await deps.store.applyContactPage(run, page, page.checkpoint, page.estimatedTotal);
           totals.created += result.created;
           totals.updated += result.updated;
+          totals.merged += result.merged;
           totals.unchanged += result.unchanged;
           totals.rejected += result.rejected;
           fetched += page.contacts.length + page.rejected.length;
