@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CanonicalContact } from '../../shared/contact.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import { contactContentHash, nameKey } from '../domain/contact-normalisation.ts';
+import { DEFAULT_FIELD_POLICY, resolveContactFields, sameValue, type FieldPolicy, type FieldRule } from '../domain/conflict-resolution.ts';
 import { findMatch, type DedupMatch, type IdentityKeys, type MatchCandidate } from '../domain/deduplication.ts';
 import { PropsyncError } from '../errors.ts';
 import type { PageCheckpoint } from '../ports/crm-adapter.ts';
@@ -11,7 +12,17 @@ import type { EntityManager } from './orm.ts';
 /** A run whose heartbeat is older than this belongs to a worker that died. */
 const STALE_RUN_MS = 2 * 60_000;
 
-type ExistingLink = { external_id: string; contact_id: string; content_hash: string | null; crm_modified_at: Date | null };
+type ExistingLink = {
+  external_id: string;
+  contact_id: string;
+  content_hash: string | null;
+  crm_modified_at: Date | null;
+  reconciled_at: Date;
+  snapshot: Record<string, unknown> | null;
+  /** Propsync's current values of the contact, for field-level conflict resolution. */
+  current: Record<string, unknown>;
+  field_modified_at: Record<string, string>;
+};
 
 /**
  * The sync cycle's persistence, written as set-based SQL: one transaction per page whatever its
@@ -107,7 +118,12 @@ export class PostgresSyncStore implements SyncStore {
     return this.#em.fork().transactional(async (em) => {
       const existing = incoming.length
         ? await em.execute<ExistingLink[]>(
-            `select e.external_id, e.contact_id, e.content_hash, e.crm_modified_at from contact_external_ids e
+            `select e.external_id, e.contact_id, e.content_hash, e.crm_modified_at, e.updated_at as reconciled_at, e.snapshot,
+               c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
+                 'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
+                 'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
+                 'hotLeadAt', c.hot_lead_at) as current
+             from contact_external_ids e join contacts c on c.id = e.contact_id
              where e.connection_id = ? and e.external_id in (select jsonb_array_elements_text(?::jsonb))`,
             [run.connectionId, JSON.stringify(incoming.map((contact) => contact.provenance.externalId))],
           )
@@ -116,7 +132,7 @@ export class PostgresSyncStore implements SyncStore {
       const fresh: Array<{ contact: CanonicalContact; hash: string }> = [];
       const inserts: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
       const merges: Array<{ contactId: string; contact: CanonicalContact; hash: string; match: DedupMatch }> = [];
-      const updates: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
+      const updates: Array<{ contactId: string; contact: CanonicalContact; hash: string; link: ExistingLink; resolved?: CanonicalContact }> = [];
       let unchanged = 0;
       for (const contact of incoming) {
         const hash = contactContentHash(contact);
@@ -130,7 +146,7 @@ export class PostgresSyncStore implements SyncStore {
         ) {
           unchanged++;
         } else {
-          updates.push({ contactId: link.contact_id, contact, hash });
+          updates.push({ contactId: link.contact_id, contact, hash, link });
         }
       }
 
@@ -170,6 +186,7 @@ export class PostgresSyncStore implements SyncStore {
           [run.organisationId, JSON.stringify(inserts.map(toContactRecord))],
         );
       }
+      const conflicts = updates.length > 0 ? await this.#resolveConflicts(em, run, updates) : 0;
       if (updates.length > 0) {
         await em.execute(
           `update contacts c set title = x.title, first_name = x.first_name, last_name = x.last_name, emails = x.emails,
@@ -178,7 +195,7 @@ export class PostgresSyncStore implements SyncStore {
              name_key = x.name_key, field_modified_at = c.field_modified_at || x.field_modified_at, updated_at = now()
            from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
            where c.id = x.id and c.organisation_id = ?`,
-          [JSON.stringify(updates.map(toContactRecord)), run.organisationId],
+          [JSON.stringify(updates.map((update) => toContactRecord({ contactId: update.contactId, contact: update.resolved ?? update.contact }))), run.organisationId],
         );
       }
       const changed = [...inserts, ...updates, ...merges];
@@ -245,13 +262,14 @@ export class PostgresSyncStore implements SyncStore {
       }));
       await em.execute(
         `update sync_runs set records_fetched = records_fetched + ?, records_written = records_written + ?,
-           records_unchanged = records_unchanged + ?, duplicates_suppressed = duplicates_suppressed + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
+           records_unchanged = records_unchanged + ?, conflicts_count = conflicts_count + ?, duplicates_suppressed = duplicates_suppressed + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
            estimated_total = coalesce(estimated_total, ?), heartbeat_at = now()
          where id = ?`,
         [
           incoming.length + page.rejected.length,
           changed.length,
           unchanged,
+          conflicts,
           merges.length,
           page.rejected.length,
           JSON.stringify(rejectedErrors),
@@ -268,6 +286,86 @@ export class PostgresSyncStore implements SyncStore {
       }
       return { created: inserts.length, updated: updates.length, merged: merges.length, unchanged, rejected: page.rejected.length };
     });
+  }
+
+  /**
+   * Where Propsync changed a contact the CRM also changed, settles each field by policy, writes
+   * the immutable audit row, and queues Propsync's surviving values for write-back.
+   */
+  async #resolveConflicts(
+    em: EntityManager,
+    run: SyncRunHandle,
+    updates: Array<{ contactId: string; contact: CanonicalContact; link: ExistingLink; resolved?: CanonicalContact }>,
+  ): Promise<number> {
+    const policyRows = await em.execute<{ field: string; rule: FieldRule }[]>(
+      `select field, rule from field_policies where organisation_id is null or organisation_id = ? order by organisation_id nulls first`,
+      [run.organisationId],
+    );
+    const policy: FieldPolicy = { ...DEFAULT_FIELD_POLICY, ...Object.fromEntries(policyRows.map((row) => [row.field, row.rule])) };
+    const audits: unknown[] = [];
+    const pushes: unknown[] = [];
+    for (const update of updates) {
+      const { link, contact } = update;
+      const base = link.snapshot ?? {};
+      const crm = crmFieldsOf(contact);
+      const reconciledAt = new Date(link.reconciled_at).getTime();
+      const platformChangedAt = Object.fromEntries(
+        Object.entries(link.field_modified_at ?? {}).filter(([field, at]) =>
+          field in crm ? !sameValue(link.current[field], base[field]) : Date.parse(at) > reconciledAt,
+        ),
+      );
+      if (Object.keys(platformChangedAt).length === 0) continue;
+      const outcome = resolveContactFields({
+        base,
+        crm,
+        platform: link.current,
+        platformChangedAt,
+        crmModifiedAt: contact.provenance.modifiedAt,
+        policy,
+      });
+      update.resolved = { ...contact, ...(outcome.merged as Partial<CanonicalContact>) };
+      if (outcome.conflict) {
+        audits.push({
+          contact_id: update.contactId,
+          crm_version: crm,
+          platform_version: link.current,
+          crm_modified_at: contact.provenance.modifiedAt,
+          platform_modified_at: Object.values(platformChangedAt).sort().at(-1),
+          differing_fields: outcome.conflict.differingFields,
+          resolutions: outcome.conflict.resolutions,
+          winner: outcome.conflict.winner,
+        });
+      }
+      if (outcome.platformFieldsToPush.length > 0) {
+        const fields = Object.fromEntries(outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]));
+        pushes.push({
+          contact_id: update.contactId,
+          idempotency_key: `contact-update:${contact.provenance.externalId}:${createHash('sha256').update(JSON.stringify(fields)).digest('base64url')}`,
+          payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
+        });
+      }
+    }
+    if (audits.length > 0) {
+      await em.execute(
+        `insert into conflict_audit (organisation_id, connection_id, contact_id, sync_run_id, crm_version, platform_version,
+           crm_modified_at, platform_modified_at, differing_fields, resolutions, winner)
+         select ?, ?, x.contact_id, ?, x.crm_version, x.platform_version, x.crm_modified_at, x.platform_modified_at,
+           x.differing_fields, x.resolutions, x.winner
+         from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, crm_version jsonb, platform_version jsonb,
+           crm_modified_at timestamptz, platform_modified_at timestamptz, differing_fields text[], resolutions jsonb, winner text)`,
+        [run.organisationId, run.connectionId, run.runId, JSON.stringify(audits)],
+      );
+    }
+    if (pushes.length > 0) {
+      await em.execute(
+        `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
+         select ?, ?, x.contact_id, 'contact_update', x.idempotency_key, x.payload
+         from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, idempotency_key text, payload jsonb)
+         on conflict (connection_id, idempotency_key) do nothing`,
+        [run.organisationId, run.connectionId, JSON.stringify(pushes)],
+      );
+    }
+    return audits.length;
   }
 
   async finishRun(
@@ -327,10 +425,7 @@ const CONTACT_RECORD_COLUMNS = `id uuid, title text, first_name text, last_name 
   address jsonb, postcode text, uprn text, udprn text, nurture_category text, marketing_consent text, profile jsonb,
   name_key text, field_modified_at jsonb`;
 
-const CRM_FIELDS = ['title', 'firstName', 'lastName', 'emails', 'phones', 'address', 'nurtureCategory', 'marketingConsent', 'active'];
-
 function toContactRecord({ contactId, contact }: { contactId: string; contact: CanonicalContact }) {
-  const modifiedAt = contact.provenance.modifiedAt;
   return {
     id: contactId,
     title: contact.title,
@@ -346,7 +441,22 @@ function toContactRecord({ contactId, contact }: { contactId: string; contact: C
     marketing_consent: contact.marketingConsent,
     profile: contact.profile,
     name_key: nameKey(contact.firstName, contact.lastName),
-    field_modified_at: Object.fromEntries(CRM_FIELDS.map((field) => [field, modifiedAt])),
+    // Only Propsync's own edits are timed here: they are what conflict detection looks for.
+    field_modified_at: {},
+  };
+}
+
+/** The contact fields a CRM carries, as the conflict resolver compares them. */
+function crmFieldsOf(contact: CanonicalContact): Record<string, unknown> {
+  return {
+    title: contact.title,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    emails: contact.emails,
+    phones: contact.phones,
+    address: contact.address,
+    nurtureCategory: contact.nurtureCategory,
+    marketingConsent: contact.marketingConsent,
   };
 }
 

@@ -98,3 +98,68 @@ describe('deduplication across CRMs', () => {
     expect(agentos.result).toMatchObject({ created: 0, merged: 1 });
   });
 });
+
+describe('field-level conflicts when both sides changed a contact', () => {
+  const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+  const original = () =>
+    person('reapit', 'RPT20000010', { firstName: 'Grace', lastName: 'Hopper', emails: ['grace@old.example'], phones: ['+447700900321'] });
+
+  it("keeps the CRM's email and the platform's intent score, with one audit row describing the conflict", async () => {
+    await importPage('reapit', [original()]);
+    const [{ contact_id: contactId }] = (await query<{ contact_id: string }>(
+      `select contact_id from contact_external_ids where external_id = 'RPT20000010'`,
+    )) as [{ contact_id: string }];
+    await query(
+      `update contacts set intent_score = 72, field_modified_at = field_modified_at || jsonb_build_object('intentScore', now()) where id = ?`,
+      [contactId],
+    );
+    const edited = { ...original(), emails: ['grace@new.example'], provenance: { ...original().provenance, modifiedAt: '2026-11-10T10:00:00.000Z' } };
+    const cycle = await importPage('reapit', [edited]);
+    expect(cycle.result.updated).toBe(1);
+
+    const [contact] = await query<{ emails: string[]; intent_score: string }>(`select emails, intent_score from contacts where id = ?`, [contactId]);
+    expect(contact).toEqual({ emails: ['grace@new.example'], intent_score: '72.00' });
+    const audits = await query<{ differing_fields: string[]; winner: string; resolutions: unknown[]; crm_version: { emails: string[] }; platform_version: { intentScore: number } }>(
+      `select differing_fields, winner, resolutions, crm_version, platform_version from conflict_audit where contact_id = ?`,
+      [contactId],
+    );
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({
+      differing_fields: ['emails', 'intentScore'],
+      winner: 'mixed',
+      crm_version: { emails: ['grace@new.example'] },
+      platform_version: { intentScore: 72 },
+    });
+    expect(audits[0]!.resolutions).toEqual(
+      expect.arrayContaining([
+        { field: 'emails', winner: 'crm', rule: 'only_crm_changed' },
+        { field: 'intentScore', winner: 'platform', rule: 'platform_wins' },
+      ]),
+    );
+    const [run] = await query<{ conflicts_count: number }>(`select conflicts_count from sync_runs where id = ?`, [cycle.runId]);
+    expect(run!.conflicts_count).toBe(1);
+  });
+
+  it('keeps a platform edit of a field the CRM did not change, and queues it for write-back', async () => {
+    const [{ contact_id: contactId }] = (await query<{ contact_id: string }>(
+      `select contact_id from contact_external_ids where external_id = 'RPT20000010'`,
+    )) as [{ contact_id: string }];
+    await query(
+      `update contacts set phones = '{+447700900999}', field_modified_at = field_modified_at || jsonb_build_object('phones', now()) where id = ?`,
+      [contactId],
+    );
+    const edited = {
+      ...original(),
+      emails: ['grace@newer.example'],
+      provenance: { ...original().provenance, modifiedAt: '2026-11-11T10:00:00.000Z' },
+    };
+    await importPage('reapit', [edited]);
+    const [contact] = await query<{ emails: string[]; phones: string[] }>(`select emails, phones from contacts where id = ?`, [contactId]);
+    expect(contact).toEqual({ emails: ['grace@newer.example'], phones: ['+447700900999'] });
+    const writes = await query<{ kind: string; status: string; payload: { fields: Record<string, unknown> } }>(
+      `select kind, status, payload from outbound_writes where contact_id = ?`,
+      [contactId],
+    );
+    expect(writes).toEqual([{ kind: 'contact_update', status: 'pending', payload: expect.objectContaining({ fields: { phones: ['+447700900999'] } }) }]);
+  });
+});
