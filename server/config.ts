@@ -10,6 +10,9 @@ const EnvironmentSchema = z.object({
   PROPSYNC_TOKEN_SECRET: z.string().min(32).optional(),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
 });
 
 export type AppConfig = {
@@ -21,6 +24,12 @@ export type AppConfig = {
   tokenSecret: string | undefined;
   embeddedPostgresPort: number;
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
+  /** Sync cycles this process runs at once; 0 makes it an HTTP-only process. */
+  syncConcurrency: number;
+  /** Whether this process runs the node-cron tick that queues due cycles (safe on every process). */
+  schedulerEnabled: boolean;
+  /** A connection failing for longer than this raises an alert. */
+  failingAlertAfterMinutes: number;
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -40,5 +49,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     tokenSecret: env.PROPSYNC_TOKEN_SECRET,
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     logLevel: env.LOG_LEVEL,
+    syncConcurrency: env.PROPSYNC_SYNC_CONCURRENCY,
+    schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
+    failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
   };
 }

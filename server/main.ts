@@ -15,7 +15,9 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
   const state: AppState = { services: null };
   const app = createApp(state);
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = app.listen(config.port, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
   });
   const address = server.address();
   const url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
@@ -23,7 +25,11 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     const database = await provideDatabase(config, logger);
     const services = await createServices(config, logger, database.url);
     state.services = services;
-    logger.info({ url }, 'Propsync is ready');
+    await services.startBackgroundWork();
+    logger.info(
+      { url, syncConcurrency: config.syncConcurrency, scheduler: config.schedulerEnabled },
+      'Propsync is ready',
+    );
     return {
       url,
       services,

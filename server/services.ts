@@ -4,11 +4,13 @@ import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
+import { ConnectionLocks } from './db/connection-locks.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
 import type { Logger } from './logger.ts';
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from './sync/sync-cycle.ts';
 import type { CrmAdapter } from './ports/crm-adapter.ts';
-import { InProcessSyncRunner } from './sync/sync-runner.ts';
+import { SyncJobQueue } from './scheduling/sync-job-queue.ts';
+import { startSyncSchedule } from './scheduling/sync-schedule.ts';
 import type { SyncRunTrigger } from './ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from './vault/credential-vault.ts';
 
@@ -20,8 +22,17 @@ export type Services = {
   tokens: EmbedTokens;
   adapters: AdapterResolver;
   connections: ConnectionService;
-  syncRunner: InProcessSyncRunner;
-  runSyncCycle: (connectionId: string, trigger: SyncRunTrigger) => ReturnType<typeof runSyncCycle>;
+  syncStore: PostgresSyncStore;
+  jobs: SyncJobQueue;
+  runSyncCycle: (
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    scheduledFor?: Date | null,
+  ) => Promise<SyncCycleResult>;
+  /** Starts this process's share of the work: sync workers and the scheduler tick, as configured. */
+  startBackgroundWork: (options?: { scheduleExpression?: string }) => Promise<void>;
+  /** Resolves once no sync job is queued or running in any process. */
+  whenIdle: (timeoutMs?: number) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -48,16 +59,38 @@ export async function createServices(
     ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
   });
-  const store = new PostgresSyncStore(orm.em);
-  // The runner and the connection service need each other; the cycle only calls back later.
-  const cycle = (connectionId: string, trigger: SyncRunTrigger): Promise<SyncCycleResult> =>
+  const locks = new ConnectionLocks(databaseUrl, logger);
+  const syncStore = new PostgresSyncStore(orm.em, locks, {
+    failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
+  });
+  const jobs = await SyncJobQueue.start(databaseUrl, logger);
+  const connections: ConnectionService = new ConnectionService({
+    em: orm.em,
+    vault,
+    adapters,
+    scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
+    logger,
+  });
+  // The connection service and the cycle need each other; the cycle only calls back later.
+  const cycle = (
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    scheduledFor: Date | null = null,
+  ): Promise<SyncCycleResult> =>
     runSyncCycle(
-      { store, adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id), logger, ...options.sync },
+      {
+        store: syncStore,
+        adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
+        logger,
+        ...options.sync,
+      },
       connectionId,
       trigger,
+      scheduledFor,
     );
-  const syncRunner: InProcessSyncRunner = new InProcessSyncRunner(cycle, logger);
-  const connections: ConnectionService = new ConnectionService({ em: orm.em, vault, adapters, scheduler: syncRunner, logger });
+  let schedule: { stop: () => Promise<void> } | null = null;
+  let working = false;
+
   return {
     config,
     logger,
@@ -66,10 +99,35 @@ export async function createServices(
     tokens,
     adapters,
     connections,
-    syncRunner,
+    syncStore,
+    jobs,
     runSyncCycle: cycle,
+    async startBackgroundWork(startOptions = {}) {
+      if (config.syncConcurrency > 0 && !working) {
+        working = true;
+        await jobs.work(
+          async (job) => {
+            const result = await cycle(
+              job.connectionId,
+              job.trigger,
+              job.scheduledFor ? new Date(job.scheduledFor) : null,
+            );
+            // A scheduled slot or first import must run: if another cycle holds the connection, retry shortly.
+            // A "sync now" during a running cycle is answered by that cycle.
+            return result.status === 'busy' && job.trigger !== 'manual' ? 'busy' : 'done';
+          },
+          { concurrency: config.syncConcurrency },
+        );
+      }
+      if (config.schedulerEnabled && !schedule) {
+        schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
+      }
+    },
+    whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
     close: async () => {
-      await syncRunner.whenIdle();
+      await schedule?.stop();
+      await jobs.stop();
+      await locks.close();
       await orm.close(true);
     },
   };

@@ -6,12 +6,12 @@ import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { CrmAdapter } from '../ports/crm-adapter.ts';
+import type { CrmAdapter, WebhookRegistration } from '../ports/crm-adapter.ts';
 import type { SyncRunTrigger } from '../ports/sync-store.ts';
 import type { CredentialVault } from '../vault/credential-vault.ts';
 
-/** Starts sync work for a connection; the in-process runner now, a job queue later. */
-export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTrigger) => void };
+/** Queues sync work for a connection (pg-boss in production, so any process may run it). */
+export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTrigger) => Promise<unknown> };
 
 type ConnectionRow = {
   id: string;
@@ -25,6 +25,7 @@ type ConnectionRow = {
   last_error_message: string | null;
   sync_interval_minutes: number;
   contact_count: number;
+  webhook_registration: WebhookRegistration | null;
   current_sync: { runId: string; fetched: number; estimatedTotal: number | null; startedAt: string } | null;
 };
 
@@ -39,7 +40,13 @@ export class ConnectionService {
   readonly #scheduler: SyncScheduler;
   readonly #logger: Logger;
 
-  constructor(deps: { em: EntityManager; vault: CredentialVault; adapters: AdapterResolver; scheduler: SyncScheduler; logger: Logger }) {
+  constructor(deps: {
+    em: EntityManager;
+    vault: CredentialVault;
+    adapters: AdapterResolver;
+    scheduler: SyncScheduler;
+    logger: Logger;
+  }) {
     this.#em = deps.em;
     this.#vault = deps.vault;
     this.#adapters = deps.adapters;
@@ -94,18 +101,101 @@ export class ConnectionService {
          failing_since = null, updated_at = now()`,
       [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope)],
     );
+    await this.#scheduleNextAfterNow(connectionId);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
-    this.#scheduler.enqueue(connectionId, 'initial');
+    await this.#scheduler.enqueue(connectionId, 'initial');
     return this.get(organisationId, connectionId);
   }
 
   async requestSync(organisationId: string, connectionId: string): Promise<{ queued: true }> {
     const row = await this.#row(organisationId, connectionId);
     if (row.status === 'disconnected') {
-      throw new PropsyncError('CONNECTION.DISCONNECTED', 'This connection is disconnected: reconnect it to sync again');
+      throw new PropsyncError(
+        'CONNECTION.DISCONNECTED',
+        'This connection is disconnected: reconnect it to sync again',
+      );
     }
-    this.#scheduler.enqueue(connectionId, 'manual');
+    await this.#scheduler.enqueue(connectionId, 'manual');
     return { queued: true };
+  }
+
+  /**
+   * Sets how often one connection syncs (null: follow the agency's interval). Takes effect on the
+   * next scheduler tick in every process, measured from the last sync.
+   */
+  async setSchedule(
+    organisationId: string,
+    connectionId: string,
+    intervalMinutes: number | null,
+  ): Promise<ConnectionSummary> {
+    await this.#row(organisationId, connectionId);
+    await this.#em.fork().execute(
+      `update crm_connections c set sync_interval_minutes = ?,
+         next_sync_at = coalesce(c.last_synced_at, now()) + make_interval(mins => coalesce(?, o.sync_interval_minutes)), updated_at = now()
+       from organisations o where o.id = c.organisation_id and c.id = ? and c.organisation_id = ?`,
+      [intervalMinutes, intervalMinutes, connectionId, organisationId],
+    );
+    this.#logger.info({ organisationId, connectionId, intervalMinutes }, 'sync interval changed');
+    return this.get(organisationId, connectionId);
+  }
+
+  /** Sets the agency's default interval, used by every connection without its own. */
+  async setAgencySchedule(
+    organisationId: string,
+    intervalMinutes: number,
+  ): Promise<{ intervalMinutes: number }> {
+    const em = this.#em.fork();
+    await em.transactional(async (tx) => {
+      await tx.execute(
+        `update organisations set sync_interval_minutes = ?, updated_at = now() where id = ?`,
+        [intervalMinutes, organisationId],
+      );
+      await tx.execute(
+        `update crm_connections set next_sync_at = coalesce(last_synced_at, now()) + make_interval(mins => ?), updated_at = now()
+         where organisation_id = ? and sync_interval_minutes is null`,
+        [intervalMinutes, organisationId],
+      );
+    });
+    this.#logger.info({ organisationId, intervalMinutes }, 'agency sync interval changed');
+    return { intervalMinutes };
+  }
+
+  /**
+   * Disconnects: removes Propsync's webhooks at the CRM where it can, then deletes every stored
+   * credential of the connection. Contacts, their history and the audit trail stay.
+   */
+  async disconnect(organisationId: string, connectionId: string): Promise<ConnectionSummary> {
+    const row = await this.#row(organisationId, connectionId);
+    if (row.status === 'disconnected') return toSummary(row);
+    const warnings: string[] = [];
+    if (row.webhook_registration && row.credentials) {
+      try {
+        const adapter = await this.adapterFor(connectionId);
+        await adapter.unregisterWebhooks(row.webhook_registration);
+      } catch (error) {
+        // The CRM may already refuse us (revoked key): disconnecting must still succeed.
+        warnings.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    await this.#em.fork().execute(
+      `update crm_connections set status = 'disconnected', credentials = null, webhook_registration = null,
+         disconnected_at = now(), next_sync_at = null, updated_at = now() where id = ? and organisation_id = ?`,
+      [connectionId, organisationId],
+    );
+    this.#adapters.forget(connectionId);
+    this.#logger.info(
+      { organisationId, connectionId, webhookWarnings: warnings.length },
+      'connection disconnected; credentials deleted',
+    );
+    return this.get(organisationId, connectionId);
+  }
+
+  async #scheduleNextAfterNow(connectionId: string): Promise<void> {
+    await this.#em.fork().execute(
+      `update crm_connections c set next_sync_at = now() + make_interval(mins => coalesce(c.sync_interval_minutes, o.sync_interval_minutes))
+       from organisations o where o.id = c.organisation_id and c.id = ?`,
+      [connectionId],
+    );
   }
 
   /** The adapter for a stored connection, with its credentials decrypted only in memory. */
@@ -113,10 +203,21 @@ export class ConnectionService {
     const [row] = await this.#select(`c.id = ?`, [connectionId]);
     if (!row) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
     if (row.status === 'disconnected' || row.credentials === null) {
-      throw new PropsyncError('CONNECTION.DISCONNECTED', 'This connection is disconnected: reconnect it to sync again');
+      throw new PropsyncError(
+        'CONNECTION.DISCONNECTED',
+        'This connection is disconnected: reconnect it to sync again',
+      );
     }
-    const credentials = this.#vault.decrypt(row.credentials, { organisationId: row.organisation_id, connectionId: row.id });
-    return this.#adapters.forConnection({ id: row.id, provider: row.provider, credentials, settings: row.settings });
+    const credentials = this.#vault.decrypt(row.credentials, {
+      organisationId: row.organisation_id,
+      connectionId: row.id,
+    });
+    return this.#adapters.forConnection({
+      id: row.id,
+      provider: row.provider,
+      credentials,
+      settings: row.settings,
+    });
   }
 
   async #row(organisationId: string, connectionId: string): Promise<ConnectionRow> {
@@ -128,7 +229,7 @@ export class ConnectionService {
 
   async #select(where: string, params: unknown[]): Promise<ConnectionRow[]> {
     return this.#em.fork().execute<ConnectionRow[]>(
-      `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.last_synced_at, c.last_error_at,
+      `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.webhook_registration, c.last_synced_at, c.last_error_at,
          c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
          (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
          (select jsonb_build_object('runId', r.id, 'fetched', r.records_fetched, 'estimatedTotal', r.estimated_total,

@@ -4,7 +4,6 @@ import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import type { Logger } from '../logger.ts';
 
-
 export async function createOrm(databaseUrl: string, options: { poolSize?: number; logger?: Logger } = {}) {
   return MikroORM.init({
     clientUrl: databaseUrl,

@@ -2,15 +2,34 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CanonicalContact } from '../../shared/contact.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import { contactContentHash, nameKey } from '../domain/contact-normalisation.ts';
-import { DEFAULT_FIELD_POLICY, resolveContactFields, sameValue, type FieldPolicy, type FieldRule } from '../domain/conflict-resolution.ts';
-import { findMatch, type DedupMatch, type IdentityKeys, type MatchCandidate } from '../domain/deduplication.ts';
+import {
+  DEFAULT_FIELD_POLICY,
+  resolveContactFields,
+  sameValue,
+  type FieldPolicy,
+  type FieldRule,
+} from '../domain/conflict-resolution.ts';
+import {
+  findMatch,
+  type DedupMatch,
+  type IdentityKeys,
+  type MatchCandidate,
+} from '../domain/deduplication.ts';
 import { PropsyncError } from '../errors.ts';
-import type { PageCheckpoint } from '../ports/crm-adapter.ts';
-import type { PageResult, RunError, SyncCursor, SyncRunHandle, SyncRunTrigger, SyncStore } from '../ports/sync-store.ts';
+import type { ContactChange, OutboundActivity, PageCheckpoint } from '../ports/crm-adapter.ts';
+import type {
+  OutboundOutcome,
+  OutboundWork,
+  PageResult,
+  RunError,
+  StartRunOutcome,
+  SyncCursor,
+  SyncRunHandle,
+  SyncRunTrigger,
+  SyncStore,
+} from '../ports/sync-store.ts';
+import type { ConnectionLocks } from './connection-locks.ts';
 import type { EntityManager } from './orm.ts';
-
-/** A run whose heartbeat is older than this belongs to a worker that died. */
-const STALE_RUN_MS = 2 * 60_000;
 
 type ExistingLink = {
   external_id: string;
@@ -31,46 +50,93 @@ type ExistingLink = {
  */
 export class PostgresSyncStore implements SyncStore {
   readonly #em: EntityManager;
+  readonly #locks: ConnectionLocks;
+  /** Lock releases of the runs this process holds open, by run id. */
+  readonly #releases = new Map<string, () => Promise<void>>();
+  readonly #failingAlertAfterMs: number;
 
-  constructor(em: EntityManager) {
+  constructor(em: EntityManager, locks: ConnectionLocks, options: { failingAlertAfterMs?: number } = {}) {
     this.#em = em;
+    this.#locks = locks;
+    this.#failingAlertAfterMs = options.failingAlertAfterMs ?? 60 * 60_000;
   }
 
-  async startRun(connectionId: string, trigger: SyncRunTrigger, now: Date, overlapMs: number): Promise<SyncRunHandle | null> {
+  async startRun(
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    now: Date,
+    overlapMs: number,
+    scheduledFor: Date | null = null,
+  ): Promise<StartRunOutcome> {
+    const release = await this.#locks.tryAcquire(connectionId);
+    if (!release) return { outcome: 'busy' };
+    try {
+      const outcome = await this.#openRun(connectionId, trigger, now, overlapMs, scheduledFor);
+      if (outcome.outcome === 'started') this.#releases.set(outcome.run.runId, release);
+      else await release();
+      return outcome;
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  async #openRun(
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    now: Date,
+    overlapMs: number,
+    scheduledFor: Date | null,
+  ): Promise<StartRunOutcome> {
     return this.#em.fork().transactional(async (em) => {
       const [connection] = await em.execute<
-        { id: string; organisation_id: string; provider: CrmProvider; status: string; sync_cursor: SyncCursor | null }[]
-      >(`select id, organisation_id, provider, status, sync_cursor from crm_connections where id = ? for update`, [connectionId]);
-      if (!connection) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
-      if (connection.status === 'disconnected') {
-        throw new PropsyncError('CONNECTION.DISCONNECTED', 'This connection is disconnected: reconnect it to sync again');
-      }
-      const running = await em.execute<{ id: string; heartbeat_at: Date }[]>(
-        `select id, heartbeat_at from sync_runs where connection_id = ? and status = 'running'`,
+        {
+          id: string;
+          organisation_id: string;
+          provider: CrmProvider;
+          status: string;
+          sync_cursor: SyncCursor | null;
+        }[]
+      >(
+        `select id, organisation_id, provider, status, sync_cursor from crm_connections where id = ? for update`,
         [connectionId],
       );
-      if (running.some((run) => now.getTime() - new Date(run.heartbeat_at).getTime() < STALE_RUN_MS)) return null;
-      if (running.length > 0) {
-        const died: RunError & { at: string } = {
-          code: 'SYNC.WORKER_DIED',
-          message: 'The worker running this cycle stopped part-way; the next cycle re-ran the same window',
-          statusCode: null,
-          externalId: null,
-          retryState: 'retry_scheduled',
-          at: now.toISOString(),
-        };
-        await em.execute(
-          `update sync_runs set status = 'failed', finished_at = ?, errors_count = errors_count + 1,
-             errors = errors || ?::jsonb where connection_id = ? and status = 'running'`,
-          [now, JSON.stringify([died]), connectionId],
+      if (!connection) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
+      if (connection.status === 'disconnected') {
+        throw new PropsyncError(
+          'CONNECTION.DISCONNECTED',
+          'This connection is disconnected: reconnect it to sync again',
         );
       }
+      if (scheduledFor) {
+        const [ran] = await em.execute(
+          `select 1 from sync_runs where connection_id = ? and scheduled_for = ?`,
+          [connectionId, scheduledFor],
+        );
+        if (ran) return { outcome: 'slot_already_ran' as const };
+      }
+      // We hold the connection's lock, so a run still marked running belongs to a dead worker.
+      const died: RunError & { at: string } = {
+        code: 'SYNC.WORKER_DIED',
+        message: 'The worker running this cycle stopped part-way; the next cycle re-ran the same window',
+        statusCode: null,
+        externalId: null,
+        retryState: 'retry_scheduled',
+        at: now.toISOString(),
+      };
+      await em.execute(
+        `update sync_runs set status = 'failed', finished_at = ?, errors_count = errors_count + 1,
+           errors = errors || ?::jsonb where connection_id = ? and status = 'running'`,
+        [now, JSON.stringify([died]), connectionId],
+      );
       const cursor: SyncCursor = connection.sync_cursor ?? { modifiedSince: null, pending: null };
       const resumed = cursor.pending !== null;
       const pending =
         cursor.pending ??
         ({
-          windowStart: cursor.modifiedSince ? new Date(Date.parse(cursor.modifiedSince) - overlapMs).toISOString() : null,
+          windowStart: cursor.modifiedSince
+            ? new Date(Date.parse(cursor.modifiedSince) - overlapMs).toISOString()
+            : null,
           windowEnd: now.toISOString(),
           checkpoint: null,
         } satisfies SyncCursor['pending']);
@@ -80,8 +146,9 @@ export class PostgresSyncStore implements SyncStore {
       ]);
       const runId = randomUUID();
       await em.execute(
-        `insert into sync_runs (id, connection_id, organisation_id, trigger, full_import, window_start, window_end, cursor_before, started_at, heartbeat_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+        `insert into sync_runs (id, connection_id, organisation_id, trigger, full_import, window_start, window_end, cursor_before,
+           started_at, heartbeat_at, scheduled_for)
+         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
         [
           runId,
           connectionId,
@@ -93,9 +160,10 @@ export class PostgresSyncStore implements SyncStore {
           JSON.stringify(cursor),
           now,
           now,
+          scheduledFor,
         ],
       );
-      return {
+      const run: SyncRunHandle = {
         runId,
         connectionId,
         organisationId: connection.organisation_id,
@@ -103,6 +171,7 @@ export class PostgresSyncStore implements SyncStore {
         window: { start: pending.windowStart, end: pending.windowEnd, resumeAfter: pending.checkpoint },
         resumed,
       };
+      return { outcome: 'started' as const, run };
     });
   }
 
@@ -131,8 +200,15 @@ export class PostgresSyncStore implements SyncStore {
       const links = new Map(existing.map((link) => [link.external_id, link]));
       const fresh: Array<{ contact: CanonicalContact; hash: string }> = [];
       const inserts: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
-      const merges: Array<{ contactId: string; contact: CanonicalContact; hash: string; match: DedupMatch }> = [];
-      const updates: Array<{ contactId: string; contact: CanonicalContact; hash: string; link: ExistingLink; resolved?: CanonicalContact }> = [];
+      const merges: Array<{ contactId: string; contact: CanonicalContact; hash: string; match: DedupMatch }> =
+        [];
+      const updates: Array<{
+        contactId: string;
+        contact: CanonicalContact;
+        hash: string;
+        link: ExistingLink;
+        resolved?: CanonicalContact;
+      }> = [];
       let unchanged = 0;
       for (const contact of incoming) {
         const hash = contactContentHash(contact);
@@ -142,7 +218,8 @@ export class PostgresSyncStore implements SyncStore {
         } else if (
           link.content_hash === hash ||
           // Never let an older version of a record overwrite a newer one.
-          (link.crm_modified_at !== null && Date.parse(contact.provenance.modifiedAt) < new Date(link.crm_modified_at).getTime())
+          (link.crm_modified_at !== null &&
+            Date.parse(contact.provenance.modifiedAt) < new Date(link.crm_modified_at).getTime())
         ) {
           unchanged++;
         } else {
@@ -151,10 +228,17 @@ export class PostgresSyncStore implements SyncStore {
       }
 
       // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
-      const candidates = await findCandidates(em, run, fresh.map(({ contact }) => identityKeys(contact)));
+      const candidates = await findCandidates(
+        em,
+        run,
+        fresh.map(({ contact }) => identityKeys(contact)),
+      );
       const claimed = new Set<string>();
       for (const { contact, hash } of fresh) {
-        const match = findMatch(identityKeys(contact), candidates.filter((candidate) => !claimed.has(candidate.contactId)));
+        const match = findMatch(
+          identityKeys(contact),
+          candidates.filter((candidate) => !claimed.has(candidate.contactId)),
+        );
         if (match) {
           claimed.add(match.contactId);
           merges.push({ contactId: match.contactId, contact, hash, match });
@@ -195,7 +279,14 @@ export class PostgresSyncStore implements SyncStore {
              name_key = x.name_key, field_modified_at = c.field_modified_at || x.field_modified_at, updated_at = now()
            from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
            where c.id = x.id and c.organisation_id = ?`,
-          [JSON.stringify(updates.map((update) => toContactRecord({ contactId: update.contactId, contact: update.resolved ?? update.contact }))), run.organisationId],
+          [
+            JSON.stringify(
+              updates.map((update) =>
+                toContactRecord({ contactId: update.contactId, contact: update.resolved ?? update.contact }),
+              ),
+            ),
+            run.organisationId,
+          ],
         );
       }
       const changed = [...inserts, ...updates, ...merges];
@@ -215,16 +306,28 @@ export class PostgresSyncStore implements SyncStore {
             run.connectionId,
             run.provider,
             JSON.stringify(
-              changed.map(({ contactId, contact, hash, match }: { contactId: string; contact: CanonicalContact; hash: string; match?: DedupMatch }) => ({
-                contact_id: contactId,
-                matched_on: match?.matchedOn ?? null,
-                external_id: contact.provenance.externalId,
-                active: contact.active,
-                crm_modified_at: contact.provenance.modifiedAt,
-                etag: contact.provenance.etag,
-                content_hash: hash,
-                snapshot: snapshotOf(contact),
-              })),
+              changed.map(
+                ({
+                  contactId,
+                  contact,
+                  hash,
+                  match,
+                }: {
+                  contactId: string;
+                  contact: CanonicalContact;
+                  hash: string;
+                  match?: DedupMatch;
+                }) => ({
+                  contact_id: contactId,
+                  matched_on: match?.matchedOn ?? null,
+                  external_id: contact.provenance.externalId,
+                  active: contact.active,
+                  crm_modified_at: contact.provenance.modifiedAt,
+                  etag: contact.provenance.etag,
+                  content_hash: hash,
+                  snapshot: snapshotOf(contact),
+                }),
+              ),
             ),
           ],
         );
@@ -232,7 +335,9 @@ export class PostgresSyncStore implements SyncStore {
 
       const logRows = [
         ...inserts.map(({ contactId, contact }) => logRow(contactId, contact, 'created')),
-        ...updates.map(({ contactId, contact }) => logRow(contactId, contact, contact.active ? 'updated' : 'deactivated')),
+        ...updates.map(({ contactId, contact }) =>
+          logRow(contactId, contact, contact.active ? 'updated' : 'deactivated'),
+        ),
         ...merges.map(({ contactId, contact }) => logRow(contactId, contact, 'merged')),
         ...page.rejected.map((rejected) => ({
           internal_id: null,
@@ -284,7 +389,13 @@ export class PostgresSyncStore implements SyncStore {
           [JSON.stringify(checkpoint), run.connectionId],
         );
       }
-      return { created: inserts.length, updated: updates.length, merged: merges.length, unchanged, rejected: page.rejected.length };
+      return {
+        created: inserts.length,
+        updated: updates.length,
+        merged: merges.length,
+        unchanged,
+        rejected: page.rejected.length,
+      };
     });
   }
 
@@ -295,13 +406,21 @@ export class PostgresSyncStore implements SyncStore {
   async #resolveConflicts(
     em: EntityManager,
     run: SyncRunHandle,
-    updates: Array<{ contactId: string; contact: CanonicalContact; link: ExistingLink; resolved?: CanonicalContact }>,
+    updates: Array<{
+      contactId: string;
+      contact: CanonicalContact;
+      link: ExistingLink;
+      resolved?: CanonicalContact;
+    }>,
   ): Promise<number> {
     const policyRows = await em.execute<{ field: string; rule: FieldRule }[]>(
       `select field, rule from field_policies where organisation_id is null or organisation_id = ? order by organisation_id nulls first`,
       [run.organisationId],
     );
-    const policy: FieldPolicy = { ...DEFAULT_FIELD_POLICY, ...Object.fromEntries(policyRows.map((row) => [row.field, row.rule])) };
+    const policy: FieldPolicy = {
+      ...DEFAULT_FIELD_POLICY,
+      ...Object.fromEntries(policyRows.map((row) => [row.field, row.rule])),
+    };
     const audits: unknown[] = [];
     const pushes: unknown[] = [];
     for (const update of updates) {
@@ -337,7 +456,9 @@ export class PostgresSyncStore implements SyncStore {
         });
       }
       if (outcome.platformFieldsToPush.length > 0) {
-        const fields = Object.fromEntries(outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]));
+        const fields = Object.fromEntries(
+          outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]),
+        );
         pushes.push({
           contact_id: update.contactId,
           idempotency_key: `contact-update:${contact.provenance.externalId}:${createHash('sha256').update(JSON.stringify(fields)).digest('base64url')}`,
@@ -368,7 +489,88 @@ export class PostgresSyncStore implements SyncStore {
     return audits.length;
   }
 
+  async claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]> {
+    // The run holds the connection's lock, so rows left in flight belong to a worker that died.
+    const rows = await this.#em
+      .fork()
+      .execute<{ id: string; kind: OutboundWork['kind']; attempts: number; payload: unknown }[]>(
+        `update outbound_writes set status = 'in_flight', attempts = attempts + 1, updated_at = now()
+       where id in (select id from outbound_writes where connection_id = ?
+         and (status = 'pending' or (status = 'failed' and next_attempt_at <= now()) or status = 'in_flight')
+         order by next_attempt_at, created_at limit ?)
+       returning id, kind, attempts, payload`,
+        [run.connectionId, limit],
+      );
+    return rows.map((row) =>
+      row.kind === 'contact_update'
+        ? { id: row.id, attempts: row.attempts, kind: row.kind, change: row.payload as ContactChange }
+        : { id: row.id, attempts: row.attempts, kind: row.kind, activity: row.payload as OutboundActivity },
+    );
+  }
+
+  async recordOutboundWrite(run: SyncRunHandle, work: OutboundWork, outcome: OutboundOutcome): Promise<void> {
+    const entityType = work.kind === 'contact_update' ? 'contact' : work.kind;
+    const externalId =
+      work.kind === 'contact_update' ? work.change.externalId : work.activity.contactExternalId;
+    await this.#em.fork().transactional(async (em) => {
+      const [write] = await em.execute<{ contact_id: string | null }[]>(
+        outcome.ok
+          ? `update outbound_writes set status = 'done', external_ref = ?, last_error = null, last_error_code = null,
+               last_status_code = null, updated_at = now() where id = ? returning contact_id`
+          : `update outbound_writes set status = 'failed', last_error_code = ?, last_error = ?, last_status_code = ?,
+               next_attempt_at = now() + make_interval(secs => ?), updated_at = now() where id = ? returning contact_id`,
+        outcome.ok
+          ? [outcome.result.externalRef, work.id]
+          : [
+              outcome.error.code,
+              outcome.error.message,
+              outcome.error.statusCode,
+              outboundRetryDelaySeconds(work.attempts),
+              work.id,
+            ],
+      );
+      await em.execute(
+        `insert into crm_sync_log (sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id,
+           status, error_code, error, status_code)
+         values (?, ?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?)`,
+        [
+          run.runId,
+          run.connectionId,
+          run.organisationId,
+          entityType,
+          externalId,
+          write?.contact_id ?? null,
+          outcome.ok ? 'updated' : 'error',
+          outcome.ok ? null : outcome.error.code,
+          outcome.ok ? null : outcome.error.message,
+          outcome.ok ? null : outcome.error.statusCode,
+        ],
+      );
+      await em.execute(
+        outcome.ok
+          ? `update sync_runs set records_pushed = records_pushed + 1, heartbeat_at = now() where id = ?`
+          : `update sync_runs set errors_count = errors_count + 1, errors = errors || ?::jsonb, heartbeat_at = now() where id = ?`,
+        outcome.ok
+          ? [run.runId]
+          : [JSON.stringify([{ ...outcome.error, externalId, at: new Date().toISOString() }]), run.runId],
+      );
+    });
+  }
+
   async finishRun(
+    run: SyncRunHandle,
+    outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean },
+  ): Promise<void> {
+    try {
+      await this.#closeRun(run, outcome);
+    } finally {
+      const release = this.#releases.get(run.runId);
+      this.#releases.delete(run.runId);
+      await release?.();
+    }
+  }
+
+  async #closeRun(
     run: SyncRunHandle,
     outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean },
   ): Promise<void> {
@@ -400,6 +602,29 @@ export class PostgresSyncStore implements SyncStore {
            failing_since = coalesce(failing_since, now()), updated_at = now() where id = ?`,
         [outcome.error.message, outcome.permanent, run.connectionId],
       );
+      // Transient failures that go on too long still need a person: one alert per failing spell.
+      const [failing] = await em.execute<{ failing_since: Date }[]>(
+        `select failing_since from crm_connections where id = ?`,
+        [run.connectionId],
+      );
+      if (
+        !outcome.permanent &&
+        failing &&
+        Date.now() - new Date(failing.failing_since).getTime() >= this.#failingAlertAfterMs
+      ) {
+        await em.execute(
+          `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
+           values (?, ?, 'connection_failing', 'warning', ?, 'retry_sync', ?)
+           on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
+           do update set message = excluded.message`,
+          [
+            run.organisationId,
+            run.connectionId,
+            `Syncing has failed since ${new Date(failing.failing_since).toISOString()}: ${outcome.error.message}`,
+            `connection_failing:${run.connectionId}`,
+          ],
+        );
+      }
       if (outcome.permanent) {
         const alert = alertFor(outcome.error);
         await em.execute(
@@ -407,17 +632,30 @@ export class PostgresSyncStore implements SyncStore {
            values (?, ?, ?, 'critical', ?, ?, ?)
            on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
            do update set message = excluded.message`,
-          [run.organisationId, run.connectionId, alert.kind, outcome.error.message, alert.action, `${alert.kind}:${run.connectionId}`],
+          [
+            run.organisationId,
+            run.connectionId,
+            alert.kind,
+            outcome.error.message,
+            alert.action,
+            `${alert.kind}:${run.connectionId}`,
+          ],
         );
       }
     });
   }
 }
 
+/** Failed writes wait 30 s, 1, 2, 4… minutes, capped at six hours, before the next cycle retries them. */
+function outboundRetryDelaySeconds(attempts: number): number {
+  return Math.min(30 * 2 ** Math.max(0, attempts - 1), 6 * 60 * 60);
+}
+
 /** Permanent failures become one open, actionable alert per connection and kind. */
 function alertFor(error: RunError): { kind: string; action: string } {
   if (error.code === 'ADAPTER.AUTH_INVALID') return { kind: 'credentials_rejected', action: 'reconnect' };
-  if (error.code === 'ADAPTER.PERMISSION_DENIED') return { kind: 'permission_denied', action: 'check_permissions' };
+  if (error.code === 'ADAPTER.PERMISSION_DENIED')
+    return { kind: 'permission_denied', action: 'check_permissions' };
   return { kind: 'sync_failed', action: 'retry_sync' };
 }
 
@@ -481,10 +719,22 @@ function identityKeys(contact: CanonicalContact): IdentityKeys {
  * Existing contacts of the agency that could be any of the incoming people, found through the
  * email, phone and name indexes (never a scan), and not already linked to this CRM.
  */
-async function findCandidates(em: EntityManager, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
+async function findCandidates(
+  em: EntityManager,
+  run: SyncRunHandle,
+  incoming: IdentityKeys[],
+): Promise<MatchCandidate[]> {
   if (incoming.length === 0) return [];
   const rows = await em.execute<
-    { id: string; emails: string[]; phones: string[]; name_key: string | null; postcode: string | null; uprn: string | null; udprn: string | null }[]
+    {
+      id: string;
+      emails: string[];
+      phones: string[];
+      name_key: string | null;
+      postcode: string | null;
+      uprn: string | null;
+      udprn: string | null;
+    }[]
   >(
     `with incoming as (
        select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
@@ -500,7 +750,16 @@ async function findCandidates(em: EntityManager, run: SyncRunHandle, incoming: I
        where i.name_key is not null)
      and not exists (select 1 from contact_external_ids e where e.contact_id = c.id and e.provider = ?)`,
     [
-      JSON.stringify(incoming.map((keys) => ({ emails: keys.emails, phones: keys.phones, name_key: keys.nameKey, postcode: keys.postcode, uprn: keys.uprn, udprn: keys.udprn }))),
+      JSON.stringify(
+        incoming.map((keys) => ({
+          emails: keys.emails,
+          phones: keys.phones,
+          name_key: keys.nameKey,
+          postcode: keys.postcode,
+          uprn: keys.uprn,
+          udprn: keys.udprn,
+        })),
+      ),
       run.organisationId,
       run.organisationId,
       run.provider,
@@ -517,6 +776,16 @@ async function findCandidates(em: EntityManager, run: SyncRunHandle, incoming: I
   }));
 }
 
-function logRow(contactId: string, contact: CanonicalContact, status: 'created' | 'updated' | 'merged' | 'deactivated') {
-  return { internal_id: contactId, external_id: contact.provenance.externalId, status, error_code: null, error: null };
+function logRow(
+  contactId: string,
+  contact: CanonicalContact,
+  status: 'created' | 'updated' | 'merged' | 'deactivated',
+) {
+  return {
+    internal_id: contactId,
+    external_id: contact.provenance.externalId,
+    status,
+    error_code: null,
+    error: null,
+  };
 }

@@ -30,11 +30,11 @@ export async function ensureDemoConnections(services: Services, simulators: Demo
     }
     await services.orm.em
       .fork()
-      .execute(`update crm_connections set settings = settings || ?::jsonb, updated_at = now() where id = ?`, [
-        JSON.stringify(simulator.settings),
-        connection.id,
-      ]);
+      .execute(
+        `update crm_connections set settings = settings || ?::jsonb, updated_at = now() where id = ?`,
+        [JSON.stringify(simulator.settings), connection.id],
+      );
     services.adapters.forget(connection.id);
-    services.syncRunner.enqueue(connection.id, 'schedule');
+    await services.jobs.enqueue({ connectionId: connection.id, trigger: 'manual' });
   }
 }

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresSyncStore } from '../db/sync-store.ts';
 import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
 import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
@@ -57,31 +56,61 @@ describe('connecting Reapit through tRPC and the first full import', () => {
   it('verifies, stores the credentials encrypted and imports every contact', async () => {
     const summary = await admin().connections.connect(connectInput(REAPIT_DEMO_CLIENT.clientSecret));
     connectionId = summary.id;
-    await services.syncRunner.whenIdle();
+    await services.whenIdle();
 
     const total = simulator.contactCount();
     expect(total).toBeGreaterThanOrEqual(CONTACTS);
-    expect(await count(`select count(*)::int as count from contacts where organisation_id = ?`, [organisationId])).toBe(total);
-    expect(await count(`select count(*)::int as count from contact_external_ids where connection_id = ?`, [connectionId])).toBe(total);
     expect(
-      await count(`select count(*)::int as count from crm_sync_log where connection_id = ? and direction = 'inbound' and status = 'created'`, [
+      await count(`select count(*)::int as count from contacts where organisation_id = ?`, [organisationId]),
+    ).toBe(total);
+    expect(
+      await count(`select count(*)::int as count from contact_external_ids where connection_id = ?`, [
         connectionId,
       ]),
     ).toBe(total);
+    expect(
+      await count(
+        `select count(*)::int as count from crm_sync_log where connection_id = ? and direction = 'inbound' and status = 'created'`,
+        [connectionId],
+      ),
+    ).toBe(total);
     const runs = await services.orm.em
       .fork()
-      .execute<{ status: string; full_import: boolean; records_fetched: number; records_written: number; window_end: Date }[]>(
+      .execute<
+        {
+          status: string;
+          full_import: boolean;
+          records_fetched: number;
+          records_written: number;
+          window_end: Date;
+        }[]
+      >(
         `select status, full_import, records_fetched, records_written, window_end from sync_runs where connection_id = ?`,
         [connectionId],
       );
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'succeeded', full_import: true, records_fetched: total, records_written: total });
+    expect(runs[0]).toMatchObject({
+      status: 'succeeded',
+      full_import: true,
+      records_fetched: total,
+      records_written: total,
+    });
 
     const listed = await admin().connections.list();
     expect(listed).toEqual([
-      expect.objectContaining({ id: connectionId, provider: 'reapit', status: 'active', lastSyncedAt: expect.any(String) }),
+      expect.objectContaining({
+        id: connectionId,
+        provider: 'reapit',
+        status: 'active',
+        lastSyncedAt: expect.any(String),
+      }),
     ]);
-    expect(listed[0]!.contactCount).toBe(simulator.contactIds().filter((id) => simulator.getContact(id)?.active !== false && !simulator.getContact(id)?.archivedOn).length);
+    expect(listed[0]!.contactCount).toBe(
+      simulator
+        .contactIds()
+        .filter((id) => simulator.getContact(id)?.active !== false && !simulator.getContact(id)?.archivedOn)
+        .length,
+    );
   });
 
   it('keeps only ciphertext in the database, bound to this connection', async () => {
@@ -104,7 +133,9 @@ describe('connecting Reapit through tRPC and the first full import', () => {
     const before = await snapshotCounts();
     await services.runSyncCycle(connectionId, 'manual');
     // Forget the cursor: a second full import must still create no rows.
-    await services.orm.em.fork().execute(`update crm_connections set sync_cursor = null where id = ?`, [connectionId]);
+    await services.orm.em
+      .fork()
+      .execute(`update crm_connections set sync_cursor = null where id = ?`, [connectionId]);
     const rerun = await services.runSyncCycle(connectionId, 'manual');
     expect(rerun).toMatchObject({ status: 'succeeded', created: 0, updated: 0 });
     expect(await snapshotCounts()).toEqual(before);
@@ -120,15 +151,21 @@ describe('connecting Reapit through tRPC and the first full import', () => {
     for (const call of listCalls) expect(call.query.modifiedFrom).toBeDefined();
     const [run] = await services.orm.em
       .fork()
-      .execute<{ records_fetched: number; records_written: number; window_start: Date | null; full_import: boolean }[]>(
-        `select records_fetched, records_written, window_start, full_import from sync_runs where id = ?`,
-        [result.status === 'busy' ? '' : result.runId],
-      );
+      .execute<
+        {
+          records_fetched: number;
+          records_written: number;
+          window_start: Date | null;
+          full_import: boolean;
+        }[]
+      >(`select records_fetched, records_written, window_start, full_import from sync_runs where id = ?`, [
+        'runId' in result ? result.runId : '',
+      ]);
     expect(run).toMatchObject({ records_fetched: 10, records_written: 10, full_import: false });
     expect(run!.window_start).not.toBeNull();
     const updatedLogs = await count(
       `select count(*)::int as count from crm_sync_log where sync_run_id = ? and status = 'updated' and external_id in (select jsonb_array_elements_text(?::jsonb))`,
-      [result.status === 'busy' ? '' : result.runId, JSON.stringify(changed)],
+      ['runId' in result ? result.runId : '', JSON.stringify(changed)],
     );
     expect(updatedLogs).toBe(10);
   });
@@ -147,12 +184,21 @@ describe('connecting Reapit through tRPC and the first full import', () => {
     simulator.controls.revokeClient(REAPIT_DEMO_CLIENT.clientId);
     try {
       const result = await services.runSyncCycle(connectionId, 'schedule');
-      expect(result).toMatchObject({ status: 'failed', error: { code: 'ADAPTER.AUTH_INVALID', retryState: 'needs_reconnect' } });
+      expect(result).toMatchObject({
+        status: 'failed',
+        error: { code: 'ADAPTER.AUTH_INVALID', retryState: 'needs_reconnect' },
+      });
       const [summary] = await admin().connections.list();
-      expect(summary).toMatchObject({ status: 'error', lastErrorMessage: 'Reapit rejected the credentials: reconnect Reapit' });
+      expect(summary).toMatchObject({
+        status: 'error',
+        lastErrorMessage: 'Reapit rejected the credentials: reconnect Reapit',
+      });
       const alerts = await services.orm.em
         .fork()
-        .execute<{ kind: string; action: string }[]>(`select kind, action from alerts where connection_id = ?`, [connectionId]);
+        .execute<{ kind: string; action: string }[]>(
+          `select kind, action from alerts where connection_id = ?`,
+          [connectionId],
+        );
       expect(alerts).toEqual([{ kind: 'credentials_rejected', action: 'reconnect' }]);
     } finally {
       simulator.controls.restoreClient(REAPIT_DEMO_CLIENT.clientId);
@@ -162,10 +208,11 @@ describe('connecting Reapit through tRPC and the first full import', () => {
 
 describe('a cycle in progress', () => {
   it('shows in the connection summary with records so far and the estimated total', async () => {
-    const store = new PostgresSyncStore(services.orm.em);
-    const run = await store.startRun(connectionId, 'manual', new Date(), 0);
-    expect(run).not.toBeNull();
-    expect(await store.startRun(connectionId, 'manual', new Date(), 0)).toBeNull();
+    const store = services.syncStore;
+    const started = await store.startRun(connectionId, 'manual', new Date(), 0);
+    expect(started.outcome).toBe('started');
+    const run = started.outcome === 'started' ? started.run : null;
+    expect(await store.startRun(connectionId, 'manual', new Date(), 0)).toEqual({ outcome: 'busy' });
     await store.applyContactPage(run!, { contacts: [], rejected: [] }, null, 500);
     const [summary] = await admin().connections.list();
     expect(summary!.currentSync).toMatchObject({ runId: run!.runId, fetched: 0, estimatedTotal: 500 });
@@ -178,12 +225,25 @@ describe('a cycle in progress', () => {
 describe('propsync status --json', () => {
   it('lists the connection with its agency, provider and contact count, and no credentials', async () => {
     const { stdout } = await execFileAsync(process.execPath, ['server/cli/propsync.ts', 'status', '--json'], {
-      env: { ...process.env, DATABASE_URL: services.url, PROPSYNC_DATA_DIR: services.config.dataDirectory, LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: services.url,
+        PROPSYNC_DATA_DIR: services.config.dataDirectory,
+        LOG_LEVEL: 'silent',
+      },
     });
     const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
-    const expected = await count(`select count(*)::int as count from contact_external_ids where connection_id = ? and active`, [connectionId]);
+    const expected = await count(
+      `select count(*)::int as count from contact_external_ids where connection_id = ? and active`,
+      [connectionId],
+    );
     expect(rows).toEqual([
-      expect.objectContaining({ connectionId, organisation: 'Import Test Lettings', provider: 'reapit', contactCount: expected }),
+      expect.objectContaining({
+        connectionId,
+        organisation: 'Import Test Lettings',
+        provider: 'reapit',
+        contactCount: expected,
+      }),
     ]);
     expect(stdout).not.toContain(REAPIT_DEMO_CLIENT.clientSecret);
   });

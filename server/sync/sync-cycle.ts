@@ -1,8 +1,18 @@
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { CrmAdapter, PageCheckpoint } from '../ports/crm-adapter.ts';
-import type { RunError, SyncRunTrigger, SyncStore } from '../ports/sync-store.ts';
+import type { CrmAdapter, PageCheckpoint, PushResult } from '../ports/crm-adapter.ts';
+import type {
+  OutboundWork,
+  RunError,
+  SyncRunHandle,
+  SyncRunTrigger,
+  SyncStore,
+} from '../ports/sync-store.ts';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../adapters/shared/retry.ts';
+
+const OUTBOUND_BATCH = 50;
+/** Writes in flight per connection; the adapter's pacer still holds each provider to its own limits. */
+const OUTBOUND_CONCURRENCY = 4;
 
 export type SyncCycleDependencies = {
   store: SyncStore;
@@ -12,11 +22,16 @@ export type SyncCycleDependencies = {
   overlapMs?: number;
   retryPolicy?: RetryPolicy;
   now?: () => Date;
-  onProgress?: (progress: { runId: string; connectionId: string; fetched: number; estimatedTotal: number | null }) => void;
+  onProgress?: (progress: {
+    runId: string;
+    connectionId: string;
+    fetched: number;
+    estimatedTotal: number | null;
+  }) => void;
 };
 
 export type SyncCycleResult =
-  | { status: 'busy' }
+  | { status: 'busy' | 'slot_already_ran' }
   | {
       status: 'succeeded' | 'failed';
       runId: string;
@@ -25,6 +40,7 @@ export type SyncCycleResult =
       merged: number;
       unchanged: number;
       rejected: number;
+      pushed?: number;
       error?: RunError;
     };
 
@@ -37,10 +53,18 @@ export async function runSyncCycle(
   deps: SyncCycleDependencies,
   connectionId: string,
   trigger: SyncRunTrigger,
+  scheduledFor: Date | null = null,
 ): Promise<SyncCycleResult> {
   const now = deps.now ?? (() => new Date());
-  const run = await deps.store.startRun(connectionId, trigger, now(), deps.overlapMs ?? 2 * 60_000);
-  if (!run) return { status: 'busy' };
+  const started = await deps.store.startRun(
+    connectionId,
+    trigger,
+    now(),
+    deps.overlapMs ?? 2 * 60_000,
+    scheduledFor,
+  );
+  if (started.outcome !== 'started') return { status: started.outcome };
+  const run = started.run;
   const log = deps.logger.child({ connectionId, runId: run.runId, provider: run.provider });
   log.info({ window: run.window, resumed: run.resumed, trigger }, 'sync cycle started');
   const totals = { created: 0, updated: 0, merged: 0, unchanged: 0, rejected: 0 };
@@ -52,7 +76,11 @@ export async function runSyncCycle(
     const adapter = await deps.adapterFor(connectionId);
     for (;;) {
       try {
-        const pages = adapter.syncContacts({ modifiedFrom: run.window.start, modifiedTo: run.window.end, resumeAfter: checkpoint });
+        const pages = adapter.syncContacts({
+          modifiedFrom: run.window.start,
+          modifiedTo: run.window.end,
+          resumeAfter: checkpoint,
+        });
         for await (const page of pages) {
           const result = await deps.store.applyContactPage(run, page, page.checkpoint, page.estimatedTotal);
           totals.created += result.created;
@@ -67,22 +95,101 @@ export async function runSyncCycle(
         }
         break;
       } catch (error) {
-        if (!(error instanceof PropsyncError) || !error.transient || ++failures >= policy.attempts) throw error;
+        if (!(error instanceof PropsyncError) || !error.transient || ++failures >= policy.attempts)
+          throw error;
         const delayMs = backoffDelayMs(failures - 1, policy, error.retryAfterSeconds);
-        log.warn({ code: error.code, statusCode: error.statusCode, attempt: failures, delayMs }, 'transient failure, resuming from the last page');
+        log.warn(
+          { code: error.code, statusCode: error.statusCode, attempt: failures, delayMs },
+          'transient failure, resuming from the last page',
+        );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+    const pushed = await pushOutboundWrites(deps.store, run, adapter);
     await deps.store.finishRun(run, { succeeded: true });
-    log.info(totals, 'sync cycle finished');
-    return { status: 'succeeded', runId: run.runId, ...totals };
+    log.info({ ...totals, pushed }, 'sync cycle finished');
+    return { status: 'succeeded', runId: run.runId, ...totals, pushed };
   } catch (error) {
     const runError = toRunError(error);
-    const permanent = !(error instanceof PropsyncError && error.transient);
+    const permanent = !isTransient(error);
     await deps.store.finishRun(run, { succeeded: false, error: runError, permanent });
-    log.error({ code: runError.code, statusCode: runError.statusCode, permanent }, `sync cycle failed: ${runError.message}`);
+    log.error(
+      { code: runError.code, statusCode: runError.statusCode, permanent },
+      `sync cycle failed: ${runError.message}`,
+    );
     return { status: 'failed', runId: run.runId, ...totals, error: runError };
   }
+}
+
+/** Writes queued for the CRM (platform-won fields, nurture outcomes), a few at a time, paced by the adapter's HTTP layer. */
+async function pushOutboundWrites(
+  store: SyncStore,
+  run: SyncRunHandle,
+  adapter: CrmAdapter,
+): Promise<number> {
+  let pushed = 0;
+  for (;;) {
+    const batch = await store.claimOutboundWrites(run, OUTBOUND_BATCH);
+    if (batch.length === 0) return pushed;
+    let connectionRefused: unknown = null;
+    await forEachConcurrently(batch, OUTBOUND_CONCURRENCY, async (work) => {
+      try {
+        const result = await pushOne(adapter, work);
+        await store.recordOutboundWrite(run, work, { ok: true, result });
+        pushed++;
+      } catch (error) {
+        await store.recordOutboundWrite(run, work, {
+          ok: false,
+          error: toRunError(error),
+          permanent: !isTransient(error),
+        });
+        if (refusesConnection(error)) connectionRefused = error;
+      }
+    });
+    // Rejected credentials fail every write alike: stop and let the cycle mark the connection.
+    if (connectionRefused) throw connectionRefused;
+  }
+}
+
+async function pushOne(adapter: CrmAdapter, work: OutboundWork): Promise<PushResult> {
+  if (work.kind !== 'contact_update') return adapter.pushActivity(work.activity);
+  try {
+    return await adapter.pushContact(work.change);
+  } catch (error) {
+    // Someone changed the record since we read it: the adapter re-reads and applies only our
+    // fields onto the fresh version (the field-level merge), with its fresh concurrency token.
+    if (
+      error instanceof PropsyncError &&
+      error.code === 'ADAPTER.PRECONDITION_FAILED' &&
+      work.change.etag !== null
+    ) {
+      return adapter.pushContact({ ...work.change, etag: null });
+    }
+    throw error;
+  }
+}
+
+async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+function isTransient(error: unknown): boolean {
+  return error instanceof PropsyncError && error.transient;
+}
+
+function refusesConnection(error: unknown): boolean {
+  return (
+    error instanceof PropsyncError &&
+    (error.code === 'ADAPTER.AUTH_INVALID' || error.code === 'ADAPTER.PERMISSION_DENIED')
+  );
 }
 
 function toRunError(error: unknown): RunError {
@@ -92,7 +199,12 @@ function toRunError(error: unknown): RunError {
       message: error.message,
       statusCode: error.statusCode ?? null,
       externalId: null,
-      retryState: error.code === 'ADAPTER.AUTH_INVALID' ? 'needs_reconnect' : error.transient ? 'retry_scheduled' : 'gave_up',
+      retryState:
+        error.code === 'ADAPTER.AUTH_INVALID'
+          ? 'needs_reconnect'
+          : error.transient
+            ? 'retry_scheduled'
+            : 'gave_up',
     };
   }
   return {

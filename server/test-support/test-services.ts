@@ -16,12 +16,20 @@ export async function createTestServices(options: ServiceOptions = {}): Promise<
     NODE_ENV: 'test',
     PROPSYNC_DATA_DIR: dataDirectory,
     PROPSYNC_TOKEN_SECRET: 'test-token-secret-that-is-long-enough-0123456789',
+    // Tests drive cycles themselves or through the queue; the cron tick is tested on its own.
+    PROPSYNC_SCHEDULER: 'off',
   } as NodeJS.ProcessEnv);
-  const services = await createServices(config, createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), database.url, {
-    sync: { retryPolicy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...options.sync },
-    httpTimeoutMs: 5_000,
-    ...options,
-  });
+  const services = await createServices(
+    config,
+    createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    database.url,
+    {
+      sync: { retryPolicy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...options.sync },
+      httpTimeoutMs: 5_000,
+      ...options,
+    },
+  );
+  await services.startBackgroundWork();
   return Object.assign(services, {
     url: database.url,
     destroy: async () => {

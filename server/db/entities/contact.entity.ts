@@ -2,7 +2,12 @@ import { defineEntity, p } from '@mikro-orm/core';
 import type { Address, MarketingConsent, NurtureCategory, PropertyProfile } from '../../../shared/contact.ts';
 import { baseProperties, updatedAtProperty } from './base.ts';
 
-export type Engagement = { opens?: number; clicks?: number; sequence?: string | null; sequenceStep?: number | null };
+export type Engagement = {
+  opens?: number;
+  clicks?: number;
+  sequence?: string | null;
+  sequenceStep?: number | null;
+};
 
 /** The canonical contact, one per person per agency, whichever CRMs they appear in. */
 export const Contact = defineEntity({

@@ -20,6 +20,8 @@ export const CrmConnection = defineEntity({
     webhookRegistration: p.json<Record<string, unknown>>().nullable(),
     fieldMappingConfirmedAt: p.datetime().nullable(),
     lastSyncedAt: p.datetime().nullable(),
+    /** The next scheduled slot; one process claims it atomically, then queues its job. */
+    nextSyncAt: p.datetime().nullable(),
     lastErrorAt: p.datetime().nullable(),
     lastErrorMessage: p.text().nullable(),
     failingSince: p.datetime().nullable(),

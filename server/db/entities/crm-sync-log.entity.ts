@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export type SyncLogStatus = 'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
+export type SyncLogStatus =
+  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
 
 /** One row per record synced, in either direction (seed 003's crm_sync_log). */
 export const CrmSyncLog = defineEntity({

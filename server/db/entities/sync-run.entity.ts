@@ -37,6 +37,8 @@ export const SyncRun = defineEntity({
     errorsCount: p.integer().default(0),
     errors: p.json<SyncRunError[]>(),
     estimatedTotal: p.integer().nullable(),
+    /** The scheduled slot this run serves (unique per connection): a slot never runs twice. */
+    scheduledFor: p.datetime().nullable(),
     startedAt: p.datetime().onCreate(() => new Date()),
     heartbeatAt: p.datetime().onCreate(() => new Date()),
     finishedAt: p.datetime().nullable(),

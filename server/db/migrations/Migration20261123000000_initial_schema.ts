@@ -84,9 +84,13 @@ export class Migration20261123000000InitialSchema extends Migration {
     this.addSql(`create index contacts_organisation_idx on contacts (organisation_id, created_at);`);
     this.addSql(`create index contacts_emails_idx on contacts using gin (emails);`);
     this.addSql(`create index contacts_phones_idx on contacts using gin (phones);`);
-    this.addSql(`create index contacts_name_postcode_idx on contacts (organisation_id, name_key, postcode) where name_key is not null;`);
+    this.addSql(
+      `create index contacts_name_postcode_idx on contacts (organisation_id, name_key, postcode) where name_key is not null;`,
+    );
     this.addSql(`create index contacts_uprn_idx on contacts (organisation_id, uprn) where uprn is not null;`);
-    this.addSql(`create index contacts_udprn_idx on contacts (organisation_id, udprn) where udprn is not null;`);
+    this.addSql(
+      `create index contacts_udprn_idx on contacts (organisation_id, udprn) where udprn is not null;`,
+    );
 
     this.addSql(`
       create table contact_external_ids (
@@ -171,7 +175,9 @@ export class Migration20261123000000InitialSchema extends Migration {
         created_at timestamptz not null default now()
       );`);
     this.addSql(`create index crm_sync_log_run_idx on crm_sync_log (sync_run_id, id);`);
-    this.addSql(`create index crm_sync_log_connection_status_idx on crm_sync_log (connection_id, status, created_at desc);`);
+    this.addSql(
+      `create index crm_sync_log_connection_status_idx on crm_sync_log (connection_id, status, created_at desc);`,
+    );
 
     this.addSql(`
       create table conflict_audit (
@@ -189,7 +195,9 @@ export class Migration20261123000000InitialSchema extends Migration {
         winner text not null check (winner in ('crm', 'platform', 'mixed')),
         created_at timestamptz not null default now()
       );`);
-    this.addSql(`create index conflict_audit_organisation_idx on conflict_audit (organisation_id, created_at desc);`);
+    this.addSql(
+      `create index conflict_audit_organisation_idx on conflict_audit (organisation_id, created_at desc);`,
+    );
     // Immutability lives in the database, so no code path (or operator) can rewrite history.
     this.addSql(`
       create function conflict_audit_is_immutable() returns trigger language plpgsql as $$
@@ -220,7 +228,9 @@ export class Migration20261123000000InitialSchema extends Migration {
         acknowledged_at timestamptz,
         resolved_at timestamptz
       );`);
-    this.addSql(`create unique index alerts_open_dedupe_idx on alerts (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null;`);
+    this.addSql(
+      `create unique index alerts_open_dedupe_idx on alerts (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null;`,
+    );
 
     // Write-back work (emails sent, scores, hot-lead flags, contact fields) waiting for or retrying a CRM write.
     this.addSql(`
@@ -243,7 +253,9 @@ export class Migration20261123000000InitialSchema extends Migration {
         updated_at timestamptz not null default now(),
         unique (connection_id, idempotency_key)
       );`);
-    this.addSql(`create index outbound_writes_due_idx on outbound_writes (connection_id, next_attempt_at) where status in ('pending', 'failed');`);
+    this.addSql(
+      `create index outbound_writes_due_idx on outbound_writes (connection_id, next_attempt_at) where status in ('pending', 'failed');`,
+    );
 
     this.addSql(`
       create table webhook_deliveries (
@@ -298,9 +310,20 @@ export class Migration20261123000000InitialSchema extends Migration {
 
   override down(): void {
     for (const table of [
-      'field_policies', 'host_events', 'webhook_deliveries', 'outbound_writes', 'alerts', 'conflict_audit',
-      'crm_sync_log', 'sync_runs', 'activities', 'contact_external_ids', 'contacts', 'crm_connections',
-      'organisations', 'crm_providers',
+      'field_policies',
+      'host_events',
+      'webhook_deliveries',
+      'outbound_writes',
+      'alerts',
+      'conflict_audit',
+      'crm_sync_log',
+      'sync_runs',
+      'activities',
+      'contact_external_ids',
+      'contacts',
+      'crm_connections',
+      'organisations',
+      'crm_providers',
     ]) {
       this.addSql(`drop table if exists ${table} cascade;`);
     }

@@ -3,6 +3,11 @@ import { CrmProviderSchema } from '../../../shared/providers.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 
 const ConnectionIdInput = z.object({ connectionId: z.string().uuid() });
+const IntervalMinutes = z
+  .number()
+  .int()
+  .min(1, 'sync at most once a minute')
+  .max(1440, 'sync at least once a day');
 
 export const connectionsRouter = router({
   list: agencyProcedure.query(({ ctx }) => ctx.services.connections.list(ctx.session.organisationId)),
@@ -32,5 +37,32 @@ export const connectionsRouter = router({
 
   syncNow: adminProcedure
     .input(ConnectionIdInput)
-    .mutation(({ ctx, input }) => ctx.services.connections.requestSync(ctx.session.organisationId, input.connectionId)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.requestSync(ctx.session.organisationId, input.connectionId),
+    ),
+
+  /** Per-connection interval in minutes (1–1440), or null to follow the agency's; no restart needed. */
+  setSchedule: adminProcedure
+    .input(ConnectionIdInput.extend({ intervalMinutes: IntervalMinutes.nullable() }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.setSchedule(
+        ctx.session.organisationId,
+        input.connectionId,
+        input.intervalMinutes,
+      ),
+    ),
+
+  /** The agency's default interval for connections without their own. */
+  setAgencySchedule: adminProcedure
+    .input(z.object({ intervalMinutes: IntervalMinutes }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.setAgencySchedule(ctx.session.organisationId, input.intervalMinutes),
+    ),
+
+  /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */
+  disconnect: adminProcedure
+    .input(ConnectionIdInput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.disconnect(ctx.session.organisationId, input.connectionId),
+    ),
 });

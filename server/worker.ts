@@ -1,0 +1,42 @@
+import { loadConfig, type AppConfig } from './config.ts';
+import { provideDatabase } from './db/database.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createServices, type Services } from './services.ts';
+
+export type RunningWorker = { services: Services; close: () => Promise<void> };
+
+/**
+ * A process that runs sync cycles and the scheduler tick without the HTTP server. Start as many as
+ * the load needs, on one database: pg-boss shares the jobs, the scheduler claims each slot once,
+ * and advisory locks keep every connection to one cycle at a time.
+ */
+export async function startWorker(config: AppConfig, logger: Logger): Promise<RunningWorker> {
+  const database = await provideDatabase(config, logger);
+  const services = await createServices(config, logger, database.url);
+  await services.startBackgroundWork({
+    ...(process.env.PROPSYNC_SCHEDULE_TICK ? { scheduleExpression: process.env.PROPSYNC_SCHEDULE_TICK } : {}),
+  });
+  logger.info(
+    { pid: process.pid, syncConcurrency: config.syncConcurrency, scheduler: config.schedulerEnabled },
+    'Propsync worker is running',
+  );
+  return {
+    services,
+    close: async () => {
+      await services.close();
+      await database.stop();
+    },
+  };
+}
+
+if (import.meta.main) {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const running = await startWorker(config, logger);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'worker shutting down');
+      void running.close().then(() => process.exit(0));
+    });
+  }
+}
