@@ -1,5 +1,7 @@
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { AdapterDefinition } from './adapter-definition.ts';
+import { agentosAdapter } from './agentos/agentos.adapter.ts';
+import { loopAdapter } from './loop/loop.adapter.ts';
 import { reapitAdapter } from './reapit/reapit.adapter.ts';
 
 /**
@@ -7,10 +9,10 @@ import { reapitAdapter } from './reapit/reapit.adapter.ts';
  * complete over CrmProvider and a new provider that is not handled here fails to compile.
  */
 export const ADAPTERS = {
-  agentos: null,
+  agentos: agentosAdapter,
   reapit: reapitAdapter,
   alto: null,
   street: null,
-  loop: null,
+  loop: loopAdapter,
   custom: null,
 } satisfies Record<CrmProvider, AdapterDefinition<any, any> | null>;

@@ -1,6 +1,6 @@
 import type { CanonicalContact } from '../../shared/contact.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
-import type { PageCheckpoint } from './crm-adapter.ts';
+import type { ContactChange, OutboundActivity, PageCheckpoint, PushResult } from './crm-adapter.ts';
 
 /** The cursor stored per connection: completed windows, plus the window a cycle is part-way through. */
 export type SyncCursor = {
@@ -21,6 +21,8 @@ export type SyncRunHandle = {
   resumed: boolean;
 };
 
+export type StartRunOutcome = { outcome: 'started'; run: SyncRunHandle } | { outcome: 'busy' } | { outcome: 'slot_already_ran' };
+
 export type PageResult = { created: number; updated: number; merged: number; unchanged: number; rejected: number };
 
 export type RunError = {
@@ -31,16 +33,31 @@ export type RunError = {
   retryState: 'will_retry' | 'retry_scheduled' | 'gave_up' | 'needs_reconnect';
 };
 
+/** One queued write to the CRM: changed contact fields, or a nurture outcome (log entry, score, flag). */
+export type OutboundWork =
+  | { id: string; attempts: number; kind: 'contact_update'; change: ContactChange }
+  | { id: string; attempts: number; kind: 'journal_entry' | 'note' | 'metadata'; activity: OutboundActivity };
+
+export type OutboundOutcome = { ok: true; result: PushResult } | { ok: false; error: RunError; permanent: boolean };
+
 /**
  * Persistence the sync cycle needs, and nothing more. Implemented with native batch SQL
  * (server/db/sync-store.ts), so the cycle itself stays free of the ORM.
  */
 export interface SyncStore {
   /**
-   * Opens a run, or returns null when another live cycle holds the connection. A run left
-   * `running` by a dead worker (stale heartbeat) is closed as failed and its window resumed.
+   * Opens a run and holds the connection until `finishRun`; answers `busy` when another live
+   * cycle (in any process) holds it, and `slot_already_ran` when `scheduledFor` names a scheduled
+   * slot that already has its run. A run left `running` by a dead worker is closed as failed and
+   * its window resumed.
    */
-  startRun(connectionId: string, trigger: SyncRunTrigger, now: Date, overlapMs: number): Promise<SyncRunHandle | null>;
+  startRun(
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    now: Date,
+    overlapMs: number,
+    scheduledFor?: Date | null,
+  ): Promise<StartRunOutcome>;
 
   /** Reconciles one page and saves its checkpoint in the same transaction. */
   applyContactPage(
@@ -49,6 +66,12 @@ export interface SyncStore {
     checkpoint: PageCheckpoint | null,
     estimatedTotal: number | null,
   ): Promise<PageResult>;
+
+  /** Takes up to `limit` due writes of the run's connection (the run holds the connection). */
+  claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]>;
+
+  /** Records a write's result: done, or failed with its retry state and next attempt time. */
+  recordOutboundWrite(run: SyncRunHandle, work: OutboundWork, outcome: OutboundOutcome): Promise<void>;
 
   /** Closes the run; on success the window becomes the connection's new cursor. */
   finishRun(run: SyncRunHandle, outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean }): Promise<void>;

@@ -1,6 +1,5 @@
 import type { CrmProvider } from '../../shared/providers.ts';
 import { agentosHarness } from './agentos/agentos.harness.ts';
-import { customHarness } from './custom/custom.harness.ts';
 import { loopHarness } from './loop/loop.harness.ts';
 import { reapitHarness } from './reapit/reapit.harness.ts';
 import type { SimulatorHarness } from './shared/contract-harness.ts';
@@ -15,7 +14,7 @@ export const HARNESSES_BY_PROVIDER = {
   alto: null,
   street: null,
   loop: loopHarness,
-  custom: customHarness,
+  custom: null,
 } satisfies Record<CrmProvider, SimulatorHarness | null>;
 
 export const CONTRACT_HARNESSES: readonly SimulatorHarness[] = Object.values(HARNESSES_BY_PROVIDER).filter(

@@ -9,7 +9,10 @@ import { createTestDatabase } from './test-database.ts';
 export type TestServices = Services & { url: string; destroy: () => Promise<void> };
 
 /** The real composition root over a fresh database, with fast retries and no log noise. */
-export async function createTestServices(options: ServiceOptions = {}): Promise<TestServices> {
+export async function createTestServices(
+  options: ServiceOptions & { env?: Record<string, string> } = {},
+): Promise<TestServices> {
+  const { env, ...serviceOptions } = options;
   const database = await createTestDatabase();
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-test-'));
   const config = loadConfig({
@@ -18,15 +21,16 @@ export async function createTestServices(options: ServiceOptions = {}): Promise<
     PROPSYNC_TOKEN_SECRET: 'test-token-secret-that-is-long-enough-0123456789',
     // Tests drive cycles themselves or through the queue; the cron tick is tested on its own.
     PROPSYNC_SCHEDULER: 'off',
+    ...env,
   } as NodeJS.ProcessEnv);
   const services = await createServices(
     config,
     createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     database.url,
     {
-      sync: { retryPolicy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...options.sync },
+      sync: { retryPolicy: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 }, ...serviceOptions.sync },
       httpTimeoutMs: 5_000,
-      ...options,
+      ...serviceOptions,
     },
   );
   await services.startBackgroundWork();

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.ts';
+import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../simulators/agentos/agentos-constants.ts';
+import { createAgentosSimulator, type AgentosSimulator } from '../../simulators/agentos/agentos-simulator.ts';
+import { listen, type RunningServer } from '../../simulators/shared/app-listener.ts';
+import { AdapterResolver } from '../adapter-resolver.ts';
+
+/** What the contract suite does not cover: seed 000's write-back and a real signed delivery. */
+describe('agentOS adapter against its simulator', () => {
+  let simulator: AgentosSimulator;
+  let url: string;
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+
+  beforeAll(async () => {
+    simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, webhookRetryScale: 0.0001 });
+    url = (await simulator.listen(0)).url;
+  });
+  afterAll(async () => simulator.close());
+
+  const adapter = (webhookSecret: string | null = null): CrmAdapter =>
+    resolver.forConnection({
+      id: randomUUID(),
+      provider: 'agentos',
+      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
+      settings: { baseUrl: url, shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER },
+      webhookSecret,
+    });
+
+  it('writes the engagement score and the hot-lead flag with its timestamp onto the contact record', async () => {
+    const id = simulator.contactIds()[0]!;
+    const client = adapter();
+    const base = { contactExternalId: id, summary: 'Nurture outcome', details: {} };
+    await client.pushActivity({
+      ...base,
+      kind: 'engagement_score',
+      idempotencyKey: 'score-1',
+      occurredAt: '2026-03-21T09:00:00.000Z',
+      details: { score: 73.46 },
+    });
+    await client.pushActivity({
+      ...base,
+      kind: 'hot_lead',
+      idempotencyKey: 'hot-1',
+      occurredAt: '2026-03-21T09:05:00.000Z',
+    });
+    expect(simulator.getContact(id)).toMatchObject({
+      EngagementScore: 73.5,
+      EngagementScoreDate: '2026-03-21T09:00:00.000Z',
+      HotLead: true,
+      HotLeadDate: '2026-03-21T09:05:00.000Z',
+    });
+    await expect(
+      client.pushActivity({
+        ...base,
+        kind: 'engagement_score',
+        idempotencyKey: 'score-2',
+        occurredAt: '2026-03-21T09:00:00.000Z',
+      }),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.VALIDATION',
+    });
+  });
+
+  it('logs each sent email once as an Email log entry carrying its reference', async () => {
+    const id = simulator.contactIds()[1]!;
+    const email = {
+      kind: 'email_sent' as const,
+      idempotencyKey: `nurture-${'x'.repeat(120)}`,
+      contactExternalId: id,
+      occurredAt: '2026-03-21T10:00:00.000Z',
+      summary: 'Nurture email sent: "Your home in spring"',
+      details: { campaign: 'spring-sellers' },
+    };
+    const first = await adapter().pushActivity(email);
+    const again = await adapter().pushActivity(email);
+    expect(again.externalRef).toBe(first.externalRef);
+    const entries = simulator.logEntries(id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ Type: 'Email', Subject: email.summary, DateTime: email.occurredAt });
+    // A key too long for ExternalReference (100 characters) is hashed, not cut.
+    expect(String(entries[0]!.ExternalReference)).toMatch(/^propsync:sha256:/);
+    expect(String(entries[0]!.Notes)).toContain('campaign: spring-sellers');
+  });
+
+  it('ingests a contact.updated delivery agentOS itself sent to the registered receiver', async () => {
+    const received: InboundWebhook[] = [];
+    const app = express();
+    app.post('/hooks', express.raw({ type: '*/*' }), (request, response) => {
+      received.push({
+        headers: request.headers as Record<string, string>,
+        rawBody: request.body as Buffer,
+        receivedAt: new Date(),
+      });
+      response.status(204).end();
+    });
+    const receiver: RunningServer = await listen(app, 0);
+    try {
+      const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      expect(registration.secret).toMatch(/^aosws_/);
+      // Registering again replaces the subscription instead of doubling deliveries.
+      const replaced = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      expect(simulator.webhookSubscriptions()).toHaveLength(1);
+
+      const [id] = simulator.controls.modifyContacts({ count: 1, fields: { Forename: 'Imogen' } });
+      await simulator.webhooksIdle();
+      expect(received).toHaveLength(1);
+      const ingested = await adapter(replaced.secret).ingestWebhook(received[0]!);
+      expect(ingested).toMatchObject({
+        eventType: 'contact.updated',
+        contactIdsToFetch: [],
+        removedContactIds: [],
+      });
+      expect(ingested.contacts).toEqual([
+        expect.objectContaining({
+          firstName: 'Imogen',
+          provenance: expect.objectContaining({ externalId: id }),
+        }),
+      ]);
+      await expect(adapter(registration.secret).ingestWebhook(received[0]!)).rejects.toMatchObject({
+        code: 'ADAPTER.AUTH_INVALID',
+      });
+
+      await adapter().unregisterWebhooks(replaced);
+      expect(simulator.webhookSubscriptions()).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('reports withdrawn consent in a webhook as a removal', async () => {
+    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/unused' });
+    const id = simulator.contactIds()[2]!;
+    simulator.controls.modifyContacts({ ids: [id], fields: { ThirdPartyMarketingConsent: false } });
+    const delivery = simulator.signedDelivery({ id, secret: registration.secret! });
+    const ingested = await adapter(registration.secret).ingestWebhook({
+      ...delivery,
+      receivedAt: new Date(),
+    });
+    expect(ingested).toMatchObject({ contacts: [], removedContactIds: [id] });
+    await adapter().unregisterWebhooks(registration);
+  });
+});

@@ -1,0 +1,599 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { CanonicalContactSchema } from '../../../shared/contact.ts';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type {
+  ConnectionCheck,
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import {
+  appointmentToActivities,
+  offerToActivity,
+  parseExternalId,
+  toAgentosPatch,
+  toCanonicalContact,
+  toExternalId,
+} from './agentos.mapper.ts';
+import {
+  AGENTOS_CONTACT_TYPES,
+  AgentosAppointmentSchema,
+  AgentosBranchSchema,
+  AgentosContactSchema,
+  AgentosListSchema,
+  AgentosLogEntrySchema,
+  AgentosOfferSchema,
+  AgentosOrderingSchema,
+  AgentosWebhookEnvelopeSchema,
+  AgentosWebhookSubscriptionSchema,
+  parseAgentosTime,
+  type AgentosContactType,
+} from './agentos.schemas.ts';
+
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
+const SIGNATURE_HEADER = 'x-agentos-signature';
+const TIMESTAMP_HEADER = 'x-agentos-timestamp';
+/** agentOS caps `{count}` at 1,000. */
+const MAX_PAGE_SIZE = 1000;
+/** `ExternalReference` holds at most 100 characters. */
+const MAX_REFERENCE_LENGTH = 100;
+
+/** Where each contact list lives under `/v4/{tier}/{shortName}/`. */
+const LIST_PATHS: Readonly<Record<AgentosContactType, string>> = {
+  Tenant: 'lettings/tenants',
+  Landlord: 'lettings/landlords',
+  LettingsApplicant: 'lettings/applicants',
+  SalesApplicant: 'sales/applicants',
+  Vendor: 'sales/vendors',
+};
+
+const CredentialsSchema = z.object({
+  apiKey: z.string().trim().min(1, 'the API key the agency generated in agentOS is required'),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  baseUrl: z.string().url().default('https://live-api.letmc.com'),
+  /** The agency's short name in agentOS (part of every URL). */
+  shortName: z
+    .string()
+    .trim()
+    .min(1, 'the agency short name is required')
+    .regex(/^[A-Za-z0-9_-]+$/, 'the short name has only letters, digits, hyphens and underscores'),
+  /** The API tier the agency enabled for the key. */
+  tier: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
+    .default('advanced'),
+  /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
+  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(MAX_PAGE_SIZE),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const agentosAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.agentos,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) =>
+    `${settings.baseUrl.replace(/\/+$/, '')}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
+  // The key itself authorises every request; there is nothing to exchange.
+  authorise: (_grant, credentials) => ({ api_key: credentials.apiKey }),
+  create: (context) => new AgentosAdapter(context),
+});
+
+/** One record read from a list, not yet handed out. */
+type Pending = { modifiedMs: number; oid: string; raw: unknown };
+
+/**
+ * Keyset paging over one list, ordered by (ModifiedDate, record): each request restarts from the
+ * last modification time read, skipping the records already read at that time, so records edited
+ * while we page never shift unread ones onto offsets already passed. `offset` only steps through
+ * a run of records that all share one modification time.
+ */
+class ListCursor {
+  readonly path: string;
+  readonly label: string;
+  fromIso: string | null;
+  fromMs: number;
+  seen: Set<string>;
+  offset = 0;
+  buffer: Pending[] = [];
+  exhausted = false;
+  total: number | null = null;
+
+  constructor(path: string, label: string, fromIso: string | null, seenOids: Iterable<string>) {
+    this.path = path;
+    this.label = label;
+    this.fromIso = fromIso;
+    this.fromMs = fromIso === null ? Number.NaN : Date.parse(fromIso);
+    this.seen = new Set(seenOids);
+  }
+
+  async fill(
+    http: ProviderHttp,
+    modifiedTo: string,
+    pageSize: number,
+    rejected: ContactPage['rejected'],
+    idOf: (oid: string) => string,
+  ): Promise<void> {
+    const response = await http.request('GET', `${this.path}/${this.offset}/${pageSize}`, {
+      query: { modifiedSince: this.fromIso, modifiedUntil: modifiedTo },
+    });
+    const list = parseList(response.body, this.label);
+    this.total ??= list.Count;
+    let lastMs: number | null = null;
+    let oidsAtLast: string[] = [];
+    for (const raw of list.Data) {
+      const ordering = AgentosOrderingSchema.safeParse(raw);
+      if (!ordering.success) {
+        const oid = oidOf(raw);
+        rejected.push({
+          externalId: oid === null ? null : idOf(oid),
+          reason: `agentOS ${this.label} record has no readable OID or ModifiedDate`,
+        });
+        continue;
+      }
+      const modifiedMs = parseAgentosTime(ordering.data.ModifiedDate);
+      const oid = ordering.data.OID;
+      if (modifiedMs === lastMs) oidsAtLast.push(oid);
+      else {
+        lastMs = modifiedMs;
+        oidsAtLast = [oid];
+      }
+      if (modifiedMs === this.fromMs && this.seen.has(oid)) continue;
+      this.buffer.push({ modifiedMs, oid, raw });
+    }
+    if (list.Data.length < pageSize) this.exhausted = true;
+    if (lastMs === null || lastMs === this.fromMs) {
+      // The whole page shares the cursor's time (or was unreadable): step past it by offset.
+      for (const oid of oidsAtLast) this.seen.add(oid);
+      this.offset += pageSize;
+    } else {
+      this.fromMs = lastMs;
+      this.fromIso = new Date(lastMs).toISOString();
+      this.seen = new Set(oidsAtLast);
+      this.offset = 0;
+    }
+  }
+}
+
+/**
+ * The agentOS adapter. agentOS keeps contacts in five lists (tenants, landlords, lettings and
+ * sales applicants, vendors); each record is its own contact in Propsync with the external id
+ * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
+ */
+export class AgentosAdapter implements CrmAdapter {
+  readonly provider = 'agentos' as const;
+  readonly #http: ProviderHttp;
+  readonly #settings: Settings;
+  readonly #webhookSecret: string | null;
+  readonly #logger: Logger;
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+    this.#settings = context.settings;
+    this.#webhookSecret = context.webhookSecret;
+    this.#logger = context.logger;
+  }
+
+  async verifyConnection(): Promise<ConnectionCheck> {
+    const branches = parseList((await this.#http.request('GET', 'company/branches/0/1000')).body, 'branch');
+    const names = branches.Data.map((raw) => AgentosBranchSchema.safeParse(raw)).flatMap((parsed) =>
+      parsed.success && parsed.data.Name ? [parsed.data.Name] : [],
+    );
+    let contactCount = 0;
+    // `Count` is each list's total: one single-record request per list is enough.
+    for (const type of AGENTOS_CONTACT_TYPES) {
+      contactCount += parseList(
+        (await this.#http.request('GET', `${LIST_PATHS[type]}/0/1`)).body,
+        type,
+      ).Count;
+    }
+    const label =
+      names.length === 0
+        ? this.#settings.shortName
+        : `${this.#settings.shortName} (${names.slice(0, 4).join(', ')}${names.length > 4 ? '…' : ''})`;
+    return { accountLabel: label, contactCount };
+  }
+
+  /**
+   * Every list, merged into one stream ordered by ModifiedDate, so one checkpoint (the last
+   * modification time handed out and the ids handed out at it) resumes all five lists at once.
+   */
+  async *syncContacts(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ContactPage> {
+    const pageSize = this.#settings.pageSize;
+    const resume = window.resumeAfter;
+    const startIso = resume?.modifiedAt ?? window.modifiedFrom;
+    let checkpointMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
+    let checkpointIds = new Set(resume?.idsAtModifiedAt ?? []);
+    const cursors = AGENTOS_CONTACT_TYPES.map((type) => {
+      const seen = [...checkpointIds].flatMap((id) => {
+        const parsed = parseExternalId(id);
+        return parsed?.type === type ? [parsed.oid] : [];
+      });
+      return { type, cursor: new ListCursor(LIST_PATHS[type], type, startIso, seen) };
+    });
+    let pendingRejected: ContactPage['rejected'] = [];
+    const fill = async ({ type, cursor }: (typeof cursors)[number]) => {
+      options.signal?.throwIfAborted();
+      await cursor.fill(this.#http, window.modifiedTo, pageSize, pendingRejected, (oid) =>
+        toExternalId(type, oid),
+      );
+    };
+    for (const entry of cursors) await fill(entry);
+    const estimatedTotal = cursors.reduce((sum, { cursor }) => sum + (cursor.total ?? 0), 0);
+    let yielded = false;
+    for (;;) {
+      const contacts: ContactPage['contacts'] = [];
+      const rejected: ContactPage['rejected'] = [];
+      let taken = 0;
+      while (taken < pageSize) {
+        for (const entry of cursors) {
+          while (entry.cursor.buffer.length === 0 && !entry.cursor.exhausted) await fill(entry);
+        }
+        let next: (typeof cursors)[number] | null = null;
+        for (const entry of cursors) {
+          const head = entry.cursor.buffer[0];
+          if (head !== undefined && (next === null || head.modifiedMs < next.cursor.buffer[0]!.modifiedMs))
+            next = entry;
+        }
+        if (next === null) break;
+        const item = next.cursor.buffer.shift()!;
+        taken++;
+        const externalId = toExternalId(next.type, item.oid);
+        const mapped = mapContact(item.raw, next.type);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId, reason: mapped.reason });
+        if (item.modifiedMs === checkpointMs) checkpointIds.add(externalId);
+        else {
+          checkpointMs = item.modifiedMs;
+          checkpointIds = new Set([externalId]);
+        }
+      }
+      rejected.push(...pendingRejected);
+      pendingRejected = [];
+      const done = cursors.every(({ cursor }) => cursor.exhausted && cursor.buffer.length === 0);
+      if (yielded && contacts.length === 0 && rejected.length === 0) return;
+      yield {
+        contacts,
+        rejected,
+        checkpoint: Number.isNaN(checkpointMs)
+          ? null
+          : { modifiedAt: new Date(checkpointMs).toISOString(), idsAtModifiedAt: [...checkpointIds] },
+        estimatedTotal,
+      };
+      yielded = true;
+      if (done) return;
+    }
+  }
+
+  /**
+   * Diary appointments and sales offers changed in the window, as engagement signals (seed 000).
+   * agentOS sends no webhooks for them, so they are polled; not part of the port (yet).
+   */
+  async listActivities(window: {
+    modifiedFrom: string | null;
+    modifiedTo: string;
+  }): Promise<CanonicalActivity[]> {
+    const activities: CanonicalActivity[] = [];
+    const rejected: ContactPage['rejected'] = [];
+    const drain = async (path: string, label: string, onItem: (raw: unknown) => void) => {
+      const cursor = new ListCursor(path, label, window.modifiedFrom, []);
+      while (!cursor.exhausted || cursor.buffer.length > 0) {
+        if (cursor.buffer.length === 0)
+          await cursor.fill(this.#http, window.modifiedTo, this.#settings.pageSize, rejected, (oid) => oid);
+        for (const item of cursor.buffer.splice(0)) onItem(item.raw);
+      }
+    };
+    await drain('diary/appointments', 'appointment', (raw) => {
+      const parsed = AgentosAppointmentSchema.safeParse(raw);
+      if (parsed.success) activities.push(...appointmentToActivities(parsed.data));
+      else
+        this.#logger.warn(
+          { oid: oidOf(raw) },
+          'agentOS appointment did not match the expected shape; skipped',
+        );
+    });
+    await drain('sales/offers', 'offer', (raw) => {
+      const parsed = AgentosOfferSchema.safeParse(raw);
+      const activity = parsed.success ? offerToActivity(parsed.data) : null;
+      if (activity !== null) activities.push(activity);
+      else if (!parsed.success)
+        this.#logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
+    });
+    if (rejected.length > 0)
+      this.#logger.warn(
+        { count: rejected.length },
+        'agentOS activity records without a readable OID or ModifiedDate were skipped',
+      );
+    return activities;
+  }
+
+  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+    const { type, oid } = targetOf(activity.contactExternalId);
+    const contactPath = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
+    if (activity.kind === 'email_sent') {
+      const reference = referenceFor(activity.idempotencyKey);
+      // agentOS has no idempotency key: look for our reference first, so a retried push is not doubled.
+      const existing = await this.#http.request('GET', `${contactPath}/logentries/0/1`, {
+        query: { externalReference: reference },
+      });
+      const found = parseList(existing.body, 'log entry').Data[0];
+      if (found !== undefined) return { externalRef: AgentosLogEntrySchema.parse(found).OID, etag: null };
+      const created = await this.#http.request('POST', `${contactPath}/logentries`, {
+        body: {
+          Type: 'Email',
+          Subject: truncate(activity.summary.trim() || 'Email sent by Propsync', 200),
+          Notes: truncate(describeDetails(activity), 4000),
+          DateTime: activity.occurredAt,
+          ExternalReference: reference,
+        },
+      });
+      const entry = AgentosLogEntrySchema.safeParse(created.body);
+      return { externalRef: entry.success ? entry.data.OID : reference, etag: null };
+    }
+    // Scores and hot-lead flags live in the record's engagement values; a PATCH is naturally idempotent.
+    const body =
+      activity.kind === 'engagement_score'
+        ? { EngagementScore: scoreOf(activity), EngagementScoreDate: activity.occurredAt }
+        : activity.details.hotLead === false
+          ? { HotLead: false, HotLeadDate: null }
+          : { HotLead: true, HotLeadDate: activity.occurredAt };
+    await this.#http.request('PATCH', `${contactPath}/engagement`, { body });
+    return { externalRef: activity.contactExternalId, etag: null };
+  }
+
+  async pushContact(change: ContactChange): Promise<PushResult> {
+    const { type, oid } = targetOf(change.externalId);
+    const path = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
+    const body = toAgentosPatch(change.fields);
+    if (change.metadata !== undefined) {
+      // agentOS records have no free-form metadata; nurture outcomes go through pushActivity.
+      this.#logger.debug(
+        { externalId: change.externalId },
+        'agentOS has no place for contact metadata; ignored',
+      );
+    }
+    let etag = change.etag;
+    if (etag === null) {
+      const current = await this.#http.request('GET', path);
+      const parsed = AgentosContactSchema.safeParse(current.body);
+      etag = (parsed.success ? parsed.data.ETag : null) ?? unquote(current.headers.get('etag'));
+      if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'agentOS returned a record without an ETag');
+    }
+    if (Object.keys(body).length === 0) return { externalRef: change.externalId, etag };
+    const response = await this.#http.request('PATCH', path, { headers: { 'if-match': `"${etag}"` }, body });
+    const updated = AgentosContactSchema.safeParse(response.body);
+    return {
+      externalRef: change.externalId,
+      etag: (updated.success ? updated.data.ETag : null) ?? unquote(response.headers.get('etag')),
+    };
+  }
+
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'agentOS webhook body is not valid JSON');
+    }
+    const envelope = AgentosWebhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success)
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        'agentOS webhook body is not an agentOS contact notification',
+      );
+    const event = envelope.data;
+    if (event.ShortName.toLowerCase() !== this.#settings.shortName.toLowerCase()) {
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        `agentOS webhook is for agency ${event.ShortName}, not ${this.#settings.shortName}`,
+      );
+    }
+    const externalId = toExternalId(event.ContactType, event.OID);
+    const ingested: IngestedWebhook = {
+      deliveryKey: event.DeliveryID,
+      eventType: event.Event,
+      occurredAt: new Date(parseAgentosTime(event.OccurredAt)).toISOString(),
+      contacts: [],
+      activities: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    };
+    if (!WEBHOOK_EVENTS.includes(event.Event)) return ingested;
+    if (event.Contact === null) {
+      // Deleted, or no longer shared with third parties: either way Propsync may not keep it.
+      ingested.removedContactIds.push(externalId);
+      return ingested;
+    }
+    const mapped = mapContact(event.Contact, event.ContactType);
+    if (!mapped.ok) ingested.contactIdsToFetch.push(externalId);
+    else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
+    else ingested.contacts.push(mapped.contact);
+    return ingested;
+  }
+
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    // The secret is only shown at creation: replace any earlier subscription for the same URL.
+    const existing = parseList(
+      (await this.#http.request('GET', 'webhooks/0/1000')).body,
+      'webhook subscription',
+    );
+    for (const raw of existing.Data) {
+      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
+      if (subscription.success && subscription.data.Url === target.url) {
+        await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.data.OID)}`, {
+          acceptStatuses: [404],
+        });
+      }
+    }
+    const response = await this.#http.request('POST', 'webhooks', {
+      body: { Url: target.url, Events: WEBHOOK_EVENTS },
+    });
+    const created = AgentosWebhookSubscriptionSchema.safeParse(response.body);
+    if (!created.success || !created.data.Secret) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'agentOS did not return the webhook subscription and its signing secret',
+      );
+    }
+    return { ids: [created.data.OID], secret: created.data.Secret, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */
+  #verifySignature(delivery: InboundWebhook): void {
+    if (this.#webhookSecret === null) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'agentOS webhook cannot be verified: no webhook secret is stored; reconnect agentOS to register webhooks again',
+      );
+    }
+    const headers = lowerCaseHeaders(delivery.headers);
+    const timestamp = headers[TIMESTAMP_HEADER];
+    const signatures = headers[SIGNATURE_HEADER];
+    if (!timestamp || !signatures)
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature or timestamp is missing');
+    const sentAt = Number(timestamp);
+    if (
+      !/^\d+$/.test(timestamp.trim()) ||
+      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
+    ) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook timestamp is more than 5 minutes off');
+    }
+    const expected = createHmac('sha256', this.#webhookSecret)
+      .update(`${timestamp.trim()}.`)
+      .update(delivery.rawBody)
+      .digest();
+    // Several signatures may be sent while a secret rotates: any one may match.
+    const valid = signatures
+      .split(/[\s,]+/)
+      .filter((candidate) => candidate.startsWith('sha256='))
+      .some((candidate) => {
+        const provided = Buffer.from(candidate.slice('sha256='.length), 'hex');
+        return provided.length === expected.length && timingSafeEqual(provided, expected);
+      });
+    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature does not match');
+  }
+}
+
+type Mapped = { ok: true; contact: ContactPage['contacts'][number] } | { ok: false; reason: string };
+
+/** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
+function mapContact(raw: unknown, type: AgentosContactType): Mapped {
+  const parsed = AgentosContactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason:
+        `agentOS ${type} record did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  const contact = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data, type));
+  if (!contact.success) {
+    const issue = contact.error.issues[0];
+    return {
+      ok: false,
+      reason:
+        `agentOS ${type} record could not be mapped: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  return { ok: true, contact: contact.data };
+}
+
+function parseList(body: unknown, label: string) {
+  const list = AgentosListSchema.safeParse(body);
+  if (!list.success)
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      `agentOS answered a ${label} list request with an unexpected body`,
+    );
+  return list.data;
+}
+
+function targetOf(externalId: string): { type: AgentosContactType; oid: string } {
+  const target = parseExternalId(externalId);
+  if (target === null) {
+    throw new PropsyncError(
+      'ADAPTER.VALIDATION',
+      `${externalId} is not an agentOS record id (expected <ContactType>:<OID>, e.g. Tenant:…)`,
+    );
+  }
+  return target;
+}
+
+function oidOf(raw: unknown): string | null {
+  const oid = raw && typeof raw === 'object' ? (raw as { OID?: unknown }).OID : null;
+  return typeof oid === 'string' && oid.length > 0 ? oid : null;
+}
+
+/** Our marker in `ExternalReference`; long keys are hashed to fit its 100 characters. */
+function referenceFor(idempotencyKey: string): string {
+  const reference = `propsync:${idempotencyKey}`;
+  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
+  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
+}
+
+function scoreOf(activity: OutboundActivity): number {
+  const score = activity.details.score;
+  if (typeof score !== 'number' || !Number.isFinite(score)) {
+    throw new PropsyncError('ADAPTER.VALIDATION', 'an engagement score push needs a numeric details.score');
+  }
+  // agentOS keeps scores between 0 and 100.
+  return Math.min(100, Math.max(0, Math.round(score * 10) / 10));
+}
+
+function describeDetails(activity: OutboundActivity): string {
+  const lines = [activity.summary.trim()];
+  for (const [key, value] of Object.entries(activity.details)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      lines.push(`${key}: ${value}`);
+  }
+  lines.push('Sent by Propsync');
+  return lines.filter(Boolean).join('\n');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function unquote(value: string | null): string | null {
+  if (value === null) return null;
+  return (
+    value
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1') || null
+  );
+}
+
+function lowerCaseHeaders(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+  const lower: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value;
+  return lower;
+}

@@ -1,0 +1,269 @@
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
+} from '../../../shared/contact.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import type { ContactChange } from '../../ports/crm-adapter.ts';
+import {
+  AGENTOS_CONTACT_TYPES,
+  parseAgentosTime,
+  type AgentosAddress,
+  type AgentosAppointment,
+  type AgentosContact,
+  type AgentosContactType,
+  type AgentosOffer,
+} from './agentos.schemas.ts';
+
+/** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
+export function toExternalId(type: AgentosContactType, oid: string): string {
+  return `${type}:${oid}`;
+}
+
+/** The list and OID behind an external id, or null when it is not one of ours. */
+export function parseExternalId(externalId: string): { type: AgentosContactType; oid: string } | null {
+  const at = externalId.indexOf(':');
+  if (at <= 0) return null;
+  const type = externalId.slice(0, at);
+  const oid = externalId.slice(at + 1);
+  if (!(AGENTOS_CONTACT_TYPES as readonly string[]).includes(type) || oid.length === 0) return null;
+  return { type: type as AgentosContactType, oid };
+}
+
+const TENANCY_STATUSES: Record<string, PropertyProfile['tenancyStatus']> = {
+  current: 'active',
+  active: 'active',
+  former: 'former',
+  ended: 'former',
+  prospective: 'prospective',
+  pending: 'prospective',
+};
+
+const money = (amount: number) => `£${Math.round(amount).toLocaleString('en-GB')}`;
+
+/** What an applicant's requirements say they are looking for, in words an agent would write. */
+function describeRequirements(contact: AgentosContact, verb: 'To rent' | 'To buy'): string | null {
+  const requirements = contact.Requirements;
+  if (!requirements) return null;
+  const parts: string[] = [];
+  if (typeof requirements.MinBedrooms === 'number' && requirements.MinBedrooms > 0)
+    parts.push(`${requirements.MinBedrooms}+ bedrooms`);
+  const areas = (requirements.Areas ?? []).filter((area) => area.trim() !== '');
+  if (areas.length > 0) parts.push(`in ${areas.join(', ')}`);
+  if (verb === 'To rent' && typeof requirements.MaxRentPcm === 'number')
+    parts.push(`up to ${money(requirements.MaxRentPcm)} pcm`);
+  if (verb === 'To buy' && typeof requirements.MaxPrice === 'number')
+    parts.push(`up to ${money(requirements.MaxPrice)}`);
+  const position = requirements.BuyingPosition ? ` (${requirements.BuyingPosition})` : '';
+  return parts.length === 0 ? `${verb}${position}` : `${verb}: ${parts.join(' ')}${position}`;
+}
+
+/** Seed 000's property facts, from the list the record came from and its role fields. */
+export function toProfile(contact: AgentosContact, type: AgentosContactType): PropertyProfile {
+  switch (type) {
+    case 'Tenant': {
+      const tenancyStatus = TENANCY_STATUSES[(contact.TenancyStatus ?? 'current').toLowerCase()] ?? null;
+      return {
+        // A prospective tenant is still renting-in-progress: nurture them as a tenant applicant.
+        applicantType: tenancyStatus === 'prospective' ? 'tenant' : null,
+        tenancyStatus,
+        propertyInterest: null,
+        isVendor: false,
+        isLandlord: false,
+      };
+    }
+    case 'Landlord':
+      return {
+        applicantType: null,
+        tenancyStatus: null,
+        propertyInterest:
+          typeof contact.PropertyCount === 'number' && contact.PropertyCount > 0
+            ? `Letting ${contact.PropertyCount} propert${contact.PropertyCount === 1 ? 'y' : 'ies'}`
+            : null,
+        isVendor: false,
+        isLandlord: true,
+      };
+    case 'LettingsApplicant':
+      return {
+        applicantType: 'tenant',
+        tenancyStatus: null,
+        propertyInterest: describeRequirements(contact, 'To rent'),
+        isVendor: false,
+        isLandlord: false,
+      };
+    case 'SalesApplicant':
+      return {
+        applicantType: 'buyer',
+        tenancyStatus: null,
+        propertyInterest: describeRequirements(contact, 'To buy'),
+        isVendor: false,
+        isLandlord: false,
+      };
+    case 'Vendor':
+      return {
+        applicantType: null,
+        tenancyStatus: null,
+        propertyInterest: contact.SaleStatus ? `Selling (${contact.SaleStatus})` : 'Selling',
+        isVendor: true,
+        isLandlord: false,
+      };
+  }
+}
+
+const UK_COUNTRIES = new Set([
+  'united kingdom',
+  'uk',
+  'gb',
+  'great britain',
+  'england',
+  'scotland',
+  'wales',
+  'northern ireland',
+]);
+
+function toAddress(address: AgentosAddress | null | undefined): Address | null {
+  if (!address) return null;
+  const clean = (value: string | null | undefined) => (value ?? '').trim();
+  const streetLine = [clean(address.Number), clean(address.Street)].filter(Boolean).join(' ');
+  const lines = [clean(address.Name), streetLine, clean(address.Locality)].filter(Boolean);
+  const town = clean(address.Town) || null;
+  const postcode = normalisePostcode(address.Postcode);
+  if (lines.length === 0 && town === null && postcode === null) return null;
+  const country = clean(address.Country).toLowerCase();
+  return {
+    lines,
+    town,
+    postcode,
+    countryCode: country === '' || UK_COUNTRIES.has(country) ? 'GB' : null,
+    uprn: null,
+    udprn: null,
+  };
+}
+
+function consentOf(value: boolean | null | undefined): MarketingConsent {
+  if (value === true) return 'granted';
+  if (value === false) return 'denied';
+  return 'not_asked';
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+function unique(values: Array<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
+}
+
+/** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */
+export function toCanonicalContact(contact: AgentosContact, type: AgentosContactType): CanonicalContact {
+  const profile = toProfile(contact, type);
+  return {
+    title: blankToNull(contact.Title),
+    firstName: blankToNull(contact.Forename),
+    lastName: blankToNull(contact.Surname),
+    emails: unique([normaliseEmail(contact.EmailAddress)]),
+    phones: unique([contact.MobilePhone, contact.HomePhone, contact.WorkPhone].map(normalisePhone)),
+    address: toAddress(contact.Address),
+    nurtureCategory: suggestNurtureCategory(profile),
+    marketingConsent: consentOf(contact.ThirdPartyMarketingConsent),
+    profile,
+    active: contact.IsArchived !== true,
+    provenance: {
+      provider: 'agentos',
+      externalId: toExternalId(type, contact.OID),
+      modifiedAt: new Date(parseAgentosTime(contact.ModifiedDate)).toISOString(),
+      etag: contact.ETag ?? null,
+    },
+  };
+}
+
+/** Canonical fields → an agentOS PATCH body (only the fields given). */
+export function toAgentosPatch(fields: ContactChange['fields']): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  if (fields.title !== undefined) patch.Title = fields.title;
+  if (fields.firstName !== undefined) patch.Forename = fields.firstName;
+  // agentOS requires a surname: clearing it is not something Propsync can ask for.
+  if (fields.lastName !== undefined && fields.lastName !== null) patch.Surname = fields.lastName;
+  if (fields.emails !== undefined) patch.EmailAddress = fields.emails[0] ?? null;
+  if (fields.phones !== undefined) patch.MobilePhone = fields.phones[0] ?? null;
+  if (fields.marketingConsent !== undefined) {
+    patch.ThirdPartyMarketingConsent =
+      fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
+  }
+  return patch;
+}
+
+function refToExternalId(ref: { ContactType: string; OID: string }): string | null {
+  return (AGENTOS_CONTACT_TYPES as readonly string[]).includes(ref.ContactType)
+    ? toExternalId(ref.ContactType as AgentosContactType, ref.OID)
+    : null;
+}
+
+/**
+ * A diary appointment → one engagement signal per attendee (seed 000): viewings booked or
+ * completed, valuations booked. Cancelled appointments and inspections are not signals.
+ */
+export function appointmentToActivities(appointment: AgentosAppointment): CanonicalActivity[] {
+  const status = (appointment.Status ?? 'Booked').toLowerCase();
+  if (status === 'cancelled') return [];
+  let type: CanonicalActivity['type'] | null = null;
+  if (appointment.SystemType === 'Viewing')
+    type = status === 'completed' ? 'viewing_completed' : 'viewing_booked';
+  if (appointment.SystemType === 'SalesAppraisal' || appointment.SystemType === 'ViewAndValue')
+    type = 'valuation_booked';
+  if (type === null) return [];
+  const occurredAt = new Date(parseAgentosTime(appointment.StartDateTime)).toISOString();
+  return (appointment.Attendees ?? []).flatMap((attendee) => {
+    const contactExternalId = refToExternalId(attendee);
+    if (contactExternalId === null) return [];
+    return [
+      {
+        type: type!,
+        occurredAt,
+        source: 'agentos' as const,
+        externalId: `appointment:${appointment.OID}:${contactExternalId}`,
+        contactExternalId,
+        details: {
+          systemType: appointment.SystemType,
+          status: appointment.Status ?? null,
+          subject: appointment.Subject ?? null,
+          propertyId: appointment.PropertyOID ?? null,
+        },
+      },
+    ];
+  });
+}
+
+/** A sales offer → offer submitted (new) or progressed (negotiating, accepted); rejected and withdrawn are not signals. */
+export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
+  const status = offer.Status.toLowerCase();
+  const type =
+    status === 'submitted'
+      ? 'offer_submitted'
+      : status === 'negotiating' || status === 'accepted'
+        ? 'offer_progressed'
+        : null;
+  const contactExternalId = refToExternalId(offer.Applicant);
+  if (type === null || contactExternalId === null) return null;
+  const when =
+    offer.DateOffered && status === 'submitted'
+      ? parseAgentosTime(offer.DateOffered)
+      : parseAgentosTime(offer.ModifiedDate);
+  return {
+    type,
+    occurredAt: new Date(when).toISOString(),
+    source: 'agentos',
+    // Keyed by status too: the same offer progressing is a new signal.
+    externalId: `offer:${offer.OID}:${status}`,
+    contactExternalId,
+    details: { amount: offer.Amount ?? null, status: offer.Status, propertyId: offer.PropertyOID ?? null },
+  };
+}

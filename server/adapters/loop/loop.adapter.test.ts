@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.ts';
+import type { CrmAdapter, SyncWindow } from '../../ports/crm-adapter.ts';
+import { LOOP_DEMO_API_KEY } from '../../simulators/loop/loop-constants.ts';
+import { createLoopSimulator, type LoopSimulator } from '../../simulators/loop/loop-simulator.ts';
+import { signWebhook } from '../../simulators/loop/loop-webhooks.ts';
+import { toE164 } from '../../simulators/shared/uk-contact-format.ts';
+import { AdapterResolver } from '../adapter-resolver.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function connect(options: { contactCount?: number; pageSize?: number } = {}) {
+  const simulator = createLoopSimulator({
+    contactCount: options.contactCount ?? 80,
+    rateLimits: false,
+    webhookRetryScale: 0.0001,
+  });
+  const { url } = await simulator.listen(0);
+  cleanups.push(() => simulator.close());
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+  const adapter = (webhookSecret: string | null = null): CrmAdapter =>
+    resolver.forConnection({
+      id: randomUUID(),
+      provider: 'loop',
+      credentials: { apiKey: LOOP_DEMO_API_KEY },
+      settings: { baseUrl: url, pageSize: String(options.pageSize ?? 25) },
+      webhookSecret,
+    });
+  return { simulator, adapter };
+}
+
+async function syncIds(
+  adapter: CrmAdapter,
+  window: SyncWindow,
+  between?: (page: number) => void,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let page = 0;
+  for await (const result of adapter.syncContacts(window)) {
+    expect(result.rejected).toEqual([]);
+    ids.push(...result.contacts.map((contact) => contact.provenance.externalId));
+    between?.(++page);
+  }
+  return ids;
+}
+
+function deltaSince(simulator: LoopSimulator, fromMs: number): SyncWindow {
+  return {
+    modifiedFrom: new Date(fromMs).toISOString(),
+    modifiedTo: new Date(simulator.clock.now() + 60_000).toISOString(),
+    resumeAfter: null,
+  };
+}
+
+describe('Loop adapter: keyset paging', () => {
+  it('reads more than a page of contacts sharing one updatedAt exactly once each', async () => {
+    const { simulator, adapter } = await connect({ contactCount: 120, pageSize: 10 });
+    const since = simulator.clock.now() + 1;
+    simulator.controls.advanceClock(5_000);
+    // One bulk edit: 47 contacts with the very same updatedAt.
+    const changed = simulator.controls.modifyContacts({ count: 47 });
+    const ids = await syncIds(adapter(), deltaSince(simulator, since));
+    expect(ids).toHaveLength(47);
+    expect(new Set(ids)).toEqual(new Set(changed));
+  });
+
+  it.each([1, 2, 3, 4, 5])(
+    'misses nobody when a crowded timestamp loses contacts while page %i is being read',
+    async (editAfterPage) => {
+      const { simulator, adapter } = await connect({ contactCount: 120, pageSize: 10 });
+      const since = simulator.clock.now() + 1;
+      simulator.controls.advanceClock(5_000);
+      const changed = simulator.controls.modifyContacts({ count: 40 });
+      const ids = await syncIds(adapter(), deltaSince(simulator, since), (page) => {
+        if (page !== editAfterPage) return;
+        // Agents edit some of the group (read already or not) mid-sync: they leave the group.
+        simulator.controls.advanceClock(1_000);
+        simulator.controls.modifyContacts({ ids: [changed[3]!, changed[12]!, changed[25]!, changed[33]!] });
+      });
+      expect(new Set(ids)).toEqual(new Set(changed));
+      // Edited records may be seen twice (before and after their edit), nobody else.
+      expect(ids.length).toBeLessThanOrEqual(changed.length + 4);
+    },
+  );
+
+  it('sends the delta filter on every request of a delta sync, and includes archived contacts as inactive', async () => {
+    const { simulator, adapter } = await connect({ contactCount: 60 });
+    const [archived] = simulator.contactIds();
+    const since = simulator.clock.now() + 1;
+    simulator.controls.advanceClock(5_000);
+    simulator.controls.archiveContact(archived!);
+    simulator.requestLog.clear();
+    const contacts = [];
+    for await (const page of adapter().syncContacts(deltaSince(simulator, since)))
+      contacts.push(...page.contacts);
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]).toMatchObject({ active: false, provenance: { externalId: archived } });
+    const lists = simulator.requestLog.entries().filter((entry) => entry.path === '/v1/contacts');
+    expect(lists.length).toBeGreaterThan(0);
+    for (const entry of lists)
+      expect(entry.query).toMatchObject({ updatedSince: expect.any(String), includeArchived: 'true' });
+  });
+});
+
+describe('Loop adapter: write-back', () => {
+  it('writes the engagement score and the hot-lead flag with its timestamp onto the contact', async () => {
+    const { simulator, adapter } = await connect();
+    const [id] = simulator.contactIds();
+    const client = adapter();
+    const base = { contactExternalId: id!, summary: 'Hot lead', details: {} };
+    await client.pushActivity({
+      ...base,
+      kind: 'engagement_score',
+      idempotencyKey: 'score-1',
+      occurredAt: '2025-06-01T09:00:00.000Z',
+      details: { score: 87 },
+    });
+    await client.pushActivity({
+      ...base,
+      kind: 'hot_lead',
+      idempotencyKey: 'hot-1',
+      occurredAt: '2025-06-01T09:05:00.000Z',
+    });
+    await client.pushActivity({
+      ...base,
+      kind: 'hot_lead',
+      idempotencyKey: 'hot-1',
+      occurredAt: '2025-06-01T09:05:00.000Z',
+    });
+    expect(simulator.getContact(id!)!.customFields).toEqual({
+      propsyncEngagementScore: 87,
+      propsyncEngagementScoredAt: '2025-06-01T09:00:00.000Z',
+      propsyncHotLead: true,
+      propsyncHotLeadAt: '2025-06-01T09:05:00.000Z',
+    });
+    // Scores and flags are fields, not notes.
+    expect(simulator.notes({ contactId: id! })).toEqual([]);
+  });
+
+  it('logs each sent email once as an email note, keyed on a bounded externalReference', async () => {
+    const { simulator, adapter } = await connect();
+    const [id] = simulator.contactIds();
+    const activity = {
+      kind: 'email_sent' as const,
+      idempotencyKey: `cycle-${'x'.repeat(120)}`,
+      contactExternalId: id!,
+      occurredAt: '2025-06-01T09:00:00.000Z',
+      summary: 'Nurture email sent: "Thinking of selling?"',
+      details: { campaign: 'spring-sellers', step: 2 },
+    };
+    const first = await adapter().pushActivity(activity);
+    const again = await adapter().pushActivity(activity);
+    const notes = simulator.notes({ contactId: id! });
+    expect(notes).toHaveLength(1);
+    expect(first.externalRef).toBe(notes[0]!.id);
+    expect(again.externalRef).toBe(notes[0]!.id);
+    expect(notes[0]).toMatchObject({ type: 'email', occurredAt: '2025-06-01T09:00:00.000Z' });
+    expect(String(notes[0]!.externalReference).length).toBeLessThanOrEqual(100);
+    expect(notes[0]!.body).toContain('campaign: spring-sellers');
+  });
+
+  it('pushes contact changes, keeping the stored type of kept numbers, and metadata as custom fields', async () => {
+    const { simulator, adapter } = await connect();
+    const id = simulator
+      .contactIds()
+      .find((candidate) => (simulator.getContact(candidate)!.phoneNumbers as unknown[]).length >= 2)!;
+    const [, home] = simulator.getContact(id)!.phoneNumbers as Array<{ number: string; type: string }>;
+    const client = adapter();
+    const result = await client.pushContact({
+      externalId: id,
+      etag: null,
+      fields: { phones: ['+447700900777', toE164(home!.number)!] },
+      metadata: { propsyncSegment: 'spring' },
+    });
+    expect(result).toEqual({ externalRef: id, etag: null });
+    const after = simulator.getContact(id)!;
+    expect(after.phoneNumbers).toEqual([
+      { number: '+447700900777', type: 'mobile', isPrimary: true },
+      { number: home!.number, type: home!.type, isPrimary: false },
+    ]);
+    expect(after.customFields).toMatchObject({ propsyncSegment: 'spring' });
+  });
+});
+
+describe('Loop adapter: webhooks', () => {
+  it('ingests archive, delete, appointment and offer events, and keys duplicates alike', async () => {
+    const { simulator, adapter } = await connect();
+    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/hooks' });
+    expect(simulator.webhooks()).toEqual([
+      expect.objectContaining({ id: registration.ids[0], url: 'http://127.0.0.1:9/hooks', active: true }),
+    ]);
+    const client = adapter(registration.secret);
+    const deliver = (body: unknown, messageId = `msg_${randomUUID().replaceAll('-', '')}`) => {
+      const rawBody = JSON.stringify(body);
+      const timestamp = Math.floor(Date.now() / 1000);
+      return client.ingestWebhook({
+        headers: {
+          'webhook-id': messageId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': `v1,bm90LXRoZS1rZXk= ${signWebhook(registration.secret!, messageId, timestamp, rawBody)}`,
+        },
+        rawBody: Buffer.from(rawBody),
+        receivedAt: new Date(),
+      });
+    };
+    const [id] = simulator.contactIds();
+    const archived = await deliver({
+      type: 'contact.archived',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: simulator.getContact(id!),
+    });
+    expect(archived).toMatchObject({ eventType: 'contact.archived', removedContactIds: [id], contacts: [] });
+    const deleted = await deliver({
+      type: 'contact.deleted',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: { id: 'gone-1', deletedAt: '2025-06-01T09:00:00.000Z' },
+    });
+    expect(deleted.removedContactIds).toEqual(['gone-1']);
+
+    const viewing = await deliver({
+      type: 'appointment.created',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: {
+        id: 'ap1',
+        type: 'viewing',
+        status: 'booked',
+        contactId: id,
+        updatedAt: '2025-06-01T09:00:00.000Z',
+      },
+    });
+    expect(viewing.activities).toEqual([
+      expect.objectContaining({ type: 'viewing_booked', source: 'loop', contactExternalId: id }),
+    ]);
+    const offer = await deliver({
+      type: 'offer.updated',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: {
+        id: 'of1',
+        type: 'sale',
+        status: 'accepted',
+        amount: 300_000,
+        contactId: id,
+        updatedAt: '2025-06-01T09:00:00.000Z',
+      },
+      changedFields: ['status'],
+    });
+    expect(offer.activities).toEqual([
+      expect.objectContaining({ type: 'offer_progressed', externalId: 'offer:of1:accepted' }),
+    ]);
+
+    // A garbled snapshot still names the contact to fetch, rather than being dropped.
+    const partial = await deliver({
+      type: 'contact.updated',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: { id: 'c-9' },
+    });
+    expect(partial.contactIdsToFetch).toEqual(['c-9']);
+
+    const body = {
+      type: 'contact.updated',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: simulator.getContact(id!),
+    };
+    const once = await deliver(body, 'msg_same');
+    const twice = await deliver(body, 'msg_same');
+    expect(once.deliveryKey).toBe(twice.deliveryKey);
+    expect(once.contacts.map((contact) => contact.provenance.externalId)).toEqual([id]);
+
+    await expect(
+      adapter(null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.AUTH_INVALID',
+    });
+    await adapter().unregisterWebhooks(registration);
+    expect(simulator.webhooks()).toEqual([]);
+  });
+});

@@ -1,0 +1,494 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
+import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type {
+  ConnectionCheck,
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import {
+  appointmentToActivity,
+  offerToActivity,
+  toCanonicalContact,
+  toCustomFields,
+  toLoopPatch,
+} from './loop.mapper.ts';
+import {
+  LoopAppointmentSchema,
+  LoopConflictSchema,
+  LoopContactSchema,
+  LoopNoteSchema,
+  LoopOfferSchema,
+  LoopPageSchema,
+  LoopTeamSchema,
+  LoopWebhookEventSchema,
+  LoopWebhookSubscriptionSchema,
+  type LoopContact,
+} from './loop.schemas.ts';
+
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_EVENTS = [
+  'contact.created',
+  'contact.updated',
+  'contact.archived',
+  'contact.deleted',
+  'appointment.created',
+  'appointment.updated',
+  'offer.created',
+  'offer.updated',
+];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Loop accepts external references of up to 100 characters.
+const MAX_REFERENCE_LENGTH = 100;
+
+const CredentialsSchema = z.object({
+  apiKey: z
+    .string()
+    .trim()
+    .regex(
+      GUID,
+      'must be the API key Loop issued to your team: a GUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+    ),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** Loop has no published API host: the base URL comes with the API key (or is a simulator's). */
+  baseUrl: z.url({ protocol: /^https?$/, message: 'must be the http(s) base URL of the Loop API' }),
+  /** Contacts per page (1–100); smaller pages only for tests and debugging. */
+  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const loopAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.loop,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) => settings.baseUrl,
+  // The key itself authorises every call: there is nothing to exchange.
+  authorise: (_grant, credentials) => ({ 'x-api-key': credentials.apiKey }),
+  create: (context) => new LoopAdapter(context),
+});
+
+/** Where a sync stands: keyset position, and whether it is stepping through one crowded timestamp. */
+type Cursor = {
+  /** Records before this time (ms) have been read; null before the first page of a full import. */
+  from: number | null;
+  /** Ids at exactly `from` already read. */
+  seen: Set<string>;
+  /** Stepping through the records sharing `from` page by page (more than a page of them). */
+  tie: { page: number; count: number | null } | null;
+};
+
+/**
+ * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
+ * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
+ * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
+ */
+class LoopAdapter implements CrmAdapter {
+  readonly provider = 'loop' as const;
+  readonly #http: ProviderHttp;
+  readonly #pageSize: number;
+  readonly #webhookSecret: string | null;
+  readonly #logger: Logger;
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+    this.#pageSize = context.settings.pageSize;
+    this.#webhookSecret = context.webhookSecret;
+    this.#logger = context.logger;
+  }
+
+  async verifyConnection(): Promise<ConnectionCheck> {
+    const team = await this.#http.request('GET', 'v1/team');
+    const parsedTeam = LoopTeamSchema.safeParse(team.body);
+    if (!parsedTeam.success)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Loop answered the team request with an unexpected body',
+      );
+    const contacts = await this.#http.request('GET', 'v1/contacts', {
+      query: { pageSize: 1, includeArchived: true },
+    });
+    return {
+      accountLabel: parsedTeam.data.name ?? null,
+      contactCount: parsePage(contacts.body).totalCount ?? null,
+    };
+  }
+
+  /**
+   * Keyset paging over `sort=updatedAt` (ties in a stable order): each page restarts from the last
+   * update time seen, so records edited while we page (which move to the end or out of the window)
+   * never shift unread records onto pages already read. When more than a page of records share one
+   * time, that group alone (`updatedSince` = `updatedUntil` = the time) is read page by page, going
+   * back a page whenever it shrank; then paging goes on a millisecond later.
+   */
+  async *syncContacts(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ContactPage> {
+    const resume = window.resumeAfter;
+    const cursor: Cursor = {
+      from: resume
+        ? Date.parse(resume.modifiedAt)
+        : window.modifiedFrom
+          ? Date.parse(window.modifiedFrom)
+          : null,
+      seen: new Set(resume?.idsAtModifiedAt ?? []),
+      tie: null,
+    };
+    if (cursor.from !== null && Number.isNaN(cursor.from)) {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'The sync window starts at an invalid time');
+    }
+    const until = new Date(window.modifiedTo).toISOString();
+    let estimatedTotal: number | null = null;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const tie = cursor.tie;
+      const from = cursor.from === null ? undefined : new Date(cursor.from).toISOString();
+      const response = await this.#http.request('GET', 'v1/contacts', {
+        query: {
+          pageSize: this.#pageSize,
+          page: tie?.page ?? 1,
+          sort: 'updatedAt',
+          includeArchived: true,
+          updatedSince: from,
+          updatedUntil: tie ? from : until,
+        },
+      });
+      const page = parsePage(response.body);
+      if (tie && tie.count !== null && page.totalCount != null && page.totalCount < tie.count) {
+        // Records left the group (edited since): everything after them moved up. Re-read.
+        tie.page = Math.max(1, tie.page - Math.ceil((tie.count - page.totalCount) / this.#pageSize));
+        tie.count = page.totalCount;
+        continue;
+      }
+      if (tie) tie.count = page.totalCount ?? null;
+      else estimatedTotal ??= page.totalCount ?? null;
+
+      const contacts: CanonicalContact[] = [];
+      const rejected: ContactPage['rejected'] = [];
+      const timed: Array<{ id: string | null; at: number }> = [];
+      for (const raw of page.results) {
+        const at = Date.parse(updatedAtOf(raw) ?? '');
+        const id = idOf(raw);
+        if (!Number.isNaN(at)) timed.push({ id, at });
+        if (at === cursor.from && id !== null && cursor.seen.has(id)) continue;
+        const mapped = mapContact(raw);
+        if ('contact' in mapped) contacts.push(mapped.contact);
+        else rejected.push({ externalId: id, reason: mapped.reason });
+      }
+      const isLastPage = page.results.length < this.#pageSize;
+      this.#advance(cursor, timed, isLastPage);
+      yield {
+        contacts,
+        rejected,
+        checkpoint:
+          cursor.from === null
+            ? null
+            : { modifiedAt: new Date(cursor.from).toISOString(), idsAtModifiedAt: [...cursor.seen] },
+        estimatedTotal,
+      };
+      // A crowded time's group ending only hands back to the main listing.
+      if (tie === null && isLastPage) return;
+      if (tie === null && timed.length === 0) {
+        throw new PropsyncError(
+          'ADAPTER.BAD_RESPONSE',
+          'Loop listed contacts without an updatedAt, so paging cannot continue safely',
+        );
+      }
+    }
+  }
+
+  /** Moves the keyset cursor past a page (see syncContacts). */
+  #advance(cursor: Cursor, timed: Array<{ id: string | null; at: number }>, isLastPage: boolean): void {
+    const ids = (at: number) =>
+      timed.filter((item) => item.at === at && item.id !== null).map((item) => item.id as string);
+    if (cursor.tie) {
+      for (const id of ids(cursor.from as number)) cursor.seen.add(id);
+      if (!isLastPage) {
+        cursor.tie.page++;
+        return;
+      }
+      // The crowded time is done: carry on just after it.
+      cursor.from = (cursor.from as number) + 1;
+      cursor.seen = new Set();
+      cursor.tie = null;
+      return;
+    }
+    const last = timed.at(-1);
+    if (last === undefined) return;
+    if (last.at === cursor.from) {
+      // A whole page at one time: read the group that shares it on its own, from its first page,
+      // so records that left it since (edited) cannot shift unread ones onto a page we skip.
+      for (const id of ids(last.at)) cursor.seen.add(id);
+      if (!isLastPage) cursor.tie = { page: 1, count: null };
+      return;
+    }
+    cursor.from = last.at;
+    cursor.seen = new Set(ids(last.at));
+  }
+
+  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+    const contactPath = `v1/contacts/${encodeURIComponent(activity.contactExternalId)}`;
+    if (activity.kind === 'email_sent') {
+      // Loop refuses a second note with the same externalReference on a contact (409): that makes
+      // the write idempotent across retries and repeated pushes without a read first.
+      const response = await this.#http.request('POST', `${contactPath}/notes`, {
+        body: {
+          type: 'email',
+          subject: activity.summary.slice(0, 200),
+          body: noteBody(activity),
+          occurredAt: new Date(activity.occurredAt).toISOString(),
+          externalReference: externalReference(activity.idempotencyKey),
+        },
+        acceptStatuses: [409],
+      });
+      if (response.status === 409) {
+        const existing = LoopConflictSchema.safeParse(response.body);
+        const fromLocation = response.headers.get('location')?.split('/').filter(Boolean).at(-1) ?? null;
+        return {
+          externalRef: (existing.success ? existing.data.existingNoteId : null) ?? fromLocation,
+          etag: null,
+        };
+      }
+      const note = LoopNoteSchema.safeParse(response.body);
+      return { externalRef: note.success ? note.data.id : null, etag: null };
+    }
+    // Scores and hot-lead flags live in the contact's custom fields, where agents see them.
+    const customFields =
+      activity.kind === 'engagement_score'
+        ? { propsyncEngagementScore: scoreOf(activity), propsyncEngagementScoredAt: activity.occurredAt }
+        : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    await this.#http.request('PATCH', contactPath, { body: { customFields } });
+    return { externalRef: activity.contactExternalId, etag: null };
+  }
+
+  /** Loop has no concurrency token: the change is applied as is (last write wins); `etag` is ignored. */
+  async pushContact(change: ContactChange): Promise<PushResult> {
+    const path = `v1/contacts/${encodeURIComponent(change.externalId)}`;
+    let current: LoopContact | null = null;
+    if (change.fields.emails !== undefined || change.fields.phones !== undefined) {
+      // Read first so kept numbers keep their type (mobile, home, work) and their formatting.
+      const response = await this.#http.request('GET', path);
+      current = parseContact(response.body);
+    }
+    const body = {
+      ...toLoopPatch(change.fields, current),
+      ...(change.metadata ? { customFields: toCustomFields(change.metadata) } : {}),
+    };
+    await this.#http.request('PATCH', path, { body });
+    return { externalRef: change.externalId, etag: null };
+  }
+
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    const messageId = this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Loop webhook body is not valid JSON');
+    }
+    const event = LoopWebhookEventSchema.safeParse(json);
+    if (!event.success)
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        'Loop webhook body is not a Loop event ({type, timestamp, data})',
+      );
+    const { type, timestamp, data } = event.data;
+    const result: IngestedWebhook = {
+      // Standard Webhooks: the message id is unique per event and repeated on every retry of it.
+      deliveryKey: messageId,
+      eventType: type,
+      occurredAt: Number.isNaN(Date.parse(timestamp))
+        ? delivery.receivedAt.toISOString()
+        : new Date(timestamp).toISOString(),
+      contacts: [],
+      activities: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    };
+    const id = idOf(data);
+    if (type === 'contact.created' || type === 'contact.updated') {
+      const mapped = mapContact(data);
+      if ('contact' in mapped) result.contacts.push(mapped.contact);
+      else if (id !== null) result.contactIdsToFetch.push(id);
+    } else if (type === 'contact.archived' || type === 'contact.deleted') {
+      if (id !== null) result.removedContactIds.push(id);
+    } else if (type.startsWith('appointment.') || type.startsWith('offer.')) {
+      const activity = toActivity(type, data);
+      if (activity !== null) result.activities.push(activity);
+    } else {
+      this.#logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
+    }
+    return result;
+  }
+
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const response = await this.#http.request('POST', 'v1/webhooks', {
+      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
+    });
+    const subscription = LoopWebhookSubscriptionSchema.safeParse(response.body);
+    if (!subscription.success || !subscription.data.secret) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Loop did not return the new webhook subscription and its signing secret',
+      );
+    }
+    return { ids: [subscription.data.id], secret: subscription.data.secret, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `v1/webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  /**
+   * Standard Webhooks: `webhook-signature` lists `v1,<base64 HMAC-SHA256>` values (several during a
+   * secret rotation) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Returns the message id.
+   */
+  #verifySignature(delivery: InboundWebhook): string {
+    const header = (name: string) => {
+      const value = delivery.headers[name] ?? delivery.headers[name.toLowerCase()];
+      return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+    };
+    const messageId = header('webhook-id');
+    const timestamp = header('webhook-timestamp');
+    const signatures = header('webhook-signature');
+    if (messageId === null || timestamp === null || signatures === null) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Loop webhook is missing its webhook-id, webhook-timestamp or webhook-signature header',
+      );
+    }
+    if (this.#webhookSecret === null) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'No Loop webhook secret is stored for this connection: reconnect Loop to register webhooks again',
+      );
+    }
+    const sentAt = Number(timestamp);
+    if (
+      !/^\d+$/.test(timestamp) ||
+      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
+    ) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook timestamp is more than 5 minutes off');
+    }
+    const secret = this.#webhookSecret.startsWith('whsec_')
+      ? this.#webhookSecret.slice(6)
+      : this.#webhookSecret;
+    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
+      .update(`${messageId}.${timestamp}.`)
+      .update(delivery.rawBody)
+      .digest();
+    const matches = signatures.split(' ').some((entry) => {
+      const [version, value] = entry.split(',', 2);
+      if (version !== 'v1' || value === undefined) return false;
+      const given = Buffer.from(value, 'base64');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!matches) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook signature does not match');
+    return messageId;
+  }
+}
+
+function parsePage(body: unknown) {
+  const page = LoopPageSchema.safeParse(body);
+  if (!page.success)
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      'Loop answered with an unexpected list shape (expected {results: […]})',
+    );
+  return page.data;
+}
+
+function parseContact(body: unknown): LoopContact {
+  const contact = LoopContactSchema.safeParse(body);
+  if (!contact.success)
+    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Loop answered with an unexpected contact shape');
+  return contact.data;
+}
+
+/** Maps one raw record, or says why it cannot be (so it is reported, never dropped). */
+function mapContact(raw: unknown): { contact: CanonicalContact } | { reason: string } {
+  const parsed = LoopContactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      reason:
+        `Loop contact did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  const contact = toCanonicalContact(parsed.data);
+  const valid = CanonicalContactSchema.safeParse(contact);
+  if (!valid.success) {
+    const issue = valid.error.issues[0];
+    return {
+      reason:
+        `Loop contact could not be mapped: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  return { contact: valid.data };
+}
+
+function toActivity(type: string, data: unknown): CanonicalActivity | null {
+  const activity = type.startsWith('appointment.')
+    ? mapWith(LoopAppointmentSchema, data, appointmentToActivity)
+    : mapWith(LoopOfferSchema, data, offerToActivity);
+  return activity !== null && CanonicalActivitySchema.safeParse(activity).success ? activity : null;
+}
+
+function mapWith<T>(
+  schema: z.ZodType<T>,
+  data: unknown,
+  map: (value: T) => CanonicalActivity | null,
+): CanonicalActivity | null {
+  const parsed = schema.safeParse(data);
+  return parsed.success ? map(parsed.data) : null;
+}
+
+/** Loop allows 100 characters; longer keys are hashed so the reference stays stable. */
+function externalReference(idempotencyKey: string): string {
+  const reference = `propsync:${idempotencyKey}`;
+  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
+  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
+}
+
+function noteBody(activity: OutboundActivity): string {
+  const details = Object.entries(activity.details)
+    .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value))
+    .map(([key, value]) => `${key}: ${String(value)}`);
+  return [`Propsync nurture email sent: ${activity.summary}`, ...details].join('\n').slice(0, 10_000);
+}
+
+function scoreOf(activity: OutboundActivity): number | string | null {
+  const score = activity.details.score;
+  return typeof score === 'number' || typeof score === 'string' ? score : null;
+}
+
+function idOf(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+function updatedAtOf(raw: unknown): string | null {
+  const value = raw && typeof raw === 'object' ? (raw as { updatedAt?: unknown }).updatedAt : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+export type { PageCheckpoint };

@@ -1,0 +1,270 @@
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import {
+  CanonicalContactSchema,
+  type Address,
+  type CanonicalContact,
+  type MarketingConsent,
+  type PropertyProfile,
+} from '../../../shared/contact.ts';
+import type { ContactChange } from '../../ports/crm-adapter.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import type {
+  LoopApplicantProfile,
+  LoopAppointment,
+  LoopContact,
+  LoopOffer,
+  LoopPhoneNumber,
+} from './loop.schemas.ts';
+
+const CONSENT: Record<string, MarketingConsent> = {
+  optedIn: 'granted',
+  optedOut: 'denied',
+  notAsked: 'not_asked',
+};
+const CONSENT_TO_LOOP: Record<MarketingConsent, string> = {
+  granted: 'optedIn',
+  denied: 'optedOut',
+  not_asked: 'notAsked',
+};
+const TENANCY_STATUS: Record<string, PropertyProfile['tenancyStatus']> = {
+  current: 'active',
+  pending: 'prospective',
+  ended: 'former',
+};
+const PROPERTY_TYPE_NAMES: Record<string, string> = { semiDetached: 'semi-detached' };
+// normaliseEmail is deliberately permissive; the canonical schema is the final word.
+const EmailSchema = CanonicalContactSchema.shape.emails.element;
+const POUNDS = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+
+/** A Loop contact → the canonical contact. Pure, so it is tested without HTTP. */
+export function toCanonicalContact(contact: LoopContact): CanonicalContact {
+  const profile = toProfile(contact);
+  return {
+    title: blankToNull(contact.title),
+    firstName: blankToNull(contact.firstName),
+    lastName: blankToNull(contact.lastName),
+    emails: unique(
+      primaryFirst(contact.emailAddresses ?? [])
+        .map((email) => normaliseEmail(email.address))
+        .filter((email) => email !== null && EmailSchema.safeParse(email).success),
+    ),
+    phones: unique(primaryFirst(contact.phoneNumbers ?? []).map((phone) => normalisePhone(phone.number))),
+    address: toAddress(contact.address),
+    nurtureCategory: suggestNurtureCategory(profile),
+    marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
+    profile,
+    active: contact.archived !== true,
+    provenance: {
+      provider: 'loop',
+      externalId: contact.id,
+      modifiedAt: new Date(contact.updatedAt).toISOString(),
+      // Loop has no concurrency token (the catalogue lists no ETags).
+      etag: null,
+    },
+  };
+}
+
+/**
+ * Seed 000's property facts: applicant type from the applicant profiles (buying wins over renting,
+ * active profiles over ones on hold), tenancy status from the tenancy (or the `tenant` type alone:
+ * a current tenant), vendor and landlord from the contact types; the property interest summarises
+ * every profile.
+ */
+export function toProfile(contact: LoopContact): PropertyProfile {
+  const types = new Set((contact.contactTypes ?? []).map((type) => type.toLowerCase()));
+  const profiles = [...(contact.applicantProfiles ?? [])].sort((a, b) => rankProfile(a) - rankProfile(b));
+  const main = profiles[0];
+  // The contact type alone still says something when the details behind it were never filled in.
+  const typedTenant = types.has('tenant') ? 'active' : null;
+  const typedApplicant = types.has('applicant') ? 'Applicant: no requirements recorded' : null;
+  return {
+    applicantType: main === undefined ? null : main.intent === 'rent' ? 'tenant' : 'buyer',
+    tenancyStatus: contact.tenancy ? (TENANCY_STATUS[contact.tenancy.status] ?? null) : typedTenant,
+    propertyInterest: profiles.length === 0 ? typedApplicant : profiles.map(describeInterest).join('; '),
+    isVendor: types.has('vendor'),
+    isLandlord: types.has('landlord'),
+  };
+}
+
+function rankProfile(profile: LoopApplicantProfile): number {
+  return (profile.status === 'onHold' ? 2 : 0) + (profile.intent === 'rent' ? 1 : 0);
+}
+
+/** "Buying: 2+ bed flat or terraced in Clapham, Battersea, up to £450,000". */
+export function describeInterest(profile: LoopApplicantProfile): string {
+  const renting = profile.intent === 'rent';
+  const bedrooms = profile.minBedrooms ? `${profile.minBedrooms}+ bed ` : '';
+  const kinds = (profile.propertyTypes ?? []).map((type) => PROPERTY_TYPE_NAMES[type] ?? type);
+  const what = `${bedrooms}${kinds.length > 0 ? kinds.join(' or ') : 'property'}`;
+  const where = profile.areas && profile.areas.length > 0 ? ` in ${profile.areas.join(', ')}` : '';
+  const budget = profile.maxBudget
+    ? `, up to £${POUNDS.format(profile.maxBudget)}${renting ? ' pcm' : ''}`
+    : '';
+  const onHold = profile.status === 'onHold' ? ' (on hold)' : '';
+  return `${renting ? 'Renting' : 'Buying'}: ${what}${where}${budget}${onHold}`;
+}
+
+/**
+ * Canonical fields → a Loop PATCH body (only the fields given). With the current record, numbers
+ * and addresses that are kept stay as the agent typed them, and phones keep their type.
+ */
+export function toLoopPatch(
+  fields: ContactChange['fields'],
+  current: LoopContact | null = null,
+): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  if (fields.title !== undefined) patch.title = fields.title;
+  if (fields.firstName !== undefined) patch.firstName = fields.firstName;
+  if (fields.lastName !== undefined) patch.lastName = fields.lastName;
+  if (fields.emails !== undefined) {
+    const existing = new Map(
+      (current?.emailAddresses ?? []).map((email) => [normaliseEmail(email.address), email.address]),
+    );
+    patch.emailAddresses = unique(fields.emails).map((email, i) => ({
+      address: existing.get(email) ?? email,
+      isPrimary: i === 0,
+    }));
+  }
+  if (fields.phones !== undefined) {
+    const existing = new Map<string, LoopPhoneNumber>();
+    for (const phone of current?.phoneNumbers ?? []) {
+      const e164 = normalisePhone(phone.number);
+      if (e164 !== null && !existing.has(e164)) existing.set(e164, phone);
+    }
+    patch.phoneNumbers = unique(fields.phones).map((e164, i) => {
+      const kept = existing.get(e164);
+      return {
+        number: kept?.number ?? e164,
+        type: kept?.type ?? (e164.startsWith('+447') ? 'mobile' : 'other'),
+        isPrimary: i === 0,
+      };
+    });
+  }
+  if (fields.marketingConsent !== undefined)
+    patch.marketingConsent = { status: CONSENT_TO_LOOP[fields.marketingConsent] };
+  return patch;
+}
+
+/**
+ * Propsync metadata → Loop custom fields: scalar values as they are (null removes a field),
+ * anything else as JSON; names reduced to the letters, digits and underscores Loop accepts.
+ */
+export function toCustomFields(
+  metadata: Record<string, unknown>,
+): Record<string, string | number | boolean | null> {
+  const fields: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    const name = key
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .replace(/^[^A-Za-z]/, 'x$&')
+      .slice(0, 64);
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') fields[name] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) fields[name] = value;
+    else if (value !== undefined) fields[name] = JSON.stringify(value);
+  }
+  return fields;
+}
+
+/**
+ * A Loop appointment → the engagement signal it is (seed 000), or null when it is none
+ * (cancelled, no-show). A valuation counts once whether booked or done; a viewing counts when
+ * booked and again when completed.
+ */
+export function appointmentToActivity(appointment: LoopAppointment): CanonicalActivity | null {
+  let type: CanonicalActivity['type'] | null = null;
+  if (appointment.type === 'viewing') {
+    if (appointment.status === 'booked') type = 'viewing_booked';
+    if (appointment.status === 'completed') type = 'viewing_completed';
+  } else if (
+    appointment.type === 'valuation' &&
+    (appointment.status === 'booked' || appointment.status === 'completed')
+  ) {
+    type = 'valuation_booked';
+  }
+  if (type === null) return null;
+  return {
+    type,
+    occurredAt: isoOf(appointment.updatedAt),
+    source: 'loop',
+    externalId: `appointment:${appointment.id}:${type}`,
+    contactExternalId: appointment.contactId,
+    details: withoutNulls({
+      appointmentType: appointment.type,
+      status: appointment.status,
+      startsAt: appointment.startsAt ?? null,
+      endsAt: appointment.endsAt ?? null,
+      propertyId: appointment.property?.id ?? null,
+      propertyAddress: appointment.property?.displayAddress ?? null,
+    }),
+  };
+}
+
+/** A Loop offer → `offer_submitted` or `offer_progressed` (one per status reached); null once it fell through. */
+export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
+  const type =
+    offer.status === 'submitted'
+      ? 'offer_submitted'
+      : offer.status === 'negotiating' || offer.status === 'accepted'
+        ? 'offer_progressed'
+        : null;
+  if (type === null) return null;
+  return {
+    type,
+    occurredAt: isoOf(type === 'offer_submitted' ? (offer.submittedAt ?? offer.updatedAt) : offer.updatedAt),
+    source: 'loop',
+    externalId: `offer:${offer.id}:${offer.status}`,
+    contactExternalId: offer.contactId,
+    details: withoutNulls({
+      offerType: offer.type ?? null,
+      status: offer.status,
+      amount: offer.amount ?? null,
+      frequency: offer.frequency ?? null,
+      propertyId: offer.property?.id ?? null,
+      propertyAddress: offer.property?.displayAddress ?? null,
+    }),
+  };
+}
+
+function toAddress(address: LoopContact['address']): Address | null {
+  if (!address) return null;
+  const lines = [address.line1, address.line2, address.line3]
+    .map(blankToNull)
+    .filter((line): line is string => line !== null);
+  const postcode = normalisePostcode(address.postcode);
+  if (lines.length === 0 && !postcode) return null;
+  return {
+    lines,
+    town: blankToNull(address.town),
+    postcode,
+    countryCode: blankToNull(address.countryCode),
+    uprn: blankToNull(address.uprn),
+    udprn: null,
+  };
+}
+
+function primaryFirst<T extends { isPrimary?: boolean | null | undefined }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => Number(b.isPrimary === true) - Number(a.isPrimary === true));
+}
+
+function isoOf(value: string): string {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null));
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function unique(values: ReadonlyArray<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
+}

@@ -1,0 +1,396 @@
+import { Router, type Response } from 'express';
+import {
+  AGENTOS_APPOINTMENT_TYPES,
+  AGENTOS_CONTACT_TYPES,
+  AGENTOS_LIST_PATHS,
+  AGENTOS_OFFER_STATUSES,
+  type AgentosApiKey,
+  type AgentosContactType,
+  type AgentosTier,
+} from './agentos-constants.ts';
+import {
+  renderAppointment,
+  renderLogEntry,
+  renderOffer,
+  type AppointmentRecord,
+  type ContactRef,
+  type OfferRecord,
+} from './agentos-activity.model.ts';
+import {
+  agentosOid,
+  etagOf,
+  fieldsOf,
+  isVisible,
+  renderContact,
+  seqOfOid,
+  type ContactRecord,
+  type JsonObject,
+} from './agentos-contact.model.ts';
+import type { AgentosDataset, ContactCreate, ContactPatch } from './agentos-dataset.ts';
+import type { AgentosEngine } from './agentos-engine.ts';
+import {
+  AgentosQuery,
+  BadRequestError,
+  ContactCreateSchema,
+  ContactPatchSchema,
+  EngagementPatchSchema,
+  LogEntryCreateSchema,
+  WebhookCreateSchema,
+  bareEtag,
+  listBody,
+  parseInstant,
+  readPaging,
+  sendError,
+  sendValidationError,
+} from './agentos-http.ts';
+import { sliceOf, viewSize, type ListView } from './agentos-record-store.ts';
+
+/** What the auth middleware leaves for the handlers. */
+export interface AgentosCallContext {
+  key: AgentosApiKey;
+  tier: AgentosTier;
+  dataset: AgentosDataset;
+}
+
+export function callContext(response: Response): AgentosCallContext {
+  return response.locals.agentos as AgentosCallContext;
+}
+
+/** `{ContactType, OID, Name}`; the name only while the record is shared with third parties. */
+export function contactRefRenderer(dataset: AgentosDataset): (ref: ContactRef) => JsonObject {
+  return (ref) => {
+    const record = dataset.contactByRef(ref);
+    const fields = record !== undefined && isVisible(record) ? fieldsOf(record, dataset.seed) : null;
+    return {
+      ContactType: ref.type,
+      OID: agentosOid(dataset.seed, ref.type, ref.seq),
+      Name:
+        fields === null ? null : [fields.Title, fields.Forename, fields.Surname].filter(Boolean).join(' '),
+    };
+  };
+}
+
+/** The contact ref behind an OID of any list (attendee filters), or null. */
+function refOfAnyOid(dataset: AgentosDataset, oid: string): ContactRef | null {
+  for (const type of AGENTOS_CONTACT_TYPES) {
+    const seq = seqOfOid(dataset.seed, type, oid);
+    if (seq !== null) return { type, seq };
+  }
+  return null;
+}
+
+function modifiedRange(query: AgentosQuery): { since: number | undefined; until: number | undefined } {
+  const since = query.instant('modifiedSince');
+  const until = query.instant('modifiedUntil');
+  if (since !== undefined && until !== undefined && since > until)
+    throw new BadRequestError('modifiedSince must not be after modifiedUntil');
+  return { since, until };
+}
+
+function filtered<T>(view: ListView<T>, predicate: ((item: T) => boolean) | null): ListView<T> {
+  if (predicate === null) return view;
+  const items: T[] = [];
+  for (let i = view.start; i < view.end; i++)
+    if (predicate(view.items[i] as T)) items.push(view.items[i] as T);
+  return { items, start: 0, end: items.length };
+}
+
+/** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
+export function createAgentosApiRouter(engine: AgentosEngine): Router {
+  const router = Router();
+
+  const visibleContact = (
+    response: Response,
+    type: AgentosContactType,
+    oid: string,
+  ): ContactRecord | undefined => {
+    const { dataset } = callContext(response);
+    const record = dataset.contactByOid(type, oid);
+    if (record === undefined || !isVisible(record)) {
+      // Records without third-party marketing consent are indistinguishable from missing ones.
+      sendError(response, 404, `No ${type} with OID ${oid} is available`);
+      return undefined;
+    }
+    return record;
+  };
+
+  router.get('/company/branches/:offset/:count', (request, response, next) => {
+    const paging = readPaging(String(request.params.offset), String(request.params.count));
+    if (paging === null) return next();
+    const branches = callContext(response).dataset.branches();
+    response.json(listBody(branches.length, branches.slice(paging.offset, paging.offset + paging.count)));
+  });
+
+  for (const type of AGENTOS_CONTACT_TYPES) {
+    const base = `/${AGENTOS_LIST_PATHS[type]}`;
+
+    router.get(`${base}/:oid/logentries/:offset/:count`, (request, response, next) => {
+      const paging = readPaging(String(request.params.offset), String(request.params.count));
+      if (paging === null) return next();
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      const { dataset } = callContext(response);
+      const reference = new AgentosQuery(request.query).string('externalReference')?.toLowerCase();
+      const entries = dataset
+        .logEntriesOf({ type, seq: record.seq })
+        .filter((entry) => reference === undefined || entry.externalReference?.toLowerCase() === reference);
+      response.json(
+        listBody(
+          entries.length,
+          entries
+            .slice(paging.offset, paging.offset + paging.count)
+            .map((entry) => renderLogEntry(entry, dataset.seed)),
+        ),
+      );
+    });
+
+    router.post(`${base}/:oid/logentries`, (request, response) => {
+      const parsed = LogEntryCreateSchema.safeParse(request.body);
+      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      const { dataset } = callContext(response);
+      const entry = parsed.data;
+      // No idempotency: a retried POST makes a second entry (clients look up ExternalReference first).
+      const created = engine.addLogEntry(dataset, {
+        contact: { type, seq: record.seq },
+        logType: entry.Type,
+        subject: entry.Subject,
+        notes: entry.Notes,
+        dateTime: entry.DateTime === undefined ? engine.clock.now() : Date.parse(entry.DateTime),
+        externalReference: entry.ExternalReference ?? null,
+        createdBy: 'API',
+      });
+      const body = renderLogEntry(created, dataset.seed);
+      response
+        .status(201)
+        .location(`${request.baseUrl}${base}/${String(request.params.oid)}/logentries/${String(body.OID)}`)
+        .json(body);
+    });
+
+    router.get(`${base}/:oid/engagement`, (request, response) => {
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      response.json(callContext(response).dataset.engagementOf({ type, seq: record.seq }));
+    });
+
+    router.patch(`${base}/:oid/engagement`, (request, response) => {
+      const parsed = EngagementPatchSchema.safeParse(request.body);
+      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      const patch = Object.fromEntries(
+        Object.entries(parsed.data).filter(([, value]) => value !== undefined),
+      );
+      response.json(
+        callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch, engine.clock.now()),
+      );
+    });
+
+    router.get(`${base}/:offset/:count`, (request, response, next) => {
+      const paging = readPaging(String(request.params.offset), String(request.params.count));
+      if (paging === null) return next();
+      const { dataset } = callContext(response);
+      const { since, until } = modifiedRange(new AgentosQuery(request.query));
+      const view = dataset.lists[type].view(since, until);
+      const page = sliceOf(view, paging.offset, paging.count).map((record) =>
+        renderContact(record, dataset.seed),
+      );
+      response.json(listBody(viewSize(view), page));
+    });
+
+    router.get(`${base}/:oid`, (request, response) => {
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      const { dataset } = callContext(response);
+      response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
+      response.json(renderContact(record, dataset.seed));
+    });
+
+    router.patch(`${base}/:oid`, (request, response) => {
+      const parsed = ContactPatchSchema.safeParse(request.body);
+      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const { ETag: bodyEtag, ...patch } = parsed.data;
+      const precondition = bodyEtag ?? request.get('if-match');
+      if (precondition === undefined || precondition.trim() === '') {
+        return sendError(
+          response,
+          428,
+          "Send the record's ETag (in the body as ETag, or in an If-Match header) to update it",
+        );
+      }
+      const record = visibleContact(response, type, String(request.params.oid));
+      if (record === undefined) return;
+      if (bareEtag(precondition) !== etagOf(record.rowVersion)) {
+        return sendError(
+          response,
+          412,
+          `${type} ${String(request.params.oid)} has changed since this ETag was read: read it again and re-apply the change`,
+        );
+      }
+      const { dataset } = callContext(response);
+      engine.patchContacts(dataset, [record], () => patch as ContactPatch);
+      response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
+      response.json(renderContact(record, dataset.seed));
+    });
+
+    router.post(base, (request, response) => {
+      const parsed = ContactCreateSchema.safeParse(request.body);
+      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const { dataset } = callContext(response);
+      const record = engine.createContact(dataset, type, parsed.data as ContactCreate);
+      const body = renderContact(record, dataset.seed);
+      response
+        .status(201)
+        .location(`${request.baseUrl}${base}/${String(body.OID)}`)
+        .json(body);
+    });
+  }
+
+  router.get('/diary/appointments/:offset/:count', (request, response, next) => {
+    const paging = readPaging(String(request.params.offset), String(request.params.count));
+    if (paging === null) return next();
+    const { dataset } = callContext(response);
+    const query = new AgentosQuery(request.query);
+    const { since, until } = modifiedRange(query);
+    const startRaw = query.string('startDate');
+    const endRaw = query.string('endDate');
+    const start = startRaw === undefined ? undefined : parseInstant(startRaw, 'startDate');
+    const end = endRaw === undefined ? undefined : parseInstant(endRaw, 'endDate');
+    const systemType = query.string('systemType');
+    if (systemType !== undefined && !(AGENTOS_APPOINTMENT_TYPES as readonly string[]).includes(systemType)) {
+      throw new BadRequestError(`systemType must be one of ${AGENTOS_APPOINTMENT_TYPES.join(', ')}`);
+    }
+    const contactOid = query.string('contactOID');
+    const contact = contactOid === undefined ? null : refOfAnyOid(dataset, contactOid);
+    const conditions: Array<(record: AppointmentRecord) => boolean> = [];
+    if (start !== undefined) conditions.push((record) => record.start >= start);
+    if (end !== undefined) conditions.push((record) => record.start <= end);
+    if (systemType !== undefined) conditions.push((record) => record.systemType === systemType);
+    if (contactOid !== undefined) {
+      conditions.push(
+        (record) =>
+          contact !== null &&
+          record.attendees.some((ref) => ref.type === contact.type && ref.seq === contact.seq),
+      );
+    }
+    const view = filtered(
+      dataset.appointments.view(since, until),
+      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
+    );
+    const renderRef = contactRefRenderer(dataset);
+    response.json(
+      listBody(
+        viewSize(view),
+        sliceOf(view, paging.offset, paging.count).map((record) =>
+          renderAppointment(record, dataset.seed, renderRef),
+        ),
+      ),
+    );
+  });
+
+  router.get('/diary/appointments/:oid', (request, response) => {
+    const { dataset } = callContext(response);
+    const seq = seqOfOid(dataset.seed, 'appointment', String(request.params.oid));
+    const record = seq === null ? undefined : dataset.appointments.get(seq);
+    if (record === undefined)
+      return sendError(response, 404, `No appointment with OID ${String(request.params.oid)} exists`);
+    response.json(renderAppointment(record, dataset.seed, contactRefRenderer(dataset)));
+  });
+
+  router.get('/sales/offers/:offset/:count', (request, response, next) => {
+    const paging = readPaging(String(request.params.offset), String(request.params.count));
+    if (paging === null) return next();
+    const { dataset } = callContext(response);
+    const query = new AgentosQuery(request.query);
+    const { since, until } = modifiedRange(query);
+    const status = query.string('status');
+    if (status !== undefined && !(AGENTOS_OFFER_STATUSES as readonly string[]).includes(status)) {
+      throw new BadRequestError(`status must be one of ${AGENTOS_OFFER_STATUSES.join(', ')}`);
+    }
+    const applicantOid = query.string('applicantOID');
+    const applicantSeq =
+      applicantOid === undefined ? null : seqOfOid(dataset.seed, 'SalesApplicant', applicantOid);
+    const conditions: Array<(record: OfferRecord) => boolean> = [];
+    if (status !== undefined) conditions.push((record) => record.status === status);
+    if (applicantOid !== undefined) conditions.push((record) => record.applicant.seq === applicantSeq);
+    const view = filtered(
+      dataset.offers.view(since, until),
+      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
+    );
+    const renderRef = contactRefRenderer(dataset);
+    response.json(
+      listBody(
+        viewSize(view),
+        sliceOf(view, paging.offset, paging.count).map((record) =>
+          renderOffer(record, dataset.seed, renderRef),
+        ),
+      ),
+    );
+  });
+
+  router.get('/sales/offers/:oid', (request, response) => {
+    const { dataset } = callContext(response);
+    const seq = seqOfOid(dataset.seed, 'offer', String(request.params.oid));
+    const record = seq === null ? undefined : dataset.offers.get(seq);
+    if (record === undefined)
+      return sendError(response, 404, `No offer with OID ${String(request.params.oid)} exists`);
+    response.json(renderOffer(record, dataset.seed, contactRefRenderer(dataset)));
+  });
+
+  router.post('/webhooks', (request, response) => {
+    const parsed = WebhookCreateSchema.safeParse(request.body);
+    if (!parsed.success) return sendValidationError(response, parsed.error);
+    const { dataset } = callContext(response);
+    const subscription = engine.webhooks.create(dataset.shortName, dataset.seed, {
+      url: parsed.data.Url,
+      events: parsed.data.Events,
+    });
+    // The secret is shown once, here: agentOS never returns it again.
+    response
+      .status(201)
+      .location(`${request.baseUrl}/webhooks/${subscription.oid}`)
+      .json(engine.webhooks.render(subscription, true));
+  });
+
+  router.get('/webhooks/:offset/:count', (request, response, next) => {
+    const paging = readPaging(String(request.params.offset), String(request.params.count));
+    if (paging === null) return next();
+    const subscriptions = engine.webhooks.list(callContext(response).dataset.shortName);
+    response.json(
+      listBody(
+        subscriptions.length,
+        subscriptions
+          .slice(paging.offset, paging.offset + paging.count)
+          .map((subscription) => engine.webhooks.render(subscription)),
+      ),
+    );
+  });
+
+  router.get('/webhooks/:oid', (request, response) => {
+    const subscription = engine.webhooks.get(
+      callContext(response).dataset.shortName,
+      String(request.params.oid),
+    );
+    if (subscription === undefined)
+      return sendError(
+        response,
+        404,
+        `No webhook subscription with OID ${String(request.params.oid)} exists`,
+      );
+    response.json(engine.webhooks.render(subscription));
+  });
+
+  router.delete('/webhooks/:oid', (request, response) => {
+    if (!engine.webhooks.delete(callContext(response).dataset.shortName, String(request.params.oid))) {
+      return sendError(
+        response,
+        404,
+        `No webhook subscription with OID ${String(request.params.oid)} exists`,
+      );
+    }
+    response.status(204).end();
+  });
+
+  return router;
+}

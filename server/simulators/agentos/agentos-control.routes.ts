@@ -1,0 +1,354 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { FaultMatch } from '../shared/fault-controls.ts';
+import {
+  AGENTOS_APPOINTMENT_STATUSES,
+  AGENTOS_APPOINTMENT_TYPES,
+  AGENTOS_CONTACT_TYPES,
+  AGENTOS_OFFER_STATUSES,
+} from './agentos-constants.ts';
+import type { ContactCreate, ContactPatch } from './agentos-dataset.ts';
+import type { AgentosSimulator } from './agentos-simulator.ts';
+
+const CountSchema = z.number().int().min(1).max(1_000_000);
+const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
+  systemType: z.enum(AGENTOS_APPOINTMENT_TYPES).optional(),
+  start: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  status: z.enum(AGENTOS_APPOINTMENT_STATUSES).optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
+});
+const FaultSettingsSchema = z
+  .object({
+    latencyMs: z.number().min(0),
+    latencyJitterMs: z.number().min(0),
+    errorRate: z.number().min(0).max(1),
+    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
+    timeoutRate: z.number().min(0).max(1),
+    dropRate: z.number().min(0).max(1),
+  })
+  .partial();
+const FailNextSchema = z.object({
+  count: CountSchema.default(1),
+  status: z.number().int().min(100).max(599),
+  ...MatchShape,
+});
+const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
+const WebhookFaultsSchema = z
+  .object({
+    duplicateRate: z.number().min(0).max(1),
+    outOfOrderRate: z.number().min(0).max(1),
+    outOfOrderDelayMs: z.number().min(0),
+  })
+  .partial();
+const AdvanceSchema = z.object({ ms: z.number() });
+
+function shortNameOf(request: Request): string | undefined {
+  const fromQuery = typeof request.query.shortName === 'string' ? request.query.shortName : undefined;
+  const body = request.body as { shortName?: unknown } | undefined;
+  return fromQuery ?? (typeof body?.shortName === 'string' ? body.shortName : undefined);
+}
+
+function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
+  return {
+    ...(input.method === undefined ? {} : { method: input.method }),
+    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
+  };
+}
+
+function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
+/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
+function handle(
+  action: (request: Request, response: Response) => void,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    try {
+      action(request, response);
+    } catch (error) {
+      if (error instanceof z.ZodError) {
+        response
+          .status(400)
+          .json({
+            error: 'invalid control request',
+            issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+          });
+      } else if (error instanceof RangeError) {
+        response.status(404).json({ error: error.message });
+      } else {
+        throw error;
+      }
+    }
+  };
+}
+
+/**
+ * The sandbox control surface under `/_sim` (no auth: never expose a simulator publicly). Each
+ * route mirrors a method of `simulator.controls` or a state read. API keys never appear in answers.
+ */
+export function createAgentosControlRouter(simulatorOf: () => AgentosSimulator): Router {
+  const router = Router();
+
+  router.get(
+    '/',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      const shortName = shortNameOf(request) ?? simulator.defaultShortName;
+      response.json({
+        simulator: 'agentos',
+        agencies: [...new Set(simulator.keys.map((key) => key.shortName))],
+        keys: simulator.keys.map((key) => ({ shortName: key.shortName, tiers: key.tiers })),
+        shortName,
+        listableContactCount: simulator.listableContactCount(shortName),
+        recordCount: simulator.recordCount(shortName),
+        plantedDuplicates: simulator.plantedDuplicates(shortName).length,
+        webhooks: simulator.webhookSubscriptions(shortName).length,
+        requestsLogged: simulator.requestLog.size,
+        clockOffsetMs: simulator.clock.offsetMs,
+        faults: { ...simulator.faults.snapshot(), revoked: simulator.faults.snapshot().revoked.length },
+        routes: [
+          'POST /_sim/contacts',
+          'POST /_sim/contacts/modify',
+          'POST /_sim/contacts/:id/archive',
+          'DELETE /_sim/contacts/:id',
+          'POST /_sim/appointments',
+          'POST /_sim/offers',
+          'GET|PUT|DELETE /_sim/faults',
+          'POST /_sim/faults/fail-next',
+          'POST /_sim/faults/timeout-next',
+          'POST /_sim/faults/drop-next',
+          'PUT /_sim/webhook-faults',
+          'POST /_sim/keys/revoke|restore|block|unblock',
+          'GET|DELETE /_sim/requests',
+          'GET /_sim/log-entries',
+          'GET /_sim/engagement/:id',
+          'GET /_sim/webhooks',
+          'GET /_sim/webhook-deliveries',
+          'GET /_sim/planted-duplicates',
+          'POST /_sim/clock/advance',
+          'POST /_sim/reset',
+        ],
+      });
+    }),
+  );
+
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(request.body ?? {});
+      const id = simulatorOf().controls.createContact(
+        contactType,
+        input as ContactCreate,
+        defined({ shortName: shortNameOf(request) }),
+      );
+      response.status(201).json({ id });
+    }),
+  );
+
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const body = ModifySchema.parse(request.body ?? {});
+      const modified = simulatorOf().controls.modifyContacts({
+        ...defined({
+          count: body.count,
+          ids: body.ids,
+          randomChange: body.randomChange,
+          shortName: shortNameOf(request),
+        }),
+        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
+      });
+      response.json({ modified });
+    }),
+  );
+
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) => {
+      const found = simulatorOf().controls.archiveContact(
+        String(request.params.id),
+        defined({ shortName: shortNameOf(request) }),
+      );
+      if (found) response.status(204).end();
+      else response.status(404).json({ error: `record ${String(request.params.id)} not found` });
+    }),
+  );
+
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) => {
+      const found = simulatorOf().controls.deleteContact(
+        String(request.params.id),
+        defined({ shortName: shortNameOf(request) }),
+      );
+      if (found) response.status(204).end();
+      else response.status(404).json({ error: `record ${String(request.params.id)} not found` });
+    }),
+  );
+
+  router.post(
+    '/appointments',
+    handle((request, response) => {
+      const body = AppointmentSchema.parse(request.body ?? {});
+      const oid = simulatorOf().controls.createAppointment({
+        ...defined(body),
+        contactId: body.contactId,
+        ...defined({ shortName: shortNameOf(request) }),
+      });
+      response.status(201).json({ oid });
+    }),
+  );
+
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      const body = OfferSchema.parse(request.body ?? {});
+      const oid = simulatorOf().controls.createOffer({
+        ...defined(body),
+        contactId: body.contactId,
+        ...defined({ shortName: shortNameOf(request) }),
+      });
+      response.status(201).json({ oid });
+    }),
+  );
+
+  router.get('/faults', (_request, response) => {
+    response.json(simulatorOf().faults.snapshot().settings);
+  });
+  router.put(
+    '/faults',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
+      response.json(simulator.faults.snapshot().settings);
+    }),
+  );
+  router.delete('/faults', (_request, response) => {
+    simulatorOf().controls.clearFaults();
+    response.status(204).end();
+  });
+  router.post(
+    '/faults/fail-next',
+    handle((request, response) => {
+      const body = FailNextSchema.parse(request.body ?? {});
+      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/timeout-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/drop-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+
+  router.put(
+    '/webhook-faults',
+    handle((request, response) => {
+      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
+      response.status(204).end();
+    }),
+  );
+
+  // The key travels in the body, never in a URL that could end up in an access log.
+  const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
+  for (const action of ['revoke', 'restore', 'block', 'unblock'] as const) {
+    router.post(
+      `/keys/${action}`,
+      handle((request, response) => {
+        const { apiKey } = KeyActionSchema.parse(request.body ?? {});
+        const controls = simulatorOf().controls;
+        if (action === 'revoke') controls.revokeKey(apiKey);
+        else if (action === 'restore') controls.restoreKey(apiKey);
+        else if (action === 'block') controls.blockKey(apiKey);
+        else controls.unblockKey(apiKey);
+        response.status(204).end();
+      }),
+    );
+  }
+
+  router.get('/requests', (request, response) => {
+    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
+    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
+    response.json({ entries: simulatorOf().requestLog.entries(defined({ method, path })) });
+  });
+  router.delete('/requests', (_request, response) => {
+    simulatorOf().requestLog.clear();
+    response.status(204).end();
+  });
+
+  router.get(
+    '/log-entries',
+    handle((request, response) => {
+      const id = typeof request.query.id === 'string' ? request.query.id : undefined;
+      response.json({ entries: simulatorOf().logEntries(id, shortNameOf(request)) });
+    }),
+  );
+  router.get(
+    '/engagement/:id',
+    handle((request, response) => {
+      response.json(simulatorOf().engagement(String(request.params.id), shortNameOf(request)));
+    }),
+  );
+  router.get(
+    '/webhooks',
+    handle((request, response) => {
+      response.json({ webhooks: simulatorOf().webhookSubscriptions(shortNameOf(request)) });
+    }),
+  );
+  router.get('/webhook-deliveries', (_request, response) => {
+    response.json({ attempts: simulatorOf().webhookAttempts() });
+  });
+  router.get(
+    '/planted-duplicates',
+    handle((request, response) => {
+      response.json({ duplicates: simulatorOf().plantedDuplicates(shortNameOf(request)) });
+    }),
+  );
+
+  router.post(
+    '/clock/advance',
+    handle((request, response) => {
+      const { ms } = AdvanceSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.advanceClock(ms);
+      response.json({
+        now: new Date(simulator.clock.now()).toISOString(),
+        offsetMs: simulator.clock.offsetMs,
+      });
+    }),
+  );
+
+  router.post('/reset', (_request, response) => {
+    simulatorOf().controls.reset();
+    response.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,236 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import {
+  AGENTOS_LOG_ENTRY_TYPES,
+  AGENTOS_MAX_COUNT,
+  AGENTOS_TENANCY_STATUSES,
+  AGENTOS_WEBHOOK_EVENTS,
+} from './agentos-constants.ts';
+
+/**
+ * agentOS answers errors the ASP.NET Web API way: `{Message}`, plus `ModelState` (field → messages)
+ * when a body fails validation.
+ */
+export interface AgentosErrorBody {
+  Message: string;
+  ModelState?: Record<string, string[]>;
+}
+
+export const STATUS_MESSAGES: Record<number, string> = {
+  400: 'The request is invalid.',
+  401: 'Authorization has been denied for this request.',
+  403: 'Access to this resource is forbidden.',
+  404: 'The requested resource was not found.',
+  409: 'The request conflicts with the current state of the resource.',
+  412: 'The record has been changed since it was read (ETag mismatch).',
+  428: "This request must be conditional: send the record's ETag.",
+  429: 'Too many requests.',
+  500: 'An error has occurred.',
+  502: 'Bad gateway.',
+  503: 'The service is unavailable.',
+  504: 'The upstream service timed out.',
+};
+
+export function sendError(
+  response: Response,
+  status: number,
+  message?: string,
+  modelState?: Record<string, string[]>,
+): void {
+  const body: AgentosErrorBody = { Message: message ?? STATUS_MESSAGES[status] ?? 'An error has occurred.' };
+  if (modelState !== undefined) body.ModelState = modelState;
+  response.status(status).json(body);
+}
+
+/** zod issues as ASP.NET's ModelState: `{"model.EmailAddress": ["…"]}`. */
+export function modelStateOf(error: z.ZodError): Record<string, string[]> {
+  const state: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length === 0 ? 'model' : `model.${issue.path.map(String).join('.')}`;
+    (state[key] ??= []).push(issue.message);
+  }
+  return state;
+}
+
+export function sendValidationError(response: Response, error: z.ZodError): void {
+  sendError(response, 400, STATUS_MESSAGES[400], modelStateOf(error));
+}
+
+/** A query-string or path problem: answered with 400. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+// ISO-8601 with a zone designator when a time is given: a naive time would be ambiguous (UK local or UTC).
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+export function parseInstant(raw: string, name: string): number {
+  const ms = ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new BadRequestError(
+      `${name} must be an ISO-8601 date, or date and time with a zone (e.g. 2025-05-01T09:30:00Z)`,
+    );
+  return ms;
+}
+
+/** Query parameters read case-insensitively (ASP.NET model binding ignores case). */
+export class AgentosQuery {
+  readonly #values = new Map<string, string>();
+
+  constructor(query: unknown) {
+    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof value === 'string') this.#values.set(name.toLowerCase(), value);
+    }
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#values.get(name.toLowerCase());
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  instant(name: string): number | undefined {
+    const raw = this.string(name);
+    return raw === undefined ? undefined : parseInstant(raw, name);
+  }
+}
+
+/** `{offset}/{count}` path segments: offset from 0, count 1–1,000. Null when they are not numbers at all. */
+export function readPaging(offsetRaw: string, countRaw: string): { offset: number; count: number } | null {
+  if (!/^-?\d+$/.test(offsetRaw) || !/^-?\d+$/.test(countRaw)) return null;
+  const offset = Number(offsetRaw);
+  const count = Number(countRaw);
+  if (offset < 0 || !Number.isSafeInteger(offset))
+    throw new BadRequestError('offset must be a whole number from 0');
+  if (count < 1 || count > AGENTOS_MAX_COUNT)
+    throw new BadRequestError(`count must be a whole number between 1 and ${AGENTOS_MAX_COUNT}`);
+  return { offset, count };
+}
+
+/** The list wrapper every collection uses: `Count` is the total matching the query, `Data` this slice. */
+export function listBody(total: number, data: unknown[]): { Count: number; Data: unknown[] } {
+  return { Count: total, Data: data };
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
+const instant = z
+  .string()
+  .refine(
+    (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
+    'must be an ISO-8601 date and time with a zone',
+  );
+
+const AddressPatchSchema = z
+  .object({
+    Number: text(10),
+    Name: text(50),
+    Street: text(60),
+    Locality: text(40),
+    Town: text(40),
+    County: text(40),
+    Postcode: text(10),
+    Country: text(40),
+  })
+  .partial();
+
+const RequirementsPatchSchema = z
+  .object({
+    MinBedrooms: z.number().int().min(0).max(20),
+    MaxRentPcm: z.number().positive(),
+    MaxPrice: z.number().positive(),
+    Areas: z.array(text(60)).max(20),
+    BuyingPosition: text(40),
+  })
+  .partial();
+
+const contactFieldShape = {
+  Title: text(20).nullable(),
+  Forename: text(50).nullable(),
+  Surname: z.string().trim().min(1, 'Surname is required').max(50, 'must be at most 50 characters'),
+  EmailAddress: text(100)
+    .refine(
+      (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
+      'must be a valid email address',
+    )
+    .nullable(),
+  MobilePhone: text(30).nullable(),
+  HomePhone: text(30).nullable(),
+  WorkPhone: text(30).nullable(),
+  DateOfBirth: isoDate.nullable(),
+  Address: AddressPatchSchema.nullable(),
+  ThirdPartyMarketingConsent: z.boolean().nullable(),
+  TenancyStatus: z.enum(AGENTOS_TENANCY_STATUSES, {
+    message: `must be one of ${AGENTOS_TENANCY_STATUSES.join(', ')}`,
+  }),
+  TenancyStartDate: isoDate.nullable(),
+  Requirements: RequirementsPatchSchema,
+  PropertyCount: z.number().int().min(0),
+  SaleStatus: text(30),
+};
+
+/** PATCH body: every field optional, `ETag` (the precondition) allowed; unknown fields are ignored. */
+export const ContactPatchSchema = z
+  .object({ ...contactFieldShape, ETag: z.string().min(1).optional() })
+  .partial();
+
+/** POST body: a surname and at least one way to reach the person. */
+export const ContactCreateSchema = z
+  .object(contactFieldShape)
+  .partial()
+  .required({ Surname: true })
+  .superRefine((contact, context) => {
+    const reachable = [contact.EmailAddress, contact.MobilePhone, contact.HomePhone, contact.WorkPhone].some(
+      (value) => typeof value === 'string' && value.trim() !== '',
+    );
+    if (!reachable)
+      context.addIssue({
+        code: 'custom',
+        path: ['EmailAddress'],
+        message: 'an email address or a phone number is required',
+      });
+  });
+
+export const LogEntryCreateSchema = z.object({
+  Type: z.enum(AGENTOS_LOG_ENTRY_TYPES, { message: `must be one of ${AGENTOS_LOG_ENTRY_TYPES.join(', ')}` }),
+  Subject: z.string().trim().min(1, 'Subject is required').max(200, 'must be at most 200 characters'),
+  Notes: text(4000).default(''),
+  DateTime: instant.optional(),
+  ExternalReference: text(100).nullish(),
+});
+
+export const EngagementPatchSchema = z
+  .object({
+    EngagementScore: z
+      .number()
+      .min(0, 'must be between 0 and 100')
+      .max(100, 'must be between 0 and 100')
+      .nullable(),
+    EngagementScoreDate: instant.nullable(),
+    HotLead: z.boolean(),
+    HotLeadDate: instant.nullable(),
+  })
+  .partial()
+  .refine(
+    (patch) => Object.values(patch).some((value) => value !== undefined),
+    'at least one engagement field is required',
+  );
+
+export const WebhookCreateSchema = z.object({
+  Url: z
+    .string()
+    .url('must be an absolute URL')
+    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
+  Events: z
+    .array(z.enum(AGENTOS_WEBHOOK_EVENTS, { message: `must be one of ${AGENTOS_WEBHOOK_EVENTS.join(', ')}` }))
+    .min(1, 'at least one event is required'),
+});
+
+/** Strips the quotes and weak prefix an If-Match header may carry around a base64 ETag. */
+export function bareEtag(value: string): string {
+  return value
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+}

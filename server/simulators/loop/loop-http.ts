@@ -1,0 +1,310 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { pageOfView, viewSize, type ResultView } from './loop-collection.ts';
+import {
+  LOOP_APPOINTMENT_STATUSES,
+  LOOP_CONSENT_STATUSES,
+  LOOP_CONTACT_TYPES,
+  LOOP_NOTE_TYPES,
+  LOOP_OFFER_STATUSES,
+  LOOP_PAGE_SIZE,
+  LOOP_PHONE_TYPES,
+  LOOP_WEBHOOK_EVENTS,
+} from './loop-constants.ts';
+
+/** Loop's (assumed) error body: `{statusCode, error, message}`, plus `errors` on a 422. */
+export interface LoopErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+const DEFAULT_MESSAGES: Record<number, string> = {
+  500: 'An unexpected error occurred',
+  502: 'The upstream service answered badly',
+  503: 'The service is temporarily unavailable',
+  504: 'The upstream service timed out',
+};
+
+export function sendError(
+  response: Response,
+  status: number,
+  message?: string,
+  extra: {
+    errors?: LoopErrorBody['errors'];
+    headers?: Record<string, string>;
+    body?: Record<string, unknown>;
+  } = {},
+): void {
+  for (const [name, value] of Object.entries(extra.headers ?? {})) response.setHeader(name, value);
+  const body: LoopErrorBody & Record<string, unknown> = {
+    statusCode: status,
+    error: STATUS_NAMES[status] ?? 'Error',
+    message: message ?? DEFAULT_MESSAGES[status] ?? STATUS_NAMES[status] ?? 'Error',
+    ...(extra.errors === undefined ? {} : { errors: extra.errors }),
+    ...extra.body,
+  };
+  response.status(status).json(body);
+}
+
+/** zod issues as a 422: `errors: [{field, message}]`, the first one repeated in `message`. */
+export function sendValidationError(response: Response, error: z.ZodError): void {
+  const errors = error.issues.map((issue) => ({
+    field: issue.path.length === 0 ? 'body' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const first = errors[0];
+  sendError(
+    response,
+    422,
+    first === undefined ? 'Validation failed' : `Validation failed: ${first.field} ${first.message}`,
+    {
+      errors,
+    },
+  );
+}
+
+/** A query-string problem, answered with 400. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+// ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** Query parameters (names are case-sensitive; the first of repeated values wins). */
+export class LoopQuery {
+  readonly #query: Record<string, unknown>;
+
+  constructor(query: unknown) {
+    this.#query = (query ?? {}) as Record<string, unknown>;
+  }
+
+  string(name: string): string | undefined {
+    const raw = this.#query[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  }
+
+  int(name: string, options: { min: number; max?: number; fallback: number }): number {
+    const raw = this.string(name);
+    if (raw === undefined) return options.fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
+      const range =
+        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
+      throw new BadRequestError(`${name} must be a whole number ${range}`);
+    }
+    return value;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw new BadRequestError(`${name} must be true or false`);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(raw))
+      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    return raw as T;
+  }
+
+  /** An ISO-8601 instant in ms. */
+  instant(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const ms = ISO_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      throw new BadRequestError(
+        `${name} must be an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)`,
+      );
+    }
+    return ms;
+  }
+}
+
+export interface Paging {
+  page: number;
+  pageSize: number;
+}
+
+/** `page` from 1 (default 1), `pageSize` 1–100 (default 25). */
+export function readPaging(query: LoopQuery): Paging {
+  return {
+    page: query.int('page', { min: 1, fallback: 1 }),
+    pageSize: query.int('pageSize', { min: 1, max: LOOP_PAGE_SIZE.max, fallback: LOOP_PAGE_SIZE.default }),
+  };
+}
+
+/** `sort=createdAt|updatedAt`, `-` for descending; default `createdAt`. */
+export function readSort(query: LoopQuery): { field: 'created' | 'updated'; descending: boolean } {
+  const raw = query.string('sort') ?? 'createdAt';
+  const descending = raw.startsWith('-');
+  const name = descending ? raw.slice(1) : raw;
+  if (name !== 'createdAt' && name !== 'updatedAt') {
+    throw new BadRequestError('sort must be createdAt or updatedAt (prefix with - to sort descending)');
+  }
+  return { field: name === 'createdAt' ? 'created' : 'updated', descending };
+}
+
+/** The list envelope every endpoint uses: `{results, page, pageSize, totalCount, totalPages}`. */
+export function listEnvelope<T>(
+  view: ResultView<T>,
+  paging: Paging,
+  render: (item: T) => unknown,
+): Record<string, unknown> {
+  const totalCount = viewSize(view);
+  return {
+    results: pageOfView(view, paging.page, paging.pageSize).map(render),
+    page: paging.page,
+    pageSize: paging.pageSize,
+    totalCount,
+    totalPages: Math.ceil(totalCount / paging.pageSize),
+  };
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function onePrimary(items: Array<{ isPrimary?: boolean | undefined }>): boolean {
+  return items.filter((item) => item.isPrimary === true).length <= 1;
+}
+
+const EmailAddressSchema = z.object({
+  address: text(254).regex(EMAIL_PATTERN, 'must be a valid email address'),
+  isPrimary: z.boolean().optional(),
+});
+
+const PhoneNumberSchema = z.object({
+  number: text(30)
+    .min(1, 'is required')
+    .regex(/^\+?[\d\s().-]+$/, 'must be a phone number'),
+  type: z
+    .enum(LOOP_PHONE_TYPES, { message: `must be one of ${LOOP_PHONE_TYPES.join(', ')}` })
+    .default('other'),
+  isPrimary: z.boolean().optional(),
+});
+
+const AddressSchema = z
+  .object({
+    line1: text(100),
+    line2: text(100).nullable(),
+    line3: text(100).nullable(),
+    town: text(60).nullable(),
+    county: text(60).nullable(),
+    postcode: text(10).nullable(),
+    countryCode: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code such as GB'),
+  })
+  .partial();
+
+const contactShape = {
+  title: text(20).nullable(),
+  firstName: text(100).nullable(),
+  lastName: text(100).nullable(),
+  dateOfBirth: z.string().regex(DATE, 'must be a date (YYYY-MM-DD)').nullable(),
+  emailAddresses: z
+    .array(EmailAddressSchema)
+    .max(10, 'at most 10 email addresses')
+    .refine(onePrimary, 'at most one email address may be primary'),
+  phoneNumbers: z
+    .array(PhoneNumberSchema)
+    .max(10, 'at most 10 phone numbers')
+    .refine(onePrimary, 'at most one phone number may be primary'),
+  address: AddressSchema.nullable(),
+  contactTypes: z.array(
+    z.enum(LOOP_CONTACT_TYPES, { message: `must be one of ${LOOP_CONTACT_TYPES.join(', ')}` }),
+  ),
+  marketingConsent: z.object({
+    status: z
+      .enum(LOOP_CONSENT_STATUSES, { message: `must be one of ${LOOP_CONSENT_STATUSES.join(', ')}` })
+      .optional(),
+    channels: z
+      .object({ email: z.boolean(), sms: z.boolean(), phone: z.boolean(), post: z.boolean() })
+      .partial()
+      .optional(),
+  }),
+  source: text(50).nullable(),
+  tags: z.array(text(50).min(1, 'must not be empty')).max(50, 'at most 50 tags'),
+  customFields: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'custom field names are letters, digits and _ (at most 64)'),
+      z.union([z.string().max(1000, 'must be at most 1000 characters'), z.number(), z.boolean(), z.null()]),
+    )
+    .nullable(),
+};
+
+/** PATCH /v1/contacts/{id}: every field optional; unknown and read-only fields are ignored. */
+export const ContactPatchSchema = z.object(contactShape).partial();
+
+/** POST /v1/contacts: a name and one way to reach the person. */
+export const ContactCreateSchema = ContactPatchSchema.superRefine((contact, context) => {
+  if (!contact.firstName && !contact.lastName) {
+    context.addIssue({ code: 'custom', path: ['lastName'], message: 'firstName or lastName is required' });
+  }
+  if ((contact.emailAddresses ?? []).length === 0 && (contact.phoneNumbers ?? []).length === 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['emailAddresses'],
+      message: 'at least one email address or phone number is required',
+    });
+  }
+});
+
+export const NoteCreateSchema = z.object({
+  type: z.enum(LOOP_NOTE_TYPES, { message: `must be one of ${LOOP_NOTE_TYPES.join(', ')}` }).default('note'),
+  subject: text(200).nullish(),
+  body: text(10_000).min(1, 'is required'),
+  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time' }).optional(),
+  externalReference: text(100).min(1, 'must not be empty').optional(),
+});
+
+const WebhookUrlSchema = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
+const WebhookEventsSchema = z
+  .array(z.enum(LOOP_WEBHOOK_EVENTS, { message: `must be one of ${LOOP_WEBHOOK_EVENTS.join(', ')}` }))
+  .min(1, 'at least one event is required')
+  .transform((events) => [...new Set(events)]);
+
+export const WebhookCreateSchema = z.object({
+  url: WebhookUrlSchema,
+  events: WebhookEventsSchema,
+  description: z.string().max(200, 'must be at most 200 characters').default(''),
+});
+
+export const WebhookUpdateSchema = z
+  .object({
+    url: WebhookUrlSchema,
+    events: WebhookEventsSchema,
+    description: z.string().max(200, 'must be at most 200 characters'),
+    active: z.boolean(),
+  })
+  .partial();
+
+export const AppointmentStatusSchema = z.enum(LOOP_APPOINTMENT_STATUSES);
+export const OfferStatusSchema = z.enum(LOOP_OFFER_STATUSES);
