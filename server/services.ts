@@ -7,6 +7,7 @@ import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
 import { ConnectionLocks } from './db/connection-locks.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
 import type { Logger } from './logger.ts';
+import { PropsyncMetrics } from './observability/metrics.ts';
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from './sync/sync-cycle.ts';
 import type { CrmAdapter } from './ports/crm-adapter.ts';
 import { SyncJobQueue } from './scheduling/sync-job-queue.ts';
@@ -24,6 +25,7 @@ export type Services = {
   connections: ConnectionService;
   syncStore: PostgresSyncStore;
   jobs: SyncJobQueue;
+  metrics: PropsyncMetrics;
   runSyncCycle: (
     connectionId: string,
     trigger: SyncRunTrigger,
@@ -55,15 +57,20 @@ export async function createServices(
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
   const tokens = new EmbedTokens(loadTokenSecret(config, logger));
+  // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
+  let metrics: PropsyncMetrics | null = null;
   const adapters = new AdapterResolver(logger, {
     ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
+    onResponse: (event) => metrics?.observeResponse(event),
   });
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {
     failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
   });
   const jobs = await SyncJobQueue.start(databaseUrl, logger);
+  metrics = new PropsyncMetrics({ em: orm.em, jobs });
+  const processMetrics = metrics;
   const connections: ConnectionService = new ConnectionService({
     em: orm.em,
     vault,
@@ -82,6 +89,7 @@ export async function createServices(
         store: syncStore,
         adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
         logger,
+        onFinished: processMetrics.observeCycle,
         ...options.sync,
       },
       connectionId,
@@ -101,6 +109,7 @@ export async function createServices(
     connections,
     syncStore,
     jobs,
+    metrics: processMetrics,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {
       if (config.syncConcurrency > 0 && !working) {

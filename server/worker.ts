@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import { loadConfig, type AppConfig } from './config.ts';
 import { provideDatabase } from './db/database.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -16,6 +17,8 @@ export async function startWorker(config: AppConfig, logger: Logger): Promise<Ru
   await services.startBackgroundWork({
     ...(process.env.PROPSYNC_SCHEDULE_TICK ? { scheduleExpression: process.env.PROPSYNC_SCHEDULE_TICK } : {}),
   });
+  const metricsPort = process.env.PROPSYNC_METRICS_PORT;
+  const metricsServer = metricsPort ? await serveMetrics(services, Number(metricsPort)) : null;
   logger.info(
     { pid: process.pid, syncConcurrency: config.syncConcurrency, scheduler: config.schedulerEnabled },
     'Propsync worker is running',
@@ -23,10 +26,26 @@ export async function startWorker(config: AppConfig, logger: Logger): Promise<Ru
   return {
     services,
     close: async () => {
+      metricsServer?.close();
       await services.close();
       await database.stop();
     },
   };
+}
+
+/** Workers have no HTTP API; this gives Prometheus something to scrape on each of them. */
+async function serveMetrics(services: Services, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    void services.metrics.registry.metrics().then((body) => {
+      response.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, resolve));
+  return server;
 }
 
 if (import.meta.main) {

@@ -7,7 +7,7 @@ import type { CrmAdapter } from '../ports/crm-adapter.ts';
 import type { AdapterDefinition } from './adapter-definition.ts';
 import { ADAPTERS } from './registry.ts';
 import { CredentialSession } from './shared/credential-session.ts';
-import { ProviderHttp } from './shared/provider-http.ts';
+import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
 import { RequestPacer } from './shared/request-pacer.ts';
 
 export type ConnectionForAdapter = {
@@ -18,6 +18,12 @@ export type ConnectionForAdapter = {
   webhookSecret?: string | null;
 };
 
+export type AdapterResolverOptions = {
+  timeoutMs?: number;
+  fetchImplementation?: typeof fetch;
+  onResponse?: ProviderResponseObserver;
+};
+
 type ConnectionRuntime = { fingerprint: string; session: CredentialSession | null; pacer: RequestPacer };
 
 /**
@@ -26,10 +32,10 @@ type ConnectionRuntime = { fingerprint: string; session: CredentialSession | nul
  */
 export class AdapterResolver {
   readonly #logger: Logger;
-  readonly #options: { timeoutMs?: number; fetchImplementation?: typeof fetch };
+  readonly #options: AdapterResolverOptions;
   readonly #runtimes = new Map<string, ConnectionRuntime>();
 
-  constructor(logger: Logger, options: { timeoutMs?: number; fetchImplementation?: typeof fetch } = {}) {
+  constructor(logger: Logger, options: AdapterResolverOptions = {}) {
     this.#logger = logger;
     this.#options = options;
   }
@@ -53,11 +59,16 @@ export class AdapterResolver {
   ): { credentials: unknown; settings: Record<string, unknown> } {
     const definition = this.definition(provider);
     return {
-      credentials: parseOrExplain(definition.credentialsSchema, input.credentials, `${definition.info.displayName} credentials`),
-      settings: parseOrExplain(definition.settingsSchema, input.settings, `${definition.info.displayName} settings`) as Record<
-        string,
-        unknown
-      >,
+      credentials: parseOrExplain(
+        definition.credentialsSchema,
+        input.credentials,
+        `${definition.info.displayName} credentials`,
+      ),
+      settings: parseOrExplain(
+        definition.settingsSchema,
+        input.settings,
+        `${definition.info.displayName} settings`,
+      ) as Record<string, unknown>,
     };
   }
 
@@ -87,7 +98,9 @@ export class AdapterResolver {
     credentials: unknown,
     settings: unknown,
   ): ConnectionRuntime {
-    const fingerprint = createHash('sha256').update(JSON.stringify([credentials, settings])).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([credentials, settings]))
+      .digest('hex');
     const existing = this.#runtimes.get(connection.id);
     if (existing?.fingerprint === fingerprint) return existing;
     const pacer = new RequestPacer(definition.info.rateLimits);
@@ -102,7 +115,12 @@ export class AdapterResolver {
     return runtime;
   }
 
-  #http(definition: AdapterDefinition<any, any>, runtime: ConnectionRuntime, credentials: unknown, settings: unknown) {
+  #http(
+    definition: AdapterDefinition<any, any>,
+    runtime: ConnectionRuntime,
+    credentials: unknown,
+    settings: unknown,
+  ) {
     return new ProviderHttp({
       provider: definition.info,
       baseUrl: definition.baseUrl(settings),

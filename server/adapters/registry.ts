@@ -1,6 +1,7 @@
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { AdapterDefinition } from './adapter-definition.ts';
 import { agentosAdapter } from './agentos/agentos.adapter.ts';
+import { customAdapter } from './custom/custom.adapter.ts';
 import { loopAdapter } from './loop/loop.adapter.ts';
 import { reapitAdapter } from './reapit/reapit.adapter.ts';
 
@@ -14,5 +15,5 @@ export const ADAPTERS = {
   alto: null,
   street: null,
   loop: loopAdapter,
-  custom: null,
+  custom: customAdapter,
 } satisfies Record<CrmProvider, AdapterDefinition<any, any> | null>;

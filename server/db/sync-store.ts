@@ -199,7 +199,13 @@ export class PostgresSyncStore implements SyncStore {
         : [];
       const links = new Map(existing.map((link) => [link.external_id, link]));
       const fresh: Array<{ contact: CanonicalContact; hash: string }> = [];
-      const inserts: Array<{ contactId: string; contact: CanonicalContact; hash: string }> = [];
+      /** `stored` is what the contact row gets when several records of the page are one person. */
+      const inserts: Array<{
+        contactId: string;
+        contact: CanonicalContact;
+        hash: string;
+        stored?: CanonicalContact;
+      }> = [];
       const merges: Array<{ contactId: string; contact: CanonicalContact; hash: string; match: DedupMatch }> =
         [];
       const updates: Array<{
@@ -233,21 +239,40 @@ export class PostgresSyncStore implements SyncStore {
         run,
         fresh.map(({ contact }) => identityKeys(contact)),
       );
-      const claimed = new Set<string>();
+      // Records of this page can also be the same person (agentOS lists one person per list;
+      // CRMs hold data-entry duplicates): earlier new records of the page are candidates too.
+      const pageCandidates: MatchCandidate[] = [];
+      const insertIndex = new Map<string, number>();
       for (const { contact, hash } of fresh) {
-        const match = findMatch(
-          identityKeys(contact),
-          candidates.filter((candidate) => !claimed.has(candidate.contactId)),
-        );
-        if (match) {
-          claimed.add(match.contactId);
-          merges.push({ contactId: match.contactId, contact, hash, match });
-        } else {
-          inserts.push({ contactId: randomUUID(), contact, hash });
+        const keys = identityKeys(contact);
+        const match = findMatch(keys, [...candidates, ...pageCandidates]);
+        if (!match) {
+          const contactId = randomUUID();
+          insertIndex.set(contactId, inserts.length);
+          inserts.push({ contactId, contact, hash });
+          pageCandidates.push({ ...keys, contactId });
+          continue;
+        }
+        merges.push({ contactId: match.contactId, contact, hash, match });
+        const pageInsert = insertIndex.get(match.contactId);
+        if (pageInsert !== undefined) {
+          const target = inserts[pageInsert]!;
+          target.stored = foldContact(target.stored ?? target.contact, contact);
+          const candidate = pageCandidates.find((entry) => entry.contactId === match.contactId)!;
+          Object.assign(candidate, identityKeys(target.stored));
         }
       }
-      if (merges.length > 0) {
-        // Another CRM brought this person first: keep its values, add what this CRM knows besides.
+      // Another CRM (or an earlier page) brought this person first: keep its values, add what these records know besides.
+      const mergedIntoExisting = new Map<string, CanonicalContact>();
+      for (const merge of merges) {
+        if (insertIndex.has(merge.contactId)) continue;
+        const earlier = mergedIntoExisting.get(merge.contactId);
+        mergedIntoExisting.set(
+          merge.contactId,
+          earlier ? foldContact(earlier, merge.contact) : merge.contact,
+        );
+      }
+      if (mergedIntoExisting.size > 0) {
         await em.execute(
           `update contacts c set emails = array(select distinct unnest(c.emails || x.emails)),
              phones = array(select distinct unnest(c.phones || x.phones)), title = coalesce(c.title, x.title),
@@ -257,7 +282,12 @@ export class PostgresSyncStore implements SyncStore {
              name_key = coalesce(c.name_key, x.name_key), updated_at = now()
            from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
            where c.id = x.id and c.organisation_id = ?`,
-          [JSON.stringify(merges.map(toContactRecord)), run.organisationId],
+          [
+            JSON.stringify(
+              [...mergedIntoExisting].map(([contactId, contact]) => toContactRecord({ contactId, contact })),
+            ),
+            run.organisationId,
+          ],
         );
       }
       if (inserts.length > 0) {
@@ -267,7 +297,14 @@ export class PostgresSyncStore implements SyncStore {
            select x.id, ?, x.title, x.first_name, x.last_name, x.emails, x.phones, x.address, x.postcode, x.uprn, x.udprn,
              x.nurture_category, x.marketing_consent, x.profile, x.name_key, x.field_modified_at
            from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})`,
-          [run.organisationId, JSON.stringify(inserts.map(toContactRecord))],
+          [
+            run.organisationId,
+            JSON.stringify(
+              inserts.map(({ contactId, contact, stored }) =>
+                toContactRecord({ contactId, contact: stored ?? contact }),
+              ),
+            ),
+          ],
         );
       }
       const conflicts = updates.length > 0 ? await this.#resolveConflicts(em, run, updates) : 0;
@@ -704,6 +741,19 @@ function snapshotOf(contact: CanonicalContact): Record<string, unknown> {
   return fields;
 }
 
+/** One person seen twice: the first record's values win, emails and phones are the union. */
+function foldContact(first: CanonicalContact, second: CanonicalContact): CanonicalContact {
+  return {
+    ...first,
+    title: first.title ?? second.title,
+    firstName: first.firstName ?? second.firstName,
+    lastName: first.lastName ?? second.lastName,
+    emails: [...new Set([...first.emails, ...second.emails])],
+    phones: [...new Set([...first.phones, ...second.phones])],
+    address: first.address ?? second.address,
+  };
+}
+
 function identityKeys(contact: CanonicalContact): IdentityKeys {
   return {
     emails: contact.emails,
@@ -717,7 +767,8 @@ function identityKeys(contact: CanonicalContact): IdentityKeys {
 
 /**
  * Existing contacts of the agency that could be any of the incoming people, found through the
- * email, phone and name indexes (never a scan), and not already linked to this CRM.
+ * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
+ * candidate: the CRM may hold the same person twice.
  */
 async function findCandidates(
   em: EntityManager,
@@ -748,7 +799,7 @@ async function findCandidates(
        select c2.id from incoming i join contacts c2 on c2.organisation_id = ? and c2.name_key = i.name_key
          and (c2.postcode = i.postcode or c2.uprn = i.uprn or c2.udprn = i.udprn)
        where i.name_key is not null)
-     and not exists (select 1 from contact_external_ids e where e.contact_id = c.id and e.provider = ?)`,
+`,
     [
       JSON.stringify(
         incoming.map((keys) => ({
@@ -762,7 +813,6 @@ async function findCandidates(
       ),
       run.organisationId,
       run.organisationId,
-      run.provider,
     ],
   );
   return rows.map((row) => ({

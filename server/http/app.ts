@@ -32,6 +32,16 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
     }
   });
 
+  // Prometheus scrape endpoint for operators; it carries counts and timings, never agency data.
+  app.get('/metrics', async (_request, response) => {
+    const services = state.services;
+    if (!services) {
+      response.status(503).type('text/plain').send('# Propsync is starting\n');
+      return;
+    }
+    response.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
+
   app.use('/trpc', (request, response, next) => {
     const services = state.services;
     if (!services) {
@@ -42,7 +52,8 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
       router: appRouter,
       createContext: ({ req }) => createContextFromAuthorizationHeader(services, req.headers.authorization),
       onError: ({ error, path: procedure }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') services.logger.error({ err: error, procedure }, 'tRPC procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          services.logger.error({ err: error, procedure }, 'tRPC procedure failed');
       },
     })(request, response, next);
   });
@@ -56,15 +67,19 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
     }
     const [organisation] = await services.orm.em
       .fork()
-      .execute<{ id: string; name: string }[]>(`select id, name from organisations where name = ? order by created_at limit 1`, [
-        DEMO_ORGANISATION_NAME,
-      ]);
+      .execute<{ id: string; name: string }[]>(
+        `select id, name from organisations where name = ? order by created_at limit 1`,
+        [DEMO_ORGANISATION_NAME],
+      );
     if (!organisation) {
       response.status(404).json({ error: 'The demo agency has not been created yet' });
       return;
     }
     const lifetimeSeconds = 15 * 60;
-    const token = await services.tokens.mint({ organisationId: organisation.id, role: 'admin' }, lifetimeSeconds);
+    const token = await services.tokens.mint(
+      { organisationId: organisation.id, role: 'admin' },
+      lifetimeSeconds,
+    );
     const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000).toISOString();
     response.json({ token, organisationName: organisation.name, expiresAt });
   });
@@ -72,7 +87,7 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
   const clientDirectory = options.clientDirectory ?? path.resolve('dist/client');
   if (fs.existsSync(path.join(clientDirectory, 'index.html'))) {
     app.use(express.static(clientDirectory, { index: false }));
-    app.get(/^\/(?!trpc|healthz|demo\/).*/, (_request, response) => {
+    app.get(/^\/(?!trpc|healthz|metrics|demo\/).*/, (_request, response) => {
       response.sendFile(path.join(clientDirectory, 'index.html'));
     });
   }

@@ -36,7 +36,10 @@ describe('GET /healthz', () => {
   });
 
   it('turns 503 again when the database stops answering', async () => {
-    const broken = { ...services, orm: { em: { fork: () => ({ execute: () => Promise.reject(new Error('down')) }) } } };
+    const broken = {
+      ...services,
+      orm: { em: { fork: () => ({ execute: () => Promise.reject(new Error('down')) }) } },
+    };
     state.services = broken as unknown as TestServices;
     const response = await fetch(`${baseUrl}/healthz`);
     expect(response.status).toBe(503);

@@ -1,5 +1,6 @@
 import type { CrmProvider } from '../../shared/providers.ts';
 import { agentosHarness } from './agentos/agentos.harness.ts';
+import { customHarness } from './custom/custom.harness.ts';
 import { loopHarness } from './loop/loop.harness.ts';
 import { reapitHarness } from './reapit/reapit.harness.ts';
 import type { SimulatorHarness } from './shared/contract-harness.ts';
@@ -14,7 +15,7 @@ export const HARNESSES_BY_PROVIDER = {
   alto: null,
   street: null,
   loop: loopHarness,
-  custom: null,
+  custom: customHarness,
 } satisfies Record<CrmProvider, SimulatorHarness | null>;
 
 export const CONTRACT_HARNESSES: readonly SimulatorHarness[] = Object.values(HARNESSES_BY_PROVIDER).filter(

@@ -8,11 +8,18 @@ import type {
   SyncRunTrigger,
   SyncStore,
 } from '../ports/sync-store.ts';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../adapters/shared/retry.ts';
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  withRetries,
+  type RetryPolicy,
+} from '../adapters/shared/retry.ts';
 
 const OUTBOUND_BATCH = 50;
 /** Writes in flight per connection; the adapter's pacer still holds each provider to its own limits. */
 const OUTBOUND_CONCURRENCY = 4;
+/** A refused write (429 after Retry-After, a timeout, a 5xx) is retried a few times in the cycle before waiting for the next. */
+const OUTBOUND_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 10_000 };
 
 export type SyncCycleDependencies = {
   store: SyncStore;
@@ -28,6 +35,17 @@ export type SyncCycleDependencies = {
     fetched: number;
     estimatedTotal: number | null;
   }) => void;
+  /** Observes every finished cycle (metrics). */
+  onFinished?: (cycle: CycleObservation) => void;
+};
+
+export type CycleObservation = {
+  provider: string;
+  status: 'succeeded' | 'failed';
+  durationMs: number;
+  fetched: number;
+  pushed: number;
+  errorCode: string | null;
 };
 
 export type SyncCycleResult =
@@ -65,6 +83,7 @@ export async function runSyncCycle(
   );
   if (started.outcome !== 'started') return { status: started.outcome };
   const run = started.run;
+  const startedAt = performance.now();
   const log = deps.logger.child({ connectionId, runId: run.runId, provider: run.provider });
   log.info({ window: run.window, resumed: run.resumed, trigger }, 'sync cycle started');
   const totals = { created: 0, updated: 0, merged: 0, unchanged: 0, rejected: 0 };
@@ -108,6 +127,14 @@ export async function runSyncCycle(
     const pushed = await pushOutboundWrites(deps.store, run, adapter);
     await deps.store.finishRun(run, { succeeded: true });
     log.info({ ...totals, pushed }, 'sync cycle finished');
+    deps.onFinished?.({
+      provider: run.provider,
+      status: 'succeeded',
+      durationMs: performance.now() - startedAt,
+      fetched,
+      pushed,
+      errorCode: null,
+    });
     return { status: 'succeeded', runId: run.runId, ...totals, pushed };
   } catch (error) {
     const runError = toRunError(error);
@@ -117,6 +144,14 @@ export async function runSyncCycle(
       { code: runError.code, statusCode: runError.statusCode, permanent },
       `sync cycle failed: ${runError.message}`,
     );
+    deps.onFinished?.({
+      provider: run.provider,
+      status: 'failed',
+      durationMs: performance.now() - startedAt,
+      fetched,
+      pushed: 0,
+      errorCode: runError.code,
+    });
     return { status: 'failed', runId: run.runId, ...totals, error: runError };
   }
 }
@@ -134,7 +169,7 @@ async function pushOutboundWrites(
     let connectionRefused: unknown = null;
     await forEachConcurrently(batch, OUTBOUND_CONCURRENCY, async (work) => {
       try {
-        const result = await pushOne(adapter, work);
+        const result = await withRetries(() => pushOne(adapter, work), OUTBOUND_RETRY);
         await store.recordOutboundWrite(run, work, { ok: true, result });
         pushed++;
       } catch (error) {

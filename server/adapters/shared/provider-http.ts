@@ -24,7 +24,15 @@ export type ProviderHttpOptions = {
   /** Headers that authorise a request with the current grant (and any fixed per-account headers). */
   authorise: (grant: AccessGrant | null) => Record<string, string>;
   fetchImplementation?: typeof fetch;
+  /** Observes every answer (or timeout / network failure) for metrics. */
+  onResponse?: ProviderResponseObserver;
 };
+
+export type ProviderResponseObserver = (event: {
+  provider: string;
+  outcome: number | 'timeout' | 'network';
+  durationMs: number;
+}) => void;
 
 /**
  * HTTP for every adapter: timeouts, pacing inside the provider's limits, one re-authentication on
@@ -41,7 +49,11 @@ export class ProviderHttp {
     return this.#options.baseUrl;
   }
 
-  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<HttpResponse<T>> {
     const first = await this.#send<T>(method, path, options);
     if (first.status !== 401 || !this.#options.session) return this.#check(first, options);
     // The token may have been revoked or expired early: re-authenticate once, then give up.
@@ -55,12 +67,19 @@ export class ProviderHttp {
     options: RequestOptions,
   ): Promise<HttpResponse<T> & { grant: AccessGrant | null }> {
     const grant = this.#options.session ? await this.#options.session.grant() : null;
-    const url = new URL(path, this.#options.baseUrl.endsWith('/') ? this.#options.baseUrl : `${this.#options.baseUrl}/`);
+    const url = new URL(
+      path,
+      this.#options.baseUrl.endsWith('/') ? this.#options.baseUrl : `${this.#options.baseUrl}/`,
+    );
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value === null || value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...this.#options.authorise(grant), ...options.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.#options.authorise(grant),
+      ...options.headers,
+    };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -68,17 +87,26 @@ export class ProviderHttp {
     }
     const fetchImplementation = this.#options.fetchImplementation ?? fetch;
     const response = await this.#options.pacer.run(async () => {
+      const started = performance.now();
       try {
-        return await fetchImplementation(url, {
+        const answer = await fetchImplementation(url, {
           method,
           headers,
           body,
           signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
         });
+        this.#observe(answer.status, started);
+        return answer;
       } catch (error) {
-        throw this.#networkError(error);
+        const failure = this.#networkError(error);
+        this.#observe(failure.code === 'ADAPTER.TIMEOUT' ? 'timeout' : 'network', started);
+        throw failure;
       }
     });
+    if (response.status === 429) {
+      // Honour Retry-After for every request of this connection, not just the one refused.
+      this.#options.pacer.holdFor((parseRetryAfter(response.headers.get('retry-after')) ?? 1) * 1000);
+    }
     const text = await response.text().catch((error: unknown) => {
       throw this.#networkError(error);
     });
@@ -93,7 +121,18 @@ export class ProviderHttp {
     return { status: response.status, headers: response.headers, body: parsed as T, grant };
   }
 
-  #check<T>(response: HttpResponse<T> & { grant?: AccessGrant | null }, options: RequestOptions): HttpResponse<T> {
+  #observe(outcome: number | 'timeout' | 'network', started: number): void {
+    this.#options.onResponse?.({
+      provider: this.#options.provider.id,
+      outcome,
+      durationMs: performance.now() - started,
+    });
+  }
+
+  #check<T>(
+    response: HttpResponse<T> & { grant?: AccessGrant | null },
+    options: RequestOptions,
+  ): HttpResponse<T> {
     const { status } = response;
     if (status < 400 || options.acceptStatuses?.includes(status)) {
       return { status, headers: response.headers, body: response.body };
@@ -107,25 +146,46 @@ export class ProviderHttp {
     const retryAfter = parseRetryAfter(headers.get('retry-after'));
     const detail = describeBody(body);
     const make = (code: ErrorCode, message: string) =>
-      new PropsyncError(code, message, { statusCode: status, ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}) });
-    if (status === 401) return make('ADAPTER.AUTH_INVALID', `${name} rejected the credentials: reconnect ${name}`);
+      new PropsyncError(code, message, {
+        statusCode: status,
+        ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+      });
+    if (status === 401)
+      return make('ADAPTER.AUTH_INVALID', `${name} rejected the credentials: reconnect ${name}`);
     if (status === 403) {
-      return make('ADAPTER.PERMISSION_DENIED', `${name} refused access: check the API permissions of this account in ${name}`);
+      return make(
+        'ADAPTER.PERMISSION_DENIED',
+        `${name} refused access: check the API permissions of this account in ${name}`,
+      );
     }
     if (status === 404) return make('ADAPTER.NOT_FOUND', `${name} has no such record${detail}`);
     if (status === 409) return make('ADAPTER.CONFLICT', `${name} reported a conflicting record${detail}`);
-    if (status === 412) return make('ADAPTER.PRECONDITION_FAILED', `${name} changed the record since it was read`);
-    if (status === 429) return make('ADAPTER.RATE_LIMITED', `${name} asked us to slow down (rate limit); the request will be retried`);
-    if (status >= 500) return make('ADAPTER.PROVIDER_UNAVAILABLE', `${name} is unavailable (HTTP ${status}); the request will be retried`);
+    if (status === 412)
+      return make('ADAPTER.PRECONDITION_FAILED', `${name} changed the record since it was read`);
+    if (status === 429)
+      return make(
+        'ADAPTER.RATE_LIMITED',
+        `${name} asked us to slow down (rate limit); the request will be retried`,
+      );
+    if (status >= 500)
+      return make(
+        'ADAPTER.PROVIDER_UNAVAILABLE',
+        `${name} is unavailable (HTTP ${status}); the request will be retried`,
+      );
     return make('ADAPTER.VALIDATION', `${name} rejected the request (HTTP ${status})${detail}`);
   }
 
   #networkError(error: unknown): PropsyncError {
     const name = this.#options.provider.displayName;
-    const isTimeout = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    const isTimeout =
+      error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return isTimeout
-      ? new PropsyncError('ADAPTER.TIMEOUT', `${name} did not answer in time; the request will be retried`, { cause: error })
-      : new PropsyncError('ADAPTER.NETWORK', `Could not reach ${name}; the request will be retried`, { cause: error });
+      ? new PropsyncError('ADAPTER.TIMEOUT', `${name} did not answer in time; the request will be retried`, {
+          cause: error,
+        })
+      : new PropsyncError('ADAPTER.NETWORK', `Could not reach ${name}; the request will be retried`, {
+          cause: error,
+        });
   }
 }
 

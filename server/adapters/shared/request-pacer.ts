@@ -8,6 +8,7 @@ export class RequestPacer {
   readonly #limits: RateLimits;
   readonly #startedAt: number[] = [];
   #inFlight = 0;
+  #heldUntil = 0;
   readonly #waiting: Array<() => void> = [];
 
   constructor(limits: RateLimits) {
@@ -24,7 +25,15 @@ export class RequestPacer {
     }
   }
 
+  /** Holds every request of this connection back for `ms` (a provider's Retry-After). */
+  holdFor(ms: number): void {
+    this.#heldUntil = Math.max(this.#heldUntil, Date.now() + ms);
+  }
+
   async #acquire(): Promise<void> {
+    while (Date.now() < this.#heldUntil) {
+      await new Promise((resolve) => setTimeout(resolve, this.#heldUntil - Date.now()));
+    }
     const maxConcurrent = this.#limits.maxConcurrent ?? Number.POSITIVE_INFINITY;
     while (this.#inFlight >= maxConcurrent) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));

@@ -1,8 +1,13 @@
 import { Migration20261123000000InitialSchema } from './Migration20261123000000_initial_schema.ts';
 import { Migration20261123120000Scheduling } from './Migration20261123120000_scheduling.ts';
+import { Migration20261123130000SamePersonTwiceInOneCrm } from './Migration20261123130000_same_person_twice_in_one_crm.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
   { name: 'Migration20261123000000_initial_schema', class: Migration20261123000000InitialSchema },
   { name: 'Migration20261123120000_scheduling', class: Migration20261123120000Scheduling },
+  {
+    name: 'Migration20261123130000_same_person_twice_in_one_crm',
+    class: Migration20261123130000SamePersonTwiceInOneCrm,
+  },
 ];

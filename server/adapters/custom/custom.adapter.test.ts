@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.ts';
+import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
+import { listen } from '../../simulators/shared/app-listener.ts';
+import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../simulators/custom/custom-constants.ts';
+import { createCustomSimulator } from '../../simulators/custom/custom-simulator.ts';
+import { AdapterResolver } from '../adapter-resolver.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function connect(options: { fetchImplementation?: typeof fetch; webhookSecret?: string | null } = {}) {
+  const simulator = createCustomSimulator({
+    contactCount: 60,
+    rateLimits: false,
+    webhookRetryScale: 0.00001,
+  });
+  const running = await simulator.listen(0);
+  cleanups.push(() => simulator.close());
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+    timeoutMs: 5_000,
+    ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
+  });
+  const adapter = (webhookSecret: string | null = options.webhookSecret ?? null): CrmAdapter =>
+    resolver.forConnection({
+      id: randomUUID(),
+      provider: 'custom',
+      credentials: { apiKey: CUSTOM_DEMO_API_KEY },
+      settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: '20' },
+      webhookSecret,
+    });
+  return { simulator, adapter };
+}
+
+async function drain(adapter: CrmAdapter) {
+  const pages = [];
+  for await (const page of adapter.syncContacts({
+    modifiedFrom: null,
+    modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+    resumeAfter: null,
+  })) {
+    pages.push(page);
+  }
+  return pages;
+}
+
+describe('custom adapter', () => {
+  it('writes the engagement score and the hot-lead flag with its timestamp onto the contact record', async () => {
+    const { simulator, adapter } = await connect();
+    const contactId = simulator.contactIds()[7]!;
+    const push = (
+      kind: 'engagement_score' | 'hot_lead',
+      occurredAt: string,
+      details: Record<string, unknown> = {},
+    ) =>
+      adapter().pushActivity({
+        kind,
+        idempotencyKey: `${kind}-${occurredAt}`,
+        contactExternalId: contactId,
+        occurredAt,
+        summary: kind,
+        details,
+      });
+
+    await push('engagement_score', '2025-06-02T10:00:00.000Z', { score: 72 });
+    await push('hot_lead', '2025-06-02T10:05:00.000Z');
+    expect(simulator.getContact(contactId)).toMatchObject({
+      engagement_score: 72,
+      engagement_scored_at: '2025-06-02T10:00:00.000Z',
+      hot_lead: true,
+      hot_lead_at: '2025-06-02T10:05:00.000Z',
+    });
+    // A late retry of an older score never overwrites the newer one.
+    await push('engagement_score', '2025-06-01T10:00:00.000Z', { score: 10 });
+    expect(simulator.getContact(contactId)).toMatchObject({ engagement_score: 72 });
+    await expect(
+      push('engagement_score', '2025-06-03T10:00:00.000Z', { score: 'high' }),
+    ).rejects.toMatchObject({ code: 'ADAPTER.VALIDATION' });
+  });
+
+  it('sends the Idempotency-Key with email write-back, so a retry after a lost answer creates one activity', async () => {
+    const { simulator, adapter } = await connect();
+    const contactId = simulator.contactIds()[1]!;
+    const activity = {
+      kind: 'email_sent' as const,
+      idempotencyKey: 'nurture-email-77',
+      contactExternalId: contactId,
+      occurredAt: '2025-06-02T09:30:00.000Z',
+      summary: 'Nurture email sent: "Thinking of selling?"',
+      details: {},
+    };
+    simulator.controls.loseNextResponse(1, { method: 'POST' });
+    await expect(adapter().pushActivity(activity)).rejects.toMatchObject({ code: 'ADAPTER.NETWORK' });
+    const pushed = await adapter().pushActivity(activity);
+    const records = simulator.writeBackRecords(contactId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      id: pushed.externalRef,
+      type: 'email',
+      direction: 'outbound',
+      external_id: 'nurture-email-77',
+    });
+    const log = simulator.requestLog.entries({ method: 'POST', path: '/v1/activities' });
+    expect(log).toHaveLength(2);
+  });
+
+  it('reports a record it cannot map as rejected and keeps paging', async () => {
+    // A CRM returning one malformed contact: the page still arrives, with the record in `rejected`.
+    const corrupting: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('/contacts?')) return response;
+      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
+      if (page.data[0]) page.data[0].emails = 'not a list';
+      return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
+    };
+    const { simulator, adapter } = await connect({ fetchImplementation: corrupting });
+    const pages = await drain(adapter());
+    const rejected = pages.flatMap((page) => page.rejected);
+    expect(rejected).toHaveLength(pages.length);
+    expect(rejected[0]).toMatchObject({
+      externalId: expect.stringMatching(/^con_/),
+      reason: expect.stringContaining('emails'),
+    });
+    const mapped = pages.flatMap((page) => page.contacts).length;
+    expect(mapped + rejected.length).toBe(simulator.contactCount());
+  });
+
+  it('ingests real deliveries end to end: registration secret, signature, delivery key per message', async () => {
+    const received: InboundWebhook[] = [];
+    const app = express();
+    app.post('/hooks/custom', express.raw({ type: '*/*' }), (request, response) => {
+      received.push({
+        headers: request.headers as Record<string, string>,
+        rawBody: request.body as Buffer,
+        receivedAt: new Date(),
+      });
+      response.status(204).end();
+    });
+    const receiver = await listen(app);
+    cleanups.push(() => receiver.close());
+    const { simulator, adapter } = await connect();
+    const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks/custom` });
+    expect(registration.secret).toMatch(/^whsec_/);
+    expect(simulator.webhooks()).toHaveLength(1);
+
+    simulator.controls.setWebhookFaults({ duplicateRate: 1 });
+    const [changed] = simulator.controls.modifyContacts({ count: 1, randomChange: true });
+    const activityId = simulator.controls.createActivity({ contactId: changed!, type: 'viewing' });
+    await simulator.webhooksIdle();
+    expect(received).toHaveLength(4);
+
+    const client = adapter(registration.secret);
+    const ingested = await Promise.all(received.map((delivery) => client.ingestWebhook(delivery)));
+    const contactEvents = ingested.filter((event) => event.eventType === 'contact.updated');
+    expect(contactEvents[0]!.contacts.map((contact) => contact.provenance.externalId)).toEqual([changed]);
+    // The duplicate copy shares its delivery key, so the core processes it once.
+    expect(new Set(ingested.map((event) => event.deliveryKey)).size).toBe(2);
+    const viewing = ingested.find((event) => event.eventType === 'activity.created')!;
+    expect(viewing.activities).toEqual([
+      expect.objectContaining({
+        type: 'viewing_booked',
+        contactExternalId: changed,
+        externalId: `${activityId}:viewing_booked`,
+      }),
+    ]);
+
+    await expect(adapter(null).ingestWebhook(received[0]!)).rejects.toMatchObject({
+      code: 'ADAPTER.AUTH_INVALID',
+    });
+    const late = { ...received[0]!, receivedAt: new Date(Date.now() + 6 * 60_000) };
+    await expect(client.ingestWebhook(late)).rejects.toMatchObject({ code: 'ADAPTER.AUTH_INVALID' });
+
+    simulator.controls.deleteContact(changed!);
+    await simulator.webhooksIdle();
+    const deleted = await client.ingestWebhook(received.at(-1)!);
+    expect(deleted).toMatchObject({ eventType: 'contact.deleted', removedContactIds: [changed] });
+
+    await adapter().unregisterWebhooks(registration);
+    expect(simulator.webhooks()).toHaveLength(0);
+  });
+
+  it('registering again for the same URL replaces the old subscription', async () => {
+    const { simulator, adapter } = await connect();
+    const first = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/hook' });
+    const second = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/hook' });
+    expect(simulator.webhooks().map((hook) => hook.id)).toEqual(second.ids);
+    expect(second.ids).not.toEqual(first.ids);
+  });
+});

@@ -1,0 +1,385 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
+import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type {
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
+import {
+  CustomAccountSchema,
+  CustomActivitySchema,
+  CustomContactDeletedSchema,
+  CustomContactSchema,
+  CustomPageSchema,
+  CustomWebhookCreatedSchema,
+  CustomWebhookEnvelopeSchema,
+  CustomWebhookListSchema,
+} from './custom.schemas.ts';
+
+const DEFAULT_PAGE_SIZE = 100;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_EVENTS = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'activity.created',
+  'activity.updated',
+];
+
+const CredentialsSchema = z.object({
+  apiKey: z.string().trim().min(1, 'API key is required'),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** The CRM's base URL for the open API, e.g. `https://crm.example.co.uk/propsync/v1`. */
+  baseUrl: z
+    .string()
+    .url('base URL must be an absolute URL, e.g. https://crm.example.co.uk/propsync/v1')
+    .refine(
+      (value) => /^https?:\/\//i.test(value),
+      'base URL must start with https:// (or http:// for a local sandbox)',
+    ),
+  /** Contacts per page (1–200, default 100); tests lower it to force several pages. */
+  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+/** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
+export const customAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.custom,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) => settings.baseUrl,
+  // The key itself is the bearer token: nothing to exchange, so no authenticate().
+  authorise: (_grant, credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),
+  create: (context) => new CustomAdapter(context),
+});
+
+class CustomAdapter implements CrmAdapter {
+  readonly provider = 'custom' as const;
+  readonly #http: ProviderHttp;
+  readonly #pageSize: number;
+  readonly #webhookSecret: string | null;
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+    this.#pageSize = context.settings.pageSize ?? DEFAULT_PAGE_SIZE;
+    this.#webhookSecret = context.webhookSecret;
+  }
+
+  async verifyConnection() {
+    const response = await this.#http.request('GET', 'account');
+    const account = CustomAccountSchema.safeParse(response.body);
+    if (!account.success) throw badResponse('the account');
+    return { accountLabel: account.data.name, contactCount: account.data.contact_count ?? null };
+  }
+
+  /**
+   * Follows the CRM's keyset cursor within one call. The checkpoint after each page is the last
+   * modification time seen and the ids seen at it: a resumed call restarts from that time and
+   * skips those ids, and records edited meanwhile have moved past it, so none is skipped.
+   */
+  async *syncContacts(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ContactPage> {
+    const resume = window.resumeAfter;
+    const from = resume?.modifiedAt ?? window.modifiedFrom;
+    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
+    const alreadySeen = new Set(resume?.idsAtModifiedAt ?? []);
+    let lastMs = resumeMs;
+    let idsAtLast = new Set(alreadySeen);
+    let cursor: string | null = null;
+    let estimatedTotal: number | null = null;
+    do {
+      options.signal?.throwIfAborted();
+      const response = await this.#http.request('GET', 'contacts', {
+        query: { limit: this.#pageSize, updated_since: from, updated_until: window.modifiedTo, cursor },
+      });
+      const page = CustomPageSchema.safeParse(response.body);
+      if (!page.success) throw badResponse('a contact page');
+      estimatedTotal ??= page.data.total ?? null;
+      const contacts: CanonicalContact[] = [];
+      const rejected: ContactPage['rejected'] = [];
+      for (const raw of page.data.data) {
+        const position = positionOf(raw);
+        if (position !== null) {
+          if (position.ms === lastMs) idsAtLast.add(position.id);
+          else {
+            lastMs = position.ms;
+            idsAtLast = new Set([position.id]);
+          }
+          // Applied before the interruption this call resumes from.
+          if (position.ms === resumeMs && alreadySeen.has(position.id)) continue;
+        }
+        const mapped = mapContact(raw);
+        if ('reason' in mapped) rejected.push(mapped);
+        else contacts.push(mapped.contact);
+      }
+      const checkpoint: PageCheckpoint | null = Number.isNaN(lastMs)
+        ? null
+        : { modifiedAt: new Date(lastMs).toISOString(), idsAtModifiedAt: [...idsAtLast] };
+      yield { contacts, rejected, checkpoint, estimatedTotal };
+      cursor = page.data.has_more ? page.data.next_cursor : null;
+    } while (cursor !== null);
+  }
+
+  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+    const path = `contacts/${encodeURIComponent(activity.contactExternalId)}`;
+    if (activity.kind === 'email_sent') {
+      // The open API keeps Idempotency-Keys, so a retried write (even after a lost answer) creates one record.
+      const response = await this.#http.request('POST', 'activities', {
+        headers: { 'idempotency-key': activity.idempotencyKey },
+        body: {
+          type: 'email',
+          direction: 'outbound',
+          contact_id: activity.contactExternalId,
+          occurred_at: activity.occurredAt,
+          subject: activity.summary,
+          body: typeof activity.details.body === 'string' ? activity.details.body : null,
+          external_id: activity.idempotencyKey,
+        },
+      });
+      const created = CustomActivitySchema.safeParse(response.body);
+      if (!created.success) throw badResponse('the created activity');
+      return { externalRef: created.data.id, etag: null };
+    }
+    const body =
+      activity.kind === 'engagement_score'
+        ? { engagement_score: scoreOf(activity), engagement_scored_at: activity.occurredAt }
+        : { hot_lead: true, hot_lead_at: activity.occurredAt };
+    // Nurture fields are Propsync's own and kept apart from the contact: no ETag to honour, and
+    // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
+    await this.#http.request('PATCH', `${path}/nurture`, { body });
+    return { externalRef: activity.contactExternalId, etag: null };
+  }
+
+  async pushContact(change: ContactChange): Promise<PushResult> {
+    const body = {
+      ...toCustomPatch(change.fields),
+      ...(change.metadata ? { custom_fields: change.metadata } : {}),
+    };
+    if (Object.keys(body).length === 0) return { externalRef: change.externalId, etag: change.etag };
+    const path = `contacts/${encodeURIComponent(change.externalId)}`;
+    // Without a token from the last read, take the current one: the caller accepts overwriting.
+    const etag = change.etag ?? (await this.#currentEtag(path));
+    const response = await this.#http.request('PATCH', path, {
+      headers: { 'if-match': etag, 'content-type': 'application/merge-patch+json' },
+      body,
+    });
+    const updated = CustomContactSchema.safeParse(response.body);
+    return {
+      externalRef: change.externalId,
+      etag: response.headers.get('etag') ?? (updated.success ? (updated.data.etag ?? null) : null),
+    };
+  }
+
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    const messageId = this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Custom CRM webhook body is not valid JSON');
+    }
+    const envelope = CustomWebhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success)
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        'Custom CRM webhook body is not a {type, timestamp, data} event',
+      );
+    const { type, timestamp, data } = envelope.data;
+    const ingested: IngestedWebhook = {
+      // webhook-id is unique per message and kept on retries: exactly a delivery key.
+      deliveryKey: messageId,
+      eventType: type,
+      occurredAt: new Date(timestamp).toISOString(),
+      contacts: [],
+      activities: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    };
+    if (type === 'contact.created' || type === 'contact.updated') {
+      const mapped = mapContact(data);
+      if ('contact' in mapped) ingested.contacts.push(mapped.contact);
+      else if (typeof data.id === 'string') ingested.contactIdsToFetch.push(data.id);
+      else throw new PropsyncError('ADAPTER.VALIDATION', `Custom CRM ${type} event carries no contact id`);
+    } else if (type === 'contact.deleted') {
+      const deleted = CustomContactDeletedSchema.safeParse(data);
+      if (!deleted.success)
+        throw new PropsyncError(
+          'ADAPTER.VALIDATION',
+          'Custom CRM contact.deleted event carries no contact id',
+        );
+      ingested.removedContactIds.push(deleted.data.id);
+    } else if (type === 'activity.created' || type === 'activity.updated') {
+      const activity = CustomActivitySchema.safeParse(data);
+      if (!activity.success)
+        throw new PropsyncError('ADAPTER.VALIDATION', `Custom CRM ${type} event is not an activity`);
+      const signal = toCanonicalActivity(activity.data);
+      if (signal !== null) ingested.activities.push(signal);
+    }
+    // Events added to the contract later are acknowledged and ignored.
+    return ingested;
+  }
+
+  /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const existing = CustomWebhookListSchema.safeParse((await this.#http.request('GET', 'webhooks')).body);
+    if (!existing.success) throw badResponse('the webhook list');
+    for (const subscription of existing.data.data.filter((candidate) => candidate.url === target.url)) {
+      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.id)}`, {
+        acceptStatuses: [404],
+      });
+    }
+    const response = await this.#http.request('POST', 'webhooks', {
+      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
+    });
+    const created = CustomWebhookCreatedSchema.safeParse(response.body);
+    if (!created.success) throw badResponse('the webhook subscription (an id and a whsec_ secret)');
+    return { ids: [created.data.id], secret: created.data.secret, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  async #currentEtag(path: string): Promise<string> {
+    const response = await this.#http.request('GET', path);
+    const contact = CustomContactSchema.safeParse(response.body);
+    const etag = response.headers.get('etag') ?? (contact.success ? contact.data.etag : null);
+    if (!etag) throw badResponse('a contact without an ETag');
+    return etag;
+  }
+
+  /** Standard Webhooks: HMAC-SHA256 of `<id>.<timestamp>.<raw body>`; returns the message id. */
+  #verifySignature(delivery: InboundWebhook): string {
+    const secret = this.#webhookSecret;
+    if (!secret) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'No webhook signing secret is stored for this Custom CRM connection: register the webhooks again',
+      );
+    }
+    const header = (name: string) => {
+      const entry = Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name);
+      return entry?.[1]?.trim() || undefined;
+    };
+    const messageId = header('webhook-id');
+    const timestamp = header('webhook-timestamp');
+    const signatures = header('webhook-signature');
+    if (!messageId || !timestamp || !signatures) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Custom CRM webhook lacks the webhook-id, webhook-timestamp or webhook-signature header',
+      );
+    }
+    const sentAt = Number(timestamp);
+    if (
+      !/^\d+$/.test(timestamp) ||
+      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
+    ) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Custom CRM webhook timestamp is more than 5 minutes off',
+      );
+    }
+    // The library's verify() compares the timestamp with the clock now; deliveries may be ingested
+    // from a queue later, so the age is judged against receivedAt above and only the HMAC here.
+    let expected: Buffer;
+    try {
+      expected = Buffer.from(
+        new Webhook(secret).sign(messageId, new Date(sentAt * 1000), delivery.rawBody).split(',')[1] ?? '',
+      );
+    } catch {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'The stored Custom CRM webhook secret is malformed: register the webhooks again',
+      );
+    }
+    // Several signatures may be sent while a secret rotates; one valid v1 signature is enough.
+    const valid = signatures.split(' ').some((candidate) => {
+      const [version, value] = candidate.split(',', 2);
+      const given = Buffer.from(value ?? '');
+      return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!valid)
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Custom CRM webhook signature does not match');
+    return messageId;
+  }
+}
+
+/** A raw contact mapped and checked against the canonical model, or why it cannot be. */
+function mapContact(
+  raw: unknown,
+): { contact: CanonicalContact } | { externalId: string | null; reason: string } {
+  const parsed = CustomContactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      externalId: idOf(raw),
+      reason:
+        `Custom CRM contact did not match the open API: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  const canonical = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data));
+  if (!canonical.success) {
+    const issue = canonical.error.issues[0];
+    return {
+      externalId: parsed.data.id,
+      reason:
+        `Custom CRM contact could not be mapped: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  return { contact: canonical.data };
+}
+
+/** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */
+function positionOf(raw: unknown): { id: string; ms: number } | null {
+  const id = idOf(raw);
+  const updatedAt = raw && typeof raw === 'object' ? (raw as { updated_at?: unknown }).updated_at : undefined;
+  const ms = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  return id === null || Number.isNaN(ms) ? null : { id, ms };
+}
+
+function idOf(raw: unknown): string | null {
+  return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
+    ? (raw as { id: string }).id
+    : null;
+}
+
+function scoreOf(activity: OutboundActivity): number {
+  const score = activity.details.score ?? activity.details.engagementScore;
+  const value = typeof score === 'string' ? Number(score) : score;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new PropsyncError(
+      'ADAPTER.VALIDATION',
+      `Engagement score for ${activity.contactExternalId} is not a number`,
+    );
+  }
+  return value;
+}
+
+function badResponse(what: string): PropsyncError {
+  return new PropsyncError(
+    'ADAPTER.BAD_RESPONSE',
+    `Custom CRM answered with an unexpected shape for ${what}: check it implements the Propsync open API`,
+  );
+}

@@ -1,0 +1,147 @@
+import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
+} from '../../../shared/contact.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import type { CustomActivity, CustomContact } from './custom.schemas.ts';
+
+const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
+
+/** Open API contact → canonical contact. Pure, so it is tested without HTTP. */
+export function toCanonicalContact(contact: CustomContact): CanonicalContact {
+  const profile = toProfile(contact);
+  return {
+    title: blankToNull(contact.title),
+    firstName: blankToNull(contact.first_name),
+    lastName: blankToNull(contact.last_name),
+    emails: unique(primaryFirst(contact.emails ?? []).map((email) => normaliseEmail(email.address))),
+    phones: unique(primaryFirst(contact.phones ?? []).map((phone) => normalisePhone(phone.number))),
+    address: toAddress(contact.address),
+    nurtureCategory: suggestNurtureCategory(profile),
+    marketingConsent:
+      contact.marketing_consent && CONSENTS.has(contact.marketing_consent)
+        ? (contact.marketing_consent as MarketingConsent)
+        : 'not_asked',
+    profile,
+    active: contact.archived !== true,
+    provenance: {
+      provider: 'custom',
+      externalId: contact.id,
+      modifiedAt: new Date(contact.updated_at).toISOString(),
+      etag: contact.etag ?? null,
+    },
+  };
+}
+
+/**
+ * Canonical fields → a JSON merge patch of the open API (only the fields given). Emails and
+ * phones are replaced whole, the first one primary; a phone's type is inferred from its number.
+ */
+export function toCustomPatch(fields: Partial<CanonicalContact>): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  if (fields.title !== undefined) patch.title = fields.title;
+  if (fields.firstName !== undefined) patch.first_name = fields.firstName;
+  if (fields.lastName !== undefined) patch.last_name = fields.lastName;
+  if (fields.emails !== undefined)
+    patch.emails = fields.emails.map((address, i) => ({ address, primary: i === 0 }));
+  if (fields.phones !== undefined) {
+    patch.phones = fields.phones.map((number, i) => ({
+      number,
+      type: number.startsWith('+447') ? 'mobile' : number.startsWith('+44') ? 'home' : 'other',
+      primary: i === 0,
+    }));
+  }
+  if (fields.marketingConsent !== undefined) patch.marketing_consent = fields.marketingConsent;
+  return patch;
+}
+
+/** What each activity status signals (seed 000): cancelled, missed, rejected or withdrawn ones signal nothing. */
+const SIGNALS: Record<string, Record<string, ActivityType>> = {
+  viewing: { booked: 'viewing_booked', completed: 'viewing_completed' },
+  valuation: { booked: 'valuation_booked', completed: 'valuation_booked' },
+  offer: { submitted: 'offer_submitted', countered: 'offer_progressed', accepted: 'offer_progressed' },
+};
+
+/**
+ * Open API activity → canonical engagement signal, or null when it is none. Activities written
+ * through the API (`source: api`) are integrations' write-back (Propsync's own emails among
+ * them), never CRM engagement, so they map to nothing.
+ */
+export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity | null {
+  if (activity.source === 'api') return null;
+  let type: ActivityType | undefined;
+  if (activity.type === 'call') type = 'call';
+  else if (activity.type === 'note') type = 'note';
+  else type = SIGNALS[activity.type]?.[activity.status ?? ''];
+  if (type === undefined) return null;
+  return {
+    type,
+    occurredAt: new Date(activity.occurred_at).toISOString(),
+    source: 'custom',
+    // One activity yields one signal per stage (booked, then completed), each idempotent.
+    externalId: `${activity.id}:${type}`,
+    contactExternalId: activity.contact_id,
+    details: {
+      activityId: activity.id,
+      activityType: activity.type,
+      status: activity.status ?? null,
+      propertyId: activity.property?.id ?? null,
+      propertyAddress: activity.property?.address ?? null,
+      startsAt: activity.starts_at ?? null,
+      amount: activity.amount ?? null,
+      subject: activity.subject ?? null,
+    },
+  };
+}
+
+function toProfile(contact: CustomContact): PropertyProfile {
+  const applicant = contact.applicant ?? null;
+  return {
+    applicantType: applicant?.type ?? null,
+    tenancyStatus: contact.tenancy?.status ?? null,
+    propertyInterest:
+      blankToNull(applicant?.property_interest) ??
+      (applicant ? (applicant.type === 'buyer' ? 'buying' : 'renting') : null),
+    isVendor: contact.is_vendor === true,
+    isLandlord: contact.is_landlord === true,
+  };
+}
+
+function toAddress(address: CustomContact['address']): Address | null {
+  if (!address) return null;
+  const lines = [address.line1, address.line2, address.line3]
+    .map(blankToNull)
+    .filter((line): line is string => line !== null);
+  const postcode = normalisePostcode(address.postcode);
+  const town = blankToNull(address.town);
+  if (lines.length === 0 && !postcode && !town) return null;
+  return {
+    lines,
+    town,
+    postcode,
+    countryCode: blankToNull(address.country_code),
+    uprn: blankToNull(address.uprn),
+    udprn: null,
+  };
+}
+
+function primaryFirst<T extends { primary?: boolean | null | undefined }>(entries: readonly T[]): T[] {
+  return [...entries].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function unique(values: Array<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
+}

@@ -1,0 +1,440 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
+import {
+  CUSTOM_API_BASE_PATH,
+  CUSTOM_API_VERSION,
+  CUSTOM_MAX_WEBHOOKS,
+  type CustomScope,
+  type CustomWebhookEvent,
+} from './custom-constants.ts';
+import { etagOf, renderContact, seqOfContactId, type ContactRecord } from './custom-contact.model.ts';
+import type { ContactChange } from './custom-dataset.ts';
+import type { CustomEngine } from './custom-engine.ts';
+import {
+  ACTIVITY_TYPE_SET,
+  ActivityCreateSchema,
+  BadRequestError,
+  ContactCreateSchema,
+  ContactPatchSchema,
+  NurturePatchSchema,
+  QueryReader,
+  WebhookCreateSchema,
+  decodeCursor,
+  encodeCursor,
+  fieldErrors,
+  locationOf,
+  parseEntityTags,
+  parseInstant,
+  queryFingerprint,
+  sendProblem,
+} from './custom-http.ts';
+import type { IdempotencyStore, StoredAnswer } from './custom-idempotency.ts';
+
+/** An API key as the auth middleware resolved it. */
+export interface ResolvedApiKey {
+  /** Non-secret handle: rate limits, idempotency scopes and revocation are keyed on it. */
+  label: string;
+  scopes: ReadonlySet<CustomScope>;
+}
+
+export function apiKeyOf(response: Response): ResolvedApiKey {
+  return response.locals.customApiKey as ResolvedApiKey;
+}
+
+export interface CustomApiParts {
+  engine: CustomEngine;
+  idempotency: IdempotencyStore;
+  account: { id: string; name: string; timezone: string };
+}
+
+function requireScope(scope: CustomScope): RequestHandler {
+  return (_request, response, next) => {
+    if (apiKeyOf(response).scopes.has(scope)) next();
+    else sendProblem(response, 'insufficient-scope', `This API key lacks the ${scope} scope`);
+  };
+}
+
+/** Writes need a JSON body: none is a 400, another media type a 415. */
+const requireJson: RequestHandler = (request, response, next) => {
+  const type = request.is(['application/json', 'application/merge-patch+json', 'application/*+json']);
+  if (type === null) sendProblem(response, 'invalid-request', 'A JSON body is required');
+  else if (type === false)
+    sendProblem(response, 'unsupported-media-type', 'Send the body as application/json');
+  else next();
+};
+
+function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean): void {
+  for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
+  if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+  response.status(answer.status).json(answer.body);
+}
+
+/** Lists answer `{data, has_more, next_cursor, total}` from a keyset page. */
+function listPage<T extends { seq: number; modified: number }>(
+  page: { items: T[]; hasMore: boolean },
+  fingerprint: string,
+  total: number,
+  render: (item: T) => unknown,
+): Record<string, unknown> {
+  const last = page.items.at(-1);
+  return {
+    data: page.items.map(render),
+    has_more: page.hasMore,
+    next_cursor:
+      page.hasMore && last !== undefined
+        ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint)
+        : null,
+    total,
+  };
+}
+
+function timeWindow(query: QueryReader): { from: number | undefined; to: number | undefined } {
+  const from = query.instant('updated_since');
+  const to = query.instant('updated_until');
+  if (from !== undefined && to !== undefined && from > to)
+    throw new BadRequestError('updated_since must not be after updated_until');
+  return { from, to };
+}
+
+/** The API under {@link CUSTOM_API_BASE_PATH}. Assumes authentication, limits and faults ran first. */
+export function createCustomApiRouter(parts: CustomApiParts): Router {
+  const { engine, idempotency } = parts;
+  const router = Router();
+  const dataset = () => engine.dataset;
+  const contactOr404 = (request: Request, response: Response): ContactRecord | undefined => {
+    const id = String(request.params.contact_id);
+    const record = dataset().contactById(id);
+    if (record === undefined) sendProblem(response, 'not-found', `Contact ${id} does not exist`);
+    return record;
+  };
+
+  /** Runs a validated write once per Idempotency-Key; replays or refuses retries. */
+  const idempotent = (
+    request: Request,
+    response: Response,
+    required: boolean,
+    run: () => StoredAnswer,
+  ): void => {
+    const key = request.get('idempotency-key')?.trim();
+    if (key === undefined || key === '') {
+      if (required)
+        sendProblem(
+          response,
+          'invalid-request',
+          'An Idempotency-Key header is required: send a unique key per write and reuse it on retries',
+        );
+      else sendAnswer(response, run(), false);
+      return;
+    }
+    if (key.length > 255) {
+      sendProblem(response, 'invalid-request', 'Idempotency-Key must be at most 255 characters');
+      return;
+    }
+    const scope = `${apiKeyOf(response).label} ${request.method} ${request.originalUrl.split('?')[0]}`;
+    const outcome = idempotency.begin(scope, key, request.body);
+    if (outcome.kind === 'replay') sendAnswer(response, outcome.answer, true);
+    else if (outcome.kind === 'mismatch') {
+      sendProblem(
+        response,
+        'idempotency-key-reused',
+        'This Idempotency-Key was already used with a different body: use a new key for a new write',
+      );
+    } else if (outcome.kind === 'in-progress')
+      sendProblem(
+        response,
+        'idempotency-key-in-use',
+        'A request with this Idempotency-Key is still being processed',
+      );
+    else {
+      let answer: StoredAnswer;
+      try {
+        answer = run();
+      } catch (error) {
+        outcome.abandon();
+        throw error;
+      }
+      outcome.complete(answer);
+      sendAnswer(response, answer, false);
+    }
+  };
+
+  router.get('/account', (_request, response) => {
+    response.json({
+      id: parts.account.id,
+      name: parts.account.name,
+      timezone: parts.account.timezone,
+      contact_count: dataset().contacts.size,
+      api_version: CUSTOM_API_VERSION,
+    });
+  });
+
+  router.get('/contacts', requireScope('contacts:read'), (request, response) => {
+    const query = new QueryReader(request.query, [
+      'limit',
+      'cursor',
+      'updated_since',
+      'updated_until',
+      'email',
+      'archived',
+    ]);
+    const limit = query.limit();
+    const { from, to } = timeWindow(query);
+    const email = query.string('email');
+    const archived = query.boolean('archived');
+    const fingerprint = queryFingerprint(['contacts', from, to, email?.trim().toLowerCase(), archived]);
+    const after = decodeCursor(query.string('cursor'), fingerprint);
+    const filters = {
+      from,
+      to,
+      candidates: email === undefined ? undefined : dataset().contactsByEmail(email),
+      predicate:
+        archived === undefined
+          ? undefined
+          : (record: ContactRecord) => (record.archivedAt !== null) === archived,
+    };
+    const page = dataset().contacts.page({ ...filters, after }, limit);
+    const total = dataset().contacts.count(fingerprint, filters);
+    const seed = dataset().seed;
+    response.json(listPage(page, fingerprint, total, (record) => renderContact(record, seed)));
+  });
+
+  router.post('/contacts', requireScope('contacts:write'), requireJson, (request, response) => {
+    const parsed = ContactCreateSchema.safeParse(request.body);
+    if (!parsed.success) {
+      sendProblem(response, 'validation-failed', 'The contact is invalid', fieldErrors(parsed.error));
+      return;
+    }
+    idempotent(request, response, false, () => {
+      const record = engine.createContact(parsed.data as ContactChange);
+      return {
+        status: 201,
+        headers: {
+          Location: locationOf(request, `${CUSTOM_API_BASE_PATH}/contacts/${record.id}`),
+          ETag: etagOf(record),
+        },
+        body: renderContact(record, dataset().seed),
+      };
+    });
+  });
+
+  router.get('/contacts/:contact_id', requireScope('contacts:read'), (request, response) => {
+    const record = contactOr404(request, response);
+    if (record === undefined) return;
+    const etag = etagOf(record);
+    response.setHeader('ETag', etag);
+    const ifNoneMatch = request.get('if-none-match');
+    if (ifNoneMatch !== undefined) {
+      const { any, tags } = parseEntityTags(ifNoneMatch);
+      // If-None-Match compares weakly (RFC 9110 §13.1.2).
+      if (any || tags.some((candidate) => candidate.tag === etag)) {
+        response.status(304).end();
+        return;
+      }
+    }
+    response.json(renderContact(record, dataset().seed));
+  });
+
+  router.patch('/contacts/:contact_id', requireScope('contacts:write'), requireJson, (request, response) => {
+    const record = contactOr404(request, response);
+    if (record === undefined) return;
+    const ifMatch = request.get('if-match');
+    if (ifMatch === undefined || ifMatch.trim() === '') {
+      sendProblem(
+        response,
+        'precondition-required',
+        "Send If-Match with the contact's ETag (quotes included) so a concurrent edit is never overwritten",
+      );
+      return;
+    }
+    const current = etagOf(record);
+    const { any, tags } = parseEntityTags(ifMatch);
+    // If-Match compares strongly: a weak tag never matches.
+    if (!any && !tags.some((candidate) => !candidate.weak && candidate.tag === current)) {
+      response.setHeader('ETag', current);
+      sendProblem(
+        response,
+        'precondition-failed',
+        'The contact changed since this ETag was issued: read it again and re-apply the change',
+      );
+      return;
+    }
+    const parsed = ContactPatchSchema.safeParse(request.body);
+    if (!parsed.success) {
+      sendProblem(response, 'validation-failed', 'The patch is invalid', fieldErrors(parsed.error));
+      return;
+    }
+    engine.changeContacts([record], () => parsed.data as ContactChange, false);
+    response.setHeader('ETag', etagOf(record));
+    response.json(renderContact(record, dataset().seed));
+  });
+
+  router.get('/contacts/:contact_id/nurture', requireScope('contacts:read'), (request, response) => {
+    const record = contactOr404(request, response);
+    if (record !== undefined) response.json(engine.renderNurture(record));
+  });
+
+  router.patch(
+    '/contacts/:contact_id/nurture',
+    requireScope('contacts:write'),
+    requireJson,
+    (request, response) => {
+      const record = contactOr404(request, response);
+      if (record === undefined) return;
+      const parsed = NurturePatchSchema.safeParse(request.body);
+      if (!parsed.success) {
+        sendProblem(response, 'validation-failed', 'The nurture write is invalid', fieldErrors(parsed.error));
+        return;
+      }
+      engine.writeNurture(record, parsed.data);
+      response.json(engine.renderNurture(record));
+    },
+  );
+
+  router.get('/activities', requireScope('activities:read'), (request, response) => {
+    const query = new QueryReader(request.query, [
+      'limit',
+      'cursor',
+      'updated_since',
+      'updated_until',
+      'contact_id',
+      'type',
+    ]);
+    const limit = query.limit();
+    const { from, to } = timeWindow(query);
+    const contactIdFilter = query.string('contact_id');
+    const types = query.list('type');
+    for (const type of types ?? []) {
+      if (!ACTIVITY_TYPE_SET.has(type))
+        throw new BadRequestError(
+          `type ${type} is not an activity type (${[...ACTIVITY_TYPE_SET].join(', ')})`,
+        );
+    }
+    const fingerprint = queryFingerprint([
+      'activities',
+      from,
+      to,
+      contactIdFilter,
+      types === undefined ? undefined : [...new Set(types)].sort(),
+    ]);
+    const after = decodeCursor(query.string('cursor'), fingerprint);
+    let candidates: readonly ActivityRecord[] | undefined;
+    if (contactIdFilter !== undefined) {
+      const seq = seqOfContactId(contactIdFilter);
+      candidates = seq === null ? [] : dataset().activitiesOf(seq);
+    }
+    const filters = {
+      from,
+      to,
+      candidates,
+      predicate: types === undefined ? undefined : (record: ActivityRecord) => types.includes(record.type),
+    };
+    const page = dataset().activities.page({ ...filters, after }, limit);
+    const total = dataset().activities.count(fingerprint, filters);
+    response.json(listPage(page, fingerprint, total, renderActivity));
+  });
+
+  router.post('/activities', requireScope('activities:write'), requireJson, (request, response) => {
+    if (request.get('idempotency-key') === undefined) {
+      sendProblem(
+        response,
+        'invalid-request',
+        'An Idempotency-Key header is required: send a unique key per write and reuse it on retries',
+      );
+      return;
+    }
+    const parsed = ActivityCreateSchema.safeParse(request.body);
+    if (!parsed.success) {
+      sendProblem(response, 'validation-failed', 'The activity is invalid', fieldErrors(parsed.error));
+      return;
+    }
+    const input = parsed.data;
+    const contact = dataset().contactById(input.contact_id);
+    if (contact === undefined) {
+      sendProblem(response, 'validation-failed', 'The activity is invalid', [
+        { pointer: '/contact_id', detail: `contact ${input.contact_id} does not exist` },
+      ]);
+      return;
+    }
+    idempotent(request, response, true, () => {
+      const record = engine.addActivity({
+        type: input.type,
+        status: null,
+        contactSeq: contact.seq,
+        property: null,
+        startsAt: null,
+        endsAt: null,
+        amount: null,
+        subject: input.subject ?? null,
+        body: input.body ?? null,
+        direction: input.type === 'note' ? null : (input.direction ?? 'outbound'),
+        ...(input.occurred_at === undefined ? {} : { occurredAt: parseInstant(input.occurred_at) as number }),
+        source: 'api',
+        externalId: input.external_id ?? null,
+      });
+      return {
+        status: 201,
+        headers: { Location: locationOf(request, `${CUSTOM_API_BASE_PATH}/activities/${record.id}`) },
+        body: renderActivity(record),
+      };
+    });
+  });
+
+  router.get('/activities/:activity_id', requireScope('activities:read'), (request, response) => {
+    const id = String(request.params.activity_id);
+    const record = dataset().activityById(id);
+    if (record === undefined) sendProblem(response, 'not-found', `Activity ${id} does not exist`);
+    else response.json(renderActivity(record));
+  });
+
+  router.get('/webhooks', requireScope('webhooks:manage'), (_request, response) => {
+    response.json({ data: engine.webhooks.list().map((record) => engine.webhooks.render(record)) });
+  });
+
+  router.post('/webhooks', requireScope('webhooks:manage'), requireJson, (request, response) => {
+    const parsed = WebhookCreateSchema.safeParse(request.body);
+    if (!parsed.success) {
+      sendProblem(response, 'validation-failed', 'The subscription is invalid', fieldErrors(parsed.error));
+      return;
+    }
+    if (engine.webhooks.list().length >= CUSTOM_MAX_WEBHOOKS) {
+      sendProblem(
+        response,
+        'validation-failed',
+        `An account may hold at most ${CUSTOM_MAX_WEBHOOKS} subscriptions: delete one first`,
+      );
+      return;
+    }
+    const record = engine.webhooks.create({
+      url: parsed.data.url,
+      events: parsed.data.events as CustomWebhookEvent[],
+      description: parsed.data.description ?? null,
+    });
+    response
+      .status(201)
+      .location(locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`))
+      .json(engine.webhooks.render(record, true));
+  });
+
+  router.get('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
+    const record = engine.webhooks.get(String(request.params.webhook_id));
+    if (record === undefined)
+      sendProblem(
+        response,
+        'not-found',
+        `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
+      );
+    else response.json(engine.webhooks.render(record));
+  });
+
+  router.delete('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
+    if (engine.webhooks.delete(String(request.params.webhook_id))) response.status(204).end();
+    else
+      sendProblem(
+        response,
+        'not-found',
+        `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
+      );
+  });
+
+  return router;
+}

@@ -1,0 +1,306 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { FaultMatch } from '../shared/fault-controls.ts';
+import { CUSTOM_ACTIVITY_TYPES } from './custom-constants.ts';
+import type { CustomSimulator } from './custom-simulator.ts';
+
+const CountSchema = z.number().int().min(1).max(1_000_000);
+const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+const ActivitySchema = z.object({
+  contactId: z.string().min(1),
+  type: z.enum(CUSTOM_ACTIVITY_TYPES),
+  status: z.string().optional(),
+  startsAt: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  amount: z.number().int().positive().optional(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+});
+const StatusSchema = z.object({ status: z.string().min(1) });
+const FaultSettingsSchema = z
+  .object({
+    latencyMs: z.number().min(0),
+    latencyJitterMs: z.number().min(0),
+    errorRate: z.number().min(0).max(1),
+    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
+    timeoutRate: z.number().min(0).max(1),
+    dropRate: z.number().min(0).max(1),
+  })
+  .partial();
+const FailNextSchema = z.object({
+  count: CountSchema.default(1),
+  status: z.number().int().min(100).max(599),
+  ...MatchShape,
+});
+const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
+const WebhookFaultsSchema = z
+  .object({
+    duplicateRate: z.number().min(0).max(1),
+    outOfOrderRate: z.number().min(0).max(1),
+    outOfOrderDelayMs: z.number().min(0),
+  })
+  .partial();
+const AdvanceSchema = z.object({ ms: z.number() });
+
+function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
+  return {
+    ...(input.method === undefined ? {} : { method: input.method }),
+    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
+  };
+}
+
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+/** Runs a control action; bad input becomes a 400 and unknown ids a 404, both `{error}`. */
+function handle(
+  action: (request: Request, response: Response) => void,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    try {
+      action(request, response);
+    } catch (error) {
+      if (error instanceof z.ZodError) {
+        response.status(400).json({
+          error: 'invalid control request',
+          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        });
+      } else if (error instanceof RangeError) {
+        response.status(404).json({ error: error.message });
+      } else {
+        throw error;
+      }
+    }
+  };
+}
+
+/**
+ * The sandbox control surface under `/_sim` (no auth: never expose a simulator publicly). Each
+ * route mirrors a method of `simulator.controls` or a state read; none is logged, limited or faulted.
+ */
+export function createCustomControlRouter(simulatorOf: () => CustomSimulator): Router {
+  const router = Router();
+
+  router.get('/', (_request, response) => {
+    const simulator = simulatorOf();
+    response.json({
+      simulator: 'custom',
+      account: simulator.account,
+      apiKeys: simulator.apiKeys,
+      contactCount: simulator.contactCount(),
+      plantedDuplicates: simulator.plantedDuplicates().length,
+      webhooks: simulator.webhooks().length,
+      requestsLogged: simulator.requestLog.size,
+      clockOffsetMs: simulator.clock.offsetMs,
+      faults: simulator.faults.snapshot(),
+      routes: [
+        'POST /_sim/contacts',
+        'POST /_sim/contacts/modify',
+        'POST /_sim/contacts/:id/archive',
+        'DELETE /_sim/contacts/:id',
+        'POST /_sim/activities',
+        'POST /_sim/activities/:id/status',
+        'GET|PUT|DELETE /_sim/faults',
+        'POST /_sim/faults/fail-next',
+        'POST /_sim/faults/timeout-next',
+        'POST /_sim/faults/drop-next',
+        'POST /_sim/faults/lose-next-response',
+        'PUT /_sim/webhook-faults',
+        'POST /_sim/api-keys/:label/revoke',
+        'POST /_sim/api-keys/:label/restore',
+        'GET|DELETE /_sim/requests',
+        'GET /_sim/write-back/:contactId',
+        'GET /_sim/webhooks',
+        'GET /_sim/webhook-deliveries',
+        'GET /_sim/planted-duplicates',
+        'POST /_sim/clock/advance',
+        'POST /_sim/reset',
+      ],
+    });
+  });
+
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const id = simulatorOf().controls.createContact((request.body ?? {}) as Record<string, unknown>);
+      response.status(201).json({ id });
+    }),
+  );
+
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const modified = simulatorOf().controls.modifyContacts(defined(ModifySchema.parse(request.body ?? {})));
+      response.json({ modified });
+    }),
+  );
+
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) => {
+      if (simulatorOf().controls.archiveContact(String(request.params.id))) response.status(204).end();
+      else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
+    }),
+  );
+
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) => {
+      if (simulatorOf().controls.deleteContact(String(request.params.id))) response.status(204).end();
+      else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
+    }),
+  );
+
+  router.post(
+    '/activities',
+    handle((request, response) => {
+      const id = simulatorOf().controls.createActivity(defined(ActivitySchema.parse(request.body ?? {})));
+      response.status(201).json({ id });
+    }),
+  );
+
+  router.post(
+    '/activities/:id/status',
+    handle((request, response) => {
+      const { status } = StatusSchema.parse(request.body ?? {});
+      if (simulatorOf().controls.setActivityStatus(String(request.params.id), status))
+        response.status(204).end();
+      else response.status(404).json({ error: `activity ${String(request.params.id)} not found` });
+    }),
+  );
+
+  router.get('/faults', (_request, response) => {
+    response.json(simulatorOf().faults.snapshot());
+  });
+  router.put(
+    '/faults',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
+      response.json(simulator.faults.snapshot());
+    }),
+  );
+  router.delete('/faults', (_request, response) => {
+    simulatorOf().controls.clearFaults();
+    response.status(204).end();
+  });
+  router.post(
+    '/faults/fail-next',
+    handle((request, response) => {
+      const body = FailNextSchema.parse(request.body ?? {});
+      simulatorOf().controls.failNext(body.count, body.status, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/timeout-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/drop-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/lose-next-response',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().controls.loseNextResponse(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+
+  router.put(
+    '/webhook-faults',
+    handle((request, response) => {
+      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
+      response.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/api-keys/:label/revoke',
+    handle((request, response) => {
+      simulatorOf().controls.revokeApiKey(String(request.params.label));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/api-keys/:label/restore',
+    handle((request, response) => {
+      simulatorOf().controls.restoreApiKey(String(request.params.label));
+      response.status(204).end();
+    }),
+  );
+
+  router.get('/requests', (request, response) => {
+    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
+    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
+    response.json({
+      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
+    });
+  });
+  router.delete('/requests', (_request, response) => {
+    simulatorOf().requestLog.clear();
+    response.status(204).end();
+  });
+
+  router.get(
+    '/write-back/:contactId',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      const contactId = String(request.params.contactId);
+      const nurture = simulator.nurture(contactId);
+      if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
+      response.json({ activities: simulator.writeBackRecords(contactId), nurture });
+    }),
+  );
+  router.get('/webhooks', (_request, response) => {
+    response.json({ webhooks: simulatorOf().webhooks() });
+  });
+  router.get('/webhook-deliveries', (_request, response) => {
+    response.json({ attempts: simulatorOf().webhookAttempts() });
+  });
+  router.get('/planted-duplicates', (_request, response) => {
+    const simulator = simulatorOf();
+    response.json({ duplicates: simulator.plantedDuplicates(), namesakes: simulator.namesakes() });
+  });
+
+  router.post(
+    '/clock/advance',
+    handle((request, response) => {
+      const { ms } = AdvanceSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.advanceClock(ms);
+      response.json({
+        now: new Date(simulator.clock.now()).toISOString(),
+        offsetMs: simulator.clock.offsetMs,
+      });
+    }),
+  );
+
+  router.post('/reset', (_request, response) => {
+    simulatorOf().controls.reset();
+    response.status(204).end();
+  });
+
+  return router;
+}
