@@ -13,6 +13,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
   PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
+  PROPSYNC_PUBLIC_URL: z.string().url().optional(),
 });
 
 export type AppConfig = {
@@ -30,6 +31,8 @@ export type AppConfig = {
   schedulerEnabled: boolean;
   /** A connection failing for longer than this raises an alert. */
   failingAlertAfterMinutes: number;
+  /** The address CRMs deliver webhooks to (default: this server on localhost). */
+  publicUrl: string;
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -52,5 +55,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     syncConcurrency: env.PROPSYNC_SYNC_CONCURRENCY,
     schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
+    publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
   };
 }

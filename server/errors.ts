@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   'CONNECTION.NOT_FOUND': { transient: false },
   'CONNECTION.ALREADY_EXISTS': { transient: false },
   'CONNECTION.DISCONNECTED': { transient: false },
+  'CONTACT.NOT_FOUND': { transient: false },
+  'WEBHOOK.CONTACT_NOT_YET_IMPORTED': { transient: true },
   'VAULT.DECRYPT_FAILED': { transient: false },
   'VAULT.UNKNOWN_KEY': { transient: false },
   'SYNC.ALREADY_RUNNING': { transient: true },

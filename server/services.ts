@@ -8,6 +8,8 @@ import { ConnectionLocks } from './db/connection-locks.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
 import type { Logger } from './logger.ts';
 import { PropsyncMetrics } from './observability/metrics.ts';
+import { EngagementService } from './engagement/engagement-service.ts';
+import { WebhookInbox } from './webhooks/webhook-inbox.ts';
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from './sync/sync-cycle.ts';
 import type { CrmAdapter } from './ports/crm-adapter.ts';
 import { SyncJobQueue } from './scheduling/sync-job-queue.ts';
@@ -26,6 +28,8 @@ export type Services = {
   syncStore: PostgresSyncStore;
   jobs: SyncJobQueue;
   metrics: PropsyncMetrics;
+  engagement: EngagementService;
+  webhooks: WebhookInbox;
   runSyncCycle: (
     connectionId: string,
     trigger: SyncRunTrigger,
@@ -77,6 +81,7 @@ export async function createServices(
     adapters,
     scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
     logger,
+    publicUrl: config.publicUrl,
   });
   // The connection service and the cycle need each other; the cycle only calls back later.
   const cycle = (
@@ -96,6 +101,23 @@ export async function createServices(
       trigger,
       scheduledFor,
     );
+  const engagement = new EngagementService({
+    em: orm.em,
+    logger,
+    // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
+    requestPush: async (connectionIds) => {
+      for (const connectionId of connectionIds) await jobs.enqueue({ connectionId, trigger: 'webhook' });
+    },
+  });
+  const webhooks = new WebhookInbox({
+    em: orm.em,
+    connections,
+    store: syncStore,
+    engagement,
+    jobs,
+    metrics: processMetrics,
+    logger,
+  });
   let schedule: { stop: () => Promise<void> } | null = null;
   let working = false;
 
@@ -110,6 +132,8 @@ export async function createServices(
     syncStore,
     jobs,
     metrics: processMetrics,
+    engagement,
+    webhooks,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {
       if (config.syncConcurrency > 0 && !working) {
@@ -127,6 +151,9 @@ export async function createServices(
           },
           { concurrency: config.syncConcurrency },
         );
+        await jobs.workWebhooks((connectionId) => webhooks.processPending(connectionId), {
+          concurrency: config.syncConcurrency,
+        });
       }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);

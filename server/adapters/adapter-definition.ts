@@ -28,7 +28,11 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
   /** Exchanges stored credentials for an access grant; omitted when the key itself is sent. */
   authenticate?: (http: ProviderHttp, credentials: Credentials, settings: Settings) => Promise<AccessGrant>;
   /** Headers that authorise one request. */
-  authorise: (grant: AccessGrant | null, credentials: Credentials, settings: Settings) => Record<string, string>;
+  authorise: (
+    grant: AccessGrant | null,
+    credentials: Credentials,
+    settings: Settings,
+  ) => Record<string, string>;
   /** Base URL of the API for these settings. */
   baseUrl: (settings: Settings) => string;
   create: (context: AdapterContext<Credentials, Settings>) => CrmAdapter;

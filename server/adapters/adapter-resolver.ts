@@ -41,11 +41,13 @@ export class AdapterResolver {
   }
 
   isAvailable(provider: CrmProvider): boolean {
-    return ADAPTERS[provider] !== null;
+    return Object.hasOwn(ADAPTERS, provider);
   }
 
   definition(provider: CrmProvider): AdapterDefinition<any, any> {
-    const definition: AdapterDefinition<any, any> | null = ADAPTERS[provider];
+    const definition: AdapterDefinition<any, any> | undefined = this.isAvailable(provider)
+      ? ADAPTERS[provider]
+      : undefined;
     if (!definition) {
       throw new PropsyncError('ADAPTER.VALIDATION', `Propsync cannot connect to ${provider} yet`);
     }

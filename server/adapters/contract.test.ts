@@ -16,154 +16,207 @@ const PAGE_SIZE = '25';
  * One contract, every adapter: each provider's adapter passes it against its own simulator.
  * A new CRM joins by adding its harness to server/simulators/contract-harnesses.ts.
  */
-describe.each(CONTRACT_HARNESSES.map((harness) => [harness.provider, harness] as const))('%s adapter contract', (_provider, harness) => {
-  let running: RunningHarness;
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+describe.each(CONTRACT_HARNESSES.map((harness) => [harness.provider, harness] as const))(
+  '%s adapter contract',
+  (_provider, harness) => {
+    let running: RunningHarness;
+    const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
 
-  beforeAll(async () => {
-    running = await harness.start({ contactCount: CONTACTS, tokenLifetimeSeconds: 60, rateLimits: false });
-  });
-  afterAll(async () => running?.close());
-
-  const adapter = (options: { credentials?: Record<string, string>; webhookSecret?: string | null } = {}): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
-      provider: harness.provider,
-      credentials: options.credentials ?? running.connection.credentials,
-      settings: { ...running.connection.settings, pageSize: PAGE_SIZE },
-      webhookSecret: options.webhookSecret ?? null,
+    beforeAll(async () => {
+      running = await harness.start({ contactCount: CONTACTS, tokenLifetimeSeconds: 60, rateLimits: false });
     });
+    afterAll(async () => running?.close());
 
-  it('verifies good credentials, and refuses bad ones as a permanent failure', async () => {
-    await expect(adapter().verifyConnection()).resolves.toBeDefined();
-    const refused = await adapter({ credentials: running.invalidCredentials }).verifyConnection().catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(PropsyncError);
-    expect(refused).toMatchObject({ code: 'ADAPTER.AUTH_INVALID', transient: false });
-  });
+    const adapter = (
+      options: { credentials?: Record<string, string>; webhookSecret?: string | null } = {},
+    ): CrmAdapter =>
+      resolver.forConnection({
+        id: randomUUID(),
+        provider: harness.provider,
+        credentials: options.credentials ?? running.connection.credentials,
+        settings: { ...running.connection.settings, pageSize: PAGE_SIZE },
+        webhookSecret: options.webhookSecret ?? null,
+      });
 
-  it('lists every contact across several pages, mapped to valid canonical contacts', async () => {
-    const { contacts, pages, rejected } = await collect(adapter(), fullWindow());
-    expect(pages).toBeGreaterThan(1);
-    expect(rejected).toEqual([]);
-    expect(new Set(contacts.map((contact) => contact.provenance.externalId))).toEqual(new Set(running.listableContactIds()));
-    expect(contacts).toHaveLength(running.listableContactCount());
-    for (const contact of contacts) {
-      expect(() => CanonicalContactSchema.parse(contact)).not.toThrow();
-      expect(contact.provenance.provider).toBe(harness.provider);
-    }
-    // Mapping keeps what agents typed, normalised: most people have an email and an E.164 phone.
-    expect(contacts.filter((contact) => contact.emails.length > 0).length).toBeGreaterThan(contacts.length * 0.8);
-    expect(contacts.filter((contact) => contact.phones.length > 0).length).toBeGreaterThan(contacts.length * 0.8);
-    expect(contacts.some((contact) => contact.nurtureCategory !== 'Unknown')).toBe(true);
-  });
-
-  it('lists only records changed since the cursor, with the delta filter on every request', async () => {
-    const since = new Date(Date.now() - 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const changed = running.modifyContacts(5);
-    running.clearRequests();
-    const { contacts } = await collect(adapter(), { modifiedFrom: since.toISOString(), modifiedTo: new Date(Date.now() + 60_000).toISOString(), resumeAfter: null });
-    expect(new Set(contacts.map((contact) => contact.provenance.externalId))).toEqual(new Set(changed));
-    const listRequests = running.requests().filter((request) => running.isContactListRequest(request));
-    expect(listRequests.length).toBeGreaterThan(0);
-    for (const request of listRequests) expect(running.isDeltaListRequest(request)).toBe(true);
-  });
-
-  it('resumes from a page checkpoint without repeating or skipping records', async () => {
-    const window = fullWindow();
-    const firstPages: CanonicalContact[] = [];
-    let checkpoint: PageCheckpoint | null = null;
-    let pagesRead = 0;
-    for await (const page of adapter().syncContacts(window)) {
-      firstPages.push(...page.contacts);
-      checkpoint = page.checkpoint;
-      if (++pagesRead === 2) break;
-    }
-    expect(checkpoint).not.toBeNull();
-    const resumed = await collect(adapter(), { ...window, resumeAfter: checkpoint });
-    const firstIds = new Set(firstPages.map((contact) => contact.provenance.externalId));
-    const resumedIds = resumed.contacts.map((contact) => contact.provenance.externalId);
-    expect(resumedIds.filter((id) => firstIds.has(id))).toEqual([]);
-    expect(new Set([...firstIds, ...resumedIds])).toEqual(new Set(running.listableContactIds()));
-  });
-
-  it('re-authenticates transparently when tokens expire', async () => {
-    const client = adapter();
-    await client.verifyConnection();
-    running.expireTokens();
-    await expect(client.verifyConnection()).resolves.toBeDefined();
-  });
-
-  it('writes the same email activity once, however often it is pushed', async () => {
-    const [contactId] = running.listableContactIds();
-    const before = running.writeBackRecords(contactId!).length;
-    const activity = {
-      kind: 'email_sent' as const,
-      idempotencyKey: `contract-${harness.provider}-email-1`,
-      contactExternalId: contactId!,
-      occurredAt: new Date().toISOString(),
-      summary: 'Nurture email sent: "Thinking of selling this spring?"',
-      details: { campaign: 'spring-sellers' },
-    };
-    const client = adapter();
-    await client.pushActivity(activity);
-    await client.pushActivity(activity);
-    await adapter().pushActivity(activity);
-    expect(running.writeBackRecords(contactId!).length).toBe(before + 1);
-  });
-
-  it('pushes contact changes, honouring concurrency tokens where the CRM has them', async () => {
-    const client = adapter();
-    const { contacts } = await collect(client, fullWindow());
-    const target = contacts[3]!;
-    const first = await client.pushContact({ externalId: target.provenance.externalId, etag: target.provenance.etag, fields: { title: 'Dr' } });
-    expect(first).toBeDefined();
-    if (PROVIDER_CATALOG[harness.provider].capabilities.etags) {
-      expect(target.provenance.etag).not.toBeNull();
-      const stale = await client
-        .pushContact({ externalId: target.provenance.externalId, etag: target.provenance.etag, fields: { title: 'Prof' } })
+    it('verifies good credentials, and refuses bad ones as a permanent failure', async () => {
+      await expect(adapter().verifyConnection()).resolves.toBeDefined();
+      const refused = await adapter({ credentials: running.invalidCredentials })
+        .verifyConnection()
         .catch((error: unknown) => error);
-      expect(stale).toMatchObject({ code: 'ADAPTER.PRECONDITION_FAILED' });
-    }
-    const after = await collect(client, fullWindow());
-    const updated = after.contacts.find((contact) => contact.provenance.externalId === target.provenance.externalId);
-    expect(updated?.title).toBe('Dr');
-  });
-
-  it('accepts a correctly signed webhook and rejects a tampered or stale one', async () => {
-    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/propsync-contract-hook' });
-    expect(registration.ids.length).toBeGreaterThan(0);
-    const client = adapter({ webhookSecret: registration.secret });
-    const [contactId] = running.listableContactIds();
-    const good = running.signedWebhook({ contactExternalId: contactId!, secret: registration.secret });
-    const ingested = await client.ingestWebhook({ headers: good.headers, rawBody: good.rawBody, receivedAt: new Date() });
-    expect(ingested.deliveryKey.length).toBeGreaterThan(0);
-    expect([...ingested.contacts.map((contact) => contact.provenance.externalId), ...ingested.contactIdsToFetch]).toContain(contactId);
-
-    const tampered = Buffer.from(good.rawBody.toString('utf8').replace(contactId!, `${contactId}0`));
-    await expect(client.ingestWebhook({ headers: good.headers, rawBody: tampered, receivedAt: new Date() })).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
+      expect(refused).toBeInstanceOf(PropsyncError);
+      expect(refused).toMatchObject({ code: 'ADAPTER.AUTH_INVALID', transient: false });
     });
-    const stale = running.signedWebhook({ contactExternalId: contactId!, secret: registration.secret, timestampOffsetSeconds: -600 });
-    await expect(client.ingestWebhook({ headers: stale.headers, rawBody: stale.rawBody, receivedAt: new Date() })).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
-    });
-    await adapter().unregisterWebhooks(registration);
-  });
 
-  it('classifies 429 as transient and revoked credentials as permanent', async () => {
-    running.failNext(1, 429);
-    await expect(adapter().verifyConnection()).rejects.toMatchObject({ code: 'ADAPTER.RATE_LIMITED', transient: true });
-    running.failNext(1, 503);
-    await expect(adapter().verifyConnection()).rejects.toMatchObject({ code: 'ADAPTER.PROVIDER_UNAVAILABLE', transient: true });
-    running.revokeCredentials();
-    try {
-      await expect(adapter().verifyConnection()).rejects.toMatchObject({ code: 'ADAPTER.AUTH_INVALID', transient: false });
-    } finally {
-      running.restoreCredentials();
-    }
-  });
-});
+    it('lists every contact across several pages, mapped to valid canonical contacts', async () => {
+      const { contacts, pages, rejected } = await collect(adapter(), fullWindow());
+      expect(pages).toBeGreaterThan(1);
+      expect(rejected).toEqual([]);
+      expect(new Set(contacts.map((contact) => contact.provenance.externalId))).toEqual(
+        new Set(running.listableContactIds()),
+      );
+      expect(contacts).toHaveLength(running.listableContactCount());
+      for (const contact of contacts) {
+        expect(() => CanonicalContactSchema.parse(contact)).not.toThrow();
+        expect(contact.provenance.provider).toBe(harness.provider);
+      }
+      // Mapping keeps what agents typed, normalised: most people have an email and an E.164 phone.
+      expect(contacts.filter((contact) => contact.emails.length > 0).length).toBeGreaterThan(
+        contacts.length * 0.8,
+      );
+      expect(contacts.filter((contact) => contact.phones.length > 0).length).toBeGreaterThan(
+        contacts.length * 0.8,
+      );
+      expect(contacts.some((contact) => contact.nurtureCategory !== 'Unknown')).toBe(true);
+    });
+
+    it('lists only records changed since the cursor, with the delta filter on every request', async () => {
+      const since = new Date(Date.now() - 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const changed = running.modifyContacts(5);
+      running.clearRequests();
+      const { contacts } = await collect(adapter(), {
+        modifiedFrom: since.toISOString(),
+        modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+        resumeAfter: null,
+      });
+      expect(new Set(contacts.map((contact) => contact.provenance.externalId))).toEqual(new Set(changed));
+      const listRequests = running.requests().filter((request) => running.isContactListRequest(request));
+      expect(listRequests.length).toBeGreaterThan(0);
+      for (const request of listRequests) expect(running.isDeltaListRequest(request)).toBe(true);
+    });
+
+    it('resumes from a page checkpoint without repeating or skipping records', async () => {
+      const window = fullWindow();
+      const firstPages: CanonicalContact[] = [];
+      let checkpoint: PageCheckpoint | null = null;
+      let pagesRead = 0;
+      for await (const page of adapter().syncContacts(window)) {
+        firstPages.push(...page.contacts);
+        checkpoint = page.checkpoint;
+        if (++pagesRead === 2) break;
+      }
+      expect(checkpoint).not.toBeNull();
+      const resumed = await collect(adapter(), { ...window, resumeAfter: checkpoint });
+      const firstIds = new Set(firstPages.map((contact) => contact.provenance.externalId));
+      const resumedIds = resumed.contacts.map((contact) => contact.provenance.externalId);
+      expect(resumedIds.filter((id) => firstIds.has(id))).toEqual([]);
+      expect(new Set([...firstIds, ...resumedIds])).toEqual(new Set(running.listableContactIds()));
+    });
+
+    it('re-authenticates transparently when tokens expire', async () => {
+      const client = adapter();
+      await client.verifyConnection();
+      running.expireTokens();
+      await expect(client.verifyConnection()).resolves.toBeDefined();
+    });
+
+    it('writes the same email activity once, however often it is pushed', async () => {
+      const [contactId] = running.listableContactIds();
+      const before = running.writeBackRecords(contactId!).length;
+      const activity = {
+        kind: 'email_sent' as const,
+        idempotencyKey: `contract-${harness.provider}-email-1`,
+        contactExternalId: contactId!,
+        occurredAt: new Date().toISOString(),
+        summary: 'Nurture email sent: "Thinking of selling this spring?"',
+        details: { campaign: 'spring-sellers' },
+      };
+      const client = adapter();
+      await client.pushActivity(activity);
+      await client.pushActivity(activity);
+      await adapter().pushActivity(activity);
+      expect(running.writeBackRecords(contactId!).length).toBe(before + 1);
+    });
+
+    it('pushes contact changes, honouring concurrency tokens where the CRM has them', async () => {
+      const client = adapter();
+      const { contacts } = await collect(client, fullWindow());
+      const target = contacts[3]!;
+      const first = await client.pushContact({
+        externalId: target.provenance.externalId,
+        etag: target.provenance.etag,
+        fields: { title: 'Dr' },
+      });
+      expect(first).toBeDefined();
+      if (PROVIDER_CATALOG[harness.provider].capabilities.etags) {
+        expect(target.provenance.etag).not.toBeNull();
+        const stale = await client
+          .pushContact({
+            externalId: target.provenance.externalId,
+            etag: target.provenance.etag,
+            fields: { title: 'Prof' },
+          })
+          .catch((error: unknown) => error);
+        expect(stale).toMatchObject({ code: 'ADAPTER.PRECONDITION_FAILED' });
+      }
+      const after = await collect(client, fullWindow());
+      const updated = after.contacts.find(
+        (contact) => contact.provenance.externalId === target.provenance.externalId,
+      );
+      expect(updated?.title).toBe('Dr');
+    });
+
+    it('accepts a correctly signed webhook and rejects a tampered or stale one', async () => {
+      const registration = await adapter().registerWebhooks({
+        url: 'http://127.0.0.1:9/propsync-contract-hook',
+      });
+      expect(registration.ids.length).toBeGreaterThan(0);
+      const client = adapter({ webhookSecret: registration.secret });
+      const [contactId] = running.listableContactIds();
+      const good = running.signedWebhook({ contactExternalId: contactId!, secret: registration.secret });
+      const ingested = await client.ingestWebhook({
+        headers: good.headers,
+        rawBody: good.rawBody,
+        receivedAt: new Date(),
+      });
+      expect(ingested.deliveryKey.length).toBeGreaterThan(0);
+      expect([
+        ...ingested.contacts.map((contact) => contact.provenance.externalId),
+        ...ingested.contactIdsToFetch,
+      ]).toContain(contactId);
+
+      const tampered = Buffer.from(good.rawBody.toString('utf8').replace(contactId!, `${contactId}0`));
+      await expect(
+        client.ingestWebhook({ headers: good.headers, rawBody: tampered, receivedAt: new Date() }),
+      ).rejects.toMatchObject({
+        code: 'ADAPTER.AUTH_INVALID',
+      });
+      const stale = running.signedWebhook({
+        contactExternalId: contactId!,
+        secret: registration.secret,
+        timestampOffsetSeconds: -600,
+      });
+      await expect(
+        client.ingestWebhook({ headers: stale.headers, rawBody: stale.rawBody, receivedAt: new Date() }),
+      ).rejects.toMatchObject({
+        code: 'ADAPTER.AUTH_INVALID',
+      });
+      await adapter().unregisterWebhooks(registration);
+    });
+
+    it('classifies 429 as transient and revoked credentials as permanent', async () => {
+      running.failNext(1, 429);
+      await expect(adapter().verifyConnection()).rejects.toMatchObject({
+        code: 'ADAPTER.RATE_LIMITED',
+        transient: true,
+      });
+      running.failNext(1, 503);
+      await expect(adapter().verifyConnection()).rejects.toMatchObject({
+        code: 'ADAPTER.PROVIDER_UNAVAILABLE',
+        transient: true,
+      });
+      running.revokeCredentials();
+      try {
+        await expect(adapter().verifyConnection()).rejects.toMatchObject({
+          code: 'ADAPTER.AUTH_INVALID',
+          transient: false,
+        });
+      } finally {
+        running.restoreCredentials();
+      }
+    });
+  },
+);
 
 function fullWindow(): SyncWindow {
   return { modifiedFrom: null, modifiedTo: new Date(Date.now() + 60_000).toISOString(), resumeAfter: null };
@@ -180,4 +233,3 @@ async function collect(adapter: CrmAdapter, window: SyncWindow) {
   }
   return { contacts, rejected, pages };
 }
-

@@ -11,13 +11,18 @@ import type { Logger } from '../logger.ts';
 export function loadTokenSecret(config: AppConfig, logger: Logger): string {
   if (config.tokenSecret) return config.tokenSecret;
   if (config.environment === 'production') {
-    throw new Error('PROPSYNC_TOKEN_SECRET is required in production (at least 32 characters, shared with the host application)');
+    throw new Error(
+      'PROPSYNC_TOKEN_SECRET is required in production (at least 32 characters, shared with the host application)',
+    );
   }
   const file = path.join(config.dataDirectory, 'embed-token-secret');
   fs.mkdirSync(config.dataDirectory, { recursive: true });
   try {
     fs.writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
-    logger.warn({ file }, 'generated a development embed-token secret; set PROPSYNC_TOKEN_SECRET for shared deployments');
+    logger.warn(
+      { file },
+      'generated a development embed-token secret; set PROPSYNC_TOKEN_SECRET for shared deployments',
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }

@@ -54,16 +54,32 @@ export function formatStatusTable(rows: ConnectionStatusRow[]): string {
     row.lastError ? `${row.lastErrorAt} ${row.lastError}` : '-',
     row.connectionId,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
-  return [header, ...body].map((cells) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
+  );
+  return [header, ...body]
+    .map((cells) =>
+      cells
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Accepts a connection id, or a provider name when exactly one agency has that provider. */
 export async function resolveConnection(em: EntityManager, reference: string): Promise<string> {
   const rows = await em
     .fork()
-    .execute<{ id: string }[]>(`select id from crm_connections where id::text = ? or provider = ?`, [reference, reference]);
+    .execute<{ id: string }[]>(`select id from crm_connections where id::text = ? or provider = ?`, [
+      reference,
+      reference,
+    ]);
   if (rows.length === 1) return rows[0]!.id;
-  if (rows.length === 0) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection matches "${reference}"`);
-  throw new PropsyncError('CONNECTION.NOT_FOUND', `"${reference}" matches ${rows.length} connections: give the connection id`);
+  if (rows.length === 0)
+    throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection matches "${reference}"`);
+  throw new PropsyncError(
+    'CONNECTION.NOT_FOUND',
+    `"${reference}" matches ${rows.length} connections: give the connection id`,
+  );
 }

@@ -26,7 +26,11 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, 'new-key': { type: 'boolean', default: false }, help: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      'new-key': { type: 'boolean', default: false },
+      help: { type: 'boolean' },
+    },
   });
   const [command, argument] = positionals;
   if (values.help || !command) {

@@ -13,6 +13,8 @@ import type { CredentialVault } from '../vault/credential-vault.ts';
 /** Queues sync work for a connection (pg-boss in production, so any process may run it). */
 export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTrigger) => Promise<unknown> };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 type ConnectionRow = {
   id: string;
   organisation_id: string;
@@ -26,6 +28,7 @@ type ConnectionRow = {
   sync_interval_minutes: number;
   contact_count: number;
   webhook_registration: WebhookRegistration | null;
+  webhook_secret: unknown;
   current_sync: { runId: string; fetched: number; estimatedTotal: number | null; startedAt: string } | null;
 };
 
@@ -39,6 +42,7 @@ export class ConnectionService {
   readonly #adapters: AdapterResolver;
   readonly #scheduler: SyncScheduler;
   readonly #logger: Logger;
+  readonly #publicUrl: string;
 
   constructor(deps: {
     em: EntityManager;
@@ -46,7 +50,10 @@ export class ConnectionService {
     adapters: AdapterResolver;
     scheduler: SyncScheduler;
     logger: Logger;
+    /** Where CRMs reach this deployment; webhooks are registered at `<publicUrl>/webhooks/…`. */
+    publicUrl: string;
   }) {
+    this.#publicUrl = deps.publicUrl.replace(/\/$/, '');
     this.#em = deps.em;
     this.#vault = deps.vault;
     this.#adapters = deps.adapters;
@@ -102,6 +109,7 @@ export class ConnectionService {
       [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope)],
     );
     await this.#scheduleNextAfterNow(connectionId);
+    await this.#registerWebhooks(organisationId, connectionId, provider, adapter);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
     return this.get(organisationId, connectionId);
@@ -178,7 +186,7 @@ export class ConnectionService {
       }
     }
     await this.#em.fork().execute(
-      `update crm_connections set status = 'disconnected', credentials = null, webhook_registration = null,
+      `update crm_connections set status = 'disconnected', credentials = null, webhook_registration = null, webhook_secret = null,
          disconnected_at = now(), next_sync_at = null, updated_at = now() where id = ? and organisation_id = ?`,
       [connectionId, organisationId],
     );
@@ -208,16 +216,136 @@ export class ConnectionService {
         'This connection is disconnected: reconnect it to sync again',
       );
     }
-    const credentials = this.#vault.decrypt(row.credentials, {
-      organisationId: row.organisation_id,
-      connectionId: row.id,
-    });
+    const binding = { organisationId: row.organisation_id, connectionId: row.id };
     return this.#adapters.forConnection({
       id: row.id,
       provider: row.provider,
-      credentials,
+      credentials: this.#vault.decrypt(row.credentials, binding),
       settings: row.settings,
+      webhookSecret: row.webhook_secret ? this.#vault.decrypt<string>(row.webhook_secret, binding) : null,
     });
+  }
+
+  /** The connection a webhook URL names, if it exists for that provider and is not disconnected. */
+  async webhookTarget(
+    provider: string,
+    connectionId: string,
+  ): Promise<{ organisationId: string; adapter: CrmAdapter } | null> {
+    if (!UUID.test(connectionId)) return null;
+    const [row] = await this.#select(`c.id = ? and c.provider = ? and c.status <> 'disconnected'`, [
+      connectionId,
+      provider,
+    ]);
+    if (!row) return null;
+    return { organisationId: row.organisation_id, adapter: await this.adapterFor(connectionId) };
+  }
+
+  /**
+   * New credentials for an existing connection (rotated key, a connection in error): verified
+   * first, then stored encrypted; webhooks are registered afresh, open credential alerts are
+   * resolved, and a cycle is queued that resumes wherever the failing one stopped.
+   */
+  async reconnect(
+    organisationId: string,
+    connectionId: string,
+    input: { credentials: unknown; settings?: unknown },
+  ): Promise<ConnectionSummary> {
+    const row = await this.#row(organisationId, connectionId);
+    const parsed = this.#adapters.parseConnectionInput(row.provider, {
+      credentials: input.credentials,
+      settings: input.settings ?? row.settings,
+    });
+    this.#adapters.forget(connectionId);
+    const adapter = this.#adapters.forConnection({ id: connectionId, provider: row.provider, ...parsed });
+    try {
+      await adapter.verifyConnection();
+    } catch (error) {
+      this.#adapters.forget(connectionId);
+      throw error;
+    }
+    if (row.webhook_registration && row.credentials) {
+      // Best effort: the old key may be the reason we are reconnecting.
+      await this.adapterFor(connectionId)
+        .then((old) => old.unregisterWebhooks(row.webhook_registration!))
+        .catch((error: unknown) =>
+          this.#logger.warn({ err: error, connectionId }, 'could not remove the old webhooks'),
+        );
+    }
+    const binding = { organisationId, connectionId };
+    await this.#em.fork().transactional(async (em) => {
+      await em.execute(
+        `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null,
+           webhook_secret = null, disconnected_at = null, last_error_at = null, last_error_message = null, failing_since = null,
+           updated_at = now() where id = ? and organisation_id = ?`,
+        [
+          JSON.stringify(parsed.settings),
+          JSON.stringify(this.#vault.encrypt(parsed.credentials, binding)),
+          connectionId,
+          organisationId,
+        ],
+      );
+      await em.execute(
+        `update alerts set resolved_at = now() where connection_id = ? and resolved_at is null
+           and kind in ('credentials_rejected', 'permission_denied', 'connection_failing', 'webhook_registration_failed')`,
+        [connectionId],
+      );
+    });
+    this.#adapters.forget(connectionId);
+    await this.#registerWebhooks(
+      organisationId,
+      connectionId,
+      row.provider,
+      await this.adapterFor(connectionId),
+    );
+    await this.#scheduleNextAfterNow(connectionId);
+    await this.#scheduler.enqueue(connectionId, 'manual');
+    this.#logger.info({ organisationId, connectionId, provider: row.provider }, 'connection reconnected');
+    return this.get(organisationId, connectionId);
+  }
+
+  /**
+   * Registers Propsync's receiver with the CRM and stores what it agreed (the secret encrypted).
+   * A failure does not undo the connection: the scheduled delta sync still keeps it in step, and an
+   * alert asks an admin to reconnect once the CRM allows webhooks.
+   */
+  async #registerWebhooks(
+    organisationId: string,
+    connectionId: string,
+    provider: CrmProvider,
+    adapter: CrmAdapter,
+  ): Promise<void> {
+    if (!PROVIDER_CATALOG[provider].capabilities.webhooks) return;
+    const url = `${this.#publicUrl}/webhooks/${provider}/${connectionId}`;
+    try {
+      const registration = await adapter.registerWebhooks({ url });
+      const secret = registration.secret
+        ? this.#vault.encrypt(registration.secret, { organisationId, connectionId })
+        : null;
+      await this.#em
+        .fork()
+        .execute(
+          `update crm_connections set webhook_registration = ?::jsonb, webhook_secret = ?::jsonb, updated_at = now() where id = ?`,
+          [
+            JSON.stringify({ ids: registration.ids, url: registration.url, secret: null }),
+            secret ? JSON.stringify(secret) : null,
+            connectionId,
+          ],
+        );
+    } catch (error) {
+      const name = PROVIDER_CATALOG[provider].displayName;
+      this.#logger.warn({ err: error, connectionId, provider }, 'webhook registration failed');
+      await this.#em.fork().execute(
+        `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
+         values (?, ?, 'webhook_registration_failed', 'warning', ?, 'reconnect', ?)
+         on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null do nothing`,
+        [
+          organisationId,
+          connectionId,
+          `${name} did not accept Propsync's webhook, so changes arrive with the scheduled sync instead of at once: reconnect to re-register webhooks`,
+          `webhook_registration_failed:${connectionId}`,
+        ],
+      );
+    }
   }
 
   async #row(organisationId: string, connectionId: string): Promise<ConnectionRow> {
@@ -229,7 +357,7 @@ export class ConnectionService {
 
   async #select(where: string, params: unknown[]): Promise<ConnectionRow[]> {
     return this.#em.fork().execute<ConnectionRow[]>(
-      `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.webhook_registration, c.last_synced_at, c.last_error_at,
+      `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.webhook_registration, c.webhook_secret, c.last_synced_at, c.last_error_at,
          c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
          (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
          (select jsonb_build_object('runId', r.id, 'fetched', r.records_fetched, 'estimatedTotal', r.estimated_total,

@@ -607,6 +607,60 @@ export class PostgresSyncStore implements SyncStore {
     }
   }
 
+  async openWebhookRun(connectionId: string): Promise<SyncRunHandle> {
+    const [row] = await this.#em
+      .fork()
+      .execute<{ id: string; organisation_id: string; provider: CrmProvider }[]>(
+        `insert into sync_runs (connection_id, organisation_id, trigger, full_import)
+       select id, organisation_id, 'webhook', false from crm_connections where id = ? and status <> 'disconnected'
+       returning id, organisation_id, (select provider from crm_connections where id = ?) as provider`,
+        [connectionId, connectionId],
+      );
+    if (!row)
+      throw new PropsyncError(
+        'CONNECTION.DISCONNECTED',
+        'This connection is disconnected: webhooks are not processed',
+      );
+    const now = new Date().toISOString();
+    return {
+      runId: row.id,
+      connectionId,
+      organisationId: row.organisation_id,
+      provider: row.provider,
+      window: { start: now, end: now, resumeAfter: null },
+      resumed: false,
+    };
+  }
+
+  async closeWebhookRun(run: SyncRunHandle, errors: RunError[]): Promise<void> {
+    const stamped = errors.map((error) => ({ ...error, at: new Date().toISOString() }));
+    await this.#em.fork().execute(
+      `update sync_runs set status = case when ? then 'partial' else 'succeeded' end, finished_at = now(), heartbeat_at = now(),
+         errors_count = errors_count + ?, errors = errors || ?::jsonb where id = ?`,
+      [stamped.length > 0, stamped.length, JSON.stringify(stamped), run.runId],
+    );
+  }
+
+  async deactivateLinks(run: SyncRunHandle, externalIds: string[]): Promise<number> {
+    if (externalIds.length === 0) return 0;
+    return this.#em.fork().transactional(async (em) => {
+      const links = await em.execute<{ contact_id: string; external_id: string }[]>(
+        `update contact_external_ids set active = false, updated_at = now()
+         where connection_id = ? and external_id = any(array[?]::text[]) and active returning contact_id, external_id`,
+        [run.connectionId, externalIds],
+      );
+      if (links.length > 0) {
+        await em.execute(
+          `insert into crm_sync_log (sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id, status)
+           select ?, ?, ?, 'contact', 'inbound', x.external_id, x.contact_id, 'deactivated'
+           from jsonb_to_recordset(?::jsonb) as x(external_id text, contact_id uuid)`,
+          [run.runId, run.connectionId, run.organisationId, JSON.stringify(links)],
+        );
+      }
+      return links.length;
+    });
+  }
+
   async #closeRun(
     run: SyncRunHandle,
     outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean },

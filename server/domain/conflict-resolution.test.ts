@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FIELD_POLICY, resolveContactFields } from './conflict-resolution.ts';
 
-const base = { firstName: 'Ada', emails: ['ada@old.example'], phones: ['+447700900123'], marketingConsent: 'granted' };
+const base = {
+  firstName: 'Ada',
+  emails: ['ada@old.example'],
+  phones: ['+447700900123'],
+  marketingConsent: 'granted',
+};
 
 describe('resolveContactFields', () => {
   it('takes the CRM version when only the CRM changed', () => {

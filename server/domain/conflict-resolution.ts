@@ -24,7 +24,11 @@ export const DEFAULT_FIELD_POLICY: FieldPolicy = {
   hotLeadAt: 'platform_wins',
 };
 
-export type FieldResolution = { field: string; winner: 'crm' | 'platform'; rule: FieldRule | 'only_crm_changed' | 'only_platform_changed' };
+export type FieldResolution = {
+  field: string;
+  winner: 'crm' | 'platform';
+  rule: FieldRule | 'only_crm_changed' | 'only_platform_changed';
+};
 
 export type ResolutionInput = {
   /** The version both sides last agreed on (the link's snapshot). */
@@ -43,7 +47,11 @@ export type ResolutionOutcome = {
   /** Values to store for every field the CRM carries. */
   merged: Record<string, unknown>;
   /** Present when both sides changed the record: what the audit row records. */
-  conflict: { differingFields: string[]; resolutions: FieldResolution[]; winner: 'crm' | 'platform' | 'mixed' } | null;
+  conflict: {
+    differingFields: string[];
+    resolutions: FieldResolution[];
+    winner: 'crm' | 'platform' | 'mixed';
+  } | null;
   /** Fields where Propsync's value stands and must be written back to the CRM. */
   platformFieldsToPush: string[];
 };
@@ -63,7 +71,8 @@ export function resolveContactFields(input: ResolutionInput): ResolutionOutcome 
     crmChangedAny ||= crmChanged;
     if (!platformChanged) {
       merged[field] = crmValue;
-      if (crmChanged && platformChangedAny) resolutions.push({ field, winner: 'crm', rule: 'only_crm_changed' });
+      if (crmChanged && platformChangedAny)
+        resolutions.push({ field, winner: 'crm', rule: 'only_crm_changed' });
       continue;
     }
     if (!crmChanged || sameValue(crmValue, platformValue)) {
@@ -73,18 +82,27 @@ export function resolveContactFields(input: ResolutionInput): ResolutionOutcome 
       continue;
     }
     const rule = input.policy[field] ?? 'most_recent';
-    const winner = decide(rule, crmValue, platformValue, input.crmModifiedAt, input.platformChangedAt[field]!);
+    const winner = decide(
+      rule,
+      crmValue,
+      platformValue,
+      input.crmModifiedAt,
+      input.platformChangedAt[field]!,
+    );
     merged[field] = winner === 'crm' ? crmValue : platformValue;
     if (winner === 'platform') platformFieldsToPush.push(field);
     resolutions.push({ field, winner, rule });
   }
   // Propsync-owned fields the CRM never carries (score, engagement) simply survive.
   for (const field of Object.keys(input.platformChangedAt)) {
-    if (!(field in input.crm)) resolutions.push({ field, winner: 'platform', rule: input.policy[field] ?? 'platform_wins' });
+    if (!(field in input.crm))
+      resolutions.push({ field, winner: 'platform', rule: input.policy[field] ?? 'platform_wins' });
   }
 
   if (!(crmChangedAny && platformChangedAny)) return { merged, conflict: null, platformFieldsToPush };
-  const differingFields = [...new Set([...Object.keys(input.crm), ...Object.keys(input.platformChangedAt)])].filter(
+  const differingFields = [
+    ...new Set([...Object.keys(input.crm), ...Object.keys(input.platformChangedAt)]),
+  ].filter(
     (field) => field in input.platformChangedAt || !sameValue(input.crm[field], input.platform[field]),
   );
   const winners = new Set(resolutions.map((resolution) => resolution.winner));
@@ -99,7 +117,13 @@ export function resolveContactFields(input: ResolutionInput): ResolutionOutcome 
   };
 }
 
-function decide(rule: FieldRule, crmValue: unknown, platformValue: unknown, crmAt: string, platformAt: string): 'crm' | 'platform' {
+function decide(
+  rule: FieldRule,
+  crmValue: unknown,
+  platformValue: unknown,
+  crmAt: string,
+  platformAt: string,
+): 'crm' | 'platform' {
   switch (rule) {
     case 'crm_wins':
       return 'crm';
@@ -119,13 +143,18 @@ function decide(rule: FieldRule, crmValue: unknown, platformValue: unknown, crmA
 /** Structural equality for JSON values; arrays of emails and phones compare as sets. */
 export function sameValue(left: unknown, right: unknown): boolean {
   if (left === right) return true;
-  if (left === undefined || right === undefined || left === null || right === null) return (left ?? null) === (right ?? null);
+  if (left === undefined || right === undefined || left === null || right === null)
+    return (left ?? null) === (right ?? null);
   if (Array.isArray(left) && Array.isArray(right)) {
-    return left.length === right.length && left.every((item) => right.some((other) => sameValue(item, other)));
+    return (
+      left.length === right.length && left.every((item) => right.some((other) => sameValue(item, other)))
+    );
   }
   if (typeof left === 'object' && typeof right === 'object') {
     const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
-    return [...keys].every((key) => sameValue((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]));
+    return [...keys].every((key) =>
+      sameValue((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]),
+    );
   }
   return false;
 }

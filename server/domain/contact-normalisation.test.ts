@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { nameKey, normaliseEmail, normalisePhone, normalisePostcode, suggestNurtureCategory } from './contact-normalisation.ts';
+import {
+  nameKey,
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from './contact-normalisation.ts';
 
 describe('normalisePhone', () => {
   it.each([
@@ -21,7 +27,8 @@ describe('normalisePhone', () => {
 });
 
 describe('normaliseEmail', () => {
-  it('trims and lower-cases', () => expect(normaliseEmail('  Ada.Lovelace@Example.CO.UK ')).toBe('ada.lovelace@example.co.uk'));
+  it('trims and lower-cases', () =>
+    expect(normaliseEmail('  Ada.Lovelace@Example.CO.UK ')).toBe('ada.lovelace@example.co.uk'));
   it('rejects what is not an email', () => expect(normaliseEmail('ada at example')).toBeNull());
 });
 
@@ -41,7 +48,13 @@ describe('nameKey', () => {
 });
 
 describe('suggestNurtureCategory', () => {
-  const none = { applicantType: null, tenancyStatus: null, propertyInterest: null, isVendor: false, isLandlord: false } as const;
+  const none = {
+    applicantType: null,
+    tenancyStatus: null,
+    propertyInterest: null,
+    isVendor: false,
+    isLandlord: false,
+  } as const;
   it('prefers the strongest intent', () => {
     expect(suggestNurtureCategory({ ...none, isVendor: true, applicantType: 'buyer' })).toBe('Seller');
     expect(suggestNurtureCategory({ ...none, isLandlord: true })).toBe('Landlord');

@@ -33,7 +33,8 @@ export function normalisePhone(raw: string | null | undefined): string | null {
 export function normalisePostcode(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const compact = raw.replace(/\s+/g, '').toUpperCase();
-  if (!/^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(compact)) return compact.length > 0 ? raw.trim().toUpperCase() : null;
+  if (!/^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(compact))
+    return compact.length > 0 ? raw.trim().toUpperCase() : null;
   return `${compact.slice(0, -3)} ${compact.slice(-3)}`;
 }
 

@@ -10,7 +10,10 @@ const keys = (overrides: Partial<IdentityKeys>): IdentityKeys => ({
   udprn: null,
   ...overrides,
 });
-const candidate = (contactId: string, overrides: Partial<IdentityKeys>): MatchCandidate => ({ contactId, ...keys(overrides) });
+const candidate = (contactId: string, overrides: Partial<IdentityKeys>): MatchCandidate => ({
+  contactId,
+  ...keys(overrides),
+});
 
 describe('findMatch', () => {
   it('matches on a shared email first', () => {
@@ -30,18 +33,30 @@ describe('findMatch', () => {
   });
 
   it('matches on name plus postcode, or UPRN, as the weakest rule', () => {
-    expect(findMatch(keys({ nameKey: 'ada lovelace', postcode: 'N1 9GU' }), [candidate('c1', { nameKey: 'ada lovelace', postcode: 'N1 9GU' })])).toEqual({
+    expect(
+      findMatch(keys({ nameKey: 'ada lovelace', postcode: 'N1 9GU' }), [
+        candidate('c1', { nameKey: 'ada lovelace', postcode: 'N1 9GU' }),
+      ]),
+    ).toEqual({
       contactId: 'c1',
       matchedOn: ['name', 'postcode'],
     });
-    expect(findMatch(keys({ nameKey: 'ada lovelace', uprn: '100023336956' }), [candidate('c1', { nameKey: 'ada lovelace', uprn: '100023336956' })])).toEqual({
+    expect(
+      findMatch(keys({ nameKey: 'ada lovelace', uprn: '100023336956' }), [
+        candidate('c1', { nameKey: 'ada lovelace', uprn: '100023336956' }),
+      ]),
+    ).toEqual({
       contactId: 'c1',
       matchedOn: ['name', 'uprn'],
     });
   });
 
   it('never merges on a name alone: two people who share a name stay two', () => {
-    expect(findMatch(keys({ nameKey: 'john smith', postcode: 'M1 1AE' }), [candidate('c1', { nameKey: 'john smith', postcode: 'LS1 4DY' })])).toBeNull();
+    expect(
+      findMatch(keys({ nameKey: 'john smith', postcode: 'M1 1AE' }), [
+        candidate('c1', { nameKey: 'john smith', postcode: 'LS1 4DY' }),
+      ]),
+    ).toBeNull();
   });
 
   it('does not merge different people who share a family inbox', () => {

@@ -29,16 +29,23 @@ export function findMatch(incoming: IdentityKeys, candidates: MatchCandidate[]):
   let best: { match: DedupMatch; strength: number } | null = null;
   for (const candidate of candidates) {
     const match = matchStrength(incoming, candidate);
-    if (match && (!best || match.strength > best.strength)) best = { match: { contactId: candidate.contactId, matchedOn: match.fields }, strength: match.strength };
+    if (match && (!best || match.strength > best.strength))
+      best = { match: { contactId: candidate.contactId, matchedOn: match.fields }, strength: match.strength };
   }
   return best?.match ?? null;
 }
 
-function matchStrength(incoming: IdentityKeys, candidate: MatchCandidate): { strength: number; fields: MatchField[] } | null {
+function matchStrength(
+  incoming: IdentityKeys,
+  candidate: MatchCandidate,
+): { strength: number; fields: MatchField[] } | null {
   const sharedEmail = incoming.emails.some((email) => candidate.emails.includes(email));
   const sharedPhone = incoming.phones.some((phone) => candidate.phones.includes(phone));
   const sameName = incoming.nameKey !== null && incoming.nameKey === candidate.nameKey;
-  const namesCompatible = incoming.nameKey === null || candidate.nameKey === null || namesAgree(incoming.nameKey, candidate.nameKey);
+  const namesCompatible =
+    incoming.nameKey === null ||
+    candidate.nameKey === null ||
+    namesAgree(incoming.nameKey, candidate.nameKey);
   const emailsDisagree = incoming.emails.length > 0 && candidate.emails.length > 0 && !sharedEmail;
   const samePlace =
     (incoming.uprn !== null && incoming.uprn === candidate.uprn) ||
@@ -46,7 +53,14 @@ function matchStrength(incoming: IdentityKeys, candidate: MatchCandidate): { str
     (incoming.postcode !== null && incoming.postcode === candidate.postcode);
 
   if (sharedEmail && namesCompatible) {
-    return { strength: 3, fields: ['email', ...(sharedPhone ? (['phone'] as const) : []), ...(sameName ? (['name'] as const) : [])] };
+    return {
+      strength: 3,
+      fields: [
+        'email',
+        ...(sharedPhone ? (['phone'] as const) : []),
+        ...(sameName ? (['name'] as const) : []),
+      ],
+    };
   }
   if (emailsDisagree) return null;
   if (sharedPhone && sameName) return { strength: 2, fields: ['phone', 'name'] };
@@ -62,7 +76,8 @@ function namesAgree(left: string, right: string): boolean {
   if (left === right) return true;
   const [leftFirst = '', ...leftRest] = left.split(' ');
   const [rightFirst = '', ...rightRest] = right.split(' ');
-  const [shorter, longer] = leftFirst.length <= rightFirst.length ? [leftFirst, rightFirst] : [rightFirst, leftFirst];
+  const [shorter, longer] =
+    leftFirst.length <= rightFirst.length ? [leftFirst, rightFirst] : [rightFirst, leftFirst];
   return leftRest.at(-1) === rightRest.at(-1) && shorter.length >= 2 && longer.startsWith(shorter);
 }
 

@@ -6,6 +6,7 @@ import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import type { Services } from '../services.ts';
 import { DEMO_ORGANISATION_NAME } from '../demo/demo-agency.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 
 export type AppState = { services: Services | null };
 
@@ -41,6 +42,8 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
     }
     response.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
+
+  app.use(webhookRoutes(state));
 
   app.use('/trpc', (request, response, next) => {
     const services = state.services;
@@ -87,7 +90,7 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
   const clientDirectory = options.clientDirectory ?? path.resolve('dist/client');
   if (fs.existsSync(path.join(clientDirectory, 'index.html'))) {
     app.use(express.static(clientDirectory, { index: false }));
-    app.get(/^\/(?!trpc|healthz|metrics|demo\/).*/, (_request, response) => {
+    app.get(/^\/(?!trpc|healthz|metrics|webhooks\/|demo\/).*/, (_request, response) => {
       response.sendFile(path.join(clientDirectory, 'index.html'));
     });
   }

@@ -79,13 +79,19 @@ export type ContactChange = {
   externalId: string;
   /** The concurrency token from the last read, where the CRM has one. */
   etag: string | null;
-  fields: Partial<Pick<CanonicalContact, 'title' | 'firstName' | 'lastName' | 'emails' | 'phones' | 'marketingConsent'>>;
+  fields: Partial<
+    Pick<CanonicalContact, 'title' | 'firstName' | 'lastName' | 'emails' | 'phones' | 'marketingConsent'>
+  >;
   metadata?: Record<string, unknown>;
 };
 
 export type PushResult = { externalRef: string | null; etag: string | null };
 
-export type InboundWebhook = { headers: Record<string, string | undefined>; rawBody: Buffer; receivedAt: Date };
+export type InboundWebhook = {
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+  receivedAt: Date;
+};
 
 export type IngestedWebhook = {
   /** Unique per notification (not per event: Reapit fans one event out to several notifications). */

@@ -21,9 +21,16 @@ export type SyncRunHandle = {
   resumed: boolean;
 };
 
-export type StartRunOutcome = { outcome: 'started'; run: SyncRunHandle } | { outcome: 'busy' } | { outcome: 'slot_already_ran' };
+export type StartRunOutcome =
+  { outcome: 'started'; run: SyncRunHandle } | { outcome: 'busy' } | { outcome: 'slot_already_ran' };
 
-export type PageResult = { created: number; updated: number; merged: number; unchanged: number; rejected: number };
+export type PageResult = {
+  created: number;
+  updated: number;
+  merged: number;
+  unchanged: number;
+  rejected: number;
+};
 
 export type RunError = {
   code: string;
@@ -38,7 +45,8 @@ export type OutboundWork =
   | { id: string; attempts: number; kind: 'contact_update'; change: ContactChange }
   | { id: string; attempts: number; kind: 'journal_entry' | 'note' | 'metadata'; activity: OutboundActivity };
 
-export type OutboundOutcome = { ok: true; result: PushResult } | { ok: false; error: RunError; permanent: boolean };
+export type OutboundOutcome =
+  { ok: true; result: PushResult } | { ok: false; error: RunError; permanent: boolean };
 
 /**
  * Persistence the sync cycle needs, and nothing more. Implemented with native batch SQL
@@ -74,5 +82,19 @@ export interface SyncStore {
   recordOutboundWrite(run: SyncRunHandle, work: OutboundWork, outcome: OutboundOutcome): Promise<void>;
 
   /** Closes the run; on success the window becomes the connection's new cursor. */
-  finishRun(run: SyncRunHandle, outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean }): Promise<void>;
+  finishRun(
+    run: SyncRunHandle,
+    outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean },
+  ): Promise<void>;
+
+  /**
+   * A run for changes pushed by webhooks: audited like a cycle, but it neither takes the connection
+   * (a delivery must not wait behind a long cycle) nor moves the cursor (the delta sync stays the
+   * safety net). Records reconcile through `applyContactPage` like any page.
+   */
+  openWebhookRun(connectionId: string): Promise<SyncRunHandle>;
+  closeWebhookRun(run: SyncRunHandle, errors: RunError[]): Promise<void>;
+
+  /** Marks links to records the CRM deleted or archived inactive; the contacts and history stay. */
+  deactivateLinks(run: SyncRunHandle, externalIds: string[]): Promise<number>;
 }

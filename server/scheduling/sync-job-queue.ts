@@ -3,6 +3,8 @@ import type { Logger } from '../logger.ts';
 import type { SyncRunTrigger } from '../ports/sync-store.ts';
 
 export const SYNC_QUEUE = 'sync-connection';
+/** Accepted webhook deliveries waiting to be applied, one job per connection with work pending. */
+export const WEBHOOK_QUEUE = 'webhook-connection';
 
 export type SyncJob = { connectionId: string; trigger: SyncRunTrigger; scheduledFor?: string };
 
@@ -59,9 +61,21 @@ export class SyncJobQueue {
       expireInSeconds: 4 * 60 * 60,
       heartbeatSeconds: 30,
     } as const;
-    const existing = await boss.getQueue(SYNC_QUEUE);
-    if (!existing) {
-      await boss.createQueue(SYNC_QUEUE, queue).catch((error: unknown) => {
+    const webhookQueue = {
+      policy: 'short',
+      notify: true,
+      retryLimit: 20,
+      retryDelay: 2,
+      retryBackoff: true,
+      retryDelayMax: 300,
+      expireInSeconds: 15 * 60,
+    } as const;
+    for (const [name, options] of [
+      [SYNC_QUEUE, queue],
+      [WEBHOOK_QUEUE, webhookQueue],
+    ] as const) {
+      if (await boss.getQueue(name)) continue;
+      await boss.createQueue(name, options).catch((error: unknown) => {
         if (!String(error).includes('already exists')) throw error;
       });
     }
@@ -106,6 +120,30 @@ export class SyncJobQueue {
     );
   }
 
+  /** Asks for the connection's pending deliveries to be applied (one queued job per connection at most). */
+  async enqueueWebhookWork(connectionId: string): Promise<void> {
+    await this.#boss.send(WEBHOOK_QUEUE, { connectionId }, { singletonKey: connectionId });
+  }
+
+  /** Applies accepted deliveries in this process; a thrown error makes pg-boss retry with backoff. */
+  async workWebhooks(
+    handle: (connectionId: string) => Promise<void>,
+    options: { concurrency: number },
+  ): Promise<void> {
+    await this.#boss.work<{ connectionId: string }>(
+      WEBHOOK_QUEUE,
+      {
+        batchSize: 1,
+        localConcurrency: options.concurrency,
+        pollingIntervalSeconds: 2,
+        notifyPollingIntervalSeconds: 10,
+      },
+      async ([job]) => {
+        if (job) await handle(job.data.connectionId);
+      },
+    );
+  }
+
   /** Jobs waiting or running: the queue-depth metric, and how tests wait for quiet. */
   async depth(): Promise<{ queued: number; active: number }> {
     const queue = await this.#boss.getQueue(SYNC_QUEUE);
@@ -119,8 +157,8 @@ export class SyncJobQueue {
       const { rows } = await this.#boss
         .getDb()
         .executeSql(
-          `select count(*)::int as count from pgboss.job where name = $1 and state in ('created', 'retry', 'active')`,
-          [SYNC_QUEUE],
+          `select count(*)::int as count from pgboss.job where name = any($1::text[]) and state in ('created', 'retry', 'active')`,
+          [[SYNC_QUEUE, WEBHOOK_QUEUE]],
         );
       if ((rows[0] as { count: number } | undefined)?.count === 0) return;
       if (Date.now() > deadline) throw new Error(`sync jobs still queued or running after ${timeoutMs} ms`);

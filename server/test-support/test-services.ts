@@ -21,6 +21,8 @@ export async function createTestServices(
     PROPSYNC_TOKEN_SECRET: 'test-token-secret-that-is-long-enough-0123456789',
     // Tests drive cycles themselves or through the queue; the cron tick is tested on its own.
     PROPSYNC_SCHEDULER: 'off',
+    // Nothing listens here: simulators' webhook deliveries fail quietly unless a test routes them.
+    PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
     ...env,
   } as NodeJS.ProcessEnv);
   const services = await createServices(

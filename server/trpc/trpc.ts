@@ -20,6 +20,7 @@ const t = initTRPC.context<TrpcContext>().create({
 
 const TRPC_CODE_BY_PROPSYNC_CODE: Partial<Record<ErrorCode, TRPCError['code']>> = {
   'CONNECTION.NOT_FOUND': 'NOT_FOUND',
+  'CONTACT.NOT_FOUND': 'NOT_FOUND',
   'CONNECTION.ALREADY_EXISTS': 'CONFLICT',
   'CONNECTION.DISCONNECTED': 'PRECONDITION_FAILED',
   'ADAPTER.AUTH_INVALID': 'BAD_REQUEST',
@@ -34,7 +35,8 @@ const mapErrors = t.middleware(async ({ next }) => {
   if (!result.ok && result.error.cause instanceof PropsyncError) {
     const cause = result.error.cause;
     throw new TRPCError({
-      code: TRPC_CODE_BY_PROPSYNC_CODE[cause.code] ?? (cause.transient ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST'),
+      code:
+        TRPC_CODE_BY_PROPSYNC_CODE[cause.code] ?? (cause.transient ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST'),
       message: cause.message,
       cause,
     });

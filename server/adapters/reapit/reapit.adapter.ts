@@ -14,7 +14,7 @@ import type {
 } from '../../ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../shared/provider-http.ts';
-import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
+import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
   ReapitContactSchema,
   ReapitPageSchema,
@@ -50,12 +50,23 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
   baseUrl: (settings) => settings.baseUrl,
   async authenticate(http, credentials, settings) {
     const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
-    const response = await http.request('POST', settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(), {
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId }).toString(),
-    });
+    const response = await http.request(
+      'POST',
+      settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(),
+      {
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: credentials.clientId,
+        }).toString(),
+      },
+    );
     const token = ReapitTokenSchema.safeParse(response.body);
-    if (!token.success) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered the token request with an unexpected body');
+    if (!token.success)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Reapit answered the token request with an unexpected body',
+      );
     return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
   },
   authorise: (grant, _credentials, settings) => ({
@@ -113,7 +124,10 @@ class ReapitAdapter implements CrmAdapter {
       for (const raw of page._embedded) {
         const parsed = ReapitContactSchema.safeParse(raw);
         if (!parsed.success) {
-          rejected.push({ externalId: idOf(raw), reason: `Reapit contact did not match the expected shape: ${parsed.error.issues[0]?.message}` });
+          rejected.push({
+            externalId: idOf(raw),
+            reason: `Reapit contact did not match the expected shape: ${parsed.error.issues[0]?.message}`,
+          });
           continue;
         }
         lastModified = parsed.data.modified;
@@ -173,7 +187,10 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
-    const body = { ...toReapitPatch(change.fields), ...(change.metadata ? { metadata: change.metadata } : {}) };
+    const body = {
+      ...toReapitPatch(change.fields),
+      ...(change.metadata ? { metadata: change.metadata } : {}),
+    };
     if (!change.etag) return this.#patchWithFreshEtag(change.externalId, body);
     const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
       headers: { 'if-match': change.etag },
@@ -191,7 +208,8 @@ class ReapitAdapter implements CrmAdapter {
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
     }
     const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success) throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
+    if (!envelope.success)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
     const event = envelope.data;
     const isContact = event.topicId.startsWith('contacts.');
     const snapshot = isContact && event.new ? ReapitContactSchema.safeParse(event.new) : null;
@@ -201,7 +219,8 @@ class ReapitAdapter implements CrmAdapter {
       eventType: event.topicId,
       occurredAt: event.eventTime,
       contacts: snapshot?.success ? [toCanonicalContact(snapshot.data)] : [],
-      activities: [],
+      activities:
+        isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
       contactIdsToFetch: isContact && event.new && !snapshot?.success ? [event.entityId] : [],
       removedContactIds: isContact && event.new === null ? [event.entityId] : [],
     };
@@ -213,7 +232,11 @@ class ReapitAdapter implements CrmAdapter {
     });
     const location = response.headers.get('location') ?? '';
     const id = location.split('/').filter(Boolean).at(-1) ?? idOf(response.body);
-    if (!id) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit did not say which webhook subscription it created');
+    if (!id)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Reapit did not say which webhook subscription it created',
+      );
     return { ids: [id], secret: null, url: target.url };
   }
 
@@ -241,7 +264,10 @@ class ReapitAdapter implements CrmAdapter {
     }
     const [, keyId, timestamp, signature] = parts as [string, string, string, string];
     const sentAt = Number(timestamp);
-    if (!Number.isInteger(sentAt) || Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS) {
+    if (
+      !Number.isInteger(sentAt) ||
+      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
+    ) {
       throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook timestamp is more than 5 minutes off');
     }
     const key = await this.#signingKey(keyId);
@@ -265,12 +291,15 @@ class ReapitAdapter implements CrmAdapter {
 
 function parsePage(body: unknown) {
   const page = ReapitPageSchema.safeParse(body);
-  if (!page.success) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
+  if (!page.success)
+    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
   return page.data;
 }
 
 function idOf(raw: unknown): string | null {
-  return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+  return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
+    ? (raw as { id: string }).id
+    : null;
 }
 
 function decodeSignature(signature: string): Buffer {

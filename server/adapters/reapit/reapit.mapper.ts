@@ -1,9 +1,28 @@
-import type { Address, CanonicalContact, MarketingConsent, PropertyProfile } from '../../../shared/contact.ts';
-import { normaliseEmail, normalisePhone, normalisePostcode, suggestNurtureCategory } from '../../domain/contact-normalisation.ts';
-import type { ReapitContact } from './reapit.schemas.ts';
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
+} from '../../../shared/contact.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import {
+  ReapitAppointmentEventSchema,
+  ReapitOfferEventSchema,
+  type ReapitContact,
+} from './reapit.schemas.ts';
 
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
-const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = { granted: 'grant', denied: 'deny', not_asked: 'notAsked' };
+const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
+  granted: 'grant',
+  denied: 'deny',
+  not_asked: 'notAsked',
+};
 
 /** Reapit ContactModel → canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: ReapitContact): CanonicalContact {
@@ -36,15 +55,20 @@ export function toReapitPatch(fields: Partial<CanonicalContact>): Record<string,
   if (fields.lastName !== undefined) patch.surname = fields.lastName;
   if (fields.emails !== undefined) patch.email = fields.emails[0] ?? null;
   if (fields.phones !== undefined) patch.mobilePhone = fields.phones[0] ?? null;
-  if (fields.marketingConsent !== undefined) patch.marketingConsent = CONSENT_TO_REAPIT[fields.marketingConsent];
+  if (fields.marketingConsent !== undefined)
+    patch.marketingConsent = CONSENT_TO_REAPIT[fields.marketingConsent];
   return patch;
 }
 
 function toProfile(contact: ReapitContact): PropertyProfile {
   const relationships = contact.relationships ?? [];
   const types = new Set(relationships.map((relationship) => relationship.associatedType.toLowerCase()));
-  const applicant = relationships.find((relationship) => relationship.associatedType.toLowerCase() === 'applicant');
-  const tenancy = relationships.find((relationship) => relationship.associatedType.toLowerCase() === 'tenancy');
+  const applicant = relationships.find(
+    (relationship) => relationship.associatedType.toLowerCase() === 'applicant',
+  );
+  const tenancy = relationships.find(
+    (relationship) => relationship.associatedType.toLowerCase() === 'tenancy',
+  );
   const mode = applicant?.marketingMode?.toLowerCase();
   return {
     applicantType: applicant ? (mode === 'renting' || mode === 'letting' ? 'tenant' : 'buyer') : null,
@@ -58,7 +82,9 @@ function toProfile(contact: ReapitContact): PropertyProfile {
 function toAddress(address: ReapitContact['primaryAddress']): Address | null {
   if (!address) return null;
   const street = [address.buildingNumber, address.line1].filter(Boolean).join(' ');
-  const lines = [address.buildingName, street, address.line2].map(blankToNull).filter((line): line is string => line !== null);
+  const lines = [address.buildingName, street, address.line2]
+    .map(blankToNull)
+    .filter((line): line is string => line !== null);
   const postcode = normalisePostcode(address.postcode);
   if (lines.length === 0 && !postcode) return null;
   return {
@@ -78,4 +104,53 @@ function blankToNull(value: string | null | undefined): string | null {
 
 function unique(values: Array<string | null>): string[] {
   return [...new Set(values.filter((value): value is string => value !== null))];
+}
+
+/**
+ * Appointments and offers as seed 000's engagement signals. A viewing whose end has passed (and
+ * was not cancelled) is completed; an accepted offer has progressed. Each step has its own id, so
+ * a viewing booked and later completed counts once for each.
+ */
+export function toReapitActivities(topicId: string, model: unknown, eventTime: string): CanonicalActivity[] {
+  if (topicId.startsWith('appointments.')) {
+    const parsed = ReapitAppointmentEventSchema.safeParse(model);
+    if (!parsed.success || parsed.data.cancelled) return [];
+    const appointment = parsed.data;
+    const contactIds = (appointment.attendee?.contacts ?? []).map((contact) => contact.id);
+    const details = { appointmentId: appointment.id, typeId: appointment.typeId };
+    const steps: Array<{ type: CanonicalActivity['type']; step: string; at: string }> = [];
+    if (appointment.typeId === 'VW') {
+      steps.push({ type: 'viewing_booked', step: 'booked', at: eventTime });
+      if (appointment.end && Date.parse(appointment.end) <= Date.parse(eventTime)) {
+        steps.push({ type: 'viewing_completed', step: 'completed', at: appointment.end });
+      }
+    } else if (appointment.typeId === 'VL') {
+      steps.push({ type: 'valuation_booked', step: 'booked', at: eventTime });
+    }
+    return contactIds.flatMap((contactExternalId) =>
+      steps.map((step) => ({
+        type: step.type,
+        occurredAt: new Date(step.at).toISOString(),
+        source: 'reapit' as const,
+        externalId: `appointment:${appointment.id}:${step.step}`,
+        contactExternalId,
+        details,
+      })),
+    );
+  }
+  if (topicId.startsWith('offers.')) {
+    const parsed = ReapitOfferEventSchema.safeParse(model);
+    if (!parsed.success) return [];
+    const offer = parsed.data;
+    const progressed = offer.status === 'accepted';
+    return (offer.related ?? []).map((contact) => ({
+      type: progressed ? ('offer_progressed' as const) : ('offer_submitted' as const),
+      occurredAt: new Date(eventTime).toISOString(),
+      source: 'reapit' as const,
+      externalId: `offer:${offer.id}:${progressed ? 'progressed' : 'submitted'}`,
+      contactExternalId: contact.id,
+      details: { offerId: offer.id, status: offer.status ?? null, amount: offer.amount ?? null },
+    }));
+  }
+  return [];
 }

@@ -83,3 +83,20 @@ export const ReapitWebhookEnvelopeSchema = z.object({
   old: z.unknown().nullable(),
   diff: z.unknown().nullish(),
 });
+
+/** The parts of an AppointmentModel a webhook carries that make it an engagement signal. */
+export const ReapitAppointmentEventSchema = z.object({
+  id: z.string().min(1),
+  typeId: z.string(),
+  end: z.string().nullish(),
+  cancelled: z.boolean().nullish(),
+  attendee: z.object({ contacts: z.array(z.object({ id: z.string().min(1) })).nullish() }).nullish(),
+});
+
+/** The parts of an OfferModel that make it an engagement signal. */
+export const ReapitOfferEventSchema = z.object({
+  id: z.string().min(1),
+  status: z.string().nullish(),
+  amount: z.number().nullish(),
+  related: z.array(z.object({ id: z.string().min(1) })).nullish(),
+});

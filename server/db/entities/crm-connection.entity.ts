@@ -18,6 +18,8 @@ export const CrmConnection = defineEntity({
     syncCursor: p.json<Record<string, unknown>>().nullable(),
     syncIntervalMinutes: p.integer().nullable(),
     webhookRegistration: p.json<Record<string, unknown>>().nullable(),
+    /** The secret agreed at webhook registration, encrypted like the credentials. */
+    webhookSecret: p.json<EncryptedEnvelope>().nullable(),
     fieldMappingConfirmedAt: p.datetime().nullable(),
     lastSyncedAt: p.datetime().nullable(),
     /** The next scheduled slot; one process claims it atomically, then queues its job. */

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
 import { baseProperties, updatedAtProperty } from './base.ts';
 
 /** An agency: the tenant everything else belongs to. */
@@ -9,6 +10,11 @@ export const Organisation = defineEntity({
     ...baseProperties,
     name: p.text(),
     syncIntervalMinutes: p.integer().default(15),
+    /** Where Propsync sends signed events (hot leads, contact changes) for this agency's host app. */
+    hostWebhookUrl: p.text().nullable(),
+    hostWebhookSecret: p.json<EncryptedEnvelope>().nullable(),
+    /** Overrides of the default intent-scoring weights, half-life and hot-lead threshold. */
+    scoringPolicy: p.json<Record<string, unknown>>().nullable(),
     updatedAt: updatedAtProperty,
   },
 });

@@ -83,12 +83,10 @@ function handle(
       action(request, response);
     } catch (error) {
       if (error instanceof z.ZodError) {
-        response
-          .status(400)
-          .json({
-            error: 'invalid control request',
-            issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-          });
+        response.status(400).json({
+          error: 'invalid control request',
+          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        });
       } else if (error instanceof RangeError) {
         response.status(404).json({ error: error.message });
       } else {

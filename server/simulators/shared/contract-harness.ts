@@ -19,7 +19,12 @@ export type HarnessOptions = {
   rateLimits?: boolean;
 };
 
-export type HarnessRequest = { method: string; path: string; query: Record<string, string | string[]>; status: number | null };
+export type HarnessRequest = {
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  status: number | null;
+};
 
 export interface RunningHarness {
   url: string;

@@ -59,6 +59,21 @@ export const connectionsRouter = router({
       ctx.services.connections.setAgencySchedule(ctx.session.organisationId, input.intervalMinutes),
     ),
 
+  /** New credentials for an existing connection: verified, stored encrypted, webhooks re-registered, a cycle queued. */
+  reconnect: adminProcedure
+    .input(
+      ConnectionIdInput.extend({
+        credentials: z.record(z.string(), z.string().max(4096)),
+        settings: z.record(z.string(), z.string().max(2048)).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.services.connections.reconnect(ctx.session.organisationId, input.connectionId, {
+        credentials: input.credentials,
+        ...(input.settings ? { settings: input.settings } : {}),
+      }),
+    ),
+
   /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */
   disconnect: adminProcedure
     .input(ConnectionIdInput)

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.ts';
+import type { CrmAdapter } from '../../ports/crm-adapter.ts';
+import { ALTO_DEMO_CLIENT } from '../../simulators/alto/alto-constants.ts';
+import { createAltoSimulator, type AltoSimulator } from '../../simulators/alto/alto-simulator.ts';
+import { signatureHeader } from '../../simulators/alto/alto-webhooks.ts';
+import { AdapterResolver } from '../adapter-resolver.ts';
+
+/** Alto-specific behaviour beyond the shared contract: file-note write-back, consent, activity webhooks. */
+describe('Alto adapter', () => {
+  let simulator: AltoSimulator;
+  let url: string;
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+
+  beforeAll(async () => {
+    simulator = createAltoSimulator({
+      seed: 3,
+      contactCount: 40,
+      rateLimits: false,
+      webhookRetryScale: 0.0001,
+    });
+    url = (await simulator.listen(0)).url;
+  });
+  afterAll(async () => simulator?.close());
+
+  const adapter = (settings: Record<string, unknown> = {}, webhookSecret: string | null = null): CrmAdapter =>
+    resolver.forConnection({
+      id: randomUUID(),
+      provider: 'alto',
+      credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+      settings: { baseUrl: url, agencyRef: simulator.defaultAgencyRef, ...settings },
+      webhookSecret,
+    });
+
+  it('sends the AgencyRef on every call: a wrong one is refused as a permission problem', async () => {
+    await expect(adapter({ agencyRef: randomUUID() }).verifyConnection()).rejects.toMatchObject({
+      code: 'ADAPTER.PERMISSION_DENIED',
+    });
+  });
+
+  it('writes the hot-lead flag with its timestamp as a file note on the contact, once', async () => {
+    const contactId = simulator.contactIds()[1]!;
+    const hotLead = {
+      kind: 'hot_lead' as const,
+      idempotencyKey: 'hot-1',
+      contactExternalId: contactId,
+      occurredAt: '2025-06-01T08:00:00.000Z',
+      summary: 'Crossed the hot-lead threshold (score 87)',
+      details: {},
+    };
+    const first = await adapter().pushActivity(hotLead);
+    await adapter().pushActivity(hotLead);
+    const notes = simulator.fileNotes({ contactId });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({
+      id: Number(first.externalRef),
+      title: 'Propsync hot lead',
+      contactIds: [Number(contactId)],
+    });
+    expect(notes[0]!.notes).toContain('2025-06-01T08:00:00.000Z');
+  });
+
+  it('keeps one engagement-score note per contact, replaced by newer scores and never by older ones', async () => {
+    const contactId = simulator.contactIds()[2]!;
+    const score = (key: string, value: number, occurredAt: string) => ({
+      kind: 'engagement_score' as const,
+      idempotencyKey: key,
+      contactExternalId: contactId,
+      occurredAt,
+      summary: `Engagement score ${value}`,
+      details: { score: value },
+    });
+    await adapter().pushActivity(score('s1', 40, '2025-06-01T00:00:00.000Z'));
+    await adapter().pushActivity(score('s2', 65, '2025-06-02T00:00:00.000Z'));
+    await adapter().pushActivity(score('s0', 10, '2025-05-01T00:00:00.000Z'));
+    const notes = simulator.fileNotes({ contactId });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.notes).toContain('score: 65');
+  });
+
+  it('writes name and consent changes back, and reads consent when asked to', async () => {
+    const contactId = simulator.contactIds()[5]!;
+    await adapter().pushContact({
+      externalId: contactId,
+      etag: null,
+      fields: { firstName: 'Grace', marketingConsent: 'denied' },
+    });
+    expect((simulator.getContact(contactId)!.people as Array<{ forename: string }>)[0]!.forename).toBe(
+      'Grace',
+    );
+
+    const window = {
+      modifiedFrom: new Date(Date.now() - 60_000).toISOString(),
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    const read = async (settings: Record<string, unknown>) => {
+      const contacts = [];
+      for await (const page of adapter(settings).syncContacts(window)) contacts.push(...page.contacts);
+      return contacts.find((contact) => contact.provenance.externalId === contactId);
+    };
+    expect((await read({ readMarketingConsent: 'true' }))?.marketingConsent).toBe('denied');
+    expect((await read({}))?.marketingConsent).toBe('not_asked');
+  });
+
+  it('turns appointment and offer notifications into engagement signals, and contact ones into ids to fetch', async () => {
+    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
+    const client = adapter({}, registration.secret);
+    const contactId = simulator.contactIds()[0]!;
+    const viewingId = simulator.controls.createAppointment({ contactId, type: 'Viewing' });
+    const offerId = simulator.controls.createOffer({ contactId, amount: 300_000 });
+
+    // A delivery as Alto signs it, for the events the controls just raised.
+    const deliver = (type: string, subjectId: string) => {
+      const template = JSON.parse(simulator.contactWebhook({ contactId, secret: null }).rawBody) as {
+        data: Record<string, unknown>;
+      };
+      const rawBody = JSON.stringify({ ...template, type, data: { ...template.data, subjectId } });
+      const signature = signatureHeader(registration.secret!, rawBody, Math.floor(Date.now() / 1000));
+      return client.ingestWebhook({
+        headers: { 'x-signature': signature },
+        rawBody: Buffer.from(rawBody),
+        receivedAt: new Date(),
+      });
+    };
+
+    const viewing = await deliver('Appointment.Created', viewingId);
+    expect(viewing.activities).toEqual([
+      expect.objectContaining({
+        type: 'viewing_booked',
+        contactExternalId: contactId,
+        externalId: `appointment:${viewingId}:booked`,
+      }),
+    ]);
+    const offer = await deliver('Offer.Created', offerId);
+    expect(offer.activities).toEqual([
+      expect.objectContaining({
+        type: 'offer_submitted',
+        contactExternalId: contactId,
+        details: expect.objectContaining({ amount: 300_000 }),
+      }),
+    ]);
+    const contact = await deliver('Contact.Modified', contactId);
+    expect(contact).toMatchObject({
+      contactIdsToFetch: [contactId],
+      contacts: [],
+      activities: [],
+      removedContactIds: [],
+    });
+    expect(new Set([viewing.deliveryKey, offer.deliveryKey, contact.deliveryKey]).size).toBe(3);
+
+    await expect(
+      adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.AUTH_INVALID',
+    });
+    await adapter().unregisterWebhooks(registration);
+    expect(simulator.subscriptions()).toEqual([]);
+  });
+});

@@ -1,0 +1,506 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type {
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import {
+  appointmentActivities,
+  offerActivities,
+  parseAltoTime,
+  toCanonicalContact,
+  toPersonPatch,
+  toPreferencesRequest,
+  type AltoContactRecord,
+} from './alto.mapper.ts';
+import {
+  AltoAppointmentSchema,
+  AltoCloudEventSchema,
+  AltoContactBatchSchema,
+  AltoContactListItemSchema,
+  AltoContactSchema,
+  AltoCreatedIdSchema,
+  AltoFileNoteListSchema,
+  AltoOfferContactsSchema,
+  AltoOfferSchema,
+  AltoPageSchema,
+  AltoPreferencesSchema,
+  AltoSubscriptionSchema,
+  AltoTokenSchema,
+  type AltoCloudEvent,
+  type AltoContact,
+  type AltoContactListItem,
+  type AltoFileNote,
+  type AltoPreferences,
+} from './alto.schemas.ts';
+
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+/** `GET /contacts?id=…` takes at most 50 ids. */
+const MAX_IDS_PER_BATCH = 50;
+const WEBHOOK_EVENT_TYPES = [
+  'Contact.Created',
+  'Contact.Modified',
+  'Appointment.Created',
+  'Appointment.Modified',
+  'Offer.Created',
+  'Offer.Modified',
+  'Offer.Accepted',
+  'Offer.Withdrawn',
+];
+const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
+/** Marks the one engagement-score note per contact that each new score replaces. */
+const SCORE_NOTE_MARKER = '[propsync:engagement-score]';
+
+const CredentialsSchema = z.object({
+  clientId: z.string().trim().min(1, 'client id is required'),
+  clientSecret: z.string().min(1, 'client secret is required'),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  baseUrl: z.string().url().default('https://api.alto.zoopla.co.uk'),
+  /** Where the token endpoint lives, when not at `<baseUrl>/token`. */
+  tokenUrl: z.string().url().optional(),
+  /** The agency's GUID in Alto, sent as `AgencyRef` on every call. */
+  agencyRef: z.string().trim().min(1, 'the AgencyRef is required'),
+  /** Contacts per page (Alto allows 1–250); smaller pages only for tests and debugging. */
+  pageSize: z.coerce.number().int().min(1).max(250).default(100),
+  /**
+   * Read each synced contact's consent preferences (one extra request per contact: Alto's contact
+   * shapes carry no consent). Off by default because at Alto's 10 requests a second it multiplies
+   * an import's duration; without it synced consent is "not asked".
+   */
+  readMarketingConsent: z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+    .default(false),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const altoAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.alto,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) => settings.baseUrl,
+  async authenticate(http, credentials, settings) {
+    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
+    const response = await http.request(
+      'POST',
+      settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(),
+      {
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+      },
+    );
+    const token = AltoTokenSchema.safeParse(response.body);
+    if (!token.success)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Alto answered the token request with an unexpected body',
+      );
+    return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
+  },
+  authorise: (grant, _credentials, settings) => ({
+    ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),
+    AgencyRef: settings.agencyRef,
+  }),
+  create: (context) => new AltoAdapter(context),
+});
+
+class AltoAdapter implements CrmAdapter {
+  readonly provider = 'alto' as const;
+  readonly #http: ProviderHttp;
+  readonly #settings: Settings;
+  readonly #webhookSecret: string | null;
+  readonly #logger: Logger;
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+    this.#settings = context.settings;
+    this.#webhookSecret = context.webhookSecret;
+    this.#logger = context.logger;
+  }
+
+  /** Alto reports neither an account name nor a total count. */
+  async verifyConnection() {
+    const response = await this.#http.request('GET', 'contacts/all', { query: { 'max-results': 1 } });
+    parsePage(response.body);
+    return { accountLabel: null, contactCount: null };
+  }
+
+  /**
+   * `GET /contacts/all` lists oldest modification first and pages by `next-token`. The checkpoint
+   * is the last modification time seen and the ids seen at it: resuming asks again from that time
+   * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
+   */
+  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+    const resume = window.resumeAfter;
+    const modifiedFrom = resume?.modifiedAt ?? window.modifiedFrom;
+    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
+    const seenAtResume = new Set(resume?.idsAtModifiedAt ?? []);
+    let position: { ms: number; ids: Set<string> } | null = resume
+      ? { ms: resumeMs, ids: new Set(seenAtResume) }
+      : null;
+    let nextToken: string | null = null;
+    do {
+      const response = await this.#http.request('GET', 'contacts/all', {
+        query: {
+          'max-results': this.#settings.pageSize,
+          'modified-from': modifiedFrom,
+          'modified-to': window.modifiedTo,
+          'next-token': nextToken,
+        },
+      });
+      const page = parsePage(response.body);
+      const rejected: ContactPage['rejected'] = [];
+      const listed: AltoContactListItem[] = [];
+      for (const raw of page.items ?? []) {
+        const parsed = AltoContactListItemSchema.safeParse(raw);
+        const modifiedMs = parsed.success ? parseAltoTime(parsed.data.modifiedAt) : Number.NaN;
+        if (!parsed.success || Number.isNaN(modifiedMs)) {
+          const reason = parsed.success
+            ? `unreadable modifiedAt "${parsed.data.modifiedAt}"`
+            : parsed.error.issues[0]?.message;
+          rejected.push({
+            externalId: idOf(raw),
+            reason: `Alto contact did not match the expected shape: ${reason}`,
+          });
+          continue;
+        }
+        if (position?.ms === modifiedMs) position.ids.add(parsed.data.id);
+        else position = { ms: modifiedMs, ids: new Set([parsed.data.id]) };
+        if (modifiedMs === resumeMs && seenAtResume.has(parsed.data.id)) continue;
+        listed.push(parsed.data);
+      }
+      const contacts: ContactPage['contacts'] = [];
+      for (const record of await this.#enrich(listed)) {
+        try {
+          contacts.push(toCanonicalContact(record));
+        } catch (error) {
+          rejected.push({
+            externalId: record.listItem.id,
+            reason: `Alto contact could not be mapped: ${(error as Error).message}`,
+          });
+        }
+      }
+      const checkpoint: PageCheckpoint | null = position
+        ? { modifiedAt: new Date(position.ms).toISOString(), idsAtModifiedAt: [...position.ids] }
+        : null;
+      yield { contacts, rejected, checkpoint, estimatedTotal: null };
+      nextToken = page.meta?.nextToken ?? null;
+    } while (nextToken);
+  }
+
+  /** Full contacts (address, every phone and email) in batches of 50, and consent when asked to. */
+  async #enrich(listed: AltoContactListItem[]): Promise<AltoContactRecord[]> {
+    const full = new Map<string, AltoContact>();
+    for (let start = 0; start < listed.length; start += MAX_IDS_PER_BATCH) {
+      const ids = listed.slice(start, start + MAX_IDS_PER_BATCH).map((item) => item.id);
+      const response = await this.#http.request('GET', 'contacts', { query: { id: ids } });
+      const batch = AltoContactBatchSchema.safeParse(response.body);
+      if (!batch.success)
+        throw new PropsyncError(
+          'ADAPTER.BAD_RESPONSE',
+          'Alto answered a contact batch with an unexpected shape',
+        );
+      for (const raw of batch.data) {
+        const contact = AltoContactSchema.safeParse(raw);
+        // A full record that does not parse still leaves the list item to map from.
+        if (contact.success) full.set(contact.data.id, contact.data);
+      }
+    }
+    const preferences = this.#settings.readMarketingConsent
+      ? await Promise.all(listed.map((item) => this.#preferences(item.id)))
+      : listed.map(() => null);
+    return listed.map((listItem, i) => ({
+      listItem,
+      contact: full.get(listItem.id) ?? null,
+      preferences: preferences[i] ?? null,
+    }));
+  }
+
+  async #preferences(contactId: string): Promise<AltoPreferences | null> {
+    const response = await this.#http.request(
+      'GET',
+      `contacts/${encodeURIComponent(contactId)}/preferences`,
+      { acceptStatuses: [404] },
+    );
+    if (response.status === 404) return null;
+    const parsed = AltoPreferencesSchema.safeParse(response.body);
+    return parsed.success ? parsed.data : null;
+  }
+
+  /**
+   * Alto has no idempotency key and no custom fields on contacts, so every outcome is a file note
+   * carrying a `[propsync:<key>]` marker, looked up before writing. Emails sent and hot-lead flags
+   * (with their timestamp) get one note each; the engagement score keeps one note per contact that
+   * each newer score replaces.
+   */
+  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const notes = await this.#fileNotes(activity.contactExternalId);
+    const already = notes.find((note) => note.notes?.includes(marker));
+    if (already) return { externalRef: already.id, etag: null };
+    if (activity.kind === 'engagement_score') return this.#writeScore(activity, notes, marker);
+    const isEmail = activity.kind === 'email_sent';
+    const text = isEmail
+      ? `${activity.summary} ${marker}`
+      : `Hot lead flagged by Propsync at ${activity.occurredAt}: ${activity.summary} ${marker}`;
+    return this.#createFileNote(activity.contactExternalId, {
+      title: isEmail ? 'Propsync nurture email sent' : 'Propsync hot lead',
+      notes: text,
+      fileNoteType: isEmail ? 'EMail' : 'FileNote',
+      updateLastContactedDate: isEmail,
+    });
+  }
+
+  async #writeScore(activity: OutboundActivity, notes: AltoFileNote[], marker: string): Promise<PushResult> {
+    const score = activity.details.score ?? activity.summary;
+    const text = `Propsync engagement score: ${String(score)} (as of ${activity.occurredAt}). ${SCORE_NOTE_MARKER} ${marker}`;
+    const existing = notes.find((note) => note.notes?.includes(SCORE_NOTE_MARKER));
+    if (!existing) {
+      return this.#createFileNote(activity.contactExternalId, {
+        title: 'Propsync engagement score',
+        notes: text,
+        fileNoteType: 'FileNote',
+      });
+    }
+    // A score computed earlier than the one already written (a late retry) must not replace it.
+    const writtenAt = Date.parse(existing.notes?.match(/\(as of ([^)]+)\)/)?.[1] ?? '');
+    if (writtenAt > Date.parse(activity.occurredAt)) return { externalRef: existing.id, etag: null };
+    await this.#http.request('PATCH', `file-notes/${encodeURIComponent(existing.id)}`, {
+      headers: JSON_PATCH,
+      body: [{ op: 'replace', path: '/notes', value: text }],
+    });
+    return { externalRef: existing.id, etag: null };
+  }
+
+  async #fileNotes(contactId: string): Promise<AltoFileNote[]> {
+    const response = await this.#http.request('GET', 'file-notes/search', {
+      query: { 'contact-id': contactId },
+    });
+    const notes = AltoFileNoteListSchema.safeParse(response.body);
+    if (!notes.success)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Alto answered a file-note search with an unexpected shape',
+      );
+    return notes.data;
+  }
+
+  async #createFileNote(
+    contactId: string,
+    note: { title: string; notes: string; fileNoteType: string; updateLastContactedDate?: boolean },
+  ): Promise<PushResult> {
+    const response = await this.#http.request('POST', 'file-notes', {
+      body: { contactIds: [contactId], updateLastContactedDate: false, ...note },
+    });
+    const id = AltoCreatedIdSchema.safeParse(response.body);
+    return { externalRef: id.success ? id.data : null, etag: null };
+  }
+
+  /**
+   * Alto has no ETags: the change is applied to the contact's lead person with a JSON Patch (read
+   * first, so existing phone types and email formatting survive), and consent through the
+   * preferences endpoint. Alto contacts have no free metadata, so `metadata` is not written.
+   */
+  async pushContact(change: ContactChange): Promise<PushResult> {
+    const path = `contacts/${encodeURIComponent(change.externalId)}`;
+    const { marketingConsent, ...personFields } = change.fields;
+    if (Object.keys(personFields).length > 0) {
+      const current = AltoContactSchema.safeParse((await this.#http.request('GET', path)).body);
+      if (!current.success)
+        throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected contact shape');
+      const lead = current.data.people?.[0];
+      if (!lead?.id)
+        throw new PropsyncError(
+          'ADAPTER.VALIDATION',
+          `Alto contact ${change.externalId} has no person to update`,
+        );
+      const operations = toPersonPatch(personFields, lead);
+      if ((personFields.emails?.length ?? 0) > 2 || (personFields.phones?.length ?? 0) > 4) {
+        this.#logger.warn(
+          { externalId: change.externalId },
+          'Alto keeps at most 2 emails and 4 phones per person: extra values not written',
+        );
+      }
+      await this.#http.request('PATCH', `${path}/persons/${encodeURIComponent(lead.id)}`, {
+        headers: JSON_PATCH,
+        body: operations,
+      });
+    }
+    const preferences = marketingConsent === undefined ? null : toPreferencesRequest(marketingConsent);
+    if (preferences) await this.#http.request('POST', `${path}/preferences`, { body: preferences });
+    if (change.metadata && Object.keys(change.metadata).length > 0) {
+      this.#logger.warn(
+        { externalId: change.externalId },
+        'Alto contacts have no metadata field: metadata not written',
+      );
+    }
+    return { externalRef: change.externalId, etag: null };
+  }
+
+  /**
+   * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
+   * events are fetched here and become engagement signals.
+   */
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not valid JSON');
+    }
+    const envelope = AltoCloudEventSchema.safeParse(json);
+    if (!envelope.success)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not a CloudEvents notification');
+    const event = envelope.data;
+    if (event.data.agencyRef !== this.#settings.agencyRef) {
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        `Alto webhook is for agency ${event.data.agencyRef}, not this connection's`,
+      );
+    }
+    const occurredMs = parseAltoTime(event.time);
+    const base: IngestedWebhook = {
+      // The CloudEvents id is unique per notification and kept across Alto's retries.
+      deliveryKey: event.id,
+      eventType: event.type,
+      occurredAt: new Date(
+        Number.isNaN(occurredMs) ? delivery.receivedAt.getTime() : occurredMs,
+      ).toISOString(),
+      contacts: [],
+      activities: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    };
+    if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
+    if (event.type.startsWith('Appointment.'))
+      return { ...base, activities: await this.#appointmentActivities(event) };
+    if (event.type.startsWith('Offer.')) return { ...base, activities: await this.#offerActivities(event) };
+    return base;
+  }
+
+  async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+    // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
+    const response = await this.#http.request(
+      'GET',
+      `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
+      {
+        acceptStatuses: [404],
+      },
+    );
+    if (response.status === 404) return [];
+    const appointment = AltoAppointmentSchema.safeParse(response.body);
+    if (!appointment.success)
+      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
+    return appointmentActivities(appointment.data, event.type, Date.now());
+  }
+
+  async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+    const response = await this.#http.request(
+      'GET',
+      `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
+      {
+        acceptStatuses: [404],
+      },
+    );
+    if (response.status === 404) return [];
+    const offer = AltoOfferSchema.safeParse(response.body);
+    if (!offer.success)
+      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
+    let contactIds: string[] = [];
+    try {
+      contactIds = AltoOfferContactsSchema.parse(JSON.parse(offer.data.contactsJson ?? '[]')).map(
+        (contact) => contact.contactId,
+      );
+    } catch {
+      // contactsJson is a string Alto fills in; when unreadable, the notification's related contacts stand in.
+    }
+    if (contactIds.length === 0) {
+      contactIds = (event.data.relatedSubjects ?? [])
+        .filter((related) => related.subjectUri.startsWith('/contacts/'))
+        .map((related) => related.subjectId);
+    }
+    return offerActivities(offer.data, contactIds, event.type, Date.now());
+  }
+
+  /** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const response = await this.#http.request('POST', 'webhooks/subscriptions', {
+      body: { url: target.url, eventTypes: WEBHOOK_EVENT_TYPES },
+    });
+    const subscription = AltoSubscriptionSchema.safeParse(response.body);
+    if (!subscription.success || !subscription.data.secret) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Alto did not return the webhook subscription and its secret',
+      );
+    }
+    return { ids: [subscription.data.id], secret: subscription.data.secret, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `webhooks/subscriptions/${encodeURIComponent(id)}`, {
+        acceptStatuses: [404],
+      });
+    }
+  }
+
+  /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
+  #verifySignature(delivery: InboundWebhook): void {
+    if (!this.#webhookSecret) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'No Alto webhook secret is stored for this connection: register webhooks again',
+      );
+    }
+    const header = delivery.headers['x-signature'];
+    const parts = (header ?? '')
+      .split(',')
+      .map((part) => part.trim().split('=', 2) as [string, string | undefined]);
+    const timestamp = parts.find(([name]) => name === 't')?.[1];
+    const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
+    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature is missing or malformed');
+    }
+    if (Math.abs(delivery.receivedAt.getTime() / 1000 - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook timestamp is more than 5 minutes off');
+    }
+    const expected = createHmac('sha256', this.#webhookSecret)
+      .update(Buffer.concat([Buffer.from(`${timestamp}.`), delivery.rawBody]))
+      .digest();
+    const valid = signatures.some((signature) => {
+      const given = Buffer.from(signature, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature does not match');
+  }
+}
+
+function parsePage(body: unknown) {
+  const page = AltoPageSchema.safeParse(body);
+  if (!page.success)
+    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected page shape');
+  return page.data;
+}
+
+function idOf(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}

@@ -1,0 +1,324 @@
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
+} from '../../../shared/contact.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import type {
+  AltoAddress,
+  AltoApplicantRequirement,
+  AltoAppointment,
+  AltoContact,
+  AltoContactListItem,
+  AltoOffer,
+  AltoPerson,
+  AltoPreferences,
+} from './alto.schemas.ts';
+
+/**
+ * What Propsync knows of one Alto contact: the list item (`GET /contacts/all`, the only shape with
+ * personas and the created time), the full contact when it could be fetched (address, every phone
+ * and email) and the consent preferences when they were read.
+ */
+export type AltoContactRecord = {
+  listItem: AltoContactListItem;
+  contact: AltoContact | null;
+  preferences: AltoPreferences | null;
+};
+
+/** One RFC 6902 operation, as Alto's `application/json-patch+json` endpoints take them. */
+export type AltoPatchOperation = { op: 'replace'; path: string; value: unknown };
+
+/** The limits Alto puts on one person (PostContactRequest). */
+export const ALTO_MAX_PHONES_PER_PERSON = 4;
+export const ALTO_MAX_EMAILS_PER_PERSON = 2;
+
+const OPT_IN_TO_CONSENT: Record<string, MarketingConsent> = {
+  Granted: 'granted',
+  Denied: 'denied',
+  Unknown: 'not_asked',
+};
+
+/** Alto writes seven fractional digits and an offset (`2017-12-25T15:03:30.0000000+00:00`); JS keeps three. */
+export function parseAltoTime(raw: string | null | undefined): number {
+  if (!raw) return Number.NaN;
+  return Date.parse(raw.trim().replace(/(\.\d{3})\d+/, '$1'));
+}
+
+/** Alto contact → canonical contact. Pure, so it is tested without HTTP; throws when unmappable. */
+export function toCanonicalContact(record: AltoContactRecord): CanonicalContact {
+  const { listItem, contact } = record;
+  // One canonical contact is one person: Alto's second person (a partner buying together) shares
+  // the record but is another human, so only the lead person's identity is taken.
+  const lead = contact?.people?.[0] ?? null;
+  const listed = listItem.contactInformation?.[0] ?? null;
+  // The full record may have moved on since the listing: the later time describes what was read.
+  const times = [parseAltoTime(listItem.modifiedAt), parseAltoTime(contact?.modifiedDate)].filter(
+    (ms) => !Number.isNaN(ms),
+  );
+  const modifiedMs = times.length > 0 ? Math.max(...times) : Number.NaN;
+  if (Number.isNaN(modifiedMs)) throw new Error(`contact ${listItem.id} has no readable modification time`);
+  const profile = toProfile(listItem, contact);
+  return {
+    title: blankToNull(lead?.title ?? listed?.title),
+    firstName: blankToNull(lead?.forename ?? listed?.foreName),
+    lastName: blankToNull(lead?.surname ?? listed?.surname),
+    emails: unique(lead ? emailsOf(lead) : [normaliseEmail(listed?.emailAddress)]),
+    phones: unique(lead ? phonesOf(lead) : [normalisePhone(listed?.phoneNumber)]),
+    address: toAddress(contact?.address ?? null),
+    nurtureCategory: suggestNurtureCategory(profile),
+    marketingConsent: toConsent(record.preferences),
+    profile,
+    active: listItem.isActive !== false && contact?.archived !== true,
+    provenance: {
+      provider: 'alto',
+      externalId: listItem.id,
+      modifiedAt: new Date(modifiedMs).toISOString(),
+      etag: null,
+    },
+  };
+}
+
+/** Consent to general marketing (what nurture email depends on); unread or Unknown is not asked. */
+export function toConsent(preferences: AltoPreferences | null): MarketingConsent {
+  const general = preferences?.find((preference) => preference.type === 'GeneralMarketing');
+  return OPT_IN_TO_CONSENT[general?.optInStatus ?? 'Unknown'] ?? 'not_asked';
+}
+
+/**
+ * Seed 000's property facts from Alto's personas, potential-owner flags and applicant
+ * requirements. The simulator and Alto's list both expose personas; a full contact alone (no
+ * personas) still yields the flags and requirements.
+ */
+export function toProfile(
+  listItem: AltoContactListItem | null,
+  contact: AltoContact | null,
+): PropertyProfile {
+  const personas = new Set((listItem?.contactType?.persona ?? []).map((persona) => persona.toLowerCase()));
+  const requirements = (contact?.applicantRequirements ?? listItem?.applicantRequirements ?? []).filter(
+    (requirement) => requirement.isActiveProfile !== false,
+  );
+  const intentions = new Set(requirements.map((requirement) => requirement.profileIntention?.toLowerCase()));
+  const statedIntention = (contact?.intention?.name ?? listItem?.intention ?? '').toLowerCase();
+  const isApplicant = personas.has('applicant') || requirements.length > 0;
+  // Buying outranks renting when someone has both profiles: it is the bigger transaction.
+  const applicantType =
+    intentions.has('buy') || (isApplicant && statedIntention === 'buy')
+      ? 'buyer'
+      : intentions.has('rent') || (isApplicant && statedIntention === 'rent')
+        ? 'tenant'
+        : isApplicant
+          ? 'buyer'
+          : null;
+  return {
+    applicantType,
+    tenancyStatus: personas.has('tenant') ? 'active' : null,
+    propertyInterest:
+      describeInterest(requirements) ?? (isApplicant && statedIntention ? statedIntention : null),
+    isVendor:
+      personas.has('vendor') || listItem?.potentialVendor === true || contact?.potentialVendor === true,
+    isLandlord:
+      personas.has('landlord') || listItem?.potentialLandlord === true || contact?.potentialLandlord === true,
+  };
+}
+
+/** A short human summary of the first active requirement, e.g. "buy, 3+ beds, £250,000–£350,000". */
+export function describeInterest(requirements: readonly AltoApplicantRequirement[]): string | null {
+  const requirement = requirements.find((candidate) => candidate.profileIntention);
+  if (!requirement) return null;
+  const money = (value: number) => `£${value.toLocaleString('en-GB')}`;
+  const perMonth = requirement.rentalIntention ? ' pcm' : '';
+  const from = requirement.priceFrom ?? null;
+  const to = requirement.priceTo ?? null;
+  const price =
+    from !== null && to !== null
+      ? `${money(from)}–${money(to)}${perMonth}`
+      : to !== null
+        ? `up to ${money(to)}${perMonth}`
+        : from !== null
+          ? `from ${money(from)}${perMonth}`
+          : null;
+  const beds = requirement.bedsMin ? `${requirement.bedsMin}+ beds` : null;
+  return [requirement.profileIntention!.toLowerCase(), beds, price].filter(Boolean).join(', ');
+}
+
+function emailsOf(person: AltoPerson): Array<string | null> {
+  return byPreference(person.emailAddresses ?? []).map((email) => normaliseEmail(email.address));
+}
+
+function phonesOf(person: AltoPerson): Array<string | null> {
+  return byPreference(person.phoneNumbers ?? []).map((phone) => normalisePhone(phone.number));
+}
+
+function byPreference<T extends { preferenceOrder?: number | null | undefined }>(items: readonly T[]): T[] {
+  return [...items].sort(
+    (a, b) => (a.preferenceOrder ?? Number.MAX_SAFE_INTEGER) - (b.preferenceOrder ?? Number.MAX_SAFE_INTEGER),
+  );
+}
+
+/** Alto's `nameNumber` holds "12", "Rose Cottage" or "Rose Cottage, 12": the number joins the street. */
+export function toAddress(address: AltoAddress | null): Address | null {
+  if (!address) return null;
+  const nameNumber = blankToNull(address.nameNumber);
+  const street = blankToNull(address.street);
+  const split = nameNumber?.match(/^(.*?),?\s*(\d+[A-Za-z]?(?:-\d+[A-Za-z]?)?)$/);
+  const buildingName = split ? blankToNull(split[1]) : nameNumber;
+  const buildingNumber = split ? split[2]! : null;
+  const streetLine = blankToNull([buildingNumber, street].filter(Boolean).join(' '));
+  const lines = [address.subDwelling, buildingName, streetLine, address.locality]
+    .map(blankToNull)
+    .filter((line): line is string => line !== null);
+  const postcode = normalisePostcode(address.postcode);
+  const town = blankToNull(address.town);
+  if (lines.length === 0 && !postcode && !town) return null;
+  return {
+    lines,
+    town,
+    postcode,
+    countryCode: blankToNull(address.countryCode)?.toUpperCase() ?? null,
+    uprn: blankToNull(address.uprn),
+    udprn: null,
+  };
+}
+
+/**
+ * Canonical field changes → a JSON Patch for `PATCH /contacts/{id}/persons/{personId}` (Alto
+ * patches names, phones and emails on the person, not the contact). Numbers and addresses that
+ * already exist keep their Alto type, description and formatting; new ones are added.
+ */
+export function toPersonPatch(
+  fields: Partial<Pick<CanonicalContact, 'title' | 'firstName' | 'lastName' | 'emails' | 'phones'>>,
+  current: AltoPerson,
+): AltoPatchOperation[] {
+  const operations: AltoPatchOperation[] = [];
+  if (fields.title !== undefined) operations.push({ op: 'replace', path: '/Title', value: fields.title });
+  if (fields.firstName !== undefined)
+    operations.push({ op: 'replace', path: '/Forename', value: fields.firstName });
+  if (fields.lastName !== undefined)
+    operations.push({ op: 'replace', path: '/Surname', value: fields.lastName });
+  if (fields.emails !== undefined) {
+    const existing = byPreference(current.emailAddresses ?? []);
+    const value = fields.emails.slice(0, ALTO_MAX_EMAILS_PER_PERSON).map((address) => {
+      const kept = existing.find((email) => normaliseEmail(email.address) === normaliseEmail(address));
+      return { address: kept?.address ?? address, type: kept?.type ?? 'Personal' };
+    });
+    operations.push({ op: 'replace', path: '/EmailAddresses', value });
+  }
+  if (fields.phones !== undefined) {
+    const existing = byPreference(current.phoneNumbers ?? []);
+    const value = fields.phones.slice(0, ALTO_MAX_PHONES_PER_PERSON).map((e164) => {
+      const kept = existing.find((phone) => normalisePhone(phone.number) === e164);
+      return {
+        number: kept?.number ?? e164,
+        type: kept?.type ?? (e164.startsWith('+447') ? 'Mobile' : 'Home'),
+        description: (kept as { description?: string | null } | undefined)?.description ?? null,
+      };
+    });
+    operations.push({ op: 'replace', path: '/PhoneNumbers', value });
+  }
+  return operations;
+}
+
+/** Consent → the `POST /contacts/{id}/preferences` body; "not asked" cannot be written back (Alto takes Granted or Denied). */
+export function toPreferencesRequest(
+  consent: MarketingConsent,
+): { items: Array<{ type: string; optIn: string; notes: string }> } | null {
+  if (consent === 'not_asked') return null;
+  return {
+    items: [
+      {
+        type: 'GeneralMarketing',
+        optIn: consent === 'granted' ? 'Granted' : 'Denied',
+        notes: 'Updated by Propsync',
+      },
+    ],
+  };
+}
+
+/**
+ * An appointment notification → engagement signals (seed 000): a booked viewing or valuation, and
+ * a completed viewing once it has feedback or its time has passed. Cancelled ones signal nothing.
+ * The external id carries the stage, so a re-notified booking is the same activity.
+ */
+export function appointmentActivities(
+  appointment: AltoAppointment,
+  eventType: string,
+  now: number,
+): CanonicalActivity[] {
+  if (appointment.isCancelled === true || appointment.status?.startsWith('Cancelled')) return [];
+  const isViewing = appointment.type.toLowerCase() === 'viewing';
+  const isValuation = appointment.type.toLowerCase() === 'valuation';
+  if (!isViewing && !isValuation) return [];
+  const feedback = blankToNull(appointment.viewingDetails?.applicantFeedback);
+  // Diary times have no offset: they are UK local times, so "has it happened" uses the end with a day's margin.
+  const endedMs = Date.parse(`${appointment.endDate ?? appointment.startDate ?? ''}Z`);
+  const completed =
+    isViewing && eventType !== 'Appointment.Created' && (feedback !== null || endedMs + 86_400_000 < now);
+  const stage = completed ? 'completed' : 'booked';
+  const type = isViewing ? (completed ? 'viewing_completed' : 'viewing_booked') : 'valuation_booked';
+  const occurredMs = completed
+    ? parseAltoTime(appointment.modifiedDate)
+    : parseAltoTime(appointment.createdDate);
+  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
+  const propertyId = appointment.properties?.[0]?.id ?? null;
+  return unique((appointment.contacts ?? []).map((contact) => contact.id ?? null)).map((contactId) => ({
+    type,
+    occurredAt,
+    source: 'alto',
+    externalId: `appointment:${appointment.id}:${stage}`,
+    contactExternalId: contactId,
+    details: {
+      appointmentId: appointment.id,
+      start: appointment.startDate ?? null,
+      end: appointment.endDate ?? null,
+      propertyId,
+      status: appointment.status ?? null,
+      ...(feedback !== null ? { applicantFeedback: feedback } : {}),
+    },
+  }));
+}
+
+/** An offer notification → "offer submitted" when made, "offer progressed" on each later status. */
+export function offerActivities(
+  offer: AltoOffer,
+  contactIds: readonly string[],
+  eventType: string,
+  now: number,
+): CanonicalActivity[] {
+  const submitted = eventType === 'Offer.Created';
+  const occurredMs = submitted ? parseAltoTime(offer.insertDate) : parseAltoTime(offer.modifiedDate);
+  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
+  return unique([...contactIds]).map((contactId) => ({
+    type: submitted ? 'offer_submitted' : 'offer_progressed',
+    occurredAt,
+    source: 'alto',
+    externalId: submitted
+      ? `offer:${offer.id}:submitted`
+      : `offer:${offer.id}:${offer.status.toLowerCase()}:${occurredAt}`,
+    contactExternalId: contactId,
+    details: {
+      offerId: offer.id,
+      status: offer.status,
+      amount: offer.offerAmount ?? null,
+      currency: offer.currencyCode ?? null,
+      propertyId: offer.propertyId ?? null,
+      kind: offer.recordType ?? null,
+    },
+  }));
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function unique(values: Array<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
+}

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../logger.ts';
+import type { CrmAdapter } from '../../ports/crm-adapter.ts';
+import { listen } from '../../simulators/shared/app-listener.ts';
+import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../simulators/street/street-constants.ts';
+import { createStreetSimulator, type StreetSimulator } from '../../simulators/street/street-simulator.ts';
+import { standardWebhookHeaders } from '../../simulators/street/street-webhooks.ts';
+import { AdapterResolver } from '../adapter-resolver.ts';
+
+type Json = Record<string, any>;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+
+async function start(): Promise<{
+  simulator: StreetSimulator;
+  adapter: (webhookSecret?: string | null) => CrmAdapter;
+  base: string;
+}> {
+  const simulator = createStreetSimulator({
+    contactCount: 60,
+    rateLimits: false,
+    webhookRetryScale: 0.00001,
+  });
+  const running = await simulator.listen(0);
+  cleanups.push(() => simulator.close());
+  const base = `${running.url}${STREET_API_BASE_PATH}`;
+  const adapter = (webhookSecret: string | null = null) =>
+    resolver.forConnection({
+      id: randomUUID(),
+      provider: 'street',
+      credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
+      settings: { baseUrl: base, pageSize: '20' },
+      webhookSecret,
+    });
+  return { simulator, adapter, base };
+}
+
+async function personWithNotes(base: string, id: string): Promise<Json> {
+  const response = await fetch(`${base}/people/${id}?include=notes`, {
+    headers: { authorization: `Bearer ${STREET_DEMO_API_TOKEN.apiToken}` },
+  });
+  return (await response.json()) as Json;
+}
+
+describe('Street adapter: write-back', () => {
+  it('writes a hot lead once as a pinned note carrying the flag and its time, visible on the person', async () => {
+    const { simulator, adapter, base } = await start();
+    const id = simulator.contactIds()[2]!;
+    const activity = {
+      kind: 'hot_lead' as const,
+      idempotencyKey: 'hot-1',
+      contactExternalId: id,
+      occurredAt: '2025-03-01T10:00:00.000Z',
+      summary: 'Intent score crossed 80',
+      details: { score: 83 },
+    };
+    const first = await adapter().pushActivity(activity);
+    const again = await adapter().pushActivity(activity);
+    expect(again.externalRef).toBe(first.externalRef);
+    const document = await personWithNotes(base, id);
+    expect(document.data.relationships.notes.data).toEqual([{ type: 'note', id: first.externalRef }]);
+    expect(document.included).toHaveLength(1);
+    expect(document.included[0].attributes).toMatchObject({
+      body: expect.stringContaining('HOT LEAD (Propsync) since 2025-03-01T10:00:00.000Z'),
+      pinned_at: expect.any(String),
+    });
+  });
+
+  it('keeps one engagement-score note per person, rewritten as the score changes, never by an older score', async () => {
+    const { simulator, adapter } = await start();
+    const id = simulator.contactIds()[4]!;
+    const score = (key: string, value: number, occurredAt: string) =>
+      adapter().pushActivity({
+        kind: 'engagement_score',
+        idempotencyKey: key,
+        contactExternalId: id,
+        occurredAt,
+        summary: `Score ${value}`,
+        details: { score: value },
+      });
+    const first = await score('s1', 40, '2025-03-01T10:00:00.000Z');
+    await score('s2', 75, '2025-03-02T10:00:00.000Z');
+    await score('s0', 30, '2025-02-28T10:00:00.000Z');
+    const notes = simulator.notes(id);
+    expect(notes).toHaveLength(1);
+    expect((notes[0] as Json).id).toBe(first.externalRef);
+    expect((notes[0] as Json).attributes.body).toMatch(
+      /^Propsync engagement score: 75 \(as of 2025-03-02T10:00:00.000Z\)/,
+    );
+  });
+
+  it('finds its marker beyond the first page of a person’s notes', async () => {
+    const { simulator, adapter, base } = await start();
+    const id = simulator.contactIds()[6]!;
+    const email = {
+      kind: 'email_sent' as const,
+      idempotencyKey: 'email-deep',
+      contactExternalId: id,
+      occurredAt: '2025-03-01T10:00:00.000Z',
+      summary: 'Nurture email sent',
+      details: {},
+    };
+    await adapter().pushActivity(email);
+    for (let i = 0; i < 120; i++) {
+      await fetch(`${base}/notes`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${STREET_DEMO_API_TOKEN.apiToken}`,
+          'content-type': 'application/vnd.api+json',
+        },
+        body: JSON.stringify({
+          data: {
+            type: 'note',
+            attributes: { body: `agent note ${i}` },
+            relationships: { person: { data: { type: 'person', id } } },
+          },
+        }),
+      });
+    }
+    await adapter().pushActivity(email);
+    expect(
+      simulator
+        .notes(id)
+        .filter((note) => String((note as Json).attributes.body).includes('[propsync:email-deep]')),
+    ).toHaveLength(1);
+  });
+
+  it('pushes only the fields given, and classifies refusals', async () => {
+    const { simulator, adapter } = await start();
+    const id = simulator.contactIds()[1]!;
+    const before = simulator.getPerson(id)!.attributes as Json;
+    await adapter().pushContact({
+      externalId: id,
+      etag: null,
+      fields: { phones: ['+447700900777'], marketingConsent: 'granted' },
+    });
+    const after = simulator.getPerson(id)!.attributes as Json;
+    expect(after).toMatchObject({
+      first_name: before.first_name,
+      email_addresses: before.email_addresses,
+      marketing_consent: true,
+      telephone_numbers: [{ value: '+447700900777', primary: true }],
+    });
+    await expect(
+      adapter().pushContact({ externalId: id, etag: null, fields: { phones: ['07700 900777' as string] } }),
+    ).rejects.toMatchObject({ code: 'ADAPTER.VALIDATION' });
+    await expect(
+      adapter().pushContact({
+        externalId: '00000000-0000-4000-8000-000000000000',
+        etag: null,
+        fields: { title: 'Dr' },
+      }),
+    ).rejects.toMatchObject({ code: 'ADAPTER.NOT_FOUND' });
+  });
+});
+
+describe('Street adapter: webhooks', () => {
+  it('turns delivered activity events into engagement signals for the person behind them', async () => {
+    const { simulator, adapter } = await start();
+    const bodies: Array<{ headers: Record<string, string>; rawBody: Buffer }> = [];
+    const app = express();
+    app.post('/hook', express.raw({ type: '*/*' }), (request, response) => {
+      bodies.push({ headers: request.headers as Record<string, string>, rawBody: request.body as Buffer });
+      response.status(204).end();
+    });
+    const receiver = await listen(app, 0);
+    cleanups.push(() => receiver.close());
+    const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hook` });
+    expect(simulator.webhookSubscriptions()).toHaveLength(1);
+
+    const buyer = simulator
+      .people()
+      .find((person) => person.roles.includes('buyerApplicant') && person.duplicateOf === null)!;
+    const personId = simulator.contactIds()[buyer.index]!;
+    const viewingId = simulator.controls.createViewing({ personId, kind: 'sales', status: 'confirmed' });
+    simulator.controls.setViewingStatus(viewingId, 'completed');
+    await simulator.webhooksIdle();
+    expect(bodies).toHaveLength(2);
+
+    const client = adapter(registration.secret);
+    const ingested = await Promise.all(
+      bodies.map((body) => client.ingestWebhook({ ...body, receivedAt: new Date() })),
+    );
+    expect(ingested.map((item) => item.eventType)).toEqual(['viewing.created', 'viewing.updated']);
+    expect(new Set(ingested.map((item) => item.deliveryKey)).size).toBe(2);
+    const signals = ingested.flatMap((item) => item.activities);
+    expect(signals.map((signal) => [signal.type, signal.contactExternalId])).toEqual([
+      ['viewing_booked', personId],
+      ['viewing_booked', personId],
+      ['viewing_completed', personId],
+    ]);
+    expect(new Set(signals.map((signal) => signal.externalId)).size).toBe(2);
+
+    await adapter().unregisterWebhooks(registration);
+    expect(simulator.webhookSubscriptions()).toHaveLength(0);
+  });
+
+  it('fetches the person behind an activity when the payload does not side-load it, and reports deletions', async () => {
+    const { simulator, adapter } = await start();
+    const secret = `whsec_${Buffer.from('street-adapter-test-secret-0123').toString('base64')}`;
+    const vendor = simulator
+      .people()
+      .find((person) => person.roles.includes('vendor') && person.duplicateOf === null)!;
+    const personId = simulator.contactIds()[vendor.index]!;
+    const valuationId = simulator.controls.createValuation({ personId });
+    const valuation = {
+      type: 'valuation',
+      id: valuationId,
+      attributes: { status: 'booked', created_at: new Date().toISOString() },
+    };
+    const deliver = (type: string, data: unknown) => {
+      const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { data } });
+      return {
+        headers: standardWebhookHeaders(secret, `msg_${randomUUID()}`, body, Math.floor(Date.now() / 1000)),
+        rawBody: Buffer.from(body),
+        receivedAt: new Date(),
+      };
+    };
+    simulator.requestLog.clear();
+    const ingested = await adapter(secret).ingestWebhook(deliver('valuation.created', valuation));
+    expect(
+      ingested.activities.map((signal) => [signal.type, signal.contactExternalId, signal.externalId]),
+    ).toEqual([['valuation_booked', personId, `valuation:${valuationId}:booked`]]);
+    expect(
+      simulator.requestLog
+        .entries()
+        .map((entry) => `${entry.method} ${entry.path} ${String(entry.query.include)}`),
+    ).toEqual([`GET ${STREET_API_BASE_PATH}/valuations/${valuationId} owner`]);
+
+    const deleted = await adapter(secret).ingestWebhook(
+      deliver('person.deleted', {
+        type: 'person',
+        id: personId,
+        meta: { deleted_at: new Date().toISOString() },
+      }),
+    );
+    expect(deleted).toMatchObject({ removedContactIds: [personId], contacts: [], contactIdsToFetch: [] });
+  });
+
+  it('rejects deliveries without a stored secret or with a signature from another secret', async () => {
+    const { simulator, adapter } = await start();
+    const id = simulator.contactIds()[0]!;
+    const secret = `whsec_${Buffer.from('one-secret-for-this-subscription').toString('base64')}`;
+    const delivery = simulator.signedPersonWebhook({ personId: id, secret });
+    await expect(adapter(null).ingestWebhook({ ...delivery, receivedAt: new Date() })).rejects.toMatchObject({
+      code: 'ADAPTER.AUTH_INVALID',
+    });
+    const other = `whsec_${Buffer.from('another-secret-entirely-00000000').toString('base64')}`;
+    await expect(adapter(other).ingestWebhook({ ...delivery, receivedAt: new Date() })).rejects.toMatchObject(
+      { code: 'ADAPTER.AUTH_INVALID' },
+    );
+    const ingested = await adapter(secret).ingestWebhook({ ...delivery, receivedAt: new Date() });
+    expect(ingested.contacts.map((contact) => contact.provenance.externalId)).toEqual([id]);
+  });
+});
+
+describe('Street adapter: sync', () => {
+  it('puts a person it cannot map into rejected, with its id, and keeps the rest of the page', async () => {
+    const good = (id: string, updatedAt: string) => ({
+      type: 'person',
+      id,
+      attributes: {
+        first_name: 'Ann',
+        last_name: 'Lee',
+        email_addresses: [{ value: 'ann@example.com', primary: true }],
+        updated_at: updatedAt,
+      },
+    });
+    const page = {
+      data: [
+        good('p-1', '2025-01-01T00:00:00.000000Z'),
+        { type: 'person', id: 'p-2', attributes: { first_name: 'Bad', updated_at: 'not a date' } },
+        good('p-3', '2025-01-02T00:00:00.000000Z'),
+      ],
+      links: { self: 'x' },
+      meta: { pagination: { total: 3, count: 3, per_page: 20, current_page: 1, total_pages: 1 } },
+    };
+    const fakeFetch: typeof fetch = async () =>
+      new Response(JSON.stringify(page), {
+        status: 200,
+        headers: { 'content-type': 'application/vnd.api+json' },
+      });
+    const client = new AdapterResolver(createLogger({ level: 'silent' }), {
+      fetchImplementation: fakeFetch,
+    }).forConnection({
+      id: randomUUID(),
+      provider: 'street',
+      credentials: { apiToken: 'token' },
+      settings: { baseUrl: 'https://street.example/open-api/v1' },
+    });
+    const pages = [];
+    for await (const item of client.syncContacts({
+      modifiedFrom: null,
+      modifiedTo: '2025-02-01T00:00:00Z',
+      resumeAfter: null,
+    }))
+      pages.push(item);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.contacts.map((contact) => contact.provenance.externalId)).toEqual(['p-1', 'p-3']);
+    expect(pages[0]!.rejected).toEqual([
+      { externalId: 'p-2', reason: expect.stringContaining('updated_at') },
+    ]);
+    expect(pages[0]!.checkpoint).toEqual({
+      modifiedAt: '2025-01-02T00:00:00.000Z',
+      idsAtModifiedAt: ['p-3'],
+    });
+  });
+});

@@ -1,0 +1,455 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type { CanonicalContact } from '../../../shared/contact.ts';
+import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PropsyncError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type {
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../../ports/crm-adapter.ts';
+import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { ProviderHttp } from '../shared/provider-http.ts';
+import {
+  applicantsOf,
+  indexIncluded,
+  relatedIds,
+  toCanonicalActivities,
+  toCanonicalContact,
+  toStreetAttributes,
+  type IncludedIndex,
+} from './street.mapper.ts';
+import {
+  StreetActivitySchema,
+  StreetDocumentSchema,
+  StreetNoteSchema,
+  StreetPageSchema,
+  StreetPersonSchema,
+  StreetWebhookCreatedSchema,
+  StreetWebhookEnvelopeSchema,
+  type StreetActivity,
+  type StreetNote,
+  type StreetPage,
+} from './street.schemas.ts';
+
+const MEDIA_TYPE = 'application/vnd.api+json';
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+/** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
+const WEBHOOK_EVENTS = [
+  'person.created',
+  'person.updated',
+  'person.deleted',
+  'viewing.created',
+  'viewing.updated',
+  'valuation.created',
+  'valuation.updated',
+  'sales-offer.created',
+  'sales-offer.updated',
+  'lettings-offer.created',
+  'lettings-offer.updated',
+];
+/** Where each activity resource is read, and what to side-load to learn whose it is. */
+const ACTIVITY_ENDPOINTS: Record<StreetActivity['type'], { path: string; via: 'applicant' | 'owner' }> = {
+  viewing: { path: 'viewings', via: 'applicant' },
+  valuation: { path: 'valuations', via: 'owner' },
+  sales_offer: { path: 'sales-offers', via: 'applicant' },
+  lettings_offer: { path: 'lettings-offers', via: 'applicant' },
+};
+/** The one note per person that holds the current engagement score, rewritten as it changes. */
+const SCORE_MARKER = '[propsync:engagement-score]';
+
+const CredentialsSchema = z.object({
+  apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
+});
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  baseUrl: z.string().url().default('https://street.co.uk/open-api/v1'),
+  /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
+  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const streetAdapter = defineAdapter<Credentials, Settings>({
+  info: PROVIDER_CATALOG.street,
+  credentialsSchema: CredentialsSchema,
+  settingsSchema: SettingsSchema,
+  baseUrl: (settings) => settings.baseUrl,
+  // Street's tokens are long-lived and never exchanged: the token itself authorises each call.
+  authorise: (_grant, credentials) => ({
+    authorization: `Bearer ${credentials.apiToken}`,
+    accept: MEDIA_TYPE,
+  }),
+  create: (context) => new StreetAdapter(context),
+});
+
+class StreetAdapter implements CrmAdapter {
+  readonly provider = 'street' as const;
+  readonly #http: ProviderHttp;
+  readonly #pageSize: number;
+  readonly #webhookSecret: string | null;
+  readonly #logger: Logger;
+
+  constructor(context: AdapterContext<Credentials, Settings>) {
+    this.#http = context.http;
+    this.#pageSize = context.settings.pageSize;
+    this.#webhookSecret = context.webhookSecret;
+    this.#logger = context.logger;
+  }
+
+  async verifyConnection() {
+    const response = await this.#http.request('GET', 'people', { query: { 'page[size]': 1 } });
+    return { accountLabel: null, contactCount: parsePage(response.body).meta.pagination.total };
+  }
+
+  /**
+   * Keyset paging over `sort=updated_at`: each page restarts from the last `updated_at` seen
+   * (`filter[updated_from]` is inclusive, so ids already seen at that instant are skipped), so
+   * people edited while we page never shift unseen people onto pages already read.
+   */
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
+    let pageNumber = 1;
+    let estimatedTotal: number | null = null;
+    for (;;) {
+      options?.signal?.throwIfAborted();
+      const response = await this.#http.request('GET', 'people', {
+        query: {
+          'page[size]': this.#pageSize,
+          'page[number]': pageNumber,
+          sort: 'updated_at',
+          'filter[updated_from]': from,
+          'filter[updated_to]': window.modifiedTo,
+          include: 'applicants',
+        },
+      });
+      const page = parsePage(response.body);
+      estimatedTotal ??= page.meta.pagination.total + seenAtFrom.size;
+      const included = indexIncluded(page.included);
+      const fromMs = from ? Date.parse(from) : Number.NaN;
+      const contacts: CanonicalContact[] = [];
+      const rejected: ContactPage['rejected'] = [];
+      // Keys are read leniently so a rejected record still moves the checkpoint past itself.
+      const keys = page.data.map(keyOf);
+      page.data.forEach((raw, i) => {
+        const key = keys[i]!;
+        if (key.updatedMs === fromMs && key.id !== null && seenAtFrom.has(key.id)) return;
+        const mapped = mapPerson(raw, included);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId: key.id, reason: mapped.reason });
+      });
+      const timed = keys.filter(
+        (key): key is { id: string; updatedMs: number } => key.id !== null && !Number.isNaN(key.updatedMs),
+      );
+      const lastMs = timed.at(-1)?.updatedMs;
+      if (lastMs === undefined) {
+        // Nothing on the page can anchor a keyset: move on by page number.
+        pageNumber++;
+      } else if (lastMs === fromMs) {
+        // A whole page shares one instant: step through pages until it changes.
+        for (const key of timed) if (key.updatedMs === lastMs) seenAtFrom.add(key.id);
+        pageNumber++;
+      } else {
+        from = new Date(lastMs).toISOString();
+        seenAtFrom = new Set(timed.filter((key) => key.updatedMs === lastMs).map((key) => key.id));
+        pageNumber = 1;
+      }
+      const checkpoint: PageCheckpoint | null = from
+        ? { modifiedAt: from, idsAtModifiedAt: [...seenAtFrom] }
+        : null;
+      yield { contacts, rejected, checkpoint, estimatedTotal };
+      const isLastPage = !page.links?.next || page.data.length < this.#pageSize;
+      if (isLastPage) return;
+    }
+  }
+
+  /**
+   * Nurture outcomes become notes on the person (Street's only write-back target). Street has no
+   * idempotency-key header, so each note carries a `[propsync:<key>]` marker and is looked up
+   * before writing. Hot leads are pinned (the flag agents see on the record) and state their
+   * time; the engagement score lives in one note per person, rewritten as the score changes.
+   */
+  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+    const personId = activity.contactExternalId;
+    if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
+    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(marker));
+    if (existing) return { externalRef: existing.id, etag: null };
+    const body =
+      activity.kind === 'hot_lead'
+        ? `HOT LEAD (Propsync) since ${activity.occurredAt}: ${activity.summary} ${marker}`
+        : `${activity.summary} (${activity.occurredAt}) ${marker}`;
+    const note = await this.#createNote(personId, body, activity.kind === 'hot_lead');
+    return { externalRef: note.id, etag: null };
+  }
+
+  async pushContact(change: ContactChange): Promise<PushResult> {
+    // Street has no ETags or version numbers: `change.etag` is always null and nothing is sent.
+    if (change.metadata && Object.keys(change.metadata).length > 0) {
+      this.#logger.warn(
+        { contactExternalId: change.externalId, keys: Object.keys(change.metadata) },
+        'Street people have no metadata: these values were not written',
+      );
+    }
+    const attributes = toStreetAttributes(change.fields);
+    if (Object.keys(attributes).length === 0) return { externalRef: change.externalId, etag: null };
+    const response = await this.#http.request('PATCH', `people/${encodeURIComponent(change.externalId)}`, {
+      headers: { 'content-type': MEDIA_TYPE },
+      body: { data: { type: 'person', id: change.externalId, attributes } },
+    });
+    const person = StreetPersonSchema.safeParse(StreetDocumentSchema.safeParse(response.body).data?.data);
+    return { externalRef: person.success ? person.data.id : change.externalId, etag: null };
+  }
+
+  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    const messageId = this.#verifySignature(delivery);
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Street webhook body is not valid JSON');
+    }
+    const envelope = StreetWebhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success)
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        'Street webhook body is not a {type, timestamp, data} event',
+      );
+    const { type, timestamp, data: document } = envelope.data;
+    const occurredAt = Number.isNaN(Date.parse(timestamp))
+      ? delivery.receivedAt.toISOString()
+      : new Date(timestamp).toISOString();
+    const result: IngestedWebhook = {
+      // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
+      deliveryKey: `street:${messageId}`,
+      eventType: type,
+      occurredAt,
+      contacts: [],
+      activities: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    };
+    const resourceId = idOf(document.data);
+    if (type === 'person.deleted') {
+      if (resourceId) result.removedContactIds.push(resourceId);
+    } else if (type.startsWith('person.')) {
+      const mapped = mapPerson(document.data, indexIncluded(document.included));
+      if (mapped.ok) result.contacts.push(mapped.contact);
+      else if (resourceId) result.contactIdsToFetch.push(resourceId);
+    } else {
+      const activity = StreetActivitySchema.safeParse(document.data);
+      if (activity.success)
+        result.activities.push(
+          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), occurredAt)),
+        );
+      else
+        this.#logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
+    }
+    return result;
+  }
+
+  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const response = await this.#http.request('POST', 'webhooks', {
+      headers: { 'content-type': MEDIA_TYPE },
+      body: {
+        data: {
+          type: 'webhook',
+          attributes: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync', enabled: true },
+        },
+      },
+    });
+    const created = StreetWebhookCreatedSchema.safeParse(response.body);
+    if (!created.success)
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'Street did not return the webhook it created with its signing secret',
+      );
+    return { ids: [created.data.data.id], secret: created.data.data.attributes.secret, url: target.url };
+  }
+
+  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
+    const score = activity.details.score ?? activity.details.engagementScore ?? null;
+    const body = `Propsync engagement score: ${score === null ? 'n/a' : String(score)} (as of ${activity.occurredAt}) ${SCORE_MARKER}`;
+    const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(SCORE_MARKER));
+    if (!existing) return { externalRef: (await this.#createNote(personId, body, false)).id, etag: null };
+    // Same body (a retried push) or an older score arriving late: leave the note as it is.
+    const shownAt = Date.parse(/\(as of ([^)]+)\)/.exec(existing.attributes.body)?.[1] ?? '');
+    if (existing.attributes.body === body || Date.parse(activity.occurredAt) < shownAt)
+      return { externalRef: existing.id, etag: null };
+    await this.#http.request('PATCH', `notes/${encodeURIComponent(existing.id)}`, {
+      headers: { 'content-type': MEDIA_TYPE },
+      body: { data: { type: 'note', id: existing.id, attributes: { body } } },
+    });
+    return { externalRef: existing.id, etag: null };
+  }
+
+  /** The person's first note matching `predicate`, reading every page (people have few notes). */
+  async #findNote(personId: string, predicate: (note: StreetNote) => boolean): Promise<StreetNote | null> {
+    for (let pageNumber = 1; ; pageNumber++) {
+      const response = await this.#http.request('GET', `people/${encodeURIComponent(personId)}/notes`, {
+        query: { 'page[size]': 100, 'page[number]': pageNumber, sort: 'created_at' },
+      });
+      const page = parsePage(response.body);
+      for (const raw of page.data) {
+        const note = StreetNoteSchema.safeParse(raw);
+        if (note.success && predicate(note.data)) return note.data;
+      }
+      if (!page.links?.next || page.data.length === 0) return null;
+    }
+  }
+
+  async #createNote(personId: string, body: string, pinned: boolean): Promise<StreetNote> {
+    const response = await this.#http.request('POST', 'notes', {
+      headers: { 'content-type': MEDIA_TYPE },
+      body: {
+        data: {
+          type: 'note',
+          attributes: { body, pinned },
+          relationships: { person: { data: { type: 'person', id: personId } } },
+        },
+      },
+    });
+    const note = StreetNoteSchema.safeParse(StreetDocumentSchema.safeParse(response.body).data?.data);
+    if (!note.success)
+      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Street did not return the note it created');
+    return note.data;
+  }
+
+  /** Signals of an activity event, for the person behind its applicant or owner. */
+  async #activitiesOf(
+    activity: StreetActivity,
+    included: IncludedIndex,
+    occurredAt: string,
+  ): Promise<CanonicalActivity[]> {
+    const endpoint = ACTIVITY_ENDPOINTS[activity.type];
+    let personIds = peopleBehind(activity, endpoint.via, included);
+    if (personIds.length === 0) {
+      // The payload did not side-load who it concerns: ask Street.
+      const response = await this.#http.request(
+        'GET',
+        `${endpoint.path}/${encodeURIComponent(activity.id)}`,
+        { query: { include: endpoint.via } },
+      );
+      const document = StreetDocumentSchema.safeParse(response.body);
+      const current = StreetActivitySchema.safeParse(document.data?.data);
+      personIds = current.success
+        ? peopleBehind(current.data, endpoint.via, indexIncluded(document.data?.included))
+        : [];
+    }
+    if (personIds.length === 0)
+      this.#logger.warn(
+        { activityId: activity.id, type: activity.type },
+        'Street activity names no person; it was not recorded',
+      );
+    return personIds.flatMap((personId) => toCanonicalActivities(activity, personId, occurredAt));
+  }
+
+  /**
+   * Verifies a Standard Webhooks delivery: HMAC-SHA256 with the subscription secret over
+   * `<webhook-id>.<webhook-timestamp>.<raw body>`, any `v1,<base64>` of the (space-separated)
+   * signature list matching, and a timestamp within five minutes of receipt. Returns the id.
+   */
+  #verifySignature(delivery: InboundWebhook): string {
+    const header = (name: string) =>
+      Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+    const messageId = header('webhook-id');
+    const timestamp = header('webhook-timestamp');
+    const signatures = header('webhook-signature');
+    if (!this.#webhookSecret)
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'No Street webhook secret is stored for this connection: register the webhooks again',
+      );
+    if (!messageId || !timestamp || !signatures)
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature headers are missing');
+    const sentAt = Number(timestamp);
+    if (
+      !/^\d+$/.test(timestamp) ||
+      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
+    ) {
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook timestamp is more than 5 minutes off');
+    }
+    const secret = this.#webhookSecret.startsWith('whsec_')
+      ? this.#webhookSecret.slice('whsec_'.length)
+      : this.#webhookSecret;
+    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
+      .update(`${messageId}.${timestamp}.`)
+      .update(delivery.rawBody)
+      .digest();
+    const valid = signatures.split(' ').some((entry) => {
+      const [version, value] = entry.split(',', 2);
+      if (version !== 'v1' || !value) return false;
+      const given = Buffer.from(value, 'base64');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature does not match');
+    return messageId;
+  }
+}
+
+type MappedPerson = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
+
+function mapPerson(raw: unknown, included: IncludedIndex): MappedPerson {
+  const parsed = StreetPersonSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason:
+        `Street person did not match the expected shape: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  return { ok: true, contact: toCanonicalContact(parsed.data, applicantsOf(parsed.data, included)) };
+}
+
+/** The people behind an activity: its applicant's or owner's `people` relationship. */
+function peopleBehind(
+  activity: StreetActivity,
+  via: 'applicant' | 'owner',
+  included: IncludedIndex,
+): string[] {
+  const ids = new Set<string>();
+  for (const party of relatedIds(activity, via)) {
+    const resource = included.get(`${party.type}:${party.id}`) as
+      Parameters<typeof relatedIds>[0] | undefined;
+    if (resource) for (const person of relatedIds(resource, 'people')) ids.add(person.id);
+  }
+  return [...ids];
+}
+
+function parsePage(body: unknown): StreetPage {
+  const page = StreetPageSchema.safeParse(body);
+  if (!page.success)
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      'Street answered with an unexpected JSON:API list document',
+    );
+  return page.data;
+}
+
+function idOf(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+}
+
+function keyOf(raw: unknown): { id: string | null; updatedMs: number } {
+  const updatedAt = (raw as { attributes?: { updated_at?: unknown } } | null | undefined)?.attributes
+    ?.updated_at;
+  return { id: idOf(raw), updatedMs: typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN };
+}

@@ -1,0 +1,287 @@
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
+} from '../../../shared/contact.ts';
+import type { ContactChange } from '../../ports/crm-adapter.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../domain/contact-normalisation.ts';
+import {
+  StreetApplicantSchema,
+  type StreetActivity,
+  type StreetApplicant,
+  type StreetIdentifier,
+  type StreetPerson,
+} from './street.schemas.ts';
+
+/** Side-loaded resources of a document, by `type:id`. */
+export type IncludedIndex = ReadonlyMap<string, unknown>;
+
+export function indexIncluded(included: readonly unknown[] | null | undefined): IncludedIndex {
+  const index = new Map<string, unknown>();
+  for (const resource of included ?? []) {
+    const { type, id } = (resource ?? {}) as { type?: unknown; id?: unknown };
+    if (typeof type === 'string' && typeof id === 'string') index.set(`${type}:${id}`, resource);
+  }
+  return index;
+}
+
+/** The identifiers a relationship names (to-one or to-many). */
+export function relatedIds(
+  resource: {
+    relationships?: Record<string, { data?: StreetIdentifier | StreetIdentifier[] | null }> | null;
+  },
+  name: string,
+): StreetIdentifier[] {
+  const data = resource.relationships?.[name]?.data;
+  if (data === null || data === undefined) return [];
+  return Array.isArray(data) ? data : [data];
+}
+
+/** The person's applicants found among the side-loaded resources (`include=applicants`). */
+export function applicantsOf(person: StreetPerson, included: IncludedIndex): StreetApplicant[] {
+  return relatedIds(person, 'applicants')
+    .map((identifier) => StreetApplicantSchema.safeParse(included.get(`applicant:${identifier.id}`)))
+    .filter((parsed) => parsed.success)
+    .map((parsed) => parsed.data);
+}
+
+/**
+ * Street person → canonical contact. Pure, so it is tested without HTTP. `applicants` are the
+ * person's side-loaded applicants; without them the contact still maps, with less profile.
+ */
+export function toCanonicalContact(
+  person: StreetPerson,
+  applicants: readonly StreetApplicant[] = [],
+): CanonicalContact {
+  const attributes = person.attributes;
+  const profile = toProfile(person, applicants);
+  return {
+    title: blankToNull(attributes.title),
+    firstName: blankToNull(attributes.first_name),
+    lastName: blankToNull(attributes.last_name),
+    emails: unique(primaryFirst(attributes.email_addresses).map(normaliseEmail)),
+    phones: unique(primaryFirst(attributes.telephone_numbers).map(normalisePhone)),
+    address: toAddress(attributes.address),
+    nurtureCategory: suggestNurtureCategory(profile),
+    marketingConsent: toConsent(attributes.marketing_consent),
+    profile,
+    active: !person.meta?.deleted_at,
+    provenance: {
+      provider: 'street',
+      externalId: person.id,
+      modifiedAt: new Date(attributes.updated_at).toISOString(),
+      // Street has no ETags or version numbers.
+      etag: null,
+    },
+  };
+}
+
+/**
+ * Seed 000's property facts from Street: `statuses` (vendor / landlord / tenant, each `Current`,
+ * `Previous` or null) and the person's sales and lettings applicants with their requirements.
+ * Only a current role makes someone a seller or landlord today; a previous tenancy is kept as
+ * `former`.
+ */
+export function toProfile(person: StreetPerson, applicants: readonly StreetApplicant[]): PropertyProfile {
+  const statuses = person.attributes.statuses;
+  const live = applicants.filter((applicant) => applicant.attributes.active !== false);
+  const considered = live.length > 0 ? live : applicants;
+  const kinds = new Set(considered.map((applicant) => applicant.attributes.applicant_type?.toLowerCase()));
+  const tenant = statuses?.tenant?.toLowerCase();
+  return {
+    // A person looking to buy and to rent is nurtured as a buyer (the stronger intent).
+    applicantType: kinds.has('sales') ? 'buyer' : kinds.has('lettings') ? 'tenant' : null,
+    tenancyStatus: tenant === 'current' ? 'active' : tenant === 'previous' ? 'former' : null,
+    propertyInterest: describeInterest(considered),
+    isVendor: statuses?.vendor?.toLowerCase() === 'current',
+    isLandlord: statuses?.landlord?.toLowerCase() === 'current',
+  };
+}
+
+const POUNDS = new Intl.NumberFormat('en-GB', {
+  style: 'currency',
+  currency: 'GBP',
+  maximumFractionDigits: 0,
+});
+
+/** "buying: 2+ bedrooms in Didsbury, £150,000–£250,000; renting: …" from the applicants' requirements. */
+function describeInterest(applicants: readonly StreetApplicant[]): string | null {
+  const parts = applicants.map((applicant) => {
+    const kind = applicant.attributes.applicant_type?.toLowerCase();
+    const verb = kind === 'sales' ? 'buying' : kind === 'lettings' ? 'renting' : 'looking';
+    const requirements = applicant.attributes.requirements;
+    const details: string[] = [];
+    if (requirements?.min_bedrooms) details.push(`${requirements.min_bedrooms}+ bedrooms`);
+    if (requirements?.areas && requirements.areas.length > 0)
+      details.push(`in ${requirements.areas.join(', ')}`);
+    const min = requirements?.min_price;
+    const max = requirements?.max_price;
+    const perMonth = kind === 'lettings' ? ' pcm' : '';
+    const price =
+      min && max
+        ? `${POUNDS.format(min)}–${POUNDS.format(max)}${perMonth}`
+        : max
+          ? `up to ${POUNDS.format(max)}${perMonth}`
+          : min
+            ? `from ${POUNDS.format(min)}${perMonth}`
+            : null;
+    const text = [details.join(' '), price].filter((part) => part !== null && part !== '').join(', ');
+    return text === '' ? verb : `${verb}: ${text}`;
+  });
+  return parts.length === 0 ? null : parts.join('; ');
+}
+
+function toConsent(value: boolean | null | undefined): MarketingConsent {
+  if (value === true) return 'granted';
+  if (value === false) return 'denied';
+  return 'not_asked';
+}
+
+const UK_NAMES = new Set([
+  'united kingdom',
+  'uk',
+  'gb',
+  'great britain',
+  'england',
+  'scotland',
+  'wales',
+  'northern ireland',
+]);
+
+function toAddress(address: StreetPerson['attributes']['address']): Address | null {
+  if (!address) return null;
+  // line_1 already holds "number street"; fall back to the parts when it is blank.
+  const streetLine =
+    blankToNull(address.line_1) ??
+    blankToNull([address.building_number, address.street].filter(Boolean).join(' '));
+  const lines = [address.building_name, streetLine, address.line_2]
+    .map(blankToNull)
+    .filter((line): line is string => line !== null);
+  const postcode = normalisePostcode(address.postcode);
+  if (lines.length === 0 && !postcode) return null;
+  const country = blankToNull(address.country)?.toLowerCase();
+  const udprn =
+    address.udprn === null || address.udprn === undefined ? null : blankToNull(String(address.udprn));
+  return {
+    lines,
+    town: blankToNull(address.town) ?? blankToNull(address.line_3),
+    postcode,
+    // Street stores the country as a name; a UK address (or none given with a UK postcode) is GB.
+    countryCode: country === undefined ? (postcode ? 'GB' : null) : UK_NAMES.has(country) ? 'GB' : null,
+    uprn: null,
+    udprn,
+  };
+}
+
+/**
+ * Canonical fields → `PATCH /people/{id}` attributes (only the fields given; JSON:API keeps the
+ * rest). Emails and phones replace Street's lists, the first one becoming primary.
+ */
+export function toStreetAttributes(fields: ContactChange['fields']): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  if (fields.title !== undefined) attributes.title = fields.title;
+  if (fields.firstName !== undefined && fields.firstName !== null) attributes.first_name = fields.firstName;
+  if (fields.lastName !== undefined && fields.lastName !== null) attributes.last_name = fields.lastName;
+  if (fields.emails !== undefined)
+    attributes.email_addresses = fields.emails.map((value, i) => ({ value, primary: i === 0 }));
+  if (fields.phones !== undefined)
+    attributes.telephone_numbers = fields.phones.map((value, i) => ({ value, primary: i === 0 }));
+  if (fields.marketingConsent !== undefined) {
+    attributes.marketing_consent =
+      fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
+  }
+  return attributes;
+}
+
+/** Street keeps entry order, so the primary value is not always first: put it first. */
+function primaryFirst(
+  values:
+    | ReadonlyArray<{ value?: string | null | undefined; primary?: boolean | null | undefined }>
+    | null
+    | undefined,
+): Array<string | null> {
+  const list = values ?? [];
+  return [
+    ...list.filter((entry) => entry.primary === true),
+    ...list.filter((entry) => entry.primary !== true),
+  ].map((entry) => entry.value ?? null);
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+function unique(values: Array<string | null>): string[] {
+  return [...new Set(values.filter((value): value is string => value !== null))];
+}
+
+const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed', 'completed']);
+const BOOKED_VALUATION = new Set(['provisional', 'booked', 'completed']);
+const PROGRESSED_OFFER = new Set(['put_to_vendor', 'put_to_landlord', 'accepted']);
+
+/**
+ * A Street viewing, valuation or offer → seed 000's engagement signals. Each signal's external id
+ * names the activity and the step (`viewing:<uuid>:completed`), so the booking and the completion
+ * of one viewing are two activities, and a repeated or reordered webhook repeats the same ids.
+ * Cancelled, rejected, missed and withdrawn steps are not engagement and produce nothing.
+ */
+export function toCanonicalActivities(
+  activity: StreetActivity,
+  contactExternalId: string,
+  fallbackTime: string,
+): CanonicalActivity[] {
+  const attributes = activity.attributes;
+  const status = attributes.status?.toLowerCase() ?? '';
+  const createdAt = isoOr(attributes.created_at, fallbackTime);
+  const updatedAt = isoOr(attributes.updated_at, fallbackTime);
+  const details: Record<string, unknown> = {
+    streetType: activity.type,
+    status: attributes.status ?? null,
+    ...(attributes.start ? { start: attributes.start } : {}),
+    ...(attributes.amount !== null && attributes.amount !== undefined ? { amount: attributes.amount } : {}),
+    ...(attributes.viewing_type ? { market: attributes.viewing_type } : {}),
+    ...(attributes.valuation_type ? { market: attributes.valuation_type } : {}),
+    ...(activity.type === 'sales_offer'
+      ? { market: 'sales' }
+      : activity.type === 'lettings_offer'
+        ? { market: 'lettings' }
+        : {}),
+  };
+  const signal = (type: CanonicalActivity['type'], step: string, occurredAt: string): CanonicalActivity => ({
+    type,
+    occurredAt,
+    source: 'street',
+    externalId: `${activity.type}:${activity.id}:${step}`,
+    contactExternalId,
+    details,
+  });
+  switch (activity.type) {
+    case 'viewing':
+      return [
+        ...(BOOKED_VIEWING.has(status) ? [signal('viewing_booked', 'booked', createdAt)] : []),
+        ...(status === 'completed' ? [signal('viewing_completed', 'completed', updatedAt)] : []),
+      ];
+    case 'valuation':
+      return BOOKED_VALUATION.has(status) ? [signal('valuation_booked', 'booked', createdAt)] : [];
+    case 'sales_offer':
+    case 'lettings_offer':
+      // Every offer was submitted, whatever became of it; progress is each forward step.
+      return [
+        signal('offer_submitted', 'submitted', createdAt),
+        ...(PROGRESSED_OFFER.has(status) ? [signal('offer_progressed', status, updatedAt)] : []),
+      ];
+  }
+}
+
+function isoOr(value: string | null | undefined, fallback: string): string {
+  const ms = value ? Date.parse(value) : Number.NaN;
+  return new Date(Number.isNaN(ms) ? Date.parse(fallback) : ms).toISOString();
+}

@@ -1,0 +1,684 @@
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import {
+  ALTO_APPOINTMENT_ID_BASE,
+  ALTO_CATEGORIES,
+  ALTO_DEFAULT_MAX_RESULTS,
+  ALTO_FILE_NOTE_ID_BASE,
+  ALTO_MAX_IDS_PER_REQUEST,
+  ALTO_MAX_RESULTS,
+  ALTO_OFFER_ID_BASE,
+  ALTO_PERSONAS,
+  type AltoIntegration,
+} from './alto-constants.ts';
+import {
+  renderAppointment,
+  renderFileNote,
+  renderOffer,
+  seqOfId,
+  type AppointmentRecord,
+} from './alto-activity.model.ts';
+import {
+  ALTO_LEAD_SOURCES,
+  ALTO_PARAMETERS_BY_PATH,
+  contactIdOf,
+  defaultPreferences,
+  fieldsOf,
+  renderContact,
+  renderListItem,
+  renderPerson,
+  renderPreferences,
+  seqOfContactId,
+  type AltoContactFields,
+  type AltoParameterValue,
+  type AltoPersonFields,
+  type ContactRecord,
+} from './alto-contact.model.ts';
+import type { AltoDataset } from './alto-dataset.ts';
+import type { AltoEngine } from './alto-engine.ts';
+import {
+  AltoQuery,
+  BadRequestError,
+  CreateFileNoteSchema,
+  EmailRequestSchema,
+  PhoneRequestSchema,
+  PostContactSchema,
+  PreferencesRequestSchema,
+  SubscriptionRequestSchema,
+  camelKeys,
+  locationOf,
+  notFound,
+  patchBoolean,
+  readPatchDocument,
+  sendErrors,
+  sendProblem,
+  validationErrors,
+  type PatchOperation,
+  type PostContactRequest,
+} from './alto-http.ts';
+
+/** What the auth and AgencyRef middleware leave for the handlers. */
+export interface AltoCallContext {
+  integration: AltoIntegration;
+  dataset: AltoDataset;
+}
+
+function callContext(response: Response): AltoCallContext {
+  return response.locals.alto as AltoCallContext;
+}
+
+/** Keyset cursor of a list: the last item's sort key, tied to the query it came from. */
+interface Cursor {
+  time: number;
+  seq: number;
+}
+
+function queryFingerprint(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
+}
+
+function encodeCursor(cursor: Cursor, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ t: cursor.time, s: cursor.seq, q: fingerprint })).toString('base64url');
+}
+
+function decodeCursor(token: string | undefined, fingerprint: string): Cursor | null {
+  if (token === undefined) return null;
+  try {
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      s?: unknown;
+      q?: unknown;
+    };
+    if (typeof decoded.t === 'number' && typeof decoded.s === 'number' && decoded.q === fingerprint) {
+      return { time: decoded.t, seq: decoded.s };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new BadRequestError(
+    'next-token is not valid for this query: repeat the query with the same filters, or start again without it',
+  );
+}
+
+/**
+ * `GET /contacts/all`: oldest modification first (then id), keyset-paged. A record edited while
+ * a client pages moves to the end of the order and never shifts unseen records onto read pages.
+ */
+function listContacts(request: Request, response: Response): void {
+  const { dataset } = callContext(response);
+  const query = new AltoQuery(request.query);
+  const maxResults = query.int('max-results', {
+    min: 1,
+    max: ALTO_MAX_RESULTS,
+    fallback: ALTO_DEFAULT_MAX_RESULTS,
+  });
+  const active = query.boolean('active');
+  const category = query.oneOf('category', ALTO_CATEGORIES);
+  const personas = query.manyOf('persona', ALTO_PERSONAS);
+  const createdFrom = query.instant('created-from');
+  const createdTo = query.instant('created-to');
+  const modifiedFrom = query.instant('modified-from');
+  const modifiedTo = query.instant('modified-to');
+  const fingerprint = queryFingerprint([
+    active,
+    category,
+    personas,
+    createdFrom,
+    createdTo,
+    modifiedFrom,
+    modifiedTo,
+  ]);
+  const cursor = decodeCursor(query.string('next-token'), fingerprint);
+
+  const index = dataset.contacts.byModified;
+  const { start, end } = index.range(modifiedFrom, modifiedTo);
+  const filtered = active !== undefined || category !== undefined || personas !== undefined;
+  const matches = (record: ContactRecord): boolean => {
+    if (createdFrom !== undefined && record.created < createdFrom) return false;
+    if (createdTo !== undefined && record.created > createdTo) return false;
+    if (!filtered) return true;
+    const fields = fieldsOf(record, dataset.seed);
+    if (active !== undefined && fields.archived === active) return false;
+    if (category !== undefined && fields.category !== category) return false;
+    if (personas !== undefined && !personas.some((persona) => fields.persona.includes(persona))) return false;
+    return true;
+  };
+  let position = cursor === null ? start : Math.max(start, index.lowerBound(cursor.time, cursor.seq + 1));
+  const page: ContactRecord[] = [];
+  for (; position < end && page.length < maxResults; position++) {
+    const record = index.at(position) as ContactRecord;
+    if (matches(record)) page.push(record);
+  }
+  let more = false;
+  for (; position < end && !more; position++) more = matches(index.at(position) as ContactRecord);
+  const last = page.at(-1);
+  response.json({
+    meta: {
+      nextToken:
+        more && last !== undefined ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint) : null,
+    },
+    items: page.map((record) => renderListItem(record, dataset.seed)),
+  });
+}
+
+function contactOr404(response: Response, id: string): ContactRecord | undefined {
+  const { dataset } = callContext(response);
+  if (seqOfContactId(id) === null) throw new BadRequestError(`${id} is not a valid contact id`);
+  const record = dataset.contactById(id);
+  if (record === undefined) notFound(response, `Contact ${id}`);
+  return record;
+}
+
+/** Looks up an agency parameter by code or by name (Alto takes the code). */
+function parameter(
+  list: readonly AltoParameterValue[],
+  value: string | null | undefined,
+  name: string,
+): AltoParameterValue | null {
+  if (value === null || value === undefined || value === '') return null;
+  const found = list.find((item) => item.code === value || item.name.toLowerCase() === value.toLowerCase());
+  if (found === undefined)
+    throw new BadRequestError(
+      `${name} ${value} is not one of this agency's values (${list.map((item) => item.code).join(', ')})`,
+    );
+  return found;
+}
+
+/** A POST /contacts body as stored fields (agency parameters looked up, 400 when unknown). */
+export function fieldsFromRequest(input: PostContactRequest): AltoContactFields {
+  return {
+    category: input.category,
+    persona: [],
+    people: input.people.map((person, i) => ({
+      id: String(i + 1),
+      title: person.title ?? null,
+      forename: person.forename ?? null,
+      surname: person.surname,
+      phoneNumbers: (person.phoneNumbers ?? []).map((phone, j) => ({
+        preferenceOrder: j + 1,
+        type: phone.type,
+        number: phone.number,
+        description: phone.description ?? null,
+      })),
+      emailAddresses: (person.emailAddresses ?? []).map((email, j) => ({
+        preferenceOrder: j + 1,
+        type: email.type ?? 'Personal',
+        address: email.address,
+      })),
+    })),
+    address:
+      input.address === null || input.address === undefined
+        ? null
+        : {
+            subDwelling: input.address.subDwelling ?? null,
+            nameNumber: input.address.nameNumber ?? null,
+            street: input.address.street ?? null,
+            locality: input.address.locality ?? null,
+            town: input.address.town ?? null,
+            county: input.address.county ?? null,
+            postcode: input.address.postcode ?? null,
+            countryCode: input.address.countryCode ?? 'GB',
+            uprn: input.address.uprn ?? null,
+          },
+    branchId: input.branchId,
+    negotiatorId: input.negotiatorId ?? null,
+    position: parameter(ALTO_PARAMETERS_BY_PATH.positionid, input.position, 'position'),
+    intention: parameter(ALTO_PARAMETERS_BY_PATH.intentionid, input.intention, 'intention'),
+    disposal: parameter(ALTO_PARAMETERS_BY_PATH.disposalid, input.disposal, 'disposal'),
+    lead:
+      input.lead === null || input.lead === undefined
+        ? null
+        : {
+            source: parameter(ALTO_LEAD_SOURCES, input.lead.source, 'lead source') as AltoParameterValue,
+            id: input.lead.id === null || input.lead.id === undefined ? null : Number(input.lead.id),
+          },
+    notes: input.notes ?? null,
+    companyName: input.companyName ?? null,
+    potentialVendor: input.potentialVendor ?? false,
+    potentialLandlord: input.potentialLandlord ?? false,
+    archived: false,
+    applicantRequirements: [],
+    preferences: defaultPreferences(),
+    lastContactedOn: null,
+  };
+}
+
+/** Applies a contact-level JSON Patch (the paths PatchContactRequest documents) to a copy. */
+function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFields> {
+  const changes: Partial<AltoContactFields> = {};
+  for (const operation of operations) {
+    if (operation.op === 'remove')
+      throw new BadRequestError(`${operation.path} cannot be removed, only replaced`);
+    switch (operation.path) {
+      case '/active':
+        changes.archived = !patchBoolean(operation.value, operation.path);
+        break;
+      case '/potentialvendor':
+        changes.potentialVendor = patchBoolean(operation.value, operation.path);
+        break;
+      case '/potentiallandlord':
+        changes.potentialLandlord = patchBoolean(operation.value, operation.path);
+        break;
+      case '/positionid':
+      case '/intentionid':
+      case '/disposalid': {
+        const key = operation.path.slice(1) as keyof typeof ALTO_PARAMETERS_BY_PATH;
+        const value = operation.value === null ? null : String(operation.value);
+        const found = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
+        if (key === 'positionid') changes.position = found;
+        else if (key === 'intentionid') changes.intention = found;
+        else changes.disposal = found;
+        break;
+      }
+      default:
+        throw new BadRequestError(
+          `${operation.path} cannot be patched on a contact (Active, PositionId, IntentionId, DisposalId, PotentialVendor, PotentialLandlord); names, phones and emails are patched on /contacts/{id}/persons/{personId}`,
+        );
+    }
+  }
+  return changes;
+}
+
+/** Applies a person JSON Patch (Title, Forename, Surname, PhoneNumbers, EmailAddresses) to a copy. */
+function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): AltoPersonFields {
+  const next: AltoPersonFields = structuredClone(person);
+  const phone = (value: unknown, order: number) => {
+    const parsed = PhoneRequestSchema.safeParse(camelKeys(value));
+    if (!parsed.success) throw new BadRequestError('Invalid phone number', validationErrors(parsed.error));
+    return {
+      preferenceOrder: order,
+      type: parsed.data.type,
+      number: parsed.data.number,
+      description: parsed.data.description ?? null,
+    };
+  };
+  const email = (value: unknown, order: number) => {
+    const parsed = EmailRequestSchema.safeParse(camelKeys(value));
+    if (!parsed.success) throw new BadRequestError('Invalid email address', validationErrors(parsed.error));
+    return { preferenceOrder: order, type: parsed.data.type ?? 'Personal', address: parsed.data.address };
+  };
+  const text = (value: unknown, path: string, max: number): string | null => {
+    if (value === null) return null;
+    if (typeof value !== 'string' || value.length > max)
+      throw new BadRequestError(`${path} takes a string of at most ${max} characters`);
+    return value;
+  };
+  for (const operation of operations) {
+    const [, field, index] = operation.path.split('/');
+    if (field === 'title' || field === 'forename' || field === 'surname') {
+      const value =
+        operation.op === 'remove' ? null : text(operation.value, operation.path, field === 'title' ? 20 : 50);
+      if (field === 'surname' && (value === null || value.trim() === ''))
+        throw new BadRequestError('/Surname cannot be empty');
+      next[field] = value;
+      continue;
+    }
+    if (field !== 'phonenumbers' && field !== 'emailaddresses') {
+      throw new BadRequestError(
+        `${operation.path} cannot be patched on a person (Title, Forename, Surname, PhoneNumbers, EmailAddresses)`,
+      );
+    }
+    const list = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    if (index === undefined) {
+      if (operation.op === 'remove') list.splice(0, list.length);
+      else {
+        if (!Array.isArray(operation.value)) throw new BadRequestError(`${operation.path} takes an array`);
+        const items = operation.value.map((value, i) =>
+          field === 'phonenumbers' ? phone(value, i + 1) : email(value, i + 1),
+        );
+        if (field === 'phonenumbers') next.phoneNumbers = items as AltoPersonFields['phoneNumbers'];
+        else next.emailAddresses = items as AltoPersonFields['emailAddresses'];
+      }
+      continue;
+    }
+    const target = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    const at = index === '-' ? target.length : Number(index);
+    if (
+      !Number.isInteger(at) ||
+      at < 0 ||
+      at > target.length ||
+      (operation.op !== 'add' && at === target.length)
+    ) {
+      throw new BadRequestError(`${operation.path}: no such item`);
+    }
+    if (operation.op === 'remove') target.splice(at, 1);
+    else {
+      const item = field === 'phonenumbers' ? phone(operation.value, at + 1) : email(operation.value, at + 1);
+      (target as unknown[]).splice(at, operation.op === 'add' ? 0 : 1, item);
+    }
+    target.forEach((item, i) => {
+      item.preferenceOrder = i + 1;
+    });
+  }
+  if (next.phoneNumbers.length > 4) throw new BadRequestError('A person has at most 4 phone numbers');
+  if (next.emailAddresses.length > 2) throw new BadRequestError('A person has at most 2 email addresses');
+  return next;
+}
+
+function requireJsonPatch(request: Request, response: Response): boolean {
+  if (request.is('application/json-patch+json')) return true;
+  sendProblem(response, 415, 'Send the JSON Patch document as application/json-patch+json');
+  return false;
+}
+
+/** Sorts appointments by (created, seq) and reads a keyset page. */
+function pageOfAppointments(items: AppointmentRecord[], cursor: Cursor | null, maxResults: number) {
+  const sorted = items.sort((a, b) => a.created - b.created || a.seq - b.seq);
+  const from =
+    cursor === null
+      ? 0
+      : sorted.findIndex(
+          (item) => item.created > cursor.time || (item.created === cursor.time && item.seq > cursor.seq),
+        );
+  const start = from < 0 ? sorted.length : from;
+  return { page: sorted.slice(start, start + maxResults), more: start + maxResults < sorted.length };
+}
+
+/** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
+export function createAltoApiRouter(engine: AltoEngine): Router {
+  const router = Router();
+
+  router.get('/contacts/all', listContacts);
+
+  router.get('/contacts', (request, response) => {
+    const { dataset } = callContext(response);
+    const ids = new AltoQuery(request.query).strings('id');
+    if (ids === undefined) throw new BadRequestError('Give the contacts to fetch as id=…&id=… (at most 50)');
+    if (ids.length > ALTO_MAX_IDS_PER_REQUEST)
+      throw new BadRequestError(`At most ${ALTO_MAX_IDS_PER_REQUEST} ids per request`);
+    const invalid = ids.filter((id) => seqOfContactId(id) === null);
+    if (invalid.length > 0) throw new BadRequestError(`Invalid contact id(s): ${invalid.join(', ')}`);
+    const records = [...new Set(ids)]
+      .map((id) => dataset.contactById(id))
+      .filter((record): record is ContactRecord => record !== undefined);
+    response.json(records.map((record) => renderContact(record, dataset.seed)));
+  });
+
+  router.post('/contacts', (request, response) => {
+    const { dataset } = callContext(response);
+    const parsed = PostContactSchema.safeParse(camelKeys(request.body));
+    if (!parsed.success) {
+      sendErrors(response, 400, validationErrors(parsed.error));
+      return;
+    }
+    const fields = fieldsFromRequest(parsed.data);
+    const duplicates = dataset.findDuplicates(fields);
+    if (duplicates.length > 0) {
+      response.setHeader(
+        'Location',
+        duplicates.map((record) => locationOf(request, `/contacts/${contactIdOf(record.seq)}`)),
+      );
+      sendErrors(response, 409, [
+        {
+          code: 'DuplicateContact',
+          message: `Duplicate contacts found: ${duplicates.map((record) => contactIdOf(record.seq)).join(', ')}. Check the Location headers.`,
+        },
+      ]);
+      return;
+    }
+    const record = engine.createContact(dataset, fields);
+    response
+      .status(201)
+      .location(locationOf(request, `/contacts/${contactIdOf(record.seq)}`))
+      .json(renderContact(record, dataset.seed));
+  });
+
+  router.get('/contacts/:contactId', (request, response) => {
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
+  });
+
+  router.patch('/contacts/:contactId', (request, response) => {
+    if (!requireJsonPatch(request, response)) return;
+    const operations = readPatchDocument(request.body);
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record === undefined) return;
+    const { dataset } = callContext(response);
+    const changes = patchContactFields(operations);
+    engine.updateContacts(dataset, [record], (fields) => Object.assign(fields, changes));
+    response.json(renderContact(record, dataset.seed));
+  });
+
+  router.get('/contacts/:contactId/persons', (request, response) => {
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
+  });
+
+  router.get('/contacts/:contactId/persons/:personId', (request, response) => {
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record === undefined) return;
+    const fields = fieldsOf(record, callContext(response).dataset.seed);
+    const person = fields.people.find((candidate) => candidate.id === String(request.params.personId));
+    if (person === undefined) {
+      notFound(response, `Person ${String(request.params.personId)}`);
+      return;
+    }
+    response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: fields.archived });
+  });
+
+  router.patch('/contacts/:contactId/persons/:personId', (request, response) => {
+    if (!requireJsonPatch(request, response)) return;
+    const operations = readPatchDocument(request.body);
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record === undefined) return;
+    const { dataset } = callContext(response);
+    const personId = String(request.params.personId);
+    const current = fieldsOf(record, dataset.seed).people.find((candidate) => candidate.id === personId);
+    if (current === undefined) {
+      notFound(response, `Person ${personId}`);
+      return;
+    }
+    const patched = patchPerson(current, operations);
+    engine.updateContacts(dataset, [record], (fields) => {
+      fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
+    });
+    response.json(renderPerson(patched, contactIdOf(record.seq)));
+  });
+
+  router.get('/contacts/:contactId/preferences', (request, response) => {
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record !== undefined) response.json(renderPreferences(record, callContext(response).dataset.seed));
+  });
+
+  router.post('/contacts/:contactId/preferences', (request, response) => {
+    const parsed = PreferencesRequestSchema.safeParse(camelKeys(request.body));
+    if (!parsed.success) {
+      sendErrors(response, 400, validationErrors(parsed.error));
+      return;
+    }
+    const record = contactOr404(response, String(request.params.contactId));
+    if (record === undefined) return;
+    engine.updateContacts(callContext(response).dataset, [record], (fields) => {
+      for (const item of parsed.data.items) fields.preferences[item.type] = item.optIn;
+    });
+    response.status(200).end();
+  });
+
+  router.post('/file-notes', (request, response) => {
+    const { dataset } = callContext(response);
+    const parsed = CreateFileNoteSchema.safeParse(camelKeys(request.body));
+    if (!parsed.success) {
+      sendErrors(response, 400, validationErrors(parsed.error));
+      return;
+    }
+    const note = parsed.data;
+    const ids = [...new Set([...(note.contactIds ?? []), ...(note.ownerIds ?? [])])];
+    if (ids.length === 0 && !note.propertyId && !note.tenancyId) {
+      throw new BadRequestError('A file note must be associated with a property or at least one contact');
+    }
+    const records = ids.map((id) => {
+      const record = seqOfContactId(id) === null ? undefined : dataset.contactById(id);
+      if (record === undefined) throw new BadRequestError(`Contact ${id} was not found`);
+      return record;
+    });
+    if (note.propertyId && !/^\d+$/.test(note.propertyId))
+      throw new BadRequestError(`${note.propertyId} is not a valid property id`);
+    const created = engine.addFileNote(dataset, {
+      title: note.title ?? null,
+      notes: note.notes,
+      contactSeqs: records.map((record) => record.seq),
+      propertyId: note.propertyId ?? null,
+      negotiatorId: note.negotiatorId ?? null,
+      fileNoteType: note.fileNoteType ?? 'FileNote',
+    });
+    // The last-contacted date is bookkeeping: it does not move the contact's modifiedDate.
+    if (note.updateLastContactedDate)
+      for (const record of records) dataset.materialise(record).lastContactedOn = created.created;
+    response.status(201).json(ALTO_FILE_NOTE_ID_BASE + created.seq);
+  });
+
+  router.get('/file-notes/search', (request, response) => {
+    const id = new AltoQuery(request.query).string('contact-id');
+    if (id === undefined) throw new BadRequestError('contact-id is required');
+    const record = contactOr404(response, id);
+    if (record === undefined) return;
+    response.json(callContext(response).dataset.fileNotesFor(record.seq).map(renderFileNote));
+  });
+
+  router.get('/file-notes/:fileNoteId', (request, response) => {
+    const seq = seqOfId(String(request.params.fileNoteId), ALTO_FILE_NOTE_ID_BASE);
+    const note = seq === null ? undefined : callContext(response).dataset.fileNotes.get(seq);
+    if (note === undefined) notFound(response, `File note ${String(request.params.fileNoteId)}`);
+    else response.json(renderFileNote(note));
+  });
+
+  router.patch('/file-notes/:fileNoteId', (request, response) => {
+    const operations = readPatchDocument(request.body);
+    const seq = seqOfId(String(request.params.fileNoteId), ALTO_FILE_NOTE_ID_BASE);
+    const note = seq === null ? undefined : callContext(response).dataset.fileNotes.get(seq);
+    if (note === undefined) {
+      notFound(response, `File note ${String(request.params.fileNoteId)}`);
+      return;
+    }
+    let title = note.title;
+    let notes = note.notes;
+    for (const operation of operations) {
+      if (operation.op === 'remove' || (operation.path !== '/title' && operation.path !== '/notes')) {
+        throw new BadRequestError(
+          `${operation.op} ${operation.path} is not supported: replace /title or /notes`,
+        );
+      }
+      if (typeof operation.value !== 'string') throw new BadRequestError(`${operation.path} takes a string`);
+      if (operation.path === '/title') title = operation.value;
+      else if (operation.value.trim() === '') throw new BadRequestError('/notes cannot be empty');
+      else notes = operation.value;
+    }
+    note.title = title;
+    note.notes = notes;
+    note.updated = engine.clock.now();
+    response.status(200).end();
+  });
+
+  router.get('/appointments/valuations', (request, response) => {
+    const { dataset } = callContext(response);
+    const query = new AltoQuery(request.query);
+    const createdFrom = query.instant('created-from');
+    const createdTo = query.instant('created-to');
+    if (createdFrom === undefined || createdTo === undefined) {
+      throw new BadRequestError('created-from and created-to are required');
+    }
+    const maxResults = query.int('max-results', {
+      min: 1,
+      max: ALTO_MAX_RESULTS,
+      fallback: ALTO_DEFAULT_MAX_RESULTS,
+    });
+    const negotiators = query.strings('negotiator-ids');
+    const branches = query.strings('branch-ids');
+    const fingerprint = queryFingerprint([createdFrom, createdTo, negotiators, branches]);
+    const cursor = decodeCursor(query.string('next-token'), fingerprint);
+    const matching = [...dataset.appointments.values()].filter(
+      (appointment) =>
+        appointment.type === 'Valuation' &&
+        appointment.created >= createdFrom &&
+        appointment.created <= createdTo &&
+        (negotiators === undefined || negotiators.includes(appointment.negotiatorId)) &&
+        (branches === undefined || branches.includes(appointment.branchId)),
+    );
+    const { page, more } = pageOfAppointments(matching, cursor, maxResults);
+    const last = page.at(-1);
+    response.json({
+      meta: {
+        nextToken:
+          more && last !== undefined
+            ? encodeCursor({ time: last.created, seq: last.seq }, fingerprint)
+            : null,
+      },
+      items: page.map(renderAppointment),
+    });
+  });
+
+  router.get('/appointments/:appointmentId/:instanceId', (request, response) => {
+    const { dataset } = callContext(response);
+    const instance = String(request.params.instanceId);
+    if (!/^\d+$/.test(instance)) throw new BadRequestError('instanceId must be a whole number');
+    const seq = seqOfId(String(request.params.appointmentId), ALTO_APPOINTMENT_ID_BASE);
+    const appointment = seq === null || instance !== '0' ? undefined : dataset.appointments.get(seq);
+    if (appointment === undefined)
+      sendProblem(response, 404, 'Appointment not found within the scope of the AgencyRef');
+    else response.json(renderAppointment(appointment));
+  });
+
+  router.get('/offers/sales-offer/:offerId', (request, response) => {
+    const seq = seqOfId(String(request.params.offerId), ALTO_OFFER_ID_BASE);
+    const offer = seq === null ? undefined : callContext(response).dataset.offers.get(seq);
+    if (offer === undefined) notFound(response, `Offer ${String(request.params.offerId)}`);
+    else response.json(renderOffer(offer));
+  });
+
+  router.post('/webhooks/subscriptions', (request, response) => {
+    const { integration, dataset } = callContext(response);
+    const parsed = SubscriptionRequestSchema.safeParse(camelKeys(request.body));
+    if (!parsed.success) {
+      sendErrors(response, 400, validationErrors(parsed.error));
+      return;
+    }
+    const subscription = engine.webhooks.create({
+      integrationId: integration.integrationId,
+      clientId: integration.clientId,
+      agencyRef: dataset.agencyRef,
+      url: parsed.data.url,
+      eventTypes: parsed.data.eventTypes,
+      secret: parsed.data.secret,
+    });
+    // A secret Alto generated is shown once, at creation; one the partner chose is never echoed.
+    response
+      .status(201)
+      .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
+      .json({
+        ...engine.webhooks.render(subscription),
+        ...(parsed.data.secret === undefined ? { secret: subscription.secret } : {}),
+      });
+  });
+
+  router.get('/webhooks/subscriptions', (_request, response) => {
+    const { integration, dataset } = callContext(response);
+    response.json({
+      items: engine.webhooks
+        .list(dataset.agencyRef, integration.clientId)
+        .map((item) => engine.webhooks.render(item)),
+    });
+  });
+
+  const ownSubscription = (request: Request, response: Response) => {
+    const { integration, dataset } = callContext(response);
+    const subscription = engine.webhooks.get(String(request.params.subscriptionId));
+    const own =
+      subscription?.clientId === integration.clientId && subscription.agencyRef === dataset.agencyRef;
+    if (!own) notFound(response, `Subscription ${String(request.params.subscriptionId)}`);
+    return own ? subscription : undefined;
+  };
+
+  router.get('/webhooks/subscriptions/:subscriptionId', (request, response) => {
+    const subscription = ownSubscription(request, response);
+    if (subscription !== undefined) response.json(engine.webhooks.render(subscription));
+  });
+
+  router.delete('/webhooks/subscriptions/:subscriptionId', (request, response) => {
+    const subscription = ownSubscription(request, response);
+    if (subscription === undefined) return;
+    engine.webhooks.delete(subscription.id);
+    response.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,323 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import {
+  ALTO_CATEGORIES,
+  ALTO_EMAIL_TYPES,
+  ALTO_EVENT_TYPES,
+  ALTO_FILE_NOTE_CREATE_TYPES,
+  ALTO_PHONE_TYPES,
+  ALTO_PREFERENCE_TYPES,
+} from './alto-constants.ts';
+
+/** One entry of Alto's `ErrorsResponse` (`{errors:[{code, message}]}`). */
+export interface AltoError {
+  code: string;
+  message: string;
+}
+
+/** A request Alto answers with 400 and an ErrorsResponse. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+  readonly errors: AltoError[];
+
+  constructor(message: string, errors?: AltoError[]) {
+    super(message);
+    this.errors = errors ?? [{ code: 'InvalidRequest', message }];
+  }
+}
+
+const PROBLEM_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * ASP.NET's ProblemDetails (`{type, title, status, detail, instance}`), served as
+ * application/json: what Alto answers for authentication, AgencyRef, limit and server failures.
+ */
+export function sendProblem(response: Response, status: number, detail?: string): void {
+  const request = response.req as Request | undefined;
+  response.status(status).json({
+    type: `https://httpstatuses.io/${status}`,
+    title: PROBLEM_TITLES[status] ?? 'Error',
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    instance: request?.path ?? null,
+  });
+}
+
+/** Alto's `ErrorsResponse`, used by the contacts and file-notes endpoints for 400/404/409. */
+export function sendErrors(response: Response, status: number, errors: AltoError[]): void {
+  response.status(status).json({ errors });
+}
+
+export function notFound(response: Response, what: string): void {
+  sendErrors(response, 404, [{ code: 'NotFound', message: `${what} was not found` }]);
+}
+
+// ISO-8601: a date, or a date and time with an optional offset (a naive time is taken as UTC).
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Parses an Alto date-time (seven fractional digits allowed), or returns NaN. */
+export function parseAltoDate(raw: string): number {
+  if (!ISO_DATE_TIME.test(raw)) return Number.NaN;
+  if (raw.length === 10) return Date.parse(`${raw}T00:00:00Z`);
+  // JavaScript dates keep milliseconds: drop digits beyond the third.
+  const trimmed = raw.replace(/(\.\d{3})\d+/, '$1');
+  return Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`);
+}
+
+/**
+ * Query parameters read case-insensitively (ASP.NET binding ignores case), with repeated names
+ * as lists (`id=1&id=2`).
+ */
+export class AltoQuery {
+  readonly #values = new Map<string, string[]>();
+
+  constructor(query: unknown) {
+    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+      const values = (Array.isArray(raw) ? raw : [raw]).filter(
+        (value): value is string => typeof value === 'string',
+      );
+      const key = name.toLowerCase();
+      this.#values.set(key, [...(this.#values.get(key) ?? []), ...values]);
+    }
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#values.get(name.toLowerCase())?.[0];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** Every value of a repeatable parameter; comma-separated values are split too. */
+  strings(name: string): string[] | undefined {
+    const values = this.#values
+      .get(name.toLowerCase())
+      ?.flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter((value) => value !== '');
+    return values === undefined || values.length === 0 ? undefined : values;
+  }
+
+  int(name: string, options: { min: number; max: number; fallback: number }): number {
+    const raw = this.string(name);
+    if (raw === undefined) return options.fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < options.min || value > options.max) {
+      throw new BadRequestError(`${name} must be a whole number between ${options.min} and ${options.max}`);
+    }
+    return value;
+  }
+
+  boolean(name: string): boolean | undefined {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw new BadRequestError(`${name} must be true or false`);
+  }
+
+  instant(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const ms = parseAltoDate(raw);
+    if (Number.isNaN(ms)) {
+      throw new BadRequestError(
+        `${name} must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z (encode "+" in offsets as %2B)`,
+      );
+    }
+    return ms;
+  }
+
+  /** A value from a closed list, matched case-insensitively and returned in its documented case. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const match = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
+    if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    return match;
+  }
+
+  manyOf<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+    const raw = this.strings(name);
+    if (raw === undefined) return undefined;
+    return raw.map((value) => {
+      const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+      if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+      return match;
+    });
+  }
+}
+
+/** ASP.NET binds JSON property names case-insensitively: `{"Number": …}` is `{"number": …}`. */
+export function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key.length > 0 ? key[0]!.toLowerCase() + key.slice(1) : key,
+      camelKeys(item),
+    ]),
+  );
+}
+
+/** An enum read the ASP.NET way: its name in any case, or its numeric position. */
+function enumOf<T extends string>(values: readonly [T, ...T[]]) {
+  return z.preprocess(
+    (raw) => {
+      if (typeof raw === 'number' && Number.isInteger(raw)) return values[raw] ?? raw;
+      if (typeof raw === 'string')
+        return values.find((value) => value.toLowerCase() === raw.toLowerCase()) ?? raw;
+      return raw;
+    },
+    z.enum(values, { message: `must be one of ${values.join(', ')}` }),
+  );
+}
+
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export const PhoneRequestSchema = z.object({
+  type: enumOf(ALTO_PHONE_TYPES).default('Home'),
+  number: z
+    .string()
+    .regex(/^[+]?[0-9\s]{10,20}$/, 'must be 10 to 20 digits or spaces, optionally starting with +'),
+  description: text(50).nullish(),
+});
+
+export const EmailRequestSchema = z.object({
+  address: z.string().trim().regex(EMAIL_PATTERN, 'must be a valid email address'),
+  type: enumOf(ALTO_EMAIL_TYPES).optional(),
+});
+
+const PersonRequestSchema = z.object({
+  title: text(20).nullish(),
+  forename: text(50).nullish(),
+  surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
+  phoneNumbers: z.array(PhoneRequestSchema).max(4, 'at most 4 phone numbers').nullish(),
+  emailAddresses: z.array(EmailRequestSchema).max(2, 'at most 2 email addresses').nullish(),
+});
+
+export const AddressRequestSchema = z.object({
+  subDwelling: text(50).nullish(),
+  nameNumber: text(50).nullish(),
+  street: text(50).nullish(),
+  locality: text(50).nullish(),
+  town: text(50).nullish(),
+  county: text(50).nullish(),
+  postcode: text(20).nullish(),
+  countryCode: text(2).nullish(),
+  uprn: text(12).nullish(),
+});
+
+/** `POST /contacts` (PostContactRequest). */
+export const PostContactSchema = z.object({
+  negotiatorId: z.string().nullish(),
+  branchId: z.string().trim().min(1, 'branchId is required'),
+  address: AddressRequestSchema.nullish(),
+  people: z.array(PersonRequestSchema).min(1, 'at least one person is required').max(2, 'at most two people'),
+  lead: z.object({ source: z.string().min(1), id: z.string().nullish() }).nullish(),
+  position: z.string().nullish(),
+  intention: z.string().nullish(),
+  disposal: z.string().nullish(),
+  notes: z.string().nullish(),
+  companyName: z.string().nullish(),
+  category: enumOf(['Unknown', 'Client', 'ContactRelationship']).default('Client'),
+  potentialVendor: z.boolean().nullish(),
+  potentialLandlord: z.boolean().nullish(),
+});
+export type PostContactRequest = z.infer<typeof PostContactSchema>;
+
+/** `POST /file-notes` (CreateFileNoteRequest). */
+export const CreateFileNoteSchema = z.object({
+  negotiatorId: z.string().nullish(),
+  propertyId: z.string().nullish(),
+  tenancyId: z.string().nullish(),
+  ownerIds: z.array(z.string()).nullish(),
+  contactIds: z.array(z.string()).nullish(),
+  title: z.string().max(200, 'must be at most 200 characters').nullish(),
+  notes: z.string().trim().min(1, 'notes are required'),
+  updateLastContactedDate: z.boolean().default(false),
+  fileNoteType: enumOf(ALTO_FILE_NOTE_CREATE_TYPES).nullish(),
+});
+
+/** `POST /contacts/{id}/preferences`. */
+export const PreferencesRequestSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        type: enumOf(ALTO_PREFERENCE_TYPES),
+        optIn: enumOf(['Denied', 'Granted']),
+        notes: z.string().nullish(),
+      }),
+    )
+    .min(1, 'at least one preference is required'),
+});
+
+/** `POST /webhooks/subscriptions` (simulator extension: Alto sets subscriptions up by hand). */
+export const SubscriptionRequestSchema = z.object({
+  url: z
+    .string()
+    .url('must be an absolute URL')
+    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
+  eventTypes: z.array(enumOf(ALTO_EVENT_TYPES)).min(1, 'at least one event type is required'),
+  /** The shared secret that keys the `x-signature` HMAC of every delivery; generated when omitted. */
+  secret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
+});
+
+export const CategorySchema = enumOf(ALTO_CATEGORIES);
+
+/** zod issues as Alto's `errors: [{code, message}]`. */
+export function validationErrors(error: z.ZodError): AltoError[] {
+  return error.issues.map((issue) => ({
+    code: 'ValidationError',
+    message: `${issue.path.length === 0 ? 'body' : issue.path.map(String).join('.')}: ${issue.message}`,
+  }));
+}
+
+/** One RFC 6902 operation, path lower-cased (SystemTextJsonPatch matches paths case-insensitively). */
+export interface PatchOperation {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value: unknown;
+}
+
+/** Reads a JSON Patch document (an array of operations); `test`, `move` and `copy` are refused. */
+export function readPatchDocument(body: unknown): PatchOperation[] {
+  if (!Array.isArray(body) || body.length === 0) {
+    throw new BadRequestError('The body must be a JSON Patch document: a non-empty array of operations');
+  }
+  return body.map((raw, i) => {
+    const operation = camelKeys(raw) as { op?: unknown; path?: unknown; value?: unknown };
+    const op = typeof operation.op === 'string' ? operation.op.toLowerCase() : '';
+    if (op !== 'add' && op !== 'replace' && op !== 'remove') {
+      throw new BadRequestError(`Operation ${i}: op must be add, replace or remove`);
+    }
+    if (typeof operation.path !== 'string' || !operation.path.startsWith('/')) {
+      throw new BadRequestError(`Operation ${i}: path must be a JSON Pointer such as /Title`);
+    }
+    return { op, path: operation.path.toLowerCase(), value: operation.value };
+  });
+}
+
+/** A boolean patch value: JSON true/false or the strings "true"/"false" (Alto's examples use both). */
+export function patchBoolean(value: unknown, path: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new BadRequestError(`${path} takes true or false`);
+}
+
+/** The absolute URL of a resource (Location headers). */
+export function locationOf(request: Request, path: string): string {
+  return `${request.protocol}://${request.get('host') ?? 'localhost'}${path}`;
+}

@@ -1,0 +1,356 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { FaultMatch } from '../shared/fault-controls.ts';
+import {
+  STREET_LETTINGS_OFFER_STATUSES,
+  STREET_SALES_OFFER_STATUSES,
+  STREET_VALUATION_STATUSES,
+  STREET_VIEWING_STATUSES,
+  type StreetOfferStatus,
+} from './street-constants.ts';
+import type { PersonCreate, PersonPatch } from './street-dataset.ts';
+import { PersonAttributesSchema } from './street-http.ts';
+import type { StreetSimulator } from './street-simulator.ts';
+
+const CountSchema = z.number().int().min(1).max(1_000_000);
+const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+const RoleStatusSchema = z.enum(['Current', 'Previous']).nullable();
+const KindSchema = z.enum(['sales', 'lettings']);
+
+/** What a control may set on a person: the PATCH attributes plus what only Street's UI changes. */
+const PersonFieldsSchema = PersonAttributesSchema.partial().extend({
+  address: z.record(z.string(), z.string().nullable()).nullable().optional(),
+  statuses: z
+    .object({ vendor: RoleStatusSchema, landlord: RoleStatusSchema, tenant: RoleStatusSchema })
+    .partial()
+    .optional(),
+  applicants: z.array(KindSchema).optional(),
+});
+const PersonCreateSchema = PersonFieldsSchema.extend({
+  first_name: z.string().trim().min(1),
+  last_name: z.string().trim().min(1),
+});
+
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: PersonFieldsSchema.optional(),
+  randomChange: z.boolean().optional(),
+});
+const ViewingSchema = z.object({
+  personId: z.string().min(1),
+  kind: KindSchema.optional(),
+  status: z.enum(STREET_VIEWING_STATUSES).optional(),
+  start: z.string().optional(),
+});
+const ValuationSchema = z.object({
+  personId: z.string().min(1),
+  kind: KindSchema.optional(),
+  status: z.enum(STREET_VALUATION_STATUSES).optional(),
+  start: z.string().optional(),
+});
+const OfferSchema = z.object({
+  personId: z.string().min(1),
+  kind: KindSchema.optional(),
+  amount: z.number().positive().optional(),
+  status: z
+    .enum([...new Set([...STREET_SALES_OFFER_STATUSES, ...STREET_LETTINGS_OFFER_STATUSES])] as [
+      StreetOfferStatus,
+      ...StreetOfferStatus[],
+    ])
+    .optional(),
+});
+const FaultSettingsSchema = z
+  .object({
+    latencyMs: z.number().min(0),
+    latencyJitterMs: z.number().min(0),
+    errorRate: z.number().min(0).max(1),
+    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
+    timeoutRate: z.number().min(0).max(1),
+    dropRate: z.number().min(0).max(1),
+  })
+  .partial();
+const FailNextSchema = z.object({
+  count: CountSchema.default(1),
+  status: z.number().int().min(100).max(599),
+  ...MatchShape,
+});
+const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
+const WebhookFaultsSchema = z
+  .object({
+    duplicateRate: z.number().min(0).max(1),
+    outOfOrderRate: z.number().min(0).max(1),
+    outOfOrderDelayMs: z.number().min(0),
+  })
+  .partial();
+const AdvanceSchema = z.object({ ms: z.number() });
+
+function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
+  return {
+    ...(input.method === undefined ? {} : { method: input.method }),
+    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
+  };
+}
+
+/** Drops keys whose value is undefined (the controls take exact optional properties). */
+function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
+function handle(
+  action: (request: Request, response: Response) => void,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    try {
+      action(request, response);
+    } catch (error) {
+      if (error instanceof z.ZodError) {
+        response.status(400).json({
+          error: 'invalid control request',
+          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        });
+      } else if (error instanceof RangeError) {
+        response.status(404).json({ error: error.message });
+      } else {
+        throw error;
+      }
+    }
+  };
+}
+
+/**
+ * The sandbox control surface under `/_sim` (no auth: never expose a simulator publicly). Each
+ * route mirrors a method of `simulator.controls` or a state read. Secrets never appear here.
+ */
+export function createStreetControlRouter(simulatorOf: () => StreetSimulator): Router {
+  const router = Router();
+
+  router.get('/', (_request, response) => {
+    const simulator = simulatorOf();
+    response.json({
+      simulator: 'street',
+      apiBasePath: simulator.apiBasePath,
+      tokens: simulator.tokens.map((token) => ({ tokenId: token.tokenId, companyName: token.companyName })),
+      contactCount: simulator.contactCount(),
+      plantedDuplicates: simulator.plantedDuplicates().length,
+      webhookSubscriptions: simulator.webhookSubscriptions().length,
+      requestsLogged: simulator.requestLog.size,
+      clockOffsetMs: simulator.clock.offsetMs,
+      faults: simulator.faults.snapshot(),
+      routes: [
+        'POST /_sim/people',
+        'POST /_sim/people/modify',
+        'POST /_sim/people/:id/trash',
+        'POST /_sim/people/:id/restore',
+        'DELETE /_sim/people/:id',
+        'POST /_sim/viewings',
+        'POST /_sim/viewings/:id/status',
+        'POST /_sim/valuations',
+        'POST /_sim/valuations/:id/status',
+        'POST /_sim/offers',
+        'POST /_sim/offers/:id/status',
+        'GET|PUT|DELETE /_sim/faults',
+        'POST /_sim/faults/fail-next',
+        'POST /_sim/faults/timeout-next',
+        'POST /_sim/faults/drop-next',
+        'PUT /_sim/webhook-faults',
+        'POST /_sim/tokens/:tokenId/revoke',
+        'POST /_sim/tokens/:tokenId/restore',
+        'GET|DELETE /_sim/requests',
+        'GET /_sim/notes',
+        'GET /_sim/webhooks',
+        'GET /_sim/webhook-deliveries',
+        'GET /_sim/planted-duplicates',
+        'POST /_sim/clock/advance',
+        'POST /_sim/reset',
+      ],
+    });
+  });
+
+  router.post(
+    '/people',
+    handle((request, response) => {
+      const input = PersonCreateSchema.parse(request.body ?? {});
+      response.status(201).json({ id: simulatorOf().controls.createPerson(input as PersonCreate) });
+    }),
+  );
+
+  router.post(
+    '/people/modify',
+    handle((request, response) => {
+      const body = ModifySchema.parse(request.body ?? {});
+      const modified = simulatorOf().controls.modifyPeople(
+        defined({ ...body, fields: body.fields as PersonPatch | undefined }),
+      );
+      response.json({ modified });
+    }),
+  );
+
+  const personAction = (action: 'trashPerson' | 'restorePerson' | 'deletePerson') =>
+    handle((request, response) => {
+      const found = simulatorOf().controls[action](String(request.params.id));
+      if (found) response.status(204).end();
+      else response.status(404).json({ error: `person ${String(request.params.id)} not found` });
+    });
+  router.post('/people/:id/trash', personAction('trashPerson'));
+  router.post('/people/:id/restore', personAction('restorePerson'));
+  router.delete('/people/:id', personAction('deletePerson'));
+
+  router.post(
+    '/viewings',
+    handle((request, response) => {
+      response
+        .status(201)
+        .json({ id: simulatorOf().controls.createViewing(defined(ViewingSchema.parse(request.body ?? {}))) });
+    }),
+  );
+  router.post(
+    '/viewings/:id/status',
+    handle((request, response) => {
+      const { status } = z.object({ status: z.enum(STREET_VIEWING_STATUSES) }).parse(request.body ?? {});
+      simulatorOf().controls.setViewingStatus(String(request.params.id), status);
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/valuations',
+    handle((request, response) => {
+      response.status(201).json({
+        id: simulatorOf().controls.createValuation(defined(ValuationSchema.parse(request.body ?? {}))),
+      });
+    }),
+  );
+  router.post(
+    '/valuations/:id/status',
+    handle((request, response) => {
+      const { status } = z.object({ status: z.enum(STREET_VALUATION_STATUSES) }).parse(request.body ?? {});
+      simulatorOf().controls.setValuationStatus(String(request.params.id), status);
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      response
+        .status(201)
+        .json({ id: simulatorOf().controls.createOffer(defined(OfferSchema.parse(request.body ?? {}))) });
+    }),
+  );
+  router.post(
+    '/offers/:id/status',
+    handle((request, response) => {
+      const { status } = OfferSchema.pick({ status: true })
+        .required()
+        .parse(request.body ?? {});
+      simulatorOf().controls.setOfferStatus(String(request.params.id), status);
+      response.status(204).end();
+    }),
+  );
+
+  router.get('/faults', (_request, response) => {
+    response.json(simulatorOf().faults.snapshot());
+  });
+  router.put(
+    '/faults',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
+      response.json(simulator.faults.snapshot());
+    }),
+  );
+  router.delete('/faults', (_request, response) => {
+    simulatorOf().controls.clearFaults();
+    response.status(204).end();
+  });
+  router.post(
+    '/faults/fail-next',
+    handle((request, response) => {
+      const body = FailNextSchema.parse(request.body ?? {});
+      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/timeout-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/drop-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+
+  router.put(
+    '/webhook-faults',
+    handle((request, response) => {
+      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
+      response.status(204).end();
+    }),
+  );
+
+  router.post('/tokens/:tokenId/revoke', (request, response) => {
+    simulatorOf().controls.revokeToken(String(request.params.tokenId));
+    response.status(204).end();
+  });
+  router.post('/tokens/:tokenId/restore', (request, response) => {
+    simulatorOf().controls.restoreToken(String(request.params.tokenId));
+    response.status(204).end();
+  });
+
+  router.get('/requests', (request, response) => {
+    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
+    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
+    response.json({
+      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
+    });
+  });
+  router.delete('/requests', (_request, response) => {
+    simulatorOf().requestLog.clear();
+    response.status(204).end();
+  });
+
+  router.get('/notes', (request, response) => {
+    const personId = typeof request.query.personId === 'string' ? request.query.personId : undefined;
+    response.json({ notes: simulatorOf().notes(personId) });
+  });
+  router.get('/webhooks', (_request, response) => {
+    response.json({ webhooks: simulatorOf().webhookSubscriptions() });
+  });
+  router.get('/webhook-deliveries', (_request, response) => {
+    response.json({ attempts: simulatorOf().webhookAttempts() });
+  });
+  router.get('/planted-duplicates', (_request, response) => {
+    const simulator = simulatorOf();
+    response.json({ duplicates: simulator.plantedDuplicates(), namesakes: simulator.namesakes() });
+  });
+
+  router.post(
+    '/clock/advance',
+    handle((request, response) => {
+      const { ms } = AdvanceSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.advanceClock(ms);
+      response.json({
+        now: new Date(simulator.clock.now()).toISOString(),
+        offsetMs: simulator.clock.offsetMs,
+      });
+    }),
+  );
+
+  router.post('/reset', (_request, response) => {
+    simulatorOf().controls.reset();
+    response.status(204).end();
+  });
+
+  return router;
+}

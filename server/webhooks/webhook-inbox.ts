@@ -1,0 +1,238 @@
+import type { CanonicalActivity } from '../../shared/activity.ts';
+import type { CanonicalContact } from '../../shared/contact.ts';
+import type { ConnectionService } from '../connections/connection-service.ts';
+import type { EntityManager } from '../db/orm.ts';
+import type { EngagementService } from '../engagement/engagement-service.ts';
+import { PropsyncError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { PropsyncMetrics } from '../observability/metrics.ts';
+import type { IngestedWebhook } from '../ports/crm-adapter.ts';
+import type { RunError, SyncStore } from '../ports/sync-store.ts';
+import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
+
+export type InboxAnswer = { status: number; body: Record<string, unknown> };
+
+/** What is stored per accepted delivery: the verified, already-mapped content, never the raw secret-bearing headers. */
+type StoredDelivery = Pick<
+  IngestedWebhook,
+  'eventType' | 'occurredAt' | 'contacts' | 'activities' | 'contactIdsToFetch' | 'removedContactIds'
+>;
+
+const DELIVERIES_PER_BATCH = 200;
+
+/**
+ * Webhooks in: verify, store durably, answer; apply later through the job queue. Nothing is stored
+ * for a delivery that fails verification, and every refusal is counted by reason.
+ */
+export class WebhookInbox {
+  readonly #em: EntityManager;
+  readonly #connections: ConnectionService;
+  readonly #store: SyncStore;
+  readonly #engagement: EngagementService;
+  readonly #jobs: SyncJobQueue;
+  readonly #metrics: PropsyncMetrics;
+  readonly #logger: Logger;
+
+  constructor(deps: {
+    em: EntityManager;
+    connections: ConnectionService;
+    store: SyncStore;
+    engagement: EngagementService;
+    jobs: SyncJobQueue;
+    metrics: PropsyncMetrics;
+    logger: Logger;
+  }) {
+    this.#em = deps.em;
+    this.#connections = deps.connections;
+    this.#store = deps.store;
+    this.#engagement = deps.engagement;
+    this.#jobs = deps.jobs;
+    this.#metrics = deps.metrics;
+    this.#logger = deps.logger;
+  }
+
+  /** Counts a refusal the HTTP layer made before a delivery reached us (size, content type). */
+  refused(provider: string, reason: string): void {
+    this.#metrics.webhookRejected(provider, reason);
+    this.#logger.warn({ provider, reason }, 'webhook delivery refused');
+  }
+
+  async receive(request: {
+    provider: string;
+    connectionId: string;
+    headers: Record<string, string | undefined>;
+    rawBody: Buffer;
+  }): Promise<InboxAnswer> {
+    const refuse = (status: number, reason: string, message: string): InboxAnswer => {
+      this.refused(request.provider, reason);
+      return { status, body: { error: message } };
+    };
+    const target = await this.#connections.webhookTarget(request.provider, request.connectionId);
+    if (!target) return refuse(404, 'unknown_connection', 'No such connection');
+    let ingested: IngestedWebhook;
+    try {
+      ingested = await target.adapter.ingestWebhook({
+        headers: request.headers,
+        rawBody: request.rawBody,
+        receivedAt: new Date(),
+      });
+    } catch (error) {
+      if (error instanceof PropsyncError && error.code === 'ADAPTER.AUTH_INVALID') {
+        return refuse(
+          401,
+          /stale|timestamp|old|future/i.test(error.message) ? 'stale_timestamp' : 'bad_signature',
+          error.message,
+        );
+      }
+      if (
+        error instanceof PropsyncError &&
+        (error.code === 'ADAPTER.VALIDATION' || error.code === 'ADAPTER.BAD_RESPONSE')
+      ) {
+        return refuse(400, 'malformed', error.message);
+      }
+      throw error;
+    }
+    const stored: StoredDelivery = {
+      eventType: ingested.eventType,
+      occurredAt: ingested.occurredAt,
+      contacts: ingested.contacts,
+      activities: ingested.activities,
+      contactIdsToFetch: ingested.contactIdsToFetch,
+      removedContactIds: ingested.removedContactIds,
+    };
+    // Durable before the 2xx: a redelivery of the same notification is recognised by its key.
+    const [inserted] = await this.#em.fork().execute<{ id: string }[]>(
+      `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload)
+       values (?, ?, ?, ?, ?::jsonb) on conflict (connection_id, delivery_key) do nothing returning id`,
+      [
+        request.connectionId,
+        target.organisationId,
+        ingested.deliveryKey,
+        ingested.eventType,
+        JSON.stringify(stored),
+      ],
+    );
+    if (inserted) await this.#jobs.enqueueWebhookWork(request.connectionId);
+    return { status: 200, body: { received: true, duplicate: !inserted } };
+  }
+
+  /**
+   * Applies the connection's accepted deliveries in the order they arrived. Contacts reconcile like
+   * a sync page (an older version never overwrites a newer one); activities become engagement
+   * signals; removals deactivate links; ids without a snapshot are fetched by a delta sync.
+   */
+  async processPending(connectionId: string): Promise<void> {
+    for (;;) {
+      const deliveries = await this.#em
+        .fork()
+        .execute<{ id: string; organisation_id: string; payload: StoredDelivery }[]>(
+          `select id, organisation_id, payload from webhook_deliveries
+         where connection_id = ? and status = 'pending' order by received_at, id limit ?`,
+          [connectionId, DELIVERIES_PER_BATCH],
+        );
+      if (deliveries.length === 0) return;
+      const run = await this.#store.openWebhookRun(connectionId);
+      const errors: RunError[] = [];
+      let needsSync = false;
+      let retryLater: PropsyncError | null = null;
+      const done: string[] = [];
+      for (const delivery of deliveries) {
+        try {
+          const outcome = await this.#apply(run, delivery.organisation_id, connectionId, delivery.payload);
+          needsSync ||= outcome.needsSync;
+          done.push(delivery.id);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          errors.push({
+            code: error instanceof PropsyncError ? error.code : 'WEBHOOK.UNEXPECTED',
+            message,
+            statusCode: null,
+            externalId: null,
+            retryState: 'will_retry',
+          });
+          await this.#em
+            .fork()
+            .execute(`update webhook_deliveries set attempts = attempts + 1, error = ? where id = ?`, [
+              message,
+              delivery.id,
+            ]);
+          retryLater =
+            error instanceof PropsyncError
+              ? error
+              : new PropsyncError('WEBHOOK.CONTACT_NOT_YET_IMPORTED', message);
+          needsSync = true;
+          // Keep arrival order: later deliveries of this connection wait for this one.
+          break;
+        }
+      }
+      if (done.length > 0) {
+        await this.#em
+          .fork()
+          .execute(
+            `update webhook_deliveries set status = 'processed', processed_at = now(), error = null where id = any(array[?]::uuid[])`,
+            [done],
+          );
+      }
+      await this.#store.closeWebhookRun(run, errors);
+      if (needsSync) await this.#jobs.enqueue({ connectionId, trigger: 'webhook' });
+      // pg-boss retries the job with backoff; the delivery stays pending until it applies.
+      if (retryLater) throw retryLater;
+    }
+  }
+
+  async #apply(
+    run: Awaited<ReturnType<SyncStore['openWebhookRun']>>,
+    organisationId: string,
+    connectionId: string,
+    delivery: StoredDelivery,
+  ): Promise<{ needsSync: boolean }> {
+    if (delivery.contacts.length > 0) {
+      await this.#store.applyContactPage(
+        run,
+        { contacts: delivery.contacts as CanonicalContact[], rejected: [] },
+        null,
+        null,
+      );
+    }
+    if (delivery.removedContactIds.length > 0)
+      await this.#store.deactivateLinks(run, delivery.removedContactIds);
+    if (delivery.activities.length > 0)
+      await this.#applyActivities(organisationId, connectionId, delivery.activities);
+    return { needsSync: delivery.contactIdsToFetch.length > 0 };
+  }
+
+  async #applyActivities(
+    organisationId: string,
+    connectionId: string,
+    activities: CanonicalActivity[],
+  ): Promise<void> {
+    const externalIds = [...new Set(activities.map((activity) => activity.contactExternalId))];
+    const links = await this.#em
+      .fork()
+      .execute<{ external_id: string; contact_id: string }[]>(
+        `select external_id, contact_id from contact_external_ids where connection_id = ? and external_id = any(array[?]::text[])`,
+        [connectionId, externalIds],
+      );
+    const contactOf = new Map(links.map((link) => [link.external_id, link.contact_id]));
+    const unknown = externalIds.filter((id) => !contactOf.has(id));
+    if (unknown.length > 0) {
+      // The activity's contact has not been imported yet: the delta sync brings it, then we retry.
+      throw new PropsyncError(
+        'WEBHOOK.CONTACT_NOT_YET_IMPORTED',
+        `Activity for contact ${unknown[0]} arrived before the contact; retrying after a sync`,
+      );
+    }
+    await this.#engagement.recordSignals(
+      organisationId,
+      activities.map((activity) => ({
+        contactId: contactOf.get(activity.contactExternalId)!,
+        connectionId,
+        type: activity.type,
+        source: activity.source,
+        externalId: activity.externalId,
+        occurredAt: activity.occurredAt,
+        details: activity.details,
+      })),
+    );
+  }
+}
