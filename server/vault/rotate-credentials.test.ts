@@ -240,3 +240,24 @@ describe('rotateCredentials against PostgreSQL', () => {
     expect((await readRow(good.connectionId)).credentials?.kid).toBe('key-b');
   });
 });
+
+describe('rotating webhook secrets with the credentials', () => {
+  it('re-encrypts the webhook secret agreed with the CRM, which then reads under the new key alone', async () => {
+    const organisationId = await createOrganisation('Webhook Secret Rotation');
+    const connection = await createConnection(organisationId, 'agentos', vaultA);
+    const webhookSecret = `whsec_${randomBytes(12).toString('hex')}`;
+    await freshEm().execute(`update crm_connections set webhook_secret = ?::jsonb where id = ?`, [
+      JSON.stringify(vaultA.encrypt(webhookSecret, connection)),
+      connection.connectionId,
+    ]);
+    const result = await rotateCredentials(freshEm(), vaultBA);
+    expect(result.failed.map((failure) => failure.connectionId)).not.toContain(connection.connectionId);
+    const [row] = await freshEm().execute<{ webhook_secret: EncryptedEnvelope }[]>(
+      `select webhook_secret from crm_connections where id = ?`,
+      [connection.connectionId],
+    );
+    expect(row!.webhook_secret.kid).toBe('key-b');
+    expect(JSON.stringify(row)).not.toContain(webhookSecret);
+    expect(vaultB.decrypt<string>(row!.webhook_secret, connection)).toBe(webhookSecret);
+  });
+});

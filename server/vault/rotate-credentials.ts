@@ -13,8 +13,14 @@ export type RotationResult = {
 /** Rows listed per round trip; each row is still locked and rewritten in its own transaction. */
 export const DEFAULT_ROTATION_BATCH_SIZE = 100;
 
-type CandidateRow = { id: string; kid: string | null };
-type LockedRow = { id: string; organisation_id: string; credentials: unknown };
+type CandidateRow = {
+  id: string;
+  kid: string | null;
+  has_credentials: boolean;
+  secret_kid: string | null;
+  has_secret: boolean;
+};
+type LockedRow = { id: string; organisation_id: string; credentials: unknown; webhook_secret: unknown };
 
 /**
  * Re-encrypts every stored connection credential under the vault's active key. Safe alongside a
@@ -38,13 +44,17 @@ export async function rotateCredentials(
   let after: string | null = null;
   for (;;) {
     const batch: CandidateRow[] = await em.execute<CandidateRow[]>(
-      `select id, credentials->>'kid' as kid from crm_connections
-        where credentials is not null and (?::uuid is null or id > ?::uuid)
+      `select id, credentials->>'kid' as kid, credentials is not null as has_credentials,
+         webhook_secret->>'kid' as secret_kid, webhook_secret is not null as has_secret from crm_connections
+        where (credentials is not null or webhook_secret is not null) and (?::uuid is null or id > ?::uuid)
         order by id limit ?`,
       [after, after, batchSize],
     );
     for (const candidate of batch) {
-      if (candidate.kid === activeKeyId) {
+      const current =
+        (!candidate.has_credentials || candidate.kid === activeKeyId) &&
+        (!candidate.has_secret || candidate.secret_kid === activeKeyId);
+      if (current) {
         result.alreadyCurrent += 1;
         continue;
       }
@@ -90,18 +100,24 @@ async function rotateRow(
   try {
     return await em.transactional(async (tx) => {
       const [row] = await tx.execute<LockedRow[]>(
-        'select id, organisation_id, credentials from crm_connections where id = ? for update',
+        'select id, organisation_id, credentials, webhook_secret from crm_connections where id = ? for update',
         [connectionId],
       );
       // Disconnected (credentials cleared) or deleted since it was listed: nothing to rotate.
-      if (row === undefined || row.credentials === null) return { kind: 'gone' } as const;
-      if (!vault.needsRotation(row.credentials)) return { kind: 'current' } as const;
+      if (row === undefined || (row.credentials === null && row.webhook_secret === null))
+        return { kind: 'gone' } as const;
+      const stale = (value: unknown) => value !== null && vault.needsRotation(value);
+      if (!stale(row.credentials) && !stale(row.webhook_secret)) return { kind: 'current' } as const;
       const binding = { organisationId: row.organisation_id, connectionId: row.id };
-      const reencrypted = vault.encrypt(vault.decrypt<unknown>(row.credentials, binding), binding);
-      await tx.execute('update crm_connections set credentials = ?::jsonb, updated_at = now() where id = ?', [
-        JSON.stringify(reencrypted),
-        row.id,
-      ]);
+      // The webhook secret is as sensitive as the credentials: it moves to the new key with them.
+      const reencrypt = (value: unknown) =>
+        value === null
+          ? null
+          : JSON.stringify(vault.encrypt(vault.decrypt<unknown>(value, binding), binding));
+      await tx.execute(
+        'update crm_connections set credentials = ?::jsonb, webhook_secret = ?::jsonb, updated_at = now() where id = ?',
+        [reencrypt(row.credentials), reencrypt(row.webhook_secret), row.id],
+      );
       return { kind: 'rotated' } as const;
     });
   } catch (error) {
