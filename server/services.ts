@@ -10,6 +10,8 @@ import type { Logger } from './logger.ts';
 import { PropsyncMetrics } from './observability/metrics.ts';
 import { EngagementService } from './engagement/engagement-service.ts';
 import { WebhookInbox } from './webhooks/webhook-inbox.ts';
+import { HostEventDispatcher } from './host-events/host-event-dispatcher.ts';
+import { HostWebhookSettings } from './host-events/host-webhook-settings.ts';
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from './sync/sync-cycle.ts';
 import type { CrmAdapter } from './ports/crm-adapter.ts';
 import { SyncJobQueue } from './scheduling/sync-job-queue.ts';
@@ -30,6 +32,8 @@ export type Services = {
   metrics: PropsyncMetrics;
   engagement: EngagementService;
   webhooks: WebhookInbox;
+  hostWebhooks: HostWebhookSettings;
+  hostEvents: HostEventDispatcher;
   runSyncCycle: (
     connectionId: string,
     trigger: SyncRunTrigger,
@@ -118,6 +122,9 @@ export async function createServices(
     metrics: processMetrics,
     logger,
   });
+  const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault });
+  const hostEvents = new HostEventDispatcher({ em: orm.em, vault, logger });
+  let hostEventTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
   let working = false;
 
@@ -134,6 +141,8 @@ export async function createServices(
     metrics: processMetrics,
     engagement,
     webhooks,
+    hostWebhooks,
+    hostEvents,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {
       if (config.syncConcurrency > 0 && !working) {
@@ -155,12 +164,25 @@ export async function createServices(
           concurrency: config.syncConcurrency,
         });
       }
+      if (config.syncConcurrency > 0 && !hostEventTimer) {
+        let delivering = false;
+        hostEventTimer = setInterval(() => {
+          if (delivering) return;
+          delivering = true;
+          hostEvents
+            .deliverDue()
+            .catch((error: unknown) => logger.error({ err: error }, 'host event delivery failed'))
+            .finally(() => (delivering = false));
+        }, 1_000);
+        hostEventTimer.unref();
+      }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
       }
     },
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
     close: async () => {
+      if (hostEventTimer) clearInterval(hostEventTimer);
       await schedule?.stop();
       await jobs.stop();
       await locks.close();

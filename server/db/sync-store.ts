@@ -394,6 +394,18 @@ export class PostgresSyncStore implements SyncStore {
         );
       }
 
+      // The host hears about changes after the first import (a full import would be a flood).
+      const changedLogRows = logRows.filter((row) => row.status !== 'error' && row.internal_id !== null);
+      if (run.window.start !== null && changedLogRows.length > 0) {
+        await em.execute(
+          `insert into host_events (organisation_id, type, payload)
+           select ?, 'contact.' || x.status, jsonb_build_object('contactId', x.internal_id, 'provider', ?::text, 'externalId', x.external_id)
+           from jsonb_to_recordset(?::jsonb) as x(external_id text, internal_id uuid, status text)
+           where exists (select 1 from organisations o where o.id = ? and o.host_webhook_url is not null)`,
+          [run.organisationId, run.provider, JSON.stringify(changedLogRows), run.organisationId],
+        );
+      }
+
       const rejectedErrors = page.rejected.map((rejected) => ({
         code: 'ADAPTER.BAD_RESPONSE',
         message: rejected.reason,

@@ -387,3 +387,73 @@ describe('engagement and hot leads', () => {
     await expect(viewer.engagement.reportEmail(report)).rejects.toThrow(/admin/);
   });
 });
+
+describe('events for the host application', () => {
+  it('sends signed contact changes to the host, retrying with backoff until the host accepts', async () => {
+    const { Webhook } = await import('standardwebhooks');
+    const { createServer } = await import('node:http');
+    const { randomBytes } = await import('node:crypto');
+    const received: Array<{ headers: Record<string, string>; body: string; answered: number }> = [];
+    let refuseNext = 1;
+    const host = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const answered = refuseNext-- > 0 ? 500 : 204;
+        received.push({ headers: request.headers as Record<string, string>, body, answered });
+        response.writeHead(answered).end();
+      });
+    });
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = host.address();
+      const hostUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/propsync-events`;
+      const secret = `whsec_${randomBytes(24).toString('base64')}`;
+      const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
+      const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
+      await expect(viewer.hostWebhooks.configure({ url: hostUrl, secret })).rejects.toThrow(/admin/);
+      await expect(admin.hostWebhooks.configure({ url: hostUrl, secret: 'not-a-secret' })).rejects.toThrow(
+        /whsec_/,
+      );
+      await admin.hostWebhooks.configure({ url: hostUrl, secret });
+      const settings = await viewer.hostWebhooks.get();
+      expect(settings).toEqual({ url: hostUrl, configured: true });
+      expect(JSON.stringify(settings)).not.toContain(secret.slice(6));
+
+      const target = await linkedContact(reapitConnection, 9);
+      reapit.controls.modifyContacts({
+        ids: [target.external_id],
+        fields: { email: 'host.event@example.co.uk' },
+      });
+      const accepted = await waitFor(
+        async () => received.find((delivery) => delivery.answered === 204) ?? null,
+        20_000,
+        'the host to accept an event',
+      );
+      const refused = received.find((delivery) => delivery.answered === 500)!;
+      // The retry is the same message (same id), signed again.
+      expect(refused.headers['webhook-id']).toBe(accepted.headers['webhook-id']);
+      const event = new Webhook(secret).verify(accepted.body, accepted.headers) as {
+        type: string;
+        data: { contactId: string };
+      };
+      expect(event).toMatchObject({ type: 'contact.updated', data: { contactId: target.contact_id } });
+      expect(() =>
+        new Webhook(secret).verify(
+          accepted.body.replace('contact.updated', 'contact.deleted'),
+          accepted.headers,
+        ),
+      ).toThrow();
+      const [row] = await query<{ status: string; attempts: number }>(
+        `select status, attempts from host_events where id = ?`,
+        [accepted.headers['webhook-id']],
+      );
+      expect(row).toEqual({ status: 'delivered', attempts: 2 });
+    } finally {
+      host.close();
+      await appRouter
+        .createCaller(createContextInner(services, { organisationId, role: 'admin' }))
+        .hostWebhooks.remove();
+    }
+  });
+});
