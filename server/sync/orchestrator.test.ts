@@ -6,6 +6,8 @@ import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapi
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { canonicalEmailOf, generatePeople } from '../simulators/shared/uk-people.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
+import { createContextInner } from '../trpc/context.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
 
 const SEED = 3;
 const PEOPLE = 80;
@@ -310,5 +312,69 @@ describe('GET /metrics', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('schedules changed at run time', () => {
+  it('setSchedule through tRPC moves the next slot at once, and the scheduler tick honours it without a restart', async () => {
+    const { enqueueDueSyncs } = await import('../scheduling/sync-schedule.ts');
+    const pg = (await import('pg')).default;
+    const organisationId = await createOrganisation(services, 'Schedule Estates');
+    const connectionId = await connectReapit(organisationId);
+    const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
+    const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
+    await expect(viewer.connections.setSchedule({ connectionId, intervalMinutes: 5 })).rejects.toThrow(/admin/);
+    await expect(admin.connections.setSchedule({ connectionId, intervalMinutes: 0 })).rejects.toThrow(/once a minute/);
+
+    const nextSync = async () =>
+      new Date((await query<{ next_sync_at: Date }>(`select next_sync_at from crm_connections where id = ?`, [connectionId]))[0]!.next_sync_at).getTime();
+    const summary = await admin.connections.setSchedule({ connectionId, intervalMinutes: 720 });
+    expect(summary.syncIntervalMinutes).toBe(720);
+    expect(await nextSync()).toBeGreaterThan(Date.now() + 700 * 60_000);
+
+    const pool = new pg.Pool({ connectionString: services.url, max: 1 });
+    try {
+      expect(await enqueueDueSyncs(pool, services.jobs)).toBe(0);
+      // Back to the agency default (15 minutes), measured from the last sync: now due if we pretend it was long ago.
+      await admin.connections.setSchedule({ connectionId, intervalMinutes: null });
+      await query(`update crm_connections set next_sync_at = now() - interval '1 second' where id = ?`, [connectionId]);
+      expect(await enqueueDueSyncs(pool, services.jobs)).toBe(1);
+      await services.whenIdle();
+      const [run] = await query<{ trigger: string; scheduled_for: Date | null }>(
+        `select trigger, scheduled_for from sync_runs where connection_id = ? order by started_at desc limit 1`,
+        [connectionId],
+      );
+      expect(run!.trigger).toBe('schedule');
+      expect(run!.scheduled_for).not.toBeNull();
+      expect(await nextSync()).toBeGreaterThan(Date.now() + 14 * 60_000);
+      await admin.connections.setAgencySchedule({ intervalMinutes: 60 });
+      expect(await nextSync()).toBeGreaterThan(Date.now() + 59 * 60_000);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('a connection failing for too long', () => {
+  it('raises one warning alert once it has failed for longer than the configured time', async () => {
+    const organisationId = await createOrganisation(services, 'Failing Estates');
+    const connectionId = await connectReapit(organisationId);
+    await query(`update crm_connections set failing_since = now() - interval '2 hours' where id = ?`, [connectionId]);
+    reapit.controls.setFaults({ errorRate: 1 });
+    try {
+      const result = await services.runSyncCycle(connectionId, 'manual');
+      expect(result.status).toBe('failed');
+      await services.runSyncCycle(connectionId, 'manual');
+    } finally {
+      reapit.controls.clearFaults();
+    }
+    const alerts = await query<{ kind: string; severity: string; message: string }>(
+      `select kind, severity, message from alerts where connection_id = ? and resolved_at is null`,
+      [connectionId],
+    );
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'connection_failing', severity: 'warning' })]);
+    const [connection] = await query<{ status: string }>(`select status from crm_connections where id = ?`, [connectionId]);
+    // Transient failures do not stop the connection: it keeps retrying on schedule.
+    expect(connection!.status).toBe('active');
   });
 });
