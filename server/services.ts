@@ -6,6 +6,7 @@ import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
 import { ConnectionLocks } from './db/connection-locks.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
+import { PostgresGrantStores } from './db/grant-store.ts';
 import type { Logger } from './logger.ts';
 import { PropsyncMetrics } from './observability/metrics.ts';
 import { EngagementService } from './engagement/engagement-service.ts';
@@ -65,12 +66,14 @@ export async function createServices(
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
   const tokens = new EmbedTokens(loadTokenSecret(config, logger));
+  const grantStores = new PostgresGrantStores(orm.em, vault);
   // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
   let metrics: PropsyncMetrics | null = null;
   const adapters = new AdapterResolver(logger, {
     ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
     onResponse: (event) => metrics?.observeResponse(event),
+    grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
   });
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {

@@ -26,7 +26,13 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
   /** Non-secret per-connection settings (base URL, customer id). */
   settingsSchema: z.ZodType<Settings>;
   /** Exchanges stored credentials for an access grant; omitted when the key itself is sent. */
-  authenticate?: (http: ProviderHttp, credentials: Credentials, settings: Settings) => Promise<AccessGrant>;
+  authenticate?: (
+    http: ProviderHttp,
+    credentials: Credentials,
+    settings: Settings,
+    /** The grant being replaced (its refresh token, for providers that rotate them), if any. */
+    previous: AccessGrant | null,
+  ) => Promise<AccessGrant>;
   /** Headers that authorise one request. */
   authorise: (
     grant: AccessGrant | null,

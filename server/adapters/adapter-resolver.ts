@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
 import type { AdapterDefinition } from './adapter-definition.ts';
 import { ADAPTERS } from './registry.ts';
-import { CredentialSession } from './shared/credential-session.ts';
+import { CredentialSession, type SharedGrantStore } from './shared/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
 import { RequestPacer } from './shared/request-pacer.ts';
 
@@ -19,6 +19,8 @@ export type ConnectionForAdapter = {
 };
 
 export type AdapterResolverOptions = {
+  /** Shares each connection's access grant between processes (one refresh in flight across all). */
+  grantStoreFor?: (connectionId: string, credentialsFingerprint: string) => SharedGrantStore;
   timeoutMs?: number;
   fetchImplementation?: typeof fetch;
   onResponse?: ProviderResponseObserver;
@@ -111,7 +113,12 @@ export class AdapterResolver {
     if (authenticate) {
       // The auth endpoint is paced with the API but never authorised by the grant it is fetching.
       const authHttp = this.#http(definition, { ...runtime, session: null }, credentials, settings);
-      runtime.session = new CredentialSession(() => authenticate(authHttp, credentials, settings));
+      runtime.session = new CredentialSession(
+        (previous) => authenticate(authHttp, credentials, settings, previous),
+        {
+          store: this.#options.grantStoreFor?.(connection.id, fingerprint) ?? null,
+        },
+      );
     }
     this.#runtimes.set(connection.id, runtime);
     return runtime;

@@ -109,6 +109,9 @@ export class ConnectionService {
       [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope)],
     );
     await this.#scheduleNextAfterNow(connectionId);
+    // The verifying grant was obtained before the row existed, so no other process could see it:
+    // start afresh, and the next grant is stored for every process to share.
+    this.#adapters.forget(connectionId);
     await this.#registerWebhooks(organisationId, connectionId, provider, adapter);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
@@ -186,7 +189,7 @@ export class ConnectionService {
       }
     }
     await this.#em.fork().execute(
-      `update crm_connections set status = 'disconnected', credentials = null, webhook_registration = null, webhook_secret = null,
+      `update crm_connections set status = 'disconnected', credentials = null, webhook_registration = null, webhook_secret = null, access_grant = null,
          disconnected_at = now(), next_sync_at = null, updated_at = now() where id = ? and organisation_id = ?`,
       [connectionId, organisationId],
     );
@@ -274,7 +277,7 @@ export class ConnectionService {
     const binding = { organisationId, connectionId };
     await this.#em.fork().transactional(async (em) => {
       await em.execute(
-        `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null,
+        `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null, access_grant = null,
            webhook_secret = null, disconnected_at = null, last_error_at = null, last_error_message = null, failing_since = null,
            updated_at = now() where id = ? and organisation_id = ?`,
         [

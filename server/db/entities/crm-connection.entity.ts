@@ -20,6 +20,8 @@ export const CrmConnection = defineEntity({
     webhookRegistration: p.json<Record<string, unknown>>().nullable(),
     /** The secret agreed at webhook registration, encrypted like the credentials. */
     webhookSecret: p.json<EncryptedEnvelope>().nullable(),
+    /** The current access grant (OAuth token), encrypted, shared by every process. */
+    accessGrant: p.json<EncryptedEnvelope>().nullable(),
     fieldMappingConfirmedAt: p.datetime().nullable(),
     lastSyncedAt: p.datetime().nullable(),
     /** The next scheduled slot; one process claims it atomically, then queues its job. */

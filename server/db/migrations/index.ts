@@ -2,6 +2,7 @@ import { Migration20261123000000InitialSchema } from './Migration20261123000000_
 import { Migration20261123120000Scheduling } from './Migration20261123120000_scheduling.ts';
 import { Migration20261123130000SamePersonTwiceInOneCrm } from './Migration20261123130000_same_person_twice_in_one_crm.ts';
 import { Migration20261123140000RealTime } from './Migration20261123140000_real_time.ts';
+import { Migration20261123150000SharedAccessGrants } from './Migration20261123150000_shared_access_grants.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -12,4 +13,5 @@ export const migrations = [
     class: Migration20261123130000SamePersonTwiceInOneCrm,
   },
   { name: 'Migration20261123140000_real_time', class: Migration20261123140000RealTime },
+  { name: 'Migration20261123150000_shared_access_grants', class: Migration20261123150000SharedAccessGrants },
 ];

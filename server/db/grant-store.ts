@@ -1,0 +1,84 @@
+import type { AccessGrant, SharedGrantStore } from '../adapters/shared/credential-session.ts';
+import type { CredentialVault } from '../vault/credential-vault.ts';
+import type { EntityManager } from './orm.ts';
+
+type StoredGrant = { credentialsFingerprint: string; grant: AccessGrant };
+
+/** Namespace of the refresh locks (distinct from the cycle locks in connection-locks.ts). */
+const REFRESH_LOCK_NAMESPACE = 0x5059_5246;
+
+/**
+ * Access grants shared by every process through the connection row, encrypted like credentials.
+ * A refresh runs under a transaction-scoped advisory lock on the connection, so two processes
+ * never exchange credentials at once, and the new grant is committed before anyone uses it.
+ */
+export class PostgresGrantStores {
+  readonly #em: EntityManager;
+  readonly #vault: CredentialVault;
+
+  constructor(em: EntityManager, vault: CredentialVault) {
+    this.#em = em;
+    this.#vault = vault;
+  }
+
+  /**
+   * The store of one connection, for one set of credentials (`credentialsFingerprint`): a grant
+   * obtained with other credentials (before a reconnect) is never reused.
+   */
+  for(connectionId: string, credentialsFingerprint: string): SharedGrantStore {
+    const decrypt = (
+      row: { organisation_id: string; access_grant: unknown } | undefined,
+    ): AccessGrant | null => {
+      if (!row?.access_grant) return null;
+      try {
+        const stored = this.#vault.decrypt<StoredGrant>(row.access_grant, {
+          organisationId: row.organisation_id,
+          connectionId,
+        });
+        return stored.credentialsFingerprint === credentialsFingerprint ? stored.grant : null;
+      } catch {
+        // A grant under a retired key is simply fetched again.
+        return null;
+      }
+    };
+    return {
+      load: async () => {
+        const [row] = await this.#em
+          .fork()
+          .execute<{ organisation_id: string; access_grant: unknown }[]>(
+            `select organisation_id, access_grant from crm_connections where id = ?`,
+            [connectionId],
+          );
+        return decrypt(row);
+      },
+      refreshExclusively: (reuse, refresh) =>
+        this.#em.fork().transactional(async (em) => {
+          await em.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [
+            REFRESH_LOCK_NAMESPACE,
+            connectionId,
+          ]);
+          const [row] = await em.execute<{ organisation_id: string; access_grant: unknown }[]>(
+            `select organisation_id, access_grant from crm_connections where id = ?`,
+            [connectionId],
+          );
+          const stored = decrypt(row);
+          const reusable = reuse(stored);
+          if (reusable) return reusable;
+          const fresh = await refresh(stored);
+          // A connection still being created has no row yet: its first grant lives in memory only.
+          if (row) {
+            const stored: StoredGrant = { credentialsFingerprint, grant: fresh };
+            const envelope = this.#vault.encrypt(stored, {
+              organisationId: row.organisation_id,
+              connectionId,
+            });
+            await em.execute(`update crm_connections set access_grant = ?::jsonb where id = ?`, [
+              JSON.stringify(envelope),
+              connectionId,
+            ]);
+          }
+          return fresh;
+        }),
+    };
+  }
+}
