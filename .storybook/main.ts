@@ -7,6 +7,8 @@ import type { StorybookConfig } from '@storybook/react-vite';
 const config: StorybookConfig = {
   framework: '@storybook/react-vite',
   stories: ['../client/**/*.stories.tsx'],
+  // Autodocs pages for every component tagged `autodocs`.
+  addons: ['@storybook/addon-docs'],
   core: { disableTelemetry: true },
 };
 

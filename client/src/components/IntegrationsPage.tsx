@@ -1,45 +1,307 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { CrmProvider } from '../../../shared/providers.ts';
+import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
+import { useConflict } from '../hooks/useConflict.ts';
+import { useConnectionActions } from '../hooks/useConnectionActions.ts';
 import { useConnections } from '../hooks/useConnections.ts';
-import { ConnectionList } from './ConnectionList.tsx';
+import { useProviders } from '../hooks/useProviders.ts';
+import { useSyncHistory, useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
+import type { AlertView, SyncRunFilters } from '../lib/router-types.ts';
+import { AlertsPanel } from './AlertsPanel.tsx';
+import { AuditLogViewer } from './AuditLogViewer.tsx';
+import { ConflictDiffView } from './ConflictDiffView.tsx';
+import { ConnectForm } from './ConnectForm.tsx';
+import { IntegrationsPageView } from './IntegrationsPageView.tsx';
+import { SyncHistoryChart } from './SyncHistoryChart.tsx';
+import { SyncRunDetailsPanel } from './SyncRunDetailsPanel.tsx';
+import { formatSyncInterval } from './connection-format.ts';
 import '../styles/propsync.css';
+
+export type IntegrationsPageProps = {
+  /** Hides every action: for hosts that embed the page for viewers (the server refuses them anyway). */
+  readOnly?: boolean;
+  /**
+   * Replaces the built-in disconnect (`connections.disconnect`: webhooks removed at the CRM,
+   * credentials deleted; contacts and the audit trail kept), e.g. to add the host's own steps.
+   */
+  onDisconnect?: (connection: ConnectionSummary) => Promise<void> | void;
+  /** Replaces the built-in reconnect, which asks for new credentials and calls `connections.reconnect`. */
+  onReconnect?: (connection: ConnectionSummary) => Promise<void> | void;
+  /** Opens a contact in the host application (hot-lead alerts). */
+  onViewContact?: (contactId: string) => void;
+};
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * The integrations settings page a host mounts at `/dashboard/settings/integrations`. Needs a
  * `PropsyncProvider` above it.
  */
-export function IntegrationsPage() {
+export function IntegrationsPage({
+  readOnly = false,
+  onDisconnect,
+  onReconnect,
+  onViewContact,
+}: IntegrationsPageProps) {
   const connections = useConnections();
+  const providers = useProviders();
+  const { connect, syncNow, reconnect: reconnectMutation, disconnect, setSchedule } = useConnectionActions();
+  const alerts = useAlerts();
+  const acknowledge = useAcknowledgeAlert();
+  const history = useSyncHistory();
+  const [filters, setFilters] = useState<SyncRunFilters>({});
+  const audit = useSyncRuns(filters);
+  const [selectedRunId, setSelectedRunId] = useState<string | null>(null);
+  const selectedRun = useSyncRun(selectedRunId);
+  const [selectedConflictId, setSelectedConflictId] = useState<string | null>(null);
+  const conflict = useConflict(selectedConflictId);
+
+  const [connectOpen, setConnectOpen] = useState(false);
+  const [connectProvider, setConnectProvider] = useState<CrmProvider | undefined>(undefined);
+  /** Set when the form asks for new credentials of an existing connection. */
+  const [reconnectTarget, setReconnectTarget] = useState<ConnectionSummary | null>(null);
+  const [busyConnectionIds, setBusyConnectionIds] = useState<ReadonlySet<string>>(new Set());
+  const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+
+  const runWhileBusy = useCallback(
+    async (connectionId: string, work: () => Promise<unknown>, success: string) => {
+      setBusyConnectionIds((current) => new Set(current).add(connectionId));
+      try {
+        await work();
+        setNotice({ tone: 'info', text: success });
+      } catch (error) {
+        setNotice({ tone: 'error', text: messageOf(error) });
+      } finally {
+        setBusyConnectionIds((current) => {
+          const next = new Set(current);
+          next.delete(connectionId);
+          return next;
+        });
+      }
+    },
+    [],
+  );
+
+  const openConnectFor = (provider: CrmProvider | undefined, target: ConnectionSummary | null = null) => {
+    setConnectProvider(provider);
+    setReconnectTarget(target);
+    setConnectOpen(true);
+    connect.reset();
+    reconnectMutation.reset();
+  };
+
+  const reconnect = (connection: ConnectionSummary) =>
+    onReconnect
+      ? void runWhileBusy(
+          connection.id,
+          async () => onReconnect(connection),
+          `${connection.providerName} reconnected`,
+        )
+      : openConnectFor(connection.provider, connection);
+
+  const disconnectConnection = (connection: ConnectionSummary) =>
+    void runWhileBusy(
+      connection.id,
+      async () => {
+        if (onDisconnect) {
+          await onDisconnect(connection);
+          await connections.refetch();
+        } else {
+          await disconnect.mutateAsync({ connectionId: connection.id });
+        }
+      },
+      `${connection.providerName} disconnected. Its contacts and the audit trail are kept.`,
+    );
+
+  const formMutation = reconnectTarget ? reconnectMutation : connect;
+
+  const connectedProviders = new Set(
+    (connections.data ?? [])
+      .filter((connection) => connection.status !== 'disconnected')
+      .map((c) => c.provider),
+  );
+  const connectable = (providers.data ?? [])
+    .filter((provider) => provider.available && !connectedProviders.has(provider.id))
+    .map((provider) => ({ id: provider.id, displayName: provider.displayName, authKind: provider.authKind }));
+
+  const connectionOptions = useMemo(
+    () =>
+      (connections.data ?? []).map((connection) => ({
+        id: connection.id,
+        providerName: connection.providerName,
+      })),
+    [connections.data],
+  );
+
+  const onAlertAction = (alert: AlertView, action: NonNullable<AlertView['action']>) => {
+    const connection = connections.data?.find((candidate) => candidate.id === alert.connectionId);
+    if (action === 'view_contact') {
+      if (alert.contactId) onViewContact?.(alert.contactId);
+      return;
+    }
+    if (!connection) {
+      setNotice({ tone: 'error', text: 'That connection no longer exists.' });
+      return;
+    }
+    if (action === 'retry_sync') {
+      void runWhileBusy(
+        connection.id,
+        () => syncNow.mutateAsync({ connectionId: connection.id }),
+        `Sync queued for ${connection.providerName}`,
+      );
+      return;
+    }
+    // reconnect and check_permissions both end in connecting again with fixed access.
+    reconnect(connection);
+  };
+
+  const loadMore = useCallback(() => {
+    if (!audit.query.isFetchingNextPage) void audit.query.fetchNextPage();
+  }, [audit.query]);
 
   return (
-    <div className="propsync-root propsync-integrations-page">
-      <header className="propsync-page-header">
-        <h1 className="propsync-page-header__title">Integrations</h1>
-        <p className="propsync-page-header__lead">
-          Your CRM connections. Contacts sync in both directions on a schedule.
-        </p>
-      </header>
-
-      {connections.data ? (
-        <>
-          {connections.isError ? (
-            // Keep showing the last good list; say it may be out of date.
-            <p className="propsync-notice propsync-notice--warning" role="status">
-              Could not refresh: {connections.error.message}. Showing the last known state.
-            </p>
-          ) : null}
-          <ConnectionList connections={connections.data} />
-        </>
-      ) : connections.isError ? (
-        <div className="propsync-notice propsync-notice--error" role="alert">
-          <p>Could not load your connections: {connections.error.message}</p>
-          <button type="button" className="propsync-button" onClick={() => void connections.refetch()}>
-            Try again
+    <IntegrationsPageView
+      connections={connections.data}
+      connectionsError={connections.isError ? connections.error.message : null}
+      onRetryConnections={() => void connections.refetch()}
+      notice={notice}
+      cardProps={{
+        readOnly,
+        busyConnectionIds,
+        onSyncNow: (connection) =>
+          void runWhileBusy(
+            connection.id,
+            () => syncNow.mutateAsync({ connectionId: connection.id }),
+            `Sync queued for ${connection.providerName}`,
+          ),
+        onReconnect: reconnect,
+        onDisconnect: disconnectConnection,
+        onChangeSchedule: (connection, intervalMinutes) =>
+          void runWhileBusy(
+            connection.id,
+            () => setSchedule.mutateAsync({ connectionId: connection.id, intervalMinutes }),
+            `${connection.providerName} now syncs ${formatSyncInterval(intervalMinutes ?? connection.syncIntervalMinutes).toLowerCase()}`,
+          ),
+      }}
+      connectSlot={
+        readOnly ? null : connectOpen ? (
+          <ConnectForm
+            key={`${reconnectTarget?.id ?? 'new'}:${connectProvider ?? 'any'}`}
+            mode={reconnectTarget ? 'reconnect' : 'connect'}
+            providers={
+              connectProvider && !connectable.some((provider) => provider.id === connectProvider)
+                ? [
+                    ...connectable,
+                    ...(providers.data ?? [])
+                      .filter((provider) => provider.id === connectProvider)
+                      .map((provider) => ({
+                        id: provider.id,
+                        displayName: provider.displayName,
+                        authKind: provider.authKind,
+                      })),
+                  ]
+                : connectable
+            }
+            initialProvider={connectProvider}
+            submitting={formMutation.isPending}
+            error={formMutation.isError ? formMutation.error.message : null}
+            onCancel={() => setConnectOpen(false)}
+            onSubmit={(request) => {
+              const done = (text: string) => {
+                setConnectOpen(false);
+                setReconnectTarget(null);
+                setNotice({ tone: 'info', text });
+              };
+              if (reconnectTarget) {
+                reconnectMutation.mutate(
+                  {
+                    connectionId: reconnectTarget.id,
+                    credentials: request.credentials,
+                    ...(Object.keys(request.settings).length > 0 ? { settings: request.settings } : {}),
+                  },
+                  {
+                    onSuccess: (summary) => done(`${summary.providerName} reconnected. A sync has started.`),
+                  },
+                );
+              } else {
+                connect.mutate(request, {
+                  onSuccess: (summary) =>
+                    done(`${summary.providerName} connected. The first import has started.`),
+                });
+              }
+            }}
+          />
+        ) : connectable.length > 0 ? (
+          <button type="button" className="propsync-button" onClick={() => openConnectFor(undefined)}>
+            Connect a CRM
           </button>
-        </div>
-      ) : (
-        <p className="propsync-notice" role="status" aria-live="polite">
-          Loading connections…
-        </p>
-      )}
-    </div>
+        ) : null
+      }
+      alertsSlot={
+        alerts.data && alerts.data.items.length > 0 ? (
+          <AlertsPanel
+            alerts={alerts.data.items}
+            readOnly={readOnly}
+            busyAlertIds={
+              acknowledge.isPending && acknowledge.variables
+                ? new Set([acknowledge.variables.alertId])
+                : undefined
+            }
+            onAcknowledge={(alert) => acknowledge.mutate({ alertId: alert.id })}
+            onAction={onAlertAction}
+          />
+        ) : null
+      }
+      historySlot={history.data ? <SyncHistoryChart points={history.data} /> : null}
+      auditLogSlot={
+        <AuditLogViewer
+          runs={audit.runs}
+          totalCount={audit.totalCount}
+          hasMore={audit.query.hasNextPage}
+          loading={audit.query.isPending}
+          loadingMore={audit.query.isFetchingNextPage}
+          error={audit.query.isError ? audit.query.error.message : null}
+          onLoadMore={loadMore}
+          filters={filters}
+          onFiltersChange={(next) => {
+            setFilters(next);
+            setSelectedRunId(null);
+          }}
+          connections={connectionOptions}
+          selectedRunId={selectedRunId}
+          onSelectRun={(runId) => {
+            setSelectedRunId(runId);
+            setSelectedConflictId(null);
+          }}
+          details={
+            selectedRunId === null ? null : selectedRun.details.data ? (
+              <>
+                <SyncRunDetailsPanel
+                  details={selectedRun.details.data}
+                  logEntries={selectedRun.logEntries}
+                  logHasMore={selectedRun.logHasMore}
+                  loadingMoreLog={selectedRun.loadingMoreLog}
+                  onLoadMoreLog={() => void selectedRun.loadMoreLog()}
+                  onSelectConflict={setSelectedConflictId}
+                  onClose={() => setSelectedRunId(null)}
+                />
+                {conflict.data ? <ConflictDiffView conflict={conflict.data} /> : null}
+              </>
+            ) : selectedRun.details.isError ? (
+              <p className="propsync-notice propsync-notice--error" role="alert">
+                Could not load this cycle: {selectedRun.details.error.message}
+              </p>
+            ) : (
+              <p className="propsync-notice" role="status">
+                Loading the cycle…
+              </p>
+            )
+          }
+        />
+      }
+    />
   );
 }

@@ -54,5 +54,10 @@ export const importingAgentosConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
-  currentSync: { runId: '3f1d2c4b-5a69-4e8d-9c7b-1a2b3c4d5e6f', fetched: 412, estimatedTotal: 1228, startedAt: '2026-11-23T10:58:00.000Z' },
+  currentSync: {
+    runId: '3f1d2c4b-5a69-4e8d-9c7b-1a2b3c4d5e6f',
+    fetched: 412,
+    estimatedTotal: 1228,
+    startedAt: '2026-11-23T10:58:00.000Z',
+  },
 };

@@ -1,0 +1,109 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn } from 'storybook/test';
+import { AlertsPanel } from './AlertsPanel.tsx';
+import {
+  acknowledgedAlert,
+  credentialsAlert,
+  hotLeadAlert,
+  permissionAlert,
+  syncFailedAlert,
+  webhookAlert,
+} from './audit.fixtures.ts';
+
+const meta = {
+  title: 'Integrations/AlertsPanel',
+  component: AlertsPanel,
+  tags: ['autodocs'],
+  args: { alerts: [webhookAlert], onAction: fn(), onAcknowledge: fn() },
+  decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
+} satisfies Meta<typeof AlertsPanel>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** The agentOS troubleshooting case: contacts not appearing because webhooks are not registered. */
+export const WebhookNotRegistered: Story = {
+  play: async ({ canvas, userEvent, args }) => {
+    await expect(canvas.getByText(/re-register webhooks\.$/)).toBeVisible();
+    await userEvent.click(canvas.getByRole('button', { name: 'Reconnect to re-register webhooks' }));
+    await expect(args.onAction).toHaveBeenCalledWith(webhookAlert, 'reconnect');
+    await userEvent.click(canvas.getByRole('button', { name: 'Acknowledge' }));
+    await expect(args.onAcknowledge).toHaveBeenCalledWith(webhookAlert);
+  },
+};
+
+export const CredentialsRejected: Story = {
+  args: { alerts: [credentialsAlert] },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('button', { name: 'Reconnect Street' })).toBeVisible();
+    await expect(canvas.getByText('Critical')).toBeVisible();
+  },
+};
+
+export const PermissionDenied: Story = {
+  args: { alerts: [permissionAlert] },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('button', { name: 'Check permissions and reconnect' })).toBeVisible();
+  },
+};
+
+export const SyncFailed: Story = {
+  args: { alerts: [syncFailedAlert] },
+  play: async ({ canvas, userEvent, args }) => {
+    await userEvent.click(canvas.getByRole('button', { name: 'Retry sync now' }));
+    await expect(args.onAction).toHaveBeenCalledWith(syncFailedAlert, 'retry_sync');
+  },
+};
+
+export const HotLead: Story = {
+  args: { alerts: [hotLeadAlert] },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('button', { name: 'View contact' })).toBeVisible();
+  },
+};
+
+export const Acknowledged: Story = {
+  args: { alerts: [acknowledgedAlert] },
+  play: async ({ canvas }) => {
+    await expect(canvas.queryByRole('button', { name: 'Acknowledge' })).toBeNull();
+    await expect(canvas.getByText(/Acknowledged/)).toBeVisible();
+  },
+};
+
+export const Busy: Story = {
+  args: { busyAlertIds: new Set([webhookAlert.id]) },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('button', { name: 'Acknowledge' })).toBeDisabled();
+  },
+};
+
+export const ReadOnly: Story = {
+  name: 'Read only (viewer)',
+  args: { readOnly: true },
+  play: async ({ canvas }) => {
+    await expect(canvas.queryByRole('button')).toBeNull();
+  },
+};
+
+export const NoAlerts: Story = {
+  args: { alerts: [] },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByTestId('alerts-empty')).toBeVisible();
+  },
+};
+
+export const Catalog: Story = {
+  args: {
+    alerts: [
+      credentialsAlert,
+      permissionAlert,
+      webhookAlert,
+      syncFailedAlert,
+      hotLeadAlert,
+      acknowledgedAlert,
+    ],
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.getAllByTestId('alert')).toHaveLength(6);
+  },
+};

@@ -1,0 +1,122 @@
+import { useId } from 'react';
+import type { AlertView } from '../lib/router-types.ts';
+import { formatShortDateTime } from './audit-format.ts';
+import '../styles/propsync.css';
+
+type AlertAction = NonNullable<AlertView['action']>;
+
+export type AlertsPanelProps = {
+  alerts: AlertView[];
+  /** Runs the alert's troubleshooting action (reconnect, retry, …); without it, no action button. */
+  onAction?: (alert: AlertView, action: AlertAction) => void;
+  onAcknowledge?: (alert: AlertView) => void;
+  /** Alerts with an acknowledgement or action in flight. */
+  busyAlertIds?: ReadonlySet<string>;
+  /** Viewers see alerts but cannot act on them. */
+  readOnly?: boolean;
+};
+
+/** What to do about each kind of alert, from the connectors' troubleshooting guide. */
+const TROUBLESHOOTING: Record<AlertView['kind'], string> = {
+  credentials_rejected: 'The CRM no longer accepts the stored credentials. Reconnect with new ones.',
+  permission_denied:
+    'Confirm the API access includes contact and activity log permissions in your CRM account settings.',
+  connection_failing:
+    'Propsync keeps retrying with back-off. If this persists, check the CRM status page or reconnect.',
+  webhook_registration_failed:
+    'Contacts may not appear until the next scheduled sync. Disconnect and reconnect the integration to re-register webhooks.',
+  rate_limited:
+    'The CRM is throttling requests; syncs slow down automatically. Nothing to do unless it persists.',
+  hot_lead: 'This contact crossed the hot-lead threshold.',
+  sync_failed: 'The last sync failed after its retries. Retry it now, or wait for the next scheduled sync.',
+};
+
+function actionLabel(alert: AlertView, action: AlertAction): string {
+  switch (action) {
+    case 'reconnect':
+      return alert.kind === 'webhook_registration_failed'
+        ? 'Reconnect to re-register webhooks'
+        : `Reconnect ${alert.providerName ?? 'the CRM'}`;
+    case 'check_permissions':
+      return 'Check permissions and reconnect';
+    case 'retry_sync':
+      return 'Retry sync now';
+    case 'view_contact':
+      return 'View contact';
+  }
+}
+
+const SEVERITY_LABELS = { info: 'Information', warning: 'Warning', critical: 'Critical' } as const;
+
+/** Actionable alerts, most recent first, each with what to do and a button that does it. */
+export function AlertsPanel({
+  alerts,
+  onAction,
+  onAcknowledge,
+  busyAlertIds,
+  readOnly = false,
+}: AlertsPanelProps) {
+  const headingId = useId();
+  return (
+    <section className="propsync-alerts" aria-labelledby={headingId}>
+      <h2 id={headingId} className="propsync-section-title">
+        Alerts
+      </h2>
+      {alerts.length === 0 ? (
+        <p className="propsync-muted" data-testid="alerts-empty">
+          No alerts: every connection is working.
+        </p>
+      ) : (
+        <ul className="propsync-alerts__list">
+          {alerts.map((alert) => {
+            const busy = busyAlertIds?.has(alert.id) ?? false;
+            const titleId = `${headingId}-${alert.id}`;
+            return (
+              <li
+                key={alert.id}
+                className={`propsync-alert propsync-alert--${alert.severity}${
+                  alert.acknowledgedAt ? ' propsync-alert--acknowledged' : ''
+                }`}
+                data-testid="alert"
+              >
+                <p id={titleId} className="propsync-alert__title">
+                  <span className="propsync-alert__severity">{SEVERITY_LABELS[alert.severity]}</span>
+                  {alert.providerName ? ` · ${alert.providerName}` : ''}
+                  {' · '}
+                  <time dateTime={alert.createdAt}>{formatShortDateTime(alert.createdAt)}</time>
+                  {alert.acknowledgedAt ? ' · Acknowledged' : ''}
+                </p>
+                <p className="propsync-alert__message">{alert.message}</p>
+                <p className="propsync-alert__help">{TROUBLESHOOTING[alert.kind]}</p>
+                {!readOnly && (onAction || onAcknowledge) ? (
+                  <div className="propsync-alert__actions">
+                    {alert.action && onAction ? (
+                      <button
+                        type="button"
+                        className="propsync-button"
+                        disabled={busy}
+                        onClick={() => onAction(alert, alert.action!)}
+                      >
+                        {actionLabel(alert, alert.action)}
+                      </button>
+                    ) : null}
+                    {!alert.acknowledgedAt && onAcknowledge ? (
+                      <button
+                        type="button"
+                        className="propsync-button propsync-button--secondary"
+                        disabled={busy}
+                        onClick={() => onAcknowledge(alert)}
+                      >
+                        Acknowledge
+                      </button>
+                    ) : null}
+                  </div>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

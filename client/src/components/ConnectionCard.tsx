@@ -1,0 +1,263 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { ConnectionSummary } from '../../../shared/connection.ts';
+import { HealthBadge } from './HealthBadge.tsx';
+import { connectionHealth } from './connection-health.ts';
+import {
+  formatAbsoluteTime,
+  formatContactCount,
+  formatRelativeTime,
+  formatSyncInterval,
+} from './connection-format.ts';
+import '../styles/propsync.css';
+
+/** What a card can ask the page to do; a missing callback hides its button. */
+export type ConnectionCardActions = {
+  onSyncNow?: ((connection: ConnectionSummary) => void) | undefined;
+  onDisconnect?: ((connection: ConnectionSummary) => void) | undefined;
+  onReconnect?: ((connection: ConnectionSummary) => void) | undefined;
+  /** Minutes between syncs, or null to follow the agency's default. */
+  onChangeSchedule?: ((connection: ConnectionSummary, intervalMinutes: number | null) => void) | undefined;
+};
+
+const SCHEDULE_CHOICES = [5, 15, 30, 60, 240, 1440];
+
+export type ConnectionCardProps = ConnectionCardActions & {
+  connection: ConnectionSummary;
+  /** The moment relative times are measured from; fixed in stories and tests so they do not drift. */
+  now?: Date;
+  /** An action for this card is in flight: its buttons are disabled meanwhile. */
+  busy?: boolean;
+  /** Viewers see the card without any action. */
+  readOnly?: boolean;
+};
+
+/**
+ * One CRM connection: provider, health (with the reason on hover and focus), contacts, last sync,
+ * schedule, a live progress bar while a cycle runs, the last error, and the admin actions.
+ * Disconnecting asks for confirmation first and says what is kept.
+ */
+export function ConnectionCard({
+  connection,
+  now = new Date(),
+  busy = false,
+  readOnly = false,
+  onSyncNow,
+  onDisconnect,
+  onReconnect,
+  onChangeSchedule,
+}: ConnectionCardProps) {
+  const headingId = useId();
+  const scheduleId = useId();
+  const health = connectionHealth(connection, now);
+  const [confirmingDisconnect, setConfirmingDisconnect] = useState(false);
+  const canSync = connection.status !== 'disconnected' && onSyncNow;
+  const canDisconnect = connection.status !== 'disconnected' && onDisconnect;
+  const canReconnect = connection.status !== 'active' && onReconnect;
+  const canChangeSchedule = onChangeSchedule && !readOnly && connection.status !== 'disconnected';
+  const hasActions = !readOnly && (canSync || canDisconnect || canReconnect);
+
+  return (
+    <article
+      className={`propsync-connection-card propsync-connection-card--${connection.status}`}
+      aria-labelledby={headingId}
+      data-testid={`connection-card-${connection.provider}`}
+    >
+      <header className="propsync-connection-card__header">
+        <h2 id={headingId} className="propsync-connection-card__name">
+          {connection.providerName}
+        </h2>
+        <HealthBadge state={health.state} reason={health.reason} />
+      </header>
+
+      <dl className="propsync-connection-card__facts">
+        <div className="propsync-connection-card__fact">
+          <dt>Contacts</dt>
+          <dd data-testid="contact-count" data-count={connection.contactCount}>
+            {formatContactCount(connection.contactCount)}
+          </dd>
+        </div>
+        <div className="propsync-connection-card__fact">
+          <dt>Last synced</dt>
+          <dd data-testid="last-synced">
+            {connection.lastSyncedAt ? (
+              <time dateTime={connection.lastSyncedAt} title={formatAbsoluteTime(connection.lastSyncedAt)}>
+                {formatRelativeTime(connection.lastSyncedAt, now)}
+              </time>
+            ) : connection.status === 'active' ? (
+              // Active with no completed sync: the first import is queued or running.
+              'First sync in progress'
+            ) : (
+              'Never'
+            )}
+          </dd>
+        </div>
+        <div className="propsync-connection-card__fact">
+          <dt>{canChangeSchedule ? <label htmlFor={scheduleId}>Schedule</label> : 'Schedule'}</dt>
+          <dd>
+            {canChangeSchedule ? (
+              <select
+                id={scheduleId}
+                className="propsync-input"
+                value={connection.syncIntervalMinutes}
+                disabled={busy}
+                onChange={(event) => onChangeSchedule(connection, Number(event.target.value))}
+              >
+                {[...new Set([...SCHEDULE_CHOICES, connection.syncIntervalMinutes])]
+                  .sort((left, right) => left - right)
+                  .map((minutes) => (
+                    <option key={minutes} value={minutes}>
+                      {formatSyncInterval(minutes)}
+                    </option>
+                  ))}
+              </select>
+            ) : (
+              formatSyncInterval(connection.syncIntervalMinutes)
+            )}
+          </dd>
+        </div>
+      </dl>
+
+      {connection.currentSync ? <SyncProgress sync={connection.currentSync} /> : null}
+
+      {connection.lastErrorMessage ? (
+        <div className="propsync-connection-card__error" data-testid="last-error">
+          <p className="propsync-connection-card__error-title">
+            Last error
+            {connection.lastErrorAt ? (
+              <>
+                {' · '}
+                <time dateTime={connection.lastErrorAt} title={formatAbsoluteTime(connection.lastErrorAt)}>
+                  {formatRelativeTime(connection.lastErrorAt, now)}
+                </time>
+              </>
+            ) : null}
+          </p>
+          <p className="propsync-connection-card__error-message">{connection.lastErrorMessage}</p>
+        </div>
+      ) : null}
+
+      {hasActions && !confirmingDisconnect ? (
+        <div className="propsync-connection-card__actions">
+          {canSync ? (
+            <button
+              type="button"
+              className="propsync-button"
+              disabled={busy || connection.currentSync !== null}
+              onClick={() => onSyncNow(connection)}
+            >
+              {connection.currentSync ? 'Syncing…' : 'Sync now'}
+            </button>
+          ) : null}
+          {canReconnect ? (
+            <button
+              type="button"
+              className="propsync-button"
+              disabled={busy}
+              onClick={() => onReconnect(connection)}
+            >
+              Reconnect
+            </button>
+          ) : null}
+          {canDisconnect ? (
+            <button
+              type="button"
+              className="propsync-button propsync-button--secondary"
+              disabled={busy}
+              onClick={() => setConfirmingDisconnect(true)}
+            >
+              Disconnect
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+
+      {confirmingDisconnect && canDisconnect ? (
+        <DisconnectConfirmation
+          providerName={connection.providerName}
+          busy={busy}
+          onConfirm={() => {
+            setConfirmingDisconnect(false);
+            onDisconnect(connection);
+          }}
+          onCancel={() => setConfirmingDisconnect(false)}
+        />
+      ) : null}
+    </article>
+  );
+}
+
+function DisconnectConfirmation({
+  providerName,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  providerName: string;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const titleId = useId();
+  const descriptionId = useId();
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // The safe choice gets focus, so Enter right after clicking Disconnect does not destroy anything.
+  useEffect(() => cancelRef.current?.focus(), []);
+  return (
+    <div
+      className="propsync-confirm"
+      role="alertdialog"
+      aria-labelledby={titleId}
+      aria-describedby={descriptionId}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') onCancel();
+      }}
+    >
+      <p id={titleId} className="propsync-confirm__title">
+        Disconnect {providerName}?
+      </p>
+      <p id={descriptionId} className="propsync-confirm__text">
+        Propsync revokes its access and deletes the stored credentials, and syncing stops. Contacts already
+        imported and the audit trail are kept.
+      </p>
+      <div className="propsync-confirm__actions">
+        <button
+          type="button"
+          className="propsync-button propsync-button--danger"
+          disabled={busy}
+          onClick={onConfirm}
+        >
+          Disconnect {providerName}
+        </button>
+        <button
+          ref={cancelRef}
+          type="button"
+          className="propsync-button propsync-button--secondary"
+          onClick={onCancel}
+        >
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Records so far of the CRM's estimate; an indeterminate bar until the CRM says how many. */
+function SyncProgress({ sync }: { sync: NonNullable<ConnectionSummary['currentSync']> }) {
+  const total = sync.estimatedTotal;
+  const label =
+    total !== null && total > 0
+      ? `Syncing: ${sync.fetched.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} records`
+      : `Syncing: ${sync.fetched.toLocaleString('en-GB')} records so far`;
+  return (
+    <div className="propsync-connection-card__progress" data-testid="sync-progress">
+      <p className="propsync-connection-card__progress-label" aria-hidden="true">
+        {label}
+      </p>
+      <progress
+        aria-label={label}
+        max={total !== null && total > 0 ? total : undefined}
+        value={total !== null && total > 0 ? Math.min(sync.fetched, total) : undefined}
+      />
+    </div>
+  );
+}

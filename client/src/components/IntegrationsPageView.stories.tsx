@@ -1,0 +1,149 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn } from 'storybook/test';
+import { AlertsPanel } from './AlertsPanel.tsx';
+import { AuditLogViewer } from './AuditLogViewer.tsx';
+import { ConnectForm } from './ConnectForm.tsx';
+import { IntegrationsPageView } from './IntegrationsPageView.tsx';
+import { SyncHistoryChart } from './SyncHistoryChart.tsx';
+import { sampleHistory, sampleSyncRuns, webhookAlert } from './audit.fixtures.ts';
+import {
+  activeReapitConnection,
+  erroredStreetConnection,
+  FIXTURE_NOW,
+  importingAgentosConnection,
+} from './connection.fixtures.ts';
+
+const connections = [activeReapitConnection, importingAgentosConnection, erroredStreetConnection];
+
+const meta = {
+  title: 'Integrations/IntegrationsPage',
+  component: IntegrationsPageView,
+  tags: ['autodocs'],
+  parameters: { layout: 'fullscreen' },
+  args: {
+    connections,
+    now: FIXTURE_NOW,
+    cardProps: { onSyncNow: fn(), onDisconnect: fn(), onReconnect: fn() },
+    alertsSlot: <AlertsPanel alerts={[webhookAlert]} onAction={fn()} onAcknowledge={fn()} />,
+    connectSlot: (
+      <ConnectForm
+        providers={[{ id: 'alto', displayName: 'Alto', authKind: 'oauth_client_credentials' }]}
+        onSubmit={fn()}
+      />
+    ),
+    historySlot: <SyncHistoryChart points={sampleHistory.slice(1)} />,
+    auditLogSlot: (
+      <AuditLogViewer
+        runs={sampleSyncRuns}
+        totalCount={sampleSyncRuns.length}
+        hasMore={false}
+        filters={{}}
+        onFiltersChange={fn()}
+        connections={connections.map((connection) => ({
+          id: connection.id,
+          providerName: connection.providerName,
+        }))}
+        onSelectRun={fn()}
+        height={260}
+      />
+    ),
+  },
+} satisfies Meta<typeof IntegrationsPageView>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const Connected: Story = {
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('heading', { level: 1, name: 'Integrations' })).toBeVisible();
+    await expect(canvas.getAllByRole('article')).toHaveLength(3);
+    await expect(canvas.getByRole('button', { name: 'Reconnect to re-register webhooks' })).toBeVisible();
+    await expect(canvas.getByRole('form', { name: 'Connect a CRM' })).toBeVisible();
+  },
+};
+
+export const NothingConnected: Story = {
+  args: {
+    connections: [],
+    alertsSlot: null,
+    historySlot: <SyncHistoryChart points={[]} />,
+    auditLogSlot: null,
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText('No CRM connected yet')).toBeVisible();
+  },
+};
+
+export const Loading: Story = {
+  args: {
+    connections: undefined,
+    alertsSlot: null,
+    historySlot: null,
+    auditLogSlot: null,
+    connectSlot: null,
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText('Loading connections…')).toBeVisible();
+  },
+};
+
+export const LoadFailed: Story = {
+  args: {
+    connections: undefined,
+    connectionsError: 'The embed token has expired',
+    onRetryConnections: fn(),
+    alertsSlot: null,
+    historySlot: null,
+    auditLogSlot: null,
+    connectSlot: null,
+  },
+  play: async ({ canvas, userEvent, args }) => {
+    await expect(canvas.getByRole('alert')).toHaveTextContent('The embed token has expired');
+    await userEvent.click(canvas.getByRole('button', { name: 'Try again' }));
+    await expect(args.onRetryConnections).toHaveBeenCalled();
+  },
+};
+
+export const StaleAfterRefreshFailed: Story = {
+  args: { connectionsError: 'The server did not answer (503)' },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText(/Showing the last known state/)).toBeVisible();
+  },
+};
+
+export const AfterAnAction: Story = {
+  args: { notice: { tone: 'info', text: 'Street disconnected. Its contacts and the audit trail are kept.' } },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText(/audit trail are kept/)).toBeVisible();
+  },
+};
+
+export const ReadOnly: Story = {
+  name: 'Read only (viewer)',
+  args: {
+    cardProps: { readOnly: true },
+    connectSlot: null,
+    alertsSlot: <AlertsPanel alerts={[webhookAlert]} readOnly />,
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.queryByRole('button', { name: 'Sync now' })).toBeNull();
+    await expect(canvas.queryByRole('form', { name: 'Connect a CRM' })).toBeNull();
+  },
+};
+
+/** The main states, one under another. */
+export const Catalog: Story = {
+  // Four whole pages on one canvas necessarily repeat their landmarks; each page alone is checked above.
+  parameters: { a11y: { config: { rules: [{ id: 'landmark-unique', enabled: false }] } } },
+  render: (args) => (
+    <div style={{ display: 'grid', gap: 48 }}>
+      <IntegrationsPageView {...args} />
+      <IntegrationsPageView connections={[]} now={FIXTURE_NOW} />
+      <IntegrationsPageView connections={undefined} />
+      <IntegrationsPageView connections={undefined} connectionsError="The embed token has expired" />
+    </div>
+  ),
+  play: async ({ canvas }) => {
+    await expect(canvas.getAllByRole('heading', { level: 1 })).toHaveLength(4);
+  },
+};

@@ -1,0 +1,59 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect } from 'storybook/test';
+import { SyncHistoryChart } from './SyncHistoryChart.tsx';
+import { sampleHistory } from './audit.fixtures.ts';
+
+const meta = {
+  title: 'Audit/SyncHistoryChart',
+  component: SyncHistoryChart,
+  tags: ['autodocs'],
+  args: { points: sampleHistory.slice(1) },
+  decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
+} satisfies Meta<typeof SyncHistoryChart>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const Steady: Story = {
+  play: async ({ canvas, userEvent }) => {
+    await expect(canvas.getByRole('img', { name: /Sync history 29 cycles/ })).toBeVisible();
+    await userEvent.click(canvas.getByText('Show the numbers'));
+    await expect(canvas.getAllByRole('row')).toHaveLength(30);
+  },
+};
+
+/** The first import dwarfs later cycles; the axis rounds up to a readable maximum. */
+export const WithFirstImport: Story = {
+  args: { points: sampleHistory },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText('2,000')).toBeInTheDocument();
+  },
+};
+
+export const SingleCycle: Story = {
+  args: { points: sampleHistory.slice(0, 1) },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('img')).toHaveAccessibleName(/1 cycle from/);
+  },
+};
+
+export const NoCyclesYet: Story = {
+  args: { points: [] },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText(/fills in after the first sync/)).toBeVisible();
+  },
+};
+
+export const Catalog: Story = {
+  render: () => (
+    <div style={{ display: 'grid', gap: 24 }}>
+      <SyncHistoryChart points={sampleHistory.slice(1)} title="Steady" />
+      <SyncHistoryChart points={sampleHistory} title="With the first import" />
+      <SyncHistoryChart points={sampleHistory.slice(0, 1)} title="One cycle" />
+      <SyncHistoryChart points={[]} title="No cycles yet" />
+    </div>
+  ),
+  play: async ({ canvas }) => {
+    await expect(canvas.getAllByRole('img')).toHaveLength(3);
+  },
+};

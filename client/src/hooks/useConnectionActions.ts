@@ -1,0 +1,19 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTRPC } from '../lib/trpc.ts';
+
+/** Every change to a connection, each refreshing the connection list (and the audit log) when done. */
+export function useConnectionActions() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.connections.pathFilter()),
+      queryClient.invalidateQueries(trpc.syncRuns.pathFilter()),
+    ]);
+  const connect = useMutation(trpc.connections.connect.mutationOptions({ onSuccess: refresh }));
+  const syncNow = useMutation(trpc.connections.syncNow.mutationOptions({ onSuccess: refresh }));
+  const reconnect = useMutation(trpc.connections.reconnect.mutationOptions({ onSuccess: refresh }));
+  const disconnect = useMutation(trpc.connections.disconnect.mutationOptions({ onSuccess: refresh }));
+  const setSchedule = useMutation(trpc.connections.setSchedule.mutationOptions({ onSuccess: refresh }));
+  return { connect, syncNow, reconnect, disconnect, setSchedule };
+}

@@ -1,0 +1,8 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTRPC } from '../lib/trpc.ts';
+
+/** The CRMs Propsync knows, with whether each can be connected in this deployment. Rarely changes. */
+export function useProviders() {
+  const trpc = useTRPC();
+  return useQuery(trpc.providers.list.queryOptions(undefined, { staleTime: 5 * 60_000 }));
+}

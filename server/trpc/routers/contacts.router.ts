@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { ContactQueries } from '../../queries/contact-queries.ts';
+import { agencyProcedure, router } from '../trpc.ts';
+
+/** Contact look-up for support: where a contact came from and its id in every CRM. */
+export const contactsRouter = router({
+  lookup: agencyProcedure
+    .input(
+      z.object({
+        by: z.enum(['email', 'name', 'externalId']),
+        value: z.string().trim().min(1).max(320),
+        limit: z.number().int().min(1).max(50).default(20),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      new ContactQueries(ctx.services.orm.em).lookup(ctx.session.organisationId, input),
+    ),
+});
