@@ -76,7 +76,12 @@ if (wants('unit')) {
   );
 }
 
-if (wants('build')) check('client build', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+if (wants('build')) {
+  check('client build', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+  check('component library build', ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.lib.config.ts', '--logLevel', 'warn']);
+  // The static Storybook designers open without a server.
+  check('static Storybook build', ['node_modules/storybook/dist/bin/dispatcher.js', 'build', '--quiet', '-o', 'storybook-static']);
+}
 
 if (wants('e2e')) {
   const playwrightResults = path.join(resultsDirectory, 'playwright.json');
