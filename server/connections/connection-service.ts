@@ -211,7 +211,18 @@ export class ConnectionService {
 
   /** The adapter for a stored connection, with its credentials decrypted only in memory. */
   async adapterFor(connectionId: string): Promise<CrmAdapter> {
-    const [row] = await this.#select(`c.id = ?`, [connectionId]);
+    // Lean on purpose: every webhook delivery comes through here.
+    const [row] = await this.#em
+      .fork()
+      .execute<
+        Pick<
+          ConnectionRow,
+          'id' | 'organisation_id' | 'provider' | 'status' | 'settings' | 'credentials' | 'webhook_secret'
+        >[]
+      >(
+        `select id, organisation_id, provider, status, settings, credentials, webhook_secret from crm_connections where id = ?`,
+        [connectionId],
+      );
     if (!row) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
     if (row.status === 'disconnected' || row.credentials === null) {
       throw new PropsyncError(
@@ -234,11 +245,13 @@ export class ConnectionService {
     provider: string,
     connectionId: string,
   ): Promise<{ organisationId: string; adapter: CrmAdapter } | null> {
-    if (!UUID.test(connectionId)) return null;
-    const [row] = await this.#select(`c.id = ? and c.provider = ? and c.status <> 'disconnected'`, [
-      connectionId,
-      provider,
-    ]);
+    if (!UUID.test(connectionId) || !Object.hasOwn(PROVIDER_CATALOG, provider)) return null;
+    const [row] = await this.#em
+      .fork()
+      .execute<{ organisation_id: string }[]>(
+        `select organisation_id from crm_connections where id = ? and provider = ? and status <> 'disconnected'`,
+        [connectionId, provider],
+      );
     if (!row) return null;
     return { organisationId: row.organisation_id, adapter: await this.adapterFor(connectionId) };
   }

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
 import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { spawnWorker, waitFor } from '../test-support/worker-process.ts';
+
+// Real worker processes on a busy 2-core machine: give them room (the work itself takes seconds).
+vi.setConfig({ testTimeout: 180_000 });
 
 const CONTACTS = 400;
 let simulator: ReapitSimulator;

@@ -25,6 +25,12 @@ import {
 
 const API_VERSION = '2020-01-31';
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+/**
+ * Reapit's public webhook signing keys, shared by every adapter instance of the process (they are
+ * public and rarely rotate; an unknown key id is fetched once).
+ */
+const SIGNING_KEYS = new Map<string, ReturnType<typeof createPublicKey>>();
+
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
 const CredentialsSchema = z.object({
@@ -81,7 +87,6 @@ class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
-  readonly #signingKeys = new Map<string, ReturnType<typeof createPublicKey>>();
 
   constructor(context: AdapterContext<Credentials, Settings>) {
     this.#http = context.http;
@@ -277,14 +282,15 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async #signingKey(keyId: string) {
-    const cached = this.#signingKeys.get(keyId);
+    const cacheKey = `${this.#http.baseUrl} ${keyId}`;
+    const cached = SIGNING_KEYS.get(cacheKey);
     if (cached) return cached;
     const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(keyId)}`);
     const keys = ReapitSigningKeysSchema.parse(response.body).keys;
     const jwk = keys.find((candidate) => candidate.kid === keyId);
     if (!jwk) throw new PropsyncError('ADAPTER.AUTH_INVALID', `Reapit has no webhook signing key ${keyId}`);
     const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-    this.#signingKeys.set(keyId, key);
+    SIGNING_KEYS.set(cacheKey, key);
     return key;
   }
 }

@@ -20,7 +20,7 @@ export const ReapitContactSchema = z
   .object({
     id: z.string().min(1),
     created: z.string().nullish(),
-    modified: z.string().min(1),
+    modified: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'),
     title: z.string().nullish(),
     forename: z.string().nullish(),
     surname: z.string().nullish(),

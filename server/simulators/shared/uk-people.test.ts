@@ -149,11 +149,11 @@ describe('generatePeople', () => {
     expect(other.personKey).toBe(person.personKey);
   });
 
-  it('generates 100,000 people well under two seconds', () => {
-    const started = performance.now();
-    const { people } = generatePeople({ seed: 9, count: 100_000 });
-    const elapsed = performance.now() - started;
+  // Its speed is measured by `npm run bench` (imports of 100,000 and 1,000,000), not here.
+  it('generates 100,000 distinct people for the large imports', () => {
+    const { people, duplicates } = generatePeople({ seed: 9, count: 100_000 });
     expect(people).toHaveLength(100_000);
-    expect(elapsed).toBeLessThan(2000);
+    // Planted duplicates repeat an earlier person; everyone else is someone new.
+    expect(new Set(people.map((person) => person.personKey)).size).toBe(100_000 - duplicates.length);
   });
 });
