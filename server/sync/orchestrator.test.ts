@@ -323,11 +323,21 @@ describe('schedules changed at run time', () => {
     const connectionId = await connectReapit(organisationId);
     const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
     const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
-    await expect(viewer.connections.setSchedule({ connectionId, intervalMinutes: 5 })).rejects.toThrow(/admin/);
-    await expect(admin.connections.setSchedule({ connectionId, intervalMinutes: 0 })).rejects.toThrow(/once a minute/);
+    await expect(viewer.connections.setSchedule({ connectionId, intervalMinutes: 5 })).rejects.toThrow(
+      /admin/,
+    );
+    await expect(admin.connections.setSchedule({ connectionId, intervalMinutes: 0 })).rejects.toThrow(
+      /once a minute/,
+    );
 
     const nextSync = async () =>
-      new Date((await query<{ next_sync_at: Date }>(`select next_sync_at from crm_connections where id = ?`, [connectionId]))[0]!.next_sync_at).getTime();
+      new Date(
+        (
+          await query<{ next_sync_at: Date }>(`select next_sync_at from crm_connections where id = ?`, [
+            connectionId,
+          ])
+        )[0]!.next_sync_at,
+      ).getTime();
     const summary = await admin.connections.setSchedule({ connectionId, intervalMinutes: 720 });
     expect(summary.syncIntervalMinutes).toBe(720);
     expect(await nextSync()).toBeGreaterThan(Date.now() + 700 * 60_000);
@@ -337,7 +347,9 @@ describe('schedules changed at run time', () => {
       expect(await enqueueDueSyncs(pool, services.jobs)).toBe(0);
       // Back to the agency default (15 minutes), measured from the last sync: now due if we pretend it was long ago.
       await admin.connections.setSchedule({ connectionId, intervalMinutes: null });
-      await query(`update crm_connections set next_sync_at = now() - interval '1 second' where id = ?`, [connectionId]);
+      await query(`update crm_connections set next_sync_at = now() - interval '1 second' where id = ?`, [
+        connectionId,
+      ]);
       expect(await enqueueDueSyncs(pool, services.jobs)).toBe(1);
       await services.whenIdle();
       const [run] = await query<{ trigger: string; scheduled_for: Date | null }>(
@@ -359,7 +371,9 @@ describe('a connection failing for too long', () => {
   it('raises one warning alert once it has failed for longer than the configured time', async () => {
     const organisationId = await createOrganisation(services, 'Failing Estates');
     const connectionId = await connectReapit(organisationId);
-    await query(`update crm_connections set failing_since = now() - interval '2 hours' where id = ?`, [connectionId]);
+    await query(`update crm_connections set failing_since = now() - interval '2 hours' where id = ?`, [
+      connectionId,
+    ]);
     reapit.controls.setFaults({ errorRate: 1 });
     try {
       const result = await services.runSyncCycle(connectionId, 'manual');
@@ -373,8 +387,46 @@ describe('a connection failing for too long', () => {
       [connectionId],
     );
     expect(alerts).toEqual([expect.objectContaining({ kind: 'connection_failing', severity: 'warning' })]);
-    const [connection] = await query<{ status: string }>(`select status from crm_connections where id = ?`, [connectionId]);
+    const [connection] = await query<{ status: string }>(`select status from crm_connections where id = ?`, [
+      connectionId,
+    ]);
     // Transient failures do not stop the connection: it keeps retrying on schedule.
     expect(connection!.status).toBe('active');
+  });
+});
+
+describe('the field-mapping summary an admin reviews before going live', () => {
+  it("counts what this CRM's own records filled and the suggested categories, then records the confirmation", async () => {
+    const organisationId = await createOrganisation(services, 'Mapping Review Lettings');
+    const connectionId = await connectReapit(organisationId);
+    const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
+    const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
+    const summary = await viewer.connections.fieldMapping({ connectionId });
+    expect(summary.records).toBe(
+      reapit.contactCount() -
+        (
+          await query<{ n: number }>(
+            `select count(*)::int as n from contact_external_ids where connection_id = ? and not active`,
+            [connectionId],
+          )
+        )[0]!.n,
+    );
+    const filled = Object.fromEntries(summary.fields.map((entry) => [entry.field, entry.filled]));
+    expect(filled.lastName).toBe(summary.records);
+    expect(filled.emails).toBeGreaterThan(summary.records * 0.8);
+    expect(filled.phones).toBeGreaterThan(summary.records * 0.8);
+    expect(summary.categories.reduce((sum, entry) => sum + entry.records, 0)).toBe(summary.records);
+    expect(summary.categories.some((entry) => entry.category !== 'Unknown')).toBe(true);
+    expect(summary.confirmedAt).toBeNull();
+    await expect(viewer.connections.confirmFieldMapping({ connectionId })).rejects.toThrow(/admin/);
+    const confirmed = await admin.connections.confirmFieldMapping({ connectionId });
+    expect(confirmed.confirmedAt).not.toBeNull();
+    const stranger = appRouter.createCaller(
+      createContextInner(services, {
+        organisationId: await createOrganisation(services, 'Other'),
+        role: 'admin',
+      }),
+    );
+    await expect(stranger.connections.fieldMapping({ connectionId })).rejects.toThrow(/No such connection/);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CrmProviderSchema } from '../../../shared/providers.ts';
+import { FieldMappingReview } from '../../connections/field-mapping.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 
 const ConnectionIdInput = z.object({ connectionId: z.string().uuid() });
@@ -72,6 +73,20 @@ export const connectionsRouter = router({
         credentials: input.credentials,
         ...(input.settings ? { settings: input.settings } : {}),
       }),
+    ),
+
+  /** What this CRM's records filled, field by field, and the nurture categories suggested (seed 000 setup). */
+  fieldMapping: agencyProcedure
+    .input(ConnectionIdInput)
+    .query(({ ctx, input }) =>
+      new FieldMappingReview(ctx.services.orm.em).summary(ctx.session.organisationId, input.connectionId),
+    ),
+
+  /** The admin confirms the mapping and the default nurture categories before going live. */
+  confirmFieldMapping: adminProcedure
+    .input(ConnectionIdInput)
+    .mutation(({ ctx, input }) =>
+      new FieldMappingReview(ctx.services.orm.em).confirm(ctx.session.organisationId, input.connectionId),
     ),
 
   /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */
