@@ -44,7 +44,8 @@ test.describe('a newcomer starting Propsync for the first time', () => {
         intervals: [1_000],
       })
       .toBeGreaterThanOrEqual(EXPECTED_CONTACTS);
-    await expect(reapitCard.getByText('Active')).toBeVisible();
+    // Exact: the badge also holds "Status: Active" for screen readers.
+    await expect(reapitCard.getByText('Active', { exact: true })).toBeVisible();
 
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
     await testInfo.attach('integrations-page', { path: SCREENSHOT_PATH, contentType: 'image/png' });

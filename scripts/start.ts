@@ -1,13 +1,15 @@
 /**
  * `npm start`: everything a newcomer needs to see Propsync working, in one process tree —
  * embedded PostgreSQL (unless DATABASE_URL is set), the CRM simulators, the server with the
- * built demo host page, and a demo agency connected to the Reapit simulator.
+ * built demo host page, and a demo agency connected to the simulators (`DEMO_CONNECT` chooses
+ * which; the others keep running, and the banner prints their sandbox credentials).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONNECT_FIELDS } from '../client/src/components/connect-fields.ts';
 import { loadConfig } from '../server/config.ts';
-import { ensureDemoConnections } from '../server/demo/demo-connections.ts';
+import { ensureDemoConnections, type DemoSimulator } from '../server/demo/demo-connections.ts';
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/main.ts';
 import { startDemoSimulators } from '../server/simulators/demo-simulators.ts';
@@ -20,12 +22,20 @@ const logger = createLogger({ level: config.logLevel });
 
 buildClientIfStale();
 const simulators = await startDemoSimulators(logger);
+writeSandboxFile(simulators);
 const running = await startServer(config, logger);
-await ensureDemoConnections(running.services, simulators);
+const unconnected = await ensureDemoConnections(running.services, simulators);
 
 const page = `${running.url}/dashboard/settings/integrations`;
-console.log(`\n  Propsync is running.\n  Integrations page: ${page}\n  Health:            ${running.url}/healthz\n`);
+console.log(
+  `\n  Propsync is running.\n  Integrations page: ${page}\n  Health:            ${running.url}/healthz\n`,
+);
 for (const simulator of simulators) console.log(`  ${simulator.displayName} simulator: ${simulator.url}`);
+for (const simulator of unconnected) {
+  console.log(`\n  ${simulator.displayName} is not connected. Connect it on the integrations page with:`);
+  for (const [label, value] of sandboxFields(simulator))
+    console.log(`    ${`${label}:`.padEnd(20)} ${value}`);
+}
 console.log('\n  Press Ctrl+C to stop.\n');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -39,16 +49,52 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * The connect form's fields for a simulator, labelled as the form labels them, with the sandbox
+ * values it accepts (public sandbox credentials: they mean nothing to a real CRM).
+ */
+function sandboxFields(simulator: DemoSimulator): Array<[label: string, value: string]> {
+  const fields = CONNECT_FIELDS[simulator.provider];
+  const values: Record<string, string> = { ...simulator.credentials, ...simulator.settings };
+  return [...fields.credentials, ...fields.settings]
+    .filter((field) => values[field.name] !== undefined)
+    .map((field) => [field.label, values[field.name]!]);
+}
+
+/**
+ * `<data dir>/demo-sandboxes.json`: every running simulator's address and sandbox credentials, for
+ * scripts and browser tests that connect one themselves (the ports of most simulators are free
+ * ports, different on every start).
+ */
+function writeSandboxFile(running: DemoSimulator[]): void {
+  fs.mkdirSync(config.dataDirectory, { recursive: true });
+  const sandboxes = running.map(({ provider, displayName, url, credentials, settings }) => ({
+    provider,
+    displayName,
+    url,
+    credentials,
+    settings,
+  }));
+  const file = path.join(config.dataDirectory, 'demo-sandboxes.json');
+  fs.writeFileSync(file, `${JSON.stringify(sandboxes, null, 2)}\n`, { mode: 0o600 });
+}
+
 /** Builds the demo host page when it is missing or older than its sources. */
 function buildClientIfStale(): void {
   const built = path.join(root, 'dist/client/index.html');
   const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
   const newestSource = Math.max(
-    ...['client', 'shared', 'vite.config.ts'].flatMap((entry) => listFiles(path.join(root, entry)).map((file) => fs.statSync(file).mtimeMs)),
+    ...['client', 'shared', 'vite.config.ts'].flatMap((entry) =>
+      listFiles(path.join(root, entry)).map((file) => fs.statSync(file).mtimeMs),
+    ),
   );
   if (builtAt > newestSource) return;
   logger.info('building the demo host page (vite build)');
-  const result = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'],
+    { stdio: 'inherit' },
+  );
   if (result.status !== 0) throw new Error('The client build failed; see the output above');
 }
 

@@ -1,4 +1,4 @@
-import type { CrmProvider } from '../../shared/providers.ts';
+import { CRM_PROVIDERS, type CrmProvider } from '../../shared/providers.ts';
 import type { Services } from '../services.ts';
 import { ensureDemoOrganisation } from './demo-agency.ts';
 
@@ -13,15 +13,42 @@ export type DemoSimulator = {
 };
 
 /**
- * Connects the demo agency to every running simulator (first run), or points existing demo
- * connections at the simulators' current addresses and syncs them (later runs).
+ * The providers the demo agency connects by itself: `DEMO_CONNECT` (comma-separated), default
+ * every running simulator. An empty value connects none, so a person (or a browser test) can
+ * connect them through the page with the sandbox credentials `npm start` prints.
  */
-export async function ensureDemoConnections(services: Services, simulators: DemoSimulator[]): Promise<void> {
+export function demoProvidersToConnect(
+  value: string | undefined = process.env.DEMO_CONNECT,
+): Set<CrmProvider> {
+  if (value === undefined) return new Set(CRM_PROVIDERS);
+  return new Set(
+    value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name): name is CrmProvider => (CRM_PROVIDERS as readonly string[]).includes(name)),
+  );
+}
+
+/**
+ * Connects the demo agency to every running simulator in `connect` (first run), or points existing
+ * demo connections at the simulators' current addresses and syncs them (later runs, whoever
+ * connected them). Returns the simulators left unconnected, for a person to connect.
+ */
+export async function ensureDemoConnections(
+  services: Services,
+  simulators: DemoSimulator[],
+  connect: ReadonlySet<CrmProvider> = demoProvidersToConnect(),
+): Promise<DemoSimulator[]> {
   const organisationId = await ensureDemoOrganisation(services);
   const existing = await services.connections.list(organisationId);
+  const unconnected: DemoSimulator[] = [];
   for (const simulator of simulators) {
     const connection = existing.find((candidate) => candidate.provider === simulator.provider);
     if (!connection || connection.status === 'disconnected') {
+      if (!connect.has(simulator.provider)) {
+        unconnected.push(simulator);
+        continue;
+      }
       await services.connections.connect(organisationId, simulator.provider, {
         credentials: simulator.credentials,
         settings: simulator.settings,
@@ -37,4 +64,5 @@ export async function ensureDemoConnections(services: Services, simulators: Demo
     services.adapters.forget(connection.id);
     await services.jobs.enqueue({ connectionId: connection.id, trigger: 'manual' });
   }
+  return unconnected;
 }

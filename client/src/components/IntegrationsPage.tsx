@@ -6,7 +6,7 @@ import { useConflict } from '../hooks/useConflict.ts';
 import { useConnectionActions } from '../hooks/useConnectionActions.ts';
 import { useConnections } from '../hooks/useConnections.ts';
 import { useProviders } from '../hooks/useProviders.ts';
-import { useSyncHistory, useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
+import { useRefreshSyncRunsOnCycles, useSyncHistory, useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
 import type { AlertView, SyncRunFilters } from '../lib/router-types.ts';
 import { AlertsPanel } from './AlertsPanel.tsx';
 import { AuditLogViewer } from './AuditLogViewer.tsx';
@@ -58,6 +58,7 @@ export function IntegrationsPage({
   const selectedRun = useSyncRun(selectedRunId);
   const [selectedConflictId, setSelectedConflictId] = useState<string | null>(null);
   const conflict = useConflict(selectedConflictId);
+  useRefreshSyncRunsOnCycles(connections.data);
 
   const [connectOpen, setConnectOpen] = useState(false);
   const [connectProvider, setConnectProvider] = useState<CrmProvider | undefined>(undefined);
