@@ -5,6 +5,7 @@ import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
 import { useConflict } from '../hooks/useConflict.ts';
 import { useConnectionActions } from '../hooks/useConnectionActions.ts';
 import { useConnections } from '../hooks/useConnections.ts';
+import { useFieldMapping } from '../hooks/useFieldMapping.ts';
 import { useProviders } from '../hooks/useProviders.ts';
 import { useRefreshSyncRunsOnCycles, useSyncHistory, useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
 import type { AlertView, SyncRunFilters } from '../lib/router-types.ts';
@@ -12,6 +13,7 @@ import { AlertsPanel } from './AlertsPanel.tsx';
 import { AuditLogViewer } from './AuditLogViewer.tsx';
 import { ConflictDiffView } from './ConflictDiffView.tsx';
 import { ConnectForm } from './ConnectForm.tsx';
+import { FieldMappingSummary } from './FieldMappingSummary.tsx';
 import { IntegrationsPageView } from './IntegrationsPageView.tsx';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
 import { SyncRunDetailsPanel } from './SyncRunDetailsPanel.tsx';
@@ -58,6 +60,11 @@ export function IntegrationsPage({
   const selectedRun = useSyncRun(selectedRunId);
   const [selectedConflictId, setSelectedConflictId] = useState<string | null>(null);
   const conflict = useConflict(selectedConflictId);
+  const mappable = (connections.data ?? []).filter((connection) => connection.status !== 'disconnected');
+  const [mappingConnectionId, setMappingConnectionId] = useState<string | null>(null);
+  const mappingTarget =
+    mappable.find((connection) => connection.id === mappingConnectionId) ?? mappable[0] ?? null;
+  const fieldMapping = useFieldMapping(mappingTarget?.id ?? null);
   useRefreshSyncRunsOnCycles(connections.data);
 
   const [connectOpen, setConnectOpen] = useState(false);
@@ -254,6 +261,33 @@ export function IntegrationsPage({
             onAcknowledge={(alert) => acknowledge.mutate({ alertId: alert.id })}
             onAction={onAlertAction}
           />
+        ) : null
+      }
+      mappingSlot={
+        mappingTarget && fieldMapping.summary.data ? (
+          <>
+            <label className="propsync-field">
+              <span>Review the field mapping of</span>{' '}
+              <select
+                value={mappingTarget.id}
+                onChange={(event) => setMappingConnectionId(event.target.value)}
+              >
+                {mappable.map((connection) => (
+                  <option key={connection.id} value={connection.id}>
+                    {connection.providerName}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <FieldMappingSummary
+              providerName={mappingTarget.providerName}
+              summary={fieldMapping.summary.data}
+              confirming={fieldMapping.confirm.isPending}
+              onConfirm={
+                readOnly ? undefined : () => fieldMapping.confirm.mutate({ connectionId: mappingTarget.id })
+              }
+            />
+          </>
         ) : null
       }
       historySlot={history.data ? <SyncHistoryChart points={history.data} /> : null}

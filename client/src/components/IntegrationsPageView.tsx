@@ -14,6 +14,8 @@ export type IntegrationsPageViewProps = {
   notice?: { tone: 'info' | 'error'; text: string } | null;
   /** The connect form, or the button that opens it; absent for viewers. */
   connectSlot?: ReactNode;
+  /** The field-mapping review of a connection (seed 000 setup: confirm before going live). */
+  mappingSlot?: ReactNode;
   alertsSlot?: ReactNode;
   historySlot?: ReactNode;
   auditLogSlot?: ReactNode;
@@ -32,6 +34,7 @@ export function IntegrationsPageView({
   cardProps,
   notice = null,
   connectSlot,
+  mappingSlot,
   alertsSlot,
   historySlot,
   auditLogSlot,
@@ -83,6 +86,7 @@ export function IntegrationsPageView({
       )}
 
       {connectSlot ? <div className="propsync-integrations-page__connect">{connectSlot}</div> : null}
+      {mappingSlot ? <div className="propsync-integrations-page__mapping">{mappingSlot}</div> : null}
       {historySlot ? <div className="propsync-integrations-page__history">{historySlot}</div> : null}
       {auditLogSlot ? <div className="propsync-integrations-page__audit">{auditLogSlot}</div> : null}
     </div>

@@ -7,6 +7,8 @@ export type * from './router-types.ts';
 export { IntegrationsPage, type IntegrationsPageProps } from '../components/IntegrationsPage.tsx';
 export { IntegrationsPageView, type IntegrationsPageViewProps } from '../components/IntegrationsPageView.tsx';
 export { ConnectionList, type ConnectionListProps } from '../components/ConnectionList.tsx';
+export { FieldMappingSummary, type FieldMappingSummaryProps } from '../components/FieldMappingSummary.tsx';
+export { useFieldMapping } from '../hooks/useFieldMapping.ts';
 export {
   ConnectionCard,
   type ConnectionCardProps,

@@ -22,3 +22,4 @@ export type ContactLookupResult = Outputs['contacts']['lookup'][number];
 /** The audit log's filters, as the syncRuns.list procedure takes them (without paging). */
 export type SyncRunFilters = Omit<Inputs['syncRuns']['list'], 'cursor' | 'limit'>;
 export type SyncRunStatus = SyncRunSummary['status'];
+export type FieldMappingSummaryData = Outputs['connections']['fieldMapping'];

@@ -1,0 +1,97 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn } from 'storybook/test';
+import type { FieldMappingSummaryData } from '../lib/router-types.ts';
+import { FieldMappingSummary } from './FieldMappingSummary.tsx';
+
+const unconfirmed: FieldMappingSummaryData = {
+  connectionId: '6df2c4ea-b9d9-48b6-b7ce-e480c0abbfb9',
+  records: 1_178,
+  fields: [
+    { field: 'title', label: 'Title', filled: 1_012 },
+    { field: 'firstName', label: 'First name', filled: 1_178 },
+    { field: 'lastName', label: 'Last name', filled: 1_178 },
+    { field: 'emails', label: 'Email addresses', filled: 1_141 },
+    { field: 'phones', label: 'Phone numbers (E.164)', filled: 1_160 },
+    { field: 'address.postcode', label: 'Postcode', filled: 1_178 },
+    { field: 'address.uprn', label: 'UPRN', filled: 0 },
+    { field: 'address.udprn', label: 'UDPRN', filled: 0 },
+    { field: 'marketingConsent', label: 'Marketing consent', filled: 903 },
+    { field: 'profile.applicantType', label: 'Applicant type', filled: 512 },
+    { field: 'profile.tenancyStatus', label: 'Tenancy status', filled: 188 },
+    { field: 'profile.propertyInterest', label: 'Property interest', filled: 377 },
+  ],
+  categories: [
+    { category: 'Buyer', records: 402 },
+    { category: 'Seller', records: 281 },
+    { category: 'Landlord', records: 190 },
+    { category: 'Active Tenant', records: 121 },
+    { category: 'Tenant', records: 98 },
+    { category: 'Unknown', records: 86 },
+  ],
+  confirmedAt: null,
+};
+
+const meta = {
+  title: 'Integrations/FieldMappingSummary',
+  component: FieldMappingSummary,
+  tags: ['autodocs'],
+  args: { providerName: 'Reapit', summary: unconfirmed, onConfirm: fn() },
+  decorators: [(Story) => <div className="propsync-root">{Story()}</div>],
+} satisfies Meta<typeof FieldMappingSummary>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** Before going live: coverage per field, suggested categories, and the confirm button. */
+export const NotYetConfirmed: Story = {
+  play: async ({ canvas, userEvent, args }) => {
+    await expect(canvas.getByTestId('mapping-unconfirmed')).toBeVisible();
+    await expect(canvas.getByRole('rowheader', { name: 'UPRN' })).toBeVisible();
+    await expect(canvas.getByRole('rowheader', { name: 'No suggestion (review by hand)' })).toBeVisible();
+    await userEvent.click(canvas.getByRole('button', { name: 'Confirm mapping and categories' }));
+    await expect(args.onConfirm).toHaveBeenCalledTimes(1);
+  },
+};
+
+export const Confirming: Story = {
+  args: { confirming: true },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('button', { name: 'Confirming…' })).toBeDisabled();
+  },
+};
+
+export const Confirmed: Story = {
+  args: { summary: { ...unconfirmed, confirmedAt: '2026-11-23T10:15:00.000Z' } },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByTestId('mapping-confirmed')).toHaveTextContent('Confirmed');
+    await expect(canvas.queryByRole('button')).toBeNull();
+  },
+};
+
+/** Viewers read the summary but cannot confirm it. */
+export const ReadOnly: Story = {
+  args: { onConfirm: undefined },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByTestId('mapping-unconfirmed')).toBeVisible();
+    await expect(canvas.queryByRole('button')).toBeNull();
+  },
+};
+
+/** Every state side by side. */
+export const Catalog: Story = {
+  render: (args) => (
+    <div>
+      <FieldMappingSummary {...args} />
+      <FieldMappingSummary {...args} providerName="agentOS" confirming />
+      <FieldMappingSummary
+        {...args}
+        providerName="Alto"
+        summary={{ ...unconfirmed, confirmedAt: '2026-11-23T10:15:00.000Z' }}
+      />
+      <FieldMappingSummary {...args} providerName="Street" onConfirm={undefined} />
+    </div>
+  ),
+  play: async ({ canvas }) => {
+    await expect(canvas.getAllByRole('heading', { name: /field mapping$/ })).toHaveLength(4);
+  },
+};
