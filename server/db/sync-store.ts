@@ -31,6 +31,9 @@ import type {
 import type { ConnectionLocks } from './connection-locks.ts';
 import type { EntityManager } from './orm.ts';
 
+/** Advisory-lock namespace serialising contact creation per agency (see applyContactPage). */
+const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
+
 type ExistingLink = {
   external_id: string;
   contact_id: string;
@@ -234,6 +237,12 @@ export class PostgresSyncStore implements SyncStore {
       }
 
       // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
+      // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
+      // running at once would each create the same person. Taken before this transaction writes
+      // anything, so it cannot deadlock with row locks.
+      if (fresh.length > 0) {
+        await em.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [DEDUP_LOCK_NAMESPACE, run.organisationId]);
+      }
       const candidates = await findCandidates(
         em,
         run,
@@ -853,19 +862,22 @@ async function findCandidates(
       udprn: string | null;
     }[]
   >(
+    // Each branch is bounded by its own index and the agency, and returns the columns itself: an
+    // outer "id in (…)" would make PostgreSQL scan every contact of the agency on every page.
     `with incoming as (
        select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
-     select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn from contacts c
-     where c.organisation_id = ? and c.id in (
-       select c2.id from incoming i join contacts c2 on c2.emails && i.emails where cardinality(i.emails) > 0
-       union
-       select c2.id from incoming i join contacts c2 on c2.phones && i.phones and c2.name_key = i.name_key
-       where i.name_key is not null and cardinality(i.phones) > 0
-       union
-       select c2.id from incoming i join contacts c2 on c2.organisation_id = ? and c2.name_key = i.name_key
-         and (c2.postcode = i.postcode or c2.uprn = i.uprn or c2.udprn = i.udprn)
-       where i.name_key is not null)
-`,
+     select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
+       from incoming i join contacts c on c.emails && i.emails
+       where cardinality(i.emails) > 0 and c.organisation_id = ?
+     union
+     select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
+       from incoming i join contacts c on c.phones && i.phones
+       where i.name_key is not null and cardinality(i.phones) > 0 and c.organisation_id = ? and c.name_key = i.name_key
+     union
+     select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
+       from incoming i join contacts c on c.organisation_id = ? and c.name_key = i.name_key
+         and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn)
+       where i.name_key is not null`,
     [
       JSON.stringify(
         incoming.map((keys) => ({
@@ -877,6 +889,7 @@ async function findCandidates(
           udprn: keys.udprn,
         })),
       ),
+      run.organisationId,
       run.organisationId,
       run.organisationId,
     ],

@@ -86,23 +86,27 @@ export class ProviderHttp {
       headers['content-type'] ??= 'application/json';
     }
     const fetchImplementation = this.#options.fetchImplementation ?? fetch;
-    const response = await this.#options.pacer.run(async () => {
-      const started = performance.now();
-      try {
-        const answer = await fetchImplementation(url, {
-          method,
-          headers,
-          body,
-          signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
-        });
-        this.#observe(answer.status, started);
-        return answer;
-      } catch (error) {
-        const failure = this.#networkError(error);
-        this.#observe(failure.code === 'ADAPTER.TIMEOUT' ? 'timeout' : 'network', started);
-        throw failure;
-      }
-    });
+    const isWrite = method !== 'GET' && method !== 'HEAD';
+    const response = await this.#options.pacer.run(
+      async () => {
+        const started = performance.now();
+        try {
+          const answer = await fetchImplementation(url, {
+            method,
+            headers,
+            body,
+            signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
+          });
+          this.#observe(answer.status, started);
+          return answer;
+        } catch (error) {
+          const failure = this.#networkError(error);
+          this.#observe(failure.code === 'ADAPTER.TIMEOUT' ? 'timeout' : 'network', started);
+          throw failure;
+        }
+      },
+      { write: isWrite },
+    );
     if (response.status === 429) {
       // Honour Retry-After for every request of this connection, not just the one refused.
       this.#options.pacer.holdFor((parseRetryAfter(response.headers.get('retry-after')) ?? 1) * 1000);

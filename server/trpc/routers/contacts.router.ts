@@ -8,7 +8,12 @@ export const contactsRouter = router({
     .input(
       z.object({
         by: z.enum(['email', 'name', 'externalId']),
-        value: z.string().trim().min(1).max(320),
+        value: z
+          .string()
+          .trim()
+          .min(1)
+          .max(320)
+          .refine((text) => !text.includes('\u0000'), 'no NUL characters'),
         limit: z.number().int().min(1).max(50).default(20),
       }),
     )

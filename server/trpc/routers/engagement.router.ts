@@ -12,8 +12,17 @@ export const engagementRouter = router({
       z.object({
         contactId: z.string().uuid(),
         event: z.enum(['sent', 'opened', 'clicked']),
-        messageId: z.string().trim().min(1).max(200),
-        subject: z.string().max(300).optional(),
+        messageId: z
+          .string()
+          .trim()
+          .min(1)
+          .max(200)
+          .refine((text) => !text.includes('\u0000'), 'no NUL characters'),
+        subject: z
+          .string()
+          .max(300)
+          .refine((text) => !text.includes('\u0000'), 'no NUL characters')
+          .optional(),
         occurredAt: z.iso.datetime({ offset: true }).optional(),
       }),
     )

@@ -1,0 +1,158 @@
+import type { CrmProvider } from '../shared/providers.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../server/simulators/agentos/agentos-constants.ts';
+import { createAgentosSimulator } from '../server/simulators/agentos/agentos-simulator.ts';
+import { ALTO_DEMO_CLIENT } from '../server/simulators/alto/alto-constants.ts';
+import { createAltoSimulator } from '../server/simulators/alto/alto-simulator.ts';
+import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../server/simulators/custom/custom-constants.ts';
+import { createCustomSimulator } from '../server/simulators/custom/custom-simulator.ts';
+import { LOOP_DEMO_API_KEY } from '../server/simulators/loop/loop-constants.ts';
+import { createLoopSimulator } from '../server/simulators/loop/loop-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../server/simulators/reapit/reapit-constants.ts';
+import { createReapitSimulator } from '../server/simulators/reapit/reapit-simulator.ts';
+import type { FaultControls } from '../server/simulators/shared/fault-controls.ts';
+import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../server/simulators/street/street-constants.ts';
+import { createStreetSimulator } from '../server/simulators/street/street-simulator.ts';
+
+/**
+ * One simulated CRM as the chaos run needs it: the fault controls (which the contract harness
+ * does not expose), what an admin enters to connect, the listable ids, and the write-back records
+ * (journal entries, log entries, notes, activities, file notes) it holds per contact.
+ */
+export type ChaosSimulator = {
+  provider: CrmProvider;
+  url: string;
+  faults: FaultControls;
+  connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  contactIds(): string[];
+  writeBackRecords(contactExternalId: string): unknown[];
+  /** Requests answered with a given status since start (for the report). */
+  statusCounts(): Record<string, number>;
+  close(): Promise<void>;
+};
+
+export type ChaosSimulatorOptions = { seed: number; contactCount: number; pageSize: number };
+
+type Factory = (options: ChaosSimulatorOptions) => Promise<ChaosSimulator>;
+
+function countStatuses(entries: ReadonlyArray<{ status: number | null }>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of entries) {
+    const key = entry.status === null ? 'none' : String(entry.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+// Rate limits stay off: the 429s come from the fault mix, at the rate the run asks for.
+const COMMON = { webhookRetryScale: 0.0001, rateLimits: false as const };
+
+export const CHAOS_SIMULATORS = {
+  async reapit({ seed, contactCount, pageSize }) {
+    const simulator = createReapitSimulator({ seed, contactCount, ...COMMON });
+    const running = await simulator.listen(0);
+    const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
+    return {
+      provider: 'reapit',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { clientId, clientSecret },
+        settings: { baseUrl: running.url, customerId, pageSize: String(pageSize) },
+      },
+      contactIds: () => simulator.contactIds(),
+      writeBackRecords: (id) =>
+        simulator
+          .journalEntries()
+          .filter((entry) => entry.associatedType === 'contact' && entry.associatedId === id),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+  async agentos({ seed, contactCount, pageSize }) {
+    const simulator = createAgentosSimulator({ seed, contactCount, ...COMMON });
+    const running = await simulator.listen(0);
+    const { apiKey, shortName } = AGENTOS_DEMO_KEY;
+    return {
+      provider: 'agentos',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { apiKey },
+        settings: { baseUrl: running.url, shortName, tier: AGENTOS_DEFAULT_TIER, pageSize: String(pageSize) },
+      },
+      contactIds: () => simulator.listableContactIds(),
+      writeBackRecords: (id) => simulator.logEntries(id),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+  async loop({ seed, contactCount, pageSize }) {
+    const simulator = createLoopSimulator({ seed, contactCount, ...COMMON });
+    const running = await simulator.listen(0);
+    return {
+      provider: 'loop',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { apiKey: LOOP_DEMO_API_KEY },
+        settings: { baseUrl: running.url, pageSize: String(pageSize) },
+      },
+      contactIds: () => simulator.contactIds(),
+      writeBackRecords: (id) => simulator.notes({ contactId: id }),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+  async custom({ seed, contactCount, pageSize }) {
+    const simulator = createCustomSimulator({ seed, contactCount, ...COMMON });
+    const running = await simulator.listen(0);
+    return {
+      provider: 'custom',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { apiKey: CUSTOM_DEMO_API_KEY },
+        settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: String(pageSize) },
+      },
+      contactIds: () => simulator.contactIds(),
+      writeBackRecords: (id) => simulator.writeBackRecords(id),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+  async alto({ seed, contactCount, pageSize }) {
+    const simulator = createAltoSimulator({ seed, contactCount, tokenLifetimeSeconds: 3600, ...COMMON });
+    const running = await simulator.listen(0);
+    const { clientId, clientSecret } = ALTO_DEMO_CLIENT;
+    return {
+      provider: 'alto',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { clientId, clientSecret },
+        settings: { baseUrl: running.url, agencyRef: simulator.defaultAgencyRef, pageSize: String(pageSize) },
+      },
+      contactIds: () => simulator.contactIds(),
+      writeBackRecords: (id) => simulator.fileNotes({ contactId: id }),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+  async street({ seed, contactCount }) {
+    const simulator = createStreetSimulator({ seed, contactCount, ...COMMON });
+    const running = await simulator.listen(0);
+    return {
+      provider: 'street',
+      url: running.url,
+      faults: simulator.faults,
+      connection: {
+        credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
+        settings: { baseUrl: `${running.url}${STREET_API_BASE_PATH}` },
+      },
+      contactIds: () => simulator.contactIds(),
+      writeBackRecords: (id) => simulator.notes(id),
+      statusCounts: () => countStatuses(simulator.requestLog.entries()),
+      close: () => simulator.close(),
+    };
+  },
+} satisfies Record<CrmProvider, Factory>;

@@ -1,0 +1,259 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
+import { createAgentosSimulator } from '../simulators/agentos/agentos-simulator.ts';
+import { createCustomSimulator } from '../simulators/custom/custom-simulator.ts';
+import { createLoopSimulator } from '../simulators/loop/loop-simulator.ts';
+import { createReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { toAgentosPatch, toCanonicalContact as agentosToCanonical } from './agentos/agentos.mapper.ts';
+import { AGENTOS_CONTACT_TYPES, AgentosContactSchema } from './agentos/agentos.schemas.ts';
+import { toCanonicalContact as customToCanonical, toCustomPatch } from './custom/custom.mapper.ts';
+import { CustomContactSchema } from './custom/custom.schemas.ts';
+import { toCanonicalContact as loopToCanonical } from './loop/loop.mapper.ts';
+import { LoopContactSchema } from './loop/loop.schemas.ts';
+import { toCanonicalContact as reapitToCanonical, toReapitPatch } from './reapit/reapit.mapper.ts';
+import { ReapitContactSchema } from './reapit/reapit.schemas.ts';
+
+/**
+ * Properties of the adapters' mappers, over records the simulators produce and then mangled by
+ * fast-check: a CRM record either fails its raw schema (the adapter rejects it into the sync log)
+ * or maps to a contact the canonical schema accepts; mapping never throws. Where a mapper has both
+ * directions, canonical fields → CRM patch → CRM record → canonical gives the fields back.
+ */
+
+type Json = Record<string, unknown>;
+type MapperUnderTest = {
+  provider: string;
+  schema: z.ZodType;
+  map: (record: never) => CanonicalContact;
+  samples: Json[];
+};
+
+const mappers: MapperUnderTest[] = [];
+const closers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  const reapit = createReapitSimulator({ seed: 3, contactCount: 40 });
+  const agentos = createAgentosSimulator({ seed: 3, contactCount: 40 });
+  const loop = createLoopSimulator({ seed: 3, contactCount: 40 });
+  const custom = createCustomSimulator({ seed: 3, contactCount: 40 });
+  closers.push(reapit.close, agentos.close, loop.close, custom.close);
+  mappers.push(
+    {
+      provider: 'reapit',
+      schema: ReapitContactSchema,
+      map: reapitToCanonical as MapperUnderTest['map'],
+      samples: reapit.contactIds().map((id) => reapit.getContact(id) as Json),
+    },
+    {
+      provider: 'agentos',
+      schema: AgentosContactSchema,
+      // The adapter knows the contact type from the list it read, never from the record: a valid one.
+      map: ((record: { ContactType?: string }) =>
+        agentosToCanonical(
+          record as never,
+          (AGENTOS_CONTACT_TYPES as readonly unknown[]).includes(record.ContactType)
+            ? (record.ContactType as never)
+            : 'Tenant',
+        )) as MapperUnderTest['map'],
+      samples: agentos.listableContactIds().map((id) => agentos.getContact(id) as Json),
+    },
+    {
+      provider: 'loop',
+      schema: LoopContactSchema,
+      map: loopToCanonical as MapperUnderTest['map'],
+      samples: loop.contactIds().map((id) => loop.getContact(id) as Json),
+    },
+    {
+      provider: 'custom',
+      schema: CustomContactSchema,
+      map: customToCanonical as MapperUnderTest['map'],
+      samples: custom.contactIds().map((id) => custom.getContact(id) as Json),
+    },
+  );
+});
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+/** Values a CRM (or a broken proxy) might put in any field. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '   \t',
+    'not-a-date',
+    '2026-13-45T99:99:99Z',
+    '0',
+    'NaN',
+    '+44',
+    '07700 900123',
+    'a@b',
+  ),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  // Years a CRM could hold (beyond 9999, ISO 8601 needs an extended year the schemas refuse).
+  fc
+    .date({ noInvalidDate: true, min: new Date('1900-01-01'), max: new Date('2100-01-01') })
+    .map((date) => date.toISOString()),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
+);
+
+/** A sample record with 1–4 fields (top level or one level down) replaced by hostile values. */
+function mangled(sample: Json): fc.Arbitrary<Json> {
+  const paths: string[][] = [];
+  for (const [key, value] of Object.entries(sample)) {
+    paths.push([key]);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      for (const inner of Object.keys(value)) paths.push([key, inner]);
+    if (Array.isArray(value) && value[0] && typeof value[0] === 'object')
+      for (const inner of Object.keys(value[0] as Json)) paths.push([key, '0', inner]);
+  }
+  return fc
+    .array(fc.tuple(fc.constantFrom(...paths), hostileValue), { minLength: 1, maxLength: 4 })
+    .map((edits) => {
+      const record = structuredClone(sample);
+      for (const [path, value] of edits) {
+        let target: Json = record;
+        for (const step of path.slice(0, -1)) {
+          const next = target[step];
+          if (!next || typeof next !== 'object') break;
+          target = next as Json;
+        }
+        target[path.at(-1)!] = value;
+      }
+      return record;
+    });
+}
+
+describe('CRM record → canonical contact', () => {
+  it('maps every unmodified simulator record to a schema-valid contact', () => {
+    for (const mapper of mappers) {
+      expect(mapper.samples.length, mapper.provider).toBeGreaterThan(10);
+      for (const sample of mapper.samples) {
+        const parsed = mapper.schema.safeParse(sample);
+        expect(parsed.success, `${mapper.provider} ${JSON.stringify(sample).slice(0, 120)}`).toBe(true);
+        const contact = mapper.map(parsed.data as never);
+        expect(CanonicalContactSchema.safeParse(contact).success, mapper.provider).toBe(true);
+      }
+    }
+  });
+
+  it('yields a schema-valid contact or a schema rejection for any mangled record, never a throw', () => {
+    for (const mapper of mappers) {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...mapper.samples).chain((sample) => mangled(sample)),
+          (record) => {
+            const parsed = mapper.schema.safeParse(record);
+            if (!parsed.success) return true; // rejected: logged as a sync-log error by the adapter
+            let contact: CanonicalContact;
+            try {
+              contact = mapper.map(parsed.data as never);
+            } catch (error) {
+              throw new Error(
+                `${mapper.provider} mapper threw ${String(error)} for ${JSON.stringify(record)}`,
+                { cause: error },
+              );
+            }
+            const valid = CanonicalContactSchema.safeParse(contact);
+            if (!valid.success)
+              throw new Error(
+                `${mapper.provider} produced an invalid contact (${valid.error.issues[0]?.path.join('.')}: ${valid.error.issues[0]?.message}) from ${JSON.stringify(record)}`,
+              );
+            return true;
+          },
+        ),
+        { numRuns: 400, seed: 20261123 },
+      );
+    }
+  });
+
+  it('is deterministic: the same record maps to the same contact', () => {
+    for (const mapper of mappers) {
+      fc.assert(
+        fc.property(fc.constantFrom(...mapper.samples), (sample) => {
+          const parsed = mapper.schema.parse(sample);
+          expect(mapper.map(parsed as never)).toEqual(mapper.map(structuredClone(parsed) as never));
+        }),
+        { numRuns: 50 },
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Round trips: canonical → CRM patch → CRM record → canonical
+// ---------------------------------------------------------------------------------------------
+
+const name = fc
+  .string({ minLength: 1, maxLength: 30, unit: 'grapheme' })
+  .map((text) => text.trim())
+  .filter((text) => text.length > 0);
+const email = fc.emailAddress().filter((address) => address === address.trim().toLowerCase());
+const ukMobile = fc.integer({ min: 0, max: 999_999_999 }).map((n) => `+447${String(n).padStart(9, '0')}`);
+const fieldsArbitrary = fc.record({
+  title: fc.option(name, { nil: null }),
+  firstName: name,
+  lastName: name,
+  emails: fc.array(email, { minLength: 1, maxLength: 1 }),
+  phones: fc.array(ukMobile, { minLength: 1, maxLength: 1 }),
+  marketingConsent: fc.constantFrom('granted' as const, 'denied' as const, 'not_asked' as const),
+});
+
+/** What a round trip must preserve: identity fields as the CRM holds a single email and mobile. */
+function essentials(contact: Partial<CanonicalContact>) {
+  return {
+    title: contact.title ?? null,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    email: contact.emails?.[0] ?? null,
+    mobile: contact.phones?.[0] ?? null,
+    marketingConsent: contact.marketingConsent,
+  };
+}
+
+describe('canonical → CRM shape → canonical', () => {
+  const cases = [
+    {
+      provider: 'reapit',
+      patch: toReapitPatch,
+      // A Reapit PATCH replaces the named top-level fields; the record's other phones stay, so clear them.
+      apply: (record: Json, patch: Json) => ({ ...record, homePhone: null, workPhone: null, ...patch }),
+    },
+    {
+      provider: 'agentos',
+      patch: toAgentosPatch,
+      apply: (record: Json, patch: Json) => ({ ...record, HomePhone: null, WorkPhone: null, ...patch }),
+    },
+    {
+      provider: 'custom',
+      patch: toCustomPatch,
+      // A JSON merge patch: emails and phones are replaced whole.
+      apply: (record: Json, patch: Json) => ({ ...record, ...patch }),
+    },
+  ];
+
+  for (const { provider, patch, apply } of cases) {
+    it(`${provider}: the fields come back unchanged`, () => {
+      const mapper = mappers.find((candidate) => candidate.provider === provider)!;
+      fc.assert(
+        fc.property(fc.constantFrom(...mapper.samples), fieldsArbitrary, (sample, fields) => {
+          const record = apply(structuredClone(sample), patch(fields));
+          const parsed = mapper.schema.safeParse(record);
+          expect(parsed.success, JSON.stringify(record).slice(0, 200)).toBe(true);
+          const back = mapper.map(parsed.data as never);
+          expect(essentials(back)).toEqual(essentials(fields));
+        }),
+        { numRuns: 300, seed: 7 },
+      );
+    });
+  }
+});
