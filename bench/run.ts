@@ -17,6 +17,7 @@ import { naiveImportRow } from './rows/naive-import.ts';
 import { writeBackRow } from './rows/write-back.ts';
 import { webhookIntakeRow } from './rows/webhook-intake.ts';
 import { adminUiRow } from './rows/admin-ui.ts';
+import { scaleSchedulesRow } from './rows/scale-schedules.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -30,6 +31,7 @@ export const ROWS: BenchRow[] = [
   importMemoryRow,
   webhookIntakeRow,
   adminUiRow,
+  scaleSchedulesRow,
 ];
 
 const args = process.argv.slice(2);

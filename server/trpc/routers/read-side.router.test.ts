@@ -436,3 +436,84 @@ describe('credential material', () => {
     expect(text).not.toMatch(/clientSecret|"credentials"|"ct"|"iv"|"tag"/);
   });
 });
+
+describe('every procedure, called by agency A with agency B’s ids', () => {
+  it('returns nothing of B and changes nothing of B; a new procedure must be added here to pass', async () => {
+    const b = agencyB;
+    const hostSecret = `whsec_${Buffer.from('agency-a-host-secret-0123456789').toString('base64')}`;
+    const inputs: Record<string, unknown> = {
+      'providers.list': undefined,
+      'connections.list': undefined,
+      'connections.get': { connectionId: b.connectionId },
+      // A already has a Reapit connection: refused before any CRM is called, and it names no id of B.
+      'connections.connect': {
+        provider: 'reapit',
+        credentials: { clientId: 'x', clientSecret: 'y' },
+        settings: {},
+      },
+      'connections.syncNow': { connectionId: b.connectionId },
+      'connections.setSchedule': { connectionId: b.connectionId, intervalMinutes: 30 },
+      'connections.setAgencySchedule': { intervalMinutes: 30 },
+      'connections.reconnect': {
+        connectionId: b.connectionId,
+        credentials: { clientId: 'x', clientSecret: 'y' },
+      },
+      'connections.fieldMapping': { connectionId: b.connectionId },
+      'connections.confirmFieldMapping': { connectionId: b.connectionId },
+      'connections.disconnect': { connectionId: b.connectionId },
+      'engagement.reportEmail': { contactId: b.contactId, event: 'sent', messageId: 'isolation-1' },
+      'engagement.contact': { contactId: b.contactId },
+      'hostWebhooks.get': undefined,
+      'hostWebhooks.configure': { url: 'https://agency-a.example/hooks', secret: hostSecret },
+      'hostWebhooks.remove': undefined,
+      'syncRuns.list': { connectionId: b.connectionId },
+      'syncRuns.get': { runId: b.runIds[0] },
+      'syncRuns.log': { runId: b.runIds[0] },
+      'syncRuns.history': { connectionId: b.connectionId },
+      'conflicts.list': { contactId: b.contactId },
+      'conflicts.get': { conflictId: b.conflictId },
+      'alerts.list': { state: 'all', connectionId: b.connectionId },
+      'alerts.acknowledge': { alertId: b.alertId },
+      'contacts.lookup': { by: 'externalId', value: b.externalId },
+    };
+    const procedures = Object.keys(appRouter._def.procedures as Record<string, unknown>).sort();
+    expect(procedures).toEqual(Object.keys(inputs).sort());
+
+    // Everything of B, as stored, before and after A tried every procedure on it.
+    const stateOfB = () =>
+      execute<{ table: string; digest: string }>(
+        `select 'organisations' as table, md5(string_agg(row_to_json(o)::text, '' order by o.id)) as digest from organisations o where o.id = ?
+         union all select 'crm_connections', md5(string_agg(row_to_json(c)::text, '' order by c.id)) from crm_connections c where c.organisation_id = ?
+         union all select 'contacts', md5(string_agg(row_to_json(c)::text, '' order by c.id)) from contacts c where c.organisation_id = ?
+         union all select 'activities', md5(string_agg(row_to_json(a)::text, '' order by a.id)) from activities a where a.organisation_id = ?
+         union all select 'alerts', md5(string_agg(row_to_json(a)::text, '' order by a.id)) from alerts a where a.organisation_id = ?
+         union all select 'outbound_writes', md5(string_agg(row_to_json(w)::text, '' order by w.id)) from outbound_writes w where w.organisation_id = ?`,
+        Array(6).fill(b.organisationId),
+      );
+    const before = await stateOfB();
+    const markersOfB = [
+      b.connectionId,
+      b.contactId,
+      b.conflictId,
+      b.alertId,
+      b.email,
+      b.externalId,
+      ...b.runIds,
+    ];
+    const a = caller(agencyA);
+    for (const path of procedures) {
+      const procedure = path.split('.').reduce<any>((node, key) => node[key], a) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      const answer = await procedure(inputs[path]).catch((error: unknown) => {
+        // Refusals are fine; what matters is that they name nothing of B and are never server errors.
+        expect(error, path).toBeInstanceOf(TRPCError);
+        expect((error as TRPCError).code, path).not.toBe('INTERNAL_SERVER_ERROR');
+        return { refused: (error as TRPCError).message };
+      });
+      const text = JSON.stringify(answer ?? null);
+      for (const marker of markersOfB) expect(text, `${path} leaked ${marker}`).not.toContain(marker);
+    }
+    expect(await stateOfB()).toEqual(before);
+  });
+});
