@@ -95,11 +95,13 @@ export async function runSyncCycle(
     const adapter = await deps.adapterFor(connectionId);
     for (;;) {
       try {
-        const pages = adapter.syncContacts({
-          modifiedFrom: run.window.start,
-          modifiedTo: run.window.end,
-          resumeAfter: checkpoint,
-        });
+        const pages = readAhead(
+          adapter.syncContacts({
+            modifiedFrom: run.window.start,
+            modifiedTo: run.window.end,
+            resumeAfter: checkpoint,
+          }),
+        );
         for await (const page of pages) {
           const result = await deps.store.applyContactPage(run, page, page.checkpoint, page.estimatedTotal);
           totals.created += result.created;
@@ -214,6 +216,27 @@ async function forEachConcurrently<T>(
     while (next < items.length) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+/**
+ * Fetches the CRM's next page while the current one is being stored: the two waits (CRM, database)
+ * overlap instead of adding up. Pages are still stored strictly in order, one transaction each.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      // A failure of the page read ahead surfaces when it is awaited, not as an unhandled rejection.
+      next.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 function isTransient(error: unknown): boolean {
