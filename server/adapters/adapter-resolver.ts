@@ -26,7 +26,12 @@ export type AdapterResolverOptions = {
   onResponse?: ProviderResponseObserver;
 };
 
-type ConnectionRuntime = { fingerprint: string; session: CredentialSession | null; pacer: RequestPacer };
+type ConnectionRuntime = {
+  fingerprint: string;
+  session: CredentialSession | null;
+  pacer: RequestPacer;
+  newSession: (() => CredentialSession) | null;
+};
 
 /**
  * Routing: resolves the adapter of a connection from the registry, and keeps one credential
@@ -96,6 +101,12 @@ export class AdapterResolver {
     this.#runtimes.delete(connectionId);
   }
 
+  /** Drops the connection's cached token but keeps its rate budget (requests already made still count). */
+  renewSession(connectionId: string): void {
+    const runtime = this.#runtimes.get(connectionId);
+    if (runtime?.newSession) runtime.session = runtime.newSession();
+  }
+
   #runtimeFor(
     connection: ConnectionForAdapter,
     definition: AdapterDefinition<any, any>,
@@ -108,17 +119,16 @@ export class AdapterResolver {
     const existing = this.#runtimes.get(connection.id);
     if (existing?.fingerprint === fingerprint) return existing;
     const pacer = new RequestPacer(definition.info.rateLimits);
-    const runtime: ConnectionRuntime = { fingerprint, pacer, session: null };
+    const runtime: ConnectionRuntime = { fingerprint, pacer, session: null, newSession: null };
     const authenticate = definition.authenticate;
     if (authenticate) {
       // The auth endpoint is paced with the API but never authorised by the grant it is fetching.
       const authHttp = this.#http(definition, { ...runtime, session: null }, credentials, settings);
-      runtime.session = new CredentialSession(
-        (previous) => authenticate(authHttp, credentials, settings, previous),
-        {
+      runtime.newSession = () =>
+        new CredentialSession((previous) => authenticate(authHttp, credentials, settings, previous), {
           store: this.#options.grantStoreFor?.(connection.id, fingerprint) ?? null,
-        },
-      );
+        });
+      runtime.session = runtime.newSession();
     }
     this.#runtimes.set(connection.id, runtime);
     return runtime;

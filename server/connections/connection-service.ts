@@ -110,8 +110,8 @@ export class ConnectionService {
     );
     await this.#scheduleNextAfterNow(connectionId);
     // The verifying grant was obtained before the row existed, so no other process could see it:
-    // start afresh, and the next grant is stored for every process to share.
-    this.#adapters.forget(connectionId);
+    // fetch the next one through the shared store. The rate budget spent verifying still counts.
+    this.#adapters.renewSession(connectionId);
     await this.#registerWebhooks(organisationId, connectionId, provider, adapter);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
@@ -230,6 +230,15 @@ export class ConnectionService {
         'This connection is disconnected: reconnect it to sync again',
       );
     }
+    return this.#adapterOf(row);
+  }
+
+  #adapterOf(
+    row: Pick<
+      ConnectionRow,
+      'id' | 'organisation_id' | 'provider' | 'settings' | 'credentials' | 'webhook_secret'
+    >,
+  ): CrmAdapter {
     const binding = { organisationId: row.organisation_id, connectionId: row.id };
     return this.#adapters.forConnection({
       id: row.id,
@@ -248,12 +257,18 @@ export class ConnectionService {
     if (!UUID.test(connectionId) || !Object.hasOwn(PROVIDER_CATALOG, provider)) return null;
     const [row] = await this.#em
       .fork()
-      .execute<{ organisation_id: string }[]>(
-        `select organisation_id from crm_connections where id = ? and provider = ? and status <> 'disconnected'`,
+      .execute<
+        Pick<
+          ConnectionRow,
+          'id' | 'organisation_id' | 'provider' | 'status' | 'settings' | 'credentials' | 'webhook_secret'
+        >[]
+      >(
+        `select id, organisation_id, provider, status, settings, credentials, webhook_secret from crm_connections
+         where id = ? and provider = ? and status <> 'disconnected' and credentials is not null`,
         [connectionId, provider],
       );
     if (!row) return null;
-    return { organisationId: row.organisation_id, adapter: await this.adapterFor(connectionId) };
+    return { organisationId: row.organisation_id, adapter: this.#adapterOf(row) };
   }
 
   /**

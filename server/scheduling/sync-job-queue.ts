@@ -30,6 +30,7 @@ class ConnectionBusy extends Error {
 export class SyncJobQueue {
   readonly #boss: PgBoss;
   readonly #logger: Logger;
+  readonly #webhookWorkers: string[] = [];
 
   private constructor(boss: PgBoss, logger: Logger) {
     this.#boss = boss;
@@ -122,7 +123,9 @@ export class SyncJobQueue {
 
   /** Asks for the connection's pending deliveries to be applied (one queued job per connection at most). */
   async enqueueWebhookWork(connectionId: string): Promise<void> {
-    await this.#boss.send(WEBHOOK_QUEUE, { connectionId }, { singletonKey: connectionId });
+    const id = await this.#boss.send(WEBHOOK_QUEUE, { connectionId }, { singletonKey: connectionId });
+    // A worker in this process (the usual all-in-one server) is woken at once rather than at its next poll.
+    if (id !== null) for (const workerId of this.#webhookWorkers) this.#boss.notifyWorker(workerId);
   }
 
   /** Applies accepted deliveries in this process; a thrown error makes pg-boss retry with backoff. */
@@ -130,18 +133,20 @@ export class SyncJobQueue {
     handle: (connectionId: string) => Promise<void>,
     options: { concurrency: number },
   ): Promise<void> {
-    await this.#boss.work<{ connectionId: string }>(
+    const workerId = await this.#boss.work<{ connectionId: string }>(
       WEBHOOK_QUEUE,
       {
         batchSize: 1,
         localConcurrency: options.concurrency,
-        pollingIntervalSeconds: 2,
-        notifyPollingIntervalSeconds: 10,
+        // Deliveries should land within a second even where NOTIFY cannot reach this process.
+        pollingIntervalSeconds: 0.5,
+        notifyPollingIntervalSeconds: 5,
       },
       async ([job]) => {
         if (job) await handle(job.data.connectionId);
       },
     );
+    this.#webhookWorkers.push(workerId);
   }
 
   /** Jobs waiting or running: the queue-depth metric, and how tests wait for quiet. */

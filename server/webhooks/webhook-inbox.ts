@@ -32,6 +32,7 @@ export class WebhookInbox {
   readonly #jobs: SyncJobQueue;
   readonly #metrics: PropsyncMetrics;
   readonly #logger: Logger;
+  readonly #sendsNotStarted = new Map<string, Promise<void>>();
 
   constructor(deps: {
     em: EntityManager;
@@ -49,6 +50,22 @@ export class WebhookInbox {
     this.#jobs = deps.jobs;
     this.#metrics = deps.metrics;
     this.#logger = deps.logger;
+  }
+
+  /**
+   * Queues the connection's webhook job with a send that *starts after* this delivery committed, so
+   * the job is sure to see it; deliveries committing while a send is still waiting to start share
+   * it (under a burst, one queue write per tick instead of one per delivery).
+   */
+  #requestProcessing(connectionId: string): Promise<void> {
+    const waiting = this.#sendsNotStarted.get(connectionId);
+    if (waiting) return waiting;
+    const send = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#sendsNotStarted.delete(connectionId);
+      return this.#jobs.enqueueWebhookWork(connectionId);
+    });
+    this.#sendsNotStarted.set(connectionId, send);
+    return send;
   }
 
   /** Counts a refusal the HTTP layer made before a delivery reached us (size, content type). */
@@ -112,7 +129,7 @@ export class WebhookInbox {
         JSON.stringify(stored),
       ],
     );
-    if (inserted) await this.#jobs.enqueueWebhookWork(request.connectionId);
+    if (inserted) await this.#requestProcessing(request.connectionId);
     return { status: 200, body: { received: true, duplicate: !inserted } };
   }
 
