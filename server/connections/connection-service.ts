@@ -43,6 +43,7 @@ export class ConnectionService {
   readonly #scheduler: SyncScheduler;
   readonly #logger: Logger;
   readonly #publicUrl: string;
+  readonly #webhookAdapters = new Map<string, { version: string; adapter: CrmAdapter }>();
 
   constructor(deps: {
     em: EntityManager;
@@ -255,20 +256,23 @@ export class ConnectionService {
     connectionId: string,
   ): Promise<{ organisationId: string; adapter: CrmAdapter } | null> {
     if (!UUID.test(connectionId) || !Object.hasOwn(PROVIDER_CATALOG, provider)) return null;
-    const [row] = await this.#em
-      .fork()
-      .execute<
-        Pick<
-          ConnectionRow,
-          'id' | 'organisation_id' | 'provider' | 'status' | 'settings' | 'credentials' | 'webhook_secret'
-        >[]
-      >(
-        `select id, organisation_id, provider, status, settings, credentials, webhook_secret from crm_connections
+    // Deliveries arrive in bursts: the verifying adapter is kept while the connection row is
+    // unchanged (any reconnect, disconnect or settings change moves updated_at).
+    const [row] = await this.#em.fork().execute<{ organisation_id: string; version: string }[]>(
+      `select organisation_id, updated_at::text as version from crm_connections
          where id = ? and provider = ? and status <> 'disconnected' and credentials is not null`,
-        [connectionId, provider],
-      );
-    if (!row) return null;
-    return { organisationId: row.organisation_id, adapter: this.#adapterOf(row) };
+      [connectionId, provider],
+    );
+    if (!row) {
+      this.#webhookAdapters.delete(connectionId);
+      return null;
+    }
+    const cached = this.#webhookAdapters.get(connectionId);
+    if (cached?.version === row.version)
+      return { organisationId: row.organisation_id, adapter: cached.adapter };
+    const adapter = await this.adapterFor(connectionId);
+    this.#webhookAdapters.set(connectionId, { version: row.version, adapter });
+    return { organisationId: row.organisation_id, adapter };
   }
 
   /**
