@@ -20,7 +20,11 @@ export async function startDemoSimulators(logger: Logger): Promise<DemoSimulator
   const simulators: DemoSimulator[] = [];
   for (const provider of wanted) {
     if (provider === 'reapit') {
-      const reapit = createReapitSimulator({ seed: 1, contactCount: Number(process.env.DEMO_REAPIT_CONTACTS ?? 1200), logger });
+      const reapit = createReapitSimulator({
+        seed: 1,
+        contactCount: Number(process.env.DEMO_REAPIT_CONTACTS ?? 1200),
+        logger,
+      });
       const server = await reapit.listen(Number(process.env.REAPIT_SIMULATOR_PORT ?? 4101), '127.0.0.1');
       simulators.push({
         provider,

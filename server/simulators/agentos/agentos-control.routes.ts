@@ -1,6 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import {
   AGENTOS_APPOINTMENT_STATUSES,
   AGENTOS_APPOINTMENT_TYPES,
@@ -9,9 +8,16 @@ import {
 } from './agentos-constants.ts';
 import type { ContactCreate, ContactPatch } from './agentos-dataset.ts';
 import type { AgentosSimulator } from './agentos-simulator.ts';
-
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+  handle,
+} from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
   count: CountSchema.optional(),
@@ -32,68 +38,14 @@ const OfferSchema = z.object({
   amount: z.number().positive().optional(),
   status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
 });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
-const AdvanceSchema = z.object({ ms: z.number() });
-
 function shortNameOf(request: Request): string | undefined {
   const fromQuery = typeof request.query.shortName === 'string' ? request.query.shortName : undefined;
   const body = request.body as { shortName?: unknown } | undefined;
   return fromQuery ?? (typeof body?.shortName === 'string' ? body.shortName : undefined);
 }
 
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
-}
-
 function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
-}
-
-/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
-function handle(
-  action: (request: Request, response: Response) => void,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
-    try {
-      action(request, response);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        response.status(400).json({
-          error: 'invalid control request',
-          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        });
-      } else if (error instanceof RangeError) {
-        response.status(404).json({ error: error.message });
-      } else {
-        throw error;
-      }
-    }
-  };
 }
 
 /**

@@ -1,12 +1,17 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import { ALTO_APPOINTMENT_STATUSES, ALTO_OFFER_STATUSES } from './alto-constants.ts';
 import { BadRequestError } from './alto-http.ts';
 import type { AltoContactEdit, AltoSimulator } from './alto-simulator.ts';
-
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+} from '../shared/control-inputs.ts';
 
 const EditSchema = z
   .object({
@@ -49,42 +54,10 @@ const OfferUpdateSchema = z.object({
   status: z.enum(ALTO_OFFER_STATUSES),
   amount: z.number().positive().optional(),
 });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
-const AdvanceSchema = z.object({ ms: z.number() });
-
 function agencyOf(request: Request): string | undefined {
   const fromQuery = typeof request.query.agencyRef === 'string' ? request.query.agencyRef : undefined;
   const body = request.body as { agencyRef?: unknown } | undefined;
   return fromQuery ?? (typeof body?.agencyRef === 'string' ? body.agencyRef : undefined);
-}
-
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
 }
 
 function defined<T extends Record<string, unknown>>(value: T): Partial<T> {

@@ -1,11 +1,17 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import { CUSTOM_ACTIVITY_TYPES } from './custom-constants.ts';
 import type { CustomSimulator } from './custom-simulator.ts';
-
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+  handle,
+} from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
   count: CountSchema.optional(),
@@ -25,38 +31,6 @@ const ActivitySchema = z.object({
   direction: z.enum(['inbound', 'outbound']).optional(),
 });
 const StatusSchema = z.object({ status: z.string().min(1) });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
-const AdvanceSchema = z.object({ ms: z.number() });
-
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
-}
-
 function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
@@ -64,27 +38,6 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]:
 }
 
 /** Runs a control action; bad input becomes a 400 and unknown ids a 404, both `{error}`. */
-function handle(
-  action: (request: Request, response: Response) => void,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
-    try {
-      action(request, response);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        response.status(400).json({
-          error: 'invalid control request',
-          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        });
-      } else if (error instanceof RangeError) {
-        response.status(404).json({ error: error.message });
-      } else {
-        throw error;
-      }
-    }
-  };
-}
-
 /**
  * The sandbox control surface under `/_sim` (no auth: never expose a simulator publicly). Each
  * route mirrors a method of `simulator.controls` or a state read; none is logged, limited or faulted.

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
   LOOP_APPOINTMENT_TYPES,
@@ -9,14 +8,21 @@ import {
 } from './loop-constants.ts';
 import type { ContactPatch } from './loop-dataset.ts';
 import type { LoopSimulator } from './loop-simulator.ts';
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+} from '../shared/control-inputs.ts';
 
 /** A control request that is well formed but cannot be done (answered with 400). */
 export class ControlInputError extends Error {
   override name = 'ControlInputError';
 }
 
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
 const ModifySchema = z.object({
   count: CountSchema.optional(),
   ids: z.array(z.string()).optional(),
@@ -41,32 +47,7 @@ const OfferUpdateSchema = z.object({
   status: z.enum(LOOP_OFFER_STATUSES).optional(),
   amount: z.number().positive().optional(),
 });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
 const ApiKeySchema = z.object({ apiKey: z.string().min(1) });
-const AdvanceSchema = z.object({ ms: z.number() });
-
 function teamOf(request: Request): string | undefined {
   const fromQuery = typeof request.query.teamId === 'string' ? request.query.teamId : undefined;
   const body = request.body as { teamId?: unknown } | undefined;
@@ -76,13 +57,6 @@ function teamOf(request: Request): string | undefined {
 function teamOption(request: Request): { teamId?: string } {
   const teamId = teamOf(request);
   return teamId === undefined ? {} : { teamId };
-}
-
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
 }
 
 /** Drops undefined members (the controls take exact optional properties). */

@@ -1,12 +1,18 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import type { ContactCreate, ContactPatch } from './reapit-dataset.ts';
 import type { ReapitSimulator } from './reapit-simulator.ts';
-
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+  handle,
+} from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
   count: CountSchema.optional(),
@@ -27,64 +33,10 @@ const OfferSchema = z.object({
   status: z.enum(REAPIT_OFFER_STATUSES).optional(),
   propertyId: z.string().optional(),
 });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
-const AdvanceSchema = z.object({ ms: z.number() });
-
 function customerOf(request: Request): string | undefined {
   const fromQuery = typeof request.query.customerId === 'string' ? request.query.customerId : undefined;
   const body = request.body as { customerId?: unknown } | undefined;
   return fromQuery ?? (typeof body?.customerId === 'string' ? body.customerId : undefined);
-}
-
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
-}
-
-/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
-function handle(
-  action: (request: Request, response: Response) => void,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
-    try {
-      action(request, response);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        response.status(400).json({
-          error: 'invalid control request',
-          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        });
-      } else if (error instanceof RangeError) {
-        response.status(404).json({ error: error.message });
-      } else {
-        throw error;
-      }
-    }
-  };
 }
 
 /**

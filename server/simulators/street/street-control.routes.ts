@@ -1,6 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from '../shared/fault-controls.ts';
 import {
   STREET_LETTINGS_OFFER_STATUSES,
   STREET_SALES_OFFER_STATUSES,
@@ -11,9 +10,17 @@ import {
 import type { PersonCreate, PersonPatch } from './street-dataset.ts';
 import { PersonAttributesSchema } from './street-http.ts';
 import type { StreetSimulator } from './street-simulator.ts';
+import {
+  CountSchema,
+  FaultSettingsSchema,
+  FailNextSchema,
+  OneShotSchema,
+  WebhookFaultsSchema,
+  AdvanceSchema,
+  matchOf,
+  handle,
+} from '../shared/control-inputs.ts';
 
-const CountSchema = z.number().int().min(1).max(1_000_000);
-const MatchShape = { method: z.string().optional(), pathPrefix: z.string().optional() };
 const RoleStatusSchema = z.enum(['Current', 'Previous']).nullable();
 const KindSchema = z.enum(['sales', 'lettings']);
 
@@ -60,64 +67,10 @@ const OfferSchema = z.object({
     ])
     .optional(),
 });
-const FaultSettingsSchema = z
-  .object({
-    latencyMs: z.number().min(0),
-    latencyJitterMs: z.number().min(0),
-    errorRate: z.number().min(0).max(1),
-    errorStatuses: z.array(z.number().int().min(100).max(599)).min(1),
-    timeoutRate: z.number().min(0).max(1),
-    dropRate: z.number().min(0).max(1),
-  })
-  .partial();
-const FailNextSchema = z.object({
-  count: CountSchema.default(1),
-  status: z.number().int().min(100).max(599),
-  ...MatchShape,
-});
-const OneShotSchema = z.object({ count: CountSchema.default(1), ...MatchShape });
-const WebhookFaultsSchema = z
-  .object({
-    duplicateRate: z.number().min(0).max(1),
-    outOfOrderRate: z.number().min(0).max(1),
-    outOfOrderDelayMs: z.number().min(0),
-  })
-  .partial();
-const AdvanceSchema = z.object({ ms: z.number() });
-
-function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
-  return {
-    ...(input.method === undefined ? {} : { method: input.method }),
-    ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
-  };
-}
-
 /** Drops keys whose value is undefined (the controls take exact optional properties). */
 function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
-  };
-}
-
-/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
-function handle(
-  action: (request: Request, response: Response) => void,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
-    try {
-      action(request, response);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        response.status(400).json({
-          error: 'invalid control request',
-          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        });
-      } else if (error instanceof RangeError) {
-        response.status(404).json({ error: error.message });
-      } else {
-        throw error;
-      }
-    }
   };
 }
 
