@@ -8,16 +8,7 @@ import {
 } from './agentos-constants.ts';
 import type { ContactCreate, ContactPatch } from './agentos-dataset.ts';
 import type { AgentosSimulator } from './agentos-simulator.ts';
-import {
-  CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
-  OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
-  matchOf,
-  handle,
-} from '../shared/control-inputs.ts';
+import { CountSchema, handle, mountCommonControlRoutes } from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
   count: CountSchema.optional(),
@@ -54,6 +45,7 @@ function defined<T extends Record<string, unknown>>(value: T): Partial<T> {
  */
 export function createAgentosControlRouter(simulatorOf: () => AgentosSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get(
     '/',
@@ -178,54 +170,6 @@ export function createAgentosControlRouter(simulatorOf: () => AgentosSimulator):
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot().settings);
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
-      response.json(simulator.faults.snapshot().settings);
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
-      response.status(204).end();
-    }),
-  );
-
   // The key travels in the body, never in a URL that could end up in an access log.
   const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
   for (const action of ['revoke', 'restore', 'block', 'unblock'] as const) {
@@ -242,16 +186,6 @@ export function createAgentosControlRouter(simulatorOf: () => AgentosSimulator):
       }),
     );
   }
-
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({ entries: simulatorOf().requestLog.entries(defined({ method, path })) });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
-    response.status(204).end();
-  });
 
   router.get(
     '/log-entries',
@@ -272,33 +206,12 @@ export function createAgentosControlRouter(simulatorOf: () => AgentosSimulator):
       response.json({ webhooks: simulatorOf().webhookSubscriptions(shortNameOf(request)) });
     }),
   );
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get(
     '/planted-duplicates',
     handle((request, response) => {
       response.json({ duplicates: simulatorOf().plantedDuplicates(shortNameOf(request)) });
     }),
   );
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
-  });
 
   return router;
 }

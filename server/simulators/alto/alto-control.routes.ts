@@ -3,15 +3,7 @@ import { z } from 'zod';
 import { ALTO_APPOINTMENT_STATUSES, ALTO_OFFER_STATUSES } from './alto-constants.ts';
 import { BadRequestError } from './alto-http.ts';
 import type { AltoContactEdit, AltoSimulator } from './alto-simulator.ts';
-import {
-  CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
-  OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
-  matchOf,
-} from '../shared/control-inputs.ts';
+import { CountSchema, mountCommonControlRoutes } from '../shared/control-inputs.ts';
 
 const EditSchema = z
   .object({
@@ -94,6 +86,7 @@ function handle(
  */
 export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get(
     '/',
@@ -248,55 +241,6 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const settings = FaultSettingsSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(defined(settings));
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
-      response.status(204).end();
-    }),
-  );
-
   router.post('/clients/:clientId/revoke', (request, response) => {
     simulatorOf().controls.revokeClient(String(request.params.clientId));
     response.status(204).end();
@@ -307,16 +251,6 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
   });
   router.post('/tokens/expire', (_request, response) => {
     simulatorOf().controls.expireTokens();
-    response.status(204).end();
-  });
-
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({ entries: simulatorOf().requestLog.entries(defined({ method, path })) });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
     response.status(204).end();
   });
 
@@ -349,9 +283,6 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
       response.json({ subscriptions: simulatorOf().subscriptions(agencyOf(request)) });
     }),
   );
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get(
     '/planted-duplicates',
     handle((request, response) => {
@@ -362,24 +293,6 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
       });
     }),
   );
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
-  });
 
   return router;
 }

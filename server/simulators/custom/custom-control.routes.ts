@@ -4,13 +4,10 @@ import { CUSTOM_ACTIVITY_TYPES } from './custom-constants.ts';
 import type { CustomSimulator } from './custom-simulator.ts';
 import {
   CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
   OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
   matchOf,
   handle,
+  mountCommonControlRoutes,
 } from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
@@ -44,6 +41,7 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]:
  */
 export function createCustomControlRouter(simulatorOf: () => CustomSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get('/', (_request, response) => {
     const simulator = simulatorOf();
@@ -133,58 +131,11 @@ export function createCustomControlRouter(simulatorOf: () => CustomSimulator): R
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().controls.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
   router.post(
     '/faults/lose-next-response',
     handle((request, response) => {
       const body = OneShotSchema.parse(request.body ?? {});
       simulatorOf().controls.loseNextResponse(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
       response.status(204).end();
     }),
   );
@@ -204,18 +155,6 @@ export function createCustomControlRouter(simulatorOf: () => CustomSimulator): R
     }),
   );
 
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({
-      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
-    });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
-    response.status(204).end();
-  });
-
   router.get(
     '/write-back/:contactId',
     handle((request, response) => {
@@ -229,30 +168,9 @@ export function createCustomControlRouter(simulatorOf: () => CustomSimulator): R
   router.get('/webhooks', (_request, response) => {
     response.json({ webhooks: simulatorOf().webhooks() });
   });
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get('/planted-duplicates', (_request, response) => {
     const simulator = simulatorOf();
     response.json({ duplicates: simulator.plantedDuplicates(), namesakes: simulator.namesakes() });
-  });
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
   });
 
   return router;

@@ -8,15 +8,7 @@ import {
 } from './loop-constants.ts';
 import type { ContactPatch } from './loop-dataset.ts';
 import type { LoopSimulator } from './loop-simulator.ts';
-import {
-  CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
-  OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
-  matchOf,
-} from '../shared/control-inputs.ts';
+import { CountSchema, mountCommonControlRoutes } from '../shared/control-inputs.ts';
 
 /** A control request that is well formed but cannot be done (answered with 400). */
 export class ControlInputError extends Error {
@@ -96,6 +88,7 @@ function handle(
  */
 export function createLoopControlRouter(simulatorOf: () => LoopSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get(
     '/',
@@ -239,54 +232,6 @@ export function createLoopControlRouter(simulatorOf: () => LoopSimulator): Route
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
-      response.status(204).end();
-    }),
-  );
-
   // The key travels in the body, never in a URL that proxies and access logs would keep.
   router.post(
     '/api-keys/revoke',
@@ -303,16 +248,6 @@ export function createLoopControlRouter(simulatorOf: () => LoopSimulator): Route
     }),
   );
 
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({ entries: simulatorOf().requestLog.entries(defined({ method, path })) });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
-    response.status(204).end();
-  });
-
   router.get(
     '/notes',
     handle((request, response) => {
@@ -326,9 +261,6 @@ export function createLoopControlRouter(simulatorOf: () => LoopSimulator): Route
       response.json({ webhooks: simulatorOf().webhooks(teamOf(request)) });
     }),
   );
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get(
     '/planted-duplicates',
     handle((request, response) => {
@@ -339,24 +271,6 @@ export function createLoopControlRouter(simulatorOf: () => LoopSimulator): Route
       });
     }),
   );
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
-  });
 
   return router;
 }

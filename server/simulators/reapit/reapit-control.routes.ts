@@ -3,16 +3,7 @@ import { z } from 'zod';
 import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import type { ContactCreate, ContactPatch } from './reapit-dataset.ts';
 import type { ReapitSimulator } from './reapit-simulator.ts';
-import {
-  CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
-  OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
-  matchOf,
-  handle,
-} from '../shared/control-inputs.ts';
+import { CountSchema, handle, mountCommonControlRoutes } from '../shared/control-inputs.ts';
 
 const ModifySchema = z.object({
   count: CountSchema.optional(),
@@ -45,6 +36,7 @@ function customerOf(request: Request): string | undefined {
  */
 export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get(
     '/',
@@ -171,60 +163,6 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const settings = FaultSettingsSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(
-        Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
-      );
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      const body = WebhookFaultsSchema.parse(request.body ?? {});
-      simulatorOf().controls.setWebhookFaults(
-        Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)),
-      );
-      response.status(204).end();
-    }),
-  );
-
   router.post('/tokens/expire', (_request, response) => {
     simulatorOf().controls.expireTokens();
     response.status(204).end();
@@ -235,18 +173,6 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
   });
   router.post('/clients/:clientId/restore', (request, response) => {
     simulatorOf().controls.restoreClient(String(request.params.clientId));
-    response.status(204).end();
-  });
-
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({
-      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
-    });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
     response.status(204).end();
   });
 
@@ -262,9 +188,6 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
       response.json({ resthooks: simulatorOf().resthooks(customerOf(request)) });
     }),
   );
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get(
     '/planted-duplicates',
     handle((request, response) => {
@@ -275,24 +198,6 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
       });
     }),
   );
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
-  });
 
   return router;
 }

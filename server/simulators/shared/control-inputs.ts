@@ -1,6 +1,9 @@
-import type { Request, Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import type { FaultMatch } from './fault-controls.ts';
+import type { FaultControls, FaultMatch, FaultSettings } from './fault-controls.ts';
+import type { RequestLog } from './request-log.ts';
+import type { SimulatorClock } from './simulator-clock.ts';
+import type { WebhookDeliveryFaults } from './webhook-dispatcher.ts';
 
 /**
  * What every simulator's `/_sim` control surface accepts for its faults, clock and counts, and how
@@ -61,5 +64,112 @@ export function handle(
         throw error;
       }
     }
+  };
+}
+
+/** What every simulator exposes for the common control routes. */
+export type ControllableSimulator = {
+  readonly faults: FaultControls;
+  readonly requestLog: RequestLog;
+  readonly clock: SimulatorClock;
+  readonly controls: {
+    setFaults(settings: Partial<FaultSettings>): void;
+    clearFaults(): void;
+    setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
+    advanceClock(milliseconds: number): void;
+    reset(): void;
+  };
+  webhookAttempts(): unknown[];
+};
+
+/**
+ * The `/_sim` routes every simulator shares: standing and one-shot faults, webhook delivery faults,
+ * the request log, webhook attempts, the clock and reset. Each simulator mounts its data controls
+ * (contacts, appointments, credentials) beside these.
+ */
+export function mountCommonControlRoutes(router: Router, simulatorOf: () => ControllableSimulator): void {
+  router.get('/faults', (_request, response) => {
+    response.json(simulatorOf().faults.snapshot());
+  });
+  router.put(
+    '/faults',
+    handle((request, response) => {
+      const simulator = simulatorOf();
+      simulator.controls.setFaults(withoutUndefined(FaultSettingsSchema.parse(request.body ?? {})));
+      response.json(simulator.faults.snapshot());
+    }),
+  );
+  router.delete('/faults', (_request, response) => {
+    simulatorOf().controls.clearFaults();
+    response.status(204).end();
+  });
+  router.post(
+    '/faults/fail-next',
+    handle((request, response) => {
+      const body = FailNextSchema.parse(request.body ?? {});
+      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/timeout-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/drop-next',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.put(
+    '/webhook-faults',
+    handle((request, response) => {
+      simulatorOf().controls.setWebhookFaults(
+        withoutUndefined(WebhookFaultsSchema.parse(request.body ?? {})),
+      );
+      response.status(204).end();
+    }),
+  );
+  router.get('/requests', (request, response) => {
+    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
+    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
+    response.json({ entries: simulatorOf().requestLog.entries(withoutUndefined({ method, path })) });
+  });
+  router.delete('/requests', (_request, response) => {
+    simulatorOf().requestLog.clear();
+    response.status(204).end();
+  });
+  router.get('/webhook-deliveries', (_request, response) => {
+    response.json({ attempts: simulatorOf().webhookAttempts() });
+  });
+  router.post(
+    '/clock/advance',
+    handle((request, response) => {
+      const { ms } = AdvanceSchema.parse(request.body ?? {});
+      const simulator = simulatorOf();
+      simulator.controls.advanceClock(ms);
+      response.json({
+        now: new Date(simulator.clock.now()).toISOString(),
+        offsetMs: simulator.clock.offsetMs,
+      });
+    }),
+  );
+  router.post('/reset', (_request, response) => {
+    simulatorOf().controls.reset();
+    response.status(204).end();
+  });
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }

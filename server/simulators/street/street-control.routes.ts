@@ -10,16 +10,7 @@ import {
 import type { PersonCreate, PersonPatch } from './street-dataset.ts';
 import { PersonAttributesSchema } from './street-http.ts';
 import type { StreetSimulator } from './street-simulator.ts';
-import {
-  CountSchema,
-  FaultSettingsSchema,
-  FailNextSchema,
-  OneShotSchema,
-  WebhookFaultsSchema,
-  AdvanceSchema,
-  matchOf,
-  handle,
-} from '../shared/control-inputs.ts';
+import { CountSchema, handle, mountCommonControlRoutes } from '../shared/control-inputs.ts';
 
 const RoleStatusSchema = z.enum(['Current', 'Previous']).nullable();
 const KindSchema = z.enum(['sales', 'lettings']);
@@ -80,6 +71,7 @@ function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]:
  */
 export function createStreetControlRouter(simulatorOf: () => StreetSimulator): Router {
   const router = Router();
+  mountCommonControlRoutes(router, simulatorOf);
 
   router.get('/', (_request, response) => {
     const simulator = simulatorOf();
@@ -203,72 +195,12 @@ export function createStreetControlRouter(simulatorOf: () => StreetSimulator): R
     }),
   );
 
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
-      const simulator = simulatorOf();
-      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
-      const body = FailNextSchema.parse(request.body ?? {});
-      simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {})));
-      response.status(204).end();
-    }),
-  );
-
   router.post('/tokens/:tokenId/revoke', (request, response) => {
     simulatorOf().controls.revokeToken(String(request.params.tokenId));
     response.status(204).end();
   });
   router.post('/tokens/:tokenId/restore', (request, response) => {
     simulatorOf().controls.restoreToken(String(request.params.tokenId));
-    response.status(204).end();
-  });
-
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({
-      entries: simulatorOf().requestLog.entries({ ...(method ? { method } : {}), ...(path ? { path } : {}) }),
-    });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
     response.status(204).end();
   });
 
@@ -279,30 +211,9 @@ export function createStreetControlRouter(simulatorOf: () => StreetSimulator): R
   router.get('/webhooks', (_request, response) => {
     response.json({ webhooks: simulatorOf().webhookSubscriptions() });
   });
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
   router.get('/planted-duplicates', (_request, response) => {
     const simulator = simulatorOf();
     response.json({ duplicates: simulator.plantedDuplicates(), namesakes: simulator.namesakes() });
-  });
-
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
-      const { ms } = AdvanceSchema.parse(request.body ?? {});
-      const simulator = simulatorOf();
-      simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
   });
 
   return router;
