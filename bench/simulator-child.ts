@@ -3,12 +3,12 @@
  * importer being measured. Started by `simulator-process.ts`; driven over the IPC channel.
  * Environment: BENCH_PROVIDER, BENCH_CONTACTS, BENCH_RATE_LIMITS (on|off), BENCH_SEED.
  */
-import { HARNESSES_BY_PROVIDER } from '../server/simulators/contract-harnesses.ts';
+import { findCrm } from '../server/adapters/registry.ts';
 import type { CrmProvider } from '../shared/providers.ts';
 import type { ChildReply, ChildRequest } from './simulator-process.ts';
 
 const provider = process.env.BENCH_PROVIDER as CrmProvider;
-const harness = HARNESSES_BY_PROVIDER[provider];
+const harness = findCrm(provider)?.simulator;
 if (!harness) throw new Error(`no simulator harness registered for ${provider}`);
 
 const startedAt = performance.now();

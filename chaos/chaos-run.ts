@@ -364,7 +364,11 @@ async function openSide(
     connections: new Map(),
   };
   for (const provider of providers) {
-    const simulator = await CHAOS_SIMULATORS[provider]({
+    const startChaosSimulator = Object.hasOwn(CHAOS_SIMULATORS, provider)
+      ? CHAOS_SIMULATORS[provider as keyof typeof CHAOS_SIMULATORS]
+      : undefined;
+    if (!startChaosSimulator) throw new Error(`chaos has no fault-injecting simulator for ${provider}`);
+    const simulator = await startChaosSimulator({
       seed,
       contactCount: options.contactsPerProvider,
       pageSize,

@@ -1,17 +1,26 @@
 import type { CrmProvider } from '../shared/providers.ts';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../server/simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator } from '../server/simulators/agentos/agentos-simulator.ts';
-import { ALTO_DEMO_CLIENT } from '../server/simulators/alto/alto-constants.ts';
-import { createAltoSimulator } from '../server/simulators/alto/alto-simulator.ts';
-import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../server/simulators/custom/custom-constants.ts';
-import { createCustomSimulator } from '../server/simulators/custom/custom-simulator.ts';
-import { LOOP_DEMO_API_KEY } from '../server/simulators/loop/loop-constants.ts';
-import { createLoopSimulator } from '../server/simulators/loop/loop-simulator.ts';
-import { REAPIT_DEMO_CLIENT } from '../server/simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator } from '../server/simulators/reapit/reapit-simulator.ts';
+import {
+  AGENTOS_DEFAULT_TIER,
+  AGENTOS_DEMO_KEY,
+} from '../server/adapters/agentos/simulator/agentos-constants.ts';
+import { createAgentosSimulator } from '../server/adapters/agentos/simulator/agentos-simulator.ts';
+import { ALTO_DEMO_CLIENT } from '../server/adapters/alto/simulator/alto-constants.ts';
+import { createAltoSimulator } from '../server/adapters/alto/simulator/alto-simulator.ts';
+import {
+  CUSTOM_API_BASE_PATH,
+  CUSTOM_DEMO_API_KEY,
+} from '../server/adapters/custom/simulator/custom-constants.ts';
+import { createCustomSimulator } from '../server/adapters/custom/simulator/custom-simulator.ts';
+import { LOOP_DEMO_API_KEY } from '../server/adapters/loop/simulator/loop-constants.ts';
+import { createLoopSimulator } from '../server/adapters/loop/simulator/loop-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
+import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
 import type { FaultControls } from '../server/simulators/shared/fault-controls.ts';
-import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../server/simulators/street/street-constants.ts';
-import { createStreetSimulator } from '../server/simulators/street/street-simulator.ts';
+import {
+  STREET_API_BASE_PATH,
+  STREET_DEMO_API_TOKEN,
+} from '../server/adapters/street/simulator/street-constants.ts';
+import { createStreetSimulator } from '../server/adapters/street/simulator/street-simulator.ts';
 
 /**
  * One simulated CRM as the chaos run needs it: the fault controls (which the contract harness

@@ -24,8 +24,8 @@ import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createLogger } from '../server/logger.ts';
 import { SYNC_QUEUE } from '../server/scheduling/sync-job-queue.ts';
 import { createServices } from '../server/services.ts';
-import { REAPIT_DEMO_CLIENT } from '../server/simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator } from '../server/simulators/reapit/reapit-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
+import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKEN_SECRET = 'scale-token-secret-that-is-long-enough-0123456789';

@@ -60,7 +60,7 @@ export default defineConfig({
       PORT: String(PORT),
       PROPSYNC_DATA_DIR: '.data/e2e',
       EMBEDDED_POSTGRES_PORT: '54349',
-      REAPIT_SIMULATOR_PORT: '4611',
+      SIMULATOR_PORT_REAPIT: '4611',
       // Every simulator runs, but the custom CRM is left for integrations-journey.spec.ts to connect
       // through the page, as a person would with the sandbox credentials npm start prints.
       DEMO_CONNECT: 'reapit,agentos,alto,street,loop',

@@ -9,9 +9,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runChaos } from '../chaos/chaos-run.ts';
+import { CHAOS_SIMULATORS } from '../chaos/chaos-simulators.ts';
 import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
 import { createLogger } from '../server/logger.ts';
-import { CRM_PROVIDERS, type CrmProvider } from '../shared/providers.ts';
+import type { CrmProvider } from '../shared/providers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,8 +28,9 @@ const { values } = parseArgs({
 });
 const providers = values.providers.split(',').map((name) => name.trim()) as CrmProvider[];
 for (const provider of providers) {
-  if (!(CRM_PROVIDERS as readonly string[]).includes(provider))
-    throw new Error(`unknown provider ${provider}`);
+  if (!Object.hasOwn(CHAOS_SIMULATORS, provider)) {
+    throw new Error(`chaos runs against ${Object.keys(CHAOS_SIMULATORS).join(', ')}, not ${provider}`);
+  }
 }
 
 const postgres = process.env.DATABASE_URL

@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONNECT_FIELDS } from '../client/src/components/connect-fields.ts';
 import { loadConfig } from '../server/config.ts';
+import { providerInfo } from '../server/adapters/registry.ts';
 import { ensureDemoConnections, type DemoSimulator } from '../server/demo/demo-connections.ts';
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/main.ts';
@@ -54,7 +54,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
  * values it accepts (public sandbox credentials: they mean nothing to a real CRM).
  */
 function sandboxFields(simulator: DemoSimulator): Array<[label: string, value: string]> {
-  const fields = CONNECT_FIELDS[simulator.provider];
+  const fields = providerInfo(simulator.provider)?.connectFields;
+  if (!fields) return [];
   const values: Record<string, string> = { ...simulator.credentials, ...simulator.settings };
   return [...fields.credentials, ...fields.settings]
     .filter((field) => values[field.name] !== undefined)

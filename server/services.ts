@@ -4,6 +4,8 @@ import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
+import { registerProviders } from './db/provider-table.ts';
+import { PROVIDER_INFOS } from './adapters/registry.ts';
 import { ConnectionLocks } from './db/connection-locks.ts';
 import { PostgresSyncStore } from './db/sync-store.ts';
 import { PostgresGrantStores } from './db/grant-store.ts';
@@ -63,6 +65,7 @@ export async function createServices(
 ): Promise<Services> {
   const orm = await createOrm(databaseUrl);
   const applied = await applyMigrations(orm);
+  await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
   const tokens = new EmbedTokens(loadTokenSecret(config, logger));

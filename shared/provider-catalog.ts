@@ -10,6 +10,21 @@ export type RateLimits = {
   perDay?: number;
 };
 
+/** One input of a CRM's connect form. */
+export type ConnectField = {
+  name: string;
+  label: string;
+  /** Secrets use a password input and are never echoed back. */
+  secret?: boolean;
+  required?: boolean;
+  hint?: string;
+  placeholder?: string;
+};
+
+/**
+ * What Propsync knows about one CRM (from ../shared/reference/crm-apis.md). Each adapter folder
+ * declares its own; the providers router serves them to the UI.
+ */
 export type ProviderInfo = {
   id: CrmProvider;
   displayName: string;
@@ -25,71 +40,9 @@ export type ProviderInfo = {
     /** Where nurture outcomes are written back in this CRM. */
     writeBack: string;
   };
+  /**
+   * What an admin enters to connect: credentials (stored encrypted) and settings (not secret).
+   * The server validates again with the adapter's schemas and names any field it cannot accept.
+   */
+  connectFields: { credentials: readonly ConnectField[]; settings: readonly ConnectField[] };
 };
-
-/**
- * What Propsync knows about each CRM (from ../shared/reference/crm-apis.md). Typed as a record
- * over every provider, so a new provider that is not described here fails to compile.
- */
-export const PROVIDER_CATALOG = {
-  agentos: {
-    id: 'agentos',
-    displayName: 'agentOS',
-    vendor: 'LetMC',
-    authKind: 'api_key',
-    rateLimits: { requests: 50, windowSeconds: 60 },
-    rateLimitsDocumented: true,
-    pagingStyle: 'offset',
-    capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields' },
-  },
-  reapit: {
-    id: 'reapit',
-    displayName: 'Reapit',
-    vendor: 'Reapit Ltd',
-    authKind: 'oauth_client_credentials',
-    rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
-    rateLimitsDocumented: true,
-    pagingStyle: 'page_number',
-    capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata' },
-  },
-  alto: {
-    id: 'alto',
-    displayName: 'Alto',
-    vendor: 'Zoopla Property Group',
-    authKind: 'oauth_client_credentials',
-    rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-    rateLimitsDocumented: false,
-    pagingStyle: 'next_token',
-    capabilities: { webhooks: true, etags: false, writeBack: 'file notes' },
-  },
-  street: {
-    id: 'street',
-    displayName: 'Street',
-    vendor: 'Street.co.uk',
-    authKind: 'bearer_token',
-    rateLimits: { requests: 600, windowSeconds: 60, writeRequests: 100 },
-    rateLimitsDocumented: true,
-    pagingStyle: 'page_number',
-    capabilities: { webhooks: true, etags: false, writeBack: 'notes on the person' },
-  },
-  loop: {
-    id: 'loop',
-    displayName: 'Loop',
-    vendor: 'Loop Software',
-    authKind: 'api_key',
-    rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-    rateLimitsDocumented: false,
-    pagingStyle: 'page_number',
-    capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
-  },
-  custom: {
-    id: 'custom',
-    displayName: 'Custom CRM',
-    vendor: 'Any CRM implementing the Propsync open API',
-    authKind: 'api_key',
-    rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5 },
-    rateLimitsDocumented: true,
-    pagingStyle: 'next_token',
-    capabilities: { webhooks: true, etags: true, writeBack: 'activities and contact fields' },
-  },
-} as const satisfies { [P in CrmProvider]: ProviderInfo & { id: P } };

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 
-/** Every CRM Propsync knows. Adding one here makes the compiler list every place that must handle it. */
-export const CRM_PROVIDERS = ['agentos', 'reapit', 'alto', 'street', 'loop', 'custom'] as const;
-export const CrmProviderSchema = z.enum(CRM_PROVIDERS);
-export type CrmProvider = z.infer<typeof CrmProviderSchema>;
+/**
+ * A CRM's id as registered in `server/adapters/registry.ts` (e.g. "reapit"). The registry is the
+ * one list of CRMs: shared code and the client accept any well-formed id, and the server answers
+ * an unregistered one with a specific error.
+ */
+export const CrmProviderSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,31}$/, 'a provider id is lowercase letters, digits and dashes, e.g. "reapit"');
+export type CrmProvider = string;
 
 export const CONNECTION_STATUSES = ['active', 'error', 'disconnected'] as const;
 export const ConnectionStatusSchema = z.enum(CONNECTION_STATUSES);

@@ -1,7 +1,6 @@
-import { ADAPTERS } from '../../server/adapters/registry.ts';
-import { HARNESSES_BY_PROVIDER } from '../../server/simulators/contract-harnesses.ts';
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
-import { CRM_PROVIDERS, type CrmProvider } from '../../shared/providers.ts';
+import { CRM_PROVIDERS, providerInfo } from '../../server/adapters/registry.ts';
+import type { RateLimits } from '../../shared/provider-catalog.ts';
+import type { CrmProvider } from '../../shared/providers.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import {
   connectToSimulator,
@@ -30,15 +29,10 @@ export const writeBackRow: BenchRow = {
   async run(context) {
     // BENCH_PROVIDERS=reapit,custom narrows the row (investigations).
     const wanted = process.env.BENCH_PROVIDERS?.split(',');
-    const providers = CRM_PROVIDERS.filter(
-      (provider) =>
-        ADAPTERS[provider] !== null &&
-        HARNESSES_BY_PROVIDER[provider] !== null &&
-        (!wanted || wanted.includes(provider)),
-    );
+    const providers = CRM_PROVIDERS.filter((provider) => !wanted || wanted.includes(provider));
     const results: BenchRowResult[] = [];
     for (const provider of providers) {
-      const limits = PROVIDER_CATALOG[provider].rateLimits;
+      const limits = rateLimitsOf(provider);
       if (context.quick && limits.windowSeconds > 1) {
         context.log(`write-back ${provider}: per-minute limits, skipped under --quick`);
         continue;
@@ -51,7 +45,7 @@ export const writeBackRow: BenchRow = {
 };
 
 async function measureProvider(context: BenchContext, provider: CrmProvider): Promise<BenchRowResult> {
-  const limits = PROVIDER_CATALOG[provider].rateLimits;
+  const limits = rateLimitsOf(provider);
   const windowMs = limits.windowSeconds * 1000;
   const perMinute = limits.windowSeconds > 1;
   const database = await createBenchDatabase(context.adminUrl, `write_${provider}`);
@@ -179,7 +173,7 @@ async function measureProvider(context: BenchContext, provider: CrmProvider): Pr
  * against 600 requests/min): its writes are what the limit applies to.
  */
 function writeBudget(provider: CrmProvider) {
-  const limits = PROVIDER_CATALOG[provider].rateLimits as { requests: number; writeRequests?: number };
+  const limits = rateLimitsOf(provider);
   if (limits.writeRequests !== undefined) {
     const writeLimit = limits.writeRequests;
     return {
@@ -270,3 +264,9 @@ async function queueEmails(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rateLimitsOf(provider: CrmProvider): RateLimits {
+  const info = providerInfo(provider);
+  if (!info) throw new Error(`${provider} is not in server/adapters/registry.ts`);
+  return info.rateLimits;
+}

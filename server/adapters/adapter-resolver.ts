@@ -5,7 +5,7 @@ import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
 import type { AdapterDefinition } from './adapter-definition.ts';
-import { ADAPTERS } from './registry.ts';
+import { CRM_PROVIDERS, findCrm } from './registry.ts';
 import { CredentialSession, type SharedGrantStore } from './shared/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
 import { RequestPacer } from './shared/request-pacer.ts';
@@ -48,15 +48,16 @@ export class AdapterResolver {
   }
 
   isAvailable(provider: CrmProvider): boolean {
-    return Object.hasOwn(ADAPTERS, provider);
+    return findCrm(provider) !== undefined;
   }
 
   definition(provider: CrmProvider): AdapterDefinition<any, any> {
-    const definition: AdapterDefinition<any, any> | undefined = this.isAvailable(provider)
-      ? ADAPTERS[provider]
-      : undefined;
+    const definition = findCrm(provider)?.adapter;
     if (!definition) {
-      throw new PropsyncError('ADAPTER.VALIDATION', `Propsync cannot connect to ${provider} yet`);
+      throw new PropsyncError(
+        'ADAPTER.VALIDATION',
+        `Propsync cannot connect to "${provider}": the CRMs it knows are ${CRM_PROVIDERS.join(', ')}`,
+      );
     }
     return definition;
   }

@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
 import { PropsyncError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../ports/crm-adapter.ts';
-import { CONTRACT_HARNESSES } from '../simulators/contract-harnesses.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
+import { CRMS } from './registry.ts';
 
 const CONTACTS = 120;
 const PAGE_SIZE = '25';
 
 /**
  * One contract, every adapter: each provider's adapter passes it against its own simulator.
- * A new CRM joins by adding its harness to server/simulators/contract-harnesses.ts.
+ * Every CRM in the registry joins with the simulator its folder registers.
  */
-describe.each(CONTRACT_HARNESSES.map((harness) => [harness.provider, harness] as const))(
+describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
   '%s adapter contract',
-  (_provider, harness) => {
+  (_provider, { adapter: definition, simulator: harness }) => {
     let running: RunningHarness;
     const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
 
@@ -138,7 +137,7 @@ describe.each(CONTRACT_HARNESSES.map((harness) => [harness.provider, harness] as
         fields: { title: 'Dr' },
       });
       expect(first).toBeDefined();
-      if (PROVIDER_CATALOG[harness.provider].capabilities.etags) {
+      if (definition.info.capabilities.etags) {
         expect(target.provenance.etag).not.toBeNull();
         const stale = await client
           .pushContact({

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresGrantStores } from '../db/grant-store.ts';
 import { createLogger } from '../logger.ts';
-import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from './reapit/simulator/reapit-constants.ts';
+import { createReapitSimulator, type ReapitSimulator } from './reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
@@ -14,7 +14,12 @@ let connectionId: string;
 let organisationId: string;
 
 beforeAll(async () => {
-  simulator = createReapitSimulator({ seed: 4, contactCount: 20, rateLimits: false, tokenLifetimeSeconds: 3600 });
+  simulator = createReapitSimulator({
+    seed: 4,
+    contactCount: 20,
+    rateLimits: false,
+    tokenLifetimeSeconds: 3600,
+  });
   simulatorServer = await simulator.listen(0);
   services = await createTestServices();
   organisationId = await createOrganisation(services, 'Shared Tokens Ltd');
@@ -34,11 +39,16 @@ afterAll(async () => {
 /** A resolver as a separate process would have: its own memory, the same database. */
 function otherProcess(): AdapterResolver {
   const stores = new PostgresGrantStores(services.orm.em, services.vault);
-  return new AdapterResolver(createLogger({ level: 'silent' }), { grantStoreFor: (id, fingerprint) => stores.for(id, fingerprint) });
+  return new AdapterResolver(createLogger({ level: 'silent' }), {
+    grantStoreFor: (id, fingerprint) => stores.for(id, fingerprint),
+  });
 }
 
-const tokenRequests = () => simulator.requestLog.entries().filter((entry) => entry.method === 'POST' && entry.path === '/token').length;
-const connection = (credentials = { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret }) => ({
+const tokenRequests = () =>
+  simulator.requestLog.entries().filter((entry) => entry.method === 'POST' && entry.path === '/token').length;
+const connection = (
+  credentials = { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
+) => ({
   id: connectionId,
   provider: 'reapit' as const,
   credentials,
@@ -49,7 +59,10 @@ describe('access grants shared between processes', () => {
   it('stores the grant encrypted, and another process reuses it instead of authenticating again', async () => {
     const [row] = await services.orm.em
       .fork()
-      .execute<{ access_grant: { kid: string } | null }[]>(`select access_grant from crm_connections where id = ?`, [connectionId]);
+      .execute<{ access_grant: { kid: string } | null }[]>(
+        `select access_grant from crm_connections where id = ?`,
+        [connectionId],
+      );
     expect(row!.access_grant).toMatchObject({ kid: expect.any(String) });
     const before = tokenRequests();
     await otherProcess().forConnection(connection()).verifyConnection();

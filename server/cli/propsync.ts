@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { provideDatabase } from '../db/database.ts';
 import { applyMigrations, createOrm } from '../db/orm.ts';
+import { registerProviders } from '../db/provider-table.ts';
+import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { pino } from 'pino';
 import { createLogger } from '../logger.ts';
 import { createServices } from '../services.ts';
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
         const orm = await createOrm(database.url);
         try {
           const applied = await applyMigrations(orm);
+          await registerProviders(orm.em.fork(), PROVIDER_INFOS);
           console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date');
         } finally {
           await orm.close();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSummary } from '../../shared/connection.ts';
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
 import type { ConnectionStatus, CrmProvider } from '../../shared/providers.ts';
 import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
+import { findCrm, providerDisplayName } from '../adapters/registry.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -89,7 +89,7 @@ export class ConnectionService {
     if (existing && existing.status !== 'disconnected') {
       throw new PropsyncError(
         'CONNECTION.ALREADY_EXISTS',
-        `${PROVIDER_CATALOG[provider].displayName} is already connected for this agency: disconnect it first, or reconnect it`,
+        `${providerDisplayName(provider)} is already connected for this agency: disconnect it first, or reconnect it`,
       );
     }
     const connectionId = existing?.id ?? randomUUID();
@@ -255,7 +255,7 @@ export class ConnectionService {
     provider: string,
     connectionId: string,
   ): Promise<{ organisationId: string; adapter: CrmAdapter } | null> {
-    if (!UUID.test(connectionId) || !Object.hasOwn(PROVIDER_CATALOG, provider)) return null;
+    if (!UUID.test(connectionId) || !findCrm(provider)) return null;
     // Deliveries arrive in bursts: the verifying adapter is kept while the connection row is
     // unchanged (any reconnect, disconnect or settings change moves updated_at).
     const [row] = await this.#em.fork().execute<{ organisation_id: string; version: string }[]>(
@@ -349,7 +349,7 @@ export class ConnectionService {
     provider: CrmProvider,
     adapter: CrmAdapter,
   ): Promise<void> {
-    if (!PROVIDER_CATALOG[provider].capabilities.webhooks) return;
+    if (!findCrm(provider)?.adapter.info.capabilities.webhooks) return;
     const url = `${this.#publicUrl}/webhooks/${provider}/${connectionId}`;
     try {
       const registration = await adapter.registerWebhooks({ url });
@@ -367,7 +367,7 @@ export class ConnectionService {
           ],
         );
     } catch (error) {
-      const name = PROVIDER_CATALOG[provider].displayName;
+      const name = providerDisplayName(provider);
       this.#logger.warn({ err: error, connectionId, provider }, 'webhook registration failed');
       await this.#em.fork().execute(
         `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
@@ -409,7 +409,7 @@ function toSummary(row: ConnectionRow): ConnectionSummary {
   return {
     id: row.id,
     provider: row.provider,
-    providerName: PROVIDER_CATALOG[row.provider].displayName,
+    providerName: providerDisplayName(row.provider),
     status: row.status,
     contactCount: row.contact_count,
     lastSyncedAt: row.last_synced_at ? new Date(row.last_synced_at).toISOString() : null,

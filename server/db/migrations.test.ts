@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CRM_PROVIDERS } from '../adapters/registry.ts';
 import { createTestDatabase, type TestDatabase } from '../test-support/test-database.ts';
+import { registerProviders } from './provider-table.ts';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -34,13 +36,36 @@ describe('migrations from an empty database', () => {
     );
   });
 
-  it('register exactly the six providers and refuse any other', async () => {
+  it('hold the providers of the registry, and refuse a connection to any other', async () => {
     const connection = database.orm.em.getConnection();
     const providers = await connection.execute<{ id: string }[]>('select id from crm_providers order by id');
-    expect(providers.map((row) => row.id)).toEqual(['agentos', 'alto', 'custom', 'loop', 'reapit', 'street']);
+    expect(providers.map((row) => row.id)).toEqual([...CRM_PROVIDERS].sort());
+    const [organisation] = await connection.execute<{ id: string }[]>(
+      `insert into organisations (name) values ('Provider Check Lettings') returning id`,
+    );
+    const insertConnection = (provider: string) =>
+      connection.execute(`insert into crm_connections (organisation_id, provider) values (?, ?)`, [
+        organisation!.id,
+        provider,
+      ]);
+    await expect(insertConnection('hubspot')).rejects.toThrow(/foreign key/);
     await expect(
-      connection.execute(`insert into crm_providers (id, display_name) values ('hubspot', 'HubSpot')`),
-    ).rejects.toThrow(/check constraint/);
+      connection.execute(`insert into crm_providers (id, display_name) values ('Not An Id', 'x')`),
+    ).rejects.toThrow(/crm_providers_id_format/);
+  });
+
+  it('accept a newly registered provider without a migration', async () => {
+    await registerProviders(database.orm.em.fork(), [{ id: 'hubspot', displayName: 'HubSpot' }]);
+    const connection = database.orm.em.getConnection();
+    const [organisation] = await connection.execute<{ id: string }[]>(
+      `insert into organisations (name) values ('New CRM Lettings') returning id`,
+    );
+    const [row] = await connection.execute<{ provider: string }[]>(
+      `insert into crm_connections (organisation_id, provider)
+       values (?, 'hubspot') returning provider`,
+      [organisation!.id],
+    );
+    expect(row!.provider).toBe('hubspot');
   });
 
   it('are recorded, so running them again applies nothing', async () => {

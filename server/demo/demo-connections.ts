@@ -1,4 +1,5 @@
-import { CRM_PROVIDERS, type CrmProvider } from '../../shared/providers.ts';
+import type { CrmProvider } from '../../shared/providers.ts';
+import { CRM_PROVIDERS } from '../adapters/registry.ts';
 import type { Services } from '../services.ts';
 import { ensureDemoOrganisation } from './demo-agency.ts';
 
@@ -25,7 +26,7 @@ export function demoProvidersToConnect(
     value
       .split(',')
       .map((name) => name.trim())
-      .filter((name): name is CrmProvider => (CRM_PROVIDERS as readonly string[]).includes(name)),
+      .filter((name) => CRM_PROVIDERS.includes(name)),
   );
 }
 

@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRM_PROVIDERS, type CrmProvider } from '../../shared/providers.ts';
-import { HARNESSES_BY_PROVIDER } from '../simulators/contract-harnesses.ts';
+import type { CrmProvider } from '../../shared/providers.ts';
+import { CRMS, CRM_PROVIDERS } from '../adapters/registry.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
@@ -33,8 +33,9 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  for (const provider of CRM_PROVIDERS) {
-    const harness = await HARNESSES_BY_PROVIDER[provider].start({ contactCount: 5, rateLimits: false });
+  for (const { simulator } of CRMS) {
+    const provider = simulator.provider;
+    const harness = await simulator.start({ contactCount: 5, rateLimits: false });
     harnesses.set(provider, harness);
     const summary = await services.connections.connect(organisationId, provider, harness.connection);
     connectionIds.set(provider, summary.id);

@@ -1,4 +1,4 @@
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
+import { providerDisplayName } from '../adapters/registry.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { AlertAction, AlertKind } from '../db/entities/alert.entity.ts';
 import type { EntityManager } from '../db/orm.ts';
@@ -121,7 +121,7 @@ function toView(row: AlertRow): AlertView {
     action: row.action,
     connectionId: row.connection_id,
     provider: row.provider,
-    providerName: row.provider ? PROVIDER_CATALOG[row.provider].displayName : null,
+    providerName: row.provider ? providerDisplayName(row.provider) : null,
     contactId: row.contact_id,
     createdAt: toIsoRequired(row.created_at),
     acknowledgedAt: toIso(row.acknowledged_at),

@@ -1,4 +1,4 @@
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
+import { providerDisplayName } from '../adapters/registry.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { FieldResolution } from '../db/entities/conflict-audit.entity.ts';
 import type { EntityManager } from '../db/orm.ts';
@@ -165,7 +165,7 @@ function toSummary(row: ConflictRow): ConflictSummary {
     contactName: row.contact_name ?? 'Unnamed contact',
     connectionId: row.connection_id,
     provider: row.provider,
-    providerName: row.provider ? PROVIDER_CATALOG[row.provider].displayName : null,
+    providerName: row.provider ? providerDisplayName(row.provider) : null,
     syncRunId: row.sync_run_id,
     differingFields: row.differing_fields,
     winner: row.winner,

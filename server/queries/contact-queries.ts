@@ -1,5 +1,5 @@
 import type { MarketingConsent, NurtureCategory } from '../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
+import { providerDisplayName } from '../adapters/registry.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { containsPattern, toIso, toIsoRequired } from './query-support.ts';
@@ -98,7 +98,7 @@ export class ContactQueries {
     return rows.map((row) => {
       const externalIds = row.external_ids.map((link): ContactExternalIdView => ({
         provider: link.provider,
-        providerName: PROVIDER_CATALOG[link.provider].displayName,
+        providerName: providerDisplayName(link.provider),
         connectionId: link.connection_id,
         externalId: link.external_id,
         active: link.active,

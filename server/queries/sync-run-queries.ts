@@ -1,4 +1,4 @@
-import { PROVIDER_CATALOG } from '../../shared/provider-catalog.ts';
+import { providerDisplayName } from '../adapters/registry.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { SyncLogStatus } from '../db/entities/crm-sync-log.entity.ts';
 import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../db/entities/sync-run.entity.ts';
@@ -306,7 +306,7 @@ function toSummary(row: SyncRunRow): SyncRunSummary {
     id: row.id,
     connectionId: row.connection_id,
     provider: row.provider,
-    providerName: PROVIDER_CATALOG[row.provider].displayName,
+    providerName: providerDisplayName(row.provider),
     trigger: row.trigger,
     status: row.status,
     fullImport: row.full_import,

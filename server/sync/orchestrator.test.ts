@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENTOS_DEMO_KEY, AGENTOS_DEFAULT_TIER } from '../simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from '../simulators/agentos/agentos-simulator.ts';
-import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { AGENTOS_DEMO_KEY, AGENTOS_DEFAULT_TIER } from '../adapters/agentos/simulator/agentos-constants.ts';
+import {
+  createAgentosSimulator,
+  type AgentosSimulator,
+} from '../adapters/agentos/simulator/agentos-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../adapters/reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { canonicalEmailOf, generatePeople } from '../simulators/shared/uk-people.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../adapters/reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { createContextInner } from '../trpc/context.ts';

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { ensureDatabase } from '../db/database.ts';
 import { applyMigrations, createOrm, type Orm } from '../db/orm.ts';
+import { registerProviders } from '../db/provider-table.ts';
+import { PROVIDER_INFOS } from '../adapters/registry.ts';
 
 export type TestDatabase = { url: string; orm: Orm; destroy: () => Promise<void> };
 
@@ -13,6 +15,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = await ensureDatabase(adminUrl, name);
   const orm = await createOrm(url, { poolSize: 5 });
   await applyMigrations(orm);
+  await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   return {
     url,
     orm,

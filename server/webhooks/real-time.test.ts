@@ -2,10 +2,16 @@ import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type AppState } from '../http/app.ts';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from '../simulators/agentos/agentos-simulator.ts';
-import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../adapters/agentos/simulator/agentos-constants.ts';
+import {
+  createAgentosSimulator,
+  type AgentosSimulator,
+} from '../adapters/agentos/simulator/agentos-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../adapters/reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { waitFor } from '../test-support/worker-process.ts';

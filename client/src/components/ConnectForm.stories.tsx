@@ -1,12 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
 import { ConnectForm, type ConnectableProvider } from './ConnectForm.tsx';
+import { agentosProvider, reapitProvider, streetProvider } from './provider.fixtures.ts';
 
-const providers: ConnectableProvider[] = [
-  { id: 'agentos', displayName: 'agentOS', authKind: 'api_key' },
-  { id: 'reapit', displayName: 'Reapit', authKind: 'oauth_client_credentials' },
-  { id: 'street', displayName: 'Street', authKind: 'bearer_token' },
-];
+const providers: ConnectableProvider[] = [agentosProvider, reapitProvider, streetProvider];
 
 const meta = {
   title: 'Integrations/ConnectForm',

@@ -1,9 +1,10 @@
 import { useId, useState, type FormEvent } from 'react';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
-import { CONNECT_FIELDS } from './connect-fields.ts';
 import '../styles/propsync.css';
 
-export type ConnectableProvider = { id: CrmProvider; displayName: string; authKind: string };
+/** A CRM as the providers API describes it, with the fields its connect form asks for. */
+export type ConnectableProvider = Pick<ProviderInfo, 'id' | 'displayName' | 'authKind' | 'connectFields'>;
 
 export type ConnectRequest = {
   provider: CrmProvider;
@@ -58,7 +59,7 @@ export function ConnectForm({
   const [values, setValues] = useState<Record<string, string>>({});
   const selected = providers.find((candidate) => candidate.id === provider);
   const heading = title ?? (reconnecting && selected ? `Reconnect ${selected.displayName}` : 'Connect a CRM');
-  const fields = provider ? CONNECT_FIELDS[provider] : null;
+  const fields = selected?.connectFields ?? null;
 
   if (providers.length === 0) {
     return (
@@ -71,7 +72,7 @@ export function ConnectForm({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!provider || !fields) return;
-    const pick = (names: { name: string }[]) =>
+    const pick = (names: readonly { name: string }[]) =>
       Object.fromEntries(
         names
           .map((field) => [field.name, values[`${provider}.${field.name}`]?.trim() ?? ''])

@@ -131,9 +131,7 @@ export function IntegrationsPage({
       .filter((connection) => connection.status !== 'disconnected')
       .map((c) => c.provider),
   );
-  const connectable = (providers.data ?? [])
-    .filter((provider) => provider.available && !connectedProviders.has(provider.id))
-    .map((provider) => ({ id: provider.id, displayName: provider.displayName, authKind: provider.authKind }));
+  const connectable = (providers.data ?? []).filter((provider) => !connectedProviders.has(provider.id));
 
   const connectionOptions = useMemo(
     () =>
@@ -203,13 +201,7 @@ export function IntegrationsPage({
               connectProvider && !connectable.some((provider) => provider.id === connectProvider)
                 ? [
                     ...connectable,
-                    ...(providers.data ?? [])
-                      .filter((provider) => provider.id === connectProvider)
-                      .map((provider) => ({
-                        id: provider.id,
-                        displayName: provider.displayName,
-                        authKind: provider.authKind,
-                      })),
+                    ...(providers.data ?? []).filter((provider) => provider.id === connectProvider),
                   ]
                 : connectable
             }

@@ -6,6 +6,7 @@ import { ConnectForm } from './ConnectForm.tsx';
 import { IntegrationsPageView } from './IntegrationsPageView.tsx';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
 import { sampleHistory, sampleSyncRuns, webhookAlert } from './audit.fixtures.ts';
+import { altoProvider } from './provider.fixtures.ts';
 import {
   activeReapitConnection,
   erroredStreetConnection,
@@ -25,12 +26,7 @@ const meta = {
     now: FIXTURE_NOW,
     cardProps: { onSyncNow: fn(), onDisconnect: fn(), onReconnect: fn() },
     alertsSlot: <AlertsPanel alerts={[webhookAlert]} onAction={fn()} onAcknowledge={fn()} />,
-    connectSlot: (
-      <ConnectForm
-        providers={[{ id: 'alto', displayName: 'Alto', authKind: 'oauth_client_credentials' }]}
-        onSubmit={fn()}
-      />
-    ),
+    connectSlot: <ConnectForm providers={[altoProvider]} onSubmit={fn()} />,
     historySlot: <SyncHistoryChart points={sampleHistory.slice(1)} />,
     auditLogSlot: (
       <AuditLogViewer

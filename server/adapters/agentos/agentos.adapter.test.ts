@@ -3,8 +3,8 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.ts';
 import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from '../../simulators/agentos/agentos-simulator.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from './simulator/agentos-constants.ts';
+import { createAgentosSimulator, type AgentosSimulator } from './simulator/agentos-simulator.ts';
 import { listen, type RunningServer } from '../../simulators/shared/app-listener.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type {
@@ -85,8 +85,39 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/** The registry's entry for agentos (limits and capabilities from crm-apis.md). */
+export const AGENTOS_INFO = {
+  id: 'agentos',
+  displayName: 'agentOS',
+  vendor: 'LetMC',
+  authKind: 'api_key',
+  rateLimits: { requests: 50, windowSeconds: 60 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'offset',
+  capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields' },
+  connectFields: {
+    credentials: [
+      {
+        name: 'apiKey',
+        label: 'API key',
+        secret: true,
+        required: true,
+        hint: 'Generated in agentOS under Settings › API.',
+      },
+    ],
+    settings: [
+      {
+        name: 'shortName',
+        label: 'Agency short name',
+        required: true,
+        hint: 'The name in your agentOS web address.',
+      },
+      { name: 'baseUrl', label: 'API address', placeholder: 'https://live-api.letmc.com' },
+    ],
+  },
+} as const satisfies ProviderInfo;
 export const agentosAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.agentos,
+  info: AGENTOS_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) =>

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type {
@@ -90,8 +90,29 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/** The registry's entry for alto (limits and capabilities from crm-apis.md). */
+export const ALTO_INFO = {
+  id: 'alto',
+  displayName: 'Alto',
+  vendor: 'Zoopla Property Group',
+  authKind: 'oauth_client_credentials',
+  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
+  rateLimitsDocumented: false,
+  pagingStyle: 'next_token',
+  capabilities: { webhooks: true, etags: false, writeBack: 'file notes' },
+  connectFields: {
+    credentials: [
+      { name: 'clientId', label: 'Client id', required: true },
+      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
+    ],
+    settings: [
+      { name: 'agencyRef', label: 'Agency reference', required: true },
+      { name: 'baseUrl', label: 'API address' },
+    ],
+  },
+} as const satisfies ProviderInfo;
 export const altoAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.alto,
+  info: ALTO_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,

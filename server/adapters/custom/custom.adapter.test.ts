@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger.ts';
 import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
 import { listen } from '../../simulators/shared/app-listener.ts';
-import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../simulators/custom/custom-constants.ts';
-import { createCustomSimulator } from '../../simulators/custom/custom-simulator.ts';
+import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from './simulator/custom-constants.ts';
+import { createCustomSimulator } from './simulator/custom-simulator.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type {
   ContactChange,
@@ -60,8 +60,30 @@ const SettingsSchema = z.object({
 type Settings = z.infer<typeof SettingsSchema>;
 
 /** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
+/** The registry's entry for custom (limits and capabilities from crm-apis.md). */
+export const CUSTOM_INFO = {
+  id: 'custom',
+  displayName: 'Custom CRM',
+  vendor: 'Any CRM implementing the Propsync open API',
+  authKind: 'api_key',
+  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'next_token',
+  capabilities: { webhooks: true, etags: true, writeBack: 'activities and contact fields' },
+  connectFields: {
+    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    settings: [
+      {
+        name: 'baseUrl',
+        label: 'API address',
+        required: true,
+        placeholder: 'https://crm.example.co.uk/propsync/v1',
+      },
+    ],
+  },
+} as const satisfies ProviderInfo;
 export const customAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.custom,
+  info: CUSTOM_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,

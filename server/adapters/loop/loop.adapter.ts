@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type {
@@ -74,8 +74,25 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/** The registry's entry for loop (limits and capabilities from crm-apis.md). */
+export const LOOP_INFO = {
+  id: 'loop',
+  displayName: 'Loop',
+  vendor: 'Loop Software',
+  authKind: 'api_key',
+  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
+  rateLimitsDocumented: false,
+  pagingStyle: 'page_number',
+  capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
+  connectFields: {
+    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    settings: [
+      { name: 'baseUrl', label: 'API address', required: true, hint: 'Loop sends it with your API key.' },
+    ],
+  },
+} as const satisfies ProviderInfo;
 export const loopAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.loop,
+  info: LOOP_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { z } from 'zod';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type {
   ContactPage,
@@ -49,8 +49,34 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/** The registry's entry for reapit (limits and capabilities from crm-apis.md). */
+export const REAPIT_INFO = {
+  id: 'reapit',
+  displayName: 'Reapit',
+  vendor: 'Reapit Ltd',
+  authKind: 'oauth_client_credentials',
+  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'page_number',
+  capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata' },
+  connectFields: {
+    credentials: [
+      { name: 'clientId', label: 'Client id', required: true },
+      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
+    ],
+    settings: [
+      {
+        name: 'customerId',
+        label: 'Customer id',
+        required: true,
+        hint: 'Your Reapit customer code, e.g. SBOX.',
+      },
+      { name: 'baseUrl', label: 'API address', placeholder: 'https://platform.reapit.cloud' },
+    ],
+  },
+} as const satisfies ProviderInfo;
 export const reapitAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.reapit,
+  info: REAPIT_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type {
@@ -79,8 +79,31 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/** The registry's entry for street (limits and capabilities from crm-apis.md). */
+export const STREET_INFO = {
+  id: 'street',
+  displayName: 'Street',
+  vendor: 'Street.co.uk',
+  authKind: 'bearer_token',
+  rateLimits: { requests: 600, windowSeconds: 60, writeRequests: 100 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'page_number',
+  capabilities: { webhooks: true, etags: false, writeBack: 'notes on the person' },
+  connectFields: {
+    credentials: [
+      {
+        name: 'apiToken',
+        label: 'API token',
+        secret: true,
+        required: true,
+        hint: 'Generated in Street under Settings › API.',
+      },
+    ],
+    settings: [{ name: 'baseUrl', label: 'API address' }],
+  },
+} as const satisfies ProviderInfo;
 export const streetAdapter = defineAdapter<Credentials, Settings>({
-  info: PROVIDER_CATALOG.street,
+  info: STREET_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,

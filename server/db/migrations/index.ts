@@ -4,6 +4,7 @@ import { Migration20261123130000SamePersonTwiceInOneCrm } from './Migration20261
 import { Migration20261123140000RealTime } from './Migration20261123140000_real_time.ts';
 import { Migration20261123150000SharedAccessGrants } from './Migration20261123150000_shared_access_grants.ts';
 import { Migration20261123160000DedupIndexTuning } from './Migration20261123160000_dedup_index_tuning.ts';
+import { Migration20261123170000ProvidersFromRegistry } from './Migration20261123170000_providers_from_registry.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -16,4 +17,8 @@ export const migrations = [
   { name: 'Migration20261123140000_real_time', class: Migration20261123140000RealTime },
   { name: 'Migration20261123150000_shared_access_grants', class: Migration20261123150000SharedAccessGrants },
   { name: 'Migration20261123160000_dedup_index_tuning', class: Migration20261123160000DedupIndexTuning },
+  {
+    name: 'Migration20261123170000_providers_from_registry',
+    class: Migration20261123170000ProvidersFromRegistry,
+  },
 ];

@@ -1,9 +1,10 @@
 import type { CrmProvider } from '../../../shared/providers.ts';
+import type { Logger } from '../../logger.ts';
 
 /**
- * How the adapter contract suite (server/adapters/contract.test.ts) drives one CRM simulator.
- * Every provider folder under server/simulators/<provider>/ exports one `SimulatorHarness`
- * as `<provider>Harness` from `<provider>.harness.ts`.
+ * How the adapter contract suite (server/adapters/contract.test.ts), the demo and the sandbox
+ * start and drive one CRM simulator. Each CRM folder's `simulator/<provider>.harness.ts` exports
+ * one, and the folder's `index.ts` registers it with the adapter.
  */
 export interface SimulatorHarness {
   provider: CrmProvider;
@@ -17,6 +18,10 @@ export type HarnessOptions = {
   tokenLifetimeSeconds?: number;
   /** Rate limits on (documented values) or off. Default on. */
   rateLimits?: boolean;
+  /** Fixed port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** Where the simulator reports its own unexpected errors. */
+  logger?: Pick<Logger, 'error'>;
 };
 
 export type HarnessRequest = {

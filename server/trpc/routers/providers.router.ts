@@ -1,12 +1,10 @@
-import { PROVIDER_CATALOG } from '../../../shared/provider-catalog.ts';
+import { PROVIDER_INFOS } from '../../adapters/registry.ts';
 import { agencyProcedure, router } from '../trpc.ts';
 
 export const providersRouter = router({
-  /** The registry: every CRM Propsync can connect, its auth kind, limits and capabilities. */
-  list: agencyProcedure.query(({ ctx }) =>
-    Object.values(PROVIDER_CATALOG).map((provider) => ({
-      ...provider,
-      available: ctx.services.adapters.isAvailable(provider.id),
-    })),
-  ),
+  /**
+   * The registry: every CRM Propsync can connect, its auth kind, limits, capabilities and the
+   * fields its connect form asks for.
+   */
+  list: agencyProcedure.query(() => PROVIDER_INFOS),
 });

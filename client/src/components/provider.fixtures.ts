@@ -1,0 +1,83 @@
+import type { ConnectableProvider } from './ConnectForm.tsx';
+
+/** CRMs as the providers API describes them (trimmed to what the connect form reads), for stories. */
+export const agentosProvider: ConnectableProvider = {
+  id: 'agentos',
+  displayName: 'agentOS',
+  authKind: 'api_key',
+  connectFields: {
+    credentials: [
+      {
+        name: 'apiKey',
+        label: 'API key',
+        secret: true,
+        required: true,
+        hint: 'Generated in agentOS under Settings › API.',
+      },
+    ],
+    settings: [
+      {
+        name: 'shortName',
+        label: 'Agency short name',
+        required: true,
+        hint: 'The name in your agentOS web address.',
+      },
+      { name: 'baseUrl', label: 'API address', placeholder: 'https://live-api.letmc.com' },
+    ],
+  },
+};
+
+export const reapitProvider: ConnectableProvider = {
+  id: 'reapit',
+  displayName: 'Reapit',
+  authKind: 'oauth_client_credentials',
+  connectFields: {
+    credentials: [
+      { name: 'clientId', label: 'Client id', required: true },
+      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
+    ],
+    settings: [
+      {
+        name: 'customerId',
+        label: 'Customer id',
+        required: true,
+        hint: 'Your Reapit customer code, e.g. SBOX.',
+      },
+      { name: 'baseUrl', label: 'API address', placeholder: 'https://platform.reapit.cloud' },
+    ],
+  },
+};
+
+export const streetProvider: ConnectableProvider = {
+  id: 'street',
+  displayName: 'Street',
+  authKind: 'bearer_token',
+  connectFields: {
+    credentials: [
+      {
+        name: 'apiToken',
+        label: 'API token',
+        secret: true,
+        required: true,
+        hint: 'Generated in Street under Settings › API.',
+      },
+    ],
+    settings: [{ name: 'baseUrl', label: 'API address' }],
+  },
+};
+
+export const altoProvider: ConnectableProvider = {
+  id: 'alto',
+  displayName: 'Alto',
+  authKind: 'oauth_client_credentials',
+  connectFields: {
+    credentials: [
+      { name: 'clientId', label: 'Client id', required: true },
+      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
+    ],
+    settings: [
+      { name: 'agencyRef', label: 'Agency reference', required: true },
+      { name: 'baseUrl', label: 'API address' },
+    ],
+  },
+};

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CRMS } from './registry.ts';
+
+const ADAPTERS_DIR = path.dirname(new URL(import.meta.url).pathname);
+const SERVER_DIR = path.dirname(ADAPTERS_DIR);
+
+function sourceFiles(directory: string): string[] {
+  return fs
+    .readdirSync(directory, { withFileTypes: true, recursive: true })
+    .flatMap((entry) =>
+      entry.isFile() && /\.tsx?$/.test(entry.name) ? [path.join(entry.parentPath, entry.name)] : [],
+    );
+}
+
+/** Every relative import of a file, resolved to an absolute path. */
+function importsOf(file: string): string[] {
+  const source = fs.readFileSync(file, 'utf8');
+  return [...source.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) =>
+    path.resolve(path.dirname(file), match[1]!),
+  );
+}
+
+const crmFolders = CRMS.map((crm) => path.join(ADAPTERS_DIR, crm.adapter.info.id));
+
+describe('CRM folders', () => {
+  it('exist under server/adapters/<provider>/ with an index, and hold their simulator', () => {
+    for (const folder of crmFolders) {
+      expect(fs.existsSync(path.join(folder, 'index.ts')), folder).toBe(true);
+      expect(fs.existsSync(path.join(folder, 'simulator', 'README.md')), folder).toBe(true);
+    }
+  });
+
+  it('never import one another (adapters and simulators stay independent)', () => {
+    const crossings: string[] = [];
+    for (const folder of crmFolders) {
+      const others = crmFolders.filter((other) => other !== folder);
+      for (const file of sourceFiles(folder)) {
+        for (const target of importsOf(file)) {
+          if (others.some((other) => target.startsWith(other + path.sep))) {
+            crossings.push(`${path.relative(SERVER_DIR, file)} → ${path.relative(SERVER_DIR, target)}`);
+          }
+        }
+      }
+    }
+    expect(crossings).toEqual([]);
+  });
+
+  it('are not imported by the shared adapter and simulator layers', () => {
+    const shared = [path.join(ADAPTERS_DIR, 'shared'), path.join(SERVER_DIR, 'simulators', 'shared')];
+    const offenders = shared.flatMap((directory) =>
+      sourceFiles(directory).flatMap((file) =>
+        importsOf(file)
+          .filter((target) => crmFolders.some((folder) => target.startsWith(folder + path.sep)))
+          .map((target) => `${path.relative(SERVER_DIR, file)} → ${path.relative(SERVER_DIR, target)}`),
+      ),
+    );
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,58 @@
+import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { REAPIT_DEMO_CLIENT } from './reapit-constants.ts';
+import { createReapitSimulator } from './reapit-simulator.ts';
+
+function isContactList(request: HarnessRequest): boolean {
+  return request.method === 'GET' && /^\/contacts\/?$/.test(request.path);
+}
+
+/** Drives the Reapit simulator for the adapter contract suite (server/adapters/contract.test.ts). */
+export const reapitHarness: SimulatorHarness = {
+  provider: 'reapit',
+  async start(options) {
+    const simulator = createReapitSimulator({
+      seed: options.seed ?? 1,
+      contactCount: options.contactCount,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+      webhookRetryScale: 0.0001,
+      ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const running = await simulator.listen(options.port ?? 0);
+    const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
+    return {
+      url: running.url,
+      connection: { credentials: { clientId, clientSecret }, settings: { baseUrl: running.url, customerId } },
+      invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
+      listableContactCount: () => simulator.contactCount(),
+      listableContactIds: () => simulator.contactIds(),
+      modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
+      requests: () =>
+        simulator.requestLog
+          .entries()
+          .map(({ method, path, query, status }) => ({ method, path, query, status })),
+      clearRequests: () => simulator.requestLog.clear(),
+      isContactListRequest: isContactList,
+      // Reapit binds query names case-insensitively, so `ModifiedFrom` counts too.
+      isDeltaListRequest: (request) =>
+        isContactList(request) &&
+        Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedfrom'),
+      revokeCredentials: () => simulator.controls.revokeClient(clientId),
+      restoreCredentials: () => simulator.controls.restoreClient(clientId),
+      expireTokens: () => simulator.controls.expireTokens(),
+      failNext: (count, status) => simulator.faults.failNext(count, status),
+      writeBackRecords: (contactExternalId) =>
+        simulator
+          .journalEntries()
+          .filter((entry) => entry.associatedType === 'contact' && entry.associatedId === contactExternalId),
+      signedWebhook({ contactExternalId, timestampOffsetSeconds }) {
+        const signed = simulator.signedContactWebhook({
+          contactId: contactExternalId,
+          ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
+        });
+        return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
+      },
+      close: () => simulator.close(),
+    };
+  },
+};

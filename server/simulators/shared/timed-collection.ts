@@ -1,0 +1,192 @@
+import { SortedTimeIndex } from './sorted-time-index.ts';
+
+/** Anything stored with a sequence number and created/modified times (ms). */
+export interface TimedRecord {
+  seq: number;
+  created: number;
+  modified: number;
+}
+
+/**
+ * The matches of a list query, in order, without copying when possible: a slice [start, end) of
+ * `items`, read backwards when `descending`.
+ */
+export interface ResultView<T> {
+  items: readonly T[];
+  start: number;
+  end: number;
+  descending: boolean;
+}
+
+export function viewSize<T>(view: ResultView<T>): number {
+  return view.end - view.start;
+}
+
+/** One page (1-based) of a view. */
+export function pageOfView<T>(view: ResultView<T>, pageNumber: number, pageSize: number): T[] {
+  const total = viewSize(view);
+  const skip = (pageNumber - 1) * pageSize;
+  if (skip >= total) return [];
+  const take = Math.min(pageSize, total - skip);
+  const page: T[] = [];
+  for (let i = 0; i < take; i++) {
+    const position = view.descending ? view.end - 1 - skip - i : view.start + skip + i;
+    page.push(view.items[position] as T);
+  }
+  return page;
+}
+
+export type TimeField = 'created' | 'modified';
+
+/** How to answer a list query; the collection picks the cheapest route. */
+export interface QueryPlan<T> {
+  /** Narrow by a time range using an index (both bounds inclusive). */
+  range?: { field: TimeField; from?: number; to?: number };
+  /** Or start from these records (id lookups). */
+  candidates?: readonly T[];
+  /** Remaining filters, applied to the candidates. */
+  predicate?: (record: T) => boolean;
+  /** Result order; a time field answered from its own index needs no sort. */
+  sort: { field: TimeField; descending: boolean } | { compare: (a: T, b: T) => number; descending: boolean };
+}
+
+/**
+ * Records indexed by sequence, creation and modification time. A "modified since" query is a
+ * binary search, not a scan; results of repeated queries (paging through them) are cached until
+ * the next write.
+ */
+export class TimedCollection<T extends TimedRecord> {
+  readonly byCreated = new SortedTimeIndex<T>(
+    (record) => record.created,
+    (record) => record.seq,
+  );
+  readonly byModified = new SortedTimeIndex<T>(
+    (record) => record.modified,
+    (record) => record.seq,
+  );
+  #bySeq: Array<T | undefined> = [];
+  #count = 0;
+  #version = 0;
+  #cache = new Map<string, { version: number; view: ResultView<T> }>();
+
+  /** Bumped by every write; part of every cache key. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Replaces the contents (initial generation). */
+  load(records: T[]): void {
+    this.#bySeq = [];
+    for (const record of records) this.#bySeq[record.seq - 1] = record;
+    this.#count = records.length;
+    this.byCreated.reset([...records]);
+    this.byModified.reset([...records]);
+    this.#written();
+  }
+
+  get(seq: number): T | undefined {
+    return this.#bySeq[seq - 1];
+  }
+
+  /** Records in sequence order. */
+  *values(): IterableIterator<T> {
+    for (const record of this.#bySeq) if (record !== undefined) yield record;
+  }
+
+  add(record: T): void {
+    this.#bySeq[record.seq - 1] = record;
+    this.#count++;
+    this.byCreated.insert(record);
+    this.byModified.insert(record);
+    this.#written();
+  }
+
+  /** Applies `mutate` (which may change `modified`) and keeps the modified index sorted. */
+  update(record: T, mutate: (record: T) => void): void {
+    const oldModified = record.modified;
+    this.byModified.remove(record, oldModified);
+    mutate(record);
+    this.byModified.insert(record);
+    this.#written();
+  }
+
+  /** Like {@link update} for many records, with one pass over the index instead of one per record. */
+  updateMany(records: readonly T[], mutate: (record: T) => void): void {
+    if (records.length < 32) {
+      for (const record of records) this.update(record, mutate);
+      return;
+    }
+    this.byModified.removeMany(new Set(records));
+    for (const record of records) mutate(record);
+    this.byModified.insertMany(records);
+    this.#written();
+  }
+
+  remove(record: T): void {
+    if (this.#bySeq[record.seq - 1] !== record) return;
+    this.#bySeq[record.seq - 1] = undefined;
+    this.#count--;
+    this.byCreated.remove(record, record.created);
+    this.byModified.remove(record, record.modified);
+    this.#written();
+  }
+
+  /** Answers a list query; `cacheKey` must describe the query completely (filters and order). */
+  query(cacheKey: string, plan: QueryPlan<T>): ResultView<T> {
+    const cached = this.#cache.get(cacheKey);
+    if (cached !== undefined && cached.version === this.#version) return cached.view;
+    const view = this.#run(plan);
+    if (this.#cache.size >= 16) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cache.set(cacheKey, { version: this.#version, view });
+    return view;
+  }
+
+  #run(plan: QueryPlan<T>): ResultView<T> {
+    let items: readonly T[];
+    let start: number;
+    let end: number;
+    let orderedBy: TimeField | null;
+    if (plan.candidates !== undefined) {
+      items = plan.candidates;
+      start = 0;
+      end = items.length;
+      orderedBy = null;
+    } else {
+      // Without a range, read straight from the index the result is sorted by, if any.
+      const field = plan.range?.field ?? ('field' in plan.sort ? plan.sort.field : 'created');
+      const index = field === 'created' ? this.byCreated : this.byModified;
+      ({ start, end } = index.range(plan.range?.from, plan.range?.to));
+      items = index.items;
+      orderedBy = field;
+    }
+    if (plan.predicate !== undefined) {
+      const matched: T[] = [];
+      for (let i = start; i < end; i++) {
+        const record = items[i] as T;
+        if (plan.predicate(record)) matched.push(record);
+      }
+      items = matched;
+      start = 0;
+      end = matched.length;
+    }
+    const sort = plan.sort;
+    if ('field' in sort && sort.field === orderedBy)
+      return { items, start, end, descending: sort.descending };
+    const compare =
+      'compare' in sort
+        ? sort.compare
+        : sort.field === 'created'
+          ? (a: T, b: T) => a.created - b.created || a.seq - b.seq
+          : (a: T, b: T) => a.modified - b.modified || a.seq - b.seq;
+    const sorted = items.slice(start, end).sort(compare);
+    return { items: sorted, start: 0, end: sorted.length, descending: sort.descending };
+  }
+
+  #written(): void {
+    this.#version++;
+  }
+}
