@@ -299,8 +299,13 @@ test.describe('the integrations journey of a newcomer', () => {
         await screenshot(page, '5a-disconnect-confirmation', customCard);
         await confirmation.getByRole('button', { name: 'Disconnect Custom CRM' }).click();
         await expect(notice).toHaveText(
-          'Custom CRM disconnected. Its contacts and the audit trail are kept.',
+          "Custom CRM disconnected. Its contacts and the audit trail are kept. Propsync's access was revoked at Custom CRM.",
         );
+        // Revoked at the CRM itself: the sandbox reports its key revoked.
+        const keys = (await simulatorControl(request, custom, 'GET', '/api-keys')) as Array<{
+          revoked: boolean;
+        }>;
+        expect(keys.some((key) => key.revoked)).toBe(true);
         await expect(customCard.getByTestId('health-badge')).toHaveAttribute('data-health', 'disconnected');
         await expect(customCard.getByTestId('health-badge')).toHaveAccessibleName('Status: Disconnected');
         await expect(customCard.getByRole('button', { name: 'Sync now' })).toHaveCount(0);

@@ -23,7 +23,11 @@ const logger = createLogger({ level: config.logLevel });
 buildClientIfStale();
 const simulators = await startDemoSimulators(logger);
 writeSandboxFile(simulators);
-const running = await startServer(config, logger);
+// The simulators' sandbox apps make "Sign in with …" work in the demo; configured apps win.
+const sandboxApps = Object.fromEntries(
+  simulators.flatMap((simulator) => (simulator.oauthApp ? [[simulator.provider, simulator.oauthApp]] : [])),
+);
+const running = await startServer({ ...config, oauthApps: { ...sandboxApps, ...config.oauthApps } }, logger);
 const unconnected = await ensureDemoConnections(running.services, simulators);
 
 const page = `${running.url}/dashboard/settings/integrations`;

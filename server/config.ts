@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { OAuthApp } from './adapters/adapter-definition.ts';
 
 const EnvironmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -14,7 +15,18 @@ const EnvironmentSchema = z.object({
   PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
   PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
+  PROPSYNC_OAUTH_APPS: z.string().optional(),
+  PROPSYNC_RETURN_ORIGINS: z.string().optional(),
 });
+
+const OAuthAppsSchema = z.record(
+  z.string(),
+  z.object({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    settings: z.record(z.string(), z.string()).optional(),
+  }),
+);
 
 export type AppConfig = {
   environment: 'development' | 'test' | 'production';
@@ -33,6 +45,13 @@ export type AppConfig = {
   failingAlertAfterMinutes: number;
   /** The address CRMs deliver webhooks to (default: this server on localhost). */
   publicUrl: string;
+  /**
+   * Propsync's apps registered with CRMs for sign-in by OAuth redirect, by provider id; each
+   * redirects to `<publicUrl>/oauth/callback`. `npm start` adds the simulators' sandbox apps.
+   */
+  oauthApps: Record<string, OAuthApp>;
+  /** Origins of host pages a sign-in may return to, besides Propsync's own. */
+  returnOrigins: string[];
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -56,5 +75,29 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
+    returnOrigins: (env.PROPSYNC_RETURN_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '')
+      .map((origin) => new URL(origin).origin),
   };
+}
+
+function parseOAuthApps(value: string | undefined): Record<string, OAuthApp> {
+  if (!value) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new Error(
+      'Invalid configuration: PROPSYNC_OAUTH_APPS must be JSON, e.g. {"reapit":{"clientId":"…","clientSecret":"…"}}',
+    );
+  }
+  const parsed = OAuthAppsSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: PROPSYNC_OAUTH_APPS ${problems.join('; ')}`);
+  }
+  return parsed.data as Record<string, OAuthApp>;
 }

@@ -2,6 +2,7 @@ import { AdapterResolver } from './adapters/adapter-resolver.ts';
 import { EmbedTokens } from './auth/embed-token.ts';
 import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
+import { OAuthSignIn } from './connections/oauth-sign-in.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
 import { registerProviders } from './db/provider-table.ts';
@@ -30,6 +31,7 @@ export type Services = {
   tokens: EmbedTokens;
   adapters: AdapterResolver;
   connections: ConnectionService;
+  oauth: OAuthSignIn;
   syncStore: PostgresSyncStore;
   jobs: SyncJobQueue;
   metrics: PropsyncMetrics;
@@ -129,6 +131,16 @@ export async function createServices(
     logger,
   });
   const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault });
+  const oauth = new OAuthSignIn({
+    em: orm.em,
+    vault,
+    adapters,
+    connections,
+    apps: config.oauthApps,
+    publicUrl: config.publicUrl,
+    returnOrigins: config.returnOrigins,
+    logger,
+  });
   const hostEvents = new HostEventDispatcher({ em: orm.em, vault, logger });
   let hostEventTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
@@ -142,6 +154,7 @@ export async function createServices(
     tokens,
     adapters,
     connections,
+    oauth,
     syncStore,
     jobs,
     metrics: processMetrics,

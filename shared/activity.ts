@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CrmProviderSchema } from './providers.ts';
 
 export const ACTIVITY_TYPES = [
   'email_sent',
@@ -16,10 +17,7 @@ export const ActivityTypeSchema = z.enum(ACTIVITY_TYPES);
 export type ActivityType = z.infer<typeof ActivityTypeSchema>;
 
 /** Where an activity came from: a CRM provider id, or Propsync itself (email engagement). */
-export const ActivitySourceSchema = z.union([
-  z.enum(['agentos', 'reapit', 'alto', 'street', 'loop', 'custom']),
-  z.literal('propsync'),
-]);
+export const ActivitySourceSchema = z.union([z.literal('propsync'), CrmProviderSchema]);
 
 export const CanonicalActivitySchema = z.object({
   type: ActivityTypeSchema,

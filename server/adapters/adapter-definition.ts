@@ -42,6 +42,42 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
   /** Base URL of the API for these settings. */
   baseUrl: (settings: Settings) => string;
   create: (context: AdapterContext<Credentials, Settings>) => CrmAdapter;
+  /** Sign-in by OAuth redirect (authorization code with PKCE), where the CRM offers it. */
+  oauth?: OAuthSignInSupport<Credentials, Settings>;
+  /**
+   * Revokes Propsync's access at the CRM when an agency disconnects: true once revoked, false when
+   * this CRM turns out not to offer revocation; throws when it refuses. Omitted where keys can only
+   * be removed by an admin in the CRM.
+   */
+  revokeAccess?: (
+    http: ProviderHttp,
+    credentials: Credentials,
+    settings: Settings,
+    grant: AccessGrant | null,
+  ) => Promise<boolean>;
+};
+
+/** Propsync's app registered with a CRM for OAuth sign-in (deployment configuration, not per agency). */
+export type OAuthApp = {
+  clientId: string;
+  clientSecret: string;
+  /** Defaults for the connection's settings (e.g. the authorisation server's address). */
+  settings?: Record<string, string>;
+};
+
+export type OAuthSignInSupport<Credentials, Settings> = {
+  /** Where the admin's browser goes to sign in and allow Propsync. */
+  authorizeUrl: (
+    settings: Settings,
+    request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
+  ) => string;
+  /** Exchanges the code the CRM redirected back with for credentials to store (a refresh token). */
+  exchangeCode: (
+    http: ProviderHttp,
+    app: OAuthApp,
+    settings: Settings,
+    code: { code: string; redirectUri: string; codeVerifier: string },
+  ) => Promise<Credentials>;
 };
 
 /** Keeps each definition's own credential and settings types while listing them together. */

@@ -4,9 +4,9 @@ import type { CrmProvider } from '../../shared/providers.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
-import type { AdapterDefinition } from './adapter-definition.ts';
+import type { AdapterDefinition, OAuthApp, OAuthSignInSupport } from './adapter-definition.ts';
 import { CRM_PROVIDERS, findCrm } from './registry.ts';
-import { CredentialSession, type SharedGrantStore } from './shared/credential-session.ts';
+import { CredentialSession, type AccessGrant, type SharedGrantStore } from './shared/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
 import { RequestPacer } from './shared/request-pacer.ts';
 
@@ -30,7 +30,6 @@ type ConnectionRuntime = {
   fingerprint: string;
   session: CredentialSession | null;
   pacer: RequestPacer;
-  newSession: (() => CredentialSession) | null;
 };
 
 /**
@@ -82,6 +81,16 @@ export class AdapterResolver {
     };
   }
 
+  /** Validates settings alone (an OAuth sign-in gets its credentials from the CRM). */
+  parseSettings(provider: CrmProvider, settings: unknown): Record<string, unknown> {
+    const definition = this.definition(provider);
+    return parseOrExplain(
+      definition.settingsSchema,
+      settings,
+      `${definition.info.displayName} settings`,
+    ) as Record<string, unknown>;
+  }
+
   forConnection(connection: ConnectionForAdapter): CrmAdapter {
     const definition = this.definition(connection.provider);
     const credentials = definition.credentialsSchema.parse(connection.credentials);
@@ -102,10 +111,97 @@ export class AdapterResolver {
     this.#runtimes.delete(connectionId);
   }
 
-  /** Drops the connection's cached token but keeps its rate budget (requests already made still count). */
-  renewSession(connectionId: string): void {
-    const runtime = this.#runtimes.get(connectionId);
-    if (runtime?.newSession) runtime.session = runtime.newSession();
+  /** The grant the connection's session holds in memory (after verifying new credentials). */
+  currentGrant(connectionId: string): AccessGrant | null {
+    return this.#runtimes.get(connectionId)?.session?.current ?? null;
+  }
+
+  /** The connection's grant: the one in memory, else the one shared through the store. */
+  async heldGrant(connection: ConnectionForAdapter): Promise<AccessGrant | null> {
+    const current = this.currentGrant(connection.id);
+    if (current) return current;
+    return (await this.#grantStoreOf(connection)?.load()) ?? null;
+  }
+
+  /**
+   * Saves a grant obtained before the connection's row held its credentials (while verifying them),
+   * so every process uses it. For CRMs whose refresh tokens rotate this is what keeps access: the
+   * stored credentials' refresh token was spent obtaining it.
+   */
+  async shareGrant(connection: ConnectionForAdapter, grant: AccessGrant): Promise<void> {
+    await this.#grantStoreOf(connection)?.refreshExclusively(
+      () => null,
+      async () => grant,
+    );
+  }
+
+  #grantStoreOf(connection: ConnectionForAdapter): SharedGrantStore | undefined {
+    const definition = this.definition(connection.provider);
+    const fingerprint = fingerprintOf(
+      definition.credentialsSchema.parse(connection.credentials),
+      definition.settingsSchema.parse(connection.settings),
+    );
+    return this.#options.grantStoreFor?.(connection.id, fingerprint);
+  }
+
+  /**
+   * Revokes Propsync's access at the CRM, where its API allows. Answers whether it could: false
+   * when the CRM offers no revocation (an admin removes the key in the CRM).
+   */
+  async revokeAccess(connection: ConnectionForAdapter, grant: AccessGrant | null): Promise<boolean> {
+    const definition = this.definition(connection.provider);
+    if (!definition.revokeAccess) return false;
+    const credentials = definition.credentialsSchema.parse(connection.credentials);
+    const settings = definition.settingsSchema.parse(connection.settings);
+    const runtime = this.#runtimeFor(connection, definition, credentials, settings);
+    // Unauthorised by the session: revocation must not trigger a refresh of what it revokes.
+    const http = this.#http(definition, { ...runtime, session: null }, credentials, settings);
+    return definition.revokeAccess(http, credentials, settings, grant);
+  }
+
+  /** Whether the CRM offers OAuth sign-in (the deployment must also have an app registered with it). */
+  supportsOAuth(provider: CrmProvider): boolean {
+    return findCrm(provider)?.adapter.oauth !== undefined;
+  }
+
+  /** Where the admin signs in to allow Propsync (OAuth redirect). */
+  authorizeUrl(
+    provider: CrmProvider,
+    settings: Record<string, unknown>,
+    request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
+  ): string {
+    return this.#oauthOf(provider).authorizeUrl(settings, request);
+  }
+
+  /** Exchanges an authorization code for credentials to store (paced and timed like any request). */
+  async exchangeAuthorizationCode(
+    provider: CrmProvider,
+    app: OAuthApp,
+    settings: Record<string, unknown>,
+    code: { code: string; redirectUri: string; codeVerifier: string },
+  ): Promise<unknown> {
+    const definition = this.definition(provider);
+    const oauth = this.#oauthOf(provider);
+    const http = new ProviderHttp({
+      provider: definition.info,
+      baseUrl: definition.baseUrl(settings),
+      pacer: new RequestPacer(definition.info.rateLimits),
+      session: null,
+      authorise: () => ({}),
+      ...this.#options,
+    });
+    return oauth.exchangeCode(http, app, settings, code);
+  }
+
+  #oauthOf(provider: CrmProvider): OAuthSignInSupport<unknown, any> {
+    const oauth = this.definition(provider).oauth;
+    if (!oauth) {
+      throw new PropsyncError(
+        'OAUTH.UNAVAILABLE',
+        `${this.definition(provider).info.displayName} does not offer sign-in by redirect: connect it with its credentials`,
+      );
+    }
+    return oauth;
   }
 
   #runtimeFor(
@@ -114,22 +210,19 @@ export class AdapterResolver {
     credentials: unknown,
     settings: unknown,
   ): ConnectionRuntime {
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([credentials, settings]))
-      .digest('hex');
+    const fingerprint = fingerprintOf(credentials, settings);
     const existing = this.#runtimes.get(connection.id);
     if (existing?.fingerprint === fingerprint) return existing;
     const pacer = new RequestPacer(definition.info.rateLimits);
-    const runtime: ConnectionRuntime = { fingerprint, pacer, session: null, newSession: null };
+    const runtime: ConnectionRuntime = { fingerprint, pacer, session: null };
     const authenticate = definition.authenticate;
     if (authenticate) {
       // The auth endpoint is paced with the API but never authorised by the grant it is fetching.
       const authHttp = this.#http(definition, { ...runtime, session: null }, credentials, settings);
-      runtime.newSession = () =>
-        new CredentialSession((previous) => authenticate(authHttp, credentials, settings, previous), {
-          store: this.#options.grantStoreFor?.(connection.id, fingerprint) ?? null,
-        });
-      runtime.session = runtime.newSession();
+      runtime.session = new CredentialSession(
+        (previous) => authenticate(authHttp, credentials, settings, previous),
+        { store: this.#options.grantStoreFor?.(connection.id, fingerprint) ?? null },
+      );
     }
     this.#runtimes.set(connection.id, runtime);
     return runtime;
@@ -150,6 +243,13 @@ export class AdapterResolver {
       ...this.#options,
     });
   }
+}
+
+/** Identifies one set of credentials and settings, so a grant obtained with others is never reused. */
+function fingerprintOf(credentials: unknown, settings: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([credentials, settings]))
+    .digest('hex');
 }
 
 function parseOrExplain(schema: z.ZodType, value: unknown, what: string): unknown {

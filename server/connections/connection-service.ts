@@ -15,6 +15,9 @@ export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTr
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What became of Propsync's access at the CRM when a connection was disconnected. */
+export type AccessAtProvider = 'revoked' | 'remove_in_crm' | 'revocation_failed';
+
 type ConnectionRow = {
   id: string;
   organisation_id: string;
@@ -111,8 +114,11 @@ export class ConnectionService {
     );
     await this.#scheduleNextAfterNow(connectionId);
     // The verifying grant was obtained before the row existed, so no other process could see it:
-    // fetch the next one through the shared store. The rate budget spent verifying still counts.
-    this.#adapters.renewSession(connectionId);
+    // share it now (where refresh tokens rotate, the stored one was spent obtaining it).
+    const verifiedGrant = this.#adapters.currentGrant(connectionId);
+    if (verifiedGrant) {
+      await this.#adapters.shareGrant({ id: connectionId, provider, credentials, settings }, verifiedGrant);
+    }
     await this.#registerWebhooks(organisationId, connectionId, provider, adapter);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
@@ -175,17 +181,41 @@ export class ConnectionService {
   /**
    * Disconnects: removes Propsync's webhooks at the CRM where it can, then deletes every stored
    * credential of the connection. Contacts, their history and the audit trail stay.
+   * `accessAtProvider` says whether the CRM revoked Propsync's access too: `remove_in_crm` where
+   * its API cannot (an admin deletes the key in the CRM), `revocation_failed` where it refused.
    */
-  async disconnect(organisationId: string, connectionId: string): Promise<ConnectionSummary> {
+  async disconnect(
+    organisationId: string,
+    connectionId: string,
+  ): Promise<ConnectionSummary & { accessAtProvider: AccessAtProvider }> {
     const row = await this.#row(organisationId, connectionId);
-    if (row.status === 'disconnected') return toSummary(row);
+    if (row.status === 'disconnected') return { ...toSummary(row), accessAtProvider: 'revoked' };
     const warnings: string[] = [];
-    if (row.webhook_registration && row.credentials) {
+    let accessAtProvider: AccessAtProvider = 'remove_in_crm';
+    if (row.credentials) {
+      if (row.webhook_registration) {
+        try {
+          const adapter = await this.adapterFor(connectionId);
+          await adapter.unregisterWebhooks(row.webhook_registration);
+        } catch (error) {
+          // The CRM may already refuse us (revoked key): disconnecting must still succeed.
+          warnings.push(error instanceof Error ? error.message : String(error));
+        }
+      }
+      // Last, because revoking ends every call Propsync can make to the CRM.
       try {
-        const adapter = await this.adapterFor(connectionId);
-        await adapter.unregisterWebhooks(row.webhook_registration);
+        const connection = {
+          id: row.id,
+          provider: row.provider,
+          credentials: this.#vault.decrypt(row.credentials, { organisationId, connectionId }),
+          settings: row.settings,
+        };
+        const grant = await this.#adapters.heldGrant(connection);
+        accessAtProvider = (await this.#adapters.revokeAccess(connection, grant))
+          ? 'revoked'
+          : 'remove_in_crm';
       } catch (error) {
-        // The CRM may already refuse us (revoked key): disconnecting must still succeed.
+        accessAtProvider = 'revocation_failed';
         warnings.push(error instanceof Error ? error.message : String(error));
       }
     }
@@ -196,10 +226,10 @@ export class ConnectionService {
     );
     this.#adapters.forget(connectionId);
     this.#logger.info(
-      { organisationId, connectionId, webhookWarnings: warnings.length },
+      { organisationId, connectionId, accessAtProvider, warnings },
       'connection disconnected; credentials deleted',
     );
-    return this.get(organisationId, connectionId);
+    return { ...(await this.get(organisationId, connectionId)), accessAtProvider };
   }
 
   async #scheduleNextAfterNow(connectionId: string): Promise<void> {
@@ -298,6 +328,7 @@ export class ConnectionService {
       this.#adapters.forget(connectionId);
       throw error;
     }
+    const verifiedGrant = this.#adapters.currentGrant(connectionId);
     if (row.webhook_registration && row.credentials) {
       // Best effort: the old key may be the reason we are reconnecting.
       await this.adapterFor(connectionId)
@@ -326,6 +357,9 @@ export class ConnectionService {
       );
     });
     this.#adapters.forget(connectionId);
+    if (verifiedGrant) {
+      await this.#adapters.shareGrant({ id: connectionId, provider: row.provider, ...parsed }, verifiedGrant);
+    }
     await this.#registerWebhooks(
       organisationId,
       connectionId,

@@ -66,6 +66,12 @@ describe('migrations from an empty database', () => {
       [organisation!.id],
     );
     expect(row!.provider).toBe('hubspot');
+    // No constraint repeats the provider list (activities name their source CRM too).
+    const constraints = await connection.execute<{ definition: string }[]>(
+      `select pg_get_constraintdef(oid) as definition from pg_constraint
+       where conrelid in ('activities'::regclass, 'crm_connections'::regclass, 'crm_providers'::regclass)`,
+    );
+    expect(constraints.filter(({ definition }) => definition.includes("'loop'"))).toEqual([]);
   });
 
   it('are recorded, so running them again applies nothing', async () => {

@@ -10,6 +10,8 @@ export type DemoSimulator = {
   url: string;
   credentials: Record<string, string>;
   settings: Record<string, string>;
+  /** The simulator's sandbox app for sign-in by OAuth redirect, where it offers one. */
+  oauthApp?: { clientId: string; clientSecret: string; settings?: Record<string, string> };
   close: () => Promise<void>;
 };
 

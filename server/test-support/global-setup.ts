@@ -1,5 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { createLogger } from '../logger.ts';
@@ -19,15 +20,28 @@ export default async function setup(project: TestProject) {
     project.provide('databaseAdminUrl', process.env.DATABASE_URL);
     return;
   }
-  const directory = path.resolve('.data/test-postgres');
+  // A directory and port of this run's own: two runs on one checkout must not share a cluster.
+  const directory = path.resolve(`.data/test-postgres-${process.pid}`);
   fs.rmSync(directory, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres({
     directory,
-    port: Number(process.env.TEST_POSTGRES_PORT ?? 54339),
+    port: process.env.TEST_POSTGRES_PORT ? Number(process.env.TEST_POSTGRES_PORT) : await freePort(),
     logger: createLogger({ level: 'warn' }),
   });
   project.provide('databaseAdminUrl', postgres.adminUrl);
   return async () => {
     await postgres.stop();
+    fs.rmSync(directory, { recursive: true, force: true });
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

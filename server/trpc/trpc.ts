@@ -27,6 +27,8 @@ const TRPC_CODE_BY_PROPSYNC_CODE: Partial<Record<ErrorCode, TRPCError['code']>> 
   'ADAPTER.PERMISSION_DENIED': 'BAD_REQUEST',
   'ADAPTER.VALIDATION': 'BAD_REQUEST',
   'SYNC.ALREADY_RUNNING': 'CONFLICT',
+  'OAUTH.UNAVAILABLE': 'PRECONDITION_FAILED',
+  'OAUTH.RETURN_URL_REFUSED': 'BAD_REQUEST',
 };
 
 /** One place maps domain errors to tRPC errors, keeping the actionable message and stable code. */

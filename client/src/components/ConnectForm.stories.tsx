@@ -57,6 +57,29 @@ export const ClientCredentials: Story = {
   },
 };
 
+/**
+ * Where Propsync has an app registered with the CRM, the admin can sign in there instead (OAuth
+ * redirect); settings typed so far go along, and no credential is asked for.
+ */
+export const SignInWithRedirect: Story = {
+  args: {
+    providers: [{ ...reapitProvider, oauthSignIn: true }, agentosProvider],
+    initialProvider: 'reapit',
+    onSignIn: fn(),
+  },
+  play: async ({ canvas, userEvent, args }) => {
+    await userEvent.type(canvas.getByLabelText('Customer id'), 'SBOX');
+    await userEvent.click(canvas.getByRole('button', { name: 'Sign in with Reapit' }));
+    await expect(args.onSignIn).toHaveBeenCalledWith({
+      provider: 'reapit',
+      settings: { customerId: 'SBOX' },
+    });
+    await expect(args.onSubmit).not.toHaveBeenCalled();
+    await userEvent.selectOptions(canvas.getByLabelText('CRM'), 'agentos');
+    await expect(canvas.queryByRole('button', { name: /Sign in with/ })).toBeNull();
+  },
+};
+
 export const Checking: Story = {
   args: { initialProvider: 'reapit', submitting: true },
   play: async ({ canvas }) => {
@@ -112,10 +135,17 @@ export const Catalog: Story = {
         error="Reapit rejected the credentials"
       />
       <ConnectForm {...args} title="Reconnecting" mode="reconnect" initialProvider="street" />
+      <ConnectForm
+        {...args}
+        title="Sign in with redirect"
+        providers={[{ ...reapitProvider, oauthSignIn: true }]}
+        initialProvider="reapit"
+        onSignIn={() => {}}
+      />
       <ConnectForm {...args} providers={[]} />
     </div>
   ),
   play: async ({ canvas }) => {
-    await expect(canvas.getAllByTestId('connect-form')).toHaveLength(6);
+    await expect(canvas.getAllByTestId('connect-form')).toHaveLength(7);
   },
 };

@@ -4,7 +4,10 @@ import type { CrmProvider } from '../../../shared/providers.ts';
 import '../styles/propsync.css';
 
 /** A CRM as the providers API describes it, with the fields its connect form asks for. */
-export type ConnectableProvider = Pick<ProviderInfo, 'id' | 'displayName' | 'authKind' | 'connectFields'>;
+export type ConnectableProvider = Pick<ProviderInfo, 'id' | 'displayName' | 'authKind' | 'connectFields'> & {
+  /** The admin can connect by signing in at the CRM (OAuth redirect) instead of entering credentials. */
+  oauthSignIn?: boolean;
+};
 
 export type ConnectRequest = {
   provider: CrmProvider;
@@ -18,6 +21,8 @@ export type ConnectFormProps = {
   /** Preselects a provider, e.g. when reconnecting one. */
   initialProvider?: CrmProvider | undefined;
   onSubmit: (request: ConnectRequest) => void;
+  /** Starts a sign-in at the CRM (OAuth redirect), with any settings entered; shown where offered. */
+  onSignIn?: (request: Omit<ConnectRequest, 'credentials'>) => void;
   onCancel?: () => void;
   submitting?: boolean;
   /** The server's answer when connecting failed, e.g. "Reapit rejected the credentials". */
@@ -39,7 +44,8 @@ const AUTH_HINTS: Record<string, string> = {
 
 /**
  * Connects a CRM: pick it, then enter the credentials its API uses (API key or client
- * credentials). Propsync checks them with the CRM before storing them encrypted.
+ * credentials), or, where offered, sign in at the CRM instead (OAuth redirect). Propsync checks
+ * credentials with the CRM before storing them encrypted.
  */
 export function ConnectForm({
   providers,
@@ -50,6 +56,7 @@ export function ConnectForm({
   error = null,
   title,
   mode = 'connect',
+  onSignIn,
 }: ConnectFormProps) {
   const reconnecting = mode === 'reconnect';
   const id = useId();
@@ -69,15 +76,15 @@ export function ConnectForm({
     );
   }
 
+  const pick = (names: readonly { name: string }[]) =>
+    Object.fromEntries(
+      names
+        .map((field) => [field.name, values[`${provider}.${field.name}`]?.trim() ?? ''])
+        .filter(([, value]) => value !== ''),
+    );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!provider || !fields) return;
-    const pick = (names: readonly { name: string }[]) =>
-      Object.fromEntries(
-        names
-          .map((field) => [field.name, values[`${provider}.${field.name}`]?.trim() ?? ''])
-          .filter(([, value]) => value !== ''),
-      );
     onSubmit({ provider, credentials: pick(fields.credentials), settings: pick(fields.settings) });
   };
 
@@ -108,6 +115,22 @@ export function ConnectForm({
           ))}
         </select>
       </label>
+      {selected?.oauthSignIn && onSignIn && fields ? (
+        <div className="propsync-connect-form__sign-in">
+          <button
+            type="button"
+            className="propsync-button"
+            disabled={submitting}
+            onClick={() => onSignIn({ provider: selected.id, settings: pick(fields.settings) })}
+          >
+            {reconnecting ? 'Sign in again with' : 'Sign in with'} {selected.displayName}
+          </button>
+          <p className="propsync-muted">
+            You will be taken to {selected.displayName} to allow Propsync, then brought back here. Or enter
+            the credentials of an app registered in {selected.displayName} below.
+          </p>
+        </div>
+      ) : null}
       {selected ? <p className="propsync-muted">{AUTH_HINTS[selected.authKind] ?? ''}</p> : null}
       {reconnecting ? (
         <p className="propsync-muted">

@@ -38,6 +38,41 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What disconnecting did to Propsync's access at the CRM, after "X disconnected…". */
+const ACCESS_AT_PROVIDER_NOTE: Record<
+  'revoked' | 'remove_in_crm' | 'revocation_failed',
+  (name: string) => string
+> = {
+  revoked: (name) => `Propsync's access was revoked at ${name}.`,
+  remove_in_crm: (name) => `${name} cannot revoke keys through its API: delete Propsync's key in ${name}.`,
+  revocation_failed: (name) =>
+    `${name} did not confirm revoking Propsync's access: delete Propsync's key or app in ${name}.`,
+};
+
+const SIGN_IN_PARAMS = ['propsync_oauth', 'propsync_oauth_message', 'propsync_provider'];
+
+/** This page's address without the outcome of an earlier sign-in: where a new sign-in returns. */
+function pageAddressWithoutSignInOutcome(): string {
+  const url = new URL(window.location.href);
+  for (const name of SIGN_IN_PARAMS) url.searchParams.delete(name);
+  url.hash = '';
+  return url.toString();
+}
+
+/**
+ * Back from a sign-in at the CRM (OAuth redirect): the notice to show, once. The outcome is taken
+ * off the address so a reload does not repeat it.
+ */
+function signInOutcomeNotice(): { tone: 'info' | 'error'; text: string } | null {
+  if (typeof window === 'undefined') return null;
+  const params = new URLSearchParams(window.location.search);
+  const outcome = params.get('propsync_oauth');
+  if (!outcome) return null;
+  const message = params.get('propsync_oauth_message') ?? 'Signing in at the CRM did not complete.';
+  window.history.replaceState(window.history.state, '', pageAddressWithoutSignInOutcome());
+  return { tone: outcome === 'failed' ? 'error' : 'info', text: `${message}.`.replace(/\.\.$/, '.') };
+}
+
 /**
  * The integrations settings page a host mounts at `/dashboard/settings/integrations`. Needs a
  * `PropsyncProvider` above it.
@@ -50,7 +85,14 @@ export function IntegrationsPage({
 }: IntegrationsPageProps) {
   const connections = useConnections();
   const providers = useProviders();
-  const { connect, syncNow, reconnect: reconnectMutation, disconnect, setSchedule } = useConnectionActions();
+  const {
+    connect,
+    syncNow,
+    reconnect: reconnectMutation,
+    disconnect,
+    setSchedule,
+    startSignIn,
+  } = useConnectionActions();
   const alerts = useAlerts();
   const acknowledge = useAcknowledgeAlert();
   const history = useSyncHistory();
@@ -72,14 +114,16 @@ export function IntegrationsPage({
   /** Set when the form asks for new credentials of an existing connection. */
   const [reconnectTarget, setReconnectTarget] = useState<ConnectionSummary | null>(null);
   const [busyConnectionIds, setBusyConnectionIds] = useState<ReadonlySet<string>>(new Set());
-  const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(null);
+  const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(() =>
+    signInOutcomeNotice(),
+  );
 
   const runWhileBusy = useCallback(
     async (connectionId: string, work: () => Promise<unknown>, success: string) => {
       setBusyConnectionIds((current) => new Set(current).add(connectionId));
       try {
-        await work();
-        setNotice({ tone: 'info', text: success });
+        const detail = await work();
+        setNotice({ tone: 'info', text: typeof detail === 'string' ? `${success} ${detail}` : success });
       } catch (error) {
         setNotice({ tone: 'error', text: messageOf(error) });
       } finally {
@@ -118,7 +162,8 @@ export function IntegrationsPage({
           await onDisconnect(connection);
           await connections.refetch();
         } else {
-          await disconnect.mutateAsync({ connectionId: connection.id });
+          const result = await disconnect.mutateAsync({ connectionId: connection.id });
+          return ACCESS_AT_PROVIDER_NOTE[result.accessAtProvider](connection.providerName);
         }
       },
       `${connection.providerName} disconnected. Its contacts and the audit trail are kept.`,
@@ -209,6 +254,19 @@ export function IntegrationsPage({
             submitting={formMutation.isPending}
             error={formMutation.isError ? formMutation.error.message : null}
             onCancel={() => setConnectOpen(false)}
+            onSignIn={(request) =>
+              startSignIn.mutate(
+                {
+                  ...request,
+                  returnTo: pageAddressWithoutSignInOutcome(),
+                  ...(reconnectTarget ? { connectionId: reconnectTarget.id } : {}),
+                },
+                {
+                  onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl),
+                  onError: (error) => setNotice({ tone: 'error', text: error.message }),
+                },
+              )
+            }
             onSubmit={(request) => {
               const done = (text: string) => {
                 setConnectOpen(false);

@@ -15,5 +15,7 @@ export function useConnectionActions() {
   const reconnect = useMutation(trpc.connections.reconnect.mutationOptions({ onSuccess: refresh }));
   const disconnect = useMutation(trpc.connections.disconnect.mutationOptions({ onSuccess: refresh }));
   const setSchedule = useMutation(trpc.connections.setSchedule.mutationOptions({ onSuccess: refresh }));
-  return { connect, syncNow, reconnect, disconnect, setSchedule };
+  // The browser leaves for the CRM's sign-in page; the connection appears on the way back.
+  const startSignIn = useMutation(trpc.connections.startOAuth.mutationOptions());
+  return { connect, syncNow, reconnect, disconnect, setSchedule, startSignIn };
 }

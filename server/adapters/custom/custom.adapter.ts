@@ -59,8 +59,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
-/** The registry's entry for custom (limits and capabilities from crm-apis.md). */
+/** The registry's entry for custom: the limits our open API documents. */
 export const CUSTOM_INFO = {
   id: 'custom',
   displayName: 'Custom CRM',
@@ -82,6 +81,7 @@ export const CUSTOM_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
+/** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
 export const customAdapter = defineAdapter<Credentials, Settings>({
   info: CUSTOM_INFO,
   credentialsSchema: CredentialsSchema,
@@ -89,6 +89,14 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   baseUrl: (settings) => settings.baseUrl,
   // The key itself is the bearer token: nothing to exchange, so no authenticate().
   authorise: (_grant, credentials) => ({ authorization: `Bearer ${credentials.apiKey}` }),
+  /**
+   * `POST /auth/revoke` (open API 1.1): the CRM revokes the key that calls it. A 401 means it is
+   * already revoked; a 404 means this CRM implements an older contract without revocation.
+   */
+  async revokeAccess(http) {
+    const response = await http.request('POST', 'auth/revoke', { acceptStatuses: [401, 404] });
+    return response.status !== 404;
+  },
   create: (context) => new CustomAdapter(context),
 });
 

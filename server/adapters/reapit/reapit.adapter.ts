@@ -13,6 +13,7 @@ import type {
   WebhookRegistration,
 } from '../../ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import type { AccessGrant } from '../shared/credential-session.ts';
 import type { ProviderHttp } from '../shared/provider-http.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
@@ -36,12 +37,22 @@ const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.c
 const CredentialsSchema = z.object({
   clientId: z.string().trim().min(1, 'client id is required'),
   clientSecret: z.string().min(1, 'client secret is required'),
+  /**
+   * Present when an admin signed in through Reapit Connect (OAuth redirect): the refresh token of
+   * that sign-in. Reapit rotates it on every use; the latest one lives in the shared access grant.
+   */
+  refreshToken: z.string().min(1).optional(),
 });
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   baseUrl: z.string().url().default('https://platform.reapit.cloud'),
-  /** Reapit's token endpoint lives on another host (connect.reapit.cloud). */
+  /**
+   * Reapit Connect, the authorisation server (authorize, token and revoke endpoints); it lives on
+   * another host than the API (connect.reapit.cloud). Defaults to the API's address (simulator).
+   */
+  connectUrl: z.string().url().optional(),
+  /** Overrides the token endpoint alone. */
   tokenUrl: z.string().url().optional(),
   customerId: z.string().trim().min(1).default('SBOX'),
   /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
@@ -80,26 +91,65 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,
-  async authenticate(http, credentials, settings) {
-    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
-    const response = await http.request(
-      'POST',
-      settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(),
-      {
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: credentials.clientId,
-        }).toString(),
+  async authenticate(http, credentials, settings, previous) {
+    if (credentials.refreshToken === undefined) {
+      return requestToken(http, credentials, settings, { grant_type: 'client_credentials' });
+    }
+    // The newest refresh token is the previous grant's: the stored one was spent on the first refresh.
+    const refreshToken = previous?.refreshToken ?? credentials.refreshToken;
+    return requestToken(http, credentials, settings, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+  },
+  oauth: {
+    authorizeUrl(settings, request) {
+      const url = new URL('/authorize', connectUrlOf(settings));
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: request.clientId,
+        redirect_uri: request.redirectUri,
+        state: request.state,
+        code_challenge: request.codeChallenge,
+        code_challenge_method: 'S256',
+      }).toString();
+      return url.toString();
+    },
+    async exchangeCode(http, app, settings, { code, redirectUri, codeVerifier }) {
+      const credentials = { clientId: app.clientId, clientSecret: app.clientSecret };
+      const grant = await requestToken(http, credentials, settings, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: codeVerifier,
+      });
+      if (!grant.refreshToken) {
+        throw new PropsyncError(
+          'ADAPTER.BAD_RESPONSE',
+          'Reapit Connect answered the sign-in without a refresh token',
+        );
+      }
+      return { ...credentials, refreshToken: grant.refreshToken };
+    },
+  },
+  /**
+   * Revokes at Reapit Connect (RFC 7009): a sign-in's refresh token (which ends every token of that
+   * sign-in), or the client-credentials access token Propsync holds.
+   */
+  async revokeAccess(http, credentials, settings, grant) {
+    const [token, hint] =
+      credentials.refreshToken !== undefined
+        ? [grant?.refreshToken ?? credentials.refreshToken, 'refresh_token']
+        : [grant?.accessToken, 'access_token'];
+    if (!token) return true;
+    await http.request('POST', new URL('/revoke', connectUrlOf(settings)).toString(), {
+      headers: {
+        authorization: basicAuthorization(credentials),
+        'content-type': 'application/x-www-form-urlencoded',
       },
-    );
-    const token = ReapitTokenSchema.safeParse(response.body);
-    if (!token.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Reapit answered the token request with an unexpected body',
-      );
-    return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
+      body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
+    });
+    return true;
   },
   authorise: (grant, _credentials, settings) => ({
     ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),
@@ -108,6 +158,59 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
   }),
   create: (context) => new ReapitAdapter(context),
 });
+
+function connectUrlOf(settings: Settings): string {
+  return settings.connectUrl ?? settings.baseUrl;
+}
+
+function basicAuthorization(credentials: Pick<Credentials, 'clientId' | 'clientSecret'>): string {
+  return `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
+}
+
+/** One request to Reapit Connect's token endpoint (client authenticated by HTTP Basic). */
+async function requestToken(
+  http: ProviderHttp,
+  credentials: Pick<Credentials, 'clientId' | 'clientSecret'>,
+  settings: Settings,
+  form: Record<string, string>,
+): Promise<AccessGrant> {
+  const url = settings.tokenUrl ?? new URL('/token', connectUrlOf(settings)).toString();
+  let body: unknown;
+  try {
+    ({ body } = await http.request('POST', url, {
+      headers: {
+        authorization: basicAuthorization(credentials),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
+    }));
+  } catch (error) {
+    // invalid_grant: the sign-in was revoked, expired or its refresh token already spent.
+    if (
+      error instanceof PropsyncError &&
+      error.statusCode === 400 &&
+      form.grant_type !== 'client_credentials'
+    ) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Reapit no longer accepts this sign-in (revoked or expired): reconnect Reapit and sign in again',
+        { statusCode: 400, cause: error },
+      );
+    }
+    throw error;
+  }
+  const token = ReapitTokenSchema.safeParse(body);
+  if (!token.success)
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      'Reapit answered the token request with an unexpected body',
+    );
+  return {
+    accessToken: token.data.access_token,
+    expiresAt: Date.now() + token.data.expires_in * 1000,
+    refreshToken: token.data.refresh_token ?? null,
+  };
+}
 
 class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;

@@ -67,6 +67,8 @@ export const ReapitTokenSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string(),
   expires_in: z.number().positive(),
+  /** Authorization-code and refresh grants only; each one is usable once (rotation). */
+  refresh_token: z.string().min(1).optional(),
 });
 
 export const ReapitSigningKeysSchema = z.object({

@@ -45,6 +45,11 @@ export class CredentialSession {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The grant held in memory, if any (e.g. the one obtained while verifying new credentials). */
+  get current(): AccessGrant | null {
+    return this.#grant;
+  }
+
   async grant(): Promise<AccessGrant> {
     if (this.#grant && !this.#expiresSoon(this.#grant)) return this.#grant;
     this.#inFlight ??= this.#obtain().finally(() => {

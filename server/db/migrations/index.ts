@@ -5,6 +5,7 @@ import { Migration20261123140000RealTime } from './Migration20261123140000_real_
 import { Migration20261123150000SharedAccessGrants } from './Migration20261123150000_shared_access_grants.ts';
 import { Migration20261123160000DedupIndexTuning } from './Migration20261123160000_dedup_index_tuning.ts';
 import { Migration20261123170000ProvidersFromRegistry } from './Migration20261123170000_providers_from_registry.ts';
+import { Migration20261123180000OauthSignIns } from './Migration20261123180000_oauth_sign_ins.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
     name: 'Migration20261123170000_providers_from_registry',
     class: Migration20261123170000ProvidersFromRegistry,
   },
+  { name: 'Migration20261123180000_oauth_sign_ins', class: Migration20261123180000OauthSignIns },
 ];

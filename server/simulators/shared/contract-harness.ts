@@ -38,6 +38,11 @@ export interface RunningHarness {
    * (base URL etc.). Settings may include `pageSize` so the suite can force several pages.
    */
   connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /**
+   * The sandbox app this simulator registers for sign-in by OAuth redirect, where the CRM offers
+   * it: what a deployment would configure in PROPSYNC_OAUTH_APPS.
+   */
+  oauthApp?: { clientId: string; clientSecret: string; settings?: Record<string, string> };
   /** Credentials of the same shape that the simulator rejects. */
   invalidCredentials: Record<string, string>;
   /** How many contacts a full listing must return (the records the API exposes). */

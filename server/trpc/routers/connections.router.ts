@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CrmProviderSchema } from '../../../shared/providers.ts';
 import { FieldMappingReview } from '../../connections/field-mapping.ts';
+import { PropsyncError } from '../../errors.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 
 const ConnectionIdInput = z.object({ connectionId: z.string().uuid() });
@@ -35,6 +36,39 @@ export const connectionsRouter = router({
         settings: input.settings,
       }),
     ),
+
+  /**
+   * Connects (or, with `connectionId`, reconnects) by OAuth redirect: answers the CRM's authorize
+   * URL for the browser to open. The CRM sends the admin back through /oauth/callback to `returnTo`
+   * (a page of Propsync or of an allowed host origin) with `propsync_oauth=connected|denied|failed`.
+   */
+  startOAuth: adminProcedure
+    .input(
+      z.object({
+        provider: CrmProviderSchema,
+        settings: z.record(z.string(), z.string().max(2048)).default({}),
+        returnTo: z.string().max(2048),
+        connectionId: z.string().uuid().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const organisationId = ctx.session.organisationId;
+      if (input.connectionId) {
+        const existing = await ctx.services.connections.get(organisationId, input.connectionId);
+        if (existing.provider !== input.provider) {
+          throw new PropsyncError(
+            'ADAPTER.VALIDATION',
+            `Connection ${input.connectionId} is a ${existing.providerName} connection, not ${input.provider}`,
+          );
+        }
+      }
+      return ctx.services.oauth.start(organisationId, {
+        provider: input.provider,
+        settings: input.settings,
+        returnTo: input.returnTo,
+        ...(input.connectionId ? { connectionId: input.connectionId } : {}),
+      });
+    }),
 
   syncNow: adminProcedure
     .input(ConnectionIdInput)

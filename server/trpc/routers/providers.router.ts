@@ -6,5 +6,7 @@ export const providersRouter = router({
    * The registry: every CRM Propsync can connect, its auth kind, limits, capabilities and the
    * fields its connect form asks for.
    */
-  list: agencyProcedure.query(() => PROVIDER_INFOS),
+  list: agencyProcedure.query(({ ctx }) =>
+    PROVIDER_INFOS.map((info) => ({ ...info, oauthSignIn: ctx.services.oauth.isAvailable(info.id) })),
+  ),
 });

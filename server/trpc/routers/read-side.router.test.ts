@@ -463,6 +463,12 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'connections.fieldMapping': { connectionId: b.connectionId },
       'connections.confirmFieldMapping': { connectionId: b.connectionId },
       'connections.disconnect': { connectionId: b.connectionId },
+      // Reconnecting B's connection by sign-in: refused as not found before anything is stored.
+      'connections.startOAuth': {
+        provider: 'reapit',
+        connectionId: b.connectionId,
+        returnTo: 'http://127.0.0.1:9/dashboard/settings/integrations',
+      },
       'engagement.reportEmail': { contactId: b.contactId, event: 'sent', messageId: 'isolation-1' },
       'engagement.contact': { contactId: b.contactId },
       'hostWebhooks.get': undefined,

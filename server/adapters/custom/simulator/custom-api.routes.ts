@@ -45,6 +45,8 @@ export interface CustomApiParts {
   engine: CustomEngine;
   idempotency: IdempotencyStore;
   account: { id: string; name: string; timezone: string };
+  /** Revokes the key with this label: every later request with it is a 401. */
+  revokeApiKey: (label: string) => void;
 }
 
 function requireScope(scope: CustomScope): RequestHandler {
@@ -166,6 +168,14 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       contact_count: dataset().contacts.size,
       api_version: CUSTOM_API_VERSION,
     });
+  });
+
+  // The caller revokes the key it authenticated with; any valid key may, whatever its scopes. Only
+  // a valid key gets here, so a second call is the usual 401 (the caller's "already revoked").
+  // Subscriptions belong to the account, not the key: they stay until deleted.
+  router.post('/auth/revoke', (_request, response) => {
+    parts.revokeApiKey(apiKeyOf(response).label);
+    response.status(204).end();
   });
 
   router.get('/contacts', requireScope('contacts:read'), (request, response) => {

@@ -4,7 +4,7 @@ import { CUSTOM_INFO } from '../custom.adapter.ts';
 export const CUSTOM_API_BASE_PATH = '/v1';
 
 /** The contract version the simulator implements (docs/openapi/propsync-custom-crm.yaml `info.version`). */
-export const CUSTOM_API_VERSION = '1.0.0';
+export const CUSTOM_API_VERSION = '1.1.0';
 
 /** What an API key may do. */
 export const CUSTOM_SCOPES = [

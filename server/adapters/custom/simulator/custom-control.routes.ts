@@ -68,6 +68,7 @@ export function createCustomControlRouter(simulatorOf: () => CustomSimulator): R
         'POST /_sim/faults/drop-next',
         'POST /_sim/faults/lose-next-response',
         'PUT /_sim/webhook-faults',
+        'GET /_sim/api-keys',
         'POST /_sim/api-keys/:label/revoke',
         'POST /_sim/api-keys/:label/restore',
         'GET|DELETE /_sim/requests',
@@ -140,6 +141,13 @@ export function createCustomControlRouter(simulatorOf: () => CustomSimulator): R
     }),
   );
 
+  // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the route below).
+  router.get('/api-keys', (_request, response) => {
+    const simulator = simulatorOf();
+    response.json(
+      simulator.apiKeys.map((key) => ({ ...key, revoked: simulator.isApiKeyRevoked(key.label) })),
+    );
+  });
   router.post(
     '/api-keys/:label/revoke',
     handle((request, response) => {

@@ -4,7 +4,12 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen } from '../../../simulators/shared/app-listener.ts';
 import { createCustomApiRouter } from './custom-api.routes.ts';
-import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY, CUSTOM_RATE_LIMITS } from './custom-constants.ts';
+import {
+  CUSTOM_API_BASE_PATH,
+  CUSTOM_API_VERSION,
+  CUSTOM_DEMO_API_KEY,
+  CUSTOM_RATE_LIMITS,
+} from './custom-constants.ts';
 import {
   createCustomSimulator,
   type CustomSimulator,
@@ -86,7 +91,7 @@ describe('custom simulator: authentication and scopes', () => {
     expect((await api('/account')).body).toMatchObject({
       name: 'Propsync Demo Estates',
       contact_count: 300,
-      api_version: '1.0.0',
+      api_version: CUSTOM_API_VERSION,
     });
 
     const missing = await apiClient(base, null)('/contacts');
@@ -117,6 +122,103 @@ describe('custom simulator: authentication and scopes', () => {
     });
     expect(denied.status).toBe(403);
     expect(denied.body.type).toBe('https://propsync.dev/problems/insufficient-scope');
+  });
+});
+
+describe('custom simulator: access revocation (POST /auth/revoke)', () => {
+  const OTHER_KEY = 'psk_other_key_for_tests';
+  const twoKeys = { apiKeys: [{ key: CUSTOM_DEMO_API_KEY }, { key: OTHER_KEY, label: 'other' }] };
+
+  it('revokes the calling key with 204: the key then gets 401, and so does a second revocation', async () => {
+    const { simulator, api } = await start();
+    expect(simulator.isApiKeyRevoked()).toBe(false);
+    const revoked = await api('/auth/revoke', { method: 'POST' });
+    expect(revoked.status).toBe(204);
+    expect(revoked.body).toBeNull();
+    expect(simulator.isApiKeyRevoked()).toBe(true);
+    expect(simulator.isApiKeyRevoked('demo')).toBe(true);
+
+    const after = await api('/contacts');
+    expect(after.status).toBe(401);
+    expect(after.headers.get('content-type')).toContain('application/problem+json');
+    expect(after.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(after.body).toMatchObject({
+      type: 'https://propsync.dev/problems/unauthorized',
+      status: 401,
+      detail: 'The API key has been revoked',
+    });
+
+    const again = await api('/auth/revoke', { method: 'POST' });
+    expect(again.status).toBe(401);
+    expect(again.body.type).toBe('https://propsync.dev/problems/unauthorized');
+    expect(simulator.requestLog.entries({ path: '/v1/auth/revoke' })).toMatchObject([
+      { method: 'POST', path: '/v1/auth/revoke', status: 204 },
+      { method: 'POST', path: '/v1/auth/revoke', status: 401 },
+    ]);
+  });
+
+  it('answers 401 to an unknown or missing key and revokes nothing', async () => {
+    const { simulator, baseUrl } = await start();
+    expect((await apiClient(baseUrl, 'psk_not_a_key')('/auth/revoke', { method: 'POST' })).status).toBe(401);
+    expect((await apiClient(baseUrl, null)('/auth/revoke', { method: 'POST' })).status).toBe(401);
+    expect(simulator.isApiKeyRevoked()).toBe(false);
+  });
+
+  it('revokes only the calling key', async () => {
+    const { simulator, api, baseUrl } = await start(twoKeys);
+    const other = apiClient(baseUrl, OTHER_KEY);
+    expect((await other('/auth/revoke', { method: 'POST' })).status).toBe(204);
+    expect(simulator.isApiKeyRevoked('other')).toBe(true);
+    expect(simulator.isApiKeyRevoked('demo')).toBe(false);
+    expect((await other('/contacts?limit=1')).status).toBe(401);
+    expect((await api('/contacts?limit=1')).status).toBe(200);
+  });
+
+  it('needs no scope beyond a valid key', async () => {
+    const noScopes = 'psk_key_without_scopes';
+    const { simulator, baseUrl } = await start({ apiKeys: [{ key: noScopes, scopes: [], label: 'bare' }] });
+    const api = apiClient(baseUrl, noScopes);
+    expect((await api('/contacts?limit=1')).status).toBe(403);
+    expect((await api('/auth/revoke', { method: 'POST' })).status).toBe(204);
+    expect(simulator.isApiKeyRevoked('bare')).toBe(true);
+  });
+
+  it('still revokes when the answer is lost, so the retry is a 401 (already revoked)', async () => {
+    const { simulator, api } = await start();
+    simulator.controls.loseNextResponse(1, { method: 'POST', pathPrefix: '/v1/auth/revoke' });
+    await expect(api('/auth/revoke', { method: 'POST' })).rejects.toThrow();
+    expect(simulator.isApiKeyRevoked()).toBe(true);
+    expect((await api('/auth/revoke', { method: 'POST' })).status).toBe(401);
+  });
+
+  it('keeps the webhook subscriptions, which belong to the account, until they are deleted', async () => {
+    const { simulator, api, baseUrl } = await start(twoKeys);
+    const created = await api('/webhooks', {
+      method: 'POST',
+      json: { url: 'http://127.0.0.1:9/hook', events: ['contact.updated'] },
+    });
+    expect(created.status).toBe(201);
+    expect((await api('/auth/revoke', { method: 'POST' })).status).toBe(204);
+    expect(simulator.webhooks()).toMatchObject([{ id: created.body.id, status: 'active' }]);
+    const other = apiClient(baseUrl, OTHER_KEY);
+    expect((await other(`/webhooks/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(simulator.webhooks()).toEqual([]);
+  });
+
+  it('is undone by restoreApiKey (the harness restoreCredentials) and reset, and shown under /_sim', async () => {
+    const { simulator, api, baseUrl } = await start();
+    const controlUrl = baseUrl.slice(0, -CUSTOM_API_BASE_PATH.length);
+    expect((await api('/auth/revoke', { method: 'POST' })).status).toBe(204);
+    const keys = await fetch(`${controlUrl}/_sim/api-keys`).then((response) => response.json());
+    expect(keys).toMatchObject([{ label: 'demo', revoked: true }]);
+    expect(JSON.stringify(keys)).not.toContain(CUSTOM_DEMO_API_KEY);
+    simulator.controls.restoreApiKey();
+    expect(simulator.isApiKeyRevoked()).toBe(false);
+    expect((await api('/contacts?limit=1')).status).toBe(200);
+
+    expect((await api('/auth/revoke', { method: 'POST' })).status).toBe(204);
+    simulator.controls.reset();
+    expect((await api('/contacts?limit=1')).status).toBe(200);
   });
 });
 
@@ -588,6 +690,10 @@ describe('custom simulator: the OpenAPI document is the contract it implements',
         'custom_fields',
       ].sort(),
     );
+  });
+
+  it('states the version the simulator implements and reports as api_version', () => {
+    expect(lines).toContain(`  version: ${CUSTOM_API_VERSION}`);
   });
 
   it('serves the document itself without authentication', async () => {

@@ -132,8 +132,9 @@ export interface CustomSimulatorControls {
   /** The next `count` matching API requests are handled but their answer is lost (connection destroyed). */
   loseNextResponse(count: number, match?: FaultMatch): void;
   setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
-  /** Requests with the key then fail with 401 (default: the first key). */
+  /** Requests with the key then fail with 401 (default: the first key), as after `POST /v1/auth/revoke`. */
   revokeApiKey(label?: string): void;
+  /** Un-revokes the key, however it was revoked (this control or `POST /v1/auth/revoke`). */
   restoreApiKey(label?: string): void;
   /** Moves the simulator clock (timestamps of later writes, idempotency retention, rate windows). */
   advanceClock(milliseconds: number): void;
@@ -158,6 +159,11 @@ export interface CustomSimulator {
   readonly clock: SimulatorClock;
   /** Labels and scopes of the accepted keys (never the keys). */
   readonly apiKeys: ReadonlyArray<{ label: string; scopes: readonly CustomScope[] }>;
+  /**
+   * Whether the key (default: the first) is revoked, by `POST /v1/auth/revoke` or
+   * `controls.revokeApiKey`; `restoreApiKey`, `clearFaults` and `reset` un-revoke it.
+   */
+  isApiKeyRevoked(label?: string): boolean;
   readonly account: { id: string; name: string };
   /** Contacts a full listing returns (archived included, deleted excluded). */
   contactCount(): number;
@@ -417,6 +423,7 @@ export function createCustomSimulator(options: CustomSimulatorOptions = {}): Cus
     requestLog,
     clock,
     apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })),
+    isApiKeyRevoked: (label) => faults.isRevoked(labelOf(label)),
     account: { id: account.id, name: account.name },
     contactCount: () => engine.dataset.contacts.size,
     contactIds: () => [...engine.dataset.contacts.values()].map((record) => record.id),
@@ -714,7 +721,13 @@ function buildApp(parts: AppParts): Express {
   );
   app.use(
     CUSTOM_API_BASE_PATH,
-    createCustomApiRouter({ engine: parts.engine, idempotency: parts.idempotency, account: parts.account }),
+    createCustomApiRouter({
+      engine: parts.engine,
+      idempotency: parts.idempotency,
+      account: parts.account,
+      // The same mark `controls.revokeApiKey` sets, so `restoreApiKey` (and the harness) undoes it.
+      revokeApiKey: (label) => faults.revokeCredential(label),
+    }),
   );
   app.use((request, response) =>
     sendProblem(response, 'not-found', `No route for ${request.method} ${request.path}`),

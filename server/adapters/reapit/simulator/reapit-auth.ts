@@ -11,37 +11,57 @@ export interface ReapitSigningKey {
   x: string;
 }
 
-interface IssuedToken {
+/** An access token as the simulator remembers it. */
+export interface IssuedAccessToken {
   clientId: string;
   customerId: string;
   expiresAt: number;
+  /** The authorization-code grant it descends from; null for client credentials. */
+  familyId: string | null;
+  revoked: boolean;
+}
+
+export interface AccessTokenBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/** An OAuth error answer (RFC 6749 §5.2). */
+export interface OAuthErrorBody {
+  error: string;
+  error_description: string;
 }
 
 export type TokenRequestResult =
-  | { ok: true; body: { access_token: string; token_type: 'Bearer'; expires_in: number } }
-  | { ok: false; status: 400 | 401; body: { error: string; error_description: string } };
+  { ok: true; body: AccessTokenBody } | { ok: false; status: 400 | 401; body: OAuthErrorBody };
+
+export type ClientAuthentication =
+  { ok: true; client: ReapitClientCredentials } | { ok: false; status: 401; body: OAuthErrorBody };
 
 export type BearerCheck =
   | { ok: true; client: ReapitClientCredentials }
   | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
-function safeEqual(a: string, b: string): boolean {
+/** Constant-time comparison of secrets (client secrets, PKCE challenges). */
+export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /**
- * Reapit Connect's client-credentials flow and bearer checks. Tokens are opaque random strings
- * held in memory; revocation goes through the shared fault controls so tests and the demo can
- * revoke from one place.
+ * Reapit Connect's client authentication, client-credentials flow, access-token store and bearer
+ * checks (the authorization-code grant builds on these in reapit-oauth.ts). Tokens are opaque
+ * random strings held in memory; client revocation goes through the shared fault controls so tests
+ * and the demo can revoke from one place.
  */
 export class ReapitAuth {
   readonly #clients: Map<string, ReapitClientCredentials>;
   readonly #now: () => number;
   readonly #faults: FaultControls;
   #tokenLifetimeSeconds: number;
-  #tokens = new Map<string, IssuedToken>();
+  #tokens = new Map<string, IssuedAccessToken>();
   readonly #signingKeys = new Map<string, ReapitSigningKey>();
 
   constructor(options: {
@@ -50,7 +70,15 @@ export class ReapitAuth {
     faults: FaultControls;
     tokenLifetimeSeconds: number;
   }) {
-    this.#clients = new Map(options.clients.map((client) => [client.clientId, { ...client }]));
+    this.#clients = new Map(
+      options.clients.map((client) => [
+        client.clientId,
+        {
+          ...client,
+          ...(client.redirectUris === undefined ? {} : { redirectUris: [...client.redirectUris] }),
+        },
+      ]),
+    );
     this.#now = options.now;
     this.#faults = options.faults;
     this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
@@ -65,6 +93,12 @@ export class ReapitAuth {
 
   get clients(): ReapitClientCredentials[] {
     return [...this.#clients.values()].map((client) => ({ ...client }));
+  }
+
+  /** The app, unless unknown or revoked through the controls. */
+  activeClient(clientId: string): ReapitClientCredentials | undefined {
+    const client = this.#clients.get(clientId);
+    return client === undefined || this.#faults.isRevoked(clientId) ? undefined : client;
   }
 
   set tokenLifetimeSeconds(seconds: number) {
@@ -82,32 +116,48 @@ export class ReapitAuth {
     for (const issued of this.#tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now);
   }
 
-  /**
-   * POST /token. Client authentication by HTTP Basic (as Reapit documents) or, failing that, by
-   * `client_id` and `client_secret` in the form; a `client_id` in the form must match Basic's.
-   */
+  /** POST /token with `grant_type=client_credentials`. */
   issueToken(authorization: string | undefined, form: Record<string, unknown>): TokenRequestResult {
-    const fail = (status: 400 | 401, error: string, description: string): TokenRequestResult => ({
-      ok: false,
-      status,
-      body: { error, error_description: description },
-    });
     if (form.grant_type !== 'client_credentials') {
-      return fail(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+      return {
+        ok: false,
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' },
+      };
     }
+    const authenticated = this.authenticateClient(authorization, form);
+    if (!authenticated.ok) return authenticated;
+    return { ok: true, body: this.mintAccessToken(authenticated.client, null) };
+  }
+
+  /**
+   * Client authentication for /token and /revoke: HTTP Basic (as Reapit documents) or, failing
+   * that, `client_id` and `client_secret` in the form; a `client_id` in the form must match Basic's.
+   */
+  authenticateClient(authorization: string | undefined, form: Record<string, unknown>): ClientAuthentication {
+    const fail = (description: string): ClientAuthentication => ({
+      ok: false,
+      status: 401,
+      body: { error: 'invalid_client', error_description: description },
+    });
     let clientId: string | undefined;
     let clientSecret: string | undefined;
     if (authorization?.toLowerCase().startsWith('basic ')) {
       const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon > 0) {
-        clientId = decodeURIComponent(decoded.slice(0, colon));
-        clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+        try {
+          clientId = decodeURIComponent(decoded.slice(0, colon));
+          clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+        } catch {
+          // A malformed %-escape is a failed authentication, not a server error.
+          return fail('client authentication failed');
+        }
       }
     }
     const formClientId = typeof form.client_id === 'string' ? form.client_id : undefined;
     if (clientId !== undefined && formClientId !== undefined && formClientId !== clientId) {
-      return fail(401, 'invalid_client', 'client_id does not match the authenticated client');
+      return fail('client_id does not match the authenticated client');
     }
     if (clientId === undefined) {
       clientId = formClientId;
@@ -115,22 +165,46 @@ export class ReapitAuth {
     }
     const client = clientId === undefined ? undefined : this.#clients.get(clientId);
     if (client === undefined || clientSecret === undefined || !safeEqual(clientSecret, client.clientSecret)) {
-      return fail(401, 'invalid_client', 'client authentication failed');
+      return fail('client authentication failed');
     }
-    if (this.#faults.isRevoked(client.clientId)) {
-      return fail(401, 'invalid_client', 'the client has been revoked');
-    }
+    if (this.#faults.isRevoked(client.clientId)) return fail('the client has been revoked');
+    return { ok: true, client };
+  }
+
+  /** A new access token for the app; `familyId` ties it to an authorization-code grant. */
+  mintAccessToken(client: ReapitClientCredentials, familyId: string | null): AccessTokenBody {
     this.#pruneExpired();
     const token = randomBytes(32).toString('base64url');
     this.#tokens.set(token, {
       clientId: client.clientId,
       customerId: client.customerId,
       expiresAt: this.#now() + this.#tokenLifetimeSeconds * 1000,
+      familyId,
+      revoked: false,
     });
-    return {
-      ok: true,
-      body: { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds },
-    };
+    return { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds };
+  }
+
+  accessToken(token: string): Readonly<IssuedAccessToken> | undefined {
+    return this.#tokens.get(token);
+  }
+
+  /** Revokes an access token; a no-op when it is unknown, expired or already revoked. */
+  revokeAccessToken(token: string): void {
+    const issued = this.#tokens.get(token);
+    if (issued !== undefined && !issued.revoked && issued.expiresAt > this.#now()) issued.revoked = true;
+  }
+
+  /** Active: would pass {@link checkBearer} now. Revoked: revoked one by one or with their grant. */
+  accessTokenStats(): { active: number; revoked: number } {
+    const now = this.#now();
+    let active = 0;
+    let revoked = 0;
+    for (const issued of this.#tokens.values()) {
+      if (issued.revoked) revoked += 1;
+      else if (issued.expiresAt > now && !this.#faults.isRevoked(issued.clientId)) active += 1;
+    }
+    return { active, revoked };
   }
 
   /** Checks `Authorization: Bearer …`. */
@@ -140,6 +214,7 @@ export class ReapitAuth {
     const token = authorization.replace(/^bearer\s+/i, '').trim();
     const issued = this.#tokens.get(token);
     if (issued === undefined) return { ok: false, reason: 'unknown' };
+    if (issued.revoked) return { ok: false, reason: 'revoked' };
     if (issued.expiresAt <= this.#now()) return { ok: false, reason: 'expired' };
     if (this.#faults.isRevoked(issued.clientId)) return { ok: false, reason: 'revoked' };
     const client = this.#clients.get(issued.clientId);

@@ -10,6 +10,11 @@ export interface ReapitClientCredentials {
   clientSecret: string;
   /** The customer (agency) the app is installed for; must match the `reapit-customer` header. */
   customerId: string;
+  /**
+   * Redirect URIs registered for the authorization-code flow, matched exactly. Loopback `http:`
+   * URIs (localhost, 127.0.0.1) are accepted without registration in the sandbox.
+   */
+  redirectUris?: string[];
 }
 
 /**
@@ -21,6 +26,15 @@ export const REAPIT_DEMO_CLIENT: Readonly<ReapitClientCredentials> = Object.free
   clientSecret: 'reapit-sandbox-secret',
   customerId: REAPIT_SANDBOX_CUSTOMER_ID,
 });
+
+/** The user every sandbox consent page shows as signed in (there is no login step). */
+export const REAPIT_SANDBOX_USER_EMAIL = 'sandbox.user@example.co.uk';
+
+/** Authorization codes are single use and short lived (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+export const REAPIT_AUTHORIZATION_CODE_LIFETIME_SECONDS = 300;
+
+/** Each refresh token of the authorization-code flow expires this long after it was issued. */
+export const REAPIT_REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 
 /** Documented limits: 20 requests/second, 5 concurrent per customer, 250,000 a day. */
 export interface ReapitRateLimits {

@@ -69,6 +69,7 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
           'POST /_sim/faults/timeout-next',
           'POST /_sim/faults/drop-next',
           'GET|PUT /_sim/webhook-faults',
+          'GET /_sim/tokens',
           'POST /_sim/tokens/expire',
           'POST /_sim/clients/:clientId/revoke',
           'POST /_sim/clients/:clientId/restore',
@@ -163,6 +164,9 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
     }),
   );
 
+  router.get('/tokens', (_request, response) => {
+    response.json(simulatorOf().tokenStats());
+  });
   router.post('/tokens/expire', (_request, response) => {
     simulatorOf().controls.expireTokens();
     response.status(204).end();

@@ -36,6 +36,8 @@ import {
 } from '../../../simulators/shared/webhook-dispatcher.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
+import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
+import { createReapitOAuthRouter } from './reapit-oauth.routes.ts';
 import {
   REAPIT_API_VERSION,
   REAPIT_DEMO_CLIENT,
@@ -137,9 +139,12 @@ export interface ReapitSimulatorControls {
   /** Removes all request faults and revocations. */
   clearFaults(): void;
   setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
-  /** Every token issued so far expires now (the data clock does not move). */
+  /**
+   * Every access token issued so far expires now (the data clock does not move). Refresh tokens
+   * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
+   */
   expireTokens(): void;
-  /** Token requests and existing tokens of the client then fail with 401. */
+  /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
   revokeClient(clientId: string): void;
   restoreClient(clientId: string): void;
   /** Moves the simulator clock (token expiry, timestamps of later writes). */
@@ -173,6 +178,8 @@ export interface ReapitSimulator {
   readonly clock: SimulatorClock;
   readonly clients: readonly ReapitClientCredentials[];
   readonly defaultCustomerId: string;
+  /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
+  tokenStats(): ReapitTokenStats;
   contactCount(customerId?: string): number;
   /** Contact ids in creation order. */
   contactIds(customerId?: string): string[];
@@ -231,9 +238,10 @@ const LIMIT_DESCRIPTIONS = {
 } as const;
 
 /**
- * An in-process Reapit Foundations API: OAuth client credentials, contacts with paging, filters,
- * eTags and relationships, appointments, offers, journal entries, resthooks with Ed25519-signed
- * webhooks, documented rate limits, fault injection and a control surface under `/_sim`.
+ * An in-process Reapit Foundations API: OAuth client credentials and authorization code (PKCE,
+ * rotating refresh tokens, revocation), contacts with paging, filters, eTags and relationships,
+ * appointments, offers, journal entries, resthooks with Ed25519-signed webhooks, documented rate
+ * limits, fault injection and a control surface under `/_sim`.
  */
 export function createReapitSimulator(options: ReapitSimulatorOptions = {}): ReapitSimulator {
   const seed = options.seed ?? 1;
@@ -256,6 +264,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
     faults,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
   });
+  const oauth = new ReapitOAuth({ auth, now: clock.now });
   const retryScale = options.webhookRetryScale ?? 1;
   const dispatcher = new WebhookDispatcher({
     retryDelaysMs: REAPIT_WEBHOOK_RETRY_DELAYS_MS.map((delay) => Math.max(0, Math.round(delay * retryScale))),
@@ -389,6 +398,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
       dispatcher.reset();
       webhooks.reset();
       auth.revokeAllTokens();
+      oauth.reset();
       controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
       buildDatasets();
     },
@@ -399,6 +409,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
   const app = buildApp({
     engine,
     auth,
+    oauth,
     faults,
     requestLog,
     rateLimiter,
@@ -429,6 +440,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
     clock,
     clients: clients.map((client) => ({ ...client })),
     defaultCustomerId,
+    tokenStats: () => oauth.tokenStats(),
     contactCount: (customerId) => datasetFor(customerId).contacts.size,
     contactIds: (customerId) =>
       [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
@@ -557,6 +569,7 @@ function randomChange(dataset: ReapitDataset, record: ContactRecord, random: See
 interface AppParts {
   engine: ReapitEngine;
   auth: ReapitAuth;
+  oauth: ReapitOAuth;
   faults: FaultControls;
   requestLog: RequestLog;
   rateLimiter: RateLimiter;
@@ -585,19 +598,8 @@ function buildApp(parts: AppParts): Express {
     sendError: (_request, response, status) => sendError(response, status, clock.now()),
   });
 
-  app.post(
-    '/token',
-    injectFaults,
-    express.urlencoded({ extended: false, limit: '16kb' }),
-    (request, response) => {
-      const result = auth.issueToken(
-        request.get('authorization'),
-        (request.body ?? {}) as Record<string, unknown>,
-      );
-      response.setHeader('cache-control', 'no-store');
-      response.status(result.ok ? 200 : result.status).json(result.body);
-    },
-  );
+  // /authorize, /token and /revoke: logged like API calls, but neither bearer-checked nor rate limited.
+  app.use(createReapitOAuthRouter({ oauth: parts.oauth, injectFaults }));
 
   const authenticate: RequestHandler = (request, response, next) => {
     const check = auth.checkBearer(request.get('authorization'));
@@ -717,4 +719,4 @@ function buildApp(parts: AppParts): Express {
   return app;
 }
 
-export type { ReapitClientCredentials, ReapitRateLimits };
+export type { ReapitClientCredentials, ReapitRateLimits, ReapitTokenStats };

@@ -23,6 +23,8 @@ export const reapitHarness: SimulatorHarness = {
     return {
       url: running.url,
       connection: { credentials: { clientId, clientSecret }, settings: { baseUrl: running.url, customerId } },
+      // The sandbox app accepts any loopback redirect, so the demo's "Sign in with Reapit" works as is.
+      oauthApp: { clientId, clientSecret, settings: { baseUrl: running.url, customerId } },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
       listableContactCount: () => simulator.contactCount(),
       listableContactIds: () => simulator.contactIds(),

@@ -1,0 +1,288 @@
+import type { Server } from 'node:http';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentosHarness } from '../adapters/agentos/simulator/agentos.harness.ts';
+import { createCustomSimulator } from '../adapters/custom/simulator/custom-simulator.ts';
+import { CUSTOM_DEMO_API_KEY } from '../adapters/custom/simulator/custom-constants.ts';
+import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../adapters/reapit/simulator/reapit-simulator.ts';
+import { createApp, type AppState } from '../http/app.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
+import { createContextInner } from '../trpc/context.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
+
+/**
+ * Connecting Reapit by OAuth redirect, end to end over HTTP: Propsync's callback route, the
+ * simulator's Reapit Connect pages, rotating refresh tokens shared between processes, and access
+ * revoked at the CRM on disconnect.
+ */
+
+let reapit: ReapitSimulator;
+let reapitUrl: string;
+let services: TestServices;
+let server: Server;
+let publicUrl: string;
+let integrationsPage: string;
+
+const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
+
+beforeAll(async () => {
+  reapit = createReapitSimulator({ seed: 3, contactCount: 25, webhookRetryScale: 0.0001 });
+  reapitUrl = (await reapit.listen(0)).url;
+  // Propsync's HTTP surface first: its address is the redirect URI the services must know.
+  const state: AppState = { services: null };
+  server = createApp(state).listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  publicUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  integrationsPage = `${publicUrl}/dashboard/settings/integrations?tab=crm`;
+  services = await createTestServices({
+    env: {
+      PROPSYNC_PUBLIC_URL: publicUrl,
+      PROPSYNC_OAUTH_APPS: JSON.stringify({
+        reapit: { clientId, clientSecret, settings: { baseUrl: reapitUrl, customerId } },
+      }),
+    },
+  });
+  state.services = services;
+});
+
+afterAll(async () => {
+  server?.close();
+  await services?.destroy();
+  await reapit?.close();
+});
+
+const adminOf = (organisationId: string) =>
+  appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
+
+/** The hidden inputs of the consent page's form, unescaped. */
+function formFields(html: string): Record<string, string> {
+  const unescape = (value: string) =>
+    value
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;|&#x27;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  const fields: Record<string, string> = {};
+  for (const [input] of html.matchAll(/<input\b[^>]*>/g)) {
+    const name = /\bname="([^"]*)"/.exec(input)?.[1];
+    const value = /\bvalue="([^"]*)"/.exec(input)?.[1];
+    if (name !== undefined && value !== undefined) fields[unescape(name)] = unescape(value);
+  }
+  return fields;
+}
+
+/** The admin's browser at Reapit: opens the authorize page and presses Allow or Deny. */
+async function answerAtReapit(authorizeUrl: string, decision: 'allow' | 'deny'): Promise<string> {
+  const page = await fetch(authorizeUrl);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('Allow');
+  const answer = await fetch(new URL('/authorize', reapitUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...formFields(html), decision }).toString(),
+  });
+  expect(answer.status).toBe(302);
+  return answer.headers.get('location')!;
+}
+
+/** Follows the CRM's redirect into Propsync's callback; answers where Propsync sends the browser. */
+async function followCallback(
+  location: string,
+): Promise<{ status: number; location: string | null; body: string }> {
+  expect(location.startsWith(`${publicUrl}/oauth/callback?`)).toBe(true);
+  const response = await fetch(location, { redirect: 'manual' });
+  return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+}
+
+async function connectionRow(organisationId: string) {
+  const [row] = await services.orm.em
+    .fork()
+    .execute<{ id: string; status: string; credentials: unknown; access_grant: unknown }[]>(
+      `select id, status, credentials, access_grant from crm_connections where organisation_id = ? and provider = 'reapit'`,
+      [organisationId],
+    );
+  return row;
+}
+
+describe('connecting Reapit by OAuth redirect', () => {
+  it('offers sign-in only for CRMs that support it and have an app configured', async () => {
+    const organisationId = await createOrganisation(services, 'Offer Lettings');
+    const providers = await adminOf(organisationId).providers.list();
+    const signIn = Object.fromEntries(providers.map((provider) => [provider.id, provider.oauthSignIn]));
+    expect(signIn.reapit).toBe(true);
+    expect(signIn.agentos).toBe(false);
+    expect(signIn.custom).toBe(false);
+  });
+
+  it('connects after the admin allows Propsync at Reapit, and keeps access as refresh tokens rotate', async () => {
+    const organisationId = await createOrganisation(services, 'Redirect Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    expect(authorizeUrl.startsWith(`${reapitUrl}/authorize?`)).toBe(true);
+    expect(new URL(authorizeUrl).searchParams.get('code_challenge_method')).toBe('S256');
+
+    const back = await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
+    expect(back.status).toBe(303);
+    const returned = new URL(back.location!);
+    expect(`${returned.origin}${returned.pathname}`).toBe(`${publicUrl}/dashboard/settings/integrations`);
+    expect(returned.searchParams.get('tab')).toBe('crm');
+    expect(returned.searchParams.get('propsync_oauth')).toBe('connected');
+    expect(returned.searchParams.get('propsync_provider')).toBe('reapit');
+
+    const row = await connectionRow(organisationId);
+    expect(row?.status).toBe('active');
+    const credentials = services.vault.decrypt<Record<string, string>>(row!.credentials, {
+      organisationId,
+      connectionId: row!.id,
+    });
+    expect(credentials.refreshToken).toEqual(expect.any(String));
+    // The grant obtained while verifying carries the rotated refresh token: it must be stored.
+    expect(row!.access_grant).not.toBeNull();
+
+    // Twice: every access token expires, and a "new process" (no cached session) must refresh
+    // with the newest refresh token, which only the shared grant holds.
+    for (let round = 0; round < 2; round++) {
+      reapit.controls.expireTokens();
+      services.adapters.forget(row!.id);
+      const result = await services.runSyncCycle(row!.id, 'manual');
+      expect(result.status, `round ${round}`).toBe('succeeded');
+    }
+    expect(reapit.tokenStats().revokedTokens).toBe(0);
+    expect(reapit.tokenStats().activeRefreshTokens).toBe(1);
+  });
+
+  it('connects nothing when the admin denies, and says so on the page it returns to', async () => {
+    const organisationId = await createOrganisation(services, 'Denied Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    const back = await followCallback(await answerAtReapit(authorizeUrl, 'deny'));
+    const returned = new URL(back.location!);
+    expect(returned.searchParams.get('propsync_oauth')).toBe('denied');
+    expect(returned.searchParams.get('propsync_oauth_message')).toMatch(/cancelled at Reapit/);
+    expect(await connectionRow(organisationId)).toBeUndefined();
+  });
+
+  it('uses each sign-in once: replaying the callback is refused with a page, not a redirect', async () => {
+    const organisationId = await createOrganisation(services, 'Replay Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    const callback = await answerAtReapit(authorizeUrl, 'allow');
+    expect((await followCallback(callback)).status).toBe(303);
+    const replay = await followCallback(callback);
+    expect(replay.status).toBe(400);
+    expect(replay.location).toBeNull();
+    expect(replay.body).toContain('expired or was already used');
+    const forged = await fetch(`${publicUrl}/oauth/callback?state=forged&code=whatever`, {
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(400);
+  });
+
+  it('refuses to return anywhere but Propsync or a configured host, storing nothing', async () => {
+    const organisationId = await createOrganisation(services, 'Open Redirect Lettings');
+    const admin = adminOf(organisationId);
+    for (const returnTo of ['https://attacker.example/steal', 'not a url']) {
+      const error = await admin.connections
+        .startOAuth({ provider: 'reapit', returnTo })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe('BAD_REQUEST');
+    }
+    const error = await admin.connections
+      .startOAuth({ provider: 'agentos', returnTo: integrationsPage })
+      .catch((caught: unknown) => caught);
+    expect((error as TRPCError).code).toBe('PRECONDITION_FAILED');
+    expect((error as TRPCError).message).toMatch(/connect it with its credentials/);
+    const [pending] = await services.orm.em
+      .fork()
+      .execute<{ count: string }[]>(`select count(*) from oauth_sign_ins where organisation_id = ?`, [
+        organisationId,
+      ]);
+    expect(Number(pending!.count)).toBe(0);
+  });
+});
+
+describe('disconnecting revokes access at the CRM where its API allows', () => {
+  it('Reapit sign-in: the refresh token family is revoked and every stored credential deleted', async () => {
+    const organisationId = await createOrganisation(services, 'Revoke Sign-in Lettings');
+    const admin = adminOf(organisationId);
+    const { authorizeUrl } = await admin.connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
+    const row = await connectionRow(organisationId);
+    const activeBefore = reapit.tokenStats().activeRefreshTokens;
+    const revokedBefore = reapit.tokenStats().revokedTokens;
+
+    const result = await admin.connections.disconnect({ connectionId: row!.id });
+    expect(result.status).toBe('disconnected');
+    expect(result.accessAtProvider).toBe('revoked');
+    expect(reapit.tokenStats().activeRefreshTokens).toBe(activeBefore - 1);
+    expect(reapit.tokenStats().revokedTokens).toBeGreaterThan(revokedBefore);
+    const after = await connectionRow(organisationId);
+    expect(after).toMatchObject({ status: 'disconnected', credentials: null, access_grant: null });
+  });
+
+  it('Reapit client credentials: the access token Propsync holds is revoked', async () => {
+    const organisationId = await createOrganisation(services, 'Revoke Client Lettings');
+    const admin = adminOf(organisationId);
+    const summary = await admin.connections.connect({
+      provider: 'reapit',
+      credentials: { clientId, clientSecret },
+      settings: { baseUrl: reapitUrl, customerId },
+    });
+    const revokedBefore = reapit.tokenStats().revokedTokens;
+    const result = await admin.connections.disconnect({ connectionId: summary.id });
+    expect(result.accessAtProvider).toBe('revoked');
+    expect(reapit.tokenStats().revokedTokens).toBe(revokedBefore + 1);
+  });
+
+  it('custom (open API 1.1): the API key is revoked through POST /auth/revoke', async () => {
+    const custom = createCustomSimulator({ seed: 4, contactCount: 5, webhookRetryScale: 0.0001 });
+    const running = await custom.listen(0);
+    try {
+      const organisationId = await createOrganisation(services, 'Revoke Custom Lettings');
+      const admin = adminOf(organisationId);
+      const summary = await admin.connections.connect({
+        provider: 'custom',
+        credentials: { apiKey: CUSTOM_DEMO_API_KEY },
+        settings: { baseUrl: `${running.url}/v1` },
+      });
+      expect(custom.isApiKeyRevoked()).toBe(false);
+      const result = await admin.connections.disconnect({ connectionId: summary.id });
+      expect(result.accessAtProvider).toBe('revoked');
+      expect(custom.isApiKeyRevoked()).toBe(true);
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('agentOS (API key only an admin can delete): disconnects and tells the admin to remove the key', async () => {
+    const harness = await agentosHarness.start({ contactCount: 5, rateLimits: false });
+    try {
+      const organisationId = await createOrganisation(services, 'Key Only Lettings');
+      const admin = adminOf(organisationId);
+      const summary = await admin.connections.connect({ provider: 'agentos', ...harness.connection });
+      const result = await admin.connections.disconnect({ connectionId: summary.id });
+      expect(result.status).toBe('disconnected');
+      expect(result.accessAtProvider).toBe('remove_in_crm');
+    } finally {
+      await harness.close();
+    }
+  });
+});
