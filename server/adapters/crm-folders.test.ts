@@ -23,6 +23,7 @@ function importsOf(file: string): string[] {
 }
 
 const crmFolders = CRMS.map((crm) => path.join(ADAPTERS_DIR, crm.adapter.info.id));
+const REPOSITORY_DIR = path.dirname(SERVER_DIR);
 
 describe('CRM folders', () => {
   it('exist under server/adapters/<provider>/ with an index, and hold their simulator', () => {
@@ -57,5 +58,21 @@ describe('CRM folders', () => {
       ),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('are the only place CRMs are named: no other source lists providers (adding one needs no edit there)', () => {
+    const ids = CRMS.map((crm) => crm.adapter.info.id);
+    const outside = ['server', 'shared', path.join('client', 'src')]
+      .flatMap((directory) => sourceFiles(path.join(REPOSITORY_DIR, directory)))
+      .filter((file) => !crmFolders.some((folder) => file.startsWith(folder + path.sep)))
+      // Tests, stories and their fixtures name CRMs on purpose; migrations are history.
+      .filter((file) => !/\.(test|stories)\.tsx?$|fixtures|[\\/]migrations[\\/]/.test(file));
+    const listing = outside.flatMap((file) => {
+      const source = fs.readFileSync(file, 'utf8');
+      const named = ids.filter((id) => new RegExp(`['"\`]${id}['"\`]`).test(source));
+      return named.length >= 2 ? [`${path.relative(REPOSITORY_DIR, file)}: ${named.join(', ')}`] : [];
+    });
+    expect(outside.length).toBeGreaterThan(50);
+    expect(listing).toEqual([]);
   });
 });

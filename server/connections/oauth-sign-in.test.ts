@@ -30,7 +30,8 @@ let integrationsPage: string;
 const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
 
 beforeAll(async () => {
-  reapit = createReapitSimulator({ seed: 3, contactCount: 25, webhookRetryScale: 0.0001 });
+  // Rate limits off: every test shares the sandbox customer, and pacing is tested elsewhere.
+  reapit = createReapitSimulator({ seed: 3, contactCount: 25, webhookRetryScale: 0.0001, rateLimits: false });
   reapitUrl = (await reapit.listen(0)).url;
   // Propsync's HTTP surface first: its address is the redirect URI the services must know.
   const state: AppState = { services: null };
@@ -213,6 +214,44 @@ describe('connecting Reapit by OAuth redirect', () => {
         organisationId,
       ]);
     expect(Number(pending!.count)).toBe(0);
+  });
+});
+
+describe('reconnecting by signing in again', () => {
+  it('brings a disconnected Reapit connection back, with its history', async () => {
+    const organisationId = await createOrganisation(services, 'Signed Back Lettings');
+    const admin = adminOf(organisationId);
+    const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
+    await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'));
+    const { id } = (await connectionRow(organisationId))!;
+    await admin.connections.disconnect({ connectionId: id });
+
+    const again = await admin.connections.startOAuth({
+      provider: 'reapit',
+      connectionId: id,
+      returnTo: integrationsPage,
+    });
+    const back = await followCallback(await answerAtReapit(again.authorizeUrl, 'allow'));
+    expect(new URL(back.location!).searchParams.get('propsync_oauth')).toBe('connected');
+    const row = await connectionRow(organisationId);
+    expect(row).toMatchObject({ id, status: 'active' });
+    expect(row!.access_grant).not.toBeNull();
+    reapit.controls.expireTokens();
+    services.adapters.forget(id);
+    expect((await services.runSyncCycle(id, 'manual')).status).toBe('succeeded');
+  });
+
+  it('brings back a disconnected client-credentials connection too', async () => {
+    const organisationId = await createOrganisation(services, 'Credentials Back Lettings');
+    const admin = adminOf(organisationId);
+    const input = {
+      credentials: { clientId, clientSecret },
+      settings: { baseUrl: reapitUrl, customerId },
+    };
+    const summary = await admin.connections.connect({ provider: 'reapit', ...input });
+    await admin.connections.disconnect({ connectionId: summary.id });
+    const back = await admin.connections.reconnect({ connectionId: summary.id, ...input });
+    expect(back.status).toBe('active');
   });
 });
 

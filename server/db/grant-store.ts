@@ -57,16 +57,16 @@ export class PostgresGrantStores {
             REFRESH_LOCK_NAMESPACE,
             connectionId,
           ]);
-          const [row] = await em.execute<{ organisation_id: string; access_grant: unknown }[]>(
-            `select organisation_id, access_grant from crm_connections where id = ?`,
-            [connectionId],
-          );
+          const [row] = await em.execute<
+            { organisation_id: string; access_grant: unknown; status: string }[]
+          >(`select organisation_id, access_grant, status from crm_connections where id = ?`, [connectionId]);
           const stored = decrypt(row);
           const reusable = reuse(stored);
           if (reusable) return reusable;
           const fresh = await refresh(stored);
-          // A connection still being created has no row yet: its first grant lives in memory only.
-          if (row) {
+          // A connection being created (no row yet) or reconnected (still disconnected, holding no
+          // secrets) keeps its first grant in memory; the connection service shares it once stored.
+          if (row && row.status !== 'disconnected') {
             const stored: StoredGrant = { credentialsFingerprint, grant: fresh };
             const envelope = this.#vault.encrypt(stored, {
               organisationId: row.organisation_id,
