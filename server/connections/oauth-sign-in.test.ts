@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentosHarness } from '../adapters/agentos/simulator/agentos.harness.ts';
+import { ALTO_DEMO_CLIENT } from '../adapters/alto/simulator/alto-constants.ts';
+import { createAltoSimulator } from '../adapters/alto/simulator/alto-simulator.ts';
 import { createCustomSimulator } from '../adapters/custom/simulator/custom-simulator.ts';
 import { CUSTOM_DEMO_API_KEY } from '../adapters/custom/simulator/custom-constants.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
@@ -289,6 +291,31 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
     const result = await admin.connections.disconnect({ connectionId: summary.id });
     expect(result.accessAtProvider).toBe('revoked');
     expect(reapit.tokenStats().revokedTokens).toBe(revokedBefore + 1);
+  });
+
+  it('Alto (client credentials): the access token is revoked at /revoke', async () => {
+    const alto = createAltoSimulator({
+      seed: 5,
+      contactCount: 5,
+      webhookRetryScale: 0.0001,
+      rateLimits: false,
+    });
+    const running = await alto.listen(0);
+    try {
+      const organisationId = await createOrganisation(services, 'Revoke Alto Lettings');
+      const admin = adminOf(organisationId);
+      const summary = await admin.connections.connect({
+        provider: 'alto',
+        credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+        settings: { baseUrl: running.url, agencyRef: alto.defaultAgencyRef },
+      });
+      expect(alto.tokenStats().revokedTokens).toBe(0);
+      const result = await admin.connections.disconnect({ connectionId: summary.id });
+      expect(result.accessAtProvider).toBe('revoked');
+      expect(alto.tokenStats().revokedTokens).toBe(1);
+    } finally {
+      await alto.close();
+    }
   });
 
   it('custom (open API 1.1): the API key is revoked through POST /auth/revoke', async () => {

@@ -461,9 +461,17 @@ describe('events for the host application', () => {
         'the refused event to be retried',
       );
       expect(retried.body).toBe(refused.body);
-      const [row] = await query<{ status: string; attempts: number }>(
-        `select status, attempts from host_events where id = ?`,
-        [refused.headers['webhook-id']],
+      // The host answered before the dispatcher recorded it: wait for the record.
+      const row = await waitFor(
+        async () => {
+          const [current] = await query<{ status: string; attempts: number }>(
+            `select status, attempts from host_events where id = ?`,
+            [refused.headers['webhook-id']],
+          );
+          return current?.status === 'delivered' ? current : null;
+        },
+        10_000,
+        'the retried event to be recorded as delivered',
       );
       expect(row).toEqual({ status: 'delivered', attempts: 2 });
     } finally {

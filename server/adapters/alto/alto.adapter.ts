@@ -111,18 +111,18 @@ export const ALTO_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
+
 export const altoAdapter = defineAdapter<Credentials, Settings>({
   info: ALTO_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
   baseUrl: (settings) => settings.baseUrl,
   async authenticate(http, credentials, settings) {
-    const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
     const response = await http.request(
       'POST',
       settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(),
       {
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: formHeaders(credentials),
         body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
       },
     );
@@ -134,12 +134,29 @@ export const altoAdapter = defineAdapter<Credentials, Settings>({
       );
     return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
   },
+  /**
+   * Revokes the access token Propsync holds (RFC 7009 at `/revoke`, next to `/token`: the public
+   * record is silent, see the simulator's README). The app's credentials are the agency's to delete.
+   */
+  async revokeAccess(http, credentials, settings, grant) {
+    if (!grant) return true;
+    await http.request('POST', new URL('/revoke', settings.tokenUrl ?? settings.baseUrl).toString(), {
+      headers: formHeaders(credentials),
+      body: new URLSearchParams({ token: grant.accessToken, token_type_hint: 'access_token' }).toString(),
+    });
+    return true;
+  },
   authorise: (grant, _credentials, settings) => ({
     ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),
     AgencyRef: settings.agencyRef,
   }),
   create: (context) => new AltoAdapter(context),
 });
+
+function formHeaders(credentials: Credentials): Record<string, string> {
+  const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
+  return { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' };
+}
 
 class AltoAdapter implements CrmAdapter {
   readonly provider = 'alto' as const;

@@ -125,6 +125,7 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
           'POST /_sim/clients/:clientId/revoke',
           'POST /_sim/clients/:clientId/restore',
           'POST /_sim/tokens/expire',
+          'GET /_sim/tokens',
           'GET|DELETE /_sim/requests',
           'GET /_sim/file-notes',
           'GET /_sim/appointments',
@@ -252,6 +253,9 @@ export function createAltoControlRouter(simulatorOf: () => AltoSimulator): Route
   router.post('/tokens/expire', (_request, response) => {
     simulatorOf().controls.expireTokens();
     response.status(204).end();
+  });
+  router.get('/tokens', (_request, response) => {
+    response.json(simulatorOf().tokenStats());
   });
 
   const contactQuery = (request: Request) =>

@@ -130,6 +130,116 @@ describe('Alto simulator: authentication', () => {
   });
 });
 
+function revoke(
+  url: string,
+  form: Record<string, string>,
+  client: Pick<AltoIntegration, 'clientId' | 'clientSecret'> = ALTO_DEMO_CLIENT,
+): Promise<Response> {
+  return fetch(`${url}/revoke`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe('Alto simulator: token revocation (RFC 7009)', () => {
+  const otherClient: AltoIntegration = {
+    ...ALTO_DEMO_CLIENT,
+    clientId: 'other-partner',
+    clientSecret: 'other-secret',
+    integrationId: 'other-integration',
+  };
+
+  async function tokenStats(url: string): Promise<Json> {
+    const response = await fetch(`${url}/_sim/tokens`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as Json;
+  }
+
+  it('revokes one access token: it then gets 401, the client’s other tokens keep working', async () => {
+    const { simulator, url } = await start({ rateLimits: false });
+    const [first, second] = [await tokenFor(url), await tokenFor(url)];
+    expect(await tokenStats(url)).toEqual({ activeAccessTokens: 2, revokedTokens: 0 });
+
+    const revoked = await revoke(url, { token: first, token_type_hint: 'access_token' });
+    expect(revoked.status).toBe(200);
+    expect(await revoked.text()).toBe('');
+
+    const refused = await apiClient(url, first)('/contacts/all?max-results=1');
+    expect(refused.status).toBe(401);
+    const unknown = await apiClient(url, 'not.a.token')('/contacts/all?max-results=1');
+    expect(unknown.status).toBe(401);
+    expect(await refused.json()).toEqual(await unknown.json());
+    expect((await apiClient(url, second)('/contacts/20000001')).status).toBe(200);
+
+    expect(await tokenStats(url)).toEqual({ activeAccessTokens: 1, revokedTokens: 1 });
+    expect(simulator.tokenStats()).toEqual({ activeAccessTokens: 1, revokedTokens: 1 });
+
+    // Again, or an unknown token: 200 and nothing changes.
+    const again = await revoke(url, { token: first });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toBe('');
+    expect((await revoke(url, { token: 'whatever' })).status).toBe(200);
+    expect(simulator.tokenStats()).toEqual({ activeAccessTokens: 1, revokedTokens: 1 });
+
+    expect(simulator.requestLog.entries({ method: 'POST', path: '/revoke' }).map((e) => e.status)).toEqual([
+      200, 200, 200,
+    ]);
+  });
+
+  it('refuses a request without token (400) or with a bad client (401, as /token does)', async () => {
+    const { simulator, url } = await start();
+    const token = await tokenFor(url);
+
+    const missing = await revoke(url, { token_type_hint: 'access_token' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({
+      error: 'invalid_request',
+      error_description: expect.any(String),
+    });
+
+    const badClient = { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: 'wrong' };
+    const badRevoke = await revoke(url, { token }, badClient);
+    const badToken = await requestToken(url, badClient);
+    expect(badRevoke.status).toBe(401);
+    expect(badToken.status).toBe(401);
+    expect(await badRevoke.json()).toEqual(await badToken.json());
+    const noAuth = await fetch(`${url}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    expect(noAuth.status).toBe(401);
+    expect(await noAuth.json()).toMatchObject({ error: 'invalid_client' });
+
+    expect((await apiClient(url, token)('/contacts/all?max-results=1')).status).toBe(200);
+    expect(simulator.tokenStats()).toEqual({ activeAccessTokens: 1, revokedTokens: 0 });
+  });
+
+  it('answers 200 and revokes nothing for a token issued to another client', async () => {
+    const { simulator, url } = await start({ integrations: [ALTO_DEMO_CLIENT, otherClient] });
+    const token = await tokenFor(url);
+    const response = await revoke(url, { token }, otherClient);
+    expect(response.status).toBe(200);
+    expect((await apiClient(url, token)('/contacts/all?max-results=1')).status).toBe(200);
+    expect(simulator.tokenStats()).toEqual({ activeAccessTokens: 1, revokedTokens: 0 });
+  });
+
+  it('counts only unexpired tokens as active, and reset clears the counts', async () => {
+    const { simulator, url } = await start({ tokenLifetimeSeconds: 60 });
+    const token = await tokenFor(url);
+    await tokenFor(url);
+    expect((await revoke(url, { token })).status).toBe(200);
+    simulator.controls.advanceClock(61_000);
+    expect(await tokenStats(url)).toEqual({ activeAccessTokens: 0, revokedTokens: 1 });
+    simulator.controls.reset();
+    expect(await tokenStats(url)).toEqual({ activeAccessTokens: 0, revokedTokens: 0 });
+  });
+});
+
 describe('Alto simulator: contacts', () => {
   it('pages every contact by next-token, oldest modification first, without repeats', async () => {
     const { simulator, api } = await connect({ rateLimits: false });

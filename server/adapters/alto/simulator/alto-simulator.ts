@@ -30,7 +30,7 @@ import {
 } from '../../../simulators/shared/webhook-dispatcher.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
-import { AltoAuth } from './alto-auth.ts';
+import { AltoAuth, type TokenStats } from './alto-auth.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_DEMO_CLIENT,
@@ -216,6 +216,11 @@ export interface AltoSimulator {
   /** Webhook subscriptions of an agency, without their secrets. */
   subscriptions(agencyRef?: string): JsonObject[];
   webhookAttempts(): WebhookAttempt[];
+  /**
+   * Access tokens accepted right now (issued, not expired, not revoked, client not revoked) and
+   * tokens revoked at `POST /revoke` since start-up or the last reset. Also `GET /_sim/tokens`.
+   */
+  tokenStats(): TokenStats;
   /** Resolves once every queued webhook is delivered or given up (retries included). */
   webhooksIdle(): Promise<void>;
   /**
@@ -550,6 +555,7 @@ export function createAltoSimulator(options: AltoSimulatorOptions = {}): AltoSim
     subscriptions: (agencyRef) =>
       webhooks.list(agencyRef ?? defaultAgencyRef).map((subscription) => webhooks.render(subscription)),
     webhookAttempts: () => dispatcher.attempts(),
+    tokenStats: () => auth.tokenStats(),
     webhooksIdle: () => dispatcher.idle(),
     contactWebhook(webhook) {
       const dataset = datasetFor(webhook.agencyRef);
@@ -712,6 +718,22 @@ function buildApp(parts: AppParts): Express {
       );
       response.setHeader('cache-control', 'no-store');
       response.status(result.ok ? 200 : result.status).json(result.body);
+    },
+  );
+
+  // RFC 7009 token revocation (Alto documents none): the client authenticates as at /token.
+  app.post(
+    '/revoke',
+    injectFaults,
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    (request, response) => {
+      const result = auth.revokeToken(
+        request.get('authorization'),
+        (request.body ?? {}) as Record<string, unknown>,
+      );
+      response.setHeader('cache-control', 'no-store');
+      if (result.ok) response.status(200).end();
+      else response.status(result.status).json(result.body);
     },
   );
 
