@@ -293,7 +293,7 @@ test.describe('the integrations journey of a newcomer', () => {
         await customCard.getByRole('button', { name: 'Disconnect' }).click();
         const confirmation = customCard.getByRole('alertdialog', { name: 'Disconnect Custom CRM?' });
         await expect(confirmation).toHaveAccessibleDescription(
-          'Propsync revokes its access and deletes the stored credentials, and syncing stops. Contacts already imported and the audit trail are kept.',
+          'Propsync revokes its access at Custom CRM and deletes the stored credentials, and syncing stops. Contacts already imported and the audit trail are kept.',
         );
         await expect(confirmation.getByRole('button', { name: 'Cancel' })).toBeFocused();
         await screenshot(page, '5a-disconnect-confirmation', customCard);

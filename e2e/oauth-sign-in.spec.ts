@@ -50,7 +50,7 @@ test('disconnect Reapit (access revoked at Reapit), then connect it again by sig
       .getByRole('button', { name: 'Disconnect Reapit' })
       .click();
     await expect(notice).toHaveText(
-      "Reapit disconnected. Its contacts and the audit trail are kept. Propsync's access was revoked at Reapit.",
+      "Reapit disconnected. Its contacts and the audit trail are kept. Propsync's token was revoked at Reapit; the client id and secret you entered stay valid until you delete them in Reapit.",
     );
     await expect(reapitCard.getByTestId('health-badge')).toHaveAttribute('data-health', 'disconnected');
     expect((await tokens()).revokedTokens).toBeGreaterThan(revokedBefore);

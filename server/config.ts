@@ -76,12 +76,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
-    returnOrigins: (env.PROPSYNC_RETURN_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== '')
-      .map((origin) => new URL(origin).origin),
+    returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),
   };
+}
+
+function parseReturnOrigins(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      const url = URL.canParse(origin) ? new URL(origin) : null;
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw new Error(
+          `Invalid configuration: PROPSYNC_RETURN_ORIGINS has "${origin}"; give origins like https://app.example.co.uk`,
+        );
+      }
+      return url.origin;
+    });
 }
 
 function parseOAuthApps(value: string | undefined): Record<string, OAuthApp> {

@@ -12,6 +12,8 @@ export const ConnectionSummarySchema = z.object({
   lastErrorAt: z.string().nullable(),
   lastErrorMessage: z.string().nullable(),
   syncIntervalMinutes: z.number().int().positive(),
+  /** Whether disconnecting revokes Propsync's access at the CRM (else an admin deletes the key there). */
+  revokesAccess: z.boolean(),
   /** The cycle running now, if any: records so far of the CRM's estimated total (progress bars). */
   currentSync: z
     .object({ runId: z.string().uuid(), fetched: z.number().int().nonnegative(), estimatedTotal: z.number().int().nonnegative().nullable(), startedAt: z.string() })

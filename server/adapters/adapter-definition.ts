@@ -45,17 +45,24 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
   /** Sign-in by OAuth redirect (authorization code with PKCE), where the CRM offers it. */
   oauth?: OAuthSignInSupport<Credentials, Settings>;
   /**
-   * Revokes Propsync's access at the CRM when an agency disconnects: true once revoked, false when
-   * this CRM turns out not to offer revocation; throws when it refuses. Omitted where keys can only
-   * be removed by an admin in the CRM.
+   * Revokes Propsync's access at the CRM when an agency disconnects; throws when the CRM refuses.
+   * Omitted where keys can only be removed by an admin in the CRM.
    */
   revokeAccess?: (
     http: ProviderHttp,
     credentials: Credentials,
     settings: Settings,
     grant: AccessGrant | null,
-  ) => Promise<boolean>;
+  ) => Promise<Revocation>;
 };
+
+/**
+ * What revoking achieved: `all_access` — nothing Propsync held still works (a sign-in's tokens, an
+ * API key); `token_only` — the token Propsync held is revoked, but the credentials the admin
+ * entered (an app's client id and secret) stay valid until deleted in the CRM; `unsupported` — the
+ * CRM answered that it cannot revoke.
+ */
+export type Revocation = 'all_access' | 'token_only' | 'unsupported';
 
 /** Propsync's app registered with a CRM for OAuth sign-in (deployment configuration, not per agency). */
 export type OAuthApp = {
@@ -66,6 +73,12 @@ export type OAuthApp = {
 };
 
 export type OAuthSignInSupport<Credentials, Settings> = {
+  /**
+   * The settings an admin may choose for a sign-in (e.g. the customer id). Every other setting —
+   * above all the addresses the app's secret is sent to — comes only from the deployment's app
+   * configuration or the adapter's defaults.
+   */
+  adminSettings: readonly string[];
   /** Where the admin's browser goes to sign in and allow Propsync. */
   authorizeUrl: (
     settings: Settings,

@@ -4,7 +4,7 @@ import type { CrmProvider } from '../../shared/providers.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
-import type { AdapterDefinition, OAuthApp, OAuthSignInSupport } from './adapter-definition.ts';
+import type { AdapterDefinition, OAuthApp, OAuthSignInSupport, Revocation } from './adapter-definition.ts';
 import { CRM_PROVIDERS, findCrm } from './registry.ts';
 import { CredentialSession, type AccessGrant, type SharedGrantStore } from './shared/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
@@ -116,11 +116,13 @@ export class AdapterResolver {
     return this.#runtimes.get(connectionId)?.session?.current ?? null;
   }
 
-  /** The connection's grant: the one in memory, else the one shared through the store. */
+  /**
+   * The connection's newest grant: the shared one (another process may have rotated the refresh
+   * token since this one cached its grant), else the one in memory.
+   */
   async heldGrant(connection: ConnectionForAdapter): Promise<AccessGrant | null> {
-    const current = this.currentGrant(connection.id);
-    if (current) return current;
-    return (await this.#grantStoreOf(connection)?.load()) ?? null;
+    const stored = await this.#grantStoreOf(connection)?.load();
+    return stored ?? this.currentGrant(connection.id);
   }
 
   /**
@@ -144,13 +146,10 @@ export class AdapterResolver {
     return this.#options.grantStoreFor?.(connection.id, fingerprint);
   }
 
-  /**
-   * Revokes Propsync's access at the CRM, where its API allows. Answers whether it could: false
-   * when the CRM offers no revocation (an admin removes the key in the CRM).
-   */
-  async revokeAccess(connection: ConnectionForAdapter, grant: AccessGrant | null): Promise<boolean> {
+  /** Revokes Propsync's access at the CRM, where its API allows (see `Revocation`). */
+  async revokeAccess(connection: ConnectionForAdapter, grant: AccessGrant | null): Promise<Revocation> {
     const definition = this.definition(connection.provider);
-    if (!definition.revokeAccess) return false;
+    if (!definition.revokeAccess) return 'unsupported';
     const credentials = definition.credentialsSchema.parse(connection.credentials);
     const settings = definition.settingsSchema.parse(connection.settings);
     const runtime = this.#runtimeFor(connection, definition, credentials, settings);
@@ -162,6 +161,11 @@ export class AdapterResolver {
   /** Whether the CRM offers OAuth sign-in (the deployment must also have an app registered with it). */
   supportsOAuth(provider: CrmProvider): boolean {
     return findCrm(provider)?.adapter.oauth !== undefined;
+  }
+
+  /** The settings an admin may choose for a sign-in (the rest come from the deployment's app). */
+  oauthAdminSettings(provider: CrmProvider): readonly string[] {
+    return this.#oauthOf(provider).adminSettings;
   }
 
   /** Where the admin signs in to allow Propsync (OAuth redirect). */

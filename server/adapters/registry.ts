@@ -1,4 +1,4 @@
-import type { CrmProvider } from '../../shared/providers.ts';
+import { CrmProviderSchema, type CrmProvider } from '../../shared/providers.ts';
 import type { ProviderInfo } from '../../shared/provider-catalog.ts';
 import { agentosCrm } from './agentos/index.ts';
 import { altoCrm } from './alto/index.ts';
@@ -18,6 +18,14 @@ export const CRMS: readonly CrmModule[] = [agentosCrm, reapitCrm, altoCrm, stree
 const CRMS_BY_ID = new Map(CRMS.map((crm) => [crm.adapter.info.id, crm]));
 if (CRMS_BY_ID.size !== CRMS.length) {
   throw new Error('Two CRMs in server/adapters/registry.ts share a provider id');
+}
+for (const id of CRMS_BY_ID.keys()) {
+  // The same rule as the database's, and 'propsync' names Propsync's own activities.
+  if (!CrmProviderSchema.safeParse(id).success || id === 'propsync') {
+    throw new Error(
+      `"${id}" cannot be a provider id: use lowercase letters, digits and dashes (not "propsync")`,
+    );
+  }
 }
 
 /** What Propsync knows about each registered CRM, in registry order. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSummary } from '../../shared/connection.ts';
 import type { ConnectionStatus, CrmProvider } from '../../shared/providers.ts';
+import type { Revocation } from '../adapters/adapter-definition.ts';
 import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
 import { findCrm, providerDisplayName } from '../adapters/registry.ts';
 import type { EntityManager } from '../db/orm.ts';
@@ -16,7 +17,14 @@ export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTr
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What became of Propsync's access at the CRM when a connection was disconnected. */
-export type AccessAtProvider = 'revoked' | 'remove_in_crm' | 'revocation_failed';
+export type AccessAtProvider =
+  'revoked' | 'token_revoked' | 'remove_in_crm' | 'revocation_failed' | 'already_disconnected';
+
+const ACCESS_AFTER_REVOCATION = {
+  all_access: 'revoked',
+  token_only: 'token_revoked',
+  unsupported: 'remove_in_crm',
+} as const satisfies Record<Revocation, AccessAtProvider>;
 
 type ConnectionRow = {
   id: string;
@@ -125,6 +133,11 @@ export class ConnectionService {
     return this.get(organisationId, connectionId);
   }
 
+  /** A connection's settings (never secret: addresses, customer ids, page sizes). */
+  async settings(organisationId: string, connectionId: string): Promise<Record<string, unknown>> {
+    return (await this.#row(organisationId, connectionId)).settings;
+  }
+
   async requestSync(organisationId: string, connectionId: string): Promise<{ queued: true }> {
     const row = await this.#row(organisationId, connectionId);
     if (row.status === 'disconnected') {
@@ -181,15 +194,16 @@ export class ConnectionService {
   /**
    * Disconnects: removes Propsync's webhooks at the CRM where it can, then deletes every stored
    * credential of the connection. Contacts, their history and the audit trail stay.
-   * `accessAtProvider` says whether the CRM revoked Propsync's access too: `remove_in_crm` where
-   * its API cannot (an admin deletes the key in the CRM), `revocation_failed` where it refused.
+   * `accessAtProvider` says what the CRM revoked too: `revoked` (everything Propsync held),
+   * `token_revoked` (the token; the app credentials entered stay valid in the CRM), `remove_in_crm`
+   * where its API cannot (an admin deletes the key there), `revocation_failed` where it refused.
    */
   async disconnect(
     organisationId: string,
     connectionId: string,
   ): Promise<ConnectionSummary & { accessAtProvider: AccessAtProvider }> {
     const row = await this.#row(organisationId, connectionId);
-    if (row.status === 'disconnected') return { ...toSummary(row), accessAtProvider: 'revoked' };
+    if (row.status === 'disconnected') return { ...toSummary(row), accessAtProvider: 'already_disconnected' };
     const warnings: string[] = [];
     let accessAtProvider: AccessAtProvider = 'remove_in_crm';
     if (row.credentials) {
@@ -211,9 +225,7 @@ export class ConnectionService {
           settings: row.settings,
         };
         const grant = await this.#adapters.heldGrant(connection);
-        accessAtProvider = (await this.#adapters.revokeAccess(connection, grant))
-          ? 'revoked'
-          : 'remove_in_crm';
+        accessAtProvider = ACCESS_AFTER_REVOCATION[await this.#adapters.revokeAccess(connection, grant)];
       } catch (error) {
         accessAtProvider = 'revocation_failed';
         warnings.push(error instanceof Error ? error.message : String(error));
@@ -450,6 +462,7 @@ function toSummary(row: ConnectionRow): ConnectionSummary {
     lastErrorAt: row.last_error_at ? new Date(row.last_error_at).toISOString() : null,
     lastErrorMessage: row.last_error_message,
     syncIntervalMinutes: row.sync_interval_minutes,
+    revokesAccess: findCrm(row.provider)?.adapter.revokeAccess !== undefined,
     currentSync: row.current_sync,
   };
 }

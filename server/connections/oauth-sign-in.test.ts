@@ -219,6 +219,62 @@ describe('connecting Reapit by OAuth redirect', () => {
   });
 });
 
+describe('what an admin may choose for a sign-in', () => {
+  it("never addresses: typed token or API addresses are ignored, so the app secret goes only to the app's", async () => {
+    const organisationId = await createOrganisation(services, 'Exfiltration Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+      settings: {
+        tokenUrl: 'http://127.0.0.1:9/steal',
+        connectUrl: 'http://127.0.0.1:9',
+        baseUrl: 'http://127.0.0.1:9',
+        customerId: 'SBOX',
+      },
+    });
+    expect(authorizeUrl.startsWith(`${reapitUrl}/authorize?`)).toBe(true);
+    const [pending] = await services.orm.em
+      .fork()
+      .execute<{ settings: Record<string, unknown> }[]>(
+        `select settings from oauth_sign_ins where organisation_id = ?`,
+        [organisationId],
+      );
+    expect(pending!.settings).toMatchObject({ baseUrl: reapitUrl, customerId: 'SBOX' });
+    expect(pending!.settings).not.toHaveProperty('tokenUrl');
+    expect(pending!.settings).not.toHaveProperty('connectUrl');
+  });
+
+  it("keeps the connection's own choices when signing in again, and takes addresses from the app", async () => {
+    const organisationId = await createOrganisation(services, 'Kept Settings Lettings');
+    const [row] = await services.orm.em.fork().execute<{ id: string }[]>(
+      `insert into crm_connections (organisation_id, provider, status, settings)
+       values (?, 'reapit', 'disconnected', ?::jsonb) returning id`,
+      [organisationId, JSON.stringify({ customerId: 'ACME', baseUrl: 'http://127.0.0.1:9' })],
+    );
+    await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      connectionId: row!.id,
+      returnTo: integrationsPage,
+    });
+    const [pending] = await services.orm.em
+      .fork()
+      .execute<{ settings: Record<string, unknown> }[]>(
+        `select settings from oauth_sign_ins where organisation_id = ?`,
+        [organisationId],
+      );
+    expect(pending!.settings).toMatchObject({ customerId: 'ACME', baseUrl: reapitUrl });
+  });
+
+  it('is refused to a viewer', async () => {
+    const organisationId = await createOrganisation(services, 'Viewer Lettings');
+    const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
+    const error = await viewer.connections
+      .startOAuth({ provider: 'reapit', returnTo: integrationsPage })
+      .catch((caught: unknown) => caught);
+    expect((error as TRPCError).code).toBe('FORBIDDEN');
+  });
+});
+
 describe('reconnecting by signing in again', () => {
   it('brings a disconnected Reapit connection back, with its history', async () => {
     const organisationId = await createOrganisation(services, 'Signed Back Lettings');
@@ -289,8 +345,12 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
     });
     const revokedBefore = reapit.tokenStats().revokedTokens;
     const result = await admin.connections.disconnect({ connectionId: summary.id });
-    expect(result.accessAtProvider).toBe('revoked');
+    expect(result.accessAtProvider).toBe('token_revoked');
     expect(reapit.tokenStats().revokedTokens).toBe(revokedBefore + 1);
+    // Again: nothing left to revoke, and it says so.
+    expect((await admin.connections.disconnect({ connectionId: summary.id })).accessAtProvider).toBe(
+      'already_disconnected',
+    );
   });
 
   it('Alto (client credentials): the access token is revoked at /revoke', async () => {
@@ -311,7 +371,7 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
       });
       expect(alto.tokenStats().revokedTokens).toBe(0);
       const result = await admin.connections.disconnect({ connectionId: summary.id });
-      expect(result.accessAtProvider).toBe('revoked');
+      expect(result.accessAtProvider).toBe('token_revoked');
       expect(alto.tokenStats().revokedTokens).toBe(1);
     } finally {
       await alto.close();

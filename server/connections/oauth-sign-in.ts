@@ -67,6 +67,14 @@ export class OAuthSignIn {
     const publicUrl = deps.publicUrl.replace(/\/$/, '');
     this.#redirectUri = `${publicUrl}${OAUTH_CALLBACK_PATH}`;
     this.#returnOrigins = new Set([...sameHostOrigins(new URL(publicUrl)), ...deps.returnOrigins]);
+    for (const provider of Object.keys(deps.apps)) {
+      // A typo would silently hide "Sign in with …": refuse to start instead.
+      if (!deps.adapters.supportsOAuth(provider)) {
+        throw new Error(
+          `Invalid configuration: PROPSYNC_OAUTH_APPS names "${provider}", which is not a registered CRM offering sign-in by redirect`,
+        );
+      }
+    }
     this.#logger = deps.logger;
   }
 
@@ -95,10 +103,17 @@ export class OAuthSignIn {
     }
     const returnTo = this.#checkedReturnUrl(input.returnTo);
     await this.#pruneExpired();
-    // Settings the admin entered win over the app's defaults; credentials come from the sign-in.
+    // The admin chooses only what the CRM allows (e.g. the customer id), keeping what the connection
+    // had when signing in again; addresses come from the app alone, so its secret goes nowhere else.
+    const chosen = (source: Record<string, unknown>) =>
+      pickDefined(source, this.#adapters.oauthAdminSettings(provider));
+    const existing = input.connectionId
+      ? await this.#connections.settings(organisationId, input.connectionId)
+      : {};
     const settings = this.#adapters.parseSettings(provider, {
       ...app.settings,
-      ...dropEmpty(input.settings),
+      ...chosen(existing),
+      ...chosen(input.settings),
     });
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = randomBytes(48).toString('base64url');
@@ -237,8 +252,10 @@ function hash(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-function dropEmpty(settings: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== '' && value != null));
+function pickDefined(settings: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([name, value]) => names.includes(name) && value !== '' && value != null),
+  );
 }
 
 function withStatus(

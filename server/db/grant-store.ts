@@ -26,21 +26,25 @@ export class PostgresGrantStores {
    * obtained with other credentials (before a reconnect) is never reused.
    */
   for(connectionId: string, credentialsFingerprint: string): SharedGrantStore {
-    const decrypt = (
+    /** The stored grant, and whether it belongs to other credentials than these. */
+    const read = (
       row: { organisation_id: string; access_grant: unknown } | undefined,
-    ): AccessGrant | null => {
-      if (!row?.access_grant) return null;
+    ): { grant: AccessGrant | null; othersHeld: boolean } => {
+      if (!row?.access_grant) return { grant: null, othersHeld: false };
       try {
         const stored = this.#vault.decrypt<StoredGrant>(row.access_grant, {
           organisationId: row.organisation_id,
           connectionId,
         });
-        return stored.credentialsFingerprint === credentialsFingerprint ? stored.grant : null;
+        return stored.credentialsFingerprint === credentialsFingerprint
+          ? { grant: stored.grant, othersHeld: false }
+          : { grant: null, othersHeld: true };
       } catch {
-        // A grant under a retired key is simply fetched again.
-        return null;
+        // A grant no key can read any more (`keys rotate` re-encrypts the readable ones) is fetched again.
+        return { grant: null, othersHeld: false };
       }
     };
+    const decrypt = (row: { organisation_id: string; access_grant: unknown } | undefined) => read(row).grant;
     return {
       load: async () => {
         const [row] = await this.#em
@@ -60,22 +64,25 @@ export class PostgresGrantStores {
           const [row] = await em.execute<
             { organisation_id: string; access_grant: unknown; status: string }[]
           >(`select organisation_id, access_grant, status from crm_connections where id = ?`, [connectionId]);
-          const stored = decrypt(row);
+          const { grant: stored, othersHeld } = read(row);
           const reusable = reuse(stored);
           if (reusable) return reusable;
           const fresh = await refresh(stored);
           // A connection being created (no row yet) or reconnected (still disconnected, holding no
           // secrets) keeps its first grant in memory; the connection service shares it once stored.
-          if (row && row.status !== 'disconnected') {
+          // A grant of other credentials is the connection's until those credentials are replaced
+          // (new ones being verified, or an old worker still running): never overwrite it.
+          if (row && row.status !== 'disconnected' && !othersHeld) {
             const stored: StoredGrant = { credentialsFingerprint, grant: fresh };
             const envelope = this.#vault.encrypt(stored, {
               organisationId: row.organisation_id,
               connectionId,
             });
-            await em.execute(`update crm_connections set access_grant = ?::jsonb where id = ?`, [
-              JSON.stringify(envelope),
-              connectionId,
-            ]);
+            // Re-checked on write: a disconnect may have committed while the CRM answered.
+            await em.execute(
+              `update crm_connections set access_grant = ?::jsonb where id = ? and status <> 'disconnected'`,
+              [JSON.stringify(envelope), connectionId],
+            );
           }
           return fresh;
         }),

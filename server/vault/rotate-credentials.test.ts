@@ -261,3 +261,26 @@ describe('rotating webhook secrets with the credentials', () => {
     expect(vaultB.decrypt<string>(row!.webhook_secret, connection)).toBe(webhookSecret);
   });
 });
+
+describe('rotating the shared access grant with the credentials', () => {
+  it('re-encrypts the grant, whose refresh token may be the only live one, so it reads under the new key alone', async () => {
+    const organisationId = await createOrganisation('Grant Rotation');
+    const connection = await createConnection(organisationId, 'reapit', vaultA);
+    const grant = {
+      credentialsFingerprint: 'fp',
+      grant: { accessToken: 'at', expiresAt: null, refreshToken: 'rt-live' },
+    };
+    await freshEm().execute(`update crm_connections set access_grant = ?::jsonb where id = ?`, [
+      JSON.stringify(vaultA.encrypt(grant, connection)),
+      connection.connectionId,
+    ]);
+    await rotateCredentials(freshEm(), vaultBA);
+    const [row] = await freshEm().execute<{ access_grant: EncryptedEnvelope }[]>(
+      `select access_grant from crm_connections where id = ?`,
+      [connection.connectionId],
+    );
+    expect(row!.access_grant.kid).toBe('key-b');
+    expect(JSON.stringify(row)).not.toContain('rt-live');
+    expect(vaultB.decrypt(row!.access_grant, connection)).toEqual(grant);
+  });
+});

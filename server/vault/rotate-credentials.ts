@@ -19,8 +19,16 @@ type CandidateRow = {
   has_credentials: boolean;
   secret_kid: string | null;
   has_secret: boolean;
+  grant_kid: string | null;
+  has_grant: boolean;
 };
-type LockedRow = { id: string; organisation_id: string; credentials: unknown; webhook_secret: unknown };
+type LockedRow = {
+  id: string;
+  organisation_id: string;
+  credentials: unknown;
+  webhook_secret: unknown;
+  access_grant: unknown;
+};
 
 /**
  * Re-encrypts every stored connection credential under the vault's active key. Safe alongside a
@@ -45,7 +53,8 @@ export async function rotateCredentials(
   for (;;) {
     const batch: CandidateRow[] = await em.execute<CandidateRow[]>(
       `select id, credentials->>'kid' as kid, credentials is not null as has_credentials,
-         webhook_secret->>'kid' as secret_kid, webhook_secret is not null as has_secret from crm_connections
+         webhook_secret->>'kid' as secret_kid, webhook_secret is not null as has_secret,
+         access_grant->>'kid' as grant_kid, access_grant is not null as has_grant from crm_connections
         where (credentials is not null or webhook_secret is not null) and (?::uuid is null or id > ?::uuid)
         order by id limit ?`,
       [after, after, batchSize],
@@ -53,7 +62,8 @@ export async function rotateCredentials(
     for (const candidate of batch) {
       const current =
         (!candidate.has_credentials || candidate.kid === activeKeyId) &&
-        (!candidate.has_secret || candidate.secret_kid === activeKeyId);
+        (!candidate.has_secret || candidate.secret_kid === activeKeyId) &&
+        (!candidate.has_grant || candidate.grant_kid === activeKeyId);
       if (current) {
         result.alreadyCurrent += 1;
         continue;
@@ -100,23 +110,32 @@ async function rotateRow(
   try {
     return await em.transactional(async (tx) => {
       const [row] = await tx.execute<LockedRow[]>(
-        'select id, organisation_id, credentials, webhook_secret from crm_connections where id = ? for update',
+        'select id, organisation_id, credentials, webhook_secret, access_grant from crm_connections where id = ? for update',
         [connectionId],
       );
       // Disconnected (credentials cleared) or deleted since it was listed: nothing to rotate.
       if (row === undefined || (row.credentials === null && row.webhook_secret === null))
         return { kind: 'gone' } as const;
       const stale = (value: unknown) => value !== null && vault.needsRotation(value);
-      if (!stale(row.credentials) && !stale(row.webhook_secret)) return { kind: 'current' } as const;
+      if (!stale(row.credentials) && !stale(row.webhook_secret) && !stale(row.access_grant))
+        return { kind: 'current' } as const;
       const binding = { organisationId: row.organisation_id, connectionId: row.id };
       // The webhook secret is as sensitive as the credentials: it moves to the new key with them.
       const reencrypt = (value: unknown) =>
         value === null
           ? null
           : JSON.stringify(vault.encrypt(vault.decrypt<unknown>(value, binding), binding));
+      // The shared access grant moves too: where refresh tokens rotate (Reapit sign-in) it holds the
+      // only live one. A grant no key can read any more is useless and goes.
+      let grant: string | null;
+      try {
+        grant = reencrypt(row.access_grant);
+      } catch {
+        grant = null;
+      }
       await tx.execute(
-        'update crm_connections set credentials = ?::jsonb, webhook_secret = ?::jsonb, updated_at = now() where id = ?',
-        [reencrypt(row.credentials), reencrypt(row.webhook_secret), row.id],
+        'update crm_connections set credentials = ?::jsonb, webhook_secret = ?::jsonb, access_grant = ?::jsonb, updated_at = now() where id = ?',
+        [reencrypt(row.credentials), reencrypt(row.webhook_secret), grant, row.id],
       );
       return { kind: 'rotated' } as const;
     });

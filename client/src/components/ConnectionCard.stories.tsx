@@ -108,7 +108,7 @@ export const DisconnectConfirmation: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Disconnect' }));
     const dialog = canvas.getByRole('alertdialog', { name: 'Disconnect Reapit?' });
     await expect(dialog).toHaveAccessibleDescription(
-      /Contacts already imported and the audit trail are kept/,
+      /Propsync revokes its access at Reapit .* Contacts already imported and the audit trail are kept/,
     );
     await expect(canvas.getByRole('button', { name: 'Cancel' })).toHaveFocus();
     await userEvent.click(canvas.getByRole('button', { name: 'Cancel' }));
@@ -116,6 +116,26 @@ export const DisconnectConfirmation: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Disconnect' }));
     await userEvent.click(canvas.getByRole('button', { name: 'Disconnect Reapit' }));
     await expect(args.onDisconnect).toHaveBeenCalledWith(activeReapitConnection);
+  },
+};
+
+/** A CRM whose keys only an admin can delete: the confirmation says so before anything happens. */
+export const DisconnectKeyOnlyCrm: Story = {
+  args: {
+    connection: {
+      ...activeReapitConnection,
+      provider: 'agentos',
+      providerName: 'agentOS',
+      revokesAccess: false,
+    },
+  },
+  play: async ({ canvas, userEvent }) => {
+    await userEvent.click(canvas.getByRole('button', { name: 'Disconnect' }));
+    await expect(
+      canvas.getByRole('alertdialog', { name: 'Disconnect agentOS?' }),
+    ).toHaveAccessibleDescription(
+      /also delete Propsync's key in agentOS\. Contacts already imported and the audit trail are kept/,
+    );
   },
 };
 

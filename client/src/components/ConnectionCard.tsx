@@ -174,6 +174,7 @@ export function ConnectionCard({
       {confirmingDisconnect && canDisconnect ? (
         <DisconnectConfirmation
           providerName={connection.providerName}
+          revokesAccess={connection.revokesAccess}
           busy={busy}
           onConfirm={() => {
             setConfirmingDisconnect(false);
@@ -188,11 +189,13 @@ export function ConnectionCard({
 
 function DisconnectConfirmation({
   providerName,
+  revokesAccess,
   busy,
   onConfirm,
   onCancel,
 }: {
   providerName: string;
+  revokesAccess: boolean;
   busy: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -216,8 +219,10 @@ function DisconnectConfirmation({
         Disconnect {providerName}?
       </p>
       <p id={descriptionId} className="propsync-confirm__text">
-        Propsync revokes its access and deletes the stored credentials, and syncing stops. Contacts already
-        imported and the audit trail are kept.
+        {revokesAccess
+          ? `Propsync revokes its access at ${providerName} and deletes the stored credentials, and syncing stops.`
+          : `Propsync deletes the stored credentials and syncing stops; ${providerName} cannot revoke keys through its API, so also delete Propsync's key in ${providerName}.`}{' '}
+        Contacts already imported and the audit trail are kept.
       </p>
       <div className="propsync-confirm__actions">
         <button

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/connection.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
 import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
@@ -40,10 +40,13 @@ function messageOf(error: unknown): string {
 
 /** What disconnecting did to Propsync's access at the CRM, after "X disconnected…". */
 const ACCESS_AT_PROVIDER_NOTE: Record<
-  'revoked' | 'remove_in_crm' | 'revocation_failed',
+  'revoked' | 'token_revoked' | 'remove_in_crm' | 'revocation_failed' | 'already_disconnected',
   (name: string) => string
 > = {
   revoked: (name) => `Propsync's access was revoked at ${name}.`,
+  token_revoked: (name) =>
+    `Propsync's token was revoked at ${name}; the client id and secret you entered stay valid until you delete them in ${name}.`,
+  already_disconnected: () => 'It was already disconnected.',
   remove_in_crm: (name) => `${name} cannot revoke keys through its API: delete Propsync's key in ${name}.`,
   revocation_failed: (name) =>
     `${name} did not confirm revoking Propsync's access: delete Propsync's key or app in ${name}.`,
@@ -59,17 +62,13 @@ function pageAddressWithoutSignInOutcome(): string {
   return url.toString();
 }
 
-/**
- * Back from a sign-in at the CRM (OAuth redirect): the notice to show, once. The outcome is taken
- * off the address so a reload does not repeat it.
- */
+/** Back from a sign-in at the CRM (OAuth redirect): the notice to show. */
 function signInOutcomeNotice(): { tone: 'info' | 'error'; text: string } | null {
   if (typeof window === 'undefined') return null;
   const params = new URLSearchParams(window.location.search);
   const outcome = params.get('propsync_oauth');
   if (!outcome) return null;
   const message = params.get('propsync_oauth_message') ?? 'Signing in at the CRM did not complete.';
-  window.history.replaceState(window.history.state, '', pageAddressWithoutSignInOutcome());
   return { tone: outcome === 'failed' ? 'error' : 'info', text: `${message}.`.replace(/\.\.$/, '.') };
 }
 
@@ -117,6 +116,12 @@ export function IntegrationsPage({
   const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(() =>
     signInOutcomeNotice(),
   );
+  // Shown once: the outcome leaves the address, so a reload does not repeat it.
+  useEffect(() => {
+    if (new URLSearchParams(window.location.search).has('propsync_oauth')) {
+      window.history.replaceState(window.history.state, '', pageAddressWithoutSignInOutcome());
+    }
+  }, []);
 
   const runWhileBusy = useCallback(
     async (connectionId: string, work: () => Promise<unknown>, success: string) => {
@@ -142,6 +147,7 @@ export function IntegrationsPage({
     setReconnectTarget(target);
     setConnectOpen(true);
     connect.reset();
+    startSignIn.reset();
     reconnectMutation.reset();
   };
 
@@ -251,8 +257,14 @@ export function IntegrationsPage({
                 : connectable
             }
             initialProvider={connectProvider}
-            submitting={formMutation.isPending}
-            error={formMutation.isError ? formMutation.error.message : null}
+            submitting={formMutation.isPending || startSignIn.isPending}
+            error={
+              formMutation.isError
+                ? formMutation.error.message
+                : startSignIn.isError
+                  ? startSignIn.error.message
+                  : null
+            }
             onCancel={() => setConnectOpen(false)}
             onSignIn={(request) =>
               startSignIn.mutate(
@@ -261,10 +273,7 @@ export function IntegrationsPage({
                   returnTo: pageAddressWithoutSignInOutcome(),
                   ...(reconnectTarget ? { connectionId: reconnectTarget.id } : {}),
                 },
-                {
-                  onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl),
-                  onError: (error) => setNotice({ tone: 'error', text: error.message }),
-                },
+                { onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl) },
               )
             }
             onSubmit={(request) => {

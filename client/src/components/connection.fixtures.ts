@@ -13,6 +13,7 @@ export const activeReapitConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
+  revokesAccess: true,
   currentSync: null,
 };
 
@@ -27,6 +28,7 @@ export const erroredStreetConnection: ConnectionSummary = {
   lastErrorMessage:
     'Street rejected the API token (401). Generate a new token in Street under Settings › API and reconnect.',
   syncIntervalMinutes: 15,
+  revokesAccess: false,
   currentSync: null,
 };
 
@@ -40,6 +42,7 @@ export const disconnectedAltoConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 60,
+  revokesAccess: true,
   currentSync: null,
 };
 
@@ -54,6 +57,7 @@ export const importingAgentosConnection: ConnectionSummary = {
   lastErrorAt: null,
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
+  revokesAccess: false,
   currentSync: {
     runId: '3f1d2c4b-5a69-4e8d-9c7b-1a2b3c4d5e6f',
     fetched: 412,

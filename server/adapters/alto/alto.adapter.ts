@@ -139,12 +139,12 @@ export const altoAdapter = defineAdapter<Credentials, Settings>({
    * record is silent, see the simulator's README). The app's credentials are the agency's to delete.
    */
   async revokeAccess(http, credentials, settings, grant) {
-    if (!grant) return true;
+    if (!grant) return 'token_only';
     await http.request('POST', new URL('/revoke', settings.tokenUrl ?? settings.baseUrl).toString(), {
       headers: formHeaders(credentials),
       body: new URLSearchParams({ token: grant.accessToken, token_type_hint: 'access_token' }).toString(),
     });
-    return true;
+    return 'token_only';
   },
   authorise: (grant, _credentials, settings) => ({
     ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),

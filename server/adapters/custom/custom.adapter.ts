@@ -95,7 +95,7 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
    */
   async revokeAccess(http) {
     const response = await http.request('POST', 'auth/revoke', { acceptStatuses: [401, 404] });
-    return response.status !== 404;
+    return response.status === 404 ? 'unsupported' : 'all_access';
   },
   create: (context) => new CustomAdapter(context),
 });

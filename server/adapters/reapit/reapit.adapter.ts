@@ -103,6 +103,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
     });
   },
   oauth: {
+    adminSettings: ['customerId'],
     authorizeUrl(settings, request) {
       const url = new URL('/authorize', connectUrlOf(settings));
       url.search = new URLSearchParams({
@@ -137,11 +138,13 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
    * sign-in), or the client-credentials access token Propsync holds.
    */
   async revokeAccess(http, credentials, settings, grant) {
-    const [token, hint] =
-      credentials.refreshToken !== undefined
-        ? [grant?.refreshToken ?? credentials.refreshToken, 'refresh_token']
-        : [grant?.accessToken, 'access_token'];
-    if (!token) return true;
+    const signedIn = credentials.refreshToken !== undefined;
+    const [token, hint] = signedIn
+      ? [grant?.refreshToken ?? credentials.refreshToken, 'refresh_token']
+      : [grant?.accessToken, 'access_token'];
+    // Client credentials: the app's id and secret are the agency's, to delete in Reapit.
+    const achieved = signedIn ? 'all_access' : 'token_only';
+    if (!token) return achieved;
     await http.request('POST', new URL('/revoke', connectUrlOf(settings)).toString(), {
       headers: {
         authorization: basicAuthorization(credentials),
@@ -149,7 +152,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
       },
       body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
     });
-    return true;
+    return achieved;
   },
   authorise: (grant, _credentials, settings) => ({
     ...(grant ? { authorization: `Bearer ${grant.accessToken}` } : {}),
@@ -185,7 +188,7 @@ async function requestToken(
       body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
     }));
   } catch (error) {
-    // invalid_grant: the sign-in was revoked, expired or its refresh token already spent.
+    // invalid_grant: a sign-in revoked, expired or already used (its code or refresh token spent).
     if (
       error instanceof PropsyncError &&
       error.statusCode === 400 &&
@@ -193,7 +196,7 @@ async function requestToken(
     ) {
       throw new PropsyncError(
         'ADAPTER.AUTH_INVALID',
-        'Reapit no longer accepts this sign-in (revoked or expired): reconnect Reapit and sign in again',
+        'Reapit did not accept the sign-in (revoked, expired or already used): reconnect Reapit and sign in again',
         { statusCode: 400, cause: error },
       );
     }
