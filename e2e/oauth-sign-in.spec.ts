@@ -5,9 +5,10 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 
 /**
  * Signing in with Reapit instead of typing credentials (OAuth redirect through the simulator's
- * Reapit Connect page), in a browser: disconnect the demo's Reapit connection (access revoked at
- * Reapit), connect again with "Sign in with Reapit", allow at Reapit, land back on the page with
- * Reapit active. Runs after the other specs (file order), which expect Reapit connected as started.
+ * Reapit Connect page), in a browser: disconnect the demo's Reapit connection (its token revoked
+ * at Reapit), connect again with "Sign in with Reapit", allow at Reapit, land back on the page,
+ * which finishes the sign-in with its own session, with Reapit active. It leaves Reapit connected
+ * with its contacts, as the other specs expect, whatever order they run in.
  */
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));

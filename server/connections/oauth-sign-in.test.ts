@@ -105,6 +105,13 @@ async function followCallback(
   return { status: response.status, location: response.headers.get('location'), body: await response.text() };
 }
 
+/** The page the browser came back to finishes the sign-in with its own admin session. */
+async function finishOnReturnedPage(organisationId: string, location: string | null) {
+  const signInId = new URL(location!).searchParams.get('propsync_sign_in');
+  expect(signInId).toEqual(expect.any(String));
+  return adminOf(organisationId).connections.finishOAuth({ signInId: signInId! });
+}
+
 async function connectionRow(organisationId: string) {
   const [row] = await services.orm.em
     .fork()
@@ -139,8 +146,15 @@ describe('connecting Reapit by OAuth redirect', () => {
     const returned = new URL(back.location!);
     expect(`${returned.origin}${returned.pathname}`).toBe(`${publicUrl}/dashboard/settings/integrations`);
     expect(returned.searchParams.get('tab')).toBe('crm');
-    expect(returned.searchParams.get('propsync_oauth')).toBe('connected');
+    expect(returned.searchParams.get('propsync_oauth')).toBe('returned');
     expect(returned.searchParams.get('propsync_provider')).toBe('reapit');
+    // Nothing is connected until the page, with this agency's session, finishes the sign-in.
+    expect(await connectionRow(organisationId)).toBeUndefined();
+    const finished = await finishOnReturnedPage(organisationId, back.location);
+    expect(finished).toMatchObject({
+      reconnected: false,
+      connection: { provider: 'reapit', status: 'active' },
+    });
 
     const row = await connectionRow(organisationId);
     expect(row?.status).toBe('active');
@@ -173,8 +187,30 @@ describe('connecting Reapit by OAuth redirect', () => {
     const back = await followCallback(await answerAtReapit(authorizeUrl, 'deny'));
     const returned = new URL(back.location!);
     expect(returned.searchParams.get('propsync_oauth')).toBe('denied');
-    expect(returned.searchParams.get('propsync_oauth_message')).toMatch(/cancelled at Reapit/);
+    expect(returned.searchParams.has('propsync_sign_in')).toBe(false);
     expect(await connectionRow(organisationId)).toBeUndefined();
+  });
+
+  it('connects nothing for another agency: a sign-in finishes only with the session that started it', async () => {
+    const organisationId = await createOrganisation(services, 'Phishing Lettings');
+    const otherAgency = await createOrganisation(services, 'Victim Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    // Allowed in a browser where another agency's admin is signed in to the host.
+    const back = await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
+    const error = await finishOnReturnedPage(otherAgency, back.location).catch((caught: unknown) => caught);
+    expect((error as TRPCError).code).toBe('PRECONDITION_FAILED');
+    expect(await connectionRow(otherAgency)).toBeUndefined();
+    expect(await connectionRow(organisationId)).toBeUndefined();
+    // The agency that started it still can, once.
+    await finishOnReturnedPage(organisationId, back.location);
+    expect((await connectionRow(organisationId))?.status).toBe('active');
+    const again = await finishOnReturnedPage(organisationId, back.location).catch(
+      (caught: unknown) => caught,
+    );
+    expect((again as TRPCError).message).toMatch(/expired or was already used/);
   });
 
   it('uses each sign-in once: replaying the callback is refused with a page, not a redirect', async () => {
@@ -280,7 +316,10 @@ describe('reconnecting by signing in again', () => {
     const organisationId = await createOrganisation(services, 'Signed Back Lettings');
     const admin = adminOf(organisationId);
     const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
-    await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'));
+    await finishOnReturnedPage(
+      organisationId,
+      (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
+    );
     const { id } = (await connectionRow(organisationId))!;
     await admin.connections.disconnect({ connectionId: id });
 
@@ -290,7 +329,7 @@ describe('reconnecting by signing in again', () => {
       returnTo: integrationsPage,
     });
     const back = await followCallback(await answerAtReapit(again.authorizeUrl, 'allow'));
-    expect(new URL(back.location!).searchParams.get('propsync_oauth')).toBe('connected');
+    expect(await finishOnReturnedPage(organisationId, back.location)).toMatchObject({ reconnected: true });
     const row = await connectionRow(organisationId);
     expect(row).toMatchObject({ id, status: 'active' });
     expect(row!.access_grant).not.toBeNull();
@@ -321,7 +360,10 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
       provider: 'reapit',
       returnTo: integrationsPage,
     });
-    await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
+    await finishOnReturnedPage(
+      organisationId,
+      (await followCallback(await answerAtReapit(authorizeUrl, 'allow'))).location,
+    );
     const row = await connectionRow(organisationId);
     const activeBefore = reapit.tokenStats().activeRefreshTokens;
     const revokedBefore = reapit.tokenStats().revokedTokens;

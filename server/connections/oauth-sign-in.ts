@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { ConnectionSummary } from '../../shared/connection.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { OAuthApp } from '../adapters/adapter-definition.ts';
 import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
@@ -15,13 +16,18 @@ const SIGN_IN_LIFETIME_MINUTES = 10;
 /** Where the CRM sends the admin's browser back to (registered with each CRM's app). */
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 
+/** After the CRM answers, the page must finish the sign-in within this. */
+const FINISH_WITHIN_MINUTES = 5;
+
 /**
- * What the page the sign-in started on gets back: `propsync_oauth` (connected, denied or failed),
- * `propsync_provider` (the provider id) and `propsync_oauth_message` (a sentence for the admin).
+ * What the page the sign-in started on gets back: `propsync_oauth` (returned, denied or failed),
+ * `propsync_provider` (the provider id), and `propsync_sign_in` (returned: the one-time id the page
+ * passes to `connections.finishOAuth`) or `propsync_oauth_error` (failed: the CRM's error code).
  */
 export const RETURN_STATUS_PARAM = 'propsync_oauth';
-export const RETURN_MESSAGE_PARAM = 'propsync_oauth_message';
 export const RETURN_PROVIDER_PARAM = 'propsync_provider';
+export const RETURN_SIGN_IN_PARAM = 'propsync_sign_in';
+export const RETURN_ERROR_PARAM = 'propsync_oauth_error';
 
 type PendingSignIn = {
   organisation_id: string;
@@ -34,8 +40,9 @@ type PendingSignIn = {
 
 /**
  * Connecting a CRM by OAuth redirect (authorization code with PKCE): `start` remembers the
- * sign-in and answers the CRM's authorize URL; `complete` handles the CRM's redirect back, exchanges
- * the code for credentials and connects (or reconnects) exactly as the credentials form would.
+ * sign-in and answers the CRM's authorize URL; `returned` takes the CRM's redirect back and sends
+ * the browser to the page it started on; `finish`, called there with the agency's own session,
+ * exchanges the code and connects (or reconnects) exactly as the credentials form would.
  */
 export class OAuthSignIn {
   readonly #em: EntityManager;
@@ -143,74 +150,111 @@ export class OAuthSignIn {
   }
 
   /**
-   * The CRM's redirect back. Answers where to send the browser: the page the sign-in started on,
-   * with `propsync_oauth=connected|denied|failed` (and a message when it failed). Throws
-   * OAUTH.SIGN_IN_EXPIRED when the state is unknown, used or too old: there is then no page to
-   * return to, and nothing is connected.
+   * The CRM's redirect back (`/oauth/callback`). Nothing is connected here: the code is kept
+   * (encrypted) and the browser goes back to the page the sign-in started on with a one-time id,
+   * where the agency's own admin session finishes it (`finish`). So a sign-in started by one agency
+   * and allowed in somebody else's browser connects nothing. Throws OAUTH.SIGN_IN_EXPIRED when the
+   * state is unknown, used or too old: there is then no page to return to.
    */
-  async complete(query: { state?: string; code?: string; error?: string }): Promise<{ returnTo: string }> {
-    const expired = new PropsyncError(
-      'OAUTH.SIGN_IN_EXPIRED',
-      'This sign-in has expired or was already used: go back to the integrations page and connect again',
-    );
-    if (!query.state) throw expired;
+  async returned(query: { state?: string; code?: string; error?: string }): Promise<{ returnTo: string }> {
+    if (!query.state) throw signInExpired();
     const stateHash = hash(query.state);
-    // Deleted as it is read: a state works once, whichever process the browser comes back to.
-    const [pending] = await this.#em.fork().execute<PendingSignIn[]>(
-      `delete from oauth_sign_ins where state_hash = ? and expires_at > now()
-         returning organisation_id, provider, connection_id, settings, code_verifier, return_to`,
-      [stateHash],
-    );
-    if (!pending) throw expired;
-    const { organisation_id: organisationId, provider } = pending;
-    const name = providerDisplayName(provider);
     if (query.error || !query.code) {
-      const denied = query.error === 'access_denied';
+      const [pending] = await this.#em
+        .fork()
+        .execute<Pick<PendingSignIn, 'organisation_id' | 'provider' | 'return_to'>[]>(
+          `delete from oauth_sign_ins where state_hash = ? and returned_at is null and expires_at > now()
+         returning organisation_id, provider, return_to`,
+          [stateHash],
+        );
+      if (!pending) throw signInExpired();
       this.#logger.info(
-        { organisationId, provider, error: query.error ?? 'no code' },
-        'OAuth sign-in not completed',
+        {
+          organisationId: pending.organisation_id,
+          provider: pending.provider,
+          error: query.error ?? 'no code',
+        },
+        'OAuth sign-in not completed at the CRM',
       );
+      const denied = query.error === 'access_denied';
       return {
-        returnTo: withStatus(
-          pending.return_to,
-          denied ? 'denied' : 'failed',
-          denied
-            ? `Sign-in cancelled at ${name}: nothing was connected`
-            : `${name} did not complete the sign-in (${query.error ?? 'no code returned'})`,
-          provider,
-        ),
+        returnTo: withParams(pending.return_to, {
+          [RETURN_STATUS_PARAM]: denied ? 'denied' : 'failed',
+          [RETURN_PROVIDER_PARAM]: pending.provider,
+          // Only an OAuth error code (letters and underscores) travels: the page words the message.
+          ...(denied
+            ? {}
+            : { [RETURN_ERROR_PARAM]: (query.error ?? 'no_code').replace(/[^a-z_]/gi, '').slice(0, 40) }),
+        }),
       };
     }
-    try {
-      const codeVerifier = this.#vault.decrypt<string>(
-        pending.code_verifier,
-        this.#binding(organisationId, stateHash),
+    const completionId = randomBytes(32).toString('base64url');
+    // Marked as returned once: a replayed callback finds nothing.
+    const [pending] = await this.#em
+      .fork()
+      .execute<Pick<PendingSignIn, 'organisation_id' | 'provider' | 'return_to'>[]>(
+        `select organisation_id, provider, return_to from oauth_sign_ins
+       where state_hash = ? and returned_at is null and expires_at > now()`,
+        [stateHash],
       );
-      const credentials = await this.#adapters.exchangeAuthorizationCode(
-        provider,
-        this.#apps[provider]!,
-        pending.settings,
-        { code: query.code, redirectUri: this.#redirectUri, codeVerifier },
+    if (!pending) throw signInExpired();
+    const updated = await this.#em.fork().execute<{ state_hash: string }[]>(
+      `update oauth_sign_ins set returned_at = now(), completion_hash = ?, authorization_code = ?::jsonb,
+         expires_at = now() + make_interval(mins => ?)
+       where state_hash = ? and returned_at is null returning state_hash`,
+      [
+        hash(completionId),
+        JSON.stringify(this.#vault.encrypt(query.code, this.#binding(pending.organisation_id, stateHash))),
+        FINISH_WITHIN_MINUTES,
+        stateHash,
+      ],
+    );
+    if (updated.length === 0) throw signInExpired();
+    return {
+      returnTo: withParams(pending.return_to, {
+        [RETURN_STATUS_PARAM]: 'returned',
+        [RETURN_PROVIDER_PARAM]: pending.provider,
+        [RETURN_SIGN_IN_PARAM]: completionId,
+      }),
+    };
+  }
+
+  /**
+   * Finishes a sign-in the CRM returned, for the agency whose admin calls it (and only that one):
+   * exchanges the code for credentials and connects, or reconnects, as the credentials form would.
+   */
+  async finish(
+    organisationId: string,
+    signInId: string,
+  ): Promise<{ connection: ConnectionSummary; reconnected: boolean }> {
+    // Deleted as it is read: a sign-in finishes once, whichever process is asked.
+    const [pending] = await this.#em
+      .fork()
+      .execute<(PendingSignIn & { state_hash: string; authorization_code: unknown })[]>(
+        `delete from oauth_sign_ins
+       where completion_hash = ? and organisation_id = ? and returned_at is not null and expires_at > now()
+       returning state_hash, organisation_id, provider, connection_id, settings, code_verifier, authorization_code, return_to`,
+        [hash(signInId), organisationId],
       );
-      const input = { credentials, settings: pending.settings };
-      if (pending.connection_id) {
-        await this.#connections.reconnect(organisationId, pending.connection_id, input);
-      } else {
-        await this.#connections.connect(organisationId, provider, input);
-      }
-      return {
-        returnTo: withStatus(
-          pending.return_to,
-          'connected',
-          `Signed in: ${name} is connected and ${pending.connection_id ? 'syncing again' : 'its first import has started'}`,
-          provider,
-        ),
-      };
-    } catch (error) {
-      const message = error instanceof PropsyncError ? error.message : `Connecting ${name} failed`;
-      this.#logger.warn({ err: error, organisationId, provider }, 'OAuth sign-in failed');
-      return { returnTo: withStatus(pending.return_to, 'failed', message, provider) };
-    }
+    if (!pending) throw signInExpired();
+    const { provider } = pending;
+    const binding = this.#binding(organisationId, pending.state_hash);
+    const credentials = await this.#adapters.exchangeAuthorizationCode(
+      provider,
+      this.#apps[provider]!,
+      pending.settings,
+      {
+        code: this.#vault.decrypt<string>(pending.authorization_code, binding),
+        redirectUri: this.#redirectUri,
+        codeVerifier: this.#vault.decrypt<string>(pending.code_verifier, binding),
+      },
+    );
+    const input = { credentials, settings: pending.settings };
+    const connection = pending.connection_id
+      ? await this.#connections.reconnect(organisationId, pending.connection_id, input)
+      : await this.#connections.connect(organisationId, provider, input);
+    this.#logger.info({ organisationId, provider, connectionId: connection.id }, 'OAuth sign-in finished');
+    return { connection, reconnected: pending.connection_id !== null };
   }
 
   /** Forgets sign-ins nobody came back from. */
@@ -258,15 +302,15 @@ function pickDefined(settings: Record<string, unknown>, names: readonly string[]
   );
 }
 
-function withStatus(
-  returnTo: string,
-  status: 'connected' | 'denied' | 'failed',
-  message: string,
-  provider: CrmProvider,
-): string {
+function withParams(returnTo: string, params: Record<string, string>): string {
   const url = new URL(returnTo);
-  url.searchParams.set(RETURN_STATUS_PARAM, status);
-  url.searchParams.set(RETURN_PROVIDER_PARAM, provider);
-  url.searchParams.set(RETURN_MESSAGE_PARAM, message);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url.toString();
+}
+
+function signInExpired(): PropsyncError {
+  return new PropsyncError(
+    'OAUTH.SIGN_IN_EXPIRED',
+    'This sign-in has expired or was already used: go back to the integrations page and connect again',
+  );
 }

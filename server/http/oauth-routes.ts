@@ -4,9 +4,9 @@ import { OAUTH_CALLBACK_PATH } from '../connections/oauth-sign-in.ts';
 import type { AppState } from './app.ts';
 
 /**
- * `GET /oauth/callback`: where a CRM sends the admin's browser after its sign-in page. It finishes
- * the connection and sends the browser back to the page the sign-in started on. When there is no
- * such page (an expired or reused sign-in) it answers a short page saying what to do.
+ * `GET /oauth/callback`: where a CRM sends the admin's browser after its sign-in page. It keeps the
+ * CRM's answer and sends the browser back to the page the sign-in started on, which finishes it.
+ * When there is no such page (an expired or reused sign-in) it answers a short page saying what to do.
  */
 export function oauthRoutes(state: AppState): Router {
   const router = express.Router();
@@ -19,7 +19,7 @@ export function oauthRoutes(state: AppState): Router {
     const text = (name: string) =>
       typeof request.query[name] === 'string' ? request.query[name] : undefined;
     try {
-      const { returnTo } = await services.oauth.complete({
+      const { returnTo } = await services.oauth.returned({
         ...optional('state', text('state')),
         ...optional('code', text('code')),
         ...optional('error', text('error')),

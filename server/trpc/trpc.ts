@@ -29,6 +29,7 @@ const TRPC_CODE_BY_PROPSYNC_CODE: Partial<Record<ErrorCode, TRPCError['code']>> 
   'SYNC.ALREADY_RUNNING': 'CONFLICT',
   'OAUTH.UNAVAILABLE': 'PRECONDITION_FAILED',
   'OAUTH.RETURN_URL_REFUSED': 'BAD_REQUEST',
+  'OAUTH.SIGN_IN_EXPIRED': 'PRECONDITION_FAILED',
 };
 
 /** One place maps domain errors to tRPC errors, keeping the actionable message and stable code. */

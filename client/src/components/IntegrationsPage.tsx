@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/connection.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
 import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
@@ -52,7 +52,7 @@ const ACCESS_AT_PROVIDER_NOTE: Record<
     `${name} did not confirm revoking Propsync's access: delete Propsync's key or app in ${name}.`,
 };
 
-const SIGN_IN_PARAMS = ['propsync_oauth', 'propsync_oauth_message', 'propsync_provider'];
+const SIGN_IN_PARAMS = ['propsync_oauth', 'propsync_provider', 'propsync_sign_in', 'propsync_oauth_error'];
 
 /** This page's address without the outcome of an earlier sign-in: where a new sign-in returns. */
 function pageAddressWithoutSignInOutcome(): string {
@@ -62,14 +62,39 @@ function pageAddressWithoutSignInOutcome(): string {
   return url.toString();
 }
 
-/** Back from a sign-in at the CRM (OAuth redirect): the notice to show. */
-function signInOutcomeNotice(): { tone: 'info' | 'error'; text: string } | null {
+type Notice = { tone: 'info' | 'error'; text: string };
+
+/**
+ * Back from a sign-in at the CRM (OAuth redirect): what the address says. `returned` carries the
+ * one-time id this page finishes the sign-in with; the others only say why nothing was connected.
+ */
+function signInOutcome(): { notice: Notice; signInId: string | null } | null {
   if (typeof window === 'undefined') return null;
   const params = new URLSearchParams(window.location.search);
   const outcome = params.get('propsync_oauth');
-  if (!outcome) return null;
-  const message = params.get('propsync_oauth_message') ?? 'Signing in at the CRM did not complete.';
-  return { tone: outcome === 'failed' ? 'error' : 'info', text: `${message}.`.replace(/\.\.$/, '.') };
+  if (outcome === 'returned') {
+    return {
+      notice: { tone: 'info', text: 'Finishing the sign-in…' },
+      signInId: params.get('propsync_sign_in'),
+    };
+  }
+  if (outcome === 'denied') {
+    return {
+      notice: { tone: 'info', text: 'Sign-in cancelled at the CRM: nothing was connected.' },
+      signInId: null,
+    };
+  }
+  if (outcome === 'failed') {
+    const code = (params.get('propsync_oauth_error') ?? '').replace(/[^a-z_]/gi, '');
+    return {
+      notice: {
+        tone: 'error',
+        text: `The CRM did not complete the sign-in${code ? ` (${code})` : ''}: nothing was connected.`,
+      },
+      signInId: null,
+    };
+  }
+  return null;
 }
 
 /**
@@ -91,6 +116,7 @@ export function IntegrationsPage({
     disconnect,
     setSchedule,
     startSignIn,
+    finishSignIn,
   } = useConnectionActions();
   const alerts = useAlerts();
   const acknowledge = useAcknowledgeAlert();
@@ -113,15 +139,28 @@ export function IntegrationsPage({
   /** Set when the form asks for new credentials of an existing connection. */
   const [reconnectTarget, setReconnectTarget] = useState<ConnectionSummary | null>(null);
   const [busyConnectionIds, setBusyConnectionIds] = useState<ReadonlySet<string>>(new Set());
-  const [notice, setNotice] = useState<{ tone: 'info' | 'error'; text: string } | null>(() =>
-    signInOutcomeNotice(),
-  );
-  // Shown once: the outcome leaves the address, so a reload does not repeat it.
+  const [returnedFromSignIn] = useState(signInOutcome);
+  const [notice, setNotice] = useState<Notice | null>(returnedFromSignIn?.notice ?? null);
+  const finishing = useRef(false);
+  // Once: the outcome leaves the address (a reload does not repeat it), and a returned sign-in is
+  // finished with this page's own session (the ref guards against effects run twice in development).
   useEffect(() => {
-    if (new URLSearchParams(window.location.search).has('propsync_oauth')) {
-      window.history.replaceState(window.history.state, '', pageAddressWithoutSignInOutcome());
-    }
-  }, []);
+    if (!returnedFromSignIn || finishing.current) return;
+    finishing.current = true;
+    window.history.replaceState(window.history.state, '', pageAddressWithoutSignInOutcome());
+    if (!returnedFromSignIn.signInId) return;
+    finishSignIn.mutate(
+      { signInId: returnedFromSignIn.signInId },
+      {
+        onSuccess: ({ connection, reconnected }) =>
+          setNotice({
+            tone: 'info',
+            text: `Signed in: ${connection.providerName} is connected and ${reconnected ? 'syncing again' : 'its first import has started'}.`,
+          }),
+        onError: (error) => setNotice({ tone: 'error', text: error.message }),
+      },
+    );
+  }, [returnedFromSignIn, finishSignIn]);
 
   const runWhileBusy = useCallback(
     async (connectionId: string, work: () => Promise<unknown>, success: string) => {

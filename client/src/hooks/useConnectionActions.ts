@@ -17,5 +17,6 @@ export function useConnectionActions() {
   const setSchedule = useMutation(trpc.connections.setSchedule.mutationOptions({ onSuccess: refresh }));
   // The browser leaves for the CRM's sign-in page; the connection appears on the way back.
   const startSignIn = useMutation(trpc.connections.startOAuth.mutationOptions());
-  return { connect, syncNow, reconnect, disconnect, setSchedule, startSignIn };
+  const finishSignIn = useMutation(trpc.connections.finishOAuth.mutationOptions({ onSuccess: refresh }));
+  return { connect, syncNow, reconnect, disconnect, setSchedule, startSignIn, finishSignIn };
 }

@@ -40,7 +40,8 @@ export const connectionsRouter = router({
   /**
    * Connects (or, with `connectionId`, reconnects) by OAuth redirect: answers the CRM's authorize
    * URL for the browser to open. The CRM sends the admin back through /oauth/callback to `returnTo`
-   * (a page of Propsync or of an allowed host origin) with `propsync_oauth=connected|denied|failed`.
+   * (a page of Propsync or of an allowed host origin) with `propsync_oauth=returned|denied|failed`;
+   * on `returned` the page calls `finishOAuth`.
    */
   startOAuth: adminProcedure
     .input(
@@ -69,6 +70,14 @@ export const connectionsRouter = router({
         ...(input.connectionId ? { connectionId: input.connectionId } : {}),
       });
     }),
+
+  /**
+   * Finishes a sign-in the CRM sent back (`propsync_sign_in` on the returning page): only the
+   * agency that started it can, so a sign-in allowed in another agency's browser connects nothing.
+   */
+  finishOAuth: adminProcedure
+    .input(z.object({ signInId: z.string().min(20).max(200) }))
+    .mutation(({ ctx, input }) => ctx.services.oauth.finish(ctx.session.organisationId, input.signInId)),
 
   syncNow: adminProcedure
     .input(ConnectionIdInput)

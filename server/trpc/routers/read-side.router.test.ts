@@ -469,6 +469,8 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
         connectionId: b.connectionId,
         returnTo: 'http://127.0.0.1:9/dashboard/settings/integrations',
       },
+      // Finishing a sign-in of another agency: refused as expired, whatever the id.
+      'connections.finishOAuth': { signInId: 'a-sign-in-id-of-another-agency' },
       'engagement.reportEmail': { contactId: b.contactId, event: 'sent', messageId: 'isolation-1' },
       'engagement.contact': { contactId: b.contactId },
       'hostWebhooks.get': undefined,
