@@ -98,10 +98,7 @@ export class ConnectionService {
       [organisationId, provider],
     );
     if (existing && existing.status !== 'disconnected') {
-      throw new PropsyncError(
-        'CONNECTION.ALREADY_EXISTS',
-        `${providerDisplayName(provider)} is already connected for this agency: disconnect it first, or reconnect it`,
-      );
+      throw alreadyConnected(provider);
     }
     const connectionId = existing?.id ?? randomUUID();
     const adapter = this.#adapters.forConnection({ id: connectionId, provider, credentials, settings });
@@ -131,6 +128,19 @@ export class ConnectionService {
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
     return this.get(organisationId, connectionId);
+  }
+
+  /** Refuses early (before a sign-in at the CRM) what `connect` would refuse after it. */
+  async assertNotConnected(organisationId: string, provider: CrmProvider): Promise<void> {
+    const [existing] = await this.#em
+      .fork()
+      .execute<{ id: string }[]>(
+        `select id from crm_connections where organisation_id = ? and provider = ? and status <> 'disconnected'`,
+        [organisationId, provider],
+      );
+    if (existing) {
+      throw alreadyConnected(provider);
+    }
   }
 
   /** A connection's settings (never secret: addresses, customer ids, page sizes). */
@@ -449,6 +459,13 @@ export class ConnectionService {
       params,
     );
   }
+}
+
+function alreadyConnected(provider: CrmProvider): PropsyncError {
+  return new PropsyncError(
+    'CONNECTION.ALREADY_EXISTS',
+    `${providerDisplayName(provider)} is already connected for this agency: disconnect it first, or reconnect it`,
+  );
 }
 
 function toSummary(row: ConnectionRow): ConnectionSummary {

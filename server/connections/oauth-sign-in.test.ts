@@ -231,6 +231,33 @@ describe('connecting Reapit by OAuth redirect', () => {
     expect(forged.status).toBe(400);
   });
 
+  it('refuses to start when the CRM is already connected, and revokes a sign-in that could not connect', async () => {
+    const organisationId = await createOrganisation(services, 'Twice Lettings');
+    const admin = adminOf(organisationId);
+    const { authorizeUrl } = await admin.connections.startOAuth({
+      provider: 'reapit',
+      returnTo: integrationsPage,
+    });
+    const back = await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
+    // Meanwhile somebody connected Reapit with client credentials.
+    await admin.connections.connect({
+      provider: 'reapit',
+      credentials: { clientId, clientSecret },
+      settings: { baseUrl: reapitUrl, customerId },
+    });
+    const liveBefore = reapit.tokenStats().activeRefreshTokens;
+    const error = await finishOnReturnedPage(organisationId, back.location).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as TRPCError).code).toBe('CONFLICT');
+    // The code was exchanged, and the tokens it gave were revoked again.
+    expect(reapit.tokenStats().activeRefreshTokens).toBe(liveBefore);
+    const again = await admin.connections
+      .startOAuth({ provider: 'reapit', returnTo: integrationsPage })
+      .catch((caught: unknown) => caught);
+    expect((again as TRPCError).code).toBe('CONFLICT');
+  });
+
   it('refuses to return anywhere but Propsync or a configured host, storing nothing', async () => {
     const organisationId = await createOrganisation(services, 'Open Redirect Lettings');
     const admin = adminOf(organisationId);

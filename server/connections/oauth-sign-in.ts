@@ -109,6 +109,7 @@ export class OAuthSignIn {
       );
     }
     const returnTo = this.#checkedReturnUrl(input.returnTo);
+    if (!input.connectionId) await this.#connections.assertNotConnected(organisationId, provider);
     await this.#pruneExpired();
     // The admin chooses only what the CRM allows (e.g. the customer id), keeping what the connection
     // had when signing in again; addresses come from the app alone, so its secret goes nowhere else.
@@ -250,9 +251,24 @@ export class OAuthSignIn {
       },
     );
     const input = { credentials, settings: pending.settings };
-    const connection = pending.connection_id
-      ? await this.#connections.reconnect(organisationId, pending.connection_id, input)
-      : await this.#connections.connect(organisationId, provider, input);
+    let connection: ConnectionSummary;
+    try {
+      connection = pending.connection_id
+        ? await this.#connections.reconnect(organisationId, pending.connection_id, input)
+        : await this.#connections.connect(organisationId, provider, input);
+    } catch (error) {
+      // Nothing was connected: the sign-in's tokens must not stay alive at the CRM (best effort).
+      await this.#adapters
+        .revokeAccess({ id: pending.state_hash, provider, credentials, settings: pending.settings }, null)
+        .catch((revokeError: unknown) =>
+          this.#logger.warn(
+            { err: revokeError, organisationId, provider },
+            'could not revoke an unused sign-in',
+          ),
+        )
+        .finally(() => this.#adapters.forget(pending.state_hash));
+      throw error;
+    }
     this.#logger.info({ organisationId, provider, connectionId: connection.id }, 'OAuth sign-in finished');
     return { connection, reconnected: pending.connection_id !== null };
   }
