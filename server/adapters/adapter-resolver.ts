@@ -126,15 +126,15 @@ export class AdapterResolver {
   }
 
   /**
-   * Saves a grant obtained before the connection's row held its credentials (while verifying them),
-   * so every process uses it. For CRMs whose refresh tokens rotate this is what keeps access: the
-   * stored credentials' refresh token was spent obtaining it.
+   * The stored form of the grant obtained while verifying new credentials (before the row held
+   * them), for the connection service to write with those credentials, so every process uses it.
+   * Where refresh tokens rotate this is what keeps access: the credentials' own refresh token was
+   * spent obtaining it. Null when there is no such grant or nowhere to share it.
    */
-  async shareGrant(connection: ConnectionForAdapter, grant: AccessGrant): Promise<void> {
-    await this.#grantStoreOf(connection)?.refreshExclusively(
-      () => null,
-      async () => grant,
-    );
+  sealedVerifiedGrant(connection: ConnectionForAdapter, organisationId: string): string | null {
+    const grant = this.currentGrant(connection.id);
+    if (!grant) return null;
+    return this.#grantStoreOf(connection)?.seal(grant, organisationId) ?? null;
   }
 
   #grantStoreOf(connection: ConnectionForAdapter): SharedGrantStore | undefined {

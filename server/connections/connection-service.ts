@@ -109,21 +109,21 @@ export class ConnectionService {
       throw error;
     }
     const envelope = this.#vault.encrypt(credentials, { organisationId, connectionId });
+    // The verifying grant was obtained before the row existed, so no other process could see it:
+    // it is stored with the credentials (where refresh tokens rotate, theirs was spent obtaining it).
+    const grant = this.#adapters.sealedVerifiedGrant(
+      { id: connectionId, provider, credentials, settings },
+      organisationId,
+    );
     await em.execute(
-      `insert into crm_connections (id, organisation_id, provider, status, settings, credentials)
-       values (?, ?, ?, 'active', ?::jsonb, ?::jsonb)
+      `insert into crm_connections (id, organisation_id, provider, status, settings, credentials, access_grant)
+       values (?, ?, ?, 'active', ?::jsonb, ?::jsonb, ?::jsonb)
        on conflict (id) do update set status = 'active', settings = excluded.settings, credentials = excluded.credentials,
-         sync_cursor = null, disconnected_at = null, last_error_at = null, last_error_message = null,
-         failing_since = null, updated_at = now()`,
-      [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope)],
+         access_grant = excluded.access_grant, sync_cursor = null, disconnected_at = null, last_error_at = null,
+         last_error_message = null, failing_since = null, updated_at = now()`,
+      [connectionId, organisationId, provider, JSON.stringify(settings), JSON.stringify(envelope), grant],
     );
     await this.#scheduleNextAfterNow(connectionId);
-    // The verifying grant was obtained before the row existed, so no other process could see it:
-    // share it now (where refresh tokens rotate, the stored one was spent obtaining it).
-    const verifiedGrant = this.#adapters.currentGrant(connectionId);
-    if (verifiedGrant) {
-      await this.#adapters.shareGrant({ id: connectionId, provider, credentials, settings }, verifiedGrant);
-    }
     await this.#registerWebhooks(organisationId, connectionId, provider, adapter);
     this.#logger.info({ organisationId, connectionId, provider }, 'connection created; first import queued');
     await this.#scheduler.enqueue(connectionId, 'initial');
@@ -350,7 +350,10 @@ export class ConnectionService {
       this.#adapters.forget(connectionId);
       throw error;
     }
-    const verifiedGrant = this.#adapters.currentGrant(connectionId);
+    const grant = this.#adapters.sealedVerifiedGrant(
+      { id: connectionId, provider: row.provider, ...parsed },
+      organisationId,
+    );
     if (row.webhook_registration && row.credentials) {
       // Best effort: the old key may be the reason we are reconnecting.
       await this.adapterFor(connectionId)
@@ -362,12 +365,13 @@ export class ConnectionService {
     const binding = { organisationId, connectionId };
     await this.#em.fork().transactional(async (em) => {
       await em.execute(
-        `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null, access_grant = null,
+        `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null, access_grant = ?::jsonb,
            webhook_secret = null, disconnected_at = null, last_error_at = null, last_error_message = null, failing_since = null,
            updated_at = now() where id = ? and organisation_id = ?`,
         [
           JSON.stringify(parsed.settings),
           JSON.stringify(this.#vault.encrypt(parsed.credentials, binding)),
+          grant,
           connectionId,
           organisationId,
         ],
@@ -379,9 +383,6 @@ export class ConnectionService {
       );
     });
     this.#adapters.forget(connectionId);
-    if (verifiedGrant) {
-      await this.#adapters.shareGrant({ id: connectionId, provider: row.provider, ...parsed }, verifiedGrant);
-    }
     await this.#registerWebhooks(
       organisationId,
       connectionId,

@@ -46,6 +46,13 @@ export class PostgresGrantStores {
     };
     const decrypt = (row: { organisation_id: string; access_grant: unknown } | undefined) => read(row).grant;
     return {
+      seal: (grant, organisationId) =>
+        JSON.stringify(
+          this.#vault.encrypt({ credentialsFingerprint, grant } satisfies StoredGrant, {
+            organisationId,
+            connectionId,
+          }),
+        ),
       load: async () => {
         const [row] = await this.#em
           .fork()

@@ -16,6 +16,11 @@ export type AccessGrant = {
  */
 export interface SharedGrantStore {
   load(): Promise<AccessGrant | null>;
+  /**
+   * The stored form of a grant, for a caller that writes it together with the credentials it
+   * belongs to (one statement: no moment where the row holds credentials without their grant).
+   */
+  seal(grant: AccessGrant, organisationId: string): string;
   refreshExclusively(
     reuse: (stored: AccessGrant | null) => AccessGrant | null,
     refresh: (stored: AccessGrant | null) => Promise<AccessGrant>,
