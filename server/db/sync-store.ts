@@ -38,8 +38,8 @@ type ExistingLink = {
   external_id: string;
   contact_id: string;
   content_hash: string | null;
-  crm_modified_at: Date | null;
-  reconciled_at: Date;
+  crm_modified_at: string | null;
+  reconciled_at: string;
   snapshot: Record<string, unknown> | null;
   /** Propsync's current values of the contact, for field-level conflict resolution. */
   current: Record<string, unknown>;
@@ -188,18 +188,32 @@ export class PostgresSyncStore implements SyncStore {
     const byExternalId = new Map(page.contacts.map((contact) => [contact.provenance.externalId, contact]));
     const incoming = [...byExternalId.values()];
     return this.#em.fork().transactional(async (em) => {
-      const existing = incoming.length
-        ? await em.execute<ExistingLink[]>(
-            `select e.external_id, e.contact_id, e.content_hash, e.crm_modified_at, e.updated_at as reconciled_at, e.snapshot,
-               c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
-                 'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
-                 'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
-                 'hotLeadAt', c.hot_lead_at) as current
-             from contact_external_ids e join contacts c on c.id = e.contact_id
-             where e.connection_id = ? and e.external_id in (select jsonb_array_elements_text(?::jsonb))`,
-            [run.connectionId, JSON.stringify(incoming.map((contact) => contact.provenance.externalId))],
+      // One round trip reads the page's links and, when some record is new, takes the agency's
+      // dedup lock (see below). The links are read as before the lock: only this run writes them.
+      const [lookup] = incoming.length
+        ? await em.execute<{ links: ExistingLink[] | null }[]>(
+            `with incoming as (select jsonb_array_elements_text(?::jsonb) as external_id),
+             links as (
+               select e.external_id, e.contact_id, e.content_hash, e.crm_modified_at, e.updated_at as reconciled_at, e.snapshot,
+                 c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
+                   'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
+                   'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
+                   'hotLeadAt', c.hot_lead_at) as current
+               from contact_external_ids e join contacts c on c.id = e.contact_id
+               where e.connection_id = ? and e.external_id in (select external_id from incoming)),
+             dedup_lock as materialized (
+               select pg_advisory_xact_lock(?, hashtext(?)) from incoming i
+               where not exists (select 1 from links l where l.external_id = i.external_id) limit 1)
+             select (select count(*) from dedup_lock) as locked, (select json_agg(links) from links) as links`,
+            [
+              JSON.stringify(incoming.map((contact) => contact.provenance.externalId)),
+              run.connectionId,
+              DEDUP_LOCK_NAMESPACE,
+              run.organisationId,
+            ],
           )
         : [];
+      const existing = lookup?.links ?? [];
       const links = new Map(existing.map((link) => [link.external_id, link]));
       const fresh: Array<{ contact: CanonicalContact; hash: string }> = [];
       /** `stored` is what the contact row gets when several records of the page are one person. */
@@ -238,11 +252,9 @@ export class PostgresSyncStore implements SyncStore {
 
       // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
       // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
-      // running at once would each create the same person. Taken before this transaction writes
-      // anything, so it cannot deadlock with row locks.
-      if (fresh.length > 0) {
-        await em.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [DEDUP_LOCK_NAMESPACE, run.organisationId]);
-      }
+      // running at once would each create the same person. The lock was taken by the link lookup
+      // above, before this transaction wrote anything, so it cannot deadlock with row locks; the
+      // candidates are read by a later statement, so they see what the previous holder committed.
       const candidates = await findCandidates(
         em,
         run,
@@ -281,104 +293,39 @@ export class PostgresSyncStore implements SyncStore {
           earlier ? foldContact(earlier, merge.contact) : merge.contact,
         );
       }
-      if (mergedIntoExisting.size > 0) {
-        await em.execute(
-          `update contacts c set emails = array(select distinct unnest(c.emails || x.emails)),
-             phones = array(select distinct unnest(c.phones || x.phones)), title = coalesce(c.title, x.title),
-             first_name = coalesce(c.first_name, x.first_name), last_name = coalesce(c.last_name, x.last_name),
-             address = coalesce(c.address, x.address), postcode = coalesce(c.postcode, x.postcode),
-             uprn = coalesce(c.uprn, x.uprn), udprn = coalesce(c.udprn, x.udprn),
-             name_key = coalesce(c.name_key, x.name_key), updated_at = now()
-           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
-           where c.id = x.id and c.organisation_id = ?`,
-          [
-            JSON.stringify(
-              [...mergedIntoExisting].map(([contactId, contact]) => toContactRecord({ contactId, contact })),
-            ),
-            run.organisationId,
-          ],
-        );
-      }
-      if (inserts.length > 0) {
-        await em.execute(
-          `insert into contacts (id, organisation_id, title, first_name, last_name, emails, phones, address, postcode, uprn,
-             udprn, nurture_category, marketing_consent, profile, name_key, field_modified_at)
-           select x.id, ?, x.title, x.first_name, x.last_name, x.emails, x.phones, x.address, x.postcode, x.uprn, x.udprn,
-             x.nurture_category, x.marketing_consent, x.profile, x.name_key, x.field_modified_at
-           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})`,
-          [
-            run.organisationId,
-            JSON.stringify(
-              inserts.map(({ contactId, contact, stored }) =>
-                toContactRecord({ contactId, contact: stored ?? contact }),
-              ),
-            ),
-          ],
-        );
+      const mergeRecords = [...mergedIntoExisting].map(([contactId, contact]) =>
+        toContactRecord({ contactId, contact }),
+      );
+      // One statement cannot update a row twice: a contact this page both merges into and updates gets
+      // the merge first, on its own. Otherwise the merge is part of the page's statement below.
+      const mergeApart = updates.some((update) => mergedIntoExisting.has(update.contactId));
+      if (mergeApart) {
+        await em.execute(MERGE_INTO_EXISTING, [JSON.stringify(mergeRecords), run.organisationId]);
       }
       const conflicts = updates.length > 0 ? await this.#resolveConflicts(em, run, updates) : 0;
-      if (updates.length > 0) {
-        await em.execute(
-          `update contacts c set title = x.title, first_name = x.first_name, last_name = x.last_name, emails = x.emails,
-             phones = x.phones, address = x.address, postcode = x.postcode, uprn = x.uprn, udprn = x.udprn,
-             nurture_category = x.nurture_category, marketing_consent = x.marketing_consent, profile = x.profile,
-             name_key = x.name_key, field_modified_at = c.field_modified_at || x.field_modified_at, updated_at = now()
-           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
-           where c.id = x.id and c.organisation_id = ?`,
-          [
-            JSON.stringify(
-              updates.map((update) =>
-                toContactRecord({ contactId: update.contactId, contact: update.resolved ?? update.contact }),
-              ),
-            ),
-            run.organisationId,
-          ],
-        );
-      }
       const changed = [...inserts, ...updates, ...merges];
-      if (changed.length > 0) {
-        await em.execute(
-          `insert into contact_external_ids (contact_id, organisation_id, connection_id, provider, external_id, active,
-             crm_modified_at, etag, content_hash, snapshot, matched_on)
-           select x.contact_id, ?, ?, ?, x.external_id, x.active, x.crm_modified_at, x.etag, x.content_hash, x.snapshot,
-             coalesce(x.matched_on, '{}')
-           from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, external_id text, active boolean,
-             crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb, matched_on text[])
-           on conflict (connection_id, external_id) do update set active = excluded.active,
-             crm_modified_at = excluded.crm_modified_at, etag = excluded.etag, content_hash = excluded.content_hash,
-             snapshot = excluded.snapshot, updated_at = now()`,
-          [
-            run.organisationId,
-            run.connectionId,
-            run.provider,
-            JSON.stringify(
-              changed.map(
-                ({
-                  contactId,
-                  contact,
-                  hash,
-                  match,
-                }: {
-                  contactId: string;
-                  contact: CanonicalContact;
-                  hash: string;
-                  match?: DedupMatch;
-                }) => ({
-                  contact_id: contactId,
-                  matched_on: match?.matchedOn ?? null,
-                  external_id: contact.provenance.externalId,
-                  active: contact.active,
-                  crm_modified_at: contact.provenance.modifiedAt,
-                  etag: contact.provenance.etag,
-                  content_hash: hash,
-                  snapshot: snapshotOf(contact),
-                }),
-              ),
-            ),
-          ],
-        );
-      }
-
+      const externalIdRows = changed.map(
+        ({
+          contactId,
+          contact,
+          hash,
+          match,
+        }: {
+          contactId: string;
+          contact: CanonicalContact;
+          hash: string;
+          match?: DedupMatch;
+        }) => ({
+          contact_id: contactId,
+          matched_on: match?.matchedOn ?? null,
+          external_id: contact.provenance.externalId,
+          active: contact.active,
+          crm_modified_at: contact.provenance.modifiedAt,
+          etag: contact.provenance.etag,
+          content_hash: hash,
+          snapshot: snapshotOf(contact),
+        }),
+      );
       const logRows = [
         ...inserts.map(({ contactId, contact }) => logRow(contactId, contact, 'created')),
         ...updates.map(({ contactId, contact }) =>
@@ -393,28 +340,11 @@ export class PostgresSyncStore implements SyncStore {
           error: rejected.reason,
         })),
       ];
-      if (logRows.length > 0) {
-        await em.execute(
-          `insert into crm_sync_log (sync_run_id, connection_id, organisation_id, entity_type, direction, external_id,
-             internal_id, status, error_code, error)
-           select ?, ?, ?, 'contact', 'inbound', x.external_id, x.internal_id, x.status, x.error_code, x.error
-           from jsonb_to_recordset(?::jsonb) as x(external_id text, internal_id uuid, status text, error_code text, error text)`,
-          [run.runId, run.connectionId, run.organisationId, JSON.stringify(logRows)],
-        );
-      }
-
       // The host hears about changes after the first import (a full import would be a flood).
-      const changedLogRows = logRows.filter((row) => row.status !== 'error' && row.internal_id !== null);
-      if (run.window.start !== null && changedLogRows.length > 0) {
-        await em.execute(
-          `insert into host_events (organisation_id, type, payload)
-           select ?, 'contact.' || x.status, jsonb_build_object('contactId', x.internal_id, 'provider', ?::text, 'externalId', x.external_id)
-           from jsonb_to_recordset(?::jsonb) as x(external_id text, internal_id uuid, status text)
-           where exists (select 1 from organisations o where o.id = ? and o.host_webhook_url is not null)`,
-          [run.organisationId, run.provider, JSON.stringify(changedLogRows), run.organisationId],
-        );
-      }
-
+      const hostEventRows =
+        run.window.start === null
+          ? []
+          : logRows.filter((row) => row.status !== 'error' && row.internal_id !== null);
       const rejectedErrors = page.rejected.map((rejected) => ({
         code: 'ADAPTER.BAD_RESPONSE',
         message: rejected.reason,
@@ -423,12 +353,86 @@ export class PostgresSyncStore implements SyncStore {
         retryState: 'gave_up',
         at: new Date().toISOString(),
       }));
+
+      // The rest of the page is one statement, to save round trips: each part writes other rows, and
+      // foreign keys are checked at its end, so external ids may point at contacts it inserts.
       await em.execute(
-        `update sync_runs set records_fetched = records_fetched + ?, records_written = records_written + ?,
-           records_unchanged = records_unchanged + ?, conflicts_count = conflicts_count + ?, duplicates_suppressed = duplicates_suppressed + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
-           estimated_total = coalesce(estimated_total, ?), heartbeat_at = now()
-         where id = ?`,
+        `with merged_contacts as (${MERGE_INTO_EXISTING}),
+         inserted_contacts as (
+           insert into contacts (id, organisation_id, title, first_name, last_name, emails, phones, address, postcode, uprn,
+             udprn, nurture_category, marketing_consent, profile, name_key, field_modified_at)
+           select x.id, ?, x.title, x.first_name, x.last_name, x.emails, x.phones, x.address, x.postcode, x.uprn, x.udprn,
+             x.nurture_category, x.marketing_consent, x.profile, x.name_key, x.field_modified_at
+           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})),
+         updated_contacts as (
+           update contacts c set title = x.title, first_name = x.first_name, last_name = x.last_name, emails = x.emails,
+             phones = x.phones, address = x.address, postcode = x.postcode, uprn = x.uprn, udprn = x.udprn,
+             nurture_category = x.nurture_category, marketing_consent = x.marketing_consent, profile = x.profile,
+             name_key = x.name_key, field_modified_at = c.field_modified_at || x.field_modified_at, updated_at = now()
+           from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
+           where c.id = x.id and c.organisation_id = ?),
+         external_ids as (
+           insert into contact_external_ids (contact_id, organisation_id, connection_id, provider, external_id, active,
+             crm_modified_at, etag, content_hash, snapshot, matched_on)
+           select x.contact_id, ?, ?, ?, x.external_id, x.active, x.crm_modified_at, x.etag, x.content_hash, x.snapshot,
+             coalesce(x.matched_on, '{}')
+           from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, external_id text, active boolean,
+             crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb, matched_on text[])
+           on conflict (connection_id, external_id) do update set active = excluded.active,
+             crm_modified_at = excluded.crm_modified_at, etag = excluded.etag, content_hash = excluded.content_hash,
+             snapshot = excluded.snapshot, updated_at = now()),
+         sync_log as (
+           insert into crm_sync_log (sync_run_id, connection_id, organisation_id, entity_type, direction, external_id,
+             internal_id, status, error_code, error)
+           select ?, ?, ?, 'contact', 'inbound', x.external_id, x.internal_id, x.status, x.error_code, x.error
+           from jsonb_to_recordset(?::jsonb) as x(external_id text, internal_id uuid, status text, error_code text, error text)),
+         events as (
+           insert into host_events (organisation_id, type, payload)
+           select ?, 'contact.' || x.status, jsonb_build_object('contactId', x.internal_id, 'provider', ?::text, 'externalId', x.external_id)
+           from jsonb_to_recordset(?::jsonb) as x(external_id text, internal_id uuid, status text)
+           where exists (select 1 from organisations o where o.id = ? and o.host_webhook_url is not null)),
+         counters as (
+           update sync_runs set records_fetched = records_fetched + ?, records_written = records_written + ?,
+             records_unchanged = records_unchanged + ?, conflicts_count = conflicts_count + ?,
+             duplicates_suppressed = duplicates_suppressed + ?, errors_count = errors_count + ?, errors = errors || ?::jsonb,
+             estimated_total = coalesce(estimated_total, ?), heartbeat_at = now()
+           where id = ?)
+         update crm_connections set sync_cursor = jsonb_set(sync_cursor, '{pending,checkpoint}', ?::jsonb)
+         where ?::boolean and id = ? and sync_cursor -> 'pending' is not null and sync_cursor -> 'pending' <> 'null'::jsonb`,
         [
+          // merged_contacts
+          JSON.stringify(mergeApart ? [] : mergeRecords),
+          run.organisationId,
+          // inserted_contacts
+          run.organisationId,
+          JSON.stringify(
+            inserts.map(({ contactId, contact, stored }) =>
+              toContactRecord({ contactId, contact: stored ?? contact }),
+            ),
+          ),
+          // updated_contacts
+          JSON.stringify(
+            updates.map((update) =>
+              toContactRecord({ contactId: update.contactId, contact: update.resolved ?? update.contact }),
+            ),
+          ),
+          run.organisationId,
+          // external_ids
+          run.organisationId,
+          run.connectionId,
+          run.provider,
+          JSON.stringify(externalIdRows),
+          // sync_log
+          run.runId,
+          run.connectionId,
+          run.organisationId,
+          JSON.stringify(logRows),
+          // events
+          run.organisationId,
+          run.provider,
+          JSON.stringify(hostEventRows),
+          run.organisationId,
+          // counters
           incoming.length + page.rejected.length,
           changed.length,
           unchanged,
@@ -438,15 +442,12 @@ export class PostgresSyncStore implements SyncStore {
           JSON.stringify(rejectedErrors),
           estimatedTotal,
           run.runId,
+          // the checkpoint, saved only when the page has one
+          JSON.stringify(checkpoint),
+          checkpoint !== null,
+          run.connectionId,
         ],
       );
-      if (checkpoint) {
-        await em.execute(
-          `update crm_connections set sync_cursor = jsonb_set(sync_cursor, '{pending,checkpoint}', ?::jsonb)
-           where id = ? and sync_cursor -> 'pending' is not null and sync_cursor -> 'pending' <> 'null'::jsonb`,
-          [JSON.stringify(checkpoint), run.connectionId],
-        );
-      }
       return {
         created: inserts.length,
         updated: updates.length,
@@ -775,6 +776,16 @@ const CONTACT_RECORD_COLUMNS = `id uuid, title text, first_name text, last_name 
   address jsonb, postcode text, uprn text, udprn text, nurture_category text, marketing_consent text, profile jsonb,
   name_key text, field_modified_at jsonb`;
 
+/** Folds a person's records into a contact that already exists: its values win, emails and phones unite. */
+const MERGE_INTO_EXISTING = `update contacts c set emails = array(select distinct unnest(c.emails || x.emails)),
+    phones = array(select distinct unnest(c.phones || x.phones)), title = coalesce(c.title, x.title),
+    first_name = coalesce(c.first_name, x.first_name), last_name = coalesce(c.last_name, x.last_name),
+    address = coalesce(c.address, x.address), postcode = coalesce(c.postcode, x.postcode),
+    uprn = coalesce(c.uprn, x.uprn), udprn = coalesce(c.udprn, x.udprn),
+    name_key = coalesce(c.name_key, x.name_key), updated_at = now()
+  from jsonb_to_recordset(?::jsonb) as x(${CONTACT_RECORD_COLUMNS})
+  where c.id = x.id and c.organisation_id = ?`;
+
 function toContactRecord({ contactId, contact }: { contactId: string; contact: CanonicalContact }) {
   return {
     id: contactId,
@@ -864,10 +875,16 @@ async function findCandidates(
   >(
     // Each branch is bounded by its own index and the agency, and returns the columns itself: an
     // outer "id in (…)" would make PostgreSQL scan every contact of the agency on every page.
+    // While an import fills a table not yet analysed, the planner thinks an agency has few contacts
+    // and would read all of them on every page; OFFSET 0 subqueries keep each incoming record's
+    // lookup on its own index: the email one on the GIN index (the agency filtered after), the name
+    // one on (organisation, name key).
     `with incoming as (
        select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
      select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
-       from incoming i join contacts c on c.emails && i.emails
+       from incoming i cross join lateral (
+         select c.id, c.organisation_id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
+         from contacts c where c.emails && i.emails offset 0) c
        where cardinality(i.emails) > 0 and c.organisation_id = ?
      union
      select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
@@ -875,8 +892,10 @@ async function findCandidates(
        where i.name_key is not null and cardinality(i.phones) > 0 and c.organisation_id = ? and c.name_key = i.name_key
      union
      select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
-       from incoming i join contacts c on c.organisation_id = ? and c.name_key = i.name_key
-         and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn)
+       from incoming i cross join lateral (
+         select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn from contacts c
+         where c.organisation_id = ? and c.name_key = i.name_key
+           and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn) offset 0) c
        where i.name_key is not null`,
     [
       JSON.stringify(
