@@ -339,6 +339,31 @@ describe('what an admin may choose for a sign-in', () => {
 });
 
 describe('reconnecting by signing in again', () => {
+  it('on an active connection: the old sign-in keeps its grant until the new one replaces it', async () => {
+    const organisationId = await createOrganisation(services, 'Signed Twice Lettings');
+    const admin = adminOf(organisationId);
+    const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
+    await finishOnReturnedPage(
+      organisationId,
+      (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
+    );
+    const { id } = (await connectionRow(organisationId))!;
+    const revokedBefore = reapit.tokenStats().revokedTokens;
+    // Verifying the new sign-in must not overwrite the old one's grant: the old credentials (used to
+    // remove the old webhooks) would otherwise refresh with a spent token and trip reuse detection.
+    const again = await admin.connections.startOAuth({
+      provider: 'reapit',
+      connectionId: id,
+      returnTo: integrationsPage,
+    });
+    const back = await followCallback(await answerAtReapit(again.authorizeUrl, 'allow'));
+    reapit.controls.expireTokens();
+    expect(await finishOnReturnedPage(organisationId, back.location)).toMatchObject({ reconnected: true });
+    expect(reapit.tokenStats().revokedTokens).toBe(revokedBefore);
+    services.adapters.forget(id);
+    expect((await services.runSyncCycle(id, 'manual')).status).toBe('succeeded');
+  });
+
   it('brings a disconnected Reapit connection back, with its history', async () => {
     const organisationId = await createOrganisation(services, 'Signed Back Lettings');
     const admin = adminOf(organisationId);
