@@ -31,7 +31,7 @@ export const AddressSchema = z.object({
 });
 export type Address = z.infer<typeof AddressSchema>;
 
-/** Property-specific facts seed 000 asks us to preserve and use for the nurture category. */
+/** Property-specific facts kept and used for the nurture category (docs/product-rules.md). */
 export const PropertyProfileSchema = z.object({
   applicantType: z.enum(['buyer', 'tenant']).nullable(),
   tenancyStatus: z.enum(['prospective', 'active', 'former']).nullable(),

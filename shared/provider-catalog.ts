@@ -22,7 +22,7 @@ export type ConnectField = {
 };
 
 /**
- * What Propsync knows about one CRM (from ../shared/reference/crm-apis.md). Each adapter folder
+ * What Propsync knows about one CRM (its public API's facts: docs/crms/<id>.md). Each adapter folder
  * declares its own; the providers router serves them to the UI.
  */
 export type ProviderInfo = {

@@ -48,7 +48,7 @@ export type FieldMappingSummary = {
 };
 
 /**
- * The field-mapping summary an admin reviews before going live (seed 000, setup step 5), read from
+ * The field-mapping summary an admin reviews before going live (docs/product-rules.md), read from
  * each CRM's own version of its records (the link's snapshot), not the merged contact.
  */
 export class FieldMappingReview {

@@ -1,5 +1,5 @@
 /**
- * Field-level conflict resolution (seed 004): when both the CRM and Propsync changed a contact
+ * Field-level conflict resolution (docs/product-rules.md): when both the CRM and Propsync changed a contact
  * since they last agreed, each field is settled by its rule. The rules are data (the
  * `field_policies` table), so a deployment or an agency can change them.
  */
@@ -7,7 +7,7 @@
 export type FieldRule = 'crm_wins' | 'platform_wins' | 'most_recent' | 'deny_wins' | 'forward_only';
 export type FieldPolicy = Record<string, FieldRule>;
 
-/** Seed 004's defaults: the CRM owns who a contact is; Propsync owns how they engage. */
+/** The defaults (docs/product-rules.md): the CRM owns who a contact is; Propsync owns how they engage. */
 export const DEFAULT_FIELD_POLICY: FieldPolicy = {
   title: 'crm_wins',
   firstName: 'crm_wins',

@@ -53,7 +53,7 @@ export function nameKey(firstName: string | null, lastName: string | null): stri
   return first && last ? `${first} ${last}` : null;
 }
 
-/** Seed 000: property facts suggest the nurture category; the strongest intent wins. */
+/** docs/product-rules.md: property facts suggest the nurture category; the strongest intent wins. */
 export function suggestNurtureCategory(profile: PropertyProfile): NurtureCategory {
   if (profile.isLandlord) return 'Landlord';
   if (profile.isVendor) return 'Seller';

@@ -1,7 +1,7 @@
 import type { ActivityType } from '../../shared/activity.ts';
 
 /**
- * How engagement signals become an intent score (seed 000's signal table): a weight per signal,
+ * How engagement signals become an intent score (docs/product-rules.md): a weight per signal,
  * halved every `halfLifeDays` so last month's viewing counts less than this week's, and a threshold
  * above which a contact is a hot lead. An agency can override any part; the rest stays default.
  */

@@ -3,33 +3,33 @@ import type { CanonicalContact } from '../../shared/contact.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 
 /**
- * The one port through which the core talks to any CRM (seed 001's four methods, plus the
- * capabilities of seed 002). Adapters translate between a CRM's API and the canonical models;
+ * The one port through which the core talks to any CRM (sync, push, ingest and verify, plus the
+ * contact writes and webhook registration: docs/crms/<crm>.md). Adapters translate to the canonical models;
  * they never touch the database, and the core never sees a CRM's own shapes.
  */
 export interface CrmAdapter {
   readonly provider: CrmProvider;
 
-  /** Validates the stored credentials and confirms the CRM answers (seed 001). */
+  /** Validates the stored credentials and confirms the CRM answers. */
   verifyConnection(): Promise<ConnectionCheck>;
 
   /**
    * Pulls contacts changed inside `window`, page by page, already mapped to the canonical model
-   * (seed 001 `syncContacts`; seed 002 `listContacts`). The core reconciles each page and stores
+   * (each CRM's paging and delta filter: docs/crms/<crm>.md). The core reconciles each page and stores
    * the page's checkpoint with its data, so a cycle that dies resumes without skipping anything.
    */
   syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage>;
 
-  /** Writes one nurture outcome (email sent, score, hot-lead flag) back to the CRM (seed 001). */
+  /** Writes one nurture outcome (email sent, score, hot-lead flag) back to the CRM (docs/crms/<crm>.md). */
   pushActivity(activity: OutboundActivity): Promise<PushResult>;
 
-  /** Writes changed contact fields back to the CRM, honouring its concurrency tokens (seed 002). */
+  /** Writes changed contact fields back to the CRM, honouring its concurrency tokens (docs/crms/<crm>.md). */
   pushContact(change: ContactChange): Promise<PushResult>;
 
-  /** Verifies and parses a webhook delivery the CRM pushed (seed 001 `ingestWebhook`). */
+  /** Verifies and parses a webhook delivery the CRM pushed (docs/crms/<crm>.md, webhooks). */
   ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook>;
 
-  /** Registers Propsync's receiver with the CRM (seed 002 `subscribeToEvents`). */
+  /** Registers Propsync's receiver with the CRM (docs/crms/<crm>.md, webhooks). */
   registerWebhooks(target: { url: string }): Promise<WebhookRegistration>;
 
   /** Removes what `registerWebhooks` created; called on disconnect. */

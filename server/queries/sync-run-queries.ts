@@ -106,7 +106,7 @@ const RUN_COLUMNS = `r.id, r.connection_id, c.provider, r.trigger, r.status, r.f
   r.duplicates_suppressed, r.errors_count, r.estimated_total`;
 
 /**
- * The sync audit log, read side (seed 004): cycles, one cycle's record log, and per-cycle history.
+ * The sync audit log, read side (docs/product-rules.md): cycles, one cycle's record log, per-cycle history.
  * Every query takes the agency id and filters on it, so one agency never reads another's rows.
  */
 export class SyncRunQueries {

@@ -12,7 +12,7 @@ export type FieldMappingSummaryProps = {
 };
 
 /**
- * The review an admin does before going live (seed 000, setup step 5): how many of the CRM's
+ * The review an admin does before going live (docs/product-rules.md): how many of the CRM's
  * records filled each canonical field, and the nurture categories suggested from the property
  * fields, with one button to confirm them.
  */

@@ -14,7 +14,7 @@ export type IntegrationsPageViewProps = {
   notice?: { tone: 'info' | 'error'; text: string } | null;
   /** The connect form, or the button that opens it; absent for viewers. */
   connectSlot?: ReactNode;
-  /** The field-mapping review of a connection (seed 000 setup: confirm before going live). */
+  /** The field-mapping review of a connection (confirmed before going live: docs/product-rules.md). */
   mappingSlot?: ReactNode;
   alertsSlot?: ReactNode;
   historySlot?: ReactNode;

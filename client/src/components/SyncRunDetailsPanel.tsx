@@ -23,7 +23,7 @@ export type SyncRunDetailsPanelProps = {
 };
 
 /**
- * One sync cycle, as seed 004 describes an audit entry: the cursor window, record counts in and
+ * One sync cycle, as docs/product-rules.md describes an audit entry: the cursor window, record counts in and
  * out, conflicts, duplicates suppressed, provider errors with status codes and retry state, and the
  * per-record log.
  */

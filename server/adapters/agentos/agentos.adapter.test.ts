@@ -8,7 +8,7 @@ import { createAgentosSimulator, type AgentosSimulator } from './simulator/agent
 import { listen, type RunningServer } from '../../simulators/shared/app-listener.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 
-/** What the contract suite does not cover: seed 000's write-back and a real signed delivery. */
+/** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
 describe('agentOS adapter against its simulator', () => {
   let simulator: AgentosSimulator;
   let url: string;

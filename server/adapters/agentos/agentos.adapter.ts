@@ -85,7 +85,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for agentos (limits and capabilities from crm-apis.md). */
+/** The registry's entry for agentos (limits and capabilities: docs/crms/agentos.md). */
 export const AGENTOS_INFO = {
   id: 'agentos',
   displayName: 'agentOS',
@@ -317,7 +317,7 @@ export class AgentosAdapter implements CrmAdapter {
   }
 
   /**
-   * Diary appointments and sales offers changed in the window, as engagement signals (seed 000).
+   * Diary appointments and sales offers changed in the window, as engagement signals (docs/crms/agentos.md).
    * agentOS sends no webhooks for them, so they are polled; not part of the port (yet).
    */
   async listActivities(window: {

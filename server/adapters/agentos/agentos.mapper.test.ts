@@ -117,7 +117,7 @@ describe('agentOS mapper: normalisation', () => {
   });
 });
 
-describe('agentOS mapper: property facts and nurture category (seed 000)', () => {
+describe('agentOS mapper: property facts and nurture category', () => {
   const cases: Array<[AgentosContactType, Partial<AgentosContact>, string, Record<string, unknown>]> = [
     [
       'Vendor',

@@ -65,7 +65,7 @@ function describeRequirements(contact: AgentosContact, verb: 'To rent' | 'To buy
   return parts.length === 0 ? `${verb}${position}` : `${verb}: ${parts.join(' ')}${position}`;
 }
 
-/** Seed 000's property facts, from the list the record came from and its role fields. */
+/** The property facts (docs/product-rules.md), from the list the record came from and its role fields. */
 export function toProfile(contact: AgentosContact, type: AgentosContactType): PropertyProfile {
   switch (type) {
     case 'Tenant': {
@@ -208,7 +208,7 @@ function refToExternalId(ref: { ContactType: string; OID: string }): string | nu
 }
 
 /**
- * A diary appointment → one engagement signal per attendee (seed 000): viewings booked or
+ * A diary appointment → one engagement signal per attendee (docs/crms/agentos.md): viewings booked or
  * completed, valuations booked. Cancelled appointments and inspections are not signals.
  */
 export function appointmentToActivities(appointment: AgentosAppointment): CanonicalActivity[] {

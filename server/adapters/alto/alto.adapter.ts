@@ -90,7 +90,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for alto (limits and capabilities from crm-apis.md). */
+/** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
 export const ALTO_INFO = {
   id: 'alto',
   displayName: 'Alto',

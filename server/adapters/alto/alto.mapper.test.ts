@@ -171,7 +171,7 @@ describe('Alto mapper: normalisation', () => {
   });
 });
 
-describe('Alto mapper: property profile and nurture category (seed 000)', () => {
+describe('Alto mapper: property profile and nurture category', () => {
   const category = (list: Record<string, unknown>, contact: Record<string, unknown> | null = {}) =>
     toCanonicalContact(record(list, contact));
 

@@ -93,7 +93,7 @@ export function toConsent(preferences: AltoPreferences | null): MarketingConsent
 }
 
 /**
- * Seed 000's property facts from Alto's personas, potential-owner flags and applicant
+ * The property facts (docs/product-rules.md) from Alto's personas, potential-owner flags and applicant
  * requirements. The simulator and Alto's list both expose personas; a full contact alone (no
  * personas) still yields the flags and requirements.
  */
@@ -243,7 +243,7 @@ export function toPreferencesRequest(
 }
 
 /**
- * An appointment notification → engagement signals (seed 000): a booked viewing or valuation, and
+ * An appointment notification → engagement signals (docs/crms/alto.md): a booked viewing or valuation, and
  * a completed viewing once it has feedback or its time has passed. Cancelled ones signal nothing.
  * The external id carries the stage, so a re-notified booking is the same activity.
  */

@@ -63,7 +63,7 @@ export function toCustomPatch(fields: Partial<CanonicalContact>): Record<string,
   return patch;
 }
 
-/** What each activity status signals (seed 000): cancelled, missed, rejected or withdrawn ones signal nothing. */
+/** What each status signals (docs/crms/custom.md): cancelled, missed, rejected or withdrawn ones, nothing. */
 const SIGNALS: Record<string, Record<string, ActivityType>> = {
   viewing: { booked: 'viewing_booked', completed: 'viewing_completed' },
   valuation: { booked: 'valuation_booked', completed: 'valuation_booked' },

@@ -74,7 +74,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for loop (limits and capabilities from crm-apis.md). */
+/** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
 export const LOOP_INFO = {
   id: 'loop',
   displayName: 'Loop',

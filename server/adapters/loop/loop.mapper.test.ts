@@ -119,7 +119,7 @@ describe('Loop mapper: normalisation', () => {
   });
 });
 
-describe('Loop mapper: property facts and nurture category (seed 000)', () => {
+describe('Loop mapper: property facts and nurture category', () => {
   const buying = {
     intent: 'buy',
     status: 'active',

@@ -70,7 +70,7 @@ export function toCanonicalContact(contact: LoopContact): CanonicalContact {
 }
 
 /**
- * Seed 000's property facts: applicant type from the applicant profiles (buying wins over renting,
+ * Property facts (docs/product-rules.md): applicant type from applicant profiles (buying wins over renting,
  * active profiles over ones on hold), tenancy status from the tenancy (or the `tenant` type alone:
  * a current tenant), vendor and landlord from the contact types; the property interest summarises
  * every profile.
@@ -171,7 +171,7 @@ export function toCustomFields(
 }
 
 /**
- * A Loop appointment → the engagement signal it is (seed 000), or null when it is none
+ * A Loop appointment → the engagement signal it is (docs/crms/loop.md), or null when it is none
  * (cancelled, no-show). A valuation counts once whether booked or done; a viewing counts when
  * booked and again when completed.
  */

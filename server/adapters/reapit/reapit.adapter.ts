@@ -60,7 +60,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for reapit (limits and capabilities from crm-apis.md). */
+/** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
 export const REAPIT_INFO = {
   id: 'reapit',
   displayName: 'Reapit',

@@ -107,7 +107,7 @@ function unique(values: Array<string | null>): string[] {
 }
 
 /**
- * Appointments and offers as seed 000's engagement signals. A viewing whose end has passed (and
+ * Appointments and offers as engagement signals (docs/crms/reapit.md). A viewing whose end has passed (and
  * was not cancelled) is completed; an accepted offer has progressed. Each step has its own id, so
  * a viewing booked and later completed counts once for each.
  */

@@ -79,7 +79,7 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for street (limits and capabilities from crm-apis.md). */
+/** The registry's entry for street (limits and capabilities: docs/crms/street.md). */
 export const STREET_INFO = {
   id: 'street',
   displayName: 'Street',

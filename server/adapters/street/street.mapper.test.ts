@@ -138,7 +138,7 @@ describe('Street mapper: normalisation', () => {
   });
 });
 
-describe('Street mapper: property profile and nurture category (seed 000)', () => {
+describe('Street mapper: property profile and nurture category', () => {
   it.each([
     ['a current vendor', { statuses: { vendor: 'Current', landlord: null, tenant: null } }, [], 'Seller'],
     [

@@ -84,7 +84,7 @@ export function toCanonicalContact(
 }
 
 /**
- * Seed 000's property facts from Street: `statuses` (vendor / landlord / tenant, each `Current`,
+ * Property facts (docs/product-rules.md) from Street: `statuses` (vendor / landlord / tenant, each `Current`,
  * `Previous` or null) and the person's sales and lettings applicants with their requirements.
  * Only a current role makes someone a seller or landlord today; a previous tenancy is kept as
  * `former`.
@@ -228,7 +228,7 @@ const BOOKED_VALUATION = new Set(['provisional', 'booked', 'completed']);
 const PROGRESSED_OFFER = new Set(['put_to_vendor', 'put_to_landlord', 'accepted']);
 
 /**
- * A Street viewing, valuation or offer → seed 000's engagement signals. Each signal's external id
+ * A Street viewing, valuation or offer → engagement signals (docs/crms/street.md). Each signal's external id
  * names the activity and the step (`viewing:<uuid>:completed`), so the booking and the completion
  * of one viewing are two activities, and a repeated or reordered webhook repeats the same ids.
  * Cancelled, rejected, missed and withdrawn steps are not engagement and produce nothing.

@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export type SyncLogStatus =
   'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
 
-/** One row per record synced, in either direction (seed 003's crm_sync_log). */
+/** One row per record synced, in either direction (the crm_sync_log audit, docs/product-rules.md). */
 export const CrmSyncLog = defineEntity({
   name: 'CrmSyncLog',
   tableName: 'crm_sync_log',

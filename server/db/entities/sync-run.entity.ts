@@ -13,7 +13,7 @@ export type SyncRunError = {
   at: string;
 };
 
-/** The audit of one sync cycle (seed 004): window, counts, conflicts, duplicates, errors. */
+/** The audit of one sync cycle (docs/product-rules.md): window, counts, conflicts, duplicates, errors. */
 export const SyncRun = defineEntity({
   name: 'SyncRun',
   tableName: 'sync_runs',

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The whole schema of the product documents (seeds 001–004), so later work adds behaviour, not
+ * The whole schema the product's rules need (docs/product-rules.md), so later work adds behaviour, not
  * tables. Written by hand: check constraints, partial indexes and the conflict-audit guard
  * trigger are things the schema generator does not express.
  */

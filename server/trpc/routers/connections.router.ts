@@ -118,7 +118,7 @@ export const connectionsRouter = router({
       }),
     ),
 
-  /** What this CRM's records filled, field by field, and the nurture categories suggested (seed 000 setup). */
+  /** What this CRM's records filled per field, and the categories suggested (docs/product-rules.md). */
   fieldMapping: agencyProcedure
     .input(ConnectionIdInput)
     .query(({ ctx, input }) =>

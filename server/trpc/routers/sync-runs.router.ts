@@ -18,7 +18,7 @@ const RunIdInput = z.object({ runId: z.string().uuid() });
 
 const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'No such sync cycle for this agency' });
 
-/** The sync audit log (seed 004): every cycle, one cycle in detail, and history for a chart. Read only. */
+/** The sync audit log (docs/product-rules.md): every cycle, one in detail, history for a chart. Read only. */
 export const syncRunsRouter = router({
   list: agencyProcedure
     .input(

@@ -49,7 +49,7 @@ export interface LogEntryRecord extends StoredRecord {
   createdBy: string;
 }
 
-/** Nurture outcomes kept on a contact: engagement score and hot-lead flag (seed 000). */
+/** Nurture outcomes kept on a contact: engagement score and hot-lead flag (docs/crms/agentos.md). */
 export interface EngagementRecord {
   EngagementScore: number | null;
   EngagementScoreDate: string | null;

@@ -104,7 +104,7 @@ export type AgentosTenancyStatus = (typeof AGENTOS_TENANCY_STATUSES)[number];
 export const AGENTOS_LOG_ENTRY_TYPES = ['Email', 'Note', 'Call', 'Letter', 'SMS'] as const;
 export type AgentosLogEntryType = (typeof AGENTOS_LOG_ENTRY_TYPES)[number];
 
-/** Webhook events (seed 000); anything else is refused at registration. */
+/** Webhook events (docs/crms/agentos.md); anything else is refused at registration. */
 export const AGENTOS_WEBHOOK_EVENTS = ['contact.created', 'contact.updated'] as const;
 export type AgentosWebhookEvent = (typeof AGENTOS_WEBHOOK_EVENTS)[number];
 

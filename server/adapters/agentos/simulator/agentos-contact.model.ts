@@ -74,7 +74,7 @@ export interface ContactRecord {
   archived: boolean;
   deleted: boolean;
   /**
-   * Nurture outcomes an integration wrote (seed 000: score, hot-lead flag and timestamp); null
+   * Nurture outcomes an integration wrote (score, hot-lead flag and timestamp: docs/crms/agentos.md); null
    * until the first write. Shown on the record, but outside its ETag (see README).
    */
   engagement: EngagementRecord | null;
