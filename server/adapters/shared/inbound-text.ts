@@ -292,14 +292,18 @@ function cleanDetails(value: unknown, depth: number, noteChange: () => void): un
   return result;
 }
 
-/** Paths of strings (values or keys) PostgreSQL could not store. */
-function unstorableStrings(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return isStorable(value) ? [] : [path || 'value'];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, inner]) => {
-    const here = path ? `${path}.${isStorable(key) ? key : '?'}` : key;
-    return [...(isStorable(key) ? [] : [here]), ...unstorableStrings(inner, here)];
-  });
+/**
+ * The canonical fields (top level: nested keys can be CRM data) holding a string, value or key,
+ * PostgreSQL could not store.
+ */
+function unstorableStrings(value: Record<string, unknown>): string[] {
+  return Object.entries(value).flatMap(([field, inner]) => (holdsUnstorable(inner) ? [field] : []));
+}
+
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return !isStorable(value);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, inner]) => !isStorable(key) || holdsUnstorable(inner));
 }
 
 /** Zod issues as field names and rule messages: zod's messages name the rule, not the value. */
