@@ -57,7 +57,10 @@ beforeAll(() => {
   const custom = createCustomSimulator({ seed: 5, contactCount: 20 });
   closers.push(reapit.close, agentos.close, alto.close, street.close, loop.close, custom.close);
   const through =
-    <T>(schema: { safeParse: (value: unknown) => { success: boolean; data?: T } }, map: (value: T) => CanonicalContact) =>
+    <T>(
+      schema: { safeParse: (value: unknown) => { success: boolean; data?: T } },
+      map: (value: T) => CanonicalContact,
+    ) =>
     (record: Json) => {
       const parsed = schema.safeParse(record);
       return parsed.success ? map(parsed.data as T) : null;
@@ -83,7 +86,9 @@ beforeAll(() => {
     {
       provider: 'alto',
       // The adapter maps a listing item together with the contact it fetched for it.
-      samples: alto.contactIds().map((id) => ({ listItem: alto.getListItem(id), contact: alto.getContact(id) })),
+      samples: alto
+        .contactIds()
+        .map((id) => ({ listItem: alto.getListItem(id), contact: alto.getContact(id) })),
       map: (record) => {
         const listItem = AltoContactListItemSchema.safeParse(record.listItem);
         const contact = AltoContactSchema.safeParse(record.contact);
@@ -119,7 +124,17 @@ const hostileCharacter = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0x7f, max: 0x9f }).map((code) => String.fromCharCode(code)) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('\u202E', '\u200B', '\uFEFF', '\u2028', '\u2029', 'e\u0301', '\uFFFD', '🏠', '\r\n'),
+    arbitrary: fc.constantFrom(
+      '\u202E',
+      '\u200B',
+      '\uFEFF',
+      '\u2028',
+      '\u2029',
+      'e\u0301',
+      '\uFFFD',
+      '🏠',
+      '\r\n',
+    ),
   },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
 );
@@ -145,7 +160,11 @@ function poisoned(sample: Json): fc.Arbitrary<{ record: Json; injected: string[]
   const paths = stringPaths(sample);
   return fc
     .array(
-      fc.tuple(fc.constantFrom(...paths), hostileString, fc.constantFrom('replace', 'prefix', 'suffix', 'middle')),
+      fc.tuple(
+        fc.constantFrom(...paths),
+        hostileString,
+        fc.constantFrom('replace', 'prefix', 'suffix', 'middle'),
+      ),
       { minLength: 1, maxLength: 4 },
     )
     .map((edits) => {
@@ -177,7 +196,10 @@ function codePoints(value: string): number {
 function unstorable(value: unknown): string[] {
   if (typeof value === 'string') return isStorable(value) ? [] : [value];
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, inner]) => [...(isStorable(key) ? [] : [key]), ...unstorable(inner)]);
+  return Object.entries(value).flatMap(([key, inner]) => [
+    ...(isStorable(key) ? [] : [key]),
+    ...unstorable(inner),
+  ]);
 }
 
 // eslint-disable-next-line no-control-regex
@@ -192,7 +214,10 @@ function expectStorableContact(contact: CanonicalContact, label: string): void {
     [contact.lastName, INBOUND_TEXT_LIMITS.name],
     ...contact.emails.map((email): [string, number] => [email, INBOUND_TEXT_LIMITS.email]),
     ...contact.phones.map((phone): [string, number] => [phone, INBOUND_TEXT_LIMITS.phone]),
-    ...(contact.address?.lines ?? []).map((line): [string, number] => [line, INBOUND_TEXT_LIMITS.addressLine]),
+    ...(contact.address?.lines ?? []).map((line): [string, number] => [
+      line,
+      INBOUND_TEXT_LIMITS.addressLine,
+    ]),
     [contact.address?.town, INBOUND_TEXT_LIMITS.name],
     [contact.address?.postcode, INBOUND_TEXT_LIMITS.postcode],
     [contact.address?.countryCode, INBOUND_TEXT_LIMITS.countryCode],
@@ -204,7 +229,9 @@ function expectStorableContact(contact: CanonicalContact, label: string): void {
   ];
   for (const [text, limit] of lines) {
     if (text === null || text === undefined) continue;
-    expect(CONTROL.test(text), `${label}: control character in ${JSON.stringify(text).slice(0, 80)}`).toBe(false);
+    expect(CONTROL.test(text), `${label}: control character in ${JSON.stringify(text).slice(0, 80)}`).toBe(
+      false,
+    );
     expect(codePoints(text), label).toBeLessThanOrEqual(limit);
     expect(text, label).toBe(text.trim());
     expect(text.length, label).toBeGreaterThan(0);
@@ -226,9 +253,14 @@ function expectReasonedRejection(
 
 describe('inbound guard over every mapper', () => {
   it('covers every CRM with simulator samples', () => {
-    expect(mappers.map((mapper) => mapper.provider).sort()).toEqual(
-      ['agentos', 'alto', 'custom', 'loop', 'reapit', 'street'],
-    );
+    expect(mappers.map((mapper) => mapper.provider).sort()).toEqual([
+      'agentos',
+      'alto',
+      'custom',
+      'loop',
+      'reapit',
+      'street',
+    ]);
     for (const mapper of mappers) {
       expect(mapper.samples.length, mapper.provider).toBeGreaterThan(5);
       // Untouched records pass the guard unchanged in meaning: storable and accepted.
@@ -297,7 +329,9 @@ describe('inbound guard over activities', () => {
   const identifier = fc.oneof(fc.uuid(), hostileString);
   const activity = fc.record({
     type: fc.constantFrom(...ACTIVITY_TYPES),
-    occurredAt: fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') }).map((date) => date.toISOString()),
+    occurredAt: fc
+      .date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') })
+      .map((date) => date.toISOString()),
     source: fc.constantFrom('reapit', 'agentos', 'alto', 'street', 'loop', 'custom'),
     externalId: identifier,
     contactExternalId: identifier,

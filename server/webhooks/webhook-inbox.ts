@@ -15,7 +15,13 @@ export type InboxAnswer = { status: number; body: Record<string, unknown> };
 /** What is stored per accepted delivery: the verified, already-mapped content, never the raw secret-bearing headers. */
 type StoredDelivery = Pick<
   IngestedWebhook,
-  'eventType' | 'occurredAt' | 'contacts' | 'activities' | 'contactIdsToFetch' | 'removedContactIds' | 'rejected'
+  | 'eventType'
+  | 'occurredAt'
+  | 'contacts'
+  | 'activities'
+  | 'contactIdsToFetch'
+  | 'removedContactIds'
+  | 'rejected'
 >;
 
 const DELIVERIES_PER_BATCH = 200;

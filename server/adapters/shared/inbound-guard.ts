@@ -58,7 +58,9 @@ class InboundGuard implements CrmAdapter {
     return {
       ...check,
       accountLabel:
-        check.accountLabel === null ? null : storableLine(check.accountLabel, INBOUND_TEXT_LIMITS.name, '') || null,
+        check.accountLabel === null
+          ? null
+          : storableLine(check.accountLabel, INBOUND_TEXT_LIMITS.name, '') || null,
     };
   }
 
@@ -103,14 +105,19 @@ class InboundGuard implements CrmAdapter {
     const usableIds = (ids: string[], what: string) =>
       ids.filter((id) => {
         const problem = identifierProblem(id);
-        if (problem) rejected.push(this.#reject({ externalId: recordableId(id), reason: `${what} ${problem}` }));
+        if (problem)
+          rejected.push(this.#reject({ externalId: recordableId(id), reason: `${what} ${problem}` }));
         return problem === null;
       });
     return {
       ...ingested,
       deliveryKey: storableDeliveryKey(ingested.deliveryKey),
       eventType: storableLine(ingested.eventType, INBOUND_TEXT_LIMITS.label, 'unknown'),
-      occurredAt: storableLine(ingested.occurredAt, INBOUND_TEXT_LIMITS.label, delivery.receivedAt.toISOString()),
+      occurredAt: storableLine(
+        ingested.occurredAt,
+        INBOUND_TEXT_LIMITS.label,
+        delivery.receivedAt.toISOString(),
+      ),
       contacts,
       activities,
       contactIdsToFetch: usableIds(ingested.contactIdsToFetch, 'The id of a changed record'),
@@ -146,7 +153,10 @@ class InboundGuard implements CrmAdapter {
 
   #noteChanges(externalId: string, fields: string[]): void {
     if (fields.length > 0)
-      this.#logger.debug({ provider: this.#inner.provider, externalId, fields }, 'CRM record text normalised');
+      this.#logger.debug(
+        { provider: this.#inner.provider, externalId, fields },
+        'CRM record text normalised',
+      );
   }
 }
 
@@ -167,7 +177,9 @@ function storableRejection(rejected: Rejected): Rejected {
  */
 function storableDeliveryKey(key: string): string {
   if (identifierProblem(key) === null) return key;
-  return `sha256:${createHash('sha256').update(Buffer.from(String(key), 'utf16le')).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(Buffer.from(String(key), 'utf16le'))
+    .digest('hex')}`;
 }
 
 /**

@@ -111,9 +111,7 @@ export type Sanitised<T> =
 export function sanitiseContact(input: CanonicalContact): Sanitised<CanonicalContact> {
   const raw = input as unknown as Record<string, unknown> | null;
   const provenance = (raw && typeof raw === 'object' ? raw.provenance : null) as
-    | Record<string, unknown>
-    | null
-    | undefined;
+    Record<string, unknown> | null | undefined;
   const externalId = provenance && typeof provenance === 'object' ? provenance.externalId : undefined;
   const idProblem = identifierProblem(externalId);
   if (idProblem) {
@@ -199,7 +197,11 @@ export function sanitiseContact(input: CanonicalContact): Sanitised<CanonicalCon
   }
   const parsed = CanonicalContactSchema.safeParse(candidate);
   if (!parsed.success) {
-    return { ok: false, externalId: externalId as string, reason: `The record ${describeIssues(parsed.error)}` };
+    return {
+      ok: false,
+      externalId: externalId as string,
+      reason: `The record ${describeIssues(parsed.error)}`,
+    };
   }
   // Anything the schema did not check (it only types them) must still be storable.
   const unstorable = unstorableStrings(parsed.data);
