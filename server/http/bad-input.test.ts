@@ -378,6 +378,51 @@ describe('webhook receiver, every provider route', () => {
     await expectHealthy();
   });
 
+  it('parks the record of a signed delivery whose id holds a NUL (an id cannot be normalised), never a 5xx, and the connection stays active', async () => {
+    const poisonIds = (value: unknown, key = ''): unknown =>
+      Array.isArray(value)
+        ? value.map((inner) => poisonIds(inner))
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, poisonIds(inner, name)]))
+          : typeof value === 'string' && /^(id|oid)$/i.test(key)
+            ? `${value}\u0000`
+            : value;
+    const parkedBefore = await query<{ count: number }>(
+      `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error'`,
+      [organisationId],
+    );
+    let accepted = 0;
+    for (const provider of CRM_PROVIDERS) {
+      const valid = validDelivery(provider).body.toString();
+      const body = JSON.stringify(poisonIds(JSON.parse(valid)));
+      const headers = resign(provider, body);
+      if (!headers || body === valid) continue;
+      const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
+      // A CRM whose delivery names the record in its envelope too may refuse it as malformed (400).
+      expect([200, 400], `${provider}: ${response.status}`).toContain(response.status);
+      if (response.status === 200) accepted++;
+    }
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    await services.whenIdle(30_000);
+    const stuck = await query<{ status: string }>(
+      `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
+      [organisationId],
+    );
+    expect(stuck).toEqual([]);
+    const parked = await query<{ count: number }>(
+      `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error' and error like ?`,
+      [organisationId, "The record's id holds control characters%"],
+    );
+    expect(parked[0]!.count).toBeGreaterThanOrEqual(1);
+    expect(parked[0]!.count).toBeLessThanOrEqual(parkedBefore[0]!.count + accepted);
+    const unhealthy = await query<{ provider: string; status: string }>(
+      `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
+      [organisationId],
+    );
+    expect(unhealthy).toEqual([]);
+    await expectHealthy();
+  });
+
   it('signs malformed bodies the way each provider does (so the signed cases above reach the parser)', async () => {
     // Proof the re-signing is right: the valid body re-signed by this test is accepted.
     for (const provider of CRM_PROVIDERS) {
