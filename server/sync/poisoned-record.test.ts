@@ -69,7 +69,7 @@ afterAll(async () => {
 const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
 
 async function setFirstName(provider: CrmProvider, id: string, name: string): Promise<void> {
-  const edit = FIRST_NAME_EDIT[provider];
+  const edit = FIRST_NAME_EDIT[provider]!;
   const response = await fetch(`${harnesses.get(provider)!.url}${edit.route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
