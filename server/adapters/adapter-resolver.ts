@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
 import type { AdapterDefinition, OAuthApp, OAuthSignInSupport, Revocation } from './adapter-definition.ts';
 import { CRM_PROVIDERS, findCrm } from './registry.ts';
+import { guardInbound } from './shared/inbound-guard.ts';
 import { CredentialSession, type AccessGrant, type SharedGrantStore } from './shared/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
 import { RequestPacer } from './shared/request-pacer.ts';
@@ -97,13 +98,18 @@ export class AdapterResolver {
     const settings = definition.settingsSchema.parse(connection.settings);
     const runtime = this.#runtimeFor(connection, definition, credentials, settings);
     const http = this.#http(definition, runtime, credentials, settings);
-    return definition.create({
-      http,
-      credentials,
-      settings,
-      webhookSecret: connection.webhookSecret ?? null,
-      logger: this.#logger.child({ connectionId: connection.id }),
-    });
+    const logger = this.#logger.child({ connectionId: connection.id });
+    // Every adapter's output crosses into the core through the guard: storable text, or the record rejected on its own.
+    return guardInbound(
+      definition.create({
+        http,
+        credentials,
+        settings,
+        webhookSecret: connection.webhookSecret ?? null,
+        logger,
+      }),
+      logger,
+    );
   }
 
   /** Forgets cached tokens, e.g. after a disconnect or new credentials. */

@@ -334,6 +334,95 @@ describe('webhook receiver, every provider route', () => {
     await expectHealthy();
   });
 
+  it('stores a signed delivery whose names hold NUL, lone surrogates and control characters normalised, never a 5xx, and the connection stays active', async () => {
+    // A web enquiry form can put anything in a name: PostgreSQL cannot store U+0000 or a lone
+    // surrogate, so the inbound guard normalises them (or parks the record) before anything is stored.
+    const poisonNames = (value: unknown, key = ''): unknown =>
+      Array.isArray(value)
+        ? value.map((inner) => poisonNames(inner))
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, poisonNames(inner, name)]))
+          : typeof value === 'string' && /^(fore|first_?|last_?|sur|full_?)name$/i.test(key)
+            ? `${value}\u0000\uD800\u0085`
+            : value;
+    let poisoned = 0;
+    for (const provider of CRM_PROVIDERS) {
+      const valid = validDelivery(provider).body.toString();
+      const body = JSON.stringify(poisonNames(JSON.parse(valid)));
+      const headers = resign(provider, body);
+      // Reapit signs with its own key; a delivery without names (Alto sends ids) has nothing to poison.
+      if (!headers || body === valid) continue;
+      poisoned++;
+      const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
+      expect(response.status, `${provider}: ${response.status}`).toBe(200);
+    }
+    expect(poisoned).toBeGreaterThanOrEqual(3);
+    await services.whenIdle(30_000);
+    const stuck = await query<{ status: string }>(
+      `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
+      [organisationId],
+    );
+    expect(stuck).toEqual([]);
+    const unhealthy = await query<{ provider: string; status: string }>(
+      `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
+      [organisationId],
+    );
+    expect(unhealthy).toEqual([]);
+    // Stored normalised: NUL and the C1 control removed, the lone surrogate replaced by U+FFFD
+    // (every simulator's first contact is the same person: one contact of this agency).
+    const normalised = await query<{ first_name: string }>(
+      `select first_name from contacts where organisation_id = ? and first_name like ?`,
+      [organisationId, '%\uFFFD'],
+    );
+    expect(normalised.length).toBeGreaterThanOrEqual(1);
+    await expectHealthy();
+  });
+
+  it('parks the record of a signed delivery whose id holds a NUL (an id cannot be normalised), never a 5xx, and the connection stays active', async () => {
+    const poisonIds = (value: unknown, key = ''): unknown =>
+      Array.isArray(value)
+        ? value.map((inner) => poisonIds(inner))
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, poisonIds(inner, name)]))
+          : typeof value === 'string' && /^(id|oid)$/i.test(key)
+            ? `${value}\u0000`
+            : value;
+    const parkedBefore = await query<{ count: number }>(
+      `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error'`,
+      [organisationId],
+    );
+    let accepted = 0;
+    for (const provider of CRM_PROVIDERS) {
+      const valid = validDelivery(provider).body.toString();
+      const body = JSON.stringify(poisonIds(JSON.parse(valid)));
+      const headers = resign(provider, body);
+      if (!headers || body === valid) continue;
+      const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
+      // A CRM whose delivery names the record in its envelope too may refuse it as malformed (400).
+      expect([200, 400], `${provider}: ${response.status}`).toContain(response.status);
+      if (response.status === 200) accepted++;
+    }
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    await services.whenIdle(30_000);
+    const stuck = await query<{ status: string }>(
+      `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
+      [organisationId],
+    );
+    expect(stuck).toEqual([]);
+    const parked = await query<{ count: number }>(
+      `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error' and error like ?`,
+      [organisationId, "The record's id holds control characters%"],
+    );
+    expect(parked[0]!.count).toBeGreaterThanOrEqual(1);
+    expect(parked[0]!.count).toBeLessThanOrEqual(parkedBefore[0]!.count + accepted);
+    const unhealthy = await query<{ provider: string; status: string }>(
+      `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
+      [organisationId],
+    );
+    expect(unhealthy).toEqual([]);
+    await expectHealthy();
+  });
+
   it('signs malformed bodies the way each provider does (so the signed cases above reach the parser)', async () => {
     // Proof the re-signing is right: the valid body re-signed by this test is accepted.
     for (const provider of CRM_PROVIDERS) {

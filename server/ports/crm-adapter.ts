@@ -104,6 +104,11 @@ export type IngestedWebhook = {
   contactIdsToFetch: string[];
   /** Ids the CRM deleted or archived. */
   removedContactIds: string[];
+  /**
+   * Records of the delivery Propsync cannot store, with the reason: recorded in the sync log like
+   * a page's rejected records. Set by the shared inbound guard; adapters may leave it out.
+   */
+  rejected?: ContactPage['rejected'];
 };
 
 export type WebhookRegistration = { ids: string[]; secret: string | null; url: string };

@@ -15,7 +15,13 @@ export type InboxAnswer = { status: number; body: Record<string, unknown> };
 /** What is stored per accepted delivery: the verified, already-mapped content, never the raw secret-bearing headers. */
 type StoredDelivery = Pick<
   IngestedWebhook,
-  'eventType' | 'occurredAt' | 'contacts' | 'activities' | 'contactIdsToFetch' | 'removedContactIds'
+  | 'eventType'
+  | 'occurredAt'
+  | 'contacts'
+  | 'activities'
+  | 'contactIdsToFetch'
+  | 'removedContactIds'
+  | 'rejected'
 >;
 
 const DELIVERIES_PER_BATCH = 200;
@@ -116,6 +122,7 @@ export class WebhookInbox {
       activities: ingested.activities,
       contactIdsToFetch: ingested.contactIdsToFetch,
       removedContactIds: ingested.removedContactIds,
+      rejected: ingested.rejected ?? [],
     };
     // Durable before the 2xx: a redelivery of the same notification is recognised by its key.
     const [inserted] = await this.#em.fork().execute<{ id: string }[]>(
@@ -203,10 +210,12 @@ export class WebhookInbox {
     connectionId: string,
     delivery: StoredDelivery,
   ): Promise<{ needsSync: boolean }> {
-    if (delivery.contacts.length > 0) {
+    // Records the inbound guard rejected are recorded in the sync log with their reason, like a page's.
+    const rejected = delivery.rejected ?? [];
+    if (delivery.contacts.length > 0 || rejected.length > 0) {
       await this.#store.applyContactPage(
         run,
-        { contacts: delivery.contacts as CanonicalContact[], rejected: [] },
+        { contacts: delivery.contacts as CanonicalContact[], rejected },
         null,
         null,
       );
