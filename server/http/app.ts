@@ -63,13 +63,16 @@ export function createApp(
       sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');
       return;
     }
-    response.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+    const text = await services.metrics.registry.metrics();
+    response.type(services.metrics.registry.contentType).send(text);
   });
 
   app.use(webhookRoutes(state));
   app.use(oauthRoutes(state));
 
   app.use('/trpc', (request, response, next) => {
+    // Preflights are for CORS (mounted above); tRPC would answer them 415.
+    if (request.method === 'OPTIONS') return next();
     const services = state.services;
     if (!services) {
       sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');

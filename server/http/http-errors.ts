@@ -31,7 +31,8 @@ export function requestIds(): RequestHandler {
 
 export function sendError(response: Response, status: number, code: ErrorBody['code'], message: string): void {
   const body: ErrorBody = { error: message, code, requestId: requestIdOf(response) };
-  response.status(status).set('cache-control', 'no-store').json(body);
+  // Explicit type: a route may have set another before it failed.
+  response.status(status).set('cache-control', 'no-store').type('application/json').json(body);
 }
 
 /** Unmatched requests: a JSON 404 (OPTIONS is left to CORS, mounted before the routes: 204 here). */
