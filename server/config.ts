@@ -96,7 +96,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
 }
 
 /** Sources CSP accepts in frame-ancestors: 'self', 'none', or origins (a `*.` subdomain wildcard allowed). */
-const FRAME_ANCESTOR = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i;
+const FRAME_ANCESTOR = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?\/?$/i;
 
 function parseFrameAncestors(value: string | undefined): string[] {
   const sources = (value ?? '')
@@ -114,7 +114,9 @@ function parseFrameAncestors(value: string | undefined): string[] {
     });
   if (sources.length === 0) return ["'self'"];
   if (sources.includes("'none'") && sources.length > 1) {
-    throw new Error("Invalid configuration: PROPSYNC_FRAME_ANCESTORS 'none' cannot be combined with other sources");
+    throw new Error(
+      "Invalid configuration: PROPSYNC_FRAME_ANCESTORS 'none' cannot be combined with other sources",
+    );
   }
   return sources;
 }

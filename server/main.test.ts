@@ -3,6 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './main.ts';
+import { createTestDatabase } from './test-support/test-database.ts';
 
 /** Pids of the processes whose command line names `directory` (postgres runs with `-D <directory>`). */
 function processesUsing(directory: string): number[] {
@@ -75,4 +79,35 @@ describe('a start refused for missing secrets', () => {
     // ...and left no PostgreSQL running on its data folder.
     expect(processesUsing(path.join(dataDirectory, 'postgres'))).toEqual([]);
   }, 90_000);
+});
+
+describe('the HTTP server', () => {
+  it('binds to loopback in development (where /demo/session hands out admin tokens), elsewhere only when told', async () => {
+    const database = await createTestDatabase();
+    const serverDirectory = path.resolve('.data', `bind-${process.pid}`);
+    const start = (environment: Record<string, string>) =>
+      startServer(
+        loadConfig({
+          NODE_ENV: 'development',
+          PORT: '0',
+          DATABASE_URL: database.url,
+          PROPSYNC_DATA_DIR: serverDirectory,
+          PROPSYNC_SCHEDULER: 'off',
+          PROPSYNC_SYNC_CONCURRENCY: '0',
+          ...environment,
+        }),
+        createLogger({ level: 'silent' }),
+      );
+    try {
+      const development = await start({});
+      expect(development.boundAddress).toBe('127.0.0.1');
+      await development.close();
+      const told = await start({ PROPSYNC_HOST: '0.0.0.0' });
+      expect(told.boundAddress).toBe('0.0.0.0');
+      await told.close();
+    } finally {
+      await database.destroy();
+      fs.rmSync(serverDirectory, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

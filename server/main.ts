@@ -5,7 +5,13 @@ import { createApp, type AppState } from './http/app.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
 
-export type RunningServer = { url: string; services: Services; close: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  /** The address the HTTP server is bound to (`127.0.0.1` outside production unless configured). */
+  boundAddress: string;
+  services: Services;
+  close: () => Promise<void>;
+};
 
 /**
  * Starts the HTTP server at once (so /healthz can say "starting"), then the database and the
@@ -22,7 +28,9 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     const onListening = (error?: Error) => (error ? reject(error) : resolve(listening));
     // Loopback unless configured (outside production `/demo/session` hands out admin tokens).
     const listening =
-      config.host === undefined ? app.listen(config.port, onListening) : app.listen(config.port, config.host, onListening);
+      config.host === undefined
+        ? app.listen(config.port, onListening)
+        : app.listen(config.port, config.host, onListening);
   });
   const address = server.address();
   const url = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
@@ -38,6 +46,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     );
     return {
       url,
+      boundAddress: typeof address === 'object' && address ? address.address : String(address),
       services,
       close: async () => {
         server.closeAllConnections();
@@ -49,9 +58,11 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
   } catch (error) {
     server.close();
     // A refused start (a missing secret, a failed migration) leaves no PostgreSQL of ours running.
-    await database?.stop().catch((stopError: unknown) =>
-      logger.error({ err: stopError }, 'could not stop the embedded PostgreSQL after a failed start'),
-    );
+    await database
+      ?.stop()
+      .catch((stopError: unknown) =>
+        logger.error({ err: stopError }, 'could not stop the embedded PostgreSQL after a failed start'),
+      );
     throw error;
   }
 }

@@ -26,9 +26,13 @@ export function requestErrorFromDatabase(error: unknown): PropsyncError | null {
     );
   }
   if (state === '23503') {
-    return new PropsyncError('REQUEST.REFERENCE_NOT_FOUND', 'The request refers to a record that does not exist', {
-      cause: error,
-    });
+    return new PropsyncError(
+      'REQUEST.REFERENCE_NOT_FOUND',
+      'The request refers to a record that does not exist',
+      {
+        cause: error,
+      },
+    );
   }
   return null;
 }

@@ -51,7 +51,10 @@ export function createApp(
       await services.orm.em.fork().execute('select 1');
       response.json({ status: 'ok' });
     } catch (error) {
-      logger().warn({ err: error, requestId: requestIdOf(response) }, 'health check: the database did not answer');
+      logger().warn(
+        { err: error, requestId: requestIdOf(response) },
+        'health check: the database did not answer',
+      );
       response.status(503).json({ status: 'database_unreachable' });
     }
   });

@@ -22,14 +22,20 @@ export function requestIdOf(response: Response): string {
 export function requestIds(): RequestHandler {
   return (request, response, next) => {
     const forwarded = request.headers['x-request-id'];
-    const id = typeof forwarded === 'string' && FORWARDED_REQUEST_ID.test(forwarded) ? forwarded : randomUUID();
+    const id =
+      typeof forwarded === 'string' && FORWARDED_REQUEST_ID.test(forwarded) ? forwarded : randomUUID();
     response.locals.requestId = id;
     response.set('x-request-id', id);
     next();
   };
 }
 
-export function sendError(response: Response, status: number, code: ErrorBody['code'], message: string): void {
+export function sendError(
+  response: Response,
+  status: number,
+  code: ErrorBody['code'],
+  message: string,
+): void {
   const body: ErrorBody = { error: message, code, requestId: requestIdOf(response) };
   // Explicit type: a route may have set another before it failed.
   response.status(status).set('cache-control', 'no-store').type('application/json').json(body);

@@ -39,7 +39,10 @@ async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Serv
   const listening = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => listening.once('listening', resolve));
   const address = listening.address();
-  return { server: listening, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
+  return {
+    server: listening,
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+  };
 }
 
 beforeAll(async () => {
@@ -162,7 +165,9 @@ describe('an unexpected error on each route', () => {
   });
 
   it('healthz: answers 503 JSON without internals, and logs why once with the request id', async () => {
-    const { response, text, lines } = await withBroken({ orm: brokenDatabase }, () => fetch(`${baseUrl}/healthz`));
+    const { response, text, lines } = await withBroken({ orm: brokenDatabase }, () =>
+      fetch(`${baseUrl}/healthz`),
+    );
     expect(response.status).toBe(503);
     expect(JSON.parse(text)).toEqual({ status: 'database_unreachable' });
     expectNoInternals(text);
@@ -180,7 +185,9 @@ describe('an unexpected error on each route', () => {
 describe('errors tell the user, not the attacker', () => {
   const forged = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
   const query = (procedure: string, input: unknown) =>
-    fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: bearer() });
+    fetch(`${baseUrl}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+      headers: bearer(),
+    });
 
   it('answers a forged cursor with 400 and no driver text, on every paged list', async () => {
     const cursors = [
@@ -223,9 +230,10 @@ describe('errors tell the user, not the attacker', () => {
     const em = services.orm.em.fork();
     const invalid = await em.execute(`select 'forged'::uuid`).catch((error: unknown) => error);
     const missingReference = await em
-      .execute(`insert into crm_connections (organisation_id, provider, status) values (?, 'reapit', 'active')`, [
-        randomUUID(),
-      ])
+      .execute(
+        `insert into crm_connections (organisation_id, provider, status) values (?, 'reapit', 'active')`,
+        [randomUUID()],
+      )
       .catch((error: unknown) => error);
     for (const [error, status, code] of [
       [invalid, 400, 'REQUEST.INVALID'],
@@ -294,12 +302,16 @@ describe('webhook refusal metrics', () => {
       body: 'hello',
     });
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-    const rejections = metrics.split('\n').filter((line) => line.startsWith('propsync_webhook_rejections_total{'));
+    const rejections = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('propsync_webhook_rejections_total{'));
     expect(rejections.join('\n')).not.toMatch(/invented-|REAPIT|xxxx/);
     expect(rejections).toContainEqual(
       expect.stringMatching(/provider="unknown",reason="unsupported_content_type"} [3-9]/),
     );
-    expect(rejections).toContainEqual(expect.stringMatching(/provider="reapit",reason="unsupported_content_type"}/));
+    expect(rejections).toContainEqual(
+      expect.stringMatching(/provider="reapit",reason="unsupported_content_type"}/),
+    );
   });
 });
 
@@ -384,7 +396,9 @@ describe('security headers', () => {
       );
       expect(plain.headers.get('x-frame-options')).toBeNull();
       expect(plain.headers.get('strict-transport-security')).toBeNull();
-      const behindTls = await fetch(`${configured.url}/healthz`, { headers: { 'x-forwarded-proto': 'https' } });
+      const behindTls = await fetch(`${configured.url}/healthz`, {
+        headers: { 'x-forwarded-proto': 'https' },
+      });
       expect(behindTls.headers.get('strict-transport-security')).toBe(HSTS_HEADER);
     } finally {
       configured.server.close();

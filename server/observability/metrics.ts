@@ -97,6 +97,9 @@ export class PropsyncMetrics {
    * ids become label values (anything else counts as `unknown`), so no request adds a series.
    */
   webhookRejected(provider: string, reason: string): void {
-    this.#webhookRejections.inc({ provider: CRM_PROVIDERS.includes(provider) ? provider : 'unknown', reason });
+    this.#webhookRejections.inc({
+      provider: CRM_PROVIDERS.includes(provider) ? provider : 'unknown',
+      reason,
+    });
   }
 }
