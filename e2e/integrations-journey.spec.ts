@@ -15,8 +15,12 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INTEGRATIONS_PATH = '/dashboard/settings/integrations';
 /** `npm start` writes every simulator's address and sandbox credentials here (PROPSYNC_DATA_DIR of the e2e run). */
 const SANDBOX_FILE = path.join(REPOSITORY_ROOT, '.data', 'e2e', 'demo-sandboxes.json');
-/** The embedded PostgreSQL of the e2e run (EMBEDDED_POSTGRES_PORT in playwright.config.ts). */
-const DATABASE_URL = 'postgres://propsync:propsync-local@127.0.0.1:54349/propsync';
+/** The embedded PostgreSQL of the e2e run (EMBEDDED_POSTGRES_PORT in playwright.config.ts), with its generated password. */
+function databaseUrl(): string {
+  const passwordFile = path.join(REPOSITORY_ROOT, '.data', 'e2e', 'postgres', 'propsync-password');
+  const password = encodeURIComponent(fs.readFileSync(passwordFile, 'utf8').trim());
+  return `postgres://propsync:${password}@127.0.0.1:54349/propsync`;
+}
 const SCREENSHOT_DIRECTORY = path.join(REPOSITORY_ROOT, 'test-results', 'journey');
 
 /** A person entered in the CRM before it is connected: only the custom CRM knows them. */
@@ -98,7 +102,7 @@ test.describe('the integrations journey of a newcomer', () => {
     fs.mkdirSync(SCREENSHOT_DIRECTORY, { recursive: true });
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    const database = new pg.Client({ connectionString: DATABASE_URL });
+    const database = new pg.Client({ connectionString: databaseUrl() });
     await database.connect();
     try {
       const custom = await readSandbox('custom');

@@ -5,6 +5,9 @@ import type { OAuthApp } from './adapters/adapter-definition.ts';
 const EnvironmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PROPSYNC_HOST: z.string().min(1).optional(),
+  PROPSYNC_FRAME_ANCESTORS: z.string().optional(),
+  PROPSYNC_TRUST_PROXY: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   PROPSYNC_DATA_DIR: z.string().default('.data'),
   PROPSYNC_ENCRYPTION_KEYS: z.string().optional(),
@@ -31,6 +34,15 @@ const OAuthAppsSchema = z.record(
 export type AppConfig = {
   environment: 'development' | 'test' | 'production';
   port: number;
+  /**
+   * Address the HTTP server binds to: loopback outside production (`/demo/session` hands out an
+   * admin token there), every interface in production; PROPSYNC_HOST overrides both.
+   */
+  host: string | undefined;
+  /** CSP `frame-ancestors`: who may frame Propsync's pages ('self' unless configured). */
+  frameAncestors: string[];
+  /** Express `trust proxy`: set behind a TLS-terminating proxy so HSTS is sent (off by default). */
+  trustProxy: boolean | number | string;
   databaseUrl: string | undefined;
   dataDirectory: string;
   encryptionKeys: string | undefined;
@@ -65,6 +77,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   return {
     environment: env.NODE_ENV,
     port: env.PORT,
+    host: env.PROPSYNC_HOST ?? (env.NODE_ENV === 'production' ? undefined : '127.0.0.1'),
+    frameAncestors: parseFrameAncestors(env.PROPSYNC_FRAME_ANCESTORS),
+    trustProxy: parseTrustProxy(env.PROPSYNC_TRUST_PROXY),
     databaseUrl: env.DATABASE_URL,
     dataDirectory: path.resolve(env.PROPSYNC_DATA_DIR),
     encryptionKeys: env.PROPSYNC_ENCRYPTION_KEYS,
@@ -78,6 +93,41 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
     returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),
   };
+}
+
+/** Sources CSP accepts in frame-ancestors: 'self', 'none', or origins (a `*.` subdomain wildcard allowed). */
+const FRAME_ANCESTOR = /^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?\/?$/i;
+
+function parseFrameAncestors(value: string | undefined): string[] {
+  const sources = (value ?? '')
+    .split(/[\s,]+/)
+    .filter((source) => source !== '')
+    .map((source) => {
+      const keyword = source.replace(/^'(.*)'$/, '$1').toLowerCase();
+      if (keyword === 'self' || keyword === 'none') return `'${keyword}'`;
+      if (!FRAME_ANCESTOR.test(source)) {
+        throw new Error(
+          `Invalid configuration: PROPSYNC_FRAME_ANCESTORS has "${source}"; give 'self', 'none' or origins like https://app.example.co.uk`,
+        );
+      }
+      return source.replace(/\/+$/, '');
+    });
+  if (sources.length === 0) return ["'self'"];
+  if (sources.includes("'none'") && sources.length > 1) {
+    throw new Error(
+      "Invalid configuration: PROPSYNC_FRAME_ANCESTORS 'none' cannot be combined with other sources",
+    );
+  }
+  return sources;
+}
+
+/** `true`/`false`, a hop count, or addresses and names Express knows (`loopback`, `10.0.0.0/8`). */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  const trimmed = (value ?? '').trim();
+  if (trimmed === '' || trimmed === 'false') return false;
+  if (trimmed === 'true') return true;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return trimmed;
 }
 
 function parseReturnOrigins(value: string | undefined): string[] {

@@ -25,6 +25,14 @@ export const ERROR_CODES = {
   'VAULT.DECRYPT_FAILED': { transient: false },
   'VAULT.UNKNOWN_KEY': { transient: false },
   'SYNC.ALREADY_RUNNING': { transient: true },
+  // The HTTP surface's own answers: refused requests and our own failures, never a driver's words.
+  'REQUEST.INVALID': { transient: false },
+  'REQUEST.REFERENCE_NOT_FOUND': { transient: false },
+  'REQUEST.TOO_LARGE': { transient: false },
+  'REQUEST.BATCH_TOO_LARGE': { transient: false },
+  'REQUEST.NOT_FOUND': { transient: false },
+  'SERVER.STARTING': { transient: true },
+  'SERVER.INTERNAL': { transient: false },
 } as const satisfies Record<string, { transient: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { loadConfig, type AppConfig } from './config.ts';
 import { provideDatabase } from './db/database.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -13,12 +14,16 @@ export type RunningWorker = { services: Services; close: () => Promise<void> };
  */
 export async function startWorker(config: AppConfig, logger: Logger): Promise<RunningWorker> {
   const database = await provideDatabase(config, logger);
-  const services = await createServices(config, logger, database.url);
+  const services = await createServices(config, logger, database.url).catch(async (error: unknown) => {
+    // A refused start (a missing secret) leaves no PostgreSQL of ours running.
+    await database.stop().catch(() => {});
+    throw error;
+  });
   await services.startBackgroundWork({
     ...(process.env.PROPSYNC_SCHEDULE_TICK ? { scheduleExpression: process.env.PROPSYNC_SCHEDULE_TICK } : {}),
   });
   const metricsPort = process.env.PROPSYNC_METRICS_PORT;
-  const metricsServer = metricsPort ? await serveMetrics(services, Number(metricsPort)) : null;
+  const metricsServer = metricsPort ? await serveMetrics(services, Number(metricsPort), config.host) : null;
   logger.info(
     { pid: process.pid, syncConcurrency: config.syncConcurrency, scheduler: config.schedulerEnabled },
     'Propsync worker is running',
@@ -33,19 +38,49 @@ export async function startWorker(config: AppConfig, logger: Logger): Promise<Ru
   };
 }
 
-/** Workers have no HTTP API; this gives Prometheus something to scrape on each of them. */
-async function serveMetrics(services: Services, port: number): Promise<Server> {
+/**
+ * Workers have no HTTP API; this gives Prometheus something to scrape on each of them. Like the
+ * server's routes, it answers errors as JSON with a stable code and logs a failure once with its
+ * request id.
+ */
+export async function serveMetrics(
+  services: Pick<Services, 'metrics' | 'logger'>,
+  port: number,
+  host?: string,
+): Promise<Server> {
   const server = createServer((request, response) => {
+    const requestId = randomUUID();
+    response.setHeader('x-request-id', requestId);
+    response.setHeader('x-content-type-options', 'nosniff');
     if (request.url !== '/metrics') {
-      response.writeHead(404).end();
+      sendJsonError(response, 404, {
+        error: 'Nothing here: scrape /metrics',
+        code: 'REQUEST.NOT_FOUND',
+        requestId,
+      });
       return;
     }
-    void services.metrics.registry.metrics().then((body) => {
-      response.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(body);
-    });
+    services.metrics.registry.metrics().then(
+      (body) => response.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(body),
+      (error: unknown) => {
+        services.logger.error({ err: error, requestId, path: '/metrics' }, 'worker metrics scrape failed');
+        sendJsonError(response, 500, {
+          error: 'Propsync failed to collect metrics; try again',
+          code: 'SERVER.INTERNAL',
+          requestId,
+        });
+      },
+    );
   });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+  await new Promise<void>((resolve) =>
+    host === undefined ? server.listen(port, resolve) : server.listen(port, host, resolve),
+  );
   return server;
+}
+
+function sendJsonError(response: ServerResponse, status: number, body: Record<string, string>): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
 }
 
 if (import.meta.main) {

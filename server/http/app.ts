@@ -6,6 +6,10 @@ import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import type { Services } from '../services.ts';
 import { DEMO_ORGANISATION_NAME } from '../demo/demo-agency.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../shared/api-limits.ts';
+import { jsonErrors, notFound, requestIdOf, requestIds, sendError } from './http-errors.ts';
+import { securityHeaders } from './security-headers.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -16,9 +20,26 @@ export type AppState = { services: Services | null };
  * and the built component library's demo page. `state.services` is null until the database is
  * reachable and migrated, and /healthz says so.
  */
-export function createApp(state: AppState, options: { clientDirectory?: string } = {}): Express {
+export function createApp(
+  state: AppState,
+  options: {
+    clientDirectory?: string;
+    /** Logs failures while the services (and their logger) are not ready yet. */
+    logger?: Logger;
+    frameAncestors?: readonly string[];
+    trustProxy?: boolean | number | string;
+  } = {},
+): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
+  let fallbackLogger: Logger | undefined;
+  const logger = (): Logger =>
+    state.services?.logger ?? options.logger ?? (fallbackLogger ??= createLogger());
+
+  app.use(requestIds());
+  app.use(securityHeaders({ frameAncestors: options.frameAncestors ?? ["'self'"] }));
+  // Cross-origin (CORS) handling for host pages goes here, before the routes and the JSON 404.
 
   app.get('/healthz', async (_request, response) => {
     const services = state.services;
@@ -29,7 +50,11 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
     try {
       await services.orm.em.fork().execute('select 1');
       response.json({ status: 'ok' });
-    } catch {
+    } catch (error) {
+      logger().warn(
+        { err: error, requestId: requestIdOf(response) },
+        'health check: the database did not answer',
+      );
       response.status(503).json({ status: 'database_unreachable' });
     }
   });
@@ -38,27 +63,36 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
   app.get('/metrics', async (_request, response) => {
     const services = state.services;
     if (!services) {
-      response.status(503).type('text/plain').send('# Propsync is starting\n');
+      sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');
       return;
     }
-    response.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+    const text = await services.metrics.registry.metrics();
+    response.type(services.metrics.registry.contentType).send(text);
   });
 
   app.use(webhookRoutes(state));
   app.use(oauthRoutes(state));
 
   app.use('/trpc', (request, response, next) => {
+    // Preflights are for CORS (mounted above); tRPC would answer them 415.
+    if (request.method === 'OPTIONS') return next();
     const services = state.services;
     if (!services) {
-      response.status(503).json({ error: 'Propsync is starting; try again in a moment' });
+      sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');
       return;
     }
     return createExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => createContextFromAuthorizationHeader(services, req.headers.authorization),
+      // Refused before any procedure runs: a body over the limit is not read to the end, let alone parsed.
+      maxBodySize: TRPC_BODY_LIMIT_BYTES,
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
       onError: ({ error, path: procedure }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR')
-          services.logger.error({ err: error, procedure }, 'tRPC procedure failed');
+          services.logger.error(
+            { err: error.cause ?? error, procedure, requestId: requestIdOf(response) },
+            'tRPC procedure failed',
+          );
       },
     })(request, response, next);
   });
@@ -67,7 +101,7 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
   app.get('/demo/session', async (_request, response) => {
     const services = state.services;
     if (!services || services.config.environment === 'production') {
-      response.status(404).json({ error: 'Not found' });
+      sendError(response, 404, 'REQUEST.NOT_FOUND', `Nothing at GET /demo/session`);
       return;
     }
     const [organisation] = await services.orm.em
@@ -77,7 +111,7 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
         [DEMO_ORGANISATION_NAME],
       );
     if (!organisation) {
-      response.status(404).json({ error: 'The demo agency has not been created yet' });
+      sendError(response, 404, 'REQUEST.NOT_FOUND', 'The demo agency has not been created yet');
       return;
     }
     const lifetimeSeconds = 15 * 60;
@@ -92,9 +126,11 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
   const clientDirectory = options.clientDirectory ?? path.resolve('dist/client');
   if (fs.existsSync(path.join(clientDirectory, 'index.html'))) {
     app.use(express.static(clientDirectory, { index: false }));
-    app.get(/^\/(?!trpc|healthz|metrics|webhooks\/|demo\/).*/, (_request, response) => {
+    app.get(/^\/(?!trpc|healthz|metrics|webhooks\/|oauth\/|demo\/).*/, (_request, response) => {
       response.sendFile(path.join(clientDirectory, 'index.html'));
     });
   }
+  app.use(notFound());
+  app.use(jsonErrors(logger));
   return app;
 }

@@ -8,6 +8,7 @@ import { createOrganisation, createTestServices, type TestServices } from '../te
 import { appRouter } from '../trpc/routers/_app.ts';
 import { createApp } from './app.ts';
 import { WEBHOOK_BODY_LIMIT_BYTES } from './webhook-routes.ts';
+import { TRPC_MAX_BATCH_SIZE } from '../../shared/api-limits.ts';
 
 /**
  * The bad-input corpus: every webhook route and every tRPC procedure (found by walking the router,
@@ -76,6 +77,20 @@ async function databaseChecksum(): Promise<Record<string, string>> {
   }
   return sums;
 }
+
+/** A refusal is JSON with a stable code (`{ error, code, requestId }`), never HTML. */
+function hasStableCode(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { code?: unknown };
+    return typeof body.code === 'string' && /^[A-Z]+\.[A-Z_]+$/.test(body.code);
+  } catch {
+    return false;
+  }
+}
+
+/** What no answer may carry: a driver's error text or a stack. */
+const LEAKS =
+  /invalid input syntax|violates .* constraint|relation "|syntax error at|"stack"|\bat .*\.ts:\d+/;
 
 async function expectHealthy(): Promise<void> {
   const response = await fetch(`${baseUrl}/healthz`);
@@ -216,8 +231,9 @@ describe('webhook receiver, every provider route', () => {
       const ok = expected
         ? expected.includes(response.status)
         : response.status >= 400 && response.status < 500;
-      if (!ok) failures.push(`${label}: ${response.status} ${(await response.text()).slice(0, 200)}`);
-      else await response.arrayBuffer();
+      const text = await response.text();
+      if (!ok) failures.push(`${label}: ${response.status} ${text.slice(0, 200)}`);
+      else if (!hasStableCode(text)) failures.push(`${label}: no JSON error code in ${text.slice(0, 200)}`);
     };
     for (const provider of CRM_PROVIDERS) {
       const connectionId = connectionIds.get(provider)!;
@@ -464,7 +480,7 @@ const VALID_FIELDS: Record<string, unknown> = {
   direction: 'inbound',
   from: '2026-01-01',
   to: '2026-12-31',
-  cursor: 'abc',
+  // No plausible cursor here: the cursor field gets forged and hostile values of its own below.
   limit: 10,
   logLimit: 10,
   intervalMinutes: 15,
@@ -525,6 +541,7 @@ describe('every tRPC procedure', () => {
         input: string | null;
         token?: string | null;
         structural: boolean;
+        expectStatus?: number;
       }> = [
         { label: 'malformed JSON', input: '{"a": nope', structural: true },
         { label: 'truncated JSON', input: '{"connectionId":"', structural: true },
@@ -566,11 +583,31 @@ describe('every tRPC procedure', () => {
           });
         }
       }
-      // An oversized request body as a whole.
+      // Cursors that decode but were never given out: refused at the edge, never sent to the database.
+      if (fields.includes('cursor')) {
+        const forge = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+        for (const [name, cursor] of Object.entries({
+          notATimestamp: forge(['not a time', randomUUID()]),
+          notAUuid: forge(['2026-11-01T10:00:00.000000Z', "x' or '1'='1"]),
+          impossibleDate: forge(['2026-02-31T10:00:00.000000Z', randomUUID()]),
+          notAnId: forge(['1 or 1=1']),
+          numbers: forge([1, 2]),
+        })) {
+          attempts.push({
+            label: `forged cursor ${name}`,
+            input: JSON.stringify({ ...base, cursor }),
+            structural: false,
+            expectStatus: 400,
+          });
+        }
+      }
+      // An oversized request body as a whole: over the /trpc body limit for mutations (413); as a
+      // query it is a 2 MB URL, which the HTTP server refuses (431).
       attempts.push({
         label: 'a 2 MB body',
         input: JSON.stringify({ pad: 'x'.repeat(2_000_000) }),
         structural: false,
+        ...(type === 'mutation' && hasInput ? { expectStatus: 413 } : {}),
       });
       for (const attempt of attempts) {
         // A mutation without input (hostWebhooks.remove) ignores any body: only its auth is bad input.
@@ -585,6 +622,9 @@ describe('every tRPC procedure', () => {
         const text = await response.text();
         const label = `${path} ${attempt.label}: ${response.status} ${text.slice(0, 160)}`;
         if (response.status >= 500) failures.push(label);
+        else if (LEAKS.test(text)) failures.push(`${label} (driver text or a stack in the answer)`);
+        else if (attempt.expectStatus !== undefined && response.status !== attempt.expectStatus)
+          failures.push(`${label} (expected ${attempt.expectStatus})`);
         else if (attempt.token !== undefined && response.status !== 401)
           failures.push(`${label} (expected 401)`);
         else if (attempt.structural && hasInput && (response.status < 400 || response.status >= 500))
@@ -599,6 +639,25 @@ describe('every tRPC procedure', () => {
     expect(await databaseChecksum()).toEqual(before);
     await expectHealthy();
   }, 120_000);
+
+  it('refuses a batch over the limit with 400 before running any call of it', async () => {
+    const before = await databaseChecksum();
+    const paths = Array.from({ length: TRPC_MAX_BATCH_SIZE + 1 }, () => 'engagement.reportEmail').join(',');
+    const input = Object.fromEntries(
+      Array.from({ length: TRPC_MAX_BATCH_SIZE + 1 }, (_, index) => [
+        index,
+        { contactId: randomUUID(), event: 'opened', messageId: `batch-${index}`, subject: 'x' },
+      ]),
+    );
+    const response = await fetch(`${baseUrl}/trpc/${paths}?batch=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(`at most ${TRPC_MAX_BATCH_SIZE} calls`);
+    expect(await databaseChecksum()).toEqual(before);
+  });
 
   it('round-trips weird-but-valid values unchanged: unicode, right-to-left and injection-looking names and subjects', async () => {
     const [contact] = await query<{ id: string }>(

@@ -2,18 +2,25 @@ import express, { type Router } from 'express';
 import { PropsyncError } from '../errors.ts';
 import { OAUTH_CALLBACK_PATH } from '../connections/oauth-sign-in.ts';
 import type { AppState } from './app.ts';
+import { sendError } from './http-errors.ts';
 
 /**
  * `GET /oauth/callback`: where a CRM sends the admin's browser after its sign-in page. It keeps the
  * CRM's answer and sends the browser back to the page the sign-in started on, which finishes it.
- * When there is no such page (an expired or reused sign-in) it answers a short page saying what to do.
+ * When there is no such page (an expired or reused sign-in) it answers JSON saying what to do: the
+ * same error shape as every other route (a browser shows it as readable text).
  */
 export function oauthRoutes(state: AppState): Router {
   const router = express.Router();
   router.get(OAUTH_CALLBACK_PATH, async (request, response) => {
     const services = state.services;
     if (!services) {
-      sendPage(response.status(503), 'Propsync is starting: go back and try connecting again in a moment.');
+      sendError(
+        response,
+        503,
+        'SERVER.STARTING',
+        'Propsync is starting: go back and try connecting again in a moment.',
+      );
       return;
     }
     const text = (name: string) =>
@@ -27,11 +34,11 @@ export function oauthRoutes(state: AppState): Router {
       response.redirect(303, returnTo);
     } catch (error) {
       if (error instanceof PropsyncError && error.code === 'OAUTH.SIGN_IN_EXPIRED') {
-        sendPage(response.status(400), error.message);
+        sendError(response, 400, error.code, error.message);
         return;
       }
-      services.logger.error({ err: error }, 'OAuth callback failed');
-      sendPage(response.status(500), 'Connecting failed: go back to the integrations page and try again.');
+      // Anything else is ours: the final error handler logs it once and answers a plain 500.
+      throw error;
     }
   });
   return router;
@@ -39,15 +46,4 @@ export function oauthRoutes(state: AppState): Router {
 
 function optional<K extends string>(name: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [name]: value } as Record<K, string>);
-}
-
-function sendPage(response: express.Response, message: string): void {
-  const escaped = message.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-  response
-    .type('html')
-    .set('cache-control', 'no-store')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Propsync sign-in</title></head>` +
-        `<body><main><h1>Propsync sign-in</h1><p>${escaped}</p></main></body></html>`,
-    );
 }

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { AppState } from './app.ts';
+import { requestIdOf, sendError } from './http-errors.ts';
 
 /** CRM notifications are small; anything bigger is refused before it is read into memory. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
@@ -16,18 +17,19 @@ export function webhookRoutes(state: AppState): Router {
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return next();
       state.services?.webhooks.refused(request.params.provider, 'unsupported_content_type');
-      response
-        .status(415)
-        .json({ error: 'Webhook deliveries must be JSON (Content-Type: application/json)' });
+      sendError(
+        response,
+        415,
+        'WEBHOOK.UNSUPPORTED_CONTENT_TYPE',
+        'Webhook deliveries must be JSON (Content-Type: application/json)',
+      );
     },
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT_BYTES }),
     async (request, response) => {
       const services = state.services;
       if (!services) {
-        response
-          .status(503)
-          .set('retry-after', '5')
-          .json({ error: 'Propsync is starting; deliver again shortly' });
+        response.set('retry-after', '5');
+        sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; deliver again shortly');
         return;
       }
       const headers: Record<string, string | undefined> = {};
@@ -39,7 +41,9 @@ export function webhookRoutes(state: AppState): Router {
         headers,
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       });
-      response.status(answer.status).json(answer.body);
+      response
+        .status(answer.status)
+        .json(answer.status >= 400 ? { ...answer.body, requestId: requestIdOf(response) } : answer.body);
     },
   );
   const tooLarge: ErrorRequestHandler = (
@@ -50,7 +54,7 @@ export function webhookRoutes(state: AppState): Router {
   ) => {
     if (error?.type !== 'entity.too.large') return next(error);
     state.services?.webhooks.refused(String(request.params.provider ?? 'unknown'), 'too_large');
-    response.status(413).json({ error: `Webhook body over ${WEBHOOK_BODY_LIMIT_BYTES} bytes` });
+    sendError(response, 413, 'WEBHOOK.TOO_LARGE', `Webhook body over ${WEBHOOK_BODY_LIMIT_BYTES} bytes`);
   };
   router.use('/webhooks/:provider/:connectionId', tooLarge);
   return router;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CRM_PROVIDERS } from '../adapters/registry.ts';
 import type { ProviderResponseObserver } from '../adapters/shared/provider-http.ts';
 import type { EntityManager } from '../db/orm.ts';
 import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
@@ -91,7 +92,14 @@ export class PropsyncMetrics {
     if (outcome === 429) this.#rateLimited.inc({ provider });
   };
 
+  /**
+   * The provider comes from the delivery's URL, before anything is authenticated: only registered
+   * ids become label values (anything else counts as `unknown`), so no request adds a series.
+   */
   webhookRejected(provider: string, reason: string): void {
-    this.#webhookRejections.inc({ provider, reason });
+    this.#webhookRejections.inc({
+      provider: CRM_PROVIDERS.includes(provider) ? provider : 'unknown',
+      reason,
+    });
   }
 }

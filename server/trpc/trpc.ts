@@ -1,17 +1,50 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, z } from 'zod';
+import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../shared/api-limits.ts';
+import { requestErrorFromDatabase } from '../db/database-errors.ts';
 import { PropsyncError, type ErrorCode } from '../errors.ts';
 import type { TrpcContext } from './context.ts';
+
+/** What a caller reads for a failure of ours; the details are in the server's log, by request id. */
+export const INTERNAL_ERROR_MESSAGE =
+  'Propsync failed to handle this request; try again, and tell the Propsync operator if it keeps failing';
+/** tRPC's own words for a batch over `maxBatchSize` (it has no code of its own). */
+const TRPC_BATCH_TOO_LARGE_MESSAGE = 'Batch call exceeds maximum size';
+
+/** The message and stable code an answer carries: ours, never an unexpected error's own text. */
+function publicError(error: TRPCError): { message: string; propsyncCode: ErrorCode | null } {
+  const cause = error.cause;
+  if (cause instanceof PropsyncError) return { message: cause.message, propsyncCode: cause.code };
+  if (error.code === 'INTERNAL_SERVER_ERROR')
+    return { message: INTERNAL_ERROR_MESSAGE, propsyncCode: 'SERVER.INTERNAL' };
+  if (error.code === 'PAYLOAD_TOO_LARGE')
+    return {
+      message: `The request body is over the ${TRPC_BODY_LIMIT_BYTES} byte limit of /trpc`,
+      propsyncCode: 'REQUEST.TOO_LARGE',
+    };
+  if (error.code === 'BAD_REQUEST' && error.message === TRPC_BATCH_TOO_LARGE_MESSAGE)
+    return {
+      message: `A batch may carry at most ${TRPC_MAX_BATCH_SIZE} calls; split it into smaller batches`,
+      propsyncCode: 'REQUEST.BATCH_TOO_LARGE',
+    };
+  if (cause instanceof ZodError || error.code === 'PARSE_ERROR')
+    return { message: error.message, propsyncCode: 'REQUEST.INVALID' };
+  return { message: error.message, propsyncCode: null };
+}
 
 const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
+    // tRPC adds a stack outside production: no answer carries one, in any mode.
+    const { stack: _stack, ...data } = shape.data;
+    const { message, propsyncCode } = publicError(error);
     return {
       ...shape,
+      message,
       data: {
-        ...shape.data,
+        ...data,
         // Stable code the UI can branch on; zod problems flattened per field.
-        propsyncCode: cause instanceof PropsyncError ? cause.code : null,
+        propsyncCode,
         fieldErrors: cause instanceof ZodError ? z.flattenError(cause).fieldErrors : null,
       },
     };
@@ -30,13 +63,23 @@ const TRPC_CODE_BY_PROPSYNC_CODE: Partial<Record<ErrorCode, TRPCError['code']>> 
   'OAUTH.UNAVAILABLE': 'PRECONDITION_FAILED',
   'OAUTH.RETURN_URL_REFUSED': 'BAD_REQUEST',
   'OAUTH.SIGN_IN_EXPIRED': 'PRECONDITION_FAILED',
+  'REQUEST.INVALID': 'BAD_REQUEST',
+  'REQUEST.REFERENCE_NOT_FOUND': 'NOT_FOUND',
 };
 
-/** One place maps domain errors to tRPC errors, keeping the actionable message and stable code. */
+/**
+ * One place maps domain errors to tRPC errors, keeping the actionable message and stable code. A
+ * value the database refused (a malformed id, a missing reference) is the caller's bad input,
+ * answered in our words; any other error is ours and leaves as a generic internal error.
+ */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof PropsyncError) {
-    const cause = result.error.cause;
+  if (!result.ok) {
+    const cause =
+      result.error.cause instanceof PropsyncError
+        ? result.error.cause
+        : requestErrorFromDatabase(result.error.cause);
+    if (!cause) return result;
     throw new TRPCError({
       code:
         TRPC_CODE_BY_PROPSYNC_CODE[cause.code] ?? (cause.transient ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST'),

@@ -206,7 +206,11 @@ describe('deliveries that must not count', () => {
     const malformed = '{"Event": "contact.updated", ';
     const malformedAnswer = await post(agentosPath(), malformed, signAgentos(secret, malformed));
     expect(malformedAnswer.status).toBe(400);
-    expect(await malformedAnswer.json()).toEqual({ error: expect.stringMatching(/JSON|body/i) });
+    expect(await malformedAnswer.json()).toEqual({
+      error: expect.stringMatching(/JSON|body/i),
+      code: 'WEBHOOK.MALFORMED',
+      requestId: expect.any(String),
+    });
     const asText = await fetch(`${baseUrl}${reapitPath()}`, {
       method: 'POST',
       body: good.rawBody,

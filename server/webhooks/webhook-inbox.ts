@@ -88,7 +88,7 @@ export class WebhookInbox {
   }): Promise<InboxAnswer> {
     const refuse = (status: number, reason: string, message: string): InboxAnswer => {
       this.refused(request.provider, reason);
-      return { status, body: { error: message } };
+      return { status, body: { error: message, code: `WEBHOOK.${reason.toUpperCase()}` } };
     };
     const target = await this.#connections.webhookTarget(request.provider, request.connectionId);
     if (!target) return refuse(404, 'unknown_connection', 'No such connection');

@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { AppRouter } from '../../../server/trpc/routers/_app.ts';
+import { TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
 import { isClientError } from './trpc-errors.ts';
 import { TRPCProvider } from './trpc.ts';
 
@@ -44,6 +45,8 @@ export function PropsyncProvider({ baseUrl = '', getToken, children }: PropsyncP
       links: [
         httpBatchLink({
           url: `${baseUrl.replace(/\/+$/, '')}/trpc`,
+          // The server refuses bigger batches (400); the link splits them instead.
+          maxItems: TRPC_MAX_BATCH_SIZE,
           async headers() {
             const token = await getTokenRef.current();
             return { Authorization: `Bearer ${token}` };

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { SyncRunQueries } from '../../queries/sync-run-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import { DateBoundInput, MAX_PAGE_SIZE, PageInput } from '../../queries/read-side-inputs.ts';
+import { DateBoundInput, LogPageInput, MAX_PAGE_SIZE, PageInput } from '../../queries/read-side-inputs.ts';
 
 const RunStatusSchema = z.enum(['running', 'succeeded', 'partial', 'failed']);
 const LogStatusSchema = z.enum([
@@ -57,7 +57,7 @@ export const syncRunsRouter = router({
 
   /** The cycle's per-record sync log, page by page. */
   log: agencyProcedure
-    .input(RunIdInput.extend({ status: LogStatusSchema.optional(), ...PageInput }))
+    .input(RunIdInput.extend({ status: LogStatusSchema.optional(), ...LogPageInput }))
     .query(async ({ ctx, input }) => {
       const queries = new SyncRunQueries(ctx.services.orm.em);
       // A run id of another agency reads as missing, never as an empty log.

