@@ -1,4 +1,5 @@
 import { AdapterResolver } from './adapters/adapter-resolver.ts';
+import { AgencyService } from './agencies/agency-service.ts';
 import { EmbedTokens } from './auth/embed-token.ts';
 import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
@@ -31,6 +32,7 @@ export type Services = {
   tokens: EmbedTokens;
   adapters: AdapterResolver;
   connections: ConnectionService;
+  agencies: AgencyService;
   oauth: OAuthSignIn;
   syncStore: PostgresSyncStore;
   jobs: SyncJobQueue;
@@ -56,6 +58,8 @@ export type ServiceOptions = {
   sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
   fetchImplementation?: typeof fetch;
   httpTimeoutMs?: number;
+  /** How long offboarding waits for a running cycle of the agency (test hook). */
+  offboardingLockTimeoutMs?: number;
 };
 
 /** The composition root: builds every service from configuration over one migrated database. */
@@ -70,7 +74,9 @@ export async function createServices(
   await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
-  const tokens = new EmbedTokens(loadTokenSecret(config, logger));
+  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+    maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+  });
   const grantStores = new PostgresGrantStores(orm.em, vault);
   // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
   let metrics: PropsyncMetrics | null = null;
@@ -94,6 +100,12 @@ export async function createServices(
     scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
     logger,
     publicUrl: config.publicUrl,
+  });
+  const agencies = new AgencyService({
+    em: orm.em,
+    connections,
+    logger,
+    ...(options.offboardingLockTimeoutMs ? { lockTimeoutMs: options.offboardingLockTimeoutMs } : {}),
   });
   // The connection service and the cycle need each other; the cycle only calls back later.
   const cycle = (
@@ -154,6 +166,7 @@ export async function createServices(
     tokens,
     adapters,
     connections,
+    agencies,
     oauth,
     syncStore,
     jobs,
