@@ -3,6 +3,7 @@ import { AgencyService } from './agencies/agency-service.ts';
 import { EmbedTokens } from './auth/embed-token.ts';
 import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
+import { PropsyncError } from './errors.ts';
 import { OAuthSignIn } from './connections/oauth-sign-in.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
@@ -185,7 +186,13 @@ export async function createServices(
               job.connectionId,
               job.trigger,
               job.scheduledFor ? new Date(job.scheduledFor) : null,
-            );
+            ).catch((error: unknown) => {
+              // Queued before its connection was disconnected (or its agency offboarded): nothing to do,
+              // and retrying would only repeat the refusal.
+              if (error instanceof PropsyncError && error.code === 'CONNECTION.DISCONNECTED') return null;
+              throw error;
+            });
+            if (!result) return 'done';
             // A scheduled slot or first import must run: if another cycle holds the connection, retry shortly.
             // A "sync now" during a running cycle is answered by that cycle.
             return result.status === 'busy' && job.trigger !== 'manual' ? 'busy' : 'done';

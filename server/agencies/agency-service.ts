@@ -111,7 +111,10 @@ export class AgencyService {
   }
 
   /** Creates the agency, or answers the existing one when `externalRef` is already provisioned. */
-  async create(input: { name: string; externalRef?: string | undefined }): Promise<{ id: string; created: boolean }> {
+  async create(input: {
+    name: string;
+    externalRef?: string | undefined;
+  }): Promise<{ id: string; created: boolean }> {
     const em = this.#em.fork();
     const externalRef = input.externalRef ?? null;
     // Two attempts: a concurrent create with the same reference makes the first insert a no-op.
@@ -157,7 +160,9 @@ export class AgencyService {
   async status(id: string): Promise<AgencyStatus | 'not_provisioned'> {
     const [row] = await this.#em
       .fork()
-      .execute<{ offboarded_at: Date | null }[]>(`select offboarded_at from organisations where id = ?`, [id]);
+      .execute<{ offboarded_at: Date | null }[]>(`select offboarded_at from organisations where id = ?`, [
+        id,
+      ]);
     if (!row) return 'not_provisioned';
     return row.offboarded_at ? 'offboarded' : 'active';
   }
@@ -171,10 +176,12 @@ export class AgencyService {
    */
   async offboard(id: string, options: { dryRun: boolean }): Promise<OffboardingReport> {
     const agency = await this.#row(id);
-    const connections = await this.#em.fork().execute<{ id: string; provider: CrmProvider; status: string }[]>(
-      `select id, provider, status from crm_connections where organisation_id = ? order by created_at`,
-      [id],
-    );
+    const connections = await this.#em
+      .fork()
+      .execute<{ id: string; provider: CrmProvider; status: string }[]>(
+        `select id, provider, status from crm_connections where organisation_id = ? order by created_at`,
+        [id],
+      );
     const toDisconnect = connections.filter((connection) => connection.status !== 'disconnected');
     const disconnected: OffboardingReport['connections'] = [];
     let removed: OffboardingRemoved;
@@ -186,9 +193,10 @@ export class AgencyService {
     } else {
       await this.#em
         .fork()
-        .execute(`update organisations set offboarded_at = coalesce(offboarded_at, now()), updated_at = now() where id = ?`, [
-          id,
-        ]);
+        .execute(
+          `update organisations set offboarded_at = coalesce(offboarded_at, now()), updated_at = now() where id = ?`,
+          [id],
+        );
       for (const connection of toDisconnect) {
         const result = await this.#connections.disconnect(id, connection.id);
         disconnected.push(describeConnection(connection, result.accessAtProvider));
@@ -227,7 +235,9 @@ export class AgencyService {
       removed,
       kept: {
         syncRuns: await count(`select count(*)::int as n from sync_runs where organisation_id = ?`),
-        conflictAudits: await count(`select count(*)::int as n from conflict_audit where organisation_id = ?`),
+        conflictAudits: await count(
+          `select count(*)::int as n from conflict_audit where organisation_id = ?`,
+        ),
         connections: connectionCount,
       },
     };
@@ -259,7 +269,9 @@ export class AgencyService {
              redacted_at = now() where organisation_id = ? and redacted_at is null`,
           [id],
         );
-        const conflictAudits = await count(`select count(*)::int as n from conflict_audit where organisation_id = ?`);
+        const conflictAudits = await count(
+          `select count(*)::int as n from conflict_audit where organisation_id = ?`,
+        );
         for (const [key, table] of REMOVED_TABLES) {
           removed[key] = await count(
             `with deleted as (delete from ${table} where organisation_id = ? returning 1) select count(*)::int as n from deleted`,
@@ -366,7 +378,11 @@ function summarise(
 
 function isLockTimeout(error: unknown): boolean {
   // PostgreSQL's lock_not_available, however the driver layer wraps it.
-  for (let current = error; current && typeof current === 'object'; current = (current as { cause?: unknown }).cause) {
+  for (
+    let current = error;
+    current && typeof current === 'object';
+    current = (current as { cause?: unknown }).cause
+  ) {
     const record = current as { code?: unknown; sqlState?: unknown };
     if (record.code === '55P03' || record.sqlState === '55P03') return true;
     if (current instanceof Error && /lock timeout/i.test(current.message)) return true;

@@ -8,9 +8,7 @@ export type AgencySession = { organisationId: string; role: Role };
 export type HostSession = { role: 'host' };
 
 /** What a token proved, or what is wrong with it, in words a host developer can act on. */
-export type TokenCheck =
-  | { ok: true; session: AgencySession | HostSession }
-  | { ok: false; problem: string };
+export type TokenCheck = { ok: true; session: AgencySession | HostSession } | { ok: false; problem: string };
 
 export const TOKEN_ISSUER = 'propsync-host';
 export const TOKEN_AUDIENCE = 'propsync';
@@ -123,7 +121,9 @@ function checkClaims(payload: Record<string, unknown>, now: Date, maxLifetimeSec
       );
     }
     if (typeof payload[claim] !== 'number' || !Number.isFinite(payload[claim])) {
-      return refuse(`The token's "${claim}" must be a number of seconds since 1970; it is ${shown(payload[claim])}`);
+      return refuse(
+        `The token's "${claim}" must be a number of seconds since 1970; it is ${shown(payload[claim])}`,
+      );
     }
   }
   const iat = payload.iat as number;
@@ -156,7 +156,9 @@ function checkClaims(payload: Record<string, unknown>, now: Date, maxLifetimeSec
   const role = z.enum(ROLES).safeParse(payload.role);
   if (!role.success) return refuse(`The token's "role" is ${shown(payload.role)}: expected ${ROLE_HINT}`);
   if (payload.org === undefined) {
-    return refuse(`An embed token must name its agency: the "org" claim is missing (the agency's Propsync id, a uuid)`);
+    return refuse(
+      `An embed token must name its agency: the "org" claim is missing (the agency's Propsync id, a uuid)`,
+    );
   }
   const org = z.string().uuid().safeParse(payload.org);
   if (!org.success) {

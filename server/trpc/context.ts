@@ -27,5 +27,7 @@ export async function createContextFromAuthorizationHeader(
     return createContextInner(services, null, 'Send the token as "Authorization: Bearer <token>"');
   }
   const check = await services.tokens.check(header.replace(/^Bearer\s+/i, '').trim());
-  return check.ok ? createContextInner(services, check.session) : createContextInner(services, null, check.problem);
+  return check.ok
+    ? createContextInner(services, check.session)
+    : createContextInner(services, null, check.problem);
 }
