@@ -607,6 +607,52 @@ describe('offboarding', () => {
     expect(await stateOfB()).toEqual(bBefore);
   });
 
+  it('disconnects and removes a connection made while it was offboarding, too', async () => {
+    const agency = (await call('agencies.create', { name: 'Racing Lettings' }, hostToken)).data.id as string;
+    await connect(agency, await startSimulator('alto'), 'alto');
+    await services.whenIdle(60_000);
+    // A connect that passed its token check just before the agency was marked lands mid-offboarding.
+    const disconnect = services.connections.disconnect.bind(services.connections);
+    let raced = false;
+    services.connections.disconnect = async (organisationId, connectionId) => {
+      if (!raced) {
+        raced = true;
+        const [late] = await query<{ id: string }>(
+          `insert into crm_connections (organisation_id, provider, status) values (?, 'loop', 'active') returning id`,
+          [agency],
+        );
+        const [contact] = await query<{ id: string }>(
+          `insert into contacts (organisation_id, last_name, emails) values (?, 'Latecomer', array['late@example.co.uk']) returning id`,
+          [agency],
+        );
+        await query(
+          `insert into contact_external_ids (contact_id, organisation_id, connection_id, provider, external_id) values (?, ?, ?, 'loop', 'LOOP-LATE-1')`,
+          [contact!.id, agency, late!.id],
+        );
+      }
+      return disconnect(organisationId, connectionId);
+    };
+    try {
+      const answer = await call('agencies.offboard', { id: agency, dryRun: false }, hostToken);
+      expect(answer.status, answer.message ?? '').toBe(200);
+      expect(answer.data.connections.map((connection: { provider: string }) => connection.provider)).toEqual([
+        'alto',
+        'loop',
+      ]);
+    } finally {
+      services.connections.disconnect = disconnect;
+    }
+    expect(
+      await query(`select status, credentials from crm_connections where organisation_id = ?`, [agency]),
+    ).toEqual([
+      { status: 'disconnected', credentials: null },
+      { status: 'disconnected', credentials: null },
+    ]);
+    expect(await countOf(`select count(*)::int as n from contacts where organisation_id = ?`, [agency])).toBe(
+      0,
+    );
+  });
+
   it('waits for a running cycle, answers busy when it takes too long, and finishes when asked again', async () => {
     const agency = (await call('agencies.create', { name: 'Busy Bee Lettings' }, hostToken)).data
       .id as string;

@@ -176,19 +176,15 @@ export class AgencyService {
    */
   async offboard(id: string, options: { dryRun: boolean }): Promise<OffboardingReport> {
     const agency = await this.#row(id);
-    const connections = await this.#em
-      .fork()
-      .execute<{ id: string; provider: CrmProvider; status: string }[]>(
-        `select id, provider, status from crm_connections where organisation_id = ? order by created_at`,
-        [id],
-      );
-    const toDisconnect = connections.filter((connection) => connection.status !== 'disconnected');
     const disconnected: OffboardingReport['connections'] = [];
     let removed: OffboardingRemoved;
     let kept: OffboardingReport['kept'];
 
     if (options.dryRun) {
-      for (const connection of toDisconnect) disconnected.push(describeConnection(connection, null));
+      const connections = await this.#connectionsOf(id);
+      for (const connection of connections) {
+        if (connection.status !== 'disconnected') disconnected.push(describeConnection(connection, null));
+      }
       ({ removed, kept } = await this.#count(id, connections.length));
     } else {
       await this.#em
@@ -197,14 +193,34 @@ export class AgencyService {
           `update organisations set offboarded_at = coalesce(offboarded_at, now()), updated_at = now() where id = ?`,
           [id],
         );
-      for (const connection of toDisconnect) {
-        const result = await this.#connections.disconnect(id, connection.id);
-        disconnected.push(describeConnection(connection, result.accessAtProvider));
+      removed = emptyRemoved();
+      // A connect that passed its token check just before the agency was marked may still land:
+      // the deletes wait until every connection is disconnected, so look again and repeat.
+      for (let round = 1; ; round++) {
+        const connections = await this.#connectionsOf(id);
+        for (const connection of connections) {
+          if (connection.status === 'disconnected') continue;
+          const result = await this.#connections.disconnect(id, connection.id);
+          disconnected.push(describeConnection(connection, result.accessAtProvider));
+        }
+        const outcome = await this.#remove(
+          id,
+          connections.map((connection) => connection.id),
+        );
+        if (outcome) {
+          for (const key of Object.keys(removed) as Array<keyof OffboardingRemoved>) {
+            removed[key] += outcome.removed[key];
+          }
+          kept = outcome.kept;
+          break;
+        }
+        if (round === 3) {
+          throw new PropsyncError(
+            'AGENCY.BUSY',
+            'Connections were being made while the agency was offboarded: offboard again to finish',
+          );
+        }
       }
-      ({ removed, kept } = await this.#remove(
-        id,
-        connections.map((connection) => connection.id),
-      ));
       this.#logger.info({ organisationId: id, removed, kept }, 'agency offboarded');
     }
     return {
@@ -216,6 +232,15 @@ export class AgencyService {
       kept,
       summary: summarise(options.dryRun, disconnected.length, removed, kept),
     };
+  }
+
+  async #connectionsOf(id: string): Promise<Array<{ id: string; provider: CrmProvider; status: string }>> {
+    return this.#em
+      .fork()
+      .execute<{ id: string; provider: CrmProvider; status: string }[]>(
+        `select id, provider, status from crm_connections where organisation_id = ? order by created_at`,
+        [id],
+      );
   }
 
   async #count(
@@ -246,7 +271,7 @@ export class AgencyService {
   async #remove(
     id: string,
     connectionIds: string[],
-  ): Promise<{ removed: OffboardingRemoved; kept: OffboardingReport['kept'] }> {
+  ): Promise<{ removed: OffboardingRemoved; kept: OffboardingReport['kept'] } | null> {
     try {
       return await this.#em.fork().transactional(async (tx) => {
         const count = async (sql: string, params: unknown[] = [id]): Promise<number> => {
@@ -262,6 +287,13 @@ export class AgencyService {
         for (const connectionId of connectionIds) {
           await tx.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [LOCK_NAMESPACE, connectionId]);
         }
+        // Only once every connection is disconnected and locked: otherwise the caller disconnects again.
+        const [{ unsettled } = { unsettled: 0 }] = await tx.execute<{ unsettled: number }[]>(
+          `select count(*)::int as unsettled from crm_connections
+           where organisation_id = ? and (status <> 'disconnected' or not (id::text in (select jsonb_array_elements_text(?::jsonb))))`,
+          [id, JSON.stringify(connectionIds)],
+        );
+        if (unsettled > 0) return null;
         const removed = { scores: await count(SCORES_SQL) } as OffboardingRemoved;
         // Redacted before the contacts go: the audit rows point at them.
         await tx.execute(
@@ -324,6 +356,22 @@ export class AgencyService {
       params,
     );
   }
+}
+
+function emptyRemoved(): OffboardingRemoved {
+  return {
+    contacts: 0,
+    links: 0,
+    activities: 0,
+    scores: 0,
+    syncLogEntries: 0,
+    outboundWrites: 0,
+    webhookDeliveries: 0,
+    hostEvents: 0,
+    alerts: 0,
+    signInsInProgress: 0,
+    fieldPolicies: 0,
+  };
 }
 
 const SCORES_SQL = `select count(*)::int as n from contacts where organisation_id = ? and (intent_score <> 0 or hot_lead_at is not null)`;
