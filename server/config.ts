@@ -12,6 +12,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_DATA_DIR: z.string().default('.data'),
   PROPSYNC_ENCRYPTION_KEYS: z.string().optional(),
   PROPSYNC_TOKEN_SECRET: z.string().min(32).optional(),
+  PROPSYNC_TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
@@ -47,6 +48,8 @@ export type AppConfig = {
   dataDirectory: string;
   encryptionKeys: string | undefined;
   tokenSecret: string | undefined;
+  /** Embed and host tokens valid for longer than this (`exp` − `iat`) are refused. */
+  tokenMaxLifetimeSeconds: number;
   embeddedPostgresPort: number;
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
   /** Sync cycles this process runs at once; 0 makes it an HTTP-only process. */
@@ -84,6 +87,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     dataDirectory: path.resolve(env.PROPSYNC_DATA_DIR),
     encryptionKeys: env.PROPSYNC_ENCRYPTION_KEYS,
     tokenSecret: env.PROPSYNC_TOKEN_SECRET,
+    tokenMaxLifetimeSeconds: env.PROPSYNC_TOKEN_MAX_LIFETIME_SECONDS,
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     logLevel: env.LOG_LEVEL,
     syncConcurrency: env.PROPSYNC_SYNC_CONCURRENCY,

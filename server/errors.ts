@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   'OAUTH.SIGN_IN_EXPIRED': { transient: false },
   'OAUTH.RETURN_URL_REFUSED': { transient: false },
   'CONTACT.NOT_FOUND': { transient: false },
+  'AGENCY.NOT_FOUND': { transient: false },
+  'AGENCY.OFFBOARDED': { transient: false },
+  /** Offboarding waits for a running sync cycle of the agency; asking again later finishes it. */
+  'AGENCY.BUSY': { transient: true },
   'WEBHOOK.CONTACT_NOT_YET_IMPORTED': { transient: true },
   'VAULT.DECRYPT_FAILED': { transient: false },
   'VAULT.UNKNOWN_KEY': { transient: false },

@@ -1,7 +1,9 @@
 import { AdapterResolver } from './adapters/adapter-resolver.ts';
+import { AgencyService } from './agencies/agency-service.ts';
 import { EmbedTokens } from './auth/embed-token.ts';
 import { loadTokenSecret } from './auth/token-secret.ts';
 import type { AppConfig } from './config.ts';
+import { PropsyncError } from './errors.ts';
 import { OAuthSignIn } from './connections/oauth-sign-in.ts';
 import { ConnectionService } from './connections/connection-service.ts';
 import { applyMigrations, createOrm, type Orm } from './db/orm.ts';
@@ -31,6 +33,7 @@ export type Services = {
   tokens: EmbedTokens;
   adapters: AdapterResolver;
   connections: ConnectionService;
+  agencies: AgencyService;
   oauth: OAuthSignIn;
   syncStore: PostgresSyncStore;
   jobs: SyncJobQueue;
@@ -56,6 +59,8 @@ export type ServiceOptions = {
   sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
   fetchImplementation?: typeof fetch;
   httpTimeoutMs?: number;
+  /** How long offboarding waits for a running cycle of the agency (test hook). */
+  offboardingLockTimeoutMs?: number;
 };
 
 /** The composition root: builds every service from configuration over one migrated database. */
@@ -70,7 +75,9 @@ export async function createServices(
   await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
-  const tokens = new EmbedTokens(loadTokenSecret(config, logger));
+  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+    maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+  });
   const grantStores = new PostgresGrantStores(orm.em, vault);
   // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
   let metrics: PropsyncMetrics | null = null;
@@ -94,6 +101,12 @@ export async function createServices(
     scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
     logger,
     publicUrl: config.publicUrl,
+  });
+  const agencies = new AgencyService({
+    em: orm.em,
+    connections,
+    logger,
+    ...(options.offboardingLockTimeoutMs ? { lockTimeoutMs: options.offboardingLockTimeoutMs } : {}),
   });
   // The connection service and the cycle need each other; the cycle only calls back later.
   const cycle = (
@@ -154,6 +167,7 @@ export async function createServices(
     tokens,
     adapters,
     connections,
+    agencies,
     oauth,
     syncStore,
     jobs,
@@ -172,7 +186,13 @@ export async function createServices(
               job.connectionId,
               job.trigger,
               job.scheduledFor ? new Date(job.scheduledFor) : null,
-            );
+            ).catch((error: unknown) => {
+              // Queued before its connection was disconnected (or its agency offboarded): nothing to do,
+              // and retrying would only repeat the refusal.
+              if (error instanceof PropsyncError && error.code === 'CONNECTION.DISCONNECTED') return null;
+              throw error;
+            });
+            if (!result) return 'done';
             // A scheduled slot or first import must run: if another cycle holds the connection, retry shortly.
             // A "sync now" during a running cycle is answered by that cycle.
             return result.status === 'busy' && job.trigger !== 'manual' ? 'busy' : 'done';

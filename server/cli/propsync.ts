@@ -9,6 +9,8 @@ import { pino } from 'pino';
 import { createLogger } from '../logger.ts';
 import { createServices } from '../services.ts';
 import { addDevelopmentKey } from '../vault/keyring.ts';
+import { EmbedTokens } from '../auth/embed-token.ts';
+import { loadTokenSecret } from '../auth/token-secret.ts';
 import { createCredentialVault } from '../vault/credential-vault.ts';
 import { rotateCredentials } from '../vault/rotate-credentials.ts';
 import { connectionStatusRows, formatStatusTable, resolveConnection } from './cli-queries.ts';
@@ -20,9 +22,13 @@ const USAGE = `Usage: propsync <command>
   keys rotate [--new-key]  re-encrypt every stored credential under the newest key
                            (--new-key first adds a key to the development key file)
   migrate                  apply pending database migrations
+  token host [--lifetime <s>]
+                           print a host token (agencies.*) signed with this deployment's secret
+  token embed <agency id> [--role admin|viewer] [--lifetime <s>]
+                           print an embed token for the agency (default role admin)
 
 Configuration comes from the environment (see README): DATABASE_URL, PROPSYNC_DATA_DIR,
-PROPSYNC_ENCRYPTION_KEYS, LOG_LEVEL.`;
+PROPSYNC_ENCRYPTION_KEYS, PROPSYNC_TOKEN_SECRET, PROPSYNC_TOKEN_MAX_LIFETIME_SECONDS, LOG_LEVEL.`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -31,10 +37,12 @@ async function main(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       'new-key': { type: 'boolean', default: false },
+      role: { type: 'string', default: 'admin' },
+      lifetime: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
-  const [command, argument] = positionals;
+  const [command, argument, agency] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return command ? 0 : 2;
@@ -42,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   // Operator output goes to stdout; logs go to stderr so `status --json` stays parseable.
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
+  // Tokens need only the secret, not the database.
+  if (command === 'token') return printToken(config, logger, argument, agency, values);
   const database = await provideDatabase(config, logger);
   try {
     switch (command) {
@@ -107,6 +117,49 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await database.stop();
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** For operators and scripts: a token on stdout (the only output), problems on stderr. */
+async function printToken(
+  config: ReturnType<typeof loadConfig>,
+  logger: ReturnType<typeof createLogger>,
+  kind: string | undefined,
+  agency: string | undefined,
+  options: { role?: string | undefined; lifetime?: string | undefined },
+): Promise<number> {
+  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+    maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+  });
+  const lifetime = options.lifetime === undefined ? undefined : Number(options.lifetime);
+  if (
+    lifetime !== undefined &&
+    !(Number.isInteger(lifetime) && lifetime > 0 && lifetime <= tokens.maxLifetimeSeconds)
+  ) {
+    console.error(`--lifetime must be a whole number of seconds from 1 to ${tokens.maxLifetimeSeconds}`);
+    return 2;
+  }
+  if (kind === 'host') {
+    console.log(await tokens.mintHost(lifetime));
+    return 0;
+  }
+  if (kind === 'embed') {
+    if (!agency || !UUID.test(agency)) {
+      console.error(
+        'token embed needs the agency id (a uuid, as agencies.create answered): propsync token embed <agency id>',
+      );
+      return 2;
+    }
+    if (options.role !== 'admin' && options.role !== 'viewer') {
+      console.error('--role must be admin or viewer');
+      return 2;
+    }
+    console.log(await tokens.mint({ organisationId: agency, role: options.role }, lifetime));
+    return 0;
+  }
+  console.error('token needs a kind: propsync token host | propsync token embed <agency id>');
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
 /** Namespace of Propsync's advisory locks, so they never collide with another application's. */
-const LOCK_NAMESPACE = 0x5059_4e43;
+export const LOCK_NAMESPACE = 0x5059_4e43;
 
 /**
  * "Only one cycle per connection, across every process", held as PostgreSQL session advisory

@@ -1,18 +1,28 @@
 import type { Services } from '../services.ts';
+import { createContextInner } from '../trpc/context.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
 
 export const DEMO_ORGANISATION_NAME = 'Harbour & Hale Estate Agents';
+/** The demo host's own id for its agency: `agencies.create` is idempotent on it. */
+export const DEMO_EXTERNAL_REF = 'propsync-demo';
 
-/** The demo agency every `npm start` shows, created once and then reused. */
+/**
+ * The demo agency every `npm start` shows, provisioned the way any host provisions an agency:
+ * `agencies.create` with a host session. The first start creates it; later starts get its id.
+ */
 export async function ensureDemoOrganisation(services: Services): Promise<string> {
-  const em = services.orm.em.fork();
-  const [existing] = await em.execute<{ id: string }[]>(
-    `select id from organisations where name = ? order by created_at limit 1`,
-    [DEMO_ORGANISATION_NAME],
-  );
-  if (existing) return existing.id;
-  const [created] = await em.execute<{ id: string }[]>(
-    `insert into organisations (name) values (?) returning id`,
-    [DEMO_ORGANISATION_NAME],
-  );
-  return created!.id;
+  const host = appRouter.createCaller(createContextInner(services, { role: 'host' }));
+  const { id } = await host.agencies.create({ name: DEMO_ORGANISATION_NAME, externalRef: DEMO_EXTERNAL_REF });
+  return id;
+}
+
+/** The demo agency's id and name, when it has been provisioned and not offboarded. */
+export async function findDemoOrganisation(services: Services): Promise<{ id: string; name: string } | null> {
+  const [organisation] = await services.orm.em
+    .fork()
+    .execute<{ id: string; name: string }[]>(
+      `select id, name from organisations where external_ref = ? and offboarded_at is null`,
+      [DEMO_EXTERNAL_REF],
+    );
+  return organisation ?? null;
 }

@@ -5,7 +5,7 @@ import express, { type Express } from 'express';
 import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import type { Services } from '../services.ts';
-import { DEMO_ORGANISATION_NAME } from '../demo/demo-agency.ts';
+import { findDemoOrganisation } from '../demo/demo-agency.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../shared/api-limits.ts';
 import { jsonErrors, notFound, requestIdOf, requestIds, sendError } from './http-errors.ts';
@@ -104,17 +104,12 @@ export function createApp(
       sendError(response, 404, 'REQUEST.NOT_FOUND', `Nothing at GET /demo/session`);
       return;
     }
-    const [organisation] = await services.orm.em
-      .fork()
-      .execute<{ id: string; name: string }[]>(
-        `select id, name from organisations where name = ? order by created_at limit 1`,
-        [DEMO_ORGANISATION_NAME],
-      );
+    const organisation = await findDemoOrganisation(services);
     if (!organisation) {
       sendError(response, 404, 'REQUEST.NOT_FOUND', 'The demo agency has not been created yet');
       return;
     }
-    const lifetimeSeconds = 15 * 60;
+    const lifetimeSeconds = Math.min(15 * 60, services.tokens.maxLifetimeSeconds);
     const token = await services.tokens.mint(
       { organisationId: organisation.id, role: 'admin' },
       lifetimeSeconds,

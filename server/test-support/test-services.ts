@@ -46,9 +46,7 @@ export async function createTestServices(
   });
 }
 
+/** An agency provisioned the way a host provisions one (`agencies.create`). */
 export async function createOrganisation(services: Services, name: string): Promise<string> {
-  const [row] = await services.orm.em
-    .fork()
-    .execute<{ id: string }[]>(`insert into organisations (name) values (?) returning id`, [name]);
-  return row!.id;
+  return (await services.agencies.create({ name })).id;
 }

@@ -65,6 +65,8 @@ const TRPC_CODE_BY_PROPSYNC_CODE: Partial<Record<ErrorCode, TRPCError['code']>> 
   'OAUTH.SIGN_IN_EXPIRED': 'PRECONDITION_FAILED',
   'REQUEST.INVALID': 'BAD_REQUEST',
   'REQUEST.REFERENCE_NOT_FOUND': 'NOT_FOUND',
+  'AGENCY.NOT_FOUND': 'NOT_FOUND',
+  'AGENCY.OFFBOARDED': 'PRECONDITION_FAILED',
 };
 
 /**
@@ -94,12 +96,35 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapErrors);
 
-/** Every agency procedure: a valid embed token is required and scopes all data to its agency. */
-export const agencyProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid Propsync embed token is required' });
+const NO_TOKEN =
+  'A valid Propsync token is required: send it as "Authorization: Bearer <token>" (an embed token for agency procedures, a host token for agencies.*)';
+
+/**
+ * Every agency procedure: a valid embed token is required and scopes all data to its agency,
+ * which the host must have provisioned (`agencies.create`) and not offboarded. A host token
+ * never acts for an agency.
+ */
+export const agencyProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const session = ctx.session;
+  if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? NO_TOKEN });
+  if (session.role === 'host') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message:
+        'A host token cannot act for an agency: agency procedures need an embed token naming the agency ("org") and a role (admin or viewer)',
+    });
   }
-  return next({ ctx: { ...ctx, session: ctx.session } });
+  const status = await ctx.services.agencies.status(session.organisationId);
+  if (status !== 'active') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message:
+        status === 'offboarded'
+          ? `agency ${session.organisationId} was offboarded from Propsync: its tokens are no longer accepted`
+          : `agency ${session.organisationId} is not provisioned in Propsync: the host's backend creates it first with agencies.create`,
+    });
+  }
+  return next({ ctx: { ...ctx, session } });
 });
 
 /** Viewers can read; only admins change anything. */
@@ -108,4 +133,18 @@ export const adminProcedure = agencyProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an agency admin can change integrations' });
   }
   return next();
+});
+
+/** The host's backend only (`agencies.*`): a host token, which names no agency. */
+export const hostProcedure = publicProcedure.use(({ ctx, next }) => {
+  const session = ctx.session;
+  if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? NO_TOKEN });
+  if (session.role !== 'host') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message:
+        'agencies.* needs a host token (role "host", no "org"), minted by the host\'s backend; an embed token cannot manage agencies',
+    });
+  }
+  return next({ ctx: { ...ctx, session } });
 });

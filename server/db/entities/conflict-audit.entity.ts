@@ -3,7 +3,10 @@ import { baseProperties } from './base.ts';
 
 export type FieldResolution = { field: string; winner: 'crm' | 'platform'; rule: string };
 
-/** Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table. */
+/**
+ * Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table, except the one-time
+ * redaction of an offboarded agency's rows (contact and both versions emptied, `redactedAt` set).
+ */
 export const ConflictAudit = defineEntity({
   name: 'ConflictAudit',
   tableName: 'conflict_audit',
@@ -11,7 +14,8 @@ export const ConflictAudit = defineEntity({
     ...baseProperties,
     organisationId: p.uuid(),
     connectionId: p.uuid().nullable(),
-    contactId: p.uuid(),
+    /** Null once redacted by offboarding. */
+    contactId: p.uuid().nullable(),
     syncRunId: p.uuid().nullable(),
     crmVersion: p.json<Record<string, unknown>>(),
     platformVersion: p.json<Record<string, unknown>>(),
@@ -20,5 +24,6 @@ export const ConflictAudit = defineEntity({
     differingFields: p.array(),
     resolutions: p.json<FieldResolution[]>(),
     winner: p.text().$type<'crm' | 'platform' | 'mixed'>(),
+    redactedAt: p.datetime().nullable(),
   },
 });

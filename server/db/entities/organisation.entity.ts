@@ -9,6 +9,10 @@ export const Organisation = defineEntity({
   properties: {
     ...baseProperties,
     name: p.text(),
+    /** The host's own id for the agency: `agencies.create` is idempotent on it. */
+    externalRef: p.text().nullable(),
+    /** Set when the host offboarded the agency: its data is gone, its tokens are refused. */
+    offboardedAt: p.datetime().nullable(),
     syncIntervalMinutes: p.integer().default(15),
     /** Where Propsync sends signed events (hot leads, contact changes) for this agency's host app. */
     hostWebhookUrl: p.text().nullable(),

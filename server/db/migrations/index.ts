@@ -6,6 +6,7 @@ import { Migration20261123150000SharedAccessGrants } from './Migration2026112315
 import { Migration20261123160000DedupIndexTuning } from './Migration20261123160000_dedup_index_tuning.ts';
 import { Migration20261123170000ProvidersFromRegistry } from './Migration20261123170000_providers_from_registry.ts';
 import { Migration20261123180000OauthSignIns } from './Migration20261123180000_oauth_sign_ins.ts';
+import { Migration20261202120000AgencyProvisioning } from './Migration20261202120000_agency_provisioning.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -23,4 +24,8 @@ export const migrations = [
     class: Migration20261123170000ProvidersFromRegistry,
   },
   { name: 'Migration20261123180000_oauth_sign_ins', class: Migration20261123180000OauthSignIns },
+  {
+    name: 'Migration20261202120000_agency_provisioning',
+    class: Migration20261202120000AgencyProvisioning,
+  },
 ];

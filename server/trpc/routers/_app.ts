@@ -1,4 +1,5 @@
 import { router } from '../trpc.ts';
+import { agenciesRouter } from './agencies.router.ts';
 import { alertsRouter } from './alerts.router.ts';
 import { conflictsRouter } from './conflicts.router.ts';
 import { connectionsRouter } from './connections.router.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   conflicts: conflictsRouter,
   alerts: alertsRouter,
   contacts: contactsRouter,
+  agencies: agenciesRouter,
 });
 
 /** The only thing the client imports from the server, and only as a type. */

@@ -379,6 +379,7 @@ describe('agency isolation', () => {
     const anonymous = appRouter.createCaller(createContextInner(services, null));
     await expectTrpcCode(anonymous.syncRuns.list({}), 'UNAUTHORIZED');
     await expectTrpcCode(anonymous.contacts.lookup({ by: 'email', value: agencyA.email }), 'UNAUTHORIZED');
+    await expectTrpcCode(anonymous.agencies.list(), 'UNAUTHORIZED');
   });
 });
 
@@ -485,6 +486,11 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'alerts.list': { state: 'all', connectionId: b.connectionId },
       'alerts.acknowledge': { alertId: b.alertId },
       'contacts.lookup': { by: 'externalId', value: b.externalId },
+      // Host procedures: an embed token (A's) is refused before anything is read or changed.
+      'agencies.create': { name: 'Created with an embed token', externalRef: b.organisationId },
+      'agencies.list': undefined,
+      'agencies.rename': { id: b.organisationId, name: 'Renamed by A' },
+      'agencies.offboard': { id: b.organisationId, dryRun: false },
     };
     const procedures = Object.keys(appRouter._def.procedures as Record<string, unknown>).sort();
     expect(procedures).toEqual(Object.keys(inputs).sort());
@@ -501,6 +507,7 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
         Array(6).fill(b.organisationId),
       );
     const before = await stateOfB();
+    const organisationsBefore = await execute(`select count(*)::int as count from organisations`);
     const markersOfB = [
       b.connectionId,
       b.contactId,
@@ -519,11 +526,13 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
         // Refusals are fine; what matters is that they name nothing of B and are never server errors.
         expect(error, path).toBeInstanceOf(TRPCError);
         expect((error as TRPCError).code, path).not.toBe('INTERNAL_SERVER_ERROR');
-        return { refused: (error as TRPCError).message };
+        return { refused: (error as TRPCError).message, code: (error as TRPCError).code };
       });
+      if (path.startsWith('agencies.')) expect(answer, path).toMatchObject({ code: 'FORBIDDEN' });
       const text = JSON.stringify(answer ?? null);
       for (const marker of markersOfB) expect(text, `${path} leaked ${marker}`).not.toContain(marker);
     }
     expect(await stateOfB()).toEqual(before);
+    expect(await execute(`select count(*)::int as count from organisations`)).toEqual(organisationsBefore);
   });
 });
