@@ -15,6 +15,7 @@ import type {
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../shared/credential-session.ts';
 import type { ProviderHttp } from '../shared/provider-http.ts';
+import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
   ReapitContactSchema,
@@ -219,10 +220,12 @@ class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
+  readonly #customerId: string;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
+    this.#customerId = context.settings.customerId;
   }
 
   async verifyConnection() {
@@ -337,16 +340,23 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    await this.#verifySignature(delivery);
     let json: unknown;
     try {
       json = JSON.parse(delivery.rawBody.toString('utf8'));
     } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
+      json = undefined;
     }
+    // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
+    // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
+    const named = customerOf(json);
+    if (named !== undefined) this.#refuseForeignTenant(named);
+    await this.#verifySignature(delivery);
+    if (json === undefined)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
     const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
     if (!envelope.success)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
+    this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
     const isContact = event.topicId.startsWith('contacts.');
     const snapshot = isContact && event.new ? ReapitContactSchema.safeParse(event.new) : null;
@@ -413,6 +423,18 @@ class ReapitAdapter implements CrmAdapter {
     if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
   }
 
+  /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
+  #refuseForeignTenant(customerId: unknown): void {
+    if (typeof customerId === 'string' && customerId.trim().toUpperCase() === this.#customerId.toUpperCase())
+      return;
+    throw new WebhookRefusedError(
+      'foreign_tenant',
+      typeof customerId === 'string'
+        ? "Reapit webhook is for another customer than this connection's"
+        : 'Reapit webhook does not name its customer',
+    );
+  }
+
   async #signingKey(keyId: string) {
     const cacheKey = `${this.#http.baseUrl} ${keyId}`;
     const cached = SIGNING_KEYS.get(cacheKey);
@@ -438,6 +460,10 @@ function idOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
     ? (raw as { id: string }).id
     : null;
+}
+
+function customerOf(json: unknown): unknown {
+  return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
 }
 
 function decodeSignature(signature: string): Buffer {

@@ -200,6 +200,15 @@ export interface ReapitSimulator {
    * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
    */
   signedContactWebhook(options: SignedWebhookOptions): { headers: Record<string, string>; rawBody: string };
+  /**
+   * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
+   * customer's deliveries with the app's one key, so this also forges nothing: it is what a
+   * delivery for another customer of the same app looks like.
+   */
+  signWebhookBody(
+    rawBody: string,
+    options?: { clientId?: string; timestampOffsetSeconds?: number },
+  ): Record<string, string>;
   /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
   signingKey(clientId?: string): { kid: string; x: string };
   /** Stops servers started with `listen` and cancels pending webhook work. */
@@ -500,6 +509,14 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
           'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
         },
         rawBody,
+      };
+    },
+    signWebhookBody(rawBody, options = {}) {
+      const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+      const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
+      return {
+        'content-type': 'application/json',
+        'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
       };
     },
     signingKey(clientId) {
