@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../adapters/agentos/simulator/agentos-constants.ts';
@@ -8,6 +8,7 @@ import {
 } from '../adapters/agentos/simulator/agentos-simulator.ts';
 import { ALTO_DEMO_AGENCY_REF, ALTO_DEMO_CLIENT } from '../adapters/alto/simulator/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../adapters/alto/simulator/alto-simulator.ts';
+import { KEY_LOOKUPS_PER_WINDOW } from '../adapters/reapit/reapit-signing-keys.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
 import {
   createReapitSimulator,
@@ -120,6 +121,17 @@ async function webhookSecret(connectionId: string): Promise<string> {
   );
   return services.vault.decrypt<string>(row!.webhook_secret, { organisationId, connectionId });
 }
+const keyLookups = () =>
+  reapit.requestLog.entries().filter((entry) => entry.path.startsWith('/webhooks/signing/')).length;
+
+/** A well-formed Reapit signature header with a key id Reapit never issued. */
+function forgedReapitSignature(rawBody: string, keyId: string): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = sign(null, Buffer.from(`${timestamp}${rawBody}`), privateKey).toString('base64url');
+  return { 'x-signature': `s:${keyId}:${timestamp}:${signature}` };
+}
+
 describe('deliveries for another tenant', () => {
   it('refuses a Reapit delivery correctly signed by the app for another customer: 401, nothing stored, counted', async () => {
     const contactId = await externalIdOf(connection.reapit);
@@ -180,5 +192,52 @@ describe('deliveries for another tenant', () => {
     expect(answer.status).toBe(401);
     expect(await deliveries()).toBe(before);
     expect(await refusals('foreign_tenant')).toBe(refusedBefore + 1);
+  });
+});
+
+describe('Reapit deliveries signed with an unknown key id', () => {
+  it('answers 401 JSON (no HTML, no stack trace), counts the refusal and stores nothing', async () => {
+    const contactId = await externalIdOf(connection.reapit);
+    const { rawBody } = reapit.signedContactWebhook({ contactId });
+    const before = await deliveries();
+    const refusedBefore = await refusals('unknown_key');
+    const lookupsBefore = keyLookups();
+    const answer = await post('reapit', rawBody, forgedReapitSignature(rawBody, 'never-issued-key'));
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('content-type')).toMatch(/application\/json/);
+    const text = await answer.text();
+    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(/no webhook signing key/) });
+    expect(text).not.toMatch(/<html|at .*\.ts:\d+|node_modules/i);
+    expect(await refusals('unknown_key')).toBe(refusedBefore + 1);
+    expect(keyLookups()).toBe(lookupsBefore + 1);
+    // The same id again is answered from the negative cache: no second look-up.
+    expect((await post('reapit', rawBody, forgedReapitSignature(rawBody, 'never-issued-key'))).status).toBe(
+      401,
+    );
+    expect(keyLookups()).toBe(lookupsBefore + 1);
+    expect(await deliveries()).toBe(before);
+  });
+
+  it('a burst of 100 forged deliveries with ever-new key ids spends at most a handful of key look-ups', async () => {
+    const contactId = await externalIdOf(connection.reapit);
+    const { rawBody, headers } = reapit.signedContactWebhook({ contactId });
+    const before = await deliveries();
+    const lookupsBefore = keyLookups();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        post(
+          'reapit',
+          rawBody,
+          forgedReapitSignature(rawBody, `forged-${i}-${randomBytes(3).toString('hex')}`),
+        ),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(401));
+    for (const answer of answers) expect(answer.headers.get('content-type')).toMatch(/json/);
+    expect(keyLookups() - lookupsBefore).toBeLessThanOrEqual(KEY_LOOKUPS_PER_WINDOW);
+    expect(await deliveries()).toBe(before);
+    // The app's real key is already known: genuine deliveries still verify without a look-up.
+    expect((await post('reapit', rawBody, headers)).status).toBe(200);
+    expect(keyLookups() - lookupsBefore).toBeLessThanOrEqual(KEY_LOOKUPS_PER_WINDOW);
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
@@ -16,6 +16,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../shared/credential-session.ts';
 import type { ProviderHttp } from '../shared/provider-http.ts';
 import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
+import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
   ReapitContactSchema,
@@ -28,10 +29,13 @@ import {
 const API_VERSION = '2020-01-31';
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /**
- * Reapit's public webhook signing keys, shared by every adapter instance of the process (they are
- * public and rarely rotate; an unknown key id is fetched once).
+ * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
+ * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
+ * the app's quota at the customer.
  */
-const SIGNING_KEYS = new Map<string, ReturnType<typeof createPublicKey>>();
+const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
+/** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
@@ -221,11 +225,16 @@ class ReapitAdapter implements CrmAdapter {
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
   readonly #customerId: string;
+  readonly #signingKeys: ReapitSigningKeys;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
     this.#customerId = context.settings.customerId;
+    const keysOf = `${context.http.baseUrl} ${context.credentials.clientId} ${context.settings.customerId}`;
+    let keys = SIGNING_KEYS.get(keysOf);
+    if (!keys) SIGNING_KEYS.set(keysOf, (keys = new ReapitSigningKeys()));
+    this.#signingKeys = keys;
   }
 
   async verifyConnection() {
@@ -419,7 +428,12 @@ class ReapitAdapter implements CrmAdapter {
     }
     const key = await this.#signingKey(keyId);
     const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
-    const valid = verify(null, signed, key, decodeSignature(signature));
+    let valid: boolean;
+    try {
+      valid = verify(null, signed, key, decodeSignature(signature));
+    } catch {
+      valid = false;
+    }
     if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
   }
 
@@ -436,16 +450,21 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async #signingKey(keyId: string) {
-    const cacheKey = `${this.#http.baseUrl} ${keyId}`;
-    const cached = SIGNING_KEYS.get(cacheKey);
-    if (cached) return cached;
-    const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(keyId)}`);
-    const keys = ReapitSigningKeysSchema.parse(response.body).keys;
-    const jwk = keys.find((candidate) => candidate.kid === keyId);
-    if (!jwk) throw new PropsyncError('ADAPTER.AUTH_INVALID', `Reapit has no webhook signing key ${keyId}`);
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-    SIGNING_KEYS.set(cacheKey, key);
-    return key;
+    if (!KEY_ID.test(keyId))
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
+    return this.#signingKeys.key(keyId, async (id) => {
+      const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
+        acceptStatuses: [404],
+      });
+      if (response.status === 404) return null;
+      const keys = ReapitSigningKeysSchema.safeParse(response.body);
+      if (!keys.success)
+        throw new PropsyncError(
+          'ADAPTER.PROVIDER_UNAVAILABLE',
+          'Reapit answered the signing key request with an unexpected body',
+        );
+      return keys.data.keys.find((candidate) => candidate.kid === id) ?? null;
+    });
   }
 }
 
