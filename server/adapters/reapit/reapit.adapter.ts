@@ -37,6 +37,9 @@ const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
+const METADATA_WRITE_ATTEMPTS = 3;
+
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
 const CredentialsSchema = z.object({
@@ -327,20 +330,19 @@ class ReapitAdapter implements CrmAdapter {
       });
       return { externalRef: marker, etag: null };
     }
-    // Scores and hot-lead flags live in the contact's app metadata.
-    const metadata =
+    // Scores and hot-lead flags live in the contact's app metadata, next to keys others own.
+    const ours =
       activity.kind === 'engagement_score'
         ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
         : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
-    return this.#patchWithFreshEtag(activity.contactExternalId, { metadata });
+    return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
-    const body = {
-      ...toReapitPatch(change.fields),
-      ...(change.metadata ? { metadata: change.metadata } : {}),
-    };
-    if (!change.etag) return this.#patchWithFreshEtag(change.externalId, body);
+    const body = toReapitPatch(change.fields);
+    // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
+    if (!change.etag || change.metadata)
+      return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
     const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
       headers: { 'if-match': change.etag },
       body,
@@ -402,13 +404,42 @@ class ReapitAdapter implements CrmAdapter {
     }
   }
 
-  async #patchWithFreshEtag(externalId: string, body: Record<string, unknown>): Promise<PushResult> {
+  /**
+   * One read-modify-write under `If-Match`. Reapit does not document whether a PATCH merges app
+   * `metadata` or replaces it, so the whole object is sent: the stored keys (other apps', and
+   * Propsync's other writes such as the hot-lead flag beside the score) with ours laid over them.
+   * A 412 means someone wrote in between: read again and re-apply, a few times.
+   * `expectedEtag`: the caller's concurrency token; a contact changed since then is a 412 for it.
+   */
+  async #patchWithFreshEtag(
+    externalId: string,
+    body: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
+    expectedEtag?: string | null,
+  ): Promise<PushResult> {
     const path = `contacts/${encodeURIComponent(externalId)}`;
-    const current = await this.#http.request('GET', path);
-    const etag = ReapitContactSchema.parse(current.body)._eTag ?? current.headers.get('etag');
-    if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
-    const response = await this.#http.request('PATCH', path, { headers: { 'if-match': etag }, body });
-    return { externalRef: externalId, etag: response.headers.get('etag') };
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#http.request('GET', path);
+      const contact = ReapitContactSchema.parse(current.body);
+      const etag = contact._eTag ?? current.headers.get('etag');
+      if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
+      if (expectedEtag && expectedEtag !== etag) {
+        throw new PropsyncError('ADAPTER.PRECONDITION_FAILED', 'Reapit contact changed since it was read', {
+          statusCode: 412,
+        });
+      }
+      const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
+      try {
+        const response = await this.#http.request('PATCH', path, {
+          headers: { 'if-match': etag },
+          body: patch,
+        });
+        return { externalRef: externalId, etag: response.headers.get('etag') };
+      } catch (error) {
+        const stale = error instanceof PropsyncError && error.code === 'ADAPTER.PRECONDITION_FAILED';
+        if (!stale || expectedEtag || attempt >= METADATA_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */

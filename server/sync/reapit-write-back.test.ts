@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../adapters/reapit/simulator/reapit-simulator.ts';
+import type { OutboundActivity } from '../ports/crm-adapter.ts';
+import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
+
+let reapit: ReapitSimulator;
+let reapitServer: RunningServer;
+let services: TestServices;
+let organisationId: string;
+let connectionId: string;
+
+beforeAll(async () => {
+  reapit = createReapitSimulator({ seed: 41, contactCount: 30, rateLimits: false });
+  reapitServer = await reapit.listen(0);
+  services = await createTestServices();
+  organisationId = await createOrganisation(services, 'Write-back Estates');
+  connectionId = (
+    await services.connections.connect(organisationId, 'reapit', {
+      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
+      settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+    })
+  ).id;
+  await services.whenIdle();
+});
+afterAll(async () => {
+  await services?.destroy();
+  await reapit?.close();
+});
+
+const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+
+async function linkedContact(offset: number) {
+  const [row] = await query<{ contact_id: string; external_id: string }>(
+    `select contact_id, external_id from contact_external_ids where connection_id = ? and active order by external_id limit 1 offset ?`,
+    [connectionId, offset],
+  );
+  return row!;
+}
+
+async function queueWrite(
+  contactId: string,
+  kind: 'journal_entry' | 'metadata',
+  activity: OutboundActivity,
+): Promise<void> {
+  await query(
+    `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
+     values (?, ?, ?, ?, ?, ?::jsonb) on conflict (connection_id, idempotency_key) do nothing`,
+    [organisationId, connectionId, contactId, kind, activity.idempotencyKey, JSON.stringify(activity)],
+  );
+}
+
+async function writeStatus(idempotencyKey: string): Promise<string> {
+  const [row] = await query<{ status: string }>(
+    `select status from outbound_writes where connection_id = ? and idempotency_key = ?`,
+    [connectionId, idempotencyKey],
+  );
+  return row!.status;
+}
+
+describe('Reapit contact metadata', () => {
+  it('keeps the score and the hot-lead flag together, and keys other apps own, after both are written', async () => {
+    const target = await linkedContact(0);
+    // Another app's key, and Reapit replacing the whole metadata object on PATCH (the simulator's reading).
+    reapit.controls.modifyContacts({
+      ids: [target.external_id],
+      fields: { metadata: { otherApp: { segment: 'landlords' } } },
+    });
+    const at = new Date().toISOString();
+    await queueWrite(target.contact_id, 'metadata', {
+      kind: 'engagement_score',
+      idempotencyKey: `engagement-score:${target.contact_id}:72`,
+      contactExternalId: target.external_id,
+      occurredAt: at,
+      summary: 'Propsync engagement score 72',
+      details: { score: 72 },
+    });
+    await queueWrite(target.contact_id, 'metadata', {
+      kind: 'hot_lead',
+      idempotencyKey: `hot-lead:${target.contact_id}`,
+      contactExternalId: target.external_id,
+      occurredAt: at,
+      summary: 'A hot lead',
+      details: { score: 72, hotLeadAt: at },
+    });
+    // Someone else writes between one of our reads and its PATCH: Reapit answers 412.
+    reapit.faults.failNext(1, 412, { method: 'PATCH', pathPrefix: `/contacts/${target.external_id}` });
+    await services.runSyncCycle(connectionId, 'manual');
+    expect(await writeStatus(`engagement-score:${target.contact_id}:72`)).toBe('done');
+    expect(await writeStatus(`hot-lead:${target.contact_id}`)).toBe('done');
+    expect(reapit.getContact(target.external_id)!.metadata).toEqual({
+      otherApp: { segment: 'landlords' },
+      propsyncEngagementScore: 72,
+      propsyncScoredAt: at,
+      propsyncHotLead: true,
+      propsyncHotLeadAt: at,
+    });
+  });
+});
