@@ -101,3 +101,37 @@ describe('Reapit contact metadata', () => {
     });
   });
 });
+
+describe('Reapit journal entries', () => {
+  it('a retry after a lost answer writes exactly one entry on a contact with 150 older ones', async () => {
+    const target = await linkedContact(1);
+    reapit.controls.addJournalEntries({ contactId: target.external_id, count: 150 });
+    const journal = () =>
+      reapit.journalEntries().filter((entry) => entry.associatedId === target.external_id);
+    const before = journal().length;
+    expect(before).toBeGreaterThanOrEqual(150);
+    const email: OutboundActivity = {
+      kind: 'email_sent',
+      idempotencyKey: `email-sent:${target.contact_id}:autumn-1`,
+      contactExternalId: target.external_id,
+      occurredAt: new Date().toISOString(),
+      summary: 'Nurture email sent: "Autumn lettings"',
+      details: {},
+    };
+    await queueWrite(target.contact_id, 'journal_entry', email);
+    await services.runSyncCycle(connectionId, 'manual');
+    expect(journal()).toHaveLength(before + 1);
+    // The POST landed but its answer was lost: Propsync still holds the write as not done.
+    await query(
+      `update outbound_writes set status = 'pending' where connection_id = ? and idempotency_key = ?`,
+      [connectionId, email.idempotencyKey],
+    );
+    await services.runSyncCycle(connectionId, 'manual');
+    await services.runSyncCycle(connectionId, 'manual');
+    expect(await writeStatus(email.idempotencyKey)).toBe('done');
+    expect(journal()).toHaveLength(before + 1);
+    expect(
+      journal().filter((entry) => String(entry.description).includes(email.idempotencyKey)),
+    ).toHaveLength(1);
+  });
+});

@@ -7,6 +7,7 @@ import type {
   CrmAdapter,
   IngestedWebhook,
   InboundWebhook,
+  OutboundActivity,
   PageCheckpoint,
   PushResult,
   SyncWindow,
@@ -37,6 +38,11 @@ const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** The journal entry type Propsync writes for an email sent. */
+const JOURNAL_TYPE_EMAIL = 'EM';
+/** Reapit's largest page. */
+const JOURNAL_PAGE_SIZE = 100;
+const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
 /** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
 const METADATA_WRITE_ATTEMPTS = 3;
 
@@ -314,15 +320,11 @@ class ReapitAdapter implements CrmAdapter {
     if (activity.kind === 'email_sent') {
       const marker = `[propsync:${activity.idempotencyKey}]`;
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
-      const existing = await this.#http.request('GET', 'journalEntries', {
-        query: { associatedType: 'contact', associatedId: activity.contactExternalId, pageSize: 100 },
-      });
-      const entries = parsePage(existing.body)._embedded as Array<{ description?: string; id?: string }>;
-      const found = entries.find((entry) => entry.description?.includes(marker));
-      if (found) return { externalRef: found.id ?? marker, etag: null };
+      const found = await this.#findJournalEntry(activity, marker);
+      if (found) return { externalRef: marker, etag: null };
       await this.#http.request('POST', 'journalEntries', {
         body: {
-          typeId: 'EM',
+          typeId: JOURNAL_TYPE_EMAIL,
           associatedType: 'contact',
           associatedId: activity.contactExternalId,
           description: `${activity.summary} ${marker}`,
@@ -336,6 +338,45 @@ class ReapitAdapter implements CrmAdapter {
         ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
         : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
     return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
+  }
+
+  /**
+   * Whether an earlier write of this entry landed (its answer may have been lost). Reapit documents
+   * neither the default order nor a stable page size of `GET /journalEntries`, so the search is
+   * narrowed to what we write (the contact, type EM, created since shortly before the email) and
+   * read to its last page; newest first, so the usual retry stops at the first page.
+   */
+  async #findJournalEntry(activity: OutboundActivity, marker: string): Promise<boolean> {
+    const occurredMs = Date.parse(activity.occurredAt);
+    // Our entry was created after the email was sent; the margin absorbs clock differences. A time
+    // in the future says nothing, so then the whole history is searched.
+    const createdFrom =
+      Number.isFinite(occurredMs) && occurredMs <= Date.now()
+        ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
+        : undefined;
+    for (let pageNumber = 1; ; pageNumber++) {
+      const response = await this.#http.request('GET', 'journalEntries', {
+        query: {
+          associatedType: 'contact',
+          associatedId: activity.contactExternalId,
+          typeId: JOURNAL_TYPE_EMAIL,
+          ...(createdFrom ? { createdFrom } : {}),
+          sortBy: '-created',
+          pageSize: JOURNAL_PAGE_SIZE,
+          pageNumber,
+        },
+      });
+      const page = parsePage(response.body);
+      const entries = page._embedded as Array<{ description?: unknown }>;
+      if (
+        entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
+      )
+        return true;
+      const lastPage =
+        entries.length === 0 ||
+        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next);
+      if (lastPage) return false;
+    }
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {

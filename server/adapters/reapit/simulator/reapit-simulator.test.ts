@@ -709,6 +709,40 @@ describe('Reapit simulator: activities and journal entries', () => {
   });
 });
 
+describe('Reapit simulator: a long journal', () => {
+  it('plants a history over /_sim, lists it oldest first 25 a page unless told, and filters and sorts on request', async () => {
+    const { simulator, url, api } = await connect();
+    const contactId = simulator.contactIds()[6]!;
+    const planted = await fetch(`${url}/_sim/journal-entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contactId, count: 30, typeId: 'NT' }),
+    });
+    expect(planted.status).toBe(204);
+    simulator.clock.advance(1000);
+    const newest = {
+      typeId: 'EM',
+      associatedType: 'contact',
+      associatedId: contactId,
+      description: 'newest',
+    };
+    expect((await api('/journalEntries', { method: 'POST', json: newest })).status).toBe(204);
+    const unsorted = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}`)
+    ).json()) as Json;
+    expect(unsorted).toMatchObject({ totalCount: 31, pageSize: 25, totalPageCount: 2 });
+    expect(unsorted._embedded.map((entry: Json) => entry.description)).not.toContain('newest');
+    const sorted = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}&sortBy=-created`)
+    ).json()) as Json;
+    expect(sorted._embedded[0].description).toBe('newest');
+    const emails = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}&typeId=EM`)
+    ).json()) as Json;
+    expect(emails._embedded.map((entry: Json) => entry.description)).toEqual(['newest']);
+  });
+});
+
 describe('Reapit simulator: webhooks', () => {
   async function subscribe(
     api: ReturnType<typeof apiClient>,

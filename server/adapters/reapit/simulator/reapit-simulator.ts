@@ -112,6 +112,14 @@ export interface CreateAppointmentOptions {
   customerId?: string;
 }
 
+export interface AddJournalEntriesOptions {
+  contactId: string;
+  count: number;
+  typeId?: string;
+  description?: string;
+  customerId?: string;
+}
+
 export interface CreateOfferOptions {
   contactId: string;
   amount?: number;
@@ -134,6 +142,11 @@ export interface ReapitSimulatorControls {
   createAppointment(options: CreateAppointmentOptions): string;
   /** Records an offer by a contact with a buying-applicant role (sends offers.created); returns its id. */
   createOffer(options: CreateOfferOptions): string;
+  /**
+   * Journal entries against a contact as negotiators (or other apps) would write them, created now
+   * (default type `EM`, an email): a long history for write-back checks to search through.
+   */
+  addJournalEntries(options: AddJournalEntriesOptions): void;
   /** Standing faults; merges with current settings. */
   setFaults(settings: Partial<FaultSettings>): void;
   /** Removes all request faults and revocations. */
@@ -391,6 +404,21 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
         date: new Date(clock.now()).toISOString().slice(0, 10),
         negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
       }).id;
+    },
+    addJournalEntries(options) {
+      const dataset = datasetFor(options.customerId);
+      const contact = contactFor(dataset, options.contactId);
+      for (let i = 1; i <= options.count; i++) {
+        engine.addJournalEntry(dataset, {
+          typeId: options.typeId ?? 'EM',
+          associatedType: 'contact',
+          associatedId: contact.id,
+          associatedName: dataset.associatedName('contact', contact.id) ?? '',
+          propertyId: null,
+          negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? null,
+          description: options.description ?? `Email to the applicant (${i} of ${options.count})`,
+        });
+      }
     },
     setFaults: (settings) => faults.configure(settings),
     clearFaults: () => faults.clear(),
