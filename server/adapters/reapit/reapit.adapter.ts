@@ -20,7 +20,9 @@ import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
+  ReapitApplicantSchema,
   ReapitContactSchema,
+  type ReapitContact,
   ReapitPageSchema,
   ReapitSigningKeysSchema,
   ReapitTokenSchema,
@@ -38,6 +40,8 @@ const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/** Reapit's largest page: applicants read by id in one request per 100. */
+const APPLICANTS_PER_REQUEST = 100;
 /** The journal entry type Propsync writes for an email sent. */
 const JOURNAL_TYPE_EMAIL = 'EM';
 /** Reapit's largest page. */
@@ -279,6 +283,7 @@ class ReapitAdapter implements CrmAdapter {
       const rejected: ContactPage['rejected'] = [];
       const fromMs = from ? Date.parse(from) : Number.NaN;
       let lastModified: string | null = null;
+      const kept: ReapitContact[] = [];
       for (const raw of page._embedded) {
         const parsed = ReapitContactSchema.safeParse(raw);
         if (!parsed.success) {
@@ -290,8 +295,10 @@ class ReapitAdapter implements CrmAdapter {
         }
         lastModified = parsed.data.modified;
         if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
-        contacts.push(toCanonicalContact(parsed.data));
+        kept.push(parsed.data);
       }
+      const marketingModes = await this.#marketingModes(kept);
+      for (const contact of kept) contacts.push(toCanonicalContact(contact, marketingModes));
       const isLastPage = !page._links?.next || page._embedded.length < this.#pageSize;
       let checkpoint: PageCheckpoint | null = null;
       if (lastModified !== null) {
@@ -314,6 +321,37 @@ class ReapitAdapter implements CrmAdapter {
       yield { contacts, rejected, checkpoint, estimatedTotal };
       if (isLastPage || lastModified === null) return;
     }
+  }
+
+  /**
+   * Whether each applicant role of these contacts buys or rents: Reapit keeps `marketingMode` on the
+   * ApplicantModel, not on the contact's role, so the page's applicants are read by id, 100 at a time.
+   */
+  async #marketingModes(contacts: ReapitContact[]): Promise<Map<string, string | null>> {
+    const ids = new Set<string>();
+    for (const contact of contacts) {
+      for (const role of contact.relationships ?? []) {
+        if (
+          role.associatedType.toLowerCase() === 'applicant' &&
+          role.associatedId &&
+          role.fromArchive !== true
+        )
+          ids.add(role.associatedId);
+      }
+    }
+    const modes = new Map<string, string | null>();
+    const all = [...ids];
+    for (let start = 0; start < all.length; start += APPLICANTS_PER_REQUEST) {
+      const batch = all.slice(start, start + APPLICANTS_PER_REQUEST);
+      const response = await this.#http.request('GET', 'applicants/', {
+        query: { id: batch, pageSize: APPLICANTS_PER_REQUEST },
+      });
+      for (const raw of parsePage(response.body)._embedded) {
+        const applicant = ReapitApplicantSchema.safeParse(raw);
+        if (applicant.success) modes.set(applicant.data.id, applicant.data.marketingMode ?? null);
+      }
+    }
+    return modes;
   }
 
   async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {

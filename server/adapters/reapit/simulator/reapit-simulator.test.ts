@@ -318,8 +318,15 @@ describe('Reapit simulator: contacts', () => {
     for (const relationship of contact.relationships as Json[]) {
       expect(['applicant', 'landlord', 'tenancy', 'vendor']).toContain(relationship.associatedType);
       expect(relationship.contactId).toBe(id);
-      if (relationship.associatedType === 'applicant')
-        expect(['buying', 'renting']).toContain(relationship.marketingMode);
+      // Only ContactRoleModel's fields: what an applicant is after lives on the applicant.
+      expect(relationship).not.toHaveProperty('marketingMode');
+      expect(relationship).not.toHaveProperty('status');
+      if (relationship.associatedType === 'applicant') {
+        const applicant = (await (await api(`/applicants/${relationship.associatedId}`)).json()) as Json;
+        expect(applicant).toMatchObject({ id: relationship.associatedId, related: [{ id }] });
+        expect(['buying', 'renting']).toContain(applicant.marketingMode);
+        expect(applicant).toHaveProperty(applicant.marketingMode === 'buying' ? 'buying' : 'renting');
+      }
     }
     const plain = (await (await api(`/contacts/${id}`)).json()) as Json;
     expect(plain.relationships).toBeUndefined();
