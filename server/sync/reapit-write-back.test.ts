@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdapterResolver } from '../adapters/adapter-resolver.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
+import { createLogger } from '../logger.ts';
 import type { OutboundActivity } from '../ports/crm-adapter.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
@@ -99,6 +102,34 @@ describe('Reapit contact metadata', () => {
       propsyncHotLead: true,
       propsyncHotLeadAt: at,
     });
+  });
+
+  it('a contact change carrying metadata keeps the stored keys, and honours the etag it was read with', async () => {
+    const target = await linkedContact(2);
+    reapit.controls.modifyContacts({ ids: [target.external_id], fields: { metadata: { otherApp: 1 } } });
+    const adapter = new AdapterResolver(createLogger({ level: 'silent' })).forConnection({
+      id: randomUUID(),
+      provider: 'reapit',
+      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
+      settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+    });
+    const etag = reapit.getContact(target.external_id)!._eTag as string;
+    await adapter.pushContact({
+      externalId: target.external_id,
+      etag,
+      fields: { title: 'Dr' },
+      metadata: { propsyncSegment: 'spring' },
+    });
+    expect(reapit.getContact(target.external_id)).toMatchObject({
+      title: 'Dr',
+      metadata: { otherApp: 1, propsyncSegment: 'spring' },
+    });
+    // The same (now stale) etag again: a 412 for the caller to re-read, nothing written.
+    const stale = await adapter
+      .pushContact({ externalId: target.external_id, etag, fields: { title: 'Prof' }, metadata: { x: 1 } })
+      .catch((error: unknown) => error);
+    expect(stale).toMatchObject({ code: 'ADAPTER.PRECONDITION_FAILED' });
+    expect(reapit.getContact(target.external_id)).toMatchObject({ title: 'Dr' });
   });
 });
 
