@@ -41,6 +41,7 @@ export function webhookRoutes(state: AppState): Router {
         headers,
         rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
       });
+      if (answer.headers) response.set(answer.headers);
       response
         .status(answer.status)
         .json(answer.status >= 400 ? { ...answer.body, requestId: requestIdOf(response) } : answer.body);

@@ -8,9 +8,14 @@ import type { Logger } from '../logger.ts';
 import type { PropsyncMetrics } from '../observability/metrics.ts';
 import type { IngestedWebhook } from '../ports/crm-adapter.ts';
 import type { RunError, SyncStore } from '../ports/sync-store.ts';
+import { WebhookRefusedError, type WebhookRefusalReason } from '../ports/webhook-refusal.ts';
 import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
 
-export type InboxAnswer = { status: number; body: Record<string, unknown> };
+export type InboxAnswer = {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+};
 
 /** What is stored per accepted delivery: the verified, already-mapped content, never the raw secret-bearing headers. */
 type StoredDelivery = Pick<
@@ -75,7 +80,7 @@ export class WebhookInbox {
   }
 
   /** Counts a refusal the HTTP layer made before a delivery reached us (size, content type). */
-  refused(provider: string, reason: string): void {
+  refused(provider: string, reason: WebhookRefusalReason): void {
     this.#metrics.webhookRejected(provider, reason);
     this.#logger.warn({ provider, reason }, 'webhook delivery refused');
   }
@@ -86,34 +91,39 @@ export class WebhookInbox {
     headers: Record<string, string | undefined>;
     rawBody: Buffer;
   }): Promise<InboxAnswer> {
-    const refuse = (status: number, reason: string, message: string): InboxAnswer => {
+    const refuse = (
+      status: number,
+      reason: WebhookRefusalReason,
+      message: string,
+      headers?: Record<string, string>,
+    ): InboxAnswer => {
       this.refused(request.provider, reason);
-      return { status, body: { error: message, code: `WEBHOOK.${reason.toUpperCase()}` } };
+      return {
+        status,
+        body: { error: message, code: `WEBHOOK.${reason.toUpperCase()}` },
+        ...(headers ? { headers } : {}),
+      };
     };
-    const target = await this.#connections.webhookTarget(request.provider, request.connectionId);
-    if (!target) return refuse(404, 'unknown_connection', 'No such connection');
     let ingested: IngestedWebhook;
+    let target: Awaited<ReturnType<ConnectionService['webhookTarget']>>;
     try {
+      target = await this.#connections.webhookTarget(request.provider, request.connectionId);
+      if (!target) return refuse(404, 'unknown_connection', 'No such connection');
       ingested = await target.adapter.ingestWebhook({
         headers: request.headers,
         rawBody: request.rawBody,
         receivedAt: new Date(),
       });
     } catch (error) {
-      if (error instanceof PropsyncError && error.code === 'ADAPTER.AUTH_INVALID') {
-        return refuse(
-          401,
-          /stale|timestamp|old|future/i.test(error.message) ? 'stale_timestamp' : 'bad_signature',
-          error.message,
+      // Whatever went wrong, the answer is JSON and the refusal is counted: nothing escapes to Express.
+      const refusal = refusalFor(error);
+      if (refusal.reason === 'internal_error') {
+        this.#logger.error(
+          { provider: request.provider, connectionId: request.connectionId, err: error },
+          'webhook verification failed unexpectedly',
         );
       }
-      if (
-        error instanceof PropsyncError &&
-        (error.code === 'ADAPTER.VALIDATION' || error.code === 'ADAPTER.BAD_RESPONSE')
-      ) {
-        return refuse(400, 'malformed', error.message);
-      }
-      throw error;
+      return refuse(refusal.status, refusal.reason, refusal.message, refusal.headers);
     }
     const stored: StoredDelivery = {
       eventType: ingested.eventType,
@@ -261,4 +271,42 @@ export class WebhookInbox {
       })),
     );
   }
+}
+
+/** How the inbox answers a delivery its adapter would not accept. */
+function refusalFor(error: unknown): {
+  status: number;
+  reason: WebhookRefusalReason;
+  message: string;
+  headers?: Record<string, string>;
+} {
+  if (error instanceof WebhookRefusedError)
+    return { status: 401, reason: error.reason, message: error.message };
+  if (error instanceof PropsyncError && error.code === 'ADAPTER.AUTH_INVALID') {
+    return {
+      status: 401,
+      reason: /stale|timestamp|old|future/i.test(error.message) ? 'stale_timestamp' : 'bad_signature',
+      message: error.message,
+    };
+  }
+  if (
+    error instanceof PropsyncError &&
+    (error.code === 'ADAPTER.VALIDATION' || error.code === 'ADAPTER.BAD_RESPONSE')
+  ) {
+    return { status: 400, reason: 'malformed', message: error.message };
+  }
+  if (error instanceof PropsyncError && error.transient) {
+    // The CRM's key endpoint is failing: the CRM retries the delivery later.
+    return {
+      status: 503,
+      reason: 'verification_unavailable',
+      message: 'The delivery could not be verified now; deliver it again later',
+      headers: { 'retry-after': String(error.retryAfterSeconds ?? 60) },
+    };
+  }
+  return {
+    status: 500,
+    reason: 'internal_error',
+    message: 'Propsync could not verify the delivery; it was not stored',
+  };
 }

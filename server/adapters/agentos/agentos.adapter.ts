@@ -4,6 +4,7 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
+import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
 import type { Logger } from '../../logger.ts';
 import type {
   ConnectionCheck,
@@ -435,9 +436,9 @@ export class AgentosAdapter implements CrmAdapter {
       );
     const event = envelope.data;
     if (event.ShortName.toLowerCase() !== this.#settings.shortName.toLowerCase()) {
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        `agentOS webhook is for agency ${event.ShortName}, not ${this.#settings.shortName}`,
+      throw new WebhookRefusedError(
+        'foreign_tenant',
+        `agentOS webhook is for another agency than ${this.#settings.shortName}`,
       );
     }
     const externalId = toExternalId(event.ContactType, event.OID);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
+import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
 import type { Logger } from '../../logger.ts';
 import type {
   ContactChange,
@@ -408,9 +409,10 @@ class AltoAdapter implements CrmAdapter {
       throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not a CloudEvents notification');
     const event = envelope.data;
     if (event.data.agencyRef !== this.#settings.agencyRef) {
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        `Alto webhook is for agency ${event.data.agencyRef}, not this connection's`,
+      // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
+      throw new WebhookRefusedError(
+        'foreign_tenant',
+        "Alto webhook is for another agency than this connection's",
       );
     }
     const occurredMs = parseAltoTime(event.time);

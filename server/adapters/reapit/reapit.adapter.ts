@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../errors.ts';
@@ -7,6 +7,7 @@ import type {
   CrmAdapter,
   IngestedWebhook,
   InboundWebhook,
+  OutboundActivity,
   PageCheckpoint,
   PushResult,
   SyncWindow,
@@ -15,9 +16,13 @@ import type {
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../shared/credential-session.ts';
 import type { ProviderHttp } from '../shared/provider-http.ts';
+import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
+import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {
+  ReapitApplicantSchema,
   ReapitContactSchema,
+  type ReapitContact,
   ReapitPageSchema,
   ReapitSigningKeysSchema,
   ReapitTokenSchema,
@@ -27,10 +32,23 @@ import {
 const API_VERSION = '2020-01-31';
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /**
- * Reapit's public webhook signing keys, shared by every adapter instance of the process (they are
- * public and rarely rotate; an unknown key id is fetched once).
+ * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
+ * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
+ * the app's quota at the customer.
  */
-const SIGNING_KEYS = new Map<string, ReturnType<typeof createPublicKey>>();
+const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
+/** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Reapit's largest page: applicants read by id in one request per 100. */
+const APPLICANTS_PER_REQUEST = 100;
+/** The journal entry type Propsync writes for an email sent. */
+const JOURNAL_TYPE_EMAIL = 'EM';
+/** Reapit's largest page. */
+const JOURNAL_PAGE_SIZE = 100;
+const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
+/** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
+const METADATA_WRITE_ATTEMPTS = 3;
 
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
@@ -219,10 +237,17 @@ class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
+  readonly #customerId: string;
+  readonly #signingKeys: ReapitSigningKeys;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
+    this.#customerId = context.settings.customerId;
+    const keysOf = `${context.http.baseUrl} ${context.credentials.clientId} ${context.settings.customerId}`;
+    let keys = SIGNING_KEYS.get(keysOf);
+    if (!keys) SIGNING_KEYS.set(keysOf, (keys = new ReapitSigningKeys()));
+    this.#signingKeys = keys;
   }
 
   async verifyConnection() {
@@ -258,6 +283,7 @@ class ReapitAdapter implements CrmAdapter {
       const rejected: ContactPage['rejected'] = [];
       const fromMs = from ? Date.parse(from) : Number.NaN;
       let lastModified: string | null = null;
+      const kept: ReapitContact[] = [];
       for (const raw of page._embedded) {
         const parsed = ReapitContactSchema.safeParse(raw);
         if (!parsed.success) {
@@ -269,8 +295,10 @@ class ReapitAdapter implements CrmAdapter {
         }
         lastModified = parsed.data.modified;
         if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
-        contacts.push(toCanonicalContact(parsed.data));
+        kept.push(parsed.data);
       }
+      const marketingModes = await this.#marketingModes(kept);
+      for (const contact of kept) contacts.push(toCanonicalContact(contact, marketingModes));
       const isLastPage = !page._links?.next || page._embedded.length < this.#pageSize;
       let checkpoint: PageCheckpoint | null = null;
       if (lastModified !== null) {
@@ -295,19 +323,46 @@ class ReapitAdapter implements CrmAdapter {
     }
   }
 
+  /**
+   * Whether each applicant role of these contacts buys or rents: Reapit keeps `marketingMode` on the
+   * ApplicantModel, not on the contact's role, so the page's applicants are read by id, 100 at a time.
+   */
+  async #marketingModes(contacts: ReapitContact[]): Promise<Map<string, string | null>> {
+    const ids = new Set<string>();
+    for (const contact of contacts) {
+      for (const role of contact.relationships ?? []) {
+        if (
+          role.associatedType.toLowerCase() === 'applicant' &&
+          role.associatedId &&
+          role.fromArchive !== true
+        )
+          ids.add(role.associatedId);
+      }
+    }
+    const modes = new Map<string, string | null>();
+    const all = [...ids];
+    for (let start = 0; start < all.length; start += APPLICANTS_PER_REQUEST) {
+      const batch = all.slice(start, start + APPLICANTS_PER_REQUEST);
+      const response = await this.#http.request('GET', 'applicants/', {
+        query: { id: batch, pageSize: APPLICANTS_PER_REQUEST },
+      });
+      for (const raw of parsePage(response.body)._embedded) {
+        const applicant = ReapitApplicantSchema.safeParse(raw);
+        if (applicant.success) modes.set(applicant.data.id, applicant.data.marketingMode ?? null);
+      }
+    }
+    return modes;
+  }
+
   async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
     if (activity.kind === 'email_sent') {
       const marker = `[propsync:${activity.idempotencyKey}]`;
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
-      const existing = await this.#http.request('GET', 'journalEntries', {
-        query: { associatedType: 'contact', associatedId: activity.contactExternalId, pageSize: 100 },
-      });
-      const entries = parsePage(existing.body)._embedded as Array<{ description?: string; id?: string }>;
-      const found = entries.find((entry) => entry.description?.includes(marker));
-      if (found) return { externalRef: found.id ?? marker, etag: null };
+      const found = await this.#findJournalEntry(activity, marker);
+      if (found) return { externalRef: marker, etag: null };
       await this.#http.request('POST', 'journalEntries', {
         body: {
-          typeId: 'EM',
+          typeId: JOURNAL_TYPE_EMAIL,
           associatedType: 'contact',
           associatedId: activity.contactExternalId,
           description: `${activity.summary} ${marker}`,
@@ -315,20 +370,58 @@ class ReapitAdapter implements CrmAdapter {
       });
       return { externalRef: marker, etag: null };
     }
-    // Scores and hot-lead flags live in the contact's app metadata.
-    const metadata =
+    // Scores and hot-lead flags live in the contact's app metadata, next to keys others own.
+    const ours =
       activity.kind === 'engagement_score'
         ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
         : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
-    return this.#patchWithFreshEtag(activity.contactExternalId, { metadata });
+    return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
+  }
+
+  /**
+   * Whether an earlier write of this entry landed (its answer may have been lost). Reapit documents
+   * neither the default order nor a stable page size of `GET /journalEntries`, so the search is
+   * narrowed to what we write (the contact, type EM, created since shortly before the email) and
+   * read to its last page; newest first, so the usual retry stops at the first page.
+   */
+  async #findJournalEntry(activity: OutboundActivity, marker: string): Promise<boolean> {
+    const occurredMs = Date.parse(activity.occurredAt);
+    // Our entry was created after the email was sent; the margin absorbs clock differences. A time
+    // in the future says nothing, so then the whole history is searched.
+    const createdFrom =
+      Number.isFinite(occurredMs) && occurredMs <= Date.now()
+        ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
+        : undefined;
+    for (let pageNumber = 1; ; pageNumber++) {
+      const response = await this.#http.request('GET', 'journalEntries', {
+        query: {
+          associatedType: 'contact',
+          associatedId: activity.contactExternalId,
+          typeId: JOURNAL_TYPE_EMAIL,
+          ...(createdFrom ? { createdFrom } : {}),
+          sortBy: '-created',
+          pageSize: JOURNAL_PAGE_SIZE,
+          pageNumber,
+        },
+      });
+      const page = parsePage(response.body);
+      const entries = page._embedded as Array<{ description?: unknown }>;
+      if (
+        entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
+      )
+        return true;
+      const lastPage =
+        entries.length === 0 ||
+        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next);
+      if (lastPage) return false;
+    }
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
-    const body = {
-      ...toReapitPatch(change.fields),
-      ...(change.metadata ? { metadata: change.metadata } : {}),
-    };
-    if (!change.etag) return this.#patchWithFreshEtag(change.externalId, body);
+    const body = toReapitPatch(change.fields);
+    // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
+    if (!change.etag || change.metadata)
+      return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
     const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
       headers: { 'if-match': change.etag },
       body,
@@ -337,16 +430,23 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    await this.#verifySignature(delivery);
     let json: unknown;
     try {
       json = JSON.parse(delivery.rawBody.toString('utf8'));
     } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
+      json = undefined;
     }
+    // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
+    // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
+    const named = customerOf(json);
+    if (named !== undefined) this.#refuseForeignTenant(named);
+    await this.#verifySignature(delivery);
+    if (json === undefined)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
     const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
     if (!envelope.success)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
+    this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
     const isContact = event.topicId.startsWith('contacts.');
     const snapshot = isContact && event.new ? ReapitContactSchema.safeParse(event.new) : null;
@@ -383,13 +483,42 @@ class ReapitAdapter implements CrmAdapter {
     }
   }
 
-  async #patchWithFreshEtag(externalId: string, body: Record<string, unknown>): Promise<PushResult> {
+  /**
+   * One read-modify-write under `If-Match`. Reapit does not document whether a PATCH merges app
+   * `metadata` or replaces it, so the whole object is sent: the stored keys (other apps', and
+   * Propsync's other writes such as the hot-lead flag beside the score) with ours laid over them.
+   * A 412 means someone wrote in between: read again and re-apply, a few times.
+   * `expectedEtag`: the caller's concurrency token; a contact changed since then is a 412 for it.
+   */
+  async #patchWithFreshEtag(
+    externalId: string,
+    body: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
+    expectedEtag?: string | null,
+  ): Promise<PushResult> {
     const path = `contacts/${encodeURIComponent(externalId)}`;
-    const current = await this.#http.request('GET', path);
-    const etag = ReapitContactSchema.parse(current.body)._eTag ?? current.headers.get('etag');
-    if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
-    const response = await this.#http.request('PATCH', path, { headers: { 'if-match': etag }, body });
-    return { externalRef: externalId, etag: response.headers.get('etag') };
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#http.request('GET', path);
+      const contact = ReapitContactSchema.parse(current.body);
+      const etag = contact._eTag ?? current.headers.get('etag');
+      if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
+      if (expectedEtag && expectedEtag !== etag) {
+        throw new PropsyncError('ADAPTER.PRECONDITION_FAILED', 'Reapit contact changed since it was read', {
+          statusCode: 412,
+        });
+      }
+      const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
+      try {
+        const response = await this.#http.request('PATCH', path, {
+          headers: { 'if-match': etag },
+          body: patch,
+        });
+        return { externalRef: externalId, etag: response.headers.get('etag') };
+      } catch (error) {
+        const stale = error instanceof PropsyncError && error.code === 'ADAPTER.PRECONDITION_FAILED';
+        if (!stale || expectedEtag || attempt >= METADATA_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
@@ -409,21 +538,43 @@ class ReapitAdapter implements CrmAdapter {
     }
     const key = await this.#signingKey(keyId);
     const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
-    const valid = verify(null, signed, key, decodeSignature(signature));
+    let valid: boolean;
+    try {
+      valid = verify(null, signed, key, decodeSignature(signature));
+    } catch {
+      valid = false;
+    }
     if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
   }
 
+  /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
+  #refuseForeignTenant(customerId: unknown): void {
+    if (typeof customerId === 'string' && customerId.trim().toUpperCase() === this.#customerId.toUpperCase())
+      return;
+    throw new WebhookRefusedError(
+      'foreign_tenant',
+      typeof customerId === 'string'
+        ? "Reapit webhook is for another customer than this connection's"
+        : 'Reapit webhook does not name its customer',
+    );
+  }
+
   async #signingKey(keyId: string) {
-    const cacheKey = `${this.#http.baseUrl} ${keyId}`;
-    const cached = SIGNING_KEYS.get(cacheKey);
-    if (cached) return cached;
-    const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(keyId)}`);
-    const keys = ReapitSigningKeysSchema.parse(response.body).keys;
-    const jwk = keys.find((candidate) => candidate.kid === keyId);
-    if (!jwk) throw new PropsyncError('ADAPTER.AUTH_INVALID', `Reapit has no webhook signing key ${keyId}`);
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-    SIGNING_KEYS.set(cacheKey, key);
-    return key;
+    if (!KEY_ID.test(keyId))
+      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
+    return this.#signingKeys.key(keyId, async (id) => {
+      const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
+        acceptStatuses: [404],
+      });
+      if (response.status === 404) return null;
+      const keys = ReapitSigningKeysSchema.safeParse(response.body);
+      if (!keys.success)
+        throw new PropsyncError(
+          'ADAPTER.PROVIDER_UNAVAILABLE',
+          'Reapit answered the signing key request with an unexpected body',
+        );
+      return keys.data.keys.find((candidate) => candidate.kid === id) ?? null;
+    });
   }
 }
 
@@ -438,6 +589,10 @@ function idOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
     ? (raw as { id: string }).id
     : null;
+}
+
+function customerOf(json: unknown): unknown {
+  return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
 }
 
 function decodeSignature(signature: string): Buffer {

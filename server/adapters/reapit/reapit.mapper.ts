@@ -25,8 +25,12 @@ const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
 };
 
 /** Reapit ContactModel → canonical contact. Pure, so it is tested without HTTP. */
-export function toCanonicalContact(contact: ReapitContact): CanonicalContact {
-  const profile = toProfile(contact);
+export function toCanonicalContact(
+  contact: ReapitContact,
+  /** Each applicant role's `marketingMode` (from the ApplicantModel), where it was read. */
+  marketingModes: ReadonlyMap<string, string | null> = new Map(),
+): CanonicalContact {
+  const profile = toProfile(contact, marketingModes);
   return {
     title: blankToNull(contact.title),
     firstName: blankToNull(contact.forename),
@@ -60,20 +64,31 @@ export function toReapitPatch(fields: Partial<CanonicalContact>): Record<string,
   return patch;
 }
 
-function toProfile(contact: ReapitContact): PropertyProfile {
-  const relationships = contact.relationships ?? [];
-  const types = new Set(relationships.map((relationship) => relationship.associatedType.toLowerCase()));
-  const applicant = relationships.find(
-    (relationship) => relationship.associatedType.toLowerCase() === 'applicant',
+/**
+ * Roles come from the ContactRoleModel (type, id, archived); whether an applicant buys or rents
+ * only from its ApplicantModel's `marketingMode` (buying or renting). An applicant whose mode was
+ * not read stays unknown rather than becoming a buyer.
+ */
+function toProfile(
+  contact: ReapitContact,
+  marketingModes: ReadonlyMap<string, string | null>,
+): PropertyProfile {
+  const roles = contact.relationships ?? [];
+  const current = roles.filter((role) => role.fromArchive !== true);
+  const typeOf = (role: (typeof roles)[number]) => role.associatedType.toLowerCase();
+  const types = new Set(current.map(typeOf));
+  const modes = new Set(
+    current
+      .filter((role) => typeOf(role) === 'applicant' && role.associatedId)
+      .map((role) => marketingModes.get(role.associatedId!)?.toLowerCase()),
   );
-  const tenancy = relationships.find(
-    (relationship) => relationship.associatedType.toLowerCase() === 'tenancy',
-  );
-  const mode = applicant?.marketingMode?.toLowerCase();
+  const buying = modes.has('buying');
+  const renting = modes.has('renting');
+  const hadTenancy = roles.some((role) => typeOf(role) === 'tenancy');
   return {
-    applicantType: applicant ? (mode === 'renting' || mode === 'letting' ? 'tenant' : 'buyer') : null,
-    tenancyStatus: tenancy ? (tenancy.status?.toLowerCase() === 'ended' ? 'former' : 'active') : null,
-    propertyInterest: applicant ? (mode ?? 'buying') : null,
+    applicantType: buying ? 'buyer' : renting ? 'tenant' : null,
+    tenancyStatus: types.has('tenancy') ? 'active' : hadTenancy ? 'former' : null,
+    propertyInterest: buying ? 'buying' : renting ? 'renting' : null,
     isVendor: types.has('vendor'),
     isLandlord: types.has('landlord'),
   };

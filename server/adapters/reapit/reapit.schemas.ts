@@ -33,15 +33,18 @@ export const ReapitContactSchema = z
     email: z.string().nullish(),
     primaryAddress: ReapitAddressSchema.nullish(),
     categoryIds: z.array(z.string()).nullish(),
+    /**
+     * Reapit's ContactRoleModel (`embed=relationships`): the role's type (applicant, landlord,
+     * offer, tenancy, vendor), its id and whether it is archived. What an applicant is looking for
+     * is not here but on the ApplicantModel.
+     */
     relationships: z
       .array(
         z
           .object({
             associatedType: z.string(),
             associatedId: z.string().nullish(),
-            /** Extra facts the simulator (and Reapit's embedded applicant/tenancy) expose. */
-            marketingMode: z.string().nullish(),
-            status: z.string().nullish(),
+            fromArchive: z.boolean().nullish(),
           })
           .loose(),
       )
@@ -51,6 +54,11 @@ export const ReapitContactSchema = z
   })
   .loose();
 export type ReapitContact = z.infer<typeof ReapitContactSchema>;
+
+/** The part of Reapit's ApplicantModel Propsync reads: whether the applicant buys or rents. */
+export const ReapitApplicantSchema = z
+  .object({ id: z.string().min(1), marketingMode: z.string().nullish() })
+  .loose();
 
 /** HAL page envelope of every Reapit list endpoint. */
 export const ReapitPageSchema = z.object({

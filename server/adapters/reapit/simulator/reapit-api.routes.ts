@@ -16,9 +16,11 @@ import {
   fieldsOf,
   nameOf,
   relationshipsOf,
+  renderApplicant,
   renderContact,
   seqOfId,
   type ContactRecord,
+  type JsonObject,
 } from './reapit-contact.model.ts';
 import type { ContactCreate, ContactPatch, ReapitDataset } from './reapit-dataset.ts';
 import type { ReapitEngine } from './reapit-engine.ts';
@@ -304,6 +306,34 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
     }
     const paging = readPaging(new ReapitQuery(request.query));
     response.json(halPage(request, viewOf(relationshipsOf(record)), paging, (relationship) => relationship));
+  });
+
+  // Applicants, read-only: what a contact's applicant role is looking for (marketingMode).
+  router.get('/applicants', (request, response) => {
+    const { dataset } = callContext(response);
+    const query = new ReapitQuery(request.query);
+    const paging = readPaging(query);
+    const ids = query.strings('id') ?? [];
+    const applicants: JsonObject[] = [];
+    for (const id of new Set(ids)) {
+      const record = dataset.contactByRoleId(id);
+      const applicant = record === undefined ? null : renderApplicant(record, id, dataset.seed);
+      if (applicant !== null) applicants.push(applicant);
+    }
+    response.json(halPage(request, viewOf(applicants), paging, (applicant) => applicant));
+  });
+
+  router.get('/applicants/:id', (request, response) => {
+    const { dataset } = callContext(response);
+    const id = String(request.params.id);
+    const record = dataset.contactByRoleId(id);
+    const applicant = record === undefined ? null : renderApplicant(record, id, dataset.seed);
+    if (applicant === null) {
+      sendError(response, 404, now(), `Applicant ${id} was not found`);
+      return;
+    }
+    response.setHeader('ETag', applicant._eTag as string);
+    response.json(applicant);
   });
 
   router.post('/contacts', (request, response) => {

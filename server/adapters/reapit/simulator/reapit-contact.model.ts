@@ -76,10 +76,6 @@ export interface ReapitRelationship {
   associatedId: string;
   isMain: boolean;
   fromArchive: boolean;
-  /** Simulator extension: the applicant's marketing mode (Reapit keeps it on the applicant). */
-  marketingMode?: 'buying' | 'renting';
-  /** Simulator extension: the tenancy's status (Reapit keeps it on the tenancy). */
-  status?: 'current';
   _links: Record<string, { href: string }>;
 }
 
@@ -288,9 +284,7 @@ export function relationshipsOf(record: ContactRecord): ReapitRelationship[] {
         },
       },
     };
-    if (role === 'buyerApplicant') relationship.marketingMode = 'buying';
-    if (role === 'tenantApplicant') relationship.marketingMode = 'renting';
-    if (role === 'activeTenant') relationship.status = 'current';
+    // Only what Reapit's ContactRoleModel has: the marketing mode lives on the applicant itself.
     return relationship;
   });
 }
@@ -301,6 +295,31 @@ export function applicantIdOf(record: ContactRecord): string | null {
   if (roles.includes('buyerApplicant')) return reapitId('buyingApplicant', record.seq);
   if (roles.includes('tenantApplicant')) return reapitId('rentingApplicant', record.seq);
   return null;
+}
+
+/**
+ * The ApplicantModel (`GET /applicants/{id}`) of a contact's applicant role, or null when the id
+ * names no applicant: `marketingMode` buying or renting, with its `buying` or `renting` details.
+ */
+export function renderApplicant(record: ContactRecord, applicantId: string, seed: number): JsonObject | null {
+  const roles = rolesOf(record);
+  const buying = seqOfId('buyingApplicant', applicantId) === record.seq && roles.includes('buyerApplicant');
+  const renting =
+    seqOfId('rentingApplicant', applicantId) === record.seq && roles.includes('tenantApplicant');
+  if (!buying && !renting) return null;
+  return {
+    id: applicantId,
+    created: reapitTime(record.created),
+    modified: reapitTime(record.modified),
+    marketingMode: buying ? 'buying' : 'renting',
+    active: record.archivedOn === null,
+    ...(buying ? { buying: { priceFrom: 250_000, priceTo: 450_000 } } : {}),
+    ...(renting
+      ? { renting: { moveDate: null, term: 'long', rentFrom: 1200, rentTo: 1800, rentFrequency: 'monthly' } }
+      : {}),
+    related: [relatedContact(record, seed)],
+    _eTag: eTagOf(applicantId, record.version, record.modified),
+  };
 }
 
 /** The contact seq behind a role entity id (applicant, vendor, landlord, tenancy), or null. */

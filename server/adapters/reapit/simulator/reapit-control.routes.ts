@@ -24,6 +24,12 @@ const OfferSchema = z.object({
   status: z.enum(REAPIT_OFFER_STATUSES).optional(),
   propertyId: z.string().optional(),
 });
+const JournalEntriesSchema = z.object({
+  contactId: z.string().min(1),
+  count: CountSchema,
+  typeId: z.string().min(1).optional(),
+  description: z.string().optional(),
+});
 function customerOf(request: Request): string | undefined {
   const fromQuery = typeof request.query.customerId === 'string' ? request.query.customerId : undefined;
   const body = request.body as { customerId?: unknown } | undefined;
@@ -74,7 +80,7 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
           'POST /_sim/clients/:clientId/revoke',
           'POST /_sim/clients/:clientId/restore',
           'GET|DELETE /_sim/requests',
-          'GET /_sim/journal-entries',
+          'GET|POST /_sim/journal-entries',
           'GET /_sim/resthooks',
           'GET /_sim/webhook-deliveries',
           'GET /_sim/planted-duplicates',
@@ -180,6 +186,20 @@ export function createReapitControlRouter(simulatorOf: () => ReapitSimulator): R
     response.status(204).end();
   });
 
+  router.post(
+    '/journal-entries',
+    handle((request, response) => {
+      const body = JournalEntriesSchema.parse(request.body ?? {});
+      simulatorOf().controls.addJournalEntries({
+        contactId: body.contactId,
+        count: body.count,
+        ...(body.typeId === undefined ? {} : { typeId: body.typeId }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        customerId: customerOf(request),
+      });
+      response.status(204).end();
+    }),
+  );
   router.get(
     '/journal-entries',
     handle((request, response) => {

@@ -30,7 +30,7 @@ export type ContactPatch = Partial<
   secondaryAddress?: Partial<ReapitAddress> | null;
   workAddress?: Partial<ReapitAddress> | null;
   source?: Partial<ReapitContactFields['source']>;
-  /** Merged into the stored metadata (JSON merge patch: a null value removes the key). */
+  /** Replaces the stored metadata as a whole (null clears it). */
   metadata?: Record<string, unknown> | null;
 };
 
@@ -81,26 +81,6 @@ function unindexEmail(index: EmailIndex, record: ContactRecord, email: string | 
     if (remaining.length === 0) index.delete(key);
     else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
   }
-}
-
-/** RFC 7386 merge: objects merge recursively, null deletes, anything else replaces. */
-export function mergeJson(
-  target: Record<string, unknown>,
-  patch: Record<string, unknown>,
-): Record<string, unknown> {
-  const result: Record<string, unknown> = { ...target };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete result[key];
-    else if (typeof value === 'object' && !Array.isArray(value)) {
-      const existing = result[key];
-      const base =
-        typeof existing === 'object' && existing !== null && !Array.isArray(existing)
-          ? (existing as Record<string, unknown>)
-          : {};
-      result[key] = mergeJson(base, value as Record<string, unknown>);
-    } else result[key] = structuredClone(value);
-  }
-  return result;
 }
 
 function mergeAddress(
@@ -372,8 +352,9 @@ export class ReapitDataset {
       if (value === undefined) continue;
       switch (key) {
         case 'metadata':
-          record.metadata =
-            value === null ? null : mergeJson(record.metadata ?? {}, value as Record<string, unknown>);
+          // Reapit documents no merge for app metadata: the object sent replaces the stored one,
+          // the hostile reading, so a writer that does not re-send other keys loses them.
+          record.metadata = value === null ? null : structuredClone(value as Record<string, unknown>);
           break;
         case 'primaryAddress':
         case 'secondaryAddress':

@@ -318,8 +318,15 @@ describe('Reapit simulator: contacts', () => {
     for (const relationship of contact.relationships as Json[]) {
       expect(['applicant', 'landlord', 'tenancy', 'vendor']).toContain(relationship.associatedType);
       expect(relationship.contactId).toBe(id);
-      if (relationship.associatedType === 'applicant')
-        expect(['buying', 'renting']).toContain(relationship.marketingMode);
+      // Only ContactRoleModel's fields: what an applicant is after lives on the applicant.
+      expect(relationship).not.toHaveProperty('marketingMode');
+      expect(relationship).not.toHaveProperty('status');
+      if (relationship.associatedType === 'applicant') {
+        const applicant = (await (await api(`/applicants/${relationship.associatedId}`)).json()) as Json;
+        expect(applicant).toMatchObject({ id: relationship.associatedId, related: [{ id }] });
+        expect(['buying', 'renting']).toContain(applicant.marketingMode);
+        expect(applicant).toHaveProperty(applicant.marketingMode === 'buying' ? 'buying' : 'renting');
+      }
     }
     const plain = (await (await api(`/contacts/${id}`)).json()) as Json;
     expect(plain.relationships).toBeUndefined();
@@ -447,7 +454,8 @@ describe('Reapit simulator: contacts', () => {
       json: { metadata: { hotLead: true } },
     });
     expect(second.status).toBe(204);
-    expect(simulator.getContact(id)!.metadata).toEqual({ propsyncScore: 40, hotLead: true });
+    // App metadata is replaced as a whole: a writer must re-send the keys it means to keep.
+    expect(simulator.getContact(id)!.metadata).toEqual({ hotLead: true });
 
     const stale = await api(`/contacts/${id}`, {
       method: 'PATCH',
@@ -705,6 +713,40 @@ describe('Reapit simulator: activities and journal entries', () => {
       json: { ...entry, associatedId: 'RPT29999999' },
     });
     expect(unknown.status).toBe(422);
+  });
+});
+
+describe('Reapit simulator: a long journal', () => {
+  it('plants a history over /_sim, lists it oldest first 25 a page unless told, and filters and sorts on request', async () => {
+    const { simulator, url, api } = await connect();
+    const contactId = simulator.contactIds()[6]!;
+    const planted = await fetch(`${url}/_sim/journal-entries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contactId, count: 30, typeId: 'NT' }),
+    });
+    expect(planted.status).toBe(204);
+    simulator.clock.advance(1000);
+    const newest = {
+      typeId: 'EM',
+      associatedType: 'contact',
+      associatedId: contactId,
+      description: 'newest',
+    };
+    expect((await api('/journalEntries', { method: 'POST', json: newest })).status).toBe(204);
+    const unsorted = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}`)
+    ).json()) as Json;
+    expect(unsorted).toMatchObject({ totalCount: 31, pageSize: 25, totalPageCount: 2 });
+    expect(unsorted._embedded.map((entry: Json) => entry.description)).not.toContain('newest');
+    const sorted = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}&sortBy=-created`)
+    ).json()) as Json;
+    expect(sorted._embedded[0].description).toBe('newest');
+    const emails = (await (
+      await api(`/journalEntries?associatedType=contact&associatedId=${contactId}&typeId=EM`)
+    ).json()) as Json;
+    expect(emails._embedded.map((entry: Json) => entry.description)).toEqual(['newest']);
   });
 });
 

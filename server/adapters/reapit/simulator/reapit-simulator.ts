@@ -112,6 +112,14 @@ export interface CreateAppointmentOptions {
   customerId?: string;
 }
 
+export interface AddJournalEntriesOptions {
+  contactId: string;
+  count: number;
+  typeId?: string;
+  description?: string;
+  customerId?: string;
+}
+
 export interface CreateOfferOptions {
   contactId: string;
   amount?: number;
@@ -134,6 +142,11 @@ export interface ReapitSimulatorControls {
   createAppointment(options: CreateAppointmentOptions): string;
   /** Records an offer by a contact with a buying-applicant role (sends offers.created); returns its id. */
   createOffer(options: CreateOfferOptions): string;
+  /**
+   * Journal entries against a contact as negotiators (or other apps) would write them, created now
+   * (default type `EM`, an email): a long history for write-back checks to search through.
+   */
+  addJournalEntries(options: AddJournalEntriesOptions): void;
   /** Standing faults; merges with current settings. */
   setFaults(settings: Partial<FaultSettings>): void;
   /** Removes all request faults and revocations. */
@@ -200,6 +213,15 @@ export interface ReapitSimulator {
    * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
    */
   signedContactWebhook(options: SignedWebhookOptions): { headers: Record<string, string>; rawBody: string };
+  /**
+   * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
+   * customer's deliveries with the app's one key, so this also forges nothing: it is what a
+   * delivery for another customer of the same app looks like.
+   */
+  signWebhookBody(
+    rawBody: string,
+    options?: { clientId?: string; timestampOffsetSeconds?: number },
+  ): Record<string, string>;
   /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
   signingKey(clientId?: string): { kid: string; x: string };
   /** Stops servers started with `listen` and cancels pending webhook work. */
@@ -383,6 +405,21 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
         negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
       }).id;
     },
+    addJournalEntries(options) {
+      const dataset = datasetFor(options.customerId);
+      const contact = contactFor(dataset, options.contactId);
+      for (let i = 1; i <= options.count; i++) {
+        engine.addJournalEntry(dataset, {
+          typeId: options.typeId ?? 'EM',
+          associatedType: 'contact',
+          associatedId: contact.id,
+          associatedName: dataset.associatedName('contact', contact.id) ?? '',
+          propertyId: null,
+          negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? null,
+          description: options.description ?? `Email to the applicant (${i} of ${options.count})`,
+        });
+      }
+    },
     setFaults: (settings) => faults.configure(settings),
     clearFaults: () => faults.clear(),
     setWebhookFaults: (webhookFaults) => dispatcher.setFaults(webhookFaults),
@@ -500,6 +537,14 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
           'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
         },
         rawBody,
+      };
+    },
+    signWebhookBody(rawBody, options = {}) {
+      const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+      const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
+      return {
+        'content-type': 'application/json',
+        'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
       };
     },
     signingKey(clientId) {
