@@ -147,7 +147,10 @@ describe('deliveries for another tenant', () => {
     const answer = await post('reapit', foreignBody, reapit.signWebhookBody(foreignBody));
     expect(answer.status).toBe(401);
     expect(answer.headers.get('content-type')).toMatch(/json/);
-    expect(await answer.json()).toEqual({ error: expect.stringMatching(/another customer/) });
+    expect(await answer.json()).toMatchObject({
+      error: expect.stringMatching(/another customer/),
+      code: 'WEBHOOK.FOREIGN_TENANT',
+    });
     // Without a customer named, a delivery cannot be attributed either.
     const unnamed = own.rawBody.replace(`"customerId":"${REAPIT_DEMO_CLIENT.customerId}",`, '');
     expect((await post('reapit', unnamed, reapit.signWebhookBody(unnamed))).status).toBe(401);
@@ -164,7 +167,10 @@ describe('deliveries for another tenant', () => {
     const before = await deliveries();
     const answer = await post('alto', foreign.rawBody, foreign.headers);
     expect(answer.status).toBe(401);
-    expect(await answer.json()).toEqual({ error: expect.stringMatching(/another agency/) });
+    expect(await answer.json()).toMatchObject({
+      error: expect.stringMatching(/another agency/),
+      code: 'WEBHOOK.FOREIGN_TENANT',
+    });
     expect(await deliveries()).toBe(before);
     const own = alto.contactWebhook({ contactId, secret });
     expect((await post('alto', own.rawBody, own.headers)).status).toBe(200);
@@ -206,7 +212,10 @@ describe('Reapit deliveries signed with an unknown key id', () => {
     expect(answer.status).toBe(401);
     expect(answer.headers.get('content-type')).toMatch(/application\/json/);
     const text = await answer.text();
-    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(/no webhook signing key/) });
+    expect(JSON.parse(text)).toMatchObject({
+      error: expect.stringMatching(/no webhook signing key/),
+      code: 'WEBHOOK.UNKNOWN_KEY',
+    });
     expect(text).not.toMatch(/<html|at .*\.ts:\d+|node_modules/i);
     expect(await refusals('unknown_key')).toBe(refusedBefore + 1);
     expect(keyLookups()).toBe(lookupsBefore + 1);
