@@ -2,12 +2,13 @@
  * `npm run build:embed`: the publishable package `@propsync/embed` in `dist/embed`.
  *
  * - `index.js` + `propsync.css`: the React components and hooks. React and ReactDOM are the host's
- *   (peers: two Reacts in one page break hooks); React Query and the tRPC client are dependencies,
- *   so the declarations a host type-checks resolve against the very packages the code runs on.
+ *   (peers: two Reacts in one page break hooks); React Query, the tRPC client and the virtualiser
+ *   are dependencies, not bundled, so a host that has them already downloads them once.
  * - `web-component.js` (ES module) and `propsync-embed.iife.js` (script tag): `<propsync-integrations>`
  *   with React and everything else bundled in, its stylesheet inlined into its shadow root.
  * - `index.d.ts` / `web-component.d.ts` over `types/`: declarations of the client and of the API's
- *   shapes (shared/) only. The build fails if one of them reaches anything else (server, ORM, Node).
+ *   shapes (shared/api) only, naming no package but React and React Query. The build fails if one
+ *   of them reaches anything else (the server, the ORM, Node, tRPC's own declarations).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,8 +34,8 @@ const RUNTIME_DEPENDENCIES = [
   '@trpc/tanstack-react-query',
 ];
 const PEERS = { react: '^19.0.0', 'react-dom': '^19.0.0' };
-/** The only packages the declarations may import; anything else would be missing or a leak. */
-const DECLARATION_IMPORTS = new Set(['react', 'react/jsx-runtime', 'react-dom', ...RUNTIME_DEPENDENCIES]);
+/** The only packages the published declarations may import: React's types are the host's, React Query's come with it. */
+const DECLARATION_IMPORTS = new Set(['react', 'react/jsx-runtime', '@tanstack/react-query']);
 
 const externalPattern = new RegExp(
   `^(${[...Object.keys(PEERS), ...RUNTIME_DEPENDENCIES].map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})($|/)`,
@@ -99,7 +100,8 @@ async function buildWebComponent(): Promise<void> {
     build: {
       outDir,
       emptyOutDir: false,
-      sourcemap: true,
+      // Mostly React's production build: a map of it would triple the download for little.
+      sourcemap: false,
       lib: {
         entry: path.join(root, 'client/src/web-component/web-component.ts'),
         formats: ['es', 'iife'],
@@ -110,21 +112,16 @@ async function buildWebComponent(): Promise<void> {
   });
 }
 
-function* declarationFiles(folder: string): Generator<string> {
-  for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) yield* declarationFiles(full);
-    else if (entry.name.endsWith('.d.ts')) yield full;
-  }
-}
-
 const SPECIFIER = /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g;
 const RELATIVE_TS_SPECIFIER = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+?)\.tsx?(['"])/g;
+/** `import './x.css';`: styling, which the declarations have no use for and a host cannot resolve. */
+const STYLESHEET_IMPORT = /^import\s+['"][^'"]+\.css['"];\n/gm;
 
 /**
  * Emits the declarations, rewrites the source's `./x.ts` specifiers (Node type stripping needs
- * them; a host's TypeScript resolves `./x.js`), and refuses any declaration that leaves the
- * client and shared/ or imports a package a host would not have.
+ * them; a host's TypeScript resolves `./x.js`), keeps only the files the two entry points reach,
+ * and refuses any of those that leaves the client and shared/api or imports a package other than
+ * React and React Query (tRPC's declarations, for one, need Node's types).
  */
 function buildDeclarations(): void {
   const tsc = spawnSync(
@@ -134,26 +131,51 @@ function buildDeclarations(): void {
   );
   if (tsc.status !== 0) throw new Error('tsc -p tsconfig.embed.json failed');
 
+  const entries = ['client/src/lib/index.d.ts', 'client/src/web-component/web-component.d.ts'];
+  const reached = new Set<string>();
   const problems: string[] = [];
-  for (const file of declarationFiles(typesDir)) {
+  const pending = entries.map((entry) => path.join(typesDir, entry));
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (reached.has(file)) continue;
+    reached.add(file);
     const relative = path.relative(typesDir, file);
-    if (!/^(client|shared)\//.test(relative)) problems.push(`${relative}: outside client/ and shared/`);
-    const source = fs.readFileSync(file, 'utf8').replace(RELATIVE_TS_SPECIFIER, '$1$2.js$3');
-    fs.writeFileSync(file, source);
-    for (const [, specifier] of source.matchAll(SPECIFIER)) {
-      if (specifier!.startsWith('.')) continue;
-      if (!DECLARATION_IMPORTS.has(specifier!)) problems.push(`${relative}: imports ${specifier}`);
+    if (!/^(client\/src|shared\/api)\//.test(relative)) problems.push(`${relative}: outside client/src and shared/api`);
+    if (!fs.existsSync(file)) {
+      problems.push(`${relative}: not emitted`);
+      continue;
     }
+    const source = fs
+      .readFileSync(file, 'utf8')
+      .replace(RELATIVE_TS_SPECIFIER, '$1$2.js$3')
+      .replace(STYLESHEET_IMPORT, '');
+    fs.writeFileSync(file, source);
     if (/\/\/\/\s*<reference/.test(source)) problems.push(`${relative}: has a triple-slash reference`);
+    for (const [, specifier] of source.matchAll(SPECIFIER)) {
+      if (specifier!.startsWith('.')) pending.push(path.resolve(path.dirname(file), specifier!.replace(/\.js$/, '.d.ts')));
+      else if (!DECLARATION_IMPORTS.has(specifier!)) problems.push(`${relative}: imports ${specifier}`);
+    }
   }
   if (problems.length > 0) {
     throw new Error(`The package's declarations reach beyond the client and its API types:\n  ${problems.join('\n  ')}`);
   }
+  // What no entry point reaches (the tRPC bindings, the API description) stays out of the package.
+  for (const file of [...declarationFiles(typesDir)]) if (!reached.has(file)) fs.rmSync(file);
   fs.writeFileSync(path.join(outDir, 'index.d.ts'), "export * from './types/client/src/lib/index.js';\n");
   fs.writeFileSync(
     path.join(outDir, 'web-component.d.ts'),
     "export * from './types/client/src/web-component/web-component.js';\n",
   );
+  // `import '@propsync/embed/styles.css'` then type-checks in any host, bundler types or not.
+  fs.writeFileSync(path.join(outDir, 'propsync.css.d.ts'), 'export {};\n');
+}
+
+function* declarationFiles(folder: string): Generator<string> {
+  for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) yield* declarationFiles(full);
+    else if (entry.name.endsWith('.d.ts')) yield full;
+  }
 }
 
 function writeManifest(): void {
@@ -164,7 +186,7 @@ function writeManifest(): void {
     type: 'module',
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },
-      './styles.css': './propsync.css',
+      './styles.css': { types: './propsync.css.d.ts', default: './propsync.css' },
       './web-component': { types: './web-component.d.ts', default: './web-component.js' },
       './web-component.iife': './propsync-embed.iife.js',
       './package.json': './package.json',

@@ -1,3 +1,4 @@
+import type { PageInput } from './page.dto.ts';
 import type { CrmProvider } from './provider.dto.ts';
 
 export type AlertKind =
@@ -25,3 +26,8 @@ export type AlertView = {
   acknowledgedAt: string | null;
   resolvedAt: string | null;
 };
+
+
+/** `alerts.list`: open (not acknowledged), unresolved (the default) or all. */
+export type AlertListInput = PageInput & { state?: 'open' | 'unresolved' | 'all'; connectionId?: string };
+export type AcknowledgeAlertInput = { alertId: string };

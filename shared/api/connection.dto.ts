@@ -46,3 +46,25 @@ export type FieldMappingSummary = {
   categories: Array<{ category: string; records: number }>;
   confirmedAt: string | null;
 };
+
+export type ConnectionIdInput = { connectionId: string };
+/** Credential fields depend on the provider (e.g. Reapit: clientId, clientSecret, customerId). */
+export type ConnectInput = {
+  provider: CrmProvider;
+  credentials: Record<string, string>;
+  settings?: Record<string, string>;
+};
+/** `returnTo`: a page of Propsync or of an allowed host origin; `connectionId` to reconnect. */
+export type StartOAuthInput = {
+  provider: CrmProvider;
+  settings?: Record<string, string>;
+  returnTo: string;
+  connectionId?: string;
+};
+export type FinishOAuthInput = { signInId: string };
+/** Minutes between cycles (1–1440), or null to follow the agency's interval. */
+export type SetScheduleInput = ConnectionIdInput & { intervalMinutes: number | null };
+export type ReconnectInput = ConnectionIdInput & {
+  credentials: Record<string, string>;
+  settings?: Record<string, string>;
+};

@@ -12,11 +12,18 @@ import type {
   TRPCMutationProcedure,
   TRPCQueryProcedure,
 } from '@trpc/server';
-import type { AlertView } from './alert.dto.ts';
+import type { AcknowledgeAlertInput, AlertListInput, AlertView } from './alert.dto.ts';
+import type { PropsyncErrorData } from './error.dto.ts';
 import type { ConflictDetail, ConflictSummary } from './conflict.dto.ts';
 import type {
   AgencySchedule,
+  ConnectInput,
+  ConnectionIdInput,
   ConnectionSummary,
+  FinishOAuthInput,
+  ReconnectInput,
+  SetScheduleInput,
+  StartOAuthInput,
   DisconnectResult,
   FieldMappingSummary,
   OAuthFinish,
@@ -31,32 +38,24 @@ import type {
   HostWebhookRemoved,
   HostWebhookSettings,
 } from './engagement.dto.ts';
-import type { Page } from './page.dto.ts';
-import type { CrmProvider, ProviderListing } from './provider.dto.ts';
+import type { Page, PageInput } from './page.dto.ts';
+import type { ProviderListing } from './provider.dto.ts';
 import type {
-  SyncDirection,
   SyncHistoryPoint,
   SyncLogEntry,
   SyncLogStatus,
   SyncRunDetails,
-  SyncRunStatus,
+  SyncRunFilters,
   SyncRunSummary,
 } from './sync-run.dto.ts';
 
 type Query<TInput, TOutput> = TRPCQueryProcedure<{ input: TInput; output: TOutput; meta: object }>;
 type Mutation<TInput, TOutput> = TRPCMutationProcedure<{ input: TInput; output: TOutput; meta: object }>;
 
-/** The `data` of every error answer: tRPC's, plus Propsync's stable code and per-field problems. */
-export type PropsyncErrorData = TRPCDefaultErrorData & {
-  /** One of `server/errors.ts`'s codes (e.g. `CONNECTION.NOT_FOUND`), when the failure has one. */
-  propsyncCode: string | null;
-  /** Bad input, field by field. */
-  fieldErrors: Record<string, string[] | undefined> | null;
+/** Error answers: tRPC's shape, with `data` as error.dto.ts describes it. */
+export type PropsyncErrorShape = TRPCDefaultErrorShape & {
+  data: TRPCDefaultErrorData & Pick<PropsyncErrorData, 'propsyncCode' | 'fieldErrors'>;
 };
-export type PropsyncErrorShape = TRPCDefaultErrorShape & { data: PropsyncErrorData };
-
-type PageInput = { cursor?: string | null; limit?: number };
-type ConnectionIdInput = { connectionId: string };
 
 /** Every procedure of the API. Add a procedure here and to its router together. */
 export type PropsyncApiRecord = {
@@ -66,22 +65,13 @@ export type PropsyncApiRecord = {
   connections: {
     list: Query<void, ConnectionSummary[]>;
     get: Query<ConnectionIdInput, ConnectionSummary>;
-    connect: Mutation<
-      { provider: CrmProvider; credentials: Record<string, string>; settings?: Record<string, string> },
-      ConnectionSummary
-    >;
-    startOAuth: Mutation<
-      { provider: CrmProvider; settings?: Record<string, string>; returnTo: string; connectionId?: string },
-      OAuthStart
-    >;
-    finishOAuth: Mutation<{ signInId: string }, OAuthFinish>;
+    connect: Mutation<ConnectInput, ConnectionSummary>;
+    startOAuth: Mutation<StartOAuthInput, OAuthStart>;
+    finishOAuth: Mutation<FinishOAuthInput, OAuthFinish>;
     syncNow: Mutation<ConnectionIdInput, SyncQueued>;
-    setSchedule: Mutation<ConnectionIdInput & { intervalMinutes: number | null }, ConnectionSummary>;
+    setSchedule: Mutation<SetScheduleInput, ConnectionSummary>;
     setAgencySchedule: Mutation<{ intervalMinutes: number }, AgencySchedule>;
-    reconnect: Mutation<
-      ConnectionIdInput & { credentials: Record<string, string>; settings?: Record<string, string> },
-      ConnectionSummary
-    >;
+    reconnect: Mutation<ReconnectInput, ConnectionSummary>;
     fieldMapping: Query<ConnectionIdInput, FieldMappingSummary>;
     confirmFieldMapping: Mutation<ConnectionIdInput, FieldMappingSummary>;
     disconnect: Mutation<ConnectionIdInput, DisconnectResult>;
@@ -105,16 +95,7 @@ export type PropsyncApiRecord = {
     remove: Mutation<void, HostWebhookRemoved>;
   };
   syncRuns: {
-    list: Query<
-      PageInput & {
-        connectionId?: string;
-        status?: SyncRunStatus;
-        syncDirection?: SyncDirection;
-        from?: string;
-        to?: string;
-      },
-      Page<SyncRunSummary>
-    >;
+    list: Query<PageInput & SyncRunFilters, Page<SyncRunSummary>>;
     get: Query<{ runId: string; logLimit?: number }, SyncRunDetails>;
     log: Query<PageInput & { runId: string; status?: SyncLogStatus }, Page<SyncLogEntry>>;
     history: Query<
@@ -130,11 +111,8 @@ export type PropsyncApiRecord = {
     get: Query<{ conflictId: string }, ConflictDetail>;
   };
   alerts: {
-    list: Query<
-      PageInput & { state?: 'open' | 'unresolved' | 'all'; connectionId?: string },
-      Page<AlertView>
-    >;
-    acknowledge: Mutation<{ alertId: string }, AlertView>;
+    list: Query<AlertListInput, Page<AlertView>>;
+    acknowledge: Mutation<AcknowledgeAlertInput, AlertView>;
   };
   contacts: {
     lookup: Query<

@@ -68,3 +68,15 @@ export type SyncHistoryPoint = {
   recordsOut: number;
   errors: number;
 };
+
+/** The audit log's filters (`syncRuns.list` without paging). */
+export type SyncRunFilters = {
+  connectionId?: string;
+  status?: SyncRunStatus;
+  /** inbound: the cycle fetched records from the CRM; outbound: it pushed records to the CRM. */
+  syncDirection?: SyncDirection;
+  /** Inclusive lower bound on the start time (ISO timestamp or date). */
+  from?: string;
+  /** Upper bound on the start time: exclusive for a timestamp, the whole day for a date. */
+  to?: string;
+};

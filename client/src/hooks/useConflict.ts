@@ -1,9 +1,9 @@
-import { useQuery, type UseQueryResult } from '@tanstack/react-query';
-import type { ConflictDetail, PropsyncClientError } from '../lib/router-types.ts';
+import { useQuery } from '@tanstack/react-query';
+import type { ConflictDetail, PropsyncQueryResult } from '../lib/router-types.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
 /** One conflict with both versions; the audit is immutable, so it never goes stale. */
-export function useConflict(conflictId: string | null): UseQueryResult<ConflictDetail, PropsyncClientError> {
+export function useConflict(conflictId: string | null): PropsyncQueryResult<ConflictDetail> {
   const trpc = useTRPC();
   return useQuery(
     trpc.conflicts.get.queryOptions(
