@@ -101,7 +101,15 @@ export class PropsyncIntegrationsElement extends HTMLElement {
   };
 }
 
-/** Registers the element under `tagName` unless something is registered there already. */
+/**
+ * Registers the element under `tagName` unless something is registered there already. A registry
+ * takes each class once, so another tag gets a subclass of its own.
+ */
 export function definePropsyncIntegrations(tagName: string = PROPSYNC_INTEGRATIONS_TAG): void {
-  if (!customElements.get(tagName)) customElements.define(tagName, PropsyncIntegrationsElement);
+  if (customElements.get(tagName)) return;
+  const alreadyDefined = customElements.getName?.(PropsyncIntegrationsElement) != null;
+  customElements.define(
+    tagName,
+    alreadyDefined ? class extends PropsyncIntegrationsElement {} : PropsyncIntegrationsElement,
+  );
 }
