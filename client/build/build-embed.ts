@@ -88,25 +88,50 @@ async function buildReactLibrary(): Promise<void> {
   });
 }
 
+const WEB_COMPONENT_ENTRY = path.join(root, 'client/src/web-component/web-component.ts');
+
+/**
+ * The self-contained builds: React and everything else inside, the stylesheet inlined. The script
+ * tag's is a library-mode IIFE; the ES module is built as an app entry, because library mode
+ * leaves ES output unminified for a host's bundler and this one is final.
+ */
 async function buildWebComponent(): Promise<void> {
-  await build({
-    configFile: false,
+  const shared = {
+    configFile: false as const,
     root,
-    logLevel: 'warn',
-    publicDir: false,
+    logLevel: 'warn' as const,
+    publicDir: false as const,
     plugins: [dropExtractedCss(), react()],
     // Library mode leaves process.env alone for the host's bundler; a script tag has none.
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  };
+  await build({
+    ...shared,
     build: {
       outDir,
       emptyOutDir: false,
       // Mostly React's production build: a map of it would triple the download for little.
       sourcemap: false,
       lib: {
-        entry: path.join(root, 'client/src/web-component/web-component.ts'),
-        formats: ['es', 'iife'],
+        entry: WEB_COMPONENT_ENTRY,
+        formats: ['iife'],
         name: 'PropsyncEmbed',
-        fileName: (format) => (format === 'iife' ? 'propsync-embed.iife.js' : 'web-component.js'),
+        fileName: () => 'propsync-embed.iife.js',
+      },
+    },
+  });
+  await build({
+    ...shared,
+    build: {
+      outDir,
+      emptyOutDir: false,
+      sourcemap: false,
+      copyPublicDir: false,
+      modulePreload: false,
+      rolldownOptions: {
+        input: WEB_COMPONENT_ENTRY,
+        preserveEntrySignatures: 'exports-only',
+        output: { format: 'es', entryFileNames: 'web-component.js', codeSplitting: false },
       },
     },
   });
