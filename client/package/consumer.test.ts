@@ -74,8 +74,9 @@ export function HostPage() {
 }
 
 definePropsyncIntegrations();
-const element = document.createElement('propsync-integrations') as PropsyncIntegrationsElement;
+const element: PropsyncIntegrationsElement = document.createElement('propsync-integrations');
 element.getToken = async () => 'token';
+element.setAttribute('base-url', 'https://propsync.example.com');
 `;
 
 // A connection's contact count is a number: treating it as a string must be a compile error.

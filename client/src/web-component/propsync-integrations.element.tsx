@@ -101,6 +101,12 @@ export class PropsyncIntegrationsElement extends HTMLElement {
   };
 }
 
+declare global {
+  interface HTMLElementTagNameMap {
+    'propsync-integrations': PropsyncIntegrationsElement;
+  }
+}
+
 /**
  * Registers the element under `tagName` unless something is registered there already. A registry
  * takes each class once, so another tag gets a subclass of its own.
