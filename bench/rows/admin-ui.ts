@@ -98,7 +98,8 @@ export const adminUiRow: BenchRow = {
           ratioLabel: reactGzip ? `${fmt(gzipTotal / reactGzip, 2)}× React` : '—',
           target: 'reported',
           met: null,
-          notes: 'React is a peer; React Query, the tRPC client and the virtualiser are dependencies installed beside it, not counted here',
+          notes:
+            'React is a peer; React Query, the tRPC client and the virtualiser are dependencies installed beside it, not counted here',
           details: { sizes, reactGzip },
         },
         {
@@ -109,7 +110,8 @@ export const adminUiRow: BenchRow = {
           ratioLabel: reactGzip ? `${fmt(scriptTag.gzipBytes / reactGzip, 2)}× React` : '—',
           target: 'reported',
           met: null,
-          notes: 'React, ReactDOM, React Query, the tRPC client and the stylesheet all inside; the page needs nothing else',
+          notes:
+            'React, ReactDOM, React Query, the tRPC client and the stylesheet all inside; the page needs nothing else',
           details: { webComponentSizes, reactGzip },
         },
         {

@@ -165,7 +165,8 @@ function buildDeclarations(): void {
     if (reached.has(file)) continue;
     reached.add(file);
     const relative = path.relative(typesDir, file);
-    if (!/^(client\/src|shared\/api)\//.test(relative)) problems.push(`${relative}: outside client/src and shared/api`);
+    if (!/^(client\/src|shared\/api)\//.test(relative))
+      problems.push(`${relative}: outside client/src and shared/api`);
     if (!fs.existsSync(file)) {
       problems.push(`${relative}: not emitted`);
       continue;
@@ -177,12 +178,15 @@ function buildDeclarations(): void {
     fs.writeFileSync(file, source);
     if (/\/\/\/\s*<reference/.test(source)) problems.push(`${relative}: has a triple-slash reference`);
     for (const [, specifier] of source.matchAll(SPECIFIER)) {
-      if (specifier!.startsWith('.')) pending.push(path.resolve(path.dirname(file), specifier!.replace(/\.js$/, '.d.ts')));
+      if (specifier!.startsWith('.'))
+        pending.push(path.resolve(path.dirname(file), specifier!.replace(/\.js$/, '.d.ts')));
       else if (!DECLARATION_IMPORTS.has(specifier!)) problems.push(`${relative}: imports ${specifier}`);
     }
   }
   if (problems.length > 0) {
-    throw new Error(`The package's declarations reach beyond the client and its API types:\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `The package's declarations reach beyond the client and its API types:\n  ${problems.join('\n  ')}`,
+    );
   }
   // What no entry point reaches (the tRPC bindings, the API description) stays out of the package.
   for (const file of [...declarationFiles(typesDir)]) if (!reached.has(file)) fs.rmSync(file);
@@ -207,7 +211,8 @@ function writeManifest(): void {
   const manifest = {
     name: '@propsync/embed',
     version: rootManifest.version,
-    description: 'Propsync embedded UI: React components and hooks, and the <propsync-integrations> custom element',
+    description:
+      'Propsync embedded UI: React components and hooks, and the <propsync-integrations> custom element',
     type: 'module',
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },

@@ -27,7 +27,9 @@ function run(command: string, args: string[], cwd: string): SpawnSyncReturns<str
 function mustRun(command: string, args: string[], cwd: string): string {
   const result = run(command, args, cwd);
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -97,7 +99,9 @@ describe('@propsync/embed, packed and installed into a new host app', () => {
   beforeAll(() => {
     host = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-host-'));
     mustRun(process.execPath, [path.join(root, 'client/build/build-embed.ts')], root);
-    const [packed] = JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', host], packageDirectory)) as {
+    const [packed] = JSON.parse(
+      mustRun('npm', ['pack', '--json', '--pack-destination', host], packageDirectory),
+    ) as {
       filename: string;
       files: { path: string }[];
     }[];
@@ -140,7 +144,11 @@ describe('@propsync/embed, packed and installed into a new host app', () => {
     fs.writeFileSync(path.join(host, 'src/host-page.tsx'), GOOD_HOST);
     fs.writeFileSync(path.join(host, 'src/wrong-count.tsx'), WRONG_HOST);
     mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], host);
-    typecheck = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], host);
+    typecheck = run(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--pretty', 'false'],
+      host,
+    );
   }, 300_000);
 
   afterAll(() => {
@@ -160,13 +168,16 @@ describe('@propsync/embed, packed and installed into a new host app', () => {
       ]),
     );
     const outsideTheBuild = packedFiles.filter(
-      (file) => !/^(package\.json|[\w.-]+\.(js|js\.map|css|d\.ts)|types\/(client\/src|shared\/api)\/[\w/.-]+\.d\.ts)$/.test(file),
+      (file) =>
+        !/^(package\.json|[\w.-]+\.(js|js\.map|css|d\.ts)|types\/(client\/src|shared\/api)\/[\w/.-]+\.d\.ts)$/.test(
+          file,
+        ),
     );
     expect(outsideTheBuild).toEqual([]);
     expect(packedFiles.filter((file) => /server|\.test\.|\.stories\.|bench/.test(file))).toEqual([]);
   });
 
-  it('installs with React as the host\'s own: one copy, a peer of the package', () => {
+  it("installs with React as the host's own: one copy, a peer of the package", () => {
     const manifest = JSON.parse(
       fs.readFileSync(path.join(host, 'node_modules/@propsync/embed/package.json'), 'utf8'),
     ) as { peerDependencies: Record<string, string>; dependencies: Record<string, string> };
@@ -175,7 +186,7 @@ describe('@propsync/embed, packed and installed into a new host app', () => {
     expect(fs.existsSync(path.join(host, 'node_modules/@propsync/embed/node_modules/react'))).toBe(false);
   });
 
-  it('type-checks with skipLibCheck off: the hooks\' data is typed, so only the wrong use fails', () => {
+  it("type-checks with skipLibCheck off: the hooks' data is typed, so only the wrong use fails", () => {
     const errors = typecheck.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
     expect(errors).toEqual([
       "src/wrong-count.tsx(5,9): error TS2322: Type 'number | \"\"' is not assignable to type 'string'.",

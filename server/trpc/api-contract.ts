@@ -1,4 +1,9 @@
-import type { AnyTRPCProcedure, AnyTRPCRouter, inferProcedureInput, inferProcedureOutput } from '@trpc/server';
+import type {
+  AnyTRPCProcedure,
+  AnyTRPCRouter,
+  inferProcedureInput,
+  inferProcedureOutput,
+} from '@trpc/server';
 
 /** Whether two types are identical (not merely assignable either way). */
 type Identical<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -54,7 +59,9 @@ export type ContractMismatches<TServer extends AnyTRPCRouter, TContract extends 
 export type MustBeNever<T extends never> = T;
 
 /** The server's error answers must carry at least what the description promises the client. */
-export type ErrorShapeKept<TServer extends AnyTRPCRouter, TContract extends AnyTRPCRouter> =
-  TServer['_def']['_config']['$types']['errorShape'] extends TContract['_def']['_config']['$types']['errorShape']
-    ? never
-    : 'the errorFormatter in server/trpc/trpc.ts no longer gives the error data shared/api/propsync-api.ts describes';
+export type ErrorShapeKept<
+  TServer extends AnyTRPCRouter,
+  TContract extends AnyTRPCRouter,
+> = TServer['_def']['_config']['$types']['errorShape'] extends TContract['_def']['_config']['$types']['errorShape']
+  ? never
+  : 'the errorFormatter in server/trpc/trpc.ts no longer gives the error data shared/api/propsync-api.ts describes';

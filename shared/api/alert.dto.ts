@@ -27,7 +27,6 @@ export type AlertView = {
   resolvedAt: string | null;
 };
 
-
 /** `alerts.list`: open (not acknowledged), unresolved (the default) or all. */
 export type AlertListInput = PageInput & { state?: 'open' | 'unresolved' | 'all'; connectionId?: string };
 export type AcknowledgeAlertInput = { alertId: string };

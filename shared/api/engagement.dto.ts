@@ -15,7 +15,12 @@ export type EngagementContact = {
   marketingConsent: string;
   intentScore: number;
   hotLeadAt: string | null;
-  externalIds: Array<{ provider: CrmProvider; externalId: string; active: boolean; crmModifiedAt: string | null }>;
+  externalIds: Array<{
+    provider: CrmProvider;
+    externalId: string;
+    active: boolean;
+    crmModifiedAt: string | null;
+  }>;
 };
 
 /** `hostWebhooks.get`: the host's webhook endpoint, if one is configured (the secret never comes back). */

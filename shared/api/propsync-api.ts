@@ -98,10 +98,7 @@ export type PropsyncApiRecord = {
     list: Query<PageInput & SyncRunFilters, Page<SyncRunSummary>>;
     get: Query<{ runId: string; logLimit?: number }, SyncRunDetails>;
     log: Query<PageInput & { runId: string; status?: SyncLogStatus }, Page<SyncLogEntry>>;
-    history: Query<
-      { connectionId?: string; from?: string; to?: string; limit?: number },
-      SyncHistoryPoint[]
-    >;
+    history: Query<{ connectionId?: string; from?: string; to?: string; limit?: number }, SyncHistoryPoint[]>;
   };
   conflicts: {
     list: Query<

@@ -5,7 +5,8 @@ import type { CrmProvider } from './provider.dto.ts';
 export type SyncTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry';
 export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type SyncDirection = 'inbound' | 'outbound';
-export type SyncLogStatus = 'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
+export type SyncLogStatus =
+  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
 
 /** One provider error seen during a cycle, with what will happen to it next. */
 export type SyncRunError = {
@@ -57,7 +58,11 @@ export type SyncLogEntry = {
 };
 
 /** `syncRuns.get`: one cycle, the first page of its log and its conflicts. */
-export type SyncRunDetails = { run: SyncRunDetail; log: Page<SyncLogEntry>; conflicts: Page<ConflictSummary> };
+export type SyncRunDetails = {
+  run: SyncRunDetail;
+  log: Page<SyncLogEntry>;
+  conflicts: Page<ConflictSummary>;
+};
 
 export type SyncHistoryPoint = {
   runId: string;

@@ -1,4 +1,9 @@
-import type { InfiniteData, UseInfiniteQueryResult, UseMutationResult, UseQueryResult } from '@tanstack/react-query';
+import type {
+  InfiniteData,
+  UseInfiniteQueryResult,
+  UseMutationResult,
+  UseQueryResult,
+} from '@tanstack/react-query';
 import type { FieldMappingSummary } from '../../../shared/api/connection.dto.ts';
 import type { PropsyncClientError } from '../../../shared/api/error.dto.ts';
 import type { Page } from '../../../shared/api/page.dto.ts';

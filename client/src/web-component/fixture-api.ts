@@ -1,4 +1,11 @@
-import type { AlertView, ConnectionSummary, Page, ProviderListing, SyncHistoryPoint, SyncRunSummary } from '../lib/router-types.ts';
+import type {
+  AlertView,
+  ConnectionSummary,
+  Page,
+  ProviderListing,
+  SyncHistoryPoint,
+  SyncRunSummary,
+} from '../lib/router-types.ts';
 
 /** The answers a story's page gets, per procedure (what the server's router would return). */
 export type FixtureAnswers = {
@@ -22,7 +29,10 @@ function urlOf(input: RequestInfo | URL): string {
  * procedure, and a procedure without a fixture a NOT_FOUND error, as the server would. Records
  * each request's address and Authorization header. `restore()` puts the browser's fetch back.
  */
-export function installFixtureApi(answers: FixtureAnswers): { requests: FixtureRequest[]; restore: () => void } {
+export function installFixtureApi(answers: FixtureAnswers): {
+  requests: FixtureRequest[];
+  restore: () => void;
+} {
   const requests: FixtureRequest[] = [];
   const originalFetch = window.fetch;
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -43,7 +53,10 @@ export function installFixtureApi(answers: FixtureAnswers): { requests: FixtureR
             },
           },
     );
-    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   };
   return {
     requests,

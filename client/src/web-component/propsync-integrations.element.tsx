@@ -86,7 +86,10 @@ export class PropsyncIntegrationsElement extends HTMLElement {
 
   async #tokenFromHost(): Promise<string> {
     const source = this.#getToken;
-    if (!source) throw new Error('<propsync-integrations> has no getToken: set element.getToken to a function returning an embed token');
+    if (!source)
+      throw new Error(
+        '<propsync-integrations> has no getToken: set element.getToken to a function returning an embed token',
+      );
     return source();
   }
 

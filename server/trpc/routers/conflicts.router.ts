@@ -25,12 +25,14 @@ export const conflictsRouter = router({
       });
     }),
 
-  get: agencyProcedure.input(z.object({ conflictId: z.string().uuid() })).query(async ({ ctx, input }): Promise<ConflictDetail> => {
-    const conflict = await new ConflictQueries(ctx.services.orm.em).get(
-      ctx.session.organisationId,
-      input.conflictId,
-    );
-    if (!conflict) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such conflict for this agency' });
-    return conflict;
-  }),
+  get: agencyProcedure
+    .input(z.object({ conflictId: z.string().uuid() }))
+    .query(async ({ ctx, input }): Promise<ConflictDetail> => {
+      const conflict = await new ConflictQueries(ctx.services.orm.em).get(
+        ctx.session.organisationId,
+        input.conflictId,
+      );
+      if (!conflict) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such conflict for this agency' });
+      return conflict;
+    }),
 });

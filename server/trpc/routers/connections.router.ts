@@ -21,11 +21,15 @@ const IntervalMinutes = z
   .max(1440, 'sync at least once a day');
 
 export const connectionsRouter = router({
-  list: agencyProcedure.query(({ ctx }): Promise<ConnectionSummary[]> => ctx.services.connections.list(ctx.session.organisationId)),
+  list: agencyProcedure.query(({ ctx }): Promise<ConnectionSummary[]> =>
+    ctx.services.connections.list(ctx.session.organisationId),
+  ),
 
   get: agencyProcedure
     .input(ConnectionIdInput)
-    .query(({ ctx, input }): Promise<ConnectionSummary> => ctx.services.connections.get(ctx.session.organisationId, input.connectionId)),
+    .query(({ ctx, input }): Promise<ConnectionSummary> =>
+      ctx.services.connections.get(ctx.session.organisationId, input.connectionId),
+    ),
 
   /**
    * Verifies the credentials with the CRM, stores them encrypted and starts the first full import.
@@ -86,7 +90,9 @@ export const connectionsRouter = router({
    */
   finishOAuth: adminProcedure
     .input(z.object({ signInId: z.string().min(20).max(200) }))
-    .mutation(({ ctx, input }): Promise<OAuthFinish> => ctx.services.oauth.finish(ctx.session.organisationId, input.signInId)),
+    .mutation(({ ctx, input }): Promise<OAuthFinish> =>
+      ctx.services.oauth.finish(ctx.session.organisationId, input.signInId),
+    ),
 
   syncNow: adminProcedure
     .input(ConnectionIdInput)

@@ -27,10 +27,14 @@ export const engagementRouter = router({
         occurredAt: z.iso.datetime({ offset: true }).optional(),
       }),
     )
-    .mutation(({ ctx, input }): Promise<EmailReportResult> => ctx.services.engagement.reportEmail(ctx.session.organisationId, input)),
+    .mutation(({ ctx, input }): Promise<EmailReportResult> =>
+      ctx.services.engagement.reportEmail(ctx.session.organisationId, input),
+    ),
 
   /** One contact with its intent score, hot-lead time and every CRM record it is linked to. */
   contact: agencyProcedure
     .input(z.object({ contactId: z.string().uuid() }))
-    .query(({ ctx, input }): Promise<EngagementContact> => ctx.services.engagement.contact(ctx.session.organisationId, input.contactId)),
+    .query(({ ctx, input }): Promise<EngagementContact> =>
+      ctx.services.engagement.contact(ctx.session.organisationId, input.contactId),
+    ),
 });
