@@ -13,6 +13,8 @@ export default defineConfig({
     globalSetup: ['server/test-support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The web component inlines the stylesheet into its shadow root (`?inline`): process that one.
+    css: { include: [/propsync\.css/] },
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -5,63 +5,21 @@ import { LOCK_NAMESPACE } from '../db/connection-locks.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type {
+  AgencyCreated,
+  AgencyStatus,
+  AgencySummary,
+  OffboardingRemoved,
+  OffboardingReport,
+} from '../../shared/api/agency.dto.ts';
 
-export type AgencyStatus = 'active' | 'offboarded';
-
-export type AgencySummary = {
-  id: string;
-  name: string;
-  externalRef: string | null;
-  status: AgencyStatus;
-  createdAt: string;
-  offboardedAt: string | null;
-  /** Connections not disconnected. */
-  activeConnections: number;
-};
-
-/** What offboarding removes, per kind of record (counts only). */
-export type OffboardingRemoved = {
-  contacts: number;
-  /** Links between a contact and its record in a CRM (external ids). */
-  links: number;
-  activities: number;
-  /** Contacts that carried an intent score or a hot-lead time. */
-  scores: number;
-  syncLogEntries: number;
-  outboundWrites: number;
-  webhookDeliveries: number;
-  hostEvents: number;
-  alerts: number;
-  signInsInProgress: number;
-  fieldPolicies: number;
-};
-
-export type OffboardingReport = {
-  agencyId: string;
-  agencyName: string;
-  dryRun: boolean;
-  /** Every connection that was (or would be) disconnected, and what the CRM revoked. */
-  connections: Array<{
-    id: string;
-    provider: CrmProvider;
-    providerName: string;
-    /** Whether the CRM's API can revoke Propsync's access (else an admin deletes the key there). */
-    revokesAccess: boolean;
-    /** What disconnecting did at the CRM; null in a dry run. */
-    accessAtProvider: AccessAtProvider | null;
-  }>;
-  removed: OffboardingRemoved;
-  /** What stays, without personal data: the audit trail, as counts and rules. */
-  kept: {
-    /** Sync cycles: counts, windows and error codes; error messages, record ids and cursors removed. */
-    syncRuns: number;
-    /** Conflicts: fields that differed, winner, rule, times; the contact and both versions removed. */
-    conflictAudits: number;
-    /** Connection records (disconnected, no credentials), which the cycles refer to. */
-    connections: number;
-  };
-  summary: string;
-};
+export type {
+  AgencyCreated,
+  AgencyStatus,
+  AgencySummary,
+  OffboardingRemoved,
+  OffboardingReport,
+} from '../../shared/api/agency.dto.ts';
 
 /** Tables offboarding empties for the agency, in an order the foreign keys allow. */
 const REMOVED_TABLES: Array<[keyof OffboardingRemoved, string]> = [
@@ -111,10 +69,7 @@ export class AgencyService {
   }
 
   /** Creates the agency, or answers the existing one when `externalRef` is already provisioned. */
-  async create(input: {
-    name: string;
-    externalRef?: string | undefined;
-  }): Promise<{ id: string; created: boolean }> {
+  async create(input: { name: string; externalRef?: string | undefined }): Promise<AgencyCreated> {
     const em = this.#em.fork();
     const externalRef = input.externalRef ?? null;
     // Two attempts: a concurrent create with the same reference makes the first insert a no-op.

@@ -1,11 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { isClientError } from '../lib/trpc-errors.ts';
 import { useTRPC } from '../lib/trpc.ts';
+import type {
+  AcknowledgeAlertInput,
+  AlertView,
+  Page,
+  PropsyncMutationResult,
+  PropsyncQueryResult,
+} from '../lib/router-types.ts';
 
 export const ALERTS_REFRESH_INTERVAL_MS = 15_000;
 
 /** Unresolved alerts (newest first), refreshed while the page is open. */
-export function useAlerts() {
+export function useAlerts(): PropsyncQueryResult<Page<AlertView>> {
   const trpc = useTRPC();
   return useQuery(
     trpc.alerts.list.queryOptions(
@@ -15,7 +22,7 @@ export function useAlerts() {
   );
 }
 
-export function useAcknowledgeAlert() {
+export function useAcknowledgeAlert(): PropsyncMutationResult<AcknowledgeAlertInput, AlertView> {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   return useMutation(

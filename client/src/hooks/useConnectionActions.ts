@@ -1,8 +1,32 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '../lib/trpc.ts';
+import type {
+  ConnectInput,
+  ConnectionIdInput,
+  ConnectionSummary,
+  DisconnectResult,
+  FinishOAuthInput,
+  OAuthFinish,
+  OAuthStart,
+  PropsyncMutationResult,
+  ReconnectInput,
+  SetScheduleInput,
+  StartOAuthInput,
+  SyncQueued,
+} from '../lib/router-types.ts';
+
+export type ConnectionActions = {
+  connect: PropsyncMutationResult<ConnectInput, ConnectionSummary>;
+  syncNow: PropsyncMutationResult<ConnectionIdInput, SyncQueued>;
+  reconnect: PropsyncMutationResult<ReconnectInput, ConnectionSummary>;
+  disconnect: PropsyncMutationResult<ConnectionIdInput, DisconnectResult>;
+  setSchedule: PropsyncMutationResult<SetScheduleInput, ConnectionSummary>;
+  startSignIn: PropsyncMutationResult<StartOAuthInput, OAuthStart>;
+  finishSignIn: PropsyncMutationResult<FinishOAuthInput, OAuthFinish>;
+};
 
 /** Every change to a connection, each refreshing the connection list (and the audit log) when done. */
-export function useConnectionActions() {
+export function useConnectionActions(): ConnectionActions {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const refresh = () =>

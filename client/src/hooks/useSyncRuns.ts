@@ -1,7 +1,16 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
-import type { SyncRunFilters } from '../lib/router-types.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
+import type {
+  Page,
+  PropsyncInfiniteQueryResult,
+  PropsyncQueryResult,
+  SyncHistoryPoint,
+  SyncLogEntry,
+  SyncRunDetails,
+  SyncRunFilters,
+  SyncRunSummary,
+} from '../lib/router-types.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
 /** The server's maximum page: fewer round trips while scrolling a long audit log. */
@@ -11,7 +20,11 @@ export const AUDIT_PAGE_SIZE = 200;
 export const RUNNING_CYCLE_REFRESH_INTERVAL_MS = 3_000;
 
 /** The audit log's cycles for some filters, page after page (keyset cursor). */
-export function useSyncRuns(filters: SyncRunFilters) {
+export function useSyncRuns(filters: SyncRunFilters): {
+  query: PropsyncInfiniteQueryResult<Page<SyncRunSummary>>;
+  runs: SyncRunSummary[];
+  totalCount: number;
+} {
   const trpc = useTRPC();
   const query = useInfiniteQuery(
     trpc.syncRuns.list.infiniteQueryOptions(
@@ -35,7 +48,13 @@ export function useSyncRuns(filters: SyncRunFilters) {
 }
 
 /** One cycle in detail, plus further pages of its record log. */
-export function useSyncRun(runId: string | null) {
+export function useSyncRun(runId: string | null): {
+  details: PropsyncQueryResult<SyncRunDetails>;
+  logEntries: SyncLogEntry[];
+  logHasMore: boolean;
+  loadMoreLog: () => Promise<unknown>;
+  loadingMoreLog: boolean;
+} {
   const trpc = useTRPC();
   const details = useQuery(
     trpc.syncRuns.get.queryOptions(
@@ -70,7 +89,7 @@ export function useSyncRun(runId: string | null) {
 }
 
 /** Records in/out and errors per cycle for the history chart. */
-export function useSyncHistory(connectionId?: string) {
+export function useSyncHistory(connectionId?: string): PropsyncQueryResult<SyncHistoryPoint[]> {
   const trpc = useTRPC();
   return useQuery(
     trpc.syncRuns.history.queryOptions(connectionId ? { connectionId, limit: 60 } : { limit: 60 }),
@@ -82,7 +101,7 @@ export function useSyncHistory(connectionId?: string) {
  * list shows a cycle starting or finishing. A "Sync now" cycle is queued, so it is not in the log
  * yet when the button's request returns, and a short one starts and ends between two polls.
  */
-export function useRefreshSyncRunsOnCycles(connections: ConnectionSummary[] | undefined) {
+export function useRefreshSyncRunsOnCycles(connections: ConnectionSummary[] | undefined): void {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const cycles = connections

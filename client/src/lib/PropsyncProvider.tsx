@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import type { AppRouter } from '../../../server/trpc/routers/_app.ts';
+import type { AppRouter } from '../../../shared/api/propsync-api.ts';
 import { TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
 import { isClientError } from './trpc-errors.ts';
 import { TRPCProvider } from './trpc.ts';

@@ -1,7 +1,7 @@
+import type { SyncLogStatus } from '../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
 
-export type SyncLogStatus =
-  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
+export type { SyncLogStatus };
 
 /** One row per record synced, in either direction (the crm_sync_log audit, docs/product-rules.md). */
 export const CrmSyncLog = defineEntity({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgencyCreated, AgencySummary, OffboardingReport } from '../../../shared/api/agency.dto.ts';
 import { hostProcedure, router } from '../trpc.ts';
 
 // Printable text only: control characters (NUL included) have no place in a name or a reference.
@@ -18,13 +19,13 @@ export const agenciesRouter = router({
   /** Idempotent on `externalRef`, the host's own id for the agency: the same ref answers the same id. */
   create: hostProcedure
     .input(z.object({ name: printable(200), externalRef: printable(200).optional() }))
-    .mutation(({ ctx, input }) => ctx.services.agencies.create(input)),
+    .mutation(({ ctx, input }): Promise<AgencyCreated> => ctx.services.agencies.create(input)),
 
-  list: hostProcedure.query(({ ctx }) => ctx.services.agencies.list()),
+  list: hostProcedure.query(({ ctx }): Promise<AgencySummary[]> => ctx.services.agencies.list()),
 
   rename: hostProcedure
     .input(z.object({ id: z.string().uuid(), name: printable(200) }))
-    .mutation(({ ctx, input }) => ctx.services.agencies.rename(input.id, input.name)),
+    .mutation(({ ctx, input }): Promise<AgencySummary> => ctx.services.agencies.rename(input.id, input.name)),
 
   /**
    * Disconnects every connection (revoking at the CRM), deletes the agency's personal data and
@@ -32,5 +33,7 @@ export const agenciesRouter = router({
    */
   offboard: hostProcedure
     .input(z.object({ id: z.string().uuid(), dryRun: z.boolean() }))
-    .mutation(({ ctx, input }) => ctx.services.agencies.offboard(input.id, { dryRun: input.dryRun })),
+    .mutation(({ ctx, input }): Promise<OffboardingReport> =>
+      ctx.services.agencies.offboard(input.id, { dryRun: input.dryRun }),
+    ),
 });

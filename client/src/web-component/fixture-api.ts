@@ -1,0 +1,67 @@
+import type {
+  AlertView,
+  ConnectionSummary,
+  Page,
+  ProviderListing,
+  SyncHistoryPoint,
+  SyncRunSummary,
+} from '../lib/router-types.ts';
+
+/** The answers a story's page gets, per procedure (what the server's router would return). */
+export type FixtureAnswers = {
+  'connections.list': ConnectionSummary[];
+  'providers.list': ProviderListing[];
+  'alerts.list': Page<AlertView>;
+  'syncRuns.list': Page<SyncRunSummary>;
+  'syncRuns.history': SyncHistoryPoint[];
+};
+
+export type FixtureRequest = { url: string; authorization: string | null };
+
+function urlOf(input: RequestInfo | URL): string {
+  if (typeof input === 'string') return input;
+  return input instanceof URL ? input.href : input.url;
+}
+
+/**
+ * Answers the page's tRPC requests from fixtures, so a story renders the real data-fetching page
+ * with no server: a batched GET `/trpc/a,b?batch=1` gets one `{ result: { data } }` per
+ * procedure, and a procedure without a fixture a NOT_FOUND error, as the server would. Records
+ * each request's address and Authorization header. `restore()` puts the browser's fetch back.
+ */
+export function installFixtureApi(answers: FixtureAnswers): {
+  requests: FixtureRequest[];
+  restore: () => void;
+} {
+  const requests: FixtureRequest[] = [];
+  const originalFetch = window.fetch;
+  window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = urlOf(input);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    requests.push({ url, authorization: headers.get('authorization') });
+    const match = /\/trpc\/([^?]+)/.exec(url);
+    if (!match) return originalFetch(input, init);
+    const paths = decodeURIComponent(match[1]!).split(',');
+    const body = paths.map((path) =>
+      path in answers
+        ? { result: { data: answers[path as keyof FixtureAnswers] } }
+        : {
+            error: {
+              message: `No fixture answers ${path}`,
+              code: -32004,
+              data: { code: 'NOT_FOUND', httpStatus: 404, path, propsyncCode: null, fieldErrors: null },
+            },
+          },
+    );
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  return {
+    requests,
+    restore: () => {
+      window.fetch = originalFetch;
+    },
+  };
+}
