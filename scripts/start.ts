@@ -27,7 +27,14 @@ writeSandboxFile(simulators);
 const sandboxApps = Object.fromEntries(
   simulators.flatMap((simulator) => (simulator.oauthApp ? [[simulator.provider, simulator.oauthApp]] : [])),
 );
-const running = await startServer({ ...config, oauthApps: { ...sandboxApps, ...config.oauthApps } }, logger);
+// The simulators listen on loopback, which the egress policy refuses unless allowed: allow exactly them.
+const egressAllow = [config.egressAllow, ...simulators.map((simulator) => new URL(simulator.url).host)]
+  .filter(Boolean)
+  .join(',');
+const running = await startServer(
+  { ...config, egressAllow, oauthApps: { ...sandboxApps, ...config.oauthApps } },
+  logger,
+);
 const unconnected = await ensureDemoConnections(running.services, simulators);
 
 const page = `${running.url}/dashboard/settings/integrations`;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { OAuthApp } from './adapters/adapter-definition.ts';
+import { parseEgressAllow } from './egress/egress-policy.ts';
 
 const EnvironmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -17,6 +18,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
+  PROPSYNC_EGRESS_ALLOW: z.string().optional(),
 });
 
 const OAuthAppsSchema = z.record(
@@ -52,6 +54,11 @@ export type AppConfig = {
   oauthApps: Record<string, OAuthApp>;
   /** Origins of host pages a sign-in may return to, besides Propsync's own. */
   returnOrigins: string[];
+  /**
+   * Internal hosts, addresses and ranges an operator lets outbound calls reach (development,
+   * on-premise CRMs); everything internal is refused otherwise (server/egress/egress-policy.ts).
+   */
+  egressAllow: string | undefined;
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -77,6 +84,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
     returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),
+    // Parsed here too, so a bad entry stops start-up rather than the first outbound call.
+    egressAllow:
+      parseEgressAllow(env.PROPSYNC_EGRESS_ALLOW).length > 0 ? env.PROPSYNC_EGRESS_ALLOW : undefined,
   };
 }
 

@@ -91,6 +91,12 @@ export class AdapterResolver {
     ) as Record<string, unknown>;
   }
 
+  /** Every address a connection with these settings calls (vetted by the egress policy on save). */
+  addressesOf(provider: CrmProvider, settings: Record<string, unknown>): string[] {
+    const definition = this.definition(provider);
+    return [definition.baseUrl(definition.settingsSchema.parse(settings))];
+  }
+
   forConnection(connection: ConnectionForAdapter): CrmAdapter {
     const definition = this.definition(connection.provider);
     const credentials = definition.credentialsSchema.parse(connection.credentials);

@@ -23,6 +23,8 @@ export async function createTestServices(
     PROPSYNC_SCHEDULER: 'off',
     // Nothing listens here: simulators' webhook deliveries fail quietly unless a test routes them.
     PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
+    // The simulators listen on loopback, which the egress policy refuses unless allowed.
+    PROPSYNC_EGRESS_ALLOW: '127.0.0.1',
     ...env,
   } as NodeJS.ProcessEnv);
   const services = await createServices(
