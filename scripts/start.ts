@@ -13,28 +13,30 @@ import { ensureDemoConnections, type DemoSimulator } from '../server/demo/demo-c
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/main.ts';
 import { startDemoSimulators } from '../server/simulators/demo-simulators.ts';
+import { mergeOperatorConfig } from '../server/simulators/shared/operator-config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
 
-const config = loadConfig();
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: loadConfig().logLevel });
 
 buildClientIfStale();
 const simulators = await startDemoSimulators(logger);
+// The CRMs' hosts point at the simulators, and the egress policy allows exactly their listeners
+// (on loopback, refused otherwise) on top of whatever the operator allows.
+const demoConfig = mergeOperatorConfig(
+  ...(process.env.PROPSYNC_EGRESS_ALLOW
+    ? [{ PROPSYNC_EGRESS_ALLOW: process.env.PROPSYNC_EGRESS_ALLOW }]
+    : []),
+  ...simulators.map((simulator) => simulator.operatorConfig),
+);
+const config = loadConfig({ ...process.env, ...demoConfig });
 writeSandboxFile(simulators);
 // The simulators' sandbox apps make "Sign in with …" work in the demo; configured apps win.
 const sandboxApps = Object.fromEntries(
   simulators.flatMap((simulator) => (simulator.oauthApp ? [[simulator.provider, simulator.oauthApp]] : [])),
 );
-// The simulators listen on loopback, which the egress policy refuses unless allowed: allow exactly them.
-const egressAllow = [config.egressAllow, ...simulators.map((simulator) => new URL(simulator.url).host)]
-  .filter(Boolean)
-  .join(',');
-const running = await startServer(
-  { ...config, egressAllow, oauthApps: { ...sandboxApps, ...config.oauthApps } },
-  logger,
-);
+const running = await startServer({ ...config, oauthApps: { ...sandboxApps, ...config.oauthApps } }, logger);
 const unconnected = await ensureDemoConnections(running.services, simulators);
 
 const page = `${running.url}/dashboard/settings/integrations`;

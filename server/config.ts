@@ -59,6 +59,11 @@ export type AppConfig = {
    * on-premise CRMs); everything internal is refused otherwise (server/egress/egress-policy.ts).
    */
   egressAllow: string | undefined;
+  /**
+   * CRMs' fixed public hosts, `PROPSYNC_<CRM>_<HOST>_URL` (e.g. `PROPSYNC_REAPIT_CONNECT_URL`);
+   * a host not set here is the CRM's real address. `npm start` points them at the simulators.
+   */
+  crmHosts: Record<string, string>;
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -87,7 +92,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     // Parsed here too, so a bad entry stops start-up rather than the first outbound call.
     egressAllow:
       parseEgressAllow(env.PROPSYNC_EGRESS_ALLOW).length > 0 ? env.PROPSYNC_EGRESS_ALLOW : undefined,
+    crmHosts: parseCrmHosts(environment),
   };
+}
+
+const CRM_HOST_VARIABLE = /^PROPSYNC_[A-Z0-9_]+_URL$/;
+
+function parseCrmHosts(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const hosts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (!CRM_HOST_VARIABLE.test(name) || name === 'PROPSYNC_PUBLIC_URL' || !value) continue;
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+      throw new Error(
+        `Invalid configuration: ${name} has "${value}"; give the CRM's http(s) address, e.g. https://connect.reapit.cloud`,
+      );
+    }
+    hosts[name] = value;
+  }
+  return hosts;
 }
 
 function parseReturnOrigins(value: string | undefined): string[] {

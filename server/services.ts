@@ -82,6 +82,7 @@ export async function createServices(
   let metrics: PropsyncMetrics | null = null;
   const adapters = new AdapterResolver(logger, {
     fetchImplementation: outboundFetch,
+    hostConfig: config.crmHosts,
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
     onResponse: (event) => metrics?.observeResponse(event),
     grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),

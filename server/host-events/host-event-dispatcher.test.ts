@@ -17,10 +17,10 @@ beforeAll(async () => {
   host = createServer((request, response) => {
     hits.push(`${request.method} ${request.url}`);
     response.end();
-  }).listen(0, '127.0.0.1');
+  }).listen(0, 'localhost');
   await new Promise((resolve) => host.once('listening', resolve));
-  const port = (host.address() as { port: number }).port;
-  hostUrl = `http://127.0.0.1:${port}/internal/hooks`;
+  const { port, address, family } = host.address() as { port: number; address: string; family: string };
+  hostUrl = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/internal/hooks`;
   // The same receiver under a name the operator allow-listed.
   allowedUrl = `http://localhost:${port}/hooks`;
   services = await createTestServices({ env: { PROPSYNC_EGRESS_ALLOW: `localhost:${port}` } });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmProvider } from '../../shared/providers.ts';
 import { CRMS, CRM_PROVIDERS } from '../adapters/registry.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { allowListeners, mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import { createApp } from './app.ts';
@@ -54,14 +55,13 @@ beforeAll(async () => {
     response.writeHead(400, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ message: 'INTERNAL-ONLY: replica db-2.internal, user propsync' }));
   });
-  // Exactly the simulators and the fake CRMs are allowed: every other internal address is refused.
+  // The simulators' hosts, and exactly their listeners and the fake CRMs' allowed: every other
+  // internal address is refused.
   services = await createTestServices({
-    env: {
-      PROPSYNC_EGRESS_ALLOW: [
-        ...[...harnesses.values()].map((harness) => new URL(harness.url).host),
-        ...Object.values(fakeCrms).map((crm) => new URL(crm.url).host),
-      ].join(','),
-    },
+    env: mergeOperatorConfig(
+      ...[...harnesses.values()].map((harness) => harness.operatorConfig),
+      allowListeners(...Object.values(fakeCrms).map((crm) => crm.url)),
+    ),
   });
   organisationId = await createOrganisation(services, 'Bad Input Lettings');
   server = createApp({ services }).listen(0);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PropsyncError } from '../../errors.ts';
-import { REAPIT_INFO } from '../reapit/reapit.adapter.ts';
+import { providerInfo } from '../registry.ts';
 import { ProviderHttp } from './provider-http.ts';
 import { RequestPacer } from './request-pacer.ts';
 
 function answering(status: number, body: unknown): ProviderHttp {
   return new ProviderHttp({
-    provider: REAPIT_INFO,
+    provider: providerInfo('reapit')!,
     baseUrl: 'https://platform.reapit.cloud',
     pacer: new RequestPacer({ requests: 100, windowSeconds: 1 }),
     session: null,
