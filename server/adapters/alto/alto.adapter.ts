@@ -108,8 +108,9 @@ export const ALTO_INFO = {
 
 /**
  * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
- * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto publishes no separate authorisation
- * host, so the token endpoint defaults to `/token` on the API host (see docs/crms/alto.md).
+ * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
+ * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
+ * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
  */
 type Host = 'api' | 'token';
 
