@@ -57,6 +57,14 @@ describe('ProviderHttp: what a CRM error body may put in a message', () => {
     expect(error.code).toBe('ADAPTER.VALIDATION');
     const keyed = await failureOf(answering(400, { errors: { Surname: ['INTERNAL-ONLY'] } }));
     expect(keyed.message).toBe('Reapit rejected the request (HTTP 400): check Surname');
+    const problem = await failureOf(
+      answering(422, { title: 'INTERNAL-ONLY', errors: [{ pointer: '/emails/0', detail: 'INTERNAL-ONLY' }] }),
+    );
+    expect(problem.message).toBe('Reapit rejected the request (HTTP 422): check emails.0');
+    const modelState = await failureOf(
+      answering(400, { Message: 'INTERNAL-ONLY', ModelState: { 'contact.Email': ['INTERNAL-ONLY'] } }),
+    );
+    expect(modelState.message).toBe('Reapit rejected the request (HTTP 400): check contact.Email');
   });
 
   it('repeats a standard OAuth error code, and nothing else of an OAuth error', async () => {

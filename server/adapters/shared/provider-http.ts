@@ -228,7 +228,8 @@ function summariseBody(body: unknown): string {
   const fields = new Set<string>();
   const addField = (value: unknown) => {
     if (typeof value !== 'string') return;
-    const name = value.replace(/^\/?(data\/)?(attributes\/)?/, '').replaceAll('/', '.');
+    // JSON Pointers (RFC 9457 problem documents, JSON:API `source.pointer`) become dotted names.
+    const name = value.replace(/^#?\/?(data\/)?(attributes\/)?/, '').replaceAll('/', '.');
     if (FIELD_NAME.test(name) && fields.size < MAX_FIELDS) fields.add(name);
   };
   const errors = record.errors ?? record.invalid_params ?? record.validationErrors;
@@ -236,12 +237,18 @@ function summariseBody(body: unknown): string {
     for (const item of errors) {
       if (!item || typeof item !== 'object') continue;
       const entry = item as Record<string, unknown>;
-      addField(entry.field ?? entry.property ?? entry.name ?? entry.path ?? entry.propertyName);
+      addField(
+        entry.field ?? entry.pointer ?? entry.property ?? entry.name ?? entry.path ?? entry.propertyName,
+      );
       const source = entry.source as Record<string, unknown> | undefined;
       if (source && typeof source === 'object') addField(source.pointer ?? source.parameter);
     }
   } else if (errors && typeof errors === 'object') {
     for (const name of Object.keys(errors)) addField(name);
+  }
+  // ASP.NET Web API (agentOS): `ModelState` maps each invalid field to its messages.
+  if (record.ModelState && typeof record.ModelState === 'object') {
+    for (const name of Object.keys(record.ModelState)) addField(name);
   }
   if (fields.size > 0) return `: check ${[...fields].join(', ')}`;
   if (typeof record.error === 'string' && OAUTH_ERRORS.has(record.error)) return ` (${record.error})`;
