@@ -16,6 +16,8 @@ export type BenchServices = Services & { dispose: () => Promise<void> };
 export async function createBenchServices(
   databaseUrl: string,
   options: ServiceOptions = {},
+  /** More configuration: the simulator's `operatorConfig` (its hosts and egress allowance). */
+  env: Record<string, string> = {},
 ): Promise<BenchServices> {
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-bench-'));
   const config = loadConfig({
@@ -25,6 +27,7 @@ export async function createBenchServices(
     PROPSYNC_SCHEDULER: 'off',
     PROPSYNC_SYNC_CONCURRENCY: '0',
     PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
+    ...env,
   } as NodeJS.ProcessEnv);
   const services = await createServices(
     config,

@@ -26,6 +26,7 @@ send({
   type: 'ready',
   url: running.url,
   connection: running.connection,
+  operatorConfig: running.operatorConfig,
   contactCount: running.listableContactCount(),
   startupMs: Math.round(performance.now() - startedAt),
 });

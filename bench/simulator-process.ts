@@ -16,6 +16,7 @@ export type ChildReply =
       type: 'ready';
       url: string;
       connection: { credentials: Record<string, string>; settings: Record<string, string> };
+      operatorConfig: Record<string, string>;
       contactCount: number;
       startupMs: number;
     }
@@ -29,6 +30,8 @@ export type SimulatorProcess = {
   provider: CrmProvider;
   url: string;
   connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /** The CRM hosts and egress allowance that point Propsync at this simulator. */
+  operatorConfig: Record<string, string>;
   contactCount: number;
   startupMs: number;
   pid: number;
@@ -85,6 +88,7 @@ export async function startSimulatorProcess(options: {
     provider: options.provider,
     url: started.url,
     connection: started.connection,
+    operatorConfig: started.operatorConfig,
     contactCount: started.contactCount,
     startupMs: started.startupMs,
     pid: child.pid!,

@@ -9,6 +9,7 @@ import { loadConfig } from '../server/config.ts';
 import { ensureDatabase } from '../server/db/database.ts';
 import { createLogger } from '../server/logger.ts';
 import { createServices, type Services } from '../server/services.ts';
+import { mergeOperatorConfig } from '../server/simulators/shared/operator-config.ts';
 import { SeededRandom } from '../server/simulators/shared/seeded-random.ts';
 import { CHAOS_SIMULATORS, type ChaosSimulator } from './chaos-simulators.ts';
 
@@ -116,6 +117,8 @@ type Side = {
   organisationId: string;
   simulators: Map<CrmProvider, ChaosSimulator>;
   connections: Map<CrmProvider, string>;
+  /** The simulators' hosts and egress allowance, for this process and its workers. */
+  operatorConfig: Record<string, string>;
 };
 
 type Worker = { child: ChildProcess; output: () => string; kill: (signal: NodeJS.Signals) => Promise<void> };
@@ -333,6 +336,20 @@ async function openSide(
   const databaseName = `propsync_chaos_${label}_${randomBytes(4).toString('hex')}`;
   const url = await ensureDatabase(options.adminUrl, databaseName);
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), `propsync-chaos-${label}-`));
+  const simulators = new Map<CrmProvider, ChaosSimulator>();
+  for (const provider of providers) {
+    const startChaosSimulator = Object.hasOwn(CHAOS_SIMULATORS, provider)
+      ? CHAOS_SIMULATORS[provider as keyof typeof CHAOS_SIMULATORS]
+      : undefined;
+    if (!startChaosSimulator) throw new Error(`chaos has no fault-injecting simulator for ${provider}`);
+    simulators.set(
+      provider,
+      await startChaosSimulator({ seed, contactCount: options.contactsPerProvider, pageSize }),
+    );
+  }
+  const operatorConfig = mergeOperatorConfig(
+    ...[...simulators.values()].map((simulator) => simulator.operatorConfig),
+  );
   const config = loadConfig({
     NODE_ENV: 'test',
     PROPSYNC_DATA_DIR: dataDirectory,
@@ -341,6 +358,7 @@ async function openSide(
     // This process connects, reports emails and inspects; cycles run in workers (or are called directly).
     PROPSYNC_SYNC_CONCURRENCY: '0',
     PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
+    ...operatorConfig,
   } as NodeJS.ProcessEnv);
   const services = await createServices(
     config,
@@ -360,20 +378,11 @@ async function openSide(
     dataDirectory,
     services,
     organisationId: organisation!.id,
-    simulators: new Map(),
+    simulators,
     connections: new Map(),
+    operatorConfig,
   };
-  for (const provider of providers) {
-    const startChaosSimulator = Object.hasOwn(CHAOS_SIMULATORS, provider)
-      ? CHAOS_SIMULATORS[provider as keyof typeof CHAOS_SIMULATORS]
-      : undefined;
-    if (!startChaosSimulator) throw new Error(`chaos has no fault-injecting simulator for ${provider}`);
-    const simulator = await startChaosSimulator({
-      seed,
-      contactCount: options.contactsPerProvider,
-      pageSize,
-    });
-    side.simulators.set(provider, simulator);
+  for (const [provider, simulator] of simulators) {
     const summary = await services.connections.connect(side.organisationId, provider, simulator.connection);
     side.connections.set(provider, summary.id);
   }
@@ -410,6 +419,7 @@ function spawnChaosWorker(side: Side, env: Record<string, string>): Worker {
       PROPSYNC_SCHEDULER: 'off',
       PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
       LOG_LEVEL: 'warn',
+      ...side.operatorConfig,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

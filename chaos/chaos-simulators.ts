@@ -3,8 +3,10 @@ import {
   AGENTOS_DEFAULT_TIER,
   AGENTOS_DEMO_KEY,
 } from '../server/adapters/agentos/simulator/agentos-constants.ts';
+import { agentosOperatorConfig } from '../server/adapters/agentos/simulator/agentos.harness.ts';
 import { createAgentosSimulator } from '../server/adapters/agentos/simulator/agentos-simulator.ts';
 import { ALTO_DEMO_CLIENT } from '../server/adapters/alto/simulator/alto-constants.ts';
+import { altoOperatorConfig } from '../server/adapters/alto/simulator/alto.harness.ts';
 import { createAltoSimulator } from '../server/adapters/alto/simulator/alto-simulator.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -12,14 +14,15 @@ import {
 } from '../server/adapters/custom/simulator/custom-constants.ts';
 import { createCustomSimulator } from '../server/adapters/custom/simulator/custom-simulator.ts';
 import { LOOP_DEMO_API_KEY } from '../server/adapters/loop/simulator/loop-constants.ts';
+import { loopOperatorConfig } from '../server/adapters/loop/simulator/loop.harness.ts';
 import { createLoopSimulator } from '../server/adapters/loop/simulator/loop-simulator.ts';
 import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
+import { reapitOperatorConfig } from '../server/adapters/reapit/simulator/reapit.harness.ts';
 import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
+import { allowListeners } from '../server/simulators/shared/operator-config.ts';
 import type { FaultControls } from '../server/simulators/shared/fault-controls.ts';
-import {
-  STREET_API_BASE_PATH,
-  STREET_DEMO_API_TOKEN,
-} from '../server/adapters/street/simulator/street-constants.ts';
+import { STREET_DEMO_API_TOKEN } from '../server/adapters/street/simulator/street-constants.ts';
+import { streetOperatorConfig } from '../server/adapters/street/simulator/street.harness.ts';
 import { createStreetSimulator } from '../server/adapters/street/simulator/street-simulator.ts';
 
 /**
@@ -32,6 +35,8 @@ export type ChaosSimulator = {
   url: string;
   faults: FaultControls;
   connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /** The CRM hosts and egress allowance that point Propsync at this simulator. */
+  operatorConfig: Record<string, string>;
   contactIds(): string[];
   writeBackRecords(contactExternalId: string): unknown[];
   /** Requests answered with a given status since start (for the report). */
@@ -66,8 +71,9 @@ export const CHAOS_SIMULATORS = {
       faults: simulator.faults,
       connection: {
         credentials: { clientId, clientSecret },
-        settings: { baseUrl: running.url, customerId, pageSize: String(pageSize) },
+        settings: { customerId, pageSize: String(pageSize) },
       },
+      operatorConfig: reapitOperatorConfig(running),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) =>
         simulator
@@ -87,8 +93,9 @@ export const CHAOS_SIMULATORS = {
       faults: simulator.faults,
       connection: {
         credentials: { apiKey },
-        settings: { baseUrl: running.url, shortName, tier: AGENTOS_DEFAULT_TIER, pageSize: String(pageSize) },
+        settings: { shortName, tier: AGENTOS_DEFAULT_TIER, pageSize: String(pageSize) },
       },
+      operatorConfig: agentosOperatorConfig(running.url),
       contactIds: () => simulator.listableContactIds(),
       writeBackRecords: (id) => simulator.logEntries(id),
       statusCounts: () => countStatuses(simulator.requestLog.entries()),
@@ -104,8 +111,9 @@ export const CHAOS_SIMULATORS = {
       faults: simulator.faults,
       connection: {
         credentials: { apiKey: LOOP_DEMO_API_KEY },
-        settings: { baseUrl: running.url, pageSize: String(pageSize) },
+        settings: { pageSize: String(pageSize) },
       },
+      operatorConfig: loopOperatorConfig(running.url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.notes({ contactId: id }),
       statusCounts: () => countStatuses(simulator.requestLog.entries()),
@@ -123,6 +131,7 @@ export const CHAOS_SIMULATORS = {
         credentials: { apiKey: CUSTOM_DEMO_API_KEY },
         settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: String(pageSize) },
       },
+      operatorConfig: allowListeners(running.url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.writeBackRecords(id),
       statusCounts: () => countStatuses(simulator.requestLog.entries()),
@@ -139,8 +148,9 @@ export const CHAOS_SIMULATORS = {
       faults: simulator.faults,
       connection: {
         credentials: { clientId, clientSecret },
-        settings: { baseUrl: running.url, agencyRef: simulator.defaultAgencyRef, pageSize: String(pageSize) },
+        settings: { agencyRef: simulator.defaultAgencyRef, pageSize: String(pageSize) },
       },
+      operatorConfig: altoOperatorConfig(running.url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.fileNotes({ contactId: id }),
       statusCounts: () => countStatuses(simulator.requestLog.entries()),
@@ -156,8 +166,9 @@ export const CHAOS_SIMULATORS = {
       faults: simulator.faults,
       connection: {
         credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
-        settings: { baseUrl: `${running.url}${STREET_API_BASE_PATH}` },
+        settings: {},
       },
+      operatorConfig: streetOperatorConfig(running.url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.notes(id),
       statusCounts: () => countStatuses(simulator.requestLog.entries()),

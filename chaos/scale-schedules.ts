@@ -25,6 +25,7 @@ import { createLogger } from '../server/logger.ts';
 import { SYNC_QUEUE } from '../server/scheduling/sync-job-queue.ts';
 import { createServices } from '../server/services.ts';
 import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
+import { reapitOperatorConfig } from '../server/adapters/reapit/simulator/reapit.harness.ts';
 import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -87,6 +88,7 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
     PROPSYNC_SCHEDULER: 'off',
     PROPSYNC_SYNC_CONCURRENCY: '0',
     PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
+    ...reapitOperatorConfig(running),
   } as NodeJS.ProcessEnv);
   const services = await createServices(config, createLogger({ level: 'silent' }), url);
   const workers: ChildProcess[] = [];
@@ -102,7 +104,7 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
       );
       const summary = await services.connections.connect(organisation!.id, 'reapit', {
         credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-        settings: { baseUrl: running.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+        settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
       });
       connectionIds.push(summary.id);
     }
@@ -141,6 +143,7 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
           PROPSYNC_SCHEDULE_TICK: '* * * * * *',
           PROPSYNC_SYNC_CONCURRENCY: String(options.concurrency ?? 4),
           LOG_LEVEL: 'warn',
+          ...reapitOperatorConfig(running),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

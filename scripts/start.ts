@@ -13,15 +13,24 @@ import { ensureDemoConnections, type DemoSimulator } from '../server/demo/demo-c
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/main.ts';
 import { startDemoSimulators } from '../server/simulators/demo-simulators.ts';
+import { mergeOperatorConfig } from '../server/simulators/shared/operator-config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
 
-const config = loadConfig();
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: loadConfig().logLevel });
 
 buildClientIfStale();
 const simulators = await startDemoSimulators(logger);
+// The CRMs' hosts point at the simulators, and the egress policy allows exactly their listeners
+// (on loopback, refused otherwise) on top of whatever the operator allows.
+const demoConfig = mergeOperatorConfig(
+  ...(process.env.PROPSYNC_EGRESS_ALLOW
+    ? [{ PROPSYNC_EGRESS_ALLOW: process.env.PROPSYNC_EGRESS_ALLOW }]
+    : []),
+  ...simulators.map((simulator) => simulator.operatorConfig),
+);
+const config = loadConfig({ ...process.env, ...demoConfig });
 writeSandboxFile(simulators);
 // The simulators' sandbox apps make "Sign in with …" work in the demo; configured apps win.
 const sandboxApps = Object.fromEntries(

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { OAuthApp } from './adapters/adapter-definition.ts';
+import { parseEgressAllow } from './egress/egress-policy.ts';
 
 const EnvironmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -21,6 +22,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
+  PROPSYNC_EGRESS_ALLOW: z.string().optional(),
 });
 
 const OAuthAppsSchema = z.record(
@@ -67,6 +69,16 @@ export type AppConfig = {
   oauthApps: Record<string, OAuthApp>;
   /** Origins of host pages a sign-in may return to, besides Propsync's own. */
   returnOrigins: string[];
+  /**
+   * Internal hosts, addresses and ranges an operator lets outbound calls reach (development,
+   * on-premise CRMs); everything internal is refused otherwise (server/egress/egress-policy.ts).
+   */
+  egressAllow: string | undefined;
+  /**
+   * CRMs' fixed public hosts, `PROPSYNC_<CRM>_<HOST>_URL` (e.g. `PROPSYNC_REAPIT_CONNECT_URL`);
+   * a host not set here is the CRM's real address. `npm start` points them at the simulators.
+   */
+  crmHosts: Record<string, string>;
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -96,6 +108,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
     returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),
+    // Parsed here too, so a bad entry stops start-up rather than the first outbound call.
+    egressAllow:
+      parseEgressAllow(env.PROPSYNC_EGRESS_ALLOW).length > 0 ? env.PROPSYNC_EGRESS_ALLOW : undefined,
+    crmHosts: parseCrmHosts(environment),
   };
 }
 
@@ -132,6 +148,23 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   if (trimmed === 'true') return true;
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   return trimmed;
+}
+
+const CRM_HOST_VARIABLE = /^PROPSYNC_[A-Z0-9_]+_URL$/;
+
+function parseCrmHosts(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const hosts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (!CRM_HOST_VARIABLE.test(name) || name === 'PROPSYNC_PUBLIC_URL' || !value) continue;
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+      throw new Error(
+        `Invalid configuration: ${name} has "${value}"; give the CRM's http(s) address, e.g. https://connect.reapit.cloud`,
+      );
+    }
+    hosts[name] = value;
+  }
+  return hosts;
 }
 
 function parseReturnOrigins(value: string | undefined): string[] {

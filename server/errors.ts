@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   'ADAPTER.PRECONDITION_FAILED': { transient: true },
   'ADAPTER.CONFLICT': { transient: false },
   'ADAPTER.BAD_RESPONSE': { transient: false },
+  /** The egress policy refused an address (internal, not https in production, a cross-origin redirect). */
+  'EGRESS.REFUSED': { transient: false },
   'CONNECTION.NOT_FOUND': { transient: false },
   'CONNECTION.ALREADY_EXISTS': { transient: false },
   'CONNECTION.DISCONNECTED': { transient: false },

@@ -14,6 +14,8 @@ import { PostgresSyncStore } from './db/sync-store.ts';
 import { PostgresGrantStores } from './db/grant-store.ts';
 import type { Logger } from './logger.ts';
 import { PropsyncMetrics } from './observability/metrics.ts';
+import { createEgressFetch } from './egress/egress-fetch.ts';
+import { egressPolicyFromConfig, type EgressPolicy } from './egress/egress-policy.ts';
 import { EngagementService } from './engagement/engagement-service.ts';
 import { WebhookInbox } from './webhooks/webhook-inbox.ts';
 import { HostEventDispatcher } from './host-events/host-event-dispatcher.ts';
@@ -42,6 +44,8 @@ export type Services = {
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
+  /** What outbound calls may reach (every CRM call and host webhook goes through it). */
+  egress: EgressPolicy;
   runSyncCycle: (
     connectionId: string,
     trigger: SyncRunTrigger,
@@ -55,7 +59,7 @@ export type Services = {
 };
 
 export type ServiceOptions = {
-  /** Test hooks: faster retries, a fixed clock, a custom fetch. */
+  /** Test hooks: faster retries, a fixed clock, a custom fetch (which bypasses the egress policy). */
   sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
   fetchImplementation?: typeof fetch;
   httpTimeoutMs?: number;
@@ -79,10 +83,13 @@ export async function createServices(
     maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   });
   const grantStores = new PostgresGrantStores(orm.em, vault);
+  const egress = egressPolicyFromConfig(config);
+  const outboundFetch = options.fetchImplementation ?? createEgressFetch(egress);
   // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
   let metrics: PropsyncMetrics | null = null;
   const adapters = new AdapterResolver(logger, {
-    ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
+    fetchImplementation: outboundFetch,
+    hostConfig: config.crmHosts,
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
     onResponse: (event) => metrics?.observeResponse(event),
     grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
@@ -95,6 +102,7 @@ export async function createServices(
   metrics = new PropsyncMetrics({ em: orm.em, jobs });
   const processMetrics = metrics;
   const connections: ConnectionService = new ConnectionService({
+    egress,
     em: orm.em,
     vault,
     adapters,
@@ -143,7 +151,7 @@ export async function createServices(
     metrics: processMetrics,
     logger,
   });
-  const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault });
+  const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault, egress });
   const oauth = new OAuthSignIn({
     em: orm.em,
     vault,
@@ -154,7 +162,12 @@ export async function createServices(
     returnOrigins: config.returnOrigins,
     logger,
   });
-  const hostEvents = new HostEventDispatcher({ em: orm.em, vault, logger });
+  const hostEvents = new HostEventDispatcher({
+    em: orm.em,
+    vault,
+    logger,
+    fetchImplementation: outboundFetch,
+  });
   let hostEventTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
   let working = false;
@@ -176,6 +189,7 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
+    egress,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {
       if (config.syncConcurrency > 0 && !working) {

@@ -71,7 +71,11 @@ async function prepareStore(context: BenchContext, stored: number) {
   });
   const database = await createBenchDatabase(context.adminUrl, 'delta');
   // Overlap 0: each measured cycle reads only what changed since the previous one.
-  const services = await createBenchServices(database.url, { sync: { overlapMs: 0 } });
+  const services = await createBenchServices(
+    database.url,
+    { sync: { overlapMs: 0 } },
+    simulator.operatorConfig,
+  );
   const close = async () => {
     await services.dispose();
     await simulator.close();

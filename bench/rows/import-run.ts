@@ -37,7 +37,7 @@ export async function measureInitialImport<T>(
 ): Promise<ImportMeasurement & { after: T }> {
   const database = await createBenchDatabase(context.adminUrl, 'import');
   const simulator = await startSimulatorProcess({ provider: 'reapit', contacts, rateLimits: false });
-  const services = await createBenchServices(database.url);
+  const services = await createBenchServices(database.url, {}, simulator.operatorConfig);
   try {
     const organisationId = await createOrganisation(services, 'Bench Import Estates');
     const connectionId = await connectToSimulator(services, organisationId, simulator, {

@@ -26,7 +26,7 @@ export const naiveImportRow: BenchRow = {
     const contacts = context.quick ? 1_000 : CONTACTS;
     const database = await createBenchDatabase(context.adminUrl, 'naive');
     const simulator = await startSimulatorProcess({ provider: 'reapit', contacts, rateLimits: false });
-    const services = await createBenchServices(database.url);
+    const services = await createBenchServices(database.url, {}, simulator.operatorConfig);
     try {
       const real = await importWithCycle(services, simulator);
       const naive = await importNaively(services, simulator);

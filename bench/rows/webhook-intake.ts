@@ -5,6 +5,7 @@ import { createApp } from '../../server/http/app.ts';
 import { createLogger } from '../../server/logger.ts';
 import { createServices } from '../../server/services.ts';
 import { REAPIT_DEMO_CLIENT } from '../../server/adapters/reapit/simulator/reapit-constants.ts';
+import { reapitOperatorConfig } from '../../server/adapters/reapit/simulator/reapit.harness.ts';
 import { createReapitSimulator } from '../../server/adapters/reapit/simulator/reapit-simulator.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import { createOrganisation } from '../bench-services.ts';
@@ -44,6 +45,7 @@ export const webhookIntakeRow: BenchRow = {
       PROPSYNC_SCHEDULER: 'off',
       PROPSYNC_SYNC_CONCURRENCY: '2',
       PROPSYNC_PUBLIC_URL: propsyncUrl,
+      ...reapitOperatorConfig(simulatorServer),
     } as NodeJS.ProcessEnv);
     const services = await createServices(config, createLogger({ level: 'silent' }), database.url);
     app.use(createApp({ services }));
@@ -57,7 +59,7 @@ export const webhookIntakeRow: BenchRow = {
             clientId: REAPIT_DEMO_CLIENT.clientId,
             clientSecret: REAPIT_DEMO_CLIENT.clientSecret,
           },
-          settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+          settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
         })
       ).id;
       await services.whenIdle(300_000);

@@ -51,7 +51,11 @@ async function measureProvider(context: BenchContext, provider: CrmProvider): Pr
   const database = await createBenchDatabase(context.adminUrl, `write_${provider}`);
   const recorder = new RequestRecorder();
   const simulator = await startSimulatorProcess({ provider, contacts: 400, rateLimits: true });
-  const services = await createBenchServices(database.url, { fetchImplementation: recorder.fetch });
+  const services = await createBenchServices(
+    database.url,
+    { fetchImplementation: recorder.fetch },
+    simulator.operatorConfig,
+  );
   try {
     const organisationId = await createOrganisation(services, `Bench Write-back ${provider}`);
     const connectionId = await connectToSimulator(services, organisationId, simulator);

@@ -5,11 +5,25 @@ import type { CrmAdapter } from '../ports/crm-adapter.ts';
 import type { AccessGrant } from './shared/credential-session.ts';
 import type { ProviderHttp } from './shared/provider-http.ts';
 
+/**
+ * A CRM's fixed public addresses by name (`api`, `connect`, …): deployment configuration, never
+ * what an admin types. Each is `PROPSYNC_<CRM>_<NAME>_URL` (see `hostVariable`).
+ */
+export type ProviderHosts<Host extends string = string> = Readonly<Record<Host, string>>;
+
+/** The operator's variable for one of a CRM's fixed hosts, e.g. `PROPSYNC_REAPIT_CONNECT_URL`. */
+export function hostVariable(provider: string, host: string): string {
+  const name = (part: string) => part.toUpperCase().replaceAll('-', '_');
+  return `PROPSYNC_${name(provider)}_${name(host)}_URL`;
+}
+
 /** What the shared layer hands an adapter: authorised, paced HTTP and the connection's own values. */
-export type AdapterContext<Credentials, Settings> = {
+export type AdapterContext<Credentials, Settings, Host extends string = never> = {
   http: ProviderHttp;
   credentials: Credentials;
   settings: Settings;
+  /** The CRM's fixed hosts, as the deployment configures them. */
+  hosts: ProviderHosts<Host>;
   /** The secret agreed when webhooks were registered (agentOS HMAC, Standard Webhooks), if any. */
   webhookSecret: string | null;
   logger: Logger;
@@ -19,11 +33,16 @@ export type AdapterContext<Credentials, Settings> = {
  * Everything Propsync needs to know to speak to one CRM. One of these per folder under
  * `server/adapters/<provider>/`, registered with one line in `registry.ts`.
  */
-export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
+export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host extends string = never> = {
   info: ProviderInfo;
+  /**
+   * The CRM's fixed public hosts with their real addresses — null where the CRM publishes none, so
+   * the operator must configure it. Omitted where every agency's CRM has its own address (custom).
+   */
+  hosts?: Record<Host, string | null>;
   /** What an admin enters to connect (validated before anything is stored). */
   credentialsSchema: z.ZodType<Credentials>;
-  /** Non-secret per-connection settings (base URL, customer id). */
+  /** Non-secret per-connection settings (customer id, page size; never a fixed host). */
   settingsSchema: z.ZodType<Settings>;
   /** Exchanges stored credentials for an access grant; omitted when the key itself is sent. */
   authenticate?: (
@@ -32,6 +51,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
     settings: Settings,
     /** The grant being replaced (its refresh token, for providers that rotate them), if any. */
     previous: AccessGrant | null,
+    hosts: ProviderHosts<Host>,
   ) => Promise<AccessGrant>;
   /** Headers that authorise one request. */
   authorise: (
@@ -40,10 +60,10 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
     settings: Settings,
   ) => Record<string, string>;
   /** Base URL of the API for these settings. */
-  baseUrl: (settings: Settings) => string;
-  create: (context: AdapterContext<Credentials, Settings>) => CrmAdapter;
+  baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
+  create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;
   /** Sign-in by OAuth redirect (authorization code with PKCE), where the CRM offers it. */
-  oauth?: OAuthSignInSupport<Credentials, Settings>;
+  oauth?: OAuthSignInSupport<Credentials, Settings, Host>;
   /**
    * Revokes Propsync's access at the CRM when an agency disconnects; throws when the CRM refuses.
    * Omitted where keys can only be removed by an admin in the CRM.
@@ -53,6 +73,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown> = {
     credentials: Credentials,
     settings: Settings,
     grant: AccessGrant | null,
+    hosts: ProviderHosts<Host>,
   ) => Promise<Revocation>;
 };
 
@@ -68,21 +89,22 @@ export type Revocation = 'all_access' | 'token_only' | 'unsupported';
 export type OAuthApp = {
   clientId: string;
   clientSecret: string;
-  /** Defaults for the connection's settings (e.g. the authorisation server's address). */
+  /** Defaults for the connection's settings (e.g. a customer id); never addresses. */
   settings?: Record<string, string>;
 };
 
-export type OAuthSignInSupport<Credentials, Settings> = {
+export type OAuthSignInSupport<Credentials, Settings, Host extends string = never> = {
   /**
-   * The settings an admin may choose for a sign-in (e.g. the customer id). Every other setting —
-   * above all the addresses the app's secret is sent to — comes only from the deployment's app
-   * configuration or the adapter's defaults.
+   * The settings an admin may choose for a sign-in (e.g. the customer id). Every other setting
+   * comes only from the deployment's app configuration or the adapter's defaults, and the
+   * addresses the app's secret is sent to only from the deployment's host configuration.
    */
   adminSettings: readonly string[];
   /** Where the admin's browser goes to sign in and allow Propsync. */
   authorizeUrl: (
     settings: Settings,
     request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
+    hosts: ProviderHosts<Host>,
   ) => string;
   /** Exchanges the code the CRM redirected back with for credentials to store (a refresh token). */
   exchangeCode: (
@@ -90,12 +112,13 @@ export type OAuthSignInSupport<Credentials, Settings> = {
     app: OAuthApp,
     settings: Settings,
     code: { code: string; redirectUri: string; codeVerifier: string },
+    hosts: ProviderHosts<Host>,
   ) => Promise<Credentials>;
 };
 
 /** Keeps each definition's own credential and settings types while listing them together. */
-export function defineAdapter<Credentials, Settings>(
-  definition: AdapterDefinition<Credentials, Settings>,
-): AdapterDefinition<Credentials, Settings> {
+export function defineAdapter<Credentials, Settings, Host extends string = never>(
+  definition: AdapterDefinition<Credentials, Settings, Host>,
+): AdapterDefinition<Credentials, Settings, Host> {
   return definition;
 }

@@ -4,7 +4,14 @@ import type { CrmProvider } from '../../shared/providers.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmAdapter } from '../ports/crm-adapter.ts';
-import type { AdapterDefinition, OAuthApp, OAuthSignInSupport, Revocation } from './adapter-definition.ts';
+import {
+  hostVariable,
+  type AdapterDefinition,
+  type OAuthApp,
+  type OAuthSignInSupport,
+  type ProviderHosts,
+  type Revocation,
+} from './adapter-definition.ts';
 import { CRM_PROVIDERS, findCrm } from './registry.ts';
 import { guardInbound } from './shared/inbound-guard.ts';
 import { CredentialSession, type AccessGrant, type SharedGrantStore } from './shared/credential-session.ts';
@@ -25,6 +32,11 @@ export type AdapterResolverOptions = {
   timeoutMs?: number;
   fetchImplementation?: typeof fetch;
   onResponse?: ProviderResponseObserver;
+  /**
+   * The operator's `PROPSYNC_<CRM>_<HOST>_URL` values (other keys are ignored); a CRM's fixed
+   * host without one gets the CRM's real address.
+   */
+  hostConfig?: Readonly<Record<string, string | undefined>>;
 };
 
 type ConnectionRuntime = {
@@ -51,7 +63,7 @@ export class AdapterResolver {
     return findCrm(provider) !== undefined;
   }
 
-  definition(provider: CrmProvider): AdapterDefinition<any, any> {
+  definition(provider: CrmProvider): AdapterDefinition<any, any, any> {
     const definition = findCrm(provider)?.adapter;
     if (!definition) {
       throw new PropsyncError(
@@ -92,6 +104,35 @@ export class AdapterResolver {
     ) as Record<string, unknown>;
   }
 
+  /** Every address a connection with these settings calls (vetted by the egress policy on save). */
+  addressesOf(provider: CrmProvider, settings: Record<string, unknown>): string[] {
+    const definition = this.definition(provider);
+    const hosts = this.hostsOf(definition);
+    return [
+      ...new Set([
+        definition.baseUrl(definition.settingsSchema.parse(settings), hosts),
+        ...Object.values(hosts),
+      ]),
+    ];
+  }
+
+  /** A CRM's fixed hosts as this deployment configures them (its real addresses by default). */
+  hostsOf(definition: AdapterDefinition<any, any, any>): ProviderHosts {
+    const hosts: Record<string, string> = {};
+    for (const [name, fallback] of Object.entries<string | null>(definition.hosts ?? {})) {
+      const variable = hostVariable(definition.info.id, name);
+      const value = this.#options.hostConfig?.[variable] ?? fallback;
+      if (!value) {
+        throw new PropsyncError(
+          'ADAPTER.VALIDATION',
+          `${definition.info.displayName} cannot be connected yet: this deployment has no address for its ${name.toUpperCase()} (an operator sets ${variable})`,
+        );
+      }
+      hosts[name] = value.replace(/\/+$/, '');
+    }
+    return hosts;
+  }
+
   forConnection(connection: ConnectionForAdapter): CrmAdapter {
     const definition = this.definition(connection.provider);
     const credentials = definition.credentialsSchema.parse(connection.credentials);
@@ -105,6 +146,7 @@ export class AdapterResolver {
         http,
         credentials,
         settings,
+        hosts: this.hostsOf(definition),
         webhookSecret: connection.webhookSecret ?? null,
         logger,
       }),
@@ -161,7 +203,7 @@ export class AdapterResolver {
     const runtime = this.#runtimeFor(connection, definition, credentials, settings);
     // Unauthorised by the session: revocation must not trigger a refresh of what it revokes.
     const http = this.#http(definition, { ...runtime, session: null }, credentials, settings);
-    return definition.revokeAccess(http, credentials, settings, grant);
+    return definition.revokeAccess(http, credentials, settings, grant, this.hostsOf(definition));
   }
 
   /** Whether the CRM offers OAuth sign-in (the deployment must also have an app registered with it). */
@@ -180,7 +222,7 @@ export class AdapterResolver {
     settings: Record<string, unknown>,
     request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
   ): string {
-    return this.#oauthOf(provider).authorizeUrl(settings, request);
+    return this.#oauthOf(provider).authorizeUrl(settings, request, this.hostsOf(this.definition(provider)));
   }
 
   /** Exchanges an authorization code for credentials to store (paced and timed like any request). */
@@ -194,16 +236,16 @@ export class AdapterResolver {
     const oauth = this.#oauthOf(provider);
     const http = new ProviderHttp({
       provider: definition.info,
-      baseUrl: definition.baseUrl(settings),
+      baseUrl: definition.baseUrl(settings, this.hostsOf(definition)),
       pacer: new RequestPacer(definition.info.rateLimits),
       session: null,
       authorise: () => ({}),
-      ...this.#options,
+      ...this.#httpOptions(),
     });
-    return oauth.exchangeCode(http, app, settings, code);
+    return oauth.exchangeCode(http, app, settings, code, this.hostsOf(definition));
   }
 
-  #oauthOf(provider: CrmProvider): OAuthSignInSupport<unknown, any> {
+  #oauthOf(provider: CrmProvider): OAuthSignInSupport<unknown, any, any> {
     const oauth = this.definition(provider).oauth;
     if (!oauth) {
       throw new PropsyncError(
@@ -216,7 +258,7 @@ export class AdapterResolver {
 
   #runtimeFor(
     connection: ConnectionForAdapter,
-    definition: AdapterDefinition<any, any>,
+    definition: AdapterDefinition<any, any, any>,
     credentials: unknown,
     settings: unknown,
   ): ConnectionRuntime {
@@ -229,8 +271,9 @@ export class AdapterResolver {
     if (authenticate) {
       // The auth endpoint is paced with the API but never authorised by the grant it is fetching.
       const authHttp = this.#http(definition, { ...runtime, session: null }, credentials, settings);
+      const hosts = this.hostsOf(definition);
       runtime.session = new CredentialSession(
-        (previous) => authenticate(authHttp, credentials, settings, previous),
+        (previous) => authenticate(authHttp, credentials, settings, previous, hosts),
         { store: this.#options.grantStoreFor?.(connection.id, fingerprint) ?? null },
       );
     }
@@ -239,19 +282,28 @@ export class AdapterResolver {
   }
 
   #http(
-    definition: AdapterDefinition<any, any>,
+    definition: AdapterDefinition<any, any, any>,
     runtime: ConnectionRuntime,
     credentials: unknown,
     settings: unknown,
   ) {
     return new ProviderHttp({
       provider: definition.info,
-      baseUrl: definition.baseUrl(settings),
+      baseUrl: definition.baseUrl(settings, this.hostsOf(definition)),
       pacer: runtime.pacer,
       session: runtime.session,
       authorise: (grant) => definition.authorise(grant, credentials, settings),
-      ...this.#options,
+      ...this.#httpOptions(),
     });
+  }
+
+  #httpOptions() {
+    const { timeoutMs, fetchImplementation, onResponse } = this.#options;
+    return {
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(fetchImplementation ? { fetchImplementation } : {}),
+      ...(onResponse ? { onResponse } : {}),
+    };
   }
 }
 

@@ -19,10 +19,15 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
   '%s adapter contract',
   (_provider, { adapter: definition, simulator: harness }) => {
     let running: RunningHarness;
-    const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+    let resolver: AdapterResolver;
 
     beforeAll(async () => {
       running = await harness.start({ contactCount: CONTACTS, tokenLifetimeSeconds: 60, rateLimits: false });
+      // The simulator's hosts come from operator configuration, as the real CRM's would.
+      resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+        timeoutMs: 5_000,
+        hostConfig: running.operatorConfig,
+      });
     });
     afterAll(async () => running?.close());
 

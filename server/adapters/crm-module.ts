@@ -6,7 +6,7 @@ import type { AdapterDefinition } from './adapter-definition.ts';
  * adapter, and the simulator that the contract suite, the demo and the sandbox run against.
  */
 export type CrmModule = {
-  adapter: AdapterDefinition<any, any>;
+  adapter: AdapterDefinition<any, any, any>;
   simulator: SimulatorHarness;
   /** How `npm start` runs the simulator for the demo agency. */
   demo: {

@@ -2,13 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresGrantStores } from '../db/grant-store.ts';
 import { createLogger } from '../logger.ts';
 import { REAPIT_DEMO_CLIENT } from './reapit/simulator/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from './reapit/simulator/reapit-simulator.ts';
-import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { reapitOperatorConfig } from './reapit/simulator/reapit.harness.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+  type RunningReapitSimulator,
+} from './reapit/simulator/reapit-simulator.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
 
 let simulator: ReapitSimulator;
-let simulatorServer: RunningServer;
+let simulatorServer: RunningReapitSimulator;
 let services: TestServices;
 let connectionId: string;
 let organisationId: string;
@@ -21,12 +25,12 @@ beforeAll(async () => {
     tokenLifetimeSeconds: 3600,
   });
   simulatorServer = await simulator.listen(0);
-  services = await createTestServices();
+  services = await createTestServices({ env: reapitOperatorConfig(simulatorServer) });
   organisationId = await createOrganisation(services, 'Shared Tokens Ltd');
   connectionId = (
     await services.connections.connect(organisationId, 'reapit', {
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
     })
   ).id;
   await services.whenIdle();
@@ -41,6 +45,7 @@ function otherProcess(): AdapterResolver {
   const stores = new PostgresGrantStores(services.orm.em, services.vault);
   return new AdapterResolver(createLogger({ level: 'silent' }), {
     grantStoreFor: (id, fingerprint) => stores.for(id, fingerprint),
+    hostConfig: reapitOperatorConfig(simulatorServer),
   });
 }
 
@@ -52,7 +57,7 @@ const connection = (
   id: connectionId,
   provider: 'reapit' as const,
   credentials,
-  settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+  settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
 });
 
 describe('access grants shared between processes', () => {

@@ -5,6 +5,7 @@ import type { Revocation } from '../adapters/adapter-definition.ts';
 import type { AdapterResolver } from '../adapters/adapter-resolver.ts';
 import { findCrm, providerDisplayName } from '../adapters/registry.ts';
 import type { EntityManager } from '../db/orm.ts';
+import { EgressRefusedError, type EgressPolicy } from '../egress/egress-policy.ts';
 import { PropsyncError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmAdapter, WebhookRegistration } from '../ports/crm-adapter.ts';
@@ -53,6 +54,7 @@ export class ConnectionService {
   readonly #scheduler: SyncScheduler;
   readonly #logger: Logger;
   readonly #publicUrl: string;
+  readonly #egress: EgressPolicy | null;
   readonly #webhookAdapters = new Map<string, { version: string; adapter: CrmAdapter }>();
 
   constructor(deps: {
@@ -63,8 +65,11 @@ export class ConnectionService {
     logger: Logger;
     /** Where CRMs reach this deployment; webhooks are registered at `<publicUrl>/webhooks/…`. */
     publicUrl: string;
+    /** Vets the addresses a connection will call before anything is stored. */
+    egress?: EgressPolicy;
   }) {
     this.#publicUrl = deps.publicUrl.replace(/\/$/, '');
+    this.#egress = deps.egress ?? null;
     this.#em = deps.em;
     this.#vault = deps.vault;
     this.#adapters = deps.adapters;
@@ -91,6 +96,7 @@ export class ConnectionService {
     input: { credentials: unknown; settings: unknown },
   ): Promise<ConnectionSummary> {
     const { credentials, settings } = this.#adapters.parseConnectionInput(provider, input);
+    await this.#vetAddresses(provider, settings);
     const em = this.#em.fork();
     const [existing] = await em.execute<{ id: string; status: ConnectionStatus }[]>(
       `select id, status from crm_connections where organisation_id = ? and provider = ?`,
@@ -341,6 +347,7 @@ export class ConnectionService {
       credentials: input.credentials,
       settings: input.settings ?? row.settings,
     });
+    await this.#vetAddresses(row.provider, parsed.settings);
     this.#adapters.forget(connectionId);
     const adapter = this.#adapters.forConnection({ id: connectionId, provider: row.provider, ...parsed });
     try {
@@ -436,6 +443,23 @@ export class ConnectionService {
           `webhook_registration_failed:${connectionId}`,
         ],
       );
+    }
+  }
+
+  /**
+   * Refuses, with the reason, an address the egress policy would refuse (an internal one typed
+   * into the form, a name resolving to one) before verifying or storing anything.
+   */
+  async #vetAddresses(provider: CrmProvider, settings: Record<string, unknown>): Promise<void> {
+    if (!this.#egress) return;
+    for (const address of this.#adapters.addressesOf(provider, settings)) {
+      await this.#egress.vetUrl(address).catch((error: unknown) => {
+        if (!(error instanceof EgressRefusedError)) throw error;
+        throw new PropsyncError(
+          'EGRESS.REFUSED',
+          `${providerDisplayName(provider)}'s address is refused: ${error.message}`,
+        );
+      });
     }
   }
 

@@ -3,8 +3,15 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentosHarness } from '../adapters/agentos/simulator/agentos.harness.ts';
 import { ALTO_DEMO_CLIENT } from '../adapters/alto/simulator/alto-constants.ts';
-import { createAltoSimulator } from '../adapters/alto/simulator/alto-simulator.ts';
-import { createCustomSimulator } from '../adapters/custom/simulator/custom-simulator.ts';
+import { altoOperatorConfig } from '../adapters/alto/simulator/alto.harness.ts';
+import { createAltoSimulator, type AltoSimulator } from '../adapters/alto/simulator/alto-simulator.ts';
+import {
+  createCustomSimulator,
+  type CustomSimulator,
+} from '../adapters/custom/simulator/custom-simulator.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
+import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { allowListeners, mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { CUSTOM_DEMO_API_KEY } from '../adapters/custom/simulator/custom-constants.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
 import {
@@ -23,7 +30,12 @@ import { appRouter } from '../trpc/routers/_app.ts';
  */
 
 let reapit: ReapitSimulator;
+/** The simulator's Reapit Connect (authorize, token, revoke): a host of its own, as at Reapit. */
 let reapitUrl: string;
+let alto: AltoSimulator;
+let custom: CustomSimulator;
+let customUrl: string;
+let agentos: RunningHarness;
 let services: TestServices;
 let server: Server;
 let publicUrl: string;
@@ -34,7 +46,14 @@ const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
 beforeAll(async () => {
   // Rate limits off: every test shares the sandbox customer, and pacing is tested elsewhere.
   reapit = createReapitSimulator({ seed: 3, contactCount: 25, webhookRetryScale: 0.0001, rateLimits: false });
-  reapitUrl = (await reapit.listen(0)).url;
+  const reapitRunning = await reapit.listen(0);
+  reapitUrl = reapitRunning.connectUrl;
+  // The CRMs the revocation tests disconnect, each configured as an operator would.
+  alto = createAltoSimulator({ seed: 5, contactCount: 5, webhookRetryScale: 0.0001, rateLimits: false });
+  const altoUrl = (await alto.listen(0)).url;
+  custom = createCustomSimulator({ seed: 4, contactCount: 5, webhookRetryScale: 0.0001 });
+  customUrl = (await custom.listen(0)).url;
+  agentos = await agentosHarness.start({ contactCount: 5, rateLimits: false });
   // Propsync's HTTP surface first: its address is the redirect URI the services must know.
   const state: AppState = { services: null };
   server = createApp(state).listen(0);
@@ -44,10 +63,14 @@ beforeAll(async () => {
   integrationsPage = `${publicUrl}/dashboard/settings/integrations?tab=crm`;
   services = await createTestServices({
     env: {
+      ...mergeOperatorConfig(
+        reapitOperatorConfig(reapitRunning),
+        altoOperatorConfig(altoUrl),
+        allowListeners(customUrl),
+        agentos.operatorConfig,
+      ),
       PROPSYNC_PUBLIC_URL: publicUrl,
-      PROPSYNC_OAUTH_APPS: JSON.stringify({
-        reapit: { clientId, clientSecret, settings: { baseUrl: reapitUrl, customerId } },
-      }),
+      PROPSYNC_OAUTH_APPS: JSON.stringify({ reapit: { clientId, clientSecret, settings: { customerId } } }),
     },
   });
   state.services = services;
@@ -57,6 +80,9 @@ afterAll(async () => {
   server?.close();
   await services?.destroy();
   await reapit?.close();
+  await alto?.close();
+  await custom?.close();
+  await agentos?.close();
 });
 
 const adminOf = (organisationId: string) =>
@@ -243,7 +269,7 @@ describe('connecting Reapit by OAuth redirect', () => {
     await admin.connections.connect({
       provider: 'reapit',
       credentials: { clientId, clientSecret },
-      settings: { baseUrl: reapitUrl, customerId },
+      settings: { customerId },
     });
     const liveBefore = reapit.tokenStats().activeRefreshTokens;
     const error = await finishOnReturnedPage(organisationId, back.location).catch(
@@ -302,7 +328,8 @@ describe('what an admin may choose for a sign-in', () => {
         `select settings from oauth_sign_ins where organisation_id = ?`,
         [organisationId],
       );
-    expect(pending!.settings).toMatchObject({ baseUrl: reapitUrl, customerId: 'SBOX' });
+    expect(pending!.settings).toMatchObject({ customerId: 'SBOX' });
+    expect(pending!.settings).not.toHaveProperty('baseUrl');
     expect(pending!.settings).not.toHaveProperty('tokenUrl');
     expect(pending!.settings).not.toHaveProperty('connectUrl');
   });
@@ -325,7 +352,8 @@ describe('what an admin may choose for a sign-in', () => {
         `select settings from oauth_sign_ins where organisation_id = ?`,
         [organisationId],
       );
-    expect(pending!.settings).toMatchObject({ customerId: 'ACME', baseUrl: reapitUrl });
+    expect(pending!.settings).toMatchObject({ customerId: 'ACME' });
+    expect(pending!.settings).not.toHaveProperty('baseUrl');
   });
 
   it('is refused to a viewer', async () => {
@@ -395,7 +423,7 @@ describe('reconnecting by signing in again', () => {
     const admin = adminOf(organisationId);
     const input = {
       credentials: { clientId, clientSecret },
-      settings: { baseUrl: reapitUrl, customerId },
+      settings: { customerId },
     };
     const summary = await admin.connections.connect({ provider: 'reapit', ...input });
     await admin.connections.disconnect({ connectionId: summary.id });
@@ -435,7 +463,7 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
     const summary = await admin.connections.connect({
       provider: 'reapit',
       credentials: { clientId, clientSecret },
-      settings: { baseUrl: reapitUrl, customerId },
+      settings: { customerId },
     });
     const revokedBefore = reapit.tokenStats().revokedTokens;
     const result = await admin.connections.disconnect({ connectionId: summary.id });
@@ -448,61 +476,39 @@ describe('disconnecting revokes access at the CRM where its API allows', () => {
   });
 
   it('Alto (client credentials): the access token is revoked at /revoke', async () => {
-    const alto = createAltoSimulator({
-      seed: 5,
-      contactCount: 5,
-      webhookRetryScale: 0.0001,
-      rateLimits: false,
+    const organisationId = await createOrganisation(services, 'Revoke Alto Lettings');
+    const admin = adminOf(organisationId);
+    const summary = await admin.connections.connect({
+      provider: 'alto',
+      credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+      settings: { agencyRef: alto.defaultAgencyRef },
     });
-    const running = await alto.listen(0);
-    try {
-      const organisationId = await createOrganisation(services, 'Revoke Alto Lettings');
-      const admin = adminOf(organisationId);
-      const summary = await admin.connections.connect({
-        provider: 'alto',
-        credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
-        settings: { baseUrl: running.url, agencyRef: alto.defaultAgencyRef },
-      });
-      expect(alto.tokenStats().revokedTokens).toBe(0);
-      const result = await admin.connections.disconnect({ connectionId: summary.id });
-      expect(result.accessAtProvider).toBe('token_revoked');
-      expect(alto.tokenStats().revokedTokens).toBe(1);
-    } finally {
-      await alto.close();
-    }
+    expect(alto.tokenStats().revokedTokens).toBe(0);
+    const result = await admin.connections.disconnect({ connectionId: summary.id });
+    expect(result.accessAtProvider).toBe('token_revoked');
+    expect(alto.tokenStats().revokedTokens).toBe(1);
   });
 
   it('custom (open API 1.1): the API key is revoked through POST /auth/revoke', async () => {
-    const custom = createCustomSimulator({ seed: 4, contactCount: 5, webhookRetryScale: 0.0001 });
-    const running = await custom.listen(0);
-    try {
-      const organisationId = await createOrganisation(services, 'Revoke Custom Lettings');
-      const admin = adminOf(organisationId);
-      const summary = await admin.connections.connect({
-        provider: 'custom',
-        credentials: { apiKey: CUSTOM_DEMO_API_KEY },
-        settings: { baseUrl: `${running.url}/v1` },
-      });
-      expect(custom.isApiKeyRevoked()).toBe(false);
-      const result = await admin.connections.disconnect({ connectionId: summary.id });
-      expect(result.accessAtProvider).toBe('revoked');
-      expect(custom.isApiKeyRevoked()).toBe(true);
-    } finally {
-      await custom.close();
-    }
+    const organisationId = await createOrganisation(services, 'Revoke Custom Lettings');
+    const admin = adminOf(organisationId);
+    const summary = await admin.connections.connect({
+      provider: 'custom',
+      credentials: { apiKey: CUSTOM_DEMO_API_KEY },
+      settings: { baseUrl: `${customUrl}/v1` },
+    });
+    expect(custom.isApiKeyRevoked()).toBe(false);
+    const result = await admin.connections.disconnect({ connectionId: summary.id });
+    expect(result.accessAtProvider).toBe('revoked');
+    expect(custom.isApiKeyRevoked()).toBe(true);
   });
 
   it('agentOS (API key only an admin can delete): disconnects and tells the admin to remove the key', async () => {
-    const harness = await agentosHarness.start({ contactCount: 5, rateLimits: false });
-    try {
-      const organisationId = await createOrganisation(services, 'Key Only Lettings');
-      const admin = adminOf(organisationId);
-      const summary = await admin.connections.connect({ provider: 'agentos', ...harness.connection });
-      const result = await admin.connections.disconnect({ connectionId: summary.id });
-      expect(result.status).toBe('disconnected');
-      expect(result.accessAtProvider).toBe('remove_in_crm');
-    } finally {
-      await harness.close();
-    }
+    const organisationId = await createOrganisation(services, 'Key Only Lettings');
+    const admin = adminOf(organisationId);
+    const summary = await admin.connections.connect({ provider: 'agentos', ...agentos.connection });
+    const result = await admin.connections.disconnect({ connectionId: summary.id });
+    expect(result.status).toBe('disconnected');
+    expect(result.accessAtProvider).toBe('remove_in_crm');
   });
 });

@@ -10,6 +10,8 @@ export type DemoSimulator = {
   url: string;
   credentials: Record<string, string>;
   settings: Record<string, string>;
+  /** What points Propsync at this simulator: the CRM's hosts and the egress allowance for it. */
+  operatorConfig: Record<string, string>;
   /** The simulator's sandbox app for sign-in by OAuth redirect, where it offers one. */
   oauthApp?: { clientId: string; clientSecret: string; settings?: Record<string, string> };
   close: () => Promise<void>;

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import type { EntityManager } from '../db/orm.ts';
+import { egressRefusalOf } from '../egress/egress-fetch.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from '../vault/credential-vault.ts';
 
@@ -111,6 +112,8 @@ export class HostEventDispatcher {
       await response.body?.cancel();
       return response.ok ? { ok: true } : { ok: false, error: `host answered HTTP ${response.status}` };
     } catch (error) {
+      const refusal = egressRefusalOf(error);
+      if (refusal) return { ok: false, error: `refused: ${refusal.message}` };
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
   }

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import type { EntityManager } from '../db/orm.ts';
+import { EgressRefusedError, type EgressPolicy } from '../egress/egress-policy.ts';
 import { PropsyncError } from '../errors.ts';
 import type { CredentialVault } from '../vault/credential-vault.ts';
 import { HOST_WEBHOOK_BINDING } from './host-event-dispatcher.ts';
@@ -11,10 +12,12 @@ import { HOST_WEBHOOK_BINDING } from './host-event-dispatcher.ts';
 export class HostWebhookSettings {
   readonly #em: EntityManager;
   readonly #vault: CredentialVault;
+  readonly #egress: EgressPolicy;
 
-  constructor(deps: { em: EntityManager; vault: CredentialVault }) {
+  constructor(deps: { em: EntityManager; vault: CredentialVault; egress: EgressPolicy }) {
     this.#em = deps.em;
     this.#vault = deps.vault;
+    this.#egress = deps.egress;
   }
 
   async get(organisationId: string): Promise<{ url: string | null; configured: boolean }> {
@@ -39,6 +42,12 @@ export class HostWebhookSettings {
         'The secret must be a Standard Webhooks secret: "whsec_" followed by base64',
       );
     }
+    // Refused now rather than at the first event: the address and where its name resolves today
+    // (the dispatcher checks the address again at every connection).
+    await this.#egress.vetUrl(input.url).catch((error: unknown) => {
+      if (!(error instanceof EgressRefusedError)) throw error;
+      throw new PropsyncError('EGRESS.REFUSED', `The webhook address is refused: ${error.message}`);
+    });
     const envelope = this.#vault.encrypt(input.secret, {
       organisationId,
       connectionId: HOST_WEBHOOK_BINDING,

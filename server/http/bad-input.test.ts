@@ -1,9 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmProvider } from '../../shared/providers.ts';
 import { CRMS, CRM_PROVIDERS } from '../adapters/registry.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { allowListeners, mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import { createApp } from './app.ts';
@@ -29,17 +30,48 @@ const harnesses = new Map<CrmProvider, RunningHarness>();
 const connectionIds = new Map<CrmProvider, string>();
 const secrets = new Map<CrmProvider, string | null>();
 
+/** Loopback servers standing in for hostile CRMs: each records every request it gets. */
+type FakeCrm = { url: string; hits: string[]; server: Server };
+const fakeCrms: Record<'redirecting' | 'elsewhere' | 'chatty', FakeCrm> = {} as never;
+
+async function fakeCrm(
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<FakeCrm> {
+  const hits: string[] = [];
+  const server = createServer((request, response) => {
+    hits.push(`${request.method} ${request.url}`);
+    handle(request, response);
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, hits, server };
+}
+
 beforeAll(async () => {
-  services = await createTestServices();
+  for (const { simulator } of CRMS) {
+    harnesses.set(simulator.provider, await simulator.start({ contactCount: 5, rateLimits: false }));
+  }
+  fakeCrms.elsewhere = await fakeCrm((_request, response) => response.end('{}'));
+  fakeCrms.redirecting = await fakeCrm((_request, response) => {
+    response.writeHead(302, { location: `${fakeCrms.elsewhere.url}/steal` }).end();
+  });
+  fakeCrms.chatty = await fakeCrm((_request, response) => {
+    response.writeHead(400, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ message: 'INTERNAL-ONLY: replica db-2.internal, user propsync' }));
+  });
+  // The simulators' hosts, and exactly their listeners and the fake CRMs' allowed: every other
+  // internal address is refused.
+  services = await createTestServices({
+    env: mergeOperatorConfig(
+      ...[...harnesses.values()].map((harness) => harness.operatorConfig),
+      allowListeners(...Object.values(fakeCrms).map((crm) => crm.url)),
+    ),
+  });
   organisationId = await createOrganisation(services, 'Bad Input Lettings');
   server = createApp({ services }).listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  for (const { simulator } of CRMS) {
-    const provider = simulator.provider;
-    const harness = await simulator.start({ contactCount: 5, rateLimits: false });
-    harnesses.set(provider, harness);
+  for (const [provider, harness] of harnesses) {
     const summary = await services.connections.connect(organisationId, provider, harness.connection);
     connectionIds.set(provider, summary.id);
     const [row] = await query<{ webhook_secret: unknown }>(
@@ -62,6 +94,7 @@ afterAll(async () => {
   server?.close();
   await services?.destroy();
   for (const harness of harnesses.values()) await harness.close();
+  for (const crm of Object.values(fakeCrms)) crm.server.close();
 });
 
 const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
@@ -737,5 +770,95 @@ describe('every tRPC procedure', () => {
     expect(await databaseChecksum()).toEqual(before);
     await services.whenIdle(30_000);
     await expectHealthy();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Outbound addresses an admin can steer (the egress policy)
+// ---------------------------------------------------------------------------------------------
+
+/** Internal addresses in the notations an admin might try; the policy refuses every one. */
+const INTERNAL_ADDRESSES = [
+  'http://127.0.0.1:9/propsync/v1',
+  'http://127.1/',
+  'http://2130706433/',
+  'http://0x7f.0.0.1/',
+  'http://0177.0.0.1/',
+  'http://localhost/',
+  'http://[::1]/',
+  'http://[::ffff:127.0.0.1]/',
+  'http://10.0.0.1/',
+  'http://172.16.0.1/',
+  'http://192.168.0.1/',
+  'http://[fd00::1]/',
+  'http://169.254.169.254/latest/meta-data/',
+  'http://[::ffff:169.254.169.254]/',
+  'http://[fe80::1]/',
+  'http://100.64.0.1/',
+  'http://224.0.0.1/',
+  'http://[ff02::1]/',
+  'http://0.0.0.0/',
+];
+
+describe('outbound addresses an admin can steer', () => {
+  let egressToken: string;
+
+  beforeAll(async () => {
+    const egressOrganisation = await createOrganisation(services, 'Egress Lettings');
+    egressToken = await services.tokens.mint({ organisationId: egressOrganisation, role: 'admin' });
+  });
+
+  const connectCustom = (baseUrl: string) =>
+    call(
+      'connections.connect',
+      'mutation',
+      JSON.stringify({ provider: 'custom', credentials: { apiKey: 'key' }, settings: { baseUrl } }),
+      egressToken,
+    );
+
+  async function refusal(response: Response): Promise<string> {
+    const body = (await response.json()) as { error: { message: string } };
+    expect(response.status, body.error.message).toBe(400);
+    return body.error.message;
+  }
+
+  it('refuses every internal range, in every notation, for a CRM address and a host webhook, storing nothing', async () => {
+    const before = await databaseChecksum();
+    for (const address of INTERNAL_ADDRESSES) {
+      expect(await refusal(await connectCustom(address)), address).toMatch(
+        /address is refused: Propsync does not call internal addresses/,
+      );
+      const configured = await call(
+        'hostWebhooks.configure',
+        'mutation',
+        JSON.stringify({ url: address, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+        egressToken,
+      );
+      expect(await refusal(configured), address).toMatch(/internal addresses/);
+    }
+    expect(await databaseChecksum()).toEqual(before);
+  });
+
+  it('answers an open internal port (the database) exactly as a closed one', async () => {
+    const databasePort = new URL(services.url).port;
+    const open = await refusal(await connectCustom(`http://127.0.0.1:${databasePort}/v1`));
+    const closed = await refusal(await connectCustom('http://127.0.0.1:9/v1'));
+    expect(open).toBe(closed);
+  });
+
+  it('refuses a redirect to another origin, never calling it', async () => {
+    const before = await databaseChecksum();
+    const message = await refusal(await connectCustom(`${fakeCrms.redirecting.url}/v1`));
+    expect(message).toMatch(/redirected to another address.*same origin/);
+    expect(fakeCrms.redirecting.hits.length).toBeGreaterThan(0);
+    expect(fakeCrms.elsewhere.hits).toEqual([]);
+    expect(await databaseChecksum()).toEqual(before);
+  });
+
+  it("summarises a CRM's error answer without echoing its text", async () => {
+    const message = await refusal(await connectCustom(`${fakeCrms.chatty.url}/v1`));
+    expect(fakeCrms.chatty.hits.length).toBeGreaterThan(0);
+    expect(message).toContain('HTTP 400');
+    expect(message).not.toContain('INTERNAL-ONLY');
   });
 });

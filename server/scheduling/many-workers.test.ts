@@ -4,7 +4,8 @@ import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
-import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
+import type { RunningReapitSimulator } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { spawnWorker, waitFor, type WorkerProcess } from '../test-support/worker-process.ts';
 
@@ -13,7 +14,7 @@ vi.setConfig({ testTimeout: 180_000 });
 
 const AGENCIES = 12;
 let simulator: ReapitSimulator;
-let simulatorServer: RunningServer;
+let simulatorServer: RunningReapitSimulator;
 let services: TestServices;
 let workers: WorkerProcess[] = [];
 const connectionIds: string[] = [];
@@ -21,7 +22,9 @@ const connectionIds: string[] = [];
 beforeAll(async () => {
   simulator = createReapitSimulator({ seed: 5, contactCount: 30, rateLimits: false });
   simulatorServer = await simulator.listen(0);
-  services = await createTestServices({ env: { PROPSYNC_SYNC_CONCURRENCY: '0' } });
+  services = await createTestServices({
+    env: { ...reapitOperatorConfig(simulatorServer), PROPSYNC_SYNC_CONCURRENCY: '0' },
+  });
 });
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.kill()));
@@ -39,13 +42,17 @@ describe('two worker processes on one database, each running the scheduler', () 
       const organisationId = await createOrganisation(services, `Scheduled Agency ${index + 1}`);
       const summary = await services.connections.connect(organisationId, 'reapit', {
         credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-        settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '5' },
+        settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '5' },
       });
       connectionIds.push(summary.id);
     }
     // Both processes tick every second, so both see every due slot.
     workers = [0, 1].map(() =>
-      spawnWorker(services, { PROPSYNC_SYNC_CONCURRENCY: '4', PROPSYNC_SCHEDULE_TICK: '* * * * * *' }),
+      spawnWorker(services, {
+        ...reapitOperatorConfig(simulatorServer),
+        PROPSYNC_SYNC_CONCURRENCY: '4',
+        PROPSYNC_SCHEDULE_TICK: '* * * * * *',
+      }),
     );
     await services.whenIdle(60_000);
 

@@ -4,7 +4,8 @@ import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
-import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
+import type { RunningReapitSimulator } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { spawnWorker, waitFor } from '../test-support/worker-process.ts';
 
@@ -13,14 +14,16 @@ vi.setConfig({ testTimeout: 180_000 });
 
 const CONTACTS = 400;
 let simulator: ReapitSimulator;
-let simulatorServer: RunningServer;
+let simulatorServer: RunningReapitSimulator;
 let services: TestServices;
 
 beforeAll(async () => {
   simulator = createReapitSimulator({ seed: 11, contactCount: CONTACTS, rateLimits: false });
   simulatorServer = await simulator.listen(0);
   // This process only enqueues and inspects: the cycles run in worker processes we can kill.
-  services = await createTestServices({ env: { PROPSYNC_SYNC_CONCURRENCY: '0' } });
+  services = await createTestServices({
+    env: { ...reapitOperatorConfig(simulatorServer), PROPSYNC_SYNC_CONCURRENCY: '0' },
+  });
 });
 afterAll(async () => {
   await services?.destroy();
@@ -33,7 +36,7 @@ async function connectAgency(name: string): Promise<{ organisationId: string; co
   const organisationId = await createOrganisation(services, name);
   const summary = await services.connections.connect(organisationId, 'reapit', {
     credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-    settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '20' },
+    settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '20' },
   });
   return { organisationId, connectionId: summary.id };
 }
@@ -58,7 +61,7 @@ describe('a worker killed with SIGKILL in the middle of a cycle', () => {
     // Slow pages so the kill lands mid-import.
     simulator.controls.setFaults({ latencyMs: 40 });
     const crashed = await connectAgency('Crash Test Estates');
-    const first = spawnWorker(services);
+    const first = spawnWorker(services, reapitOperatorConfig(simulatorServer));
     const midway = await waitFor(
       async () => {
         const [run] = await query<{ id: string; records_fetched: number }>(
@@ -84,7 +87,7 @@ describe('a worker killed with SIGKILL in the middle of a cycle', () => {
     // Run again: a new worker and a sync request. The killed worker's database session is gone,
     // so its lock is too; the new cycle closes the dead run and resumes its window.
     simulator.controls.setFaults({ latencyMs: 0 });
-    const second = spawnWorker(services);
+    const second = spawnWorker(services, reapitOperatorConfig(simulatorServer));
     try {
       await services.connections.requestSync(crashed.organisationId, crashed.connectionId);
       await waitFor(

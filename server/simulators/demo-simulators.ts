@@ -30,6 +30,7 @@ export async function startDemoSimulators(logger: Logger): Promise<DemoSimulator
       url: running.url,
       credentials: running.connection.credentials,
       settings: running.connection.settings,
+      operatorConfig: running.operatorConfig,
       ...(running.oauthApp ? { oauthApp: running.oauthApp } : {}),
       close: () => running.close(),
     });

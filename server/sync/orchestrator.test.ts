@@ -5,11 +5,15 @@ import {
   type AgentosSimulator,
 } from '../adapters/agentos/simulator/agentos-simulator.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import { agentosOperatorConfig } from '../adapters/agentos/simulator/agentos.harness.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
+  type RunningReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { canonicalEmailOf, generatePeople } from '../simulators/shared/uk-people.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { createContextInner } from '../trpc/context.ts';
@@ -18,7 +22,7 @@ import { appRouter } from '../trpc/routers/_app.ts';
 const SEED = 3;
 const PEOPLE = 80;
 let reapit: ReapitSimulator;
-let reapitServer: RunningServer;
+let reapitServer: RunningReapitSimulator;
 let agentos: AgentosSimulator;
 let agentosServer: RunningServer;
 let services: TestServices;
@@ -29,7 +33,9 @@ beforeAll(async () => {
   reapitServer = await reapit.listen(0);
   agentos = createAgentosSimulator({ seed: SEED, contactCount: PEOPLE, rateLimits: false });
   agentosServer = await agentos.listen(0);
-  services = await createTestServices();
+  services = await createTestServices({
+    env: mergeOperatorConfig(reapitOperatorConfig(reapitServer), agentosOperatorConfig(agentosServer.url)),
+  });
 });
 afterAll(async () => {
   await services?.destroy();
@@ -42,7 +48,7 @@ const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork()
 async function connectReapit(organisationId: string): Promise<string> {
   const summary = await services.connections.connect(organisationId, 'reapit', {
     credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-    settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '25' },
+    settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '25' },
   });
   await services.whenIdle();
   return summary.id;
@@ -55,7 +61,6 @@ describe('the same people in Reapit and agentOS', () => {
     const agentosSummary = await services.connections.connect(organisationId, 'agentos', {
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
       settings: {
-        baseUrl: agentosServer.url,
         shortName: AGENTOS_DEMO_KEY.shortName,
         tier: AGENTOS_DEFAULT_TIER,
       },

@@ -6,7 +6,8 @@ import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
-import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
+import type { RunningReapitSimulator } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { createContextInner } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
@@ -14,7 +15,7 @@ import { appRouter } from '../trpc/routers/_app.ts';
 const execFileAsync = promisify(execFile);
 const CONTACTS = 240;
 let simulator: ReapitSimulator;
-let simulatorServer: RunningServer;
+let simulatorServer: RunningReapitSimulator;
 let services: TestServices;
 let organisationId: string;
 let connectionId: string;
@@ -27,7 +28,7 @@ const count = async (sql: string, params: unknown[] = []) => {
 beforeAll(async () => {
   simulator = createReapitSimulator({ seed: 7, contactCount: CONTACTS, tokenLifetimeSeconds: 1.5 });
   simulatorServer = await simulator.listen(0);
-  services = await createTestServices();
+  services = await createTestServices({ env: reapitOperatorConfig(simulatorServer) });
   organisationId = await createOrganisation(services, 'Import Test Lettings');
 });
 afterAll(async () => {
@@ -39,7 +40,7 @@ const admin = () => appRouter.createCaller(createContextInner(services, { organi
 const connectInput = (clientSecret: string) => ({
   provider: 'reapit' as const,
   credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret },
-  settings: { baseUrl: simulatorServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+  settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
 });
 
 describe('connecting Reapit through tRPC and the first full import', () => {

@@ -8,7 +8,11 @@ import { createTestDatabase } from './test-database.ts';
 
 export type TestServices = Services & { url: string; destroy: () => Promise<void> };
 
-/** The real composition root over a fresh database, with fast retries and no log noise. */
+/**
+ * The real composition root over a fresh database, with fast retries and no log noise. `env` adds
+ * configuration, above all the simulators' `operatorConfig` (their hosts, and the egress
+ * allowance for exactly their listeners: every other internal address is refused, as in production).
+ */
 export async function createTestServices(
   options: ServiceOptions & { env?: Record<string, string> } = {},
 ): Promise<TestServices> {

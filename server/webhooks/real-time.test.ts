@@ -8,18 +8,22 @@ import {
   type AgentosSimulator,
 } from '../adapters/agentos/simulator/agentos-simulator.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import { agentosOperatorConfig } from '../adapters/agentos/simulator/agentos.harness.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
+  type RunningReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
+import { mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { waitFor } from '../test-support/worker-process.ts';
 import { createContextInner } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 
 let reapit: ReapitSimulator;
-let reapitServer: RunningServer;
+let reapitServer: RunningReapitSimulator;
 let agentos: AgentosSimulator;
 let agentosServer: RunningServer;
 let services: TestServices;
@@ -36,8 +40,6 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  services = await createTestServices({ env: { PROPSYNC_PUBLIC_URL: baseUrl } });
-  state.services = services;
   reapit = createReapitSimulator({ seed: 21, contactCount: 60, rateLimits: false, webhookRetryScale: 0.001 });
   reapitServer = await reapit.listen(0);
   agentos = createAgentosSimulator({
@@ -47,18 +49,29 @@ beforeAll(async () => {
     webhookRetryScale: 0.001,
   });
   agentosServer = await agentos.listen(0);
+  services = await createTestServices({
+    env: {
+      ...mergeOperatorConfig(
+        reapitOperatorConfig(reapitServer),
+        agentosOperatorConfig(agentosServer.url),
+        // The host application's receiver, started by a test below on a free port.
+        { PROPSYNC_EGRESS_ALLOW: 'localhost' },
+      ),
+      PROPSYNC_PUBLIC_URL: baseUrl,
+    },
+  });
+  state.services = services;
   organisationId = await createOrganisation(services, 'Real Time Lettings');
   reapitConnection = (
     await services.connections.connect(organisationId, 'reapit', {
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
     })
   ).id;
   agentosConnection = (
     await services.connections.connect(organisationId, 'agentos', {
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
       settings: {
-        baseUrl: agentosServer.url,
         shortName: AGENTOS_DEMO_KEY.shortName,
         tier: AGENTOS_DEFAULT_TIER,
       },
@@ -414,10 +427,11 @@ describe('events for the host application', () => {
         response.writeHead(answered).end();
       });
     });
-    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    // Under the name the test's egress allowance lists (both sides resolve it alike).
+    await new Promise<void>((resolve) => host.listen(0, 'localhost', resolve));
     try {
       const address = host.address();
-      const hostUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/propsync-events`;
+      const hostUrl = `http://localhost:${typeof address === 'object' && address ? address.port : 0}/propsync-events`;
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
       const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
       const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));

@@ -7,16 +7,21 @@ import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from './simulator/agentos-cons
 import { createAgentosSimulator, type AgentosSimulator } from './simulator/agentos-simulator.ts';
 import { listen, type RunningServer } from '../../simulators/shared/app-listener.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
+import { agentosOperatorConfig } from './simulator/agentos.harness.ts';
 
 /** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
 describe('agentOS adapter against its simulator', () => {
   let simulator: AgentosSimulator;
   let url: string;
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+  let resolver: AdapterResolver;
 
   beforeAll(async () => {
     simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, webhookRetryScale: 0.0001 });
     url = (await simulator.listen(0)).url;
+    resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+      timeoutMs: 5_000,
+      hostConfig: agentosOperatorConfig(url),
+    });
   });
   afterAll(async () => simulator.close());
 
@@ -25,7 +30,7 @@ describe('agentOS adapter against its simulator', () => {
       id: randomUUID(),
       provider: 'agentos',
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
-      settings: { baseUrl: url, shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER },
+      settings: { shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER },
       webhookSecret,
     });
 

@@ -67,7 +67,6 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  baseUrl: z.string().url().default('https://live-api.letmc.com'),
   /** The agency's short name in agentOS (part of every URL). */
   shortName: z
     .string()
@@ -113,16 +112,18 @@ export const AGENTOS_INFO = {
         required: true,
         hint: 'The name in your agentOS web address.',
       },
-      { name: 'baseUrl', label: 'API address', placeholder: 'https://live-api.letmc.com' },
     ],
   },
 } as const satisfies ProviderInfo;
-export const agentosAdapter = defineAdapter<Credentials, Settings>({
+/** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
+type Host = 'api';
+
+export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   info: AGENTOS_INFO,
+  hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (settings) =>
-    `${settings.baseUrl.replace(/\/+$/, '')}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
+  baseUrl: (settings, hosts) => `${hosts.api}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
   // The key itself authorises every request; there is nothing to exchange.
   authorise: (_grant, credentials) => ({ api_key: credentials.apiKey }),
   create: (context) => new AgentosAdapter(context),
@@ -216,7 +217,7 @@ export class AgentosAdapter implements CrmAdapter {
   readonly #webhookSecret: string | null;
   readonly #logger: Logger;
 
-  constructor(context: AdapterContext<Credentials, Settings>) {
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
     this.#webhookSecret = context.webhookSecret;

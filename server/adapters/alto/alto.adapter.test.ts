@@ -6,12 +6,13 @@ import { ALTO_DEMO_CLIENT } from './simulator/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from './simulator/alto-simulator.ts';
 import { signatureHeader } from './simulator/alto-webhooks.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
+import { altoOperatorConfig } from './simulator/alto.harness.ts';
 
 /** Alto-specific behaviour beyond the shared contract: file-note write-back, consent, activity webhooks. */
 describe('Alto adapter', () => {
   let simulator: AltoSimulator;
   let url: string;
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+  let resolver: AdapterResolver;
 
   beforeAll(async () => {
     simulator = createAltoSimulator({
@@ -21,6 +22,10 @@ describe('Alto adapter', () => {
       webhookRetryScale: 0.0001,
     });
     url = (await simulator.listen(0)).url;
+    resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+      timeoutMs: 5_000,
+      hostConfig: altoOperatorConfig(url),
+    });
   });
   afterAll(async () => simulator?.close());
 
@@ -29,7 +34,7 @@ describe('Alto adapter', () => {
       id: randomUUID(),
       provider: 'alto',
       credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: url, agencyRef: simulator.defaultAgencyRef, ...settings },
+      settings: { agencyRef: simulator.defaultAgencyRef, ...settings },
       webhookSecret,
     });
 

@@ -73,9 +73,6 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  baseUrl: z.string().url().default('https://api.alto.zoopla.co.uk'),
-  /** Where the token endpoint lives, when not at `<baseUrl>/token`. */
-  tokenUrl: z.string().url().optional(),
   /** The agency's GUID in Alto, sent as `AgencyRef` on every call. */
   agencyRef: z.string().trim().min(1, 'the AgencyRef is required'),
   /** Contacts per page (Alto allows 1–250); smaller pages only for tests and debugging. */
@@ -106,27 +103,29 @@ export const ALTO_INFO = {
       { name: 'clientId', label: 'Client id', required: true },
       { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
     ],
-    settings: [
-      { name: 'agencyRef', label: 'Agency reference', required: true },
-      { name: 'baseUrl', label: 'API address' },
-    ],
+    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 } as const satisfies ProviderInfo;
 
-export const altoAdapter = defineAdapter<Credentials, Settings>({
+/**
+ * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
+ * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
+ * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
+ * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
+ */
+type Host = 'api' | 'token';
+
+export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   info: ALTO_INFO,
+  hosts: { api: 'https://api.alto.zoopla.co.uk', token: 'https://api.alto.zoopla.co.uk/token' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (settings) => settings.baseUrl,
-  async authenticate(http, credentials, settings) {
-    const response = await http.request(
-      'POST',
-      settings.tokenUrl ?? new URL('/token', settings.baseUrl).toString(),
-      {
-        headers: formHeaders(credentials),
-        body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
-      },
-    );
+  baseUrl: (_settings, hosts) => hosts.api,
+  async authenticate(http, credentials, _settings, _previous, hosts) {
+    const response = await http.request('POST', hosts.token, {
+      headers: formHeaders(credentials),
+      body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+    });
     const token = AltoTokenSchema.safeParse(response.body);
     if (!token.success)
       throw new PropsyncError(
@@ -139,9 +138,9 @@ export const altoAdapter = defineAdapter<Credentials, Settings>({
    * Revokes the access token Propsync holds (RFC 7009 at `/revoke`, next to `/token`: the public
    * record is silent, see the simulator's README). The app's credentials are the agency's to delete.
    */
-  async revokeAccess(http, credentials, settings, grant) {
+  async revokeAccess(http, credentials, _settings, grant, hosts) {
     if (!grant) return 'token_only';
-    await http.request('POST', new URL('/revoke', settings.tokenUrl ?? settings.baseUrl).toString(), {
+    await http.request('POST', new URL('revoke', hosts.token).toString(), {
       headers: formHeaders(credentials),
       body: new URLSearchParams({ token: grant.accessToken, token_type_hint: 'access_token' }).toString(),
     });
@@ -166,7 +165,7 @@ class AltoAdapter implements CrmAdapter {
   readonly #webhookSecret: string | null;
   readonly #logger: Logger;
 
-  constructor(context: AdapterContext<Credentials, Settings>) {
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
     this.#webhookSecret = context.webhookSecret;

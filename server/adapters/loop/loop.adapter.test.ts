@@ -7,6 +7,7 @@ import { createLoopSimulator, type LoopSimulator } from './simulator/loop-simula
 import { signWebhook } from './simulator/loop-webhooks.ts';
 import { toE164 } from '../../simulators/shared/uk-contact-format.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
+import { loopOperatorConfig } from './simulator/loop.harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,13 +22,16 @@ async function connect(options: { contactCount?: number; pageSize?: number } = {
   });
   const { url } = await simulator.listen(0);
   cleanups.push(() => simulator.close());
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+    timeoutMs: 5_000,
+    hostConfig: loopOperatorConfig(url),
+  });
   const adapter = (webhookSecret: string | null = null): CrmAdapter =>
     resolver.forConnection({
       id: randomUUID(),
       provider: 'loop',
       credentials: { apiKey: LOOP_DEMO_API_KEY },
-      settings: { baseUrl: url, pageSize: String(options.pageSize ?? 25) },
+      settings: { pageSize: String(options.pageSize ?? 25) },
       webhookSecret,
     });
   return { simulator, adapter };

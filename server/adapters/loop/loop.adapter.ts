@@ -67,8 +67,6 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  /** Loop has no published API host: the base URL comes with the API key (or is a simulator's). */
-  baseUrl: z.url({ protocol: /^https?$/, message: 'must be the http(s) base URL of the Loop API' }),
   /** Contacts per page (1–100); smaller pages only for tests and debugging. */
   pageSize: z.coerce.number().int().min(1).max(100).default(100),
 });
@@ -86,16 +84,22 @@ export const LOOP_INFO = {
   capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
   connectFields: {
     credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
-    settings: [
-      { name: 'baseUrl', label: 'API address', required: true, hint: 'Loop sends it with your API key.' },
-    ],
+    settings: [],
   },
 } as const satisfies ProviderInfo;
-export const loopAdapter = defineAdapter<Credentials, Settings>({
+/**
+ * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
+ * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
+ * Loop sets the address Loop gives it.
+ */
+type Host = 'api';
+
+export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   info: LOOP_INFO,
+  hosts: { api: null },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (settings) => settings.baseUrl,
+  baseUrl: (_settings, hosts) => hosts.api,
   // The key itself authorises every call: there is nothing to exchange.
   authorise: (_grant, credentials) => ({ 'x-api-key': credentials.apiKey }),
   create: (context) => new LoopAdapter(context),
@@ -123,7 +127,7 @@ class LoopAdapter implements CrmAdapter {
   readonly #webhookSecret: string | null;
   readonly #logger: Logger;
 
-  constructor(context: AdapterContext<Credentials, Settings>) {
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
     this.#webhookSecret = context.webhookSecret;

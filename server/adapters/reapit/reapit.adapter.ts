@@ -64,14 +64,6 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  baseUrl: z.string().url().default('https://platform.reapit.cloud'),
-  /**
-   * Reapit Connect, the authorisation server (authorize, token and revoke endpoints); it lives on
-   * another host than the API (connect.reapit.cloud). Defaults to the API's address (simulator).
-   */
-  connectUrl: z.string().url().optional(),
-  /** Overrides the token endpoint alone. */
-  tokenUrl: z.string().url().optional(),
   customerId: z.string().trim().min(1).default('SBOX'),
   /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
   pageSize: z.coerce.number().int().min(1).max(100).default(100),
@@ -100,30 +92,37 @@ export const REAPIT_INFO = {
         required: true,
         hint: 'Your Reapit customer code, e.g. SBOX.',
       },
-      { name: 'baseUrl', label: 'API address', placeholder: 'https://platform.reapit.cloud' },
     ],
   },
 } as const satisfies ProviderInfo;
-export const reapitAdapter = defineAdapter<Credentials, Settings>({
+/**
+ * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
+ * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
+ * `PROPSYNC_REAPIT_CONNECT_URL`), never the admin's form.
+ */
+type Host = 'api' | 'connect';
+
+export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   info: REAPIT_INFO,
+  hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (settings) => settings.baseUrl,
-  async authenticate(http, credentials, settings, previous) {
+  baseUrl: (_settings, hosts) => hosts.api,
+  async authenticate(http, credentials, _settings, previous, hosts) {
     if (credentials.refreshToken === undefined) {
-      return requestToken(http, credentials, settings, { grant_type: 'client_credentials' });
+      return requestToken(http, credentials, hosts, { grant_type: 'client_credentials' });
     }
     // The newest refresh token is the previous grant's: the stored one was spent on the first refresh.
     const refreshToken = previous?.refreshToken ?? credentials.refreshToken;
-    return requestToken(http, credentials, settings, {
+    return requestToken(http, credentials, hosts, {
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
     });
   },
   oauth: {
     adminSettings: ['customerId'],
-    authorizeUrl(settings, request) {
-      const url = new URL('/authorize', connectUrlOf(settings));
+    authorizeUrl(_settings, request, hosts) {
+      const url = new URL(`${hosts.connect}/authorize`);
       url.search = new URLSearchParams({
         response_type: 'code',
         client_id: request.clientId,
@@ -134,9 +133,9 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
       }).toString();
       return url.toString();
     },
-    async exchangeCode(http, app, settings, { code, redirectUri, codeVerifier }) {
+    async exchangeCode(http, app, _settings, { code, redirectUri, codeVerifier }, hosts) {
       const credentials = { clientId: app.clientId, clientSecret: app.clientSecret };
-      const grant = await requestToken(http, credentials, settings, {
+      const grant = await requestToken(http, credentials, hosts, {
         grant_type: 'authorization_code',
         code,
         redirect_uri: redirectUri,
@@ -155,7 +154,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
    * Revokes at Reapit Connect (RFC 7009): a sign-in's refresh token (which ends every token of that
    * sign-in), or the client-credentials access token Propsync holds.
    */
-  async revokeAccess(http, credentials, settings, grant) {
+  async revokeAccess(http, credentials, _settings, grant, hosts) {
     const signedIn = credentials.refreshToken !== undefined;
     const [token, hint] = signedIn
       ? [grant?.refreshToken ?? credentials.refreshToken, 'refresh_token']
@@ -163,7 +162,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
     // Client credentials: the app's id and secret are the agency's, to delete in Reapit.
     const achieved = signedIn ? 'all_access' : 'token_only';
     if (!token) return achieved;
-    await http.request('POST', new URL('/revoke', connectUrlOf(settings)).toString(), {
+    await http.request('POST', `${hosts.connect}/revoke`, {
       headers: {
         authorization: basicAuthorization(credentials),
         'content-type': 'application/x-www-form-urlencoded',
@@ -180,10 +179,6 @@ export const reapitAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new ReapitAdapter(context),
 });
 
-function connectUrlOf(settings: Settings): string {
-  return settings.connectUrl ?? settings.baseUrl;
-}
-
 function basicAuthorization(credentials: Pick<Credentials, 'clientId' | 'clientSecret'>): string {
   return `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
 }
@@ -192,10 +187,10 @@ function basicAuthorization(credentials: Pick<Credentials, 'clientId' | 'clientS
 async function requestToken(
   http: ProviderHttp,
   credentials: Pick<Credentials, 'clientId' | 'clientSecret'>,
-  settings: Settings,
+  hosts: { connect: string },
   form: Record<string, string>,
 ): Promise<AccessGrant> {
-  const url = settings.tokenUrl ?? new URL('/token', connectUrlOf(settings)).toString();
+  const url = `${hosts.connect}/token`;
   let body: unknown;
   try {
     ({ body } = await http.request('POST', url, {
@@ -240,7 +235,7 @@ class ReapitAdapter implements CrmAdapter {
   readonly #customerId: string;
   readonly #signingKeys: ReapitSigningKeys;
 
-  constructor(context: AdapterContext<Credentials, Settings>) {
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
     this.#customerId = context.settings.customerId;

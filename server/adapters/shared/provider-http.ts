@@ -1,4 +1,5 @@
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
+import { egressRefusalOf } from '../../egress/egress-fetch.ts';
 import { PropsyncError, type ErrorCode } from '../../errors.ts';
 import type { CredentialSession, AccessGrant } from './credential-session.ts';
 import type { RequestPacer } from './request-pacer.ts';
@@ -148,7 +149,7 @@ export class ProviderHttp {
   statusError(status: number, headers: Headers, body: unknown): PropsyncError {
     const name = this.#options.provider.displayName;
     const retryAfter = parseRetryAfter(headers.get('retry-after'));
-    const detail = describeBody(body);
+    const detail = summariseBody(body);
     const make = (code: ErrorCode, message: string) =>
       new PropsyncError(code, message, {
         statusCode: status,
@@ -181,6 +182,8 @@ export class ProviderHttp {
 
   #networkError(error: unknown): PropsyncError {
     const name = this.#options.provider.displayName;
+    const refusal = egressRefusalOf(error);
+    if (refusal) return new PropsyncError('EGRESS.REFUSED', `${name}: ${refusal.message}`);
     const isTimeout =
       error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return isTimeout
@@ -201,12 +204,53 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-/** A short, safe excerpt of a provider's error body (its own description, never our request). */
-function describeBody(body: unknown): string {
-  if (body && typeof body === 'object') {
-    const record = body as Record<string, unknown>;
-    const description = record.description ?? record.message ?? record.error_description ?? record.detail;
-    if (typeof description === 'string') return `: ${description.slice(0, 300)}`;
+/** OAuth 2.0 error codes (RFC 6749 §5.2, RFC 7009): a fixed vocabulary, safe to repeat. */
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unsupported_token_type',
+]);
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.[\]-]{0,39}$/;
+const MAX_FIELDS = 5;
+
+/**
+ * What a CRM's error body says, summarised and never echoed: a CRM (or whatever an address
+ * points at) can put anything in its text, so only the names of the fields a validation error
+ * names (each checked to look like a field name) and standard OAuth error codes are repeated.
+ */
+function summariseBody(body: unknown): string {
+  if (!body || typeof body !== 'object') return '';
+  const record = body as Record<string, unknown>;
+  const fields = new Set<string>();
+  const addField = (value: unknown) => {
+    if (typeof value !== 'string') return;
+    // JSON Pointers (RFC 9457 problem documents, JSON:API `source.pointer`) become dotted names.
+    const name = value.replace(/^#?\/?(data\/)?(attributes\/)?/, '').replaceAll('/', '.');
+    if (FIELD_NAME.test(name) && fields.size < MAX_FIELDS) fields.add(name);
+  };
+  const errors = record.errors ?? record.invalid_params ?? record.validationErrors;
+  if (Array.isArray(errors)) {
+    for (const item of errors) {
+      if (!item || typeof item !== 'object') continue;
+      const entry = item as Record<string, unknown>;
+      addField(
+        entry.field ?? entry.pointer ?? entry.property ?? entry.name ?? entry.path ?? entry.propertyName,
+      );
+      const source = entry.source as Record<string, unknown> | undefined;
+      if (source && typeof source === 'object') addField(source.pointer ?? source.parameter);
+    }
+  } else if (errors && typeof errors === 'object') {
+    for (const name of Object.keys(errors)) addField(name);
   }
+  // ASP.NET Web API (agentOS): `ModelState` maps each invalid field to its messages.
+  if (record.ModelState && typeof record.ModelState === 'object') {
+    for (const name of Object.keys(record.ModelState)) addField(name);
+  }
+  if (fields.size > 0) return `: check ${[...fields].join(', ')}`;
+  if (typeof record.error === 'string' && OAUTH_ERRORS.has(record.error)) return ` (${record.error})`;
   return '';
 }

@@ -8,6 +8,7 @@ import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from './simulator/street-
 import { createStreetSimulator, type StreetSimulator } from './simulator/street-simulator.ts';
 import { standardWebhookHeaders } from './simulator/street-webhooks.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
+import { streetOperatorConfig } from './simulator/street.harness.ts';
 
 type Json = Record<string, any>;
 
@@ -15,8 +16,6 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
-
-const resolver = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 });
 
 async function start(): Promise<{
   simulator: StreetSimulator;
@@ -31,12 +30,16 @@ async function start(): Promise<{
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
   const base = `${running.url}${STREET_API_BASE_PATH}`;
+  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
+    timeoutMs: 5_000,
+    hostConfig: streetOperatorConfig(running.url),
+  });
   const adapter = (webhookSecret: string | null = null) =>
     resolver.forConnection({
       id: randomUUID(),
       provider: 'street',
       credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
-      settings: { baseUrl: base, pageSize: '20' },
+      settings: { pageSize: '20' },
       webhookSecret,
     });
   return { simulator, adapter, base };
@@ -293,7 +296,7 @@ describe('Street adapter: sync', () => {
       id: randomUUID(),
       provider: 'street',
       credentials: { apiToken: 'token' },
-      settings: { baseUrl: 'https://street.example/open-api/v1' },
+      settings: {},
     });
     const pages = [];
     for await (const item of client.syncContacts({

@@ -73,7 +73,6 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  baseUrl: z.string().url().default('https://street.co.uk/open-api/v1'),
   /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
   pageSize: z.coerce.number().int().min(1).max(100).default(100),
 });
@@ -99,14 +98,18 @@ export const STREET_INFO = {
         hint: 'Generated in Street under Settings › API.',
       },
     ],
-    settings: [{ name: 'baseUrl', label: 'API address' }],
+    settings: [],
   },
 } as const satisfies ProviderInfo;
-export const streetAdapter = defineAdapter<Credentials, Settings>({
+/** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
+type Host = 'api';
+
+export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   info: STREET_INFO,
+  hosts: { api: 'https://street.co.uk/open-api/v1' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (settings) => settings.baseUrl,
+  baseUrl: (_settings, hosts) => hosts.api,
   // Street's tokens are long-lived and never exchanged: the token itself authorises each call.
   authorise: (_grant, credentials) => ({
     authorization: `Bearer ${credentials.apiToken}`,
@@ -122,7 +125,7 @@ class StreetAdapter implements CrmAdapter {
   readonly #webhookSecret: string | null;
   readonly #logger: Logger;
 
-  constructor(context: AdapterContext<Credentials, Settings>) {
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
     this.#webhookSecret = context.webhookSecret;

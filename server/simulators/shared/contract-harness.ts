@@ -1,5 +1,6 @@
 import type { CrmProvider } from '../../../shared/providers.ts';
 import type { Logger } from '../../logger.ts';
+import type { OperatorConfig } from './operator-config.ts';
 
 /**
  * How the adapter contract suite (server/adapters/contract.test.ts), the demo and the sandbox
@@ -35,9 +36,15 @@ export interface RunningHarness {
   url: string;
   /**
    * What an admin enters to connect to this simulator: the provider's credentials, and settings
-   * (base URL etc.). Settings may include `pageSize` so the suite can force several pages.
+   * (customer id, a custom CRM's address). Settings may include `pageSize` so the suite can force
+   * several pages.
    */
   connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /**
+   * What the operator configures to point Propsync at this simulator: the CRM's fixed hosts
+   * (`PROPSYNC_<CRM>_<HOST>_URL`) and an egress allowance for exactly its listeners.
+   */
+  operatorConfig: OperatorConfig;
   /**
    * The sandbox app this simulator registers for sign-in by OAuth redirect, where the CRM offers
    * it: what a deployment would configure in PROPSYNC_OAUTH_APPS.

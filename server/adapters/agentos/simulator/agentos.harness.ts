@@ -1,6 +1,12 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../../../simulators/shared/operator-config.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY, AGENTOS_LIST_PATHS } from './agentos-constants.ts';
 import { createAgentosSimulator } from './agentos-simulator.ts';
+
+/** Points Propsync's agentOS host at a simulator listening at `url`. */
+export function agentosOperatorConfig(url: string): OperatorConfig {
+  return { PROPSYNC_AGENTOS_API_URL: url, ...allowListeners(url) };
+}
 
 const LIST_PATHS = Object.values(AGENTOS_LIST_PATHS).join('|');
 // `/v4/{tier}/{shortName}/{list}/{offset}/{count}`: a page of one of the five contact lists.
@@ -25,9 +31,10 @@ export const agentosHarness: SimulatorHarness = {
     const { apiKey, shortName } = AGENTOS_DEMO_KEY;
     return {
       url: running.url,
+      operatorConfig: agentosOperatorConfig(running.url),
       connection: {
         credentials: { apiKey },
-        settings: { baseUrl: running.url, shortName, tier: AGENTOS_DEFAULT_TIER },
+        settings: { shortName, tier: AGENTOS_DEFAULT_TIER },
       },
       invalidCredentials: { apiKey: `${apiKey}-wrong` },
       listableContactCount: () => simulator.contactCount(),

@@ -1,6 +1,12 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../../../simulators/shared/operator-config.ts';
 import { ALTO_DEMO_CLIENT } from './alto-constants.ts';
 import { createAltoSimulator } from './alto-simulator.ts';
+
+/** Points Propsync's Alto hosts (API and token endpoint) at a simulator listening at `url`. */
+export function altoOperatorConfig(url: string): OperatorConfig {
+  return { PROPSYNC_ALTO_API_URL: url, PROPSYNC_ALTO_TOKEN_URL: `${url}/token`, ...allowListeners(url) };
+}
 
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && /^\/contacts\/all\/?$/i.test(request.path);
@@ -22,9 +28,10 @@ export const altoHarness: SimulatorHarness = {
     const { clientId, clientSecret } = ALTO_DEMO_CLIENT;
     return {
       url: running.url,
+      operatorConfig: altoOperatorConfig(running.url),
       connection: {
         credentials: { clientId, clientSecret },
-        settings: { baseUrl: running.url, agencyRef: simulator.defaultAgencyRef },
+        settings: { agencyRef: simulator.defaultAgencyRef },
       },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
       // Archived contacts stay listed (isActive false), so every contact is listable.

@@ -1,4 +1,5 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners } from '../../../simulators/shared/operator-config.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from './custom-constants.ts';
 import { createCustomSimulator } from './custom-simulator.ts';
 
@@ -22,6 +23,8 @@ export const customHarness: SimulatorHarness = {
     const running = await simulator.listen(options.port ?? 0);
     return {
       url: running.url,
+      // A custom CRM's address is the admin's to type: the operator only allows it (it is on loopback).
+      operatorConfig: allowListeners(running.url),
       connection: {
         credentials: { apiKey: CUSTOM_DEMO_API_KEY },
         settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}` },

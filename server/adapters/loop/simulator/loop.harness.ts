@@ -1,6 +1,12 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../../../simulators/shared/operator-config.ts';
 import { LOOP_DEMO_API_KEY } from './loop-constants.ts';
 import { createLoopSimulator } from './loop-simulator.ts';
+
+/** Points Propsync's Loop host at a simulator listening at `url`. */
+export function loopOperatorConfig(url: string): OperatorConfig {
+  return { PROPSYNC_LOOP_API_URL: url, ...allowListeners(url) };
+}
 
 // A well-formed GUID that no simulated team was issued.
 const UNKNOWN_API_KEY = '00000000-0000-4000-8000-000000000000';
@@ -23,7 +29,8 @@ export const loopHarness: SimulatorHarness = {
     const running = await simulator.listen(options.port ?? 0);
     return {
       url: running.url,
-      connection: { credentials: { apiKey: LOOP_DEMO_API_KEY }, settings: { baseUrl: running.url } },
+      operatorConfig: loopOperatorConfig(running.url),
+      connection: { credentials: { apiKey: LOOP_DEMO_API_KEY }, settings: {} },
       invalidCredentials: { apiKey: UNKNOWN_API_KEY },
       // The adapter lists with includeArchived=true, so archived contacts count (as inactive).
       listableContactCount: () => simulator.contactCount(),

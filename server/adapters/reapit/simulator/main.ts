@@ -24,11 +24,17 @@ const simulator = createReapitSimulator({
   ...(process.env.RATE_LIMITS === 'off' ? { rateLimits: false as const } : {}),
   logger,
 });
-const running = await simulator.listen(numberFromEnv('PORT', 4101), process.env.HOST ?? '127.0.0.1');
+// The API and Reapit Connect listen apart, as Reapit's two hosts do.
+const running = await simulator.listen(
+  numberFromEnv('PORT', 4101),
+  process.env.HOST ?? '127.0.0.1',
+  numberFromEnv('CONNECT_PORT', 4102),
+);
 // The URL and the demo app's public identifiers only: never the client secret.
 logger.info(
   {
     url: running.url,
+    connectUrl: running.connectUrl,
     clientId: REAPIT_DEMO_CLIENT.clientId,
     customerId: simulator.defaultCustomerId,
     contacts: simulator.contactCount(),

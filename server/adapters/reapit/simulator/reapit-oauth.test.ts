@@ -47,8 +47,12 @@ async function start(
   });
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
-  return { simulator, url: running.url };
+  apiHosts.set(running.connectUrl, running.url);
+  // Reapit Connect's address: authorize, token and revoke live there, the API on its own host.
+  return { simulator, url: running.connectUrl };
 }
+
+const apiHosts = new Map<string, string>();
 
 function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
@@ -162,7 +166,7 @@ function revoke(
 
 /** Status of a contacts read with this access token. */
 async function contactsStatus(url: string, accessToken: string, customerId = 'SBOX'): Promise<number> {
-  const response = await fetch(`${url}/contacts/?pageSize=1`, {
+  const response = await fetch(`${apiHosts.get(url)!}/contacts/?pageSize=1`, {
     headers: {
       authorization: `Bearer ${accessToken}`,
       'api-version': REAPIT_API_VERSION,

@@ -28,14 +28,19 @@ async function start(
   const simulator = createReapitSimulator({ contactCount: 300, webhookRetryScale: 0.00001, ...options });
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
+  connectHosts.set(running.url, running.connectUrl);
   return { simulator, url: running.url };
 }
+
+/** Reapit Connect's address for a simulator's API address (a separate listener, as at Reapit). */
+const connectHosts = new Map<string, string>();
+const connectOf = (url: string) => connectHosts.get(url)!;
 
 async function requestToken(
   url: string,
   client: ReapitClientCredentials = REAPIT_DEMO_CLIENT,
 ): Promise<Response> {
-  return fetch(`${url}/token`, {
+  return fetch(`${connectOf(url)}/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
@@ -121,6 +126,28 @@ async function startReceiver(respond: (delivery: Delivery, index: number) => num
 }
 
 describe('Reapit simulator: authentication', () => {
+  it("serves Reapit Connect and the API on separate hosts, each refusing the other one's paths", async () => {
+    const { url } = await start();
+    expect(connectOf(url)).not.toBe(url);
+    const onApiHost = await fetch(`${url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+    });
+    expect(onApiHost.status).toBe(404);
+    expect((await fetch(`${url}/authorize?response_type=code`)).status).toBe(404);
+    const token = await tokenFor(url);
+    const onConnectHost = await fetch(`${connectOf(url)}/contacts/?pageSize=1`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'api-version': REAPIT_API_VERSION,
+        'reapit-customer': REAPIT_DEMO_CLIENT.customerId,
+      },
+    });
+    expect(onConnectHost.status).toBe(404);
+    expect((await apiClient(url, token)('/contacts/?pageSize=1')).status).toBe(200);
+  });
+
   it('issues client-credential tokens by Basic auth, or by client_id and client_secret in the form', async () => {
     const { url } = await start();
     const response = await requestToken(url);
@@ -129,7 +156,7 @@ describe('Reapit simulator: authentication', () => {
     expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 });
     expect(body.access_token.length).toBeGreaterThan(20);
 
-    const formOnly = await fetch(`${url}/token`, {
+    const formOnly = await fetch(`${connectOf(url)}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `grant_type=client_credentials&client_id=${REAPIT_DEMO_CLIENT.clientId}&client_secret=${REAPIT_DEMO_CLIENT.clientSecret}`,
@@ -140,7 +167,7 @@ describe('Reapit simulator: authentication', () => {
     expect(badSecret.status).toBe(401);
     expect(await badSecret.json()).toMatchObject({ error: 'invalid_client' });
 
-    const badGrant = await fetch(`${url}/token`, {
+    const badGrant = await fetch(`${connectOf(url)}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=password',

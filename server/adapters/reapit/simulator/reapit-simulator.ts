@@ -181,10 +181,19 @@ export interface PlantedDuplicateContact {
   variations: readonly string[];
 }
 
+/** The simulator listening: `url` is the API host, `connectUrl` Reapit Connect's (another host, as at Reapit). */
+export interface RunningReapitSimulator extends RunningServer {
+  connectUrl: string;
+  connectPort: number;
+}
+
 export interface ReapitSimulator {
+  /** The Foundations API host; it answers 404 to the token, authorize and revoke endpoints. */
   readonly app: Express;
-  /** Starts an HTTP server (port 0 = any free port). */
-  listen(port?: number, host?: string): Promise<RunningServer>;
+  /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. */
+  readonly connectApp: Express;
+  /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
+  listen(port?: number, host?: string, connectPort?: number): Promise<RunningReapitSimulator>;
   readonly controls: ReapitSimulatorControls;
   readonly faults: FaultControls;
   readonly requestLog: RequestLog;
@@ -443,7 +452,7 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
 
   // The control routes read the simulator object below; they only run once it exists.
   const controlRouter = createReapitControlRouter(() => simulator);
-  const app = buildApp({
+  const { api: app, connect: connectApp } = buildApps({
     engine,
     auth,
     oauth,
@@ -460,14 +469,23 @@ export function createReapitSimulator(options: ReapitSimulatorOptions = {}): Rea
 
   const simulator: ReapitSimulator = {
     app,
-    async listen(port = 0, host = '127.0.0.1') {
-      const running = await listenApp(app, port, host);
-      servers.add(running);
+    connectApp,
+    async listen(port = 0, host = '127.0.0.1', connectPort = 0) {
+      const api = await listenApp(app, port, host);
+      const connect = await listenApp(connectApp, connectPort, host).catch(async (error: unknown) => {
+        await api.close();
+        throw error;
+      });
+      servers.add(api);
+      servers.add(connect);
       return {
-        ...running,
+        ...api,
+        connectUrl: connect.url,
+        connectPort: connect.port,
         close: async () => {
-          servers.delete(running);
-          await running.close();
+          servers.delete(api);
+          servers.delete(connect);
+          await Promise.all([api.close(), connect.close()]);
         },
       };
     },
@@ -625,26 +643,51 @@ interface AppParts {
   controlRouter: Router;
 }
 
-function buildApp(parts: AppParts): Express {
+/**
+ * Two apps, as Reapit has two hosts: Reapit Connect (authorize, token, revoke) and the API. Each
+ * answers 404 to the other's paths, so a client that asks the wrong host fails as it would there.
+ */
+function buildApps(parts: AppParts): { api: Express; connect: Express } {
   const { engine, auth, faults, requestLog, rateLimiter, limits, datasets, clock } = parts;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use((_request, response, next) => {
-    // Reapit stamps every response with an AWS request id.
-    response.setHeader('x-amzn-RequestId', randomUUID());
-    next();
-  });
-  app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
-  app.use(requestLog.middleware());
+  const base = (): Express => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.use((_request, response, next) => {
+      // Reapit stamps every response with an AWS request id.
+      response.setHeader('x-amzn-RequestId', randomUUID());
+      next();
+    });
+    app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
+    app.use(requestLog.middleware());
+    return app;
+  };
+  const finish = (app: Express, host: string): Express => {
+    app.use((request, response) =>
+      sendError(response, 404, clock.now(), `No route for ${request.method} ${request.path} on ${host}`),
+    );
+    app.use(handleErrors);
+    return app;
+  };
 
   const injectFaults = faultMiddleware(faults, {
     sendError: (_request, response, status) => sendError(response, status, clock.now()),
   });
 
   // /authorize, /token and /revoke: logged like API calls, but neither bearer-checked nor rate limited.
-  app.use(createReapitOAuthRouter({ oauth: parts.oauth, injectFaults }));
+  const connect = base();
+  connect.use(createReapitOAuthRouter({ oauth: parts.oauth, injectFaults }));
+
+  const app = base();
+  // Reapit Connect's endpoints do not exist on the API host (checked before the bearer token).
+  app.all(['/token', '/authorize', '/revoke'], (request, response) =>
+    sendError(
+      response,
+      404,
+      clock.now(),
+      `No route for ${request.method} ${request.path} on the Reapit API: Reapit Connect serves it`,
+    ),
+  );
 
   const authenticate: RequestHandler = (request, response, next) => {
     const check = auth.checkBearer(request.get('authorization'));
@@ -738,10 +781,6 @@ function buildApp(parts: AppParts): Express {
     createReapitApiRouter(engine),
   );
 
-  app.use((request, response) =>
-    sendError(response, 404, clock.now(), `No route for ${request.method} ${request.path}`),
-  );
-
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
     if (error instanceof BadRequestError) {
@@ -760,8 +799,7 @@ function buildApp(parts: AppParts): Express {
     parts.logger?.error({ err: error }, 'reapit simulator: unexpected error');
     sendError(response, 500, clock.now());
   };
-  app.use(handleErrors);
-  return app;
+  return { api: finish(app, 'the Reapit API'), connect: finish(connect, 'Reapit Connect') };
 }
 
 export type { ReapitClientCredentials, ReapitRateLimits, ReapitTokenStats };

@@ -1,6 +1,16 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../../../simulators/shared/operator-config.ts';
 import { REAPIT_DEMO_CLIENT } from './reapit-constants.ts';
 import { createReapitSimulator } from './reapit-simulator.ts';
+
+/** Points Propsync's Reapit hosts at a simulator: its API and its Reapit Connect, two listeners. */
+export function reapitOperatorConfig(running: { url: string; connectUrl: string }): OperatorConfig {
+  return {
+    PROPSYNC_REAPIT_API_URL: running.url,
+    PROPSYNC_REAPIT_CONNECT_URL: running.connectUrl,
+    ...allowListeners(running.url, running.connectUrl),
+  };
+}
 
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && /^\/contacts\/?$/.test(request.path);
@@ -22,9 +32,10 @@ export const reapitHarness: SimulatorHarness = {
     const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
     return {
       url: running.url,
-      connection: { credentials: { clientId, clientSecret }, settings: { baseUrl: running.url, customerId } },
+      operatorConfig: reapitOperatorConfig(running),
+      connection: { credentials: { clientId, clientSecret }, settings: { customerId } },
       // The sandbox app accepts any loopback redirect, so the demo's "Sign in with Reapit" works as is.
-      oauthApp: { clientId, clientSecret, settings: { baseUrl: running.url, customerId } },
+      oauthApp: { clientId, clientSecret, settings: { customerId } },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
       listableContactCount: () => simulator.contactCount(),
       listableContactIds: () => simulator.contactIds(),

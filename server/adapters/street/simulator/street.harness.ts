@@ -1,6 +1,12 @@
 import type { HarnessRequest, SimulatorHarness } from '../../../simulators/shared/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../../../simulators/shared/operator-config.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from './street-constants.ts';
 import { createStreetSimulator } from './street-simulator.ts';
+
+/** Points Propsync's Street host at a simulator listening at `url` (its API under the base path). */
+export function streetOperatorConfig(url: string): OperatorConfig {
+  return { PROPSYNC_STREET_API_URL: `${url}${STREET_API_BASE_PATH}`, ...allowListeners(url) };
+}
 
 const PEOPLE_PATH = `${STREET_API_BASE_PATH}/people`;
 
@@ -24,9 +30,10 @@ export const streetHarness: SimulatorHarness = {
     const { apiToken, tokenId } = STREET_DEMO_API_TOKEN;
     return {
       url: running.url,
+      operatorConfig: streetOperatorConfig(running.url),
       connection: {
         credentials: { apiToken },
-        settings: { baseUrl: `${running.url}${STREET_API_BASE_PATH}` },
+        settings: {},
       },
       invalidCredentials: { apiToken: `${apiToken}-wrong` },
       listableContactCount: () => simulator.contactCount(),
