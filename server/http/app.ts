@@ -6,6 +6,7 @@ import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import type { Services } from '../services.ts';
 import { DEMO_ORGANISATION_NAME } from '../demo/demo-agency.ts';
+import { apiCors } from './cors.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -44,6 +45,7 @@ export function createApp(state: AppState, options: { clientDirectory?: string }
     response.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
 
+  app.use(apiCors(state));
   app.use(webhookRoutes(state));
   app.use(oauthRoutes(state));
 
