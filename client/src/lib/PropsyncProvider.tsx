@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { AppRouter } from '../../../server/trpc/routers/_app.ts';
-import { isClientError } from './trpc-errors.ts';
+import { createDiagnosingFetch, isClientError } from './trpc-errors.ts';
 import { TRPCProvider } from './trpc.ts';
 
 export type PropsyncProviderProps = {
@@ -39,19 +39,21 @@ export function PropsyncProvider({ baseUrl = '', getToken, children }: PropsyncP
   });
 
   const [queryClient] = useState(createQueryClient);
-  const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({
+  const [trpcClient] = useState(() => {
+    const base = baseUrl.replace(/\/+$/, '');
+    return createTRPCClient<AppRouter>({
       links: [
         httpBatchLink({
-          url: `${baseUrl.replace(/\/+$/, '')}/trpc`,
+          url: `${base}/trpc`,
+          fetch: createDiagnosingFetch(base),
           async headers() {
             const token = await getTokenRef.current();
             return { Authorization: `Bearer ${token}` };
           },
         }),
       ],
-    }),
-  );
+    });
+  });
 
   return (
     <QueryClientProvider client={queryClient}>
