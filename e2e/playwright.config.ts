@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, devices } from '@playwright/test';
+import { chromiumPath } from '../scripts/ensure-chromium.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const PORT = 4610;
 const baseURL = `http://127.0.0.1:${PORT}`;
 
-/** Debian's Chromium: Playwright cannot download its own browsers here. */
+/** Debian's Chromium (`npm test` installs it when missing): Playwright cannot download its own browsers here. */
 const chromiumLaunchOptions = {
-  executablePath: '/usr/bin/chromium',
+  executablePath: chromiumPath(),
   args: [
     '--headless',
     '--no-sandbox',
