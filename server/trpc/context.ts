@@ -1,20 +1,11 @@
 import type { AgencySession } from '../auth/embed-token.ts';
 import type { Services } from '../services.ts';
 
-export type TrpcContext = {
-  services: Services;
-  session: AgencySession | null;
-  /** Why the request's token was refused, for the 401 (null when no token was sent). */
-  authProblem?: string | null;
-};
+export type TrpcContext = { services: Services; session: AgencySession | null };
 
 /** Builds a context without HTTP, so tests can call procedures through `createCaller`. */
-export function createContextInner(
-  services: Services,
-  session: AgencySession | null,
-  authProblem: string | null = null,
-): TrpcContext {
-  return { services, session, authProblem };
+export function createContextInner(services: Services, session: AgencySession | null): TrpcContext {
+  return { services, session };
 }
 
 export async function createContextFromAuthorizationHeader(
@@ -22,7 +13,6 @@ export async function createContextFromAuthorizationHeader(
   header: string | undefined,
 ): Promise<TrpcContext> {
   const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
-  if (!token) return createContextInner(services, null);
-  const { session, problem } = await services.tokens.check(token);
-  return createContextInner(services, session, problem);
+  const session = token ? await services.tokens.verify(token) : null;
+  return createContextInner(services, session);
 }

@@ -54,11 +54,7 @@ export const publicProcedure = t.procedure.use(mapErrors);
 /** Every agency procedure: a valid embed token is required and scopes all data to its agency. */
 export const agencyProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) {
-    throw new TRPCError({
-      code: 'UNAUTHORIZED',
-      message:
-        ctx.authProblem ?? 'A Propsync embed token is required: send it as "Authorization: Bearer <token>"',
-    });
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid Propsync embed token is required' });
   }
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
@@ -66,10 +62,7 @@ export const agencyProcedure = publicProcedure.use(({ ctx, next }) => {
 /** Viewers can read; only admins change anything. */
 export const adminProcedure = agencyProcedure.use(({ ctx, next }) => {
   if (ctx.session.role !== 'admin') {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Only an agency admin can change integrations: this embed token has role "${ctx.session.role}"`,
-    });
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an agency admin can change integrations' });
   }
   return next();
 });
