@@ -80,7 +80,8 @@ if (wants('unit')) {
 
 if (wants('build')) {
   check('client build', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
-  check('component library build', ['node_modules/vite/bin/vite.js', 'build', '--config', 'vite.lib.config.ts', '--logLevel', 'warn']);
+  // The package the example hosts embed in the browser journeys (dist/embed).
+  check('embed package build', ['client/build/build-embed.ts']);
   // The static Storybook designers open without a server.
   check('static Storybook build', ['node_modules/storybook/dist/bin/dispatcher.js', 'build', '--quiet', '-o', 'storybook-static']);
 }
