@@ -87,6 +87,19 @@ describe('cross-origin calls to /trpc', () => {
       expect([204, 403]).toContain(response.status);
       expect(await response.text()).not.toMatch(/content-type|at .*\.ts|stack/i);
     }
+    for (const route of [
+      '/webhooks/reapit/00000000-0000-4000-8000-000000000000',
+      '/healthz',
+      '/oauth/callback',
+    ]) {
+      const response = await fetch(`${baseUrl}${route}`, {
+        method: 'OPTIONS',
+        headers: { Origin: STRANGER },
+      });
+      expect(response.status, route).not.toBe(415);
+      expect(response.status, route).toBeLessThan(500);
+      expect(await response.text(), route).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    }
   });
 
   it('keeps the page Propsync serves itself working without listing its origin', async () => {
