@@ -1,20 +1,15 @@
 import { z } from 'zod';
+import {
+  MARKETING_CONSENTS,
+  NURTURE_CATEGORIES,
+  type MarketingConsent,
+  type NurtureCategory,
+} from './api/contact.dto.ts';
 import { CrmProviderSchema } from './providers.ts';
 
-export const NURTURE_CATEGORIES = [
-  'Seller',
-  'Landlord',
-  'Buyer',
-  'Tenant',
-  'Active Tenant',
-  'Applicant',
-  'Unknown',
-] as const;
+export { NURTURE_CATEGORIES, MARKETING_CONSENTS, type MarketingConsent, type NurtureCategory };
 export const NurtureCategorySchema = z.enum(NURTURE_CATEGORIES);
-export type NurtureCategory = z.infer<typeof NurtureCategorySchema>;
-
-export const MarketingConsentSchema = z.enum(['granted', 'denied', 'not_asked']);
-export type MarketingConsent = z.infer<typeof MarketingConsentSchema>;
+export const MarketingConsentSchema = z.enum(MARKETING_CONSENTS);
 
 /** E.164: a plus sign and 8 to 15 digits. Adapters normalise before building a contact. */
 export const E164Schema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'phone numbers must be E.164, e.g. +447123456789');

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  AUTH_KINDS,
+  CONNECTION_STATUSES,
+  type AuthKind,
+  type ConnectionStatus,
+  type CrmProvider,
+} from './api/provider.dto.ts';
 
 /**
  * A CRM's id as registered in `server/adapters/registry.ts` (e.g. "reapit"). The registry is the
@@ -8,11 +15,7 @@ import { z } from 'zod';
 export const CrmProviderSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,31}$/, 'a provider id is lowercase letters, digits and dashes, e.g. "reapit"');
-export type CrmProvider = string;
-
-export const CONNECTION_STATUSES = ['active', 'error', 'disconnected'] as const;
 export const ConnectionStatusSchema = z.enum(CONNECTION_STATUSES);
-export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
-export const AUTH_KINDS = ['api_key', 'oauth_client_credentials', 'bearer_token'] as const;
-export type AuthKind = (typeof AUTH_KINDS)[number];
+// The plain types and lists live with the API's shapes, which the embed package publishes.
+export { AUTH_KINDS, CONNECTION_STATUSES, type AuthKind, type ConnectionStatus, type CrmProvider };

@@ -10,15 +10,14 @@ import type { Logger } from '../logger.ts';
 import type { CrmAdapter, WebhookRegistration } from '../ports/crm-adapter.ts';
 import type { SyncRunTrigger } from '../ports/sync-store.ts';
 import type { CredentialVault } from '../vault/credential-vault.ts';
+import type { AccessAtProvider } from '../../shared/api/connection.dto.ts';
 
 /** Queues sync work for a connection (pg-boss in production, so any process may run it). */
 export type SyncScheduler = { enqueue: (connectionId: string, trigger: SyncRunTrigger) => Promise<unknown> };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** What became of Propsync's access at the CRM when a connection was disconnected. */
-export type AccessAtProvider =
-  'revoked' | 'token_revoked' | 'remove_in_crm' | 'revocation_failed' | 'already_disconnected';
+export type { AccessAtProvider };
 
 const ACCESS_AFTER_REVOCATION = {
   all_access: 'revoked',

@@ -1,5 +1,6 @@
 import type { EntityManager } from '../db/orm.ts';
 import { PropsyncError } from '../errors.ts';
+import type { FieldMappingSummary } from '../../shared/api/connection.dto.ts';
 
 /** Canonical fields an admin reviews, with how to tell from the CRM's own version that it was filled. */
 const FIELDS = [
@@ -37,15 +38,7 @@ const FIELDS = [
   },
 ] as const;
 
-export type FieldMappingSummary = {
-  connectionId: string;
-  records: number;
-  /** How many of this CRM's records filled each canonical field: a mapping that never fills a field shows 0. */
-  fields: Array<{ field: string; label: string; filled: number }>;
-  /** The nurture categories suggested from the property fields, for the admin to confirm. */
-  categories: Array<{ category: string; records: number }>;
-  confirmedAt: string | null;
-};
+export type { FieldMappingSummary };
 
 /**
  * The field-mapping summary an admin reviews before going live (seed 000, setup step 5), read from

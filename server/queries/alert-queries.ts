@@ -10,25 +10,12 @@ import {
   toIsoRequired,
   type Page,
 } from './query-support.ts';
+import type { AlertSeverity, AlertView } from '../../shared/api/alert.dto.ts';
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type { AlertSeverity, AlertView };
+
 /** open: not resolved and not acknowledged; unresolved: not resolved (acknowledged or not). */
 export type AlertStateFilter = 'open' | 'unresolved' | 'all';
-
-export type AlertView = {
-  id: string;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  message: string;
-  action: AlertAction | null;
-  connectionId: string | null;
-  provider: CrmProvider | null;
-  providerName: string | null;
-  contactId: string | null;
-  createdAt: string;
-  acknowledgedAt: string | null;
-  resolvedAt: string | null;
-};
 
 type AlertRow = {
   id: string;

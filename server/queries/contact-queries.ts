@@ -3,35 +3,11 @@ import { providerDisplayName } from '../adapters/registry.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { containsPattern, toIso, toIsoRequired } from './query-support.ts';
+import type { ContactExternalIdView, ContactLookupResult } from '../../shared/api/contact.dto.ts';
+
+export type { ContactExternalIdView, ContactLookupResult };
 
 export type ContactLookupBy = 'email' | 'name' | 'externalId';
-
-/** A contact's identity in one CRM, and which fields matched it to the contact when it was linked. */
-export type ContactExternalIdView = {
-  provider: CrmProvider;
-  providerName: string;
-  connectionId: string;
-  externalId: string;
-  active: boolean;
-  crmModifiedAt: string | null;
-  matchedOn: string[];
-  linkedAt: string;
-};
-
-export type ContactLookupResult = {
-  id: string;
-  name: string;
-  emails: string[];
-  phones: string[];
-  postcode: string | null;
-  nurtureCategory: NurtureCategory;
-  marketingConsent: MarketingConsent;
-  createdAt: string;
-  updatedAt: string;
-  /** Where the contact first came from: the earliest linked CRM identity, if any. */
-  provenance: ContactExternalIdView | null;
-  externalIds: ContactExternalIdView[];
-};
 
 type ContactRow = {
   id: string;

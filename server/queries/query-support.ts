@@ -1,4 +1,5 @@
 /** Helpers shared by the read-side query modules: timestamps, opaque cursors, LIKE patterns. */
+import type { Page } from '../../shared/api/page.dto.ts';
 
 /** Timestamps leave the server as ISO strings, the same shape tRPC would serialise a Date to. */
 export function toIso(value: Date | string | null | undefined): string | null {
@@ -49,4 +50,4 @@ export function isDateOnly(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value);
 }
 
-export type Page<T> = { items: T[]; nextCursor: string | null; totalCount: number };
+export type { Page };

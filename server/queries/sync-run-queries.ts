@@ -13,8 +13,15 @@ import {
   toIsoRequired,
   type Page,
 } from './query-support.ts';
+import type {
+  SyncDirection,
+  SyncHistoryPoint,
+  SyncLogEntry,
+  SyncRunDetail,
+  SyncRunSummary,
+} from '../../shared/api/sync-run.dto.ts';
 
-export type SyncDirection = 'inbound' | 'outbound';
+export type { SyncDirection, SyncHistoryPoint, SyncLogEntry, SyncRunDetail, SyncRunSummary };
 
 export type SyncRunFilters = {
   connectionId?: string | undefined;
@@ -25,55 +32,6 @@ export type SyncRunFilters = {
   from?: string | undefined;
   /** Upper bound on the start time: exclusive for a timestamp, the whole day for a date. */
   to?: string | undefined;
-};
-
-/** One cycle in the audit log list. */
-export type SyncRunSummary = {
-  id: string;
-  connectionId: string;
-  provider: CrmProvider;
-  providerName: string;
-  trigger: SyncTrigger;
-  status: SyncRunStatus;
-  fullImport: boolean;
-  windowStart: string | null;
-  windowEnd: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  recordsFetched: number;
-  recordsWritten: number;
-  recordsUnchanged: number;
-  recordsPushed: number;
-  conflictsCount: number;
-  duplicatesSuppressed: number;
-  errorsCount: number;
-  estimatedTotal: number | null;
-};
-
-/** One cycle in full: the summary plus every provider error with its status code and retry state. */
-export type SyncRunDetail = SyncRunSummary & { errors: SyncRunError[]; heartbeatAt: string };
-
-export type SyncLogEntry = {
-  id: number;
-  entityType: string;
-  direction: SyncDirection;
-  externalId: string | null;
-  internalId: string | null;
-  status: SyncLogStatus;
-  errorCode: string | null;
-  error: string | null;
-  statusCode: number | null;
-  createdAt: string;
-};
-
-export type SyncHistoryPoint = {
-  runId: string;
-  connectionId: string;
-  startedAt: string;
-  status: SyncRunStatus;
-  recordsIn: number;
-  recordsOut: number;
-  errors: number;
 };
 
 type SyncRunRow = {

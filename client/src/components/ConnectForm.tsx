@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
+import type { ProviderInfo } from '../../../shared/api/provider.dto.ts';
+import type { CrmProvider } from '../../../shared/api/provider.dto.ts';
 import '../styles/propsync.css';
 
 /** A CRM as the providers API describes it, with the fields its connect form asks for. */

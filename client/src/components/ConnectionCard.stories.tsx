@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { ConnectionCard } from './ConnectionCard.tsx';
 import {
   activeReapitConnection,

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { HealthBadge } from './HealthBadge.tsx';
 import { connectionHealth } from './connection-health.ts';
 import {

@@ -1,4 +1,4 @@
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { ConnectionCard, type ConnectionCardActions } from './ConnectionCard.tsx';
 import '../styles/propsync.css';
 

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../../../shared/providers.ts';
+import type { ConnectionStatus } from '../../../shared/api/provider.dto.ts';
 import '../styles/propsync.css';
 
 const STATUS_LABELS = {

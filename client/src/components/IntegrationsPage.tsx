@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
+import type { CrmProvider } from '../../../shared/api/provider.dto.ts';
 import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
 import { useConflict } from '../hooks/useConflict.ts';
 import { useConnectionActions } from '../hooks/useConnectionActions.ts';

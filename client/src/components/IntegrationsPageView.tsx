@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { ConnectionList, type ConnectionListProps } from './ConnectionList.tsx';
 import '../styles/propsync.css';
 

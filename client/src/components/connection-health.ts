@@ -1,4 +1,4 @@
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { formatRelativeTime } from './connection-format.ts';
 
 /** What an admin needs to know at a glance; richer than the stored status. */

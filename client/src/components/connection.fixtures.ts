@@ -1,4 +1,4 @@
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 
 /** A fixed "now" so relative times in stories and tests never drift. */
 export const FIXTURE_NOW = new Date('2026-11-23T10:30:00Z');

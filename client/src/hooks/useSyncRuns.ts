@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
-import type { ConnectionSummary } from '../../../shared/connection.ts';
+import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import type { SyncRunFilters } from '../lib/router-types.ts';
 import { useTRPC } from '../lib/trpc.ts';
 

@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
-import type { AppRouter } from '../../../server/trpc/routers/_app.ts';
+import type { AppRouter } from '../../../shared/api/propsync-api.ts';
 import { createDiagnosingFetch, isClientError } from './trpc-errors.ts';
 import { TRPCProvider } from './trpc.ts';
 

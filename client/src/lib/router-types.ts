@@ -1,9 +1,34 @@
+import type { TRPCClientErrorLike } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '../../../server/trpc/routers/_app.ts';
+import type { AppRouter } from '../../../shared/api/propsync-api.ts';
 
-/** Shapes of the API's answers, inferred from the router type so client and server never drift. */
+/**
+ * Shapes of the API's answers, as the hooks receive them: inferred from the API description in
+ * shared/api (which the server's router is checked against), so client and server never drift.
+ */
 type Outputs = inferRouterOutputs<AppRouter>;
 type Inputs = inferRouterInputs<AppRouter>;
+
+export type { AppRouter, PropsyncErrorData, PropsyncErrorShape } from '../../../shared/api/propsync-api.ts';
+export type {
+  AccessAtProvider,
+  ConnectionSummary,
+} from '../../../shared/api/connection.dto.ts';
+export type {
+  AuthKind,
+  ConnectField,
+  ConnectionStatus,
+  CrmProvider,
+  ProviderInfo,
+  RateLimits,
+} from '../../../shared/api/provider.dto.ts';
+export type { ConflictWinner } from '../../../shared/api/conflict.dto.ts';
+export type { AlertAction, AlertKind, AlertSeverity } from '../../../shared/api/alert.dto.ts';
+export type { SyncDirection, SyncLogStatus, SyncTrigger } from '../../../shared/api/sync-run.dto.ts';
+export type { Page } from '../../../shared/api/page.dto.ts';
+
+/** What a failed query or mutation of the hooks carries: the message, and `data` with Propsync's code. */
+export type PropsyncClientError = TRPCClientErrorLike<AppRouter>;
 
 export type ProviderListing = Outputs['providers']['list'][number];
 export type SyncRunPage = Outputs['syncRuns']['list'];

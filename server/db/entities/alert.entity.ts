@@ -1,15 +1,8 @@
+import type { AlertAction, AlertKind } from '../../../shared/api/alert.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties } from './base.ts';
 
-export type AlertKind =
-  | 'credentials_rejected'
-  | 'permission_denied'
-  | 'connection_failing'
-  | 'webhook_registration_failed'
-  | 'rate_limited'
-  | 'hot_lead'
-  | 'sync_failed';
-export type AlertAction = 'reconnect' | 'check_permissions' | 'retry_sync' | 'view_contact';
+export type { AlertAction, AlertKind };
 
 export const Alert = defineEntity({
   name: 'Alert',

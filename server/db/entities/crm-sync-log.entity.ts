@@ -1,7 +1,7 @@
+import type { SyncLogStatus } from '../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
 
-export type SyncLogStatus =
-  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
+export type { SyncLogStatus };
 
 /** One row per record synced, in either direction (seed 003's crm_sync_log). */
 export const CrmSyncLog = defineEntity({

@@ -1,17 +1,8 @@
+import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties } from './base.ts';
 
-export type SyncTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry';
-export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
-/** One provider error seen during a cycle, with what will happen to it next. */
-export type SyncRunError = {
-  code: string;
-  message: string;
-  statusCode: number | null;
-  externalId: string | null;
-  retryState: 'will_retry' | 'retry_scheduled' | 'gave_up' | 'needs_reconnect';
-  at: string;
-};
+export type { SyncRunError, SyncRunStatus, SyncTrigger };
 
 /** The audit of one sync cycle (seed 004): window, counts, conflicts, duplicates, errors. */
 export const SyncRun = defineEntity({

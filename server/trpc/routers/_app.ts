@@ -1,3 +1,5 @@
+import type { AppRouter as ApiDescription } from '../../../shared/api/propsync-api.ts';
+import type { ContractMismatches, ErrorShapeKept, MustBeNever } from '../api-contract.ts';
 import { router } from '../trpc.ts';
 import { alertsRouter } from './alerts.router.ts';
 import { conflictsRouter } from './conflicts.router.ts';
@@ -21,3 +23,10 @@ export const appRouter = router({
 
 /** The only thing the client imports from the server, and only as a type. */
 export type AppRouter = typeof appRouter;
+
+/**
+ * The client compiles against `shared/api/propsync-api.ts`, not this router. These fail to compile,
+ * naming the procedure, when the two part: every procedure declares its answer as a shared DTO.
+ */
+export type RouterMatchesApiDescription = MustBeNever<ContractMismatches<AppRouter, ApiDescription>>;
+export type ErrorsMatchApiDescription = MustBeNever<ErrorShapeKept<AppRouter, ApiDescription>>;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { AlertQueries } from '../../queries/alert-queries.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 import { PageInput } from '../../queries/read-side-inputs.ts';
+import type { AlertView } from '../../../shared/api/alert.dto.ts';
+import type { Page } from '../../../shared/api/page.dto.ts';
 
 /** Actionable alerts (rejected credentials, failing connections, webhook registration…). */
 export const alertsRouter = router({
@@ -14,7 +16,7 @@ export const alertsRouter = router({
         ...PageInput,
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(({ ctx, input }): Promise<Page<AlertView>> => {
       const { cursor, limit, ...filters } = input;
       return new AlertQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
         cursor,
@@ -24,7 +26,7 @@ export const alertsRouter = router({
 
   acknowledge: adminProcedure
     .input(z.object({ alertId: z.string().uuid() }))
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<AlertView> => {
       const alert = await new AlertQueries(ctx.services.orm.em).acknowledge(
         ctx.session.organisationId,
         input.alertId,

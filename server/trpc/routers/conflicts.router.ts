@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ConflictQueries } from '../../queries/conflict-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
 import { PageInput } from '../../queries/read-side-inputs.ts';
+import type { ConflictDetail, ConflictSummary } from '../../../shared/api/conflict.dto.ts';
+import type { Page } from '../../../shared/api/page.dto.ts';
 
 /** The field-level conflict audit: both versions, both timestamps, the differing fields, winner and rule. */
 export const conflictsRouter = router({
@@ -15,7 +17,7 @@ export const conflictsRouter = router({
         ...PageInput,
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(({ ctx, input }): Promise<Page<ConflictSummary>> => {
       const { cursor, limit, ...filters } = input;
       return new ConflictQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
         cursor,
@@ -23,7 +25,7 @@ export const conflictsRouter = router({
       });
     }),
 
-  get: agencyProcedure.input(z.object({ conflictId: z.string().uuid() })).query(async ({ ctx, input }) => {
+  get: agencyProcedure.input(z.object({ conflictId: z.string().uuid() })).query(async ({ ctx, input }): Promise<ConflictDetail> => {
     const conflict = await new ConflictQueries(ctx.services.orm.em).get(
       ctx.session.organisationId,
       input.conflictId,

@@ -3,6 +3,15 @@ import { CrmProviderSchema } from '../../../shared/providers.ts';
 import { FieldMappingReview } from '../../connections/field-mapping.ts';
 import { PropsyncError } from '../../errors.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
+import type {
+  AgencySchedule,
+  ConnectionSummary,
+  DisconnectResult,
+  FieldMappingSummary,
+  OAuthFinish,
+  OAuthStart,
+  SyncQueued,
+} from '../../../shared/api/connection.dto.ts';
 
 const ConnectionIdInput = z.object({ connectionId: z.string().uuid() });
 const IntervalMinutes = z
@@ -12,11 +21,11 @@ const IntervalMinutes = z
   .max(1440, 'sync at least once a day');
 
 export const connectionsRouter = router({
-  list: agencyProcedure.query(({ ctx }) => ctx.services.connections.list(ctx.session.organisationId)),
+  list: agencyProcedure.query(({ ctx }): Promise<ConnectionSummary[]> => ctx.services.connections.list(ctx.session.organisationId)),
 
   get: agencyProcedure
     .input(ConnectionIdInput)
-    .query(({ ctx, input }) => ctx.services.connections.get(ctx.session.organisationId, input.connectionId)),
+    .query(({ ctx, input }): Promise<ConnectionSummary> => ctx.services.connections.get(ctx.session.organisationId, input.connectionId)),
 
   /**
    * Verifies the credentials with the CRM, stores them encrypted and starts the first full import.
@@ -30,7 +39,7 @@ export const connectionsRouter = router({
         settings: z.record(z.string(), z.string().max(2048)).default({}),
       }),
     )
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<ConnectionSummary> =>
       ctx.services.connections.connect(ctx.session.organisationId, input.provider, {
         credentials: input.credentials,
         settings: input.settings,
@@ -52,7 +61,7 @@ export const connectionsRouter = router({
         connectionId: z.string().uuid().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OAuthStart> => {
       const organisationId = ctx.session.organisationId;
       if (input.connectionId) {
         const existing = await ctx.services.connections.get(organisationId, input.connectionId);
@@ -77,18 +86,18 @@ export const connectionsRouter = router({
    */
   finishOAuth: adminProcedure
     .input(z.object({ signInId: z.string().min(20).max(200) }))
-    .mutation(({ ctx, input }) => ctx.services.oauth.finish(ctx.session.organisationId, input.signInId)),
+    .mutation(({ ctx, input }): Promise<OAuthFinish> => ctx.services.oauth.finish(ctx.session.organisationId, input.signInId)),
 
   syncNow: adminProcedure
     .input(ConnectionIdInput)
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<SyncQueued> =>
       ctx.services.connections.requestSync(ctx.session.organisationId, input.connectionId),
     ),
 
   /** Per-connection interval in minutes (1–1440), or null to follow the agency's; no restart needed. */
   setSchedule: adminProcedure
     .input(ConnectionIdInput.extend({ intervalMinutes: IntervalMinutes.nullable() }))
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<ConnectionSummary> =>
       ctx.services.connections.setSchedule(
         ctx.session.organisationId,
         input.connectionId,
@@ -99,7 +108,7 @@ export const connectionsRouter = router({
   /** The agency's default interval for connections without their own. */
   setAgencySchedule: adminProcedure
     .input(z.object({ intervalMinutes: IntervalMinutes }))
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<AgencySchedule> =>
       ctx.services.connections.setAgencySchedule(ctx.session.organisationId, input.intervalMinutes),
     ),
 
@@ -111,7 +120,7 @@ export const connectionsRouter = router({
         settings: z.record(z.string(), z.string().max(2048)).optional(),
       }),
     )
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<ConnectionSummary> =>
       ctx.services.connections.reconnect(ctx.session.organisationId, input.connectionId, {
         credentials: input.credentials,
         ...(input.settings ? { settings: input.settings } : {}),
@@ -121,21 +130,21 @@ export const connectionsRouter = router({
   /** What this CRM's records filled, field by field, and the nurture categories suggested (seed 000 setup). */
   fieldMapping: agencyProcedure
     .input(ConnectionIdInput)
-    .query(({ ctx, input }) =>
+    .query(({ ctx, input }): Promise<FieldMappingSummary> =>
       new FieldMappingReview(ctx.services.orm.em).summary(ctx.session.organisationId, input.connectionId),
     ),
 
   /** The admin confirms the mapping and the default nurture categories before going live. */
   confirmFieldMapping: adminProcedure
     .input(ConnectionIdInput)
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<FieldMappingSummary> =>
       new FieldMappingReview(ctx.services.orm.em).confirm(ctx.session.organisationId, input.connectionId),
     ),
 
   /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */
   disconnect: adminProcedure
     .input(ConnectionIdInput)
-    .mutation(({ ctx, input }) =>
+    .mutation(({ ctx, input }): Promise<DisconnectResult> =>
       ctx.services.connections.disconnect(ctx.session.organisationId, input.connectionId),
     ),
 });

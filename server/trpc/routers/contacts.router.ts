@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ContactQueries } from '../../queries/contact-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
+import type { ContactLookupResult } from '../../../shared/api/contact.dto.ts';
 
 /** Contact look-up for support: where a contact came from and its id in every CRM. */
 export const contactsRouter = router({
@@ -17,7 +18,7 @@ export const contactsRouter = router({
         limit: z.number().int().min(1).max(50).default(20),
       }),
     )
-    .query(({ ctx, input }) =>
+    .query(({ ctx, input }): Promise<ContactLookupResult[]> =>
       new ContactQueries(ctx.services.orm.em).lookup(ctx.session.organisationId, input),
     ),
 });

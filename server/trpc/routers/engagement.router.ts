@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
+import type { EmailReportResult, EngagementContact } from '../../../shared/api/engagement.dto.ts';
 
 /**
  * The host platform's server-side API: report what its email platform did, and read a contact's
@@ -26,10 +27,10 @@ export const engagementRouter = router({
         occurredAt: z.iso.datetime({ offset: true }).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.engagement.reportEmail(ctx.session.organisationId, input)),
+    .mutation(({ ctx, input }): Promise<EmailReportResult> => ctx.services.engagement.reportEmail(ctx.session.organisationId, input)),
 
   /** One contact with its intent score, hot-lead time and every CRM record it is linked to. */
   contact: agencyProcedure
     .input(z.object({ contactId: z.string().uuid() }))
-    .query(({ ctx, input }) => ctx.services.engagement.contact(ctx.session.organisationId, input.contactId)),
+    .query(({ ctx, input }): Promise<EngagementContact> => ctx.services.engagement.contact(ctx.session.organisationId, input.contactId)),
 });

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
+import type {
+  HostWebhookConfigured,
+  HostWebhookRemoved,
+  HostWebhookSettings,
+} from '../../../shared/api/engagement.dto.ts';
 
 /** The host application's own webhook endpoint for hot leads and contact changes. */
 export const hostWebhooksRouter = router({
-  get: agencyProcedure.query(({ ctx }) => ctx.services.hostWebhooks.get(ctx.session.organisationId)),
+  get: agencyProcedure.query(({ ctx }): Promise<HostWebhookSettings> => ctx.services.hostWebhooks.get(ctx.session.organisationId)),
 
   configure: adminProcedure
     .input(
@@ -16,7 +21,7 @@ export const hostWebhooksRouter = router({
         secret: z.string().min(10).max(200),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.hostWebhooks.configure(ctx.session.organisationId, input)),
+    .mutation(({ ctx, input }): Promise<HostWebhookConfigured> => ctx.services.hostWebhooks.configure(ctx.session.organisationId, input)),
 
-  remove: adminProcedure.mutation(({ ctx }) => ctx.services.hostWebhooks.remove(ctx.session.organisationId)),
+  remove: adminProcedure.mutation(({ ctx }): Promise<HostWebhookRemoved> => ctx.services.hostWebhooks.remove(ctx.session.organisationId)),
 });

@@ -3,6 +3,13 @@ import { z } from 'zod';
 import { SyncRunQueries } from '../../queries/sync-run-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
 import { DateBoundInput, MAX_PAGE_SIZE, PageInput } from '../../queries/read-side-inputs.ts';
+import type { Page } from '../../../shared/api/page.dto.ts';
+import type {
+  SyncHistoryPoint,
+  SyncLogEntry,
+  SyncRunDetails,
+  SyncRunSummary,
+} from '../../../shared/api/sync-run.dto.ts';
 
 const RunStatusSchema = z.enum(['running', 'succeeded', 'partial', 'failed']);
 const LogStatusSchema = z.enum([
@@ -32,7 +39,7 @@ export const syncRunsRouter = router({
         ...PageInput,
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(({ ctx, input }): Promise<Page<SyncRunSummary>> => {
       const { cursor, limit, ...filters } = input;
       return new SyncRunQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
         cursor,
@@ -43,7 +50,7 @@ export const syncRunsRouter = router({
   /** One cycle: window, counts, errors with status codes and retry state, its conflicts and the first log page. */
   get: agencyProcedure
     .input(RunIdInput.extend({ logLimit: PageInput.limit }))
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<SyncRunDetails> => {
       const queries = new SyncRunQueries(ctx.services.orm.em);
       const organisationId = ctx.session.organisationId;
       const run = await queries.get(organisationId, input.runId);
@@ -58,7 +65,7 @@ export const syncRunsRouter = router({
   /** The cycle's per-record sync log, page by page. */
   log: agencyProcedure
     .input(RunIdInput.extend({ status: LogStatusSchema.optional(), ...PageInput }))
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<Page<SyncLogEntry>> => {
       const queries = new SyncRunQueries(ctx.services.orm.em);
       // A run id of another agency reads as missing, never as an empty log.
       if (!(await queries.get(ctx.session.organisationId, input.runId))) throw notFound();
@@ -75,7 +82,7 @@ export const syncRunsRouter = router({
         limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(60),
       }),
     )
-    .query(({ ctx, input }) => {
+    .query(({ ctx, input }): Promise<SyncHistoryPoint[]> => {
       const { limit, ...filters } = input;
       return new SyncRunQueries(ctx.services.orm.em).history(ctx.session.organisationId, filters, limit);
     }),

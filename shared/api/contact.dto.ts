@@ -1,0 +1,43 @@
+import type { CrmProvider } from './provider.dto.ts';
+
+export const NURTURE_CATEGORIES = [
+  'Seller',
+  'Landlord',
+  'Buyer',
+  'Tenant',
+  'Active Tenant',
+  'Applicant',
+  'Unknown',
+] as const;
+export type NurtureCategory = (typeof NURTURE_CATEGORIES)[number];
+
+export const MARKETING_CONSENTS = ['granted', 'denied', 'not_asked'] as const;
+export type MarketingConsent = (typeof MARKETING_CONSENTS)[number];
+
+/** A contact's identity in one CRM, and which fields matched it to the contact when it was linked. */
+export type ContactExternalIdView = {
+  provider: CrmProvider;
+  providerName: string;
+  connectionId: string;
+  externalId: string;
+  active: boolean;
+  crmModifiedAt: string | null;
+  matchedOn: string[];
+  linkedAt: string;
+};
+
+/** `contacts.lookup`: a contact, where it first came from and its id in every CRM. */
+export type ContactLookupResult = {
+  id: string;
+  name: string;
+  emails: string[];
+  phones: string[];
+  postcode: string | null;
+  nurtureCategory: NurtureCategory;
+  marketingConsent: MarketingConsent;
+  createdAt: string;
+  updatedAt: string;
+  /** Where the contact first came from: the earliest linked CRM identity, if any. */
+  provenance: ContactExternalIdView | null;
+  externalIds: ContactExternalIdView[];
+};
