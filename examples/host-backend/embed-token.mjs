@@ -65,7 +65,9 @@ export function tokenEndpoint({ secret, propsyncUrl }) {
 if (import.meta.main) {
   const [agencyId, role = 'admin'] = process.argv.slice(2);
   if (!agencyId || !process.env.PROPSYNC_TOKEN_SECRET || !['admin', 'viewer'].includes(role)) {
-    console.error('Usage: PROPSYNC_TOKEN_SECRET=… node examples/host-backend/embed-token.mjs <agency id> [admin|viewer]');
+    console.error(
+      'Usage: PROPSYNC_TOKEN_SECRET=… node examples/host-backend/embed-token.mjs <agency id> [admin|viewer]',
+    );
     process.exit(1);
   }
   const { token } = await mintEmbedToken({ secret: process.env.PROPSYNC_TOKEN_SECRET, agencyId, role });
