@@ -6,6 +6,8 @@ import { createApp, type AppState } from './app.ts';
 
 const HOST = 'http://host.example.test:5173';
 const STRANGER = 'https://stranger.example.test';
+/** Propsync's address behind a proxy that rewrites the Host header. */
+const PUBLIC_URL = 'https://propsync.example.test';
 
 let services: TestServices;
 let server: Server;
@@ -15,7 +17,7 @@ const state: AppState = { services: null };
 
 beforeAll(async () => {
   services = await createTestServices({
-    env: { PROPSYNC_ALLOWED_ORIGINS: `${HOST},https://admin.example.test` },
+    env: { PROPSYNC_ALLOWED_ORIGINS: `${HOST},https://admin.example.test`, PROPSYNC_PUBLIC_URL: PUBLIC_URL },
   });
   state.services = services;
   server = createApp(state).listen(0);
@@ -103,10 +105,12 @@ describe('cross-origin calls to /trpc', () => {
   });
 
   it('keeps the page Propsync serves itself working without listing its origin', async () => {
-    const response = await fetch(`${baseUrl}/trpc/connections.list`, {
-      headers: { Origin: baseUrl, Authorization: `Bearer ${token}` },
-    });
-    expect(response.status).toBe(200);
+    for (const origin of [baseUrl, PUBLIC_URL]) {
+      const response = await fetch(`${baseUrl}/trpc/connections.list`, {
+        headers: { Origin: origin, Authorization: `Bearer ${token}` },
+      });
+      expect(response.status, origin).toBe(200);
+    }
   });
 
   it('tells any page whether its origin is allowed, readable from everywhere', async () => {

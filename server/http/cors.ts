@@ -19,9 +19,17 @@ function requestOrigin(request: Request): string | null {
   return typeof origin === 'string' && origin !== '' && origin !== 'null' ? origin : null;
 }
 
-/** Browsers send Origin on same-origin POSTs too; the page Propsync serves itself is always allowed. */
-function isSameOrigin(origin: string, request: Request): boolean {
-  return URL.canParse(origin) && new URL(origin).host === request.headers.host;
+/**
+ * Browsers send Origin on same-origin POSTs too; the page Propsync serves itself is always allowed,
+ * whether reached directly or through a proxy at PROPSYNC_PUBLIC_URL that rewrites the Host.
+ */
+function isSameOrigin(state: AppState, origin: string, request: Request): boolean {
+  if (!URL.canParse(origin)) return false;
+  const publicUrl = state.services?.config.publicUrl;
+  return (
+    new URL(origin).host === request.headers.host ||
+    (publicUrl !== undefined && URL.canParse(publicUrl) && new URL(publicUrl).origin === origin)
+  );
 }
 
 function isAllowed(state: AppState, origin: string): boolean {
@@ -53,7 +61,7 @@ export function apiCors(state: AppState): Router {
   router.use('/trpc', (request, response, next) => {
     response.vary('Origin');
     const origin = requestOrigin(request);
-    if (!origin || isSameOrigin(origin, request)) {
+    if (!origin || isSameOrigin(state, origin, request)) {
       if (request.method !== 'OPTIONS') return next();
       response.set('Allow', 'GET, POST, OPTIONS').status(204).end();
       return;
@@ -77,7 +85,7 @@ export function apiCors(state: AppState): Router {
       response.status(503).json({ error: 'Propsync is starting; try again in a moment' });
       return;
     }
-    const allowed = !origin || isSameOrigin(origin, request) || isAllowed(state, origin);
+    const allowed = !origin || isSameOrigin(state, origin, request) || isAllowed(state, origin);
     response.json({ origin, allowed, ...(allowed || !origin ? {} : { message: originRefusal(origin) }) });
   });
 
