@@ -1,11 +1,13 @@
 /**
  * `npm test`: every check a change must pass, in order, with one summary line at the end.
  * Steps: typecheck, lint, unit and integration tests (vitest, real PostgreSQL), the client build,
- * and the browser journey (Playwright driving Chromium against `npm start`).
+ * and the browser journeys (Playwright driving Chromium against `npm start` and the example hosts;
+ * Debian's Chromium is installed first when it is missing and this process may install packages).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { chromiumPath, ensureChromium, realMachine } from './ensure-chromium.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = process.execPath;
@@ -78,23 +80,34 @@ if (wants('unit')) {
 
 if (wants('build')) {
   check('client build', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
-  // The publishable @propsync/embed package (React build, web component, declarations) in dist/embed.
+  // The publishable @propsync/embed package (React build, web component, declarations) in dist/embed;
+  // the example hosts embed it in the browser journeys.
   check('embed package build', ['client/build/build-embed.ts']);
   // The static Storybook designers open without a server.
   check('static Storybook build', ['node_modules/storybook/dist/bin/dispatcher.js', 'build', '--quiet', '-o', 'storybook-static']);
 }
 
 if (wants('e2e')) {
-  const playwrightResults = path.join(resultsDirectory, 'playwright.json');
-  fs.rmSync(playwrightResults, { force: true });
-  run('browser journeys', ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
-    PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightResults,
-  });
-  const report = readJson(playwrightResults);
-  addCounts(
-    report ? { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped } : null,
-    'browser journeys',
-  );
+  console.log('\n▶ browser for the journeys');
+  const browser = ensureChromium(chromiumPath(), realMachine);
+  if (browser.ok) {
+    console.log(`✔ Chromium at ${browser.path}${browser.installed ? ' (installed by this run)' : ''}`);
+    const playwrightResults = path.join(resultsDirectory, 'playwright.json');
+    fs.rmSync(playwrightResults, { force: true });
+    run('browser journeys', ['node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts', '--reporter=list,json'], {
+      PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightResults,
+      PROPSYNC_CHROMIUM: browser.path,
+    });
+    const report = readJson(playwrightResults);
+    addCounts(
+      report ? { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped } : null,
+      'browser journeys',
+    );
+  } else {
+    console.log(`✘ ${browser.message}`);
+    failedSteps.push('browser for the journeys');
+    total.failed++;
+  }
 }
 
 console.log('');

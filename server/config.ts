@@ -23,6 +23,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
   PROPSYNC_EGRESS_ALLOW: z.string().optional(),
+  PROPSYNC_ALLOWED_ORIGINS: z.string().optional(),
 });
 
 const OAuthAppsSchema = z.record(
@@ -79,6 +80,8 @@ export type AppConfig = {
    * a host not set here is the CRM's real address. `npm start` points them at the simulators.
    */
   crmHosts: Record<string, string>;
+  /** Origins of host pages that may call the API from the browser (CORS); `*` only outside production. */
+  allowedOrigins: string[] | '*';
 };
 
 /** Reads configuration from the environment; a bad value stops start-up with the variable's name. */
@@ -112,6 +115,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     egressAllow:
       parseEgressAllow(env.PROPSYNC_EGRESS_ALLOW).length > 0 ? env.PROPSYNC_EGRESS_ALLOW : undefined,
     crmHosts: parseCrmHosts(environment),
+    allowedOrigins: parseAllowedOrigins(env.PROPSYNC_ALLOWED_ORIGINS, env.NODE_ENV),
   };
 }
 
@@ -168,15 +172,45 @@ function parseCrmHosts(environment: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function parseReturnOrigins(value: string | undefined): string[] {
+  return parseOrigins('PROPSYNC_RETURN_ORIGINS', value, false);
+}
+
+function parseAllowedOrigins(value: string | undefined, environment: string): string[] | '*' {
+  if (value?.trim() === '*') {
+    // A wildcard lets any site's scripts drive the API with a token they obtained; never in production.
+    if (environment === 'production') {
+      throw new Error(
+        'Invalid configuration: PROPSYNC_ALLOWED_ORIGINS cannot be * in production; list the host origins, e.g. https://app.example.co.uk,https://admin.example.co.uk',
+      );
+    }
+    return '*';
+  }
+  return parseOrigins('PROPSYNC_ALLOWED_ORIGINS', value, true);
+}
+
+/**
+ * Comma-separated origins; another scheme is refused, and with `exact` so is anything a browser
+ * would never send as an Origin (a path, a wildcard in a name), so a typo cannot widen the list.
+ */
+function parseOrigins(variable: string, value: string | undefined, exact: boolean): string[] {
   return (value ?? '')
     .split(',')
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '')
     .map((origin) => {
       const url = URL.canParse(origin) ? new URL(origin) : null;
-      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      if (
+        !url ||
+        (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+        (exact &&
+          (origin.includes('*') ||
+            url.pathname !== '/' ||
+            url.search !== '' ||
+            url.hash !== '' ||
+            url.username !== ''))
+      ) {
         throw new Error(
-          `Invalid configuration: PROPSYNC_RETURN_ORIGINS has "${origin}"; give origins like https://app.example.co.uk`,
+          `Invalid configuration: ${variable} has "${origin}"; give exact origins like https://app.example.co.uk`,
         );
       }
       return url.origin;

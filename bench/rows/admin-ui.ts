@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { chromium } from 'playwright-core';
+import { chromiumPath } from '../../scripts/ensure-chromium.ts';
 import type { BenchRow, BenchRowResult } from '../bench-row.ts';
 import { fmt } from '../measure.ts';
 
@@ -45,7 +46,7 @@ export const adminUiRow: BenchRow = {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     try {

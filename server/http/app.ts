@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../shared/api-limits.ts';
 import { jsonErrors, notFound, requestIdOf, requestIds, sendError } from './http-errors.ts';
 import { securityHeaders } from './security-headers.ts';
+import { apiCors } from './cors.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -39,7 +40,8 @@ export function createApp(
 
   app.use(requestIds());
   app.use(securityHeaders({ frameAncestors: options.frameAncestors ?? ["'self'"] }));
-  // Cross-origin (CORS) handling for host pages goes here, before the routes and the JSON 404.
+  // Cross-origin calls from host pages: answered before the routes and the JSON 404.
+  app.use(apiCors(state));
 
   app.get('/healthz', async (_request, response) => {
     const services = state.services;

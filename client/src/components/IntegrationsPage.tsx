@@ -9,12 +9,14 @@ import { useFieldMapping } from '../hooks/useFieldMapping.ts';
 import { useProviders } from '../hooks/useProviders.ts';
 import { useRefreshSyncRunsOnCycles, useSyncHistory, useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
 import type { AlertView, SyncRunFilters } from '../lib/router-types.ts';
+import { unreachableCause } from '../lib/trpc-errors.ts';
 import { AlertsPanel } from './AlertsPanel.tsx';
 import { AuditLogViewer } from './AuditLogViewer.tsx';
 import { ConflictDiffView } from './ConflictDiffView.tsx';
 import { ConnectForm } from './ConnectForm.tsx';
 import { FieldMappingSummary } from './FieldMappingSummary.tsx';
 import { IntegrationsPageView } from './IntegrationsPageView.tsx';
+import { PanelError } from './PanelError.tsx';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
 import { SyncRunDetailsPanel } from './SyncRunDetailsPanel.tsx';
 import { formatSyncInterval } from './connection-format.ts';
@@ -254,6 +256,14 @@ export function IntegrationsPage({
     reconnect(connection);
   };
 
+  // Propsync unreachable or refusing this origin: the list says so once; every panel would repeat it.
+  const apiUnavailable =
+    connections.isError && unreachableCause(connections.error) !== null && !connections.data;
+  const panelError = (what: string, query: { isError: boolean; error: unknown; refetch: () => unknown }) =>
+    query.isError && !apiUnavailable ? (
+      <PanelError what={what} message={messageOf(query.error)} onRetry={() => void query.refetch()} />
+    ) : null;
+
   const loadMore = useCallback(() => {
     if (!audit.query.isFetchingNextPage) void audit.query.fetchNextPage();
   }, [audit.query]);
@@ -283,7 +293,9 @@ export function IntegrationsPage({
           ),
       }}
       connectSlot={
-        readOnly ? null : connectOpen ? (
+        readOnly || apiUnavailable ? null : providers.isError ? (
+          panelError('the CRMs you can connect', providers)
+        ) : connectOpen ? (
           <ConnectForm
             key={`${reconnectTarget?.id ?? 'new'}:${connectProvider ?? 'any'}`}
             mode={reconnectTarget ? 'reconnect' : 'connect'}
@@ -347,7 +359,9 @@ export function IntegrationsPage({
         ) : null
       }
       alertsSlot={
-        alerts.data && alerts.data.items.length > 0 ? (
+        alerts.isError ? (
+          panelError('the alerts', alerts)
+        ) : alerts.data && alerts.data.items.length > 0 ? (
           <AlertsPanel
             alerts={alerts.data.items}
             readOnly={readOnly}
@@ -362,7 +376,9 @@ export function IntegrationsPage({
         ) : null
       }
       mappingSlot={
-        mappingTarget && fieldMapping.summary.data ? (
+        mappingTarget && fieldMapping.summary.isError ? (
+          panelError('the field mapping', fieldMapping.summary)
+        ) : mappingTarget && fieldMapping.summary.data ? (
           <>
             <label className="propsync-field">
               <span>Review the field mapping of</span>{' '}
@@ -388,52 +404,60 @@ export function IntegrationsPage({
           </>
         ) : null
       }
-      historySlot={history.data ? <SyncHistoryChart points={history.data} /> : null}
+      historySlot={
+        history.isError ? (
+          panelError('the sync history', history)
+        ) : history.data ? (
+          <SyncHistoryChart points={history.data} />
+        ) : null
+      }
       auditLogSlot={
-        <AuditLogViewer
-          runs={audit.runs}
-          totalCount={audit.totalCount}
-          hasMore={audit.query.hasNextPage}
-          loading={audit.query.isPending}
-          loadingMore={audit.query.isFetchingNextPage}
-          error={audit.query.isError ? audit.query.error.message : null}
-          onLoadMore={loadMore}
-          filters={filters}
-          onFiltersChange={(next) => {
-            setFilters(next);
-            setSelectedRunId(null);
-          }}
-          connections={connectionOptions}
-          selectedRunId={selectedRunId}
-          onSelectRun={(runId) => {
-            setSelectedRunId(runId);
-            setSelectedConflictId(null);
-          }}
-          details={
-            selectedRunId === null ? null : selectedRun.details.data ? (
-              <>
-                <SyncRunDetailsPanel
-                  details={selectedRun.details.data}
-                  logEntries={selectedRun.logEntries}
-                  logHasMore={selectedRun.logHasMore}
-                  loadingMoreLog={selectedRun.loadingMoreLog}
-                  onLoadMoreLog={() => void selectedRun.loadMoreLog()}
-                  onSelectConflict={setSelectedConflictId}
-                  onClose={() => setSelectedRunId(null)}
-                />
-                {conflict.data ? <ConflictDiffView conflict={conflict.data} /> : null}
-              </>
-            ) : selectedRun.details.isError ? (
-              <p className="propsync-notice propsync-notice--error" role="alert">
-                Could not load this cycle: {selectedRun.details.error.message}
-              </p>
-            ) : (
-              <p className="propsync-notice" role="status">
-                Loading the cycle…
-              </p>
-            )
-          }
-        />
+        apiUnavailable ? null : (
+          <AuditLogViewer
+            runs={audit.runs}
+            totalCount={audit.totalCount}
+            hasMore={audit.query.hasNextPage}
+            loading={audit.query.isPending}
+            loadingMore={audit.query.isFetchingNextPage}
+            error={audit.query.isError ? audit.query.error.message : null}
+            onLoadMore={loadMore}
+            filters={filters}
+            onFiltersChange={(next) => {
+              setFilters(next);
+              setSelectedRunId(null);
+            }}
+            connections={connectionOptions}
+            selectedRunId={selectedRunId}
+            onSelectRun={(runId) => {
+              setSelectedRunId(runId);
+              setSelectedConflictId(null);
+            }}
+            details={
+              selectedRunId === null ? null : selectedRun.details.data ? (
+                <>
+                  <SyncRunDetailsPanel
+                    details={selectedRun.details.data}
+                    logEntries={selectedRun.logEntries}
+                    logHasMore={selectedRun.logHasMore}
+                    loadingMoreLog={selectedRun.loadingMoreLog}
+                    onLoadMoreLog={() => void selectedRun.loadMoreLog()}
+                    onSelectConflict={setSelectedConflictId}
+                    onClose={() => setSelectedRunId(null)}
+                  />
+                  {conflict.data ? <ConflictDiffView conflict={conflict.data} /> : null}
+                </>
+              ) : selectedRun.details.isError ? (
+                <p className="propsync-notice propsync-notice--error" role="alert">
+                  Could not load this cycle: {selectedRun.details.error.message}
+                </p>
+              ) : (
+                <p className="propsync-notice" role="status">
+                  Loading the cycle…
+                </p>
+              )
+            }
+          />
+        )
       }
     />
   );

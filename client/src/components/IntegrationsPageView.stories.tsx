@@ -4,6 +4,7 @@ import { AlertsPanel } from './AlertsPanel.tsx';
 import { AuditLogViewer } from './AuditLogViewer.tsx';
 import { ConnectForm } from './ConnectForm.tsx';
 import { IntegrationsPageView } from './IntegrationsPageView.tsx';
+import { PanelError } from './PanelError.tsx';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
 import { sampleHistory, sampleSyncRuns, webhookAlert } from './audit.fixtures.ts';
 import { altoProvider } from './provider.fixtures.ts';
@@ -97,6 +98,38 @@ export const LoadFailed: Story = {
     await expect(canvas.getByRole('alert')).toHaveTextContent('The embed token has expired');
     await userEvent.click(canvas.getByRole('button', { name: 'Try again' }));
     await expect(args.onRetryConnections).toHaveBeenCalled();
+  },
+};
+
+/** A host page on an origin Propsync does not allow: said once, with the setting to change. */
+export const OriginRefused: Story = {
+  args: {
+    connections: undefined,
+    connectionsError:
+      'Propsync at https://propsync.example.co.uk refused this origin (https://app.example.co.uk): add it to PROPSYNC_ALLOWED_ORIGINS',
+    onRetryConnections: fn(),
+    alertsSlot: null,
+    historySlot: null,
+    auditLogSlot: null,
+    connectSlot: null,
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByRole('alert')).toHaveTextContent('add it to PROPSYNC_ALLOWED_ORIGINS');
+    await expect(canvas.queryByText('Loading connections…')).toBeNull();
+  },
+};
+
+/** The list loaded but panels did not: each says what failed and offers to ask again. */
+export const PanelsFailed: Story = {
+  args: {
+    alertsSlot: <PanelError what="the alerts" message="The server did not answer (503)" onRetry={fn()} />,
+    historySlot: (
+      <PanelError what="the sync history" message="The server did not answer (503)" onRetry={fn()} />
+    ),
+  },
+  play: async ({ canvas }) => {
+    await expect(canvas.getAllByTestId('panel-error')).toHaveLength(2);
+    await expect(canvas.getByText(/Could not load the sync history/)).toBeVisible();
   },
 };
 

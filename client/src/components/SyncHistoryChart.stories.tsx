@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
+import { STORY_THEMES } from '../styles/theme.fixtures.ts';
 import { sampleHistory } from './audit.fixtures.ts';
 
 const meta = {
@@ -55,5 +56,31 @@ export const Catalog: Story = {
   ),
   play: async ({ canvas }) => {
     await expect(canvas.getAllByRole('img')).toHaveLength(3);
+  },
+};
+
+/**
+ * The same chart under three themes. Records out derive from the accent (its opposite hue), so a
+ * green accent gets purple bars out rather than a second green.
+ */
+export const Themes: Story = {
+  render: () => (
+    <div style={{ display: 'grid', gap: 16 }}>
+      {STORY_THEMES.map((theme) => (
+        <div
+          key={theme.name}
+          className="propsync-root"
+          data-testid={`theme-${theme.name}`}
+          style={{ ...theme.style, background: 'var(--ps-background)', padding: 16 }}
+        >
+          <SyncHistoryChart points={sampleHistory.slice(1, 13)} title={`${theme.name} theme`} />
+        </div>
+      ))}
+    </div>
+  ),
+  play: async ({ canvas }) => {
+    for (const theme of STORY_THEMES) {
+      await expect(canvas.getByRole('img', { name: new RegExp(`^${theme.name} theme`) })).toBeVisible();
+    }
   },
 };

@@ -3,7 +3,7 @@ import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { AppRouter } from '../../../shared/api/propsync-api.ts';
 import { TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
-import { isClientError } from './trpc-errors.ts';
+import { createDiagnosingFetch, isClientError } from './trpc-errors.ts';
 import { TRPCProvider } from './trpc.ts';
 
 export type PropsyncProviderProps = {
@@ -40,8 +40,9 @@ export function PropsyncProvider({ baseUrl = '', getToken, children }: PropsyncP
   });
 
   const [queryClient] = useState(createQueryClient);
-  const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({
+  const [trpcClient] = useState(() => {
+    const base = baseUrl.replace(/\/+$/, '');
+    return createTRPCClient<AppRouter>({
       links: [
         httpBatchLink({
           url: `${baseUrl.replace(/\/+$/, '')}/trpc`,
@@ -53,8 +54,8 @@ export function PropsyncProvider({ baseUrl = '', getToken, children }: PropsyncP
           },
         }),
       ],
-    }),
-  );
+    });
+  });
 
   return (
     <QueryClientProvider client={queryClient}>
