@@ -8,6 +8,7 @@ import { ConnectionLocks } from '../db/connection-locks.ts';
 import { createApp } from '../http/app.ts';
 import { createLogger } from '../logger.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 
@@ -25,9 +26,25 @@ let baseUrl: string;
 let hostToken: string;
 const harnesses: RunningHarness[] = [];
 
+/** CRMs with fixed hosts are operator configuration: their simulators run before the services start. */
+const FIXED_HOST_SIMULATORS: CrmProvider[] = ['agentos', 'alto', 'loop'];
+const fixedHostHarnesses = new Map<CrmProvider, RunningHarness>();
+
 beforeAll(async () => {
+  for (const provider of FIXED_HOST_SIMULATORS) {
+    const harness = await findCrm(provider)!.simulator.start({ contactCount: 6, rateLimits: false });
+    harnesses.push(harness);
+    fixedHostHarnesses.set(provider, harness);
+  }
   services = await createTestServices({
-    env: { PROPSYNC_TOKEN_SECRET: TOKEN_SECRET },
+    env: {
+      ...mergeOperatorConfig(
+        ...[...fixedHostHarnesses.values()].map((harness) => harness.operatorConfig),
+        // Custom CRMs are started per test on free ports; their address is what the admin types.
+        { PROPSYNC_EGRESS_ALLOW: '127.0.0.1' },
+      ),
+      PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
+    },
     offboardingLockTimeoutMs: 500,
   });
   server = createApp({ services }).listen(0);
@@ -44,6 +61,8 @@ afterAll(async () => {
 });
 
 async function startSimulator(provider: CrmProvider): Promise<RunningHarness> {
+  const fixed = fixedHostHarnesses.get(provider);
+  if (fixed) return fixed;
   const harness = await findCrm(provider)!.simulator.start({ contactCount: 6, rateLimits: false });
   harnesses.push(harness);
   return harness;

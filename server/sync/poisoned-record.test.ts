@@ -5,6 +5,7 @@ import type { CrmProvider } from '../../shared/providers.ts';
 import { CRMS } from '../adapters/registry.ts';
 import { createApp, type AppState } from '../http/app.ts';
 import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 
 /**
@@ -54,10 +55,13 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  services = await createTestServices({ fetchImplementation: poisoningFetch });
-  state.services = services;
   for (const { simulator } of CRMS)
     harnesses.set(simulator.provider, await simulator.start({ contactCount: 6, rateLimits: false }));
+  services = await createTestServices({
+    fetchImplementation: poisoningFetch,
+    env: mergeOperatorConfig(...[...harnesses.values()].map((harness) => harness.operatorConfig)),
+  });
+  state.services = services;
 }, 120_000);
 
 afterAll(async () => {

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterResolver } from '../adapters/adapter-resolver.ts';
 import { REAPIT_DEMO_CLIENT } from '../adapters/reapit/simulator/reapit-constants.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
+  type RunningReapitSimulator,
 } from '../adapters/reapit/simulator/reapit-simulator.ts';
 import { createLogger } from '../logger.ts';
 import type { OutboundActivity } from '../ports/crm-adapter.ts';
-import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 
 let reapit: ReapitSimulator;
-let reapitServer: RunningServer;
+let reapitServer: RunningReapitSimulator;
 let services: TestServices;
 let organisationId: string;
 let connectionId: string;
@@ -20,12 +21,12 @@ let connectionId: string;
 beforeAll(async () => {
   reapit = createReapitSimulator({ seed: 41, contactCount: 30, rateLimits: false });
   reapitServer = await reapit.listen(0);
-  services = await createTestServices();
+  services = await createTestServices({ env: reapitOperatorConfig(reapitServer) });
   organisationId = await createOrganisation(services, 'Write-back Estates');
   connectionId = (
     await services.connections.connect(organisationId, 'reapit', {
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
     })
   ).id;
   await services.whenIdle();
@@ -107,11 +108,13 @@ describe('Reapit contact metadata', () => {
   it('a contact change carrying metadata keeps the stored keys, and honours the etag it was read with', async () => {
     const target = await linkedContact(2);
     reapit.controls.modifyContacts({ ids: [target.external_id], fields: { metadata: { otherApp: 1 } } });
-    const adapter = new AdapterResolver(createLogger({ level: 'silent' })).forConnection({
+    const adapter = new AdapterResolver(createLogger({ level: 'silent' }), {
+      hostConfig: reapitOperatorConfig(reapitServer),
+    }).forConnection({
       id: randomUUID(),
       provider: 'reapit',
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: reapitServer.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
     });
     const etag = reapit.getContact(target.external_id)!._eTag as string;
     await adapter.pushContact({

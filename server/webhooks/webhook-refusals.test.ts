@@ -17,6 +17,10 @@ import {
 import { createApp, type AppState } from '../http/app.ts';
 import type { RunningServer } from '../simulators/shared/app-listener.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
+import { reapitOperatorConfig } from '../adapters/reapit/simulator/reapit.harness.ts';
+import { altoOperatorConfig } from '../adapters/alto/simulator/alto.harness.ts';
+import { agentosOperatorConfig } from '../adapters/agentos/simulator/agentos.harness.ts';
+import { mergeOperatorConfig } from '../simulators/shared/operator-config.ts';
 
 /** An agency the Alto integration also serves: its deliveries are signed with the same secret. */
 const OTHER_ALTO_AGENCY = '0b7a3f52-61d4-4c1e-8f0a-9d2b5e7c4a13';
@@ -37,8 +41,6 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();
   baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  services = await createTestServices({ env: { PROPSYNC_PUBLIC_URL: baseUrl } });
-  state.services = services;
   reapit = createReapitSimulator({ seed: 31, contactCount: 20, rateLimits: false, webhookRetryScale: 0.001 });
   alto = createAltoSimulator({
     seed: 31,
@@ -59,24 +61,35 @@ beforeAll(async () => {
     agentos.listen(0),
   ]);
   running.push(reapitServer!, altoServer!, agentosServer!);
+  // The CRMs' hosts are operator configuration, so the simulators run before the services start.
+  services = await createTestServices({
+    env: {
+      ...mergeOperatorConfig(
+        reapitOperatorConfig(reapitServer!),
+        altoOperatorConfig(altoServer!.url),
+        agentosOperatorConfig(agentosServer!.url),
+      ),
+      PROPSYNC_PUBLIC_URL: baseUrl,
+    },
+  });
+  state.services = services;
   organisationId = await createOrganisation(services, 'Refusing Lettings');
   connection.reapit = (
     await services.connections.connect(organisationId, 'reapit', {
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: reapitServer!.url, customerId: REAPIT_DEMO_CLIENT.customerId },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
     })
   ).id;
   connection.alto = (
     await services.connections.connect(organisationId, 'alto', {
       credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: altoServer!.url, agencyRef: ALTO_DEMO_AGENCY_REF },
+      settings: { agencyRef: ALTO_DEMO_AGENCY_REF },
     })
   ).id;
   connection.agentos = (
     await services.connections.connect(organisationId, 'agentos', {
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
       settings: {
-        baseUrl: agentosServer!.url,
         shortName: AGENTOS_DEMO_KEY.shortName,
         tier: AGENTOS_DEFAULT_TIER,
       },

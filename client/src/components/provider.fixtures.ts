@@ -22,7 +22,6 @@ export const agentosProvider: ConnectableProvider = {
         required: true,
         hint: 'The name in your agentOS web address.',
       },
-      { name: 'baseUrl', label: 'API address', placeholder: 'https://live-api.letmc.com' },
     ],
   },
 };
@@ -43,7 +42,6 @@ export const reapitProvider: ConnectableProvider = {
         required: true,
         hint: 'Your Reapit customer code, e.g. SBOX.',
       },
-      { name: 'baseUrl', label: 'API address', placeholder: 'https://platform.reapit.cloud' },
     ],
   },
 };
@@ -62,7 +60,7 @@ export const streetProvider: ConnectableProvider = {
         hint: 'Generated in Street under Settings › API.',
       },
     ],
-    settings: [{ name: 'baseUrl', label: 'API address' }],
+    settings: [],
   },
 };
 
@@ -75,9 +73,6 @@ export const altoProvider: ConnectableProvider = {
       { name: 'clientId', label: 'Client id', required: true },
       { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
     ],
-    settings: [
-      { name: 'agencyRef', label: 'Agency reference', required: true },
-      { name: 'baseUrl', label: 'API address' },
-    ],
+    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 };

@@ -45,7 +45,8 @@ export function PropsyncProvider({ baseUrl = '', getToken, children }: PropsyncP
     return createTRPCClient<AppRouter>({
       links: [
         httpBatchLink({
-          url: `${baseUrl.replace(/\/+$/, '')}/trpc`,
+          url: `${base}/trpc`,
+          fetch: createDiagnosingFetch(base),
           // The server refuses bigger batches (400); the link splits them instead.
           maxItems: TRPC_MAX_BATCH_SIZE,
           async headers() {

@@ -5,9 +5,13 @@ import type { CrmAdapter } from '../../ports/crm-adapter.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 import { toCanonicalContact } from './reapit.mapper.ts';
 import type { ReapitContact } from './reapit.schemas.ts';
+import { reapitOperatorConfig } from './simulator/reapit.harness.ts';
 import { REAPIT_DEMO_CLIENT } from './simulator/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from './simulator/reapit-simulator.ts';
-import type { RunningServer } from '../../simulators/shared/app-listener.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+  type RunningReapitSimulator,
+} from './simulator/reapit-simulator.ts';
 
 /** A contact as Reapit sends it with `embed=relationships`: roles carry type, id and archived only. */
 function contactWith(relationships: ReapitContact['relationships']): ReapitContact {
@@ -64,16 +68,19 @@ describe('Reapit roles and applicants → profile', () => {
 
 describe('a Reapit sync reads what each applicant is after from the applicant', () => {
   let simulator: ReapitSimulator;
-  let running: RunningServer;
+  let running: RunningReapitSimulator;
   let adapter: CrmAdapter;
   beforeAll(async () => {
     simulator = createReapitSimulator({ seed: 51, contactCount: 120, rateLimits: false });
     running = await simulator.listen(0);
-    adapter = new AdapterResolver(createLogger({ level: 'silent' }), { timeoutMs: 5_000 }).forConnection({
+    adapter = new AdapterResolver(createLogger({ level: 'silent' }), {
+      timeoutMs: 5_000,
+      hostConfig: reapitOperatorConfig(running),
+    }).forConnection({
       id: randomUUID(),
       provider: 'reapit',
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { baseUrl: running.url, customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: 50 },
+      settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: 50 },
     });
   });
   afterAll(async () => simulator?.close());
