@@ -13,14 +13,6 @@ import type {
   OffboardingReport,
 } from '../../shared/api/agency.dto.ts';
 
-export type {
-  AgencyCreated,
-  AgencyStatus,
-  AgencySummary,
-  OffboardingRemoved,
-  OffboardingReport,
-} from '../../shared/api/agency.dto.ts';
-
 /** Tables offboarding empties for the agency, in an order the foreign keys allow. */
 const REMOVED_TABLES: Array<[keyof OffboardingRemoved, string]> = [
   ['syncLogEntries', 'crm_sync_log'],
