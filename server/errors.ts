@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   'REQUEST.TOO_LARGE': { transient: false },
   'REQUEST.BATCH_TOO_LARGE': { transient: false },
   'REQUEST.NOT_FOUND': { transient: false },
+  'REQUEST.ORIGIN_REFUSED': { transient: false },
   'SERVER.STARTING': { transient: true },
   'SERVER.INTERNAL': { transient: false },
 } as const satisfies Record<string, { transient: boolean }>;

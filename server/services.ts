@@ -159,7 +159,8 @@ export async function createServices(
     connections,
     apps: config.oauthApps,
     publicUrl: config.publicUrl,
-    returnOrigins: config.returnOrigins,
+    // A host origin allowed to call the API embeds the page a sign-in starts from: it may be returned to.
+    returnOrigins: [...config.returnOrigins, ...(config.allowedOrigins === '*' ? [] : config.allowedOrigins)],
     logger,
   });
   const hostEvents = new HostEventDispatcher({

@@ -29,6 +29,9 @@ import { appRouter } from '../trpc/routers/_app.ts';
  * revoked at the CRM on disconnect.
  */
 
+/** A host application's origin, allowed to call the API from the browser. */
+const EMBEDDING_HOST = 'https://app.nurture.example';
+
 let reapit: ReapitSimulator;
 /** The simulator's Reapit Connect (authorize, token, revoke): a host of its own, as at Reapit. */
 let reapitUrl: string;
@@ -70,6 +73,7 @@ beforeAll(async () => {
         agentos.operatorConfig,
       ),
       PROPSYNC_PUBLIC_URL: publicUrl,
+      PROPSYNC_ALLOWED_ORIGINS: EMBEDDING_HOST,
       PROPSYNC_OAUTH_APPS: JSON.stringify({ reapit: { clientId, clientSecret, settings: { customerId } } }),
     },
   });
@@ -282,6 +286,15 @@ describe('connecting Reapit by OAuth redirect', () => {
       .startOAuth({ provider: 'reapit', returnTo: integrationsPage })
       .catch((caught: unknown) => caught);
     expect((again as TRPCError).code).toBe('CONFLICT');
+  });
+
+  it('returns to a host page on an origin allowed to embed Propsync (PROPSYNC_ALLOWED_ORIGINS)', async () => {
+    const organisationId = await createOrganisation(services, 'Embedded Sign-in Lettings');
+    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+      provider: 'reapit',
+      returnTo: `${EMBEDDING_HOST}/settings/crm`,
+    });
+    expect(new URL(authorizeUrl).pathname).toBe('/authorize');
   });
 
   it('refuses to return anywhere but Propsync or a configured host, storing nothing', async () => {

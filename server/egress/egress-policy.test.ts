@@ -48,6 +48,9 @@ describe('egress policy: internal ranges, in every notation', () => {
     ['http://[64:ff9b::7f00:1]/', 'reserved'],
     ['http://[2002:7f00:1::]/', 'reserved'],
     ['http://192.0.2.10/', 'reserved'],
+    // IPv4-compatible IPv6: loopback and cloud metadata inside.
+    ['http://[::127.0.0.1]/', 'reserved'],
+    ['http://[::a9fe:a9fe]/', 'reserved'],
   ];
 
   it.each(internal)('refuses %s as %s', (url, words) => {

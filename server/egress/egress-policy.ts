@@ -27,7 +27,13 @@ export class EgressRefusedError extends Error {
 
 /** The range an address lies in (ipaddr.js names), with IPv4-mapped IPv6 seen as the IPv4 it maps. */
 export function addressRange(address: string): string {
-  return ipaddr.process(address).range();
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
+  // IPv4-compatible IPv6 (`::127.0.0.1`, deprecated by RFC 4291) is plain "unicast" to ipaddr.js;
+  // some stacks still route it to the IPv4 inside, so it is never a public address.
+  if (range === 'unicast' && parsed.kind() === 'ipv6' && parsed.match(ipaddr.IPv6.parse('::'), 96))
+    return 'reserved';
+  return range;
 }
 
 /** Whether an address is publicly routable: anything but plain unicast (IPv4 or IPv6) is internal. */

@@ -74,6 +74,8 @@ describe('cross-origin calls to /trpc', () => {
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(await response.json()).toEqual({
         error: `Propsync refuses calls from ${STRANGER}: add it to PROPSYNC_ALLOWED_ORIGINS`,
+        code: 'REQUEST.ORIGIN_REFUSED',
+        requestId: expect.any(String),
       });
     }
   });

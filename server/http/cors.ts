@@ -1,6 +1,7 @@
 import cors from 'cors';
 import { Router, type Request, type Response } from 'express';
 import type { AppState } from './app.ts';
+import { sendError } from './http-errors.ts';
 
 /**
  * Request headers the component library sends to /trpc: the embed token, JSON bodies of
@@ -67,11 +68,11 @@ export function apiCors(state: AppState): Router {
       return;
     }
     if (!state.services) {
-      response.status(503).json({ error: 'Propsync is starting; try again in a moment' });
+      sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');
       return;
     }
     if (!isAllowed(state, origin)) {
-      response.status(403).json({ error: originRefusal(origin) });
+      sendError(response, 403, 'REQUEST.ORIGIN_REFUSED', originRefusal(origin));
       return;
     }
     allowCrossOrigin(request, response, next);
@@ -82,7 +83,7 @@ export function apiCors(state: AppState): Router {
     const origin = requestOrigin(request);
     response.set('Access-Control-Allow-Origin', '*').set('Cache-Control', 'no-store');
     if (!state.services) {
-      response.status(503).json({ error: 'Propsync is starting; try again in a moment' });
+      sendError(response, 503, 'SERVER.STARTING', 'Propsync is starting; try again in a moment');
       return;
     }
     const allowed = !origin || isSameOrigin(state, origin, request) || isAllowed(state, origin);

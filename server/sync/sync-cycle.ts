@@ -143,7 +143,13 @@ export async function runSyncCycle(
     const permanent = !isTransient(error);
     await deps.store.finishRun(run, { succeeded: false, error: runError, permanent });
     log.error(
-      { code: runError.code, statusCode: runError.statusCode, permanent },
+      // The cause's own text (a driver's, say) goes to the log only, never to the run or the admin.
+      {
+        code: runError.code,
+        statusCode: runError.statusCode,
+        permanent,
+        ...(error instanceof PropsyncError ? {} : { err: error }),
+      },
       `sync cycle failed: ${runError.message}`,
     );
     deps.onFinished?.({
@@ -250,7 +256,11 @@ function refusesConnection(error: unknown): boolean {
   );
 }
 
-function toRunError(error: unknown): RunError {
+export const UNEXPECTED_RUN_ERROR =
+  'Propsync hit an unexpected error in this cycle; it is in the server log, and the cycle will be retried';
+
+/** What a failed cycle records (and the admin reads): our errors as they are, anything else as a generic message. */
+export function toRunError(error: unknown): RunError {
   if (error instanceof PropsyncError) {
     return {
       code: error.code,
@@ -267,7 +277,9 @@ function toRunError(error: unknown): RunError {
   }
   return {
     code: 'SYNC.UNEXPECTED',
-    message: error instanceof Error ? error.message : String(error),
+    // What the admin reads on the card and in the audit log: never the cause's own text, which
+    // may be a driver's message naming tables or values; the server log has it.
+    message: UNEXPECTED_RUN_ERROR,
     statusCode: null,
     externalId: null,
     retryState: 'retry_scheduled',

@@ -176,7 +176,16 @@ export class WebhookInbox {
           needsSync ||= outcome.needsSync;
           done.push(delivery.id);
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          // Our own errors read as they are; anything else (a driver's text) goes to the log only.
+          const message =
+            error instanceof PropsyncError
+              ? error.message
+              : 'Propsync hit an unexpected error applying this delivery; it is in the server log and will be retried';
+          if (!(error instanceof PropsyncError))
+            this.#logger.error(
+              { err: error, connectionId, deliveryId: delivery.id },
+              'webhook delivery failed',
+            );
           errors.push({
             code: error instanceof PropsyncError ? error.code : 'WEBHOOK.UNEXPECTED',
             message,

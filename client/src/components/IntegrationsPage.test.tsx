@@ -59,7 +59,7 @@ describe('IntegrationsPage when Propsync cannot be called', () => {
     renderPage();
     const alert = await screen.findByRole('alert', {}, { timeout: 15_000 });
     expect(alert.textContent).toContain(
-      `Propsync at ${PROPSYNC} cannot be reached: check the baseUrl given to PropsyncProvider and that the server is running`,
+      `Propsync at ${PROPSYNC} cannot be reached: check the baseUrl given to PropsyncProvider, that the server is running, and that your page's Content-Security-Policy connect-src lists it`,
     );
   });
 });

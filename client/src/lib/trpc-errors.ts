@@ -67,7 +67,7 @@ export async function diagnoseUnreachable(
     // Propsync did not answer the check either: it is down or the address is wrong.
   }
   return new PropsyncUnreachableError(
-    `Propsync at ${where} cannot be reached: check the baseUrl given to PropsyncProvider and that the server is running`,
+    `Propsync at ${where} cannot be reached: check the baseUrl given to PropsyncProvider, that the server is running, and that your page's Content-Security-Policy connect-src lists it`,
     'unreachable',
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PropsyncError } from '../../errors.ts';
 import { providerInfo } from '../registry.ts';
-import { ProviderHttp } from './provider-http.ts';
+import { MAX_RESPONSE_BYTES, ProviderHttp } from './provider-http.ts';
 import { RequestPacer } from './request-pacer.ts';
 
 function answering(status: number, body: unknown): ProviderHttp {
@@ -74,5 +74,36 @@ describe('ProviderHttp: what a CRM error body may put in a message', () => {
     expect(error.message).toBe('Reapit rejected the request (HTTP 400) (invalid_grant)');
     const unknown = await failureOf(answering(400, { error: 'INTERNAL-ONLY' }));
     expect(unknown.message).toBe('Reapit rejected the request (HTTP 400)');
+  });
+});
+
+describe('ProviderHttp: how much of an answer it reads', () => {
+  it('stops reading an answer over the limit and refuses it, without holding it all in memory', async () => {
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 1 MB a chunk, for ever: a hostile "CRM" streaming into the server's memory.
+        sent += 1024 * 1024;
+        controller.enqueue(new Uint8Array(1024 * 1024).fill(32));
+      },
+    });
+    const http = new ProviderHttp({
+      provider: providerInfo('custom')!,
+      baseUrl: 'https://crm.example.co.uk',
+      pacer: new RequestPacer({ requests: 100, windowSeconds: 1 }),
+      session: null,
+      authorise: () => ({}),
+      fetchImplementation: async () => new Response(endless, { status: 200 }),
+    });
+    const error = await http.request('GET', 'contacts').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PropsyncError);
+    expect((error as PropsyncError).code).toBe('ADAPTER.BAD_RESPONSE');
+    expect((error as PropsyncError).message).toMatch(/more than 16 MB/);
+    expect(sent).toBeLessThanOrEqual(MAX_RESPONSE_BYTES + 2 * 1024 * 1024);
+  });
+
+  it('reads an ordinary answer whole', async () => {
+    const { body } = await answering(200, { items: ['a', 'b'] }).request('GET', 'contacts');
+    expect(body).toEqual({ items: ['a', 'b'] });
   });
 });

@@ -4,6 +4,9 @@ import { PropsyncError, type ErrorCode } from '../../errors.ts';
 import type { CredentialSession, AccessGrant } from './credential-session.ts';
 import type { RequestPacer } from './request-pacer.ts';
 
+/** No CRM page Propsync asks for comes near this (a Reapit page of 100 contacts is well under 1 MB). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 export type HttpResponse<T = unknown> = { status: number; headers: Headers; body: T };
 
 export type RequestOptions = {
@@ -112,9 +115,7 @@ export class ProviderHttp {
       // Honour Retry-After for every request of this connection, not just the one refused.
       this.#options.pacer.holdFor((parseRetryAfter(response.headers.get('retry-after')) ?? 1) * 1000);
     }
-    const text = await response.text().catch((error: unknown) => {
-      throw this.#networkError(error);
-    });
+    const text = await this.#readBody(response);
     let parsed: unknown = null;
     if (text.length > 0) {
       try {
@@ -124,6 +125,33 @@ export class ProviderHttp {
       }
     }
     return { status: response.status, headers: response.headers, body: parsed as T, grant };
+  }
+
+  /**
+   * The answer's text, at most MAX_RESPONSE_BYTES: a CRM address an admin typed could otherwise
+   * stream gigabytes into this process's memory within the timeout.
+   */
+  async #readBody(response: Response): Promise<string> {
+    if (!response.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of response.body) {
+        size += chunk.byteLength;
+        if (size > MAX_RESPONSE_BYTES) {
+          await response.body.cancel().catch(() => undefined);
+          throw new PropsyncError(
+            'ADAPTER.BAD_RESPONSE',
+            `${this.#options.provider.displayName} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB; Propsync stopped reading it`,
+          );
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof PropsyncError) throw error;
+      throw this.#networkError(error);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   #observe(outcome: number | 'timeout' | 'network', started: number): void {
