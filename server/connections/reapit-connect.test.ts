@@ -129,7 +129,9 @@ describe('connecting Reapit through the form', () => {
     }
     const rows = await services.orm.em
       .fork()
-      .execute<{ id: string }[]>(`select id from crm_connections where organisation_id = ?`, [organisationId]);
+      .execute<{ id: string }[]>(`select id from crm_connections where organisation_id = ?`, [
+        organisationId,
+      ]);
     expect(rows).toEqual([]);
     expect(reapit.requests()).toEqual([]);
   });

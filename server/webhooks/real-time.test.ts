@@ -177,12 +177,18 @@ describe('deliveries from the CRMs', () => {
     const people = reapit.people();
     // From the end of the list: the tests around this one edit the first contacts.
     const only = (role: 'tenantApplicant' | 'buyerApplicant', not: 'tenantApplicant' | 'buyerApplicant') =>
-      ids.findLast((_id, index) => people[index]!.roles.includes(role) && !people[index]!.roles.includes(not))!;
+      ids.findLast(
+        (_id, index) => people[index]!.roles.includes(role) && !people[index]!.roles.includes(not),
+      )!;
     const targets = [
       { externalId: only('tenantApplicant', 'buyerApplicant'), applicantType: 'tenant' },
       { externalId: only('buyerApplicant', 'tenantApplicant'), applicantType: 'buyer' },
     ];
-    type Row = { last_name: string; profile: { applicantType: string | null }; nurture_category: string | null };
+    type Row = {
+      last_name: string;
+      profile: { applicantType: string | null };
+      nurture_category: string | null;
+    };
     const rowOf = async (externalId: string) =>
       (
         await query<Row>(
