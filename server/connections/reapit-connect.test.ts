@@ -110,4 +110,29 @@ describe('connecting Reapit through the form', () => {
       );
     expect(Object.keys(row!.settings).sort()).toEqual(['customerId', 'pageSize']);
   });
+
+  it('refuses to connect without a customer id, naming the field and storing nothing', async () => {
+    // No sandbox fallback: a customer's credentials must never be connected to SBOX by omission.
+    const organisationId = await createOrganisation(services, 'No Customer Lettings');
+    const admin = await services.tokens.mint({ organisationId, role: 'admin' });
+    reapit.clearRequests();
+    for (const settings of [{}, { customerId: '   ' }]) {
+      const response = await fetch(`${baseUrl}/trpc/connections.connect`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'reapit', credentials: reapit.connection.credentials, settings }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { message: string } };
+      expect(body.error.message).toContain('customerId');
+      expect(body.error.message).toContain('customer id is required');
+    }
+    const rows = await services.orm.em
+      .fork()
+      .execute<{ id: string }[]>(`select id from crm_connections where organisation_id = ?`, [
+        organisationId,
+      ]);
+    expect(rows).toEqual([]);
+    expect(reapit.requests()).toEqual([]);
+  });
 });

@@ -171,6 +171,63 @@ describe('deliveries from the CRMs', () => {
     expect(run).toEqual({ trigger: 'webhook', status: 'succeeded' });
   });
 
+  it("a Reapit contacts.modified keeps the contact's profile and nurture category while applying the change", async () => {
+    // A webhook snapshot carries no roles and no applicant's marketingMode: mapping it would wipe both.
+    const ids = reapit.contactIds();
+    const people = reapit.people();
+    // From the end of the list: the tests around this one edit the first contacts.
+    const only = (role: 'tenantApplicant' | 'buyerApplicant', not: 'tenantApplicant' | 'buyerApplicant') =>
+      ids.findLast(
+        (_id, index) => people[index]!.roles.includes(role) && !people[index]!.roles.includes(not),
+      )!;
+    const targets = [
+      { externalId: only('tenantApplicant', 'buyerApplicant'), applicantType: 'tenant' },
+      { externalId: only('buyerApplicant', 'tenantApplicant'), applicantType: 'buyer' },
+    ];
+    type Row = {
+      last_name: string;
+      profile: { applicantType: string | null };
+      nurture_category: string | null;
+    };
+    const rowOf = async (externalId: string) =>
+      (
+        await query<Row>(
+          `select c.last_name, c.profile, c.nurture_category from contacts c
+           join contact_external_ids x on x.contact_id = c.id where x.connection_id = ? and x.external_id = ?`,
+          [reapitConnection, externalId],
+        )
+      )[0]!;
+    const before = new Map<string, Row>();
+    for (const target of targets) {
+      const row = await rowOf(target.externalId);
+      expect(row.profile.applicantType).toBe(target.applicantType);
+      expect(row.nurture_category).not.toBeNull();
+      before.set(target.externalId, row);
+    }
+    reapit.controls.modifyContacts({
+      ids: targets.map((target) => target.externalId),
+      fields: { surname: 'Webhook-Renamed' },
+    });
+    await waitFor(
+      async () => {
+        for (const target of targets) {
+          if ((await rowOf(target.externalId)).last_name !== 'Webhook-Renamed') return false;
+        }
+        return true;
+      },
+      10_000,
+      'the Reapit renames to arrive',
+    );
+    await reapit.webhooksIdle();
+    await services.whenIdle();
+    for (const target of targets) {
+      const row = await rowOf(target.externalId);
+      expect(row.last_name).toBe('Webhook-Renamed');
+      expect(row.profile).toEqual(before.get(target.externalId)!.profile);
+      expect(row.nurture_category).toBe(before.get(target.externalId)!.nurture_category);
+    }
+  });
+
   it('an agentOS contact.updated signed with the connection secret updates the contact', async () => {
     const target = await linkedContact(agentosConnection);
     agentos.controls.modifyContacts({

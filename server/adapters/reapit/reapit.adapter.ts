@@ -64,7 +64,11 @@ const CredentialsSchema = z.object({
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
-  customerId: z.string().trim().min(1).default('SBOX'),
+  /** Required: a missing id must never connect a customer's credentials to the sandbox (SBOX). */
+  customerId: z
+    .string({ error: 'customer id is required (your Reapit customer code, e.g. SBOX)' })
+    .trim()
+    .min(1, 'customer id is required (your Reapit customer code, e.g. SBOX)'),
   /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
   pageSize: z.coerce.number().int().min(1).max(100).default(100),
 });
@@ -444,16 +448,18 @@ class ReapitAdapter implements CrmAdapter {
     this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
     const isContact = event.topicId.startsWith('contacts.');
-    const snapshot = isContact && event.new ? ReapitContactSchema.safeParse(event.new) : null;
     return {
       // One event fans out to several notifications sharing eventId: key on the notification itself.
       deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
       eventType: event.topicId,
       occurredAt: event.eventTime,
-      contacts: snapshot?.success ? [toCanonicalContact(snapshot.data)] : [],
+      // The snapshot carries neither the contact's roles (relationships) nor its applicants'
+      // marketingMode, so mapping it would erase the profile and nurture category: the changed
+      // contact is read in full instead, the way the sync reads it.
+      contacts: [],
       activities:
         isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
-      contactIdsToFetch: isContact && event.new && !snapshot?.success ? [event.entityId] : [],
+      contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
       removedContactIds: isContact && event.new === null ? [event.entityId] : [],
     };
   }
