@@ -10,7 +10,7 @@ const logger = createLogger({ level: 'silent' });
 describe("CRMs' fixed hosts come from operator configuration", () => {
   it('default to the real hosts, and the form has no address field where the hosts are fixed', () => {
     const resolver = new AdapterResolver(logger);
-    expect(resolver.addressesOf('reapit', {}).sort()).toEqual([
+    expect(resolver.addressesOf('reapit', { customerId: 'SBOX' }).sort()).toEqual([
       'https://connect.reapit.cloud',
       'https://platform.reapit.cloud',
     ]);
@@ -30,6 +30,7 @@ describe("CRMs' fixed hosts come from operator configuration", () => {
       } as NodeJS.ProcessEnv).crmHosts,
     });
     const addresses = resolver.addressesOf('reapit', {
+      customerId: 'SBOX',
       baseUrl: 'http://127.0.0.1:9',
       tokenUrl: 'http://127.0.0.1:9',
     });
