@@ -123,9 +123,9 @@ export class PropsyncIntegrationsElement extends HTMLElement {
         <PropsyncRoot>
           <div className="propsync-notice propsync-notice--error" role="alert">
             <p>
-              Propsync cannot load: this page has not given it a way to sign in. The developer
-              embedding it needs to set <code>element.getToken = async () =&gt; token</code> (see the
-              README section &ldquo;Embedding&rdquo;).
+              Propsync cannot load: this page has not given it a way to sign in. The developer embedding it
+              needs to set <code>element.getToken = async () =&gt; token</code> (see the README section
+              &ldquo;Embedding&rdquo;).
             </p>
           </div>
         </PropsyncRoot>,
