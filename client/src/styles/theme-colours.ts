@@ -14,7 +14,7 @@ const SERIES_OUT_LIGHTNESS = [0.42, 0.6] as const;
 
 /** The declaration propsync.css derives the errors series from; the test keeps the two in step. */
 export const SERIES_ERRORS_CSS =
-  'oklch(from var(--ps-accent) clamp(0.55, 1.12 - l, 0.64) 0.2 calc(29 + (clamp(-70, mod(h + 61, 180) - 90, 70) - 70 * clamp(-1, (mod(h + 61, 180) - 75) * 1000000, 1)) * clamp(0, c * 16, 1)))';
+  'oklch(from var(--ps-accent) clamp(0.55, 6.55 - 10 * l, 0.64) 0.2 calc(29 + (clamp(-70, mod(h + 61, 180) - 90, 70) - 70 * clamp(-1, (mod(h + 61, 180) - 75) * 1000000, 1)) * clamp(0, c * 16, 1)))';
 /** The danger red's OKLCH hue (the default --propsync-color-danger's). */
 const ERRORS_HUE = 29;
 /** How far the errors hue keeps from the accent's hue and from its opposite (records out). */
@@ -113,7 +113,7 @@ export function seriesErrorsFromAccent(accent: string): Oklch {
   const away = clamp(-1, 1, (offset - ERRORS_SPLIT) * 1e6);
   const turn = (clamp(-ERRORS_HUE_GAP, ERRORS_HUE_GAP, offset) - ERRORS_HUE_GAP * away) * clamp(0, 1, c * 16);
   return {
-    l: clamp(...ERRORS_LIGHTNESS, 1.12 - l),
+    l: clamp(...ERRORS_LIGHTNESS, 6.55 - 10 * l),
     c: ERRORS_CHROMA,
     h: (((ERRORS_HUE + turn) % 360) + 360) % 360,
   };
