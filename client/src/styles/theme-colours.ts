@@ -7,8 +7,27 @@ type Oklab = { l: number; a: number; b: number };
 type Rgb = [number, number, number];
 
 /** The declaration propsync.css derives records-out from; the test keeps the two in step. */
-export const SERIES_OUT_CSS = 'oklch(from var(--ps-accent) clamp(0.42, l, 0.78) max(c, 0.14) calc(h + 180))';
+export const SERIES_OUT_CSS = 'oklch(from var(--ps-accent) clamp(0.42, l, 0.6) max(c, 0.14) calc(h + 180))';
 const MIN_SERIES_CHROMA = 0.14;
+/** Light enough for a dark surface, dark enough for a white one: 3:1 on both. */
+const SERIES_OUT_LIGHTNESS = [0.42, 0.6] as const;
+
+/** The declaration propsync.css derives the errors series from; the test keeps the two in step. */
+export const SERIES_ERRORS_CSS =
+  'oklch(from var(--ps-accent) clamp(0.55, 6.55 - 10 * l, 0.64) 0.2 calc(29 + (clamp(-70, mod(h + 61, 180) - 90, 70) - 70 * clamp(-1, (mod(h + 61, 180) - 75) * 1000000, 1)) * clamp(0, c * 16, 1)))';
+/** The danger red's OKLCH hue (the default --propsync-color-danger's). */
+const ERRORS_HUE = 29;
+/** How far the errors hue keeps from the accent's hue and from its opposite (records out). */
+const ERRORS_HUE_GAP = 70;
+/**
+ * Where, within the gap, an accent sends errors towards magenta rather than orange: a pure red
+ * accent gets a magenta errors series, a pink one an orange-brown one.
+ */
+const ERRORS_SPLIT = -15;
+const ERRORS_CHROMA = 0.2;
+const ERRORS_LIGHTNESS = [0.55, 0.64] as const;
+
+const clamp = (low: number, high: number, value: number) => Math.min(high, Math.max(low, value));
 
 const toLinear = (channel: number) =>
   channel <= 0.04045 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
@@ -79,7 +98,25 @@ export function displayed(colour: Oklch): Rgb {
 /** `SERIES_OUT_CSS` applied to an accent. */
 export function seriesOutFromAccent(accent: string): Oklch {
   const { l, c, h } = hexToOklch(accent);
-  return { l: Math.min(0.78, Math.max(0.42, l)), c: Math.max(c, MIN_SERIES_CHROMA), h: (h + 180) % 360 };
+  return { l: clamp(...SERIES_OUT_LIGHTNESS, l), c: Math.max(c, MIN_SERIES_CHROMA), h: (h + 180) % 360 };
+}
+
+/**
+ * `SERIES_ERRORS_CSS` applied to an accent. Records in sit at the accent's hue and records out at
+ * its opposite, so errors measure their hue against the nearer of the two (the hue modulo 180°)
+ * and, when it is within the gap, turn away from it to the gap's edge. A grey accent (no chroma,
+ * no hue to speak of) leaves errors at the danger red.
+ */
+export function seriesErrorsFromAccent(accent: string): Oklch {
+  const { l, c, h } = hexToOklch(accent);
+  const offset = ((h + 61) % 180) - 90; // h - ERRORS_HUE, folded into [-90, 90)
+  const away = clamp(-1, 1, (offset - ERRORS_SPLIT) * 1e6);
+  const turn = (clamp(-ERRORS_HUE_GAP, ERRORS_HUE_GAP, offset) - ERRORS_HUE_GAP * away) * clamp(0, 1, c * 16);
+  return {
+    l: clamp(...ERRORS_LIGHTNESS, 6.55 - 10 * l),
+    c: ERRORS_CHROMA,
+    h: (((ERRORS_HUE + turn) % 360) + 360) % 360,
+  };
 }
 
 /** Perceptual distance (ΔE in OKLab) between two displayed colours; 0.02 is about just noticeable. */

@@ -54,17 +54,25 @@ const HOST_THEME = {
  * callback. `tag` and `defineAfterCreating` let a story load the definition after the host has
  * already set `getToken` on the plain element (a late script tag).
  */
-function HostPage({ tag, defineAfterCreating }: { tag: string; defineAfterCreating: boolean }) {
+function HostPage({
+  tag,
+  defineAfterCreating,
+  withGetToken = true,
+}: {
+  tag: string;
+  defineAfterCreating: boolean;
+  withGetToken?: boolean;
+}) {
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!defineAfterCreating) definePropsyncIntegrations(tag);
     const element = document.createElement(tag) as PropsyncIntegrationsElement;
     element.setAttribute('base-url', BASE_URL);
-    element.getToken = async () => TOKEN;
+    if (withGetToken) element.getToken = async () => TOKEN;
     container.current!.append(element);
     if (defineAfterCreating) definePropsyncIntegrations(tag);
     return () => element.remove();
-  }, [tag, defineAfterCreating]);
+  }, [tag, defineAfterCreating, withGetToken]);
   return <div ref={container} style={HOST_THEME} />;
 }
 
@@ -100,7 +108,11 @@ export const ThemedByTheHostPage: Story = {
     const { element, shadow } = await renderedPage(canvasElement, PROPSYNC_INTEGRATIONS_TAG);
     await expect(shadow.getByRole('heading', { level: 1, name: 'Integrations' })).toBeTruthy();
     // Its styles are its own: inside the shadow root, none in the host document.
-    await expect(element.shadowRoot!.querySelector('style')!.textContent).toContain('.propsync-root');
+    // A constructed stylesheet, not a <style> element, so a strict host CSP does not block it.
+    const shadowCss = element.shadowRoot!.adoptedStyleSheets.flatMap((sheet) =>
+      Array.from(sheet.cssRules, (rule) => rule.cssText),
+    );
+    await expect(shadowCss.some((rule) => rule.startsWith('.propsync-root'))).toBe(true);
     await expect(canvasElement.querySelector('.propsync-integrations-page')).toBeNull();
     // Every request went to base-url with the token getToken gave.
     await expect(requests.length).toBeGreaterThan(0);
@@ -115,5 +127,17 @@ export const TokenSetBeforeTheScriptLoaded: Story = {
   play: async ({ canvasElement }) => {
     await renderedPage(canvasElement, 'propsync-integrations-late');
     await expect(requests.filter((request) => request.authorization !== `Bearer ${TOKEN}`)).toEqual([]);
+  },
+};
+
+/** A host that forgot `getToken` is told so on the page (and in the console), not left blank. */
+export const WithoutGetToken: Story = {
+  args: { withGetToken: false },
+  play: async ({ canvasElement }) => {
+    const element = canvasElement.querySelector<PropsyncIntegrationsElement>(PROPSYNC_INTEGRATIONS_TAG)!;
+    const shadow = within(element.shadowRoot as unknown as HTMLElement);
+    const notice = await waitFor(() => shadow.getByRole('alert'));
+    await expect(notice.textContent).toContain('element.getToken = async () => token');
+    await expect(requests).toEqual([]);
   },
 };

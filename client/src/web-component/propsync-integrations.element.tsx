@@ -1,6 +1,7 @@
 import { createRoot, type Root } from 'react-dom/client';
 import { IntegrationsPage } from '../components/IntegrationsPage.tsx';
 import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
+import { PropsyncRoot } from '../lib/PropsyncRoot.tsx';
 import propsyncCss from '../styles/propsync.css?inline';
 
 /** The tag the script-tag build registers; the ES module build registers it too, once. */
@@ -16,6 +17,31 @@ export type TokenSource = () => Promise<string> | string;
 // from the host page through the shadow boundary, and nothing else of the host's CSS gets in.
 const SHADOW_CSS = `:host { display: block; }\n:host([hidden]) { display: none; }\n${propsyncCss}`;
 
+/** Said in the console and on the page when a host connects the element without a token source. */
+export const MISSING_GET_TOKEN_MESSAGE =
+  '<propsync-integrations> has no getToken: set element.getToken = async () => token (see README "Embedding")';
+
+/**
+ * The stylesheet for a shadow root. A constructed sheet is not inline style, so a host page whose
+ * Content-Security-Policy lacks `style-src 'unsafe-inline'` still applies it; a `<style>` element
+ * is only the fallback for browsers without constructable stylesheets.
+ */
+function adoptStyles(shadow: ShadowRoot): HTMLStyleElement | null {
+  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(SHADOW_CSS);
+      shadow.adoptedStyleSheets = [sheet];
+      return null;
+    } catch {
+      // A CSSStyleSheet that cannot be constructed: fall through to the element.
+    }
+  }
+  const style = document.createElement('style');
+  style.textContent = SHADOW_CSS;
+  return style;
+}
+
 /**
  * `<propsync-integrations>`: the whole integrations page for hosts that do not use React. It
  * renders in its own shadow root with React bundled, so it neither needs nor meets the host's.
@@ -30,6 +56,9 @@ export class PropsyncIntegrationsElement extends HTMLElement {
   #mount: HTMLDivElement | null = null;
   /** Bumped when `base-url` changes: the provider reads it once, so a new one needs a new tree. */
   #generation = 0;
+  /** Set once the host had a macrotask after connecting and still gave no `getToken`. */
+  #missingToken = false;
+  #missingTokenCheck: ReturnType<typeof setTimeout> | null = null;
 
   get getToken(): TokenSource | null {
     return this.#getToken;
@@ -50,15 +79,27 @@ export class PropsyncIntegrationsElement extends HTMLElement {
     }
     if (!this.#mount) {
       const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-      const style = document.createElement('style');
-      style.textContent = SHADOW_CSS;
+      const style = adoptStyles(shadow);
       this.#mount = document.createElement('div');
-      shadow.replaceChildren(style, this.#mount);
+      shadow.replaceChildren(...(style ? [style] : []), this.#mount);
+    }
+    // Hosts usually set getToken right after appending the element: give them until the next
+    // macrotask before saying it is missing, rather than staying blank without a word.
+    if (!this.#getToken && !this.#missingToken && this.#missingTokenCheck === null) {
+      this.#missingTokenCheck = setTimeout(() => {
+        this.#missingTokenCheck = null;
+        if (!this.isConnected || this.#getToken) return;
+        this.#missingToken = true;
+        console.warn(MISSING_GET_TOKEN_MESSAGE);
+        this.#render();
+      }, 0);
     }
     this.#render();
   }
 
   disconnectedCallback(): void {
+    if (this.#missingTokenCheck !== null) clearTimeout(this.#missingTokenCheck);
+    this.#missingTokenCheck = null;
     this.#root?.unmount();
     this.#root = null;
   }
@@ -69,9 +110,28 @@ export class PropsyncIntegrationsElement extends HTMLElement {
     this.#render();
   }
 
-  /** Nothing renders (and nothing is requested) until the element is in a page and has a token source. */
+  /**
+   * Nothing is requested until the element is in a page and has a token source; without one it
+   * shows, once the host has had its chance, a notice saying what to set.
+   */
   #render(): void {
-    if (!this.isConnected || !this.#mount || !this.#getToken) return;
+    if (!this.isConnected || !this.#mount) return;
+    if (!this.#getToken) {
+      if (!this.#missingToken) return;
+      this.#root ??= createRoot(this.#mount);
+      this.#root.render(
+        <PropsyncRoot>
+          <div className="propsync-notice propsync-notice--error" role="alert">
+            <p>
+              Propsync cannot load: this page has not given it a way to sign in. The developer embedding it
+              needs to set <code>element.getToken = async () =&gt; token</code> (see the README section
+              &ldquo;Embedding&rdquo;).
+            </p>
+          </div>
+        </PropsyncRoot>,
+      );
+      return;
+    }
     this.#root ??= createRoot(this.#mount);
     this.#root.render(
       <PropsyncProvider
