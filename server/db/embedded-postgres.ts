@@ -102,7 +102,8 @@ async function replaceLegacyPassword(
   return generated;
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Whether PostgreSQL at this URL accepts the connection (and so its password). */
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
