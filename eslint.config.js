@@ -2,6 +2,25 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const NO_SIMULATORS = {
+  group: ['**/simulators/**'],
+  message: 'The product never loads a simulator: simulators/ serve the demo, tests, bench and chaos.',
+};
+
+/**
+ * A layer's import boundary, for its product files (tests may wire across layers). One object per
+ * layer, because ESLint keeps only the last setting of a rule for a file.
+ */
+function layer(files, forbidden, message) {
+  return {
+    files: [files],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }, NO_SIMULATORS] }],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'storybook-static', '.data', 'test-results', 'playwright-report'] },
   js.configs.recommended,
@@ -16,15 +35,17 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
-  {
-    files: ['server/domain/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/adapters/**', '**/db/**', 'express', '@mikro-orm/*', '**/http/**', '**/trpc/**'], message: 'The domain depends on nothing but shared/ and itself.' }] },
-      ],
-    },
-  },
+  // The layers, inside out: core → application → adapters and infrastructure → entry points.
+  // Tests may reach across (they wire real services to simulators); product code may not.
+  layer('server/core/**/*.ts', ['**/application/**', '**/adapters/**', '**/infrastructure/**', '**/entry/**', 'express', '@mikro-orm/*', 'pg', 'pg-boss', 'pino'],
+    'The core (domain rules, the sync cycle and its ports) depends on nothing but shared/ and itself.'),
+  layer('server/application/**/*.ts', ['**/entry/**', 'express'],
+    'Application services do not know how they are called (HTTP, tRPC, CLI live in server/entry/).'),
+  layer('server/adapters/**/*.ts', ['**/application/**', '**/entry/**', '**/infrastructure/db/**', '@mikro-orm/*'],
+    'CRM adapters translate one CRM to the core ports; they do not reach services, storage or entry points.'),
+  layer('server/infrastructure/**/*.ts', ['**/application/**', '**/entry/**'],
+    'Infrastructure implements ports; it does not call application services or entry points.'),
+  layer('server/entry/**/*.ts', ['**/test-support/**'], 'Entry points run the product, not the test wiring.'),
   {
     files: ['client/**/*.{ts,tsx}'],
     rules: {

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: [
       'server/**/*.test.ts',
+      'simulators/**/*.test.ts',
       'shared/**/*.test.ts',
       'client/**/*.test.{ts,tsx}',
       'scripts/**/*.test.ts',

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { ensureDatabase } from '../server/db/database.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createLogger } from '../server/logger.ts';
+import { ensureDatabase } from '../server/infrastructure/db/database.ts';
+import { startEmbeddedPostgres } from '../server/infrastructure/db/embedded-postgres.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
 
 export type BenchPostgres = { adminUrl: string; embedded: boolean; stop: () => Promise<void> };
 export type BenchDatabase = { name: string; url: string; drop: () => Promise<void> };

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../server/config.ts';
-import { createLogger } from '../server/logger.ts';
-import { createServices, type ServiceOptions, type Services } from '../server/services.ts';
+import { loadConfig } from '../server/infrastructure/config.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
+import { createServices, type ServiceOptions, type Services } from '../server/entry/services.ts';
 import type { CrmProvider } from '../shared/providers.ts';
 import type { SimulatorProcess } from './simulator-process.ts';
 

@@ -3,12 +3,12 @@
  * importer being measured. Started by `simulator-process.ts`; driven over the IPC channel.
  * Environment: BENCH_PROVIDER, BENCH_CONTACTS, BENCH_RATE_LIMITS (on|off), BENCH_SEED.
  */
-import { findCrm } from '../server/adapters/registry.ts';
+import { findSimulator } from '../simulators/registry.ts';
 import type { CrmProvider } from '../shared/providers.ts';
 import type { ChildReply, ChildRequest } from './simulator-process.ts';
 
 const provider = process.env.BENCH_PROVIDER as CrmProvider;
-const harness = findCrm(provider)?.simulator;
+const harness = findSimulator(provider)?.harness;
 if (!harness) throw new Error(`no simulator harness registered for ${provider}`);
 
 const startedAt = performance.now();

@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { CrmProvider } from '../shared/providers.ts';
-import { loadConfig } from '../server/config.ts';
-import { ensureDatabase } from '../server/db/database.ts';
-import { createLogger } from '../server/logger.ts';
-import { createServices, type Services } from '../server/services.ts';
-import { mergeOperatorConfig } from '../server/simulators/shared/operator-config.ts';
-import { SeededRandom } from '../server/simulators/shared/seeded-random.ts';
+import { loadConfig } from '../server/infrastructure/config.ts';
+import { ensureDatabase } from '../server/infrastructure/db/database.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
+import { createServices, type Services } from '../server/entry/services.ts';
+import { mergeOperatorConfig } from '../simulators/toolkit/operator-config.ts';
+import { SeededRandom } from '../simulators/toolkit/seeded-random.ts';
 import { CHAOS_SIMULATORS, type ChaosSimulator } from './chaos-simulators.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -408,7 +408,7 @@ const query = <T>(side: Side, sql: string, params: unknown[] = []) =>
 
 function spawnChaosWorker(side: Side, env: Record<string, string>): Worker {
   let output = '';
-  const child = spawn(process.execPath, ['server/worker.ts'], {
+  const child = spawn(process.execPath, ['server/entry/worker.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,

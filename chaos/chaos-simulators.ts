@@ -2,28 +2,28 @@ import type { CrmProvider } from '../shared/providers.ts';
 import {
   AGENTOS_DEFAULT_TIER,
   AGENTOS_DEMO_KEY,
-} from '../server/adapters/agentos/simulator/agentos-constants.ts';
-import { agentosOperatorConfig } from '../server/adapters/agentos/simulator/agentos.harness.ts';
-import { createAgentosSimulator } from '../server/adapters/agentos/simulator/agentos-simulator.ts';
-import { ALTO_DEMO_CLIENT } from '../server/adapters/alto/simulator/alto-constants.ts';
-import { altoOperatorConfig } from '../server/adapters/alto/simulator/alto.harness.ts';
-import { createAltoSimulator } from '../server/adapters/alto/simulator/alto-simulator.ts';
+} from '../simulators/agentos/agentos-constants.ts';
+import { agentosOperatorConfig } from '../simulators/agentos/agentos.harness.ts';
+import { createAgentosSimulator } from '../simulators/agentos/agentos-simulator.ts';
+import { ALTO_DEMO_CLIENT } from '../simulators/alto/alto-constants.ts';
+import { altoOperatorConfig } from '../simulators/alto/alto.harness.ts';
+import { createAltoSimulator } from '../simulators/alto/alto-simulator.ts';
 import {
   CUSTOM_API_BASE_PATH,
   CUSTOM_DEMO_API_KEY,
-} from '../server/adapters/custom/simulator/custom-constants.ts';
-import { createCustomSimulator } from '../server/adapters/custom/simulator/custom-simulator.ts';
-import { LOOP_DEMO_API_KEY } from '../server/adapters/loop/simulator/loop-constants.ts';
-import { loopOperatorConfig } from '../server/adapters/loop/simulator/loop.harness.ts';
-import { createLoopSimulator } from '../server/adapters/loop/simulator/loop-simulator.ts';
-import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
-import { reapitOperatorConfig } from '../server/adapters/reapit/simulator/reapit.harness.ts';
-import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
-import { allowListeners } from '../server/simulators/shared/operator-config.ts';
-import type { FaultControls } from '../server/simulators/shared/fault-controls.ts';
-import { STREET_DEMO_API_TOKEN } from '../server/adapters/street/simulator/street-constants.ts';
-import { streetOperatorConfig } from '../server/adapters/street/simulator/street.harness.ts';
-import { createStreetSimulator } from '../server/adapters/street/simulator/street-simulator.ts';
+} from '../simulators/custom/custom-constants.ts';
+import { createCustomSimulator } from '../simulators/custom/custom-simulator.ts';
+import { LOOP_DEMO_API_KEY } from '../simulators/loop/loop-constants.ts';
+import { loopOperatorConfig } from '../simulators/loop/loop.harness.ts';
+import { createLoopSimulator } from '../simulators/loop/loop-simulator.ts';
+import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
+import { reapitOperatorConfig } from '../simulators/reapit/reapit.harness.ts';
+import { createReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
+import { allowListeners } from '../simulators/toolkit/operator-config.ts';
+import type { FaultControls } from '../simulators/toolkit/fault-controls.ts';
+import { STREET_DEMO_API_TOKEN } from '../simulators/street/street-constants.ts';
+import { streetOperatorConfig } from '../simulators/street/street.harness.ts';
+import { createStreetSimulator } from '../simulators/street/street-simulator.ts';
 
 /**
  * One simulated CRM as the chaos run needs it: the fault controls (which the contract harness

@@ -18,15 +18,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadConfig } from '../server/config.ts';
-import { ensureDatabase } from '../server/db/database.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createLogger } from '../server/logger.ts';
-import { SYNC_QUEUE } from '../server/scheduling/sync-job-queue.ts';
-import { createServices } from '../server/services.ts';
-import { REAPIT_DEMO_CLIENT } from '../server/adapters/reapit/simulator/reapit-constants.ts';
-import { reapitOperatorConfig } from '../server/adapters/reapit/simulator/reapit.harness.ts';
-import { createReapitSimulator } from '../server/adapters/reapit/simulator/reapit-simulator.ts';
+import { loadConfig } from '../server/infrastructure/config.ts';
+import { ensureDatabase } from '../server/infrastructure/db/database.ts';
+import { startEmbeddedPostgres } from '../server/infrastructure/db/embedded-postgres.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
+import { SYNC_QUEUE } from '../server/infrastructure/scheduling/sync-job-queue.ts';
+import { createServices } from '../server/entry/services.ts';
+import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
+import { reapitOperatorConfig } from '../simulators/reapit/reapit.harness.ts';
+import { createReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKEN_SECRET = 'scale-token-secret-that-is-long-enough-0123456789';
@@ -130,7 +130,7 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
     );
     log(`starting ${options.workers} worker processes for ${options.minutes} minute(s)`);
     for (let index = 0; index < options.workers; index++) {
-      const child = spawn(process.execPath, ['server/worker.ts'], {
+      const child = spawn(process.execPath, ['server/entry/worker.ts'], {
         cwd: ROOT,
         env: {
           ...process.env,

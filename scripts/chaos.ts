@@ -10,8 +10,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runChaos } from '../chaos/chaos-run.ts';
 import { CHAOS_SIMULATORS } from '../chaos/chaos-simulators.ts';
-import { startEmbeddedPostgres } from '../server/db/embedded-postgres.ts';
-import { createLogger } from '../server/logger.ts';
+import { startEmbeddedPostgres } from '../server/infrastructure/db/embedded-postgres.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
 import type { CrmProvider } from '../shared/providers.ts';
 
 const { values } = parseArgs({

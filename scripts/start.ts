@@ -7,13 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../server/config.ts';
+import { loadConfig } from '../server/infrastructure/config.ts';
 import { providerInfo } from '../server/adapters/registry.ts';
-import { ensureDemoConnections, type DemoSimulator } from '../server/demo/demo-connections.ts';
-import { createLogger } from '../server/logger.ts';
-import { startServer } from '../server/main.ts';
-import { startDemoSimulators } from '../server/simulators/demo-simulators.ts';
-import { mergeOperatorConfig } from '../server/simulators/shared/operator-config.ts';
+import { ensureDemoConnections, type DemoSimulator } from '../server/entry/demo/demo-connections.ts';
+import { createLogger } from '../server/infrastructure/logger.ts';
+import { startServer } from '../server/entry/main.ts';
+import { startDemoSimulators } from '../simulators/demo-simulators.ts';
+import { mergeOperatorConfig } from '../simulators/toolkit/operator-config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);

@@ -1,4 +1,4 @@
-import { runSyncCycle, type SyncCycleResult } from '../../server/sync/sync-cycle.ts';
+import { runSyncCycle, type SyncCycleResult } from '../../server/core/sync/sync-cycle.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import { connectToSimulator, createBenchServices, createOrganisation } from '../bench-services.ts';
 import type { BenchContext } from '../bench-row.ts';

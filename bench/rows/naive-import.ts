@@ -1,6 +1,6 @@
 import type { CanonicalContact } from '../../shared/contact.ts';
-import { contactContentHash, nameKey } from '../../server/domain/contact-normalisation.ts';
-import { Contact, ContactExternalId } from '../../server/db/entities/index.ts';
+import { contactContentHash, nameKey } from '../../server/core/domain/contact-normalisation.ts';
+import { Contact, ContactExternalId } from '../../server/infrastructure/db/entities/index.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import {
   connectToSimulator,

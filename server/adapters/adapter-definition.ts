@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { ProviderInfo } from '../../shared/provider-catalog.ts';
-import type { Logger } from '../logger.ts';
-import type { CrmAdapter } from '../ports/crm-adapter.ts';
-import type { AccessGrant } from './shared/credential-session.ts';
-import type { ProviderHttp } from './shared/provider-http.ts';
+import type { Logger } from '../infrastructure/logger.ts';
+import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
+import type { AccessGrant } from './adapter-kit/credential-session.ts';
+import type { ProviderHttp } from './adapter-kit/provider-http.ts';
 
 /**
  * A CRM's fixed public addresses by name (`api`, `connect`, …): deployment configuration, never

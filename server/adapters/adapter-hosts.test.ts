@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
+import { loadConfig } from '../infrastructure/config.ts';
+import { createLogger } from '../infrastructure/logger.ts';
 import { hostVariable } from './adapter-definition.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
-import { CRMS } from './registry.ts';
+import { CRMS } from '../test-support/crms.ts';
 
 const logger = createLogger({ level: 'silent' });
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { CrmProvider } from '../../shared/providers.ts';
-import { PropsyncError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import type { CrmAdapter } from '../ports/crm-adapter.ts';
+import { PropsyncError } from '../core/errors.ts';
+import type { Logger } from '../infrastructure/logger.ts';
+import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import {
   hostVariable,
   type AdapterDefinition,
@@ -12,11 +12,11 @@ import {
   type ProviderHosts,
   type Revocation,
 } from './adapter-definition.ts';
-import { CRM_PROVIDERS, findCrm } from './registry.ts';
-import { guardInbound } from './shared/inbound-guard.ts';
-import { CredentialSession, type AccessGrant, type SharedGrantStore } from './shared/credential-session.ts';
-import { ProviderHttp, type ProviderResponseObserver } from './shared/provider-http.ts';
-import { RequestPacer } from './shared/request-pacer.ts';
+import { CRM_PROVIDERS, findAdapter } from './registry.ts';
+import { guardInbound } from './adapter-kit/inbound-guard.ts';
+import { CredentialSession, type AccessGrant, type SharedGrantStore } from './adapter-kit/credential-session.ts';
+import { ProviderHttp, type ProviderResponseObserver } from './adapter-kit/provider-http.ts';
+import { RequestPacer } from './adapter-kit/request-pacer.ts';
 
 export type ConnectionForAdapter = {
   id: string;
@@ -60,11 +60,11 @@ export class AdapterResolver {
   }
 
   isAvailable(provider: CrmProvider): boolean {
-    return findCrm(provider) !== undefined;
+    return findAdapter(provider) !== undefined;
   }
 
   definition(provider: CrmProvider): AdapterDefinition<any, any, any> {
-    const definition = findCrm(provider)?.adapter;
+    const definition = findAdapter(provider);
     if (!definition) {
       throw new PropsyncError(
         'ADAPTER.VALIDATION',
@@ -208,7 +208,7 @@ export class AdapterResolver {
 
   /** Whether the CRM offers OAuth sign-in (the deployment must also have an app registered with it). */
   supportsOAuth(provider: CrmProvider): boolean {
-    return findCrm(provider)?.adapter.oauth !== undefined;
+    return findAdapter(provider)?.oauth !== undefined;
   }
 
   /** The settings an admin may choose for a sign-in (the rest come from the deployment's app). */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
-import { PropsyncError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
-import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../ports/crm-adapter.ts';
-import type { RunningHarness } from '../simulators/shared/contract-harness.ts';
+import { PropsyncError } from '../core/errors.ts';
+import { createLogger } from '../infrastructure/logger.ts';
+import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../core/ports/crm-adapter.ts';
+import type { RunningHarness } from '../../simulators/toolkit/contract-harness.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
-import { CRMS } from './registry.ts';
+import { CRMS } from '../test-support/crms.ts';
 
 const CONTACTS = 120;
 const PAGE_SIZE = '25';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CRMS } from './registry.ts';
+import { CRMS } from '../test-support/crms.ts';
 
 const ADAPTERS_DIR = path.dirname(new URL(import.meta.url).pathname);
 const SERVER_DIR = path.dirname(ADAPTERS_DIR);
@@ -22,25 +22,30 @@ function importsOf(file: string): string[] {
   );
 }
 
-const crmFolders = CRMS.map((crm) => path.join(ADAPTERS_DIR, crm.adapter.info.id));
 const REPOSITORY_DIR = path.dirname(SERVER_DIR);
+const SIMULATORS_DIR = path.join(REPOSITORY_DIR, 'simulators');
+const adapterFolders = CRMS.map((crm) => path.join(ADAPTERS_DIR, crm.adapter.info.id));
+const simulatorFolders = CRMS.map((crm) => path.join(SIMULATORS_DIR, crm.adapter.info.id));
+const crmFolders = [...adapterFolders, ...simulatorFolders];
 
 describe('CRM folders', () => {
-  it('exist under server/adapters/<provider>/ with an index, and hold their simulator', () => {
-    for (const folder of crmFolders) {
-      expect(fs.existsSync(path.join(folder, 'index.ts')), folder).toBe(true);
-      expect(fs.existsSync(path.join(folder, 'simulator', 'README.md')), folder).toBe(true);
+  it('exist as server/adapters/<provider>/ (the adapter) and simulators/<provider>/ (its simulator)', () => {
+    for (const crm of CRMS) {
+      const id = crm.adapter.info.id;
+      expect(fs.existsSync(path.join(ADAPTERS_DIR, id, `${id}.adapter.ts`)), id).toBe(true);
+      expect(fs.existsSync(path.join(SIMULATORS_DIR, id, 'README.md')), id).toBe(true);
     }
   });
 
-  it('never import one another (adapters and simulators stay independent)', () => {
+  it('never import one another (each CRM stays independent)', () => {
     const crossings: string[] = [];
-    for (const folder of crmFolders) {
-      const others = crmFolders.filter((other) => other !== folder);
+    for (const [index, folder] of crmFolders.entries()) {
+      const id = CRMS[index % CRMS.length]!.adapter.info.id;
+      const others = crmFolders.filter((other) => path.basename(other) !== id);
       for (const file of sourceFiles(folder)) {
         for (const target of importsOf(file)) {
           if (others.some((other) => target.startsWith(other + path.sep))) {
-            crossings.push(`${path.relative(SERVER_DIR, file)} → ${path.relative(SERVER_DIR, target)}`);
+            crossings.push(`${path.relative(REPOSITORY_DIR, file)} → ${path.relative(REPOSITORY_DIR, target)}`);
           }
         }
       }
@@ -48,13 +53,13 @@ describe('CRM folders', () => {
     expect(crossings).toEqual([]);
   });
 
-  it('are not imported by the shared adapter and simulator layers', () => {
-    const shared = [path.join(ADAPTERS_DIR, 'shared'), path.join(SERVER_DIR, 'simulators', 'shared')];
+  it('are not imported by the adapter kit or the simulator toolkit', () => {
+    const shared = [path.join(ADAPTERS_DIR, 'adapter-kit'), path.join(SIMULATORS_DIR, 'toolkit')];
     const offenders = shared.flatMap((directory) =>
       sourceFiles(directory).flatMap((file) =>
         importsOf(file)
           .filter((target) => crmFolders.some((folder) => target.startsWith(folder + path.sep)))
-          .map((target) => `${path.relative(SERVER_DIR, file)} → ${path.relative(SERVER_DIR, target)}`),
+          .map((target) => `${path.relative(REPOSITORY_DIR, file)} → ${path.relative(REPOSITORY_DIR, target)}`),
       ),
     );
     expect(offenders).toEqual([]);
@@ -112,7 +117,7 @@ describe('CRM documentation', () => {
   });
 
   it('no file cites documents outside the repository (cite docs/crms/<crm>.md or docs/product-rules.md)', () => {
-    const files = ['server', 'client', 'shared', 'docs', 'scripts', 'e2e', 'bench', 'chaos']
+    const files = ['server', 'simulators', 'client', 'shared', 'docs', 'scripts', 'e2e', 'bench', 'chaos']
       .flatMap((directory) => textFiles(path.join(REPOSITORY_DIR, directory)))
       .concat(path.join(REPOSITORY_DIR, 'README.md'));
     const citing = files.flatMap((file) =>

@@ -4,30 +4,30 @@ import { ACTIVITY_TYPES, CanonicalActivitySchema, type CanonicalActivity } from 
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
 import { toCanonicalContact as agentosToCanonical } from './agentos/agentos.mapper.ts';
 import { AGENTOS_CONTACT_TYPES, AgentosContactSchema } from './agentos/agentos.schemas.ts';
-import { createAgentosSimulator } from './agentos/simulator/agentos-simulator.ts';
+import { createAgentosSimulator } from '../../simulators/agentos/agentos-simulator.ts';
 import { toCanonicalContact as altoToCanonical } from './alto/alto.mapper.ts';
 import { AltoContactListItemSchema, AltoContactSchema } from './alto/alto.schemas.ts';
-import { createAltoSimulator } from './alto/simulator/alto-simulator.ts';
+import { createAltoSimulator } from '../../simulators/alto/alto-simulator.ts';
 import { toCanonicalContact as customToCanonical } from './custom/custom.mapper.ts';
 import { CustomContactSchema } from './custom/custom.schemas.ts';
-import { createCustomSimulator } from './custom/simulator/custom-simulator.ts';
+import { createCustomSimulator } from '../../simulators/custom/custom-simulator.ts';
 import { toCanonicalContact as loopToCanonical } from './loop/loop.mapper.ts';
 import { LoopContactSchema } from './loop/loop.schemas.ts';
-import { createLoopSimulator } from './loop/simulator/loop-simulator.ts';
+import { createLoopSimulator } from '../../simulators/loop/loop-simulator.ts';
 import { toCanonicalContact as reapitToCanonical } from './reapit/reapit.mapper.ts';
 import { ReapitContactSchema } from './reapit/reapit.schemas.ts';
-import { createReapitSimulator } from './reapit/simulator/reapit-simulator.ts';
-import { createStreetSimulator } from './street/simulator/street-simulator.ts';
+import { createReapitSimulator } from '../../simulators/reapit/reapit-simulator.ts';
+import { createStreetSimulator } from '../../simulators/street/street-simulator.ts';
 import { toCanonicalContact as streetToCanonical } from './street/street.mapper.ts';
 import { StreetPersonSchema } from './street/street.schemas.ts';
-import { checkpointIdForStorage, checkpointIdFromStorage } from './shared/inbound-guard.ts';
+import { checkpointIdForStorage, checkpointIdFromStorage } from './adapter-kit/inbound-guard.ts';
 import {
   INBOUND_TEXT_LIMITS,
   isStorable,
   sanitiseActivity,
   sanitiseContact,
   type Sanitised,
-} from './shared/inbound-text.ts';
+} from './adapter-kit/inbound-text.ts';
 
 /**
  * Fuzzing the inbound boundary: every CRM's mapper is fed simulator records whose text fields hold

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresGrantStores } from '../db/grant-store.ts';
-import { createLogger } from '../logger.ts';
-import { REAPIT_DEMO_CLIENT } from './reapit/simulator/reapit-constants.ts';
-import { reapitOperatorConfig } from './reapit/simulator/reapit.harness.ts';
+import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { createLogger } from '../infrastructure/logger.ts';
+import { REAPIT_DEMO_CLIENT } from '../../simulators/reapit/reapit-constants.ts';
+import { reapitOperatorConfig } from '../../simulators/reapit/reapit.harness.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
   type RunningReapitSimulator,
-} from './reapit/simulator/reapit-simulator.ts';
+} from '../../simulators/reapit/reapit-simulator.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../test-support/test-services.ts';
 import { AdapterResolver } from './adapter-resolver.ts';
 

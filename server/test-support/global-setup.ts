@@ -2,8 +2,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { createLogger } from '../logger.ts';
+import { startEmbeddedPostgres } from '../infrastructure/db/embedded-postgres.ts';
+import { createLogger } from '../infrastructure/logger.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { ensureDatabase } from '../db/database.ts';
-import { applyMigrations, createOrm, type Orm } from '../db/orm.ts';
-import { registerProviders } from '../db/provider-table.ts';
+import { ensureDatabase } from '../infrastructure/db/database.ts';
+import { applyMigrations, createOrm, type Orm } from '../infrastructure/db/orm.ts';
+import { registerProviders } from '../infrastructure/db/provider-table.ts';
 import { PROVIDER_INFOS } from '../adapters/registry.ts';
 
 export type TestDatabase = { url: string; orm: Orm; destroy: () => Promise<void> };

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { createServices, type ServiceOptions, type Services } from '../services.ts';
+import { loadConfig } from '../infrastructure/config.ts';
+import { createLogger } from '../infrastructure/logger.ts';
+import { createServices, type ServiceOptions, type Services } from '../entry/services.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export type TestServices = Services & { url: string; destroy: () => Promise<void> };

@@ -9,13 +9,13 @@ export type WorkerProcess = {
 };
 
 /**
- * Starts `server/worker.ts` as a real child process on the test's database, sharing its data
+ * Starts `server/entry/worker.ts` as a real child process on the test's database, sharing its data
  * directory (so it reads the same encryption key). Used to kill workers mid-cycle and to run
  * several at once.
  */
 export function spawnWorker(services: TestServices, env: Record<string, string> = {}): WorkerProcess {
   let output = '';
-  const child = spawn(process.execPath, ['server/worker.ts'], {
+  const child = spawn(process.execPath, ['server/entry/worker.ts'], {
     env: {
       ...process.env,
       NODE_ENV: 'test',

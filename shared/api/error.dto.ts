@@ -4,7 +4,7 @@ export type PropsyncErrorData = {
   code: string;
   httpStatus: number;
   path?: string;
-  /** One of `server/errors.ts`'s codes (e.g. `CONNECTION.NOT_FOUND`), when the failure has one. */
+  /** One of `server/core/errors.ts`'s codes (e.g. `CONNECTION.NOT_FOUND`), when the failure has one. */
   propsyncCode: string | null;
   /** Bad input, field by field. */
   fieldErrors: Record<string, string[] | undefined> | null;

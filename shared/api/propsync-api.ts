@@ -2,7 +2,7 @@
  * Propsync's API as a host's client sees it: every procedure, its kind, its input and its answer,
  * in terms of the plain DTO types beside this file. The embed package's declarations are built
  * from this (not from the server's router, whose type carries its context: services, the ORM,
- * Node), so a host type-checks against shared/ only. `server/trpc/routers/_app.ts` refuses to
+ * Node), so a host type-checks against shared/ only. `server/entry/trpc/routers/_app.ts` refuses to
  * compile when the router and this description differ, naming the procedure.
  */
 import type {

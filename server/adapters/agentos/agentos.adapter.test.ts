@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from './simulator/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from './simulator/agentos-simulator.ts';
-import { listen, type RunningServer } from '../../simulators/shared/app-listener.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
+import { createAgentosSimulator, type AgentosSimulator } from '../../../simulators/agentos/agentos-simulator.ts';
+import { listen, type RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
-import { agentosOperatorConfig } from './simulator/agentos.harness.ts';
+import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 
 /** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
 describe('agentOS adapter against its simulator', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
-import { createAgentosSimulator } from './simulator/agentos-simulator.ts';
+import { createAgentosSimulator } from '../../../simulators/agentos/agentos-simulator.ts';
 import {
   appointmentToActivities,
   offerToActivity,

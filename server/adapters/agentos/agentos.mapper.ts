@@ -10,8 +10,8 @@ import {
   normalisePhone,
   normalisePostcode,
   suggestNurtureCategory,
-} from '../../domain/contact-normalisation.ts';
-import type { ContactChange } from '../../ports/crm-adapter.ts';
+} from '../../core/domain/contact-normalisation.ts';
+import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   parseAgentosTime,

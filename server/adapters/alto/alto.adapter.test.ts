@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter } from '../../ports/crm-adapter.ts';
-import { ALTO_DEMO_CLIENT } from './simulator/alto-constants.ts';
-import { createAltoSimulator, type AltoSimulator } from './simulator/alto-simulator.ts';
-import { signatureHeader } from './simulator/alto-webhooks.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
+import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
+import { signatureHeader } from '../../../simulators/alto/alto-webhooks.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
-import { altoOperatorConfig } from './simulator/alto.harness.ts';
+import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 
 /** Alto-specific behaviour beyond the shared contract: file-note write-back, consent, activity webhooks. */
 describe('Alto adapter', () => {

@@ -10,7 +10,7 @@ import {
   normalisePhone,
   normalisePostcode,
   suggestNurtureCategory,
-} from '../../domain/contact-normalisation.ts';
+} from '../../core/domain/contact-normalisation.ts';
 import type {
   AltoAddress,
   AltoApplicantRequirement,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter, InboundWebhook } from '../../ports/crm-adapter.ts';
-import { listen } from '../../simulators/shared/app-listener.ts';
-import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from './simulator/custom-constants.ts';
-import { createCustomSimulator } from './simulator/custom-simulator.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import { listen } from '../../../simulators/toolkit/app-listener.ts';
+import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
+import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

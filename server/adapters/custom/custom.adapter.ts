@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../errors.ts';
+import { PropsyncError } from '../../core/errors.ts';
 import type {
   ContactChange,
   ContactPage,
@@ -15,9 +15,9 @@ import type {
   PushResult,
   SyncWindow,
   WebhookRegistration,
-} from '../../ports/crm-adapter.ts';
+} from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import type { ProviderHttp } from '../shared/provider-http.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
   CustomAccountSchema,

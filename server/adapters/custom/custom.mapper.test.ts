@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
-import { createCustomSimulator } from './simulator/custom-simulator.ts';
+import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import { CustomActivitySchema, CustomContactSchema, type CustomContact } from './custom.schemas.ts';
 

@@ -10,7 +10,7 @@ import {
   normalisePhone,
   normalisePostcode,
   suggestNurtureCategory,
-} from '../../domain/contact-normalisation.ts';
+} from '../../core/domain/contact-normalisation.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
 
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);

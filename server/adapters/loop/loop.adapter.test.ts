@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter, SyncWindow } from '../../ports/crm-adapter.ts';
-import { LOOP_DEMO_API_KEY } from './simulator/loop-constants.ts';
-import { createLoopSimulator, type LoopSimulator } from './simulator/loop-simulator.ts';
-import { signWebhook } from './simulator/loop-webhooks.ts';
-import { toE164 } from '../../simulators/shared/uk-contact-format.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
+import { LOOP_DEMO_API_KEY } from '../../../simulators/loop/loop-constants.ts';
+import { createLoopSimulator, type LoopSimulator } from '../../../simulators/loop/loop-simulator.ts';
+import { signWebhook } from '../../../simulators/loop/loop-webhooks.ts';
+import { toE164 } from '../../../simulators/toolkit/uk-contact-format.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
-import { loopOperatorConfig } from './simulator/loop.harness.ts';
+import { loopOperatorConfig } from '../../../simulators/loop/loop.harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CanonicalActivitySchema } from '../../../shared/activity.ts';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
-import { createLoopSimulator } from './simulator/loop-simulator.ts';
-import { canonicalEmailOf, landlineE164Of, mobileE164Of } from '../../simulators/shared/uk-people.ts';
+import { createLoopSimulator } from '../../../simulators/loop/loop-simulator.ts';
+import { canonicalEmailOf, landlineE164Of, mobileE164Of } from '../../../simulators/toolkit/uk-people.ts';
 import {
   appointmentToActivity,
   describeInterest,

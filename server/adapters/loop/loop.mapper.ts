@@ -6,13 +6,13 @@ import {
   type MarketingConsent,
   type PropertyProfile,
 } from '../../../shared/contact.ts';
-import type { ContactChange } from '../../ports/crm-adapter.ts';
+import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   normaliseEmail,
   normalisePhone,
   normalisePostcode,
   suggestNurtureCategory,
-} from '../../domain/contact-normalisation.ts';
+} from '../../core/domain/contact-normalisation.ts';
 import type {
   LoopApplicantProfile,
   LoopAppointment,

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter } from '../../ports/crm-adapter.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
 import { toCanonicalContact } from './reapit.mapper.ts';
 import type { ReapitContact } from './reapit.schemas.ts';
-import { reapitOperatorConfig } from './simulator/reapit.harness.ts';
-import { REAPIT_DEMO_CLIENT } from './simulator/reapit-constants.ts';
+import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
+import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
   type RunningReapitSimulator,
-} from './simulator/reapit-simulator.ts';
+} from '../../../simulators/reapit/reapit-simulator.ts';
 
 /** A contact as Reapit sends it with `embed=relationships`: roles carry type, id and archived only. */
 function contactWith(relationships: ReapitContact['relationships']): ReapitContact {

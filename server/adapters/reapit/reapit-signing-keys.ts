@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
+import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 
 /**
  * A key id Reapit said it does not know is not asked about again for this long: a forger repeating

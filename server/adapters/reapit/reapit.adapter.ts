@@ -1,7 +1,7 @@
 import { createHash, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../errors.ts';
+import { PropsyncError } from '../../core/errors.ts';
 import type {
   ContactPage,
   CrmAdapter,
@@ -12,11 +12,11 @@ import type {
   PushResult,
   SyncWindow,
   WebhookRegistration,
-} from '../../ports/crm-adapter.ts';
+} from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import type { AccessGrant } from '../shared/credential-session.ts';
-import type { ProviderHttp } from '../shared/provider-http.ts';
-import { WebhookRefusedError } from '../../ports/webhook-refusal.ts';
+import type { AccessGrant } from '../adapter-kit/credential-session.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
 import {

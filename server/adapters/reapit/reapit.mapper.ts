@@ -9,7 +9,7 @@ import {
   normalisePhone,
   normalisePostcode,
   suggestNurtureCategory,
-} from '../../domain/contact-normalisation.ts';
+} from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import {
   ReapitAppointmentEventSchema,

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logger.ts';
-import type { CrmAdapter } from '../../ports/crm-adapter.ts';
-import { listen } from '../../simulators/shared/app-listener.ts';
-import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from './simulator/street-constants.ts';
-import { createStreetSimulator, type StreetSimulator } from './simulator/street-simulator.ts';
-import { standardWebhookHeaders } from './simulator/street-webhooks.ts';
+import { createLogger } from '../../infrastructure/logger.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import { listen } from '../../../simulators/toolkit/app-listener.ts';
+import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../../simulators/street/street-constants.ts';
+import { createStreetSimulator, type StreetSimulator } from '../../../simulators/street/street-simulator.ts';
+import { standardWebhookHeaders } from '../../../simulators/street/street-webhooks.ts';
 import { AdapterResolver } from '../adapter-resolver.ts';
-import { streetOperatorConfig } from './simulator/street.harness.ts';
+import { streetOperatorConfig } from '../../../simulators/street/street.harness.ts';
 
 type Json = Record<string, any>;
 

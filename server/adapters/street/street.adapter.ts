@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
+import { PropsyncError } from '../../core/errors.ts';
+import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ContactChange,
   ContactPage,
@@ -16,9 +16,9 @@ import type {
   PushResult,
   SyncWindow,
   WebhookRegistration,
-} from '../../ports/crm-adapter.ts';
+} from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import type { ProviderHttp } from '../shared/provider-http.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import {
   applicantsOf,
   indexIncluded,

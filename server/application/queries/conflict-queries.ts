@@ -1,0 +1,152 @@
+import { providerDisplayName } from '../../adapters/registry.ts';
+import type { CrmProvider } from '../../../shared/providers.ts';
+import type { FieldResolution } from '../../infrastructure/db/entities/conflict-audit.entity.ts';
+import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  MICROSECOND_TIMESTAMP,
+  toIsoRequired,
+  type Page,
+} from './query-support.ts';
+import type {
+  ConflictDetail,
+  ConflictFieldDiff,
+  ConflictSummary,
+  ConflictWinner,
+} from '../../../shared/api/conflict.dto.ts';
+
+export type { ConflictDetail, ConflictFieldDiff, ConflictSummary, ConflictWinner };
+
+export type ConflictFilters = {
+  connectionId?: string | undefined;
+  contactId?: string | undefined;
+  syncRunId?: string | undefined;
+};
+
+type ConflictRow = {
+  id: string;
+  contact_id: string;
+  contact_name: string | null;
+  connection_id: string | null;
+  provider: CrmProvider | null;
+  sync_run_id: string | null;
+  differing_fields: string[];
+  winner: ConflictWinner;
+  crm_modified_at: Date;
+  platform_modified_at: Date;
+  created_at: Date;
+  created_at_exact: string;
+  crm_version?: Record<string, unknown>;
+  platform_version?: Record<string, unknown>;
+  resolutions?: FieldResolution[];
+};
+
+const CONFLICT_COLUMNS = `a.id, a.contact_id, nullif(trim(concat_ws(' ', ct.first_name, ct.last_name)), '') as contact_name,
+  a.connection_id, c.provider, a.sync_run_id, a.differing_fields, a.winner, a.crm_modified_at, a.platform_modified_at,
+  a.created_at, to_char(a.created_at at time zone 'UTC', ${MICROSECOND_TIMESTAMP}) as created_at_exact`;
+
+const CONFLICT_FROM = `conflict_audit a
+  join contacts ct on ct.id = a.contact_id and ct.organisation_id = a.organisation_id
+  left join crm_connections c on c.id = a.connection_id`;
+
+/** The immutable field-level conflict audit, read side. Always filtered by the agency. */
+export class ConflictQueries {
+  readonly #em: EntityManager;
+
+  constructor(em: EntityManager) {
+    this.#em = em;
+  }
+
+  async list(
+    organisationId: string,
+    filters: ConflictFilters,
+    page: { cursor?: string | null | undefined; limit: number },
+  ): Promise<Page<ConflictSummary>> {
+    const where = ['a.organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filters.connectionId) {
+      where.push('a.connection_id = ?');
+      params.push(filters.connectionId);
+    }
+    if (filters.contactId) {
+      where.push('a.contact_id = ?');
+      params.push(filters.contactId);
+    }
+    if (filters.syncRunId) {
+      where.push('a.sync_run_id = ?');
+      params.push(filters.syncRunId);
+    }
+    const em = this.#em.fork();
+    const [counted] = await em.execute<{ count: number }[]>(
+      `select count(*)::int as count from conflict_audit a where ${where.join(' and ')}`,
+      params,
+    );
+    const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
+    if (keyset) {
+      where.push('(a.created_at, a.id) < (?::timestamptz, ?::uuid)');
+      params.push(keyset[0], keyset[1]);
+    }
+    const rows = await em.execute<ConflictRow[]>(
+      `select ${CONFLICT_COLUMNS} from ${CONFLICT_FROM} where ${where.join(' and ')}
+       order by a.created_at desc, a.id desc limit ?`,
+      [...params, page.limit + 1],
+    );
+    const hasMore = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toSummary),
+      nextCursor: hasMore && last ? encodeCursor([last.created_at_exact, last.id]) : null,
+      totalCount: counted?.count ?? 0,
+    };
+  }
+
+  async get(organisationId: string, conflictId: string): Promise<ConflictDetail | null> {
+    const [row] = await this.#em.fork().execute<ConflictRow[]>(
+      `select ${CONFLICT_COLUMNS}, a.crm_version, a.platform_version, a.resolutions from ${CONFLICT_FROM}
+         where a.organisation_id = ? and a.id = ?`,
+      [organisationId, conflictId],
+    );
+    if (!row) return null;
+    const crmVersion = row.crm_version ?? {};
+    const platformVersion = row.platform_version ?? {};
+    const resolutions = row.resolutions ?? [];
+    // Differing fields first, in the order recorded; then any resolved field not listed as differing.
+    const fieldNames = [
+      ...new Set([...row.differing_fields, ...resolutions.map((resolution) => resolution.field)]),
+    ];
+    return {
+      ...toSummary(row),
+      crmVersion,
+      platformVersion,
+      fields: fieldNames.map((field) => {
+        const resolution = resolutions.find((candidate) => candidate.field === field);
+        return {
+          field,
+          crmValue: crmVersion[field] ?? null,
+          platformValue: platformVersion[field] ?? null,
+          winner: resolution?.winner ?? null,
+          rule: resolution?.rule ?? null,
+        };
+      }),
+    };
+  }
+}
+
+function toSummary(row: ConflictRow): ConflictSummary {
+  return {
+    id: row.id,
+    contactId: row.contact_id,
+    contactName: row.contact_name ?? 'Unnamed contact',
+    connectionId: row.connection_id,
+    provider: row.provider,
+    providerName: row.provider ? providerDisplayName(row.provider) : null,
+    syncRunId: row.sync_run_id,
+    differingFields: row.differing_fields,
+    winner: row.winner,
+    crmModifiedAt: toIsoRequired(row.crm_modified_at),
+    platformModifiedAt: toIsoRequired(row.platform_modified_at),
+    createdAt: toIsoRequired(row.created_at),
+  };
+}

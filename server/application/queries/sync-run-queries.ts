@@ -1,0 +1,284 @@
+import { providerDisplayName } from '../../adapters/registry.ts';
+import type { CrmProvider } from '../../../shared/providers.ts';
+import type { SyncLogStatus } from '../../infrastructure/db/entities/crm-sync-log.entity.ts';
+import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../infrastructure/db/entities/sync-run.entity.ts';
+import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import { ConflictQueries, type ConflictSummary } from './conflict-queries.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  isDateOnly,
+  MICROSECOND_TIMESTAMP,
+  toIso,
+  toIsoRequired,
+  type Page,
+} from './query-support.ts';
+import type {
+  SyncDirection,
+  SyncHistoryPoint,
+  SyncLogEntry,
+  SyncRunDetail,
+  SyncRunSummary,
+} from '../../../shared/api/sync-run.dto.ts';
+
+export type { SyncDirection, SyncHistoryPoint, SyncLogEntry, SyncRunDetail, SyncRunSummary };
+
+export type SyncRunFilters = {
+  connectionId?: string | undefined;
+  status?: SyncRunStatus | undefined;
+  /** inbound: the cycle fetched records from the CRM; outbound: it pushed records to the CRM. */
+  syncDirection?: SyncDirection | undefined;
+  /** Inclusive lower bound on the start time (ISO timestamp or date). */
+  from?: string | undefined;
+  /** Upper bound on the start time: exclusive for a timestamp, the whole day for a date. */
+  to?: string | undefined;
+};
+
+type SyncRunRow = {
+  id: string;
+  connection_id: string;
+  provider: CrmProvider;
+  trigger: SyncTrigger;
+  status: SyncRunStatus;
+  full_import: boolean;
+  window_start: Date | null;
+  window_end: Date | null;
+  started_at: Date;
+  started_at_exact: string;
+  finished_at: Date | null;
+  heartbeat_at: Date;
+  records_fetched: number;
+  records_written: number;
+  records_unchanged: number;
+  records_pushed: number;
+  conflicts_count: number;
+  duplicates_suppressed: number;
+  errors_count: number;
+  estimated_total: number | null;
+  errors: SyncRunError[];
+};
+
+const RUN_COLUMNS = `r.id, r.connection_id, c.provider, r.trigger, r.status, r.full_import, r.window_start, r.window_end,
+  r.started_at, to_char(r.started_at at time zone 'UTC', ${MICROSECOND_TIMESTAMP}) as started_at_exact, r.finished_at,
+  r.heartbeat_at, r.records_fetched, r.records_written, r.records_unchanged, r.records_pushed, r.conflicts_count,
+  r.duplicates_suppressed, r.errors_count, r.estimated_total`;
+
+/**
+ * The sync audit log, read side (docs/product-rules.md): cycles, one cycle's record log, per-cycle history.
+ * Every query takes the agency id and filters on it, so one agency never reads another's rows.
+ */
+export class SyncRunQueries {
+  readonly #em: EntityManager;
+
+  constructor(em: EntityManager) {
+    this.#em = em;
+  }
+
+  /** Newest first, keyset-paged on (started_at, id) so pages stay stable while new cycles start. */
+  async list(
+    organisationId: string,
+    filters: SyncRunFilters,
+    page: { cursor?: string | null | undefined; limit: number },
+  ): Promise<Page<SyncRunSummary>> {
+    const where = ['r.organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filters.connectionId) {
+      where.push('r.connection_id = ?');
+      params.push(filters.connectionId);
+    }
+    if (filters.status) {
+      where.push('r.status = ?');
+      params.push(filters.status);
+    }
+    // Counts, not a scan of the record log: cheap on 100,000 cycles.
+    if (filters.syncDirection === 'inbound') where.push('r.records_fetched > 0');
+    if (filters.syncDirection === 'outbound') where.push('r.records_pushed > 0');
+    if (filters.from) {
+      where.push('r.started_at >= ?::timestamptz');
+      params.push(filters.from);
+    }
+    if (filters.to) {
+      where.push(
+        isDateOnly(filters.to)
+          ? `r.started_at < (?::date + 1)::timestamptz`
+          : 'r.started_at < ?::timestamptz',
+      );
+      params.push(filters.to);
+    }
+    const em = this.#em.fork();
+    const [counted] = await em.execute<{ count: number }[]>(
+      `select count(*)::int as count from sync_runs r where ${where.join(' and ')}`,
+      params,
+    );
+
+    const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
+    if (keyset) {
+      where.push('(r.started_at, r.id) < (?::timestamptz, ?::uuid)');
+      params.push(keyset[0], keyset[1]);
+    }
+    const rows = await em.execute<SyncRunRow[]>(
+      `select ${RUN_COLUMNS} from sync_runs r join crm_connections c on c.id = r.connection_id
+       where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
+      [...params, page.limit + 1],
+    );
+    const hasMore = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map(toSummary),
+      nextCursor: hasMore && last ? encodeCursor([last.started_at_exact, last.id]) : null,
+      totalCount: counted?.count ?? 0,
+    };
+  }
+
+  async get(organisationId: string, runId: string): Promise<SyncRunDetail | null> {
+    const [row] = await this.#em.fork().execute<SyncRunRow[]>(
+      `select ${RUN_COLUMNS}, r.errors from sync_runs r join crm_connections c on c.id = r.connection_id
+         where r.organisation_id = ? and r.id = ?`,
+      [organisationId, runId],
+    );
+    if (!row) return null;
+    return { ...toSummary(row), errors: row.errors ?? [], heartbeatAt: toIsoRequired(row.heartbeat_at) };
+  }
+
+  /** The cycle's per-record log in write order, keyset-paged on the log id. */
+  async log(
+    organisationId: string,
+    runId: string,
+    page: { cursor?: string | null | undefined; limit: number; status?: SyncLogStatus | undefined },
+  ): Promise<Page<SyncLogEntry>> {
+    const where = ['l.organisation_id = ?', 'l.sync_run_id = ?'];
+    const params: unknown[] = [organisationId, runId];
+    if (page.status) {
+      where.push('l.status = ?');
+      params.push(page.status);
+    }
+    const em = this.#em.fork();
+    const [counted] = await em.execute<{ count: number }[]>(
+      `select count(*)::int as count from crm_sync_log l where ${where.join(' and ')}`,
+      params,
+    );
+    const after = page.cursor ? decodeCursor(page.cursor, 1) : null;
+    if (after && /^\d+$/.test(after[0]!)) {
+      where.push('l.id > ?');
+      params.push(after[0]);
+    }
+    const rows = await em.execute<
+      {
+        id: string | number;
+        entity_type: string;
+        direction: SyncDirection;
+        external_id: string | null;
+        internal_id: string | null;
+        status: SyncLogStatus;
+        error_code: string | null;
+        error: string | null;
+        status_code: number | null;
+        created_at: Date;
+      }[]
+    >(
+      `select l.id, l.entity_type, l.direction, l.external_id, l.internal_id, l.status, l.error_code, l.error,
+         l.status_code, l.created_at
+       from crm_sync_log l where ${where.join(' and ')} order by l.id limit ?`,
+      [...params, page.limit + 1],
+    );
+    const hasMore = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((row) => ({
+        id: Number(row.id),
+        entityType: row.entity_type,
+        direction: row.direction,
+        externalId: row.external_id,
+        internalId: row.internal_id,
+        status: row.status,
+        errorCode: row.error_code,
+        error: row.error,
+        statusCode: row.status_code,
+        createdAt: toIsoRequired(row.created_at),
+      })),
+      nextCursor: hasMore && last ? encodeCursor([String(last.id)]) : null,
+      totalCount: counted?.count ?? 0,
+    };
+  }
+
+  /** The conflicts one cycle resolved, newest first (the first page; the conflicts list pages on). */
+  async conflictsOf(organisationId: string, runId: string, limit: number): Promise<Page<ConflictSummary>> {
+    return new ConflictQueries(this.#em).list(organisationId, { syncRunId: runId }, { limit });
+  }
+
+  /** Records in and out and errors per cycle, oldest first, for the last `limit` cycles in range. */
+  async history(
+    organisationId: string,
+    filters: Pick<SyncRunFilters, 'connectionId' | 'from' | 'to'>,
+    limit: number,
+  ): Promise<SyncHistoryPoint[]> {
+    const where = ['r.organisation_id = ?'];
+    const params: unknown[] = [organisationId];
+    if (filters.connectionId) {
+      where.push('r.connection_id = ?');
+      params.push(filters.connectionId);
+    }
+    if (filters.from) {
+      where.push('r.started_at >= ?::timestamptz');
+      params.push(filters.from);
+    }
+    if (filters.to) {
+      where.push(
+        isDateOnly(filters.to)
+          ? `r.started_at < (?::date + 1)::timestamptz`
+          : 'r.started_at < ?::timestamptz',
+      );
+      params.push(filters.to);
+    }
+    const rows = await this.#em.fork().execute<
+      {
+        id: string;
+        connection_id: string;
+        started_at: Date;
+        status: SyncRunStatus;
+        records_fetched: number;
+        records_pushed: number;
+        errors_count: number;
+      }[]
+    >(
+      `select r.id, r.connection_id, r.started_at, r.status, r.records_fetched, r.records_pushed, r.errors_count
+       from sync_runs r where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
+      [...params, limit],
+    );
+    return rows.reverse().map((row) => ({
+      runId: row.id,
+      connectionId: row.connection_id,
+      startedAt: toIsoRequired(row.started_at),
+      status: row.status,
+      recordsIn: row.records_fetched,
+      recordsOut: row.records_pushed,
+      errors: row.errors_count,
+    }));
+  }
+}
+
+function toSummary(row: SyncRunRow): SyncRunSummary {
+  return {
+    id: row.id,
+    connectionId: row.connection_id,
+    provider: row.provider,
+    providerName: providerDisplayName(row.provider),
+    trigger: row.trigger,
+    status: row.status,
+    fullImport: row.full_import,
+    windowStart: toIso(row.window_start),
+    windowEnd: toIso(row.window_end),
+    startedAt: toIsoRequired(row.started_at),
+    finishedAt: toIso(row.finished_at),
+    recordsFetched: row.records_fetched,
+    recordsWritten: row.records_written,
+    recordsUnchanged: row.records_unchanged,
+    recordsPushed: row.records_pushed,
+    conflictsCount: row.conflicts_count,
+    duplicatesSuppressed: row.duplicates_suppressed,
+    errorsCount: row.errors_count,
+    estimatedTotal: row.estimated_total,
+  };
+}

@@ -1,0 +1,100 @@
+import type { CanonicalContact } from '../../../shared/contact.ts';
+import type { CrmProvider } from '../../../shared/providers.ts';
+import type { ContactChange, OutboundActivity, PageCheckpoint, PushResult } from './crm-adapter.ts';
+
+/** The cursor stored per connection: completed windows, plus the window a cycle is part-way through. */
+export type SyncCursor = {
+  /** Everything modified up to this instant (CRM clock, minus overlap) has been reconciled. */
+  modifiedSince: string | null;
+  /** Set while a cycle runs; a cycle that died leaves it, and the next one re-runs that window. */
+  pending: { windowStart: string | null; windowEnd: string; checkpoint: PageCheckpoint | null } | null;
+};
+
+export type SyncRunTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry';
+
+export type SyncRunHandle = {
+  runId: string;
+  connectionId: string;
+  organisationId: string;
+  provider: CrmProvider;
+  window: { start: string | null; end: string; resumeAfter: PageCheckpoint | null };
+  resumed: boolean;
+};
+
+export type StartRunOutcome =
+  { outcome: 'started'; run: SyncRunHandle } | { outcome: 'busy' } | { outcome: 'slot_already_ran' };
+
+export type PageResult = {
+  created: number;
+  updated: number;
+  merged: number;
+  unchanged: number;
+  rejected: number;
+};
+
+export type RunError = {
+  code: string;
+  message: string;
+  statusCode: number | null;
+  externalId: string | null;
+  retryState: 'will_retry' | 'retry_scheduled' | 'gave_up' | 'needs_reconnect';
+};
+
+/** One queued write to the CRM: changed contact fields, or a nurture outcome (log entry, score, flag). */
+export type OutboundWork =
+  | { id: string; attempts: number; kind: 'contact_update'; change: ContactChange }
+  | { id: string; attempts: number; kind: 'journal_entry' | 'note' | 'metadata'; activity: OutboundActivity };
+
+export type OutboundOutcome =
+  { ok: true; result: PushResult } | { ok: false; error: RunError; permanent: boolean };
+
+/**
+ * Persistence the sync cycle needs, and nothing more. Implemented with native batch SQL
+ * (server/infrastructure/db/sync-store.ts), so the cycle itself stays free of the ORM.
+ */
+export interface SyncStore {
+  /**
+   * Opens a run and holds the connection until `finishRun`; answers `busy` when another live
+   * cycle (in any process) holds it, and `slot_already_ran` when `scheduledFor` names a scheduled
+   * slot that already has its run. A run left `running` by a dead worker is closed as failed and
+   * its window resumed.
+   */
+  startRun(
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    now: Date,
+    overlapMs: number,
+    scheduledFor?: Date | null,
+  ): Promise<StartRunOutcome>;
+
+  /** Reconciles one page and saves its checkpoint in the same transaction. */
+  applyContactPage(
+    run: SyncRunHandle,
+    page: { contacts: CanonicalContact[]; rejected: Array<{ externalId: string | null; reason: string }> },
+    checkpoint: PageCheckpoint | null,
+    estimatedTotal: number | null,
+  ): Promise<PageResult>;
+
+  /** Takes up to `limit` due writes of the run's connection (the run holds the connection). */
+  claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]>;
+
+  /** Records a write's result: done, or failed with its retry state and next attempt time. */
+  recordOutboundWrite(run: SyncRunHandle, work: OutboundWork, outcome: OutboundOutcome): Promise<void>;
+
+  /** Closes the run; on success the window becomes the connection's new cursor. */
+  finishRun(
+    run: SyncRunHandle,
+    outcome: { succeeded: true } | { succeeded: false; error: RunError; permanent: boolean },
+  ): Promise<void>;
+
+  /**
+   * A run for changes pushed by webhooks: audited like a cycle, but it neither takes the connection
+   * (a delivery must not wait behind a long cycle) nor moves the cursor (the delta sync stays the
+   * safety net). Records reconcile through `applyContactPage` like any page.
+   */
+  openWebhookRun(connectionId: string): Promise<SyncRunHandle>;
+  closeWebhookRun(run: SyncRunHandle, errors: RunError[]): Promise<void>;
+
+  /** Marks links to records the CRM deleted or archived inactive; the contacts and history stay. */
+  deactivateLinks(run: SyncRunHandle, externalIds: string[]): Promise<number>;
+}

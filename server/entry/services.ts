@@ -1,0 +1,246 @@
+import { AdapterResolver } from '../adapters/adapter-resolver.ts';
+import { AgencyService } from '../application/agencies/agency-service.ts';
+import { EmbedTokens } from '../application/auth/embed-token.ts';
+import { loadTokenSecret } from '../application/auth/token-secret.ts';
+import type { AppConfig } from '../infrastructure/config.ts';
+import { PropsyncError } from '../core/errors.ts';
+import { OAuthSignIn } from '../application/connections/oauth-sign-in.ts';
+import { ConnectionService } from '../application/connections/connection-service.ts';
+import { applyMigrations, createOrm, type Orm } from '../infrastructure/db/orm.ts';
+import { registerProviders } from '../infrastructure/db/provider-table.ts';
+import { PROVIDER_INFOS } from '../adapters/registry.ts';
+import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
+import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
+import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import type { Logger } from '../infrastructure/logger.ts';
+import { PropsyncMetrics } from '../infrastructure/observability/metrics.ts';
+import { createEgressFetch } from '../infrastructure/egress/egress-fetch.ts';
+import { egressPolicyFromConfig, type EgressPolicy } from '../infrastructure/egress/egress-policy.ts';
+import { EngagementService } from '../application/engagement/engagement-service.ts';
+import { WebhookInbox } from '../application/webhooks/webhook-inbox.ts';
+import { HostEventDispatcher } from '../application/host-events/host-event-dispatcher.ts';
+import { HostWebhookSettings } from '../application/host-events/host-webhook-settings.ts';
+import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
+import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
+import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
+import { startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
+import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
+import { createCredentialVault, type CredentialVault } from '../infrastructure/vault/credential-vault.ts';
+
+export type Services = {
+  config: AppConfig;
+  logger: Logger;
+  orm: Orm;
+  vault: CredentialVault;
+  tokens: EmbedTokens;
+  adapters: AdapterResolver;
+  connections: ConnectionService;
+  agencies: AgencyService;
+  oauth: OAuthSignIn;
+  syncStore: PostgresSyncStore;
+  jobs: SyncJobQueue;
+  metrics: PropsyncMetrics;
+  engagement: EngagementService;
+  webhooks: WebhookInbox;
+  hostWebhooks: HostWebhookSettings;
+  hostEvents: HostEventDispatcher;
+  /** What outbound calls may reach (every CRM call and host webhook goes through it). */
+  egress: EgressPolicy;
+  runSyncCycle: (
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    scheduledFor?: Date | null,
+  ) => Promise<SyncCycleResult>;
+  /** Starts this process's share of the work: sync workers and the scheduler tick, as configured. */
+  startBackgroundWork: (options?: { scheduleExpression?: string }) => Promise<void>;
+  /** Resolves once no sync job is queued or running in any process. */
+  whenIdle: (timeoutMs?: number) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+export type ServiceOptions = {
+  /** Test hooks: faster retries, a fixed clock, a custom fetch (which bypasses the egress policy). */
+  sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
+  fetchImplementation?: typeof fetch;
+  httpTimeoutMs?: number;
+  /** How long offboarding waits for a running cycle of the agency (test hook). */
+  offboardingLockTimeoutMs?: number;
+};
+
+/** The composition root: builds every service from configuration over one migrated database. */
+export async function createServices(
+  config: AppConfig,
+  logger: Logger,
+  databaseUrl: string,
+  options: ServiceOptions = {},
+): Promise<Services> {
+  const orm = await createOrm(databaseUrl);
+  const applied = await applyMigrations(orm);
+  await registerProviders(orm.em.fork(), PROVIDER_INFOS);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  const vault = createCredentialVault(config, logger);
+  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+    maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
+  });
+  const grantStores = new PostgresGrantStores(orm.em, vault);
+  const egress = egressPolicyFromConfig(config);
+  const outboundFetch = options.fetchImplementation ?? createEgressFetch(egress);
+  // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
+  let metrics: PropsyncMetrics | null = null;
+  const adapters = new AdapterResolver(logger, {
+    fetchImplementation: outboundFetch,
+    hostConfig: config.crmHosts,
+    ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
+    onResponse: (event) => metrics?.observeResponse(event),
+    grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
+  });
+  const locks = new ConnectionLocks(databaseUrl, logger);
+  const syncStore = new PostgresSyncStore(orm.em, locks, {
+    failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
+  });
+  const jobs = await SyncJobQueue.start(databaseUrl, logger);
+  metrics = new PropsyncMetrics({ em: orm.em, jobs });
+  const processMetrics = metrics;
+  const connections: ConnectionService = new ConnectionService({
+    egress,
+    em: orm.em,
+    vault,
+    adapters,
+    scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
+    logger,
+    publicUrl: config.publicUrl,
+  });
+  const agencies = new AgencyService({
+    em: orm.em,
+    connections,
+    logger,
+    ...(options.offboardingLockTimeoutMs ? { lockTimeoutMs: options.offboardingLockTimeoutMs } : {}),
+  });
+  // The connection service and the cycle need each other; the cycle only calls back later.
+  const cycle = (
+    connectionId: string,
+    trigger: SyncRunTrigger,
+    scheduledFor: Date | null = null,
+  ): Promise<SyncCycleResult> =>
+    runSyncCycle(
+      {
+        store: syncStore,
+        adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
+        logger,
+        onFinished: processMetrics.observeCycle,
+        ...options.sync,
+      },
+      connectionId,
+      trigger,
+      scheduledFor,
+    );
+  const engagement = new EngagementService({
+    em: orm.em,
+    logger,
+    // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
+    requestPush: async (connectionIds) => {
+      for (const connectionId of connectionIds) await jobs.enqueue({ connectionId, trigger: 'webhook' });
+    },
+  });
+  const webhooks = new WebhookInbox({
+    em: orm.em,
+    connections,
+    store: syncStore,
+    engagement,
+    jobs,
+    metrics: processMetrics,
+    logger,
+  });
+  const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault, egress });
+  const oauth = new OAuthSignIn({
+    em: orm.em,
+    vault,
+    adapters,
+    connections,
+    apps: config.oauthApps,
+    publicUrl: config.publicUrl,
+    // A host origin allowed to call the API embeds the page a sign-in starts from: it may be returned to.
+    returnOrigins: [...config.returnOrigins, ...(config.allowedOrigins === '*' ? [] : config.allowedOrigins)],
+    logger,
+  });
+  const hostEvents = new HostEventDispatcher({
+    em: orm.em,
+    vault,
+    logger,
+    fetchImplementation: outboundFetch,
+  });
+  let hostEventTimer: NodeJS.Timeout | null = null;
+  let schedule: { stop: () => Promise<void> } | null = null;
+  let working = false;
+
+  return {
+    config,
+    logger,
+    orm,
+    vault,
+    tokens,
+    adapters,
+    connections,
+    agencies,
+    oauth,
+    syncStore,
+    jobs,
+    metrics: processMetrics,
+    engagement,
+    webhooks,
+    hostWebhooks,
+    hostEvents,
+    egress,
+    runSyncCycle: cycle,
+    async startBackgroundWork(startOptions = {}) {
+      if (config.syncConcurrency > 0 && !working) {
+        working = true;
+        await jobs.work(
+          async (job) => {
+            const result = await cycle(
+              job.connectionId,
+              job.trigger,
+              job.scheduledFor ? new Date(job.scheduledFor) : null,
+            ).catch((error: unknown) => {
+              // Queued before its connection was disconnected (or its agency offboarded): nothing to do,
+              // and retrying would only repeat the refusal.
+              if (error instanceof PropsyncError && error.code === 'CONNECTION.DISCONNECTED') return null;
+              throw error;
+            });
+            if (!result) return 'done';
+            // A scheduled slot or first import must run: if another cycle holds the connection, retry shortly.
+            // A "sync now" during a running cycle is answered by that cycle.
+            return result.status === 'busy' && job.trigger !== 'manual' ? 'busy' : 'done';
+          },
+          { concurrency: config.syncConcurrency },
+        );
+        await jobs.workWebhooks((connectionId) => webhooks.processPending(connectionId), {
+          concurrency: config.syncConcurrency,
+        });
+      }
+      if (config.syncConcurrency > 0 && !hostEventTimer) {
+        let delivering = false;
+        hostEventTimer = setInterval(() => {
+          if (delivering) return;
+          delivering = true;
+          hostEvents
+            .deliverDue()
+            .catch((error: unknown) => logger.error({ err: error }, 'host event delivery failed'))
+            .finally(() => (delivering = false));
+        }, 1_000);
+        hostEventTimer.unref();
+      }
+      if (config.schedulerEnabled && !schedule) {
+        schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
+      }
+    },
+    whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
+    close: async () => {
+      if (hostEventTimer) clearInterval(hostEventTimer);
+      await schedule?.stop();
+      await jobs.stop();
+      await locks.close();
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CRM_PROVIDERS } from '../../adapters/registry.ts';
+import type { ProviderResponseObserver } from '../../adapters/adapter-kit/provider-http.ts';
+import type { EntityManager } from '../db/orm.ts';
+import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
+import type { CycleObservation } from '../../core/sync/sync-cycle.ts';
+
+/**
+ * Prometheus metrics for operators. Counters and histograms are this process's own (scrape every
+ * process: `PROPSYNC_METRICS_PORT` gives workers an endpoint); connections by status and queue
+ * depth are read from the shared database at scrape time, so every process reports the same.
+ */
+export class PropsyncMetrics {
+  readonly registry = new Registry();
+  readonly #cycleSeconds = new Histogram({
+    name: 'propsync_sync_cycle_duration_seconds',
+    help: 'Duration of sync cycles',
+    labelNames: ['provider', 'status'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+  readonly #records = new Counter({
+    name: 'propsync_sync_records_total',
+    help: 'Records synced, inbound (fetched from the CRM) and outbound (written to the CRM)',
+    labelNames: ['provider', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly #cycleErrors = new Counter({
+    name: 'propsync_sync_cycle_errors_total',
+    help: 'Sync cycles that failed, by error code',
+    labelNames: ['provider', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly #responses = new Counter({
+    name: 'propsync_provider_responses_total',
+    help: 'Answers from CRM APIs by status code (timeout and network for requests that got none)',
+    labelNames: ['provider', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #rateLimited = new Counter({
+    name: 'propsync_provider_rate_limited_total',
+    help: 'HTTP 429 answers from CRM APIs (should stay at zero: requests are paced ahead of the limits)',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+  readonly #webhookRejections = new Counter({
+    name: 'propsync_webhook_rejections_total',
+    help: 'Inbound webhook deliveries refused, by reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sources: { em: EntityManager; jobs: SyncJobQueue }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'propsync_process_' });
+    new Gauge({
+      name: 'propsync_connections',
+      help: 'CRM connections by provider and status',
+      labelNames: ['provider', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await sources.em
+          .fork()
+          .execute<{ provider: string; status: string; count: number }[]>(
+            `select provider, status, count(*)::int as count from crm_connections group by provider, status`,
+          );
+        this.reset();
+        for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'propsync_sync_queue_depth',
+      help: 'Sync jobs waiting (queued) and running (active) across every process',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const depth = await sources.jobs.depth();
+        this.set({ state: 'queued' }, depth.queued);
+        this.set({ state: 'active' }, depth.active);
+      },
+    });
+  }
+
+  readonly observeCycle = (cycle: CycleObservation): void => {
+    this.#cycleSeconds.observe({ provider: cycle.provider, status: cycle.status }, cycle.durationMs / 1000);
+    this.#records.inc({ provider: cycle.provider, direction: 'inbound' }, cycle.fetched);
+    this.#records.inc({ provider: cycle.provider, direction: 'outbound' }, cycle.pushed);
+    if (cycle.errorCode) this.#cycleErrors.inc({ provider: cycle.provider, code: cycle.errorCode });
+  };
+
+  readonly observeResponse: ProviderResponseObserver = ({ provider, outcome }) => {
+    this.#responses.inc({ provider, status: String(outcome) });
+    if (outcome === 429) this.#rateLimited.inc({ provider });
+  };
+
+  /**
+   * The provider comes from the delivery's URL, before anything is authenticated: only registered
+   * ids become label values (anything else counts as `unknown`), so no request adds a series.
+   */
+  webhookRejected(provider: string, reason: string): void {
+    this.#webhookRejections.inc({
+      provider: CRM_PROVIDERS.includes(provider) ? provider : 'unknown',
+      reason,
+    });
+  }
+}

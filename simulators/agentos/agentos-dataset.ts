@@ -1,0 +1,499 @@
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import {
+  generatePeople,
+  type GeneratedPeople,
+  type PersonRole,
+} from '../toolkit/uk-people.ts';
+import {
+  AGENTOS_CONTACT_TYPES,
+  AGENTOS_OFFER_STATUSES,
+  type AgentosAppointmentStatus,
+  type AgentosAppointmentType,
+  type AgentosContactType,
+} from './agentos-constants.ts';
+import {
+  EMPTY_ENGAGEMENT,
+  type AppointmentRecord,
+  type ContactRef,
+  type EngagementRecord,
+  type LogEntryRecord,
+  type OfferRecord,
+} from './agentos-activity.model.ts';
+import {
+  AGENTOS_BRANCHES,
+  agentosOid,
+  agentosTime,
+  externalIdOf,
+  fieldsOf,
+  isVisible,
+  seqOfOid,
+  type AgentosAddress,
+  type AgentosContactFields,
+  type AgentosRequirements,
+  type ContactRecord,
+  type JsonObject,
+} from './agentos-contact.model.ts';
+import { RecordStore } from './agentos-record-store.ts';
+
+const DAY_MS = 86_400_000;
+
+/** A partial update of a contact record, as PATCH accepts it (already validated). */
+export type ContactPatch = Partial<Omit<AgentosContactFields, 'Address' | 'Requirements' | 'BranchOID'>> & {
+  Address?: Partial<AgentosAddress> | null;
+  Requirements?: Partial<AgentosRequirements>;
+  ThirdPartyMarketingConsent?: boolean | null;
+};
+
+/** A new contact record, as POST accepts it (already validated). */
+export type ContactCreate = ContactPatch & { Surname: string };
+
+export interface AgentosDatasetOptions {
+  shortName: string;
+  seed: number;
+  contactCount: number;
+  /** Generated timestamps lie before this instant (ms). */
+  anchor: number;
+  duplicateRate?: number;
+}
+
+/** The list each generated role puts a person on. */
+const ROLE_LISTS: Readonly<Record<PersonRole, AgentosContactType>> = {
+  vendor: 'Vendor',
+  landlord: 'Landlord',
+  buyerApplicant: 'SalesApplicant',
+  tenantApplicant: 'LettingsApplicant',
+  activeTenant: 'Tenant',
+};
+
+const CONSENT = { granted: true, denied: false, not_asked: null } as const;
+const NEGOTIATORS = [
+  'Jas Singh',
+  'Rachel Moore',
+  'Liam Hughes',
+  'Dev Patel',
+  'Sarah Kent',
+  'Aoife Flynn',
+  'Marcus Price',
+  'Chloe Evans',
+] as const;
+const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
+const EMPTY_ADDRESS: AgentosAddress = {
+  Number: '',
+  Name: '',
+  Street: '',
+  Locality: '',
+  Town: '',
+  County: '',
+  Postcode: '',
+  Country: 'United Kingdom',
+};
+
+export function refKey(ref: ContactRef): string {
+  return `${ref.type}:${ref.seq}`;
+}
+
+/**
+ * One agency's data: the five contact lists (from the shared UK people, one record per role),
+ * appointments, offers, contact log entries and engagement values. Data only; webhooks and HTTP
+ * live elsewhere.
+ */
+export class AgentosDataset {
+  readonly shortName: string;
+  readonly seed: number;
+  readonly people: GeneratedPeople;
+  readonly lists: Readonly<Record<AgentosContactType, RecordStore<ContactRecord>>>;
+  readonly appointments = new RecordStore<AppointmentRecord>();
+  readonly offers = new RecordStore<OfferRecord>();
+  readonly logEntries = new RecordStore<LogEntryRecord>();
+  #logEntriesByContact = new Map<string, LogEntryRecord[]>();
+  // Rowversions start well above zero, like a database that has seen writes before.
+  #rowVersion = 1_000_000;
+  #nextSeq: Record<AgentosContactType, number> = {
+    Tenant: 1,
+    Landlord: 1,
+    LettingsApplicant: 1,
+    SalesApplicant: 1,
+    Vendor: 1,
+  };
+  #nextAppointmentSeq = 1;
+  #nextOfferSeq = 1;
+  #nextLogSeq = 1;
+
+  constructor(options: AgentosDatasetOptions) {
+    this.shortName = options.shortName;
+    this.seed = options.seed;
+    this.lists = {
+      Tenant: new RecordStore<ContactRecord>(isVisible),
+      Landlord: new RecordStore<ContactRecord>(isVisible),
+      LettingsApplicant: new RecordStore<ContactRecord>(isVisible),
+      SalesApplicant: new RecordStore<ContactRecord>(isVisible),
+      Vendor: new RecordStore<ContactRecord>(isVisible),
+    };
+    this.people = generatePeople({
+      seed: options.seed,
+      count: options.contactCount,
+      formatSalt: 'agentos',
+      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
+    });
+    this.#generate(options.anchor);
+  }
+
+  #generate(anchor: number): void {
+    const random = new SeededRandom(mixSeed(this.seed, 'agentos-timestamps'));
+    const people = this.people.people;
+    const span = 8 * 365 * DAY_MS;
+    const step = span / Math.max(1, people.length);
+    const byType: Record<AgentosContactType, ContactRecord[]> = {
+      Tenant: [],
+      Landlord: [],
+      LettingsApplicant: [],
+      SalesApplicant: [],
+      Vendor: [],
+    };
+    for (let i = 0; i < people.length; i++) {
+      const person = people[i]!;
+      // People join the agency in index order; whole seconds, like an import.
+      const joined = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      for (const role of person.roles) {
+        const type = ROLE_LISTS[role];
+        const created = Math.min(anchor - DAY_MS, joined + Math.floor(random.next() * 30) * DAY_MS);
+        const recent = random.chance(0.6);
+        const candidate = recent
+          ? anchor - Math.floor(random.next() * 180 * DAY_MS)
+          : created + Math.floor(random.next() * (anchor - created));
+        const records = byType[type];
+        records.push({
+          type,
+          seq: records.length + 1,
+          created,
+          modified: Math.min(anchor - 1, Math.max(created, candidate)),
+          rowVersion: ++this.#rowVersion,
+          person,
+          fields: null,
+          consent: CONSENT[person.marketingConsent],
+          archived: random.chance(0.015),
+          deleted: false,
+          engagement: null,
+        });
+      }
+    }
+    for (const type of AGENTOS_CONTACT_TYPES) {
+      this.lists[type].load(byType[type]);
+      this.#nextSeq[type] = byType[type].length + 1;
+    }
+    this.#generateActivities(byType, anchor);
+  }
+
+  #generateActivities(byType: Record<AgentosContactType, ContactRecord[]>, anchor: number): void {
+    const random = new SeededRandom(1);
+    const activitySeed = mixSeed(this.seed, 'agentos-activities');
+    const appointments: AppointmentRecord[] = [];
+    const offers: OfferRecord[] = [];
+    // Start within [-120, +21] days of the anchor on a quarter hour; booked up to two weeks before.
+    const appointment = (
+      record: ContactRecord,
+      systemType: AgentosAppointmentType,
+      subject: string,
+      minutes: number,
+    ): AppointmentRecord => {
+      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const created = Math.max(record.created, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const modified = Math.min(
+        anchor - 1,
+        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+      );
+      const cancelled = random.chance(0.07);
+      const status: AgentosAppointmentStatus = cancelled
+        ? 'Cancelled'
+        : start + minutes * 60_000 < anchor
+          ? 'Completed'
+          : 'Booked';
+      const seq = this.#nextAppointmentSeq++;
+      return {
+        seq,
+        created,
+        modified,
+        rowVersion: ++this.#rowVersion,
+        systemType,
+        subject,
+        start,
+        end: start + minutes * 60_000,
+        status,
+        propertySeq: random.int(1, 5000),
+        negotiator: random.pick(NEGOTIATORS),
+        attendees: [{ type: record.type, seq: record.seq }],
+      };
+    };
+    for (const type of AGENTOS_CONTACT_TYPES) {
+      for (const record of byType[type]) {
+        random.reseed(mixSeed(activitySeed, type, record.seq));
+        if ((type === 'LettingsApplicant' || type === 'SalesApplicant') && random.chance(0.45)) {
+          const viewings = random.int(1, 3);
+          for (let v = 0; v < viewings; v++) appointments.push(appointment(record, 'Viewing', 'Viewing', 30));
+        }
+        if (type === 'Vendor' && random.chance(0.4))
+          appointments.push(appointment(record, 'SalesAppraisal', 'Sales valuation', 60));
+        if (type === 'Landlord' && random.chance(0.4))
+          appointments.push(appointment(record, 'ViewAndValue', 'Lettings valuation', 45));
+        if (type === 'Tenant' && random.chance(0.3)) {
+          appointments.push(
+            appointment(
+              record,
+              random.chance(0.3) ? 'OpeningInspection' : 'InterimInspection',
+              'Property inspection',
+              45,
+            ),
+          );
+        }
+        if (type === 'SalesApplicant' && random.chance(0.15)) {
+          const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+          const seq = this.#nextOfferSeq++;
+          offers.push({
+            seq,
+            created,
+            modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+            rowVersion: ++this.#rowVersion,
+            applicant: { type, seq: record.seq },
+            propertySeq: random.int(1, 5000),
+            amount: random.int(30, 190) * 5000,
+            status: random.pickWeighted(AGENTOS_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
+            dateOffered: new Date(created).toISOString().slice(0, 10),
+          });
+        }
+      }
+    }
+    this.appointments.load(appointments);
+    this.offers.load(offers);
+  }
+
+  /** A new rowversion (every write in the agency takes the next one). */
+  nextRowVersion(): number {
+    return ++this.#rowVersion;
+  }
+
+  oidOf(record: ContactRecord): string {
+    return agentosOid(this.seed, record.type, record.seq);
+  }
+
+  appointmentOid(seq: number): string {
+    return agentosOid(this.seed, 'appointment', seq);
+  }
+
+  offerOid(seq: number): string {
+    return agentosOid(this.seed, 'offer', seq);
+  }
+
+  externalIdOf(record: ContactRecord): string {
+    return externalIdOf(record.type, this.oidOf(record));
+  }
+
+  /** The record of `type` with this OID, visible or not (callers decide what the API may show). */
+  contactByOid(type: AgentosContactType, oid: string): ContactRecord | undefined {
+    const seq = seqOfOid(this.seed, type, oid);
+    return seq === null ? undefined : this.lists[type].get(seq);
+  }
+
+  /** Resolves `<ContactType>:<OID>` (Propsync's external id). */
+  contactByExternalId(externalId: string): ContactRecord | undefined {
+    const at = externalId.indexOf(':');
+    const type = externalId.slice(0, at) as AgentosContactType;
+    if (at < 0 || !(AGENTOS_CONTACT_TYPES as readonly string[]).includes(type)) return undefined;
+    return this.contactByOid(type, externalId.slice(at + 1));
+  }
+
+  contactByRef(ref: ContactRef): ContactRecord | undefined {
+    return this.lists[ref.type].get(ref.seq);
+  }
+
+  /** Total records the API shows, over all lists. */
+  visibleCount(): number {
+    return AGENTOS_CONTACT_TYPES.reduce((sum, type) => sum + this.lists[type].listedCount, 0);
+  }
+
+  createContact(type: AgentosContactType, input: ContactCreate, now: number): ContactRecord {
+    const record: ContactRecord = {
+      type,
+      seq: this.#nextSeq[type]++,
+      created: now,
+      modified: now,
+      rowVersion: ++this.#rowVersion,
+      person: null,
+      fields: {
+        Title: null,
+        Forename: null,
+        Surname: input.Surname,
+        EmailAddress: null,
+        MobilePhone: null,
+        HomePhone: null,
+        WorkPhone: null,
+        DateOfBirth: null,
+        Address: null,
+        BranchOID: agentosOid(this.seed, 'branch', 1),
+        ...(type === 'Tenant' ? { TenancyStatus: 'Prospective' as const, TenancyStartDate: null } : {}),
+        ...(type === 'LettingsApplicant' || type === 'SalesApplicant'
+          ? { Requirements: { MinBedrooms: 0, Areas: [] } }
+          : {}),
+        ...(type === 'Landlord' ? { PropertyCount: 0 } : {}),
+        ...(type === 'Vendor' ? { SaleStatus: 'Valuation' } : {}),
+      },
+      consent: null,
+      archived: false,
+      deleted: false,
+      engagement: null,
+    };
+    this.#applyPatch(record, input);
+    this.lists[type].add(record);
+    return record;
+  }
+
+  /** Applies validated patches, bumping ModifiedDate and the ETag even when nothing changed. */
+  patchContacts(
+    records: readonly ContactRecord[],
+    patchFor: (record: ContactRecord) => ContactPatch,
+    now: number,
+  ): void {
+    for (const type of AGENTOS_CONTACT_TYPES) {
+      const ofType = records.filter((record) => record.type === type);
+      if (ofType.length === 0) continue;
+      this.lists[type].updateMany(ofType, (record) => {
+        this.#applyPatch(record, patchFor(record));
+        record.modified = now;
+        record.rowVersion = ++this.#rowVersion;
+      });
+    }
+  }
+
+  #applyPatch(record: ContactRecord, patch: ContactPatch): void {
+    // Copy on first write: generated records are computed until then (fieldsOf builds a fresh object).
+    const next = record.fields ?? fieldsOf(record, this.seed);
+    const isApplicant = record.type === 'LettingsApplicant' || record.type === 'SalesApplicant';
+    for (const [key, value] of Object.entries(patch) as Array<[keyof ContactPatch, unknown]>) {
+      if (value === undefined) continue;
+      switch (key) {
+        case 'ThirdPartyMarketingConsent':
+          record.consent = value as boolean | null;
+          break;
+        case 'Address':
+          next.Address =
+            value === null
+              ? null
+              : { ...(next.Address ?? EMPTY_ADDRESS), ...(value as Partial<AgentosAddress>) };
+          break;
+        case 'Requirements':
+          if (isApplicant) {
+            const merged = {
+              ...(next.Requirements ?? { MinBedrooms: 0, Areas: [] }),
+              ...(value as Partial<AgentosRequirements>),
+            };
+            next.Requirements = { ...merged, Areas: [...merged.Areas] };
+          }
+          break;
+        case 'TenancyStatus':
+        case 'TenancyStartDate':
+          if (record.type === 'Tenant') (next as unknown as Record<string, unknown>)[key] = value;
+          break;
+        case 'PropertyCount':
+          if (record.type === 'Landlord') next.PropertyCount = value as number;
+          break;
+        case 'SaleStatus':
+          if (record.type === 'Vendor') next.SaleStatus = value as string;
+          break;
+        default:
+          (next as unknown as Record<string, unknown>)[key] = value;
+      }
+    }
+    record.fields = next;
+  }
+
+  /** Archives a record: it stays listed with `IsArchived: true`. */
+  archiveContact(record: ContactRecord, now: number): void {
+    this.lists[record.type].update(record, (target) => {
+      target.fields = fieldsOf(target, this.seed);
+      target.archived = true;
+      target.modified = now;
+      target.rowVersion = ++this.#rowVersion;
+    });
+  }
+
+  /** Removes a record outright: lists and GET no longer show it. */
+  deleteContact(record: ContactRecord): void {
+    this.lists[record.type].remove(record, (target) => {
+      target.deleted = true;
+    });
+  }
+
+  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'rowVersion'>): AppointmentRecord {
+    const record: AppointmentRecord = {
+      ...input,
+      seq: this.#nextAppointmentSeq++,
+      rowVersion: ++this.#rowVersion,
+    };
+    this.appointments.add(record);
+    return record;
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion'>): OfferRecord {
+    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++, rowVersion: ++this.#rowVersion };
+    this.offers.add(record);
+    return record;
+  }
+
+  addLogEntry(input: Omit<LogEntryRecord, 'seq' | 'modified'>): LogEntryRecord {
+    const record: LogEntryRecord = { ...input, seq: this.#nextLogSeq++, modified: input.created };
+    this.logEntries.add(record);
+    const key = refKey(input.contact);
+    const list = this.#logEntriesByContact.get(key);
+    if (list === undefined) this.#logEntriesByContact.set(key, [record]);
+    else list.push(record);
+    return record;
+  }
+
+  logEntriesOf(ref: ContactRef): readonly LogEntryRecord[] {
+    return this.#logEntriesByContact.get(refKey(ref)) ?? [];
+  }
+
+  engagementOf(ref: ContactRef): EngagementRecord {
+    return { ...(this.contactByRef(ref)?.engagement ?? EMPTY_ENGAGEMENT) };
+  }
+
+  /**
+   * Merges engagement values (given fields only) into the record. They are the integration's own
+   * fields: the record's ETag and ModifiedDate stay as they are, so nurture write-back never makes
+   * an agent's pending edit stale nor comes back to Propsync as a contact change.
+   */
+  setEngagement(
+    ref: ContactRef,
+    patch: Partial<Omit<EngagementRecord, 'ModifiedDate'>>,
+    now: number,
+  ): EngagementRecord {
+    const record = this.contactByRef(ref);
+    if (record === undefined) throw new RangeError(`${refKey(ref)} does not exist`);
+    record.engagement = {
+      ...(record.engagement ?? EMPTY_ENGAGEMENT),
+      ...patch,
+      ModifiedDate: agentosTime(now),
+    };
+    return { ...record.engagement };
+  }
+
+  /** Every record with engagement values (for the control surface). */
+  engagementEntries(): Array<{ ref: ContactRef; engagement: EngagementRecord }> {
+    return AGENTOS_CONTACT_TYPES.flatMap((type) =>
+      [...this.lists[type].values()].flatMap((record) =>
+        record.engagement === null
+          ? []
+          : [{ ref: { type, seq: record.seq }, engagement: { ...record.engagement } }],
+      ),
+    );
+  }
+
+  branches(): JsonObject[] {
+    return AGENTOS_BRANCHES.map((branch) => ({
+      OID: agentosOid(this.seed, 'branch', branch.seq),
+      Name: branch.name,
+      CompanyShortName: this.shortName,
+      Town: branch.town ?? 'London',
+      EmailAddress: `${branch.name.toLowerCase().replace(/\s+/g, '.')}@${this.shortName}.example.co.uk`,
+    }));
+  }
+}

@@ -1,0 +1,71 @@
+import type { HarnessRequest, SimulatorHarness } from '../toolkit/contract-harness.ts';
+import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY, AGENTOS_LIST_PATHS } from './agentos-constants.ts';
+import { createAgentosSimulator } from './agentos-simulator.ts';
+
+/** Points Propsync's agentOS host at a simulator listening at `url`. */
+export function agentosOperatorConfig(url: string): OperatorConfig {
+  return { PROPSYNC_AGENTOS_API_URL: url, ...allowListeners(url) };
+}
+
+const LIST_PATHS = Object.values(AGENTOS_LIST_PATHS).join('|');
+// `/v4/{tier}/{shortName}/{list}/{offset}/{count}`: a page of one of the five contact lists.
+const CONTACT_LIST_PATH = new RegExp(`^/v4/[^/]+/[^/]+/(?:${LIST_PATHS})/\\d+/\\d+/?$`, 'i');
+
+function isContactList(request: HarnessRequest): boolean {
+  return request.method === 'GET' && CONTACT_LIST_PATH.test(request.path);
+}
+
+/** Drives the agentOS simulator for the adapter contract suite (server/adapters/contract.test.ts). */
+export const agentosHarness: SimulatorHarness = {
+  provider: 'agentos',
+  async start(options) {
+    const simulator = createAgentosSimulator({
+      seed: options.seed ?? 1,
+      contactCount: options.contactCount,
+      webhookRetryScale: 0.0001,
+      ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const running = await simulator.listen(options.port ?? 0);
+    const { apiKey, shortName } = AGENTOS_DEMO_KEY;
+    return {
+      url: running.url,
+      operatorConfig: agentosOperatorConfig(running.url),
+      connection: {
+        credentials: { apiKey },
+        settings: { shortName, tier: AGENTOS_DEFAULT_TIER },
+      },
+      invalidCredentials: { apiKey: `${apiKey}-wrong` },
+      listableContactCount: () => simulator.contactCount(),
+      listableContactIds: () => simulator.contactIds(),
+      modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
+      requests: () =>
+        simulator.requestLog
+          .entries()
+          .map(({ method, path, query, status }) => ({ method, path, query, status })),
+      clearRequests: () => simulator.requestLog.clear(),
+      isContactListRequest: isContactList,
+      // Query names bind case-insensitively (ASP.NET), so `ModifiedSince` counts too.
+      isDeltaListRequest: (request) =>
+        isContactList(request) &&
+        Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedsince'),
+      revokeCredentials: () => simulator.controls.revokeKey(apiKey),
+      restoreCredentials: () => simulator.controls.restoreKey(apiKey),
+      // API keys do not expire.
+      expireTokens: () => {},
+      failNext: (count, status) => simulator.faults.failNext(count, status),
+      writeBackRecords: (contactExternalId) => simulator.logEntries(contactExternalId),
+      signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
+        if (secret === null)
+          throw new Error('agentOS signs webhooks with the secret returned at registration: pass it');
+        return simulator.signedDelivery({
+          id: contactExternalId,
+          secret,
+          ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
+        });
+      },
+      close: () => simulator.close(),
+    };
+  },
+};

@@ -1,0 +1,401 @@
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import { SortedTimeIndex } from '../toolkit/sorted-time-index.ts';
+import { toE164 } from '../toolkit/uk-contact-format.ts';
+import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import {
+  ALTO_APPOINTMENT_STATUSES,
+  ALTO_OFFER_STATUSES,
+  ALTO_PROPERTY_ID_BASE,
+  type AltoAppointmentType,
+  type AltoOfferStatus,
+} from './alto-constants.ts';
+import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-activity.model.ts';
+import {
+  ALTO_NEGOTIATOR_IDS,
+  branchIdOf,
+  contactIdOf,
+  fieldsOf,
+  identityKeysOf,
+  seqOfContactId,
+  type AltoContactFields,
+  type ContactRecord,
+} from './alto-contact.model.ts';
+
+const DAY_MS = 86_400_000;
+const OFFER_STATUS_WEIGHTS = [40, 20, 20, 10, 10];
+const FEEDBACK = [
+  'Liked the garden, concerned about the kitchen.',
+  'Too small for their needs.',
+  'Very keen: considering an offer.',
+  'Will view again with family.',
+] as const;
+
+/**
+ * Contacts held in sequence order with a (modified, seq) index: `GET /contacts/all` reads a time
+ * range by binary search and pages by keyset, so a million contacts never mean a full scan.
+ */
+export class AltoContactStore {
+  readonly byModified = new SortedTimeIndex<ContactRecord>(
+    (record) => record.modified,
+    (record) => record.seq,
+  );
+  #bySeq: Array<ContactRecord | undefined> = [];
+  #count = 0;
+  #version = 0;
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Bumped by every write (cache keys). */
+  get version(): number {
+    return this.#version;
+  }
+
+  load(records: ContactRecord[]): void {
+    this.#bySeq = [];
+    for (const record of records) this.#bySeq[record.seq - 1] = record;
+    this.#count = records.length;
+    this.byModified.reset([...records]);
+    this.#version++;
+  }
+
+  get(seq: number): ContactRecord | undefined {
+    return this.#bySeq[seq - 1];
+  }
+
+  /** Records in sequence (creation) order. */
+  *values(): IterableIterator<ContactRecord> {
+    for (const record of this.#bySeq) if (record !== undefined) yield record;
+  }
+
+  add(record: ContactRecord): void {
+    this.#bySeq[record.seq - 1] = record;
+    this.#count++;
+    this.byModified.insert(record);
+    this.#version++;
+  }
+
+  /** Applies `mutate` (which may move `modified`) and keeps the index sorted. */
+  updateMany(records: readonly ContactRecord[], mutate: (record: ContactRecord) => void): void {
+    if (records.length < 32) {
+      for (const record of records) {
+        this.byModified.remove(record, record.modified);
+        mutate(record);
+        this.byModified.insert(record);
+      }
+    } else {
+      this.byModified.removeMany(new Set(records));
+      for (const record of records) mutate(record);
+      this.byModified.insertMany(records);
+    }
+    this.#version++;
+  }
+
+  remove(record: ContactRecord): void {
+    if (this.#bySeq[record.seq - 1] !== record) return;
+    this.#bySeq[record.seq - 1] = undefined;
+    this.#count--;
+    this.byModified.remove(record, record.modified);
+    this.#version++;
+  }
+}
+
+export interface AltoDatasetOptions {
+  agencyRef: string;
+  seed: number;
+  contactCount: number;
+  /** Generated timestamps lie before this instant (ms). */
+  anchor: number;
+  duplicateRate?: number;
+}
+
+type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
+
+/**
+ * One agency's data (one AgencyRef): contacts generated from the shared UK people, appointments,
+ * offers and file notes. Data only; HTTP and webhooks live elsewhere.
+ */
+export class AltoDataset {
+  readonly agencyRef: string;
+  readonly seed: number;
+  readonly people: GeneratedPeople;
+  readonly contacts = new AltoContactStore();
+  readonly appointments = new Map<number, AppointmentRecord>();
+  readonly offers = new Map<number, OfferRecord>();
+  readonly fileNotes = new Map<number, FileNoteRecord>();
+  #fileNotesByContact = new Map<number, number[]>();
+  #nextContactSeq = 1;
+  #nextAppointmentSeq = 1;
+  #nextOfferSeq = 1;
+  #nextFileNoteSeq = 1;
+  #identity: IdentityIndex | null = null;
+
+  constructor(options: AltoDatasetOptions) {
+    this.agencyRef = options.agencyRef;
+    this.seed = options.seed;
+    this.people = generatePeople({
+      seed: options.seed,
+      count: options.contactCount,
+      formatSalt: 'alto',
+      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
+    });
+    this.#generate(options.anchor);
+  }
+
+  #generate(anchor: number): void {
+    const random = new SeededRandom(mixSeed(this.seed, 'alto-timestamps'));
+    const people = this.people.people;
+    const count = people.length;
+    const span = 8 * 365 * DAY_MS;
+    const step = span / Math.max(1, count);
+    const records: ContactRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      // Creation times rise with the id; whole seconds, like an import from Alto's older systems.
+      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      const modifiedCandidate = random.chance(0.6)
+        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
+        : created + Math.floor(random.next() * (anchor - created));
+      const modified = Math.min(anchor - 1, Math.max(created, modifiedCandidate));
+      records.push({ seq: i + 1, created, modified, person: people[i] ?? null, fields: null });
+    }
+    this.#nextContactSeq = count + 1;
+    this.contacts.load(records);
+    this.#generateActivities(records, anchor);
+  }
+
+  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
+    const random = new SeededRandom(1);
+    const activitySeed = mixSeed(this.seed, 'alto-activities');
+    const times = (earliest: number): { created: number; modified: number; start: number } => {
+      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const modified = Math.min(
+        anchor - 1,
+        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+      );
+      return { created, modified, start };
+    };
+    const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
+    for (const contact of contacts) {
+      const roles = contact.person?.roles ?? [];
+      if (roles.length === 0) continue;
+      random.reseed(mixSeed(activitySeed, contact.seq));
+      const negotiatorId = random.pick(ALTO_NEGOTIATOR_IDS);
+      const branchId = branchIdOf(contact);
+      const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
+      if (applicant && random.chance(0.45)) {
+        const viewings = random.int(1, 3);
+        for (let v = 0; v < viewings; v++) {
+          const { created, modified, start } = times(contact.created);
+          const cancelled = random.chance(0.08);
+          const seq = this.#nextAppointmentSeq++;
+          this.appointments.set(seq, {
+            seq,
+            type: 'Viewing',
+            start,
+            end: start + 30 * 60_000,
+            created,
+            modified,
+            status: cancelled ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active',
+            contactSeqs: [contact.seq],
+            propertyId: property(),
+            negotiatorId,
+            branchId,
+            applicantFeedback:
+              !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
+          });
+        }
+      }
+      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
+        const { created, modified, start } = times(contact.created);
+        const seq = this.#nextAppointmentSeq++;
+        this.appointments.set(seq, {
+          seq,
+          type: 'Valuation',
+          start,
+          end: start + 60 * 60_000,
+          created,
+          modified,
+          status: random.chance(0.05) ? 'CancelledByOwner' : 'Active',
+          contactSeqs: [contact.seq],
+          propertyId: property(),
+          negotiatorId,
+          branchId,
+          applicantFeedback: null,
+        });
+      }
+      const buys = roles.includes('buyerApplicant');
+      if (
+        (buys && random.chance(0.15)) ||
+        (!buys && roles.includes('tenantApplicant') && random.chance(0.1))
+      ) {
+        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+        const seq = this.#nextOfferSeq++;
+        this.offers.set(seq, {
+          seq,
+          contactSeq: contact.seq,
+          propertyId: property(),
+          branchId,
+          ownerContactSeq: null,
+          created,
+          modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+          amount: buys ? random.int(30, 190) * 5000 : random.int(18, 60) * 50,
+          status: random.pickWeighted(ALTO_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
+          recordType: buys ? 'Sale' : 'Rent',
+        });
+      }
+    }
+  }
+
+  contactById(id: string): ContactRecord | undefined {
+    const seq = seqOfContactId(id);
+    return seq === null ? undefined : this.contacts.get(seq);
+  }
+
+  /** The record's fields, materialised so they can be changed in place. */
+  materialise(record: ContactRecord): AltoContactFields {
+    record.fields ??= fieldsOf(record, this.seed);
+    return record.fields;
+  }
+
+  createContact(fields: AltoContactFields, now: number): ContactRecord {
+    const record: ContactRecord = {
+      seq: this.#nextContactSeq++,
+      created: now,
+      modified: now,
+      person: null,
+      fields,
+    };
+    this.contacts.add(record);
+    if (this.#identity !== null) this.#index(this.#identity, record);
+    return record;
+  }
+
+  /** Applies changes to contacts and bumps their modification time, even when nothing changed. */
+  updateContacts(
+    records: readonly ContactRecord[],
+    change: (fields: AltoContactFields, record: ContactRecord) => void,
+    now: number,
+  ): void {
+    const identity = this.#identity;
+    if (identity !== null) for (const record of records) this.#unindex(identity, record);
+    this.contacts.updateMany(records, (record) => {
+      change(this.materialise(record), record);
+      record.modified = Math.max(now, record.modified);
+    });
+    if (identity !== null) for (const record of records) this.#index(identity, record);
+  }
+
+  deleteContact(record: ContactRecord): void {
+    if (this.#identity !== null) this.#unindex(this.#identity, record);
+    this.contacts.remove(record);
+  }
+
+  /**
+   * Unarchived contacts that look like the same people: a person with the same surname and the
+   * same email (case-insensitive) or phone (E.164). Alto answers a POST with 409 for these.
+   */
+  findDuplicates(fields: AltoContactFields): ContactRecord[] {
+    const identity = (this.#identity ??= this.#buildIdentityIndex());
+    const keys = identityKeysOf(fields);
+    const candidates = new Set<number>();
+    for (const email of keys.emails) for (const seq of identity.emails.get(email) ?? []) candidates.add(seq);
+    for (const phone of keys.phones) for (const seq of identity.phones.get(phone) ?? []) candidates.add(seq);
+    const matches: ContactRecord[] = [];
+    for (const seq of [...candidates].sort((a, b) => a - b)) {
+      const record = this.contacts.get(seq);
+      if (record === undefined) continue;
+      const existing = fieldsOf(record, this.seed);
+      if (existing.archived) continue;
+      const surnames = identityKeysOf(existing).surnames;
+      if (keys.surnames.some((surname) => surnames.includes(surname))) matches.push(record);
+    }
+    return matches;
+  }
+
+  #buildIdentityIndex(): IdentityIndex {
+    const identity: IdentityIndex = { emails: new Map(), phones: new Map() };
+    for (const record of this.contacts.values()) this.#index(identity, record);
+    return identity;
+  }
+
+  /** Identity keys without building computed fields: the lead person is enough for generated contacts. */
+  #keysOf(record: ContactRecord): { emails: string[]; phones: string[] } {
+    if (record.fields !== null) return identityKeysOf(record.fields);
+    const person = record.person;
+    if (person === null) return { emails: [], phones: [] };
+    const phones = [toE164(person.mobile), person.landline === null ? null : toE164(person.landline)].filter(
+      (phone): phone is string => phone !== null,
+    );
+    return { emails: [person.email.trim().toLowerCase()], phones };
+  }
+
+  #index(identity: IdentityIndex, record: ContactRecord): void {
+    const keys = this.#keysOf(record);
+    for (const email of keys.emails) addTo(identity.emails, email, record.seq);
+    for (const phone of keys.phones) addTo(identity.phones, phone, record.seq);
+  }
+
+  #unindex(identity: IdentityIndex, record: ContactRecord): void {
+    const keys = this.#keysOf(record);
+    for (const email of keys.emails) identity.emails.get(email)?.delete(record.seq);
+    for (const phone of keys.phones) identity.phones.get(phone)?.delete(record.seq);
+  }
+
+  addAppointment(input: Omit<AppointmentRecord, 'seq'>): AppointmentRecord {
+    const record: AppointmentRecord = { ...input, seq: this.#nextAppointmentSeq++ };
+    this.appointments.set(record.seq, record);
+    return record;
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
+    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++ };
+    this.offers.set(record.seq, record);
+    return record;
+  }
+
+  addFileNote(input: Omit<FileNoteRecord, 'seq'>): FileNoteRecord {
+    const record: FileNoteRecord = { ...input, seq: this.#nextFileNoteSeq++ };
+    this.fileNotes.set(record.seq, record);
+    for (const contactSeq of record.contactSeqs) {
+      const list = this.#fileNotesByContact.get(contactSeq);
+      if (list === undefined) this.#fileNotesByContact.set(contactSeq, [record.seq]);
+      else list.push(record.seq);
+    }
+    return record;
+  }
+
+  /** File notes associated with a contact, oldest first. */
+  fileNotesFor(contactSeq: number): FileNoteRecord[] {
+    return (this.#fileNotesByContact.get(contactSeq) ?? [])
+      .map((seq) => this.fileNotes.get(seq))
+      .filter((note): note is FileNoteRecord => note !== undefined);
+  }
+
+  /** Appointments of a contact (any type), oldest first. */
+  appointmentsFor(contactSeq: number): AppointmentRecord[] {
+    return [...this.appointments.values()].filter((appointment) =>
+      appointment.contactSeqs.includes(contactSeq),
+    );
+  }
+
+  offersFor(contactSeq: number): OfferRecord[] {
+    return [...this.offers.values()].filter((offer) => offer.contactSeq === contactSeq);
+  }
+
+  /** A readable label for a contact in logs and the control surface. */
+  labelOf(record: ContactRecord): string {
+    const lead = fieldsOf(record, this.seed).people[0];
+    return `${contactIdOf(record.seq)} ${[lead?.forename, lead?.surname].filter(Boolean).join(' ')}`.trim();
+  }
+}
+
+function addTo(map: Map<string, Set<number>>, key: string, seq: number): void {
+  if (key === '') return;
+  const set = map.get(key);
+  if (set === undefined) map.set(key, new Set([seq]));
+  else set.add(seq);
+}
+
+export type { AltoAppointmentType, AltoOfferStatus };

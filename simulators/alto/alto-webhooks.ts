@@ -1,0 +1,178 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import type { AltoEventType } from './alto-constants.ts';
+import { altoTime, type JsonObject } from './alto-contact.model.ts';
+
+/**
+ * A webhook subscription. In Alto, Alto Connect support sets these up by hand (the partner emails
+ * the URL, event types and authentication method); the simulator stands in with an API so
+ * automatic registration can be exercised. One per integration and agency.
+ */
+export interface AltoSubscription {
+  id: string;
+  integrationId: string;
+  clientId: string;
+  agencyRef: string;
+  url: string;
+  eventTypes: AltoEventType[];
+  /** Keys the `x-signature` HMAC of every delivery. Never logged or listed. */
+  secret: string;
+  created: number;
+}
+
+/** One change Alto notifies about: what changed, where to fetch it, and related resources. */
+export interface AltoChange {
+  type: AltoEventType;
+  /** Relative URI of the changed resource, e.g. `/contacts/20000001`. */
+  subject: string;
+  subjectId: string;
+  branchId: string | null;
+  relatedSubjects: Array<{ subjectUri: string; subjectId: string }>;
+  /** When the change happened (ms). */
+  time: number;
+}
+
+/**
+ * A CloudEvents 1.0 notification as Alto sends it: no snapshot of the resource, only what to
+ * fetch. `id` is `<event uuid>|<integrationId>`, unique per notification and kept across retries.
+ */
+export function cloudEventBody(change: AltoChange, integrationId: string, agencyRef: string): string {
+  return JSON.stringify({
+    specversion: '1.0',
+    id: `${randomUUID()}|${integrationId}`,
+    type: change.type,
+    source: 'alto',
+    subject: change.subject,
+    time: new Date(change.time).toISOString(),
+    datacontenttype: 'application/json',
+    data: {
+      integrationId,
+      agencyRef,
+      ...(change.branchId === null ? {} : { branchId: change.branchId }),
+      subjectId: change.subjectId,
+      relatedSubjects: change.relatedSubjects.map((related) => ({ ...related })),
+    },
+  });
+}
+
+/**
+ * `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Alto's record
+ * only says deliveries carry "a shared x-signature value"; presenting the secret verbatim would
+ * let neither a tampered body nor a replayed old delivery be detected, so the shared secret keys
+ * an HMAC over the timestamp and the exact bytes sent instead (and never travels on the wire).
+ */
+export function signatureHeader(secret: string, rawBody: string, timestampSeconds: number): string {
+  const signature = createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`).digest('hex');
+  return `t=${timestampSeconds},v1=${signature}`;
+}
+
+/** The headers of one delivery attempt, signed at `timestampSeconds` (each retry is re-signed). */
+export function deliveryHeaders(
+  secret: string,
+  rawBody: string,
+  timestampSeconds: number,
+): Record<string, string> {
+  return {
+    'content-type': 'application/cloudevents+json',
+    'x-signature': signatureHeader(secret, rawBody, timestampSeconds),
+  };
+}
+
+/** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
+export class AltoWebhooks {
+  readonly #dispatcher: WebhookDispatcher;
+  readonly #now: () => number;
+  #subscriptions = new Map<string, AltoSubscription>();
+
+  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    this.#dispatcher = options.dispatcher;
+    this.#now = options.now;
+  }
+
+  create(input: {
+    integrationId: string;
+    clientId: string;
+    agencyRef: string;
+    url: string;
+    eventTypes: AltoEventType[];
+    secret?: string | undefined;
+  }): AltoSubscription {
+    const subscription: AltoSubscription = {
+      id: randomUUID(),
+      integrationId: input.integrationId,
+      clientId: input.clientId,
+      agencyRef: input.agencyRef,
+      url: input.url,
+      eventTypes: [...new Set(input.eventTypes)],
+      secret: input.secret ?? randomBytes(32).toString('base64url'),
+      created: this.#now(),
+    };
+    this.#subscriptions.set(subscription.id, subscription);
+    return subscription;
+  }
+
+  /** Subscriptions of one agency (all integrations), oldest first. */
+  list(agencyRef: string, clientId?: string): AltoSubscription[] {
+    return [...this.#subscriptions.values()].filter(
+      (subscription) =>
+        subscription.agencyRef === agencyRef &&
+        (clientId === undefined || subscription.clientId === clientId),
+    );
+  }
+
+  get(id: string): AltoSubscription | undefined {
+    return this.#subscriptions.get(id);
+  }
+
+  delete(id: string): boolean {
+    return this.#subscriptions.delete(id);
+  }
+
+  hasSubscribers(agencyRef: string, type?: AltoEventType): boolean {
+    for (const subscription of this.#subscriptions.values()) {
+      if (
+        subscription.agencyRef === agencyRef &&
+        (type === undefined || subscription.eventTypes.includes(type))
+      )
+        return true;
+    }
+    return false;
+  }
+
+  /** Queues one notification per matching subscription; returns how many were queued. */
+  emit(agencyRef: string, changes: readonly AltoChange[]): number {
+    let queued = 0;
+    for (const change of changes) {
+      for (const subscription of this.#subscriptions.values()) {
+        if (subscription.agencyRef !== agencyRef || !subscription.eventTypes.includes(change.type)) continue;
+        const body = cloudEventBody(change, subscription.integrationId, agencyRef);
+        this.#dispatcher.enqueue({
+          url: subscription.url,
+          body,
+          // The wall clock, not the simulated one: receivers compare the timestamp with theirs.
+          headers: () => deliveryHeaders(subscription.secret, body, Math.floor(Date.now() / 1000)),
+          labels: { type: change.type, subject: change.subject, subscriptionId: subscription.id, agencyRef },
+        });
+        queued++;
+      }
+    }
+    return queued;
+  }
+
+  /** A subscription as the API shows it: never the secret. */
+  render(subscription: AltoSubscription): JsonObject {
+    return {
+      id: subscription.id,
+      integrationId: subscription.integrationId,
+      url: subscription.url,
+      eventTypes: [...subscription.eventTypes],
+      authentication: 'x-signature-hmac-sha256',
+      createdDate: altoTime(subscription.created),
+      links: [{ href: `/webhooks/subscriptions/${subscription.id}`, rel: 'self' }],
+    };
+  }
+
+  reset(): void {
+    this.#subscriptions.clear();
+  }
+}

@@ -1,0 +1,534 @@
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
+import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import { STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
+import { activityId, occurredAtFor, seqOfActivityId, type ActivityRecord } from './custom-activity.model.ts';
+import { KeysetCollection } from './custom-collection.ts';
+import {
+  contactId,
+  emailKeysOf,
+  fieldsOf,
+  mergePatch,
+  seqOfContactId,
+  withOnePrimary,
+  type AddressFields,
+  type ApplicantFields,
+  type ContactFields,
+  type ContactRecord,
+  type JsonObject,
+  type NurtureState,
+  type TenancyFields,
+} from './custom-contact.model.ts';
+
+const DAY_MS = 86_400_000;
+
+/** A change to a contact, in the API's field names (already validated). */
+export interface ContactChange {
+  title?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  date_of_birth?: string | null;
+  emails?: Array<{
+    address: string;
+    type?: 'personal' | 'work' | 'other' | undefined;
+    primary?: boolean | undefined;
+  }>;
+  phones?: Array<{
+    number: string;
+    type?: 'mobile' | 'home' | 'work' | 'other' | undefined;
+    primary?: boolean | undefined;
+  }>;
+  address?: Partial<AddressFields> | null;
+  marketing_consent?: ContactFields['marketing_consent'];
+  archived?: boolean;
+  custom_fields?: JsonObject | null;
+  /** Only the CRM itself (the control surface) changes these; the API cannot. */
+  applicant?: ApplicantFields | null;
+  tenancy?: TenancyFields | null;
+  is_vendor?: boolean;
+  is_landlord?: boolean;
+  source?: string | null;
+}
+
+/** What a new activity holds before it gets its id and times. */
+export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'modified' | 'occurredAt'> & {
+  occurredAt?: number;
+};
+
+export interface CustomDatasetOptions {
+  seed: number;
+  contactCount: number;
+  /** Generated timestamps lie before this instant (ms). */
+  anchor: number;
+  duplicateRate?: number;
+}
+
+const EMPTY_ADDRESS: AddressFields = {
+  line1: null,
+  line2: null,
+  line3: null,
+  town: null,
+  county: null,
+  postcode: null,
+  country_code: 'GB',
+  uprn: null,
+};
+
+/** Normalised email → the contact, or contacts when several share it (most addresses are unique). */
+type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
+
+function indexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
+  for (const key of new Set(keys)) {
+    const existing = index.get(key);
+    if (existing === undefined) index.set(key, record);
+    else if (Array.isArray(existing)) existing.push(record);
+    else index.set(key, [existing, record]);
+  }
+}
+
+function unindexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
+  for (const key of new Set(keys)) {
+    const existing = index.get(key);
+    if (existing === record) index.delete(key);
+    else if (Array.isArray(existing)) {
+      const remaining = existing.filter((candidate) => candidate !== record);
+      if (remaining.length === 0) index.delete(key);
+      else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
+    }
+  }
+}
+
+/** The fields a change leads to (a fresh object; `current` is left alone). */
+function changedFields(current: ContactFields, change: ContactChange): ContactFields {
+  const next: ContactFields = structuredClone(current);
+  if (change.title !== undefined) next.title = change.title;
+  if (change.first_name !== undefined) next.first_name = change.first_name;
+  if (change.last_name !== undefined) next.last_name = change.last_name;
+  if (change.date_of_birth !== undefined) next.date_of_birth = change.date_of_birth;
+  if (change.emails !== undefined) {
+    next.emails = withOnePrimary(
+      change.emails.map((email) => ({
+        address: email.address,
+        type: email.type ?? 'personal',
+        primary: email.primary ?? false,
+      })),
+    );
+  }
+  if (change.phones !== undefined) {
+    next.phones = withOnePrimary(
+      change.phones.map((phone) => ({
+        number: phone.number,
+        type: phone.type ?? 'mobile',
+        primary: phone.primary ?? false,
+      })),
+    );
+  }
+  if (change.address !== undefined) {
+    next.address =
+      change.address === null ? null : { ...(current.address ?? EMPTY_ADDRESS), ...change.address };
+  }
+  if (change.marketing_consent !== undefined) next.marketing_consent = change.marketing_consent;
+  if (change.applicant !== undefined)
+    next.applicant = change.applicant === null ? null : { ...change.applicant };
+  if (change.tenancy !== undefined) next.tenancy = change.tenancy === null ? null : { ...change.tenancy };
+  if (change.is_vendor !== undefined) next.is_vendor = change.is_vendor;
+  if (change.is_landlord !== undefined) next.is_landlord = change.is_landlord;
+  if (change.source !== undefined) next.source = change.source;
+  return next;
+}
+
+/**
+ * The agency's data: contacts generated from the shared UK people, activities (viewings,
+ * valuations, offers, calls) and the write-back Propsync leaves. Data only: webhooks and HTTP
+ * live elsewhere.
+ */
+export class CustomDataset {
+  readonly seed: number;
+  readonly people: GeneratedPeople;
+  readonly contacts = new KeysetCollection<ContactRecord>();
+  readonly activities = new KeysetCollection<ActivityRecord>();
+  #activitiesByContact = new Map<number, ActivityRecord[]>();
+  #nextContactSeq = 1;
+  #nextActivitySeq = 1;
+  #emailIndex: EmailIndex | null = null;
+
+  constructor(options: CustomDatasetOptions) {
+    this.seed = options.seed;
+    this.people = generatePeople({
+      seed: options.seed,
+      count: options.contactCount,
+      formatSalt: 'custom',
+      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
+    });
+    this.#generate(options.anchor);
+  }
+
+  #generate(anchor: number): void {
+    const random = new SeededRandom(mixSeed(this.seed, 'custom-timestamps'));
+    const people = this.people.people;
+    const count = people.length;
+    const span = 8 * 365 * DAY_MS;
+    const step = span / Math.max(1, count);
+    const records: ContactRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      const seq = i + 1;
+      // Creation times rise with the id; whole seconds, like an import.
+      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      const modifiedCandidate = random.chance(0.6)
+        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
+        : created + Math.floor(random.next() * (anchor - created));
+      records.push({
+        seq,
+        id: contactId(seq),
+        created,
+        modified: Math.min(anchor - 1, Math.max(created, modifiedCandidate)),
+        version: 1,
+        person: people[i] ?? null,
+        fields: null,
+        customFields: null,
+        archivedAt: null,
+        nurture: null,
+      });
+    }
+    this.#nextContactSeq = count + 1;
+    this.contacts.load(records);
+    this.#generateActivities(records, anchor);
+  }
+
+  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
+    const random = new SeededRandom(1);
+    const activitySeed = mixSeed(this.seed, 'custom-activities');
+    const activities: ActivityRecord[] = [];
+    const push = (input: Omit<ActivityRecord, 'seq' | 'id'>): void => {
+      const seq = this.#nextActivitySeq++;
+      activities.push({ seq, id: activityId(seq), ...input });
+    };
+    // An appointment starts within [-120, +21] days of the anchor, on a quarter hour, and was
+    // booked up to two weeks before; past ones were settled a few hours after they ended.
+    const appointment = (
+      earliest: number,
+      minutes: number,
+      statuses: readonly string[],
+      weights: readonly number[],
+    ) => {
+      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const end = start + minutes * 60_000;
+      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const past = end < anchor;
+      const status = past ? random.pickWeighted(statuses, weights) : 'booked';
+      const modified = past
+        ? Math.min(anchor - 1, Math.max(created, end + random.int(1, 6) * 3_600_000))
+        : created;
+      return { start, end, created, modified, status };
+    };
+    for (const contact of contacts) {
+      const person = contact.person;
+      if (person === null) continue;
+      random.reseed(mixSeed(activitySeed, contact.seq));
+      const roles = person.roles;
+      const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
+      const propertyNear = (): ActivityRecord['property'] => ({
+        id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
+        address: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}, ${person.town}`,
+        postcode: null,
+      });
+      if (isApplicant && random.chance(0.45)) {
+        const viewings = random.int(1, 3);
+        for (let v = 0; v < viewings; v++) {
+          const times = appointment(contact.created, 30, ['completed', 'cancelled', 'no_show'], [80, 12, 8]);
+          const record = {
+            created: times.created,
+            modified: times.modified,
+            type: 'viewing' as const,
+            status: times.status,
+            contactSeq: contact.seq,
+            property: propertyNear(),
+            startsAt: times.start,
+            endsAt: times.end,
+            amount: null,
+            subject: 'Viewing',
+            body: null,
+            direction: null,
+            source: 'crm' as const,
+            externalId: null,
+          };
+          push({ ...record, occurredAt: occurredAtFor(record, times.modified) });
+        }
+      }
+      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
+        const times = appointment(contact.created, 60, ['completed', 'cancelled'], [88, 12]);
+        const street = [person.buildingName, [person.buildingNumber, person.street].filter(Boolean).join(' ')]
+          .filter(Boolean)
+          .join(', ');
+        const record = {
+          created: times.created,
+          modified: times.modified,
+          type: 'valuation' as const,
+          status: times.status,
+          contactSeq: contact.seq,
+          property: {
+            id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
+            address: `${street}, ${person.town}`,
+            postcode: person.postcode,
+          },
+          startsAt: times.start,
+          endsAt: times.end,
+          amount: null,
+          subject: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
+          body: null,
+          direction: null,
+          source: 'crm' as const,
+          externalId: null,
+        };
+        push({ ...record, occurredAt: occurredAtFor(record, times.modified) });
+      }
+      if (roles.includes('buyerApplicant') && random.chance(0.15)) {
+        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+        const status = random.pickWeighted(
+          ['submitted', 'countered', 'accepted', 'rejected', 'withdrawn'],
+          [30, 10, 25, 20, 15],
+        );
+        const modified =
+          status === 'submitted'
+            ? created
+            : Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5));
+        const record = {
+          created,
+          modified,
+          type: 'offer' as const,
+          status,
+          contactSeq: contact.seq,
+          property: propertyNear(),
+          startsAt: null,
+          endsAt: null,
+          amount: random.int(30, 190) * 5_000,
+          subject: 'Offer',
+          body: null,
+          direction: null,
+          source: 'crm' as const,
+          externalId: null,
+        };
+        push({ ...record, occurredAt: occurredAtFor(record, modified) });
+      }
+      if (random.chance(0.12)) {
+        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 365 * DAY_MS));
+        const inbound = random.chance(0.5);
+        push({
+          created,
+          modified: created,
+          type: 'call',
+          status: null,
+          contactSeq: contact.seq,
+          property: null,
+          startsAt: null,
+          endsAt: null,
+          amount: null,
+          subject: inbound ? 'Called in about new listings' : 'Follow-up call',
+          body: null,
+          direction: inbound ? 'inbound' : 'outbound',
+          occurredAt: created,
+          source: 'crm',
+          externalId: null,
+        });
+      }
+    }
+    this.activities.load(activities);
+    this.#activitiesByContact = new Map();
+    for (const activity of activities) this.#linkActivity(activity);
+  }
+
+  #linkActivity(activity: ActivityRecord): void {
+    const list = this.#activitiesByContact.get(activity.contactSeq);
+    if (list === undefined) this.#activitiesByContact.set(activity.contactSeq, [activity]);
+    else list.push(activity);
+  }
+
+  contactById(id: string): ContactRecord | undefined {
+    const seq = seqOfContactId(id);
+    return seq === null ? undefined : this.contacts.get(seq);
+  }
+
+  activityById(id: string): ActivityRecord | undefined {
+    const seq = seqOfActivityId(id);
+    return seq === null ? undefined : this.activities.get(seq);
+  }
+
+  /** A contact's activities, in creation order. */
+  activitiesOf(contactSeq: number): readonly ActivityRecord[] {
+    return this.#activitiesByContact.get(contactSeq) ?? [];
+  }
+
+  /** Contacts holding this email, case-insensitively and ignoring surrounding spaces. */
+  contactsByEmail(email: string): ContactRecord[] {
+    if (this.#emailIndex === null) {
+      // Built on first use and then kept current: most runs never filter by email.
+      const index: EmailIndex = new Map();
+      for (const record of this.contacts.values()) indexEmails(index, record, emailKeysOf(record));
+      this.#emailIndex = index;
+    }
+    const found = this.#emailIndex.get(normaliseEmail(email));
+    if (found === undefined) return [];
+    return Array.isArray(found) ? [...found] : [found];
+  }
+
+  createContact(fields: ContactFields, customFields: JsonObject | null, now: number): ContactRecord {
+    const seq = this.#nextContactSeq++;
+    const record: ContactRecord = {
+      seq,
+      id: contactId(seq),
+      created: now,
+      modified: now,
+      version: 1,
+      person: null,
+      fields,
+      customFields,
+      archivedAt: null,
+      nurture: null,
+    };
+    this.contacts.add(record);
+    if (this.#emailIndex !== null) indexEmails(this.#emailIndex, record, emailKeysOf(record));
+    return record;
+  }
+
+  /** A new contact's fields: nothing but what the change sets. */
+  blankFields(): ContactFields {
+    return {
+      title: null,
+      first_name: null,
+      last_name: null,
+      date_of_birth: null,
+      emails: [],
+      phones: [],
+      address: null,
+      marketing_consent: 'not_asked',
+      applicant: null,
+      tenancy: null,
+      is_vendor: false,
+      is_landlord: false,
+      source: null,
+    };
+  }
+
+  fieldsAfter(current: ContactFields, change: ContactChange): ContactFields {
+    return changedFields(current, change);
+  }
+
+  /**
+   * Applies changes to contacts. A record whose change alters nothing keeps its `modified` and
+   * version unless `touch` is set (the CRM's own edits always count). Returns the changed records.
+   */
+  changeContacts(
+    records: readonly ContactRecord[],
+    changeFor: (record: ContactRecord) => ContactChange,
+    now: number,
+    touch: boolean,
+  ): ContactRecord[] {
+    const planned: Array<{
+      record: ContactRecord;
+      fields: ContactFields;
+      customFields: JsonObject | null;
+      archivedAt: number | null;
+      oldEmails: string[];
+    }> = [];
+    for (const record of records) {
+      const change = changeFor(record);
+      const current = fieldsOf(record, this.seed);
+      const fields = changedFields(current, change);
+      const customFields =
+        change.custom_fields === undefined
+          ? record.customFields
+          : change.custom_fields === null
+            ? null
+            : mergePatch(record.customFields ?? {}, change.custom_fields);
+      const archivedAt =
+        change.archived === undefined
+          ? record.archivedAt
+          : change.archived
+            ? (record.archivedAt ?? now)
+            : null;
+      const same =
+        JSON.stringify(fields) === JSON.stringify(current) &&
+        JSON.stringify(customFields ?? {}) === JSON.stringify(record.customFields ?? {}) &&
+        archivedAt === record.archivedAt;
+      if (same && !touch) continue;
+      planned.push({
+        record,
+        fields,
+        customFields,
+        archivedAt,
+        oldEmails: this.#emailIndex === null ? [] : emailKeysOf(record),
+      });
+    }
+    const byRecord = new Map(planned.map((plan) => [plan.record, plan]));
+    this.contacts.updateMany(
+      planned.map((plan) => plan.record),
+      (record) => {
+        const plan = byRecord.get(record)!;
+        record.fields = plan.fields;
+        record.customFields = plan.customFields;
+        record.archivedAt = plan.archivedAt;
+        record.modified = now;
+        record.version++;
+      },
+    );
+    if (this.#emailIndex !== null) {
+      for (const plan of planned) {
+        unindexEmails(this.#emailIndex, plan.record, plan.oldEmails);
+        indexEmails(this.#emailIndex, plan.record, emailKeysOf(plan.record));
+      }
+    }
+    return planned.map((plan) => plan.record);
+  }
+
+  /** Stores Propsync's nurture outcomes; they are part of the contact, so `modified` and the ETag move. */
+  setNurture(record: ContactRecord, nurture: NurtureState, now: number): void {
+    this.contacts.update(record, (target) => {
+      target.nurture = nurture;
+      target.modified = now;
+      target.version++;
+    });
+  }
+
+  deleteContact(record: ContactRecord): void {
+    if (this.#emailIndex !== null) unindexEmails(this.#emailIndex, record, emailKeysOf(record));
+    this.contacts.remove(record);
+  }
+
+  addActivity(input: ActivityInput, now: number): ActivityRecord {
+    const seq = this.#nextActivitySeq++;
+    const record: ActivityRecord = {
+      ...input,
+      seq,
+      id: activityId(seq),
+      created: now,
+      modified: now,
+      occurredAt: now,
+    };
+    record.occurredAt = input.occurredAt ?? occurredAtFor(record, now);
+    this.activities.add(record);
+    this.#linkActivity(record);
+    return record;
+  }
+
+  /** Moves an activity to a new status (a viewing completed, an offer accepted). */
+  setActivityStatus(record: ActivityRecord, status: string, now: number): void {
+    this.activities.update(record, (target) => {
+      target.status = status;
+      target.modified = now;
+      target.occurredAt = occurredAtFor(target, now);
+    });
+  }
+
+  /** Outbound emails Propsync wrote back for a contact. */
+  emailsSent(contactSeq: number): { count: number; last: number | null } {
+    let count = 0;
+    let last: number | null = null;
+    for (const activity of this.activitiesOf(contactSeq)) {
+      if (activity.source !== 'api' || activity.type !== 'email' || activity.direction !== 'outbound')
+        continue;
+      count++;
+      if (last === null || activity.occurredAt > last) last = activity.occurredAt;
+    }
+    return { count, last };
+  }
+}

@@ -1,0 +1,194 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import {
+  WebhookDispatcher,
+  type WebhookAttempt,
+  type WebhookDeliveryFaults,
+} from '../toolkit/webhook-dispatcher.ts';
+import { mixSeed } from '../toolkit/seeded-random.ts';
+import type { CustomWebhookEvent } from './custom-constants.ts';
+import { isoTime, type JsonObject } from './custom-contact.model.ts';
+
+/** A webhook subscription; the secret never leaves the simulator after creation. */
+export interface WebhookSubscriptionRecord {
+  id: string;
+  url: string;
+  events: CustomWebhookEvent[];
+  description: string | null;
+  status: 'active' | 'disabled';
+  created: number;
+  secret: string;
+}
+
+/** Standard Webhooks headers for one signed attempt. */
+export function standardWebhookHeaders(
+  secret: string,
+  messageId: string,
+  body: string,
+  unixSeconds: number,
+): Record<string, string> {
+  const signature = new Webhook(secret).sign(messageId, new Date(unixSeconds * 1000), body);
+  return {
+    'content-type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(unixSeconds),
+    'webhook-signature': signature,
+  };
+}
+
+/** A new Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/** The JSON body of every delivery: `{type, timestamp, data}` (Standard Webhooks' payload shape). */
+export function eventBody(event: CustomWebhookEvent, occurredAt: number, data: JsonObject): string {
+  return JSON.stringify({ type: event, timestamp: isoTime(occurredAt), data });
+}
+
+export function newMessageId(): string {
+  return `msg_${randomUUID().replaceAll('-', '')}`;
+}
+
+export interface CustomWebhooksOptions {
+  retryDelaysMs: readonly number[];
+  timeoutMs: number;
+  seed: number;
+  now: () => number;
+}
+
+/**
+ * Subscriptions and signed delivery. Each subscription has its own background dispatcher, so a
+ * 410 can disable exactly that subscription and deleting one cancels only its pending work.
+ */
+export class CustomWebhooks {
+  readonly #options: CustomWebhooksOptions;
+  #subscriptions = new Map<string, { record: WebhookSubscriptionRecord; dispatcher: WebhookDispatcher }>();
+  #faults: Partial<WebhookDeliveryFaults> = {};
+  /** Attempts of deleted subscriptions, kept for the delivery log. */
+  #pastAttempts: WebhookAttempt[] = [];
+
+  constructor(options: CustomWebhooksOptions) {
+    this.#options = options;
+  }
+
+  create(input: {
+    url: string;
+    events: CustomWebhookEvent[];
+    description: string | null;
+  }): WebhookSubscriptionRecord {
+    const record: WebhookSubscriptionRecord = {
+      id: `wh_${randomBytes(8).toString('hex')}`,
+      url: input.url,
+      events: [...new Set(input.events)],
+      description: input.description,
+      status: 'active',
+      created: this.#options.now(),
+      secret: newWebhookSecret(),
+    };
+    const dispatcher = new WebhookDispatcher({
+      retryDelaysMs: this.#options.retryDelaysMs,
+      // Any failure is retried except 410 Gone, which disables the subscription (Standard Webhooks).
+      shouldRetry: (status) => {
+        if (status === 410) {
+          record.status = 'disabled';
+          return false;
+        }
+        return true;
+      },
+      timeoutMs: this.#options.timeoutMs,
+      seed: mixSeed(this.#options.seed, record.id),
+      now: this.#options.now,
+    });
+    dispatcher.setFaults(this.#faults);
+    this.#subscriptions.set(record.id, { record, dispatcher });
+    return record;
+  }
+
+  list(): WebhookSubscriptionRecord[] {
+    return [...this.#subscriptions.values()].map((entry) => entry.record);
+  }
+
+  get(id: string): WebhookSubscriptionRecord | undefined {
+    return this.#subscriptions.get(id)?.record;
+  }
+
+  delete(id: string): boolean {
+    const entry = this.#subscriptions.get(id);
+    if (entry === undefined) return false;
+    this.#pastAttempts.push(...entry.dispatcher.attempts());
+    entry.dispatcher.reset();
+    return this.#subscriptions.delete(id);
+  }
+
+  /** True when an active subscription listens to the event (so payloads are only built when needed). */
+  hasSubscribers(event: CustomWebhookEvent): boolean {
+    for (const { record } of this.#subscriptions.values())
+      if (record.status === 'active' && record.events.includes(event)) return true;
+    return false;
+  }
+
+  /** Queues one message per listening subscription; returns how many were queued. */
+  emit(event: CustomWebhookEvent, occurredAt: number, data: JsonObject): number {
+    let queued = 0;
+    const body = eventBody(event, occurredAt, data);
+    for (const { record, dispatcher } of this.#subscriptions.values()) {
+      if (record.status !== 'active' || !record.events.includes(event)) continue;
+      // One message id per subscription and message, kept on retries: receivers dedupe on it.
+      const messageId = newMessageId();
+      dispatcher.enqueue({
+        url: record.url,
+        body,
+        // Signed per attempt with the wall clock, which the receiver compares with its own.
+        headers: () => ({
+          ...standardWebhookHeaders(record.secret, messageId, body, Math.floor(Date.now() / 1000)),
+          'user-agent': 'Propsync-Open-CRM-Simulator/1.0',
+        }),
+        labels: {
+          messageId,
+          event,
+          subscriptionId: record.id,
+          ...(typeof data.id === 'string' ? { objectId: data.id } : {}),
+        },
+      });
+      queued++;
+    }
+    return queued;
+  }
+
+  render(record: WebhookSubscriptionRecord, withSecret = false): JsonObject {
+    return {
+      id: record.id,
+      url: record.url,
+      events: [...record.events],
+      description: record.description,
+      status: record.status,
+      created_at: isoTime(record.created),
+      ...(withSecret ? { secret: record.secret } : {}),
+    };
+  }
+
+  setFaults(faults: Partial<WebhookDeliveryFaults>): void {
+    this.#faults = { ...this.#faults, ...faults };
+    for (const { dispatcher } of this.#subscriptions.values()) dispatcher.setFaults(faults);
+  }
+
+  attempts(): WebhookAttempt[] {
+    return [
+      ...this.#pastAttempts,
+      ...[...this.#subscriptions.values()].flatMap((entry) => entry.dispatcher.attempts()),
+    ].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.#subscriptions.values()].map((entry) => entry.dispatcher.idle()));
+  }
+
+  /** Cancels pending work and forgets every subscription. */
+  reset(): void {
+    for (const { dispatcher } of this.#subscriptions.values()) dispatcher.reset();
+    this.#subscriptions.clear();
+    this.#faults = {};
+    this.#pastAttempts = [];
+  }
+}

@@ -1,0 +1,472 @@
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
+import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { AppointmentRecord, NoteRecord, OfferRecord } from './loop-activity.model.ts';
+import { TimedCollection } from './loop-collection.ts';
+import {
+  LOOP_NEGOTIATORS,
+  LOOP_OFFER_STATUSES,
+  type LoopAppointmentStatus,
+  type LoopAppointmentType,
+  type LoopConsentStatus,
+  type LoopContactType,
+  type LoopPhoneType,
+} from './loop-constants.ts';
+import {
+  emailsOf,
+  fieldsOf,
+  type ContactRecord,
+  type CustomFieldValue,
+  type LoopAddress,
+  type LoopContactFields,
+  type LoopMarketingConsent,
+  type RenderContext,
+} from './loop-contact.model.ts';
+import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
+
+const DAY_MS = 86_400_000;
+const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
+
+/** A partial update of a contact, as `PATCH /v1/contacts/{id}` accepts it (already validated). */
+export interface ContactPatch {
+  title?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  dateOfBirth?: string | null;
+  emailAddresses?: Array<{ address: string; isPrimary?: boolean | undefined }>;
+  phoneNumbers?: Array<{ number: string; type: LoopPhoneType; isPrimary?: boolean | undefined }>;
+  address?: Partial<LoopAddress> | null;
+  contactTypes?: LoopContactType[];
+  marketingConsent?: {
+    status?: LoopConsentStatus | undefined;
+    channels?: Partial<LoopMarketingConsent['channels']> | undefined;
+  };
+  source?: string | null;
+  tags?: string[];
+  /** Merged into the stored custom fields; a null value removes a key, `null` clears them all. */
+  customFields?: Record<string, CustomFieldValue | null> | null;
+}
+
+export interface LoopDatasetOptions {
+  teamId: string;
+  name: string;
+  seed: number;
+  contactCount: number;
+  /** Generated timestamps lie before this instant (ms). */
+  anchor: number;
+  duplicateRate?: number;
+  /** Share of generated contacts archived (default 0.02). */
+  archivedRate?: number;
+}
+
+type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
+
+function indexEmails(index: EmailIndex, record: ContactRecord, emails: readonly string[]): void {
+  for (const email of emails) {
+    const key = normaliseEmail(email);
+    if (key === '') continue;
+    const existing = index.get(key);
+    if (existing === undefined) index.set(key, record);
+    else if (Array.isArray(existing)) existing.push(record);
+    else if (existing !== record) index.set(key, [existing, record]);
+  }
+}
+
+function unindexEmails(index: EmailIndex, record: ContactRecord, emails: readonly string[]): void {
+  for (const email of emails) {
+    const key = normaliseEmail(email);
+    const existing = index.get(key);
+    if (existing === record) index.delete(key);
+    else if (Array.isArray(existing)) {
+      const remaining = existing.filter((candidate) => candidate !== record);
+      if (remaining.length === 0) index.delete(key);
+      else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
+    }
+  }
+}
+
+/** Marks the first entry primary when none is, so every list has exactly one primary. */
+function withPrimary<T extends { isPrimary?: boolean | undefined }>(
+  items: readonly T[],
+): Array<T & { isPrimary: boolean }> {
+  const hasPrimary = items.some((item) => item.isPrimary === true);
+  return items.map((item, i) => ({ ...item, isPrimary: hasPrimary ? item.isPrimary === true : i === 0 }));
+}
+
+const EMPTY_ADDRESS: LoopAddress = {
+  line1: '',
+  line2: null,
+  line3: null,
+  town: null,
+  county: null,
+  postcode: null,
+  countryCode: 'GB',
+};
+
+/**
+ * One Loop team's data: contacts generated from the shared UK people, appointments, offers and
+ * notes. Data only; HTTP and webhooks live elsewhere.
+ */
+export class LoopDataset implements RenderContext {
+  readonly teamId: string;
+  readonly name: string;
+  readonly seed: number;
+  /** Keys this team's ids, so two teams never share one. */
+  readonly salt: number;
+  readonly people: GeneratedPeople;
+  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly appointments = new TimedCollection<AppointmentRecord>();
+  readonly offers = new TimedCollection<OfferRecord>();
+  readonly notes = new TimedCollection<NoteRecord>();
+  readonly #appointmentsByContact = new Map<number, AppointmentRecord[]>();
+  readonly #offersByContact = new Map<number, OfferRecord[]>();
+  readonly #notesByContact = new Map<number, NoteRecord[]>();
+  #nextContactSeq = 1;
+  #nextAppointmentSeq = 1;
+  #nextOfferSeq = 1;
+  #nextNoteSeq = 1;
+  #emailIndex: EmailIndex | null = null;
+
+  constructor(options: LoopDatasetOptions) {
+    this.teamId = options.teamId;
+    this.name = options.name;
+    this.seed = options.seed;
+    this.salt = mixSeed(options.seed, 'loop', options.teamId);
+    this.people = generatePeople({
+      seed: options.seed,
+      count: options.contactCount,
+      formatSalt: 'loop',
+      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
+    });
+    this.#generate(options.anchor, options.archivedRate ?? 0.02);
+  }
+
+  #generate(anchor: number, archivedRate: number): void {
+    const random = new SeededRandom(mixSeed(this.seed, 'loop-timestamps'));
+    const people = this.people.people;
+    const count = people.length;
+    const span = 8 * 365 * DAY_MS;
+    const step = span / Math.max(1, count);
+    const records: ContactRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      // Creation times rise with the sequence, as in a real CRM; whole seconds, like an import.
+      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      const candidate = random.chance(0.6)
+        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
+        : created + Math.floor(random.next() * (anchor - created));
+      const updated = Math.min(anchor - 1, Math.max(created, candidate));
+      records.push({
+        seq: i + 1,
+        id: null,
+        created,
+        updated,
+        person: people[i] ?? null,
+        fields: null,
+        customFields: null,
+        // Archiving was the last change made to an archived contact.
+        archivedAt: random.chance(archivedRate) ? updated : null,
+      });
+    }
+    this.#nextContactSeq = count + 1;
+    this.contacts.load(records);
+    this.#generateActivities(records, anchor);
+  }
+
+  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
+    const random = new SeededRandom(1);
+    const activitySeed = mixSeed(this.seed, 'loop-activities');
+    const appointments: AppointmentRecord[] = [];
+    const offers: OfferRecord[] = [];
+    const appointment = (
+      contact: ContactRecord,
+      type: LoopAppointmentType,
+      contactRole: AppointmentRecord['contactRole'],
+      negotiatorSeq: number,
+    ): AppointmentRecord => {
+      // Starts within [-120, +21] days of the anchor on a quarter hour, booked 1–14 days before.
+      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const end = start + (type === 'viewing' ? 30 : 60) * 60_000;
+      const created = Math.max(
+        contact.created,
+        Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS),
+      );
+      const status: LoopAppointmentStatus =
+        start < anchor
+          ? random.pickWeighted(['completed', 'cancelled', 'noShow'] as const, [85, 10, 5])
+          : random.pickWeighted(['booked', 'cancelled'] as const, [92, 8]);
+      const lastChange =
+        status === 'booked'
+          ? created
+          : status === 'cancelled'
+            ? created + Math.floor(random.next() * Math.max(0, Math.min(start, anchor) - created))
+            : end + Math.floor(random.next() * 2 * DAY_MS);
+      return {
+        seq: this.#nextAppointmentSeq++,
+        created,
+        updated: Math.max(created, Math.min(anchor - 1, lastChange)),
+        type,
+        status,
+        start,
+        end,
+        contactSeq: contact.seq,
+        contactRole,
+        propertySeq: random.int(1, 5000),
+        negotiatorSeq,
+      };
+    };
+    for (const contact of contacts) {
+      const roles = contact.person?.roles ?? [];
+      if (roles.length === 0) continue;
+      random.reseed(mixSeed(activitySeed, contact.seq));
+      const negotiatorSeq = random.int(1, LOOP_NEGOTIATORS.length);
+      const buyer = roles.includes('buyerApplicant');
+      const renter = roles.includes('tenantApplicant');
+      if ((buyer || renter) && random.chance(0.45)) {
+        const viewings = random.int(1, 3);
+        for (let v = 0; v < viewings; v++)
+          appointments.push(appointment(contact, 'viewing', 'applicant', negotiatorSeq));
+      }
+      const owner = roles.includes('vendor') ? 'vendor' : roles.includes('landlord') ? 'landlord' : null;
+      if (owner !== null && random.chance(0.4))
+        appointments.push(appointment(contact, 'valuation', owner, negotiatorSeq));
+      const offerKind = buyer && random.chance(0.15) ? 'sale' : renter && random.chance(0.1) ? 'let' : null;
+      if (offerKind !== null) {
+        const submitted = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+        const status = random.pickWeighted(LOOP_OFFER_STATUSES, OFFER_STATUS_WEIGHTS);
+        offers.push({
+          seq: this.#nextOfferSeq++,
+          created: submitted,
+          updated:
+            status === 'submitted'
+              ? submitted
+              : Math.min(anchor - 1, submitted + Math.floor(random.next() * (anchor - submitted) * 0.5)),
+          kind: offerKind,
+          status,
+          amount: offerKind === 'sale' ? random.int(30, 240) * 5_000 : random.int(26, 160) * 25,
+          submitted,
+          contactSeq: contact.seq,
+          propertySeq: random.int(1, 5000),
+          negotiatorSeq,
+        });
+      }
+    }
+    this.appointments.load(appointments);
+    this.offers.load(offers);
+    for (const record of appointments) pushTo(this.#appointmentsByContact, record.contactSeq, record);
+    for (const record of offers) pushTo(this.#offersByContact, record.contactSeq, record);
+  }
+
+  #seqOf(kind: LoopEntityKind, id: string): number | null {
+    return seqOfLoopId(this.salt, kind, id);
+  }
+
+  contactById(id: string): ContactRecord | undefined {
+    const seq = this.#seqOf('contact', id);
+    return seq === null ? undefined : this.contacts.get(seq);
+  }
+
+  appointmentById(id: string): AppointmentRecord | undefined {
+    const seq = this.#seqOf('appointment', id);
+    return seq === null ? undefined : this.appointments.get(seq);
+  }
+
+  offerById(id: string): OfferRecord | undefined {
+    const seq = this.#seqOf('offer', id);
+    return seq === null ? undefined : this.offers.get(seq);
+  }
+
+  noteById(id: string): NoteRecord | undefined {
+    const seq = this.#seqOf('note', id);
+    return seq === null ? undefined : this.notes.get(seq);
+  }
+
+  appointmentsOf(contactSeq: number): readonly AppointmentRecord[] {
+    return this.#appointmentsByContact.get(contactSeq) ?? [];
+  }
+
+  offersOf(contactSeq: number): readonly OfferRecord[] {
+    return this.#offersByContact.get(contactSeq) ?? [];
+  }
+
+  notesOf(contactSeq: number): readonly NoteRecord[] {
+    return this.#notesByContact.get(contactSeq) ?? [];
+  }
+
+  /** Contacts with this email among their addresses (case-insensitive, trimmed), in creation order. */
+  contactsByEmail(email: string): ContactRecord[] {
+    if (this.#emailIndex === null) {
+      // Built on first use, then kept current: most runs never search by email.
+      const index: EmailIndex = new Map();
+      for (const record of this.contacts.values()) indexEmails(index, record, emailsOf(record));
+      this.#emailIndex = index;
+    }
+    const found = this.#emailIndex.get(normaliseEmail(email));
+    if (found === undefined) return [];
+    return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
+  }
+
+  createContact(input: ContactPatch, now: number): ContactRecord {
+    const record: ContactRecord = {
+      seq: this.#nextContactSeq++,
+      id: null,
+      created: now,
+      updated: now,
+      person: null,
+      fields: {
+        title: null,
+        firstName: null,
+        lastName: null,
+        dateOfBirth: null,
+        emailAddresses: [],
+        phoneNumbers: [],
+        address: null,
+        contactTypes: [],
+        applicantProfiles: [],
+        tenancy: null,
+        marketingConsent: {
+          status: 'notAsked',
+          channels: { email: false, sms: false, phone: false, post: false },
+          updated: now,
+        },
+        source: 'API',
+        branchSeq: 1,
+        negotiatorSeq: 1,
+        tags: [],
+      },
+      customFields: null,
+      archivedAt: null,
+    };
+    this.#applyPatch(record, input, now);
+    this.contacts.add(record);
+    if (this.#emailIndex !== null) indexEmails(this.#emailIndex, record, emailsOf(record));
+    return record;
+  }
+
+  /** Applies validated patches, moving `updated` to `now` (even when nothing changed). */
+  patchContacts(
+    records: readonly ContactRecord[],
+    patchFor: (record: ContactRecord) => ContactPatch,
+    now: number,
+  ): void {
+    const before = this.#emailIndex === null ? null : records.map(emailsOf);
+    this.contacts.update(records, (record) => {
+      this.#applyPatch(record, patchFor(record), now);
+      record.updated = now;
+    });
+    if (before === null || this.#emailIndex === null) return;
+    records.forEach((record, i) => {
+      unindexEmails(this.#emailIndex!, record, before[i] ?? []);
+      indexEmails(this.#emailIndex!, record, emailsOf(record));
+    });
+  }
+
+  #applyPatch(record: ContactRecord, patch: ContactPatch, now: number): void {
+    // Generated contacts are computed until their first write; copy them then.
+    const fields: LoopContactFields = record.fields ?? fieldsOf(record, this.seed);
+    if (patch.title !== undefined) fields.title = patch.title;
+    if (patch.firstName !== undefined) fields.firstName = patch.firstName;
+    if (patch.lastName !== undefined) fields.lastName = patch.lastName;
+    if (patch.dateOfBirth !== undefined) fields.dateOfBirth = patch.dateOfBirth;
+    if (patch.emailAddresses !== undefined) fields.emailAddresses = withPrimary(patch.emailAddresses);
+    if (patch.phoneNumbers !== undefined) fields.phoneNumbers = withPrimary(patch.phoneNumbers);
+    if (patch.address !== undefined) {
+      fields.address =
+        patch.address === null ? null : { ...(fields.address ?? EMPTY_ADDRESS), ...patch.address };
+    }
+    if (patch.contactTypes !== undefined) fields.contactTypes = [...new Set(patch.contactTypes)];
+    if (patch.source !== undefined) fields.source = patch.source;
+    if (patch.tags !== undefined) fields.tags = [...patch.tags];
+    const consent = patch.marketingConsent;
+    if (consent !== undefined) {
+      const current = fields.marketingConsent;
+      const status = consent.status ?? current.status;
+      // Opting out withdraws every channel unless the same request names some.
+      const base =
+        status === 'optedOut' && current.status !== 'optedOut'
+          ? { email: false, sms: false, phone: false, post: false }
+          : current.channels;
+      fields.marketingConsent = {
+        status,
+        channels: { ...base, ...consent.channels },
+        updated: status !== current.status || consent.channels !== undefined ? now : current.updated,
+      };
+    }
+    if (patch.customFields !== undefined) {
+      if (patch.customFields === null) record.customFields = null;
+      else {
+        const merged: Record<string, CustomFieldValue> = { ...record.customFields };
+        for (const [key, value] of Object.entries(patch.customFields)) {
+          if (value === null) delete merged[key];
+          else merged[key] = value;
+        }
+        record.customFields = merged;
+      }
+    }
+    record.fields = fields;
+  }
+
+  /** Archives (Loop keeps the contact, flagged `archived`); bumps `updated`. */
+  archiveContact(record: ContactRecord, now: number): void {
+    this.contacts.update([record], (target) => {
+      target.fields = fieldsOf(target, this.seed);
+      target.archivedAt = now;
+      target.updated = now;
+    });
+  }
+
+  /** Removes a contact (GET answers 404); its activities and notes stay, as history. */
+  deleteContact(record: ContactRecord): void {
+    if (this.#emailIndex !== null) unindexEmails(this.#emailIndex, record, emailsOf(record));
+    this.contacts.remove(record);
+  }
+
+  addAppointment(input: Omit<AppointmentRecord, 'seq'>): AppointmentRecord {
+    const record: AppointmentRecord = { ...input, seq: this.#nextAppointmentSeq++ };
+    this.appointments.add(record);
+    pushTo(this.#appointmentsByContact, record.contactSeq, record);
+    return record;
+  }
+
+  updateAppointment(record: AppointmentRecord, status: LoopAppointmentStatus, now: number): void {
+    this.appointments.update([record], (target) => {
+      target.status = status;
+      target.updated = now;
+    });
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
+    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++ };
+    this.offers.add(record);
+    pushTo(this.#offersByContact, record.contactSeq, record);
+    return record;
+  }
+
+  updateOffer(
+    record: OfferRecord,
+    changes: { status?: OfferRecord['status']; amount?: number },
+    now: number,
+  ): void {
+    this.offers.update([record], (target) => {
+      if (changes.status !== undefined) target.status = changes.status;
+      if (changes.amount !== undefined) target.amount = changes.amount;
+      target.updated = now;
+    });
+  }
+
+  addNote(input: Omit<NoteRecord, 'seq' | 'updated'>): NoteRecord {
+    const record: NoteRecord = { ...input, seq: this.#nextNoteSeq++, updated: input.created };
+    this.notes.add(record);
+    pushTo(this.#notesByContact, record.contactSeq, record);
+    return record;
+  }
+
+  noteByExternalReference(contactSeq: number, externalReference: string): NoteRecord | undefined {
+    return this.notesOf(contactSeq).find((note) => note.externalReference === externalReference);
+  }
+}
+
+function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

@@ -1,0 +1,198 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import type { LoopWebhookEvent } from './loop-constants.ts';
+import { loopTime, type JsonObject } from './loop-contact.model.ts';
+
+/** A webhook subscription. Belongs to the team whose key created it. */
+export interface WebhookSubscription {
+  id: string;
+  teamId: string;
+  url: string;
+  events: LoopWebhookEvent[];
+  description: string;
+  active: boolean;
+  /** `whsec_<base64>`: shown once, when the subscription is created. */
+  secret: string;
+  created: number;
+  updated: number;
+}
+
+export interface SubscriptionInput {
+  url: string;
+  events: LoopWebhookEvent[];
+  description: string;
+}
+
+/** A fresh Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/**
+ * Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `<msg id>.<timestamp>.<body>`,
+ * keyed with the base64-decoded part of the secret after `whsec_`.
+ */
+export function signWebhook(
+  secret: string,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  const digest = createHmac('sha256', key)
+    .update(`${messageId}.${timestampSeconds}.${body}`)
+    .digest('base64');
+  return `v1,${digest}`;
+}
+
+/** The headers of one signed delivery. */
+export function webhookHeaders(
+  secret: string,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'Loop-Webhooks/1.0 (simulator)',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signWebhook(secret, messageId, timestampSeconds, body),
+  };
+}
+
+/** The Standard Webhooks payload: `{type, timestamp, data}`, plus `changedFields` on updates. */
+export function webhookBody(
+  type: LoopWebhookEvent,
+  occurredAt: number,
+  data: JsonObject,
+  changedFields?: string[],
+): string {
+  return JSON.stringify({
+    type,
+    timestamp: loopTime(occurredAt),
+    data,
+    ...(changedFields === undefined ? {} : { changedFields }),
+  });
+}
+
+/**
+ * Webhook subscriptions and event fan-out: one message id per event, sent to every active
+ * subscription of the team that listens for its type, each signed with its own secret, through
+ * the shared background dispatcher.
+ */
+export class LoopWebhooks {
+  readonly #dispatcher: WebhookDispatcher;
+  readonly #now: () => number;
+  #subscriptions = new Map<string, WebhookSubscription>();
+
+  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    this.#dispatcher = options.dispatcher;
+    this.#now = options.now;
+  }
+
+  create(teamId: string, input: SubscriptionInput): WebhookSubscription {
+    const now = this.#now();
+    const subscription: WebhookSubscription = {
+      id: randomUUID(),
+      teamId,
+      url: input.url,
+      events: [...input.events],
+      description: input.description,
+      active: true,
+      secret: newWebhookSecret(),
+      created: now,
+      updated: now,
+    };
+    this.#subscriptions.set(subscription.id, subscription);
+    return subscription;
+  }
+
+  list(teamId: string): WebhookSubscription[] {
+    return [...this.#subscriptions.values()].filter((subscription) => subscription.teamId === teamId);
+  }
+
+  get(teamId: string, id: string): WebhookSubscription | undefined {
+    const subscription = this.#subscriptions.get(id.toLowerCase());
+    return subscription?.teamId === teamId ? subscription : undefined;
+  }
+
+  update(
+    teamId: string,
+    id: string,
+    changes: Partial<SubscriptionInput & { active: boolean }>,
+  ): WebhookSubscription | undefined {
+    const subscription = this.get(teamId, id);
+    if (subscription === undefined) return undefined;
+    if (changes.url !== undefined) subscription.url = changes.url;
+    if (changes.events !== undefined) subscription.events = [...changes.events];
+    if (changes.description !== undefined) subscription.description = changes.description;
+    if (changes.active !== undefined) subscription.active = changes.active;
+    subscription.updated = this.#now();
+    return subscription;
+  }
+
+  delete(teamId: string, id: string): boolean {
+    const subscription = this.get(teamId, id);
+    return subscription !== undefined && this.#subscriptions.delete(subscription.id);
+  }
+
+  /** True when an active subscription of the team listens for the event type. */
+  hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
+    for (const subscription of this.#subscriptions.values()) {
+      if (subscription.teamId === teamId && subscription.active && subscription.events.includes(type))
+        return true;
+    }
+    return false;
+  }
+
+  /** Queues one event for every listening subscription; returns how many deliveries were queued. */
+  emit(
+    teamId: string,
+    type: LoopWebhookEvent,
+    occurredAt: number,
+    data: JsonObject,
+    changedFields?: string[],
+  ): number {
+    const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+    const body = webhookBody(type, occurredAt, data, changedFields);
+    let queued = 0;
+    for (const subscription of this.#subscriptions.values()) {
+      if (subscription.teamId !== teamId || !subscription.active || !subscription.events.includes(type))
+        continue;
+      const { secret } = subscription;
+      this.#dispatcher.enqueue({
+        url: subscription.url,
+        body,
+        // Re-signed per attempt with the wall clock: receivers compare it with their own clock.
+        headers: () => webhookHeaders(secret, messageId, Math.floor(Date.now() / 1000), body),
+        labels: { messageId, type, subscriptionId: subscription.id, teamId },
+      });
+      queued++;
+    }
+    return queued;
+  }
+
+  /** The subscription as the API shows it; the secret only when just created. */
+  render(subscription: WebhookSubscription, options: { withSecret?: boolean } = {}): JsonObject {
+    return {
+      id: subscription.id,
+      url: subscription.url,
+      events: [...subscription.events],
+      description: subscription.description,
+      active: subscription.active,
+      createdAt: loopTime(subscription.created),
+      updatedAt: loopTime(subscription.updated),
+      ...(options.withSecret ? { secret: subscription.secret } : {}),
+    };
+  }
+
+  /** The most recently created subscription of a team (tests sign with its secret). */
+  latest(teamId: string): WebhookSubscription | undefined {
+    return this.list(teamId).at(-1);
+  }
+
+  reset(): void {
+    this.#subscriptions.clear();
+  }
+}

@@ -1,0 +1,246 @@
+import { generateKeyPairSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { FaultControls } from '../toolkit/fault-controls.ts';
+import type { ReapitClientCredentials } from './reapit-constants.ts';
+
+/** An Ed25519 key pair an app's webhooks are signed with (Reapit keeps one per app). */
+export interface ReapitSigningKey {
+  kid: string;
+  clientId: string;
+  privateKey: KeyObject;
+  /** Raw 32-byte public key, base64url: the JWK `x` member. */
+  x: string;
+}
+
+/** An access token as the simulator remembers it. */
+export interface IssuedAccessToken {
+  clientId: string;
+  customerId: string;
+  expiresAt: number;
+  /** The authorization-code grant it descends from; null for client credentials. */
+  familyId: string | null;
+  revoked: boolean;
+}
+
+export interface AccessTokenBody {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/** An OAuth error answer (RFC 6749 §5.2). */
+export interface OAuthErrorBody {
+  error: string;
+  error_description: string;
+}
+
+export type TokenRequestResult =
+  { ok: true; body: AccessTokenBody } | { ok: false; status: 400 | 401; body: OAuthErrorBody };
+
+export type ClientAuthentication =
+  { ok: true; client: ReapitClientCredentials } | { ok: false; status: 401; body: OAuthErrorBody };
+
+export type BearerCheck =
+  | { ok: true; client: ReapitClientCredentials }
+  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+
+/** Constant-time comparison of secrets (client secrets, PKCE challenges). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Reapit Connect's client authentication, client-credentials flow, access-token store and bearer
+ * checks (the authorization-code grant builds on these in reapit-oauth.ts). Tokens are opaque
+ * random strings held in memory; client revocation goes through the shared fault controls so tests
+ * and the demo can revoke from one place.
+ */
+export class ReapitAuth {
+  readonly #clients: Map<string, ReapitClientCredentials>;
+  readonly #now: () => number;
+  readonly #faults: FaultControls;
+  #tokenLifetimeSeconds: number;
+  #tokens = new Map<string, IssuedAccessToken>();
+  readonly #signingKeys = new Map<string, ReapitSigningKey>();
+
+  constructor(options: {
+    clients: readonly ReapitClientCredentials[];
+    now: () => number;
+    faults: FaultControls;
+    tokenLifetimeSeconds: number;
+  }) {
+    this.#clients = new Map(
+      options.clients.map((client) => [
+        client.clientId,
+        {
+          ...client,
+          ...(client.redirectUris === undefined ? {} : { redirectUris: [...client.redirectUris] }),
+        },
+      ]),
+    );
+    this.#now = options.now;
+    this.#faults = options.faults;
+    this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
+    for (const client of this.#clients.values()) {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const jwk = publicKey.export({ format: 'jwk' });
+      // The kid travels inside a colon-separated header: keep it free of colons.
+      const kid = `${client.clientId.replace(/[^A-Za-z0-9_-]/g, '-')}-${randomBytes(6).toString('hex')}`;
+      this.#signingKeys.set(client.clientId, { kid, clientId: client.clientId, privateKey, x: jwk.x ?? '' });
+    }
+  }
+
+  get clients(): ReapitClientCredentials[] {
+    return [...this.#clients.values()].map((client) => ({ ...client }));
+  }
+
+  /** The app, unless unknown or revoked through the controls. */
+  activeClient(clientId: string): ReapitClientCredentials | undefined {
+    const client = this.#clients.get(clientId);
+    return client === undefined || this.#faults.isRevoked(clientId) ? undefined : client;
+  }
+
+  set tokenLifetimeSeconds(seconds: number) {
+    this.#tokenLifetimeSeconds = seconds;
+  }
+
+  /** Forgets every issued token. */
+  revokeAllTokens(): void {
+    this.#tokens.clear();
+  }
+
+  /** Makes every token issued so far expire now (clients must fetch new ones). */
+  expireAllTokens(): void {
+    const now = this.#now();
+    for (const issued of this.#tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now);
+  }
+
+  /** POST /token with `grant_type=client_credentials`. */
+  issueToken(authorization: string | undefined, form: Record<string, unknown>): TokenRequestResult {
+    if (form.grant_type !== 'client_credentials') {
+      return {
+        ok: false,
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' },
+      };
+    }
+    const authenticated = this.authenticateClient(authorization, form);
+    if (!authenticated.ok) return authenticated;
+    return { ok: true, body: this.mintAccessToken(authenticated.client, null) };
+  }
+
+  /**
+   * Client authentication for /token and /revoke: HTTP Basic (as Reapit documents) or, failing
+   * that, `client_id` and `client_secret` in the form; a `client_id` in the form must match Basic's.
+   */
+  authenticateClient(authorization: string | undefined, form: Record<string, unknown>): ClientAuthentication {
+    const fail = (description: string): ClientAuthentication => ({
+      ok: false,
+      status: 401,
+      body: { error: 'invalid_client', error_description: description },
+    });
+    let clientId: string | undefined;
+    let clientSecret: string | undefined;
+    if (authorization?.toLowerCase().startsWith('basic ')) {
+      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) {
+        try {
+          clientId = decodeURIComponent(decoded.slice(0, colon));
+          clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+        } catch {
+          // A malformed %-escape is a failed authentication, not a server error.
+          return fail('client authentication failed');
+        }
+      }
+    }
+    const formClientId = typeof form.client_id === 'string' ? form.client_id : undefined;
+    if (clientId !== undefined && formClientId !== undefined && formClientId !== clientId) {
+      return fail('client_id does not match the authenticated client');
+    }
+    if (clientId === undefined) {
+      clientId = formClientId;
+      clientSecret = typeof form.client_secret === 'string' ? form.client_secret : undefined;
+    }
+    const client = clientId === undefined ? undefined : this.#clients.get(clientId);
+    if (client === undefined || clientSecret === undefined || !safeEqual(clientSecret, client.clientSecret)) {
+      return fail('client authentication failed');
+    }
+    if (this.#faults.isRevoked(client.clientId)) return fail('the client has been revoked');
+    return { ok: true, client };
+  }
+
+  /** A new access token for the app; `familyId` ties it to an authorization-code grant. */
+  mintAccessToken(client: ReapitClientCredentials, familyId: string | null): AccessTokenBody {
+    this.#pruneExpired();
+    const token = randomBytes(32).toString('base64url');
+    this.#tokens.set(token, {
+      clientId: client.clientId,
+      customerId: client.customerId,
+      expiresAt: this.#now() + this.#tokenLifetimeSeconds * 1000,
+      familyId,
+      revoked: false,
+    });
+    return { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds };
+  }
+
+  accessToken(token: string): Readonly<IssuedAccessToken> | undefined {
+    return this.#tokens.get(token);
+  }
+
+  /** Revokes an access token; a no-op when it is unknown, expired or already revoked. */
+  revokeAccessToken(token: string): void {
+    const issued = this.#tokens.get(token);
+    if (issued !== undefined && !issued.revoked && issued.expiresAt > this.#now()) issued.revoked = true;
+  }
+
+  /** Active: would pass {@link checkBearer} now. Revoked: revoked one by one or with their grant. */
+  accessTokenStats(): { active: number; revoked: number } {
+    const now = this.#now();
+    let active = 0;
+    let revoked = 0;
+    for (const issued of this.#tokens.values()) {
+      if (issued.revoked) revoked += 1;
+      else if (issued.expiresAt > now && !this.#faults.isRevoked(issued.clientId)) active += 1;
+    }
+    return { active, revoked };
+  }
+
+  /** Checks `Authorization: Bearer …`. */
+  checkBearer(authorization: string | undefined): BearerCheck {
+    if (authorization === undefined || !/^bearer\s+\S+/i.test(authorization))
+      return { ok: false, reason: 'missing' };
+    const token = authorization.replace(/^bearer\s+/i, '').trim();
+    const issued = this.#tokens.get(token);
+    if (issued === undefined) return { ok: false, reason: 'unknown' };
+    if (issued.revoked) return { ok: false, reason: 'revoked' };
+    if (issued.expiresAt <= this.#now()) return { ok: false, reason: 'expired' };
+    if (this.#faults.isRevoked(issued.clientId)) return { ok: false, reason: 'revoked' };
+    const client = this.#clients.get(issued.clientId);
+    return client === undefined ? { ok: false, reason: 'unknown' } : { ok: true, client };
+  }
+
+  signingKeyFor(clientId: string): ReapitSigningKey | undefined {
+    return this.#signingKeys.get(clientId);
+  }
+
+  signingKeyById(kid: string): ReapitSigningKey | undefined {
+    for (const key of this.#signingKeys.values()) if (key.kid === kid) return key;
+    return undefined;
+  }
+
+  /** `X-Signature` value: `s:<keyId>:<unixTimestamp>:<base64 Ed25519 signature of timestamp+body>`. */
+  signatureHeader(clientId: string, body: string, unixSeconds: number): string {
+    const key = this.#signingKeys.get(clientId);
+    if (key === undefined) throw new Error(`no signing key for client ${clientId}`);
+    const signature = sign(null, Buffer.from(`${unixSeconds}${body}`), key.privateKey).toString('base64');
+    return `s:${key.kid}:${unixSeconds}:${signature}`;
+  }
+
+  #pruneExpired(): void {
+    if (this.#tokens.size < 1000) return;
+    const now = this.#now();
+    for (const [token, issued] of this.#tokens) if (issued.expiresAt <= now) this.#tokens.delete(token);
+  }
+}

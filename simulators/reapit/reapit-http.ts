@@ -1,0 +1,329 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
+import { reapitTime } from './reapit-contact.model.ts';
+import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
+
+/** Reapit's error body: `{statusCode, dateTime, description}`, plus `errors` on a 422. */
+export interface ReapitErrorBody {
+  statusCode: number;
+  dateTime: string;
+  description: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export function reapitError(
+  status: number,
+  description: string,
+  now: number,
+  errors?: ReapitErrorBody['errors'],
+): ReapitErrorBody {
+  return {
+    statusCode: status,
+    dateTime: reapitTime(now),
+    description,
+    ...(errors === undefined ? {} : { errors }),
+  };
+}
+
+export const STATUS_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request was not understood by the server',
+  401: 'The provided authentication credentials are incorrect or not present',
+  403: 'The credentials provided do not grant access to the requested resource',
+  404: 'The requested resource was not found',
+  412: 'The request precondition failed',
+  422: 'One or more validation failures have occurred. Please refer to Errors list for details',
+  429: 'Too many requests',
+  500: 'An unexpected error occurred. The error has been logged and will be investigated',
+  502: 'Bad gateway',
+  503: 'The service is temporarily unavailable',
+  504: 'The upstream service timed out',
+};
+
+/** A query-string problem: answered with 400. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+// ISO-8601 with a time-zone designator when a time is given (Reapit rejects naive times).
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/**
+ * Query parameters read case-insensitively (Reapit's ASP.NET binding ignores case), with
+ * repeated names as lists (`id=A&id=B`).
+ */
+export class ReapitQuery {
+  readonly #values = new Map<string, string[]>();
+
+  constructor(query: unknown) {
+    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+      const values = (Array.isArray(raw) ? raw : [raw]).filter(
+        (value): value is string => typeof value === 'string',
+      );
+      const key = name.toLowerCase();
+      this.#values.set(key, [...(this.#values.get(key) ?? []), ...values]);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name.toLowerCase());
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#values.get(name.toLowerCase())?.[0];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** Every value given for a repeatable parameter, blanks dropped. */
+  strings(name: string): string[] | undefined {
+    const values = this.#values.get(name.toLowerCase())?.filter((value) => value !== '');
+    return values === undefined || values.length === 0 ? undefined : values;
+  }
+
+  int(name: string, options: { min: number; max?: number; fallback: number }): number {
+    const raw = this.string(name);
+    if (raw === undefined) return options.fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
+      const range =
+        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
+      throw new BadRequestError(`${name} must be a whole number ${range}`);
+    }
+    return value;
+  }
+
+  number(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new BadRequestError(`${name} must be a number`);
+    return value;
+  }
+
+  /** Omitted booleans apply no filter (Reapit: omitting is not the same as false). */
+  boolean(name: string): boolean | undefined {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return undefined;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw new BadRequestError(`${name} must be true or false`);
+  }
+
+  /** An ISO-8601 instant (ms). A date alone means midnight UTC. */
+  instant(name: string): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const ms = ISO_DATE_TIME.test(raw)
+      ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw)
+      : Number.NaN;
+    if (Number.isNaN(ms)) {
+      throw new BadRequestError(
+        `${name} must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)`,
+      );
+    }
+    return ms;
+  }
+}
+
+export interface Paging {
+  pageNumber: number;
+  pageSize: number;
+}
+
+/** `pageSize` 1–100 (default 25) and `pageNumber` from 1; anything else is a 400. */
+export function readPaging(query: ReapitQuery): Paging {
+  return {
+    pageSize: query.int('pageSize', { min: 1, max: 100, fallback: 25 }),
+    pageNumber: query.int('pageNumber', { min: 1, fallback: 1 }),
+  };
+}
+
+/** `sortBy=created` / `-modified` …; returns null when the value is not one of `allowed`. */
+export function readSort<F extends string>(
+  query: ReapitQuery,
+  allowed: readonly F[],
+  fallback: F,
+): { field: F; descending: boolean } {
+  const raw = query.string('sortBy');
+  if (raw === undefined) return { field: fallback, descending: false };
+  const descending = raw.startsWith('-');
+  const name = (descending ? raw.slice(1) : raw).toLowerCase();
+  const field = allowed.find((candidate) => candidate.toLowerCase() === name);
+  if (field === undefined)
+    throw new BadRequestError(
+      `sortBy must be one of ${allowed.join(', ')} (prefix with - to sort descending)`,
+    );
+  return { field, descending };
+}
+
+function pageHref(request: Request, pageNumber: number, pageSize: number): string {
+  const url = new URL(request.originalUrl, 'http://simulator.invalid');
+  const params = new URLSearchParams();
+  for (const [name, value] of url.searchParams) {
+    const lower = name.toLowerCase();
+    if (lower !== 'pagenumber' && lower !== 'pagesize') params.append(name, value);
+  }
+  params.set('pageNumber', String(pageNumber));
+  params.set('pageSize', String(pageSize));
+  return `${url.pathname}?${params.toString()}`;
+}
+
+/**
+ * Reapit's HAL page: `{_embedded, pageNumber, pageSize, pageCount (items on this page),
+ * totalPageCount, totalCount, _links{self, first, next?, last}}`; `next` is absent on the last page.
+ */
+export function halPage<T>(
+  request: Request,
+  view: ResultView<T>,
+  paging: Paging,
+  render: (item: T) => unknown,
+): Record<string, unknown> {
+  const items = pageOfView(view, paging.pageNumber, paging.pageSize);
+  const totalCount = viewSize(view);
+  const totalPageCount = Math.ceil(totalCount / paging.pageSize);
+  const links: Record<string, { href: string }> = {
+    self: { href: pageHref(request, paging.pageNumber, paging.pageSize) },
+    first: { href: pageHref(request, 1, paging.pageSize) },
+  };
+  if (paging.pageNumber < totalPageCount)
+    links.next = { href: pageHref(request, paging.pageNumber + 1, paging.pageSize) };
+  links.last = { href: pageHref(request, Math.max(1, totalPageCount), paging.pageSize) };
+  return {
+    _embedded: items.map(render),
+    pageNumber: paging.pageNumber,
+    pageSize: paging.pageSize,
+    pageCount: items.length,
+    totalPageCount,
+    totalCount,
+    _links: links,
+  };
+}
+
+/** zod issues as Reapit's `errors: [{field, message}]`. */
+export function validationErrors(error: z.ZodError): Array<{ field: string; message: string }> {
+  return error.issues.map((issue) => ({
+    field: issue.path.length === 0 ? 'body' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+
+const AddressPatchSchema = z
+  .object({
+    type: text(20),
+    buildingName: text(35),
+    buildingNumber: text(8),
+    line1: text(35),
+    line2: text(30),
+    line3: text(30),
+    line4: text(30),
+    postcode: text(8),
+    countryId: text(2),
+  })
+  .partial();
+
+const contactFieldShape = {
+  title: text(20).nullable(),
+  forename: text(50).nullable(),
+  surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
+  dateOfBirth: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) without a time')
+    .nullable(),
+  active: z.boolean(),
+  marketingConsent: z.enum(['grant', 'deny', 'notAsked'], {
+    message: 'must be one of grant, deny, notAsked',
+  }),
+  source: z.object({ id: text(10), type: z.enum(['source', 'office']) }).partial(),
+  homePhone: text(30).nullable(),
+  workPhone: text(30).nullable(),
+  mobilePhone: text(30).nullable(),
+  email: text(100)
+    .refine(
+      (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
+      'must be a valid email address',
+    )
+    .nullable(),
+  primaryAddress: AddressPatchSchema.nullable(),
+  secondaryAddress: AddressPatchSchema.nullable(),
+  workAddress: AddressPatchSchema.nullable(),
+  officeIds: z.array(z.string().min(1)).min(1, 'at least one office is required'),
+  negotiatorIds: z.array(z.string().min(1)).min(1, 'at least one negotiator is required'),
+  categoryIds: z.array(z.string().min(1)),
+  communicationPreferenceLetter: z.boolean(),
+  communicationPreferenceEmail: z.boolean(),
+  communicationPreferencePhone: z.boolean(),
+  communicationPreferenceSMS: z.boolean(),
+  additionalContactDetails: z.array(z.object({ type: z.string().min(1), value: z.string() })),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+};
+
+/** PATCH /contacts/{id}: every field optional; unknown fields are ignored (as ASP.NET binding does). */
+export const ContactPatchSchema = z.object(contactFieldShape).partial();
+
+/** POST /contacts/: surname, marketingConsent, officeIds, negotiatorIds and one way to reach the person. */
+export const ContactCreateSchema = z
+  .object(contactFieldShape)
+  .partial()
+  .required({ surname: true, marketingConsent: true, officeIds: true, negotiatorIds: true })
+  .superRefine((contact, context) => {
+    const reachable = [contact.email, contact.mobilePhone, contact.homePhone, contact.workPhone].some(
+      (value) => typeof value === 'string' && value.trim() !== '',
+    );
+    if (!reachable) {
+      context.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'at least one of homePhone, workPhone, mobilePhone or email is required',
+      });
+    }
+  });
+
+export const JournalEntryCreateSchema = z.object({
+  typeId: z.string().trim().min(1, 'typeId is required').max(10, 'must be at most 10 characters'),
+  associatedType: z.enum(REAPIT_JOURNAL_ASSOCIATED_TYPES, {
+    message: `must be one of ${REAPIT_JOURNAL_ASSOCIATED_TYPES.join(', ')}`,
+  }),
+  associatedId: z.string().trim().min(1, 'associatedId is required'),
+  propertyId: z.string().min(1).nullish(),
+  negotiatorId: z.string().min(1).nullish(),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'description is required')
+    .max(4000, 'must be at most 4000 characters'),
+});
+
+const topicSet = new Set(REAPIT_TOPICS);
+export const ResthookSchema = z.object({
+  url: z
+    .string()
+    .url('must be an absolute URL')
+    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
+  description: z.string().max(200).default(''),
+  topicIds: z
+    .array(z.string().refine((topic) => topicSet.has(topic), 'is not a Reapit webhook topic'))
+    .min(1, 'at least one topic is required'),
+  active: z.boolean().default(true),
+  ignoreEtagOnlyChanges: z.boolean().default(false),
+});
+
+/** The absolute URL of a created resource (Location header). */
+export function locationOf(request: Request, path: string): string {
+  return `${request.protocol}://${request.get('host') ?? 'localhost'}${path}`;
+}
+
+/** Writes a Reapit error. */
+export function sendError(
+  response: Response,
+  status: number,
+  now: number,
+  description?: string,
+  errors?: ReapitErrorBody['errors'],
+): void {
+  response
+    .status(status)
+    .json(reapitError(status, description ?? STATUS_DESCRIPTIONS[status] ?? 'Error', now, errors));
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import type { ReapitAuth } from './reapit-auth.ts';
+import { reapitTime, type JsonObject } from './reapit-contact.model.ts';
+
+/** A webhook subscription (`/resthooks`). Belongs to the app and customer that created it. */
+export interface ResthookRecord {
+  id: string;
+  created: number;
+  modified: number;
+  url: string;
+  description: string;
+  topicIds: string[];
+  active: boolean;
+  ignoreEtagOnlyChanges: boolean;
+  customerId: string;
+  clientId: string;
+}
+
+export interface ResthookInput {
+  url: string;
+  description: string;
+  topicIds: string[];
+  active: boolean;
+  ignoreEtagOnlyChanges: boolean;
+}
+
+/** One notification of an event; all notifications of one emit share an eventId. */
+export interface ReapitNotification {
+  topicId: string;
+  entityId: string;
+  new: JsonObject | null;
+  old: JsonObject | null;
+  diff: JsonObject | null;
+  /** Only bookkeeping changed (modified, _eTag): subscriptions with ignoreEtagOnlyChanges skip it. */
+  etagOnly: boolean;
+}
+
+/**
+ * Resthook subscriptions and event fan-out. Each event gets one eventId; every notification it
+ * fans out to (one per topic and entity) goes to every active matching subscription, signed
+ * with the subscribing app's Ed25519 key, through the shared background dispatcher.
+ */
+export class ReapitWebhooks {
+  readonly #auth: ReapitAuth;
+  readonly #dispatcher: WebhookDispatcher;
+  readonly #now: () => number;
+  #hooks = new Map<string, ResthookRecord>();
+
+  constructor(options: { auth: ReapitAuth; dispatcher: WebhookDispatcher; now: () => number }) {
+    this.#auth = options.auth;
+    this.#dispatcher = options.dispatcher;
+    this.#now = options.now;
+  }
+
+  create(customerId: string, clientId: string, input: ResthookInput): ResthookRecord {
+    const now = this.#now();
+    const record: ResthookRecord = {
+      id: randomUUID(),
+      created: now,
+      modified: now,
+      ...input,
+      topicIds: [...input.topicIds],
+      customerId,
+      clientId,
+    };
+    this.#hooks.set(record.id, record);
+    return record;
+  }
+
+  list(customerId: string): ResthookRecord[] {
+    return [...this.#hooks.values()].filter((hook) => hook.customerId === customerId);
+  }
+
+  get(customerId: string, id: string): ResthookRecord | undefined {
+    const hook = this.#hooks.get(id);
+    return hook?.customerId === customerId ? hook : undefined;
+  }
+
+  replace(customerId: string, id: string, input: ResthookInput): ResthookRecord | undefined {
+    const hook = this.get(customerId, id);
+    if (hook === undefined) return undefined;
+    Object.assign(hook, input, { topicIds: [...input.topicIds], modified: this.#now() });
+    return hook;
+  }
+
+  delete(customerId: string, id: string): boolean {
+    return this.get(customerId, id) !== undefined && this.#hooks.delete(id);
+  }
+
+  /** True when some active subscription of the customer listens to a topic with this prefix. */
+  hasSubscribers(customerId: string, topicPrefix = ''): boolean {
+    for (const hook of this.#hooks.values()) {
+      if (
+        hook.customerId === customerId &&
+        hook.active &&
+        hook.topicIds.some((topic) => topic.startsWith(topicPrefix))
+      )
+        return true;
+    }
+    return false;
+  }
+
+  /** Queues the notifications of one event; returns how many deliveries were queued. */
+  emit(customerId: string, eventTime: number, notifications: readonly ReapitNotification[]): number {
+    if (notifications.length === 0) return 0;
+    const eventId = randomUUID();
+    let queued = 0;
+    for (const notification of notifications) {
+      const body = JSON.stringify({
+        eventId,
+        entityId: notification.entityId,
+        customerId,
+        eventTime: reapitTime(eventTime),
+        topicId: notification.topicId,
+        new: notification.new,
+        old: notification.old,
+        diff: notification.diff,
+      });
+      for (const hook of this.#hooks.values()) {
+        if (hook.customerId !== customerId || !hook.active || !hook.topicIds.includes(notification.topicId))
+          continue;
+        if (hook.ignoreEtagOnlyChanges && notification.etagOnly) continue;
+        this.#dispatcher.enqueue({
+          url: hook.url,
+          body,
+          // Signed per attempt with the wall clock: receivers compare it with their own clock.
+          headers: () => ({
+            'content-type': 'application/json',
+            'x-signature': this.#auth.signatureHeader(hook.clientId, body, Math.floor(Date.now() / 1000)),
+          }),
+          labels: {
+            eventId,
+            topicId: notification.topicId,
+            entityId: notification.entityId,
+            resthookId: hook.id,
+            customerId,
+          },
+        });
+        queued++;
+      }
+    }
+    return queued;
+  }
+
+  render(hook: ResthookRecord): JsonObject {
+    return {
+      id: hook.id,
+      created: reapitTime(hook.created),
+      modified: reapitTime(hook.modified),
+      url: hook.url,
+      description: hook.description,
+      topicIds: [...hook.topicIds],
+      active: hook.active,
+      ignoreEtagOnlyChanges: hook.ignoreEtagOnlyChanges,
+      customerIds: [hook.customerId],
+      _links: { self: { href: `/resthooks/${hook.id}` } },
+    };
+  }
+
+  reset(): void {
+    this.#hooks.clear();
+  }
+}

@@ -1,0 +1,155 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import type { StreetWebhookEvent } from './street-constants.ts';
+import { streetTime, type JsonObject } from './street-person.model.ts';
+
+/** A webhook subscription created through `POST /webhooks`. Its secret is shown once, at creation. */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: StreetWebhookEvent[];
+  description: string;
+  enabled: boolean;
+  /** `whsec_` + base64 of 24 random bytes, as Standard Webhooks libraries expect. */
+  secret: string;
+  tokenId: string;
+  created: number;
+  modified: number;
+}
+
+export interface WebhookSubscriptionInput {
+  url: string;
+  events: StreetWebhookEvent[];
+  description: string;
+  enabled: boolean;
+}
+
+/** Standard Webhooks headers for one delivery attempt. */
+export function standardWebhookHeaders(
+  secret: string,
+  messageId: string,
+  body: string,
+  timestampSeconds: number,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': new Webhook(secret).sign(messageId, new Date(timestampSeconds * 1000), body),
+  };
+}
+
+/** The Standard Webhooks payload envelope: `{type, timestamp, data}`. */
+export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: JsonObject): string {
+  return JSON.stringify({ type, timestamp: streetTime(eventTime), data });
+}
+
+/**
+ * Subscriptions and fan-out. Each event goes to every enabled subscription that lists it, as its
+ * own message (own `webhook-id`, kept across retries), signed with that subscription's secret,
+ * through the shared background dispatcher.
+ */
+export class StreetWebhooks {
+  readonly #dispatcher: WebhookDispatcher;
+  readonly #now: () => number;
+  #subscriptions = new Map<string, WebhookSubscription>();
+
+  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    this.#dispatcher = options.dispatcher;
+    this.#now = options.now;
+  }
+
+  create(tokenId: string, input: WebhookSubscriptionInput): WebhookSubscription {
+    const now = this.#now();
+    const subscription: WebhookSubscription = {
+      id: randomUUID(),
+      ...input,
+      events: [...input.events],
+      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      tokenId,
+      created: now,
+      modified: now,
+    };
+    this.#subscriptions.set(subscription.id, subscription);
+    return subscription;
+  }
+
+  list(): WebhookSubscription[] {
+    return [...this.#subscriptions.values()];
+  }
+
+  get(id: string): WebhookSubscription | undefined {
+    return this.#subscriptions.get(id);
+  }
+
+  update(id: string, changes: Partial<WebhookSubscriptionInput>): WebhookSubscription | undefined {
+    const subscription = this.#subscriptions.get(id);
+    if (subscription === undefined) return undefined;
+    Object.assign(
+      subscription,
+      changes,
+      changes.events === undefined ? {} : { events: [...changes.events] },
+      { modified: this.#now() },
+    );
+    return subscription;
+  }
+
+  delete(id: string): boolean {
+    return this.#subscriptions.delete(id);
+  }
+
+  /** True when an enabled subscription listens to any of these events (skips building payloads nobody gets). */
+  hasSubscribers(...events: StreetWebhookEvent[]): boolean {
+    for (const subscription of this.#subscriptions.values()) {
+      if (subscription.enabled && events.some((event) => subscription.events.includes(event))) return true;
+    }
+    return false;
+  }
+
+  /** Queues one message per listening subscription; returns how many were queued. */
+  emit(type: StreetWebhookEvent, eventTime: number, data: JsonObject): number {
+    let queued = 0;
+    const body = webhookBody(type, eventTime, data);
+    for (const subscription of this.#subscriptions.values()) {
+      if (!subscription.enabled || !subscription.events.includes(type)) continue;
+      const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+      this.#dispatcher.enqueue({
+        url: subscription.url,
+        body,
+        // Signed per attempt with the wall clock: receivers compare the timestamp with their own clock.
+        headers: () =>
+          standardWebhookHeaders(subscription.secret, messageId, body, Math.floor(Date.now() / 1000)),
+        labels: { messageId, type, subscriptionId: subscription.id },
+      });
+      queued++;
+    }
+    return queued;
+  }
+
+  /** The webhook resource; the secret only in the answer to its creation. */
+  render(
+    subscription: WebhookSubscription,
+    base: string,
+    options: { withSecret?: boolean } = {},
+  ): JsonObject {
+    return {
+      type: 'webhook',
+      id: subscription.id,
+      attributes: {
+        url: subscription.url,
+        events: [...subscription.events],
+        description: subscription.description,
+        enabled: subscription.enabled,
+        ...(options.withSecret ? { secret: subscription.secret } : {}),
+        created_at: streetTime(subscription.created),
+        updated_at: streetTime(subscription.modified),
+      },
+      links: { self: `${base}/webhooks/${subscription.id}` },
+    };
+  }
+
+  reset(): void {
+    this.#subscriptions.clear();
+  }
+}

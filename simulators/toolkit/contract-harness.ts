@@ -1,0 +1,87 @@
+import type { CrmProvider } from '../../shared/providers.ts';
+import type { Logger } from '../../server/infrastructure/logger.ts';
+import type { OperatorConfig } from './operator-config.ts';
+
+/**
+ * How the adapter contract suite (server/adapters/contract.test.ts), the demo and the sandbox
+ * start and drive one CRM simulator. Each CRM folder's `simulator/<provider>.harness.ts` exports
+ * one, and the folder's `index.ts` registers it with the adapter.
+ */
+export interface SimulatorHarness {
+  provider: CrmProvider;
+  start(options: HarnessOptions): Promise<RunningHarness>;
+}
+
+export type HarnessOptions = {
+  seed?: number;
+  contactCount: number;
+  /** Token lifetime for providers with expiring tokens (ignored otherwise). */
+  tokenLifetimeSeconds?: number;
+  /** Rate limits on (documented values) or off. Default on. */
+  rateLimits?: boolean;
+  /** Fixed port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** Where the simulator reports its own unexpected errors. */
+  logger?: Pick<Logger, 'error'>;
+};
+
+export type HarnessRequest = {
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  status: number | null;
+};
+
+export interface RunningHarness {
+  url: string;
+  /**
+   * What an admin enters to connect to this simulator: the provider's credentials, and settings
+   * (customer id, a custom CRM's address). Settings may include `pageSize` so the suite can force
+   * several pages.
+   */
+  connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  /**
+   * What the operator configures to point Propsync at this simulator: the CRM's fixed hosts
+   * (`PROPSYNC_<CRM>_<HOST>_URL`) and an egress allowance for exactly its listeners.
+   */
+  operatorConfig: OperatorConfig;
+  /**
+   * The sandbox app this simulator registers for sign-in by OAuth redirect, where the CRM offers
+   * it: what a deployment would configure in PROPSYNC_OAUTH_APPS.
+   */
+  oauthApp?: { clientId: string; clientSecret: string; settings?: Record<string, string> };
+  /** Credentials of the same shape that the simulator rejects. */
+  invalidCredentials: Record<string, string>;
+  /** How many contacts a full listing must return (the records the API exposes). */
+  listableContactCount(): number;
+  /** External ids of every listable contact. */
+  listableContactIds(): string[];
+  /** Edits `count` listable contacts in the CRM, moving their modification time; returns their ids. */
+  modifyContacts(count: number): string[];
+  /** Requests the simulator received since the last clear. */
+  requests(): HarnessRequest[];
+  clearRequests(): void;
+  /** True when a contact-list request carried the provider's modified-since filter. */
+  isDeltaListRequest(request: HarnessRequest): boolean;
+  /** True when the request lists contacts (any page). */
+  isContactListRequest(request: HarnessRequest): boolean;
+  revokeCredentials(): void;
+  restoreCredentials(): void;
+  /** Makes every token issued so far expire now (no-op where credentials do not expire). */
+  expireTokens(): void;
+  /** The next `count` API requests answer `status`. */
+  failNext(count: number, status: number): void;
+  /** Write-back records (journal entries, file notes, notes…) the CRM holds for a contact. */
+  writeBackRecords(contactExternalId: string): unknown[];
+  /**
+   * A delivery signed the way this CRM signs webhooks, for a change to `contactExternalId`.
+   * `secret` is what the adapter's registerWebhooks returned (null where the CRM signs with its
+   * own keys); `timestampOffsetSeconds` shifts the signed time (stale deliveries).
+   */
+  signedWebhook(options: {
+    contactExternalId: string;
+    secret: string | null;
+    timestampOffsetSeconds?: number;
+  }): { headers: Record<string, string>; rawBody: Buffer };
+  close(): Promise<void>;
+}
