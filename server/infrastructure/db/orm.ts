@@ -3,11 +3,13 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import type { Logger } from '../logger.ts';
+import { PostgresNamingStrategy } from './naming-strategy.ts';
 
 export async function createOrm(databaseUrl: string, options: { poolSize?: number; logger?: Logger } = {}) {
   return MikroORM.init({
     clientUrl: databaseUrl,
     entities,
+    namingStrategy: PostgresNamingStrategy,
     extensions: [Migrator],
     migrations: { migrationsList: migrations, snapshot: false, silent: true, transactional: true },
     pool: { min: 0, max: options.poolSize ?? 10 },

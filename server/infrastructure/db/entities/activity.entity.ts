@@ -1,6 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { ActivityType } from '../../../../shared/activity.ts';
-import { baseProperties } from './base.ts';
+import { ACTIVITY_TYPES, type ActivityType } from '../../../../shared/activity.ts';
+import { baseProperties, oneOf, PROVIDER_ID_FORMAT } from './base.ts';
+import { Contact } from './contact.entity.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { Organisation } from './organisation.entity.ts';
 
 /** A canonical engagement or CRM event; (source, external id, type) makes it idempotent. */
 export const Activity = defineEntity({
@@ -8,13 +11,38 @@ export const Activity = defineEntity({
   tableName: 'activities',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
-    contactId: p.uuid(),
-    connectionId: p.uuid().nullable(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+    connectionId: p
+      .manyToOne(CrmConnection)
+      .mapToPk()
+      .fieldName('connection_id')
+      .nullable()
+      .deleteRule('set null'),
     type: p.text().$type<ActivityType>(),
     source: p.text(),
     externalId: p.text(),
     occurredAt: p.datetime(),
-    details: p.json<Record<string, unknown>>(),
+    details: p.json<Record<string, unknown>>().defaultRaw(`'{}'::jsonb`),
   },
+  uniques: [
+    {
+      name: 'activities_organisation_id_source_external_id_type_key',
+      properties: ['organisationId', 'source', 'externalId', 'type'],
+    },
+  ],
+  indexes: [
+    {
+      name: 'activities_contact_idx',
+      columns: [{ name: 'contact_id' }, { name: 'occurred_at', sort: 'desc' }],
+    },
+    {
+      name: 'activities_organisation_idx',
+      columns: [{ name: 'organisation_id' }, { name: 'occurred_at', sort: 'desc' }],
+    },
+  ],
+  checks: [
+    { name: 'activities_type_check', expression: oneOf('type', ACTIVITY_TYPES) },
+    { name: 'activities_source_format', expression: `source ~ ${PROVIDER_ID_FORMAT}` },
+  ],
 });

@@ -1,23 +1,61 @@
-import type { AlertAction, AlertKind } from '../../../../shared/api/alert.dto.ts';
+import type { AlertAction, AlertKind, AlertSeverity } from '../../../../shared/api/alert.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties } from './base.ts';
+import { baseProperties, oneOf } from './base.ts';
+import { Contact } from './contact.entity.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { Organisation } from './organisation.entity.ts';
 
 export type { AlertAction, AlertKind };
+
+const ALERT_KINDS = [
+  'credentials_rejected',
+  'permission_denied',
+  'connection_failing',
+  'webhook_registration_failed',
+  'rate_limited',
+  'hot_lead',
+  'sync_failed',
+] as const satisfies readonly AlertKind[];
+const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly AlertSeverity[];
+const ALERT_ACTIONS = [
+  'reconnect',
+  'check_permissions',
+  'retry_sync',
+  'view_contact',
+] as const satisfies readonly AlertAction[];
 
 export const Alert = defineEntity({
   name: 'Alert',
   tableName: 'alerts',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
-    connectionId: p.uuid().nullable(),
-    contactId: p.uuid().nullable(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    connectionId: p
+      .manyToOne(CrmConnection)
+      .mapToPk()
+      .fieldName('connection_id')
+      .nullable()
+      .deleteRule('set null'),
+    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').nullable().deleteRule('set null'),
     kind: p.text().$type<AlertKind>(),
-    severity: p.text().$type<'info' | 'warning' | 'critical'>(),
+    severity: p.text().$type<AlertSeverity>(),
     message: p.text(),
     action: p.text().$type<AlertAction>().nullable(),
     dedupeKey: p.text().nullable(),
     acknowledgedAt: p.datetime().nullable(),
     resolvedAt: p.datetime().nullable(),
   },
+  uniques: [
+    {
+      // One open alert per cause: raising it again updates the open one.
+      name: 'alerts_open_dedupe_idx',
+      properties: ['organisationId', 'dedupeKey'],
+      where: 'resolved_at is null and dedupe_key is not null',
+    },
+  ],
+  checks: [
+    { name: 'alerts_kind_check', expression: oneOf('kind', ALERT_KINDS) },
+    { name: 'alerts_severity_check', expression: oneOf('severity', ALERT_SEVERITIES) },
+    { name: 'alerts_action_check', expression: oneOf('action', ALERT_ACTIONS) },
+  ],
 });

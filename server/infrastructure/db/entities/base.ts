@@ -1,16 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { p } from '@mikro-orm/core';
 
-/** Columns every table shares: a random uuid key and creation time, both set by the application. */
+/**
+ * Columns every table shares: a random uuid key and creation time. The application sets both when
+ * it creates a row through the ORM; the database defaults cover rows written by hand-written SQL.
+ */
 export const baseProperties = {
   id: p
     .uuid()
     .primary()
+    .defaultRaw('gen_random_uuid()')
     .onCreate(() => randomUUID()),
-  createdAt: p.datetime().onCreate(() => new Date()),
+  createdAt: p
+    .datetime()
+    .defaultRaw('now()')
+    .onCreate(() => new Date()),
 };
 
 export const updatedAtProperty = p
   .datetime()
+  .defaultRaw('now()')
   .onCreate(() => new Date())
   .onUpdate(() => new Date());
+
+/** The format every provider id (and activity source) must have: the registry's ids and `propsync`. */
+export const PROVIDER_ID_FORMAT = `'^[a-z][a-z0-9-]{1,31}$'`;
+
+/** The sync interval an agency or a connection may choose, in minutes: a day at most. */
+export function syncIntervalCheck(column: string): string {
+  return `${column} >= 1 and ${column} <= 1440`;
+}
+
+/** `column in ('a', 'b')` for a check constraint. */
+export function oneOf(column: string, values: readonly string[]): string {
+  return `${column} in (${values.map((value) => `'${value}'`).join(', ')})`;
+}

@@ -1,24 +1,35 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
 import { baseProperties, updatedAtProperty } from './base.ts';
+import { Contact } from './contact.entity.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { CrmProviderRecord } from './crm-provider.entity.ts';
+import { Organisation } from './organisation.entity.ts';
 
-/** A contact's identity in one CRM: unique per connection, one per contact and provider. */
+/** A contact's identity in one CRM: unique per connection; a person may appear twice in one CRM. */
 export const ContactExternalId = defineEntity({
   name: 'ContactExternalId',
   tableName: 'contact_external_ids',
   properties: {
     ...baseProperties,
-    contactId: p.uuid(),
-    organisationId: p.uuid(),
-    connectionId: p.uuid(),
-    provider: p.text().$type<CrmProvider>(),
+    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
+    provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
     externalId: p.text(),
     active: p.boolean().default(true),
     crmModifiedAt: p.datetime().nullable(),
     etag: p.text().nullable(),
     contentHash: p.text().nullable(),
     snapshot: p.json<Record<string, unknown>>().nullable(),
-    matchedOn: p.array(),
+    matchedOn: p.array().defaultRaw(`'{}'`),
     updatedAt: updatedAtProperty,
   },
+  uniques: [
+    {
+      name: 'contact_external_ids_connection_id_external_id_key',
+      properties: ['connectionId', 'externalId'],
+    },
+  ],
+  indexes: [{ name: 'contact_external_ids_contact_idx', properties: ['contactId', 'provider'] }],
 });

@@ -1,6 +1,14 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { Address, MarketingConsent, NurtureCategory, PropertyProfile } from '../../../../shared/contact.ts';
-import { baseProperties, updatedAtProperty } from './base.ts';
+import {
+  MARKETING_CONSENTS,
+  NURTURE_CATEGORIES,
+  type Address,
+  type MarketingConsent,
+  type NurtureCategory,
+  type PropertyProfile,
+} from '../../../../shared/contact.ts';
+import { baseProperties, oneOf, updatedAtProperty } from './base.ts';
+import { Organisation } from './organisation.entity.ts';
 
 export type Engagement = {
   opens?: number;
@@ -15,24 +23,43 @@ export const Contact = defineEntity({
   tableName: 'contacts',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
     title: p.text().nullable(),
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),
-    emails: p.array(),
-    phones: p.array(),
+    emails: p.array().defaultRaw(`'{}'`),
+    phones: p.array().defaultRaw(`'{}'`),
     address: p.json<Address>().nullable(),
     postcode: p.text().nullable(),
     uprn: p.text().nullable(),
     udprn: p.text().nullable(),
     nurtureCategory: p.text().$type<NurtureCategory>().default('Unknown'),
     marketingConsent: p.text().$type<MarketingConsent>().default('not_asked'),
-    profile: p.json<PropertyProfile>(),
+    profile: p.json<PropertyProfile>().defaultRaw(`'{}'::jsonb`),
     intentScore: p.decimal('number').precision(7).scale(2).default(0),
-    engagement: p.json<Engagement>(),
+    engagement: p.json<Engagement>().defaultRaw(`'{}'::jsonb`),
     hotLeadAt: p.datetime().nullable(),
+    /** A normalised name key for deduplication. */
     nameKey: p.text().nullable(),
-    fieldModifiedAt: p.json<Record<string, string>>(),
+    fieldModifiedAt: p.json<Record<string, string>>().defaultRaw(`'{}'::jsonb`),
     updatedAt: updatedAtProperty,
   },
+  // Deduplication matches on each of these keys, so matching never scans. (`fastupdate` is set by a
+  // migration; the schema comparison does not read index storage options.)
+  indexes: [
+    { name: 'contacts_organisation_idx', properties: ['organisationId', 'createdAt'] },
+    { name: 'contacts_emails_idx', properties: ['emails'], type: 'gin', options: { fastupdate: 'off' } },
+    { name: 'contacts_phones_idx', properties: ['phones'], type: 'gin', options: { fastupdate: 'off' } },
+    {
+      name: 'contacts_name_postcode_idx',
+      properties: ['organisationId', 'nameKey', 'postcode'],
+      where: 'name_key is not null',
+    },
+    { name: 'contacts_uprn_idx', properties: ['organisationId', 'uprn'], where: 'uprn is not null' },
+    { name: 'contacts_udprn_idx', properties: ['organisationId', 'udprn'], where: 'udprn is not null' },
+  ],
+  checks: [
+    { name: 'contacts_nurture_category_check', expression: oneOf('nurture_category', NURTURE_CATEGORIES) },
+    { name: 'contacts_marketing_consent_check', expression: oneOf('marketing_consent', MARKETING_CONSENTS) },
+  ],
 });

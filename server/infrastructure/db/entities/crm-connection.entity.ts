@@ -1,7 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import type { ConnectionStatus, CrmProvider } from '../../../../shared/providers.ts';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionStatus,
+  type CrmProvider,
+} from '../../../../shared/providers.ts';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
-import { baseProperties, updatedAtProperty } from './base.ts';
+import { baseProperties, oneOf, syncIntervalCheck, updatedAtProperty } from './base.ts';
+import { CrmProviderRecord } from './crm-provider.entity.ts';
+import { Organisation } from './organisation.entity.ts';
 
 /** One agency's link to one CRM. Credentials are only ever stored as a vault envelope. */
 export const CrmConnection = defineEntity({
@@ -9,11 +15,11 @@ export const CrmConnection = defineEntity({
   tableName: 'crm_connections',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
-    provider: p.text().$type<CrmProvider>(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
     status: p.text().$type<ConnectionStatus>().default('active'),
     /** Non-secret settings: base URL, customer id, agency ref. */
-    settings: p.json<Record<string, string>>(),
+    settings: p.json<Record<string, string>>().defaultRaw(`'{}'::jsonb`),
     credentials: p.json<EncryptedEnvelope>().nullable(),
     syncCursor: p.json<Record<string, unknown>>().nullable(),
     syncIntervalMinutes: p.integer().nullable(),
@@ -32,4 +38,21 @@ export const CrmConnection = defineEntity({
     updatedAt: updatedAtProperty,
     disconnectedAt: p.datetime().nullable(),
   },
+  uniques: [
+    { name: 'crm_connections_organisation_id_provider_key', properties: ['organisationId', 'provider'] },
+  ],
+  indexes: [
+    { name: 'crm_connections_next_sync_idx', properties: ['nextSyncAt'], where: `status = 'active'` },
+  ],
+  checks: [
+    { name: 'crm_connections_status_check', expression: oneOf('status', CONNECTION_STATUSES) },
+    {
+      name: 'crm_connections_sync_interval_minutes_check',
+      expression: syncIntervalCheck('sync_interval_minutes'),
+    },
+    {
+      name: 'crm_connections_disconnected_keeps_no_secrets',
+      expression: `status <> 'disconnected' or (credentials is null and webhook_secret is null and access_grant is null)`,
+    },
+  ],
 });

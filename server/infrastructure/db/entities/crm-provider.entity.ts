@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
+import { PROVIDER_ID_FORMAT } from './base.ts';
 
 /** The provider registry table; the code-side registry adds capabilities and adapters (docs/crms/). */
 export const CrmProviderRecord = defineEntity({
@@ -9,4 +10,5 @@ export const CrmProviderRecord = defineEntity({
     id: p.text().$type<CrmProvider>().primary(),
     displayName: p.text(),
   },
+  checks: [{ name: 'crm_providers_id_format', expression: `id ~ ${PROVIDER_ID_FORMAT}` }],
 });

@@ -1,18 +1,40 @@
 import type { SyncLogStatus } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
+import { oneOf } from './base.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { Organisation } from './organisation.entity.ts';
+import { SyncRun } from './sync-run.entity.ts';
 
 export type { SyncLogStatus };
+
+const SYNC_LOG_STATUSES = [
+  'created',
+  'updated',
+  'unchanged',
+  'merged',
+  'deactivated',
+  'skipped',
+  'error',
+] as const satisfies readonly SyncLogStatus[];
+const SYNC_LOG_ENTITY_TYPES = [
+  'contact',
+  'activity',
+  'journal_entry',
+  'note',
+  'metadata',
+  'webhook',
+] as const;
 
 /** One row per record synced, in either direction (the crm_sync_log audit, docs/product-rules.md). */
 export const CrmSyncLog = defineEntity({
   name: 'CrmSyncLog',
   tableName: 'crm_sync_log',
   properties: {
-    id: p.bigint('number').primary().autoincrement(),
-    syncRunId: p.uuid().nullable(),
-    connectionId: p.uuid(),
-    organisationId: p.uuid(),
-    entityType: p.text(),
+    id: p.bigint('number').primary().autoincrement().generated('identity'),
+    syncRunId: p.manyToOne(SyncRun).mapToPk().fieldName('sync_run_id').nullable().deleteRule('cascade'),
+    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    entityType: p.text().$type<(typeof SYNC_LOG_ENTITY_TYPES)[number]>(),
     direction: p.text().$type<'inbound' | 'outbound'>(),
     externalId: p.text().nullable(),
     internalId: p.uuid().nullable(),
@@ -20,6 +42,21 @@ export const CrmSyncLog = defineEntity({
     errorCode: p.text().nullable(),
     error: p.text().nullable(),
     statusCode: p.integer().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
   },
+  indexes: [
+    { name: 'crm_sync_log_run_idx', properties: ['syncRunId', 'id'] },
+    {
+      name: 'crm_sync_log_connection_status_idx',
+      columns: [{ name: 'connection_id' }, { name: 'status' }, { name: 'created_at', sort: 'desc' }],
+    },
+  ],
+  checks: [
+    { name: 'crm_sync_log_entity_type_check', expression: oneOf('entity_type', SYNC_LOG_ENTITY_TYPES) },
+    { name: 'crm_sync_log_direction_check', expression: oneOf('direction', ['inbound', 'outbound']) },
+    { name: 'crm_sync_log_status_check', expression: oneOf('status', SYNC_LOG_STATUSES) },
+  ],
 });

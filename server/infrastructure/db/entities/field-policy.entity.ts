@@ -1,7 +1,15 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties } from './base.ts';
+import { baseProperties, oneOf } from './base.ts';
+import { Organisation } from './organisation.entity.ts';
 
 export type FieldRule = 'crm_wins' | 'platform_wins' | 'most_recent' | 'deny_wins' | 'forward_only';
+const FIELD_RULES = [
+  'crm_wins',
+  'platform_wins',
+  'most_recent',
+  'deny_wins',
+  'forward_only',
+] as const satisfies readonly FieldRule[];
 
 /** Conflict policy as data: a row with no organisation is the deployment default. */
 export const FieldPolicy = defineEntity({
@@ -9,8 +17,21 @@ export const FieldPolicy = defineEntity({
   tableName: 'field_policies',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid().nullable(),
+    organisationId: p
+      .manyToOne(Organisation)
+      .mapToPk()
+      .fieldName('organisation_id')
+      .nullable()
+      .deleteRule('cascade'),
     field: p.text(),
     rule: p.text().$type<FieldRule>(),
   },
+  uniques: [
+    {
+      // `nulls not distinct`: one deployment default per field as well as one override per agency.
+      name: 'field_policies_organisation_id_field_key',
+      properties: ['organisationId', 'field'],
+    },
+  ],
+  checks: [{ name: 'field_policies_rule_check', expression: oneOf('rule', FIELD_RULES) }],
 });

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties } from './base.ts';
+import { baseProperties, oneOf } from './base.ts';
+import { Organisation } from './organisation.entity.ts';
 
 /** An event for the host application (hot lead, contact changed), delivered with retries. */
 export const HostEvent = defineEntity({
@@ -7,13 +8,20 @@ export const HostEvent = defineEntity({
   tableName: 'host_events',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
     type: p.text(),
     payload: p.json<Record<string, unknown>>(),
     status: p.text().$type<'pending' | 'delivered' | 'failed'>().default('pending'),
     attempts: p.integer().default(0),
-    nextAttemptAt: p.datetime().onCreate(() => new Date()),
+    nextAttemptAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     lastError: p.text().nullable(),
     deliveredAt: p.datetime().nullable(),
   },
+  indexes: [{ name: 'host_events_due_idx', properties: ['nextAttemptAt'], where: `status <> 'delivered'` }],
+  checks: [
+    { name: 'host_events_status_check', expression: oneOf('status', ['pending', 'delivered', 'failed']) },
+  ],
 });

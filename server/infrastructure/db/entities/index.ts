@@ -8,6 +8,7 @@ import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { CrmSyncLog } from './crm-sync-log.entity.ts';
 import { FieldPolicy } from './field-policy.entity.ts';
 import { HostEvent } from './host-event.entity.ts';
+import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
@@ -24,6 +25,7 @@ export {
   CrmSyncLog,
   FieldPolicy,
   HostEvent,
+  OauthSignIn,
   Organisation,
   OutboundWrite,
   SyncRun,
@@ -42,6 +44,7 @@ export const entities = [
   CrmSyncLog,
   FieldPolicy,
   HostEvent,
+  OauthSignIn,
   Organisation,
   OutboundWrite,
   SyncRun,

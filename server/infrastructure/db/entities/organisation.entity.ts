@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
-import { baseProperties, updatedAtProperty } from './base.ts';
+import { baseProperties, syncIntervalCheck, updatedAtProperty } from './base.ts';
 
 /** An agency: the tenant everything else belongs to. */
 export const Organisation = defineEntity({
@@ -21,4 +21,18 @@ export const Organisation = defineEntity({
     scoringPolicy: p.json<Record<string, unknown>>().nullable(),
     updatedAt: updatedAtProperty,
   },
+  uniques: [
+    {
+      // An offboarded agency's ref may be provisioned again.
+      name: 'organisations_external_ref_idx',
+      properties: ['externalRef'],
+      where: 'external_ref is not null and offboarded_at is null',
+    },
+  ],
+  checks: [
+    {
+      name: 'organisations_sync_interval_minutes_check',
+      expression: syncIntervalCheck('sync_interval_minutes'),
+    },
+  ],
 });

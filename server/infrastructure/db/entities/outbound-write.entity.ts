@@ -1,5 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, updatedAtProperty } from './base.ts';
+import { baseProperties, oneOf, updatedAtProperty } from './base.ts';
+import { Contact } from './contact.entity.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { Organisation } from './organisation.entity.ts';
+
+const OUTBOUND_KINDS = ['journal_entry', 'note', 'metadata', 'contact_update'] as const;
+const OUTBOUND_STATUSES = ['pending', 'in_flight', 'done', 'failed'] as const;
 
 /** A write-back to a CRM, kept with its retry state until the CRM has it. */
 export const OutboundWrite = defineEntity({
@@ -7,19 +13,39 @@ export const OutboundWrite = defineEntity({
   tableName: 'outbound_writes',
   properties: {
     ...baseProperties,
-    organisationId: p.uuid(),
-    connectionId: p.uuid(),
-    contactId: p.uuid().nullable(),
-    kind: p.text().$type<'journal_entry' | 'note' | 'metadata' | 'contact_update'>(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
+    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').nullable().deleteRule('cascade'),
+    kind: p.text().$type<(typeof OUTBOUND_KINDS)[number]>(),
     idempotencyKey: p.text(),
     payload: p.json<Record<string, unknown>>(),
-    status: p.text().$type<'pending' | 'in_flight' | 'done' | 'failed'>().default('pending'),
+    status: p.text().$type<(typeof OUTBOUND_STATUSES)[number]>().default('pending'),
     attempts: p.integer().default(0),
-    nextAttemptAt: p.datetime().onCreate(() => new Date()),
+    nextAttemptAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     lastErrorCode: p.text().nullable(),
     lastError: p.text().nullable(),
     lastStatusCode: p.integer().nullable(),
     externalRef: p.text().nullable(),
     updatedAt: updatedAtProperty,
   },
+  uniques: [
+    {
+      name: 'outbound_writes_connection_id_idempotency_key_key',
+      properties: ['connectionId', 'idempotencyKey'],
+    },
+  ],
+  indexes: [
+    {
+      name: 'outbound_writes_due_idx',
+      properties: ['connectionId', 'nextAttemptAt'],
+      where: `status in ('pending', 'failed')`,
+    },
+  ],
+  checks: [
+    { name: 'outbound_writes_kind_check', expression: oneOf('kind', OUTBOUND_KINDS) },
+    { name: 'outbound_writes_status_check', expression: oneOf('status', OUTBOUND_STATUSES) },
+  ],
 });

@@ -1,8 +1,24 @@
 import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties } from './base.ts';
+import { baseProperties, oneOf } from './base.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { Organisation } from './organisation.entity.ts';
 
 export type { SyncRunError, SyncRunStatus, SyncTrigger };
+
+const SYNC_TRIGGERS = [
+  'initial',
+  'schedule',
+  'manual',
+  'webhook',
+  'retry',
+] as const satisfies readonly SyncTrigger[];
+const SYNC_RUN_STATUSES = [
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+] as const satisfies readonly SyncRunStatus[];
 
 /** The audit of one sync cycle (docs/product-rules.md): window, counts, conflicts, duplicates, errors. */
 export const SyncRun = defineEntity({
@@ -10,8 +26,8 @@ export const SyncRun = defineEntity({
   tableName: 'sync_runs',
   properties: {
     id: baseProperties.id,
-    connectionId: p.uuid(),
-    organisationId: p.uuid(),
+    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
     trigger: p.text().$type<SyncTrigger>(),
     status: p.text().$type<SyncRunStatus>().default('running'),
     fullImport: p.boolean().default(false),
@@ -26,12 +42,39 @@ export const SyncRun = defineEntity({
     conflictsCount: p.integer().default(0),
     duplicatesSuppressed: p.integer().default(0),
     errorsCount: p.integer().default(0),
-    errors: p.json<SyncRunError[]>(),
+    errors: p.json<SyncRunError[]>().defaultRaw(`'[]'::jsonb`),
     estimatedTotal: p.integer().nullable(),
     /** The scheduled slot this run serves (unique per connection): a slot never runs twice. */
     scheduledFor: p.datetime().nullable(),
-    startedAt: p.datetime().onCreate(() => new Date()),
-    heartbeatAt: p.datetime().onCreate(() => new Date()),
+    startedAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
+    heartbeatAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     finishedAt: p.datetime().nullable(),
   },
+  uniques: [
+    {
+      name: 'sync_runs_scheduled_slot_idx',
+      properties: ['connectionId', 'scheduledFor'],
+      where: 'scheduled_for is not null',
+    },
+  ],
+  indexes: [
+    {
+      name: 'sync_runs_connection_idx',
+      columns: [{ name: 'connection_id' }, { name: 'started_at', sort: 'desc' }],
+    },
+    {
+      name: 'sync_runs_organisation_idx',
+      columns: [{ name: 'organisation_id' }, { name: 'started_at', sort: 'desc' }],
+    },
+  ],
+  checks: [
+    { name: 'sync_runs_trigger_check', expression: oneOf('trigger', SYNC_TRIGGERS) },
+    { name: 'sync_runs_status_check', expression: oneOf('status', SYNC_RUN_STATUSES) },
+  ],
 });

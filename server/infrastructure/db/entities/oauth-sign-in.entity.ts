@@ -1,0 +1,38 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import type { CrmProvider } from '../../../../shared/providers.ts';
+import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
+import { CrmConnection } from './crm-connection.entity.ts';
+import { CrmProviderRecord } from './crm-provider.entity.ts';
+import { Organisation } from './organisation.entity.ts';
+
+/**
+ * An OAuth sign-in in progress, keyed by the hash of its `state`: the PKCE verifier and the code the
+ * provider returned wait here (encrypted) until the agency's connection is completed or it expires.
+ */
+export const OauthSignIn = defineEntity({
+  name: 'OauthSignIn',
+  tableName: 'oauth_sign_ins',
+  properties: {
+    stateHash: p.text().primary(),
+    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
+    connectionId: p
+      .manyToOne(CrmConnection)
+      .mapToPk()
+      .fieldName('connection_id')
+      .nullable()
+      .deleteRule('cascade'),
+    settings: p.json<Record<string, string>>(),
+    codeVerifier: p.json<EncryptedEnvelope>(),
+    returnTo: p.text(),
+    returnedAt: p.datetime().nullable(),
+    completionHash: p.text().nullable().unique('oauth_sign_ins_completion_hash_key'),
+    authorizationCode: p.json<EncryptedEnvelope>().nullable(),
+    expiresAt: p.datetime(),
+    createdAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
+  },
+  indexes: [{ name: 'oauth_sign_ins_expires_idx', properties: ['expiresAt'] }],
+});

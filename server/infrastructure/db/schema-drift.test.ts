@@ -1,0 +1,23 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  // A fresh database with every committed migration applied, as production has.
+  database = await createTestDatabase();
+});
+afterAll(async () => database?.destroy());
+
+/**
+ * The migrations are the history of the schema; the entities must describe where it ended up:
+ * columns, types, nullability, defaults, keys, foreign keys with their delete rules, unique and
+ * partial indexes, check constraints and the conflict-audit trigger. A failure prints the SQL
+ * MikroORM would run to make the database match the entities: fix the entity when the database is
+ * right, or add a migration when the entity is.
+ */
+describe('the entities against the migrated schema', () => {
+  it('describe it exactly: MikroORM finds nothing to change', async () => {
+    const difference = await database.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    expect(difference.trim()).toBe('');
+  });
+});
