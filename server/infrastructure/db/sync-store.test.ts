@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
-import {
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../test-support/test-services.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import type { PostgresSyncStore } from './sync-store.ts';
 
 let services: TestServices;
