@@ -1,8 +1,13 @@
 import type { AccessGrant, SharedGrantStore } from '../../adapters/adapter-kit/credential-session.ts';
 import type { CredentialVault } from '../vault/credential-vault.ts';
+import { z } from 'zod';
 import type { EntityManager } from './orm.ts';
+import { Sql, sqlJson } from './sql.ts';
 
 type StoredGrant = { credentialsFingerprint: string; grant: AccessGrant };
+
+const GrantRow = z.object({ organisation_id: z.string(), access_grant: z.unknown(), status: z.string() });
+type GrantRow = z.infer<typeof GrantRow>;
 
 /** Namespace of the refresh locks (distinct from the cycle locks in connection-locks.ts). */
 const REFRESH_LOCK_NAMESPACE = 0x5059_5246;
@@ -13,11 +18,11 @@ const REFRESH_LOCK_NAMESPACE = 0x5059_5246;
  * never exchange credentials at once, and the new grant is committed before anyone uses it.
  */
 export class PostgresGrantStores {
-  readonly #em: EntityManager;
+  readonly #sql: Sql;
   readonly #vault: CredentialVault;
 
   constructor(em: EntityManager, vault: CredentialVault) {
-    this.#em = em;
+    this.#sql = new Sql(em);
     this.#vault = vault;
   }
 
@@ -27,9 +32,7 @@ export class PostgresGrantStores {
    */
   for(connectionId: string, credentialsFingerprint: string): SharedGrantStore {
     /** The stored grant, and whether it belongs to other credentials than these. */
-    const read = (
-      row: { organisation_id: string; access_grant: unknown } | undefined,
-    ): { grant: AccessGrant | null; othersHeld: boolean } => {
+    const read = (row: GrantRow | undefined): { grant: AccessGrant | null; othersHeld: boolean } => {
       if (!row?.access_grant) return { grant: null, othersHeld: false };
       try {
         const stored = this.#vault.decrypt<StoredGrant>(row.access_grant, {
@@ -44,7 +47,7 @@ export class PostgresGrantStores {
         return { grant: null, othersHeld: false };
       }
     };
-    const decrypt = (row: { organisation_id: string; access_grant: unknown } | undefined) => read(row).grant;
+    const selectGrant = `select organisation_id, access_grant, status from crm_connections where id = ?`;
     return {
       seal: (grant, organisationId) =>
         JSON.stringify(
@@ -54,23 +57,15 @@ export class PostgresGrantStores {
           }),
         ),
       load: async () => {
-        const [row] = await this.#em
-          .fork()
-          .execute<{ organisation_id: string; access_grant: unknown }[]>(
-            `select organisation_id, access_grant from crm_connections where id = ?`,
-            [connectionId],
-          );
-        return decrypt(row);
+        return read(await this.#sql.first(GrantRow, selectGrant, [connectionId])).grant;
       },
       refreshExclusively: (reuse, refresh) =>
-        this.#em.fork().transactional(async (em) => {
-          await em.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [
+        this.#sql.transaction(async (sql) => {
+          await sql.run(`select pg_advisory_xact_lock(?, hashtext(?))`, [
             REFRESH_LOCK_NAMESPACE,
             connectionId,
           ]);
-          const [row] = await em.execute<
-            { organisation_id: string; access_grant: unknown; status: string }[]
-          >(`select organisation_id, access_grant, status from crm_connections where id = ?`, [connectionId]);
+          const row = await sql.first(GrantRow, selectGrant, [connectionId]);
           const { grant: stored, othersHeld } = read(row);
           const reusable = reuse(stored);
           if (reusable) return reusable;
@@ -86,9 +81,9 @@ export class PostgresGrantStores {
               connectionId,
             });
             // Re-checked on write: a disconnect may have committed while the CRM answered.
-            await em.execute(
+            await sql.run(
               `update crm_connections set access_grant = ?::jsonb where id = ? and status <> 'disconnected'`,
-              [JSON.stringify(envelope), connectionId],
+              [sqlJson(envelope), connectionId],
             );
           }
           return fresh;

@@ -1,4 +1,5 @@
 import type { EntityManager } from './orm.ts';
+import { Sql } from './sql.ts';
 
 /**
  * Writes the code's provider registry into `crm_providers` (the table connections reference), so
@@ -10,7 +11,7 @@ export async function registerProviders(
   providers: ReadonlyArray<{ id: string; displayName: string }>,
 ): Promise<void> {
   if (providers.length === 0) return;
-  await em.getConnection().execute(
+  await new Sql(em).run(
     `insert into crm_providers (id, display_name) values ${providers.map(() => '(?, ?)').join(', ')}
      on conflict (id) do update set display_name = excluded.display_name
      where crm_providers.display_name is distinct from excluded.display_name`,
