@@ -12,6 +12,7 @@ import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import type { Logger } from '../infrastructure/logger.ts';
 import { PropsyncMetrics } from '../infrastructure/observability/metrics.ts';
 import { createEgressFetch } from '../infrastructure/egress/egress-fetch.ts';
@@ -151,7 +152,8 @@ export async function createServices(
     metrics: processMetrics,
     logger,
   });
-  const hostWebhooks = new HostWebhookSettings({ em: orm.em, vault, egress });
+  const hostEventStore = new PostgresHostEventStore(orm.em);
+  const hostWebhooks = new HostWebhookSettings({ store: hostEventStore, vault, egress });
   const oauth = new OAuthSignIn({
     em: orm.em,
     vault,
@@ -164,7 +166,7 @@ export async function createServices(
     logger,
   });
   const hostEvents = new HostEventDispatcher({
-    em: orm.em,
+    store: hostEventStore,
     vault,
     logger,
     fetchImplementation: outboundFetch,

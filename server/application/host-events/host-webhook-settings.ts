@@ -1,33 +1,28 @@
 import { Webhook } from 'standardwebhooks';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
 import { EgressRefusedError, type EgressPolicy } from '../../infrastructure/egress/egress-policy.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type { CredentialVault } from '../../infrastructure/vault/credential-vault.ts';
 import { HOST_WEBHOOK_BINDING } from './host-event-dispatcher.ts';
+import type { HostEventStore } from '../../core/ports/host-event-store.ts';
 
 /**
  * Where an agency's host application receives Propsync's events. The host generates the Standard
  * Webhooks secret (`whsec_…`) and gives it to us; we keep it encrypted and never return it.
  */
 export class HostWebhookSettings {
-  readonly #em: EntityManager;
+  readonly #store: HostEventStore;
   readonly #vault: CredentialVault;
   readonly #egress: EgressPolicy;
 
-  constructor(deps: { em: EntityManager; vault: CredentialVault; egress: EgressPolicy }) {
-    this.#em = deps.em;
+  constructor(deps: { store: HostEventStore; vault: CredentialVault; egress: EgressPolicy }) {
+    this.#store = deps.store;
     this.#vault = deps.vault;
     this.#egress = deps.egress;
   }
 
   async get(organisationId: string): Promise<{ url: string | null; configured: boolean }> {
-    const [row] = await this.#em
-      .fork()
-      .execute<{ host_webhook_url: string | null }[]>(
-        `select host_webhook_url from organisations where id = ?`,
-        [organisationId],
-      );
-    return { url: row?.host_webhook_url ?? null, configured: Boolean(row?.host_webhook_url) };
+    const url = await this.#store.webhookUrl(organisationId);
+    return { url, configured: Boolean(url) };
   }
 
   async configure(
@@ -52,23 +47,13 @@ export class HostWebhookSettings {
       organisationId,
       connectionId: HOST_WEBHOOK_BINDING,
     });
-    await this.#em
-      .fork()
-      .execute(
-        `update organisations set host_webhook_url = ?, host_webhook_secret = ?::jsonb, updated_at = now() where id = ?`,
-        [input.url, JSON.stringify(envelope), organisationId],
-      );
+    await this.#store.setWebhook(organisationId, input.url, envelope);
     return { url: input.url, configured: true };
   }
 
   /** Stops sending; undelivered events stay recorded. */
   async remove(organisationId: string): Promise<{ configured: false }> {
-    await this.#em
-      .fork()
-      .execute(
-        `update organisations set host_webhook_url = null, host_webhook_secret = null, updated_at = now() where id = ?`,
-        [organisationId],
-      );
+    await this.#store.clearWebhook(organisationId);
     return { configured: false };
   }
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { EntityManager } from './orm.ts';
 
 /** A jsonb value: `sqlJson(value)` marks it, so no statement serialises by hand. */
@@ -18,6 +18,12 @@ export function sqlJson(value: unknown): SqlJson {
  * PostgreSQL array is written `array[?]::uuid[]` (and must not be empty).
  */
 export type SqlParam = string | number | boolean | Date | null | readonly string[] | SqlJson;
+
+/** A timestamptz column: the driver answers text, callers get a Date. */
+export const sqlTimestamp = z.union([z.string(), z.date()]).transform((value) => new Date(value));
+
+/** A numeric or bigint column: the driver answers text to keep precision, callers get a number. */
+export const sqlNumber = z.union([z.string(), z.number()]).transform(Number);
 
 /** A row that does not have the shape its statement declared: a bug in the statement or the schema. */
 export class SqlRowShapeError extends Error {
