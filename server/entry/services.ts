@@ -13,6 +13,7 @@ import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
+import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
 import type { Logger } from '../infrastructure/logger.ts';
 import { PropsyncMetrics } from '../infrastructure/observability/metrics.ts';
 import { createEgressFetch } from '../infrastructure/egress/egress-fetch.ts';
@@ -144,7 +145,7 @@ export async function createServices(
     },
   });
   const webhooks = new WebhookInbox({
-    em: orm.em,
+    deliveries: new PostgresWebhookDeliveryStore(orm.em),
     connections,
     store: syncStore,
     engagement,

@@ -1,7 +1,6 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
 import type { EngagementService } from '../engagement/engagement-service.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
@@ -9,6 +8,7 @@ import type { PropsyncMetrics } from '../../infrastructure/observability/metrics
 import type { IngestedWebhook } from '../../core/ports/crm-adapter.ts';
 import type { RunError, SyncStore } from '../../core/ports/sync-store.ts';
 import { WebhookRefusedError, type WebhookRefusalReason } from '../../core/ports/webhook-refusal.ts';
+import type { WebhookDeliveryStore } from '../../core/ports/webhook-delivery-store.ts';
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
 
 export type InboxAnswer = {
@@ -36,7 +36,7 @@ const DELIVERIES_PER_BATCH = 200;
  * for a delivery that fails verification, and every refusal is counted by reason.
  */
 export class WebhookInbox {
-  readonly #em: EntityManager;
+  readonly #deliveries: WebhookDeliveryStore;
   readonly #connections: ConnectionService;
   readonly #store: SyncStore;
   readonly #engagement: EngagementService;
@@ -46,7 +46,7 @@ export class WebhookInbox {
   readonly #sendsNotStarted = new Map<string, Promise<void>>();
 
   constructor(deps: {
-    em: EntityManager;
+    deliveries: WebhookDeliveryStore;
     connections: ConnectionService;
     store: SyncStore;
     engagement: EngagementService;
@@ -54,7 +54,7 @@ export class WebhookInbox {
     metrics: PropsyncMetrics;
     logger: Logger;
   }) {
-    this.#em = deps.em;
+    this.#deliveries = deps.deliveries;
     this.#connections = deps.connections;
     this.#store = deps.store;
     this.#engagement = deps.engagement;
@@ -135,17 +135,13 @@ export class WebhookInbox {
       rejected: ingested.rejected ?? [],
     };
     // Durable before the 2xx: a redelivery of the same notification is recognised by its key.
-    const [inserted] = await this.#em.fork().execute<{ id: string }[]>(
-      `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload)
-       values (?, ?, ?, ?, ?::jsonb) on conflict (connection_id, delivery_key) do nothing returning id`,
-      [
-        request.connectionId,
-        target.organisationId,
-        ingested.deliveryKey,
-        ingested.eventType,
-        JSON.stringify(stored),
-      ],
-    );
+    const inserted = await this.#deliveries.accept({
+      connectionId: request.connectionId,
+      organisationId: target.organisationId,
+      deliveryKey: ingested.deliveryKey,
+      eventType: ingested.eventType,
+      payload: stored,
+    });
     if (inserted) await this.#requestProcessing(request.connectionId);
     return { status: 200, body: { received: true, duplicate: !inserted } };
   }
@@ -157,13 +153,7 @@ export class WebhookInbox {
    */
   async processPending(connectionId: string): Promise<void> {
     for (;;) {
-      const deliveries = await this.#em
-        .fork()
-        .execute<{ id: string; organisation_id: string; payload: StoredDelivery }[]>(
-          `select id, organisation_id, payload from webhook_deliveries
-         where connection_id = ? and status = 'pending' order by received_at, id limit ?`,
-          [connectionId, DELIVERIES_PER_BATCH],
-        );
+      const deliveries = await this.#deliveries.pending(connectionId, DELIVERIES_PER_BATCH);
       if (deliveries.length === 0) return;
       const run = await this.#store.openWebhookRun(connectionId);
       const errors: RunError[] = [];
@@ -172,7 +162,9 @@ export class WebhookInbox {
       const done: string[] = [];
       for (const delivery of deliveries) {
         try {
-          const outcome = await this.#apply(run, delivery.organisation_id, connectionId, delivery.payload);
+          // Stored by `receive` above from a StoredDelivery.
+          const payload = delivery.payload as StoredDelivery;
+          const outcome = await this.#apply(run, delivery.organisationId, connectionId, payload);
           needsSync ||= outcome.needsSync;
           done.push(delivery.id);
         } catch (error) {
@@ -193,12 +185,7 @@ export class WebhookInbox {
             externalId: null,
             retryState: 'will_retry',
           });
-          await this.#em
-            .fork()
-            .execute(`update webhook_deliveries set attempts = attempts + 1, error = ? where id = ?`, [
-              message,
-              delivery.id,
-            ]);
+          await this.#deliveries.recordFailedAttempt(delivery.id, message);
           retryLater =
             error instanceof PropsyncError
               ? error
@@ -208,14 +195,7 @@ export class WebhookInbox {
           break;
         }
       }
-      if (done.length > 0) {
-        await this.#em
-          .fork()
-          .execute(
-            `update webhook_deliveries set status = 'processed', processed_at = now(), error = null where id = any(array[?]::uuid[])`,
-            [done],
-          );
-      }
+      await this.#deliveries.markProcessed(done);
       await this.#store.closeWebhookRun(run, errors);
       if (needsSync) await this.#jobs.enqueue({ connectionId, trigger: 'webhook' });
       // pg-boss retries the job with backoff; the delivery stays pending until it applies.
@@ -252,13 +232,7 @@ export class WebhookInbox {
     activities: CanonicalActivity[],
   ): Promise<void> {
     const externalIds = [...new Set(activities.map((activity) => activity.contactExternalId))];
-    const links = await this.#em
-      .fork()
-      .execute<{ external_id: string; contact_id: string }[]>(
-        `select external_id, contact_id from contact_external_ids where connection_id = ? and external_id = any(array[?]::text[])`,
-        [connectionId, externalIds],
-      );
-    const contactOf = new Map(links.map((link) => [link.external_id, link.contact_id]));
+    const contactOf = await this.#deliveries.linkedContacts(connectionId, externalIds);
     const unknown = externalIds.filter((id) => !contactOf.has(id));
     if (unknown.length > 0) {
       // The activity's contact has not been imported yet: the delta sync brings it, then we retry.
