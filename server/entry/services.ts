@@ -12,6 +12,7 @@ import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
 import type { Logger } from '../infrastructure/logger.ts';
@@ -137,7 +138,7 @@ export async function createServices(
       scheduledFor,
     );
   const engagement = new EngagementService({
-    em: orm.em,
+    store: new PostgresEngagementStore(orm.em),
     logger,
     // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
     requestPush: async (connectionIds) => {

@@ -1,5 +1,3 @@
-import type { ActivityType } from '../../../shared/activity.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
 import {
   becomesHotLead,
   intentScore,
@@ -9,17 +7,13 @@ import {
 import { PropsyncError } from '../../core/errors.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type { OutboundActivity } from '../../core/ports/crm-adapter.ts';
+import type {
+  EngagementContactView,
+  EngagementSignal,
+  EngagementStore,
+} from '../../core/ports/engagement-store.ts';
 
-/** An engagement signal for one Propsync contact, from a CRM or from the host's email platform. */
-export type EngagementSignal = {
-  contactId: string;
-  connectionId: string | null;
-  type: ActivityType;
-  source: string;
-  externalId: string;
-  occurredAt: string;
-  details: Record<string, unknown>;
-};
+export type { EngagementSignal };
 
 export type EmailEvent = {
   contactId: string;
@@ -41,18 +35,18 @@ const SCORING_HORIZON_DAYS = 365;
  * connection's cycle, inside each provider's rate limits.
  */
 export class EngagementService {
-  readonly #em: EntityManager;
+  readonly #store: EngagementStore;
   readonly #requestPush: (connectionIds: string[]) => Promise<void>;
   readonly #logger: Logger;
   readonly #now: () => Date;
 
   constructor(deps: {
-    em: EntityManager;
+    store: EngagementStore;
     requestPush: (connectionIds: string[]) => Promise<void>;
     logger: Logger;
     now?: () => Date;
   }) {
-    this.#em = deps.em;
+    this.#store = deps.store;
     this.#requestPush = deps.requestPush;
     this.#logger = deps.logger;
     this.#now = deps.now ?? (() => new Date());
@@ -64,34 +58,9 @@ export class EngagementService {
     signals: EngagementSignal[],
   ): Promise<{ recorded: number; hotLeads: string[] }> {
     if (signals.length === 0) return { recorded: 0, hotLeads: [] };
-    const inserted = await this.#em.fork().execute<{ contact_id: string }[]>(
-      `insert into activities (organisation_id, contact_id, connection_id, type, source, external_id, occurred_at, details)
-       select ?, x.contact_id, x.connection_id, x.type, x.source, x.external_id, x.occurred_at, coalesce(x.details, '{}'::jsonb)
-       from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, source text, external_id text,
-         occurred_at timestamptz, details jsonb)
-       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
-       on conflict (organisation_id, source, external_id, type) do nothing
-       returning contact_id`,
-      [
-        organisationId,
-        JSON.stringify(
-          signals.map((signal) => ({
-            contact_id: signal.contactId,
-            connection_id: signal.connectionId,
-            type: signal.type,
-            source: signal.source,
-            external_id: signal.externalId,
-            occurred_at: signal.occurredAt,
-            details: signal.details,
-          })),
-        ),
-        organisationId,
-      ],
-    );
+    const inserted = await this.#store.recordActivities(organisationId, signals);
     if (inserted.length === 0) return { recorded: 0, hotLeads: [] };
-    const { hotLeads } = await this.rescore(organisationId, [
-      ...new Set(inserted.map((row) => row.contact_id)),
-    ]);
+    const { hotLeads } = await this.rescore(organisationId, [...new Set(inserted)]);
     return { recorded: inserted.length, hotLeads };
   }
 
@@ -101,14 +70,9 @@ export class EngagementService {
     email: EmailEvent,
   ): Promise<{ recorded: boolean; intentScore: number }> {
     const occurredAt = email.occurredAt ?? this.#now().toISOString();
-    const [contact] = await this.#em
-      .fork()
-      .execute<{ id: string }[]>(`select id from contacts where id = ? and organisation_id = ?`, [
-        email.contactId,
-        organisationId,
-      ]);
     // Another agency's contact is indistinguishable from a missing one.
-    if (!contact) throw new PropsyncError('CONTACT.NOT_FOUND', 'No such contact for this agency');
+    if (!(await this.#store.contactExists(organisationId, email.contactId)))
+      throw new PropsyncError('CONTACT.NOT_FOUND', 'No such contact for this agency');
     const type = `email_${email.event}` as const;
     const details = { messageId: email.messageId, ...(email.subject ? { subject: email.subject } : {}) };
     const { recorded } = await this.recordSignals(organisationId, [
@@ -141,98 +105,37 @@ export class EngagementService {
       );
       await this.#requestPush(queued);
     }
-    const [scored] = await this.#em
-      .fork()
-      .execute<{ intent_score: string }[]>(`select intent_score from contacts where id = ?`, [
-        email.contactId,
-      ]);
-    return { recorded: recorded > 0, intentScore: Number(scored?.intent_score ?? 0) };
+    return { recorded: recorded > 0, intentScore: await this.#store.intentScore(email.contactId) };
   }
 
   /** A contact as the host sees it: identity, score, hot-lead time and provenance per CRM. */
-  async contact(organisationId: string, contactId: string) {
-    const [row] = await this.#em.fork().execute<
-      {
-        id: string;
-        title: string | null;
-        first_name: string | null;
-        last_name: string | null;
-        emails: string[];
-        phones: string[];
-        nurture_category: string;
-        marketing_consent: string;
-        intent_score: string;
-        hot_lead_at: Date | null;
-        external_ids: Array<{
-          provider: string;
-          externalId: string;
-          active: boolean;
-          crmModifiedAt: string | null;
-        }>;
-      }[]
-    >(
-      `select c.id, c.title, c.first_name, c.last_name, c.emails, c.phones, c.nurture_category, c.marketing_consent,
-         c.intent_score, c.hot_lead_at,
-         coalesce((select jsonb_agg(jsonb_build_object('provider', e.provider, 'externalId', e.external_id, 'active', e.active,
-             'crmModifiedAt', e.crm_modified_at) order by e.provider, e.external_id)
-           from contact_external_ids e where e.contact_id = c.id), '[]'::jsonb) as external_ids
-       from contacts c where c.id = ? and c.organisation_id = ?`,
-      [contactId, organisationId],
-    );
-    if (!row) throw new PropsyncError('CONTACT.NOT_FOUND', 'No such contact for this agency');
-    return {
-      id: row.id,
-      title: row.title,
-      firstName: row.first_name,
-      lastName: row.last_name,
-      emails: row.emails,
-      phones: row.phones,
-      nurtureCategory: row.nurture_category,
-      marketingConsent: row.marketing_consent,
-      intentScore: Number(row.intent_score),
-      hotLeadAt: row.hot_lead_at ? new Date(row.hot_lead_at).toISOString() : null,
-      externalIds: row.external_ids,
-    };
+  async contact(organisationId: string, contactId: string): Promise<EngagementContactView> {
+    const contact = await this.#store.contactView(organisationId, contactId);
+    if (!contact) throw new PropsyncError('CONTACT.NOT_FOUND', 'No such contact for this agency');
+    return contact;
   }
 
   /** Recomputes scores; changed scores and new hot leads are queued for every linked CRM. */
   async rescore(organisationId: string, contactIds: string[]): Promise<{ hotLeads: string[] }> {
     if (contactIds.length === 0) return { hotLeads: [] };
     const now = this.#now();
-    const em = this.#em.fork();
-    const [organisation] = await em.execute<{ scoring_policy: unknown }[]>(
-      `select scoring_policy from organisations where id = ?`,
-      [organisationId],
-    );
-    const policy: ScoringPolicy = scoringPolicyFrom(organisation?.scoring_policy);
-    const rows = await em.execute<
-      {
-        id: string;
-        intent_score: string;
-        hot_lead_at: Date | null;
-        name: string;
-        signals: Array<{ type: ActivityType; occurredAt: string }> | null;
-      }[]
-    >(
-      `select c.id, c.intent_score, c.hot_lead_at, concat_ws(' ', c.first_name, c.last_name) as name,
-         (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
-           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals
-       from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
-      [now, SCORING_HORIZON_DAYS, organisationId, contactIds],
-    );
+    const policy: ScoringPolicy = scoringPolicyFrom(await this.#store.scoringPolicy(organisationId));
+    const rows = await this.#store.scoringInputs(organisationId, contactIds, {
+      now,
+      horizonDays: SCORING_HORIZON_DAYS,
+    });
     const hotLeads: string[] = [];
     const connections = new Set<string>();
     for (const row of rows) {
-      const score = intentScore(row.signals ?? [], now, policy);
-      const hot = becomesHotLead(score, row.hot_lead_at !== null, policy);
-      if (Math.abs(score - Number(row.intent_score)) < 0.005 && !hot) continue;
-      await em.execute(
-        `update contacts set intent_score = ?, hot_lead_at = case when ? then ? else hot_lead_at end,
-           engagement = engagement || jsonb_build_object('scoredAt', ?::text, 'signals', ?::int),
-           field_modified_at = field_modified_at || jsonb_build_object('intentScore', ?::text), updated_at = now()
-         where id = ?`,
-        [score, hot, now, now.toISOString(), row.signals?.length ?? 0, now.toISOString(), row.id],
-      );
+      const score = intentScore(row.signals, now, policy);
+      const hot = becomesHotLead(score, row.hotLeadAt !== null, policy);
+      if (Math.abs(score - row.intentScore) < 0.005 && !hot) continue;
+      await this.#store.saveScore(row.id, {
+        value: score,
+        scoredAt: now,
+        signals: row.signals.length,
+        hotLeadAt: hot ? now : null,
+      });
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
       for (const id of await this.#queueForEveryLink(
         organisationId,
@@ -271,20 +174,12 @@ export class EngagementService {
       )) {
         connections.add(id);
       }
-      await em.execute(
-        `insert into alerts (organisation_id, contact_id, kind, severity, message, action, dedupe_key)
-         values (?, ?, 'hot_lead', 'warning', ?, 'view_contact', ?)
-         on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null do nothing`,
-        [organisationId, row.id, message, `hot_lead:${row.id}`],
-      );
-      await em.execute(
-        `insert into host_events (organisation_id, type, payload)
-         select id, 'contact.hot_lead', ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
-        [
-          JSON.stringify({ contactId: row.id, intentScore: score, hotLeadAt: now.toISOString() }),
-          organisationId,
-        ],
-      );
+      await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
+      await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
+        contactId: row.id,
+        intentScore: score,
+        hotLeadAt: now.toISOString(),
+      });
       this.#logger.info({ organisationId, contactId: row.id, score }, 'hot lead');
     }
     await this.#requestPush([...connections]);
@@ -303,37 +198,17 @@ export class EngagementService {
     payloadFor: (link: { externalId: string }) => OutboundActivity,
     replacePending: boolean,
   ): Promise<string[]> {
-    const links = await this.#em.fork().execute<{ connection_id: string; external_id: string }[]>(
-      `select distinct on (e.connection_id) e.connection_id, e.external_id from contact_external_ids e
-         join crm_connections c on c.id = e.connection_id and c.status <> 'disconnected'
-       where e.contact_id = ? and e.organisation_id = ? and e.active
-       order by e.connection_id, e.crm_modified_at desc nulls last`,
-      [contactId, organisationId],
-    );
-    if (links.length === 0) return [];
-    const queued = await this.#em.fork().execute<{ connection_id: string }[]>(
-      `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
-       select ?, x.connection_id, ?, ?, ?, x.payload from jsonb_to_recordset(?::jsonb) as x(connection_id uuid, payload jsonb)
-       on conflict (connection_id, idempotency_key) do ${
-         replacePending
-           ? `update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
-              where outbound_writes.payload is distinct from excluded.payload`
-           : 'nothing'
-       }
-       returning connection_id`,
-      [
-        organisationId,
-        contactId,
-        kind,
-        idempotencyKey,
-        JSON.stringify(
-          links.map((link) => ({
-            connection_id: link.connection_id,
-            payload: payloadFor({ externalId: link.external_id }),
-          })),
-        ),
-      ],
-    );
-    return queued.map((row) => row.connection_id);
+    const links = await this.#store.activeLinks(organisationId, contactId);
+    return this.#store.queueOutboundWrites({
+      organisationId,
+      contactId,
+      kind,
+      idempotencyKey,
+      perConnection: links.map((link) => ({
+        connectionId: link.connectionId,
+        payload: payloadFor({ externalId: link.externalId }),
+      })),
+      replacePending,
+    });
   }
 }

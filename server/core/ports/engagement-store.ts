@@ -1,0 +1,83 @@
+import type { ActivityType } from '../../../shared/activity.ts';
+import type { OutboundActivity } from './crm-adapter.ts';
+
+/** An engagement signal for one Propsync contact, from a CRM or from the host's email platform. */
+export type EngagementSignal = {
+  contactId: string;
+  connectionId: string | null;
+  type: ActivityType;
+  source: string;
+  externalId: string;
+  occurredAt: string;
+  details: Record<string, unknown>;
+};
+
+/** A contact as the host sees it: identity, score, hot-lead time and provenance per CRM. */
+export type EngagementContactView = {
+  id: string;
+  title: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  emails: string[];
+  phones: string[];
+  nurtureCategory: string;
+  marketingConsent: string;
+  intentScore: number;
+  hotLeadAt: string | null;
+  externalIds: Array<{ provider: string; externalId: string; active: boolean; crmModifiedAt: string | null }>;
+};
+
+/** What scoring one contact needs: its current score and hot-lead time, and its recent signals. */
+export type ScoringInput = {
+  id: string;
+  intentScore: number;
+  hotLeadAt: Date | null;
+  name: string;
+  signals: Array<{ type: ActivityType; occurredAt: string }>;
+};
+
+/** Storage of activities, intent scores and what they cause (write-backs, alerts, host events). */
+export interface EngagementStore {
+  /**
+   * Stores each signal once (source, external id and type make it unique), ignoring contacts of
+   * other agencies; answers the contact of every newly stored signal.
+   */
+  recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]>;
+  contactExists(organisationId: string, contactId: string): Promise<boolean>;
+  intentScore(contactId: string): Promise<number>;
+  contactView(organisationId: string, contactId: string): Promise<EngagementContactView | null>;
+  /** The agency's stored scoring overrides, unparsed (null when it has none). */
+  scoringPolicy(organisationId: string): Promise<unknown>;
+  /** The agency's contacts among `contactIds`, with their signals of the `horizonDays` before `now`. */
+  scoringInputs(
+    organisationId: string,
+    contactIds: readonly string[],
+    window: { now: Date; horizonDays: number },
+  ): Promise<ScoringInput[]>;
+  /** Stores a new score; `hotLeadAt` set when the contact has just become a hot lead. */
+  saveScore(
+    contactId: string,
+    score: { value: number; scoredAt: Date; signals: number; hotLeadAt: Date | null },
+  ): Promise<void>;
+  /** Raises the contact's hot-lead alert unless one is already open. */
+  raiseHotLeadAlert(organisationId: string, contactId: string, message: string): Promise<void>;
+  /** Queues an event for the agency's host, when the agency has a host webhook. */
+  queueHostEvent(organisationId: string, type: string, payload: Record<string, unknown>): Promise<void>;
+  /** The contact's active link per connected CRM (its most recently modified one). */
+  activeLinks(
+    organisationId: string,
+    contactId: string,
+  ): Promise<Array<{ connectionId: string; externalId: string }>>;
+  /**
+   * Queues one outbound write per connection; answers the connections that got a new (or, with
+   * `replacePending`, a changed pending) write.
+   */
+  queueOutboundWrites(write: {
+    organisationId: string;
+    contactId: string;
+    kind: 'journal_entry' | 'metadata';
+    idempotencyKey: string;
+    perConnection: Array<{ connectionId: string; payload: OutboundActivity }>;
+    replacePending: boolean;
+  }): Promise<string[]>;
+}

@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { ActivityTypeSchema } from '../../../shared/activity.ts';
+import type {
+  EngagementContactView,
+  EngagementSignal,
+  EngagementStore,
+  ScoringInput,
+} from '../../core/ports/engagement-store.ts';
+import type { OutboundActivity } from '../../core/ports/crm-adapter.ts';
+import type { EntityManager } from './orm.ts';
+import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
+
+const ContactViewRow = z
+  .object({
+    id: z.string(),
+    title: z.string().nullable(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    emails: z.array(z.string()),
+    phones: z.array(z.string()),
+    nurture_category: z.string(),
+    marketing_consent: z.string(),
+    intent_score: sqlNumber,
+    hot_lead_at: sqlTimestamp.nullable(),
+    external_ids: z.array(
+      z.object({
+        provider: z.string(),
+        externalId: z.string(),
+        active: z.boolean(),
+        crmModifiedAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .transform((row): EngagementContactView => ({
+    id: row.id,
+    title: row.title,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    emails: row.emails,
+    phones: row.phones,
+    nurtureCategory: row.nurture_category,
+    marketingConsent: row.marketing_consent,
+    intentScore: row.intent_score,
+    hotLeadAt: row.hot_lead_at ? row.hot_lead_at.toISOString() : null,
+    externalIds: row.external_ids,
+  }));
+
+const ScoringInputRow = z
+  .object({
+    id: z.string(),
+    intent_score: sqlNumber,
+    hot_lead_at: sqlTimestamp.nullable(),
+    name: z.string(),
+    signals: z.array(z.object({ type: ActivityTypeSchema, occurredAt: z.string() })).nullable(),
+  })
+  .transform((row): ScoringInput => ({
+    id: row.id,
+    intentScore: row.intent_score,
+    hotLeadAt: row.hot_lead_at,
+    name: row.name,
+    signals: row.signals ?? [],
+  }));
+
+const ContactIdRow = z.object({ contact_id: z.string() });
+const ConnectionIdRow = z.object({ connection_id: z.string() });
+
+export class PostgresEngagementStore implements EngagementStore {
+  readonly #sql: Sql;
+
+  constructor(em: EntityManager) {
+    this.#sql = new Sql(em);
+  }
+
+  async recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]> {
+    const inserted = await this.#sql.rows(
+      ContactIdRow,
+      `insert into activities (organisation_id, contact_id, connection_id, type, source, external_id, occurred_at, details)
+       select ?, x.contact_id, x.connection_id, x.type, x.source, x.external_id, x.occurred_at, coalesce(x.details, '{}'::jsonb)
+       from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, source text, external_id text,
+         occurred_at timestamptz, details jsonb)
+       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
+       on conflict (organisation_id, source, external_id, type) do nothing
+       returning contact_id`,
+      [
+        organisationId,
+        sqlJson(
+          signals.map((signal) => ({
+            contact_id: signal.contactId,
+            connection_id: signal.connectionId,
+            type: signal.type,
+            source: signal.source,
+            external_id: signal.externalId,
+            occurred_at: signal.occurredAt,
+            details: signal.details,
+          })),
+        ),
+        organisationId,
+      ],
+    );
+    return inserted.map((row) => row.contact_id);
+  }
+
+  async contactExists(organisationId: string, contactId: string): Promise<boolean> {
+    const contact = await this.#sql.first(
+      z.object({ id: z.string() }),
+      `select id from contacts where id = ? and organisation_id = ?`,
+      [contactId, organisationId],
+    );
+    return contact !== undefined;
+  }
+
+  async intentScore(contactId: string): Promise<number> {
+    const scored = await this.#sql.first(
+      z.object({ intent_score: sqlNumber }),
+      `select intent_score from contacts where id = ?`,
+      [contactId],
+    );
+    return scored?.intent_score ?? 0;
+  }
+
+  async contactView(organisationId: string, contactId: string): Promise<EngagementContactView | null> {
+    const row = await this.#sql.first(
+      ContactViewRow,
+      `select c.id, c.title, c.first_name, c.last_name, c.emails, c.phones, c.nurture_category, c.marketing_consent,
+         c.intent_score, c.hot_lead_at,
+         coalesce((select jsonb_agg(jsonb_build_object('provider', e.provider, 'externalId', e.external_id, 'active', e.active,
+             'crmModifiedAt', e.crm_modified_at) order by e.provider, e.external_id)
+           from contact_external_ids e where e.contact_id = c.id), '[]'::jsonb) as external_ids
+       from contacts c where c.id = ? and c.organisation_id = ?`,
+      [contactId, organisationId],
+    );
+    return row ?? null;
+  }
+
+  async scoringPolicy(organisationId: string): Promise<unknown> {
+    const organisation = await this.#sql.first(
+      z.object({ scoring_policy: z.unknown() }),
+      `select scoring_policy from organisations where id = ?`,
+      [organisationId],
+    );
+    return organisation?.scoring_policy ?? null;
+  }
+
+  scoringInputs(
+    organisationId: string,
+    contactIds: readonly string[],
+    window: { now: Date; horizonDays: number },
+  ): Promise<ScoringInput[]> {
+    return this.#sql.rows(
+      ScoringInputRow,
+      `select c.id, c.intent_score, c.hot_lead_at, concat_ws(' ', c.first_name, c.last_name) as name,
+         (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
+           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals
+       from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
+      [window.now, window.horizonDays, organisationId, contactIds],
+    );
+  }
+
+  async saveScore(
+    contactId: string,
+    score: { value: number; scoredAt: Date; signals: number; hotLeadAt: Date | null },
+  ): Promise<void> {
+    const scoredAt = score.scoredAt.toISOString();
+    await this.#sql.run(
+      `update contacts set intent_score = ?, hot_lead_at = case when ? then ? else hot_lead_at end,
+         engagement = engagement || jsonb_build_object('scoredAt', ?::text, 'signals', ?::int),
+         field_modified_at = field_modified_at || jsonb_build_object('intentScore', ?::text), updated_at = now()
+       where id = ?`,
+      [
+        score.value,
+        score.hotLeadAt !== null,
+        score.hotLeadAt ?? score.scoredAt,
+        scoredAt,
+        score.signals,
+        scoredAt,
+        contactId,
+      ],
+    );
+  }
+
+  async raiseHotLeadAlert(organisationId: string, contactId: string, message: string): Promise<void> {
+    await this.#sql.run(
+      `insert into alerts (organisation_id, contact_id, kind, severity, message, action, dedupe_key)
+       values (?, ?, 'hot_lead', 'warning', ?, 'view_contact', ?)
+       on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null do nothing`,
+      [organisationId, contactId, message, `hot_lead:${contactId}`],
+    );
+  }
+
+  async queueHostEvent(
+    organisationId: string,
+    type: string,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    await this.#sql.run(
+      `insert into host_events (organisation_id, type, payload)
+       select id, ?, ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
+      [type, sqlJson(payload), organisationId],
+    );
+  }
+
+  async activeLinks(
+    organisationId: string,
+    contactId: string,
+  ): Promise<Array<{ connectionId: string; externalId: string }>> {
+    const links = await this.#sql.rows(
+      z.object({ connection_id: z.string(), external_id: z.string() }),
+      `select distinct on (e.connection_id) e.connection_id, e.external_id from contact_external_ids e
+         join crm_connections c on c.id = e.connection_id and c.status <> 'disconnected'
+       where e.contact_id = ? and e.organisation_id = ? and e.active
+       order by e.connection_id, e.crm_modified_at desc nulls last`,
+      [contactId, organisationId],
+    );
+    return links.map((link) => ({ connectionId: link.connection_id, externalId: link.external_id }));
+  }
+
+  async queueOutboundWrites(write: {
+    organisationId: string;
+    contactId: string;
+    kind: 'journal_entry' | 'metadata';
+    idempotencyKey: string;
+    perConnection: Array<{ connectionId: string; payload: OutboundActivity }>;
+    replacePending: boolean;
+  }): Promise<string[]> {
+    if (write.perConnection.length === 0) return [];
+    const queued = await this.#sql.rows(
+      ConnectionIdRow,
+      `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
+       select ?, x.connection_id, ?, ?, ?, x.payload from jsonb_to_recordset(?::jsonb) as x(connection_id uuid, payload jsonb)
+       on conflict (connection_id, idempotency_key) do ${
+         write.replacePending
+           ? `update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+              where outbound_writes.payload is distinct from excluded.payload`
+           : 'nothing'
+       }
+       returning connection_id`,
+      [
+        write.organisationId,
+        write.contactId,
+        write.kind,
+        write.idempotencyKey,
+        sqlJson(
+          write.perConnection.map((each) => ({ connection_id: each.connectionId, payload: each.payload })),
+        ),
+      ],
+    );
+    return queued.map((row) => row.connection_id);
+  }
+}
