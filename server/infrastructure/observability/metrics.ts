@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CRM_PROVIDERS } from '../../adapters/registry.ts';
 import type { ProviderResponseObserver } from '../../adapters/adapter-kit/provider-http.ts';
+import { z } from 'zod';
 import type { EntityManager } from '../db/orm.ts';
+import { Sql } from '../db/sql.ts';
 import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
 import type { CycleObservation } from '../../core/sync/sync-cycle.ts';
 
@@ -51,6 +53,7 @@ export class PropsyncMetrics {
   });
 
   constructor(sources: { em: EntityManager; jobs: SyncJobQueue }) {
+    const sql = new Sql(sources.em);
     collectDefaultMetrics({ register: this.registry, prefix: 'propsync_process_' });
     new Gauge({
       name: 'propsync_connections',
@@ -58,11 +61,10 @@ export class PropsyncMetrics {
       labelNames: ['provider', 'status'] as const,
       registers: [this.registry],
       async collect() {
-        const rows = await sources.em
-          .fork()
-          .execute<{ provider: string; status: string; count: number }[]>(
-            `select provider, status, count(*)::int as count from crm_connections group by provider, status`,
-          );
+        const rows = await sql.rows(
+          z.object({ provider: z.string(), status: z.string(), count: z.number() }),
+          `select provider, status, count(*)::int as count from crm_connections group by provider, status`,
+        );
         this.reset();
         for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.count);
       },
