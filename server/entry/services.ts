@@ -12,6 +12,7 @@ import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
@@ -114,7 +115,7 @@ export async function createServices(
     publicUrl: config.publicUrl,
   });
   const agencies = new AgencyService({
-    em: orm.em,
+    store: new PostgresAgencyStore(orm.em),
     connections,
     logger,
     ...(options.offboardingLockTimeoutMs ? { lockTimeoutMs: options.offboardingLockTimeoutMs } : {}),
