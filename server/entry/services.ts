@@ -13,6 +13,7 @@ import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
+import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
@@ -107,7 +108,7 @@ export async function createServices(
   const processMetrics = metrics;
   const connections: ConnectionService = new ConnectionService({
     egress,
-    em: orm.em,
+    store: new PostgresConnectionStore(orm.em),
     vault,
     adapters,
     scheduler: { enqueue: (connectionId, trigger) => jobs.enqueue({ connectionId, trigger }) },
