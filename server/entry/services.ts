@@ -6,6 +6,7 @@ import type { AppConfig } from '../infrastructure/config.ts';
 import { PropsyncError } from '../core/errors.ts';
 import { OAuthSignIn } from '../application/connections/oauth-sign-in.ts';
 import { ConnectionService } from '../application/connections/connection-service.ts';
+import { FieldMappingReview } from '../application/connections/field-mapping.ts';
 import { applyMigrations, createOrm, type Orm } from '../infrastructure/db/orm.ts';
 import { registerProviders } from '../infrastructure/db/provider-table.ts';
 import { PROVIDER_INFOS } from '../adapters/registry.ts';
@@ -15,6 +16,7 @@ import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
+import { PostgresFieldMappingStore } from '../infrastructure/db/field-mapping-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
 import type { Logger } from '../infrastructure/logger.ts';
@@ -49,6 +51,8 @@ export type Services = {
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
+  /** The field-mapping review an admin does before a connection goes live. */
+  fieldMapping: FieldMappingReview;
   /** What outbound calls may reach (every CRM call and host webhook goes through it). */
   egress: EgressPolicy;
   runSyncCycle: (
@@ -196,6 +200,7 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
+    fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em)),
     egress,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {

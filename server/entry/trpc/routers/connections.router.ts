@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
-import { FieldMappingReview } from '../../../application/connections/field-mapping.ts';
 import { PropsyncError } from '../../../core/errors.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 import type {
@@ -137,14 +136,14 @@ export const connectionsRouter = router({
   fieldMapping: agencyProcedure
     .input(ConnectionIdInput)
     .query(({ ctx, input }): Promise<FieldMappingSummary> =>
-      new FieldMappingReview(ctx.services.orm.em).summary(ctx.session.organisationId, input.connectionId),
+      ctx.services.fieldMapping.summary(ctx.session.organisationId, input.connectionId),
     ),
 
   /** The admin confirms the mapping and the default nurture categories before going live. */
   confirmFieldMapping: adminProcedure
     .input(ConnectionIdInput)
     .mutation(({ ctx, input }): Promise<FieldMappingSummary> =>
-      new FieldMappingReview(ctx.services.orm.em).confirm(ctx.session.organisationId, input.connectionId),
+      ctx.services.fieldMapping.confirm(ctx.session.organisationId, input.connectionId),
     ),
 
   /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */
