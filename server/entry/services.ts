@@ -17,6 +17,7 @@ import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
 import { PostgresFieldMappingStore } from '../infrastructure/db/field-mapping-store.ts';
+import { PostgresOAuthSignInStore } from '../infrastructure/db/oauth-sign-in-store.ts';
 import { PostgresHostEventStore } from '../infrastructure/db/host-event-store.ts';
 import { PostgresWebhookDeliveryStore } from '../infrastructure/db/webhook-delivery-store.ts';
 import type { Logger } from '../infrastructure/logger.ts';
@@ -163,7 +164,7 @@ export async function createServices(
   const hostEventStore = new PostgresHostEventStore(orm.em);
   const hostWebhooks = new HostWebhookSettings({ store: hostEventStore, vault, egress });
   const oauth = new OAuthSignIn({
-    em: orm.em,
+    store: new PostgresOAuthSignInStore(orm.em),
     vault,
     adapters,
     connections,

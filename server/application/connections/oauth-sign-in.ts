@@ -4,9 +4,9 @@ import type { CrmProvider } from '../../../shared/providers.ts';
 import type { OAuthApp } from '../../adapters/adapter-definition.ts';
 import type { AdapterResolver } from '../../adapters/adapter-resolver.ts';
 import { providerDisplayName } from '../../adapters/registry.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
+import type { OAuthSignInStore } from '../../core/ports/oauth-sign-in-store.ts';
 import type { CredentialVault } from '../../infrastructure/vault/credential-vault.ts';
 import type { ConnectionService } from './connection-service.ts';
 
@@ -29,15 +29,6 @@ export const RETURN_PROVIDER_PARAM = 'propsync_provider';
 export const RETURN_SIGN_IN_PARAM = 'propsync_sign_in';
 export const RETURN_ERROR_PARAM = 'propsync_oauth_error';
 
-type PendingSignIn = {
-  organisation_id: string;
-  provider: CrmProvider;
-  connection_id: string | null;
-  settings: Record<string, unknown>;
-  code_verifier: unknown;
-  return_to: string;
-};
-
 /**
  * Connecting a CRM by OAuth redirect (authorization code with PKCE): `start` remembers the
  * sign-in and answers the CRM's authorize URL; `returned` takes the CRM's redirect back and sends
@@ -45,7 +36,7 @@ type PendingSignIn = {
  * exchanges the code and connects (or reconnects) exactly as the credentials form would.
  */
 export class OAuthSignIn {
-  readonly #em: EntityManager;
+  readonly #store: OAuthSignInStore;
   readonly #vault: CredentialVault;
   readonly #adapters: AdapterResolver;
   readonly #connections: ConnectionService;
@@ -55,7 +46,7 @@ export class OAuthSignIn {
   readonly #logger: Logger;
 
   constructor(deps: {
-    em: EntityManager;
+    store: OAuthSignInStore;
     vault: CredentialVault;
     adapters: AdapterResolver;
     connections: ConnectionService;
@@ -66,7 +57,7 @@ export class OAuthSignIn {
     returnOrigins: readonly string[];
     logger: Logger;
   }) {
-    this.#em = deps.em;
+    this.#store = deps.store;
     this.#vault = deps.vault;
     this.#adapters = deps.adapters;
     this.#connections = deps.connections;
@@ -126,20 +117,16 @@ export class OAuthSignIn {
     const state = randomBytes(32).toString('base64url');
     const codeVerifier = randomBytes(48).toString('base64url');
     const stateHash = hash(state);
-    await this.#em.fork().execute(
-      `insert into oauth_sign_ins (state_hash, organisation_id, provider, connection_id, settings, code_verifier, return_to, expires_at)
-       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, now() + make_interval(mins => ?))`,
-      [
-        stateHash,
-        organisationId,
-        provider,
-        input.connectionId ?? null,
-        JSON.stringify(settings),
-        JSON.stringify(this.#vault.encrypt(codeVerifier, this.#binding(organisationId, stateHash))),
-        returnTo,
-        SIGN_IN_LIFETIME_MINUTES,
-      ],
-    );
+    await this.#store.start({
+      stateHash,
+      organisationId,
+      provider,
+      connectionId: input.connectionId ?? null,
+      settings,
+      sealedCodeVerifier: this.#vault.encrypt(codeVerifier, this.#binding(organisationId, stateHash)),
+      returnTo,
+      lifetimeMinutes: SIGN_IN_LIFETIME_MINUTES,
+    });
     const authorizeUrl = this.#adapters.authorizeUrl(provider, settings, {
       clientId: app.clientId,
       redirectUri: this.#redirectUri,
@@ -161,17 +148,11 @@ export class OAuthSignIn {
     if (!query.state) throw signInExpired();
     const stateHash = hash(query.state);
     if (query.error || !query.code) {
-      const [pending] = await this.#em
-        .fork()
-        .execute<Pick<PendingSignIn, 'organisation_id' | 'provider' | 'return_to'>[]>(
-          `delete from oauth_sign_ins where state_hash = ? and returned_at is null and expires_at > now()
-         returning organisation_id, provider, return_to`,
-          [stateHash],
-        );
+      const pending = await this.#store.abandon(stateHash);
       if (!pending) throw signInExpired();
       this.#logger.info(
         {
-          organisationId: pending.organisation_id,
+          organisationId: pending.organisationId,
           provider: pending.provider,
           error: query.error ?? 'no code',
         },
@@ -179,7 +160,7 @@ export class OAuthSignIn {
       );
       const denied = query.error === 'access_denied';
       return {
-        returnTo: withParams(pending.return_to, {
+        returnTo: withParams(pending.returnTo, {
           [RETURN_STATUS_PARAM]: denied ? 'denied' : 'failed',
           [RETURN_PROVIDER_PARAM]: pending.provider,
           // Only an OAuth error code (letters and underscores) travels: the page words the message.
@@ -191,28 +172,19 @@ export class OAuthSignIn {
     }
     const completionId = randomBytes(32).toString('base64url');
     // Marked as returned once: a replayed callback finds nothing.
-    const [pending] = await this.#em
-      .fork()
-      .execute<Pick<PendingSignIn, 'organisation_id' | 'provider' | 'return_to'>[]>(
-        `select organisation_id, provider, return_to from oauth_sign_ins
-       where state_hash = ? and returned_at is null and expires_at > now()`,
-        [stateHash],
-      );
+    const pending = await this.#store.awaitingReturn(stateHash);
     if (!pending) throw signInExpired();
-    const updated = await this.#em.fork().execute<{ state_hash: string }[]>(
-      `update oauth_sign_ins set returned_at = now(), completion_hash = ?, authorization_code = ?::jsonb,
-         expires_at = now() + make_interval(mins => ?)
-       where state_hash = ? and returned_at is null returning state_hash`,
-      [
-        hash(completionId),
-        JSON.stringify(this.#vault.encrypt(query.code, this.#binding(pending.organisation_id, stateHash))),
-        FINISH_WITHIN_MINUTES,
-        stateHash,
-      ],
-    );
-    if (updated.length === 0) throw signInExpired();
+    const marked = await this.#store.markReturned(stateHash, {
+      completionHash: hash(completionId),
+      sealedAuthorizationCode: this.#vault.encrypt(
+        query.code,
+        this.#binding(pending.organisationId, stateHash),
+      ),
+      finishWithinMinutes: FINISH_WITHIN_MINUTES,
+    });
+    if (!marked) throw signInExpired();
     return {
-      returnTo: withParams(pending.return_to, {
+      returnTo: withParams(pending.returnTo, {
         [RETURN_STATUS_PARAM]: 'returned',
         [RETURN_PROVIDER_PARAM]: pending.provider,
         [RETURN_SIGN_IN_PARAM]: completionId,
@@ -228,54 +200,46 @@ export class OAuthSignIn {
     organisationId: string,
     signInId: string,
   ): Promise<{ connection: ConnectionSummary; reconnected: boolean }> {
-    // Deleted as it is read: a sign-in finishes once, whichever process is asked.
-    const [pending] = await this.#em
-      .fork()
-      .execute<(PendingSignIn & { state_hash: string; authorization_code: unknown })[]>(
-        `delete from oauth_sign_ins
-       where completion_hash = ? and organisation_id = ? and returned_at is not null and expires_at > now()
-       returning state_hash, organisation_id, provider, connection_id, settings, code_verifier, authorization_code, return_to`,
-        [hash(signInId), organisationId],
-      );
+    const pending = await this.#store.takeReturned(hash(signInId), organisationId);
     if (!pending) throw signInExpired();
     const { provider } = pending;
-    const binding = this.#binding(organisationId, pending.state_hash);
+    const binding = this.#binding(organisationId, pending.stateHash);
     const credentials = await this.#adapters.exchangeAuthorizationCode(
       provider,
       this.#apps[provider]!,
       pending.settings,
       {
-        code: this.#vault.decrypt<string>(pending.authorization_code, binding),
+        code: this.#vault.decrypt<string>(pending.sealedAuthorizationCode, binding),
         redirectUri: this.#redirectUri,
-        codeVerifier: this.#vault.decrypt<string>(pending.code_verifier, binding),
+        codeVerifier: this.#vault.decrypt<string>(pending.sealedCodeVerifier, binding),
       },
     );
     const input = { credentials, settings: pending.settings };
     let connection: ConnectionSummary;
     try {
-      connection = pending.connection_id
-        ? await this.#connections.reconnect(organisationId, pending.connection_id, input)
+      connection = pending.connectionId
+        ? await this.#connections.reconnect(organisationId, pending.connectionId, input)
         : await this.#connections.connect(organisationId, provider, input);
     } catch (error) {
       // Nothing was connected: the sign-in's tokens must not stay alive at the CRM (best effort).
       await this.#adapters
-        .revokeAccess({ id: pending.state_hash, provider, credentials, settings: pending.settings }, null)
+        .revokeAccess({ id: pending.stateHash, provider, credentials, settings: pending.settings }, null)
         .catch((revokeError: unknown) =>
           this.#logger.warn(
             { err: revokeError, organisationId, provider },
             'could not revoke an unused sign-in',
           ),
         )
-        .finally(() => this.#adapters.forget(pending.state_hash));
+        .finally(() => this.#adapters.forget(pending.stateHash));
       throw error;
     }
     this.#logger.info({ organisationId, provider, connectionId: connection.id }, 'OAuth sign-in finished');
-    return { connection, reconnected: pending.connection_id !== null };
+    return { connection, reconnected: pending.connectionId !== null };
   }
 
   /** Forgets sign-ins nobody came back from. */
   async #pruneExpired(): Promise<void> {
-    await this.#em.fork().execute(`delete from oauth_sign_ins where expires_at <= now()`);
+    await this.#store.pruneExpired();
   }
 
   /** Only pages of Propsync or of a configured host: never an open redirect. */
