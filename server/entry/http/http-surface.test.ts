@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
 import { createLogger } from '../../infrastructure/logger.ts';
-import { encodeCursor } from '../../application/queries/query-support.ts';
+import { encodeCursor } from '../../infrastructure/db/read-side/query-support.ts';
 import type { Services } from '../services.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createApp, type AppState } from './app.ts';

@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { AlertQueries } from '../../../application/queries/alert-queries.ts';
+import { AlertQueries } from '../../../infrastructure/db/read-side/alert-queries.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
-import { PageInput } from '../../../application/queries/read-side-inputs.ts';
+import { PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { AlertView } from '../../../../shared/api/alert.dto.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 

@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ConflictQueries } from '../../../application/queries/conflict-queries.ts';
+import { ConflictQueries } from '../../../infrastructure/db/read-side/conflict-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import { PageInput } from '../../../application/queries/read-side-inputs.ts';
+import { PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { ConflictDetail, ConflictSummary } from '../../../../shared/api/conflict.dto.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContactQueries } from '../../../application/queries/contact-queries.ts';
+import { ContactQueries } from '../../../infrastructure/db/read-side/contact-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
 import type { ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
 

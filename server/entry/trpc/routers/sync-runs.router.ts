@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { SyncRunQueries } from '../../../application/queries/sync-run-queries.ts';
+import { SyncRunQueries } from '../../../infrastructure/db/read-side/sync-run-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import { DateBoundInput, LogPageInput, MAX_PAGE_SIZE, PageInput } from '../../../application/queries/read-side-inputs.ts';
+import { DateBoundInput, LogPageInput, MAX_PAGE_SIZE, PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 import type {
   SyncHistoryPoint,

@@ -1,5 +1,5 @@
 /** Helpers shared by the read-side query modules: timestamps, opaque cursors, LIKE patterns. */
-import type { Page } from '../../../shared/api/page.dto.ts';
+import type { Page } from '../../../../shared/api/page.dto.ts';
 
 /** Timestamps leave the server as ISO strings, the same shape tRPC would serialise a Date to. */
 export function toIso(value: Date | string | null | undefined): string | null {

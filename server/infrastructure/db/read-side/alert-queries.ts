@@ -1,7 +1,7 @@
-import { providerDisplayName } from '../../adapters/registry.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
-import type { AlertAction, AlertKind } from '../../infrastructure/db/entities/alert.entity.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import { providerDisplayName } from '../../../adapters/registry.ts';
+import type { CrmProvider } from '../../../../shared/providers.ts';
+import type { AlertAction, AlertKind } from '../entities/alert.entity.ts';
+import type { EntityManager } from '../orm.ts';
 import {
   decodeCursor,
   encodeCursor,
@@ -10,7 +10,7 @@ import {
   toIsoRequired,
   type Page,
 } from './query-support.ts';
-import type { AlertSeverity, AlertView } from '../../../shared/api/alert.dto.ts';
+import type { AlertSeverity, AlertView } from '../../../../shared/api/alert.dto.ts';
 
 export type { AlertSeverity, AlertView };
 

@@ -1,9 +1,9 @@
-import type { MarketingConsent, NurtureCategory } from '../../../shared/contact.ts';
-import { providerDisplayName } from '../../adapters/registry.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import type { MarketingConsent, NurtureCategory } from '../../../../shared/contact.ts';
+import { providerDisplayName } from '../../../adapters/registry.ts';
+import type { CrmProvider } from '../../../../shared/providers.ts';
+import type { EntityManager } from '../orm.ts';
 import { containsPattern, toIso, toIsoRequired } from './query-support.ts';
-import type { ContactExternalIdView, ContactLookupResult } from '../../../shared/api/contact.dto.ts';
+import type { ContactExternalIdView, ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
 
 export type { ContactExternalIdView, ContactLookupResult };
 

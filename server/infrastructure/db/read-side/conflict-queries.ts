@@ -1,7 +1,7 @@
-import { providerDisplayName } from '../../adapters/registry.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
-import type { FieldResolution } from '../../infrastructure/db/entities/conflict-audit.entity.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import { providerDisplayName } from '../../../adapters/registry.ts';
+import type { CrmProvider } from '../../../../shared/providers.ts';
+import type { FieldResolution } from '../entities/conflict-audit.entity.ts';
+import type { EntityManager } from '../orm.ts';
 import {
   decodeCursor,
   encodeCursor,
@@ -14,7 +14,7 @@ import type {
   ConflictFieldDiff,
   ConflictSummary,
   ConflictWinner,
-} from '../../../shared/api/conflict.dto.ts';
+} from '../../../../shared/api/conflict.dto.ts';
 
 export type { ConflictDetail, ConflictFieldDiff, ConflictSummary, ConflictWinner };
 

@@ -1,8 +1,8 @@
-import { providerDisplayName } from '../../adapters/registry.ts';
-import type { CrmProvider } from '../../../shared/providers.ts';
-import type { SyncLogStatus } from '../../infrastructure/db/entities/crm-sync-log.entity.ts';
-import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../infrastructure/db/entities/sync-run.entity.ts';
-import type { EntityManager } from '../../infrastructure/db/orm.ts';
+import { providerDisplayName } from '../../../adapters/registry.ts';
+import type { CrmProvider } from '../../../../shared/providers.ts';
+import type { SyncLogStatus } from '../entities/crm-sync-log.entity.ts';
+import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../entities/sync-run.entity.ts';
+import type { EntityManager } from '../orm.ts';
 import { ConflictQueries, type ConflictSummary } from './conflict-queries.ts';
 import {
   decodeCursor,
@@ -19,7 +19,7 @@ import type {
   SyncLogEntry,
   SyncRunDetail,
   SyncRunSummary,
-} from '../../../shared/api/sync-run.dto.ts';
+} from '../../../../shared/api/sync-run.dto.ts';
 
 export type { SyncDirection, SyncHistoryPoint, SyncLogEntry, SyncRunDetail, SyncRunSummary };
 
