@@ -7,7 +7,7 @@ import { Organisation } from './organisation.entity.ts';
 
 export type { AlertAction, AlertKind };
 
-const ALERT_KINDS = [
+export const ALERT_KINDS = [
   'credentials_rejected',
   'permission_denied',
   'connection_failing',
@@ -16,8 +16,8 @@ const ALERT_KINDS = [
   'hot_lead',
   'sync_failed',
 ] as const satisfies readonly AlertKind[];
-const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly AlertSeverity[];
-const ALERT_ACTIONS = [
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly AlertSeverity[];
+export const ALERT_ACTIONS = [
   'reconnect',
   'check_permissions',
   'retry_sync',

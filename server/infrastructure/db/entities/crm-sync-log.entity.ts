@@ -7,7 +7,7 @@ import { SyncRun } from './sync-run.entity.ts';
 
 export type { SyncLogStatus };
 
-const SYNC_LOG_STATUSES = [
+export const SYNC_LOG_STATUSES = [
   'created',
   'updated',
   'unchanged',

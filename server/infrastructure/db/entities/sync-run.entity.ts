@@ -6,14 +6,14 @@ import { Organisation } from './organisation.entity.ts';
 
 export type { SyncRunError, SyncRunStatus, SyncTrigger };
 
-const SYNC_TRIGGERS = [
+export const SYNC_TRIGGERS = [
   'initial',
   'schedule',
   'manual',
   'webhook',
   'retry',
 ] as const satisfies readonly SyncTrigger[];
-const SYNC_RUN_STATUSES = [
+export const SYNC_RUN_STATUSES = [
   'running',
   'succeeded',
   'partial',

@@ -1,9 +1,12 @@
 import { providerDisplayName } from '../../../adapters/registry.ts';
-import type { CrmProvider } from '../../../../shared/providers.ts';
-import type { AlertAction, AlertKind } from '../entities/alert.entity.ts';
+import { z } from 'zod';
+import { CrmProviderSchema } from '../../../../shared/providers.ts';
+import { ALERT_ACTIONS, ALERT_KINDS, ALERT_SEVERITIES } from '../entities/alert.entity.ts';
 import type { EntityManager } from '../orm.ts';
+import { Sql, sqlTimestamp, type SqlParam } from '../sql.ts';
 import {
   decodeCursor,
+  CountRow,
   encodeCursor,
   MICROSECOND_TIMESTAMP,
   toIso,
@@ -17,20 +20,21 @@ export type { AlertSeverity, AlertView };
 /** open: not resolved and not acknowledged; unresolved: not resolved (acknowledged or not). */
 export type AlertStateFilter = 'open' | 'unresolved' | 'all';
 
-type AlertRow = {
-  id: string;
-  kind: AlertKind;
-  severity: AlertSeverity;
-  message: string;
-  action: AlertAction | null;
-  connection_id: string | null;
-  provider: CrmProvider | null;
-  contact_id: string | null;
-  created_at: Date;
-  created_at_exact: string;
-  acknowledged_at: Date | null;
-  resolved_at: Date | null;
-};
+const AlertRow = z.object({
+  id: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  message: z.string(),
+  action: z.enum(ALERT_ACTIONS).nullable(),
+  connection_id: z.string().nullable(),
+  provider: CrmProviderSchema.nullable(),
+  contact_id: z.string().nullable(),
+  created_at: sqlTimestamp,
+  created_at_exact: z.string(),
+  acknowledged_at: sqlTimestamp.nullable(),
+  resolved_at: sqlTimestamp.nullable(),
+});
+type AlertRow = z.infer<typeof AlertRow>;
 
 const ALERT_SELECT = `select a.id, a.kind, a.severity, a.message, a.action, a.connection_id, c.provider, a.contact_id,
     a.created_at, to_char(a.created_at at time zone 'UTC', ${MICROSECOND_TIMESTAMP}) as created_at_exact,
@@ -39,10 +43,10 @@ const ALERT_SELECT = `select a.id, a.kind, a.severity, a.message, a.action, a.co
 
 /** Actionable alerts for the agency's admins; acknowledging is the only write. */
 export class AlertQueries {
-  readonly #em: EntityManager;
+  readonly #sql: Sql;
 
   constructor(em: EntityManager) {
-    this.#em = em;
+    this.#sql = new Sql(em);
   }
 
   async list(
@@ -51,24 +55,25 @@ export class AlertQueries {
     page: { cursor?: string | null | undefined; limit: number },
   ): Promise<Page<AlertView>> {
     const where = ['a.organisation_id = ?'];
-    const params: unknown[] = [organisationId];
+    const params: SqlParam[] = [organisationId];
     if (filters.state === 'open') where.push('a.resolved_at is null and a.acknowledged_at is null');
     if (filters.state === 'unresolved') where.push('a.resolved_at is null');
     if (filters.connectionId) {
       where.push('a.connection_id = ?');
       params.push(filters.connectionId);
     }
-    const em = this.#em.fork();
-    const [counted] = await em.execute<{ count: number }[]>(
+    const counted = await this.#sql.first(
+      CountRow,
       `select count(*)::int as count from alerts a where ${where.join(' and ')}`,
       params,
     );
     const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
     if (keyset) {
       where.push('(a.created_at, a.id) < (?::timestamptz, ?::uuid)');
-      params.push(keyset[0], keyset[1]);
+      params.push(...keyset);
     }
-    const rows = await em.execute<AlertRow[]>(
+    const rows = await this.#sql.rows(
+      AlertRow,
       `${ALERT_SELECT} where ${where.join(' and ')} order by a.created_at desc, a.id desc limit ?`,
       [...params, page.limit + 1],
     );
@@ -84,14 +89,14 @@ export class AlertQueries {
 
   /** Marks the alert seen (idempotent: the first acknowledgement time is kept). Null when not this agency's. */
   async acknowledge(organisationId: string, alertId: string): Promise<AlertView | null> {
-    const em = this.#em.fork();
-    const updated = await em.execute<{ id: string }[]>(
+    const updated = await this.#sql.rows(
+      z.object({ id: z.string() }),
       `update alerts set acknowledged_at = coalesce(acknowledged_at, now())
        where organisation_id = ? and id = ? returning id`,
       [organisationId, alertId],
     );
     if (updated.length === 0) return null;
-    const [row] = await em.execute<AlertRow[]>(`${ALERT_SELECT} where a.organisation_id = ? and a.id = ?`, [
+    const row = await this.#sql.first(AlertRow, `${ALERT_SELECT} where a.organisation_id = ? and a.id = ?`, [
       organisationId,
       alertId,
     ]);

@@ -1,10 +1,12 @@
 import { providerDisplayName } from '../../../adapters/registry.ts';
-import type { CrmProvider } from '../../../../shared/providers.ts';
-import type { FieldResolution } from '../entities/conflict-audit.entity.ts';
+import { z } from 'zod';
+import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import type { EntityManager } from '../orm.ts';
+import { Sql, sqlTimestamp, type SqlParam } from '../sql.ts';
 import {
   decodeCursor,
   encodeCursor,
+  CountRow,
   MICROSECOND_TIMESTAMP,
   toIsoRequired,
   type Page,
@@ -24,23 +26,31 @@ export type ConflictFilters = {
   syncRunId?: string | undefined;
 };
 
-type ConflictRow = {
-  id: string;
-  contact_id: string;
-  contact_name: string | null;
-  connection_id: string | null;
-  provider: CrmProvider | null;
-  sync_run_id: string | null;
-  differing_fields: string[];
-  winner: ConflictWinner;
-  crm_modified_at: Date;
-  platform_modified_at: Date;
-  created_at: Date;
-  created_at_exact: string;
-  crm_version?: Record<string, unknown>;
-  platform_version?: Record<string, unknown>;
-  resolutions?: FieldResolution[];
-};
+const WINNERS = ['crm', 'platform', 'mixed'] as const satisfies readonly ConflictWinner[];
+
+const ConflictRow = z.object({
+  id: z.string(),
+  contact_id: z.string(),
+  contact_name: z.string().nullable(),
+  connection_id: z.string().nullable(),
+  provider: CrmProviderSchema.nullable(),
+  sync_run_id: z.string().nullable(),
+  differing_fields: z.array(z.string()),
+  winner: z.enum(WINNERS),
+  crm_modified_at: sqlTimestamp,
+  platform_modified_at: sqlTimestamp,
+  created_at: sqlTimestamp,
+  created_at_exact: z.string(),
+});
+type ConflictRow = z.infer<typeof ConflictRow>;
+
+const ConflictDetailRow = ConflictRow.extend({
+  crm_version: z.record(z.string(), z.unknown()),
+  platform_version: z.record(z.string(), z.unknown()),
+  resolutions: z.array(
+    z.object({ field: z.string(), winner: z.enum(['crm', 'platform']), rule: z.string() }),
+  ),
+});
 
 const CONFLICT_COLUMNS = `a.id, a.contact_id, nullif(trim(concat_ws(' ', ct.first_name, ct.last_name)), '') as contact_name,
   a.connection_id, c.provider, a.sync_run_id, a.differing_fields, a.winner, a.crm_modified_at, a.platform_modified_at,
@@ -52,10 +62,10 @@ const CONFLICT_FROM = `conflict_audit a
 
 /** The immutable field-level conflict audit, read side. Always filtered by the agency. */
 export class ConflictQueries {
-  readonly #em: EntityManager;
+  readonly #sql: Sql;
 
   constructor(em: EntityManager) {
-    this.#em = em;
+    this.#sql = new Sql(em);
   }
 
   async list(
@@ -64,7 +74,7 @@ export class ConflictQueries {
     page: { cursor?: string | null | undefined; limit: number },
   ): Promise<Page<ConflictSummary>> {
     const where = ['a.organisation_id = ?'];
-    const params: unknown[] = [organisationId];
+    const params: SqlParam[] = [organisationId];
     if (filters.connectionId) {
       where.push('a.connection_id = ?');
       params.push(filters.connectionId);
@@ -77,17 +87,18 @@ export class ConflictQueries {
       where.push('a.sync_run_id = ?');
       params.push(filters.syncRunId);
     }
-    const em = this.#em.fork();
-    const [counted] = await em.execute<{ count: number }[]>(
+    const counted = await this.#sql.first(
+      CountRow,
       `select count(*)::int as count from conflict_audit a where ${where.join(' and ')}`,
       params,
     );
     const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
     if (keyset) {
       where.push('(a.created_at, a.id) < (?::timestamptz, ?::uuid)');
-      params.push(keyset[0], keyset[1]);
+      params.push(...keyset);
     }
-    const rows = await em.execute<ConflictRow[]>(
+    const rows = await this.#sql.rows(
+      ConflictRow,
       `select ${CONFLICT_COLUMNS} from ${CONFLICT_FROM} where ${where.join(' and ')}
        order by a.created_at desc, a.id desc limit ?`,
       [...params, page.limit + 1],
@@ -103,15 +114,16 @@ export class ConflictQueries {
   }
 
   async get(organisationId: string, conflictId: string): Promise<ConflictDetail | null> {
-    const [row] = await this.#em.fork().execute<ConflictRow[]>(
+    const row = await this.#sql.first(
+      ConflictDetailRow,
       `select ${CONFLICT_COLUMNS}, a.crm_version, a.platform_version, a.resolutions from ${CONFLICT_FROM}
          where a.organisation_id = ? and a.id = ?`,
       [organisationId, conflictId],
     );
     if (!row) return null;
-    const crmVersion = row.crm_version ?? {};
-    const platformVersion = row.platform_version ?? {};
-    const resolutions = row.resolutions ?? [];
+    const crmVersion = row.crm_version;
+    const platformVersion = row.platform_version;
+    const resolutions = row.resolutions;
     // Differing fields first, in the order recorded; then any resolved field not listed as differing.
     const fieldNames = [
       ...new Set([...row.differing_fields, ...resolutions.map((resolution) => resolution.field)]),

@@ -1,7 +1,9 @@
-import type { MarketingConsent, NurtureCategory } from '../../../../shared/contact.ts';
+import { z } from 'zod';
+import { MarketingConsentSchema, NurtureCategorySchema } from '../../../../shared/contact.ts';
 import { providerDisplayName } from '../../../adapters/registry.ts';
-import type { CrmProvider } from '../../../../shared/providers.ts';
+import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import type { EntityManager } from '../orm.ts';
+import { Sql, sqlTimestamp, type SqlParam } from '../sql.ts';
 import { containsPattern, toIso, toIsoRequired } from './query-support.ts';
 import type { ContactExternalIdView, ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
 
@@ -9,33 +11,35 @@ export type { ContactExternalIdView, ContactLookupResult };
 
 export type ContactLookupBy = 'email' | 'name' | 'externalId';
 
-type ContactRow = {
-  id: string;
-  name: string | null;
-  emails: string[];
-  phones: string[];
-  postcode: string | null;
-  nurture_category: NurtureCategory;
-  marketing_consent: MarketingConsent;
-  created_at: Date;
-  updated_at: Date;
-  external_ids: {
-    provider: CrmProvider;
-    connection_id: string;
-    external_id: string;
-    active: boolean;
-    crm_modified_at: string | null;
-    matched_on: string[];
-    created_at: string;
-  }[];
-};
+const ContactRow = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  emails: z.array(z.string()),
+  phones: z.array(z.string()),
+  postcode: z.string().nullable(),
+  nurture_category: NurtureCategorySchema,
+  marketing_consent: MarketingConsentSchema,
+  created_at: sqlTimestamp,
+  updated_at: sqlTimestamp,
+  external_ids: z.array(
+    z.object({
+      provider: CrmProviderSchema,
+      connection_id: z.string(),
+      external_id: z.string(),
+      active: z.boolean(),
+      crm_modified_at: z.string().nullable(),
+      matched_on: z.array(z.string()).nullable(),
+      created_at: z.string(),
+    }),
+  ),
+});
 
 /** Finds an agency's contacts by email, name or CRM id, with their identity in every CRM. */
 export class ContactQueries {
-  readonly #em: EntityManager;
+  readonly #sql: Sql;
 
   constructor(em: EntityManager) {
-    this.#em = em;
+    this.#sql = new Sql(em);
   }
 
   async lookup(
@@ -45,7 +49,7 @@ export class ContactQueries {
     const value = query.value.trim();
     if (value === '') return [];
     let match: string;
-    let params: unknown[];
+    let params: SqlParam[];
     if (query.by === 'email') {
       // Emails are stored lower-cased; the GIN index answers the containment.
       match = `ct.emails @> array[?]::text[]`;
@@ -58,7 +62,8 @@ export class ContactQueries {
         and m.external_id = ?)`;
       params = [value];
     }
-    const rows = await this.#em.fork().execute<ContactRow[]>(
+    const rows = await this.#sql.rows(
+      ContactRow,
       `select ct.id, nullif(trim(concat_ws(' ', ct.first_name, ct.last_name)), '') as name, ct.emails, ct.phones,
          ct.postcode, ct.nurture_category, ct.marketing_consent, ct.created_at, ct.updated_at,
          coalesce((select jsonb_agg(jsonb_build_object('provider', e.provider, 'connection_id', e.connection_id,

@@ -1,5 +1,9 @@
 /** Helpers shared by the read-side query modules: timestamps, opaque cursors, LIKE patterns. */
+import { z } from 'zod';
 import type { Page } from '../../../../shared/api/page.dto.ts';
+
+/** The row of a `select count(*)::int as count` (the total a page reports). */
+export const CountRow = z.object({ count: z.number() });
 
 /** Timestamps leave the server as ISO strings, the same shape tRPC would serialise a Date to. */
 export function toIso(value: Date | string | null | undefined): string | null {

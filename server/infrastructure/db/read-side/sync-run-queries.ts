@@ -1,10 +1,18 @@
 import { providerDisplayName } from '../../../adapters/registry.ts';
-import type { CrmProvider } from '../../../../shared/providers.ts';
-import type { SyncLogStatus } from '../entities/crm-sync-log.entity.ts';
-import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../entities/sync-run.entity.ts';
+import { z } from 'zod';
+import { CrmProviderSchema } from '../../../../shared/providers.ts';
+import { SYNC_LOG_STATUSES, type SyncLogStatus } from '../entities/crm-sync-log.entity.ts';
+import {
+  SYNC_RUN_STATUSES,
+  SYNC_TRIGGERS,
+  type SyncRunError,
+  type SyncRunStatus,
+} from '../entities/sync-run.entity.ts';
 import type { EntityManager } from '../orm.ts';
+import { Sql, sqlNumber, sqlTimestamp, type SqlParam } from '../sql.ts';
 import { ConflictQueries, type ConflictSummary } from './conflict-queries.ts';
 import {
+  CountRow,
   decodeCursor,
   encodeCursor,
   isDateOnly,
@@ -34,29 +42,57 @@ export type SyncRunFilters = {
   to?: string | undefined;
 };
 
-type SyncRunRow = {
-  id: string;
-  connection_id: string;
-  provider: CrmProvider;
-  trigger: SyncTrigger;
-  status: SyncRunStatus;
-  full_import: boolean;
-  window_start: Date | null;
-  window_end: Date | null;
-  started_at: Date;
-  started_at_exact: string;
-  finished_at: Date | null;
-  heartbeat_at: Date;
-  records_fetched: number;
-  records_written: number;
-  records_unchanged: number;
-  records_pushed: number;
-  conflicts_count: number;
-  duplicates_suppressed: number;
-  errors_count: number;
-  estimated_total: number | null;
-  errors: SyncRunError[];
-};
+const SyncRunRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  provider: CrmProviderSchema,
+  trigger: z.enum(SYNC_TRIGGERS),
+  status: z.enum(SYNC_RUN_STATUSES),
+  full_import: z.boolean(),
+  window_start: sqlTimestamp.nullable(),
+  window_end: sqlTimestamp.nullable(),
+  started_at: sqlTimestamp,
+  started_at_exact: z.string(),
+  finished_at: sqlTimestamp.nullable(),
+  heartbeat_at: sqlTimestamp,
+  records_fetched: z.number(),
+  records_written: z.number(),
+  records_unchanged: z.number(),
+  records_pushed: z.number(),
+  conflicts_count: z.number(),
+  duplicates_suppressed: z.number(),
+  errors_count: z.number(),
+  estimated_total: z.number().nullable(),
+});
+type SyncRunRow = z.infer<typeof SyncRunRow>;
+
+const SyncRunDetailRow = SyncRunRow.extend({
+  // Stored as the cycle wrote them; an offboarded agency's keep only code, status, retry state and time.
+  errors: z.array(z.looseObject({ code: z.string() })).transform((errors) => errors as SyncRunError[]),
+});
+
+const SyncLogRow = z.object({
+  id: sqlNumber,
+  entity_type: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  external_id: z.string().nullable(),
+  internal_id: z.string().nullable(),
+  status: z.enum(SYNC_LOG_STATUSES),
+  error_code: z.string().nullable(),
+  error: z.string().nullable(),
+  status_code: z.number().nullable(),
+  created_at: sqlTimestamp,
+});
+
+const HistoryRow = z.object({
+  id: z.string(),
+  connection_id: z.string(),
+  started_at: sqlTimestamp,
+  status: z.enum(SYNC_RUN_STATUSES),
+  records_fetched: z.number(),
+  records_pushed: z.number(),
+  errors_count: z.number(),
+});
 
 const RUN_COLUMNS = `r.id, r.connection_id, c.provider, r.trigger, r.status, r.full_import, r.window_start, r.window_end,
   r.started_at, to_char(r.started_at at time zone 'UTC', ${MICROSECOND_TIMESTAMP}) as started_at_exact, r.finished_at,
@@ -69,9 +105,11 @@ const RUN_COLUMNS = `r.id, r.connection_id, c.provider, r.trigger, r.status, r.f
  */
 export class SyncRunQueries {
   readonly #em: EntityManager;
+  readonly #sql: Sql;
 
   constructor(em: EntityManager) {
     this.#em = em;
+    this.#sql = new Sql(em);
   }
 
   /** Newest first, keyset-paged on (started_at, id) so pages stay stable while new cycles start. */
@@ -81,7 +119,7 @@ export class SyncRunQueries {
     page: { cursor?: string | null | undefined; limit: number },
   ): Promise<Page<SyncRunSummary>> {
     const where = ['r.organisation_id = ?'];
-    const params: unknown[] = [organisationId];
+    const params: SqlParam[] = [organisationId];
     if (filters.connectionId) {
       where.push('r.connection_id = ?');
       params.push(filters.connectionId);
@@ -105,8 +143,8 @@ export class SyncRunQueries {
       );
       params.push(filters.to);
     }
-    const em = this.#em.fork();
-    const [counted] = await em.execute<{ count: number }[]>(
+    const counted = await this.#sql.first(
+      CountRow,
       `select count(*)::int as count from sync_runs r where ${where.join(' and ')}`,
       params,
     );
@@ -114,9 +152,10 @@ export class SyncRunQueries {
     const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
     if (keyset) {
       where.push('(r.started_at, r.id) < (?::timestamptz, ?::uuid)');
-      params.push(keyset[0], keyset[1]);
+      params.push(...keyset);
     }
-    const rows = await em.execute<SyncRunRow[]>(
+    const rows = await this.#sql.rows(
+      SyncRunRow,
       `select ${RUN_COLUMNS} from sync_runs r join crm_connections c on c.id = r.connection_id
        where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
       [...params, page.limit + 1],
@@ -132,13 +171,14 @@ export class SyncRunQueries {
   }
 
   async get(organisationId: string, runId: string): Promise<SyncRunDetail | null> {
-    const [row] = await this.#em.fork().execute<SyncRunRow[]>(
+    const row = await this.#sql.first(
+      SyncRunDetailRow,
       `select ${RUN_COLUMNS}, r.errors from sync_runs r join crm_connections c on c.id = r.connection_id
          where r.organisation_id = ? and r.id = ?`,
       [organisationId, runId],
     );
     if (!row) return null;
-    return { ...toSummary(row), errors: row.errors ?? [], heartbeatAt: toIsoRequired(row.heartbeat_at) };
+    return { ...toSummary(row), errors: row.errors, heartbeatAt: toIsoRequired(row.heartbeat_at) };
   }
 
   /** The cycle's per-record log in write order, keyset-paged on the log id. */
@@ -148,35 +188,23 @@ export class SyncRunQueries {
     page: { cursor?: string | null | undefined; limit: number; status?: SyncLogStatus | undefined },
   ): Promise<Page<SyncLogEntry>> {
     const where = ['l.organisation_id = ?', 'l.sync_run_id = ?'];
-    const params: unknown[] = [organisationId, runId];
+    const params: SqlParam[] = [organisationId, runId];
     if (page.status) {
       where.push('l.status = ?');
       params.push(page.status);
     }
-    const em = this.#em.fork();
-    const [counted] = await em.execute<{ count: number }[]>(
+    const counted = await this.#sql.first(
+      CountRow,
       `select count(*)::int as count from crm_sync_log l where ${where.join(' and ')}`,
       params,
     );
     const after = page.cursor ? decodeCursor(page.cursor, 1) : null;
     if (after && /^\d+$/.test(after[0]!)) {
       where.push('l.id > ?');
-      params.push(after[0]);
+      params.push(after[0]!);
     }
-    const rows = await em.execute<
-      {
-        id: string | number;
-        entity_type: string;
-        direction: SyncDirection;
-        external_id: string | null;
-        internal_id: string | null;
-        status: SyncLogStatus;
-        error_code: string | null;
-        error: string | null;
-        status_code: number | null;
-        created_at: Date;
-      }[]
-    >(
+    const rows = await this.#sql.rows(
+      SyncLogRow,
       `select l.id, l.entity_type, l.direction, l.external_id, l.internal_id, l.status, l.error_code, l.error,
          l.status_code, l.created_at
        from crm_sync_log l where ${where.join(' and ')} order by l.id limit ?`,
@@ -187,7 +215,7 @@ export class SyncRunQueries {
     const last = items.at(-1);
     return {
       items: items.map((row) => ({
-        id: Number(row.id),
+        id: row.id,
         entityType: row.entity_type,
         direction: row.direction,
         externalId: row.external_id,
@@ -215,7 +243,7 @@ export class SyncRunQueries {
     limit: number,
   ): Promise<SyncHistoryPoint[]> {
     const where = ['r.organisation_id = ?'];
-    const params: unknown[] = [organisationId];
+    const params: SqlParam[] = [organisationId];
     if (filters.connectionId) {
       where.push('r.connection_id = ?');
       params.push(filters.connectionId);
@@ -232,17 +260,8 @@ export class SyncRunQueries {
       );
       params.push(filters.to);
     }
-    const rows = await this.#em.fork().execute<
-      {
-        id: string;
-        connection_id: string;
-        started_at: Date;
-        status: SyncRunStatus;
-        records_fetched: number;
-        records_pushed: number;
-        errors_count: number;
-      }[]
-    >(
+    const rows = await this.#sql.rows(
+      HistoryRow,
       `select r.id, r.connection_id, r.started_at, r.status, r.records_fetched, r.records_pushed, r.errors_count
        from sync_runs r where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
       [...params, limit],
