@@ -39,8 +39,8 @@ export default tseslint.config(
   // Tests may reach across (they wire real services to simulators); product code may not.
   layer('server/core/**/*.ts', ['**/application/**', '**/adapters/**', '**/infrastructure/**', '**/entry/**', 'express', '@mikro-orm/*', 'pg', 'pg-boss', 'pino'],
     'The core (domain rules, the sync cycle and its ports) depends on nothing but shared/ and itself.'),
-  layer('server/application/**/*.ts', ['**/entry/**', 'express'],
-    'Application services do not know how they are called (HTTP, tRPC, CLI live in server/entry/).'),
+  layer('server/application/**/*.ts', ['**/entry/**', 'express', '@mikro-orm/*', '**/infrastructure/db/**'],
+    'Application services do not know how they are called (HTTP, tRPC, CLI live in server/entry/), and reach storage only through the ports in server/core/ports/ (docs/persistence.md).'),
   layer('server/adapters/**/*.ts', ['**/application/**', '**/entry/**', '**/infrastructure/db/**', '@mikro-orm/*'],
     'CRM adapters translate one CRM to the core ports; they do not reach services, storage or entry points.'),
   layer('server/infrastructure/**/*.ts', ['**/application/**', '**/entry/**'],
