@@ -1,4 +1,5 @@
 import type { ActivityType } from '../../../shared/activity.ts';
+import type { EngagementContact } from '../../../shared/api/engagement.dto.ts';
 import type { OutboundActivity } from './crm-adapter.ts';
 
 /** An engagement signal for one Propsync contact, from a CRM or from the host's email platform. */
@@ -13,19 +14,7 @@ export type EngagementSignal = {
 };
 
 /** A contact as the host sees it: identity, score, hot-lead time and provenance per CRM. */
-export type EngagementContactView = {
-  id: string;
-  title: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  emails: string[];
-  phones: string[];
-  nurtureCategory: string;
-  marketingConsent: string;
-  intentScore: number;
-  hotLeadAt: string | null;
-  externalIds: Array<{ provider: string; externalId: string; active: boolean; crmModifiedAt: string | null }>;
-};
+export type EngagementContactView = EngagementContact;
 
 /** What scoring one contact needs: its current score and hot-lead time, and its recent signals. */
 export type ScoringInput = {

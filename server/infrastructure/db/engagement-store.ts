@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActivityTypeSchema } from '../../../shared/activity.ts';
+import { CrmProviderSchema } from '../../../shared/providers.ts';
 import type {
   EngagementContactView,
   EngagementSignal,
@@ -24,7 +25,7 @@ const ContactViewRow = z
     hot_lead_at: sqlTimestamp.nullable(),
     external_ids: z.array(
       z.object({
-        provider: z.string(),
+        provider: CrmProviderSchema,
         externalId: z.string(),
         active: z.boolean(),
         crmModifiedAt: z.string().nullable(),
