@@ -55,7 +55,7 @@ function person(
 async function importPage(provider: CrmProvider, contacts: CanonicalContact[]) {
   const started = await store.startRun(connections[provider]!, 'manual', new Date(), 0);
   const run = started.outcome === 'started' ? started.run : null;
-  const result = await store.applyContactPage(run!, { contacts, rejected: [] }, null, null);
+  const result = await store.applyContactPage(run!, { contacts, rejected: [], checkpoint: null, estimatedTotal: null });
   await store.finishRun(run!, { succeeded: true });
   const [row] = await services.orm.em
     .fork()
