@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../shared/contact.ts';
+import { canonicalPerson } from '../../test-support/contacts.ts';
 import { DEFAULT_FIELD_POLICY } from '../domain/conflict-resolution.ts';
 import { contactContentHash } from '../domain/contact-normalisation.ts';
 import type { MatchCandidate } from '../domain/deduplication.ts';
@@ -17,26 +18,7 @@ import {
 const NOW = new Date('2026-11-20T09:00:00.000Z');
 
 function person(externalId: string, overrides: Partial<CanonicalContact> = {}): CanonicalContact {
-  return {
-    title: null,
-    firstName: 'Olivia',
-    lastName: "O'Brien",
-    emails: [],
-    phones: [],
-    address: null,
-    nurtureCategory: 'Unknown',
-    marketingConsent: 'granted',
-    profile: {
-      applicantType: null,
-      tenancyStatus: null,
-      propertyInterest: null,
-      isVendor: false,
-      isLandlord: false,
-    },
-    active: true,
-    provenance: { provider: 'reapit', externalId, modifiedAt: '2026-11-01T10:00:00.000Z', etag: null },
-    ...overrides,
-  };
+  return canonicalPerson('reapit', externalId, overrides);
 }
 
 /** The link Propsync keeps after reconciling `stored`, with Propsync's current values `current`. */

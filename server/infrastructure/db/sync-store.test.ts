@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
+import { canonicalPerson } from '../../test-support/contacts.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import type { PostgresSyncStore } from './sync-store.ts';
 
@@ -25,32 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => services?.destroy());
 
-function person(
-  provider: CrmProvider,
-  externalId: string,
-  overrides: Partial<CanonicalContact>,
-): CanonicalContact {
-  return {
-    title: null,
-    firstName: 'Olivia',
-    lastName: "O'Brien",
-    emails: [],
-    phones: [],
-    address: null,
-    nurtureCategory: 'Unknown',
-    marketingConsent: 'granted',
-    profile: {
-      applicantType: null,
-      tenancyStatus: null,
-      propertyInterest: null,
-      isVendor: false,
-      isLandlord: false,
-    },
-    active: true,
-    provenance: { provider, externalId, modifiedAt: '2026-11-01T10:00:00.000Z', etag: null },
-    ...overrides,
-  };
-}
+const person = canonicalPerson;
 
 async function importPage(provider: CrmProvider, contacts: CanonicalContact[]) {
   const started = await store.startRun(connections[provider]!, 'manual', new Date(), 0);
