@@ -45,6 +45,7 @@ export async function writeContactPage(
       newContactId: randomUUID,
       now: new Date(),
     });
+    // One statement cannot change a row twice: merges into a contact the page also updates go first.
     if (plan.mergeApart)
       await em.execute(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await em.execute(PAGE_STATEMENT, pageParameters(run, page, plan));
