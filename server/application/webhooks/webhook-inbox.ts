@@ -232,12 +232,12 @@ export class WebhookInbox {
     // Records the inbound guard rejected are recorded in the sync log with their reason, like a page's.
     const rejected = delivery.rejected ?? [];
     if (delivery.contacts.length > 0 || rejected.length > 0) {
-      await this.#store.applyContactPage(
-        run,
-        { contacts: delivery.contacts as CanonicalContact[], rejected },
-        null,
-        null,
-      );
+      await this.#store.applyContactPage(run, {
+        contacts: delivery.contacts as CanonicalContact[],
+        rejected,
+        checkpoint: null,
+        estimatedTotal: null,
+      });
     }
     if (delivery.removedContactIds.length > 0)
       await this.#store.deactivateLinks(run, delivery.removedContactIds);
