@@ -1,5 +1,6 @@
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { useAcknowledgeAlert, useAlerts } from '../hooks/useAlerts.ts';
+import { useApiUnavailable } from '../hooks/useConnections.ts';
 import type { AlertView } from '../lib/router-types.ts';
 import { AlertsPanel } from './AlertsPanel.tsx';
 import type { PageNotice } from './IntegrationsPageView.tsx';
@@ -9,8 +10,6 @@ export type AlertsSectionProps = {
   /** The connections the alerts' actions act on. */
   connections: ConnectionSummary[] | undefined;
   readOnly?: boolean;
-  /** Propsync cannot be called at all: the page says so once, so no failure of this panel's own. */
-  apiUnavailable?: boolean;
   onRetrySync: (connection: ConnectionSummary) => void;
   /** Reconnect and check-permissions both end in connecting again with fixed access. */
   onReconnect: (connection: ConnectionSummary) => void;
@@ -24,7 +23,6 @@ export type AlertsSectionProps = {
 export function AlertsSection({
   connections,
   readOnly = false,
-  apiUnavailable = false,
   onRetrySync,
   onReconnect,
   onViewContact,
@@ -32,6 +30,7 @@ export function AlertsSection({
 }: AlertsSectionProps) {
   const alerts = useAlerts();
   const acknowledge = useAcknowledgeAlert();
+  const apiUnavailable = useApiUnavailable();
 
   const onAction = (alert: AlertView, action: NonNullable<AlertView['action']>) => {
     if (action === 'view_contact') {
@@ -44,6 +43,7 @@ export function AlertsSection({
     else onReconnect(connection);
   };
 
+  // Propsync cannot be called at all: the connection list says so, once.
   if (alerts.isError) return apiUnavailable ? null : <QueryPanelError what="the alerts" query={alerts} />;
   if (!alerts.data || alerts.data.items.length === 0) return null;
   return (

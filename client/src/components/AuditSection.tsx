@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
+import { useApiUnavailable } from '../hooks/useConnections.ts';
 import { useConflict } from '../hooks/useConflict.ts';
 import { useSyncRun, useSyncRuns } from '../hooks/useSyncRuns.ts';
 import type { SyncRunFilters } from '../lib/router-types.ts';
@@ -23,6 +24,7 @@ export function AuditSection({ connections }: AuditSectionProps) {
   const selectedRun = useSyncRun(selectedRunId);
   const [selectedConflictId, setSelectedConflictId] = useState<string | null>(null);
   const conflict = useConflict(selectedConflictId);
+  const apiUnavailable = useApiUnavailable();
 
   const connectionOptions = useMemo(
     () =>
@@ -36,6 +38,8 @@ export function AuditSection({ connections }: AuditSectionProps) {
     if (!audit.query.isFetchingNextPage) void audit.query.fetchNextPage();
   }, [audit.query]);
 
+  // Propsync cannot be called at all: the connection list says why, once.
+  if (apiUnavailable) return null;
   return (
     <AuditLogViewer
       runs={audit.runs}

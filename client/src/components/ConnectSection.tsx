@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import type { CrmProvider } from '../../../shared/api/provider.dto.ts';
 import { useConnectionActions } from '../hooks/useConnectionActions.ts';
+import { useApiUnavailable } from '../hooks/useConnections.ts';
 import { useProviders } from '../hooks/useProviders.ts';
 import { pageAddressWithoutSignInOutcome } from '../hooks/useSignInReturn.ts';
 import { ConnectForm } from './ConnectForm.tsx';
@@ -53,6 +54,7 @@ export type ConnectSectionProps = {
  */
 export function ConnectSection({ form, connections, announce }: ConnectSectionProps) {
   const providers = useProviders();
+  const apiUnavailable = useApiUnavailable();
   const { opening, connect, reconnect, startSignIn } = form;
 
   const connectedProviders = new Set(
@@ -62,6 +64,8 @@ export function ConnectSection({ form, connections, announce }: ConnectSectionPr
   );
   const connectable = (providers.data ?? []).filter((provider) => !connectedProviders.has(provider.id));
 
+  // Propsync cannot be called at all: nothing can be connected, and the connection list says why.
+  if (apiUnavailable) return null;
   if (providers.isError) return <QueryPanelError what="the CRMs you can connect" query={providers} />;
   if (!opening) {
     return connectable.length > 0 ? (

@@ -4,7 +4,6 @@ import { useConnectionCommands } from '../hooks/useConnectionCommands.ts';
 import { useConnections } from '../hooks/useConnections.ts';
 import { useSignInReturn } from '../hooks/useSignInReturn.ts';
 import { useRefreshSyncRunsOnCycles } from '../hooks/useSyncRuns.ts';
-import { unreachableCause } from '../lib/trpc-errors.ts';
 import { AlertsSection } from './AlertsSection.tsx';
 import { AuditSection } from './AuditSection.tsx';
 import { ConnectSection, useConnectForm } from './ConnectSection.tsx';
@@ -50,9 +49,6 @@ export function IntegrationsPage({
     refetchConnections: connections.refetch,
     announce,
   });
-  // Propsync unreachable or refusing this origin: the list says so once; every panel would repeat it.
-  const apiUnavailable =
-    connections.isError && unreachableCause(connections.error) !== null && !connections.data;
 
   return (
     <IntegrationsPageView
@@ -69,7 +65,7 @@ export function IntegrationsPage({
         onChangeSchedule: commands.changeSchedule,
       }}
       connectSlot={
-        readOnly || apiUnavailable ? null : (
+        readOnly ? null : (
           <ConnectSection form={connectForm} connections={connections.data} announce={announce} />
         )
       }
@@ -77,7 +73,6 @@ export function IntegrationsPage({
         <AlertsSection
           connections={connections.data}
           readOnly={readOnly}
-          apiUnavailable={apiUnavailable}
           onRetrySync={commands.syncNow}
           onReconnect={commands.reconnect}
           onViewContact={onViewContact}
@@ -85,8 +80,8 @@ export function IntegrationsPage({
         />
       }
       mappingSlot={<MappingSection connections={connections.data} readOnly={readOnly} />}
-      historySlot={<HistorySection apiUnavailable={apiUnavailable} />}
-      auditLogSlot={apiUnavailable ? null : <AuditSection connections={connections.data} />}
+      historySlot={<HistorySection />}
+      auditLogSlot={<AuditSection connections={connections.data} />}
     />
   );
 }
