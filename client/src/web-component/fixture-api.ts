@@ -1,20 +1,34 @@
 import type {
   AlertView,
+  ConflictDetail,
   ConnectionSummary,
+  FieldMappingSummaryData,
   Page,
   ProviderListing,
   SyncHistoryPoint,
+  SyncQueued,
+  SyncRunDetails,
   SyncRunSummary,
 } from '../lib/router-types.ts';
 
-/** The answers a story's page gets, per procedure (what the server's router would return). */
-export type FixtureAnswers = {
+/**
+ * The answers a story's page gets, per procedure (what the server's router would return, whatever
+ * the input). A procedure left out, or set to undefined, fails as the server fails an unknown one.
+ */
+export type FixtureAnswers = Partial<{
   'connections.list': ConnectionSummary[];
+  'connections.connect': ConnectionSummary;
+  'connections.syncNow': SyncQueued;
+  'connections.fieldMapping': FieldMappingSummaryData;
+  'connections.confirmFieldMapping': FieldMappingSummaryData;
   'providers.list': ProviderListing[];
   'alerts.list': Page<AlertView>;
+  'alerts.acknowledge': AlertView;
   'syncRuns.list': Page<SyncRunSummary>;
+  'syncRuns.get': SyncRunDetails;
   'syncRuns.history': SyncHistoryPoint[];
-};
+  'conflicts.get': ConflictDetail;
+}>;
 
 export type FixtureRequest = { url: string; authorization: string | null };
 
@@ -25,9 +39,10 @@ function urlOf(input: RequestInfo | URL): string {
 
 /**
  * Answers the page's tRPC requests from fixtures, so a story renders the real data-fetching page
- * with no server: a batched GET `/trpc/a,b?batch=1` gets one `{ result: { data } }` per
- * procedure, and a procedure without a fixture a NOT_FOUND error, as the server would. Records
- * each request's address and Authorization header. `restore()` puts the browser's fetch back.
+ * with no server: a batched call `/trpc/a,b?batch=1` (queries and mutations alike) gets one
+ * `{ result: { data } }` per procedure, and a procedure without a fixture a NOT_FOUND error, as
+ * the server would. Records each request's address and Authorization header. `restore()` puts the
+ * browser's fetch back.
  */
 export function installFixtureApi(answers: FixtureAnswers): {
   requests: FixtureRequest[];
@@ -43,7 +58,7 @@ export function installFixtureApi(answers: FixtureAnswers): {
     if (!match) return originalFetch(input, init);
     const paths = decodeURIComponent(match[1]!).split(',');
     const body = paths.map((path) =>
-      path in answers
+      answers[path as keyof FixtureAnswers] !== undefined
         ? { result: { data: answers[path as keyof FixtureAnswers] } }
         : {
             error: {
