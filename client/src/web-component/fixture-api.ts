@@ -3,6 +3,7 @@ import type {
   ConflictDetail,
   ConnectionSummary,
   FieldMappingSummaryData,
+  OAuthFinish,
   Page,
   ProviderListing,
   SyncHistoryPoint,
@@ -18,6 +19,7 @@ import type {
 export type FixtureAnswers = Partial<{
   'connections.list': ConnectionSummary[];
   'connections.connect': ConnectionSummary;
+  'connections.finishOAuth': OAuthFinish;
   'connections.syncNow': SyncQueued;
   'connections.fieldMapping': FieldMappingSummaryData;
   'connections.confirmFieldMapping': FieldMappingSummaryData;
@@ -30,7 +32,12 @@ export type FixtureAnswers = Partial<{
   'conflicts.get': ConflictDetail;
 }>;
 
-export type FixtureRequest = { url: string; authorization: string | null };
+export type FixtureRequest = {
+  url: string;
+  authorization: string | null;
+  /** A mutation's input, as the tRPC link sent it (JSON keyed by its place in the batch). */
+  body: string | null;
+};
 
 function urlOf(input: RequestInfo | URL): string {
   if (typeof input === 'string') return input;
@@ -41,8 +48,8 @@ function urlOf(input: RequestInfo | URL): string {
  * Answers the page's tRPC requests from fixtures, so a story renders the real data-fetching page
  * with no server: a batched call `/trpc/a,b?batch=1` (queries and mutations alike) gets one
  * `{ result: { data } }` per procedure, and a procedure without a fixture a NOT_FOUND error, as
- * the server would. Records each request's address and Authorization header. `restore()` puts the
- * browser's fetch back.
+ * the server would. Records each request's address, Authorization header and body. `restore()`
+ * puts the browser's fetch back.
  */
 export function installFixtureApi(answers: FixtureAnswers): {
   requests: FixtureRequest[];
@@ -53,7 +60,11 @@ export function installFixtureApi(answers: FixtureAnswers): {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = urlOf(input);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    requests.push({ url, authorization: headers.get('authorization') });
+    requests.push({
+      url,
+      authorization: headers.get('authorization'),
+      body: typeof init?.body === 'string' ? init.body : null,
+    });
     const match = /\/trpc\/([^?]+)/.exec(url);
     if (!match) return originalFetch(input, init);
     const paths = decodeURIComponent(match[1]!).split(',');
