@@ -2,6 +2,7 @@ import type {
   AlertView,
   ConflictDetail,
   ConnectionSummary,
+  DisconnectResult,
   FieldMappingSummaryData,
   OAuthFinish,
   Page,
@@ -21,6 +22,8 @@ export type FixtureAnswers = Partial<{
   'connections.connect': ConnectionSummary;
   'connections.finishOAuth': OAuthFinish;
   'connections.syncNow': SyncQueued;
+  'connections.disconnect': DisconnectResult;
+  'connections.setSchedule': ConnectionSummary;
   'connections.fieldMapping': FieldMappingSummaryData;
   'connections.confirmFieldMapping': FieldMappingSummaryData;
   'providers.list': ProviderListing[];
