@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
 import { CONNECTIONS_REFRESH_INTERVAL_MS } from '../hooks/useConnections.ts';

@@ -1,4 +1,4 @@
-import type { Decorator, Meta } from '@storybook/react-vite';
+import type { ReactElement } from 'react';
 import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
 import { installFixtureApi, type FixtureAnswers, type FixtureRequest } from '../web-component/fixture-api.ts';
 
@@ -24,7 +24,7 @@ export function calledProcedures(): string[] {
  * `parameters.api` (no server), under a PropsyncProvider of its own (a fresh query cache per story).
  */
 export const withFixtureApi = {
-  beforeEach: ({ parameters }) => {
+  beforeEach: ({ parameters }: { parameters: Record<string, unknown> }) => {
     const { api = {}, apiFailing = [] } = parameters as FixtureApiParameters;
     const answers = Object.fromEntries(
       Object.entries(api).filter(([path]) => !apiFailing.includes(path as keyof FixtureAnswers)),
@@ -34,10 +34,10 @@ export const withFixtureApi = {
     return installed.restore;
   },
   decorators: [
-    (Story) => (
+    (Story: () => ReactElement) => (
       <PropsyncProvider baseUrl="https://propsync.example.test" getToken={() => 'story-embed-token'}>
         <Story />
       </PropsyncProvider>
     ),
-  ] satisfies Decorator[],
-} satisfies Pick<Meta, 'beforeEach' | 'decorators'>;
+  ],
+};
