@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
@@ -20,6 +20,14 @@ import type {
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import {
+  assertFresh,
+  assertSignatureMatches,
+  badSignature,
+  headerOf,
+  hmacSha256,
+  requireSecret,
+} from '../adapter-kit/webhook-signature.ts';
 import {
   appointmentToActivities,
   offerToActivity,
@@ -43,7 +51,6 @@ import {
   type AgentosContactType,
 } from './agentos.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
 const SIGNATURE_HEADER = 'x-agentos-signature';
 const TIMESTAMP_HEADER = 'x-agentos-timestamp';
@@ -500,37 +507,23 @@ export class AgentosAdapter implements CrmAdapter {
 
   /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */
   #verifySignature(delivery: InboundWebhook): void {
-    if (this.#webhookSecret === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'agentOS webhook cannot be verified: no webhook secret is stored; reconnect agentOS to register webhooks again',
-      );
-    }
-    const headers = lowerCaseHeaders(delivery.headers);
-    const timestamp = headers[TIMESTAMP_HEADER];
-    const signatures = headers[SIGNATURE_HEADER];
-    if (!timestamp || !signatures)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature or timestamp is missing');
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp.trim()) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook timestamp is more than 5 minutes off');
-    }
-    const expected = createHmac('sha256', this.#webhookSecret)
-      .update(`${timestamp.trim()}.`)
-      .update(delivery.rawBody)
-      .digest();
-    // Several signatures may be sent while a secret rotates: any one may match.
-    const valid = signatures
-      .split(/[\s,]+/)
-      .filter((candidate) => candidate.startsWith('sha256='))
-      .some((candidate) => {
-        const provided = Buffer.from(candidate.slice('sha256='.length), 'hex');
-        return provided.length === expected.length && timingSafeEqual(provided, expected);
-      });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature does not match');
+    const secret = requireSecret(
+      this.#webhookSecret,
+      'agentOS',
+      'reconnect agentOS to register webhooks again',
+    );
+    const timestamp = headerOf(delivery.headers, TIMESTAMP_HEADER);
+    const signatures = headerOf(delivery.headers, SIGNATURE_HEADER);
+    if (!timestamp || !signatures) throw badSignature('agentOS webhook signature or timestamp is missing');
+    assertFresh('agentOS', timestamp, delivery.receivedAt);
+    assertSignatureMatches(
+      'agentOS',
+      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
+      signatures
+        .split(/[\s,]+/)
+        .filter((candidate) => candidate.startsWith('sha256='))
+        .map((candidate) => Buffer.from(candidate.slice('sha256='.length), 'hex')),
+    );
   }
 }
 
@@ -623,10 +616,4 @@ function unquote(value: string | null): string | null {
       .replace(/^W\//, '')
       .replace(/^"(.*)"$/, '$1') || null
   );
-}
-
-function lowerCaseHeaders(headers: Record<string, string | undefined>): Record<string, string | undefined> {
-  const lower: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value;
-  return lower;
 }

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -19,6 +18,14 @@ import type {
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import {
+  assertFresh,
+  assertSignatureMatches,
+  badSignature,
+  headerOf,
+  hmacSha256,
+  requireSecret,
+} from '../adapter-kit/webhook-signature.ts';
 import {
   appointmentActivities,
   offerActivities,
@@ -49,7 +56,6 @@ import {
   type AltoPreferences,
 } from './alto.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /** `GET /contacts?id=…` takes at most 50 ids. */
 const MAX_IDS_PER_BATCH = 50;
 const WEBHOOK_EVENT_TYPES = [
@@ -503,32 +509,20 @@ class AltoAdapter implements CrmAdapter {
 
   /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
   #verifySignature(delivery: InboundWebhook): void {
-    if (!this.#webhookSecret) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Alto webhook secret is stored for this connection: register webhooks again',
-      );
-    }
-    const header = delivery.headers['x-signature'];
-    const parts = (header ?? '')
+    const secret = requireSecret(this.#webhookSecret, 'Alto', 'register webhooks again');
+    const parts = (headerOf(delivery.headers, 'x-signature') ?? '')
       .split(',')
       .map((part) => part.trim().split('=', 2) as [string, string | undefined]);
     const timestamp = parts.find(([name]) => name === 't')?.[1];
     const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
-    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature is missing or malformed');
-    }
-    if (Math.abs(delivery.receivedAt.getTime() / 1000 - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook timestamp is more than 5 minutes off');
-    }
-    const expected = createHmac('sha256', this.#webhookSecret)
-      .update(Buffer.concat([Buffer.from(`${timestamp}.`), delivery.rawBody]))
-      .digest();
-    const valid = signatures.some((signature) => {
-      const given = Buffer.from(signature, 'hex');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature does not match');
+    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0)
+      throw badSignature('Alto webhook signature is missing or malformed');
+    assertFresh('Alto', timestamp, delivery.receivedAt);
+    assertSignatureMatches(
+      'Alto',
+      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
+      signatures.map((signature) => Buffer.from(signature, 'hex')),
+    );
   }
 }
 

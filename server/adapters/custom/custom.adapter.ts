@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -18,6 +16,7 @@ import type {
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
   CustomAccountSchema,
@@ -31,7 +30,6 @@ import {
 } from './custom.schemas.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -220,7 +218,12 @@ class CustomAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
+    const messageId = verifyStandardWebhook(
+      'Custom CRM',
+      this.#webhookSecret,
+      delivery,
+      'register the webhooks again',
+    );
     let json: unknown;
     try {
       json = JSON.parse(delivery.rawBody.toString('utf8'));
@@ -297,62 +300,6 @@ class CustomAdapter implements CrmAdapter {
     const etag = response.headers.get('etag') ?? (contact.success ? contact.data.etag : null);
     if (!etag) throw badResponse('a contact without an ETag');
     return etag;
-  }
-
-  /** Standard Webhooks: HMAC-SHA256 of `<id>.<timestamp>.<raw body>`; returns the message id. */
-  #verifySignature(delivery: InboundWebhook): string {
-    const secret = this.#webhookSecret;
-    if (!secret) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No webhook signing secret is stored for this Custom CRM connection: register the webhooks again',
-      );
-    }
-    const header = (name: string) => {
-      const entry = Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name);
-      return entry?.[1]?.trim() || undefined;
-    };
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (!messageId || !timestamp || !signatures) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Custom CRM webhook lacks the webhook-id, webhook-timestamp or webhook-signature header',
-      );
-    }
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Custom CRM webhook timestamp is more than 5 minutes off',
-      );
-    }
-    // The library's verify() compares the timestamp with the clock now; deliveries may be ingested
-    // from a queue later, so the age is judged against receivedAt above and only the HMAC here.
-    let expected: Buffer;
-    try {
-      expected = Buffer.from(
-        new Webhook(secret).sign(messageId, new Date(sentAt * 1000), delivery.rawBody).split(',')[1] ?? '',
-      );
-    } catch {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'The stored Custom CRM webhook secret is malformed: register the webhooks again',
-      );
-    }
-    // Several signatures may be sent while a secret rotates; one valid v1 signature is enough.
-    const valid = signatures.split(' ').some((candidate) => {
-      const [version, value] = candidate.split(',', 2);
-      const given = Buffer.from(value ?? '');
-      return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Custom CRM webhook signature does not match');
-    return messageId;
   }
 }
 

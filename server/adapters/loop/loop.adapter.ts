@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
@@ -20,6 +20,7 @@ import type {
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -40,7 +41,6 @@ import {
   type LoopContact,
 } from './loop.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -317,7 +317,12 @@ class LoopAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
+    const messageId = verifyStandardWebhook(
+      'Loop',
+      this.#webhookSecret,
+      delivery,
+      'reconnect Loop to register webhooks again',
+    );
     let json: unknown;
     try {
       json = JSON.parse(delivery.rawBody.toString('utf8'));
@@ -377,54 +382,6 @@ class LoopAdapter implements CrmAdapter {
     for (const id of registration.ids) {
       await this.#http.request('DELETE', `v1/webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
     }
-  }
-
-  /**
-   * Standard Webhooks: `webhook-signature` lists `v1,<base64 HMAC-SHA256>` values (several during a
-   * secret rotation) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Returns the message id.
-   */
-  #verifySignature(delivery: InboundWebhook): string {
-    const header = (name: string) => {
-      const value = delivery.headers[name] ?? delivery.headers[name.toLowerCase()];
-      return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-    };
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (messageId === null || timestamp === null || signatures === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Loop webhook is missing its webhook-id, webhook-timestamp or webhook-signature header',
-      );
-    }
-    if (this.#webhookSecret === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Loop webhook secret is stored for this connection: reconnect Loop to register webhooks again',
-      );
-    }
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook timestamp is more than 5 minutes off');
-    }
-    const secret = this.#webhookSecret.startsWith('whsec_')
-      ? this.#webhookSecret.slice(6)
-      : this.#webhookSecret;
-    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
-      .update(`${messageId}.${timestamp}.`)
-      .update(delivery.rawBody)
-      .digest();
-    const matches = signatures.split(' ').some((entry) => {
-      const [version, value] = entry.split(',', 2);
-      if (version !== 'v1' || value === undefined) return false;
-      const given = Buffer.from(value, 'base64');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!matches) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook signature does not match');
-    return messageId;
   }
 }
 

@@ -16,6 +16,7 @@ import type {
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../adapter-kit/credential-session.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-signature.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
@@ -30,7 +31,6 @@ import {
 } from './reapit.schemas.ts';
 
 const API_VERSION = '2020-01-31';
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /**
  * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
  * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
@@ -524,19 +524,11 @@ class ReapitAdapter implements CrmAdapter {
 
   /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
   async #verifySignature(delivery: InboundWebhook): Promise<void> {
-    const header = delivery.headers['x-signature'];
-    const parts = header?.split(':');
-    if (!parts || parts.length !== 4 || parts[0] !== 's') {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
-    }
+    const parts = headerOf(delivery.headers, 'x-signature')?.split(':');
+    if (!parts || parts.length !== 4 || parts[0] !== 's')
+      throw badSignature('Reapit webhook signature is missing or malformed');
     const [, keyId, timestamp, signature] = parts as [string, string, string, string];
-    const sentAt = Number(timestamp);
-    if (
-      !Number.isInteger(sentAt) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook timestamp is more than 5 minutes off');
-    }
+    assertFresh('Reapit', timestamp, delivery.receivedAt);
     const key = await this.#signingKey(keyId);
     const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
     let valid: boolean;
@@ -545,7 +537,7 @@ class ReapitAdapter implements CrmAdapter {
     } catch {
       valid = false;
     }
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
+    if (!valid) throw badSignature('Reapit webhook signature does not match');
   }
 
   /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
@@ -561,8 +553,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async #signingKey(keyId: string) {
-    if (!KEY_ID.test(keyId))
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
+    if (!KEY_ID.test(keyId)) throw badSignature('Reapit webhook signature is missing or malformed');
     return this.#signingKeys.key(keyId, async (id) => {
       const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
         acceptStatuses: [404],

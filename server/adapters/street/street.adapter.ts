@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
@@ -19,6 +18,7 @@ import type {
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   applicantsOf,
   indexIncluded,
@@ -42,7 +42,6 @@ import {
 } from './street.schemas.ts';
 
 const MEDIA_TYPE = 'application/vnd.api+json';
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
 const WEBHOOK_EVENTS = [
   'person.created',
@@ -238,7 +237,12 @@ class StreetAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
+    const messageId = verifyStandardWebhook(
+      'Street',
+      this.#webhookSecret,
+      delivery,
+      'register the webhooks again',
+    );
     let json: unknown;
     try {
       json = JSON.parse(delivery.rawBody.toString('utf8'));
@@ -384,48 +388,6 @@ class StreetAdapter implements CrmAdapter {
         'Street activity names no person; it was not recorded',
       );
     return personIds.flatMap((personId) => toCanonicalActivities(activity, personId, occurredAt));
-  }
-
-  /**
-   * Verifies a Standard Webhooks delivery: HMAC-SHA256 with the subscription secret over
-   * `<webhook-id>.<webhook-timestamp>.<raw body>`, any `v1,<base64>` of the (space-separated)
-   * signature list matching, and a timestamp within five minutes of receipt. Returns the id.
-   */
-  #verifySignature(delivery: InboundWebhook): string {
-    const header = (name: string) =>
-      Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name)?.[1];
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (!this.#webhookSecret)
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Street webhook secret is stored for this connection: register the webhooks again',
-      );
-    if (!messageId || !timestamp || !signatures)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature headers are missing');
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook timestamp is more than 5 minutes off');
-    }
-    const secret = this.#webhookSecret.startsWith('whsec_')
-      ? this.#webhookSecret.slice('whsec_'.length)
-      : this.#webhookSecret;
-    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
-      .update(`${messageId}.${timestamp}.`)
-      .update(delivery.rawBody)
-      .digest();
-    const valid = signatures.split(' ').some((entry) => {
-      const [version, value] = entry.split(',', 2);
-      if (version !== 'v1' || !value) return false;
-      const given = Buffer.from(value, 'base64');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature does not match');
-    return messageId;
   }
 }
 
