@@ -21,6 +21,7 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
 export function toExternalId(type: AgentosContactType, oid: string): string {
@@ -151,15 +152,6 @@ function consentOf(value: boolean | null | undefined): MarketingConsent {
   if (value === true) return 'granted';
   if (value === false) return 'denied';
   return 'not_asked';
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim() ?? '';
-  return trimmed === '' ? null : trimmed;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }
 
 /** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */

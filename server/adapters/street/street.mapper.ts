@@ -19,6 +19,7 @@ import {
   type StreetIdentifier,
   type StreetPerson,
 } from './street.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Side-loaded resources of a document, by `type:id`. */
 export type IncludedIndex = ReadonlyMap<string, unknown>;
@@ -212,15 +213,6 @@ function primaryFirst(
     ...list.filter((entry) => entry.primary === true),
     ...list.filter((entry) => entry.primary !== true),
   ].map((entry) => entry.value ?? null);
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }
 
 const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed', 'completed']);
