@@ -8,13 +8,13 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../adapter-kit/credential-session.ts';
+import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-signature.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
@@ -256,69 +256,52 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sortBy=modified`: each page restarts from the last modification time seen,
-   * so records edited while we page (and so moved past the window's end) never shift unseen
-   * records onto pages already read.
+   * Keyset paging over `sortBy=modified` (adapter-kit/delta-pager.ts): each page restarts from the
+   * last modification time handed out, so records edited while we page (and so moved past the
+   * window's end) never shift unseen records onto pages already read.
    */
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
-    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
-    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
-    let pageNumber = 1;
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      const response = await this.#http.request('GET', 'contacts/', {
-        query: {
-          pageSize: this.#pageSize,
-          pageNumber,
-          sortBy: 'modified',
-          modifiedFrom: from,
-          modifiedTo: window.modifiedTo,
-          embed: 'relationships',
-        },
-      });
-      const page = parsePage(response.body);
-      if (estimatedTotal === null) estimatedTotal = (page.totalCount ?? 0) + seenAtFrom.size;
-      const contacts: ContactPage['contacts'] = [];
+    const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', 'contacts/', {
+          query: {
+            pageSize: this.#pageSize,
+            pageNumber: pageIndex + 1,
+            sortBy: 'modified',
+            modifiedFrom,
+            modifiedTo: window.modifiedTo,
+            embed: 'relationships',
+          },
+        });
+        const page = parsePage(response.body);
+        return {
+          records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
+          isLast: !page._links?.next || page._embedded.length < this.#pageSize,
+          total: page.totalCount ?? null,
+        };
+      },
+      keyOf: ({ parsed }) => {
+        const modifiedMs = parsed.success ? Date.parse(parsed.data.modified) : Number.NaN;
+        return parsed.success && !Number.isNaN(modifiedMs) ? { id: parsed.data.id, modifiedMs } : null;
+      },
+    });
+    for await (const page of pages) {
       const rejected: ContactPage['rejected'] = [];
-      const fromMs = from ? Date.parse(from) : Number.NaN;
-      let lastModified: string | null = null;
       const kept: ReapitContact[] = [];
-      for (const raw of page._embedded) {
-        const parsed = ReapitContactSchema.safeParse(raw);
-        if (!parsed.success) {
+      for (const { record } of page.records) {
+        if (record.parsed.success) kept.push(record.parsed.data);
+        else
           rejected.push({
-            externalId: idOf(raw),
-            reason: `Reapit contact did not match the expected shape: ${parsed.error.issues[0]?.message}`,
+            externalId: idOf(record.raw),
+            reason: `Reapit contact did not match the expected shape: ${record.parsed.error.issues[0]?.message}`,
           });
-          continue;
-        }
-        lastModified = parsed.data.modified;
-        if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
-        kept.push(parsed.data);
       }
       const marketingModes = await this.#marketingModes(kept);
-      for (const contact of kept) contacts.push(toCanonicalContact(contact, marketingModes));
-      const isLastPage = !page._links?.next || page._embedded.length < this.#pageSize;
-      let checkpoint: PageCheckpoint | null = null;
-      if (lastModified !== null) {
-        const lastMs = Date.parse(lastModified);
-        const idsAtLast = page._embedded
-          .map((raw) => ReapitContactSchema.safeParse(raw))
-          .filter((parsed) => parsed.success && Date.parse(parsed.data.modified) === lastMs)
-          .map((parsed) => parsed.data!.id);
-        if (lastMs === fromMs) {
-          // A whole page shares one modification time: step through pages until it changes.
-          for (const id of idsAtLast) seenAtFrom.add(id);
-          pageNumber++;
-        } else {
-          from = new Date(lastMs).toISOString();
-          seenAtFrom = new Set(idsAtLast);
-          pageNumber = 1;
-        }
-        checkpoint = { modifiedAt: from!, idsAtModifiedAt: [...seenAtFrom] };
-      }
-      yield { contacts, rejected, checkpoint, estimatedTotal };
-      if (isLastPage || lastModified === null) return;
+      const contacts = kept.map((contact) => toCanonicalContact(contact, marketingModes));
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: (page.total ?? 0) + resumed };
     }
   }
 

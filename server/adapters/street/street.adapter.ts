@@ -11,12 +11,12 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
@@ -137,64 +137,48 @@ class StreetAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sort=updated_at`: each page restarts from the last `updated_at` seen
-   * (`filter[updated_from]` is inclusive, so ids already seen at that instant are skipped), so
-   * people edited while we page never shift unseen people onto pages already read.
+   * Keyset paging over `sort=updated_at` (adapter-kit/delta-pager.ts): `filter[updated_from]` is
+   * inclusive, so ids already handed out at that instant are skipped, and people edited while we
+   * page never shift unseen people onto pages already read.
    */
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
-    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
-    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
-    let pageNumber = 1;
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      options?.signal?.throwIfAborted();
-      const response = await this.#http.request('GET', 'people', {
-        query: {
-          'page[size]': this.#pageSize,
-          'page[number]': pageNumber,
-          sort: 'updated_at',
-          'filter[updated_from]': from,
-          'filter[updated_to]': window.modifiedTo,
-          include: 'applicants',
-        },
-      });
-      const page = parsePage(response.body);
-      estimatedTotal ??= page.meta.pagination.total + seenAtFrom.size;
-      const included = indexIncluded(page.included);
-      const fromMs = from ? Date.parse(from) : Number.NaN;
+    const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      signal: options?.signal,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', 'people', {
+          query: {
+            'page[size]': this.#pageSize,
+            'page[number]': pageIndex + 1,
+            sort: 'updated_at',
+            'filter[updated_from]': modifiedFrom,
+            'filter[updated_to]': window.modifiedTo,
+            include: 'applicants',
+          },
+        });
+        const page = parsePage(response.body);
+        const included = indexIncluded(page.included);
+        return {
+          records: page.data.map((raw) => ({ raw, included })),
+          isLast: !page.links?.next || page.data.length < this.#pageSize,
+          total: page.meta.pagination.total,
+        };
+      },
+      // Read leniently so a rejected record still moves the checkpoint past itself.
+      keyOf: ({ raw }) => keyOf(raw),
+    });
+    for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
-      // Keys are read leniently so a rejected record still moves the checkpoint past itself.
-      const keys = page.data.map(keyOf);
-      page.data.forEach((raw, i) => {
-        const key = keys[i]!;
-        if (key.updatedMs === fromMs && key.id !== null && seenAtFrom.has(key.id)) return;
-        const mapped = mapPerson(raw, included);
+      for (const { record } of page.records) {
+        const mapped = mapPerson(record.raw, record.included);
         if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: key.id, reason: mapped.reason });
-      });
-      const timed = keys.filter(
-        (key): key is { id: string; updatedMs: number } => key.id !== null && !Number.isNaN(key.updatedMs),
-      );
-      const lastMs = timed.at(-1)?.updatedMs;
-      if (lastMs === undefined) {
-        // Nothing on the page can anchor a keyset: move on by page number.
-        pageNumber++;
-      } else if (lastMs === fromMs) {
-        // A whole page shares one instant: step through pages until it changes.
-        for (const key of timed) if (key.updatedMs === lastMs) seenAtFrom.add(key.id);
-        pageNumber++;
-      } else {
-        from = new Date(lastMs).toISOString();
-        seenAtFrom = new Set(timed.filter((key) => key.updatedMs === lastMs).map((key) => key.id));
-        pageNumber = 1;
+        else rejected.push({ externalId: idOf(record.raw), reason: mapped.reason });
       }
-      const checkpoint: PageCheckpoint | null = from
-        ? { modifiedAt: from, idsAtModifiedAt: [...seenAtFrom] }
-        : null;
-      yield { contacts, rejected, checkpoint, estimatedTotal };
-      const isLastPage = !page.links?.next || page.data.length < this.#pageSize;
-      if (isLastPage) return;
+      const estimatedTotal = (page.total ?? 0) + resumed;
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal };
     }
   }
 
@@ -436,8 +420,10 @@ function idOf(raw: unknown): string | null {
   return typeof id === 'string' && id.length > 0 ? id : null;
 }
 
-function keyOf(raw: unknown): { id: string | null; updatedMs: number } {
+function keyOf(raw: unknown): DeltaKey | null {
+  const id = idOf(raw);
   const updatedAt = (raw as { attributes?: { updated_at?: unknown } } | null | undefined)?.attributes
     ?.updated_at;
-  return { id: idOf(raw), updatedMs: typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN };
+  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
