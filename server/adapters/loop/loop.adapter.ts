@@ -19,6 +19,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
@@ -105,16 +106,6 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new LoopAdapter(context),
 });
 
-/** Where a sync stands: keyset position, and whether it is stepping through one crowded timestamp. */
-type Cursor = {
-  /** Records before this time (ms) have been read; null before the first page of a full import. */
-  from: number | null;
-  /** Ids at exactly `from` already read. */
-  seen: Set<string>;
-  /** Stepping through the records sharing `from` page by page (more than a page of them). */
-  tie: { page: number; count: number | null } | null;
-};
-
 /**
  * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
@@ -152,116 +143,56 @@ class LoopAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sort=updatedAt` (ties in a stable order): each page restarts from the last
-   * update time seen, so records edited while we page (which move to the end or out of the window)
-   * never shift unread records onto pages already read. When more than a page of records share one
-   * time, that group alone (`updatedSince` = `updatedUntil` = the time) is read page by page, going
-   * back a page whenever it shrank; then paging goes on a millisecond later.
+   * Keyset paging over `sort=updatedAt` (adapter-kit/delta-pager.ts): each page restarts from the
+   * last update time handed out, so records edited while we page never shift unread records onto
+   * pages already read. Loop's order among records sharing a time is not promised to hold between
+   * requests, so more than a page of them is read as a group of its own (`updatedSince` =
+   * `updatedUntil` = that time), going back when the group shrank.
    */
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const cursor: Cursor = {
-      from: resume
-        ? Date.parse(resume.modifiedAt)
-        : window.modifiedFrom
-          ? Date.parse(window.modifiedFrom)
-          : null,
-      seen: new Set(resume?.idsAtModifiedAt ?? []),
-      tie: null,
-    };
-    if (cursor.from !== null && Number.isNaN(cursor.from)) {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'The sync window starts at an invalid time');
-    }
     const until = new Date(window.modifiedTo).toISOString();
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const tie = cursor.tie;
-      const from = cursor.from === null ? undefined : new Date(cursor.from).toISOString();
-      const response = await this.#http.request('GET', 'v1/contacts', {
-        query: {
-          pageSize: this.#pageSize,
-          page: tie?.page ?? 1,
-          sort: 'updatedAt',
-          includeArchived: true,
-          updatedSince: from,
-          updatedUntil: tie ? from : until,
-        },
-      });
-      const page = parsePage(response.body);
-      if (tie && tie.count !== null && page.totalCount != null && page.totalCount < tie.count) {
-        // Records left the group (edited since): everything after them moved up. Re-read.
-        tie.page = Math.max(1, tie.page - Math.ceil((tie.count - page.totalCount) / this.#pageSize));
-        tie.count = page.totalCount;
-        continue;
-      }
-      if (tie) tie.count = page.totalCount ?? null;
-      else estimatedTotal ??= page.totalCount ?? null;
-
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      crowdedInstant: 'isolate',
+      signal: options.signal,
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+        const response = await this.#http.request('GET', 'v1/contacts', {
+          query: {
+            pageSize: this.#pageSize,
+            page: pageIndex + 1,
+            sort: 'updatedAt',
+            includeArchived: true,
+            updatedSince: modifiedFrom ?? undefined,
+            updatedUntil: onlyAtModifiedFrom ? modifiedFrom! : until,
+          },
+        });
+        const page = parsePage(response.body);
+        return {
+          records: page.results,
+          isLast: page.results.length < this.#pageSize,
+          total: page.totalCount ?? null,
+        };
+      },
+      keyOf: (raw) => {
+        const id = idOf(raw);
+        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
+        return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
+      },
+    });
+    for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
-      const timed: Array<{ id: string | null; at: number }> = [];
-      for (const raw of page.results) {
-        const at = Date.parse(updatedAtOf(raw) ?? '');
-        const id = idOf(raw);
-        if (!Number.isNaN(at)) timed.push({ id, at });
-        if (at === cursor.from && id !== null && cursor.seen.has(id)) continue;
-        const mapped = mapContact(raw);
+      for (const { record } of page.records) {
+        const mapped = mapContact(record);
         if ('contact' in mapped) contacts.push(mapped.contact);
-        else rejected.push({ externalId: id, reason: mapped.reason });
+        else rejected.push({ externalId: idOf(record), reason: mapped.reason });
       }
-      const isLastPage = page.results.length < this.#pageSize;
-      this.#advance(cursor, timed, isLastPage);
-      yield {
-        contacts,
-        rejected,
-        checkpoint:
-          cursor.from === null
-            ? null
-            : { modifiedAt: new Date(cursor.from).toISOString(), idsAtModifiedAt: [...cursor.seen] },
-        estimatedTotal,
-      };
-      // A crowded time's group ending only hands back to the main listing.
-      if (tie === null && isLastPage) return;
-      if (tie === null && timed.length === 0) {
-        throw new PropsyncError(
-          'ADAPTER.BAD_RESPONSE',
-          'Loop listed contacts without an updatedAt, so paging cannot continue safely',
-        );
-      }
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
-  }
-
-  /** Moves the keyset cursor past a page (see syncContacts). */
-  #advance(cursor: Cursor, timed: Array<{ id: string | null; at: number }>, isLastPage: boolean): void {
-    const ids = (at: number) =>
-      timed.filter((item) => item.at === at && item.id !== null).map((item) => item.id as string);
-    if (cursor.tie) {
-      for (const id of ids(cursor.from as number)) cursor.seen.add(id);
-      if (!isLastPage) {
-        cursor.tie.page++;
-        return;
-      }
-      // The crowded time is done: carry on just after it.
-      cursor.from = (cursor.from as number) + 1;
-      cursor.seen = new Set();
-      cursor.tie = null;
-      return;
-    }
-    const last = timed.at(-1);
-    if (last === undefined) return;
-    if (last.at === cursor.from) {
-      // A whole page at one time: read the group that shares it on its own, from its first page,
-      // so records that left it since (edited) cannot shift unread ones onto a page we skip.
-      for (const id of ids(last.at)) cursor.seen.add(id);
-      if (!isLastPage) cursor.tie = { page: 1, count: null };
-      return;
-    }
-    cursor.from = last.at;
-    cursor.seen = new Set(ids(last.at));
   }
 
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
