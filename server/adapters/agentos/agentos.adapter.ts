@@ -14,11 +14,18 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
+  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  DeltaPosition,
+  pageByModifiedTime,
+  type DeltaKey,
+  type DeltaPage,
+} from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import {
   assertFresh,
@@ -137,80 +144,16 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
 });
 
 /** One record read from a list, not yet handed out. */
-type Pending = { modifiedMs: number; oid: string; raw: unknown };
+type Pending = { key: DeltaKey; raw: unknown };
 
-/**
- * Keyset paging over one list, ordered by (ModifiedDate, record): each request restarts from the
- * last modification time read, skipping the records already read at that time, so records edited
- * while we page never shift unread ones onto offsets already passed. `offset` only steps through
- * a run of records that all share one modification time.
- */
-class ListCursor {
-  readonly path: string;
-  readonly label: string;
-  fromIso: string | null;
-  fromMs: number;
-  seen: Set<string>;
-  offset = 0;
-  buffer: Pending[] = [];
-  exhausted = false;
-  total: number | null = null;
-
-  constructor(path: string, label: string, fromIso: string | null, seenOids: Iterable<string>) {
-    this.path = path;
-    this.label = label;
-    this.fromIso = fromIso;
-    this.fromMs = fromIso === null ? Number.NaN : Date.parse(fromIso);
-    this.seen = new Set(seenOids);
-  }
-
-  async fill(
-    http: ProviderHttp,
-    modifiedTo: string,
-    pageSize: number,
-    rejected: ContactPage['rejected'],
-    idOf: (oid: string) => string,
-  ): Promise<void> {
-    const response = await http.request('GET', `${this.path}/${this.offset}/${pageSize}`, {
-      query: { modifiedSince: this.fromIso, modifiedUntil: modifiedTo },
-    });
-    const list = parseList(response.body, this.label);
-    this.total ??= list.Count;
-    let lastMs: number | null = null;
-    let oidsAtLast: string[] = [];
-    for (const raw of list.Data) {
-      const ordering = AgentosOrderingSchema.safeParse(raw);
-      if (!ordering.success) {
-        const oid = oidOf(raw);
-        rejected.push({
-          externalId: oid === null ? null : idOf(oid),
-          reason: `agentOS ${this.label} record has no readable OID or ModifiedDate`,
-        });
-        continue;
-      }
-      const modifiedMs = parseAgentosTime(ordering.data.ModifiedDate);
-      const oid = ordering.data.OID;
-      if (modifiedMs === lastMs) oidsAtLast.push(oid);
-      else {
-        lastMs = modifiedMs;
-        oidsAtLast = [oid];
-      }
-      if (modifiedMs === this.fromMs && this.seen.has(oid)) continue;
-      this.buffer.push({ modifiedMs, oid, raw });
-    }
-    if (list.Data.length < pageSize) this.exhausted = true;
-    if (lastMs === null || lastMs === this.fromMs) {
-      // The whole page shares the cursor's time (or was unreadable): step past it by offset.
-      for (const oid of oidsAtLast) this.seen.add(oid);
-      this.offset += pageSize;
-    } else {
-      this.fromMs = lastMs;
-      this.fromIso = new Date(lastMs).toISOString();
-      this.seen = new Set(oidsAtLast);
-      this.offset = 0;
-    }
-  }
-}
+/** One list's delta read, and what it read but has not handed out yet. */
+type ListReader = {
+  type: AgentosContactType;
+  pages: AsyncIterator<DeltaPage<unknown>>;
+  buffer: Pending[];
+  exhausted: boolean;
+  total: number | null;
+};
 
 /**
  * The agentOS adapter. agentOS keeps contacts in five lists (tenants, landlords, lettings and
@@ -260,69 +203,101 @@ export class AgentosAdapter implements CrmAdapter {
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
     const pageSize = this.#settings.pageSize;
+    const position = DeltaPosition.start(window);
     const resume = window.resumeAfter;
-    const startIso = resume?.modifiedAt ?? window.modifiedFrom;
-    let checkpointMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    let checkpointIds = new Set(resume?.idsAtModifiedAt ?? []);
-    const cursors = AGENTOS_CONTACT_TYPES.map((type) => {
-      const seen = [...checkpointIds].flatMap((id) => {
+    const readers: ListReader[] = AGENTOS_CONTACT_TYPES.map((type) => {
+      // Each list resumes from the shared checkpoint, skipping only its own records.
+      const ids = (resume?.idsAtModifiedAt ?? []).flatMap((id) => {
         const parsed = parseExternalId(id);
         return parsed?.type === type ? [parsed.oid] : [];
       });
-      return { type, cursor: new ListCursor(LIST_PATHS[type], type, startIso, seen) };
+      const listWindow = {
+        modifiedFrom: window.modifiedFrom,
+        resumeAfter: resume && { ...resume, idsAtModifiedAt: ids },
+      };
+      const pages = this.#readList(LIST_PATHS[type], type, listWindow, window.modifiedTo, options.signal);
+      return { type, pages, buffer: [], exhausted: false, total: null };
     });
     let pendingRejected: ContactPage['rejected'] = [];
-    const fill = async ({ type, cursor }: (typeof cursors)[number]) => {
-      options.signal?.throwIfAborted();
-      await cursor.fill(this.#http, window.modifiedTo, pageSize, pendingRejected, (oid) =>
-        toExternalId(type, oid),
-      );
+    const pull = async (reader: ListReader) => {
+      const next = await reader.pages.next();
+      if (next.done) {
+        reader.exhausted = true;
+        return;
+      }
+      reader.total ??= next.value.total;
+      for (const { record, key } of next.value.records) {
+        if (key !== null) reader.buffer.push({ key, raw: record });
+        else {
+          const oid = oidOf(record);
+          pendingRejected.push({
+            externalId: oid === null ? null : toExternalId(reader.type, oid),
+            reason: `agentOS ${reader.type} record has no readable OID or ModifiedDate`,
+          });
+        }
+      }
     };
-    for (const entry of cursors) await fill(entry);
-    const estimatedTotal = cursors.reduce((sum, { cursor }) => sum + (cursor.total ?? 0), 0);
+    for (const reader of readers) await pull(reader);
+    const estimatedTotal = readers.reduce((sum, reader) => sum + (reader.total ?? 0), 0);
     let yielded = false;
     for (;;) {
       const contacts: ContactPage['contacts'] = [];
       const rejected: ContactPage['rejected'] = [];
-      let taken = 0;
-      while (taken < pageSize) {
-        for (const entry of cursors) {
-          while (entry.cursor.buffer.length === 0 && !entry.cursor.exhausted) await fill(entry);
+      for (let taken = 0; taken < pageSize; taken++) {
+        for (const reader of readers) {
+          while (reader.buffer.length === 0 && !reader.exhausted) await pull(reader);
         }
-        let next: (typeof cursors)[number] | null = null;
-        for (const entry of cursors) {
-          const head = entry.cursor.buffer[0];
-          if (head !== undefined && (next === null || head.modifiedMs < next.cursor.buffer[0]!.modifiedMs))
-            next = entry;
+        let next: ListReader | null = null;
+        for (const reader of readers) {
+          const head = reader.buffer[0];
+          if (head !== undefined && (next === null || head.key.modifiedMs < next.buffer[0]!.key.modifiedMs))
+            next = reader;
         }
         if (next === null) break;
-        const item = next.cursor.buffer.shift()!;
-        taken++;
-        const externalId = toExternalId(next.type, item.oid);
+        const item = next.buffer.shift()!;
+        const externalId = toExternalId(next.type, item.key.id);
         const mapped = mapContact(item.raw, next.type);
         if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId, reason: mapped.reason });
-        if (item.modifiedMs === checkpointMs) checkpointIds.add(externalId);
-        else {
-          checkpointMs = item.modifiedMs;
-          checkpointIds = new Set([externalId]);
-        }
+        position.advance({ id: externalId, modifiedMs: item.key.modifiedMs });
       }
       rejected.push(...pendingRejected);
       pendingRejected = [];
-      const done = cursors.every(({ cursor }) => cursor.exhausted && cursor.buffer.length === 0);
+      const done = readers.every((reader) => reader.exhausted && reader.buffer.length === 0);
       if (yielded && contacts.length === 0 && rejected.length === 0) return;
-      yield {
-        contacts,
-        rejected,
-        checkpoint: Number.isNaN(checkpointMs)
-          ? null
-          : { modifiedAt: new Date(checkpointMs).toISOString(), idsAtModifiedAt: [...checkpointIds] },
-        estimatedTotal,
-      };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
       yielded = true;
       if (done) return;
     }
+  }
+
+  /** One list's records changed in the window, by keyset paging (adapter-kit/delta-pager.ts). */
+  #readList(
+    path: string,
+    label: string,
+    window: { modifiedFrom: string | null; resumeAfter: PageCheckpoint | null },
+    modifiedTo: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<DeltaPage<unknown>> {
+    const pageSize = this.#settings.pageSize;
+    return pageByModifiedTime<unknown>({
+      window,
+      pageSize,
+      signal,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
+          query: { modifiedSince: modifiedFrom, modifiedUntil: modifiedTo },
+        });
+        const list = parseList(response.body, label);
+        return { records: list.Data, isLast: list.Data.length < pageSize, total: list.Count };
+      },
+      keyOf: (raw) => {
+        const ordering = AgentosOrderingSchema.safeParse(raw);
+        return ordering.success
+          ? { id: ordering.data.OID, modifiedMs: parseAgentosTime(ordering.data.ModifiedDate) }
+          : null;
+      },
+    });
   }
 
   /**
@@ -334,13 +309,14 @@ export class AgentosAdapter implements CrmAdapter {
     modifiedTo: string;
   }): Promise<CanonicalActivity[]> {
     const activities: CanonicalActivity[] = [];
-    const rejected: ContactPage['rejected'] = [];
+    let unreadable = 0;
     const drain = async (path: string, label: string, onItem: (raw: unknown) => void) => {
-      const cursor = new ListCursor(path, label, window.modifiedFrom, []);
-      while (!cursor.exhausted || cursor.buffer.length > 0) {
-        if (cursor.buffer.length === 0)
-          await cursor.fill(this.#http, window.modifiedTo, this.#settings.pageSize, rejected, (oid) => oid);
-        for (const item of cursor.buffer.splice(0)) onItem(item.raw);
+      const listWindow = { modifiedFrom: window.modifiedFrom, resumeAfter: null };
+      for await (const page of this.#readList(path, label, listWindow, window.modifiedTo)) {
+        for (const { record, key } of page.records) {
+          if (key === null) unreadable++;
+          else onItem(record);
+        }
       }
     };
     await drain('diary/appointments', 'appointment', (raw) => {
@@ -359,9 +335,9 @@ export class AgentosAdapter implements CrmAdapter {
       else if (!parsed.success)
         this.#logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
     });
-    if (rejected.length > 0)
+    if (unreadable > 0)
       this.#logger.warn(
-        { count: rejected.length },
+        { count: unreadable },
         'agentOS activity records without a readable OID or ModifiedDate were skipped',
       );
     return activities;

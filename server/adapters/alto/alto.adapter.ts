@@ -11,12 +11,12 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import {
   assertFresh,
@@ -191,13 +191,8 @@ class AltoAdapter implements CrmAdapter {
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const modifiedFrom = resume?.modifiedAt ?? window.modifiedFrom;
-    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    const seenAtResume = new Set(resume?.idsAtModifiedAt ?? []);
-    let position: { ms: number; ids: Set<string> } | null = resume
-      ? { ms: resumeMs, ids: new Set(seenAtResume) }
-      : null;
+    const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    const position = DeltaPosition.start(window);
     let nextToken: string | null = null;
     do {
       const response = await this.#http.request('GET', 'contacts/all', {
@@ -224,9 +219,9 @@ class AltoAdapter implements CrmAdapter {
           });
           continue;
         }
-        if (position?.ms === modifiedMs) position.ids.add(parsed.data.id);
-        else position = { ms: modifiedMs, ids: new Set([parsed.data.id]) };
-        if (modifiedMs === resumeMs && seenAtResume.has(parsed.data.id)) continue;
+        const key = { id: parsed.data.id, modifiedMs };
+        if (position.handedOut(key)) continue;
+        position.advance(key);
         listed.push(parsed.data);
       }
       const contacts: ContactPage['contacts'] = [];
@@ -240,10 +235,7 @@ class AltoAdapter implements CrmAdapter {
           });
         }
       }
-      const checkpoint: PageCheckpoint | null = position
-        ? { modifiedAt: new Date(position.ms).toISOString(), idsAtModifiedAt: [...position.ids] }
-        : null;
-      yield { contacts, rejected, checkpoint, estimatedTotal: null };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal: null };
       nextToken = page.meta?.nextToken ?? null;
     } while (nextToken);
   }

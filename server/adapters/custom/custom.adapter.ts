@@ -9,12 +9,12 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
@@ -126,12 +126,8 @@ class CustomAdapter implements CrmAdapter {
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const from = resume?.modifiedAt ?? window.modifiedFrom;
-    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    const alreadySeen = new Set(resume?.idsAtModifiedAt ?? []);
-    let lastMs = resumeMs;
-    let idsAtLast = new Set(alreadySeen);
+    const from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    const position = DeltaPosition.start(window);
     let cursor: string | null = null;
     let estimatedTotal: number | null = null;
     do {
@@ -145,24 +141,17 @@ class CustomAdapter implements CrmAdapter {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
       for (const raw of page.data.data) {
-        const position = positionOf(raw);
-        if (position !== null) {
-          if (position.ms === lastMs) idsAtLast.add(position.id);
-          else {
-            lastMs = position.ms;
-            idsAtLast = new Set([position.id]);
-          }
+        const key = keyOf(raw);
+        if (key !== null) {
           // Applied before the interruption this call resumes from.
-          if (position.ms === resumeMs && alreadySeen.has(position.id)) continue;
+          if (position.handedOut(key)) continue;
+          position.advance(key);
         }
         const mapped = mapContact(raw);
         if ('reason' in mapped) rejected.push(mapped);
         else contacts.push(mapped.contact);
       }
-      const checkpoint: PageCheckpoint | null = Number.isNaN(lastMs)
-        ? null
-        : { modifiedAt: new Date(lastMs).toISOString(), idsAtModifiedAt: [...idsAtLast] };
-      yield { contacts, rejected, checkpoint, estimatedTotal };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
       cursor = page.data.has_more ? page.data.next_cursor : null;
     } while (cursor !== null);
   }
@@ -329,11 +318,11 @@ function mapContact(
 }
 
 /** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */
-function positionOf(raw: unknown): { id: string; ms: number } | null {
+function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = raw && typeof raw === 'object' ? (raw as { updated_at?: unknown }).updated_at : undefined;
-  const ms = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
-  return id === null || Number.isNaN(ms) ? null : { id, ms };
+  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
 
 function idOf(raw: unknown): string | null {
