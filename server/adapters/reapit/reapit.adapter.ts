@@ -1,4 +1,3 @@
-import { createHash, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -16,30 +15,17 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
-import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-signature.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
-import { ReapitSigningKeys } from './reapit-signing-keys.ts';
-import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
+import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
+import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
   ReapitApplicantSchema,
   ReapitContactSchema,
   type ReapitContact,
   ReapitPageSchema,
-  ReapitSigningKeysSchema,
   ReapitTokenSchema,
-  ReapitWebhookEnvelopeSchema,
 } from './reapit.schemas.ts';
 
 const API_VERSION = '2020-01-31';
-/**
- * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
- * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
- * the app's quota at the customer.
- */
-const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
-/** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
-const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
-
 /** Reapit's largest page: applicants read by id in one request per 100. */
 const APPLICANTS_PER_REQUEST = 100;
 /** The journal entry type Propsync writes for an email sent. */
@@ -236,17 +222,16 @@ class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
-  readonly #customerId: string;
-  readonly #signingKeys: ReapitSigningKeys;
+  readonly #webhooks: ReapitWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
-    this.#customerId = context.settings.customerId;
-    const keysOf = `${context.http.baseUrl} ${context.credentials.clientId} ${context.settings.customerId}`;
-    let keys = SIGNING_KEYS.get(keysOf);
-    if (!keys) SIGNING_KEYS.set(keysOf, (keys = new ReapitSigningKeys()));
-    this.#signingKeys = keys;
+    this.#webhooks = new ReapitWebhookReceiver(
+      context.http,
+      context.credentials.clientId,
+      context.settings.customerId,
+    );
   }
 
   async verifyConnection() {
@@ -411,40 +396,8 @@ class ReapitAdapter implements CrmAdapter {
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
-    // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
-    const named = customerOf(json);
-    if (named !== undefined) this.#refuseForeignTenant(named);
-    await this.#verifySignature(delivery);
-    if (json === undefined)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
-    const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
-    this.#refuseForeignTenant(envelope.data.customerId);
-    const event = envelope.data;
-    const isContact = event.topicId.startsWith('contacts.');
-    return {
-      // One event fans out to several notifications sharing eventId: key on the notification itself.
-      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
-      eventType: event.topicId,
-      occurredAt: event.eventTime,
-      // The snapshot carries neither the contact's roles (relationships) nor its applicants'
-      // marketingMode, so mapping it would erase the profile and nurture category: the changed
-      // contact is read in full instead, the way the sync reads it.
-      contacts: [],
-      activities:
-        isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
-      contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
-      removedContactIds: isContact && event.new === null ? [event.entityId] : [],
-    };
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
@@ -504,53 +457,6 @@ class ReapitAdapter implements CrmAdapter {
       }
     }
   }
-
-  /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
-  async #verifySignature(delivery: InboundWebhook): Promise<void> {
-    const parts = headerOf(delivery.headers, 'x-signature')?.split(':');
-    if (!parts || parts.length !== 4 || parts[0] !== 's')
-      throw badSignature('Reapit webhook signature is missing or malformed');
-    const [, keyId, timestamp, signature] = parts as [string, string, string, string];
-    assertFresh('Reapit', timestamp, delivery.receivedAt);
-    const key = await this.#signingKey(keyId);
-    const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
-    let valid: boolean;
-    try {
-      valid = verify(null, signed, key, decodeSignature(signature));
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw badSignature('Reapit webhook signature does not match');
-  }
-
-  /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
-  #refuseForeignTenant(customerId: unknown): void {
-    if (typeof customerId === 'string' && customerId.trim().toUpperCase() === this.#customerId.toUpperCase())
-      return;
-    throw new WebhookRefusedError(
-      'foreign_tenant',
-      typeof customerId === 'string'
-        ? "Reapit webhook is for another customer than this connection's"
-        : 'Reapit webhook does not name its customer',
-    );
-  }
-
-  async #signingKey(keyId: string) {
-    if (!KEY_ID.test(keyId)) throw badSignature('Reapit webhook signature is missing or malformed');
-    return this.#signingKeys.key(keyId, async (id) => {
-      const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
-        acceptStatuses: [404],
-      });
-      if (response.status === 404) return null;
-      const keys = ReapitSigningKeysSchema.safeParse(response.body);
-      if (!keys.success)
-        throw new PropsyncError(
-          'ADAPTER.PROVIDER_UNAVAILABLE',
-          'Reapit answered the signing key request with an unexpected body',
-        );
-      return keys.data.keys.find((candidate) => candidate.kid === id) ?? null;
-    });
-  }
 }
 
 function parsePage(body: unknown) {
@@ -564,12 +470,4 @@ function idOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
     ? (raw as { id: string }).id
     : null;
-}
-
-function customerOf(json: unknown): unknown {
-  return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
-}
-
-function decodeSignature(signature: string): Buffer {
-  return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
 }
