@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ContactChange,
@@ -18,17 +16,8 @@ import type {
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
-  assertFresh,
-  assertSignatureMatches,
-  badSignature,
-  headerOf,
-  hmacSha256,
-  requireSecret,
-} from '../adapter-kit/webhook-signature.ts';
-import {
-  appointmentActivities,
-  offerActivities,
   parseAltoTime,
   toCanonicalContact,
   toPersonPatch,
@@ -36,20 +25,15 @@ import {
   type AltoContactRecord,
 } from './alto.mapper.ts';
 import {
-  AltoAppointmentSchema,
-  AltoCloudEventSchema,
   AltoContactBatchSchema,
   AltoContactListItemSchema,
   AltoContactSchema,
   AltoCreatedIdSchema,
   AltoFileNoteListSchema,
-  AltoOfferContactsSchema,
-  AltoOfferSchema,
   AltoPageSchema,
   AltoPreferencesSchema,
   AltoSubscriptionSchema,
   AltoTokenSchema,
-  type AltoCloudEvent,
   type AltoContact,
   type AltoContactListItem,
   type AltoFileNote,
@@ -168,14 +152,14 @@ class AltoAdapter implements CrmAdapter {
   readonly provider = 'alto' as const;
   readonly #http: ProviderHttp;
   readonly #settings: Settings;
-  readonly #webhookSecret: string | null;
   readonly #logger: Logger;
+  readonly #webhooks: AltoWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
-    this.#webhookSecret = context.webhookSecret;
     this.#logger = context.logger;
+    this.#webhooks = new AltoWebhookReceiver(context.http, context.settings.agencyRef, context.webhookSecret);
   }
 
   /** Alto reports neither an account name nor a total count. */
@@ -391,89 +375,10 @@ class AltoAdapter implements CrmAdapter {
 
   /**
    * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
-   * events are fetched here and become engagement signals.
+   * events are fetched (alto.webhooks.ts) and become engagement signals.
    */
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not valid JSON');
-    }
-    const envelope = AltoCloudEventSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not a CloudEvents notification');
-    const event = envelope.data;
-    if (event.data.agencyRef !== this.#settings.agencyRef) {
-      // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
-      throw new WebhookRefusedError(
-        'foreign_tenant',
-        "Alto webhook is for another agency than this connection's",
-      );
-    }
-    const occurredMs = parseAltoTime(event.time);
-    const base: IngestedWebhook = {
-      // The CloudEvents id is unique per notification and kept across Alto's retries.
-      deliveryKey: event.id,
-      eventType: event.type,
-      occurredAt: new Date(
-        Number.isNaN(occurredMs) ? delivery.receivedAt.getTime() : occurredMs,
-      ).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
-    if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
-    if (event.type.startsWith('Appointment.'))
-      return { ...base, activities: await this.#appointmentActivities(event) };
-    if (event.type.startsWith('Offer.')) return { ...base, activities: await this.#offerActivities(event) };
-    return base;
-  }
-
-  async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
-    // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
-    const response = await this.#http.request(
-      'GET',
-      `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
-      {
-        acceptStatuses: [404],
-      },
-    );
-    if (response.status === 404) return [];
-    const appointment = AltoAppointmentSchema.safeParse(response.body);
-    if (!appointment.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
-    return appointmentActivities(appointment.data, event.type, Date.now());
-  }
-
-  async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
-    const response = await this.#http.request(
-      'GET',
-      `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
-      {
-        acceptStatuses: [404],
-      },
-    );
-    if (response.status === 404) return [];
-    const offer = AltoOfferSchema.safeParse(response.body);
-    if (!offer.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
-    let contactIds: string[] = [];
-    try {
-      contactIds = AltoOfferContactsSchema.parse(JSON.parse(offer.data.contactsJson ?? '[]')).map(
-        (contact) => contact.contactId,
-      );
-    } catch {
-      // contactsJson is a string Alto fills in; when unreadable, the notification's related contacts stand in.
-    }
-    if (contactIds.length === 0) {
-      contactIds = (event.data.relatedSubjects ?? [])
-        .filter((related) => related.subjectUri.startsWith('/contacts/'))
-        .map((related) => related.subjectId);
-    }
-    return offerActivities(offer.data, contactIds, event.type, Date.now());
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
   /** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
@@ -497,24 +402,6 @@ class AltoAdapter implements CrmAdapter {
         acceptStatuses: [404],
       });
     }
-  }
-
-  /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
-  #verifySignature(delivery: InboundWebhook): void {
-    const secret = requireSecret(this.#webhookSecret, 'Alto', 'register webhooks again');
-    const parts = (headerOf(delivery.headers, 'x-signature') ?? '')
-      .split(',')
-      .map((part) => part.trim().split('=', 2) as [string, string | undefined]);
-    const timestamp = parts.find(([name]) => name === 't')?.[1];
-    const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
-    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0)
-      throw badSignature('Alto webhook signature is missing or malformed');
-    assertFresh('Alto', timestamp, delivery.receivedAt);
-    assertSignatureMatches(
-      'Alto',
-      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
-      signatures.map((signature) => Buffer.from(signature, 'hex')),
-    );
   }
 }
 
