@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ConnectionCheck,
@@ -27,20 +25,13 @@ import {
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
-import {
-  assertFresh,
-  assertSignatureMatches,
-  badSignature,
-  headerOf,
-  hmacSha256,
-  requireSecret,
-} from '../adapter-kit/webhook-signature.ts';
+import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   appointmentToActivities,
   offerToActivity,
   parseExternalId,
   toAgentosPatch,
-  toCanonicalContact,
+  mapContact,
   toExternalId,
 } from './agentos.mapper.ts';
 import {
@@ -48,19 +39,14 @@ import {
   AgentosAppointmentSchema,
   AgentosBranchSchema,
   AgentosContactSchema,
-  AgentosListSchema,
   AgentosLogEntrySchema,
   AgentosOfferSchema,
   AgentosOrderingSchema,
-  AgentosWebhookEnvelopeSchema,
-  AgentosWebhookSubscriptionSchema,
+  parseAgentosList,
   parseAgentosTime,
   type AgentosContactType,
 } from './agentos.schemas.ts';
 
-const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
-const SIGNATURE_HEADER = 'x-agentos-signature';
-const TIMESTAMP_HEADER = 'x-agentos-timestamp';
 /** agentOS caps `{count}` at 1,000. */
 const MAX_PAGE_SIZE = 1000;
 /** `ExternalReference` holds at most 100 characters. */
@@ -164,25 +150,28 @@ export class AgentosAdapter implements CrmAdapter {
   readonly provider = 'agentos' as const;
   readonly #http: ProviderHttp;
   readonly #settings: Settings;
-  readonly #webhookSecret: string | null;
   readonly #logger: Logger;
+  readonly #webhooks: AgentosWebhooks;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
-    this.#webhookSecret = context.webhookSecret;
     this.#logger = context.logger;
+    this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
-    const branches = parseList((await this.#http.request('GET', 'company/branches/0/1000')).body, 'branch');
+    const branches = parseAgentosList(
+      (await this.#http.request('GET', 'company/branches/0/1000')).body,
+      'branch',
+    );
     const names = branches.Data.map((raw) => AgentosBranchSchema.safeParse(raw)).flatMap((parsed) =>
       parsed.success && parsed.data.Name ? [parsed.data.Name] : [],
     );
     let contactCount = 0;
     // `Count` is each list's total: one single-record request per list is enough.
     for (const type of AGENTOS_CONTACT_TYPES) {
-      contactCount += parseList(
+      contactCount += parseAgentosList(
         (await this.#http.request('GET', `${LIST_PATHS[type]}/0/1`)).body,
         type,
       ).Count;
@@ -288,7 +277,7 @@ export class AgentosAdapter implements CrmAdapter {
         const response = await this.#http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
           query: { modifiedSince: modifiedFrom, modifiedUntil: modifiedTo },
         });
-        const list = parseList(response.body, label);
+        const list = parseAgentosList(response.body, label);
         return { records: list.Data, isLast: list.Data.length < pageSize, total: list.Count };
       },
       keyOf: (raw) => {
@@ -352,7 +341,7 @@ export class AgentosAdapter implements CrmAdapter {
       const existing = await this.#http.request('GET', `${contactPath}/logentries/0/1`, {
         query: { externalReference: reference },
       });
-      const found = parseList(existing.body, 'log entry').Data[0];
+      const found = parseAgentosList(existing.body, 'log entry').Data[0];
       if (found !== undefined) return { externalRef: AgentosLogEntrySchema.parse(found).OID, etag: null };
       const created = await this.#http.request('POST', `${contactPath}/logentries`, {
         body: {
@@ -404,138 +393,17 @@ export class AgentosAdapter implements CrmAdapter {
     };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'agentOS webhook body is not valid JSON');
-    }
-    const envelope = AgentosWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'agentOS webhook body is not an agentOS contact notification',
-      );
-    const event = envelope.data;
-    if (event.ShortName.toLowerCase() !== this.#settings.shortName.toLowerCase()) {
-      throw new WebhookRefusedError(
-        'foreign_tenant',
-        `agentOS webhook is for another agency than ${this.#settings.shortName}`,
-      );
-    }
-    const externalId = toExternalId(event.ContactType, event.OID);
-    const ingested: IngestedWebhook = {
-      deliveryKey: event.DeliveryID,
-      eventType: event.Event,
-      occurredAt: new Date(parseAgentosTime(event.OccurredAt)).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
-    if (!WEBHOOK_EVENTS.includes(event.Event)) return ingested;
-    if (event.Contact === null) {
-      // Deleted, or no longer shared with third parties: either way Propsync may not keep it.
-      ingested.removedContactIds.push(externalId);
-      return ingested;
-    }
-    const mapped = mapContact(event.Contact, event.ContactType);
-    if (!mapped.ok) ingested.contactIdsToFetch.push(externalId);
-    else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
-    else ingested.contacts.push(mapped.contact);
-    return ingested;
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    // The secret is only shown at creation: replace any earlier subscription for the same URL.
-    const existing = parseList(
-      (await this.#http.request('GET', 'webhooks/0/1000')).body,
-      'webhook subscription',
-    );
-    for (const raw of existing.Data) {
-      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
-      if (subscription.success && subscription.data.Url === target.url) {
-        await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.data.OID)}`, {
-          acceptStatuses: [404],
-        });
-      }
-    }
-    const response = await this.#http.request('POST', 'webhooks', {
-      body: { Url: target.url, Events: WEBHOOK_EVENTS },
-    });
-    const created = AgentosWebhookSubscriptionSchema.safeParse(response.body);
-    if (!created.success || !created.data.Secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'agentOS did not return the webhook subscription and its signing secret',
-      );
-    }
-    return { ids: [created.data.OID], secret: created.data.Secret, url: target.url };
+  registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    return this.#webhooks.register(target);
   }
 
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+  unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    return this.#webhooks.unregister(registration);
   }
-
-  /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */
-  #verifySignature(delivery: InboundWebhook): void {
-    const secret = requireSecret(
-      this.#webhookSecret,
-      'agentOS',
-      'reconnect agentOS to register webhooks again',
-    );
-    const timestamp = headerOf(delivery.headers, TIMESTAMP_HEADER);
-    const signatures = headerOf(delivery.headers, SIGNATURE_HEADER);
-    if (!timestamp || !signatures) throw badSignature('agentOS webhook signature or timestamp is missing');
-    assertFresh('agentOS', timestamp, delivery.receivedAt);
-    assertSignatureMatches(
-      'agentOS',
-      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
-      signatures
-        .split(/[\s,]+/)
-        .filter((candidate) => candidate.startsWith('sha256='))
-        .map((candidate) => Buffer.from(candidate.slice('sha256='.length), 'hex')),
-    );
-  }
-}
-
-type Mapped = { ok: true; contact: ContactPage['contacts'][number] } | { ok: false; reason: string };
-
-/** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
-function mapContact(raw: unknown, type: AgentosContactType): Mapped {
-  const parsed = AgentosContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const contact = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data, type));
-  if (!contact.success) {
-    const issue = contact.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record could not be mapped: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { ok: true, contact: contact.data };
-}
-
-function parseList(body: unknown, label: string) {
-  const list = AgentosListSchema.safeParse(body);
-  if (!list.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      `agentOS answered a ${label} list request with an unexpected body`,
-    );
-  return list.data;
 }
 
 function targetOf(externalId: string): { type: AgentosContactType; oid: string } {

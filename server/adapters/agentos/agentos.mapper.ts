@@ -1,9 +1,10 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type {
-  Address,
-  CanonicalContact,
-  MarketingConsent,
-  PropertyProfile,
+import {
+  CanonicalContactSchema,
+  type Address,
+  type CanonicalContact,
+  type MarketingConsent,
+  type PropertyProfile,
 } from '../../../shared/contact.ts';
 import {
   normaliseEmail,
@@ -14,6 +15,7 @@ import {
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
+  AgentosContactSchema,
   parseAgentosTime,
   type AgentosAddress,
   type AgentosAppointment,
@@ -258,4 +260,29 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
     contactExternalId,
     details: { amount: offer.Amount ?? null, status: offer.Status, propertyId: offer.PropertyOID ?? null },
   };
+}
+
+export type Mapped = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
+
+/** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
+export function mapContact(raw: unknown, type: AgentosContactType): Mapped {
+  const parsed = AgentosContactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason:
+        `agentOS ${type} record did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  const contact = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data, type));
+  if (!contact.success) {
+    const issue = contact.error.issues[0];
+    return {
+      ok: false,
+      reason:
+        `agentOS ${type} record could not be mapped: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
+    };
+  }
+  return { ok: true, contact: contact.data };
 }
