@@ -2,6 +2,7 @@ import type { IngestedWebhook, InboundWebhook, WebhookRegistration } from '../..
 import { PropsyncError } from '../../core/errors.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import {
   assertFresh,
   assertSignatureMatches,
@@ -36,19 +37,12 @@ export class AgentosWebhooks {
 
   async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
     this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'agentOS webhook body is not valid JSON');
-    }
-    const envelope = AgentosWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'agentOS webhook body is not an agentOS contact notification',
-      );
-    const event = envelope.data;
+    const event = parseWebhookBody(
+      'agentOS',
+      delivery.rawBody,
+      AgentosWebhookEnvelopeSchema,
+      'an agentOS contact notification',
+    );
     if (event.ShortName.toLowerCase() !== this.#shortName.toLowerCase()) {
       throw new WebhookRefusedError(
         'foreign_tenant',
@@ -56,15 +50,11 @@ export class AgentosWebhooks {
       );
     }
     const externalId = toExternalId(event.ContactType, event.OID);
-    const ingested: IngestedWebhook = {
+    const ingested = emptyIngested({
       deliveryKey: event.DeliveryID,
       eventType: event.Event,
       occurredAt: new Date(parseAgentosTime(event.OccurredAt)).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    });
     if (!WEBHOOK_EVENTS.includes(event.Event)) return ingested;
     if (event.Contact === null) {
       // Deleted, or no longer shared with third parties: either way Propsync may not keep it.

@@ -3,6 +3,7 @@ import { PropsyncError } from '../../core/errors.ts';
 import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import {
   assertFresh,
   assertSignatureMatches,
@@ -41,16 +42,12 @@ export class AltoWebhookReceiver {
    */
   async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
     this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not valid JSON');
-    }
-    const envelope = AltoCloudEventSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not a CloudEvents notification');
-    const event = envelope.data;
+    const event = parseWebhookBody(
+      'Alto',
+      delivery.rawBody,
+      AltoCloudEventSchema,
+      'a CloudEvents notification',
+    );
     if (event.data.agencyRef !== this.#agencyRef) {
       // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
       throw new WebhookRefusedError(
@@ -59,18 +56,14 @@ export class AltoWebhookReceiver {
       );
     }
     const occurredMs = parseAltoTime(event.time);
-    const base: IngestedWebhook = {
+    const base = emptyIngested({
       // The CloudEvents id is unique per notification and kept across Alto's retries.
       deliveryKey: event.id,
       eventType: event.type,
       occurredAt: new Date(
         Number.isNaN(occurredMs) ? delivery.receivedAt.getTime() : occurredMs,
       ).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    });
     if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
     if (event.type.startsWith('Appointment.'))
       return { ...base, activities: await this.#appointmentActivities(event) };

@@ -14,6 +14,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
@@ -213,29 +214,19 @@ class CustomAdapter implements CrmAdapter {
       delivery,
       'register the webhooks again',
     );
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Custom CRM webhook body is not valid JSON');
-    }
-    const envelope = CustomWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Custom CRM webhook body is not a {type, timestamp, data} event',
-      );
-    const { type, timestamp, data } = envelope.data;
-    const ingested: IngestedWebhook = {
+    const envelope = parseWebhookBody(
+      'Custom CRM',
+      delivery.rawBody,
+      CustomWebhookEnvelopeSchema,
+      'a {type, timestamp, data} event',
+    );
+    const { type, timestamp, data } = envelope;
+    const ingested = emptyIngested({
       // webhook-id is unique per message and kept on retries: exactly a delivery key.
       deliveryKey: messageId,
       eventType: type,
       occurredAt: new Date(timestamp).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    });
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
       if ('contact' in mapped) ingested.contacts.push(mapped.contact);

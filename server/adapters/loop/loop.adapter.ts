@@ -19,6 +19,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
@@ -254,31 +255,19 @@ class LoopAdapter implements CrmAdapter {
       delivery,
       'reconnect Loop to register webhooks again',
     );
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Loop webhook body is not valid JSON');
-    }
-    const event = LoopWebhookEventSchema.safeParse(json);
-    if (!event.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Loop webhook body is not a Loop event ({type, timestamp, data})',
-      );
-    const { type, timestamp, data } = event.data;
-    const result: IngestedWebhook = {
+    const event = parseWebhookBody(
+      'Loop',
+      delivery.rawBody,
+      LoopWebhookEventSchema,
+      'a Loop event ({type, timestamp, data})',
+    );
+    const { type, timestamp, data } = event;
+    const result = emptyIngested({
       // Standard Webhooks: the message id is unique per event and repeated on every retry of it.
       deliveryKey: messageId,
       eventType: type,
-      occurredAt: Number.isNaN(Date.parse(timestamp))
-        ? delivery.receivedAt.toISOString()
-        : new Date(timestamp).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+      occurredAt: occurredAtOf(timestamp, delivery.receivedAt),
+    });
     const id = idOf(data);
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);

@@ -16,6 +16,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
@@ -227,32 +228,16 @@ class StreetAdapter implements CrmAdapter {
       delivery,
       'register the webhooks again',
     );
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Street webhook body is not valid JSON');
-    }
-    const envelope = StreetWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Street webhook body is not a {type, timestamp, data} event',
-      );
-    const { type, timestamp, data: document } = envelope.data;
-    const occurredAt = Number.isNaN(Date.parse(timestamp))
-      ? delivery.receivedAt.toISOString()
-      : new Date(timestamp).toISOString();
-    const result: IngestedWebhook = {
-      // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
-      deliveryKey: `street:${messageId}`,
-      eventType: type,
-      occurredAt,
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    const envelope = parseWebhookBody(
+      'Street',
+      delivery.rawBody,
+      StreetWebhookEnvelopeSchema,
+      'a {type, timestamp, data} event',
+    );
+    const { type, timestamp, data: document } = envelope;
+    const occurredAt = occurredAtOf(timestamp, delivery.receivedAt);
+    // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
+    const result = emptyIngested({ deliveryKey: `street:${messageId}`, eventType: type, occurredAt });
     const resourceId = idOf(document.data);
     if (type === 'person.deleted') {
       if (resourceId) result.removedContactIds.push(resourceId);
