@@ -10,3 +10,15 @@ export function blankToNull(value: string | null | undefined): string | null {
 export function unique(values: ReadonlyArray<string | null>): string[] {
   return [...new Set(values.filter((value): value is string => value !== null))];
 }
+
+/** Country names (lower case) that mean the UK, as CRMs write them in free-text address fields. */
+export const UK_COUNTRY_NAMES: ReadonlySet<string> = new Set([
+  'united kingdom',
+  'uk',
+  'gb',
+  'great britain',
+  'england',
+  'scotland',
+  'wales',
+  'northern ireland',
+]);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -25,6 +24,7 @@ import {
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   appointmentToActivities,
@@ -336,7 +336,7 @@ export class AgentosAdapter implements CrmAdapter {
     const { type, oid } = targetOf(activity.contactExternalId);
     const contactPath = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     if (activity.kind === 'email_sent') {
-      const reference = referenceFor(activity.idempotencyKey);
+      const reference = propsyncReference(activity.idempotencyKey, MAX_REFERENCE_LENGTH);
       // agentOS has no idempotency key: look for our reference first, so a retried push is not doubled.
       const existing = await this.#http.request('GET', `${contactPath}/logentries/0/1`, {
         query: { externalReference: reference },
@@ -420,13 +420,6 @@ function targetOf(externalId: string): { type: AgentosContactType; oid: string }
 function oidOf(raw: unknown): string | null {
   const oid = raw && typeof raw === 'object' ? (raw as { OID?: unknown }).OID : null;
   return typeof oid === 'string' && oid.length > 0 ? oid : null;
-}
-
-/** Our marker in `ExternalReference`; long keys are hashed to fit its 100 characters. */
-function referenceFor(idempotencyKey: string): string {
-  const reference = `propsync:${idempotencyKey}`;
-  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
-  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
 function scoreOf(activity: OutboundActivity): number {

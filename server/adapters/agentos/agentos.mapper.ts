@@ -23,7 +23,7 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
 export function toExternalId(type: AgentosContactType, oid: string): string {
@@ -120,17 +120,6 @@ export function toProfile(contact: AgentosContact, type: AgentosContactType): Pr
   }
 }
 
-const UK_COUNTRIES = new Set([
-  'united kingdom',
-  'uk',
-  'gb',
-  'great britain',
-  'england',
-  'scotland',
-  'wales',
-  'northern ireland',
-]);
-
 function toAddress(address: AgentosAddress | null | undefined): Address | null {
   if (!address) return null;
   const clean = (value: string | null | undefined) => (value ?? '').trim();
@@ -144,7 +133,7 @@ function toAddress(address: AgentosAddress | null | undefined): Address | null {
     lines,
     town,
     postcode,
-    countryCode: country === '' || UK_COUNTRIES.has(country) ? 'GB' : null,
+    countryCode: country === '' || UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
     uprn: null,
     udprn: null,
   };

@@ -16,6 +16,7 @@ import type {
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
   parseAltoTime,
@@ -53,8 +54,6 @@ const WEBHOOK_EVENT_TYPES = [
   'Offer.Withdrawn',
 ];
 const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
-/** Marks the one engagement-score note per contact that each new score replaces. */
-const SCORE_NOTE_MARKER = '[propsync:engagement-score]';
 
 const CredentialsSchema = z.object({
   clientId: z.string().trim().min(1, 'client id is required'),
@@ -270,7 +269,7 @@ class AltoAdapter implements CrmAdapter {
    * each newer score replaces.
    */
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
-    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const marker = propsyncMarker(activity.idempotencyKey);
     const notes = await this.#fileNotes(activity.contactExternalId);
     const already = notes.find((note) => note.notes?.includes(marker));
     if (already) return { externalRef: already.id, etag: null };
@@ -289,8 +288,8 @@ class AltoAdapter implements CrmAdapter {
 
   async #writeScore(activity: OutboundActivity, notes: AltoFileNote[], marker: string): Promise<PushResult> {
     const score = activity.details.score ?? activity.summary;
-    const text = `Propsync engagement score: ${String(score)} (as of ${activity.occurredAt}). ${SCORE_NOTE_MARKER} ${marker}`;
-    const existing = notes.find((note) => note.notes?.includes(SCORE_NOTE_MARKER));
+    const text = `Propsync engagement score: ${String(score)} (as of ${activity.occurredAt}). ${ENGAGEMENT_SCORE_MARKER} ${marker}`;
+    const existing = notes.find((note) => note.notes?.includes(ENGAGEMENT_SCORE_MARKER));
     if (!existing) {
       return this.#createFileNote(activity.contactExternalId, {
         title: 'Propsync engagement score',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
@@ -22,6 +21,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   appointmentToActivity,
@@ -207,7 +207,7 @@ class LoopAdapter implements CrmAdapter {
           subject: activity.summary.slice(0, 200),
           body: noteBody(activity),
           occurredAt: new Date(activity.occurredAt).toISOString(),
-          externalReference: externalReference(activity.idempotencyKey),
+          externalReference: propsyncReference(activity.idempotencyKey, MAX_REFERENCE_LENGTH),
         },
         acceptStatuses: [409],
       });
@@ -358,13 +358,6 @@ function mapWith<T>(
 ): CanonicalActivity | null {
   const parsed = schema.safeParse(data);
   return parsed.success ? map(parsed.data) : null;
-}
-
-/** Loop allows 100 characters; longer keys are hashed so the reference stays stable. */
-function externalReference(idempotencyKey: string): string {
-  const reference = `propsync:${idempotencyKey}`;
-  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
-  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
 function noteBody(activity: OutboundActivity): string {

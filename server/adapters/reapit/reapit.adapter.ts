@@ -15,6 +15,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import type { AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
 import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
@@ -323,7 +324,7 @@ class ReapitAdapter implements CrmAdapter {
 
   async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
     if (activity.kind === 'email_sent') {
-      const marker = `[propsync:${activity.idempotencyKey}]`;
+      const marker = propsyncMarker(activity.idempotencyKey);
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
       const found = await this.#findJournalEntry(activity, marker);
       if (found) return { externalRef: marker, etag: null };

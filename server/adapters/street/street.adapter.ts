@@ -19,6 +19,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   applicantsOf,
@@ -64,8 +65,6 @@ const ACTIVITY_ENDPOINTS: Record<StreetActivity['type'], { path: string; via: 'a
   sales_offer: { path: 'sales-offers', via: 'applicant' },
   lettings_offer: { path: 'lettings-offers', via: 'applicant' },
 };
-/** The one note per person that holds the current engagement score, rewritten as it changes. */
-const SCORE_MARKER = '[propsync:engagement-score]';
 
 const CredentialsSchema = z.object({
   apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
@@ -192,7 +191,7 @@ class StreetAdapter implements CrmAdapter {
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
-    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const marker = propsyncMarker(activity.idempotencyKey);
     const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(marker));
     if (existing) return { externalRef: existing.id, etag: null };
     const body =
@@ -284,8 +283,10 @@ class StreetAdapter implements CrmAdapter {
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
     const score = activity.details.score ?? activity.details.engagementScore ?? null;
-    const body = `Propsync engagement score: ${score === null ? 'n/a' : String(score)} (as of ${activity.occurredAt}) ${SCORE_MARKER}`;
-    const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(SCORE_MARKER));
+    const body = `Propsync engagement score: ${score === null ? 'n/a' : String(score)} (as of ${activity.occurredAt}) ${ENGAGEMENT_SCORE_MARKER}`;
+    const existing = await this.#findNote(personId, (note) =>
+      note.attributes.body.includes(ENGAGEMENT_SCORE_MARKER),
+    );
     if (!existing) return { externalRef: (await this.#createNote(personId, body, false)).id, etag: null };
     // Same body (a retried push) or an older score arriving late: leave the note as it is.
     const shownAt = Date.parse(/\(as of ([^)]+)\)/.exec(existing.attributes.body)?.[1] ?? '');
