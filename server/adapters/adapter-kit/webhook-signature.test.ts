@@ -9,6 +9,7 @@ import {
   headerOf,
   hmacSha256,
   verifyStandardWebhook,
+  verifyTimestampedHmac,
   WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
 } from './webhook-signature.ts';
 
@@ -134,6 +135,25 @@ describe('HMAC schemes', () => {
         'WEBHOOK.BAD_SIGNATURE',
       );
     }
+  });
+
+  it('verifies hex HMAC-SHA256 over "<timestamp>.<raw body>", refusing stale before comparing', () => {
+    const delivery = { headers: {}, rawBody: BODY, receivedAt: RECEIVED_AT };
+    const timestamp = String(RECEIVED_SECONDS);
+    const good = expected.toString('hex');
+    expect(() =>
+      verifyTimestampedHmac('Test CRM', key, { timestamp, hexSignatures: ['00', good] }, delivery),
+    ).not.toThrow();
+    expect(
+      refusalOf(() =>
+        verifyTimestampedHmac('Test CRM', 'other', { timestamp, hexSignatures: [good] }, delivery),
+      ).code,
+    ).toBe('WEBHOOK.BAD_SIGNATURE');
+    const late = { ...delivery, receivedAt: new Date(RECEIVED_AT.getTime() + 301_000) };
+    expect(
+      refusalOf(() => verifyTimestampedHmac('Test CRM', key, { timestamp, hexSignatures: [good] }, late))
+        .code,
+    ).toBe('WEBHOOK.STALE_TIMESTAMP');
   });
 
   it('reads headers whatever their case, blank as absent', () => {

@@ -74,6 +74,25 @@ export function assertSignatureMatches(crm: string, expected: Buffer, candidates
 }
 
 /**
+ * Verifies the scheme agentOS and Alto share: a fresh unix-seconds timestamp, and any of the hex
+ * HMAC-SHA256 signatures (several while a secret rotates) over `<timestamp>.<raw body>`, keyed with
+ * the subscription secret as text.
+ */
+export function verifyTimestampedHmac(
+  crm: string,
+  secret: string,
+  signed: { timestamp: string; hexSignatures: string[] },
+  delivery: InboundWebhook,
+): void {
+  assertFresh(crm, signed.timestamp, delivery.receivedAt);
+  assertSignatureMatches(
+    crm,
+    hmacSha256(secret, `${signed.timestamp}.`, delivery.rawBody),
+    signed.hexSignatures.map((signature) => Buffer.from(signature, 'hex')),
+  );
+}
+
+/**
  * Verifies a Standard Webhooks delivery (Street, Loop, the open API's custom CRMs): HMAC-SHA256,
  * keyed with the base64 part of the `whsec_` secret, over `<webhook-id>.<webhook-timestamp>.<raw body>`;
  * any `v1,<base64>` of the space-separated `webhook-signature` list may match. Returns the message id.

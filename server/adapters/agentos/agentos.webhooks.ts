@@ -4,12 +4,10 @@ import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import {
-  assertFresh,
-  assertSignatureMatches,
   badSignature,
   headerOf,
-  hmacSha256,
   requireSecret,
+  verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
 import { mapContact, toExternalId } from './agentos.mapper.ts';
 import {
@@ -111,14 +109,10 @@ export class AgentosWebhooks {
     const timestamp = headerOf(delivery.headers, TIMESTAMP_HEADER);
     const signatures = headerOf(delivery.headers, SIGNATURE_HEADER);
     if (!timestamp || !signatures) throw badSignature('agentOS webhook signature or timestamp is missing');
-    assertFresh('agentOS', timestamp, delivery.receivedAt);
-    assertSignatureMatches(
-      'agentOS',
-      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
-      signatures
-        .split(/[\s,]+/)
-        .filter((candidate) => candidate.startsWith('sha256='))
-        .map((candidate) => Buffer.from(candidate.slice('sha256='.length), 'hex')),
-    );
+    const hexSignatures = signatures
+      .split(/[\s,]+/)
+      .filter((candidate) => candidate.startsWith('sha256='))
+      .map((candidate) => candidate.slice('sha256='.length));
+    verifyTimestampedHmac('agentOS', secret, { timestamp, hexSignatures }, delivery);
   }
 }

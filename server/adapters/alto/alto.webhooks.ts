@@ -5,12 +5,10 @@ import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import {
-  assertFresh,
-  assertSignatureMatches,
   badSignature,
   headerOf,
-  hmacSha256,
   requireSecret,
+  verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
 import { appointmentActivities, offerActivities, parseAltoTime } from './alto.mapper.ts';
 import {
@@ -125,11 +123,6 @@ export class AltoWebhookReceiver {
     const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
     if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0)
       throw badSignature('Alto webhook signature is missing or malformed');
-    assertFresh('Alto', timestamp, delivery.receivedAt);
-    assertSignatureMatches(
-      'Alto',
-      hmacSha256(secret, `${timestamp}.`, delivery.rawBody),
-      signatures.map((signature) => Buffer.from(signature, 'hex')),
-    );
+    verifyTimestampedHmac('Alto', secret, { timestamp, hexSignatures: signatures }, delivery);
   }
 }
