@@ -16,14 +16,15 @@ const BASE_MS = Date.parse('2026-01-01T00:00:00.000Z');
 
 /**
  * A CRM listing rows oldest first (ties in id order), filtered by an inclusive start, paged by
- * number; `onlyAtModifiedFrom` narrows it to one instant, as an inclusive upper bound would.
+ * number up to the window's end (inclusive); `onlyAtModifiedFrom` narrows it to one instant.
  */
-function listing(rows: Row[], pageSize: number, requests: DeltaPageRequest[] = []) {
+function listing(rows: Row[], pageSize: number, requests: DeltaPageRequest[] = [], windowEndMs = Infinity) {
   return async (request: DeltaPageRequest): Promise<FetchedPage<Row>> => {
     requests.push(request);
     const fromMs = request.modifiedFrom === null ? -Infinity : Date.parse(request.modifiedFrom);
     const matching = rows
-      .filter((row) => row.ms >= fromMs && (!request.onlyAtModifiedFrom || row.ms === fromMs))
+      .filter((row) => row.ms >= fromMs && row.ms <= windowEndMs)
+      .filter((row) => !request.onlyAtModifiedFrom || row.ms === fromMs)
       .sort((a, b) => a.ms - b.ms || a.id.localeCompare(b.id));
     const start = request.pageIndex * pageSize;
     return {
@@ -100,6 +101,42 @@ describe('pageByModifiedTime', () => {
       );
     });
   }
+
+  it('misses no record left unedited when others are edited out of the window mid-read (isolate)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rowsArbitrary,
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ request: fc.nat(20), row: fc.nat(29) }), { maxLength: 6 }),
+        async (initial, pageSize, edits) => {
+          const rows = initial.map((row) => ({ ...row }));
+          const edited = new Set<string>();
+          const windowEndMs = BASE_MS + 10_000;
+          let requestCount = 0;
+          const fetch = listing(rows, pageSize, [], windowEndMs);
+          const pager: DeltaPagerOptions<Row> = {
+            ...options(rows, pageSize, 'isolate'),
+            async fetchPage(request) {
+              // An edit moves a record past the window's end: out of this read, into the next one.
+              for (const edit of edits.filter((candidate) => candidate.request === requestCount)) {
+                const row = rows[edit.row % Math.max(1, rows.length)];
+                if (row) {
+                  row.ms = windowEndMs + 1;
+                  edited.add(row.id);
+                }
+              }
+              requestCount++;
+              return fetch(request);
+            },
+          };
+          const ids = (await read(pager)).flatMap((page) => page.ids);
+          expect(new Set(ids).size).toBe(ids.length);
+          const unedited = initial.filter((row) => !edited.has(row.id)).map((row) => row.id);
+          expect(ids).toEqual(expect.arrayContaining(unedited));
+        },
+      ),
+    );
+  });
 
   it('steps through a crowded instant by page, then restarts from the next instant at page 0 (page-on)', async () => {
     const rows = [

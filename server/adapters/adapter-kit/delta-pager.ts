@@ -99,10 +99,11 @@ export type DeltaPagerOptions<R> = {
   /** The record's key, or null when it has no readable id or time (handed out, never skipped). */
   keyOf(record: R): DeltaKey | null;
   /**
-   * How to get through more than a page of records sharing one instant. `page-on`: next page of the
-   * same open-ended request. `isolate`: request just that instant page by page (going back when the
-   * group shrank, records having been edited out of it), then go on a millisecond later; for CRMs
-   * whose upper bound is inclusive and whose tie order is not stable across requests.
+   * How to get through more than a page of records sharing one instant. `page-on` (the default):
+   * the next page of the same open-ended request; a record edited out of that instant meanwhile
+   * shifts an unread one onto a page already read. `isolate`: request just that instant page by
+   * page, going back when the group shrank, then go on a millisecond later; it needs an inclusive
+   * upper bound and a total from the CRM.
    */
   crowdedInstant?: 'page-on' | 'isolate';
   signal?: AbortSignal;
