@@ -1,10 +1,9 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import {
-  CanonicalContactSchema,
-  type Address,
-  type CanonicalContact,
-  type MarketingConsent,
-  type PropertyProfile,
+import type {
+  Address,
+  CanonicalContact,
+  MarketingConsent,
+  PropertyProfile,
 } from '../../../shared/contact.ts';
 import {
   normaliseEmail,
@@ -23,6 +22,7 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
@@ -251,27 +251,11 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
   };
 }
 
-export type Mapped = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
-
 /** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
-export function mapContact(raw: unknown, type: AgentosContactType): Mapped {
-  const parsed = AgentosContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const contact = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data, type));
-  if (!contact.success) {
-    const issue = contact.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record could not be mapped: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { ok: true, contact: contact.data };
+export function mapContact(raw: unknown, type: AgentosContactType): MappedContact {
+  return mapToCanonical(raw, AgentosContactSchema, (contact) => toCanonicalContact(contact, type), {
+    unreadable: `agentOS ${type} record did not match the expected shape`,
+    unmappable: `agentOS ${type} record could not be mapped`,
+    whole: 'record',
+  });
 }

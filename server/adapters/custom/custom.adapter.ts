@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
@@ -17,6 +17,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
@@ -149,8 +150,8 @@ class CustomAdapter implements CrmAdapter {
           position.advance(key);
         }
         const mapped = mapContact(raw);
-        if ('reason' in mapped) rejected.push(mapped);
-        else contacts.push(mapped.contact);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId: idOf(raw), reason: mapped.reason });
       }
       yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
       cursor = page.data.has_more ? page.data.next_cursor : null;
@@ -229,7 +230,7 @@ class CustomAdapter implements CrmAdapter {
     });
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
-      if ('contact' in mapped) ingested.contacts.push(mapped.contact);
+      if (mapped.ok) ingested.contacts.push(mapped.contact);
       else if (typeof data.id === 'string') ingested.contactIdsToFetch.push(data.id);
       else throw new PropsyncError('ADAPTER.VALIDATION', `Custom CRM ${type} event carries no contact id`);
     } else if (type === 'contact.deleted') {
@@ -284,28 +285,12 @@ class CustomAdapter implements CrmAdapter {
 }
 
 /** A raw contact mapped and checked against the canonical model, or why it cannot be. */
-function mapContact(
-  raw: unknown,
-): { contact: CanonicalContact } | { externalId: string | null; reason: string } {
-  const parsed = CustomContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      externalId: idOf(raw),
-      reason:
-        `Custom CRM contact did not match the open API: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const canonical = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data));
-  if (!canonical.success) {
-    const issue = canonical.error.issues[0];
-    return {
-      externalId: parsed.data.id,
-      reason:
-        `Custom CRM contact could not be mapped: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { contact: canonical.data };
+function mapContact(raw: unknown): MappedContact {
+  return mapToCanonical(raw, CustomContactSchema, toCanonicalContact, {
+    unreadable: 'Custom CRM contact did not match the open API',
+    unmappable: 'Custom CRM contact could not be mapped',
+    whole: 'contact',
+  });
 }
 
 /** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */

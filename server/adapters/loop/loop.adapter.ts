@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
-import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
@@ -21,6 +21,7 @@ import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
@@ -189,7 +190,7 @@ class LoopAdapter implements CrmAdapter {
       const rejected: ContactPage['rejected'] = [];
       for (const { record } of page.records) {
         const mapped = mapContact(record);
-        if ('contact' in mapped) contacts.push(mapped.contact);
+        if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId: idOf(record), reason: mapped.reason });
       }
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
@@ -271,7 +272,7 @@ class LoopAdapter implements CrmAdapter {
     const id = idOf(data);
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
-      if ('contact' in mapped) result.contacts.push(mapped.contact);
+      if (mapped.ok) result.contacts.push(mapped.contact);
       else if (id !== null) result.contactIdsToFetch.push(id);
     } else if (type === 'contact.archived' || type === 'contact.deleted') {
       if (id !== null) result.removedContactIds.push(id);
@@ -323,25 +324,12 @@ function parseContact(body: unknown): LoopContact {
 }
 
 /** Maps one raw record, or says why it cannot be (so it is reported, never dropped). */
-function mapContact(raw: unknown): { contact: CanonicalContact } | { reason: string } {
-  const parsed = LoopContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      reason:
-        `Loop contact did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const contact = toCanonicalContact(parsed.data);
-  const valid = CanonicalContactSchema.safeParse(contact);
-  if (!valid.success) {
-    const issue = valid.error.issues[0];
-    return {
-      reason:
-        `Loop contact could not be mapped: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { contact: valid.data };
+function mapContact(raw: unknown): MappedContact {
+  return mapToCanonical(raw, LoopContactSchema, toCanonicalContact, {
+    unreadable: 'Loop contact did not match the expected shape',
+    unmappable: 'Loop contact could not be mapped',
+    whole: 'record',
+  });
 }
 
 function toActivity(type: string, data: unknown): CanonicalActivity | null {
