@@ -14,6 +14,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
@@ -112,7 +113,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   baseUrl: (_settings, hosts) => hosts.api,
   async authenticate(http, credentials, _settings, _previous, hosts) {
     const response = await http.request('POST', hosts.token, {
-      headers: formHeaders(credentials),
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
     const token = AltoTokenSchema.safeParse(response.body);
@@ -130,7 +131,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   async revokeAccess(http, credentials, _settings, grant, hosts) {
     if (!grant) return 'token_only';
     await http.request('POST', new URL('revoke', hosts.token).toString(), {
-      headers: formHeaders(credentials),
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ token: grant.accessToken, token_type_hint: 'access_token' }).toString(),
     });
     return 'token_only';
@@ -141,11 +142,6 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   }),
   create: (context) => new AltoAdapter(context),
 });
-
-function formHeaders(credentials: Credentials): Record<string, string> {
-  const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
-  return { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' };
-}
 
 class AltoAdapter implements CrmAdapter {
   readonly provider = 'alto' as const;

@@ -12,7 +12,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import type { AccessGrant } from '../adapter-kit/credential-session.ts';
+import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
@@ -154,10 +154,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
     const achieved = signedIn ? 'all_access' : 'token_only';
     if (!token) return achieved;
     await http.request('POST', `${hosts.connect}/revoke`, {
-      headers: {
-        authorization: basicAuthorization(credentials),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
     });
     return achieved;
@@ -170,10 +167,6 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new ReapitAdapter(context),
 });
 
-function basicAuthorization(credentials: Pick<Credentials, 'clientId' | 'clientSecret'>): string {
-  return `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
-}
-
 /** One request to Reapit Connect's token endpoint (client authenticated by HTTP Basic). */
 async function requestToken(
   http: ProviderHttp,
@@ -185,10 +178,7 @@ async function requestToken(
   let body: unknown;
   try {
     ({ body } = await http.request('POST', url, {
-      headers: {
-        authorization: basicAuthorization(credentials),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
     }));
   } catch (error) {
