@@ -8,13 +8,13 @@ const NO_SIMULATORS = {
 };
 
 /**
- * A layer's import boundary, for its product files (tests may wire across layers). One object per
- * layer, because ESLint keeps only the last setting of a rule for a file.
+ * A layer's import boundary, for its product files (tests and their fixtures may wire across
+ * layers). One object per layer, because ESLint keeps only the last setting of a rule for a file.
  */
 function layer(files, forbidden, message) {
   return {
     files: [files],
-    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/*.fixtures.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: forbidden, message }, NO_SIMULATORS] }],
     },

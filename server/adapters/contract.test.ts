@@ -183,7 +183,7 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
       await expect(
         client.ingestWebhook({ headers: good.headers, rawBody: tampered, receivedAt: new Date() }),
       ).rejects.toMatchObject({
-        code: 'ADAPTER.AUTH_INVALID',
+        code: 'WEBHOOK.BAD_SIGNATURE',
       });
       const stale = running.signedWebhook({
         contactExternalId: contactId!,
@@ -193,7 +193,7 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
       await expect(
         client.ingestWebhook({ headers: stale.headers, rawBody: stale.rawBody, receivedAt: new Date() }),
       ).rejects.toMatchObject({
-        code: 'ADAPTER.AUTH_INVALID',
+        code: 'WEBHOOK.STALE_TIMESTAMP',
       });
       await adapter().unregisterWebhooks(registration);
     });

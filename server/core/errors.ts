@@ -28,6 +28,12 @@ export const ERROR_CODES = {
   /** Offboarding waits for a running sync cycle of the agency; asking again later finishes it. */
   'AGENCY.BUSY': { transient: true },
   'WEBHOOK.CONTACT_NOT_YET_IMPORTED': { transient: true },
+  // A delivery refused while verifying it (server/core/ports/webhook-refusal.ts): one code a reason.
+  'WEBHOOK.BAD_SIGNATURE': { transient: false },
+  'WEBHOOK.STALE_TIMESTAMP': { transient: false },
+  'WEBHOOK.UNKNOWN_KEY': { transient: false },
+  'WEBHOOK.KEY_LOOKUP_LIMITED': { transient: false },
+  'WEBHOOK.FOREIGN_TENANT': { transient: false },
   'VAULT.DECRYPT_FAILED': { transient: false },
   'VAULT.UNKNOWN_KEY': { transient: false },
   'SYNC.ALREADY_RUNNING': { transient: true },

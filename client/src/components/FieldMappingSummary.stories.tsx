@@ -1,35 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
-import type { FieldMappingSummaryData } from '../lib/router-types.ts';
 import { FieldMappingSummary } from './FieldMappingSummary.tsx';
-
-const unconfirmed: FieldMappingSummaryData = {
-  connectionId: '6df2c4ea-b9d9-48b6-b7ce-e480c0abbfb9',
-  records: 1_178,
-  fields: [
-    { field: 'title', label: 'Title', filled: 1_012 },
-    { field: 'firstName', label: 'First name', filled: 1_178 },
-    { field: 'lastName', label: 'Last name', filled: 1_178 },
-    { field: 'emails', label: 'Email addresses', filled: 1_141 },
-    { field: 'phones', label: 'Phone numbers (E.164)', filled: 1_160 },
-    { field: 'address.postcode', label: 'Postcode', filled: 1_178 },
-    { field: 'address.uprn', label: 'UPRN', filled: 0 },
-    { field: 'address.udprn', label: 'UDPRN', filled: 0 },
-    { field: 'marketingConsent', label: 'Marketing consent', filled: 903 },
-    { field: 'profile.applicantType', label: 'Applicant type', filled: 512 },
-    { field: 'profile.tenancyStatus', label: 'Tenancy status', filled: 188 },
-    { field: 'profile.propertyInterest', label: 'Property interest', filled: 377 },
-  ],
-  categories: [
-    { category: 'Buyer', records: 402 },
-    { category: 'Seller', records: 281 },
-    { category: 'Landlord', records: 190 },
-    { category: 'Active Tenant', records: 121 },
-    { category: 'Tenant', records: 98 },
-    { category: 'Unknown', records: 86 },
-  ],
-  confirmedAt: null,
-};
+import { unconfirmedFieldMapping as unconfirmed } from './field-mapping.fixtures.ts';
 
 const meta = {
   title: 'Integrations/FieldMappingSummary',

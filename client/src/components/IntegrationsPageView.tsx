@@ -3,6 +3,9 @@ import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { ConnectionList, type ConnectionListProps } from './ConnectionList.tsx';
 import '../styles/propsync.css';
 
+/** A short result of the last action ("Sync queued for Reapit"), announced politely. */
+export type PageNotice = { tone: 'info' | 'error'; text: string };
+
 export type IntegrationsPageViewProps = {
   /** Undefined while the first load is in flight. */
   connections: ConnectionSummary[] | undefined;
@@ -10,8 +13,7 @@ export type IntegrationsPageViewProps = {
   onRetryConnections?: () => void;
   /** Card actions, busy connections and read-only mode, passed to every card. */
   cardProps?: Omit<ConnectionListProps, 'connections' | 'now'>;
-  /** A short result of the last action ("Sync queued for Reapit"), announced politely. */
-  notice?: { tone: 'info' | 'error'; text: string } | null;
+  notice?: PageNotice | null;
   /** The connect form, or the button that opens it; absent for viewers. */
   connectSlot?: ReactNode;
   /** The field-mapping review of a connection (confirmed before going live: docs/product-rules.md). */

@@ -1,3 +1,4 @@
+import { errorMessage } from '../lib/trpc-errors.ts';
 import '../styles/propsync.css';
 
 export type PanelErrorProps = {
@@ -22,4 +23,15 @@ export function PanelError({ what, message, onRetry }: PanelErrorProps) {
       ) : null}
     </div>
   );
+}
+
+/** A failed query as a `PanelError`: its error's message, and "Try again" asks again. */
+export function QueryPanelError({
+  what,
+  query,
+}: {
+  what: string;
+  query: { error: unknown; refetch: () => unknown };
+}) {
+  return <PanelError what={what} message={errorMessage(query.error)} onRetry={() => void query.refetch()} />;
 }

@@ -1,3 +1,4 @@
+import type { ProviderListing } from '../lib/router-types.ts';
 import type { ConnectableProvider } from './ConnectForm.tsx';
 
 /** CRMs as the providers API describes them (trimmed to what the connect form reads), for stories. */
@@ -76,3 +77,16 @@ export const altoProvider: ConnectableProvider = {
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 };
+
+/** A CRM as `providers.list` answers it: the connect form's fields plus the catalogue's facts. */
+export function providerListing(provider: ConnectableProvider, vendor: string): ProviderListing {
+  return {
+    ...provider,
+    vendor,
+    rateLimits: { requests: 100, windowSeconds: 60 },
+    rateLimitsDocumented: true,
+    pagingStyle: 'page_number',
+    capabilities: { webhooks: true, etags: false, writeBack: 'notes' },
+    oauthSignIn: provider.oauthSignIn ?? false,
+  };
+}

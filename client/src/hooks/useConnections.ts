@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { isClientError } from '../lib/trpc-errors.ts';
+import { isClientError, unreachableCause } from '../lib/trpc-errors.ts';
 import { useTRPC } from '../lib/trpc.ts';
 import type { ConnectionSummary, PropsyncQueryResult } from '../lib/router-types.ts';
 
@@ -16,4 +16,16 @@ export function useConnections(): PropsyncQueryResult<ConnectionSummary[]> {
         isClientError(query.state.error) ? false : CONNECTIONS_REFRESH_INTERVAL_MS,
     }),
   );
+}
+
+/**
+ * Propsync unreachable or refusing this origin, so the connection list never loaded: the list
+ * says so once, and every other panel stays quiet rather than repeat it. Each section asks for
+ * itself, so it never renders its own failure before the page has learnt the reason. Reads the
+ * list's state without polling it a second time.
+ */
+export function useApiUnavailable(): boolean {
+  const trpc = useTRPC();
+  const connections = useQuery({ ...trpc.connections.list.queryOptions(), enabled: false });
+  return connections.isError && unreachableCause(connections.error) !== null && !connections.data;
 }

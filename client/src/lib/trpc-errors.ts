@@ -14,6 +14,11 @@ export class PropsyncUnreachableError extends Error {
   }
 }
 
+/** What went wrong, in the words the error carries: for a notice or a panel. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The diagnosed reason behind a failed call, when it never got an answer. */
 export function unreachableCause(error: unknown): PropsyncUnreachableError | null {
   if (error instanceof PropsyncUnreachableError) return error;

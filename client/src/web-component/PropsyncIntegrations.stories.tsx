@@ -7,9 +7,7 @@ import {
   erroredStreetConnection,
   importingAgentosConnection,
 } from '../components/connection.fixtures.ts';
-import { agentosProvider, reapitProvider } from '../components/provider.fixtures.ts';
-import type { ConnectableProvider } from '../components/ConnectForm.tsx';
-import type { ProviderListing } from '../lib/router-types.ts';
+import { agentosProvider, providerListing, reapitProvider } from '../components/provider.fixtures.ts';
 import { installFixtureApi, type FixtureRequest } from './fixture-api.ts';
 import {
   definePropsyncIntegrations,
@@ -20,21 +18,9 @@ import {
 const BASE_URL = 'https://propsync.example.test';
 const TOKEN = 'story-embed-token';
 
-function listing(provider: ConnectableProvider, vendor: string): ProviderListing {
-  return {
-    ...provider,
-    vendor,
-    rateLimits: { requests: 100, windowSeconds: 60 },
-    rateLimitsDocumented: true,
-    pagingStyle: 'page_number',
-    capabilities: { webhooks: true, etags: false, writeBack: 'notes' },
-    oauthSignIn: provider.oauthSignIn ?? false,
-  };
-}
-
 const ANSWERS = {
   'connections.list': [activeReapitConnection, importingAgentosConnection, erroredStreetConnection],
-  'providers.list': [listing(agentosProvider, 'Agent OS'), listing(reapitProvider, 'Reapit')],
+  'providers.list': [providerListing(agentosProvider, 'Agent OS'), providerListing(reapitProvider, 'Reapit')],
   'alerts.list': { items: [webhookAlert], nextCursor: null, totalCount: 1 },
   'syncRuns.list': { items: sampleSyncRuns.slice(0, 20), nextCursor: null, totalCount: 20 },
   'syncRuns.history': sampleHistory,

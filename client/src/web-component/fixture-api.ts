@@ -1,22 +1,46 @@
 import type {
   AlertView,
+  ConflictDetail,
   ConnectionSummary,
+  DisconnectResult,
+  FieldMappingSummaryData,
+  OAuthFinish,
   Page,
   ProviderListing,
   SyncHistoryPoint,
+  SyncQueued,
+  SyncRunDetails,
   SyncRunSummary,
 } from '../lib/router-types.ts';
 
-/** The answers a story's page gets, per procedure (what the server's router would return). */
-export type FixtureAnswers = {
+/**
+ * The answers a story's page gets, per procedure (what the server's router would return, whatever
+ * the input). A procedure left out, or set to undefined, fails as the server fails an unknown one.
+ */
+export type FixtureAnswers = Partial<{
   'connections.list': ConnectionSummary[];
+  'connections.connect': ConnectionSummary;
+  'connections.finishOAuth': OAuthFinish;
+  'connections.syncNow': SyncQueued;
+  'connections.disconnect': DisconnectResult;
+  'connections.setSchedule': ConnectionSummary;
+  'connections.fieldMapping': FieldMappingSummaryData;
+  'connections.confirmFieldMapping': FieldMappingSummaryData;
   'providers.list': ProviderListing[];
   'alerts.list': Page<AlertView>;
+  'alerts.acknowledge': AlertView;
   'syncRuns.list': Page<SyncRunSummary>;
+  'syncRuns.get': SyncRunDetails;
   'syncRuns.history': SyncHistoryPoint[];
-};
+  'conflicts.get': ConflictDetail;
+}>;
 
-export type FixtureRequest = { url: string; authorization: string | null };
+export type FixtureRequest = {
+  url: string;
+  authorization: string | null;
+  /** A mutation's input, as the tRPC link sent it (JSON keyed by its place in the batch). */
+  body: string | null;
+};
 
 function urlOf(input: RequestInfo | URL): string {
   if (typeof input === 'string') return input;
@@ -25,9 +49,10 @@ function urlOf(input: RequestInfo | URL): string {
 
 /**
  * Answers the page's tRPC requests from fixtures, so a story renders the real data-fetching page
- * with no server: a batched GET `/trpc/a,b?batch=1` gets one `{ result: { data } }` per
- * procedure, and a procedure without a fixture a NOT_FOUND error, as the server would. Records
- * each request's address and Authorization header. `restore()` puts the browser's fetch back.
+ * with no server: a batched call `/trpc/a,b?batch=1` (queries and mutations alike) gets one
+ * `{ result: { data } }` per procedure, and a procedure without a fixture a NOT_FOUND error, as
+ * the server would. Records each request's address, Authorization header and body. `restore()`
+ * puts the browser's fetch back.
  */
 export function installFixtureApi(answers: FixtureAnswers): {
   requests: FixtureRequest[];
@@ -38,12 +63,16 @@ export function installFixtureApi(answers: FixtureAnswers): {
   window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = urlOf(input);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    requests.push({ url, authorization: headers.get('authorization') });
+    requests.push({
+      url,
+      authorization: headers.get('authorization'),
+      body: typeof init?.body === 'string' ? init.body : null,
+    });
     const match = /\/trpc\/([^?]+)/.exec(url);
     if (!match) return originalFetch(input, init);
     const paths = decodeURIComponent(match[1]!).split(',');
     const body = paths.map((path) =>
-      path in answers
+      answers[path as keyof FixtureAnswers] !== undefined
         ? { result: { data: answers[path as keyof FixtureAnswers] } }
         : {
             error: {

@@ -100,3 +100,15 @@ export class CredentialSession {
     return this.#now() >= grant.expiresAt - margin;
   }
 }
+
+/**
+ * Headers of a form posted to an OAuth token or revocation endpoint by a client that authenticates
+ * with HTTP Basic (RFC 6749 §2.3.1).
+ */
+export function clientFormHeaders(client: {
+  clientId: string;
+  clientSecret: string;
+}): Record<string, string> {
+  const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
+  return { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' };
+}

@@ -125,7 +125,7 @@ describe('agentOS adapter against its simulator', () => {
         }),
       ]);
       await expect(adapter(registration.secret).ingestWebhook(received[0]!)).rejects.toMatchObject({
-        code: 'ADAPTER.AUTH_INVALID',
+        code: 'WEBHOOK.BAD_SIGNATURE',
       });
 
       await adapter().unregisterWebhooks(replaced);

@@ -1,10 +1,7 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ConnectionCheck,
@@ -14,18 +11,27 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
+  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  DeltaPosition,
+  pageByModifiedTime,
+  type DeltaKey,
+  type DeltaPage,
+} from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   appointmentToActivities,
   offerToActivity,
   parseExternalId,
   toAgentosPatch,
-  toCanonicalContact,
+  mapContact,
   toExternalId,
 } from './agentos.mapper.ts';
 import {
@@ -33,20 +39,14 @@ import {
   AgentosAppointmentSchema,
   AgentosBranchSchema,
   AgentosContactSchema,
-  AgentosListSchema,
   AgentosLogEntrySchema,
   AgentosOfferSchema,
   AgentosOrderingSchema,
-  AgentosWebhookEnvelopeSchema,
-  AgentosWebhookSubscriptionSchema,
+  parseAgentosList,
   parseAgentosTime,
   type AgentosContactType,
 } from './agentos.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
-const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
-const SIGNATURE_HEADER = 'x-agentos-signature';
-const TIMESTAMP_HEADER = 'x-agentos-timestamp';
 /** agentOS caps `{count}` at 1,000. */
 const MAX_PAGE_SIZE = 1000;
 /** `ExternalReference` holds at most 100 characters. */
@@ -130,80 +130,16 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
 });
 
 /** One record read from a list, not yet handed out. */
-type Pending = { modifiedMs: number; oid: string; raw: unknown };
+type Pending = { key: DeltaKey; raw: unknown };
 
-/**
- * Keyset paging over one list, ordered by (ModifiedDate, record): each request restarts from the
- * last modification time read, skipping the records already read at that time, so records edited
- * while we page never shift unread ones onto offsets already passed. `offset` only steps through
- * a run of records that all share one modification time.
- */
-class ListCursor {
-  readonly path: string;
-  readonly label: string;
-  fromIso: string | null;
-  fromMs: number;
-  seen: Set<string>;
-  offset = 0;
-  buffer: Pending[] = [];
-  exhausted = false;
-  total: number | null = null;
-
-  constructor(path: string, label: string, fromIso: string | null, seenOids: Iterable<string>) {
-    this.path = path;
-    this.label = label;
-    this.fromIso = fromIso;
-    this.fromMs = fromIso === null ? Number.NaN : Date.parse(fromIso);
-    this.seen = new Set(seenOids);
-  }
-
-  async fill(
-    http: ProviderHttp,
-    modifiedTo: string,
-    pageSize: number,
-    rejected: ContactPage['rejected'],
-    idOf: (oid: string) => string,
-  ): Promise<void> {
-    const response = await http.request('GET', `${this.path}/${this.offset}/${pageSize}`, {
-      query: { modifiedSince: this.fromIso, modifiedUntil: modifiedTo },
-    });
-    const list = parseList(response.body, this.label);
-    this.total ??= list.Count;
-    let lastMs: number | null = null;
-    let oidsAtLast: string[] = [];
-    for (const raw of list.Data) {
-      const ordering = AgentosOrderingSchema.safeParse(raw);
-      if (!ordering.success) {
-        const oid = oidOf(raw);
-        rejected.push({
-          externalId: oid === null ? null : idOf(oid),
-          reason: `agentOS ${this.label} record has no readable OID or ModifiedDate`,
-        });
-        continue;
-      }
-      const modifiedMs = parseAgentosTime(ordering.data.ModifiedDate);
-      const oid = ordering.data.OID;
-      if (modifiedMs === lastMs) oidsAtLast.push(oid);
-      else {
-        lastMs = modifiedMs;
-        oidsAtLast = [oid];
-      }
-      if (modifiedMs === this.fromMs && this.seen.has(oid)) continue;
-      this.buffer.push({ modifiedMs, oid, raw });
-    }
-    if (list.Data.length < pageSize) this.exhausted = true;
-    if (lastMs === null || lastMs === this.fromMs) {
-      // The whole page shares the cursor's time (or was unreadable): step past it by offset.
-      for (const oid of oidsAtLast) this.seen.add(oid);
-      this.offset += pageSize;
-    } else {
-      this.fromMs = lastMs;
-      this.fromIso = new Date(lastMs).toISOString();
-      this.seen = new Set(oidsAtLast);
-      this.offset = 0;
-    }
-  }
-}
+/** One list's delta read, and what it read but has not handed out yet. */
+type ListReader = {
+  type: AgentosContactType;
+  pages: AsyncIterator<DeltaPage<unknown>>;
+  buffer: Pending[];
+  exhausted: boolean;
+  total: number | null;
+};
 
 /**
  * The agentOS adapter. agentOS keeps contacts in five lists (tenants, landlords, lettings and
@@ -214,25 +150,28 @@ export class AgentosAdapter implements CrmAdapter {
   readonly provider = 'agentos' as const;
   readonly #http: ProviderHttp;
   readonly #settings: Settings;
-  readonly #webhookSecret: string | null;
   readonly #logger: Logger;
+  readonly #webhooks: AgentosWebhooks;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
-    this.#webhookSecret = context.webhookSecret;
     this.#logger = context.logger;
+    this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
-    const branches = parseList((await this.#http.request('GET', 'company/branches/0/1000')).body, 'branch');
+    const branches = parseAgentosList(
+      (await this.#http.request('GET', 'company/branches/0/1000')).body,
+      'branch',
+    );
     const names = branches.Data.map((raw) => AgentosBranchSchema.safeParse(raw)).flatMap((parsed) =>
       parsed.success && parsed.data.Name ? [parsed.data.Name] : [],
     );
     let contactCount = 0;
     // `Count` is each list's total: one single-record request per list is enough.
     for (const type of AGENTOS_CONTACT_TYPES) {
-      contactCount += parseList(
+      contactCount += parseAgentosList(
         (await this.#http.request('GET', `${LIST_PATHS[type]}/0/1`)).body,
         type,
       ).Count;
@@ -253,69 +192,101 @@ export class AgentosAdapter implements CrmAdapter {
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
     const pageSize = this.#settings.pageSize;
+    const position = DeltaPosition.start(window);
     const resume = window.resumeAfter;
-    const startIso = resume?.modifiedAt ?? window.modifiedFrom;
-    let checkpointMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    let checkpointIds = new Set(resume?.idsAtModifiedAt ?? []);
-    const cursors = AGENTOS_CONTACT_TYPES.map((type) => {
-      const seen = [...checkpointIds].flatMap((id) => {
+    const readers: ListReader[] = AGENTOS_CONTACT_TYPES.map((type) => {
+      // Each list resumes from the shared checkpoint, skipping only its own records.
+      const ids = (resume?.idsAtModifiedAt ?? []).flatMap((id) => {
         const parsed = parseExternalId(id);
         return parsed?.type === type ? [parsed.oid] : [];
       });
-      return { type, cursor: new ListCursor(LIST_PATHS[type], type, startIso, seen) };
+      const listWindow = {
+        modifiedFrom: window.modifiedFrom,
+        resumeAfter: resume && { ...resume, idsAtModifiedAt: ids },
+      };
+      const pages = this.#readList(LIST_PATHS[type], type, listWindow, window.modifiedTo, options.signal);
+      return { type, pages, buffer: [], exhausted: false, total: null };
     });
     let pendingRejected: ContactPage['rejected'] = [];
-    const fill = async ({ type, cursor }: (typeof cursors)[number]) => {
-      options.signal?.throwIfAborted();
-      await cursor.fill(this.#http, window.modifiedTo, pageSize, pendingRejected, (oid) =>
-        toExternalId(type, oid),
-      );
+    const pull = async (reader: ListReader) => {
+      const next = await reader.pages.next();
+      if (next.done) {
+        reader.exhausted = true;
+        return;
+      }
+      reader.total ??= next.value.total;
+      for (const { record, key } of next.value.records) {
+        if (key !== null) reader.buffer.push({ key, raw: record });
+        else {
+          const oid = oidOf(record);
+          pendingRejected.push({
+            externalId: oid === null ? null : toExternalId(reader.type, oid),
+            reason: `agentOS ${reader.type} record has no readable OID or ModifiedDate`,
+          });
+        }
+      }
     };
-    for (const entry of cursors) await fill(entry);
-    const estimatedTotal = cursors.reduce((sum, { cursor }) => sum + (cursor.total ?? 0), 0);
+    for (const reader of readers) await pull(reader);
+    const estimatedTotal = readers.reduce((sum, reader) => sum + (reader.total ?? 0), 0);
     let yielded = false;
     for (;;) {
       const contacts: ContactPage['contacts'] = [];
       const rejected: ContactPage['rejected'] = [];
-      let taken = 0;
-      while (taken < pageSize) {
-        for (const entry of cursors) {
-          while (entry.cursor.buffer.length === 0 && !entry.cursor.exhausted) await fill(entry);
+      for (let taken = 0; taken < pageSize; taken++) {
+        for (const reader of readers) {
+          while (reader.buffer.length === 0 && !reader.exhausted) await pull(reader);
         }
-        let next: (typeof cursors)[number] | null = null;
-        for (const entry of cursors) {
-          const head = entry.cursor.buffer[0];
-          if (head !== undefined && (next === null || head.modifiedMs < next.cursor.buffer[0]!.modifiedMs))
-            next = entry;
+        let next: ListReader | null = null;
+        for (const reader of readers) {
+          const head = reader.buffer[0];
+          if (head !== undefined && (next === null || head.key.modifiedMs < next.buffer[0]!.key.modifiedMs))
+            next = reader;
         }
         if (next === null) break;
-        const item = next.cursor.buffer.shift()!;
-        taken++;
-        const externalId = toExternalId(next.type, item.oid);
+        const item = next.buffer.shift()!;
+        const externalId = toExternalId(next.type, item.key.id);
         const mapped = mapContact(item.raw, next.type);
         if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId, reason: mapped.reason });
-        if (item.modifiedMs === checkpointMs) checkpointIds.add(externalId);
-        else {
-          checkpointMs = item.modifiedMs;
-          checkpointIds = new Set([externalId]);
-        }
+        position.advance({ id: externalId, modifiedMs: item.key.modifiedMs });
       }
       rejected.push(...pendingRejected);
       pendingRejected = [];
-      const done = cursors.every(({ cursor }) => cursor.exhausted && cursor.buffer.length === 0);
+      const done = readers.every((reader) => reader.exhausted && reader.buffer.length === 0);
       if (yielded && contacts.length === 0 && rejected.length === 0) return;
-      yield {
-        contacts,
-        rejected,
-        checkpoint: Number.isNaN(checkpointMs)
-          ? null
-          : { modifiedAt: new Date(checkpointMs).toISOString(), idsAtModifiedAt: [...checkpointIds] },
-        estimatedTotal,
-      };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
       yielded = true;
       if (done) return;
     }
+  }
+
+  /** One list's records changed in the window, by keyset paging (adapter-kit/delta-pager.ts). */
+  #readList(
+    path: string,
+    label: string,
+    window: { modifiedFrom: string | null; resumeAfter: PageCheckpoint | null },
+    modifiedTo: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<DeltaPage<unknown>> {
+    const pageSize = this.#settings.pageSize;
+    return pageByModifiedTime<unknown>({
+      window,
+      pageSize,
+      signal,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
+          query: { modifiedSince: modifiedFrom, modifiedUntil: modifiedTo },
+        });
+        const list = parseAgentosList(response.body, label);
+        return { records: list.Data, isLast: list.Data.length < pageSize, total: list.Count };
+      },
+      keyOf: (raw) => {
+        const ordering = AgentosOrderingSchema.safeParse(raw);
+        return ordering.success
+          ? { id: ordering.data.OID, modifiedMs: parseAgentosTime(ordering.data.ModifiedDate) }
+          : null;
+      },
+    });
   }
 
   /**
@@ -327,13 +298,14 @@ export class AgentosAdapter implements CrmAdapter {
     modifiedTo: string;
   }): Promise<CanonicalActivity[]> {
     const activities: CanonicalActivity[] = [];
-    const rejected: ContactPage['rejected'] = [];
+    let unreadable = 0;
     const drain = async (path: string, label: string, onItem: (raw: unknown) => void) => {
-      const cursor = new ListCursor(path, label, window.modifiedFrom, []);
-      while (!cursor.exhausted || cursor.buffer.length > 0) {
-        if (cursor.buffer.length === 0)
-          await cursor.fill(this.#http, window.modifiedTo, this.#settings.pageSize, rejected, (oid) => oid);
-        for (const item of cursor.buffer.splice(0)) onItem(item.raw);
+      const listWindow = { modifiedFrom: window.modifiedFrom, resumeAfter: null };
+      for await (const page of this.#readList(path, label, listWindow, window.modifiedTo)) {
+        for (const { record, key } of page.records) {
+          if (key === null) unreadable++;
+          else onItem(record);
+        }
       }
     };
     await drain('diary/appointments', 'appointment', (raw) => {
@@ -352,9 +324,9 @@ export class AgentosAdapter implements CrmAdapter {
       else if (!parsed.success)
         this.#logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
     });
-    if (rejected.length > 0)
+    if (unreadable > 0)
       this.#logger.warn(
-        { count: rejected.length },
+        { count: unreadable },
         'agentOS activity records without a readable OID or ModifiedDate were skipped',
       );
     return activities;
@@ -364,12 +336,12 @@ export class AgentosAdapter implements CrmAdapter {
     const { type, oid } = targetOf(activity.contactExternalId);
     const contactPath = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     if (activity.kind === 'email_sent') {
-      const reference = referenceFor(activity.idempotencyKey);
+      const reference = propsyncReference(activity.idempotencyKey, MAX_REFERENCE_LENGTH);
       // agentOS has no idempotency key: look for our reference first, so a retried push is not doubled.
       const existing = await this.#http.request('GET', `${contactPath}/logentries/0/1`, {
         query: { externalReference: reference },
       });
-      const found = parseList(existing.body, 'log entry').Data[0];
+      const found = parseAgentosList(existing.body, 'log entry').Data[0];
       if (found !== undefined) return { externalRef: AgentosLogEntrySchema.parse(found).OID, etag: null };
       const created = await this.#http.request('POST', `${contactPath}/logentries`, {
         body: {
@@ -421,152 +393,17 @@ export class AgentosAdapter implements CrmAdapter {
     };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'agentOS webhook body is not valid JSON');
-    }
-    const envelope = AgentosWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'agentOS webhook body is not an agentOS contact notification',
-      );
-    const event = envelope.data;
-    if (event.ShortName.toLowerCase() !== this.#settings.shortName.toLowerCase()) {
-      throw new WebhookRefusedError(
-        'foreign_tenant',
-        `agentOS webhook is for another agency than ${this.#settings.shortName}`,
-      );
-    }
-    const externalId = toExternalId(event.ContactType, event.OID);
-    const ingested: IngestedWebhook = {
-      deliveryKey: event.DeliveryID,
-      eventType: event.Event,
-      occurredAt: new Date(parseAgentosTime(event.OccurredAt)).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
-    if (!WEBHOOK_EVENTS.includes(event.Event)) return ingested;
-    if (event.Contact === null) {
-      // Deleted, or no longer shared with third parties: either way Propsync may not keep it.
-      ingested.removedContactIds.push(externalId);
-      return ingested;
-    }
-    const mapped = mapContact(event.Contact, event.ContactType);
-    if (!mapped.ok) ingested.contactIdsToFetch.push(externalId);
-    else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
-    else ingested.contacts.push(mapped.contact);
-    return ingested;
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    // The secret is only shown at creation: replace any earlier subscription for the same URL.
-    const existing = parseList(
-      (await this.#http.request('GET', 'webhooks/0/1000')).body,
-      'webhook subscription',
-    );
-    for (const raw of existing.Data) {
-      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
-      if (subscription.success && subscription.data.Url === target.url) {
-        await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.data.OID)}`, {
-          acceptStatuses: [404],
-        });
-      }
-    }
-    const response = await this.#http.request('POST', 'webhooks', {
-      body: { Url: target.url, Events: WEBHOOK_EVENTS },
-    });
-    const created = AgentosWebhookSubscriptionSchema.safeParse(response.body);
-    if (!created.success || !created.data.Secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'agentOS did not return the webhook subscription and its signing secret',
-      );
-    }
-    return { ids: [created.data.OID], secret: created.data.Secret, url: target.url };
+  registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    return this.#webhooks.register(target);
   }
 
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+  unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    return this.#webhooks.unregister(registration);
   }
-
-  /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */
-  #verifySignature(delivery: InboundWebhook): void {
-    if (this.#webhookSecret === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'agentOS webhook cannot be verified: no webhook secret is stored; reconnect agentOS to register webhooks again',
-      );
-    }
-    const headers = lowerCaseHeaders(delivery.headers);
-    const timestamp = headers[TIMESTAMP_HEADER];
-    const signatures = headers[SIGNATURE_HEADER];
-    if (!timestamp || !signatures)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature or timestamp is missing');
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp.trim()) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook timestamp is more than 5 minutes off');
-    }
-    const expected = createHmac('sha256', this.#webhookSecret)
-      .update(`${timestamp.trim()}.`)
-      .update(delivery.rawBody)
-      .digest();
-    // Several signatures may be sent while a secret rotates: any one may match.
-    const valid = signatures
-      .split(/[\s,]+/)
-      .filter((candidate) => candidate.startsWith('sha256='))
-      .some((candidate) => {
-        const provided = Buffer.from(candidate.slice('sha256='.length), 'hex');
-        return provided.length === expected.length && timingSafeEqual(provided, expected);
-      });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'agentOS webhook signature does not match');
-  }
-}
-
-type Mapped = { ok: true; contact: ContactPage['contacts'][number] } | { ok: false; reason: string };
-
-/** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
-function mapContact(raw: unknown, type: AgentosContactType): Mapped {
-  const parsed = AgentosContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const contact = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data, type));
-  if (!contact.success) {
-    const issue = contact.error.issues[0];
-    return {
-      ok: false,
-      reason:
-        `agentOS ${type} record could not be mapped: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { ok: true, contact: contact.data };
-}
-
-function parseList(body: unknown, label: string) {
-  const list = AgentosListSchema.safeParse(body);
-  if (!list.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      `agentOS answered a ${label} list request with an unexpected body`,
-    );
-  return list.data;
 }
 
 function targetOf(externalId: string): { type: AgentosContactType; oid: string } {
@@ -583,13 +420,6 @@ function targetOf(externalId: string): { type: AgentosContactType; oid: string }
 function oidOf(raw: unknown): string | null {
   const oid = raw && typeof raw === 'object' ? (raw as { OID?: unknown }).OID : null;
   return typeof oid === 'string' && oid.length > 0 ? oid : null;
-}
-
-/** Our marker in `ExternalReference`; long keys are hashed to fit its 100 characters. */
-function referenceFor(idempotencyKey: string): string {
-  const reference = `propsync:${idempotencyKey}`;
-  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
-  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
 function scoreOf(activity: OutboundActivity): number {
@@ -623,10 +453,4 @@ function unquote(value: string | null): string | null {
       .replace(/^W\//, '')
       .replace(/^"(.*)"$/, '$1') || null
   );
-}
-
-function lowerCaseHeaders(headers: Record<string, string | undefined>): Record<string, string | undefined> {
-  const lower: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value;
-  return lower;
 }

@@ -14,6 +14,7 @@ import {
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
+  AgentosContactSchema,
   parseAgentosTime,
   type AgentosAddress,
   type AgentosAppointment,
@@ -21,6 +22,8 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
 export function toExternalId(type: AgentosContactType, oid: string): string {
@@ -117,17 +120,6 @@ export function toProfile(contact: AgentosContact, type: AgentosContactType): Pr
   }
 }
 
-const UK_COUNTRIES = new Set([
-  'united kingdom',
-  'uk',
-  'gb',
-  'great britain',
-  'england',
-  'scotland',
-  'wales',
-  'northern ireland',
-]);
-
 function toAddress(address: AgentosAddress | null | undefined): Address | null {
   if (!address) return null;
   const clean = (value: string | null | undefined) => (value ?? '').trim();
@@ -141,7 +133,7 @@ function toAddress(address: AgentosAddress | null | undefined): Address | null {
     lines,
     town,
     postcode,
-    countryCode: country === '' || UK_COUNTRIES.has(country) ? 'GB' : null,
+    countryCode: country === '' || UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
     uprn: null,
     udprn: null,
   };
@@ -151,15 +143,6 @@ function consentOf(value: boolean | null | undefined): MarketingConsent {
   if (value === true) return 'granted';
   if (value === false) return 'denied';
   return 'not_asked';
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim() ?? '';
-  return trimmed === '' ? null : trimmed;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }
 
 /** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */
@@ -266,4 +249,13 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
     contactExternalId,
     details: { amount: offer.Amount ?? null, status: offer.Status, propertyId: offer.PropertyOID ?? null },
   };
+}
+
+/** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
+export function mapContact(raw: unknown, type: AgentosContactType): MappedContact {
+  return mapToCanonical(raw, AgentosContactSchema, (contact) => toCanonicalContact(contact, type), {
+    unreadable: `agentOS ${type} record did not match the expected shape`,
+    unmappable: `agentOS ${type} record could not be mapped`,
+    whole: 'record',
+  });
 }

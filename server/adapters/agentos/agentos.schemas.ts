@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PropsyncError } from '../../core/errors.ts';
 
 /** The five v4 contact lists; the type is part of Propsync's external id (`<ContactType>:<OID>`). */
 export const AGENTOS_CONTACT_TYPES = [
@@ -145,3 +146,14 @@ export const AgentosOfferSchema = z
   })
   .loose();
 export type AgentosOffer = z.infer<typeof AgentosOfferSchema>;
+
+/** A list answer (`Data`, `Count`), or `ADAPTER.BAD_RESPONSE` naming what was listed. */
+export function parseAgentosList(body: unknown, label: string) {
+  const list = AgentosListSchema.safeParse(body);
+  if (!list.success)
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      `agentOS answered a ${label} list request with an unexpected body`,
+    );
+  return list.data;
+}

@@ -158,7 +158,7 @@ describe('Alto adapter', () => {
     await expect(
       adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),
     ).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
+      code: 'WEBHOOK.BAD_SIGNATURE',
     });
     await adapter().unregisterWebhooks(registration);
     expect(simulator.subscriptions()).toEqual([]);

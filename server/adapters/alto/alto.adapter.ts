@@ -1,9 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ContactChange,
@@ -12,16 +9,17 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
+import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
-  appointmentActivities,
-  offerActivities,
   parseAltoTime,
   toCanonicalContact,
   toPersonPatch,
@@ -29,27 +27,21 @@ import {
   type AltoContactRecord,
 } from './alto.mapper.ts';
 import {
-  AltoAppointmentSchema,
-  AltoCloudEventSchema,
   AltoContactBatchSchema,
   AltoContactListItemSchema,
   AltoContactSchema,
   AltoCreatedIdSchema,
   AltoFileNoteListSchema,
-  AltoOfferContactsSchema,
-  AltoOfferSchema,
   AltoPageSchema,
   AltoPreferencesSchema,
   AltoSubscriptionSchema,
   AltoTokenSchema,
-  type AltoCloudEvent,
   type AltoContact,
   type AltoContactListItem,
   type AltoFileNote,
   type AltoPreferences,
 } from './alto.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /** `GET /contacts?id=…` takes at most 50 ids. */
 const MAX_IDS_PER_BATCH = 50;
 const WEBHOOK_EVENT_TYPES = [
@@ -63,8 +55,6 @@ const WEBHOOK_EVENT_TYPES = [
   'Offer.Withdrawn',
 ];
 const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
-/** Marks the one engagement-score note per contact that each new score replaces. */
-const SCORE_NOTE_MARKER = '[propsync:engagement-score]';
 
 const CredentialsSchema = z.object({
   clientId: z.string().trim().min(1, 'client id is required'),
@@ -123,7 +113,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   baseUrl: (_settings, hosts) => hosts.api,
   async authenticate(http, credentials, _settings, _previous, hosts) {
     const response = await http.request('POST', hosts.token, {
-      headers: formHeaders(credentials),
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
     const token = AltoTokenSchema.safeParse(response.body);
@@ -141,7 +131,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   async revokeAccess(http, credentials, _settings, grant, hosts) {
     if (!grant) return 'token_only';
     await http.request('POST', new URL('revoke', hosts.token).toString(), {
-      headers: formHeaders(credentials),
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ token: grant.accessToken, token_type_hint: 'access_token' }).toString(),
     });
     return 'token_only';
@@ -153,23 +143,18 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new AltoAdapter(context),
 });
 
-function formHeaders(credentials: Credentials): Record<string, string> {
-  const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
-  return { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' };
-}
-
 class AltoAdapter implements CrmAdapter {
   readonly provider = 'alto' as const;
   readonly #http: ProviderHttp;
   readonly #settings: Settings;
-  readonly #webhookSecret: string | null;
   readonly #logger: Logger;
+  readonly #webhooks: AltoWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#settings = context.settings;
-    this.#webhookSecret = context.webhookSecret;
     this.#logger = context.logger;
+    this.#webhooks = new AltoWebhookReceiver(context.http, context.settings.agencyRef, context.webhookSecret);
   }
 
   /** Alto reports neither an account name nor a total count. */
@@ -185,13 +170,8 @@ class AltoAdapter implements CrmAdapter {
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const modifiedFrom = resume?.modifiedAt ?? window.modifiedFrom;
-    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    const seenAtResume = new Set(resume?.idsAtModifiedAt ?? []);
-    let position: { ms: number; ids: Set<string> } | null = resume
-      ? { ms: resumeMs, ids: new Set(seenAtResume) }
-      : null;
+    const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    const position = DeltaPosition.start(window);
     let nextToken: string | null = null;
     do {
       const response = await this.#http.request('GET', 'contacts/all', {
@@ -218,9 +198,9 @@ class AltoAdapter implements CrmAdapter {
           });
           continue;
         }
-        if (position?.ms === modifiedMs) position.ids.add(parsed.data.id);
-        else position = { ms: modifiedMs, ids: new Set([parsed.data.id]) };
-        if (modifiedMs === resumeMs && seenAtResume.has(parsed.data.id)) continue;
+        const key = { id: parsed.data.id, modifiedMs };
+        if (position.handedOut(key)) continue;
+        position.advance(key);
         listed.push(parsed.data);
       }
       const contacts: ContactPage['contacts'] = [];
@@ -234,10 +214,7 @@ class AltoAdapter implements CrmAdapter {
           });
         }
       }
-      const checkpoint: PageCheckpoint | null = position
-        ? { modifiedAt: new Date(position.ms).toISOString(), idsAtModifiedAt: [...position.ids] }
-        : null;
-      yield { contacts, rejected, checkpoint, estimatedTotal: null };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal: null };
       nextToken = page.meta?.nextToken ?? null;
     } while (nextToken);
   }
@@ -288,7 +265,7 @@ class AltoAdapter implements CrmAdapter {
    * each newer score replaces.
    */
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
-    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const marker = propsyncMarker(activity.idempotencyKey);
     const notes = await this.#fileNotes(activity.contactExternalId);
     const already = notes.find((note) => note.notes?.includes(marker));
     if (already) return { externalRef: already.id, etag: null };
@@ -307,8 +284,8 @@ class AltoAdapter implements CrmAdapter {
 
   async #writeScore(activity: OutboundActivity, notes: AltoFileNote[], marker: string): Promise<PushResult> {
     const score = activity.details.score ?? activity.summary;
-    const text = `Propsync engagement score: ${String(score)} (as of ${activity.occurredAt}). ${SCORE_NOTE_MARKER} ${marker}`;
-    const existing = notes.find((note) => note.notes?.includes(SCORE_NOTE_MARKER));
+    const text = `Propsync engagement score: ${String(score)} (as of ${activity.occurredAt}). ${ENGAGEMENT_SCORE_MARKER} ${marker}`;
+    const existing = notes.find((note) => note.notes?.includes(ENGAGEMENT_SCORE_MARKER));
     if (!existing) {
       return this.#createFileNote(activity.contactExternalId, {
         title: 'Propsync engagement score',
@@ -393,89 +370,10 @@ class AltoAdapter implements CrmAdapter {
 
   /**
    * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
-   * events are fetched here and become engagement signals.
+   * events are fetched (alto.webhooks.ts) and become engagement signals.
    */
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not valid JSON');
-    }
-    const envelope = AltoCloudEventSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Alto webhook body is not a CloudEvents notification');
-    const event = envelope.data;
-    if (event.data.agencyRef !== this.#settings.agencyRef) {
-      // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
-      throw new WebhookRefusedError(
-        'foreign_tenant',
-        "Alto webhook is for another agency than this connection's",
-      );
-    }
-    const occurredMs = parseAltoTime(event.time);
-    const base: IngestedWebhook = {
-      // The CloudEvents id is unique per notification and kept across Alto's retries.
-      deliveryKey: event.id,
-      eventType: event.type,
-      occurredAt: new Date(
-        Number.isNaN(occurredMs) ? delivery.receivedAt.getTime() : occurredMs,
-      ).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
-    if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
-    if (event.type.startsWith('Appointment.'))
-      return { ...base, activities: await this.#appointmentActivities(event) };
-    if (event.type.startsWith('Offer.')) return { ...base, activities: await this.#offerActivities(event) };
-    return base;
-  }
-
-  async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
-    // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
-    const response = await this.#http.request(
-      'GET',
-      `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
-      {
-        acceptStatuses: [404],
-      },
-    );
-    if (response.status === 404) return [];
-    const appointment = AltoAppointmentSchema.safeParse(response.body);
-    if (!appointment.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
-    return appointmentActivities(appointment.data, event.type, Date.now());
-  }
-
-  async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
-    const response = await this.#http.request(
-      'GET',
-      `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
-      {
-        acceptStatuses: [404],
-      },
-    );
-    if (response.status === 404) return [];
-    const offer = AltoOfferSchema.safeParse(response.body);
-    if (!offer.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
-    let contactIds: string[] = [];
-    try {
-      contactIds = AltoOfferContactsSchema.parse(JSON.parse(offer.data.contactsJson ?? '[]')).map(
-        (contact) => contact.contactId,
-      );
-    } catch {
-      // contactsJson is a string Alto fills in; when unreadable, the notification's related contacts stand in.
-    }
-    if (contactIds.length === 0) {
-      contactIds = (event.data.relatedSubjects ?? [])
-        .filter((related) => related.subjectUri.startsWith('/contacts/'))
-        .map((related) => related.subjectId);
-    }
-    return offerActivities(offer.data, contactIds, event.type, Date.now());
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
   /** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
@@ -499,36 +397,6 @@ class AltoAdapter implements CrmAdapter {
         acceptStatuses: [404],
       });
     }
-  }
-
-  /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
-  #verifySignature(delivery: InboundWebhook): void {
-    if (!this.#webhookSecret) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Alto webhook secret is stored for this connection: register webhooks again',
-      );
-    }
-    const header = delivery.headers['x-signature'];
-    const parts = (header ?? '')
-      .split(',')
-      .map((part) => part.trim().split('=', 2) as [string, string | undefined]);
-    const timestamp = parts.find(([name]) => name === 't')?.[1];
-    const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
-    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature is missing or malformed');
-    }
-    if (Math.abs(delivery.receivedAt.getTime() / 1000 - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook timestamp is more than 5 minutes off');
-    }
-    const expected = createHmac('sha256', this.#webhookSecret)
-      .update(Buffer.concat([Buffer.from(`${timestamp}.`), delivery.rawBody]))
-      .digest();
-    const valid = signatures.some((signature) => {
-      const given = Buffer.from(signature, 'hex');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Alto webhook signature does not match');
   }
 }
 

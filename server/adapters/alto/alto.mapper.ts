@@ -21,6 +21,7 @@ import type {
   AltoPerson,
   AltoPreferences,
 } from './alto.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 /**
  * What Propsync knows of one Alto contact: the list item (`GET /contacts/all`, the only shape with
@@ -312,13 +313,4 @@ export function offerActivities(
       kind: offer.recordType ?? null,
     },
   }));
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }

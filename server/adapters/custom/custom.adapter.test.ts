@@ -169,10 +169,10 @@ describe('custom adapter', () => {
     ]);
 
     await expect(adapter(null).ingestWebhook(received[0]!)).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
+      code: 'WEBHOOK.BAD_SIGNATURE',
     });
     const late = { ...received[0]!, receivedAt: new Date(Date.now() + 6 * 60_000) };
-    await expect(client.ingestWebhook(late)).rejects.toMatchObject({ code: 'ADAPTER.AUTH_INVALID' });
+    await expect(client.ingestWebhook(late)).rejects.toMatchObject({ code: 'WEBHOOK.STALE_TIMESTAMP' });
 
     simulator.controls.deleteContact(changed!);
     await simulator.webhooksIdle();

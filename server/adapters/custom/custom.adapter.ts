@@ -1,7 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
@@ -11,13 +9,16 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
   CustomAccountSchema,
@@ -31,7 +32,6 @@ import {
 } from './custom.schemas.ts';
 
 const DEFAULT_PAGE_SIZE = 100;
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -128,12 +128,8 @@ class CustomAdapter implements CrmAdapter {
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const from = resume?.modifiedAt ?? window.modifiedFrom;
-    const resumeMs = resume ? Date.parse(resume.modifiedAt) : Number.NaN;
-    const alreadySeen = new Set(resume?.idsAtModifiedAt ?? []);
-    let lastMs = resumeMs;
-    let idsAtLast = new Set(alreadySeen);
+    const from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
+    const position = DeltaPosition.start(window);
     let cursor: string | null = null;
     let estimatedTotal: number | null = null;
     do {
@@ -147,24 +143,17 @@ class CustomAdapter implements CrmAdapter {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
       for (const raw of page.data.data) {
-        const position = positionOf(raw);
-        if (position !== null) {
-          if (position.ms === lastMs) idsAtLast.add(position.id);
-          else {
-            lastMs = position.ms;
-            idsAtLast = new Set([position.id]);
-          }
+        const key = keyOf(raw);
+        if (key !== null) {
           // Applied before the interruption this call resumes from.
-          if (position.ms === resumeMs && alreadySeen.has(position.id)) continue;
+          if (position.handedOut(key)) continue;
+          position.advance(key);
         }
         const mapped = mapContact(raw);
-        if ('reason' in mapped) rejected.push(mapped);
-        else contacts.push(mapped.contact);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId: idOf(raw), reason: mapped.reason });
       }
-      const checkpoint: PageCheckpoint | null = Number.isNaN(lastMs)
-        ? null
-        : { modifiedAt: new Date(lastMs).toISOString(), idsAtModifiedAt: [...idsAtLast] };
-      yield { contacts, rejected, checkpoint, estimatedTotal };
+      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
       cursor = page.data.has_more ? page.data.next_cursor : null;
     } while (cursor !== null);
   }
@@ -220,33 +209,28 @@ class CustomAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Custom CRM webhook body is not valid JSON');
-    }
-    const envelope = CustomWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Custom CRM webhook body is not a {type, timestamp, data} event',
-      );
-    const { type, timestamp, data } = envelope.data;
-    const ingested: IngestedWebhook = {
+    const messageId = verifyStandardWebhook(
+      'Custom CRM',
+      this.#webhookSecret,
+      delivery,
+      'register the webhooks again',
+    );
+    const envelope = parseWebhookBody(
+      'Custom CRM',
+      delivery.rawBody,
+      CustomWebhookEnvelopeSchema,
+      'a {type, timestamp, data} event',
+    );
+    const { type, timestamp, data } = envelope;
+    const ingested = emptyIngested({
       // webhook-id is unique per message and kept on retries: exactly a delivery key.
       deliveryKey: messageId,
       eventType: type,
       occurredAt: new Date(timestamp).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    });
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
-      if ('contact' in mapped) ingested.contacts.push(mapped.contact);
+      if (mapped.ok) ingested.contacts.push(mapped.contact);
       else if (typeof data.id === 'string') ingested.contactIdsToFetch.push(data.id);
       else throw new PropsyncError('ADAPTER.VALIDATION', `Custom CRM ${type} event carries no contact id`);
     } else if (type === 'contact.deleted') {
@@ -298,95 +282,23 @@ class CustomAdapter implements CrmAdapter {
     if (!etag) throw badResponse('a contact without an ETag');
     return etag;
   }
-
-  /** Standard Webhooks: HMAC-SHA256 of `<id>.<timestamp>.<raw body>`; returns the message id. */
-  #verifySignature(delivery: InboundWebhook): string {
-    const secret = this.#webhookSecret;
-    if (!secret) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No webhook signing secret is stored for this Custom CRM connection: register the webhooks again',
-      );
-    }
-    const header = (name: string) => {
-      const entry = Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name);
-      return entry?.[1]?.trim() || undefined;
-    };
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (!messageId || !timestamp || !signatures) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Custom CRM webhook lacks the webhook-id, webhook-timestamp or webhook-signature header',
-      );
-    }
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Custom CRM webhook timestamp is more than 5 minutes off',
-      );
-    }
-    // The library's verify() compares the timestamp with the clock now; deliveries may be ingested
-    // from a queue later, so the age is judged against receivedAt above and only the HMAC here.
-    let expected: Buffer;
-    try {
-      expected = Buffer.from(
-        new Webhook(secret).sign(messageId, new Date(sentAt * 1000), delivery.rawBody).split(',')[1] ?? '',
-      );
-    } catch {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'The stored Custom CRM webhook secret is malformed: register the webhooks again',
-      );
-    }
-    // Several signatures may be sent while a secret rotates; one valid v1 signature is enough.
-    const valid = signatures.split(' ').some((candidate) => {
-      const [version, value] = candidate.split(',', 2);
-      const given = Buffer.from(value ?? '');
-      return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Custom CRM webhook signature does not match');
-    return messageId;
-  }
 }
 
 /** A raw contact mapped and checked against the canonical model, or why it cannot be. */
-function mapContact(
-  raw: unknown,
-): { contact: CanonicalContact } | { externalId: string | null; reason: string } {
-  const parsed = CustomContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      externalId: idOf(raw),
-      reason:
-        `Custom CRM contact did not match the open API: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const canonical = CanonicalContactSchema.safeParse(toCanonicalContact(parsed.data));
-  if (!canonical.success) {
-    const issue = canonical.error.issues[0];
-    return {
-      externalId: parsed.data.id,
-      reason:
-        `Custom CRM contact could not be mapped: ${issue?.path.join('.') || 'contact'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { contact: canonical.data };
+function mapContact(raw: unknown): MappedContact {
+  return mapToCanonical(raw, CustomContactSchema, toCanonicalContact, {
+    unreadable: 'Custom CRM contact did not match the open API',
+    unmappable: 'Custom CRM contact could not be mapped',
+    whole: 'contact',
+  });
 }
 
 /** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */
-function positionOf(raw: unknown): { id: string; ms: number } | null {
+function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = raw && typeof raw === 'object' ? (raw as { updated_at?: unknown }).updated_at : undefined;
-  const ms = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
-  return id === null || Number.isNaN(ms) ? null : { id, ms };
+  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
 
 function idOf(raw: unknown): string | null {

@@ -12,6 +12,7 @@ import {
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
 
@@ -135,13 +136,4 @@ function toAddress(address: CustomContact['address']): Address | null {
 
 function primaryFirst<T extends { primary?: boolean | null | undefined }>(entries: readonly T[]): T[] {
   return [...entries].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }

@@ -277,7 +277,7 @@ describe('Loop adapter: webhooks', () => {
     await expect(
       adapter(null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),
     ).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
+      code: 'WEBHOOK.BAD_SIGNATURE',
     });
     await adapter().unregisterWebhooks(registration);
     expect(simulator.webhooks()).toEqual([]);

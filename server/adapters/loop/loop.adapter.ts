@@ -1,7 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
-import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type { Logger } from '../../infrastructure/logger.ts';
@@ -19,7 +18,12 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -40,7 +44,6 @@ import {
   type LoopContact,
 } from './loop.schemas.ts';
 
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -105,16 +108,6 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new LoopAdapter(context),
 });
 
-/** Where a sync stands: keyset position, and whether it is stepping through one crowded timestamp. */
-type Cursor = {
-  /** Records before this time (ms) have been read; null before the first page of a full import. */
-  from: number | null;
-  /** Ids at exactly `from` already read. */
-  seen: Set<string>;
-  /** Stepping through the records sharing `from` page by page (more than a page of them). */
-  tie: { page: number; count: number | null } | null;
-};
-
 /**
  * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
@@ -152,116 +145,56 @@ class LoopAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sort=updatedAt` (ties in a stable order): each page restarts from the last
-   * update time seen, so records edited while we page (which move to the end or out of the window)
-   * never shift unread records onto pages already read. When more than a page of records share one
-   * time, that group alone (`updatedSince` = `updatedUntil` = the time) is read page by page, going
-   * back a page whenever it shrank; then paging goes on a millisecond later.
+   * Keyset paging over `sort=updatedAt` (adapter-kit/delta-pager.ts): each page restarts from the
+   * last update time handed out, so records edited while we page never shift unread records onto
+   * pages already read. Loop's order among records sharing a time is not promised to hold between
+   * requests, so more than a page of them is read as a group of its own (`updatedSince` =
+   * `updatedUntil` = that time), going back when the group shrank.
    */
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const resume = window.resumeAfter;
-    const cursor: Cursor = {
-      from: resume
-        ? Date.parse(resume.modifiedAt)
-        : window.modifiedFrom
-          ? Date.parse(window.modifiedFrom)
-          : null,
-      seen: new Set(resume?.idsAtModifiedAt ?? []),
-      tie: null,
-    };
-    if (cursor.from !== null && Number.isNaN(cursor.from)) {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'The sync window starts at an invalid time');
-    }
     const until = new Date(window.modifiedTo).toISOString();
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const tie = cursor.tie;
-      const from = cursor.from === null ? undefined : new Date(cursor.from).toISOString();
-      const response = await this.#http.request('GET', 'v1/contacts', {
-        query: {
-          pageSize: this.#pageSize,
-          page: tie?.page ?? 1,
-          sort: 'updatedAt',
-          includeArchived: true,
-          updatedSince: from,
-          updatedUntil: tie ? from : until,
-        },
-      });
-      const page = parsePage(response.body);
-      if (tie && tie.count !== null && page.totalCount != null && page.totalCount < tie.count) {
-        // Records left the group (edited since): everything after them moved up. Re-read.
-        tie.page = Math.max(1, tie.page - Math.ceil((tie.count - page.totalCount) / this.#pageSize));
-        tie.count = page.totalCount;
-        continue;
-      }
-      if (tie) tie.count = page.totalCount ?? null;
-      else estimatedTotal ??= page.totalCount ?? null;
-
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      crowdedInstant: 'isolate',
+      signal: options.signal,
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+        const response = await this.#http.request('GET', 'v1/contacts', {
+          query: {
+            pageSize: this.#pageSize,
+            page: pageIndex + 1,
+            sort: 'updatedAt',
+            includeArchived: true,
+            updatedSince: modifiedFrom ?? undefined,
+            updatedUntil: onlyAtModifiedFrom ? modifiedFrom! : until,
+          },
+        });
+        const page = parsePage(response.body);
+        return {
+          records: page.results,
+          isLast: page.results.length < this.#pageSize,
+          total: page.totalCount ?? null,
+        };
+      },
+      keyOf: (raw) => {
+        const id = idOf(raw);
+        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
+        return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
+      },
+    });
+    for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
-      const timed: Array<{ id: string | null; at: number }> = [];
-      for (const raw of page.results) {
-        const at = Date.parse(updatedAtOf(raw) ?? '');
-        const id = idOf(raw);
-        if (!Number.isNaN(at)) timed.push({ id, at });
-        if (at === cursor.from && id !== null && cursor.seen.has(id)) continue;
-        const mapped = mapContact(raw);
-        if ('contact' in mapped) contacts.push(mapped.contact);
-        else rejected.push({ externalId: id, reason: mapped.reason });
+      for (const { record } of page.records) {
+        const mapped = mapContact(record);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId: idOf(record), reason: mapped.reason });
       }
-      const isLastPage = page.results.length < this.#pageSize;
-      this.#advance(cursor, timed, isLastPage);
-      yield {
-        contacts,
-        rejected,
-        checkpoint:
-          cursor.from === null
-            ? null
-            : { modifiedAt: new Date(cursor.from).toISOString(), idsAtModifiedAt: [...cursor.seen] },
-        estimatedTotal,
-      };
-      // A crowded time's group ending only hands back to the main listing.
-      if (tie === null && isLastPage) return;
-      if (tie === null && timed.length === 0) {
-        throw new PropsyncError(
-          'ADAPTER.BAD_RESPONSE',
-          'Loop listed contacts without an updatedAt, so paging cannot continue safely',
-        );
-      }
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
-  }
-
-  /** Moves the keyset cursor past a page (see syncContacts). */
-  #advance(cursor: Cursor, timed: Array<{ id: string | null; at: number }>, isLastPage: boolean): void {
-    const ids = (at: number) =>
-      timed.filter((item) => item.at === at && item.id !== null).map((item) => item.id as string);
-    if (cursor.tie) {
-      for (const id of ids(cursor.from as number)) cursor.seen.add(id);
-      if (!isLastPage) {
-        cursor.tie.page++;
-        return;
-      }
-      // The crowded time is done: carry on just after it.
-      cursor.from = (cursor.from as number) + 1;
-      cursor.seen = new Set();
-      cursor.tie = null;
-      return;
-    }
-    const last = timed.at(-1);
-    if (last === undefined) return;
-    if (last.at === cursor.from) {
-      // A whole page at one time: read the group that shares it on its own, from its first page,
-      // so records that left it since (edited) cannot shift unread ones onto a page we skip.
-      for (const id of ids(last.at)) cursor.seen.add(id);
-      if (!isLastPage) cursor.tie = { page: 1, count: null };
-      return;
-    }
-    cursor.from = last.at;
-    cursor.seen = new Set(ids(last.at));
   }
 
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
@@ -275,7 +208,7 @@ class LoopAdapter implements CrmAdapter {
           subject: activity.summary.slice(0, 200),
           body: noteBody(activity),
           occurredAt: new Date(activity.occurredAt).toISOString(),
-          externalReference: externalReference(activity.idempotencyKey),
+          externalReference: propsyncReference(activity.idempotencyKey, MAX_REFERENCE_LENGTH),
         },
         acceptStatuses: [409],
       });
@@ -317,36 +250,29 @@ class LoopAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Loop webhook body is not valid JSON');
-    }
-    const event = LoopWebhookEventSchema.safeParse(json);
-    if (!event.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Loop webhook body is not a Loop event ({type, timestamp, data})',
-      );
-    const { type, timestamp, data } = event.data;
-    const result: IngestedWebhook = {
+    const messageId = verifyStandardWebhook(
+      'Loop',
+      this.#webhookSecret,
+      delivery,
+      'reconnect Loop to register webhooks again',
+    );
+    const event = parseWebhookBody(
+      'Loop',
+      delivery.rawBody,
+      LoopWebhookEventSchema,
+      'a Loop event ({type, timestamp, data})',
+    );
+    const { type, timestamp, data } = event;
+    const result = emptyIngested({
       // Standard Webhooks: the message id is unique per event and repeated on every retry of it.
       deliveryKey: messageId,
       eventType: type,
-      occurredAt: Number.isNaN(Date.parse(timestamp))
-        ? delivery.receivedAt.toISOString()
-        : new Date(timestamp).toISOString(),
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+      occurredAt: occurredAtOf(timestamp, delivery.receivedAt),
+    });
     const id = idOf(data);
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
-      if ('contact' in mapped) result.contacts.push(mapped.contact);
+      if (mapped.ok) result.contacts.push(mapped.contact);
       else if (id !== null) result.contactIdsToFetch.push(id);
     } else if (type === 'contact.archived' || type === 'contact.deleted') {
       if (id !== null) result.removedContactIds.push(id);
@@ -378,54 +304,6 @@ class LoopAdapter implements CrmAdapter {
       await this.#http.request('DELETE', `v1/webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
     }
   }
-
-  /**
-   * Standard Webhooks: `webhook-signature` lists `v1,<base64 HMAC-SHA256>` values (several during a
-   * secret rotation) over `<webhook-id>.<webhook-timestamp>.<raw body>`. Returns the message id.
-   */
-  #verifySignature(delivery: InboundWebhook): string {
-    const header = (name: string) => {
-      const value = delivery.headers[name] ?? delivery.headers[name.toLowerCase()];
-      return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-    };
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (messageId === null || timestamp === null || signatures === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'Loop webhook is missing its webhook-id, webhook-timestamp or webhook-signature header',
-      );
-    }
-    if (this.#webhookSecret === null) {
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Loop webhook secret is stored for this connection: reconnect Loop to register webhooks again',
-      );
-    }
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook timestamp is more than 5 minutes off');
-    }
-    const secret = this.#webhookSecret.startsWith('whsec_')
-      ? this.#webhookSecret.slice(6)
-      : this.#webhookSecret;
-    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
-      .update(`${messageId}.${timestamp}.`)
-      .update(delivery.rawBody)
-      .digest();
-    const matches = signatures.split(' ').some((entry) => {
-      const [version, value] = entry.split(',', 2);
-      if (version !== 'v1' || value === undefined) return false;
-      const given = Buffer.from(value, 'base64');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!matches) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Loop webhook signature does not match');
-    return messageId;
-  }
 }
 
 function parsePage(body: unknown) {
@@ -446,25 +324,12 @@ function parseContact(body: unknown): LoopContact {
 }
 
 /** Maps one raw record, or says why it cannot be (so it is reported, never dropped). */
-function mapContact(raw: unknown): { contact: CanonicalContact } | { reason: string } {
-  const parsed = LoopContactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      reason:
-        `Loop contact did not match the expected shape: ${issue?.path.join('.') || 'record'} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  const contact = toCanonicalContact(parsed.data);
-  const valid = CanonicalContactSchema.safeParse(contact);
-  if (!valid.success) {
-    const issue = valid.error.issues[0];
-    return {
-      reason:
-        `Loop contact could not be mapped: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
-    };
-  }
-  return { contact: valid.data };
+function mapContact(raw: unknown): MappedContact {
+  return mapToCanonical(raw, LoopContactSchema, toCanonicalContact, {
+    unreadable: 'Loop contact did not match the expected shape',
+    unmappable: 'Loop contact could not be mapped',
+    whole: 'record',
+  });
 }
 
 function toActivity(type: string, data: unknown): CanonicalActivity | null {
@@ -481,13 +346,6 @@ function mapWith<T>(
 ): CanonicalActivity | null {
   const parsed = schema.safeParse(data);
   return parsed.success ? map(parsed.data) : null;
-}
-
-/** Loop allows 100 characters; longer keys are hashed so the reference stays stable. */
-function externalReference(idempotencyKey: string): string {
-  const reference = `propsync:${idempotencyKey}`;
-  if (reference.length <= MAX_REFERENCE_LENGTH) return reference;
-  return `propsync:sha256:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
 }
 
 function noteBody(activity: OutboundActivity): string {

@@ -20,6 +20,7 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENT: Record<string, MarketingConsent> = {
   optedIn: 'granted',
@@ -258,13 +259,4 @@ function isoOf(value: string): string {
 
 function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null));
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: ReadonlyArray<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }

@@ -1,4 +1,3 @@
-import { createHash, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -8,38 +7,26 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import type { AccessGrant } from '../adapter-kit/credential-session.ts';
+import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
+import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
-import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
-import { ReapitSigningKeys } from './reapit-signing-keys.ts';
-import { toCanonicalContact, toReapitActivities, toReapitPatch } from './reapit.mapper.ts';
+import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
+import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
   ReapitApplicantSchema,
   ReapitContactSchema,
   type ReapitContact,
   ReapitPageSchema,
-  ReapitSigningKeysSchema,
   ReapitTokenSchema,
-  ReapitWebhookEnvelopeSchema,
 } from './reapit.schemas.ts';
 
 const API_VERSION = '2020-01-31';
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
-/**
- * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
- * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
- * the app's quota at the customer.
- */
-const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
-/** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
-const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
-
 /** Reapit's largest page: applicants read by id in one request per 100. */
 const APPLICANTS_PER_REQUEST = 100;
 /** The journal entry type Propsync writes for an email sent. */
@@ -167,10 +154,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
     const achieved = signedIn ? 'all_access' : 'token_only';
     if (!token) return achieved;
     await http.request('POST', `${hosts.connect}/revoke`, {
-      headers: {
-        authorization: basicAuthorization(credentials),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
     });
     return achieved;
@@ -183,10 +167,6 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new ReapitAdapter(context),
 });
 
-function basicAuthorization(credentials: Pick<Credentials, 'clientId' | 'clientSecret'>): string {
-  return `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
-}
-
 /** One request to Reapit Connect's token endpoint (client authenticated by HTTP Basic). */
 async function requestToken(
   http: ProviderHttp,
@@ -198,10 +178,7 @@ async function requestToken(
   let body: unknown;
   try {
     ({ body } = await http.request('POST', url, {
-      headers: {
-        authorization: basicAuthorization(credentials),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
+      headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
     }));
   } catch (error) {
@@ -236,17 +213,16 @@ class ReapitAdapter implements CrmAdapter {
   readonly provider = 'reapit' as const;
   readonly #http: ProviderHttp;
   readonly #pageSize: number;
-  readonly #customerId: string;
-  readonly #signingKeys: ReapitSigningKeys;
+  readonly #webhooks: ReapitWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#http = context.http;
     this.#pageSize = context.settings.pageSize;
-    this.#customerId = context.settings.customerId;
-    const keysOf = `${context.http.baseUrl} ${context.credentials.clientId} ${context.settings.customerId}`;
-    let keys = SIGNING_KEYS.get(keysOf);
-    if (!keys) SIGNING_KEYS.set(keysOf, (keys = new ReapitSigningKeys()));
-    this.#signingKeys = keys;
+    this.#webhooks = new ReapitWebhookReceiver(
+      context.http,
+      context.credentials.clientId,
+      context.settings.customerId,
+    );
   }
 
   async verifyConnection() {
@@ -256,69 +232,52 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sortBy=modified`: each page restarts from the last modification time seen,
-   * so records edited while we page (and so moved past the window's end) never shift unseen
-   * records onto pages already read.
+   * Keyset paging over `sortBy=modified` (adapter-kit/delta-pager.ts): each page restarts from the
+   * last modification time handed out, so records edited while we page (and so moved past the
+   * window's end) never shift unseen records onto pages already read.
    */
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
-    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
-    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
-    let pageNumber = 1;
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      const response = await this.#http.request('GET', 'contacts/', {
-        query: {
-          pageSize: this.#pageSize,
-          pageNumber,
-          sortBy: 'modified',
-          modifiedFrom: from,
-          modifiedTo: window.modifiedTo,
-          embed: 'relationships',
-        },
-      });
-      const page = parsePage(response.body);
-      if (estimatedTotal === null) estimatedTotal = (page.totalCount ?? 0) + seenAtFrom.size;
-      const contacts: ContactPage['contacts'] = [];
+    const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', 'contacts/', {
+          query: {
+            pageSize: this.#pageSize,
+            pageNumber: pageIndex + 1,
+            sortBy: 'modified',
+            modifiedFrom,
+            modifiedTo: window.modifiedTo,
+            embed: 'relationships',
+          },
+        });
+        const page = parsePage(response.body);
+        return {
+          records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
+          isLast: !page._links?.next || page._embedded.length < this.#pageSize,
+          total: page.totalCount ?? null,
+        };
+      },
+      keyOf: ({ parsed }) => {
+        const modifiedMs = parsed.success ? Date.parse(parsed.data.modified) : Number.NaN;
+        return parsed.success && !Number.isNaN(modifiedMs) ? { id: parsed.data.id, modifiedMs } : null;
+      },
+    });
+    for await (const page of pages) {
       const rejected: ContactPage['rejected'] = [];
-      const fromMs = from ? Date.parse(from) : Number.NaN;
-      let lastModified: string | null = null;
       const kept: ReapitContact[] = [];
-      for (const raw of page._embedded) {
-        const parsed = ReapitContactSchema.safeParse(raw);
-        if (!parsed.success) {
+      for (const { record } of page.records) {
+        if (record.parsed.success) kept.push(record.parsed.data);
+        else
           rejected.push({
-            externalId: idOf(raw),
-            reason: `Reapit contact did not match the expected shape: ${parsed.error.issues[0]?.message}`,
+            externalId: idOf(record.raw),
+            reason: `Reapit contact did not match the expected shape: ${record.parsed.error.issues[0]?.message}`,
           });
-          continue;
-        }
-        lastModified = parsed.data.modified;
-        if (Date.parse(parsed.data.modified) === fromMs && seenAtFrom.has(parsed.data.id)) continue;
-        kept.push(parsed.data);
       }
       const marketingModes = await this.#marketingModes(kept);
-      for (const contact of kept) contacts.push(toCanonicalContact(contact, marketingModes));
-      const isLastPage = !page._links?.next || page._embedded.length < this.#pageSize;
-      let checkpoint: PageCheckpoint | null = null;
-      if (lastModified !== null) {
-        const lastMs = Date.parse(lastModified);
-        const idsAtLast = page._embedded
-          .map((raw) => ReapitContactSchema.safeParse(raw))
-          .filter((parsed) => parsed.success && Date.parse(parsed.data.modified) === lastMs)
-          .map((parsed) => parsed.data!.id);
-        if (lastMs === fromMs) {
-          // A whole page shares one modification time: step through pages until it changes.
-          for (const id of idsAtLast) seenAtFrom.add(id);
-          pageNumber++;
-        } else {
-          from = new Date(lastMs).toISOString();
-          seenAtFrom = new Set(idsAtLast);
-          pageNumber = 1;
-        }
-        checkpoint = { modifiedAt: from!, idsAtModifiedAt: [...seenAtFrom] };
-      }
-      yield { contacts, rejected, checkpoint, estimatedTotal };
-      if (isLastPage || lastModified === null) return;
+      const contacts = kept.map((contact) => toCanonicalContact(contact, marketingModes));
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: (page.total ?? 0) + resumed };
     }
   }
 
@@ -355,7 +314,7 @@ class ReapitAdapter implements CrmAdapter {
 
   async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
     if (activity.kind === 'email_sent') {
-      const marker = `[propsync:${activity.idempotencyKey}]`;
+      const marker = propsyncMarker(activity.idempotencyKey);
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
       const found = await this.#findJournalEntry(activity, marker);
       if (found) return { externalRef: marker, etag: null };
@@ -428,40 +387,8 @@ class ReapitAdapter implements CrmAdapter {
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
-    // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
-    const named = customerOf(json);
-    if (named !== undefined) this.#refuseForeignTenant(named);
-    await this.#verifySignature(delivery);
-    if (json === undefined)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
-    const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
-    this.#refuseForeignTenant(envelope.data.customerId);
-    const event = envelope.data;
-    const isContact = event.topicId.startsWith('contacts.');
-    return {
-      // One event fans out to several notifications sharing eventId: key on the notification itself.
-      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
-      eventType: event.topicId,
-      occurredAt: event.eventTime,
-      // The snapshot carries neither the contact's roles (relationships) nor its applicants'
-      // marketingMode, so mapping it would erase the profile and nurture category: the changed
-      // contact is read in full instead, the way the sync reads it.
-      contacts: [],
-      activities:
-        isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
-      contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
-      removedContactIds: isContact && event.new === null ? [event.entityId] : [],
-    };
+  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    return this.#webhooks.ingest(delivery);
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
@@ -521,62 +448,6 @@ class ReapitAdapter implements CrmAdapter {
       }
     }
   }
-
-  /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
-  async #verifySignature(delivery: InboundWebhook): Promise<void> {
-    const header = delivery.headers['x-signature'];
-    const parts = header?.split(':');
-    if (!parts || parts.length !== 4 || parts[0] !== 's') {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
-    }
-    const [, keyId, timestamp, signature] = parts as [string, string, string, string];
-    const sentAt = Number(timestamp);
-    if (
-      !Number.isInteger(sentAt) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook timestamp is more than 5 minutes off');
-    }
-    const key = await this.#signingKey(keyId);
-    const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
-    let valid: boolean;
-    try {
-      valid = verify(null, signed, key, decodeSignature(signature));
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature does not match');
-  }
-
-  /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
-  #refuseForeignTenant(customerId: unknown): void {
-    if (typeof customerId === 'string' && customerId.trim().toUpperCase() === this.#customerId.toUpperCase())
-      return;
-    throw new WebhookRefusedError(
-      'foreign_tenant',
-      typeof customerId === 'string'
-        ? "Reapit webhook is for another customer than this connection's"
-        : 'Reapit webhook does not name its customer',
-    );
-  }
-
-  async #signingKey(keyId: string) {
-    if (!KEY_ID.test(keyId))
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Reapit webhook signature is missing or malformed');
-    return this.#signingKeys.key(keyId, async (id) => {
-      const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
-        acceptStatuses: [404],
-      });
-      if (response.status === 404) return null;
-      const keys = ReapitSigningKeysSchema.safeParse(response.body);
-      if (!keys.success)
-        throw new PropsyncError(
-          'ADAPTER.PROVIDER_UNAVAILABLE',
-          'Reapit answered the signing key request with an unexpected body',
-        );
-      return keys.data.keys.find((candidate) => candidate.kid === id) ?? null;
-    });
-  }
 }
 
 function parsePage(body: unknown) {
@@ -590,12 +461,4 @@ function idOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
     ? (raw as { id: string }).id
     : null;
-}
-
-function customerOf(json: unknown): unknown {
-  return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
-}
-
-function decodeSignature(signature: string): Buffer {
-  return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
 }

@@ -16,6 +16,7 @@ import {
   ReapitOfferEventSchema,
   type ReapitContact,
 } from './reapit.schemas.ts';
+import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
 const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
@@ -110,15 +111,6 @@ function toAddress(address: ReapitContact['primaryAddress']): Address | null {
     uprn: null,
     udprn: null,
   };
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }
 
 /**

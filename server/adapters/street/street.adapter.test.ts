@@ -253,11 +253,11 @@ describe('Street adapter: webhooks', () => {
     const secret = `whsec_${Buffer.from('one-secret-for-this-subscription').toString('base64')}`;
     const delivery = simulator.signedPersonWebhook({ personId: id, secret });
     await expect(adapter(null).ingestWebhook({ ...delivery, receivedAt: new Date() })).rejects.toMatchObject({
-      code: 'ADAPTER.AUTH_INVALID',
+      code: 'WEBHOOK.BAD_SIGNATURE',
     });
     const other = `whsec_${Buffer.from('another-secret-entirely-00000000').toString('base64')}`;
     await expect(adapter(other).ingestWebhook({ ...delivery, receivedAt: new Date() })).rejects.toMatchObject(
-      { code: 'ADAPTER.AUTH_INVALID' },
+      { code: 'WEBHOOK.BAD_SIGNATURE' },
     );
     const ingested = await adapter(secret).ingestWebhook({ ...delivery, receivedAt: new Date() });
     expect(ingested.contacts.map((contact) => contact.provenance.externalId)).toEqual([id]);

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
@@ -12,13 +11,16 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
-  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import {
   applicantsOf,
   indexIncluded,
@@ -42,7 +44,6 @@ import {
 } from './street.schemas.ts';
 
 const MEDIA_TYPE = 'application/vnd.api+json';
-const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 /** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
 const WEBHOOK_EVENTS = [
   'person.created',
@@ -64,8 +65,6 @@ const ACTIVITY_ENDPOINTS: Record<StreetActivity['type'], { path: string; via: 'a
   sales_offer: { path: 'sales-offers', via: 'applicant' },
   lettings_offer: { path: 'lettings-offers', via: 'applicant' },
 };
-/** The one note per person that holds the current engagement score, rewritten as it changes. */
-const SCORE_MARKER = '[propsync:engagement-score]';
 
 const CredentialsSchema = z.object({
   apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
@@ -138,64 +137,48 @@ class StreetAdapter implements CrmAdapter {
   }
 
   /**
-   * Keyset paging over `sort=updated_at`: each page restarts from the last `updated_at` seen
-   * (`filter[updated_from]` is inclusive, so ids already seen at that instant are skipped), so
-   * people edited while we page never shift unseen people onto pages already read.
+   * Keyset paging over `sort=updated_at` (adapter-kit/delta-pager.ts): `filter[updated_from]` is
+   * inclusive, so ids already handed out at that instant are skipped, and people edited while we
+   * page never shift unseen people onto pages already read.
    */
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
-    let from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
-    let seenAtFrom = new Set(window.resumeAfter?.idsAtModifiedAt ?? []);
-    let pageNumber = 1;
-    let estimatedTotal: number | null = null;
-    for (;;) {
-      options?.signal?.throwIfAborted();
-      const response = await this.#http.request('GET', 'people', {
-        query: {
-          'page[size]': this.#pageSize,
-          'page[number]': pageNumber,
-          sort: 'updated_at',
-          'filter[updated_from]': from,
-          'filter[updated_to]': window.modifiedTo,
-          include: 'applicants',
-        },
-      });
-      const page = parsePage(response.body);
-      estimatedTotal ??= page.meta.pagination.total + seenAtFrom.size;
-      const included = indexIncluded(page.included);
-      const fromMs = from ? Date.parse(from) : Number.NaN;
+    const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
+    const pages = pageByModifiedTime({
+      window,
+      pageSize: this.#pageSize,
+      signal: options?.signal,
+      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+        const response = await this.#http.request('GET', 'people', {
+          query: {
+            'page[size]': this.#pageSize,
+            'page[number]': pageIndex + 1,
+            sort: 'updated_at',
+            'filter[updated_from]': modifiedFrom,
+            'filter[updated_to]': window.modifiedTo,
+            include: 'applicants',
+          },
+        });
+        const page = parsePage(response.body);
+        const included = indexIncluded(page.included);
+        return {
+          records: page.data.map((raw) => ({ raw, included })),
+          isLast: !page.links?.next || page.data.length < this.#pageSize,
+          total: page.meta.pagination.total,
+        };
+      },
+      // Read leniently so a rejected record still moves the checkpoint past itself.
+      keyOf: ({ raw }) => keyOf(raw),
+    });
+    for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
-      // Keys are read leniently so a rejected record still moves the checkpoint past itself.
-      const keys = page.data.map(keyOf);
-      page.data.forEach((raw, i) => {
-        const key = keys[i]!;
-        if (key.updatedMs === fromMs && key.id !== null && seenAtFrom.has(key.id)) return;
-        const mapped = mapPerson(raw, included);
+      for (const { record } of page.records) {
+        const mapped = mapPerson(record.raw, record.included);
         if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: key.id, reason: mapped.reason });
-      });
-      const timed = keys.filter(
-        (key): key is { id: string; updatedMs: number } => key.id !== null && !Number.isNaN(key.updatedMs),
-      );
-      const lastMs = timed.at(-1)?.updatedMs;
-      if (lastMs === undefined) {
-        // Nothing on the page can anchor a keyset: move on by page number.
-        pageNumber++;
-      } else if (lastMs === fromMs) {
-        // A whole page shares one instant: step through pages until it changes.
-        for (const key of timed) if (key.updatedMs === lastMs) seenAtFrom.add(key.id);
-        pageNumber++;
-      } else {
-        from = new Date(lastMs).toISOString();
-        seenAtFrom = new Set(timed.filter((key) => key.updatedMs === lastMs).map((key) => key.id));
-        pageNumber = 1;
+        else rejected.push({ externalId: idOf(record.raw), reason: mapped.reason });
       }
-      const checkpoint: PageCheckpoint | null = from
-        ? { modifiedAt: from, idsAtModifiedAt: [...seenAtFrom] }
-        : null;
-      yield { contacts, rejected, checkpoint, estimatedTotal };
-      const isLastPage = !page.links?.next || page.data.length < this.#pageSize;
-      if (isLastPage) return;
+      const estimatedTotal = (page.total ?? 0) + resumed;
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal };
     }
   }
 
@@ -208,7 +191,7 @@ class StreetAdapter implements CrmAdapter {
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
-    const marker = `[propsync:${activity.idempotencyKey}]`;
+    const marker = propsyncMarker(activity.idempotencyKey);
     const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(marker));
     if (existing) return { externalRef: existing.id, etag: null };
     const body =
@@ -238,33 +221,22 @@ class StreetAdapter implements CrmAdapter {
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = this.#verifySignature(delivery);
-    let json: unknown;
-    try {
-      json = JSON.parse(delivery.rawBody.toString('utf8'));
-    } catch {
-      throw new PropsyncError('ADAPTER.VALIDATION', 'Street webhook body is not valid JSON');
-    }
-    const envelope = StreetWebhookEnvelopeSchema.safeParse(json);
-    if (!envelope.success)
-      throw new PropsyncError(
-        'ADAPTER.VALIDATION',
-        'Street webhook body is not a {type, timestamp, data} event',
-      );
-    const { type, timestamp, data: document } = envelope.data;
-    const occurredAt = Number.isNaN(Date.parse(timestamp))
-      ? delivery.receivedAt.toISOString()
-      : new Date(timestamp).toISOString();
-    const result: IngestedWebhook = {
-      // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
-      deliveryKey: `street:${messageId}`,
-      eventType: type,
-      occurredAt,
-      contacts: [],
-      activities: [],
-      contactIdsToFetch: [],
-      removedContactIds: [],
-    };
+    const messageId = verifyStandardWebhook(
+      'Street',
+      this.#webhookSecret,
+      delivery,
+      'register the webhooks again',
+    );
+    const envelope = parseWebhookBody(
+      'Street',
+      delivery.rawBody,
+      StreetWebhookEnvelopeSchema,
+      'a {type, timestamp, data} event',
+    );
+    const { type, timestamp, data: document } = envelope;
+    const occurredAt = occurredAtOf(timestamp, delivery.receivedAt);
+    // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
+    const result = emptyIngested({ deliveryKey: `street:${messageId}`, eventType: type, occurredAt });
     const resourceId = idOf(document.data);
     if (type === 'person.deleted') {
       if (resourceId) result.removedContactIds.push(resourceId);
@@ -311,8 +283,10 @@ class StreetAdapter implements CrmAdapter {
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
     const score = activity.details.score ?? activity.details.engagementScore ?? null;
-    const body = `Propsync engagement score: ${score === null ? 'n/a' : String(score)} (as of ${activity.occurredAt}) ${SCORE_MARKER}`;
-    const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(SCORE_MARKER));
+    const body = `Propsync engagement score: ${score === null ? 'n/a' : String(score)} (as of ${activity.occurredAt}) ${ENGAGEMENT_SCORE_MARKER}`;
+    const existing = await this.#findNote(personId, (note) =>
+      note.attributes.body.includes(ENGAGEMENT_SCORE_MARKER),
+    );
     if (!existing) return { externalRef: (await this.#createNote(personId, body, false)).id, etag: null };
     // Same body (a retried push) or an older score arriving late: leave the note as it is.
     const shownAt = Date.parse(/\(as of ([^)]+)\)/.exec(existing.attributes.body)?.[1] ?? '');
@@ -385,48 +359,6 @@ class StreetAdapter implements CrmAdapter {
       );
     return personIds.flatMap((personId) => toCanonicalActivities(activity, personId, occurredAt));
   }
-
-  /**
-   * Verifies a Standard Webhooks delivery: HMAC-SHA256 with the subscription secret over
-   * `<webhook-id>.<webhook-timestamp>.<raw body>`, any `v1,<base64>` of the (space-separated)
-   * signature list matching, and a timestamp within five minutes of receipt. Returns the id.
-   */
-  #verifySignature(delivery: InboundWebhook): string {
-    const header = (name: string) =>
-      Object.entries(delivery.headers).find(([key]) => key.toLowerCase() === name)?.[1];
-    const messageId = header('webhook-id');
-    const timestamp = header('webhook-timestamp');
-    const signatures = header('webhook-signature');
-    if (!this.#webhookSecret)
-      throw new PropsyncError(
-        'ADAPTER.AUTH_INVALID',
-        'No Street webhook secret is stored for this connection: register the webhooks again',
-      );
-    if (!messageId || !timestamp || !signatures)
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature headers are missing');
-    const sentAt = Number(timestamp);
-    if (
-      !/^\d+$/.test(timestamp) ||
-      Math.abs(delivery.receivedAt.getTime() / 1000 - sentAt) > WEBHOOK_TOLERANCE_SECONDS
-    ) {
-      throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook timestamp is more than 5 minutes off');
-    }
-    const secret = this.#webhookSecret.startsWith('whsec_')
-      ? this.#webhookSecret.slice('whsec_'.length)
-      : this.#webhookSecret;
-    const expected = createHmac('sha256', Buffer.from(secret, 'base64'))
-      .update(`${messageId}.${timestamp}.`)
-      .update(delivery.rawBody)
-      .digest();
-    const valid = signatures.split(' ').some((entry) => {
-      const [version, value] = entry.split(',', 2);
-      if (version !== 'v1' || !value) return false;
-      const given = Buffer.from(value, 'base64');
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid) throw new PropsyncError('ADAPTER.AUTH_INVALID', 'Street webhook signature does not match');
-    return messageId;
-  }
 }
 
 type MappedPerson = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
@@ -474,8 +406,10 @@ function idOf(raw: unknown): string | null {
   return typeof id === 'string' && id.length > 0 ? id : null;
 }
 
-function keyOf(raw: unknown): { id: string | null; updatedMs: number } {
+function keyOf(raw: unknown): DeltaKey | null {
+  const id = idOf(raw);
   const updatedAt = (raw as { attributes?: { updated_at?: unknown } } | null | undefined)?.attributes
     ?.updated_at;
-  return { id: idOf(raw), updatedMs: typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN };
+  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }

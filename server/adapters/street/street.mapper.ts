@@ -19,6 +19,7 @@ import {
   type StreetIdentifier,
   type StreetPerson,
 } from './street.schemas.ts';
+import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Side-loaded resources of a document, by `type:id`. */
 export type IncludedIndex = ReadonlyMap<string, unknown>;
@@ -144,17 +145,6 @@ function toConsent(value: boolean | null | undefined): MarketingConsent {
   return 'not_asked';
 }
 
-const UK_NAMES = new Set([
-  'united kingdom',
-  'uk',
-  'gb',
-  'great britain',
-  'england',
-  'scotland',
-  'wales',
-  'northern ireland',
-]);
-
 function toAddress(address: StreetPerson['attributes']['address']): Address | null {
   if (!address) return null;
   // line_1 already holds "number street"; fall back to the parts when it is blank.
@@ -174,7 +164,8 @@ function toAddress(address: StreetPerson['attributes']['address']): Address | nu
     town: blankToNull(address.town) ?? blankToNull(address.line_3),
     postcode,
     // Street stores the country as a name; a UK address (or none given with a UK postcode) is GB.
-    countryCode: country === undefined ? (postcode ? 'GB' : null) : UK_NAMES.has(country) ? 'GB' : null,
+    countryCode:
+      country === undefined ? (postcode ? 'GB' : null) : UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
     uprn: null,
     udprn,
   };
@@ -212,15 +203,6 @@ function primaryFirst(
     ...list.filter((entry) => entry.primary === true),
     ...list.filter((entry) => entry.primary !== true),
   ].map((entry) => entry.value ?? null);
-}
-
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
-function unique(values: Array<string | null>): string[] {
-  return [...new Set(values.filter((value): value is string => value !== null))];
 }
 
 const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed', 'completed']);

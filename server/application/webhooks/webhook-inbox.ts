@@ -7,7 +7,7 @@ import type { Logger } from '../../infrastructure/logger.ts';
 import type { PropsyncMetrics } from '../../infrastructure/observability/metrics.ts';
 import type { IngestedWebhook } from '../../core/ports/crm-adapter.ts';
 import type { RunError, SyncStore } from '../../core/ports/sync-store.ts';
-import { WebhookRefusedError, type WebhookRefusalReason } from '../../core/ports/webhook-refusal.ts';
+import { refusalReasonOf, type WebhookRefusalReason } from '../../core/ports/webhook-refusal.ts';
 import type { WebhookDeliveryStore } from '../../core/ports/webhook-delivery-store.ts';
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
 
@@ -212,12 +212,12 @@ export class WebhookInbox {
     // Records the inbound guard rejected are recorded in the sync log with their reason, like a page's.
     const rejected = delivery.rejected ?? [];
     if (delivery.contacts.length > 0 || rejected.length > 0) {
-      await this.#store.applyContactPage(
-        run,
-        { contacts: delivery.contacts as CanonicalContact[], rejected },
-        null,
-        null,
-      );
+      await this.#store.applyContactPage(run, {
+        contacts: delivery.contacts as CanonicalContact[],
+        rejected,
+        checkpoint: null,
+        estimatedTotal: null,
+      });
     }
     if (delivery.removedContactIds.length > 0)
       await this.#store.deactivateLinks(run, delivery.removedContactIds);
@@ -263,15 +263,11 @@ function refusalFor(error: unknown): {
   message: string;
   headers?: Record<string, string>;
 } {
-  if (error instanceof WebhookRefusedError)
-    return { status: 401, reason: error.reason, message: error.message };
-  if (error instanceof PropsyncError && error.code === 'ADAPTER.AUTH_INVALID') {
-    return {
-      status: 401,
-      reason: /stale|timestamp|old|future/i.test(error.message) ? 'stale_timestamp' : 'bad_signature',
-      message: error.message,
-    };
-  }
+  const refusal = error instanceof PropsyncError ? refusalReasonOf(error.code) : null;
+  if (refusal !== null) return { status: 401, reason: refusal, message: (error as PropsyncError).message };
+  // Credentials refused while verifying (a key look-up answered 401): the delivery is not accepted as signed.
+  if (error instanceof PropsyncError && error.code === 'ADAPTER.AUTH_INVALID')
+    return { status: 401, reason: 'bad_signature', message: error.message };
   if (
     error instanceof PropsyncError &&
     (error.code === 'ADAPTER.VALIDATION' || error.code === 'ADAPTER.BAD_RESPONSE')

@@ -1,6 +1,11 @@
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
-import type { ContactChange, OutboundActivity, PageCheckpoint, PushResult } from './crm-adapter.ts';
+import type {
+  ContactChange,
+  ContactPage as AdapterContactPage,
+  OutboundActivity,
+  PageCheckpoint,
+  PushResult,
+} from './crm-adapter.ts';
 
 /** The cursor stored per connection: completed windows, plus the window a cycle is part-way through. */
 export type SyncCursor = {
@@ -23,6 +28,12 @@ export type SyncRunHandle = {
 
 export type StartRunOutcome =
   { outcome: 'started'; run: SyncRunHandle } | { outcome: 'busy' } | { outcome: 'slot_already_ran' };
+
+/**
+ * The records to reconcile in one transaction: an adapter's page as it comes, or a webhook
+ * delivery's records (no checkpoint to save, no total to report).
+ */
+export type ContactPage = AdapterContactPage;
 
 export type PageResult = {
   created: number;
@@ -67,13 +78,8 @@ export interface SyncStore {
     scheduledFor?: Date | null,
   ): Promise<StartRunOutcome>;
 
-  /** Reconciles one page and saves its checkpoint in the same transaction. */
-  applyContactPage(
-    run: SyncRunHandle,
-    page: { contacts: CanonicalContact[]; rejected: Array<{ externalId: string | null; reason: string }> },
-    checkpoint: PageCheckpoint | null,
-    estimatedTotal: number | null,
-  ): Promise<PageResult>;
+  /** Reconciles one page and saves its checkpoint (when it has one) in the same transaction. */
+  applyContactPage(run: SyncRunHandle, page: ContactPage): Promise<PageResult>;
 
   /** Takes up to `limit` due writes of the run's connection (the run holds the connection). */
   claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]>;

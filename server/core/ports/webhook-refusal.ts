@@ -1,4 +1,4 @@
-import { PropsyncError } from '../errors.ts';
+import { PropsyncError, type ErrorCode } from '../errors.ts';
 
 /**
  * Every reason a webhook delivery is refused, as counted in `propsync_webhook_rejections_total`.
@@ -32,14 +32,33 @@ export const WEBHOOK_REFUSAL_REASONS = [
 export type WebhookRefusalReason = (typeof WEBHOOK_REFUSAL_REASONS)[number];
 
 /**
- * An adapter refusing a delivery for a specific reason; the inbox answers 401 and stores nothing.
- * Other `ADAPTER.AUTH_INVALID` errors count as `bad_signature` (or `stale_timestamp`).
+ * The refusals an adapter makes while verifying a delivery, each with its own error code (the
+ * code the inbox answers with), so the inbox tells them apart by code, never by message.
  */
-export class WebhookRefusedError extends PropsyncError {
-  readonly reason: WebhookRefusalReason;
+export const ADAPTER_REFUSAL_CODES = {
+  bad_signature: 'WEBHOOK.BAD_SIGNATURE',
+  stale_timestamp: 'WEBHOOK.STALE_TIMESTAMP',
+  unknown_key: 'WEBHOOK.UNKNOWN_KEY',
+  key_lookup_limited: 'WEBHOOK.KEY_LOOKUP_LIMITED',
+  foreign_tenant: 'WEBHOOK.FOREIGN_TENANT',
+} as const satisfies Partial<Record<WebhookRefusalReason, ErrorCode>>;
 
-  constructor(reason: WebhookRefusalReason, message: string) {
-    super('ADAPTER.AUTH_INVALID', message);
+export type AdapterRefusalReason = keyof typeof ADAPTER_REFUSAL_CODES;
+
+/** An adapter refusing a delivery for a specific reason; the inbox answers 401 and stores nothing. */
+export class WebhookRefusedError extends PropsyncError {
+  readonly reason: AdapterRefusalReason;
+
+  constructor(reason: AdapterRefusalReason, message: string) {
+    super(ADAPTER_REFUSAL_CODES[reason], message);
     this.reason = reason;
   }
+}
+
+/** The refusal an error code stands for, or null when the code is not one of the adapters' refusals. */
+export function refusalReasonOf(code: ErrorCode): AdapterRefusalReason | null {
+  for (const [reason, refusalCode] of Object.entries(ADAPTER_REFUSAL_CODES)) {
+    if (refusalCode === code) return reason as AdapterRefusalReason;
+  }
+  return null;
 }

@@ -218,7 +218,7 @@ describe('a cycle in progress', () => {
     expect(started.outcome).toBe('started');
     const run = started.outcome === 'started' ? started.run : null;
     expect(await store.startRun(connectionId, 'manual', new Date(), 0)).toEqual({ outcome: 'busy' });
-    await store.applyContactPage(run!, { contacts: [], rejected: [] }, null, 500);
+    await store.applyContactPage(run!, { contacts: [], rejected: [], checkpoint: null, estimatedTotal: 500 });
     const [summary] = await admin().connections.list();
     expect(summary!.currentSync).toMatchObject({ runId: run!.runId, fetched: 0, estimatedTotal: 500 });
     await store.finishRun(run!, { succeeded: true });

@@ -103,7 +103,7 @@ export async function runSyncCycle(
           }),
         );
         for await (const page of pages) {
-          const result = await deps.store.applyContactPage(run, page, page.checkpoint, page.estimatedTotal);
+          const result = await deps.store.applyContactPage(run, page);
           totals.created += result.created;
           totals.updated += result.updated;
           totals.merged += result.merged;

@@ -4,17 +4,18 @@ import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
 import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
-import type { Services } from '../services.ts';
 import { findDemoOrganisation } from '../demo/demo-agency.ts';
 import { createLogger, type Logger } from '../../infrastructure/logger.ts';
 import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
 import { jsonErrors, notFound, requestIdOf, requestIds, sendError } from './http-errors.ts';
 import { securityHeaders } from './security-headers.ts';
+import type { AppState } from './app-state.ts';
 import { apiCors } from './cors.ts';
 import { oauthRoutes } from './oauth-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
-export type AppState = { services: Services | null };
+
+export type { AppState };
 
 /**
  * The HTTP surface: health, the tRPC API, the development session endpoint for the demo host,

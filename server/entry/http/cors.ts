@@ -1,6 +1,6 @@
 import cors from 'cors';
 import { Router, type Request, type Response } from 'express';
-import type { AppState } from './app.ts';
+import type { AppState } from './app-state.ts';
 import { sendError } from './http-errors.ts';
 
 /**

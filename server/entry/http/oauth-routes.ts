@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { PropsyncError } from '../../core/errors.ts';
 import { OAUTH_CALLBACK_PATH } from '../../application/connections/oauth-sign-in.ts';
-import type { AppState } from './app.ts';
+import type { AppState } from './app-state.ts';
 import { sendError } from './http-errors.ts';
 
 /**

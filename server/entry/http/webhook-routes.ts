@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { AppState } from './app.ts';
+import type { AppState } from './app-state.ts';
 import { requestIdOf, sendError } from './http-errors.ts';
 
 /** CRM notifications are small; anything bigger is refused before it is read into memory. */

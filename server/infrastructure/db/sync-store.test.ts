@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
+import { canonicalPerson } from '../../test-support/contacts.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import type { PostgresSyncStore } from './sync-store.ts';
 
@@ -25,37 +26,17 @@ beforeAll(async () => {
 });
 afterAll(async () => services?.destroy());
 
-function person(
-  provider: CrmProvider,
-  externalId: string,
-  overrides: Partial<CanonicalContact>,
-): CanonicalContact {
-  return {
-    title: null,
-    firstName: 'Olivia',
-    lastName: "O'Brien",
-    emails: [],
-    phones: [],
-    address: null,
-    nurtureCategory: 'Unknown',
-    marketingConsent: 'granted',
-    profile: {
-      applicantType: null,
-      tenancyStatus: null,
-      propertyInterest: null,
-      isVendor: false,
-      isLandlord: false,
-    },
-    active: true,
-    provenance: { provider, externalId, modifiedAt: '2026-11-01T10:00:00.000Z', etag: null },
-    ...overrides,
-  };
-}
+const person = canonicalPerson;
 
 async function importPage(provider: CrmProvider, contacts: CanonicalContact[]) {
   const started = await store.startRun(connections[provider]!, 'manual', new Date(), 0);
   const run = started.outcome === 'started' ? started.run : null;
-  const result = await store.applyContactPage(run!, { contacts, rejected: [] }, null, null);
+  const result = await store.applyContactPage(run!, {
+    contacts,
+    rejected: [],
+    checkpoint: null,
+    estimatedTotal: null,
+  });
   await store.finishRun(run!, { succeeded: true });
   const [row] = await services.orm.em
     .fork()
@@ -244,6 +225,59 @@ describe('field-level conflicts when both sides changed a contact', () => {
         kind: 'contact_update',
         status: 'pending',
         payload: expect.objectContaining({ fields: { phones: ['+447700900999'] } }),
+      },
+    ]);
+  });
+});
+
+describe('a page that both updates a contact and brings a new record of the same person', () => {
+  const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+
+  it('writes the merge apart, links both records to the one contact and tells the host', async () => {
+    await query(`update organisations set host_webhook_url = 'https://host.example/hooks' where id = ?`, [
+      organisationId,
+    ]);
+    const first = person('reapit', 'RPT20000020', {
+      firstName: 'Amara',
+      lastName: 'Okafor',
+      emails: ['amara@example.com'],
+    });
+    await importPage('reapit', [first]);
+    const second = await importPage('reapit', [
+      { ...first, title: 'Dr', provenance: { ...first.provenance, modifiedAt: '2026-11-12T10:00:00.000Z' } },
+      person('reapit', 'RPT20000021', {
+        firstName: 'Amara',
+        lastName: 'Okafor',
+        emails: ['amara@example.com'],
+      }),
+    ]);
+    expect(second.result).toMatchObject({ created: 0, updated: 1, merged: 1 });
+    const links = await query<{ contact_id: string }>(
+      `select contact_id from contact_external_ids where external_id in ('RPT20000020', 'RPT20000021')`,
+    );
+    expect(links).toHaveLength(2);
+    expect(links[0]!.contact_id).toBe(links[1]!.contact_id);
+    const [contact] = await query<{ title: string | null }>(`select title from contacts where id = ?`, [
+      links[0]!.contact_id,
+    ]);
+    expect(contact!.title).toBe('Dr');
+    const events = await query<{ type: string; payload: Record<string, unknown> }>(
+      `select type, payload from host_events where organisation_id = ? and payload ->> 'contactId' = ? order by type`,
+      [organisationId, links[0]!.contact_id],
+    );
+    // The first page was not a first import either (earlier tests synced this connection).
+    expect(events).toEqual([
+      {
+        type: 'contact.created',
+        payload: { contactId: links[0]!.contact_id, provider: 'reapit', externalId: 'RPT20000020' },
+      },
+      {
+        type: 'contact.merged',
+        payload: { contactId: links[0]!.contact_id, provider: 'reapit', externalId: 'RPT20000021' },
+      },
+      {
+        type: 'contact.updated',
+        payload: { contactId: links[0]!.contact_id, provider: 'reapit', externalId: 'RPT20000020' },
       },
     ]);
   });

@@ -1,0 +1,118 @@
+import type { IngestedWebhook, InboundWebhook, WebhookRegistration } from '../../core/ports/crm-adapter.ts';
+import { PropsyncError } from '../../core/errors.ts';
+import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import {
+  badSignature,
+  headerOf,
+  requireSecret,
+  verifyTimestampedHmac,
+} from '../adapter-kit/webhook-signature.ts';
+import { mapContact, toExternalId } from './agentos.mapper.ts';
+import {
+  AgentosWebhookEnvelopeSchema,
+  AgentosWebhookSubscriptionSchema,
+  parseAgentosList,
+  parseAgentosTime,
+} from './agentos.schemas.ts';
+
+const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
+const SIGNATURE_HEADER = 'x-agentos-signature';
+const TIMESTAMP_HEADER = 'x-agentos-timestamp';
+
+/** agentOS's webhook subscription and deliveries for one agency (docs/crms/agentos.md). */
+export class AgentosWebhooks {
+  readonly #http: ProviderHttp;
+  readonly #shortName: string;
+  readonly #webhookSecret: string | null;
+
+  constructor(http: ProviderHttp, shortName: string, webhookSecret: string | null) {
+    this.#http = http;
+    this.#shortName = shortName;
+    this.#webhookSecret = webhookSecret;
+  }
+
+  async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    this.#verifySignature(delivery);
+    const event = parseWebhookBody(
+      'agentOS',
+      delivery.rawBody,
+      AgentosWebhookEnvelopeSchema,
+      'an agentOS contact notification',
+    );
+    if (event.ShortName.toLowerCase() !== this.#shortName.toLowerCase()) {
+      throw new WebhookRefusedError(
+        'foreign_tenant',
+        `agentOS webhook is for another agency than ${this.#shortName}`,
+      );
+    }
+    const externalId = toExternalId(event.ContactType, event.OID);
+    const ingested = emptyIngested({
+      deliveryKey: event.DeliveryID,
+      eventType: event.Event,
+      occurredAt: new Date(parseAgentosTime(event.OccurredAt)).toISOString(),
+    });
+    if (!WEBHOOK_EVENTS.includes(event.Event)) return ingested;
+    if (event.Contact === null) {
+      // Deleted, or no longer shared with third parties: either way Propsync may not keep it.
+      ingested.removedContactIds.push(externalId);
+      return ingested;
+    }
+    const mapped = mapContact(event.Contact, event.ContactType);
+    if (!mapped.ok) ingested.contactIdsToFetch.push(externalId);
+    else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
+    else ingested.contacts.push(mapped.contact);
+    return ingested;
+  }
+
+  async register(target: { url: string }): Promise<WebhookRegistration> {
+    // The secret is only shown at creation: replace any earlier subscription for the same URL.
+    const existing = parseAgentosList(
+      (await this.#http.request('GET', 'webhooks/0/1000')).body,
+      'webhook subscription',
+    );
+    for (const raw of existing.Data) {
+      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
+      if (subscription.success && subscription.data.Url === target.url) {
+        await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.data.OID)}`, {
+          acceptStatuses: [404],
+        });
+      }
+    }
+    const response = await this.#http.request('POST', 'webhooks', {
+      body: { Url: target.url, Events: WEBHOOK_EVENTS },
+    });
+    const created = AgentosWebhookSubscriptionSchema.safeParse(response.body);
+    if (!created.success || !created.data.Secret) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        'agentOS did not return the webhook subscription and its signing secret',
+      );
+    }
+    return { ids: [created.data.OID], secret: created.data.Secret, url: target.url };
+  }
+
+  async unregister(registration: WebhookRegistration): Promise<void> {
+    for (const id of registration.ids) {
+      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+    }
+  }
+
+  /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */
+  #verifySignature(delivery: InboundWebhook): void {
+    const secret = requireSecret(
+      this.#webhookSecret,
+      'agentOS',
+      'reconnect agentOS to register webhooks again',
+    );
+    const timestamp = headerOf(delivery.headers, TIMESTAMP_HEADER);
+    const signatures = headerOf(delivery.headers, SIGNATURE_HEADER);
+    if (!timestamp || !signatures) throw badSignature('agentOS webhook signature or timestamp is missing');
+    const hexSignatures = signatures
+      .split(/[\s,]+/)
+      .filter((candidate) => candidate.startsWith('sha256='))
+      .map((candidate) => candidate.slice('sha256='.length));
+    verifyTimestampedHmac('agentOS', secret, { timestamp, hexSignatures }, delivery);
+  }
+}

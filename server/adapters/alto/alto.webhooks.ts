@@ -1,0 +1,128 @@
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { PropsyncError } from '../../core/errors.ts';
+import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import {
+  badSignature,
+  headerOf,
+  requireSecret,
+  verifyTimestampedHmac,
+} from '../adapter-kit/webhook-signature.ts';
+import { appointmentActivities, offerActivities, parseAltoTime } from './alto.mapper.ts';
+import {
+  AltoAppointmentSchema,
+  AltoCloudEventSchema,
+  AltoOfferContactsSchema,
+  AltoOfferSchema,
+  type AltoCloudEvent,
+} from './alto.schemas.ts';
+
+/**
+ * Alto's webhook deliveries for one connection: verified, checked to be this agency's, then parsed
+ * (docs/crms/alto.md).
+ */
+export class AltoWebhookReceiver {
+  readonly #http: ProviderHttp;
+  readonly #agencyRef: string;
+  readonly #webhookSecret: string | null;
+
+  constructor(http: ProviderHttp, agencyRef: string, webhookSecret: string | null) {
+    this.#http = http;
+    this.#agencyRef = agencyRef;
+    this.#webhookSecret = webhookSecret;
+  }
+
+  /**
+   * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
+   * events are fetched here and become engagement signals.
+   */
+  async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    this.#verifySignature(delivery);
+    const event = parseWebhookBody(
+      'Alto',
+      delivery.rawBody,
+      AltoCloudEventSchema,
+      'a CloudEvents notification',
+    );
+    if (event.data.agencyRef !== this.#agencyRef) {
+      // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
+      throw new WebhookRefusedError(
+        'foreign_tenant',
+        "Alto webhook is for another agency than this connection's",
+      );
+    }
+    const occurredMs = parseAltoTime(event.time);
+    const base = emptyIngested({
+      // The CloudEvents id is unique per notification and kept across Alto's retries.
+      deliveryKey: event.id,
+      eventType: event.type,
+      occurredAt: new Date(
+        Number.isNaN(occurredMs) ? delivery.receivedAt.getTime() : occurredMs,
+      ).toISOString(),
+    });
+    if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
+    if (event.type.startsWith('Appointment.'))
+      return { ...base, activities: await this.#appointmentActivities(event) };
+    if (event.type.startsWith('Offer.')) return { ...base, activities: await this.#offerActivities(event) };
+    return base;
+  }
+
+  async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+    // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
+    const response = await this.#http.request(
+      'GET',
+      `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
+      {
+        acceptStatuses: [404],
+      },
+    );
+    if (response.status === 404) return [];
+    const appointment = AltoAppointmentSchema.safeParse(response.body);
+    if (!appointment.success)
+      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
+    return appointmentActivities(appointment.data, event.type, Date.now());
+  }
+
+  async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+    const response = await this.#http.request(
+      'GET',
+      `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
+      {
+        acceptStatuses: [404],
+      },
+    );
+    if (response.status === 404) return [];
+    const offer = AltoOfferSchema.safeParse(response.body);
+    if (!offer.success)
+      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
+    let contactIds: string[] = [];
+    try {
+      contactIds = AltoOfferContactsSchema.parse(JSON.parse(offer.data.contactsJson ?? '[]')).map(
+        (contact) => contact.contactId,
+      );
+    } catch {
+      // contactsJson is a string Alto fills in; when unreadable, the notification's related contacts stand in.
+    }
+    if (contactIds.length === 0) {
+      contactIds = (event.data.relatedSubjects ?? [])
+        .filter((related) => related.subjectUri.startsWith('/contacts/'))
+        .map((related) => related.subjectId);
+    }
+    return offerActivities(offer.data, contactIds, event.type, Date.now());
+  }
+
+  /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
+  #verifySignature(delivery: InboundWebhook): void {
+    const secret = requireSecret(this.#webhookSecret, 'Alto', 'register webhooks again');
+    const parts = (headerOf(delivery.headers, 'x-signature') ?? '')
+      .split(',')
+      .map((part) => part.trim().split('=', 2) as [string, string | undefined]);
+    const timestamp = parts.find(([name]) => name === 't')?.[1];
+    const signatures = parts.filter(([name, value]) => name === 'v1' && value).map(([, value]) => value!);
+    if (!timestamp || !/^\d+$/.test(timestamp) || signatures.length === 0)
+      throw badSignature('Alto webhook signature is missing or malformed');
+    verifyTimestampedHmac('Alto', secret, { timestamp, hexSignatures: signatures }, delivery);
+  }
+}

@@ -1,0 +1,128 @@
+import { createHash, verify } from 'node:crypto';
+import { PropsyncError } from '../../core/errors.ts';
+import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
+import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-signature.ts';
+import { ReapitSigningKeys } from './reapit-signing-keys.ts';
+import { toReapitActivities } from './reapit.mapper.ts';
+import { ReapitSigningKeysSchema, ReapitWebhookEnvelopeSchema } from './reapit.schemas.ts';
+
+/**
+ * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
+ * webhook adapter is rebuilt whenever the connection row changes). Keyed by what the look-up spends:
+ * the app's quota at the customer.
+ */
+const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
+/** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Reapit's webhook deliveries for one connection: verified, checked to be this customer's, then
+ * parsed (docs/crms/reapit.md).
+ */
+export class ReapitWebhookReceiver {
+  readonly #http: ProviderHttp;
+  readonly #customerId: string;
+  readonly #signingKeys: ReapitSigningKeys;
+
+  constructor(http: ProviderHttp, clientId: string, customerId: string) {
+    this.#http = http;
+    this.#customerId = customerId;
+    const keysOf = `${http.baseUrl} ${clientId} ${customerId}`;
+    let keys = SIGNING_KEYS.get(keysOf);
+    if (!keys) SIGNING_KEYS.set(keysOf, (keys = new ReapitSigningKeys()));
+    this.#signingKeys = keys;
+  }
+
+  async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
+    let json: unknown;
+    try {
+      json = JSON.parse(delivery.rawBody.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
+    // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
+    const named = customerOf(json);
+    if (named !== undefined) this.#refuseForeignTenant(named);
+    await this.#verifySignature(delivery);
+    if (json === undefined)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
+    const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
+    if (!envelope.success)
+      throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
+    this.#refuseForeignTenant(envelope.data.customerId);
+    const event = envelope.data;
+    const isContact = event.topicId.startsWith('contacts.');
+    return {
+      // One event fans out to several notifications sharing eventId: key on the notification itself.
+      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+      eventType: event.topicId,
+      occurredAt: event.eventTime,
+      // The snapshot carries neither the contact's roles (relationships) nor its applicants'
+      // marketingMode, so mapping it would erase the profile and nurture category: the changed
+      // contact is read in full instead, the way the sync reads it.
+      contacts: [],
+      activities:
+        isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
+      contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
+      removedContactIds: isContact && event.new === null ? [event.entityId] : [],
+    };
+  }
+
+  /** `X-Signature: s:<keyId>:<unixTimestamp>:<signature>`, Ed25519 over `<timestamp><raw body>`. */
+  async #verifySignature(delivery: InboundWebhook): Promise<void> {
+    const parts = headerOf(delivery.headers, 'x-signature')?.split(':');
+    if (!parts || parts.length !== 4 || parts[0] !== 's')
+      throw badSignature('Reapit webhook signature is missing or malformed');
+    const [, keyId, timestamp, signature] = parts as [string, string, string, string];
+    assertFresh('Reapit', timestamp, delivery.receivedAt);
+    const key = await this.#signingKey(keyId);
+    const signed = Buffer.concat([Buffer.from(timestamp), delivery.rawBody]);
+    let valid: boolean;
+    try {
+      valid = verify(null, signed, key, decodeSignature(signature));
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw badSignature('Reapit webhook signature does not match');
+  }
+
+  /** The envelope names its customer; a delivery without one, or for another, is not this agency's. */
+  #refuseForeignTenant(customerId: unknown): void {
+    if (typeof customerId === 'string' && customerId.trim().toUpperCase() === this.#customerId.toUpperCase())
+      return;
+    throw new WebhookRefusedError(
+      'foreign_tenant',
+      typeof customerId === 'string'
+        ? "Reapit webhook is for another customer than this connection's"
+        : 'Reapit webhook does not name its customer',
+    );
+  }
+
+  async #signingKey(keyId: string) {
+    if (!KEY_ID.test(keyId)) throw badSignature('Reapit webhook signature is missing or malformed');
+    return this.#signingKeys.key(keyId, async (id) => {
+      const response = await this.#http.request('GET', `webhooks/signing/${encodeURIComponent(id)}`, {
+        acceptStatuses: [404],
+      });
+      if (response.status === 404) return null;
+      const keys = ReapitSigningKeysSchema.safeParse(response.body);
+      if (!keys.success)
+        throw new PropsyncError(
+          'ADAPTER.PROVIDER_UNAVAILABLE',
+          'Reapit answered the signing key request with an unexpected body',
+        );
+      return keys.data.keys.find((candidate) => candidate.kid === id) ?? null;
+    });
+  }
+}
+
+function customerOf(json: unknown): unknown {
+  return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
+}
+
+function decodeSignature(signature: string): Buffer {
+  return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalContact } from '../../../shared/contact.ts';
+import {
+  DEFAULT_FIELD_POLICY,
+  resolveContactFields,
+  sameValue,
+  type FieldPolicy,
+  type FieldResolution,
+  type FieldRule,
+} from '../domain/conflict-resolution.ts';
+
+/** What Propsync holds for a record of the page it already links, as the store reads it before planning. */
+export type ContactLink = {
+  externalId: string;
+  contactId: string;
+  contentHash: string | null;
+  crmModifiedAt: string | null;
+  /** When the link was last reconciled. */
+  reconciledAt: string;
+  /** The CRM's version as last reconciled: the base for telling which side changed a field. */
+  snapshot: Record<string, unknown> | null;
+  /** Propsync's current values of the contact. */
+  current: Record<string, unknown>;
+  /** Fields Propsync itself edited, with when. */
+  fieldModifiedAt: Record<string, string>;
+};
+
+/** The immutable record of a conflict and how each field was settled. */
+export type ConflictAudit = {
+  contactId: string;
+  crmVersion: Record<string, unknown>;
+  platformVersion: Record<string, unknown>;
+  crmModifiedAt: string;
+  platformModifiedAt: string;
+  differingFields: string[];
+  resolutions: FieldResolution[];
+  winner: 'crm' | 'platform' | 'mixed';
+};
+
+/** Propsync's surviving values, queued for write-back to the CRM. */
+export type ContactPush = {
+  contactId: string;
+  /** Same change, same key: queueing it twice writes to the CRM once. */
+  idempotencyKey: string;
+  payload: { externalId: string; etag: string | null; fields: Record<string, unknown> };
+};
+
+export type Settlement = {
+  /** What the contact row gets. */
+  values: CanonicalContact;
+  audit: ConflictAudit | null;
+  push: ContactPush | null;
+};
+
+/** The field rules in force for an agency: the defaults, then global rows, then the agency's own. */
+export function fieldPolicyFrom(rows: Array<{ field: string; rule: FieldRule }>): FieldPolicy {
+  return { ...DEFAULT_FIELD_POLICY, ...Object.fromEntries(rows.map((row) => [row.field, row.rule])) };
+}
+
+/**
+ * A CRM change to a contact Propsync may also have changed: where both sides moved, each field is
+ * settled by the policy, the conflict is audited and Propsync's surviving values are pushed back.
+ * Where only the CRM moved, its record is stored as it is.
+ */
+export function settleLinkedUpdate(
+  link: ContactLink,
+  contact: CanonicalContact,
+  policy: FieldPolicy,
+): Settlement {
+  const base = link.snapshot ?? {};
+  const crm = crmFieldsOf(contact);
+  const reconciledAt = new Date(link.reconciledAt).getTime();
+  // A CRM-carried field counts as Propsync's change only while it still differs from the base;
+  // Propsync-only fields count when edited since the last reconciliation.
+  const platformChangedAt = Object.fromEntries(
+    Object.entries(link.fieldModifiedAt ?? {}).filter(([field, at]) =>
+      field in crm ? !sameValue(link.current[field], base[field]) : Date.parse(at) > reconciledAt,
+    ),
+  );
+  if (Object.keys(platformChangedAt).length === 0) return { values: contact, audit: null, push: null };
+  const outcome = resolveContactFields({
+    base,
+    crm,
+    platform: link.current,
+    platformChangedAt,
+    crmModifiedAt: contact.provenance.modifiedAt,
+    policy,
+  });
+  const audit: ConflictAudit | null = outcome.conflict && {
+    contactId: link.contactId,
+    crmVersion: crm,
+    platformVersion: link.current,
+    crmModifiedAt: contact.provenance.modifiedAt,
+    platformModifiedAt: Object.values(platformChangedAt).sort().at(-1)!,
+    differingFields: outcome.conflict.differingFields,
+    resolutions: outcome.conflict.resolutions,
+    winner: outcome.conflict.winner,
+  };
+  let push: ContactPush | null = null;
+  if (outcome.platformFieldsToPush.length > 0) {
+    const fields = Object.fromEntries(
+      outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]),
+    );
+    const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+    push = {
+      contactId: link.contactId,
+      idempotencyKey: `contact-update:${contact.provenance.externalId}:${digest}`,
+      payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
+    };
+  }
+  return { values: { ...contact, ...(outcome.merged as Partial<CanonicalContact>) }, audit, push };
+}
+
+/** The contact fields a CRM carries, as the conflict resolver compares them. */
+function crmFieldsOf(contact: CanonicalContact): Record<string, unknown> {
+  return {
+    title: contact.title,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    emails: contact.emails,
+    phones: contact.phones,
+    address: contact.address,
+    nurtureCategory: contact.nurtureCategory,
+    marketingConsent: contact.marketingConsent,
+  };
+}

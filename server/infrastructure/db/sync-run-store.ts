@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { CrmProvider } from '../../../shared/providers.ts';
+import { PropsyncError } from '../../core/errors.ts';
+import type {
+  RunError,
+  StartRunOutcome,
+  SyncCursor,
+  SyncRunHandle,
+  SyncRunTrigger,
+} from '../../core/ports/sync-store.ts';
+import {
+  alertForFailedRun,
+  cursorAfterSuccess,
+  windowToRun,
+  workerDiedError,
+  type RunFailure,
+} from '../../core/sync/run-outcome.ts';
+import type { EntityManager } from './orm.ts';
+
+/**
+ * Opening and closing sync runs: the run rows, the connection's cursor and status, and the alerts
+ * a failure raises. The caller holds the connection's lock for cycle runs.
+ */
+
+export async function openRun(
+  em: EntityManager,
+  connectionId: string,
+  trigger: SyncRunTrigger,
+  now: Date,
+  overlapMs: number,
+  scheduledFor: Date | null,
+): Promise<StartRunOutcome> {
+  return em.fork().transactional(async (em) => {
+    const [connection] = await em.execute<
+      {
+        id: string;
+        organisation_id: string;
+        provider: CrmProvider;
+        status: string;
+        sync_cursor: SyncCursor | null;
+      }[]
+    >(
+      `select id, organisation_id, provider, status, sync_cursor from crm_connections where id = ? for update`,
+      [connectionId],
+    );
+    if (!connection) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
+    if (connection.status === 'disconnected') {
+      throw new PropsyncError(
+        'CONNECTION.DISCONNECTED',
+        'This connection is disconnected: reconnect it to sync again',
+      );
+    }
+    if (scheduledFor) {
+      const [ran] = await em.execute(
+        `select 1 from sync_runs where connection_id = ? and scheduled_for = ?`,
+        [connectionId, scheduledFor],
+      );
+      if (ran) return { outcome: 'slot_already_ran' as const };
+    }
+    // We hold the connection's lock, so a run still marked running belongs to a dead worker.
+    await em.execute(
+      `update sync_runs set status = 'failed', finished_at = ?, errors_count = errors_count + 1,
+         errors = errors || ?::jsonb where connection_id = ? and status = 'running'`,
+      [now, JSON.stringify([workerDiedError(now)]), connectionId],
+    );
+    const cursor: SyncCursor = connection.sync_cursor ?? { modifiedSince: null, pending: null };
+    const resumed = cursor.pending !== null;
+    const pending = windowToRun(cursor, now, overlapMs);
+    await em.execute(`update crm_connections set sync_cursor = ?::jsonb, updated_at = now() where id = ?`, [
+      JSON.stringify({ ...cursor, pending }),
+      connectionId,
+    ]);
+    const runId = randomUUID();
+    await em.execute(
+      `insert into sync_runs (id, connection_id, organisation_id, trigger, full_import, window_start, window_end, cursor_before,
+         started_at, heartbeat_at, scheduled_for)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+      [
+        runId,
+        connectionId,
+        connection.organisation_id,
+        trigger,
+        pending.windowStart === null,
+        pending.windowStart,
+        pending.windowEnd,
+        JSON.stringify(cursor),
+        now,
+        now,
+        scheduledFor,
+      ],
+    );
+    const run: SyncRunHandle = {
+      runId,
+      connectionId,
+      organisationId: connection.organisation_id,
+      provider: connection.provider,
+      window: { start: pending.windowStart, end: pending.windowEnd, resumeAfter: pending.checkpoint },
+      resumed,
+    };
+    return { outcome: 'started' as const, run };
+  });
+}
+
+export async function closeRun(
+  em: EntityManager,
+  run: SyncRunHandle,
+  outcome: { succeeded: true } | ({ succeeded: false } & RunFailure),
+  failingAlertAfterMs: number,
+): Promise<void> {
+  await em.fork().transactional(async (em) => {
+    if (outcome.succeeded) {
+      const cursor = cursorAfterSuccess(run);
+      await em.execute(
+        `update sync_runs set status = case when errors_count > 0 then 'partial' else 'succeeded' end,
+           finished_at = now(), heartbeat_at = now(), cursor_after = ?::jsonb where id = ?`,
+        [JSON.stringify(cursor), run.runId],
+      );
+      await em.execute(
+        `update crm_connections set sync_cursor = ?::jsonb, last_synced_at = now(), status = 'active',
+           failing_since = null, updated_at = now() where id = ? and status <> 'disconnected'`,
+        [JSON.stringify(cursor), run.connectionId],
+      );
+      return;
+    }
+    const now = new Date();
+    const error = { ...outcome.error, at: now.toISOString() };
+    await em.execute(
+      `update sync_runs set status = 'failed', finished_at = now(), heartbeat_at = now(), errors_count = errors_count + 1,
+         errors = errors || ?::jsonb where id = ?`,
+      [JSON.stringify([error]), run.runId],
+    );
+    // The pending window stays in the cursor, so the next cycle resumes it.
+    const [failing] = await em.execute<{ failing_since: Date }[]>(
+      `update crm_connections set last_error_at = now(), last_error_message = ?,
+         status = case when ? and status <> 'disconnected' then 'error' else status end,
+         failing_since = coalesce(failing_since, now()), updated_at = now() where id = ?
+       returning failing_since`,
+      [outcome.error.message, outcome.permanent, run.connectionId],
+    );
+    const alert = alertForFailedRun(
+      run,
+      outcome,
+      failing ? new Date(failing.failing_since) : null,
+      now,
+      failingAlertAfterMs,
+    );
+    if (alert) {
+      await em.execute(
+        `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
+         values (?, ?, ?, ?, ?, ?, ?)
+         on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
+         do update set message = excluded.message`,
+        [
+          run.organisationId,
+          run.connectionId,
+          alert.kind,
+          alert.severity,
+          alert.message,
+          alert.action,
+          alert.dedupeKey,
+        ],
+      );
+    }
+  });
+}
+
+export async function openWebhookRun(em: EntityManager, connectionId: string): Promise<SyncRunHandle> {
+  const [row] = await em.fork().execute<{ id: string; organisation_id: string; provider: CrmProvider }[]>(
+    `insert into sync_runs (connection_id, organisation_id, trigger, full_import)
+       select id, organisation_id, 'webhook', false from crm_connections where id = ? and status <> 'disconnected'
+       returning id, organisation_id, (select provider from crm_connections where id = ?) as provider`,
+    [connectionId, connectionId],
+  );
+  if (!row)
+    throw new PropsyncError(
+      'CONNECTION.DISCONNECTED',
+      'This connection is disconnected: webhooks are not processed',
+    );
+  const now = new Date().toISOString();
+  return {
+    runId: row.id,
+    connectionId,
+    organisationId: row.organisation_id,
+    provider: row.provider,
+    window: { start: now, end: now, resumeAfter: null },
+    resumed: false,
+  };
+}
+
+export async function closeWebhookRun(
+  em: EntityManager,
+  run: SyncRunHandle,
+  errors: RunError[],
+): Promise<void> {
+  const stamped = errors.map((error) => ({ ...error, at: new Date().toISOString() }));
+  await em.fork().execute(
+    `update sync_runs set status = case when ? then 'partial' else 'succeeded' end, finished_at = now(), heartbeat_at = now(),
+       errors_count = errors_count + ?, errors = errors || ?::jsonb where id = ?`,
+    [stamped.length > 0, stamped.length, JSON.stringify(stamped), run.runId],
+  );
+}
