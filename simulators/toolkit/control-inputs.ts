@@ -127,6 +127,14 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
       response.status(204).end();
     }),
   );
+  router.post(
+    '/faults/lose-next-response',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.loseNextResponse(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
   router.put(
     '/webhook-faults',
     handle((request, response) => {
