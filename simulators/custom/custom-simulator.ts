@@ -45,18 +45,12 @@ import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
 import { CustomWebhooks, eventBody, newMessageId, standardWebhookHeaders } from './custom-webhooks.ts';
 
 export interface CustomSimulatorOptions extends SimulatorOptions {
-  /** Contacts generated (default 1,000). */
-  contactCount?: number;
-  /** Share of planted duplicate contacts (default 0.02). */
-  duplicateRate?: number;
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */
   apiKeys?: readonly CustomApiKey[];
   /** The agency's name, as GET /account reports it. */
   accountName?: string;
   /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<CustomRateLimits> | false;
-  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
-  dataAnchor?: number | string | Date;
   /** How long a webhook receiver may take (default 15 s). */
   webhookTimeoutMs?: number;
 }
@@ -166,14 +160,6 @@ interface ApiKeyEntry extends ResolvedApiKey {
   key: string;
 }
 
-function anchorOf(option: CustomSimulatorOptions['dataAnchor'], now: number): number {
-  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms =
-    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
-  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
-  return ms;
-}
-
 function resolveKeys(keys: readonly CustomApiKey[]): ApiKeyEntry[] {
   if (keys.length === 0) throw new RangeError('at least one API key is required');
   const entries = keys.map((key, i) => ({
@@ -244,7 +230,6 @@ export const createCustomSimulator = defineSimulator<
       name: options.accountName ?? 'Propsync Demo Estates',
       timezone: 'Europe/London',
     };
-    const anchor = anchorOf(options.dataAnchor, clock.now());
     const rateLimiter = kit.rateLimiter(
       customLimitConfig(
         options.rateLimits === false ? null : { ...CUSTOM_RATE_LIMITS, ...options.rateLimits },
@@ -260,13 +245,7 @@ export const createCustomSimulator = defineSimulator<
       seed: mixSeed(seed, 'webhooks'),
       now: clock.now,
     });
-    const buildDataset = () =>
-      new CustomDataset({
-        seed,
-        contactCount: options.contactCount ?? 1000,
-        anchor,
-        ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-      });
+    const buildDataset = () => new CustomDataset(kit.datasetSeed());
     const engine = new CustomEngine({ clock, webhooks, dataset: buildDataset() });
     kit.onReset(() => {
       idempotency.clear();

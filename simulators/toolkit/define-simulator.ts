@@ -27,6 +27,12 @@ export interface SimulatorOptions {
   seed?: number;
   /** The simulator's clock (default Date.now); `controls.advanceClock` shifts it further. */
   now?: () => number;
+  /** People generated per tenant (default 1,000). */
+  contactCount?: number;
+  /** Share of planted duplicate people (default: the generator's 0.02). */
+  duplicateRate?: number;
+  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
+  dataAnchor?: number | string | Date;
   /** Multiplies the CRM's webhook retry schedule; e.g. 0.0001 in tests. Default 1. */
   webhookRetryScale?: number;
   /** Most request-log entries kept (default 100,000). */
@@ -83,6 +89,27 @@ export interface SimulatorCore {
 
 export type Simulator<Own, Controls> = SimulatorCore & Own & { readonly controls: CommonControls & Controls };
 
+/** What a tenant's dataset is generated from. */
+export interface DatasetSeed {
+  /** The simulator's seed for the default tenant (so every CRM plants the same people), mixed for others. */
+  seed: number;
+  contactCount: number;
+  anchor: number;
+  duplicateRate?: number;
+}
+
+/**
+ * One dataset per tenant (agency, customer, team), regenerated in place on reset so whatever
+ * holds the map sees the new data.
+ */
+export interface TenantDatasets<D> {
+  readonly defaultTenant: string;
+  /** Live map by tenant key. */
+  readonly byKey: Map<string, D>;
+  /** The tenant's dataset (default tenant when omitted); an unknown tenant is a RangeError (404 on /_sim). */
+  get(tenant?: string): D;
+}
+
 /** What the toolkit hands a CRM while it builds its parts. */
 export interface SimulatorKit<Options extends SimulatorOptions> {
   readonly options: Options;
@@ -90,6 +117,20 @@ export interface SimulatorKit<Options extends SimulatorOptions> {
   readonly clock: SimulatorClock;
   readonly faults: FaultControls;
   readonly requestLog: RequestLog;
+  /** Resolved `dataAnchor`. */
+  readonly anchor: number;
+  /** What the single (or default) dataset is generated from. */
+  datasetSeed(tenant?: string): DatasetSeed;
+  /**
+   * Datasets for several tenants, the first being the default; `key` folds a tenant id for lookup
+   * (e.g. case-insensitive short names), `noun` names it in errors.
+   */
+  tenantDatasets<D>(spec: {
+    tenants: readonly string[];
+    build(tenant: string, seed: DatasetSeed): D;
+    key?: (tenant: string) => string;
+    noun: string;
+  }): TenantDatasets<D>;
   /**
    * A seeded stream for control choices (which contacts `modifyContacts` picks), restarted on
    * reset so the same controls pick the same records again.
@@ -171,12 +212,47 @@ export function defineSimulator<
     // Filled once the simulator exists; control routes and handlers read it per request.
     const built: { simulator?: SimulatorCore & { controls: CommonControls } } = {};
 
+    const anchor = anchorOf(options.dataAnchor, clock.now());
     const kit: SimulatorKit<Options> = {
       options,
       seed,
       clock,
       faults,
       requestLog,
+      anchor,
+      datasetSeed: (tenant) => ({
+        seed: tenant === undefined ? seed : mixSeed(seed, tenant),
+        contactCount: options.contactCount ?? 1000,
+        anchor,
+        ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
+      }),
+      tenantDatasets(spec) {
+        const key = spec.key ?? ((tenant: string) => tenant);
+        const defaultTenant = spec.tenants[0];
+        if (defaultTenant === undefined) throw new RangeError(`at least one ${spec.noun} is required`);
+        const byKey = new Map<string, ReturnType<typeof spec.build>>();
+        const generate = () => {
+          byKey.clear();
+          for (const tenant of new Set(spec.tenants)) {
+            // The default tenant uses the seed as is, so other simulators with the same seed share its people.
+            byKey.set(
+              key(tenant),
+              spec.build(tenant, kit.datasetSeed(tenant === defaultTenant ? undefined : tenant)),
+            );
+          }
+        };
+        generate();
+        resets.push(generate);
+        return {
+          defaultTenant,
+          byKey,
+          get(tenant) {
+            const dataset = byKey.get(key(tenant ?? defaultTenant));
+            if (dataset === undefined) throw new RangeError(`unknown ${spec.noun} ${tenant}`);
+            return dataset;
+          },
+        };
+      },
       controlRandom: () => random,
       rateLimiter(config) {
         const limiter = new RateLimiter(config, { now: clock.now });
@@ -333,6 +409,14 @@ function routesOf(router: Router): string[] {
     const methods = Object.keys(route.methods ?? {}).map((method) => method.toUpperCase());
     return [`${methods.join('|')} /_sim${route.path === '/' ? '' : route.path}`];
   });
+}
+
+function anchorOf(option: SimulatorOptions['dataAnchor'], now: number): number {
+  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
+  const ms =
+    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
+  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
+  return ms;
 }
 
 /** Drops undefined members (zod's optional fields) so `exactOptionalPropertyTypes` holds. */
