@@ -8,7 +8,7 @@ import express, {
 } from 'express';
 import type { Logger } from '../../server/infrastructure/logger.ts';
 import { listen as listenApp, type RunningServer } from './app-listener.ts';
-import { mountCommonControlRoutes } from './control-inputs.ts';
+import { handle, mountCommonControlRoutes } from './control-inputs.ts';
 import { FaultControls, faultMiddleware, type FaultMatch, type FaultSettings } from './fault-controls.ts';
 import { RateLimiter, type RateLimitConfig } from './rate-limiter.ts';
 import { RequestLog } from './request-log.ts';
@@ -173,8 +173,8 @@ export interface SimulatorParts<Own, Controls> {
   overrides?: Partial<CommonControls>;
   /** Extra `/_sim` routes (the common ones are mounted by the toolkit). */
   controlRoutes?(router: Router): void;
-  /** What `GET /_sim` reports beside the toolkit's counters. */
-  describe(): Record<string, unknown>;
+  /** What `GET /_sim` reports beside (or instead of) the toolkit's counters; may read the query. */
+  describe(request: Request): Record<string, unknown>;
 }
 
 export interface SimulatorDefinition<Options extends SimulatorOptions, Own, Controls> {
@@ -388,16 +388,19 @@ function controlRouter<Options extends SimulatorOptions>(
   const router = Router();
   mountCommonControlRoutes(router, kit.simulator);
   parts.controlRoutes?.(router);
-  router.get('/', (_request, response) => {
-    response.json({
-      simulator: crm,
-      ...parts.describe(),
-      requestsLogged: kit.requestLog.size,
-      clockOffsetMs: kit.clock.offsetMs,
-      faults: kit.faults.snapshot(),
-      routes: routesOf(router),
-    });
-  });
+  router.get(
+    '/',
+    handle((request, response) => {
+      response.json({
+        simulator: crm,
+        requestsLogged: kit.requestLog.size,
+        clockOffsetMs: kit.clock.offsetMs,
+        faults: kit.faults.snapshot(),
+        ...parts.describe(request),
+        routes: routesOf(router),
+      });
+    }),
+  );
   return router;
 }
 
