@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { PersonRole, UkPerson } from '../toolkit/uk-people.ts';
 import { TOWNS } from '../toolkit/uk-reference-data.ts';
-import type { TimedRecord } from './loop-collection.ts';
+import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   LOOP_NEGOTIATORS,
   LOOP_SOURCES,
@@ -187,7 +187,7 @@ function applicantProfile(
 export function fieldsFromPerson(person: UkPerson, record: TimedRecord, seed: number): LoopContactFields {
   const random = extrasRandom.reseed(mixSeed(seed, 'loop-contact', record.seq));
   const between = (fraction: number) =>
-    record.created + Math.floor(fraction * (record.updated - record.created));
+    record.created + Math.floor(fraction * (record.modified - record.created));
   const phoneNumbers: LoopPhoneNumber[] = [{ number: person.mobile, type: 'mobile', isPrimary: true }];
   if (person.landline !== null)
     phoneNumbers.push({ number: person.landline, type: 'home', isPrimary: false });
@@ -300,7 +300,7 @@ export function renderContact(record: ContactRecord, context: RenderContext): Js
   return {
     id: contactIdOf(record, context.salt),
     createdAt: loopTime(record.created),
-    updatedAt: loopTime(record.updated),
+    updatedAt: loopTime(record.modified),
     title: fields.title,
     firstName: fields.firstName,
     lastName: fields.lastName,

@@ -1,6 +1,8 @@
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { pageOfView, viewSize, type ResultView } from './loop-collection.ts';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
   LOOP_CONSENT_STATUSES,
@@ -19,21 +21,6 @@ export interface LoopErrorBody {
   message: string;
   errors?: Array<{ field: string; message: string }>;
 }
-
-const STATUS_NAMES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   500: 'An unexpected error occurred',
@@ -55,8 +42,8 @@ export function sendError(
   for (const [name, value] of Object.entries(extra.headers ?? {})) response.setHeader(name, value);
   const body: LoopErrorBody & Record<string, unknown> = {
     statusCode: status,
-    error: STATUS_NAMES[status] ?? 'Error',
-    message: message ?? DEFAULT_MESSAGES[status] ?? STATUS_NAMES[status] ?? 'Error',
+    error: STATUS_CODES[status] ?? 'Error',
+    message: message ?? DEFAULT_MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error',
     ...(extra.errors === undefined ? {} : { errors: extra.errors }),
     ...extra.body,
   };
@@ -78,11 +65,6 @@ export function sendValidationError(response: Response, error: z.ZodError): void
       errors,
     },
   );
-}
-
-/** A query-string problem, answered with 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
 }
 
 // ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
@@ -158,14 +140,14 @@ export function readPaging(query: LoopQuery): Paging {
 }
 
 /** `sort=createdAt|updatedAt`, `-` for descending; default `createdAt`. */
-export function readSort(query: LoopQuery): { field: 'created' | 'updated'; descending: boolean } {
+export function readSort(query: LoopQuery): { field: 'created' | 'modified'; descending: boolean } {
   const raw = query.string('sort') ?? 'createdAt';
   const descending = raw.startsWith('-');
   const name = descending ? raw.slice(1) : raw;
   if (name !== 'createdAt' && name !== 'updatedAt') {
     throw new BadRequestError('sort must be createdAt or updatedAt (prefix with - to sort descending)');
   }
-  return { field: name === 'createdAt' ? 'created' : 'updated', descending };
+  return { field: name === 'createdAt' ? 'created' : 'modified', descending };
 }
 
 /** The list envelope every endpoint uses: `{results, page, pageSize, totalCount, totalPages}`. */

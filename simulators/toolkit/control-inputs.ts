@@ -45,6 +45,11 @@ export function matchOf(input: { method?: string | undefined; pathPrefix?: strin
   };
 }
 
+/** A control request that is well formed but cannot be done (e.g. an offer by a non-applicant): a 400. */
+export class ControlInputError extends Error {
+  override name = 'ControlInputError';
+}
+
 /** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
 export function handle(
   action: (request: Request, response: Response) => void,
@@ -58,6 +63,8 @@ export function handle(
           error: 'invalid control request',
           issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         });
+      } else if (error instanceof ControlInputError) {
+        response.status(400).json({ error: error.message });
       } else if (error instanceof RangeError) {
         response.status(404).json({ error: error.message });
       } else {
