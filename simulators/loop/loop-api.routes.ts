@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { defined } from '../toolkit/define-simulator.ts';
+import type { QueryParams } from '../toolkit/query-params.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { renderAppointment, renderNote, renderOffer } from './loop-activity.model.ts';
 import {
@@ -10,12 +11,12 @@ import {
   LOOP_OFFER_STATUSES,
 } from './loop-constants.ts';
 import { contactTypesOf, renderContact, type ContactRecord, type JsonObject } from './loop-contact.model.ts';
-import type { ContactPatch, LoopDataset } from './loop-dataset.ts';
+import type { LoopDataset } from './loop-dataset.ts';
 import type { LoopEngine } from './loop-engine.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
-  LoopQuery,
+  loopQuery,
   NoteCreateSchema,
   WebhookCreateSchema,
   WebhookUpdateSchema,
@@ -69,12 +70,12 @@ interface ListFilters<T> {
  */
 function listRoute<T extends TimedRecord>(
   collectionOf: (dataset: LoopDataset) => TimedCollection<T>,
-  filtersOf: (query: LoopQuery, dataset: LoopDataset) => ListFilters<T>,
+  filtersOf: (query: QueryParams, dataset: LoopDataset) => ListFilters<T>,
   render: (record: T, dataset: LoopDataset) => JsonObject,
 ): RequestHandler {
   return (request, response) => {
     const dataset = datasetOf(response);
-    const query = new LoopQuery(request.query);
+    const query = loopQuery(request.query);
     const paging = readPaging(query);
     const sort = readSort(query);
     const from = query.instant('updatedSince');
@@ -110,7 +111,7 @@ function contactOr404(request: Request, response: Response): ContactRecord | und
 }
 
 /** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
-function ofContact<T>(query: LoopQuery, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
+function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
   const contactId = query.string('contactId');
   if (contactId === undefined) return { seq: undefined, candidates: undefined };
   const seq = dataset.contactById(contactId)?.seq ?? null;
@@ -152,7 +153,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const dataset = datasetOf(response);
     const input = bodyOf(ContactCreateSchema, request, response);
     if (input === undefined) return;
-    const body = renderContact(engine.createContact(dataset, input as ContactPatch), dataset);
+    const body = renderContact(engine.createContact(dataset, input), dataset);
     response
       .status(201)
       .location(`/v1/contacts/${String(body.id)}`)
@@ -167,10 +168,11 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   router.patch('/v1/contacts/:id', (request, response) => {
     const dataset = datasetOf(response);
     const patch = bodyOf(ContactPatchSchema, request, response);
-    const record = patch === undefined ? undefined : contactOr404(request, response);
+    if (patch === undefined) return;
+    const record = contactOr404(request, response);
     if (record === undefined) return;
     // No concurrency token: the last write wins, as the catalogue describes Loop.
-    engine.patchContacts(dataset, [record], () => patch as ContactPatch);
+    engine.patchContacts(dataset, [record], () => patch);
     response.json(renderContact(record, dataset));
   });
 
@@ -178,7 +180,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const dataset = datasetOf(response);
     const record = contactOr404(request, response);
     if (record === undefined) return;
-    const query = new LoopQuery(request.query);
+    const query = loopQuery(request.query);
     const paging = readPaging(query);
     const reference = query.string('externalReference');
     const notes = dataset
@@ -303,7 +305,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   });
 
   router.get('/v1/webhooks', (request, response) => {
-    const paging = readPaging(new LoopQuery(request.query));
+    const paging = readPaging(loopQuery(request.query));
     const subscriptions = webhooks.list(datasetOf(response).teamId);
     response.json(
       listEnvelope(viewOf(subscriptions), paging, (subscription) => webhooks.render(subscription)),

@@ -23,30 +23,11 @@ import {
   type LoopMarketingConsent,
   type RenderContext,
 } from './loop-contact.model.ts';
+import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
-
-/** A partial update of a contact, as `PATCH /v1/contacts/{id}` accepts it (already validated). */
-export interface ContactPatch {
-  title?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  dateOfBirth?: string | null;
-  emailAddresses?: Array<{ address: string; isPrimary?: boolean | undefined }>;
-  phoneNumbers?: Array<{ number: string; type: LoopPhoneType; isPrimary?: boolean | undefined }>;
-  address?: Partial<LoopAddress> | null;
-  contactTypes?: LoopContactType[];
-  marketingConsent?: {
-    status?: LoopConsentStatus | undefined;
-    channels?: Partial<LoopMarketingConsent['channels']> | undefined;
-  };
-  source?: string | null;
-  tags?: string[];
-  /** Merged into the stored custom fields; a null value removes a key, `null` clears them all. */
-  customFields?: Record<string, CustomFieldValue | null> | null;
-}
 
 export interface LoopDatasetOptions {
   teamId: string;

@@ -15,7 +15,8 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './loop-contact.model.ts';
-import type { ContactPatch, LoopDataset } from './loop-dataset.ts';
+import type { LoopDataset } from './loop-dataset.ts';
+import type { ContactPatch } from './loop-http.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
 
 /**

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryParams } from '../toolkit/query-params.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
@@ -67,63 +68,15 @@ export function sendValidationError(response: Response, error: z.ZodError): void
   );
 }
 
-// ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** Query parameters (names are case-sensitive; the first of repeated values wins). */
-export class LoopQuery {
-  readonly #query: Record<string, unknown>;
-
-  constructor(query: unknown) {
-    this.#query = (query ?? {}) as Record<string, unknown>;
-  }
-
-  string(name: string): string | undefined {
-    const raw = this.#query[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  }
-
-  int(name: string, options: { min: number; max?: number; fallback: number }): number {
-    const raw = this.string(name);
-    if (raw === undefined) return options.fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
-      const range =
-        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
-      throw new BadRequestError(`${name} must be a whole number ${range}`);
-    }
-    return value;
-  }
-
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return undefined;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(raw))
-      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-    return raw as T;
-  }
-
-  /** An ISO-8601 instant in ms. */
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const ms = ISO_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
-    if (Number.isNaN(ms)) {
-      throw new BadRequestError(
-        `${name} must be an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)`,
-      );
-    }
-    return ms;
-  }
+/** Query parameters: names are case-sensitive and the first of repeated values wins. */
+export function loopQuery(query: unknown): QueryParams {
+  return new QueryParams(query, {
+    instants: {
+      // ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
+      pattern: /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/,
+      expected: 'an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)',
+    },
+  });
 }
 
 export interface Paging {
@@ -132,7 +85,7 @@ export interface Paging {
 }
 
 /** `page` from 1 (default 1), `pageSize` 1–100 (default 25). */
-export function readPaging(query: LoopQuery): Paging {
+export function readPaging(query: QueryParams): Paging {
   return {
     page: query.int('page', { min: 1, fallback: 1 }),
     pageSize: query.int('pageSize', { min: 1, max: LOOP_PAGE_SIZE.max, fallback: LOOP_PAGE_SIZE.default }),
@@ -140,7 +93,7 @@ export function readPaging(query: LoopQuery): Paging {
 }
 
 /** `sort=createdAt|updatedAt`, `-` for descending; default `createdAt`. */
-export function readSort(query: LoopQuery): { field: 'created' | 'modified'; descending: boolean } {
+export function readSort(query: QueryParams): { field: 'created' | 'modified'; descending: boolean } {
   const raw = query.string('sort') ?? 'createdAt';
   const descending = raw.startsWith('-');
   const name = descending ? raw.slice(1) : raw;
@@ -241,6 +194,8 @@ const contactShape = {
 
 /** PATCH /v1/contacts/{id}: every field optional; unknown and read-only fields are ignored. */
 export const ContactPatchSchema = z.object(contactShape).partial();
+/** A partial update of a contact, validated: a `null` custom field removes it, `customFields: null` clears them. */
+export type ContactPatch = z.output<typeof ContactPatchSchema>;
 
 /** POST /v1/contacts: a name and one way to reach the person. */
 export const ContactCreateSchema = ContactPatchSchema.superRefine((contact, context) => {

@@ -9,6 +9,7 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { changedEmail, newPostcode, newStreet, restyledPhone } from '../toolkit/random-edits.ts';
+import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -38,10 +39,10 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './loop-contact.model.ts';
-import { LoopDataset, type ContactPatch } from './loop-dataset.ts';
+import { LoopDataset } from './loop-dataset.ts';
 import { LoopEngine } from './loop-engine.ts';
 import { loopId } from './loop-ids.ts';
-import { ContactCreateSchema, ContactPatchSchema, sendError } from './loop-http.ts';
+import { ContactCreateSchema, ContactPatchSchema, sendError, type ContactPatch } from './loop-http.ts';
 import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
 
 export interface LoopSimulatorOptions extends SimulatorOptions {
@@ -243,8 +244,7 @@ export const createLoopSimulator = defineSimulator<
     const controls: LoopSimulatorControls = {
       modifyContacts(modify) {
         const dataset = datasets.get(modify.teamId);
-        const fields =
-          modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
+        const fields = modify.fields === undefined ? undefined : ContactPatchSchema.parse(modify.fields);
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
@@ -257,7 +257,7 @@ export const createLoopSimulator = defineSimulator<
       },
       createContact(input, createOptions) {
         const dataset = datasets.get(createOptions?.teamId);
-        const record = engine.createContact(dataset, ContactCreateSchema.parse(input) as ContactPatch);
+        const record = engine.createContact(dataset, ContactCreateSchema.parse(input));
         return contactIdOf(record, dataset.salt);
       },
       archiveContact: ifFound(
@@ -381,7 +381,7 @@ export const createLoopSimulator = defineSimulator<
         const rawBody = webhookBody(type, clock.now(), data, type === 'contact.updated' ? [] : undefined);
         const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
         return {
-          headers: webhookHeaders(secret, `msg_${randomUUID().replaceAll('-', '')}`, timestamp, rawBody),
+          headers: webhookHeaders(secret, newMessageId(), timestamp, rawBody),
           rawBody,
         };
       },
@@ -499,7 +499,7 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
     '/contacts',
     handle((request, response) => {
       const { teamId: _teamId, ...input } = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: controls.createContact(input as ContactPatch, teamOption(request)) });
+      response.status(201).json({ id: controls.createContact(input, teamOption(request)) });
     }),
   );
   router.post(
@@ -508,7 +508,7 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
       const body = ModifySchema.parse(request.body ?? {});
       const modified = controls.modifyContacts({
         ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
+        ...(body.fields === undefined ? {} : { fields: body.fields }),
         ...teamOption(request),
       });
       response.json({ modified });

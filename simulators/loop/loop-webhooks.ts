@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
@@ -23,27 +24,8 @@ export interface SubscriptionInput {
   description: string;
 }
 
-/** A fresh Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
-/**
- * Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `<msg id>.<timestamp>.<body>`,
- * keyed with the base64-decoded part of the secret after `whsec_`.
- */
-export function signWebhook(
-  secret: string,
-  messageId: string,
-  timestampSeconds: number,
-  body: string,
-): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  const digest = createHmac('sha256', key)
-    .update(`${messageId}.${timestampSeconds}.${body}`)
-    .digest('base64');
-  return `v1,${digest}`;
-}
+/** Signs one attempt (the adapter tests sign their own deliveries with it). */
+export { signStandardWebhook as signWebhook } from '../toolkit/standard-webhooks.ts';
 
 /** The headers of one signed delivery. */
 export function webhookHeaders(
@@ -52,13 +34,9 @@ export function webhookHeaders(
   timestampSeconds: number,
   body: string,
 ): Record<string, string> {
-  return {
-    'content-type': 'application/json',
+  return standardWebhookHeaders(secret, messageId, body, timestampSeconds, {
     'user-agent': 'Loop-Webhooks/1.0 (simulator)',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': signWebhook(secret, messageId, timestampSeconds, body),
-  };
+  });
 }
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`, plus `changedFields` on updates. */
@@ -154,7 +132,7 @@ export class LoopWebhooks {
     data: JsonObject,
     changedFields?: string[],
   ): number {
-    const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+    const messageId = newMessageId();
     const body = webhookBody(type, occurredAt, data, changedFields);
     let queued = 0;
     for (const subscription of this.#subscriptions.values()) {
