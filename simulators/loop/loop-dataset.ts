@@ -1,7 +1,7 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatedTimes } from '../toolkit/generated-times.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import type { AppointmentRecord, NoteRecord, OfferRecord } from './loop-activity.model.ts';
 import {
@@ -205,29 +205,21 @@ export class LoopDataset implements RenderContext {
     for (const record of offers) pushTo(this.#offersByContact, record.contactSeq, record);
   }
 
-  #seqOf(kind: LoopEntityKind, id: string): number | null {
-    return seqOfLoopId(this.salt, kind, id);
+  /** The record behind a Loop id of this kind, if the id is one of this team's. */
+  #byId<T extends TimedRecord>(
+    kind: LoopEntityKind,
+    collection: TimedCollection<T>,
+    id: string,
+  ): T | undefined {
+    const seq = seqOfLoopId(this.salt, kind, id);
+    return seq === null ? undefined : collection.get(seq);
   }
 
-  contactById(id: string): ContactRecord | undefined {
-    const seq = this.#seqOf('contact', id);
-    return seq === null ? undefined : this.contacts.get(seq);
-  }
-
-  appointmentById(id: string): AppointmentRecord | undefined {
-    const seq = this.#seqOf('appointment', id);
-    return seq === null ? undefined : this.appointments.get(seq);
-  }
-
-  offerById(id: string): OfferRecord | undefined {
-    const seq = this.#seqOf('offer', id);
-    return seq === null ? undefined : this.offers.get(seq);
-  }
-
-  noteById(id: string): NoteRecord | undefined {
-    const seq = this.#seqOf('note', id);
-    return seq === null ? undefined : this.notes.get(seq);
-  }
+  contactById = (id: string): ContactRecord | undefined => this.#byId('contact', this.contacts, id);
+  appointmentById = (id: string): AppointmentRecord | undefined =>
+    this.#byId('appointment', this.appointments, id);
+  offerById = (id: string): OfferRecord | undefined => this.#byId('offer', this.offers, id);
+  noteById = (id: string): NoteRecord | undefined => this.#byId('note', this.notes, id);
 
   appointmentsOf(contactSeq: number): readonly AppointmentRecord[] {
     return this.#appointmentsByContact.get(contactSeq) ?? [];

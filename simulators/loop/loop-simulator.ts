@@ -228,19 +228,6 @@ export const createLoopSimulator = defineSimulator<
       if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
       return record;
     };
-    /** Runs `change` on the team's record when it exists; false when not. */
-    const ifFound =
-      <T>(
-        find: (dataset: LoopDataset, id: string) => T | undefined,
-        change: (dataset: LoopDataset, record: T) => void,
-      ) =>
-      (id: string, teamOption?: TeamOption): boolean => {
-        const dataset = datasets.get(teamOption?.teamId);
-        const record = find(dataset, id);
-        if (record !== undefined) change(dataset, record);
-        return record !== undefined;
-      };
-
     const controls: LoopSimulatorControls = {
       modifyContacts(modify) {
         const dataset = datasets.get(modify.teamId);
@@ -260,14 +247,18 @@ export const createLoopSimulator = defineSimulator<
         const record = engine.createContact(dataset, ContactCreateSchema.parse(input));
         return contactIdOf(record, dataset.salt);
       },
-      archiveContact: ifFound(
-        (dataset, id) => dataset.contactById(id),
-        (dataset, record) => engine.archiveContact(dataset, record),
-      ),
-      deleteContact: ifFound(
-        (dataset, id) => dataset.contactById(id),
-        (dataset, record) => engine.deleteContact(dataset, record),
-      ),
+      archiveContact(id, archiveOptions) {
+        const dataset = datasets.get(archiveOptions?.teamId);
+        const record = dataset.contactById(id);
+        if (record !== undefined) engine.archiveContact(dataset, record);
+        return record !== undefined;
+      },
+      deleteContact(id, deleteOptions) {
+        const dataset = datasets.get(deleteOptions?.teamId);
+        const record = dataset.contactById(id);
+        if (record !== undefined) engine.deleteContact(dataset, record);
+        return record !== undefined;
+      },
       createAppointment(appointment) {
         const dataset = datasets.get(appointment.teamId);
         const contact = contactFor(dataset, appointment.contactId);
@@ -294,11 +285,12 @@ export const createLoopSimulator = defineSimulator<
         });
         return loopId(dataset.salt, 'appointment', record.seq);
       },
-      updateAppointment: (id, status, updateOptions) =>
-        ifFound(
-          (dataset, appointmentId) => dataset.appointmentById(appointmentId),
-          (dataset, record) => engine.updateAppointment(dataset, record, status),
-        )(id, updateOptions),
+      updateAppointment(id, status, updateOptions) {
+        const dataset = datasets.get(updateOptions?.teamId);
+        const record = dataset.appointmentById(id);
+        if (record !== undefined) engine.updateAppointment(dataset, record, status);
+        return record !== undefined;
+      },
       createOffer(offer) {
         const dataset = datasets.get(offer.teamId);
         const contact = contactFor(dataset, offer.contactId);
@@ -320,11 +312,12 @@ export const createLoopSimulator = defineSimulator<
         });
         return loopId(dataset.salt, 'offer', record.seq);
       },
-      updateOffer: (id, changes, updateOptions) =>
-        ifFound(
-          (dataset, offerId) => dataset.offerById(offerId),
-          (dataset, record) => engine.updateOffer(dataset, record, changes),
-        )(id, updateOptions),
+      updateOffer(id, changes, updateOptions) {
+        const dataset = datasets.get(updateOptions?.teamId);
+        const record = dataset.offerById(id);
+        if (record !== undefined) engine.updateOffer(dataset, record, changes);
+        return record !== undefined;
+      },
       revokeApiKey: (apiKey) => faults.revokeCredential(apiKeyHandle(apiKey)),
       restoreApiKey: (apiKey) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
