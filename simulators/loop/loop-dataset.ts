@@ -9,9 +9,6 @@ import {
   LOOP_OFFER_STATUSES,
   type LoopAppointmentStatus,
   type LoopAppointmentType,
-  type LoopConsentStatus,
-  type LoopContactType,
-  type LoopPhoneType,
 } from './loop-constants.ts';
 import {
   emailsOf,
@@ -20,7 +17,6 @@ import {
   type CustomFieldValue,
   type LoopAddress,
   type LoopContactFields,
-  type LoopMarketingConsent,
   type RenderContext,
 } from './loop-contact.model.ts';
 import type { ContactPatch } from './loop-http.ts';
