@@ -5,11 +5,9 @@ import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { QueryParams } from '../toolkit/query-params.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
-  LOOP_APPOINTMENT_STATUSES,
   LOOP_CONSENT_STATUSES,
   LOOP_CONTACT_TYPES,
   LOOP_NOTE_TYPES,
-  LOOP_OFFER_STATUSES,
   LOOP_PAGE_SIZE,
   LOOP_PHONE_TYPES,
   LOOP_WEBHOOK_EVENTS,
@@ -122,6 +120,8 @@ export function listEnvelope<T>(
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.enum(values, { message: `must be one of ${values.join(', ')}` });
 
 function onePrimary(items: Array<{ isPrimary?: boolean | undefined }>): boolean {
   return items.filter((item) => item.isPrimary === true).length <= 1;
@@ -136,9 +136,7 @@ const PhoneNumberSchema = z.object({
   number: text(30)
     .min(1, 'is required')
     .regex(/^\+?[\d\s().-]+$/, 'must be a phone number'),
-  type: z
-    .enum(LOOP_PHONE_TYPES, { message: `must be one of ${LOOP_PHONE_TYPES.join(', ')}` })
-    .default('other'),
+  type: oneOf(LOOP_PHONE_TYPES).default('other'),
   isPrimary: z.boolean().optional(),
 });
 
@@ -168,13 +166,9 @@ const contactShape = {
     .max(10, 'at most 10 phone numbers')
     .refine(onePrimary, 'at most one phone number may be primary'),
   address: AddressSchema.nullable(),
-  contactTypes: z.array(
-    z.enum(LOOP_CONTACT_TYPES, { message: `must be one of ${LOOP_CONTACT_TYPES.join(', ')}` }),
-  ),
+  contactTypes: z.array(oneOf(LOOP_CONTACT_TYPES)),
   marketingConsent: z.object({
-    status: z
-      .enum(LOOP_CONSENT_STATUSES, { message: `must be one of ${LOOP_CONSENT_STATUSES.join(', ')}` })
-      .optional(),
+    status: oneOf(LOOP_CONSENT_STATUSES).optional(),
     channels: z
       .object({ email: z.boolean(), sms: z.boolean(), phone: z.boolean(), post: z.boolean() })
       .partial()
@@ -212,7 +206,7 @@ export const ContactCreateSchema = ContactPatchSchema.superRefine((contact, cont
 });
 
 export const NoteCreateSchema = z.object({
-  type: z.enum(LOOP_NOTE_TYPES, { message: `must be one of ${LOOP_NOTE_TYPES.join(', ')}` }).default('note'),
+  type: oneOf(LOOP_NOTE_TYPES).default('note'),
   subject: text(200).nullish(),
   body: text(10_000).min(1, 'is required'),
   occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time' }).optional(),
@@ -224,7 +218,7 @@ const WebhookUrlSchema = z
   .url('must be an absolute URL')
   .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
 const WebhookEventsSchema = z
-  .array(z.enum(LOOP_WEBHOOK_EVENTS, { message: `must be one of ${LOOP_WEBHOOK_EVENTS.join(', ')}` }))
+  .array(oneOf(LOOP_WEBHOOK_EVENTS))
   .min(1, 'at least one event is required')
   .transform((events) => [...new Set(events)]);
 
@@ -242,6 +236,3 @@ export const WebhookUpdateSchema = z
     active: z.boolean(),
   })
   .partial();
-
-export const AppointmentStatusSchema = z.enum(LOOP_APPOINTMENT_STATUSES);
-export const OfferStatusSchema = z.enum(LOOP_OFFER_STATUSES);

@@ -1,14 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ControlInputError, CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { ControlInputError, ModifyContactsSchema, handle, tenantOf } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { changedEmail, newPostcode, newStreet, restyledPhone } from '../toolkit/random-edits.ts';
+import {
+  changedEmail,
+  newPostcode,
+  newStreet,
+  pickDistinct,
+  restyledPhone,
+} from '../toolkit/random-edits.ts';
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
@@ -235,7 +241,11 @@ export const createLoopSimulator = defineSimulator<
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
+            : pickDistinct(
+                dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
+                modify.count ?? 1,
+                kit.controlRandom(),
+              ).sort((a, b) => a.seq - b.seq);
         engine.patchContacts(dataset, records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
@@ -446,12 +456,6 @@ export const createLoopSimulator = defineSimulator<
   },
 });
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const AppointmentSchema = z.object({
   contactId: z.string().min(1),
   type: z.enum(LOOP_APPOINTMENT_TYPES).optional(),
@@ -475,9 +479,7 @@ const ApiKeySchema = z.object({ apiKey: z.string().min(1) });
 
 /** The team a control request names (query or body), as `{teamId}` or nothing. */
 function teamOption(request: Request): TeamOption {
-  const fromQuery = typeof request.query.teamId === 'string' ? request.query.teamId : undefined;
-  const body = request.body as { teamId?: unknown } | undefined;
-  const teamId = fromQuery ?? (typeof body?.teamId === 'string' ? body.teamId : undefined);
+  const teamId = tenantOf(request, 'teamId');
   return teamId === undefined ? {} : { teamId };
 }
 
@@ -498,7 +500,7 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
   router.post(
     '/contacts/modify',
     handle((request, response) => {
-      const body = ModifySchema.parse(request.body ?? {});
+      const body = ModifyContactsSchema.parse(request.body ?? {});
       const modified = controls.modifyContacts({
         ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
         ...(body.fields === undefined ? {} : { fields: body.fields }),
@@ -591,15 +593,6 @@ function personContactId(dataset: LoopDataset, index: number): string {
   return contact === undefined
     ? loopId(dataset.salt, 'contact', index + 1)
     : contactIdOf(contact, dataset.salt);
-}
-
-/** Deterministic pick of `count` distinct, unarchived contacts. */
-function pickContacts(dataset: LoopDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null);
-  if (count >= pool.length) return [...pool];
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
 }
 
 const NEXT_CONSENT = { optedIn: 'optedOut', optedOut: 'notAsked', notAsked: 'optedIn' } as const;

@@ -37,6 +37,21 @@ export const WebhookFaultsSchema = z
   })
   .partial();
 export const AdvanceSchema = z.object({ ms: z.number() });
+/** What every CRM's `POST /_sim/contacts/modify` takes: how many or which, the fields, or a random edit. */
+export const ModifyContactsSchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+
+/** The tenant a control request names in its query or body under `name` (`teamId`, `shortName`…). */
+export function tenantOf(request: Request, name: string): string | undefined {
+  const fromQuery = request.query[name];
+  if (typeof fromQuery === 'string') return fromQuery;
+  const fromBody = (request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof fromBody === 'string' ? fromBody : undefined;
+}
 
 export function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
   return {

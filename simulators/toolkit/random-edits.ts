@@ -7,6 +7,14 @@ import { EMAIL_DOMAINS, POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES } f
  * controls. Each takes its draws from `random` in a fixed order, so a seeded run repeats.
  */
 
+/** `count` distinct records of `pool` (all of them when fewer), in pick order. */
+export function pickDistinct<T>(pool: readonly T[], count: number, random: SeededRandom): T[] {
+  if (count >= pool.length) return [...pool];
+  const chosen = new Set<T>();
+  while (chosen.size < count) chosen.add(random.pick(pool));
+  return [...chosen];
+}
+
 /** The same mailbox name at another provider. */
 export function changedEmail(current: string, random: SeededRandom): string {
   const local = normaliseEmail(current).split('@')[0] ?? 'contact';
