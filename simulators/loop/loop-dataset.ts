@@ -1,5 +1,5 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes } from '../toolkit/generated-times.ts';
+import { generatedBooking, generatedTimes } from '../toolkit/generated-times.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -128,13 +128,8 @@ export class LoopDataset implements RenderContext {
       contactRole: AppointmentRecord['contactRole'],
       negotiatorSeq: number,
     ): AppointmentRecord => {
-      // Starts within [-120, +21] days of the anchor on a quarter hour, booked 1–14 days before.
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const { start, created } = generatedBooking(random, anchor, contact.created);
       const end = start + (type === 'viewing' ? 30 : 60) * 60_000;
-      const created = Math.max(
-        contact.created,
-        Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS),
-      );
       const status: LoopAppointmentStatus =
         start < anchor
           ? random.pickWeighted(['completed', 'cancelled', 'noShow'] as const, [85, 10, 5])

@@ -21,3 +21,18 @@ export function generatedTimes(
     : created + Math.floor(random.next() * (anchor - created));
   return { created, modified: Math.min(anchor - 1, Math.max(created, candidate)) };
 }
+
+/**
+ * A generated appointment's start, within [-120, +21] days of `anchor` on a quarter hour, and
+ * when it was booked: 1–14 days before, never before `earliest` (its contact's creation) nor
+ * within the last minute before `anchor`. Two draws.
+ */
+export function generatedBooking(
+  random: SeededRandom,
+  anchor: number,
+  earliest: number,
+): { start: number; created: number } {
+  const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+  const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+  return { start, created };
+}
