@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { defined } from '../toolkit/define-simulator.ts';
 import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
@@ -74,9 +75,8 @@ export class LoopWebhooks {
     const subscription: WebhookSubscription = {
       id: randomUUID(),
       teamId,
-      url: input.url,
+      ...input,
       events: [...input.events],
-      description: input.description,
       active: true,
       secret: newWebhookSecret(),
       created: now,
@@ -102,11 +102,8 @@ export class LoopWebhooks {
   ): WebhookSubscription | undefined {
     const subscription = this.get(teamId, id);
     if (subscription === undefined) return undefined;
-    if (changes.url !== undefined) subscription.url = changes.url;
+    Object.assign(subscription, defined(changes), { updated: this.#now() });
     if (changes.events !== undefined) subscription.events = [...changes.events];
-    if (changes.description !== undefined) subscription.description = changes.description;
-    if (changes.active !== undefined) subscription.active = changes.active;
-    subscription.updated = this.#now();
     return subscription;
   }
 
@@ -115,13 +112,15 @@ export class LoopWebhooks {
     return subscription !== undefined && this.#subscriptions.delete(subscription.id);
   }
 
-  /** True when an active subscription of the team listens for the event type. */
+  /** The team's active subscriptions that listen for the event type. */
+  #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
+    return this.list(teamId).filter(
+      (subscription) => subscription.active && subscription.events.includes(type),
+    );
+  }
+
   hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.teamId === teamId && subscription.active && subscription.events.includes(type))
-        return true;
-    }
-    return false;
+    return this.#listening(teamId, type).length > 0;
   }
 
   /** Queues one event for every listening subscription; returns how many deliveries were queued. */
@@ -134,10 +133,8 @@ export class LoopWebhooks {
   ): number {
     const messageId = newMessageId();
     const body = webhookBody(type, occurredAt, data, changedFields);
-    let queued = 0;
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.teamId !== teamId || !subscription.active || !subscription.events.includes(type))
-        continue;
+    const listening = this.#listening(teamId, type);
+    for (const subscription of listening) {
       const { secret } = subscription;
       this.#dispatcher.enqueue({
         url: subscription.url,
@@ -146,9 +143,8 @@ export class LoopWebhooks {
         headers: () => webhookHeaders(secret, messageId, Math.floor(Date.now() / 1000), body),
         labels: { messageId, type, subscriptionId: subscription.id, teamId },
       });
-      queued++;
     }
-    return queued;
+    return listening.length;
   }
 
   /** The subscription as the API shows it; the secret only when just created. */
