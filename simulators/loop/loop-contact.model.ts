@@ -220,25 +220,20 @@ export function fieldsFromPerson(person: UkPerson, record: TimedRecord, seed: nu
   }
   const consent = CONSENT[person.marketingConsent];
   const optedIn = consent === 'optedIn';
-  const address: LoopAddress = person.buildingName
-    ? {
-        line1: person.buildingName,
-        line2: `${person.buildingNumber} ${person.street}`.trim(),
-        line3: person.district || null,
-        town: person.town,
-        county: person.county,
-        postcode: person.postcode,
-        countryCode: 'GB',
-      }
-    : {
-        line1: `${person.buildingNumber} ${person.street}`.trim(),
-        line2: person.district || null,
-        line3: null,
-        town: person.town,
-        county: person.county,
-        postcode: person.postcode,
-        countryCode: 'GB',
-      };
+  // A named building takes the first line and pushes the street and district down one.
+  const street = `${person.buildingNumber} ${person.street}`.trim();
+  const [line1, line2, line3] = person.buildingName
+    ? [person.buildingName, street, person.district || null]
+    : [street, person.district || null, null];
+  const address: LoopAddress = {
+    line1,
+    line2,
+    line3,
+    town: person.town,
+    county: person.county,
+    postcode: person.postcode,
+    countryCode: 'GB',
+  };
   const tags: string[] = [];
   if (roles.includes('buyerApplicant') && random.chance(0.15))
     tags.push(random.chance(0.5) ? 'First-time buyer' : 'Cash buyer');
