@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../server/infrastructure/config.ts';
-import { providerInfo } from '../server/adapters/registry.ts';
+import { providerDisplayName, providerInfo } from '../server/adapters/registry.ts';
 import { ensureDemoConnections, type DemoSimulator } from '../server/entry/demo/demo-connections.ts';
 import { createLogger } from '../server/infrastructure/logger.ts';
 import { startServer } from '../server/entry/main.ts';
@@ -21,7 +21,7 @@ process.chdir(root);
 const logger = createLogger({ level: loadConfig().logLevel });
 
 buildClientIfStale();
-const simulators = await startDemoSimulators(logger);
+const simulators = await startDemoSimulators(logger, providerDisplayName);
 // The CRMs' hosts point at the simulators, and the egress policy allows exactly their listeners
 // (on loopback, refused otherwise) on top of whatever the operator allows.
 const demoConfig = mergeOperatorConfig(

@@ -1,4 +1,4 @@
-import { providerDisplayName } from '../server/adapters/registry.ts';
+import type { CrmProvider } from '../shared/providers.ts';
 import { SIMULATORS } from './registry.ts';
 import type { DemoSimulator } from '../server/entry/demo/demo-connections.ts';
 import type { Logger } from '../server/infrastructure/logger.ts';
@@ -9,14 +9,18 @@ import type { Logger } from '../server/infrastructure/logger.ts';
  * The same seed plants the same people in every CRM, so the demo shows cross-CRM deduplication.
  * Environment: `DEMO_PROVIDERS` (comma-separated) chooses which, default all;
  * `DEMO_CONTACTS_<PROVIDER>` and `SIMULATOR_PORT_<PROVIDER>` (e.g. `SIMULATOR_PORT_REAPIT`) override
- * one simulator's book size and port (0 = a free port).
+ * one simulator's book size and port (0 = a free port). `displayNameOf` is the product's name for
+ * the CRM (the adapters' registry): simulators never read the adapters.
  */
-export async function startDemoSimulators(logger: Logger): Promise<DemoSimulator[]> {
+export async function startDemoSimulators(
+  logger: Logger,
+  displayNameOf: (provider: CrmProvider) => string,
+): Promise<DemoSimulator[]> {
   const wanted = process.env.DEMO_PROVIDERS?.split(',').map((name) => name.trim());
   const simulators: DemoSimulator[] = [];
   for (const crm of SIMULATORS) {
     const provider = crm.harness.provider;
-    const displayName = providerDisplayName(provider);
+    const displayName = displayNameOf(provider);
     if (wanted && !wanted.includes(provider)) continue;
     const envName = provider.toUpperCase().replaceAll('-', '_');
     const port = process.env[`SIMULATOR_PORT_${envName}`] ?? crm.demo.port;

@@ -65,6 +65,18 @@ describe('CRM folders', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('simulators never import the adapters (a simulator keeps its own copy of what the CRM documents)', () => {
+    const adaptersDir = ADAPTERS_DIR + path.sep;
+    const offenders = sourceFiles(SIMULATORS_DIR)
+      .filter((file) => !/\.test\.tsx?$/.test(file))
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((target) => target.startsWith(adaptersDir))
+          .map((target) => `${path.relative(REPOSITORY_DIR, file)} → ${path.relative(REPOSITORY_DIR, target)}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it('are the only place CRMs are named: no other source lists providers (adding one needs no edit there)', () => {
     const ids = CRMS.map((crm) => crm.adapter.info.id);
     const outside = ['server', 'shared', path.join('client', 'src')]

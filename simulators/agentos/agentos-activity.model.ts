@@ -5,7 +5,13 @@ import type {
   AgentosLogEntryType,
   AgentosOfferStatus,
 } from './agentos-constants.ts';
-import { agentosOid, agentosTime, etagOf, type JsonObject } from './agentos-contact.model.ts';
+import {
+  agentosOid,
+  agentosTime,
+  etagOf,
+  type EngagementRecord,
+  type JsonObject,
+} from './agentos-contact.model.ts';
 import type { StoredRecord } from './agentos-record-store.ts';
 
 /** Who an appointment or offer concerns: one record of one contact list. */
@@ -47,15 +53,6 @@ export interface LogEntryRecord extends StoredRecord {
   dateTime: number;
   externalReference: string | null;
   createdBy: string;
-}
-
-/** Nurture outcomes kept on a contact: engagement score and hot-lead flag (docs/crms/agentos.md). */
-export interface EngagementRecord {
-  EngagementScore: number | null;
-  EngagementScoreDate: string | null;
-  HotLead: boolean;
-  HotLeadDate: string | null;
-  ModifiedDate: string | null;
 }
 
 export const EMPTY_ENGAGEMENT: Readonly<EngagementRecord> = Object.freeze({

@@ -1,4 +1,5 @@
 import { Router, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import {
   AGENTOS_APPOINTMENT_TYPES,
   AGENTOS_CONTACT_TYPES,
@@ -30,7 +31,6 @@ import type { AgentosDataset, ContactCreate, ContactPatch } from './agentos-data
 import type { AgentosEngine } from './agentos-engine.ts';
 import {
   AgentosQuery,
-  BadRequestError,
   ContactCreateSchema,
   ContactPatchSchema,
   EngagementPatchSchema,

@@ -1,12 +1,20 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import type { EngagementRecord } from './agentos-activity.model.ts';
 import {
   AGENTOS_LIST_PATHS,
   type AgentosContactType,
   type AgentosTenancyStatus,
 } from './agentos-constants.ts';
+
+/** Nurture outcomes kept on a contact: engagement score and hot-lead flag (docs/crms/agentos.md). */
+export interface EngagementRecord {
+  EngagementScore: number | null;
+  EngagementScoreDate: string | null;
+  HotLead: boolean;
+  HotLeadDate: string | null;
+  ModifiedDate: string | null;
+}
 
 export type JsonObject = Record<string, unknown>;
 

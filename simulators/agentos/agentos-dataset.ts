@@ -15,7 +15,6 @@ import {
   EMPTY_ENGAGEMENT,
   type AppointmentRecord,
   type ContactRef,
-  type EngagementRecord,
   type LogEntryRecord,
   type OfferRecord,
 } from './agentos-activity.model.ts';
@@ -31,6 +30,7 @@ import {
   type AgentosContactFields,
   type AgentosRequirements,
   type ContactRecord,
+  type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
 import { RecordStore } from './agentos-record-store.ts';

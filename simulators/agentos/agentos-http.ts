@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import {
   AGENTOS_LOG_ENTRY_TYPES,
   AGENTOS_MAX_COUNT,
@@ -54,11 +55,6 @@ export function modelStateOf(error: z.ZodError): Record<string, string[]> {
 
 export function sendValidationError(response: Response, error: z.ZodError): void {
   sendError(response, 400, STATUS_MESSAGES[400], modelStateOf(error));
-}
-
-/** A query-string or path problem: answered with 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
 }
 
 // ISO-8601 with a zone designator when a time is given: a naive time would be ambiguous (UK local or UTC).

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../toolkit/app-listener.ts';
+import { startWebhookReceiver } from '../toolkit/test-helpers.ts';
 import { generatePeople } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_DEMO_KEY,
@@ -90,27 +89,10 @@ async function readList(
   return { pages, records: pages.flatMap((page) => page.Data as Json[]) };
 }
 
-interface Delivery {
-  headers: Record<string, string>;
-  rawBody: string;
-  body: Json;
-}
-
-async function startReceiver(respond: (index: number) => number = () => 200) {
-  const deliveries: Delivery[] = [];
-  const app = express();
-  app.post('/hooks', express.raw({ type: '*/*' }), (request, response) => {
-    const rawBody = (request.body as Buffer).toString('utf8');
-    deliveries.push({
-      headers: request.headers as Record<string, string>,
-      rawBody,
-      body: JSON.parse(rawBody) as Json,
-    });
-    response.status(respond(deliveries.length - 1)).end();
-  });
-  const running: RunningServer = await listen(app, 0);
-  cleanups.push(() => running.close());
-  return { url: `${running.url}/hooks`, deliveries };
+async function startReceiver(respond?: (index: number) => number) {
+  const receiver = await startWebhookReceiver<Json>(respond);
+  cleanups.push(receiver.close);
+  return receiver;
 }
 
 async function register(

@@ -1,26 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import type { Logger } from '../../server/infrastructure/logger.ts';
-import { listen as listenApp, type RunningServer } from '../toolkit/app-listener.ts';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { CountSchema, handle } from '../toolkit/control-inputs.ts';
 import {
-  FaultControls,
-  faultMiddleware,
-  type FaultSettings,
-} from '../toolkit/fault-controls.ts';
-import {
-  RateLimiter,
-  rateLimitMiddleware,
-  type RateLimitConfig,
-} from '../toolkit/rate-limiter.ts';
-import { RequestLog } from '../toolkit/request-log.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { createSimulatorClock, type SimulatorClock } from '../toolkit/simulator-clock.ts';
-import {
-  PHONE_STYLES,
-  formatPhone,
-  normaliseEmail,
-  toE164,
-} from '../toolkit/uk-contact-format.ts';
+  defineSimulator,
+  defined,
+  type Simulator,
+  type SimulatorOptions,
+} from '../toolkit/define-simulator.ts';
+import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import type { SeededRandom } from '../toolkit/seeded-random.ts';
+import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
 import {
   EMAIL_DOMAINS,
@@ -29,17 +19,15 @@ import {
   STREET_SUFFIXES,
   SURNAMES,
 } from '../toolkit/uk-reference-data.ts';
-import {
-  WebhookDispatcher,
-  type WebhookAttempt,
-  type WebhookDeliveryFaults,
-} from '../toolkit/webhook-dispatcher.ts';
-import { renderLogEntry, type EngagementRecord } from './agentos-activity.model.ts';
+import { renderLogEntry } from './agentos-activity.model.ts';
 import { createAgentosApiRouter, type AgentosCallContext } from './agentos-api.routes.ts';
 import { AgentosKeyGuard, apiKeyOf } from './agentos-auth.ts';
 import {
+  AGENTOS_APPOINTMENT_STATUSES,
+  AGENTOS_APPOINTMENT_TYPES,
   AGENTOS_CONTACT_TYPES,
   AGENTOS_DEMO_KEY,
+  AGENTOS_OFFER_STATUSES,
   AGENTOS_RATE_LIMITS,
   AGENTOS_WEBHOOK_RETRY_DELAYS_MS,
   AGENTOS_WEBHOOK_TIMEOUT_MS,
@@ -56,37 +44,21 @@ import {
   isVisible,
   renderContact,
   type ContactRecord,
+  type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import { createAgentosControlRouter } from './agentos-control.routes.ts';
 import { AgentosDataset, type ContactCreate, type ContactPatch } from './agentos-dataset.ts';
 import { AgentosEngine } from './agentos-engine.ts';
-import { BadRequestError, ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-http.ts';
+import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-http.ts';
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
 
-export interface AgentosSimulatorOptions {
-  /** Seeds the data, fault draws and control choices (default 1, as every simulator). */
-  seed?: number;
-  /** People generated per agency (default 1,000); each becomes one record per role they hold. */
-  contactCount?: number;
-  /** Share of planted duplicate people (default 0.02). */
-  duplicateRate?: number;
+export interface AgentosSimulatorOptions extends SimulatorOptions {
   /** Keys the simulator accepts (default: {@link AGENTOS_DEMO_KEY}); the first key's agency is the default agency. */
   keys?: readonly AgentosApiKey[];
   /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<AgentosRateLimits> | false;
-  /** The simulator's clock (default Date.now); `controls.advanceClock` shifts it further. */
-  now?: () => number;
-  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
-  dataAnchor?: number | string | Date;
-  /** Multiplies the webhook retry schedule (1 min … 6 h); e.g. 0.0001 in tests. Default 1. */
-  webhookRetryScale?: number;
   /** How long a webhook receiver may take (default 10 s). */
   webhookTimeoutMs?: number;
-  /** Most request-log entries kept (default 100,000). */
-  requestLogLimit?: number;
-  /** Where unexpected errors are logged. */
-  logger?: Pick<Logger, 'error'>;
 }
 
 export interface ModifyContactsOptions {
@@ -120,7 +92,7 @@ export interface CreateOfferOptions {
   shortName?: string;
 }
 
-/** Test and demo controls; every method also exists under `/_sim/…` over HTTP. */
+/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface AgentosSimulatorControls {
   /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
   modifyContacts(options: ModifyContactsOptions): string[];
@@ -134,19 +106,12 @@ export interface AgentosSimulatorControls {
   createAppointment(options: CreateAppointmentOptions): string;
   /** Records an offer by a sales applicant; returns the offer OID. */
   createOffer(options: CreateOfferOptions): string;
-  setFaults(settings: Partial<FaultSettings>): void;
-  /** Removes all request faults and key revocations. */
-  clearFaults(): void;
-  setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
   /** Requests with the key then fail with 401, until restored. */
   revokeKey(apiKey: string): void;
   restoreKey(apiKey: string): void;
   /** What repeated rate-limit abuse does: 403 until unblocked (or the block expires). */
   blockKey(apiKey: string): void;
   unblockKey(apiKey: string): void;
-  advanceClock(milliseconds: number): void;
-  /** Back to the initial state: data regenerated; subscriptions, faults, blocks, logs and clock cleared. */
-  reset(): void;
 }
 
 export interface PlantedDuplicateRecord {
@@ -157,13 +122,8 @@ export interface PlantedDuplicateRecord {
   variations: readonly string[];
 }
 
-export interface AgentosSimulator {
-  readonly app: Express;
-  listen(port?: number, host?: string): Promise<RunningServer>;
-  readonly controls: AgentosSimulatorControls;
-  readonly faults: FaultControls;
-  readonly requestLog: RequestLog;
-  readonly clock: SimulatorClock;
+/** What the agentOS simulator adds to the toolkit's simulator. */
+export interface AgentosSimulatorState {
   readonly keys: readonly AgentosApiKey[];
   readonly defaultShortName: string;
   /** Records the API shows (marketing consent given, not deleted), over all five lists. */
@@ -185,8 +145,6 @@ export interface AgentosSimulator {
   engagement(id: string, shortName?: string): EngagementRecord;
   /** Subscriptions as the API lists them (secrets never included). */
   webhookSubscriptions(shortName?: string): JsonObject[];
-  webhookAttempts(): WebhookAttempt[];
-  webhooksIdle(): Promise<void>;
   /**
    * A delivery as agentOS would send it for the record, signed with `secret` at now plus
    * `timestampOffsetSeconds` (for receiver tests).
@@ -198,16 +156,9 @@ export interface AgentosSimulator {
     timestampOffsetSeconds?: number;
     shortName?: string;
   }): { headers: Record<string, string>; rawBody: Buffer };
-  close(): Promise<void>;
 }
 
-function anchorOf(option: AgentosSimulatorOptions['dataAnchor'], now: number): number {
-  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms =
-    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
-  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
-  return ms;
-}
+export type AgentosSimulator = Simulator<AgentosSimulatorState, AgentosSimulatorControls>;
 
 function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   config: RateLimitConfig | false;
@@ -218,295 +169,421 @@ function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   return { config: { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] }, limits };
 }
 
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
+  systemType: z.enum(AGENTOS_APPOINTMENT_TYPES).optional(),
+  start: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  status: z.enum(AGENTOS_APPOINTMENT_STATUSES).optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
+});
+// The key travels in the body, never in a URL that could end up in an access log.
+const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
+
+/** The agency a control request names (query or body), as `{shortName}` or nothing. */
+function agencyOf(request: Request): { shortName?: string } {
+  const fromQuery = typeof request.query.shortName === 'string' ? request.query.shortName : undefined;
+  const body = request.body as { shortName?: unknown } | undefined;
+  const shortName = fromQuery ?? (typeof body?.shortName === 'string' ? body.shortName : undefined);
+  return shortName === undefined ? {} : { shortName };
+}
+
 /**
  * An in-process agentOS (LetMC) v4 API: API keys per agency and tier, the five contact lists with
  * offset/count paging, a modified-since filter and ETags, diary appointments, sales offers,
  * contact log entries and engagement values for write-back, HMAC-signed webhooks, the 50
  * requests/minute limit with abuse blocking, fault injection and a control surface under `/_sim`.
  */
-export function createAgentosSimulator(options: AgentosSimulatorOptions = {}): AgentosSimulator {
-  const seed = options.seed ?? 1;
-  const contactCount = options.contactCount ?? 1000;
-  const keys = (options.keys ?? [AGENTOS_DEMO_KEY]).map((key) => ({ ...key, tiers: [...key.tiers] }));
-  if (keys.length === 0) throw new RangeError('at least one API key is required');
-  const defaultShortName = (keys[0] as AgentosApiKey).shortName;
-  const clock = createSimulatorClock(options.now ?? Date.now);
-  const anchor = anchorOf(options.dataAnchor, clock.now());
-  const faults = new FaultControls({ seed: mixSeed(seed, 'faults') });
-  const requestLog = new RequestLog({
-    now: clock.now,
-    ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }),
-  });
-  const { config: limitConfig, limits } = limitsOf(options.rateLimits);
-  const rateLimiter = new RateLimiter(limitConfig, { now: clock.now });
-  const guard = new AgentosKeyGuard({ keys, faults, now: clock.now, limits });
-  const retryScale = options.webhookRetryScale ?? 1;
-  const dispatcher = new WebhookDispatcher({
-    retryDelaysMs: AGENTOS_WEBHOOK_RETRY_DELAYS_MS.map((delay) =>
-      Math.max(0, Math.round(delay * retryScale)),
-    ),
-    // Network errors, timeouts, 429 and 5xx are retried; any other answer is final.
-    shouldRetry: (status) => status === null || status === 429 || status >= 500,
-    timeoutMs: options.webhookTimeoutMs ?? AGENTOS_WEBHOOK_TIMEOUT_MS,
-    seed: mixSeed(seed, 'webhooks'),
-    now: clock.now,
-  });
-  const webhooks = new AgentosWebhooks({ dispatcher, now: clock.now });
-  const engine = new AgentosEngine({ clock, webhooks });
-  const datasets = new Map<string, AgentosDataset>();
-  const buildDatasets = (): void => {
-    datasets.clear();
-    for (const shortName of new Set(keys.map((key) => key.shortName))) {
-      // The default agency uses the seed as is, so other simulators with the same seed share its people.
-      const agencySeed = shortName === defaultShortName ? seed : mixSeed(seed, shortName);
-      datasets.set(
-        shortName.toLowerCase(),
-        new AgentosDataset({
-          shortName,
-          seed: agencySeed,
-          contactCount,
-          anchor,
-          ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-        }),
-      );
-    }
-  };
-  buildDatasets();
-  let controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-
-  const datasetFor = (shortName?: string): AgentosDataset => {
-    const dataset = datasets.get((shortName ?? defaultShortName).toLowerCase());
-    if (dataset === undefined) throw new RangeError(`unknown agency ${shortName}`);
-    return dataset;
-  };
-  const recordFor = (dataset: AgentosDataset, id: string): ContactRecord => {
-    const record = dataset.contactByExternalId(id);
-    if (record === undefined || record.deleted)
-      throw new RangeError(`record ${id} not found in ${dataset.shortName}`);
-    return record;
-  };
-
-  const controls: AgentosSimulatorControls = {
-    modifyContacts(modify) {
-      const dataset = datasetFor(modify.shortName);
-      const fields =
-        modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
-      const records =
-        modify.ids !== undefined
-          ? modify.ids.map((id) => recordFor(dataset, id))
-          : pickRecords(dataset, modify.count ?? 1, controlRandom);
-      engine.patchContacts(dataset, records, (record) => ({
-        ...(modify.randomChange ? randomChange(dataset, record, controlRandom) : {}),
-        ...fields,
-      }));
-      return records.map((record) => dataset.externalIdOf(record));
-    },
-    createContact(type, input, createOptions) {
-      const dataset = datasetFor(createOptions?.shortName);
-      return dataset.externalIdOf(
-        engine.createContact(dataset, type, ContactCreateSchema.parse(input) as ContactCreate),
-      );
-    },
-    archiveContact(id, archiveOptions) {
-      const dataset = datasetFor(archiveOptions?.shortName);
-      const record = dataset.contactByExternalId(id);
-      if (record === undefined || record.deleted) return false;
-      engine.archiveContact(dataset, record);
-      return true;
-    },
-    deleteContact(id, deleteOptions) {
-      const dataset = datasetFor(deleteOptions?.shortName);
-      const record = dataset.contactByExternalId(id);
-      if (record === undefined || record.deleted) return false;
-      engine.deleteContact(dataset, record);
-      return true;
-    },
-    createAppointment(appointment) {
-      const dataset = datasetFor(appointment.shortName);
-      const record = recordFor(dataset, appointment.contactId);
-      const systemType = appointment.systemType ?? DEFAULT_APPOINTMENT[record.type];
-      const start =
-        appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-      if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-      const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
-      const created = engine.addAppointment(dataset, {
-        systemType,
-        subject:
-          systemType === 'Viewing'
-            ? 'Viewing'
-            : systemType === 'SalesAppraisal'
-              ? 'Sales valuation'
-              : systemType === 'ViewAndValue'
-                ? 'Lettings valuation'
-                : 'Appointment',
-        start,
-        end: start + minutes * 60_000,
-        status: appointment.status ?? 'Booked',
-        propertySeq: controlRandom.int(1, 5000),
-        negotiator: 'Jas Singh',
-        attendees: [{ type: record.type, seq: record.seq }],
-      });
-      return dataset.appointmentOid(created.seq);
-    },
-    createOffer(offer) {
-      const dataset = datasetFor(offer.shortName);
-      const record = recordFor(dataset, offer.contactId);
-      if (record.type !== 'SalesApplicant')
-        throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
-      const created = engine.addOffer(dataset, {
-        applicant: { type: record.type, seq: record.seq },
-        propertySeq: controlRandom.int(1, 5000),
-        amount: offer.amount ?? 350_000,
-        status: offer.status ?? 'Submitted',
-        dateOffered: new Date(clock.now()).toISOString().slice(0, 10),
-      });
-      return dataset.offerOid(created.seq);
-    },
-    setFaults: (settings) => faults.configure(settings),
-    clearFaults: () => faults.clear(),
-    setWebhookFaults: (webhookFaults) => dispatcher.setFaults(webhookFaults),
-    revokeKey: (apiKey) => faults.revokeCredential(apiKey),
-    restoreKey: (apiKey) => faults.restoreCredential(apiKey),
-    blockKey: (apiKey) => guard.block(apiKey),
-    unblockKey: (apiKey) => guard.unblock(apiKey),
-    advanceClock: (milliseconds) => clock.advance(milliseconds),
-    reset() {
-      clock.reset();
-      faults.clear();
-      requestLog.clear();
-      rateLimiter.reset();
+export const createAgentosSimulator = defineSimulator<
+  AgentosSimulatorOptions,
+  AgentosSimulatorState,
+  AgentosSimulatorControls
+>({
+  crm: 'agentos',
+  build(kit) {
+    const { options, clock, faults } = kit;
+    const keys = (options.keys ?? [AGENTOS_DEMO_KEY]).map((key) => ({ ...key, tiers: [...key.tiers] }));
+    if (keys.length === 0) throw new RangeError('at least one API key is required');
+    const { config: limitConfig, limits } = limitsOf(options.rateLimits);
+    const rateLimiter = kit.rateLimiter(limitConfig);
+    const guard = new AgentosKeyGuard({ keys, faults, now: clock.now, limits });
+    const dispatcher = kit.webhookDispatcher({
+      retryDelaysMs: AGENTOS_WEBHOOK_RETRY_DELAYS_MS,
+      // Network errors, timeouts, 429 and 5xx are retried; any other answer is final.
+      shouldRetry: (status) => status === null || status === 429 || status >= 500,
+      timeoutMs: options.webhookTimeoutMs ?? AGENTOS_WEBHOOK_TIMEOUT_MS,
+    });
+    const webhooks = new AgentosWebhooks({ dispatcher, now: clock.now });
+    const engine = new AgentosEngine({ clock, webhooks });
+    const agencies = kit.tenantDatasets({
+      tenants: keys.map((key) => key.shortName),
+      key: (shortName) => shortName.toLowerCase(),
+      noun: 'agency',
+      build: (shortName, seed) => new AgentosDataset({ shortName, ...seed }),
+    });
+    kit.onReset(() => {
       guard.reset();
-      dispatcher.reset();
       webhooks.reset();
-      controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-      buildDatasets();
-    },
-  };
+    });
 
-  // The control routes read the simulator object below; they only run once it exists.
-  const controlRouter = createAgentosControlRouter(() => simulator);
-  const app = buildApp({
-    engine,
-    guard,
-    faults,
-    requestLog,
-    rateLimiter,
-    limits,
-    datasets,
-    logger: options.logger,
-    controlRouter,
-  });
-  const servers = new Set<RunningServer>();
-
-  const simulator: AgentosSimulator = {
-    app,
-    async listen(port = 0, host = '127.0.0.1') {
-      const running = await listenApp(app, port, host);
-      servers.add(running);
-      return {
-        ...running,
-        close: async () => {
-          servers.delete(running);
-          await running.close();
-        },
-      };
-    },
-    controls,
-    faults,
-    requestLog,
-    clock,
-    keys: keys.map((key) => ({ ...key, tiers: [...key.tiers] })),
-    defaultShortName,
-    listableContactCount: (shortName) => datasetFor(shortName).visibleCount(),
-    listableContactIds(shortName) {
-      const dataset = datasetFor(shortName);
-      return AGENTOS_CONTACT_TYPES.flatMap((type) =>
-        dataset.lists[type].listed().map((record) => dataset.externalIdOf(record)),
-      );
-    },
-    contactCount: (shortName) => simulator.listableContactCount(shortName),
-    contactIds: (shortName) => simulator.listableContactIds(shortName),
-    recordCount: (shortName) => {
-      const dataset = datasetFor(shortName);
-      return AGENTOS_CONTACT_TYPES.reduce((sum, type) => sum + dataset.lists[type].size, 0);
-    },
-    getContact(id, shortName) {
-      const dataset = datasetFor(shortName);
+    const datasetFor = (shortName?: string): AgentosDataset => agencies.get(shortName);
+    const recordFor = (dataset: AgentosDataset, id: string): ContactRecord => {
       const record = dataset.contactByExternalId(id);
-      return record === undefined || record.deleted ? undefined : renderContact(record, dataset.seed);
-    },
-    people: (shortName) => datasetFor(shortName).people.people,
-    plantedDuplicates(shortName) {
-      const dataset = datasetFor(shortName);
-      const wanted = new Set(
-        dataset.people.duplicates.flatMap((duplicate) => [duplicate.index, duplicate.originalIndex]),
-      );
-      const idsByPerson = new Map<number, string[]>();
-      for (const type of AGENTOS_CONTACT_TYPES) {
-        for (const record of dataset.lists[type].values()) {
-          const index = record.person?.index;
-          if (index === undefined || !wanted.has(index)) continue;
-          const ids = idsByPerson.get(index) ?? [];
-          ids.push(dataset.externalIdOf(record));
-          idsByPerson.set(index, ids);
+      if (record === undefined || record.deleted)
+        throw new RangeError(`record ${id} not found in ${dataset.shortName}`);
+      return record;
+    };
+
+    const controls: AgentosSimulatorControls = {
+      modifyContacts(modify) {
+        const dataset = datasetFor(modify.shortName);
+        const fields =
+          modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
+        const records =
+          modify.ids !== undefined
+            ? modify.ids.map((id) => recordFor(dataset, id))
+            : pickRecords(dataset, modify.count ?? 1, kit.controlRandom());
+        engine.patchContacts(dataset, records, (record) => ({
+          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
+          ...fields,
+        }));
+        return records.map((record) => dataset.externalIdOf(record));
+      },
+      createContact(type, input, createOptions) {
+        const dataset = datasetFor(createOptions?.shortName);
+        return dataset.externalIdOf(
+          engine.createContact(dataset, type, ContactCreateSchema.parse(input) as ContactCreate),
+        );
+      },
+      archiveContact(id, archiveOptions) {
+        const dataset = datasetFor(archiveOptions?.shortName);
+        const record = dataset.contactByExternalId(id);
+        if (record === undefined || record.deleted) return false;
+        engine.archiveContact(dataset, record);
+        return true;
+      },
+      deleteContact(id, deleteOptions) {
+        const dataset = datasetFor(deleteOptions?.shortName);
+        const record = dataset.contactByExternalId(id);
+        if (record === undefined || record.deleted) return false;
+        engine.deleteContact(dataset, record);
+        return true;
+      },
+      createAppointment(appointment) {
+        const dataset = datasetFor(appointment.shortName);
+        const record = recordFor(dataset, appointment.contactId);
+        const systemType = appointment.systemType ?? DEFAULT_APPOINTMENT[record.type];
+        const start =
+          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
+        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
+        const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
+        const created = engine.addAppointment(dataset, {
+          systemType,
+          subject:
+            systemType === 'Viewing'
+              ? 'Viewing'
+              : systemType === 'SalesAppraisal'
+                ? 'Sales valuation'
+                : systemType === 'ViewAndValue'
+                  ? 'Lettings valuation'
+                  : 'Appointment',
+          start,
+          end: start + minutes * 60_000,
+          status: appointment.status ?? 'Booked',
+          propertySeq: kit.controlRandom().int(1, 5000),
+          negotiator: 'Jas Singh',
+          attendees: [{ type: record.type, seq: record.seq }],
+        });
+        return dataset.appointmentOid(created.seq);
+      },
+      createOffer(offer) {
+        const dataset = datasetFor(offer.shortName);
+        const record = recordFor(dataset, offer.contactId);
+        if (record.type !== 'SalesApplicant')
+          throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
+        const created = engine.addOffer(dataset, {
+          applicant: { type: record.type, seq: record.seq },
+          propertySeq: kit.controlRandom().int(1, 5000),
+          amount: offer.amount ?? 350_000,
+          status: offer.status ?? 'Submitted',
+          dateOffered: new Date(clock.now()).toISOString().slice(0, 10),
+        });
+        return dataset.offerOid(created.seq);
+      },
+      revokeKey: (apiKey) => faults.revokeCredential(apiKey),
+      restoreKey: (apiKey) => faults.restoreCredential(apiKey),
+      blockKey: (apiKey) => guard.block(apiKey),
+      unblockKey: (apiKey) => guard.unblock(apiKey),
+    };
+
+    const state: AgentosSimulatorState = {
+      keys: keys.map((key) => ({ ...key, tiers: [...key.tiers] })),
+      defaultShortName: agencies.defaultTenant,
+      listableContactCount: (shortName) => datasetFor(shortName).visibleCount(),
+      listableContactIds(shortName) {
+        const dataset = datasetFor(shortName);
+        return AGENTOS_CONTACT_TYPES.flatMap((type) =>
+          dataset.lists[type].listed().map((record) => dataset.externalIdOf(record)),
+        );
+      },
+      contactCount: (shortName) => state.listableContactCount(shortName),
+      contactIds: (shortName) => state.listableContactIds(shortName),
+      recordCount: (shortName) => {
+        const dataset = datasetFor(shortName);
+        return AGENTOS_CONTACT_TYPES.reduce((sum, type) => sum + dataset.lists[type].size, 0);
+      },
+      getContact(id, shortName) {
+        const dataset = datasetFor(shortName);
+        const record = dataset.contactByExternalId(id);
+        return record === undefined || record.deleted ? undefined : renderContact(record, dataset.seed);
+      },
+      people: (shortName) => datasetFor(shortName).people.people,
+      plantedDuplicates(shortName) {
+        const dataset = datasetFor(shortName);
+        const wanted = new Set(
+          dataset.people.duplicates.flatMap((duplicate) => [duplicate.index, duplicate.originalIndex]),
+        );
+        const idsByPerson = new Map<number, string[]>();
+        for (const type of AGENTOS_CONTACT_TYPES) {
+          for (const record of dataset.lists[type].values()) {
+            const index = record.person?.index;
+            if (index === undefined || !wanted.has(index)) continue;
+            const ids = idsByPerson.get(index) ?? [];
+            ids.push(dataset.externalIdOf(record));
+            idsByPerson.set(index, ids);
+          }
         }
-      }
-      return dataset.people.duplicates.map((duplicate) => ({
-        ids: idsByPerson.get(duplicate.index) ?? [],
-        originalIds: idsByPerson.get(duplicate.originalIndex) ?? [],
-        personKey: duplicate.personKey,
-        variations: duplicate.variations,
-      }));
-    },
-    logEntries(id, shortName) {
-      const dataset = datasetFor(shortName);
-      if (id === undefined)
-        return [...dataset.logEntries.values()].map((entry) => renderLogEntry(entry, dataset.seed));
-      const record = dataset.contactByExternalId(id);
-      if (record === undefined) return [];
-      return dataset
-        .logEntriesOf({ type: record.type, seq: record.seq })
-        .map((entry) => renderLogEntry(entry, dataset.seed));
-    },
-    engagement(id, shortName) {
-      const dataset = datasetFor(shortName);
-      const record = recordFor(dataset, id);
-      return dataset.engagementOf({ type: record.type, seq: record.seq });
-    },
-    webhookSubscriptions: (shortName) =>
-      webhooks.list(datasetFor(shortName).shortName).map((subscription) => webhooks.render(subscription)),
-    webhookAttempts: () => dispatcher.attempts(),
-    webhooksIdle: () => dispatcher.idle(),
-    signedDelivery(delivery) {
-      const dataset = datasetFor(delivery.shortName);
-      const record = recordFor(dataset, delivery.id);
-      const event = delivery.event ?? 'contact.updated';
-      const deliveryId = randomUUID();
-      const body = webhookBody({
-        deliveryId,
-        eventId: randomUUID(),
-        occurredAt: clock.now(),
-        shortName: dataset.shortName,
-        notification: {
-          event,
-          type: record.type,
-          oid: dataset.oidOf(record),
-          contact: isVisible(record) ? renderContact(record, dataset.seed) : null,
-        },
+        return dataset.people.duplicates.map((duplicate) => ({
+          ids: idsByPerson.get(duplicate.index) ?? [],
+          originalIds: idsByPerson.get(duplicate.originalIndex) ?? [],
+          personKey: duplicate.personKey,
+          variations: duplicate.variations,
+        }));
+      },
+      logEntries(id, shortName) {
+        const dataset = datasetFor(shortName);
+        if (id === undefined)
+          return [...dataset.logEntries.values()].map((entry) => renderLogEntry(entry, dataset.seed));
+        const record = dataset.contactByExternalId(id);
+        if (record === undefined) return [];
+        return dataset
+          .logEntriesOf({ type: record.type, seq: record.seq })
+          .map((entry) => renderLogEntry(entry, dataset.seed));
+      },
+      engagement(id, shortName) {
+        const dataset = datasetFor(shortName);
+        const record = recordFor(dataset, id);
+        return dataset.engagementOf({ type: record.type, seq: record.seq });
+      },
+      webhookSubscriptions: (shortName) =>
+        webhooks.list(datasetFor(shortName).shortName).map((subscription) => webhooks.render(subscription)),
+      signedDelivery(delivery) {
+        const dataset = datasetFor(delivery.shortName);
+        const record = recordFor(dataset, delivery.id);
+        const event = delivery.event ?? 'contact.updated';
+        const deliveryId = randomUUID();
+        const body = webhookBody({
+          deliveryId,
+          eventId: randomUUID(),
+          occurredAt: clock.now(),
+          shortName: dataset.shortName,
+          notification: {
+            event,
+            type: record.type,
+            oid: dataset.oidOf(record),
+            contact: isVisible(record) ? renderContact(record, dataset.seed) : null,
+          },
+        });
+        const unixSeconds = Math.floor(Date.now() / 1000) + (delivery.timestampOffsetSeconds ?? 0);
+        return {
+          headers: webhookHeaders({ secret: delivery.secret, body, event, deliveryId, unixSeconds }),
+          rawBody: Buffer.from(body),
+        };
+      },
+    };
+
+    const authenticate: RequestHandler = (request, response, next) => {
+      const check = guard.check(
+        apiKeyOf(request),
+        String(request.params.tier),
+        String(request.params.shortName),
+      );
+      if (!check.ok) return sendError(response, check.status, check.message);
+      const dataset = agencies.byKey.get(check.key.shortName.toLowerCase());
+      if (dataset === undefined)
+        return sendError(response, 404, `No agency with short name ${String(request.params.shortName)}`);
+      const context: AgentosCallContext = { key: check.key, tier: check.tier, dataset };
+      response.locals.agentos = context;
+      next();
+    };
+    const limitRate = rateLimitMiddleware(rateLimiter, {
+      // The budget belongs to the key (one per agency integration).
+      keyOf: (_request, response) => `key:${(response.locals.agentos as AgentosCallContext).key.apiKey}`,
+      onLimited: (_request, response, _dimension, limit) => {
+        guard.recordRefusal((response.locals.agentos as AgentosCallContext).key.apiKey);
+        response.setHeader('Retry-After', String(limits.retryAfterSeconds));
+        sendError(
+          response,
+          429,
+          `Rate limit exceeded: at most ${limit} requests per minute. Wait ${limits.retryAfterSeconds} seconds before retrying`,
+        );
+      },
+    });
+
+    return {
+      own: state,
+      controls,
+      requestId: () => randomUUID(),
+      sendError: (response, status, detail) => sendError(response, status, detail),
+      sendFault(_request, response, status) {
+        // An injected 429 looks like a real one, wait included.
+        if (status === 429) response.setHeader('Retry-After', String(limits.retryAfterSeconds));
+        sendError(response, status);
+      },
+      messages: {
+        notFound: (request) => `No HTTP resource was found that matches the request URI '${request.path}'`,
+        invalidJson: 'The request body is not valid JSON',
+        tooLarge: 'The request body is larger than 1 MB',
+      },
+      mount(app, { injectFaults }) {
+        app.use(
+          '/v4/:tier/:shortName',
+          authenticate,
+          limitRate,
+          injectFaults,
+          express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
+          createAgentosApiRouter(engine),
+        );
+      },
+      describe(request) {
+        const shortName = agencyOf(request).shortName ?? agencies.defaultTenant;
+        const snapshot = faults.snapshot();
+        return {
+          agencies: [...new Set(keys.map((key) => key.shortName))],
+          keys: keys.map((key) => ({ shortName: key.shortName, tiers: key.tiers })),
+          shortName,
+          listableContactCount: state.listableContactCount(shortName),
+          recordCount: state.recordCount(shortName),
+          plantedDuplicates: state.plantedDuplicates(shortName).length,
+          webhooks: state.webhookSubscriptions(shortName).length,
+          // Revoked credentials are API keys: only their number is shown.
+          faults: { ...snapshot, revoked: snapshot.revoked.length },
+        };
+      },
+      controlRoutes: (router) => mountAgentosControls(router, controls, state),
+    };
+  },
+});
+
+/** agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads. */
+function mountAgentosControls(
+  router: Router,
+  controls: AgentosSimulatorControls,
+  state: AgentosSimulatorState,
+): void {
+  const notFound = (response: Response, id: string) =>
+    response.status(404).json({ error: `record ${id} not found` });
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(request.body ?? {});
+      const id = controls.createContact(contactType, input as ContactCreate, agencyOf(request));
+      response.status(201).json({ id });
+    }),
+  );
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const body = ModifySchema.parse(request.body ?? {});
+      const modified = controls.modifyContacts({
+        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
+        ...agencyOf(request),
+        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
       });
-      const unixSeconds = Math.floor(Date.now() / 1000) + (delivery.timestampOffsetSeconds ?? 0);
-      return {
-        headers: webhookHeaders({ secret: delivery.secret, body, event, deliveryId, unixSeconds }),
-        rawBody: Buffer.from(body),
-      };
-    },
-    async close() {
-      dispatcher.reset();
-      await Promise.all([...servers].map((server) => server.close()));
-      servers.clear();
-    },
+      response.json({ modified });
+    }),
+  );
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) => {
+      const id = String(request.params.id);
+      if (controls.archiveContact(id, agencyOf(request))) response.status(204).end();
+      else notFound(response, id);
+    }),
+  );
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) => {
+      const id = String(request.params.id);
+      if (controls.deleteContact(id, agencyOf(request))) response.status(204).end();
+      else notFound(response, id);
+    }),
+  );
+  router.post(
+    '/appointments',
+    handle((request, response) => {
+      const body = defined(AppointmentSchema.parse(request.body ?? {}));
+      response.status(201).json({ oid: controls.createAppointment({ ...body, ...agencyOf(request) }) });
+    }),
+  );
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      const body = defined(OfferSchema.parse(request.body ?? {}));
+      response.status(201).json({ oid: controls.createOffer({ ...body, ...agencyOf(request) }) });
+    }),
+  );
+  const keyActions = {
+    revoke: controls.revokeKey,
+    restore: controls.restoreKey,
+    block: controls.blockKey,
+    unblock: controls.unblockKey,
   };
-  return simulator;
+  for (const [action, apply] of Object.entries(keyActions)) {
+    router.post(
+      `/keys/${action}`,
+      handle((request, response) => {
+        apply(KeyActionSchema.parse(request.body ?? {}).apiKey);
+        response.status(204).end();
+      }),
+    );
+  }
+  router.get(
+    '/log-entries',
+    handle((request, response) => {
+      const id = typeof request.query.id === 'string' ? request.query.id : undefined;
+      response.json({ entries: state.logEntries(id, agencyOf(request).shortName) });
+    }),
+  );
+  router.get(
+    '/engagement/:id',
+    handle((request, response) => {
+      response.json(state.engagement(String(request.params.id), agencyOf(request).shortName));
+    }),
+  );
+  router.get(
+    '/webhooks',
+    handle((request, response) => {
+      response.json({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) });
+    }),
+  );
+  router.get(
+    '/planted-duplicates',
+    handle((request, response) => {
+      response.json({ duplicates: state.plantedDuplicates(agencyOf(request).shortName) });
+    }),
+  );
 }
 
 function stripEtag(patch: ContactPatch & { ETag?: string | undefined }): ContactPatch {
@@ -568,94 +645,6 @@ function randomChange(dataset: AgentosDataset, record: ContactRecord, random: Se
     default:
       return { Surname: random.pick(SURNAMES) };
   }
-}
-
-interface AppParts {
-  engine: AgentosEngine;
-  guard: AgentosKeyGuard;
-  faults: FaultControls;
-  requestLog: RequestLog;
-  rateLimiter: RateLimiter;
-  limits: AgentosRateLimits;
-  datasets: Map<string, AgentosDataset>;
-  logger: Pick<Logger, 'error'> | undefined;
-  controlRouter: Router;
-}
-
-function buildApp(parts: AppParts): Express {
-  const { engine, guard, faults, requestLog, rateLimiter, limits, datasets } = parts;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use((_request, response, next) => {
-    response.setHeader('x-request-id', randomUUID());
-    next();
-  });
-  app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
-  app.use(requestLog.middleware());
-
-  const authenticate: RequestHandler = (request, response, next) => {
-    const check = guard.check(
-      apiKeyOf(request),
-      String(request.params.tier),
-      String(request.params.shortName),
-    );
-    if (!check.ok) return sendError(response, check.status, check.message);
-    const dataset = datasets.get(check.key.shortName.toLowerCase());
-    if (dataset === undefined)
-      return sendError(response, 404, `No agency with short name ${String(request.params.shortName)}`);
-    const context: AgentosCallContext = { key: check.key, tier: check.tier, dataset };
-    response.locals.agentos = context;
-    next();
-  };
-
-  const limitRate = rateLimitMiddleware(rateLimiter, {
-    // The budget belongs to the key (one per agency integration).
-    keyOf: (_request, response) => `key:${(response.locals.agentos as AgentosCallContext).key.apiKey}`,
-    onLimited: (_request, response, _dimension, limit) => {
-      guard.recordRefusal((response.locals.agentos as AgentosCallContext).key.apiKey);
-      response.setHeader('Retry-After', String(limits.retryAfterSeconds));
-      sendError(
-        response,
-        429,
-        `Rate limit exceeded: at most ${limit} requests per minute. Wait ${limits.retryAfterSeconds} seconds before retrying`,
-      );
-    },
-  });
-
-  const injectFaults = faultMiddleware(faults, {
-    sendError: (_request, response, status) => {
-      // An injected 429 looks like a real one, wait included.
-      if (status === 429) response.setHeader('Retry-After', String(limits.retryAfterSeconds));
-      sendError(response, status);
-    },
-  });
-
-  app.use(
-    '/v4/:tier/:shortName',
-    authenticate,
-    limitRate,
-    injectFaults,
-    express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
-    createAgentosApiRouter(engine),
-  );
-
-  app.use((request, response) =>
-    sendError(response, 404, `No HTTP resource was found that matches the request URI '${request.path}'`),
-  );
-
-  const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
-    if (response.headersSent) return;
-    if (error instanceof BadRequestError) return sendError(response, 400, error.message);
-    const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') return sendError(response, 400, 'The request body is not valid JSON');
-    if (type === 'entity.too.large') return sendError(response, 413, 'The request body is larger than 1 MB');
-    parts.logger?.error({ err: error }, 'agentOS simulator: unexpected error');
-    sendError(response, 500);
-  };
-  app.use(handleErrors);
-  return app;
 }
 
 /** A new random API key (for tests that add agencies). */

@@ -1,4 +1,4 @@
-import type { HarnessRequest, SimulatorHarness } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY, AGENTOS_LIST_PATHS } from './agentos-constants.ts';
 import { createAgentosSimulator } from './agentos-simulator.ts';
@@ -17,34 +17,16 @@ function isContactList(request: HarnessRequest): boolean {
 }
 
 /** Drives the agentOS simulator for the adapter contract suite (server/adapters/contract.test.ts). */
-export const agentosHarness: SimulatorHarness = {
+export const agentosHarness = defineHarness({
   provider: 'agentos',
-  async start(options) {
-    const simulator = createAgentosSimulator({
-      seed: options.seed ?? 1,
-      contactCount: options.contactCount,
-      webhookRetryScale: 0.0001,
-      ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-    const running = await simulator.listen(options.port ?? 0);
+  create: createAgentosSimulator,
+  connect(simulator, url) {
     const { apiKey, shortName } = AGENTOS_DEMO_KEY;
     return {
-      url: running.url,
-      operatorConfig: agentosOperatorConfig(running.url),
-      connection: {
-        credentials: { apiKey },
-        settings: { shortName, tier: AGENTOS_DEFAULT_TIER },
-      },
+      operatorConfig: agentosOperatorConfig(url),
+      connection: { credentials: { apiKey }, settings: { shortName, tier: AGENTOS_DEFAULT_TIER } },
       invalidCredentials: { apiKey: `${apiKey}-wrong` },
-      listableContactCount: () => simulator.contactCount(),
-      listableContactIds: () => simulator.contactIds(),
       modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
-      requests: () =>
-        simulator.requestLog
-          .entries()
-          .map(({ method, path, query, status }) => ({ method, path, query, status })),
-      clearRequests: () => simulator.requestLog.clear(),
       isContactListRequest: isContactList,
       // Query names bind case-insensitively (ASP.NET), so `ModifiedSince` counts too.
       isDeltaListRequest: (request) =>
@@ -52,9 +34,6 @@ export const agentosHarness: SimulatorHarness = {
         Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedsince'),
       revokeCredentials: () => simulator.controls.revokeKey(apiKey),
       restoreCredentials: () => simulator.controls.restoreKey(apiKey),
-      // API keys do not expire.
-      expireTokens: () => {},
-      failNext: (count, status) => simulator.faults.failNext(count, status),
       writeBackRecords: (contactExternalId) => simulator.logEntries(contactExternalId),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         if (secret === null)
@@ -65,7 +44,6 @@ export const agentosHarness: SimulatorHarness = {
           ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
         });
       },
-      close: () => simulator.close(),
     };
   },
-};
+});

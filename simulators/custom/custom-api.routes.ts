@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -13,7 +14,6 @@ import type { CustomEngine } from './custom-engine.ts';
 import {
   ACTIVITY_TYPE_SET,
   ActivityCreateSchema,
-  BadRequestError,
   ContactCreateSchema,
   ContactPatchSchema,
   NurturePatchSchema,

@@ -1,5 +1,3 @@
-import { CUSTOM_INFO } from '../../server/adapters/custom/custom.adapter.ts';
-
 /** Every path of the open API lives under this prefix (the base URL a connection stores ends with it). */
 export const CUSTOM_API_BASE_PATH = '/v1';
 
@@ -31,15 +29,19 @@ export interface CustomApiKey {
  */
 export const CUSTOM_DEMO_API_KEY = 'psk_sandbox_7c1f0e4b9a2d4c6e8f1a3b5d7e9f0a2c';
 
-/** Documented limits: 20 requests per rolling second and 5 in flight, per API key; no daily cap. */
+/**
+ * Documented limits (docs/crms/custom.md, "Rate limits"): 20 requests per rolling second and 5 in
+ * flight, per API key; no daily cap. The simulator keeps its own copy so it never shares the
+ * adapter's reading of the contract.
+ */
 export interface CustomRateLimits {
   requestsPerSecond: number;
   maxConcurrent: number;
 }
 
 export const CUSTOM_RATE_LIMITS: Readonly<CustomRateLimits> = Object.freeze({
-  requestsPerSecond: CUSTOM_INFO.rateLimits.requests,
-  maxConcurrent: CUSTOM_INFO.rateLimits.maxConcurrent,
+  requestsPerSecond: 20,
+  maxConcurrent: 5,
 });
 
 /** Webhook events of the contract. */

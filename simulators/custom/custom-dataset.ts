@@ -3,7 +3,7 @@ import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import { STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
 import { activityId, occurredAtFor, seqOfActivityId, type ActivityRecord } from './custom-activity.model.ts';
-import { KeysetCollection } from './custom-collection.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
   emailKeysOf,
@@ -145,8 +145,8 @@ function changedFields(current: ContactFields, change: ContactChange): ContactFi
 export class CustomDataset {
   readonly seed: number;
   readonly people: GeneratedPeople;
-  readonly contacts = new KeysetCollection<ContactRecord>();
-  readonly activities = new KeysetCollection<ActivityRecord>();
+  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly activities = new TimedCollection<ActivityRecord>();
   #activitiesByContact = new Map<number, ActivityRecord[]>();
   #nextContactSeq = 1;
   #nextActivitySeq = 1;

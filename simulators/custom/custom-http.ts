@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { CUSTOM_ACTIVITY_TYPES, CUSTOM_PAGE_LIMITS, CUSTOM_WEBHOOK_EVENTS } from './custom-constants.ts';
-import type { KeysetPosition } from './custom-collection.ts';
+import type { KeysetPosition } from '../toolkit/timed-collection.ts';
 
 /** Where problem `type` URIs point. */
 export const PROBLEM_BASE = 'https://propsync.dev/problems/';
@@ -86,11 +87,6 @@ export function sendProblem(
 ): void {
   const problem = problemBody(response, slugOrStatus, detail, errors);
   response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body));
-}
-
-/** A request problem found while reading it, answered with a 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
 }
 
 // RFC 3339 with a zone designator: a naive time would be ambiguous across BST.

@@ -1,88 +1,49 @@
-import type { Request, RequestHandler, Response } from 'express';
-import { RateLimiter, type RateLimitDimension } from '../toolkit/rate-limiter.ts';
+import type { RequestHandler, Response } from 'express';
+import { rateLimitMiddleware, type RateLimiter } from '../toolkit/rate-limiter.ts';
 import type { CustomRateLimits } from './custom-constants.ts';
+import { sendProblem } from './custom-http.ts';
+import type { ResolvedApiKey } from './custom-api.routes.ts';
 
-const WINDOW_MS = 1000;
+const LIMIT_DETAILS = {
+  window: (limit: number) =>
+    `At most ${limit} requests per second are allowed per API key: wait for Retry-After`,
+  concurrency: (limit: number) => `At most ${limit} concurrent requests are allowed per API key`,
+  daily: (limit: number) => `The daily limit of ${limit} requests has been reached`,
+} as const;
+
+/** The toolkit limiter's configuration for the contract's limits, per API key. */
+export function customLimitConfig(limits: CustomRateLimits | null) {
+  return limits === null
+    ? (false as const)
+    : { windows: [{ limit: limits.requestsPerSecond, windowMs: 1000 }], maxConcurrent: limits.maxConcurrent };
+}
 
 /**
- * The contract's limits (requests per rolling second and requests in flight, per API key),
- * enforced by the shared {@link RateLimiter}, plus what the shared limiter does not report: the
- * `RateLimit-*` headers on every answer and `Retry-After` on a 429.
+ * The contract's limits, per API key, with what it adds to a plain 429: `RateLimit-*` headers on
+ * every answer and `Retry-After` when refused (the wait until the oldest request of the second
+ * leaves the window; 1 s for the in-flight limit).
  */
-export class CustomRateLimiter {
-  readonly #limits: CustomRateLimits | null;
-  readonly #limiter: RateLimiter;
-  readonly #now: () => number;
-  /** Admitted request times within the last second, per key (at most `requestsPerSecond` each). */
-  #recent = new Map<string, number[]>();
-
-  constructor(limits: CustomRateLimits | null, now: () => number) {
-    this.#limits = limits;
-    this.#now = now;
-    this.#limiter = new RateLimiter(
-      limits === null
-        ? false
-        : {
-            windows: [{ limit: limits.requestsPerSecond, windowMs: WINDOW_MS }],
-            maxConcurrent: limits.maxConcurrent,
-          },
-      { now },
-    );
-  }
-
-  get limits(): CustomRateLimits | null {
-    return this.#limits;
-  }
-
-  reset(): void {
-    this.#limiter.reset();
-    this.#recent.clear();
-  }
-
-  middleware(options: {
-    keyOf: (request: Request, response: Response) => string;
-    onLimited: (request: Request, response: Response, dimension: RateLimitDimension, limit: number) => void;
-  }): RequestHandler {
-    return (request, response, next) => {
-      const limits = this.#limits;
-      if (limits === null) {
-        next();
-        return;
-      }
-      const key = options.keyOf(request, response);
-      const now = this.#now();
-      const recent = (this.#recent.get(key) ?? []).filter((time) => time > now - WINDOW_MS);
-      this.#recent.set(key, recent);
-      const decision = this.#limiter.tryAcquire(key);
-      if (!decision.allowed) {
-        const oldest = recent[0];
-        const retryAfter =
-          decision.dimension === 'window' && oldest !== undefined
-            ? Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000))
-            : 1;
-        this.#setHeaders(response, limits, Math.max(0, limits.requestsPerSecond - recent.length), retryAfter);
-        response.setHeader('Retry-After', String(retryAfter));
-        options.onLimited(request, response, decision.dimension, decision.limit);
-        return;
-      }
-      recent.push(now);
-      const oldest = recent[0] ?? now;
-      this.#setHeaders(
-        response,
-        limits,
-        limits.requestsPerSecond - recent.length,
-        Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)),
-      );
-      response.once('finish', decision.release);
-      response.once('close', decision.release);
-      next();
-    };
-  }
-
-  #setHeaders(response: Response, limits: CustomRateLimits, remaining: number, resetSeconds: number): void {
-    response.setHeader('RateLimit-Limit', String(limits.requestsPerSecond));
-    response.setHeader('RateLimit-Remaining', String(remaining));
-    response.setHeader('RateLimit-Reset', String(resetSeconds));
-    response.setHeader('RateLimit-Policy', `${limits.requestsPerSecond};w=1`);
-  }
+export function customRateLimit(limiter: RateLimiter, now: () => number): RequestHandler {
+  const labelOf = (response: Response) => (response.locals.customApiKey as ResolvedApiKey).label;
+  const report = (response: Response) => {
+    const usage = limiter.windowUsage(labelOf(response));
+    if (usage === null) return 1;
+    const wait = Math.max(1, Math.ceil(((usage.oldest ?? now()) + usage.windowMs - now()) / 1000));
+    response.setHeader('RateLimit-Limit', String(usage.limit));
+    response.setHeader('RateLimit-Remaining', String(Math.max(0, usage.limit - usage.used)));
+    response.setHeader('RateLimit-Reset', String(wait));
+    response.setHeader('RateLimit-Policy', `${usage.limit};w=1`);
+    return wait;
+  };
+  return rateLimitMiddleware(limiter, {
+    keyOf: (_request, response) => labelOf(response),
+    onAdmitted: (_request, response) => void report(response),
+    onLimited: (_request, response, dimension, limit) => {
+      const wait = report(response);
+      const retryAfter = dimension === 'window' ? wait : 1;
+      response.setHeader('RateLimit-Reset', String(retryAfter));
+      response.setHeader('Retry-After', String(retryAfter));
+      sendProblem(response, 'rate-limited', LIMIT_DETAILS[dimension](limit));
+    },
+  });
 }

@@ -3,6 +3,7 @@ import express from 'express';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen } from '../toolkit/app-listener.ts';
+import { jsonClient } from '../toolkit/test-helpers.ts';
 import { createCustomApiRouter } from './custom-api.routes.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -40,26 +41,7 @@ async function start(
 
 /** A minimal open-API client: bearer key, JSON in and out. */
 function apiClient(baseUrl: string, key: string | null = CUSTOM_DEMO_API_KEY) {
-  return async (
-    path: string,
-    init: { method?: string; json?: unknown; headers?: Record<string, string> } = {},
-  ) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
-        ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
-        ...init.headers,
-      },
-      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : null) as Json,
-    };
-  };
+  return jsonClient<Json>(baseUrl, key === null ? {} : { authorization: `Bearer ${key}` });
 }
 
 async function listAll(

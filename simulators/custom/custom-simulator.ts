@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import type { Logger } from '../../server/infrastructure/logger.ts';
-import { listen as listenApp, type RunningServer } from '../toolkit/app-listener.ts';
+import express, { type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { CountSchema, handle } from '../toolkit/control-inputs.ts';
 import {
-  FaultControls,
-  faultMiddleware,
-  type FaultMatch,
-  type FaultSettings,
-} from '../toolkit/fault-controls.ts';
-import { RequestLog } from '../toolkit/request-log.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { createSimulatorClock, type SimulatorClock } from '../toolkit/simulator-clock.ts';
-import {
-  PHONE_STYLES,
-  formatPhone,
-  normaliseEmail,
-  toE164,
-} from '../toolkit/uk-contact-format.ts';
+  defineSimulator,
+  defined,
+  type Simulator,
+  type SimulatorOptions,
+} from '../toolkit/define-simulator.ts';
+import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
+import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
 import {
   EMAIL_DOMAINS,
@@ -26,11 +19,11 @@ import {
   STREET_NAMES,
   STREET_SUFFIXES,
 } from '../toolkit/uk-reference-data.ts';
-import type { WebhookAttempt, WebhookDeliveryFaults } from '../toolkit/webhook-dispatcher.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
   CUSTOM_ACTIVITY_STATUSES,
+  CUSTOM_ACTIVITY_TYPES,
   CUSTOM_API_BASE_PATH,
   CUSTOM_DEMO_API_KEY,
   CUSTOM_IDEMPOTENCY_RETENTION_MS,
@@ -44,45 +37,22 @@ import {
   type CustomScope,
 } from './custom-constants.ts';
 import { fieldsOf, renderContact, type ContactRecord, type JsonObject } from './custom-contact.model.ts';
-import { createCustomControlRouter } from './custom-control.routes.ts';
 import { CustomDataset, type ContactChange } from './custom-dataset.ts';
 import { CustomEngine } from './custom-engine.ts';
-import { LostResponses } from './custom-faults.ts';
-import {
-  BadRequestError,
-  ControlContactChangeSchema,
-  ControlContactCreateSchema,
-  sendProblem,
-} from './custom-http.ts';
+import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
-import { CustomRateLimiter } from './custom-rate-limit.ts';
+import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
 import { CustomWebhooks, eventBody, newMessageId, standardWebhookHeaders } from './custom-webhooks.ts';
 
-export interface CustomSimulatorOptions {
-  /** Seeds the data, fault draws and control choices (default 1, as every simulator, so the same people appear). */
-  seed?: number;
-  /** Contacts generated (default 1,000). */
-  contactCount?: number;
-  /** Share of planted duplicate contacts (default 0.02). */
-  duplicateRate?: number;
+export interface CustomSimulatorOptions extends SimulatorOptions {
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */
   apiKeys?: readonly CustomApiKey[];
   /** The agency's name, as GET /account reports it. */
   accountName?: string;
   /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<CustomRateLimits> | false;
-  /** The simulator's clock (default Date.now); `controls.advanceClock` shifts it further. */
-  now?: () => number;
-  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
-  dataAnchor?: number | string | Date;
-  /** Multiplies the webhook retry schedule (5 s … 10 h); e.g. 0.0001 in tests. Default 1. */
-  webhookRetryScale?: number;
   /** How long a webhook receiver may take (default 15 s). */
   webhookTimeoutMs?: number;
-  /** Most request-log entries kept (default 100,000). */
-  requestLogLimit?: number;
-  /** Where unexpected errors are logged. */
-  logger?: Pick<Logger, 'error'>;
 }
 
 export interface ModifyContactsOptions {
@@ -109,7 +79,14 @@ export interface CreateActivityOptions {
   direction?: 'inbound' | 'outbound';
 }
 
-/** Test and demo controls; each also exists under `/_sim/…` over HTTP. */
+export interface PlantedDuplicateContact {
+  contactId: string;
+  duplicateOfContactId: string;
+  personKey: string;
+  variations: readonly string[];
+}
+
+/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface CustomSimulatorControls {
   /** Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids. */
   modifyContacts(options: ModifyContactsOptions): string[];
@@ -123,40 +100,14 @@ export interface CustomSimulatorControls {
   createActivity(options: CreateActivityOptions): string;
   /** Moves an activity on (a viewing completed, an offer accepted; `activity.updated`). False when not found. */
   setActivityStatus(id: string, status: string): boolean;
-  /** Standing faults; merges with current settings. */
-  setFaults(settings: Partial<FaultSettings>): void;
-  /** Removes every request fault, lost-response fault and revocation. */
-  clearFaults(): void;
-  /** The next `count` matching API requests answer `status`. */
-  failNext(count: number, status: number, match?: FaultMatch): void;
-  /** The next `count` matching API requests are handled but their answer is lost (connection destroyed). */
-  loseNextResponse(count: number, match?: FaultMatch): void;
-  setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
   /** Requests with the key then fail with 401 (default: the first key), as after `POST /v1/auth/revoke`. */
   revokeApiKey(label?: string): void;
   /** Un-revokes the key, however it was revoked (this control or `POST /v1/auth/revoke`). */
   restoreApiKey(label?: string): void;
-  /** Moves the simulator clock (timestamps of later writes, idempotency retention, rate windows). */
-  advanceClock(milliseconds: number): void;
-  /** Back to the initial state: data regenerated; subscriptions, idempotency keys, faults, logs and clock cleared. */
-  reset(): void;
 }
 
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
-}
-
-export interface CustomSimulator {
-  readonly app: Express;
-  /** Starts an HTTP server (port 0 = any free port). The API lives under `${url}/v1`. */
-  listen(port?: number, host?: string): Promise<RunningServer>;
-  readonly controls: CustomSimulatorControls;
-  readonly faults: FaultControls;
-  readonly requestLog: RequestLog;
-  readonly clock: SimulatorClock;
+/** What the custom CRM simulator adds to the toolkit's simulator. */
+export interface CustomSimulatorState {
   /** Labels and scopes of the accepted keys (never the keys). */
   readonly apiKeys: ReadonlyArray<{ label: string; scopes: readonly CustomScope[] }>;
   /**
@@ -183,9 +134,6 @@ export interface CustomSimulator {
   nurture(contactId: string): JsonObject | undefined;
   /** Webhook subscriptions (without secrets). */
   webhooks(): JsonObject[];
-  webhookAttempts(): WebhookAttempt[];
-  /** Resolves once every queued webhook is delivered or given up (retries included). */
-  webhooksIdle(): Promise<void>;
   /**
    * Signs a body the way deliveries are signed (Standard Webhooks), e.g. to replay a delivery or
    * forge a stale one: `timestampSeconds` defaults to now.
@@ -204,20 +152,12 @@ export interface CustomSimulator {
     headers: Record<string, string>;
     rawBody: string;
   };
-  /** Stops servers started with `listen` and cancels pending webhook work. */
-  close(): Promise<void>;
 }
+
+export type CustomSimulator = Simulator<CustomSimulatorState, CustomSimulatorControls>;
 
 interface ApiKeyEntry extends ResolvedApiKey {
   key: string;
-}
-
-function anchorOf(option: CustomSimulatorOptions['dataAnchor'], now: number): number {
-  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms =
-    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
-  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
-  return ms;
 }
 
 function resolveKeys(keys: readonly CustomApiKey[]): ApiKeyEntry[] {
@@ -233,13 +173,6 @@ function resolveKeys(keys: readonly CustomApiKey[]): ApiKeyEntry[] {
     throw new RangeError('API keys must be unique');
   return entries;
 }
-
-const LIMIT_DETAILS = {
-  window: (limit: number) =>
-    `At most ${limit} requests per second are allowed per API key: wait for Retry-After`,
-  concurrency: (limit: number) => `At most ${limit} concurrent requests are allowed per API key`,
-  daily: (limit: number) => `The daily limit of ${limit} requests has been reached`,
-} as const;
 
 let openApiDocument: string | null | undefined;
 /** The contract, served at `/v1/openapi.yaml`; null when the repository's docs are not beside the code. */
@@ -257,247 +190,353 @@ function loadOpenApiDocument(): string | null {
   return openApiDocument;
 }
 
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+const ActivitySchema = z.object({
+  contactId: z.string().min(1),
+  type: z.enum(CUSTOM_ACTIVITY_TYPES),
+  status: z.string().optional(),
+  startsAt: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  amount: z.number().int().positive().optional(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+});
+const StatusSchema = z.object({ status: z.string().min(1) });
+
 /**
  * The reference implementation of Propsync's open CRM API (docs/openapi/propsync-custom-crm.yaml):
  * bearer API keys with scopes, keyset-paged contacts and activities with `updated_since` filters,
  * ETag/If-Match, Idempotency-Key write-back, Standard Webhooks, rate limits with RateLimit
  * headers, fault injection and a control surface under `/_sim`.
  */
-export function createCustomSimulator(options: CustomSimulatorOptions = {}): CustomSimulator {
-  const seed = options.seed ?? 1;
-  const contactCount = options.contactCount ?? 1000;
-  const keys = resolveKeys(options.apiKeys ?? [{ key: CUSTOM_DEMO_API_KEY }]);
-  const keysByValue = new Map(keys.map((entry) => [entry.key, entry]));
-  const account = {
-    id: `acc_${mixSeed(seed, 'custom-account').toString(16).padStart(8, '0')}`,
-    name: options.accountName ?? 'Propsync Demo Estates',
-    timezone: 'Europe/London',
-  };
-  const clock = createSimulatorClock(options.now ?? Date.now);
-  const anchor = anchorOf(options.dataAnchor, clock.now());
-  const faults = new FaultControls({ seed: mixSeed(seed, 'faults') });
-  const lostResponses = new LostResponses();
-  const requestLog = new RequestLog({
-    now: clock.now,
-    ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }),
-  });
-  const rateLimiter = new CustomRateLimiter(
-    options.rateLimits === false ? null : { ...CUSTOM_RATE_LIMITS, ...options.rateLimits },
-    clock.now,
-  );
-  const idempotency = new IdempotencyStore({ now: clock.now, retentionMs: CUSTOM_IDEMPOTENCY_RETENTION_MS });
-  const retryScale = options.webhookRetryScale ?? 1;
-  const webhooks = new CustomWebhooks({
-    retryDelaysMs: CUSTOM_WEBHOOK_RETRY_DELAYS_MS.map((delay) => Math.max(0, Math.round(delay * retryScale))),
-    timeoutMs: options.webhookTimeoutMs ?? CUSTOM_WEBHOOK_TIMEOUT_MS,
-    seed: mixSeed(seed, 'webhooks'),
-    now: clock.now,
-  });
-  const buildDataset = () =>
-    new CustomDataset({
-      seed,
-      contactCount,
-      anchor,
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
-  const engine = new CustomEngine({ clock, webhooks, dataset: buildDataset() });
-  let controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-
-  const contactFor = (id: string): ContactRecord => {
-    const record = engine.dataset.contactById(id);
-    if (record === undefined) throw new RangeError(`contact ${id} not found`);
-    return record;
-  };
-  const labelOf = (label?: string): string => {
-    const entry = label === undefined ? keys[0] : keys.find((candidate) => candidate.label === label);
-    if (entry === undefined) throw new RangeError(`unknown API key ${label}`);
-    return entry.label;
-  };
-
-  const controls: CustomSimulatorControls = {
-    modifyContacts(modify) {
-      const fields =
-        modify.fields === undefined
-          ? undefined
-          : (ControlContactChangeSchema.parse(modify.fields) as ContactChange);
-      const records =
-        modify.ids !== undefined
-          ? modify.ids.map(contactFor)
-          : pickContacts(engine.dataset, modify.count ?? 1, controlRandom);
-      engine.changeContacts(
-        records,
-        (record) => ({
-          ...(modify.randomChange ? randomChange(engine.dataset, record, controlRandom) : {}),
-          ...fields,
-        }),
-        true,
-      );
-      return records.map((record) => record.id);
-    },
-    createContact(input) {
-      return engine.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
-    },
-    archiveContact(id) {
-      const record = engine.dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.changeContacts([record], () => ({ archived: true }), true);
-      return true;
-    },
-    deleteContact(id) {
-      const record = engine.dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.deleteContact(record);
-      return true;
-    },
-    createActivity(activity) {
-      return engine.addActivity(
-        activityInput(engine.dataset, contactFor(activity.contactId), activity, clock.now(), controlRandom),
-      ).id;
-    },
-    setActivityStatus(id, status) {
-      const record = engine.dataset.activityById(id);
-      if (record === undefined) return false;
-      const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[record.type];
-      if (!allowed.includes(status))
-        throw new RangeError(
-          `a ${record.type} cannot be ${status} (allowed: ${allowed.join(', ') || 'none'})`,
-        );
-      engine.setActivityStatus(record, status);
-      return true;
-    },
-    setFaults: (settings) => faults.configure(settings),
-    clearFaults() {
-      faults.clear();
-      lostResponses.clear();
-    },
-    failNext: (count, status, match) => faults.failNext(count, status, match),
-    loseNextResponse: (count, match) => lostResponses.loseNext(count, match),
-    setWebhookFaults: (webhookFaults) => webhooks.setFaults(webhookFaults),
-    revokeApiKey: (label) => faults.revokeCredential(labelOf(label)),
-    restoreApiKey: (label) => faults.restoreCredential(labelOf(label)),
-    advanceClock: (milliseconds) => clock.advance(milliseconds),
-    reset() {
-      clock.reset();
-      faults.clear();
-      lostResponses.clear();
-      requestLog.clear();
-      rateLimiter.reset();
-      idempotency.clear();
-      webhooks.reset();
-      controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-      engine.replaceDataset(buildDataset());
-    },
-  };
-
-  // The control routes read the simulator object below; they only run once it exists.
-  const controlRouter = createCustomControlRouter(() => simulator);
-  const app = buildApp({
-    engine,
-    keysByValue,
-    faults,
-    lostResponses,
-    requestLog,
-    rateLimiter,
-    idempotency,
-    account,
-    controlRouter,
-    logger: options.logger,
-  });
-  const servers = new Set<RunningServer>();
-
-  const simulator: CustomSimulator = {
-    app,
-    async listen(port = 0, host = '127.0.0.1') {
-      const running = await listenApp(app, port, host);
-      servers.add(running);
-      return {
-        ...running,
-        close: async () => {
-          servers.delete(running);
-          await running.close();
-        },
-      };
-    },
-    controls,
-    faults,
-    requestLog,
-    clock,
-    apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })),
-    isApiKeyRevoked: (label) => faults.isRevoked(labelOf(label)),
-    account: { id: account.id, name: account.name },
-    contactCount: () => engine.dataset.contacts.size,
-    contactIds: () => [...engine.dataset.contacts.values()].map((record) => record.id),
-    getContact(id) {
-      const record = engine.dataset.contactById(id);
-      return record === undefined ? undefined : renderContact(record, engine.dataset.seed);
-    },
-    people: () => engine.dataset.people.people,
-    plantedDuplicates() {
-      const dataset = engine.dataset;
-      return dataset.people.duplicates.map((duplicate) => ({
-        contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
-        duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
-        personKey: duplicate.personKey,
-        variations: duplicate.variations,
-      }));
-    },
-    namesakes() {
-      const dataset = engine.dataset;
-      return dataset.people.namesakes.map((pair) => ({
-        contactIds: [
-          dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
-          dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
-        ] as [string, string],
-        forename: pair.forename,
-        surname: pair.surname,
-      }));
-    },
-    activities(filter = {}) {
-      const dataset = engine.dataset;
-      const seq = filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
-      const records = seq === null ? [...dataset.activities.values()] : [...dataset.activitiesOf(seq)];
-      return records
-        .filter((record) => filter.source === undefined || record.source === filter.source)
-        .map(renderActivity);
-    },
-    writeBackRecords: (contactId) => simulator.activities({ contactId, source: 'api' }),
-    nurture(contactId) {
-      const record = engine.dataset.contactById(contactId);
-      return record === undefined ? undefined : engine.renderNurture(record);
-    },
-    webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
-    webhookAttempts: () => webhooks.attempts(),
-    webhooksIdle: () => webhooks.idle(),
-    signWebhook: ({ secret, body, messageId, timestampSeconds }) =>
-      standardWebhookHeaders(
-        secret,
-        messageId ?? newMessageId(),
-        body,
-        timestampSeconds ?? Math.floor(Date.now() / 1000),
+export const createCustomSimulator = defineSimulator<
+  CustomSimulatorOptions,
+  CustomSimulatorState,
+  CustomSimulatorControls
+>({
+  crm: 'custom',
+  build(kit) {
+    const { options, seed, clock, faults } = kit;
+    const keys = resolveKeys(options.apiKeys ?? [{ key: CUSTOM_DEMO_API_KEY }]);
+    const keysByValue = new Map(keys.map((entry) => [entry.key, entry]));
+    const account = {
+      id: `acc_${mixSeed(seed, 'custom-account').toString(16).padStart(8, '0')}`,
+      name: options.accountName ?? 'Propsync Demo Estates',
+      timezone: 'Europe/London',
+    };
+    const rateLimiter = kit.rateLimiter(
+      customLimitConfig(
+        options.rateLimits === false ? null : { ...CUSTOM_RATE_LIMITS, ...options.rateLimits },
       ),
-    signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
-      const record = contactFor(contactId);
-      const rawBody = eventBody(
-        'contact.updated',
-        record.modified,
-        renderContact(record, engine.dataset.seed),
-      );
-      const headers = standardWebhookHeaders(
-        secret,
-        newMessageId(),
-        rawBody,
-        Math.floor(Date.now() / 1000) + timestampOffsetSeconds,
-      );
-      return { headers, rawBody };
-    },
-    async close() {
-      webhooks.reset();
-      await Promise.all([...servers].map((server) => server.close()));
-      servers.clear();
-    },
-  };
-  return simulator;
-}
+    );
+    const idempotency = new IdempotencyStore({
+      now: clock.now,
+      retentionMs: CUSTOM_IDEMPOTENCY_RETENTION_MS,
+    });
+    const webhooks = new CustomWebhooks({
+      retryDelaysMs: kit.retryDelays(CUSTOM_WEBHOOK_RETRY_DELAYS_MS),
+      timeoutMs: options.webhookTimeoutMs ?? CUSTOM_WEBHOOK_TIMEOUT_MS,
+      seed: mixSeed(seed, 'webhooks'),
+      now: clock.now,
+    });
+    const buildDataset = () => new CustomDataset(kit.datasetSeed());
+    const engine = new CustomEngine({ clock, webhooks, dataset: buildDataset() });
+    kit.onReset(() => {
+      idempotency.clear();
+      engine.replaceDataset(buildDataset());
+    });
+
+    const contactFor = (id: string): ContactRecord => {
+      const record = engine.dataset.contactById(id);
+      if (record === undefined) throw new RangeError(`contact ${id} not found`);
+      return record;
+    };
+    const labelOf = (label?: string): string => {
+      const entry = label === undefined ? keys[0] : keys.find((candidate) => candidate.label === label);
+      if (entry === undefined) throw new RangeError(`unknown API key ${label}`);
+      return entry.label;
+    };
+
+    const controls: CustomSimulatorControls = {
+      modifyContacts(modify) {
+        const fields =
+          modify.fields === undefined
+            ? undefined
+            : (ControlContactChangeSchema.parse(modify.fields) as ContactChange);
+        const records =
+          modify.ids !== undefined
+            ? modify.ids.map(contactFor)
+            : pickContacts(engine.dataset, modify.count ?? 1, kit.controlRandom());
+        engine.changeContacts(
+          records,
+          (record) => ({
+            ...(modify.randomChange ? randomChange(engine.dataset, record, kit.controlRandom()) : {}),
+            ...fields,
+          }),
+          true,
+        );
+        return records.map((record) => record.id);
+      },
+      createContact(input) {
+        return engine.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
+      },
+      archiveContact(id) {
+        const record = engine.dataset.contactById(id);
+        if (record === undefined) return false;
+        engine.changeContacts([record], () => ({ archived: true }), true);
+        return true;
+      },
+      deleteContact(id) {
+        const record = engine.dataset.contactById(id);
+        if (record === undefined) return false;
+        engine.deleteContact(record);
+        return true;
+      },
+      createActivity(activity) {
+        const contact = contactFor(activity.contactId);
+        return engine.addActivity(
+          activityInput(engine.dataset, contact, activity, clock.now(), kit.controlRandom()),
+        ).id;
+      },
+      setActivityStatus(id, status) {
+        const record = engine.dataset.activityById(id);
+        if (record === undefined) return false;
+        const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[record.type];
+        if (!allowed.includes(status))
+          throw new RangeError(
+            `a ${record.type} cannot be ${status} (allowed: ${allowed.join(', ') || 'none'})`,
+          );
+        engine.setActivityStatus(record, status);
+        return true;
+      },
+      revokeApiKey: (label) => faults.revokeCredential(labelOf(label)),
+      restoreApiKey: (label) => faults.restoreCredential(labelOf(label)),
+    };
+
+    const state: CustomSimulatorState = {
+      apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })),
+      isApiKeyRevoked: (label) => faults.isRevoked(labelOf(label)),
+      account: { id: account.id, name: account.name },
+      contactCount: () => engine.dataset.contacts.size,
+      contactIds: () => [...engine.dataset.contacts.values()].map((record) => record.id),
+      getContact(id) {
+        const record = engine.dataset.contactById(id);
+        return record === undefined ? undefined : renderContact(record, engine.dataset.seed);
+      },
+      people: () => engine.dataset.people.people,
+      plantedDuplicates() {
+        const dataset = engine.dataset;
+        return dataset.people.duplicates.map((duplicate) => ({
+          contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
+          duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
+          personKey: duplicate.personKey,
+          variations: duplicate.variations,
+        }));
+      },
+      namesakes() {
+        const dataset = engine.dataset;
+        return dataset.people.namesakes.map((pair) => ({
+          contactIds: [
+            dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
+            dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
+          ] as [string, string],
+          forename: pair.forename,
+          surname: pair.surname,
+        }));
+      },
+      activities(filter = {}) {
+        const dataset = engine.dataset;
+        const seq =
+          filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
+        const records = seq === null ? [...dataset.activities.values()] : [...dataset.activitiesOf(seq)];
+        return records
+          .filter((record) => filter.source === undefined || record.source === filter.source)
+          .map(renderActivity);
+      },
+      writeBackRecords: (contactId) => state.activities({ contactId, source: 'api' }),
+      nurture(contactId) {
+        const record = engine.dataset.contactById(contactId);
+        return record === undefined ? undefined : engine.renderNurture(record);
+      },
+      webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
+      signWebhook: ({ secret, body, messageId, timestampSeconds }) =>
+        standardWebhookHeaders(
+          secret,
+          messageId ?? newMessageId(),
+          body,
+          timestampSeconds ?? Math.floor(Date.now() / 1000),
+        ),
+      signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
+        const record = contactFor(contactId);
+        const rawBody = eventBody(
+          'contact.updated',
+          record.modified,
+          renderContact(record, engine.dataset.seed),
+        );
+        const timestamp = Math.floor(Date.now() / 1000) + timestampOffsetSeconds;
+        return { headers: standardWebhookHeaders(secret, newMessageId(), rawBody, timestamp), rawBody };
+      },
+    };
+
+    const authenticate: RequestHandler = (request, response, next) => {
+      const header = request.get('authorization')?.trim() ?? '';
+      const match = /^bearer\s+(\S+)$/i.exec(header);
+      const entry = match === null ? undefined : keysByValue.get(match[1] as string);
+      if (match === null || entry === undefined || faults.isRevoked(entry.label)) {
+        response.setHeader(
+          'WWW-Authenticate',
+          match === null
+            ? 'Bearer realm="propsync-open-crm"'
+            : 'Bearer realm="propsync-open-crm", error="invalid_token"',
+        );
+        const detail =
+          match === null
+            ? 'Send Authorization: Bearer <API key>'
+            : entry === undefined
+              ? 'The API key is not valid'
+              : 'The API key has been revoked';
+        sendProblem(response, 'unauthorized', detail);
+        return;
+      }
+      // The handlers get the key's label and scopes, never the key itself.
+      response.locals.customApiKey = { label: entry.label, scopes: entry.scopes } satisfies ResolvedApiKey;
+      next();
+    };
+    const limitRate = customRateLimit(rateLimiter, clock.now);
+
+    return {
+      own: state,
+      controls,
+      webhooks,
+      requestId: () => `req_${randomBytes(8).toString('hex')}`,
+      sendError: (response, status, detail) => sendProblem(response, status, detail),
+      sendFault: (_request, response, status) => sendProblem(response, status, 'Injected fault'),
+      messages: {
+        notFound: (request) => `No route for ${request.method} ${request.path}`,
+        invalidJson: 'The request body is not valid JSON',
+        tooLarge: 'Request bodies are limited to 1 MB',
+      },
+      mount(app, { injectFaults }) {
+        app.get(`${CUSTOM_API_BASE_PATH}/openapi.yaml`, (_request, response) => {
+          const document = loadOpenApiDocument();
+          if (document === null)
+            sendProblem(response, 'not-found', 'The OpenAPI document is not available in this deployment');
+          else response.type('application/yaml').send(document);
+        });
+        app.use(
+          authenticate,
+          limitRate,
+          injectFaults,
+          express.json({
+            type: ['application/json', 'application/merge-patch+json', 'application/*+json'],
+            limit: '1mb',
+          }),
+        );
+        app.use(
+          CUSTOM_API_BASE_PATH,
+          createCustomApiRouter({
+            engine,
+            idempotency,
+            account,
+            // The same mark `controls.revokeApiKey` sets, so `restoreApiKey` (and the harness) undoes it.
+            revokeApiKey: (label) => faults.revokeCredential(label),
+          }),
+        );
+      },
+      describe: () => ({
+        account: state.account,
+        apiKeys: state.apiKeys,
+        contactCount: state.contactCount(),
+        plantedDuplicates: state.plantedDuplicates().length,
+        webhooks: state.webhooks().length,
+      }),
+      controlRoutes(router) {
+        const found = (what: string, id: string, ok: boolean, response: Response) =>
+          ok ? response.status(204).end() : response.status(404).json({ error: `${what} ${id} not found` });
+        router.post(
+          '/contacts',
+          handle((request, response) => {
+            const id = controls.createContact((request.body ?? {}) as Record<string, unknown>);
+            response.status(201).json({ id });
+          }),
+        );
+        router.post(
+          '/contacts/modify',
+          handle((request, response) => {
+            response.json({
+              modified: controls.modifyContacts(defined(ModifySchema.parse(request.body ?? {}))),
+            });
+          }),
+        );
+        router.post(
+          '/contacts/:id/archive',
+          handle((request, response) => {
+            const id = String(request.params.id);
+            found('contact', id, controls.archiveContact(id), response);
+          }),
+        );
+        router.delete(
+          '/contacts/:id',
+          handle((request, response) => {
+            const id = String(request.params.id);
+            found('contact', id, controls.deleteContact(id), response);
+          }),
+        );
+        router.post(
+          '/activities',
+          handle((request, response) => {
+            const id = controls.createActivity(defined(ActivitySchema.parse(request.body ?? {})));
+            response.status(201).json({ id });
+          }),
+        );
+        router.post(
+          '/activities/:id/status',
+          handle((request, response) => {
+            const { status } = StatusSchema.parse(request.body ?? {});
+            const id = String(request.params.id);
+            found('activity', id, controls.setActivityStatus(id, status), response);
+          }),
+        );
+        // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
+        router.get('/api-keys', (_request, response) => {
+          response.json(state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })));
+        });
+        for (const action of ['revoke', 'restore'] as const) {
+          router.post(
+            `/api-keys/:label/${action}`,
+            handle((request, response) => {
+              const label = String(request.params.label);
+              if (action === 'revoke') controls.revokeApiKey(label);
+              else controls.restoreApiKey(label);
+              response.status(204).end();
+            }),
+          );
+        }
+        router.get(
+          '/write-back/:contactId',
+          handle((request, response) => {
+            const contactId = String(request.params.contactId);
+            const nurture = state.nurture(contactId);
+            if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
+            response.json({ activities: state.writeBackRecords(contactId), nurture });
+          }),
+        );
+        router.get('/webhooks', (_request, response) => {
+          response.json({ webhooks: state.webhooks() });
+        });
+        router.get('/planted-duplicates', (_request, response) => {
+          response.json({ duplicates: state.plantedDuplicates(), namesakes: state.namesakes() });
+        });
+      },
+    };
+  },
+});
 
 /** Deterministic pick of `count` distinct, unarchived contacts, in creation order. */
 function pickContacts(dataset: CustomDataset, count: number, random: SeededRandom): ContactRecord[] {
@@ -641,118 +680,6 @@ function activityInput(
     source: 'crm',
     externalId: null,
   };
-}
-
-interface AppParts {
-  engine: CustomEngine;
-  keysByValue: Map<string, ApiKeyEntry>;
-  faults: FaultControls;
-  lostResponses: LostResponses;
-  requestLog: RequestLog;
-  rateLimiter: CustomRateLimiter;
-  idempotency: IdempotencyStore;
-  account: { id: string; name: string; timezone: string };
-  controlRouter: Router;
-  logger: Pick<Logger, 'error'> | undefined;
-}
-
-function buildApp(parts: AppParts): Express {
-  const { faults, requestLog, rateLimiter } = parts;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use((_request, response, next) => {
-    response.setHeader('X-Request-Id', `req_${randomBytes(8).toString('hex')}`);
-    next();
-  });
-  app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
-  app.use(requestLog.middleware());
-
-  app.get(`${CUSTOM_API_BASE_PATH}/openapi.yaml`, (_request, response) => {
-    const document = loadOpenApiDocument();
-    if (document === null)
-      sendProblem(response, 'not-found', 'The OpenAPI document is not available in this deployment');
-    else response.type('application/yaml').send(document);
-  });
-
-  const authenticate: RequestHandler = (request, response, next) => {
-    const header = request.get('authorization')?.trim() ?? '';
-    const match = /^bearer\s+(\S+)$/i.exec(header);
-    const entry = match === null ? undefined : parts.keysByValue.get(match[1] as string);
-    if (match === null || entry === undefined || faults.isRevoked(entry.label)) {
-      response.setHeader(
-        'WWW-Authenticate',
-        match === null
-          ? 'Bearer realm="propsync-open-crm"'
-          : 'Bearer realm="propsync-open-crm", error="invalid_token"',
-      );
-      const detail =
-        match === null
-          ? 'Send Authorization: Bearer <API key>'
-          : entry === undefined
-            ? 'The API key is not valid'
-            : 'The API key has been revoked';
-      sendProblem(response, 'unauthorized', detail);
-      return;
-    }
-    // The handlers get the key's label and scopes, never the key itself.
-    response.locals.customApiKey = { label: entry.label, scopes: entry.scopes } satisfies ResolvedApiKey;
-    next();
-  };
-
-  const limitRate = rateLimiter.middleware({
-    keyOf: (_request, response) => (response.locals.customApiKey as ResolvedApiKey).label,
-    onLimited: (_request, response, dimension, limit) =>
-      sendProblem(response, 'rate-limited', LIMIT_DETAILS[dimension](limit)),
-  });
-
-  app.use(
-    authenticate,
-    limitRate,
-    parts.lostResponses.middleware(),
-    faultMiddleware(faults, {
-      sendError: (_request, response, status) => sendProblem(response, status, 'Injected fault'),
-    }),
-    express.json({
-      type: ['application/json', 'application/merge-patch+json', 'application/*+json'],
-      limit: '1mb',
-    }),
-  );
-  app.use(
-    CUSTOM_API_BASE_PATH,
-    createCustomApiRouter({
-      engine: parts.engine,
-      idempotency: parts.idempotency,
-      account: parts.account,
-      // The same mark `controls.revokeApiKey` sets, so `restoreApiKey` (and the harness) undoes it.
-      revokeApiKey: (label) => faults.revokeCredential(label),
-    }),
-  );
-  app.use((request, response) =>
-    sendProblem(response, 'not-found', `No route for ${request.method} ${request.path}`),
-  );
-
-  const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
-    if (response.headersSent) return;
-    if (error instanceof BadRequestError) {
-      sendProblem(response, 'invalid-request', error.message);
-      return;
-    }
-    const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') {
-      sendProblem(response, 'invalid-request', 'The request body is not valid JSON');
-      return;
-    }
-    if (type === 'entity.too.large') {
-      sendProblem(response, 'payload-too-large', 'Request bodies are limited to 1 MB');
-      return;
-    }
-    parts.logger?.error({ err: error }, 'custom CRM simulator: unexpected error');
-    sendProblem(response, 'internal');
-  };
-  app.use(handleErrors);
-  return app;
 }
 
 export type { CustomApiKey, CustomRateLimits, CustomScope };

@@ -1,11 +1,7 @@
+import { newPostcode, newStreet } from '../toolkit/random-edits.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import {
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  TOWNS,
-} from '../toolkit/uk-reference-data.ts';
-import type { TimedRecord } from './loop-collection.ts';
+import { TOWNS } from '../toolkit/uk-reference-data.ts';
+import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import type {
   LoopAppointmentStatus,
   LoopAppointmentType,
@@ -56,9 +52,8 @@ export function propertyOf(seed: number, propertySeq: number): { displayAddress:
   const random = propertyRandom.reseed(mixSeed(seed, 'loop-property', propertySeq));
   const town = random.pick(TOWNS);
   const area = random.pick(town.areas);
-  const letters = POSTCODE_UNIT_LETTERS;
-  const postcode = `${area.outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`;
-  const street = `${random.int(1, 180)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
+  const postcode = newPostcode(area.outward, random);
+  const street = `${random.int(1, 180)} ${newStreet(random)}`;
   const flat = random.chance(0.3) ? `Flat ${random.int(1, 24)}, ` : '';
   return { displayAddress: `${flat}${street}, ${area.district || town.town}, ${postcode}`, postcode };
 }
@@ -83,7 +78,7 @@ export function renderAppointment(record: AppointmentRecord, context: RenderCont
     property: propertyJson(context.seed, context.salt, record.propertySeq),
     negotiator: negotiatorJson(context.salt, record.negotiatorSeq),
     createdAt: loopTime(record.created),
-    updatedAt: loopTime(record.updated),
+    updatedAt: loopTime(record.modified),
   };
 }
 
@@ -100,7 +95,7 @@ export function renderOffer(record: OfferRecord, context: RenderContext): JsonOb
     property: propertyJson(context.seed, context.salt, record.propertySeq),
     negotiator: negotiatorJson(context.salt, record.negotiatorSeq),
     createdAt: loopTime(record.created),
-    updatedAt: loopTime(record.updated),
+    updatedAt: loopTime(record.modified),
   };
 }
 

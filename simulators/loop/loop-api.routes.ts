@@ -1,25 +1,22 @@
-import { Router, type Request, type Response } from 'express';
-import {
-  renderAppointment,
-  renderNote,
-  renderOffer,
-  type AppointmentRecord,
-  type OfferRecord,
-} from './loop-activity.model.ts';
-import type { QueryPlan, ResultView } from './loop-collection.ts';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { defined } from '../toolkit/define-simulator.ts';
+import type { QueryParams } from '../toolkit/query-params.ts';
+import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
+import { renderAppointment, renderNote, renderOffer } from './loop-activity.model.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
   LOOP_APPOINTMENT_TYPES,
   LOOP_CONTACT_TYPES,
   LOOP_OFFER_STATUSES,
 } from './loop-constants.ts';
-import { contactTypesOf, renderContact, type ContactRecord } from './loop-contact.model.ts';
-import type { ContactPatch, LoopDataset } from './loop-dataset.ts';
+import { contactTypesOf, renderContact, type ContactRecord, type JsonObject } from './loop-contact.model.ts';
+import type { LoopDataset } from './loop-dataset.ts';
 import type { LoopEngine } from './loop-engine.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
-  LoopQuery,
+  loopQuery,
   NoteCreateSchema,
   WebhookCreateSchema,
   WebhookUpdateSchema,
@@ -48,42 +45,63 @@ function viewOf<T>(items: readonly T[]): ResultView<T> {
   return { items, start: 0, end: items.length, descending: false };
 }
 
-/** Combines predicates, skipping absent ones. */
-function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) => boolean) | undefined {
-  const active = predicates.filter((predicate): predicate is (item: T) => boolean => predicate !== null);
-  if (active.length === 0) return undefined;
-  return (item) => active.every((predicate) => predicate(item));
+/** The validated body, or undefined once a 422 has answered. */
+function bodyOf<S extends z.ZodType>(
+  schema: S,
+  request: Request,
+  response: Response,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(request.body);
+  if (parsed.success) return parsed.data;
+  sendValidationError(response, parsed.error);
+  return undefined;
 }
 
-/** The `updatedSince` / `updatedUntil` range (both inclusive), answered from the update-time index. */
-function updatedRange(query: LoopQuery): QueryPlan<never>['range'] {
-  const from = query.instant('updatedSince');
-  const to = query.instant('updatedUntil');
-  return from === undefined && to === undefined ? undefined : { field: 'updated', from, to };
+/** A list's own filters: where to start (an index lookup), what to keep, and their cache key. */
+interface ListFilters<T> {
+  candidates?: readonly T[] | undefined;
+  keep: Array<((record: T) => boolean) | null>;
+  key: unknown[];
 }
 
-function listContacts(request: Request, response: Response): void {
-  const dataset = datasetOf(response);
-  const query = new LoopQuery(request.query);
-  const paging = readPaging(query);
-  const sort = readSort(query);
-  const range = updatedRange(query);
-  const email = query.string('email');
-  const type = query.oneOf('type', LOOP_CONTACT_TYPES);
-  const includeArchived = query.boolean('includeArchived') ?? false;
-  const plan: QueryPlan<ContactRecord> = {
-    ...(email === undefined ? {} : { candidates: dataset.contactsByEmail(email) }),
-    ...(range === undefined ? {} : { range }),
-    sort,
+/**
+ * A paged list with `sort` and the `updatedSince`/`updatedUntil` range (both inclusive), answered
+ * from the update-time index unless an index lookup (candidates) narrows it first.
+ */
+function listRoute<T extends TimedRecord>(
+  collectionOf: (dataset: LoopDataset) => TimedCollection<T>,
+  filtersOf: (query: QueryParams, dataset: LoopDataset) => ListFilters<T>,
+  render: (record: T, dataset: LoopDataset) => JsonObject,
+): RequestHandler {
+  return (request, response) => {
+    const dataset = datasetOf(response);
+    const query = loopQuery(request.query);
+    const paging = readPaging(query);
+    const sort = readSort(query);
+    const from = query.instant('updatedSince');
+    const to = query.instant('updatedUntil');
+    const range =
+      from === undefined && to === undefined
+        ? undefined
+        : { field: 'modified' as const, ...defined({ from, to }) };
+    const { candidates, keep, key } = filtersOf(query, dataset);
+    // The collection answers a range from its index only; candidates are filtered by it here.
+    if (candidates !== undefined && range !== undefined)
+      keep.push(
+        (record) =>
+          (from === undefined || record.modified >= from) && (to === undefined || record.modified <= to),
+      );
+    const predicates = keep.filter((predicate) => predicate !== null);
+    const view = collectionOf(dataset).query(JSON.stringify([...key, range, sort]), {
+      ...(candidates === undefined ? {} : { candidates }),
+      ...(range === undefined ? {} : { range }),
+      ...(predicates.length === 0
+        ? {}
+        : { predicate: (record: T) => predicates.every((predicate) => predicate(record)) }),
+      sort,
+    });
+    response.json(listEnvelope(view, paging, (record) => render(record, dataset)));
   };
-  const predicate = allOf<ContactRecord>([
-    includeArchived ? null : (record) => record.archivedAt === null,
-    type === undefined ? null : (record) => contactTypesOf(record).includes(type),
-  ]);
-  if (predicate !== undefined) plan.predicate = predicate;
-  const cacheKey = JSON.stringify([email?.trim().toLowerCase(), type, includeArchived, range, sort]);
-  const view = dataset.contacts.query(cacheKey, plan);
-  response.json(listEnvelope(view, paging, (record) => renderContact(record, dataset)));
 }
 
 function contactOr404(request: Request, response: Response): ContactRecord | undefined {
@@ -92,32 +110,50 @@ function contactOr404(request: Request, response: Response): ContactRecord | und
   return record;
 }
 
-function contactSeqFilter(dataset: LoopDataset, query: LoopQuery): number | null | undefined {
+/** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
+function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
   const contactId = query.string('contactId');
-  if (contactId === undefined) return undefined;
-  return dataset.contactById(contactId)?.seq ?? null;
+  if (contactId === undefined) return { seq: undefined, candidates: undefined };
+  const seq = dataset.contactById(contactId)?.seq ?? null;
+  return { seq, candidates: seq === null ? [] : recordsOf(seq) };
 }
 
 /** Builds the API router. Assumes the key check, rate limits and faults ran first. */
 export function createLoopApiRouter(engine: LoopEngine): Router {
   const router = Router();
+  const { webhooks } = engine;
 
   router.get('/v1/team', (_request, response) => {
     const dataset = datasetOf(response);
     response.json({ id: dataset.teamId, name: dataset.name, timeZone: 'Europe/London', currency: 'GBP' });
   });
 
-  router.get('/v1/contacts', listContacts);
+  router.get(
+    '/v1/contacts',
+    listRoute(
+      (dataset) => dataset.contacts,
+      (query, dataset) => {
+        const email = query.string('email');
+        const type = query.oneOf('type', LOOP_CONTACT_TYPES);
+        const includeArchived = query.boolean('includeArchived') ?? false;
+        return {
+          candidates: email === undefined ? undefined : dataset.contactsByEmail(email),
+          keep: [
+            includeArchived ? null : (record) => record.archivedAt === null,
+            type === undefined ? null : (record) => contactTypesOf(record).includes(type),
+          ],
+          key: [email?.trim().toLowerCase(), type, includeArchived],
+        };
+      },
+      renderContact,
+    ),
+  );
 
   router.post('/v1/contacts', (request, response) => {
     const dataset = datasetOf(response);
-    const parsed = ContactCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendValidationError(response, parsed.error);
-      return;
-    }
-    const record = engine.createContact(dataset, parsed.data as ContactPatch);
-    const body = renderContact(record, dataset);
+    const input = bodyOf(ContactCreateSchema, request, response);
+    if (input === undefined) return;
+    const body = renderContact(engine.createContact(dataset, input), dataset);
     response
       .status(201)
       .location(`/v1/contacts/${String(body.id)}`)
@@ -131,15 +167,12 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
 
   router.patch('/v1/contacts/:id', (request, response) => {
     const dataset = datasetOf(response);
-    const parsed = ContactPatchSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendValidationError(response, parsed.error);
-      return;
-    }
+    const patch = bodyOf(ContactPatchSchema, request, response);
+    if (patch === undefined) return;
     const record = contactOr404(request, response);
     if (record === undefined) return;
     // No concurrency token: the last write wins, as the catalogue describes Loop.
-    engine.patchContacts(dataset, [record], () => parsed.data as ContactPatch);
+    engine.patchContacts(dataset, [record], () => patch);
     response.json(renderContact(record, dataset));
   });
 
@@ -147,7 +180,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const dataset = datasetOf(response);
     const record = contactOr404(request, response);
     if (record === undefined) return;
-    const query = new LoopQuery(request.query);
+    const query = loopQuery(request.query);
     const paging = readPaging(query);
     const reference = query.string('externalReference');
     const notes = dataset
@@ -159,30 +192,26 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
 
   router.post('/v1/contacts/:id/notes', (request, response) => {
     const dataset = datasetOf(response);
-    const parsed = NoteCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendValidationError(response, parsed.error);
-      return;
-    }
-    const record = contactOr404(request, response);
-    if (record === undefined) return;
-    const input = parsed.data;
+    const input = bodyOf(NoteCreateSchema, request, response);
+    const record = input === undefined ? undefined : contactOr404(request, response);
+    if (input === undefined || record === undefined) return;
     const contactId = param(request, 'id').toLowerCase();
-    if (input.externalReference !== undefined) {
-      const existing = dataset.noteByExternalReference(record.seq, input.externalReference);
-      if (existing !== undefined) {
-        const existingId = loopId(dataset.salt, 'note', existing.seq);
-        sendError(
-          response,
-          409,
-          `A note with externalReference "${input.externalReference}" already exists on this contact`,
-          {
-            headers: { location: `/v1/contacts/${contactId}/notes/${existingId}` },
-            body: { existingNoteId: existingId },
-          },
-        );
-        return;
-      }
+    const existing =
+      input.externalReference === undefined
+        ? undefined
+        : dataset.noteByExternalReference(record.seq, input.externalReference);
+    if (existing !== undefined) {
+      const existingId = loopId(dataset.salt, 'note', existing.seq);
+      sendError(
+        response,
+        409,
+        `A note with externalReference "${input.externalReference}" already exists on this contact`,
+        {
+          headers: { location: `/v1/contacts/${contactId}/notes/${existingId}` },
+          body: { existingNoteId: existingId },
+        },
+      );
+      return;
     }
     const note = engine.addNote(dataset, {
       contactSeq: record.seq,
@@ -204,37 +233,31 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const record = contactOr404(request, response);
     if (record === undefined) return;
     const note = dataset.noteById(param(request, 'noteId'));
-    if (note === undefined || note.contactSeq !== record.seq) {
+    if (note === undefined || note.contactSeq !== record.seq)
       sendError(response, 404, `Note ${param(request, 'noteId')} was not found on this contact`);
-      return;
-    }
-    response.json(renderNote(note, dataset));
+    else response.json(renderNote(note, dataset));
   });
 
-  router.get('/v1/appointments', (request, response) => {
-    const dataset = datasetOf(response);
-    const query = new LoopQuery(request.query);
-    const paging = readPaging(query);
-    const sort = readSort(query);
-    const range = updatedRange(query);
-    const contactSeq = contactSeqFilter(dataset, query);
-    const type = query.oneOf('type', LOOP_APPOINTMENT_TYPES);
-    const status = query.oneOf('status', LOOP_APPOINTMENT_STATUSES);
-    const plan: QueryPlan<AppointmentRecord> = {
-      ...(contactSeq === undefined
-        ? {}
-        : { candidates: contactSeq === null ? [] : dataset.appointmentsOf(contactSeq) }),
-      ...(range === undefined ? {} : { range }),
-      sort,
-    };
-    const predicate = allOf<AppointmentRecord>([
-      type === undefined ? null : (record) => record.type === type,
-      status === undefined ? null : (record) => record.status === status,
-    ]);
-    if (predicate !== undefined) plan.predicate = predicate;
-    const view = dataset.appointments.query(JSON.stringify([contactSeq, type, status, range, sort]), plan);
-    response.json(listEnvelope(view, paging, (record) => renderAppointment(record, dataset)));
-  });
+  router.get(
+    '/v1/appointments',
+    listRoute(
+      (dataset) => dataset.appointments,
+      (query, dataset) => {
+        const contact = ofContact(query, dataset, (seq) => dataset.appointmentsOf(seq));
+        const type = query.oneOf('type', LOOP_APPOINTMENT_TYPES);
+        const status = query.oneOf('status', LOOP_APPOINTMENT_STATUSES);
+        return {
+          candidates: contact.candidates,
+          keep: [
+            type === undefined ? null : (record) => record.type === type,
+            status === undefined ? null : (record) => record.status === status,
+          ],
+          key: [contact.seq, type, status],
+        };
+      },
+      renderAppointment,
+    ),
+  );
 
   router.get('/v1/appointments/:id', (request, response) => {
     const dataset = datasetOf(response);
@@ -243,30 +266,26 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     else response.json(renderAppointment(record, dataset));
   });
 
-  router.get('/v1/offers', (request, response) => {
-    const dataset = datasetOf(response);
-    const query = new LoopQuery(request.query);
-    const paging = readPaging(query);
-    const sort = readSort(query);
-    const range = updatedRange(query);
-    const contactSeq = contactSeqFilter(dataset, query);
-    const status = query.oneOf('status', LOOP_OFFER_STATUSES);
-    const type = query.oneOf('type', ['sale', 'let'] as const);
-    const plan: QueryPlan<OfferRecord> = {
-      ...(contactSeq === undefined
-        ? {}
-        : { candidates: contactSeq === null ? [] : dataset.offersOf(contactSeq) }),
-      ...(range === undefined ? {} : { range }),
-      sort,
-    };
-    const predicate = allOf<OfferRecord>([
-      status === undefined ? null : (record) => record.status === status,
-      type === undefined ? null : (record) => record.kind === type,
-    ]);
-    if (predicate !== undefined) plan.predicate = predicate;
-    const view = dataset.offers.query(JSON.stringify([contactSeq, status, type, range, sort]), plan);
-    response.json(listEnvelope(view, paging, (record) => renderOffer(record, dataset)));
-  });
+  router.get(
+    '/v1/offers',
+    listRoute(
+      (dataset) => dataset.offers,
+      (query, dataset) => {
+        const contact = ofContact(query, dataset, (seq) => dataset.offersOf(seq));
+        const status = query.oneOf('status', LOOP_OFFER_STATUSES);
+        const type = query.oneOf('type', ['sale', 'let'] as const);
+        return {
+          candidates: contact.candidates,
+          keep: [
+            status === undefined ? null : (record) => record.status === status,
+            type === undefined ? null : (record) => record.kind === type,
+          ],
+          key: [contact.seq, status, type],
+        };
+      },
+      renderOffer,
+    ),
+  );
 
   router.get('/v1/offers/:id', (request, response) => {
     const dataset = datasetOf(response);
@@ -276,51 +295,39 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   });
 
   router.post('/v1/webhooks', (request, response) => {
-    const dataset = datasetOf(response);
-    const parsed = WebhookCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendValidationError(response, parsed.error);
-      return;
-    }
-    const subscription = engine.webhooks.create(dataset.teamId, parsed.data);
+    const input = bodyOf(WebhookCreateSchema, request, response);
+    if (input === undefined) return;
+    const subscription = webhooks.create(datasetOf(response).teamId, input);
     response
       .status(201)
       .location(`/v1/webhooks/${subscription.id}`)
-      .json(engine.webhooks.render(subscription, { withSecret: true }));
+      .json(webhooks.render(subscription, { withSecret: true }));
   });
 
   router.get('/v1/webhooks', (request, response) => {
-    const dataset = datasetOf(response);
-    const paging = readPaging(new LoopQuery(request.query));
-    const subscriptions = engine.webhooks.list(dataset.teamId);
+    const paging = readPaging(loopQuery(request.query));
+    const subscriptions = webhooks.list(datasetOf(response).teamId);
     response.json(
-      listEnvelope(viewOf(subscriptions), paging, (subscription) => engine.webhooks.render(subscription)),
+      listEnvelope(viewOf(subscriptions), paging, (subscription) => webhooks.render(subscription)),
     );
   });
 
   router.get('/v1/webhooks/:id', (request, response) => {
-    const subscription = engine.webhooks.get(datasetOf(response).teamId, param(request, 'id'));
+    const subscription = webhooks.get(datasetOf(response).teamId, param(request, 'id'));
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
-    else response.json(engine.webhooks.render(subscription));
+    else response.json(webhooks.render(subscription));
   });
 
   router.patch('/v1/webhooks/:id', (request, response) => {
-    const parsed = WebhookUpdateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendValidationError(response, parsed.error);
-      return;
-    }
-    const subscription = engine.webhooks.update(
-      datasetOf(response).teamId,
-      param(request, 'id'),
-      parsed.data,
-    );
+    const changes = bodyOf(WebhookUpdateSchema, request, response);
+    if (changes === undefined) return;
+    const subscription = webhooks.update(datasetOf(response).teamId, param(request, 'id'), changes);
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
-    else response.json(engine.webhooks.render(subscription));
+    else response.json(webhooks.render(subscription));
   });
 
   router.delete('/v1/webhooks/:id', (request, response) => {
-    if (engine.webhooks.delete(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
+    if (webhooks.delete(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
     else sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
   });
 

@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { PersonRole, UkPerson } from '../toolkit/uk-people.ts';
 import { TOWNS } from '../toolkit/uk-reference-data.ts';
-import type { TimedRecord } from './loop-collection.ts';
+import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   LOOP_NEGOTIATORS,
   LOOP_SOURCES,
@@ -187,7 +187,7 @@ function applicantProfile(
 export function fieldsFromPerson(person: UkPerson, record: TimedRecord, seed: number): LoopContactFields {
   const random = extrasRandom.reseed(mixSeed(seed, 'loop-contact', record.seq));
   const between = (fraction: number) =>
-    record.created + Math.floor(fraction * (record.updated - record.created));
+    record.created + Math.floor(fraction * (record.modified - record.created));
   const phoneNumbers: LoopPhoneNumber[] = [{ number: person.mobile, type: 'mobile', isPrimary: true }];
   if (person.landline !== null)
     phoneNumbers.push({ number: person.landline, type: 'home', isPrimary: false });
@@ -220,25 +220,20 @@ export function fieldsFromPerson(person: UkPerson, record: TimedRecord, seed: nu
   }
   const consent = CONSENT[person.marketingConsent];
   const optedIn = consent === 'optedIn';
-  const address: LoopAddress = person.buildingName
-    ? {
-        line1: person.buildingName,
-        line2: `${person.buildingNumber} ${person.street}`.trim(),
-        line3: person.district || null,
-        town: person.town,
-        county: person.county,
-        postcode: person.postcode,
-        countryCode: 'GB',
-      }
-    : {
-        line1: `${person.buildingNumber} ${person.street}`.trim(),
-        line2: person.district || null,
-        line3: null,
-        town: person.town,
-        county: person.county,
-        postcode: person.postcode,
-        countryCode: 'GB',
-      };
+  // A named building takes the first line and pushes the street and district down one.
+  const street = `${person.buildingNumber} ${person.street}`.trim();
+  const [line1, line2, line3] = person.buildingName
+    ? [person.buildingName, street, person.district || null]
+    : [street, person.district || null, null];
+  const address: LoopAddress = {
+    line1,
+    line2,
+    line3,
+    town: person.town,
+    county: person.county,
+    postcode: person.postcode,
+    countryCode: 'GB',
+  };
   const tags: string[] = [];
   if (roles.includes('buyerApplicant') && random.chance(0.15))
     tags.push(random.chance(0.5) ? 'First-time buyer' : 'Cash buyer');
@@ -300,7 +295,7 @@ export function renderContact(record: ContactRecord, context: RenderContext): Js
   return {
     id: contactIdOf(record, context.salt),
     createdAt: loopTime(record.created),
-    updatedAt: loopTime(record.updated),
+    updatedAt: loopTime(record.modified),
     title: fields.title,
     firstName: fields.firstName,
     lastName: fields.lastName,

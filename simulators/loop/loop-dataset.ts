@@ -1,16 +1,14 @@
+import { EmailIndex } from '../toolkit/email-index.ts';
+import { generatedBooking, generatedTimes } from '../toolkit/generated-times.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
+import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import type { AppointmentRecord, NoteRecord, OfferRecord } from './loop-activity.model.ts';
-import { TimedCollection } from './loop-collection.ts';
 import {
   LOOP_NEGOTIATORS,
   LOOP_OFFER_STATUSES,
   type LoopAppointmentStatus,
   type LoopAppointmentType,
-  type LoopConsentStatus,
-  type LoopContactType,
-  type LoopPhoneType,
 } from './loop-constants.ts';
 import {
   emailsOf,
@@ -19,33 +17,13 @@ import {
   type CustomFieldValue,
   type LoopAddress,
   type LoopContactFields,
-  type LoopMarketingConsent,
   type RenderContext,
 } from './loop-contact.model.ts';
+import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
-
-/** A partial update of a contact, as `PATCH /v1/contacts/{id}` accepts it (already validated). */
-export interface ContactPatch {
-  title?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  dateOfBirth?: string | null;
-  emailAddresses?: Array<{ address: string; isPrimary?: boolean | undefined }>;
-  phoneNumbers?: Array<{ number: string; type: LoopPhoneType; isPrimary?: boolean | undefined }>;
-  address?: Partial<LoopAddress> | null;
-  contactTypes?: LoopContactType[];
-  marketingConsent?: {
-    status?: LoopConsentStatus | undefined;
-    channels?: Partial<LoopMarketingConsent['channels']> | undefined;
-  };
-  source?: string | null;
-  tags?: string[];
-  /** Merged into the stored custom fields; a null value removes a key, `null` clears them all. */
-  customFields?: Record<string, CustomFieldValue | null> | null;
-}
 
 export interface LoopDatasetOptions {
   teamId: string;
@@ -57,32 +35,6 @@ export interface LoopDatasetOptions {
   duplicateRate?: number;
   /** Share of generated contacts archived (default 0.02). */
   archivedRate?: number;
-}
-
-type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
-
-function indexEmails(index: EmailIndex, record: ContactRecord, emails: readonly string[]): void {
-  for (const email of emails) {
-    const key = normaliseEmail(email);
-    if (key === '') continue;
-    const existing = index.get(key);
-    if (existing === undefined) index.set(key, record);
-    else if (Array.isArray(existing)) existing.push(record);
-    else if (existing !== record) index.set(key, [existing, record]);
-  }
-}
-
-function unindexEmails(index: EmailIndex, record: ContactRecord, emails: readonly string[]): void {
-  for (const email of emails) {
-    const key = normaliseEmail(email);
-    const existing = index.get(key);
-    if (existing === record) index.delete(key);
-    else if (Array.isArray(existing)) {
-      const remaining = existing.filter((candidate) => candidate !== record);
-      if (remaining.length === 0) index.delete(key);
-      else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
-    }
-  }
 }
 
 /** Marks the first entry primary when none is, so every list has exactly one primary. */
@@ -125,7 +77,7 @@ export class LoopDataset implements RenderContext {
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextNoteSeq = 1;
-  #emailIndex: EmailIndex | null = null;
+  readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailsOf);
 
   constructor(options: LoopDatasetOptions) {
     this.teamId = options.teamId;
@@ -145,26 +97,19 @@ export class LoopDataset implements RenderContext {
     const random = new SeededRandom(mixSeed(this.seed, 'loop-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, count);
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
-      // Creation times rise with the sequence, as in a real CRM; whole seconds, like an import.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const candidate = random.chance(0.6)
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
-      const updated = Math.min(anchor - 1, Math.max(created, candidate));
+      const { created, modified } = generatedTimes(random, i, count, anchor);
       records.push({
         seq: i + 1,
         id: null,
         created,
-        updated,
+        modified,
         person: people[i] ?? null,
         fields: null,
         customFields: null,
         // Archiving was the last change made to an archived contact.
-        archivedAt: random.chance(archivedRate) ? updated : null,
+        archivedAt: random.chance(archivedRate) ? modified : null,
       });
     }
     this.#nextContactSeq = count + 1;
@@ -183,13 +128,8 @@ export class LoopDataset implements RenderContext {
       contactRole: AppointmentRecord['contactRole'],
       negotiatorSeq: number,
     ): AppointmentRecord => {
-      // Starts within [-120, +21] days of the anchor on a quarter hour, booked 1–14 days before.
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+      const { start, created } = generatedBooking(random, anchor, contact.created);
       const end = start + (type === 'viewing' ? 30 : 60) * 60_000;
-      const created = Math.max(
-        contact.created,
-        Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS),
-      );
       const status: LoopAppointmentStatus =
         start < anchor
           ? random.pickWeighted(['completed', 'cancelled', 'noShow'] as const, [85, 10, 5])
@@ -203,7 +143,7 @@ export class LoopDataset implements RenderContext {
       return {
         seq: this.#nextAppointmentSeq++,
         created,
-        updated: Math.max(created, Math.min(anchor - 1, lastChange)),
+        modified: Math.max(created, Math.min(anchor - 1, lastChange)),
         type,
         status,
         start,
@@ -236,7 +176,7 @@ export class LoopDataset implements RenderContext {
         offers.push({
           seq: this.#nextOfferSeq++,
           created: submitted,
-          updated:
+          modified:
             status === 'submitted'
               ? submitted
               : Math.min(anchor - 1, submitted + Math.floor(random.next() * (anchor - submitted) * 0.5)),
@@ -256,29 +196,21 @@ export class LoopDataset implements RenderContext {
     for (const record of offers) pushTo(this.#offersByContact, record.contactSeq, record);
   }
 
-  #seqOf(kind: LoopEntityKind, id: string): number | null {
-    return seqOfLoopId(this.salt, kind, id);
+  /** The record behind a Loop id of this kind, if the id is one of this team's. */
+  #byId<T extends TimedRecord>(
+    kind: LoopEntityKind,
+    collection: TimedCollection<T>,
+    id: string,
+  ): T | undefined {
+    const seq = seqOfLoopId(this.salt, kind, id);
+    return seq === null ? undefined : collection.get(seq);
   }
 
-  contactById(id: string): ContactRecord | undefined {
-    const seq = this.#seqOf('contact', id);
-    return seq === null ? undefined : this.contacts.get(seq);
-  }
-
-  appointmentById(id: string): AppointmentRecord | undefined {
-    const seq = this.#seqOf('appointment', id);
-    return seq === null ? undefined : this.appointments.get(seq);
-  }
-
-  offerById(id: string): OfferRecord | undefined {
-    const seq = this.#seqOf('offer', id);
-    return seq === null ? undefined : this.offers.get(seq);
-  }
-
-  noteById(id: string): NoteRecord | undefined {
-    const seq = this.#seqOf('note', id);
-    return seq === null ? undefined : this.notes.get(seq);
-  }
+  contactById = (id: string): ContactRecord | undefined => this.#byId('contact', this.contacts, id);
+  appointmentById = (id: string): AppointmentRecord | undefined =>
+    this.#byId('appointment', this.appointments, id);
+  offerById = (id: string): OfferRecord | undefined => this.#byId('offer', this.offers, id);
+  noteById = (id: string): NoteRecord | undefined => this.#byId('note', this.notes, id);
 
   appointmentsOf(contactSeq: number): readonly AppointmentRecord[] {
     return this.#appointmentsByContact.get(contactSeq) ?? [];
@@ -294,15 +226,7 @@ export class LoopDataset implements RenderContext {
 
   /** Contacts with this email among their addresses (case-insensitive, trimmed), in creation order. */
   contactsByEmail(email: string): ContactRecord[] {
-    if (this.#emailIndex === null) {
-      // Built on first use, then kept current: most runs never search by email.
-      const index: EmailIndex = new Map();
-      for (const record of this.contacts.values()) indexEmails(index, record, emailsOf(record));
-      this.#emailIndex = index;
-    }
-    const found = this.#emailIndex.get(normaliseEmail(email));
-    if (found === undefined) return [];
-    return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
+    return this.#emails.find(email);
   }
 
   createContact(input: ContactPatch, now: number): ContactRecord {
@@ -310,7 +234,7 @@ export class LoopDataset implements RenderContext {
       seq: this.#nextContactSeq++,
       id: null,
       created: now,
-      updated: now,
+      modified: now,
       person: null,
       fields: {
         title: null,
@@ -338,26 +262,22 @@ export class LoopDataset implements RenderContext {
     };
     this.#applyPatch(record, input, now);
     this.contacts.add(record);
-    if (this.#emailIndex !== null) indexEmails(this.#emailIndex, record, emailsOf(record));
+    this.#emails.add(record);
     return record;
   }
 
-  /** Applies validated patches, moving `updated` to `now` (even when nothing changed). */
+  /** Applies validated patches, moving `modified` to `now` (even when nothing changed). */
   patchContacts(
     records: readonly ContactRecord[],
     patchFor: (record: ContactRecord) => ContactPatch,
     now: number,
   ): void {
-    const before = this.#emailIndex === null ? null : records.map(emailsOf);
-    this.contacts.update(records, (record) => {
-      this.#applyPatch(record, patchFor(record), now);
-      record.updated = now;
-    });
-    if (before === null || this.#emailIndex === null) return;
-    records.forEach((record, i) => {
-      unindexEmails(this.#emailIndex!, record, before[i] ?? []);
-      indexEmails(this.#emailIndex!, record, emailsOf(record));
-    });
+    this.#emails.update(records, () =>
+      this.contacts.updateMany(records, (record) => {
+        this.#applyPatch(record, patchFor(record), now);
+        record.modified = now;
+      }),
+    );
   }
 
   #applyPatch(record: ContactRecord, patch: ContactPatch, now: number): void {
@@ -405,18 +325,18 @@ export class LoopDataset implements RenderContext {
     record.fields = fields;
   }
 
-  /** Archives (Loop keeps the contact, flagged `archived`); bumps `updated`. */
+  /** Archives (Loop keeps the contact, flagged `archived`); bumps `modified`. */
   archiveContact(record: ContactRecord, now: number): void {
-    this.contacts.update([record], (target) => {
+    this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archivedAt = now;
-      target.updated = now;
+      target.modified = now;
     });
   }
 
   /** Removes a contact (GET answers 404); its activities and notes stay, as history. */
   deleteContact(record: ContactRecord): void {
-    if (this.#emailIndex !== null) unindexEmails(this.#emailIndex, record, emailsOf(record));
+    this.#emails.remove(record);
     this.contacts.remove(record);
   }
 
@@ -428,9 +348,9 @@ export class LoopDataset implements RenderContext {
   }
 
   updateAppointment(record: AppointmentRecord, status: LoopAppointmentStatus, now: number): void {
-    this.appointments.update([record], (target) => {
+    this.appointments.update(record, (target) => {
       target.status = status;
-      target.updated = now;
+      target.modified = now;
     });
   }
 
@@ -446,15 +366,15 @@ export class LoopDataset implements RenderContext {
     changes: { status?: OfferRecord['status']; amount?: number },
     now: number,
   ): void {
-    this.offers.update([record], (target) => {
+    this.offers.update(record, (target) => {
       if (changes.status !== undefined) target.status = changes.status;
       if (changes.amount !== undefined) target.amount = changes.amount;
-      target.updated = now;
+      target.modified = now;
     });
   }
 
-  addNote(input: Omit<NoteRecord, 'seq' | 'updated'>): NoteRecord {
-    const record: NoteRecord = { ...input, seq: this.#nextNoteSeq++, updated: input.created };
+  addNote(input: Omit<NoteRecord, 'seq' | 'modified'>): NoteRecord {
+    const record: NoteRecord = { ...input, seq: this.#nextNoteSeq++, modified: input.created };
     this.notes.add(record);
     pushTo(this.#notesByContact, record.contactSeq, record);
     return record;

@@ -6,15 +6,17 @@ import {
   type NoteRecord,
   type OfferRecord,
 } from './loop-activity.model.ts';
-import type { LoopAppointmentStatus } from './loop-constants.ts';
+import type { LoopAppointmentStatus, LoopWebhookEvent } from './loop-constants.ts';
 import {
   changedFields,
   contactIdOf,
   loopTime,
   renderContact,
   type ContactRecord,
+  type JsonObject,
 } from './loop-contact.model.ts';
-import type { ContactPatch, LoopDataset } from './loop-dataset.ts';
+import type { LoopDataset } from './loop-dataset.ts';
+import type { ContactPatch } from './loop-http.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
 
 /**
@@ -30,12 +32,22 @@ export class LoopEngine {
     this.webhooks = options.webhooks;
   }
 
+  /** Sends the event when someone listens; `data` is rendered only then. */
+  #notify(
+    dataset: LoopDataset,
+    type: LoopWebhookEvent,
+    now: number,
+    data: () => JsonObject,
+    changed?: string[],
+  ): void {
+    if (this.webhooks.hasSubscribers(dataset.teamId, type))
+      this.webhooks.emit(dataset.teamId, type, now, data(), changed);
+  }
+
   createContact(dataset: LoopDataset, input: ContactPatch): ContactRecord {
     const now = this.clock.now();
     const record = dataset.createContact(input, now);
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'contact.created')) {
-      this.webhooks.emit(dataset.teamId, 'contact.created', now, renderContact(record, dataset));
-    }
+    this.#notify(dataset, 'contact.created', now, () => renderContact(record, dataset));
     return record;
   }
 
@@ -67,9 +79,7 @@ export class LoopEngine {
   archiveContact(dataset: LoopDataset, record: ContactRecord): void {
     const now = this.clock.now();
     dataset.archiveContact(record, now);
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'contact.archived')) {
-      this.webhooks.emit(dataset.teamId, 'contact.archived', now, renderContact(record, dataset));
-    }
+    this.#notify(dataset, 'contact.archived', now, () => renderContact(record, dataset));
   }
 
   /** Deletion carries no snapshot: only the id and when. */
@@ -77,42 +87,32 @@ export class LoopEngine {
     const now = this.clock.now();
     const id = contactIdOf(record, dataset.salt);
     dataset.deleteContact(record);
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'contact.deleted')) {
-      this.webhooks.emit(dataset.teamId, 'contact.deleted', now, { id, deletedAt: loopTime(now) });
-    }
+    this.#notify(dataset, 'contact.deleted', now, () => ({ id, deletedAt: loopTime(now) }));
   }
 
   addAppointment(
     dataset: LoopDataset,
-    input: Omit<AppointmentRecord, 'seq' | 'created' | 'updated'>,
+    input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>,
   ): AppointmentRecord {
     const now = this.clock.now();
-    const record = dataset.addAppointment({ ...input, created: now, updated: now });
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'appointment.created')) {
-      this.webhooks.emit(dataset.teamId, 'appointment.created', now, renderAppointment(record, dataset));
-    }
+    const record = dataset.addAppointment({ ...input, created: now, modified: now });
+    this.#notify(dataset, 'appointment.created', now, () => renderAppointment(record, dataset));
     return record;
   }
 
   updateAppointment(dataset: LoopDataset, record: AppointmentRecord, status: LoopAppointmentStatus): void {
     const now = this.clock.now();
     dataset.updateAppointment(record, status, now);
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'appointment.updated')) {
-      this.webhooks.emit(dataset.teamId, 'appointment.updated', now, renderAppointment(record, dataset), [
-        'status',
-      ]);
-    }
+    this.#notify(dataset, 'appointment.updated', now, () => renderAppointment(record, dataset), ['status']);
   }
 
   addOffer(
     dataset: LoopDataset,
-    input: Omit<OfferRecord, 'seq' | 'created' | 'updated' | 'submitted'>,
+    input: Omit<OfferRecord, 'seq' | 'created' | 'modified' | 'submitted'>,
   ): OfferRecord {
     const now = this.clock.now();
-    const record = dataset.addOffer({ ...input, submitted: now, created: now, updated: now });
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'offer.created')) {
-      this.webhooks.emit(dataset.teamId, 'offer.created', now, renderOffer(record, dataset));
-    }
+    const record = dataset.addOffer({ ...input, submitted: now, created: now, modified: now });
+    this.#notify(dataset, 'offer.created', now, () => renderOffer(record, dataset));
     return record;
   }
 
@@ -123,21 +123,13 @@ export class LoopEngine {
   ): void {
     const now = this.clock.now();
     dataset.updateOffer(record, changes, now);
-    if (this.webhooks.hasSubscribers(dataset.teamId, 'offer.updated')) {
-      this.webhooks.emit(
-        dataset.teamId,
-        'offer.updated',
-        now,
-        renderOffer(record, dataset),
-        Object.keys(changes),
-      );
-    }
+    this.#notify(dataset, 'offer.updated', now, () => renderOffer(record, dataset), Object.keys(changes));
   }
 
   /** Notes are their own records: writing one does not change the contact's `updatedAt`. */
   addNote(
     dataset: LoopDataset,
-    input: Omit<NoteRecord, 'seq' | 'created' | 'updated' | 'occurred'> & { occurred?: number },
+    input: Omit<NoteRecord, 'seq' | 'created' | 'modified' | 'occurred'> & { occurred?: number },
   ): NoteRecord {
     const now = this.clock.now();
     return dataset.addNote({ ...input, occurred: input.occurred ?? now, created: now });

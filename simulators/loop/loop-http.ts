@@ -1,12 +1,13 @@
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { pageOfView, viewSize, type ResultView } from './loop-collection.ts';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryParams } from '../toolkit/query-params.ts';
+import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
-  LOOP_APPOINTMENT_STATUSES,
   LOOP_CONSENT_STATUSES,
   LOOP_CONTACT_TYPES,
   LOOP_NOTE_TYPES,
-  LOOP_OFFER_STATUSES,
   LOOP_PAGE_SIZE,
   LOOP_PHONE_TYPES,
   LOOP_WEBHOOK_EVENTS,
@@ -19,21 +20,6 @@ export interface LoopErrorBody {
   message: string;
   errors?: Array<{ field: string; message: string }>;
 }
-
-const STATUS_NAMES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 const DEFAULT_MESSAGES: Record<number, string> = {
   500: 'An unexpected error occurred',
@@ -55,8 +41,8 @@ export function sendError(
   for (const [name, value] of Object.entries(extra.headers ?? {})) response.setHeader(name, value);
   const body: LoopErrorBody & Record<string, unknown> = {
     statusCode: status,
-    error: STATUS_NAMES[status] ?? 'Error',
-    message: message ?? DEFAULT_MESSAGES[status] ?? STATUS_NAMES[status] ?? 'Error',
+    error: STATUS_CODES[status] ?? 'Error',
+    message: message ?? DEFAULT_MESSAGES[status] ?? STATUS_CODES[status] ?? 'Error',
     ...(extra.errors === undefined ? {} : { errors: extra.errors }),
     ...extra.body,
   };
@@ -80,68 +66,15 @@ export function sendValidationError(response: Response, error: z.ZodError): void
   );
 }
 
-/** A query-string problem, answered with 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
-}
-
-// ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** Query parameters (names are case-sensitive; the first of repeated values wins). */
-export class LoopQuery {
-  readonly #query: Record<string, unknown>;
-
-  constructor(query: unknown) {
-    this.#query = (query ?? {}) as Record<string, unknown>;
-  }
-
-  string(name: string): string | undefined {
-    const raw = this.#query[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  }
-
-  int(name: string, options: { min: number; max?: number; fallback: number }): number {
-    const raw = this.string(name);
-    if (raw === undefined) return options.fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
-      const range =
-        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
-      throw new BadRequestError(`${name} must be a whole number ${range}`);
-    }
-    return value;
-  }
-
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return undefined;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(raw))
-      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-    return raw as T;
-  }
-
-  /** An ISO-8601 instant in ms. */
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const ms = ISO_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
-    if (Number.isNaN(ms)) {
-      throw new BadRequestError(
-        `${name} must be an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)`,
-      );
-    }
-    return ms;
-  }
+/** Query parameters: names are case-sensitive and the first of repeated values wins. */
+export function loopQuery(query: unknown): QueryParams {
+  return new QueryParams(query, {
+    instants: {
+      // ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
+      pattern: /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/,
+      expected: 'an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)',
+    },
+  });
 }
 
 export interface Paging {
@@ -150,7 +83,7 @@ export interface Paging {
 }
 
 /** `page` from 1 (default 1), `pageSize` 1–100 (default 25). */
-export function readPaging(query: LoopQuery): Paging {
+export function readPaging(query: QueryParams): Paging {
   return {
     page: query.int('page', { min: 1, fallback: 1 }),
     pageSize: query.int('pageSize', { min: 1, max: LOOP_PAGE_SIZE.max, fallback: LOOP_PAGE_SIZE.default }),
@@ -158,14 +91,14 @@ export function readPaging(query: LoopQuery): Paging {
 }
 
 /** `sort=createdAt|updatedAt`, `-` for descending; default `createdAt`. */
-export function readSort(query: LoopQuery): { field: 'created' | 'updated'; descending: boolean } {
+export function readSort(query: QueryParams): { field: 'created' | 'modified'; descending: boolean } {
   const raw = query.string('sort') ?? 'createdAt';
   const descending = raw.startsWith('-');
   const name = descending ? raw.slice(1) : raw;
   if (name !== 'createdAt' && name !== 'updatedAt') {
     throw new BadRequestError('sort must be createdAt or updatedAt (prefix with - to sort descending)');
   }
-  return { field: name === 'createdAt' ? 'created' : 'updated', descending };
+  return { field: name === 'createdAt' ? 'created' : 'modified', descending };
 }
 
 /** The list envelope every endpoint uses: `{results, page, pageSize, totalCount, totalPages}`. */
@@ -187,6 +120,8 @@ export function listEnvelope<T>(
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.enum(values, { message: `must be one of ${values.join(', ')}` });
 
 function onePrimary(items: Array<{ isPrimary?: boolean | undefined }>): boolean {
   return items.filter((item) => item.isPrimary === true).length <= 1;
@@ -201,9 +136,7 @@ const PhoneNumberSchema = z.object({
   number: text(30)
     .min(1, 'is required')
     .regex(/^\+?[\d\s().-]+$/, 'must be a phone number'),
-  type: z
-    .enum(LOOP_PHONE_TYPES, { message: `must be one of ${LOOP_PHONE_TYPES.join(', ')}` })
-    .default('other'),
+  type: oneOf(LOOP_PHONE_TYPES).default('other'),
   isPrimary: z.boolean().optional(),
 });
 
@@ -233,13 +166,9 @@ const contactShape = {
     .max(10, 'at most 10 phone numbers')
     .refine(onePrimary, 'at most one phone number may be primary'),
   address: AddressSchema.nullable(),
-  contactTypes: z.array(
-    z.enum(LOOP_CONTACT_TYPES, { message: `must be one of ${LOOP_CONTACT_TYPES.join(', ')}` }),
-  ),
+  contactTypes: z.array(oneOf(LOOP_CONTACT_TYPES)),
   marketingConsent: z.object({
-    status: z
-      .enum(LOOP_CONSENT_STATUSES, { message: `must be one of ${LOOP_CONSENT_STATUSES.join(', ')}` })
-      .optional(),
+    status: oneOf(LOOP_CONSENT_STATUSES).optional(),
     channels: z
       .object({ email: z.boolean(), sms: z.boolean(), phone: z.boolean(), post: z.boolean() })
       .partial()
@@ -259,6 +188,8 @@ const contactShape = {
 
 /** PATCH /v1/contacts/{id}: every field optional; unknown and read-only fields are ignored. */
 export const ContactPatchSchema = z.object(contactShape).partial();
+/** A partial update of a contact, validated: a `null` custom field removes it, `customFields: null` clears them. */
+export type ContactPatch = z.output<typeof ContactPatchSchema>;
 
 /** POST /v1/contacts: a name and one way to reach the person. */
 export const ContactCreateSchema = ContactPatchSchema.superRefine((contact, context) => {
@@ -275,7 +206,7 @@ export const ContactCreateSchema = ContactPatchSchema.superRefine((contact, cont
 });
 
 export const NoteCreateSchema = z.object({
-  type: z.enum(LOOP_NOTE_TYPES, { message: `must be one of ${LOOP_NOTE_TYPES.join(', ')}` }).default('note'),
+  type: oneOf(LOOP_NOTE_TYPES).default('note'),
   subject: text(200).nullish(),
   body: text(10_000).min(1, 'is required'),
   occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date and time' }).optional(),
@@ -287,7 +218,7 @@ const WebhookUrlSchema = z
   .url('must be an absolute URL')
   .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
 const WebhookEventsSchema = z
-  .array(z.enum(LOOP_WEBHOOK_EVENTS, { message: `must be one of ${LOOP_WEBHOOK_EVENTS.join(', ')}` }))
+  .array(oneOf(LOOP_WEBHOOK_EVENTS))
   .min(1, 'at least one event is required')
   .transform((events) => [...new Set(events)]);
 
@@ -305,6 +236,3 @@ export const WebhookUpdateSchema = z
     active: z.boolean(),
   })
   .partial();
-
-export const AppointmentStatusSchema = z.enum(LOOP_APPOINTMENT_STATUSES);
-export const OfferStatusSchema = z.enum(LOOP_OFFER_STATUSES);

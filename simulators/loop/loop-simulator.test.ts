@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOP_INFO } from '../../server/adapters/loop/loop.adapter.ts';
-import { listen, type RunningServer } from '../toolkit/app-listener.ts';
+import { jsonClient, startWebhookReceiver, type ReceivedDelivery } from '../toolkit/test-helpers.ts';
 import { canonicalEmailOf, generatePeople, mobileE164Of } from '../toolkit/uk-people.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import { LOOP_DEMO_API_KEY, LOOP_DEMO_TEAM, LOOP_RATE_LIMITS, type LoopTeam } from './loop-constants.ts';
@@ -32,50 +31,15 @@ async function start(
 
 /** A small Loop client: keyed JSON calls. */
 function apiClient(url: string, apiKey: string | null = LOOP_DEMO_API_KEY) {
-  return async (
-    path: string,
-    init: { method?: string; json?: unknown; headers?: Record<string, string> } = {},
-  ) => {
-    const response = await fetch(`${url}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        ...(apiKey === null ? {} : { 'x-api-key': apiKey }),
-        ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
-        ...init.headers,
-      },
-      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : null) as Json,
-    };
-  };
+  return jsonClient<Json>(url, apiKey === null ? {} : { 'x-api-key': apiKey });
 }
 
-interface Delivery {
-  headers: Record<string, string>;
-  rawBody: string;
-  body: Json;
-}
+type Delivery = ReceivedDelivery<Json>;
 
-/** A webhook receiver that keeps raw bodies; `respond` picks each status. */
-async function startReceiver(respond: (index: number) => number = () => 200) {
-  const deliveries: Delivery[] = [];
-  const app = express();
-  app.post('/hooks', express.raw({ type: '*/*' }), (request, response) => {
-    const rawBody = (request.body as Buffer).toString('utf8');
-    deliveries.push({
-      headers: request.headers as Record<string, string>,
-      rawBody,
-      body: JSON.parse(rawBody) as Json,
-    });
-    response.status(respond(deliveries.length - 1)).end();
-  });
-  const running: RunningServer = await listen(app, 0);
-  cleanups.push(() => running.close());
-  return { url: `${running.url}/hooks`, deliveries };
+async function startReceiver(respond?: (index: number) => number) {
+  const receiver = await startWebhookReceiver<Json>(respond);
+  cleanups.push(receiver.close);
+  return receiver;
 }
 
 /** Verifies a Standard Webhooks signature the way any receiver would, independently of the simulator. */

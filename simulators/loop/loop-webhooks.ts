@@ -1,4 +1,6 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { defined } from '../toolkit/define-simulator.ts';
+import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
@@ -23,27 +25,8 @@ export interface SubscriptionInput {
   description: string;
 }
 
-/** A fresh Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
-/**
- * Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `<msg id>.<timestamp>.<body>`,
- * keyed with the base64-decoded part of the secret after `whsec_`.
- */
-export function signWebhook(
-  secret: string,
-  messageId: string,
-  timestampSeconds: number,
-  body: string,
-): string {
-  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
-  const digest = createHmac('sha256', key)
-    .update(`${messageId}.${timestampSeconds}.${body}`)
-    .digest('base64');
-  return `v1,${digest}`;
-}
+/** Signs one attempt (the adapter tests sign their own deliveries with it). */
+export { signStandardWebhook as signWebhook } from '../toolkit/standard-webhooks.ts';
 
 /** The headers of one signed delivery. */
 export function webhookHeaders(
@@ -52,13 +35,9 @@ export function webhookHeaders(
   timestampSeconds: number,
   body: string,
 ): Record<string, string> {
-  return {
-    'content-type': 'application/json',
+  return standardWebhookHeaders(secret, messageId, body, timestampSeconds, {
     'user-agent': 'Loop-Webhooks/1.0 (simulator)',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': signWebhook(secret, messageId, timestampSeconds, body),
-  };
+  });
 }
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`, plus `changedFields` on updates. */
@@ -96,9 +75,8 @@ export class LoopWebhooks {
     const subscription: WebhookSubscription = {
       id: randomUUID(),
       teamId,
-      url: input.url,
+      ...input,
       events: [...input.events],
-      description: input.description,
       active: true,
       secret: newWebhookSecret(),
       created: now,
@@ -124,11 +102,8 @@ export class LoopWebhooks {
   ): WebhookSubscription | undefined {
     const subscription = this.get(teamId, id);
     if (subscription === undefined) return undefined;
-    if (changes.url !== undefined) subscription.url = changes.url;
+    Object.assign(subscription, defined(changes), { updated: this.#now() });
     if (changes.events !== undefined) subscription.events = [...changes.events];
-    if (changes.description !== undefined) subscription.description = changes.description;
-    if (changes.active !== undefined) subscription.active = changes.active;
-    subscription.updated = this.#now();
     return subscription;
   }
 
@@ -137,13 +112,15 @@ export class LoopWebhooks {
     return subscription !== undefined && this.#subscriptions.delete(subscription.id);
   }
 
-  /** True when an active subscription of the team listens for the event type. */
+  /** The team's active subscriptions that listen for the event type. */
+  #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
+    return this.list(teamId).filter(
+      (subscription) => subscription.active && subscription.events.includes(type),
+    );
+  }
+
   hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.teamId === teamId && subscription.active && subscription.events.includes(type))
-        return true;
-    }
-    return false;
+    return this.#listening(teamId, type).length > 0;
   }
 
   /** Queues one event for every listening subscription; returns how many deliveries were queued. */
@@ -154,12 +131,10 @@ export class LoopWebhooks {
     data: JsonObject,
     changedFields?: string[],
   ): number {
-    const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+    const messageId = newMessageId();
     const body = webhookBody(type, occurredAt, data, changedFields);
-    let queued = 0;
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.teamId !== teamId || !subscription.active || !subscription.events.includes(type))
-        continue;
+    const listening = this.#listening(teamId, type);
+    for (const subscription of listening) {
       const { secret } = subscription;
       this.#dispatcher.enqueue({
         url: subscription.url,
@@ -168,9 +143,8 @@ export class LoopWebhooks {
         headers: () => webhookHeaders(secret, messageId, Math.floor(Date.now() / 1000), body),
         labels: { messageId, type, subscriptionId: subscription.id, teamId },
       });
-      queued++;
     }
-    return queued;
+    return listening.length;
   }
 
   /** The subscription as the API shows it; the secret only when just created. */

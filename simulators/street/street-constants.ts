@@ -1,5 +1,3 @@
-import { STREET_INFO } from '../../server/adapters/street/street.adapter.ts';
-
 /** Where Street serves its Open API (production `https://street.co.uk/open-api/v1`); the simulator uses the same path. */
 export const STREET_API_BASE_PATH = '/open-api/v1';
 
@@ -26,15 +24,18 @@ export const STREET_DEMO_API_TOKEN: Readonly<StreetApiToken> = Object.freeze({
   companyName: 'Propsync Demo Estates',
 });
 
-/** Documented: 600 GET requests and 100 POST/PUT/PATCH/DELETE requests a minute, per token, as separate budgets. */
+/**
+ * Documented (docs/crms/street.md, "Rate limits"): 600 GET requests and 100 POST/PUT/PATCH/DELETE
+ * requests a minute, per token, as separate budgets. The simulator's own copy, not the adapter's.
+ */
 export interface StreetRateLimits {
   readsPerMinute: number;
   writesPerMinute: number;
 }
 
 export const STREET_RATE_LIMITS: Readonly<StreetRateLimits> = Object.freeze({
-  readsPerMinute: STREET_INFO.rateLimits.requests,
-  writesPerMinute: STREET_INFO.rateLimits.writeRequests,
+  readsPerMinute: 600,
+  writesPerMinute: 100,
 });
 
 /** `page[size]` bounds: values above the maximum are capped, not refused. */

@@ -85,3 +85,80 @@ export interface RunningHarness {
   }): { headers: Record<string, string>; rawBody: Buffer };
   close(): Promise<void>;
 }
+
+/** The simulator options the contract suite sets: its book, rate limits, logger and fast retries. */
+export type HarnessSimulatorOptions = {
+  seed: number;
+  contactCount: number;
+  webhookRetryScale: number;
+  rateLimits?: false;
+  logger?: Pick<Logger, 'error'>;
+};
+
+/** What the default harness reads from any toolkit simulator. */
+type HarnessableSimulator = {
+  readonly requestLog: { entries(): HarnessRequest[]; clear(): void };
+  readonly controls: { failNext(count: number, status: number): void };
+  contactCount(): number;
+  contactIds(): string[];
+  close(): Promise<void>;
+};
+
+/** The parts of a running harness that differ per CRM; the rest defaults from the simulator. */
+export type CrmHarnessParts = Omit<
+  RunningHarness,
+  | 'url'
+  | 'requests'
+  | 'clearRequests'
+  | 'failNext'
+  | 'close'
+  | 'listableContactCount'
+  | 'listableContactIds'
+  | 'expireTokens'
+> &
+  Partial<RunningHarness>;
+
+/**
+ * A contract harness for a toolkit simulator: `create` builds it from the suite's options, it
+ * listens on the suite's port, and `connect` says only what is the CRM's own (credentials, list
+ * paths, revocation, signing). Requests, failNext, counts and close come from the simulator.
+ */
+export function defineHarness<
+  S extends HarnessableSimulator & { listen(port?: number): Promise<{ url: string }> },
+>(spec: {
+  provider: CrmProvider;
+  create(options: HarnessSimulatorOptions, harness: HarnessOptions): S;
+  connect(simulator: S, url: string): CrmHarnessParts;
+}): SimulatorHarness {
+  return {
+    provider: spec.provider,
+    async start(options) {
+      const simulator = spec.create(
+        {
+          seed: options.seed ?? 1,
+          contactCount: options.contactCount,
+          webhookRetryScale: 0.0001,
+          ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        },
+        options,
+      );
+      const running = await simulator.listen(options.port ?? 0);
+      return {
+        url: running.url,
+        listableContactCount: () => simulator.contactCount(),
+        listableContactIds: () => simulator.contactIds(),
+        requests: () =>
+          simulator.requestLog
+            .entries()
+            .map(({ method, path, query, status }) => ({ method, path, query, status })),
+        clearRequests: () => simulator.requestLog.clear(),
+        failNext: (count, status) => simulator.controls.failNext(count, status),
+        // Credentials that do not expire (API keys) make this a no-op.
+        expireTokens: () => {},
+        close: () => simulator.close(),
+        ...spec.connect(simulator, running.url),
+      };
+    },
+  };
+}

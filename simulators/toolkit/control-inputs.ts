@@ -37,12 +37,32 @@ export const WebhookFaultsSchema = z
   })
   .partial();
 export const AdvanceSchema = z.object({ ms: z.number() });
+/** What every CRM's `POST /_sim/contacts/modify` takes: how many or which, the fields, or a random edit. */
+export const ModifyContactsSchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+
+/** The tenant a control request names in its query or body under `name` (`teamId`, `shortName`…). */
+export function tenantOf(request: Request, name: string): string | undefined {
+  const fromQuery = request.query[name];
+  if (typeof fromQuery === 'string') return fromQuery;
+  const fromBody = (request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof fromBody === 'string' ? fromBody : undefined;
+}
 
 export function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
   return {
     ...(input.method === undefined ? {} : { method: input.method }),
     ...(input.pathPrefix === undefined ? {} : { pathPrefix: input.pathPrefix }),
   };
+}
+
+/** A control request that is well formed but cannot be done (e.g. an offer by a non-applicant): a 400. */
+export class ControlInputError extends Error {
+  override name = 'ControlInputError';
 }
 
 /** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
@@ -58,6 +78,8 @@ export function handle(
           error: 'invalid control request',
           issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
         });
+      } else if (error instanceof ControlInputError) {
+        response.status(400).json({ error: error.message });
       } else if (error instanceof RangeError) {
         response.status(404).json({ error: error.message });
       } else {
@@ -124,6 +146,14 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
     handle((request, response) => {
       const body = OneShotSchema.parse(request.body ?? {});
       simulatorOf().faults.dropNext(body.count, matchOf(body));
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/faults/lose-next-response',
+    handle((request, response) => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults.loseNextResponse(body.count, matchOf(body));
       response.status(204).end();
     }),
   );

@@ -77,6 +77,7 @@ export class FaultControls {
   #oneShots: OneShot[] = [];
   #revoked = new Set<string>();
   #held = new Set<Response>();
+  #lost: Array<{ remaining: number; match: FaultMatch }> = [];
 
   constructor(options: { seed?: number } = {}) {
     this.#seed = options.seed ?? 1;
@@ -114,6 +115,24 @@ export class FaultControls {
     this.#oneShots.push({ kind: 'drop', status: 0, remaining: count, match });
   }
 
+  /**
+   * The next `count` matching requests are handled (a write commits) but their answer never
+   * reaches the client: exactly the case an idempotency key must survive. Matched against the
+   * full path, as the request log records it.
+   */
+  loseNextResponse(count: number, match: FaultMatch = {}): void {
+    this.#lost.push({ remaining: count, match });
+  }
+
+  /** Whether this request's answer is to be lost (consumes one of {@link loseNextResponse}'s). */
+  takeLostResponse(method: string, fullPath: string): boolean {
+    const hit = this.#lost.find((lost) => matches(lost.match, method, fullPath));
+    if (hit === undefined) return false;
+    hit.remaining--;
+    if (hit.remaining <= 0) this.#lost.splice(this.#lost.indexOf(hit), 1);
+    return true;
+  }
+
   /** Marks a credential (client id, API key id…) revoked; simulators check {@link isRevoked}. */
   revokeCredential(id: string): void {
     this.#revoked.add(id);
@@ -140,6 +159,7 @@ export class FaultControls {
   clear(): void {
     this.#settings = { ...NO_FAULTS, errorStatuses: [...NO_FAULTS.errorStatuses] };
     this.#oneShots = [];
+    this.#lost = [];
     this.#revoked.clear();
     this.#random = new SeededRandom(this.#seed);
   }
@@ -200,10 +220,16 @@ export interface FaultMiddlewareOptions {
 
 /**
  * Applies {@link FaultControls} to requests: waits the latency, then answers with an error,
- * holds the request, destroys the socket, or passes it on.
+ * holds the request, destroys the socket, or passes it on (its answer then lost when asked).
  */
 export function faultMiddleware(faults: FaultControls, options: FaultMiddlewareOptions): RequestHandler {
   return (request, response, next) => {
+    if (faults.takeLostResponse(request.method, request.originalUrl.split('?')[0] ?? '')) {
+      response.end = (() => {
+        request.socket.destroy();
+        return response;
+      }) as typeof response.end;
+    }
     const decision = faults.decide(request.method, request.path);
     const act = (): void => {
       // The client may have given up during the latency.

@@ -48,6 +48,19 @@ class WindowLog {
     return (this.#stamps[this.#next] ?? 0) <= now - windowMs;
   }
 
+  /** Requests within the window at `now`, and the earliest of them (null when none). */
+  usage(now: number, windowMs: number): { used: number; oldest: number | null } {
+    let used = 0;
+    let oldest: number | null = null;
+    for (let i = 0; i < this.#filled; i++) {
+      const stamp = this.#stamps[i] as number;
+      if (stamp <= now - windowMs) continue;
+      used++;
+      if (oldest === null || stamp < oldest) oldest = stamp;
+    }
+    return { used, oldest };
+  }
+
   record(now: number): void {
     this.#stamps[this.#next] = now;
     this.#next = (this.#next + 1) % this.#stamps.length;
@@ -100,6 +113,18 @@ export class RateLimiter {
   usedToday(key: string): number {
     const entry = this.#daily.get(key);
     return entry !== undefined && entry.day === Math.floor(this.#now() / 86_400_000) ? entry.count : 0;
+  }
+
+  /**
+   * Where `key` stands in the first rolling window (for `RateLimit-*` style headers), or null
+   * when limits are off or there is no window.
+   */
+  windowUsage(key: string): { limit: number; windowMs: number; used: number; oldest: number | null } | null {
+    const window = this.#config === false ? undefined : this.#config.windows?.[0];
+    if (window === undefined) return null;
+    const log = this.#windowLogs.get(key)?.[0];
+    const usage = log === undefined ? { used: 0, oldest: null } : log.usage(this.#now(), window.windowMs);
+    return { limit: window.limit, windowMs: window.windowMs, ...usage };
   }
 
   /** Admits a request or says which limit it hit. An admitted request must be released once. */
@@ -157,6 +182,8 @@ export interface RateLimitMiddlewareOptions {
   keyOf: (request: Request, response: Response) => string | RateLimitKeys | null;
   /** Writes the 429 (each CRM has its own body and headers). */
   onLimited: (request: Request, response: Response, dimension: RateLimitDimension, limit: number) => void;
+  /** Runs for an admitted request before it is handled (e.g. to report the remaining budget). */
+  onAdmitted?: (request: Request, response: Response) => void;
 }
 
 /**
@@ -184,6 +211,7 @@ export function rateLimitMiddleware(
     }
     response.once('finish', decision.release);
     response.once('close', decision.release);
+    options.onAdmitted?.(request, response);
     next();
   };
 }

@@ -50,6 +50,24 @@ export interface QueryPlan<T> {
   sort: { field: TimeField; descending: boolean } | { compare: (a: T, b: T) => number; descending: boolean };
 }
 
+/** A position in (modified, seq) order: the last record a keyset page returned. */
+export interface KeysetPosition {
+  time: number;
+  seq: number;
+}
+
+/** A keyset-paged query over `modified` (cursor APIs, where offset paging would skip records). */
+export interface KeysetQuery<T> {
+  /** Inclusive bounds on `modified`. */
+  from?: number | undefined;
+  to?: number | undefined;
+  /** Start strictly after this position. */
+  after?: KeysetPosition | null | undefined;
+  /** Start from these records (an index lookup) instead of the whole collection. */
+  candidates?: readonly T[] | undefined;
+  predicate?: ((record: T) => boolean) | undefined;
+}
+
 /**
  * Records indexed by sequence, creation and modification time. A "modified since" query is a
  * binary search, not a scan; results of repeated queries (paging through them) are cached until
@@ -68,6 +86,7 @@ export class TimedCollection<T extends TimedRecord> {
   #count = 0;
   #version = 0;
   #cache = new Map<string, { version: number; view: ResultView<T> }>();
+  #totals = new Map<string, { version: number; total: number }>();
 
   /** Bumped by every write; part of every cache key. */
   get version(): number {
@@ -143,6 +162,61 @@ export class TimedCollection<T extends TimedRecord> {
     if (this.#cache.size >= 16) this.#cache.delete(this.#cache.keys().next().value as string);
     this.#cache.set(cacheKey, { version: this.#version, view });
     return view;
+  }
+
+  /**
+   * Up to `limit` records after the query's position in (modified, seq) order, and whether more
+   * follow: a binary search plus the page, and a record edited while a client pages moves behind
+   * its cursor instead of shifting the others.
+   */
+  page(query: KeysetQuery<T>, limit: number): { items: T[]; hasMore: boolean } {
+    const { items, start, end } = this.#keysetSpan(query);
+    const page: T[] = [];
+    for (let i = start; i < end; i++) {
+      const record = items[i] as T;
+      if (query.predicate !== undefined && !query.predicate(record)) continue;
+      if (page.length === limit) return { items: page, hasMore: true };
+      page.push(record);
+    }
+    return { items: page, hasMore: false };
+  }
+
+  /** How many records match a keyset query's filters (its position ignored); cached until the next write. */
+  count(cacheKey: string, query: Omit<KeysetQuery<T>, 'after'>): number {
+    const cached = this.#totals.get(cacheKey);
+    if (cached !== undefined && cached.version === this.#version) return cached.total;
+    const { items, start, end } = this.#keysetSpan(query);
+    let total = end - start;
+    if (query.predicate !== undefined) {
+      total = 0;
+      for (let i = start; i < end; i++) if (query.predicate(items[i] as T)) total++;
+    }
+    if (this.#totals.size >= 64) this.#totals.delete(this.#totals.keys().next().value as string);
+    this.#totals.set(cacheKey, { version: this.#version, total });
+    return total;
+  }
+
+  /** The records in (modified, seq) order and the [start, end) slice the bounds and position select. */
+  #keysetSpan(query: KeysetQuery<T>): { items: readonly T[]; start: number; end: number } {
+    const after = query.after ?? null;
+    if (query.candidates !== undefined) {
+      const items = query.candidates
+        .filter(
+          (record) =>
+            (query.from === undefined || record.modified >= query.from) &&
+            (query.to === undefined || record.modified <= query.to) &&
+            (after === null ||
+              record.modified > after.time ||
+              (record.modified === after.time && record.seq > after.seq)),
+        )
+        .sort((a, b) => a.modified - b.modified || a.seq - b.seq);
+      return { items, start: 0, end: items.length };
+    }
+    const index = this.byModified;
+    let start = query.from === undefined ? 0 : index.lowerBound(query.from);
+    if (after !== null) start = Math.max(start, index.lowerBound(after.time, after.seq + 1));
+    const end = query.to === undefined ? index.size : index.upperBound(query.to);
+    return { items: index.items, start, end: Math.max(start, end) };
   }
 
   #run(plan: QueryPlan<T>): ResultView<T> {

@@ -1,4 +1,5 @@
 import { SeededRandom, mixSeed } from './seeded-random.ts';
+import { newPostcode } from './random-edits.ts';
 import {
   EMAIL_STYLES,
   PHONE_STYLES,
@@ -19,7 +20,6 @@ import {
   LANDLINE_BLOCKS,
   MALE_FORENAMES,
   MOBILE_BLOCK,
-  POSTCODE_UNIT_LETTERS,
   STREET_NAMES,
   STREET_SUFFIXES,
   SURNAMES,
@@ -199,11 +199,6 @@ function drawTitle(random: SeededRandom, female: boolean, age: number): string {
   return roll < 0.92 ? 'Mr' : roll < 0.98 ? 'Dr' : roll < 0.99 && age > 35 ? 'Prof' : 'Mx';
 }
 
-function drawPostcode(random: SeededRandom, outward: string): string {
-  const unit = POSTCODE_UNIT_LETTERS;
-  return `${outward} ${random.int(1, 9)}${unit[random.int(0, unit.length - 1)]}${unit[random.int(0, unit.length - 1)]}`;
-}
-
 function drawLocalPart(
   random: SeededRandom,
   forename: string,
@@ -303,9 +298,9 @@ function canonicalPerson(
 
   const town = random.pickWeighted(TOWNS, TOWN_WEIGHTS);
   const area = random.pick(town.areas);
-  let postcode = drawPostcode(random, area.outward);
+  let postcode = newPostcode(area.outward, random);
   if (namesake && postcode === previousPostcode)
-    postcode = drawPostcode(random, area.outward === 'E8' ? 'N1' : 'E8');
+    postcode = newPostcode(area.outward === 'E8' ? 'N1' : 'E8', random);
   const street = random.pick(STREETS);
   const hasName = random.chance(0.08);
   const buildingName = hasName ? random.pick(BUILDING_NAMES) : '';
