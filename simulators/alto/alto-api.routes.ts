@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -38,7 +39,7 @@ import type { AltoDataset } from './alto-dataset.ts';
 import type { AltoEngine } from './alto-engine.ts';
 import {
   AltoQuery,
-  BadRequestError,
+  AltoValidationError,
   CreateFileNoteSchema,
   EmailRequestSchema,
   PhoneRequestSchema,
@@ -284,7 +285,8 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
   const next: AltoPersonFields = structuredClone(person);
   const phone = (value: unknown, order: number) => {
     const parsed = PhoneRequestSchema.safeParse(camelKeys(value));
-    if (!parsed.success) throw new BadRequestError('Invalid phone number', validationErrors(parsed.error));
+    if (!parsed.success)
+      throw new AltoValidationError('Invalid phone number', validationErrors(parsed.error));
     return {
       preferenceOrder: order,
       type: parsed.data.type,
@@ -294,7 +296,8 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
   };
   const email = (value: unknown, order: number) => {
     const parsed = EmailRequestSchema.safeParse(camelKeys(value));
-    if (!parsed.success) throw new BadRequestError('Invalid email address', validationErrors(parsed.error));
+    if (!parsed.success)
+      throw new AltoValidationError('Invalid email address', validationErrors(parsed.error));
     return { preferenceOrder: order, type: parsed.data.type ?? 'Personal', address: parsed.data.address };
   };
   const text = (value: unknown, path: string, max: number): string | null => {

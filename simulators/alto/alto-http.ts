@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { z } from 'zod';
 import {
   ALTO_CATEGORIES,
@@ -15,16 +16,31 @@ export interface AltoError {
   message: string;
 }
 
-/** A request Alto answers with 400 and an ErrorsResponse. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
+/** A request Alto refuses field by field: 400 with an ErrorsResponse listing each problem. */
+export class AltoValidationError extends BadRequestError {
   readonly errors: AltoError[];
 
-  constructor(message: string, errors?: AltoError[]) {
+  constructor(message: string, errors: AltoError[]) {
     super(message);
-    this.errors = errors ?? [{ code: 'InvalidRequest', message }];
+    this.errors = errors;
   }
 }
+
+/**
+ * Unreadable requests get Alto's ErrorsResponse (`{errors:[{code, message}]}`), not the
+ * ProblemDetails the toolkit's frame would send for them.
+ */
+export const sendBadRequests: ErrorRequestHandler = (error: unknown, _request, response, next) => {
+  if (response.headersSent) return next(error);
+  if (error instanceof AltoValidationError) return sendErrors(response, 400, error.errors);
+  if (error instanceof BadRequestError)
+    return sendErrors(response, 400, [{ code: 'InvalidRequest', message: error.message }]);
+  if ((error as { type?: unknown }).type === 'entity.parse.failed')
+    return sendErrors(response, 400, [
+      { code: 'InvalidJson', message: 'The request body is not valid JSON' },
+    ]);
+  next(error);
+};
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: 'Bad Request',
