@@ -131,8 +131,6 @@ function listContacts(request: Request, response: Response): void {
   ]);
   const cursor = decodeCursor(query.string('next-token'), fingerprint);
 
-  const index = dataset.contacts.byModified;
-  const { start, end } = index.range(modifiedFrom, modifiedTo);
   const filtered = active !== undefined || category !== undefined || personas !== undefined;
   const matches = (record: ContactRecord): boolean => {
     if (createdFrom !== undefined && record.created < createdFrom) return false;
@@ -144,14 +142,10 @@ function listContacts(request: Request, response: Response): void {
     if (personas !== undefined && !personas.some((persona) => fields.persona.includes(persona))) return false;
     return true;
   };
-  let position = cursor === null ? start : Math.max(start, index.lowerBound(cursor.time, cursor.seq + 1));
-  const page: ContactRecord[] = [];
-  for (; position < end && page.length < maxResults; position++) {
-    const record = index.at(position) as ContactRecord;
-    if (matches(record)) page.push(record);
-  }
-  let more = false;
-  for (; position < end && !more; position++) more = matches(index.at(position) as ContactRecord);
+  const { items: page, hasMore: more } = dataset.contacts.page(
+    { from: modifiedFrom, to: modifiedTo, after: cursor, predicate: matches },
+    maxResults,
+  );
   const last = page.at(-1);
   response.json({
     meta: {

@@ -1,5 +1,5 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { SortedTimeIndex } from '../toolkit/sorted-time-index.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
@@ -30,77 +30,6 @@ const FEEDBACK = [
   'Will view again with family.',
 ] as const;
 
-/**
- * Contacts held in sequence order with a (modified, seq) index: `GET /contacts/all` reads a time
- * range by binary search and pages by keyset, so a million contacts never mean a full scan.
- */
-export class AltoContactStore {
-  readonly byModified = new SortedTimeIndex<ContactRecord>(
-    (record) => record.modified,
-    (record) => record.seq,
-  );
-  #bySeq: Array<ContactRecord | undefined> = [];
-  #count = 0;
-  #version = 0;
-
-  get size(): number {
-    return this.#count;
-  }
-
-  /** Bumped by every write (cache keys). */
-  get version(): number {
-    return this.#version;
-  }
-
-  load(records: ContactRecord[]): void {
-    this.#bySeq = [];
-    for (const record of records) this.#bySeq[record.seq - 1] = record;
-    this.#count = records.length;
-    this.byModified.reset([...records]);
-    this.#version++;
-  }
-
-  get(seq: number): ContactRecord | undefined {
-    return this.#bySeq[seq - 1];
-  }
-
-  /** Records in sequence (creation) order. */
-  *values(): IterableIterator<ContactRecord> {
-    for (const record of this.#bySeq) if (record !== undefined) yield record;
-  }
-
-  add(record: ContactRecord): void {
-    this.#bySeq[record.seq - 1] = record;
-    this.#count++;
-    this.byModified.insert(record);
-    this.#version++;
-  }
-
-  /** Applies `mutate` (which may move `modified`) and keeps the index sorted. */
-  updateMany(records: readonly ContactRecord[], mutate: (record: ContactRecord) => void): void {
-    if (records.length < 32) {
-      for (const record of records) {
-        this.byModified.remove(record, record.modified);
-        mutate(record);
-        this.byModified.insert(record);
-      }
-    } else {
-      this.byModified.removeMany(new Set(records));
-      for (const record of records) mutate(record);
-      this.byModified.insertMany(records);
-    }
-    this.#version++;
-  }
-
-  remove(record: ContactRecord): void {
-    if (this.#bySeq[record.seq - 1] !== record) return;
-    this.#bySeq[record.seq - 1] = undefined;
-    this.#count--;
-    this.byModified.remove(record, record.modified);
-    this.#version++;
-  }
-}
-
 export interface AltoDatasetOptions {
   agencyRef: string;
   seed: number;
@@ -120,7 +49,8 @@ export class AltoDataset {
   readonly agencyRef: string;
   readonly seed: number;
   readonly people: GeneratedPeople;
-  readonly contacts = new AltoContactStore();
+  /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
+  readonly contacts = new TimedCollection<ContactRecord>();
   readonly appointments = new Map<number, AppointmentRecord>();
   readonly offers = new Map<number, OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
