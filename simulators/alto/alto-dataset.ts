@@ -1,7 +1,9 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
@@ -30,14 +32,7 @@ const FEEDBACK = [
   'Will view again with family.',
 ] as const;
 
-export interface AltoDatasetOptions {
-  agencyRef: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-}
+export type AltoDatasetOptions = DatasetSeed & { agencyRef: string };
 
 type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
 
@@ -64,12 +59,7 @@ export class AltoDataset {
   constructor(options: AltoDatasetOptions) {
     this.agencyRef = options.agencyRef;
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'alto',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
   }
 
@@ -77,18 +67,12 @@ export class AltoDataset {
     const random = new SeededRandom(mixSeed(this.seed, 'alto-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, count);
-    const records: ContactRecord[] = [];
-    for (let i = 0; i < count; i++) {
-      // Creation times rise with the id; whole seconds, like an import from Alto's older systems.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const modifiedCandidate = random.chance(0.6)
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
-      const modified = Math.min(anchor - 1, Math.max(created, modifiedCandidate));
-      records.push({ seq: i + 1, created, modified, person: people[i] ?? null, fields: null });
-    }
+    const records: ContactRecord[] = people.map((person, i) => ({
+      seq: i + 1,
+      ...generatedTimes(i, count, anchor, random),
+      person,
+      fields: null,
+    }));
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);

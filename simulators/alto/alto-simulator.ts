@@ -7,17 +7,12 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { PHONE_STYLES, formatPhone, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-} from '../toolkit/uk-reference-data.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
 import { AltoAuth, type RevocationResult, type TokenRequestResult, type TokenStats } from './alto-auth.ts';
@@ -313,7 +308,11 @@ export const createAltoSimulator = defineSimulator<
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
+            : pickDistinct(
+                [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
+                modify.count ?? 1,
+                kit.controlRandom(),
+              );
         const edits = new Map(
           records.map((record) => [
             record.seq,
@@ -732,15 +731,6 @@ function mountAltoControls(router: Router, controls: AltoSimulatorControls, stat
   );
 }
 
-/** Deterministic pick of `count` distinct, unarchived contacts. */
-function pickContacts(dataset: AltoDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived);
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
-}
-
 function applyEdit(fields: AltoContactFields, edit: AltoContactEdit): void {
   const lead = fields.people[0];
   if (lead !== undefined) {
@@ -792,27 +782,23 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
       const current =
         lead?.emailAddresses[0]?.address.trim().toLowerCase() ??
         `${(lead?.forename ?? 'contact').toLowerCase()}@example.com`;
-      return { email: `${current.split('@')[0] ?? 'contact'}@${random.pick(EMAIL_DOMAINS)}` };
+      return { email: emailAtNewDomain(current, random) };
     }
     case 1: {
       const mobile = lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null;
       const e164 = mobile === null ? null : toE164(mobile);
-      if (e164 === null)
-        return {
-          mobile: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
+      if (e164 === null) return { mobile: formatPhone(dramaMobile(random), 'national') };
       const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== mobile);
       return { mobile: formatPhone(e164, random.pick(styles)) };
     }
     case 2: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+      const moved = movedAddress(fields.address?.postcode, random);
       return {
         address: {
-          nameNumber: String(random.int(1, 220)),
+          nameNumber: moved.number,
           subDwelling: null,
-          street: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          street: moved.street,
+          postcode: moved.postcode,
           uprn: null,
         },
       };

@@ -1,10 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type {
-  QueryPlan,
-  ResultView,
-  TimedCollection,
-  TimedRecord,
-} from '../toolkit/timed-collection.ts';
+import type { QueryPlan, ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   renderActivityIncluded,
   renderNote,

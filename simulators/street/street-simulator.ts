@@ -9,16 +9,11 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
+import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-} from '../toolkit/uk-reference-data.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { LISTED_PROPERTY_BASE, renderNote, type OfferRecord } from './street-activity.model.ts';
 import { createStreetApiRouter, type StreetCallContext } from './street-api.routes.ts';
 import { StreetAuth } from './street-auth.ts';
@@ -259,7 +254,7 @@ export const createStreetSimulator = defineSimulator<
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => personFor(id))
-            : pickPeople(dataset, modify.count ?? 1, kit.controlRandom());
+            : pickDistinct(dataset.persons.byCreated.items, modify.count ?? 1, kit.controlRandom());
         engine.patchPeople(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...modify.fields,
@@ -638,15 +633,6 @@ function mountStreetControls(
   });
 }
 
-/** Deterministic pick of `count` distinct live people. */
-function pickPeople(dataset: StreetDataset, count: number, random: SeededRandom): PersonRecord[] {
-  const pool = dataset.persons.byCreated.items;
-  if (count >= pool.length) return [...pool];
-  const chosen = new Set<PersonRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
-}
-
 const NEXT_CONSENT = new Map<boolean | null, boolean | null>([
   [true, false],
   [false, null],
@@ -659,9 +645,8 @@ function randomChange(dataset: StreetDataset, record: PersonRecord, random: Seed
   switch (random.int(0, 4)) {
     case 0: {
       const primary = fields.email_addresses.find((entry) => entry.primary) ?? fields.email_addresses[0];
-      const local =
-        (primary?.value ?? `${fields.first_name.toLowerCase()}@example.com`).split('@')[0] ?? 'contact';
-      const next = { value: `${local}@${random.pick(EMAIL_DOMAINS)}`, notes: null, primary: true };
+      const current = primary?.value ?? `${fields.first_name.toLowerCase()}@example.com`;
+      const next = { value: emailAtNewDomain(current, random), notes: null, primary: true };
       return {
         email_addresses: [
           next,
@@ -672,21 +657,13 @@ function randomChange(dataset: StreetDataset, record: PersonRecord, random: Seed
       };
     }
     case 1: {
-      const mobile = {
-        value: `+447700900${String(random.int(0, 999)).padStart(3, '0')}`,
-        notes: 'Mobile',
-        primary: true,
-      };
+      const mobile = { value: dramaMobile(random), notes: 'Mobile', primary: true };
       return { telephone_numbers: [mobile, ...fields.telephone_numbers.filter((entry) => !entry.primary)] };
     }
     case 2:
       return { marketing_consent: NEXT_CONSENT.get(fields.marketing_consent) ?? null };
     case 3: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
-      const number = String(random.int(1, 220));
-      const street = `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
-      const postcode = `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`;
+      const { number, street, postcode } = movedAddress(fields.address?.postcode, random);
       return {
         address: {
           building_number: number,
