@@ -92,18 +92,6 @@ export const ALTO_EVENT_TYPES = [
 ] as const;
 export type AltoEventType = (typeof ALTO_EVENT_TYPES)[number];
 
-/** The event types the simulator raises (the others may be subscribed to; they never fire). */
-export const ALTO_EMITTED_EVENT_TYPES: readonly AltoEventType[] = Object.freeze([
-  'Contact.Created',
-  'Contact.Modified',
-  'Appointment.Created',
-  'Appointment.Modified',
-  'Offer.Created',
-  'Offer.Modified',
-  'Offer.Accepted',
-  'Offer.Withdrawn',
-]);
-
 export const ALTO_CATEGORIES = [
   'Unknown',
   'Client',

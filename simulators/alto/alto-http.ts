@@ -2,7 +2,6 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { z } from 'zod';
 import {
-  ALTO_CATEGORIES,
   ALTO_EMAIL_TYPES,
   ALTO_EVENT_TYPES,
   ALTO_FILE_NOTE_CREATE_TYPES,
@@ -290,8 +289,6 @@ export const SubscriptionRequestSchema = z.object({
   /** The shared secret that keys the `x-signature` HMAC of every delivery; generated when omitted. */
   secret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
 });
-
-export const CategorySchema = enumOf(ALTO_CATEGORIES);
 
 /** zod issues as Alto's `errors: [{code, message}]`. */
 export function validationErrors(error: z.ZodError): AltoError[] {

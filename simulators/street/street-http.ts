@@ -402,8 +402,6 @@ export const PersonAttributesSchema = z.object({
     .nullable()
     .optional(),
 });
-export type PersonAttributesInput = z.infer<typeof PersonAttributesSchema>;
-
 /** `POST /notes` attributes: a body, optionally pinned. */
 export const NoteAttributesSchema = z.object({
   body: z
