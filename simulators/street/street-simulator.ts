@@ -247,6 +247,16 @@ export const createStreetSimulator = defineSimulator<
         );
       return chosen;
     };
+    /** Applies `act` to a found person (that `applies`); false when there is none. */
+    const withPerson = (
+      record: PersonRecord | undefined,
+      act: (record: PersonRecord) => void,
+      applies: (record: PersonRecord) => boolean = () => true,
+    ): boolean => {
+      if (record === undefined || !applies(record)) return false;
+      act(record);
+      return true;
+    };
     const personIdOf = (index: number) => streetUuid(seed, 'person', index + 1);
 
     const controls: StreetSimulatorControls = {
@@ -262,24 +272,15 @@ export const createStreetSimulator = defineSimulator<
         return records.map((record) => dataset.personId(record));
       },
       createPerson: (input) => dataset.personId(engine.createPerson(input)),
-      trashPerson(id) {
-        const record = dataset.personById(id);
-        if (record === undefined) return false;
-        engine.trashPerson(record);
-        return true;
-      },
-      restorePerson(id) {
-        const record = dataset.personById(id, { withTrashed: true });
-        if (record === undefined || record.trashedAt === null) return false;
-        engine.restorePerson(record);
-        return true;
-      },
-      deletePerson(id) {
-        const record = dataset.personById(id, { withTrashed: true });
-        if (record === undefined) return false;
-        engine.deletePerson(record);
-        return true;
-      },
+      trashPerson: (id) => withPerson(dataset.personById(id), (record) => engine.trashPerson(record)),
+      restorePerson: (id) =>
+        withPerson(
+          dataset.personById(id, { withTrashed: true }),
+          (record) => engine.restorePerson(record),
+          (record) => record.trashedAt !== null,
+        ),
+      deletePerson: (id) =>
+        withPerson(dataset.personById(id, { withTrashed: true }), (record) => engine.deletePerson(record)),
       createViewing(viewing) {
         const person = personFor(viewing.personId);
         const kind = applicantKind(person, viewing.kind, 'view with');
