@@ -291,11 +291,22 @@ export const SubscriptionRequestSchema = z.object({
 });
 
 /** zod issues as Alto's `errors: [{code, message}]`. */
-export function validationErrors(error: z.ZodError): AltoError[] {
+function validationErrors(error: z.ZodError): AltoError[] {
   return error.issues.map((issue) => ({
     code: 'ValidationError',
     message: `${issue.path.length === 0 ? 'body' : issue.path.map(String).join('.')}: ${issue.message}`,
   }));
+}
+
+/** A body (or part) read the ASP.NET way (property names in any case), or a 400 ErrorsResponse listing each problem. */
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  message = 'The request body is not valid',
+): z.output<S> {
+  const parsed = schema.safeParse(camelKeys(body));
+  if (!parsed.success) throw new AltoValidationError(message, validationErrors(parsed.error));
+  return parsed.data;
 }
 
 /** One RFC 6902 operation, path lower-cased (SystemTextJsonPatch matches paths case-insensitively). */
