@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
   defined,
@@ -684,15 +685,10 @@ function mountAltoControls(router: Router, controls: AltoSimulatorControls, stat
       response.status(204).end();
     }),
   );
-  for (const [action, apply] of Object.entries({
+  mountCredentialControls(router, '/clients/:clientId', {
     revoke: controls.revokeClient,
     restore: controls.restoreClient,
-  })) {
-    router.post(`/clients/:clientId/${action}`, (request, response) => {
-      apply(String(request.params.clientId));
-      response.status(204).end();
-    });
-  }
+  });
   router.post('/tokens/expire', (_request, response) => {
     controls.expireTokens();
     response.status(204).end();

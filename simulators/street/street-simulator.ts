@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
   defined,
@@ -613,15 +614,10 @@ function mountStreetControls(
       }),
     );
   }
-  for (const [action, apply] of Object.entries({
+  mountCredentialControls(router, '/tokens/:tokenId', {
     revoke: controls.revokeToken,
     restore: controls.restoreToken,
-  })) {
-    router.post(`/tokens/:tokenId/${action}`, (request, response) => {
-      apply(String(request.params.tokenId));
-      response.status(204).end();
-    });
-  }
+  });
   router.get('/notes', (request, response) => {
     const personId = typeof request.query.personId === 'string' ? request.query.personId : undefined;
     response.json({ notes: state.notes(personId) });
