@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { AltoEventType } from './alto-constants.ts';
 import { altoTime, type JsonObject } from './alto-contact.model.ts';
 
@@ -81,15 +80,6 @@ export function deliveryHeaders(
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
 export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    super();
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
   create(input: {
     integrationId: string;
     clientId: string;
@@ -106,7 +96,7 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
       url: input.url,
       eventTypes: [...new Set(input.eventTypes)],
       secret: input.secret ?? randomBytes(32).toString('base64url'),
-      created: this.#now(),
+      created: this.now(),
     });
   }
 
@@ -134,7 +124,7 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
       for (const subscription of this.where((candidate) => candidate.agencyRef === agencyRef)) {
         if (!subscription.eventTypes.includes(change.type)) continue;
         const body = cloudEventBody(change, subscription.integrationId, agencyRef);
-        this.#dispatcher.enqueue({
+        this.dispatcher.enqueue({
           url: subscription.url,
           body,
           // The wall clock, not the simulated one: receivers compare the timestamp with theirs.

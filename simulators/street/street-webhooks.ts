@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { StreetWebhookEvent } from './street-constants.ts';
 import { streetTime, type JsonObject } from './street-person.model.ts';
 
@@ -52,17 +51,8 @@ export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: J
  * through the shared background dispatcher.
  */
 export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    super();
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
   create(tokenId: string, input: WebhookSubscriptionInput): WebhookSubscription {
-    const now = this.#now();
+    const now = this.now();
     return this.add({
       id: randomUUID(),
       ...input,
@@ -85,7 +75,7 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
       subscription,
       changes,
       changes.events === undefined ? {} : { events: [...changes.events] },
-      { modified: this.#now() },
+      { modified: this.now() },
     );
     return subscription;
   }
@@ -105,7 +95,7 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     );
     for (const subscription of listening) {
       const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-      this.#dispatcher.enqueue({
+      this.dispatcher.enqueue({
         url: subscription.url,
         body,
         // Signed per attempt with the wall clock: receivers compare the timestamp with their own clock.

@@ -1,9 +1,20 @@
+import type { WebhookDispatcher } from './webhook-dispatcher.ts';
+
 /**
- * Webhook subscriptions by id, oldest first: what a CRM's registration API keeps. The CRM's own
- * class adds what its subscriptions hold, how it filters them and how it signs deliveries.
+ * Webhook subscriptions by id, oldest first, and the dispatcher their deliveries go through: what
+ * a CRM's registration API keeps. The CRM's own class adds what its subscriptions hold, how it
+ * filters them and how it signs deliveries.
  */
 export class SubscriptionRegistry<S extends { id: string }> {
+  protected readonly dispatcher: WebhookDispatcher;
+  /** The simulator clock (creation and update times). */
+  protected readonly now: () => number;
   readonly #byId = new Map<string, S>();
+
+  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    this.dispatcher = options.dispatcher;
+    this.now = options.now;
+  }
 
   protected add(subscription: S): S {
     this.#byId.set(subscription.id, subscription);
