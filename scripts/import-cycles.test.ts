@@ -18,7 +18,6 @@ const ROOTS = ['server', 'simulators', 'shared'];
 const KNOWN_CYCLES = new Set([
   'simulators/alto/alto-control.routes.ts ↔ simulators/alto/alto-simulator.ts',
   'simulators/loop/loop-control.routes.ts ↔ simulators/loop/loop-simulator.ts',
-  'simulators/reapit/reapit-control.routes.ts ↔ simulators/reapit/reapit-simulator.ts',
   'simulators/street/street-control.routes.ts ↔ simulators/street/street-simulator.ts',
   'server/entry/http/app.ts ↔ server/entry/http/cors.ts ↔ server/entry/http/oauth-routes.ts ↔ server/entry/http/webhook-routes.ts',
 ]);

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import type { ReapitClientCredentials } from './reapit-constants.ts';
 import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import {
@@ -25,7 +26,6 @@ import {
 import type { ContactCreate, ContactPatch, ReapitDataset } from './reapit-dataset.ts';
 import type { ReapitEngine } from './reapit-engine.ts';
 import {
-  BadRequestError,
   ContactCreateSchema,
   ContactPatchSchema,
   JournalEntryCreateSchema,

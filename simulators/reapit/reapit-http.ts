@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
 import { reapitTime } from './reapit-contact.model.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
@@ -39,11 +40,6 @@ export const STATUS_DESCRIPTIONS: Record<number, string> = {
   503: 'The service is temporarily unavailable',
   504: 'The upstream service timed out',
 };
-
-/** A query-string problem: answered with 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
-}
 
 // ISO-8601 with a time-zone designator when a time is given (Reapit rejects naive times).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
