@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { handle, mountContactControls } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -169,12 +169,6 @@ function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   return { config: { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] }, limits };
 }
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
 const AppointmentSchema = z.object({
   contactId: z.string().min(1),
@@ -492,44 +486,17 @@ function mountAgentosControls(
   controls: AgentosSimulatorControls,
   state: AgentosSimulatorState,
 ): void {
-  const notFound = (response: Response, id: string) =>
-    response.status(404).json({ error: `record ${id} not found` });
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(request.body ?? {});
-      const id = controls.createContact(contactType, input as ContactCreate, agencyOf(request));
-      response.status(201).json({ id });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = ModifySchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...agencyOf(request),
-        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.archiveContact(id, agencyOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.deleteContact(id, agencyOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
+  mountContactControls(router, {
+    scopeOf: agencyOf,
+    noun: 'record',
+    create(body, agency) {
+      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
+      return controls.createContact(contactType, input as ContactCreate, agency);
+    },
+    modify: (request, agency) => controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions),
+    archive: (id, agency) => controls.archiveContact(id, agency),
+    remove: (id, agency) => controls.deleteContact(id, agency),
+  });
   router.post(
     '/appointments',
     handle((request, response) => {

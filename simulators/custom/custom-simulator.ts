@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { handle, mountContactControls } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -190,12 +190,6 @@ function loadOpenApiDocument(): string | null {
   return openApiDocument;
 }
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const ActivitySchema = z.object({
   contactId: z.string().min(1),
   type: z.enum(CUSTOM_ACTIVITY_TYPES),
@@ -457,37 +451,13 @@ export const createCustomSimulator = defineSimulator<
         webhooks: state.webhooks().length,
       }),
       controlRoutes(router) {
-        const found = (what: string, id: string, ok: boolean, response: Response) =>
-          ok ? response.status(204).end() : response.status(404).json({ error: `${what} ${id} not found` });
-        router.post(
-          '/contacts',
-          handle((request, response) => {
-            const id = controls.createContact((request.body ?? {}) as Record<string, unknown>);
-            response.status(201).json({ id });
-          }),
-        );
-        router.post(
-          '/contacts/modify',
-          handle((request, response) => {
-            response.json({
-              modified: controls.modifyContacts(defined(ModifySchema.parse(request.body ?? {}))),
-            });
-          }),
-        );
-        router.post(
-          '/contacts/:id/archive',
-          handle((request, response) => {
-            const id = String(request.params.id);
-            found('contact', id, controls.archiveContact(id), response);
-          }),
-        );
-        router.delete(
-          '/contacts/:id',
-          handle((request, response) => {
-            const id = String(request.params.id);
-            found('contact', id, controls.deleteContact(id), response);
-          }),
-        );
+        mountContactControls(router, {
+          scopeOf: () => ({}),
+          create: (body) => controls.createContact(body),
+          modify: (request) => controls.modifyContacts(request),
+          archive: (id) => controls.archiveContact(id),
+          remove: (id) => controls.deleteContact(id),
+        });
         router.post(
           '/activities',
           handle((request, response) => {
@@ -500,7 +470,8 @@ export const createCustomSimulator = defineSimulator<
           handle((request, response) => {
             const { status } = StatusSchema.parse(request.body ?? {});
             const id = String(request.params.id);
-            found('activity', id, controls.setActivityStatus(id, status), response);
+            if (controls.setActivityStatus(id, status)) response.status(204).end();
+            else response.status(404).json({ error: `activity ${id} not found` });
           }),
         );
         // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).

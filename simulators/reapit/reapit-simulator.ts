@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import express, {
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { CountSchema, handle, mountContactControls } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -219,12 +213,6 @@ const LIMIT_DESCRIPTIONS = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const AppointmentSchema = z.object({
   contactId: z.string().min(1),
   typeId: z.string().min(1).optional(),
@@ -646,43 +634,17 @@ function mountReapitControls(
   controls: ReapitSimulatorControls,
   state: ReapitSimulatorState,
 ): void {
-  const notFound = (response: Response, id: string) =>
-    response.status(404).json({ error: `contact ${id} not found` });
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { customerId: _customerId, ...input } = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: controls.createContact(input as ContactCreate, customerOf(request)) });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = ModifySchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
-        ...customerOf(request),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.archiveContact(id, customerOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.deleteContact(id, customerOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
+  mountContactControls(router, {
+    scopeOf: customerOf,
+    create(body, customer) {
+      const { customerId: _customerId, ...input } = body;
+      return controls.createContact(input as ContactCreate, customer);
+    },
+    modify: (request, customer) =>
+      controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
+    archive: (id, customer) => controls.archiveContact(id, customer),
+    remove: (id, customer) => controls.deleteContact(id, customer),
+  });
   router.post(
     '/appointments',
     handle((request, response) => {
