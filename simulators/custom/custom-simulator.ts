@@ -11,7 +11,12 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import {
+  plantedContacts,
+  type NamesakeContacts,
+  type PlantedDuplicateContact,
+  type UkPerson,
+} from '../toolkit/uk-people.ts';
 import {
   EMAIL_DOMAINS,
   POSTCODE_UNIT_LETTERS,
@@ -79,13 +84,6 @@ export interface CreateActivityOptions {
   direction?: 'inbound' | 'outbound';
 }
 
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
-}
-
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface CustomSimulatorControls {
   /** Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids. */
@@ -125,7 +123,7 @@ export interface CustomSimulatorState {
   /** The generated people behind the contacts (index i is contact seq i + 1). */
   people(): readonly UkPerson[];
   plantedDuplicates(): PlantedDuplicateContact[];
-  namesakes(): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
+  namesakes(): NamesakeContacts[];
   /** Activities as the API renders them, in creation order. */
   activities(filter?: { contactId?: string; source?: 'crm' | 'api' }): JsonObject[];
   /** What integrations wrote back for a contact: its `source: api` activities. */
@@ -257,6 +255,8 @@ export const createCustomSimulator = defineSimulator<
       return entry.label;
     };
 
+    const plantedOf = () =>
+      plantedContacts(engine.dataset.people, (index) => engine.dataset.contacts.get(index + 1)?.id);
     const controls: CustomSimulatorControls = {
       modifyContacts(modify) {
         const fields =
@@ -324,26 +324,8 @@ export const createCustomSimulator = defineSimulator<
         return record === undefined ? undefined : renderContact(record, engine.dataset.seed);
       },
       people: () => engine.dataset.people.people,
-      plantedDuplicates() {
-        const dataset = engine.dataset;
-        return dataset.people.duplicates.map((duplicate) => ({
-          contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
-          duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        }));
-      },
-      namesakes() {
-        const dataset = engine.dataset;
-        return dataset.people.namesakes.map((pair) => ({
-          contactIds: [
-            dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
-            dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
-          ] as [string, string],
-          forename: pair.forename,
-          surname: pair.surname,
-        }));
-      },
+      plantedDuplicates: () => plantedOf().duplicates,
+      namesakes: () => plantedOf().namesakes,
       activities(filter = {}) {
         const dataset = engine.dataset;
         const seq =

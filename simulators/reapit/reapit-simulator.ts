@@ -19,7 +19,12 @@ import {
   POSTCODE_UNIT_LETTERS,
 } from '../toolkit/uk-reference-data.ts';
 import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import {
+  plantedContacts,
+  type NamesakeContacts,
+  type PlantedDuplicateContact,
+  type UkPerson,
+} from '../toolkit/uk-people.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -135,13 +140,6 @@ export interface SignedWebhookOptions {
   customerId?: string;
 }
 
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
-}
-
 /** The simulator listening: `url` is the API host, `connectUrl` Reapit Connect's (another host, as at Reapit). */
 export interface RunningReapitSimulator extends RunningServer {
   connectUrl: string;
@@ -167,7 +165,7 @@ export interface ReapitSimulatorState {
   people(customerId?: string): readonly UkPerson[];
   plantedDuplicates(customerId?: string): PlantedDuplicateContact[];
   /** Pairs of different contacts that share a full name. */
-  namesakes(customerId?: string): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
+  namesakes(customerId?: string): NamesakeContacts[];
   journalEntries(customerId?: string): JsonObject[];
   resthooks(customerId?: string): JsonObject[];
   /**
@@ -296,6 +294,10 @@ export const createReapitSimulator = defineSimulator<
       return record;
     };
 
+    const plantedOf = (customerId?: string) => {
+      const dataset = datasetFor(customerId);
+      return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
+    };
     const controls: ReapitSimulatorControls = {
       modifyContacts(modify) {
         const dataset = datasetFor(modify.customerId);
@@ -423,26 +425,8 @@ export const createReapitSimulator = defineSimulator<
           : renderContact(record, { seed: dataset.seed, relationships: true });
       },
       people: (customerId) => datasetFor(customerId).people.people,
-      plantedDuplicates(customerId) {
-        const dataset = datasetFor(customerId);
-        return dataset.people.duplicates.map((duplicate) => ({
-          contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
-          duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        }));
-      },
-      namesakes(customerId) {
-        const dataset = datasetFor(customerId);
-        return dataset.people.namesakes.map((pair) => ({
-          contactIds: [
-            dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
-            dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
-          ] as [string, string],
-          forename: pair.forename,
-          surname: pair.surname,
-        }));
-      },
+      plantedDuplicates: (customerId) => plantedOf(customerId).duplicates,
+      namesakes: (customerId) => plantedOf(customerId).namesakes,
       journalEntries: (customerId) =>
         [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
       resthooks: (customerId) =>
