@@ -1,3 +1,4 @@
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import {
   generatePeople,
@@ -141,8 +142,6 @@ export class AgentosDataset {
   #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'agentos-timestamps'));
     const people = this.people.people;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, people.length);
     const byType: Record<AgentosContactType, ContactRecord[]> = {
       Tenant: [],
       Landlord: [],
@@ -152,21 +151,17 @@ export class AgentosDataset {
     };
     for (let i = 0; i < people.length; i++) {
       const person = people[i]!;
-      // People join the agency in index order; whole seconds, like an import.
-      const joined = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      // People join the agency in index order.
+      const joined = generatedCreatedAt(random, i, people.length, anchor);
       for (const role of person.roles) {
         const type = ROLE_LISTS[role];
         const created = Math.min(anchor - DAY_MS, joined + Math.floor(random.next() * 30) * DAY_MS);
-        const recent = random.chance(0.6);
-        const candidate = recent
-          ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-          : created + Math.floor(random.next() * (anchor - created));
         const records = byType[type];
         records.push({
           type,
           seq: records.length + 1,
           created,
-          modified: Math.min(anchor - 1, Math.max(created, candidate)),
+          modified: generatedModifiedAt(random, created, anchor),
           rowVersion: ++this.#rowVersion,
           person,
           fields: null,
