@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { handle, mountContactControls } from '../toolkit/control-inputs.ts';
+import { handle, mountContactControls, tenantOf } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -185,13 +185,8 @@ const OfferSchema = z.object({
 // The key travels in the body, never in a URL that could end up in an access log.
 const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
 
-/** The agency a control request names (query or body), as `{shortName}` or nothing. */
-function agencyOf(request: Request): { shortName?: string } {
-  const fromQuery = typeof request.query.shortName === 'string' ? request.query.shortName : undefined;
-  const body = request.body as { shortName?: unknown } | undefined;
-  const shortName = fromQuery ?? (typeof body?.shortName === 'string' ? body.shortName : undefined);
-  return shortName === undefined ? {} : { shortName };
-}
+/** The agency a control request names (query or body). */
+const agencyOf = (request: Request) => tenantOf(request, 'shortName');
 
 /**
  * An in-process agentOS (LetMC) v4 API: API keys per agency and tier, the five contact lists with

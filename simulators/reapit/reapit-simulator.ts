@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { CountSchema, handle, mountContactControls } from '../toolkit/control-inputs.ts';
+import { CountSchema, handle, mountContactControls, tenantOf } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -231,13 +231,8 @@ const JournalEntriesSchema = z.object({
   description: z.string().optional(),
 });
 
-/** The customer a control request names (query or body), as `{customerId}` or nothing. */
-function customerOf(request: Request): { customerId?: string } {
-  const fromQuery = typeof request.query.customerId === 'string' ? request.query.customerId : undefined;
-  const body = request.body as { customerId?: unknown } | undefined;
-  const customerId = fromQuery ?? (typeof body?.customerId === 'string' ? body.customerId : undefined);
-  return customerId === undefined ? {} : { customerId };
-}
+/** The customer a control request names (query or body). */
+const customerOf = (request: Request) => tenantOf(request, 'customerId');
 
 /**
  * An in-process Reapit Foundations API: OAuth client credentials and authorization code (PKCE,

@@ -248,3 +248,14 @@ export function mountContactControls<Scope extends object>(
     }),
   );
 }
+
+/**
+ * The tenant a control request names, in its query or its body (`?customerId=` or
+ * `{customerId}`), as `{customerId: id}`, or `{}` for the default tenant.
+ */
+export function tenantOf<Name extends string>(request: Request, name: Name): { [K in Name]?: string } {
+  const fromQuery = request.query[name];
+  const body = request.body as Record<string, unknown> | undefined;
+  const value = typeof fromQuery === 'string' ? fromQuery : body?.[name];
+  return (typeof value === 'string' ? { [name]: value } : {}) as { [K in Name]?: string };
+}
