@@ -10,15 +10,9 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-} from '../toolkit/uk-reference-data.ts';
+import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderLogEntry } from './agentos-activity.model.ts';
 import { createAgentosApiRouter, type AgentosCallContext } from './agentos-api.routes.ts';
 import { AgentosKeyGuard, apiKeyOf } from './agentos-auth.ts';
@@ -566,44 +560,26 @@ function pickRecords(dataset: AgentosDataset, count: number, random: SeededRando
   const pool = AGENTOS_CONTACT_TYPES.flatMap((type) =>
     dataset.lists[type].listed().filter((record) => !record.archived),
   );
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen];
+  return pickDistinct(random, pool, count);
 }
 
 /** A plausible edit a negotiator might make; never touches consent, so the record stays shared. */
 function randomChange(dataset: AgentosDataset, record: ContactRecord, random: SeededRandom): ContactPatch {
   const fields = fieldsOf(record, dataset.seed);
   switch (random.int(0, 3)) {
-    case 0: {
-      const local =
-        normaliseEmail(
-          fields.EmailAddress ?? `${(fields.Forename ?? 'contact').toLowerCase()}@example.com`,
-        ).split('@')[0] ?? 'contact';
-      return { EmailAddress: `${local}@${random.pick(EMAIL_DOMAINS)}` };
-    }
-    case 1: {
-      const e164 = fields.MobilePhone === null ? null : toE164(fields.MobilePhone);
-      if (e164 === null)
-        return {
-          MobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== fields.MobilePhone);
-      return { MobilePhone: formatPhone(e164, random.pick(styles)) };
-    }
-    case 2: {
-      const outward = (fields.Address?.Postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+    case 0:
+      return { EmailAddress: emailElsewhere(random, fields.EmailAddress, fields.Forename) };
+    case 1:
+      return { MobilePhone: restyledPhone(random, fields.MobilePhone) };
+    case 2:
       return {
         Address: {
           Number: String(random.int(1, 220)),
           Name: '',
           Street: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          Postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          Postcode: nearbyPostcode(random, fields.Address?.Postcode),
         },
       };
-    }
     default:
       return { Surname: random.pick(SURNAMES) };
   }

@@ -10,20 +10,14 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import {
   plantedContacts,
   type NamesakeContacts,
   type PlantedDuplicateContact,
   type UkPerson,
 } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  SURNAMES,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-} from '../toolkit/uk-reference-data.ts';
+import { SURNAMES, STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
@@ -494,10 +488,7 @@ export const createCustomSimulator = defineSimulator<
 /** Deterministic pick of `count` distinct, unarchived contacts, in creation order. */
 function pickContacts(dataset: CustomDataset, count: number, random: SeededRandom): ContactRecord[] {
   const pool = [...dataset.contacts.values()].filter((record) => record.archivedAt === null);
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
 }
 
 const NEXT_CONSENT = { granted: 'denied', denied: 'not_asked', not_asked: 'granted' } as const;
@@ -509,26 +500,16 @@ function randomChange(dataset: CustomDataset, record: ContactRecord, random: See
   const primaryPhone = fields.phones.find((phone) => phone.primary) ?? fields.phones[0];
   switch (random.int(0, 5)) {
     case 0: {
-      const [local = 'contact', domain = ''] = normaliseEmail(
-        primaryEmail?.address ?? `${(fields.first_name ?? 'contact').toLowerCase()}@example.com`,
-      ).split('@');
-      const domains = EMAIL_DOMAINS.filter((candidate) => candidate !== domain);
+      const address = emailElsewhere(random, primaryEmail?.address, fields.first_name, { otherDomain: true });
       return {
         emails: [
-          { address: `${local}@${random.pick(domains)}`, type: 'personal', primary: true },
+          { address, type: 'personal', primary: true },
           ...fields.emails.filter((email) => email !== primaryEmail),
         ],
       };
     }
     case 1: {
-      const e164 = primaryPhone === undefined ? null : toE164(primaryPhone.number);
-      const number =
-        e164 === null
-          ? formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national')
-          : formatPhone(
-              e164,
-              random.pick(PHONE_STYLES.filter((style) => formatPhone(e164, style) !== primaryPhone?.number)),
-            );
+      const number = restyledPhone(random, primaryPhone?.number);
       return {
         phones: [
           { number, type: primaryPhone?.type ?? 'mobile', primary: true },
@@ -539,12 +520,9 @@ function randomChange(dataset: CustomDataset, record: ContactRecord, random: See
     case 2:
       return { marketing_consent: NEXT_CONSENT[fields.marketing_consent] };
     case 3: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
-      const letter = () => letters[random.int(0, letters.length - 1)] ?? 'A';
-      let postcode = fields.address?.postcode ?? null;
-      while (postcode === (fields.address?.postcode ?? null))
-        postcode = `${outward} ${random.int(1, 9)}${letter()}${letter()}`;
+      const current = fields.address?.postcode ?? null;
+      let postcode = current;
+      while (postcode === current) postcode = nearbyPostcode(random, current);
       return {
         address: {
           line1: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,

@@ -11,14 +11,8 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import {
-  EMAIL_DOMAINS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-  POSTCODE_UNIT_LETTERS,
-} from '../toolkit/uk-reference-data.ts';
-import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
+import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import {
   plantedContacts,
   type NamesakeContacts,
@@ -688,10 +682,7 @@ function mountReapitControls(
 /** Deterministic pick of `count` distinct, unarchived contacts. */
 function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
   const pool = dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null);
-  if (count >= pool.length) return [...pool];
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
 }
 
 const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as const;
@@ -700,36 +691,21 @@ const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as c
 function randomChange(dataset: ReapitDataset, record: ContactRecord, random: SeededRandom): ContactPatch {
   const fields = fieldsOf(record, dataset.seed);
   switch (random.int(0, 4)) {
-    case 0: {
-      const local =
-        normaliseEmail(fields.email ?? `${(fields.forename ?? 'contact').toLowerCase()}@example.com`).split(
-          '@',
-        )[0] ?? 'contact';
-      return { email: `${local}@${random.pick(EMAIL_DOMAINS)}` };
-    }
-    case 1: {
-      const e164 = fields.mobilePhone === null ? null : toE164(fields.mobilePhone);
-      if (e164 === null)
-        return {
-          mobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== fields.mobilePhone);
-      return { mobilePhone: formatPhone(e164, random.pick(styles)) };
-    }
+    case 0:
+      return { email: emailElsewhere(random, fields.email, fields.forename) };
+    case 1:
+      return { mobilePhone: restyledPhone(random, fields.mobilePhone) };
     case 2:
       return { marketingConsent: NEXT_CONSENT[fields.marketingConsent] };
-    case 3: {
-      const outward = (fields.primaryAddress?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+    case 3:
       return {
         primaryAddress: {
           buildingNumber: String(random.int(1, 220)),
           buildingName: '',
           line1: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          postcode: nearbyPostcode(random, fields.primaryAddress?.postcode),
         },
       };
-    }
     default:
       return { surname: random.pick(SURNAMES) };
   }
