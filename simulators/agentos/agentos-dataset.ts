@@ -34,7 +34,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import { RecordStore } from './agentos-record-store.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -102,10 +102,10 @@ export class AgentosDataset {
   readonly shortName: string;
   readonly seed: number;
   readonly people: GeneratedPeople;
-  readonly lists: Readonly<Record<AgentosContactType, RecordStore<ContactRecord>>>;
-  readonly appointments = new RecordStore<AppointmentRecord>();
-  readonly offers = new RecordStore<OfferRecord>();
-  readonly logEntries = new RecordStore<LogEntryRecord>();
+  readonly lists: Readonly<Record<AgentosContactType, TimedCollection<ContactRecord>>>;
+  readonly appointments = new TimedCollection<AppointmentRecord>();
+  readonly offers = new TimedCollection<OfferRecord>();
+  readonly logEntries = new TimedCollection<LogEntryRecord>();
   #logEntriesByContact = new Map<string, LogEntryRecord[]>();
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
@@ -124,11 +124,11 @@ export class AgentosDataset {
     this.shortName = options.shortName;
     this.seed = options.seed;
     this.lists = {
-      Tenant: new RecordStore<ContactRecord>(isVisible),
-      Landlord: new RecordStore<ContactRecord>(isVisible),
-      LettingsApplicant: new RecordStore<ContactRecord>(isVisible),
-      SalesApplicant: new RecordStore<ContactRecord>(isVisible),
-      Vendor: new RecordStore<ContactRecord>(isVisible),
+      Tenant: new TimedCollection<ContactRecord>(isVisible),
+      Landlord: new TimedCollection<ContactRecord>(isVisible),
+      LettingsApplicant: new TimedCollection<ContactRecord>(isVisible),
+      SalesApplicant: new TimedCollection<ContactRecord>(isVisible),
+      Vendor: new TimedCollection<ContactRecord>(isVisible),
     };
     this.people = generatePeople({
       seed: options.seed,
@@ -412,9 +412,12 @@ export class AgentosDataset {
 
   /** Removes a record outright: lists and GET no longer show it. */
   deleteContact(record: ContactRecord): void {
-    this.lists[record.type].remove(record, (target) => {
+    const list = this.lists[record.type];
+    if (list.get(record.seq) !== record) return;
+    list.update(record, (target) => {
       target.deleted = true;
     });
+    list.remove(record);
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'rowVersion'>): AppointmentRecord {
