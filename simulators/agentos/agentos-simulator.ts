@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { handle, mountContactControls, tenantOf } from '../toolkit/control-inputs.ts';
+import {
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -55,17 +60,7 @@ export interface AgentosSimulatorOptions extends SimulatorOptions {
   webhookTimeoutMs?: number;
 }
 
-export interface ModifyContactsOptions {
-  /** How many records to modify, picked deterministically among shared, unarchived ones. */
-  count?: number;
-  /** Or exactly these records (`<ContactType>:<OID>`). */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only ModifiedDate and ETag move. */
-  fields?: ContactPatch;
-  /** A realistic random edit per record (email, phone format, address, surname). */
-  randomChange?: boolean;
-  shortName?: string;
-}
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { shortName?: string }>;
 
 export interface CreateAppointmentOptions {
   /** The attendee (`<ContactType>:<OID>`). */

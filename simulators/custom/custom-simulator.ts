@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { handle, mountContactControls } from '../toolkit/control-inputs.ts';
+import {
+  handle,
+  mountContactControls,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -54,16 +58,8 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
   webhookTimeoutMs?: number;
 }
 
-export interface ModifyContactsOptions {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set, in the API's names; the CRM may also set applicant, tenancy, is_vendor, is_landlord, source. */
-  fields?: Record<string, unknown>;
-  /** A realistic random edit per contact (email, phone format, consent, postcode, surname or budget). */
-  randomChange?: boolean;
-}
+/** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
+export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
 
 export interface CreateActivityOptions {
   contactId: string;

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { CountSchema, handle, mountContactControls, tenantOf } from '../toolkit/control-inputs.ts';
+import {
+  CountSchema,
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -59,17 +65,7 @@ export interface ReapitSimulatorOptions extends SimulatorOptions {
   webhookTimeoutMs?: number;
 }
 
-export interface ModifyContactsOptions {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only `modified` and `_eTag` move. */
-  fields?: ContactPatch;
-  /** A realistic random edit per contact (new email, phone format, consent, address or surname). */
-  randomChange?: boolean;
-  customerId?: string;
-}
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
 export interface CreateAppointmentOptions {
   contactId: string;

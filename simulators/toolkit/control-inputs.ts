@@ -189,6 +189,19 @@ export const ModifySchema = z.object({
   randomChange: z.boolean().optional(),
 });
 
+/**
+ * What `controls.modifyContacts` takes in every CRM: how many records (picked deterministically
+ * among unarchived ones) or which, the fields to set (checked like the CRM's PATCH body; with
+ * neither fields nor `randomChange`, only the modification time moves), a realistic random edit
+ * per record, and the tenant where the CRM has several.
+ */
+export type ModifyContactsOptions<Fields, Scope extends object = object> = {
+  count?: number;
+  ids?: readonly string[];
+  fields?: Fields;
+  randomChange?: boolean;
+} & Scope;
+
 /** A `POST /_sim/contacts/modify` body: the CRM validates `fields` as its own PATCH body. */
 export type ModifyRequest = {
   count?: number;
