@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
-import type { FieldRule } from '../../core/domain/conflict-resolution.ts';
 import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
@@ -14,6 +13,7 @@ import {
   type ContactValues,
   type PagePlan,
 } from '../../core/sync/reconcile-page.ts';
+import { FIELD_RULES } from './entities/field-policy.entity.ts';
 import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
 
 /** Advisory-lock namespace serialising contact creation per agency (see writeContactPage). */
@@ -49,15 +49,15 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
   });
 }
 
-const FIELD_RULES = [
-  'crm_wins',
-  'platform_wins',
-  'most_recent',
-  'deny_wins',
-  'forward_only',
-] as const satisfies readonly FieldRule[];
-
-const JsonObject = z.record(z.string(), z.unknown());
+/**
+ * A jsonb object this statement built or Propsync stored, read as the core reads it (any fields).
+ * Checked as an object without walking its keys: a page reads a hundred of these twice, and the
+ * record check costs several times as much.
+ */
+const JsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected a JSON object',
+);
 
 /** A link as json_agg writes it: its timestamps arrive as text, which is what the core keeps. */
 const LinkRow = z
