@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EntityManager } from './orm.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** A jsonb value: `sqlJson(value)` marks it, so no statement serialises by hand. */
 export class SqlJson {
