@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ControlInputError, ModifyContactsSchema, handle, tenantOf } from '../toolkit/control-inputs.ts';
+import { ControlInputError, ModifySchema, handle, tenantOf } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -9,7 +9,7 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import {
-  changedEmail,
+  emailElsewhere,
   newPostcode,
   newStreet,
   pickDistinct,
@@ -242,10 +242,11 @@ export const createLoopSimulator = defineSimulator<
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
             : pickDistinct(
+                kit.controlRandom(),
                 dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
                 modify.count ?? 1,
-                kit.controlRandom(),
-              ).sort((a, b) => a.seq - b.seq);
+                (a, b) => a.seq - b.seq,
+              );
         engine.patchContacts(dataset, records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
@@ -479,7 +480,7 @@ const ApiKeySchema = z.object({ apiKey: z.string().min(1) });
 
 /** The team a control request names (query or body), as `{teamId}` or nothing. */
 function teamOption(request: Request): TeamOption {
-  const teamId = tenantOf(request, 'teamId');
+  const { teamId } = tenantOf(request, 'teamId');
   return teamId === undefined ? {} : { teamId };
 }
 
@@ -500,7 +501,7 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
   router.post(
     '/contacts/modify',
     handle((request, response) => {
-      const body = ModifyContactsSchema.parse(request.body ?? {});
+      const body = ModifySchema.parse(request.body ?? {});
       const modified = controls.modifyContacts({
         ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
         ...(body.fields === undefined ? {} : { fields: body.fields }),
@@ -603,7 +604,7 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
   switch (random.int(0, 4)) {
     case 0: {
       const current = fields.emailAddresses.find((email) => email.isPrimary)?.address;
-      const address = changedEmail(current ?? `${fields.firstName ?? 'contact'}@example.com`, random);
+      const address = emailElsewhere(random, current, fields.firstName);
       return { emailAddresses: [{ address, isPrimary: true }] };
     }
     case 1: {
@@ -611,7 +612,7 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
       const others = fields.phoneNumbers.filter((phone) => phone !== mobile);
       return {
         phoneNumbers: [
-          { number: restyledPhone(mobile?.number ?? null, random), type: 'mobile', isPrimary: true },
+          { number: restyledPhone(random, mobile?.number), type: 'mobile', isPrimary: true },
           ...others.map((phone) => ({ ...phone, isPrimary: false })),
         ],
       };

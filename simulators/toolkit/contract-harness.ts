@@ -128,7 +128,8 @@ export function defineHarness<
 >(spec: {
   provider: CrmProvider;
   create(options: HarnessSimulatorOptions, harness: HarnessOptions): S;
-  connect(simulator: S, url: string): CrmHarnessParts;
+  /** `running` is what `listen` returned (e.g. a second host's URL). */
+  connect(simulator: S, url: string, running: Awaited<ReturnType<S['listen']>>): CrmHarnessParts;
 }): SimulatorHarness {
   return {
     provider: spec.provider,
@@ -143,7 +144,7 @@ export function defineHarness<
         },
         options,
       );
-      const running = await simulator.listen(options.port ?? 0);
+      const running = (await simulator.listen(options.port ?? 0)) as Awaited<ReturnType<S['listen']>>;
       return {
         url: running.url,
         listableContactCount: () => simulator.contactCount(),
@@ -157,7 +158,7 @@ export function defineHarness<
         // Credentials that do not expire (API keys) make this a no-op.
         expireTokens: () => {},
         close: () => simulator.close(),
-        ...spec.connect(simulator, running.url),
+        ...spec.connect(simulator, running.url, running),
       };
     },
   };

@@ -87,7 +87,9 @@ export interface SimulatorCore {
   close(): Promise<void>;
 }
 
-export type Simulator<Own, Controls> = SimulatorCore & Own & { readonly controls: CommonControls & Controls };
+/** A CRM's own members replace the core's of the same name (Reapit's `listen` starts two hosts). */
+export type Simulator<Own, Controls> = Omit<SimulatorCore, keyof Own> &
+  Own & { readonly controls: CommonControls & Controls };
 
 /** What a tenant's dataset is generated from. */
 export interface DatasetSeed {
@@ -149,6 +151,13 @@ export interface SimulatorKit<Options extends SimulatorOptions> {
   onReset(action: () => void): void;
   /** The simulator object, once built (for handlers; never during `build`). */
   simulator(): SimulatorCore & { controls: CommonControls };
+  /** The app of the main host, or of one of `parts.hosts`, once built (never during `build`). */
+  app(host?: string): Express;
+  /**
+   * Starts a listener for the main host or one of `parts.hosts` (for a CRM whose `listen` starts
+   * several); `close()` stops it with the rest.
+   */
+  listen(host: string | undefined, port: number, hostname: string): Promise<RunningServer>;
 }
 
 /** What a CRM's simulator brings: its API, error shape, controls and state reads. */
@@ -161,6 +170,16 @@ export interface SimulatorParts<Own, Controls> {
   sendFault?(request: Request, response: Response, status: number): void;
   /** A request id header value per response (default none). */
   requestId?(): string;
+  /** The header `requestId` goes in (default `x-request-id`). */
+  requestIdHeader?: string;
+  /**
+   * Further hosts the CRM serves apart (Reapit Connect beside the API), each in the same frame:
+   * `/_sim`, the request log, the CRM's errors; only their routes and unknown-route detail differ.
+   */
+  hosts?: Record<
+    string,
+    { mount(app: Express, tools: { injectFaults: RequestHandler }): void; notFound(request: Request): string }
+  >;
   /** Details of the CRM's own answers to unknown routes and bad bodies. */
   messages: { notFound(request: Request): string; invalidJson: string; tooLarge: string };
   /** The CRM's webhook outbox, when it is not a single {@link SimulatorKit.webhookDispatcher}. */
@@ -209,6 +228,8 @@ export function defineSimulator<
     const resets: Array<() => void> = [];
     let random = new SeededRandom(mixSeed(seed, `${prefix}controls`));
     let dispatcher: WebhookDispatcher | undefined;
+    const apps: { main?: Express; hosts: Map<string, Express> } = { hosts: new Map() };
+    const servers = new Set<RunningServer>();
     // Filled once the simulator exists; control routes and handlers read it per request.
     const built: { simulator?: SimulatorCore & { controls: CommonControls } } = {};
 
@@ -270,6 +291,23 @@ export function defineSimulator<
         return dispatcher;
       },
       onReset: (action) => resets.push(action),
+      app(host) {
+        const app = host === undefined ? apps.main : apps.hosts.get(host);
+        if (app === undefined)
+          throw new Error(`no ${host ?? 'main'} host (or the simulator is still being built)`);
+        return app;
+      },
+      async listen(host, port, hostname) {
+        const running = await listenApp(kit.app(host), port, hostname);
+        servers.add(running);
+        return {
+          ...running,
+          close: async () => {
+            servers.delete(running);
+            await running.close();
+          },
+        };
+      },
       simulator() {
         if (built.simulator === undefined) throw new Error('the simulator is still being built');
         return built.simulator;
@@ -298,21 +336,14 @@ export function defineSimulator<
     };
     const controls = { ...common, ...parts.controls };
 
-    const app = buildApp(definition.crm, parts, kit);
-    const servers = new Set<RunningServer>();
+    const frame = appFrame(definition.crm, parts, kit);
+    const app = frame(parts.mount, parts.messages.notFound);
+    apps.main = app;
+    for (const [name, host] of Object.entries(parts.hosts ?? {}))
+      apps.hosts.set(name, frame(host.mount, host.notFound));
     const core: SimulatorCore & { controls: CommonControls & Controls } = {
       app,
-      async listen(port = 0, host = '127.0.0.1') {
-        const running = await listenApp(app, port, host);
-        servers.add(running);
-        return {
-          ...running,
-          close: async () => {
-            servers.delete(running);
-            await running.close();
-          },
-        };
-      },
+      listen: (port = 0, host = '127.0.0.1') => kit.listen(undefined, port, host),
       controls,
       faults,
       requestLog,
@@ -326,42 +357,28 @@ export function defineSimulator<
       },
     };
     // Own members are getters or functions over live state: copy their descriptors, not values.
-    const simulator = Object.defineProperties(core, Object.getOwnPropertyDescriptors(parts.own)) as Simulator<
-      Own,
-      Controls
-    >;
-    built.simulator = simulator;
-    return simulator;
+    Object.defineProperties(core, Object.getOwnPropertyDescriptors(parts.own));
+    built.simulator = core;
+    // The same object, now carrying the CRM's members too (they win over the core's).
+    return core as unknown as Simulator<Own, Controls>;
   };
 }
 
-function buildApp<Options extends SimulatorOptions>(
+type Mount = (app: Express, tools: { injectFaults: RequestHandler }) => void;
+
+/** Builds the apps of a simulator's hosts: the same control router, request log, faults and errors. */
+function appFrame<Options extends SimulatorOptions>(
   crm: string,
   parts: SimulatorParts<unknown, unknown>,
   kit: SimulatorKit<Options>,
-): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  const requestId = parts.requestId;
-  if (requestId !== undefined) {
-    app.use((_request, response, next) => {
-      response.setHeader('x-request-id', requestId());
-      next();
-    });
-  }
-  app.use('/_sim', express.json({ limit: '1mb' }), controlRouter(crm, parts, kit));
-  app.use(kit.requestLog.middleware());
-
+): (mount: Mount, notFound: (request: Request) => string) => Express {
+  const controls = controlRouter(crm, parts, kit);
   const injectFaults = faultMiddleware(kit.faults, {
     sendError: (request, response, status) =>
       parts.sendFault === undefined
         ? parts.sendError(response, status)
         : parts.sendFault(request, response, status),
   });
-  parts.mount(app, { injectFaults });
-  app.use((request, response) => parts.sendError(response, 404, parts.messages.notFound(request)));
-
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
     if (error instanceof BadRequestError) return parts.sendError(response, 400, error.message);
@@ -371,8 +388,25 @@ function buildApp<Options extends SimulatorOptions>(
     kit.options.logger?.error({ err: error }, `${crm} simulator: unexpected error`);
     parts.sendError(response, 500);
   };
-  app.use(handleErrors);
-  return app;
+  return (mount, notFound) => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    const requestId = parts.requestId;
+    if (requestId !== undefined) {
+      const header = parts.requestIdHeader ?? 'x-request-id';
+      app.use((_request, response, next) => {
+        response.setHeader(header, requestId());
+        next();
+      });
+    }
+    app.use('/_sim', express.json({ limit: '1mb' }), controls);
+    app.use(kit.requestLog.middleware());
+    mount(app, { injectFaults });
+    app.use((request, response) => parts.sendError(response, 404, notFound(request)));
+    app.use(handleErrors);
+    return app;
+  };
 }
 
 /**

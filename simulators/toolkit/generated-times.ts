@@ -1,25 +1,17 @@
+import { generatedCreatedAt, generatedModifiedAt } from './record-history.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 const DAY_MS = 86_400_000;
-const SPAN_MS = 8 * 365 * DAY_MS;
 
-/**
- * When generated record `index` of `count` was created and last changed: creation times spread
- * over the 8 years before `anchor` and rise with the index, as in a real CRM, on whole seconds like
- * an import; 60% changed in the last 180 days, the rest at any time since creation. Three draws.
- */
+/** Both of `record-history.ts`'s times for generated record `index` of `count`. Three draws. */
 export function generatedTimes(
   random: SeededRandom,
   index: number,
   count: number,
   anchor: number,
 ): { created: number; modified: number } {
-  const step = SPAN_MS / Math.max(1, count);
-  const created = Math.floor((anchor - SPAN_MS + (index + random.next() * 0.9) * step) / 1000) * 1000;
-  const candidate = random.chance(0.6)
-    ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-    : created + Math.floor(random.next() * (anchor - created));
-  return { created, modified: Math.min(anchor - 1, Math.max(created, candidate)) };
+  const created = generatedCreatedAt(random, index, count, anchor);
+  return { created, modified: generatedModifiedAt(random, created, anchor) };
 }
 
 /**
