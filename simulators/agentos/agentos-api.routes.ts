@@ -369,28 +369,20 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     );
   });
 
+  const noSubscription = (response: Response, oid: string) =>
+    sendError(response, 404, `No webhook subscription with OID ${oid} exists`);
+
   router.get('/webhooks/:oid', (request, response) => {
-    const subscription = engine.webhooks.get(
-      callContext(response).dataset.shortName,
-      String(request.params.oid),
-    );
-    if (subscription === undefined)
-      return sendError(
-        response,
-        404,
-        `No webhook subscription with OID ${String(request.params.oid)} exists`,
-      );
+    const oid = String(request.params.oid);
+    const subscription = engine.webhooks.get(oid, callContext(response).dataset.shortName);
+    if (subscription === undefined) return noSubscription(response, oid);
     response.json(engine.webhooks.render(subscription));
   });
 
   router.delete('/webhooks/:oid', (request, response) => {
-    if (!engine.webhooks.delete(callContext(response).dataset.shortName, String(request.params.oid))) {
-      return sendError(
-        response,
-        404,
-        `No webhook subscription with OID ${String(request.params.oid)} exists`,
-      );
-    }
+    const oid = String(request.params.oid);
+    if (!engine.webhooks.delete(oid, callContext(response).dataset.shortName))
+      return noSubscription(response, oid);
     response.status(204).end();
   });
 

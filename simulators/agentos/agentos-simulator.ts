@@ -212,7 +212,7 @@ export const createAgentosSimulator = defineSimulator<
     });
     kit.onReset(() => {
       guard.reset();
-      webhooks.reset();
+      webhooks.clear();
     });
 
     const datasetFor = (shortName?: string): AgentosDataset => agencies.get(shortName);

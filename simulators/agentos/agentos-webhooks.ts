@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { WebhookSubscriptions } from '../toolkit/webhook-subscriptions.ts';
 import {
   AGENTOS_WEBHOOK_HEADERS,
   type AgentosContactType,
@@ -82,13 +83,17 @@ export function webhookHeaders(options: {
  * agency with its own DeliveryID (notifications of one change share an EventID), signed with the
  * subscription's secret, through the shared background dispatcher.
  */
-export class AgentosWebhooks {
+export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
   readonly #dispatcher: WebhookDispatcher;
   readonly #now: () => number;
-  #subscriptions = new Map<string, WebhookSubscription>();
   #nextSeq = 1;
 
   constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    super({
+      idOf: (subscription) => subscription.oid,
+      tenantOf: (subscription) => subscription.shortName,
+      normaliseId: (oid) => oid.trim().toUpperCase(),
+    });
     this.#dispatcher = options.dispatcher;
     this.#now = options.now;
   }
@@ -99,7 +104,7 @@ export class AgentosWebhooks {
     input: { url: string; events: AgentosWebhookEvent[] },
   ): WebhookSubscription {
     const seq = this.#nextSeq++;
-    const subscription: WebhookSubscription = {
+    return this.add({
       seq,
       oid: agentosOid(seed, 'webhook', seq),
       shortName,
@@ -107,30 +112,16 @@ export class AgentosWebhooks {
       events: [...new Set(input.events)],
       secret: `aosws_${randomBytes(24).toString('base64url')}`,
       created: this.#now(),
-    };
-    this.#subscriptions.set(subscription.oid, subscription);
-    return subscription;
+    });
   }
 
-  list(shortName: string): WebhookSubscription[] {
-    return [...this.#subscriptions.values()].filter((subscription) => subscription.shortName === shortName);
-  }
-
-  get(shortName: string, oid: string): WebhookSubscription | undefined {
-    const subscription = this.#subscriptions.get(oid.trim().toUpperCase());
-    return subscription?.shortName === shortName ? subscription : undefined;
-  }
-
-  delete(shortName: string, oid: string): boolean {
-    const subscription = this.get(shortName, oid);
-    return subscription !== undefined && this.#subscriptions.delete(subscription.oid);
+  /** The agency's subscriptions to the event. */
+  #listening(shortName: string, event: AgentosWebhookEvent): WebhookSubscription[] {
+    return this.listening(shortName, (subscription) => subscription.events.includes(event));
   }
 
   hasSubscribers(shortName: string, event: AgentosWebhookEvent): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.shortName === shortName && subscription.events.includes(event)) return true;
-    }
-    return false;
+    return this.#listening(shortName, event).length > 0;
   }
 
   /** Queues the notifications of one change; returns how many deliveries were queued. */
@@ -139,9 +130,7 @@ export class AgentosWebhooks {
     const eventId = randomUUID();
     let queued = 0;
     for (const notification of notifications) {
-      for (const subscription of this.#subscriptions.values()) {
-        if (subscription.shortName !== shortName || !subscription.events.includes(notification.event))
-          continue;
+      for (const subscription of this.#listening(shortName, notification.event)) {
         const deliveryId = randomUUID();
         const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
         this.#dispatcher.enqueue({
@@ -182,8 +171,8 @@ export class AgentosWebhooks {
     };
   }
 
-  reset(): void {
-    this.#subscriptions.clear();
+  override clear(): void {
+    super.clear();
     this.#nextSeq = 1;
   }
 }

@@ -45,7 +45,8 @@ import { CustomEngine } from './custom-engine.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
-import { CustomWebhooks, eventBody, newMessageId, standardWebhookHeaders } from './custom-webhooks.ts';
+import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
 export interface CustomSimulatorOptions extends SimulatorOptions {
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */

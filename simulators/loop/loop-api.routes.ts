@@ -313,7 +313,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   });
 
   router.get('/v1/webhooks/:id', (request, response) => {
-    const subscription = webhooks.get(datasetOf(response).teamId, param(request, 'id'));
+    const subscription = webhooks.get(param(request, 'id'), datasetOf(response).teamId);
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
     else response.json(webhooks.render(subscription));
   });
@@ -321,13 +321,13 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   router.patch('/v1/webhooks/:id', (request, response) => {
     const changes = bodyOf(WebhookUpdateSchema, request, response);
     if (changes === undefined) return;
-    const subscription = webhooks.update(datasetOf(response).teamId, param(request, 'id'), changes);
+    const subscription = webhooks.update(param(request, 'id'), changes, datasetOf(response).teamId);
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
     else response.json(webhooks.render(subscription));
   });
 
   router.delete('/v1/webhooks/:id', (request, response) => {
-    if (webhooks.delete(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
+    if (webhooks.delete(param(request, 'id'), datasetOf(response).teamId)) response.status(204).end();
     else sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
   });
 

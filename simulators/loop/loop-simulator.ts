@@ -227,7 +227,7 @@ export const createLoopSimulator = defineSimulator<
           ...(options.archivedRate === undefined ? {} : { archivedRate: options.archivedRate }),
         }),
     });
-    kit.onReset(() => webhooks.reset());
+    kit.onReset(() => webhooks.clear());
 
     const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
       const record = dataset.contactById(id);
@@ -378,7 +378,7 @@ export const createLoopSimulator = defineSimulator<
       signedContactWebhook(signed) {
         const dataset = datasets.get(signed.teamId);
         const record = contactFor(dataset, signed.contactId);
-        const secret = signed.secret ?? webhooks.latest(dataset.teamId)?.secret;
+        const secret = signed.secret ?? webhooks.list(dataset.teamId).at(-1)?.secret;
         if (secret === undefined) throw new RangeError('no webhook subscription to sign with: pass a secret');
         const type = signed.type ?? 'contact.updated';
         const data = renderContact(record, dataset);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { defined } from '../toolkit/define-simulator.ts';
 import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { WebhookSubscriptions } from '../toolkit/webhook-subscriptions.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
 
@@ -60,19 +60,23 @@ export function webhookBody(
  * subscription of the team that listens for its type, each signed with its own secret, through
  * the shared background dispatcher.
  */
-export class LoopWebhooks {
+export class LoopWebhooks extends WebhookSubscriptions<WebhookSubscription> {
   readonly #dispatcher: WebhookDispatcher;
   readonly #now: () => number;
-  #subscriptions = new Map<string, WebhookSubscription>();
 
   constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
+    super({
+      idOf: (subscription) => subscription.id,
+      tenantOf: (subscription) => subscription.teamId,
+      normaliseId: (id) => id.toLowerCase(),
+    });
     this.#dispatcher = options.dispatcher;
     this.#now = options.now;
   }
 
   create(teamId: string, input: SubscriptionInput): WebhookSubscription {
     const now = this.#now();
-    const subscription: WebhookSubscription = {
+    return this.add({
       id: randomUUID(),
       teamId,
       ...input,
@@ -81,42 +85,22 @@ export class LoopWebhooks {
       secret: newWebhookSecret(),
       created: now,
       updated: now,
-    };
-    this.#subscriptions.set(subscription.id, subscription);
-    return subscription;
+    });
   }
 
-  list(teamId: string): WebhookSubscription[] {
-    return [...this.#subscriptions.values()].filter((subscription) => subscription.teamId === teamId);
-  }
-
-  get(teamId: string, id: string): WebhookSubscription | undefined {
-    const subscription = this.#subscriptions.get(id.toLowerCase());
-    return subscription?.teamId === teamId ? subscription : undefined;
-  }
-
-  update(
-    teamId: string,
+  /** Also moves `updated`; the events list is copied, not shared with the request. */
+  override update(
     id: string,
     changes: Partial<SubscriptionInput & { active: boolean }>,
+    teamId: string,
   ): WebhookSubscription | undefined {
-    const subscription = this.get(teamId, id);
-    if (subscription === undefined) return undefined;
-    Object.assign(subscription, defined(changes), { updated: this.#now() });
-    if (changes.events !== undefined) subscription.events = [...changes.events];
-    return subscription;
-  }
-
-  delete(teamId: string, id: string): boolean {
-    const subscription = this.get(teamId, id);
-    return subscription !== undefined && this.#subscriptions.delete(subscription.id);
+    const events = changes.events === undefined ? {} : { events: [...changes.events] };
+    return super.update(id, { ...changes, ...events, updated: this.#now() }, teamId);
   }
 
   /** The team's active subscriptions that listen for the event type. */
   #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
-    return this.list(teamId).filter(
-      (subscription) => subscription.active && subscription.events.includes(type),
-    );
+    return this.listening(teamId, (subscription) => subscription.active && subscription.events.includes(type));
   }
 
   hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
@@ -159,14 +143,5 @@ export class LoopWebhooks {
       updatedAt: loopTime(subscription.updated),
       ...(options.withSecret ? { secret: subscription.secret } : {}),
     };
-  }
-
-  /** The most recently created subscription of a team (tests sign with its secret). */
-  latest(teamId: string): WebhookSubscription | undefined {
-    return this.list(teamId).at(-1);
-  }
-
-  reset(): void {
-    this.#subscriptions.clear();
   }
 }
