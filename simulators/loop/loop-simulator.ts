@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ControlInputError, ModifySchema, handle, tenantOf } from '../toolkit/control-inputs.ts';
+import {
+  ControlInputError,
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -18,7 +24,7 @@ import {
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderNote } from './loop-activity.model.ts';
 import { createLoopApiRouter, type LoopCallContext } from './loop-api.routes.ts';
@@ -64,16 +70,8 @@ export interface LoopSimulatorOptions extends SimulatorOptions {
 
 type TeamOption = { teamId?: string };
 
-export interface ModifyContactsOptions extends TeamOption {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only `updatedAt` moves. */
-  fields?: ContactPatch;
-  /** A realistic random edit per contact (email, phone format, consent, address or surname). */
-  randomChange?: boolean;
-}
+/** The random edit is one of email, phone format, consent, address or surname. */
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, TeamOption>;
 
 export interface CreateAppointmentOptions extends TeamOption {
   contactId: string;
@@ -121,13 +119,6 @@ export interface SignedContactWebhookOptions extends TeamOption {
   secret?: string | null;
   type?: Extract<LoopWebhookEvent, 'contact.created' | 'contact.updated' | 'contact.archived'>;
   timestampOffsetSeconds?: number;
-}
-
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
 }
 
 /** What the Loop simulator adds to the toolkit's simulator. */
@@ -229,6 +220,11 @@ export const createLoopSimulator = defineSimulator<
     });
     kit.onReset(() => webhooks.clear());
 
+    /** Applies the change when the record exists; says whether it did. */
+    const ifFound = <T>(record: T | undefined, change: (record: T) => void): boolean => {
+      if (record !== undefined) change(record);
+      return record !== undefined;
+    };
     const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
       const record = dataset.contactById(id);
       if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
@@ -260,15 +256,11 @@ export const createLoopSimulator = defineSimulator<
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasets.get(archiveOptions?.teamId);
-        const record = dataset.contactById(id);
-        if (record !== undefined) engine.archiveContact(dataset, record);
-        return record !== undefined;
+        return ifFound(dataset.contactById(id), (record) => engine.archiveContact(dataset, record));
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasets.get(deleteOptions?.teamId);
-        const record = dataset.contactById(id);
-        if (record !== undefined) engine.deleteContact(dataset, record);
-        return record !== undefined;
+        return ifFound(dataset.contactById(id), (record) => engine.deleteContact(dataset, record));
       },
       createAppointment(appointment) {
         const dataset = datasets.get(appointment.teamId);
@@ -298,9 +290,9 @@ export const createLoopSimulator = defineSimulator<
       },
       updateAppointment(id, status, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        const record = dataset.appointmentById(id);
-        if (record !== undefined) engine.updateAppointment(dataset, record, status);
-        return record !== undefined;
+        return ifFound(dataset.appointmentById(id), (record) =>
+          engine.updateAppointment(dataset, record, status),
+        );
       },
       createOffer(offer) {
         const dataset = datasets.get(offer.teamId);
@@ -325,14 +317,16 @@ export const createLoopSimulator = defineSimulator<
       },
       updateOffer(id, changes, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        const record = dataset.offerById(id);
-        if (record !== undefined) engine.updateOffer(dataset, record, changes);
-        return record !== undefined;
+        return ifFound(dataset.offerById(id), (record) => engine.updateOffer(dataset, record, changes));
       },
       revokeApiKey: (apiKey) => faults.revokeCredential(apiKeyHandle(apiKey)),
       restoreApiKey: (apiKey) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
 
+    const planted = (teamId: string | undefined) => {
+      const dataset = datasets.get(teamId);
+      return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
+    };
     const state: LoopSimulatorState = {
       teams: teams.map((team) => ({ ...team, apiKeys: [...team.apiKeys] })),
       defaultTeamId: datasets.defaultTenant,
@@ -347,23 +341,13 @@ export const createLoopSimulator = defineSimulator<
         return record === undefined ? undefined : renderContact(record, dataset);
       },
       people: (teamId) => datasets.get(teamId).people.people,
-      plantedDuplicates(teamId) {
-        const dataset = datasets.get(teamId);
-        return dataset.people.duplicates.map((duplicate) => ({
-          contactId: personContactId(dataset, duplicate.index),
-          duplicateOfContactId: personContactId(dataset, duplicate.originalIndex),
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        }));
-      },
-      namesakes(teamId) {
-        const dataset = datasets.get(teamId);
-        return dataset.people.namesakes.map((pair) => ({
-          contactIds: [personContactId(dataset, pair.firstIndex), personContactId(dataset, pair.secondIndex)],
-          firstName: pair.forename,
-          lastName: pair.surname,
-        }));
-      },
+      plantedDuplicates: (teamId) => planted(teamId).duplicates,
+      namesakes: (teamId) =>
+        planted(teamId).namesakes.map(({ contactIds, forename, surname }) => ({
+          contactIds,
+          firstName: forename,
+          lastName: surname,
+        })),
       notes(notesOptions = {}) {
         const dataset = datasets.get(notesOptions.teamId);
         const contactId = notesOptions.contactId;
@@ -491,39 +475,13 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
     found
       ? response.status(204).end()
       : response.status(404).json({ error: `${noun} ${String(id)} not found` });
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { teamId: _teamId, ...input } = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: controls.createContact(input, teamOption(request)) });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = ModifySchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...(body.fields === undefined ? {} : { fields: body.fields }),
-        ...teamOption(request),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
-      const { id } = request.params;
-      done(response, controls.archiveContact(String(id), teamOption(request)), 'contact', id);
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
-      const { id } = request.params;
-      done(response, controls.deleteContact(String(id), teamOption(request)), 'contact', id);
-    }),
-  );
+  mountContactControls(router, {
+    scopeOf: teamOption,
+    create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
+    modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
+    archive: (id, scope) => controls.archiveContact(id, scope),
+    remove: (id, scope) => controls.deleteContact(id, scope),
+  });
   router.post(
     '/appointments',
     handle((request, response) => {
