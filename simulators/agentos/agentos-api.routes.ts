@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import {
   AGENTOS_APPOINTMENT_TYPES,
@@ -43,9 +43,8 @@ import {
   readPaging,
   sendError,
   sendValidationError,
-  sliceOf,
 } from './agentos-http.ts';
-import { viewSize, type ResultView } from '../toolkit/timed-collection.ts';
+import type { ResultView } from '../toolkit/timed-collection.ts';
 
 /** What the auth middleware leaves for the handlers. */
 export interface AgentosCallContext {
@@ -89,17 +88,30 @@ function modifiedRange(query: AgentosQuery): { since: number | undefined; until:
   return { since, until };
 }
 
-function filtered<T>(view: ResultView<T>, predicate: ((item: T) => boolean) | null): ResultView<T> {
-  if (predicate === null) return view;
+/** The view's records that meet every condition (the view itself when there are none). */
+function filtered<T>(view: ResultView<T>, conditions: ReadonlyArray<(item: T) => boolean>): ResultView<T> {
+  if (conditions.length === 0) return view;
   const items: T[] = [];
-  for (let i = view.start; i < view.end; i++)
-    if (predicate(view.items[i] as T)) items.push(view.items[i] as T);
+  for (let i = view.start; i < view.end; i++) {
+    const item = view.items[i] as T;
+    if (conditions.every((test) => test(item))) items.push(item);
+  }
   return { items, start: 0, end: items.length, descending: false };
 }
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
 export function createAgentosApiRouter(engine: AgentosEngine): Router {
   const router = Router();
+  /** A `{offset}/{count}` list; other two-segment paths fall through to the next route. */
+  const pagedRoute = (
+    path: string,
+    answer: (paging: { offset: number; count: number }, request: Request, response: Response) => void,
+  ) =>
+    router.get(`${path}/:offset/:count`, (request, response, next) => {
+      const paging = readPaging(String(request.params.offset), String(request.params.count));
+      if (paging === null) return next();
+      answer(paging, request, response);
+    });
 
   const visibleContact = (
     response: Response,
@@ -116,19 +128,15 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     return record;
   };
 
-  router.get('/company/branches/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/company/branches', (paging, request, response) => {
     const branches = callContext(response).dataset.branches();
-    response.json(listBody(branches.length, branches.slice(paging.offset, paging.offset + paging.count)));
+    response.json(listBody(branches, paging));
   });
 
   for (const type of AGENTOS_CONTACT_TYPES) {
     const base = `/${AGENTOS_LIST_PATHS[type]}`;
 
-    router.get(`${base}/:oid/logentries/:offset/:count`, (request, response, next) => {
-      const paging = readPaging(String(request.params.offset), String(request.params.count));
-      if (paging === null) return next();
+    pagedRoute(`${base}/:oid/logentries`, (paging, request, response) => {
       const record = visibleContact(response, type, String(request.params.oid));
       if (record === undefined) return;
       const { dataset } = callContext(response);
@@ -136,14 +144,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const entries = dataset
         .logEntriesOf({ type, seq: record.seq })
         .filter((entry) => reference === undefined || entry.externalReference?.toLowerCase() === reference);
-      response.json(
-        listBody(
-          entries.length,
-          entries
-            .slice(paging.offset, paging.offset + paging.count)
-            .map((entry) => renderLogEntry(entry, dataset.seed)),
-        ),
-      );
+      response.json(listBody(entries, paging, (entry) => renderLogEntry(entry, dataset.seed)));
     });
 
     router.post(`${base}/:oid/logentries`, (request, response) => {
@@ -154,7 +155,8 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const { dataset } = callContext(response);
       const entry = parsed.data;
       // No idempotency: a retried POST makes a second entry (clients look up ExternalReference first).
-      const created = engine.addLogEntry(dataset, {
+      const created = dataset.addLogEntry({
+        created: engine.clock.now(),
         contact: { type, seq: record.seq },
         logType: entry.Type,
         subject: entry.Subject,
@@ -189,16 +191,11 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       );
     });
 
-    router.get(`${base}/:offset/:count`, (request, response, next) => {
-      const paging = readPaging(String(request.params.offset), String(request.params.count));
-      if (paging === null) return next();
+    pagedRoute(base, (paging, request, response) => {
       const { dataset } = callContext(response);
       const { since, until } = modifiedRange(new AgentosQuery(request.query));
       const view = listedView(dataset.lists[type], since, until);
-      const page = sliceOf(view, paging.offset, paging.count).map((record) =>
-        renderContact(record, dataset.seed),
-      );
-      response.json(listBody(viewSize(view), page));
+      response.json(listBody(view, paging, (record) => renderContact(record, dataset.seed)));
     });
 
     router.get(`${base}/:oid`, (request, response) => {
@@ -249,9 +246,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     });
   }
 
-  router.get('/diary/appointments/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/diary/appointments', (paging, request, response) => {
     const { dataset } = callContext(response);
     const query = new AgentosQuery(request.query);
     const { since, until } = modifiedRange(query);
@@ -276,19 +271,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
           record.attendees.some((ref) => ref.type === contact.type && ref.seq === contact.seq),
       );
     }
-    const view = filtered(
-      listedView(dataset.appointments, since, until),
-      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
-    );
+    const view = filtered(listedView(dataset.appointments, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
-    response.json(
-      listBody(
-        viewSize(view),
-        sliceOf(view, paging.offset, paging.count).map((record) =>
-          renderAppointment(record, dataset.seed, renderRef),
-        ),
-      ),
-    );
+    response.json(listBody(view, paging, (record) => renderAppointment(record, dataset.seed, renderRef)));
   });
 
   router.get('/diary/appointments/:oid', (request, response) => {
@@ -300,9 +285,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     response.json(renderAppointment(record, dataset.seed, contactRefRenderer(dataset)));
   });
 
-  router.get('/sales/offers/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/sales/offers', (paging, request, response) => {
     const { dataset } = callContext(response);
     const query = new AgentosQuery(request.query);
     const { since, until } = modifiedRange(query);
@@ -316,19 +299,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     const conditions: Array<(record: OfferRecord) => boolean> = [];
     if (status !== undefined) conditions.push((record) => record.status === status);
     if (applicantOid !== undefined) conditions.push((record) => record.applicant.seq === applicantSeq);
-    const view = filtered(
-      listedView(dataset.offers, since, until),
-      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
-    );
+    const view = filtered(listedView(dataset.offers, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
-    response.json(
-      listBody(
-        viewSize(view),
-        sliceOf(view, paging.offset, paging.count).map((record) =>
-          renderOffer(record, dataset.seed, renderRef),
-        ),
-      ),
-    );
+    response.json(listBody(view, paging, (record) => renderOffer(record, dataset.seed, renderRef)));
   });
 
   router.get('/sales/offers/:oid', (request, response) => {
@@ -355,18 +328,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       .json(engine.webhooks.render(subscription, true));
   });
 
-  router.get('/webhooks/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/webhooks', (paging, request, response) => {
     const subscriptions = engine.webhooks.list(callContext(response).dataset.shortName);
-    response.json(
-      listBody(
-        subscriptions.length,
-        subscriptions
-          .slice(paging.offset, paging.offset + paging.count)
-          .map((subscription) => engine.webhooks.render(subscription)),
-      ),
-    );
+    response.json(listBody(subscriptions, paging, (subscription) => engine.webhooks.render(subscription)));
   });
 
   const noSubscription = (response: Response, oid: string) =>

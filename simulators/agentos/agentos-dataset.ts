@@ -1,10 +1,6 @@
 import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import {
-  generatePeople,
-  type GeneratedPeople,
-  type PersonRole,
-} from '../toolkit/uk-people.ts';
+import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,

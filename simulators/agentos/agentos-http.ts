@@ -104,9 +104,23 @@ export function readPaging(offsetRaw: string, countRaw: string): { offset: numbe
   return { offset, count };
 }
 
-/** The list wrapper every collection uses: `Count` is the total matching the query, `Data` this slice. */
-export function listBody(total: number, data: unknown[]): { Count: number; Data: unknown[] } {
-  return { Count: total, Data: data };
+/**
+ * The list wrapper every collection uses: `Count` is the total matching the query, `Data` the
+ * `{offset}/{count}` slice of them, rendered.
+ */
+export function listBody<T>(
+  matching: ResultView<T> | readonly T[],
+  paging: { offset: number; count: number },
+  render: (item: T) => unknown = (item) => item,
+): { Count: number; Data: unknown[] } {
+  const view = isView(matching)
+    ? matching
+    : { items: matching, start: 0, end: matching.length, descending: false };
+  return { Count: view.end - view.start, Data: sliceOf(view, paging.offset, paging.count).map(render) };
+}
+
+function isView<T>(matching: ResultView<T> | readonly T[]): matching is ResultView<T> {
+  return !Array.isArray(matching);
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -245,7 +259,7 @@ export function listedView<T extends TimedRecord>(
 }
 
 /** One `{offset}/{count}` slice of a view. */
-export function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
+function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
   const from = view.start + offset;
   const to = Math.min(view.end, from + count);
   const page: T[] = [];

@@ -266,7 +266,9 @@ export const createAgentosSimulator = defineSimulator<
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
-        const created = engine.addAppointment(dataset, {
+        const created = dataset.addAppointment({
+          created: clock.now(),
+          modified: clock.now(),
           systemType,
           subject:
             systemType === 'Viewing'
@@ -290,7 +292,9 @@ export const createAgentosSimulator = defineSimulator<
         const record = recordFor(dataset, offer.contactId);
         if (record.type !== 'SalesApplicant')
           throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
-        const created = engine.addOffer(dataset, {
+        const created = dataset.addOffer({
+          created: clock.now(),
+          modified: clock.now(),
           applicant: { type: record.type, seq: record.seq },
           propertySeq: kit.controlRandom().int(1, 5000),
           amount: offer.amount ?? 350_000,

@@ -100,7 +100,10 @@ export class LoopWebhooks extends WebhookSubscriptions<WebhookSubscription> {
 
   /** The team's active subscriptions that listen for the event type. */
   #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
-    return this.listening(teamId, (subscription) => subscription.active && subscription.events.includes(type));
+    return this.listening(
+      teamId,
+      (subscription) => subscription.active && subscription.events.includes(type),
+    );
   }
 
   hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
