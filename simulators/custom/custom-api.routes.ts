@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
@@ -66,6 +67,19 @@ const requireJson: RequestHandler = (request, response, next) => {
     sendProblem(response, 'unsupported-media-type', 'Send the body as application/json');
   else next();
 };
+
+/** The validated body, or undefined once a 422 has answered with `title` and the field errors. */
+function validBody<S extends z.ZodType>(
+  schema: S,
+  request: Request,
+  response: Response,
+  title: string,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(request.body);
+  if (parsed.success) return parsed.data;
+  sendProblem(response, 'validation-failed', title, fieldErrors(parsed.error));
+  return undefined;
+}
 
 function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean): void {
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
@@ -211,13 +225,10 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.post('/contacts', requireScope('contacts:write'), requireJson, (request, response) => {
-    const parsed = ContactCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The contact is invalid', fieldErrors(parsed.error));
-      return;
-    }
+    const parsed = validBody(ContactCreateSchema, request, response, 'The contact is invalid');
+    if (parsed === undefined) return;
     idempotent(request, response, false, () => {
-      const record = engine.createContact(parsed.data as ContactChange);
+      const record = engine.createContact(parsed as ContactChange);
       return {
         status: 201,
         headers: {
@@ -270,12 +281,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       );
       return;
     }
-    const parsed = ContactPatchSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The patch is invalid', fieldErrors(parsed.error));
-      return;
-    }
-    engine.changeContacts([record], () => parsed.data as ContactChange, false);
+    const parsed = validBody(ContactPatchSchema, request, response, 'The patch is invalid');
+    if (parsed === undefined) return;
+    engine.changeContacts([record], () => parsed as ContactChange, false);
     response.setHeader('ETag', etagOf(record));
     response.json(renderContact(record, dataset().seed));
   });
@@ -292,12 +300,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     (request, response) => {
       const record = contactOr404(request, response);
       if (record === undefined) return;
-      const parsed = NurturePatchSchema.safeParse(request.body);
-      if (!parsed.success) {
-        sendProblem(response, 'validation-failed', 'The nurture write is invalid', fieldErrors(parsed.error));
-        return;
-      }
-      engine.writeNurture(record, parsed.data);
+      const parsed = validBody(NurturePatchSchema, request, response, 'The nurture write is invalid');
+      if (parsed === undefined) return;
+      engine.writeNurture(record, parsed);
       response.json(engine.renderNurture(record));
     },
   );
@@ -354,12 +359,8 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       );
       return;
     }
-    const parsed = ActivityCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The activity is invalid', fieldErrors(parsed.error));
-      return;
-    }
-    const input = parsed.data;
+    const input = validBody(ActivityCreateSchema, request, response, 'The activity is invalid');
+    if (input === undefined) return;
     const contact = dataset().contactById(input.contact_id);
     if (contact === undefined) {
       sendProblem(response, 'validation-failed', 'The activity is invalid', [
@@ -403,11 +404,8 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.post('/webhooks', requireScope('webhooks:manage'), requireJson, (request, response) => {
-    const parsed = WebhookCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The subscription is invalid', fieldErrors(parsed.error));
-      return;
-    }
+    const parsed = validBody(WebhookCreateSchema, request, response, 'The subscription is invalid');
+    if (parsed === undefined) return;
     if (engine.webhooks.list().length >= CUSTOM_MAX_WEBHOOKS) {
       sendProblem(
         response,
@@ -417,9 +415,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       return;
     }
     const record = engine.webhooks.create({
-      url: parsed.data.url,
-      events: parsed.data.events as CustomWebhookEvent[],
-      description: parsed.data.description ?? null,
+      url: parsed.url,
+      events: parsed.events as CustomWebhookEvent[],
+      description: parsed.description ?? null,
     });
     response
       .status(201)
