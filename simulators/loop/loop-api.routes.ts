@@ -12,7 +12,7 @@ import {
 } from './loop-constants.ts';
 import { contactTypesOf, renderContact, type ContactRecord, type JsonObject } from './loop-contact.model.ts';
 import type { LoopDataset } from './loop-dataset.ts';
-import type { LoopEngine } from './loop-engine.ts';
+import type { LoopWebhooks } from './loop-webhooks.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
@@ -119,9 +119,8 @@ function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq:
 }
 
 /** Builds the API router. Assumes the key check, rate limits and faults ran first. */
-export function createLoopApiRouter(engine: LoopEngine): Router {
+export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   const router = Router();
-  const { webhooks } = engine;
 
   router.get('/v1/team', (_request, response) => {
     const dataset = datasetOf(response);
@@ -153,7 +152,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const dataset = datasetOf(response);
     const input = bodyOf(ContactCreateSchema, request, response);
     if (input === undefined) return;
-    const body = renderContact(engine.createContact(dataset, input), dataset);
+    const body = renderContact(dataset.createContact(input), dataset);
     response
       .status(201)
       .location(`/v1/contacts/${String(body.id)}`)
@@ -172,7 +171,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const record = contactOr404(request, response);
     if (record === undefined) return;
     // No concurrency token: the last write wins, as the catalogue describes Loop.
-    engine.patchContacts(dataset, [record], () => patch);
+    dataset.patchContacts([record], () => patch);
     response.json(renderContact(record, dataset));
   });
 
@@ -213,7 +212,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
       );
       return;
     }
-    const note = engine.addNote(dataset, {
+    const note = dataset.addNote({
       contactSeq: record.seq,
       type: input.type,
       subject: input.subject ?? null,

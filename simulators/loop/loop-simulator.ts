@@ -52,7 +52,6 @@ import {
   type JsonObject,
 } from './loop-contact.model.ts';
 import { LoopDataset } from './loop-dataset.ts';
-import { LoopEngine } from './loop-engine.ts';
 import { loopId } from './loop-ids.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError, type ContactPatch } from './loop-http.ts';
 import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
@@ -206,7 +205,6 @@ export const createLoopSimulator = defineSimulator<
       seed: mixSeed(kit.seed, 'loop-webhooks'),
     });
     const webhooks = new LoopWebhooks({ dispatcher, now: clock.now });
-    const engine = new LoopEngine({ clock, webhooks });
     const datasets = kit.tenantDatasets({
       tenants: teams.map((team) => team.teamId),
       noun: 'team',
@@ -216,6 +214,8 @@ export const createLoopSimulator = defineSimulator<
           name: teams.find((team) => team.teamId === teamId)?.name ?? teamId,
           ...seed,
           ...(options.archivedRate === undefined ? {} : { archivedRate: options.archivedRate }),
+          now: clock.now,
+          webhooks,
         }),
     });
     kit.onReset(() => webhooks.clear());
@@ -243,7 +243,7 @@ export const createLoopSimulator = defineSimulator<
                 modify.count ?? 1,
                 (a, b) => a.seq - b.seq,
               );
-        engine.patchContacts(dataset, records, (record) => ({
+        dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
         }));
@@ -251,16 +251,16 @@ export const createLoopSimulator = defineSimulator<
       },
       createContact(input, createOptions) {
         const dataset = datasets.get(createOptions?.teamId);
-        const record = engine.createContact(dataset, ContactCreateSchema.parse(input));
+        const record = dataset.createContact(ContactCreateSchema.parse(input));
         return contactIdOf(record, dataset.salt);
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasets.get(archiveOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => engine.archiveContact(dataset, record));
+        return ifFound(dataset.contactById(id), (record) => dataset.archiveContact(record));
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasets.get(deleteOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => engine.deleteContact(dataset, record));
+        return ifFound(dataset.contactById(id), (record) => dataset.deleteContact(record));
       },
       createAppointment(appointment) {
         const dataset = datasets.get(appointment.teamId);
@@ -271,7 +271,7 @@ export const createLoopSimulator = defineSimulator<
         const start =
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new ControlInputError('start is not a valid date');
-        const record = engine.addAppointment(dataset, {
+        const record = dataset.addAppointment({
           type,
           status: appointment.status ?? 'booked',
           start,
@@ -290,9 +290,7 @@ export const createLoopSimulator = defineSimulator<
       },
       updateAppointment(id, status, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        return ifFound(dataset.appointmentById(id), (record) =>
-          engine.updateAppointment(dataset, record, status),
-        );
+        return ifFound(dataset.appointmentById(id), (record) => dataset.updateAppointment(record, status));
       },
       createOffer(offer) {
         const dataset = datasets.get(offer.teamId);
@@ -305,7 +303,7 @@ export const createLoopSimulator = defineSimulator<
           throw new ControlInputError(
             `contact ${offer.contactId} is not an applicant, so cannot make an offer`,
           );
-        const record = engine.addOffer(dataset, {
+        const record = dataset.addOffer({
           kind,
           status: offer.status ?? 'submitted',
           amount: offer.amount ?? (kind === 'sale' ? 350_000 : 1_450),
@@ -317,7 +315,7 @@ export const createLoopSimulator = defineSimulator<
       },
       updateOffer(id, changes, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        return ifFound(dataset.offerById(id), (record) => engine.updateOffer(dataset, record, changes));
+        return ifFound(dataset.offerById(id), (record) => dataset.updateOffer(record, changes));
       },
       revokeApiKey: (apiKey) => faults.revokeCredential(apiKeyHandle(apiKey)),
       restoreApiKey: (apiKey) => faults.restoreCredential(apiKeyHandle(apiKey)),
@@ -417,7 +415,7 @@ export const createLoopSimulator = defineSimulator<
           limitRate,
           injectFaults,
           express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
-          createLoopApiRouter(engine),
+          createLoopApiRouter(webhooks),
         );
       },
       describe(request) {
