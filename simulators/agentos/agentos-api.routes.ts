@@ -28,7 +28,7 @@ import {
   type JsonObject,
 } from './agentos-contact.model.ts';
 import type { AgentosDataset, ContactCreate, ContactPatch } from './agentos-dataset.ts';
-import type { AgentosEngine } from './agentos-engine.ts';
+import type { AgentosWebhooks } from './agentos-webhooks.ts';
 import {
   AgentosQuery,
   ContactCreateSchema,
@@ -100,7 +100,7 @@ function filtered<T>(view: ResultView<T>, conditions: ReadonlyArray<(item: T) =>
 }
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
-export function createAgentosApiRouter(engine: AgentosEngine): Router {
+export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
   const router = Router();
   /** A `{offset}/{count}` list; other two-segment paths fall through to the next route. */
   const pagedRoute = (
@@ -156,12 +156,11 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const entry = parsed.data;
       // No idempotency: a retried POST makes a second entry (clients look up ExternalReference first).
       const created = dataset.addLogEntry({
-        created: engine.clock.now(),
         contact: { type, seq: record.seq },
         logType: entry.Type,
         subject: entry.Subject,
         notes: entry.Notes,
-        dateTime: entry.DateTime === undefined ? engine.clock.now() : Date.parse(entry.DateTime),
+        dateTime: entry.DateTime === undefined ? dataset.now() : Date.parse(entry.DateTime),
         externalReference: entry.ExternalReference ?? null,
         createdBy: 'API',
       });
@@ -186,9 +185,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const patch = Object.fromEntries(
         Object.entries(parsed.data).filter(([, value]) => value !== undefined),
       );
-      response.json(
-        callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch, engine.clock.now()),
-      );
+      response.json(callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch));
     });
 
     pagedRoute(base, (paging, request, response) => {
@@ -228,7 +225,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
         );
       }
       const { dataset } = callContext(response);
-      engine.patchContacts(dataset, [record], () => patch as ContactPatch);
+      dataset.patchContacts([record], () => patch as ContactPatch);
       response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
       response.json(renderContact(record, dataset.seed));
     });
@@ -237,7 +234,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const parsed = ContactCreateSchema.safeParse(request.body);
       if (!parsed.success) return sendValidationError(response, parsed.error);
       const { dataset } = callContext(response);
-      const record = engine.createContact(dataset, type, parsed.data as ContactCreate);
+      const record = dataset.createContact(type, parsed.data as ContactCreate);
       const body = renderContact(record, dataset.seed);
       response
         .status(201)
@@ -317,7 +314,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     const parsed = WebhookCreateSchema.safeParse(request.body);
     if (!parsed.success) return sendValidationError(response, parsed.error);
     const { dataset } = callContext(response);
-    const subscription = engine.webhooks.create(dataset.shortName, dataset.seed, {
+    const subscription = webhooks.create(dataset.shortName, dataset.seed, {
       url: parsed.data.Url,
       events: parsed.data.Events,
     });
@@ -325,12 +322,12 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     response
       .status(201)
       .location(`${request.baseUrl}/webhooks/${subscription.oid}`)
-      .json(engine.webhooks.render(subscription, true));
+      .json(webhooks.render(subscription, true));
   });
 
   pagedRoute('/webhooks', (paging, request, response) => {
-    const subscriptions = engine.webhooks.list(callContext(response).dataset.shortName);
-    response.json(listBody(subscriptions, paging, (subscription) => engine.webhooks.render(subscription)));
+    const subscriptions = webhooks.list(callContext(response).dataset.shortName);
+    response.json(listBody(subscriptions, paging, (subscription) => webhooks.render(subscription)));
   });
 
   const noSubscription = (response: Response, oid: string) =>
@@ -338,15 +335,14 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
 
   router.get('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
-    const subscription = engine.webhooks.get(oid, callContext(response).dataset.shortName);
+    const subscription = webhooks.get(oid, callContext(response).dataset.shortName);
     if (subscription === undefined) return noSubscription(response, oid);
-    response.json(engine.webhooks.render(subscription));
+    response.json(webhooks.render(subscription));
   });
 
   router.delete('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
-    if (!engine.webhooks.delete(oid, callContext(response).dataset.shortName))
-      return noSubscription(response, oid);
+    if (!webhooks.delete(oid, callContext(response).dataset.shortName)) return noSubscription(response, oid);
     response.status(204).end();
   });
 
