@@ -1,6 +1,6 @@
 import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import { STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
 import { activityId, occurredAtFor, seqOfActivityId, type ActivityRecord } from './custom-activity.model.ts';
@@ -75,30 +75,6 @@ const EMPTY_ADDRESS: AddressFields = {
   uprn: null,
 };
 
-/** Normalised email → the contact, or contacts when several share it (most addresses are unique). */
-type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
-
-function indexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
-  for (const key of new Set(keys)) {
-    const existing = index.get(key);
-    if (existing === undefined) index.set(key, record);
-    else if (Array.isArray(existing)) existing.push(record);
-    else index.set(key, [existing, record]);
-  }
-}
-
-function unindexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
-  for (const key of new Set(keys)) {
-    const existing = index.get(key);
-    if (existing === record) index.delete(key);
-    else if (Array.isArray(existing)) {
-      const remaining = existing.filter((candidate) => candidate !== record);
-      if (remaining.length === 0) index.delete(key);
-      else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
-    }
-  }
-}
-
 /** The fields a change leads to (a fresh object; `current` is left alone). */
 function changedFields(current: ContactFields, change: ContactChange): ContactFields {
   const next: ContactFields = structuredClone(current);
@@ -151,7 +127,7 @@ export class CustomDataset {
   #activitiesByContact = new Map<number, ActivityRecord[]>();
   #nextContactSeq = 1;
   #nextActivitySeq = 1;
-  #emailIndex: EmailIndex | null = null;
+  readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
 
   constructor(options: CustomDatasetOptions) {
     this.seed = options.seed;
@@ -355,15 +331,7 @@ export class CustomDataset {
 
   /** Contacts holding this email, case-insensitively and ignoring surrounding spaces. */
   contactsByEmail(email: string): ContactRecord[] {
-    if (this.#emailIndex === null) {
-      // Built on first use and then kept current: most runs never filter by email.
-      const index: EmailIndex = new Map();
-      for (const record of this.contacts.values()) indexEmails(index, record, emailKeysOf(record));
-      this.#emailIndex = index;
-    }
-    const found = this.#emailIndex.get(normaliseEmail(email));
-    if (found === undefined) return [];
-    return Array.isArray(found) ? [...found] : [found];
+    return this.#emails.find(email);
   }
 
   createContact(fields: ContactFields, customFields: JsonObject | null, now: number): ContactRecord {
@@ -381,7 +349,7 @@ export class CustomDataset {
       nurture: null,
     };
     this.contacts.add(record);
-    if (this.#emailIndex !== null) indexEmails(this.#emailIndex, record, emailKeysOf(record));
+    this.#emails.add(record);
     return record;
   }
 
@@ -423,7 +391,6 @@ export class CustomDataset {
       fields: ContactFields;
       customFields: JsonObject | null;
       archivedAt: number | null;
-      oldEmails: string[];
     }> = [];
     for (const record of records) {
       const change = changeFor(record);
@@ -446,33 +413,21 @@ export class CustomDataset {
         JSON.stringify(customFields ?? {}) === JSON.stringify(record.customFields ?? {}) &&
         archivedAt === record.archivedAt;
       if (same && !touch) continue;
-      planned.push({
-        record,
-        fields,
-        customFields,
-        archivedAt,
-        oldEmails: this.#emailIndex === null ? [] : emailKeysOf(record),
-      });
+      planned.push({ record, fields, customFields, archivedAt });
     }
     const byRecord = new Map(planned.map((plan) => [plan.record, plan]));
-    this.contacts.updateMany(
-      planned.map((plan) => plan.record),
-      (record) => {
+    const changed = planned.map((plan) => plan.record);
+    this.#emails.update(changed, () =>
+      this.contacts.updateMany(changed, (record) => {
         const plan = byRecord.get(record)!;
         record.fields = plan.fields;
         record.customFields = plan.customFields;
         record.archivedAt = plan.archivedAt;
         record.modified = now;
         record.version++;
-      },
+      }),
     );
-    if (this.#emailIndex !== null) {
-      for (const plan of planned) {
-        unindexEmails(this.#emailIndex, plan.record, plan.oldEmails);
-        indexEmails(this.#emailIndex, plan.record, emailKeysOf(plan.record));
-      }
-    }
-    return planned.map((plan) => plan.record);
+    return changed;
   }
 
   /** Stores Propsync's nurture outcomes; they are part of the contact, so `modified` and the ETag move. */
@@ -485,7 +440,7 @@ export class CustomDataset {
   }
 
   deleteContact(record: ContactRecord): void {
-    if (this.#emailIndex !== null) unindexEmails(this.#emailIndex, record, emailKeysOf(record));
+    this.#emails.remove(record);
     this.contacts.remove(record);
   }
 
