@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -38,21 +39,19 @@ import type { AltoDataset } from './alto-dataset.ts';
 import type { AltoEngine } from './alto-engine.ts';
 import {
   AltoQuery,
-  BadRequestError,
   CreateFileNoteSchema,
   EmailRequestSchema,
   PhoneRequestSchema,
   PostContactSchema,
+  parseBody,
   PreferencesRequestSchema,
   SubscriptionRequestSchema,
-  camelKeys,
   locationOf,
   notFound,
   patchBoolean,
   readPatchDocument,
   sendErrors,
   sendProblem,
-  validationErrors,
   type PatchOperation,
   type PostContactRequest,
 } from './alto-http.ts';
@@ -130,8 +129,6 @@ function listContacts(request: Request, response: Response): void {
   ]);
   const cursor = decodeCursor(query.string('next-token'), fingerprint);
 
-  const index = dataset.contacts.byModified;
-  const { start, end } = index.range(modifiedFrom, modifiedTo);
   const filtered = active !== undefined || category !== undefined || personas !== undefined;
   const matches = (record: ContactRecord): boolean => {
     if (createdFrom !== undefined && record.created < createdFrom) return false;
@@ -143,14 +140,10 @@ function listContacts(request: Request, response: Response): void {
     if (personas !== undefined && !personas.some((persona) => fields.persona.includes(persona))) return false;
     return true;
   };
-  let position = cursor === null ? start : Math.max(start, index.lowerBound(cursor.time, cursor.seq + 1));
-  const page: ContactRecord[] = [];
-  for (; position < end && page.length < maxResults; position++) {
-    const record = index.at(position) as ContactRecord;
-    if (matches(record)) page.push(record);
-  }
-  let more = false;
-  for (; position < end && !more; position++) more = matches(index.at(position) as ContactRecord);
+  const { items: page, hasMore: more } = dataset.contacts.page(
+    { from: modifiedFrom, to: modifiedTo, after: cursor, predicate: matches },
+    maxResults,
+  );
   const last = page.at(-1);
   response.json({
     meta: {
@@ -283,19 +276,17 @@ function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFi
 function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): AltoPersonFields {
   const next: AltoPersonFields = structuredClone(person);
   const phone = (value: unknown, order: number) => {
-    const parsed = PhoneRequestSchema.safeParse(camelKeys(value));
-    if (!parsed.success) throw new BadRequestError('Invalid phone number', validationErrors(parsed.error));
+    const parsed = parseBody(PhoneRequestSchema, value, 'Invalid phone number');
     return {
       preferenceOrder: order,
-      type: parsed.data.type,
-      number: parsed.data.number,
-      description: parsed.data.description ?? null,
+      type: parsed.type,
+      number: parsed.number,
+      description: parsed.description ?? null,
     };
   };
   const email = (value: unknown, order: number) => {
-    const parsed = EmailRequestSchema.safeParse(camelKeys(value));
-    if (!parsed.success) throw new BadRequestError('Invalid email address', validationErrors(parsed.error));
-    return { preferenceOrder: order, type: parsed.data.type ?? 'Personal', address: parsed.data.address };
+    const parsed = parseBody(EmailRequestSchema, value, 'Invalid email address');
+    return { preferenceOrder: order, type: parsed.type ?? 'Personal', address: parsed.address };
   };
   const text = (value: unknown, path: string, max: number): string | null => {
     if (value === null) return null;
@@ -396,12 +387,8 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
 
   router.post('/contacts', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = PostContactSchema.safeParse(camelKeys(request.body));
-    if (!parsed.success) {
-      sendErrors(response, 400, validationErrors(parsed.error));
-      return;
-    }
-    const fields = fieldsFromRequest(parsed.data);
+    const body = parseBody(PostContactSchema, request.body);
+    const fields = fieldsFromRequest(body);
     const duplicates = dataset.findDuplicates(fields);
     if (duplicates.length > 0) {
       response.setHeader(
@@ -481,27 +468,19 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   });
 
   router.post('/contacts/:contactId/preferences', (request, response) => {
-    const parsed = PreferencesRequestSchema.safeParse(camelKeys(request.body));
-    if (!parsed.success) {
-      sendErrors(response, 400, validationErrors(parsed.error));
-      return;
-    }
+    const body = parseBody(PreferencesRequestSchema, request.body);
     const record = contactOr404(response, String(request.params.contactId));
     if (record === undefined) return;
     engine.updateContacts(callContext(response).dataset, [record], (fields) => {
-      for (const item of parsed.data.items) fields.preferences[item.type] = item.optIn;
+      for (const item of body.items) fields.preferences[item.type] = item.optIn;
     });
     response.status(200).end();
   });
 
   router.post('/file-notes', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = CreateFileNoteSchema.safeParse(camelKeys(request.body));
-    if (!parsed.success) {
-      sendErrors(response, 400, validationErrors(parsed.error));
-      return;
-    }
-    const note = parsed.data;
+    const body = parseBody(CreateFileNoteSchema, request.body);
+    const note = body;
     const ids = [...new Set([...(note.contactIds ?? []), ...(note.ownerIds ?? [])])];
     if (ids.length === 0 && !note.propertyId && !note.tenancyId) {
       throw new BadRequestError('A file note must be associated with a property or at least one contact');
@@ -627,18 +606,14 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
 
   router.post('/webhooks/subscriptions', (request, response) => {
     const { integration, dataset } = callContext(response);
-    const parsed = SubscriptionRequestSchema.safeParse(camelKeys(request.body));
-    if (!parsed.success) {
-      sendErrors(response, 400, validationErrors(parsed.error));
-      return;
-    }
+    const body = parseBody(SubscriptionRequestSchema, request.body);
     const subscription = engine.webhooks.create({
       integrationId: integration.integrationId,
       clientId: integration.clientId,
       agencyRef: dataset.agencyRef,
-      url: parsed.data.url,
-      eventTypes: parsed.data.eventTypes,
-      secret: parsed.data.secret,
+      url: body.url,
+      eventTypes: body.eventTypes,
+      secret: body.secret,
     });
     // A secret Alto generated is shown once, at creation; one the partner chose is never echoed.
     response
@@ -646,7 +621,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
       .json({
         ...engine.webhooks.render(subscription),
-        ...(parsed.data.secret === undefined ? { secret: subscription.secret } : {}),
+        ...(body.secret === undefined ? { secret: subscription.secret } : {}),
       });
   });
 

@@ -1,5 +1,4 @@
 /** Alto's public hosts (documentation only: every test runs against the simulator). */
-export const ALTO_SANDBOX_BASE_URL = 'https://api.alto.zoopladev.co.uk';
 export const ALTO_PRODUCTION_BASE_URL = 'https://api.alto.zoopla.co.uk';
 
 /**
@@ -92,18 +91,6 @@ export const ALTO_EVENT_TYPES = [
 ] as const;
 export type AltoEventType = (typeof ALTO_EVENT_TYPES)[number];
 
-/** The event types the simulator raises (the others may be subscribed to; they never fire). */
-export const ALTO_EMITTED_EVENT_TYPES: readonly AltoEventType[] = Object.freeze([
-  'Contact.Created',
-  'Contact.Modified',
-  'Appointment.Created',
-  'Appointment.Modified',
-  'Offer.Created',
-  'Offer.Modified',
-  'Offer.Accepted',
-  'Offer.Withdrawn',
-]);
-
 export const ALTO_CATEGORIES = [
   'Unknown',
   'Client',
@@ -162,7 +149,6 @@ export const ALTO_FILE_NOTE_CREATE_TYPES = [
   'PhoneCall',
   'EMail',
 ] as const;
-export type AltoFileNoteType = (typeof ALTO_FILE_NOTE_CREATE_TYPES)[number];
 
 export const ALTO_OFFER_STATUSES = ['Received', 'Accepted', 'Rejected', 'Withdrawn', 'Revised'] as const;
 export type AltoOfferStatus = (typeof ALTO_OFFER_STATUSES)[number];

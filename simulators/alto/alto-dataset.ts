@@ -1,7 +1,9 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { SortedTimeIndex } from '../toolkit/sorted-time-index.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
@@ -30,85 +32,7 @@ const FEEDBACK = [
   'Will view again with family.',
 ] as const;
 
-/**
- * Contacts held in sequence order with a (modified, seq) index: `GET /contacts/all` reads a time
- * range by binary search and pages by keyset, so a million contacts never mean a full scan.
- */
-export class AltoContactStore {
-  readonly byModified = new SortedTimeIndex<ContactRecord>(
-    (record) => record.modified,
-    (record) => record.seq,
-  );
-  #bySeq: Array<ContactRecord | undefined> = [];
-  #count = 0;
-  #version = 0;
-
-  get size(): number {
-    return this.#count;
-  }
-
-  /** Bumped by every write (cache keys). */
-  get version(): number {
-    return this.#version;
-  }
-
-  load(records: ContactRecord[]): void {
-    this.#bySeq = [];
-    for (const record of records) this.#bySeq[record.seq - 1] = record;
-    this.#count = records.length;
-    this.byModified.reset([...records]);
-    this.#version++;
-  }
-
-  get(seq: number): ContactRecord | undefined {
-    return this.#bySeq[seq - 1];
-  }
-
-  /** Records in sequence (creation) order. */
-  *values(): IterableIterator<ContactRecord> {
-    for (const record of this.#bySeq) if (record !== undefined) yield record;
-  }
-
-  add(record: ContactRecord): void {
-    this.#bySeq[record.seq - 1] = record;
-    this.#count++;
-    this.byModified.insert(record);
-    this.#version++;
-  }
-
-  /** Applies `mutate` (which may move `modified`) and keeps the index sorted. */
-  updateMany(records: readonly ContactRecord[], mutate: (record: ContactRecord) => void): void {
-    if (records.length < 32) {
-      for (const record of records) {
-        this.byModified.remove(record, record.modified);
-        mutate(record);
-        this.byModified.insert(record);
-      }
-    } else {
-      this.byModified.removeMany(new Set(records));
-      for (const record of records) mutate(record);
-      this.byModified.insertMany(records);
-    }
-    this.#version++;
-  }
-
-  remove(record: ContactRecord): void {
-    if (this.#bySeq[record.seq - 1] !== record) return;
-    this.#bySeq[record.seq - 1] = undefined;
-    this.#count--;
-    this.byModified.remove(record, record.modified);
-    this.#version++;
-  }
-}
-
-export interface AltoDatasetOptions {
-  agencyRef: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-}
+export type AltoDatasetOptions = DatasetSeed & { agencyRef: string };
 
 type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
 
@@ -120,7 +44,8 @@ export class AltoDataset {
   readonly agencyRef: string;
   readonly seed: number;
   readonly people: GeneratedPeople;
-  readonly contacts = new AltoContactStore();
+  /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
+  readonly contacts = new TimedCollection<ContactRecord>();
   readonly appointments = new Map<number, AppointmentRecord>();
   readonly offers = new Map<number, OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
@@ -134,12 +59,7 @@ export class AltoDataset {
   constructor(options: AltoDatasetOptions) {
     this.agencyRef = options.agencyRef;
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'alto',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
   }
 
@@ -147,18 +67,12 @@ export class AltoDataset {
     const random = new SeededRandom(mixSeed(this.seed, 'alto-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, count);
-    const records: ContactRecord[] = [];
-    for (let i = 0; i < count; i++) {
-      // Creation times rise with the id; whole seconds, like an import from Alto's older systems.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const modifiedCandidate = random.chance(0.6)
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
-      const modified = Math.min(anchor - 1, Math.max(created, modifiedCandidate));
-      records.push({ seq: i + 1, created, modified, person: people[i] ?? null, fields: null });
-    }
+    const records: ContactRecord[] = people.map((person, i) => ({
+      seq: i + 1,
+      ...generatedTimes(i, count, anchor, random),
+      person,
+      fields: null,
+    }));
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);

@@ -1,7 +1,7 @@
-import type { Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { z } from 'zod';
 import {
-  ALTO_CATEGORIES,
   ALTO_EMAIL_TYPES,
   ALTO_EVENT_TYPES,
   ALTO_FILE_NOTE_CREATE_TYPES,
@@ -15,16 +15,31 @@ export interface AltoError {
   message: string;
 }
 
-/** A request Alto answers with 400 and an ErrorsResponse. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
+/** A request Alto refuses field by field: 400 with an ErrorsResponse listing each problem. */
+export class AltoValidationError extends BadRequestError {
   readonly errors: AltoError[];
 
-  constructor(message: string, errors?: AltoError[]) {
+  constructor(message: string, errors: AltoError[]) {
     super(message);
-    this.errors = errors ?? [{ code: 'InvalidRequest', message }];
+    this.errors = errors;
   }
 }
+
+/**
+ * Unreadable requests get Alto's ErrorsResponse (`{errors:[{code, message}]}`), not the
+ * ProblemDetails the toolkit's frame would send for them.
+ */
+export const sendBadRequests: ErrorRequestHandler = (error: unknown, _request, response, next) => {
+  if (response.headersSent) return next(error);
+  if (error instanceof AltoValidationError) return sendErrors(response, 400, error.errors);
+  if (error instanceof BadRequestError)
+    return sendErrors(response, 400, [{ code: 'InvalidRequest', message: error.message }]);
+  if ((error as { type?: unknown }).type === 'entity.parse.failed')
+    return sendErrors(response, 400, [
+      { code: 'InvalidJson', message: 'The request body is not valid JSON' },
+    ]);
+  next(error);
+};
 
 const PROBLEM_TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -275,14 +290,23 @@ export const SubscriptionRequestSchema = z.object({
   secret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
 });
 
-export const CategorySchema = enumOf(ALTO_CATEGORIES);
-
 /** zod issues as Alto's `errors: [{code, message}]`. */
-export function validationErrors(error: z.ZodError): AltoError[] {
+function validationErrors(error: z.ZodError): AltoError[] {
   return error.issues.map((issue) => ({
     code: 'ValidationError',
     message: `${issue.path.length === 0 ? 'body' : issue.path.map(String).join('.')}: ${issue.message}`,
   }));
+}
+
+/** A body (or part) read the ASP.NET way (property names in any case), or a 400 ErrorsResponse listing each problem. */
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  message = 'The request body is not valid',
+): z.output<S> {
+  const parsed = schema.safeParse(camelKeys(body));
+  if (!parsed.success) throw new AltoValidationError(message, validationErrors(parsed.error));
+  return parsed.data;
 }
 
 /** One RFC 6902 operation, path lower-cased (SystemTextJsonPatch matches paths case-insensitively). */

@@ -1,21 +1,17 @@
 import { createHmac } from 'node:crypto';
-import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
-import { listen } from '../toolkit/app-listener.ts';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, startWebhookReceiver } from '../toolkit/simulator-testing.ts';
 import { ALTO_DEMO_CLIENT, ALTO_RATE_LIMITS, type AltoIntegration } from './alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator, type AltoSimulatorOptions } from './alto-simulator.ts';
 
 type Json = Record<string, any>;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const closeLater = closeAfterEach();
 
 async function start(options: AltoSimulatorOptions = {}): Promise<{ simulator: AltoSimulator; url: string }> {
   const simulator = createAltoSimulator({ contactCount: 300, webhookRetryScale: 0.00001, ...options });
   const running = await simulator.listen(0);
-  cleanups.push(() => simulator.close());
+  closeLater(() => simulator.close());
   return { simulator, url: running.url };
 }
 
@@ -463,19 +459,9 @@ describe('Alto simulator: file notes (write-back) and activities', () => {
 
 describe('Alto simulator: webhooks', () => {
   async function receiver() {
-    const deliveries: Array<{ headers: Record<string, string>; rawBody: string }> = [];
     let status = 200;
-    const app = express();
-    app.post('/hook', express.raw({ type: () => true }), (request, response) => {
-      deliveries.push({
-        headers: request.headers as Record<string, string>,
-        rawBody: (request.body as Buffer).toString('utf8'),
-      });
-      response.status(status).end();
-    });
-    const running = await listen(app, 0);
-    cleanups.push(() => running.close());
-    return { url: `${running.url}/hook`, deliveries, answer: (next: number) => (status = next) };
+    const hook = await startWebhookReceiver(closeLater, () => status);
+    return { ...hook, answer: (next: number) => (status = next) };
   }
 
   function verify(secret: string, delivery: { headers: Record<string, string>; rawBody: string }): number {
@@ -579,7 +565,7 @@ describe('Alto simulator: seeded data', () => {
   it('is deterministic in the seed and formats the shared people the Alto way', async () => {
     const a = createAltoSimulator({ seed: 7, contactCount: 50 });
     const b = createAltoSimulator({ seed: 7, contactCount: 50 });
-    cleanups.push(
+    closeLater(
       () => a.close(),
       () => b.close(),
     );

@@ -1,40 +1,28 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import type { Logger } from '../../server/infrastructure/logger.ts';
-import { listen as listenApp, type RunningServer } from '../toolkit/app-listener.ts';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
-  FaultControls,
-  faultMiddleware,
-  type FaultSettings,
-} from '../toolkit/fault-controls.ts';
-import {
-  RateLimiter,
-  rateLimitMiddleware,
-  type RateLimitConfig,
-} from '../toolkit/rate-limiter.ts';
-import { RequestLog } from '../toolkit/request-log.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { createSimulatorClock, type SimulatorClock } from '../toolkit/simulator-clock.ts';
+  defineSimulator,
+  defined,
+  type Simulator,
+  type SimulatorOptions,
+} from '../toolkit/define-simulator.ts';
+import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
+import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { PHONE_STYLES, formatPhone, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-} from '../toolkit/uk-reference-data.ts';
-import {
-  WebhookDispatcher,
-  type WebhookAttempt,
-  type WebhookDeliveryFaults,
-} from '../toolkit/webhook-dispatcher.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
-import { AltoAuth, type TokenStats } from './alto-auth.ts';
+import { AltoAuth, type RevocationResult, type TokenRequestResult, type TokenStats } from './alto-auth.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
+  ALTO_APPOINTMENT_STATUSES,
   ALTO_DEMO_CLIENT,
   ALTO_OFFER_ID_BASE,
+  ALTO_OFFER_STATUSES,
   ALTO_PROPERTY_ID_BASE,
   ALTO_RATE_LIMITS,
   ALTO_TOKEN_LIFETIME_SECONDS,
@@ -55,44 +43,26 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './alto-contact.model.ts';
-import { createAltoControlRouter } from './alto-control.routes.ts';
 import { AltoDataset } from './alto-dataset.ts';
 import { AltoEngine } from './alto-engine.ts';
 import {
-  BadRequestError,
   PostContactSchema,
   camelKeys,
-  sendErrors,
+  sendBadRequests,
   sendProblem,
   type PostContactRequest,
 } from './alto-http.ts';
 import { AltoWebhooks, cloudEventBody, deliveryHeaders } from './alto-webhooks.ts';
 
-export interface AltoSimulatorOptions {
-  /** Seeds the data, fault draws and control choices (default 1: the same people as the other CRMs). */
-  seed?: number;
-  /** Contacts generated per agency (default 1,000). */
-  contactCount?: number;
-  /** Share of planted duplicate contacts (default 0.02). */
-  duplicateRate?: number;
+export interface AltoSimulatorOptions extends SimulatorOptions {
   /** Integrations the simulator accepts (default {@link ALTO_DEMO_CLIENT}); each agency gets its own data. */
   integrations?: readonly AltoIntegration[];
   /** Access token lifetime in seconds (default 3600; fractions allowed). */
   tokenLifetimeSeconds?: number;
   /** The catalogue's limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<AltoRateLimits> | false;
-  /** The simulator's clock (default Date.now); `controls.advanceClock` shifts it further. */
-  now?: () => number;
-  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
-  dataAnchor?: number | string | Date;
-  /** Multiplies the webhook retry schedule (30 s … 2 h); e.g. 0.0001 in tests. Default 1. */
-  webhookRetryScale?: number;
   /** How long a webhook receiver may take (default 10 s). */
   webhookTimeoutMs?: number;
-  /** Most request-log entries kept (default 100,000). */
-  requestLogLimit?: number;
-  /** Where unexpected errors are logged. */
-  logger?: Pick<Logger, 'error'>;
 }
 
 /** A typed edit of a contact's lead person and flags (what an agent might change in Alto). */
@@ -139,7 +109,7 @@ export interface CreateOfferOptions {
   agencyRef?: string;
 }
 
-/** Test and demo controls; every method also exists under `/_sim/…` over HTTP. */
+/** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface AltoSimulatorControls {
   /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
   modifyContacts(options: ModifyContactsOptions): string[];
@@ -165,20 +135,11 @@ export interface AltoSimulatorControls {
     status: AltoOfferStatus,
     options?: { amount?: number; agencyRef?: string },
   ): void;
-  /** Standing faults; merges with current settings. */
-  setFaults(settings: Partial<FaultSettings>): void;
-  /** Removes all request faults and revocations. */
-  clearFaults(): void;
-  setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
   /** Every token issued so far expires now (the data clock does not move). */
   expireTokens(): void;
   /** Token requests and existing tokens of the integration then fail with 401. */
   revokeClient(clientId: string): void;
   restoreClient(clientId: string): void;
-  /** Moves the simulator clock (token expiry, timestamps of later writes). */
-  advanceClock(milliseconds: number): void;
-  /** Back to the initial state: data regenerated; tokens, subscriptions, faults, logs and clock cleared. */
-  reset(): void;
 }
 
 export interface PlantedDuplicateContact {
@@ -188,14 +149,10 @@ export interface PlantedDuplicateContact {
   variations: readonly string[];
 }
 
-export interface AltoSimulator {
-  readonly app: Express;
-  /** Starts an HTTP server (port 0 = any free port). */
-  listen(port?: number, host?: string): Promise<RunningServer>;
-  readonly controls: AltoSimulatorControls;
-  readonly faults: FaultControls;
-  readonly requestLog: RequestLog;
-  readonly clock: SimulatorClock;
+type ContactQuery = { contactId?: string; agencyRef?: string };
+
+/** What the Alto simulator adds to the toolkit's simulator. */
+export interface AltoSimulatorState {
   readonly integrations: readonly AltoIntegration[];
   readonly defaultAgencyRef: string;
   contactCount(agencyRef?: string): number;
@@ -210,19 +167,16 @@ export interface AltoSimulator {
   plantedDuplicates(agencyRef?: string): PlantedDuplicateContact[];
   namesakes(agencyRef?: string): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
   /** File notes of one contact, or of the whole agency. */
-  fileNotes(options?: { contactId?: string; agencyRef?: string }): JsonObject[];
-  appointments(options?: { contactId?: string; agencyRef?: string }): JsonObject[];
-  offers(options?: { contactId?: string; agencyRef?: string }): JsonObject[];
+  fileNotes(options?: ContactQuery): JsonObject[];
+  appointments(options?: ContactQuery): JsonObject[];
+  offers(options?: ContactQuery): JsonObject[];
   /** Webhook subscriptions of an agency, without their secrets. */
   subscriptions(agencyRef?: string): JsonObject[];
-  webhookAttempts(): WebhookAttempt[];
   /**
    * Access tokens accepted right now (issued, not expired, not revoked, client not revoked) and
    * tokens revoked at `POST /revoke` since start-up or the last reset. Also `GET /_sim/tokens`.
    */
   tokenStats(): TokenStats;
-  /** Resolves once every queued webhook is delivered or given up (retries included). */
-  webhooksIdle(): Promise<void>;
   /**
    * A `Contact.Modified` notification as Alto would deliver it, signed with `secret` (null: no
    * `x-signature` at all), without sending it: for testing receivers. `timestampOffsetSeconds`
@@ -235,17 +189,9 @@ export interface AltoSimulator {
     type?: 'Contact.Created' | 'Contact.Modified';
     agencyRef?: string;
   }): { headers: Record<string, string>; rawBody: string };
-  /** Stops servers started with `listen` and cancels pending webhook work. */
-  close(): Promise<void>;
 }
 
-function anchorOf(option: AltoSimulatorOptions['dataAnchor'], now: number): number {
-  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms =
-    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
-  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
-  return ms;
-}
+export type AltoSimulator = Simulator<AltoSimulatorState, AltoSimulatorControls>;
 
 function rateLimitConfig(limits: Partial<AltoRateLimits> | false | undefined): RateLimitConfig | false {
   if (limits === false) return false;
@@ -264,339 +210,521 @@ const LIMIT_DETAILS = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
+const BEARER_REFUSALS = {
+  missing: 'An Authorization: Bearer <access token> header is required',
+  unknown: 'The access token is not valid',
+  expired: 'The access token has expired: request a new one from /token',
+  revoked: 'The access token has been revoked',
+} as const;
+
 /**
  * An in-process Alto API: OAuth client credentials with an AgencyRef per call, cursor-paged
  * contacts with delta filters, batch and single reads, POST with duplicate detection, JSON Patch
  * updates, file notes, appointments, offers, CloudEvents webhooks signed with an HMAC of a shared
- * secret in `x-signature`, the catalogue's rate limit (429 + Retry-After), fault injection and a control surface under `/_sim`.
+ * secret in `x-signature`, the catalogue's rate limit (429 + Retry-After), fault injection and a
+ * control surface under `/_sim`.
  */
-export function createAltoSimulator(options: AltoSimulatorOptions = {}): AltoSimulator {
-  const seed = options.seed ?? 1;
-  const contactCount = options.contactCount ?? 1000;
-  const integrations = (options.integrations ?? [ALTO_DEMO_CLIENT]).map((integration) => ({
-    ...integration,
-    agencyRefs: [...integration.agencyRefs],
-  }));
-  const defaultAgencyRef = integrations[0]?.agencyRefs[0];
-  if (defaultAgencyRef === undefined)
-    throw new RangeError('at least one integration with one agency is required');
-  const clock = createSimulatorClock(options.now ?? Date.now);
-  const anchor = anchorOf(options.dataAnchor, clock.now());
-  const faults = new FaultControls({ seed: mixSeed(seed, 'alto-faults') });
-  const requestLog = new RequestLog({
-    now: clock.now,
-    ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }),
-  });
-  const rateLimiter = new RateLimiter(rateLimitConfig(options.rateLimits), { now: clock.now });
-  const auth = new AltoAuth({
-    integrations,
-    now: clock.now,
-    faults,
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? ALTO_TOKEN_LIFETIME_SECONDS,
-  });
-  const retryScale = options.webhookRetryScale ?? 1;
-  const dispatcher = new WebhookDispatcher({
-    retryDelaysMs: ALTO_WEBHOOK_RETRY_DELAYS_MS.map((delay) => Math.max(0, Math.round(delay * retryScale))),
-    // Alto retries any failed delivery: non-2xx, unreachable or timed out.
-    shouldRetry: () => true,
-    timeoutMs: options.webhookTimeoutMs ?? ALTO_WEBHOOK_TIMEOUT_MS,
-    seed: mixSeed(seed, 'alto-webhooks'),
-    now: clock.now,
-  });
-  const webhooks = new AltoWebhooks({ dispatcher, now: clock.now });
-  const engine = new AltoEngine({ clock, webhooks });
-  const datasets = new Map<string, AltoDataset>();
-  const buildDatasets = (): void => {
-    datasets.clear();
-    for (const agencyRef of new Set(integrations.flatMap((integration) => integration.agencyRefs))) {
-      // The default agency uses the seed as is, so other simulators with the same seed share its people.
-      datasets.set(
-        agencyRef,
-        new AltoDataset({
-          agencyRef,
-          seed: agencyRef === defaultAgencyRef ? seed : mixSeed(seed, agencyRef),
-          contactCount,
-          anchor,
-          ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-        }),
-      );
-    }
-  };
-  buildDatasets();
-  let controlRandom = new SeededRandom(mixSeed(seed, 'alto-controls'));
-
-  const datasetFor = (agencyRef?: string): AltoDataset => {
-    const dataset = datasets.get(agencyRef ?? defaultAgencyRef);
-    if (dataset === undefined) throw new RangeError(`unknown agency ${agencyRef}`);
-    return dataset;
-  };
-  const contactFor = (dataset: AltoDataset, id: string): ContactRecord => {
-    const record = dataset.contactById(id);
-    if (record === undefined) throw new RangeError(`contact ${id} not found for agency ${dataset.agencyRef}`);
-    return record;
-  };
-  const seqOrThrow = (id: string, base: number, what: string): number => {
-    const seq = seqOfId(id, base);
-    if (seq === null) throw new RangeError(`${what} ${id} not found`);
-    return seq;
-  };
-
-  const controls: AltoSimulatorControls = {
-    modifyContacts(modify) {
-      const dataset = datasetFor(modify.agencyRef);
-      const records =
-        modify.ids !== undefined
-          ? modify.ids.map((id) => contactFor(dataset, id))
-          : pickContacts(dataset, modify.count ?? 1, controlRandom);
-      const edits = new Map(
-        records.map((record) => [
-          record.seq,
-          { ...(modify.randomChange ? randomChange(dataset, record, controlRandom) : {}), ...modify.fields },
-        ]),
-      );
-      engine.updateContacts(dataset, records, (fields, record) =>
-        applyEdit(fields, edits.get(record.seq) ?? {}),
-      );
-      return records.map((record) => contactIdOf(record.seq));
-    },
-    createContact(input, createOptions) {
-      const dataset = datasetFor(createOptions?.agencyRef);
-      const parsed = PostContactSchema.parse(camelKeys(input)) as PostContactRequest;
-      // Validated like POST /contacts, without the duplicate check (agents can force a duplicate).
-      return contactIdOf(engine.createContact(dataset, fieldsFromRequest(parsed)).seq);
-    },
-    archiveContact(id, archiveOptions) {
-      const dataset = datasetFor(archiveOptions?.agencyRef);
-      const record = dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.archiveContact(dataset, record);
-      return true;
-    },
-    deleteContact(id, deleteOptions) {
-      const dataset = datasetFor(deleteOptions?.agencyRef);
-      const record = dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.deleteContact(dataset, record);
-      return true;
-    },
-    createAppointment(appointment) {
-      const dataset = datasetFor(appointment.agencyRef);
-      const contact = contactFor(dataset, appointment.contactId);
-      const fields = fieldsOf(contact, dataset.seed);
-      const type = appointment.type ?? (fields.persona.includes('Applicant') ? 'Viewing' : 'Valuation');
-      const start =
-        appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-      if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-      const record = engine.addAppointment(dataset, {
-        type,
-        start,
-        end: start + (appointment.durationMinutes ?? (type === 'Valuation' ? 60 : 30)) * 60_000,
-        status: 'Active',
-        contactSeqs: [contact.seq],
-        propertyId: appointment.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
-        negotiatorId: fields.negotiatorId ?? '47141',
-        branchId: fields.branchId,
-        applicantFeedback: null,
-      });
-      return String(ALTO_APPOINTMENT_ID_BASE + record.seq);
-    },
-    updateAppointment(id, status, updateOptions) {
-      const dataset = datasetFor(updateOptions?.agencyRef);
-      const record = dataset.appointments.get(seqOrThrow(id, ALTO_APPOINTMENT_ID_BASE, 'appointment'));
-      if (record === undefined) throw new RangeError(`appointment ${id} not found`);
-      engine.updateAppointment(dataset, record, status, updateOptions?.applicantFeedback);
-    },
-    createOffer(offer) {
-      const dataset = datasetFor(offer.agencyRef);
-      const contact = contactFor(dataset, offer.contactId);
-      const fields = fieldsOf(contact, dataset.seed);
-      const rents = fields.applicantRequirements.some(
-        (requirement) => requirement.profileIntention === 'Rent',
-      );
-      const buys = fields.applicantRequirements.some((requirement) => requirement.profileIntention === 'Buy');
-      const recordType = offer.recordType ?? (rents && !buys ? 'Rent' : 'Sale');
-      const record = engine.addOffer(dataset, {
-        contactSeq: contact.seq,
-        propertyId: offer.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
-        branchId: fields.branchId,
-        ownerContactSeq: null,
-        amount: offer.amount ?? (recordType === 'Sale' ? 350_000 : 1_450),
-        status: offer.status ?? 'Received',
-        recordType,
-      });
-      return String(ALTO_OFFER_ID_BASE + record.seq);
-    },
-    setOfferStatus(id, status, offerOptions) {
-      const dataset = datasetFor(offerOptions?.agencyRef);
-      const record = dataset.offers.get(seqOrThrow(id, ALTO_OFFER_ID_BASE, 'offer'));
-      if (record === undefined) throw new RangeError(`offer ${id} not found`);
-      engine.setOfferStatus(dataset, record, status, offerOptions?.amount);
-    },
-    setFaults: (settings) => faults.configure(settings),
-    clearFaults: () => faults.clear(),
-    setWebhookFaults: (webhookFaults) => dispatcher.setFaults(webhookFaults),
-    expireTokens: () => auth.expireAllTokens(),
-    revokeClient: (clientId) => faults.revokeCredential(clientId),
-    restoreClient: (clientId) => faults.restoreCredential(clientId),
-    advanceClock: (milliseconds) => clock.advance(milliseconds),
-    reset() {
-      clock.reset();
-      faults.clear();
-      requestLog.clear();
-      rateLimiter.reset();
-      dispatcher.reset();
-      webhooks.reset();
-      auth.revokeAllTokens();
-      controlRandom = new SeededRandom(mixSeed(seed, 'alto-controls'));
-      buildDatasets();
-    },
-  };
-
-  // The control routes read the simulator object below; they only run once it exists.
-  const controlRouter = createAltoControlRouter(() => simulator);
-  const app = buildApp({
-    engine,
-    auth,
-    faults,
-    requestLog,
-    rateLimiter,
-    datasets,
-    clock,
-    logger: options.logger,
-    controlRouter,
-  });
-  const servers = new Set<RunningServer>();
-  const byContact = <T>(
-    dataset: AltoDataset,
-    contactId: string | undefined,
-    all: () => T[],
-    forContact: (seq: number) => T[],
-  ): T[] => (contactId === undefined ? all() : forContact(contactFor(dataset, contactId).seq));
-
-  const simulator: AltoSimulator = {
-    app,
-    async listen(port = 0, host = '127.0.0.1') {
-      const running = await listenApp(app, port, host);
-      servers.add(running);
-      return {
-        ...running,
-        close: async () => {
-          servers.delete(running);
-          await running.close();
-        },
-      };
-    },
-    controls,
-    faults,
-    requestLog,
-    clock,
-    integrations: integrations.map((integration) => ({
+export const createAltoSimulator = defineSimulator<
+  AltoSimulatorOptions,
+  AltoSimulatorState,
+  AltoSimulatorControls
+>({
+  crm: 'alto',
+  seedPrefix: 'alto-',
+  build(kit) {
+    const { options, clock, faults } = kit;
+    const integrations = (options.integrations ?? [ALTO_DEMO_CLIENT]).map((integration) => ({
       ...integration,
       agencyRefs: [...integration.agencyRefs],
-    })),
-    defaultAgencyRef,
-    contactCount: (agencyRef) => datasetFor(agencyRef).contacts.size,
-    contactIds: (agencyRef) =>
-      [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
-    getContact(id, agencyRef) {
+    }));
+    const rateLimiter = kit.rateLimiter(rateLimitConfig(options.rateLimits));
+    const auth = new AltoAuth({
+      integrations,
+      now: clock.now,
+      faults,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? ALTO_TOKEN_LIFETIME_SECONDS,
+    });
+    const dispatcher = kit.webhookDispatcher({
+      retryDelaysMs: ALTO_WEBHOOK_RETRY_DELAYS_MS,
+      // Alto retries any failed delivery: non-2xx, unreachable or timed out.
+      shouldRetry: () => true,
+      timeoutMs: options.webhookTimeoutMs ?? ALTO_WEBHOOK_TIMEOUT_MS,
+      seed: mixSeed(kit.seed, 'alto-webhooks'),
+    });
+    const webhooks = new AltoWebhooks({ dispatcher, now: clock.now });
+    const engine = new AltoEngine({ clock, webhooks });
+    const agencies = kit.tenantDatasets({
+      tenants: integrations.flatMap((integration) => integration.agencyRefs),
+      noun: 'agency',
+      build: (agencyRef, seed) => new AltoDataset({ agencyRef, ...seed }),
+    });
+    kit.onReset(() => {
+      webhooks.reset();
+      auth.revokeAllTokens();
+    });
+
+    const datasetFor = (agencyRef?: string): AltoDataset => agencies.get(agencyRef);
+    const contactFor = (dataset: AltoDataset, id: string): ContactRecord => {
+      const record = dataset.contactById(id);
+      if (record === undefined)
+        throw new RangeError(`contact ${id} not found for agency ${dataset.agencyRef}`);
+      return record;
+    };
+    const activityFor = <T>(records: ReadonlyMap<number, T>, id: string, base: number, what: string): T => {
+      const seq = seqOfId(id, base);
+      const record = seq === null ? undefined : records.get(seq);
+      if (record === undefined) throw new RangeError(`${what} ${id} not found`);
+      return record;
+    };
+    /** Rendered activity of one contact, or of the whole agency. */
+    const activity =
+      <T>(
+        all: (dataset: AltoDataset) => ReadonlyMap<number, T>,
+        forContact: (dataset: AltoDataset, seq: number) => T[],
+        render: (record: T) => JsonObject,
+      ) =>
+      (read: ContactQuery = {}): JsonObject[] => {
+        const dataset = datasetFor(read.agencyRef);
+        const records =
+          read.contactId === undefined
+            ? [...all(dataset).values()]
+            : forContact(dataset, contactFor(dataset, read.contactId).seq);
+        return records.map(render);
+      };
+    const withContact = (
+      id: string,
+      agencyRef: string | undefined,
+      act: (dataset: AltoDataset, record: ContactRecord) => void,
+    ) => {
       const dataset = datasetFor(agencyRef);
       const record = dataset.contactById(id);
-      return record === undefined ? undefined : renderContact(record, dataset.seed);
-    },
-    getListItem(id, agencyRef) {
-      const dataset = datasetFor(agencyRef);
-      const record = dataset.contactById(id);
-      return record === undefined ? undefined : renderListItem(record, dataset.seed);
-    },
-    people: (agencyRef) => datasetFor(agencyRef).people.people,
-    plantedDuplicates(agencyRef) {
-      const dataset = datasetFor(agencyRef);
-      return dataset.people.duplicates.map((duplicate) => ({
-        contactId: contactIdOf(duplicate.index + 1),
-        duplicateOfContactId: contactIdOf(duplicate.originalIndex + 1),
-        personKey: duplicate.personKey,
-        variations: duplicate.variations,
-      }));
-    },
-    namesakes(agencyRef) {
-      return datasetFor(agencyRef).people.namesakes.map((pair) => ({
-        contactIds: [contactIdOf(pair.firstIndex + 1), contactIdOf(pair.secondIndex + 1)] as [string, string],
-        forename: pair.forename,
-        surname: pair.surname,
-      }));
-    },
-    fileNotes(read = {}) {
-      const dataset = datasetFor(read.agencyRef);
-      return byContact(
-        dataset,
-        read.contactId,
-        () => [...dataset.fileNotes.values()],
-        (seq) => dataset.fileNotesFor(seq),
-      ).map(renderFileNote);
-    },
-    appointments(read = {}) {
-      const dataset = datasetFor(read.agencyRef);
-      return byContact(
-        dataset,
-        read.contactId,
-        () => [...dataset.appointments.values()],
-        (seq) => dataset.appointmentsFor(seq),
-      ).map(renderAppointment);
-    },
-    offers(read = {}) {
-      const dataset = datasetFor(read.agencyRef);
-      return byContact(
-        dataset,
-        read.contactId,
-        () => [...dataset.offers.values()],
-        (seq) => dataset.offersFor(seq),
-      ).map(renderOffer);
-    },
-    subscriptions: (agencyRef) =>
-      webhooks.list(agencyRef ?? defaultAgencyRef).map((subscription) => webhooks.render(subscription)),
-    webhookAttempts: () => dispatcher.attempts(),
-    tokenStats: () => auth.tokenStats(),
-    webhooksIdle: () => dispatcher.idle(),
-    contactWebhook(webhook) {
-      const dataset = datasetFor(webhook.agencyRef);
-      const record = contactFor(dataset, webhook.contactId);
-      const integration = integrations.find((candidate) =>
-        candidate.agencyRefs.includes(dataset.agencyRef),
-      ) as AltoIntegration;
-      const id = contactIdOf(record.seq);
-      const rawBody = cloudEventBody(
-        {
-          type: webhook.type ?? 'Contact.Modified',
-          subject: `/contacts/${id}`,
-          subjectId: id,
-          branchId: fieldsOf(record, dataset.seed).branchId,
-          relatedSubjects: [],
-          time: clock.now(),
-        },
-        integration.integrationId,
-        dataset.agencyRef,
-      );
-      const signedAt = Math.floor(Date.now() / 1000) + Math.round(webhook.timestampOffsetSeconds ?? 0);
-      const headers = deliveryHeaders(webhook.secret ?? '', rawBody, signedAt);
-      if (webhook.secret === null) delete headers['x-signature'];
-      return { headers, rawBody };
-    },
-    async close() {
-      dispatcher.reset();
-      await Promise.all([...servers].map((server) => server.close()));
-      servers.clear();
-    },
-  };
-  return simulator;
+      if (record === undefined) return false;
+      act(dataset, record);
+      return true;
+    };
+
+    const controls: AltoSimulatorControls = {
+      modifyContacts(modify) {
+        const dataset = datasetFor(modify.agencyRef);
+        const records =
+          modify.ids !== undefined
+            ? modify.ids.map((id) => contactFor(dataset, id))
+            : pickDistinct(
+                [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
+                modify.count ?? 1,
+                kit.controlRandom(),
+              );
+        const edits = new Map(
+          records.map((record) => [
+            record.seq,
+            {
+              ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
+              ...modify.fields,
+            },
+          ]),
+        );
+        engine.updateContacts(dataset, records, (fields, record) =>
+          applyEdit(fields, edits.get(record.seq) ?? {}),
+        );
+        return records.map((record) => contactIdOf(record.seq));
+      },
+      createContact(input, createOptions) {
+        const dataset = datasetFor(createOptions?.agencyRef);
+        const parsed = PostContactSchema.parse(camelKeys(input)) as PostContactRequest;
+        // Validated like POST /contacts, without the duplicate check (agents can force a duplicate).
+        return contactIdOf(engine.createContact(dataset, fieldsFromRequest(parsed)).seq);
+      },
+      archiveContact: (id, archive) =>
+        withContact(id, archive?.agencyRef, (dataset, record) => engine.archiveContact(dataset, record)),
+      deleteContact: (id, remove) =>
+        withContact(id, remove?.agencyRef, (dataset, record) => engine.deleteContact(dataset, record)),
+      createAppointment(appointment) {
+        const dataset = datasetFor(appointment.agencyRef);
+        const contact = contactFor(dataset, appointment.contactId);
+        const fields = fieldsOf(contact, dataset.seed);
+        const type = appointment.type ?? (fields.persona.includes('Applicant') ? 'Viewing' : 'Valuation');
+        const start =
+          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
+        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
+        const record = engine.addAppointment(dataset, {
+          type,
+          start,
+          end: start + (appointment.durationMinutes ?? (type === 'Valuation' ? 60 : 30)) * 60_000,
+          status: 'Active',
+          contactSeqs: [contact.seq],
+          propertyId: appointment.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
+          negotiatorId: fields.negotiatorId ?? '47141',
+          branchId: fields.branchId,
+          applicantFeedback: null,
+        });
+        return String(ALTO_APPOINTMENT_ID_BASE + record.seq);
+      },
+      updateAppointment(id, status, update) {
+        const dataset = datasetFor(update?.agencyRef);
+        const record = activityFor(dataset.appointments, id, ALTO_APPOINTMENT_ID_BASE, 'appointment');
+        engine.updateAppointment(dataset, record, status, update?.applicantFeedback);
+      },
+      createOffer(offer) {
+        const dataset = datasetFor(offer.agencyRef);
+        const contact = contactFor(dataset, offer.contactId);
+        const fields = fieldsOf(contact, dataset.seed);
+        const intends = (intention: string) =>
+          fields.applicantRequirements.some((requirement) => requirement.profileIntention === intention);
+        const recordType = offer.recordType ?? (intends('Rent') && !intends('Buy') ? 'Rent' : 'Sale');
+        const record = engine.addOffer(dataset, {
+          contactSeq: contact.seq,
+          propertyId: offer.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
+          branchId: fields.branchId,
+          ownerContactSeq: null,
+          amount: offer.amount ?? (recordType === 'Sale' ? 350_000 : 1_450),
+          status: offer.status ?? 'Received',
+          recordType,
+        });
+        return String(ALTO_OFFER_ID_BASE + record.seq);
+      },
+      setOfferStatus(id, status, update) {
+        const dataset = datasetFor(update?.agencyRef);
+        const record = activityFor(dataset.offers, id, ALTO_OFFER_ID_BASE, 'offer');
+        engine.setOfferStatus(dataset, record, status, update?.amount);
+      },
+      expireTokens: () => auth.expireAllTokens(),
+      revokeClient: (clientId) => faults.revokeCredential(clientId),
+      restoreClient: (clientId) => faults.restoreCredential(clientId),
+    };
+
+    const state: AltoSimulatorState = {
+      integrations: integrations.map((integration) => ({
+        ...integration,
+        agencyRefs: [...integration.agencyRefs],
+      })),
+      defaultAgencyRef: agencies.defaultTenant,
+      contactCount: (agencyRef) => datasetFor(agencyRef).contacts.size,
+      contactIds: (agencyRef) =>
+        [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
+      getContact(id, agencyRef) {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : renderContact(record, dataset.seed);
+      },
+      getListItem(id, agencyRef) {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : renderListItem(record, dataset.seed);
+      },
+      people: (agencyRef) => datasetFor(agencyRef).people.people,
+      plantedDuplicates: (agencyRef) =>
+        datasetFor(agencyRef).people.duplicates.map((duplicate) => ({
+          contactId: contactIdOf(duplicate.index + 1),
+          duplicateOfContactId: contactIdOf(duplicate.originalIndex + 1),
+          personKey: duplicate.personKey,
+          variations: duplicate.variations,
+        })),
+      namesakes: (agencyRef) =>
+        datasetFor(agencyRef).people.namesakes.map((pair) => ({
+          contactIds: [contactIdOf(pair.firstIndex + 1), contactIdOf(pair.secondIndex + 1)] as [
+            string,
+            string,
+          ],
+          forename: pair.forename,
+          surname: pair.surname,
+        })),
+      fileNotes: activity(
+        (dataset) => dataset.fileNotes,
+        (dataset, seq) => dataset.fileNotesFor(seq),
+        renderFileNote,
+      ),
+      appointments: activity(
+        (dataset) => dataset.appointments,
+        (dataset, seq) => dataset.appointmentsFor(seq),
+        renderAppointment,
+      ),
+      offers: activity(
+        (dataset) => dataset.offers,
+        (dataset, seq) => dataset.offersFor(seq),
+        renderOffer,
+      ),
+      subscriptions: (agencyRef) =>
+        webhooks
+          .list(agencyRef ?? agencies.defaultTenant)
+          .map((subscription) => webhooks.render(subscription)),
+      tokenStats: () => auth.tokenStats(),
+      contactWebhook(webhook) {
+        const dataset = datasetFor(webhook.agencyRef);
+        const record = contactFor(dataset, webhook.contactId);
+        const integration = integrations.find((candidate) =>
+          candidate.agencyRefs.includes(dataset.agencyRef),
+        ) as AltoIntegration;
+        const id = contactIdOf(record.seq);
+        const rawBody = cloudEventBody(
+          {
+            type: webhook.type ?? 'Contact.Modified',
+            subject: `/contacts/${id}`,
+            subjectId: id,
+            branchId: fieldsOf(record, dataset.seed).branchId,
+            relatedSubjects: [],
+            time: clock.now(),
+          },
+          integration.integrationId,
+          dataset.agencyRef,
+        );
+        const signedAt = Math.floor(Date.now() / 1000) + Math.round(webhook.timestampOffsetSeconds ?? 0);
+        const headers = deliveryHeaders(webhook.secret ?? '', rawBody, signedAt);
+        if (webhook.secret === null) delete headers['x-signature'];
+        return { headers, rawBody };
+      },
+    };
+
+    const authenticate: RequestHandler = (request, response, next) => {
+      const check = auth.checkBearer(request.get('authorization'));
+      if (!check.ok) {
+        response.setHeader('www-authenticate', 'Bearer');
+        return sendProblem(response, 401, BEARER_REFUSALS[check.reason]);
+      }
+      // A missing or wrong AgencyRef is a 403 (the token is fine; the tenancy is not).
+      const agencyRef = request.get('agencyref')?.trim() ?? '';
+      const dataset = agencies.byKey.get(agencyRef);
+      if (dataset === undefined || !check.integration.agencyRefs.includes(agencyRef))
+        return sendProblem(response, 403, 'Invalid scope or AgencyRef for request.');
+      const context: AltoCallContext = { integration: check.integration, dataset };
+      response.locals.alto = context;
+      next();
+    };
+    const limitRate = rateLimitMiddleware(rateLimiter, {
+      keyOf: (_request, response) => {
+        const { integration, dataset } = response.locals.alto as AltoCallContext;
+        return `${integration.clientId}|${dataset.agencyRef}`;
+      },
+      // Alto documents no limit headers; a one-second Retry-After (the window) tells clients when to try again.
+      onLimited: (_request, response, dimension, limit) => {
+        response.setHeader('retry-after', '1');
+        sendProblem(response, 429, LIMIT_DETAILS[dimension](limit));
+      },
+    });
+    // The token endpoints answer like an OAuth server: never cached, errors as `{error, error_description}`.
+    const tokenRoute =
+      (answer: (request: Request) => TokenRequestResult | RevocationResult): RequestHandler =>
+      (request, response) => {
+        const result = answer(request);
+        response.setHeader('cache-control', 'no-store');
+        if (!result.ok) response.status(result.status).json(result.body);
+        else if ('body' in result) response.json(result.body);
+        else response.status(200).end();
+      };
+    const form = (request: Request) => (request.body ?? {}) as Record<string, unknown>;
+
+    return {
+      own: state,
+      controls,
+      sendError: sendProblem,
+      messages: {
+        notFound: (request) => `No route for ${request.method} ${request.path}`,
+        invalidJson: 'The request body is not valid JSON',
+        tooLarge: 'The request body is larger than 1 MB',
+      },
+      mount(app, { injectFaults }) {
+        const formBody = express.urlencoded({ extended: false, limit: '16kb' });
+        app.post(
+          '/token',
+          injectFaults,
+          formBody,
+          tokenRoute((request) => auth.issueToken(request.get('authorization'), form(request))),
+        );
+        // RFC 7009 token revocation (Alto documents none): the client authenticates as at /token.
+        app.post(
+          '/revoke',
+          injectFaults,
+          formBody,
+          tokenRoute((request) => auth.revokeToken(request.get('authorization'), form(request))),
+        );
+        app.use(
+          authenticate,
+          limitRate,
+          injectFaults,
+          express.json({ type: ['application/json', 'application/*+json', 'text/json'], limit: '1mb' }),
+          createAltoApiRouter(engine),
+        );
+        app.use(sendBadRequests);
+      },
+      describe(request) {
+        const agencyRef = agencyOf(request) ?? agencies.defaultTenant;
+        return {
+          agencies: [...agencies.byKey.keys()],
+          integrations: integrations.map(({ clientId, integrationId, agencyRefs }) => ({
+            clientId,
+            integrationId,
+            agencyRefs,
+          })),
+          agencyRef,
+          contactCount: state.contactCount(agencyRef),
+          plantedDuplicates: state.plantedDuplicates(agencyRef).length,
+          subscriptions: state.subscriptions(agencyRef).length,
+        };
+      },
+      controlRoutes: (router) => mountAltoControls(router, controls, state),
+    };
+  },
+});
+
+const EditSchema = z
+  .object({
+    title: z.string().nullable(),
+    forename: z.string().nullable(),
+    surname: z.string().min(1),
+    email: z.string().nullable(),
+    mobile: z.string().nullable(),
+    address: z.record(z.string(), z.string().nullable()),
+    potentialVendor: z.boolean(),
+    potentialLandlord: z.boolean(),
+    archived: z.boolean(),
+  })
+  .partial();
+const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: EditSchema.optional(),
+  randomChange: z.boolean().optional(),
+});
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
+  type: z.enum(['Viewing', 'Valuation']).optional(),
+  start: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  propertyId: z.string().optional(),
+});
+const AppointmentUpdateSchema = z.object({
+  status: z.enum(ALTO_APPOINTMENT_STATUSES),
+  applicantFeedback: z.string().optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(ALTO_OFFER_STATUSES).optional(),
+  propertyId: z.string().optional(),
+  recordType: z.enum(['Sale', 'Rent']).optional(),
+});
+const OfferUpdateSchema = z.object({
+  status: z.enum(ALTO_OFFER_STATUSES),
+  amount: z.number().positive().optional(),
+});
+
+/** The agency a control request names (query or body). */
+function agencyOf(request: Request): string | undefined {
+  const fromQuery = typeof request.query.agencyRef === 'string' ? request.query.agencyRef : undefined;
+  const body = request.body as { agencyRef?: unknown } | undefined;
+  return fromQuery ?? (typeof body?.agencyRef === 'string' ? body.agencyRef : undefined);
 }
 
-/** Deterministic pick of `count` distinct, unarchived contacts. */
-function pickContacts(dataset: AltoDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived);
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+/** Alto's own `/_sim` routes: contacts, appointments, offers, clients, tokens and activity reads. */
+function mountAltoControls(router: Router, controls: AltoSimulatorControls, state: AltoSimulatorState): void {
+  const agency = (request: Request) => defined({ agencyRef: agencyOf(request) });
+  const contactGone = (request: Request, response: Response, found: boolean) => {
+    if (found) response.status(204).end();
+    else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
+  };
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const { agencyRef: _agencyRef, ...input } = (request.body ?? {}) as Record<string, unknown>;
+      response.status(201).json({ id: controls.createContact(input, agency(request)) });
+    }),
+  );
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const { fields, ...body } = ModifySchema.parse(request.body ?? {});
+      const modified = controls.modifyContacts({
+        ...defined(body),
+        ...agency(request),
+        ...(fields === undefined ? {} : { fields: defined(fields) as AltoContactEdit }),
+      });
+      response.json({ modified });
+    }),
+  );
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) =>
+      contactGone(request, response, controls.archiveContact(String(request.params.id), agency(request))),
+    ),
+  );
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) =>
+      contactGone(request, response, controls.deleteContact(String(request.params.id), agency(request))),
+    ),
+  );
+  router.post(
+    '/appointments',
+    handle((request, response) => {
+      const body = defined(AppointmentSchema.parse(request.body ?? {}));
+      response.status(201).json({ id: controls.createAppointment({ ...body, ...agency(request) }) });
+    }),
+  );
+  router.patch(
+    '/appointments/:id',
+    handle((request, response) => {
+      const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
+      controls.updateAppointment(String(request.params.id), status, {
+        ...defined(update),
+        ...agency(request),
+      });
+      response.status(204).end();
+    }),
+  );
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      const body = defined(OfferSchema.parse(request.body ?? {}));
+      response.status(201).json({ id: controls.createOffer({ ...body, ...agency(request) }) });
+    }),
+  );
+  router.patch(
+    '/offers/:id',
+    handle((request, response) => {
+      const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
+      controls.setOfferStatus(String(request.params.id), status, { ...defined(update), ...agency(request) });
+      response.status(204).end();
+    }),
+  );
+  mountCredentialControls(router, '/clients/:clientId', {
+    revoke: controls.revokeClient,
+    restore: controls.restoreClient,
+  });
+  router.post('/tokens/expire', (_request, response) => {
+    controls.expireTokens();
+    response.status(204).end();
+  });
+  router.get('/tokens', (_request, response) => {
+    response.json(state.tokenStats());
+  });
+  const contactQuery = (request: Request) =>
+    defined({
+      contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
+      agencyRef: agencyOf(request),
+    });
+  const reads = { 'file-notes': 'fileNotes', appointments: 'appointments', offers: 'offers' } as const;
+  for (const [path, read] of Object.entries(reads)) {
+    router.get(
+      `/${path}`,
+      handle((request, response) => {
+        response.json({ [read]: state[read](contactQuery(request)) });
+      }),
+    );
+  }
+  router.get(
+    '/subscriptions',
+    handle((request, response) => {
+      response.json({ subscriptions: state.subscriptions(agencyOf(request)) });
+    }),
+  );
+  router.get(
+    '/planted-duplicates',
+    handle((request, response) => {
+      response.json({
+        duplicates: state.plantedDuplicates(agencyOf(request)),
+        namesakes: state.namesakes(agencyOf(request)),
+      });
+    }),
+  );
 }
 
 function applyEdit(fields: AltoContactFields, edit: AltoContactEdit): void {
@@ -650,27 +778,23 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
       const current =
         lead?.emailAddresses[0]?.address.trim().toLowerCase() ??
         `${(lead?.forename ?? 'contact').toLowerCase()}@example.com`;
-      return { email: `${current.split('@')[0] ?? 'contact'}@${random.pick(EMAIL_DOMAINS)}` };
+      return { email: emailAtNewDomain(current, random) };
     }
     case 1: {
       const mobile = lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null;
       const e164 = mobile === null ? null : toE164(mobile);
-      if (e164 === null)
-        return {
-          mobile: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
+      if (e164 === null) return { mobile: formatPhone(dramaMobile(random), 'national') };
       const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== mobile);
       return { mobile: formatPhone(e164, random.pick(styles)) };
     }
     case 2: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+      const moved = movedAddress(fields.address?.postcode, random);
       return {
         address: {
-          nameNumber: String(random.int(1, 220)),
+          nameNumber: moved.number,
           subDwelling: null,
-          street: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          street: moved.street,
+          postcode: moved.postcode,
           uprn: null,
         },
       };
@@ -680,137 +804,6 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
     default:
       return { potentialVendor: true };
   }
-}
-
-interface AppParts {
-  engine: AltoEngine;
-  auth: AltoAuth;
-  faults: FaultControls;
-  requestLog: RequestLog;
-  rateLimiter: RateLimiter;
-  datasets: Map<string, AltoDataset>;
-  clock: SimulatorClock;
-  logger: Pick<Logger, 'error'> | undefined;
-  controlRouter: Router;
-}
-
-function buildApp(parts: AppParts): Express {
-  const { engine, auth, faults, requestLog, rateLimiter, datasets } = parts;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
-  app.use(requestLog.middleware());
-
-  const injectFaults = faultMiddleware(faults, {
-    sendError: (_request, response, status) => sendProblem(response, status),
-  });
-
-  app.post(
-    '/token',
-    injectFaults,
-    express.urlencoded({ extended: false, limit: '16kb' }),
-    (request, response) => {
-      const result = auth.issueToken(
-        request.get('authorization'),
-        (request.body ?? {}) as Record<string, unknown>,
-      );
-      response.setHeader('cache-control', 'no-store');
-      response.status(result.ok ? 200 : result.status).json(result.body);
-    },
-  );
-
-  // RFC 7009 token revocation (Alto documents none): the client authenticates as at /token.
-  app.post(
-    '/revoke',
-    injectFaults,
-    express.urlencoded({ extended: false, limit: '16kb' }),
-    (request, response) => {
-      const result = auth.revokeToken(
-        request.get('authorization'),
-        (request.body ?? {}) as Record<string, unknown>,
-      );
-      response.setHeader('cache-control', 'no-store');
-      if (result.ok) response.status(200).end();
-      else response.status(result.status).json(result.body);
-    },
-  );
-
-  const authenticate: RequestHandler = (request, response, next) => {
-    const check = auth.checkBearer(request.get('authorization'));
-    if (!check.ok) {
-      const details = {
-        missing: 'An Authorization: Bearer <access token> header is required',
-        unknown: 'The access token is not valid',
-        expired: 'The access token has expired: request a new one from /token',
-        revoked: 'The access token has been revoked',
-      } as const;
-      response.setHeader('www-authenticate', 'Bearer');
-      sendProblem(response, 401, details[check.reason]);
-      return;
-    }
-    // A missing or wrong AgencyRef is a 403 (the token is fine; the tenancy is not).
-    const agencyRef = request.get('agencyref')?.trim();
-    const dataset = agencyRef === undefined ? undefined : datasets.get(agencyRef);
-    if (
-      agencyRef === undefined ||
-      agencyRef === '' ||
-      dataset === undefined ||
-      !check.integration.agencyRefs.includes(agencyRef)
-    ) {
-      sendProblem(response, 403, 'Invalid scope or AgencyRef for request.');
-      return;
-    }
-    const context: AltoCallContext = { integration: check.integration, dataset };
-    response.locals.alto = context;
-    next();
-  };
-
-  const limitRate = rateLimitMiddleware(rateLimiter, {
-    keyOf: (_request, response) => {
-      const { integration, dataset } = response.locals.alto as AltoCallContext;
-      return `${integration.clientId}|${dataset.agencyRef}`;
-    },
-    // Alto documents no limit headers; a one-second Retry-After (the window) tells clients when to try again.
-    onLimited: (_request, response, dimension, limit) => {
-      response.setHeader('retry-after', '1');
-      sendProblem(response, 429, LIMIT_DETAILS[dimension](limit));
-    },
-  });
-
-  app.use(
-    authenticate,
-    limitRate,
-    injectFaults,
-    express.json({ type: ['application/json', 'application/*+json', 'text/json'], limit: '1mb' }),
-    createAltoApiRouter(engine),
-  );
-
-  app.use((request, response) =>
-    sendProblem(response, 404, `No route for ${request.method} ${request.path}`),
-  );
-
-  const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
-    if (response.headersSent) return;
-    if (error instanceof BadRequestError) {
-      sendErrors(response, 400, error.errors);
-      return;
-    }
-    const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') {
-      sendErrors(response, 400, [{ code: 'InvalidJson', message: 'The request body is not valid JSON' }]);
-      return;
-    }
-    if (type === 'entity.too.large') {
-      sendProblem(response, 413, 'The request body is larger than 1 MB');
-      return;
-    }
-    parts.logger?.error({ err: error }, 'alto simulator: unexpected error');
-    sendProblem(response, 500);
-  };
-  app.use(handleErrors);
-  return app;
 }
 
 export type { AltoIntegration, AltoRateLimits };

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { AltoEventType } from './alto-constants.ts';
 import { altoTime, type JsonObject } from './alto-contact.model.ts';
 
@@ -79,16 +79,7 @@ export function deliveryHeaders(
 }
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
-export class AltoWebhooks {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-  #subscriptions = new Map<string, AltoSubscription>();
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
+export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
   create(input: {
     integrationId: string;
     clientId: string;
@@ -97,7 +88,7 @@ export class AltoWebhooks {
     eventTypes: AltoEventType[];
     secret?: string | undefined;
   }): AltoSubscription {
-    const subscription: AltoSubscription = {
+    return this.add({
       id: randomUUID(),
       integrationId: input.integrationId,
       clientId: input.clientId,
@@ -105,48 +96,35 @@ export class AltoWebhooks {
       url: input.url,
       eventTypes: [...new Set(input.eventTypes)],
       secret: input.secret ?? randomBytes(32).toString('base64url'),
-      created: this.#now(),
-    };
-    this.#subscriptions.set(subscription.id, subscription);
-    return subscription;
+      created: this.now(),
+    });
   }
 
-  /** Subscriptions of one agency (all integrations), oldest first. */
+  /** Subscriptions of one agency (all integrations, or one client's), oldest first. */
   list(agencyRef: string, clientId?: string): AltoSubscription[] {
-    return [...this.#subscriptions.values()].filter(
+    return this.where(
       (subscription) =>
         subscription.agencyRef === agencyRef &&
         (clientId === undefined || subscription.clientId === clientId),
     );
   }
 
-  get(id: string): AltoSubscription | undefined {
-    return this.#subscriptions.get(id);
-  }
-
-  delete(id: string): boolean {
-    return this.#subscriptions.delete(id);
-  }
-
   hasSubscribers(agencyRef: string, type?: AltoEventType): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (
+    return this.any(
+      (subscription) =>
         subscription.agencyRef === agencyRef &&
-        (type === undefined || subscription.eventTypes.includes(type))
-      )
-        return true;
-    }
-    return false;
+        (type === undefined || subscription.eventTypes.includes(type)),
+    );
   }
 
   /** Queues one notification per matching subscription; returns how many were queued. */
   emit(agencyRef: string, changes: readonly AltoChange[]): number {
     let queued = 0;
     for (const change of changes) {
-      for (const subscription of this.#subscriptions.values()) {
-        if (subscription.agencyRef !== agencyRef || !subscription.eventTypes.includes(change.type)) continue;
+      for (const subscription of this.where((candidate) => candidate.agencyRef === agencyRef)) {
+        if (!subscription.eventTypes.includes(change.type)) continue;
         const body = cloudEventBody(change, subscription.integrationId, agencyRef);
-        this.#dispatcher.enqueue({
+        this.dispatcher.enqueue({
           url: subscription.url,
           body,
           // The wall clock, not the simulated one: receivers compare the timestamp with theirs.
@@ -170,9 +148,5 @@ export class AltoWebhooks {
       createdDate: altoTime(subscription.created),
       links: [{ href: `/webhooks/subscriptions/${subscription.id}`, rel: 'self' }],
     };
-  }
-
-  reset(): void {
-    this.#subscriptions.clear();
   }
 }

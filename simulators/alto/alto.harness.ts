@@ -1,4 +1,4 @@
-import type { HarnessRequest, SimulatorHarness } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { ALTO_DEMO_CLIENT } from './alto-constants.ts';
 import { createAltoSimulator } from './alto-simulator.ts';
@@ -12,37 +12,24 @@ function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && /^\/contacts\/all\/?$/i.test(request.path);
 }
 
-/** Drives the Alto simulator for the adapter contract suite (server/adapters/contract.test.ts). */
-export const altoHarness: SimulatorHarness = {
+/**
+ * Drives the Alto simulator for the adapter contract suite (server/adapters/contract.test.ts).
+ * Archived contacts stay listed (isActive false), so every contact is listable.
+ */
+export const altoHarness = defineHarness({
   provider: 'alto',
-  async start(options) {
-    const simulator = createAltoSimulator({
-      seed: options.seed ?? 1,
-      contactCount: options.contactCount,
-      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
-      webhookRetryScale: 0.0001,
-      ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-    const running = await simulator.listen(options.port ?? 0);
+  create: (options, harness) =>
+    createAltoSimulator({ ...options, tokenLifetimeSeconds: harness.tokenLifetimeSeconds ?? 3600 }),
+  connect(simulator, url) {
     const { clientId, clientSecret } = ALTO_DEMO_CLIENT;
     return {
-      url: running.url,
-      operatorConfig: altoOperatorConfig(running.url),
+      operatorConfig: altoOperatorConfig(url),
       connection: {
         credentials: { clientId, clientSecret },
         settings: { agencyRef: simulator.defaultAgencyRef },
       },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
-      // Archived contacts stay listed (isActive false), so every contact is listable.
-      listableContactCount: () => simulator.contactCount(),
-      listableContactIds: () => simulator.contactIds(),
       modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
-      requests: () =>
-        simulator.requestLog
-          .entries()
-          .map(({ method, path, query, status }) => ({ method, path, query, status })),
-      clearRequests: () => simulator.requestLog.clear(),
       isContactListRequest: isContactList,
       // Alto binds query names case-insensitively, so `Modified-From` counts too.
       isDeltaListRequest: (request) =>
@@ -51,7 +38,6 @@ export const altoHarness: SimulatorHarness = {
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
-      failNext: (count, status) => simulator.faults.failNext(count, status),
       writeBackRecords: (contactExternalId) => simulator.fileNotes({ contactId: contactExternalId }),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         const signed = simulator.contactWebhook({
@@ -61,7 +47,6 @@ export const altoHarness: SimulatorHarness = {
         });
         return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
       },
-      close: () => simulator.close(),
     };
   },
-};
+});

@@ -1,12 +1,7 @@
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { udprnOf } from './street-person.model.ts';
-import {
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  TOWNS,
-} from '../toolkit/uk-reference-data.ts';
+import { POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES, TOWNS } from '../toolkit/uk-reference-data.ts';
 import type {
   StreetOfferKind,
   StreetOfferStatus,

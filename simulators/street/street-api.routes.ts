@@ -1,10 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type {
-  QueryPlan,
-  ResultView,
-  TimedCollection,
-  TimedRecord,
-} from '../toolkit/timed-collection.ts';
+import type { QueryPlan, ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   renderActivityIncluded,
   renderNote,
@@ -33,10 +28,10 @@ import {
   WebhookAttributesSchema,
   WebhookPatchSchema,
   apiBase,
-  pageDocument,
   parseAttributes,
   resourceOf,
   sendDocument,
+  sendPage,
   viewOf,
 } from './street-http.ts';
 import {
@@ -248,16 +243,13 @@ export function createStreetApiRouter(engine: StreetEngine): Router {
     });
     const view = mergeViews(views, SORT_FIELDS[sort.field], sort.descending);
     const context = contextOf(request);
-    sendDocument(
+    sendPage(
       response,
-      200,
-      pageDocument(
-        request,
-        view,
-        page,
-        (record) => renderPerson(record, context),
-        include.size === 0 ? undefined : (records) => includedFor(records, include, context),
-      ),
+      request,
+      view,
+      page,
+      (record) => renderPerson(record, context),
+      include.size === 0 ? undefined : (records) => includedFor(records, include, context),
     );
   });
 
@@ -315,11 +307,7 @@ export function createStreetApiRouter(engine: StreetEngine): Router {
     const notes = [...engine.dataset.notesOf(record.seq)];
     if (sort.descending) notes.reverse();
     const context = contextOf(request);
-    sendDocument(
-      response,
-      200,
-      pageDocument(request, viewOf(notes), page, (note) => renderNote(note, context)),
-    );
+    sendPage(response, request, viewOf(notes), page, (note) => renderNote(note, context));
   });
 
   router.post('/notes', (request, response) => {
@@ -437,16 +425,13 @@ export function createStreetApiRouter(engine: StreetEngine): Router {
           plan,
         );
       const context = contextOf(request);
-      sendDocument(
+      sendPage(
         response,
-        200,
-        pageDocument(
-          request,
-          view,
-          page,
-          (record) => spec.render(record, context),
-          include.size === 0 ? undefined : (records) => included(records, include, context) ?? [],
-        ),
+        request,
+        view,
+        page,
+        (record) => spec.render(record, context),
+        include.size === 0 ? undefined : (records) => included(records, include, context) ?? [],
       );
     });
     router.get(`${spec.path}/:id`, (request, response) => {
@@ -506,12 +491,8 @@ export function createStreetApiRouter(engine: StreetEngine): Router {
   router.get('/webhooks', (request, response) => {
     const page = new StreetQuery(request).page();
     const base = apiBase(request);
-    sendDocument(
-      response,
-      200,
-      pageDocument(request, viewOf(engine.webhooks.list()), page, (subscription) =>
-        engine.webhooks.render(subscription, base),
-      ),
+    sendPage(response, request, viewOf(engine.webhooks.list()), page, (subscription) =>
+      engine.webhooks.render(subscription, base),
     );
   });
 

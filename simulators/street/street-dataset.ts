@@ -1,7 +1,9 @@
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   LISTED_PROPERTY_BASE,
   type NoteRecord,
@@ -38,14 +40,6 @@ export type PersonPatch = Partial<
 
 /** A person entered in Street's own UI (the Open API cannot create people). */
 export type PersonCreate = PersonPatch & Pick<StreetPersonFields, 'first_name' | 'last_name'>;
-
-export interface StreetDatasetOptions {
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-}
 
 const EMPTY_ADDRESS: StreetAddress = {
   building_number: null,
@@ -111,38 +105,22 @@ export class StreetDataset {
   #emailIndex: ValueIndex | null = null;
   #phoneIndex: ValueIndex | null = null;
 
-  constructor(options: StreetDatasetOptions) {
+  constructor(options: DatasetSeed) {
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'street',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'street');
     this.#generate(options.anchor);
   }
 
   #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'street-timestamps'));
     const people = this.people.people;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, people.length);
-    const records: PersonRecord[] = [];
-    for (let i = 0; i < people.length; i++) {
-      // Creation times rise with the sequence; Street keeps microseconds, imports land on whole seconds.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const candidate = random.chance(0.6)
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
-      records.push({
-        seq: i + 1,
-        created,
-        modified: Math.min(anchor - 1, Math.max(created, candidate)),
-        person: people[i] ?? null,
-        fields: null,
-        trashedAt: null,
-      });
-    }
+    const records: PersonRecord[] = people.map((person, i) => ({
+      seq: i + 1,
+      ...generatedTimes(i, people.length, anchor, random),
+      person,
+      fields: null,
+      trashedAt: null,
+    }));
     this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
     this.trashed.load([]);

@@ -217,16 +217,17 @@ function pageLink(request: Request, pageNumber: number, pageSize: number): strin
 }
 
 /**
- * One page of a list: `data`, `included`, `links{self, first, prev?, next?, last}` and
+ * Answers one page of a list: `data`, `included`, `links{self, first, prev?, next?, last}` and
  * `meta.pagination{total, count, per_page, current_page, total_pages}`.
  */
-export function pageDocument<T>(
+export function sendPage<T>(
+  response: Response,
   request: Request,
   view: ResultView<T>,
   page: { number: number; size: number },
   render: (item: T) => JsonObject,
   included?: (items: readonly T[]) => JsonObject[],
-): JsonObject {
+): void {
   const items = pageOfView(view, page.number, page.size);
   const total = viewSize(view);
   const totalPages = Math.max(1, Math.ceil(total / page.size));
@@ -249,7 +250,7 @@ export function pageDocument<T>(
       total_pages: totalPages,
     },
   };
-  return document;
+  sendDocument(response, 200, document);
 }
 
 export function viewOf<T>(items: readonly T[]): ResultView<T> {
@@ -402,8 +403,6 @@ export const PersonAttributesSchema = z.object({
     .nullable()
     .optional(),
 });
-export type PersonAttributesInput = z.infer<typeof PersonAttributesSchema>;
-
 /** `POST /notes` attributes: a body, optionally pinned. */
 export const NoteAttributesSchema = z.object({
   body: z

@@ -177,13 +177,6 @@ export function fieldsOf(record: PersonRecord, seed: number): StreetPersonFields
   return fieldsFromPerson(record.person, record.seq, seed);
 }
 
-/** The primary email (or the first one), without building every field of a generated person. */
-export function primaryEmailOf(record: PersonRecord): string | null {
-  if (record.fields === null) return record.person?.email.trim() ?? null;
-  const emails = record.fields.email_addresses;
-  return (emails.find((entry) => entry.primary) ?? emails[0])?.value ?? null;
-}
-
 /** Every email of a record (the secondary one of a generated person included). */
 export function emailsOf(record: PersonRecord, seed: number): string[] {
   return fieldsOf(record, seed).email_addresses.map((entry) => entry.value);
@@ -196,10 +189,6 @@ export function phonesOf(record: PersonRecord, seed: number): string[] {
 // Applicants and owned properties are numbered from the person: two slots each.
 export function applicantSeq(personSeq: number, kind: StreetApplicantKind): number {
   return (personSeq - 1) * 2 + (kind === 'sales' ? 1 : 2);
-}
-
-export function personSeqOfApplicantSeq(seq: number): { personSeq: number; kind: StreetApplicantKind } {
-  return { personSeq: Math.ceil(seq / 2), kind: seq % 2 === 1 ? 'sales' : 'lettings' };
 }
 
 export type OwnedPropertyKind = 'home' | 'let';

@@ -1,7 +1,6 @@
-import express from 'express';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../toolkit/app-listener.ts';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, startWebhookReceiver } from '../toolkit/simulator-testing.ts';
 import {
   STREET_API_BASE_PATH,
   STREET_DEMO_API_TOKEN,
@@ -16,10 +15,7 @@ import {
 
 type Json = Record<string, any>;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const closeLater = closeAfterEach();
 
 /** A small Street client: bearer token, JSON:API media type both ways. */
 function apiClient(base: string, token: string = STREET_DEMO_API_TOKEN.apiToken) {
@@ -41,7 +37,7 @@ function apiClient(base: string, token: string = STREET_DEMO_API_TOKEN.apiToken)
 async function connect(options: StreetSimulatorOptions = {}) {
   const simulator = createStreetSimulator({ contactCount: 120, webhookRetryScale: 0.00001, ...options });
   const running = await simulator.listen(0);
-  cleanups.push(() => simulator.close());
+  closeLater(() => simulator.close());
   const base = `${running.url}${STREET_API_BASE_PATH}`;
   return { simulator, url: running.url, base, api: apiClient(base) };
 }
@@ -54,23 +50,7 @@ function expectJsonApiError(body: Json, status: number): void {
   expect(body.errors[0]).toMatchObject({ status: String(status), title: expect.any(String) });
 }
 
-type Delivery = { headers: Record<string, string>; rawBody: string; body: Json };
-
-async function startReceiver(status = 204): Promise<{ url: string; deliveries: Delivery[] }> {
-  const deliveries: Delivery[] = [];
-  const app = express();
-  app.post('/hook', express.text({ type: '*/*' }), (request, response) => {
-    deliveries.push({
-      headers: request.headers as Record<string, string>,
-      rawBody: request.body as string,
-      body: JSON.parse(request.body as string) as Json,
-    });
-    response.status(status).end();
-  });
-  const running: RunningServer = await listen(app, 0);
-  cleanups.push(() => running.close());
-  return { url: `${running.url}/hook`, deliveries };
-}
+const startReceiver = (status = 204) => startWebhookReceiver(closeLater, () => status);
 
 describe('Street simulator: authentication', () => {
   it('accepts the long-lived bearer token and refuses missing, unknown and revoked ones with 401', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { StreetWebhookEvent } from './street-constants.ts';
 import { streetTime, type JsonObject } from './street-person.model.ts';
 
@@ -50,19 +50,10 @@ export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: J
  * own message (own `webhook-id`, kept across retries), signed with that subscription's secret,
  * through the shared background dispatcher.
  */
-export class StreetWebhooks {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-  #subscriptions = new Map<string, WebhookSubscription>();
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
+export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   create(tokenId: string, input: WebhookSubscriptionInput): WebhookSubscription {
-    const now = this.#now();
-    const subscription: WebhookSubscription = {
+    const now = this.now();
+    return this.add({
       id: randomUUID(),
       ...input,
       events: [...input.events],
@@ -70,51 +61,41 @@ export class StreetWebhooks {
       tokenId,
       created: now,
       modified: now,
-    };
-    this.#subscriptions.set(subscription.id, subscription);
-    return subscription;
+    });
   }
 
   list(): WebhookSubscription[] {
-    return [...this.#subscriptions.values()];
-  }
-
-  get(id: string): WebhookSubscription | undefined {
-    return this.#subscriptions.get(id);
+    return this.where();
   }
 
   update(id: string, changes: Partial<WebhookSubscriptionInput>): WebhookSubscription | undefined {
-    const subscription = this.#subscriptions.get(id);
+    const subscription = this.get(id);
     if (subscription === undefined) return undefined;
     Object.assign(
       subscription,
       changes,
       changes.events === undefined ? {} : { events: [...changes.events] },
-      { modified: this.#now() },
+      { modified: this.now() },
     );
     return subscription;
   }
 
-  delete(id: string): boolean {
-    return this.#subscriptions.delete(id);
-  }
-
-  /** True when an enabled subscription listens to any of these events (skips building payloads nobody gets). */
+  /** True when an enabled subscription listens to any of these events. */
   hasSubscribers(...events: StreetWebhookEvent[]): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.enabled && events.some((event) => subscription.events.includes(event))) return true;
-    }
-    return false;
+    return this.any(
+      (subscription) => subscription.enabled && events.some((event) => subscription.events.includes(event)),
+    );
   }
 
   /** Queues one message per listening subscription; returns how many were queued. */
   emit(type: StreetWebhookEvent, eventTime: number, data: JsonObject): number {
-    let queued = 0;
     const body = webhookBody(type, eventTime, data);
-    for (const subscription of this.#subscriptions.values()) {
-      if (!subscription.enabled || !subscription.events.includes(type)) continue;
+    const listening = this.where(
+      (subscription) => subscription.enabled && subscription.events.includes(type),
+    );
+    for (const subscription of listening) {
       const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
-      this.#dispatcher.enqueue({
+      this.dispatcher.enqueue({
         url: subscription.url,
         body,
         // Signed per attempt with the wall clock: receivers compare the timestamp with their own clock.
@@ -122,9 +103,8 @@ export class StreetWebhooks {
           standardWebhookHeaders(subscription.secret, messageId, body, Math.floor(Date.now() / 1000)),
         labels: { messageId, type, subscriptionId: subscription.id },
       });
-      queued++;
     }
-    return queued;
+    return listening.length;
   }
 
   /** The webhook resource; the secret only in the answer to its creation. */
@@ -147,9 +127,5 @@ export class StreetWebhooks {
       },
       links: { self: `${base}/webhooks/${subscription.id}` },
     };
-  }
-
-  reset(): void {
-    this.#subscriptions.clear();
   }
 }

@@ -1,4 +1,4 @@
-import type { HarnessRequest, SimulatorHarness } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from './street-constants.ts';
 import { createStreetSimulator } from './street-simulator.ts';
@@ -14,44 +14,25 @@ function isPeopleList(request: HarnessRequest): boolean {
   return request.method === 'GET' && (request.path === PEOPLE_PATH || request.path === `${PEOPLE_PATH}/`);
 }
 
-/** Drives the Street simulator for the adapter contract suite (server/adapters/contract.test.ts). */
-export const streetHarness: SimulatorHarness = {
+/**
+ * Drives the Street simulator for the adapter contract suite (server/adapters/contract.test.ts).
+ * Street's API tokens do not expire, so token lifetimes and expiry do not apply.
+ */
+export const streetHarness = defineHarness({
   provider: 'street',
-  async start(options) {
-    // tokenLifetimeSeconds is ignored: Street's API tokens do not expire.
-    const simulator = createStreetSimulator({
-      seed: options.seed ?? 1,
-      contactCount: options.contactCount,
-      webhookRetryScale: 0.0001,
-      ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-    const running = await simulator.listen(options.port ?? 0);
+  create: createStreetSimulator,
+  connect(simulator, url) {
     const { apiToken, tokenId } = STREET_DEMO_API_TOKEN;
     return {
-      url: running.url,
-      operatorConfig: streetOperatorConfig(running.url),
-      connection: {
-        credentials: { apiToken },
-        settings: {},
-      },
+      operatorConfig: streetOperatorConfig(url),
+      connection: { credentials: { apiToken }, settings: {} },
       invalidCredentials: { apiToken: `${apiToken}-wrong` },
-      listableContactCount: () => simulator.contactCount(),
-      listableContactIds: () => simulator.contactIds(),
       modifyContacts: (count) => simulator.controls.modifyPeople({ count, randomChange: true }),
-      requests: () =>
-        simulator.requestLog
-          .entries()
-          .map(({ method, path, query, status }) => ({ method, path, query, status })),
-      clearRequests: () => simulator.requestLog.clear(),
       isContactListRequest: isPeopleList,
       isDeltaListRequest: (request) =>
         isPeopleList(request) && typeof request.query['filter[updated_from]'] === 'string',
       revokeCredentials: () => simulator.controls.revokeToken(tokenId),
       restoreCredentials: () => simulator.controls.restoreToken(tokenId),
-      // Street's tokens never expire, so there is nothing to expire.
-      expireTokens: () => {},
-      failNext: (count, status) => simulator.faults.failNext(count, status),
       writeBackRecords: (contactExternalId) => simulator.notes(contactExternalId),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         if (secret === null)
@@ -62,7 +43,6 @@ export const streetHarness: SimulatorHarness = {
           ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
         });
       },
-      close: () => simulator.close(),
     };
   },
-};
+});
