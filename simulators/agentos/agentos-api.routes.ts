@@ -321,7 +321,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     // The secret is shown once, here: agentOS never returns it again.
     response
       .status(201)
-      .location(`${request.baseUrl}/webhooks/${subscription.oid}`)
+      .location(`${request.baseUrl}/webhooks/${subscription.id}`)
       .json(webhooks.render(subscription, true));
   });
 
@@ -335,14 +335,14 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
   router.get('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
-    const subscription = webhooks.get(oid, callContext(response).dataset.shortName);
+    const subscription = webhooks.find(callContext(response).dataset.shortName, oid);
     if (subscription === undefined) return noSubscription(response, oid);
     response.json(webhooks.render(subscription));
   });
 
   router.delete('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
-    if (!webhooks.delete(oid, callContext(response).dataset.shortName)) return noSubscription(response, oid);
+    if (!webhooks.remove(callContext(response).dataset.shortName, oid)) return noSubscription(response, oid);
     response.status(204).end();
   });
 

@@ -210,7 +210,7 @@ export const createAgentosSimulator = defineSimulator<
     });
     kit.onReset(() => {
       guard.reset();
-      webhooks.clear();
+      webhooks.reset();
     });
 
     const datasetFor = (shortName?: string): AgentosDataset => agencies.get(shortName);

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
-import { WebhookSubscriptions } from '../toolkit/webhook-subscriptions.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import {
   AGENTOS_WEBHOOK_HEADERS,
   type AgentosContactType,
@@ -11,7 +10,8 @@ import { agentosOid, agentosTime, type JsonObject } from './agentos-contact.mode
 /** A webhook subscription, created through the API by one key of one agency. */
 export interface WebhookSubscription {
   seq: number;
-  oid: string;
+  /** The subscription's OID. */
+  id: string;
   shortName: string;
   url: string;
   events: AgentosWebhookEvent[];
@@ -83,20 +83,8 @@ export function webhookHeaders(options: {
  * agency with its own DeliveryID (notifications of one change share an EventID), signed with the
  * subscription's secret, through the shared background dispatcher.
  */
-export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
+export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   #nextSeq = 1;
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    super({
-      idOf: (subscription) => subscription.oid,
-      tenantOf: (subscription) => subscription.shortName,
-      normaliseId: (oid) => oid.trim().toUpperCase(),
-    });
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
 
   create(
     shortName: string,
@@ -106,18 +94,35 @@ export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
     const seq = this.#nextSeq++;
     return this.add({
       seq,
-      oid: agentosOid(seed, 'webhook', seq),
+      id: agentosOid(seed, 'webhook', seq),
       shortName,
       url: input.url,
       events: [...new Set(input.events)],
       secret: `aosws_${randomBytes(24).toString('base64url')}`,
-      created: this.#now(),
+      created: this.now(),
     });
+  }
+
+  list(shortName: string): WebhookSubscription[] {
+    return this.where((subscription) => subscription.shortName === shortName);
+  }
+
+  /** The agency's subscription with this OID (OIDs are read in any case). */
+  find(shortName: string, oid: string): WebhookSubscription | undefined {
+    const subscription = this.get(oid.trim().toUpperCase());
+    return subscription?.shortName === shortName ? subscription : undefined;
+  }
+
+  remove(shortName: string, oid: string): boolean {
+    const subscription = this.find(shortName, oid);
+    return subscription !== undefined && this.delete(subscription.id);
   }
 
   /** The agency's subscriptions to the event. */
   #listening(shortName: string, event: AgentosWebhookEvent): WebhookSubscription[] {
-    return this.listening(shortName, (subscription) => subscription.events.includes(event));
+    return this.where(
+      (subscription) => subscription.shortName === shortName && subscription.events.includes(event),
+    );
   }
 
   hasSubscribers(shortName: string, event: AgentosWebhookEvent): boolean {
@@ -133,7 +138,7 @@ export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
       for (const subscription of this.#listening(shortName, notification.event)) {
         const deliveryId = randomUUID();
         const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
-        this.#dispatcher.enqueue({
+        this.dispatcher.enqueue({
           url: subscription.url,
           body,
           // Signed per attempt with the wall clock: receivers compare it with their own.
@@ -151,7 +156,7 @@ export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
             event: notification.event,
             contactType: notification.type,
             oid: notification.oid,
-            subscription: subscription.oid,
+            subscription: subscription.id,
           },
         });
         queued++;
@@ -163,7 +168,7 @@ export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
   /** The subscription as the API shows it; the secret only when just created. */
   render(subscription: WebhookSubscription, withSecret = false): JsonObject {
     return {
-      OID: subscription.oid,
+      OID: subscription.id,
       Url: subscription.url,
       Events: [...subscription.events],
       ...(withSecret ? { Secret: subscription.secret } : {}),
@@ -171,8 +176,8 @@ export class AgentosWebhooks extends WebhookSubscriptions<WebhookSubscription> {
     };
   }
 
-  override clear(): void {
-    super.clear();
+  override reset(): void {
+    super.reset();
     this.#nextSeq = 1;
   }
 }

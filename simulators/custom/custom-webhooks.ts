@@ -6,7 +6,6 @@ import {
   type WebhookDeliveryFaults,
 } from '../toolkit/webhook-dispatcher.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
-import { WebhookSubscriptions } from '../toolkit/webhook-subscriptions.ts';
 import type { CustomWebhookEvent } from './custom-constants.ts';
 import { isoTime, type JsonObject } from './custom-contact.model.ts';
 
@@ -37,15 +36,15 @@ export interface CustomWebhooksOptions {
  * Subscriptions and signed delivery. Each subscription has its own background dispatcher, so a
  * 410 can disable exactly that subscription and deleting one cancels only its pending work.
  */
-export class CustomWebhooks extends WebhookSubscriptions<WebhookSubscriptionRecord> {
+export class CustomWebhooks {
   readonly #options: CustomWebhooksOptions;
+  readonly #subscriptions = new Map<string, WebhookSubscriptionRecord>();
   readonly #dispatchers = new Map<string, WebhookDispatcher>();
   #faults: Partial<WebhookDeliveryFaults> = {};
   /** Attempts of deleted subscriptions, kept for the delivery log. */
   #pastAttempts: WebhookAttempt[] = [];
 
   constructor(options: CustomWebhooksOptions) {
-    super({ idOf: (record) => record.id });
     this.#options = options;
   }
 
@@ -79,23 +78,32 @@ export class CustomWebhooks extends WebhookSubscriptions<WebhookSubscriptionReco
     });
     dispatcher.setFaults(this.#faults);
     this.#dispatchers.set(record.id, dispatcher);
-    return this.add(record);
+    this.#subscriptions.set(record.id, record);
+    return record;
+  }
+
+  list(): WebhookSubscriptionRecord[] {
+    return [...this.#subscriptions.values()];
+  }
+
+  get(id: string): WebhookSubscriptionRecord | undefined {
+    return this.#subscriptions.get(id);
   }
 
   /** Also cancels the subscription's pending work, keeping its attempts for the log. */
-  override delete(id: string): WebhookSubscriptionRecord | undefined {
+  delete(id: string): boolean {
     const dispatcher = this.#dispatchers.get(id);
     if (dispatcher !== undefined) {
       this.#pastAttempts.push(...dispatcher.attempts());
       dispatcher.reset();
       this.#dispatchers.delete(id);
     }
-    return super.delete(id);
+    return this.#subscriptions.delete(id);
   }
 
   /** The active subscriptions to the event. */
   #listening(event: CustomWebhookEvent): WebhookSubscriptionRecord[] {
-    return this.listening(undefined, (record) => record.status === 'active' && record.events.includes(event));
+    return this.list().filter((record) => record.status === 'active' && record.events.includes(event));
   }
 
   /** True when an active subscription listens to the event (so payloads are only built when needed). */
@@ -162,7 +170,7 @@ export class CustomWebhooks extends WebhookSubscriptions<WebhookSubscriptionReco
   reset(): void {
     for (const dispatcher of this.#dispatchers.values()) dispatcher.reset();
     this.#dispatchers.clear();
-    this.clear();
+    this.#subscriptions.clear();
     this.#faults = {};
     this.#pastAttempts = [];
   }

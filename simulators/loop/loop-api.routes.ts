@@ -312,7 +312,7 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   });
 
   router.get('/v1/webhooks/:id', (request, response) => {
-    const subscription = webhooks.get(param(request, 'id'), datasetOf(response).teamId);
+    const subscription = webhooks.find(datasetOf(response).teamId, param(request, 'id'));
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
     else response.json(webhooks.render(subscription));
   });
@@ -320,13 +320,13 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   router.patch('/v1/webhooks/:id', (request, response) => {
     const changes = bodyOf(WebhookUpdateSchema, request, response);
     if (changes === undefined) return;
-    const subscription = webhooks.update(param(request, 'id'), changes, datasetOf(response).teamId);
+    const subscription = webhooks.update(datasetOf(response).teamId, param(request, 'id'), changes);
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
     else response.json(webhooks.render(subscription));
   });
 
   router.delete('/v1/webhooks/:id', (request, response) => {
-    if (webhooks.delete(param(request, 'id'), datasetOf(response).teamId)) response.status(204).end();
+    if (webhooks.remove(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
     else sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
   });
 

@@ -218,7 +218,7 @@ export const createLoopSimulator = defineSimulator<
           webhooks,
         }),
     });
-    kit.onReset(() => webhooks.clear());
+    kit.onReset(() => webhooks.reset());
 
     /** Applies the change when the record exists; says whether it did. */
     const ifFound = <T>(record: T | undefined, change: (record: T) => void): boolean => {

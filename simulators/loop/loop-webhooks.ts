@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
-import { WebhookSubscriptions } from '../toolkit/webhook-subscriptions.ts';
+import { defined } from '../toolkit/define-simulator.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
 
@@ -60,22 +60,9 @@ export function webhookBody(
  * subscription of the team that listens for its type, each signed with its own secret, through
  * the shared background dispatcher.
  */
-export class LoopWebhooks extends WebhookSubscriptions<WebhookSubscription> {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    super({
-      idOf: (subscription) => subscription.id,
-      tenantOf: (subscription) => subscription.teamId,
-      normaliseId: (id) => id.toLowerCase(),
-    });
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
+export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   create(teamId: string, input: SubscriptionInput): WebhookSubscription {
-    const now = this.#now();
+    const now = this.now();
     return this.add({
       id: randomUUID(),
       teamId,
@@ -88,21 +75,39 @@ export class LoopWebhooks extends WebhookSubscriptions<WebhookSubscription> {
     });
   }
 
-  /** Also moves `updated`; the events list is copied, not shared with the request. */
-  override update(
+  list(teamId: string): WebhookSubscription[] {
+    return this.where((subscription) => subscription.teamId === teamId);
+  }
+
+  /** The team's subscription with this id (ids are case-insensitive GUIDs). */
+  find(teamId: string, id: string): WebhookSubscription | undefined {
+    const subscription = this.get(id.toLowerCase());
+    return subscription?.teamId === teamId ? subscription : undefined;
+  }
+
+  /** Moves `updated` too; the events list is copied, not shared with the request. */
+  update(
+    teamId: string,
     id: string,
     changes: Partial<SubscriptionInput & { active: boolean }>,
-    teamId: string,
   ): WebhookSubscription | undefined {
-    const events = changes.events === undefined ? {} : { events: [...changes.events] };
-    return super.update(id, { ...changes, ...events, updated: this.#now() }, teamId);
+    const subscription = this.find(teamId, id);
+    if (subscription === undefined) return undefined;
+    Object.assign(subscription, defined(changes), { updated: this.now() });
+    if (changes.events !== undefined) subscription.events = [...changes.events];
+    return subscription;
+  }
+
+  remove(teamId: string, id: string): boolean {
+    const subscription = this.find(teamId, id);
+    return subscription !== undefined && this.delete(subscription.id);
   }
 
   /** The team's active subscriptions that listen for the event type. */
   #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
-    return this.listening(
-      teamId,
-      (subscription) => subscription.active && subscription.events.includes(type),
+    return this.where(
+      (subscription) =>
+        subscription.teamId === teamId && subscription.active && subscription.events.includes(type),
     );
   }
 
@@ -123,7 +128,7 @@ export class LoopWebhooks extends WebhookSubscriptions<WebhookSubscription> {
     const listening = this.#listening(teamId, type);
     for (const subscription of listening) {
       const { secret } = subscription;
-      this.#dispatcher.enqueue({
+      this.dispatcher.enqueue({
         url: subscription.url,
         body,
         // Re-signed per attempt with the wall clock: receivers compare it with their own clock.
