@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { defined } from '../toolkit/define-simulator.ts';
-import type { QueryParams } from '../toolkit/query-params.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { renderAppointment, renderNote, renderOffer } from './loop-activity.model.ts';
 import {
@@ -70,7 +70,7 @@ interface ListFilters<T> {
  */
 function listRoute<T extends TimedRecord>(
   collectionOf: (dataset: LoopDataset) => TimedCollection<T>,
-  filtersOf: (query: QueryParams, dataset: LoopDataset) => ListFilters<T>,
+  filtersOf: (query: QueryReader, dataset: LoopDataset) => ListFilters<T>,
   render: (record: T, dataset: LoopDataset) => JsonObject,
 ): RequestHandler {
   return (request, response) => {
@@ -111,7 +111,7 @@ function contactOr404(request: Request, response: Response): ContactRecord | und
 }
 
 /** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
-function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
+function ofContact<T>(query: QueryReader, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
   const contactId = query.string('contactId');
   if (contactId === undefined) return { seq: undefined, candidates: undefined };
   const seq = dataset.contactById(contactId)?.seq ?? null;
