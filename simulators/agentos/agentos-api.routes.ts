@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   AGENTOS_APPOINTMENT_TYPES,
   AGENTOS_CONTACT_TYPES,
@@ -30,7 +31,7 @@ import {
 import type { AgentosDataset, ContactCreate, ContactPatch } from './agentos-dataset.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
 import {
-  AgentosQuery,
+  agentosQuery,
   ContactCreateSchema,
   ContactPatchSchema,
   EngagementPatchSchema,
@@ -39,7 +40,6 @@ import {
   bareEtag,
   listBody,
   listedView,
-  parseInstant,
   readPaging,
   sendError,
   sendValidationError,
@@ -80,7 +80,7 @@ function refOfAnyOid(dataset: AgentosDataset, oid: string): ContactRef | null {
   return null;
 }
 
-function modifiedRange(query: AgentosQuery): { since: number | undefined; until: number | undefined } {
+function modifiedRange(query: QueryReader): { since: number | undefined; until: number | undefined } {
   const since = query.instant('modifiedSince');
   const until = query.instant('modifiedUntil');
   if (since !== undefined && until !== undefined && since > until)
@@ -140,7 +140,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       const record = visibleContact(response, type, String(request.params.oid));
       if (record === undefined) return;
       const { dataset } = callContext(response);
-      const reference = new AgentosQuery(request.query).string('externalReference')?.toLowerCase();
+      const reference = agentosQuery(request.query).string('externalReference')?.toLowerCase();
       const entries = dataset
         .logEntriesOf({ type, seq: record.seq })
         .filter((entry) => reference === undefined || entry.externalReference?.toLowerCase() === reference);
@@ -190,7 +190,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
     pagedRoute(base, (paging, request, response) => {
       const { dataset } = callContext(response);
-      const { since, until } = modifiedRange(new AgentosQuery(request.query));
+      const { since, until } = modifiedRange(agentosQuery(request.query));
       const view = listedView(dataset.lists[type], since, until);
       response.json(listBody(view, paging, (record) => renderContact(record, dataset.seed)));
     });
@@ -245,12 +245,10 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
   pagedRoute('/diary/appointments', (paging, request, response) => {
     const { dataset } = callContext(response);
-    const query = new AgentosQuery(request.query);
+    const query = agentosQuery(request.query);
     const { since, until } = modifiedRange(query);
-    const startRaw = query.string('startDate');
-    const endRaw = query.string('endDate');
-    const start = startRaw === undefined ? undefined : parseInstant(startRaw, 'startDate');
-    const end = endRaw === undefined ? undefined : parseInstant(endRaw, 'endDate');
+    const start = query.instant('startDate');
+    const end = query.instant('endDate');
     const systemType = query.string('systemType');
     if (systemType !== undefined && !(AGENTOS_APPOINTMENT_TYPES as readonly string[]).includes(systemType)) {
       throw new BadRequestError(`systemType must be one of ${AGENTOS_APPOINTMENT_TYPES.join(', ')}`);
@@ -284,7 +282,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
   pagedRoute('/sales/offers', (paging, request, response) => {
     const { dataset } = callContext(response);
-    const query = new AgentosQuery(request.query);
+    const query = agentosQuery(request.query);
     const { since, until } = modifiedRange(query);
     const status = query.string('status');
     if (status !== undefined && !(AGENTOS_OFFER_STATUSES as readonly string[]).includes(status)) {
