@@ -321,9 +321,7 @@ export class AgentosDataset {
   #announce(record: ContactRecord, event: AgentosWebhookEvent, now: number): void {
     if (!this.#webhooks.hasSubscribers(this.shortName, event)) return;
     const contact = isVisible(record) ? renderContact(record, this.seed) : null;
-    this.#webhooks.emit(this.shortName, now, [
-      { event, type: record.type, oid: this.oidOf(record), contact },
-    ]);
+    this.#webhooks.emit(this.shortName, now, { event, type: record.type, oid: this.oidOf(record), contact });
   }
 
   createContact(type: AgentosContactType, input: ContactCreate): ContactRecord {

@@ -129,40 +129,39 @@ export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     return this.#listening(shortName, event).length > 0;
   }
 
-  /** Queues the notifications of one change; returns how many deliveries were queued. */
-  emit(shortName: string, occurredAt: number, notifications: readonly ContactNotification[]): number {
-    if (notifications.length === 0) return 0;
+  /**
+   * Queues one change's notification to every subscription listening for it, each delivery with
+   * its own DeliveryID and the change's EventID; returns how many were queued.
+   */
+  emit(shortName: string, occurredAt: number, notification: ContactNotification): number {
     const eventId = randomUUID();
-    let queued = 0;
-    for (const notification of notifications) {
-      for (const subscription of this.#listening(shortName, notification.event)) {
-        const deliveryId = randomUUID();
-        const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
-        this.dispatcher.enqueue({
-          url: subscription.url,
-          body,
-          // Signed per attempt with the wall clock: receivers compare it with their own.
-          headers: () =>
-            webhookHeaders({
-              secret: subscription.secret,
-              body,
-              event: notification.event,
-              deliveryId,
-              unixSeconds: Math.floor(Date.now() / 1000),
-            }),
-          labels: {
-            deliveryId,
-            eventId,
+    const listening = this.#listening(shortName, notification.event);
+    for (const subscription of listening) {
+      const deliveryId = randomUUID();
+      const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
+      this.dispatcher.enqueue({
+        url: subscription.url,
+        body,
+        // Signed per attempt with the wall clock: receivers compare it with their own.
+        headers: () =>
+          webhookHeaders({
+            secret: subscription.secret,
+            body,
             event: notification.event,
-            contactType: notification.type,
-            oid: notification.oid,
-            subscription: subscription.id,
-          },
-        });
-        queued++;
-      }
+            deliveryId,
+            unixSeconds: Math.floor(Date.now() / 1000),
+          }),
+        labels: {
+          deliveryId,
+          eventId,
+          event: notification.event,
+          contactType: notification.type,
+          oid: notification.oid,
+          subscription: subscription.id,
+        },
+      });
     }
-    return queued;
+    return listening.length;
   }
 
   /** The subscription as the API shows it; the secret only when just created. */
