@@ -1,5 +1,5 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedBooking, generatedTimes } from '../toolkit/generated-times.ts';
+import { generatedBooking, generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -121,7 +121,7 @@ export class LoopDataset implements RenderContext {
     const count = people.length;
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
-      const { created, modified } = generatedTimes(random, i, count, anchor);
+      const { created, modified } = generatedTimes(i, count, anchor, random);
       records.push({
         seq: i + 1,
         id: null,
