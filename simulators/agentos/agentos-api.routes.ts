@@ -1,5 +1,6 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   AGENTOS_APPOINTMENT_TYPES,
   AGENTOS_CONTACT_TYPES,
@@ -28,9 +29,9 @@ import {
   type JsonObject,
 } from './agentos-contact.model.ts';
 import type { AgentosDataset, ContactCreate, ContactPatch } from './agentos-dataset.ts';
-import type { AgentosEngine } from './agentos-engine.ts';
+import type { AgentosWebhooks } from './agentos-webhooks.ts';
 import {
-  AgentosQuery,
+  agentosQuery,
   ContactCreateSchema,
   ContactPatchSchema,
   EngagementPatchSchema,
@@ -39,13 +40,11 @@ import {
   bareEtag,
   listBody,
   listedView,
-  parseInstant,
   readPaging,
   sendError,
   sendValidationError,
-  sliceOf,
 } from './agentos-http.ts';
-import { viewSize, type ResultView } from '../toolkit/timed-collection.ts';
+import type { ResultView } from '../toolkit/timed-collection.ts';
 
 /** What the auth middleware leaves for the handlers. */
 export interface AgentosCallContext {
@@ -81,7 +80,7 @@ function refOfAnyOid(dataset: AgentosDataset, oid: string): ContactRef | null {
   return null;
 }
 
-function modifiedRange(query: AgentosQuery): { since: number | undefined; until: number | undefined } {
+function modifiedRange(query: QueryReader): { since: number | undefined; until: number | undefined } {
   const since = query.instant('modifiedSince');
   const until = query.instant('modifiedUntil');
   if (since !== undefined && until !== undefined && since > until)
@@ -89,17 +88,30 @@ function modifiedRange(query: AgentosQuery): { since: number | undefined; until:
   return { since, until };
 }
 
-function filtered<T>(view: ResultView<T>, predicate: ((item: T) => boolean) | null): ResultView<T> {
-  if (predicate === null) return view;
+/** The view's records that meet every condition (the view itself when there are none). */
+function filtered<T>(view: ResultView<T>, conditions: ReadonlyArray<(item: T) => boolean>): ResultView<T> {
+  if (conditions.length === 0) return view;
   const items: T[] = [];
-  for (let i = view.start; i < view.end; i++)
-    if (predicate(view.items[i] as T)) items.push(view.items[i] as T);
+  for (let i = view.start; i < view.end; i++) {
+    const item = view.items[i] as T;
+    if (conditions.every((test) => test(item))) items.push(item);
+  }
   return { items, start: 0, end: items.length, descending: false };
 }
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
-export function createAgentosApiRouter(engine: AgentosEngine): Router {
+export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
   const router = Router();
+  /** A `{offset}/{count}` list; other two-segment paths fall through to the next route. */
+  const pagedRoute = (
+    path: string,
+    answer: (paging: { offset: number; count: number }, request: Request, response: Response) => void,
+  ) =>
+    router.get(`${path}/:offset/:count`, (request, response, next) => {
+      const paging = readPaging(String(request.params.offset), String(request.params.count));
+      if (paging === null) return next();
+      answer(paging, request, response);
+    });
 
   const visibleContact = (
     response: Response,
@@ -116,34 +128,23 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     return record;
   };
 
-  router.get('/company/branches/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/company/branches', (paging, request, response) => {
     const branches = callContext(response).dataset.branches();
-    response.json(listBody(branches.length, branches.slice(paging.offset, paging.offset + paging.count)));
+    response.json(listBody(branches, paging));
   });
 
   for (const type of AGENTOS_CONTACT_TYPES) {
     const base = `/${AGENTOS_LIST_PATHS[type]}`;
 
-    router.get(`${base}/:oid/logentries/:offset/:count`, (request, response, next) => {
-      const paging = readPaging(String(request.params.offset), String(request.params.count));
-      if (paging === null) return next();
+    pagedRoute(`${base}/:oid/logentries`, (paging, request, response) => {
       const record = visibleContact(response, type, String(request.params.oid));
       if (record === undefined) return;
       const { dataset } = callContext(response);
-      const reference = new AgentosQuery(request.query).string('externalReference')?.toLowerCase();
+      const reference = agentosQuery(request.query).string('externalReference')?.toLowerCase();
       const entries = dataset
         .logEntriesOf({ type, seq: record.seq })
         .filter((entry) => reference === undefined || entry.externalReference?.toLowerCase() === reference);
-      response.json(
-        listBody(
-          entries.length,
-          entries
-            .slice(paging.offset, paging.offset + paging.count)
-            .map((entry) => renderLogEntry(entry, dataset.seed)),
-        ),
-      );
+      response.json(listBody(entries, paging, (entry) => renderLogEntry(entry, dataset.seed)));
     });
 
     router.post(`${base}/:oid/logentries`, (request, response) => {
@@ -154,12 +155,12 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const { dataset } = callContext(response);
       const entry = parsed.data;
       // No idempotency: a retried POST makes a second entry (clients look up ExternalReference first).
-      const created = engine.addLogEntry(dataset, {
+      const created = dataset.addLogEntry({
         contact: { type, seq: record.seq },
         logType: entry.Type,
         subject: entry.Subject,
         notes: entry.Notes,
-        dateTime: entry.DateTime === undefined ? engine.clock.now() : Date.parse(entry.DateTime),
+        dateTime: entry.DateTime === undefined ? dataset.now() : Date.parse(entry.DateTime),
         externalReference: entry.ExternalReference ?? null,
         createdBy: 'API',
       });
@@ -184,21 +185,14 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const patch = Object.fromEntries(
         Object.entries(parsed.data).filter(([, value]) => value !== undefined),
       );
-      response.json(
-        callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch, engine.clock.now()),
-      );
+      response.json(callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch));
     });
 
-    router.get(`${base}/:offset/:count`, (request, response, next) => {
-      const paging = readPaging(String(request.params.offset), String(request.params.count));
-      if (paging === null) return next();
+    pagedRoute(base, (paging, request, response) => {
       const { dataset } = callContext(response);
-      const { since, until } = modifiedRange(new AgentosQuery(request.query));
+      const { since, until } = modifiedRange(agentosQuery(request.query));
       const view = listedView(dataset.lists[type], since, until);
-      const page = sliceOf(view, paging.offset, paging.count).map((record) =>
-        renderContact(record, dataset.seed),
-      );
-      response.json(listBody(viewSize(view), page));
+      response.json(listBody(view, paging, (record) => renderContact(record, dataset.seed)));
     });
 
     router.get(`${base}/:oid`, (request, response) => {
@@ -231,7 +225,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
         );
       }
       const { dataset } = callContext(response);
-      engine.patchContacts(dataset, [record], () => patch as ContactPatch);
+      dataset.patchContacts([record], () => patch as ContactPatch);
       response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
       response.json(renderContact(record, dataset.seed));
     });
@@ -240,7 +234,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       const parsed = ContactCreateSchema.safeParse(request.body);
       if (!parsed.success) return sendValidationError(response, parsed.error);
       const { dataset } = callContext(response);
-      const record = engine.createContact(dataset, type, parsed.data as ContactCreate);
+      const record = dataset.createContact(type, parsed.data as ContactCreate);
       const body = renderContact(record, dataset.seed);
       response
         .status(201)
@@ -249,16 +243,12 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     });
   }
 
-  router.get('/diary/appointments/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/diary/appointments', (paging, request, response) => {
     const { dataset } = callContext(response);
-    const query = new AgentosQuery(request.query);
+    const query = agentosQuery(request.query);
     const { since, until } = modifiedRange(query);
-    const startRaw = query.string('startDate');
-    const endRaw = query.string('endDate');
-    const start = startRaw === undefined ? undefined : parseInstant(startRaw, 'startDate');
-    const end = endRaw === undefined ? undefined : parseInstant(endRaw, 'endDate');
+    const start = query.instant('startDate');
+    const end = query.instant('endDate');
     const systemType = query.string('systemType');
     if (systemType !== undefined && !(AGENTOS_APPOINTMENT_TYPES as readonly string[]).includes(systemType)) {
       throw new BadRequestError(`systemType must be one of ${AGENTOS_APPOINTMENT_TYPES.join(', ')}`);
@@ -276,19 +266,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
           record.attendees.some((ref) => ref.type === contact.type && ref.seq === contact.seq),
       );
     }
-    const view = filtered(
-      listedView(dataset.appointments, since, until),
-      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
-    );
+    const view = filtered(listedView(dataset.appointments, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
-    response.json(
-      listBody(
-        viewSize(view),
-        sliceOf(view, paging.offset, paging.count).map((record) =>
-          renderAppointment(record, dataset.seed, renderRef),
-        ),
-      ),
-    );
+    response.json(listBody(view, paging, (record) => renderAppointment(record, dataset.seed, renderRef)));
   });
 
   router.get('/diary/appointments/:oid', (request, response) => {
@@ -300,11 +280,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     response.json(renderAppointment(record, dataset.seed, contactRefRenderer(dataset)));
   });
 
-  router.get('/sales/offers/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
+  pagedRoute('/sales/offers', (paging, request, response) => {
     const { dataset } = callContext(response);
-    const query = new AgentosQuery(request.query);
+    const query = agentosQuery(request.query);
     const { since, until } = modifiedRange(query);
     const status = query.string('status');
     if (status !== undefined && !(AGENTOS_OFFER_STATUSES as readonly string[]).includes(status)) {
@@ -316,19 +294,9 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     const conditions: Array<(record: OfferRecord) => boolean> = [];
     if (status !== undefined) conditions.push((record) => record.status === status);
     if (applicantOid !== undefined) conditions.push((record) => record.applicant.seq === applicantSeq);
-    const view = filtered(
-      listedView(dataset.offers, since, until),
-      conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
-    );
+    const view = filtered(listedView(dataset.offers, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
-    response.json(
-      listBody(
-        viewSize(view),
-        sliceOf(view, paging.offset, paging.count).map((record) =>
-          renderOffer(record, dataset.seed, renderRef),
-        ),
-      ),
-    );
+    response.json(listBody(view, paging, (record) => renderOffer(record, dataset.seed, renderRef)));
   });
 
   router.get('/sales/offers/:oid', (request, response) => {
@@ -344,53 +312,35 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     const parsed = WebhookCreateSchema.safeParse(request.body);
     if (!parsed.success) return sendValidationError(response, parsed.error);
     const { dataset } = callContext(response);
-    const subscription = engine.webhooks.create(dataset.shortName, dataset.seed, {
+    const subscription = webhooks.create(dataset.shortName, dataset.seed, {
       url: parsed.data.Url,
       events: parsed.data.Events,
     });
     // The secret is shown once, here: agentOS never returns it again.
     response
       .status(201)
-      .location(`${request.baseUrl}/webhooks/${subscription.oid}`)
-      .json(engine.webhooks.render(subscription, true));
+      .location(`${request.baseUrl}/webhooks/${subscription.id}`)
+      .json(webhooks.render(subscription, true));
   });
 
-  router.get('/webhooks/:offset/:count', (request, response, next) => {
-    const paging = readPaging(String(request.params.offset), String(request.params.count));
-    if (paging === null) return next();
-    const subscriptions = engine.webhooks.list(callContext(response).dataset.shortName);
-    response.json(
-      listBody(
-        subscriptions.length,
-        subscriptions
-          .slice(paging.offset, paging.offset + paging.count)
-          .map((subscription) => engine.webhooks.render(subscription)),
-      ),
-    );
+  pagedRoute('/webhooks', (paging, request, response) => {
+    const subscriptions = webhooks.list(callContext(response).dataset.shortName);
+    response.json(listBody(subscriptions, paging, (subscription) => webhooks.render(subscription)));
   });
+
+  const noSubscription = (response: Response, oid: string) =>
+    sendError(response, 404, `No webhook subscription with OID ${oid} exists`);
 
   router.get('/webhooks/:oid', (request, response) => {
-    const subscription = engine.webhooks.get(
-      callContext(response).dataset.shortName,
-      String(request.params.oid),
-    );
-    if (subscription === undefined)
-      return sendError(
-        response,
-        404,
-        `No webhook subscription with OID ${String(request.params.oid)} exists`,
-      );
-    response.json(engine.webhooks.render(subscription));
+    const oid = String(request.params.oid);
+    const subscription = webhooks.find(callContext(response).dataset.shortName, oid);
+    if (subscription === undefined) return noSubscription(response, oid);
+    response.json(webhooks.render(subscription));
   });
 
   router.delete('/webhooks/:oid', (request, response) => {
-    if (!engine.webhooks.delete(callContext(response).dataset.shortName, String(request.params.oid))) {
-      return sendError(
-        response,
-        404,
-        `No webhook subscription with OID ${String(request.params.oid)} exists`,
-      );
-    }
+    const oid = String(request.params.oid);
+    if (!webhooks.remove(callContext(response).dataset.shortName, oid)) return noSubscription(response, oid);
     response.status(204).end();
   });
 

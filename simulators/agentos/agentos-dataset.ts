@@ -1,16 +1,13 @@
 import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import {
-  generatePeople,
-  type GeneratedPeople,
-  type PersonRole,
-} from '../toolkit/uk-people.ts';
+import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,
   type AgentosAppointmentStatus,
   type AgentosAppointmentType,
   type AgentosContactType,
+  type AgentosWebhookEvent,
 } from './agentos-constants.ts';
 import {
   EMPTY_ENGAGEMENT,
@@ -26,6 +23,7 @@ import {
   externalIdOf,
   fieldsOf,
   isVisible,
+  renderContact,
   seqOfOid,
   type AgentosAddress,
   type AgentosContactFields,
@@ -35,6 +33,7 @@ import {
   type JsonObject,
 } from './agentos-contact.model.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
+import type { AgentosWebhooks } from './agentos-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -55,6 +54,10 @@ export interface AgentosDatasetOptions {
   /** Generated timestamps lie before this instant (ms). */
   anchor: number;
   duplicateRate?: number;
+  /** The simulator's clock: every change happens at its `now()`. */
+  now: () => number;
+  /** Where the agency's changes are announced. */
+  webhooks: AgentosWebhooks;
 }
 
 /** The list each generated role puts a person on. */
@@ -120,7 +123,12 @@ export class AgentosDataset {
   #nextOfferSeq = 1;
   #nextLogSeq = 1;
 
+  readonly now: () => number;
+  readonly #webhooks: AgentosWebhooks;
+
   constructor(options: AgentosDatasetOptions) {
+    this.now = options.now;
+    this.#webhooks = options.webhooks;
     this.shortName = options.shortName;
     this.seed = options.seed;
     this.lists = {
@@ -305,7 +313,19 @@ export class AgentosDataset {
     return AGENTOS_CONTACT_TYPES.reduce((sum, type) => sum + this.lists[type].listedCount, 0);
   }
 
-  createContact(type: AgentosContactType, input: ContactCreate, now: number): ContactRecord {
+  /**
+   * Announces the record's change to the agency's subscribers to `event`, if any. Only records
+   * shared with third parties (marketing consent given) are announced: a record that stops being
+   * shared (consent withdrawn, deleted) is announced once more, with `Contact: null`.
+   */
+  #announce(record: ContactRecord, event: AgentosWebhookEvent, now: number): void {
+    if (!this.#webhooks.hasSubscribers(this.shortName, event)) return;
+    const contact = isVisible(record) ? renderContact(record, this.seed) : null;
+    this.#webhooks.emit(this.shortName, now, { event, type: record.type, oid: this.oidOf(record), contact });
+  }
+
+  createContact(type: AgentosContactType, input: ContactCreate): ContactRecord {
+    const now = this.now();
     const record: ContactRecord = {
       type,
       seq: this.#nextSeq[type]++,
@@ -338,15 +358,17 @@ export class AgentosDataset {
     };
     this.#applyPatch(record, input);
     this.lists[type].add(record);
+    if (isVisible(record)) this.#announce(record, 'contact.created', now);
     return record;
   }
 
-  /** Applies validated patches, bumping ModifiedDate and the ETag even when nothing changed. */
-  patchContacts(
-    records: readonly ContactRecord[],
-    patchFor: (record: ContactRecord) => ContactPatch,
-    now: number,
-  ): void {
+  /**
+   * Applies validated patches, bumping ModifiedDate and the ETag even when nothing changed, and
+   * announces each record as its own event.
+   */
+  patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
+    const now = this.now();
+    const wasVisible = records.map(isVisible);
     for (const type of AGENTOS_CONTACT_TYPES) {
       const ofType = records.filter((record) => record.type === type);
       if (ofType.length === 0) continue;
@@ -356,6 +378,9 @@ export class AgentosDataset {
         record.rowVersion = ++this.#rowVersion;
       });
     }
+    records.forEach((record, i) => {
+      if (wasVisible[i] || isVisible(record)) this.#announce(record, 'contact.updated', now);
+    });
   }
 
   #applyPatch(record: ContactRecord, patch: ContactPatch): void {
@@ -401,28 +426,39 @@ export class AgentosDataset {
   }
 
   /** Archives a record: it stays listed with `IsArchived: true`. */
-  archiveContact(record: ContactRecord, now: number): void {
+  archiveContact(record: ContactRecord): void {
+    const now = this.now();
     this.lists[record.type].update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archived = true;
       target.modified = now;
       target.rowVersion = ++this.#rowVersion;
     });
+    if (isVisible(record)) this.#announce(record, 'contact.updated', now);
   }
 
   /** Removes a record outright: lists and GET no longer show it. */
   deleteContact(record: ContactRecord): void {
+    const now = this.now();
+    const wasVisible = isVisible(record);
     const list = this.lists[record.type];
-    if (list.get(record.seq) !== record) return;
-    list.update(record, (target) => {
-      target.deleted = true;
-    });
-    list.remove(record);
+    if (list.get(record.seq) === record) {
+      list.update(record, (target) => {
+        target.deleted = true;
+      });
+      list.remove(record);
+    }
+    if (wasVisible) this.#announce(record, 'contact.updated', now);
   }
 
-  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'rowVersion'>): AppointmentRecord {
+  addAppointment(
+    input: Omit<AppointmentRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>,
+  ): AppointmentRecord {
+    const now = this.now();
     const record: AppointmentRecord = {
       ...input,
+      created: now,
+      modified: now,
       seq: this.#nextAppointmentSeq++,
       rowVersion: ++this.#rowVersion,
     };
@@ -430,14 +466,22 @@ export class AgentosDataset {
     return record;
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion'>): OfferRecord {
-    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++, rowVersion: ++this.#rowVersion };
+  addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>): OfferRecord {
+    const now = this.now();
+    const record: OfferRecord = {
+      ...input,
+      created: now,
+      modified: now,
+      seq: this.#nextOfferSeq++,
+      rowVersion: ++this.#rowVersion,
+    };
     this.offers.add(record);
     return record;
   }
 
-  addLogEntry(input: Omit<LogEntryRecord, 'seq' | 'modified'>): LogEntryRecord {
-    const record: LogEntryRecord = { ...input, seq: this.#nextLogSeq++, modified: input.created };
+  addLogEntry(input: Omit<LogEntryRecord, 'seq' | 'created' | 'modified'>): LogEntryRecord {
+    const now = this.now();
+    const record: LogEntryRecord = { ...input, seq: this.#nextLogSeq++, created: now, modified: now };
     this.logEntries.add(record);
     const key = refKey(input.contact);
     const list = this.#logEntriesByContact.get(key);
@@ -459,11 +503,8 @@ export class AgentosDataset {
    * fields: the record's ETag and ModifiedDate stay as they are, so nurture write-back never makes
    * an agent's pending edit stale nor comes back to Propsync as a contact change.
    */
-  setEngagement(
-    ref: ContactRef,
-    patch: Partial<Omit<EngagementRecord, 'ModifiedDate'>>,
-    now: number,
-  ): EngagementRecord {
+  setEngagement(ref: ContactRef, patch: Partial<Omit<EngagementRecord, 'ModifiedDate'>>): EngagementRecord {
+    const now = this.now();
     const record = this.contactByRef(ref);
     if (record === undefined) throw new RangeError(`${refKey(ref)} does not exist`);
     record.engagement = {

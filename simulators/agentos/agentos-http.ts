@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   AGENTOS_LOG_ENTRY_TYPES,
@@ -61,35 +62,16 @@ export function sendValidationError(response: Response, error: z.ZodError): void
 // ISO-8601 with a zone designator when a time is given: a naive time would be ambiguous (UK local or UTC).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
-export function parseInstant(raw: string, name: string): number {
-  const ms = ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
-  if (Number.isNaN(ms))
-    throw new BadRequestError(
-      `${name} must be an ISO-8601 date, or date and time with a zone (e.g. 2025-05-01T09:30:00Z)`,
-    );
-  return ms;
-}
-
-/** Query parameters read case-insensitively (ASP.NET model binding ignores case). */
-export class AgentosQuery {
-  readonly #values = new Map<string, string>();
-
-  constructor(query: unknown) {
-    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (typeof value === 'string') this.#values.set(name.toLowerCase(), value);
-    }
-  }
-
-  string(name: string): string | undefined {
-    const value = this.#values.get(name.toLowerCase());
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    return raw === undefined ? undefined : parseInstant(raw, name);
-  }
+/** Query parameters, read case-insensitively (ASP.NET model binding ignores case). */
+export function agentosQuery(query: unknown): QueryReader {
+  return new QueryReader(query, {
+    ignoreCase: true,
+    instant: {
+      parse: (raw) =>
+        ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : null,
+      mustBe: 'must be an ISO-8601 date, or date and time with a zone (e.g. 2025-05-01T09:30:00Z)',
+    },
+  });
 }
 
 /** `{offset}/{count}` path segments: offset from 0, count 1–1,000. Null when they are not numbers at all. */
@@ -104,9 +86,23 @@ export function readPaging(offsetRaw: string, countRaw: string): { offset: numbe
   return { offset, count };
 }
 
-/** The list wrapper every collection uses: `Count` is the total matching the query, `Data` this slice. */
-export function listBody(total: number, data: unknown[]): { Count: number; Data: unknown[] } {
-  return { Count: total, Data: data };
+/**
+ * The list wrapper every collection uses: `Count` is the total matching the query, `Data` the
+ * `{offset}/{count}` slice of them, rendered.
+ */
+export function listBody<T>(
+  matching: ResultView<T> | readonly T[],
+  paging: { offset: number; count: number },
+  render: (item: T) => unknown = (item) => item,
+): { Count: number; Data: unknown[] } {
+  const view = isView(matching)
+    ? matching
+    : { items: matching, start: 0, end: matching.length, descending: false };
+  return { Count: view.end - view.start, Data: sliceOf(view, paging.offset, paging.count).map(render) };
+}
+
+function isView<T>(matching: ResultView<T> | readonly T[]): matching is ResultView<T> {
+  return !Array.isArray(matching);
 }
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -245,7 +241,7 @@ export function listedView<T extends TimedRecord>(
 }
 
 /** One `{offset}/{count}` slice of a view. */
-export function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
+function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
   const from = view.start + offset;
   const to = Math.min(view.end, from + count);
   const page: T[] = [];

@@ -47,7 +47,6 @@ import {
   type JsonObject,
 } from './agentos-contact.model.ts';
 import { AgentosDataset, type ContactCreate, type ContactPatch } from './agentos-dataset.ts';
-import { AgentosEngine } from './agentos-engine.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-http.ts';
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
 
@@ -203,12 +202,11 @@ export const createAgentosSimulator = defineSimulator<
       timeoutMs: options.webhookTimeoutMs ?? AGENTOS_WEBHOOK_TIMEOUT_MS,
     });
     const webhooks = new AgentosWebhooks({ dispatcher, now: clock.now });
-    const engine = new AgentosEngine({ clock, webhooks });
     const agencies = kit.tenantDatasets({
       tenants: keys.map((key) => key.shortName),
       key: (shortName) => shortName.toLowerCase(),
       noun: 'agency',
-      build: (shortName, seed) => new AgentosDataset({ shortName, ...seed }),
+      build: (shortName, seed) => new AgentosDataset({ shortName, ...seed, now: clock.now, webhooks }),
     });
     kit.onReset(() => {
       guard.reset();
@@ -232,7 +230,7 @@ export const createAgentosSimulator = defineSimulator<
           modify.ids !== undefined
             ? modify.ids.map((id) => recordFor(dataset, id))
             : pickRecords(dataset, modify.count ?? 1, kit.controlRandom());
-        engine.patchContacts(dataset, records, (record) => ({
+        dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
         }));
@@ -241,21 +239,21 @@ export const createAgentosSimulator = defineSimulator<
       createContact(type, input, createOptions) {
         const dataset = datasetFor(createOptions?.shortName);
         return dataset.externalIdOf(
-          engine.createContact(dataset, type, ContactCreateSchema.parse(input) as ContactCreate),
+          dataset.createContact(type, ContactCreateSchema.parse(input) as ContactCreate),
         );
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasetFor(archiveOptions?.shortName);
         const record = dataset.contactByExternalId(id);
         if (record === undefined || record.deleted) return false;
-        engine.archiveContact(dataset, record);
+        dataset.archiveContact(record);
         return true;
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasetFor(deleteOptions?.shortName);
         const record = dataset.contactByExternalId(id);
         if (record === undefined || record.deleted) return false;
-        engine.deleteContact(dataset, record);
+        dataset.deleteContact(record);
         return true;
       },
       createAppointment(appointment) {
@@ -266,7 +264,7 @@ export const createAgentosSimulator = defineSimulator<
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
-        const created = engine.addAppointment(dataset, {
+        const created = dataset.addAppointment({
           systemType,
           subject:
             systemType === 'Viewing'
@@ -290,7 +288,7 @@ export const createAgentosSimulator = defineSimulator<
         const record = recordFor(dataset, offer.contactId);
         if (record.type !== 'SalesApplicant')
           throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
-        const created = engine.addOffer(dataset, {
+        const created = dataset.addOffer({
           applicant: { type: record.type, seq: record.seq },
           propertySeq: kit.controlRandom().int(1, 5000),
           amount: offer.amount ?? 350_000,
@@ -441,7 +439,7 @@ export const createAgentosSimulator = defineSimulator<
           limitRate,
           injectFaults,
           express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
-          createAgentosApiRouter(engine),
+          createAgentosApiRouter(webhooks),
         );
       },
       describe(request) {

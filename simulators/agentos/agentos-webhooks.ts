@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import {
   AGENTOS_WEBHOOK_HEADERS,
   type AgentosContactType,
@@ -10,7 +10,8 @@ import { agentosOid, agentosTime, type JsonObject } from './agentos-contact.mode
 /** A webhook subscription, created through the API by one key of one agency. */
 export interface WebhookSubscription {
   seq: number;
-  oid: string;
+  /** The subscription's OID. */
+  id: string;
   shortName: string;
   url: string;
   events: AgentosWebhookEvent[];
@@ -82,16 +83,8 @@ export function webhookHeaders(options: {
  * agency with its own DeliveryID (notifications of one change share an EventID), signed with the
  * subscription's secret, through the shared background dispatcher.
  */
-export class AgentosWebhooks {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-  #subscriptions = new Map<string, WebhookSubscription>();
+export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   #nextSeq = 1;
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
 
   create(
     shortName: string,
@@ -99,82 +92,82 @@ export class AgentosWebhooks {
     input: { url: string; events: AgentosWebhookEvent[] },
   ): WebhookSubscription {
     const seq = this.#nextSeq++;
-    const subscription: WebhookSubscription = {
+    return this.add({
       seq,
-      oid: agentosOid(seed, 'webhook', seq),
+      id: agentosOid(seed, 'webhook', seq),
       shortName,
       url: input.url,
       events: [...new Set(input.events)],
       secret: `aosws_${randomBytes(24).toString('base64url')}`,
-      created: this.#now(),
-    };
-    this.#subscriptions.set(subscription.oid, subscription);
-    return subscription;
+      created: this.now(),
+    });
   }
 
   list(shortName: string): WebhookSubscription[] {
-    return [...this.#subscriptions.values()].filter((subscription) => subscription.shortName === shortName);
+    return this.where((subscription) => subscription.shortName === shortName);
   }
 
-  get(shortName: string, oid: string): WebhookSubscription | undefined {
-    const subscription = this.#subscriptions.get(oid.trim().toUpperCase());
+  /** The agency's subscription with this OID (OIDs are read in any case). */
+  find(shortName: string, oid: string): WebhookSubscription | undefined {
+    const subscription = this.get(oid.trim().toUpperCase());
     return subscription?.shortName === shortName ? subscription : undefined;
   }
 
-  delete(shortName: string, oid: string): boolean {
-    const subscription = this.get(shortName, oid);
-    return subscription !== undefined && this.#subscriptions.delete(subscription.oid);
+  remove(shortName: string, oid: string): boolean {
+    const subscription = this.find(shortName, oid);
+    return subscription !== undefined && this.delete(subscription.id);
+  }
+
+  /** The agency's subscriptions to the event. */
+  #listening(shortName: string, event: AgentosWebhookEvent): WebhookSubscription[] {
+    return this.where(
+      (subscription) => subscription.shortName === shortName && subscription.events.includes(event),
+    );
   }
 
   hasSubscribers(shortName: string, event: AgentosWebhookEvent): boolean {
-    for (const subscription of this.#subscriptions.values()) {
-      if (subscription.shortName === shortName && subscription.events.includes(event)) return true;
-    }
-    return false;
+    return this.#listening(shortName, event).length > 0;
   }
 
-  /** Queues the notifications of one change; returns how many deliveries were queued. */
-  emit(shortName: string, occurredAt: number, notifications: readonly ContactNotification[]): number {
-    if (notifications.length === 0) return 0;
+  /**
+   * Queues one change's notification to every subscription listening for it, each delivery with
+   * its own DeliveryID and the change's EventID; returns how many were queued.
+   */
+  emit(shortName: string, occurredAt: number, notification: ContactNotification): number {
     const eventId = randomUUID();
-    let queued = 0;
-    for (const notification of notifications) {
-      for (const subscription of this.#subscriptions.values()) {
-        if (subscription.shortName !== shortName || !subscription.events.includes(notification.event))
-          continue;
-        const deliveryId = randomUUID();
-        const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
-        this.#dispatcher.enqueue({
-          url: subscription.url,
-          body,
-          // Signed per attempt with the wall clock: receivers compare it with their own.
-          headers: () =>
-            webhookHeaders({
-              secret: subscription.secret,
-              body,
-              event: notification.event,
-              deliveryId,
-              unixSeconds: Math.floor(Date.now() / 1000),
-            }),
-          labels: {
-            deliveryId,
-            eventId,
+    const listening = this.#listening(shortName, notification.event);
+    for (const subscription of listening) {
+      const deliveryId = randomUUID();
+      const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
+      this.dispatcher.enqueue({
+        url: subscription.url,
+        body,
+        // Signed per attempt with the wall clock: receivers compare it with their own.
+        headers: () =>
+          webhookHeaders({
+            secret: subscription.secret,
+            body,
             event: notification.event,
-            contactType: notification.type,
-            oid: notification.oid,
-            subscription: subscription.oid,
-          },
-        });
-        queued++;
-      }
+            deliveryId,
+            unixSeconds: Math.floor(Date.now() / 1000),
+          }),
+        labels: {
+          deliveryId,
+          eventId,
+          event: notification.event,
+          contactType: notification.type,
+          oid: notification.oid,
+          subscription: subscription.id,
+        },
+      });
     }
-    return queued;
+    return listening.length;
   }
 
   /** The subscription as the API shows it; the secret only when just created. */
   render(subscription: WebhookSubscription, withSecret = false): JsonObject {
     return {
-      OID: subscription.oid,
+      OID: subscription.id,
       Url: subscription.url,
       Events: [...subscription.events],
       ...(withSecret ? { Secret: subscription.secret } : {}),
@@ -182,8 +175,8 @@ export class AgentosWebhooks {
     };
   }
 
-  reset(): void {
-    this.#subscriptions.clear();
+  override reset(): void {
+    super.reset();
     this.#nextSeq = 1;
   }
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
@@ -10,8 +11,7 @@ import {
   type CustomWebhookEvent,
 } from './custom-constants.ts';
 import { etagOf, renderContact, seqOfContactId, type ContactRecord } from './custom-contact.model.ts';
-import type { ContactChange } from './custom-dataset.ts';
-import type { CustomEngine } from './custom-engine.ts';
+import type { ContactChange, CustomDataset } from './custom-dataset.ts';
 import {
   ACTIVITY_TYPE_SET,
   ActivityCreateSchema,
@@ -31,6 +31,7 @@ import {
   sendProblem,
 } from './custom-http.ts';
 import type { IdempotencyStore, StoredAnswer } from './custom-idempotency.ts';
+import type { CustomWebhooks } from './custom-webhooks.ts';
 
 /** An API key as the auth middleware resolved it. */
 export interface ResolvedApiKey {
@@ -44,7 +45,9 @@ export function apiKeyOf(response: Response): ResolvedApiKey {
 }
 
 export interface CustomApiParts {
-  engine: CustomEngine;
+  /** The current data (a reset swaps it). */
+  dataset: () => CustomDataset;
+  webhooks: CustomWebhooks;
   idempotency: IdempotencyStore;
   account: { id: string; name: string; timezone: string };
   /** Revokes the key with this label: every later request with it is a 401. */
@@ -66,6 +69,19 @@ const requireJson: RequestHandler = (request, response, next) => {
     sendProblem(response, 'unsupported-media-type', 'Send the body as application/json');
   else next();
 };
+
+/** The validated body, or undefined once a 422 has answered with `title` and the field errors. */
+function validBody<S extends z.ZodType>(
+  schema: S,
+  request: Request,
+  response: Response,
+  title: string,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(request.body);
+  if (parsed.success) return parsed.data;
+  sendProblem(response, 'validation-failed', title, fieldErrors(parsed.error));
+  return undefined;
+}
 
 function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean): void {
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
@@ -102,9 +118,8 @@ function timeWindow(query: QueryReader): { from: number | undefined; to: number 
 
 /** The API under {@link CUSTOM_API_BASE_PATH}. Assumes authentication, limits and faults ran first. */
 export function createCustomApiRouter(parts: CustomApiParts): Router {
-  const { engine, idempotency } = parts;
+  const { dataset, webhooks, idempotency } = parts;
   const router = Router();
-  const dataset = () => engine.dataset;
   const contactOr404 = (request: Request, response: Response): ContactRecord | undefined => {
     const id = String(request.params.contact_id);
     const record = dataset().contactById(id);
@@ -211,13 +226,10 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.post('/contacts', requireScope('contacts:write'), requireJson, (request, response) => {
-    const parsed = ContactCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The contact is invalid', fieldErrors(parsed.error));
-      return;
-    }
+    const parsed = validBody(ContactCreateSchema, request, response, 'The contact is invalid');
+    if (parsed === undefined) return;
     idempotent(request, response, false, () => {
-      const record = engine.createContact(parsed.data as ContactChange);
+      const record = dataset().createContact(parsed as ContactChange);
       return {
         status: 201,
         headers: {
@@ -270,19 +282,16 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       );
       return;
     }
-    const parsed = ContactPatchSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The patch is invalid', fieldErrors(parsed.error));
-      return;
-    }
-    engine.changeContacts([record], () => parsed.data as ContactChange, false);
+    const parsed = validBody(ContactPatchSchema, request, response, 'The patch is invalid');
+    if (parsed === undefined) return;
+    dataset().changeContacts([record], () => parsed as ContactChange, false);
     response.setHeader('ETag', etagOf(record));
     response.json(renderContact(record, dataset().seed));
   });
 
   router.get('/contacts/:contact_id/nurture', requireScope('contacts:read'), (request, response) => {
     const record = contactOr404(request, response);
-    if (record !== undefined) response.json(engine.renderNurture(record));
+    if (record !== undefined) response.json(dataset().renderNurture(record));
   });
 
   router.patch(
@@ -292,13 +301,10 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     (request, response) => {
       const record = contactOr404(request, response);
       if (record === undefined) return;
-      const parsed = NurturePatchSchema.safeParse(request.body);
-      if (!parsed.success) {
-        sendProblem(response, 'validation-failed', 'The nurture write is invalid', fieldErrors(parsed.error));
-        return;
-      }
-      engine.writeNurture(record, parsed.data);
-      response.json(engine.renderNurture(record));
+      const parsed = validBody(NurturePatchSchema, request, response, 'The nurture write is invalid');
+      if (parsed === undefined) return;
+      dataset().writeNurture(record, parsed);
+      response.json(dataset().renderNurture(record));
     },
   );
 
@@ -354,12 +360,8 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       );
       return;
     }
-    const parsed = ActivityCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The activity is invalid', fieldErrors(parsed.error));
-      return;
-    }
-    const input = parsed.data;
+    const input = validBody(ActivityCreateSchema, request, response, 'The activity is invalid');
+    if (input === undefined) return;
     const contact = dataset().contactById(input.contact_id);
     if (contact === undefined) {
       sendProblem(response, 'validation-failed', 'The activity is invalid', [
@@ -368,7 +370,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       return;
     }
     idempotent(request, response, true, () => {
-      const record = engine.addActivity({
+      const record = dataset().addActivity({
         type: input.type,
         status: null,
         contactSeq: contact.seq,
@@ -399,16 +401,13 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.get('/webhooks', requireScope('webhooks:manage'), (_request, response) => {
-    response.json({ data: engine.webhooks.list().map((record) => engine.webhooks.render(record)) });
+    response.json({ data: webhooks.list().map((record) => webhooks.render(record)) });
   });
 
   router.post('/webhooks', requireScope('webhooks:manage'), requireJson, (request, response) => {
-    const parsed = WebhookCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendProblem(response, 'validation-failed', 'The subscription is invalid', fieldErrors(parsed.error));
-      return;
-    }
-    if (engine.webhooks.list().length >= CUSTOM_MAX_WEBHOOKS) {
+    const parsed = validBody(WebhookCreateSchema, request, response, 'The subscription is invalid');
+    if (parsed === undefined) return;
+    if (webhooks.list().length >= CUSTOM_MAX_WEBHOOKS) {
       sendProblem(
         response,
         'validation-failed',
@@ -416,30 +415,30 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       );
       return;
     }
-    const record = engine.webhooks.create({
-      url: parsed.data.url,
-      events: parsed.data.events as CustomWebhookEvent[],
-      description: parsed.data.description ?? null,
+    const record = webhooks.create({
+      url: parsed.url,
+      events: parsed.events as CustomWebhookEvent[],
+      description: parsed.description ?? null,
     });
     response
       .status(201)
       .location(locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`))
-      .json(engine.webhooks.render(record, true));
+      .json(webhooks.render(record, true));
   });
 
   router.get('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
-    const record = engine.webhooks.get(String(request.params.webhook_id));
+    const record = webhooks.get(String(request.params.webhook_id));
     if (record === undefined)
       sendProblem(
         response,
         'not-found',
         `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
       );
-    else response.json(engine.webhooks.render(record));
+    else response.json(webhooks.render(record));
   });
 
   router.delete('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
-    if (engine.webhooks.delete(String(request.params.webhook_id))) response.status(204).end();
+    if (webhooks.delete(String(request.params.webhook_id))) response.status(204).end();
     else
       sendProblem(
         response,

@@ -1,15 +1,24 @@
 import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
 import { STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
-import { activityId, occurredAtFor, seqOfActivityId, type ActivityRecord } from './custom-activity.model.ts';
+import {
+  activityId,
+  occurredAtFor,
+  renderActivity,
+  seqOfActivityId,
+  type ActivityRecord,
+} from './custom-activity.model.ts';
+import type { CustomWebhookEvent } from './custom-constants.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
   emailKeysOf,
   fieldsOf,
+  isoTime,
   mergePatch,
+  renderContact,
   seqOfContactId,
   withOnePrimary,
   type AddressFields,
@@ -20,6 +29,7 @@ import {
   type NurtureState,
   type TenancyFields,
 } from './custom-contact.model.ts';
+import type { CustomWebhooks } from './custom-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -62,7 +72,36 @@ export interface CustomDatasetOptions {
   /** Generated timestamps lie before this instant (ms). */
   anchor: number;
   duplicateRate?: number;
+  /** The simulator's clock: every change happens at its `now()`. */
+  now: () => number;
+  /** Where changes are announced. */
+  webhooks: CustomWebhooks;
 }
+
+/** What a nurture write asks for (already validated). */
+export interface NurtureWrite {
+  engagement_score?: number | null | undefined;
+  engagement_scored_at?: string | undefined;
+  hot_lead?: boolean | undefined;
+  hot_lead_at?: string | undefined;
+}
+
+/** A new contact's fields before its change: nothing set. */
+const BLANK_FIELDS: ContactFields = {
+  title: null,
+  first_name: null,
+  last_name: null,
+  date_of_birth: null,
+  emails: [],
+  phones: [],
+  address: null,
+  marketing_consent: 'not_asked',
+  applicant: null,
+  tenancy: null,
+  is_vendor: false,
+  is_landlord: false,
+  source: null,
+};
 
 const EMPTY_ADDRESS: AddressFields = {
   line1: null,
@@ -74,30 +113,6 @@ const EMPTY_ADDRESS: AddressFields = {
   country_code: 'GB',
   uprn: null,
 };
-
-/** Normalised email → the contact, or contacts when several share it (most addresses are unique). */
-type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
-
-function indexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
-  for (const key of new Set(keys)) {
-    const existing = index.get(key);
-    if (existing === undefined) index.set(key, record);
-    else if (Array.isArray(existing)) existing.push(record);
-    else index.set(key, [existing, record]);
-  }
-}
-
-function unindexEmails(index: EmailIndex, record: ContactRecord, keys: readonly string[]): void {
-  for (const key of new Set(keys)) {
-    const existing = index.get(key);
-    if (existing === record) index.delete(key);
-    else if (Array.isArray(existing)) {
-      const remaining = existing.filter((candidate) => candidate !== record);
-      if (remaining.length === 0) index.delete(key);
-      else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
-    }
-  }
-}
 
 /** The fields a change leads to (a fresh object; `current` is left alone). */
 function changedFields(current: ContactFields, change: ContactChange): ContactFields {
@@ -151,9 +166,13 @@ export class CustomDataset {
   #activitiesByContact = new Map<number, ActivityRecord[]>();
   #nextContactSeq = 1;
   #nextActivitySeq = 1;
-  #emailIndex: EmailIndex | null = null;
+  readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
+  readonly now: () => number;
+  readonly #webhooks: CustomWebhooks;
 
   constructor(options: CustomDatasetOptions) {
+    this.now = options.now;
+    this.#webhooks = options.webhooks;
     this.seed = options.seed;
     this.people = generatePeople({
       seed: options.seed,
@@ -355,18 +374,17 @@ export class CustomDataset {
 
   /** Contacts holding this email, case-insensitively and ignoring surrounding spaces. */
   contactsByEmail(email: string): ContactRecord[] {
-    if (this.#emailIndex === null) {
-      // Built on first use and then kept current: most runs never filter by email.
-      const index: EmailIndex = new Map();
-      for (const record of this.contacts.values()) indexEmails(index, record, emailKeysOf(record));
-      this.#emailIndex = index;
-    }
-    const found = this.#emailIndex.get(normaliseEmail(email));
-    if (found === undefined) return [];
-    return Array.isArray(found) ? [...found] : [found];
+    return this.#emails.find(email);
   }
 
-  createContact(fields: ContactFields, customFields: JsonObject | null, now: number): ContactRecord {
+  /** Sends the event when someone listens; `data` is rendered only then. */
+  #notify(event: CustomWebhookEvent, now: number, data: () => JsonObject): void {
+    if (this.#webhooks.hasSubscribers(event)) this.#webhooks.emit(event, now, data());
+  }
+
+  createContact(change: ContactChange): ContactRecord {
+    const now = this.now();
+    const { custom_fields: customFields, archived, ...rest } = change;
     const seq = this.#nextContactSeq++;
     const record: ContactRecord = {
       seq,
@@ -375,55 +393,33 @@ export class CustomDataset {
       modified: now,
       version: 1,
       person: null,
-      fields,
-      customFields,
-      archivedAt: null,
+      fields: changedFields(BLANK_FIELDS, rest),
+      customFields: customFields ?? null,
+      archivedAt: archived === true ? now : null,
       nurture: null,
     };
     this.contacts.add(record);
-    if (this.#emailIndex !== null) indexEmails(this.#emailIndex, record, emailKeysOf(record));
+    this.#emails.add(record);
+    this.#notify('contact.created', now, () => renderContact(record, this.seed));
     return record;
   }
 
-  /** A new contact's fields: nothing but what the change sets. */
-  blankFields(): ContactFields {
-    return {
-      title: null,
-      first_name: null,
-      last_name: null,
-      date_of_birth: null,
-      emails: [],
-      phones: [],
-      address: null,
-      marketing_consent: 'not_asked',
-      applicant: null,
-      tenancy: null,
-      is_vendor: false,
-      is_landlord: false,
-      source: null,
-    };
-  }
-
-  fieldsAfter(current: ContactFields, change: ContactChange): ContactFields {
-    return changedFields(current, change);
-  }
-
   /**
-   * Applies changes to contacts. A record whose change alters nothing keeps its `modified` and
-   * version unless `touch` is set (the CRM's own edits always count). Returns the changed records.
+   * Applies changes to contacts and sends `contact.updated` for each one that changed. A record
+   * whose change alters nothing keeps its `modified` and version unless `touch` is set (an agent
+   * saving the record in the CRM). Returns the changed records.
    */
   changeContacts(
     records: readonly ContactRecord[],
     changeFor: (record: ContactRecord) => ContactChange,
-    now: number,
     touch: boolean,
   ): ContactRecord[] {
+    const now = this.now();
     const planned: Array<{
       record: ContactRecord;
       fields: ContactFields;
       customFields: JsonObject | null;
       archivedAt: number | null;
-      oldEmails: string[];
     }> = [];
     for (const record of records) {
       const change = changeFor(record);
@@ -446,50 +442,96 @@ export class CustomDataset {
         JSON.stringify(customFields ?? {}) === JSON.stringify(record.customFields ?? {}) &&
         archivedAt === record.archivedAt;
       if (same && !touch) continue;
-      planned.push({
-        record,
-        fields,
-        customFields,
-        archivedAt,
-        oldEmails: this.#emailIndex === null ? [] : emailKeysOf(record),
-      });
+      planned.push({ record, fields, customFields, archivedAt });
     }
     const byRecord = new Map(planned.map((plan) => [plan.record, plan]));
-    this.contacts.updateMany(
-      planned.map((plan) => plan.record),
-      (record) => {
+    const changed = planned.map((plan) => plan.record);
+    this.#emails.update(changed, () =>
+      this.contacts.updateMany(changed, (record) => {
         const plan = byRecord.get(record)!;
         record.fields = plan.fields;
         record.customFields = plan.customFields;
         record.archivedAt = plan.archivedAt;
         record.modified = now;
         record.version++;
-      },
+      }),
     );
-    if (this.#emailIndex !== null) {
-      for (const plan of planned) {
-        unindexEmails(this.#emailIndex, plan.record, plan.oldEmails);
-        indexEmails(this.#emailIndex, plan.record, emailKeysOf(plan.record));
-      }
-    }
-    return planned.map((plan) => plan.record);
+    for (const record of changed)
+      this.#notify('contact.updated', now, () => renderContact(record, this.seed));
+    return changed;
   }
 
-  /** Stores Propsync's nurture outcomes; they are part of the contact, so `modified` and the ETag move. */
-  setNurture(record: ContactRecord, nurture: NurtureState, now: number): void {
+  /**
+   * Writes Propsync's outcomes. A score older than the stored one is ignored, so a late retry never
+   * overwrites a newer score; a contact already hot keeps the time it first became hot. A write
+   * that changes something moves the contact's `updated_at` and ETag and sends `contact.updated`;
+   * one that changes nothing (a retry) leaves both alone. Returns whether anything changed.
+   */
+  writeNurture(record: ContactRecord, write: NurtureWrite): boolean {
+    const now = this.now();
+    const before = record.nurture;
+    const next: NurtureState =
+      before === null
+        ? { engagementScore: null, engagementScoredAt: null, hotLead: false, hotLeadAt: null, updatedAt: now }
+        : { ...before };
+    if (write.engagement_score !== undefined) {
+      const scoredAt =
+        write.engagement_scored_at === undefined ? now : Date.parse(write.engagement_scored_at);
+      if (next.engagementScoredAt === null || scoredAt >= next.engagementScoredAt) {
+        next.engagementScore = write.engagement_score;
+        next.engagementScoredAt = scoredAt;
+      }
+    }
+    if (write.hot_lead === true && !next.hotLead) {
+      next.hotLead = true;
+      next.hotLeadAt = write.hot_lead_at === undefined ? now : Date.parse(write.hot_lead_at);
+    } else if (write.hot_lead === false && next.hotLead) {
+      next.hotLead = false;
+      next.hotLeadAt = null;
+    }
+    const changed =
+      next.engagementScore !== (before?.engagementScore ?? null) ||
+      next.engagementScoredAt !== (before?.engagementScoredAt ?? null) ||
+      next.hotLead !== (before?.hotLead ?? false) ||
+      next.hotLeadAt !== (before?.hotLeadAt ?? null);
+    if (!changed) return false;
+    next.updatedAt = now;
+    // Nurture outcomes are part of the contact, so `modified` and the ETag move.
     this.contacts.update(record, (target) => {
-      target.nurture = nurture;
+      target.nurture = next;
       target.modified = now;
       target.version++;
     });
+    this.#notify('contact.updated', now, () => renderContact(record, this.seed));
+    return true;
   }
 
+  /** GET /contacts/{id}/nurture. */
+  renderNurture(record: ContactRecord): JsonObject {
+    const state = record.nurture;
+    const emails = this.#emailsSent(record.seq);
+    return {
+      contact_id: record.id,
+      engagement_score: state?.engagementScore ?? null,
+      engagement_scored_at: state?.engagementScoredAt == null ? null : isoTime(state.engagementScoredAt),
+      hot_lead: state?.hotLead ?? false,
+      hot_lead_at: state?.hotLeadAt == null ? null : isoTime(state.hotLeadAt),
+      emails_sent: emails.count,
+      last_email_sent_at: emails.last === null ? null : isoTime(emails.last),
+      updated_at: state === null ? null : isoTime(state.updatedAt),
+    };
+  }
+
+  /** Removes a contact: GET answers 404, lists never show it again, `contact.deleted` tells subscribers. */
   deleteContact(record: ContactRecord): void {
-    if (this.#emailIndex !== null) unindexEmails(this.#emailIndex, record, emailKeysOf(record));
+    const now = this.now();
+    this.#emails.remove(record);
     this.contacts.remove(record);
+    this.#notify('contact.deleted', now, () => ({ id: record.id, deleted_at: isoTime(now) }));
   }
 
-  addActivity(input: ActivityInput, now: number): ActivityRecord {
+  addActivity(input: ActivityInput): ActivityRecord {
+    const now = this.now();
     const seq = this.#nextActivitySeq++;
     const record: ActivityRecord = {
       ...input,
@@ -502,20 +544,23 @@ export class CustomDataset {
     record.occurredAt = input.occurredAt ?? occurredAtFor(record, now);
     this.activities.add(record);
     this.#linkActivity(record);
+    this.#notify('activity.created', now, () => renderActivity(record));
     return record;
   }
 
   /** Moves an activity to a new status (a viewing completed, an offer accepted). */
-  setActivityStatus(record: ActivityRecord, status: string, now: number): void {
+  setActivityStatus(record: ActivityRecord, status: string): void {
+    const now = this.now();
     this.activities.update(record, (target) => {
       target.status = status;
       target.modified = now;
       target.occurredAt = occurredAtFor(target, now);
     });
+    this.#notify('activity.updated', now, () => renderActivity(record));
   }
 
   /** Outbound emails Propsync wrote back for a contact. */
-  emailsSent(contactSeq: number): { count: number; last: number | null } {
+  #emailsSent(contactSeq: number): { count: number; last: number | null } {
     let count = 0;
     let last: number | null = null;
     for (const activity of this.activitiesOf(contactSeq)) {

@@ -40,12 +40,12 @@ import {
   type CustomScope,
 } from './custom-constants.ts';
 import { fieldsOf, renderContact, type ContactRecord, type JsonObject } from './custom-contact.model.ts';
-import { CustomDataset, type ContactChange } from './custom-dataset.ts';
-import { CustomEngine } from './custom-engine.ts';
+import { CustomDataset, type ActivityInput, type ContactChange } from './custom-dataset.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
-import { CustomWebhooks, eventBody, newMessageId, standardWebhookHeaders } from './custom-webhooks.ts';
+import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
 export interface CustomSimulatorOptions extends SimulatorOptions {
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */
@@ -227,15 +227,15 @@ export const createCustomSimulator = defineSimulator<
       seed: mixSeed(seed, 'webhooks'),
       now: clock.now,
     });
-    const buildDataset = () => new CustomDataset(kit.datasetSeed());
-    const engine = new CustomEngine({ clock, webhooks, dataset: buildDataset() });
+    const buildDataset = () => new CustomDataset({ ...kit.datasetSeed(), now: clock.now, webhooks });
+    let dataset = buildDataset();
     kit.onReset(() => {
       idempotency.clear();
-      engine.replaceDataset(buildDataset());
+      dataset = buildDataset();
     });
 
     const contactFor = (id: string): ContactRecord => {
-      const record = engine.dataset.contactById(id);
+      const record = dataset.contactById(id);
       if (record === undefined) throw new RangeError(`contact ${id} not found`);
       return record;
     };
@@ -245,8 +245,7 @@ export const createCustomSimulator = defineSimulator<
       return entry.label;
     };
 
-    const plantedOf = () =>
-      plantedContacts(engine.dataset.people, (index) => engine.dataset.contacts.get(index + 1)?.id);
+    const plantedOf = () => plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
     const controls: CustomSimulatorControls = {
       modifyContacts(modify) {
         const fields =
@@ -256,11 +255,11 @@ export const createCustomSimulator = defineSimulator<
         const records =
           modify.ids !== undefined
             ? modify.ids.map(contactFor)
-            : pickContacts(engine.dataset, modify.count ?? 1, kit.controlRandom());
-        engine.changeContacts(
+            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
+        dataset.changeContacts(
           records,
           (record) => ({
-            ...(modify.randomChange ? randomChange(engine.dataset, record, kit.controlRandom()) : {}),
+            ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
             ...fields,
           }),
           true,
@@ -268,35 +267,35 @@ export const createCustomSimulator = defineSimulator<
         return records.map((record) => record.id);
       },
       createContact(input) {
-        return engine.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
+        return dataset.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
       },
       archiveContact(id) {
-        const record = engine.dataset.contactById(id);
+        const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.changeContacts([record], () => ({ archived: true }), true);
+        dataset.changeContacts([record], () => ({ archived: true }), true);
         return true;
       },
       deleteContact(id) {
-        const record = engine.dataset.contactById(id);
+        const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.deleteContact(record);
+        dataset.deleteContact(record);
         return true;
       },
       createActivity(activity) {
         const contact = contactFor(activity.contactId);
-        return engine.addActivity(
-          activityInput(engine.dataset, contact, activity, clock.now(), kit.controlRandom()),
+        return dataset.addActivity(
+          activityInput(dataset, contact, activity, clock.now(), kit.controlRandom()),
         ).id;
       },
       setActivityStatus(id, status) {
-        const record = engine.dataset.activityById(id);
+        const record = dataset.activityById(id);
         if (record === undefined) return false;
         const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[record.type];
         if (!allowed.includes(status))
           throw new RangeError(
             `a ${record.type} cannot be ${status} (allowed: ${allowed.join(', ') || 'none'})`,
           );
-        engine.setActivityStatus(record, status);
+        dataset.setActivityStatus(record, status);
         return true;
       },
       revokeApiKey: (label) => faults.revokeCredential(labelOf(label)),
@@ -307,17 +306,16 @@ export const createCustomSimulator = defineSimulator<
       apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })),
       isApiKeyRevoked: (label) => faults.isRevoked(labelOf(label)),
       account: { id: account.id, name: account.name },
-      contactCount: () => engine.dataset.contacts.size,
-      contactIds: () => [...engine.dataset.contacts.values()].map((record) => record.id),
+      contactCount: () => dataset.contacts.size,
+      contactIds: () => [...dataset.contacts.values()].map((record) => record.id),
       getContact(id) {
-        const record = engine.dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, engine.dataset.seed);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : renderContact(record, dataset.seed);
       },
-      people: () => engine.dataset.people.people,
+      people: () => dataset.people.people,
       plantedDuplicates: () => plantedOf().duplicates,
       namesakes: () => plantedOf().namesakes,
       activities(filter = {}) {
-        const dataset = engine.dataset;
         const seq =
           filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
         const records = seq === null ? [...dataset.activities.values()] : [...dataset.activitiesOf(seq)];
@@ -327,8 +325,8 @@ export const createCustomSimulator = defineSimulator<
       },
       writeBackRecords: (contactId) => state.activities({ contactId, source: 'api' }),
       nurture(contactId) {
-        const record = engine.dataset.contactById(contactId);
-        return record === undefined ? undefined : engine.renderNurture(record);
+        const record = dataset.contactById(contactId);
+        return record === undefined ? undefined : dataset.renderNurture(record);
       },
       webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
       signWebhook: ({ secret, body, messageId, timestampSeconds }) =>
@@ -340,11 +338,7 @@ export const createCustomSimulator = defineSimulator<
         ),
       signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
         const record = contactFor(contactId);
-        const rawBody = eventBody(
-          'contact.updated',
-          record.modified,
-          renderContact(record, engine.dataset.seed),
-        );
+        const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
         const timestamp = Math.floor(Date.now() / 1000) + timestampOffsetSeconds;
         return { headers: standardWebhookHeaders(secret, newMessageId(), rawBody, timestamp), rawBody };
       },
@@ -407,7 +401,8 @@ export const createCustomSimulator = defineSimulator<
         app.use(
           CUSTOM_API_BASE_PATH,
           createCustomApiRouter({
-            engine,
+            dataset: () => dataset,
+            webhooks,
             idempotency,
             account,
             // The same mark `controls.revokeApiKey` sets, so `restoreApiKey` (and the harness) undoes it.
@@ -552,7 +547,7 @@ function activityInput(
   options: CreateActivityOptions,
   now: number,
   random: SeededRandom,
-): Parameters<CustomEngine['addActivity']>[0] {
+): ActivityInput {
   const type = options.type;
   const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[type];
   const status =

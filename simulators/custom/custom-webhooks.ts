@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { randomBytes } from 'node:crypto';
+import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import {
   WebhookDispatcher,
   type WebhookAttempt,
@@ -20,34 +20,9 @@ export interface WebhookSubscriptionRecord {
   secret: string;
 }
 
-/** Standard Webhooks headers for one signed attempt. */
-export function standardWebhookHeaders(
-  secret: string,
-  messageId: string,
-  body: string,
-  unixSeconds: number,
-): Record<string, string> {
-  const signature = new Webhook(secret).sign(messageId, new Date(unixSeconds * 1000), body);
-  return {
-    'content-type': 'application/json',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(unixSeconds),
-    'webhook-signature': signature,
-  };
-}
-
-/** A new Standard Webhooks secret: `whsec_` and 24 random bytes in base64. */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64')}`;
-}
-
 /** The JSON body of every delivery: `{type, timestamp, data}` (Standard Webhooks' payload shape). */
 export function eventBody(event: CustomWebhookEvent, occurredAt: number, data: JsonObject): string {
   return JSON.stringify({ type: event, timestamp: isoTime(occurredAt), data });
-}
-
-export function newMessageId(): string {
-  return `msg_${randomUUID().replaceAll('-', '')}`;
 }
 
 export interface CustomWebhooksOptions {
@@ -63,7 +38,8 @@ export interface CustomWebhooksOptions {
  */
 export class CustomWebhooks {
   readonly #options: CustomWebhooksOptions;
-  #subscriptions = new Map<string, { record: WebhookSubscriptionRecord; dispatcher: WebhookDispatcher }>();
+  readonly #subscriptions = new Map<string, WebhookSubscriptionRecord>();
+  readonly #dispatchers = new Map<string, WebhookDispatcher>();
   #faults: Partial<WebhookDeliveryFaults> = {};
   /** Attempts of deleted subscriptions, kept for the delivery log. */
   #pastAttempts: WebhookAttempt[] = [];
@@ -101,49 +77,55 @@ export class CustomWebhooks {
       now: this.#options.now,
     });
     dispatcher.setFaults(this.#faults);
-    this.#subscriptions.set(record.id, { record, dispatcher });
+    this.#dispatchers.set(record.id, dispatcher);
+    this.#subscriptions.set(record.id, record);
     return record;
   }
 
   list(): WebhookSubscriptionRecord[] {
-    return [...this.#subscriptions.values()].map((entry) => entry.record);
+    return [...this.#subscriptions.values()];
   }
 
   get(id: string): WebhookSubscriptionRecord | undefined {
-    return this.#subscriptions.get(id)?.record;
+    return this.#subscriptions.get(id);
   }
 
+  /** Also cancels the subscription's pending work, keeping its attempts for the log. */
   delete(id: string): boolean {
-    const entry = this.#subscriptions.get(id);
-    if (entry === undefined) return false;
-    this.#pastAttempts.push(...entry.dispatcher.attempts());
-    entry.dispatcher.reset();
+    const dispatcher = this.#dispatchers.get(id);
+    if (dispatcher !== undefined) {
+      this.#pastAttempts.push(...dispatcher.attempts());
+      dispatcher.reset();
+      this.#dispatchers.delete(id);
+    }
     return this.#subscriptions.delete(id);
+  }
+
+  /** The active subscriptions to the event. */
+  #listening(event: CustomWebhookEvent): WebhookSubscriptionRecord[] {
+    return this.list().filter((record) => record.status === 'active' && record.events.includes(event));
   }
 
   /** True when an active subscription listens to the event (so payloads are only built when needed). */
   hasSubscribers(event: CustomWebhookEvent): boolean {
-    for (const { record } of this.#subscriptions.values())
-      if (record.status === 'active' && record.events.includes(event)) return true;
-    return false;
+    return this.#listening(event).length > 0;
   }
 
   /** Queues one message per listening subscription; returns how many were queued. */
   emit(event: CustomWebhookEvent, occurredAt: number, data: JsonObject): number {
     let queued = 0;
     const body = eventBody(event, occurredAt, data);
-    for (const { record, dispatcher } of this.#subscriptions.values()) {
-      if (record.status !== 'active' || !record.events.includes(event)) continue;
+    for (const record of this.#listening(event)) {
       // One message id per subscription and message, kept on retries: receivers dedupe on it.
       const messageId = newMessageId();
-      dispatcher.enqueue({
+      this.#dispatchers.get(record.id)?.enqueue({
         url: record.url,
         body,
         // Signed per attempt with the wall clock, which the receiver compares with its own.
-        headers: () => ({
-          ...standardWebhookHeaders(record.secret, messageId, body, Math.floor(Date.now() / 1000)),
-          'user-agent': 'Propsync-Open-CRM-Simulator/1.0',
-        }),
+        headers: () =>
+          standardWebhookHeaders(record.secret, messageId, body, Math.floor(Date.now() / 1000), {
+            'user-agent': 'Propsync-Open-CRM-Simulator/1.0',
+          }),
         labels: {
           messageId,
           event,
@@ -170,23 +152,24 @@ export class CustomWebhooks {
 
   setFaults(faults: Partial<WebhookDeliveryFaults>): void {
     this.#faults = { ...this.#faults, ...faults };
-    for (const { dispatcher } of this.#subscriptions.values()) dispatcher.setFaults(faults);
+    for (const dispatcher of this.#dispatchers.values()) dispatcher.setFaults(faults);
   }
 
   attempts(): WebhookAttempt[] {
     return [
       ...this.#pastAttempts,
-      ...[...this.#subscriptions.values()].flatMap((entry) => entry.dispatcher.attempts()),
+      ...[...this.#dispatchers.values()].flatMap((dispatcher) => dispatcher.attempts()),
     ].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.#subscriptions.values()].map((entry) => entry.dispatcher.idle()));
+    await Promise.all([...this.#dispatchers.values()].map((dispatcher) => dispatcher.idle()));
   }
 
   /** Cancels pending work and forgets every subscription. */
   reset(): void {
-    for (const { dispatcher } of this.#subscriptions.values()) dispatcher.reset();
+    for (const dispatcher of this.#dispatchers.values()) dispatcher.reset();
+    this.#dispatchers.clear();
     this.#subscriptions.clear();
     this.#faults = {};
     this.#pastAttempts = [];

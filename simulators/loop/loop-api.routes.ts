@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { defined } from '../toolkit/define-simulator.ts';
-import type { QueryParams } from '../toolkit/query-params.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { renderAppointment, renderNote, renderOffer } from './loop-activity.model.ts';
 import {
@@ -12,7 +12,7 @@ import {
 } from './loop-constants.ts';
 import { contactTypesOf, renderContact, type ContactRecord, type JsonObject } from './loop-contact.model.ts';
 import type { LoopDataset } from './loop-dataset.ts';
-import type { LoopEngine } from './loop-engine.ts';
+import type { LoopWebhooks } from './loop-webhooks.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
@@ -70,7 +70,7 @@ interface ListFilters<T> {
  */
 function listRoute<T extends TimedRecord>(
   collectionOf: (dataset: LoopDataset) => TimedCollection<T>,
-  filtersOf: (query: QueryParams, dataset: LoopDataset) => ListFilters<T>,
+  filtersOf: (query: QueryReader, dataset: LoopDataset) => ListFilters<T>,
   render: (record: T, dataset: LoopDataset) => JsonObject,
 ): RequestHandler {
   return (request, response) => {
@@ -111,7 +111,7 @@ function contactOr404(request: Request, response: Response): ContactRecord | und
 }
 
 /** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
-function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
+function ofContact<T>(query: QueryReader, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
   const contactId = query.string('contactId');
   if (contactId === undefined) return { seq: undefined, candidates: undefined };
   const seq = dataset.contactById(contactId)?.seq ?? null;
@@ -119,9 +119,8 @@ function ofContact<T>(query: QueryParams, dataset: LoopDataset, recordsOf: (seq:
 }
 
 /** Builds the API router. Assumes the key check, rate limits and faults ran first. */
-export function createLoopApiRouter(engine: LoopEngine): Router {
+export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   const router = Router();
-  const { webhooks } = engine;
 
   router.get('/v1/team', (_request, response) => {
     const dataset = datasetOf(response);
@@ -153,7 +152,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const dataset = datasetOf(response);
     const input = bodyOf(ContactCreateSchema, request, response);
     if (input === undefined) return;
-    const body = renderContact(engine.createContact(dataset, input), dataset);
+    const body = renderContact(dataset.createContact(input), dataset);
     response
       .status(201)
       .location(`/v1/contacts/${String(body.id)}`)
@@ -172,7 +171,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
     const record = contactOr404(request, response);
     if (record === undefined) return;
     // No concurrency token: the last write wins, as the catalogue describes Loop.
-    engine.patchContacts(dataset, [record], () => patch);
+    dataset.patchContacts([record], () => patch);
     response.json(renderContact(record, dataset));
   });
 
@@ -213,7 +212,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
       );
       return;
     }
-    const note = engine.addNote(dataset, {
+    const note = dataset.addNote({
       contactSeq: record.seq,
       type: input.type,
       subject: input.subject ?? null,
@@ -313,7 +312,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   });
 
   router.get('/v1/webhooks/:id', (request, response) => {
-    const subscription = webhooks.get(datasetOf(response).teamId, param(request, 'id'));
+    const subscription = webhooks.find(datasetOf(response).teamId, param(request, 'id'));
     if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
     else response.json(webhooks.render(subscription));
   });
@@ -327,7 +326,7 @@ export function createLoopApiRouter(engine: LoopEngine): Router {
   });
 
   router.delete('/v1/webhooks/:id', (request, response) => {
-    if (webhooks.delete(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
+    if (webhooks.remove(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
     else sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
   });
 

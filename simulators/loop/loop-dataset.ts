@@ -1,18 +1,30 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedBooking, generatedTimes } from '../toolkit/generated-times.ts';
+import { generatedBooking, generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
-import type { AppointmentRecord, NoteRecord, OfferRecord } from './loop-activity.model.ts';
+import {
+  renderAppointment,
+  renderOffer,
+  type AppointmentRecord,
+  type NoteRecord,
+  type OfferRecord,
+} from './loop-activity.model.ts';
 import {
   LOOP_NEGOTIATORS,
   LOOP_OFFER_STATUSES,
   type LoopAppointmentStatus,
   type LoopAppointmentType,
+  type LoopWebhookEvent,
 } from './loop-constants.ts';
 import {
+  changedFields,
+  contactIdOf,
   emailsOf,
   fieldsOf,
+  loopTime,
+  renderContact,
+  type JsonObject,
   type ContactRecord,
   type CustomFieldValue,
   type LoopAddress,
@@ -21,6 +33,7 @@ import {
 } from './loop-contact.model.ts';
 import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
+import type { LoopWebhooks } from './loop-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
@@ -35,6 +48,10 @@ export interface LoopDatasetOptions {
   duplicateRate?: number;
   /** Share of generated contacts archived (default 0.02). */
   archivedRate?: number;
+  /** The simulator's clock: every change happens at its `now()`. */
+  now: () => number;
+  /** Where the team's changes are announced. */
+  webhooks: LoopWebhooks;
 }
 
 /** Marks the first entry primary when none is, so every list has exactly one primary. */
@@ -57,7 +74,8 @@ const EMPTY_ADDRESS: LoopAddress = {
 
 /**
  * One Loop team's data: contacts generated from the shared UK people, appointments, offers and
- * notes. Data only; HTTP and webhooks live elsewhere.
+ * notes. Each change is followed by the webhook event Loop would send; the API routes and the
+ * control surface both change data through here, so a change made either way notifies.
  */
 export class LoopDataset implements RenderContext {
   readonly teamId: string;
@@ -78,8 +96,12 @@ export class LoopDataset implements RenderContext {
   #nextOfferSeq = 1;
   #nextNoteSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailsOf);
+  readonly #now: () => number;
+  readonly #webhooks: LoopWebhooks;
 
   constructor(options: LoopDatasetOptions) {
+    this.#now = options.now;
+    this.#webhooks = options.webhooks;
     this.teamId = options.teamId;
     this.name = options.name;
     this.seed = options.seed;
@@ -99,7 +121,7 @@ export class LoopDataset implements RenderContext {
     const count = people.length;
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
-      const { created, modified } = generatedTimes(random, i, count, anchor);
+      const { created, modified } = generatedTimes(i, count, anchor, random);
       records.push({
         seq: i + 1,
         id: null,
@@ -229,7 +251,14 @@ export class LoopDataset implements RenderContext {
     return this.#emails.find(email);
   }
 
-  createContact(input: ContactPatch, now: number): ContactRecord {
+  /** Sends the event when someone listens; `data` is rendered only then. */
+  #notify(type: LoopWebhookEvent, now: number, data: () => JsonObject, changed?: string[]): void {
+    if (this.#webhooks.hasSubscribers(this.teamId, type))
+      this.#webhooks.emit(this.teamId, type, now, data(), changed);
+  }
+
+  createContact(input: ContactPatch): ContactRecord {
+    const now = this.#now();
     const record: ContactRecord = {
       seq: this.#nextContactSeq++,
       id: null,
@@ -263,21 +292,29 @@ export class LoopDataset implements RenderContext {
     this.#applyPatch(record, input, now);
     this.contacts.add(record);
     this.#emails.add(record);
+    this.#notify('contact.created', now, () => renderContact(record, this));
     return record;
   }
 
-  /** Applies validated patches, moving `modified` to `now` (even when nothing changed). */
-  patchContacts(
-    records: readonly ContactRecord[],
-    patchFor: (record: ContactRecord) => ContactPatch,
-    now: number,
-  ): void {
+  /**
+   * Applies validated patches, moving `modified` (even when nothing changed); one
+   * `contact.updated` each, naming the fields that changed.
+   */
+  patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
+    const now = this.#now();
+    const notify = this.#webhooks.hasSubscribers(this.teamId, 'contact.updated');
+    const before = notify ? records.map((record) => renderContact(record, this)) : [];
     this.#emails.update(records, () =>
       this.contacts.updateMany(records, (record) => {
         this.#applyPatch(record, patchFor(record), now);
         record.modified = now;
       }),
     );
+    if (!notify) return;
+    records.forEach((record, i) => {
+      const after = renderContact(record, this);
+      this.#webhooks.emit(this.teamId, 'contact.updated', now, after, changedFields(before[i] ?? {}, after));
+    });
   }
 
   #applyPatch(record: ContactRecord, patch: ContactPatch, now: number): void {
@@ -326,55 +363,88 @@ export class LoopDataset implements RenderContext {
   }
 
   /** Archives (Loop keeps the contact, flagged `archived`); bumps `modified`. */
-  archiveContact(record: ContactRecord, now: number): void {
+  archiveContact(record: ContactRecord): void {
+    const now = this.#now();
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archivedAt = now;
       target.modified = now;
     });
+    this.#notify('contact.archived', now, () => renderContact(record, this));
   }
 
-  /** Removes a contact (GET answers 404); its activities and notes stay, as history. */
+  /**
+   * Removes a contact (GET answers 404); its activities and notes stay, as history. Deletion
+   * carries no snapshot: only the id and when.
+   */
   deleteContact(record: ContactRecord): void {
+    const now = this.#now();
+    const id = contactIdOf(record, this.salt);
     this.#emails.remove(record);
     this.contacts.remove(record);
+    this.#notify('contact.deleted', now, () => ({ id, deletedAt: loopTime(now) }));
   }
 
-  addAppointment(input: Omit<AppointmentRecord, 'seq'>): AppointmentRecord {
-    const record: AppointmentRecord = { ...input, seq: this.#nextAppointmentSeq++ };
+  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
+    const now = this.#now();
+    const record: AppointmentRecord = {
+      ...input,
+      seq: this.#nextAppointmentSeq++,
+      created: now,
+      modified: now,
+    };
     this.appointments.add(record);
     pushTo(this.#appointmentsByContact, record.contactSeq, record);
+    this.#notify('appointment.created', now, () => renderAppointment(record, this));
     return record;
   }
 
-  updateAppointment(record: AppointmentRecord, status: LoopAppointmentStatus, now: number): void {
+  updateAppointment(record: AppointmentRecord, status: LoopAppointmentStatus): void {
+    const now = this.#now();
     this.appointments.update(record, (target) => {
       target.status = status;
       target.modified = now;
     });
+    this.#notify('appointment.updated', now, () => renderAppointment(record, this), ['status']);
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
-    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++ };
+  addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified' | 'submitted'>): OfferRecord {
+    const now = this.#now();
+    const record: OfferRecord = {
+      ...input,
+      seq: this.#nextOfferSeq++,
+      submitted: now,
+      created: now,
+      modified: now,
+    };
     this.offers.add(record);
     pushTo(this.#offersByContact, record.contactSeq, record);
+    this.#notify('offer.created', now, () => renderOffer(record, this));
     return record;
   }
 
-  updateOffer(
-    record: OfferRecord,
-    changes: { status?: OfferRecord['status']; amount?: number },
-    now: number,
-  ): void {
+  updateOffer(record: OfferRecord, changes: { status?: OfferRecord['status']; amount?: number }): void {
+    const now = this.#now();
     this.offers.update(record, (target) => {
       if (changes.status !== undefined) target.status = changes.status;
       if (changes.amount !== undefined) target.amount = changes.amount;
       target.modified = now;
     });
+    this.#notify('offer.updated', now, () => renderOffer(record, this), Object.keys(changes));
   }
 
-  addNote(input: Omit<NoteRecord, 'seq' | 'modified'>): NoteRecord {
-    const record: NoteRecord = { ...input, seq: this.#nextNoteSeq++, modified: input.created };
+  /** Notes are their own records: writing one does not change the contact's `updatedAt`. */
+  addNote(
+    input: Omit<NoteRecord, 'seq' | 'created' | 'modified' | 'occurred'> & { occurred?: number },
+  ): NoteRecord {
+    const now = this.#now();
+    const record: NoteRecord = {
+      ...input,
+      occurred: input.occurred ?? now,
+      seq: this.#nextNoteSeq++,
+      created: now,
+      modified: now,
+    };
     this.notes.add(record);
     pushTo(this.#notesByContact, record.contactSeq, record);
     return record;

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
-import { QueryParams } from '../toolkit/query-params.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   LOOP_CONSENT_STATUSES,
@@ -66,13 +66,17 @@ export function sendValidationError(response: Response, error: z.ZodError): void
   );
 }
 
+// ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
+const LOOP_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
 /** Query parameters: names are case-sensitive and the first of repeated values wins. */
-export function loopQuery(query: unknown): QueryParams {
-  return new QueryParams(query, {
-    instants: {
-      // ISO-8601 with a zone designator when a time is given; a bare date means midnight UTC.
-      pattern: /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/,
-      expected: 'an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)',
+export function loopQuery(query: unknown): QueryReader {
+  return new QueryReader(query, {
+    booleansInAnyCase: true,
+    instant: {
+      parse: (raw) =>
+        LOOP_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : null,
+      mustBe: 'must be an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)',
     },
   });
 }
@@ -83,7 +87,7 @@ export interface Paging {
 }
 
 /** `page` from 1 (default 1), `pageSize` 1–100 (default 25). */
-export function readPaging(query: QueryParams): Paging {
+export function readPaging(query: QueryReader): Paging {
   return {
     page: query.int('page', { min: 1, fallback: 1 }),
     pageSize: query.int('pageSize', { min: 1, max: LOOP_PAGE_SIZE.max, fallback: LOOP_PAGE_SIZE.default }),
@@ -91,7 +95,7 @@ export function readPaging(query: QueryParams): Paging {
 }
 
 /** `sort=createdAt|updatedAt`, `-` for descending; default `createdAt`. */
-export function readSort(query: QueryParams): { field: 'created' | 'modified'; descending: boolean } {
+export function readSort(query: QueryReader): { field: 'created' | 'modified'; descending: boolean } {
   const raw = query.string('sort') ?? 'createdAt';
   const descending = raw.startsWith('-');
   const name = descending ? raw.slice(1) : raw;

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ControlInputError, ModifyContactsSchema, handle, tenantOf } from '../toolkit/control-inputs.ts';
+import {
+  ControlInputError,
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -9,7 +15,7 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import {
-  changedEmail,
+  emailElsewhere,
   newPostcode,
   newStreet,
   pickDistinct,
@@ -18,7 +24,7 @@ import {
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderNote } from './loop-activity.model.ts';
 import { createLoopApiRouter, type LoopCallContext } from './loop-api.routes.ts';
@@ -46,7 +52,6 @@ import {
   type JsonObject,
 } from './loop-contact.model.ts';
 import { LoopDataset } from './loop-dataset.ts';
-import { LoopEngine } from './loop-engine.ts';
 import { loopId } from './loop-ids.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError, type ContactPatch } from './loop-http.ts';
 import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
@@ -64,16 +69,8 @@ export interface LoopSimulatorOptions extends SimulatorOptions {
 
 type TeamOption = { teamId?: string };
 
-export interface ModifyContactsOptions extends TeamOption {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only `updatedAt` moves. */
-  fields?: ContactPatch;
-  /** A realistic random edit per contact (email, phone format, consent, address or surname). */
-  randomChange?: boolean;
-}
+/** The random edit is one of email, phone format, consent, address or surname. */
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, TeamOption>;
 
 export interface CreateAppointmentOptions extends TeamOption {
   contactId: string;
@@ -121,13 +118,6 @@ export interface SignedContactWebhookOptions extends TeamOption {
   secret?: string | null;
   type?: Extract<LoopWebhookEvent, 'contact.created' | 'contact.updated' | 'contact.archived'>;
   timestampOffsetSeconds?: number;
-}
-
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
 }
 
 /** What the Loop simulator adds to the toolkit's simulator. */
@@ -215,7 +205,6 @@ export const createLoopSimulator = defineSimulator<
       seed: mixSeed(kit.seed, 'loop-webhooks'),
     });
     const webhooks = new LoopWebhooks({ dispatcher, now: clock.now });
-    const engine = new LoopEngine({ clock, webhooks });
     const datasets = kit.tenantDatasets({
       tenants: teams.map((team) => team.teamId),
       noun: 'team',
@@ -225,10 +214,17 @@ export const createLoopSimulator = defineSimulator<
           name: teams.find((team) => team.teamId === teamId)?.name ?? teamId,
           ...seed,
           ...(options.archivedRate === undefined ? {} : { archivedRate: options.archivedRate }),
+          now: clock.now,
+          webhooks,
         }),
     });
     kit.onReset(() => webhooks.reset());
 
+    /** Applies the change when the record exists; says whether it did. */
+    const ifFound = <T>(record: T | undefined, change: (record: T) => void): boolean => {
+      if (record !== undefined) change(record);
+      return record !== undefined;
+    };
     const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
       const record = dataset.contactById(id);
       if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
@@ -247,7 +243,7 @@ export const createLoopSimulator = defineSimulator<
                 modify.count ?? 1,
                 (a, b) => a.seq - b.seq,
               );
-        engine.patchContacts(dataset, records, (record) => ({
+        dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
         }));
@@ -255,20 +251,16 @@ export const createLoopSimulator = defineSimulator<
       },
       createContact(input, createOptions) {
         const dataset = datasets.get(createOptions?.teamId);
-        const record = engine.createContact(dataset, ContactCreateSchema.parse(input));
+        const record = dataset.createContact(ContactCreateSchema.parse(input));
         return contactIdOf(record, dataset.salt);
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasets.get(archiveOptions?.teamId);
-        const record = dataset.contactById(id);
-        if (record !== undefined) engine.archiveContact(dataset, record);
-        return record !== undefined;
+        return ifFound(dataset.contactById(id), (record) => dataset.archiveContact(record));
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasets.get(deleteOptions?.teamId);
-        const record = dataset.contactById(id);
-        if (record !== undefined) engine.deleteContact(dataset, record);
-        return record !== undefined;
+        return ifFound(dataset.contactById(id), (record) => dataset.deleteContact(record));
       },
       createAppointment(appointment) {
         const dataset = datasets.get(appointment.teamId);
@@ -279,7 +271,7 @@ export const createLoopSimulator = defineSimulator<
         const start =
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new ControlInputError('start is not a valid date');
-        const record = engine.addAppointment(dataset, {
+        const record = dataset.addAppointment({
           type,
           status: appointment.status ?? 'booked',
           start,
@@ -298,9 +290,7 @@ export const createLoopSimulator = defineSimulator<
       },
       updateAppointment(id, status, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        const record = dataset.appointmentById(id);
-        if (record !== undefined) engine.updateAppointment(dataset, record, status);
-        return record !== undefined;
+        return ifFound(dataset.appointmentById(id), (record) => dataset.updateAppointment(record, status));
       },
       createOffer(offer) {
         const dataset = datasets.get(offer.teamId);
@@ -313,7 +303,7 @@ export const createLoopSimulator = defineSimulator<
           throw new ControlInputError(
             `contact ${offer.contactId} is not an applicant, so cannot make an offer`,
           );
-        const record = engine.addOffer(dataset, {
+        const record = dataset.addOffer({
           kind,
           status: offer.status ?? 'submitted',
           amount: offer.amount ?? (kind === 'sale' ? 350_000 : 1_450),
@@ -325,14 +315,16 @@ export const createLoopSimulator = defineSimulator<
       },
       updateOffer(id, changes, updateOptions) {
         const dataset = datasets.get(updateOptions?.teamId);
-        const record = dataset.offerById(id);
-        if (record !== undefined) engine.updateOffer(dataset, record, changes);
-        return record !== undefined;
+        return ifFound(dataset.offerById(id), (record) => dataset.updateOffer(record, changes));
       },
       revokeApiKey: (apiKey) => faults.revokeCredential(apiKeyHandle(apiKey)),
       restoreApiKey: (apiKey) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
 
+    const planted = (teamId: string | undefined) => {
+      const dataset = datasets.get(teamId);
+      return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
+    };
     const state: LoopSimulatorState = {
       teams: teams.map((team) => ({ ...team, apiKeys: [...team.apiKeys] })),
       defaultTeamId: datasets.defaultTenant,
@@ -347,23 +339,13 @@ export const createLoopSimulator = defineSimulator<
         return record === undefined ? undefined : renderContact(record, dataset);
       },
       people: (teamId) => datasets.get(teamId).people.people,
-      plantedDuplicates(teamId) {
-        const dataset = datasets.get(teamId);
-        return dataset.people.duplicates.map((duplicate) => ({
-          contactId: personContactId(dataset, duplicate.index),
-          duplicateOfContactId: personContactId(dataset, duplicate.originalIndex),
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        }));
-      },
-      namesakes(teamId) {
-        const dataset = datasets.get(teamId);
-        return dataset.people.namesakes.map((pair) => ({
-          contactIds: [personContactId(dataset, pair.firstIndex), personContactId(dataset, pair.secondIndex)],
-          firstName: pair.forename,
-          lastName: pair.surname,
-        }));
-      },
+      plantedDuplicates: (teamId) => planted(teamId).duplicates,
+      namesakes: (teamId) =>
+        planted(teamId).namesakes.map(({ contactIds, forename, surname }) => ({
+          contactIds,
+          firstName: forename,
+          lastName: surname,
+        })),
       notes(notesOptions = {}) {
         const dataset = datasets.get(notesOptions.teamId);
         const contactId = notesOptions.contactId;
@@ -378,7 +360,7 @@ export const createLoopSimulator = defineSimulator<
       signedContactWebhook(signed) {
         const dataset = datasets.get(signed.teamId);
         const record = contactFor(dataset, signed.contactId);
-        const secret = signed.secret ?? webhooks.latest(dataset.teamId)?.secret;
+        const secret = signed.secret ?? webhooks.list(dataset.teamId).at(-1)?.secret;
         if (secret === undefined) throw new RangeError('no webhook subscription to sign with: pass a secret');
         const type = signed.type ?? 'contact.updated';
         const data = renderContact(record, dataset);
@@ -433,7 +415,7 @@ export const createLoopSimulator = defineSimulator<
           limitRate,
           injectFaults,
           express.json({ type: ['application/json', 'application/*+json'], limit: '1mb' }),
-          createLoopApiRouter(engine),
+          createLoopApiRouter(webhooks),
         );
       },
       describe(request) {
@@ -491,39 +473,13 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
     found
       ? response.status(204).end()
       : response.status(404).json({ error: `${noun} ${String(id)} not found` });
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { teamId: _teamId, ...input } = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: controls.createContact(input, teamOption(request)) });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = ModifyContactsSchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...(body.fields === undefined ? {} : { fields: body.fields }),
-        ...teamOption(request),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
-      const { id } = request.params;
-      done(response, controls.archiveContact(String(id), teamOption(request)), 'contact', id);
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
-      const { id } = request.params;
-      done(response, controls.deleteContact(String(id), teamOption(request)), 'contact', id);
-    }),
-  );
+  mountContactControls(router, {
+    scopeOf: teamOption,
+    create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
+    modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
+    archive: (id, scope) => controls.archiveContact(id, scope),
+    remove: (id, scope) => controls.deleteContact(id, scope),
+  });
   router.post(
     '/appointments',
     handle((request, response) => {
@@ -604,7 +560,7 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
   switch (random.int(0, 4)) {
     case 0: {
       const current = fields.emailAddresses.find((email) => email.isPrimary)?.address;
-      const address = changedEmail(current ?? `${fields.firstName ?? 'contact'}@example.com`, random);
+      const address = emailElsewhere(random, current, fields.firstName);
       return { emailAddresses: [{ address, isPrimary: true }] };
     }
     case 1: {
@@ -612,7 +568,7 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
       const others = fields.phoneNumbers.filter((phone) => phone !== mobile);
       return {
         phoneNumbers: [
-          { number: restyledPhone(random, mobile?.number ?? null), type: 'mobile', isPrimary: true },
+          { number: restyledPhone(random, mobile?.number), type: 'mobile', isPrimary: true },
           ...others.map((phone) => ({ ...phone, isPrimary: false })),
         ],
       };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { defined } from '../toolkit/define-simulator.ts';
 import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
-import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
+import { defined } from '../toolkit/define-simulator.ts';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
 
@@ -60,19 +60,10 @@ export function webhookBody(
  * subscription of the team that listens for its type, each signed with its own secret, through
  * the shared background dispatcher.
  */
-export class LoopWebhooks {
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-  #subscriptions = new Map<string, WebhookSubscription>();
-
-  constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
-  }
-
+export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   create(teamId: string, input: SubscriptionInput): WebhookSubscription {
-    const now = this.#now();
-    const subscription: WebhookSubscription = {
+    const now = this.now();
+    return this.add({
       id: randomUUID(),
       teamId,
       ...input,
@@ -81,41 +72,42 @@ export class LoopWebhooks {
       secret: newWebhookSecret(),
       created: now,
       updated: now,
-    };
-    this.#subscriptions.set(subscription.id, subscription);
-    return subscription;
+    });
   }
 
   list(teamId: string): WebhookSubscription[] {
-    return [...this.#subscriptions.values()].filter((subscription) => subscription.teamId === teamId);
+    return this.where((subscription) => subscription.teamId === teamId);
   }
 
-  get(teamId: string, id: string): WebhookSubscription | undefined {
-    const subscription = this.#subscriptions.get(id.toLowerCase());
+  /** The team's subscription with this id (ids are case-insensitive GUIDs). */
+  find(teamId: string, id: string): WebhookSubscription | undefined {
+    const subscription = this.get(id.toLowerCase());
     return subscription?.teamId === teamId ? subscription : undefined;
   }
 
+  /** Moves `updated` too; the events list is copied, not shared with the request. */
   update(
     teamId: string,
     id: string,
     changes: Partial<SubscriptionInput & { active: boolean }>,
   ): WebhookSubscription | undefined {
-    const subscription = this.get(teamId, id);
+    const subscription = this.find(teamId, id);
     if (subscription === undefined) return undefined;
-    Object.assign(subscription, defined(changes), { updated: this.#now() });
+    Object.assign(subscription, defined(changes), { updated: this.now() });
     if (changes.events !== undefined) subscription.events = [...changes.events];
     return subscription;
   }
 
-  delete(teamId: string, id: string): boolean {
-    const subscription = this.get(teamId, id);
-    return subscription !== undefined && this.#subscriptions.delete(subscription.id);
+  remove(teamId: string, id: string): boolean {
+    const subscription = this.find(teamId, id);
+    return subscription !== undefined && this.delete(subscription.id);
   }
 
   /** The team's active subscriptions that listen for the event type. */
   #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
-    return this.list(teamId).filter(
-      (subscription) => subscription.active && subscription.events.includes(type),
+    return this.where(
+      (subscription) =>
+        subscription.teamId === teamId && subscription.active && subscription.events.includes(type),
     );
   }
 
@@ -136,7 +128,7 @@ export class LoopWebhooks {
     const listening = this.#listening(teamId, type);
     for (const subscription of listening) {
       const { secret } = subscription;
-      this.#dispatcher.enqueue({
+      this.dispatcher.enqueue({
         url: subscription.url,
         body,
         // Re-signed per attempt with the wall clock: receivers compare it with their own clock.
@@ -159,14 +151,5 @@ export class LoopWebhooks {
       updatedAt: loopTime(subscription.updated),
       ...(options.withSecret ? { secret: subscription.secret } : {}),
     };
-  }
-
-  /** The most recently created subscription of a team (tests sign with its secret). */
-  latest(teamId: string): WebhookSubscription | undefined {
-    return this.list(teamId).at(-1);
-  }
-
-  reset(): void {
-    this.#subscriptions.clear();
   }
 }

@@ -37,14 +37,6 @@ export const WebhookFaultsSchema = z
   })
   .partial();
 export const AdvanceSchema = z.object({ ms: z.number() });
-/** What every CRM's `POST /_sim/contacts/modify` takes: how many or which, the fields, or a random edit. */
-export const ModifyContactsSchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
-
 export function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
   return {
     ...(input.method === undefined ? {} : { method: input.method }),

@@ -1,7 +1,9 @@
 import type { DatasetSeed } from './define-simulator.ts';
 import type { SeededRandom } from './seeded-random.ts';
 import { generatePeople, type GeneratedPeople } from './uk-people.ts';
-import { EMAIL_DOMAINS, POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES } from './uk-reference-data.ts';
+import { newPostcode, newStreet, pickDistinct as pickDistinctInOrder } from './random-edits.ts';
+import { generatedCreatedAt, generatedModifiedAt } from './record-history.ts';
+import { EMAIL_DOMAINS } from './uk-reference-data.ts';
 
 /**
  * What the simulators share when they generate a dataset's people and record times, and when a data control makes
@@ -20,25 +22,31 @@ export function peopleOf(seed: DatasetSeed, formatSalt: string): GeneratedPeople
 }
 
 const DAY_MS = 86_400_000;
-const SPAN_MS = 8 * 365 * DAY_MS;
 
-/**
- * Times of generated record `index` of `count`: created within eight years before `anchor`,
- * rising with the index, on whole seconds (an import from older systems); last modified within
- * the last six months (60%) or at any time since creation, never at or after `anchor`.
- */
+/** Both of `record-history.ts`'s times for generated record `index` of `count`. Three draws. */
 export function generatedTimes(
   index: number,
   count: number,
   anchor: number,
   random: SeededRandom,
 ): { created: number; modified: number } {
-  const step = SPAN_MS / Math.max(1, count);
-  const created = Math.floor((anchor - SPAN_MS + (index + random.next() * 0.9) * step) / 1000) * 1000;
-  const candidate = random.chance(0.6)
-    ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-    : created + Math.floor(random.next() * (anchor - created));
-  return { created, modified: Math.min(anchor - 1, Math.max(created, candidate)) };
+  const created = generatedCreatedAt(random, index, count, anchor);
+  return { created, modified: generatedModifiedAt(random, created, anchor) };
+}
+
+/**
+ * A generated appointment's start, within [-120, +21] days of `anchor` on a quarter hour, and
+ * when it was booked: 1–14 days before, never before `earliest` (its contact's creation) nor
+ * within the last minute before `anchor`. Two draws.
+ */
+export function generatedBooking(
+  random: SeededRandom,
+  anchor: number,
+  earliest: number,
+): { start: number; created: number } {
+  const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
+  const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+  return { start, created };
 }
 
 /** `count` distinct records of `pool` picked at random (all of them when it has no more), in sequence order. */
@@ -47,10 +55,7 @@ export function pickDistinct<T extends { seq: number }>(
   count: number,
   random: SeededRandom,
 ): T[] {
-  if (count >= pool.length) return [...pool];
-  const chosen = new Set<T>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+  return pickDistinctInOrder(random, pool, count, (a, b) => a.seq - b.seq);
 }
 
 /** The same mailbox at another of the generator's email domains. */
@@ -69,8 +74,9 @@ export function movedAddress(
   random: SeededRandom,
 ): { number: string; street: string; postcode: string } {
   const outward = (postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-  const letter = () => POSTCODE_UNIT_LETTERS[random.int(0, POSTCODE_UNIT_LETTERS.length - 1)];
-  const number = String(random.int(1, 220));
-  const street = `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
-  return { number, street, postcode: `${outward} ${random.int(1, 9)}${letter()}${letter()}` };
+  return {
+    number: String(random.int(1, 220)),
+    street: newStreet(random),
+    postcode: newPostcode(outward, random),
+  };
 }

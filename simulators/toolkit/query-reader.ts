@@ -4,6 +4,8 @@ import { BadRequestError } from './define-simulator.ts';
 export interface QueryReaderOptions {
   /** Names, and `true`/`false`, bind in any case (ASP.NET model binding). */
   ignoreCase?: boolean;
+  /** `true`/`false` in any case, even where names are case-sensitive. */
+  booleansInAnyCase?: boolean;
   /** The only names accepted: any other is a 400 listing them, so a typo never widens a query. */
   allowed?: readonly string[];
   /** A name given twice is a 400 (otherwise its first value counts). */
@@ -90,11 +92,21 @@ export class QueryReader {
   /** Omitted means no filter, which is not the same as false. */
   boolean(name: string): boolean | undefined {
     const given = this.string(name);
-    const raw = this.#options.ignoreCase ? given?.toLowerCase() : given;
+    const anyCase = this.#options.ignoreCase || this.#options.booleansInAnyCase;
+    const raw = anyCase ? given?.toLowerCase() : given;
     if (raw === undefined) return undefined;
     if (raw === 'true') return true;
     if (raw === 'false') return false;
     throw new BadRequestError(`${name} must be true or false`);
+  }
+
+  /** One of the allowed values, exactly. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(raw))
+      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    return raw as T;
   }
 
   /** An instant (ms) in the CRM's format. */

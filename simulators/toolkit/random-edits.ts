@@ -33,9 +33,18 @@ export function restyledPhone(random: SeededRandom, number: string | null | unde
 
 /** Another postcode in the same outward code (SW11 when there is none). */
 export function nearbyPostcode(random: SeededRandom, postcode: string | null | undefined): string {
-  const outward = (postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-  const letter = () => POSTCODE_UNIT_LETTERS[random.int(0, POSTCODE_UNIT_LETTERS.length - 1)] ?? 'A';
+  return newPostcode((postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11', random);
+}
+
+/** A postcode in the outward code `outward`, with a new unit (`SW11 4QT`). */
+export function newPostcode(outward: string, random: SeededRandom): string {
+  const letter = () => POSTCODE_UNIT_LETTERS.charAt(random.int(0, POSTCODE_UNIT_LETTERS.length - 1));
   return `${outward} ${random.int(1, 9)}${letter()}${letter()}`;
+}
+
+/** A street name and suffix (`Orchard Road`). */
+export function newStreet(random: SeededRandom): string {
+  return `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
 }
 
 /**
@@ -52,22 +61,4 @@ export function pickDistinct<T>(
   const chosen = new Set<T>();
   while (chosen.size < count) chosen.add(random.pick(pool));
   return order === undefined ? [...chosen] : [...chosen].sort(order);
-}
-
-/** The same mailbox name at another provider. */
-export function changedEmail(current: string, random: SeededRandom): string {
-  const local = normaliseEmail(current).split('@')[0] ?? 'contact';
-  return `${local}@${random.pick(EMAIL_DOMAINS)}`;
-}
-
-/** A postcode in the same outward code, with a new unit (`SW11 4QT`). */
-export function newPostcode(outward: string, random: SeededRandom): string {
-  const letters = POSTCODE_UNIT_LETTERS;
-  const letter = () => letters.charAt(random.int(0, letters.length - 1));
-  return `${outward} ${random.int(1, 9)}${letter()}${letter()}`;
-}
-
-/** A street name and suffix (`Orchard Road`). */
-export function newStreet(random: SeededRandom): string {
-  return `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
 }
