@@ -36,9 +36,9 @@ import {
   type ContactRecord,
 } from './alto-contact.model.ts';
 import type { AltoDataset } from './alto-dataset.ts';
-import type { AltoEngine } from './alto-engine.ts';
+import type { AltoWebhooks } from './alto-webhooks.ts';
 import {
-  AltoQuery,
+  altoQuery,
   CreateFileNoteSchema,
   EmailRequestSchema,
   PhoneRequestSchema,
@@ -105,7 +105,7 @@ function decodeCursor(token: string | undefined, fingerprint: string): Cursor | 
  */
 function listContacts(request: Request, response: Response): void {
   const { dataset } = callContext(response);
-  const query = new AltoQuery(request.query);
+  const query = altoQuery(request.query);
   const maxResults = query.int('max-results', {
     min: 1,
     max: ALTO_MAX_RESULTS,
@@ -366,14 +366,14 @@ function pageOfAppointments(items: AppointmentRecord[], cursor: Cursor | null, m
 }
 
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
-export function createAltoApiRouter(engine: AltoEngine): Router {
+export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   const router = Router();
 
   router.get('/contacts/all', listContacts);
 
   router.get('/contacts', (request, response) => {
     const { dataset } = callContext(response);
-    const ids = new AltoQuery(request.query).strings('id');
+    const ids = altoQuery(request.query).list('id');
     if (ids === undefined) throw new BadRequestError('Give the contacts to fetch as id=…&id=… (at most 50)');
     if (ids.length > ALTO_MAX_IDS_PER_REQUEST)
       throw new BadRequestError(`At most ${ALTO_MAX_IDS_PER_REQUEST} ids per request`);
@@ -403,7 +403,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       ]);
       return;
     }
-    const record = engine.createContact(dataset, fields);
+    const record = dataset.createContact(fields);
     response
       .status(201)
       .location(locationOf(request, `/contacts/${contactIdOf(record.seq)}`))
@@ -422,7 +422,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     if (record === undefined) return;
     const { dataset } = callContext(response);
     const changes = patchContactFields(operations);
-    engine.updateContacts(dataset, [record], (fields) => Object.assign(fields, changes));
+    dataset.updateContacts([record], (fields) => Object.assign(fields, changes));
     response.json(renderContact(record, dataset.seed));
   });
 
@@ -456,7 +456,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       return;
     }
     const patched = patchPerson(current, operations);
-    engine.updateContacts(dataset, [record], (fields) => {
+    dataset.updateContacts([record], (fields) => {
       fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
     });
     response.json(renderPerson(patched, contactIdOf(record.seq)));
@@ -471,7 +471,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     const body = parseBody(PreferencesRequestSchema, request.body);
     const record = contactOr404(response, String(request.params.contactId));
     if (record === undefined) return;
-    engine.updateContacts(callContext(response).dataset, [record], (fields) => {
+    callContext(response).dataset.updateContacts([record], (fields) => {
       for (const item of body.items) fields.preferences[item.type] = item.optIn;
     });
     response.status(200).end();
@@ -492,7 +492,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     });
     if (note.propertyId && !/^\d+$/.test(note.propertyId))
       throw new BadRequestError(`${note.propertyId} is not a valid property id`);
-    const created = engine.addFileNote(dataset, {
+    const created = dataset.addFileNote({
       title: note.title ?? null,
       notes: note.notes,
       contactSeqs: records.map((record) => record.seq),
@@ -507,7 +507,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   });
 
   router.get('/file-notes/search', (request, response) => {
-    const id = new AltoQuery(request.query).string('contact-id');
+    const id = altoQuery(request.query).string('contact-id');
     if (id === undefined) throw new BadRequestError('contact-id is required');
     const record = contactOr404(response, id);
     if (record === undefined) return;
@@ -544,13 +544,13 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     }
     note.title = title;
     note.notes = notes;
-    note.updated = engine.clock.now();
+    note.updated = callContext(response).dataset.clock.now();
     response.status(200).end();
   });
 
   router.get('/appointments/valuations', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new AltoQuery(request.query);
+    const query = altoQuery(request.query);
     const createdFrom = query.instant('created-from');
     const createdTo = query.instant('created-to');
     if (createdFrom === undefined || createdTo === undefined) {
@@ -561,8 +561,8 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       max: ALTO_MAX_RESULTS,
       fallback: ALTO_DEFAULT_MAX_RESULTS,
     });
-    const negotiators = query.strings('negotiator-ids');
-    const branches = query.strings('branch-ids');
+    const negotiators = query.list('negotiator-ids');
+    const branches = query.list('branch-ids');
     const fingerprint = queryFingerprint([createdFrom, createdTo, negotiators, branches]);
     const cursor = decodeCursor(query.string('next-token'), fingerprint);
     const matching = [...dataset.appointments.values()].filter(
@@ -607,7 +607,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   router.post('/webhooks/subscriptions', (request, response) => {
     const { integration, dataset } = callContext(response);
     const body = parseBody(SubscriptionRequestSchema, request.body);
-    const subscription = engine.webhooks.create({
+    const subscription = webhooks.create({
       integrationId: integration.integrationId,
       clientId: integration.clientId,
       agencyRef: dataset.agencyRef,
@@ -620,7 +620,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       .status(201)
       .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
       .json({
-        ...engine.webhooks.render(subscription),
+        ...webhooks.render(subscription),
         ...(body.secret === undefined ? { secret: subscription.secret } : {}),
       });
   });
@@ -628,15 +628,13 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   router.get('/webhooks/subscriptions', (_request, response) => {
     const { integration, dataset } = callContext(response);
     response.json({
-      items: engine.webhooks
-        .list(dataset.agencyRef, integration.clientId)
-        .map((item) => engine.webhooks.render(item)),
+      items: webhooks.list(dataset.agencyRef, integration.clientId).map((item) => webhooks.render(item)),
     });
   });
 
   const ownSubscription = (request: Request, response: Response) => {
     const { integration, dataset } = callContext(response);
-    const subscription = engine.webhooks.get(String(request.params.subscriptionId));
+    const subscription = webhooks.get(String(request.params.subscriptionId));
     const own =
       subscription?.clientId === integration.clientId && subscription.agencyRef === dataset.agencyRef;
     if (!own) notFound(response, `Subscription ${String(request.params.subscriptionId)}`);
@@ -645,13 +643,13 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
 
   router.get('/webhooks/subscriptions/:subscriptionId', (request, response) => {
     const subscription = ownSubscription(request, response);
-    if (subscription !== undefined) response.json(engine.webhooks.render(subscription));
+    if (subscription !== undefined) response.json(webhooks.render(subscription));
   });
 
   router.delete('/webhooks/subscriptions/:subscriptionId', (request, response) => {
     const subscription = ownSubscription(request, response);
     if (subscription === undefined) return;
-    engine.webhooks.delete(subscription.id);
+    webhooks.delete(subscription.id);
     response.status(204).end();
   });
 

@@ -2,26 +2,27 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
   ALTO_PROPERTY_ID_BASE,
-  type AltoAppointmentType,
+  type AltoAppointmentStatus,
   type AltoOfferStatus,
 } from './alto-constants.ts';
 import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-activity.model.ts';
 import {
   ALTO_NEGOTIATOR_IDS,
   branchIdOf,
-  contactIdOf,
   fieldsOf,
   identityKeysOf,
   seqOfContactId,
   type AltoContactFields,
   type ContactRecord,
 } from './alto-contact.model.ts';
+import { appointmentChange, contactChange, offerChange, type AltoWebhooks } from './alto-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [40, 20, 20, 10, 10];
@@ -32,16 +33,17 @@ const FEEDBACK = [
   'Will view again with family.',
 ] as const;
 
-export type AltoDatasetOptions = DatasetSeed & { agencyRef: string };
-
 type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
 
 /**
  * One agency's data (one AgencyRef): contacts generated from the shared UK people, appointments,
- * offers and file notes. Data only; HTTP and webhooks live elsewhere.
+ * offers and file notes. Each change is followed by the notifications Alto would send; the API
+ * routes and the control surface both change data through here, so a change made either way notifies.
  */
 export class AltoDataset {
   readonly agencyRef: string;
+  readonly clock: SimulatorClock;
+  readonly #webhooks: AltoWebhooks;
   readonly seed: number;
   readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
@@ -56,8 +58,13 @@ export class AltoDataset {
   #nextFileNoteSeq = 1;
   #identity: IdentityIndex | null = null;
 
-  constructor(options: AltoDatasetOptions) {
+  constructor(
+    options: DatasetSeed & { agencyRef: string },
+    notify: { clock: SimulatorClock; webhooks: AltoWebhooks },
+  ) {
     this.agencyRef = options.agencyRef;
+    this.clock = notify.clock;
+    this.#webhooks = notify.webhooks;
     this.seed = options.seed;
     this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
@@ -173,7 +180,8 @@ export class AltoDataset {
     return record.fields;
   }
 
-  createContact(fields: AltoContactFields, now: number): ContactRecord {
+  createContact(fields: AltoContactFields): ContactRecord {
+    const now = this.clock.now();
     const record: ContactRecord = {
       seq: this.#nextContactSeq++,
       created: now,
@@ -183,15 +191,16 @@ export class AltoDataset {
     };
     this.contacts.add(record);
     if (this.#identity !== null) this.#index(this.#identity, record);
+    this.#notifyContacts([record], 'Contact.Created', now);
     return record;
   }
 
-  /** Applies changes to contacts and bumps their modification time, even when nothing changed. */
+  /** Applies changes to contacts, bumps their `modifiedDate` even when nothing changed, and sends `Contact.Modified`. */
   updateContacts(
     records: readonly ContactRecord[],
     change: (fields: AltoContactFields, record: ContactRecord) => void,
-    now: number,
   ): void {
+    const now = this.clock.now();
     const identity = this.#identity;
     if (identity !== null) for (const record of records) this.#unindex(identity, record);
     this.contacts.updateMany(records, (record) => {
@@ -199,11 +208,30 @@ export class AltoDataset {
       record.modified = Math.max(now, record.modified);
     });
     if (identity !== null) for (const record of records) this.#index(identity, record);
+    this.#notifyContacts(records, 'Contact.Modified', now);
   }
 
+  /**
+   * Removes a contact outright (merges and erasure requests do this in Alto). Alto has no
+   * deletion event: a `Contact.Modified` is sent and fetching the contact then answers 404.
+   */
   deleteContact(record: ContactRecord): void {
     if (this.#identity !== null) this.#unindex(this.#identity, record);
     this.contacts.remove(record);
+    this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
+  }
+
+  #notifyContacts(
+    records: readonly ContactRecord[],
+    type: 'Contact.Created' | 'Contact.Modified',
+    time: number,
+  ): void {
+    // Building a change computes the contact's fields: skip it when nobody listens.
+    if (!this.#webhooks.hasSubscribers(this.agencyRef, type)) return;
+    this.#webhooks.emit(
+      this.agencyRef,
+      records.map((record) => contactChange(record, this.seed, type, time)),
+    );
   }
 
   /**
@@ -257,20 +285,52 @@ export class AltoDataset {
     for (const phone of keys.phones) identity.phones.get(phone)?.delete(record.seq);
   }
 
-  addAppointment(input: Omit<AppointmentRecord, 'seq'>): AppointmentRecord {
-    const record: AppointmentRecord = { ...input, seq: this.#nextAppointmentSeq++ };
+  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
+    const now = this.clock.now();
+    const record: AppointmentRecord = {
+      ...input,
+      created: now,
+      modified: now,
+      seq: this.#nextAppointmentSeq++,
+    };
     this.appointments.set(record.seq, record);
+    this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Created')]);
     return record;
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
-    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++ };
+  updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
+    record.status = status;
+    if (feedback !== undefined) record.applicantFeedback = feedback;
+    record.modified = Math.max(record.modified, this.clock.now());
+    this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
+    const now = this.clock.now();
+    const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
     this.offers.set(record.seq, record);
+    this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
     return record;
   }
 
-  addFileNote(input: Omit<FileNoteRecord, 'seq'>): FileNoteRecord {
-    const record: FileNoteRecord = { ...input, seq: this.#nextFileNoteSeq++ };
+  /** A new status: `Offer.Modified`, plus `Offer.Accepted` or `Offer.Withdrawn` where Alto has one. */
+  setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
+    record.status = status;
+    if (amount !== undefined) record.amount = amount;
+    record.modified = Math.max(record.modified, this.clock.now());
+    const follow =
+      status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
+    this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);
+  }
+
+  /** File notes raise no webhook (Alto has no file-note event). */
+  addFileNote(input: Omit<FileNoteRecord, 'seq' | 'created' | 'updated'>): FileNoteRecord {
+    const record: FileNoteRecord = {
+      ...input,
+      created: this.clock.now(),
+      updated: null,
+      seq: this.#nextFileNoteSeq++,
+    };
     this.fileNotes.set(record.seq, record);
     for (const contactSeq of record.contactSeqs) {
       const list = this.#fileNotesByContact.get(contactSeq);
@@ -297,12 +357,6 @@ export class AltoDataset {
   offersFor(contactSeq: number): OfferRecord[] {
     return [...this.offers.values()].filter((offer) => offer.contactSeq === contactSeq);
   }
-
-  /** A readable label for a contact in logs and the control surface. */
-  labelOf(record: ContactRecord): string {
-    const lead = fieldsOf(record, this.seed).people[0];
-    return `${contactIdOf(record.seq)} ${[lead?.forename, lead?.surname].filter(Boolean).join(' ')}`.trim();
-  }
 }
 
 function addTo(map: Map<string, Set<number>>, key: string, seq: number): void {
@@ -311,5 +365,3 @@ function addTo(map: Map<string, Set<number>>, key: string, seq: number): void {
   if (set === undefined) map.set(key, new Set([seq]));
   else set.add(seq);
 }
-
-export type { AltoAppointmentType, AltoOfferStatus };

@@ -108,7 +108,8 @@ export class QueryParams {
   #member<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
     const folded = this.#options.ignoreValueCase === true ? raw.toLowerCase() : raw;
     const match = allowed.find(
-      (candidate) => (this.#options.ignoreValueCase === true ? candidate.toLowerCase() : candidate) === folded,
+      (candidate) =>
+        (this.#options.ignoreValueCase === true ? candidate.toLowerCase() : candidate) === folded,
     );
     if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
     return match;
