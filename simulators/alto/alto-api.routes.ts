@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
+import type { QueryParams } from '../toolkit/query-params.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -24,6 +25,7 @@ import {
   ALTO_PARAMETERS_BY_PATH,
   contactIdOf,
   defaultPreferences,
+  emptyAddress,
   fieldsOf,
   renderContact,
   renderListItem,
@@ -34,6 +36,7 @@ import {
   type AltoParameterValue,
   type AltoPersonFields,
   type ContactRecord,
+  type JsonObject,
 } from './alto-contact.model.ts';
 import type { AltoDataset } from './alto-dataset.ts';
 import type { AltoWebhooks } from './alto-webhooks.ts';
@@ -66,37 +69,43 @@ function callContext(response: Response): AltoCallContext {
   return response.locals.alto as AltoCallContext;
 }
 
-/** Keyset cursor of a list: the last item's sort key, tied to the query it came from. */
-interface Cursor {
-  time: number;
-  seq: number;
-}
+/** `max-results` of every list endpoint: 50 by default, at most 250. */
+const maxResultsOf = (query: QueryParams) =>
+  query.int('max-results', { min: 1, max: ALTO_MAX_RESULTS, fallback: ALTO_DEFAULT_MAX_RESULTS });
 
-function queryFingerprint(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
-}
-
-function encodeCursor(cursor: Cursor, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ t: cursor.time, s: cursor.seq, q: fingerprint })).toString('base64url');
-}
-
-function decodeCursor(token: string | undefined, fingerprint: string): Cursor | null {
-  if (token === undefined) return null;
-  try {
-    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      t?: unknown;
-      s?: unknown;
-      q?: unknown;
-    };
-    if (typeof decoded.t === 'number' && typeof decoded.s === 'number' && decoded.q === fingerprint) {
-      return { time: decoded.t, seq: decoded.s };
+/**
+ * Keyset paging: `next-token` holds the last item's sort key (time, seq), tied to the filters it was
+ * issued for (another query's token is a 400). `answer` writes `{meta:{nextToken}, items}`.
+ */
+function keysetPaging(query: QueryParams, filters: unknown[]) {
+  const fingerprint = createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+  const token = query.string('next-token');
+  let cursor: { time: number; seq: number } | null = null;
+  if (token !== undefined) {
+    try {
+      const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof decoded.t === 'number' && typeof decoded.s === 'number' && decoded.q === fingerprint)
+        cursor = { time: decoded.t, seq: decoded.s };
+    } catch {
+      // answered with the 400 below
     }
-  } catch {
-    // fall through to the 400 below
+    if (cursor === null)
+      throw new BadRequestError(
+        'next-token is not valid for this query: repeat the query with the same filters, or start again without it',
+      );
   }
-  throw new BadRequestError(
-    'next-token is not valid for this query: repeat the query with the same filters, or start again without it',
-  );
+  const answer = <T extends { seq: number }>(
+    page: readonly T[],
+    more: boolean,
+    timeOf: (item: T) => number,
+    render: (item: T) => JsonObject,
+  ) => {
+    const last = page.at(-1);
+    const key = last === undefined ? null : { t: timeOf(last), s: last.seq, q: fingerprint };
+    const nextToken = more && key !== null ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+    return { meta: { nextToken }, items: page.map(render) };
+  };
+  return { cursor, answer };
 }
 
 /**
@@ -106,11 +115,7 @@ function decodeCursor(token: string | undefined, fingerprint: string): Cursor | 
 function listContacts(request: Request, response: Response): void {
   const { dataset } = callContext(response);
   const query = altoQuery(request.query);
-  const maxResults = query.int('max-results', {
-    min: 1,
-    max: ALTO_MAX_RESULTS,
-    fallback: ALTO_DEFAULT_MAX_RESULTS,
-  });
+  const maxResults = maxResultsOf(query);
   const active = query.boolean('active');
   const category = query.oneOf('category', ALTO_CATEGORIES);
   const personas = query.manyOf('persona', ALTO_PERSONAS);
@@ -118,16 +123,8 @@ function listContacts(request: Request, response: Response): void {
   const createdTo = query.instant('created-to');
   const modifiedFrom = query.instant('modified-from');
   const modifiedTo = query.instant('modified-to');
-  const fingerprint = queryFingerprint([
-    active,
-    category,
-    personas,
-    createdFrom,
-    createdTo,
-    modifiedFrom,
-    modifiedTo,
-  ]);
-  const cursor = decodeCursor(query.string('next-token'), fingerprint);
+  const filters = [active, category, personas, createdFrom, createdTo, modifiedFrom, modifiedTo];
+  const { cursor, answer } = keysetPaging(query, filters);
 
   const filtered = active !== undefined || category !== undefined || personas !== undefined;
   const matches = (record: ContactRecord): boolean => {
@@ -140,18 +137,18 @@ function listContacts(request: Request, response: Response): void {
     if (personas !== undefined && !personas.some((persona) => fields.persona.includes(persona))) return false;
     return true;
   };
-  const { items: page, hasMore: more } = dataset.contacts.page(
+  const { items, hasMore } = dataset.contacts.page(
     { from: modifiedFrom, to: modifiedTo, after: cursor, predicate: matches },
     maxResults,
   );
-  const last = page.at(-1);
-  response.json({
-    meta: {
-      nextToken:
-        more && last !== undefined ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint) : null,
-    },
-    items: page.map((record) => renderListItem(record, dataset.seed)),
-  });
+  response.json(
+    answer(
+      items,
+      hasMore,
+      (record) => record.modified,
+      (record) => renderListItem(record, dataset.seed),
+    ),
+  );
 }
 
 function contactOr404(response: Response, id: string): ContactRecord | undefined {
@@ -202,17 +199,7 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
     address:
       input.address === null || input.address === undefined
         ? null
-        : {
-            subDwelling: input.address.subDwelling ?? null,
-            nameNumber: input.address.nameNumber ?? null,
-            street: input.address.street ?? null,
-            locality: input.address.locality ?? null,
-            town: input.address.town ?? null,
-            county: input.address.county ?? null,
-            postcode: input.address.postcode ?? null,
-            countryCode: input.address.countryCode ?? 'GB',
-            uprn: input.address.uprn ?? null,
-          },
+        : { ...emptyAddress(), ...defined(input.address), countryCode: input.address.countryCode ?? 'GB' },
     branchId: input.branchId,
     negotiatorId: input.negotiatorId ?? null,
     position: parameter(ALTO_PARAMETERS_BY_PATH.positionid, input.position, 'position'),
@@ -352,19 +339,6 @@ function requireJsonPatch(request: Request, response: Response): boolean {
   return false;
 }
 
-/** Sorts appointments by (created, seq) and reads a keyset page. */
-function pageOfAppointments(items: AppointmentRecord[], cursor: Cursor | null, maxResults: number) {
-  const sorted = items.sort((a, b) => a.created - b.created || a.seq - b.seq);
-  const from =
-    cursor === null
-      ? 0
-      : sorted.findIndex(
-          (item) => item.created > cursor.time || (item.created === cursor.time && item.seq > cursor.seq),
-        );
-  const start = from < 0 ? sorted.length : from;
-  return { page: sorted.slice(start, start + maxResults), more: start + maxResults < sorted.length };
-}
-
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
 export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   const router = Router();
@@ -410,7 +384,8 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
       .json(renderContact(record, dataset.seed));
   });
 
-  router.get('/contacts/:contactId', (request, response) => {
+  // `/persons` answers the whole contact too (its people are what a client wants from it).
+  router.get(['/contacts/:contactId', '/contacts/:contactId/persons'], (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
     if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
   });
@@ -424,11 +399,6 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     const changes = patchContactFields(operations);
     dataset.updateContacts([record], (fields) => Object.assign(fields, changes));
     response.json(renderContact(record, dataset.seed));
-  });
-
-  router.get('/contacts/:contactId/persons', (request, response) => {
-    const record = contactOr404(response, String(request.params.contactId));
-    if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
   });
 
   router.get('/contacts/:contactId/persons/:personId', (request, response) => {
@@ -556,34 +526,28 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     if (createdFrom === undefined || createdTo === undefined) {
       throw new BadRequestError('created-from and created-to are required');
     }
-    const maxResults = query.int('max-results', {
-      min: 1,
-      max: ALTO_MAX_RESULTS,
-      fallback: ALTO_DEFAULT_MAX_RESULTS,
-    });
+    const maxResults = maxResultsOf(query);
     const negotiators = query.list('negotiator-ids');
     const branches = query.list('branch-ids');
-    const fingerprint = queryFingerprint([createdFrom, createdTo, negotiators, branches]);
-    const cursor = decodeCursor(query.string('next-token'), fingerprint);
-    const matching = [...dataset.appointments.values()].filter(
-      (appointment) =>
-        appointment.type === 'Valuation' &&
-        appointment.created >= createdFrom &&
-        appointment.created <= createdTo &&
-        (negotiators === undefined || negotiators.includes(appointment.negotiatorId)) &&
-        (branches === undefined || branches.includes(appointment.branchId)),
-    );
-    const { page, more } = pageOfAppointments(matching, cursor, maxResults);
-    const last = page.at(-1);
-    response.json({
-      meta: {
-        nextToken:
-          more && last !== undefined
-            ? encodeCursor({ time: last.created, seq: last.seq }, fingerprint)
-            : null,
-      },
-      items: page.map(renderAppointment),
-    });
+    const { cursor, answer } = keysetPaging(query, [createdFrom, createdTo, negotiators, branches]);
+    const sorted = [...dataset.appointments.values()]
+      .filter(
+        (appointment) =>
+          appointment.type === 'Valuation' &&
+          appointment.created >= createdFrom &&
+          appointment.created <= createdTo &&
+          (negotiators === undefined || negotiators.includes(appointment.negotiatorId)) &&
+          (branches === undefined || branches.includes(appointment.branchId)),
+      )
+      .sort((a, b) => a.created - b.created || a.seq - b.seq);
+    const after = (item: AppointmentRecord) =>
+      cursor === null ||
+      item.created > cursor.time ||
+      (item.created === cursor.time && item.seq > cursor.seq);
+    const start = sorted.findIndex(after);
+    const page = start < 0 ? [] : sorted.slice(start, start + maxResults);
+    const more = start >= 0 && start + maxResults < sorted.length;
+    response.json(answer(page, more, (item) => item.created, renderAppointment));
   });
 
   router.get('/appointments/:appointmentId/:instanceId', (request, response) => {

@@ -35,6 +35,7 @@ import {
 } from './alto-constants.ts';
 import {
   contactIdOf,
+  emptyAddress,
   fieldsOf,
   renderContact,
   renderListItem,
@@ -592,19 +593,7 @@ function applyEdit(fields: AltoContactFields, edit: AltoContactEdit): void {
     }
   }
   if (edit.address !== undefined) {
-    fields.address = {
-      subDwelling: null,
-      nameNumber: null,
-      street: null,
-      locality: null,
-      town: null,
-      county: null,
-      postcode: null,
-      countryCode: 'GB',
-      uprn: null,
-      ...fields.address,
-      ...edit.address,
-    };
+    fields.address = { ...emptyAddress(), ...fields.address, ...edit.address };
   }
   if (edit.potentialVendor !== undefined) fields.potentialVendor = edit.potentialVendor;
   if (edit.potentialLandlord !== undefined) fields.potentialLandlord = edit.potentialLandlord;
