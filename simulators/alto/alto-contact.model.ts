@@ -414,24 +414,20 @@ export function branchIdOf(record: ContactRecord): string {
   return BRANCH_BY_TOWN.get(record.person?.town ?? '') ?? HEAD_OFFICE_BRANCH;
 }
 
-/** Normalised emails and E.164 phones of a contact's people (duplicate detection). */
-export function identityKeysOf(fields: AltoContactFields): {
-  surnames: string[];
-  emails: string[];
-  phones: string[];
-} {
-  const surnames: string[] = [];
-  const emails: string[] = [];
-  const phones: string[] = [];
-  for (const person of fields.people) {
-    if (person.surname) surnames.push(person.surname.trim().toLowerCase());
-    for (const email of person.emailAddresses) emails.push(email.address.trim().toLowerCase());
-    for (const phone of person.phoneNumbers) {
-      const e164 = toE164(phone.number);
-      if (e164 !== null) phones.push(e164);
-    }
-  }
-  return { surnames, emails, phones };
+/** A phone as E.164, or '' when it is none (no identity key). */
+export const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
+
+/** Surnames, and emails (trimmed, lower case) and E.164 phones of a contact's people: duplicate detection. */
+export function identityKeysOf(fields: AltoContactFields): { surnames: string[]; keys: string[] } {
+  return {
+    surnames: fields.people.flatMap((person) =>
+      person.surname ? [person.surname.trim().toLowerCase()] : [],
+    ),
+    keys: fields.people.flatMap((person) => [
+      ...person.emailAddresses.map((email) => email.address.trim().toLowerCase()),
+      ...person.phoneNumbers.map((phone) => e164Of(phone.number)),
+    ]),
+  };
 }
 
 function links(href: string): Array<{ href: string; rel: string }> {

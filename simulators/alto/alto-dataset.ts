@@ -1,6 +1,5 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
-import { toE164 } from '../toolkit/uk-contact-format.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
@@ -16,6 +15,7 @@ import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-acti
 import {
   ALTO_NEGOTIATOR_IDS,
   branchIdOf,
+  e164Of,
   fieldsOf,
   identityKeysOf,
   seqOfContactId,
@@ -32,8 +32,6 @@ const FEEDBACK = [
   'Very keen: considering an offer.',
   'Will view again with family.',
 ] as const;
-
-type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
 
 /**
  * One agency's data (one AgencyRef): contacts generated from the shared UK people, appointments,
@@ -56,7 +54,11 @@ export class AltoDataset {
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextFileNoteSeq = 1;
-  #identity: IdentityIndex | null = null;
+  /**
+   * Contacts by email (trimmed, lower case) and E.164 phone (emails hold "@", phones start "+", so
+   * one map serves both), built on the first duplicate check and kept current after.
+   */
+  #identity: Map<string, Set<number>> | null = null;
 
   constructor(
     options: DatasetSeed & { agencyRef: string },
@@ -190,7 +192,7 @@ export class AltoDataset {
       fields,
     };
     this.contacts.add(record);
-    if (this.#identity !== null) this.#index(this.#identity, record);
+    this.#index(record, true);
     this.#notifyContacts([record], 'Contact.Created', now);
     return record;
   }
@@ -201,13 +203,12 @@ export class AltoDataset {
     change: (fields: AltoContactFields, record: ContactRecord) => void,
   ): void {
     const now = this.clock.now();
-    const identity = this.#identity;
-    if (identity !== null) for (const record of records) this.#unindex(identity, record);
+    for (const record of records) this.#index(record, false);
     this.contacts.updateMany(records, (record) => {
       change(this.materialise(record), record);
       record.modified = Math.max(now, record.modified);
     });
-    if (identity !== null) for (const record of records) this.#index(identity, record);
+    for (const record of records) this.#index(record, true);
     this.#notifyContacts(records, 'Contact.Modified', now);
   }
 
@@ -216,7 +217,7 @@ export class AltoDataset {
    * deletion event: a `Contact.Modified` is sent and fetching the contact then answers 404.
    */
   deleteContact(record: ContactRecord): void {
-    if (this.#identity !== null) this.#unindex(this.#identity, record);
+    this.#index(record, false);
     this.contacts.remove(record);
     this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
   }
@@ -239,50 +240,43 @@ export class AltoDataset {
    * same email (case-insensitive) or phone (E.164). Alto answers a POST with 409 for these.
    */
   findDuplicates(fields: AltoContactFields): ContactRecord[] {
-    const identity = (this.#identity ??= this.#buildIdentityIndex());
-    const keys = identityKeysOf(fields);
-    const candidates = new Set<number>();
-    for (const email of keys.emails) for (const seq of identity.emails.get(email) ?? []) candidates.add(seq);
-    for (const phone of keys.phones) for (const seq of identity.phones.get(phone) ?? []) candidates.add(seq);
-    const matches: ContactRecord[] = [];
-    for (const seq of [...candidates].sort((a, b) => a - b)) {
-      const record = this.contacts.get(seq);
-      if (record === undefined) continue;
-      const existing = fieldsOf(record, this.seed);
-      if (existing.archived) continue;
-      const surnames = identityKeysOf(existing).surnames;
-      if (keys.surnames.some((surname) => surnames.includes(surname))) matches.push(record);
+    if (this.#identity === null) {
+      this.#identity = new Map();
+      for (const record of this.contacts.values()) this.#index(record, true);
     }
-    return matches;
+    const identity = this.#identity;
+    const { surnames, keys } = identityKeysOf(fields);
+    const candidates = new Set(keys.flatMap((key) => [...(identity.get(key) ?? [])]));
+    return [...candidates]
+      .sort((a, b) => a - b)
+      .map((seq) => this.contacts.get(seq))
+      .filter((record): record is ContactRecord => {
+        if (record === undefined) return false;
+        const existing = fieldsOf(record, this.seed);
+        return (
+          !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name))
+        );
+      });
   }
 
-  #buildIdentityIndex(): IdentityIndex {
-    const identity: IdentityIndex = { emails: new Map(), phones: new Map() };
-    for (const record of this.contacts.values()) this.#index(identity, record);
-    return identity;
-  }
-
-  /** Identity keys without building computed fields: the lead person is enough for generated contacts. */
-  #keysOf(record: ContactRecord): { emails: string[]; phones: string[] } {
-    if (record.fields !== null) return identityKeysOf(record.fields);
+  /** Adds the record to the identity index (once built), or takes it out. */
+  #index(record: ContactRecord, add: boolean): void {
+    if (this.#identity === null) return;
     const person = record.person;
-    if (person === null) return { emails: [], phones: [] };
-    const phones = [toE164(person.mobile), person.landline === null ? null : toE164(person.landline)].filter(
-      (phone): phone is string => phone !== null,
-    );
-    return { emails: [person.email.trim().toLowerCase()], phones };
-  }
-
-  #index(identity: IdentityIndex, record: ContactRecord): void {
-    const keys = this.#keysOf(record);
-    for (const email of keys.emails) addTo(identity.emails, email, record.seq);
-    for (const phone of keys.phones) addTo(identity.phones, phone, record.seq);
-  }
-
-  #unindex(identity: IdentityIndex, record: ContactRecord): void {
-    const keys = this.#keysOf(record);
-    for (const email of keys.emails) identity.emails.get(email)?.delete(record.seq);
-    for (const phone of keys.phones) identity.phones.get(phone)?.delete(record.seq);
+    // Without building computed fields: the lead person is enough for generated contacts.
+    const keys =
+      record.fields !== null
+        ? identityKeysOf(record.fields).keys
+        : person === null
+          ? []
+          : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
+    for (const key of keys) {
+      if (key === '') continue;
+      const seqs = this.#identity.get(key);
+      if (!add) seqs?.delete(record.seq);
+      else if (seqs === undefined) this.#identity.set(key, new Set([record.seq]));
+      else seqs.add(record.seq);
+    }
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
@@ -357,11 +351,4 @@ export class AltoDataset {
   offersFor(contactSeq: number): OfferRecord[] {
     return [...this.offers.values()].filter((offer) => offer.contactSeq === contactSeq);
   }
-}
-
-function addTo(map: Map<string, Set<number>>, key: string, seq: number): void {
-  if (key === '') return;
-  const set = map.get(key);
-  if (set === undefined) map.set(key, new Set([seq]));
-  else set.add(seq);
 }
