@@ -16,7 +16,8 @@ import { PHONE_STYLES, formatPhone, toE164 } from '../toolkit/uk-contact-format.
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
-import { AltoAuth, type RevocationResult, type TokenRequestResult } from './alto-auth.ts';
+import { AltoAuth } from './alto-auth.ts';
+import { oauthEndpoint } from '../toolkit/client-credentials.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_APPOINTMENT_STATUSES,
@@ -437,22 +438,8 @@ export const createAltoSimulator = defineSimulator({
         sendProblem(response, 429, LIMIT_DETAILS[dimension](limit));
       },
     });
-    // The token endpoints answer like an OAuth server: never cached, errors as `{error, error_description}`.
-    const tokenRoute = (
-      answer: (
-        authorization: string | undefined,
-        form: Record<string, unknown>,
-      ) => TokenRequestResult | RevocationResult,
-    ): RequestHandler[] => [
-      express.urlencoded({ extended: false, limit: '16kb' }),
-      (request, response) => {
-        const result = answer(request.get('authorization'), (request.body ?? {}) as Record<string, unknown>);
-        response.setHeader('cache-control', 'no-store');
-        if (!result.ok) response.status(result.status).json(result.body);
-        else if ('body' in result) response.json(result.body);
-        else response.status(200).end();
-      },
-    ];
+    // The token endpoints take forms and answer like an OAuth server (`oauthEndpoint`).
+    const form = express.urlencoded({ extended: false, limit: '16kb' });
 
     return {
       own,
@@ -468,13 +455,15 @@ export const createAltoSimulator = defineSimulator({
         app.post(
           '/token',
           injectFaults,
-          tokenRoute((authorization, form) => auth.issueToken(authorization, form)),
+          form,
+          oauthEndpoint((authorization, body) => auth.issueToken(authorization, body)),
         );
         // RFC 7009 token revocation (Alto documents none): the client authenticates as at /token.
         app.post(
           '/revoke',
           injectFaults,
-          tokenRoute((authorization, form) => auth.revokeToken(authorization, form)),
+          form,
+          oauthEndpoint((authorization, body) => auth.revokeToken(authorization, body)),
         );
         app.use(
           authenticate,
