@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
 import type { QueryParams } from '../toolkit/query-params.ts';
 import {
@@ -174,6 +175,19 @@ function parameter(
   return found;
 }
 
+/** A phone or email as given in a request, stored at position `at` of its list. */
+const storedPhone = (phone: z.output<typeof PhoneRequestSchema>, at: number) => ({
+  preferenceOrder: at + 1,
+  type: phone.type,
+  number: phone.number,
+  description: phone.description ?? null,
+});
+const storedEmail = (email: z.output<typeof EmailRequestSchema>, at: number) => ({
+  preferenceOrder: at + 1,
+  type: email.type ?? 'Personal',
+  address: email.address,
+});
+
 /** A POST /contacts body as stored fields (agency parameters looked up, 400 when unknown). */
 export function fieldsFromRequest(input: PostContactRequest): AltoContactFields {
   return {
@@ -184,17 +198,8 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
       title: person.title ?? null,
       forename: person.forename ?? null,
       surname: person.surname,
-      phoneNumbers: (person.phoneNumbers ?? []).map((phone, j) => ({
-        preferenceOrder: j + 1,
-        type: phone.type,
-        number: phone.number,
-        description: phone.description ?? null,
-      })),
-      emailAddresses: (person.emailAddresses ?? []).map((email, j) => ({
-        preferenceOrder: j + 1,
-        type: email.type ?? 'Personal',
-        address: email.address,
-      })),
+      phoneNumbers: (person.phoneNumbers ?? []).map(storedPhone),
+      emailAddresses: (person.emailAddresses ?? []).map(storedEmail),
     })),
     address:
       input.address === null || input.address === undefined
@@ -223,6 +228,12 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
   };
 }
 
+const PARAMETER_FIELDS = {
+  positionid: 'position',
+  intentionid: 'intention',
+  disposalid: 'disposal',
+} as const;
+
 /** Applies a contact-level JSON Patch (the paths PatchContactRequest documents) to a copy. */
 function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFields> {
   const changes: Partial<AltoContactFields> = {};
@@ -244,10 +255,7 @@ function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFi
       case '/disposalid': {
         const key = operation.path.slice(1) as keyof typeof ALTO_PARAMETERS_BY_PATH;
         const value = operation.value === null ? null : String(operation.value);
-        const found = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
-        if (key === 'positionid') changes.position = found;
-        else if (key === 'intentionid') changes.intention = found;
-        else changes.disposal = found;
+        changes[PARAMETER_FIELDS[key]] = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
         break;
       }
       default:
@@ -262,19 +270,10 @@ function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFi
 /** Applies a person JSON Patch (Title, Forename, Surname, PhoneNumbers, EmailAddresses) to a copy. */
 function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): AltoPersonFields {
   const next: AltoPersonFields = structuredClone(person);
-  const phone = (value: unknown, order: number) => {
-    const parsed = parseBody(PhoneRequestSchema, value, 'Invalid phone number');
-    return {
-      preferenceOrder: order,
-      type: parsed.type,
-      number: parsed.number,
-      description: parsed.description ?? null,
-    };
-  };
-  const email = (value: unknown, order: number) => {
-    const parsed = parseBody(EmailRequestSchema, value, 'Invalid email address');
-    return { preferenceOrder: order, type: parsed.type ?? 'Personal', address: parsed.address };
-  };
+  const phone = (value: unknown, at: number) =>
+    storedPhone(parseBody(PhoneRequestSchema, value, 'Invalid phone number'), at);
+  const email = (value: unknown, at: number) =>
+    storedEmail(parseBody(EmailRequestSchema, value, 'Invalid email address'), at);
   const text = (value: unknown, path: string, max: number): string | null => {
     if (value === null) return null;
     if (typeof value !== 'string' || value.length > max)
@@ -302,7 +301,7 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
       else {
         if (!Array.isArray(operation.value)) throw new BadRequestError(`${operation.path} takes an array`);
         const items = operation.value.map((value, i) =>
-          field === 'phonenumbers' ? phone(value, i + 1) : email(value, i + 1),
+          field === 'phonenumbers' ? phone(value, i) : email(value, i),
         );
         if (field === 'phonenumbers') next.phoneNumbers = items as AltoPersonFields['phoneNumbers'];
         else next.emailAddresses = items as AltoPersonFields['emailAddresses'];
@@ -321,7 +320,7 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
     }
     if (operation.op === 'remove') target.splice(at, 1);
     else {
-      const item = field === 'phonenumbers' ? phone(operation.value, at + 1) : email(operation.value, at + 1);
+      const item = field === 'phonenumbers' ? phone(operation.value, at) : email(operation.value, at);
       (target as unknown[]).splice(at, operation.op === 'add' ? 0 : 1, item);
     }
     target.forEach((item, i) => {
