@@ -209,6 +209,13 @@ export const createAltoSimulator = defineSimulator({
             : forContact(dataset, contactFor(dataset, read.contactId).seq);
         return records.map(render);
       };
+    const rendered =
+      (render: (record: ContactRecord, seed: number) => JsonObject) =>
+      (id: string, agencyRef?: string): JsonObject | undefined => {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : render(record, dataset.seed);
+      };
     /** False when the contact does not exist. */
     const withContact = (
       id: string,
@@ -334,17 +341,9 @@ export const createAltoSimulator = defineSimulator({
       contactIds: (agencyRef?: string) =>
         [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
       /** The Contact as `GET /contacts/{id}` returns it. */
-      getContact(id: string, agencyRef?: string): JsonObject | undefined {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, dataset.seed);
-      },
+      getContact: rendered(renderContact),
       /** The item `GET /contacts/all` lists for the contact. */
-      getListItem(id: string, agencyRef?: string): JsonObject | undefined {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderListItem(record, dataset.seed);
-      },
+      getListItem: rendered(renderListItem),
       /** The generated people behind the contacts (index i is contact sequence i + 1). */
       people: (agencyRef?: string) => datasetFor(agencyRef).people.people,
       plantedDuplicates: (agencyRef?: string) =>

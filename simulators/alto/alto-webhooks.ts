@@ -141,20 +141,11 @@ export function deliveryHeaders(
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
 export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
-  create(input: {
-    integrationId: string;
-    clientId: string;
-    agencyRef: string;
-    url: string;
-    eventTypes: AltoEventType[];
-    secret?: string | undefined;
-  }): AltoSubscription {
+  /** A new subscription; without a `secret`, one is generated. */
+  create(input: Omit<AltoSubscription, 'id' | 'secret' | 'created'> & { secret?: string | undefined }) {
     return this.add({
       id: randomUUID(),
-      integrationId: input.integrationId,
-      clientId: input.clientId,
-      agencyRef: input.agencyRef,
-      url: input.url,
+      ...input,
       eventTypes: [...new Set(input.eventTypes)],
       secret: input.secret ?? randomBytes(32).toString('base64url'),
       created: this.now(),
