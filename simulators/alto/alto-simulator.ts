@@ -9,10 +9,10 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
+import { movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
+import { changedEmail, restyledPhone } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, toE164 } from '../toolkit/uk-contact-format.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
@@ -593,19 +593,20 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
   const fields = fieldsOf(record, dataset.seed);
   const lead = fields.people[0];
   switch (random.int(0, 4)) {
-    case 0: {
-      const current =
-        lead?.emailAddresses[0]?.address.trim().toLowerCase() ??
-        `${(lead?.forename ?? 'contact').toLowerCase()}@example.com`;
-      return { email: emailAtNewDomain(current, random) };
-    }
-    case 1: {
-      const mobile = lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null;
-      const e164 = mobile === null ? null : toE164(mobile);
-      if (e164 === null) return { mobile: formatPhone(dramaMobile(random), 'national') };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== mobile);
-      return { mobile: formatPhone(e164, random.pick(styles)) };
-    }
+    case 0:
+      return {
+        email: changedEmail(
+          lead?.emailAddresses[0]?.address ?? `${lead?.forename ?? 'contact'}@example.com`,
+          random,
+        ),
+      };
+    case 1:
+      return {
+        mobile: restyledPhone(
+          lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null,
+          random,
+        ),
+      };
     case 2: {
       const moved = movedAddress(fields.address?.postcode, random);
       return {
