@@ -46,6 +46,21 @@ export default tseslint.config(
   layer('server/infrastructure/**/*.ts', ['**/application/**', '**/entry/**'],
     'Infrastructure implements ports; it does not call application services or entry points.'),
   layer('server/entry/**/*.ts', ['**/test-support/**'], 'Entry points run the product, not the test wiring.'),
+  // One persistence style (docs/persistence.md): product SQL goes through Sql, which parses every row
+  // with its schema. Tests and their fixtures may set up and inspect rows directly.
+  {
+    files: ['server/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.fixtures.ts', 'server/test-support/**', 'server/infrastructure/db/sql.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='execute']",
+          message: 'Run SQL through Sql (server/infrastructure/db/sql.ts), with a zod schema for its rows (docs/persistence.md).',
+        },
+      ],
+    },
+  },
   {
     files: ['client/**/*.{ts,tsx}'],
     rules: {

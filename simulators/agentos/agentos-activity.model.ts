@@ -12,7 +12,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import type { StoredRecord } from './agentos-record-store.ts';
+import type { TimedRecord } from '../toolkit/timed-collection.ts';
 
 /** Who an appointment or offer concerns: one record of one contact list. */
 export interface ContactRef {
@@ -21,7 +21,7 @@ export interface ContactRef {
 }
 
 /** A diary appointment (viewing, valuation, inspection…). */
-export interface AppointmentRecord extends StoredRecord {
+export interface AppointmentRecord extends TimedRecord {
   rowVersion: number;
   systemType: AgentosAppointmentType;
   subject: string;
@@ -34,7 +34,7 @@ export interface AppointmentRecord extends StoredRecord {
 }
 
 /** A sales offer by a sales applicant on a property. */
-export interface OfferRecord extends StoredRecord {
+export interface OfferRecord extends TimedRecord {
   rowVersion: number;
   applicant: ContactRef;
   propertySeq: number;
@@ -45,7 +45,7 @@ export interface OfferRecord extends StoredRecord {
 }
 
 /** An entry on a contact's history (emails sent, notes, calls…). */
-export interface LogEntryRecord extends StoredRecord {
+export interface LogEntryRecord extends TimedRecord {
   contact: ContactRef;
   logType: AgentosLogEntryType;
   subject: string;

@@ -38,12 +38,14 @@ import {
   WebhookCreateSchema,
   bareEtag,
   listBody,
+  listedView,
   parseInstant,
   readPaging,
   sendError,
   sendValidationError,
+  sliceOf,
 } from './agentos-http.ts';
-import { sliceOf, viewSize, type ListView } from './agentos-record-store.ts';
+import { viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 
 /** What the auth middleware leaves for the handlers. */
 export interface AgentosCallContext {
@@ -87,12 +89,12 @@ function modifiedRange(query: AgentosQuery): { since: number | undefined; until:
   return { since, until };
 }
 
-function filtered<T>(view: ListView<T>, predicate: ((item: T) => boolean) | null): ListView<T> {
+function filtered<T>(view: ResultView<T>, predicate: ((item: T) => boolean) | null): ResultView<T> {
   if (predicate === null) return view;
   const items: T[] = [];
   for (let i = view.start; i < view.end; i++)
     if (predicate(view.items[i] as T)) items.push(view.items[i] as T);
-  return { items, start: 0, end: items.length };
+  return { items, start: 0, end: items.length, descending: false };
 }
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
@@ -192,7 +194,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       if (paging === null) return next();
       const { dataset } = callContext(response);
       const { since, until } = modifiedRange(new AgentosQuery(request.query));
-      const view = dataset.lists[type].view(since, until);
+      const view = listedView(dataset.lists[type], since, until);
       const page = sliceOf(view, paging.offset, paging.count).map((record) =>
         renderContact(record, dataset.seed),
       );
@@ -275,7 +277,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
       );
     }
     const view = filtered(
-      dataset.appointments.view(since, until),
+      listedView(dataset.appointments, since, until),
       conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
     );
     const renderRef = contactRefRenderer(dataset);
@@ -315,7 +317,7 @@ export function createAgentosApiRouter(engine: AgentosEngine): Router {
     if (status !== undefined) conditions.push((record) => record.status === status);
     if (applicantOid !== undefined) conditions.push((record) => record.applicant.seq === applicantSeq);
     const view = filtered(
-      dataset.offers.view(since, until),
+      listedView(dataset.offers, since, until),
       conditions.length === 0 ? null : (record) => conditions.every((test) => test(record)),
     );
     const renderRef = contactRefRenderer(dataset);

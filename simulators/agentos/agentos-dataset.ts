@@ -1,3 +1,4 @@
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import {
   generatePeople,
@@ -33,7 +34,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import { RecordStore } from './agentos-record-store.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -101,10 +102,10 @@ export class AgentosDataset {
   readonly shortName: string;
   readonly seed: number;
   readonly people: GeneratedPeople;
-  readonly lists: Readonly<Record<AgentosContactType, RecordStore<ContactRecord>>>;
-  readonly appointments = new RecordStore<AppointmentRecord>();
-  readonly offers = new RecordStore<OfferRecord>();
-  readonly logEntries = new RecordStore<LogEntryRecord>();
+  readonly lists: Readonly<Record<AgentosContactType, TimedCollection<ContactRecord>>>;
+  readonly appointments = new TimedCollection<AppointmentRecord>();
+  readonly offers = new TimedCollection<OfferRecord>();
+  readonly logEntries = new TimedCollection<LogEntryRecord>();
   #logEntriesByContact = new Map<string, LogEntryRecord[]>();
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
@@ -123,11 +124,11 @@ export class AgentosDataset {
     this.shortName = options.shortName;
     this.seed = options.seed;
     this.lists = {
-      Tenant: new RecordStore<ContactRecord>(isVisible),
-      Landlord: new RecordStore<ContactRecord>(isVisible),
-      LettingsApplicant: new RecordStore<ContactRecord>(isVisible),
-      SalesApplicant: new RecordStore<ContactRecord>(isVisible),
-      Vendor: new RecordStore<ContactRecord>(isVisible),
+      Tenant: new TimedCollection<ContactRecord>(isVisible),
+      Landlord: new TimedCollection<ContactRecord>(isVisible),
+      LettingsApplicant: new TimedCollection<ContactRecord>(isVisible),
+      SalesApplicant: new TimedCollection<ContactRecord>(isVisible),
+      Vendor: new TimedCollection<ContactRecord>(isVisible),
     };
     this.people = generatePeople({
       seed: options.seed,
@@ -141,8 +142,6 @@ export class AgentosDataset {
   #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'agentos-timestamps'));
     const people = this.people.people;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, people.length);
     const byType: Record<AgentosContactType, ContactRecord[]> = {
       Tenant: [],
       Landlord: [],
@@ -152,21 +151,17 @@ export class AgentosDataset {
     };
     for (let i = 0; i < people.length; i++) {
       const person = people[i]!;
-      // People join the agency in index order; whole seconds, like an import.
-      const joined = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
+      // People join the agency in index order.
+      const joined = generatedCreatedAt(random, i, people.length, anchor);
       for (const role of person.roles) {
         const type = ROLE_LISTS[role];
         const created = Math.min(anchor - DAY_MS, joined + Math.floor(random.next() * 30) * DAY_MS);
-        const recent = random.chance(0.6);
-        const candidate = recent
-          ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-          : created + Math.floor(random.next() * (anchor - created));
         const records = byType[type];
         records.push({
           type,
           seq: records.length + 1,
           created,
-          modified: Math.min(anchor - 1, Math.max(created, candidate)),
+          modified: generatedModifiedAt(random, created, anchor),
           rowVersion: ++this.#rowVersion,
           person,
           fields: null,
@@ -417,9 +412,12 @@ export class AgentosDataset {
 
   /** Removes a record outright: lists and GET no longer show it. */
   deleteContact(record: ContactRecord): void {
-    this.lists[record.type].remove(record, (target) => {
+    const list = this.lists[record.type];
+    if (list.get(record.seq) !== record) return;
+    list.update(record, (target) => {
       target.deleted = true;
     });
+    list.remove(record);
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'rowVersion'>): AppointmentRecord {

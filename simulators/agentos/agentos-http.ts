@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   AGENTOS_LOG_ENTRY_TYPES,
   AGENTOS_MAX_COUNT,
@@ -229,4 +230,25 @@ export function bareEtag(value: string): string {
     .trim()
     .replace(/^W\//, '')
     .replace(/^"(.*)"$/, '$1');
+}
+
+/** Listed records, by creation when no bound is given, else by modification within [from, to]. */
+export function listedView<T extends TimedRecord>(
+  store: TimedCollection<T>,
+  modifiedFrom?: number,
+  modifiedTo?: number,
+): ResultView<T> {
+  if (modifiedFrom === undefined && modifiedTo === undefined)
+    return { items: store.byCreated.items, start: 0, end: store.byCreated.size, descending: false };
+  const { start, end } = store.byModified.range(modifiedFrom, modifiedTo);
+  return { items: store.byModified.items, start, end, descending: false };
+}
+
+/** One `{offset}/{count}` slice of a view. */
+export function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
+  const from = view.start + offset;
+  const to = Math.min(view.end, from + count);
+  const page: T[] = [];
+  for (let i = from; i < to; i++) page.push(view.items[i] as T);
+  return page;
 }

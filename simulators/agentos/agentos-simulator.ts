@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import {
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -10,15 +15,9 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-} from '../toolkit/uk-reference-data.ts';
+import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderLogEntry } from './agentos-activity.model.ts';
 import { createAgentosApiRouter, type AgentosCallContext } from './agentos-api.routes.ts';
 import { AgentosKeyGuard, apiKeyOf } from './agentos-auth.ts';
@@ -61,17 +60,7 @@ export interface AgentosSimulatorOptions extends SimulatorOptions {
   webhookTimeoutMs?: number;
 }
 
-export interface ModifyContactsOptions {
-  /** How many records to modify, picked deterministically among shared, unarchived ones. */
-  count?: number;
-  /** Or exactly these records (`<ContactType>:<OID>`). */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only ModifiedDate and ETag move. */
-  fields?: ContactPatch;
-  /** A realistic random edit per record (email, phone format, address, surname). */
-  randomChange?: boolean;
-  shortName?: string;
-}
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { shortName?: string }>;
 
 export interface CreateAppointmentOptions {
   /** The attendee (`<ContactType>:<OID>`). */
@@ -169,12 +158,6 @@ function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   return { config: { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] }, limits };
 }
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
 const AppointmentSchema = z.object({
   contactId: z.string().min(1),
@@ -191,13 +174,8 @@ const OfferSchema = z.object({
 // The key travels in the body, never in a URL that could end up in an access log.
 const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
 
-/** The agency a control request names (query or body), as `{shortName}` or nothing. */
-function agencyOf(request: Request): { shortName?: string } {
-  const fromQuery = typeof request.query.shortName === 'string' ? request.query.shortName : undefined;
-  const body = request.body as { shortName?: unknown } | undefined;
-  const shortName = fromQuery ?? (typeof body?.shortName === 'string' ? body.shortName : undefined);
-  return shortName === undefined ? {} : { shortName };
-}
+/** The agency a control request names (query or body). */
+const agencyOf = (request: Request) => tenantOf(request, 'shortName');
 
 /**
  * An in-process agentOS (LetMC) v4 API: API keys per agency and tier, the five contact lists with
@@ -492,44 +470,17 @@ function mountAgentosControls(
   controls: AgentosSimulatorControls,
   state: AgentosSimulatorState,
 ): void {
-  const notFound = (response: Response, id: string) =>
-    response.status(404).json({ error: `record ${id} not found` });
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(request.body ?? {});
-      const id = controls.createContact(contactType, input as ContactCreate, agencyOf(request));
-      response.status(201).json({ id });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = ModifySchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined({ count: body.count, ids: body.ids, randomChange: body.randomChange }),
-        ...agencyOf(request),
-        ...(body.fields === undefined ? {} : { fields: body.fields as ContactPatch }),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.archiveContact(id, agencyOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
-      const id = String(request.params.id);
-      if (controls.deleteContact(id, agencyOf(request))) response.status(204).end();
-      else notFound(response, id);
-    }),
-  );
+  mountContactControls(router, {
+    scopeOf: agencyOf,
+    noun: 'record',
+    create(body, agency) {
+      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
+      return controls.createContact(contactType, input as ContactCreate, agency);
+    },
+    modify: (request, agency) => controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions),
+    archive: (id, agency) => controls.archiveContact(id, agency),
+    remove: (id, agency) => controls.deleteContact(id, agency),
+  });
   router.post(
     '/appointments',
     handle((request, response) => {
@@ -604,44 +555,26 @@ function pickRecords(dataset: AgentosDataset, count: number, random: SeededRando
   const pool = AGENTOS_CONTACT_TYPES.flatMap((type) =>
     dataset.lists[type].listed().filter((record) => !record.archived),
   );
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen];
+  return pickDistinct(random, pool, count);
 }
 
 /** A plausible edit a negotiator might make; never touches consent, so the record stays shared. */
 function randomChange(dataset: AgentosDataset, record: ContactRecord, random: SeededRandom): ContactPatch {
   const fields = fieldsOf(record, dataset.seed);
   switch (random.int(0, 3)) {
-    case 0: {
-      const local =
-        normaliseEmail(
-          fields.EmailAddress ?? `${(fields.Forename ?? 'contact').toLowerCase()}@example.com`,
-        ).split('@')[0] ?? 'contact';
-      return { EmailAddress: `${local}@${random.pick(EMAIL_DOMAINS)}` };
-    }
-    case 1: {
-      const e164 = fields.MobilePhone === null ? null : toE164(fields.MobilePhone);
-      if (e164 === null)
-        return {
-          MobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== fields.MobilePhone);
-      return { MobilePhone: formatPhone(e164, random.pick(styles)) };
-    }
-    case 2: {
-      const outward = (fields.Address?.Postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+    case 0:
+      return { EmailAddress: emailElsewhere(random, fields.EmailAddress, fields.Forename) };
+    case 1:
+      return { MobilePhone: restyledPhone(random, fields.MobilePhone) };
+    case 2:
       return {
         Address: {
           Number: String(random.int(1, 220)),
           Name: '',
           Street: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          Postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          Postcode: nearbyPostcode(random, fields.Address?.Postcode),
         },
       };
-    }
     default:
       return { Surname: random.pick(SURNAMES) };
   }

@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -17,7 +18,8 @@ import {
   ContactCreateSchema,
   ContactPatchSchema,
   NurturePatchSchema,
-  QueryReader,
+  customQuery,
+  limitOf,
   WebhookCreateSchema,
   decodeCursor,
   encodeCursor,
@@ -179,7 +181,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.get('/contacts', requireScope('contacts:read'), (request, response) => {
-    const query = new QueryReader(request.query, [
+    const query = customQuery(request.query, [
       'limit',
       'cursor',
       'updated_since',
@@ -187,7 +189,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       'email',
       'archived',
     ]);
-    const limit = query.limit();
+    const limit = limitOf(query);
     const { from, to } = timeWindow(query);
     const email = query.string('email');
     const archived = query.boolean('archived');
@@ -301,7 +303,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   );
 
   router.get('/activities', requireScope('activities:read'), (request, response) => {
-    const query = new QueryReader(request.query, [
+    const query = customQuery(request.query, [
       'limit',
       'cursor',
       'updated_since',
@@ -309,7 +311,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       'contact_id',
       'type',
     ]);
-    const limit = query.limit();
+    const limit = limitOf(query);
     const { from, to } = timeWindow(query);
     const contactIdFilter = query.string('contact_id');
     const types = query.list('type');

@@ -1,3 +1,4 @@
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -167,21 +168,15 @@ export class CustomDataset {
     const random = new SeededRandom(mixSeed(this.seed, 'custom-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, count);
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
       const seq = i + 1;
-      // Creation times rise with the id; whole seconds, like an import.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const modifiedCandidate = random.chance(0.6)
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
+      const created = generatedCreatedAt(random, i, count, anchor);
       records.push({
         seq,
         id: contactId(seq),
         created,
-        modified: Math.min(anchor - 1, Math.max(created, modifiedCandidate)),
+        modified: generatedModifiedAt(random, created, anchor),
         version: 1,
         person: people[i] ?? null,
         fields: null,

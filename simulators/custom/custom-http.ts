@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { CUSTOM_ACTIVITY_TYPES, CUSTOM_PAGE_LIMITS, CUSTOM_WEBHOOK_EVENTS } from './custom-constants.ts';
 import type { KeysetPosition } from '../toolkit/timed-collection.ts';
 
@@ -99,75 +100,25 @@ export function parseInstant(raw: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** Query parameters of one operation: unknown names are a 400 so a typo never widens a query. */
-export class QueryReader {
-  readonly #values = new Map<string, string[]>();
+/**
+ * Query parameters of one operation: unknown names are a 400 (a typo never widens a query), a
+ * name given twice is a 400, lists take repeated and comma-separated values.
+ */
+export function customQuery(query: unknown, allowed: readonly string[]): QueryReader {
+  return new QueryReader(query, {
+    allowed,
+    singleValues: true,
+    splitCommas: true,
+    instant: {
+      parse: parseInstant,
+      mustBe: 'must be an RFC 3339 date-time with a zone, e.g. 2025-06-02T09:30:00Z (encode + as %2B)',
+    },
+  });
+}
 
-  constructor(query: unknown, allowed: readonly string[]) {
-    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-      if (!allowed.includes(name)) {
-        throw new BadRequestError(
-          `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`,
-        );
-      }
-      const values = (Array.isArray(raw) ? raw : [raw]).filter(
-        (value): value is string => typeof value === 'string',
-      );
-      this.#values.set(name, values);
-    }
-  }
-
-  string(name: string): string | undefined {
-    const values = this.#values.get(name);
-    if (values === undefined) return undefined;
-    if (values.length > 1) throw new BadRequestError(`${name} may be given only once`);
-    const value = values[0];
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  /** Repeated or comma-separated values. */
-  list(name: string): string[] | undefined {
-    const values = this.#values
-      .get(name)
-      ?.flatMap((value) => value.split(','))
-      .map((value) => value.trim())
-      .filter((value) => value !== '');
-    return values === undefined || values.length === 0 ? undefined : values;
-  }
-
-  int(name: string, options: { min: number; max: number; fallback: number }): number {
-    const raw = this.string(name);
-    if (raw === undefined) return options.fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < options.min || value > options.max) {
-      throw new BadRequestError(`${name} must be a whole number between ${options.min} and ${options.max}`);
-    }
-    return value;
-  }
-
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
-  }
-
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const ms = parseInstant(raw);
-    if (ms === null) {
-      throw new BadRequestError(
-        `${name} must be an RFC 3339 date-time with a zone, e.g. 2025-06-02T09:30:00Z (encode + as %2B)`,
-      );
-    }
-    return ms;
-  }
-
-  limit(): number {
-    return this.int('limit', { min: 1, max: CUSTOM_PAGE_LIMITS.max, fallback: CUSTOM_PAGE_LIMITS.default });
-  }
+/** `limit`: the page size, within the contract's bounds. */
+export function limitOf(query: QueryReader): number {
+  return query.int('limit', { min: 1, max: CUSTOM_PAGE_LIMITS.max, fallback: CUSTOM_PAGE_LIMITS.default });
 }
 
 /** A short, stable fingerprint of a list query's filters; a cursor is only valid with the same ones. */

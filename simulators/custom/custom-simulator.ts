@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import {
+  handle,
+  mountContactControls,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -10,15 +14,14 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, normaliseEmail, toE164 } from '../toolkit/uk-contact-format.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import {
-  EMAIL_DOMAINS,
-  POSTCODE_UNIT_LETTERS,
-  SURNAMES,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-} from '../toolkit/uk-reference-data.ts';
+  plantedContacts,
+  type NamesakeContacts,
+  type PlantedDuplicateContact,
+  type UkPerson,
+} from '../toolkit/uk-people.ts';
+import { SURNAMES, STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
@@ -55,16 +58,8 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
   webhookTimeoutMs?: number;
 }
 
-export interface ModifyContactsOptions {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set, in the API's names; the CRM may also set applicant, tenancy, is_vendor, is_landlord, source. */
-  fields?: Record<string, unknown>;
-  /** A realistic random edit per contact (email, phone format, consent, postcode, surname or budget). */
-  randomChange?: boolean;
-}
+/** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
+export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
 
 export interface CreateActivityOptions {
   contactId: string;
@@ -77,13 +72,6 @@ export interface CreateActivityOptions {
   subject?: string;
   body?: string;
   direction?: 'inbound' | 'outbound';
-}
-
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
 }
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
@@ -125,7 +113,7 @@ export interface CustomSimulatorState {
   /** The generated people behind the contacts (index i is contact seq i + 1). */
   people(): readonly UkPerson[];
   plantedDuplicates(): PlantedDuplicateContact[];
-  namesakes(): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
+  namesakes(): NamesakeContacts[];
   /** Activities as the API renders them, in creation order. */
   activities(filter?: { contactId?: string; source?: 'crm' | 'api' }): JsonObject[];
   /** What integrations wrote back for a contact: its `source: api` activities. */
@@ -190,12 +178,6 @@ function loadOpenApiDocument(): string | null {
   return openApiDocument;
 }
 
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: z.record(z.string(), z.unknown()).optional(),
-  randomChange: z.boolean().optional(),
-});
 const ActivitySchema = z.object({
   contactId: z.string().min(1),
   type: z.enum(CUSTOM_ACTIVITY_TYPES),
@@ -263,6 +245,8 @@ export const createCustomSimulator = defineSimulator<
       return entry.label;
     };
 
+    const plantedOf = () =>
+      plantedContacts(engine.dataset.people, (index) => engine.dataset.contacts.get(index + 1)?.id);
     const controls: CustomSimulatorControls = {
       modifyContacts(modify) {
         const fields =
@@ -330,26 +314,8 @@ export const createCustomSimulator = defineSimulator<
         return record === undefined ? undefined : renderContact(record, engine.dataset.seed);
       },
       people: () => engine.dataset.people.people,
-      plantedDuplicates() {
-        const dataset = engine.dataset;
-        return dataset.people.duplicates.map((duplicate) => ({
-          contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
-          duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        }));
-      },
-      namesakes() {
-        const dataset = engine.dataset;
-        return dataset.people.namesakes.map((pair) => ({
-          contactIds: [
-            dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
-            dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
-          ] as [string, string],
-          forename: pair.forename,
-          surname: pair.surname,
-        }));
-      },
+      plantedDuplicates: () => plantedOf().duplicates,
+      namesakes: () => plantedOf().namesakes,
       activities(filter = {}) {
         const dataset = engine.dataset;
         const seq =
@@ -457,37 +423,13 @@ export const createCustomSimulator = defineSimulator<
         webhooks: state.webhooks().length,
       }),
       controlRoutes(router) {
-        const found = (what: string, id: string, ok: boolean, response: Response) =>
-          ok ? response.status(204).end() : response.status(404).json({ error: `${what} ${id} not found` });
-        router.post(
-          '/contacts',
-          handle((request, response) => {
-            const id = controls.createContact((request.body ?? {}) as Record<string, unknown>);
-            response.status(201).json({ id });
-          }),
-        );
-        router.post(
-          '/contacts/modify',
-          handle((request, response) => {
-            response.json({
-              modified: controls.modifyContacts(defined(ModifySchema.parse(request.body ?? {}))),
-            });
-          }),
-        );
-        router.post(
-          '/contacts/:id/archive',
-          handle((request, response) => {
-            const id = String(request.params.id);
-            found('contact', id, controls.archiveContact(id), response);
-          }),
-        );
-        router.delete(
-          '/contacts/:id',
-          handle((request, response) => {
-            const id = String(request.params.id);
-            found('contact', id, controls.deleteContact(id), response);
-          }),
-        );
+        mountContactControls(router, {
+          scopeOf: () => ({}),
+          create: (body) => controls.createContact(body),
+          modify: (request) => controls.modifyContacts(request),
+          archive: (id) => controls.archiveContact(id),
+          remove: (id) => controls.deleteContact(id),
+        });
         router.post(
           '/activities',
           handle((request, response) => {
@@ -500,7 +442,8 @@ export const createCustomSimulator = defineSimulator<
           handle((request, response) => {
             const { status } = StatusSchema.parse(request.body ?? {});
             const id = String(request.params.id);
-            found('activity', id, controls.setActivityStatus(id, status), response);
+            if (controls.setActivityStatus(id, status)) response.status(204).end();
+            else response.status(404).json({ error: `activity ${id} not found` });
           }),
         );
         // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
@@ -541,10 +484,7 @@ export const createCustomSimulator = defineSimulator<
 /** Deterministic pick of `count` distinct, unarchived contacts, in creation order. */
 function pickContacts(dataset: CustomDataset, count: number, random: SeededRandom): ContactRecord[] {
   const pool = [...dataset.contacts.values()].filter((record) => record.archivedAt === null);
-  if (count >= pool.length) return pool;
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
 }
 
 const NEXT_CONSENT = { granted: 'denied', denied: 'not_asked', not_asked: 'granted' } as const;
@@ -556,26 +496,16 @@ function randomChange(dataset: CustomDataset, record: ContactRecord, random: See
   const primaryPhone = fields.phones.find((phone) => phone.primary) ?? fields.phones[0];
   switch (random.int(0, 5)) {
     case 0: {
-      const [local = 'contact', domain = ''] = normaliseEmail(
-        primaryEmail?.address ?? `${(fields.first_name ?? 'contact').toLowerCase()}@example.com`,
-      ).split('@');
-      const domains = EMAIL_DOMAINS.filter((candidate) => candidate !== domain);
+      const address = emailElsewhere(random, primaryEmail?.address, fields.first_name, { otherDomain: true });
       return {
         emails: [
-          { address: `${local}@${random.pick(domains)}`, type: 'personal', primary: true },
+          { address, type: 'personal', primary: true },
           ...fields.emails.filter((email) => email !== primaryEmail),
         ],
       };
     }
     case 1: {
-      const e164 = primaryPhone === undefined ? null : toE164(primaryPhone.number);
-      const number =
-        e164 === null
-          ? formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national')
-          : formatPhone(
-              e164,
-              random.pick(PHONE_STYLES.filter((style) => formatPhone(e164, style) !== primaryPhone?.number)),
-            );
+      const number = restyledPhone(random, primaryPhone?.number);
       return {
         phones: [
           { number, type: primaryPhone?.type ?? 'mobile', primary: true },
@@ -586,12 +516,9 @@ function randomChange(dataset: CustomDataset, record: ContactRecord, random: See
     case 2:
       return { marketing_consent: NEXT_CONSENT[fields.marketing_consent] };
     case 3: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
-      const letter = () => letters[random.int(0, letters.length - 1)] ?? 'A';
-      let postcode = fields.address?.postcode ?? null;
-      while (postcode === (fields.address?.postcode ?? null))
-        postcode = `${outward} ${random.int(1, 9)}${letter()}${letter()}`;
+      const current = fields.address?.postcode ?? null;
+      let postcode = current;
+      while (postcode === current) postcode = nearbyPostcode(random, current);
       return {
         address: {
           line1: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,

@@ -242,10 +242,11 @@ export const createLoopSimulator = defineSimulator<
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
             : pickDistinct(
+                kit.controlRandom(),
                 dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
                 modify.count ?? 1,
-                kit.controlRandom(),
-              ).sort((a, b) => a.seq - b.seq);
+                (a, b) => a.seq - b.seq,
+              );
         engine.patchContacts(dataset, records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
@@ -479,7 +480,7 @@ const ApiKeySchema = z.object({ apiKey: z.string().min(1) });
 
 /** The team a control request names (query or body), as `{teamId}` or nothing. */
 function teamOption(request: Request): TeamOption {
-  const teamId = tenantOf(request, 'teamId');
+  const { teamId } = tenantOf(request, 'teamId');
   return teamId === undefined ? {} : { teamId };
 }
 
@@ -611,7 +612,7 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
       const others = fields.phoneNumbers.filter((phone) => phone !== mobile);
       return {
         phoneNumbers: [
-          { number: restyledPhone(mobile?.number ?? null, random), type: 'mobile', isPrimary: true },
+          { number: restyledPhone(random, mobile?.number ?? null), type: 'mobile', isPrimary: true },
           ...others.map((phone) => ({ ...phone, isPrimary: false })),
         ],
       };

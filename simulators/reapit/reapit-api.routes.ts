@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
 import type { ReapitClientCredentials } from './reapit-constants.ts';
 import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import {
@@ -25,11 +26,10 @@ import {
 import type { ContactCreate, ContactPatch, ReapitDataset } from './reapit-dataset.ts';
 import type { ReapitEngine } from './reapit-engine.ts';
 import {
-  BadRequestError,
   ContactCreateSchema,
   ContactPatchSchema,
   JournalEntryCreateSchema,
-  ReapitQuery,
+  reapitQuery,
   ResthookSchema,
   halPage,
   locationOf,
@@ -134,29 +134,29 @@ function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) 
 
 function listContacts(request: Request, response: Response): void {
   const { dataset } = callContext(response);
-  const query = new ReapitQuery(request.query);
+  const query = reapitQuery(request.query);
   const paging = readPaging(query);
   const sort = readSort(query, ['created', 'modified', 'name'] as const, 'created');
-  const embeds = query.strings('embed') ?? [];
+  const embeds = query.list('embed') ?? [];
   for (const embed of embeds) {
     if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
       throw new BadRequestError(
         `embed=${embed} is not supported by the simulator (supported: relationships)`,
       );
   }
-  const ids = query.strings('id');
-  const emails = query.strings('email');
+  const ids = query.list('id');
+  const emails = query.list('email');
   const name = query.string('name')?.toLowerCase();
   const active = query.boolean('active');
   const fromArchive = query.boolean('fromArchive');
-  const consents = query.strings('marketingConsent');
-  const officeIds = query.strings('officeId');
-  const negotiatorIds = query.strings('negotiatorId');
+  const consents = query.list('marketingConsent');
+  const officeIds = query.list('officeId');
+  const negotiatorIds = query.list('negotiatorId');
   const createdFrom = query.instant('createdFrom');
   const createdTo = query.instant('createdTo');
   const modifiedFrom = query.instant('modifiedFrom');
   const modifiedTo = query.instant('modifiedTo');
-  const metadata = parseMetadataFilters(query.strings('metadata'));
+  const metadata = parseMetadataFilters(query.list('metadata'));
 
   const byModified = modifiedFrom !== undefined || modifiedTo !== undefined;
   const byCreated = createdFrom !== undefined || createdTo !== undefined;
@@ -266,8 +266,8 @@ function getContact(request: Request, response: Response): void {
     sendError(response, 404, now, `Contact ${String(request.params.id)} was not found`);
     return;
   }
-  const query = new ReapitQuery(request.query);
-  const embeds = query.strings('embed') ?? [];
+  const query = reapitQuery(request.query);
+  const embeds = query.list('embed') ?? [];
   for (const embed of embeds) {
     if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
       throw new BadRequestError(
@@ -304,16 +304,16 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
       return;
     }
-    const paging = readPaging(new ReapitQuery(request.query));
+    const paging = readPaging(reapitQuery(request.query));
     response.json(halPage(request, viewOf(relationshipsOf(record)), paging, (relationship) => relationship));
   });
 
   // Applicants, read-only: what a contact's applicant role is looking for (marketingMode).
   router.get('/applicants', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new ReapitQuery(request.query);
+    const query = reapitQuery(request.query);
     const paging = readPaging(query);
-    const ids = query.strings('id') ?? [];
+    const ids = query.list('id') ?? [];
     const applicants: JsonObject[] = [];
     for (const id of new Set(ids)) {
       const record = dataset.contactByRoleId(id);
@@ -390,16 +390,16 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.get('/appointments', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new ReapitQuery(request.query);
+    const query = reapitQuery(request.query);
     const paging = readPaging(query);
     const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
-    const ids = query.strings('id');
-    const typeIds = query.strings('typeId');
-    const attendeeIds = query.strings('attendeeId');
-    const attendeeTypes = query.strings('attendeeType');
-    const propertyIds = query.strings('propertyId');
-    const negotiatorIds = query.strings('negotiatorId');
-    const officeIds = query.strings('officeId');
+    const ids = query.list('id');
+    const typeIds = query.list('typeId');
+    const attendeeIds = query.list('attendeeId');
+    const attendeeTypes = query.list('attendeeType');
+    const propertyIds = query.list('propertyId');
+    const negotiatorIds = query.list('negotiatorId');
+    const officeIds = query.list('officeId');
     const start = query.instant('start');
     const end = query.instant('end');
     const includeCancelled = query.boolean('includeCancelled') ?? false;
@@ -477,13 +477,13 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.get('/offers', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new ReapitQuery(request.query);
+    const query = reapitQuery(request.query);
     const paging = readPaging(query);
     const sort = readSort(query, ['created', 'modified', 'amount', 'status'] as const, 'created');
-    const ids = query.strings('id');
-    const applicantIds = query.strings('applicantId');
-    const propertyIds = query.strings('propertyId');
-    const statuses = query.strings('status');
+    const ids = query.list('id');
+    const applicantIds = query.list('applicantId');
+    const propertyIds = query.list('propertyId');
+    const statuses = query.list('status');
     for (const status of statuses ?? []) {
       if (!(REAPIT_OFFER_STATUSES as readonly string[]).includes(status)) {
         throw new BadRequestError(`status must be one of ${REAPIT_OFFER_STATUSES.join(', ')}`);
@@ -590,14 +590,14 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.get('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new ReapitQuery(request.query);
+    const query = reapitQuery(request.query);
     const paging = readPaging(query);
     const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const associatedTypes = query.strings('associatedType');
-    const associatedIds = query.strings('associatedId');
-    const typeIds = query.strings('typeId');
-    const negotiatorIds = query.strings('negotiatorId');
-    const propertyIds = query.strings('propertyId');
+    const associatedTypes = query.list('associatedType');
+    const associatedIds = query.list('associatedId');
+    const typeIds = query.list('typeId');
+    const negotiatorIds = query.list('negotiatorId');
+    const propertyIds = query.list('propertyId');
     const createdFrom = query.instant('createdFrom');
     const createdTo = query.instant('createdTo');
     const predicate = allOf<JournalEntryRecord>([
@@ -654,7 +654,7 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.get('/resthooks', (request, response) => {
     const { dataset } = callContext(response);
-    const paging = readPaging(new ReapitQuery(request.query));
+    const paging = readPaging(reapitQuery(request.query));
     const hooks = engine.webhooks.list(dataset.customerId);
     response.json(halPage(request, viewOf(hooks), paging, (hook) => engine.webhooks.render(hook)));
   });

@@ -1,3 +1,4 @@
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -126,18 +127,11 @@ export class ReapitDataset {
     const random = new SeededRandom(mixSeed(this.seed, 'reapit-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const span = 8 * 365 * DAY_MS;
-    const step = span / Math.max(1, count);
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
       const seq = i + 1;
-      // Creation times rise with the id, as in a real CRM; whole seconds, like an import.
-      const created = Math.floor((anchor - span + (i + random.next() * 0.9) * step) / 1000) * 1000;
-      const recent = random.chance(0.6);
-      const modifiedCandidate = recent
-        ? anchor - Math.floor(random.next() * 180 * DAY_MS)
-        : created + Math.floor(random.next() * (anchor - created));
-      const modified = Math.min(anchor - 1, Math.max(created, modifiedCandidate));
+      const created = generatedCreatedAt(random, i, count, anchor);
+      const modified = generatedModifiedAt(random, created, anchor);
       records.push({
         seq,
         id: reapitId('contact', seq),

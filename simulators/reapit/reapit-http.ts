@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
 import { reapitTime } from './reapit-contact.model.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
@@ -40,89 +42,27 @@ export const STATUS_DESCRIPTIONS: Record<number, string> = {
   504: 'The upstream service timed out',
 };
 
-/** A query-string problem: answered with 400. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
-}
-
 // ISO-8601 with a time-zone designator when a time is given (Reapit rejects naive times).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
 
+/** An ISO-8601 instant (ms); a date alone means midnight UTC. NaN when it is neither. */
+function parseReapitInstant(raw: string): number {
+  return ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+}
+
 /**
  * Query parameters read case-insensitively (Reapit's ASP.NET binding ignores case), with
- * repeated names as lists (`id=A&id=B`).
+ * repeated names as lists (`id=A&id=B`); omitted booleans apply no filter.
  */
-export class ReapitQuery {
-  readonly #values = new Map<string, string[]>();
-
-  constructor(query: unknown) {
-    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-      const values = (Array.isArray(raw) ? raw : [raw]).filter(
-        (value): value is string => typeof value === 'string',
-      );
-      const key = name.toLowerCase();
-      this.#values.set(key, [...(this.#values.get(key) ?? []), ...values]);
-    }
-  }
-
-  has(name: string): boolean {
-    return this.#values.has(name.toLowerCase());
-  }
-
-  string(name: string): string | undefined {
-    const value = this.#values.get(name.toLowerCase())?.[0];
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  /** Every value given for a repeatable parameter, blanks dropped. */
-  strings(name: string): string[] | undefined {
-    const values = this.#values.get(name.toLowerCase())?.filter((value) => value !== '');
-    return values === undefined || values.length === 0 ? undefined : values;
-  }
-
-  int(name: string, options: { min: number; max?: number; fallback: number }): number {
-    const raw = this.string(name);
-    if (raw === undefined) return options.fallback;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
-      const range =
-        options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
-      throw new BadRequestError(`${name} must be a whole number ${range}`);
-    }
-    return value;
-  }
-
-  number(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value)) throw new BadRequestError(`${name} must be a number`);
-    return value;
-  }
-
-  /** Omitted booleans apply no filter (Reapit: omitting is not the same as false). */
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return undefined;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
-  }
-
-  /** An ISO-8601 instant (ms). A date alone means midnight UTC. */
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const ms = ISO_DATE_TIME.test(raw)
-      ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw)
-      : Number.NaN;
-    if (Number.isNaN(ms)) {
-      throw new BadRequestError(
-        `${name} must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)`,
-      );
-    }
-    return ms;
-  }
+export function reapitQuery(query: unknown): QueryReader {
+  return new QueryReader(query, {
+    ignoreCase: true,
+    instant: {
+      parse: parseReapitInstant,
+      mustBe:
+        'must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)',
+    },
+  });
 }
 
 export interface Paging {
@@ -131,7 +71,7 @@ export interface Paging {
 }
 
 /** `pageSize` 1–100 (default 25) and `pageNumber` from 1; anything else is a 400. */
-export function readPaging(query: ReapitQuery): Paging {
+export function readPaging(query: QueryReader): Paging {
   return {
     pageSize: query.int('pageSize', { min: 1, max: 100, fallback: 25 }),
     pageNumber: query.int('pageNumber', { min: 1, fallback: 1 }),
@@ -140,7 +80,7 @@ export function readPaging(query: ReapitQuery): Paging {
 
 /** `sortBy=created` / `-modified` …; returns null when the value is not one of `allowed`. */
 export function readSort<F extends string>(
-  query: ReapitQuery,
+  query: QueryReader,
   allowed: readonly F[],
   fallback: F,
 ): { field: F; descending: boolean } {

@@ -1,39 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
-import type { Logger } from '../../server/infrastructure/logger.ts';
-import { listen as listenApp, type RunningServer } from '../toolkit/app-listener.ts';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
+import type { RunningServer } from '../toolkit/app-listener.ts';
 import {
-  FaultControls,
-  faultMiddleware,
-  type FaultSettings,
-} from '../toolkit/fault-controls.ts';
+  CountSchema,
+  handle,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions as ToolkitModifyOptions,
+} from '../toolkit/control-inputs.ts';
 import {
-  RateLimiter,
-  rateLimitMiddleware,
-  type RateLimitConfig,
-} from '../toolkit/rate-limiter.ts';
-import { RequestLog } from '../toolkit/request-log.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { createSimulatorClock, type SimulatorClock } from '../toolkit/simulator-clock.ts';
+  defineSimulator,
+  defined,
+  type Simulator,
+  type SimulatorOptions,
+} from '../toolkit/define-simulator.ts';
+import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import type { SeededRandom } from '../toolkit/seeded-random.ts';
+import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
+import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import {
-  EMAIL_DOMAINS,
-  STREET_NAMES,
-  STREET_SUFFIXES,
-  SURNAMES,
-  POSTCODE_UNIT_LETTERS,
-} from '../toolkit/uk-reference-data.ts';
-import {
-  PHONE_STYLES,
-  formatPhone,
-  normaliseEmail,
-  toE164,
-} from '../toolkit/uk-contact-format.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  WebhookDispatcher,
-  type WebhookAttempt,
-  type WebhookDeliveryFaults,
-} from '../toolkit/webhook-dispatcher.ts';
+  plantedContacts,
+  type NamesakeContacts,
+  type PlantedDuplicateContact,
+  type UkPerson,
+} from '../toolkit/uk-people.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -41,6 +32,7 @@ import { createReapitOAuthRouter } from './reapit-oauth.routes.ts';
 import {
   REAPIT_API_VERSION,
   REAPIT_DEMO_CLIENT,
+  REAPIT_OFFER_STATUSES,
   REAPIT_RATE_LIMITS,
   REAPIT_WEBHOOK_RETRY_DELAYS_MS,
   REAPIT_WEBHOOK_TIMEOUT_MS,
@@ -57,50 +49,23 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './reapit-contact.model.ts';
-import { createReapitControlRouter } from './reapit-control.routes.ts';
 import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-dataset.ts';
 import { ReapitEngine } from './reapit-engine.ts';
-import { BadRequestError, ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
+import { ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
 import { ReapitWebhooks } from './reapit-webhooks.ts';
 
-export interface ReapitSimulatorOptions {
-  /** Seeds the data, fault draws and control choices (default 1). */
-  seed?: number;
-  /** Contacts generated per customer (default 1,000). */
-  contactCount?: number;
-  /** Share of planted duplicate contacts (default 0.02). */
-  duplicateRate?: number;
+export interface ReapitSimulatorOptions extends SimulatorOptions {
   /** Apps the simulator accepts (default: {@link REAPIT_DEMO_CLIENT}). The first app's customer is the default customer. */
   clients?: readonly ReapitClientCredentials[];
   /** Access token lifetime (default 3600; fractions allowed). */
   tokenLifetimeSeconds?: number;
   /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<ReapitRateLimits> | false;
-  /** The simulator's clock (default Date.now); `controls.advanceClock` shifts it further. */
-  now?: () => number;
-  /** Generated timestamps lie in the months before this instant (default: midnight UTC today). */
-  dataAnchor?: number | string | Date;
-  /** Multiplies Reapit's retry schedule (1, 2, 5, 10, 15 min); e.g. 0.0001 in tests. Default 1. */
-  webhookRetryScale?: number;
   /** How long a webhook receiver may take (default 10 s). */
   webhookTimeoutMs?: number;
-  /** Most request-log entries kept (default 100,000). */
-  requestLogLimit?: number;
-  /** Where unexpected errors are logged. */
-  logger?: Pick<Logger, 'error'>;
 }
 
-export interface ModifyContactsOptions {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set (validated like a PATCH body). Without fields nor `randomChange`, only `modified` and `_eTag` move. */
-  fields?: ContactPatch;
-  /** A realistic random edit per contact (new email, phone format, consent, address or surname). */
-  randomChange?: boolean;
-  customerId?: string;
-}
+export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
 export interface CreateAppointmentOptions {
   contactId: string;
@@ -128,7 +93,7 @@ export interface CreateOfferOptions {
   customerId?: string;
 }
 
-/** Test and demo controls; every method also exists under `/_sim/…` over HTTP. */
+/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface ReapitSimulatorControls {
   /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
   modifyContacts(options: ModifyContactsOptions): string[];
@@ -147,11 +112,6 @@ export interface ReapitSimulatorControls {
    * (default type `EM`, an email): a long history for write-back checks to search through.
    */
   addJournalEntries(options: AddJournalEntriesOptions): void;
-  /** Standing faults; merges with current settings. */
-  setFaults(settings: Partial<FaultSettings>): void;
-  /** Removes all request faults and revocations. */
-  clearFaults(): void;
-  setWebhookFaults(faults: Partial<WebhookDeliveryFaults>): void;
   /**
    * Every access token issued so far expires now (the data clock does not move). Refresh tokens
    * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
@@ -160,10 +120,6 @@ export interface ReapitSimulatorControls {
   /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
   revokeClient(clientId: string): void;
   restoreClient(clientId: string): void;
-  /** Moves the simulator clock (token expiry, timestamps of later writes). */
-  advanceClock(milliseconds: number): void;
-  /** Back to the initial state: data regenerated, tokens, subscriptions, faults, logs and clock cleared. */
-  reset(): void;
 }
 
 export interface SignedWebhookOptions {
@@ -174,30 +130,18 @@ export interface SignedWebhookOptions {
   customerId?: string;
 }
 
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
-}
-
 /** The simulator listening: `url` is the API host, `connectUrl` Reapit Connect's (another host, as at Reapit). */
 export interface RunningReapitSimulator extends RunningServer {
   connectUrl: string;
   connectPort: number;
 }
 
-export interface ReapitSimulator {
-  /** The Foundations API host; it answers 404 to the token, authorize and revoke endpoints. */
-  readonly app: Express;
-  /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. */
+/** What the Reapit simulator adds to the toolkit's simulator. */
+export interface ReapitSimulatorState {
+  /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. `app` is the API host. */
   readonly connectApp: Express;
   /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
   listen(port?: number, host?: string, connectPort?: number): Promise<RunningReapitSimulator>;
-  readonly controls: ReapitSimulatorControls;
-  readonly faults: FaultControls;
-  readonly requestLog: RequestLog;
-  readonly clock: SimulatorClock;
   readonly clients: readonly ReapitClientCredentials[];
   readonly defaultCustomerId: string;
   /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
@@ -211,12 +155,9 @@ export interface ReapitSimulator {
   people(customerId?: string): readonly UkPerson[];
   plantedDuplicates(customerId?: string): PlantedDuplicateContact[];
   /** Pairs of different contacts that share a full name. */
-  namesakes(customerId?: string): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
+  namesakes(customerId?: string): NamesakeContacts[];
   journalEntries(customerId?: string): JsonObject[];
   resthooks(customerId?: string): JsonObject[];
-  webhookAttempts(): WebhookAttempt[];
-  /** Resolves once every queued webhook is delivered or given up (retries included). */
-  webhooksIdle(): Promise<void>;
   /**
    * A `contacts.modified` notification for a contact, signed as a delivery would be, without
    * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
@@ -233,17 +174,9 @@ export interface ReapitSimulator {
   ): Record<string, string>;
   /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
   signingKey(clientId?: string): { kid: string; x: string };
-  /** Stops servers started with `listen` and cancels pending webhook work. */
-  close(): Promise<void>;
 }
 
-function anchorOf(option: ReapitSimulatorOptions['dataAnchor'], now: number): number {
-  if (option === undefined) return Math.floor(now / 86_400_000) * 86_400_000;
-  const ms =
-    option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
-  if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
-  return ms;
-}
+export type ReapitSimulator = Simulator<ReapitSimulatorState, ReapitSimulatorControls>;
 
 function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): {
   config: RateLimitConfig | false;
@@ -268,324 +201,484 @@ const LIMIT_DESCRIPTIONS = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
+  typeId: z.string().min(1).optional(),
+  start: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  propertyId: z.string().optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
+  propertyId: z.string().optional(),
+});
+const JournalEntriesSchema = z.object({
+  contactId: z.string().min(1),
+  count: CountSchema,
+  typeId: z.string().min(1).optional(),
+  description: z.string().optional(),
+});
+
+/** The customer a control request names (query or body). */
+const customerOf = (request: Request) => tenantOf(request, 'customerId');
+
 /**
  * An in-process Reapit Foundations API: OAuth client credentials and authorization code (PKCE,
  * rotating refresh tokens, revocation), contacts with paging, filters, eTags and relationships,
  * appointments, offers, journal entries, resthooks with Ed25519-signed webhooks, documented rate
- * limits, fault injection and a control surface under `/_sim`.
+ * limits, fault injection and a control surface under `/_sim`. Two hosts, as Reapit has: the API
+ * (`app`) and Reapit Connect (`connectApp`); each answers 404 to the other's paths, so a client that
+ * asks the wrong host fails as it would there.
  */
-export function createReapitSimulator(options: ReapitSimulatorOptions = {}): ReapitSimulator {
-  const seed = options.seed ?? 1;
-  const contactCount = options.contactCount ?? 1000;
-  const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
-  if (clients.length === 0) throw new RangeError('at least one client is required');
-  const defaultCustomerId = (clients[0] as ReapitClientCredentials).customerId;
-  const clock = createSimulatorClock(options.now ?? Date.now);
-  const anchor = anchorOf(options.dataAnchor, clock.now());
-  const faults = new FaultControls({ seed: mixSeed(seed, 'faults') });
-  const requestLog = new RequestLog({
-    now: clock.now,
-    ...(options.requestLogLimit === undefined ? {} : { maxEntries: options.requestLogLimit }),
-  });
-  const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
-  const rateLimiter = new RateLimiter(limitConfig, { now: clock.now });
-  const auth = new ReapitAuth({
-    clients,
-    now: clock.now,
-    faults,
-    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
-  });
-  const oauth = new ReapitOAuth({ auth, now: clock.now });
-  const retryScale = options.webhookRetryScale ?? 1;
-  const dispatcher = new WebhookDispatcher({
-    retryDelaysMs: REAPIT_WEBHOOK_RETRY_DELAYS_MS.map((delay) => Math.max(0, Math.round(delay * retryScale))),
-    // Reapit never retries after a 4xx (it reads one as a misconfigured receiver).
-    shouldRetry: (status) => status === null || status >= 500,
-    timeoutMs: options.webhookTimeoutMs ?? REAPIT_WEBHOOK_TIMEOUT_MS,
-    seed: mixSeed(seed, 'webhooks'),
-    now: clock.now,
-  });
-  const webhooks = new ReapitWebhooks({ auth, dispatcher, now: clock.now });
-  const datasets = new Map<string, ReapitDataset>();
-  const buildDatasets = (): void => {
-    datasets.clear();
-    for (const customerId of new Set(clients.map((client) => client.customerId))) {
-      // The default customer uses the seed as is, so other simulators with the same seed share its people.
-      const customerSeed = customerId === defaultCustomerId ? seed : mixSeed(seed, customerId);
-      datasets.set(
-        customerId,
-        new ReapitDataset({
-          customerId,
-          seed: customerSeed,
-          contactCount,
-          anchor,
-          ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-        }),
-      );
-    }
-  };
-  buildDatasets();
-  const engine = new ReapitEngine({ clock, auth, webhooks, faults, datasets });
-  let controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-
-  const datasetFor = (customerId?: string): ReapitDataset => {
-    const dataset = datasets.get(customerId ?? defaultCustomerId);
-    if (dataset === undefined) throw new RangeError(`unknown customer ${customerId}`);
-    return dataset;
-  };
-  const contactFor = (dataset: ReapitDataset, id: string): ContactRecord => {
-    const record = dataset.contactById(id);
-    if (record === undefined)
-      throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
-    return record;
-  };
-
-  const controls: ReapitSimulatorControls = {
-    modifyContacts(modify) {
-      const dataset = datasetFor(modify.customerId);
-      const fields =
-        modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
-      const records =
-        modify.ids !== undefined
-          ? modify.ids.map((id) => contactFor(dataset, id))
-          : pickContacts(dataset, modify.count ?? 1, controlRandom);
-      engine.patchContacts(dataset, records, (record) => ({
-        ...(modify.randomChange ? randomChange(dataset, record, controlRandom) : {}),
-        ...fields,
-      }));
-      return records.map((record) => record.id);
-    },
-    createContact(input, createOptions) {
-      const dataset = datasetFor(createOptions?.customerId);
-      return engine.createContact(dataset, ContactCreateSchema.parse(input) as ContactCreate).id;
-    },
-    archiveContact(id, archiveOptions) {
-      const dataset = datasetFor(archiveOptions?.customerId);
-      const record = dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.archiveContact(dataset, record);
-      return true;
-    },
-    deleteContact(id, deleteOptions) {
-      const dataset = datasetFor(deleteOptions?.customerId);
-      const record = dataset.contactById(id);
-      if (record === undefined) return false;
-      engine.deleteContact(dataset, record);
-      return true;
-    },
-    createAppointment(appointment) {
-      const dataset = datasetFor(appointment.customerId);
-      const contact = contactFor(dataset, appointment.contactId);
-      const applicantId = applicantIdOf(contact);
-      const typeId = appointment.typeId ?? (applicantId !== null ? 'VW' : 'VL');
-      const start =
-        appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-      if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-      const attendAsApplicant = typeId === 'VW' && applicantId !== null;
-      return engine.addAppointment(dataset, {
-        start,
-        end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
-        typeId,
-        description: typeId === 'VW' ? 'Viewing' : typeId === 'VL' ? 'Valuation' : 'Appointment',
-        propertyId: appointment.propertyId ?? 'RPT1000001',
-        negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
-        officeId: fieldsOf(contact, dataset.seed).officeIds[0] ?? 'RPT',
-        attendeeType: attendAsApplicant ? 'applicant' : 'contact',
-        attendeeId: attendAsApplicant ? applicantId : contact.id,
-        contactSeq: contact.seq,
-        cancelled: false,
-        confirmed: true,
-        virtual: false,
-      }).id;
-    },
-    createOffer(offer) {
-      const dataset = datasetFor(offer.customerId);
-      const contact = contactFor(dataset, offer.contactId);
-      const applicantId = applicantIdOf(contact);
-      if (applicantId === null)
-        throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
-      return engine.addOffer(dataset, {
-        applicantId,
-        contactSeq: contact.seq,
-        propertyId: offer.propertyId ?? 'RPT1000001',
-        amount: offer.amount ?? 350_000,
-        status: offer.status ?? 'pending',
-        date: new Date(clock.now()).toISOString().slice(0, 10),
-        negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
-      }).id;
-    },
-    addJournalEntries(options) {
-      const dataset = datasetFor(options.customerId);
-      const contact = contactFor(dataset, options.contactId);
-      for (let i = 1; i <= options.count; i++) {
-        engine.addJournalEntry(dataset, {
-          typeId: options.typeId ?? 'EM',
-          associatedType: 'contact',
-          associatedId: contact.id,
-          associatedName: dataset.associatedName('contact', contact.id) ?? '',
-          propertyId: null,
-          negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? null,
-          description: options.description ?? `Email to the applicant (${i} of ${options.count})`,
-        });
-      }
-    },
-    setFaults: (settings) => faults.configure(settings),
-    clearFaults: () => faults.clear(),
-    setWebhookFaults: (webhookFaults) => dispatcher.setFaults(webhookFaults),
-    expireTokens: () => auth.expireAllTokens(),
-    revokeClient: (clientId) => faults.revokeCredential(clientId),
-    restoreClient: (clientId) => faults.restoreCredential(clientId),
-    advanceClock: (milliseconds) => clock.advance(milliseconds),
-    reset() {
-      clock.reset();
-      faults.clear();
-      requestLog.clear();
-      rateLimiter.reset();
-      dispatcher.reset();
+export const createReapitSimulator = defineSimulator<
+  ReapitSimulatorOptions,
+  ReapitSimulatorState,
+  ReapitSimulatorControls
+>({
+  crm: 'reapit',
+  build(kit) {
+    const { options, clock, faults } = kit;
+    const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
+    if (clients.length === 0) throw new RangeError('at least one client is required');
+    const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
+    const rateLimiter = kit.rateLimiter(limitConfig);
+    const auth = new ReapitAuth({
+      clients,
+      now: clock.now,
+      faults,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    });
+    const oauth = new ReapitOAuth({ auth, now: clock.now });
+    const dispatcher = kit.webhookDispatcher({
+      retryDelaysMs: REAPIT_WEBHOOK_RETRY_DELAYS_MS,
+      // Reapit never retries after a 4xx (it reads one as a misconfigured receiver).
+      shouldRetry: (status) => status === null || status >= 500,
+      timeoutMs: options.webhookTimeoutMs ?? REAPIT_WEBHOOK_TIMEOUT_MS,
+    });
+    const webhooks = new ReapitWebhooks({ auth, dispatcher, now: clock.now });
+    const customers = kit.tenantDatasets({
+      tenants: clients.map((client) => client.customerId),
+      noun: 'customer',
+      build: (customerId, seed) => new ReapitDataset({ customerId, ...seed }),
+    });
+    const defaultCustomerId = customers.defaultTenant;
+    const engine = new ReapitEngine({ clock, auth, webhooks, faults, datasets: customers.byKey });
+    kit.onReset(() => {
       webhooks.reset();
       auth.revokeAllTokens();
       oauth.reset();
-      controlRandom = new SeededRandom(mixSeed(seed, 'controls'));
-      buildDatasets();
-    },
-  };
+    });
 
-  // The control routes read the simulator object below; they only run once it exists.
-  const controlRouter = createReapitControlRouter(() => simulator);
-  const { api: app, connect: connectApp } = buildApps({
-    engine,
-    auth,
-    oauth,
-    faults,
-    requestLog,
-    rateLimiter,
-    limits,
-    datasets,
-    clock,
-    logger: options.logger,
-    controlRouter,
-  });
-  const servers = new Set<RunningServer>();
-
-  const simulator: ReapitSimulator = {
-    app,
-    connectApp,
-    async listen(port = 0, host = '127.0.0.1', connectPort = 0) {
-      const api = await listenApp(app, port, host);
-      const connect = await listenApp(connectApp, connectPort, host).catch(async (error: unknown) => {
-        await api.close();
-        throw error;
-      });
-      servers.add(api);
-      servers.add(connect);
-      return {
-        ...api,
-        connectUrl: connect.url,
-        connectPort: connect.port,
-        close: async () => {
-          servers.delete(api);
-          servers.delete(connect);
-          await Promise.all([api.close(), connect.close()]);
-        },
-      };
-    },
-    controls,
-    faults,
-    requestLog,
-    clock,
-    clients: clients.map((client) => ({ ...client })),
-    defaultCustomerId,
-    tokenStats: () => oauth.tokenStats(),
-    contactCount: (customerId) => datasetFor(customerId).contacts.size,
-    contactIds: (customerId) =>
-      [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
-    getContact(id, customerId) {
-      const dataset = datasetFor(customerId);
+    const datasetFor = (customerId?: string): ReapitDataset => customers.get(customerId);
+    const contactFor = (dataset: ReapitDataset, id: string): ContactRecord => {
       const record = dataset.contactById(id);
-      return record === undefined
-        ? undefined
-        : renderContact(record, { seed: dataset.seed, relationships: true });
-    },
-    people: (customerId) => datasetFor(customerId).people.people,
-    plantedDuplicates(customerId) {
+      if (record === undefined)
+        throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
+      return record;
+    };
+
+    const plantedOf = (customerId?: string) => {
       const dataset = datasetFor(customerId);
-      return dataset.people.duplicates.map((duplicate) => ({
-        contactId: dataset.contacts.get(duplicate.index + 1)?.id ?? '',
-        duplicateOfContactId: dataset.contacts.get(duplicate.originalIndex + 1)?.id ?? '',
-        personKey: duplicate.personKey,
-        variations: duplicate.variations,
-      }));
-    },
-    namesakes(customerId) {
-      const dataset = datasetFor(customerId);
-      return dataset.people.namesakes.map((pair) => ({
-        contactIds: [
-          dataset.contacts.get(pair.firstIndex + 1)?.id ?? '',
-          dataset.contacts.get(pair.secondIndex + 1)?.id ?? '',
-        ] as [string, string],
-        forename: pair.forename,
-        surname: pair.surname,
-      }));
-    },
-    journalEntries: (customerId) =>
-      [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
-    resthooks: (customerId) =>
-      webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
-    webhookAttempts: () => dispatcher.attempts(),
-    webhooksIdle: () => dispatcher.idle(),
-    signedContactWebhook(webhook) {
-      const dataset = datasetFor(webhook.customerId);
-      const record = contactFor(dataset, webhook.contactId);
-      const snapshot = renderContact(record, { seed: dataset.seed, forWebhook: true });
-      const rawBody = JSON.stringify({
-        eventId: randomUUID(),
-        entityId: record.id,
-        customerId: dataset.customerId,
-        eventTime: reapitTime(clock.now()),
-        topicId: 'contacts.modified',
-        new: snapshot,
-        old: snapshot,
-        diff: {},
-      });
-      const clientId = webhook.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
-      const timestamp = Math.floor(Date.now() / 1000) + (webhook.timestampOffsetSeconds ?? 0);
-      return {
-        headers: {
+      return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
+    };
+    const controls: ReapitSimulatorControls = {
+      modifyContacts(modify) {
+        const dataset = datasetFor(modify.customerId);
+        const fields =
+          modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
+        const records =
+          modify.ids !== undefined
+            ? modify.ids.map((id) => contactFor(dataset, id))
+            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
+        engine.patchContacts(dataset, records, (record) => ({
+          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
+          ...fields,
+        }));
+        return records.map((record) => record.id);
+      },
+      createContact(input, createOptions) {
+        const dataset = datasetFor(createOptions?.customerId);
+        return engine.createContact(dataset, ContactCreateSchema.parse(input) as ContactCreate).id;
+      },
+      archiveContact(id, archiveOptions) {
+        const dataset = datasetFor(archiveOptions?.customerId);
+        const record = dataset.contactById(id);
+        if (record === undefined) return false;
+        engine.archiveContact(dataset, record);
+        return true;
+      },
+      deleteContact(id, deleteOptions) {
+        const dataset = datasetFor(deleteOptions?.customerId);
+        const record = dataset.contactById(id);
+        if (record === undefined) return false;
+        engine.deleteContact(dataset, record);
+        return true;
+      },
+      createAppointment(appointment) {
+        const dataset = datasetFor(appointment.customerId);
+        const contact = contactFor(dataset, appointment.contactId);
+        const applicantId = applicantIdOf(contact);
+        const typeId = appointment.typeId ?? (applicantId !== null ? 'VW' : 'VL');
+        const start =
+          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
+        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
+        const attendAsApplicant = typeId === 'VW' && applicantId !== null;
+        return engine.addAppointment(dataset, {
+          start,
+          end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
+          typeId,
+          description: typeId === 'VW' ? 'Viewing' : typeId === 'VL' ? 'Valuation' : 'Appointment',
+          propertyId: appointment.propertyId ?? 'RPT1000001',
+          negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
+          officeId: fieldsOf(contact, dataset.seed).officeIds[0] ?? 'RPT',
+          attendeeType: attendAsApplicant ? 'applicant' : 'contact',
+          attendeeId: attendAsApplicant ? applicantId : contact.id,
+          contactSeq: contact.seq,
+          cancelled: false,
+          confirmed: true,
+          virtual: false,
+        }).id;
+      },
+      createOffer(offer) {
+        const dataset = datasetFor(offer.customerId);
+        const contact = contactFor(dataset, offer.contactId);
+        const applicantId = applicantIdOf(contact);
+        if (applicantId === null)
+          throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
+        return engine.addOffer(dataset, {
+          applicantId,
+          contactSeq: contact.seq,
+          propertyId: offer.propertyId ?? 'RPT1000001',
+          amount: offer.amount ?? 350_000,
+          status: offer.status ?? 'pending',
+          date: new Date(clock.now()).toISOString().slice(0, 10),
+          negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
+        }).id;
+      },
+      addJournalEntries(options) {
+        const dataset = datasetFor(options.customerId);
+        const contact = contactFor(dataset, options.contactId);
+        for (let i = 1; i <= options.count; i++) {
+          engine.addJournalEntry(dataset, {
+            typeId: options.typeId ?? 'EM',
+            associatedType: 'contact',
+            associatedId: contact.id,
+            associatedName: dataset.associatedName('contact', contact.id) ?? '',
+            propertyId: null,
+            negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? null,
+            description: options.description ?? `Email to the applicant (${i} of ${options.count})`,
+          });
+        }
+      },
+      expireTokens: () => auth.expireAllTokens(),
+      revokeClient: (clientId) => faults.revokeCredential(clientId),
+      restoreClient: (clientId) => faults.restoreCredential(clientId),
+    };
+
+    const state: ReapitSimulatorState = {
+      get connectApp() {
+        return kit.app('connect');
+      },
+      async listen(port = 0, host = '127.0.0.1', connectPort = 0) {
+        const api = await kit.listen(undefined, port, host);
+        const connect = await kit.listen('connect', connectPort, host).catch(async (error: unknown) => {
+          await api.close();
+          throw error;
+        });
+        return {
+          ...api,
+          connectUrl: connect.url,
+          connectPort: connect.port,
+          close: async () => {
+            await Promise.all([api.close(), connect.close()]);
+          },
+        };
+      },
+      clients: clients.map((client) => ({ ...client })),
+      defaultCustomerId,
+      tokenStats: () => oauth.tokenStats(),
+      contactCount: (customerId) => datasetFor(customerId).contacts.size,
+      contactIds: (customerId) =>
+        [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
+      getContact(id, customerId) {
+        const dataset = datasetFor(customerId);
+        const record = dataset.contactById(id);
+        return record === undefined
+          ? undefined
+          : renderContact(record, { seed: dataset.seed, relationships: true });
+      },
+      people: (customerId) => datasetFor(customerId).people.people,
+      plantedDuplicates: (customerId) => plantedOf(customerId).duplicates,
+      namesakes: (customerId) => plantedOf(customerId).namesakes,
+      journalEntries: (customerId) =>
+        [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
+      resthooks: (customerId) =>
+        webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
+      signedContactWebhook(webhook) {
+        const dataset = datasetFor(webhook.customerId);
+        const record = contactFor(dataset, webhook.contactId);
+        const snapshot = renderContact(record, { seed: dataset.seed, forWebhook: true });
+        const rawBody = JSON.stringify({
+          eventId: randomUUID(),
+          entityId: record.id,
+          customerId: dataset.customerId,
+          eventTime: reapitTime(clock.now()),
+          topicId: 'contacts.modified',
+          new: snapshot,
+          old: snapshot,
+          diff: {},
+        });
+        const clientId = webhook.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+        const timestamp = Math.floor(Date.now() / 1000) + (webhook.timestampOffsetSeconds ?? 0);
+        return {
+          headers: {
+            'content-type': 'application/json',
+            'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
+          },
+          rawBody,
+        };
+      },
+      signWebhookBody(rawBody, options = {}) {
+        const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+        const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
+        return {
           'content-type': 'application/json',
           'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
+        };
+      },
+      signingKey(clientId) {
+        const key = auth.signingKeyFor(clientId ?? (clients[0] as ReapitClientCredentials).clientId);
+        if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
+        return { kid: key.kid, x: key.x };
+      },
+    };
+
+    const authenticate: RequestHandler = (request, response, next) => {
+      const check = auth.checkBearer(request.get('authorization'));
+      if (!check.ok) {
+        const descriptions = {
+          missing: 'An Authorization: Bearer <access token> header is required',
+          unknown: 'The access token is not valid',
+          expired: 'The access token has expired',
+          revoked: 'The access token has been revoked',
+        } as const;
+        sendError(response, 401, clock.now(), descriptions[check.reason]);
+        return;
+      }
+      const signingKeyRequest = request.path.startsWith('/webhooks/signing/');
+      const customerHeader = request.get('reapit-customer');
+      if (!signingKeyRequest) {
+        if (customerHeader === undefined || customerHeader.trim() === '') {
+          sendError(
+            response,
+            400,
+            clock.now(),
+            'The reapit-customer header is required for client credentials apps',
+          );
+          return;
+        }
+        if (customerHeader.trim() !== check.client.customerId) {
+          sendError(
+            response,
+            403,
+            clock.now(),
+            `This app is not installed for customer ${customerHeader.trim()}`,
+          );
+          return;
+        }
+      }
+      const dataset = customers.byKey.get(check.client.customerId);
+      if (dataset === undefined) {
+        sendError(
+          response,
+          403,
+          clock.now(),
+          `This app is not installed for customer ${check.client.customerId}`,
+        );
+        return;
+      }
+      const context: ReapitCallContext = { client: check.client, dataset, now: clock.now() };
+      response.locals.reapit = context;
+      next();
+    };
+
+    const limitRate = rateLimitMiddleware(rateLimiter, {
+      keyOf: (_request, response) => {
+        const { client } = response.locals.reapit as ReapitCallContext;
+        const budget =
+          limits?.budgetScope === 'application' ? `app:${client.clientId}` : `customer:${client.customerId}`;
+        return { window: budget, daily: budget, concurrency: `customer:${client.customerId}` };
+      },
+      // No Retry-After or rate-limit headers: Reapit documents none.
+      onLimited: (_request, response, dimension, limit) =>
+        sendError(response, 429, clock.now(), LIMIT_DESCRIPTIONS[dimension](limit)),
+    });
+
+    const requireApiVersion: RequestHandler = (request, response, next) => {
+      if (request.path.startsWith('/webhooks/signing/')) {
+        next();
+        return;
+      }
+      const version = request.get('api-version');
+      if (version === undefined || version.trim() === '') {
+        sendError(
+          response,
+          400,
+          clock.now(),
+          `The api-version header is required (use ${REAPIT_API_VERSION})`,
+        );
+        return;
+      }
+      if (version.trim() !== REAPIT_API_VERSION) {
+        sendError(
+          response,
+          400,
+          clock.now(),
+          `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`,
+        );
+        return;
+      }
+      next();
+    };
+
+    return {
+      own: state,
+      controls,
+      // Reapit stamps every response with an AWS request id.
+      requestIdHeader: 'x-amzn-RequestId',
+      requestId: () => randomUUID(),
+      sendError: (response, status, detail) => sendError(response, status, clock.now(), detail),
+      messages: {
+        notFound: (request) => `No route for ${request.method} ${request.path} on the Reapit API`,
+        invalidJson: 'The request body is not valid JSON',
+        tooLarge: 'The request is larger than the 6 MB Reapit accepts',
+      },
+      mount(app, { injectFaults }) {
+        // Reapit Connect's endpoints do not exist on the API host (checked before the bearer token).
+        app.all(['/token', '/authorize', '/revoke'], (request, response) =>
+          sendError(
+            response,
+            404,
+            clock.now(),
+            `No route for ${request.method} ${request.path} on the Reapit API: Reapit Connect serves it`,
+          ),
+        );
+        app.use(
+          authenticate,
+          limitRate,
+          injectFaults,
+          requireApiVersion,
+          express.json({ type: ['application/json', 'application/*+json'], limit: '6mb' }),
+          createReapitApiRouter(engine),
+        );
+      },
+      hosts: {
+        // /authorize, /token and /revoke: logged like API calls, but neither bearer-checked nor rate limited.
+        connect: {
+          mount: (app, { injectFaults }) => app.use(createReapitOAuthRouter({ oauth, injectFaults })),
+          notFound: (request) => `No route for ${request.method} ${request.path} on Reapit Connect`,
         },
-        rawBody,
-      };
+      },
+      describe(request) {
+        const customerId = customerOf(request).customerId ?? defaultCustomerId;
+        return {
+          customers: [...new Set(clients.map((client) => client.customerId))],
+          clients: clients.map((client) => ({ clientId: client.clientId, customerId: client.customerId })),
+          customerId,
+          contactCount: state.contactCount(customerId),
+          plantedDuplicates: state.plantedDuplicates(customerId).length,
+          resthooks: state.resthooks(customerId).length,
+        };
+      },
+      controlRoutes: (router) => mountReapitControls(router, controls, state),
+    };
+  },
+});
+
+/** Reapit's own `/_sim` routes: contacts, appointments, offers, journal, tokens and clients. */
+function mountReapitControls(
+  router: Router,
+  controls: ReapitSimulatorControls,
+  state: ReapitSimulatorState,
+): void {
+  mountContactControls(router, {
+    scopeOf: customerOf,
+    create(body, customer) {
+      const { customerId: _customerId, ...input } = body;
+      return controls.createContact(input as ContactCreate, customer);
     },
-    signWebhookBody(rawBody, options = {}) {
-      const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
-      const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
-      return {
-        'content-type': 'application/json',
-        'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
-      };
-    },
-    signingKey(clientId) {
-      const key = auth.signingKeyFor(clientId ?? (clients[0] as ReapitClientCredentials).clientId);
-      if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
-      return { kid: key.kid, x: key.x };
-    },
-    async close() {
-      dispatcher.reset();
-      await Promise.all([...servers].map((server) => server.close()));
-      servers.clear();
-    },
-  };
-  return simulator;
+    modify: (request, customer) =>
+      controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
+    archive: (id, customer) => controls.archiveContact(id, customer),
+    remove: (id, customer) => controls.deleteContact(id, customer),
+  });
+  router.post(
+    '/appointments',
+    handle((request, response) => {
+      const body = defined(AppointmentSchema.parse(request.body ?? {}));
+      response.status(201).json({ id: controls.createAppointment({ ...body, ...customerOf(request) }) });
+    }),
+  );
+  router.post(
+    '/offers',
+    handle((request, response) => {
+      const body = defined(OfferSchema.parse(request.body ?? {}));
+      response.status(201).json({ id: controls.createOffer({ ...body, ...customerOf(request) }) });
+    }),
+  );
+  router.get('/tokens', (_request, response) => {
+    response.json(state.tokenStats());
+  });
+  router.post('/tokens/expire', (_request, response) => {
+    controls.expireTokens();
+    response.status(204).end();
+  });
+  router.post('/clients/:clientId/revoke', (request, response) => {
+    controls.revokeClient(String(request.params.clientId));
+    response.status(204).end();
+  });
+  router.post('/clients/:clientId/restore', (request, response) => {
+    controls.restoreClient(String(request.params.clientId));
+    response.status(204).end();
+  });
+  router.post(
+    '/journal-entries',
+    handle((request, response) => {
+      const body = defined(JournalEntriesSchema.parse(request.body ?? {}));
+      controls.addJournalEntries({ ...body, ...customerOf(request) });
+      response.status(204).end();
+    }),
+  );
+  router.get(
+    '/journal-entries',
+    handle((request, response) => {
+      response.json({ entries: state.journalEntries(customerOf(request).customerId) });
+    }),
+  );
+  router.get(
+    '/resthooks',
+    handle((request, response) => {
+      response.json({ resthooks: state.resthooks(customerOf(request).customerId) });
+    }),
+  );
+  router.get(
+    '/planted-duplicates',
+    handle((request, response) => {
+      const { customerId } = customerOf(request);
+      response.json({
+        duplicates: state.plantedDuplicates(customerId),
+        namesakes: state.namesakes(customerId),
+      });
+    }),
+  );
 }
 
 /** Deterministic pick of `count` distinct, unarchived contacts. */
 function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
   const pool = dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null);
-  if (count >= pool.length) return [...pool];
-  const chosen = new Set<ContactRecord>();
-  while (chosen.size < count) chosen.add(random.pick(pool));
-  return [...chosen].sort((a, b) => a.seq - b.seq);
+  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
 }
 
 const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as const;
@@ -594,212 +687,24 @@ const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as c
 function randomChange(dataset: ReapitDataset, record: ContactRecord, random: SeededRandom): ContactPatch {
   const fields = fieldsOf(record, dataset.seed);
   switch (random.int(0, 4)) {
-    case 0: {
-      const local =
-        normaliseEmail(fields.email ?? `${(fields.forename ?? 'contact').toLowerCase()}@example.com`).split(
-          '@',
-        )[0] ?? 'contact';
-      return { email: `${local}@${random.pick(EMAIL_DOMAINS)}` };
-    }
-    case 1: {
-      const e164 = fields.mobilePhone === null ? null : toE164(fields.mobilePhone);
-      if (e164 === null)
-        return {
-          mobilePhone: formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national'),
-        };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== fields.mobilePhone);
-      return { mobilePhone: formatPhone(e164, random.pick(styles)) };
-    }
+    case 0:
+      return { email: emailElsewhere(random, fields.email, fields.forename) };
+    case 1:
+      return { mobilePhone: restyledPhone(random, fields.mobilePhone) };
     case 2:
       return { marketingConsent: NEXT_CONSENT[fields.marketingConsent] };
-    case 3: {
-      const outward = (fields.primaryAddress?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      const letters = POSTCODE_UNIT_LETTERS;
+    case 3:
       return {
         primaryAddress: {
           buildingNumber: String(random.int(1, 220)),
           buildingName: '',
           line1: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          postcode: `${outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`,
+          postcode: nearbyPostcode(random, fields.primaryAddress?.postcode),
         },
       };
-    }
     default:
       return { surname: random.pick(SURNAMES) };
   }
-}
-
-interface AppParts {
-  engine: ReapitEngine;
-  auth: ReapitAuth;
-  oauth: ReapitOAuth;
-  faults: FaultControls;
-  requestLog: RequestLog;
-  rateLimiter: RateLimiter;
-  limits: ReapitRateLimits | null;
-  datasets: Map<string, ReapitDataset>;
-  clock: SimulatorClock;
-  logger: Pick<Logger, 'error'> | undefined;
-  controlRouter: Router;
-}
-
-/**
- * Two apps, as Reapit has two hosts: Reapit Connect (authorize, token, revoke) and the API. Each
- * answers 404 to the other's paths, so a client that asks the wrong host fails as it would there.
- */
-function buildApps(parts: AppParts): { api: Express; connect: Express } {
-  const { engine, auth, faults, requestLog, rateLimiter, limits, datasets, clock } = parts;
-  const base = (): Express => {
-    const app = express();
-    app.disable('x-powered-by');
-    app.set('etag', false);
-    app.use((_request, response, next) => {
-      // Reapit stamps every response with an AWS request id.
-      response.setHeader('x-amzn-RequestId', randomUUID());
-      next();
-    });
-    app.use('/_sim', express.json({ limit: '1mb' }), parts.controlRouter);
-    app.use(requestLog.middleware());
-    return app;
-  };
-  const finish = (app: Express, host: string): Express => {
-    app.use((request, response) =>
-      sendError(response, 404, clock.now(), `No route for ${request.method} ${request.path} on ${host}`),
-    );
-    app.use(handleErrors);
-    return app;
-  };
-
-  const injectFaults = faultMiddleware(faults, {
-    sendError: (_request, response, status) => sendError(response, status, clock.now()),
-  });
-
-  // /authorize, /token and /revoke: logged like API calls, but neither bearer-checked nor rate limited.
-  const connect = base();
-  connect.use(createReapitOAuthRouter({ oauth: parts.oauth, injectFaults }));
-
-  const app = base();
-  // Reapit Connect's endpoints do not exist on the API host (checked before the bearer token).
-  app.all(['/token', '/authorize', '/revoke'], (request, response) =>
-    sendError(
-      response,
-      404,
-      clock.now(),
-      `No route for ${request.method} ${request.path} on the Reapit API: Reapit Connect serves it`,
-    ),
-  );
-
-  const authenticate: RequestHandler = (request, response, next) => {
-    const check = auth.checkBearer(request.get('authorization'));
-    if (!check.ok) {
-      const descriptions = {
-        missing: 'An Authorization: Bearer <access token> header is required',
-        unknown: 'The access token is not valid',
-        expired: 'The access token has expired',
-        revoked: 'The access token has been revoked',
-      } as const;
-      sendError(response, 401, clock.now(), descriptions[check.reason]);
-      return;
-    }
-    const signingKeyRequest = request.path.startsWith('/webhooks/signing/');
-    const customerHeader = request.get('reapit-customer');
-    if (!signingKeyRequest) {
-      if (customerHeader === undefined || customerHeader.trim() === '') {
-        sendError(
-          response,
-          400,
-          clock.now(),
-          'The reapit-customer header is required for client credentials apps',
-        );
-        return;
-      }
-      if (customerHeader.trim() !== check.client.customerId) {
-        sendError(
-          response,
-          403,
-          clock.now(),
-          `This app is not installed for customer ${customerHeader.trim()}`,
-        );
-        return;
-      }
-    }
-    const dataset = datasets.get(check.client.customerId);
-    if (dataset === undefined) {
-      sendError(
-        response,
-        403,
-        clock.now(),
-        `This app is not installed for customer ${check.client.customerId}`,
-      );
-      return;
-    }
-    const context: ReapitCallContext = { client: check.client, dataset, now: clock.now() };
-    response.locals.reapit = context;
-    next();
-  };
-
-  const limitRate = rateLimitMiddleware(rateLimiter, {
-    keyOf: (_request, response) => {
-      const { client } = response.locals.reapit as ReapitCallContext;
-      const budget =
-        limits?.budgetScope === 'application' ? `app:${client.clientId}` : `customer:${client.customerId}`;
-      return { window: budget, daily: budget, concurrency: `customer:${client.customerId}` };
-    },
-    // No Retry-After or rate-limit headers: Reapit documents none.
-    onLimited: (_request, response, dimension, limit) =>
-      sendError(response, 429, clock.now(), LIMIT_DESCRIPTIONS[dimension](limit)),
-  });
-
-  const requireApiVersion: RequestHandler = (request, response, next) => {
-    if (request.path.startsWith('/webhooks/signing/')) {
-      next();
-      return;
-    }
-    const version = request.get('api-version');
-    if (version === undefined || version.trim() === '') {
-      sendError(response, 400, clock.now(), `The api-version header is required (use ${REAPIT_API_VERSION})`);
-      return;
-    }
-    if (version.trim() !== REAPIT_API_VERSION) {
-      sendError(
-        response,
-        400,
-        clock.now(),
-        `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`,
-      );
-      return;
-    }
-    next();
-  };
-
-  app.use(
-    authenticate,
-    limitRate,
-    injectFaults,
-    requireApiVersion,
-    express.json({ type: ['application/json', 'application/*+json'], limit: '6mb' }),
-    createReapitApiRouter(engine),
-  );
-
-  const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
-    if (response.headersSent) return;
-    if (error instanceof BadRequestError) {
-      sendError(response, 400, clock.now(), error.message);
-      return;
-    }
-    const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') {
-      sendError(response, 400, clock.now(), 'The request body is not valid JSON');
-      return;
-    }
-    if (type === 'entity.too.large') {
-      sendError(response, 413, clock.now(), 'The request is larger than the 6 MB Reapit accepts');
-      return;
-    }
-    parts.logger?.error({ err: error }, 'reapit simulator: unexpected error');
-    sendError(response, 500, clock.now());
-  };
-  return { api: finish(app, 'the Reapit API'), connect: finish(connect, 'Reapit Connect') };
 }
 
 export type { ReapitClientCredentials, ReapitRateLimits, ReapitTokenStats };

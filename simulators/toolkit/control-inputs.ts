@@ -45,14 +45,6 @@ export const ModifyContactsSchema = z.object({
   randomChange: z.boolean().optional(),
 });
 
-/** The tenant a control request names in its query or body under `name` (`teamId`, `shortName`…). */
-export function tenantOf(request: Request, name: string): string | undefined {
-  const fromQuery = request.query[name];
-  if (typeof fromQuery === 'string') return fromQuery;
-  const fromBody = (request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof fromBody === 'string' ? fromBody : undefined;
-}
-
 export function matchOf(input: { method?: string | undefined; pathPrefix?: string | undefined }): FaultMatch {
   return {
     ...(input.method === undefined ? {} : { method: input.method }),
@@ -202,4 +194,95 @@ function withoutUndefined<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
+}
+
+export const ModifySchema = z.object({
+  count: CountSchema.optional(),
+  ids: z.array(z.string()).optional(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  randomChange: z.boolean().optional(),
+});
+
+/**
+ * What `controls.modifyContacts` takes in every CRM: how many records (picked deterministically
+ * among unarchived ones) or which, the fields to set (checked like the CRM's PATCH body; with
+ * neither fields nor `randomChange`, only the modification time moves), a realistic random edit
+ * per record, and the tenant where the CRM has several.
+ */
+export type ModifyContactsOptions<Fields, Scope extends object = object> = {
+  count?: number;
+  ids?: readonly string[];
+  fields?: Fields;
+  randomChange?: boolean;
+} & Scope;
+
+/** A `POST /_sim/contacts/modify` body: the CRM validates `fields` as its own PATCH body. */
+export type ModifyRequest = {
+  count?: number;
+  ids?: string[];
+  fields?: Record<string, unknown>;
+  randomChange?: boolean;
+};
+
+/**
+ * The record routes every simulator's `/_sim` has, scoped to a tenant (agency, customer, team)
+ * where the CRM has several: `POST /contacts` → 201 `{id}`, `POST /contacts/modify` →
+ * `{modified}`, `POST /contacts/:id/archive` and `DELETE /contacts/:id` → 204, or 404 `{error}`.
+ */
+export function mountContactControls<Scope extends object>(
+  router: Router,
+  spec: {
+    /** The tenant the request names (query or body), e.g. `{customerId}`, or `{}`. */
+    scopeOf(request: Request): Scope;
+    create(body: Record<string, unknown>, scope: Scope): string;
+    modify(request: ModifyRequest, scope: Scope): string[];
+    archive(id: string, scope: Scope): boolean;
+    remove(id: string, scope: Scope): boolean;
+    /** What a 404 calls the record (default `contact`). */
+    noun?: string;
+  },
+): void {
+  const answer = (response: Response, id: string, found: boolean) => {
+    if (found) response.status(204).end();
+    else response.status(404).json({ error: `${spec.noun ?? 'contact'} ${id} not found` });
+  };
+  router.post(
+    '/contacts',
+    handle((request, response) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      response.status(201).json({ id: spec.create(body, spec.scopeOf(request)) });
+    }),
+  );
+  router.post(
+    '/contacts/modify',
+    handle((request, response) => {
+      const body = withoutUndefined(ModifySchema.parse(request.body ?? {}));
+      response.json({ modified: spec.modify(body, spec.scopeOf(request)) });
+    }),
+  );
+  router.post(
+    '/contacts/:id/archive',
+    handle((request, response) => {
+      const id = String(request.params.id);
+      answer(response, id, spec.archive(id, spec.scopeOf(request)));
+    }),
+  );
+  router.delete(
+    '/contacts/:id',
+    handle((request, response) => {
+      const id = String(request.params.id);
+      answer(response, id, spec.remove(id, spec.scopeOf(request)));
+    }),
+  );
+}
+
+/**
+ * The tenant a control request names, in its query or its body (`?customerId=` or
+ * `{customerId}`), as `{customerId: id}`, or `{}` for the default tenant.
+ */
+export function tenantOf<Name extends string>(request: Request, name: Name): { [K in Name]?: string } {
+  const fromQuery = request.query[name];
+  const body = request.body as Record<string, unknown> | undefined;
+  const value = typeof fromQuery === 'string' ? fromQuery : body?.[name];
+  return (typeof value === 'string' ? { [name]: value } : {}) as { [K in Name]?: string };
 }

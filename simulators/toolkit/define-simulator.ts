@@ -87,7 +87,9 @@ export interface SimulatorCore {
   close(): Promise<void>;
 }
 
-export type Simulator<Own, Controls> = SimulatorCore & Own & { readonly controls: CommonControls & Controls };
+/** A CRM's own members replace the core's of the same name (Reapit's `listen` starts two hosts). */
+export type Simulator<Own, Controls> = Omit<SimulatorCore, keyof Own> &
+  Own & { readonly controls: CommonControls & Controls };
 
 /** What a tenant's dataset is generated from. */
 export interface DatasetSeed {
@@ -360,12 +362,10 @@ export function defineSimulator<
       },
     };
     // Own members are getters or functions over live state: copy their descriptors, not values.
-    const simulator = Object.defineProperties(core, Object.getOwnPropertyDescriptors(parts.own)) as Simulator<
-      Own,
-      Controls
-    >;
-    built.simulator = simulator;
-    return simulator;
+    Object.defineProperties(core, Object.getOwnPropertyDescriptors(parts.own));
+    built.simulator = core;
+    // The same object, now carrying the CRM's members too (they win over the core's).
+    return core as unknown as Simulator<Own, Controls>;
   };
 }
 

@@ -69,7 +69,9 @@ export interface KeysetQuery<T> {
 }
 
 /**
- * Records indexed by sequence, creation and modification time. A "modified since" query is a
+ * Records indexed by sequence, creation and modification time. Given `isListed`, the time indexes
+ * hold only the records the API shows (e.g. consented contacts), kept up to date as records
+ * change; everything else still counts in `size` and `get`. A "modified since" query is a
  * binary search, not a scan; results of repeated queries (paging through them) are cached until
  * the next write.
  */
@@ -87,6 +89,21 @@ export class TimedCollection<T extends TimedRecord> {
   #version = 0;
   #cache = new Map<string, { version: number; view: ResultView<T> }>();
   #totals = new Map<string, { version: number; total: number }>();
+  readonly #isListed: (record: T) => boolean;
+
+  constructor(isListed: (record: T) => boolean = () => true) {
+    this.#isListed = isListed;
+  }
+
+  /** Records the indexes hold (all of them without `isListed`). */
+  get listedCount(): number {
+    return this.byCreated.size;
+  }
+
+  /** Listed records in creation order. */
+  listed(): readonly T[] {
+    return this.byCreated.items;
+  }
 
   /** Bumped by every write; part of every cache key. */
   get version(): number {
@@ -102,8 +119,9 @@ export class TimedCollection<T extends TimedRecord> {
     this.#bySeq = [];
     for (const record of records) this.#bySeq[record.seq - 1] = record;
     this.#count = records.length;
-    this.byCreated.reset([...records]);
-    this.byModified.reset([...records]);
+    const listed = records.filter(this.#isListed);
+    this.byCreated.reset([...listed]);
+    this.byModified.reset(listed);
     this.#written();
   }
 
@@ -119,17 +137,22 @@ export class TimedCollection<T extends TimedRecord> {
   add(record: T): void {
     this.#bySeq[record.seq - 1] = record;
     this.#count++;
-    this.byCreated.insert(record);
-    this.byModified.insert(record);
+    if (this.#isListed(record)) {
+      this.byCreated.insert(record);
+      this.byModified.insert(record);
+    }
     this.#written();
   }
 
-  /** Applies `mutate` (which may change `modified`) and keeps the modified index sorted. */
+  /** Applies `mutate` (which may change `modified`, or whether the record is listed) and re-indexes it. */
   update(record: T, mutate: (record: T) => void): void {
-    const oldModified = record.modified;
-    this.byModified.remove(record, oldModified);
+    const wasListed = this.#isListed(record);
+    if (wasListed) this.byModified.remove(record, record.modified);
     mutate(record);
-    this.byModified.insert(record);
+    const isListed = this.#isListed(record);
+    if (isListed) this.byModified.insert(record);
+    if (wasListed && !isListed) this.byCreated.remove(record, record.created);
+    if (!wasListed && isListed) this.byCreated.insert(record);
     this.#written();
   }
 
@@ -139,9 +162,15 @@ export class TimedCollection<T extends TimedRecord> {
       for (const record of records) this.update(record, mutate);
       return;
     }
-    this.byModified.removeMany(new Set(records));
+    const before = records.map(this.#isListed);
+    this.byModified.removeMany(new Set(records.filter((_, i) => before[i])));
     for (const record of records) mutate(record);
-    this.byModified.insertMany(records);
+    this.byModified.insertMany(records.filter(this.#isListed));
+    records.forEach((record, i) => {
+      const isListed = this.#isListed(record);
+      if (before[i] && !isListed) this.byCreated.remove(record, record.created);
+      if (!before[i] && isListed) this.byCreated.insert(record);
+    });
     this.#written();
   }
 
@@ -149,8 +178,10 @@ export class TimedCollection<T extends TimedRecord> {
     if (this.#bySeq[record.seq - 1] !== record) return;
     this.#bySeq[record.seq - 1] = undefined;
     this.#count--;
-    this.byCreated.remove(record, record.created);
-    this.byModified.remove(record, record.modified);
+    if (this.#isListed(record)) {
+      this.byCreated.remove(record, record.created);
+      this.byModified.remove(record, record.modified);
+    }
     this.#written();
   }
 

@@ -531,3 +531,42 @@ export function renderPerson(
 export function hasRole(person: Pick<UkPerson, 'roles'>, role: PersonRole): boolean {
   return person.roles.includes(role);
 }
+
+/** A planted duplicate as a CRM's contact ids. */
+export interface PlantedDuplicateContact {
+  contactId: string;
+  duplicateOfContactId: string;
+  personKey: string;
+  variations: readonly string[];
+}
+
+/** Two different contacts sharing a full name. */
+export interface NamesakeContacts {
+  contactIds: [string, string];
+  forename: string;
+  surname: string;
+}
+
+/**
+ * The planted duplicates and namesakes of a generation as contact ids; `idOf(index)` names the
+ * record generated from person `index` (empty when the CRM no longer holds it).
+ */
+export function plantedContacts(
+  people: GeneratedPeople,
+  idOf: (index: number) => string | undefined,
+): { duplicates: PlantedDuplicateContact[]; namesakes: NamesakeContacts[] } {
+  const id = (index: number) => idOf(index) ?? '';
+  return {
+    duplicates: people.duplicates.map((duplicate) => ({
+      contactId: id(duplicate.index),
+      duplicateOfContactId: id(duplicate.originalIndex),
+      personKey: duplicate.personKey,
+      variations: duplicate.variations,
+    })),
+    namesakes: people.namesakes.map((pair) => ({
+      contactIds: [id(pair.firstIndex), id(pair.secondIndex)],
+      forename: pair.forename,
+      surname: pair.surname,
+    })),
+  };
+}

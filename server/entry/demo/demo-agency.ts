@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { Sql } from '../../infrastructure/db/sql.ts';
 import type { Services } from '../services.ts';
 import { createContextInner } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
@@ -18,11 +20,10 @@ export async function ensureDemoOrganisation(services: Services): Promise<string
 
 /** The demo agency's id and name, when it has been provisioned and not offboarded. */
 export async function findDemoOrganisation(services: Services): Promise<{ id: string; name: string } | null> {
-  const [organisation] = await services.orm.em
-    .fork()
-    .execute<{ id: string; name: string }[]>(
-      `select id, name from organisations where external_ref = ? and offboarded_at is null`,
-      [DEMO_EXTERNAL_REF],
-    );
+  const organisation = await new Sql(services.orm.em).first(
+    z.object({ id: z.string(), name: z.string() }),
+    `select id, name from organisations where external_ref = ? and offboarded_at is null`,
+    [DEMO_EXTERNAL_REF],
+  );
   return organisation ?? null;
 }

@@ -1,5 +1,6 @@
 import type { CrmProvider } from '../../../shared/providers.ts';
 import { CRM_PROVIDERS } from '../../adapters/registry.ts';
+import { Sql, sqlJson } from '../../infrastructure/db/sql.ts';
 import type { Services } from '../services.ts';
 import { ensureDemoOrganisation } from './demo-agency.ts';
 
@@ -60,12 +61,10 @@ export async function ensureDemoConnections(
       });
       continue;
     }
-    await services.orm.em
-      .fork()
-      .execute(
-        `update crm_connections set settings = settings || ?::jsonb, updated_at = now() where id = ?`,
-        [JSON.stringify(simulator.settings), connection.id],
-      );
+    await new Sql(services.orm.em).run(
+      `update crm_connections set settings = settings || ?::jsonb, updated_at = now() where id = ?`,
+      [sqlJson(simulator.settings), connection.id],
+    );
     services.adapters.forget(connection.id);
     await services.jobs.enqueue({ connectionId: connection.id, trigger: 'manual' });
   }

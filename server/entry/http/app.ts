@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import { createContextFromAuthorizationHeader } from '../trpc/context.ts';
 import { appRouter } from '../trpc/routers/_app.ts';
 import { findDemoOrganisation } from '../demo/demo-agency.ts';
+import { Sql } from '../../infrastructure/db/sql.ts';
 import { createLogger, type Logger } from '../../infrastructure/logger.ts';
 import { TRPC_BODY_LIMIT_BYTES, TRPC_MAX_BATCH_SIZE } from '../../../shared/api-limits.ts';
 import { jsonErrors, notFound, requestIdOf, requestIds, sendError } from './http-errors.ts';
@@ -51,7 +52,7 @@ export function createApp(
       return;
     }
     try {
-      await services.orm.em.fork().execute('select 1');
+      await new Sql(services.orm.em).run('select 1');
       response.json({ status: 'ok' });
     } catch (error) {
       logger().warn(

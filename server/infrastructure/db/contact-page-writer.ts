@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
-import type { FieldRule } from '../../core/domain/conflict-resolution.ts';
 import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
@@ -13,7 +13,8 @@ import {
   type ContactValues,
   type PagePlan,
 } from '../../core/sync/reconcile-page.ts';
-import type { EntityManager } from './orm.ts';
+import { FIELD_RULES } from './entities/field-policy.entity.ts';
+import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
 
 /** Advisory-lock namespace serialising contact creation per agency (see writeContactPage). */
 const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
@@ -23,19 +24,15 @@ const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
  * field policy, then the dedup candidates), lets the core plan the page, and writes the plan in
  * one statement.
  */
-export async function writeContactPage(
-  em: EntityManager,
-  run: SyncRunHandle,
-  page: ContactPage,
-): Promise<PageResult> {
-  return em.fork().transactional(async (em) => {
-    const { links, policy } = await readLinks(em, run, page.contacts);
+export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
+  return sql.transaction(async (tx) => {
+    const { links, policy } = await readLinks(tx, run, page.contacts);
     // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
     // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
     // running at once would each create the same person. The lock was taken by the link lookup,
     // before this transaction wrote anything, so it cannot deadlock with row locks; the candidates
     // are read by a later statement, so they see what the previous holder committed.
-    const candidates = await findCandidates(em, run, identityKeysToMatch(page.contacts, links));
+    const candidates = await findCandidates(tx, run, identityKeysToMatch(page.contacts, links));
     const plan = planPage({
       page,
       links,
@@ -46,34 +43,61 @@ export async function writeContactPage(
       now: new Date(),
     });
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
-    if (plan.mergeApart)
-      await em.execute(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
-    await em.execute(PAGE_STATEMENT, pageParameters(run, page, plan));
+    if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
+    await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
     return plan.result;
   });
 }
 
-type LinkRow = {
-  external_id: string;
-  contact_id: string;
-  content_hash: string | null;
-  crm_modified_at: string | null;
-  reconciled_at: string;
-  snapshot: Record<string, unknown> | null;
-  current: Record<string, unknown>;
-  field_modified_at: Record<string, string>;
-};
+/**
+ * A jsonb object this statement built or Propsync stored, read as the core reads it (any fields).
+ * Checked as an object without walking its keys: a page reads a hundred of these twice, and the
+ * record check costs several times as much.
+ */
+const JsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected a JSON object',
+);
+
+/** A link as json_agg writes it: its timestamps arrive as text, which is what the core keeps. */
+const LinkRow = z
+  .object({
+    external_id: z.string(),
+    contact_id: z.string(),
+    content_hash: z.string().nullable(),
+    crm_modified_at: z.string().nullable(),
+    reconciled_at: z.string(),
+    snapshot: JsonObject.nullable(),
+    current: JsonObject,
+    field_modified_at: z.record(z.string(), z.string()),
+  })
+  .transform(
+    (row): ContactLink => ({
+      externalId: row.external_id,
+      contactId: row.contact_id,
+      contentHash: row.content_hash,
+      crmModifiedAt: row.crm_modified_at,
+      reconciledAt: row.reconciled_at,
+      snapshot: row.snapshot,
+      current: row.current,
+      fieldModifiedAt: row.field_modified_at,
+    }),
+  );
+
+const PageLookupRow = z.object({
+  links: z.array(LinkRow).nullable(),
+  policy: z.array(z.object({ field: z.string(), rule: z.enum(FIELD_RULES) })).nullable(),
+});
 
 /**
  * One round trip reads the page's links and the agency's field policy and, when some record is
  * new, takes the agency's dedup lock. The links are read as before the lock: only this run writes them.
  */
-async function readLinks(em: EntityManager, run: SyncRunHandle, contacts: CanonicalContact[]) {
+async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact[]) {
   const externalIds = newestRecords(contacts).map((contact) => contact.provenance.externalId);
   if (externalIds.length === 0) return { links: [], policy: fieldPolicyFrom([]) };
-  const [lookup] = await em.execute<
-    { links: LinkRow[] | null; policy: Array<{ field: string; rule: FieldRule }> | null }[]
-  >(
+  const lookup = await tx.first(
+    PageLookupRow,
     `with incoming as (select jsonb_array_elements_text(?::jsonb) as external_id),
      links as (
        select e.external_id, e.contact_id, e.content_hash, e.crm_modified_at, e.updated_at as reconciled_at, e.snapshot,
@@ -89,49 +113,42 @@ async function readLinks(em: EntityManager, run: SyncRunHandle, contacts: Canoni
      select (select count(*) from dedup_lock) as locked, (select json_agg(links) from links) as links,
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
         from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy`,
-    [
-      JSON.stringify(externalIds),
-      run.connectionId,
-      DEDUP_LOCK_NAMESPACE,
-      run.organisationId,
-      run.organisationId,
-    ],
+    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId],
   );
-  const links = (lookup?.links ?? []).map((row): ContactLink => ({
-    externalId: row.external_id,
-    contactId: row.contact_id,
-    contentHash: row.content_hash,
-    crmModifiedAt: row.crm_modified_at,
-    reconciledAt: row.reconciled_at,
-    snapshot: row.snapshot,
-    current: row.current,
-    fieldModifiedAt: row.field_modified_at,
-  }));
-  return { links, policy: fieldPolicyFrom(lookup?.policy ?? []) };
+  return { links: lookup?.links ?? [], policy: fieldPolicyFrom(lookup?.policy ?? []) };
 }
+
+const CandidateRow = z
+  .object({
+    id: z.string(),
+    emails: z.array(z.string()),
+    phones: z.array(z.string()),
+    name_key: z.string().nullable(),
+    postcode: z.string().nullable(),
+    uprn: z.string().nullable(),
+    udprn: z.string().nullable(),
+  })
+  .transform(
+    (row): MatchCandidate => ({
+      contactId: row.id,
+      emails: row.emails,
+      phones: row.phones,
+      nameKey: row.name_key,
+      postcode: row.postcode,
+      uprn: row.uprn,
+      udprn: row.udprn,
+    }),
+  );
 
 /**
  * Existing contacts of the agency that could be any of the incoming people, found through the
  * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
  * candidate: the CRM may hold the same person twice.
  */
-async function findCandidates(
-  em: EntityManager,
-  run: SyncRunHandle,
-  incoming: IdentityKeys[],
-): Promise<MatchCandidate[]> {
+async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
   if (incoming.length === 0) return [];
-  const rows = await em.execute<
-    {
-      id: string;
-      emails: string[];
-      phones: string[];
-      name_key: string | null;
-      postcode: string | null;
-      uprn: string | null;
-      udprn: string | null;
-    }[]
-  >(
+  return tx.rows(
+    CandidateRow,
     // Each branch is bounded by its own index and the agency, and returns the columns itself: an
     // outer "id in (…)" would make PostgreSQL scan every contact of the agency on every page.
     // While an import fills a table not yet analysed, the planner thinks an agency has few contacts
@@ -157,7 +174,7 @@ async function findCandidates(
            and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn) offset 0) c
        where i.name_key is not null`,
     [
-      JSON.stringify(
+      sqlJson(
         incoming.map((keys) => ({
           emails: keys.emails,
           phones: keys.phones,
@@ -172,21 +189,12 @@ async function findCandidates(
       run.organisationId,
     ],
   );
-  return rows.map((row) => ({
-    contactId: row.id,
-    emails: row.emails,
-    phones: row.phones,
-    nameKey: row.name_key,
-    postcode: row.postcode,
-    uprn: row.uprn,
-    udprn: row.udprn,
-  }));
 }
 
 /** The run the statements write for, named once instead of repeated as parameters. */
 const THIS_RUN = `this_run as (select ?::uuid as id, ?::uuid as connection_id, ?::uuid as organisation_id, ?::text as provider)`;
 
-function thisRun(run: SyncRunHandle): unknown[] {
+function thisRun(run: SyncRunHandle): SqlParam[] {
   return [run.runId, run.connectionId, run.organisationId, run.provider];
 }
 
@@ -272,14 +280,14 @@ const PAGE_STATEMENT = `with ${THIS_RUN},
    and c.sync_cursor -> 'pending' <> 'null'::jsonb`;
 
 /** The page statement's parameters, one per part, in its order. */
-function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): unknown[] {
+function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): SqlParam[] {
   return [
     ...thisRun(run),
     // merged_contacts: written apart, before this statement, when the page also updates one of them
-    plan.mergeApart ? '[]' : mergeRows(plan),
-    JSON.stringify(plan.inserts.map(contactRecord)),
-    JSON.stringify(plan.updates.map(contactRecord)),
-    JSON.stringify(
+    plan.mergeApart ? sqlJson([]) : mergeRows(plan),
+    sqlJson(plan.inserts.map(contactRecord)),
+    sqlJson(plan.updates.map(contactRecord)),
+    sqlJson(
       plan.links.map((link) => ({
         contact_id: link.contactId,
         external_id: link.externalId,
@@ -291,7 +299,7 @@ function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): 
         matched_on: link.matchedOn,
       })),
     ),
-    JSON.stringify(
+    sqlJson(
       plan.logRows.map((row) => ({
         external_id: row.externalId,
         internal_id: row.contactId,
@@ -300,14 +308,14 @@ function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): 
         error: row.error,
       })),
     ),
-    JSON.stringify(
+    sqlJson(
       plan.hostEvents.map((event) => ({
         type: event.type,
         contact_id: event.contactId,
         external_id: event.externalId,
       })),
     ),
-    JSON.stringify(
+    sqlJson(
       plan.audits.map((audit) => ({
         contact_id: audit.contactId,
         crm_version: audit.crmVersion,
@@ -319,14 +327,14 @@ function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): 
         winner: audit.winner,
       })),
     ),
-    JSON.stringify(
+    sqlJson(
       plan.pushes.map((push) => ({
         contact_id: push.contactId,
         idempotency_key: push.idempotencyKey,
         payload: push.payload,
       })),
     ),
-    JSON.stringify({
+    sqlJson({
       fetched: plan.counters.fetched,
       written: plan.counters.written,
       unchanged: plan.counters.unchanged,
@@ -341,8 +349,8 @@ function pageParameters(run: SyncRunHandle, page: ContactPage, plan: PagePlan): 
   ];
 }
 
-function mergeRows(plan: PagePlan): string {
-  return JSON.stringify(plan.merges.map(contactRecord));
+function mergeRows(plan: PagePlan): SqlJson {
+  return sqlJson(plan.merges.map(contactRecord));
 }
 
 function contactRecord({ contactId, contact }: ContactValues) {

@@ -1,6 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CRM_PROVIDERS } from '../../adapters/registry.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { ensureDatabase } from './database.ts';
+import { migrations } from './migrations/index.ts';
+import { applyMigrations, createOrm } from './orm.ts';
 import { registerProviders } from './provider-table.ts';
 
 let database: TestDatabase;
@@ -75,8 +80,38 @@ describe('migrations from an empty database', () => {
   });
 
   it('are recorded, so running them again applies nothing', async () => {
-    const { applyMigrations } = await import('./orm.ts');
     expect(await applyMigrations(database.orm)).toEqual([]);
+  });
+});
+
+describe('two processes migrating one empty database at once', () => {
+  it('apply each migration once: the second waits, then finds nothing to do', async () => {
+    const adminUrl = inject('databaseAdminUrl');
+    const name = `propsync_test_${randomBytes(6).toString('hex')}`;
+    const url = await ensureDatabase(adminUrl, name);
+    const first = await createOrm(url, { poolSize: 2 });
+    const second = await createOrm(url, { poolSize: 2 });
+    try {
+      const applied = await Promise.all([applyMigrations(first), applyMigrations(second)]);
+      const everyMigration = migrations.map((migration) => migration.name);
+      expect(applied.map((names) => names.length).sort((a, b) => a - b)).toEqual([0, everyMigration.length]);
+      expect(applied.flat()).toEqual(everyMigration);
+      // The lock ended with its transaction: no pooled connection still holds it.
+      const held = await first.em
+        .getConnection()
+        .execute<{ count: number }[]>(
+          `select count(*)::int as count from pg_locks where locktype = 'advisory' and objid = 424242
+             and database = (select oid from pg_database where datname = current_database())`,
+        );
+      expect(held[0]!.count).toBe(0);
+    } finally {
+      await first.close(true);
+      await second.close(true);
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.end();
+    }
   });
 });
 

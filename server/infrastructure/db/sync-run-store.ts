@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CrmProvider } from '../../../shared/providers.ts';
+import { z } from 'zod';
+import { ConnectionStatusSchema, CrmProviderSchema } from '../../../shared/providers.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
   RunError,
@@ -15,32 +16,43 @@ import {
   workerDiedError,
   type RunFailure,
 } from '../../core/sync/run-outcome.ts';
-import type { EntityManager } from './orm.ts';
+import { sqlJson, sqlTimestamp, type Sql } from './sql.ts';
 
 /**
  * Opening and closing sync runs: the run rows, the connection's cursor and status, and the alerts
  * a failure raises. The caller holds the connection's lock for cycle runs.
  */
 
+const SyncCursorColumn = z.object({
+  modifiedSince: z.string().nullable(),
+  pending: z
+    .object({
+      windowStart: z.string().nullable(),
+      windowEnd: z.string(),
+      checkpoint: z.object({ modifiedAt: z.string(), idsAtModifiedAt: z.array(z.string()) }).nullable(),
+    })
+    .nullable(),
+}) satisfies z.ZodType<SyncCursor>;
+
+const LockedConnectionRow = z.object({
+  organisation_id: z.string(),
+  provider: CrmProviderSchema,
+  status: ConnectionStatusSchema,
+  sync_cursor: SyncCursorColumn.nullable(),
+});
+
 export async function openRun(
-  em: EntityManager,
+  sql: Sql,
   connectionId: string,
   trigger: SyncRunTrigger,
   now: Date,
   overlapMs: number,
   scheduledFor: Date | null,
 ): Promise<StartRunOutcome> {
-  return em.fork().transactional(async (em) => {
-    const [connection] = await em.execute<
-      {
-        id: string;
-        organisation_id: string;
-        provider: CrmProvider;
-        status: string;
-        sync_cursor: SyncCursor | null;
-      }[]
-    >(
-      `select id, organisation_id, provider, status, sync_cursor from crm_connections where id = ? for update`,
+  return sql.transaction(async (tx) => {
+    const connection = await tx.first(
+      LockedConnectionRow,
+      `select organisation_id, provider, status, sync_cursor from crm_connections where id = ? for update`,
       [connectionId],
     );
     if (!connection) throw new PropsyncError('CONNECTION.NOT_FOUND', `No connection ${connectionId}`);
@@ -51,27 +63,28 @@ export async function openRun(
       );
     }
     if (scheduledFor) {
-      const [ran] = await em.execute(
-        `select 1 from sync_runs where connection_id = ? and scheduled_for = ?`,
+      const ran = await tx.first(
+        z.object({ ran: z.boolean() }),
+        `select true as ran from sync_runs where connection_id = ? and scheduled_for = ?`,
         [connectionId, scheduledFor],
       );
       if (ran) return { outcome: 'slot_already_ran' as const };
     }
     // We hold the connection's lock, so a run still marked running belongs to a dead worker.
-    await em.execute(
+    await tx.run(
       `update sync_runs set status = 'failed', finished_at = ?, errors_count = errors_count + 1,
          errors = errors || ?::jsonb where connection_id = ? and status = 'running'`,
-      [now, JSON.stringify([workerDiedError(now)]), connectionId],
+      [now, sqlJson([workerDiedError(now)]), connectionId],
     );
     const cursor: SyncCursor = connection.sync_cursor ?? { modifiedSince: null, pending: null };
     const resumed = cursor.pending !== null;
     const pending = windowToRun(cursor, now, overlapMs);
-    await em.execute(`update crm_connections set sync_cursor = ?::jsonb, updated_at = now() where id = ?`, [
-      JSON.stringify({ ...cursor, pending }),
+    await tx.run(`update crm_connections set sync_cursor = ?::jsonb, updated_at = now() where id = ?`, [
+      sqlJson({ ...cursor, pending }),
       connectionId,
     ]);
     const runId = randomUUID();
-    await em.execute(
+    await tx.run(
       `insert into sync_runs (id, connection_id, organisation_id, trigger, full_import, window_start, window_end, cursor_before,
          started_at, heartbeat_at, scheduled_for)
        values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
@@ -83,7 +96,7 @@ export async function openRun(
         pending.windowStart === null,
         pending.windowStart,
         pending.windowEnd,
-        JSON.stringify(cursor),
+        sqlJson(cursor),
         now,
         now,
         scheduledFor,
@@ -102,35 +115,36 @@ export async function openRun(
 }
 
 export async function closeRun(
-  em: EntityManager,
+  sql: Sql,
   run: SyncRunHandle,
   outcome: { succeeded: true } | ({ succeeded: false } & RunFailure),
   failingAlertAfterMs: number,
 ): Promise<void> {
-  await em.fork().transactional(async (em) => {
+  await sql.transaction(async (tx) => {
     if (outcome.succeeded) {
       const cursor = cursorAfterSuccess(run);
-      await em.execute(
+      await tx.run(
         `update sync_runs set status = case when errors_count > 0 then 'partial' else 'succeeded' end,
            finished_at = now(), heartbeat_at = now(), cursor_after = ?::jsonb where id = ?`,
-        [JSON.stringify(cursor), run.runId],
+        [sqlJson(cursor), run.runId],
       );
-      await em.execute(
+      await tx.run(
         `update crm_connections set sync_cursor = ?::jsonb, last_synced_at = now(), status = 'active',
            failing_since = null, updated_at = now() where id = ? and status <> 'disconnected'`,
-        [JSON.stringify(cursor), run.connectionId],
+        [sqlJson(cursor), run.connectionId],
       );
       return;
     }
     const now = new Date();
     const error = { ...outcome.error, at: now.toISOString() };
-    await em.execute(
+    await tx.run(
       `update sync_runs set status = 'failed', finished_at = now(), heartbeat_at = now(), errors_count = errors_count + 1,
          errors = errors || ?::jsonb where id = ?`,
-      [JSON.stringify([error]), run.runId],
+      [sqlJson([error]), run.runId],
     );
     // The pending window stays in the cursor, so the next cycle resumes it.
-    const [failing] = await em.execute<{ failing_since: Date }[]>(
+    const failing = await tx.first(
+      z.object({ failing_since: sqlTimestamp }),
       `update crm_connections set last_error_at = now(), last_error_message = ?,
          status = case when ? and status <> 'disconnected' then 'error' else status end,
          failing_since = coalesce(failing_since, now()), updated_at = now() where id = ?
@@ -140,12 +154,12 @@ export async function closeRun(
     const alert = alertForFailedRun(
       run,
       outcome,
-      failing ? new Date(failing.failing_since) : null,
+      failing?.failing_since ?? null,
       now,
       failingAlertAfterMs,
     );
     if (alert) {
-      await em.execute(
+      await tx.run(
         `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
          values (?, ?, ?, ?, ?, ?, ?)
          on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
@@ -164,8 +178,9 @@ export async function closeRun(
   });
 }
 
-export async function openWebhookRun(em: EntityManager, connectionId: string): Promise<SyncRunHandle> {
-  const [row] = await em.fork().execute<{ id: string; organisation_id: string; provider: CrmProvider }[]>(
+export async function openWebhookRun(sql: Sql, connectionId: string): Promise<SyncRunHandle> {
+  const row = await sql.first(
+    z.object({ id: z.string(), organisation_id: z.string(), provider: CrmProviderSchema }),
     `insert into sync_runs (connection_id, organisation_id, trigger, full_import)
        select id, organisation_id, 'webhook', false from crm_connections where id = ? and status <> 'disconnected'
        returning id, organisation_id, (select provider from crm_connections where id = ?) as provider`,
@@ -187,15 +202,11 @@ export async function openWebhookRun(em: EntityManager, connectionId: string): P
   };
 }
 
-export async function closeWebhookRun(
-  em: EntityManager,
-  run: SyncRunHandle,
-  errors: RunError[],
-): Promise<void> {
+export async function closeWebhookRun(sql: Sql, run: SyncRunHandle, errors: RunError[]): Promise<void> {
   const stamped = errors.map((error) => ({ ...error, at: new Date().toISOString() }));
-  await em.fork().execute(
+  await sql.run(
     `update sync_runs set status = case when ? then 'partial' else 'succeeded' end, finished_at = now(), heartbeat_at = now(),
        errors_count = errors_count + ?, errors = errors || ?::jsonb where id = ?`,
-    [stamped.length > 0, stamped.length, JSON.stringify(stamped), run.runId],
+    [stamped.length > 0, stamped.length, sqlJson(stamped), run.runId],
   );
 }

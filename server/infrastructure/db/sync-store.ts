@@ -9,11 +9,13 @@ import type {
   SyncRunTrigger,
   SyncStore,
 } from '../../core/ports/sync-store.ts';
+import { z } from 'zod';
 import type { RunFailure } from '../../core/sync/run-outcome.ts';
 import type { ConnectionLocks } from './connection-locks.ts';
 import { writeContactPage } from './contact-page-writer.ts';
 import type { EntityManager } from './orm.ts';
 import { claimOutboundWrites, recordOutboundWrite } from './outbound-write-store.ts';
+import { Sql, sqlJson } from './sql.ts';
 import { closeRun, closeWebhookRun, openRun, openWebhookRun } from './sync-run-store.ts';
 
 /**
@@ -23,14 +25,14 @@ import { closeRun, closeWebhookRun, openRun, openWebhookRun } from './sync-run-s
  * page creates, merges and updates; what a failed run alerts) are the core's; this writes them.
  */
 export class PostgresSyncStore implements SyncStore {
-  readonly #em: EntityManager;
+  readonly #sql: Sql;
   readonly #locks: ConnectionLocks;
   /** Lock releases of the runs this process holds open, by run id. */
   readonly #releases = new Map<string, () => Promise<void>>();
   readonly #failingAlertAfterMs: number;
 
   constructor(em: EntityManager, locks: ConnectionLocks, options: { failingAlertAfterMs?: number } = {}) {
-    this.#em = em;
+    this.#sql = new Sql(em);
     this.#locks = locks;
     this.#failingAlertAfterMs = options.failingAlertAfterMs ?? 60 * 60_000;
   }
@@ -45,7 +47,7 @@ export class PostgresSyncStore implements SyncStore {
     const release = await this.#locks.tryAcquire(connectionId);
     if (!release) return { outcome: 'busy' };
     try {
-      const outcome = await openRun(this.#em, connectionId, trigger, now, overlapMs, scheduledFor);
+      const outcome = await openRun(this.#sql, connectionId, trigger, now, overlapMs, scheduledFor);
       if (outcome.outcome === 'started') this.#releases.set(outcome.run.runId, release);
       else await release();
       return outcome;
@@ -56,15 +58,15 @@ export class PostgresSyncStore implements SyncStore {
   }
 
   applyContactPage(run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
-    return writeContactPage(this.#em, run, page);
+    return writeContactPage(this.#sql, run, page);
   }
 
   claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]> {
-    return claimOutboundWrites(this.#em, run, limit);
+    return claimOutboundWrites(this.#sql, run, limit);
   }
 
   recordOutboundWrite(run: SyncRunHandle, work: OutboundWork, outcome: OutboundOutcome): Promise<void> {
-    return recordOutboundWrite(this.#em, run, work, outcome);
+    return recordOutboundWrite(this.#sql, run, work, outcome);
   }
 
   async finishRun(
@@ -72,7 +74,7 @@ export class PostgresSyncStore implements SyncStore {
     outcome: { succeeded: true } | ({ succeeded: false } & RunFailure),
   ): Promise<void> {
     try {
-      await closeRun(this.#em, run, outcome, this.#failingAlertAfterMs);
+      await closeRun(this.#sql, run, outcome, this.#failingAlertAfterMs);
     } finally {
       const release = this.#releases.get(run.runId);
       this.#releases.delete(run.runId);
@@ -81,27 +83,28 @@ export class PostgresSyncStore implements SyncStore {
   }
 
   openWebhookRun(connectionId: string): Promise<SyncRunHandle> {
-    return openWebhookRun(this.#em, connectionId);
+    return openWebhookRun(this.#sql, connectionId);
   }
 
   closeWebhookRun(run: SyncRunHandle, errors: RunError[]): Promise<void> {
-    return closeWebhookRun(this.#em, run, errors);
+    return closeWebhookRun(this.#sql, run, errors);
   }
 
   async deactivateLinks(run: SyncRunHandle, externalIds: string[]): Promise<number> {
     if (externalIds.length === 0) return 0;
-    return this.#em.fork().transactional(async (em) => {
-      const links = await em.execute<{ contact_id: string; external_id: string }[]>(
+    return this.#sql.transaction(async (tx) => {
+      const links = await tx.rows(
+        z.object({ contact_id: z.string(), external_id: z.string() }),
         `update contact_external_ids set active = false, updated_at = now()
          where connection_id = ? and external_id = any(array[?]::text[]) and active returning contact_id, external_id`,
         [run.connectionId, externalIds],
       );
       if (links.length > 0) {
-        await em.execute(
+        await tx.run(
           `insert into crm_sync_log (sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id, status)
            select ?, ?, ?, 'contact', 'inbound', x.external_id, x.contact_id, 'deactivated'
            from jsonb_to_recordset(?::jsonb) as x(external_id text, contact_id uuid)`,
-          [run.runId, run.connectionId, run.organisationId, JSON.stringify(links)],
+          [run.runId, run.connectionId, run.organisationId, sqlJson(links)],
         );
       }
       return links.length;

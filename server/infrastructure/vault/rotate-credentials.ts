@@ -1,5 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
 import { PropsyncError } from '../../core/errors.ts';
+import type { EntityManager } from '../db/orm.ts';
+import { Sql, sqlJson, type SqlJson } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
 
@@ -13,22 +15,23 @@ export type RotationResult = {
 /** Rows listed per round trip; each row is still locked and rewritten in its own transaction. */
 export const DEFAULT_ROTATION_BATCH_SIZE = 100;
 
-type CandidateRow = {
-  id: string;
-  kid: string | null;
-  has_credentials: boolean;
-  secret_kid: string | null;
-  has_secret: boolean;
-  grant_kid: string | null;
-  has_grant: boolean;
-};
-type LockedRow = {
-  id: string;
-  organisation_id: string;
-  credentials: unknown;
-  webhook_secret: unknown;
-  access_grant: unknown;
-};
+const CandidateRow = z.object({
+  id: z.string(),
+  kid: z.string().nullable(),
+  has_credentials: z.boolean(),
+  secret_kid: z.string().nullable(),
+  has_secret: z.boolean(),
+  grant_kid: z.string().nullable(),
+  has_grant: z.boolean(),
+});
+/** The sealed values are the vault's to read: here they are only handed to it. */
+const LockedRow = z.object({
+  id: z.string(),
+  organisation_id: z.string(),
+  credentials: z.unknown(),
+  webhook_secret: z.unknown(),
+  access_grant: z.unknown(),
+});
 
 /**
  * Re-encrypts every stored connection credential under the vault's active key. Safe alongside a
@@ -46,12 +49,14 @@ export async function rotateCredentials(
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError('batchSize must be a positive integer.');
   const activeKeyId = vault.activeKeyId;
+  const sql = new Sql(em);
   const result: RotationResult = { rotated: 0, alreadyCurrent: 0, failed: [] };
 
   // Keyset pagination by id: rows rewritten meanwhile neither repeat nor shift the window.
   let after: string | null = null;
   for (;;) {
-    const batch: CandidateRow[] = await em.execute<CandidateRow[]>(
+    const batch: z.output<typeof CandidateRow>[] = await sql.rows(
+      CandidateRow,
       `select id, credentials->>'kid' as kid, credentials is not null as has_credentials,
          webhook_secret->>'kid' as secret_kid, webhook_secret is not null as has_secret,
          access_grant->>'kid' as grant_kid, access_grant is not null as has_grant from crm_connections
@@ -68,7 +73,7 @@ export async function rotateCredentials(
         result.alreadyCurrent += 1;
         continue;
       }
-      const outcome = await rotateRow(em, vault, candidate.id);
+      const outcome = await rotateRow(sql, vault, candidate.id);
       if (outcome.kind === 'rotated') result.rotated += 1;
       else if (outcome.kind === 'current') result.alreadyCurrent += 1;
       else if (outcome.kind === 'failed') {
@@ -102,14 +107,11 @@ type RowOutcome =
   | { kind: 'gone' }
   | { kind: 'failed'; error: string; code: string };
 
-async function rotateRow(
-  em: EntityManager,
-  vault: CredentialVault,
-  connectionId: string,
-): Promise<RowOutcome> {
+async function rotateRow(sql: Sql, vault: CredentialVault, connectionId: string): Promise<RowOutcome> {
   try {
-    return await em.transactional(async (tx) => {
-      const [row] = await tx.execute<LockedRow[]>(
+    return await sql.transaction(async (tx) => {
+      const row = await tx.first(
+        LockedRow,
         'select id, organisation_id, credentials, webhook_secret, access_grant from crm_connections where id = ? for update',
         [connectionId],
       );
@@ -122,18 +124,16 @@ async function rotateRow(
       const binding = { organisationId: row.organisation_id, connectionId: row.id };
       // The webhook secret is as sensitive as the credentials: it moves to the new key with them.
       const reencrypt = (value: unknown) =>
-        value === null
-          ? null
-          : JSON.stringify(vault.encrypt(vault.decrypt<unknown>(value, binding), binding));
+        value === null ? null : sqlJson(vault.encrypt(vault.decrypt<unknown>(value, binding), binding));
       // The shared access grant moves too: where refresh tokens rotate (Reapit sign-in) it holds the
       // only live one. A grant no key can read any more is useless and goes.
-      let grant: string | null;
+      let grant: SqlJson | null;
       try {
         grant = reencrypt(row.access_grant);
       } catch {
         grant = null;
       }
-      await tx.execute(
+      await tx.run(
         'update crm_connections set credentials = ?::jsonb, webhook_secret = ?::jsonb, access_grant = ?::jsonb, updated_at = now() where id = ?',
         [reencrypt(row.credentials), reencrypt(row.webhook_secret), grant, row.id],
       );

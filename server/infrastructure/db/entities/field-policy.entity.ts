@@ -3,7 +3,7 @@ import { baseProperties, oneOf } from './base.ts';
 import { Organisation } from './organisation.entity.ts';
 
 export type FieldRule = 'crm_wins' | 'platform_wins' | 'most_recent' | 'deny_wins' | 'forward_only';
-const FIELD_RULES = [
+export const FIELD_RULES = [
   'crm_wins',
   'platform_wins',
   'most_recent',
