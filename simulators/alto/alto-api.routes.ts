@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
-import type { QueryParams } from '../toolkit/query-params.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -71,14 +71,14 @@ function callContext(response: Response): AltoCallContext {
 }
 
 /** `max-results` of every list endpoint: 50 by default, at most 250. */
-const maxResultsOf = (query: QueryParams) =>
+const maxResultsOf = (query: QueryReader) =>
   query.int('max-results', { min: 1, max: ALTO_MAX_RESULTS, fallback: ALTO_DEFAULT_MAX_RESULTS });
 
 /**
  * Keyset paging: `next-token` holds the last item's sort key (time, seq), tied to the filters it was
  * issued for (another query's token is a 400). `answer` writes `{meta:{nextToken}, items}`.
  */
-function keysetPaging(query: QueryParams, filters: unknown[]) {
+function keysetPaging(query: QueryReader, filters: unknown[]) {
   const fingerprint = createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
   const token = query.string('next-token');
   let cursor: { time: number; seq: number } | null = null;

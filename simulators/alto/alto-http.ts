@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
-import { QueryParams } from '../toolkit/query-params.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
   ALTO_EMAIL_TYPES,
@@ -67,21 +67,23 @@ export function notFound(response: Response, what: string): void {
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
- * Query parameters the ASP.NET way: names and closed-list values in any case, repeated names as
- * lists (`id=1&id=2`), date-times with seven fractional digits and an optional offset.
+ * Query parameters the ASP.NET way: names, booleans and closed-list values in any case, repeated
+ * names and comma-separated values as lists (`id=1,2&id=3`), date-times with seven fractional
+ * digits and an optional offset.
  */
-export function altoQuery(query: unknown): QueryParams {
-  return new QueryParams(query, {
+export function altoQuery(query: unknown): QueryReader {
+  return new QueryReader(query, {
     ignoreCase: true,
-    ignoreValueCase: true,
-    instants: {
-      pattern: ISO_DATE_TIME,
-      expected: 'an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z (encode "+" in offsets as %2B)',
-      // JavaScript dates keep milliseconds: drop digits beyond the third; a naive time is UTC.
+    splitCommas: true,
+    instant: {
       parse(raw) {
+        if (!ISO_DATE_TIME.test(raw)) return Number.NaN;
+        if (raw.length === 10) return Date.parse(`${raw}T00:00:00Z`);
+        // JavaScript dates keep milliseconds: drop digits beyond the third; a naive time is UTC.
         const trimmed = raw.replace(/(\.\d{3})\d+/, '$1');
         return Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`);
       },
+      mustBe: 'must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z (encode "+" in offsets as %2B)',
     },
   });
 }

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema, tenantOf } from '../toolkit/control-inputs.ts';
+import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
@@ -10,9 +10,10 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
-import { changedEmail, restyledPhone } from '../toolkit/random-edits.ts';
+import { emailElsewhere, restyledPhone } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
+import { plantedContacts } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
@@ -80,16 +81,6 @@ const EditSchema = z
   })
   .partial();
 type AltoContactEdit = z.infer<typeof EditSchema>;
-const ModifySchema = z.object({
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count: CountSchema.optional(),
-  /** Or exactly these contacts. */
-  ids: z.array(z.string()).optional(),
-  /** Fields to set. Without fields nor `randomChange`, only `modifiedDate` moves. */
-  fields: EditSchema.optional(),
-  /** A realistic random edit per contact (email, phone format, address, surname or a potential-vendor flag). */
-  randomChange: z.boolean().optional(),
-});
 const AppointmentSchema = z.object({
   contactId: z.string().min(1),
   /** `Viewing` (default for applicants) or `Valuation` (default otherwise). */
@@ -231,7 +222,7 @@ export const createAltoSimulator = defineSimulator({
     /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
     const controls = {
       /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
-      modifyContacts(modify: Input<typeof ModifySchema>): string[] {
+      modifyContacts(modify: ModifyContactsOptions<AltoContactEdit, Agency>): string[] {
         const dataset = datasetFor(modify.agencyRef);
         const records =
           modify.ids !== undefined
@@ -333,6 +324,10 @@ export const createAltoSimulator = defineSimulator({
       restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
+    /** Planted duplicates and namesakes as contact ids (contact sequence i + 1 is person i). */
+    const planted = (agencyRef?: string) =>
+      plantedContacts(datasetFor(agencyRef).people, (index) => contactIdOf(index + 1));
+
     /** What the Alto simulator adds to the toolkit's simulator. */
     const own = {
       defaultAgencyRef: agencies.defaultTenant,
@@ -346,19 +341,8 @@ export const createAltoSimulator = defineSimulator({
       getListItem: rendered(renderListItem),
       /** The generated people behind the contacts (index i is contact sequence i + 1). */
       people: (agencyRef?: string) => datasetFor(agencyRef).people.people,
-      plantedDuplicates: (agencyRef?: string) =>
-        datasetFor(agencyRef).people.duplicates.map((duplicate) => ({
-          contactId: contactIdOf(duplicate.index + 1),
-          duplicateOfContactId: contactIdOf(duplicate.originalIndex + 1),
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        })),
-      namesakes: (agencyRef?: string) =>
-        datasetFor(agencyRef).people.namesakes.map((pair) => ({
-          contactIds: [contactIdOf(pair.firstIndex + 1), contactIdOf(pair.secondIndex + 1)],
-          forename: pair.forename,
-          surname: pair.surname,
-        })),
+      plantedDuplicates: (agencyRef?: string) => planted(agencyRef).duplicates,
+      namesakes: (agencyRef?: string) => planted(agencyRef).namesakes,
       /** File notes of one contact, or of the whole agency. */
       fileNotes: activity(
         (dataset) => dataset.fileNotes,
@@ -473,7 +457,7 @@ export const createAltoSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const agencyRef = tenantOf(request, 'agencyRef') ?? agencies.defaultTenant;
+        const agencyRef = tenantOf(request, 'agencyRef').agencyRef ?? agencies.defaultTenant;
         return {
           agencies: [...agencies.byKey.keys()],
           integrations: integrations.map(({ clientId, integrationId, agencyRefs }) => ({
@@ -488,30 +472,26 @@ export const createAltoSimulator = defineSimulator({
         };
       },
       controlRoutes(router) {
-        const agency = (request: Request) => defined({ agencyRef: tenantOf(request, 'agencyRef') });
+        const agency = (request: Request) => tenantOf(request, 'agencyRef');
         const id = (request: Request) => String(request.params.id);
         const contactQuery = (request: Request) =>
           defined({
             contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
             ...agency(request),
           });
-        const found = (request: Request, done: boolean) => {
-          if (!done) throw new RangeError(`contact ${id(request)} not found`);
-        };
+        mountContactControls(router, {
+          scopeOf: agency,
+          create: (body, scope) => controls.createContact(body, scope),
+          modify: ({ fields, ...modify }, scope) =>
+            controls.modifyContacts({
+              ...modify,
+              ...scope,
+              ...(fields === undefined ? {} : { fields: defined(EditSchema.parse(fields)) }),
+            }),
+          archive: (id, scope) => controls.archiveContact(id, scope),
+          remove: (id, scope) => controls.deleteContact(id, scope),
+        });
         mountControlRoutes(router, {
-          'POST /contacts': created((request) => {
-            const { agencyRef: _agencyRef, ...input } = (request.body ?? {}) as Record<string, unknown>;
-            return { id: controls.createContact(input, agency(request)) };
-          }),
-          'POST /contacts/modify': (request) => {
-            const { fields, ...body } = ModifySchema.parse(request.body ?? {});
-            const edit = fields === undefined ? {} : { fields: defined(fields) };
-            return { modified: controls.modifyContacts({ ...defined(body), ...agency(request), ...edit }) };
-          },
-          'POST /contacts/:id/archive': (request) =>
-            found(request, controls.archiveContact(id(request), agency(request))),
-          'DELETE /contacts/:id': (request) =>
-            found(request, controls.deleteContact(id(request), agency(request))),
           'POST /appointments': created((request) => ({
             id: controls.createAppointment({
               ...defined(AppointmentSchema.parse(request.body ?? {})),
@@ -594,18 +574,10 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
   const lead = fields.people[0];
   switch (random.int(0, 4)) {
     case 0:
-      return {
-        email: changedEmail(
-          lead?.emailAddresses[0]?.address ?? `${lead?.forename ?? 'contact'}@example.com`,
-          random,
-        ),
-      };
+      return { email: emailElsewhere(random, lead?.emailAddresses[0]?.address, lead?.forename) };
     case 1:
       return {
-        mobile: restyledPhone(
-          lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null,
-          random,
-        ),
+        mobile: restyledPhone(random, lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number),
       };
     case 2: {
       const moved = movedAddress(fields.address?.postcode, random);

@@ -6,15 +6,11 @@ export interface InstantFormat {
   pattern: RegExp;
   /** Completes "<name> must be …". */
   expected: string;
-  /** Reads a matching string (default `Date.parse`; a bare date is midnight UTC either way). */
-  parse?(raw: string): number;
 }
 
 export interface QueryParamsOptions {
   /** Names match whatever their case (ASP.NET model binding). */
   ignoreCase?: boolean;
-  /** Closed-list values (`oneOf`, `manyOf`) match whatever their case and read back as listed. */
-  ignoreValueCase?: boolean;
   instants?: InstantFormat;
 }
 
@@ -52,15 +48,6 @@ export class QueryParams {
     return values === undefined || values.length === 0 ? undefined : values;
   }
 
-  /** Every value of a repeatable parameter, comma-separated values split too (`id=1,2&id=3`). */
-  list(name: string): string[] | undefined {
-    const values = this.strings(name)
-      ?.flatMap((value) => value.split(','))
-      .map((value) => value.trim())
-      .filter((value) => value !== '');
-    return values === undefined || values.length === 0 ? undefined : values;
-  }
-
   /** Digits only, within the bounds. */
   int(name: string, options: { min: number; max?: number; fallback: number }): number {
     const raw = this.string(name);
@@ -85,12 +72,10 @@ export class QueryParams {
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const raw = this.string(name);
-    return raw === undefined ? undefined : this.#member(name, raw, allowed);
-  }
-
-  /** Each value of {@link list} from a closed list. */
-  manyOf<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
-    return this.list(name)?.map((raw) => this.#member(name, raw, allowed));
+    if (raw === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(raw))
+      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    return raw as T;
   }
 
   /** An instant in ms, in the CRM's {@link InstantFormat}. */
@@ -99,20 +84,11 @@ export class QueryParams {
     const format = this.#options.instants;
     if (raw === undefined) return undefined;
     if (format === undefined) throw new Error('QueryParams: no instant format given');
-    const parse = format.parse ?? Date.parse;
-    const ms = format.pattern.test(raw) ? parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
+    const ms = format.pattern.test(raw)
+      ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw)
+      : Number.NaN;
     if (Number.isNaN(ms)) throw new BadRequestError(`${name} must be ${format.expected}`);
     return ms;
-  }
-
-  #member<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
-    const folded = this.#options.ignoreValueCase === true ? raw.toLowerCase() : raw;
-    const match = allowed.find(
-      (candidate) =>
-        (this.#options.ignoreValueCase === true ? candidate.toLowerCase() : candidate) === folded,
-    );
-    if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-    return match;
   }
 
   #key(name: string): string {
