@@ -60,10 +60,6 @@ export function offerIdOf(seq: number): string {
   return String(ALTO_OFFER_ID_BASE + seq);
 }
 
-export function fileNoteIdOf(seq: number): number {
-  return ALTO_FILE_NOTE_ID_BASE + seq;
-}
-
 /** The sequence behind a numeric id given the id base, or null. */
 export function seqOfId(id: string, base: number): number | null {
   if (!/^\d{1,12}$/.test(id)) return null;
@@ -73,18 +69,8 @@ export function seqOfId(id: string, base: number): number | null {
 
 /** Appointment start and end are UK diary times with no offset (as Alto returns them). */
 function diaryTime(ms: number): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(ms));
-  const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? '00';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}`;
+  // Sweden's locale writes ISO 8601's `YYYY-MM-DD hh:mm:ss`.
+  return new Date(ms).toLocaleString('sv-SE', { timeZone: 'Europe/London' }).replace(' ', 'T');
 }
 
 const CANCELLED: ReadonlySet<AltoAppointmentStatus> = new Set([
@@ -127,11 +113,6 @@ export function renderAppointment(record: AppointmentRecord): JsonObject {
   return model;
 }
 
-/** Whether an appointment is cancelled (any cancelled status). */
-export function isCancelled(record: AppointmentRecord): boolean {
-  return CANCELLED.has(record.status);
-}
-
 /** `GET /offers/sales-offer/{offerId}`. `contactsJson` is a JSON string, as Alto sends it. */
 export function renderOffer(record: OfferRecord): JsonObject {
   return {
@@ -154,7 +135,7 @@ export function renderOffer(record: OfferRecord): JsonObject {
 /** `GET /file-notes/{id}`: a GetFileNoteResponse. */
 export function renderFileNote(record: FileNoteRecord): JsonObject {
   return {
-    id: fileNoteIdOf(record.seq),
+    id: ALTO_FILE_NOTE_ID_BASE + record.seq,
     title: record.title,
     notes: record.notes,
     contactIds: record.contactSeqs.map((seq) => Number(contactIdOf(seq))),

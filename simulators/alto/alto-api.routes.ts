@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import type { z } from 'zod';
+import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -24,6 +26,7 @@ import {
   ALTO_PARAMETERS_BY_PATH,
   contactIdOf,
   defaultPreferences,
+  emptyAddress,
   fieldsOf,
   renderContact,
   renderListItem,
@@ -34,11 +37,12 @@ import {
   type AltoParameterValue,
   type AltoPersonFields,
   type ContactRecord,
+  type JsonObject,
 } from './alto-contact.model.ts';
 import type { AltoDataset } from './alto-dataset.ts';
-import type { AltoEngine } from './alto-engine.ts';
+import type { AltoWebhooks } from './alto-webhooks.ts';
 import {
-  AltoQuery,
+  altoQuery,
   CreateFileNoteSchema,
   EmailRequestSchema,
   PhoneRequestSchema,
@@ -66,37 +70,43 @@ function callContext(response: Response): AltoCallContext {
   return response.locals.alto as AltoCallContext;
 }
 
-/** Keyset cursor of a list: the last item's sort key, tied to the query it came from. */
-interface Cursor {
-  time: number;
-  seq: number;
-}
+/** `max-results` of every list endpoint: 50 by default, at most 250. */
+const maxResultsOf = (query: QueryReader) =>
+  query.int('max-results', { min: 1, max: ALTO_MAX_RESULTS, fallback: ALTO_DEFAULT_MAX_RESULTS });
 
-function queryFingerprint(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 16);
-}
-
-function encodeCursor(cursor: Cursor, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ t: cursor.time, s: cursor.seq, q: fingerprint })).toString('base64url');
-}
-
-function decodeCursor(token: string | undefined, fingerprint: string): Cursor | null {
-  if (token === undefined) return null;
-  try {
-    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      t?: unknown;
-      s?: unknown;
-      q?: unknown;
-    };
-    if (typeof decoded.t === 'number' && typeof decoded.s === 'number' && decoded.q === fingerprint) {
-      return { time: decoded.t, seq: decoded.s };
+/**
+ * Keyset paging: `next-token` holds the last item's sort key (time, seq), tied to the filters it was
+ * issued for (another query's token is a 400). `answer` writes `{meta:{nextToken}, items}`.
+ */
+function keysetPaging(query: QueryReader, filters: unknown[]) {
+  const fingerprint = createHash('sha256').update(JSON.stringify(filters)).digest('base64url').slice(0, 16);
+  const token = query.string('next-token');
+  let cursor: { time: number; seq: number } | null = null;
+  if (token !== undefined) {
+    try {
+      const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof decoded.t === 'number' && typeof decoded.s === 'number' && decoded.q === fingerprint)
+        cursor = { time: decoded.t, seq: decoded.s };
+    } catch {
+      // answered with the 400 below
     }
-  } catch {
-    // fall through to the 400 below
+    if (cursor === null)
+      throw new BadRequestError(
+        'next-token is not valid for this query: repeat the query with the same filters, or start again without it',
+      );
   }
-  throw new BadRequestError(
-    'next-token is not valid for this query: repeat the query with the same filters, or start again without it',
-  );
+  const answer = <T extends { seq: number }>(
+    page: readonly T[],
+    more: boolean,
+    timeOf: (item: T) => number,
+    render: (item: T) => JsonObject,
+  ) => {
+    const last = page.at(-1);
+    const key = last === undefined ? null : { t: timeOf(last), s: last.seq, q: fingerprint };
+    const nextToken = more && key !== null ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+    return { meta: { nextToken }, items: page.map(render) };
+  };
+  return { cursor, answer };
 }
 
 /**
@@ -105,12 +115,8 @@ function decodeCursor(token: string | undefined, fingerprint: string): Cursor | 
  */
 function listContacts(request: Request, response: Response): void {
   const { dataset } = callContext(response);
-  const query = new AltoQuery(request.query);
-  const maxResults = query.int('max-results', {
-    min: 1,
-    max: ALTO_MAX_RESULTS,
-    fallback: ALTO_DEFAULT_MAX_RESULTS,
-  });
+  const query = altoQuery(request.query);
+  const maxResults = maxResultsOf(query);
   const active = query.boolean('active');
   const category = query.oneOf('category', ALTO_CATEGORIES);
   const personas = query.manyOf('persona', ALTO_PERSONAS);
@@ -118,16 +124,8 @@ function listContacts(request: Request, response: Response): void {
   const createdTo = query.instant('created-to');
   const modifiedFrom = query.instant('modified-from');
   const modifiedTo = query.instant('modified-to');
-  const fingerprint = queryFingerprint([
-    active,
-    category,
-    personas,
-    createdFrom,
-    createdTo,
-    modifiedFrom,
-    modifiedTo,
-  ]);
-  const cursor = decodeCursor(query.string('next-token'), fingerprint);
+  const filters = [active, category, personas, createdFrom, createdTo, modifiedFrom, modifiedTo];
+  const { cursor, answer } = keysetPaging(query, filters);
 
   const filtered = active !== undefined || category !== undefined || personas !== undefined;
   const matches = (record: ContactRecord): boolean => {
@@ -140,18 +138,18 @@ function listContacts(request: Request, response: Response): void {
     if (personas !== undefined && !personas.some((persona) => fields.persona.includes(persona))) return false;
     return true;
   };
-  const { items: page, hasMore: more } = dataset.contacts.page(
+  const { items, hasMore } = dataset.contacts.page(
     { from: modifiedFrom, to: modifiedTo, after: cursor, predicate: matches },
     maxResults,
   );
-  const last = page.at(-1);
-  response.json({
-    meta: {
-      nextToken:
-        more && last !== undefined ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint) : null,
-    },
-    items: page.map((record) => renderListItem(record, dataset.seed)),
-  });
+  response.json(
+    answer(
+      items,
+      hasMore,
+      (record) => record.modified,
+      (record) => renderListItem(record, dataset.seed),
+    ),
+  );
 }
 
 function contactOr404(response: Response, id: string): ContactRecord | undefined {
@@ -177,6 +175,19 @@ function parameter(
   return found;
 }
 
+/** A phone or email as given in a request, stored at position `at` of its list. */
+const storedPhone = (phone: z.output<typeof PhoneRequestSchema>, at: number) => ({
+  preferenceOrder: at + 1,
+  type: phone.type,
+  number: phone.number,
+  description: phone.description ?? null,
+});
+const storedEmail = (email: z.output<typeof EmailRequestSchema>, at: number) => ({
+  preferenceOrder: at + 1,
+  type: email.type ?? 'Personal',
+  address: email.address,
+});
+
 /** A POST /contacts body as stored fields (agency parameters looked up, 400 when unknown). */
 export function fieldsFromRequest(input: PostContactRequest): AltoContactFields {
   return {
@@ -187,32 +198,13 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
       title: person.title ?? null,
       forename: person.forename ?? null,
       surname: person.surname,
-      phoneNumbers: (person.phoneNumbers ?? []).map((phone, j) => ({
-        preferenceOrder: j + 1,
-        type: phone.type,
-        number: phone.number,
-        description: phone.description ?? null,
-      })),
-      emailAddresses: (person.emailAddresses ?? []).map((email, j) => ({
-        preferenceOrder: j + 1,
-        type: email.type ?? 'Personal',
-        address: email.address,
-      })),
+      phoneNumbers: (person.phoneNumbers ?? []).map(storedPhone),
+      emailAddresses: (person.emailAddresses ?? []).map(storedEmail),
     })),
     address:
       input.address === null || input.address === undefined
         ? null
-        : {
-            subDwelling: input.address.subDwelling ?? null,
-            nameNumber: input.address.nameNumber ?? null,
-            street: input.address.street ?? null,
-            locality: input.address.locality ?? null,
-            town: input.address.town ?? null,
-            county: input.address.county ?? null,
-            postcode: input.address.postcode ?? null,
-            countryCode: input.address.countryCode ?? 'GB',
-            uprn: input.address.uprn ?? null,
-          },
+        : { ...emptyAddress(), ...defined(input.address), countryCode: input.address.countryCode ?? 'GB' },
     branchId: input.branchId,
     negotiatorId: input.negotiatorId ?? null,
     position: parameter(ALTO_PARAMETERS_BY_PATH.positionid, input.position, 'position'),
@@ -236,6 +228,12 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
   };
 }
 
+const PARAMETER_FIELDS = {
+  positionid: 'position',
+  intentionid: 'intention',
+  disposalid: 'disposal',
+} as const;
+
 /** Applies a contact-level JSON Patch (the paths PatchContactRequest documents) to a copy. */
 function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFields> {
   const changes: Partial<AltoContactFields> = {};
@@ -257,10 +255,7 @@ function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFi
       case '/disposalid': {
         const key = operation.path.slice(1) as keyof typeof ALTO_PARAMETERS_BY_PATH;
         const value = operation.value === null ? null : String(operation.value);
-        const found = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
-        if (key === 'positionid') changes.position = found;
-        else if (key === 'intentionid') changes.intention = found;
-        else changes.disposal = found;
+        changes[PARAMETER_FIELDS[key]] = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
         break;
       }
       default:
@@ -275,19 +270,10 @@ function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFi
 /** Applies a person JSON Patch (Title, Forename, Surname, PhoneNumbers, EmailAddresses) to a copy. */
 function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): AltoPersonFields {
   const next: AltoPersonFields = structuredClone(person);
-  const phone = (value: unknown, order: number) => {
-    const parsed = parseBody(PhoneRequestSchema, value, 'Invalid phone number');
-    return {
-      preferenceOrder: order,
-      type: parsed.type,
-      number: parsed.number,
-      description: parsed.description ?? null,
-    };
-  };
-  const email = (value: unknown, order: number) => {
-    const parsed = parseBody(EmailRequestSchema, value, 'Invalid email address');
-    return { preferenceOrder: order, type: parsed.type ?? 'Personal', address: parsed.address };
-  };
+  const phone = (value: unknown, at: number) =>
+    storedPhone(parseBody(PhoneRequestSchema, value, 'Invalid phone number'), at);
+  const email = (value: unknown, at: number) =>
+    storedEmail(parseBody(EmailRequestSchema, value, 'Invalid email address'), at);
   const text = (value: unknown, path: string, max: number): string | null => {
     if (value === null) return null;
     if (typeof value !== 'string' || value.length > max)
@@ -315,7 +301,7 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
       else {
         if (!Array.isArray(operation.value)) throw new BadRequestError(`${operation.path} takes an array`);
         const items = operation.value.map((value, i) =>
-          field === 'phonenumbers' ? phone(value, i + 1) : email(value, i + 1),
+          field === 'phonenumbers' ? phone(value, i) : email(value, i),
         );
         if (field === 'phonenumbers') next.phoneNumbers = items as AltoPersonFields['phoneNumbers'];
         else next.emailAddresses = items as AltoPersonFields['emailAddresses'];
@@ -334,7 +320,7 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
     }
     if (operation.op === 'remove') target.splice(at, 1);
     else {
-      const item = field === 'phonenumbers' ? phone(operation.value, at + 1) : email(operation.value, at + 1);
+      const item = field === 'phonenumbers' ? phone(operation.value, at) : email(operation.value, at);
       (target as unknown[]).splice(at, operation.op === 'add' ? 0 : 1, item);
     }
     target.forEach((item, i) => {
@@ -352,28 +338,15 @@ function requireJsonPatch(request: Request, response: Response): boolean {
   return false;
 }
 
-/** Sorts appointments by (created, seq) and reads a keyset page. */
-function pageOfAppointments(items: AppointmentRecord[], cursor: Cursor | null, maxResults: number) {
-  const sorted = items.sort((a, b) => a.created - b.created || a.seq - b.seq);
-  const from =
-    cursor === null
-      ? 0
-      : sorted.findIndex(
-          (item) => item.created > cursor.time || (item.created === cursor.time && item.seq > cursor.seq),
-        );
-  const start = from < 0 ? sorted.length : from;
-  return { page: sorted.slice(start, start + maxResults), more: start + maxResults < sorted.length };
-}
-
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
-export function createAltoApiRouter(engine: AltoEngine): Router {
+export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   const router = Router();
 
   router.get('/contacts/all', listContacts);
 
   router.get('/contacts', (request, response) => {
     const { dataset } = callContext(response);
-    const ids = new AltoQuery(request.query).strings('id');
+    const ids = altoQuery(request.query).list('id');
     if (ids === undefined) throw new BadRequestError('Give the contacts to fetch as id=…&id=… (at most 50)');
     if (ids.length > ALTO_MAX_IDS_PER_REQUEST)
       throw new BadRequestError(`At most ${ALTO_MAX_IDS_PER_REQUEST} ids per request`);
@@ -403,14 +376,15 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       ]);
       return;
     }
-    const record = engine.createContact(dataset, fields);
+    const record = dataset.createContact(fields);
     response
       .status(201)
       .location(locationOf(request, `/contacts/${contactIdOf(record.seq)}`))
       .json(renderContact(record, dataset.seed));
   });
 
-  router.get('/contacts/:contactId', (request, response) => {
+  // `/persons` answers the whole contact too (its people are what a client wants from it).
+  router.get(['/contacts/:contactId', '/contacts/:contactId/persons'], (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
     if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
   });
@@ -422,13 +396,8 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     if (record === undefined) return;
     const { dataset } = callContext(response);
     const changes = patchContactFields(operations);
-    engine.updateContacts(dataset, [record], (fields) => Object.assign(fields, changes));
+    dataset.updateContacts([record], (fields) => Object.assign(fields, changes));
     response.json(renderContact(record, dataset.seed));
-  });
-
-  router.get('/contacts/:contactId/persons', (request, response) => {
-    const record = contactOr404(response, String(request.params.contactId));
-    if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
   });
 
   router.get('/contacts/:contactId/persons/:personId', (request, response) => {
@@ -456,7 +425,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       return;
     }
     const patched = patchPerson(current, operations);
-    engine.updateContacts(dataset, [record], (fields) => {
+    dataset.updateContacts([record], (fields) => {
       fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
     });
     response.json(renderPerson(patched, contactIdOf(record.seq)));
@@ -471,7 +440,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     const body = parseBody(PreferencesRequestSchema, request.body);
     const record = contactOr404(response, String(request.params.contactId));
     if (record === undefined) return;
-    engine.updateContacts(callContext(response).dataset, [record], (fields) => {
+    callContext(response).dataset.updateContacts([record], (fields) => {
       for (const item of body.items) fields.preferences[item.type] = item.optIn;
     });
     response.status(200).end();
@@ -492,7 +461,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     });
     if (note.propertyId && !/^\d+$/.test(note.propertyId))
       throw new BadRequestError(`${note.propertyId} is not a valid property id`);
-    const created = engine.addFileNote(dataset, {
+    const created = dataset.addFileNote({
       title: note.title ?? null,
       notes: note.notes,
       contactSeqs: records.map((record) => record.seq),
@@ -507,7 +476,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   });
 
   router.get('/file-notes/search', (request, response) => {
-    const id = new AltoQuery(request.query).string('contact-id');
+    const id = altoQuery(request.query).string('contact-id');
     if (id === undefined) throw new BadRequestError('contact-id is required');
     const record = contactOr404(response, id);
     if (record === undefined) return;
@@ -544,46 +513,40 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
     }
     note.title = title;
     note.notes = notes;
-    note.updated = engine.clock.now();
+    note.updated = callContext(response).dataset.clock.now();
     response.status(200).end();
   });
 
   router.get('/appointments/valuations', (request, response) => {
     const { dataset } = callContext(response);
-    const query = new AltoQuery(request.query);
+    const query = altoQuery(request.query);
     const createdFrom = query.instant('created-from');
     const createdTo = query.instant('created-to');
     if (createdFrom === undefined || createdTo === undefined) {
       throw new BadRequestError('created-from and created-to are required');
     }
-    const maxResults = query.int('max-results', {
-      min: 1,
-      max: ALTO_MAX_RESULTS,
-      fallback: ALTO_DEFAULT_MAX_RESULTS,
-    });
-    const negotiators = query.strings('negotiator-ids');
-    const branches = query.strings('branch-ids');
-    const fingerprint = queryFingerprint([createdFrom, createdTo, negotiators, branches]);
-    const cursor = decodeCursor(query.string('next-token'), fingerprint);
-    const matching = [...dataset.appointments.values()].filter(
-      (appointment) =>
-        appointment.type === 'Valuation' &&
-        appointment.created >= createdFrom &&
-        appointment.created <= createdTo &&
-        (negotiators === undefined || negotiators.includes(appointment.negotiatorId)) &&
-        (branches === undefined || branches.includes(appointment.branchId)),
-    );
-    const { page, more } = pageOfAppointments(matching, cursor, maxResults);
-    const last = page.at(-1);
-    response.json({
-      meta: {
-        nextToken:
-          more && last !== undefined
-            ? encodeCursor({ time: last.created, seq: last.seq }, fingerprint)
-            : null,
-      },
-      items: page.map(renderAppointment),
-    });
+    const maxResults = maxResultsOf(query);
+    const negotiators = query.list('negotiator-ids');
+    const branches = query.list('branch-ids');
+    const { cursor, answer } = keysetPaging(query, [createdFrom, createdTo, negotiators, branches]);
+    const sorted = [...dataset.appointments.values()]
+      .filter(
+        (appointment) =>
+          appointment.type === 'Valuation' &&
+          appointment.created >= createdFrom &&
+          appointment.created <= createdTo &&
+          (negotiators === undefined || negotiators.includes(appointment.negotiatorId)) &&
+          (branches === undefined || branches.includes(appointment.branchId)),
+      )
+      .sort((a, b) => a.created - b.created || a.seq - b.seq);
+    const after = (item: AppointmentRecord) =>
+      cursor === null ||
+      item.created > cursor.time ||
+      (item.created === cursor.time && item.seq > cursor.seq);
+    const start = sorted.findIndex(after);
+    const page = start < 0 ? [] : sorted.slice(start, start + maxResults);
+    const more = start >= 0 && start + maxResults < sorted.length;
+    response.json(answer(page, more, (item) => item.created, renderAppointment));
   });
 
   router.get('/appointments/:appointmentId/:instanceId', (request, response) => {
@@ -607,7 +570,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   router.post('/webhooks/subscriptions', (request, response) => {
     const { integration, dataset } = callContext(response);
     const body = parseBody(SubscriptionRequestSchema, request.body);
-    const subscription = engine.webhooks.create({
+    const subscription = webhooks.create({
       integrationId: integration.integrationId,
       clientId: integration.clientId,
       agencyRef: dataset.agencyRef,
@@ -620,7 +583,7 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
       .status(201)
       .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
       .json({
-        ...engine.webhooks.render(subscription),
+        ...webhooks.render(subscription),
         ...(body.secret === undefined ? { secret: subscription.secret } : {}),
       });
   });
@@ -628,15 +591,13 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
   router.get('/webhooks/subscriptions', (_request, response) => {
     const { integration, dataset } = callContext(response);
     response.json({
-      items: engine.webhooks
-        .list(dataset.agencyRef, integration.clientId)
-        .map((item) => engine.webhooks.render(item)),
+      items: webhooks.list(dataset.agencyRef, integration.clientId).map((item) => webhooks.render(item)),
     });
   });
 
   const ownSubscription = (request: Request, response: Response) => {
     const { integration, dataset } = callContext(response);
-    const subscription = engine.webhooks.get(String(request.params.subscriptionId));
+    const subscription = webhooks.get(String(request.params.subscriptionId));
     const own =
       subscription?.clientId === integration.clientId && subscription.agencyRef === dataset.agencyRef;
     if (!own) notFound(response, `Subscription ${String(request.params.subscriptionId)}`);
@@ -645,13 +606,13 @@ export function createAltoApiRouter(engine: AltoEngine): Router {
 
   router.get('/webhooks/subscriptions/:subscriptionId', (request, response) => {
     const subscription = ownSubscription(request, response);
-    if (subscription !== undefined) response.json(engine.webhooks.render(subscription));
+    if (subscription !== undefined) response.json(webhooks.render(subscription));
   });
 
   router.delete('/webhooks/subscriptions/:subscriptionId', (request, response) => {
     const subscription = ownSubscription(request, response);
     if (subscription === undefined) return;
-    engine.webhooks.delete(subscription.id);
+    webhooks.delete(subscription.id);
     response.status(204).end();
   });
 

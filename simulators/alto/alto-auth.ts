@@ -1,44 +1,16 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+  IssuedTokens,
+  basicCredentials,
+  bearerToken,
+  safeEqual,
+  type OAuthAnswer,
+  type OAuthError,
+} from '../toolkit/client-credentials.ts';
 import type { FaultControls } from '../toolkit/fault-controls.ts';
 import { ALTO_PRODUCTION_BASE_URL, type AltoIntegration } from './alto-constants.ts';
 
-interface IssuedToken {
-  clientId: string;
-  expiresAt: number;
-  /** Revoked by its client at `POST /revoke` (RFC 7009). */
-  revoked: boolean;
-}
-
-type OAuthError = { error: string; error_description: string };
-
-export type TokenRequestResult =
-  | { ok: true; body: { access_token: string; token_type: 'Bearer'; expires_in: number } }
-  | { ok: false; status: 400 | 401; body: OAuthError };
-
-/** `POST /revoke` (RFC 7009): success has an empty body, whether or not anything was revoked. */
-export type RevocationResult = { ok: true } | { ok: false; status: 400 | 401; body: OAuthError };
-
-export interface TokenStats {
-  /** Issued, not expired, not revoked (nor belonging to a revoked client): accepted right now. */
-  activeAccessTokens: number;
-  /** Distinct tokens revoked at `POST /revoke` since start-up or the last reset. */
-  revokedTokens: number;
-}
-
-export type BearerCheck =
-  | { ok: true; integration: AltoIntegration }
-  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
-
-/** Compares secrets in constant time, whatever their lengths. */
-export function safeEqual(a: string, b: string): boolean {
-  const left = createHmac('sha256', 'alto-compare').update(a).digest();
-  const right = createHmac('sha256', 'alto-compare').update(b).digest();
-  return timingSafeEqual(left, right);
-}
-
-function base64url(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
  * Alto's client-credentials flow (`POST /token`, HTTP Basic) and bearer checks. Tokens are JWTs
@@ -51,8 +23,9 @@ export class AltoAuth {
   readonly #now: () => number;
   readonly #faults: FaultControls;
   readonly #signingKey = randomBytes(32);
-  #tokenLifetimeSeconds: number;
-  #tokens = new Map<string, IssuedToken>();
+  readonly #tokenLifetimeSeconds: number;
+  readonly #tokens: IssuedTokens;
+  /** Distinct tokens revoked at `POST /revoke` since start-up or the last reset. */
   #revokedCount = 0;
 
   constructor(options: {
@@ -67,6 +40,7 @@ export class AltoAuth {
     this.#now = options.now;
     this.#faults = options.faults;
     this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
+    this.#tokens = new IssuedTokens(options.now);
   }
 
   /** Forgets every issued token. */
@@ -75,38 +49,25 @@ export class AltoAuth {
     this.#revokedCount = 0;
   }
 
-  /** Counts for tests and the demo (`GET /_sim/tokens`). */
-  tokenStats(): TokenStats {
-    const now = this.#now();
-    let activeAccessTokens = 0;
-    for (const token of this.#tokens.values()) {
-      if (!token.revoked && token.expiresAt > now && !this.#faults.isRevoked(token.clientId))
-        activeAccessTokens++;
-    }
+  /** Active: issued, not expired, not revoked (nor belonging to a revoked client): accepted right now. */
+  tokenStats(): { activeAccessTokens: number; revokedTokens: number } {
+    const activeAccessTokens = this.#tokens.activeCount((clientId) => this.#faults.isRevoked(clientId));
     return { activeAccessTokens, revokedTokens: this.#revokedCount };
   }
 
   /** Every token issued so far expires now. */
   expireAllTokens(): void {
-    const now = this.#now();
-    for (const token of this.#tokens.values()) token.expiresAt = Math.min(token.expiresAt, now);
+    this.#tokens.expireAll();
   }
 
   /** `POST /token`: `grant_type=client_credentials` with the client in `Authorization: Basic`. */
-  issueToken(authorization: string | undefined, form: Record<string, unknown>): TokenRequestResult {
-    const fail = (status: 400 | 401, error: string, description: string): TokenRequestResult => ({
-      ok: false,
-      status,
-      body: { error, error_description: description },
-    });
+  issueToken(authorization: string | undefined, form: Record<string, unknown>): OAuthAnswer {
     if (form.grant_type === undefined) return fail(400, 'invalid_request', 'grant_type is required');
-    if (form.grant_type !== 'client_credentials') {
+    if (form.grant_type !== 'client_credentials')
       return fail(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
-    }
     const client = this.#authenticateClient(authorization);
-    if (!client.ok) return { ok: false, status: 401, body: client.body };
+    if (!client.ok) return client;
     const { clientId } = client;
-    this.#pruneExpired();
     const now = this.#now();
     const jti = randomUUID();
     const expiresAt = now + this.#tokenLifetimeSeconds * 1000;
@@ -121,14 +82,11 @@ export class AltoAuth {
       exp: Math.ceil(expiresAt / 1000),
       jti,
     });
-    const signature = createHmac('sha256', this.#signingKey)
-      .update(`${header}.${payload}`)
-      .digest('base64url');
-    this.#tokens.set(jti, { clientId, expiresAt, revoked: false });
+    this.#tokens.add(jti, { clientId, expiresAt, revoked: false });
     return {
       ok: true,
       body: {
-        access_token: `${header}.${payload}.${signature}`,
+        access_token: `${header}.${payload}.${this.#sign(header, payload)}`,
         token_type: 'Bearer',
         expires_in: this.#tokenLifetimeSeconds,
       },
@@ -136,10 +94,14 @@ export class AltoAuth {
   }
 
   /** Checks `Authorization: Bearer <jwt>`: signature, then the issued-token record. */
-  checkBearer(authorization: string | undefined): BearerCheck {
-    if (authorization === undefined || !/^bearer\s+\S+/i.test(authorization))
-      return { ok: false, reason: 'missing' };
-    const issued = this.#issuedToken(authorization.replace(/^bearer\s+/i, '').trim());
+  checkBearer(
+    authorization: string | undefined,
+  ):
+    | { ok: true; integration: AltoIntegration }
+    | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' } {
+    const token = bearerToken(authorization);
+    if (token === undefined) return { ok: false, reason: 'missing' };
+    const issued = this.#issuedToken(token);
     // A token revoked at /revoke is answered like any token the server does not know.
     if (issued === undefined || issued.revoked) return { ok: false, reason: 'unknown' };
     if (issued.expiresAt <= this.#now()) return { ok: false, reason: 'expired' };
@@ -154,17 +116,11 @@ export class AltoAuth {
    * expired, already revoked tokens and other clients' tokens all succeed and change nothing
    * (RFC 7009 §2.2: the answer must not tell a client about tokens it does not own).
    */
-  revokeToken(authorization: string | undefined, form: Record<string, unknown>): RevocationResult {
+  revokeToken(authorization: string | undefined, form: Record<string, unknown>): OAuthAnswer {
     const client = this.#authenticateClient(authorization);
-    if (!client.ok) return { ok: false, status: 401, body: client.body };
+    if (!client.ok) return client;
     const token = typeof form.token === 'string' ? form.token.trim() : '';
-    if (token === '') {
-      return {
-        ok: false,
-        status: 400,
-        body: { error: 'invalid_request', error_description: 'token is required' },
-      };
-    }
+    if (token === '') return fail(400, 'invalid_request', 'token is required');
     const issued = this.#issuedToken(token);
     if (issued !== undefined && issued.clientId === client.clientId && !issued.revoked) {
       issued.revoked = true;
@@ -176,45 +132,41 @@ export class AltoAuth {
   /** HTTP Basic client authentication, shared by `/token` and `/revoke`. */
   #authenticateClient(
     authorization: string | undefined,
-  ): { ok: true; clientId: string } | { ok: false; body: OAuthError } {
-    const fail = (description: string) =>
-      ({ ok: false, body: { error: 'invalid_client', error_description: description } }) as const;
-    if (!authorization?.toLowerCase().startsWith('basic ')) {
-      return fail('authenticate the client with HTTP Basic (client id and secret)');
-    }
-    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const clientId = colon > 0 ? decoded.slice(0, colon) : '';
-    const clientSecret = colon > 0 ? decoded.slice(colon + 1) : '';
-    const integration = this.#integrations.get(clientId);
-    if (integration === undefined || !safeEqual(clientSecret, integration.clientSecret)) {
-      return fail('client authentication failed');
-    }
-    if (this.#faults.isRevoked(clientId)) return fail('the client has been revoked');
-    return { ok: true, clientId };
+  ): { ok: true; clientId: string } | { ok: false; status: 401; body: OAuthError } {
+    if (!authorization?.toLowerCase().startsWith('basic '))
+      return fail(401, 'invalid_client', 'authenticate the client with HTTP Basic (client id and secret)');
+    const client = basicCredentials(authorization);
+    const integration = client && this.#integrations.get(client.clientId);
+    if (
+      client === undefined ||
+      integration === undefined ||
+      !safeEqual(client.clientSecret, integration.clientSecret)
+    )
+      return fail(401, 'invalid_client', 'client authentication failed');
+    if (this.#faults.isRevoked(client.clientId))
+      return fail(401, 'invalid_client', 'the client has been revoked');
+    return { ok: true, clientId: client.clientId };
+  }
+
+  #sign(header: string, payload: string): string {
+    return createHmac('sha256', this.#signingKey).update(`${header}.${payload}`).digest('base64url');
   }
 
   /** The record of a token this server signed and still remembers, else undefined. */
-  #issuedToken(token: string): IssuedToken | undefined {
+  #issuedToken(token: string) {
     const [header, payload, signature, extra] = token.split('.');
     if (header === undefined || payload === undefined || signature === undefined || extra !== undefined)
       return undefined;
-    const expected = createHmac('sha256', this.#signingKey)
-      .update(`${header}.${payload}`)
-      .digest('base64url');
-    if (!safeEqual(signature, expected)) return undefined;
-    let jti: unknown;
+    if (!safeEqual(signature, this.#sign(header, payload))) return undefined;
     try {
-      jti = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown }).jti;
+      const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown };
+      return typeof jti === 'string' ? this.#tokens.get(jti) : undefined;
     } catch {
       return undefined;
     }
-    return typeof jti === 'string' ? this.#tokens.get(jti) : undefined;
   }
+}
 
-  #pruneExpired(): void {
-    if (this.#tokens.size < 1000) return;
-    const now = this.#now();
-    for (const [jti, issued] of this.#tokens) if (issued.expiresAt <= now) this.#tokens.delete(jti);
-  }
+function fail<S extends 400 | 401>(status: S, error: string, description: string) {
+  return { ok: false, status, body: { error, error_description: description } } as const;
 }

@@ -15,14 +15,14 @@ import {
 
 export type JsonObject = Record<string, unknown>;
 
-export interface AltoPhone {
+interface AltoPhone {
   preferenceOrder: number;
   type: AltoPhoneType;
   number: string;
   description: string | null;
 }
 
-export interface AltoEmail {
+interface AltoEmail {
   preferenceOrder: number;
   type: AltoEmailType;
   address: string;
@@ -51,7 +51,7 @@ export interface AltoAddress {
   uprn: string | null;
 }
 
-export interface AltoRequirement {
+interface AltoRequirement {
   id: string;
   profileIntention: 'Buy' | 'Rent';
   isNewBuild: boolean | null;
@@ -105,6 +105,21 @@ export interface ContactRecord {
   fields: AltoContactFields | null;
 }
 
+/** An address with nothing known but the country (writes fill in what they have). */
+export function emptyAddress(): AltoAddress {
+  return {
+    subDwelling: null,
+    nameNumber: null,
+    street: null,
+    locality: null,
+    town: null,
+    county: null,
+    postcode: null,
+    countryCode: 'GB',
+    uprn: null,
+  };
+}
+
 /** Alto writes seven fractional digits and an explicit offset: `2017-12-25T15:03:30.0000000+00:00`. */
 export function altoTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '0000+00:00');
@@ -122,7 +137,7 @@ export function seqOfContactId(id: string): number | null {
 }
 
 /** Branches of the simulated agency group, by the town a contact lives in. */
-export const ALTO_BRANCHES: ReadonlyArray<{ id: string; name: string; towns: readonly string[] }> = [
+const ALTO_BRANCHES: ReadonlyArray<{ id: string; name: string; towns: readonly string[] }> = [
   {
     id: '2681',
     name: 'London — Battersea',
@@ -154,20 +169,20 @@ export const ALTO_NEGOTIATOR_IDS = [
 ] as const;
 
 /** The simulated agency's parameter lists (`/parameters/client-intentions` …). */
-export const ALTO_INTENTIONS = {
+const ALTO_INTENTIONS = {
   buy: { code: '89', name: 'Buy' },
   sell: { code: '90', name: 'Sell' },
   rent: { code: '91', name: 'Rent' },
   let: { code: '92', name: 'Let' },
   unknown: { code: '88', name: 'Not known' },
 } as const satisfies Record<string, AltoParameterValue>;
-export const ALTO_POSITIONS = {
+const ALTO_POSITIONS = {
   ownHome: { code: '267', name: 'Own Home' },
   inRented: { code: '268', name: 'In Rented' },
   firstTimeBuyer: { code: '269', name: 'First Time Buyer' },
   livingWithFamily: { code: '270', name: 'Living with Family' },
 } as const satisfies Record<string, AltoParameterValue>;
-export const ALTO_DISPOSALS = {
+const ALTO_DISPOSALS = {
   notApplicable: { code: '271', name: 'Not applicable' },
   propertyToSell: { code: '272', name: 'Property to sell' },
   underOffer: { code: '273', name: 'Under offer' },
@@ -209,7 +224,7 @@ export function defaultPreferences(
 }
 
 /** A twelve-digit UPRN that depends only on the address, so people at one address share it. */
-export function uprnFor(seed: number, postcode: string, nameNumber: string, street: string): string {
+function uprnFor(seed: number, postcode: string, nameNumber: string, street: string): string {
   const digest = createHash('sha256').update(`${seed}|${postcode}|${nameNumber}|${street}`).digest();
   const value = digest.readUInt32BE(0) * 1000 + (digest.readUInt16BE(4) % 1000);
   return `10${String(value % 10_000_000_000).padStart(10, '0')}`;
@@ -399,24 +414,20 @@ export function branchIdOf(record: ContactRecord): string {
   return BRANCH_BY_TOWN.get(record.person?.town ?? '') ?? HEAD_OFFICE_BRANCH;
 }
 
-/** Normalised emails and E.164 phones of a contact's people (duplicate detection). */
-export function identityKeysOf(fields: AltoContactFields): {
-  surnames: string[];
-  emails: string[];
-  phones: string[];
-} {
-  const surnames: string[] = [];
-  const emails: string[] = [];
-  const phones: string[] = [];
-  for (const person of fields.people) {
-    if (person.surname) surnames.push(person.surname.trim().toLowerCase());
-    for (const email of person.emailAddresses) emails.push(email.address.trim().toLowerCase());
-    for (const phone of person.phoneNumbers) {
-      const e164 = toE164(phone.number);
-      if (e164 !== null) phones.push(e164);
-    }
-  }
-  return { surnames, emails, phones };
+/** A phone as E.164, or '' when it is none (no identity key). */
+export const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
+
+/** Surnames, and emails (trimmed, lower case) and E.164 phones of a contact's people: duplicate detection. */
+export function identityKeysOf(fields: AltoContactFields): { surnames: string[]; keys: string[] } {
+  return {
+    surnames: fields.people.flatMap((person) =>
+      person.surname ? [person.surname.trim().toLowerCase()] : [],
+    ),
+    keys: fields.people.flatMap((person) => [
+      ...person.emailAddresses.map((email) => email.address.trim().toLowerCase()),
+      ...person.phoneNumbers.map((phone) => e164Of(phone.number)),
+    ]),
+  };
 }
 
 function links(href: string): Array<{ href: string; rel: string }> {
@@ -428,18 +439,14 @@ function byPreference<T extends { preferenceOrder: number }>(items: readonly T[]
 }
 
 function renderRequirement(requirement: AltoRequirement, contactId: string): JsonObject {
+  const { id, ...rest } = requirement;
+  const href = `/contacts/${contactId}/applicant-requirements/${id}`;
+  // A copied rentalIntention keeps its place in the key order (a spread key is overwritten in place).
   return {
-    id: requirement.id,
-    links: links(`/contacts/${contactId}/applicant-requirements/${requirement.id}`),
-    profileIntention: requirement.profileIntention,
-    isNewBuild: requirement.isNewBuild,
-    priceFrom: requirement.priceFrom,
-    priceTo: requirement.priceTo,
-    bedsMin: requirement.bedsMin,
-    isActiveProfile: requirement.isActiveProfile,
-    rentalIntention: requirement.rentalIntention === null ? null : { ...requirement.rentalIntention },
-    tenureType: requirement.tenureType,
-    notes: requirement.notes,
+    id,
+    links: links(href),
+    ...rest,
+    rentalIntention: rest.rentalIntention && { ...rest.rentalIntention },
   };
 }
 
@@ -533,9 +540,4 @@ export function renderPreferences(record: ContactRecord, seed: number): JsonObje
       additionalInformation: null,
     }),
   );
-}
-
-/** A deep copy of fields, so a write never changes a shared generated object. */
-export function cloneFields(fields: AltoContactFields): AltoContactFields {
-  return structuredClone(fields);
 }

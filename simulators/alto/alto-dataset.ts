@@ -1,27 +1,28 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
-import { toE164 } from '../toolkit/uk-contact-format.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
   ALTO_PROPERTY_ID_BASE,
-  type AltoAppointmentType,
+  type AltoAppointmentStatus,
   type AltoOfferStatus,
 } from './alto-constants.ts';
 import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-activity.model.ts';
 import {
   ALTO_NEGOTIATOR_IDS,
   branchIdOf,
-  contactIdOf,
+  e164Of,
   fieldsOf,
   identityKeysOf,
   seqOfContactId,
   type AltoContactFields,
   type ContactRecord,
 } from './alto-contact.model.ts';
+import { appointmentChange, contactChange, offerChange, type AltoWebhooks } from './alto-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [40, 20, 20, 10, 10];
@@ -32,16 +33,15 @@ const FEEDBACK = [
   'Will view again with family.',
 ] as const;
 
-export type AltoDatasetOptions = DatasetSeed & { agencyRef: string };
-
-type IdentityIndex = { emails: Map<string, Set<number>>; phones: Map<string, Set<number>> };
-
 /**
  * One agency's data (one AgencyRef): contacts generated from the shared UK people, appointments,
- * offers and file notes. Data only; HTTP and webhooks live elsewhere.
+ * offers and file notes. Each change is followed by the notifications Alto would send; the API
+ * routes and the control surface both change data through here, so a change made either way notifies.
  */
 export class AltoDataset {
   readonly agencyRef: string;
+  readonly clock: SimulatorClock;
+  readonly #webhooks: AltoWebhooks;
   readonly seed: number;
   readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
@@ -54,10 +54,19 @@ export class AltoDataset {
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextFileNoteSeq = 1;
-  #identity: IdentityIndex | null = null;
+  /**
+   * Contacts by email (trimmed, lower case) and E.164 phone (emails hold "@", phones start "+", so
+   * one map serves both), built on the first duplicate check and kept current after.
+   */
+  #identity: Map<string, Set<number>> | null = null;
 
-  constructor(options: AltoDatasetOptions) {
+  constructor(
+    options: DatasetSeed & { agencyRef: string },
+    notify: { clock: SimulatorClock; webhooks: AltoWebhooks },
+  ) {
     this.agencyRef = options.agencyRef;
+    this.clock = notify.clock;
+    this.#webhooks = notify.webhooks;
     this.seed = options.seed;
     this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
@@ -173,7 +182,8 @@ export class AltoDataset {
     return record.fields;
   }
 
-  createContact(fields: AltoContactFields, now: number): ContactRecord {
+  createContact(fields: AltoContactFields): ContactRecord {
+    const now = this.clock.now();
     const record: ContactRecord = {
       seq: this.#nextContactSeq++,
       created: now,
@@ -182,28 +192,47 @@ export class AltoDataset {
       fields,
     };
     this.contacts.add(record);
-    if (this.#identity !== null) this.#index(this.#identity, record);
+    this.#index(record, true);
+    this.#notifyContacts([record], 'Contact.Created', now);
     return record;
   }
 
-  /** Applies changes to contacts and bumps their modification time, even when nothing changed. */
+  /** Applies changes to contacts, bumps their `modifiedDate` even when nothing changed, and sends `Contact.Modified`. */
   updateContacts(
     records: readonly ContactRecord[],
     change: (fields: AltoContactFields, record: ContactRecord) => void,
-    now: number,
   ): void {
-    const identity = this.#identity;
-    if (identity !== null) for (const record of records) this.#unindex(identity, record);
+    const now = this.clock.now();
+    for (const record of records) this.#index(record, false);
     this.contacts.updateMany(records, (record) => {
       change(this.materialise(record), record);
       record.modified = Math.max(now, record.modified);
     });
-    if (identity !== null) for (const record of records) this.#index(identity, record);
+    for (const record of records) this.#index(record, true);
+    this.#notifyContacts(records, 'Contact.Modified', now);
   }
 
+  /**
+   * Removes a contact outright (merges and erasure requests do this in Alto). Alto has no
+   * deletion event: a `Contact.Modified` is sent and fetching the contact then answers 404.
+   */
   deleteContact(record: ContactRecord): void {
-    if (this.#identity !== null) this.#unindex(this.#identity, record);
+    this.#index(record, false);
     this.contacts.remove(record);
+    this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
+  }
+
+  #notifyContacts(
+    records: readonly ContactRecord[],
+    type: 'Contact.Created' | 'Contact.Modified',
+    time: number,
+  ): void {
+    // Building a change computes the contact's fields: skip it when nobody listens.
+    if (!this.#webhooks.hasSubscribers(this.agencyRef, type)) return;
+    this.#webhooks.emit(
+      this.agencyRef,
+      records.map((record) => contactChange(record, this.seed, type, time)),
+    );
   }
 
   /**
@@ -211,66 +240,91 @@ export class AltoDataset {
    * same email (case-insensitive) or phone (E.164). Alto answers a POST with 409 for these.
    */
   findDuplicates(fields: AltoContactFields): ContactRecord[] {
-    const identity = (this.#identity ??= this.#buildIdentityIndex());
-    const keys = identityKeysOf(fields);
-    const candidates = new Set<number>();
-    for (const email of keys.emails) for (const seq of identity.emails.get(email) ?? []) candidates.add(seq);
-    for (const phone of keys.phones) for (const seq of identity.phones.get(phone) ?? []) candidates.add(seq);
-    const matches: ContactRecord[] = [];
-    for (const seq of [...candidates].sort((a, b) => a - b)) {
-      const record = this.contacts.get(seq);
-      if (record === undefined) continue;
-      const existing = fieldsOf(record, this.seed);
-      if (existing.archived) continue;
-      const surnames = identityKeysOf(existing).surnames;
-      if (keys.surnames.some((surname) => surnames.includes(surname))) matches.push(record);
+    if (this.#identity === null) {
+      this.#identity = new Map();
+      for (const record of this.contacts.values()) this.#index(record, true);
     }
-    return matches;
+    const identity = this.#identity;
+    const { surnames, keys } = identityKeysOf(fields);
+    const candidates = new Set(keys.flatMap((key) => [...(identity.get(key) ?? [])]));
+    return [...candidates]
+      .sort((a, b) => a - b)
+      .map((seq) => this.contacts.get(seq))
+      .filter((record): record is ContactRecord => {
+        if (record === undefined) return false;
+        const existing = fieldsOf(record, this.seed);
+        return (
+          !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name))
+        );
+      });
   }
 
-  #buildIdentityIndex(): IdentityIndex {
-    const identity: IdentityIndex = { emails: new Map(), phones: new Map() };
-    for (const record of this.contacts.values()) this.#index(identity, record);
-    return identity;
-  }
-
-  /** Identity keys without building computed fields: the lead person is enough for generated contacts. */
-  #keysOf(record: ContactRecord): { emails: string[]; phones: string[] } {
-    if (record.fields !== null) return identityKeysOf(record.fields);
+  /** Adds the record to the identity index (once built), or takes it out. */
+  #index(record: ContactRecord, add: boolean): void {
+    if (this.#identity === null) return;
     const person = record.person;
-    if (person === null) return { emails: [], phones: [] };
-    const phones = [toE164(person.mobile), person.landline === null ? null : toE164(person.landline)].filter(
-      (phone): phone is string => phone !== null,
-    );
-    return { emails: [person.email.trim().toLowerCase()], phones };
+    // Without building computed fields: the lead person is enough for generated contacts.
+    const keys =
+      record.fields !== null
+        ? identityKeysOf(record.fields).keys
+        : person === null
+          ? []
+          : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
+    for (const key of keys) {
+      if (key === '') continue;
+      const seqs = this.#identity.get(key);
+      if (!add) seqs?.delete(record.seq);
+      else if (seqs === undefined) this.#identity.set(key, new Set([record.seq]));
+      else seqs.add(record.seq);
+    }
   }
 
-  #index(identity: IdentityIndex, record: ContactRecord): void {
-    const keys = this.#keysOf(record);
-    for (const email of keys.emails) addTo(identity.emails, email, record.seq);
-    for (const phone of keys.phones) addTo(identity.phones, phone, record.seq);
-  }
-
-  #unindex(identity: IdentityIndex, record: ContactRecord): void {
-    const keys = this.#keysOf(record);
-    for (const email of keys.emails) identity.emails.get(email)?.delete(record.seq);
-    for (const phone of keys.phones) identity.phones.get(phone)?.delete(record.seq);
-  }
-
-  addAppointment(input: Omit<AppointmentRecord, 'seq'>): AppointmentRecord {
-    const record: AppointmentRecord = { ...input, seq: this.#nextAppointmentSeq++ };
+  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
+    const now = this.clock.now();
+    const record: AppointmentRecord = {
+      ...input,
+      created: now,
+      modified: now,
+      seq: this.#nextAppointmentSeq++,
+    };
     this.appointments.set(record.seq, record);
+    this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Created')]);
     return record;
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
-    const record: OfferRecord = { ...input, seq: this.#nextOfferSeq++ };
+  updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
+    record.status = status;
+    if (feedback !== undefined) record.applicantFeedback = feedback;
+    record.modified = Math.max(record.modified, this.clock.now());
+    this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
+    const now = this.clock.now();
+    const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
     this.offers.set(record.seq, record);
+    this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
     return record;
   }
 
-  addFileNote(input: Omit<FileNoteRecord, 'seq'>): FileNoteRecord {
-    const record: FileNoteRecord = { ...input, seq: this.#nextFileNoteSeq++ };
+  /** A new status: `Offer.Modified`, plus `Offer.Accepted` or `Offer.Withdrawn` where Alto has one. */
+  setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
+    record.status = status;
+    if (amount !== undefined) record.amount = amount;
+    record.modified = Math.max(record.modified, this.clock.now());
+    const follow =
+      status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
+    this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);
+  }
+
+  /** File notes raise no webhook (Alto has no file-note event). */
+  addFileNote(input: Omit<FileNoteRecord, 'seq' | 'created' | 'updated'>): FileNoteRecord {
+    const record: FileNoteRecord = {
+      ...input,
+      created: this.clock.now(),
+      updated: null,
+      seq: this.#nextFileNoteSeq++,
+    };
     this.fileNotes.set(record.seq, record);
     for (const contactSeq of record.contactSeqs) {
       const list = this.#fileNotesByContact.get(contactSeq);
@@ -297,19 +351,4 @@ export class AltoDataset {
   offersFor(contactSeq: number): OfferRecord[] {
     return [...this.offers.values()].filter((offer) => offer.contactSeq === contactSeq);
   }
-
-  /** A readable label for a contact in logs and the control surface. */
-  labelOf(record: ContactRecord): string {
-    const lead = fieldsOf(record, this.seed).people[0];
-    return `${contactIdOf(record.seq)} ${[lead?.forename, lead?.surname].filter(Boolean).join(' ')}`.trim();
-  }
 }
-
-function addTo(map: Map<string, Set<number>>, key: string, seq: number): void {
-  if (key === '') return;
-  const set = map.get(key);
-  if (set === undefined) map.set(key, new Set([seq]));
-  else set.add(seq);
-}
-
-export type { AltoAppointmentType, AltoOfferStatus };

@@ -1,5 +1,7 @@
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { Request, Response } from 'express';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
   ALTO_EMAIL_TYPES,
@@ -10,13 +12,13 @@ import {
 } from './alto-constants.ts';
 
 /** One entry of Alto's `ErrorsResponse` (`{errors:[{code, message}]}`). */
-export interface AltoError {
+interface AltoError {
   code: string;
   message: string;
 }
 
 /** A request Alto refuses field by field: 400 with an ErrorsResponse listing each problem. */
-export class AltoValidationError extends BadRequestError {
+class AltoValidationError extends BadRequestError {
   readonly errors: AltoError[];
 
   constructor(message: string, errors: AltoError[]) {
@@ -29,32 +31,13 @@ export class AltoValidationError extends BadRequestError {
  * Unreadable requests get Alto's ErrorsResponse (`{errors:[{code, message}]}`), not the
  * ProblemDetails the toolkit's frame would send for them.
  */
-export const sendBadRequests: ErrorRequestHandler = (error: unknown, _request, response, next) => {
-  if (response.headersSent) return next(error);
-  if (error instanceof AltoValidationError) return sendErrors(response, 400, error.errors);
-  if (error instanceof BadRequestError)
-    return sendErrors(response, 400, [{ code: 'InvalidRequest', message: error.message }]);
-  if ((error as { type?: unknown }).type === 'entity.parse.failed')
-    return sendErrors(response, 400, [
-      { code: 'InvalidJson', message: 'The request body is not valid JSON' },
-    ]);
-  next(error);
-};
-
-const PROBLEM_TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
+export function sendBadRequest(response: Response, detail: string, error?: BadRequestError): void {
+  const errors =
+    error instanceof AltoValidationError
+      ? error.errors
+      : [{ code: error === undefined ? 'InvalidJson' : 'InvalidRequest', message: detail }];
+  sendErrors(response, 400, errors);
+}
 
 /**
  * ASP.NET's ProblemDetails (`{type, title, status, detail, instance}`), served as
@@ -64,7 +47,7 @@ export function sendProblem(response: Response, status: number, detail?: string)
   const request = response.req as Request | undefined;
   response.status(status).json({
     type: `https://httpstatuses.io/${status}`,
-    title: PROBLEM_TITLES[status] ?? 'Error',
+    title: STATUS_CODES[status] ?? 'Error',
     status,
     ...(detail === undefined ? {} : { detail }),
     instance: request?.path ?? null,
@@ -83,95 +66,26 @@ export function notFound(response: Response, what: string): void {
 // ISO-8601: a date, or a date and time with an optional offset (a naive time is taken as UTC).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Parses an Alto date-time (seven fractional digits allowed), or returns NaN. */
-export function parseAltoDate(raw: string): number {
-  if (!ISO_DATE_TIME.test(raw)) return Number.NaN;
-  if (raw.length === 10) return Date.parse(`${raw}T00:00:00Z`);
-  // JavaScript dates keep milliseconds: drop digits beyond the third.
-  const trimmed = raw.replace(/(\.\d{3})\d+/, '$1');
-  return Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`);
-}
-
 /**
- * Query parameters read case-insensitively (ASP.NET binding ignores case), with repeated names
- * as lists (`id=1&id=2`).
+ * Query parameters the ASP.NET way: names, booleans and closed-list values in any case, repeated
+ * names and comma-separated values as lists (`id=1,2&id=3`), date-times with seven fractional
+ * digits and an optional offset.
  */
-export class AltoQuery {
-  readonly #values = new Map<string, string[]>();
-
-  constructor(query: unknown) {
-    for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-      const values = (Array.isArray(raw) ? raw : [raw]).filter(
-        (value): value is string => typeof value === 'string',
-      );
-      const key = name.toLowerCase();
-      this.#values.set(key, [...(this.#values.get(key) ?? []), ...values]);
-    }
-  }
-
-  string(name: string): string | undefined {
-    const value = this.#values.get(name.toLowerCase())?.[0];
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  /** Every value of a repeatable parameter; comma-separated values are split too. */
-  strings(name: string): string[] | undefined {
-    const values = this.#values
-      .get(name.toLowerCase())
-      ?.flatMap((value) => value.split(','))
-      .map((value) => value.trim())
-      .filter((value) => value !== '');
-    return values === undefined || values.length === 0 ? undefined : values;
-  }
-
-  int(name: string, options: { min: number; max: number; fallback: number }): number {
-    const raw = this.string(name);
-    if (raw === undefined) return options.fallback;
-    const value = Number(raw);
-    if (!/^-?\d+$/.test(raw) || value < options.min || value > options.max) {
-      throw new BadRequestError(`${name} must be a whole number between ${options.min} and ${options.max}`);
-    }
-    return value;
-  }
-
-  boolean(name: string): boolean | undefined {
-    const raw = this.string(name)?.toLowerCase();
-    if (raw === undefined) return undefined;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
-  }
-
-  instant(name: string): number | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const ms = parseAltoDate(raw);
-    if (Number.isNaN(ms)) {
-      throw new BadRequestError(
-        `${name} must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z (encode "+" in offsets as %2B)`,
-      );
-    }
-    return ms;
-  }
-
-  /** A value from a closed list, matched case-insensitively and returned in its documented case. */
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
-    const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    const match = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-    if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-    return match;
-  }
-
-  manyOf<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
-    const raw = this.strings(name);
-    if (raw === undefined) return undefined;
-    return raw.map((value) => {
-      const match = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
-      if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-      return match;
-    });
-  }
+export function altoQuery(query: unknown): QueryReader {
+  return new QueryReader(query, {
+    ignoreCase: true,
+    splitCommas: true,
+    instant: {
+      parse(raw) {
+        if (!ISO_DATE_TIME.test(raw)) return Number.NaN;
+        if (raw.length === 10) return Date.parse(`${raw}T00:00:00Z`);
+        // JavaScript dates keep milliseconds: drop digits beyond the third; a naive time is UTC.
+        const trimmed = raw.replace(/(\.\d{3})\d+/, '$1');
+        return Date.parse(/(?:Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`);
+      },
+      mustBe: 'must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z (encode "+" in offsets as %2B)',
+    },
+  });
 }
 
 /** ASP.NET binds JSON property names case-insensitively: `{"Number": …}` is `{"number": …}`. */
@@ -223,7 +137,7 @@ const PersonRequestSchema = z.object({
   emailAddresses: z.array(EmailRequestSchema).max(2, 'at most 2 email addresses').nullish(),
 });
 
-export const AddressRequestSchema = z.object({
+const AddressRequestSchema = z.object({
   subDwelling: text(50).nullish(),
   nameNumber: text(50).nullish(),
   street: text(50).nullish(),

@@ -1,22 +1,24 @@
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema, handle } from '../toolkit/control-inputs.ts';
+import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
   defined,
-  type Simulator,
+  type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
+import { emailElsewhere, restyledPhone } from '../toolkit/random-edits.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { PHONE_STYLES, formatPhone, toE164 } from '../toolkit/uk-contact-format.ts';
-import type { UkPerson } from '../toolkit/uk-people.ts';
+import { plantedContacts } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
-import { AltoAuth, type RevocationResult, type TokenRequestResult, type TokenStats } from './alto-auth.ts';
+import { AltoAuth } from './alto-auth.ts';
+import { oauthEndpoint } from '../toolkit/client-credentials.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_APPOINTMENT_STATUSES,
@@ -29,13 +31,13 @@ import {
   ALTO_WEBHOOK_RETRY_DELAYS_MS,
   ALTO_WEBHOOK_TIMEOUT_MS,
   type AltoAppointmentStatus,
-  type AltoAppointmentType,
   type AltoIntegration,
   type AltoOfferStatus,
   type AltoRateLimits,
 } from './alto-constants.ts';
 import {
   contactIdOf,
+  emptyAddress,
   fieldsOf,
   renderContact,
   renderListItem,
@@ -44,15 +46,14 @@ import {
   type JsonObject,
 } from './alto-contact.model.ts';
 import { AltoDataset } from './alto-dataset.ts';
-import { AltoEngine } from './alto-engine.ts';
 import {
   PostContactSchema,
   camelKeys,
-  sendBadRequests,
+  sendBadRequest,
   sendProblem,
   type PostContactRequest,
 } from './alto-http.ts';
-import { AltoWebhooks, cloudEventBody, deliveryHeaders } from './alto-webhooks.ts';
+import { AltoWebhooks, cloudEventBody, contactChange, deliveryHeaders } from './alto-webhooks.ts';
 
 export interface AltoSimulatorOptions extends SimulatorOptions {
   /** Integrations the simulator accepts (default {@link ALTO_DEMO_CLIENT}); each agency gets its own data. */
@@ -66,141 +67,49 @@ export interface AltoSimulatorOptions extends SimulatorOptions {
 }
 
 /** A typed edit of a contact's lead person and flags (what an agent might change in Alto). */
-export interface AltoContactEdit {
-  title?: string | null;
-  forename?: string | null;
-  surname?: string;
-  email?: string | null;
-  mobile?: string | null;
-  address?: Partial<NonNullable<AltoContactFields['address']>>;
-  potentialVendor?: boolean;
-  potentialLandlord?: boolean;
-  archived?: boolean;
-}
-
-export interface ModifyContactsOptions {
-  /** How many contacts to modify, picked deterministically at random among unarchived ones. */
-  count?: number;
-  /** Or exactly these contacts. */
-  ids?: readonly string[];
-  /** Fields to set. Without fields nor `randomChange`, only `modifiedDate` moves. */
-  fields?: AltoContactEdit;
-  /** A realistic random edit per contact (email, phone format, address, surname or a potential-vendor flag). */
-  randomChange?: boolean;
-  agencyRef?: string;
-}
-
-export interface CreateAppointmentOptions {
-  contactId: string;
+const EditSchema = z
+  .object({
+    title: z.string().nullable(),
+    forename: z.string().nullable(),
+    surname: z.string().min(1),
+    email: z.string().nullable(),
+    mobile: z.string().nullable(),
+    address: z.record(z.string(), z.string().nullable()),
+    potentialVendor: z.boolean(),
+    potentialLandlord: z.boolean(),
+    archived: z.boolean(),
+  })
+  .partial();
+type AltoContactEdit = z.infer<typeof EditSchema>;
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
   /** `Viewing` (default for applicants) or `Valuation` (default otherwise). */
-  type?: AltoAppointmentType;
-  start?: number | string | Date;
-  durationMinutes?: number;
-  propertyId?: string;
-  agencyRef?: string;
-}
+  type: z.enum(['Viewing', 'Valuation']).optional(),
+  /** Default: a day from now. */
+  start: z.union([z.string(), z.number()]).optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  propertyId: z.string().optional(),
+});
+const AppointmentUpdateSchema = z.object({
+  status: z.enum(ALTO_APPOINTMENT_STATUSES),
+  applicantFeedback: z.string().optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(ALTO_OFFER_STATUSES).optional(),
+  propertyId: z.string().optional(),
+  recordType: z.enum(['Sale', 'Rent']).optional(),
+});
+const OfferUpdateSchema = z.object({
+  status: z.enum(ALTO_OFFER_STATUSES),
+  amount: z.number().positive().optional(),
+});
 
-export interface CreateOfferOptions {
-  contactId: string;
-  amount?: number;
-  status?: AltoOfferStatus;
-  propertyId?: string;
-  recordType?: 'Sale' | 'Rent';
-  agencyRef?: string;
-}
-
-/** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface AltoSimulatorControls {
-  /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a contact as if entered in Alto (`Contact.Created`); the body is a POST /contacts body. */
-  createContact(input: unknown, options?: { agencyRef?: string }): string;
-  /** Archives a contact (`Contact.Modified`). False when not found. */
-  archiveContact(id: string, options?: { agencyRef?: string }): boolean;
-  /** Removes a contact entirely (GET answers 404; a `Contact.Modified` is sent). False when not found. */
-  deleteContact(id: string, options?: { agencyRef?: string }): boolean;
-  /** Books a viewing or valuation (`Appointment.Created`); returns its id. */
-  createAppointment(options: CreateAppointmentOptions): string;
-  /** Changes an appointment's status, e.g. to cancel it (`Appointment.Modified`). */
-  updateAppointment(
-    id: string,
-    status: AltoAppointmentStatus,
-    options?: { applicantFeedback?: string; agencyRef?: string },
-  ): void;
-  /** Records an offer by a contact (`Offer.Created`); returns its id. */
-  createOffer(options: CreateOfferOptions): string;
-  /** Moves an offer on (`Offer.Modified`, plus `Offer.Accepted`/`Offer.Withdrawn`). */
-  setOfferStatus(
-    id: string,
-    status: AltoOfferStatus,
-    options?: { amount?: number; agencyRef?: string },
-  ): void;
-  /** Every token issued so far expires now (the data clock does not move). */
-  expireTokens(): void;
-  /** Token requests and existing tokens of the integration then fail with 401. */
-  revokeClient(clientId: string): void;
-  restoreClient(clientId: string): void;
-}
-
-export interface PlantedDuplicateContact {
-  contactId: string;
-  duplicateOfContactId: string;
-  personKey: string;
-  variations: readonly string[];
-}
-
-type ContactQuery = { contactId?: string; agencyRef?: string };
-
-/** What the Alto simulator adds to the toolkit's simulator. */
-export interface AltoSimulatorState {
-  readonly integrations: readonly AltoIntegration[];
-  readonly defaultAgencyRef: string;
-  contactCount(agencyRef?: string): number;
-  /** Contact ids in creation order (archived contacts included: `/contacts/all` lists them). */
-  contactIds(agencyRef?: string): string[];
-  /** The Contact as `GET /contacts/{id}` returns it. */
-  getContact(id: string, agencyRef?: string): JsonObject | undefined;
-  /** The item `GET /contacts/all` lists for the contact. */
-  getListItem(id: string, agencyRef?: string): JsonObject | undefined;
-  /** The generated people behind the contacts (index i is contact sequence i + 1). */
-  people(agencyRef?: string): readonly UkPerson[];
-  plantedDuplicates(agencyRef?: string): PlantedDuplicateContact[];
-  namesakes(agencyRef?: string): Array<{ contactIds: [string, string]; forename: string; surname: string }>;
-  /** File notes of one contact, or of the whole agency. */
-  fileNotes(options?: ContactQuery): JsonObject[];
-  appointments(options?: ContactQuery): JsonObject[];
-  offers(options?: ContactQuery): JsonObject[];
-  /** Webhook subscriptions of an agency, without their secrets. */
-  subscriptions(agencyRef?: string): JsonObject[];
-  /**
-   * Access tokens accepted right now (issued, not expired, not revoked, client not revoked) and
-   * tokens revoked at `POST /revoke` since start-up or the last reset. Also `GET /_sim/tokens`.
-   */
-  tokenStats(): TokenStats;
-  /**
-   * A `Contact.Modified` notification as Alto would deliver it, signed with `secret` (null: no
-   * `x-signature` at all), without sending it: for testing receivers. `timestampOffsetSeconds`
-   * shifts the signed timestamp (stale or future deliveries).
-   */
-  contactWebhook(options: {
-    contactId: string;
-    secret: string | null;
-    timestampOffsetSeconds?: number;
-    type?: 'Contact.Created' | 'Contact.Modified';
-    agencyRef?: string;
-  }): { headers: Record<string, string>; rawBody: string };
-}
-
-export type AltoSimulator = Simulator<AltoSimulatorState, AltoSimulatorControls>;
-
-function rateLimitConfig(limits: Partial<AltoRateLimits> | false | undefined): RateLimitConfig | false {
-  if (limits === false) return false;
-  const merged = { ...ALTO_RATE_LIMITS, ...limits };
-  return {
-    windows: [{ limit: merged.requestsPerSecond, windowMs: Math.max(1, 1000 - merged.windowToleranceMs) }],
-    maxConcurrent: merged.maxConcurrent,
-  };
-}
+/** Which agency a control acts on (default: the first). */
+type Agency = { agencyRef?: string };
+type Input<S extends z.ZodType> = z.input<S> & Agency;
+type ContactQuery = { contactId?: string } & Agency;
 
 const LIMIT_DETAILS = {
   window: (limit: number) =>
@@ -224,20 +133,21 @@ const BEARER_REFUSALS = {
  * secret in `x-signature`, the catalogue's rate limit (429 + Retry-After), fault injection and a
  * control surface under `/_sim`.
  */
-export const createAltoSimulator = defineSimulator<
-  AltoSimulatorOptions,
-  AltoSimulatorState,
-  AltoSimulatorControls
->({
+export const createAltoSimulator = defineSimulator({
   crm: 'alto',
   seedPrefix: 'alto-',
-  build(kit) {
+  build(kit: SimulatorKit<AltoSimulatorOptions>) {
     const { options, clock, faults } = kit;
-    const integrations = (options.integrations ?? [ALTO_DEMO_CLIENT]).map((integration) => ({
-      ...integration,
-      agencyRefs: [...integration.agencyRefs],
-    }));
-    const rateLimiter = kit.rateLimiter(rateLimitConfig(options.rateLimits));
+    const integrations = options.integrations ?? [ALTO_DEMO_CLIENT];
+    const limits = options.rateLimits === false ? false : { ...ALTO_RATE_LIMITS, ...options.rateLimits };
+    const rateLimiter = kit.rateLimiter(
+      limits && {
+        windows: [
+          { limit: limits.requestsPerSecond, windowMs: Math.max(1, 1000 - limits.windowToleranceMs) },
+        ],
+        maxConcurrent: limits.maxConcurrent,
+      },
+    );
     const auth = new AltoAuth({
       integrations,
       now: clock.now,
@@ -252,11 +162,10 @@ export const createAltoSimulator = defineSimulator<
       seed: mixSeed(kit.seed, 'alto-webhooks'),
     });
     const webhooks = new AltoWebhooks({ dispatcher, now: clock.now });
-    const engine = new AltoEngine({ clock, webhooks });
     const agencies = kit.tenantDatasets({
       tenants: integrations.flatMap((integration) => integration.agencyRefs),
       noun: 'agency',
-      build: (agencyRef, seed) => new AltoDataset({ agencyRef, ...seed }),
+      build: (agencyRef, seed) => new AltoDataset({ agencyRef, ...seed }, { clock, webhooks }),
     });
     kit.onReset(() => {
       webhooks.reset();
@@ -291,20 +200,29 @@ export const createAltoSimulator = defineSimulator<
             : forContact(dataset, contactFor(dataset, read.contactId).seq);
         return records.map(render);
       };
+    const rendered =
+      (render: (record: ContactRecord, seed: number) => JsonObject) =>
+      (id: string, agencyRef?: string): JsonObject | undefined => {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : render(record, dataset.seed);
+      };
+    /** False when the contact does not exist. */
     const withContact = (
       id: string,
-      agencyRef: string | undefined,
+      agency: Agency | undefined,
       act: (dataset: AltoDataset, record: ContactRecord) => void,
     ) => {
-      const dataset = datasetFor(agencyRef);
+      const dataset = datasetFor(agency?.agencyRef);
       const record = dataset.contactById(id);
-      if (record === undefined) return false;
-      act(dataset, record);
-      return true;
+      if (record !== undefined) act(dataset, record);
+      return record !== undefined;
     };
 
-    const controls: AltoSimulatorControls = {
-      modifyContacts(modify) {
+    /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
+    const controls = {
+      /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
+      modifyContacts(modify: ModifyContactsOptions<AltoContactEdit, Agency>): string[] {
         const dataset = datasetFor(modify.agencyRef);
         const records =
           modify.ids !== undefined
@@ -323,22 +241,27 @@ export const createAltoSimulator = defineSimulator<
             },
           ]),
         );
-        engine.updateContacts(dataset, records, (fields, record) =>
-          applyEdit(fields, edits.get(record.seq) ?? {}),
-        );
+        dataset.updateContacts(records, (fields, record) => applyEdit(fields, edits.get(record.seq) ?? {}));
         return records.map((record) => contactIdOf(record.seq));
       },
-      createContact(input, createOptions) {
-        const dataset = datasetFor(createOptions?.agencyRef);
+      /** Creates a contact as if entered in Alto (`Contact.Created`); the body is a POST /contacts body. */
+      createContact(input: unknown, agency?: Agency): string {
         const parsed = PostContactSchema.parse(camelKeys(input)) as PostContactRequest;
         // Validated like POST /contacts, without the duplicate check (agents can force a duplicate).
-        return contactIdOf(engine.createContact(dataset, fieldsFromRequest(parsed)).seq);
+        return contactIdOf(datasetFor(agency?.agencyRef).createContact(fieldsFromRequest(parsed)).seq);
       },
-      archiveContact: (id, archive) =>
-        withContact(id, archive?.agencyRef, (dataset, record) => engine.archiveContact(dataset, record)),
-      deleteContact: (id, remove) =>
-        withContact(id, remove?.agencyRef, (dataset, record) => engine.deleteContact(dataset, record)),
-      createAppointment(appointment) {
+      /** Archives a contact (`Contact.Modified`). False when not found. */
+      archiveContact: (id: string, agency?: Agency): boolean =>
+        withContact(id, agency, (dataset, record) =>
+          dataset.updateContacts([record], (fields) => {
+            fields.archived = true;
+          }),
+        ),
+      /** Removes a contact entirely (GET answers 404; a `Contact.Modified` is sent). False when not found. */
+      deleteContact: (id: string, agency?: Agency): boolean =>
+        withContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
+      /** Books a viewing or valuation (`Appointment.Created`); returns its id. */
+      createAppointment(appointment: Input<typeof AppointmentSchema>): string {
         const dataset = datasetFor(appointment.agencyRef);
         const contact = contactFor(dataset, appointment.contactId);
         const fields = fieldsOf(contact, dataset.seed);
@@ -346,7 +269,7 @@ export const createAltoSimulator = defineSimulator<
         const start =
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-        const record = engine.addAppointment(dataset, {
+        const record = dataset.addAppointment({
           type,
           start,
           end: start + (appointment.durationMinutes ?? (type === 'Valuation' ? 60 : 30)) * 60_000,
@@ -359,19 +282,25 @@ export const createAltoSimulator = defineSimulator<
         });
         return String(ALTO_APPOINTMENT_ID_BASE + record.seq);
       },
-      updateAppointment(id, status, update) {
-        const dataset = datasetFor(update?.agencyRef);
+      /** Changes an appointment's status, e.g. to cancel it (`Appointment.Modified`). */
+      updateAppointment(
+        id: string,
+        status: AltoAppointmentStatus,
+        update: { applicantFeedback?: string } & Agency = {},
+      ): void {
+        const dataset = datasetFor(update.agencyRef);
         const record = activityFor(dataset.appointments, id, ALTO_APPOINTMENT_ID_BASE, 'appointment');
-        engine.updateAppointment(dataset, record, status, update?.applicantFeedback);
+        dataset.updateAppointment(record, status, update.applicantFeedback);
       },
-      createOffer(offer) {
+      /** Records an offer by a contact (`Offer.Created`); returns its id. */
+      createOffer(offer: Input<typeof OfferSchema>): string {
         const dataset = datasetFor(offer.agencyRef);
         const contact = contactFor(dataset, offer.contactId);
         const fields = fieldsOf(contact, dataset.seed);
         const intends = (intention: string) =>
           fields.applicantRequirements.some((requirement) => requirement.profileIntention === intention);
         const recordType = offer.recordType ?? (intends('Rent') && !intends('Buy') ? 'Rent' : 'Sale');
-        const record = engine.addOffer(dataset, {
+        const record = dataset.addOffer({
           contactSeq: contact.seq,
           propertyId: offer.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
           branchId: fields.branchId,
@@ -382,52 +311,39 @@ export const createAltoSimulator = defineSimulator<
         });
         return String(ALTO_OFFER_ID_BASE + record.seq);
       },
-      setOfferStatus(id, status, update) {
-        const dataset = datasetFor(update?.agencyRef);
+      /** Moves an offer on (`Offer.Modified`, plus `Offer.Accepted`/`Offer.Withdrawn`). */
+      setOfferStatus(id: string, status: AltoOfferStatus, update: { amount?: number } & Agency = {}): void {
+        const dataset = datasetFor(update.agencyRef);
         const record = activityFor(dataset.offers, id, ALTO_OFFER_ID_BASE, 'offer');
-        engine.setOfferStatus(dataset, record, status, update?.amount);
+        dataset.setOfferStatus(record, status, update.amount);
       },
+      /** Every token issued so far expires now (the data clock does not move). */
       expireTokens: () => auth.expireAllTokens(),
-      revokeClient: (clientId) => faults.revokeCredential(clientId),
-      restoreClient: (clientId) => faults.restoreCredential(clientId),
+      /** Token requests and existing tokens of the integration then fail with 401. */
+      revokeClient: (clientId: string) => faults.revokeCredential(clientId),
+      restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
-    const state: AltoSimulatorState = {
-      integrations: integrations.map((integration) => ({
-        ...integration,
-        agencyRefs: [...integration.agencyRefs],
-      })),
+    /** Planted duplicates and namesakes as contact ids (contact sequence i + 1 is person i). */
+    const planted = (agencyRef?: string) =>
+      plantedContacts(datasetFor(agencyRef).people, (index) => contactIdOf(index + 1));
+
+    /** What the Alto simulator adds to the toolkit's simulator. */
+    const own = {
       defaultAgencyRef: agencies.defaultTenant,
-      contactCount: (agencyRef) => datasetFor(agencyRef).contacts.size,
-      contactIds: (agencyRef) =>
+      contactCount: (agencyRef?: string) => datasetFor(agencyRef).contacts.size,
+      /** Contact ids in creation order (archived contacts included: `/contacts/all` lists them). */
+      contactIds: (agencyRef?: string) =>
         [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
-      getContact(id, agencyRef) {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, dataset.seed);
-      },
-      getListItem(id, agencyRef) {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderListItem(record, dataset.seed);
-      },
-      people: (agencyRef) => datasetFor(agencyRef).people.people,
-      plantedDuplicates: (agencyRef) =>
-        datasetFor(agencyRef).people.duplicates.map((duplicate) => ({
-          contactId: contactIdOf(duplicate.index + 1),
-          duplicateOfContactId: contactIdOf(duplicate.originalIndex + 1),
-          personKey: duplicate.personKey,
-          variations: duplicate.variations,
-        })),
-      namesakes: (agencyRef) =>
-        datasetFor(agencyRef).people.namesakes.map((pair) => ({
-          contactIds: [contactIdOf(pair.firstIndex + 1), contactIdOf(pair.secondIndex + 1)] as [
-            string,
-            string,
-          ],
-          forename: pair.forename,
-          surname: pair.surname,
-        })),
+      /** The Contact as `GET /contacts/{id}` returns it. */
+      getContact: rendered(renderContact),
+      /** The item `GET /contacts/all` lists for the contact. */
+      getListItem: rendered(renderListItem),
+      /** The generated people behind the contacts (index i is contact sequence i + 1). */
+      people: (agencyRef?: string) => datasetFor(agencyRef).people.people,
+      plantedDuplicates: (agencyRef?: string) => planted(agencyRef).duplicates,
+      namesakes: (agencyRef?: string) => planted(agencyRef).namesakes,
+      /** File notes of one contact, or of the whole agency. */
       fileNotes: activity(
         (dataset) => dataset.fileNotes,
         (dataset, seq) => dataset.fileNotesFor(seq),
@@ -443,30 +359,35 @@ export const createAltoSimulator = defineSimulator<
         (dataset, seq) => dataset.offersFor(seq),
         renderOffer,
       ),
-      subscriptions: (agencyRef) =>
+      /** Webhook subscriptions of an agency, without their secrets. */
+      subscriptions: (agencyRef?: string) =>
         webhooks
           .list(agencyRef ?? agencies.defaultTenant)
           .map((subscription) => webhooks.render(subscription)),
+      /**
+       * Access tokens accepted right now (issued, not expired, not revoked, client not revoked) and
+       * tokens revoked at `POST /revoke` since start-up or the last reset. Also `GET /_sim/tokens`.
+       */
       tokenStats: () => auth.tokenStats(),
-      contactWebhook(webhook) {
+      /**
+       * A `Contact.Modified` notification as Alto would deliver it, signed with `secret` (null: no
+       * `x-signature` at all), without sending it: for testing receivers. `timestampOffsetSeconds`
+       * shifts the signed timestamp (stale or future deliveries).
+       */
+      contactWebhook(webhook: {
+        contactId: string;
+        secret: string | null;
+        timestampOffsetSeconds?: number;
+        type?: 'Contact.Created' | 'Contact.Modified';
+        agencyRef?: string;
+      }): { headers: Record<string, string>; rawBody: string } {
         const dataset = datasetFor(webhook.agencyRef);
         const record = contactFor(dataset, webhook.contactId);
         const integration = integrations.find((candidate) =>
           candidate.agencyRefs.includes(dataset.agencyRef),
         ) as AltoIntegration;
-        const id = contactIdOf(record.seq);
-        const rawBody = cloudEventBody(
-          {
-            type: webhook.type ?? 'Contact.Modified',
-            subject: `/contacts/${id}`,
-            subjectId: id,
-            branchId: fieldsOf(record, dataset.seed).branchId,
-            relatedSubjects: [],
-            time: clock.now(),
-          },
-          integration.integrationId,
-          dataset.agencyRef,
-        );
+        const change = contactChange(record, dataset.seed, webhook.type ?? 'Contact.Modified', clock.now());
+        const rawBody = cloudEventBody(change, integration.integrationId, dataset.agencyRef);
         const signedAt = Math.floor(Date.now() / 1000) + Math.round(webhook.timestampOffsetSeconds ?? 0);
         const headers = deliveryHeaders(webhook.secret ?? '', rawBody, signedAt);
         if (webhook.secret === null) delete headers['x-signature'];
@@ -500,53 +421,43 @@ export const createAltoSimulator = defineSimulator<
         sendProblem(response, 429, LIMIT_DETAILS[dimension](limit));
       },
     });
-    // The token endpoints answer like an OAuth server: never cached, errors as `{error, error_description}`.
-    const tokenRoute =
-      (answer: (request: Request) => TokenRequestResult | RevocationResult): RequestHandler =>
-      (request, response) => {
-        const result = answer(request);
-        response.setHeader('cache-control', 'no-store');
-        if (!result.ok) response.status(result.status).json(result.body);
-        else if ('body' in result) response.json(result.body);
-        else response.status(200).end();
-      };
-    const form = (request: Request) => (request.body ?? {}) as Record<string, unknown>;
+    // The token endpoints take forms and answer like an OAuth server (`oauthEndpoint`).
+    const form = express.urlencoded({ extended: false, limit: '16kb' });
 
     return {
-      own: state,
+      own,
       controls,
       sendError: sendProblem,
+      sendBadRequest,
       messages: {
-        notFound: (request) => `No route for ${request.method} ${request.path}`,
+        notFound: (request: Request) => `No route for ${request.method} ${request.path}`,
         invalidJson: 'The request body is not valid JSON',
         tooLarge: 'The request body is larger than 1 MB',
       },
       mount(app, { injectFaults }) {
-        const formBody = express.urlencoded({ extended: false, limit: '16kb' });
         app.post(
           '/token',
           injectFaults,
-          formBody,
-          tokenRoute((request) => auth.issueToken(request.get('authorization'), form(request))),
+          form,
+          oauthEndpoint((authorization, body) => auth.issueToken(authorization, body)),
         );
         // RFC 7009 token revocation (Alto documents none): the client authenticates as at /token.
         app.post(
           '/revoke',
           injectFaults,
-          formBody,
-          tokenRoute((request) => auth.revokeToken(request.get('authorization'), form(request))),
+          form,
+          oauthEndpoint((authorization, body) => auth.revokeToken(authorization, body)),
         );
         app.use(
           authenticate,
           limitRate,
           injectFaults,
           express.json({ type: ['application/json', 'application/*+json', 'text/json'], limit: '1mb' }),
-          createAltoApiRouter(engine),
+          createAltoApiRouter(webhooks),
         );
-        app.use(sendBadRequests);
       },
       describe(request) {
-        const agencyRef = agencyOf(request) ?? agencies.defaultTenant;
+        const agencyRef = tenantOf(request, 'agencyRef').agencyRef ?? agencies.defaultTenant;
         return {
           agencies: [...agencies.byKey.keys()],
           integrations: integrations.map(({ clientId, integrationId, agencyRefs }) => ({
@@ -555,177 +466,77 @@ export const createAltoSimulator = defineSimulator<
             agencyRefs,
           })),
           agencyRef,
-          contactCount: state.contactCount(agencyRef),
-          plantedDuplicates: state.plantedDuplicates(agencyRef).length,
-          subscriptions: state.subscriptions(agencyRef).length,
+          contactCount: own.contactCount(agencyRef),
+          plantedDuplicates: own.plantedDuplicates(agencyRef).length,
+          subscriptions: own.subscriptions(agencyRef).length,
         };
       },
-      controlRoutes: (router) => mountAltoControls(router, controls, state),
+      controlRoutes(router) {
+        const agency = (request: Request) => tenantOf(request, 'agencyRef');
+        const id = (request: Request) => String(request.params.id);
+        const contactQuery = (request: Request) =>
+          defined({
+            contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
+            ...agency(request),
+          });
+        mountContactControls(router, {
+          scopeOf: agency,
+          create: (body, scope) => controls.createContact(body, scope),
+          modify: ({ fields, ...modify }, scope) =>
+            controls.modifyContacts({
+              ...modify,
+              ...scope,
+              ...(fields === undefined ? {} : { fields: defined(EditSchema.parse(fields)) }),
+            }),
+          archive: (id, scope) => controls.archiveContact(id, scope),
+          remove: (id, scope) => controls.deleteContact(id, scope),
+        });
+        mountControlRoutes(router, {
+          'POST /appointments': created((request) => ({
+            id: controls.createAppointment({
+              ...defined(AppointmentSchema.parse(request.body ?? {})),
+              ...agency(request),
+            }),
+          })),
+          'PATCH /appointments/:id': (request) => {
+            const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
+            controls.updateAppointment(id(request), status, { ...defined(update), ...agency(request) });
+          },
+          'POST /offers': created((request) => ({
+            id: controls.createOffer({
+              ...defined(OfferSchema.parse(request.body ?? {})),
+              ...agency(request),
+            }),
+          })),
+          'PATCH /offers/:id': (request) => {
+            const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
+            controls.setOfferStatus(id(request), status, { ...defined(update), ...agency(request) });
+          },
+        });
+        mountCredentialControls(router, '/clients/:clientId', {
+          revoke: controls.revokeClient,
+          restore: controls.restoreClient,
+        });
+        mountControlRoutes(router, {
+          'POST /tokens/expire': () => controls.expireTokens(),
+          'GET /tokens': () => own.tokenStats(),
+          'GET /file-notes': (request) => ({ fileNotes: own.fileNotes(contactQuery(request)) }),
+          'GET /appointments': (request) => ({ appointments: own.appointments(contactQuery(request)) }),
+          'GET /offers': (request) => ({ offers: own.offers(contactQuery(request)) }),
+          'GET /subscriptions': (request) => ({
+            subscriptions: own.subscriptions(agency(request).agencyRef),
+          }),
+          'GET /planted-duplicates': (request) => ({
+            duplicates: own.plantedDuplicates(agency(request).agencyRef),
+            namesakes: own.namesakes(agency(request).agencyRef),
+          }),
+        });
+      },
     };
   },
 });
 
-const EditSchema = z
-  .object({
-    title: z.string().nullable(),
-    forename: z.string().nullable(),
-    surname: z.string().min(1),
-    email: z.string().nullable(),
-    mobile: z.string().nullable(),
-    address: z.record(z.string(), z.string().nullable()),
-    potentialVendor: z.boolean(),
-    potentialLandlord: z.boolean(),
-    archived: z.boolean(),
-  })
-  .partial();
-const ModifySchema = z.object({
-  count: CountSchema.optional(),
-  ids: z.array(z.string()).optional(),
-  fields: EditSchema.optional(),
-  randomChange: z.boolean().optional(),
-});
-const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
-  type: z.enum(['Viewing', 'Valuation']).optional(),
-  start: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
-});
-const AppointmentUpdateSchema = z.object({
-  status: z.enum(ALTO_APPOINTMENT_STATUSES),
-  applicantFeedback: z.string().optional(),
-});
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
-  status: z.enum(ALTO_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
-  recordType: z.enum(['Sale', 'Rent']).optional(),
-});
-const OfferUpdateSchema = z.object({
-  status: z.enum(ALTO_OFFER_STATUSES),
-  amount: z.number().positive().optional(),
-});
-
-/** The agency a control request names (query or body). */
-function agencyOf(request: Request): string | undefined {
-  const fromQuery = typeof request.query.agencyRef === 'string' ? request.query.agencyRef : undefined;
-  const body = request.body as { agencyRef?: unknown } | undefined;
-  return fromQuery ?? (typeof body?.agencyRef === 'string' ? body.agencyRef : undefined);
-}
-
-/** Alto's own `/_sim` routes: contacts, appointments, offers, clients, tokens and activity reads. */
-function mountAltoControls(router: Router, controls: AltoSimulatorControls, state: AltoSimulatorState): void {
-  const agency = (request: Request) => defined({ agencyRef: agencyOf(request) });
-  const contactGone = (request: Request, response: Response, found: boolean) => {
-    if (found) response.status(204).end();
-    else response.status(404).json({ error: `contact ${String(request.params.id)} not found` });
-  };
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const { agencyRef: _agencyRef, ...input } = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: controls.createContact(input, agency(request)) });
-    }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const { fields, ...body } = ModifySchema.parse(request.body ?? {});
-      const modified = controls.modifyContacts({
-        ...defined(body),
-        ...agency(request),
-        ...(fields === undefined ? {} : { fields: defined(fields) as AltoContactEdit }),
-      });
-      response.json({ modified });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) =>
-      contactGone(request, response, controls.archiveContact(String(request.params.id), agency(request))),
-    ),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) =>
-      contactGone(request, response, controls.deleteContact(String(request.params.id), agency(request))),
-    ),
-  );
-  router.post(
-    '/appointments',
-    handle((request, response) => {
-      const body = defined(AppointmentSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createAppointment({ ...body, ...agency(request) }) });
-    }),
-  );
-  router.patch(
-    '/appointments/:id',
-    handle((request, response) => {
-      const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
-      controls.updateAppointment(String(request.params.id), status, {
-        ...defined(update),
-        ...agency(request),
-      });
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/offers',
-    handle((request, response) => {
-      const body = defined(OfferSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createOffer({ ...body, ...agency(request) }) });
-    }),
-  );
-  router.patch(
-    '/offers/:id',
-    handle((request, response) => {
-      const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
-      controls.setOfferStatus(String(request.params.id), status, { ...defined(update), ...agency(request) });
-      response.status(204).end();
-    }),
-  );
-  mountCredentialControls(router, '/clients/:clientId', {
-    revoke: controls.revokeClient,
-    restore: controls.restoreClient,
-  });
-  router.post('/tokens/expire', (_request, response) => {
-    controls.expireTokens();
-    response.status(204).end();
-  });
-  router.get('/tokens', (_request, response) => {
-    response.json(state.tokenStats());
-  });
-  const contactQuery = (request: Request) =>
-    defined({
-      contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
-      agencyRef: agencyOf(request),
-    });
-  const reads = { 'file-notes': 'fileNotes', appointments: 'appointments', offers: 'offers' } as const;
-  for (const [path, read] of Object.entries(reads)) {
-    router.get(
-      `/${path}`,
-      handle((request, response) => {
-        response.json({ [read]: state[read](contactQuery(request)) });
-      }),
-    );
-  }
-  router.get(
-    '/subscriptions',
-    handle((request, response) => {
-      response.json({ subscriptions: state.subscriptions(agencyOf(request)) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
-      response.json({
-        duplicates: state.plantedDuplicates(agencyOf(request)),
-        namesakes: state.namesakes(agencyOf(request)),
-      });
-    }),
-  );
-}
+export type AltoSimulator = ReturnType<typeof createAltoSimulator>;
 
 function applyEdit(fields: AltoContactFields, edit: AltoContactEdit): void {
   const lead = fields.people[0];
@@ -750,19 +561,7 @@ function applyEdit(fields: AltoContactFields, edit: AltoContactEdit): void {
     }
   }
   if (edit.address !== undefined) {
-    fields.address = {
-      subDwelling: null,
-      nameNumber: null,
-      street: null,
-      locality: null,
-      town: null,
-      county: null,
-      postcode: null,
-      countryCode: 'GB',
-      uprn: null,
-      ...fields.address,
-      ...edit.address,
-    };
+    fields.address = { ...emptyAddress(), ...fields.address, ...edit.address };
   }
   if (edit.potentialVendor !== undefined) fields.potentialVendor = edit.potentialVendor;
   if (edit.potentialLandlord !== undefined) fields.potentialLandlord = edit.potentialLandlord;
@@ -774,19 +573,12 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
   const fields = fieldsOf(record, dataset.seed);
   const lead = fields.people[0];
   switch (random.int(0, 4)) {
-    case 0: {
-      const current =
-        lead?.emailAddresses[0]?.address.trim().toLowerCase() ??
-        `${(lead?.forename ?? 'contact').toLowerCase()}@example.com`;
-      return { email: emailAtNewDomain(current, random) };
-    }
-    case 1: {
-      const mobile = lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number ?? null;
-      const e164 = mobile === null ? null : toE164(mobile);
-      if (e164 === null) return { mobile: formatPhone(dramaMobile(random), 'national') };
-      const styles = PHONE_STYLES.filter((style) => formatPhone(e164, style) !== mobile);
-      return { mobile: formatPhone(e164, random.pick(styles)) };
-    }
+    case 0:
+      return { email: emailElsewhere(random, lead?.emailAddresses[0]?.address, lead?.forename) };
+    case 1:
+      return {
+        mobile: restyledPhone(random, lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number),
+      };
     case 2: {
       const moved = movedAddress(fields.address?.postcode, random);
       return {
@@ -805,5 +597,3 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
       return { potentialVendor: true };
   }
 }
-
-export type { AltoIntegration, AltoRateLimits };

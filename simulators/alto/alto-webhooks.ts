@@ -1,7 +1,19 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { AltoEventType } from './alto-constants.ts';
-import { altoTime, type JsonObject } from './alto-contact.model.ts';
+import {
+  appointmentIdOf,
+  offerIdOf,
+  type AppointmentRecord,
+  type OfferRecord,
+} from './alto-activity.model.ts';
+import {
+  altoTime,
+  contactIdOf,
+  fieldsOf,
+  type ContactRecord,
+  type JsonObject,
+} from './alto-contact.model.ts';
 
 /**
  * A webhook subscription. In Alto, Alto Connect support sets these up by hand (the partner emails
@@ -30,6 +42,55 @@ export interface AltoChange {
   relatedSubjects: Array<{ subjectUri: string; subjectId: string }>;
   /** When the change happened (ms). */
   time: number;
+}
+
+const related = (path: string, subjectId: string) => ({ subjectUri: `/${path}/${subjectId}`, subjectId });
+
+export function contactChange(
+  record: ContactRecord,
+  seed: number,
+  type: 'Contact.Created' | 'Contact.Modified',
+  time: number,
+): AltoChange {
+  const id = contactIdOf(record.seq);
+  const { branchId } = fieldsOf(record, seed);
+  return { type, subject: `/contacts/${id}`, subjectId: id, branchId, relatedSubjects: [], time };
+}
+
+export function appointmentChange(
+  record: AppointmentRecord,
+  type: 'Appointment.Created' | 'Appointment.Modified',
+): AltoChange {
+  const id = appointmentIdOf(record.seq);
+  return {
+    type,
+    subject: `/appointments/${id}`,
+    subjectId: id,
+    branchId: record.branchId,
+    relatedSubjects: [
+      ...record.contactSeqs.map((seq) => related('contacts', contactIdOf(seq))),
+      related('inventory', record.propertyId),
+    ],
+    time: record.modified,
+  };
+}
+
+export function offerChange(
+  record: OfferRecord,
+  type: 'Offer.Created' | 'Offer.Modified' | 'Offer.Accepted' | 'Offer.Withdrawn',
+): AltoChange {
+  const id = offerIdOf(record.seq);
+  return {
+    type,
+    subject: `/offers/sales-offer/${id}`,
+    subjectId: id,
+    branchId: record.branchId,
+    relatedSubjects: [
+      related('contacts', contactIdOf(record.contactSeq)),
+      related('inventory', record.propertyId),
+    ],
+    time: record.modified,
+  };
 }
 
 /**
@@ -80,20 +141,11 @@ export function deliveryHeaders(
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
 export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
-  create(input: {
-    integrationId: string;
-    clientId: string;
-    agencyRef: string;
-    url: string;
-    eventTypes: AltoEventType[];
-    secret?: string | undefined;
-  }): AltoSubscription {
+  /** A new subscription; without a `secret`, one is generated. */
+  create(input: Omit<AltoSubscription, 'id' | 'secret' | 'created'> & { secret?: string | undefined }) {
     return this.add({
       id: randomUUID(),
-      integrationId: input.integrationId,
-      clientId: input.clientId,
-      agencyRef: input.agencyRef,
-      url: input.url,
+      ...input,
       eventTypes: [...new Set(input.eventTypes)],
       secret: input.secret ?? randomBytes(32).toString('base64url'),
       created: this.now(),

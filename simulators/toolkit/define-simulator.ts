@@ -166,6 +166,11 @@ export interface SimulatorParts<Own, Controls> {
   mount(app: Express, tools: { injectFaults: RequestHandler }): void;
   /** Writes an error the way the CRM does: injected faults, unknown routes, bad bodies, crashes. */
   sendError(response: Response, status: number, detail?: string): void;
+  /**
+   * A 400 for a {@link BadRequestError} (`error`) or an unreadable JSON body (no `error`; `detail`
+   * is `messages.invalidJson`), where the CRM answers those unlike {@link sendError}.
+   */
+  sendBadRequest?(response: Response, detail: string, error?: BadRequestError): void;
   /** An injected fault's answer, where it differs from {@link sendError} (e.g. a 429 with Retry-After). */
   sendFault?(request: Request, response: Response, status: number): void;
   /** A request id header value per response (default none). */
@@ -381,9 +386,10 @@ function appFrame<Options extends SimulatorOptions>(
   });
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
-    if (error instanceof BadRequestError) return parts.sendError(response, 400, error.message);
+    const sendBadRequest = parts.sendBadRequest ?? ((answer, detail) => parts.sendError(answer, 400, detail));
+    if (error instanceof BadRequestError) return sendBadRequest(response, error.message, error);
     const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') return parts.sendError(response, 400, parts.messages.invalidJson);
+    if (type === 'entity.parse.failed') return sendBadRequest(response, parts.messages.invalidJson);
     if (type === 'entity.too.large') return parts.sendError(response, 413, parts.messages.tooLarge);
     kit.options.logger?.error({ err: error }, `${crm} simulator: unexpected error`);
     parts.sendError(response, 500);

@@ -100,13 +100,21 @@ export class QueryReader {
     throw new BadRequestError(`${name} must be true or false`);
   }
 
-  /** One of the allowed values, exactly. */
+  /** A value from a closed list (in any case with `ignoreCase`), returned as the list spells it. */
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const raw = this.string(name);
-    if (raw === undefined) return undefined;
-    if (!(allowed as readonly string[]).includes(raw))
-      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
-    return raw as T;
+    return raw === undefined ? undefined : this.#member(name, raw, allowed);
+  }
+
+  /** Each value of {@link list} from a closed list, as {@link oneOf} reads one. */
+  manyOf<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+    return this.list(name)?.map((raw) => this.#member(name, raw, allowed));
+  }
+
+  #member<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+    const match = allowed.find((candidate) => this.#key(candidate) === this.#key(raw));
+    if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    return match;
   }
 
   /** An instant (ms) in the CRM's format. */
