@@ -2,11 +2,16 @@ import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { udprnOf } from './street-person.model.ts';
 import { POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES, TOWNS } from '../toolkit/uk-reference-data.ts';
-import type {
-  StreetOfferKind,
-  StreetOfferStatus,
-  StreetValuationStatus,
-  StreetViewingStatus,
+import {
+  STREET_LETTINGS_OFFER_STATUSES,
+  STREET_SALES_OFFER_STATUSES,
+  STREET_VALUATION_STATUSES,
+  STREET_VIEWING_STATUSES,
+  type StreetOfferKind,
+  type StreetOfferStatus,
+  type StreetValuationStatus,
+  type StreetViewingStatus,
+  type StreetWebhookEvent,
 } from './street-constants.ts';
 import { streetUuid } from './street-ids.ts';
 import {
@@ -63,15 +68,13 @@ export interface NoteRecord extends TimedRecord {
   pinnedAt: number | null;
 }
 
-export type PersonLookup = (seq: number) => PersonRecord | undefined;
-
 // Viewed properties are other agencies' listings: numbered far above the people's own properties.
 export const LISTED_PROPERTY_BASE = 1_000_000_000;
 
 const addressRandom = new SeededRandom(1);
 
 /** A plausible address for a listed property, stable per property. */
-export function listedPropertyAddress(seed: number, propertySeq: number): StreetAddress {
+function listedPropertyAddress(seed: number, propertySeq: number): StreetAddress {
   const random = addressRandom.reseed(mixSeed(seed, 'street-listed-property', propertySeq));
   const town = random.pick(TOWNS);
   const area = random.pick(town.areas);
@@ -207,7 +210,7 @@ export function renderNote(record: NoteRecord, context: RenderContext): JsonObje
 }
 
 /** The owner of a valued property: the people behind it (here, one). */
-export function renderOwner(person: PersonRecord, context: RenderContext): JsonObject {
+function renderOwner(person: PersonRecord, context: RenderContext): JsonObject {
   const fields = fieldsOf(person, context.seed);
   return {
     type: 'owner',
@@ -224,7 +227,7 @@ export function renderOwner(person: PersonRecord, context: RenderContext): JsonO
 export function renderActivityIncluded(
   records: ReadonlyArray<{ personSeq: number; applicantKind?: StreetApplicantKind; kind?: StreetOfferKind }>,
   include: ReadonlySet<string>,
-  lookup: PersonLookup,
+  lookup: (seq: number) => PersonRecord | undefined,
   context: RenderContext,
 ): JsonObject[] {
   const included = new Map<string, JsonObject>();
@@ -241,4 +244,65 @@ export function renderActivityIncluded(
     if (include.has('applicant.people') || include.has('owner.people')) add(renderPerson(person, context));
   }
   return [...included.values()];
+}
+
+export interface ActivityRecords {
+  viewing: ViewingRecord;
+  valuation: ValuationRecord;
+  sales_offer: OfferRecord;
+  lettings_offer: OfferRecord;
+}
+export type ActivityKind = keyof ActivityRecords;
+export type ActivityRecord = ActivityRecords[ActivityKind];
+
+/** What differs between Street's activity kinds: API path, webhook topic, statuses, who it concerns. */
+export interface ActivitySpec {
+  path: string;
+  event: 'viewing' | 'valuation' | 'sales-offer' | 'lettings-offer';
+  statuses: readonly string[];
+  /** Who the activity concerns: an applicant (viewings, offers) or an owner (valuations). */
+  via: 'applicant' | 'owner';
+  render(record: ActivityRecord, context: RenderContext): JsonObject;
+  /** `filter[type]` (sales|lettings), where the kind has one. */
+  typeOf?(record: ActivityRecord): string;
+}
+
+export const ACTIVITY_KINDS: Record<ActivityKind, ActivitySpec> = {
+  viewing: {
+    path: 'viewings',
+    event: 'viewing',
+    statuses: STREET_VIEWING_STATUSES,
+    via: 'applicant',
+    render: (record, context) => renderViewing(record as ViewingRecord, context),
+    typeOf: (record) => (record as ViewingRecord).applicantKind,
+  },
+  valuation: {
+    path: 'valuations',
+    event: 'valuation',
+    statuses: STREET_VALUATION_STATUSES,
+    via: 'owner',
+    render: (record, context) => renderValuation(record as ValuationRecord, context),
+    typeOf: (record) => (record as ValuationRecord).valuationType,
+  },
+  sales_offer: {
+    path: 'sales-offers',
+    event: 'sales-offer',
+    statuses: STREET_SALES_OFFER_STATUSES,
+    via: 'applicant',
+    render: (record, context) => renderOffer(record as OfferRecord, context),
+  },
+  lettings_offer: {
+    path: 'lettings-offers',
+    event: 'lettings-offer',
+    statuses: STREET_LETTINGS_OFFER_STATUSES,
+    via: 'applicant',
+    render: (record, context) => renderOffer(record as OfferRecord, context),
+  },
+};
+
+export const offerKindOf = (kind: StreetOfferKind): 'sales_offer' | 'lettings_offer' => `${kind}_offer`;
+
+/** The webhook topic of a change to an activity. */
+export function activityEvent(kind: ActivityKind, change: 'created' | 'updated'): StreetWebhookEvent {
+  return `${ACTIVITY_KINDS[kind].event}.${change}`;
 }

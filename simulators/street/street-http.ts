@@ -417,8 +417,6 @@ export const NoteAttributesSchema = z.object({
 /** `PATCH /notes/{id}`: the body and/or the pin (attributes left out keep their values). */
 export const NotePatchSchema = NoteAttributesSchema.partial();
 
-const eventSet = new Set<string>(STREET_WEBHOOK_EVENTS);
-
 const webhookFields = {
   url: z
     .string({ message: 'The url field is required.' })
@@ -426,15 +424,10 @@ const webhookFields = {
     .refine((value) => /^https?:\/\//i.test(value), 'The url must be an http(s) URL.'),
   events: z
     .array(
-      z
-        .string()
-        .refine(
-          (event) => eventSet.has(event),
-          `Unknown webhook event (known: ${STREET_WEBHOOK_EVENTS.join(', ')}).`,
-        ),
-      {
-        message: 'The events field is required.',
-      },
+      z.enum(STREET_WEBHOOK_EVENTS, {
+        message: `Unknown webhook event (known: ${STREET_WEBHOOK_EVENTS.join(', ')}).`,
+      }),
+      { message: 'The events field is required.' },
     )
     .min(1, 'At least one event is required.'),
   description: z.string().max(255),
