@@ -10,7 +10,6 @@ import {
 import type { StreetApiToken } from './street-constants.ts';
 import type { PersonPatch, StreetDataset } from './street-dataset.ts';
 import {
-  JsonApiError,
   NoteAttributesSchema,
   NotePatchSchema,
   PersonAttributesSchema,
@@ -18,6 +17,7 @@ import {
   WebhookAttributesSchema,
   WebhookPatchSchema,
   apiBase,
+  jsonApiError,
   parseAttributes,
   resourceOf,
   sendDocument,
@@ -136,8 +136,8 @@ function mergeViews<T extends TimedRecord>(
   return viewOf(merged);
 }
 
-function notFound(what: string, id: string): JsonApiError {
-  return new JsonApiError(404, `No ${what} found with id ${id}.`);
+function notFound(what: string, id: string) {
+  return jsonApiError(404, `No ${what} found with id ${id}.`);
 }
 
 /** Builds the API router (mounted under /open-api/v1). Assumes auth, rate-limit and fault checks ran first. */
@@ -155,18 +155,16 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     const times = timeFilters(query);
     const trashed = query.string('filter[trashed]');
     if (trashed !== undefined && trashed !== 'with' && trashed !== 'only') {
-      throw new JsonApiError(400, 'filter[trashed] must be "with" or "only".', {
-        source: { parameter: 'filter[trashed]' },
-      });
+      throw jsonApiError(400, 'filter[trashed] must be "with" or "only".', { parameter: 'filter[trashed]' });
     }
     const email = query.string('filter[email_address]');
     const phone = query.string('filter[telephone_number]');
     if (phone !== undefined && !INTERNATIONAL_PHONE.test(phone)) {
       const hint = /^ \d/.test(phone) ? ' (encode the leading + as %2B)' : '';
-      throw new JsonApiError(
+      throw jsonApiError(
         400,
         `filter[telephone_number] must be in full international dialling format, e.g. +441614960137${hint}.`,
-        { source: { parameter: 'filter[telephone_number]' } },
+        { parameter: 'filter[telephone_number]' },
       );
     }
     const address = query.string('filter[address]')?.toLowerCase();
@@ -240,14 +238,14 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     if (meta.updated_at !== undefined) {
       const expected = typeof meta.updated_at === 'string' ? Date.parse(meta.updated_at) : Number.NaN;
       if (Number.isNaN(expected))
-        throw new JsonApiError(400, 'meta.updated_at must be an ISO-8601 date-time.', {
-          source: { pointer: '/data/meta/updated_at' },
+        throw jsonApiError(400, 'meta.updated_at must be an ISO-8601 date-time.', {
+          pointer: '/data/meta/updated_at',
         });
       if (expected !== record.modified) {
-        throw new JsonApiError(
+        throw jsonApiError(
           409,
           `The person was updated at ${new Date(record.modified).toISOString()}, after the version this change is based on (${String(meta.updated_at)}). Fetch it again and re-apply the change.`,
-          { code: 'stale_record', source: { pointer: '/data/meta/updated_at' } },
+          { code: 'stale_record', pointer: '/data/meta/updated_at' },
         );
       }
     }
@@ -270,8 +268,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     const { attributes, relationships } = resourceOf(request.body, 'note');
     const input = parseAttributes(NoteAttributesSchema, attributes);
     const related = Object.keys(relationships);
-    const unprocessable = (detail: string, pointer: string) =>
-      JsonApiError.many(422, [{ status: '422', title: 'Unprocessable Entity', detail, source: { pointer } }]);
+    const unprocessable = (detail: string, pointer: string) => jsonApiError(422, detail, { pointer });
     if (related.length !== 1 || related[0] !== 'person') {
       throw unprocessable(
         related.length === 0
@@ -340,8 +337,8 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
       const times = timeFilters(query);
       const statuses = query.list('filter[status]');
       if (statuses?.some((status) => !spec.statuses.includes(status))) {
-        throw new JsonApiError(400, `filter[status] must be among ${spec.statuses.join(', ')}.`, {
-          source: { parameter: 'filter[status]' },
+        throw jsonApiError(400, `filter[status] must be among ${spec.statuses.join(', ')}.`, {
+          parameter: 'filter[status]',
         });
       }
       const type = spec.typeOf === undefined ? undefined : query.string('filter[type]');

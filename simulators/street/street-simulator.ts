@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import { CountSchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
@@ -28,7 +28,7 @@ import {
   type StreetWebhookEvent,
 } from './street-constants.ts';
 import { StreetDataset, type PersonCreate, type PersonPatch } from './street-dataset.ts';
-import { JsonApiError, PersonAttributesSchema, sendError } from './street-http.ts';
+import { PersonAttributesSchema, sendError } from './street-http.ts';
 import { streetUuid } from './street-ids.ts';
 import {
   fieldsOf,
@@ -108,15 +108,6 @@ const TOKEN_REFUSALS = {
 } as const;
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Street's JSON:API errors (any status) in its own document shape. */
-const sendJsonApiErrors: ErrorRequestHandler = (error: unknown, _request, response, next) => {
-  if (!(error instanceof JsonApiError) || response.headersSent) return next(error);
-  response
-    .status(error.status)
-    .type(STREET_MEDIA_TYPE)
-    .send(JSON.stringify({ jsonapi: { version: '1.0' }, errors: error.errors }));
-};
 
 /**
  * An in-process Street Open API: bearer tokens, JSON:API people with page-number paging and
@@ -430,7 +421,7 @@ export const createStreetSimulator = defineSimulator({
     return {
       own: state,
       controls,
-      sendError: (response, status, detail) => sendError(response, status, detail),
+      sendError,
       messages: {
         notFound: (request) => `No route for ${request.method} ${request.path}.`,
         invalidJson: 'The request body is not valid JSON.',
@@ -447,7 +438,6 @@ export const createStreetSimulator = defineSimulator({
           express.json({ type: STREET_MEDIA_TYPE, limit: '2mb' }),
           createStreetApiRouter(() => dataset, webhooks),
         );
-        app.use(sendJsonApiErrors);
       },
       // Token ids and company names only: never a token.
       describe: () => ({

@@ -56,7 +56,7 @@ export class QueryParams {
     if (!/^\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
       const range =
         options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
-      throw new BadRequestError(`${name} must be a whole number ${range}`);
+      throw new BadRequestError(`${name} must be a whole number ${range}`, { details: { parameter: name } });
     }
     return value;
   }
@@ -67,14 +67,16 @@ export class QueryParams {
     if (raw === undefined) return undefined;
     if (raw === 'true') return true;
     if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
+    throw new BadRequestError(`${name} must be true or false`, { details: { parameter: name } });
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
     if (!(allowed as readonly string[]).includes(raw))
-      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+      throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`, {
+        details: { parameter: name },
+      });
     return raw as T;
   }
 
@@ -87,7 +89,8 @@ export class QueryParams {
     const ms = format.pattern.test(raw)
       ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw)
       : Number.NaN;
-    if (Number.isNaN(ms)) throw new BadRequestError(`${name} must be ${format.expected}`);
+    if (Number.isNaN(ms))
+      throw new BadRequestError(`${name} must be ${format.expected}`, { details: { parameter: name } });
     return ms;
   }
 
