@@ -15,7 +15,6 @@ import {
   PersonAttributesSchema,
   StreetQuery,
   WebhookAttributesSchema,
-  WebhookPatchSchema,
   apiBase,
   jsonApiError,
   parseAttributes,
@@ -24,13 +23,7 @@ import {
   sendPage,
   viewOf,
 } from './street-http.ts';
-import {
-  fieldsOf,
-  renderAddress,
-  renderPerson,
-  type PersonRecord,
-  type RenderContext,
-} from './street-person.model.ts';
+import { fieldsOf, renderPerson, type PersonRecord, type RenderContext } from './street-person.model.ts';
 import type { StreetWebhooks } from './street-webhooks.ts';
 
 /** What the auth middleware leaves for the handlers. */
@@ -44,75 +37,39 @@ export function callContext(response: Response): StreetCallContext {
   return response.locals.street as StreetCallContext;
 }
 
-const PERSON_FILTERS = [
-  'address',
-  'email_address',
-  'telephone_number',
-  'trashed',
-  'created_from',
-  'created_to',
-  'updated_from',
-  'updated_to',
-] as const;
-const PERSON_INCLUDES = ['applicants', 'ownedProperties', 'notes'] as const;
+const PERSON_FILTERS = ['email_address', 'telephone_number', 'trashed', 'updated_from', 'updated_to'];
+const ACTIVITY_FILTERS = ['status', 'updated_from', 'updated_to'];
+const PERSON_INCLUDES = ['applicants', 'notes'];
 const INTERNATIONAL_PHONE = /^\+[1-9]\d{7,14}$/;
+const SORT_FIELDS = { created_at: 'created', updated_at: 'modified' } as const;
 
-type TimeField = 'created' | 'modified';
-const SORT_FIELDS = { created_at: 'created', updated_at: 'modified' } as const satisfies Record<
-  string,
-  TimeField
->;
-
-function inRange(value: number, from: number | undefined, to: number | undefined): boolean {
-  return (from === undefined || value >= from) && (to === undefined || value <= to);
-}
-
-function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) => boolean) | undefined {
-  const active = predicates.filter((predicate): predicate is (item: T) => boolean => predicate !== null);
-  return active.length === 0 ? undefined : (item) => active.every((predicate) => predicate(item));
-}
-
-/** Time filters every Street list takes: `filter[created_from|created_to|updated_from|updated_to]`, all inclusive. */
-function timeFilters(query: StreetQuery) {
-  return {
-    createdFrom: query.instant('filter[created_from]'),
-    createdTo: query.instant('filter[created_to]'),
-    updatedFrom: query.instant('filter[updated_from]'),
-    updatedTo: query.instant('filter[updated_to]'),
-  };
+/** `filter[updated_from]` / `filter[updated_to]`, both inclusive. */
+function updatedRange(query: StreetQuery) {
+  return { from: query.instant('filter[updated_from]'), to: query.instant('filter[updated_to]') };
 }
 
 /**
- * Plans a list query over one collection: an updated (or created) range answered from the sorted
- * index, never by scanning every record; other filters applied to what the range leaves.
+ * Plans a list query over one collection: an updated range answered from the sorted index, never
+ * by scanning every record (unless `candidates`, e.g. from an email lookup, are given); the other
+ * filters applied to what the range leaves.
  */
 function planFor<T extends TimedRecord>(
-  times: ReturnType<typeof timeFilters>,
+  updated: ReturnType<typeof updatedRange>,
   sort: { field: keyof typeof SORT_FIELDS; descending: boolean },
   candidates: readonly T[] | undefined,
-  extra: Array<((item: T) => boolean) | null>,
+  filters: Array<((item: T) => boolean) | null>,
 ): QueryPlan<T> {
-  const byUpdated = times.updatedFrom !== undefined || times.updatedTo !== undefined;
-  const byCreated = times.createdFrom !== undefined || times.createdTo !== undefined;
-  const range =
-    candidates === undefined && byUpdated
-      ? { field: 'modified' as const, from: times.updatedFrom, to: times.updatedTo }
-      : candidates === undefined && byCreated
-        ? { field: 'created' as const, from: times.createdFrom, to: times.createdTo }
-        : undefined;
-  const predicate = allOf<T>([
-    byUpdated && range?.field !== 'modified'
-      ? (item) => inRange(item.modified, times.updatedFrom, times.updatedTo)
-      : null,
-    byCreated && range?.field !== 'created'
-      ? (item) => inRange(item.created, times.createdFrom, times.createdTo)
-      : null,
-    ...extra,
-  ]);
+  const byUpdated = updated.from !== undefined || updated.to !== undefined;
+  const inRange = (item: T) =>
+    (updated.from === undefined || item.modified >= updated.from) &&
+    (updated.to === undefined || item.modified <= updated.to);
+  const active = [...filters, byUpdated && candidates !== undefined ? inRange : null].filter(
+    (filter) => filter !== null,
+  );
   return {
     ...(candidates === undefined ? {} : { candidates }),
-    ...(range === undefined ? {} : { range }),
-    ...(predicate === undefined ? {} : { predicate }),
+    ...(byUpdated && candidates === undefined ? { range: { field: 'modified', ...updated } } : {}),
+    ...(active.length === 0 ? {} : { predicate: (item: T) => active.every((filter) => filter(item)) }),
     sort: { field: SORT_FIELDS[sort.field], descending: sort.descending },
   };
 }
@@ -127,7 +84,7 @@ function materialise<T>(view: ResultView<T>): T[] {
 /** Joins the live and trashed results (`filter[trashed]=with`) in the requested order. */
 function mergeViews<T extends TimedRecord>(
   views: Array<ResultView<T>>,
-  field: TimeField,
+  field: 'created' | 'modified',
   descending: boolean,
 ): ResultView<T> {
   if (views.length === 1) return views[0] as ResultView<T>;
@@ -152,7 +109,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     const page = query.page();
     const include = query.include(PERSON_INCLUDES);
     const sort = query.sort(['created_at', 'updated_at'] as const, 'created_at');
-    const times = timeFilters(query);
+    const updated = updatedRange(query);
     const trashed = query.string('filter[trashed]');
     if (trashed !== undefined && trashed !== 'with' && trashed !== 'only') {
       throw jsonApiError(400, 'filter[trashed] must be "with" or "only".', { parameter: 'filter[trashed]' });
@@ -167,7 +124,6 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
         { parameter: 'filter[telephone_number]' },
       );
     }
-    const address = query.string('filter[address]')?.toLowerCase();
     const fields = (record: PersonRecord) => fieldsOf(record, dataset.seed);
     const collections: Array<[TimedCollection<PersonRecord>, live: boolean]> = [];
     if (trashed !== 'only') collections.push([dataset.persons, true]);
@@ -181,7 +137,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
         : byPhoneIndex
           ? dataset.peopleByPhone(phone)
           : undefined;
-      const plan = planFor(times, sort, candidates, [
+      const plan = planFor(updated, sort, candidates, [
         email === undefined || byEmailIndex
           ? null
           : (record) =>
@@ -191,14 +147,8 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
         phone === undefined || byPhoneIndex
           ? null
           : (record) => fields(record).telephone_numbers.some((entry) => entry.value === phone),
-        address === undefined
-          ? null
-          : (record) =>
-              String(renderAddress(fields(record).address)?.single_line ?? '')
-                .toLowerCase()
-                .includes(address),
       ]);
-      return collection.query(JSON.stringify([live, times, sort, email, phone, address]), plan);
+      return collection.query(JSON.stringify([live, updated, sort, email, phone]), plan);
     });
     const view = mergeViews(views, SORT_FIELDS[sort.field], sort.descending);
     const context = contextOf(request);
@@ -323,18 +273,11 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     ) => renderActivityIncluded(records, include, (seq) => datasetOf().personBySeq(seq), context);
     router.get(`/${spec.path}`, (request, response) => {
       const query = new StreetQuery(request);
-      query.allowFilters([
-        'status',
-        'created_from',
-        'created_to',
-        'updated_from',
-        'updated_to',
-        ...extraFilters,
-      ]);
+      query.allowFilters([...ACTIVITY_FILTERS, ...extraFilters]);
       const page = query.page();
       const include = query.include(includes);
       const sort = query.sort(['created_at', 'updated_at'] as const, 'created_at');
-      const times = timeFilters(query);
+      const updated = updatedRange(query);
       const statuses = query.list('filter[status]');
       if (statuses?.some((status) => !spec.statuses.includes(status))) {
         throw jsonApiError(400, `filter[status] must be among ${spec.statuses.join(', ')}.`, {
@@ -342,12 +285,12 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
         });
       }
       const type = spec.typeOf === undefined ? undefined : query.string('filter[type]');
-      const plan = planFor<ActivityRecord>(times, sort, undefined, [
+      const plan = planFor<ActivityRecord>(updated, sort, undefined, [
         statuses === undefined ? null : (record) => statuses.includes(record.status),
         type === undefined ? null : (record) => spec.typeOf?.(record) === type,
       ]);
       const view = (datasetOf().activities[kind] as TimedCollection<ActivityRecord>).query(
-        JSON.stringify([times, sort, statuses, type]),
+        JSON.stringify([updated, sort, statuses, type]),
         plan,
       );
       const context = contextOf(request);
@@ -381,14 +324,6 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 201, { data: webhooks.render(subscription, base, { withSecret: true }) });
   });
 
-  router.get('/webhooks', (request, response) => {
-    const page = new StreetQuery(request).page();
-    const base = apiBase(request);
-    sendPage(response, request, viewOf(webhooks.where()), page, (subscription) =>
-      webhooks.render(subscription, base),
-    );
-  });
-
   const subscriptionOr404 = (id: string) => {
     const subscription = webhooks.get(id);
     if (subscription === undefined) throw notFound('webhook', id);
@@ -399,13 +334,6 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 200, {
       data: webhooks.render(subscriptionOr404(request.params.id), apiBase(request)),
     });
-  });
-
-  router.patch('/webhooks/:id', (request, response) => {
-    const subscription = subscriptionOr404(request.params.id);
-    const { attributes } = resourceOf(request.body, 'webhook', request.params.id);
-    webhooks.update(subscription, parseAttributes(WebhookPatchSchema, attributes));
-    sendDocument(response, 200, { data: webhooks.render(subscription, apiBase(request)) });
   });
 
   router.delete('/webhooks/:id', (request, response) => {

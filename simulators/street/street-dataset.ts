@@ -417,32 +417,6 @@ export class StreetDataset {
     }));
   }
 
-  restorePerson(record: PersonRecord): void {
-    if (record.trashedAt === null) return;
-    const now = this.#deps.clock.now();
-    this.trashed.remove(record);
-    record.trashedAt = null;
-    record.modified = now;
-    this.persons.add(record);
-    this.#index(record);
-    this.#emit('person.updated', now, () => this.personDocument(record));
-  }
-
-  /** Removes a person for good (GET answers 404 even with trashed); their notes stay. */
-  deletePerson(record: PersonRecord): void {
-    const now = this.#deps.clock.now();
-    if (record.trashedAt === null) this.#unindex(record);
-    this.persons.remove(record);
-    this.trashed.remove(record);
-    this.#emit('person.deleted', now, () => ({
-      data: {
-        type: 'person',
-        id: this.personId(record),
-        meta: { deleted_at: streetTime(now), permanent: true },
-      },
-    }));
-  }
-
   addActivity<K extends ActivityKind>(
     kind: K,
     input: Omit<ActivityRecords[K], 'seq' | 'created' | 'modified'>,

@@ -346,7 +346,8 @@ export const NoteAttributesSchema = z.object({
 /** `PATCH /notes/{id}`: the body and/or the pin (attributes left out keep their values). */
 export const NotePatchSchema = NoteAttributesSchema.partial();
 
-const webhookFields = {
+/** `POST /webhooks` attributes (Street's subscription API is not public: a conventional shape). */
+export const WebhookAttributesSchema = z.object({
   url: z
     .string({ message: 'The url field is required.' })
     .url('The url must be a valid URL.')
@@ -359,19 +360,9 @@ const webhookFields = {
       { message: 'The events field is required.' },
     )
     .min(1, 'At least one event is required.'),
-  description: z.string().max(255),
-  enabled: z.boolean(),
-};
-
-/** `POST /webhooks` attributes (Street's subscription API is not public: a conventional shape). */
-export const WebhookAttributesSchema = z.object({
-  ...webhookFields,
-  description: webhookFields.description.default(''),
-  enabled: webhookFields.enabled.default(true),
+  description: z.string().max(255).default(''),
+  enabled: z.boolean().default(true),
 });
-
-/** `PATCH /webhooks/{id}`: any of the fields, none defaulted. */
-export const WebhookPatchSchema = z.object(webhookFields).partial();
 
 /** Parses write attributes; each zod issue becomes a 422 error pointing at `/data/attributes/...`. */
 export function parseAttributes<S extends z.ZodType>(schema: S, attributes: JsonObject): z.infer<S> {

@@ -224,18 +224,6 @@ export const createStreetSimulator = defineSimulator({
         if (record !== undefined) dataset.trashPerson(record);
         return record !== undefined;
       },
-      restorePerson(id: string): boolean {
-        const record = dataset.personById(id, { withTrashed: true });
-        if (record?.trashedAt == null) return false;
-        dataset.restorePerson(record);
-        return true;
-      },
-      /** Removes a person for good (404 even with trashed). False when not found. */
-      deletePerson(id: string): boolean {
-        const record = dataset.personById(id, { withTrashed: true });
-        if (record !== undefined) dataset.deletePerson(record);
-        return record !== undefined;
-      },
       /** Books a viewing for one of the person's applicants (sends viewing.created); returns its UUID. */
       createViewing(viewing: z.infer<typeof ViewingSchema>): string {
         const person = personFor(viewing.personId);
@@ -403,9 +391,6 @@ export const createStreetSimulator = defineSimulator({
         );
       next();
     };
-    const found = (done: boolean, id: string) => {
-      if (!done) throw new RangeError(`person ${id} not found`);
-    };
     const bookings = [
       ['viewings', ViewingSchema, controls.createViewing, STREET_VIEWING_STATUSES, ['viewing']],
       ['valuations', ValuationSchema, controls.createValuation, STREET_VALUATION_STATUSES, ['valuation']],
@@ -459,13 +444,10 @@ export const createStreetSimulator = defineSimulator({
             modified: controls.modifyPeople(input),
           })),
           'POST /people/:id/trash': {
-            run: ({ params }) => found(controls.trashPerson(String(params.id)), String(params.id)),
-          },
-          'POST /people/:id/restore': {
-            run: ({ params }) => found(controls.restorePerson(String(params.id)), String(params.id)),
-          },
-          'DELETE /people/:id': {
-            run: ({ params }) => found(controls.deletePerson(String(params.id)), String(params.id)),
+            run: ({ params }) => {
+              if (!controls.trashPerson(String(params.id)))
+                throw new RangeError(`person ${String(params.id)} not found`);
+            },
           },
           ...Object.fromEntries(
             bookings.flatMap(([path, schema, create, statuses, kinds]) => [

@@ -21,8 +21,6 @@ export interface WebhookSubscription {
   modified: number;
 }
 
-type SubscriptionInput = Pick<WebhookSubscription, 'url' | 'events' | 'description' | 'enabled'>;
-
 /** The Standard Webhooks payload envelope: `{type, timestamp, data}`. */
 export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: JsonObject): string {
   return JSON.stringify({ type, timestamp: streetTime(eventTime), data });
@@ -34,7 +32,10 @@ export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: J
  * through the shared background dispatcher.
  */
 export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
-  create(tokenId: string, input: SubscriptionInput): WebhookSubscription {
+  create(
+    tokenId: string,
+    input: Pick<WebhookSubscription, 'url' | 'events' | 'description' | 'enabled'>,
+  ): WebhookSubscription {
     const now = this.now();
     return this.add({
       id: randomUUID(),
@@ -45,17 +46,6 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
       created: now,
       modified: now,
     });
-  }
-
-  /** Applies the fields given (undefined ones keep their values). */
-  update(
-    subscription: WebhookSubscription,
-    changes: { [K in keyof SubscriptionInput]?: SubscriptionInput[K] | undefined },
-  ): void {
-    for (const [key, value] of Object.entries(changes))
-      if (value !== undefined)
-        Object.assign(subscription, { [key]: Array.isArray(value) ? [...value] : value });
-    subscription.modified = this.now();
   }
 
   /** True when an enabled subscription listens to any of these events. */
