@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { QueryPlan, ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   ACTIVITY_KINDS,
+  renderActivity,
   renderActivityIncluded,
   renderNote,
   type ActivityKind,
@@ -265,12 +266,12 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     [ActivityKind, (typeof ACTIVITY_KINDS)[ActivityKind]]
   >) {
     const includes = [spec.via, `${spec.via}.people`];
-    const extraFilters = spec.typeOf === undefined ? [] : ['type'];
+    const extraFilters = spec.typeFilter ? ['type'] : [];
     const included = (
       records: readonly ActivityRecord[],
       include: ReadonlySet<string>,
       context: RenderContext,
-    ) => renderActivityIncluded(records, include, (seq) => datasetOf().personBySeq(seq), context);
+    ) => renderActivityIncluded(kind, records, include, (seq) => datasetOf().personBySeq(seq), context);
     router.get(`/${spec.path}`, (request, response) => {
       const query = new StreetQuery(request);
       query.allowFilters([...ACTIVITY_FILTERS, ...extraFilters]);
@@ -284,10 +285,10 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
           parameter: 'filter[status]',
         });
       }
-      const type = spec.typeOf === undefined ? undefined : query.string('filter[type]');
+      const type = spec.typeFilter ? query.string('filter[type]') : undefined;
       const plan = planFor<ActivityRecord>(updated, sort, undefined, [
         statuses === undefined ? null : (record) => statuses.includes(record.status),
-        type === undefined ? null : (record) => spec.typeOf?.(record) === type,
+        type === undefined ? null : (record) => spec.kindOf(record) === type,
       ]);
       const view = (datasetOf().activities[kind] as TimedCollection<ActivityRecord>).query(
         JSON.stringify([updated, sort, statuses, type]),
@@ -299,7 +300,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
         request,
         view,
         page,
-        (record) => spec.render(record, context),
+        (record) => renderActivity(kind, record, context),
         include.size === 0 ? undefined : (records) => included(records, include, context),
       );
     });
@@ -309,7 +310,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
       const include = new StreetQuery(request).include(includes);
       const context = contextOf(request);
       sendDocument(response, 200, {
-        data: spec.render(record, context),
+        data: renderActivity(kind, record, context),
         ...(include.size === 0 ? {} : { included: included([record], include, context) }),
       });
     });

@@ -9,6 +9,7 @@ import {
   ACTIVITY_KINDS,
   LISTED_PROPERTY_BASE,
   activityEvent,
+  renderActivity,
   renderActivityIncluded,
   renderNote,
   type ActivityKind,
@@ -446,12 +447,12 @@ export class StreetDataset {
 
   /** Activity webhooks side-load who it concerns: the applicant or owner, and the person behind it. */
   #activityDocument(kind: ActivityKind, record: ActivityRecords[ActivityKind]): JsonObject {
-    const { render, via } = ACTIVITY_KINDS[kind];
+    const { via } = ACTIVITY_KINDS[kind];
     const context = this.context();
     const include = new Set([via, `${via}.people`]);
     return {
-      data: render(record, context),
-      included: renderActivityIncluded([record], include, (seq) => this.personBySeq(seq), context),
+      data: renderActivity(kind, record, context),
+      included: renderActivityIncluded(kind, [record], include, (seq) => this.personBySeq(seq), context),
     };
   }
 
