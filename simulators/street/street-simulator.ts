@@ -25,19 +25,11 @@ import {
   STREET_WEBHOOK_TIMEOUT_MS,
   type StreetApiToken,
   type StreetRateLimits,
-  type StreetWebhookEvent,
 } from './street-constants.ts';
 import { StreetDataset, type PersonCreate, type PersonPatch } from './street-dataset.ts';
 import { PersonAttributesSchema, sendError } from './street-http.ts';
 import { streetUuid } from './street-ids.ts';
-import {
-  fieldsOf,
-  propertySeq,
-  renderPerson,
-  streetTime,
-  udprnOf,
-  type PersonRecord,
-} from './street-person.model.ts';
+import { fieldsOf, propertySeq, renderPerson, udprnOf, type PersonRecord } from './street-person.model.ts';
 import { StreetWebhooks, webhookBody } from './street-webhooks.ts';
 
 export interface StreetSimulatorOptions extends SimulatorOptions {
@@ -185,7 +177,7 @@ export const createStreetSimulator = defineSimulator({
         firstName: pair.forename,
         lastName: pair.surname,
       }));
-    const personIds = () => dataset.persons.byCreated.items.map((record) => dataset.personId(record));
+    const contactIds = () => dataset.persons.byCreated.items.map((record) => dataset.personId(record));
     /** Webhook subscriptions, secrets left out. */
     const webhookSubscriptions = () =>
       webhooks.where().map((subscription) => webhooks.render(subscription, publicBase));
@@ -294,17 +286,15 @@ export const createStreetSimulator = defineSimulator({
           },
         };
       },
-      tokens: tokens.map((token) => ({ ...token })),
       /** `/open-api/v1`: append to the listening URL for an adapter's base URL. */
       apiBasePath: STREET_API_BASE_PATH,
       /** Live (not trashed) people. */
       contactCount: () => dataset.persons.size,
-      /** UUIDs of live people in creation order (`contactIds`, the name every simulator uses). */
-      personIds,
-      contactIds: personIds,
+      /** UUIDs of live people in creation order. */
+      contactIds,
       /** The person resource as GET /people/{id} returns it in `data`. */
-      getPerson(id: string, getOptions?: { withTrashed?: boolean }) {
-        const record = dataset.personById(id, { withTrashed: getOptions?.withTrashed ?? false });
+      getPerson(id: string) {
+        const record = dataset.personById(id);
         return record === undefined ? undefined : renderPerson(record, dataset.context());
       },
       /** The generated people behind the records (index i is person sequence i + 1). */
@@ -318,30 +308,15 @@ export const createStreetSimulator = defineSimulator({
        * A person event signed the way the simulator signs deliveries (Standard Webhooks), for
        * receivers' tests; `timestampOffsetSeconds` shifts the signed time.
        */
-      signedPersonWebhook(signed: {
-        personId: string;
-        secret: string;
-        type?: StreetWebhookEvent;
-        timestampOffsetSeconds?: number;
-      }): { headers: Record<string, string>; rawBody: Buffer } {
-        const record = personFor(signed.personId, true);
-        const eventType = signed.type ?? 'person.updated';
-        const data =
-          eventType === 'person.deleted'
-            ? {
-                data: {
-                  type: 'person',
-                  id: dataset.personId(record),
-                  meta: { deleted_at: streetTime(clock.now()) },
-                },
-              }
-            : dataset.personDocument(record);
-        const body = webhookBody(eventType, clock.now(), data);
+      signedPersonWebhook(signed: { personId: string; secret: string; timestampOffsetSeconds?: number }) {
+        const body = webhookBody(
+          'person.updated',
+          clock.now(),
+          dataset.personDocument(personFor(signed.personId, true)),
+        );
         const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
-        return {
-          headers: standardWebhookHeaders(signed.secret, newMessageId(), body, timestamp),
-          rawBody: Buffer.from(body),
-        };
+        const headers = standardWebhookHeaders(signed.secret, newMessageId(), body, timestamp);
+        return { headers, rawBody: Buffer.from(body) };
       },
     };
 
