@@ -159,16 +159,9 @@ export class StreetQuery extends QueryParams {
   }
 }
 
-function pageLink(request: Request, pageNumber: number, pageSize: number): string {
-  const url = new URL(request.originalUrl, `${request.protocol}://${request.get('host') ?? 'localhost'}`);
-  url.searchParams.set('page[number]', String(pageNumber));
-  url.searchParams.set('page[size]', String(pageSize));
-  return url.toString();
-}
-
 /**
- * Answers one page of a list: `data`, `included`, `links{self, first, prev?, next?, last}` and
- * `meta.pagination{total, count, per_page, current_page, total_pages}`.
+ * Answers one page of a list: `data`, `included`, `links{self, first, prev?, next?, last}` (absolute,
+ * keeping the request's filters) and `meta.pagination{total, count, per_page, current_page, total_pages}`.
  */
 export function sendPage<T>(
   response: Response,
@@ -181,26 +174,32 @@ export function sendPage<T>(
   const items = pageOfView(view, page.number, page.size);
   const total = viewSize(view);
   const totalPages = Math.max(1, Math.ceil(total / page.size));
-  const links: Record<string, string> = {
-    self: pageLink(request, page.number, page.size),
-    first: pageLink(request, 1, page.size),
+  const link = (pageNumber: number) => {
+    const url = new URL(request.originalUrl, `${request.protocol}://${request.get('host') ?? 'localhost'}`);
+    url.searchParams.set('page[number]', String(pageNumber));
+    url.searchParams.set('page[size]', String(page.size));
+    return url.toString();
   };
-  if (page.number > 1) links.prev = pageLink(request, Math.min(page.number - 1, totalPages), page.size);
-  if (page.number < totalPages) links.next = pageLink(request, page.number + 1, page.size);
-  links.last = pageLink(request, totalPages, page.size);
-  const document: JsonObject = { data: items.map(render) };
-  if (included !== undefined) document.included = included(items);
-  document.links = links;
-  document.meta = {
-    pagination: {
-      total,
-      count: items.length,
-      per_page: page.size,
-      current_page: page.number,
-      total_pages: totalPages,
+  sendDocument(response, 200, {
+    data: items.map(render),
+    ...(included === undefined ? {} : { included: included(items) }),
+    links: {
+      self: link(page.number),
+      first: link(1),
+      ...(page.number > 1 ? { prev: link(Math.min(page.number - 1, totalPages)) } : {}),
+      ...(page.number < totalPages ? { next: link(page.number + 1) } : {}),
+      last: link(totalPages),
     },
-  };
-  sendDocument(response, 200, document);
+    meta: {
+      pagination: {
+        total,
+        count: items.length,
+        per_page: page.size,
+        current_page: page.number,
+        total_pages: totalPages,
+      },
+    },
+  });
 }
 
 export function viewOf<T>(items: readonly T[]): ResultView<T> {
