@@ -418,16 +418,17 @@ export class StreetDataset {
     }));
   }
 
+  /** Adds an activity (sends `<kind>.created`); returns its UUID. */
   addActivity<K extends ActivityKind>(
     kind: K,
     input: Omit<ActivityRecords[K], 'seq' | 'created' | 'modified'>,
-  ): ActivityRecords[K] {
+  ): string {
     const now = this.#deps.clock.now();
     const collection = this.activities[kind] as TimedCollection<ActivityRecords[K]>;
     const record = { ...input, seq: collection.size + 1, created: now, modified: now } as ActivityRecords[K];
     collection.add(record);
     this.#emit(activityEvent(kind, 'created'), now, () => this.#activityDocument(kind, record));
-    return record;
+    return streetUuid(this.seed, kind, record.seq);
   }
 
   /** Changes an activity's status, touching `updated_at`. */

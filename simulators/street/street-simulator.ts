@@ -220,7 +220,7 @@ export const createStreetSimulator = defineSimulator({
       createViewing(viewing: z.infer<typeof ViewingSchema>): string {
         const person = personFor(viewing.personId);
         const start = startOf(viewing.start, clock.now() + 86_400_000);
-        const record = dataset.addActivity('viewing', {
+        return dataset.addActivity('viewing', {
           personSeq: person.seq,
           applicantKind: applicantKind(person, viewing.kind, 'view with'),
           propertySeq: LISTED_PROPERTY_BASE + kit.controlRandom().int(1, 50_000),
@@ -229,7 +229,6 @@ export const createStreetSimulator = defineSimulator({
           status: viewing.status ?? 'unconfirmed',
           cancelledAt: null,
         });
-        return streetUuid(seed, 'viewing', record.seq);
       },
       setViewingStatus: (id: string, status: z.infer<typeof ViewingSchema>['status'] & string) =>
         setStatus(['viewing'], id, status),
@@ -240,7 +239,7 @@ export const createStreetSimulator = defineSimulator({
         const kind =
           valuation.kind ?? (statuses.landlord !== null && statuses.vendor === null ? 'lettings' : 'sales');
         const start = startOf(valuation.start, clock.now() + 2 * 86_400_000);
-        const record = dataset.addActivity('valuation', {
+        return dataset.addActivity('valuation', {
           personSeq: person.seq,
           valuationType: kind,
           propertySeq: propertySeq(person.seq, kind === 'sales' ? 'home' : 'let'),
@@ -248,7 +247,6 @@ export const createStreetSimulator = defineSimulator({
           end: start + 60 * 60_000,
           status: valuation.status ?? 'booked',
         });
-        return streetUuid(seed, 'valuation', record.seq);
       },
       setValuationStatus: (id: string, status: z.infer<typeof ValuationSchema>['status'] & string) =>
         setStatus(['valuation'], id, status),
@@ -256,14 +254,13 @@ export const createStreetSimulator = defineSimulator({
       createOffer(offer: z.infer<typeof OfferSchema>): string {
         const person = personFor(offer.personId);
         const kind = applicantKind(person, offer.kind, 'make an offer with');
-        const record = dataset.addActivity(offerKindOf(kind), {
+        return dataset.addActivity(offerKindOf(kind), {
           kind,
           personSeq: person.seq,
           propertySeq: LISTED_PROPERTY_BASE + kit.controlRandom().int(1, 50_000),
           amount: offer.amount ?? (kind === 'sales' ? 350_000 : 1_450),
           status: offer.status ?? 'pending',
         });
-        return streetUuid(seed, offerKindOf(kind), record.seq);
       },
       setOfferStatus: (id: string, status: z.infer<typeof OfferStatusSchema>) =>
         setStatus(['sales_offer', 'lettings_offer'], id, status),
