@@ -32,21 +32,8 @@ export interface StreetContactValue {
   primary: boolean;
 }
 
-export interface StreetContactPreferences {
-  email: boolean;
-  post: boolean;
-  text: boolean;
-  phone: boolean;
-}
-
-export type StreetRoleStatus = 'Current' | 'Previous' | null;
-
-export interface StreetStatuses {
-  vendor: StreetRoleStatus;
-  landlord: StreetRoleStatus;
-  tenant: StreetRoleStatus;
-}
-
+export type StreetContactPreferences = Record<'email' | 'post' | 'text' | 'phone', boolean>;
+export type StreetStatuses = Record<'vendor' | 'landlord' | 'tenant', 'Current' | 'Previous' | null>;
 export type StreetApplicantKind = 'sales' | 'lettings';
 
 /** Everything about a person the simulator can change (attributes plus the roles behind relationships). */
