@@ -19,7 +19,14 @@ import {
   type ValuationRecord,
   type ViewingRecord,
 } from './street-activity.model.ts';
-import type { StreetValuationStatus, StreetViewingStatus, StreetWebhookEvent } from './street-constants.ts';
+import {
+  STREET_LETTINGS_OFFER_STATUSES,
+  STREET_SALES_OFFER_STATUSES,
+  type StreetOfferStatus,
+  type StreetValuationStatus,
+  type StreetViewingStatus,
+  type StreetWebhookEvent,
+} from './street-constants.ts';
 import { seqOfStreetUuid, streetUuid, type StreetEntityKind } from './street-ids.ts';
 import {
   fieldsOf,
@@ -205,14 +212,8 @@ export class StreetDataset {
           personSeq: record.seq,
           propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
           amount: kind === 'sales' ? random.int(30, 190) * 5_000 : random.int(9, 45) * 100,
-          status: random.pickWeighted(
-            [
-              'pending',
-              kind === 'sales' ? 'put_to_vendor' : 'put_to_landlord',
-              'accepted',
-              'rejected',
-              'withdrawn',
-            ] as const,
+          status: random.pickWeighted<StreetOfferStatus>(
+            kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
             [30, 15, 25, 20, 10],
           ),
         });
