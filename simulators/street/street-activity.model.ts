@@ -2,11 +2,16 @@ import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { udprnOf } from './street-person.model.ts';
 import { POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES, TOWNS } from '../toolkit/uk-reference-data.ts';
-import type {
-  StreetOfferKind,
-  StreetOfferStatus,
-  StreetValuationStatus,
-  StreetViewingStatus,
+import {
+  STREET_LETTINGS_OFFER_STATUSES,
+  STREET_SALES_OFFER_STATUSES,
+  STREET_VALUATION_STATUSES,
+  STREET_VIEWING_STATUSES,
+  type StreetOfferKind,
+  type StreetOfferStatus,
+  type StreetValuationStatus,
+  type StreetViewingStatus,
+  type StreetWebhookEvent,
 } from './street-constants.ts';
 import { streetUuid } from './street-ids.ts';
 import {
@@ -63,15 +68,13 @@ export interface NoteRecord extends TimedRecord {
   pinnedAt: number | null;
 }
 
-export type PersonLookup = (seq: number) => PersonRecord | undefined;
-
 // Viewed properties are other agencies' listings: numbered far above the people's own properties.
 export const LISTED_PROPERTY_BASE = 1_000_000_000;
 
 const addressRandom = new SeededRandom(1);
 
 /** A plausible address for a listed property, stable per property. */
-export function listedPropertyAddress(seed: number, propertySeq: number): StreetAddress {
+function listedPropertyAddress(seed: number, propertySeq: number): StreetAddress {
   const random = addressRandom.reseed(mixSeed(seed, 'street-listed-property', propertySeq));
   const town = random.pick(TOWNS);
   const area = random.pick(town.areas);
@@ -98,93 +101,131 @@ function relationship(type: string, id: string): JsonObject {
   return { data: { type, id } };
 }
 
-function personIdOf(seed: number, personSeq: number): string {
-  return streetUuid(seed, 'person', personSeq);
+export interface ActivityRecords {
+  viewing: ViewingRecord;
+  valuation: ValuationRecord;
+  sales_offer: OfferRecord;
+  lettings_offer: OfferRecord;
+}
+export type ActivityKind = keyof ActivityRecords;
+export type ActivityRecord = ActivityRecords[ActivityKind];
+
+/** What differs between Street's activity kinds: API path, webhook topic, statuses, attributes, who it concerns. */
+interface ActivitySpec {
+  path: string;
+  event: 'viewing' | 'valuation' | 'sales-offer' | 'lettings-offer';
+  statuses: readonly string[];
+  /** Who the activity concerns: an applicant (viewings, offers) or an owner (valuations). */
+  via: 'applicant' | 'owner';
+  /** Sales or lettings: which applicant, or which of the owner's properties. */
+  kindOf(record: ActivityRecord): StreetApplicantKind;
+  /** Whether lists take `filter[type]` (sales|lettings). */
+  typeFilter: boolean;
+  /** The kind's own attributes (times and relationships are common). */
+  attributes(record: ActivityRecord, context: RenderContext): JsonObject;
 }
 
-/** The Viewing resource object. */
-export function renderViewing(record: ViewingRecord, context: RenderContext): JsonObject {
-  const id = streetUuid(context.seed, 'viewing', record.seq);
-  const confirmed = record.status === 'confirmed' || record.status === 'completed';
-  return {
-    type: 'viewing',
-    id,
-    attributes: {
-      viewing_type: record.applicantKind,
-      type: record.applicantKind,
-      address: renderAddress(listedPropertyAddress(context.seed, record.propertySeq)),
-      start: streetTime(record.start),
-      end: streetTime(record.end),
-      unaccompanied: false,
-      agent_confirmed: confirmed,
-      occupant_confirmed: confirmed,
-      applicant_confirmed: confirmed,
-      provisional: record.status === 'unconfirmed',
-      occupant_type: 'By Owner',
-      status: record.status,
-      no_show: record.status === 'missed',
-      cancelled_at: record.cancelledAt === null ? null : streetTime(record.cancelledAt),
-      created_at: streetTime(record.created),
-      updated_at: streetTime(record.modified),
+const offerSpec = (kind: StreetOfferKind): ActivitySpec => ({
+  path: `${kind}-offers`,
+  event: `${kind}-offer`,
+  statuses: kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
+  via: 'applicant',
+  kindOf: () => kind,
+  typeFilter: false,
+  attributes: (record) => ({
+    amount: (record as OfferRecord).amount,
+    ...(kind === 'lettings' ? { frequency: 'pcm' } : {}),
+    status: record.status,
+  }),
+});
+
+export const ACTIVITY_KINDS: Record<ActivityKind, ActivitySpec> = {
+  viewing: {
+    path: 'viewings',
+    event: 'viewing',
+    statuses: STREET_VIEWING_STATUSES,
+    via: 'applicant',
+    kindOf: (record) => (record as ViewingRecord).applicantKind,
+    typeFilter: true,
+    attributes(record, context) {
+      const viewing = record as ViewingRecord;
+      const confirmed = viewing.status === 'confirmed' || viewing.status === 'completed';
+      return {
+        viewing_type: viewing.applicantKind,
+        type: viewing.applicantKind,
+        address: renderAddress(listedPropertyAddress(context.seed, viewing.propertySeq)),
+        start: streetTime(viewing.start),
+        end: streetTime(viewing.end),
+        unaccompanied: false,
+        agent_confirmed: confirmed,
+        occupant_confirmed: confirmed,
+        applicant_confirmed: confirmed,
+        provisional: viewing.status === 'unconfirmed',
+        occupant_type: 'By Owner',
+        status: viewing.status,
+        no_show: viewing.status === 'missed',
+        cancelled_at: viewing.cancelledAt === null ? null : streetTime(viewing.cancelledAt),
+      };
     },
-    relationships: {
-      property: relationship('property', streetUuid(context.seed, 'property', record.propertySeq)),
-      applicant: relationship(
-        'applicant',
-        streetUuid(context.seed, 'applicant', applicantSeq(record.personSeq, record.applicantKind)),
-      ),
-      notes: { data: [] },
+  },
+  valuation: {
+    path: 'valuations',
+    event: 'valuation',
+    statuses: STREET_VALUATION_STATUSES,
+    via: 'owner',
+    kindOf: (record) => (record as ValuationRecord).valuationType,
+    typeFilter: true,
+    attributes: (record) => {
+      const valuation = record as ValuationRecord;
+      return {
+        valuation_type: valuation.valuationType,
+        start: streetTime(valuation.start),
+        end: streetTime(valuation.end),
+        status: valuation.status,
+      };
     },
-    links: { self: `${context.base}/viewings/${id}` },
-  };
+  },
+  sales_offer: offerSpec('sales'),
+  lettings_offer: offerSpec('lettings'),
+};
+
+export const offerKindOf = (kind: StreetOfferKind): 'sales_offer' | 'lettings_offer' => `${kind}_offer`;
+
+/** The webhook topic of a change to an activity. */
+export function activityEvent(kind: ActivityKind, change: 'created' | 'updated'): StreetWebhookEvent {
+  return `${ACTIVITY_KINDS[kind].event}.${change}`;
 }
 
-/** The Valuation resource object. */
-export function renderValuation(record: ValuationRecord, context: RenderContext): JsonObject {
-  const id = streetUuid(context.seed, 'valuation', record.seq);
-  return {
-    type: 'valuation',
-    id,
-    attributes: {
-      valuation_type: record.valuationType,
-      start: streetTime(record.start),
-      end: streetTime(record.end),
-      status: record.status,
-      created_at: streetTime(record.created),
-      updated_at: streetTime(record.modified),
-    },
-    relationships: {
-      property: relationship('property', streetUuid(context.seed, 'property', record.propertySeq)),
-      owner: relationship('owner', streetUuid(context.seed, 'owner', record.personSeq)),
-      notes: { data: [] },
-    },
-    links: { self: `${context.base}/valuations/${id}` },
-  };
+/** The id of who an activity concerns: the person's applicant of its kind, or the owner behind them. */
+function partyId(kind: ActivityKind, record: ActivityRecord, seed: number): string {
+  const spec = ACTIVITY_KINDS[kind];
+  return spec.via === 'owner'
+    ? streetUuid(seed, 'owner', record.personSeq)
+    : streetUuid(seed, 'applicant', applicantSeq(record.personSeq, spec.kindOf(record)));
 }
 
-/** The SalesOffer / LettingsOffer resource object. */
-export function renderOffer(record: OfferRecord, context: RenderContext): JsonObject {
-  const kind = record.kind === 'sales' ? 'sales_offer' : 'lettings_offer';
+/** A Viewing, Valuation, SalesOffer or LettingsOffer resource object. */
+export function renderActivity(
+  kind: ActivityKind,
+  record: ActivityRecord,
+  context: RenderContext,
+): JsonObject {
+  const spec = ACTIVITY_KINDS[kind];
   const id = streetUuid(context.seed, kind, record.seq);
   return {
     type: kind,
     id,
     attributes: {
-      amount: record.amount,
-      ...(record.kind === 'lettings' ? { frequency: 'pcm' } : {}),
-      status: record.status,
+      ...spec.attributes(record, context),
       created_at: streetTime(record.created),
       updated_at: streetTime(record.modified),
     },
     relationships: {
       property: relationship('property', streetUuid(context.seed, 'property', record.propertySeq)),
-      applicant: relationship(
-        'applicant',
-        streetUuid(context.seed, 'applicant', applicantSeq(record.personSeq, record.kind)),
-      ),
+      [spec.via]: relationship(spec.via, partyId(kind, record, context.seed)),
       notes: { data: [] },
     },
-    links: { self: `${context.base}/${record.kind}-offers/${id}` },
+    links: { self: `${context.base}/${spec.path}/${id}` },
   };
 }
 
@@ -201,19 +242,21 @@ export function renderNote(record: NoteRecord, context: RenderContext): JsonObje
       created_at: streetTime(record.created),
       updated_at: streetTime(record.modified),
     },
-    relationships: { person: relationship('person', personIdOf(context.seed, record.personSeq)) },
+    relationships: { person: relationship('person', streetUuid(context.seed, 'person', record.personSeq)) },
     links: { self: `${context.base}/notes/${id}` },
   };
 }
 
 /** The owner of a valued property: the people behind it (here, one). */
-export function renderOwner(person: PersonRecord, context: RenderContext): JsonObject {
+function renderOwner(person: PersonRecord, context: RenderContext): JsonObject {
   const fields = fieldsOf(person, context.seed);
   return {
     type: 'owner',
     id: streetUuid(context.seed, 'owner', person.seq),
     attributes: { name: [fields.title, fields.first_name, fields.last_name].filter(Boolean).join(' ') },
-    relationships: { people: { data: [{ type: 'person', id: personIdOf(context.seed, person.seq) }] } },
+    relationships: {
+      people: { data: [{ type: 'person', id: streetUuid(context.seed, 'person', person.seq) }] },
+    },
   };
 }
 
@@ -222,23 +265,22 @@ export function renderOwner(person: PersonRecord, context: RenderContext): JsonO
  * and `applicant.people` / `owner.people` (the person resources themselves).
  */
 export function renderActivityIncluded(
-  records: ReadonlyArray<{ personSeq: number; applicantKind?: StreetApplicantKind; kind?: StreetOfferKind }>,
+  kind: ActivityKind,
+  records: readonly ActivityRecord[],
   include: ReadonlySet<string>,
-  lookup: PersonLookup,
+  lookup: (seq: number) => PersonRecord | undefined,
   context: RenderContext,
 ): JsonObject[] {
+  const { via, kindOf } = ACTIVITY_KINDS[kind];
   const included = new Map<string, JsonObject>();
   const add = (resource: JsonObject) =>
     included.set(`${String(resource.type)}:${String(resource.id)}`, resource);
   for (const record of records) {
     const person = lookup(record.personSeq);
     if (person === undefined) continue;
-    const applicantKind = record.applicantKind ?? record.kind;
-    if (applicantKind !== undefined && (include.has('applicant') || include.has('applicant.people')))
-      add(renderApplicant(person, applicantKind, context));
-    if (applicantKind === undefined && (include.has('owner') || include.has('owner.people')))
-      add(renderOwner(person, context));
-    if (include.has('applicant.people') || include.has('owner.people')) add(renderPerson(person, context));
+    if (include.has(via) || include.has(`${via}.people`))
+      add(via === 'owner' ? renderOwner(person, context) : renderApplicant(person, kindOf(record), context));
+    if (include.has(`${via}.people`)) add(renderPerson(person, context));
   }
   return [...included.values()];
 }

@@ -1,30 +1,52 @@
-import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
-import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
+import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
+  ACTIVITY_KINDS,
   LISTED_PROPERTY_BASE,
+  activityEvent,
+  renderActivity,
+  renderActivityIncluded,
+  renderNote,
+  type ActivityKind,
+  type ActivityRecords,
   type NoteRecord,
   type OfferRecord,
   type ValuationRecord,
   type ViewingRecord,
 } from './street-activity.model.ts';
-import type { StreetOfferStatus, StreetValuationStatus, StreetViewingStatus } from './street-constants.ts';
+import {
+  STREET_LETTINGS_OFFER_STATUSES,
+  STREET_SALES_OFFER_STATUSES,
+  type StreetOfferStatus,
+  type StreetValuationStatus,
+  type StreetViewingStatus,
+  type StreetWebhookEvent,
+} from './street-constants.ts';
 import { seqOfStreetUuid, streetUuid, type StreetEntityKind } from './street-ids.ts';
 import {
   fieldsOf,
   propertySeq,
+  renderIncluded,
+  renderPerson,
+  streetTime,
+  type JsonObject,
   type PersonRecord,
+  type RenderContext,
   type StreetAddress,
   type StreetContactPreferences,
   type StreetContactValue,
   type StreetPersonFields,
   type StreetStatuses,
 } from './street-person.model.ts';
+import type { StreetWebhooks } from './street-webhooks.ts';
 
 const DAY_MS = 86_400_000;
+const PERSON_INCLUDES = new Set(['applicants']);
 
 /** A change to a person (already validated): attributes replace, nested objects merge. */
 export type PersonPatch = Partial<
@@ -55,39 +77,18 @@ const EMPTY_ADDRESS: StreetAddress = {
   udprn: null,
 };
 
-/** Lower-cased email or E.164 phone → the people holding it (most values belong to one person). */
-type ValueIndex = Map<string, PersonRecord | PersonRecord[]>;
-
-function indexValue(index: ValueIndex, key: string, record: PersonRecord): void {
-  const existing = index.get(key);
-  if (existing === undefined) index.set(key, record);
-  else if (Array.isArray(existing)) {
-    if (!existing.includes(record)) existing.push(record);
-  } else if (existing !== record) index.set(key, [existing, record]);
+/** What a dataset's changes need: the simulator clock, the webhook fan-out and the base webhook links use. */
+export interface StreetDatasetDeps {
+  clock: SimulatorClock;
+  webhooks: StreetWebhooks;
+  publicBase: () => string;
 }
-
-function unindexValue(index: ValueIndex, key: string, record: PersonRecord): void {
-  const existing = index.get(key);
-  if (existing === record) index.delete(key);
-  else if (Array.isArray(existing)) {
-    const remaining = existing.filter((candidate) => candidate !== record);
-    if (remaining.length === 0) index.delete(key);
-    else index.set(key, remaining.length === 1 ? (remaining[0] as PersonRecord) : remaining);
-  }
-}
-
-function lookupValue(index: ValueIndex, key: string): PersonRecord[] {
-  const found = index.get(key);
-  if (found === undefined) return [];
-  return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
-}
-
-const emailKey = (email: string) => normaliseEmail(email);
 
 /**
  * One Street company's data: people (generated from the shared UK people, so the same humans
  * appear in every CRM simulator with the same seed), their viewings, valuations, offers and
- * notes. Data only; HTTP and webhooks live elsewhere.
+ * notes. Every change is followed by the webhooks Street would send, so a change made through
+ * the API or the control surface notifies alike.
  */
 export class StreetDataset {
   readonly seed: number;
@@ -95,37 +96,43 @@ export class StreetDataset {
   /** People listed by default; soft-deleted ones move to `trashed`. */
   readonly persons = new TimedCollection<PersonRecord>();
   readonly trashed = new TimedCollection<PersonRecord>();
-  readonly viewings = new TimedCollection<ViewingRecord>();
-  readonly valuations = new TimedCollection<ValuationRecord>();
-  readonly salesOffers = new TimedCollection<OfferRecord>();
-  readonly lettingsOffers = new TimedCollection<OfferRecord>();
+  readonly activities: { [K in ActivityKind]: TimedCollection<ActivityRecords[K]> } = {
+    viewing: new TimedCollection(),
+    valuation: new TimedCollection(),
+    sales_offer: new TimedCollection(),
+    lettings_offer: new TimedCollection(),
+  };
   readonly notes = new TimedCollection<NoteRecord>();
   readonly #notesByPerson = new Map<number, NoteRecord[]>();
+  readonly #deps: StreetDatasetDeps;
   #nextPersonSeq = 1;
-  #emailIndex: ValueIndex | null = null;
-  #phoneIndex: ValueIndex | null = null;
+  // Live people only: a trashed person leaves both indexes and comes back on restore.
+  readonly #emails = new EmailIndex<PersonRecord>(
+    () => this.persons.values(),
+    (record) => fieldsOf(record, this.seed).email_addresses.map((entry) => entry.value),
+  );
+  readonly #phones = new EmailIndex<PersonRecord>(
+    () => this.persons.values(),
+    (record) => fieldsOf(record, this.seed).telephone_numbers.map((entry) => entry.value),
+    (phone) => phone,
+  );
 
-  constructor(options: DatasetSeed) {
+  constructor(options: DatasetSeed, deps: StreetDatasetDeps) {
     this.seed = options.seed;
+    this.#deps = deps;
     this.people = peopleOf(options, 'street');
-    this.#generate(options.anchor);
-  }
-
-  #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'street-timestamps'));
     const people = this.people.people;
     const records: PersonRecord[] = people.map((person, i) => ({
       seq: i + 1,
-      ...generatedTimes(i, people.length, anchor, random),
+      ...generatedTimes(i, people.length, options.anchor, random),
       person,
       fields: null,
       trashedAt: null,
     }));
     this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
-    this.trashed.load([]);
-    this.notes.load([]);
-    this.#generateActivities(records, anchor);
+    this.#generateActivities(records, options.anchor);
   }
 
   #generateActivities(records: readonly PersonRecord[], anchor: number): void {
@@ -205,23 +212,17 @@ export class StreetDataset {
           personSeq: record.seq,
           propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
           amount: kind === 'sales' ? random.int(30, 190) * 5_000 : random.int(9, 45) * 100,
-          status: random.pickWeighted(
-            [
-              'pending',
-              kind === 'sales' ? 'put_to_vendor' : 'put_to_landlord',
-              'accepted',
-              'rejected',
-              'withdrawn',
-            ] as const,
+          status: random.pickWeighted<StreetOfferStatus>(
+            kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
             [30, 15, 25, 20, 10],
           ),
         });
       }
     }
-    this.viewings.load(viewings);
-    this.valuations.load(valuations);
-    this.salesOffers.load(salesOffers);
-    this.lettingsOffers.load(lettingsOffers);
+    this.activities.viewing.load(viewings);
+    this.activities.valuation.load(valuations);
+    this.activities.sales_offer.load(salesOffers);
+    this.activities.lettings_offer.load(lettingsOffers);
   }
 
   /** A live person by UUID; soft-deleted ones too when `withTrashed`. */
@@ -239,9 +240,16 @@ export class StreetDataset {
     return streetUuid(this.seed, 'person', record.seq);
   }
 
-  /** Any record of a collection by UUID. */
-  byId<T extends TimedRecord>(
-    collection: TimedCollection<T>,
+  activityById<K extends ActivityKind>(kind: K, id: string): ActivityRecords[K] | undefined {
+    return this.#byId(this.activities[kind], kind, id);
+  }
+
+  noteById(id: string): NoteRecord | undefined {
+    return this.#byId(this.notes, 'note', id);
+  }
+
+  #byId<T extends { seq: number }>(
+    collection: { get(seq: number): T | undefined },
     kind: StreetEntityKind,
     id: string,
   ): T | undefined {
@@ -251,65 +259,47 @@ export class StreetDataset {
 
   /** Live people holding this email (case-insensitive, trimmed; any of their addresses). */
   peopleByEmail(email: string): PersonRecord[] {
-    return lookupValue(this.#emails(), emailKey(email));
+    return this.#emails.find(email);
   }
 
   /** Live people holding this number (full international format, exact). */
   peopleByPhone(e164: string): PersonRecord[] {
-    return lookupValue(this.#phones(), e164);
+    return this.#phones.find(e164);
   }
 
-  // Both indexes are built on first use and then kept current: most runs never filter by them.
-  #emails(): ValueIndex {
-    if (this.#emailIndex === null) {
-      const index: ValueIndex = new Map();
-      for (const record of this.persons.values()) this.#indexRecord(index, record, 'email');
-      this.#emailIndex = index;
-    }
-    return this.#emailIndex;
+  /** How resources render for links under `base` (the request's host, or the public URL for webhooks). */
+  context(base: string = this.#deps.publicBase()): RenderContext {
+    return {
+      seed: this.seed,
+      base,
+      noteIds: (personSeq) => this.notesOf(personSeq).map((note) => streetUuid(this.seed, 'note', note.seq)),
+    };
   }
 
-  #phones(): ValueIndex {
-    if (this.#phoneIndex === null) {
-      const index: ValueIndex = new Map();
-      for (const record of this.persons.values()) this.#indexRecord(index, record, 'phone');
-      this.#phoneIndex = index;
-    }
-    return this.#phoneIndex;
+  /** The person document webhooks carry: the resource and its applicants, so receivers need not fetch. */
+  personDocument(record: PersonRecord): JsonObject {
+    const context = this.context();
+    return {
+      data: renderPerson(record, context),
+      included: renderIncluded([record], PERSON_INCLUDES, context),
+    };
   }
 
-  #keysOf(record: PersonRecord, kind: 'email' | 'phone'): string[] {
-    const fields = fieldsOf(record, this.seed);
-    return kind === 'email'
-      ? fields.email_addresses.map((entry) => emailKey(entry.value))
-      : fields.telephone_numbers.map((entry) => entry.value);
+  /** Side-loads for people: applicants and owned properties from the model, notes from here. */
+  includedFor(
+    records: readonly PersonRecord[],
+    include: ReadonlySet<string>,
+    context: RenderContext,
+  ): JsonObject[] {
+    const included = renderIncluded(records, include, context);
+    if (include.has('notes'))
+      for (const record of records)
+        for (const note of this.notesOf(record.seq)) included.push(renderNote(note, context));
+    return included;
   }
 
-  #indexRecord(index: ValueIndex, record: PersonRecord, kind: 'email' | 'phone'): void {
-    for (const key of this.#keysOf(record, kind)) if (key !== '') indexValue(index, key, record);
-  }
-
-  /** Runs a change to people's contact values while keeping the lookup indexes current. */
-  #reindexing(records: readonly PersonRecord[], change: () => void): void {
-    const indexes = [
-      [this.#emailIndex, 'email'],
-      [this.#phoneIndex, 'phone'],
-    ] as const;
-    const before = records.map((record) =>
-      indexes.map(([index, kind]) => (index === null ? [] : this.#keysOf(record, kind))),
-    );
-    change();
-    records.forEach((record, r) => {
-      indexes.forEach(([index, kind], i) => {
-        if (index === null) return;
-        for (const key of before[r]?.[i] ?? []) unindexValue(index, key, record);
-        if (record.trashedAt === null && this.persons.get(record.seq) === record)
-          this.#indexRecord(index, record, kind);
-      });
-    });
-  }
-
-  createPerson(input: PersonCreate, now: number): PersonRecord {
+  createPerson(input: PersonCreate): PersonRecord {
+    const now = this.#deps.clock.now();
     const record: PersonRecord = {
       seq: this.#nextPersonSeq++,
       created: now,
@@ -330,25 +320,42 @@ export class StreetDataset {
       trashedAt: null,
     };
     this.#applyPatch(record, input);
-    this.#reindexing([record], () => this.persons.add(record));
+    this.persons.add(record);
+    this.#index(record);
+    this.#emit('person.created', now, () => this.personDocument(record));
     return record;
   }
 
-  /** Applies validated patches and bumps `updated_at`, even when nothing changed (Laravel touches on save). */
-  patchPeople(
-    records: readonly PersonRecord[],
-    patchFor: (record: PersonRecord) => PersonPatch,
-    now: number,
-  ): void {
-    this.#reindexing(records, () => {
-      const live = records.filter((record) => record.trashedAt === null);
-      const trashed = records.filter((record) => record.trashedAt !== null);
-      const mutate = (record: PersonRecord) => {
-        this.#applyPatch(record, patchFor(record));
-        record.modified = now;
-      };
-      this.persons.updateMany(live, mutate);
-      this.trashed.updateMany(trashed, mutate);
+  /**
+   * Applies validated patches and bumps `updated_at`, even when nothing changed (Laravel touches
+   * on save); notifies `person.updated`, plus Street's announced
+   * `person.marketing-preferences.updated` when consent or contact preferences changed.
+   */
+  patchPeople(records: readonly PersonRecord[], patchFor: (record: PersonRecord) => PersonPatch): void {
+    const now = this.#deps.clock.now();
+    const webhooks = this.#deps.webhooks;
+    const notify = webhooks.hasSubscribers('person.updated', 'person.marketing-preferences.updated');
+    const preferencesOf = (record: PersonRecord) => {
+      const fields = fieldsOf(record, this.seed);
+      return JSON.stringify([fields.marketing_consent, fields.contact_preferences]);
+    };
+    const before = notify ? records.map(preferencesOf) : [];
+    const live = records.filter((record) => record.trashedAt === null);
+    const mutate = (record: PersonRecord) => {
+      this.#applyPatch(record, patchFor(record));
+      record.modified = now;
+    };
+    this.#emails.update(live, () => this.#phones.update(live, () => this.persons.updateMany(live, mutate)));
+    this.trashed.updateMany(
+      records.filter((record) => record.trashedAt !== null),
+      mutate,
+    );
+    if (!notify) return;
+    records.forEach((record, i) => {
+      const document = this.personDocument(record);
+      webhooks.emit('person.updated', now, document);
+      if (preferencesOf(record) !== before[i])
+        webhooks.emit('person.marketing-preferences.updated', now, document);
     });
   }
 
@@ -387,73 +394,73 @@ export class StreetDataset {
     record.fields = fields;
   }
 
+  #index(record: PersonRecord): void {
+    this.#emails.add(record);
+    this.#phones.add(record);
+  }
+
+  #unindex(record: PersonRecord): void {
+    this.#emails.remove(record);
+    this.#phones.remove(record);
+  }
+
   /** Street's delete: a soft delete that also touches `updated_at`; `filter[trashed]` still finds it. */
-  trashPerson(record: PersonRecord, now: number): void {
+  trashPerson(record: PersonRecord): void {
     if (record.trashedAt !== null) return;
-    this.#reindexing([record], () => {
-      this.persons.remove(record);
-      record.fields = fieldsOf(record, this.seed);
-      record.trashedAt = now;
-      record.modified = now;
-      this.trashed.add(record);
-    });
-  }
-
-  restorePerson(record: PersonRecord, now: number): void {
-    if (record.trashedAt === null) return;
-    this.trashed.remove(record);
-    record.trashedAt = null;
+    const now = this.#deps.clock.now();
+    this.#unindex(record);
+    this.persons.remove(record);
+    record.fields = fieldsOf(record, this.seed);
+    record.trashedAt = now;
     record.modified = now;
-    this.#reindexing([record], () => this.persons.add(record));
+    this.trashed.add(record);
+    this.#emit('person.deleted', now, () => ({
+      data: { type: 'person', id: this.personId(record), meta: { deleted_at: streetTime(now) } },
+    }));
   }
 
-  /** Removes a person for good (GET answers 404 even with trashed); their notes stay. */
-  deletePerson(record: PersonRecord): void {
-    this.#reindexing([record], () => {
-      this.persons.remove(record);
-      this.trashed.remove(record);
-    });
-  }
-
-  addViewing(input: Omit<ViewingRecord, 'seq'>): ViewingRecord {
-    const record: ViewingRecord = { ...input, seq: this.viewings.size + 1 };
-    this.viewings.add(record);
-    return record;
-  }
-
-  addValuation(input: Omit<ValuationRecord, 'seq'>): ValuationRecord {
-    const record: ValuationRecord = { ...input, seq: this.valuations.size + 1 };
-    this.valuations.add(record);
-    return record;
-  }
-
-  addOffer(input: Omit<OfferRecord, 'seq'>): OfferRecord {
-    const collection = input.kind === 'sales' ? this.salesOffers : this.lettingsOffers;
-    const record: OfferRecord = { ...input, seq: collection.size + 1 };
+  /** Adds an activity (sends `<kind>.created`); returns its UUID. */
+  addActivity<K extends ActivityKind>(
+    kind: K,
+    input: Omit<ActivityRecords[K], 'seq' | 'created' | 'modified'>,
+  ): string {
+    const now = this.#deps.clock.now();
+    const collection = this.activities[kind] as TimedCollection<ActivityRecords[K]>;
+    const record = { ...input, seq: collection.size + 1, created: now, modified: now } as ActivityRecords[K];
     collection.add(record);
-    return record;
+    this.#emit(activityEvent(kind, 'created'), now, () => this.#activityDocument(kind, record));
+    return streetUuid(this.seed, kind, record.seq);
   }
 
   /** Changes an activity's status, touching `updated_at`. */
-  setStatus<T extends ViewingRecord | ValuationRecord | OfferRecord>(
-    collection: TimedCollection<T>,
-    record: T,
-    status: T['status'],
-    now: number,
+  setActivityStatus<K extends ActivityKind>(
+    kind: K,
+    record: ActivityRecords[K],
+    status: ActivityRecords[K]['status'],
   ): void {
-    collection.update(record, (target) => {
+    const now = this.#deps.clock.now();
+    (this.activities[kind] as TimedCollection<ActivityRecords[K]>).update(record, (target) => {
       target.status = status;
       target.modified = now;
       if ('cancelledAt' in target) target.cancelledAt = status === 'cancelled' ? now : null;
     });
+    this.#emit(activityEvent(kind, 'updated'), now, () => this.#activityDocument(kind, record));
   }
 
-  offersOf(kind: OfferRecord['kind']): TimedCollection<OfferRecord> {
-    return kind === 'sales' ? this.salesOffers : this.lettingsOffers;
+  /** Activity webhooks side-load who it concerns: the applicant or owner, and the person behind it. */
+  #activityDocument(kind: ActivityKind, record: ActivityRecords[ActivityKind]): JsonObject {
+    const { via } = ACTIVITY_KINDS[kind];
+    const context = this.context();
+    const include = new Set([via, `${via}.people`]);
+    return {
+      data: renderActivity(kind, record, context),
+      included: renderActivityIncluded(kind, [record], include, (seq) => this.personBySeq(seq), context),
+    };
   }
 
-  addNote(input: Omit<NoteRecord, 'seq' | 'modified'>): NoteRecord {
-    const record: NoteRecord = { ...input, seq: this.notes.size + 1, modified: input.created };
+  addNote(input: Omit<NoteRecord, 'seq' | 'modified' | 'created'>): NoteRecord {
+    const now = this.#deps.clock.now();
+    const record: NoteRecord = { ...input, seq: this.notes.size + 1, created: now, modified: now };
     this.notes.add(record);
     const list = this.#notesByPerson.get(record.personSeq);
     if (list === undefined) this.#notesByPerson.set(record.personSeq, [record]);
@@ -461,11 +468,12 @@ export class StreetDataset {
     return record;
   }
 
-  /** Edits a note in place (body and/or pin), touching its `updated_at`. */
-  updateNote(record: NoteRecord, change: { body?: string; pinnedAt?: number | null }, now: number): void {
+  /** Edits a note's body and/or pin, touching its `updated_at`; pinning keeps the first pin time, unpinning clears it. */
+  updateNote(record: NoteRecord, change: { body?: string | undefined; pinned?: boolean | undefined }): void {
+    const now = this.#deps.clock.now();
     this.notes.update(record, (target) => {
       if (change.body !== undefined) target.body = change.body;
-      if (change.pinnedAt !== undefined) target.pinnedAt = change.pinnedAt;
+      if (change.pinned !== undefined) target.pinnedAt = change.pinned ? (target.pinnedAt ?? now) : null;
       target.modified = now;
     });
   }
@@ -473,6 +481,10 @@ export class StreetDataset {
   /** A person's notes, oldest first. */
   notesOf(personSeq: number): readonly NoteRecord[] {
     return this.#notesByPerson.get(personSeq) ?? [];
+  }
+
+  #emit(type: StreetWebhookEvent, now: number, document: () => JsonObject): void {
+    if (this.#deps.webhooks.hasSubscribers(type)) this.#deps.webhooks.emit(type, now, document());
   }
 }
 
@@ -487,5 +499,3 @@ function valuationStatusFor(past: boolean, random: SeededRandom): StreetValuatio
     ? random.pickWeighted(['completed', 'cancelled'] as const, [85, 15])
     : random.pickWeighted(['booked', 'provisional'] as const, [75, 25]);
 }
-
-export type { StreetOfferStatus };

@@ -17,16 +17,13 @@ const HALF_MASK = 0xffffff;
 const ROUNDS = 4;
 const MAX_SEQ = 2 ** (2 * HALF_BITS) - 1;
 
-function roundKeys(seed: number, kind: StreetEntityKind): number[] {
-  return Array.from({ length: ROUNDS }, (_, round) => mixSeed(seed, kind, 'feistel', round));
-}
-
+// Round keys per (seed, kind), kept between calls: ids are made and read on every request.
 const keyCache = new Map<string, number[]>();
 function keysFor(seed: number, kind: StreetEntityKind): number[] {
   const cacheKey = `${seed}:${kind}`;
   let keys = keyCache.get(cacheKey);
   if (keys === undefined) {
-    keys = roundKeys(seed, kind);
+    keys = Array.from({ length: ROUNDS }, (_, round) => mixSeed(seed, kind, 'feistel', round));
     if (keyCache.size > 256) keyCache.clear();
     keyCache.set(cacheKey, keys);
   }

@@ -32,21 +32,8 @@ export interface StreetContactValue {
   primary: boolean;
 }
 
-export interface StreetContactPreferences {
-  email: boolean;
-  post: boolean;
-  text: boolean;
-  phone: boolean;
-}
-
-export type StreetRoleStatus = 'Current' | 'Previous' | null;
-
-export interface StreetStatuses {
-  vendor: StreetRoleStatus;
-  landlord: StreetRoleStatus;
-  tenant: StreetRoleStatus;
-}
-
+export type StreetContactPreferences = Record<'email' | 'post' | 'text' | 'phone', boolean>;
+export type StreetStatuses = Record<'vendor' | 'landlord' | 'tenant', 'Current' | 'Previous' | null>;
 export type StreetApplicantKind = 'sales' | 'lettings';
 
 /** Everything about a person the simulator can change (attributes plus the roles behind relationships). */
@@ -177,15 +164,6 @@ export function fieldsOf(record: PersonRecord, seed: number): StreetPersonFields
   return fieldsFromPerson(record.person, record.seq, seed);
 }
 
-/** Every email of a record (the secondary one of a generated person included). */
-export function emailsOf(record: PersonRecord, seed: number): string[] {
-  return fieldsOf(record, seed).email_addresses.map((entry) => entry.value);
-}
-
-export function phonesOf(record: PersonRecord, seed: number): string[] {
-  return fieldsOf(record, seed).telephone_numbers.map((entry) => entry.value);
-}
-
 // Applicants and owned properties are numbered from the person: two slots each.
 export function applicantSeq(personSeq: number, kind: StreetApplicantKind): number {
   return (personSeq - 1) * 2 + (kind === 'sales' ? 1 : 2);
@@ -302,56 +280,6 @@ export function renderApplicant(
   };
 }
 
-const HOME_STATUSES = ['For Sale', 'Under Offer', 'Sold STC', 'Instructed', 'Valuation Booked'] as const;
-const LET_STATUSES = ['Let', 'To Let', 'Let Agreed'] as const;
-
-/** An owned property, as `include=ownedProperties` side-loads it (a small part of Street's model). */
-export function renderOwnedProperty(
-  record: PersonRecord,
-  kind: OwnedPropertyKind,
-  context: RenderContext,
-): JsonObject {
-  const fields = fieldsOf(record, context.seed);
-  const seq = propertySeq(record.seq, kind);
-  const id = streetUuid(context.seed, 'property', seq);
-  const random = extrasRandom.reseed(mixSeed(context.seed, 'street-property', seq));
-  const home = fields.address;
-  const address: StreetAddress | null =
-    kind === 'home'
-      ? home
-      : home === null
-        ? null
-        : {
-            ...home,
-            building_name: `Flat ${random.int(1, 12)}`,
-            udprn: udprnOf({
-              postcode: home.postcode ?? '',
-              buildingNumber: home.building_number ?? '',
-              buildingName: `let-${seq}`,
-              street: home.street ?? '',
-            }),
-          };
-  return {
-    type: 'property',
-    id,
-    attributes: {
-      is_sales: kind === 'home',
-      is_lettings: kind === 'let',
-      address: renderAddress(address),
-      status:
-        kind === 'home'
-          ? fields.statuses.vendor === 'Previous'
-            ? 'Completed'
-            : random.pick(HOME_STATUSES)
-          : random.pick(LET_STATUSES),
-      bedrooms: random.int(1, 5),
-      created_at: streetTime(record.created),
-      updated_at: streetTime(record.created),
-    },
-    links: { self: `${context.base}/properties/${id}` },
-  };
-}
-
 /** The person resource object, as `GET /people/{id}` returns it in `data`. */
 export function renderPerson(record: PersonRecord, context: RenderContext): JsonObject {
   const fields = fieldsOf(record, context.seed);
@@ -412,9 +340,6 @@ export function renderIncluded(
     const fields = fieldsOf(record, context.seed);
     if (include.has('applicants'))
       for (const kind of fields.applicants) included.push(renderApplicant(record, kind, context));
-    if (include.has('ownedProperties'))
-      for (const kind of ownedPropertyKinds(fields))
-        included.push(renderOwnedProperty(record, kind, context));
   }
   return included;
 }

@@ -1,8 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import { randomUUID } from 'node:crypto';
+import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { StreetWebhookEvent } from './street-constants.ts';
 import { streetTime, type JsonObject } from './street-person.model.ts';
+
+// Street's adapter tests sign their own deliveries with it.
+export { standardWebhookHeaders };
 
 /** A webhook subscription created through `POST /webhooks`. Its secret is shown once, at creation. */
 export interface WebhookSubscription {
@@ -18,28 +21,6 @@ export interface WebhookSubscription {
   modified: number;
 }
 
-export interface WebhookSubscriptionInput {
-  url: string;
-  events: StreetWebhookEvent[];
-  description: string;
-  enabled: boolean;
-}
-
-/** Standard Webhooks headers for one delivery attempt. */
-export function standardWebhookHeaders(
-  secret: string,
-  messageId: string,
-  body: string,
-  timestampSeconds: number,
-): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'webhook-id': messageId,
-    'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': new Webhook(secret).sign(messageId, new Date(timestampSeconds * 1000), body),
-  };
-}
-
 /** The Standard Webhooks payload envelope: `{type, timestamp, data}`. */
 export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: JsonObject): string {
   return JSON.stringify({ type, timestamp: streetTime(eventTime), data });
@@ -51,33 +32,20 @@ export function webhookBody(type: StreetWebhookEvent, eventTime: number, data: J
  * through the shared background dispatcher.
  */
 export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
-  create(tokenId: string, input: WebhookSubscriptionInput): WebhookSubscription {
+  create(
+    tokenId: string,
+    input: Pick<WebhookSubscription, 'url' | 'events' | 'description' | 'enabled'>,
+  ): WebhookSubscription {
     const now = this.now();
     return this.add({
       id: randomUUID(),
       ...input,
       events: [...input.events],
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      secret: newWebhookSecret(),
       tokenId,
       created: now,
       modified: now,
     });
-  }
-
-  list(): WebhookSubscription[] {
-    return this.where();
-  }
-
-  update(id: string, changes: Partial<WebhookSubscriptionInput>): WebhookSubscription | undefined {
-    const subscription = this.get(id);
-    if (subscription === undefined) return undefined;
-    Object.assign(
-      subscription,
-      changes,
-      changes.events === undefined ? {} : { events: [...changes.events] },
-      { modified: this.now() },
-    );
-    return subscription;
   }
 
   /** True when an enabled subscription listens to any of these events. */
@@ -87,14 +55,13 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     );
   }
 
-  /** Queues one message per listening subscription; returns how many were queued. */
-  emit(type: StreetWebhookEvent, eventTime: number, data: JsonObject): number {
+  /** Queues one message per listening subscription. */
+  emit(type: StreetWebhookEvent, eventTime: number, data: JsonObject): void {
     const body = webhookBody(type, eventTime, data);
-    const listening = this.where(
-      (subscription) => subscription.enabled && subscription.events.includes(type),
-    );
-    for (const subscription of listening) {
-      const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
+    for (const subscription of this.where(
+      (candidate) => candidate.enabled && candidate.events.includes(type),
+    )) {
+      const messageId = newMessageId();
       this.dispatcher.enqueue({
         url: subscription.url,
         body,
@@ -104,7 +71,6 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
         labels: { messageId, type, subscriptionId: subscription.id },
       });
     }
-    return listening.length;
   }
 
   /** The webhook resource; the secret only in the answer to its creation. */

@@ -1,4 +1,5 @@
 import type { Request, Router } from 'express';
+import type { z } from 'zod';
 import { handle } from './control-inputs.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -6,18 +7,31 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** What a control route does with a request: its result is the JSON answer; `undefined` is a 204. */
 export type ControlAction = (request: Request) => unknown;
 
-/** A control route answering with another status than 200 (e.g. 201 for a record it creates). */
+/** A control route with its answer's status when there is a result (default 200). */
 export interface ControlRoute {
-  status: number;
   run: ControlAction;
+  status?: number;
 }
 
 /** A route that answers its action's result with 201 Created. */
 export const created = (run: ControlAction): ControlRoute => ({ status: 201, run });
 
+/** A route whose JSON body is parsed by `schema` first (a zod error answers 400). */
+export function withBody<S extends z.ZodType>(
+  schema: S,
+  run: (input: z.infer<S>, request: Request) => unknown,
+  status?: number,
+): ControlRoute {
+  return {
+    run: (request) => run(schema.parse(request.body ?? {}), request),
+    ...(status === undefined ? {} : { status }),
+  };
+}
+
 /**
- * Declares `/_sim` routes as `'METHOD /path': action`, each through {@link handle} (bad input is a
- * 400, an unknown id a 404), so a CRM lists what each does rather than how it answers.
+ * Declares a CRM's own `/_sim` routes as `'METHOD /path': action`, in order, each through
+ * {@link handle} (zod errors and `ControlInputError` are a 400, `RangeError` a 404), so a CRM lists
+ * what each does rather than how it answers.
  */
 export function mountControlRoutes(
   router: Router,
@@ -25,7 +39,7 @@ export function mountControlRoutes(
 ): void {
   for (const [key, route] of Object.entries(routes)) {
     const [method, path] = key.split(' ') as [Method, string];
-    const { status, run } = typeof route === 'function' ? { status: 200, run: route } : route;
+    const { status = 200, run } = typeof route === 'function' ? { run: route } : route;
     router[method.toLowerCase() as Lowercase<Method>](
       path,
       handle((request, response) => {

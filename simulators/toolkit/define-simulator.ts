@@ -41,9 +41,33 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
-/** A request handled but rejected while being read: answered 400 in the CRM's error shape. */
+/**
+ * A request handled but rejected while being read: answered in the CRM's error shape, 400 unless
+ * `status` says otherwise (e.g. JSON:API's 409 and 422); `details` (e.g. the query parameter at
+ * fault) go to the CRM's `sendError`.
+ */
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+  readonly status: number;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(message: string, options: { status?: number; details?: ErrorDetails } = {}) {
+    super(message);
+    this.status = options.status ?? 400;
+    this.details = options.details;
+  }
+}
+
+/** What an error answer may say beyond its detail, for the CRMs whose shape has room for it. */
+export interface ErrorDetails {
+  /** The query parameter at fault. */
+  parameter?: string;
+  /** Where in the request body (a JSON pointer). */
+  pointer?: string;
+  /** A machine-readable code. */
+  code?: string;
+  /** Several problems at once (e.g. one per invalid field), each with its own detail and pointer. */
+  problems?: Array<{ detail: string; pointer?: string }>;
 }
 
 /** Where webhook deliveries go: one dispatcher, or a CRM's own set of them (per subscription). */
@@ -165,7 +189,7 @@ export interface SimulatorParts<Own, Controls> {
   /** Mounts the CRM's API (auth, limits, `kit`'s fault middleware, routes) after the request log. */
   mount(app: Express, tools: { injectFaults: RequestHandler }): void;
   /** Writes an error the way the CRM does: injected faults, unknown routes, bad bodies, crashes. */
-  sendError(response: Response, status: number, detail?: string): void;
+  sendError(response: Response, status: number, detail?: string, details?: ErrorDetails): void;
   /**
    * A 400 for a {@link BadRequestError} (`error`) or an unreadable JSON body (no `error`; `detail`
    * is `messages.invalidJson`), where the CRM answers those unlike {@link sendError}.
@@ -386,10 +410,15 @@ function appFrame<Options extends SimulatorOptions>(
   });
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
-    const sendBadRequest = parts.sendBadRequest ?? ((answer, detail) => parts.sendError(answer, 400, detail));
-    if (error instanceof BadRequestError) return sendBadRequest(response, error.message, error);
+    if (error instanceof BadRequestError) {
+      if (error.status === 400 && parts.sendBadRequest) return parts.sendBadRequest(response, error.message, error);
+      return parts.sendError(response, error.status, error.message, error.details);
+    }
     const type = (error as { type?: unknown }).type;
-    if (type === 'entity.parse.failed') return sendBadRequest(response, parts.messages.invalidJson);
+    if (type === 'entity.parse.failed') {
+      if (parts.sendBadRequest) return parts.sendBadRequest(response, parts.messages.invalidJson);
+      return parts.sendError(response, 400, parts.messages.invalidJson);
+    }
     if (type === 'entity.too.large') return parts.sendError(response, 413, parts.messages.tooLarge);
     kit.options.logger?.error({ err: error }, `${crm} simulator: unexpected error`);
     parts.sendError(response, 500);

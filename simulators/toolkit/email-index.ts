@@ -2,16 +2,23 @@ import { normaliseEmail } from './uk-contact-format.ts';
 
 /**
  * Records by email address (trimmed, case-insensitive), built on first use and then kept current:
- * most runs never search by email, and a million records should not pay for it at start.
+ * most runs never search by email, and a million records should not pay for it at start. `keyOf`
+ * folds other values the same way (e.g. phone numbers kept exact).
  */
 export class EmailIndex<T extends { seq: number }> {
   readonly #records: () => Iterable<T>;
   readonly #emailsOf: (record: T) => readonly string[];
+  readonly #keyOf: (value: string) => string;
   #index: Map<string, T | T[]> | null = null;
 
-  constructor(records: () => Iterable<T>, emailsOf: (record: T) => readonly string[]) {
+  constructor(
+    records: () => Iterable<T>,
+    emailsOf: (record: T) => readonly string[],
+    keyOf: (value: string) => string = normaliseEmail,
+  ) {
     this.#records = records;
     this.#emailsOf = emailsOf;
+    this.#keyOf = keyOf;
   }
 
   /** Records holding the address, in sequence order. */
@@ -20,7 +27,7 @@ export class EmailIndex<T extends { seq: number }> {
       this.#index = new Map();
       for (const record of this.#records()) this.#add(record, this.#emailsOf(record));
     }
-    const found = this.#index.get(normaliseEmail(email));
+    const found = this.#index.get(this.#keyOf(email));
     if (found === undefined) return [];
     return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
   }
@@ -47,7 +54,7 @@ export class EmailIndex<T extends { seq: number }> {
   #add(record: T, emails: readonly string[]): void {
     const index = this.#index!;
     for (const email of emails) {
-      const key = normaliseEmail(email);
+      const key = this.#keyOf(email);
       if (key === '') continue;
       const existing = index.get(key);
       if (existing === undefined) index.set(key, record);
@@ -60,7 +67,7 @@ export class EmailIndex<T extends { seq: number }> {
   #remove(record: T, emails: readonly string[]): void {
     const index = this.#index!;
     for (const email of emails) {
-      const key = normaliseEmail(email);
+      const key = this.#keyOf(email);
       const existing = index.get(key);
       if (existing === record) index.delete(key);
       else if (Array.isArray(existing)) {
