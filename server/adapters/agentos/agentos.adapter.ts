@@ -17,6 +17,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import {
   DeltaPosition,
   pageByModifiedTime,
@@ -81,7 +82,7 @@ const SettingsSchema = z.object({
     .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
     .default('advanced'),
   /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(MAX_PAGE_SIZE),
+  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -96,15 +97,7 @@ export const AGENTOS_INFO = {
   pagingStyle: 'offset',
   capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields' },
   connectFields: {
-    credentials: [
-      {
-        name: 'apiKey',
-        label: 'API key',
-        secret: true,
-        required: true,
-        hint: 'Generated in agentOS under Settings › API.',
-      },
-    ],
+    credentials: [{ ...API_KEY_FIELD, hint: 'Generated in agentOS under Settings › API.' }],
     settings: [
       {
         name: 'shortName',

@@ -14,6 +14,12 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  CLIENT_CREDENTIAL_FIELDS,
+  ClientCredentialShape,
+  apiHostAsBaseUrl,
+  pageSizeSetting,
+} from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -56,17 +62,14 @@ const WEBHOOK_EVENT_TYPES = [
 ];
 const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
 
-const CredentialsSchema = z.object({
-  clientId: z.string().trim().min(1, 'client id is required'),
-  clientSecret: z.string().min(1, 'client secret is required'),
-});
+const CredentialsSchema = z.object(ClientCredentialShape);
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** The agency's GUID in Alto, sent as `AgencyRef` on every call. */
   agencyRef: z.string().trim().min(1, 'the AgencyRef is required'),
   /** Contacts per page (Alto allows 1–250); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(250).default(100),
+  pageSize: pageSizeSetting(250, 100),
   /**
    * Read each synced contact's consent preferences (one extra request per contact: Alto's contact
    * shapes carry no consent). Off by default because at Alto's 10 requests a second it multiplies
@@ -89,10 +92,7 @@ export const ALTO_INFO = {
   pagingStyle: 'next_token',
   capabilities: { webhooks: true, etags: false, writeBack: 'file notes' },
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 } as const satisfies ProviderInfo;
@@ -110,7 +110,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://api.alto.zoopla.co.uk', token: 'https://api.alto.zoopla.co.uk/token' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, _previous, hosts) {
     const response = await http.request('POST', hosts.token, {
       headers: clientFormHeaders(credentials),

@@ -13,6 +13,7 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
+import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
@@ -70,7 +71,7 @@ export const CUSTOM_INFO = {
   pagingStyle: 'next_token',
   capabilities: { webhooks: true, etags: true, writeBack: 'activities and contact fields' },
   connectFields: {
-    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    credentials: [API_KEY_FIELD],
     settings: [
       {
         name: 'baseUrl',

@@ -18,6 +18,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -71,7 +72,7 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** Contacts per page (1–100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -86,7 +87,7 @@ export const LOOP_INFO = {
   pagingStyle: 'page_number',
   capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
   connectFields: {
-    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    credentials: [API_KEY_FIELD],
     settings: [],
   },
 } as const satisfies ProviderInfo;
@@ -102,7 +103,7 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: null },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   // The key itself authorises every call: there is nothing to exchange.
   authorise: (_grant, credentials) => ({ 'x-api-key': credentials.apiKey }),
   create: (context) => new LoopAdapter(context),

@@ -12,6 +12,12 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  CLIENT_CREDENTIAL_FIELDS,
+  ClientCredentialShape,
+  apiHostAsBaseUrl,
+  pageSizeSetting,
+} from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -40,8 +46,7 @@ const METADATA_WRITE_ATTEMPTS = 3;
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
 const CredentialsSchema = z.object({
-  clientId: z.string().trim().min(1, 'client id is required'),
-  clientSecret: z.string().min(1, 'client secret is required'),
+  ...ClientCredentialShape,
   /**
    * Present when an admin signed in through Reapit Connect (OAuth redirect): the refresh token of
    * that sign-in. Reapit rotates it on every use; the latest one lives in the shared access grant.
@@ -57,7 +62,7 @@ const SettingsSchema = z.object({
     .trim()
     .min(1, 'customer id is required (your Reapit customer code, e.g. SBOX)'),
   /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -72,10 +77,7 @@ export const REAPIT_INFO = {
   pagingStyle: 'page_number',
   capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata' },
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [
       {
         name: 'customerId',
@@ -98,7 +100,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, previous, hosts) {
     if (credentials.refreshToken === undefined) {
       return requestToken(http, credentials, hosts, { grant_type: 'client_credentials' });

@@ -16,6 +16,7 @@ import type {
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -73,7 +74,7 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -108,7 +109,7 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://street.co.uk/open-api/v1' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   // Street's tokens are long-lived and never exchanged: the token itself authorises each call.
   authorise: (_grant, credentials) => ({
     authorization: `Bearer ${credentials.apiToken}`,
