@@ -11,7 +11,7 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
   CLIENT_CREDENTIAL_FIELDS,
   ClientCredentialShape,
@@ -211,15 +211,12 @@ async function requestToken(
   };
 }
 
-class ReapitAdapter implements CrmAdapter {
+class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'reapit' as const;
-  readonly #http: ProviderHttp;
-  readonly #pageSize: number;
   readonly #webhooks: ReapitWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#pageSize = context.settings.pageSize;
+    super(context);
     this.#webhooks = new ReapitWebhookReceiver(
       context.http,
       context.credentials.clientId,
@@ -228,7 +225,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async verifyConnection() {
-    const response = await this.#http.request('GET', 'contacts/', { query: { pageSize: 1 } });
+    const response = await this.http.request('GET', 'contacts/', { query: { pageSize: 1 } });
     const page = parsePage(response.body);
     return { accountLabel: null, contactCount: page.totalCount ?? null };
   }
@@ -242,11 +239,11 @@ class ReapitAdapter implements CrmAdapter {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
       window,
-      pageSize: this.#pageSize,
+      pageSize: this.settings.pageSize,
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.#http.request('GET', 'contacts/', {
+        const response = await this.http.request('GET', 'contacts/', {
           query: {
-            pageSize: this.#pageSize,
+            pageSize: this.settings.pageSize,
             pageNumber: pageIndex + 1,
             sortBy: 'modified',
             modifiedFrom,
@@ -257,7 +254,7 @@ class ReapitAdapter implements CrmAdapter {
         const page = parsePage(response.body);
         return {
           records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
-          isLast: !page._links?.next || page._embedded.length < this.#pageSize,
+          isLast: !page._links?.next || page._embedded.length < this.settings.pageSize,
           total: page.totalCount ?? null,
         };
       },
@@ -303,7 +300,7 @@ class ReapitAdapter implements CrmAdapter {
     const all = [...ids];
     for (let start = 0; start < all.length; start += APPLICANTS_PER_REQUEST) {
       const batch = all.slice(start, start + APPLICANTS_PER_REQUEST);
-      const response = await this.#http.request('GET', 'applicants/', {
+      const response = await this.http.request('GET', 'applicants/', {
         query: { id: batch, pageSize: APPLICANTS_PER_REQUEST },
       });
       for (const raw of parsePage(response.body)._embedded) {
@@ -320,7 +317,7 @@ class ReapitAdapter implements CrmAdapter {
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
       const found = await this.#findJournalEntry(activity, marker);
       if (found) return { externalRef: marker, etag: null };
-      await this.#http.request('POST', 'journalEntries', {
+      await this.http.request('POST', 'journalEntries', {
         body: {
           typeId: JOURNAL_TYPE_EMAIL,
           associatedType: 'contact',
@@ -353,7 +350,7 @@ class ReapitAdapter implements CrmAdapter {
         ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
         : undefined;
     for (let pageNumber = 1; ; pageNumber++) {
-      const response = await this.#http.request('GET', 'journalEntries', {
+      const response = await this.http.request('GET', 'journalEntries', {
         query: {
           associatedType: 'contact',
           associatedId: activity.contactExternalId,
@@ -382,7 +379,7 @@ class ReapitAdapter implements CrmAdapter {
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
-    const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
+    const response = await this.http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
       headers: { 'if-match': change.etag },
       body,
     });
@@ -394,7 +391,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.#http.request('POST', 'resthooks', {
+    const response = await this.http.request('POST', 'resthooks', {
       body: { url: target.url, topicIds: WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
     });
     const location = response.headers.get('location') ?? '';
@@ -409,7 +406,7 @@ class ReapitAdapter implements CrmAdapter {
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
     for (const id of registration.ids) {
-      await this.#http.request('DELETE', `resthooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
+      await this.http.request('DELETE', `resthooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
     }
   }
 
@@ -428,7 +425,7 @@ class ReapitAdapter implements CrmAdapter {
   ): Promise<PushResult> {
     const path = `contacts/${encodeURIComponent(externalId)}`;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#http.request('GET', path);
+      const current = await this.http.request('GET', path);
       const contact = ReapitContactSchema.parse(current.body);
       const etag = contact._eTag ?? current.headers.get('etag');
       if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
@@ -439,7 +436,7 @@ class ReapitAdapter implements CrmAdapter {
       }
       const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
       try {
-        const response = await this.#http.request('PATCH', path, {
+        const response = await this.http.request('PATCH', path, {
           headers: { 'if-match': etag },
           body: patch,
         });
