@@ -1,33 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from '../../../simulators/agentos/agentos-simulator.ts';
+import {
+  createAgentosSimulator,
+  type AgentosSimulator,
+} from '../../../simulators/agentos/agentos-simulator.ts';
 import { listen, type RunningServer } from '../../../simulators/toolkit/app-listener.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector, type ConnectAdapter } from '../../test-support/adapter-connections.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 
 /** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
 describe('agentOS adapter against its simulator', () => {
   let simulator: AgentosSimulator;
   let url: string;
-  let resolver: AdapterResolver;
+  let connectTo: ConnectAdapter;
 
   beforeAll(async () => {
     simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, webhookRetryScale: 0.0001 });
     url = (await simulator.listen(0)).url;
-    resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-      timeoutMs: 5_000,
-      hostConfig: agentosOperatorConfig(url),
-    });
+    connectTo = adapterConnector({ hostConfig: agentosOperatorConfig(url) });
   });
   afterAll(async () => simulator.close());
 
   const adapter = (webhookSecret: string | null = null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'agentos',
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
       settings: { shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER },

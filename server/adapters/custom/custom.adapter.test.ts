@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { listen } from '../../../simulators/toolkit/app-listener.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,13 +19,11 @@ async function connect(options: { fetchImplementation?: typeof fetch; webhookSec
   });
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-    timeoutMs: 5_000,
-    ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
-  });
+  const connectTo = adapterConnector(
+    options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {},
+  );
   const adapter = (webhookSecret: string | null = options.webhookSecret ?? null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'custom',
       credentials: { apiKey: CUSTOM_DEMO_API_KEY },
       settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: '20' },

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { listen } from '../../../simulators/toolkit/app-listener.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../../simulators/street/street-constants.ts';
 import { createStreetSimulator, type StreetSimulator } from '../../../simulators/street/street-simulator.ts';
 import { standardWebhookHeaders } from '../../../simulators/street/street-webhooks.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { streetOperatorConfig } from '../../../simulators/street/street.harness.ts';
 
 type Json = Record<string, any>;
@@ -30,13 +29,9 @@ async function start(): Promise<{
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
   const base = `${running.url}${STREET_API_BASE_PATH}`;
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-    timeoutMs: 5_000,
-    hostConfig: streetOperatorConfig(running.url),
-  });
+  const connectTo = adapterConnector({ hostConfig: streetOperatorConfig(running.url) });
   const adapter = (webhookSecret: string | null = null) =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'street',
       credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
       settings: { pageSize: '20' },
@@ -290,10 +285,7 @@ describe('Street adapter: sync', () => {
         status: 200,
         headers: { 'content-type': 'application/vnd.api+json' },
       });
-    const client = new AdapterResolver(createLogger({ level: 'silent' }), {
-      fetchImplementation: fakeFetch,
-    }).forConnection({
-      id: randomUUID(),
+    const client = adapterConnector({ fetchImplementation: fakeFetch })({
       provider: 'street',
       credentials: { apiToken: 'token' },
       settings: {},
