@@ -22,6 +22,7 @@ import {
 import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
   parseAltoTime,
@@ -383,11 +384,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.http.request('DELETE', `webhooks/subscriptions/${encodeURIComponent(id)}`, {
-        acceptStatuses: [404],
-      });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks/subscriptions', registration.ids);
   }
 }
 

@@ -19,6 +19,7 @@ import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts'
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
   CustomAccountSchema,
@@ -253,11 +254,12 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
     const existing = CustomWebhookListSchema.safeParse((await this.http.request('GET', 'webhooks')).body);
     if (!existing.success) throw badResponse('the webhook list');
-    for (const subscription of existing.data.data.filter((candidate) => candidate.url === target.url)) {
-      await this.http.request('DELETE', `webhooks/${encodeURIComponent(subscription.id)}`, {
-        acceptStatuses: [404],
-      });
-    }
+    const sameUrl = existing.data.data.filter((candidate) => candidate.url === target.url);
+    await deleteWebhookSubscriptions(
+      this.http,
+      'webhooks',
+      sameUrl.map((subscription) => subscription.id),
+    );
     const response = await this.http.request('POST', 'webhooks', {
       body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
     });
@@ -267,9 +269,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #currentEtag(path: string): Promise<string> {

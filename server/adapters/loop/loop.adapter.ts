@@ -23,6 +23,7 @@ import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -288,9 +289,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.http.request('DELETE', `v1/webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'v1/webhooks', registration.ids);
   }
 }
 

@@ -22,6 +22,7 @@ import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-s
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
 import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
@@ -405,9 +406,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.http.request('DELETE', `resthooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'resthooks', registration.ids);
   }
 
   /**

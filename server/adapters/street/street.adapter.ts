@@ -20,6 +20,7 @@ import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/we
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   applicantsOf,
   indexIncluded,
@@ -264,9 +265,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
