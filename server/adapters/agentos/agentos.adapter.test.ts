@@ -1,13 +1,12 @@
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
   createAgentosSimulator,
   type AgentosSimulator,
 } from '../../../simulators/agentos/agentos-simulator.ts';
-import { listen, type RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { adapterConnector, type ConnectAdapter } from '../../test-support/adapter-connections.ts';
+import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 
 /** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
@@ -88,22 +87,13 @@ describe('agentOS adapter against its simulator', () => {
   });
 
   it('ingests a contact.updated delivery agentOS itself sent to the registered receiver', async () => {
-    const received: InboundWebhook[] = [];
-    const app = express();
-    app.post('/hooks', express.raw({ type: '*/*' }), (request, response) => {
-      received.push({
-        headers: request.headers as Record<string, string>,
-        rawBody: request.body as Buffer,
-        receivedAt: new Date(),
-      });
-      response.status(204).end();
-    });
-    const receiver: RunningServer = await listen(app, 0);
+    const receiver = await receiveWebhooks('/hooks');
+    const { received } = receiver;
     try {
-      const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      const registration = await adapter().registerWebhooks({ url: receiver.url });
       expect(registration.secret).toMatch(/^aosws_/);
       // Registering again replaces the subscription instead of doubling deliveries.
-      const replaced = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      const replaced = await adapter().registerWebhooks({ url: receiver.url });
       expect(simulator.webhookSubscriptions()).toHaveLength(1);
 
       const [id] = simulator.controls.modifyContacts({ count: 1, fields: { Forename: 'Imogen' } });

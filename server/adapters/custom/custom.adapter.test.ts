@@ -1,10 +1,9 @@
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
-import { listen } from '../../../simulators/toolkit/app-listener.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
+import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -126,20 +125,11 @@ describe('custom adapter', () => {
   });
 
   it('ingests real deliveries end to end: registration secret, signature, delivery key per message', async () => {
-    const received: InboundWebhook[] = [];
-    const app = express();
-    app.post('/hooks/custom', express.raw({ type: '*/*' }), (request, response) => {
-      received.push({
-        headers: request.headers as Record<string, string>,
-        rawBody: request.body as Buffer,
-        receivedAt: new Date(),
-      });
-      response.status(204).end();
-    });
-    const receiver = await listen(app);
+    const receiver = await receiveWebhooks('/hooks/custom');
+    const { received } = receiver;
     cleanups.push(() => receiver.close());
     const { simulator, adapter } = await connect();
-    const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks/custom` });
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
     expect(registration.secret).toMatch(/^whsec_/);
     expect(simulator.webhooks()).toHaveLength(1);
 
