@@ -105,13 +105,17 @@ async function buildWebComponent(): Promise<void> {
     // Library mode leaves process.env alone for the host's bundler; a script tag has none.
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   };
+  // Both add to the package folder the library build has written, so neither empties it.
+  const output = {
+    outDir,
+    emptyOutDir: false,
+    // Mostly React's production build: a map of it would triple the download for little.
+    sourcemap: false,
+  };
   await build({
     ...shared,
     build: {
-      outDir,
-      emptyOutDir: false,
-      // Mostly React's production build: a map of it would triple the download for little.
-      sourcemap: false,
+      ...output,
       lib: {
         entry: WEB_COMPONENT_ENTRY,
         formats: ['iife'],
@@ -123,9 +127,7 @@ async function buildWebComponent(): Promise<void> {
   await build({
     ...shared,
     build: {
-      outDir,
-      emptyOutDir: false,
-      sourcemap: false,
+      ...output,
       copyPublicDir: false,
       modulePreload: false,
       rolldownOptions: {

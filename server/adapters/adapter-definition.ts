@@ -30,6 +30,35 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
 };
 
 /**
+ * What every CRM adapter keeps of its context, so one constructor serves them all. The context
+ * stays private (the HTTP client holds the connection's credentials): subclasses read it through
+ * getters, which no log or serialiser lists.
+ */
+export abstract class ConnectedAdapter<Credentials, Settings, Host extends string = never> {
+  readonly #context: AdapterContext<Credentials, Settings, Host>;
+
+  constructor(context: AdapterContext<Credentials, Settings, Host>) {
+    this.#context = context;
+  }
+
+  protected get http(): ProviderHttp {
+    return this.#context.http;
+  }
+
+  protected get settings(): Settings {
+    return this.#context.settings;
+  }
+
+  protected get webhookSecret(): string | null {
+    return this.#context.webhookSecret;
+  }
+
+  protected get logger(): Logger {
+    return this.#context.logger;
+  }
+}
+
+/**
  * Everything Propsync needs to know to speak to one CRM. One of these per folder under
  * `server/adapters/<provider>/`, registered with one line in `registry.ts`.
  */

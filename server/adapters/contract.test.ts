@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
 import { PropsyncError } from '../core/errors.ts';
-import { createLogger } from '../infrastructure/logger.ts';
 import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../core/ports/crm-adapter.ts';
 import type { RunningHarness } from '../../simulators/toolkit/contract-harness.ts';
-import { AdapterResolver } from './adapter-resolver.ts';
+import { adapterConnector, type ConnectAdapter } from '../test-support/adapter-connections.ts';
 import { CRMS } from '../test-support/crms.ts';
 
 const CONTACTS = 120;
@@ -19,23 +17,19 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
   '%s adapter contract',
   (_provider, { adapter: definition, simulator: harness }) => {
     let running: RunningHarness;
-    let resolver: AdapterResolver;
+    let connectTo: ConnectAdapter;
 
     beforeAll(async () => {
       running = await harness.start({ contactCount: CONTACTS, tokenLifetimeSeconds: 60, rateLimits: false });
       // The simulator's hosts come from operator configuration, as the real CRM's would.
-      resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-        timeoutMs: 5_000,
-        hostConfig: running.operatorConfig,
-      });
+      connectTo = adapterConnector({ hostConfig: running.operatorConfig });
     });
     afterAll(async () => running?.close());
 
     const adapter = (
       options: { credentials?: Record<string, string>; webhookSecret?: string | null } = {},
     ): CrmAdapter =>
-      resolver.forConnection({
-        id: randomUUID(),
+      connectTo({
         provider: harness.provider,
         credentials: options.credentials ?? running.connection.credentials,
         settings: { ...running.connection.settings, pageSize: PAGE_SIZE },

@@ -9,13 +9,14 @@ import {
   syncFailedAlert,
   webhookAlert,
 } from './audit.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 const meta = {
   title: 'Integrations/AlertsPanel',
   component: AlertsPanel,
   tags: ['autodocs'],
   args: { alerts: [webhookAlert], onAction: fn(), onAcknowledge: fn() },
-  decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
+  decorators: [atMostWide(720)],
 } satisfies Meta<typeof AlertsPanel>;
 
 export default meta;

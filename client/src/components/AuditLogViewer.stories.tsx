@@ -164,39 +164,18 @@ export const Interactive: Story = {
   },
 };
 
+/** The states without rows, each in a short viewer. */
+const NO_RUNS = { runs: [], totalCount: 0, hasMore: false, height: 80 };
+
 /** Every state, stacked. */
 export const Catalog: Story = {
   render: (args) => (
     <div style={{ display: 'grid', gap: 32 }}>
       <AuditLogViewer {...args} title="Loaded" height={200} />
-      <AuditLogViewer
-        {...args}
-        title="Loading"
-        runs={[]}
-        totalCount={0}
-        hasMore={false}
-        loading
-        height={80}
-      />
-      <AuditLogViewer {...args} title="Empty" runs={[]} totalCount={0} hasMore={false} height={80} />
-      <AuditLogViewer
-        {...args}
-        title="No match"
-        runs={[]}
-        totalCount={0}
-        hasMore={false}
-        filters={{ status: 'failed' }}
-        height={80}
-      />
-      <AuditLogViewer
-        {...args}
-        title="Load failed"
-        runs={[]}
-        totalCount={0}
-        hasMore={false}
-        error="The server did not answer (503)"
-        height={80}
-      />
+      <AuditLogViewer {...args} title="Loading" {...NO_RUNS} loading />
+      <AuditLogViewer {...args} title="Empty" {...NO_RUNS} />
+      <AuditLogViewer {...args} title="No match" {...NO_RUNS} filters={{ status: 'failed' }} />
+      <AuditLogViewer {...args} title="Load failed" {...NO_RUNS} error="The server did not answer (503)" />
     </div>
   ),
   play: async ({ canvas }) => {

@@ -41,6 +41,10 @@ const ROW_HEIGHT = 44;
 /** Rows left before the end at which the next page is requested. */
 const LOAD_AHEAD_ROWS = 20;
 const STATUSES: SyncRunStatus[] = ['running', 'succeeded', 'partial', 'failed'];
+const DIRECTIONS = [
+  { value: 'inbound', label: 'From the CRM' },
+  { value: 'outbound', label: 'To the CRM' },
+];
 const COLUMNS = [
   'Started',
   'CRM',
@@ -119,70 +123,34 @@ export function AuditLogViewer({
         aria-label={`Filters of the ${title.toLowerCase()}`}
         onSubmit={(event) => event.preventDefault()}
       >
-        <label className="propsync-field">
-          <span className="propsync-field__label">Connection</span>
-          <select
-            className="propsync-input"
-            value={filters.connectionId ?? ''}
-            onChange={(event) => update({ connectionId: event.target.value || undefined })}
-          >
-            <option value="">All connections</option>
-            {connections.map((connection) => (
-              <option key={connection.id} value={connection.id}>
-                {connection.providerName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="propsync-field">
-          <span className="propsync-field__label">Status</span>
-          <select
-            className="propsync-input"
-            value={filters.status ?? ''}
-            onChange={(event) =>
-              update({ status: (event.target.value || undefined) as SyncRunStatus | undefined })
-            }
-          >
-            <option value="">Any status</option>
-            {STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {RUN_STATUS_LABELS[status]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="propsync-field">
-          <span className="propsync-field__label">Direction</span>
-          <select
-            className="propsync-input"
-            value={filters.syncDirection ?? ''}
-            onChange={(event) =>
-              update({ syncDirection: (event.target.value || undefined) as SyncRunFilters['syncDirection'] })
-            }
-          >
-            <option value="">Both directions</option>
-            <option value="inbound">From the CRM</option>
-            <option value="outbound">To the CRM</option>
-          </select>
-        </label>
-        <label className="propsync-field">
-          <span className="propsync-field__label">From (UTC)</span>
-          <input
-            className="propsync-input"
-            type="date"
-            value={filters.from ?? ''}
-            onChange={(event) => update({ from: event.target.value || undefined })}
-          />
-        </label>
-        <label className="propsync-field">
-          <span className="propsync-field__label">To (UTC)</span>
-          <input
-            className="propsync-input"
-            type="date"
-            value={filters.to ?? ''}
-            onChange={(event) => update({ to: event.target.value || undefined })}
-          />
-        </label>
+        <FilterSelect
+          label="Connection"
+          anyLabel="All connections"
+          value={filters.connectionId}
+          options={connections.map((connection) => ({
+            value: connection.id,
+            label: connection.providerName,
+          }))}
+          onChange={(connectionId) => update({ connectionId })}
+        />
+        <FilterSelect
+          label="Status"
+          anyLabel="Any status"
+          value={filters.status}
+          options={STATUSES.map((status) => ({ value: status, label: RUN_STATUS_LABELS[status] }))}
+          onChange={(status) => update({ status: status as SyncRunStatus | undefined })}
+        />
+        <FilterSelect
+          label="Direction"
+          anyLabel="Both directions"
+          value={filters.syncDirection}
+          options={DIRECTIONS}
+          onChange={(syncDirection) =>
+            update({ syncDirection: syncDirection as SyncRunFilters['syncDirection'] })
+          }
+        />
+        <FilterDate label="From (UTC)" value={filters.from} onChange={(from) => update({ from })} />
+        <FilterDate label="To (UTC)" value={filters.to} onChange={(to) => update({ to })} />
         {hasFilters ? (
           <button
             type="button"
@@ -290,6 +258,84 @@ export function AuditLogViewer({
   );
 }
 
+/** A filter's select; its empty first option means "any" and reads back as undefined. */
+function FilterSelect({
+  label,
+  anyLabel,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  anyLabel: string;
+  value: string | undefined;
+  options: ReadonlyArray<{ value: string; label: string }>;
+  onChange: (value: string | undefined) => void;
+}) {
+  return (
+    <FilterField label={label}>
+      <select
+        className="propsync-input"
+        value={value ?? ''}
+        onChange={(event) => onChange(event.target.value || undefined)}
+      >
+        <option value="">{anyLabel}</option>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </FilterField>
+  );
+}
+
+/** A filter's date; cleared, it reads back as undefined. */
+function FilterDate({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string | undefined;
+  onChange: (value: string | undefined) => void;
+}) {
+  return (
+    <FilterField label={label}>
+      <input
+        className="propsync-input"
+        type="date"
+        value={value ?? ''}
+        onChange={(event) => onChange(event.target.value || undefined)}
+      />
+    </FilterField>
+  );
+}
+
+/** A filter's control with its visible label, which also names it. */
+function FilterField({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <label className="propsync-field">
+      <span className="propsync-field__label">{label}</span>
+      {children}
+    </label>
+  );
+}
+
+/** A number column's cell; `highlighted` marks a count that needs attention (errors). */
+function CountCell({ count, highlighted = false }: { count: number; highlighted?: boolean }) {
+  return (
+    <span
+      role="cell"
+      className={`propsync-audit-log__cell propsync-audit-log__cell--number${
+        highlighted ? ' propsync-audit-log__cell--errors' : ''
+      }`}
+    >
+      {formatCount(count)}
+    </span>
+  );
+}
+
 function RunRow({
   run,
   rowIndex,
@@ -328,29 +374,12 @@ function RunRow({
           {RUN_STATUS_LABELS[run.status]}
         </span>
       </span>
-      <span role="cell" className="propsync-audit-log__cell propsync-audit-log__cell--number">
-        {formatCount(run.recordsFetched)}
-      </span>
-      <span role="cell" className="propsync-audit-log__cell propsync-audit-log__cell--number">
-        {formatCount(run.recordsWritten)}
-      </span>
-      <span role="cell" className="propsync-audit-log__cell propsync-audit-log__cell--number">
-        {formatCount(run.recordsPushed)}
-      </span>
-      <span role="cell" className="propsync-audit-log__cell propsync-audit-log__cell--number">
-        {formatCount(run.conflictsCount)}
-      </span>
-      <span role="cell" className="propsync-audit-log__cell propsync-audit-log__cell--number">
-        {formatCount(run.duplicatesSuppressed)}
-      </span>
-      <span
-        role="cell"
-        className={`propsync-audit-log__cell propsync-audit-log__cell--number${
-          run.errorsCount > 0 ? ' propsync-audit-log__cell--errors' : ''
-        }`}
-      >
-        {formatCount(run.errorsCount)}
-      </span>
+      <CountCell count={run.recordsFetched} />
+      <CountCell count={run.recordsWritten} />
+      <CountCell count={run.recordsPushed} />
+      <CountCell count={run.conflictsCount} />
+      <CountCell count={run.duplicatesSuppressed} />
+      <CountCell count={run.errorsCount} highlighted={run.errorsCount > 0} />
       <span role="cell" className="propsync-audit-log__cell">
         {onSelect ? (
           <button

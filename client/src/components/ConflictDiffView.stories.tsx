@@ -2,13 +2,14 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, within } from 'storybook/test';
 import { ConflictDiffView } from './ConflictDiffView.tsx';
 import { crmWinsConflict, mixedConflict, platformWinsConflict } from './audit.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 const meta = {
   title: 'Audit/ConflictDiffView',
   component: ConflictDiffView,
   tags: ['autodocs'],
   args: { conflict: mixedConflict },
-  decorators: [(Story) => <div style={{ maxWidth: 820 }}>{Story()}</div>],
+  decorators: [atMostWide(820)],
 } satisfies Meta<typeof ConflictDiffView>;
 
 export default meta;

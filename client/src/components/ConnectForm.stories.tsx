@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
 import { ConnectForm, type ConnectableProvider } from './ConnectForm.tsx';
 import { agentosProvider, reapitProvider, streetProvider } from './provider.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 const providers: ConnectableProvider[] = [agentosProvider, reapitProvider, streetProvider];
 
@@ -10,7 +11,7 @@ const meta = {
   component: ConnectForm,
   tags: ['autodocs'],
   args: { providers, onSubmit: fn(), onCancel: fn() },
-  decorators: [(Story) => <div style={{ maxWidth: 520 }}>{Story()}</div>],
+  decorators: [atMostWide(520)],
 } satisfies Meta<typeof ConnectForm>;
 
 export default meta;

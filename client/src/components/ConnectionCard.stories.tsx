@@ -9,6 +9,7 @@ import {
   FIXTURE_NOW,
   importingAgentosConnection,
 } from './connection.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 /** Active, but the last attempt failed with a transient error after the last good sync. */
 const degradedReapitConnection: ConnectionSummary = {
@@ -39,7 +40,7 @@ const meta = {
     onReconnect: fn(),
     onChangeSchedule: fn(),
   },
-  decorators: [(Story) => <div style={{ maxWidth: 420 }}>{Story()}</div>],
+  decorators: [atMostWide(420)],
 } satisfies Meta<typeof ConnectionCard>;
 
 export default meta;

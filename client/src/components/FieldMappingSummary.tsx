@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import type { FieldMappingSummaryData } from '../lib/router-types.ts';
 import { formatAbsoluteTime } from './connection-format.ts';
 import '../styles/propsync.css';
@@ -39,48 +39,30 @@ export function FieldMappingSummary({
         )}
       </p>
       <div className="propsync-field-mapping__columns">
-        <table className="propsync-field-mapping__table">
-          <caption>Canonical fields this CRM filled</caption>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Records</th>
+        <RecordsTable caption="Canonical fields this CRM filled" rowHeader="Field">
+          {summary.fields.map((field) => (
+            <tr
+              key={field.field}
+              className={field.filled === 0 ? 'propsync-field-mapping__row--empty' : undefined}
+            >
+              <th scope="row">{field.label}</th>
+              <td>
+                {field.filled.toLocaleString('en-GB')}{' '}
+                <span className="propsync-muted">({percent(field.filled)}%)</span>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {summary.fields.map((field) => (
-              <tr
-                key={field.field}
-                className={field.filled === 0 ? 'propsync-field-mapping__row--empty' : undefined}
-              >
-                <th scope="row">{field.label}</th>
-                <td>
-                  {field.filled.toLocaleString('en-GB')}{' '}
-                  <span className="propsync-muted">({percent(field.filled)}%)</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="propsync-field-mapping__table">
-          <caption>Suggested nurture categories</caption>
-          <thead>
-            <tr>
-              <th scope="col">Category</th>
-              <th scope="col">Records</th>
+          ))}
+        </RecordsTable>
+        <RecordsTable caption="Suggested nurture categories" rowHeader="Category">
+          {summary.categories.map((category) => (
+            <tr key={category.category}>
+              <th scope="row">
+                {category.category === 'Unknown' ? 'No suggestion (review by hand)' : category.category}
+              </th>
+              <td>{category.records.toLocaleString('en-GB')}</td>
             </tr>
-          </thead>
-          <tbody>
-            {summary.categories.map((category) => (
-              <tr key={category.category}>
-                <th scope="row">
-                  {category.category === 'Unknown' ? 'No suggestion (review by hand)' : category.category}
-                </th>
-                <td>{category.records.toLocaleString('en-GB')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </RecordsTable>
       </div>
       {onConfirm && !summary.confirmedAt ? (
         <button type="button" className="propsync-button" onClick={onConfirm} disabled={confirming}>
@@ -88,5 +70,29 @@ export function FieldMappingSummary({
         </button>
       ) : null}
     </section>
+  );
+}
+
+/** One of the review's two tables: what each row counts, and how many records. */
+function RecordsTable({
+  caption,
+  rowHeader,
+  children,
+}: {
+  caption: string;
+  rowHeader: string;
+  children: ReactNode;
+}) {
+  return (
+    <table className="propsync-field-mapping__table">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{rowHeader}</th>
+          <th scope="col">Records</th>
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
   );
 }

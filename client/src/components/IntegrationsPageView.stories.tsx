@@ -71,13 +71,13 @@ export const NothingConnected: Story = {
   },
 };
 
+/** Before the connection list is in, the page shows none of its panels. */
+const NO_PANELS = { alertsSlot: null, historySlot: null, auditLogSlot: null, connectSlot: null };
+
 export const Loading: Story = {
   args: {
     connections: undefined,
-    alertsSlot: null,
-    historySlot: null,
-    auditLogSlot: null,
-    connectSlot: null,
+    ...NO_PANELS,
   },
   play: async ({ canvas }) => {
     await expect(canvas.getByText('Loading connections…')).toBeVisible();
@@ -89,10 +89,7 @@ export const LoadFailed: Story = {
     connections: undefined,
     connectionsError: 'The embed token has expired',
     onRetryConnections: fn(),
-    alertsSlot: null,
-    historySlot: null,
-    auditLogSlot: null,
-    connectSlot: null,
+    ...NO_PANELS,
   },
   play: async ({ canvas, userEvent, args }) => {
     await expect(canvas.getByRole('alert')).toHaveTextContent('The embed token has expired');
@@ -108,10 +105,7 @@ export const OriginRefused: Story = {
     connectionsError:
       'Propsync at https://propsync.example.co.uk refused this origin (https://app.example.co.uk): add it to PROPSYNC_ALLOWED_ORIGINS',
     onRetryConnections: fn(),
-    alertsSlot: null,
-    historySlot: null,
-    auditLogSlot: null,
-    connectSlot: null,
+    ...NO_PANELS,
   },
   play: async ({ canvas }) => {
     await expect(canvas.getByRole('alert')).toHaveTextContent('add it to PROPSYNC_ALLOWED_ORIGINS');

@@ -3,13 +3,14 @@ import { expect } from 'storybook/test';
 import { SyncHistoryChart } from './SyncHistoryChart.tsx';
 import { STORY_THEMES } from '../styles/theme.fixtures.ts';
 import { sampleHistory } from './audit.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 const meta = {
   title: 'Audit/SyncHistoryChart',
   component: SyncHistoryChart,
   tags: ['autodocs'],
   args: { points: sampleHistory.slice(1) },
-  decorators: [(Story) => <div style={{ maxWidth: 720 }}>{Story()}</div>],
+  decorators: [atMostWide(720)],
 } satisfies Meta<typeof SyncHistoryChart>;
 
 export default meta;

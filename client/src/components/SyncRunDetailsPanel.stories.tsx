@@ -2,13 +2,14 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
 import { SyncRunDetailsPanel } from './SyncRunDetailsPanel.tsx';
 import { failedRunDetails, succeededRunDetails } from './audit.fixtures.ts';
+import { atMostWide } from './story-layout.tsx';
 
 const meta = {
   title: 'Audit/SyncRunDetailsPanel',
   component: SyncRunDetailsPanel,
   tags: ['autodocs'],
   args: { details: succeededRunDetails, onClose: fn(), onLoadMoreLog: fn(), onSelectConflict: fn() },
-  decorators: [(Story) => <div style={{ maxWidth: 640 }}>{Story()}</div>],
+  decorators: [atMostWide(640)],
 } satisfies Meta<typeof SyncRunDetailsPanel>;
 
 export default meta;

@@ -1,6 +1,12 @@
 import type { ProviderListing } from '../lib/router-types.ts';
 import type { ConnectableProvider } from './ConnectForm.tsx';
 
+/** What the OAuth client-credentials CRMs (Reapit, Alto) ask for. */
+const CLIENT_CREDENTIAL_FIELDS: ConnectableProvider['connectFields']['credentials'] = [
+  { name: 'clientId', label: 'Client id', required: true },
+  { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
+];
+
 /** CRMs as the providers API describes them (trimmed to what the connect form reads), for stories. */
 export const agentosProvider: ConnectableProvider = {
   id: 'agentos',
@@ -32,10 +38,7 @@ export const reapitProvider: ConnectableProvider = {
   displayName: 'Reapit',
   authKind: 'oauth_client_credentials',
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [
       {
         name: 'customerId',
@@ -70,10 +73,7 @@ export const altoProvider: ConnectableProvider = {
   displayName: 'Alto',
   authKind: 'oauth_client_credentials',
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 };

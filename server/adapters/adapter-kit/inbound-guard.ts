@@ -71,15 +71,7 @@ class InboundGuard implements CrmAdapter {
     };
     for await (const page of this.#inner.syncContacts({ ...window, resumeAfter }, options)) {
       const rejected = page.rejected.map(storableRejection);
-      const contacts = page.contacts.flatMap((contact) => {
-        const result = sanitiseContact(contact);
-        if (result.ok) {
-          this.#noteChanges(result.value.provenance.externalId, result.changed);
-          return [result.value];
-        }
-        rejected.push(this.#reject(result));
-        return [];
-      });
+      const contacts = this.#storableContacts(page.contacts, rejected);
       yield { ...page, contacts, rejected, checkpoint: storableCheckpoint(page.checkpoint) };
     }
   }
@@ -87,15 +79,7 @@ class InboundGuard implements CrmAdapter {
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     const ingested = await this.#inner.ingestWebhook(delivery);
     const rejected = (ingested.rejected ?? []).map(storableRejection);
-    const contacts = ingested.contacts.flatMap((contact) => {
-      const result = sanitiseContact(contact);
-      if (result.ok) {
-        this.#noteChanges(result.value.provenance.externalId, result.changed);
-        return [result.value];
-      }
-      rejected.push(this.#reject(result));
-      return [];
-    });
+    const contacts = this.#storableContacts(ingested.contacts, rejected);
     const activities = ingested.activities.flatMap((activity) => {
       const result = sanitiseActivity(activity);
       if (result.ok) return [result.value];
@@ -140,6 +124,19 @@ class InboundGuard implements CrmAdapter {
 
   unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
     return this.#inner.unregisterWebhooks(registration);
+  }
+
+  /** The contacts fit to store, made so where they can be; the others join `rejected`. */
+  #storableContacts(contacts: ContactPage['contacts'], rejected: Rejected[]): ContactPage['contacts'] {
+    return contacts.flatMap((contact) => {
+      const result = sanitiseContact(contact);
+      if (result.ok) {
+        this.#noteChanges(result.value.provenance.externalId, result.changed);
+        return [result.value];
+      }
+      rejected.push(this.#reject(result));
+      return [];
+    });
   }
 
   /** The reason is logged, never the value (it may be personal data). */

@@ -10,7 +10,8 @@ describe('RequestPacer', () => {
     vi.useFakeTimers();
     const pacer = new RequestPacer({ requests: 10, windowSeconds: 60, writeRequests: 2 });
     const started: string[] = [];
-    const request = (name: string, write: boolean) => pacer.run(async () => void started.push(name), { write });
+    const request = (name: string, write: boolean) =>
+      pacer.run(async () => void started.push(name), { write });
     await request('write-1', true);
     await request('write-2', true);
     const third = request('write-3', true);

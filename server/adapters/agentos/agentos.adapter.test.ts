@@ -1,33 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
-import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
-import { createAgentosSimulator, type AgentosSimulator } from '../../../simulators/agentos/agentos-simulator.ts';
-import { listen, type RunningServer } from '../../../simulators/toolkit/app-listener.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import {
+  createAgentosSimulator,
+  type AgentosSimulator,
+} from '../../../simulators/agentos/agentos-simulator.ts';
+import { adapterConnector, type ConnectAdapter } from '../../test-support/adapter-connections.ts';
+import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 
 /** What the contract suite does not cover: write-back (docs/crms/agentos.md) and a real signed delivery. */
 describe('agentOS adapter against its simulator', () => {
   let simulator: AgentosSimulator;
   let url: string;
-  let resolver: AdapterResolver;
+  let connectTo: ConnectAdapter;
 
   beforeAll(async () => {
     simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, webhookRetryScale: 0.0001 });
     url = (await simulator.listen(0)).url;
-    resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-      timeoutMs: 5_000,
-      hostConfig: agentosOperatorConfig(url),
-    });
+    connectTo = adapterConnector({ hostConfig: agentosOperatorConfig(url) });
   });
   afterAll(async () => simulator.close());
 
   const adapter = (webhookSecret: string | null = null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'agentos',
       credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
       settings: { shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER },
@@ -91,22 +87,13 @@ describe('agentOS adapter against its simulator', () => {
   });
 
   it('ingests a contact.updated delivery agentOS itself sent to the registered receiver', async () => {
-    const received: InboundWebhook[] = [];
-    const app = express();
-    app.post('/hooks', express.raw({ type: '*/*' }), (request, response) => {
-      received.push({
-        headers: request.headers as Record<string, string>,
-        rawBody: request.body as Buffer,
-        receivedAt: new Date(),
-      });
-      response.status(204).end();
-    });
-    const receiver: RunningServer = await listen(app, 0);
+    const receiver = await receiveWebhooks('/hooks');
+    const { received } = receiver;
     try {
-      const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      const registration = await adapter().registerWebhooks({ url: receiver.url });
       expect(registration.secret).toMatch(/^aosws_/);
       // Registering again replaces the subscription instead of doubling deliveries.
-      const replaced = await adapter().registerWebhooks({ url: `${receiver.url}/hooks` });
+      const replaced = await adapter().registerWebhooks({ url: receiver.url });
       expect(simulator.webhookSubscriptions()).toHaveLength(1);
 
       const [id] = simulator.controls.modifyContacts({ count: 1, fields: { Forename: 'Imogen' } });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ConnectionCheck,
   ContactChange,
@@ -16,14 +15,14 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import {
   DeltaPosition,
   pageByModifiedTime,
   type DeltaKey,
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
@@ -81,7 +80,7 @@ const SettingsSchema = z.object({
     .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
     .default('advanced'),
   /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(MAX_PAGE_SIZE),
+  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -96,15 +95,7 @@ export const AGENTOS_INFO = {
   pagingStyle: 'offset',
   capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields' },
   connectFields: {
-    credentials: [
-      {
-        name: 'apiKey',
-        label: 'API key',
-        secret: true,
-        required: true,
-        hint: 'Generated in agentOS under Settings › API.',
-      },
-    ],
+    credentials: [{ ...API_KEY_FIELD, hint: 'Generated in agentOS under Settings › API.' }],
     settings: [
       {
         name: 'shortName',
@@ -146,23 +137,18 @@ type ListReader = {
  * sales applicants, vendors); each record is its own contact in Propsync with the external id
  * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
  */
-export class AgentosAdapter implements CrmAdapter {
+export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'agentos' as const;
-  readonly #http: ProviderHttp;
-  readonly #settings: Settings;
-  readonly #logger: Logger;
   readonly #webhooks: AgentosWebhooks;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#settings = context.settings;
-    this.#logger = context.logger;
+    super(context);
     this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
     const branches = parseAgentosList(
-      (await this.#http.request('GET', 'company/branches/0/1000')).body,
+      (await this.http.request('GET', 'company/branches/0/1000')).body,
       'branch',
     );
     const names = branches.Data.map((raw) => AgentosBranchSchema.safeParse(raw)).flatMap((parsed) =>
@@ -172,14 +158,14 @@ export class AgentosAdapter implements CrmAdapter {
     // `Count` is each list's total: one single-record request per list is enough.
     for (const type of AGENTOS_CONTACT_TYPES) {
       contactCount += parseAgentosList(
-        (await this.#http.request('GET', `${LIST_PATHS[type]}/0/1`)).body,
+        (await this.http.request('GET', `${LIST_PATHS[type]}/0/1`)).body,
         type,
       ).Count;
     }
     const label =
       names.length === 0
-        ? this.#settings.shortName
-        : `${this.#settings.shortName} (${names.slice(0, 4).join(', ')}${names.length > 4 ? '…' : ''})`;
+        ? this.settings.shortName
+        : `${this.settings.shortName} (${names.slice(0, 4).join(', ')}${names.length > 4 ? '…' : ''})`;
     return { accountLabel: label, contactCount };
   }
 
@@ -191,7 +177,7 @@ export class AgentosAdapter implements CrmAdapter {
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const pageSize = this.#settings.pageSize;
+    const pageSize = this.settings.pageSize;
     const position = DeltaPosition.start(window);
     const resume = window.resumeAfter;
     const readers: ListReader[] = AGENTOS_CONTACT_TYPES.map((type) => {
@@ -268,13 +254,13 @@ export class AgentosAdapter implements CrmAdapter {
     modifiedTo: string,
     signal?: AbortSignal,
   ): AsyncGenerator<DeltaPage<unknown>> {
-    const pageSize = this.#settings.pageSize;
+    const pageSize = this.settings.pageSize;
     return pageByModifiedTime<unknown>({
       window,
       pageSize,
       signal,
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.#http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
+        const response = await this.http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
           query: { modifiedSince: modifiedFrom, modifiedUntil: modifiedTo },
         });
         const list = parseAgentosList(response.body, label);
@@ -312,7 +298,7 @@ export class AgentosAdapter implements CrmAdapter {
       const parsed = AgentosAppointmentSchema.safeParse(raw);
       if (parsed.success) activities.push(...appointmentToActivities(parsed.data));
       else
-        this.#logger.warn(
+        this.logger.warn(
           { oid: oidOf(raw) },
           'agentOS appointment did not match the expected shape; skipped',
         );
@@ -322,10 +308,10 @@ export class AgentosAdapter implements CrmAdapter {
       const activity = parsed.success ? offerToActivity(parsed.data) : null;
       if (activity !== null) activities.push(activity);
       else if (!parsed.success)
-        this.#logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
+        this.logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
     });
     if (unreadable > 0)
-      this.#logger.warn(
+      this.logger.warn(
         { count: unreadable },
         'agentOS activity records without a readable OID or ModifiedDate were skipped',
       );
@@ -338,12 +324,12 @@ export class AgentosAdapter implements CrmAdapter {
     if (activity.kind === 'email_sent') {
       const reference = propsyncReference(activity.idempotencyKey, MAX_REFERENCE_LENGTH);
       // agentOS has no idempotency key: look for our reference first, so a retried push is not doubled.
-      const existing = await this.#http.request('GET', `${contactPath}/logentries/0/1`, {
+      const existing = await this.http.request('GET', `${contactPath}/logentries/0/1`, {
         query: { externalReference: reference },
       });
       const found = parseAgentosList(existing.body, 'log entry').Data[0];
       if (found !== undefined) return { externalRef: AgentosLogEntrySchema.parse(found).OID, etag: null };
-      const created = await this.#http.request('POST', `${contactPath}/logentries`, {
+      const created = await this.http.request('POST', `${contactPath}/logentries`, {
         body: {
           Type: 'Email',
           Subject: truncate(activity.summary.trim() || 'Email sent by Propsync', 200),
@@ -362,7 +348,7 @@ export class AgentosAdapter implements CrmAdapter {
         : activity.details.hotLead === false
           ? { HotLead: false, HotLeadDate: null }
           : { HotLead: true, HotLeadDate: activity.occurredAt };
-    await this.#http.request('PATCH', `${contactPath}/engagement`, { body });
+    await this.http.request('PATCH', `${contactPath}/engagement`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
@@ -372,20 +358,20 @@ export class AgentosAdapter implements CrmAdapter {
     const body = toAgentosPatch(change.fields);
     if (change.metadata !== undefined) {
       // agentOS records have no free-form metadata; nurture outcomes go through pushActivity.
-      this.#logger.debug(
+      this.logger.debug(
         { externalId: change.externalId },
         'agentOS has no place for contact metadata; ignored',
       );
     }
     let etag = change.etag;
     if (etag === null) {
-      const current = await this.#http.request('GET', path);
+      const current = await this.http.request('GET', path);
       const parsed = AgentosContactSchema.safeParse(current.body);
       etag = (parsed.success ? parsed.data.ETag : null) ?? unquote(current.headers.get('etag'));
       if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'agentOS returned a record without an ETag');
     }
     if (Object.keys(body).length === 0) return { externalRef: change.externalId, etag };
-    const response = await this.#http.request('PATCH', path, { headers: { 'if-match': `"${etag}"` }, body });
+    const response = await this.http.request('PATCH', path, { headers: { 'if-match': `"${etag}"` }, body });
     const updated = AgentosContactSchema.safeParse(response.body);
     return {
       externalRef: change.externalId,

@@ -1,14 +1,8 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type {
-  Address,
-  CanonicalContact,
-  MarketingConsent,
-  PropertyProfile,
-} from '../../../shared/contact.ts';
+import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
@@ -23,6 +17,7 @@ import {
   type AgentosOffer,
 } from './agentos.schemas.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { canonicalAddress, consentFromFlag } from '../adapter-kit/contact-fields.ts';
 import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
@@ -122,27 +117,17 @@ export function toProfile(contact: AgentosContact, type: AgentosContactType): Pr
 
 function toAddress(address: AgentosAddress | null | undefined): Address | null {
   if (!address) return null;
-  const clean = (value: string | null | undefined) => (value ?? '').trim();
-  const streetLine = [clean(address.Number), clean(address.Street)].filter(Boolean).join(' ');
-  const lines = [clean(address.Name), streetLine, clean(address.Locality)].filter(Boolean);
-  const town = clean(address.Town) || null;
-  const postcode = normalisePostcode(address.Postcode);
-  if (lines.length === 0 && town === null && postcode === null) return null;
-  const country = clean(address.Country).toLowerCase();
-  return {
-    lines,
-    town,
-    postcode,
-    countryCode: country === '' || UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
-    uprn: null,
-    udprn: null,
-  };
-}
-
-function consentOf(value: boolean | null | undefined): MarketingConsent {
-  if (value === true) return 'granted';
-  if (value === false) return 'denied';
-  return 'not_asked';
+  const streetLine = [blankToNull(address.Number), blankToNull(address.Street)].filter(Boolean).join(' ');
+  const country = (blankToNull(address.Country) ?? '').toLowerCase();
+  return canonicalAddress(
+    {
+      lines: [address.Name, streetLine, address.Locality],
+      town: address.Town,
+      postcode: address.Postcode,
+      countryCode: country === '' || UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
+    },
+    true,
+  );
 }
 
 /** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */
@@ -156,7 +141,7 @@ export function toCanonicalContact(contact: AgentosContact, type: AgentosContact
     phones: unique([contact.MobilePhone, contact.HomePhone, contact.WorkPhone].map(normalisePhone)),
     address: toAddress(contact.Address),
     nurtureCategory: suggestNurtureCategory(profile),
-    marketingConsent: consentOf(contact.ThirdPartyMarketingConsent),
+    marketingConsent: consentFromFlag(contact.ThirdPartyMarketingConsent),
     profile,
     active: contact.IsArchived !== true,
     provenance: {

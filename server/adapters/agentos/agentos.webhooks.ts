@@ -9,6 +9,7 @@ import {
   requireSecret,
   verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { mapContact, toExternalId } from './agentos.mapper.ts';
 import {
   AgentosWebhookEnvelopeSchema,
@@ -72,14 +73,11 @@ export class AgentosWebhooks {
       (await this.#http.request('GET', 'webhooks/0/1000')).body,
       'webhook subscription',
     );
-    for (const raw of existing.Data) {
+    const sameUrl = existing.Data.flatMap((raw) => {
       const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
-      if (subscription.success && subscription.data.Url === target.url) {
-        await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.data.OID)}`, {
-          acceptStatuses: [404],
-        });
-      }
-    }
+      return subscription.success && subscription.data.Url === target.url ? [subscription.data.OID] : [];
+    });
+    await deleteWebhookSubscriptions(this.#http, 'webhooks', sameUrl);
     const response = await this.#http.request('POST', 'webhooks', {
       body: { Url: target.url, Events: WEBHOOK_EVENTS },
     });
@@ -94,9 +92,7 @@ export class AgentosWebhooks {
   }
 
   async unregister(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.#http, 'webhooks', registration.ids);
   }
 
   /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */

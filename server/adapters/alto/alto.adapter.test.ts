@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
 import { signatureHeader } from '../../../simulators/alto/alto-webhooks.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector, type ConnectAdapter } from '../../test-support/adapter-connections.ts';
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 
 /** Alto-specific behaviour beyond the shared contract: file-note write-back, consent, activity webhooks. */
 describe('Alto adapter', () => {
   let simulator: AltoSimulator;
   let url: string;
-  let resolver: AdapterResolver;
+  let connectTo: ConnectAdapter;
 
   beforeAll(async () => {
     simulator = createAltoSimulator({
@@ -22,16 +21,12 @@ describe('Alto adapter', () => {
       webhookRetryScale: 0.0001,
     });
     url = (await simulator.listen(0)).url;
-    resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-      timeoutMs: 5_000,
-      hostConfig: altoOperatorConfig(url),
-    });
+    connectTo = adapterConnector({ hostConfig: altoOperatorConfig(url) });
   });
   afterAll(async () => simulator?.close());
 
   const adapter = (settings: Record<string, unknown> = {}, webhookSecret: string | null = null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'alto',
       credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
       settings: { agencyRef: simulator.defaultAgencyRef, ...settings },

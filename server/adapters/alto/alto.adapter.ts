@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ContactChange,
   ContactPage,
@@ -13,11 +12,17 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  CLIENT_CREDENTIAL_FIELDS,
+  ClientCredentialShape,
+  apiHostAsBaseUrl,
+  pageSizeSetting,
+} from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
   parseAltoTime,
@@ -56,17 +61,14 @@ const WEBHOOK_EVENT_TYPES = [
 ];
 const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
 
-const CredentialsSchema = z.object({
-  clientId: z.string().trim().min(1, 'client id is required'),
-  clientSecret: z.string().min(1, 'client secret is required'),
-});
+const CredentialsSchema = z.object(ClientCredentialShape);
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** The agency's GUID in Alto, sent as `AgencyRef` on every call. */
   agencyRef: z.string().trim().min(1, 'the AgencyRef is required'),
   /** Contacts per page (Alto allows 1–250); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(250).default(100),
+  pageSize: pageSizeSetting(250, 100),
   /**
    * Read each synced contact's consent preferences (one extra request per contact: Alto's contact
    * shapes carry no consent). Off by default because at Alto's 10 requests a second it multiplies
@@ -89,10 +91,7 @@ export const ALTO_INFO = {
   pagingStyle: 'next_token',
   capabilities: { webhooks: true, etags: false, writeBack: 'file notes' },
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 } as const satisfies ProviderInfo;
@@ -110,7 +109,7 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://api.alto.zoopla.co.uk', token: 'https://api.alto.zoopla.co.uk/token' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, _previous, hosts) {
     const response = await http.request('POST', hosts.token, {
       headers: clientFormHeaders(credentials),
@@ -143,23 +142,18 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new AltoAdapter(context),
 });
 
-class AltoAdapter implements CrmAdapter {
+class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'alto' as const;
-  readonly #http: ProviderHttp;
-  readonly #settings: Settings;
-  readonly #logger: Logger;
   readonly #webhooks: AltoWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#settings = context.settings;
-    this.#logger = context.logger;
+    super(context);
     this.#webhooks = new AltoWebhookReceiver(context.http, context.settings.agencyRef, context.webhookSecret);
   }
 
   /** Alto reports neither an account name nor a total count. */
   async verifyConnection() {
-    const response = await this.#http.request('GET', 'contacts/all', { query: { 'max-results': 1 } });
+    const response = await this.http.request('GET', 'contacts/all', { query: { 'max-results': 1 } });
     parsePage(response.body);
     return { accountLabel: null, contactCount: null };
   }
@@ -174,9 +168,9 @@ class AltoAdapter implements CrmAdapter {
     const position = DeltaPosition.start(window);
     let nextToken: string | null = null;
     do {
-      const response = await this.#http.request('GET', 'contacts/all', {
+      const response = await this.http.request('GET', 'contacts/all', {
         query: {
-          'max-results': this.#settings.pageSize,
+          'max-results': this.settings.pageSize,
           'modified-from': modifiedFrom,
           'modified-to': window.modifiedTo,
           'next-token': nextToken,
@@ -224,7 +218,7 @@ class AltoAdapter implements CrmAdapter {
     const full = new Map<string, AltoContact>();
     for (let start = 0; start < listed.length; start += MAX_IDS_PER_BATCH) {
       const ids = listed.slice(start, start + MAX_IDS_PER_BATCH).map((item) => item.id);
-      const response = await this.#http.request('GET', 'contacts', { query: { id: ids } });
+      const response = await this.http.request('GET', 'contacts', { query: { id: ids } });
       const batch = AltoContactBatchSchema.safeParse(response.body);
       if (!batch.success)
         throw new PropsyncError(
@@ -237,7 +231,7 @@ class AltoAdapter implements CrmAdapter {
         if (contact.success) full.set(contact.data.id, contact.data);
       }
     }
-    const preferences = this.#settings.readMarketingConsent
+    const preferences = this.settings.readMarketingConsent
       ? await Promise.all(listed.map((item) => this.#preferences(item.id)))
       : listed.map(() => null);
     return listed.map((listItem, i) => ({
@@ -248,11 +242,9 @@ class AltoAdapter implements CrmAdapter {
   }
 
   async #preferences(contactId: string): Promise<AltoPreferences | null> {
-    const response = await this.#http.request(
-      'GET',
-      `contacts/${encodeURIComponent(contactId)}/preferences`,
-      { acceptStatuses: [404] },
-    );
+    const response = await this.http.request('GET', `contacts/${encodeURIComponent(contactId)}/preferences`, {
+      acceptStatuses: [404],
+    });
     if (response.status === 404) return null;
     const parsed = AltoPreferencesSchema.safeParse(response.body);
     return parsed.success ? parsed.data : null;
@@ -296,7 +288,7 @@ class AltoAdapter implements CrmAdapter {
     // A score computed earlier than the one already written (a late retry) must not replace it.
     const writtenAt = Date.parse(existing.notes?.match(/\(as of ([^)]+)\)/)?.[1] ?? '');
     if (writtenAt > Date.parse(activity.occurredAt)) return { externalRef: existing.id, etag: null };
-    await this.#http.request('PATCH', `file-notes/${encodeURIComponent(existing.id)}`, {
+    await this.http.request('PATCH', `file-notes/${encodeURIComponent(existing.id)}`, {
       headers: JSON_PATCH,
       body: [{ op: 'replace', path: '/notes', value: text }],
     });
@@ -304,7 +296,7 @@ class AltoAdapter implements CrmAdapter {
   }
 
   async #fileNotes(contactId: string): Promise<AltoFileNote[]> {
-    const response = await this.#http.request('GET', 'file-notes/search', {
+    const response = await this.http.request('GET', 'file-notes/search', {
       query: { 'contact-id': contactId },
     });
     const notes = AltoFileNoteListSchema.safeParse(response.body);
@@ -320,7 +312,7 @@ class AltoAdapter implements CrmAdapter {
     contactId: string,
     note: { title: string; notes: string; fileNoteType: string; updateLastContactedDate?: boolean },
   ): Promise<PushResult> {
-    const response = await this.#http.request('POST', 'file-notes', {
+    const response = await this.http.request('POST', 'file-notes', {
       body: { contactIds: [contactId], updateLastContactedDate: false, ...note },
     });
     const id = AltoCreatedIdSchema.safeParse(response.body);
@@ -336,7 +328,7 @@ class AltoAdapter implements CrmAdapter {
     const path = `contacts/${encodeURIComponent(change.externalId)}`;
     const { marketingConsent, ...personFields } = change.fields;
     if (Object.keys(personFields).length > 0) {
-      const current = AltoContactSchema.safeParse((await this.#http.request('GET', path)).body);
+      const current = AltoContactSchema.safeParse((await this.http.request('GET', path)).body);
       if (!current.success)
         throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected contact shape');
       const lead = current.data.people?.[0];
@@ -347,20 +339,20 @@ class AltoAdapter implements CrmAdapter {
         );
       const operations = toPersonPatch(personFields, lead);
       if ((personFields.emails?.length ?? 0) > 2 || (personFields.phones?.length ?? 0) > 4) {
-        this.#logger.warn(
+        this.logger.warn(
           { externalId: change.externalId },
           'Alto keeps at most 2 emails and 4 phones per person: extra values not written',
         );
       }
-      await this.#http.request('PATCH', `${path}/persons/${encodeURIComponent(lead.id)}`, {
+      await this.http.request('PATCH', `${path}/persons/${encodeURIComponent(lead.id)}`, {
         headers: JSON_PATCH,
         body: operations,
       });
     }
     const preferences = marketingConsent === undefined ? null : toPreferencesRequest(marketingConsent);
-    if (preferences) await this.#http.request('POST', `${path}/preferences`, { body: preferences });
+    if (preferences) await this.http.request('POST', `${path}/preferences`, { body: preferences });
     if (change.metadata && Object.keys(change.metadata).length > 0) {
-      this.#logger.warn(
+      this.logger.warn(
         { externalId: change.externalId },
         'Alto contacts have no metadata field: metadata not written',
       );
@@ -378,7 +370,7 @@ class AltoAdapter implements CrmAdapter {
 
   /** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.#http.request('POST', 'webhooks/subscriptions', {
+    const response = await this.http.request('POST', 'webhooks/subscriptions', {
       body: { url: target.url, eventTypes: WEBHOOK_EVENT_TYPES },
     });
     const subscription = AltoSubscriptionSchema.safeParse(response.body);
@@ -392,11 +384,7 @@ class AltoAdapter implements CrmAdapter {
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/subscriptions/${encodeURIComponent(id)}`, {
-        acceptStatuses: [404],
-      });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks/subscriptions', registration.ids);
   }
 }
 

@@ -8,7 +8,6 @@ import type {
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type {
@@ -21,6 +20,7 @@ import type {
   AltoPerson,
   AltoPreferences,
 } from './alto.schemas.ts';
+import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 /**
@@ -173,20 +173,16 @@ export function toAddress(address: AltoAddress | null): Address | null {
   const buildingName = split ? blankToNull(split[1]) : nameNumber;
   const buildingNumber = split ? split[2]! : null;
   const streetLine = blankToNull([buildingNumber, street].filter(Boolean).join(' '));
-  const lines = [address.subDwelling, buildingName, streetLine, address.locality]
-    .map(blankToNull)
-    .filter((line): line is string => line !== null);
-  const postcode = normalisePostcode(address.postcode);
-  const town = blankToNull(address.town);
-  if (lines.length === 0 && !postcode && !town) return null;
-  return {
-    lines,
-    town,
-    postcode,
-    countryCode: blankToNull(address.countryCode)?.toUpperCase() ?? null,
-    uprn: blankToNull(address.uprn),
-    udprn: null,
-  };
+  return canonicalAddress(
+    {
+      lines: [address.subDwelling, buildingName, streetLine, address.locality],
+      town: address.town,
+      postcode: address.postcode,
+      countryCode: blankToNull(address.countryCode)?.toUpperCase() ?? null,
+      uprn: address.uprn,
+    },
+    true,
+  );
 }
 
 /**

@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
-import type { CrmAdapter, InboundWebhook } from '../../core/ports/crm-adapter.ts';
-import { listen } from '../../../simulators/toolkit/app-listener.ts';
+import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
+import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,13 +18,11 @@ async function connect(options: { fetchImplementation?: typeof fetch; webhookSec
   });
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-    timeoutMs: 5_000,
-    ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),
-  });
+  const connectTo = adapterConnector(
+    options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {},
+  );
   const adapter = (webhookSecret: string | null = options.webhookSecret ?? null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'custom',
       credentials: { apiKey: CUSTOM_DEMO_API_KEY },
       settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: '20' },
@@ -130,20 +125,11 @@ describe('custom adapter', () => {
   });
 
   it('ingests real deliveries end to end: registration secret, signature, delivery key per message', async () => {
-    const received: InboundWebhook[] = [];
-    const app = express();
-    app.post('/hooks/custom', express.raw({ type: '*/*' }), (request, response) => {
-      received.push({
-        headers: request.headers as Record<string, string>,
-        rawBody: request.body as Buffer,
-        receivedAt: new Date(),
-      });
-      response.status(204).end();
-    });
-    const receiver = await listen(app);
+    const receiver = await receiveWebhooks('/hooks/custom');
+    const { received } = receiver;
     cleanups.push(() => receiver.close());
     const { simulator, adapter } = await connect();
-    const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hooks/custom` });
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
     expect(registration.secret).toMatch(/^whsec_/);
     expect(simulator.webhooks()).toHaveLength(1);
 

@@ -13,12 +13,13 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
+import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
 import {
   CustomAccountSchema,
@@ -70,7 +71,7 @@ export const CUSTOM_INFO = {
   pagingStyle: 'next_token',
   capabilities: { webhooks: true, etags: true, writeBack: 'activities and contact fields' },
   connectFields: {
-    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    credentials: [API_KEY_FIELD],
     settings: [
       {
         name: 'baseUrl',
@@ -100,20 +101,17 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
-class CustomAdapter implements CrmAdapter {
+class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements CrmAdapter {
   readonly provider = 'custom' as const;
-  readonly #http: ProviderHttp;
   readonly #pageSize: number;
-  readonly #webhookSecret: string | null;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
-    this.#http = context.http;
+    super(context);
     this.#pageSize = context.settings.pageSize ?? DEFAULT_PAGE_SIZE;
-    this.#webhookSecret = context.webhookSecret;
   }
 
   async verifyConnection() {
-    const response = await this.#http.request('GET', 'account');
+    const response = await this.http.request('GET', 'account');
     const account = CustomAccountSchema.safeParse(response.body);
     if (!account.success) throw badResponse('the account');
     return { accountLabel: account.data.name, contactCount: account.data.contact_count ?? null };
@@ -134,7 +132,7 @@ class CustomAdapter implements CrmAdapter {
     let estimatedTotal: number | null = null;
     do {
       options.signal?.throwIfAborted();
-      const response = await this.#http.request('GET', 'contacts', {
+      const response = await this.http.request('GET', 'contacts', {
         query: { limit: this.#pageSize, updated_since: from, updated_until: window.modifiedTo, cursor },
       });
       const page = CustomPageSchema.safeParse(response.body);
@@ -162,7 +160,7 @@ class CustomAdapter implements CrmAdapter {
     const path = `contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
       // The open API keeps Idempotency-Keys, so a retried write (even after a lost answer) creates one record.
-      const response = await this.#http.request('POST', 'activities', {
+      const response = await this.http.request('POST', 'activities', {
         headers: { 'idempotency-key': activity.idempotencyKey },
         body: {
           type: 'email',
@@ -184,7 +182,7 @@ class CustomAdapter implements CrmAdapter {
         : { hot_lead: true, hot_lead_at: activity.occurredAt };
     // Nurture fields are Propsync's own and kept apart from the contact: no ETag to honour, and
     // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
-    await this.#http.request('PATCH', `${path}/nurture`, { body });
+    await this.http.request('PATCH', `${path}/nurture`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
@@ -197,7 +195,7 @@ class CustomAdapter implements CrmAdapter {
     const path = `contacts/${encodeURIComponent(change.externalId)}`;
     // Without a token from the last read, take the current one: the caller accepts overwriting.
     const etag = change.etag ?? (await this.#currentEtag(path));
-    const response = await this.#http.request('PATCH', path, {
+    const response = await this.http.request('PATCH', path, {
       headers: { 'if-match': etag, 'content-type': 'application/merge-patch+json' },
       body,
     });
@@ -211,7 +209,7 @@ class CustomAdapter implements CrmAdapter {
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     const messageId = verifyStandardWebhook(
       'Custom CRM',
-      this.#webhookSecret,
+      this.webhookSecret,
       delivery,
       'register the webhooks again',
     );
@@ -254,14 +252,15 @@ class CustomAdapter implements CrmAdapter {
 
   /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const existing = CustomWebhookListSchema.safeParse((await this.#http.request('GET', 'webhooks')).body);
+    const existing = CustomWebhookListSchema.safeParse((await this.http.request('GET', 'webhooks')).body);
     if (!existing.success) throw badResponse('the webhook list');
-    for (const subscription of existing.data.data.filter((candidate) => candidate.url === target.url)) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(subscription.id)}`, {
-        acceptStatuses: [404],
-      });
-    }
-    const response = await this.#http.request('POST', 'webhooks', {
+    const sameUrl = existing.data.data.filter((candidate) => candidate.url === target.url);
+    await deleteWebhookSubscriptions(
+      this.http,
+      'webhooks',
+      sameUrl.map((subscription) => subscription.id),
+    );
+    const response = await this.http.request('POST', 'webhooks', {
       body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
     });
     const created = CustomWebhookCreatedSchema.safeParse(response.body);
@@ -270,13 +269,11 @@ class CustomAdapter implements CrmAdapter {
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #currentEtag(path: string): Promise<string> {
-    const response = await this.#http.request('GET', path);
+    const response = await this.http.request('GET', path);
     const contact = CustomContactSchema.safeParse(response.body);
     const etag = response.headers.get('etag') ?? (contact.success ? contact.data.etag : null);
     if (!etag) throw badResponse('a contact without an ETag');

@@ -8,10 +8,10 @@ import type {
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
+import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
@@ -23,8 +23,12 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
     title: blankToNull(contact.title),
     firstName: blankToNull(contact.first_name),
     lastName: blankToNull(contact.last_name),
-    emails: unique(primaryFirst(contact.emails ?? []).map((email) => normaliseEmail(email.address))),
-    phones: unique(primaryFirst(contact.phones ?? []).map((phone) => normalisePhone(phone.number))),
+    emails: unique(
+      primaryFirst(contact.emails ?? [], isPrimary).map((email) => normaliseEmail(email.address)),
+    ),
+    phones: unique(
+      primaryFirst(contact.phones ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
+    ),
     address: toAddress(contact.address),
     nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent:
@@ -118,22 +122,18 @@ function toProfile(contact: CustomContact): PropertyProfile {
 
 function toAddress(address: CustomContact['address']): Address | null {
   if (!address) return null;
-  const lines = [address.line1, address.line2, address.line3]
-    .map(blankToNull)
-    .filter((line): line is string => line !== null);
-  const postcode = normalisePostcode(address.postcode);
-  const town = blankToNull(address.town);
-  if (lines.length === 0 && !postcode && !town) return null;
-  return {
-    lines,
-    town,
-    postcode,
-    countryCode: blankToNull(address.country_code),
-    uprn: blankToNull(address.uprn),
-    udprn: null,
-  };
+  return canonicalAddress(
+    {
+      lines: [address.line1, address.line2, address.line3],
+      town: address.town,
+      postcode: address.postcode,
+      countryCode: blankToNull(address.country_code),
+      uprn: address.uprn,
+    },
+    true,
+  );
 }
 
-function primaryFirst<T extends { primary?: boolean | null | undefined }>(entries: readonly T[]): T[] {
-  return [...entries].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
+function isPrimary(entry: { primary?: boolean | null | undefined }): boolean {
+  return entry.primary === true;
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { LOOP_DEMO_API_KEY } from '../../../simulators/loop/loop-constants.ts';
 import { createLoopSimulator, type LoopSimulator } from '../../../simulators/loop/loop-simulator.ts';
 import { signWebhook } from '../../../simulators/loop/loop-webhooks.ts';
 import { toE164 } from '../../../simulators/toolkit/uk-contact-format.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { loopOperatorConfig } from '../../../simulators/loop/loop.harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -22,13 +21,9 @@ async function connect(options: { contactCount?: number; pageSize?: number } = {
   });
   const { url } = await simulator.listen(0);
   cleanups.push(() => simulator.close());
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-    timeoutMs: 5_000,
-    hostConfig: loopOperatorConfig(url),
-  });
+  const connectTo = adapterConnector({ hostConfig: loopOperatorConfig(url) });
   const adapter = (webhookSecret: string | null = null): CrmAdapter =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'loop',
       credentials: { apiKey: LOOP_DEMO_API_KEY },
       settings: { pageSize: String(options.pageSize ?? 25) },

@@ -3,7 +3,6 @@ import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ConnectionCheck,
   ContactChange,
@@ -17,13 +16,14 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
+import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -71,7 +71,7 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** Contacts per page (1–100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -86,7 +86,7 @@ export const LOOP_INFO = {
   pagingStyle: 'page_number',
   capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
   connectFields: {
-    credentials: [{ name: 'apiKey', label: 'API key', secret: true, required: true }],
+    credentials: [API_KEY_FIELD],
     settings: [],
   },
 } as const satisfies ProviderInfo;
@@ -102,7 +102,7 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: null },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   // The key itself authorises every call: there is nothing to exchange.
   authorise: (_grant, credentials) => ({ 'x-api-key': credentials.apiKey }),
   create: (context) => new LoopAdapter(context),
@@ -113,29 +113,18 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
-class LoopAdapter implements CrmAdapter {
+class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'loop' as const;
-  readonly #http: ProviderHttp;
-  readonly #pageSize: number;
-  readonly #webhookSecret: string | null;
-  readonly #logger: Logger;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#pageSize = context.settings.pageSize;
-    this.#webhookSecret = context.webhookSecret;
-    this.#logger = context.logger;
-  }
 
   async verifyConnection(): Promise<ConnectionCheck> {
-    const team = await this.#http.request('GET', 'v1/team');
+    const team = await this.http.request('GET', 'v1/team');
     const parsedTeam = LoopTeamSchema.safeParse(team.body);
     if (!parsedTeam.success)
       throw new PropsyncError(
         'ADAPTER.BAD_RESPONSE',
         'Loop answered the team request with an unexpected body',
       );
-    const contacts = await this.#http.request('GET', 'v1/contacts', {
+    const contacts = await this.http.request('GET', 'v1/contacts', {
       query: { pageSize: 1, includeArchived: true },
     });
     return {
@@ -158,13 +147,13 @@ class LoopAdapter implements CrmAdapter {
     const until = new Date(window.modifiedTo).toISOString();
     const pages = pageByModifiedTime({
       window,
-      pageSize: this.#pageSize,
+      pageSize: this.settings.pageSize,
       crowdedInstant: 'isolate',
       signal: options.signal,
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
-        const response = await this.#http.request('GET', 'v1/contacts', {
+        const response = await this.http.request('GET', 'v1/contacts', {
           query: {
-            pageSize: this.#pageSize,
+            pageSize: this.settings.pageSize,
             page: pageIndex + 1,
             sort: 'updatedAt',
             includeArchived: true,
@@ -175,7 +164,7 @@ class LoopAdapter implements CrmAdapter {
         const page = parsePage(response.body);
         return {
           records: page.results,
-          isLast: page.results.length < this.#pageSize,
+          isLast: page.results.length < this.settings.pageSize,
           total: page.totalCount ?? null,
         };
       },
@@ -202,7 +191,7 @@ class LoopAdapter implements CrmAdapter {
     if (activity.kind === 'email_sent') {
       // Loop refuses a second note with the same externalReference on a contact (409): that makes
       // the write idempotent across retries and repeated pushes without a read first.
-      const response = await this.#http.request('POST', `${contactPath}/notes`, {
+      const response = await this.http.request('POST', `${contactPath}/notes`, {
         body: {
           type: 'email',
           subject: activity.summary.slice(0, 200),
@@ -228,7 +217,7 @@ class LoopAdapter implements CrmAdapter {
       activity.kind === 'engagement_score'
         ? { propsyncEngagementScore: scoreOf(activity), propsyncEngagementScoredAt: activity.occurredAt }
         : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
-    await this.#http.request('PATCH', contactPath, { body: { customFields } });
+    await this.http.request('PATCH', contactPath, { body: { customFields } });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
@@ -238,21 +227,21 @@ class LoopAdapter implements CrmAdapter {
     let current: LoopContact | null = null;
     if (change.fields.emails !== undefined || change.fields.phones !== undefined) {
       // Read first so kept numbers keep their type (mobile, home, work) and their formatting.
-      const response = await this.#http.request('GET', path);
+      const response = await this.http.request('GET', path);
       current = parseContact(response.body);
     }
     const body = {
       ...toLoopPatch(change.fields, current),
       ...(change.metadata ? { customFields: toCustomFields(change.metadata) } : {}),
     };
-    await this.#http.request('PATCH', path, { body });
+    await this.http.request('PATCH', path, { body });
     return { externalRef: change.externalId, etag: null };
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     const messageId = verifyStandardWebhook(
       'Loop',
-      this.#webhookSecret,
+      this.webhookSecret,
       delivery,
       'reconnect Loop to register webhooks again',
     );
@@ -280,13 +269,13 @@ class LoopAdapter implements CrmAdapter {
       const activity = toActivity(type, data);
       if (activity !== null) result.activities.push(activity);
     } else {
-      this.#logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
+      this.logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
     }
     return result;
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.#http.request('POST', 'v1/webhooks', {
+    const response = await this.http.request('POST', 'v1/webhooks', {
       body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
     });
     const subscription = LoopWebhookSubscriptionSchema.safeParse(response.body);
@@ -300,9 +289,7 @@ class LoopAdapter implements CrmAdapter {
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `v1/webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'v1/webhooks', registration.ids);
   }
 }
 

@@ -10,7 +10,6 @@ import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type {
@@ -20,6 +19,7 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
+import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENT: Record<string, MarketingConsent> = {
@@ -50,11 +50,13 @@ export function toCanonicalContact(contact: LoopContact): CanonicalContact {
     firstName: blankToNull(contact.firstName),
     lastName: blankToNull(contact.lastName),
     emails: unique(
-      primaryFirst(contact.emailAddresses ?? [])
+      primaryFirst(contact.emailAddresses ?? [], isPrimary)
         .map((email) => normaliseEmail(email.address))
         .filter((email) => email !== null && EmailSchema.safeParse(email).success),
     ),
-    phones: unique(primaryFirst(contact.phoneNumbers ?? []).map((phone) => normalisePhone(phone.number))),
+    phones: unique(
+      primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
+    ),
     address: toAddress(contact.address),
     nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
@@ -233,23 +235,20 @@ export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
 
 function toAddress(address: LoopContact['address']): Address | null {
   if (!address) return null;
-  const lines = [address.line1, address.line2, address.line3]
-    .map(blankToNull)
-    .filter((line): line is string => line !== null);
-  const postcode = normalisePostcode(address.postcode);
-  if (lines.length === 0 && !postcode) return null;
-  return {
-    lines,
-    town: blankToNull(address.town),
-    postcode,
-    countryCode: blankToNull(address.countryCode),
-    uprn: blankToNull(address.uprn),
-    udprn: null,
-  };
+  return canonicalAddress(
+    {
+      lines: [address.line1, address.line2, address.line3],
+      town: address.town,
+      postcode: address.postcode,
+      countryCode: blankToNull(address.countryCode),
+      uprn: address.uprn,
+    },
+    false,
+  );
 }
 
-function primaryFirst<T extends { isPrimary?: boolean | null | undefined }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => Number(b.isPrimary === true) - Number(a.isPrimary === true));
+function isPrimary(entry: { isPrimary?: boolean | null | undefined }): boolean {
+  return entry.isPrimary === true;
 }
 
 function isoOf(value: string): string {

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { toCanonicalContact } from './reapit.mapper.ts';
 import type { ReapitContact } from './reapit.schemas.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
@@ -73,11 +71,7 @@ describe('a Reapit sync reads what each applicant is after from the applicant', 
   beforeAll(async () => {
     simulator = createReapitSimulator({ seed: 51, contactCount: 120, rateLimits: false });
     running = await simulator.listen(0);
-    adapter = new AdapterResolver(createLogger({ level: 'silent' }), {
-      timeoutMs: 5_000,
-      hostConfig: reapitOperatorConfig(running),
-    }).forConnection({
-      id: randomUUID(),
+    adapter = adapterConnector({ hostConfig: reapitOperatorConfig(running) })({
       provider: 'reapit',
       credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
       settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: 50 },

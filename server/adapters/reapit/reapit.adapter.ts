@@ -11,11 +11,18 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import {
+  CLIENT_CREDENTIAL_FIELDS,
+  ClientCredentialShape,
+  apiHostAsBaseUrl,
+  pageSizeSetting,
+} from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
 import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
@@ -40,8 +47,7 @@ const METADATA_WRITE_ATTEMPTS = 3;
 const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
 
 const CredentialsSchema = z.object({
-  clientId: z.string().trim().min(1, 'client id is required'),
-  clientSecret: z.string().min(1, 'client secret is required'),
+  ...ClientCredentialShape,
   /**
    * Present when an admin signed in through Reapit Connect (OAuth redirect): the refresh token of
    * that sign-in. Reapit rotates it on every use; the latest one lives in the shared access grant.
@@ -57,7 +63,7 @@ const SettingsSchema = z.object({
     .trim()
     .min(1, 'customer id is required (your Reapit customer code, e.g. SBOX)'),
   /** Contacts per page (Reapit allows 1–100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -72,10 +78,7 @@ export const REAPIT_INFO = {
   pagingStyle: 'page_number',
   capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata' },
   connectFields: {
-    credentials: [
-      { name: 'clientId', label: 'Client id', required: true },
-      { name: 'clientSecret', label: 'Client secret', secret: true, required: true },
-    ],
+    credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [
       {
         name: 'customerId',
@@ -98,7 +101,7 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, previous, hosts) {
     if (credentials.refreshToken === undefined) {
       return requestToken(http, credentials, hosts, { grant_type: 'client_credentials' });
@@ -209,15 +212,12 @@ async function requestToken(
   };
 }
 
-class ReapitAdapter implements CrmAdapter {
+class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'reapit' as const;
-  readonly #http: ProviderHttp;
-  readonly #pageSize: number;
   readonly #webhooks: ReapitWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#pageSize = context.settings.pageSize;
+    super(context);
     this.#webhooks = new ReapitWebhookReceiver(
       context.http,
       context.credentials.clientId,
@@ -226,7 +226,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async verifyConnection() {
-    const response = await this.#http.request('GET', 'contacts/', { query: { pageSize: 1 } });
+    const response = await this.http.request('GET', 'contacts/', { query: { pageSize: 1 } });
     const page = parsePage(response.body);
     return { accountLabel: null, contactCount: page.totalCount ?? null };
   }
@@ -240,11 +240,11 @@ class ReapitAdapter implements CrmAdapter {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
       window,
-      pageSize: this.#pageSize,
+      pageSize: this.settings.pageSize,
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.#http.request('GET', 'contacts/', {
+        const response = await this.http.request('GET', 'contacts/', {
           query: {
-            pageSize: this.#pageSize,
+            pageSize: this.settings.pageSize,
             pageNumber: pageIndex + 1,
             sortBy: 'modified',
             modifiedFrom,
@@ -255,7 +255,7 @@ class ReapitAdapter implements CrmAdapter {
         const page = parsePage(response.body);
         return {
           records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
-          isLast: !page._links?.next || page._embedded.length < this.#pageSize,
+          isLast: !page._links?.next || page._embedded.length < this.settings.pageSize,
           total: page.totalCount ?? null,
         };
       },
@@ -301,7 +301,7 @@ class ReapitAdapter implements CrmAdapter {
     const all = [...ids];
     for (let start = 0; start < all.length; start += APPLICANTS_PER_REQUEST) {
       const batch = all.slice(start, start + APPLICANTS_PER_REQUEST);
-      const response = await this.#http.request('GET', 'applicants/', {
+      const response = await this.http.request('GET', 'applicants/', {
         query: { id: batch, pageSize: APPLICANTS_PER_REQUEST },
       });
       for (const raw of parsePage(response.body)._embedded) {
@@ -318,7 +318,7 @@ class ReapitAdapter implements CrmAdapter {
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
       const found = await this.#findJournalEntry(activity, marker);
       if (found) return { externalRef: marker, etag: null };
-      await this.#http.request('POST', 'journalEntries', {
+      await this.http.request('POST', 'journalEntries', {
         body: {
           typeId: JOURNAL_TYPE_EMAIL,
           associatedType: 'contact',
@@ -351,7 +351,7 @@ class ReapitAdapter implements CrmAdapter {
         ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
         : undefined;
     for (let pageNumber = 1; ; pageNumber++) {
-      const response = await this.#http.request('GET', 'journalEntries', {
+      const response = await this.http.request('GET', 'journalEntries', {
         query: {
           associatedType: 'contact',
           associatedId: activity.contactExternalId,
@@ -380,7 +380,7 @@ class ReapitAdapter implements CrmAdapter {
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
-    const response = await this.#http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
+    const response = await this.http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
       headers: { 'if-match': change.etag },
       body,
     });
@@ -392,7 +392,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.#http.request('POST', 'resthooks', {
+    const response = await this.http.request('POST', 'resthooks', {
       body: { url: target.url, topicIds: WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
     });
     const location = response.headers.get('location') ?? '';
@@ -406,9 +406,7 @@ class ReapitAdapter implements CrmAdapter {
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `resthooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'resthooks', registration.ids);
   }
 
   /**
@@ -426,7 +424,7 @@ class ReapitAdapter implements CrmAdapter {
   ): Promise<PushResult> {
     const path = `contacts/${encodeURIComponent(externalId)}`;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#http.request('GET', path);
+      const current = await this.http.request('GET', path);
       const contact = ReapitContactSchema.parse(current.body);
       const etag = contact._eTag ?? current.headers.get('etag');
       if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
@@ -437,7 +435,7 @@ class ReapitAdapter implements CrmAdapter {
       }
       const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
       try {
-        const response = await this.#http.request('PATCH', path, {
+        const response = await this.http.request('PATCH', path, {
           headers: { 'if-match': etag },
           body: patch,
         });

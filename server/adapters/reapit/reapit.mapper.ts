@@ -7,7 +7,6 @@ import type {
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
@@ -16,6 +15,7 @@ import {
   ReapitOfferEventSchema,
   type ReapitContact,
 } from './reapit.schemas.ts';
+import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
@@ -98,19 +98,15 @@ function toProfile(
 function toAddress(address: ReapitContact['primaryAddress']): Address | null {
   if (!address) return null;
   const street = [address.buildingNumber, address.line1].filter(Boolean).join(' ');
-  const lines = [address.buildingName, street, address.line2]
-    .map(blankToNull)
-    .filter((line): line is string => line !== null);
-  const postcode = normalisePostcode(address.postcode);
-  if (lines.length === 0 && !postcode) return null;
-  return {
-    lines,
-    town: blankToNull(address.line3) ?? blankToNull(address.line4),
-    postcode,
-    countryCode: blankToNull(address.countryId),
-    uprn: null,
-    udprn: null,
-  };
+  return canonicalAddress(
+    {
+      lines: [address.buildingName, street, address.line2],
+      town: blankToNull(address.line3) ?? blankToNull(address.line4),
+      postcode: address.postcode,
+      countryCode: blankToNull(address.countryId),
+    },
+    false,
+  );
 }
 
 /**

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
-import { listen } from '../../../simulators/toolkit/app-listener.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../../simulators/street/street-constants.ts';
 import { createStreetSimulator, type StreetSimulator } from '../../../simulators/street/street-simulator.ts';
 import { standardWebhookHeaders } from '../../../simulators/street/street-webhooks.ts';
-import { AdapterResolver } from '../adapter-resolver.ts';
+import { adapterConnector } from '../../test-support/adapter-connections.ts';
+import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 import { streetOperatorConfig } from '../../../simulators/street/street.harness.ts';
 
 type Json = Record<string, any>;
@@ -30,13 +28,9 @@ async function start(): Promise<{
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
   const base = `${running.url}${STREET_API_BASE_PATH}`;
-  const resolver = new AdapterResolver(createLogger({ level: 'silent' }), {
-    timeoutMs: 5_000,
-    hostConfig: streetOperatorConfig(running.url),
-  });
+  const connectTo = adapterConnector({ hostConfig: streetOperatorConfig(running.url) });
   const adapter = (webhookSecret: string | null = null) =>
-    resolver.forConnection({
-      id: randomUUID(),
+    connectTo({
       provider: 'street',
       credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
       settings: { pageSize: '20' },
@@ -167,15 +161,9 @@ describe('Street adapter: write-back', () => {
 describe('Street adapter: webhooks', () => {
   it('turns delivered activity events into engagement signals for the person behind them', async () => {
     const { simulator, adapter } = await start();
-    const bodies: Array<{ headers: Record<string, string>; rawBody: Buffer }> = [];
-    const app = express();
-    app.post('/hook', express.raw({ type: '*/*' }), (request, response) => {
-      bodies.push({ headers: request.headers as Record<string, string>, rawBody: request.body as Buffer });
-      response.status(204).end();
-    });
-    const receiver = await listen(app, 0);
+    const receiver = await receiveWebhooks('/hook');
     cleanups.push(() => receiver.close());
-    const registration = await adapter().registerWebhooks({ url: `${receiver.url}/hook` });
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
     expect(simulator.webhookSubscriptions()).toHaveLength(1);
 
     const buyer = simulator
@@ -185,12 +173,10 @@ describe('Street adapter: webhooks', () => {
     const viewingId = simulator.controls.createViewing({ personId, kind: 'sales', status: 'confirmed' });
     simulator.controls.setViewingStatus(viewingId, 'completed');
     await simulator.webhooksIdle();
-    expect(bodies).toHaveLength(2);
+    expect(receiver.received).toHaveLength(2);
 
     const client = adapter(registration.secret);
-    const ingested = await Promise.all(
-      bodies.map((body) => client.ingestWebhook({ ...body, receivedAt: new Date() })),
-    );
+    const ingested = await Promise.all(receiver.received.map((delivery) => client.ingestWebhook(delivery)));
     expect(ingested.map((item) => item.eventType)).toEqual(['viewing.created', 'viewing.updated']);
     expect(new Set(ingested.map((item) => item.deliveryKey)).size).toBe(2);
     const signals = ingested.flatMap((item) => item.activities);
@@ -290,10 +276,7 @@ describe('Street adapter: sync', () => {
         status: 200,
         headers: { 'content-type': 'application/vnd.api+json' },
       });
-    const client = new AdapterResolver(createLogger({ level: 'silent' }), {
-      fetchImplementation: fakeFetch,
-    }).forConnection({
-      id: randomUUID(),
+    const client = adapterConnector({ fetchImplementation: fakeFetch })({
       provider: 'street',
       credentials: { apiToken: 'token' },
       settings: {},

@@ -3,7 +3,6 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type { Logger } from '../../infrastructure/logger.ts';
 import type {
   ContactChange,
   ContactPage,
@@ -15,12 +14,13 @@ import type {
   SyncWindow,
   WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
-import { defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
+import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
+import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   applicantsOf,
   indexIncluded,
@@ -73,7 +73,7 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
   /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
-  pageSize: z.coerce.number().int().min(1).max(100).default(100),
+  pageSize: pageSizeSetting(100),
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
@@ -108,7 +108,7 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   hosts: { api: 'https://street.co.uk/open-api/v1' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
-  baseUrl: (_settings, hosts) => hosts.api,
+  baseUrl: apiHostAsBaseUrl,
   // Street's tokens are long-lived and never exchanged: the token itself authorises each call.
   authorise: (_grant, credentials) => ({
     authorization: `Bearer ${credentials.apiToken}`,
@@ -117,22 +117,11 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new StreetAdapter(context),
 });
 
-class StreetAdapter implements CrmAdapter {
+class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'street' as const;
-  readonly #http: ProviderHttp;
-  readonly #pageSize: number;
-  readonly #webhookSecret: string | null;
-  readonly #logger: Logger;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    this.#http = context.http;
-    this.#pageSize = context.settings.pageSize;
-    this.#webhookSecret = context.webhookSecret;
-    this.#logger = context.logger;
-  }
 
   async verifyConnection() {
-    const response = await this.#http.request('GET', 'people', { query: { 'page[size]': 1 } });
+    const response = await this.http.request('GET', 'people', { query: { 'page[size]': 1 } });
     return { accountLabel: null, contactCount: parsePage(response.body).meta.pagination.total };
   }
 
@@ -145,12 +134,12 @@ class StreetAdapter implements CrmAdapter {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
       window,
-      pageSize: this.#pageSize,
+      pageSize: this.settings.pageSize,
       signal: options?.signal,
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.#http.request('GET', 'people', {
+        const response = await this.http.request('GET', 'people', {
           query: {
-            'page[size]': this.#pageSize,
+            'page[size]': this.settings.pageSize,
             'page[number]': pageIndex + 1,
             sort: 'updated_at',
             'filter[updated_from]': modifiedFrom,
@@ -162,7 +151,7 @@ class StreetAdapter implements CrmAdapter {
         const included = indexIncluded(page.included);
         return {
           records: page.data.map((raw) => ({ raw, included })),
-          isLast: !page.links?.next || page.data.length < this.#pageSize,
+          isLast: !page.links?.next || page.data.length < this.settings.pageSize,
           total: page.meta.pagination.total,
         };
       },
@@ -205,14 +194,14 @@ class StreetAdapter implements CrmAdapter {
   async pushContact(change: ContactChange): Promise<PushResult> {
     // Street has no ETags or version numbers: `change.etag` is always null and nothing is sent.
     if (change.metadata && Object.keys(change.metadata).length > 0) {
-      this.#logger.warn(
+      this.logger.warn(
         { contactExternalId: change.externalId, keys: Object.keys(change.metadata) },
         'Street people have no metadata: these values were not written',
       );
     }
     const attributes = toStreetAttributes(change.fields);
     if (Object.keys(attributes).length === 0) return { externalRef: change.externalId, etag: null };
-    const response = await this.#http.request('PATCH', `people/${encodeURIComponent(change.externalId)}`, {
+    const response = await this.http.request('PATCH', `people/${encodeURIComponent(change.externalId)}`, {
       headers: { 'content-type': MEDIA_TYPE },
       body: { data: { type: 'person', id: change.externalId, attributes } },
     });
@@ -223,7 +212,7 @@ class StreetAdapter implements CrmAdapter {
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     const messageId = verifyStandardWebhook(
       'Street',
-      this.#webhookSecret,
+      this.webhookSecret,
       delivery,
       'register the webhooks again',
     );
@@ -251,13 +240,13 @@ class StreetAdapter implements CrmAdapter {
           ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), occurredAt)),
         );
       else
-        this.#logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
+        this.logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
     }
     return result;
   }
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.#http.request('POST', 'webhooks', {
+    const response = await this.http.request('POST', 'webhooks', {
       headers: { 'content-type': MEDIA_TYPE },
       body: {
         data: {
@@ -276,9 +265,7 @@ class StreetAdapter implements CrmAdapter {
   }
 
   async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    for (const id of registration.ids) {
-      await this.#http.request('DELETE', `webhooks/${encodeURIComponent(id)}`, { acceptStatuses: [404] });
-    }
+    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
@@ -292,7 +279,7 @@ class StreetAdapter implements CrmAdapter {
     const shownAt = Date.parse(/\(as of ([^)]+)\)/.exec(existing.attributes.body)?.[1] ?? '');
     if (existing.attributes.body === body || Date.parse(activity.occurredAt) < shownAt)
       return { externalRef: existing.id, etag: null };
-    await this.#http.request('PATCH', `notes/${encodeURIComponent(existing.id)}`, {
+    await this.http.request('PATCH', `notes/${encodeURIComponent(existing.id)}`, {
       headers: { 'content-type': MEDIA_TYPE },
       body: { data: { type: 'note', id: existing.id, attributes: { body } } },
     });
@@ -302,7 +289,7 @@ class StreetAdapter implements CrmAdapter {
   /** The person's first note matching `predicate`, reading every page (people have few notes). */
   async #findNote(personId: string, predicate: (note: StreetNote) => boolean): Promise<StreetNote | null> {
     for (let pageNumber = 1; ; pageNumber++) {
-      const response = await this.#http.request('GET', `people/${encodeURIComponent(personId)}/notes`, {
+      const response = await this.http.request('GET', `people/${encodeURIComponent(personId)}/notes`, {
         query: { 'page[size]': 100, 'page[number]': pageNumber, sort: 'created_at' },
       });
       const page = parsePage(response.body);
@@ -315,7 +302,7 @@ class StreetAdapter implements CrmAdapter {
   }
 
   async #createNote(personId: string, body: string, pinned: boolean): Promise<StreetNote> {
-    const response = await this.#http.request('POST', 'notes', {
+    const response = await this.http.request('POST', 'notes', {
       headers: { 'content-type': MEDIA_TYPE },
       body: {
         data: {
@@ -341,11 +328,9 @@ class StreetAdapter implements CrmAdapter {
     let personIds = peopleBehind(activity, endpoint.via, included);
     if (personIds.length === 0) {
       // The payload did not side-load who it concerns: ask Street.
-      const response = await this.#http.request(
-        'GET',
-        `${endpoint.path}/${encodeURIComponent(activity.id)}`,
-        { query: { include: endpoint.via } },
-      );
+      const response = await this.http.request('GET', `${endpoint.path}/${encodeURIComponent(activity.id)}`, {
+        query: { include: endpoint.via },
+      });
       const document = StreetDocumentSchema.safeParse(response.body);
       const current = StreetActivitySchema.safeParse(document.data?.data);
       personIds = current.success
@@ -353,7 +338,7 @@ class StreetAdapter implements CrmAdapter {
         : [];
     }
     if (personIds.length === 0)
-      this.#logger.warn(
+      this.logger.warn(
         { activityId: activity.id, type: activity.type },
         'Street activity names no person; it was not recorded',
       );

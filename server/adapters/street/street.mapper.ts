@@ -1,15 +1,9 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type {
-  Address,
-  CanonicalContact,
-  MarketingConsent,
-  PropertyProfile,
-} from '../../../shared/contact.ts';
+import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   normaliseEmail,
   normalisePhone,
-  normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import {
@@ -19,6 +13,7 @@ import {
   type StreetIdentifier,
   type StreetPerson,
 } from './street.schemas.ts';
+import { canonicalAddress, consentFromFlag, primaryFirst } from '../adapter-kit/contact-fields.ts';
 import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Side-loaded resources of a document, by `type:id`. */
@@ -67,11 +62,11 @@ export function toCanonicalContact(
     title: blankToNull(attributes.title),
     firstName: blankToNull(attributes.first_name),
     lastName: blankToNull(attributes.last_name),
-    emails: unique(primaryFirst(attributes.email_addresses).map(normaliseEmail)),
-    phones: unique(primaryFirst(attributes.telephone_numbers).map(normalisePhone)),
+    emails: unique(primaryValuesFirst(attributes.email_addresses).map(normaliseEmail)),
+    phones: unique(primaryValuesFirst(attributes.telephone_numbers).map(normalisePhone)),
     address: toAddress(attributes.address),
     nurtureCategory: suggestNurtureCategory(profile),
-    marketingConsent: toConsent(attributes.marketing_consent),
+    marketingConsent: consentFromFlag(attributes.marketing_consent),
     profile,
     active: !person.meta?.deleted_at,
     provenance: {
@@ -139,36 +134,26 @@ function describeInterest(applicants: readonly StreetApplicant[]): string | null
   return parts.length === 0 ? null : parts.join('; ');
 }
 
-function toConsent(value: boolean | null | undefined): MarketingConsent {
-  if (value === true) return 'granted';
-  if (value === false) return 'denied';
-  return 'not_asked';
-}
-
 function toAddress(address: StreetPerson['attributes']['address']): Address | null {
   if (!address) return null;
   // line_1 already holds "number street"; fall back to the parts when it is blank.
   const streetLine =
     blankToNull(address.line_1) ??
     blankToNull([address.building_number, address.street].filter(Boolean).join(' '));
-  const lines = [address.building_name, streetLine, address.line_2]
-    .map(blankToNull)
-    .filter((line): line is string => line !== null);
-  const postcode = normalisePostcode(address.postcode);
-  if (lines.length === 0 && !postcode) return null;
   const country = blankToNull(address.country)?.toLowerCase();
-  const udprn =
-    address.udprn === null || address.udprn === undefined ? null : blankToNull(String(address.udprn));
-  return {
-    lines,
-    town: blankToNull(address.town) ?? blankToNull(address.line_3),
-    postcode,
-    // Street stores the country as a name; a UK address (or none given with a UK postcode) is GB.
-    countryCode:
-      country === undefined ? (postcode ? 'GB' : null) : UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
-    uprn: null,
-    udprn,
-  };
+  const hasPostcode = blankToNull(address.postcode) !== null;
+  return canonicalAddress(
+    {
+      lines: [address.building_name, streetLine, address.line_2],
+      town: blankToNull(address.town) ?? blankToNull(address.line_3),
+      postcode: address.postcode,
+      // Street stores the country as a name; a UK address (or none given with a UK postcode) is GB.
+      countryCode:
+        country === undefined ? (hasPostcode ? 'GB' : null) : UK_COUNTRY_NAMES.has(country) ? 'GB' : null,
+      udprn: address.udprn === null || address.udprn === undefined ? null : String(address.udprn),
+    },
+    false,
+  );
 }
 
 /**
@@ -192,17 +177,13 @@ export function toStreetAttributes(fields: ContactChange['fields']): Record<stri
 }
 
 /** Street keeps entry order, so the primary value is not always first: put it first. */
-function primaryFirst(
+function primaryValuesFirst(
   values:
     | ReadonlyArray<{ value?: string | null | undefined; primary?: boolean | null | undefined }>
     | null
     | undefined,
 ): Array<string | null> {
-  const list = values ?? [];
-  return [
-    ...list.filter((entry) => entry.primary === true),
-    ...list.filter((entry) => entry.primary !== true),
-  ].map((entry) => entry.value ?? null);
+  return primaryFirst(values ?? [], (entry) => entry.primary === true).map((entry) => entry.value ?? null);
 }
 
 const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed', 'completed']);
