@@ -59,7 +59,7 @@ export class AlertQueries {
     if (filters.state === 'open') where.add('a.resolved_at is null and a.acknowledged_at is null');
     if (filters.state === 'unresolved') where.add('a.resolved_at is null');
     where.whenGiven(filters.connectionId, 'a.connection_id = ?');
-    const found = await countedPage(
+    return countedPage(
       this.#sql,
       {
         row: AlertRow,
@@ -67,10 +67,10 @@ export class AlertQueries {
         select: ALERT_SELECT,
         where,
         keyset: newestFirst<AlertRow>('a.created_at', 'a.id', (row) => row.created_at_exact),
+        toItem: toView,
       },
       page,
     );
-    return { ...found, items: found.items.map(toView) };
   }
 
   /** Marks the alert seen (idempotent: the first acknowledgement time is kept). Null when not this agency's. */

@@ -78,7 +78,7 @@ export class ConflictQueries {
       .whenGiven(filters.connectionId, 'a.connection_id = ?')
       .whenGiven(filters.contactId, 'a.contact_id = ?')
       .whenGiven(filters.syncRunId, 'a.sync_run_id = ?');
-    const found = await countedPage(
+    return countedPage(
       this.#sql,
       {
         row: ConflictRow,
@@ -86,10 +86,10 @@ export class ConflictQueries {
         select: `select ${CONFLICT_COLUMNS} from ${CONFLICT_FROM}`,
         where,
         keyset: newestFirst<ConflictRow>('a.created_at', 'a.id', (row) => row.created_at_exact),
+        toItem: toSummary,
       },
       page,
     );
-    return { ...found, items: found.items.map(toSummary) };
   }
 
   async get(organisationId: string, conflictId: string): Promise<ConflictDetail | null> {

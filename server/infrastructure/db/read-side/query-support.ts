@@ -128,10 +128,10 @@ export function newestFirst<Row extends { id: string }>(
 
 /**
  * One counted page: the total of the rows `where` matches, then up to `page.limit` rows after the
- * cursor (one more is read to learn whether another page follows).
+ * cursor (one more is read to learn whether another page follows), each made an item by `toItem`.
  * `countFrom` is the table the count reads; `select` the statement up to its WHERE, over the same alias.
  */
-export async function countedPage<RowSchema extends z.ZodType>(
+export async function countedPage<RowSchema extends z.ZodType, Item>(
   sql: Sql,
   query: {
     row: RowSchema;
@@ -139,9 +139,10 @@ export async function countedPage<RowSchema extends z.ZodType>(
     select: string;
     where: Conditions;
     keyset: Keyset<z.output<RowSchema>>;
+    toItem: (row: z.output<RowSchema>) => Item;
   },
   page: PageRequest,
-): Promise<Page<z.output<RowSchema>>> {
+): Promise<Page<Item>> {
   const { keyset } = query;
   const counted = await sql.first(
     CountRow,
@@ -159,7 +160,7 @@ export async function countedPage<RowSchema extends z.ZodType>(
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {
-    items,
+    items: items.map(query.toItem),
     nextCursor: rows.length > page.limit && last ? encodeCursor(keyset.cursorOf(last)) : null,
     totalCount: counted?.count ?? 0,
   };

@@ -127,7 +127,7 @@ export class SyncRunQueries {
     if (filters.syncDirection === 'inbound') where.add('r.records_fetched > 0');
     if (filters.syncDirection === 'outbound') where.add('r.records_pushed > 0');
     where.within('r.started_at', filters.from, filters.to);
-    const found = await countedPage(
+    return countedPage(
       this.#sql,
       {
         row: SyncRunRow,
@@ -135,10 +135,10 @@ export class SyncRunQueries {
         select: `select ${RUN_COLUMNS} from ${RUN_FROM}`,
         where,
         keyset: newestFirst<SyncRunRow>('r.started_at', 'r.id', (row) => row.started_at_exact),
+        toItem: toSummary,
       },
       page,
     );
-    return { ...found, items: found.items.map(toSummary) };
   }
 
   async get(organisationId: string, runId: string): Promise<SyncRunDetail | null> {
@@ -163,7 +163,7 @@ export class SyncRunQueries {
       organisationId,
       runId,
     ).whenGiven(page.status, 'l.status = ?');
-    const found = await countedPage(
+    return countedPage(
       this.#sql,
       {
         row: SyncLogRow,
@@ -179,24 +179,21 @@ export class SyncRunQueries {
           parts: 1,
           accepts: ([id]) => /^\d+$/.test(id!),
         },
+        toItem: (row) => ({
+          id: row.id,
+          entityType: row.entity_type,
+          direction: row.direction,
+          externalId: row.external_id,
+          internalId: row.internal_id,
+          status: row.status,
+          errorCode: row.error_code,
+          error: row.error,
+          statusCode: row.status_code,
+          createdAt: toIsoRequired(row.created_at),
+        }),
       },
       page,
     );
-    return {
-      ...found,
-      items: found.items.map((row) => ({
-        id: row.id,
-        entityType: row.entity_type,
-        direction: row.direction,
-        externalId: row.external_id,
-        internalId: row.internal_id,
-        status: row.status,
-        errorCode: row.error_code,
-        error: row.error,
-        statusCode: row.status_code,
-        createdAt: toIsoRequired(row.created_at),
-      })),
-    };
   }
 
   /** The conflicts one cycle resolved, newest first (the first page; the conflicts list pages on). */
