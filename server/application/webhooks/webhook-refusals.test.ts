@@ -1,7 +1,6 @@
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
   createAgentosSimulator,
   type AgentosSimulator,
@@ -16,6 +15,11 @@ import {
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createApp, type AppState } from '../../entry/http/app.ts';
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
+import {
+  agentosDemoConnection,
+  altoDemoConnection,
+  reapitDemoConnection,
+} from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
@@ -75,25 +79,13 @@ beforeAll(async () => {
   state.services = services;
   organisationId = await createOrganisation(services, 'Refusing Lettings');
   connection.reapit = (
-    await services.connections.connect(organisationId, 'reapit', {
-      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
-    })
+    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
   ).id;
   connection.alto = (
-    await services.connections.connect(organisationId, 'alto', {
-      credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
-      settings: { agencyRef: ALTO_DEMO_AGENCY_REF },
-    })
+    await services.connections.connect(organisationId, 'alto', altoDemoConnection())
   ).id;
   connection.agentos = (
-    await services.connections.connect(organisationId, 'agentos', {
-      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
-      settings: {
-        shortName: AGENTOS_DEMO_KEY.shortName,
-        tier: AGENTOS_DEFAULT_TIER,
-      },
-    })
+    await services.connections.connect(organisationId, 'agentos', agentosDemoConnection())
   ).id;
   await services.whenIdle();
 });

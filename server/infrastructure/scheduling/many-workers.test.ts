@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import type { RunningReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
+import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { spawnWorker, waitFor, type WorkerProcess } from '../../test-support/worker-process.ts';
 
@@ -40,10 +40,11 @@ describe('two worker processes on one database, each running the scheduler', () 
     simulator.controls.setFaults({ latencyMs: 5 });
     for (let index = 0; index < AGENCIES; index++) {
       const organisationId = await createOrganisation(services, `Scheduled Agency ${index + 1}`);
-      const summary = await services.connections.connect(organisationId, 'reapit', {
-        credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-        settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '5' },
-      });
+      const summary = await services.connections.connect(
+        organisationId,
+        'reapit',
+        reapitDemoConnection({ pageSize: '5' }),
+      );
       connectionIds.push(summary.id);
     }
     // Both processes tick every second, so both see every due slot.

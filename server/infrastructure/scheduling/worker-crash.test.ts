@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import {
   createReapitSimulator,
   type ReapitSimulator,
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import type { RunningReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
+import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { spawnWorker, waitFor } from '../../test-support/worker-process.ts';
 
@@ -34,10 +34,11 @@ const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork()
 
 async function connectAgency(name: string): Promise<{ organisationId: string; connectionId: string }> {
   const organisationId = await createOrganisation(services, name);
-  const summary = await services.connections.connect(organisationId, 'reapit', {
-    credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-    settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '20' },
-  });
+  const summary = await services.connections.connect(
+    organisationId,
+    'reapit',
+    reapitDemoConnection({ pageSize: '20' }),
+  );
   return { organisationId, connectionId: summary.id };
 }
 
