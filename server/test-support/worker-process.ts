@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { TestServices } from './test-services.ts';
+import { reapitOperatorConfig } from '../../simulators/reapit/reapit.harness.ts';
+import { createReapitSimulator, type ReapitSimulator } from '../../simulators/reapit/reapit-simulator.ts';
+import type { OperatorConfig } from '../../simulators/toolkit/operator-config.ts';
+import { createTestServices, type TestServices } from './test-services.ts';
 
 export type WorkerProcess = {
   child: ChildProcess;
@@ -53,4 +56,42 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A Reapit simulator and test services that only enqueue and inspect: this process runs no cycle,
+ * the worker processes a test spawns (with `workerEnv`) run them all.
+ */
+export type WorkerScene = {
+  simulator: ReapitSimulator;
+  services: TestServices;
+  /** What a spawned worker needs to reach the simulator. */
+  workerEnv: OperatorConfig;
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+  close: () => Promise<void>;
+};
+
+export async function startWorkerScene(simulatorOptions: {
+  seed: number;
+  contactCount: number;
+}): Promise<WorkerScene> {
+  const simulator = createReapitSimulator({ ...simulatorOptions, rateLimits: false });
+  const workerEnv = reapitOperatorConfig(await simulator.listen(0));
+  let services: TestServices;
+  try {
+    services = await createTestServices({ env: { ...workerEnv, PROPSYNC_SYNC_CONCURRENCY: '0' } });
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+  return {
+    simulator,
+    services,
+    workerEnv,
+    query: <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params),
+    close: async () => {
+      await services.destroy();
+      await simulator.close();
+    },
+  };
 }
