@@ -196,22 +196,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       PROPSYNC_SYNC_CONCURRENCY: String(options.workerConcurrency ?? providers.length),
     };
     worker = spawnChaosWorker(chaos, workerEnv);
+    // Kills the current worker part-way through a cycle of `phase`; a fresh one takes its place.
+    const killDuring = (phase: KillRecord['phase']) =>
+      killMidCycle(chaos, phase, random, deadline, () => worker!, started, orphanedRuns, () => {
+        worker = spawnChaosWorker(chaos, workerEnv);
+      });
     const importKills = kills > 1 ? kills - 1 : kills;
     for (let index = 0; index < importKills; index++) {
-      killRecords.push(
-        await killMidCycle(
-          chaos,
-          'import',
-          random,
-          deadline,
-          () => worker!,
-          started,
-          orphanedRuns,
-          () => {
-            worker = spawnChaosWorker(chaos, workerEnv);
-          },
-        ),
-      );
+      killRecords.push(await killDuring('import'));
       worker = spawnChaosWorker(chaos, workerEnv);
       await requestSyncs(chaos);
     }
@@ -219,20 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let rounds = await settleWithWorkers(chaos, deadline, log);
     await reportEmails(chaos, emailTargets);
     if (kills > importKills) {
-      killRecords.push(
-        await killMidCycle(
-          chaos,
-          'write-back',
-          random,
-          deadline,
-          () => worker!,
-          started,
-          orphanedRuns,
-          () => {
-            worker = spawnChaosWorker(chaos, workerEnv);
-          },
-        ),
-      );
+      killRecords.push(await killDuring('write-back'));
       worker = spawnChaosWorker(chaos, {
         PROPSYNC_SYNC_CONCURRENCY: String(
           options.writeBackConcurrency ?? options.workerConcurrency ?? providers.length,
