@@ -15,6 +15,7 @@ import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts'
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { agentosDemoConnection, reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The set-up the real-time.*.test.ts files share: Propsync over HTTP, the Reapit and agentOS
@@ -38,10 +39,7 @@ const state: AppState = { services: null };
 
 export async function startRealTimeServer(): Promise<void> {
   // Propsync's HTTP server first, so the CRMs can be told where to deliver.
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   reapit = createReapitSimulator({ seed: 21, contactCount: 60, rateLimits: false, webhookRetryScale: 0.001 });
   reapitServer = await reapit.listen(0);
   agentos = createAgentosSimulator({

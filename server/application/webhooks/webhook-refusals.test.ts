@@ -25,6 +25,7 @@ import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /** An agency the Alto integration also serves: its deliveries are signed with the same secret. */
 const OTHER_ALTO_AGENCY = '0b7a3f52-61d4-4c1e-8f0a-9d2b5e7c4a13';
@@ -41,10 +42,7 @@ const connection = { reapit: '', alto: '', agentos: '' };
 const state: AppState = { services: null };
 
 beforeAll(async () => {
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   reapit = createReapitSimulator({ seed: 31, contactCount: 20, rateLimits: false, webhookRetryScale: 0.001 });
   alto = createAltoSimulator({
     seed: 31,
