@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,9 +10,9 @@ import { createLogger } from '../server/infrastructure/logger.ts';
 import { createServices, type Services } from '../server/entry/services.ts';
 import { mergeOperatorConfig } from '../simulators/toolkit/operator-config.ts';
 import { SeededRandom } from '../simulators/toolkit/seeded-random.ts';
+import { startWorkerProcess, type WorkerProcess } from '../server/test-support/worker-child.ts';
 import { CHAOS_SIMULATORS, type ChaosSimulator } from './chaos-simulators.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const TOKEN_SECRET = 'chaos-token-secret-that-is-long-enough-0123456789';
 
 export type ChaosOptions = {
@@ -121,7 +120,7 @@ type Side = {
   operatorConfig: Record<string, string>;
 };
 
-type Worker = { child: ChildProcess; output: () => string; kill: (signal: NodeJS.Signals) => Promise<void> };
+type Worker = WorkerProcess;
 
 /**
  * The chaos run: one agency synced from several CRMs while the CRMs fail a share of requests and
@@ -196,22 +195,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       PROPSYNC_SYNC_CONCURRENCY: String(options.workerConcurrency ?? providers.length),
     };
     worker = spawnChaosWorker(chaos, workerEnv);
+    // Kills the current worker part-way through a cycle of `phase`; a fresh one takes its place.
+    const killDuring = (phase: KillRecord['phase']) =>
+      killMidCycle(chaos, phase, random, deadline, () => worker!, started, orphanedRuns, () => {
+        worker = spawnChaosWorker(chaos, workerEnv);
+      });
     const importKills = kills > 1 ? kills - 1 : kills;
     for (let index = 0; index < importKills; index++) {
-      killRecords.push(
-        await killMidCycle(
-          chaos,
-          'import',
-          random,
-          deadline,
-          () => worker!,
-          started,
-          orphanedRuns,
-          () => {
-            worker = spawnChaosWorker(chaos, workerEnv);
-          },
-        ),
-      );
+      killRecords.push(await killDuring('import'));
       worker = spawnChaosWorker(chaos, workerEnv);
       await requestSyncs(chaos);
     }
@@ -219,20 +210,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let rounds = await settleWithWorkers(chaos, deadline, log);
     await reportEmails(chaos, emailTargets);
     if (kills > importKills) {
-      killRecords.push(
-        await killMidCycle(
-          chaos,
-          'write-back',
-          random,
-          deadline,
-          () => worker!,
-          started,
-          orphanedRuns,
-          () => {
-            worker = spawnChaosWorker(chaos, workerEnv);
-          },
-        ),
-      );
+      killRecords.push(await killDuring('write-back'));
       worker = spawnChaosWorker(chaos, {
         PROPSYNC_SYNC_CONCURRENCY: String(
           options.writeBackConcurrency ?? options.workerConcurrency ?? providers.length,
@@ -407,34 +385,17 @@ const query = <T>(side: Side, sql: string, params: unknown[] = []) =>
   side.services.orm.em.fork().execute<T[]>(sql, params);
 
 function spawnChaosWorker(side: Side, env: Record<string, string>): Worker {
-  let output = '';
-  const child = spawn(process.execPath, ['server/entry/worker.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATABASE_URL: side.url,
-      PROPSYNC_DATA_DIR: side.dataDirectory,
-      PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
-      PROPSYNC_SCHEDULER: 'off',
-      PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
-      LOG_LEVEL: 'warn',
-      ...side.operatorConfig,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startWorkerProcess({
+    NODE_ENV: 'test',
+    DATABASE_URL: side.url,
+    PROPSYNC_DATA_DIR: side.dataDirectory,
+    PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
+    PROPSYNC_SCHEDULER: 'off',
+    PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'warn',
+    ...side.operatorConfig,
+    ...env,
   });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    output: () => output,
-    kill: async (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
 }
 
 async function requestSyncs(side: Side): Promise<void> {

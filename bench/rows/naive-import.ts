@@ -1,5 +1,6 @@
 import type { CanonicalContact } from '../../shared/contact.ts';
 import { contactContentHash, nameKey } from '../../server/core/domain/contact-normalisation.ts';
+import { crmFieldsOf } from '../../server/core/sync/conflict-settlement.ts';
 import { Contact, ContactExternalId } from '../../server/infrastructure/db/entities/index.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import {
@@ -114,17 +115,10 @@ async function storeOne(
   const { provenance, ...fields } = contact;
   const stored = em.create(Contact, {
     organisationId,
-    title: contact.title,
-    firstName: contact.firstName,
-    lastName: contact.lastName,
-    emails: contact.emails,
-    phones: contact.phones,
-    address: contact.address,
+    ...crmFieldsOf(contact),
     postcode: contact.address?.postcode ?? null,
     uprn: contact.address?.uprn ?? null,
     udprn: contact.address?.udprn ?? null,
-    nurtureCategory: contact.nurtureCategory,
-    marketingConsent: contact.marketingConsent,
     profile: contact.profile,
     engagement: {},
     nameKey: nameKey(contact.firstName, contact.lastName),

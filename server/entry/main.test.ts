@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infrastructure/config.ts';
@@ -8,6 +7,7 @@ import { createLogger } from '../infrastructure/logger.ts';
 import { startServer } from './main.ts';
 import { serveMetrics } from './worker.ts';
 import { createTestDatabase } from '../test-support/test-database.ts';
+import { freePort } from '../test-support/local-server.ts';
 
 /** Pids of the processes whose command line names `directory` (postgres runs with `-D <directory>`). */
 function processesUsing(directory: string): number[] {
@@ -22,17 +22,6 @@ function processesUsing(directory: string): number[] {
     }
   }
   return pids;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 // Under .data like the test cluster: PostgreSQL runs as its own user and must reach the folder.

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import net from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../infrastructure/db/embedded-postgres.ts';
 import { createLogger } from '../infrastructure/logger.ts';
+import { freePort } from './local-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,15 +33,4 @@ export default async function setup(project: TestProject) {
     await postgres.stop();
     fs.rmSync(directory, { recursive: true, force: true });
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

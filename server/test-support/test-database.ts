@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { ensureDatabase } from '../infrastructure/db/database.ts';
 import { applyMigrations, createOrm, type Orm } from '../infrastructure/db/orm.ts';
 import { registerProviders } from '../infrastructure/db/provider-table.ts';
@@ -26,5 +26,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.query(`drop database if exists "${name}" with (force)`);
       await client.end();
     },
+  };
+}
+
+/**
+ * A fresh, migrated database for the calling test file: created before its tests, dropped after
+ * them. Answers a getter, to be called inside the tests (the database does not exist before).
+ */
+export function useTestDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.destroy());
+  return () => {
+    if (!database) throw new Error('The test database exists only while the tests run.');
+    return database;
   };
 }

@@ -5,6 +5,7 @@ import { createApp } from '../../entry/http/app.ts';
 import type { RunningHarness } from '../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The set-up the agencies.*.test.ts files share. Each file starts its own (startAgenciesServer in its
@@ -41,10 +42,7 @@ export async function startAgenciesServer(): Promise<void> {
     },
     offboardingLockTimeoutMs: 500,
   });
-  server = createApp({ services }).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp({ services })));
   hostToken = await services.tokens.mintHost();
 }
 

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../entry/http/app.ts';
 import { createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The README's host onboarding walk-through, run as a host developer runs it:
@@ -20,10 +21,7 @@ let baseUrl: string;
 
 beforeAll(async () => {
   services = await createTestServices({ env: { PROPSYNC_TOKEN_SECRET: SECRET } });
-  server = createApp({ services }).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp({ services })));
 });
 afterAll(async () => {
   server?.close();

@@ -16,9 +16,10 @@ import {
   type ReapitSimulator,
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createApp, type AppState } from '../../entry/http/app.ts';
-import { createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createContextInner } from '../../entry/trpc/context.ts';
 import { appRouter } from '../../entry/trpc/routers/_app.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The set-up the oauth-sign-in.*.test.ts files share: Propsync over HTTP with a Reapit sign-in app
@@ -58,10 +59,7 @@ export async function startOAuthSignInServer(): Promise<void> {
   agentos = await agentosHarness.start({ contactCount: 5, rateLimits: false });
   // Propsync's HTTP surface first: its address is the redirect URI the services must know.
   const state: AppState = { services: null };
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  publicUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl: publicUrl } = await listenOnFreePort(createApp(state)));
   integrationsPage = `${publicUrl}/dashboard/settings/integrations?tab=crm`;
   services = await createTestServices({
     env: {
@@ -149,4 +147,17 @@ export async function connectionRow(organisationId: string) {
       [organisationId],
     );
   return row;
+}
+
+/** A new agency whose admin signed in to Reapit and allowed access: the agency, its admin, the connection. */
+export async function agencySignedInToReapit(name: string) {
+  const organisationId = await createOrganisation(services, name);
+  const admin = adminOf(organisationId);
+  const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
+  await finishOnReturnedPage(
+    organisationId,
+    (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
+  );
+  const { id } = (await connectionRow(organisationId))!;
+  return { organisationId, admin, connectionId: id };
 }

@@ -6,6 +6,7 @@ import { adminOf, agentos, alto, answerAtReapit, clientId } from './oauth-sign-i
 import { clientSecret, connectionRow, custom, customerId, customUrl } from './oauth-sign-in.fixtures.ts';
 import { finishOnReturnedPage, followCallback, integrationsPage, reapit } from './oauth-sign-in.fixtures.ts';
 import { services, startOAuthSignInServer, stopOAuthSignInServer } from './oauth-sign-in.fixtures.ts';
+import { agencySignedInToReapit } from './oauth-sign-in.fixtures.ts';
 
 /**
  * Reconnecting by signing in again, and access revoked at the CRM on disconnect, where its API
@@ -17,14 +18,7 @@ afterAll(stopOAuthSignInServer);
 
 describe('reconnecting by signing in again', () => {
   it('on an active connection: the old sign-in keeps its grant until the new one replaces it', async () => {
-    const organisationId = await createOrganisation(services, 'Signed Twice Lettings');
-    const admin = adminOf(organisationId);
-    const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
-    await finishOnReturnedPage(
-      organisationId,
-      (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
-    );
-    const { id } = (await connectionRow(organisationId))!;
+    const { organisationId, admin, connectionId: id } = await agencySignedInToReapit('Signed Twice Lettings');
     const revokedBefore = reapit.tokenStats().revokedTokens;
     // Verifying the new sign-in must not overwrite the old one's grant: the old credentials (used to
     // remove the old webhooks) would otherwise refresh with a spent token and trip reuse detection.
@@ -42,14 +36,7 @@ describe('reconnecting by signing in again', () => {
   });
 
   it('brings a disconnected Reapit connection back, with its history', async () => {
-    const organisationId = await createOrganisation(services, 'Signed Back Lettings');
-    const admin = adminOf(organisationId);
-    const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
-    await finishOnReturnedPage(
-      organisationId,
-      (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
-    );
-    const { id } = (await connectionRow(organisationId))!;
+    const { organisationId, admin, connectionId: id } = await agencySignedInToReapit('Signed Back Lettings');
     await admin.connections.disconnect({ connectionId: id });
 
     const again = await admin.connections.startOAuth({

@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
 import { createApp, type AppState } from '../../entry/http/app.ts';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
   createAgentosSimulator,
   type AgentosSimulator,
 } from '../../../simulators/agentos/agentos-simulator.ts';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import {
@@ -15,7 +13,9 @@ import {
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { agentosDemoConnection, reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The set-up the real-time.*.test.ts files share: Propsync over HTTP, the Reapit and agentOS
@@ -39,10 +39,7 @@ const state: AppState = { services: null };
 
 export async function startRealTimeServer(): Promise<void> {
   // Propsync's HTTP server first, so the CRMs can be told where to deliver.
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   reapit = createReapitSimulator({ seed: 21, contactCount: 60, rateLimits: false, webhookRetryScale: 0.001 });
   reapitServer = await reapit.listen(0);
   agentos = createAgentosSimulator({
@@ -66,19 +63,10 @@ export async function startRealTimeServer(): Promise<void> {
   state.services = services;
   organisationId = await createOrganisation(services, 'Real Time Lettings');
   reapitConnection = (
-    await services.connections.connect(organisationId, 'reapit', {
-      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
-    })
+    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
   ).id;
   agentosConnection = (
-    await services.connections.connect(organisationId, 'agentos', {
-      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
-      settings: {
-        shortName: AGENTOS_DEMO_KEY.shortName,
-        tier: AGENTOS_DEFAULT_TIER,
-      },
-    })
+    await services.connections.connect(organisationId, 'agentos', agentosDemoConnection())
   ).id;
   await services.whenIdle();
 }

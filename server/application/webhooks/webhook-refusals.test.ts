@@ -1,7 +1,6 @@
 import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
   createAgentosSimulator,
   type AgentosSimulator,
@@ -16,11 +15,17 @@ import {
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createApp, type AppState } from '../../entry/http/app.ts';
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
+import {
+  agentosDemoConnection,
+  altoDemoConnection,
+  reapitDemoConnection,
+} from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /** An agency the Alto integration also serves: its deliveries are signed with the same secret. */
 const OTHER_ALTO_AGENCY = '0b7a3f52-61d4-4c1e-8f0a-9d2b5e7c4a13';
@@ -37,10 +42,7 @@ const connection = { reapit: '', alto: '', agentos: '' };
 const state: AppState = { services: null };
 
 beforeAll(async () => {
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   reapit = createReapitSimulator({ seed: 31, contactCount: 20, rateLimits: false, webhookRetryScale: 0.001 });
   alto = createAltoSimulator({
     seed: 31,
@@ -75,25 +77,13 @@ beforeAll(async () => {
   state.services = services;
   organisationId = await createOrganisation(services, 'Refusing Lettings');
   connection.reapit = (
-    await services.connections.connect(organisationId, 'reapit', {
-      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
-    })
+    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
   ).id;
   connection.alto = (
-    await services.connections.connect(organisationId, 'alto', {
-      credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
-      settings: { agencyRef: ALTO_DEMO_AGENCY_REF },
-    })
+    await services.connections.connect(organisationId, 'alto', altoDemoConnection())
   ).id;
   connection.agentos = (
-    await services.connections.connect(organisationId, 'agentos', {
-      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
-      settings: {
-        shortName: AGENTOS_DEMO_KEY.shortName,
-        tier: AGENTOS_DEFAULT_TIER,
-      },
-    })
+    await services.connections.connect(organisationId, 'agentos', agentosDemoConnection())
   ).id;
   await services.whenIdle();
 });

@@ -26,6 +26,16 @@ export type ScoringInput = {
 };
 
 /** Storage of activities, intent scores and what they cause (write-backs, alerts, host events). */
+/** One engagement write-back for a contact, to each of its connections (the payload may differ per CRM). */
+export type OutboundWriteRequest = {
+  organisationId: string;
+  contactId: string;
+  kind: 'journal_entry' | 'metadata';
+  idempotencyKey: string;
+  perConnection: Array<{ connectionId: string; payload: OutboundActivity }>;
+  replacePending: boolean;
+};
+
 export interface EngagementStore {
   /**
    * Stores each signal once (source, external id and type make it unique), ignoring contacts of
@@ -61,12 +71,5 @@ export interface EngagementStore {
    * Queues one outbound write per connection; answers the connections that got a new (or, with
    * `replacePending`, a changed pending) write.
    */
-  queueOutboundWrites(write: {
-    organisationId: string;
-    contactId: string;
-    kind: 'journal_entry' | 'metadata';
-    idempotencyKey: string;
-    perConnection: Array<{ connectionId: string; payload: OutboundActivity }>;
-    replacePending: boolean;
-  }): Promise<string[]>;
+  queueOutboundWrites(write: OutboundWriteRequest): Promise<string[]>;
 }

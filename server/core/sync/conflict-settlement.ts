@@ -112,7 +112,19 @@ export function settleLinkedUpdate(
 }
 
 /** The contact fields a CRM carries, as the conflict resolver compares them. */
-function crmFieldsOf(contact: CanonicalContact): Record<string, unknown> {
+export type CrmContactFields = Pick<
+  CanonicalContact,
+  | 'title'
+  | 'firstName'
+  | 'lastName'
+  | 'emails'
+  | 'phones'
+  | 'address'
+  | 'nurtureCategory'
+  | 'marketingConsent'
+>;
+
+export function crmFieldsOf(contact: CanonicalContact): CrmContactFields {
   return {
     title: contact.title,
     firstName: contact.firstName,

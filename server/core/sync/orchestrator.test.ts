@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENTOS_DEMO_KEY, AGENTOS_DEFAULT_TIER } from '../../../simulators/agentos/agentos-constants.ts';
 import {
   createAgentosSimulator,
   type AgentosSimulator,
@@ -15,6 +14,7 @@ import {
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { canonicalEmailOf, generatePeople } from '../../../simulators/toolkit/uk-people.ts';
+import { agentosDemoConnection, reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createContextInner } from '../../entry/trpc/context.ts';
 import { appRouter } from '../../entry/trpc/routers/_app.ts';
@@ -46,10 +46,11 @@ afterAll(async () => {
 const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
 
 async function connectReapit(organisationId: string): Promise<string> {
-  const summary = await services.connections.connect(organisationId, 'reapit', {
-    credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-    settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '25' },
-  });
+  const summary = await services.connections.connect(
+    organisationId,
+    'reapit',
+    reapitDemoConnection({ pageSize: '25' }),
+  );
   await services.whenIdle();
   return summary.id;
 }
@@ -58,13 +59,11 @@ describe('the same people in Reapit and agentOS', () => {
   it('become one contact each, with one external id per CRM; namesakes stay apart', async () => {
     const organisationId = await createOrganisation(services, 'Two CRMs Lettings');
     const reapitConnection = await connectReapit(organisationId);
-    const agentosSummary = await services.connections.connect(organisationId, 'agentos', {
-      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
-      settings: {
-        shortName: AGENTOS_DEMO_KEY.shortName,
-        tier: AGENTOS_DEFAULT_TIER,
-      },
-    });
+    const agentosSummary = await services.connections.connect(
+      organisationId,
+      'agentos',
+      agentosDemoConnection(),
+    );
     await services.whenIdle();
 
     const contacts = await query<{

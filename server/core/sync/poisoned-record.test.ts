@@ -7,6 +7,7 @@ import { createApp, type AppState } from '../../entry/http/app.ts';
 import type { RunningHarness } from '../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * One poisoned record must not stop an agency: a CRM record whose text holds a NUL, a lone
@@ -51,10 +52,7 @@ const poisoningFetch: typeof fetch = async (input, init) => {
 };
 
 beforeAll(async () => {
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   for (const { simulator } of CRMS)
     harnesses.set(simulator.provider, await simulator.start({ contactCount: 6, rateLimits: false }));
   services = await createTestServices({

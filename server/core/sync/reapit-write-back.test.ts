@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterResolver } from '../../adapters/adapter-resolver.ts';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import {
   createReapitSimulator,
@@ -10,6 +9,7 @@ import {
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createLogger } from '../../infrastructure/logger.ts';
 import type { OutboundActivity } from '../ports/crm-adapter.ts';
+import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 
 let reapit: ReapitSimulator;
@@ -24,10 +24,7 @@ beforeAll(async () => {
   services = await createTestServices({ env: reapitOperatorConfig(reapitServer) });
   organisationId = await createOrganisation(services, 'Write-back Estates');
   connectionId = (
-    await services.connections.connect(organisationId, 'reapit', {
-      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
-    })
+    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
   ).id;
   await services.whenIdle();
 });
@@ -113,8 +110,7 @@ describe('Reapit contact metadata', () => {
     }).forConnection({
       id: randomUUID(),
       provider: 'reapit',
-      credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-      settings: { customerId: REAPIT_DEMO_CLIENT.customerId },
+      ...reapitDemoConnection(),
     });
     const etag = reapit.getContact(target.external_id)!._eTag as string;
     await adapter.pushContact({

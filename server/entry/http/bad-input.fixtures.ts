@@ -6,6 +6,7 @@ import type { RunningHarness } from '../../../simulators/toolkit/contract-harnes
 import { allowListeners, mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createApp } from './app.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
  * The bad-input corpus: every webhook route and every tRPC procedure (found by walking the router,
@@ -70,10 +71,7 @@ export async function startBadInputServer(): Promise<void> {
     ),
   });
   organisationId = await createOrganisation(services, 'Bad Input Lettings');
-  server = createApp({ services }).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp({ services })));
   for (const [provider, harness] of harnesses) {
     const summary = await services.connections.connect(organisationId, provider, harness.connection);
     connectionIds.set(provider, summary.id);

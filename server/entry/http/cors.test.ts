@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infrastructure/config.ts';
 import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createApp, type AppState } from './app.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 const HOST = 'http://host.example.test:5173';
 const STRANGER = 'https://stranger.example.test';
@@ -20,10 +21,7 @@ beforeAll(async () => {
     env: { PROPSYNC_ALLOWED_ORIGINS: `${HOST},https://admin.example.test`, PROPSYNC_PUBLIC_URL: PUBLIC_URL },
   });
   state.services = services;
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
   const organisationId = await createOrganisation(services, 'Cross-origin agency');
   token = await services.tokens.mint({ organisationId, role: 'admin' });
 });

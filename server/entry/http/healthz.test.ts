@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { createApp, type AppState } from './app.ts';
+import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 let services: TestServices;
 let server: Server;
@@ -10,10 +11,7 @@ const state: AppState = { services: null };
 
 beforeAll(async () => {
   services = await createTestServices();
-  server = createApp(state).listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ server, baseUrl } = await listenOnFreePort(createApp(state)));
 });
 afterAll(async () => {
   server?.close();

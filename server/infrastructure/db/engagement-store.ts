@@ -5,9 +5,9 @@ import type {
   EngagementContactView,
   EngagementSignal,
   EngagementStore,
+  OutboundWriteRequest,
   ScoringInput,
 } from '../../core/ports/engagement-store.ts';
-import type { OutboundActivity } from '../../core/ports/crm-adapter.ts';
 import type { EntityManager } from './orm.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
@@ -215,14 +215,7 @@ export class PostgresEngagementStore implements EngagementStore {
     return links.map((link) => ({ connectionId: link.connection_id, externalId: link.external_id }));
   }
 
-  async queueOutboundWrites(write: {
-    organisationId: string;
-    contactId: string;
-    kind: 'journal_entry' | 'metadata';
-    idempotencyKey: string;
-    perConnection: Array<{ connectionId: string; payload: OutboundActivity }>;
-    replacePending: boolean;
-  }): Promise<string[]> {
+  async queueOutboundWrites(write: OutboundWriteRequest): Promise<string[]> {
     if (write.perConnection.length === 0) return [];
     const queued = await this.#sql.rows(
       ConnectionIdRow,

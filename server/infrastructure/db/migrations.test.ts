@@ -1,22 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { CRM_PROVIDERS } from '../../adapters/registry.ts';
-import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { useTestDatabase } from '../../test-support/test-database.ts';
 import { ensureDatabase } from './database.ts';
 import { migrations } from './migrations/index.ts';
 import { applyMigrations, createOrm } from './orm.ts';
 import { registerProviders } from './provider-table.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => database?.destroy());
+const database = useTestDatabase();
 
 describe('migrations from an empty database', () => {
   it('create every table of the schema', async () => {
-    const rows = await database.orm.em
+    const rows = await database().orm.em
       .getConnection()
       .execute<{ table_name: string }[]>(
         `select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
@@ -42,7 +38,7 @@ describe('migrations from an empty database', () => {
   });
 
   it('hold the providers of the registry, and refuse a connection to any other', async () => {
-    const connection = database.orm.em.getConnection();
+    const connection = database().orm.em.getConnection();
     const providers = await connection.execute<{ id: string }[]>('select id from crm_providers order by id');
     expect(providers.map((row) => row.id)).toEqual([...CRM_PROVIDERS].sort());
     const [organisation] = await connection.execute<{ id: string }[]>(
@@ -60,8 +56,8 @@ describe('migrations from an empty database', () => {
   });
 
   it('accept a newly registered provider without a migration', async () => {
-    await registerProviders(database.orm.em.fork(), [{ id: 'hubspot', displayName: 'HubSpot' }]);
-    const connection = database.orm.em.getConnection();
+    await registerProviders(database().orm.em.fork(), [{ id: 'hubspot', displayName: 'HubSpot' }]);
+    const connection = database().orm.em.getConnection();
     const [organisation] = await connection.execute<{ id: string }[]>(
       `insert into organisations (name) values ('New CRM Lettings') returning id`,
     );
@@ -80,7 +76,7 @@ describe('migrations from an empty database', () => {
   });
 
   it('are recorded, so running them again applies nothing', async () => {
-    expect(await applyMigrations(database.orm)).toEqual([]);
+    expect(await applyMigrations(database().orm)).toEqual([]);
   });
 });
 
@@ -117,7 +113,7 @@ describe('two processes migrating one empty database at once', () => {
 
 describe('conflict audit', () => {
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
-    const connection = database.orm.em.getConnection();
+    const connection = database().orm.em.getConnection();
     const [organisation] = await connection.execute<{ id: string }[]>(
       `insert into organisations (name) values ('Audit Test Lettings') returning id`,
     );

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../test-support/test-database.ts';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  // A fresh database with every committed migration applied, as production has.
-  database = await createTestDatabase();
-});
-afterAll(async () => database?.destroy());
+// A fresh database with every committed migration applied, as production has.
+const database = useTestDatabase();
 
 /**
  * The migrations are the history of the schema; the entities must describe where it ended up:
@@ -17,7 +13,7 @@ afterAll(async () => database?.destroy());
  */
 describe('the entities against the migrated schema', () => {
   it('describe it exactly: MikroORM finds nothing to change', async () => {
-    const difference = await database.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    const difference = await database().orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(difference.trim()).toBe('');
   });
 });

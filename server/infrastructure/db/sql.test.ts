@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
+import { useTestDatabase } from '../../test-support/test-database.ts';
 import { Sql, sqlJson, SqlRowShapeError } from './sql.ts';
 
-let database: TestDatabase;
+const database = useTestDatabase();
 let sql: Sql;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  sql = new Sql(database.orm.em);
+beforeAll(() => {
+  sql = new Sql(database().orm.em);
 });
-afterAll(async () => database?.destroy());
 
 const OrganisationRow = z.object({
   id: z.uuid(),

@@ -1,65 +1,57 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
+import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
+import { createOrganisation } from '../../test-support/test-services.ts';
 import {
-  createReapitSimulator,
-  type ReapitSimulator,
-} from '../../../simulators/reapit/reapit-simulator.ts';
-import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
-import type { RunningReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
-import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
-import { spawnWorker, waitFor, type WorkerProcess } from '../../test-support/worker-process.ts';
+  spawnWorker,
+  startWorkerScene,
+  waitFor,
+  type WorkerProcess,
+  type WorkerScene,
+} from '../../test-support/worker-process.ts';
 
 // Real worker processes on a busy 2-core machine: give them room (the work itself takes seconds).
 vi.setConfig({ testTimeout: 180_000 });
 
 const AGENCIES = 12;
-let simulator: ReapitSimulator;
-let simulatorServer: RunningReapitSimulator;
-let services: TestServices;
+let scene: WorkerScene;
 let workers: WorkerProcess[] = [];
 const connectionIds: string[] = [];
 
 beforeAll(async () => {
-  simulator = createReapitSimulator({ seed: 5, contactCount: 30, rateLimits: false });
-  simulatorServer = await simulator.listen(0);
-  services = await createTestServices({
-    env: { ...reapitOperatorConfig(simulatorServer), PROPSYNC_SYNC_CONCURRENCY: '0' },
-  });
+  scene = await startWorkerScene({ seed: 5, contactCount: 30 });
 });
 afterAll(async () => {
   await Promise.all(workers.map((worker) => worker.kill()));
-  await services?.destroy();
-  await simulator?.close();
+  await scene?.close();
 });
-
-const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
 
 describe('two worker processes on one database, each running the scheduler', () => {
   it('run every scheduled slot exactly once and never one connection twice at the same time', async () => {
     // Small pages and some latency make cycles long enough to overlap if locking were wrong.
-    simulator.controls.setFaults({ latencyMs: 5 });
+    scene.simulator.controls.setFaults({ latencyMs: 5 });
     for (let index = 0; index < AGENCIES; index++) {
-      const organisationId = await createOrganisation(services, `Scheduled Agency ${index + 1}`);
-      const summary = await services.connections.connect(organisationId, 'reapit', {
-        credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-        settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '5' },
-      });
+      const organisationId = await createOrganisation(scene.services, `Scheduled Agency ${index + 1}`);
+      const summary = await scene.services.connections.connect(
+        organisationId,
+        'reapit',
+        reapitDemoConnection({ pageSize: '5' }),
+      );
       connectionIds.push(summary.id);
     }
     // Both processes tick every second, so both see every due slot.
     workers = [0, 1].map(() =>
-      spawnWorker(services, {
-        ...reapitOperatorConfig(simulatorServer),
+      spawnWorker(scene.services, {
+        ...scene.workerEnv,
         PROPSYNC_SYNC_CONCURRENCY: '4',
         PROPSYNC_SCHEDULE_TICK: '* * * * * *',
       }),
     );
-    await services.whenIdle(60_000);
+    await scene.services.whenIdle(60_000);
 
     const slots: string[][] = connectionIds.map(() => []);
     for (let round = 0; round < 3; round++) {
       // Make a new slot due for every connection, staggered, as one-minute schedules would.
-      const due = await query<{ id: string; slot: Date }>(
+      const due = await scene.query<{ id: string; slot: Date }>(
         `update crm_connections set next_sync_at = date_trunc('milliseconds', now()) - (random() * interval '500 milliseconds')
          where id = any(array[?]::uuid[]) returning id, next_sync_at as slot`,
         [connectionIds],
@@ -67,7 +59,7 @@ describe('two worker processes on one database, each running the scheduler', () 
       for (const row of due) slots[connectionIds.indexOf(row.id)]!.push(new Date(row.slot).toISOString());
       await waitFor(
         async () => {
-          const [row] = await query<{ pending: number }>(
+          const [row] = await scene.query<{ pending: number }>(
             `select count(*)::int as pending from crm_connections where id = any(array[?]::uuid[]) and next_sync_at <= now()`,
             [connectionIds],
           );
@@ -76,10 +68,10 @@ describe('two worker processes on one database, each running the scheduler', () 
         30_000,
         'every due slot to be claimed',
       );
-      await services.whenIdle(60_000);
+      await scene.services.whenIdle(60_000);
     }
 
-    const runs = await query<{
+    const runs = await scene.query<{
       connection_id: string;
       scheduled_for: Date | null;
       status: string;

@@ -1,55 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
+import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
+import { createOrganisation } from '../../test-support/test-services.ts';
 import {
-  createReapitSimulator,
-  type ReapitSimulator,
-} from '../../../simulators/reapit/reapit-simulator.ts';
-import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
-import type { RunningReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
-import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
-import { spawnWorker, waitFor } from '../../test-support/worker-process.ts';
+  spawnWorker,
+  startWorkerScene,
+  waitFor,
+  type WorkerScene,
+} from '../../test-support/worker-process.ts';
 
 // Real worker processes on a busy 2-core machine: give them room (the work itself takes seconds).
 vi.setConfig({ testTimeout: 180_000 });
 
 const CONTACTS = 400;
-let simulator: ReapitSimulator;
-let simulatorServer: RunningReapitSimulator;
-let services: TestServices;
+let scene: WorkerScene;
 
+// This process only enqueues and inspects: the cycles run in worker processes we can kill.
 beforeAll(async () => {
-  simulator = createReapitSimulator({ seed: 11, contactCount: CONTACTS, rateLimits: false });
-  simulatorServer = await simulator.listen(0);
-  // This process only enqueues and inspects: the cycles run in worker processes we can kill.
-  services = await createTestServices({
-    env: { ...reapitOperatorConfig(simulatorServer), PROPSYNC_SYNC_CONCURRENCY: '0' },
-  });
+  scene = await startWorkerScene({ seed: 11, contactCount: CONTACTS });
 });
-afterAll(async () => {
-  await services?.destroy();
-  await simulator?.close();
-});
-
-const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+afterAll(async () => scene?.close());
 
 async function connectAgency(name: string): Promise<{ organisationId: string; connectionId: string }> {
-  const organisationId = await createOrganisation(services, name);
-  const summary = await services.connections.connect(organisationId, 'reapit', {
-    credentials: { clientId: REAPIT_DEMO_CLIENT.clientId, clientSecret: REAPIT_DEMO_CLIENT.clientSecret },
-    settings: { customerId: REAPIT_DEMO_CLIENT.customerId, pageSize: '20' },
-  });
+  const organisationId = await createOrganisation(scene.services, name);
+  const summary = await scene.services.connections.connect(
+    organisationId,
+    'reapit',
+    reapitDemoConnection({ pageSize: '20' }),
+  );
   return { organisationId, connectionId: summary.id };
 }
 
 /** Everything a cycle writes for one agency, in a form two agencies can be compared by. */
 async function agencyState(organisationId: string) {
-  const contacts = await query<{ person: string }>(
+  const contacts = await scene.query<{ person: string }>(
     `select concat_ws('|', c.first_name, c.last_name, array_to_string(c.emails, ','), array_to_string(c.phones, ','), c.postcode,
        (select string_agg(e.external_id, ',' order by e.external_id) from contact_external_ids e where e.contact_id = c.id)) as person
      from contacts c where c.organisation_id = ? order by person`,
     [organisationId],
   );
-  const [links] = await query<{ total: number; distinct_ids: number }>(
+  const [links] = await scene.query<{ total: number; distinct_ids: number }>(
     `select count(*)::int as total, count(distinct external_id)::int as distinct_ids from contact_external_ids where organisation_id = ?`,
     [organisationId],
   );
@@ -59,12 +48,12 @@ async function agencyState(organisationId: string) {
 describe('a worker killed with SIGKILL in the middle of a cycle', () => {
   it('leaves a state that the next run completes into exactly what an undisturbed run produces', async () => {
     // Slow pages so the kill lands mid-import.
-    simulator.controls.setFaults({ latencyMs: 40 });
+    scene.simulator.controls.setFaults({ latencyMs: 40 });
     const crashed = await connectAgency('Crash Test Estates');
-    const first = spawnWorker(services, reapitOperatorConfig(simulatorServer));
+    const first = spawnWorker(scene.services, scene.workerEnv);
     const midway = await waitFor(
       async () => {
-        const [run] = await query<{ id: string; records_fetched: number }>(
+        const [run] = await scene.query<{ id: string; records_fetched: number }>(
           `select id, records_fetched from sync_runs where connection_id = ? and status = 'running'`,
           [crashed.connectionId],
         );
@@ -74,25 +63,25 @@ describe('a worker killed with SIGKILL in the middle of a cycle', () => {
       `the first worker to be part-way through the import\n${first.output()}`,
     );
     await first.kill('SIGKILL');
-    const [killedRun] = await query<{ status: string }>(`select status from sync_runs where id = ?`, [
+    const [killedRun] = await scene.query<{ status: string }>(`select status from sync_runs where id = ?`, [
       midway.id,
     ]);
     expect(killedRun!.status).toBe('running');
-    const [partial] = await query<{ count: number }>(
+    const [partial] = await scene.query<{ count: number }>(
       `select count(*)::int as count from contacts where organisation_id = ?`,
       [crashed.organisationId],
     );
-    expect(partial!.count).toBeLessThan(simulator.contactCount());
+    expect(partial!.count).toBeLessThan(scene.simulator.contactCount());
 
     // Run again: a new worker and a sync request. The killed worker's database session is gone,
     // so its lock is too; the new cycle closes the dead run and resumes its window.
-    simulator.controls.setFaults({ latencyMs: 0 });
-    const second = spawnWorker(services, reapitOperatorConfig(simulatorServer));
+    scene.simulator.controls.setFaults({ latencyMs: 0 });
+    const second = spawnWorker(scene.services, scene.workerEnv);
     try {
-      await services.connections.requestSync(crashed.organisationId, crashed.connectionId);
+      await scene.services.connections.requestSync(crashed.organisationId, crashed.connectionId);
       await waitFor(
         async () => {
-          const [row] = await query<{ done: boolean }>(
+          const [row] = await scene.query<{ done: boolean }>(
             `select last_synced_at is not null and not exists (select 1 from sync_runs r where r.connection_id = c.id and r.status = 'running') as done
              from crm_connections c where c.id = ?`,
             [crashed.connectionId],
@@ -105,7 +94,7 @@ describe('a worker killed with SIGKILL in the middle of a cycle', () => {
     } finally {
       await second.kill();
     }
-    const runs = await query<{ id: string; status: string; errors: Array<{ code: string }> }>(
+    const runs = await scene.query<{ id: string; status: string; errors: Array<{ code: string }> }>(
       `select id, status, errors from sync_runs where connection_id = ? order by started_at`,
       [crashed.connectionId],
     );
@@ -114,14 +103,15 @@ describe('a worker killed with SIGKILL in the middle of a cycle', () => {
 
     // The undisturbed twin: the same CRM data imported by a cycle nobody interrupts.
     const undisturbed = await connectAgency('Undisturbed Estates');
-    await services.runSyncCycle(undisturbed.connectionId, 'initial');
+    await scene.services.runSyncCycle(undisturbed.connectionId, 'initial');
 
     const afterCrash = await agencyState(crashed.organisationId);
     const reference = await agencyState(undisturbed.organisationId);
+    const { simulator } = scene;
     expect(afterCrash.contacts.length).toBe(simulator.contactCount() - simulator.plantedDuplicates().length);
     expect(afterCrash.links).toEqual({
-      total: simulator.contactCount(),
-      distinct_ids: simulator.contactCount(),
+      total: scene.simulator.contactCount(),
+      distinct_ids: scene.simulator.contactCount(),
     });
     expect(afterCrash).toEqual(reference);
   });

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { AlertQueries } from '../../../infrastructure/db/read-side/alert-queries.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
-import { PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
+import { filtersAndPage, PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { AlertView } from '../../../../shared/api/alert.dto.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 
@@ -17,11 +17,8 @@ export const alertsRouter = router({
       }),
     )
     .query(({ ctx, input }): Promise<Page<AlertView>> => {
-      const { cursor, limit, ...filters } = input;
-      return new AlertQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
-        cursor,
-        limit,
-      });
+      const queries = new AlertQueries(ctx.services.orm.em);
+      return queries.list(ctx.session.organisationId, ...filtersAndPage(input));
     }),
 
   acknowledge: adminProcedure

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ConflictQueries } from '../../../infrastructure/db/read-side/conflict-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import { PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
+import { filtersAndPage, PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { ConflictDetail, ConflictSummary } from '../../../../shared/api/conflict.dto.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 
@@ -18,11 +18,8 @@ export const conflictsRouter = router({
       }),
     )
     .query(({ ctx, input }): Promise<Page<ConflictSummary>> => {
-      const { cursor, limit, ...filters } = input;
-      return new ConflictQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
-        cursor,
-        limit,
-      });
+      const queries = new ConflictQueries(ctx.services.orm.em);
+      return queries.list(ctx.session.organisationId, ...filtersAndPage(input));
     }),
 
   get: agencyProcedure

@@ -1,8 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { SYNC_LOG_STATUSES } from '../../../infrastructure/db/entities/crm-sync-log.entity.ts';
+import { SYNC_RUN_STATUSES } from '../../../infrastructure/db/entities/sync-run.entity.ts';
 import { SyncRunQueries } from '../../../infrastructure/db/read-side/sync-run-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import { DateBoundInput, LogPageInput, MAX_PAGE_SIZE, PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
+import { DateBoundInput, filtersAndPage, LogPageInput, MAX_PAGE_SIZE, PageInput } from '../../../infrastructure/db/read-side/read-side-inputs.ts';
 import type { Page } from '../../../../shared/api/page.dto.ts';
 import type {
   SyncHistoryPoint,
@@ -11,16 +13,9 @@ import type {
   SyncRunSummary,
 } from '../../../../shared/api/sync-run.dto.ts';
 
-const RunStatusSchema = z.enum(['running', 'succeeded', 'partial', 'failed']);
-const LogStatusSchema = z.enum([
-  'created',
-  'updated',
-  'unchanged',
-  'merged',
-  'deactivated',
-  'skipped',
-  'error',
-]);
+// The statuses the database's check constraints allow, so a filter can name only a real one.
+const RunStatusSchema = z.enum(SYNC_RUN_STATUSES);
+const LogStatusSchema = z.enum(SYNC_LOG_STATUSES);
 const RunIdInput = z.object({ runId: z.string().uuid() });
 
 const notFound = () => new TRPCError({ code: 'NOT_FOUND', message: 'No such sync cycle for this agency' });
@@ -40,11 +35,8 @@ export const syncRunsRouter = router({
       }),
     )
     .query(({ ctx, input }): Promise<Page<SyncRunSummary>> => {
-      const { cursor, limit, ...filters } = input;
-      return new SyncRunQueries(ctx.services.orm.em).list(ctx.session.organisationId, filters, {
-        cursor,
-        limit,
-      });
+      const queries = new SyncRunQueries(ctx.services.orm.em);
+      return queries.list(ctx.session.organisationId, ...filtersAndPage(input));
     }),
 
   /** One cycle: window, counts, errors with status codes and retry state, its conflicts and the first log page. */

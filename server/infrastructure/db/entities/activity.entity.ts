@@ -1,24 +1,17 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { ACTIVITY_TYPES, type ActivityType } from '../../../../shared/activity.ts';
-import { baseProperties, oneOf, PROVIDER_ID_FORMAT } from './base.ts';
+import { oneOf, PROVIDER_ID_FORMAT } from './base.ts';
 import { Contact } from './contact.entity.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { formerConnection, organisationRowProperties } from './owners.ts';
 
 /** A canonical engagement or CRM event; (source, external id, type) makes it idempotent. */
 export const Activity = defineEntity({
   name: 'Activity',
   tableName: 'activities',
   properties: {
-    ...baseProperties,
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...organisationRowProperties,
     contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
-    connectionId: p
-      .manyToOne(CrmConnection)
-      .mapToPk()
-      .fieldName('connection_id')
-      .nullable()
-      .deleteRule('set null'),
+    connectionId: formerConnection,
     type: p.text().$type<ActivityType>(),
     source: p.text(),
     externalId: p.text(),

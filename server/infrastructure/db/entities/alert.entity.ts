@@ -1,9 +1,8 @@
 import type { AlertAction, AlertKind, AlertSeverity } from '../../../../shared/api/alert.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
+import { oneOf } from './base.ts';
 import { Contact } from './contact.entity.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { formerConnection, organisationRowProperties } from './owners.ts';
 
 export type { AlertAction, AlertKind };
 
@@ -28,14 +27,8 @@ export const Alert = defineEntity({
   name: 'Alert',
   tableName: 'alerts',
   properties: {
-    ...baseProperties,
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
-    connectionId: p
-      .manyToOne(CrmConnection)
-      .mapToPk()
-      .fieldName('connection_id')
-      .nullable()
-      .deleteRule('set null'),
+    ...organisationRowProperties,
+    connectionId: formerConnection,
     contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').nullable().deleteRule('set null'),
     kind: p.text().$type<AlertKind>(),
     severity: p.text().$type<AlertSeverity>(),

@@ -5,23 +5,22 @@ import { p } from '@mikro-orm/core';
  * Columns every table shares: a random uuid key and creation time. The application sets both when
  * it creates a row through the ORM; the database defaults cover rows written by hand-written SQL.
  */
+/** A time the row takes when it is created; hand-written SQL gets the same from the `now()` default. */
+export const stampedOnCreate = p
+  .datetime()
+  .defaultRaw('now()')
+  .onCreate(() => new Date());
+
 export const baseProperties = {
   id: p
     .uuid()
     .primary()
     .defaultRaw('gen_random_uuid()')
     .onCreate(() => randomUUID()),
-  createdAt: p
-    .datetime()
-    .defaultRaw('now()')
-    .onCreate(() => new Date()),
+  createdAt: stampedOnCreate,
 };
 
-export const updatedAtProperty = p
-  .datetime()
-  .defaultRaw('now()')
-  .onCreate(() => new Date())
-  .onUpdate(() => new Date());
+export const updatedAtProperty = stampedOnCreate.onUpdate(() => new Date());
 
 /** The format every provider id (and activity source) must have: the registry's ids and `propsync`. */
 export const PROVIDER_ID_FORMAT = `'^[a-z][a-z0-9-]{1,31}$'`;

@@ -1,20 +1,17 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
-import { baseProperties, updatedAtProperty } from './base.ts';
+import { updatedAtProperty } from './base.ts';
 import { Contact } from './contact.entity.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { connectionRowProperties } from './owners.ts';
 
 /** A contact's identity in one CRM: unique per connection; a person may appear twice in one CRM. */
 export const ContactExternalId = defineEntity({
   name: 'ContactExternalId',
   tableName: 'contact_external_ids',
   properties: {
-    ...baseProperties,
+    ...connectionRowProperties,
     contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
-    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
     provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
     externalId: p.text(),
     active: p.boolean().default(true),

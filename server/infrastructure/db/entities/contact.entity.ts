@@ -7,8 +7,8 @@ import {
   type NurtureCategory,
   type PropertyProfile,
 } from '../../../../shared/contact.ts';
-import { baseProperties, oneOf, updatedAtProperty } from './base.ts';
-import { Organisation } from './organisation.entity.ts';
+import { oneOf, updatedAtProperty } from './base.ts';
+import { organisationRowProperties } from './owners.ts';
 
 export type Engagement = {
   opens?: number;
@@ -22,8 +22,7 @@ export const Contact = defineEntity({
   name: 'Contact',
   tableName: 'contacts',
   properties: {
-    ...baseProperties,
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...organisationRowProperties,
     title: p.text().nullable(),
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),

@@ -1,8 +1,7 @@
 import type { SyncLogStatus } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf } from './base.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { oneOf, stampedOnCreate } from './base.ts';
+import { connectionOwned } from './owners.ts';
 import { SyncRun } from './sync-run.entity.ts';
 
 export type { SyncLogStatus };
@@ -32,8 +31,7 @@ export const CrmSyncLog = defineEntity({
   properties: {
     id: p.bigint('number').primary().autoincrement().generated('identity'),
     syncRunId: p.manyToOne(SyncRun).mapToPk().fieldName('sync_run_id').nullable().deleteRule('cascade'),
-    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...connectionOwned,
     entityType: p.text().$type<(typeof SYNC_LOG_ENTITY_TYPES)[number]>(),
     direction: p.text().$type<'inbound' | 'outbound'>(),
     externalId: p.text().nullable(),
@@ -42,10 +40,7 @@ export const CrmSyncLog = defineEntity({
     errorCode: p.text().nullable(),
     error: p.text().nullable(),
     statusCode: p.integer().nullable(),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: stampedOnCreate,
   },
   indexes: [
     { name: 'crm_sync_log_run_idx', properties: ['syncRunId', 'id'] },

@@ -1,22 +1,18 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
-import { Organisation } from './organisation.entity.ts';
+import { oneOf, stampedOnCreate } from './base.ts';
+import { organisationRowProperties } from './owners.ts';
 
 /** An event for the host application (hot lead, contact changed), delivered with retries. */
 export const HostEvent = defineEntity({
   name: 'HostEvent',
   tableName: 'host_events',
   properties: {
-    ...baseProperties,
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...organisationRowProperties,
     type: p.text(),
     payload: p.json<Record<string, unknown>>(),
     status: p.text().$type<'pending' | 'delivered' | 'failed'>().default('pending'),
     attempts: p.integer().default(0),
-    nextAttemptAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    nextAttemptAt: stampedOnCreate,
     lastError: p.text().nullable(),
     deliveredAt: p.datetime().nullable(),
   },

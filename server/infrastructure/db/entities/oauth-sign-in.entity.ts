@@ -1,9 +1,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
+import { stampedOnCreate } from './base.ts';
 import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { organisationOwned } from './owners.ts';
 
 /**
  * An OAuth sign-in in progress, keyed by the hash of its `state`: the PKCE verifier and the code the
@@ -14,7 +15,7 @@ export const OauthSignIn = defineEntity({
   tableName: 'oauth_sign_ins',
   properties: {
     stateHash: p.text().primary(),
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...organisationOwned,
     provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
     connectionId: p
       .manyToOne(CrmConnection)
@@ -29,10 +30,7 @@ export const OauthSignIn = defineEntity({
     completionHash: p.text().nullable().unique('oauth_sign_ins_completion_hash_key'),
     authorizationCode: p.json<EncryptedEnvelope>().nullable(),
     expiresAt: p.datetime(),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: stampedOnCreate,
   },
   indexes: [{ name: 'oauth_sign_ins_expires_idx', properties: ['expiresAt'] }],
 });

@@ -1,8 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf, updatedAtProperty } from './base.ts';
+import { oneOf, stampedOnCreate, updatedAtProperty } from './base.ts';
 import { Contact } from './contact.entity.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { connectionRowProperties } from './owners.ts';
 
 const OUTBOUND_KINDS = ['journal_entry', 'note', 'metadata', 'contact_update'] as const;
 const OUTBOUND_STATUSES = ['pending', 'in_flight', 'done', 'failed'] as const;
@@ -12,19 +11,14 @@ export const OutboundWrite = defineEntity({
   name: 'OutboundWrite',
   tableName: 'outbound_writes',
   properties: {
-    ...baseProperties,
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
-    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
+    ...connectionRowProperties,
     contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').nullable().deleteRule('cascade'),
     kind: p.text().$type<(typeof OUTBOUND_KINDS)[number]>(),
     idempotencyKey: p.text(),
     payload: p.json<Record<string, unknown>>(),
     status: p.text().$type<(typeof OUTBOUND_STATUSES)[number]>().default('pending'),
     attempts: p.integer().default(0),
-    nextAttemptAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    nextAttemptAt: stampedOnCreate,
     lastErrorCode: p.text().nullable(),
     lastError: p.text().nullable(),
     lastStatusCode: p.integer().nullable(),

@@ -1,8 +1,7 @@
 import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
+import { connectionOwned } from './owners.ts';
 
 export type { SyncRunError, SyncRunStatus, SyncTrigger };
 
@@ -26,8 +25,7 @@ export const SyncRun = defineEntity({
   tableName: 'sync_runs',
   properties: {
     id: baseProperties.id,
-    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...connectionOwned,
     trigger: p.text().$type<SyncTrigger>(),
     status: p.text().$type<SyncRunStatus>().default('running'),
     fullImport: p.boolean().default(false),
@@ -46,14 +44,8 @@ export const SyncRun = defineEntity({
     estimatedTotal: p.integer().nullable(),
     /** The scheduled slot this run serves (unique per connection): a slot never runs twice. */
     scheduledFor: p.datetime().nullable(),
-    startedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
-    heartbeatAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    startedAt: stampedOnCreate,
+    heartbeatAt: stampedOnCreate,
     finishedAt: p.datetime().nullable(),
   },
   uniques: [

@@ -1,7 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { Organisation } from './organisation.entity.ts';
+import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
+import { connectionOwned } from './owners.ts';
 
 /** A verified inbound webhook, stored before it is acknowledged and processed from the queue. */
 export const WebhookDelivery = defineEntity({
@@ -9,15 +8,11 @@ export const WebhookDelivery = defineEntity({
   tableName: 'webhook_deliveries',
   properties: {
     id: baseProperties.id,
-    connectionId: p.manyToOne(CrmConnection).mapToPk().fieldName('connection_id').deleteRule('cascade'),
-    organisationId: p.manyToOne(Organisation).mapToPk().fieldName('organisation_id').deleteRule('cascade'),
+    ...connectionOwned,
     deliveryKey: p.text(),
     eventType: p.text(),
     payload: p.json<Record<string, unknown>>(),
-    receivedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    receivedAt: stampedOnCreate,
     status: p.text().$type<'pending' | 'processed' | 'failed'>().default('pending'),
     attempts: p.integer().default(0),
     processedAt: p.datetime().nullable(),

@@ -3,15 +3,16 @@ import { z } from 'zod';
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import { ALERT_ACTIONS, ALERT_KINDS, ALERT_SEVERITIES } from '../entities/alert.entity.ts';
 import type { EntityManager } from '../orm.ts';
-import { Sql, sqlTimestamp, type SqlParam } from '../sql.ts';
+import { Sql, sqlTimestamp } from '../sql.ts';
 import {
-  decodeCursor,
-  CountRow,
-  encodeCursor,
+  Conditions,
+  countedPage,
   MICROSECOND_TIMESTAMP,
+  newestFirst,
   toIso,
   toIsoRequired,
   type Page,
+  type PageRequest,
 } from './query-support.ts';
 import type { AlertSeverity, AlertView } from '../../../../shared/api/alert.dto.ts';
 
@@ -52,39 +53,24 @@ export class AlertQueries {
   async list(
     organisationId: string,
     filters: { state: AlertStateFilter; connectionId?: string | undefined },
-    page: { cursor?: string | null | undefined; limit: number },
+    page: PageRequest,
   ): Promise<Page<AlertView>> {
-    const where = ['a.organisation_id = ?'];
-    const params: SqlParam[] = [organisationId];
-    if (filters.state === 'open') where.push('a.resolved_at is null and a.acknowledged_at is null');
-    if (filters.state === 'unresolved') where.push('a.resolved_at is null');
-    if (filters.connectionId) {
-      where.push('a.connection_id = ?');
-      params.push(filters.connectionId);
-    }
-    const counted = await this.#sql.first(
-      CountRow,
-      `select count(*)::int as count from alerts a where ${where.join(' and ')}`,
-      params,
+    const where = new Conditions('a.organisation_id = ?', organisationId);
+    if (filters.state === 'open') where.add('a.resolved_at is null and a.acknowledged_at is null');
+    if (filters.state === 'unresolved') where.add('a.resolved_at is null');
+    where.whenGiven(filters.connectionId, 'a.connection_id = ?');
+    return countedPage(
+      this.#sql,
+      {
+        row: AlertRow,
+        countFrom: 'alerts a',
+        select: ALERT_SELECT,
+        where,
+        keyset: newestFirst<AlertRow>('a.created_at', 'a.id', (row) => row.created_at_exact),
+        toItem: toView,
+      },
+      page,
     );
-    const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
-    if (keyset) {
-      where.push('(a.created_at, a.id) < (?::timestamptz, ?::uuid)');
-      params.push(...keyset);
-    }
-    const rows = await this.#sql.rows(
-      AlertRow,
-      `${ALERT_SELECT} where ${where.join(' and ')} order by a.created_at desc, a.id desc limit ?`,
-      [...params, page.limit + 1],
-    );
-    const hasMore = rows.length > page.limit;
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toView),
-      nextCursor: hasMore && last ? encodeCursor([last.created_at_exact, last.id]) : null,
-      totalCount: counted?.count ?? 0,
-    };
   }
 
   /** Marks the alert seen (idempotent: the first acknowledgement time is kept). Null when not this agency's. */

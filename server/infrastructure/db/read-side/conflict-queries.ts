@@ -2,14 +2,15 @@ import { providerDisplayName } from '../../../adapters/registry.ts';
 import { z } from 'zod';
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import type { EntityManager } from '../orm.ts';
-import { Sql, sqlTimestamp, type SqlParam } from '../sql.ts';
+import { Sql, sqlTimestamp } from '../sql.ts';
 import {
-  decodeCursor,
-  encodeCursor,
-  CountRow,
+  Conditions,
+  countedPage,
   MICROSECOND_TIMESTAMP,
+  newestFirst,
   toIsoRequired,
   type Page,
+  type PageRequest,
 } from './query-support.ts';
 import type {
   ConflictDetail,
@@ -71,46 +72,24 @@ export class ConflictQueries {
   async list(
     organisationId: string,
     filters: ConflictFilters,
-    page: { cursor?: string | null | undefined; limit: number },
+    page: PageRequest,
   ): Promise<Page<ConflictSummary>> {
-    const where = ['a.organisation_id = ?'];
-    const params: SqlParam[] = [organisationId];
-    if (filters.connectionId) {
-      where.push('a.connection_id = ?');
-      params.push(filters.connectionId);
-    }
-    if (filters.contactId) {
-      where.push('a.contact_id = ?');
-      params.push(filters.contactId);
-    }
-    if (filters.syncRunId) {
-      where.push('a.sync_run_id = ?');
-      params.push(filters.syncRunId);
-    }
-    const counted = await this.#sql.first(
-      CountRow,
-      `select count(*)::int as count from conflict_audit a where ${where.join(' and ')}`,
-      params,
+    const where = new Conditions('a.organisation_id = ?', organisationId)
+      .whenGiven(filters.connectionId, 'a.connection_id = ?')
+      .whenGiven(filters.contactId, 'a.contact_id = ?')
+      .whenGiven(filters.syncRunId, 'a.sync_run_id = ?');
+    return countedPage(
+      this.#sql,
+      {
+        row: ConflictRow,
+        countFrom: 'conflict_audit a',
+        select: `select ${CONFLICT_COLUMNS} from ${CONFLICT_FROM}`,
+        where,
+        keyset: newestFirst<ConflictRow>('a.created_at', 'a.id', (row) => row.created_at_exact),
+        toItem: toSummary,
+      },
+      page,
     );
-    const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
-    if (keyset) {
-      where.push('(a.created_at, a.id) < (?::timestamptz, ?::uuid)');
-      params.push(...keyset);
-    }
-    const rows = await this.#sql.rows(
-      ConflictRow,
-      `select ${CONFLICT_COLUMNS} from ${CONFLICT_FROM} where ${where.join(' and ')}
-       order by a.created_at desc, a.id desc limit ?`,
-      [...params, page.limit + 1],
-    );
-    const hasMore = rows.length > page.limit;
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toSummary),
-      nextCursor: hasMore && last ? encodeCursor([last.created_at_exact, last.id]) : null,
-      totalCount: counted?.count ?? 0,
-    };
   }
 
   async get(organisationId: string, conflictId: string): Promise<ConflictDetail | null> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor } from './query-support.ts';
+import { decodeCursor, type PageRequest } from './query-support.ts';
 
 /** Shared zod pieces of the read-side routers (audit log, conflicts, alerts, contacts). */
 export const MAX_PAGE_SIZE = 200;
@@ -40,6 +40,14 @@ export const PageInput = {
   cursor: KeysetCursorInput,
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 };
+
+/** A list input parted into its filters and its page (the cursor and limit of `PageInput`). */
+export function filtersAndPage<Input extends PageRequest>(
+  input: Input,
+): [Omit<Input, 'cursor' | 'limit'>, PageRequest] {
+  const { cursor, limit, ...filters } = input;
+  return [filters, { cursor, limit }];
+}
 
 /** Paging of a cycle's record log. */
 export const LogPageInput = { ...PageInput, cursor: LogCursorInput };

@@ -9,17 +9,17 @@ import {
   type SyncRunStatus,
 } from '../entities/sync-run.entity.ts';
 import type { EntityManager } from '../orm.ts';
-import { Sql, sqlNumber, sqlTimestamp, type SqlParam } from '../sql.ts';
+import { Sql, sqlNumber, sqlTimestamp } from '../sql.ts';
 import { ConflictQueries, type ConflictSummary } from './conflict-queries.ts';
 import {
-  CountRow,
-  decodeCursor,
-  encodeCursor,
-  isDateOnly,
+  Conditions,
+  countedPage,
   MICROSECOND_TIMESTAMP,
+  newestFirst,
   toIso,
   toIsoRequired,
   type Page,
+  type PageRequest,
 } from './query-support.ts';
 import type {
   SyncDirection,
@@ -99,6 +99,8 @@ const RUN_COLUMNS = `r.id, r.connection_id, c.provider, r.trigger, r.status, r.f
   r.heartbeat_at, r.records_fetched, r.records_written, r.records_unchanged, r.records_pushed, r.conflicts_count,
   r.duplicates_suppressed, r.errors_count, r.estimated_total`;
 
+const RUN_FROM = 'sync_runs r join crm_connections c on c.id = r.connection_id';
+
 /**
  * The sync audit log, read side (docs/product-rules.md): cycles, one cycle's record log, per-cycle history.
  * Every query takes the agency id and filters on it, so one agency never reads another's rows.
@@ -116,64 +118,33 @@ export class SyncRunQueries {
   async list(
     organisationId: string,
     filters: SyncRunFilters,
-    page: { cursor?: string | null | undefined; limit: number },
+    page: PageRequest,
   ): Promise<Page<SyncRunSummary>> {
-    const where = ['r.organisation_id = ?'];
-    const params: SqlParam[] = [organisationId];
-    if (filters.connectionId) {
-      where.push('r.connection_id = ?');
-      params.push(filters.connectionId);
-    }
-    if (filters.status) {
-      where.push('r.status = ?');
-      params.push(filters.status);
-    }
+    const where = new Conditions('r.organisation_id = ?', organisationId)
+      .whenGiven(filters.connectionId, 'r.connection_id = ?')
+      .whenGiven(filters.status, 'r.status = ?');
     // Counts, not a scan of the record log: cheap on 100,000 cycles.
-    if (filters.syncDirection === 'inbound') where.push('r.records_fetched > 0');
-    if (filters.syncDirection === 'outbound') where.push('r.records_pushed > 0');
-    if (filters.from) {
-      where.push('r.started_at >= ?::timestamptz');
-      params.push(filters.from);
-    }
-    if (filters.to) {
-      where.push(
-        isDateOnly(filters.to)
-          ? `r.started_at < (?::date + 1)::timestamptz`
-          : 'r.started_at < ?::timestamptz',
-      );
-      params.push(filters.to);
-    }
-    const counted = await this.#sql.first(
-      CountRow,
-      `select count(*)::int as count from sync_runs r where ${where.join(' and ')}`,
-      params,
+    if (filters.syncDirection === 'inbound') where.add('r.records_fetched > 0');
+    if (filters.syncDirection === 'outbound') where.add('r.records_pushed > 0');
+    where.within('r.started_at', filters.from, filters.to);
+    return countedPage(
+      this.#sql,
+      {
+        row: SyncRunRow,
+        countFrom: 'sync_runs r',
+        select: `select ${RUN_COLUMNS} from ${RUN_FROM}`,
+        where,
+        keyset: newestFirst<SyncRunRow>('r.started_at', 'r.id', (row) => row.started_at_exact),
+        toItem: toSummary,
+      },
+      page,
     );
-
-    const keyset = page.cursor ? decodeCursor(page.cursor, 2) : null;
-    if (keyset) {
-      where.push('(r.started_at, r.id) < (?::timestamptz, ?::uuid)');
-      params.push(...keyset);
-    }
-    const rows = await this.#sql.rows(
-      SyncRunRow,
-      `select ${RUN_COLUMNS} from sync_runs r join crm_connections c on c.id = r.connection_id
-       where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
-      [...params, page.limit + 1],
-    );
-    const hasMore = rows.length > page.limit;
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toSummary),
-      nextCursor: hasMore && last ? encodeCursor([last.started_at_exact, last.id]) : null,
-      totalCount: counted?.count ?? 0,
-    };
   }
 
   async get(organisationId: string, runId: string): Promise<SyncRunDetail | null> {
     const row = await this.#sql.first(
       SyncRunDetailRow,
-      `select ${RUN_COLUMNS}, r.errors from sync_runs r join crm_connections c on c.id = r.connection_id
+      `select ${RUN_COLUMNS}, r.errors from ${RUN_FROM}
          where r.organisation_id = ? and r.id = ?`,
       [organisationId, runId],
     );
@@ -185,50 +156,44 @@ export class SyncRunQueries {
   async log(
     organisationId: string,
     runId: string,
-    page: { cursor?: string | null | undefined; limit: number; status?: SyncLogStatus | undefined },
+    page: PageRequest & { status?: SyncLogStatus | undefined },
   ): Promise<Page<SyncLogEntry>> {
-    const where = ['l.organisation_id = ?', 'l.sync_run_id = ?'];
-    const params: SqlParam[] = [organisationId, runId];
-    if (page.status) {
-      where.push('l.status = ?');
-      params.push(page.status);
-    }
-    const counted = await this.#sql.first(
-      CountRow,
-      `select count(*)::int as count from crm_sync_log l where ${where.join(' and ')}`,
-      params,
+    const where = new Conditions(
+      'l.organisation_id = ? and l.sync_run_id = ?',
+      organisationId,
+      runId,
+    ).whenGiven(page.status, 'l.status = ?');
+    return countedPage(
+      this.#sql,
+      {
+        row: SyncLogRow,
+        countFrom: 'crm_sync_log l',
+        select: `select l.id, l.entity_type, l.direction, l.external_id, l.internal_id, l.status, l.error_code, l.error,
+           l.status_code, l.created_at
+         from crm_sync_log l`,
+        where,
+        keyset: {
+          after: 'l.id > ?',
+          orderBy: 'l.id',
+          cursorOf: (row) => [String(row.id)],
+          parts: 1,
+          accepts: ([id]) => /^\d+$/.test(id!),
+        },
+        toItem: (row) => ({
+          id: row.id,
+          entityType: row.entity_type,
+          direction: row.direction,
+          externalId: row.external_id,
+          internalId: row.internal_id,
+          status: row.status,
+          errorCode: row.error_code,
+          error: row.error,
+          statusCode: row.status_code,
+          createdAt: toIsoRequired(row.created_at),
+        }),
+      },
+      page,
     );
-    const after = page.cursor ? decodeCursor(page.cursor, 1) : null;
-    if (after && /^\d+$/.test(after[0]!)) {
-      where.push('l.id > ?');
-      params.push(after[0]!);
-    }
-    const rows = await this.#sql.rows(
-      SyncLogRow,
-      `select l.id, l.entity_type, l.direction, l.external_id, l.internal_id, l.status, l.error_code, l.error,
-         l.status_code, l.created_at
-       from crm_sync_log l where ${where.join(' and ')} order by l.id limit ?`,
-      [...params, page.limit + 1],
-    );
-    const hasMore = rows.length > page.limit;
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map((row) => ({
-        id: row.id,
-        entityType: row.entity_type,
-        direction: row.direction,
-        externalId: row.external_id,
-        internalId: row.internal_id,
-        status: row.status,
-        errorCode: row.error_code,
-        error: row.error,
-        statusCode: row.status_code,
-        createdAt: toIsoRequired(row.created_at),
-      })),
-      nextCursor: hasMore && last ? encodeCursor([String(last.id)]) : null,
-      totalCount: counted?.count ?? 0,
-    };
   }
 
   /** The conflicts one cycle resolved, newest first (the first page; the conflicts list pages on). */
@@ -242,29 +207,14 @@ export class SyncRunQueries {
     filters: Pick<SyncRunFilters, 'connectionId' | 'from' | 'to'>,
     limit: number,
   ): Promise<SyncHistoryPoint[]> {
-    const where = ['r.organisation_id = ?'];
-    const params: SqlParam[] = [organisationId];
-    if (filters.connectionId) {
-      where.push('r.connection_id = ?');
-      params.push(filters.connectionId);
-    }
-    if (filters.from) {
-      where.push('r.started_at >= ?::timestamptz');
-      params.push(filters.from);
-    }
-    if (filters.to) {
-      where.push(
-        isDateOnly(filters.to)
-          ? `r.started_at < (?::date + 1)::timestamptz`
-          : 'r.started_at < ?::timestamptz',
-      );
-      params.push(filters.to);
-    }
+    const where = new Conditions('r.organisation_id = ?', organisationId)
+      .whenGiven(filters.connectionId, 'r.connection_id = ?')
+      .within('r.started_at', filters.from, filters.to);
     const rows = await this.#sql.rows(
       HistoryRow,
       `select r.id, r.connection_id, r.started_at, r.status, r.records_fetched, r.records_pushed, r.errors_count
-       from sync_runs r where ${where.join(' and ')} order by r.started_at desc, r.id desc limit ?`,
-      [...params, limit],
+       from sync_runs r where ${where.sql} order by r.started_at desc, r.id desc limit ?`,
+      [...where.params, limit],
     );
     return rows.reverse().map((row) => ({
       runId: row.id,
