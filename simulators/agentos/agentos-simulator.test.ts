@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWebhookReceiver } from '../toolkit/test-helpers.ts';
+import { startWebhookReceiver } from '../toolkit/simulator-testing.ts';
 import { generatePeople } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_DEMO_KEY,

@@ -3,7 +3,7 @@ import express from 'express';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen } from '../toolkit/app-listener.ts';
-import { jsonClient } from '../toolkit/test-helpers.ts';
+import { jsonClient } from '../toolkit/simulator-testing.ts';
 import { createCustomApiRouter } from './custom-api.routes.ts';
 import {
   CUSTOM_API_BASE_PATH,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOOP_INFO } from '../../server/adapters/loop/loop.adapter.ts';
-import { jsonClient, startWebhookReceiver, type ReceivedDelivery } from '../toolkit/test-helpers.ts';
+import { jsonClient, startWebhookReceiver, type ReceivedDelivery } from '../toolkit/simulator-testing.ts';
 import { canonicalEmailOf, generatePeople, mobileE164Of } from '../toolkit/uk-people.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import { LOOP_DEMO_API_KEY, LOOP_DEMO_TEAM, LOOP_RATE_LIMITS, type LoopTeam } from './loop-constants.ts';
