@@ -1,4 +1,4 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
