@@ -1,4 +1,4 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
 import {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startWebhookReceiver } from '../toolkit/test-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, startWebhookReceiver } from '../toolkit/simulator-testing.ts';
 import { generatePeople } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_DEMO_KEY,
@@ -16,10 +16,7 @@ import {
 
 type Json = Record<string, any>;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const closeLater = closeAfterEach();
 
 const { apiKey, shortName } = AGENTOS_DEMO_KEY;
 
@@ -34,7 +31,7 @@ async function start(
     ...options,
   });
   const running = await simulator.listen(0);
-  cleanups.push(() => simulator.close());
+  closeLater(() => simulator.close());
   return { simulator, url: running.url, api: apiClient(running.url) };
 }
 
@@ -91,7 +88,7 @@ async function readList(
 
 async function startReceiver(respond?: (index: number) => number) {
   const receiver = await startWebhookReceiver<Json>(respond);
-  cleanups.push(receiver.close);
+  closeLater(receiver.close);
   return receiver;
 }
 

@@ -15,9 +15,9 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
+import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderLogEntry } from './agentos-activity.model.ts';
 import { createAgentosApiRouter, type AgentosCallContext } from './agentos-api.routes.ts';
 import { AgentosKeyGuard, apiKeyOf } from './agentos-auth.ts';
@@ -564,15 +564,10 @@ function randomChange(dataset: AgentosDataset, record: ContactRecord, random: Se
       return { EmailAddress: emailElsewhere(random, fields.EmailAddress, fields.Forename) };
     case 1:
       return { MobilePhone: restyledPhone(random, fields.MobilePhone) };
-    case 2:
-      return {
-        Address: {
-          Number: String(random.int(1, 220)),
-          Name: '',
-          Street: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          Postcode: nearbyPostcode(random, fields.Address?.Postcode),
-        },
-      };
+    case 2: {
+      const moved = movedAddress(random, fields.Address?.Postcode);
+      return { Address: { Number: moved.number, Name: '', Street: moved.street, Postcode: moved.postcode } };
+    }
     default:
       return { Surname: random.pick(SURNAMES) };
   }

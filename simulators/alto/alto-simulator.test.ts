@@ -460,7 +460,8 @@ describe('Alto simulator: file notes (write-back) and activities', () => {
 describe('Alto simulator: webhooks', () => {
   async function receiver() {
     let status = 200;
-    const hook = await startWebhookReceiver(closeLater, () => status);
+    const hook = await startWebhookReceiver(() => status);
+    closeLater(hook.close);
     return { ...hook, answer: (next: number) => (status = next) };
   }
 

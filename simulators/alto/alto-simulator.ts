@@ -9,8 +9,13 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
-import { emailElsewhere, restyledPhone } from '../toolkit/random-edits.ts';
+import {
+  bySequence,
+  emailElsewhere,
+  movedAddress,
+  pickDistinct,
+  restyledPhone,
+} from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { plantedContacts } from '../toolkit/uk-people.ts';
@@ -228,9 +233,10 @@ export const createAltoSimulator = defineSimulator({
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
             : pickDistinct(
+                kit.controlRandom(),
                 [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
                 modify.count ?? 1,
-                kit.controlRandom(),
+                bySequence,
               );
         const edits = new Map(
           records.map((record) => [
@@ -580,7 +586,7 @@ function randomChange(dataset: AltoDataset, record: ContactRecord, random: Seede
         mobile: restyledPhone(random, lead?.phoneNumbers.find((phone) => phone.type === 'Mobile')?.number),
       };
     case 2: {
-      const moved = movedAddress(fields.address?.postcode, random);
+      const moved = movedAddress(random, fields.address?.postcode);
       return {
         address: {
           nameNumber: moved.number,

@@ -1,8 +1,8 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
+import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
-import { STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
+import { newStreet } from '../toolkit/random-edits.ts';
 import {
   activityId,
   occurredAtFor,
@@ -243,7 +243,7 @@ export class CustomDataset {
       const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
       const propertyNear = (): ActivityRecord['property'] => ({
         id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-        address: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}, ${person.town}`,
+        address: `${random.int(1, 220)} ${newStreet(random)}, ${person.town}`,
         postcode: null,
       });
       if (isApplicant && random.chance(0.45)) {

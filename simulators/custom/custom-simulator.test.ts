@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listen } from '../toolkit/app-listener.ts';
-import { jsonClient } from '../toolkit/test-helpers.ts';
+import { closeAfterEach, jsonClient } from '../toolkit/simulator-testing.ts';
 import { createCustomApiRouter } from './custom-api.routes.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -19,10 +19,7 @@ import {
 
 type Json = Record<string, any>;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const closeLater = closeAfterEach();
 
 async function start(
   options: CustomSimulatorOptions = {},
@@ -34,7 +31,7 @@ async function start(
     ...options,
   });
   const running = await simulator.listen(0);
-  cleanups.push(() => simulator.close());
+  closeLater(() => simulator.close());
   const baseUrl = `${running.url}${CUSTOM_API_BASE_PATH}`;
   return { simulator, api: apiClient(baseUrl), baseUrl };
 }
@@ -505,7 +502,7 @@ describe('custom simulator: webhooks', () => {
       response.status(answer(received.length)).end();
     });
     const running = await listen(app);
-    cleanups.push(() => running.close());
+    closeLater(() => running.close());
     return { url: `${running.url}/hook`, received };
   }
 

@@ -14,14 +14,20 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
+import {
+  emailElsewhere,
+  nearbyPostcode,
+  newStreet,
+  pickDistinct,
+  restyledPhone,
+} from '../toolkit/random-edits.ts';
 import {
   plantedContacts,
   type NamesakeContacts,
   type PlantedDuplicateContact,
   type UkPerson,
 } from '../toolkit/uk-people.ts';
-import { SURNAMES, STREET_NAMES, STREET_SUFFIXES } from '../toolkit/uk-reference-data.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
@@ -516,7 +522,7 @@ function randomChange(dataset: CustomDataset, record: ContactRecord, random: See
       while (postcode === current) postcode = nearbyPostcode(random, current);
       return {
         address: {
-          line1: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
+          line1: `${random.int(1, 220)} ${newStreet(random)}`,
           line2: null,
           line3: null,
           postcode,
@@ -573,7 +579,7 @@ function activityInput(
       : type === 'viewing' || type === 'offer'
         ? {
             id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-            address: `${random.int(1, 220)} ${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}, ${town}`,
+            address: `${random.int(1, 220)} ${newStreet(random)}, ${town}`,
             postcode: null,
           }
         : null;

@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOOP_INFO } from '../../server/adapters/loop/loop.adapter.ts';
-import { jsonClient, startWebhookReceiver, type ReceivedDelivery } from '../toolkit/test-helpers.ts';
+import {
+  closeAfterEach,
+  jsonClient,
+  startWebhookReceiver,
+  type ReceivedDelivery,
+} from '../toolkit/simulator-testing.ts';
 import { canonicalEmailOf, generatePeople, mobileE164Of } from '../toolkit/uk-people.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import { LOOP_DEMO_API_KEY, LOOP_DEMO_TEAM, LOOP_RATE_LIMITS, type LoopTeam } from './loop-constants.ts';
@@ -15,17 +20,14 @@ const OTHER_TEAM: LoopTeam = {
   apiKeys: ['c3a9e1f0-62b4-4d7e-8f15-9a0b2c4d6e81'],
 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const closeLater = closeAfterEach();
 
 async function start(
   options: LoopSimulatorOptions = {},
 ): Promise<{ simulator: LoopSimulator; url: string; api: ReturnType<typeof apiClient> }> {
   const simulator = createLoopSimulator({ contactCount: 200, webhookRetryScale: 0.00001, ...options });
   const running = await simulator.listen(0);
-  cleanups.push(() => simulator.close());
+  closeLater(() => simulator.close());
   return { simulator, url: running.url, api: apiClient(running.url) };
 }
 
@@ -38,7 +40,7 @@ type Delivery = ReceivedDelivery<Json>;
 
 async function startReceiver(respond?: (index: number) => number) {
   const receiver = await startWebhookReceiver<Json>(respond);
-  cleanups.push(receiver.close);
+  closeLater(receiver.close);
   return receiver;
 }
 

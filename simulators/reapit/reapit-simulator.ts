@@ -17,8 +17,8 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { STREET_NAMES, STREET_SUFFIXES, SURNAMES } from '../toolkit/uk-reference-data.ts';
-import { emailElsewhere, nearbyPostcode, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
+import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import {
   plantedContacts,
   type NamesakeContacts,
@@ -693,15 +693,17 @@ function randomChange(dataset: ReapitDataset, record: ContactRecord, random: See
       return { mobilePhone: restyledPhone(random, fields.mobilePhone) };
     case 2:
       return { marketingConsent: NEXT_CONSENT[fields.marketingConsent] };
-    case 3:
+    case 3: {
+      const moved = movedAddress(random, fields.primaryAddress?.postcode);
       return {
         primaryAddress: {
-          buildingNumber: String(random.int(1, 220)),
+          buildingNumber: moved.number,
           buildingName: '',
-          line1: `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`,
-          postcode: nearbyPostcode(random, fields.primaryAddress?.postcode),
+          line1: moved.street,
+          postcode: moved.postcode,
         },
       };
+    }
     default:
       return { surname: random.pick(SURNAMES) };
   }

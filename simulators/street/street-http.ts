@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError, type ErrorDetails } from '../toolkit/define-simulator.ts';
-import { QueryParams } from '../toolkit/query-params.ts';
+import { QueryReader } from '../toolkit/query-reader.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   STREET_API_BASE_PATH,
@@ -62,19 +62,24 @@ export function apiBase(request: Request): string {
   return `${request.protocol}://${request.get('host') ?? 'localhost'}${STREET_API_BASE_PATH}`;
 }
 
+/** ISO-8601 date, or date-time with seconds optional, fraction optional and a zone designator. */
+const STREET_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
 /**
  * Query parameters as Street reads them: bracketed names (`filter[updated_from]`, `page[size]`),
  * case-sensitive; ISO-8601 instants with a zone (a date alone means midnight UTC).
  */
-export class StreetQuery extends QueryParams {
+export class StreetQuery extends QueryReader {
   readonly #names: string[];
 
   constructor(request: Request) {
     super(request.query, {
-      instants: {
-        // ISO-8601 date, or date-time with seconds optional, fraction optional and a zone designator.
-        pattern: /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/,
-        expected: 'an ISO-8601 date-time with a time zone, e.g. 2024-05-01T09:30:00Z.',
+      booleansInAnyCase: true,
+      splitCommas: true,
+      instant: {
+        parse: (raw) =>
+          STREET_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN,
+        mustBe: 'must be an ISO-8601 date-time with a time zone, e.g. 2024-05-01T09:30:00Z.',
       },
     });
     this.#names = Object.keys(request.query as object);
@@ -91,15 +96,6 @@ export class StreetQuery extends QueryParams {
         parameter: name,
       });
     }
-  }
-
-  /** Comma-separated lists (`include=a,b`, `filter[status]=x,y`), repeated names merged. */
-  list(name: string): string[] | undefined {
-    const values = this.strings(name)
-      ?.flatMap((value) => value.split(','))
-      .map((value) => value.trim())
-      .filter((value) => value !== '');
-    return values === undefined || values.length === 0 ? undefined : values;
   }
 
   /** Refuses `filter[...]` names an endpoint does not know (JSON:API servers answer 400). */

@@ -50,7 +50,11 @@ function expectJsonApiError(body: Json, status: number): void {
   expect(body.errors[0]).toMatchObject({ status: String(status), title: expect.any(String) });
 }
 
-const startReceiver = (status = 204) => startWebhookReceiver(closeLater, () => status);
+async function startReceiver(status = 204) {
+  const receiver = await startWebhookReceiver(() => status);
+  closeLater(receiver.close);
+  return receiver;
+}
 
 describe('Street simulator: authentication', () => {
   it('accepts the long-lived bearer token and refuses missing, unknown and revoked ones with 401', async () => {

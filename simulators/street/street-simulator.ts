@@ -5,7 +5,7 @@ import { CountSchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
-import { dramaMobile, emailAtNewDomain, movedAddress, pickDistinct } from '../toolkit/generated-data.ts';
+import { bySequence, dramaMobile, emailElsewhere, movedAddress, pickDistinct } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
@@ -201,7 +201,7 @@ export const createStreetSimulator = defineSimulator({
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => personFor(id))
-            : pickDistinct(dataset.persons.byCreated.items, modify.count ?? 1, kit.controlRandom());
+            : pickDistinct(kit.controlRandom(), dataset.persons.byCreated.items, modify.count ?? 1, bySequence);
         dataset.patchPeople(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...(modify.fields as PersonPatch | undefined),
@@ -485,8 +485,8 @@ function randomChange(dataset: StreetDataset, record: PersonRecord, random: Seed
   switch (random.int(0, 4)) {
     case 0: {
       const primary = fields.email_addresses.find((entry) => entry.primary) ?? fields.email_addresses[0];
-      const current = primary?.value ?? `${fields.first_name.toLowerCase()}@example.com`;
-      const next = { value: emailAtNewDomain(current, random), notes: null, primary: true };
+      const email = emailElsewhere(random, primary?.value, fields.first_name, { keepCase: true });
+      const next = { value: email, notes: null, primary: true };
       return {
         email_addresses: [
           next,
@@ -503,7 +503,7 @@ function randomChange(dataset: StreetDataset, record: PersonRecord, random: Seed
     case 2:
       return { marketing_consent: NEXT_CONSENT.get(fields.marketing_consent) ?? null };
     case 3: {
-      const { number, street, postcode } = movedAddress(fields.address?.postcode, random);
+      const { number, street, postcode } = movedAddress(random, fields.address?.postcode);
       return {
         address: {
           building_number: number,

@@ -117,30 +117,22 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
       response.status(204).end();
     }),
   );
-  router.post(
-    '/faults/timeout-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.timeoutNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/drop-next',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.dropNext(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  router.post(
-    '/faults/lose-next-response',
-    handle((request, response) => {
-      const body = OneShotSchema.parse(request.body ?? {});
-      simulatorOf().faults.loseNextResponse(body.count, matchOf(body));
-      response.status(204).end();
-    }),
-  );
+  // The one-shot faults that take only a count and a request match.
+  const oneShots = {
+    'timeout-next': 'timeoutNext',
+    'drop-next': 'dropNext',
+    'lose-next-response': 'loseNextResponse',
+  } as const;
+  for (const [path, fault] of Object.entries(oneShots)) {
+    router.post(
+      `/faults/${path}`,
+      handle((request, response) => {
+        const body = OneShotSchema.parse(request.body ?? {});
+        simulatorOf().faults[fault](body.count, matchOf(body));
+        response.status(204).end();
+      }),
+    );
+  }
   router.put(
     '/webhook-faults',
     handle((request, response) => {

@@ -1,14 +1,11 @@
 import type { DatasetSeed } from './define-simulator.ts';
 import type { SeededRandom } from './seeded-random.ts';
 import { generatePeople, type GeneratedPeople } from './uk-people.ts';
-import { newPostcode, newStreet, pickDistinct as pickDistinctInOrder } from './random-edits.ts';
-import { generatedCreatedAt, generatedModifiedAt } from './record-history.ts';
-import { EMAIL_DOMAINS } from './uk-reference-data.ts';
 
 /**
- * What the simulators share when they generate a dataset's people and record times, and when a data control makes
- * "realistic" edits. Each helper draws from `random` in a fixed order, so a CRM's generated data
- * and control picks stay the same for a seed.
+ * What the simulators share when they generate a dataset: its people and its records' times. Each
+ * helper draws from `random` in a fixed order, so a CRM's generated data stays the same for a seed
+ * (the edits data controls make later are in `random-edits.ts`).
  */
 
 /** The shared people of a dataset, formatted the CRM's way (`formatSalt`: the provider id). */
@@ -22,8 +19,35 @@ export function peopleOf(seed: DatasetSeed, formatSalt: string): GeneratedPeople
 }
 
 const DAY_MS = 86_400_000;
+const HISTORY_MS = 8 * 365 * DAY_MS;
 
-/** Both of `record-history.ts`'s times for generated record `index` of `count`. Three draws. */
+/**
+ * When the `index`-th of `count` generated records was created: rising with the index over eight
+ * years before `anchor`, in whole seconds, like an import. Draws one number.
+ */
+export function generatedCreatedAt(
+  random: SeededRandom,
+  index: number,
+  count: number,
+  anchor: number,
+): number {
+  const step = HISTORY_MS / Math.max(1, count);
+  return Math.floor((anchor - HISTORY_MS + (index + random.next() * 0.9) * step) / 1000) * 1000;
+}
+
+/**
+ * When a record created at `created` was last modified: 60 % within the 180 days before `anchor`,
+ * the rest any time since creation; never before creation, always before `anchor`. Draws two
+ * numbers.
+ */
+export function generatedModifiedAt(random: SeededRandom, created: number, anchor: number): number {
+  const candidate = random.chance(0.6)
+    ? anchor - Math.floor(random.next() * 180 * DAY_MS)
+    : created + Math.floor(random.next() * (anchor - created));
+  return Math.min(anchor - 1, Math.max(created, candidate));
+}
+
+/** Both of the times above for generated record `index` of `count`. Three draws. */
 export function generatedTimes(
   index: number,
   count: number,
@@ -47,36 +71,4 @@ export function generatedBooking(
   const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
   const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
   return { start, created };
-}
-
-/** `count` distinct records of `pool` picked at random (all of them when it has no more), in sequence order. */
-export function pickDistinct<T extends { seq: number }>(
-  pool: readonly T[],
-  count: number,
-  random: SeededRandom,
-): T[] {
-  return pickDistinctInOrder(random, pool, count, (a, b) => a.seq - b.seq);
-}
-
-/** The same mailbox at another of the generator's email domains. */
-export function emailAtNewDomain(email: string, random: SeededRandom): string {
-  return `${email.split('@')[0] ?? 'contact'}@${random.pick(EMAIL_DOMAINS)}`;
-}
-
-/** A new mobile from Ofcom's drama range, in E.164. */
-export function dramaMobile(random: SeededRandom): string {
-  return `+447700900${String(random.int(0, 999)).padStart(3, '0')}`;
-}
-
-/** A move to another street in the same postcode district (building number, street, postcode). */
-export function movedAddress(
-  postcode: string | null | undefined,
-  random: SeededRandom,
-): { number: string; street: string; postcode: string } {
-  const outward = (postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-  return {
-    number: String(random.int(1, 220)),
-    street: newStreet(random),
-    postcode: newPostcode(outward, random),
-  };
 }

@@ -16,9 +16,13 @@ export interface QueryReaderOptions {
   instant?: { parse(raw: string): number | null; mustBe: string };
 }
 
+const badParameter = (parameter: string, message: string) =>
+  new BadRequestError(message, { details: { parameter } });
+
 /**
  * Query parameters of one request, read the CRM's way; bad values throw {@link BadRequestError},
- * which the toolkit answers as a 400 in the CRM's error shape.
+ * which the toolkit answers as a 400 in the CRM's error shape. Each such error names its parameter
+ * in `details.parameter` (Street answers it as JSON:API `source.parameter`; the others ignore it).
  */
 export class QueryReader {
   readonly #values = new Map<string, string[]>();
@@ -29,9 +33,7 @@ export class QueryReader {
     const allowed = options.allowed;
     for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
       if (allowed !== undefined && !allowed.includes(name)) {
-        throw new BadRequestError(
-          `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`,
-        );
+        throw badParameter(name, `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`);
       }
       const values = (Array.isArray(raw) ? raw : [raw]).filter(
         (value): value is string => typeof value === 'string',
@@ -54,7 +56,7 @@ export class QueryReader {
     const values = this.#values.get(this.#key(name));
     if (values === undefined) return undefined;
     if (this.#options.singleValues && values.length > 1)
-      throw new BadRequestError(`${name} may be given only once`);
+      throw badParameter(name, `${name} may be given only once`);
     const value = values[0];
     return value === undefined || value === '' ? undefined : value;
   }
@@ -76,7 +78,7 @@ export class QueryReader {
     if (!/^-?\d+$/.test(raw) || value < options.min || (options.max !== undefined && value > options.max)) {
       const range =
         options.max === undefined ? `at least ${options.min}` : `between ${options.min} and ${options.max}`;
-      throw new BadRequestError(`${name} must be a whole number ${range}`);
+      throw badParameter(name, `${name} must be a whole number ${range}`);
     }
     return value;
   }
@@ -85,7 +87,7 @@ export class QueryReader {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (!Number.isFinite(value)) throw new BadRequestError(`${name} must be a number`);
+    if (!Number.isFinite(value)) throw badParameter(name, `${name} must be a number`);
     return value;
   }
 
@@ -97,7 +99,7 @@ export class QueryReader {
     if (raw === undefined) return undefined;
     if (raw === 'true') return true;
     if (raw === 'false') return false;
-    throw new BadRequestError(`${name} must be true or false`);
+    throw badParameter(name, `${name} must be true or false`);
   }
 
   /** A value from a closed list (in any case with `ignoreCase`), returned as the list spells it. */
@@ -113,7 +115,7 @@ export class QueryReader {
 
   #member<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
     const match = allowed.find((candidate) => this.#key(candidate) === this.#key(raw));
-    if (match === undefined) throw new BadRequestError(`${name} must be one of ${allowed.join(', ')}`);
+    if (match === undefined) throw badParameter(name, `${name} must be one of ${allowed.join(', ')}`);
     return match;
   }
 
@@ -123,7 +125,7 @@ export class QueryReader {
     if (raw === undefined) return undefined;
     const format = this.#options.instant ?? { parse: Date.parse, mustBe: 'must be an ISO 8601 date-time' };
     const ms = format.parse(raw);
-    if (ms === null || Number.isNaN(ms)) throw new BadRequestError(`${name} ${format.mustBe}`);
+    if (ms === null || Number.isNaN(ms)) throw badParameter(name, `${name} ${format.mustBe}`);
     return ms;
   }
 }

@@ -7,16 +7,18 @@ import { EMAIL_DOMAINS, POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES } f
  * CRM puts them in its own fields. Every draw is seeded, so the same controls make the same edits.
  */
 
-/** The same mailbox at another provider (`otherDomain`: never the current one). */
+/**
+ * The same mailbox at another provider (`otherDomain`: never the current one; `keepCase`: the
+ * mailbox as written, not trimmed and lower-cased). One draw.
+ */
 export function emailElsewhere(
   random: SeededRandom,
   email: string | null | undefined,
   forename: string | null | undefined,
-  options: { otherDomain?: boolean } = {},
+  options: { otherDomain?: boolean; keepCase?: boolean } = {},
 ): string {
-  const [local = 'contact', domain = ''] = normaliseEmail(
-    email ?? `${(forename ?? 'contact').toLowerCase()}@example.com`,
-  ).split('@');
+  const given = email ?? `${(forename ?? 'contact').toLowerCase()}@example.com`;
+  const [local = 'contact', domain = ''] = (options.keepCase ? given : normaliseEmail(given)).split('@');
   const domains = options.otherDomain
     ? EMAIL_DOMAINS.filter((candidate) => candidate !== domain)
     : EMAIL_DOMAINS;
@@ -26,9 +28,23 @@ export function emailElsewhere(
 /** The same number written another way, or a new drama-range mobile when there is none. */
 export function restyledPhone(random: SeededRandom, number: string | null | undefined): string {
   const e164 = number === null || number === undefined ? null : toE164(number);
-  if (e164 === null)
-    return formatPhone(`+447700900${String(random.int(0, 999)).padStart(3, '0')}`, 'national');
+  if (e164 === null) return formatPhone(dramaMobile(random), 'national');
   return formatPhone(e164, random.pick(PHONE_STYLES.filter((style) => formatPhone(e164, style) !== number)));
+}
+
+/** A new mobile from Ofcom's drama range, in E.164. One draw. */
+export function dramaMobile(random: SeededRandom): string {
+  return `+447700900${String(random.int(0, 999)).padStart(3, '0')}`;
+}
+
+/** A move to another street in the same postcode district (building number, street, postcode). */
+export function movedAddress(
+  random: SeededRandom,
+  postcode: string | null | undefined,
+): { number: string; street: string; postcode: string } {
+  const number = String(random.int(1, 220));
+  const street = newStreet(random);
+  return { number, street, postcode: nearbyPostcode(random, postcode) };
 }
 
 /** Another postcode in the same outward code (SW11 when there is none). */
@@ -46,6 +62,9 @@ export function newPostcode(outward: string, random: SeededRandom): string {
 export function newStreet(random: SeededRandom): string {
   return `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
 }
+
+/** Records in creation order, for {@link pickDistinct}'s `order`. */
+export const bySequence = (a: { seq: number }, b: { seq: number }): number => a.seq - b.seq;
 
 /**
  * `count` distinct records of `pool` drawn at random, in draw order or `order`; all of them, as
