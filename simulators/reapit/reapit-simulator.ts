@@ -50,7 +50,6 @@ import {
   type JsonObject,
 } from './reapit-contact.model.ts';
 import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-dataset.ts';
-import { ReapitEngine } from './reapit-engine.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
 import { ReapitWebhooks } from './reapit-webhooks.ts';
 
@@ -261,10 +260,9 @@ export const createReapitSimulator = defineSimulator<
     const customers = kit.tenantDatasets({
       tenants: clients.map((client) => client.customerId),
       noun: 'customer',
-      build: (customerId, seed) => new ReapitDataset({ customerId, ...seed }),
+      build: (customerId, seed) => new ReapitDataset({ customerId, ...seed }, { clock, webhooks }),
     });
     const defaultCustomerId = customers.defaultTenant;
-    const engine = new ReapitEngine({ clock, auth, webhooks, faults, datasets: customers.byKey });
     kit.onReset(() => {
       webhooks.reset();
       auth.revokeAllTokens();
@@ -292,7 +290,7 @@ export const createReapitSimulator = defineSimulator<
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
             : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
-        engine.patchContacts(dataset, records, (record) => ({
+        dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
         }));
@@ -300,20 +298,20 @@ export const createReapitSimulator = defineSimulator<
       },
       createContact(input, createOptions) {
         const dataset = datasetFor(createOptions?.customerId);
-        return engine.createContact(dataset, ContactCreateSchema.parse(input) as ContactCreate).id;
+        return dataset.createContact(ContactCreateSchema.parse(input) as ContactCreate).id;
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasetFor(archiveOptions?.customerId);
         const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.archiveContact(dataset, record);
+        dataset.archiveContact(record);
         return true;
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasetFor(deleteOptions?.customerId);
         const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.deleteContact(dataset, record);
+        dataset.deleteContact(record);
         return true;
       },
       createAppointment(appointment) {
@@ -325,7 +323,7 @@ export const createReapitSimulator = defineSimulator<
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const attendAsApplicant = typeId === 'VW' && applicantId !== null;
-        return engine.addAppointment(dataset, {
+        return dataset.addAppointment({
           start,
           end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
           typeId,
@@ -347,7 +345,7 @@ export const createReapitSimulator = defineSimulator<
         const applicantId = applicantIdOf(contact);
         if (applicantId === null)
           throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
-        return engine.addOffer(dataset, {
+        return dataset.addOffer({
           applicantId,
           contactSeq: contact.seq,
           propertyId: offer.propertyId ?? 'RPT1000001',
@@ -361,7 +359,7 @@ export const createReapitSimulator = defineSimulator<
         const dataset = datasetFor(options.customerId);
         const contact = contactFor(dataset, options.contactId);
         for (let i = 1; i <= options.count; i++) {
-          engine.addJournalEntry(dataset, {
+          dataset.addJournalEntry({
             typeId: options.typeId ?? 'EM',
             associatedType: 'contact',
             associatedId: contact.id,
@@ -571,7 +569,7 @@ export const createReapitSimulator = defineSimulator<
           injectFaults,
           requireApiVersion,
           express.json({ type: ['application/json', 'application/*+json'], limit: '6mb' }),
-          createReapitApiRouter(engine),
+          createReapitApiRouter({ now: clock.now, auth, webhooks }),
         );
       },
       hosts: {
