@@ -54,7 +54,7 @@ export class ReapitAuth {
   readonly #clients: Map<string, ReapitClientCredentials>;
   readonly #now: () => number;
   readonly #faults: FaultControls;
-  #tokenLifetimeSeconds: number;
+  readonly #tokenLifetimeSeconds: number;
   readonly #tokens: IssuedTokens<IssuedAccessToken>;
   readonly #signingKeys = new Map<string, ReapitSigningKey>();
 
@@ -86,18 +86,10 @@ export class ReapitAuth {
     }
   }
 
-  get clients(): ReapitClientCredentials[] {
-    return [...this.#clients.values()].map((client) => ({ ...client }));
-  }
-
   /** The app, unless unknown or revoked through the controls. */
   activeClient(clientId: string): ReapitClientCredentials | undefined {
     const client = this.#clients.get(clientId);
     return client === undefined || this.#faults.isRevoked(clientId) ? undefined : client;
-  }
-
-  set tokenLifetimeSeconds(seconds: number) {
-    this.#tokenLifetimeSeconds = seconds;
   }
 
   /** Forgets every issued token. */

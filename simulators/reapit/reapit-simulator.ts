@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
+import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -66,31 +67,35 @@ export interface ReapitSimulatorOptions extends SimulatorOptions {
 
 export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
-export interface CreateAppointmentOptions {
-  contactId: string;
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
   /** `VW` viewing (default for applicants) or `VL` valuation (default otherwise). */
-  typeId?: string;
-  start?: number | string | Date;
-  durationMinutes?: number;
-  propertyId?: string;
+  typeId: z.string().min(1).optional(),
+  start: z.union([z.number(), z.string(), z.date()]).optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  propertyId: z.string().optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
+  propertyId: z.string().optional(),
+});
+const JournalEntriesSchema = z.object({
+  contactId: z.string().min(1),
+  count: CountSchema,
+  typeId: z.string().min(1).optional(),
+  description: z.string().optional(),
+});
+
+/** Whose data a control changes (default: the first client's customer). */
+interface ForCustomer {
   customerId?: string;
 }
 
-export interface AddJournalEntriesOptions {
-  contactId: string;
-  count: number;
-  typeId?: string;
-  description?: string;
-  customerId?: string;
-}
-
-export interface CreateOfferOptions {
-  contactId: string;
-  amount?: number;
-  status?: ReapitOfferStatus;
-  propertyId?: string;
-  customerId?: string;
-}
+export type CreateAppointmentOptions = z.infer<typeof AppointmentSchema> & ForCustomer;
+export type CreateOfferOptions = z.infer<typeof OfferSchema> & ForCustomer;
+export type AddJournalEntriesOptions = z.infer<typeof JournalEntriesSchema> & ForCustomer;
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface ReapitSimulatorControls {
@@ -200,26 +205,6 @@ const LIMIT_DESCRIPTIONS = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
-const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
-  typeId: z.string().min(1).optional(),
-  start: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
-});
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
-  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
-});
-const JournalEntriesSchema = z.object({
-  contactId: z.string().min(1),
-  count: CountSchema,
-  typeId: z.string().min(1).optional(),
-  description: z.string().optional(),
-});
-
 /** The customer a control request names (query or body). */
 const customerOf = (request: Request) => tenantOf(request, 'customerId');
 
@@ -240,7 +225,8 @@ export const createReapitSimulator = defineSimulator<
   build(kit) {
     const { options, clock, faults } = kit;
     const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
-    if (clients.length === 0) throw new RangeError('at least one client is required');
+    const firstClientId = clients[0]?.clientId;
+    if (firstClientId === undefined) throw new RangeError('at least one client is required');
     const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
     const rateLimiter = kit.rateLimiter(limitConfig);
     const auth = new ReapitAuth({
@@ -428,18 +414,10 @@ export const createReapitSimulator = defineSimulator<
           old: snapshot,
           diff: {},
         });
-        const clientId = webhook.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
-        const timestamp = Math.floor(Date.now() / 1000) + (webhook.timestampOffsetSeconds ?? 0);
-        return {
-          headers: {
-            'content-type': 'application/json',
-            'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
-          },
-          rawBody,
-        };
+        return { headers: state.signWebhookBody(rawBody, webhook), rawBody };
       },
       signWebhookBody(rawBody, options = {}) {
-        const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+        const clientId = options.clientId ?? firstClientId;
         const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
         return {
           'content-type': 'application/json',
@@ -447,7 +425,7 @@ export const createReapitSimulator = defineSimulator<
         };
       },
       signingKey(clientId) {
-        const key = auth.signingKeyFor(clientId ?? (clients[0] as ReapitClientCredentials).clientId);
+        const key = auth.signingKeyFor(clientId ?? firstClientId);
         if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
         return { kid: key.kid, x: key.x };
       },
@@ -612,65 +590,34 @@ function mountReapitControls(
     archive: (id, customer) => controls.archiveContact(id, customer),
     remove: (id, customer) => controls.deleteContact(id, customer),
   });
-  router.post(
-    '/appointments',
-    handle((request, response) => {
-      const body = defined(AppointmentSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createAppointment({ ...body, ...customerOf(request) }) });
-    }),
-  );
-  router.post(
-    '/offers',
-    handle((request, response) => {
-      const body = defined(OfferSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createOffer({ ...body, ...customerOf(request) }) });
-    }),
-  );
-  router.get('/tokens', (_request, response) => {
-    response.json(state.tokenStats());
+  mountCredentialControls(router, '/clients/:clientId', {
+    revoke: controls.revokeClient,
+    restore: controls.restoreClient,
   });
-  router.post('/tokens/expire', (_request, response) => {
-    controls.expireTokens();
-    response.status(204).end();
-  });
-  router.post('/clients/:clientId/revoke', (request, response) => {
-    controls.revokeClient(String(request.params.clientId));
-    response.status(204).end();
-  });
-  router.post('/clients/:clientId/restore', (request, response) => {
-    controls.restoreClient(String(request.params.clientId));
-    response.status(204).end();
-  });
-  router.post(
-    '/journal-entries',
-    handle((request, response) => {
-      const body = defined(JournalEntriesSchema.parse(request.body ?? {}));
-      controls.addJournalEntries({ ...body, ...customerOf(request) });
-      response.status(204).end();
-    }),
-  );
-  router.get(
-    '/journal-entries',
-    handle((request, response) => {
-      response.json({ entries: state.journalEntries(customerOf(request).customerId) });
-    }),
-  );
-  router.get(
-    '/resthooks',
-    handle((request, response) => {
-      response.json({ resthooks: state.resthooks(customerOf(request).customerId) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
+  mountControlRoutes(router, {
+    'POST /appointments': created((request) => ({
+      id: controls.createAppointment({
+        ...defined(AppointmentSchema.parse(request.body ?? {})),
+        ...customerOf(request),
+      }),
+    })),
+    'POST /offers': created((request) => ({
+      id: controls.createOffer({ ...defined(OfferSchema.parse(request.body ?? {})), ...customerOf(request) }),
+    })),
+    'GET /tokens': () => state.tokenStats(),
+    'POST /tokens/expire': () => controls.expireTokens(),
+    'POST /journal-entries': (request) =>
+      controls.addJournalEntries({
+        ...defined(JournalEntriesSchema.parse(request.body ?? {})),
+        ...customerOf(request),
+      }),
+    'GET /journal-entries': (request) => ({ entries: state.journalEntries(customerOf(request).customerId) }),
+    'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
+    'GET /planted-duplicates': (request) => {
       const { customerId } = customerOf(request);
-      response.json({
-        duplicates: state.plantedDuplicates(customerId),
-        namesakes: state.namesakes(customerId),
-      });
-    }),
-  );
+      return { duplicates: state.plantedDuplicates(customerId), namesakes: state.namesakes(customerId) };
+    },
+  });
 }
 
 /** Deterministic pick of `count` distinct, unarchived contacts. */
