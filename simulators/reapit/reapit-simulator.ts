@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
+import express, {
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
 import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
@@ -38,7 +44,6 @@ import {
   REAPIT_WEBHOOK_RETRY_DELAYS_MS,
   REAPIT_WEBHOOK_TIMEOUT_MS,
   type ReapitClientCredentials,
-  type ReapitOfferStatus,
   type ReapitRateLimits,
 } from './reapit-constants.ts';
 import { renderJournalEntry } from './reapit-activity.model.ts';
@@ -203,6 +208,13 @@ const LIMIT_DESCRIPTIONS = {
   concurrency: (limit: number) =>
     `Too many requests: at most ${limit} concurrent requests per customer are allowed`,
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
+} as const;
+
+const BEARER_REFUSALS = {
+  missing: 'An Authorization: Bearer <access token> header is required',
+  unknown: 'The access token is not valid',
+  expired: 'The access token has expired',
+  revoked: 'The access token has been revoked',
 } as const;
 
 /** The customer a control request names (query or body). */
@@ -431,50 +443,22 @@ export const createReapitSimulator = defineSimulator<
       },
     };
 
+    const refuse = (response: Response, status: number, message: string) =>
+      sendError(response, status, clock.now(), message);
     const authenticate: RequestHandler = (request, response, next) => {
       const check = auth.checkBearer(request.get('authorization'));
-      if (!check.ok) {
-        const descriptions = {
-          missing: 'An Authorization: Bearer <access token> header is required',
-          unknown: 'The access token is not valid',
-          expired: 'The access token has expired',
-          revoked: 'The access token has been revoked',
-        } as const;
-        sendError(response, 401, clock.now(), descriptions[check.reason]);
-        return;
-      }
-      const signingKeyRequest = request.path.startsWith('/webhooks/signing/');
-      const customerHeader = request.get('reapit-customer');
-      if (!signingKeyRequest) {
-        if (customerHeader === undefined || customerHeader.trim() === '') {
-          sendError(
-            response,
-            400,
-            clock.now(),
-            'The reapit-customer header is required for client credentials apps',
-          );
-          return;
-        }
-        if (customerHeader.trim() !== check.client.customerId) {
-          sendError(
-            response,
-            403,
-            clock.now(),
-            `This app is not installed for customer ${customerHeader.trim()}`,
-          );
-          return;
-        }
+      if (!check.ok) return refuse(response, 401, BEARER_REFUSALS[check.reason]);
+      const customerHeader = request.get('reapit-customer')?.trim();
+      // The signing-key endpoint is per app, not per customer.
+      if (!request.path.startsWith('/webhooks/signing/')) {
+        if (!customerHeader)
+          return refuse(response, 400, 'The reapit-customer header is required for client credentials apps');
+        if (customerHeader !== check.client.customerId)
+          return refuse(response, 403, `This app is not installed for customer ${customerHeader}`);
       }
       const dataset = customers.byKey.get(check.client.customerId);
-      if (dataset === undefined) {
-        sendError(
-          response,
-          403,
-          clock.now(),
-          `This app is not installed for customer ${check.client.customerId}`,
-        );
-        return;
-      }
+      if (dataset === undefined)
+        return refuse(response, 403, `This app is not installed for customer ${check.client.customerId}`);
       const context: ReapitCallContext = { client: check.client, dataset, now: clock.now() };
       response.locals.reapit = context;
       next();
@@ -493,30 +477,15 @@ export const createReapitSimulator = defineSimulator<
     });
 
     const requireApiVersion: RequestHandler = (request, response, next) => {
-      if (request.path.startsWith('/webhooks/signing/')) {
-        next();
-        return;
-      }
-      const version = request.get('api-version');
-      if (version === undefined || version.trim() === '') {
-        sendError(
-          response,
-          400,
-          clock.now(),
-          `The api-version header is required (use ${REAPIT_API_VERSION})`,
-        );
-        return;
-      }
-      if (version.trim() !== REAPIT_API_VERSION) {
-        sendError(
-          response,
-          400,
-          clock.now(),
-          `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`,
-        );
-        return;
-      }
-      next();
+      const version = request.get('api-version')?.trim();
+      if (request.path.startsWith('/webhooks/signing/') || version === REAPIT_API_VERSION) return next();
+      refuse(
+        response,
+        400,
+        version
+          ? `api-version ${version} is not supported (use ${REAPIT_API_VERSION})`
+          : `The api-version header is required (use ${REAPIT_API_VERSION})`,
+      );
     };
 
     return {
