@@ -268,6 +268,10 @@ export class ReapitDataset {
       this.#webhooks.emit(this.customerId, this.clock.now(), notifications());
   }
 
+  #notifyCreated(topicId: string, entityId: string, model: () => JsonObject): void {
+    this.#notify(topicId, () => [change(topicId, entityId, model(), null, null)]);
+  }
+
   createContact(input: ContactCreate): ContactRecord {
     const now = this.clock.now();
     const seq = this.#nextContactSeq++;
@@ -309,9 +313,7 @@ export class ReapitDataset {
     this.#applyPatch(record, input);
     this.contacts.add(record);
     this.#byEmail.add(record);
-    this.#notify('contacts.created', () => [
-      change('contacts.created', record.id, this.#snapshot(record), null, null),
-    ]);
+    this.#notifyCreated('contacts.created', record.id, () => this.#snapshot(record));
     return record;
   }
 
@@ -419,51 +421,32 @@ export class ReapitDataset {
     this.#notify('contacts.modified', () => [change('contacts.modified', record.id, null, old, null)]);
   }
 
-  addAppointment(input: NewRecord<AppointmentRecord>): AppointmentRecord {
+  /** A new record's id, version and times. */
+  #stamped(kind: 'appointment' | 'offer', seq: number) {
     const now = this.clock.now();
-    const seq = this.#nextAppointmentSeq++;
+    return { seq, id: reapitId(kind, seq), version: 1, created: now, modified: now };
+  }
+
+  readonly #contactOf = (seq: number): ContactRecord | undefined => this.contacts.get(seq);
+
+  addAppointment(input: NewRecord<AppointmentRecord>): AppointmentRecord {
     const record: AppointmentRecord = {
       ...input,
-      seq,
-      id: reapitId('appointment', seq),
-      version: 1,
-      created: now,
-      modified: now,
+      ...this.#stamped('appointment', this.#nextAppointmentSeq++),
     };
     this.appointments.add(record);
-    this.#notify('appointments.created', () => [
-      change(
-        'appointments.created',
-        record.id,
-        renderAppointment(record, (contactSeq) => this.contacts.get(contactSeq), this.seed, true),
-        null,
-        null,
-      ),
-    ]);
+    this.#notifyCreated('appointments.created', record.id, () =>
+      renderAppointment(record, this.#contactOf, this.seed, true),
+    );
     return record;
   }
 
   addOffer(input: NewRecord<OfferRecord>): OfferRecord {
-    const now = this.clock.now();
-    const seq = this.#nextOfferSeq++;
-    const record: OfferRecord = {
-      ...input,
-      seq,
-      id: reapitId('offer', seq),
-      version: 1,
-      created: now,
-      modified: now,
-    };
+    const record: OfferRecord = { ...input, ...this.#stamped('offer', this.#nextOfferSeq++) };
     this.offers.add(record);
-    this.#notify('offers.created', () => [
-      change(
-        'offers.created',
-        record.id,
-        renderOffer(record, (contactSeq) => this.contacts.get(contactSeq), this.seed, true),
-        null,
-        null,
-      ),
-    ]);
+    this.#notifyCreated('offers.created', record.id, () =>
+      renderOffer(record, this.#contactOf, this.seed, true),
+    );
     return record;
   }
 
