@@ -668,7 +668,7 @@ export function createReapitApiRouter({
 
   router.get('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const hook = webhooks.get(dataset.customerId, String(request.params.id));
+    const hook = webhooks.ofCustomer(dataset.customerId, String(request.params.id));
     if (hook === undefined) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
@@ -693,7 +693,7 @@ export function createReapitApiRouter({
 
   router.delete('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    if (!webhooks.delete(dataset.customerId, String(request.params.id))) {
+    if (!webhooks.remove(dataset.customerId, String(request.params.id))) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
     }
