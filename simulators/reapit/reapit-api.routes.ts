@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
 import { REAPIT_OFFER_STATUSES, type ReapitClientCredentials } from './reapit-constants.ts';
@@ -300,6 +301,13 @@ export function createReapitApiRouter({
   webhooks: ReapitWebhooks;
 }): Router {
   const router = Router();
+  /** The body as `schema` reads it, or undefined once a 422 with Reapit's field errors is sent. */
+  const bodyOf = <S extends z.ZodType>(schema: S, request: Request, response: Response) => {
+    const parsed = schema.safeParse(request.body);
+    if (parsed.success) return parsed.data as z.infer<S>;
+    sendError(response, 422, now(), undefined, validationErrors(parsed.error));
+    return undefined;
+  };
 
   router.get('/contacts', listContacts);
   router.get('/contacts/:id', getContact);
@@ -345,13 +353,10 @@ export function createReapitApiRouter({
 
   router.post('/contacts', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = ContactCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
+    const parsed = bodyOf(ContactCreateSchema, request, response);
+    if (parsed === undefined) return;
     // No idempotency key, as in Reapit: a retried POST creates a second contact.
-    const record = dataset.createContact(parsed.data as ContactCreate);
+    const record = dataset.createContact(parsed as ContactCreate);
     response
       .status(201)
       .location(locationOf(request, `/contacts/${record.id}`))
@@ -370,11 +375,8 @@ export function createReapitApiRouter({
       );
       return;
     }
-    const parsed = ContactPatchSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
+    const parsed = bodyOf(ContactPatchSchema, request, response);
+    if (parsed === undefined) return;
     const record = dataset.contactById(String(request.params.id));
     if (record === undefined) {
       sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
@@ -389,7 +391,7 @@ export function createReapitApiRouter({
       );
       return;
     }
-    const patch = parsed.data as ContactPatch;
+    const patch = parsed as ContactPatch;
     dataset.patchContacts([record], () => patch);
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
     response.status(204).end();
@@ -567,12 +569,8 @@ export function createReapitApiRouter({
 
   router.post('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = JournalEntryCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const entry = parsed.data;
+    const entry = bodyOf(JournalEntryCreateSchema, request, response);
+    if (entry === undefined) return;
     const knowsType = ['contact', 'applicant', 'landlord', 'tenancy', 'vendor'].includes(
       entry.associatedType,
     );
@@ -647,12 +645,9 @@ export function createReapitApiRouter({
 
   router.post('/resthooks', (request, response) => {
     const { client, dataset } = callContext(response);
-    const parsed = ResthookSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const hook = webhooks.create(dataset.customerId, client.clientId, parsed.data);
+    const parsed = bodyOf(ResthookSchema, request, response);
+    if (parsed === undefined) return;
+    const hook = webhooks.create(dataset.customerId, client.clientId, parsed);
     response
       .status(201)
       .location(locationOf(request, `/resthooks/${hook.id}`))
@@ -678,12 +673,9 @@ export function createReapitApiRouter({
 
   router.put('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = ResthookSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const hook = webhooks.replace(dataset.customerId, String(request.params.id), parsed.data);
+    const parsed = bodyOf(ResthookSchema, request, response);
+    if (parsed === undefined) return;
+    const hook = webhooks.replace(dataset.customerId, String(request.params.id), parsed);
     if (hook === undefined) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
