@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
-import type { ReapitClientCredentials } from './reapit-constants.ts';
-import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
+import type { ReapitAuth } from './reapit-auth.ts';
+import { REAPIT_OFFER_STATUSES, type ReapitClientCredentials } from './reapit-constants.ts';
 import {
   renderAppointment,
   renderJournalEntry,
@@ -24,7 +25,6 @@ import {
   type JsonObject,
 } from './reapit-contact.model.ts';
 import type { ContactCreate, ContactPatch, ReapitDataset } from './reapit-dataset.ts';
-import type { ReapitEngine } from './reapit-engine.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
@@ -38,6 +38,7 @@ import {
   sendError,
   validationErrors,
 } from './reapit-http.ts';
+import type { ReapitWebhooks } from './reapit-webhooks.ts';
 
 /** What the auth middleware leaves for the handlers. */
 export interface ReapitCallContext {
@@ -290,9 +291,23 @@ function viewOf<T>(items: readonly T[]): ResultView<T> {
 }
 
 /** Builds the API router. Assumes the auth, customer, rate-limit and version checks ran first. */
-export function createReapitApiRouter(engine: ReapitEngine): Router {
+export function createReapitApiRouter({
+  now,
+  auth,
+  webhooks,
+}: {
+  now: () => number;
+  auth: ReapitAuth;
+  webhooks: ReapitWebhooks;
+}): Router {
   const router = Router();
-  const now = () => engine.clock.now();
+  /** The body as `schema` reads it, or undefined once a 422 with Reapit's field errors is sent. */
+  const bodyOf = <S extends z.ZodType>(schema: S, request: Request, response: Response) => {
+    const parsed = schema.safeParse(request.body);
+    if (parsed.success) return parsed.data as z.infer<S>;
+    sendError(response, 422, now(), undefined, validationErrors(parsed.error));
+    return undefined;
+  };
 
   router.get('/contacts', listContacts);
   router.get('/contacts/:id', getContact);
@@ -338,13 +353,10 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.post('/contacts', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = ContactCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
+    const parsed = bodyOf(ContactCreateSchema, request, response);
+    if (parsed === undefined) return;
     // No idempotency key, as in Reapit: a retried POST creates a second contact.
-    const record = engine.createContact(dataset, parsed.data as ContactCreate);
+    const record = dataset.createContact(parsed as ContactCreate);
     response
       .status(201)
       .location(locationOf(request, `/contacts/${record.id}`))
@@ -363,11 +375,8 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       );
       return;
     }
-    const parsed = ContactPatchSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
+    const parsed = bodyOf(ContactPatchSchema, request, response);
+    if (parsed === undefined) return;
     const record = dataset.contactById(String(request.params.id));
     if (record === undefined) {
       sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
@@ -382,8 +391,8 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       );
       return;
     }
-    const patch = parsed.data as ContactPatch;
-    engine.patchContacts(dataset, [record], () => patch);
+    const patch = parsed as ContactPatch;
+    dataset.patchContacts([record], () => patch);
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
     response.status(204).end();
   });
@@ -560,12 +569,8 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.post('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = JournalEntryCreateSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const entry = parsed.data;
+    const entry = bodyOf(JournalEntryCreateSchema, request, response);
+    if (entry === undefined) return;
     const knowsType = ['contact', 'applicant', 'landlord', 'tenancy', 'vendor'].includes(
       entry.associatedType,
     );
@@ -576,7 +581,7 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
       ]);
       return;
     }
-    engine.addJournalEntry(dataset, {
+    dataset.addJournalEntry({
       typeId: entry.typeId,
       associatedType: entry.associatedType,
       associatedId: entry.associatedId,
@@ -640,43 +645,37 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.post('/resthooks', (request, response) => {
     const { client, dataset } = callContext(response);
-    const parsed = ResthookSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const hook = engine.webhooks.create(dataset.customerId, client.clientId, parsed.data);
+    const parsed = bodyOf(ResthookSchema, request, response);
+    if (parsed === undefined) return;
+    const hook = webhooks.create(dataset.customerId, client.clientId, parsed);
     response
       .status(201)
       .location(locationOf(request, `/resthooks/${hook.id}`))
-      .json(engine.webhooks.render(hook));
+      .json(webhooks.render(hook));
   });
 
   router.get('/resthooks', (request, response) => {
     const { dataset } = callContext(response);
     const paging = readPaging(reapitQuery(request.query));
-    const hooks = engine.webhooks.list(dataset.customerId);
-    response.json(halPage(request, viewOf(hooks), paging, (hook) => engine.webhooks.render(hook)));
+    const hooks = webhooks.list(dataset.customerId);
+    response.json(halPage(request, viewOf(hooks), paging, (hook) => webhooks.render(hook)));
   });
 
   router.get('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const hook = engine.webhooks.get(dataset.customerId, String(request.params.id));
+    const hook = webhooks.ofCustomer(dataset.customerId, String(request.params.id));
     if (hook === undefined) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
     }
-    response.json(engine.webhooks.render(hook));
+    response.json(webhooks.render(hook));
   });
 
   router.put('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const parsed = ResthookSchema.safeParse(request.body);
-    if (!parsed.success) {
-      sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-      return;
-    }
-    const hook = engine.webhooks.replace(dataset.customerId, String(request.params.id), parsed.data);
+    const parsed = bodyOf(ResthookSchema, request, response);
+    if (parsed === undefined) return;
+    const hook = webhooks.replace(dataset.customerId, String(request.params.id), parsed);
     if (hook === undefined) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
@@ -686,7 +685,7 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.delete('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    if (!engine.webhooks.delete(dataset.customerId, String(request.params.id))) {
+    if (!webhooks.remove(dataset.customerId, String(request.params.id))) {
       sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
       return;
     }
@@ -695,7 +694,7 @@ export function createReapitApiRouter(engine: ReapitEngine): Router {
 
   router.get('/webhooks/signing/:keyId', (request, response) => {
     const { client } = callContext(response);
-    const key = engine.auth.signingKeyById(String(request.params.keyId));
+    const key = auth.signingKeyById(String(request.params.keyId));
     // An app can only read its own keys.
     if (key === undefined || key.clientId !== client.clientId) {
       sendError(response, 404, now(), `Signing key ${String(request.params.keyId)} was not found`);

@@ -1,4 +1,11 @@
-import { generateKeyPairSync, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import {
+  IssuedTokens,
+  basicCredentials,
+  bearerToken,
+  safeEqual,
+  type OAuthError,
+} from '../toolkit/client-credentials.ts';
 import type { FaultControls } from '../toolkit/fault-controls.ts';
 import type { ReapitClientCredentials } from './reapit-constants.ts';
 
@@ -27,28 +34,15 @@ export interface AccessTokenBody {
   expires_in: number;
 }
 
-/** An OAuth error answer (RFC 6749 §5.2). */
-export interface OAuthErrorBody {
-  error: string;
-  error_description: string;
-}
-
 export type TokenRequestResult =
-  { ok: true; body: AccessTokenBody } | { ok: false; status: 400 | 401; body: OAuthErrorBody };
+  { ok: true; body: AccessTokenBody } | { ok: false; status: 400 | 401; body: OAuthError };
 
-export type ClientAuthentication =
-  { ok: true; client: ReapitClientCredentials } | { ok: false; status: 401; body: OAuthErrorBody };
+type ClientAuthentication =
+  { ok: true; client: ReapitClientCredentials } | { ok: false; status: 401; body: OAuthError };
 
 export type BearerCheck =
   | { ok: true; client: ReapitClientCredentials }
   | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
-
-/** Constant-time comparison of secrets (client secrets, PKCE challenges). */
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /**
  * Reapit Connect's client authentication, client-credentials flow, access-token store and bearer
@@ -60,8 +54,8 @@ export class ReapitAuth {
   readonly #clients: Map<string, ReapitClientCredentials>;
   readonly #now: () => number;
   readonly #faults: FaultControls;
-  #tokenLifetimeSeconds: number;
-  #tokens = new Map<string, IssuedAccessToken>();
+  readonly #tokenLifetimeSeconds: number;
+  readonly #tokens: IssuedTokens<IssuedAccessToken>;
   readonly #signingKeys = new Map<string, ReapitSigningKey>();
 
   constructor(options: {
@@ -80,6 +74,7 @@ export class ReapitAuth {
       ]),
     );
     this.#now = options.now;
+    this.#tokens = new IssuedTokens(options.now);
     this.#faults = options.faults;
     this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
     for (const client of this.#clients.values()) {
@@ -91,18 +86,10 @@ export class ReapitAuth {
     }
   }
 
-  get clients(): ReapitClientCredentials[] {
-    return [...this.#clients.values()].map((client) => ({ ...client }));
-  }
-
   /** The app, unless unknown or revoked through the controls. */
   activeClient(clientId: string): ReapitClientCredentials | undefined {
     const client = this.#clients.get(clientId);
     return client === undefined || this.#faults.isRevoked(clientId) ? undefined : client;
-  }
-
-  set tokenLifetimeSeconds(seconds: number) {
-    this.#tokenLifetimeSeconds = seconds;
   }
 
   /** Forgets every issued token. */
@@ -112,8 +99,7 @@ export class ReapitAuth {
 
   /** Makes every token issued so far expire now (clients must fetch new ones). */
   expireAllTokens(): void {
-    const now = this.#now();
-    for (const issued of this.#tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now);
+    this.#tokens.expireAll();
   }
 
   /** POST /token with `grant_type=client_credentials`. */
@@ -142,17 +128,15 @@ export class ReapitAuth {
     });
     let clientId: string | undefined;
     let clientSecret: string | undefined;
-    if (authorization?.toLowerCase().startsWith('basic ')) {
-      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) {
-        try {
-          clientId = decodeURIComponent(decoded.slice(0, colon));
-          clientSecret = decodeURIComponent(decoded.slice(colon + 1));
-        } catch {
-          // A malformed %-escape is a failed authentication, not a server error.
-          return fail('client authentication failed');
-        }
+    const basic = basicCredentials(authorization);
+    if (basic !== undefined) {
+      // RFC 6749 §2.3.1: both halves are form-urlencoded before Basic encoding.
+      try {
+        clientId = decodeURIComponent(basic.clientId);
+        clientSecret = decodeURIComponent(basic.clientSecret);
+      } catch {
+        // A malformed %-escape is a failed authentication, not a server error.
+        return fail('client authentication failed');
       }
     }
     const formClientId = typeof form.client_id === 'string' ? form.client_id : undefined;
@@ -173,9 +157,8 @@ export class ReapitAuth {
 
   /** A new access token for the app; `familyId` ties it to an authorization-code grant. */
   mintAccessToken(client: ReapitClientCredentials, familyId: string | null): AccessTokenBody {
-    this.#pruneExpired();
     const token = randomBytes(32).toString('base64url');
-    this.#tokens.set(token, {
+    this.#tokens.add(token, {
       clientId: client.clientId,
       customerId: client.customerId,
       expiresAt: this.#now() + this.#tokenLifetimeSeconds * 1000,
@@ -197,21 +180,15 @@ export class ReapitAuth {
 
   /** Active: would pass {@link checkBearer} now. Revoked: revoked one by one or with their grant. */
   accessTokenStats(): { active: number; revoked: number } {
-    const now = this.#now();
-    let active = 0;
     let revoked = 0;
-    for (const issued of this.#tokens.values()) {
-      if (issued.revoked) revoked += 1;
-      else if (issued.expiresAt > now && !this.#faults.isRevoked(issued.clientId)) active += 1;
-    }
-    return { active, revoked };
+    for (const issued of this.#tokens.values()) if (issued.revoked) revoked += 1;
+    return { active: this.#tokens.activeCount((clientId) => this.#faults.isRevoked(clientId)), revoked };
   }
 
   /** Checks `Authorization: Bearer …`. */
   checkBearer(authorization: string | undefined): BearerCheck {
-    if (authorization === undefined || !/^bearer\s+\S+/i.test(authorization))
-      return { ok: false, reason: 'missing' };
-    const token = authorization.replace(/^bearer\s+/i, '').trim();
+    const token = bearerToken(authorization);
+    if (token === undefined) return { ok: false, reason: 'missing' };
     const issued = this.#tokens.get(token);
     if (issued === undefined) return { ok: false, reason: 'unknown' };
     if (issued.revoked) return { ok: false, reason: 'revoked' };
@@ -236,11 +213,5 @@ export class ReapitAuth {
     if (key === undefined) throw new Error(`no signing key for client ${clientId}`);
     const signature = sign(null, Buffer.from(`${unixSeconds}${body}`), key.privateKey).toString('base64');
     return `s:${key.kid}:${unixSeconds}:${signature}`;
-  }
-
-  #pruneExpired(): void {
-    if (this.#tokens.size < 1000) return;
-    const now = this.#now();
-    for (const [token, issued] of this.#tokens) if (issued.expiresAt <= now) this.#tokens.delete(token);
   }
 }

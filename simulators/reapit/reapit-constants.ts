@@ -63,19 +63,6 @@ export const REAPIT_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
 /** A receiver must answer a webhook within about 10 seconds. */
 export const REAPIT_WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** Topics the simulator emits (others may be subscribed to; they never fire). */
-export const REAPIT_EMITTED_TOPICS = [
-  'contacts.created',
-  'contacts.modified',
-  'contacts.optedout',
-  'applicants.modified',
-  'landlords.modified',
-  'vendors.modified',
-  'tenancies.modified',
-  'appointments.created',
-  'offers.created',
-] as const;
-
 /** Every topic Reapit documents; a resthook may subscribe to any of them. */
 export const REAPIT_TOPICS: readonly string[] = Object.freeze([
   'application.install',

@@ -150,7 +150,6 @@ const OFFICE_BY_TOWN: Record<string, string> = {
   Birmingham: 'BHM',
   Bristol: 'BRS',
 };
-export const REAPIT_OFFICE_IDS = ['RPT', 'LDN', 'MAN', 'LDS', 'BHM', 'BRS'] as const;
 export const REAPIT_NEGOTIATOR_IDS = [
   'JAS',
   'RMK',

@@ -1,24 +1,38 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/record-history.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
+import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
-import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
+import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
-import type { AppointmentRecord, JournalEntryRecord, OfferRecord } from './reapit-activity.model.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
+import {
+  renderAppointment,
+  renderOffer,
+  type AppointmentRecord,
+  type JournalEntryRecord,
+  type OfferRecord,
+} from './reapit-activity.model.ts';
 import {
   REAPIT_NEGOTIATOR_IDS,
   applicantIdOf,
   contactSeqOfRoleId,
+  diffSnapshots,
   emailOf,
   fieldsOf,
+  isEtagOnlyDiff,
   officeIdOf,
   reapitId,
+  renderContact,
+  roleEntitySnapshots,
   rolesOf,
   seqOfId,
   type ContactRecord,
+  type JsonObject,
   type ReapitAddress,
   type ReapitContactFields,
 } from './reapit-contact.model.ts';
+import type { ReapitNotification, ReapitWebhooks } from './reapit-webhooks.ts';
 
 const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
@@ -39,15 +53,6 @@ export type ContactPatch = Partial<
 export type ContactCreate = ContactPatch &
   Pick<ReapitContactFields, 'surname' | 'marketingConsent' | 'officeIds' | 'negotiatorIds'>;
 
-export interface ReapitDatasetOptions {
-  customerId: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-}
-
 const EMPTY_ADDRESS: ReapitAddress = {
   type: 'primary',
   buildingName: '',
@@ -60,30 +65,6 @@ const EMPTY_ADDRESS: ReapitAddress = {
   countryId: 'GB',
 };
 
-/** Normalised email → the contact, or contacts when several share it (most addresses are unique). */
-type EmailIndex = Map<string, ContactRecord | ContactRecord[]>;
-
-function indexEmail(index: EmailIndex, record: ContactRecord, email: string | null): void {
-  if (email === null || email.trim() === '') return;
-  const key = normaliseEmail(email);
-  const existing = index.get(key);
-  if (existing === undefined) index.set(key, record);
-  else if (Array.isArray(existing)) existing.push(record);
-  else index.set(key, [existing, record]);
-}
-
-function unindexEmail(index: EmailIndex, record: ContactRecord, email: string | null): void {
-  if (email === null) return;
-  const key = normaliseEmail(email);
-  const existing = index.get(key);
-  if (existing === record) index.delete(key);
-  else if (Array.isArray(existing)) {
-    const remaining = existing.filter((candidate) => candidate !== record);
-    if (remaining.length === 0) index.delete(key);
-    else index.set(key, remaining.length === 1 ? (remaining[0] as ContactRecord) : remaining);
-  }
-}
-
 function mergeAddress(
   current: ReapitAddress | null,
   patch: Partial<ReapitAddress> | null,
@@ -93,12 +74,29 @@ function mergeAddress(
   return { ...(current ?? { ...EMPTY_ADDRESS, type }), ...patch, type: patch.type ?? current?.type ?? type };
 }
 
+/** A record's new fields, before the dataset numbers and stamps it. */
+type NewRecord<T> = Omit<T, 'seq' | 'id' | 'version' | 'created' | 'modified'>;
+
+const ROLE_TOPIC_PREFIXES = ['applicants.', 'landlords.', 'vendors.', 'tenancies.'];
+
+/** A notification of a change that is not an ETag-only one. */
+const change = (
+  topicId: string,
+  entityId: string,
+  next: JsonObject | null,
+  old: JsonObject | null,
+  diff: JsonObject | null,
+): ReapitNotification => ({ topicId, entityId, new: next, old, diff, etagOnly: false });
+
 /**
  * One Reapit customer's data: contacts (generated from the shared UK people), appointments,
- * offers and journal entries. Data only; webhooks and HTTP live elsewhere.
+ * offers and journal entries. Each change is followed by the webhooks Reapit would send; the API
+ * routes and the control surface both change data through here, so a change made either way notifies.
  */
 export class ReapitDataset {
   readonly customerId: string;
+  readonly clock: SimulatorClock;
+  readonly #webhooks: ReapitWebhooks;
   readonly seed: number;
   readonly people: GeneratedPeople;
   readonly contacts = new TimedCollection<ContactRecord>();
@@ -109,17 +107,20 @@ export class ReapitDataset {
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextJournalSeq = 1;
-  #emailIndex: EmailIndex | null = null;
+  readonly #byEmail = new EmailIndex<ContactRecord>(
+    () => this.contacts.values(),
+    (record) => [emailOf(record) ?? ''],
+  );
 
-  constructor(options: ReapitDatasetOptions) {
+  constructor(
+    options: DatasetSeed & { customerId: string },
+    notify: { clock: SimulatorClock; webhooks: ReapitWebhooks },
+  ) {
     this.customerId = options.customerId;
+    this.clock = notify.clock;
+    this.#webhooks = notify.webhooks;
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'reapit',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'reapit');
     this.#generate(options.anchor);
   }
 
@@ -127,23 +128,16 @@ export class ReapitDataset {
     const random = new SeededRandom(mixSeed(this.seed, 'reapit-timestamps'));
     const people = this.people.people;
     const count = people.length;
-    const records: ContactRecord[] = [];
-    for (let i = 0; i < count; i++) {
-      const seq = i + 1;
-      const created = generatedCreatedAt(random, i, count, anchor);
-      const modified = generatedModifiedAt(random, created, anchor);
-      records.push({
-        seq,
-        id: reapitId('contact', seq),
-        created,
-        modified,
-        version: 1,
-        person: people[i] ?? null,
-        fields: null,
-        metadata: null,
-        archivedOn: null,
-      });
-    }
+    const records: ContactRecord[] = people.map((person, i) => ({
+      seq: i + 1,
+      id: reapitId('contact', i + 1),
+      ...generatedTimes(i, count, anchor, random),
+      version: 1,
+      person,
+      fields: null,
+      metadata: null,
+      archivedOn: null,
+    }));
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);
@@ -157,8 +151,7 @@ export class ReapitDataset {
     // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
     // up to two weeks before; modified some time after that, never after the anchor.
     const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const { start, created } = generatedBooking(random, anchor, earliest);
       const modified = Math.min(
         anchor - 1,
         created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
@@ -262,18 +255,25 @@ export class ReapitDataset {
 
   /** Contacts whose email matches, case-insensitively and ignoring surrounding spaces. */
   contactsByEmail(email: string): ContactRecord[] {
-    if (this.#emailIndex === null) {
-      // Built on first use and then kept current: most runs never filter by email.
-      const index: EmailIndex = new Map();
-      for (const record of this.contacts.values()) indexEmail(index, record, emailOf(record));
-      this.#emailIndex = index;
-    }
-    const found = this.#emailIndex.get(normaliseEmail(email));
-    if (found === undefined) return [];
-    return Array.isArray(found) ? [...found].sort((a, b) => a.seq - b.seq) : [found];
+    return this.#byEmail.find(email);
   }
 
-  createContact(input: ContactCreate, now: number): ContactRecord {
+  /** The contact as webhooks show it. */
+  #snapshot(record: ContactRecord): JsonObject {
+    return renderContact(record, { seed: this.seed, forWebhook: true });
+  }
+
+  #notify(topicPrefix: string, notifications: () => ReapitNotification[]): void {
+    if (this.#webhooks.hasSubscribers(this.customerId, topicPrefix))
+      this.#webhooks.emit(this.customerId, this.clock.now(), notifications());
+  }
+
+  #notifyCreated(topicId: string, entityId: string, model: () => JsonObject): void {
+    this.#notify(topicId, () => [change(topicId, entityId, model(), null, null)]);
+  }
+
+  createContact(input: ContactCreate): ContactRecord {
+    const now = this.clock.now();
     const seq = this.#nextContactSeq++;
     const record: ContactRecord = {
       seq,
@@ -312,29 +312,58 @@ export class ReapitDataset {
     };
     this.#applyPatch(record, input);
     this.contacts.add(record);
-    if (this.#emailIndex !== null) indexEmail(this.#emailIndex, record, emailOf(record));
+    this.#byEmail.add(record);
+    this.#notifyCreated('contacts.created', record.id, () => this.#snapshot(record));
     return record;
   }
 
-  /** Applies a validated patch, bumping `modified` and the version (so the eTag) even if nothing changed. */
-  patchContacts(
-    records: readonly ContactRecord[],
-    patchFor: (record: ContactRecord) => ContactPatch,
-    now: number,
-  ): void {
-    const oldEmails = records.map(emailOf);
-    this.contacts.updateMany(records, (record) => {
-      this.#applyPatch(record, patchFor(record));
-      // Reapit's modified times have sub-millisecond precision, so every write moves them forward.
-      record.modified = Math.max(now, record.modified + 1);
-      record.version++;
+  /**
+   * Applies validated patches, bumping `modified` and the version (so the eTag) even if nothing
+   * changed, and notifies: `contacts.modified` for each, `contacts.optedout` when consent became
+   * deny, and one `<role>.modified` per role entity whose related contact changed — all
+   * notifications of one contact's change share its eventId.
+   */
+  patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
+    const now = this.clock.now();
+    const notifyContacts = this.#webhooks.hasSubscribers(this.customerId, 'contacts.');
+    const notifyRoles = ROLE_TOPIC_PREFIXES.some((prefix) =>
+      this.#webhooks.hasSubscribers(this.customerId, prefix),
+    );
+    const snapshot = (record: ContactRecord) => ({
+      contact: this.#snapshot(record),
+      roles: notifyRoles ? roleEntitySnapshots(record, this.seed) : [],
     });
+    const before = notifyContacts || notifyRoles ? records.map(snapshot) : null;
+    this.#byEmail.update(records, () =>
+      this.contacts.updateMany(records, (record) => {
+        this.#applyPatch(record, patchFor(record));
+        // Reapit's modified times have sub-millisecond precision, so every write moves them forward.
+        record.modified = Math.max(now, record.modified + 1);
+        record.version++;
+      }),
+    );
+    if (before === null) return;
     records.forEach((record, i) => {
-      const before = oldEmails[i] ?? null;
-      const after = emailOf(record);
-      if (before === after || this.#emailIndex === null) return;
-      unindexEmail(this.#emailIndex, record, before);
-      indexEmail(this.#emailIndex, record, after);
+      const old = before[i]!;
+      const after = snapshot(record);
+      const diff = diffSnapshots(old.contact, after.contact);
+      const notifications: ReapitNotification[] = [
+        {
+          ...change('contacts.modified', record.id, after.contact, old.contact, diff),
+          etagOnly: isEtagOnlyDiff(diff),
+        },
+      ];
+      if (old.contact.marketingConsent !== 'deny' && after.contact.marketingConsent === 'deny')
+        notifications.push(change('contacts.optedout', record.id, after.contact, old.contact, diff));
+      after.roles.forEach((role, r) => {
+        const previous = old.roles[r];
+        if (previous === undefined) return;
+        const roleDiff = diffSnapshots(previous.snapshot, role.snapshot);
+        // Roles only hear about changes to what they show of the contact.
+        if (!isEtagOnlyDiff(roleDiff))
+          notifications.push(change(role.topicId, role.entityId, role.snapshot, previous.snapshot, roleDiff));
+      });
+      this.#webhooks.emit(this.customerId, now, notifications);
     });
   }
 
@@ -369,36 +398,61 @@ export class ReapitDataset {
     record.fields = next;
   }
 
-  archiveContact(record: ContactRecord, now: number): void {
+  /** Archives (Reapit's soft delete): the contact stays, `archivedOn` is set; webhook `new` is null. */
+  archiveContact(record: ContactRecord): void {
+    const now = this.clock.now();
+    const old = this.#snapshot(record);
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archivedOn = now;
       target.modified = Math.max(now, target.modified + 1);
       target.version++;
     });
+    this.#notify('contacts.modified', () => [
+      change('contacts.modified', record.id, null, old, diffSnapshots(old, this.#snapshot(record))),
+    ]);
   }
 
+  /** Removes the contact outright (GET then answers 404); webhook `new` and `diff` are null. */
   deleteContact(record: ContactRecord): void {
-    if (this.#emailIndex !== null) unindexEmail(this.#emailIndex, record, emailOf(record));
+    const old = this.#snapshot(record);
+    this.#byEmail.remove(record);
     this.contacts.remove(record);
+    this.#notify('contacts.modified', () => [change('contacts.modified', record.id, null, old, null)]);
   }
 
-  addAppointment(input: Omit<AppointmentRecord, 'seq' | 'id' | 'version'>): AppointmentRecord {
-    const seq = this.#nextAppointmentSeq++;
-    const record: AppointmentRecord = { ...input, seq, id: reapitId('appointment', seq), version: 1 };
+  /** A new record's id, version and times. */
+  #stamped(kind: 'appointment' | 'offer', seq: number) {
+    const now = this.clock.now();
+    return { seq, id: reapitId(kind, seq), version: 1, created: now, modified: now };
+  }
+
+  readonly #contactOf = (seq: number): ContactRecord | undefined => this.contacts.get(seq);
+
+  addAppointment(input: NewRecord<AppointmentRecord>): AppointmentRecord {
+    const record: AppointmentRecord = {
+      ...input,
+      ...this.#stamped('appointment', this.#nextAppointmentSeq++),
+    };
     this.appointments.add(record);
+    this.#notifyCreated('appointments.created', record.id, () =>
+      renderAppointment(record, this.#contactOf, this.seed, true),
+    );
     return record;
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq' | 'id' | 'version'>): OfferRecord {
-    const seq = this.#nextOfferSeq++;
-    const record: OfferRecord = { ...input, seq, id: reapitId('offer', seq), version: 1 };
+  addOffer(input: NewRecord<OfferRecord>): OfferRecord {
+    const record: OfferRecord = { ...input, ...this.#stamped('offer', this.#nextOfferSeq++) };
     this.offers.add(record);
+    this.#notifyCreated('offers.created', record.id, () =>
+      renderOffer(record, this.#contactOf, this.seed, true),
+    );
     return record;
   }
 
-  addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified'>): JournalEntryRecord {
-    const record: JournalEntryRecord = { ...input, seq: this.#nextJournalSeq++, modified: input.created };
+  addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {
+    const now = this.clock.now();
+    const record: JournalEntryRecord = { ...input, seq: this.#nextJournalSeq++, created: now, modified: now };
     this.journal.add(record);
     return record;
   }

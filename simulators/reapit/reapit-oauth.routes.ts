@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler, type Response } from 'express';
 import { renderConsentPage, renderErrorPage } from './reapit-authorize-page.ts';
-import type { OAuthErrorBody } from './reapit-auth.ts';
+import type { OAuthError } from '../toolkit/client-credentials.ts';
 import { REAPIT_SANDBOX_USER_EMAIL } from './reapit-constants.ts';
 import type { AuthorizationOutcome, OAuthParams, ReapitOAuth } from './reapit-oauth.ts';
 
@@ -30,7 +30,7 @@ function sendOAuthError(
   response: Response,
   authorization: string | undefined,
   status: number,
-  body: OAuthErrorBody,
+  body: OAuthError,
 ): void {
   // RFC 6749 §5.2: a failed Basic authentication answers with the scheme the client used.
   if (status === 401 && authorization?.toLowerCase().startsWith('basic ')) {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { safeEqual, type AccessTokenBody, type OAuthErrorBody, type ReapitAuth } from './reapit-auth.ts';
+import { safeEqual, type OAuthError } from '../toolkit/client-credentials.ts';
+import type { AccessTokenBody, ReapitAuth } from './reapit-auth.ts';
 import {
   REAPIT_AUTHORIZATION_CODE_LIFETIME_SECONDS,
   REAPIT_REFRESH_TOKEN_LIFETIME_SECONDS,
@@ -25,7 +26,7 @@ export type AuthorizationOutcome =
 
 export type AuthorizationCheck = { kind: 'valid'; request: AuthorizationRequest } | AuthorizationOutcome;
 
-export type OAuthResult<T> = { ok: true; body: T } | { ok: false; status: 400 | 401; body: OAuthErrorBody };
+export type OAuthResult<T> = { ok: true; body: T } | { ok: false; status: 400 | 401; body: OAuthError };
 
 export type TokenGrantBody = AccessTokenBody & { refresh_token?: string };
 

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
+import express, {
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
 import { z } from 'zod';
 import type { RunningServer } from '../toolkit/app-listener.ts';
+import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -37,7 +44,6 @@ import {
   REAPIT_WEBHOOK_RETRY_DELAYS_MS,
   REAPIT_WEBHOOK_TIMEOUT_MS,
   type ReapitClientCredentials,
-  type ReapitOfferStatus,
   type ReapitRateLimits,
 } from './reapit-constants.ts';
 import { renderJournalEntry } from './reapit-activity.model.ts';
@@ -50,7 +56,6 @@ import {
   type JsonObject,
 } from './reapit-contact.model.ts';
 import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-dataset.ts';
-import { ReapitEngine } from './reapit-engine.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
 import { ReapitWebhooks } from './reapit-webhooks.ts';
 
@@ -67,31 +72,35 @@ export interface ReapitSimulatorOptions extends SimulatorOptions {
 
 export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
-export interface CreateAppointmentOptions {
-  contactId: string;
+const AppointmentSchema = z.object({
+  contactId: z.string().min(1),
   /** `VW` viewing (default for applicants) or `VL` valuation (default otherwise). */
-  typeId?: string;
-  start?: number | string | Date;
-  durationMinutes?: number;
-  propertyId?: string;
+  typeId: z.string().min(1).optional(),
+  start: z.union([z.number(), z.string(), z.date()]).optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  propertyId: z.string().optional(),
+});
+const OfferSchema = z.object({
+  contactId: z.string().min(1),
+  amount: z.number().positive().optional(),
+  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
+  propertyId: z.string().optional(),
+});
+const JournalEntriesSchema = z.object({
+  contactId: z.string().min(1),
+  count: CountSchema,
+  typeId: z.string().min(1).optional(),
+  description: z.string().optional(),
+});
+
+/** Whose data a control changes (default: the first client's customer). */
+interface ForCustomer {
   customerId?: string;
 }
 
-export interface AddJournalEntriesOptions {
-  contactId: string;
-  count: number;
-  typeId?: string;
-  description?: string;
-  customerId?: string;
-}
-
-export interface CreateOfferOptions {
-  contactId: string;
-  amount?: number;
-  status?: ReapitOfferStatus;
-  propertyId?: string;
-  customerId?: string;
-}
+export type CreateAppointmentOptions = z.infer<typeof AppointmentSchema> & ForCustomer;
+export type CreateOfferOptions = z.infer<typeof OfferSchema> & ForCustomer;
+export type AddJournalEntriesOptions = z.infer<typeof JournalEntriesSchema> & ForCustomer;
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface ReapitSimulatorControls {
@@ -201,25 +210,12 @@ const LIMIT_DESCRIPTIONS = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
-const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
-  typeId: z.string().min(1).optional(),
-  start: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
-});
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
-  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
-});
-const JournalEntriesSchema = z.object({
-  contactId: z.string().min(1),
-  count: CountSchema,
-  typeId: z.string().min(1).optional(),
-  description: z.string().optional(),
-});
+const BEARER_REFUSALS = {
+  missing: 'An Authorization: Bearer <access token> header is required',
+  unknown: 'The access token is not valid',
+  expired: 'The access token has expired',
+  revoked: 'The access token has been revoked',
+} as const;
 
 /** The customer a control request names (query or body). */
 const customerOf = (request: Request) => tenantOf(request, 'customerId');
@@ -241,7 +237,8 @@ export const createReapitSimulator = defineSimulator<
   build(kit) {
     const { options, clock, faults } = kit;
     const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
-    if (clients.length === 0) throw new RangeError('at least one client is required');
+    const firstClientId = clients[0]?.clientId;
+    if (firstClientId === undefined) throw new RangeError('at least one client is required');
     const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
     const rateLimiter = kit.rateLimiter(limitConfig);
     const auth = new ReapitAuth({
@@ -261,10 +258,9 @@ export const createReapitSimulator = defineSimulator<
     const customers = kit.tenantDatasets({
       tenants: clients.map((client) => client.customerId),
       noun: 'customer',
-      build: (customerId, seed) => new ReapitDataset({ customerId, ...seed }),
+      build: (customerId, seed) => new ReapitDataset({ customerId, ...seed }, { clock, webhooks }),
     });
     const defaultCustomerId = customers.defaultTenant;
-    const engine = new ReapitEngine({ clock, auth, webhooks, faults, datasets: customers.byKey });
     kit.onReset(() => {
       webhooks.reset();
       auth.revokeAllTokens();
@@ -292,7 +288,7 @@ export const createReapitSimulator = defineSimulator<
           modify.ids !== undefined
             ? modify.ids.map((id) => contactFor(dataset, id))
             : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
-        engine.patchContacts(dataset, records, (record) => ({
+        dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...fields,
         }));
@@ -300,20 +296,20 @@ export const createReapitSimulator = defineSimulator<
       },
       createContact(input, createOptions) {
         const dataset = datasetFor(createOptions?.customerId);
-        return engine.createContact(dataset, ContactCreateSchema.parse(input) as ContactCreate).id;
+        return dataset.createContact(ContactCreateSchema.parse(input) as ContactCreate).id;
       },
       archiveContact(id, archiveOptions) {
         const dataset = datasetFor(archiveOptions?.customerId);
         const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.archiveContact(dataset, record);
+        dataset.archiveContact(record);
         return true;
       },
       deleteContact(id, deleteOptions) {
         const dataset = datasetFor(deleteOptions?.customerId);
         const record = dataset.contactById(id);
         if (record === undefined) return false;
-        engine.deleteContact(dataset, record);
+        dataset.deleteContact(record);
         return true;
       },
       createAppointment(appointment) {
@@ -325,7 +321,7 @@ export const createReapitSimulator = defineSimulator<
           appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
         if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const attendAsApplicant = typeId === 'VW' && applicantId !== null;
-        return engine.addAppointment(dataset, {
+        return dataset.addAppointment({
           start,
           end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
           typeId,
@@ -347,7 +343,7 @@ export const createReapitSimulator = defineSimulator<
         const applicantId = applicantIdOf(contact);
         if (applicantId === null)
           throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
-        return engine.addOffer(dataset, {
+        return dataset.addOffer({
           applicantId,
           contactSeq: contact.seq,
           propertyId: offer.propertyId ?? 'RPT1000001',
@@ -361,7 +357,7 @@ export const createReapitSimulator = defineSimulator<
         const dataset = datasetFor(options.customerId);
         const contact = contactFor(dataset, options.contactId);
         for (let i = 1; i <= options.count; i++) {
-          engine.addJournalEntry(dataset, {
+          dataset.addJournalEntry({
             typeId: options.typeId ?? 'EM',
             associatedType: 'contact',
             associatedId: contact.id,
@@ -430,18 +426,10 @@ export const createReapitSimulator = defineSimulator<
           old: snapshot,
           diff: {},
         });
-        const clientId = webhook.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
-        const timestamp = Math.floor(Date.now() / 1000) + (webhook.timestampOffsetSeconds ?? 0);
-        return {
-          headers: {
-            'content-type': 'application/json',
-            'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
-          },
-          rawBody,
-        };
+        return { headers: state.signWebhookBody(rawBody, webhook), rawBody };
       },
       signWebhookBody(rawBody, options = {}) {
-        const clientId = options.clientId ?? (clients[0] as ReapitClientCredentials).clientId;
+        const clientId = options.clientId ?? firstClientId;
         const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
         return {
           'content-type': 'application/json',
@@ -449,56 +437,28 @@ export const createReapitSimulator = defineSimulator<
         };
       },
       signingKey(clientId) {
-        const key = auth.signingKeyFor(clientId ?? (clients[0] as ReapitClientCredentials).clientId);
+        const key = auth.signingKeyFor(clientId ?? firstClientId);
         if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
         return { kid: key.kid, x: key.x };
       },
     };
 
+    const refuse = (response: Response, status: number, message: string) =>
+      sendError(response, status, clock.now(), message);
     const authenticate: RequestHandler = (request, response, next) => {
       const check = auth.checkBearer(request.get('authorization'));
-      if (!check.ok) {
-        const descriptions = {
-          missing: 'An Authorization: Bearer <access token> header is required',
-          unknown: 'The access token is not valid',
-          expired: 'The access token has expired',
-          revoked: 'The access token has been revoked',
-        } as const;
-        sendError(response, 401, clock.now(), descriptions[check.reason]);
-        return;
-      }
-      const signingKeyRequest = request.path.startsWith('/webhooks/signing/');
-      const customerHeader = request.get('reapit-customer');
-      if (!signingKeyRequest) {
-        if (customerHeader === undefined || customerHeader.trim() === '') {
-          sendError(
-            response,
-            400,
-            clock.now(),
-            'The reapit-customer header is required for client credentials apps',
-          );
-          return;
-        }
-        if (customerHeader.trim() !== check.client.customerId) {
-          sendError(
-            response,
-            403,
-            clock.now(),
-            `This app is not installed for customer ${customerHeader.trim()}`,
-          );
-          return;
-        }
+      if (!check.ok) return refuse(response, 401, BEARER_REFUSALS[check.reason]);
+      const customerHeader = request.get('reapit-customer')?.trim();
+      // The signing-key endpoint is per app, not per customer.
+      if (!request.path.startsWith('/webhooks/signing/')) {
+        if (!customerHeader)
+          return refuse(response, 400, 'The reapit-customer header is required for client credentials apps');
+        if (customerHeader !== check.client.customerId)
+          return refuse(response, 403, `This app is not installed for customer ${customerHeader}`);
       }
       const dataset = customers.byKey.get(check.client.customerId);
-      if (dataset === undefined) {
-        sendError(
-          response,
-          403,
-          clock.now(),
-          `This app is not installed for customer ${check.client.customerId}`,
-        );
-        return;
-      }
+      if (dataset === undefined)
+        return refuse(response, 403, `This app is not installed for customer ${check.client.customerId}`);
       const context: ReapitCallContext = { client: check.client, dataset, now: clock.now() };
       response.locals.reapit = context;
       next();
@@ -517,30 +477,15 @@ export const createReapitSimulator = defineSimulator<
     });
 
     const requireApiVersion: RequestHandler = (request, response, next) => {
-      if (request.path.startsWith('/webhooks/signing/')) {
-        next();
-        return;
-      }
-      const version = request.get('api-version');
-      if (version === undefined || version.trim() === '') {
-        sendError(
-          response,
-          400,
-          clock.now(),
-          `The api-version header is required (use ${REAPIT_API_VERSION})`,
-        );
-        return;
-      }
-      if (version.trim() !== REAPIT_API_VERSION) {
-        sendError(
-          response,
-          400,
-          clock.now(),
-          `api-version ${version.trim()} is not supported (use ${REAPIT_API_VERSION})`,
-        );
-        return;
-      }
-      next();
+      const version = request.get('api-version')?.trim();
+      if (request.path.startsWith('/webhooks/signing/') || version === REAPIT_API_VERSION) return next();
+      refuse(
+        response,
+        400,
+        version
+          ? `api-version ${version} is not supported (use ${REAPIT_API_VERSION})`
+          : `The api-version header is required (use ${REAPIT_API_VERSION})`,
+      );
     };
 
     return {
@@ -571,7 +516,7 @@ export const createReapitSimulator = defineSimulator<
           injectFaults,
           requireApiVersion,
           express.json({ type: ['application/json', 'application/*+json'], limit: '6mb' }),
-          createReapitApiRouter(engine),
+          createReapitApiRouter({ now: clock.now, auth, webhooks }),
         );
       },
       hosts: {
@@ -614,65 +559,34 @@ function mountReapitControls(
     archive: (id, customer) => controls.archiveContact(id, customer),
     remove: (id, customer) => controls.deleteContact(id, customer),
   });
-  router.post(
-    '/appointments',
-    handle((request, response) => {
-      const body = defined(AppointmentSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createAppointment({ ...body, ...customerOf(request) }) });
-    }),
-  );
-  router.post(
-    '/offers',
-    handle((request, response) => {
-      const body = defined(OfferSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createOffer({ ...body, ...customerOf(request) }) });
-    }),
-  );
-  router.get('/tokens', (_request, response) => {
-    response.json(state.tokenStats());
+  mountCredentialControls(router, '/clients/:clientId', {
+    revoke: controls.revokeClient,
+    restore: controls.restoreClient,
   });
-  router.post('/tokens/expire', (_request, response) => {
-    controls.expireTokens();
-    response.status(204).end();
-  });
-  router.post('/clients/:clientId/revoke', (request, response) => {
-    controls.revokeClient(String(request.params.clientId));
-    response.status(204).end();
-  });
-  router.post('/clients/:clientId/restore', (request, response) => {
-    controls.restoreClient(String(request.params.clientId));
-    response.status(204).end();
-  });
-  router.post(
-    '/journal-entries',
-    handle((request, response) => {
-      const body = defined(JournalEntriesSchema.parse(request.body ?? {}));
-      controls.addJournalEntries({ ...body, ...customerOf(request) });
-      response.status(204).end();
-    }),
-  );
-  router.get(
-    '/journal-entries',
-    handle((request, response) => {
-      response.json({ entries: state.journalEntries(customerOf(request).customerId) });
-    }),
-  );
-  router.get(
-    '/resthooks',
-    handle((request, response) => {
-      response.json({ resthooks: state.resthooks(customerOf(request).customerId) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
+  mountControlRoutes(router, {
+    'POST /appointments': created((request) => ({
+      id: controls.createAppointment({
+        ...defined(AppointmentSchema.parse(request.body ?? {})),
+        ...customerOf(request),
+      }),
+    })),
+    'POST /offers': created((request) => ({
+      id: controls.createOffer({ ...defined(OfferSchema.parse(request.body ?? {})), ...customerOf(request) }),
+    })),
+    'GET /tokens': () => state.tokenStats(),
+    'POST /tokens/expire': () => controls.expireTokens(),
+    'POST /journal-entries': (request) =>
+      controls.addJournalEntries({
+        ...defined(JournalEntriesSchema.parse(request.body ?? {})),
+        ...customerOf(request),
+      }),
+    'GET /journal-entries': (request) => ({ entries: state.journalEntries(customerOf(request).customerId) }),
+    'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
+    'GET /planted-duplicates': (request) => {
       const { customerId } = customerOf(request);
-      response.json({
-        duplicates: state.plantedDuplicates(customerId),
-        namesakes: state.namesakes(customerId),
-      });
-    }),
-  );
+      return { duplicates: state.plantedDuplicates(customerId), namesakes: state.namesakes(customerId) };
+    },
+  });
 }
 
 /** Deterministic pick of `count` distinct, unarchived contacts. */

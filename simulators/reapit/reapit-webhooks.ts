@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
 import { reapitTime, type JsonObject } from './reapit-contact.model.ts';
@@ -41,21 +42,17 @@ export interface ReapitNotification {
  * fans out to (one per topic and entity) goes to every active matching subscription, signed
  * with the subscribing app's Ed25519 key, through the shared background dispatcher.
  */
-export class ReapitWebhooks {
+export class ReapitWebhooks extends SubscriptionRegistry<ResthookRecord> {
   readonly #auth: ReapitAuth;
-  readonly #dispatcher: WebhookDispatcher;
-  readonly #now: () => number;
-  #hooks = new Map<string, ResthookRecord>();
 
   constructor(options: { auth: ReapitAuth; dispatcher: WebhookDispatcher; now: () => number }) {
+    super(options);
     this.#auth = options.auth;
-    this.#dispatcher = options.dispatcher;
-    this.#now = options.now;
   }
 
   create(customerId: string, clientId: string, input: ResthookInput): ResthookRecord {
-    const now = this.#now();
-    const record: ResthookRecord = {
+    const now = this.now();
+    return this.add({
       id: randomUUID(),
       created: now,
       modified: now,
@@ -63,42 +60,38 @@ export class ReapitWebhooks {
       topicIds: [...input.topicIds],
       customerId,
       clientId,
-    };
-    this.#hooks.set(record.id, record);
-    return record;
+    });
   }
 
   list(customerId: string): ResthookRecord[] {
-    return [...this.#hooks.values()].filter((hook) => hook.customerId === customerId);
+    return this.where((hook) => hook.customerId === customerId);
   }
 
-  get(customerId: string, id: string): ResthookRecord | undefined {
-    const hook = this.#hooks.get(id);
+  /** The subscription, if it belongs to the customer. */
+  ofCustomer(customerId: string, id: string): ResthookRecord | undefined {
+    const hook = this.get(id);
     return hook?.customerId === customerId ? hook : undefined;
   }
 
   replace(customerId: string, id: string, input: ResthookInput): ResthookRecord | undefined {
-    const hook = this.get(customerId, id);
+    const hook = this.ofCustomer(customerId, id);
     if (hook === undefined) return undefined;
-    Object.assign(hook, input, { topicIds: [...input.topicIds], modified: this.#now() });
+    Object.assign(hook, input, { topicIds: [...input.topicIds], modified: this.now() });
     return hook;
   }
 
-  delete(customerId: string, id: string): boolean {
-    return this.get(customerId, id) !== undefined && this.#hooks.delete(id);
+  remove(customerId: string, id: string): boolean {
+    return this.ofCustomer(customerId, id) !== undefined && this.delete(id);
   }
 
   /** True when some active subscription of the customer listens to a topic with this prefix. */
   hasSubscribers(customerId: string, topicPrefix = ''): boolean {
-    for (const hook of this.#hooks.values()) {
-      if (
+    return this.any(
+      (hook) =>
         hook.customerId === customerId &&
         hook.active &&
-        hook.topicIds.some((topic) => topic.startsWith(topicPrefix))
-      )
-        return true;
-    }
-    return false;
+        hook.topicIds.some((topic) => topic.startsWith(topicPrefix)),
+    );
   }
 
   /** Queues the notifications of one event; returns how many deliveries were queued. */
@@ -117,11 +110,15 @@ export class ReapitWebhooks {
         old: notification.old,
         diff: notification.diff,
       });
-      for (const hook of this.#hooks.values()) {
-        if (hook.customerId !== customerId || !hook.active || !hook.topicIds.includes(notification.topicId))
-          continue;
-        if (hook.ignoreEtagOnlyChanges && notification.etagOnly) continue;
-        this.#dispatcher.enqueue({
+      const receivers = this.where(
+        (hook) =>
+          hook.customerId === customerId &&
+          hook.active &&
+          hook.topicIds.includes(notification.topicId) &&
+          !(hook.ignoreEtagOnlyChanges && notification.etagOnly),
+      );
+      for (const hook of receivers) {
+        this.dispatcher.enqueue({
           url: hook.url,
           body,
           // Signed per attempt with the wall clock: receivers compare it with their own clock.
@@ -156,9 +153,5 @@ export class ReapitWebhooks {
       customerIds: [hook.customerId],
       _links: { self: { href: `/resthooks/${hook.id}` } },
     };
-  }
-
-  reset(): void {
-    this.#hooks.clear();
   }
 }

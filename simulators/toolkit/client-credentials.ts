@@ -92,6 +92,10 @@ export class IssuedTokens<T extends IssuedToken = IssuedToken> {
     this.#byKey.clear();
   }
 
+  values(): IterableIterator<T> {
+    return this.#byKey.values();
+  }
+
   /** Tokens accepted right now: not revoked, not expired, their client not revoked. */
   activeCount(isClientRevoked: (clientId: string) => boolean): number {
     const now = this.#now();
