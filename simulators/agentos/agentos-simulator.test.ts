@@ -353,6 +353,24 @@ describe('agentOS simulator: faults and request log', () => {
 });
 
 describe('agentOS simulator: write-back', () => {
+  it('creates diary appointments and offers through /_sim (201 with the oid), refusing a body without a contact (400)', async () => {
+    const { simulator, url } = await start();
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}/_sim${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const contactId = simulator.contactIds().find((candidate) => candidate.startsWith('SalesApplicant:'))!;
+    const appointment = await post('/appointments', { contactId });
+    expect(appointment.status).toBe(201);
+    expect((await json(appointment)).oid).toEqual(expect.any(String));
+    const offer = await post('/offers', { contactId });
+    expect(offer.status).toBe(201);
+    expect((await json(offer)).oid).toEqual(expect.any(String));
+    expect((await post('/appointments', {})).status).toBe(400);
+  });
+
   it('keeps contact log entries, findable by ExternalReference; a retried POST duplicates', async () => {
     const { simulator, api } = await start();
     const id = simulator.contactIds()[1]!;

@@ -13,6 +13,7 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
@@ -479,20 +480,18 @@ function mountAgentosControls(
     archive: (id, agency) => controls.archiveContact(id, agency),
     remove: (id, agency) => controls.deleteContact(id, agency),
   });
-  router.post(
-    '/appointments',
-    handle((request, response) => {
-      const body = defined(AppointmentSchema.parse(request.body ?? {}));
-      response.status(201).json({ oid: controls.createAppointment({ ...body, ...agencyOf(request) }) });
-    }),
-  );
-  router.post(
-    '/offers',
-    handle((request, response) => {
-      const body = defined(OfferSchema.parse(request.body ?? {}));
-      response.status(201).json({ oid: controls.createOffer({ ...body, ...agencyOf(request) }) });
-    }),
-  );
+  mountControlRoutes(router, {
+    'POST /appointments': withBody(
+      AppointmentSchema,
+      (body, request) => ({ oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }) }),
+      201,
+    ),
+    'POST /offers': withBody(
+      OfferSchema,
+      (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
+      201,
+    ),
+  });
   const keyActions = {
     revoke: controls.revokeKey,
     restore: controls.restoreKey,

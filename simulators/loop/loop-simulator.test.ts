@@ -230,6 +230,18 @@ describe('Loop simulator: contacts and paging', () => {
 });
 
 describe('Loop simulator: write-back and activities', () => {
+  it('creates viewings and offers through /_sim (201 with the id), refusing a body without a contact (400)', async () => {
+    const { simulator, api } = await start();
+    const contactId = simulator.contactIds()[0]!;
+    const viewing = await api('/_sim/appointments', { method: 'POST', json: { contactId, type: 'viewing' } });
+    expect(viewing.status).toBe(201);
+    expect(typeof viewing.body.id).toBe('string');
+    const offer = await api('/_sim/offers', { method: 'POST', json: { contactId, type: 'sale', amount: 350_000 } });
+    expect(offer.status).toBe(201);
+    expect(typeof offer.body.id).toBe('string');
+    expect((await api('/_sim/appointments', { method: 'POST', json: {} })).status).toBe(400);
+  });
+
   it('keeps notes per contact, refusing a repeated externalReference with 409, without moving updatedAt', async () => {
     const { simulator, api } = await start();
     const id = simulator.contactIds()[2]!;

@@ -22,6 +22,7 @@ import {
   restyledPhone,
 } from '../toolkit/random-edits.ts';
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
+import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
@@ -480,26 +481,24 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
     archive: (id, scope) => controls.archiveContact(id, scope),
     remove: (id, scope) => controls.deleteContact(id, scope),
   });
-  router.post(
-    '/appointments',
-    handle((request, response) => {
-      const body = defined(AppointmentSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createAppointment({ ...body, ...teamOption(request) }) });
-    }),
-  );
+  mountControlRoutes(router, {
+    'POST /appointments': withBody(
+      AppointmentSchema,
+      (body, request) => ({ id: controls.createAppointment({ ...defined(body), ...teamOption(request) }) }),
+      201,
+    ),
+    'POST /offers': withBody(
+      OfferSchema,
+      (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
+      201,
+    ),
+  });
   router.patch(
     '/appointments/:id',
     handle((request, response) => {
       const { status } = AppointmentUpdateSchema.parse(request.body ?? {});
       const { id } = request.params;
       done(response, controls.updateAppointment(String(id), status, teamOption(request)), 'appointment', id);
-    }),
-  );
-  router.post(
-    '/offers',
-    handle((request, response) => {
-      const body = defined(OfferSchema.parse(request.body ?? {}));
-      response.status(201).json({ id: controls.createOffer({ ...body, ...teamOption(request) }) });
     }),
   );
   router.patch(
