@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CanonicalActivitySchema, type CanonicalActivity } from '../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
 import { PropsyncError } from '../core/errors.ts';
 import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../core/ports/crm-adapter.ts';
@@ -213,8 +214,84 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
         running.restoreCredentials();
       }
     });
+
+    describe('activities by polling', () => {
+      const since = (): SyncWindow => ({
+        modifiedFrom: new Date(Date.now() - 1_000).toISOString(),
+        modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+        resumeAfter: null,
+      });
+
+      it('brings booked and completed viewings, valuations and offers, each mapped to a valid activity', async () => {
+        const window = since();
+        const contactId = running.listableContactIds()[3]!;
+        const types = ['viewing_booked', 'viewing_completed', 'valuation_booked', 'offer_submitted'] as const;
+        const created = types.map((type) => ({ type, id: running.createActivity!({ contactExternalId: contactId, type }) }));
+        const { activities, rejected } = await collectActivities(adapter(), window);
+        expect(rejected).toEqual([]);
+        for (const { type, id } of created) {
+          expect(activities.filter((activity) => activity.externalId === id)).toEqual([
+            expect.objectContaining({ type, contactExternalId: contactId, source: harness.provider }),
+          ]);
+        }
+        for (const activity of activities) expect(() => CanonicalActivitySchema.parse(activity)).not.toThrow();
+      });
+
+      it('reads a progress update as the same activity at its new stage: one signal, not two', async () => {
+        const contactId = running.listableContactIds()[4]!;
+        const offer = running.createActivity!({ contactExternalId: contactId, type: 'offer_submitted' });
+        const viewing = running.createActivity!({ contactExternalId: contactId, type: 'viewing_booked' });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const window = since();
+        running.progressActivity!(offer);
+        running.progressActivity!(viewing);
+        const { activities } = await collectActivities(adapter(), window);
+        expect(activities.filter((activity) => activity.externalId === offer)).toEqual([
+          expect.objectContaining({ type: 'offer_progressed' }),
+        ]);
+        expect(activities.filter((activity) => activity.externalId === viewing)).toEqual([
+          expect.objectContaining({ type: 'viewing_completed' }),
+        ]);
+      });
+
+      it('pages every activity with checkpoints that resume without repeating or skipping', async () => {
+        const contactIds = running.listableContactIds();
+        for (let index = 0; index < 30; index++) {
+          running.createActivity!({ contactExternalId: contactIds[index % contactIds.length]!, type: 'viewing_booked' });
+        }
+        const window = fullWindow();
+        const all = await collectActivities(adapter(), window);
+        expect(all.pages).toBeGreaterThan(1);
+        const allIds = all.activities.map((activity) => activity.externalId);
+        expect(new Set(allIds).size).toBe(allIds.length);
+        const firstPage: string[] = [];
+        let checkpoint: PageCheckpoint | null = null;
+        for await (const page of adapter().syncActivities(window)) {
+          firstPage.push(...page.activities.map((activity) => activity.externalId));
+          checkpoint = page.checkpoint;
+          break;
+        }
+        expect(checkpoint).not.toBeNull();
+        const resumed = await collectActivities(adapter(), { ...window, resumeAfter: checkpoint });
+        const resumedIds = resumed.activities.map((activity) => activity.externalId);
+        expect(resumedIds.filter((id) => firstPage.includes(id))).toEqual([]);
+        expect(new Set([...firstPage, ...resumedIds])).toEqual(new Set(allIds));
+      });
+    });
   },
 );
+
+async function collectActivities(adapter: CrmAdapter, window: SyncWindow) {
+  const activities: CanonicalActivity[] = [];
+  const rejected: unknown[] = [];
+  let pages = 0;
+  for await (const page of adapter.syncActivities(window)) {
+    pages++;
+    activities.push(...page.activities);
+    rejected.push(...page.rejected);
+  }
+  return { activities, rejected, pages };
+}
 
 function fullWindow(): SyncWindow {
   return { modifiedFrom: null, modifiedTo: new Date(Date.now() + 60_000).toISOString(), resumeAfter: null };

@@ -48,6 +48,11 @@ export type ProviderInfo = {
     etags: boolean;
     /** Where nurture outcomes are written back in this CRM. */
     writeBack: string;
+    /**
+     * Which engagement activities Propsync reads from this CRM, and how: polled in every delta
+     * cycle and/or taken from webhooks. `polled: false` means the CRM's public API lists none.
+     */
+    activities: { polled: boolean; webhooks: boolean; kinds: string };
   };
   /**
    * What an admin enters to connect: credentials (stored encrypted) and settings (not secret).

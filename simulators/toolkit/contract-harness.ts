@@ -25,6 +25,9 @@ export type HarnessOptions = {
   logger?: Pick<Logger, 'error'>;
 };
 
+/** The activities every simulator can enter for the contract suite. */
+export type HarnessActivityType = 'viewing_booked' | 'viewing_completed' | 'valuation_booked' | 'offer_submitted';
+
 export type HarnessRequest = {
   method: string;
   path: string;
@@ -71,6 +74,18 @@ export interface RunningHarness {
   expireTokens(): void;
   /** The next `count` API requests answer `status`. */
   failNext(count: number, status: number): void;
+  /**
+   * Enters an activity for a listable contact as an agent would in the CRM (moving its
+   * modification time), sending the CRM's webhook for it; answers its id as the adapter reports
+   * it (`<kind>:<CRM id>`). `offer_submitted` is an offer by the contact; the others are diary
+   * appointments at the stage named.
+   */
+  createActivity?(options: { contactExternalId: string; type: HarnessActivityType }): string;
+  /**
+   * Moves an activity to its next stage (a booked viewing completed, a submitted offer accepted),
+   * moving its modification time and sending the CRM's update webhook.
+   */
+  progressActivity?(activityExternalId: string): void;
   /** Write-back records (journal entries, file notes, notes…) the CRM holds for a contact. */
   writeBackRecords(contactExternalId: string): unknown[];
   /**

@@ -86,7 +86,12 @@ export function providerListing(provider: ConnectableProvider, vendor: string): 
     rateLimits: { requests: 100, windowSeconds: 60 },
     rateLimitsDocumented: true,
     pagingStyle: 'page_number',
-    capabilities: { webhooks: true, etags: false, writeBack: 'notes' },
+    capabilities: {
+      webhooks: true,
+      etags: false,
+      writeBack: 'notes',
+      activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+    },
     oauthSignIn: provider.oauthSignIn ?? false,
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../infrastructure/logger.ts';
 import type {
+  ActivityPage,
   ConnectionCheck,
   ContactChange,
   ContactPage,
@@ -76,16 +77,23 @@ class InboundGuard implements CrmAdapter {
     }
   }
 
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    const resumeAfter = window.resumeAfter && {
+      ...window.resumeAfter,
+      idsAtModifiedAt: window.resumeAfter.idsAtModifiedAt.map(checkpointIdFromStorage),
+    };
+    for await (const page of this.#inner.syncActivities({ ...window, resumeAfter }, options)) {
+      const rejected = page.rejected.map(storableRejection);
+      const activities = this.#storableActivities(page.activities, rejected);
+      yield { activities, rejected, checkpoint: storableCheckpoint(page.checkpoint) };
+    }
+  }
+
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     const ingested = await this.#inner.ingestWebhook(delivery);
     const rejected = (ingested.rejected ?? []).map(storableRejection);
     const contacts = this.#storableContacts(ingested.contacts, rejected);
-    const activities = ingested.activities.flatMap((activity) => {
-      const result = sanitiseActivity(activity);
-      if (result.ok) return [result.value];
-      rejected.push(this.#reject(result));
-      return [];
-    });
+    const activities = this.#storableActivities(ingested.activities, rejected);
     const usableIds = (ids: string[], what: string) =>
       ids.filter((id) => {
         const problem = identifierProblem(id);
@@ -140,6 +148,15 @@ class InboundGuard implements CrmAdapter {
   }
 
   /** The reason is logged, never the value (it may be personal data). */
+  #storableActivities(activities: ActivityPage['activities'], rejected: Rejected[]): ActivityPage['activities'] {
+    return activities.flatMap((activity) => {
+      const result = sanitiseActivity(activity);
+      if (result.ok) return [result.value];
+      rejected.push(this.#reject(result));
+      return [];
+    });
+  }
+
   #reject(rejection: { externalId: string | null; reason: string }): Rejected {
     this.#logger.warn(
       { provider: this.#inner.provider, externalId: rejection.externalId, reason: rejection.reason },

@@ -3,6 +3,7 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
+  ActivityPage,
   ConnectionCheck,
   ContactChange,
   ContactPage,
@@ -93,7 +94,9 @@ export const AGENTOS_INFO = {
   rateLimits: { requests: 50, windowSeconds: 60 },
   rateLimitsDocumented: true,
   pagingStyle: 'offset',
-  capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields' },
+  capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields',
+    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  },
   connectFields: {
     credentials: [{ ...API_KEY_FIELD, hint: 'Generated in agentOS under Settings › API.' }],
     settings: [
@@ -173,6 +176,12 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
    * Every list, merged into one stream ordered by ModifiedDate, so one checkpoint (the last
    * modification time handed out and the ids handed out at it) resumes all five lists at once.
    */
+  // Issue 13: replaced by the CRM's activity listing (in progress).
+  // eslint-disable-next-line require-yield
+  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
+    return;
+  }
+
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
+  ActivityPage,
   ContactChange,
   ContactPage,
   CrmAdapter,
@@ -89,7 +90,9 @@ export const ALTO_INFO = {
   rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
   rateLimitsDocumented: false,
   pagingStyle: 'next_token',
-  capabilities: { webhooks: true, etags: false, writeBack: 'file notes' },
+  capabilities: { webhooks: true, etags: false, writeBack: 'file notes',
+    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  },
   connectFields: {
     credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
@@ -163,6 +166,12 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * is the last modification time seen and the ids seen at it: resuming asks again from that time
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
+  // Issue 13: replaced by the CRM's activity listing (in progress).
+  // eslint-disable-next-line require-yield
+  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
+    return;
+  }
+
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);

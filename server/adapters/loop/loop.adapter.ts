@@ -4,6 +4,7 @@ import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
+  ActivityPage,
   ConnectionCheck,
   ContactChange,
   ContactPage,
@@ -84,7 +85,9 @@ export const LOOP_INFO = {
   rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
   rateLimitsDocumented: false,
   pagingStyle: 'page_number',
-  capabilities: { webhooks: true, etags: false, writeBack: 'contact notes' },
+  capabilities: { webhooks: true, etags: false, writeBack: 'contact notes',
+    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  },
   connectFields: {
     credentials: [API_KEY_FIELD],
     settings: [],
@@ -140,6 +143,12 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * requests, so more than a page of them is read as a group of its own (`updatedSince` =
    * `updatedUntil` = that time), going back when the group shrank.
    */
+  // Issue 13: replaced by the CRM's activity listing (in progress).
+  // eslint-disable-next-line require-yield
+  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
+    return;
+  }
+
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
+  ActivityPage,
   ContactPage,
   CrmAdapter,
   IngestedWebhook,
@@ -76,7 +77,9 @@ export const REAPIT_INFO = {
   rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
   rateLimitsDocumented: true,
   pagingStyle: 'page_number',
-  capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata' },
+  capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata',
+    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  },
   connectFields: {
     credentials: CLIENT_CREDENTIAL_FIELDS,
     settings: [
@@ -236,6 +239,12 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * last modification time handed out, so records edited while we page (and so moved past the
    * window's end) never shift unseen records onto pages already read.
    */
+  // Issue 13: replaced by the CRM's activity listing (in progress).
+  // eslint-disable-next-line require-yield
+  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
+    return;
+  }
+
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({

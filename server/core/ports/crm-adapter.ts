@@ -20,6 +20,18 @@ export interface CrmAdapter {
    */
   syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage>;
 
+  /**
+   * Pulls engagement activities (viewings, valuations, offers, and whatever else the CRM's API
+   * lists) created or changed inside `window`, with the same checkpoint guarantees as contacts:
+   * no gaps, resumable from `resumeAfter`, safe to re-read (the core stores each activity once).
+   * One CRM record is one activity: its `externalId` is `<kind>:<CRM id>` whatever its stage, and
+   * its `type` is the stage it has reached (a viewing booked then completed comes again as
+   * `viewing_completed` under the same id, so a progress update is one signal, not two).
+   * Webhook deliveries map the same record to the same id. A CRM whose API lists no activities
+   * yields no page (its catalog entry and docs/crms/<crm>.md say so).
+   */
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage>;
+
   /** Writes one nurture outcome (email sent, score, hot-lead flag) back to the CRM (docs/crms/<crm>.md). */
   pushActivity(activity: OutboundActivity): Promise<PushResult>;
 
@@ -63,6 +75,13 @@ export type ContactPage = {
   checkpoint: PageCheckpoint | null;
   /** The CRM's count of records in the window, for progress bars. */
   estimatedTotal: number | null;
+};
+
+export type ActivityPage = {
+  activities: CanonicalActivity[];
+  /** Records the adapter could not map: stored as sync-log errors, never silently dropped. */
+  rejected: ContactPage['rejected'];
+  checkpoint: PageCheckpoint | null;
 };
 
 export type OutboundActivity = {
