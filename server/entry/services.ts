@@ -31,7 +31,7 @@ import { HostWebhookSettings } from '../application/host-events/host-webhook-set
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
 import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
-import { startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
+import { startRescoring, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
 import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from '../infrastructure/vault/credential-vault.ts';
 
@@ -138,6 +138,7 @@ export async function createServices(
         adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
         logger,
         onFinished: processMetrics.observeCycle,
+        onSignals: (organisationId, contactIds) => engagement.rescore(organisationId, contactIds),
         ...options.sync,
       },
       connectionId,
@@ -182,6 +183,7 @@ export async function createServices(
   });
   let hostEventTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
+  let rescoring: { stop: () => Promise<void> } | null = null;
   let working = false;
 
   return {
@@ -244,12 +246,17 @@ export async function createServices(
       }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
+        rescoring = startRescoring(
+          () => engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000),
+          logger,
+        );
       }
     },
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
     close: async () => {
       if (hostEventTimer) clearInterval(hostEventTimer);
       await schedule?.stop();
+      await rescoring?.stop();
       await jobs.stop();
       await locks.close();
       await orm.close(true);

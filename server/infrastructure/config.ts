@@ -19,6 +19,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
   PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
+  PROPSYNC_RESCORE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
@@ -61,6 +62,8 @@ export type AppConfig = {
   schedulerEnabled: boolean;
   /** A connection failing for longer than this raises an alert. */
   failingAlertAfterMinutes: number;
+  /** Every scored contact is rescored once per this period, so decay reaches the stored score. */
+  rescoreIntervalMinutes: number;
   /** The address CRMs deliver webhooks to (default: this server on localhost). */
   publicUrl: string;
   /**
@@ -108,6 +111,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     syncConcurrency: env.PROPSYNC_SYNC_CONCURRENCY,
     schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
+    rescoreIntervalMinutes: env.PROPSYNC_RESCORE_INTERVAL_MINUTES,
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
     returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),

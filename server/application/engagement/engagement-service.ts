@@ -1,7 +1,9 @@
 import {
-  becomesHotLead,
   intentScore,
+  scoreChange,
+  scoreReasons,
   scoringPolicyFrom,
+  type ScoreReason,
   type ScoringPolicy,
 } from '../../core/domain/intent-scoring.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -23,6 +25,27 @@ export type EmailEvent = {
   subject?: string;
   occurredAt?: string;
 };
+
+type QueueArgs = [
+  contactId: string,
+  kind: 'journal_entry' | 'metadata',
+  idempotencyKey: string,
+  payloadFor: (link: { externalId: string }) => OutboundActivity,
+  replacePending: boolean,
+];
+
+/** What the admin reads behind a score: its three largest parts, e.g. "offer progressed 2 days ago (+41)". */
+export function describeReasons(reasons: readonly ScoreReason[], now?: Date): string {
+  const at = now ?? new Date();
+  return reasons
+    .slice(0, 3)
+    .map((reason) => {
+      const days = Math.max(0, Math.round((at.getTime() - Date.parse(reason.occurredAt)) / 86_400_000));
+      const when = days === 0 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`;
+      return `${reason.type.replace('_', ' ')} ${when} (+${Math.round(reason.contribution)})`;
+    })
+    .join(', ');
+}
 
 /** Signals older than this no longer move a score (a year at a 14-day half-life is ~0). */
 const SCORING_HORIZON_DAYS = 365;
@@ -115,9 +138,17 @@ export class EngagementService {
     return contact;
   }
 
-  /** Recomputes scores; changed scores and new hot leads are queued for every linked CRM. */
-  async rescore(organisationId: string, contactIds: string[]): Promise<{ hotLeads: string[] }> {
-    if (contactIds.length === 0) return { hotLeads: [] };
+  /**
+   * Recomputes scores (after new signals, and on schedule as they decay). A score that moved is
+   * saved with its reasons; one that moved materially is queued for every linked CRM; the hot-lead
+   * flag is set at the threshold and cleared, with hysteresis, well below it. Both flag changes
+   * reach the CRMs, the admin's alerts and the host.
+   */
+  async rescore(
+    organisationId: string,
+    contactIds: string[],
+  ): Promise<{ hotLeads: string[]; cleared: string[] }> {
+    if (contactIds.length === 0) return { hotLeads: [], cleared: [] };
     const now = this.#now();
     const policy: ScoringPolicy = scoringPolicyFrom(await this.#store.scoringPolicy(organisationId));
     const rows = await this.#store.scoringInputs(organisationId, contactIds, {
@@ -125,65 +156,119 @@ export class EngagementService {
       horizonDays: SCORING_HORIZON_DAYS,
     });
     const hotLeads: string[] = [];
+    const cleared: string[] = [];
     const connections = new Set<string>();
+    const queue = async (...args: QueueArgs) => {
+      for (const id of await this.#queueForEveryLink(organisationId, ...args)) connections.add(id);
+    };
     for (const row of rows) {
       const score = intentScore(row.signals, now, policy);
-      const hot = becomesHotLead(score, row.hotLeadAt !== null, policy);
-      if (Math.abs(score - row.intentScore) < 0.005 && !hot) continue;
+      const change = scoreChange(
+        { score: row.intentScore, hotLead: row.hotLeadAt !== null, writtenScore: row.writtenScore },
+        score,
+        policy,
+      );
+      if (!change.save && !change.writeBack) continue;
+      const reasons = scoreReasons(row.signals, now, policy);
       await this.#store.saveScore(row.id, {
         value: score,
         scoredAt: now,
         signals: row.signals.length,
-        hotLeadAt: hot ? now : null,
+        hotLead: change.hotLead,
+        writtenScore: change.writeBack ? score : row.writtenScore,
+        reasons,
       });
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
-      for (const id of await this.#queueForEveryLink(
-        organisationId,
-        row.id,
-        'metadata',
-        `engagement-score:${row.id}`,
-        (link) => ({
-          kind: 'engagement_score',
-          idempotencyKey: `engagement-score:${row.id}:${score}`,
-          contactExternalId: link.externalId,
-          occurredAt: now.toISOString(),
-          summary: `Propsync engagement score ${score}`,
-          details: { score },
-        }),
-        true,
-      )) {
-        connections.add(id);
+      if (change.writeBack) {
+        await queue(
+          row.id,
+          'metadata',
+          `engagement-score:${row.id}`,
+          (link) => ({
+            kind: 'engagement_score',
+            idempotencyKey: `engagement-score:${row.id}:${score}`,
+            contactExternalId: link.externalId,
+            occurredAt: now.toISOString(),
+            summary: `Propsync engagement score ${score}`,
+            details: { score },
+          }),
+          true,
+        );
       }
-      if (!hot) continue;
-      hotLeads.push(row.id);
-      const message = `${row.name || 'A contact'} is a hot lead (engagement score ${score})`;
-      for (const id of await this.#queueForEveryLink(
-        organisationId,
+      if (change.hotLead === null) continue;
+      const hot = change.hotLead === 'set';
+      const message = hot
+        ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
+        : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
+      // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
+      await queue(
         row.id,
         'metadata',
         `hot-lead:${row.id}`,
         (link) => ({
           kind: 'hot_lead',
-          idempotencyKey: `hot-lead:${row.id}`,
+          idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
           contactExternalId: link.externalId,
           occurredAt: now.toISOString(),
           summary: message,
-          details: { score, hotLeadAt: now.toISOString() },
+          details: {
+            hotLead: hot,
+            score,
+            ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
+          },
         }),
-        false,
-      )) {
-        connections.add(id);
+        true,
+      );
+      if (hot) {
+        hotLeads.push(row.id);
+        await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
+        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
+          contactId: row.id,
+          intentScore: score,
+          hotLeadAt: now.toISOString(),
+          reasons,
+        });
+      } else {
+        cleared.push(row.id);
+        await this.#store.resolveHotLeadAlert(organisationId, row.id);
+        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
+          contactId: row.id,
+          intentScore: score,
+          clearedAt: now.toISOString(),
+          threshold: policy.hotLeadClearBelow,
+          reasons,
+        });
       }
-      await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
-      await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
-        contactId: row.id,
-        intentScore: score,
-        hotLeadAt: now.toISOString(),
-      });
-      this.#logger.info({ organisationId, contactId: row.id, score }, 'hot lead');
+      this.#logger.info(
+        { organisationId, contactId: row.id, score, hotLead: change.hotLead },
+        'hot lead changed',
+      );
     }
     await this.#requestPush([...connections]);
-    return { hotLeads };
+    return { hotLeads, cleared };
+  }
+
+  /**
+   * The scheduled rescoring: scores decay with time, so every scored contact is rescored once per
+   * period (claimed in the database, so across processes each contact is claimed once), in batches.
+   */
+  async rescoreDue(periodMs: number, batchSize = 500): Promise<{ rescored: number }> {
+    const now = this.#now();
+    let rescored = 0;
+    for (;;) {
+      const claimed = await this.#store.claimDueForRescoring(
+        now,
+        new Date(now.getTime() - periodMs),
+        batchSize,
+      );
+      if (claimed.length === 0) return { rescored };
+      const byAgency = new Map<string, string[]>();
+      for (const { organisationId, contactId } of claimed) {
+        byAgency.set(organisationId, [...(byAgency.get(organisationId) ?? []), contactId]);
+      }
+      for (const [organisationId, contactIds] of byAgency) await this.rescore(organisationId, contactIds);
+      rescored += claimed.length;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { ActivityType } from '../../../shared/activity.ts';
 import type { EngagementContact } from '../../../shared/api/engagement.dto.ts';
+import type { ScoreReason } from '../domain/intent-scoring.ts';
 import type { OutboundActivity } from './crm-adapter.ts';
 
 /** An engagement signal for one Propsync contact, from a CRM or from the host's email platform. */
@@ -21,8 +22,20 @@ export type ScoringInput = {
   id: string;
   intentScore: number;
   hotLeadAt: Date | null;
+  /** The score last queued for the CRMs, null when none was. */
+  writtenScore: number | null;
   name: string;
   signals: Array<{ type: ActivityType; occurredAt: string }>;
+};
+
+export type SavedScore = {
+  value: number;
+  scoredAt: Date;
+  signals: number;
+  hotLead: 'set' | 'cleared' | null;
+  /** The score queued for the CRMs (unchanged when this rescoring writes nothing back). */
+  writtenScore: number | null;
+  reasons: ScoreReason[];
 };
 
 /** Storage of activities, intent scores and what they cause (write-backs, alerts, host events). */
@@ -38,8 +51,9 @@ export type OutboundWriteRequest = {
 
 export interface EngagementStore {
   /**
-   * Stores each signal once (source, external id and type make it unique), ignoring contacts of
-   * other agencies; answers the contact of every newly stored signal.
+   * Stores each signal once (source, external id and stage family make it unique; a later stage
+   * replaces an earlier one), ignoring contacts of other agencies; answers the contact of every
+   * signal that was new or moved on.
    */
   recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]>;
   contactExists(organisationId: string, contactId: string): Promise<boolean>;
@@ -53,11 +67,20 @@ export interface EngagementStore {
     contactIds: readonly string[],
     window: { now: Date; horizonDays: number },
   ): Promise<ScoringInput[]>;
-  /** Stores a new score; `hotLeadAt` set when the contact has just become a hot lead. */
-  saveScore(
-    contactId: string,
-    score: { value: number; scoredAt: Date; signals: number; hotLeadAt: Date | null },
-  ): Promise<void>;
+  /** Stores a new score with its reasons; the hot-lead time is set or cleared when the flag changed. */
+  saveScore(contactId: string, score: SavedScore): Promise<void>;
+  /**
+   * Claims up to `limit` scored contacts (of any agency) not rescored since `dueBefore`, marking
+   * them rescored at `now` in the same statement: however many processes ask at once, each contact
+   * is claimed once per period.
+   */
+  claimDueForRescoring(
+    now: Date,
+    dueBefore: Date,
+    limit: number,
+  ): Promise<Array<{ organisationId: string; contactId: string }>>;
+  /** Closes the contact's open hot-lead alert (the flag was cleared). */
+  resolveHotLeadAlert(organisationId: string, contactId: string): Promise<void>;
   /** Raises the contact's hot-lead alert unless one is already open. */
   raiseHotLeadAlert(organisationId: string, contactId: string, message: string): Promise<void>;
   /** Queues an event for the agency's host, when the agency has a host webhook. */

@@ -1,5 +1,6 @@
 import type { CrmProvider } from '../../../shared/providers.ts';
 import type {
+  ActivityPage,
   ContactChange,
   ContactPage as AdapterContactPage,
   OutboundActivity,
@@ -12,7 +13,13 @@ export type SyncCursor = {
   /** Everything modified up to this instant (CRM clock, minus overlap) has been reconciled. */
   modifiedSince: string | null;
   /** Set while a cycle runs; a cycle that died leaves it, and the next one re-runs that window. */
-  pending: { windowStart: string | null; windowEnd: string; checkpoint: PageCheckpoint | null } | null;
+  pending: {
+    windowStart: string | null;
+    windowEnd: string;
+    checkpoint: PageCheckpoint | null;
+    /** Where the window's activity read stands (activities are read after contacts). */
+    activityCheckpoint?: PageCheckpoint | null;
+  } | null;
 };
 
 export type SyncRunTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry';
@@ -22,7 +29,12 @@ export type SyncRunHandle = {
   connectionId: string;
   organisationId: string;
   provider: CrmProvider;
-  window: { start: string | null; end: string; resumeAfter: PageCheckpoint | null };
+  window: {
+    start: string | null;
+    end: string;
+    resumeAfter: PageCheckpoint | null;
+    activityResumeAfter?: PageCheckpoint | null;
+  };
   resumed: boolean;
 };
 
@@ -41,6 +53,16 @@ export type PageResult = {
   merged: number;
   unchanged: number;
   rejected: number;
+};
+
+export type ActivityPageResult = {
+  /** Activities new or moved to a later stage. */
+  recorded: number;
+  /** Activities of contacts Propsync does not hold. */
+  unmatched: number;
+  rejected: number;
+  /** The contacts whose signals changed: to rescore. */
+  contactIds: string[];
 };
 
 export type RunError = {
@@ -80,6 +102,13 @@ export interface SyncStore {
 
   /** Reconciles one page and saves its checkpoint (when it has one) in the same transaction. */
   applyContactPage(run: SyncRunHandle, page: ContactPage): Promise<PageResult>;
+
+  /**
+   * Stores one page of the CRM's activities for the run's connection (each once, a later stage
+   * replacing an earlier one) and saves its checkpoint in the same transaction. Activities of
+   * contacts Propsync does not hold (never imported, hidden by the CRM) are counted, not stored.
+   */
+  applyActivityPage(run: SyncRunHandle, page: ActivityPage): Promise<ActivityPageResult>;
 
   /** Takes up to `limit` due writes of the run's connection (the run holds the connection). */
   claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]>;

@@ -8,12 +8,7 @@ import type {
   SyncRunTrigger,
   SyncStore,
 } from '../ports/sync-store.ts';
-import {
-  backoffDelayMs,
-  DEFAULT_RETRY_POLICY,
-  withRetries,
-  type RetryPolicy,
-} from './retry.ts';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.ts';
 
 const OUTBOUND_BATCH = 50;
 /** Writes in flight per connection; the adapter's pacer still holds each provider to its own limits. */
@@ -35,6 +30,8 @@ export type SyncCycleDependencies = {
     fetched: number;
     estimatedTotal: number | null;
   }) => void;
+  /** Rescoring of the contacts whose activities a cycle brought (the engagement service). */
+  onSignals?: (organisationId: string, contactIds: string[]) => Promise<unknown>;
   /** Observes every finished cycle (metrics). */
   onFinished?: (cycle: CycleObservation) => void;
 };
@@ -58,6 +55,8 @@ export type SyncCycleResult =
       merged: number;
       unchanged: number;
       rejected: number;
+      /** Activities new or moved to a later stage. */
+      activities?: number;
       pushed?: number;
       error?: RunError;
     };
@@ -88,47 +87,61 @@ export async function runSyncCycle(
   log.info({ window: run.window, resumed: run.resumed, trigger }, 'sync cycle started');
   const totals = { created: 0, updated: 0, merged: 0, unchanged: 0, rejected: 0 };
   const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
-  let checkpoint: PageCheckpoint | null = run.window.resumeAfter;
-  let failures = 0;
   let fetched = 0;
+  let activities = 0;
   try {
     const adapter = await deps.adapterFor(connectionId);
-    for (;;) {
-      try {
-        const pages = readAhead(
-          adapter.syncContacts({
-            modifiedFrom: run.window.start,
-            modifiedTo: run.window.end,
-            resumeAfter: checkpoint,
-          }),
+    const readAll = <P extends { checkpoint: PageCheckpoint | null }>(
+      read: (resumeAfter: PageCheckpoint | null) => AsyncIterable<P>,
+      resumeAfter: PageCheckpoint | null,
+      apply: (page: P) => Promise<void>,
+    ) => readResumably(read, resumeAfter, apply, policy, log);
+    await readAll(
+      (resumeAfter) =>
+        adapter.syncContacts({ modifiedFrom: run.window.start, modifiedTo: run.window.end, resumeAfter }),
+      run.window.resumeAfter,
+      async (page) => {
+        const result = await deps.store.applyContactPage(run, page);
+        totals.created += result.created;
+        totals.updated += result.updated;
+        totals.merged += result.merged;
+        totals.unchanged += result.unchanged;
+        totals.rejected += result.rejected;
+        fetched += page.contacts.length + page.rejected.length;
+        deps.onProgress?.({ runId: run.runId, connectionId, fetched, estimatedTotal: page.estimatedTotal });
+      },
+    );
+    // Activities after contacts, over the same window, so a new contact's viewing finds its contact.
+    const toRescore = new Set<string>();
+    await readAll(
+      (resumeAfter) =>
+        adapter.syncActivities({
+          modifiedFrom: activitiesFrom(run.window),
+          modifiedTo: run.window.end,
+          resumeAfter,
+        }),
+      run.window.activityResumeAfter ?? null,
+      async (page) => {
+        const result = await deps.store.applyActivityPage(run, page);
+        activities += result.recorded;
+        totals.rejected += result.rejected;
+        for (const contactId of result.contactIds) toRescore.add(contactId);
+      },
+    );
+    if (toRescore.size > 0 && deps.onSignals) {
+      // The activities are stored: a failed rescoring is caught up by the scheduled one, not retried here.
+      await deps
+        .onSignals(run.organisationId, [...toRescore])
+        .catch((error: unknown) =>
+          log.error(
+            { err: error },
+            'rescoring after new activities failed; the scheduled rescoring will catch up',
+          ),
         );
-        for await (const page of pages) {
-          const result = await deps.store.applyContactPage(run, page);
-          totals.created += result.created;
-          totals.updated += result.updated;
-          totals.merged += result.merged;
-          totals.unchanged += result.unchanged;
-          totals.rejected += result.rejected;
-          fetched += page.contacts.length + page.rejected.length;
-          checkpoint = page.checkpoint ?? checkpoint;
-          failures = 0;
-          deps.onProgress?.({ runId: run.runId, connectionId, fetched, estimatedTotal: page.estimatedTotal });
-        }
-        break;
-      } catch (error) {
-        if (!(error instanceof PropsyncError) || !error.transient || ++failures >= policy.attempts)
-          throw error;
-        const delayMs = backoffDelayMs(failures - 1, policy, error.retryAfterSeconds);
-        log.warn(
-          { code: error.code, statusCode: error.statusCode, attempt: failures, delayMs },
-          'transient failure, resuming from the last page',
-        );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
     }
     const pushed = await pushOutboundWrites(deps.store, run, adapter);
     await deps.store.finishRun(run, { succeeded: true });
-    log.info({ ...totals, pushed }, 'sync cycle finished');
+    log.info({ ...totals, activities, pushed }, 'sync cycle finished');
     deps.onFinished?.({
       provider: run.provider,
       status: 'succeeded',
@@ -137,7 +150,7 @@ export async function runSyncCycle(
       pushed,
       errorCode: null,
     });
-    return { status: 'succeeded', runId: run.runId, ...totals, pushed };
+    return { status: 'succeeded', runId: run.runId, ...totals, activities, pushed };
   } catch (error) {
     const runError = toRunError(error);
     const permanent = !isTransient(error);
@@ -161,6 +174,47 @@ export async function runSyncCycle(
       errorCode: runError.code,
     });
     return { status: 'failed', runId: run.runId, ...totals, error: runError };
+  }
+}
+
+/** A first import reads this much activity history: older signals have decayed to nothing (2^-6 at a 14-day half-life). */
+const ACTIVITY_LOOKBACK_MS = 90 * 24 * 60 * 60_000;
+
+function activitiesFrom(window: { start: string | null; end: string }): string {
+  return window.start ?? new Date(Date.parse(window.end) - ACTIVITY_LOOKBACK_MS).toISOString();
+}
+
+/**
+ * Reads a CRM listing page by page and applies each page in order. A transient failure resumes
+ * from the last applied page's checkpoint, with backoff; anything else, or too many failures in a
+ * row, ends the read.
+ */
+async function readResumably<P extends { checkpoint: PageCheckpoint | null }>(
+  read: (resumeAfter: PageCheckpoint | null) => AsyncIterable<P>,
+  resumeAfter: PageCheckpoint | null,
+  apply: (page: P) => Promise<void>,
+  policy: RetryPolicy,
+  log: Logger,
+): Promise<void> {
+  let checkpoint = resumeAfter;
+  let failures = 0;
+  for (;;) {
+    try {
+      for await (const page of readAhead(read(checkpoint))) {
+        await apply(page);
+        checkpoint = page.checkpoint ?? checkpoint;
+        failures = 0;
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof PropsyncError) || !error.transient || ++failures >= policy.attempts) throw error;
+      const delayMs = backoffDelayMs(failures - 1, policy, error.retryAfterSeconds);
+      log.warn(
+        { code: error.code, statusCode: error.statusCode, attempt: failures, delayMs },
+        'transient failure, resuming from the last page',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }
 

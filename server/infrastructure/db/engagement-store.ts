@@ -6,9 +6,11 @@ import type {
   EngagementSignal,
   EngagementStore,
   OutboundWriteRequest,
+  SavedScore,
   ScoringInput,
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
+import { upsertSignals } from './activity-writes.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
 const ContactViewRow = z
@@ -51,6 +53,7 @@ const ScoringInputRow = z
     id: z.string(),
     intent_score: sqlNumber,
     hot_lead_at: sqlTimestamp.nullable(),
+    written_score: sqlNumber.nullable(),
     name: z.string(),
     signals: z.array(z.object({ type: ActivityTypeSchema, occurredAt: z.string() })).nullable(),
   })
@@ -58,11 +61,11 @@ const ScoringInputRow = z
     id: row.id,
     intentScore: row.intent_score,
     hotLeadAt: row.hot_lead_at,
+    writtenScore: row.written_score,
     name: row.name,
     signals: row.signals ?? [],
   }));
 
-const ContactIdRow = z.object({ contact_id: z.string() });
 const ConnectionIdRow = z.object({ connection_id: z.string() });
 
 export class PostgresEngagementStore implements EngagementStore {
@@ -72,33 +75,8 @@ export class PostgresEngagementStore implements EngagementStore {
     this.#sql = new Sql(em);
   }
 
-  async recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]> {
-    const inserted = await this.#sql.rows(
-      ContactIdRow,
-      `insert into activities (organisation_id, contact_id, connection_id, type, source, external_id, occurred_at, details)
-       select ?, x.contact_id, x.connection_id, x.type, x.source, x.external_id, x.occurred_at, coalesce(x.details, '{}'::jsonb)
-       from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, source text, external_id text,
-         occurred_at timestamptz, details jsonb)
-       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
-       on conflict (organisation_id, source, external_id, type) do nothing
-       returning contact_id`,
-      [
-        organisationId,
-        sqlJson(
-          signals.map((signal) => ({
-            contact_id: signal.contactId,
-            connection_id: signal.connectionId,
-            type: signal.type,
-            source: signal.source,
-            external_id: signal.externalId,
-            occurred_at: signal.occurredAt,
-            details: signal.details,
-          })),
-        ),
-        organisationId,
-      ],
-    );
-    return inserted.map((row) => row.contact_id);
+  recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]> {
+    return upsertSignals(this.#sql, organisationId, signals);
   }
 
   async contactExists(organisationId: string, contactId: string): Promise<boolean> {
@@ -149,7 +127,7 @@ export class PostgresEngagementStore implements EngagementStore {
   ): Promise<ScoringInput[]> {
     return this.#sql.rows(
       ScoringInputRow,
-      `select c.id, c.intent_score, c.hot_lead_at, concat_ws(' ', c.first_name, c.last_name) as name,
+      `select c.id, c.intent_score, c.hot_lead_at, (c.engagement ->> 'writtenScore')::numeric as written_score, concat_ws(' ', c.first_name, c.last_name) as name,
          (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
            where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals
        from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
@@ -157,25 +135,52 @@ export class PostgresEngagementStore implements EngagementStore {
     );
   }
 
-  async saveScore(
-    contactId: string,
-    score: { value: number; scoredAt: Date; signals: number; hotLeadAt: Date | null },
-  ): Promise<void> {
+  async saveScore(contactId: string, score: SavedScore): Promise<void> {
     const scoredAt = score.scoredAt.toISOString();
     await this.#sql.run(
-      `update contacts set intent_score = ?, hot_lead_at = case when ? then ? else hot_lead_at end,
-         engagement = engagement || jsonb_build_object('scoredAt', ?::text, 'signals', ?::int),
+      `update contacts set intent_score = ?,
+         hot_lead_at = case ? when 'set' then ?::timestamptz when 'cleared' then null else hot_lead_at end,
+         engagement = engagement || jsonb_build_object('scoredAt', ?::text, 'signals', ?::int, 'reasons', ?::jsonb)
+           || case when ?::numeric is null then '{}'::jsonb else jsonb_build_object('writtenScore', ?::numeric) end,
          field_modified_at = field_modified_at || jsonb_build_object('intentScore', ?::text), updated_at = now()
        where id = ?`,
       [
         score.value,
-        score.hotLeadAt !== null,
-        score.hotLeadAt ?? score.scoredAt,
+        score.hotLead ?? 'unchanged',
+        scoredAt,
         scoredAt,
         score.signals,
+        sqlJson(score.reasons),
+        score.writtenScore,
+        score.writtenScore,
         scoredAt,
         contactId,
       ],
+    );
+  }
+
+  async claimDueForRescoring(
+    now: Date,
+    dueBefore: Date,
+    limit: number,
+  ): Promise<Array<{ organisationId: string; contactId: string }>> {
+    const claimed = await this.#sql.rows(
+      z.object({ organisation_id: z.string(), id: z.string() }),
+      `with due as (
+         select id from contacts
+         where (intent_score > 0 or hot_lead_at is not null) and (rescored_at is null or rescored_at < ?)
+         order by rescored_at nulls first limit ? for update skip locked)
+       update contacts c set rescored_at = ? from due where c.id = due.id
+       returning c.organisation_id, c.id`,
+      [dueBefore, limit, now],
+    );
+    return claimed.map((row) => ({ organisationId: row.organisation_id, contactId: row.id }));
+  }
+
+  async resolveHotLeadAlert(organisationId: string, contactId: string): Promise<void> {
+    await this.#sql.run(
+      `update alerts set resolved_at = now() where organisation_id = ? and dedupe_key = ? and resolved_at is null`,
+      [organisationId, `hot_lead:${contactId}`],
     );
   }
 

@@ -23,13 +23,16 @@ import { sqlJson, sqlTimestamp, type Sql } from './sql.ts';
  * a failure raises. The caller holds the connection's lock for cycle runs.
  */
 
+const CheckpointColumn = z.object({ modifiedAt: z.string(), idsAtModifiedAt: z.array(z.string()) });
+
 const SyncCursorColumn = z.object({
   modifiedSince: z.string().nullable(),
   pending: z
     .object({
       windowStart: z.string().nullable(),
       windowEnd: z.string(),
-      checkpoint: z.object({ modifiedAt: z.string(), idsAtModifiedAt: z.array(z.string()) }).nullable(),
+      checkpoint: CheckpointColumn.nullable(),
+      activityCheckpoint: CheckpointColumn.nullable().optional(),
     })
     .nullable(),
 }) satisfies z.ZodType<SyncCursor>;
@@ -107,7 +110,12 @@ export async function openRun(
       connectionId,
       organisationId: connection.organisation_id,
       provider: connection.provider,
-      window: { start: pending.windowStart, end: pending.windowEnd, resumeAfter: pending.checkpoint },
+      window: {
+        start: pending.windowStart,
+        end: pending.windowEnd,
+        resumeAfter: pending.checkpoint,
+        activityResumeAfter: pending.activityCheckpoint ?? null,
+      },
       resumed,
     };
     return { outcome: 'started' as const, run };

@@ -1,4 +1,6 @@
+import type { ActivityPage } from '../../core/ports/crm-adapter.ts';
 import type {
+  ActivityPageResult,
   ContactPage,
   OutboundOutcome,
   OutboundWork,
@@ -12,6 +14,7 @@ import type {
 import { z } from 'zod';
 import type { RunFailure } from '../../core/sync/run-outcome.ts';
 import type { ConnectionLocks } from './connection-locks.ts';
+import { writeActivityPage } from './activity-page-writer.ts';
 import { writeContactPage } from './contact-page-writer.ts';
 import type { EntityManager } from './orm.ts';
 import { claimOutboundWrites, recordOutboundWrite } from './outbound-write-store.ts';
@@ -59,6 +62,10 @@ export class PostgresSyncStore implements SyncStore {
 
   applyContactPage(run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
     return writeContactPage(this.#sql, run, page);
+  }
+
+  applyActivityPage(run: SyncRunHandle, page: ActivityPage): Promise<ActivityPageResult> {
+    return writeActivityPage(this.#sql, run, page);
   }
 
   claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]> {

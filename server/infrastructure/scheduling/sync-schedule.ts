@@ -84,3 +84,34 @@ export function startSyncSchedule(
     },
   };
 }
+
+/**
+ * The rescoring tick, every minute on every process that schedules: each due contact is claimed
+ * in the database by exactly one process per period, so more processes only share the work.
+ */
+export function startRescoring(
+  rescoreDue: () => Promise<{ rescored: number }>,
+  logger: Logger,
+  expression = '30 * * * * *',
+): { stop: () => Promise<void> } {
+  let running: Promise<void> | null = null;
+  const task = cron.schedule(expression, () => {
+    if (running) return;
+    running = (async () => {
+      try {
+        const { rescored } = await rescoreDue();
+        if (rescored > 0) logger.info({ rescored }, 'rescored contacts as their signals aged');
+      } catch (error) {
+        logger.error({ err: error }, 'scheduled rescoring failed');
+      } finally {
+        running = null;
+      }
+    })();
+  });
+  return {
+    stop: async () => {
+      await task.stop();
+      await running;
+    },
+  };
+}

@@ -4,7 +4,10 @@ import { oneOf, PROVIDER_ID_FORMAT } from './base.ts';
 import { Contact } from './contact.entity.ts';
 import { formerConnection, organisationRowProperties } from './owners.ts';
 
-/** A canonical engagement or CRM event; (source, external id, type) makes it idempotent. */
+/**
+ * A canonical engagement or CRM event; (source, external id, signal key) makes it idempotent. The
+ * signal key is the stage family (a CRM record is one signal as it progresses), else the type.
+ */
 export const Activity = defineEntity({
   name: 'Activity',
   tableName: 'activities',
@@ -13,6 +16,7 @@ export const Activity = defineEntity({
     contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
     connectionId: formerConnection,
     type: p.text().$type<ActivityType>(),
+    signalKey: p.text(),
     source: p.text(),
     externalId: p.text(),
     occurredAt: p.datetime(),
@@ -20,8 +24,8 @@ export const Activity = defineEntity({
   },
   uniques: [
     {
-      name: 'activities_organisation_id_source_external_id_type_key',
-      properties: ['organisationId', 'source', 'externalId', 'type'],
+      name: 'activities_organisation_id_source_external_id_signal_key_key',
+      properties: ['organisationId', 'source', 'externalId', 'signalKey'],
     },
   ],
   indexes: [

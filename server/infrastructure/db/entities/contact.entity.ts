@@ -15,6 +15,12 @@ export type Engagement = {
   clicks?: number;
   sequence?: string | null;
   sequenceStep?: number | null;
+  scoredAt?: string;
+  signals?: number;
+  /** The score last queued for the CRMs (a decayed score is written back only when it moved materially). */
+  writtenScore?: number;
+  /** The signals behind the current score, largest first: what the admin reads. */
+  reasons?: Array<{ type: string; occurredAt: string; weight: number; contribution: number }>;
 };
 
 /** The canonical contact, one per person per agency, whichever CRMs they appear in. */
@@ -38,6 +44,8 @@ export const Contact = defineEntity({
     intentScore: p.decimal('number').precision(7).scale(2).default(0),
     engagement: p.json<Engagement>().defaultRaw(`'{}'::jsonb`),
     hotLeadAt: p.datetime().nullable(),
+    /** When the scheduled rescoring last claimed the contact (once per period, across processes). */
+    rescoredAt: p.datetime().nullable(),
     /** A normalised name key for deduplication. */
     nameKey: p.text().nullable(),
     fieldModifiedAt: p.json<Record<string, string>>().defaultRaw(`'{}'::jsonb`),
@@ -56,6 +64,11 @@ export const Contact = defineEntity({
     },
     { name: 'contacts_uprn_idx', properties: ['organisationId', 'uprn'], where: 'uprn is not null' },
     { name: 'contacts_udprn_idx', properties: ['organisationId', 'udprn'], where: 'udprn is not null' },
+    {
+      name: 'contacts_rescore_due_idx',
+      properties: ['rescoredAt'],
+      where: 'intent_score > 0 or hot_lead_at is not null',
+    },
   ],
   checks: [
     { name: 'contacts_nurture_category_check', expression: oneOf('nurture_category', NURTURE_CATEGORIES) },

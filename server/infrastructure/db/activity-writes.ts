@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { RANKED_STAGES, signalKey } from '../../core/domain/activity-stages.ts';
+import type { EngagementSignal } from '../../core/ports/engagement-store.ts';
+import { sqlJson, type Sql } from './sql.ts';
+
+/** A stage's rank in SQL, over `column`: the same ranks as the core's activity stages. */
+function rankOf(column: string): string {
+  return `case ${column} ${RANKED_STAGES.map(([type, rank]) => `when '${type}' then ${rank}`).join(' ')} else 0 end`;
+}
+
+/**
+ * Stores signals of one agency: each record once per (source, external id, signal key), a later
+ * stage replacing an earlier one. Contacts of other agencies are ignored. Answers the contact of
+ * every signal that was new or moved to a later stage (the contacts to rescore).
+ */
+export async function upsertSignals(
+  sql: Sql,
+  organisationId: string,
+  signals: readonly EngagementSignal[],
+): Promise<string[]> {
+  if (signals.length === 0) return [];
+  const changed = await sql.rows(
+    z.object({ contact_id: z.string() }),
+    `insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details)
+     select ?, x.contact_id, x.connection_id, x.type, x.signal_key, x.source, x.external_id, x.occurred_at,
+       coalesce(x.details, '{}'::jsonb)
+     from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
+       external_id text, occurred_at timestamptz, details jsonb)
+     where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
+     on conflict (organisation_id, source, external_id, signal_key) do update
+       set type = excluded.type, occurred_at = excluded.occurred_at, details = excluded.details
+       where ${rankOf('excluded.type')} > ${rankOf('activities.type')}
+     returning contact_id`,
+    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId],
+  );
+  return changed.map((row) => row.contact_id);
+}
+
+/** One row per record (a poll may bring a record's two stages): the later stage, for one statement. */
+function latestStagePerRecord(signals: readonly EngagementSignal[]) {
+  const byRecord = new Map<string, ReturnType<typeof row>>();
+  for (const signal of signals) {
+    const candidate = row(signal);
+    const key = JSON.stringify([candidate.source, candidate.external_id, candidate.signal_key]);
+    const current = byRecord.get(key);
+    if (!current || candidate.rank > current.rank) byRecord.set(key, candidate);
+  }
+  return [...byRecord.values()];
+}
+
+function row(signal: EngagementSignal) {
+  const rank = RANKED_STAGES.find(([type]) => type === signal.type)?.[1] ?? 0;
+  return {
+    contact_id: signal.contactId,
+    connection_id: signal.connectionId,
+    type: signal.type,
+    signal_key: signalKey(signal.type),
+    source: signal.source,
+    external_id: signal.externalId,
+    occurred_at: signal.occurredAt,
+    details: signal.details,
+    rank,
+  };
+}
