@@ -73,6 +73,8 @@ export type ServiceOptions = {
   sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
   fetchImplementation?: typeof fetch;
   httpTimeoutMs?: number;
+  /** The engagement clock (test hook: scores decay with time). */
+  clock?: () => Date;
   /** How long offboarding waits for a running cycle of the agency (test hook). */
   offboardingLockTimeoutMs?: number;
 };
@@ -148,6 +150,7 @@ export async function createServices(
   const engagement = new EngagementService({
     store: new PostgresEngagementStore(orm.em),
     logger,
+    ...(options.clock ? { now: options.clock } : {}),
     // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
     requestPush: async (connectionIds) => {
       for (const connectionId of connectionIds) await jobs.enqueue({ connectionId, trigger: 'webhook' });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { becomesHotLead, DEFAULT_SCORING_POLICY, intentScore, scoringPolicyFrom } from './intent-scoring.ts';
+import {
+  becomesHotLead,
+  DEFAULT_SCORING_POLICY,
+  intentScore,
+  scoreChange,
+  scoreReasons,
+  scoringPolicyFrom,
+} from './intent-scoring.ts';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const at = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86_400_000).toISOString();
@@ -48,5 +55,74 @@ describe('intent scoring', () => {
     expect(intentScore([{ type: 'viewing_completed', occurredAt: future }], now)).toBe(
       intentScore([{ type: 'viewing_completed', occurredAt: at(0) }], now),
     );
+  });
+
+  describe('what a new score changes', () => {
+    const policy = DEFAULT_SCORING_POLICY;
+    const before = (score: number, hotLead: boolean, writtenScore: number | null = score) => ({
+      score,
+      hotLead,
+      writtenScore,
+    });
+
+    it('sets the flag at the threshold and clears it only below the clearing point (hysteresis)', () => {
+      expect(scoreChange(before(50, false), 60, policy).hotLead).toBe('set');
+      expect(scoreChange(before(50, false), 59.9, policy).hotLead).toBeNull();
+      // Hovering between the clearing point and the threshold changes nothing.
+      expect(scoreChange(before(61, true), 55, policy).hotLead).toBeNull();
+      expect(scoreChange(before(55, true), 45, policy).hotLead).toBeNull();
+      expect(scoreChange(before(45, true), 44.9, policy).hotLead).toBe('cleared');
+      // Once cleared, coming back up to just under the threshold does not set it again.
+      expect(scoreChange(before(44.9, false), 59, policy).hotLead).toBeNull();
+    });
+
+    it('writes a decayed score back only when it moved materially from the last one written', () => {
+      expect(scoreChange(before(40, false, 40), 37, policy)).toEqual({
+        save: true,
+        writeBack: false,
+        hotLead: null,
+      });
+      expect(scoreChange(before(37, false, 40), 35, policy)).toEqual({
+        save: true,
+        writeBack: true,
+        hotLead: null,
+      });
+      expect(scoreChange(before(0.4, false, 3), 0, policy).writeBack).toBe(true);
+      expect(scoreChange(before(0, false, null), 12, policy).writeBack).toBe(true);
+      expect(scoreChange(before(12, false, 12), 12, policy)).toEqual({
+        save: false,
+        writeBack: false,
+        hotLead: null,
+      });
+      // A flag change always goes out, with the score it came with.
+      expect(scoreChange(before(46, true, 47), 44, policy)).toMatchObject({
+        writeBack: true,
+        hotLead: 'cleared',
+      });
+    });
+
+    it("takes an agency's clearing point and write-back step, and keeps the clearing point below the threshold", () => {
+      expect(scoringPolicyFrom({ hotLeadThreshold: 80 }).hotLeadClearBelow).toBe(60);
+      expect(scoringPolicyFrom({ hotLeadClearBelow: 30, writeBackMinChange: 1 })).toMatchObject({
+        hotLeadClearBelow: 30,
+        writeBackMinChange: 1,
+      });
+      expect(scoringPolicyFrom({ hotLeadThreshold: 50, hotLeadClearBelow: 70 }).hotLeadClearBelow).toBe(50);
+    });
+  });
+
+  it('explains a score by its signals, largest part first, each decayed by its age', () => {
+    const reasons = scoreReasons(
+      [
+        { type: 'viewing_booked', occurredAt: at(0) },
+        { type: 'offer_progressed', occurredAt: at(14) },
+        { type: 'note', occurredAt: at(0) },
+      ],
+      now,
+    );
+    expect(reasons).toEqual([
+      { type: 'offer_progressed', occurredAt: at(14), weight: 45, contribution: 22.5 },
+      { type: 'viewing_booked', occurredAt: at(0), weight: 15, contribution: 15 },
+    ]);
   });
 });

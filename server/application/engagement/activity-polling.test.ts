@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { RunningHarness } from '../../../simulators/toolkit/contract-harness.ts';
+import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { Sql, sqlNumber } from '../../infrastructure/db/sql.ts';
+import { CRMS } from '../../test-support/crms.ts';
+import {
+  createOrganisation,
+  createTestServices,
+  type TestServices,
+} from '../../test-support/test-services.ts';
+
+/**
+ * The delta sync is the safety net for lost webhooks: here no CRM can deliver one (Propsync's
+ * public address is unreachable), so whatever reaches the score came by polling.
+ */
+const running = new Map<string, RunningHarness>();
+let services: TestServices;
+let organisationId: string;
+let sql: Sql;
+
+beforeAll(async () => {
+  for (const crm of CRMS) {
+    running.set(
+      crm.adapter.info.id,
+      await crm.simulator.start({ contactCount: 30, rateLimits: false, seed: 13 }),
+    );
+  }
+  services = await createTestServices({
+    env: mergeOperatorConfig(...[...running.values()].map((harness) => harness.operatorConfig)),
+  });
+  organisationId = await createOrganisation(services, 'Polling Signals Lettings');
+  sql = new Sql(services.orm.em);
+}, 120_000);
+
+afterAll(async () => {
+  await services?.destroy();
+  for (const harness of running.values()) await harness.close();
+});
+
+const ContactSignals = z.object({
+  contact_id: z.string(),
+  intent_score: sqlNumber,
+  activities: z.array(z.string()).nullable(),
+});
+
+const signalsOf = (connectionId: string, externalId: string) =>
+  sql.first(
+    ContactSignals,
+    `select c.id as contact_id, c.intent_score,
+       (select array_agg(a.type order by a.type) from activities a where a.contact_id = c.id and a.connection_id = e.connection_id) as activities
+     from contact_external_ids e join contacts c on c.id = e.contact_id
+     where e.connection_id = ? and e.external_id = ?`,
+    [connectionId, externalId],
+  );
+
+describe.each(CRMS.map((crm) => [crm.adapter.info.id] as const))(
+  '%s activities while webhooks are lost',
+  (provider) => {
+    it('reach the contact and its score within one cycle', async () => {
+      const harness = running.get(provider)!;
+      const { id: connectionId } = await services.connections.connect(
+        organisationId,
+        provider,
+        harness.connection,
+      );
+      await services.whenIdle();
+      // A contact with no signal yet, so the score below comes from this test's activities alone.
+      let contactExternalId: string | undefined;
+      for (const candidate of harness.listableContactIds()) {
+        const stored = await signalsOf(connectionId, candidate);
+        if (stored && stored.activities === null) {
+          contactExternalId = candidate;
+          break;
+        }
+      }
+      expect(contactExternalId).toBeDefined();
+      const offer = harness.createActivity!({
+        contactExternalId: contactExternalId!,
+        type: 'offer_submitted',
+      });
+      harness.createActivity!({ contactExternalId: contactExternalId!, type: 'viewing_completed' });
+
+      const cycle = await services.runSyncCycle(connectionId, 'manual');
+      expect(cycle).toMatchObject({ status: 'succeeded', activities: 2 });
+      const after = await signalsOf(connectionId, contactExternalId!);
+      expect(after?.activities).toEqual(['offer_submitted', 'viewing_completed']);
+      expect(after?.intent_score).toBeGreaterThan(70);
+
+      // The offer progresses: the next cycle moves the same signal on, it does not add a second one.
+      harness.progressActivity!(offer);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await services.runSyncCycle(connectionId, 'manual')).toMatchObject({
+        status: 'succeeded',
+        activities: 1,
+      });
+      expect((await signalsOf(connectionId, contactExternalId!))?.activities).toEqual([
+        'offer_progressed',
+        'viewing_completed',
+      ]);
+    }, 60_000);
+  },
+);

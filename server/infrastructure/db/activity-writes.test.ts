@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { EngagementSignal } from '../../core/ports/engagement-store.ts';
+import { useTestDatabase } from '../../test-support/test-database.ts';
+import { upsertSignals } from './activity-writes.ts';
+import { Sql } from './sql.ts';
+
+const database = useTestDatabase();
+let sql: Sql;
+let organisationId: string;
+let otherOrganisationId: string;
+let contactId: string;
+
+beforeAll(async () => {
+  sql = new Sql(database().orm.em);
+  const organisation = z.object({ id: z.string() });
+  organisationId = (await sql.first(
+    organisation,
+    `insert into organisations (name) values ('Stages Lettings') returning id`,
+  ))!.id;
+  otherOrganisationId = (await sql.first(
+    organisation,
+    `insert into organisations (name) values ('Other Lettings') returning id`,
+  ))!.id;
+  contactId = (await sql.first(
+    organisation,
+    `insert into contacts (organisation_id, first_name) values (?, 'Ada') returning id`,
+    [organisationId],
+  ))!.id;
+});
+
+const signal = (type: EngagementSignal['type'], externalId: string, day: number): EngagementSignal => ({
+  contactId,
+  connectionId: null,
+  type,
+  source: 'reapit',
+  externalId,
+  occurredAt: `2026-11-${String(day).padStart(2, '0')}T10:00:00.000Z`,
+  details: {},
+});
+
+const rowsOf = (externalId: string) =>
+  sql.rows(
+    z.object({ type: z.string(), occurred_at: z.string() }),
+    `select type, occurred_at::text from activities where external_id = ? order by type`,
+    [externalId],
+  );
+
+describe('storing signals', () => {
+  it('keeps one row per CRM record: a later stage replaces an earlier one, never the reverse', async () => {
+    expect(await upsertSignals(sql, organisationId, [signal('offer_submitted', 'offer:1', 1)])).toEqual([
+      contactId,
+    ]);
+    // The same stage again (a webhook and a poll both bring it): nothing changes, nothing to rescore.
+    expect(await upsertSignals(sql, organisationId, [signal('offer_submitted', 'offer:1', 1)])).toEqual([]);
+    expect(await upsertSignals(sql, organisationId, [signal('offer_progressed', 'offer:1', 3)])).toEqual([
+      contactId,
+    ]);
+    // A late, stale delivery of the first stage does not undo the progress.
+    expect(await upsertSignals(sql, organisationId, [signal('offer_submitted', 'offer:1', 1)])).toEqual([]);
+    expect(await rowsOf('offer:1')).toEqual([
+      { type: 'offer_progressed', occurred_at: expect.stringContaining('2026-11-03') },
+    ]);
+  });
+
+  it("takes a record's later stage when one page brings both", async () => {
+    const changed = await upsertSignals(sql, organisationId, [
+      signal('viewing_completed', 'appointment:9', 5),
+      signal('viewing_booked', 'appointment:9', 2),
+    ]);
+    expect(changed).toEqual([contactId]);
+    expect(await rowsOf('appointment:9')).toEqual([
+      { type: 'viewing_completed', occurred_at: expect.stringContaining('2026-11-05') },
+    ]);
+  });
+
+  it('keeps email events of one message apart (sent, opened, clicked are three signals)', async () => {
+    const email = (type: EngagementSignal['type']) => ({
+      ...signal(type, 'message-7', 6),
+      source: 'propsync',
+    });
+    await upsertSignals(sql, organisationId, [
+      email('email_sent'),
+      email('email_opened'),
+      email('email_clicked'),
+    ]);
+    expect((await rowsOf('message-7')).map((row) => row.type)).toEqual([
+      'email_clicked',
+      'email_opened',
+      'email_sent',
+    ]);
+  });
+
+  it("ignores signals naming another agency's contact", async () => {
+    expect(
+      await upsertSignals(sql, otherOrganisationId, [signal('valuation_booked', 'appointment:10', 7)]),
+    ).toEqual([]);
+    expect(await rowsOf('appointment:10')).toEqual([]);
+  });
+});
