@@ -49,10 +49,12 @@ export type ProviderInfo = {
     /** Where nurture outcomes are written back in this CRM. */
     writeBack: string;
     /**
-     * Which engagement activities Propsync reads from this CRM, and how: polled in every delta
-     * cycle and/or taken from webhooks. `polled: false` means the CRM's public API lists none.
+     * Which engagement activities Propsync reads from this CRM, and how. `polledTypes`: the
+     * activity types each delta cycle reads (empty where the CRM's public API lists none by
+     * change); `webhooks`: whether its webhooks bring activities; `kinds`: the same in words,
+     * for the card.
      */
-    activities: { polled: boolean; webhooks: boolean; kinds: string };
+    activities: { polledTypes: readonly string[]; webhooks: boolean; kinds: string };
   };
   /**
    * What an admin enters to connect: credentials (stored encrypted) and settings (not secret).

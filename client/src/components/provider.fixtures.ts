@@ -90,7 +90,17 @@ export function providerListing(provider: ConnectableProvider, vendor: string): 
       webhooks: true,
       etags: false,
       writeBack: 'notes',
-      activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+      activities: {
+        polledTypes: [
+          'viewing_booked',
+          'viewing_completed',
+          'valuation_booked',
+          'offer_submitted',
+          'offer_progressed',
+        ],
+        webhooks: true,
+        kinds: 'viewings, valuations and offers',
+      },
     },
     oauthSignIn: provider.oauthSignIn ?? false,
   };

@@ -94,8 +94,21 @@ export const AGENTOS_INFO = {
   rateLimits: { requests: 50, windowSeconds: 60 },
   rateLimitsDocumented: true,
   pagingStyle: 'offset',
-  capabilities: { webhooks: true, etags: true, writeBack: 'contact log entries and engagement fields',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  capabilities: {
+    webhooks: true,
+    etags: true,
+    writeBack: 'contact log entries and engagement fields',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
   },
   connectFields: {
     credentials: [{ ...API_KEY_FIELD, hint: 'Generated in agentOS under Settings › API.' }],

@@ -90,8 +90,21 @@ export const ALTO_INFO = {
   rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
   rateLimitsDocumented: false,
   pagingStyle: 'next_token',
-  capabilities: { webhooks: true, etags: false, writeBack: 'file notes',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'file notes',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
   },
   connectFields: {
     credentials: CLIENT_CREDENTIAL_FIELDS,

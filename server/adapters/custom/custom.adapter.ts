@@ -70,8 +70,21 @@ export const CUSTOM_INFO = {
   rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5 },
   rateLimitsDocumented: true,
   pagingStyle: 'next_token',
-  capabilities: { webhooks: true, etags: true, writeBack: 'activities and contact fields',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations, offers and calls' },
+  capabilities: {
+    webhooks: true,
+    etags: true,
+    writeBack: 'activities and contact fields',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations, offers and calls',
+    },
   },
   connectFields: {
     credentials: [API_KEY_FIELD],

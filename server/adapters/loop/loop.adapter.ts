@@ -85,8 +85,21 @@ export const LOOP_INFO = {
   rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
   rateLimitsDocumented: false,
   pagingStyle: 'page_number',
-  capabilities: { webhooks: true, etags: false, writeBack: 'contact notes',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'contact notes',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
   },
   connectFields: {
     credentials: [API_KEY_FIELD],

@@ -77,8 +77,21 @@ export const REAPIT_INFO = {
   rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
   rateLimitsDocumented: true,
   pagingStyle: 'page_number',
-  capabilities: { webhooks: true, etags: true, writeBack: 'journal entries and contact metadata',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  capabilities: {
+    webhooks: true,
+    etags: true,
+    writeBack: 'journal entries and contact metadata',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
   },
   connectFields: {
     credentials: CLIENT_CREDENTIAL_FIELDS,

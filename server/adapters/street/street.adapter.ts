@@ -87,8 +87,21 @@ export const STREET_INFO = {
   rateLimits: { requests: 600, windowSeconds: 60, writeRequests: 100 },
   rateLimitsDocumented: true,
   pagingStyle: 'page_number',
-  capabilities: { webhooks: true, etags: false, writeBack: 'notes on the person',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'notes on the person',
+    activities: {
+      polledTypes: [
+        'viewing_booked',
+        'viewing_completed',
+        'valuation_booked',
+        'offer_submitted',
+        'offer_progressed',
+      ],
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
   },
   connectFields: {
     credentials: [

@@ -84,6 +84,15 @@ export function alertForFailedRun(
   };
 }
 
+/** The host event a newly raised alert sends: hosts tell their own users about a connection in trouble. */
+export function hostEventForAlert(alert: RunAlert): ConnectionHealthEvent {
+  return alert.kind === 'credentials_rejected' ? 'connection.credentials_rejected' : 'connection.failing';
+}
+
+/** Connection health as the host hears it: each sent once per transition. */
+export type ConnectionHealthEvent =
+  'connection.failing' | 'connection.credentials_rejected' | 'connection.recovered';
+
 function permanentAlertKind(error: RunError): { kind: string; action: string } {
   if (error.code === 'ADAPTER.AUTH_INVALID') return { kind: 'credentials_rejected', action: 'reconnect' };
   if (error.code === 'ADAPTER.PERMISSION_DENIED')

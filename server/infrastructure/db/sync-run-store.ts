@@ -12,6 +12,8 @@ import type {
 import {
   alertForFailedRun,
   cursorAfterSuccess,
+  hostEventForAlert,
+  type ConnectionHealthEvent,
   windowToRun,
   workerDiedError,
   type RunFailure,
@@ -136,11 +138,17 @@ export async function closeRun(
            finished_at = now(), heartbeat_at = now(), cursor_after = ?::jsonb where id = ?`,
         [sqlJson(cursor), run.runId],
       );
+      const before = await tx.first(
+        z.object({ was_failing: z.boolean() }),
+        `select (failing_since is not null or status = 'error') as was_failing from crm_connections where id = ?`,
+        [run.connectionId],
+      );
       await tx.run(
         `update crm_connections set sync_cursor = ?::jsonb, last_synced_at = now(), status = 'active',
            failing_since = null, updated_at = now() where id = ? and status <> 'disconnected'`,
         [sqlJson(cursor), run.connectionId],
       );
+      if (before?.was_failing) await queueHealthEvent(tx, run, 'connection.recovered', {});
       return;
     }
     const now = new Date();
@@ -159,19 +167,15 @@ export async function closeRun(
        returning failing_since`,
       [outcome.error.message, outcome.permanent, run.connectionId],
     );
-    const alert = alertForFailedRun(
-      run,
-      outcome,
-      failing?.failing_since ?? null,
-      now,
-      failingAlertAfterMs,
-    );
+    const alert = alertForFailedRun(run, outcome, failing?.failing_since ?? null, now, failingAlertAfterMs);
     if (alert) {
-      await tx.run(
+      const raised = await tx.first(
+        z.object({ raised: z.boolean() }),
         `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
          values (?, ?, ?, ?, ?, ?, ?)
          on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
-         do update set message = excluded.message`,
+         do update set message = excluded.message
+         returning (xmax = 0) as raised`,
         [
           run.organisationId,
           run.connectionId,
@@ -182,8 +186,34 @@ export async function closeRun(
           alert.dedupeKey,
         ],
       );
+      // A new alert is a transition (an open one is only refreshed): the host hears of it once.
+      if (raised?.raised) {
+        await queueHealthEvent(tx, run, hostEventForAlert(alert), {
+          code: outcome.error.code,
+          message: alert.message,
+          failingSince: failing?.failing_since.toISOString() ?? null,
+        });
+      }
     }
   });
+}
+
+/** Queues a connection-health event for the agency's host, when it has a host webhook. */
+async function queueHealthEvent(
+  sql: Sql,
+  run: SyncRunHandle,
+  type: ConnectionHealthEvent,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await sql.run(
+    `insert into host_events (organisation_id, type, payload)
+     select id, ?, ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
+    [
+      type,
+      sqlJson({ connectionId: run.connectionId, provider: run.provider, ...details }),
+      run.organisationId,
+    ],
+  );
 }
 
 export async function openWebhookRun(sql: Sql, connectionId: string): Promise<SyncRunHandle> {
