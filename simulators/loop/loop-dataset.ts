@@ -36,6 +36,7 @@ import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
 
 export interface LoopDatasetOptions {
@@ -212,10 +213,56 @@ export class LoopDataset implements RenderContext {
         });
       }
     }
+    const hotLead = contacts.find(
+      (contact) => contact.archivedAt === null && (contact.person?.roles ?? []).includes('buyerApplicant'),
+    );
+    if (hotLead !== undefined) this.#seedHotLead(hotLead, anchor, appointments, offers);
     this.appointments.load(appointments);
     this.offers.load(offers);
     for (const record of appointments) pushTo(this.#appointmentsByContact, record.contactSeq, record);
     for (const record of offers) pushTo(this.#offersByContact, record.contactSeq, record);
+  }
+
+  /**
+   * The demo's hot lead: the first active buying applicant viewed a property three days before the
+   * anchor and offered on it the day before, which scores above the hot-lead threshold (an offer 45
+   * plus a completed viewing 30, barely decayed). Fixed offsets, so the same seed gives the same lead.
+   */
+  #seedHotLead(
+    contact: ContactRecord,
+    anchor: number,
+    appointments: AppointmentRecord[],
+    offers: OfferRecord[],
+  ): void {
+    const viewingStart = anchor - 3 * DAY_MS + 11 * HOUR_MS;
+    const viewingEnd = viewingStart + 30 * 60_000;
+    const propertySeq = 4_242;
+    appointments.push({
+      seq: this.#nextAppointmentSeq++,
+      created: viewingStart - 5 * DAY_MS,
+      modified: viewingEnd + 2 * HOUR_MS,
+      type: 'viewing',
+      status: 'completed',
+      start: viewingStart,
+      end: viewingEnd,
+      contactSeq: contact.seq,
+      contactRole: 'applicant',
+      propertySeq,
+      negotiatorSeq: 1,
+    });
+    const submitted = anchor - DAY_MS + 15 * HOUR_MS;
+    offers.push({
+      seq: this.#nextOfferSeq++,
+      created: submitted,
+      modified: submitted,
+      kind: 'sale',
+      status: 'submitted',
+      amount: 425_000,
+      submitted,
+      contactSeq: contact.seq,
+      propertySeq,
+      negotiatorSeq: 1,
+    });
   }
 
   /** The record behind a Loop id of this kind, if the id is one of this team's. */

@@ -297,6 +297,64 @@ describe('Loop simulator: write-back and activities', () => {
     });
     expect((await api('/v1/appointments?status=lost')).status).toBe(400);
   });
+
+  it('lists appointments and offers changed since a time, oldest change first, and announces each change', async () => {
+    const { simulator, api } = await start();
+    const receiver = await startReceiver();
+    await api('/v1/webhooks', {
+      method: 'POST',
+      json: { url: receiver.url, events: ['appointment.updated', 'offer.updated'] },
+    });
+    const contactId = simulator.contactIds()[5]!;
+    const [first, second] = [1, 2].map(() => simulator.controls.createAppointment({ contactId, type: 'viewing' }));
+    const offer = simulator.controls.createOffer({ contactId, type: 'sale' });
+    simulator.controls.advanceClock(5_000);
+    const since = new Date(simulator.clock.now()).toISOString();
+    simulator.controls.advanceClock(1_000);
+    simulator.controls.updateOffer(offer, { status: 'accepted' });
+    simulator.controls.updateAppointment(second!, 'completed');
+    simulator.controls.advanceClock(1_000);
+    simulator.controls.updateAppointment(first!, 'cancelled');
+    const delta = `updatedSince=${since}&sort=updatedAt`;
+    const appointments = await api(`/v1/appointments?${delta}`);
+    expect(appointments.body).toMatchObject({
+      totalCount: 2,
+      results: [
+        { id: second, status: 'completed' },
+        { id: first, status: 'cancelled' },
+      ],
+    });
+    const offers = await api(`/v1/offers?${delta}&updatedUntil=${since}`);
+    expect(offers.body).toMatchObject({ totalCount: 0, results: [] });
+    const changed = await api(`/v1/offers?${delta}`);
+    expect(changed.body.results).toEqual([expect.objectContaining({ id: offer, status: 'accepted' })]);
+    await simulator.webhooksIdle();
+    expect(receiver.deliveries.map((delivery) => [delivery.body.type, delivery.body.data.id])).toEqual([
+      ['offer.updated', offer],
+      ['appointment.updated', second],
+      ['appointment.updated', first],
+    ]);
+  });
+
+  it('seeds one hot lead: a buying applicant with a viewing completed and an offer made in the last few days', async () => {
+    const seeded = async () => {
+      const { simulator, api } = await start();
+      const recent = new Date(simulator.clock.now() - 5 * 86_400_000).toISOString();
+      const viewings = await api(`/v1/appointments?type=viewing&status=completed&updatedSince=${recent}&pageSize=100`);
+      const offers = await api(`/v1/offers?status=submitted&updatedSince=${recent}&pageSize=100`);
+      const offered = new Set(offers.body.results.map((offer: Json) => offer.contactId));
+      const hot = viewings.body.results.filter((viewing: Json) => offered.has(viewing.contactId));
+      return { simulator, hot };
+    };
+    const { simulator, hot } = await seeded();
+    expect(hot).toHaveLength(1);
+    const contact = simulator.getContact(hot[0].contactId)!;
+    expect(contact).toMatchObject({
+      archived: false,
+      applicantProfiles: expect.arrayContaining([expect.objectContaining({ intent: 'buy' })]),
+    });
+    expect((await seeded()).hot).toEqual(hot);
+  });
 });
 
 describe('Loop simulator: rate limits', () => {
