@@ -169,7 +169,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * Appointments, then offers, each read like contacts (keyset on `updatedAt`, crowded instants
    * isolated: Loop narrows a list to one instant with `updatedSince` = `updatedUntil`, so a bulk
    * change of more than a page of records cannot hide one). The checkpoint names the list it is in
-   * (activity-checkpoint below): a resumed cycle skips the lists already read and goes on in its own.
+   * (activityCheckpoint below): a resumed cycle skips the lists already read and goes on in its own.
    */
   async *syncActivities(
     window: SyncWindow,
