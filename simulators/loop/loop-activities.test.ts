@@ -36,6 +36,24 @@ describe('Loop simulator: appointments and offers', () => {
     expect((await api('/_sim/appointments', { method: 'POST', json: {} })).status).toBe(400);
   });
 
+  it('updates appointments and offers through /_sim (204), naming an unknown one in a 404 and refusing a bad status (400)', async () => {
+    const { simulator, api } = await start();
+    const contactId = simulator.contactIds()[0]!;
+    const viewing = simulator.controls.createAppointment({ contactId, type: 'viewing' });
+    const offer = simulator.controls.createOffer({ contactId, type: 'sale' });
+    const patch = (path: string, json: Json) => api(`/_sim/${path}`, { method: 'PATCH', json });
+    expect((await patch(`appointments/${viewing}`, { status: 'completed' })).status).toBe(204);
+    expect((await patch(`offers/${offer}`, { status: 'accepted', amount: 360_000 })).status).toBe(204);
+    expect((await api(`/v1/appointments/${viewing}`)).body.status).toBe('completed');
+    expect((await api(`/v1/offers/${offer}`)).body).toMatchObject({ status: 'accepted', amount: 360_000 });
+    const missing = await patch('offers/nope', { status: 'accepted' });
+    expect(missing).toMatchObject({ status: 404, body: { error: 'offer nope not found' } });
+    expect((await patch('appointments/nope', { status: 'completed' })).body).toEqual({
+      error: 'appointment nope not found',
+    });
+    expect((await patch(`appointments/${viewing}`, { status: 'lost' })).status).toBe(400);
+  });
+
   it('lists seeded viewings, valuations and offers, and those created through the control surface', async () => {
     const { simulator, api } = await start({ contactCount: 300 });
     const viewings = await api('/v1/appointments?type=viewing&pageSize=100');

@@ -285,10 +285,6 @@ export function contactTypesOf(record: ContactRecord): readonly LoopContactType[
   return (record.person?.roles ?? []).map((role) => ROLE_TYPES[role]);
 }
 
-export function fullName(fields: Pick<LoopContactFields, 'title' | 'firstName' | 'lastName'>): string {
-  return [fields.title, fields.firstName, fields.lastName].filter((part) => part).join(' ');
-}
-
 /** The contact as `GET /v1/contacts/{id}` returns it (and webhooks carry it). */
 export function renderContact(record: ContactRecord, context: RenderContext): JsonObject {
   const fields = fieldsOf(record, context.seed);

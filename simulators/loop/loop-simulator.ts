@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import {
   ControlInputError,
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -469,11 +468,6 @@ function teamOption(request: Request): TeamOption {
 
 /** Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads. */
 function mountLoopControls(router: Router, controls: LoopSimulatorControls, state: LoopSimulatorState): void {
-  /** 204 when the record was there, else 404 naming it. */
-  const done = (response: Response, found: boolean, noun: string, id: unknown) =>
-    found
-      ? response.status(204).end()
-      : response.status(404).json({ error: `${noun} ${String(id)} not found` });
   mountContactControls(router, {
     scopeOf: teamOption,
     create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
@@ -487,60 +481,45 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
       (body, request) => ({ id: controls.createAppointment({ ...defined(body), ...teamOption(request) }) }),
       201,
     ),
+    'PATCH /appointments/:id': withBody(AppointmentUpdateSchema, ({ status }, request) =>
+      foundOr404(
+        controls.updateAppointment(idParam(request), status, teamOption(request)),
+        `appointment ${idParam(request)}`,
+      ),
+    ),
     'POST /offers': withBody(
       OfferSchema,
       (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
       201,
     ),
-  });
-  router.patch(
-    '/appointments/:id',
-    handle((request, response) => {
-      const { status } = AppointmentUpdateSchema.parse(request.body ?? {});
-      const { id } = request.params;
-      done(response, controls.updateAppointment(String(id), status, teamOption(request)), 'appointment', id);
-    }),
-  );
-  router.patch(
-    '/offers/:id',
-    handle((request, response) => {
-      const changes = defined(OfferUpdateSchema.parse(request.body ?? {}));
-      const { id } = request.params;
-      done(response, controls.updateOffer(String(id), changes, teamOption(request)), 'offer', id);
-    }),
-  );
-  for (const [action, apply] of Object.entries({
-    revoke: controls.revokeApiKey,
-    restore: controls.restoreApiKey,
-  })) {
-    router.post(
-      `/api-keys/${action}`,
-      handle((request, response) => {
-        apply(ApiKeySchema.parse(request.body ?? {}).apiKey);
-        response.status(204).end();
-      }),
-    );
-  }
-  router.get(
-    '/notes',
-    handle((request, response) => {
+    'PATCH /offers/:id': withBody(OfferUpdateSchema, (changes, request) =>
+      foundOr404(
+        controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
+        `offer ${idParam(request)}`,
+      ),
+    ),
+    'POST /api-keys/revoke': withBody(ApiKeySchema, ({ apiKey }) => controls.revokeApiKey(apiKey)),
+    'POST /api-keys/restore': withBody(ApiKeySchema, ({ apiKey }) => controls.restoreApiKey(apiKey)),
+    'GET /notes': (request) => {
       const contactId = typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
-      response.json({ notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) });
-    }),
-  );
-  router.get(
-    '/webhooks',
-    handle((request, response) => {
-      response.json({ webhooks: state.webhooks(teamOption(request).teamId) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
+      return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
+    },
+    'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
+    'GET /planted-duplicates': (request) => {
       const { teamId } = teamOption(request);
-      response.json({ duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) });
-    }),
-  );
+      return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
+    },
+  });
+}
+
+function idParam(request: Request): string {
+  return String(request.params.id);
+}
+
+/** Nothing to answer (204) when the record was there; a 404 naming it otherwise. */
+function foundOr404(found: boolean, what: string): undefined {
+  if (!found) throw new RangeError(`${what} not found`);
+  return undefined;
 }
 
 /** The id of the contact generated from person `index` (its record may since be deleted). */
