@@ -14,9 +14,9 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import {
+  bySequence,
   emailElsewhere,
-  newPostcode,
-  newStreet,
+  movedAddress,
   pickDistinct,
   restyledPhone,
 } from '../toolkit/random-edits.ts';
@@ -81,13 +81,7 @@ export interface CreateAppointmentOptions extends TeamOption {
   durationMinutes?: number;
 }
 
-export interface CreateOfferOptions extends TeamOption {
-  contactId: string;
-  /** `sale` for a buying applicant, `let` for a renting one (default: the contact's first profile). */
-  type?: 'sale' | 'let';
-  amount?: number;
-  status?: LoopOfferStatus;
-}
+export type CreateOfferOptions = z.input<typeof OfferSchema> & TeamOption;
 
 /** Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface LoopSimulatorControls {
@@ -241,7 +235,7 @@ export const createLoopSimulator = defineSimulator<
                 kit.controlRandom(),
                 dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
                 modify.count ?? 1,
-                (a, b) => a.seq - b.seq,
+                bySequence,
               );
         dataset.patchContacts(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
@@ -449,6 +443,7 @@ const AppointmentSchema = z.object({
 const AppointmentUpdateSchema = z.object({ status: z.enum(LOOP_APPOINTMENT_STATUSES) });
 const OfferSchema = z.object({
   contactId: z.string().min(1),
+  /** `sale` for a buying applicant, `let` for a renting one (default: the contact's first profile). */
   type: z.enum(['sale', 'let']).optional(),
   amount: z.number().positive().optional(),
   status: z.enum(LOOP_OFFER_STATUSES).optional(),
@@ -554,14 +549,9 @@ function randomChange(dataset: LoopDataset, record: ContactRecord, random: Seede
     case 2:
       return { marketingConsent: { status: NEXT_CONSENT[fields.marketingConsent.status] } };
     case 3: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      return {
-        address: {
-          line1: `${random.int(1, 220)} ${newStreet(random)}`,
-          line2: fields.address?.line2 ?? null,
-          postcode: newPostcode(outward, random),
-        },
-      };
+      const moved = movedAddress(random, fields.address?.postcode);
+      const line2 = fields.address?.line2 ?? null;
+      return { address: { line1: `${moved.number} ${moved.street}`, line2, postcode: moved.postcode } };
     }
     default:
       return { lastName: random.pick(SURNAMES) };
