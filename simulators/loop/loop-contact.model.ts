@@ -122,7 +122,7 @@ export function loopTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function loopDate(ms: number): string {
+function loopDate(ms: number): string {
   return loopTime(ms).slice(0, 10);
 }
 
@@ -132,7 +132,7 @@ export function contactIdOf(record: ContactRecord, salt: number): string {
 }
 
 /** Branches: one per town of the shared reference data. */
-export function branchName(branchSeq: number): string {
+function branchName(branchSeq: number): string {
   return TOWNS[branchSeq - 1]?.town ?? 'Head Office';
 }
 

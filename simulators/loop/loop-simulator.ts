@@ -116,7 +116,6 @@ export interface SignedContactWebhookOptions extends TeamOption {
 
 /** What the Loop simulator adds to the toolkit's simulator. */
 export interface LoopSimulatorState {
-  readonly teams: readonly LoopTeam[];
   readonly defaultTeamId: string;
   /** Contacts the API holds (archived ones included). */
   contactCount(teamId?: string): number;
@@ -142,7 +141,7 @@ export interface LoopSimulatorState {
 export type LoopSimulator = Simulator<LoopSimulatorState, LoopSimulatorControls>;
 
 /** A non-secret handle for an API key: revocations and rate budgets are kept under it. */
-export function apiKeyHandle(apiKey: string): string {
+function apiKeyHandle(apiKey: string): string {
   return `key_${createHash('sha256').update(apiKey.trim().toLowerCase()).digest('hex').slice(0, 12)}`;
 }
 
@@ -320,7 +319,6 @@ export const createLoopSimulator = defineSimulator<
       return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
     };
     const state: LoopSimulatorState = {
-      teams: teams.map((team) => ({ ...team, apiKeys: [...team.apiKeys] })),
       defaultTeamId: datasets.defaultTenant,
       contactCount: (teamId) => datasets.get(teamId).contacts.size,
       contactIds(teamId) {
