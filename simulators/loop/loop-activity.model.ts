@@ -48,7 +48,7 @@ export interface NoteRecord extends TimedRecord {
 const propertyRandom = new SeededRandom(1);
 
 /** A property's display address, deterministic in (seed, propertySeq). */
-export function propertyOf(seed: number, propertySeq: number): { displayAddress: string; postcode: string } {
+function propertyOf(seed: number, propertySeq: number): { displayAddress: string; postcode: string } {
   const random = propertyRandom.reseed(mixSeed(seed, 'loop-property', propertySeq));
   const town = random.pick(TOWNS);
   const area = random.pick(town.areas);

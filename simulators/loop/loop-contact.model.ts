@@ -122,7 +122,7 @@ export function loopTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-export function loopDate(ms: number): string {
+function loopDate(ms: number): string {
   return loopTime(ms).slice(0, 10);
 }
 
@@ -132,7 +132,7 @@ export function contactIdOf(record: ContactRecord, salt: number): string {
 }
 
 /** Branches: one per town of the shared reference data. */
-export function branchName(branchSeq: number): string {
+function branchName(branchSeq: number): string {
   return TOWNS[branchSeq - 1]?.town ?? 'Head Office';
 }
 
@@ -283,10 +283,6 @@ export function emailsOf(record: ContactRecord): readonly string[] {
 export function contactTypesOf(record: ContactRecord): readonly LoopContactType[] {
   if (record.fields !== null) return record.fields.contactTypes;
   return (record.person?.roles ?? []).map((role) => ROLE_TYPES[role]);
-}
-
-export function fullName(fields: Pick<LoopContactFields, 'title' | 'firstName' | 'lastName'>): string {
-  return [fields.title, fields.firstName, fields.lastName].filter((part) => part).join(' ');
 }
 
 /** The contact as `GET /v1/contacts/{id}` returns it (and webhooks carry it). */

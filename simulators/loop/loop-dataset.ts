@@ -1,5 +1,5 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedBooking, generatedTimes } from '../toolkit/generated-data.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -10,13 +10,8 @@ import {
   type NoteRecord,
   type OfferRecord,
 } from './loop-activity.model.ts';
-import {
-  LOOP_NEGOTIATORS,
-  LOOP_OFFER_STATUSES,
-  type LoopAppointmentStatus,
-  type LoopAppointmentType,
-  type LoopWebhookEvent,
-} from './loop-constants.ts';
+import type { LoopAppointmentStatus, LoopWebhookEvent } from './loop-constants.ts';
+import { generateActivities } from './loop-activity.seed.ts';
 import {
   changedFields,
   contactIdOf,
@@ -34,9 +29,6 @@ import {
 import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
-
-const DAY_MS = 86_400_000;
-const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
 
 export interface LoopDatasetOptions {
   teamId: string;
@@ -136,82 +128,9 @@ export class LoopDataset implements RenderContext {
     }
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
-    this.#generateActivities(records, anchor);
-  }
-
-  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
-    const random = new SeededRandom(1);
-    const activitySeed = mixSeed(this.seed, 'loop-activities');
-    const appointments: AppointmentRecord[] = [];
-    const offers: OfferRecord[] = [];
-    const appointment = (
-      contact: ContactRecord,
-      type: LoopAppointmentType,
-      contactRole: AppointmentRecord['contactRole'],
-      negotiatorSeq: number,
-    ): AppointmentRecord => {
-      const { start, created } = generatedBooking(random, anchor, contact.created);
-      const end = start + (type === 'viewing' ? 30 : 60) * 60_000;
-      const status: LoopAppointmentStatus =
-        start < anchor
-          ? random.pickWeighted(['completed', 'cancelled', 'noShow'] as const, [85, 10, 5])
-          : random.pickWeighted(['booked', 'cancelled'] as const, [92, 8]);
-      const lastChange =
-        status === 'booked'
-          ? created
-          : status === 'cancelled'
-            ? created + Math.floor(random.next() * Math.max(0, Math.min(start, anchor) - created))
-            : end + Math.floor(random.next() * 2 * DAY_MS);
-      return {
-        seq: this.#nextAppointmentSeq++,
-        created,
-        modified: Math.max(created, Math.min(anchor - 1, lastChange)),
-        type,
-        status,
-        start,
-        end,
-        contactSeq: contact.seq,
-        contactRole,
-        propertySeq: random.int(1, 5000),
-        negotiatorSeq,
-      };
-    };
-    for (const contact of contacts) {
-      const roles = contact.person?.roles ?? [];
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, contact.seq));
-      const negotiatorSeq = random.int(1, LOOP_NEGOTIATORS.length);
-      const buyer = roles.includes('buyerApplicant');
-      const renter = roles.includes('tenantApplicant');
-      if ((buyer || renter) && random.chance(0.45)) {
-        const viewings = random.int(1, 3);
-        for (let v = 0; v < viewings; v++)
-          appointments.push(appointment(contact, 'viewing', 'applicant', negotiatorSeq));
-      }
-      const owner = roles.includes('vendor') ? 'vendor' : roles.includes('landlord') ? 'landlord' : null;
-      if (owner !== null && random.chance(0.4))
-        appointments.push(appointment(contact, 'valuation', owner, negotiatorSeq));
-      const offerKind = buyer && random.chance(0.15) ? 'sale' : renter && random.chance(0.1) ? 'let' : null;
-      if (offerKind !== null) {
-        const submitted = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        const status = random.pickWeighted(LOOP_OFFER_STATUSES, OFFER_STATUS_WEIGHTS);
-        offers.push({
-          seq: this.#nextOfferSeq++,
-          created: submitted,
-          modified:
-            status === 'submitted'
-              ? submitted
-              : Math.min(anchor - 1, submitted + Math.floor(random.next() * (anchor - submitted) * 0.5)),
-          kind: offerKind,
-          status,
-          amount: offerKind === 'sale' ? random.int(30, 240) * 5_000 : random.int(26, 160) * 25,
-          submitted,
-          contactSeq: contact.seq,
-          propertySeq: random.int(1, 5000),
-          negotiatorSeq,
-        });
-      }
-    }
+    const { appointments, offers } = generateActivities(records, anchor, this.seed);
+    this.#nextAppointmentSeq = appointments.length + 1;
+    this.#nextOfferSeq = offers.length + 1;
     this.appointments.load(appointments);
     this.offers.load(offers);
     for (const record of appointments) pushTo(this.#appointmentsByContact, record.contactSeq, record);

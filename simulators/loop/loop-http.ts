@@ -3,14 +3,20 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
+import type { RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
+  LOOP_APPOINTMENT_STATUSES,
+  LOOP_APPOINTMENT_TYPES,
   LOOP_CONSENT_STATUSES,
   LOOP_CONTACT_TYPES,
   LOOP_NOTE_TYPES,
+  LOOP_OFFER_STATUSES,
   LOOP_PAGE_SIZE,
   LOOP_PHONE_TYPES,
+  LOOP_RATE_LIMITS,
   LOOP_WEBHOOK_EVENTS,
+  type LoopRateLimits,
 } from './loop-constants.ts';
 
 /** Loop's (assumed) error body: `{statusCode, error, message}`, plus `errors` on a 422. */
@@ -120,6 +126,26 @@ export function listEnvelope<T>(
     totalPages: Math.ceil(totalCount / paging.pageSize),
   };
 }
+
+/** The enforced limits as the toolkit's rate limiter takes them (`false`: none). */
+export function rateLimitConfig(
+  limits: Partial<LoopRateLimits> | false | undefined,
+): RateLimitConfig | false {
+  if (limits === false) return false;
+  const merged = { ...LOOP_RATE_LIMITS, ...limits };
+  return {
+    windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
+    maxConcurrent: merged.maxConcurrent,
+  };
+}
+
+/** A 429's message, per limit reached. */
+export const LIMIT_MESSAGES = {
+  window: (limit: number) => `Too many requests: the limit is ${limit} requests per second per API key`,
+  concurrency: (limit: number) =>
+    `Too many requests: at most ${limit} concurrent requests per API key are allowed`,
+  daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
+} as const;
 
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
@@ -240,3 +266,27 @@ export const WebhookUpdateSchema = z
     active: z.boolean(),
   })
   .partial();
+
+/* The `/_sim` control inputs (the simulator's own, not Loop's API). */
+
+export const ControlAppointmentSchema = z.object({
+  contactId: z.string().min(1),
+  type: z.enum(LOOP_APPOINTMENT_TYPES).optional(),
+  status: z.enum(LOOP_APPOINTMENT_STATUSES).optional(),
+  start: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+});
+export const ControlAppointmentUpdateSchema = z.object({ status: z.enum(LOOP_APPOINTMENT_STATUSES) });
+export const ControlOfferSchema = z.object({
+  contactId: z.string().min(1),
+  /** `sale` for a buying applicant, `let` for a renting one (default: the contact's first profile). */
+  type: z.enum(['sale', 'let']).optional(),
+  amount: z.number().positive().optional(),
+  status: z.enum(LOOP_OFFER_STATUSES).optional(),
+});
+export const ControlOfferUpdateSchema = z.object({
+  status: z.enum(LOOP_OFFER_STATUSES).optional(),
+  amount: z.number().positive().optional(),
+});
+// The key travels in the body, never in a URL that proxies and access logs would keep.
+export const ControlApiKeySchema = z.object({ apiKey: z.string().min(1) });

@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { z } from 'zod';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import type { z } from 'zod';
 import {
   ControlInputError,
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -14,27 +13,17 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import {
-  emailElsewhere,
-  newPostcode,
-  newStreet,
-  pickDistinct,
-  restyledPhone,
-} from '../toolkit/random-edits.ts';
+import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
-import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
+import { mixSeed } from '../toolkit/seeded-random.ts';
 import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
-import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderNote } from './loop-activity.model.ts';
 import { createLoopApiRouter, type LoopCallContext } from './loop-api.routes.ts';
 import {
   GUID_PATTERN,
-  LOOP_APPOINTMENT_STATUSES,
-  LOOP_APPOINTMENT_TYPES,
   LOOP_DEMO_TEAM,
-  LOOP_OFFER_STATUSES,
   LOOP_RATE_LIMITS,
   LOOP_WEBHOOK_RETRY_DELAYS_MS,
   LOOP_WEBHOOK_TIMEOUT_MS,
@@ -52,9 +41,22 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './loop-contact.model.ts';
+import { randomChange } from './loop-contact-edits.ts';
 import { LoopDataset } from './loop-dataset.ts';
 import { loopId } from './loop-ids.ts';
-import { ContactCreateSchema, ContactPatchSchema, sendError, type ContactPatch } from './loop-http.ts';
+import {
+  ContactCreateSchema,
+  ContactPatchSchema,
+  ControlApiKeySchema,
+  ControlAppointmentSchema,
+  ControlAppointmentUpdateSchema,
+  ControlOfferSchema,
+  ControlOfferUpdateSchema,
+  LIMIT_MESSAGES,
+  rateLimitConfig,
+  sendError,
+  type ContactPatch,
+} from './loop-http.ts';
 import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
 
 export interface LoopSimulatorOptions extends SimulatorOptions {
@@ -82,13 +84,7 @@ export interface CreateAppointmentOptions extends TeamOption {
   durationMinutes?: number;
 }
 
-export interface CreateOfferOptions extends TeamOption {
-  contactId: string;
-  /** `sale` for a buying applicant, `let` for a renting one (default: the contact's first profile). */
-  type?: 'sale' | 'let';
-  amount?: number;
-  status?: LoopOfferStatus;
-}
+export type CreateOfferOptions = z.input<typeof ControlOfferSchema> & TeamOption;
 
 /** Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface LoopSimulatorControls {
@@ -123,7 +119,6 @@ export interface SignedContactWebhookOptions extends TeamOption {
 
 /** What the Loop simulator adds to the toolkit's simulator. */
 export interface LoopSimulatorState {
-  readonly teams: readonly LoopTeam[];
   readonly defaultTeamId: string;
   /** Contacts the API holds (archived ones included). */
   contactCount(teamId?: string): number;
@@ -149,25 +144,9 @@ export interface LoopSimulatorState {
 export type LoopSimulator = Simulator<LoopSimulatorState, LoopSimulatorControls>;
 
 /** A non-secret handle for an API key: revocations and rate budgets are kept under it. */
-export function apiKeyHandle(apiKey: string): string {
+function apiKeyHandle(apiKey: string): string {
   return `key_${createHash('sha256').update(apiKey.trim().toLowerCase()).digest('hex').slice(0, 12)}`;
 }
-
-function rateLimitConfig(limits: Partial<LoopRateLimits> | false | undefined): RateLimitConfig | false {
-  if (limits === false) return false;
-  const merged = { ...LOOP_RATE_LIMITS, ...limits };
-  return {
-    windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
-    maxConcurrent: merged.maxConcurrent,
-  };
-}
-
-const LIMIT_MESSAGES = {
-  window: (limit: number) => `Too many requests: the limit is ${limit} requests per second per API key`,
-  concurrency: (limit: number) =>
-    `Too many requests: at most ${limit} concurrent requests per API key are allowed`,
-  daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
-} as const;
 
 /**
  * An in-process Loop API (the conventional REST shape documented in README.md): GUID API keys
@@ -242,10 +221,10 @@ export const createLoopSimulator = defineSimulator<
                 kit.controlRandom(),
                 dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
                 modify.count ?? 1,
-                (a, b) => a.seq - b.seq,
+                bySequence,
               );
         dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
+          ...(modify.randomChange ? randomChange(fieldsOf(record, dataset.seed), kit.controlRandom()) : {}),
           ...fields,
         }));
         return records.map((record) => contactIdOf(record, dataset.salt));
@@ -327,7 +306,6 @@ export const createLoopSimulator = defineSimulator<
       return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
     };
     const state: LoopSimulatorState = {
-      teams: teams.map((team) => ({ ...team, apiKeys: [...team.apiKeys] })),
       defaultTeamId: datasets.defaultTenant,
       contactCount: (teamId) => datasets.get(teamId).contacts.size,
       contactIds(teamId) {
@@ -440,27 +418,6 @@ export const createLoopSimulator = defineSimulator<
   },
 });
 
-const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
-  type: z.enum(LOOP_APPOINTMENT_TYPES).optional(),
-  status: z.enum(LOOP_APPOINTMENT_STATUSES).optional(),
-  start: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-});
-const AppointmentUpdateSchema = z.object({ status: z.enum(LOOP_APPOINTMENT_STATUSES) });
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  type: z.enum(['sale', 'let']).optional(),
-  amount: z.number().positive().optional(),
-  status: z.enum(LOOP_OFFER_STATUSES).optional(),
-});
-const OfferUpdateSchema = z.object({
-  status: z.enum(LOOP_OFFER_STATUSES).optional(),
-  amount: z.number().positive().optional(),
-});
-// The key travels in the body, never in a URL that proxies and access logs would keep.
-const ApiKeySchema = z.object({ apiKey: z.string().min(1) });
-
 /** The team a control request names (query or body), as `{teamId}` or nothing. */
 function teamOption(request: Request): TeamOption {
   const { teamId } = tenantOf(request, 'teamId');
@@ -469,11 +426,6 @@ function teamOption(request: Request): TeamOption {
 
 /** Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads. */
 function mountLoopControls(router: Router, controls: LoopSimulatorControls, state: LoopSimulatorState): void {
-  /** 204 when the record was there, else 404 naming it. */
-  const done = (response: Response, found: boolean, noun: string, id: unknown) =>
-    found
-      ? response.status(204).end()
-      : response.status(404).json({ error: `${noun} ${String(id)} not found` });
   mountContactControls(router, {
     scopeOf: teamOption,
     create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
@@ -483,64 +435,49 @@ function mountLoopControls(router: Router, controls: LoopSimulatorControls, stat
   });
   mountControlRoutes(router, {
     'POST /appointments': withBody(
-      AppointmentSchema,
+      ControlAppointmentSchema,
       (body, request) => ({ id: controls.createAppointment({ ...defined(body), ...teamOption(request) }) }),
       201,
     ),
+    'PATCH /appointments/:id': withBody(ControlAppointmentUpdateSchema, ({ status }, request) =>
+      foundOr404(
+        controls.updateAppointment(idParam(request), status, teamOption(request)),
+        `appointment ${idParam(request)}`,
+      ),
+    ),
     'POST /offers': withBody(
-      OfferSchema,
+      ControlOfferSchema,
       (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
       201,
     ),
-  });
-  router.patch(
-    '/appointments/:id',
-    handle((request, response) => {
-      const { status } = AppointmentUpdateSchema.parse(request.body ?? {});
-      const { id } = request.params;
-      done(response, controls.updateAppointment(String(id), status, teamOption(request)), 'appointment', id);
-    }),
-  );
-  router.patch(
-    '/offers/:id',
-    handle((request, response) => {
-      const changes = defined(OfferUpdateSchema.parse(request.body ?? {}));
-      const { id } = request.params;
-      done(response, controls.updateOffer(String(id), changes, teamOption(request)), 'offer', id);
-    }),
-  );
-  for (const [action, apply] of Object.entries({
-    revoke: controls.revokeApiKey,
-    restore: controls.restoreApiKey,
-  })) {
-    router.post(
-      `/api-keys/${action}`,
-      handle((request, response) => {
-        apply(ApiKeySchema.parse(request.body ?? {}).apiKey);
-        response.status(204).end();
-      }),
-    );
-  }
-  router.get(
-    '/notes',
-    handle((request, response) => {
+    'PATCH /offers/:id': withBody(ControlOfferUpdateSchema, (changes, request) =>
+      foundOr404(
+        controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
+        `offer ${idParam(request)}`,
+      ),
+    ),
+    'POST /api-keys/revoke': withBody(ControlApiKeySchema, ({ apiKey }) => controls.revokeApiKey(apiKey)),
+    'POST /api-keys/restore': withBody(ControlApiKeySchema, ({ apiKey }) => controls.restoreApiKey(apiKey)),
+    'GET /notes': (request) => {
       const contactId = typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
-      response.json({ notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) });
-    }),
-  );
-  router.get(
-    '/webhooks',
-    handle((request, response) => {
-      response.json({ webhooks: state.webhooks(teamOption(request).teamId) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
+      return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
+    },
+    'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
+    'GET /planted-duplicates': (request) => {
       const { teamId } = teamOption(request);
-      response.json({ duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) });
-    }),
-  );
+      return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
+    },
+  });
+}
+
+function idParam(request: Request): string {
+  return String(request.params.id);
+}
+
+/** Nothing to answer (204) when the record was there; a 404 naming it otherwise. */
+function foundOr404(found: boolean, what: string): undefined {
+  if (!found) throw new RangeError(`${what} not found`);
+  return undefined;
 }
 
 /** The id of the contact generated from person `index` (its record may since be deleted). */
@@ -549,44 +486,6 @@ function personContactId(dataset: LoopDataset, index: number): string {
   return contact === undefined
     ? loopId(dataset.salt, 'contact', index + 1)
     : contactIdOf(contact, dataset.salt);
-}
-
-const NEXT_CONSENT = { optedIn: 'optedOut', optedOut: 'notAsked', notAsked: 'optedIn' } as const;
-
-/** A plausible edit an agent might make in Loop. */
-function randomChange(dataset: LoopDataset, record: ContactRecord, random: SeededRandom): ContactPatch {
-  const fields = fieldsOf(record, dataset.seed);
-  switch (random.int(0, 4)) {
-    case 0: {
-      const current = fields.emailAddresses.find((email) => email.isPrimary)?.address;
-      const address = emailElsewhere(random, current, fields.firstName);
-      return { emailAddresses: [{ address, isPrimary: true }] };
-    }
-    case 1: {
-      const mobile = fields.phoneNumbers.find((phone) => phone.type === 'mobile');
-      const others = fields.phoneNumbers.filter((phone) => phone !== mobile);
-      return {
-        phoneNumbers: [
-          { number: restyledPhone(random, mobile?.number), type: 'mobile', isPrimary: true },
-          ...others.map((phone) => ({ ...phone, isPrimary: false })),
-        ],
-      };
-    }
-    case 2:
-      return { marketingConsent: { status: NEXT_CONSENT[fields.marketingConsent.status] } };
-    case 3: {
-      const outward = (fields.address?.postcode ?? 'SW11 1AA').split(' ')[0] ?? 'SW11';
-      return {
-        address: {
-          line1: `${random.int(1, 220)} ${newStreet(random)}`,
-          line2: fields.address?.line2 ?? null,
-          postcode: newPostcode(outward, random),
-        },
-      };
-    }
-    default:
-      return { lastName: random.pick(SURNAMES) };
-  }
 }
 
 export type { LoopRateLimits, LoopTeam };

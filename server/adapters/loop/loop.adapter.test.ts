@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { LOOP_DEMO_API_KEY } from '../../../simulators/loop/loop-constants.ts';
 import { createLoopSimulator, type LoopSimulator } from '../../../simulators/loop/loop-simulator.ts';
 import { signWebhook } from '../../../simulators/loop/loop-webhooks.ts';
+import { startWebhookReceiver } from '../../../simulators/toolkit/simulator-testing.ts';
 import { toE164 } from '../../../simulators/toolkit/uk-contact-format.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { loopOperatorConfig } from '../../../simulators/loop/loop.harness.ts';
@@ -13,11 +15,12 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function connect(options: { contactCount?: number; pageSize?: number } = {}) {
+async function connect(options: { contactCount?: number; pageSize?: number; now?: () => number } = {}) {
   const simulator = createLoopSimulator({
     contactCount: options.contactCount ?? 80,
     rateLimits: false,
     webhookRetryScale: 0.0001,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const { url } = await simulator.listen(0);
   cleanups.push(() => simulator.close());
@@ -102,6 +105,121 @@ describe('Loop adapter: keyset paging', () => {
     expect(lists.length).toBeGreaterThan(0);
     for (const entry of lists)
       expect(entry.query).toMatchObject({ updatedSince: expect.any(String), includeArchived: 'true' });
+  });
+});
+
+async function activityPages(
+  adapter: CrmAdapter,
+  window: SyncWindow,
+  between?: (page: number) => void,
+): Promise<ActivityPage[]> {
+  const pages: ActivityPage[] = [];
+  for await (const page of adapter.syncActivities(window)) {
+    expect(page.rejected).toEqual([]);
+    pages.push(page);
+    between?.(pages.length);
+  }
+  return pages;
+}
+
+const idsOf = (pages: ActivityPage[]) => pages.flatMap((page) => page.activities.map((a) => a.externalId));
+
+describe('Loop adapter: activities by polling', () => {
+  it.each([1, 2, 3])(
+    'reads appointments then offers changed in the window, each at the stage it reached, when a crowded instant shrinks after page %i',
+    async (editAfterPage) => {
+      let now = Date.parse('2026-11-20T10:00:00.000Z');
+      const { simulator, adapter } = await connect({ pageSize: 10, now: () => now });
+      const since = now + 1;
+      now += 5_000;
+      const contactIds = simulator.contactIds();
+      // A bulk entry: 23 viewings and 4 offers with the very same updatedAt.
+      const viewings = contactIds
+        .slice(0, 23)
+        .map((contactId) => simulator.controls.createAppointment({ contactId, type: 'viewing' }));
+      const offers = contactIds
+        .slice(0, 4)
+        .map((contactId) => simulator.controls.createOffer({ contactId, type: 'sale' }));
+      const cancelled = simulator.controls.createAppointment({ contactId: contactIds[30]!, type: 'viewing' });
+      simulator.controls.updateAppointment(cancelled, 'cancelled');
+      const completed = [viewings[2]!, viewings[15]!, viewings[21]!];
+      const pages = await activityPages(adapter(), deltaSince(simulator, since), (page) => {
+        if (page !== editAfterPage) return;
+        // Agents complete some of the group mid-sync: they leave it for a later instant.
+        now += 1_000;
+        for (const id of completed) simulator.controls.updateAppointment(id, 'completed');
+      });
+      const activities = pages.flatMap((page) => page.activities);
+      const expected = [...viewings.map((id) => `appointment:${id}`), ...offers.map((id) => `offer:${id}`)];
+      expect(new Set(activities.map((activity) => activity.externalId))).toEqual(new Set(expected));
+      // Completed ones may come twice (booked, then completed), the last time at their new stage.
+      expect(activities.length).toBeLessThanOrEqual(expected.length + completed.length);
+      for (const id of completed)
+        expect(
+          activities.filter((activity) => activity.externalId === `appointment:${id}`).at(-1)?.type,
+        ).toBe('viewing_completed');
+      // Appointments first, then offers.
+      const firstOffer = activities.findIndex((activity) => activity.externalId.startsWith('offer:'));
+      expect(activities.slice(firstOffer).every((activity) => activity.externalId.startsWith('offer:'))).toBe(
+        true,
+      );
+    },
+  );
+
+  it('resumes from any page checkpoint without repeating or skipping, across the switch to offers', async () => {
+    const { simulator, adapter } = await connect({ pageSize: 10 });
+    const window: SyncWindow = {
+      modifiedFrom: null,
+      modifiedTo: new Date(simulator.clock.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    const pages = await activityPages(adapter(), window);
+    const lists = pages.map((page) => page.checkpoint?.idsAtModifiedAt[0]);
+    expect(lists).toContain('list:appointment');
+    expect(lists).toContain('list:offer');
+    for (const [index, page] of pages.entries()) {
+      const resumed = await activityPages(adapter(), { ...window, resumeAfter: page.checkpoint });
+      expect(idsOf(resumed)).toEqual(idsOf(pages.slice(index + 1)));
+    }
+    // A checkpoint naming no list (not one of ours) restarts the window rather than skip anything.
+    const foreign = { modifiedAt: new Date(simulator.clock.now()).toISOString(), idsAtModifiedAt: [] };
+    expect(idsOf(await activityPages(adapter(), { ...window, resumeAfter: foreign }))).toEqual(idsOf(pages));
+  });
+
+  it('maps an activity delivered by webhook to the same id and stage as polling reads it', async () => {
+    const { simulator, adapter } = await connect();
+    const receiver = await startWebhookReceiver();
+    cleanups.push(receiver.close);
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
+    const since = simulator.clock.now() - 1;
+    const contactId = simulator.contactIds()[7]!;
+    const viewing = simulator.controls.createAppointment({ contactId, type: 'viewing' });
+    const offer = simulator.controls.createOffer({ contactId, type: 'sale' });
+    const booked = await activityPages(adapter(), deltaSince(simulator, since));
+    simulator.controls.updateAppointment(viewing, 'completed');
+    simulator.controls.updateOffer(offer, { status: 'negotiating' });
+    const progressed = await activityPages(adapter(), deltaSince(simulator, since));
+    await simulator.webhooksIdle();
+    const pushed: CanonicalActivity[] = [];
+    for (const delivery of receiver.deliveries) {
+      const ingested = await adapter(registration.secret).ingestWebhook({
+        headers: delivery.headers,
+        rawBody: Buffer.from(delivery.rawBody),
+        receivedAt: new Date(),
+      });
+      pushed.push(...ingested.activities);
+    }
+    const polled = [...booked, ...progressed].flatMap((page) => page.activities);
+    expect(pushed.map((activity) => [activity.externalId, activity.type])).toEqual([
+      [`appointment:${viewing}`, 'viewing_booked'],
+      [`offer:${offer}`, 'offer_submitted'],
+      [`appointment:${viewing}`, 'viewing_completed'],
+      [`offer:${offer}`, 'offer_progressed'],
+    ]);
+    // The same record read either way is the same activity, details and time included.
+    expect(new Set(pushed.map((activity) => JSON.stringify(activity)))).toEqual(
+      new Set(polled.map((activity) => JSON.stringify(activity))),
+    );
   });
 });
 
@@ -248,7 +366,7 @@ describe('Loop adapter: webhooks', () => {
       changedFields: ['status'],
     });
     expect(offer.activities).toEqual([
-      expect.objectContaining({ type: 'offer_progressed', externalId: 'offer:of1:accepted' }),
+      expect.objectContaining({ type: 'offer_progressed', externalId: 'offer:of1' }),
     ]);
 
     // A garbled snapshot still names the contact to fetch, rather than being dropped.

@@ -20,7 +20,7 @@ import type {
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
-import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
+import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
@@ -156,45 +156,12 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * requests, so more than a page of them is read as a group of its own (`updatedSince` =
    * `updatedUntil` = that time), going back when the group shrank.
    */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const until = new Date(window.modifiedTo).toISOString();
-    const pages = pageByModifiedTime({
-      window,
-      pageSize: this.settings.pageSize,
-      crowdedInstant: 'isolate',
-      signal: options.signal,
-      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
-        const response = await this.http.request('GET', 'v1/contacts', {
-          query: {
-            pageSize: this.settings.pageSize,
-            page: pageIndex + 1,
-            sort: 'updatedAt',
-            includeArchived: true,
-            updatedSince: modifiedFrom ?? undefined,
-            updatedUntil: onlyAtModifiedFrom ? modifiedFrom! : until,
-          },
-        });
-        const page = parsePage(response.body);
-        return {
-          records: page.results,
-          isLast: page.results.length < this.settings.pageSize,
-          total: page.totalCount ?? null,
-        };
-      },
-      keyOf: (raw) => {
-        const id = idOf(raw);
-        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
-        return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
-      },
+    const pages = this.#pagesByUpdatedAt(window, 'v1/contacts', idOf, options.signal, {
+      includeArchived: true,
     });
     for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
@@ -206,6 +173,79 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       }
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
+  }
+
+  /**
+   * Appointments, then offers, each read like contacts (keyset on `updatedAt`, crowded instants
+   * isolated: Loop narrows a list to one instant with `updatedSince` = `updatedUntil`, so a bulk
+   * change of more than a page of records cannot hide one). The checkpoint names the list it is in
+   * (activityCheckpoint below): a resumed cycle skips the lists already read and goes on in its own.
+   */
+  async *syncActivities(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ActivityPage> {
+    const resume = activityResumePoint(window.resumeAfter);
+    let lastCheckpoint = resume.resumeAfter === null ? null : window.resumeAfter;
+    for (const [index, list] of ACTIVITY_LISTS.entries()) {
+      if (index < resume.listIndex) continue;
+      const listWindow = { ...window, resumeAfter: index === resume.listIndex ? resume.resumeAfter : null };
+      const keyOf = (raw: unknown) => prefixed(list.kind, idOf(raw));
+      const pages = this.#pagesByUpdatedAt(listWindow, list.path, keyOf, options.signal);
+      for await (const page of pages) {
+        const activities: CanonicalActivity[] = [];
+        const rejected: ActivityPage['rejected'] = [];
+        for (const { record } of page.records) {
+          const read = list.read(record);
+          if (!read.ok) rejected.push({ externalId: keyOf(record), reason: read.reason });
+          else if (read.activity !== null) activities.push(read.activity);
+        }
+        // Before this list has a position (nothing read yet), the last one stands.
+        if (page.checkpoint !== null) lastCheckpoint = activityCheckpoint(list.kind, page.checkpoint);
+        yield { activities, rejected, checkpoint: lastCheckpoint };
+      }
+    }
+  }
+
+  /** One Loop list changed inside `window`, oldest change first, keyed by `idOf` (delta-pager.ts). */
+  #pagesByUpdatedAt(
+    window: SyncWindow,
+    path: string,
+    idOf: (raw: unknown) => string | null,
+    signal: AbortSignal | undefined,
+    filters: Record<string, boolean> = {},
+  ): AsyncGenerator<DeltaPage<unknown>> {
+    const until = new Date(window.modifiedTo).toISOString();
+    const pageSize = this.settings.pageSize;
+    return pageByModifiedTime({
+      window,
+      pageSize,
+      crowdedInstant: 'isolate',
+      ...(signal === undefined ? {} : { signal }),
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+        const response = await this.http.request('GET', path, {
+          query: {
+            ...filters,
+            pageSize,
+            page: pageIndex + 1,
+            sort: 'updatedAt',
+            updatedSince: modifiedFrom ?? undefined,
+            updatedUntil: onlyAtModifiedFrom ? modifiedFrom! : until,
+          },
+        });
+        const page = parsePage(response.body);
+        return {
+          records: page.results,
+          isLast: page.results.length < pageSize,
+          total: page.totalCount ?? null,
+        };
+      },
+      keyOf: (raw) => {
+        const id = idOf(raw);
+        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
+        return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
+      },
+    });
   }
 
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
@@ -288,7 +328,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     } else if (type === 'contact.archived' || type === 'contact.deleted') {
       if (id !== null) result.removedContactIds.push(id);
     } else if (type.startsWith('appointment.') || type.startsWith('offer.')) {
-      const activity = toActivity(type, data);
+      const activity = webhookActivity(type, data);
       if (activity !== null) result.activities.push(activity);
     } else {
       this.logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
@@ -341,20 +381,66 @@ function mapContact(raw: unknown): MappedContact {
   });
 }
 
-function toActivity(type: string, data: unknown): CanonicalActivity | null {
-  const activity = type.startsWith('appointment.')
-    ? mapWith(LoopAppointmentSchema, data, appointmentToActivity)
-    : mapWith(LoopOfferSchema, data, offerToActivity);
-  return activity !== null && CanonicalActivitySchema.safeParse(activity).success ? activity : null;
+/** A raw activity record read: its activity (null when its stage signals nothing), or why it is unreadable. */
+type ReadActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
+
+function activityReader<T>(
+  schema: z.ZodType<T>,
+  map: (record: T) => CanonicalActivity | null,
+  noun: string,
+): (raw: unknown) => ReadActivity {
+  return (raw) => {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: `Loop ${noun} did not match the expected shape` };
+    const activity = map(parsed.data);
+    if (activity !== null && !CanonicalActivitySchema.safeParse(activity).success)
+      return { ok: false, reason: `Loop ${noun} could not be mapped` };
+    return { ok: true, activity };
+  };
 }
 
-function mapWith<T>(
-  schema: z.ZodType<T>,
-  data: unknown,
-  map: (value: T) => CanonicalActivity | null,
-): CanonicalActivity | null {
-  const parsed = schema.safeParse(data);
-  return parsed.success ? map(parsed.data) : null;
+/** The activity lists, in the order a cycle reads them; `kind` prefixes ids (`appointment:<id>`). */
+const ACTIVITY_LISTS = [
+  {
+    kind: 'appointment',
+    path: 'v1/appointments',
+    read: activityReader(LoopAppointmentSchema, appointmentToActivity, 'appointment'),
+  },
+  { kind: 'offer', path: 'v1/offers', read: activityReader(LoopOfferSchema, offerToActivity, 'offer') },
+] as const;
+type ActivityKind = (typeof ACTIVITY_LISTS)[number]['kind'];
+
+/** The webhook topic's record, mapped as polling maps it; null when unreadable or signalling nothing. */
+function webhookActivity(type: string, data: unknown): CanonicalActivity | null {
+  const list = ACTIVITY_LISTS.find((candidate) => type.startsWith(`${candidate.kind}.`));
+  const read = list?.read(data);
+  return read?.ok ? read.activity : null;
+}
+
+/*
+ * Activity checkpoint: the delta pager's checkpoint of the list being read, its ids prefixed with
+ * their kind, and a first entry `list:<kind>` naming the list, since the ids alone say nothing once
+ * an instant is passed (no ids left).
+ */
+const LIST_MARKER = 'list:';
+
+function activityCheckpoint(kind: ActivityKind, checkpoint: PageCheckpoint): PageCheckpoint {
+  return { ...checkpoint, idsAtModifiedAt: [`${LIST_MARKER}${kind}`, ...checkpoint.idsAtModifiedAt] };
+}
+
+/** Which list to resume in and from where; a checkpoint naming no list restarts the window. */
+function activityResumePoint(checkpoint: PageCheckpoint | null): {
+  listIndex: number;
+  resumeAfter: PageCheckpoint | null;
+} {
+  const [marker, ...ids] = checkpoint?.idsAtModifiedAt ?? [];
+  const listIndex = ACTIVITY_LISTS.findIndex((list) => marker === `${LIST_MARKER}${list.kind}`);
+  if (checkpoint === null || listIndex < 0) return { listIndex: 0, resumeAfter: null };
+  return { listIndex, resumeAfter: { modifiedAt: checkpoint.modifiedAt, idsAtModifiedAt: ids } };
+}
+
+function prefixed(kind: ActivityKind, id: string | null): string | null {
+  return id === null ? null : `${kind}:${id}`;
 }
 
 function noteBody(activity: OutboundActivity): string {

@@ -262,13 +262,13 @@ describe('Loop mapper: activities', () => {
     updatedAt: '2025-04-20T09:00:00.000Z',
   };
 
-  it('turns viewings and valuations into engagement signals, ignoring cancellations and no-shows', () => {
+  it('turns viewings and valuations into one engagement signal each at its stage, ignoring cancellations and no-shows', () => {
     const booked = appointmentToActivity(LoopAppointmentSchema.parse(appointment));
     expect(booked).toEqual({
       type: 'viewing_booked',
       occurredAt: '2025-04-20T09:00:00.000Z',
       source: 'loop',
-      externalId: 'appointment:a1:viewing_booked',
+      externalId: 'appointment:a1',
       contactExternalId: 'c1',
       details: {
         appointmentType: 'viewing',
@@ -280,9 +280,10 @@ describe('Loop mapper: activities', () => {
       },
     });
     expect(() => CanonicalActivitySchema.parse(booked)).not.toThrow();
+    // Completing the viewing upgrades the same activity: same id, the stage it reached.
     expect(
-      appointmentToActivity(LoopAppointmentSchema.parse({ ...appointment, status: 'completed' }))?.type,
-    ).toBe('viewing_completed');
+      appointmentToActivity(LoopAppointmentSchema.parse({ ...appointment, status: 'completed' })),
+    ).toMatchObject({ type: 'viewing_completed', externalId: 'appointment:a1' });
     expect(
       appointmentToActivity(
         LoopAppointmentSchema.parse({ ...appointment, type: 'valuation', status: 'completed' }),
@@ -296,7 +297,7 @@ describe('Loop mapper: activities', () => {
     ).toBeNull();
   });
 
-  it('turns offers into offer_submitted / offer_progressed, one per status reached', () => {
+  it('turns offers into offer_submitted, then offer_progressed under the same id', () => {
     const offer = {
       id: 'o1',
       type: 'sale',
@@ -310,14 +311,14 @@ describe('Loop mapper: activities', () => {
     expect(submitted).toMatchObject({
       type: 'offer_submitted',
       occurredAt: '2025-04-01T12:00:00.000Z',
-      externalId: 'offer:o1:submitted',
+      externalId: 'offer:o1',
       details: { amount: 410_000 },
     });
     const accepted = offerToActivity(LoopOfferSchema.parse({ ...offer, status: 'accepted' }));
     expect(accepted).toMatchObject({
       type: 'offer_progressed',
       occurredAt: '2025-04-02T12:00:00.000Z',
-      externalId: 'offer:o1:accepted',
+      externalId: 'offer:o1',
     });
     expect(offerToActivity(LoopOfferSchema.parse({ ...offer, status: 'withdrawn' }))).toBeNull();
   });

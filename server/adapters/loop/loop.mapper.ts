@@ -175,8 +175,9 @@ export function toCustomFields(
 
 /**
  * A Loop appointment → the engagement signal it is (docs/crms/loop.md), or null when it is none
- * (cancelled, no-show). A valuation counts once whether booked or done; a viewing counts when
- * booked and again when completed.
+ * (cancelled, no-show). One appointment is one activity, `appointment:<id>`, whatever its stage:
+ * a viewing is `viewing_booked` until it is completed, then `viewing_completed` under the same id
+ * (the store upgrades it); a valuation is `valuation_booked` whether booked or done.
  */
 export function appointmentToActivity(appointment: LoopAppointment): CanonicalActivity | null {
   let type: CanonicalActivity['type'] | null = null;
@@ -194,7 +195,7 @@ export function appointmentToActivity(appointment: LoopAppointment): CanonicalAc
     type,
     occurredAt: isoOf(appointment.updatedAt),
     source: 'loop',
-    externalId: `appointment:${appointment.id}:${type}`,
+    externalId: `appointment:${appointment.id}`,
     contactExternalId: appointment.contactId,
     details: withoutNulls({
       appointmentType: appointment.type,
@@ -207,7 +208,10 @@ export function appointmentToActivity(appointment: LoopAppointment): CanonicalAc
   };
 }
 
-/** A Loop offer → `offer_submitted` or `offer_progressed` (one per status reached); null once it fell through. */
+/**
+ * A Loop offer → `offer_submitted`, then `offer_progressed` once negotiating or accepted, always as
+ * `offer:<id>`; null once it fell through (rejected, withdrawn).
+ */
 export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
   const type =
     offer.status === 'submitted'
@@ -220,7 +224,7 @@ export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
     type,
     occurredAt: isoOf(type === 'offer_submitted' ? (offer.submittedAt ?? offer.updatedAt) : offer.updatedAt),
     source: 'loop',
-    externalId: `offer:${offer.id}:${offer.status}`,
+    externalId: `offer:${offer.id}`,
     contactExternalId: offer.contactId,
     details: withoutNulls({
       offerType: offer.type ?? null,
