@@ -44,6 +44,9 @@ export const Contact = defineEntity({
     intentScore: p.decimal('number').precision(7).scale(2).default(0),
     engagement: p.json<Engagement>().defaultRaw(`'{}'::jsonb`),
     hotLeadAt: p.datetime().nullable(),
+    /** The transactions that created and last changed the contact: the host feed's keyset (migration 20261203130000). */
+    createdXid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()').lazy(),
+    changedXid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()').lazy(),
     /** When the scheduled rescoring last claimed the contact (once per period, across processes). */
     rescoredAt: p.datetime().nullable(),
     /** A normalised name key for deduplication. */
@@ -64,10 +67,22 @@ export const Contact = defineEntity({
     },
     { name: 'contacts_uprn_idx', properties: ['organisationId', 'uprn'], where: 'uprn is not null' },
     { name: 'contacts_udprn_idx', properties: ['organisationId', 'udprn'], where: 'udprn is not null' },
+    { name: 'contacts_feed_full_idx', properties: ['organisationId', 'createdXid', 'id'] },
+    { name: 'contacts_feed_changes_idx', properties: ['organisationId', 'changedXid', 'id'] },
     {
       name: 'contacts_rescore_due_idx',
       properties: ['rescoredAt'],
       where: 'intent_score > 0 or hot_lead_at is not null',
+    },
+  ],
+  triggers: [
+    {
+      // The function (contacts_changed_xid) lives in migration 20261203130000: the comparison sees row triggers by name.
+      name: 'contacts_changed_xid',
+      timing: 'before',
+      events: ['update'],
+      expression: `create trigger contacts_changed_xid before update on contacts
+        for each row execute function contacts_changed_xid()`,
     },
   ],
   checks: [
