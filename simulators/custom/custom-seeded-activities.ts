@@ -45,7 +45,7 @@ function propertyNear(random: SeededRandom, town: string): ActivityRecord['prope
  * The agency's history, deterministic from the seed and relative to `anchor`: viewings for ~45% of
  * applicants, valuations for ~40% of vendors and landlords, offers for ~15% of buyers, calls for
  * ~12% of contacts; then a few buyers with an offer and a completed viewing in the last days, the
- * hot leads the demo shows (docs/crms/custom.md, "Seeded data").
+ * hot leads the demo shows (README, "Seeded data").
  */
 export function seedActivities(
   seed: number,
