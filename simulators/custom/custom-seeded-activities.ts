@@ -33,9 +33,14 @@ function crmRecord(
   };
 }
 
-function propertyNear(random: SeededRandom, town: string): ActivityRecord['property'] {
+export function propertyId(random: SeededRandom): string {
+  return `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`;
+}
+
+/** A property in the town to view or make an offer on. */
+export function propertyNear(random: SeededRandom, town: string): NonNullable<ActivityRecord['property']> {
   return {
-    id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
+    id: propertyId(random),
     address: `${random.int(1, 220)} ${newStreet(random)}, ${town}`,
     postcode: null,
   };
@@ -102,7 +107,7 @@ export function seedActivities(
           subject: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
           ...times,
           property: {
-            id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
+            id: propertyId(random),
             address: `${streetOf(person)}, ${person.town}`,
             postcode: person.postcode,
           },

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import {
-  handle,
   mountContactControls,
   type ModifyContactsOptions as ToolkitModifyOptions,
 } from '../toolkit/control-inputs.ts';
@@ -13,6 +12,7 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import {
   emailElsewhere,
@@ -47,6 +47,7 @@ import {
 } from './custom-constants.ts';
 import { fieldsOf, renderContact, type ContactRecord, type JsonObject } from './custom-contact.model.ts';
 import { CustomDataset, type ActivityInput, type ContactChange } from './custom-dataset.ts';
+import { propertyId, propertyNear } from './custom-seeded-activities.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
@@ -128,16 +129,6 @@ export interface CustomSimulatorState {
   nurture(contactId: string): JsonObject | undefined;
   /** Webhook subscriptions (without secrets). */
   webhooks(): JsonObject[];
-  /**
-   * Signs a body the way deliveries are signed (Standard Webhooks), e.g. to replay a delivery or
-   * forge a stale one: `timestampSeconds` defaults to now.
-   */
-  signWebhook(options: {
-    secret: string;
-    body: string;
-    messageId?: string;
-    timestampSeconds?: number;
-  }): Record<string, string>;
   /**
    * A `contact.updated` delivery for the contact as it is now, signed with `secret` (a
    * subscription's) and `timestampOffsetSeconds` from now: what a receiver would get.
@@ -335,13 +326,6 @@ export const createCustomSimulator = defineSimulator<
         return record === undefined ? undefined : dataset.renderNurture(record);
       },
       webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
-      signWebhook: ({ secret, body, messageId, timestampSeconds }) =>
-        standardWebhookHeaders(
-          secret,
-          messageId ?? newMessageId(),
-          body,
-          timestampSeconds ?? Math.floor(Date.now() / 1000),
-        ),
       signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
         const record = contactFor(contactId);
         const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
@@ -431,51 +415,36 @@ export const createCustomSimulator = defineSimulator<
           archive: (id) => controls.archiveContact(id),
           remove: (id) => controls.deleteContact(id),
         });
-        router.post(
-          '/activities',
-          handle((request, response) => {
-            const id = controls.createActivity(defined(ActivitySchema.parse(request.body ?? {})));
-            response.status(201).json({ id });
-          }),
-        );
-        router.post(
-          '/activities/:id/status',
-          handle((request, response) => {
-            const { status } = StatusSchema.parse(request.body ?? {});
+        mountControlRoutes(router, {
+          'POST /activities': withBody(
+            ActivitySchema,
+            (input) => ({ id: controls.createActivity(defined(input)) }),
+            201,
+          ),
+          'POST /activities/:id/status': withBody(StatusSchema, ({ status }, request) => {
             const id = String(request.params.id);
-            if (controls.setActivityStatus(id, status)) response.status(204).end();
-            else response.status(404).json({ error: `activity ${id} not found` });
+            if (!controls.setActivityStatus(id, status)) throw new RangeError(`activity ${id} not found`);
           }),
-        );
-        // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
-        router.get('/api-keys', (_request, response) => {
-          response.json(state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })));
-        });
-        for (const action of ['revoke', 'restore'] as const) {
-          router.post(
-            `/api-keys/:label/${action}`,
-            handle((request, response) => {
-              const label = String(request.params.label);
-              if (action === 'revoke') controls.revokeApiKey(label);
-              else controls.restoreApiKey(label);
-              response.status(204).end();
-            }),
-          );
-        }
-        router.get(
-          '/write-back/:contactId',
-          handle((request, response) => {
+          // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
+          'GET /api-keys': () =>
+            state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })),
+          'POST /api-keys/:label/revoke': (request) => {
+            controls.revokeApiKey(String(request.params.label));
+          },
+          'POST /api-keys/:label/restore': (request) => {
+            controls.restoreApiKey(String(request.params.label));
+          },
+          'GET /write-back/:contactId': (request) => {
             const contactId = String(request.params.contactId);
             const nurture = state.nurture(contactId);
             if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
-            response.json({ activities: state.writeBackRecords(contactId), nurture });
+            return { activities: state.writeBackRecords(contactId), nurture };
+          },
+          'GET /webhooks': () => ({ webhooks: state.webhooks() }),
+          'GET /planted-duplicates': () => ({
+            duplicates: state.plantedDuplicates(),
+            namesakes: state.namesakes(),
           }),
-        );
-        router.get('/webhooks', (_request, response) => {
-          response.json({ webhooks: state.webhooks() });
-        });
-        router.get('/planted-duplicates', (_request, response) => {
-          response.json({ duplicates: state.plantedDuplicates(), namesakes: state.namesakes() });
         });
       },
     };
@@ -572,16 +541,12 @@ function activityInput(
   const property =
     type === 'valuation'
       ? {
-          id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
+          id: propertyId(random),
           address: ownAddress || `1 High Street, ${town}`,
           postcode: fields.address?.postcode ?? null,
         }
       : type === 'viewing' || type === 'offer'
-        ? {
-            id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-            address: `${random.int(1, 220)} ${newStreet(random)}, ${town}`,
-            postcode: null,
-          }
+        ? propertyNear(random, town)
         : null;
   const defaultSubject = {
     viewing: 'Viewing',
