@@ -40,7 +40,6 @@ import {
   CUSTOM_SCOPES,
   CUSTOM_WEBHOOK_RETRY_DELAYS_MS,
   CUSTOM_WEBHOOK_TIMEOUT_MS,
-  type CustomActivityType,
   type CustomApiKey,
   type CustomRateLimits,
   type CustomScope,
@@ -68,18 +67,25 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
 /** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
 export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
 
-export interface CreateActivityOptions {
-  contactId: string;
-  type: CustomActivityType;
-  /** Default: booked (viewings, valuations), submitted (offers), none otherwise. */
-  status?: string;
+const ActivitySchema = z.object({
+  contactId: z.string().min(1),
+  type: z.enum(CUSTOM_ACTIVITY_TYPES),
+  status: z.string().optional(),
+  startsAt: z.string().optional(),
+  durationMinutes: z.number().int().min(1).optional(),
+  amount: z.number().int().positive().optional(),
+  subject: z.string().optional(),
+  body: z.string().optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+});
+
+/**
+ * An activity the CRM records: `status` defaults to booked (viewings, valuations), submitted
+ * (offers), none otherwise; `startsAt` (appointments) to a day from now.
+ */
+export type CreateActivityOptions = Omit<z.infer<typeof ActivitySchema>, 'startsAt'> & {
   startsAt?: number | string | Date;
-  durationMinutes?: number;
-  amount?: number;
-  subject?: string;
-  body?: string;
-  direction?: 'inbound' | 'outbound';
-}
+};
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface CustomSimulatorControls {
@@ -175,17 +181,6 @@ function loadOpenApiDocument(): string | null {
   return openApiDocument;
 }
 
-const ActivitySchema = z.object({
-  contactId: z.string().min(1),
-  type: z.enum(CUSTOM_ACTIVITY_TYPES),
-  status: z.string().optional(),
-  startsAt: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  amount: z.number().int().positive().optional(),
-  subject: z.string().optional(),
-  body: z.string().optional(),
-  direction: z.enum(['inbound', 'outbound']).optional(),
-});
 const StatusSchema = z.object({ status: z.string().min(1) });
 
 /**
