@@ -1,7 +1,8 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   activityId,
   occurredAtFor,
@@ -64,17 +65,8 @@ export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'mod
   occurredAt?: number;
 };
 
-export interface CustomDatasetOptions {
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-  /** The simulator's clock: every change happens at its `now()`. */
-  now: () => number;
-  /** Where changes are announced. */
-  webhooks: CustomWebhooks;
-}
+/** The toolkit's dataset seed (generated times lie before its `anchor`), the clock and where changes are announced. */
+export type CustomDatasetOptions = DatasetSeed & { now: () => number; webhooks: CustomWebhooks };
 
 /** What a nurture write asks for (already validated). */
 export interface NurtureWrite {
@@ -172,12 +164,7 @@ export class CustomDataset {
     this.now = options.now;
     this.#webhooks = options.webhooks;
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'custom',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'custom');
     this.#generate(options.anchor);
   }
 
@@ -188,12 +175,10 @@ export class CustomDataset {
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
       const seq = i + 1;
-      const created = generatedCreatedAt(random, i, count, anchor);
       records.push({
         seq,
         id: contactId(seq),
-        created,
-        modified: generatedModifiedAt(random, created, anchor),
+        ...generatedTimes(i, count, anchor, random),
         version: 1,
         person: people[i] ?? null,
         fields: null,
