@@ -1,5 +1,5 @@
 import type { CustomActivityType } from './custom-constants.ts';
-import { contactId, isoTime, type JsonObject } from './custom-contact.model.ts';
+import { contactId, isoTime, seqOfId, sequenceId, type JsonObject } from './custom-contact.model.ts';
 
 export interface ActivityProperty {
   id: string;
@@ -28,15 +28,8 @@ export interface ActivityRecord {
   externalId: string | null;
 }
 
-export function activityId(seq: number): string {
-  return `act_${String(seq).padStart(7, '0')}`;
-}
-
-export function seqOfActivityId(id: string): number | null {
-  if (!/^act_\d{7,}$/.test(id)) return null;
-  const seq = Number(id.slice(4));
-  return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
-}
+export const activityId = (seq: number): string => sequenceId('act', seq);
+export const seqOfActivityId = (id: string): number | null => seqOfId('act', id);
 
 /** The activity as GET /activities/{id}, lists and webhooks return it. */
 export function renderActivity(record: ActivityRecord): JsonObject {

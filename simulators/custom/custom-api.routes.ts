@@ -33,6 +33,9 @@ import {
 import type { IdempotencyStore, StoredAnswer } from './custom-idempotency.ts';
 import type { CustomWebhooks } from './custom-webhooks.ts';
 
+const IDEMPOTENCY_KEY_REQUIRED =
+  'An Idempotency-Key header is required: send a unique key per write and reuse it on retries';
+
 /** An API key as the auth middleware resolved it. */
 export interface ResolvedApiKey {
   /** Non-secret handle: rate limits, idempotency scopes and revocation are keyed on it. */
@@ -136,12 +139,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   ): void => {
     const key = request.get('idempotency-key')?.trim();
     if (key === undefined || key === '') {
-      if (required)
-        sendProblem(
-          response,
-          'invalid-request',
-          'An Idempotency-Key header is required: send a unique key per write and reuse it on retries',
-        );
+      if (required) sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
       else sendAnswer(response, run(), false);
       return;
     }
@@ -352,12 +350,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.post('/activities', requireScope('activities:write'), requireJson, (request, response) => {
+    // Checked before the body, so a client without a key learns that first.
     if (request.get('idempotency-key') === undefined) {
-      sendProblem(
-        response,
-        'invalid-request',
-        'An Idempotency-Key header is required: send a unique key per write and reuse it on retries',
-      );
+      sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
       return;
     }
     const input = validBody(ActivityCreateSchema, request, response, 'The activity is invalid');
@@ -426,25 +421,22 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       .json(webhooks.render(record, true));
   });
 
+  const noSubscription = (request: Request, response: Response) =>
+    sendProblem(
+      response,
+      'not-found',
+      `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
+    );
+
   router.get('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
     const record = webhooks.get(String(request.params.webhook_id));
-    if (record === undefined)
-      sendProblem(
-        response,
-        'not-found',
-        `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
-      );
+    if (record === undefined) noSubscription(request, response);
     else response.json(webhooks.render(record));
   });
 
   router.delete('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
     if (webhooks.delete(String(request.params.webhook_id))) response.status(204).end();
-    else
-      sendProblem(
-        response,
-        'not-found',
-        `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
-      );
+    else noSubscription(request, response);
   });
 
   return router;

@@ -84,16 +84,20 @@ export interface ContactRecord {
   nurture: NurtureState | null;
 }
 
-/** `con_0000029`: a prefix naming the type, then the sequence. Ids are opaque to clients. */
-export function contactId(seq: number): string {
-  return `con_${String(seq).padStart(7, '0')}`;
+/** `con_0000029`, `act_0000042`: a prefix naming the type, then the sequence. Ids are opaque to clients. */
+export function sequenceId(prefix: 'con' | 'act', seq: number): string {
+  return `${prefix}_${String(seq).padStart(7, '0')}`;
 }
 
-export function seqOfContactId(id: string): number | null {
-  if (!/^con_\d{7,}$/.test(id)) return null;
-  const seq = Number(id.slice(4));
+/** The sequence in an id {@link sequenceId} made with this prefix, else null. */
+export function seqOfId(prefix: 'con' | 'act', id: string): number | null {
+  if (!new RegExp(`^${prefix}_\\d{7,}$`).test(id)) return null;
+  const seq = Number(id.slice(prefix.length + 1));
   return Number.isSafeInteger(seq) && seq > 0 ? seq : null;
 }
+
+export const contactId = (seq: number): string => sequenceId('con', seq);
+export const seqOfContactId = (id: string): number | null => seqOfId('con', id);
 
 /** RFC 3339 UTC with milliseconds. */
 export function isoTime(ms: number): string {

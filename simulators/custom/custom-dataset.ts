@@ -1,8 +1,8 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
-import { newStreet } from '../toolkit/random-edits.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   activityId,
   occurredAtFor,
@@ -11,6 +11,7 @@ import {
   type ActivityRecord,
 } from './custom-activity.model.ts';
 import type { CustomWebhookEvent } from './custom-constants.ts';
+import { seedActivities } from './custom-seeded-activities.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
@@ -30,8 +31,6 @@ import {
   type TenancyFields,
 } from './custom-contact.model.ts';
 import type { CustomWebhooks } from './custom-webhooks.ts';
-
-const DAY_MS = 86_400_000;
 
 /** A change to a contact, in the API's field names (already validated). */
 export interface ContactChange {
@@ -66,17 +65,8 @@ export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'mod
   occurredAt?: number;
 };
 
-export interface CustomDatasetOptions {
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
-  /** The simulator's clock: every change happens at its `now()`. */
-  now: () => number;
-  /** Where changes are announced. */
-  webhooks: CustomWebhooks;
-}
+/** The toolkit's dataset seed (generated times lie before its `anchor`), the clock and where changes are announced. */
+export type CustomDatasetOptions = DatasetSeed & { now: () => number; webhooks: CustomWebhooks };
 
 /** What a nurture write asks for (already validated). */
 export interface NurtureWrite {
@@ -174,12 +164,7 @@ export class CustomDataset {
     this.now = options.now;
     this.#webhooks = options.webhooks;
     this.seed = options.seed;
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'custom',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'custom');
     this.#generate(options.anchor);
   }
 
@@ -190,12 +175,10 @@ export class CustomDataset {
     const records: ContactRecord[] = [];
     for (let i = 0; i < count; i++) {
       const seq = i + 1;
-      const created = generatedCreatedAt(random, i, count, anchor);
       records.push({
         seq,
         id: contactId(seq),
-        created,
-        modified: generatedModifiedAt(random, created, anchor),
+        ...generatedTimes(i, count, anchor, random),
         version: 1,
         person: people[i] ?? null,
         fields: null,
@@ -210,142 +193,8 @@ export class CustomDataset {
   }
 
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
-    const random = new SeededRandom(1);
-    const activitySeed = mixSeed(this.seed, 'custom-activities');
-    const activities: ActivityRecord[] = [];
-    const push = (input: Omit<ActivityRecord, 'seq' | 'id'>): void => {
-      const seq = this.#nextActivitySeq++;
-      activities.push({ seq, id: activityId(seq), ...input });
-    };
-    // An appointment starts within [-120, +21] days of the anchor, on a quarter hour, and was
-    // booked up to two weeks before; past ones were settled a few hours after they ended.
-    const appointment = (
-      earliest: number,
-      minutes: number,
-      statuses: readonly string[],
-      weights: readonly number[],
-    ) => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const end = start + minutes * 60_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
-      const past = end < anchor;
-      const status = past ? random.pickWeighted(statuses, weights) : 'booked';
-      const modified = past
-        ? Math.min(anchor - 1, Math.max(created, end + random.int(1, 6) * 3_600_000))
-        : created;
-      return { start, end, created, modified, status };
-    };
-    for (const contact of contacts) {
-      const person = contact.person;
-      if (person === null) continue;
-      random.reseed(mixSeed(activitySeed, contact.seq));
-      const roles = person.roles;
-      const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
-      const propertyNear = (): ActivityRecord['property'] => ({
-        id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-        address: `${random.int(1, 220)} ${newStreet(random)}, ${person.town}`,
-        postcode: null,
-      });
-      if (isApplicant && random.chance(0.45)) {
-        const viewings = random.int(1, 3);
-        for (let v = 0; v < viewings; v++) {
-          const times = appointment(contact.created, 30, ['completed', 'cancelled', 'no_show'], [80, 12, 8]);
-          const record = {
-            created: times.created,
-            modified: times.modified,
-            type: 'viewing' as const,
-            status: times.status,
-            contactSeq: contact.seq,
-            property: propertyNear(),
-            startsAt: times.start,
-            endsAt: times.end,
-            amount: null,
-            subject: 'Viewing',
-            body: null,
-            direction: null,
-            source: 'crm' as const,
-            externalId: null,
-          };
-          push({ ...record, occurredAt: occurredAtFor(record, times.modified) });
-        }
-      }
-      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
-        const times = appointment(contact.created, 60, ['completed', 'cancelled'], [88, 12]);
-        const street = [person.buildingName, [person.buildingNumber, person.street].filter(Boolean).join(' ')]
-          .filter(Boolean)
-          .join(', ');
-        const record = {
-          created: times.created,
-          modified: times.modified,
-          type: 'valuation' as const,
-          status: times.status,
-          contactSeq: contact.seq,
-          property: {
-            id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-            address: `${street}, ${person.town}`,
-            postcode: person.postcode,
-          },
-          startsAt: times.start,
-          endsAt: times.end,
-          amount: null,
-          subject: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
-          body: null,
-          direction: null,
-          source: 'crm' as const,
-          externalId: null,
-        };
-        push({ ...record, occurredAt: occurredAtFor(record, times.modified) });
-      }
-      if (roles.includes('buyerApplicant') && random.chance(0.15)) {
-        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        const status = random.pickWeighted(
-          ['submitted', 'countered', 'accepted', 'rejected', 'withdrawn'],
-          [30, 10, 25, 20, 15],
-        );
-        const modified =
-          status === 'submitted'
-            ? created
-            : Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5));
-        const record = {
-          created,
-          modified,
-          type: 'offer' as const,
-          status,
-          contactSeq: contact.seq,
-          property: propertyNear(),
-          startsAt: null,
-          endsAt: null,
-          amount: random.int(30, 190) * 5_000,
-          subject: 'Offer',
-          body: null,
-          direction: null,
-          source: 'crm' as const,
-          externalId: null,
-        };
-        push({ ...record, occurredAt: occurredAtFor(record, modified) });
-      }
-      if (random.chance(0.12)) {
-        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 365 * DAY_MS));
-        const inbound = random.chance(0.5);
-        push({
-          created,
-          modified: created,
-          type: 'call',
-          status: null,
-          contactSeq: contact.seq,
-          property: null,
-          startsAt: null,
-          endsAt: null,
-          amount: null,
-          subject: inbound ? 'Called in about new listings' : 'Follow-up call',
-          body: null,
-          direction: inbound ? 'inbound' : 'outbound',
-          occurredAt: created,
-          source: 'crm',
-          externalId: null,
-        });
-      }
-    }
+    const activities = seedActivities(this.seed, contacts, anchor);
+    this.#nextActivitySeq = activities.length + 1;
     this.activities.load(activities);
     this.#activitiesByContact = new Map();
     for (const activity of activities) this.#linkActivity(activity);

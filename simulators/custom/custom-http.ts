@@ -30,23 +30,10 @@ export const PROBLEMS = {
 } as const;
 export type ProblemSlug = keyof typeof PROBLEMS;
 
-const SLUG_BY_STATUS: Record<number, ProblemSlug> = {
-  400: 'invalid-request',
-  401: 'unauthorized',
-  403: 'insufficient-scope',
-  404: 'not-found',
-  409: 'idempotency-key-in-use',
-  412: 'precondition-failed',
-  413: 'payload-too-large',
-  415: 'unsupported-media-type',
-  422: 'validation-failed',
-  428: 'precondition-required',
-  429: 'rate-limited',
-  500: 'internal',
-  502: 'bad-gateway',
-  503: 'unavailable',
-  504: 'gateway-timeout',
-};
+/** The slug a bare status answers with: the contract's first slug for it (422: validation-failed). */
+const SLUG_BY_STATUS = new Map<number, ProblemSlug>();
+for (const [slug, { status }] of Object.entries(PROBLEMS) as Array<[ProblemSlug, { status: number }]>)
+  if (!SLUG_BY_STATUS.has(status)) SLUG_BY_STATUS.set(status, slug);
 
 export interface ProblemFieldError {
   pointer: string;
@@ -60,7 +47,8 @@ export function problemBody(
   detail?: string,
   errors?: ProblemFieldError[],
 ): { status: number; body: Record<string, unknown> } {
-  const slug = typeof slugOrStatus === 'number' ? (SLUG_BY_STATUS[slugOrStatus] ?? 'internal') : slugOrStatus;
+  const slug =
+    typeof slugOrStatus === 'number' ? (SLUG_BY_STATUS.get(slugOrStatus) ?? 'internal') : slugOrStatus;
   const status = typeof slugOrStatus === 'number' ? slugOrStatus : PROBLEMS[slug].status;
   const request = response.req as Request | undefined;
   const url = request?.originalUrl ?? '';

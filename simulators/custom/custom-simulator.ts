@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import {
-  handle,
   mountContactControls,
   type ModifyContactsOptions as ToolkitModifyOptions,
 } from '../toolkit/control-inputs.ts';
@@ -13,26 +12,18 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import {
-  emailElsewhere,
-  nearbyPostcode,
-  newStreet,
-  pickDistinct,
-  restyledPhone,
-} from '../toolkit/random-edits.ts';
+import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { mixSeed } from '../toolkit/seeded-random.ts';
 import {
   plantedContacts,
   type NamesakeContacts,
   type PlantedDuplicateContact,
   type UkPerson,
 } from '../toolkit/uk-people.ts';
-import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
   CUSTOM_ACTIVITY_STATUSES,
-  CUSTOM_ACTIVITY_TYPES,
   CUSTOM_API_BASE_PATH,
   CUSTOM_DEMO_API_KEY,
   CUSTOM_IDEMPOTENCY_RETENTION_MS,
@@ -40,13 +31,19 @@ import {
   CUSTOM_SCOPES,
   CUSTOM_WEBHOOK_RETRY_DELAYS_MS,
   CUSTOM_WEBHOOK_TIMEOUT_MS,
-  type CustomActivityType,
   type CustomApiKey,
   type CustomRateLimits,
   type CustomScope,
 } from './custom-constants.ts';
-import { fieldsOf, renderContact, type ContactRecord, type JsonObject } from './custom-contact.model.ts';
-import { CustomDataset, type ActivityInput, type ContactChange } from './custom-dataset.ts';
+import { renderContact, type ContactRecord, type JsonObject } from './custom-contact.model.ts';
+import {
+  activityInput,
+  ActivitySchema,
+  pickContacts,
+  randomChange,
+  type CreateActivityOptions,
+} from './custom-control-edits.ts';
+import { CustomDataset, type ContactChange } from './custom-dataset.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
@@ -66,19 +63,6 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
 
 /** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
 export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
-
-export interface CreateActivityOptions {
-  contactId: string;
-  type: CustomActivityType;
-  /** Default: booked (viewings, valuations), submitted (offers), none otherwise. */
-  status?: string;
-  startsAt?: number | string | Date;
-  durationMinutes?: number;
-  amount?: number;
-  subject?: string;
-  body?: string;
-  direction?: 'inbound' | 'outbound';
-}
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
 export interface CustomSimulatorControls {
@@ -129,16 +113,6 @@ export interface CustomSimulatorState {
   /** Webhook subscriptions (without secrets). */
   webhooks(): JsonObject[];
   /**
-   * Signs a body the way deliveries are signed (Standard Webhooks), e.g. to replay a delivery or
-   * forge a stale one: `timestampSeconds` defaults to now.
-   */
-  signWebhook(options: {
-    secret: string;
-    body: string;
-    messageId?: string;
-    timestampSeconds?: number;
-  }): Record<string, string>;
-  /**
    * A `contact.updated` delivery for the contact as it is now, signed with `secret` (a
    * subscription's) and `timestampOffsetSeconds` from now: what a receiver would get.
    */
@@ -184,17 +158,6 @@ function loadOpenApiDocument(): string | null {
   return openApiDocument;
 }
 
-const ActivitySchema = z.object({
-  contactId: z.string().min(1),
-  type: z.enum(CUSTOM_ACTIVITY_TYPES),
-  status: z.string().optional(),
-  startsAt: z.string().optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  amount: z.number().int().positive().optional(),
-  subject: z.string().optional(),
-  body: z.string().optional(),
-  direction: z.enum(['inbound', 'outbound']).optional(),
-});
 const StatusSchema = z.object({ status: z.string().min(1) });
 
 /**
@@ -335,13 +298,6 @@ export const createCustomSimulator = defineSimulator<
         return record === undefined ? undefined : dataset.renderNurture(record);
       },
       webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
-      signWebhook: ({ secret, body, messageId, timestampSeconds }) =>
-        standardWebhookHeaders(
-          secret,
-          messageId ?? newMessageId(),
-          body,
-          timestampSeconds ?? Math.floor(Date.now() / 1000),
-        ),
       signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
         const record = contactFor(contactId);
         const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
@@ -431,183 +387,40 @@ export const createCustomSimulator = defineSimulator<
           archive: (id) => controls.archiveContact(id),
           remove: (id) => controls.deleteContact(id),
         });
-        router.post(
-          '/activities',
-          handle((request, response) => {
-            const id = controls.createActivity(defined(ActivitySchema.parse(request.body ?? {})));
-            response.status(201).json({ id });
-          }),
-        );
-        router.post(
-          '/activities/:id/status',
-          handle((request, response) => {
-            const { status } = StatusSchema.parse(request.body ?? {});
+        mountControlRoutes(router, {
+          'POST /activities': withBody(
+            ActivitySchema,
+            (input) => ({ id: controls.createActivity(defined(input)) }),
+            201,
+          ),
+          'POST /activities/:id/status': withBody(StatusSchema, ({ status }, request) => {
             const id = String(request.params.id);
-            if (controls.setActivityStatus(id, status)) response.status(204).end();
-            else response.status(404).json({ error: `activity ${id} not found` });
+            if (!controls.setActivityStatus(id, status)) throw new RangeError(`activity ${id} not found`);
           }),
-        );
-        // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
-        router.get('/api-keys', (_request, response) => {
-          response.json(state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })));
-        });
-        for (const action of ['revoke', 'restore'] as const) {
-          router.post(
-            `/api-keys/:label/${action}`,
-            handle((request, response) => {
-              const label = String(request.params.label);
-              if (action === 'revoke') controls.revokeApiKey(label);
-              else controls.restoreApiKey(label);
-              response.status(204).end();
-            }),
-          );
-        }
-        router.get(
-          '/write-back/:contactId',
-          handle((request, response) => {
+          // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
+          'GET /api-keys': () =>
+            state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })),
+          'POST /api-keys/:label/revoke': (request) => {
+            controls.revokeApiKey(String(request.params.label));
+          },
+          'POST /api-keys/:label/restore': (request) => {
+            controls.restoreApiKey(String(request.params.label));
+          },
+          'GET /write-back/:contactId': (request) => {
             const contactId = String(request.params.contactId);
             const nurture = state.nurture(contactId);
             if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
-            response.json({ activities: state.writeBackRecords(contactId), nurture });
+            return { activities: state.writeBackRecords(contactId), nurture };
+          },
+          'GET /webhooks': () => ({ webhooks: state.webhooks() }),
+          'GET /planted-duplicates': () => ({
+            duplicates: state.plantedDuplicates(),
+            namesakes: state.namesakes(),
           }),
-        );
-        router.get('/webhooks', (_request, response) => {
-          response.json({ webhooks: state.webhooks() });
-        });
-        router.get('/planted-duplicates', (_request, response) => {
-          response.json({ duplicates: state.plantedDuplicates(), namesakes: state.namesakes() });
         });
       },
     };
   },
 });
 
-/** Deterministic pick of `count` distinct, unarchived contacts, in creation order. */
-function pickContacts(dataset: CustomDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = [...dataset.contacts.values()].filter((record) => record.archivedAt === null);
-  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
-}
-
-const NEXT_CONSENT = { granted: 'denied', denied: 'not_asked', not_asked: 'granted' } as const;
-
-/** A plausible edit an agent might make in the CRM; always a real change. */
-function randomChange(dataset: CustomDataset, record: ContactRecord, random: SeededRandom): ContactChange {
-  const fields = fieldsOf(record, dataset.seed);
-  const primaryEmail = fields.emails.find((email) => email.primary) ?? fields.emails[0];
-  const primaryPhone = fields.phones.find((phone) => phone.primary) ?? fields.phones[0];
-  switch (random.int(0, 5)) {
-    case 0: {
-      const address = emailElsewhere(random, primaryEmail?.address, fields.first_name, { otherDomain: true });
-      return {
-        emails: [
-          { address, type: 'personal', primary: true },
-          ...fields.emails.filter((email) => email !== primaryEmail),
-        ],
-      };
-    }
-    case 1: {
-      const number = restyledPhone(random, primaryPhone?.number);
-      return {
-        phones: [
-          { number, type: primaryPhone?.type ?? 'mobile', primary: true },
-          ...fields.phones.filter((phone) => phone !== primaryPhone),
-        ],
-      };
-    }
-    case 2:
-      return { marketing_consent: NEXT_CONSENT[fields.marketing_consent] };
-    case 3: {
-      const current = fields.address?.postcode ?? null;
-      let postcode = current;
-      while (postcode === current) postcode = nearbyPostcode(random, current);
-      return {
-        address: {
-          line1: `${random.int(1, 220)} ${newStreet(random)}`,
-          line2: null,
-          line3: null,
-          postcode,
-          uprn: null,
-        },
-      };
-    }
-    case 4:
-      return { last_name: random.pick(SURNAMES.filter((surname) => surname !== fields.last_name)) };
-    default: {
-      if (fields.applicant === null || fields.applicant.max_budget === null)
-        return { marketing_consent: NEXT_CONSENT[fields.marketing_consent] };
-      const step = fields.applicant.type === 'buyer' ? 25_000 : 100;
-      return {
-        applicant: {
-          ...fields.applicant,
-          max_budget: fields.applicant.max_budget + step * (random.chance(0.5) ? 1 : -1),
-        },
-      };
-    }
-  }
-}
-
-/** A CRM-side activity from control options, with realistic defaults. */
-function activityInput(
-  dataset: CustomDataset,
-  contact: ContactRecord,
-  options: CreateActivityOptions,
-  now: number,
-  random: SeededRandom,
-): ActivityInput {
-  const type = options.type;
-  const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[type];
-  const status =
-    options.status ??
-    (type === 'viewing' || type === 'valuation' ? 'booked' : type === 'offer' ? 'submitted' : null);
-  if (status === null ? allowed.length > 0 : !allowed.includes(status)) {
-    throw new RangeError(`a ${type} cannot be ${String(status)} (allowed: ${allowed.join(', ') || 'none'})`);
-  }
-  const fields = fieldsOf(contact, dataset.seed);
-  const appointment = type === 'viewing' || type === 'valuation';
-  const startsAt = options.startsAt === undefined ? now + 86_400_000 : new Date(options.startsAt).getTime();
-  if (Number.isNaN(startsAt)) throw new RangeError('startsAt is not a valid date');
-  const minutes = options.durationMinutes ?? (type === 'valuation' ? 60 : 30);
-  const town = fields.address?.town ?? 'London';
-  const ownAddress = [fields.address?.line1, fields.address?.town].filter(Boolean).join(', ');
-  const property =
-    type === 'valuation'
-      ? {
-          id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-          address: ownAddress || `1 High Street, ${town}`,
-          postcode: fields.address?.postcode ?? null,
-        }
-      : type === 'viewing' || type === 'offer'
-        ? {
-            id: `prop_${String(random.int(1, 99_999)).padStart(5, '0')}`,
-            address: `${random.int(1, 220)} ${newStreet(random)}, ${town}`,
-            postcode: null,
-          }
-        : null;
-  const defaultSubject = {
-    viewing: 'Viewing',
-    valuation: fields.is_landlord ? 'Lettings valuation' : 'Sales valuation',
-    offer: 'Offer',
-    call: 'Call',
-    email: 'Email',
-    note: 'Note',
-  }[type];
-  return {
-    type,
-    status,
-    contactSeq: contact.seq,
-    property,
-    startsAt: appointment ? startsAt : null,
-    endsAt: appointment ? startsAt + minutes * 60_000 : null,
-    amount:
-      type === 'offer'
-        ? (options.amount ?? Math.round(((fields.applicant?.max_budget ?? 350_000) * 0.95) / 1000) * 1000)
-        : null,
-    subject: options.subject ?? defaultSubject,
-    body: options.body ?? null,
-    direction: type === 'call' || type === 'email' ? (options.direction ?? 'inbound') : null,
-    source: 'crm',
-    externalId: null,
-  };
-}
-
-export type { CustomApiKey, CustomRateLimits, CustomScope };
+export type { CreateActivityOptions, CustomApiKey, CustomRateLimits, CustomScope };

@@ -1,9 +1,45 @@
-import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners } from '../toolkit/operator-config.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from './custom-constants.ts';
-import { createCustomSimulator } from './custom-simulator.ts';
+import {
+  createCustomSimulator,
+  type CreateActivityOptions,
+  type CustomSimulator,
+} from './custom-simulator.ts';
 
 const CONTACT_LIST_PATH = `${CUSTOM_API_BASE_PATH}/contacts`;
+
+/** The adapter's id for an activity: the open API has one activity list, so one kind (docs/crms/custom.md). */
+const ACTIVITY_KIND = 'activity:';
+
+/** A completed viewing the harness enters took place an hour before now. */
+const COMPLETED_VIEWING_AGO_MS = 3_600_000;
+
+/** What each harness activity is in the open API. */
+function activityOptions(
+  type: HarnessActivityType,
+  now: number,
+): Pick<CreateActivityOptions, 'type' | 'status' | 'startsAt'> {
+  switch (type) {
+    case 'viewing_booked':
+      return { type: 'viewing' };
+    case 'viewing_completed':
+      return { type: 'viewing', status: 'completed', startsAt: now - COMPLETED_VIEWING_AGO_MS };
+    case 'valuation_booked':
+      return { type: 'valuation' };
+    case 'offer_submitted':
+      return { type: 'offer' };
+  }
+}
+
+/** The next stage of a booked appointment (completed) or a submitted offer (accepted). */
+function progressActivity(simulator: CustomSimulator, externalId: string): void {
+  const id = externalId.slice(ACTIVITY_KIND.length);
+  const activity = simulator.activities().find((candidate) => candidate.id === id);
+  if (!externalId.startsWith(ACTIVITY_KIND) || activity === undefined)
+    throw new RangeError(`activity ${externalId} not found`);
+  simulator.controls.setActivityStatus(id, activity.type === 'offer' ? 'accepted' : 'completed');
+}
 
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && request.path.replace(/\/$/, '') === CONTACT_LIST_PATH;
@@ -28,6 +64,13 @@ export const customHarness = defineHarness({
     revokeCredentials: () => simulator.controls.revokeApiKey(),
     restoreCredentials: () => simulator.controls.restoreApiKey(),
     writeBackRecords: (contactExternalId) => simulator.writeBackRecords(contactExternalId),
+    createActivity: ({ contactExternalId, type }) =>
+      ACTIVITY_KIND +
+      simulator.controls.createActivity({
+        contactId: contactExternalId,
+        ...activityOptions(type, simulator.clock.now()),
+      }),
+    progressActivity: (externalId) => progressActivity(simulator, externalId),
     signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
       if (secret === null)
         throw new Error('the custom CRM signs with the per-subscription secret: register webhooks first');

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
+import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
@@ -41,6 +43,20 @@ async function drain(adapter: CrmAdapter) {
     pages.push(page);
   }
   return pages;
+}
+
+function windowUpTo(modifiedFrom: string | null): SyncWindow {
+  return { modifiedFrom, modifiedTo: new Date(Date.now() + 60_000).toISOString(), resumeAfter: null };
+}
+
+async function pollActivities(adapter: CrmAdapter, window: SyncWindow) {
+  const pages: ActivityPage[] = [];
+  for await (const page of adapter.syncActivities(window)) pages.push(page);
+  return {
+    activities: pages.flatMap((page) => page.activities),
+    rejected: pages.flatMap((page) => page.rejected),
+    pages: pages.length,
+  };
 }
 
 describe('custom adapter', () => {
@@ -150,7 +166,7 @@ describe('custom adapter', () => {
       expect.objectContaining({
         type: 'viewing_booked',
         contactExternalId: changed,
-        externalId: `${activityId}:viewing_booked`,
+        externalId: `activity:${activityId}`,
       }),
     ]);
 
@@ -175,5 +191,82 @@ describe('custom adapter', () => {
     const second = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/hook' });
     expect(simulator.webhooks().map((hook) => hook.id)).toEqual(second.ids);
     expect(second.ids).not.toEqual(first.ids);
+  });
+
+  it('maps an activity from its webhooks and from a poll to one id at its latest stage, so the store counts it once', async () => {
+    const receiver = await receiveWebhooks('/hooks/custom');
+    cleanups.push(() => receiver.close());
+    const { simulator, adapter } = await connect();
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
+    const since = new Date(simulator.clock.now()).toISOString();
+    const contactId = simulator.contactIds()[5]!;
+    const viewing = simulator.controls.createActivity({ contactId, type: 'viewing' });
+    simulator.controls.advanceClock(1_000);
+    simulator.controls.setActivityStatus(viewing, 'completed');
+    await simulator.webhooksIdle();
+
+    const client = adapter(registration.secret);
+    const ingested = await Promise.all(receiver.received.map((delivery) => client.ingestWebhook(delivery)));
+    const fromWebhooks = ingested.flatMap((event) => event.activities);
+    const fromPoll = (await pollActivities(adapter(), windowUpTo(since))).activities;
+    const brief = ({ externalId, type }: CanonicalActivity) => ({ externalId, type });
+    expect(fromWebhooks.map(brief)).toEqual([
+      { externalId: `activity:${viewing}`, type: 'viewing_booked' },
+      { externalId: `activity:${viewing}`, type: 'viewing_completed' },
+    ]);
+    expect(fromPoll.map(brief)).toEqual([{ externalId: `activity:${viewing}`, type: 'viewing_completed' }]);
+    expect(fromPoll[0]).toEqual(fromWebhooks[1]);
+  });
+
+  it("polls only the activity types that signal, never Propsync's own emails, with the delta filter", async () => {
+    const { simulator, adapter } = await connect();
+    const contactId = simulator.contactIds()[2]!;
+    const since = new Date(simulator.clock.now()).toISOString();
+    await adapter().pushActivity({
+      kind: 'email_sent',
+      idempotencyKey: 'nurture-email-poll',
+      contactExternalId: contactId,
+      occurredAt: since,
+      summary: 'Nurture email sent',
+      details: {},
+    });
+    const offer = simulator.controls.createActivity({ contactId, type: 'offer' });
+    simulator.requestLog.clear();
+    const { activities } = await pollActivities(adapter(), windowUpTo(since));
+    expect(activities.map((activity) => activity.externalId)).toEqual([`activity:${offer}`]);
+    const requests = simulator.requestLog.entries({ method: 'GET', path: '/v1/activities' });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.query).toMatchObject({
+      updated_since: since,
+      type: ['viewing', 'valuation', 'offer', 'call', 'note'],
+    });
+  });
+
+  it('reports an activity it cannot read as rejected and keeps paging', async () => {
+    const corrupting: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('/activities?')) return response;
+      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
+      if (page.data[0]) page.data[0].occurred_at = 'yesterday';
+      return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
+    };
+    const { adapter } = await connect({ fetchImplementation: corrupting });
+    const { rejected, pages, activities } = await pollActivities(adapter(), windowUpTo(null));
+    expect(pages).toBeGreaterThan(1);
+    expect(rejected).toHaveLength(pages);
+    expect(rejected[0]).toMatchObject({
+      externalId: expect.stringMatching(/^activity:act_/),
+      reason: expect.stringContaining('occurred_at'),
+    });
+    expect(activities.length).toBeGreaterThan(0);
+  });
+
+  it('finds at least one hot lead in the seeded activities of a fresh CRM', async () => {
+    const { adapter } = await connect();
+    const { activities } = await pollActivities(adapter(), windowUpTo(null));
+    const byContact = Map.groupBy(activities, (activity) => activity.contactExternalId);
+    const now = new Date(Date.now() + 86_400_000);
+    const scores = [...byContact.values()].map((signals) => intentScore(signals, now));
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -10,6 +11,7 @@ import type {
   IngestedWebhook,
   InboundWebhook,
   OutboundActivity,
+  PageCheckpoint,
   PushResult,
   SyncWindow,
   WebhookRegistration,
@@ -18,10 +20,16 @@ import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
-import { toCanonicalActivity, toCanonicalContact, toCustomPatch } from './custom.mapper.ts';
+import {
+  activityExternalId,
+  SIGNAL_ACTIVITY_TYPES,
+  toCanonicalActivity,
+  toCanonicalContact,
+  toCustomPatch,
+} from './custom.mapper.ts';
 import {
   CustomAccountSchema,
   CustomActivitySchema,
@@ -81,9 +89,11 @@ export const CUSTOM_INFO = {
         'valuation_booked',
         'offer_submitted',
         'offer_progressed',
+        'call',
+        'note',
       ],
       webhooks: true,
-      kinds: 'viewings, valuations, offers and calls',
+      kinds: 'viewings, valuations, offers, calls and notes',
     },
   },
   connectFields: {
@@ -133,47 +143,90 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     return { accountLabel: account.data.name, contactCount: account.data.contact_count ?? null };
   }
 
-  /**
-   * Follows the CRM's keyset cursor within one call. The checkpoint after each page is the last
-   * modification time seen and the ids seen at it: a resumed call restarts from that time and
-   * skips those ids, and records edited meanwhile have moved past it, so none is skipped.
-   */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
+  /** Viewings, valuations, offers, calls and notes changed inside the window, at the stage they reached. */
+  async *syncActivities(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ActivityPage> {
+    // Only the types that can be a signal: Propsync's own email write-back never comes back to it.
+    const query = { type: SIGNAL_ACTIVITY_TYPES };
+    for await (const page of this.#changedRecords('activities', window, query, options.signal)) {
+      const activities: CanonicalActivity[] = [];
+      const rejected: ActivityPage['rejected'] = [];
+      for (const raw of page.records) {
+        const parsed = CustomActivitySchema.safeParse(raw);
+        const id = idOf(raw);
+        if (!parsed.success) {
+          rejected.push({
+            externalId: id === null ? null : activityExternalId(id),
+            reason: describeIssue('Custom CRM activity did not match the open API', parsed.error, 'activity'),
+          });
+          continue;
+        }
+        const activity = toCanonicalActivity(parsed.data);
+        if (activity !== null) activities.push(activity);
+      }
+      yield { activities, rejected, checkpoint: page.checkpoint };
+    }
   }
 
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
-    const from = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
-    const position = DeltaPosition.start(window);
-    let cursor: string | null = null;
-    let estimatedTotal: number | null = null;
-    do {
-      options.signal?.throwIfAborted();
-      const response = await this.http.request('GET', 'contacts', {
-        query: { limit: this.#pageSize, updated_since: from, updated_until: window.modifiedTo, cursor },
-      });
-      const page = CustomPageSchema.safeParse(response.body);
-      if (!page.success) throw badResponse('a contact page');
-      estimatedTotal ??= page.data.total ?? null;
+    for await (const page of this.#changedRecords('contacts', window, {}, options.signal)) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
-      for (const raw of page.data.data) {
-        const key = keyOf(raw);
-        if (key !== null) {
-          // Applied before the interruption this call resumes from.
-          if (position.handedOut(key)) continue;
-          position.advance(key);
-        }
+      for (const raw of page.records) {
         const mapped = mapContact(raw);
         if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId: idOf(raw), reason: mapped.reason });
       }
-      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
+    }
+  }
+
+  /**
+   * One list of the open API changed inside the window, raw, page by page, following the CRM's
+   * keyset cursor. The cursor is a position on `(updated_at, id)`, so within one call no record
+   * is skipped or repeated however many share an instant, and one edited meanwhile moves behind
+   * it: no `crowdedInstant` mode of the shared pager is needed. Across calls the checkpoint (the
+   * last `updated_at` seen and the ids seen at it) is the restart point: a resumed call asks from
+   * that instant, inclusive, and skips those ids.
+   */
+  async *#changedRecords(
+    path: 'contacts' | 'activities',
+    window: SyncWindow,
+    filters: Record<string, string[]>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<{ records: unknown[]; checkpoint: PageCheckpoint | null; total: number | null }> {
+    const position = DeltaPosition.start(window);
+    const from = position.modifiedAt;
+    let cursor: string | null = null;
+    let total: number | null = null;
+    do {
+      signal?.throwIfAborted();
+      const response = await this.http.request('GET', path, {
+        query: {
+          limit: this.#pageSize,
+          updated_since: from,
+          updated_until: window.modifiedTo,
+          cursor,
+          ...filters,
+        },
+      });
+      const page = CustomPageSchema.safeParse(response.body);
+      if (!page.success) throw badResponse(path === 'contacts' ? 'a contact page' : 'an activity page');
+      total ??= page.data.total ?? null;
+      const records = page.data.data.filter((raw) => {
+        const key = keyOf(raw);
+        if (key === null) return true;
+        // Handed out before the interruption this call resumes from.
+        if (position.handedOut(key)) return false;
+        position.advance(key);
+        return true;
+      });
+      yield { records, checkpoint: position.checkpoint(), total };
       cursor = page.data.has_more ? page.data.next_cursor : null;
     } while (cursor !== null);
   }

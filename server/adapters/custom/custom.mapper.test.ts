@@ -174,22 +174,22 @@ describe('custom mapper: activities', () => {
     source: 'crm',
   };
 
-  it('turns viewings, valuations and offers into engagement signals, one per stage', () => {
+  it('turns viewings, valuations and offers into engagement signals at the stage reached, one id per activity', () => {
     const booked = toCanonicalActivity(
       CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'booked' }),
     );
     expect(booked).toMatchObject({
       type: 'viewing_booked',
       source: 'custom',
-      externalId: 'act_0000007:viewing_booked',
+      externalId: 'activity:act_0000007',
       contactExternalId: 'con_0000042',
       occurredAt: '2025-06-01T09:00:00.000Z',
       details: { propertyId: 'prop_00031', status: 'booked' },
     });
+    // Completed, the same viewing keeps its id: the store upgrades one activity instead of adding one.
     expect(
-      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'completed' }))
-        ?.type,
-    ).toBe('viewing_completed');
+      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'completed' })),
+    ).toMatchObject({ type: 'viewing_completed', externalId: 'activity:act_0000007' });
     expect(
       toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'valuation', status: 'booked' }))?.type,
     ).toBe('valuation_booked');
@@ -212,6 +212,12 @@ describe('custom mapper: activities', () => {
     ).toBeNull();
     expect(
       toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'offer', status: 'withdrawn' })),
+    ).toBeNull();
+    expect(
+      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'offer', status: 'rejected' })),
+    ).toBeNull();
+    expect(
+      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'no_show' })),
     ).toBeNull();
     expect(
       toCanonicalActivity(

@@ -75,10 +75,21 @@ const SIGNALS: Record<string, Record<string, ActivityType>> = {
   offer: { submitted: 'offer_submitted', countered: 'offer_progressed', accepted: 'offer_progressed' },
 };
 
+/** The open API's activity types that can be a signal: what Propsync asks `GET /activities` for. */
+export const SIGNAL_ACTIVITY_TYPES = [...Object.keys(SIGNALS), 'call', 'note'];
+
 /**
- * Open API activity → canonical engagement signal, or null when it is none. Activities written
- * through the API (`source: api`) are integrations' write-back (Propsync's own emails among
- * them), never CRM engagement, so they map to nothing.
+ * The canonical id of an open API activity, whichever its stage: the API has one activity list,
+ * so one kind, and a viewing booked then completed stays one activity (the store upgrades its type).
+ */
+export function activityExternalId(activityId: string): string {
+  return `activity:${activityId}`;
+}
+
+/**
+ * Open API activity → canonical engagement signal at the stage it has reached, or null when it is
+ * none. Activities written through the API (`source: api`) are integrations' write-back
+ * (Propsync's own emails among them), never CRM engagement, so they map to nothing.
  */
 export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity | null {
   if (activity.source === 'api') return null;
@@ -91,8 +102,7 @@ export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity
     type,
     occurredAt: new Date(activity.occurred_at).toISOString(),
     source: 'custom',
-    // One activity yields one signal per stage (booked, then completed), each idempotent.
-    externalId: `${activity.id}:${type}`,
+    externalId: activityExternalId(activity.id),
     contactExternalId: activity.contact_id,
     details: {
       activityId: activity.id,
