@@ -41,3 +41,31 @@ export type ContactLookupResult = {
   provenance: ContactExternalIdView | null;
   externalIds: ContactExternalIdView[];
 };
+
+/** A contact as the host's feed gives it: identity, category, consent, score and its CRM links. */
+export type FeedContact = {
+  id: string;
+  title: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  emails: string[];
+  phones: string[];
+  postcode: string | null;
+  nurtureCategory: NurtureCategory;
+  marketingConsent: MarketingConsent;
+  intentScore: number;
+  hotLeadAt: string | null;
+  updatedAt: string;
+  links: Array<{ provider: CrmProvider; connectionId: string; externalId: string; active: boolean }>;
+};
+
+/**
+ * `contacts.list`: one page of the feed. Keep `nextCursor` and pass it back: after the first full
+ * read (`hasMore` false) it carries on with every change since, so polling it is incremental.
+ */
+export type ContactFeedPage = {
+  contacts: FeedContact[];
+  nextCursor: string;
+  /** More pages are ready now; false means caught up (poll again later with `nextCursor`). */
+  hasMore: boolean;
+};
