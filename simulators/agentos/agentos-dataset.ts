@@ -32,7 +32,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
 
 const DAY_MS = 86_400_000;
@@ -265,8 +265,52 @@ export class AgentosDataset {
         }
       }
     }
+    this.#plantHotLead(byType.SalesApplicant, anchor, appointments, offers);
     this.appointments.load(appointments);
     this.offers.load(offers);
+  }
+
+  /**
+   * Makes sure the demo shows a hot lead: the newest shared sales applicant completed a viewing two
+   * days before the anchor and made an offer the day before (30 + 45 before decay; the threshold
+   * is 60). Fixed times, so the seed alone decides everything else.
+   */
+  #plantHotLead(
+    applicants: readonly ContactRecord[],
+    anchor: number,
+    appointments: AppointmentRecord[],
+    offers: OfferRecord[],
+  ): void {
+    const applicant = applicants.findLast((record) => isVisible(record) && !record.archived);
+    if (applicant === undefined) return;
+    const ref = { type: applicant.type, seq: applicant.seq };
+    const start = anchor - 2 * DAY_MS + 10 * 3_600_000;
+    appointments.push({
+      seq: this.#nextAppointmentSeq++,
+      created: Math.max(applicant.created, start - 3 * DAY_MS),
+      modified: start + 3_600_000,
+      rowVersion: ++this.#rowVersion,
+      systemType: 'Viewing',
+      subject: 'Viewing',
+      start,
+      end: start + 30 * 60_000,
+      status: 'Completed',
+      propertySeq: 1,
+      negotiator: NEGOTIATORS[0],
+      attendees: [ref],
+    });
+    const offered = anchor - DAY_MS + 9 * 3_600_000;
+    offers.push({
+      seq: this.#nextOfferSeq++,
+      created: Math.max(applicant.created, offered),
+      modified: Math.max(applicant.created, offered),
+      rowVersion: ++this.#rowVersion,
+      applicant: ref,
+      propertySeq: 1,
+      amount: 425_000,
+      status: 'Submitted',
+      dateOffered: new Date(offered).toISOString().slice(0, 10),
+    });
   }
 
   /** A new rowversion (every write in the agency takes the next one). */
@@ -464,6 +508,39 @@ export class AgentosDataset {
     };
     this.appointments.add(record);
     return record;
+  }
+
+  appointmentByOid(oid: string): AppointmentRecord | undefined {
+    const seq = seqOfOid(this.seed, 'appointment', oid);
+    return seq === null ? undefined : this.appointments.get(seq);
+  }
+
+  offerByOid(oid: string): OfferRecord | undefined {
+    const seq = seqOfOid(this.seed, 'offer', oid);
+    return seq === null ? undefined : this.offers.get(seq);
+  }
+
+  /** An agent's edit of an appointment (e.g. Booked → Completed): its ModifiedDate and ETag move. */
+  editAppointment(record: AppointmentRecord, change: Partial<Pick<AppointmentRecord, 'status'>>): void {
+    this.#edit<AppointmentRecord>(this.appointments, record, change);
+  }
+
+  /** An agent's edit of an offer (e.g. Submitted → Accepted): its ModifiedDate and ETag move. */
+  editOffer(record: OfferRecord, change: Partial<Pick<OfferRecord, 'status'>>): void {
+    this.#edit<OfferRecord>(this.offers, record, change);
+  }
+
+  #edit<T extends TimedRecord & { rowVersion: number }>(
+    collection: TimedCollection<T>,
+    record: T,
+    change: Partial<T>,
+  ): void {
+    const now = this.now();
+    collection.update(record, (target) => {
+      Object.assign(target, change);
+      target.modified = now;
+      target.rowVersion = ++this.#rowVersion;
+    });
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>): OfferRecord {

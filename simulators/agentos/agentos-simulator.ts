@@ -74,7 +74,7 @@ export interface CreateAppointmentOptions {
 }
 
 export interface CreateOfferOptions {
-  /** A sales applicant (`SalesApplicant:<OID>`). */
+  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
   contactId: string;
   amount?: number;
   status?: AgentosOfferStatus;
@@ -93,8 +93,12 @@ export interface AgentosSimulatorControls {
   deleteContact(id: string, options?: { shortName?: string }): boolean;
   /** Books a diary appointment for a record; returns the appointment OID. */
   createAppointment(options: CreateAppointmentOptions): string;
-  /** Records an offer by a sales applicant; returns the offer OID. */
+  /** Records an offer by a record; returns the offer OID. */
   createOffer(options: CreateOfferOptions): string;
+  /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
+  setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, options?: { shortName?: string }): void;
+  /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
+  setOfferStatus(oid: string, status: AgentosOfferStatus, options?: { shortName?: string }): void;
   /** Requests with the key then fail with 401, until restored. */
   revokeKey(apiKey: string): void;
   restoreKey(apiKey: string): void;
@@ -171,6 +175,8 @@ const OfferSchema = z.object({
   amount: z.number().positive().optional(),
   status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
 });
+const AppointmentStatusSchema = z.object({ status: z.enum(AGENTOS_APPOINTMENT_STATUSES) });
+const OfferStatusSchema = z.object({ status: z.enum(AGENTOS_OFFER_STATUSES) });
 // The key travels in the body, never in a URL that could end up in an access log.
 const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
 
@@ -287,8 +293,6 @@ export const createAgentosSimulator = defineSimulator<
       createOffer(offer) {
         const dataset = datasetFor(offer.shortName);
         const record = recordFor(dataset, offer.contactId);
-        if (record.type !== 'SalesApplicant')
-          throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
         const created = dataset.addOffer({
           applicant: { type: record.type, seq: record.seq },
           propertySeq: kit.controlRandom().int(1, 5000),
@@ -297,6 +301,19 @@ export const createAgentosSimulator = defineSimulator<
           dateOffered: new Date(clock.now()).toISOString().slice(0, 10),
         });
         return dataset.offerOid(created.seq);
+      },
+      setAppointmentStatus(oid, status, statusOptions) {
+        const dataset = datasetFor(statusOptions?.shortName);
+        const record = dataset.appointmentByOid(oid);
+        if (record === undefined)
+          throw new RangeError(`appointment ${oid} not found in ${dataset.shortName}`);
+        dataset.editAppointment(record, { status });
+      },
+      setOfferStatus(oid, status, statusOptions) {
+        const dataset = datasetFor(statusOptions?.shortName);
+        const record = dataset.offerByOid(oid);
+        if (record === undefined) throw new RangeError(`offer ${oid} not found in ${dataset.shortName}`);
+        dataset.editOffer(record, { status });
       },
       revokeKey: (apiKey) => faults.revokeCredential(apiKey),
       restoreKey: (apiKey) => faults.restoreCredential(apiKey),
@@ -490,6 +507,12 @@ function mountAgentosControls(
       OfferSchema,
       (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
       201,
+    ),
+    'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
+      controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
+    ),
+    'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
+      controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
     ),
   });
   const keyActions = {
