@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCORING_POLICY, intentScore, type Signal } from '../../core/domain/intent-scoring.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
@@ -156,6 +157,18 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
       settings: { shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER, pageSize },
       webhookSecret: null,
     });
+
+  it('brings the seeded activities, with at least one contact over the hot-lead threshold', async () => {
+    const window = { modifiedFrom: null, modifiedTo: new Date(now).toISOString(), resumeAfter: null };
+    const signals = new Map<string, Signal[]>();
+    for await (const page of adapter('1000').syncActivities(window)) {
+      expect(page.rejected).toEqual([]);
+      for (const { contactExternalId, type, occurredAt } of page.activities)
+        signals.set(contactExternalId, [...(signals.get(contactExternalId) ?? []), { type, occurredAt }]);
+    }
+    const scores = [...signals.values()].map((contactSignals) => intentScore(contactSignals, new Date(now)));
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
+  });
 
   it('misses nothing when more than a page share one instant and one of them is edited mid-read', async () => {
     now += 60_000;
