@@ -1,4 +1,4 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
 import {
@@ -92,6 +92,14 @@ const EMPTY_ADDRESS: AgentosAddress = {
   Country: 'United Kingdom',
 };
 
+/** One value per contact list, each made afresh. */
+function perList<T>(make: () => T): Record<AgentosContactType, T> {
+  return Object.fromEntries(AGENTOS_CONTACT_TYPES.map((type) => [type, make()])) as Record<
+    AgentosContactType,
+    T
+  >;
+}
+
 export function refKey(ref: ContactRef): string {
   return `${ref.type}:${ref.seq}`;
 }
@@ -112,13 +120,7 @@ export class AgentosDataset {
   #logEntriesByContact = new Map<string, LogEntryRecord[]>();
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
-  #nextSeq: Record<AgentosContactType, number> = {
-    Tenant: 1,
-    Landlord: 1,
-    LettingsApplicant: 1,
-    SalesApplicant: 1,
-    Vendor: 1,
-  };
+  #nextSeq = perList(() => 1);
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextLogSeq = 1;
@@ -131,13 +133,7 @@ export class AgentosDataset {
     this.#webhooks = options.webhooks;
     this.shortName = options.shortName;
     this.seed = options.seed;
-    this.lists = {
-      Tenant: new TimedCollection<ContactRecord>(isVisible),
-      Landlord: new TimedCollection<ContactRecord>(isVisible),
-      LettingsApplicant: new TimedCollection<ContactRecord>(isVisible),
-      SalesApplicant: new TimedCollection<ContactRecord>(isVisible),
-      Vendor: new TimedCollection<ContactRecord>(isVisible),
-    };
+    this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
     this.people = generatePeople({
       seed: options.seed,
       count: options.contactCount,
@@ -150,13 +146,7 @@ export class AgentosDataset {
   #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'agentos-timestamps'));
     const people = this.people.people;
-    const byType: Record<AgentosContactType, ContactRecord[]> = {
-      Tenant: [],
-      Landlord: [],
-      LettingsApplicant: [],
-      SalesApplicant: [],
-      Vendor: [],
-    };
+    const byType = perList<ContactRecord[]>(() => []);
     for (let i = 0; i < people.length; i++) {
       const person = people[i]!;
       // People join the agency in index order.
@@ -192,15 +182,13 @@ export class AgentosDataset {
     const activitySeed = mixSeed(this.seed, 'agentos-activities');
     const appointments: AppointmentRecord[] = [];
     const offers: OfferRecord[] = [];
-    // Start within [-120, +21] days of the anchor on a quarter hour; booked up to two weeks before.
     const appointment = (
       record: ContactRecord,
       systemType: AgentosAppointmentType,
       subject: string,
       minutes: number,
     ): AppointmentRecord => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(record.created, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const { start, created } = generatedBooking(random, anchor, record.created);
       const modified = Math.min(
         anchor - 1,
         created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
@@ -311,11 +299,6 @@ export class AgentosDataset {
       status: 'Submitted',
       dateOffered: new Date(offered).toISOString().slice(0, 10),
     });
-  }
-
-  /** A new rowversion (every write in the agency takes the next one). */
-  nextRowVersion(): number {
-    return ++this.#rowVersion;
   }
 
   oidOf(record: ContactRecord): string {
@@ -590,17 +573,6 @@ export class AgentosDataset {
       ModifiedDate: agentosTime(now),
     };
     return { ...record.engagement };
-  }
-
-  /** Every record with engagement values (for the control surface). */
-  engagementEntries(): Array<{ ref: ContactRef; engagement: EngagementRecord }> {
-    return AGENTOS_CONTACT_TYPES.flatMap((type) =>
-      [...this.lists[type].values()].flatMap((record) =>
-        record.engagement === null
-          ? []
-          : [{ ref: { type, seq: record.seq }, engagement: { ...record.engagement } }],
-      ),
-    );
   }
 
   branches(): JsonObject[] {

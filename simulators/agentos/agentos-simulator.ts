@@ -1,8 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import {
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -228,6 +227,19 @@ export const createAgentosSimulator = defineSimulator<
       return record;
     };
 
+    /** Applies `change` to a record that still exists; false when there is none. */
+    const onContact = (
+      id: string,
+      agency: { shortName?: string } | undefined,
+      change: (dataset: AgentosDataset, record: ContactRecord) => void,
+    ): boolean => {
+      const dataset = datasetFor(agency?.shortName);
+      const record = dataset.contactByExternalId(id);
+      if (record === undefined || record.deleted) return false;
+      change(dataset, record);
+      return true;
+    };
+
     const controls: AgentosSimulatorControls = {
       modifyContacts(modify) {
         const dataset = datasetFor(modify.shortName);
@@ -249,20 +261,10 @@ export const createAgentosSimulator = defineSimulator<
           dataset.createContact(type, ContactCreateSchema.parse(input) as ContactCreate),
         );
       },
-      archiveContact(id, archiveOptions) {
-        const dataset = datasetFor(archiveOptions?.shortName);
-        const record = dataset.contactByExternalId(id);
-        if (record === undefined || record.deleted) return false;
-        dataset.archiveContact(record);
-        return true;
-      },
-      deleteContact(id, deleteOptions) {
-        const dataset = datasetFor(deleteOptions?.shortName);
-        const record = dataset.contactByExternalId(id);
-        if (record === undefined || record.deleted) return false;
-        dataset.deleteContact(record);
-        return true;
-      },
+      archiveContact: (id, agency) =>
+        onContact(id, agency, (dataset, record) => dataset.archiveContact(record)),
+      deleteContact: (id, agency) =>
+        onContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
       createAppointment(appointment) {
         const dataset = datasetFor(appointment.shortName);
         const record = recordFor(dataset, appointment.contactId);
@@ -273,14 +275,7 @@ export const createAgentosSimulator = defineSimulator<
         const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
         const created = dataset.addAppointment({
           systemType,
-          subject:
-            systemType === 'Viewing'
-              ? 'Viewing'
-              : systemType === 'SalesAppraisal'
-                ? 'Sales valuation'
-                : systemType === 'ViewAndValue'
-                  ? 'Lettings valuation'
-                  : 'Appointment',
+          subject: APPOINTMENT_SUBJECTS[systemType] ?? 'Appointment',
           start,
           end: start + minutes * 60_000,
           status: appointment.status ?? 'Booked',
@@ -497,7 +492,13 @@ function mountAgentosControls(
     archive: (id, agency) => controls.archiveContact(id, agency),
     remove: (id, agency) => controls.deleteContact(id, agency),
   });
+  const keyAction = (apply: (apiKey: string) => void) =>
+    withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
   mountControlRoutes(router, {
+    'POST /keys/revoke': keyAction(controls.revokeKey),
+    'POST /keys/restore': keyAction(controls.restoreKey),
+    'POST /keys/block': keyAction(controls.blockKey),
+    'POST /keys/unblock': keyAction(controls.unblockKey),
     'POST /appointments': withBody(
       AppointmentSchema,
       (body, request) => ({ oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }) }),
@@ -514,53 +515,29 @@ function mountAgentosControls(
     'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
       controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
     ),
-  });
-  const keyActions = {
-    revoke: controls.revokeKey,
-    restore: controls.restoreKey,
-    block: controls.blockKey,
-    unblock: controls.unblockKey,
-  };
-  for (const [action, apply] of Object.entries(keyActions)) {
-    router.post(
-      `/keys/${action}`,
-      handle((request, response) => {
-        apply(KeyActionSchema.parse(request.body ?? {}).apiKey);
-        response.status(204).end();
-      }),
-    );
-  }
-  router.get(
-    '/log-entries',
-    handle((request, response) => {
+    'GET /log-entries': (request) => {
       const id = typeof request.query.id === 'string' ? request.query.id : undefined;
-      response.json({ entries: state.logEntries(id, agencyOf(request).shortName) });
+      return { entries: state.logEntries(id, agencyOf(request).shortName) };
+    },
+    'GET /engagement/:id': (request) =>
+      state.engagement(String(request.params.id), agencyOf(request).shortName),
+    'GET /webhooks': (request) => ({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) }),
+    'GET /planted-duplicates': (request) => ({
+      duplicates: state.plantedDuplicates(agencyOf(request).shortName),
     }),
-  );
-  router.get(
-    '/engagement/:id',
-    handle((request, response) => {
-      response.json(state.engagement(String(request.params.id), agencyOf(request).shortName));
-    }),
-  );
-  router.get(
-    '/webhooks',
-    handle((request, response) => {
-      response.json({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
-      response.json({ duplicates: state.plantedDuplicates(agencyOf(request).shortName) });
-    }),
-  );
+  });
 }
 
 function stripEtag(patch: ContactPatch & { ETag?: string | undefined }): ContactPatch {
   const { ETag: _etag, ...rest } = patch;
   return rest;
 }
+
+const APPOINTMENT_SUBJECTS: Partial<Record<AgentosAppointmentType, string>> = {
+  Viewing: 'Viewing',
+  SalesAppraisal: 'Sales valuation',
+  ViewAndValue: 'Lettings valuation',
+};
 
 const DEFAULT_APPOINTMENT: Readonly<Record<AgentosContactType, AgentosAppointmentType>> = {
   Tenant: 'InterimInspection',
@@ -593,13 +570,6 @@ function randomChange(dataset: AgentosDataset, record: ContactRecord, random: Se
     default:
       return { Surname: random.pick(SURNAMES) };
   }
-}
-
-/** A new random API key (for tests that add agencies). */
-export function newAgentosApiKey(): string {
-  return randomBytes(16)
-    .toString('hex')
-    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 }
 
 export type { AgentosApiKey, AgentosRateLimits };
