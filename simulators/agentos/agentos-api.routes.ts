@@ -80,6 +80,10 @@ function refOfAnyOid(dataset: AgentosDataset, oid: string): ContactRef | null {
   return null;
 }
 
+function sameRef(ref: ContactRef, other: ContactRef | null): boolean {
+  return other !== null && ref.type === other.type && ref.seq === other.seq;
+}
+
 function modifiedRange(query: QueryReader): { since: number | undefined; until: number | undefined } {
   const since = query.instant('modifiedSince');
   const until = query.instant('modifiedUntil');
@@ -259,13 +263,8 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     if (start !== undefined) conditions.push((record) => record.start >= start);
     if (end !== undefined) conditions.push((record) => record.start <= end);
     if (systemType !== undefined) conditions.push((record) => record.systemType === systemType);
-    if (contactOid !== undefined) {
-      conditions.push(
-        (record) =>
-          contact !== null &&
-          record.attendees.some((ref) => ref.type === contact.type && ref.seq === contact.seq),
-      );
-    }
+    if (contactOid !== undefined)
+      conditions.push((record) => record.attendees.some((ref) => sameRef(ref, contact)));
     const view = filtered(listedView(dataset.appointments, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
     response.json(listBody(view, paging, (record) => renderAppointment(record, dataset.seed, renderRef)));
@@ -273,8 +272,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
   router.get('/diary/appointments/:oid', (request, response) => {
     const { dataset } = callContext(response);
-    const seq = seqOfOid(dataset.seed, 'appointment', String(request.params.oid));
-    const record = seq === null ? undefined : dataset.appointments.get(seq);
+    const record = dataset.appointmentByOid(String(request.params.oid));
     if (record === undefined)
       return sendError(response, 404, `No appointment with OID ${String(request.params.oid)} exists`);
     response.json(renderAppointment(record, dataset.seed, contactRefRenderer(dataset)));
@@ -289,11 +287,10 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       throw new BadRequestError(`status must be one of ${AGENTOS_OFFER_STATUSES.join(', ')}`);
     }
     const applicantOid = query.string('applicantOID');
-    const applicantSeq =
-      applicantOid === undefined ? null : seqOfOid(dataset.seed, 'SalesApplicant', applicantOid);
+    const applicant = applicantOid === undefined ? null : refOfAnyOid(dataset, applicantOid);
     const conditions: Array<(record: OfferRecord) => boolean> = [];
     if (status !== undefined) conditions.push((record) => record.status === status);
-    if (applicantOid !== undefined) conditions.push((record) => record.applicant.seq === applicantSeq);
+    if (applicantOid !== undefined) conditions.push((record) => sameRef(record.applicant, applicant));
     const view = filtered(listedView(dataset.offers, since, until), conditions);
     const renderRef = contactRefRenderer(dataset);
     response.json(listBody(view, paging, (record) => renderOffer(record, dataset.seed, renderRef)));
@@ -301,8 +298,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
   router.get('/sales/offers/:oid', (request, response) => {
     const { dataset } = callContext(response);
-    const seq = seqOfOid(dataset.seed, 'offer', String(request.params.oid));
-    const record = seq === null ? undefined : dataset.offers.get(seq);
+    const record = dataset.offerByOid(String(request.params.oid));
     if (record === undefined)
       return sendError(response, 404, `No offer with OID ${String(request.params.oid)} exists`);
     response.json(renderOffer(record, dataset.seed, contactRefRenderer(dataset)));

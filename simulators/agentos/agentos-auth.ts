@@ -11,6 +11,12 @@ export type KeyCheck =
   | { ok: true; key: AgentosApiKey; tier: AgentosTier }
   | { ok: false; status: 401 | 403 | 404; message: string };
 
+const refused = (status: 401 | 403 | 404, message: string): KeyCheck => ({ ok: false, status, message });
+
+/** A 401 in agentOS's words, with the reason. */
+const denied = (reason: string): KeyCheck =>
+  refused(401, `Authorization has been denied for this request: ${reason}`);
+
 /**
  * The API key as a request carries it: `api_key` header (v3/v4), `ApiKey` header (v2), or the
  * `api_key` query parameter. Header names are case-insensitive; so is the query name here.
@@ -50,41 +56,22 @@ export class AgentosKeyGuard {
   }
 
   check(apiKey: string | undefined, tierSegment: string, shortNameSegment: string): KeyCheck {
-    if (apiKey === undefined)
-      return { ok: false, status: 401, message: 'An API key is required: send it in the api_key header' };
+    if (apiKey === undefined) return refused(401, 'An API key is required: send it in the api_key header');
     const key = this.#keys.get(apiKey);
-    if (key === undefined || this.#faults.isRevoked(apiKey)) {
-      return {
-        ok: false,
-        status: 401,
-        message: 'Authorization has been denied for this request: the API key is not valid',
-      };
-    }
+    if (key === undefined || this.#faults.isRevoked(apiKey)) return denied('the API key is not valid');
     if (this.isBlocked(apiKey)) {
-      return {
-        ok: false,
-        status: 403,
-        message:
-          'This API key has been blocked for repeatedly exceeding the rate limit; ask the agency to contact agentOS support',
-      };
+      return refused(
+        403,
+        'This API key has been blocked for repeatedly exceeding the rate limit; ask the agency to contact agentOS support',
+      );
     }
     const tier = tierSegment.toLowerCase();
     if (!(AGENTOS_TIERS as readonly string[]).includes(tier))
-      return { ok: false, status: 404, message: `There is no API tier called ${tierSegment}` };
-    if (shortNameSegment.toLowerCase() !== key.shortName.toLowerCase()) {
-      return {
-        ok: false,
-        status: 401,
-        message: `Authorization has been denied for this request: the API key was not issued by ${shortNameSegment}`,
-      };
-    }
-    if (!key.tiers.includes(tier as AgentosTier)) {
-      return {
-        ok: false,
-        status: 401,
-        message: `Authorization has been denied for this request: the agency has not enabled the ${tier} API tier for this key`,
-      };
-    }
+      return refused(404, `There is no API tier called ${tierSegment}`);
+    if (shortNameSegment.toLowerCase() !== key.shortName.toLowerCase())
+      return denied(`the API key was not issued by ${shortNameSegment}`);
+    if (!key.tiers.includes(tier as AgentosTier))
+      return denied(`the agency has not enabled the ${tier} API tier for this key`);
     return { ok: true, key, tier: tier as AgentosTier };
   }
 
@@ -113,10 +100,6 @@ export class AgentosKeyGuard {
   unblock(apiKey: string): void {
     this.#blockedUntil.delete(apiKey);
     this.#refusals.delete(apiKey);
-  }
-
-  get blockedKeys(): number {
-    return [...this.#blockedUntil.keys()].filter((key) => this.isBlocked(key)).length;
   }
 
   reset(): void {

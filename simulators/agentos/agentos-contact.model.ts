@@ -1,11 +1,7 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
-import {
-  AGENTOS_LIST_PATHS,
-  type AgentosContactType,
-  type AgentosTenancyStatus,
-} from './agentos-constants.ts';
+import { type AgentosContactType, type AgentosTenancyStatus } from './agentos-constants.ts';
 
 /** Nurture outcomes kept on a contact: engagement score and hot-lead flag (docs/crms/agentos.md). */
 export interface EngagementRecord {
@@ -171,10 +167,6 @@ export function externalIdOf(type: AgentosContactType, oid: string): string {
   return `${type}:${oid}`;
 }
 
-export function listPathOf(type: AgentosContactType): string {
-  return AGENTOS_LIST_PATHS[type];
-}
-
 /** Branches of the simulated agency; contacts belong to the branch of their town. */
 export const AGENTOS_BRANCHES = [
   { seq: 1, name: 'Head Office', town: null },
@@ -277,18 +269,9 @@ export function fieldsOf(record: ContactRecord, seed: number): AgentosContactFie
   return fields;
 }
 
-/** Cheap read for the control surface (no field building). */
-export function emailOf(record: ContactRecord): string | null {
-  return record.fields !== null ? record.fields.EmailAddress : (record.person?.email ?? null);
-}
-
 /** True when the API shows the record at all: it exists and third-party marketing consent was given. */
 export function isVisible(record: ContactRecord): boolean {
   return !record.deleted && record.consent === true;
-}
-
-function copyRequirements(requirements: AgentosRequirements): AgentosRequirements {
-  return { ...requirements, Areas: [...requirements.Areas] };
 }
 
 /** The record as `GET /{list}/{oid}` and list pages return it. */
@@ -311,7 +294,8 @@ export function renderContact(record: ContactRecord, seed: number): JsonObject {
   };
   if (fields.TenancyStatus !== undefined) model.TenancyStatus = fields.TenancyStatus;
   if (fields.TenancyStartDate !== undefined) model.TenancyStartDate = fields.TenancyStartDate;
-  if (fields.Requirements !== undefined) model.Requirements = copyRequirements(fields.Requirements);
+  if (fields.Requirements !== undefined)
+    model.Requirements = { ...fields.Requirements, Areas: [...fields.Requirements.Areas] };
   if (fields.PropertyCount !== undefined) model.PropertyCount = fields.PropertyCount;
   if (fields.SaleStatus !== undefined) model.SaleStatus = fields.SaleStatus;
   model.ThirdPartyMarketingConsent = record.consent;
@@ -323,14 +307,4 @@ export function renderContact(record: ContactRecord, seed: number): JsonObject {
   model.CreatedDate = agentosTime(record.created);
   model.ModifiedDate = agentosTime(record.modified);
   return model;
-}
-
-/** A deep copy of the fields, for materialising before a write. */
-export function cloneFields(fields: AgentosContactFields): AgentosContactFields {
-  const copy: AgentosContactFields = {
-    ...fields,
-    Address: fields.Address === null ? null : { ...fields.Address },
-  };
-  if (fields.Requirements !== undefined) copy.Requirements = copyRequirements(fields.Requirements);
-  return copy;
 }

@@ -1,4 +1,4 @@
-import { generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
 import {
@@ -32,7 +32,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
 
 const DAY_MS = 86_400_000;
@@ -92,6 +92,14 @@ const EMPTY_ADDRESS: AgentosAddress = {
   Country: 'United Kingdom',
 };
 
+/** One value per contact list, each made afresh. */
+function perList<T>(make: () => T): Record<AgentosContactType, T> {
+  return Object.fromEntries(AGENTOS_CONTACT_TYPES.map((type) => [type, make()])) as Record<
+    AgentosContactType,
+    T
+  >;
+}
+
 export function refKey(ref: ContactRef): string {
   return `${ref.type}:${ref.seq}`;
 }
@@ -112,13 +120,7 @@ export class AgentosDataset {
   #logEntriesByContact = new Map<string, LogEntryRecord[]>();
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
-  #nextSeq: Record<AgentosContactType, number> = {
-    Tenant: 1,
-    Landlord: 1,
-    LettingsApplicant: 1,
-    SalesApplicant: 1,
-    Vendor: 1,
-  };
+  #nextSeq = perList(() => 1);
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextLogSeq = 1;
@@ -131,13 +133,7 @@ export class AgentosDataset {
     this.#webhooks = options.webhooks;
     this.shortName = options.shortName;
     this.seed = options.seed;
-    this.lists = {
-      Tenant: new TimedCollection<ContactRecord>(isVisible),
-      Landlord: new TimedCollection<ContactRecord>(isVisible),
-      LettingsApplicant: new TimedCollection<ContactRecord>(isVisible),
-      SalesApplicant: new TimedCollection<ContactRecord>(isVisible),
-      Vendor: new TimedCollection<ContactRecord>(isVisible),
-    };
+    this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
     this.people = generatePeople({
       seed: options.seed,
       count: options.contactCount,
@@ -150,13 +146,7 @@ export class AgentosDataset {
   #generate(anchor: number): void {
     const random = new SeededRandom(mixSeed(this.seed, 'agentos-timestamps'));
     const people = this.people.people;
-    const byType: Record<AgentosContactType, ContactRecord[]> = {
-      Tenant: [],
-      Landlord: [],
-      LettingsApplicant: [],
-      SalesApplicant: [],
-      Vendor: [],
-    };
+    const byType = perList<ContactRecord[]>(() => []);
     for (let i = 0; i < people.length; i++) {
       const person = people[i]!;
       // People join the agency in index order.
@@ -192,15 +182,13 @@ export class AgentosDataset {
     const activitySeed = mixSeed(this.seed, 'agentos-activities');
     const appointments: AppointmentRecord[] = [];
     const offers: OfferRecord[] = [];
-    // Start within [-120, +21] days of the anchor on a quarter hour; booked up to two weeks before.
     const appointment = (
       record: ContactRecord,
       systemType: AgentosAppointmentType,
       subject: string,
       minutes: number,
     ): AppointmentRecord => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(record.created, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const { start, created } = generatedBooking(random, anchor, record.created);
       const modified = Math.min(
         anchor - 1,
         created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
@@ -265,13 +253,52 @@ export class AgentosDataset {
         }
       }
     }
+    this.#plantHotLead(byType.SalesApplicant, anchor, appointments, offers);
     this.appointments.load(appointments);
     this.offers.load(offers);
   }
 
-  /** A new rowversion (every write in the agency takes the next one). */
-  nextRowVersion(): number {
-    return ++this.#rowVersion;
+  /**
+   * Makes sure the demo shows a hot lead: the newest shared sales applicant completed a viewing two
+   * days before the anchor and made an offer the day before (30 + 45 before decay; the threshold
+   * is 60). Fixed times, so the seed alone decides everything else.
+   */
+  #plantHotLead(
+    applicants: readonly ContactRecord[],
+    anchor: number,
+    appointments: AppointmentRecord[],
+    offers: OfferRecord[],
+  ): void {
+    const applicant = applicants.findLast((record) => isVisible(record) && !record.archived);
+    if (applicant === undefined) return;
+    const ref = { type: applicant.type, seq: applicant.seq };
+    const start = anchor - 2 * DAY_MS + 10 * 3_600_000;
+    appointments.push({
+      seq: this.#nextAppointmentSeq++,
+      created: Math.max(applicant.created, start - 3 * DAY_MS),
+      modified: start + 3_600_000,
+      rowVersion: ++this.#rowVersion,
+      systemType: 'Viewing',
+      subject: 'Viewing',
+      start,
+      end: start + 30 * 60_000,
+      status: 'Completed',
+      propertySeq: 1,
+      negotiator: NEGOTIATORS[0],
+      attendees: [ref],
+    });
+    const offered = anchor - DAY_MS + 9 * 3_600_000;
+    offers.push({
+      seq: this.#nextOfferSeq++,
+      created: Math.max(applicant.created, offered),
+      modified: Math.max(applicant.created, offered),
+      rowVersion: ++this.#rowVersion,
+      applicant: ref,
+      propertySeq: 1,
+      amount: 425_000,
+      status: 'Submitted',
+      dateOffered: new Date(offered).toISOString().slice(0, 10),
+    });
   }
 
   oidOf(record: ContactRecord): string {
@@ -466,6 +493,39 @@ export class AgentosDataset {
     return record;
   }
 
+  appointmentByOid(oid: string): AppointmentRecord | undefined {
+    const seq = seqOfOid(this.seed, 'appointment', oid);
+    return seq === null ? undefined : this.appointments.get(seq);
+  }
+
+  offerByOid(oid: string): OfferRecord | undefined {
+    const seq = seqOfOid(this.seed, 'offer', oid);
+    return seq === null ? undefined : this.offers.get(seq);
+  }
+
+  /** An agent's edit of an appointment (e.g. Booked → Completed): its ModifiedDate and ETag move. */
+  editAppointment(record: AppointmentRecord, change: Partial<Pick<AppointmentRecord, 'status'>>): void {
+    this.#edit<AppointmentRecord>(this.appointments, record, change);
+  }
+
+  /** An agent's edit of an offer (e.g. Submitted → Accepted): its ModifiedDate and ETag move. */
+  editOffer(record: OfferRecord, change: Partial<Pick<OfferRecord, 'status'>>): void {
+    this.#edit<OfferRecord>(this.offers, record, change);
+  }
+
+  #edit<T extends TimedRecord & { rowVersion: number }>(
+    collection: TimedCollection<T>,
+    record: T,
+    change: Partial<T>,
+  ): void {
+    const now = this.now();
+    collection.update(record, (target) => {
+      Object.assign(target, change);
+      target.modified = now;
+      target.rowVersion = ++this.#rowVersion;
+    });
+  }
+
   addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>): OfferRecord {
     const now = this.now();
     const record: OfferRecord = {
@@ -513,17 +573,6 @@ export class AgentosDataset {
       ModifiedDate: agentosTime(now),
     };
     return { ...record.engagement };
-  }
-
-  /** Every record with engagement values (for the control surface). */
-  engagementEntries(): Array<{ ref: ContactRef; engagement: EngagementRecord }> {
-    return AGENTOS_CONTACT_TYPES.flatMap((type) =>
-      [...this.lists[type].values()].flatMap((record) =>
-        record.engagement === null
-          ? []
-          : [{ ref: { type, seq: record.seq }, engagement: { ...record.engagement } }],
-      ),
-    );
   }
 
   branches(): JsonObject[] {

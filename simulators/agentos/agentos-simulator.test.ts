@@ -471,6 +471,73 @@ describe('agentOS simulator: activities', () => {
   });
 });
 
+describe('agentOS simulator: activities changing', () => {
+  it('moves an appointment or offer whose status an agent changes into the modified-since window, ordered by ModifiedDate', async () => {
+    const { simulator, url, api } = await start();
+    const tenant = simulator.contactIds().find((candidate) => candidate.startsWith('Tenant:'))!;
+    const viewing = simulator.controls.createAppointment({ contactId: tenant, systemType: 'Viewing' });
+    // Any record may be the applicant of an offer (the contract suite enters them for any contact).
+    const offer = simulator.controls.createOffer({ contactId: tenant });
+    const before = (await json(await api(`/diary/appointments/${viewing}`))) as Json;
+    simulator.controls.advanceClock(60_000);
+    const since = new Date(simulator.clock.now()).toISOString();
+    simulator.controls.advanceClock(1_000);
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}/_sim${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/offers/${offer}/status`, { status: 'Accepted' })).status).toBe(204);
+    simulator.controls.advanceClock(1_000);
+    expect((await post(`/appointments/${viewing}/status`, { status: 'Completed' })).status).toBe(204);
+    expect((await post(`/appointments/${offer}/status`, { status: 'Completed' })).status).toBe(404);
+    expect((await post(`/offers/${offer}/status`, { status: 'Lost' })).status).toBe(400);
+
+    const appointments = await json(await api(`/diary/appointments/0/100?modifiedSince=${since}`));
+    expect(appointments.Data).toEqual([
+      expect.objectContaining({
+        OID: viewing,
+        Status: 'Completed',
+        Attendees: [expect.objectContaining({ OID: splitId(tenant).oid })],
+      }),
+    ]);
+    expect(appointments.Data[0].ETag).not.toBe(before.ETag);
+    expect(Date.parse(appointments.Data[0].ModifiedDate)).toBeGreaterThan(Date.parse(before.ModifiedDate));
+    const offers = await json(await api(`/sales/offers/0/100?modifiedSince=${since}`));
+    expect(offers.Data).toEqual([
+      expect.objectContaining({
+        OID: offer,
+        Status: 'Accepted',
+        Applicant: expect.objectContaining({ ContactType: 'Tenant' }),
+      }),
+    ]);
+  });
+
+  it('seeds one sales applicant as a hot lead: a viewing completed two days ago and an offer submitted yesterday', async () => {
+    const anchor = Date.parse('2026-11-30T00:00:00Z');
+    const { api } = await start({ dataAnchor: anchor });
+    const offers = (await json(await api('/sales/offers/0/1000?status=Submitted'))).Data as Json[];
+    const yesterday = '2026-11-29';
+    const hot = offers.find((offer) => offer.DateOffered === yesterday);
+    expect(hot).toBeDefined();
+    const viewings = (
+      await json(await api(`/diary/appointments/0/100?systemType=Viewing&contactOID=${hot!.Applicant.OID}`))
+    ).Data as Json[];
+    expect(
+      viewings.some(
+        (viewing) =>
+          viewing.Status === 'Completed' && anchor - Date.parse(viewing.StartDateTime) <= 2 * 86_400_000,
+      ),
+    ).toBe(true);
+    // The same data from the same seed.
+    const again = await start({ dataAnchor: anchor });
+    expect((await json(await again.api('/sales/offers/0/1000'))).Data).toEqual(
+      (await json(await api('/sales/offers/0/1000'))).Data,
+    );
+  });
+});
+
 describe('agentOS simulator: webhooks', () => {
   it('registers subscriptions through the API: the secret is shown once; only the two contact events exist', async () => {
     const { api } = await start();

@@ -1,8 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import {
-  handle,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -74,7 +73,7 @@ export interface CreateAppointmentOptions {
 }
 
 export interface CreateOfferOptions {
-  /** A sales applicant (`SalesApplicant:<OID>`). */
+  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
   contactId: string;
   amount?: number;
   status?: AgentosOfferStatus;
@@ -93,8 +92,12 @@ export interface AgentosSimulatorControls {
   deleteContact(id: string, options?: { shortName?: string }): boolean;
   /** Books a diary appointment for a record; returns the appointment OID. */
   createAppointment(options: CreateAppointmentOptions): string;
-  /** Records an offer by a sales applicant; returns the offer OID. */
+  /** Records an offer by a record; returns the offer OID. */
   createOffer(options: CreateOfferOptions): string;
+  /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
+  setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, options?: { shortName?: string }): void;
+  /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
+  setOfferStatus(oid: string, status: AgentosOfferStatus, options?: { shortName?: string }): void;
   /** Requests with the key then fail with 401, until restored. */
   revokeKey(apiKey: string): void;
   restoreKey(apiKey: string): void;
@@ -171,6 +174,8 @@ const OfferSchema = z.object({
   amount: z.number().positive().optional(),
   status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
 });
+const AppointmentStatusSchema = z.object({ status: z.enum(AGENTOS_APPOINTMENT_STATUSES) });
+const OfferStatusSchema = z.object({ status: z.enum(AGENTOS_OFFER_STATUSES) });
 // The key travels in the body, never in a URL that could end up in an access log.
 const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
 
@@ -222,6 +227,19 @@ export const createAgentosSimulator = defineSimulator<
       return record;
     };
 
+    /** Applies `change` to a record that still exists; false when there is none. */
+    const onContact = (
+      id: string,
+      agency: { shortName?: string } | undefined,
+      change: (dataset: AgentosDataset, record: ContactRecord) => void,
+    ): boolean => {
+      const dataset = datasetFor(agency?.shortName);
+      const record = dataset.contactByExternalId(id);
+      if (record === undefined || record.deleted) return false;
+      change(dataset, record);
+      return true;
+    };
+
     const controls: AgentosSimulatorControls = {
       modifyContacts(modify) {
         const dataset = datasetFor(modify.shortName);
@@ -243,20 +261,10 @@ export const createAgentosSimulator = defineSimulator<
           dataset.createContact(type, ContactCreateSchema.parse(input) as ContactCreate),
         );
       },
-      archiveContact(id, archiveOptions) {
-        const dataset = datasetFor(archiveOptions?.shortName);
-        const record = dataset.contactByExternalId(id);
-        if (record === undefined || record.deleted) return false;
-        dataset.archiveContact(record);
-        return true;
-      },
-      deleteContact(id, deleteOptions) {
-        const dataset = datasetFor(deleteOptions?.shortName);
-        const record = dataset.contactByExternalId(id);
-        if (record === undefined || record.deleted) return false;
-        dataset.deleteContact(record);
-        return true;
-      },
+      archiveContact: (id, agency) =>
+        onContact(id, agency, (dataset, record) => dataset.archiveContact(record)),
+      deleteContact: (id, agency) =>
+        onContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
       createAppointment(appointment) {
         const dataset = datasetFor(appointment.shortName);
         const record = recordFor(dataset, appointment.contactId);
@@ -267,14 +275,7 @@ export const createAgentosSimulator = defineSimulator<
         const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
         const created = dataset.addAppointment({
           systemType,
-          subject:
-            systemType === 'Viewing'
-              ? 'Viewing'
-              : systemType === 'SalesAppraisal'
-                ? 'Sales valuation'
-                : systemType === 'ViewAndValue'
-                  ? 'Lettings valuation'
-                  : 'Appointment',
+          subject: APPOINTMENT_SUBJECTS[systemType] ?? 'Appointment',
           start,
           end: start + minutes * 60_000,
           status: appointment.status ?? 'Booked',
@@ -287,8 +288,6 @@ export const createAgentosSimulator = defineSimulator<
       createOffer(offer) {
         const dataset = datasetFor(offer.shortName);
         const record = recordFor(dataset, offer.contactId);
-        if (record.type !== 'SalesApplicant')
-          throw new RangeError(`${offer.contactId} is not a sales applicant, so cannot make an offer`);
         const created = dataset.addOffer({
           applicant: { type: record.type, seq: record.seq },
           propertySeq: kit.controlRandom().int(1, 5000),
@@ -297,6 +296,19 @@ export const createAgentosSimulator = defineSimulator<
           dateOffered: new Date(clock.now()).toISOString().slice(0, 10),
         });
         return dataset.offerOid(created.seq);
+      },
+      setAppointmentStatus(oid, status, statusOptions) {
+        const dataset = datasetFor(statusOptions?.shortName);
+        const record = dataset.appointmentByOid(oid);
+        if (record === undefined)
+          throw new RangeError(`appointment ${oid} not found in ${dataset.shortName}`);
+        dataset.editAppointment(record, { status });
+      },
+      setOfferStatus(oid, status, statusOptions) {
+        const dataset = datasetFor(statusOptions?.shortName);
+        const record = dataset.offerByOid(oid);
+        if (record === undefined) throw new RangeError(`offer ${oid} not found in ${dataset.shortName}`);
+        dataset.editOffer(record, { status });
       },
       revokeKey: (apiKey) => faults.revokeCredential(apiKey),
       restoreKey: (apiKey) => faults.restoreCredential(apiKey),
@@ -480,7 +492,13 @@ function mountAgentosControls(
     archive: (id, agency) => controls.archiveContact(id, agency),
     remove: (id, agency) => controls.deleteContact(id, agency),
   });
+  const keyAction = (apply: (apiKey: string) => void) =>
+    withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
   mountControlRoutes(router, {
+    'POST /keys/revoke': keyAction(controls.revokeKey),
+    'POST /keys/restore': keyAction(controls.restoreKey),
+    'POST /keys/block': keyAction(controls.blockKey),
+    'POST /keys/unblock': keyAction(controls.unblockKey),
     'POST /appointments': withBody(
       AppointmentSchema,
       (body, request) => ({ oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }) }),
@@ -491,53 +509,35 @@ function mountAgentosControls(
       (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
       201,
     ),
-  });
-  const keyActions = {
-    revoke: controls.revokeKey,
-    restore: controls.restoreKey,
-    block: controls.blockKey,
-    unblock: controls.unblockKey,
-  };
-  for (const [action, apply] of Object.entries(keyActions)) {
-    router.post(
-      `/keys/${action}`,
-      handle((request, response) => {
-        apply(KeyActionSchema.parse(request.body ?? {}).apiKey);
-        response.status(204).end();
-      }),
-    );
-  }
-  router.get(
-    '/log-entries',
-    handle((request, response) => {
+    'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
+      controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
+    ),
+    'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
+      controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
+    ),
+    'GET /log-entries': (request) => {
       const id = typeof request.query.id === 'string' ? request.query.id : undefined;
-      response.json({ entries: state.logEntries(id, agencyOf(request).shortName) });
+      return { entries: state.logEntries(id, agencyOf(request).shortName) };
+    },
+    'GET /engagement/:id': (request) =>
+      state.engagement(String(request.params.id), agencyOf(request).shortName),
+    'GET /webhooks': (request) => ({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) }),
+    'GET /planted-duplicates': (request) => ({
+      duplicates: state.plantedDuplicates(agencyOf(request).shortName),
     }),
-  );
-  router.get(
-    '/engagement/:id',
-    handle((request, response) => {
-      response.json(state.engagement(String(request.params.id), agencyOf(request).shortName));
-    }),
-  );
-  router.get(
-    '/webhooks',
-    handle((request, response) => {
-      response.json({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) });
-    }),
-  );
-  router.get(
-    '/planted-duplicates',
-    handle((request, response) => {
-      response.json({ duplicates: state.plantedDuplicates(agencyOf(request).shortName) });
-    }),
-  );
+  });
 }
 
 function stripEtag(patch: ContactPatch & { ETag?: string | undefined }): ContactPatch {
   const { ETag: _etag, ...rest } = patch;
   return rest;
 }
+
+const APPOINTMENT_SUBJECTS: Partial<Record<AgentosAppointmentType, string>> = {
+  Viewing: 'Viewing',
+  SalesAppraisal: 'Sales valuation',
+  ViewAndValue: 'Lettings valuation',
+};
 
 const DEFAULT_APPOINTMENT: Readonly<Record<AgentosContactType, AgentosAppointmentType>> = {
   Tenant: 'InterimInspection',
@@ -570,13 +570,6 @@ function randomChange(dataset: AgentosDataset, record: ContactRecord, random: Se
     default:
       return { Surname: random.pick(SURNAMES) };
   }
-}
-
-/** A new random API key (for tests that add agencies). */
-export function newAgentosApiKey(): string {
-  return randomBytes(16)
-    .toString('hex')
-    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 }
 
 export type { AgentosApiKey, AgentosRateLimits };

@@ -1,7 +1,7 @@
-import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY, AGENTOS_LIST_PATHS } from './agentos-constants.ts';
-import { createAgentosSimulator } from './agentos-simulator.ts';
+import { createAgentosSimulator, type CreateAppointmentOptions } from './agentos-simulator.ts';
 
 /** Points Propsync's agentOS host at a simulator listening at `url`. */
 export function agentosOperatorConfig(url: string): OperatorConfig {
@@ -15,6 +15,16 @@ const CONTACT_LIST_PATH = new RegExp(`^/v4/[^/]+/[^/]+/(?:${LIST_PATHS})/\\d+/\\
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && CONTACT_LIST_PATH.test(request.path);
 }
+
+/** The diary appointment an agent enters for each activity the suite asks for. */
+const APPOINTMENTS: Record<
+  Exclude<HarnessActivityType, 'offer_submitted'>,
+  Omit<CreateAppointmentOptions, 'contactId'>
+> = {
+  viewing_booked: { systemType: 'Viewing', status: 'Booked' },
+  viewing_completed: { systemType: 'Viewing', status: 'Completed' },
+  valuation_booked: { systemType: 'SalesAppraisal', status: 'Booked' },
+};
 
 /** Drives the agentOS simulator for the adapter contract suite (server/adapters/contract.test.ts). */
 export const agentosHarness = defineHarness({
@@ -34,6 +44,18 @@ export const agentosHarness = defineHarness({
         Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedsince'),
       revokeCredentials: () => simulator.controls.revokeKey(apiKey),
       restoreCredentials: () => simulator.controls.restoreKey(apiKey),
+      // The adapter's activity ids are `<kind>:<OID>` (docs/crms/agentos.md). agentOS sends no
+      // webhook for appointments or offers, so these changes are seen by polling only.
+      createActivity({ contactExternalId: contactId, type }) {
+        if (type === 'offer_submitted') return `offer:${simulator.controls.createOffer({ contactId })}`;
+        return `appointment:${simulator.controls.createAppointment({ contactId, ...APPOINTMENTS[type] })}`;
+      },
+      progressActivity(activityExternalId) {
+        const [kind, oid = ''] = activityExternalId.split(':');
+        if (kind === 'appointment') simulator.controls.setAppointmentStatus(oid, 'Completed');
+        else if (kind === 'offer') simulator.controls.setOfferStatus(oid, 'Accepted');
+        else throw new RangeError(`${activityExternalId} is not an agentOS activity id`);
+      },
       writeBackRecords: (contactExternalId) => simulator.logEntries(contactExternalId),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         if (secret === null)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCORING_POLICY, intentScore, type Signal } from '../../core/domain/intent-scoring.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../../../simulators/agentos/agentos-constants.ts';
 import {
@@ -102,6 +103,8 @@ describe('agentOS adapter against its simulator', () => {
       const ingested = await adapter(replaced.secret).ingestWebhook(received[0]!);
       expect(ingested).toMatchObject({
         eventType: 'contact.updated',
+        // agentOS announces contacts only: appointments and offers arrive by polling.
+        activities: [],
         contactIdsToFetch: [],
         removedContactIds: [],
       });
@@ -133,5 +136,88 @@ describe('agentOS adapter against its simulator', () => {
     });
     expect(ingested).toMatchObject({ contacts: [], removedContactIds: [id] });
     await adapter().unregisterWebhooks(registration);
+  });
+});
+
+describe('agentOS adapter: activities by polling, against a simulator whose clock stands still', () => {
+  let simulator: AgentosSimulator;
+  let connectTo: ConnectAdapter;
+  let now = Date.parse('2026-12-01T12:00:00.000Z');
+
+  beforeAll(async () => {
+    simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, now: () => now });
+    connectTo = adapterConnector({ hostConfig: agentosOperatorConfig((await simulator.listen(0)).url) });
+  });
+  afterAll(async () => simulator.close());
+
+  const adapter = (pageSize: string): CrmAdapter =>
+    connectTo({
+      provider: 'agentos',
+      credentials: { apiKey: AGENTOS_DEMO_KEY.apiKey },
+      settings: { shortName: AGENTOS_DEMO_KEY.shortName, tier: AGENTOS_DEFAULT_TIER, pageSize },
+      webhookSecret: null,
+    });
+
+  it('brings the seeded activities, with at least one contact over the hot-lead threshold', async () => {
+    const window = { modifiedFrom: null, modifiedTo: new Date(now).toISOString(), resumeAfter: null };
+    const signals = new Map<string, Signal[]>();
+    for await (const page of adapter('1000').syncActivities(window)) {
+      expect(page.rejected).toEqual([]);
+      for (const { contactExternalId, type, occurredAt } of page.activities)
+        signals.set(contactExternalId, [...(signals.get(contactExternalId) ?? []), { type, occurredAt }]);
+    }
+    const scores = [...signals.values()].map((contactSignals) => intentScore(contactSignals, new Date(now)));
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
+  });
+
+  it('misses nothing when more than a page share one instant and one of them is edited mid-read', async () => {
+    now += 60_000;
+    const window = {
+      modifiedFrom: new Date(now).toISOString(),
+      modifiedTo: new Date(now + 3_600_000).toISOString(),
+      resumeAfter: null,
+    };
+    const contactId = simulator.contactIds()[0]!;
+    const crowd = Array.from({ length: 12 }, () =>
+      simulator.controls.createAppointment({ contactId, systemType: 'Viewing' }),
+    );
+    const seen = new Set<string>();
+    let pages = 0;
+    for await (const page of adapter('5').syncActivities(window)) {
+      for (const activity of page.activities) seen.add(activity.externalId);
+      if (++pages === 1) {
+        // An agent completes the second viewing: it leaves the crowded instant, and everything
+        // after it in the listing moves up one place.
+        now += 1_000;
+        simulator.controls.setAppointmentStatus(crowd[1]!, 'Completed');
+      }
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect([...seen].sort()).toEqual(crowd.map((oid) => `appointment:${oid}`).sort());
+  });
+
+  it('brings an offer the agent rejected as no signal and no error, and a cancelled viewing likewise', async () => {
+    now += 60_000;
+    const window = {
+      modifiedFrom: new Date(now).toISOString(),
+      modifiedTo: new Date(now + 3_600_000).toISOString(),
+      resumeAfter: null,
+    };
+    const contactId = simulator.contactIds()[1]!;
+    const offer = simulator.controls.createOffer({ contactId });
+    const viewing = simulator.controls.createAppointment({ contactId, systemType: 'Viewing' });
+    const kept = simulator.controls.createAppointment({ contactId, systemType: 'SalesAppraisal' });
+    simulator.controls.setOfferStatus(offer, 'Rejected');
+    simulator.controls.setAppointmentStatus(viewing, 'Cancelled');
+    const pages = [];
+    for await (const page of adapter('25').syncActivities(window)) pages.push(page);
+    expect(pages.flatMap((page) => page.rejected)).toEqual([]);
+    expect(pages.flatMap((page) => page.activities)).toEqual([
+      expect.objectContaining({
+        externalId: `appointment:${kept}`,
+        type: 'valuation_booked',
+        contactExternalId: contactId,
+      }),
+    ]);
   });
 });

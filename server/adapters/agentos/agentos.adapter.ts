@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import type {
@@ -27,20 +26,18 @@ import {
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
-  appointmentToActivities,
-  offerToActivity,
+  mapActivity,
+  mapContact,
   parseExternalId,
   toAgentosPatch,
-  mapContact,
   toExternalId,
+  type AgentosActivityKind,
 } from './agentos.mapper.ts';
 import {
   AGENTOS_CONTACT_TYPES,
-  AgentosAppointmentSchema,
   AgentosBranchSchema,
   AgentosContactSchema,
   AgentosLogEntrySchema,
-  AgentosOfferSchema,
   AgentosOrderingSchema,
   parseAgentosList,
   parseAgentosTime,
@@ -98,6 +95,7 @@ export const AGENTOS_INFO = {
     webhooks: true,
     etags: true,
     writeBack: 'contact log entries and engagement fields',
+    // agentOS's webhooks announce contacts only: appointments and offers are polled.
     activities: {
       polledTypes: [
         'viewing_booked',
@@ -106,8 +104,8 @@ export const AGENTOS_INFO = {
         'offer_submitted',
         'offer_progressed',
       ],
-      webhooks: true,
-      kinds: 'viewings, valuations and offers',
+      webhooks: false,
+      kinds: 'viewings, valuations and offers (polled; its webhooks announce contacts only)',
     },
   },
   connectFields: {
@@ -136,16 +134,36 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new AgentosAdapter(context),
 });
 
-/** One record read from a list, not yet handed out. */
-type Pending = { key: DeltaKey; raw: unknown };
+/** A list read as part of one merged stream; its name prefixes its ids in the shared checkpoint. */
+type DeltaList<N extends string> = { name: N; path: string };
+
+const CONTACT_LISTS: ReadonlyArray<DeltaList<AgentosContactType>> = AGENTOS_CONTACT_TYPES.map((type) => ({
+  name: type,
+  path: LIST_PATHS[type],
+}));
+
+/** Where the activities live (docs/crms/agentos.md); the name is the kind in the activity's id. */
+const ACTIVITY_LISTS: ReadonlyArray<DeltaList<AgentosActivityKind>> = [
+  { name: 'appointment', path: 'diary/appointments' },
+  { name: 'offer', path: 'sales/offers' },
+];
 
 /** One list's delta read, and what it read but has not handed out yet. */
-type ListReader = {
-  type: AgentosContactType;
+type ListReader<N extends string> = {
+  name: N;
   pages: AsyncIterator<DeltaPage<unknown>>;
-  buffer: Pending[];
+  buffer: Array<{ key: DeltaKey; raw: unknown }>;
   exhausted: boolean;
   total: number | null;
+};
+
+/** A page of several lists merged in ModifiedDate order, with the checkpoint that resumes them all. */
+type MergedPage<N extends string> = {
+  records: Array<{ list: N; oid: string; raw: unknown }>;
+  /** Records without a readable OID or ModifiedDate: reported, never skipped silently. */
+  unreadable: Array<{ list: N; oid: string | null }>;
+  checkpoint: PageCheckpoint | null;
+  estimatedTotal: number;
 };
 
 /**
@@ -185,38 +203,73 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     return { accountLabel: label, contactCount };
   }
 
-  /**
-   * Every list, merged into one stream ordered by ModifiedDate, so one checkpoint (the last
-   * modification time handed out and the ids handed out at it) resumes all five lists at once.
-   */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(
     window: SyncWindow,
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
+    for await (const page of this.#readMerged(CONTACT_LISTS, window, options.signal)) {
+      const contacts: ContactPage['contacts'] = [];
+      const rejected: ContactPage['rejected'] = [];
+      for (const { list, oid, raw } of page.records) {
+        const mapped = mapContact(raw, list);
+        if (mapped.ok) contacts.push(mapped.contact);
+        else rejected.push({ externalId: toExternalId(list, oid), reason: mapped.reason });
+      }
+      rejected.push(...unreadableRejections(page, (list, oid) => toExternalId(list, oid)));
+      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.estimatedTotal };
+    }
+  }
+
+  /**
+   * Diary appointments and sales offers changed in the window, as engagement signals
+   * (docs/crms/agentos.md): agentOS announces neither by webhook, so this is how they arrive. One
+   * record is one activity, `<kind>:<OID>`, at the stage it has reached; cancelled appointments,
+   * inspections, rejected and withdrawn offers are no signal.
+   */
+  async *syncActivities(
+    window: SyncWindow,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<ActivityPage> {
+    for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options.signal)) {
+      const activities: ActivityPage['activities'] = [];
+      const rejected: ActivityPage['rejected'] = [];
+      for (const { list, oid, raw } of page.records) {
+        const mapped = mapActivity(list, raw);
+        if (!mapped.ok) rejected.push({ externalId: `${list}:${oid}`, reason: mapped.reason });
+        else if (mapped.activity !== null) activities.push(mapped.activity);
+      }
+      rejected.push(...unreadableRejections(page, (list, oid) => `${list}:${oid}`));
+      yield { activities, rejected, checkpoint: page.checkpoint };
+    }
+  }
+
+  /**
+   * Several lists merged into one stream ordered by ModifiedDate, so one checkpoint (the last
+   * modification time handed out and the `<list>:<OID>` ids handed out at it) resumes them all.
+   */
+  async *#readMerged<N extends string>(
+    lists: ReadonlyArray<DeltaList<N>>,
+    window: SyncWindow,
+    signal?: AbortSignal,
+  ): AsyncGenerator<MergedPage<N>> {
     const pageSize = this.settings.pageSize;
     const position = DeltaPosition.start(window);
     const resume = window.resumeAfter;
-    const readers: ListReader[] = AGENTOS_CONTACT_TYPES.map((type) => {
+    const readers: Array<ListReader<N>> = lists.map(({ name, path }) => {
       // Each list resumes from the shared checkpoint, skipping only its own records.
-      const ids = (resume?.idsAtModifiedAt ?? []).flatMap((id) => {
-        const parsed = parseExternalId(id);
-        return parsed?.type === type ? [parsed.oid] : [];
-      });
+      const prefix = `${name}:`;
+      const ids = (resume?.idsAtModifiedAt ?? []).flatMap((id) =>
+        id.startsWith(prefix) ? [id.slice(prefix.length)] : [],
+      );
       const listWindow = {
         modifiedFrom: window.modifiedFrom,
         resumeAfter: resume && { ...resume, idsAtModifiedAt: ids },
       };
-      const pages = this.#readList(LIST_PATHS[type], type, listWindow, window.modifiedTo, options.signal);
-      return { type, pages, buffer: [], exhausted: false, total: null };
+      const pages = this.#readList(path, name, listWindow, window.modifiedTo, signal);
+      return { name, pages, buffer: [], exhausted: false, total: null };
     });
-    let pendingRejected: ContactPage['rejected'] = [];
-    const pull = async (reader: ListReader) => {
+    let unreadable: MergedPage<N>['unreadable'] = [];
+    const pull = async (reader: ListReader<N>) => {
       const next = await reader.pages.next();
       if (next.done) {
         reader.exhausted = true;
@@ -225,44 +278,34 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       reader.total ??= next.value.total;
       for (const { record, key } of next.value.records) {
         if (key !== null) reader.buffer.push({ key, raw: record });
-        else {
-          const oid = oidOf(record);
-          pendingRejected.push({
-            externalId: oid === null ? null : toExternalId(reader.type, oid),
-            reason: `agentOS ${reader.type} record has no readable OID or ModifiedDate`,
-          });
-        }
+        else unreadable.push({ list: reader.name, oid: oidOf(record) });
       }
     };
     for (const reader of readers) await pull(reader);
     const estimatedTotal = readers.reduce((sum, reader) => sum + (reader.total ?? 0), 0);
     let yielded = false;
     for (;;) {
-      const contacts: ContactPage['contacts'] = [];
-      const rejected: ContactPage['rejected'] = [];
+      const records: MergedPage<N>['records'] = [];
       for (let taken = 0; taken < pageSize; taken++) {
         for (const reader of readers) {
           while (reader.buffer.length === 0 && !reader.exhausted) await pull(reader);
         }
-        let next: ListReader | null = null;
+        let next: ListReader<N> | null = null;
         for (const reader of readers) {
           const head = reader.buffer[0];
           if (head !== undefined && (next === null || head.key.modifiedMs < next.buffer[0]!.key.modifiedMs))
             next = reader;
         }
         if (next === null) break;
-        const item = next.buffer.shift()!;
-        const externalId = toExternalId(next.type, item.key.id);
-        const mapped = mapContact(item.raw, next.type);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId, reason: mapped.reason });
-        position.advance({ id: externalId, modifiedMs: item.key.modifiedMs });
+        const { key, raw } = next.buffer.shift()!;
+        records.push({ list: next.name, oid: key.id, raw });
+        position.advance({ id: `${next.name}:${key.id}`, modifiedMs: key.modifiedMs });
       }
-      rejected.push(...pendingRejected);
-      pendingRejected = [];
+      const pageUnreadable = unreadable;
+      unreadable = [];
       const done = readers.every((reader) => reader.exhausted && reader.buffer.length === 0);
-      if (yielded && contacts.length === 0 && rejected.length === 0) return;
-      yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal };
+      if (yielded && records.length === 0 && pageUnreadable.length === 0) return;
+      yield { records, unreadable: pageUnreadable, checkpoint: position.checkpoint(), estimatedTotal };
       yielded = true;
       if (done) return;
     }
@@ -281,9 +324,17 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       window,
       pageSize,
       signal,
-      fetchPage: async ({ modifiedFrom, pageIndex }) => {
+      // More than a page of records at one instant (a bulk edit, a diary import) is read instant by
+      // instant: paging on through it would skip a record whenever one of the group is edited (and
+      // moves to the end) meanwhile. agentOS allows it: modifiedUntil is inclusive and Count totals
+      // the query (docs/crms/agentos.md).
+      crowdedInstant: 'isolate',
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
-          query: { modifiedSince: modifiedFrom, modifiedUntil: modifiedTo },
+          query: {
+            modifiedSince: modifiedFrom,
+            modifiedUntil: onlyAtModifiedFrom ? modifiedFrom : modifiedTo,
+          },
         });
         const list = parseAgentosList(response.body, label);
         return { records: list.Data, isLast: list.Data.length < pageSize, total: list.Count };
@@ -295,49 +346,6 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
           : null;
       },
     });
-  }
-
-  /**
-   * Diary appointments and sales offers changed in the window, as engagement signals (docs/crms/agentos.md).
-   * agentOS sends no webhooks for them, so they are polled; not part of the port (yet).
-   */
-  async listActivities(window: {
-    modifiedFrom: string | null;
-    modifiedTo: string;
-  }): Promise<CanonicalActivity[]> {
-    const activities: CanonicalActivity[] = [];
-    let unreadable = 0;
-    const drain = async (path: string, label: string, onItem: (raw: unknown) => void) => {
-      const listWindow = { modifiedFrom: window.modifiedFrom, resumeAfter: null };
-      for await (const page of this.#readList(path, label, listWindow, window.modifiedTo)) {
-        for (const { record, key } of page.records) {
-          if (key === null) unreadable++;
-          else onItem(record);
-        }
-      }
-    };
-    await drain('diary/appointments', 'appointment', (raw) => {
-      const parsed = AgentosAppointmentSchema.safeParse(raw);
-      if (parsed.success) activities.push(...appointmentToActivities(parsed.data));
-      else
-        this.logger.warn(
-          { oid: oidOf(raw) },
-          'agentOS appointment did not match the expected shape; skipped',
-        );
-    });
-    await drain('sales/offers', 'offer', (raw) => {
-      const parsed = AgentosOfferSchema.safeParse(raw);
-      const activity = parsed.success ? offerToActivity(parsed.data) : null;
-      if (activity !== null) activities.push(activity);
-      else if (!parsed.success)
-        this.logger.warn({ oid: oidOf(raw) }, 'agentOS offer did not match the expected shape; skipped');
-    });
-    if (unreadable > 0)
-      this.logger.warn(
-        { count: unreadable },
-        'agentOS activity records without a readable OID or ModifiedDate were skipped',
-      );
-    return activities;
   }
 
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
@@ -423,6 +431,17 @@ function targetOf(externalId: string): { type: AgentosContactType; oid: string }
     );
   }
   return target;
+}
+
+/** A merged page's unreadable records as rejections, with the id the record would have had. */
+function unreadableRejections<N extends string>(
+  page: MergedPage<N>,
+  idOf: (list: N, oid: string) => string,
+): ContactPage['rejected'] {
+  return page.unreadable.map(({ list, oid }) => ({
+    externalId: oid === null ? null : idOf(list, oid),
+    reason: `agentOS ${list} record has no readable OID or ModifiedDate`,
+  }));
 }
 
 function oidOf(raw: unknown): string | null {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import { createAgentosSimulator } from '../../../simulators/agentos/agentos-simulator.ts';
 import {
-  appointmentToActivities,
+  appointmentToActivity,
+  mapActivity,
   offerToActivity,
   parseExternalId,
   toAgentosPatch,
@@ -222,39 +223,66 @@ describe('agentOS mapper: writing back', () => {
 
 describe('agentOS mapper: activities as engagement signals', () => {
   const attendee = { ContactType: 'SalesApplicant', OID, Name: 'Mr Sam Hart' };
+  const base = {
+    OID: 'APPT-1',
+    StartDateTime: '2026-04-02T10:00:00Z',
+    ModifiedDate: '2026-03-30T08:00:00Z',
+    Attendees: [attendee],
+  };
 
-  it('turns viewings and valuations into signals, skipping cancellations and inspections', () => {
-    const base = {
-      OID: 'APPT-1',
-      StartDateTime: '2026-04-02T10:00:00Z',
-      ModifiedDate: '2026-03-30T08:00:00Z',
-      Attendees: [attendee],
-    };
-    expect(appointmentToActivities({ ...base, SystemType: 'Viewing', Status: 'Booked' })).toEqual([
+  it('turns an appointment into one signal at the stage it reached, under one id whatever the stage', () => {
+    const booked = appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Booked' });
+    expect(booked).toEqual(
       expect.objectContaining({
         type: 'viewing_booked',
         source: 'agentos',
         contactExternalId: `SalesApplicant:${OID}`,
-        externalId: `appointment:APPT-1:SalesApplicant:${OID}`,
+        externalId: 'appointment:APPT-1',
         occurredAt: '2026-04-02T10:00:00.000Z',
       }),
-    ]);
-    expect(appointmentToActivities({ ...base, SystemType: 'Viewing', Status: 'Completed' })[0]?.type).toBe(
-      'viewing_completed',
     );
-    expect(
-      appointmentToActivities({ ...base, SystemType: 'SalesAppraisal', Status: 'Booked' })[0]?.type,
-    ).toBe('valuation_booked');
-    expect(appointmentToActivities({ ...base, SystemType: 'ViewAndValue', Status: 'Booked' })[0]?.type).toBe(
+    const completed = appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Completed' });
+    expect(completed).toMatchObject({ type: 'viewing_completed', externalId: booked!.externalId });
+    expect(appointmentToActivity({ ...base, SystemType: 'SalesAppraisal', Status: 'Booked' })?.type).toBe(
       'valuation_booked',
     );
-    expect(appointmentToActivities({ ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toEqual([]);
-    expect(appointmentToActivities({ ...base, SystemType: 'InterimInspection', Status: 'Booked' })).toEqual(
-      [],
+    expect(appointmentToActivity({ ...base, SystemType: 'ViewAndValue', Status: 'Booked' })?.type).toBe(
+      'valuation_booked',
     );
   });
 
-  it('turns offers into submitted/progressed signals keyed by status', () => {
+  it('skips cancellations, no-shows, inspections and appointments with no contact', () => {
+    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toBeNull();
+    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'NoShow' })).toBeNull();
+    expect(appointmentToActivity({ ...base, SystemType: 'InterimInspection', Status: 'Booked' })).toBeNull();
+    expect(
+      appointmentToActivity({
+        ...base,
+        SystemType: 'Viewing',
+        Attendees: [{ ContactType: 'Staff', OID: 'S-1' }],
+      }),
+    ).toBeNull();
+  });
+
+  it('attributes an appointment with several attendees to the one it is about', () => {
+    const landlord = { ContactType: 'Landlord', OID: 'L-1' };
+    const vendor = { ContactType: 'Vendor', OID: 'V-1' };
+    expect(
+      appointmentToActivity({ ...base, SystemType: 'Viewing', Attendees: [vendor, attendee] })
+        ?.contactExternalId,
+    ).toBe(`SalesApplicant:${OID}`);
+    expect(
+      appointmentToActivity({ ...base, SystemType: 'SalesAppraisal', Attendees: [landlord, vendor] })
+        ?.contactExternalId,
+    ).toBe('Vendor:V-1');
+    // Nobody on a fitting list: the first contact.
+    expect(
+      appointmentToActivity({ ...base, SystemType: 'Viewing', Attendees: [landlord, vendor] })
+        ?.contactExternalId,
+    ).toBe('Landlord:L-1');
+  });
+
+  it('turns an offer into submitted or progressed under one id whatever its status', () => {
     const offer = {
       OID: 'OFFER-1',
       Applicant: attendee,
@@ -264,14 +292,30 @@ describe('agentOS mapper: activities as engagement signals', () => {
     };
     expect(offerToActivity({ ...offer, Status: 'Submitted' })).toMatchObject({
       type: 'offer_submitted',
-      externalId: 'offer:OFFER-1:submitted',
+      externalId: 'offer:OFFER-1',
       occurredAt: '2026-03-10T00:00:00.000Z',
     });
     expect(offerToActivity({ ...offer, Status: 'Accepted' })).toMatchObject({
       type: 'offer_progressed',
-      externalId: 'offer:OFFER-1:accepted',
+      externalId: 'offer:OFFER-1',
       occurredAt: '2026-03-12T12:00:00.000Z',
     });
     expect(offerToActivity({ ...offer, Status: 'Withdrawn' })).toBeNull();
+    expect(offerToActivity({ ...offer, Status: 'Rejected' })).toBeNull();
+  });
+
+  it('reads raw records: no signal is not an error, an unreadable record is one with a reason', () => {
+    expect(mapActivity('appointment', { ...base, SystemType: 'Viewing', Status: 'Booked' })).toMatchObject({
+      ok: true,
+      activity: { externalId: 'appointment:APPT-1' },
+    });
+    expect(mapActivity('appointment', { ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toEqual({
+      ok: true,
+      activity: null,
+    });
+    expect(mapActivity('offer', { OID: 'OFFER-2', Status: 'Submitted', ModifiedDate: 'yesterday' })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('agentOS offer did not match the expected shape'),
+    });
   });
 });

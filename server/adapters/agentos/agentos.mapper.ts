@@ -1,4 +1,5 @@
-import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type { z } from 'zod';
+import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
 import {
   normaliseEmail,
@@ -8,7 +9,9 @@ import {
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
+  AgentosAppointmentSchema,
   AgentosContactSchema,
+  AgentosOfferSchema,
   parseAgentosTime,
   type AgentosAddress,
   type AgentosAppointment,
@@ -16,7 +19,7 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
-import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { canonicalAddress, consentFromFlag } from '../adapter-kit/contact-fields.ts';
 import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
@@ -175,42 +178,58 @@ function refToExternalId(ref: { ContactType: string; OID: string }): string | nu
     : null;
 }
 
+/** Activity lists, named as the kind in each activity's id: `appointment:<OID>`, `offer:<OID>`. */
+export type AgentosActivityKind = 'appointment' | 'offer';
+
+/** A record read as an activity; `activity` null when it is no signal (cancelled, an inspection…). */
+export type MappedActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
+
+/** Appointment statuses that mean it did not or will not happen: no signal. */
+const NOT_HAPPENING = new Set(['cancelled', 'canceled', 'noshow', 'no show', 'no-show']);
+
+/** Which lists fit the people an appointment is for: applicants view, vendors and landlords are valued. */
+const ATTENDEE_LISTS: Readonly<Record<string, readonly string[]>> = {
+  Viewing: ['SalesApplicant', 'LettingsApplicant'],
+  SalesAppraisal: ['Vendor'],
+  ViewAndValue: ['Landlord'],
+};
+
 /**
- * A diary appointment → one engagement signal per attendee (docs/crms/agentos.md): viewings booked or
- * completed, valuations booked. Cancelled appointments and inspections are not signals.
+ * A diary appointment → one engagement signal (docs/crms/agentos.md): a viewing booked or
+ * completed, a valuation booked, for the attendee it is about (the first whose list fits, else the
+ * first contact). One appointment is one activity whatever its stage, so its id has no stage in it.
  */
-export function appointmentToActivities(appointment: AgentosAppointment): CanonicalActivity[] {
+export function appointmentToActivity(appointment: AgentosAppointment): CanonicalActivity | null {
   const status = (appointment.Status ?? 'Booked').toLowerCase();
-  if (status === 'cancelled') return [];
+  if (NOT_HAPPENING.has(status)) return null;
   let type: CanonicalActivity['type'] | null = null;
   if (appointment.SystemType === 'Viewing')
     type = status === 'completed' ? 'viewing_completed' : 'viewing_booked';
   if (appointment.SystemType === 'SalesAppraisal' || appointment.SystemType === 'ViewAndValue')
     type = 'valuation_booked';
-  if (type === null) return [];
-  const occurredAt = new Date(parseAgentosTime(appointment.StartDateTime)).toISOString();
-  return (appointment.Attendees ?? []).flatMap((attendee) => {
-    const contactExternalId = refToExternalId(attendee);
-    if (contactExternalId === null) return [];
-    return [
-      {
-        type: type!,
-        occurredAt,
-        source: 'agentos' as const,
-        externalId: `appointment:${appointment.OID}:${contactExternalId}`,
-        contactExternalId,
-        details: {
-          systemType: appointment.SystemType,
-          status: appointment.Status ?? null,
-          subject: appointment.Subject ?? null,
-          propertyId: appointment.PropertyOID ?? null,
-        },
-      },
-    ];
-  });
+  const contacts = (appointment.Attendees ?? []).filter((attendee) => refToExternalId(attendee) !== null);
+  const fitting = ATTENDEE_LISTS[appointment.SystemType] ?? [];
+  const attendee = contacts.find((candidate) => fitting.includes(candidate.ContactType)) ?? contacts[0];
+  if (type === null || attendee === undefined) return null;
+  return {
+    type,
+    occurredAt: new Date(parseAgentosTime(appointment.StartDateTime)).toISOString(),
+    source: 'agentos',
+    externalId: `appointment:${appointment.OID}`,
+    contactExternalId: refToExternalId(attendee)!,
+    details: {
+      systemType: appointment.SystemType,
+      status: appointment.Status ?? null,
+      subject: appointment.Subject ?? null,
+      propertyId: appointment.PropertyOID ?? null,
+    },
+  };
 }
 
-/** A sales offer → offer submitted (new) or progressed (negotiating, accepted); rejected and withdrawn are not signals. */
+/**
+ * A sales offer → offer submitted, or progressed (negotiating, accepted); rejected and withdrawn
+ * are not signals. One offer is one activity whatever its stage, so its id has no stage in it.
+ */
 export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
   const status = offer.Status.toLowerCase();
   const type =
@@ -229,11 +248,40 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
     type,
     occurredAt: new Date(when).toISOString(),
     source: 'agentos',
-    // Keyed by status too: the same offer progressing is a new signal.
-    externalId: `offer:${offer.OID}:${status}`,
+    externalId: `offer:${offer.OID}`,
     contactExternalId,
     details: { amount: offer.Amount ?? null, status: offer.Status, propertyId: offer.PropertyOID ?? null },
   };
+}
+
+/** A raw appointment or offer → its activity, none, or the reason it cannot be read (a rejected record). */
+export function mapActivity(kind: AgentosActivityKind, raw: unknown): MappedActivity {
+  return kind === 'appointment'
+    ? mapActivityWith(raw, AgentosAppointmentSchema, appointmentToActivity, kind)
+    : mapActivityWith(raw, AgentosOfferSchema, offerToActivity, kind);
+}
+
+function mapActivityWith<T>(
+  raw: unknown,
+  schema: z.ZodType<T>,
+  toActivity: (record: T) => CanonicalActivity | null,
+  kind: AgentosActivityKind,
+): MappedActivity {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: describeIssue(`agentOS ${kind} did not match the expected shape`, parsed.error, 'record'),
+    };
+  const activity = toActivity(parsed.data);
+  if (activity === null) return { ok: true, activity: null };
+  const checked = CanonicalActivitySchema.safeParse(activity);
+  if (!checked.success)
+    return {
+      ok: false,
+      reason: describeIssue(`agentOS ${kind} could not be mapped`, checked.error, 'record'),
+    };
+  return { ok: true, activity: checked.data };
 }
 
 /** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
