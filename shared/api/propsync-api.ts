@@ -31,7 +31,7 @@ import type {
   OAuthStart,
   SyncQueued,
 } from './connection.dto.ts';
-import type { ContactLookupResult } from './contact.dto.ts';
+import type { ContactFeedPage, ContactLookupResult } from './contact.dto.ts';
 import type {
   EmailReportResult,
   EngagementContact,
@@ -120,6 +120,7 @@ export type PropsyncApiRecord = {
     acknowledge: Mutation<AcknowledgeAlertInput, AlertView>;
   };
   contacts: {
+    list: Query<{ cursor?: string; changedSince?: string; limit?: number }, ContactFeedPage>;
     lookup: Query<
       { by: 'email' | 'name' | 'externalId'; value: string; limit?: number },
       ContactLookupResult[]

@@ -1,10 +1,26 @@
 import { z } from 'zod';
+import { ContactFeed } from '../../../infrastructure/db/read-side/contact-feed.ts';
 import { ContactQueries } from '../../../infrastructure/db/read-side/contact-queries.ts';
 import { agencyProcedure, router } from '../trpc.ts';
-import type { ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
+import type { ContactFeedPage, ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
 
-/** Contact look-up for support: where a contact came from and its id in every CRM. */
+/** The host's feed and contact look-up for support: where a contact came from and its id in every CRM. */
 export const contactsRouter = router({
+  /**
+   * Every contact of the agency once (the first read, without a cursor), then every change since
+   * (keep passing `nextCursor`). `changedSince` starts with the contacts changed after that time.
+   */
+  list: agencyProcedure
+    .input(
+      z.object({
+        cursor: z.string().max(2_000).optional(),
+        changedSince: z.iso.datetime({ offset: true }).optional(),
+        limit: z.number().int().min(1).max(1_000).default(200),
+      }),
+    )
+    .query(({ ctx, input }): Promise<ContactFeedPage> =>
+      new ContactFeed(ctx.services.orm.em).page(ctx.session.organisationId, input),
+    ),
   lookup: agencyProcedure
     .input(
       z.object({
