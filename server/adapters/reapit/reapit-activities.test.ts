@@ -258,8 +258,8 @@ describe('Reapit activity mapping', () => {
     expect(typeOf(toReapitActivity('offer', { ...offer, related: [] }, asOf))).toBe(
       'Reapit offer RPT80000001 names no contact',
     );
-    expect(typeOf(toReapitActivity('appointment', { id: 'RPT90000009' }, asOf))).toMatch(
-      /^Reapit appointment did not match/,
-    );
+    expect(
+      typeOf(toReapitActivity('appointment', { id: 'RPT90000009', typeId: 'VW', end: 'soon' }, asOf)),
+    ).toMatch(/^Reapit appointment did not match/);
   });
 });

@@ -105,7 +105,7 @@ export const ReapitAppointmentSchema = z
     id: z.string().min(1),
     created: timeText.nullish(),
     modified: timeText.nullish(),
-    typeId: z.string(),
+    typeId: z.string().nullish(),
     end: timeText.nullish(),
     cancelled: z.boolean().nullish(),
     /** `notSet|noShow|attended`. */
