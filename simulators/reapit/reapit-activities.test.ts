@@ -53,11 +53,12 @@ describe('Reapit simulator: activity changes', () => {
     simulator.controls.advanceClock(1_000);
     const since = new Date(simulator.clock.now()).toISOString();
 
-    simulator.controls.updateAppointment({ id, attended: 'attended' });
+    // A field given as undefined is left as it was.
+    simulator.controls.updateAppointment({ id, attended: 'attended', cancelled: undefined });
     await simulator.webhooksIdle();
 
     const after = (await api(`/appointments/${id}`)).body as Json;
-    expect(after).toMatchObject({ id, attended: 'attended' });
+    expect(after).toMatchObject({ id, attended: 'attended', cancelled: false });
     expect(after._eTag).not.toBe(before._eTag);
     const changed = (await api(`/appointments?modifiedFrom=${since}&includeUnconfirmed=true`)).body as Page;
     expect(changed._embedded.map((appointment) => appointment.id)).toEqual([id]);

@@ -378,14 +378,14 @@ export const createReapitSimulator = defineSimulator<
         const seq = seqOfId('appointment', id);
         const record = seq === null ? undefined : dataset.appointments.get(seq);
         if (record === undefined) throw new RangeError(`no appointment ${id}`);
-        dataset.updateAppointment(record, AppointmentEditSchema.parse(edit));
+        dataset.updateAppointment(record, defined(AppointmentEditSchema.parse(edit)));
       },
       updateOffer({ id, customerId, ...edit }) {
         const dataset = datasetFor(customerId);
         const seq = seqOfId('offer', id);
         const record = seq === null ? undefined : dataset.offers.get(seq);
         if (record === undefined) throw new RangeError(`no offer ${id}`);
-        dataset.updateOffer(record, OfferEditSchema.parse(edit));
+        dataset.updateOffer(record, defined(OfferEditSchema.parse(edit)));
       },
       addJournalEntries(options) {
         const dataset = datasetFor(options.customerId);
@@ -609,13 +609,13 @@ function mountReapitControls(
     })),
     'PATCH /appointments/:id': (request) =>
       controls.updateAppointment({
-        ...defined(AppointmentEditSchema.parse(request.body ?? {})),
+        ...AppointmentEditSchema.parse(request.body ?? {}),
         ...customerOf(request),
         id: String(request.params.id),
       }),
     'PATCH /offers/:id': (request) =>
       controls.updateOffer({
-        ...defined(OfferEditSchema.parse(request.body ?? {})),
+        ...OfferEditSchema.parse(request.body ?? {}),
         ...customerOf(request),
         id: String(request.params.id),
       }),
