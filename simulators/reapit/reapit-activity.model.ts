@@ -1,6 +1,28 @@
-import type { ReapitOfferStatus } from './reapit-constants.ts';
-import { eTagOf, fieldsOf, reapitTime, type ContactRecord, type JsonObject } from './reapit-contact.model.ts';
+import { REAPIT_OFFER_STATUSES, type ReapitOfferStatus } from './reapit-constants.ts';
+import {
+  REAPIT_NEGOTIATOR_IDS,
+  applicantIdOf,
+  eTagOf,
+  fieldsOf,
+  officeIdOf,
+  reapitId,
+  reapitTime,
+  rolesOf,
+  type ContactRecord,
+  type JsonObject,
+} from './reapit-contact.model.ts';
+import { generatedBooking } from '../toolkit/generated-data.ts';
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
+/** How many buyers the dataset shows as hot leads (a recent offer and a viewing attended). */
+const SHOWCASE_HOT_LEADS = 2;
+
+/** Whether the attendee came (`AppointmentModel.attended`); `notSet` until an agent records it. */
+export type AppointmentAttendance = 'notSet' | 'noShow' | 'attended';
 
 /** A diary appointment: a viewing (`VW`), a valuation (`VL`)… */
 export interface AppointmentRecord extends TimedRecord {
@@ -19,6 +41,7 @@ export interface AppointmentRecord extends TimedRecord {
   /** The contact behind the attendee. */
   contactSeq: number;
   cancelled: boolean;
+  attended: AppointmentAttendance;
   confirmed: boolean;
   virtual: boolean;
 }
@@ -83,6 +106,7 @@ export function renderAppointment(
     recurring: false,
     recurrence: null,
     cancelled: record.cancelled,
+    attended: record.attended,
     followUp: { due: null, responseId: null, notes: null },
     propertyId: record.propertyId,
     organiserId: record.negotiatorId,
@@ -178,4 +202,188 @@ export function renderJournalEntry(record: JournalEntryRecord): JsonObject {
     _links: links,
     _embedded: null,
   };
+}
+
+/**
+ * The generated diary and offers of a customer's contacts, deterministic in the seed: viewings for
+ * applicants, valuations for vendors and landlords, offers by buyers, over the last months and
+ * the next three weeks. A few buyers are showcase hot leads (see `showcaseHotLeads`).
+ */
+export function generateActivities(
+  contacts: readonly ContactRecord[],
+  anchor: number,
+  seed: number,
+): { appointments: AppointmentRecord[]; offers: OfferRecord[] } {
+  const random = new SeededRandom(1);
+  const attendance = new SeededRandom(1);
+  const activitySeed = mixSeed(seed, 'activities');
+  const appointments: AppointmentRecord[] = [];
+  const offers: OfferRecord[] = [];
+  // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
+  // up to two weeks before; modified some time after that, never after the anchor.
+  const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
+    const { start, created } = generatedBooking(random, anchor, earliest);
+    const modified = Math.min(
+      anchor - 1,
+      created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+    );
+    return { created, modified, start };
+  };
+  // Drawn apart from the rest, so the other generated values stay as they were before attendance.
+  const attendedBy = (seq: number, end: number, cancelled: boolean): AppointmentAttendance => {
+    if (cancelled || end > anchor) return 'notSet';
+    attendance.reseed(mixSeed(seed, 'attendance', seq));
+    return attendance.pickWeighted(['attended', 'noShow', 'notSet'] as const, [80, 5, 15]);
+  };
+  for (const contact of contacts) {
+    const roles = rolesOf(contact);
+    if (roles.length === 0) continue;
+    random.reseed(mixSeed(activitySeed, contact.seq));
+    const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
+    const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
+    if (isApplicant && random.chance(0.45)) {
+      const applicantId = applicantIdOf(contact) ?? '';
+      const viewings = random.int(1, 3);
+      for (let v = 0; v < viewings; v++) {
+        const seq = appointments.length + 1;
+        const { created, modified, start } = appointmentTimes(contact.created);
+        const propertyId = reapitId('property', random.int(1, 5000));
+        const cancelled = random.chance(0.08);
+        appointments.push({
+          seq,
+          id: reapitId('appointment', seq),
+          created,
+          modified,
+          version: 1,
+          start,
+          end: start + 30 * 60_000,
+          typeId: 'VW',
+          description: 'Viewing',
+          propertyId,
+          negotiatorId,
+          officeId: officeIdOf(contact),
+          attendeeType: 'applicant',
+          attendeeId: applicantId,
+          contactSeq: contact.seq,
+          cancelled,
+          attended: attendedBy(seq, start + 30 * 60_000, cancelled),
+          confirmed: start < anchor || random.chance(0.7),
+          virtual: random.chance(0.05),
+        });
+      }
+    }
+    const isOwner = roles.includes('vendor') || roles.includes('landlord');
+    if (isOwner && random.chance(0.4)) {
+      const seq = appointments.length + 1;
+      const { created, modified, start } = appointmentTimes(contact.created);
+      const propertyId = reapitId('property', random.int(1, 5000));
+      const cancelled = random.chance(0.05);
+      appointments.push({
+        seq,
+        id: reapitId('appointment', seq),
+        created,
+        modified,
+        version: 1,
+        start,
+        end: start + 60 * 60_000,
+        typeId: 'VL',
+        description: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
+        propertyId,
+        negotiatorId,
+        officeId: officeIdOf(contact),
+        attendeeType: 'contact',
+        attendeeId: contact.id,
+        contactSeq: contact.seq,
+        cancelled,
+        attended: attendedBy(seq, start + 60 * 60_000, cancelled),
+        confirmed: start < anchor || random.chance(0.7),
+        virtual: false,
+      });
+    }
+    if (roles.includes('buyerApplicant') && random.chance(0.15)) {
+      const seq = offers.length + 1;
+      const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+      offers.push({
+        seq,
+        id: reapitId('offer', seq),
+        created,
+        modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+        version: 1,
+        applicantId: applicantIdOf(contact) ?? '',
+        contactSeq: contact.seq,
+        propertyId: reapitId('property', random.int(1, 5000)),
+        amount: random.int(30, 190) * 5000,
+        status: random.pickWeighted(REAPIT_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
+        date: new Date(created).toISOString().slice(0, 10),
+        negotiatorId,
+      });
+    }
+  }
+  showcaseHotLeads(contacts, anchor, seed, appointments, offers);
+  return { appointments, offers };
+}
+
+/**
+ * The first buyers who agreed to marketing each get, in the last few days, a viewing they attended
+ * and an offer (pending for the first, accepted for the next): with the default weights that
+ * scores above the hot-lead threshold, so the demo shows hot leads from the first sync.
+ */
+function showcaseHotLeads(
+  contacts: readonly ContactRecord[],
+  anchor: number,
+  seed: number,
+  appointments: AppointmentRecord[],
+  offers: OfferRecord[],
+): void {
+  const buyers = contacts
+    .filter(
+      (contact) =>
+        rolesOf(contact).includes('buyerApplicant') && fieldsOf(contact, seed).marketingConsent === 'grant',
+    )
+    .slice(0, SHOWCASE_HOT_LEADS);
+  buyers.forEach((contact, index) => {
+    const applicantId = applicantIdOf(contact) ?? '';
+    const { negotiatorIds, officeIds } = fieldsOf(contact, seed);
+    const negotiatorId = negotiatorIds[0] ?? REAPIT_NEGOTIATOR_IDS[0];
+    const start = Math.floor((anchor - (2 + index) * DAY_MS) / (15 * 60_000)) * 15 * 60_000;
+    const appointmentSeq = appointments.length + 1;
+    appointments.push({
+      seq: appointmentSeq,
+      id: reapitId('appointment', appointmentSeq),
+      created: start - 3 * DAY_MS,
+      // Marked attended an hour after the viewing ended.
+      modified: Math.min(anchor - 1, start + 90 * 60_000),
+      version: 2,
+      start,
+      end: start + 30 * 60_000,
+      typeId: 'VW',
+      description: 'Viewing',
+      propertyId: reapitId('property', 4000 + index),
+      negotiatorId,
+      officeId: officeIds[0] ?? officeIdOf(contact),
+      attendeeType: 'applicant',
+      attendeeId: applicantId,
+      contactSeq: contact.seq,
+      cancelled: false,
+      attended: 'attended',
+      confirmed: true,
+      virtual: false,
+    });
+    const offerSeq = offers.length + 1;
+    const created = anchor - DAY_MS - index * 6 * HOUR_MS;
+    offers.push({
+      seq: offerSeq,
+      id: reapitId('offer', offerSeq),
+      created,
+      modified: index === 0 ? created : Math.min(anchor - 1, created + 4 * HOUR_MS),
+      version: index === 0 ? 1 : 2,
+      applicantId,
+      contactSeq: contact.seq,
+      propertyId: reapitId('property', 4000 + index),
+      amount: 400_000 + index * 25_000,
+      status: index === 0 ? 'pending' : 'accepted',
+      date: new Date(created).toISOString().slice(0, 10),
+      negotiatorId,
+    });
+  });
 }

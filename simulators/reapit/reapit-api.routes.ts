@@ -11,7 +11,8 @@ import {
   type JournalEntryRecord,
   type OfferRecord,
 } from './reapit-activity.model.ts';
-import type { QueryPlan, ResultView } from '../toolkit/timed-collection.ts';
+import type { QueryReader } from '../toolkit/query-reader.ts';
+import type { QueryPlan, ResultView, TimeField } from '../toolkit/timed-collection.ts';
 import {
   eTagOf,
   emailOf,
@@ -32,6 +33,7 @@ import {
   reapitQuery,
   ResthookSchema,
   halPage,
+  listCacheKey,
   locationOf,
   readPaging,
   readSort,
@@ -126,6 +128,44 @@ function unique<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
 }
 
+/** `name=A&name=B`: records whose value is one of those; null (no filter) without the parameter. */
+function anyOf<T>(
+  query: QueryReader,
+  name: string,
+  valueOf: (record: T) => string | null,
+): ((record: T) => boolean) | null {
+  const values = query.list(name);
+  if (values === undefined) return null;
+  return (record) => {
+    const value = valueOf(record);
+    return value !== null && values.includes(value);
+  };
+}
+
+/** `<name>From` / `<name>To` (inclusive): records whose time lies between; null without either. */
+function between<T>(
+  query: QueryReader,
+  name: string,
+  timeOf: (record: T) => number,
+): ((record: T) => boolean) | null {
+  const from = query.instant(`${name}From`);
+  const to = query.instant(`${name}To`);
+  if (from === undefined && to === undefined) return null;
+  return (record) => inRange(timeOf(record), from, to);
+}
+
+/** `<field>From` / `<field>To` answered from the collection's index on that time. */
+function timeRange(query: QueryReader, field: TimeField): { range?: QueryPlan<never>['range'] } {
+  const from = query.instant(`${field}From`);
+  const to = query.instant(`${field}To`);
+  return from === undefined && to === undefined ? {} : { range: { field, from, to } };
+}
+
+/** Ordered by `compare`, ties by sequence (creation order), so pages never shuffle equal records. */
+function ordered<T extends { seq: number }>(descending: boolean, compare: (a: T, b: T) => number) {
+  return { descending, compare: (a: T, b: T) => compare(a, b) || a.seq - b.seq };
+}
+
 /** Combines predicates, skipping absent ones. */
 function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) => boolean) | undefined {
   const active = predicates.filter((predicate): predicate is (item: T) => boolean => predicate !== null);
@@ -133,24 +173,28 @@ function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) 
   return (item) => active.every((predicate) => predicate(item));
 }
 
+/** `embed` values; only `relationships` is implemented, anything else is a 400. */
+function readEmbeds(query: QueryReader): string[] {
+  const embeds = query.list('embed') ?? [];
+  const unsupported = embeds.find((embed) => !SUPPORTED_CONTACT_EMBEDS.has(embed));
+  if (unsupported !== undefined)
+    throw new BadRequestError(
+      `embed=${unsupported} is not supported by the simulator (supported: relationships)`,
+    );
+  return embeds;
+}
+
 function listContacts(request: Request, response: Response): void {
   const { dataset } = callContext(response);
   const query = reapitQuery(request.query);
   const paging = readPaging(query);
   const sort = readSort(query, ['created', 'modified', 'name'] as const, 'created');
-  const embeds = query.list('embed') ?? [];
-  for (const embed of embeds) {
-    if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
-      throw new BadRequestError(
-        `embed=${embed} is not supported by the simulator (supported: relationships)`,
-      );
-  }
+  const embeds = readEmbeds(query);
   const ids = query.list('id');
   const emails = query.list('email');
   const name = query.string('name')?.toLowerCase();
   const active = query.boolean('active');
   const fromArchive = query.boolean('fromArchive');
-  const consents = query.list('marketingConsent');
   const officeIds = query.list('officeId');
   const negotiatorIds = query.list('negotiatorId');
   const createdFrom = query.instant('createdFrom');
@@ -200,9 +244,7 @@ function listContacts(request: Request, response: Response): void {
         },
     active === undefined ? null : (record) => fieldsOf(record, dataset.seed).active === active,
     fromArchive === undefined ? null : (record) => (record.archivedOn !== null) === fromArchive,
-    consents === undefined
-      ? null
-      : (record) => consents.includes(fieldsOf(record, dataset.seed).marketingConsent),
+    anyOf(query, 'marketingConsent', (record) => fieldsOf(record, dataset.seed).marketingConsent),
     officeIds === undefined
       ? null
       : (record) => fieldsOf(record, dataset.seed).officeIds.some((id) => officeIds.includes(id)),
@@ -219,38 +261,16 @@ function listContacts(request: Request, response: Response): void {
     ...(predicate === undefined ? {} : { predicate }),
     sort:
       sort.field === 'name'
-        ? {
-            descending: sort.descending,
-            compare: (a, b) => {
-              const left = nameOf(a);
-              const right = nameOf(b);
-              const bySurname =
-                left.surname.toLowerCase() < right.surname.toLowerCase()
-                  ? -1
-                  : left.surname.toLowerCase() > right.surname.toLowerCase()
-                    ? 1
-                    : 0;
-              return bySurname || (left.forename ?? '').localeCompare(right.forename ?? '') || a.seq - b.seq;
-            },
-          }
+        ? ordered(sort.descending, (a, b) => {
+            const left = nameOf(a);
+            const right = nameOf(b);
+            const [leftSurname, rightSurname] = [left.surname.toLowerCase(), right.surname.toLowerCase()];
+            const bySurname = leftSurname < rightSurname ? -1 : leftSurname > rightSurname ? 1 : 0;
+            return bySurname || (left.forename ?? '').localeCompare(right.forename ?? '');
+          })
         : { field: sort.field, descending: sort.descending },
   };
-  const cacheKey = JSON.stringify([
-    ids,
-    emails,
-    name,
-    active,
-    fromArchive,
-    consents,
-    officeIds,
-    negotiatorIds,
-    createdFrom,
-    createdTo,
-    modifiedFrom,
-    modifiedTo,
-    metadata,
-    sort,
-  ]);
+  const cacheKey = listCacheKey(request);
   const view = dataset.contacts.query(cacheKey, plan);
   const withRelationships = embeds.includes('relationships');
   response.json(
@@ -268,13 +288,7 @@ function getContact(request: Request, response: Response): void {
     return;
   }
   const query = reapitQuery(request.query);
-  const embeds = query.list('embed') ?? [];
-  for (const embed of embeds) {
-    if (!SUPPORTED_CONTACT_EMBEDS.has(embed))
-      throw new BadRequestError(
-        `embed=${embed} is not supported by the simulator (supported: relationships)`,
-      );
-  }
+  const embeds = readEmbeds(query);
   const etag = eTagOf(record.id, record.version, record.modified);
   response.setHeader('ETag', etag);
   if (request.get('if-none-match') === etag) {
@@ -400,75 +414,37 @@ export function createReapitApiRouter({
   router.get('/appointments', (request, response) => {
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
-    const paging = readPaging(query);
     const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
-    const ids = query.list('id');
-    const typeIds = query.list('typeId');
-    const attendeeIds = query.list('attendeeId');
-    const attendeeTypes = query.list('attendeeType');
-    const propertyIds = query.list('propertyId');
-    const negotiatorIds = query.list('negotiatorId');
-    const officeIds = query.list('officeId');
     const start = query.instant('start');
     const end = query.instant('end');
-    const includeCancelled = query.boolean('includeCancelled') ?? false;
-    const includeUnconfirmed = query.boolean('includeUnconfirmed') ?? false;
-    const createdFrom = query.instant('createdFrom');
-    const createdTo = query.instant('createdTo');
-    const modifiedFrom = query.instant('modifiedFrom');
-    const modifiedTo = query.instant('modifiedTo');
-    const byModified = modifiedFrom !== undefined || modifiedTo !== undefined;
     const predicate = allOf<AppointmentRecord>([
-      ids === undefined ? null : (record) => ids.includes(record.id),
-      typeIds === undefined ? null : (record) => typeIds.includes(record.typeId),
-      attendeeIds === undefined ? null : (record) => attendeeIds.includes(record.attendeeId),
-      attendeeTypes === undefined ? null : (record) => attendeeTypes.includes(record.attendeeType),
-      propertyIds === undefined ? null : (record) => propertyIds.includes(record.propertyId),
-      negotiatorIds === undefined ? null : (record) => negotiatorIds.includes(record.negotiatorId),
-      officeIds === undefined ? null : (record) => officeIds.includes(record.officeId),
+      anyOf(query, 'id', (record) => record.id),
+      anyOf(query, 'typeId', (record) => record.typeId),
+      anyOf(query, 'attendeeId', (record) => record.attendeeId),
+      anyOf(query, 'attendeeType', (record) => record.attendeeType),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
+      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+      anyOf(query, 'officeId', (record) => record.officeId),
       start === undefined ? null : (record) => record.start >= start,
       end === undefined ? null : (record) => record.end <= end,
-      includeCancelled ? null : (record) => !record.cancelled,
-      includeUnconfirmed ? null : (record) => record.confirmed,
-      createdFrom === undefined && createdTo === undefined
-        ? null
-        : (record) => inRange(record.created, createdFrom, createdTo),
+      query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
+      query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
+      between(query, 'created', (record) => record.created),
     ]);
     const plan: QueryPlan<AppointmentRecord> = {
-      ...(byModified ? { range: { field: 'modified' as const, from: modifiedFrom, to: modifiedTo } } : {}),
+      ...timeRange(query, 'modified'),
       ...(predicate === undefined ? {} : { predicate }),
       sort:
         sort.field === 'start'
-          ? { descending: sort.descending, compare: (a, b) => a.start - b.start || a.seq - b.seq }
+          ? ordered(sort.descending, (a, b) => a.start - b.start)
           : sort.field === 'typeId'
-            ? {
-                descending: sort.descending,
-                compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq,
-              }
+            ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
             : { field: sort.field, descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([
-      ids,
-      typeIds,
-      attendeeIds,
-      attendeeTypes,
-      propertyIds,
-      negotiatorIds,
-      officeIds,
-      start,
-      end,
-      includeCancelled,
-      includeUnconfirmed,
-      createdFrom,
-      createdTo,
-      modifiedFrom,
-      modifiedTo,
-      sort,
-    ]);
-    const view = dataset.appointments.query(cacheKey, plan);
+    const view = dataset.appointments.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
-      halPage(request, view, paging, (record) => renderAppointment(record, lookup, dataset.seed)),
+      halPage(request, view, readPaging(query), (record) => renderAppointment(record, lookup, dataset.seed)),
     );
   });
 
@@ -487,72 +463,40 @@ export function createReapitApiRouter({
   router.get('/offers', (request, response) => {
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
-    const paging = readPaging(query);
     const sort = readSort(query, ['created', 'modified', 'amount', 'status'] as const, 'created');
-    const ids = query.list('id');
-    const applicantIds = query.list('applicantId');
-    const propertyIds = query.list('propertyId');
-    const statuses = query.list('status');
-    for (const status of statuses ?? []) {
+    for (const status of query.list('status') ?? []) {
       if (!(REAPIT_OFFER_STATUSES as readonly string[]).includes(status)) {
         throw new BadRequestError(`status must be one of ${REAPIT_OFFER_STATUSES.join(', ')}`);
       }
     }
     const amountFrom = query.number('amountFrom');
     const amountTo = query.number('amountTo');
-    const dateFrom = query.instant('dateFrom');
-    const dateTo = query.instant('dateTo');
-    const createdFrom = query.instant('createdFrom');
-    const createdTo = query.instant('createdTo');
-    const modifiedFrom = query.instant('modifiedFrom');
-    const modifiedTo = query.instant('modifiedTo');
-    const byModified = modifiedFrom !== undefined || modifiedTo !== undefined;
     const predicate = allOf<OfferRecord>([
-      ids === undefined ? null : (record) => ids.includes(record.id),
-      applicantIds === undefined ? null : (record) => applicantIds.includes(record.applicantId),
-      propertyIds === undefined ? null : (record) => propertyIds.includes(record.propertyId),
-      statuses === undefined ? null : (record) => statuses.includes(record.status),
+      anyOf(query, 'id', (record) => record.id),
+      anyOf(query, 'applicantId', (record) => record.applicantId),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
+      anyOf(query, 'status', (record) => record.status),
       amountFrom === undefined && amountTo === undefined
         ? null
         : (record) => inRange(record.amount, amountFrom, amountTo),
-      dateFrom === undefined && dateTo === undefined
-        ? null
-        : (record) => inRange(Date.parse(`${record.date}T00:00:00Z`), dateFrom, dateTo),
-      createdFrom === undefined && createdTo === undefined
-        ? null
-        : (record) => inRange(record.created, createdFrom, createdTo),
+      between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
+      between(query, 'created', (record) => record.created),
     ]);
     const plan: QueryPlan<OfferRecord> = {
-      ...(byModified ? { range: { field: 'modified' as const, from: modifiedFrom, to: modifiedTo } } : {}),
+      ...timeRange(query, 'modified'),
       ...(predicate === undefined ? {} : { predicate }),
       sort:
         sort.field === 'amount'
-          ? { descending: sort.descending, compare: (a, b) => a.amount - b.amount || a.seq - b.seq }
+          ? ordered(sort.descending, (a, b) => a.amount - b.amount)
           : sort.field === 'status'
-            ? {
-                descending: sort.descending,
-                compare: (a, b) => a.status.localeCompare(b.status) || a.seq - b.seq,
-              }
+            ? ordered(sort.descending, (a, b) => a.status.localeCompare(b.status))
             : { field: sort.field, descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([
-      ids,
-      applicantIds,
-      propertyIds,
-      statuses,
-      amountFrom,
-      amountTo,
-      dateFrom,
-      dateTo,
-      createdFrom,
-      createdTo,
-      modifiedFrom,
-      modifiedTo,
-      sort,
-    ]);
-    const view = dataset.offers.query(cacheKey, plan);
+    const view = dataset.offers.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
-    response.json(halPage(request, view, paging, (record) => renderOffer(record, lookup, dataset.seed)));
+    response.json(
+      halPage(request, view, readPaging(query), (record) => renderOffer(record, lookup, dataset.seed)),
+    );
   });
 
   router.get('/offers/:id', (request, response) => {
@@ -596,51 +540,24 @@ export function createReapitApiRouter({
   router.get('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
-    const paging = readPaging(query);
     const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const associatedTypes = query.list('associatedType');
-    const associatedIds = query.list('associatedId');
-    const typeIds = query.list('typeId');
-    const negotiatorIds = query.list('negotiatorId');
-    const propertyIds = query.list('propertyId');
-    const createdFrom = query.instant('createdFrom');
-    const createdTo = query.instant('createdTo');
     const predicate = allOf<JournalEntryRecord>([
-      associatedTypes === undefined ? null : (record) => associatedTypes.includes(record.associatedType),
-      associatedIds === undefined ? null : (record) => associatedIds.includes(record.associatedId),
-      typeIds === undefined ? null : (record) => typeIds.includes(record.typeId),
-      negotiatorIds === undefined
-        ? null
-        : (record) => record.negotiatorId !== null && negotiatorIds.includes(record.negotiatorId),
-      propertyIds === undefined
-        ? null
-        : (record) => record.propertyId !== null && propertyIds.includes(record.propertyId),
+      anyOf(query, 'associatedType', (record) => record.associatedType),
+      anyOf(query, 'associatedId', (record) => record.associatedId),
+      anyOf(query, 'typeId', (record) => record.typeId),
+      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
     ]);
     const plan: QueryPlan<JournalEntryRecord> = {
-      ...(createdFrom !== undefined || createdTo !== undefined
-        ? { range: { field: 'created' as const, from: createdFrom, to: createdTo } }
-        : {}),
+      ...timeRange(query, 'created'),
       ...(predicate === undefined ? {} : { predicate }),
       sort:
         sort.field === 'typeId'
-          ? {
-              descending: sort.descending,
-              compare: (a, b) => a.typeId.localeCompare(b.typeId) || a.seq - b.seq,
-            }
+          ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
           : { field: 'created', descending: sort.descending },
     };
-    const cacheKey = JSON.stringify([
-      associatedTypes,
-      associatedIds,
-      typeIds,
-      negotiatorIds,
-      propertyIds,
-      createdFrom,
-      createdTo,
-      sort,
-    ]);
-    const view = dataset.journal.query(cacheKey, plan);
-    response.json(halPage(request, view, paging, renderJournalEntry));
+    const view = dataset.journal.query(listCacheKey(request), plan);
+    response.json(halPage(request, view, readPaging(query), renderJournalEntry));
   });
 
   router.post('/resthooks', (request, response) => {

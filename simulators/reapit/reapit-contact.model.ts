@@ -64,6 +64,8 @@ export interface ContactRecord {
   fields: ReapitContactFields | null;
   metadata: Record<string, unknown> | null;
   archivedOn: number | null;
+  /** Roles an agent registered since (a tenant registered as a buyer to make an offer). */
+  registeredRoles?: PersonRole[];
 }
 
 /** A contact's role, as Reapit's relationships (`embed=relationships`) describe it. */
@@ -181,7 +183,8 @@ const extrasRandom = new SeededRandom(1);
 
 /** The relationships a generated contact has (contacts created through the API have none). */
 export function rolesOf(record: ContactRecord): readonly PersonRole[] {
-  return record.person?.roles ?? [];
+  const generated = record.person?.roles ?? [];
+  return record.registeredRoles === undefined ? generated : [...generated, ...record.registeredRoles];
 }
 
 /** Builds a generated contact's fields from its person; deterministic in (seed, seq). */

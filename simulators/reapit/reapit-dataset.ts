@@ -1,12 +1,12 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
-import { REAPIT_OFFER_STATUSES } from './reapit-constants.ts';
 import {
+  generateActivities,
   renderAppointment,
   renderOffer,
   type AppointmentRecord,
@@ -14,14 +14,11 @@ import {
   type OfferRecord,
 } from './reapit-activity.model.ts';
 import {
-  REAPIT_NEGOTIATOR_IDS,
-  applicantIdOf,
   contactSeqOfRoleId,
   diffSnapshots,
   emailOf,
   fieldsOf,
   isEtagOnlyDiff,
-  officeIdOf,
   reapitId,
   renderContact,
   roleEntitySnapshots,
@@ -33,9 +30,6 @@ import {
   type ReapitContactFields,
 } from './reapit-contact.model.ts';
 import type { ReapitNotification, ReapitWebhooks } from './reapit-webhooks.ts';
-
-const DAY_MS = 86_400_000;
-const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
 
 /** A partial update of a contact, as PATCH /contacts/{id} accepts it (already validated). */
 export type ContactPatch = Partial<
@@ -73,6 +67,13 @@ function mergeAddress(
   if (patch === null) return null;
   return { ...(current ?? { ...EMPTY_ADDRESS, type }), ...patch, type: patch.type ?? current?.type ?? type };
 }
+
+/** What an agent can change on an appointment. */
+export type AppointmentEdit = Partial<Pick<AppointmentRecord, 'attended' | 'cancelled' | 'confirmed'>>;
+/** What an agent can change on an offer. */
+export type OfferEdit = Partial<Pick<OfferRecord, 'status' | 'amount'>>;
+/** The status topics Reapit publishes for offers (docs/crms/reapit.md, webhooks). */
+const STATUS_TOPICS = new Set(['offers.accepted', 'offers.rejected', 'offers.withdrawn']);
 
 /** A record's new fields, before the dataset numbers and stamps it. */
 type NewRecord<T> = Omit<T, 'seq' | 'id' | 'version' | 'created' | 'modified'>;
@@ -140,104 +141,11 @@ export class ReapitDataset {
     }));
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
-    this.#generateActivities(records, anchor);
-  }
-
-  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
-    const random = new SeededRandom(1);
-    const activitySeed = mixSeed(this.seed, 'activities');
-    const appointments: AppointmentRecord[] = [];
-    const offers: OfferRecord[] = [];
-    // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
-    // up to two weeks before; modified some time after that, never after the anchor.
-    const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
-      const { start, created } = generatedBooking(random, anchor, earliest);
-      const modified = Math.min(
-        anchor - 1,
-        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
-      );
-      return { created, modified, start };
-    };
-    for (const contact of contacts) {
-      const roles = rolesOf(contact);
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, contact.seq));
-      const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
-      const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
-      if (isApplicant && random.chance(0.45)) {
-        const applicantId = applicantIdOf(contact) ?? '';
-        const viewings = random.int(1, 3);
-        for (let v = 0; v < viewings; v++) {
-          const seq = this.#nextAppointmentSeq++;
-          const { created, modified, start } = appointmentTimes(contact.created);
-          appointments.push({
-            seq,
-            id: reapitId('appointment', seq),
-            created,
-            modified,
-            version: 1,
-            start,
-            end: start + 30 * 60_000,
-            typeId: 'VW',
-            description: 'Viewing',
-            propertyId: reapitId('property', random.int(1, 5000)),
-            negotiatorId,
-            officeId: officeIdOf(contact),
-            attendeeType: 'applicant',
-            attendeeId: applicantId,
-            contactSeq: contact.seq,
-            cancelled: random.chance(0.08),
-            confirmed: start < anchor || random.chance(0.7),
-            virtual: random.chance(0.05),
-          });
-        }
-      }
-      const isOwner = roles.includes('vendor') || roles.includes('landlord');
-      if (isOwner && random.chance(0.4)) {
-        const seq = this.#nextAppointmentSeq++;
-        const { created, modified, start } = appointmentTimes(contact.created);
-        appointments.push({
-          seq,
-          id: reapitId('appointment', seq),
-          created,
-          modified,
-          version: 1,
-          start,
-          end: start + 60 * 60_000,
-          typeId: 'VL',
-          description: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
-          propertyId: reapitId('property', random.int(1, 5000)),
-          negotiatorId,
-          officeId: officeIdOf(contact),
-          attendeeType: 'contact',
-          attendeeId: contact.id,
-          contactSeq: contact.seq,
-          cancelled: random.chance(0.05),
-          confirmed: start < anchor || random.chance(0.7),
-          virtual: false,
-        });
-      }
-      if (roles.includes('buyerApplicant') && random.chance(0.15)) {
-        const seq = this.#nextOfferSeq++;
-        const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        offers.push({
-          seq,
-          id: reapitId('offer', seq),
-          created,
-          modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
-          version: 1,
-          applicantId: applicantIdOf(contact) ?? '',
-          contactSeq: contact.seq,
-          propertyId: reapitId('property', random.int(1, 5000)),
-          amount: random.int(30, 190) * 5000,
-          status: random.pickWeighted(REAPIT_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
-          date: new Date(created).toISOString().slice(0, 10),
-          negotiatorId,
-        });
-      }
-    }
+    const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
     this.offers.load(offers);
+    this.#nextAppointmentSeq = appointments.length + 1;
+    this.#nextOfferSeq = offers.length + 1;
   }
 
   contactById(id: string): ContactRecord | undefined {
@@ -448,6 +356,67 @@ export class ReapitDataset {
       renderOffer(record, this.#contactOf, this.seed, true),
     );
     return record;
+  }
+
+  /**
+   * Registers the contact as a buying applicant (an agent does so before recording its first
+   * offer): its relationships gain the applicant, and the contact's `modified` and eTag move.
+   */
+  registerBuyer(record: ContactRecord): void {
+    if (rolesOf(record).includes('buyerApplicant')) return;
+    this.patchContacts([record], (target) => {
+      target.registeredRoles = [...(target.registeredRoles ?? []), 'buyerApplicant'];
+      return {};
+    });
+  }
+
+  /**
+   * An agent's edit of an appointment (attendance recorded, cancelled, moved): `modified` and the
+   * eTag move, and `appointments.modified` goes out (with `appointments.cancelled` when it was).
+   */
+  updateAppointment(record: AppointmentRecord, edit: AppointmentEdit): void {
+    const render = () => renderAppointment(record, this.#contactOf, this.seed, true);
+    const topics = edit.cancelled === true && !record.cancelled ? ['appointments.cancelled'] : [];
+    this.#update<AppointmentRecord>(this.appointments, record, edit, 'appointments.', render, topics);
+  }
+
+  /**
+   * An agent's edit of an offer: `modified` and the eTag move, and `offers.modified` goes out, with
+   * `offers.accepted|rejected|withdrawn` when the status became that.
+   */
+  updateOffer(record: OfferRecord, edit: OfferEdit): void {
+    const render = () => renderOffer(record, this.#contactOf, this.seed, true);
+    const statusTopic = `offers.${edit.status}`;
+    const topics =
+      edit.status !== undefined && edit.status !== record.status && STATUS_TOPICS.has(statusTopic)
+        ? [statusTopic]
+        : [];
+    this.#update<OfferRecord>(this.offers, record, edit, 'offers.', render, topics);
+  }
+
+  /** One event for one edited record: `<prefix>modified` and any `extraTopics`, sharing its eventId. */
+  #update<T extends TimedRecord & { version: number; id: string }>(
+    collection: TimedCollection<T>,
+    record: T,
+    edit: Partial<T>,
+    prefix: string,
+    render: () => JsonObject,
+    extraTopics: string[],
+  ): void {
+    const now = this.clock.now();
+    const old = render();
+    collection.update(record, (target) => {
+      Object.assign(target, edit);
+      target.modified = Math.max(now, target.modified + 1);
+      target.version++;
+    });
+    this.#notify(prefix, () => {
+      const after = render();
+      const diff = diffSnapshots(old, after);
+      return [`${prefix}modified`, ...extraTopics].map((topicId) =>
+        change(topicId, record.id, after, old, diff),
+      );
+    });
   }
 
   addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {

@@ -96,6 +96,16 @@ export function readSort<F extends string>(
   return { field, descending };
 }
 
+/**
+ * What a list's cached result depends on: its query without the paging (filters and order, as
+ * sent), so paging through one query reuses one result.
+ */
+export function listCacheKey(request: Request): string {
+  const url = new URL(request.originalUrl, 'http://simulator.invalid');
+  const params = [...url.searchParams].filter(([name]) => !/^page(number|size)$/i.test(name));
+  return JSON.stringify(params.sort(([a], [b]) => a.localeCompare(b)));
+}
+
 function pageHref(request: Request, pageNumber: number, pageSize: number): string {
   const url = new URL(request.originalUrl, 'http://simulator.invalid');
   const params = new URLSearchParams();

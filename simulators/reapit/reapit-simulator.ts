@@ -52,6 +52,7 @@ import {
   fieldsOf,
   reapitTime,
   renderContact,
+  seqOfId,
   type ContactRecord,
   type JsonObject,
 } from './reapit-contact.model.ts';
@@ -79,6 +80,16 @@ const AppointmentSchema = z.object({
   start: z.union([z.number(), z.string(), z.date()]).optional(),
   durationMinutes: z.number().int().min(1).optional(),
   propertyId: z.string().optional(),
+  attended: z.enum(['notSet', 'noShow', 'attended']).optional(),
+});
+const AppointmentEditSchema = z.object({
+  attended: z.enum(['notSet', 'noShow', 'attended']).optional(),
+  cancelled: z.boolean().optional(),
+  confirmed: z.boolean().optional(),
+});
+const OfferEditSchema = z.object({
+  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
+  amount: z.number().positive().optional(),
 });
 const OfferSchema = z.object({
   contactId: z.string().min(1),
@@ -100,6 +111,8 @@ interface ForCustomer {
 
 export type CreateAppointmentOptions = z.infer<typeof AppointmentSchema> & ForCustomer;
 export type CreateOfferOptions = z.infer<typeof OfferSchema> & ForCustomer;
+export type UpdateAppointmentOptions = z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string };
+export type UpdateOfferOptions = z.infer<typeof OfferEditSchema> & ForCustomer & { id: string };
 export type AddJournalEntriesOptions = z.infer<typeof JournalEntriesSchema> & ForCustomer;
 
 /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
@@ -114,8 +127,15 @@ export interface ReapitSimulatorControls {
   deleteContact(id: string, options?: { customerId?: string }): boolean;
   /** Books an appointment for a contact (sends appointments.created); returns its id. */
   createAppointment(options: CreateAppointmentOptions): string;
-  /** Records an offer by a contact with a buying-applicant role (sends offers.created); returns its id. */
+  /**
+   * Records an offer by a contact (sends offers.created); returns its id. A contact with no
+   * applicant role is registered as a buyer first, as an agent would.
+   */
   createOffer(options: CreateOfferOptions): string;
+  /** Edits an appointment (attendance, cancellation, confirmation): sends appointments.modified. */
+  updateAppointment(options: UpdateAppointmentOptions): void;
+  /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
+  updateOffer(options: UpdateOfferOptions): void;
   /**
    * Journal entries against a contact as negotiators (or other apps) would write them, created now
    * (default type `EM`, an email): a long history for write-back checks to search through.
@@ -333,6 +353,7 @@ export const createReapitSimulator = defineSimulator<
           attendeeId: attendAsApplicant ? applicantId : contact.id,
           contactSeq: contact.seq,
           cancelled: false,
+          attended: appointment.attended ?? 'notSet',
           confirmed: true,
           virtual: false,
         }).id;
@@ -340,9 +361,8 @@ export const createReapitSimulator = defineSimulator<
       createOffer(offer) {
         const dataset = datasetFor(offer.customerId);
         const contact = contactFor(dataset, offer.contactId);
-        const applicantId = applicantIdOf(contact);
-        if (applicantId === null)
-          throw new RangeError(`contact ${offer.contactId} has no applicant role, so cannot make an offer`);
+        if (applicantIdOf(contact) === null) dataset.registerBuyer(contact);
+        const applicantId = applicantIdOf(contact)!;
         return dataset.addOffer({
           applicantId,
           contactSeq: contact.seq,
@@ -352,6 +372,20 @@ export const createReapitSimulator = defineSimulator<
           date: new Date(clock.now()).toISOString().slice(0, 10),
           negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
         }).id;
+      },
+      updateAppointment({ id, customerId, ...edit }) {
+        const dataset = datasetFor(customerId);
+        const seq = seqOfId('appointment', id);
+        const record = seq === null ? undefined : dataset.appointments.get(seq);
+        if (record === undefined) throw new RangeError(`no appointment ${id}`);
+        dataset.updateAppointment(record, defined(AppointmentEditSchema.parse(edit)));
+      },
+      updateOffer({ id, customerId, ...edit }) {
+        const dataset = datasetFor(customerId);
+        const seq = seqOfId('offer', id);
+        const record = seq === null ? undefined : dataset.offers.get(seq);
+        if (record === undefined) throw new RangeError(`no offer ${id}`);
+        dataset.updateOffer(record, defined(OfferEditSchema.parse(edit)));
       },
       addJournalEntries(options) {
         const dataset = datasetFor(options.customerId);
@@ -573,6 +607,18 @@ function mountReapitControls(
     'POST /offers': created((request) => ({
       id: controls.createOffer({ ...defined(OfferSchema.parse(request.body ?? {})), ...customerOf(request) }),
     })),
+    'PATCH /appointments/:id': (request) =>
+      controls.updateAppointment({
+        ...AppointmentEditSchema.parse(request.body ?? {}),
+        ...customerOf(request),
+        id: String(request.params.id),
+      }),
+    'PATCH /offers/:id': (request) =>
+      controls.updateOffer({
+        ...OfferEditSchema.parse(request.body ?? {}),
+        ...customerOf(request),
+        id: String(request.params.id),
+      }),
     'GET /tokens': () => state.tokenStats(),
     'POST /tokens/expire': () => controls.expireTokens(),
     'POST /journal-entries': (request) =>

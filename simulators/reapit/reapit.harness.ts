@@ -1,7 +1,7 @@
-import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { REAPIT_DEMO_CLIENT } from './reapit-constants.ts';
-import { createReapitSimulator } from './reapit-simulator.ts';
+import { createReapitSimulator, type ReapitSimulator } from './reapit-simulator.ts';
 
 /** Points Propsync's Reapit hosts at a simulator: its API and its Reapit Connect, two listeners. */
 export function reapitOperatorConfig(running: { url: string; connectUrl: string }): OperatorConfig {
@@ -14,6 +14,36 @@ export function reapitOperatorConfig(running: { url: string; connectUrl: string 
 
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && /^\/contacts\/?$/.test(request.path);
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Enters an activity as an agent would (docs/crms/reapit.md, activities): a diary appointment
+ * (`VW` viewing, `VL` valuation; a completed viewing took place two hours ago and was marked
+ * attended) or an offer; answers `<kind>:<Reapit id>`, the id the adapter reports.
+ */
+function createActivity(
+  simulator: ReapitSimulator,
+  { contactExternalId: contactId, type }: { contactExternalId: string; type: HarnessActivityType },
+): string {
+  const { controls, clock } = simulator;
+  if (type === 'offer_submitted') return `offer:${controls.createOffer({ contactId })}`;
+  const appointment =
+    type === 'valuation_booked'
+      ? { typeId: 'VL' }
+      : type === 'viewing_completed'
+        ? { typeId: 'VW', start: clock.now() - 2 * HOUR_MS, attended: 'attended' as const }
+        : { typeId: 'VW' };
+  return `appointment:${controls.createAppointment({ contactId, ...appointment })}`;
+}
+
+/** The next stage: a viewing marked attended, an offer accepted (each sends its `.modified` webhook). */
+function progressActivity(simulator: ReapitSimulator, activityExternalId: string): void {
+  const [kind, id = ''] = activityExternalId.split(':');
+  if (kind === 'appointment') simulator.controls.updateAppointment({ id, attended: 'attended' });
+  else if (kind === 'offer') simulator.controls.updateOffer({ id, status: 'accepted' });
+  else throw new RangeError(`not a Reapit activity id: ${activityExternalId}`);
 }
 
 /** Drives the Reapit simulator for the adapter contract suite (server/adapters/contract.test.ts). */
@@ -38,6 +68,8 @@ export const reapitHarness = defineHarness({
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
+      createActivity: (options) => createActivity(simulator, options),
+      progressActivity: (externalId) => progressActivity(simulator, externalId),
       writeBackRecords: (contactExternalId) =>
         simulator
           .journalEntries()

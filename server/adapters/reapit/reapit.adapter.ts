@@ -24,6 +24,7 @@ import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { syncReapitActivities } from './reapit-activities.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
 import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
 import {
@@ -45,7 +46,18 @@ const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
 /** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
 const METADATA_WRITE_ATTEMPTS = 3;
 
-const WEBHOOK_TOPICS = ['contacts.created', 'contacts.modified', 'appointments.created', 'offers.created'];
+/**
+ * Contacts, and activities created or changed: `.modified` carries a viewing marked attended or an
+ * offer accepted, the stage the `.created` notification could not know yet.
+ */
+export const REAPIT_WEBHOOK_TOPICS = [
+  'contacts.created',
+  'contacts.modified',
+  'appointments.created',
+  'appointments.modified',
+  'offers.created',
+  'offers.modified',
+];
 
 const CredentialsSchema = z.object({
   ...ClientCredentialShape,
@@ -247,17 +259,16 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { accountLabel: null, contactCount: page.totalCount ?? null };
   }
 
+  /** Appointments, then offers, changed inside the window (reapit-activities.ts). */
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    return syncReapitActivities(this.http, window, this.settings.pageSize, options?.signal);
+  }
+
   /**
    * Keyset paging over `sortBy=modified` (adapter-kit/delta-pager.ts): each page restarts from the
    * last modification time handed out, so records edited while we page (and so moved past the
    * window's end) never shift unseen records onto pages already read.
    */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
@@ -415,7 +426,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
 
   async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
     const response = await this.http.request('POST', 'resthooks', {
-      body: { url: target.url, topicIds: WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
+      body: { url: target.url, topicIds: REAPIT_WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
     });
     const location = response.headers.get('location') ?? '';
     const id = location.split('/').filter(Boolean).at(-1) ?? idOf(response.body);

@@ -10,11 +10,7 @@ import {
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import {
-  ReapitAppointmentEventSchema,
-  ReapitOfferEventSchema,
-  type ReapitContact,
-} from './reapit.schemas.ts';
+import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
 import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
@@ -109,51 +105,107 @@ function toAddress(address: ReapitContact['primaryAddress']): Address | null {
   );
 }
 
+/** Reapit's diary and offers, the two lists Propsync reads activities from. */
+export type ReapitActivityKind = 'appointment' | 'offer';
+
+/** What one appointment or offer becomes: an activity, nothing (not a signal), or why it cannot be read. */
+export type ReapitActivityMapping = { activity: CanonicalActivity | null } | { error: string };
+
+/** Appointment types that are signals: `VW` viewing, `VL` valuation (docs/crms/reapit.md, activities). */
+export const SIGNAL_APPOINTMENT_TYPES = ['VW', 'VL'] as const;
+
 /**
- * Appointments and offers as engagement signals (docs/crms/reapit.md). A viewing whose end has passed (and
- * was not cancelled) is completed; an accepted offer has progressed. Each step has its own id, so
- * a viewing booked and later completed counts once for each.
+ * One appointment or offer (from `GET /appointments|/offers` or a webhook's `new`, the same
+ * model) → at most one activity, id `<kind>:<Reapit id>` whatever its stage, typed by the stage it
+ * has reached (docs/crms/reapit.md, activities):
+ * - a viewing is completed once marked `attended`, or when its end has passed by `asOf` with
+ *   attendance not recorded (agents often leave it unset); otherwise booked;
+ * - a valuation is booked; a cancelled or no-show appointment, or another type, is nothing;
+ * - an accepted offer has progressed; a rejected or withdrawn one is nothing; any other is submitted.
+ * The activity goes to the record's first contact: one record is one activity (the store keys it
+ * by id), so a joint applicant's other contacts are listed in `details.contactIds` only.
  */
-export function toReapitActivities(topicId: string, model: unknown, eventTime: string): CanonicalActivity[] {
-  if (topicId.startsWith('appointments.')) {
-    const parsed = ReapitAppointmentEventSchema.safeParse(model);
-    if (!parsed.success || parsed.data.cancelled) return [];
-    const appointment = parsed.data;
-    const contactIds = (appointment.attendee?.contacts ?? []).map((contact) => contact.id);
-    const details = { appointmentId: appointment.id, typeId: appointment.typeId };
-    const steps: Array<{ type: CanonicalActivity['type']; step: string; at: string }> = [];
-    if (appointment.typeId === 'VW') {
-      steps.push({ type: 'viewing_booked', step: 'booked', at: eventTime });
-      if (appointment.end && Date.parse(appointment.end) <= Date.parse(eventTime)) {
-        steps.push({ type: 'viewing_completed', step: 'completed', at: appointment.end });
-      }
-    } else if (appointment.typeId === 'VL') {
-      steps.push({ type: 'valuation_booked', step: 'booked', at: eventTime });
-    }
-    return contactIds.flatMap((contactExternalId) =>
-      steps.map((step) => ({
-        type: step.type,
-        occurredAt: new Date(step.at).toISOString(),
-        source: 'reapit' as const,
-        externalId: `appointment:${appointment.id}:${step.step}`,
-        contactExternalId,
-        details,
-      })),
-    );
-  }
-  if (topicId.startsWith('offers.')) {
-    const parsed = ReapitOfferEventSchema.safeParse(model);
-    if (!parsed.success) return [];
-    const offer = parsed.data;
-    const progressed = offer.status === 'accepted';
-    return (offer.related ?? []).map((contact) => ({
-      type: progressed ? ('offer_progressed' as const) : ('offer_submitted' as const),
-      occurredAt: new Date(eventTime).toISOString(),
-      source: 'reapit' as const,
-      externalId: `offer:${offer.id}:${progressed ? 'progressed' : 'submitted'}`,
-      contactExternalId: contact.id,
-      details: { offerId: offer.id, status: offer.status ?? null, amount: offer.amount ?? null },
-    }));
-  }
-  return [];
+export function toReapitActivity(
+  kind: ReapitActivityKind,
+  model: unknown,
+  asOf: string,
+): ReapitActivityMapping {
+  return kind === 'appointment' ? appointmentActivity(model, asOf) : offerActivity(model, asOf);
+}
+
+function appointmentActivity(model: unknown, asOf: string): ReapitActivityMapping {
+  const parsed = ReapitAppointmentSchema.safeParse(model);
+  if (!parsed.success)
+    return { error: `Reapit appointment did not match the expected shape: ${issueOf(parsed.error)}` };
+  const appointment = parsed.data;
+  const signal = appointment.typeId === 'VW' || appointment.typeId === 'VL';
+  if (!signal || appointment.cancelled || appointment.attended === 'noShow') return { activity: null };
+  const ended = appointment.end != null && Date.parse(appointment.end) <= Date.parse(asOf);
+  const completed =
+    appointment.typeId === 'VW' &&
+    (appointment.attended === 'attended' || (ended && (appointment.attended ?? 'notSet') === 'notSet'));
+  const type =
+    appointment.typeId === 'VL' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
+  const contactIds = (appointment.attendee?.contacts ?? []).map((contact) => contact.id);
+  return activityFor('appointment', appointment.id, contactIds, {
+    type,
+    occurredAt: completed ? (appointment.end ?? asOf) : (appointment.created ?? asOf),
+    details: {
+      appointmentId: appointment.id,
+      typeId: appointment.typeId,
+      propertyId: appointment.propertyId ?? null,
+      attended: appointment.attended ?? null,
+    },
+  });
+}
+
+function offerActivity(model: unknown, asOf: string): ReapitActivityMapping {
+  const parsed = ReapitOfferSchema.safeParse(model);
+  if (!parsed.success)
+    return { error: `Reapit offer did not match the expected shape: ${issueOf(parsed.error)}` };
+  const offer = parsed.data;
+  if (offer.status === 'rejected' || offer.status === 'withdrawn') return { activity: null };
+  const progressed = offer.status === 'accepted';
+  return activityFor(
+    'offer',
+    offer.id,
+    (offer.related ?? []).map((contact) => contact.id),
+    {
+      type: progressed ? 'offer_progressed' : 'offer_submitted',
+      // Accepting an offer is its last change that matters, so its modification time dates the acceptance.
+      occurredAt: progressed ? (offer.modified ?? asOf) : (offer.created ?? asOf),
+      details: {
+        offerId: offer.id,
+        status: offer.status ?? null,
+        amount: offer.amount ?? null,
+        applicantId: offer.applicantId ?? null,
+        propertyId: offer.propertyId ?? null,
+      },
+    },
+  );
+}
+
+function activityFor(
+  kind: ReapitActivityKind,
+  id: string,
+  contactIds: string[],
+  stage: Pick<CanonicalActivity, 'type' | 'occurredAt' | 'details'>,
+): ReapitActivityMapping {
+  const [contactExternalId] = contactIds;
+  if (contactExternalId === undefined) return { error: `Reapit ${kind} ${id} names no contact` };
+  return {
+    activity: {
+      type: stage.type,
+      occurredAt: new Date(stage.occurredAt).toISOString(),
+      source: 'reapit',
+      externalId: `${kind}:${id}`,
+      contactExternalId,
+      details: { ...stage.details, contactIds },
+    },
+  };
+}
+
+function issueOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'unknown';
 }

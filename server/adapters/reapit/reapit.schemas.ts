@@ -94,19 +94,46 @@ export const ReapitWebhookEnvelopeSchema = z.object({
   diff: z.unknown().nullish(),
 });
 
-/** The parts of an AppointmentModel a webhook carries that make it an engagement signal. */
-export const ReapitAppointmentEventSchema = z.object({
-  id: z.string().min(1),
-  typeId: z.string(),
-  end: z.string().nullish(),
-  cancelled: z.boolean().nullish(),
-  attendee: z.object({ contacts: z.array(z.object({ id: z.string().min(1) })).nullish() }).nullish(),
-});
+const timeText = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time');
 
-/** The parts of an OfferModel that make it an engagement signal. */
-export const ReapitOfferEventSchema = z.object({
-  id: z.string().min(1),
-  status: z.string().nullish(),
-  amount: z.number().nullish(),
-  related: z.array(z.object({ id: z.string().min(1) })).nullish(),
-});
+/**
+ * The parts of Reapit's AppointmentModel that make it an engagement signal, as `GET /appointments`
+ * lists it and as a webhook's `new` carries it.
+ */
+export const ReapitAppointmentSchema = z
+  .object({
+    id: z.string().min(1),
+    created: timeText.nullish(),
+    modified: timeText.nullish(),
+    typeId: z.string().nullish(),
+    end: timeText.nullish(),
+    cancelled: z.boolean().nullish(),
+    /** `notSet|noShow|attended`. */
+    attended: z.string().nullish(),
+    propertyId: z.string().nullish(),
+    attendee: z
+      .object({
+        type: z.string().nullish(),
+        contacts: z.array(z.object({ id: z.string().min(1) }).loose()).nullish(),
+      })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+export type ReapitAppointment = z.infer<typeof ReapitAppointmentSchema>;
+
+/** The parts of Reapit's OfferModel that make it an engagement signal (list and webhook alike). */
+export const ReapitOfferSchema = z
+  .object({
+    id: z.string().min(1),
+    created: timeText.nullish(),
+    modified: timeText.nullish(),
+    /** `pending|withdrawn|rejected|accepted|noteOfInterest`. */
+    status: z.string().nullish(),
+    amount: z.number().nullish(),
+    applicantId: z.string().nullish(),
+    propertyId: z.string().nullish(),
+    related: z.array(z.object({ id: z.string().min(1) }).loose()).nullish(),
+  })
+  .loose();
+export type ReapitOffer = z.infer<typeof ReapitOfferSchema>;

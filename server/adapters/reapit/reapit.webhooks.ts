@@ -5,7 +5,7 @@ import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-signature.ts';
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
-import { toReapitActivities } from './reapit.mapper.ts';
+import { toReapitActivity, type ReapitActivityKind } from './reapit.mapper.ts';
 import { ReapitSigningKeysSchema, ReapitWebhookEnvelopeSchema } from './reapit.schemas.ts';
 
 /**
@@ -14,6 +14,11 @@ import { ReapitSigningKeysSchema, ReapitWebhookEnvelopeSchema } from './reapit.s
  * the app's quota at the customer.
  */
 const SIGNING_KEYS = new Map<string, ReapitSigningKeys>();
+/** Topic families whose payload is an activity's model (appointments.modified → an appointment). */
+const ACTIVITY_KIND_OF_TOPIC: Record<string, ReapitActivityKind | undefined> = {
+  appointments: 'appointment',
+  offers: 'offer',
+};
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -55,6 +60,10 @@ export class ReapitWebhookReceiver {
     this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
     const isContact = event.topicId.startsWith('contacts.');
+    // The same model the lists return, so the same mapping: one id and stage per record, whichever way it came.
+    const kind = ACTIVITY_KIND_OF_TOPIC[event.topicId.split('.')[0] ?? ''];
+    const mapped =
+      kind && event.new ? toReapitActivity(kind, event.new, event.eventTime) : { activity: null };
     return {
       // One event fans out to several notifications sharing eventId: key on the notification itself.
       deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
@@ -64,8 +73,10 @@ export class ReapitWebhookReceiver {
       // marketingMode, so mapping it would erase the profile and nurture category: the changed
       // contact is read in full instead, the way the sync reads it.
       contacts: [],
-      activities:
-        isContact || !event.new ? [] : toReapitActivities(event.topicId, event.new, event.eventTime),
+      activities: 'activity' in mapped && mapped.activity ? [mapped.activity] : [],
+      ...('error' in mapped
+        ? { rejected: [{ externalId: `${kind}:${event.entityId}`, reason: mapped.error }] }
+        : {}),
       contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
       removedContactIds: isContact && event.new === null ? [event.entityId] : [],
     };
