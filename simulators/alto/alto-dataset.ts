@@ -46,8 +46,9 @@ export class AltoDataset {
   readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
   readonly contacts = new TimedCollection<ContactRecord>();
-  readonly appointments = new Map<number, AppointmentRecord>();
-  readonly offers = new Map<number, OfferRecord>();
+  /** By (modified, seq) too: the activity lists read a time range and page by keyset, as contacts do. */
+  readonly appointments = new TimedCollection<AppointmentRecord>();
+  readonly offers = new TimedCollection<OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
   #fileNotesByContact = new Map<number, number[]>();
   #nextContactSeq = 1;
@@ -88,6 +89,8 @@ export class AltoDataset {
   }
 
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
+    const appointments: AppointmentRecord[] = [];
+    const offers: OfferRecord[] = [];
     const random = new SeededRandom(1);
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number): { created: number; modified: number; start: number } => {
@@ -112,9 +115,8 @@ export class AltoDataset {
         for (let v = 0; v < viewings; v++) {
           const { created, modified, start } = times(contact.created);
           const cancelled = random.chance(0.08);
-          const seq = this.#nextAppointmentSeq++;
-          this.appointments.set(seq, {
-            seq,
+          appointments.push({
+            seq: this.#nextAppointmentSeq++,
             type: 'Viewing',
             start,
             end: start + 30 * 60_000,
@@ -132,9 +134,8 @@ export class AltoDataset {
       }
       if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
         const { created, modified, start } = times(contact.created);
-        const seq = this.#nextAppointmentSeq++;
-        this.appointments.set(seq, {
-          seq,
+        appointments.push({
+          seq: this.#nextAppointmentSeq++,
           type: 'Valuation',
           start,
           end: start + 60 * 60_000,
@@ -154,9 +155,8 @@ export class AltoDataset {
         (!buys && roles.includes('tenantApplicant') && random.chance(0.1))
       ) {
         const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        const seq = this.#nextOfferSeq++;
-        this.offers.set(seq, {
-          seq,
+        offers.push({
+          seq: this.#nextOfferSeq++,
           contactSeq: contact.seq,
           propertyId: property(),
           branchId,
@@ -169,6 +169,51 @@ export class AltoDataset {
         });
       }
     }
+    this.#seedHotLead(contacts, anchor, appointments, offers);
+    this.appointments.load(appointments);
+    this.offers.load(offers);
+  }
+
+  /**
+   * The first buyer gets a viewing completed three days ago and an offer made yesterday, so the
+   * demo always shows a hot lead (30 + 45 before decay, above the threshold of 60).
+   */
+  #seedHotLead(
+    contacts: readonly ContactRecord[],
+    anchor: number,
+    appointments: AppointmentRecord[],
+    offers: OfferRecord[],
+  ): void {
+    const buyer = contacts.find((contact) => contact.person?.roles.includes('buyerApplicant'));
+    if (buyer === undefined) return;
+    const start = Math.round((anchor - 3 * DAY_MS) / 900_000) * 900_000;
+    const propertyId = String(ALTO_PROPERTY_ID_BASE + 1);
+    appointments.push({
+      seq: this.#nextAppointmentSeq++,
+      type: 'Viewing',
+      start,
+      end: start + 30 * 60_000,
+      created: start - 2 * DAY_MS,
+      modified: start + 2 * 3_600_000,
+      status: 'Active',
+      contactSeqs: [buyer.seq],
+      propertyId,
+      negotiatorId: ALTO_NEGOTIATOR_IDS[0],
+      branchId: branchIdOf(buyer),
+      applicantFeedback: 'Very keen: considering an offer.',
+    });
+    offers.push({
+      seq: this.#nextOfferSeq++,
+      contactSeq: buyer.seq,
+      propertyId,
+      branchId: branchIdOf(buyer),
+      ownerContactSeq: null,
+      created: anchor - DAY_MS,
+      modified: anchor - DAY_MS,
+      amount: 345_000,
+      status: 'Received',
+      recordType: 'Sale',
+    });
   }
 
   contactById(id: string): ContactRecord | undefined {
@@ -287,31 +332,35 @@ export class AltoDataset {
       modified: now,
       seq: this.#nextAppointmentSeq++,
     };
-    this.appointments.set(record.seq, record);
+    this.appointments.add(record);
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Created')]);
     return record;
   }
 
   updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
-    record.status = status;
-    if (feedback !== undefined) record.applicantFeedback = feedback;
-    record.modified = Math.max(record.modified, this.clock.now());
+    this.appointments.update(record, () => {
+      record.status = status;
+      if (feedback !== undefined) record.applicantFeedback = feedback;
+      record.modified = Math.max(record.modified, this.clock.now());
+    });
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
     const now = this.clock.now();
     const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
-    this.offers.set(record.seq, record);
+    this.offers.add(record);
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
     return record;
   }
 
   /** A new status: `Offer.Modified`, plus `Offer.Accepted` or `Offer.Withdrawn` where Alto has one. */
   setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
-    record.status = status;
-    if (amount !== undefined) record.amount = amount;
-    record.modified = Math.max(record.modified, this.clock.now());
+    this.offers.update(record, () => {
+      record.status = status;
+      if (amount !== undefined) record.amount = amount;
+      record.modified = Math.max(record.modified, this.clock.now());
+    });
     const follow =
       status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);

@@ -60,18 +60,17 @@ async function connect(options: AltoSimulatorOptions = {}) {
   return { simulator, url, api: apiClient(url, await tokenFor(url)) };
 }
 
-/** Pages `/contacts/all` to the end with `next-token`, returning every item. */
+/** Pages a list (`/contacts/all` unless told) to the end with `next-token`, returning every item. */
 async function listAll(
   api: ReturnType<typeof apiClient>,
   query: string,
+  path = '/contacts/all',
 ): Promise<{ items: Json[]; pages: number }> {
   const items: Json[] = [];
   let token: string | null = null;
   let pages = 0;
   do {
-    const response = await api(
-      `/contacts/all?${query}${token ? `&next-token=${encodeURIComponent(token)}` : ''}`,
-    );
+    const response = await api(`${path}?${query}${token ? `&next-token=${encodeURIComponent(token)}` : ''}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Json;
     items.push(...(body.items as Json[]));
@@ -454,6 +453,79 @@ describe('Alto simulator: file notes (write-back) and activities', () => {
     ).json()) as Json;
     expect(valuations.items.length).toBeGreaterThan(0);
     expect(valuations.items.every((item: Json) => item.type === 'Valuation')).toBe(true);
+  });
+});
+
+describe('Alto simulator: activity lists (assumed, docs/crms/alto.md)', () => {
+  const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+  const modified = (item: Json) => Date.parse(String(item.modifiedDate).replace(/(\.\d{3})\d+/, '$1'));
+
+  it('pages appointments and offers by next-token, oldest modification first, without repeats', async () => {
+    const { api } = await connect({ rateLimits: false });
+    for (const path of ['/appointments/all', '/offers/all']) {
+      const { items, pages } = await listAll(api, 'max-results=20', path);
+      expect(pages).toBeGreaterThan(1);
+      expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
+      const times = items.map(modified);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
+  });
+
+  it('filters by modified-from/-to inclusively, and a change moves the record to the end', async () => {
+    const { simulator, api } = await connect({ rateLimits: false });
+    const contactId = simulator.contactIds()[0]!;
+    const since = simulator.clock.now();
+    const viewing = simulator.controls.createAppointment({ contactId, type: 'Viewing' });
+    const offer = simulator.controls.createOffer({ contactId });
+    const window = `modified-from=${at(since)}&modified-to=${at(simulator.clock.now())}`;
+    expect((await listAll(api, window, '/appointments/all')).items.map((item) => String(item.id))).toEqual([
+      viewing,
+    ]);
+    expect((await listAll(api, window, '/offers/all')).items.map((item) => String(item.id))).toEqual([offer]);
+
+    const seeded = (await listAll(api, 'max-results=250', '/appointments/all')).items[0]!;
+    simulator.controls.advanceClock(1_000);
+    const changedAt = simulator.clock.now();
+    simulator.controls.updateAppointment(String(seeded.id), 'CancelledByOffice');
+    simulator.controls.setOfferStatus(offer, 'Accepted');
+    const later = `modified-from=${at(since + 1)}`;
+    const appointments = (await listAll(api, later, '/appointments/all')).items;
+    expect(appointments.at(-1)).toMatchObject({
+      id: seeded.id,
+      status: 'CancelledByOffice',
+      isCancelled: true,
+    });
+    expect(modified(appointments.at(-1)!)).toBeGreaterThanOrEqual(changedAt);
+    expect((await listAll(api, later, '/offers/all')).items).toEqual([
+      expect.objectContaining({ id: offer, status: 'Accepted' }),
+    ]);
+  });
+
+  it('refuses a next-token issued for the other list', async () => {
+    const { api } = await connect({ rateLimits: false });
+    const first = (await (await api('/appointments/all?max-results=1')).json()) as Json;
+    const token = encodeURIComponent(first.meta.nextToken as string);
+    expect((await api(`/offers/all?max-results=1&next-token=${token}`)).status).toBe(400);
+  });
+
+  it('seeds a hot lead: the first buyer viewed three days ago and made an offer yesterday', async () => {
+    const { simulator } = await start();
+    const index = simulator.people().findIndex((person) => person.roles.includes('buyerApplicant'));
+    const contactId = simulator.contactIds()[index]!;
+    const now = simulator.clock.now();
+    const viewings = simulator.appointments({ contactId }).filter((item) => item.viewingDetails);
+    expect(viewings).toContainEqual(
+      expect.objectContaining({
+        status: 'Active',
+        viewingDetails: expect.objectContaining({ applicantFeedback: expect.any(String) }),
+      }),
+    );
+    const offers = simulator.offers({ contactId });
+    expect(offers).toContainEqual(expect.objectContaining({ status: 'Received' }));
+    const recent = (item: Json, field: string) =>
+      now - modified({ modifiedDate: item[field] }) < 4 * 86_400_000;
+    expect(offers.some((item) => recent(item, 'insertDate'))).toBe(true);
+    expect(viewings.some((item) => recent(item, 'modifiedDate'))).toBe(true);
   });
 });
 
