@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
@@ -37,6 +39,25 @@ describe('Alto adapter', () => {
     await expect(adapter({ agencyRef: randomUUID() }).verifyConnection()).rejects.toMatchObject({
       code: 'ADAPTER.PERMISSION_DENIED',
     });
+  });
+
+  it('polls the seeded activities into at least one hot lead', async () => {
+    const byContact = new Map<string, CanonicalActivity[]>();
+    const window = {
+      modifiedFrom: null,
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    for await (const page of adapter().syncActivities(window)) {
+      expect(page.rejected).toEqual([]);
+      for (const activity of page.activities)
+        byContact.set(activity.contactExternalId, [
+          ...(byContact.get(activity.contactExternalId) ?? []),
+          activity,
+        ]);
+    }
+    const scores = [...byContact.values()].map((signals) => intentScore(signals, new Date()));
+    expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
   });
 
   it('writes the hot-lead flag with its timestamp as a file note on the contact, once', async () => {
@@ -104,7 +125,7 @@ describe('Alto adapter', () => {
     expect((await read({}))?.marketingConsent).toBe('not_asked');
   });
 
-  it('turns appointment and offer notifications into engagement signals, and contact ones into ids to fetch', async () => {
+  it('turns appointment and offer notifications into the signals the lists give, and contact ones into ids to fetch', async () => {
     const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
     const client = adapter({}, registration.secret);
     const contactId = simulator.contactIds()[0]!;
@@ -130,13 +151,14 @@ describe('Alto adapter', () => {
       expect.objectContaining({
         type: 'viewing_booked',
         contactExternalId: contactId,
-        externalId: `appointment:${viewingId}:booked`,
+        externalId: `appointment:${viewingId}`,
       }),
     ]);
     const offer = await deliver('Offer.Created', offerId);
     expect(offer.activities).toEqual([
       expect.objectContaining({
         type: 'offer_submitted',
+        externalId: `offer:${offerId}`,
         contactExternalId: contactId,
         details: expect.objectContaining({ amount: 300_000 }),
       }),
@@ -149,6 +171,27 @@ describe('Alto adapter', () => {
       removedContactIds: [],
     });
     expect(new Set([viewing.deliveryKey, offer.deliveryKey, contact.deliveryKey]).size).toBe(3);
+
+    // Moved on: the webhook and the list both report each record once, at its new stage, under one id.
+    const window = {
+      modifiedFrom: new Date(Date.now() - 1_000).toISOString(),
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    simulator.controls.updateAppointment(viewingId, 'Active', { applicantFeedback: 'Loved the garden' });
+    simulator.controls.setOfferStatus(offerId, 'Accepted');
+    const fromWebhooks = [
+      ...(await deliver('Appointment.Modified', viewingId)).activities,
+      ...(await deliver('Offer.Accepted', offerId)).activities,
+    ];
+    const polled: CanonicalActivity[] = [];
+    for await (const page of client.syncActivities(window)) polled.push(...page.activities);
+    const ours = polled.filter((activity) => activity.contactExternalId === contactId);
+    expect(fromWebhooks.map((activity) => activity.type)).toEqual(['viewing_completed', 'offer_progressed']);
+    expect(ours).toEqual(fromWebhooks);
+    // A withdrawn offer signals nothing either way.
+    simulator.controls.setOfferStatus(offerId, 'Withdrawn');
+    expect((await deliver('Offer.Withdrawn', offerId)).activities).toEqual([]);
 
     await expect(
       adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),

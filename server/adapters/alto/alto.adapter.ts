@@ -24,9 +24,11 @@ import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { syncAltoActivities } from './alto.activities.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
   parseAltoTime,
+  rawIdOf,
   toCanonicalContact,
   toPersonPatch,
   toPreferencesRequest,
@@ -90,7 +92,10 @@ export const ALTO_INFO = {
   rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
   rateLimitsDocumented: false,
   pagingStyle: 'next_token',
-  capabilities: { webhooks: true, etags: false, writeBack: 'file notes',
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'file notes',
     activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
   },
   connectFields: {
@@ -161,17 +166,16 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     return { accountLabel: null, contactCount: null };
   }
 
+  /** Appointments, then offers, changed inside the window (alto.activities.ts). */
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    return syncAltoActivities(this.http, window, this.settings.pageSize, options?.signal);
+  }
+
   /**
    * `GET /contacts/all` lists oldest modification first and pages by `next-token`. The checkpoint
    * is the last modification time seen and the ids seen at it: resuming asks again from that time
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);
@@ -196,7 +200,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
             ? `unreadable modifiedAt "${parsed.data.modifiedAt}"`
             : parsed.error.issues[0]?.message;
           rejected.push({
-            externalId: idOf(raw),
+            externalId: rawIdOf(raw),
             reason: `Alto contact did not match the expected shape: ${reason}`,
           });
           continue;
@@ -402,9 +406,4 @@ function parsePage(body: unknown) {
   if (!page.success)
     throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected page shape');
   return page.data;
-}
-
-function idOf(raw: unknown): string | null {
-  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
