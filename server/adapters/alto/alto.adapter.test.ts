@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
-import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import type { CrmAdapter, PageCheckpoint } from '../../core/ports/crm-adapter.ts';
 import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
 import { signatureHeader } from '../../../simulators/alto/alto-webhooks.ts';
@@ -58,6 +58,52 @@ describe('Alto adapter', () => {
     }
     const scores = [...byContact.values()].map((signals) => intentScore(signals, new Date()));
     expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
+  });
+
+  it('pages both lists through a crowded instant, and resumes from any checkpoint in either list', async () => {
+    // A frozen clock: every record below shares one modification instant.
+    const instant = Math.floor(Date.now() / 1000) * 1000;
+    const frozen = createAltoSimulator({ seed: 5, contactCount: 20, rateLimits: false, now: () => instant });
+    const frozenUrl = (await frozen.listen(0)).url;
+    try {
+      const contactIds = frozen.contactIds();
+      const created = [
+        ...contactIds
+          .slice(0, 11)
+          .map((contactId) => `appointment:${frozen.controls.createAppointment({ contactId })}`),
+        ...contactIds.slice(0, 6).map((contactId) => `offer:${frozen.controls.createOffer({ contactId })}`),
+      ];
+      const client = adapterConnector({ hostConfig: altoOperatorConfig(frozenUrl) })({
+        provider: 'alto',
+        credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+        settings: { agencyRef: frozen.defaultAgencyRef, pageSize: 4 },
+        webhookSecret: null,
+      });
+      const window = {
+        modifiedFrom: new Date(instant).toISOString(),
+        modifiedTo: new Date(instant + 1_000).toISOString(),
+        resumeAfter: null,
+      };
+      const read = async (resumeAfter: PageCheckpoint | null) => {
+        const pages: Array<{ ids: string[]; checkpoint: PageCheckpoint | null }> = [];
+        for await (const page of client.syncActivities({ ...window, resumeAfter }))
+          pages.push({
+            ids: page.activities.map((activity) => activity.externalId),
+            checkpoint: page.checkpoint,
+          });
+        return pages;
+      };
+      const pages = await read(null);
+      const all = pages.flatMap((page) => page.ids);
+      expect(all).toEqual(created);
+      for (const [index, page] of pages.entries()) {
+        const before = pages.slice(0, index + 1).flatMap((earlier) => earlier.ids);
+        const after = (await read(page.checkpoint)).flatMap((later) => later.ids);
+        expect([...before, ...after], `resumed after page ${index}`).toEqual(all);
+      }
+    } finally {
+      await frozen.close();
+    }
   });
 
   it('writes the hot-lead flag with its timestamp as a file note on the contact, once', async () => {
