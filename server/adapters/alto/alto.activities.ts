@@ -98,7 +98,7 @@ export async function* syncAltoActivities(
           const id = record?.id ?? rawIdOf(raw);
           rejected.push({
             externalId: id === null ? null : `${list.kind}:${id}`,
-            reason: `Alto ${list.kind} has no readable id or modifiedDate`,
+            reason: `Alto ${list.kind} did not match the expected shape or has no readable modifiedDate`,
           });
           continue;
         }
