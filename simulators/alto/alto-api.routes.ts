@@ -3,7 +3,6 @@ import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
-import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_CATEGORIES,
@@ -151,29 +150,6 @@ function listContacts(request: Request, response: Response): void {
       (record) => renderListItem(record, dataset.seed),
     ),
   );
-}
-
-/**
- * `GET /appointments/all` and `GET /offers/all` (assumed, docs/crms/alto.md): like `/contacts/all`,
- * oldest modification first (then id), keyset-paged, `modified-from`/`modified-to` inclusive.
- */
-function listActivities<T extends TimedRecord>(
-  list: string,
-  recordsOf: (dataset: AltoDataset) => TimedCollection<T>,
-  render: (record: T) => JsonObject,
-) {
-  return (request: Request, response: Response): void => {
-    const query = altoQuery(request.query);
-    const maxResults = maxResultsOf(query);
-    const modifiedFrom = query.instant('modified-from');
-    const modifiedTo = query.instant('modified-to');
-    const { cursor, answer } = keysetPaging(query, [list, modifiedFrom, modifiedTo]);
-    const { items, hasMore } = recordsOf(callContext(response).dataset).page(
-      { from: modifiedFrom, to: modifiedTo, after: cursor },
-      maxResults,
-    );
-    response.json(answer(items, hasMore, (record) => record.modified, render));
-  };
 }
 
 function contactOr404(response: Response, id: string): ContactRecord | undefined {
@@ -540,15 +516,6 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     note.updated = callContext(response).dataset.clock.now();
     response.status(200).end();
   });
-
-  router.get(
-    '/appointments/all',
-    listActivities('appointments', (dataset) => dataset.appointments, renderAppointment),
-  );
-  router.get(
-    '/offers/all',
-    listActivities('offers', (dataset) => dataset.offers, renderOffer),
-  );
 
   router.get('/appointments/valuations', (request, response) => {
     const { dataset } = callContext(response);

@@ -456,56 +456,41 @@ describe('Alto simulator: file notes (write-back) and activities', () => {
   });
 });
 
-describe('Alto simulator: activity lists (assumed, docs/crms/alto.md)', () => {
+describe('Alto simulator: the documented activity lists (docs/crms/alto.md)', () => {
   const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
-  const modified = (item: Json) => Date.parse(String(item.modifiedDate).replace(/(\.\d{3})\d+/, '$1'));
+  const timeOf = (value: unknown) => Date.parse(String(value).replace(/(\.\d{3})\d+/, '$1'));
 
-  it('pages appointments and offers by next-token, oldest modification first, without repeats', async () => {
+  it('pages valuations by next-token, oldest creation first, without repeats', async () => {
     const { api } = await connect({ rateLimits: false });
-    for (const path of ['/appointments/all', '/offers/all']) {
-      const { items, pages } = await listAll(api, 'max-results=20', path);
-      expect(pages).toBeGreaterThan(1);
-      expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
-      const times = items.map(modified);
-      expect(times).toEqual([...times].sort((a, b) => a - b));
-    }
+    const range = `created-from=${at(0)}&created-to=${at(Date.now() + 60_000)}&max-results=5`;
+    const { items, pages } = await listAll(api, range, '/appointments/valuations');
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
+    const times = items.map((item) => timeOf(item.createdDate));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
-  it('filters by modified-from/-to inclusively, and a change moves the record to the end', async () => {
+  it('filters valuations by creation, inclusively: an edit does not list one again', async () => {
     const { simulator, api } = await connect({ rateLimits: false });
     const contactId = simulator.contactIds()[0]!;
     const since = simulator.clock.now();
-    const viewing = simulator.controls.createAppointment({ contactId, type: 'Viewing' });
-    const offer = simulator.controls.createOffer({ contactId });
-    const window = `modified-from=${at(since)}&modified-to=${at(simulator.clock.now())}`;
-    expect((await listAll(api, window, '/appointments/all')).items.map((item) => String(item.id))).toEqual([
-      viewing,
-    ]);
-    expect((await listAll(api, window, '/offers/all')).items.map((item) => String(item.id))).toEqual([offer]);
+    const valuation = simulator.controls.createAppointment({ contactId, type: 'Valuation' });
+    simulator.controls.createAppointment({ contactId, type: 'Viewing' });
+    const window = `created-from=${at(since)}&created-to=${at(simulator.clock.now())}`;
+    const ids = async (query: string) =>
+      (await listAll(api, query, '/appointments/valuations')).items.map((item) => String(item.id));
+    expect(await ids(window)).toEqual([valuation]);
 
-    const seeded = (await listAll(api, 'max-results=250', '/appointments/all')).items[0]!;
     simulator.controls.advanceClock(1_000);
-    const changedAt = simulator.clock.now();
-    simulator.controls.updateAppointment(String(seeded.id), 'CancelledByOffice');
-    simulator.controls.setOfferStatus(offer, 'Accepted');
-    const later = `modified-from=${at(since + 1)}`;
-    const appointments = (await listAll(api, later, '/appointments/all')).items;
-    expect(appointments.at(-1)).toMatchObject({
-      id: seeded.id,
-      status: 'CancelledByOffice',
-      isCancelled: true,
-    });
-    expect(modified(appointments.at(-1)!)).toBeGreaterThanOrEqual(changedAt);
-    expect((await listAll(api, later, '/offers/all')).items).toEqual([
-      expect.objectContaining({ id: offer, status: 'Accepted' }),
-    ]);
+    simulator.controls.updateAppointment(valuation, 'CancelledByOwner');
+    expect(await ids(`created-from=${at(since + 1)}&created-to=${at(simulator.clock.now())}`)).toEqual([]);
+    expect((await api('/appointments/valuations?max-results=5')).status).toBe(400);
   });
 
-  it('refuses a next-token issued for the other list', async () => {
+  it('has no list of appointments or offers by modification time (Alto publishes none)', async () => {
     const { api } = await connect({ rateLimits: false });
-    const first = (await (await api('/appointments/all?max-results=1')).json()) as Json;
-    const token = encodeURIComponent(first.meta.nextToken as string);
-    expect((await api(`/offers/all?max-results=1&next-token=${token}`)).status).toBe(400);
+    for (const path of ['/appointments/all', '/offers/all'])
+      expect((await api(`${path}?modified-from=${at(0)}`)).status, path).toBe(404);
   });
 
   it('seeds a hot lead: the first buyer viewed three days ago and made an offer yesterday', async () => {
@@ -522,8 +507,7 @@ describe('Alto simulator: activity lists (assumed, docs/crms/alto.md)', () => {
     );
     const offers = simulator.offers({ contactId });
     expect(offers).toContainEqual(expect.objectContaining({ status: 'Received' }));
-    const recent = (item: Json, field: string) =>
-      now - modified({ modifiedDate: item[field] }) < 4 * 86_400_000;
+    const recent = (item: Json, field: string) => now - timeOf(item[field]) < 4 * 86_400_000;
     expect(offers.some((item) => recent(item, 'insertDate'))).toBe(true);
     expect(viewings.some((item) => recent(item, 'modifiedDate'))).toBe(true);
   });

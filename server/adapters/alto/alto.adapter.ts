@@ -83,6 +83,12 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/**
+ * The activity types Alto's polling can bring (valuations only): for ProviderInfo's
+ * `capabilities.activities.polledTypes` once it has that field.
+ */
+export { ALTO_POLLED_ACTIVITY_TYPES } from './alto.activities.ts';
+
 /** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
 export const ALTO_INFO = {
   id: 'alto',
@@ -96,7 +102,11 @@ export const ALTO_INFO = {
     webhooks: true,
     etags: false,
     writeBack: 'file notes',
-    activities: { polled: true, webhooks: true, kinds: 'viewings, valuations and offers' },
+    activities: {
+      polled: true,
+      webhooks: true,
+      kinds: "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
+    },
   },
   connectFields: {
     credentials: CLIENT_CREDENTIAL_FIELDS,
@@ -166,7 +176,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     return { accountLabel: null, contactCount: null };
   }
 
-  /** Appointments, then offers, changed inside the window (alto.activities.ts). */
+  /** Valuations created inside the window; viewings and offers come by webhook (alto.activities.ts). */
   syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
     return syncAltoActivities(this.http, window, this.settings.pageSize, options?.signal);
   }
