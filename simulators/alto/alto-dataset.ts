@@ -46,7 +46,7 @@ export class AltoDataset {
   readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
   readonly contacts = new TimedCollection<ContactRecord>();
-  /** By (modified, seq) too: the activity lists read a time range and page by keyset, as contacts do. */
+  /** Kept by (modified, seq) like contacts; the one list served, valuations, pages by creation. */
   readonly appointments = new TimedCollection<AppointmentRecord>();
   readonly offers = new TimedCollection<OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
