@@ -46,9 +46,8 @@ export class AltoDataset {
   readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
   readonly contacts = new TimedCollection<ContactRecord>();
-  /** Kept by (modified, seq) like contacts; the one list served, valuations, pages by creation. */
-  readonly appointments = new TimedCollection<AppointmentRecord>();
-  readonly offers = new TimedCollection<OfferRecord>();
+  readonly appointments = new Map<number, AppointmentRecord>();
+  readonly offers = new Map<number, OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
   #fileNotesByContact = new Map<number, number[]>();
   #nextContactSeq = 1;
@@ -89,8 +88,6 @@ export class AltoDataset {
   }
 
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
-    const appointments: AppointmentRecord[] = [];
-    const offers: OfferRecord[] = [];
     const random = new SeededRandom(1);
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number): { created: number; modified: number; start: number } => {
@@ -115,8 +112,9 @@ export class AltoDataset {
         for (let v = 0; v < viewings; v++) {
           const { created, modified, start } = times(contact.created);
           const cancelled = random.chance(0.08);
-          appointments.push({
-            seq: this.#nextAppointmentSeq++,
+          const seq = this.#nextAppointmentSeq++;
+          this.appointments.set(seq, {
+            seq,
             type: 'Viewing',
             start,
             end: start + 30 * 60_000,
@@ -134,8 +132,9 @@ export class AltoDataset {
       }
       if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
         const { created, modified, start } = times(contact.created);
-        appointments.push({
-          seq: this.#nextAppointmentSeq++,
+        const seq = this.#nextAppointmentSeq++;
+        this.appointments.set(seq, {
+          seq,
           type: 'Valuation',
           start,
           end: start + 60 * 60_000,
@@ -155,8 +154,9 @@ export class AltoDataset {
         (!buys && roles.includes('tenantApplicant') && random.chance(0.1))
       ) {
         const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        offers.push({
-          seq: this.#nextOfferSeq++,
+        const seq = this.#nextOfferSeq++;
+        this.offers.set(seq, {
+          seq,
           contactSeq: contact.seq,
           propertyId: property(),
           branchId,
@@ -169,27 +169,22 @@ export class AltoDataset {
         });
       }
     }
-    this.#seedHotLead(contacts, anchor, appointments, offers);
-    this.appointments.load(appointments);
-    this.offers.load(offers);
+    this.#seedHotLead(contacts, anchor);
   }
 
   /**
-   * The first buyer gets a viewing completed three days ago and an offer made yesterday, so the
-   * demo always shows a hot lead (30 + 45 before decay, above the threshold of 60).
+   * The first buyer gets a viewing completed three days ago and an offer made yesterday: a hot lead
+   * (30 + 45 before decay, above the threshold of 60) once their webhooks reach Propsync, since
+   * Alto's API lists neither viewings nor offers for polling.
    */
-  #seedHotLead(
-    contacts: readonly ContactRecord[],
-    anchor: number,
-    appointments: AppointmentRecord[],
-    offers: OfferRecord[],
-  ): void {
+  #seedHotLead(contacts: readonly ContactRecord[], anchor: number): void {
     const buyer = contacts.find((contact) => contact.person?.roles.includes('buyerApplicant'));
     if (buyer === undefined) return;
     const start = Math.round((anchor - 3 * DAY_MS) / 900_000) * 900_000;
     const propertyId = String(ALTO_PROPERTY_ID_BASE + 1);
-    appointments.push({
-      seq: this.#nextAppointmentSeq++,
+    const viewingSeq = this.#nextAppointmentSeq++;
+    this.appointments.set(viewingSeq, {
+      seq: viewingSeq,
       type: 'Viewing',
       start,
       end: start + 30 * 60_000,
@@ -202,8 +197,9 @@ export class AltoDataset {
       branchId: branchIdOf(buyer),
       applicantFeedback: 'Very keen: considering an offer.',
     });
-    offers.push({
-      seq: this.#nextOfferSeq++,
+    const offerSeq = this.#nextOfferSeq++;
+    this.offers.set(offerSeq, {
+      seq: offerSeq,
       contactSeq: buyer.seq,
       propertyId,
       branchId: branchIdOf(buyer),
@@ -332,35 +328,31 @@ export class AltoDataset {
       modified: now,
       seq: this.#nextAppointmentSeq++,
     };
-    this.appointments.add(record);
+    this.appointments.set(record.seq, record);
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Created')]);
     return record;
   }
 
   updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
-    this.appointments.update(record, () => {
-      record.status = status;
-      if (feedback !== undefined) record.applicantFeedback = feedback;
-      record.modified = Math.max(record.modified, this.clock.now());
-    });
+    record.status = status;
+    if (feedback !== undefined) record.applicantFeedback = feedback;
+    record.modified = Math.max(record.modified, this.clock.now());
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
     const now = this.clock.now();
     const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
-    this.offers.add(record);
+    this.offers.set(record.seq, record);
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
     return record;
   }
 
   /** A new status: `Offer.Modified`, plus `Offer.Accepted` or `Offer.Withdrawn` where Alto has one. */
   setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
-    this.offers.update(record, () => {
-      record.status = status;
-      if (amount !== undefined) record.amount = amount;
-      record.modified = Math.max(record.modified, this.clock.now());
-    });
+    record.status = status;
+    if (amount !== undefined) record.amount = amount;
+    record.modified = Math.max(record.modified, this.clock.now());
     const follow =
       status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);

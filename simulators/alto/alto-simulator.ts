@@ -111,9 +111,6 @@ const OfferUpdateSchema = z.object({
   amount: z.number().positive().optional(),
 });
 
-/** Activity records by sequence (a Map or a TimedCollection). */
-type ActivityRecords<T> = { get(seq: number): T | undefined; values(): Iterable<T> };
-
 /** Which agency a control acts on (default: the first). */
 type Agency = { agencyRef?: string };
 type Input<S extends z.ZodType> = z.input<S> & Agency;
@@ -187,7 +184,7 @@ export const createAltoSimulator = defineSimulator({
         throw new RangeError(`contact ${id} not found for agency ${dataset.agencyRef}`);
       return record;
     };
-    const activityFor = <T>(records: ActivityRecords<T>, id: string, base: number, what: string): T => {
+    const activityFor = <T>(records: ReadonlyMap<number, T>, id: string, base: number, what: string): T => {
       const seq = seqOfId(id, base);
       const record = seq === null ? undefined : records.get(seq);
       if (record === undefined) throw new RangeError(`${what} ${id} not found`);
@@ -196,7 +193,7 @@ export const createAltoSimulator = defineSimulator({
     /** Rendered activity of one contact, or of the whole agency. */
     const activity =
       <T>(
-        all: (dataset: AltoDataset) => ActivityRecords<T>,
+        all: (dataset: AltoDataset) => ReadonlyMap<number, T>,
         forContact: (dataset: AltoDataset, seq: number) => T[],
         render: (record: T) => JsonObject,
       ) =>
