@@ -41,7 +41,8 @@ export const altoHarness = defineHarness({
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
-      // Ids as the adapter reports them: `appointment:<id>` and `offer:<id>` (docs/crms/alto.md).
+      // Ids as the adapter reports them: `appointment:<id>` and `offer:<id>`. Only valuations are polled;
+      // viewings and offers reach the adapter by the webhooks these controls fire (docs/crms/alto.md).
       createActivity({ contactExternalId: contactId, type }) {
         const { controls } = simulator;
         if (type === 'offer_submitted') return `offer:${controls.createOffer({ contactId })}`;

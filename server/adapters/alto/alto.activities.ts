@@ -13,7 +13,7 @@ import { AltoAppointmentSchema, AltoPageSchema } from './alto.schemas.ts';
 export const ALTO_POLLED_ACTIVITY_TYPES = ['valuation_booked'] as const satisfies readonly ActivityType[];
 
 /** `GET /appointments/valuations` needs a creation range; a full import looks back this far. */
-export const FULL_IMPORT_LOOKBACK_DAYS = 90;
+const FULL_IMPORT_LOOKBACK_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /**

@@ -105,7 +105,8 @@ export const ALTO_INFO = {
     activities: {
       polled: true,
       webhooks: true,
-      kinds: "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
+      kinds:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
     },
   },
   connectFields: {
