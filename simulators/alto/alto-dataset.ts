@@ -169,6 +169,47 @@ export class AltoDataset {
         });
       }
     }
+    this.#seedHotLead(contacts, anchor);
+  }
+
+  /**
+   * The first buyer gets a viewing completed three days ago and an offer made yesterday: a hot lead
+   * (30 + 45 before decay, above the threshold of 60) once their webhooks reach Propsync, since
+   * Alto's API lists neither viewings nor offers for polling.
+   */
+  #seedHotLead(contacts: readonly ContactRecord[], anchor: number): void {
+    const buyer = contacts.find((contact) => contact.person?.roles.includes('buyerApplicant'));
+    if (buyer === undefined) return;
+    const start = Math.round((anchor - 3 * DAY_MS) / 900_000) * 900_000;
+    const propertyId = String(ALTO_PROPERTY_ID_BASE + 1);
+    const viewingSeq = this.#nextAppointmentSeq++;
+    this.appointments.set(viewingSeq, {
+      seq: viewingSeq,
+      type: 'Viewing',
+      start,
+      end: start + 30 * 60_000,
+      created: start - 2 * DAY_MS,
+      modified: start + 2 * 3_600_000,
+      status: 'Active',
+      contactSeqs: [buyer.seq],
+      propertyId,
+      negotiatorId: ALTO_NEGOTIATOR_IDS[0],
+      branchId: branchIdOf(buyer),
+      applicantFeedback: 'Very keen: considering an offer.',
+    });
+    const offerSeq = this.#nextOfferSeq++;
+    this.offers.set(offerSeq, {
+      seq: offerSeq,
+      contactSeq: buyer.seq,
+      propertyId,
+      branchId: branchIdOf(buyer),
+      ownerContactSeq: null,
+      created: anchor - DAY_MS,
+      modified: anchor - DAY_MS,
+      amount: 345_000,
+      status: 'Received',
+      recordType: 'Sale',
+    });
   }
 
   contactById(id: string): ContactRecord | undefined {

@@ -60,18 +60,17 @@ async function connect(options: AltoSimulatorOptions = {}) {
   return { simulator, url, api: apiClient(url, await tokenFor(url)) };
 }
 
-/** Pages `/contacts/all` to the end with `next-token`, returning every item. */
+/** Pages a list (`/contacts/all` unless told) to the end with `next-token`, returning every item. */
 async function listAll(
   api: ReturnType<typeof apiClient>,
   query: string,
+  path = '/contacts/all',
 ): Promise<{ items: Json[]; pages: number }> {
   const items: Json[] = [];
   let token: string | null = null;
   let pages = 0;
   do {
-    const response = await api(
-      `/contacts/all?${query}${token ? `&next-token=${encodeURIComponent(token)}` : ''}`,
-    );
+    const response = await api(`${path}?${query}${token ? `&next-token=${encodeURIComponent(token)}` : ''}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Json;
     items.push(...(body.items as Json[]));
@@ -454,6 +453,63 @@ describe('Alto simulator: file notes (write-back) and activities', () => {
     ).json()) as Json;
     expect(valuations.items.length).toBeGreaterThan(0);
     expect(valuations.items.every((item: Json) => item.type === 'Valuation')).toBe(true);
+  });
+});
+
+describe('Alto simulator: the documented activity lists (docs/crms/alto.md)', () => {
+  const at = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+  const timeOf = (value: unknown) => Date.parse(String(value).replace(/(\.\d{3})\d+/, '$1'));
+
+  it('pages valuations by next-token, oldest creation first, without repeats', async () => {
+    const { api } = await connect({ rateLimits: false });
+    const range = `created-from=${at(0)}&created-to=${at(Date.now() + 60_000)}&max-results=5`;
+    const { items, pages } = await listAll(api, range, '/appointments/valuations');
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(items.map((item) => item.id)).size).toBe(items.length);
+    const times = items.map((item) => timeOf(item.createdDate));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('filters valuations by creation, inclusively: an edit does not list one again', async () => {
+    const { simulator, api } = await connect({ rateLimits: false });
+    const contactId = simulator.contactIds()[0]!;
+    const since = simulator.clock.now();
+    const valuation = simulator.controls.createAppointment({ contactId, type: 'Valuation' });
+    simulator.controls.createAppointment({ contactId, type: 'Viewing' });
+    const window = `created-from=${at(since)}&created-to=${at(simulator.clock.now())}`;
+    const ids = async (query: string) =>
+      (await listAll(api, query, '/appointments/valuations')).items.map((item) => String(item.id));
+    expect(await ids(window)).toEqual([valuation]);
+
+    simulator.controls.advanceClock(1_000);
+    simulator.controls.updateAppointment(valuation, 'CancelledByOwner');
+    expect(await ids(`created-from=${at(since + 1)}&created-to=${at(simulator.clock.now())}`)).toEqual([]);
+    expect((await api('/appointments/valuations?max-results=5')).status).toBe(400);
+  });
+
+  it('has no list of appointments or offers by modification time (Alto publishes none)', async () => {
+    const { api } = await connect({ rateLimits: false });
+    for (const path of ['/appointments/all', '/offers/all'])
+      expect((await api(`${path}?modified-from=${at(0)}`)).status, path).toBe(404);
+  });
+
+  it('seeds a hot lead: the first buyer viewed three days ago and made an offer yesterday', async () => {
+    const { simulator } = await start();
+    const index = simulator.people().findIndex((person) => person.roles.includes('buyerApplicant'));
+    const contactId = simulator.contactIds()[index]!;
+    const now = simulator.clock.now();
+    const viewings = simulator.appointments({ contactId }).filter((item) => item.viewingDetails);
+    expect(viewings).toContainEqual(
+      expect.objectContaining({
+        status: 'Active',
+        viewingDetails: expect.objectContaining({ applicantFeedback: expect.any(String) }),
+      }),
+    );
+    const offers = simulator.offers({ contactId });
+    expect(offers).toContainEqual(expect.objectContaining({ status: 'Received' }));
+    const recent = (item: Json, field: string) => now - timeOf(item[field]) < 4 * 86_400_000;
+    expect(offers.some((item) => recent(item, 'insertDate'))).toBe(true);
+    expect(viewings.some((item) => recent(item, 'modifiedDate'))).toBe(true);
   });
 });
 

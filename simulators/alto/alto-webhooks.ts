@@ -57,41 +57,33 @@ export function contactChange(
   return { type, subject: `/contacts/${id}`, subjectId: id, branchId, relatedSubjects: [], time };
 }
 
-export function appointmentChange(
-  record: AppointmentRecord,
-  type: 'Appointment.Created' | 'Appointment.Modified',
+/** An appointment or offer change: the record, with its contacts and property as related subjects. */
+function activityChange(
+  type: AltoEventType,
+  [path, id]: [string, string],
+  record: { branchId: string; propertyId: string; modified: number },
+  contactSeqs: readonly number[],
 ): AltoChange {
-  const id = appointmentIdOf(record.seq);
+  const contacts = contactSeqs.map((seq) => related('contacts', contactIdOf(seq)));
   return {
     type,
-    subject: `/appointments/${id}`,
+    subject: `/${path}/${id}`,
     subjectId: id,
     branchId: record.branchId,
-    relatedSubjects: [
-      ...record.contactSeqs.map((seq) => related('contacts', contactIdOf(seq))),
-      related('inventory', record.propertyId),
-    ],
+    relatedSubjects: [...contacts, related('inventory', record.propertyId)],
     time: record.modified,
   };
 }
 
-export function offerChange(
+export const appointmentChange = (
+  record: AppointmentRecord,
+  type: 'Appointment.Created' | 'Appointment.Modified',
+) => activityChange(type, ['appointments', appointmentIdOf(record.seq)], record, record.contactSeqs);
+
+export const offerChange = (
   record: OfferRecord,
   type: 'Offer.Created' | 'Offer.Modified' | 'Offer.Accepted' | 'Offer.Withdrawn',
-): AltoChange {
-  const id = offerIdOf(record.seq);
-  return {
-    type,
-    subject: `/offers/sales-offer/${id}`,
-    subjectId: id,
-    branchId: record.branchId,
-    relatedSubjects: [
-      related('contacts', contactIdOf(record.contactSeq)),
-      related('inventory', record.propertyId),
-    ],
-    time: record.modified,
-  };
-}
+) => activityChange(type, ['offers/sales-offer', offerIdOf(record.seq)], record, [record.contactSeq]);
 
 /**
  * A CloudEvents 1.0 notification as Alto sends it: no snapshot of the resource, only what to

@@ -8,6 +8,9 @@ export function altoOperatorConfig(url: string): OperatorConfig {
   return { PROPSYNC_ALTO_API_URL: url, PROPSYNC_ALTO_TOKEN_URL: `${url}/token`, ...allowListeners(url) };
 }
 
+const DAY_MS = 86_400_000;
+const VIEWING_FEEDBACK = 'Liked it; would like a second viewing.';
+
 function isContactList(request: HarnessRequest): boolean {
   return request.method === 'GET' && /^\/contacts\/all\/?$/i.test(request.path);
 }
@@ -38,6 +41,26 @@ export const altoHarness = defineHarness({
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
+      // Ids as the adapter reports them: `appointment:<id>` and `offer:<id>`. Only valuations are polled;
+      // viewings and offers reach the adapter by the webhooks these controls fire (docs/crms/alto.md).
+      createActivity({ contactExternalId: contactId, type }) {
+        const { controls } = simulator;
+        if (type === 'offer_submitted') return `offer:${controls.createOffer({ contactId })}`;
+        const completed = type === 'viewing_completed';
+        const id = controls.createAppointment({
+          contactId,
+          type: type === 'valuation_booked' ? 'Valuation' : 'Viewing',
+          // A completed viewing took place two days ago and has the applicant's feedback.
+          ...(completed ? { start: simulator.clock.now() - 2 * DAY_MS } : {}),
+        });
+        if (completed) controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK });
+        return `appointment:${id}`;
+      },
+      progressActivity(activityExternalId) {
+        const [kind, id = ''] = activityExternalId.split(':');
+        if (kind === 'offer') simulator.controls.setOfferStatus(id, 'Accepted');
+        else simulator.controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK });
+      },
       writeBackRecords: (contactExternalId) => simulator.fileNotes({ contactId: contactExternalId }),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         const signed = simulator.contactWebhook({

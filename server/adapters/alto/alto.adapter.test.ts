@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
+import type { ActivityPage, CrmAdapter, PageCheckpoint } from '../../core/ports/crm-adapter.ts';
 import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
 import { signatureHeader } from '../../../simulators/alto/alto-webhooks.ts';
@@ -37,6 +39,113 @@ describe('Alto adapter', () => {
     await expect(adapter({ agencyRef: randomUUID() }).verifyConnection()).rejects.toMatchObject({
       code: 'ADAPTER.PERMISSION_DENIED',
     });
+  });
+
+  /** Delivers, signed as Alto signs it, a notification naming `subjectId` (its template names `contactId`). */
+  const deliverer =
+    (client: CrmAdapter, secret: string, contactId: string) => (type: string, subjectId: string) => {
+      const template = JSON.parse(simulator.contactWebhook({ contactId, secret: null }).rawBody) as {
+        data: Record<string, unknown>;
+      };
+      const rawBody = JSON.stringify({ ...template, type, data: { ...template.data, subjectId } });
+      const signature = signatureHeader(secret, rawBody, Math.floor(Date.now() / 1000));
+      return client.ingestWebhook({
+        headers: { 'x-signature': signature },
+        rawBody: Buffer.from(rawBody),
+        receivedAt: new Date(),
+      });
+    };
+
+  it('reaches a hot lead from the seeded viewing and offer as their webhooks deliver them', async () => {
+    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
+    try {
+      const index = simulator.people().findIndex((person) => person.roles.includes('buyerApplicant'));
+      const contactId = simulator.contactIds()[index]!;
+      const deliver = deliverer(adapter({}, registration.secret), registration.secret!, contactId);
+      const deliveries = [
+        ...simulator
+          .appointments({ contactId })
+          .map((item) => deliver('Appointment.Modified', String(item.id))),
+        ...simulator.offers({ contactId }).map((item) => deliver('Offer.Created', String(item.id))),
+      ];
+      const signals = (await Promise.all(deliveries)).flatMap((delivery) => delivery.activities);
+      expect(signals.map((signal) => signal.type)).toEqual(
+        expect.arrayContaining(['viewing_completed', 'offer_submitted']),
+      );
+      expect(intentScore(signals, new Date())).toBeGreaterThanOrEqual(
+        DEFAULT_SCORING_POLICY.hotLeadThreshold,
+      );
+    } finally {
+      await adapter().unregisterWebhooks(registration);
+    }
+  });
+
+  it('goes on without valuations when Alto refuses their list (403), saying why in the sync log', async () => {
+    simulator.faults.failNext(1, 403, { pathPrefix: '/appointments/valuations' });
+    const window = {
+      modifiedFrom: new Date(Date.now() - 60_000).toISOString(),
+      modifiedTo: new Date().toISOString(),
+      resumeAfter: null,
+    };
+    const pages: ActivityPage[] = [];
+    for await (const page of adapter().syncActivities(window)) pages.push(page);
+    expect(pages).toEqual([
+      {
+        activities: [],
+        rejected: [
+          { externalId: null, reason: expect.stringContaining('refused the valuations list (403)') },
+        ],
+        checkpoint: { modifiedAt: window.modifiedFrom, idsAtModifiedAt: [] },
+      },
+    ]);
+  });
+
+  it('pages valuations through a crowded creation instant, and resumes from any page checkpoint', async () => {
+    // A frozen clock: every valuation below shares one creation instant.
+    const instant = Math.floor(Date.now() / 1000) * 1000;
+    const frozen = createAltoSimulator({ seed: 5, contactCount: 20, rateLimits: false, now: () => instant });
+    const frozenUrl = (await frozen.listen(0)).url;
+    try {
+      const contactIds = frozen.contactIds();
+      const created = contactIds
+        .slice(0, 11)
+        .map(
+          (contactId) => `appointment:${frozen.controls.createAppointment({ contactId, type: 'Valuation' })}`,
+        );
+      // Viewings and offers are not listed by creation or change: polling never brings them.
+      frozen.controls.createAppointment({ contactId: contactIds[0]!, type: 'Viewing' });
+      frozen.controls.createOffer({ contactId: contactIds[0]! });
+      const client = adapterConnector({ hostConfig: altoOperatorConfig(frozenUrl) })({
+        provider: 'alto',
+        credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+        settings: { agencyRef: frozen.defaultAgencyRef, pageSize: 4 },
+        webhookSecret: null,
+      });
+      const window = {
+        modifiedFrom: new Date(instant).toISOString(),
+        modifiedTo: new Date(instant + 1_000).toISOString(),
+        resumeAfter: null,
+      };
+      const read = async (resumeAfter: PageCheckpoint | null) => {
+        const pages: Array<{ ids: string[]; checkpoint: PageCheckpoint | null }> = [];
+        for await (const page of client.syncActivities({ ...window, resumeAfter }))
+          pages.push({
+            ids: page.activities.map((activity) => activity.externalId),
+            checkpoint: page.checkpoint,
+          });
+        return pages;
+      };
+      const pages = await read(null);
+      const all = pages.flatMap((page) => page.ids);
+      expect(all).toEqual(created);
+      for (const [index, page] of pages.entries()) {
+        const before = pages.slice(0, index + 1).flatMap((earlier) => earlier.ids);
+        const after = (await read(page.checkpoint)).flatMap((later) => later.ids);
+        expect([...before, ...after], `resumed after page ${index}`).toEqual(all);
+      }
+    } finally {
+      await frozen.close();
+    }
   });
 
   it('writes the hot-lead flag with its timestamp as a file note on the contact, once', async () => {
@@ -104,39 +213,28 @@ describe('Alto adapter', () => {
     expect((await read({}))?.marketingConsent).toBe('not_asked');
   });
 
-  it('turns appointment and offer notifications into engagement signals, and contact ones into ids to fetch', async () => {
+  it('turns appointment and offer notifications into signals (a valuation as the poll gives it), and contact ones into ids to fetch', async () => {
     const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
     const client = adapter({}, registration.secret);
     const contactId = simulator.contactIds()[0]!;
     const viewingId = simulator.controls.createAppointment({ contactId, type: 'Viewing' });
     const offerId = simulator.controls.createOffer({ contactId, amount: 300_000 });
 
-    // A delivery as Alto signs it, for the events the controls just raised.
-    const deliver = (type: string, subjectId: string) => {
-      const template = JSON.parse(simulator.contactWebhook({ contactId, secret: null }).rawBody) as {
-        data: Record<string, unknown>;
-      };
-      const rawBody = JSON.stringify({ ...template, type, data: { ...template.data, subjectId } });
-      const signature = signatureHeader(registration.secret!, rawBody, Math.floor(Date.now() / 1000));
-      return client.ingestWebhook({
-        headers: { 'x-signature': signature },
-        rawBody: Buffer.from(rawBody),
-        receivedAt: new Date(),
-      });
-    };
+    const deliver = deliverer(client, registration.secret!, contactId);
 
     const viewing = await deliver('Appointment.Created', viewingId);
     expect(viewing.activities).toEqual([
       expect.objectContaining({
         type: 'viewing_booked',
         contactExternalId: contactId,
-        externalId: `appointment:${viewingId}:booked`,
+        externalId: `appointment:${viewingId}`,
       }),
     ]);
     const offer = await deliver('Offer.Created', offerId);
     expect(offer.activities).toEqual([
       expect.objectContaining({
         type: 'offer_submitted',
+        externalId: `offer:${offerId}`,
         contactExternalId: contactId,
         details: expect.objectContaining({ amount: 300_000 }),
       }),
@@ -149,6 +247,35 @@ describe('Alto adapter', () => {
       removedContactIds: [],
     });
     expect(new Set([viewing.deliveryKey, offer.deliveryKey, contact.deliveryKey]).size).toBe(3);
+
+    // A valuation: the poll (by creation) and its webhook report it once, under one id and type.
+    const window = {
+      modifiedFrom: new Date(Date.now() - 1_000).toISOString(),
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    const valuationId = simulator.controls.createAppointment({ contactId, type: 'Valuation' });
+    const valuation = (await deliver('Appointment.Created', valuationId)).activities;
+    expect(valuation).toEqual([
+      expect.objectContaining({ type: 'valuation_booked', externalId: `appointment:${valuationId}` }),
+    ]);
+    const polled: CanonicalActivity[] = [];
+    for await (const page of client.syncActivities(window)) polled.push(...page.activities);
+    expect(polled.filter((activity) => activity.contactExternalId === contactId)).toEqual(valuation);
+
+    // Viewings and offers move on by webhook only, under the same ids at their new stage.
+    simulator.controls.updateAppointment(viewingId, 'Active', { applicantFeedback: 'Loved the garden' });
+    simulator.controls.setOfferStatus(offerId, 'Accepted');
+    expect([
+      ...(await deliver('Appointment.Modified', viewingId)).activities,
+      ...(await deliver('Offer.Accepted', offerId)).activities,
+    ]).toEqual([
+      expect.objectContaining({ type: 'viewing_completed', externalId: `appointment:${viewingId}` }),
+      expect.objectContaining({ type: 'offer_progressed', externalId: `offer:${offerId}` }),
+    ]);
+    // A withdrawn offer signals nothing either way.
+    simulator.controls.setOfferStatus(offerId, 'Withdrawn');
+    expect((await deliver('Offer.Withdrawn', offerId)).activities).toEqual([]);
 
     await expect(
       adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),

@@ -24,9 +24,12 @@ import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { ALTO_POLLED_ACTIVITY_TYPES } from './alto.activities.ts';
+import { syncAltoActivities } from './alto.activities.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
 import {
   parseAltoTime,
+  rawIdOf,
   toCanonicalContact,
   toPersonPatch,
   toPreferencesRequest,
@@ -81,6 +84,11 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
+/**
+ * The activity types Alto's polling can bring (valuations only): for ProviderInfo's
+ * `capabilities.activities.polledTypes` once it has that field.
+ */
+
 /** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
 export const ALTO_INFO = {
   id: 'alto',
@@ -95,15 +103,10 @@ export const ALTO_INFO = {
     etags: false,
     writeBack: 'file notes',
     activities: {
-      polledTypes: [
-        'viewing_booked',
-        'viewing_completed',
-        'valuation_booked',
-        'offer_submitted',
-        'offer_progressed',
-      ],
+      polledTypes: ALTO_POLLED_ACTIVITY_TYPES,
       webhooks: true,
-      kinds: 'viewings, valuations and offers',
+      kinds:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
     },
   },
   connectFields: {
@@ -174,17 +177,16 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     return { accountLabel: null, contactCount: null };
   }
 
+  /** Valuations created inside the window; viewings and offers come by webhook (alto.activities.ts). */
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    return syncAltoActivities(this.http, window, this.settings.pageSize, options?.signal);
+  }
+
   /**
    * `GET /contacts/all` lists oldest modification first and pages by `next-token`. The checkpoint
    * is the last modification time seen and the ids seen at it: resuming asks again from that time
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);
@@ -209,7 +211,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
             ? `unreadable modifiedAt "${parsed.data.modifiedAt}"`
             : parsed.error.issues[0]?.message;
           rejected.push({
-            externalId: idOf(raw),
+            externalId: rawIdOf(raw),
             reason: `Alto contact did not match the expected shape: ${reason}`,
           });
           continue;
@@ -415,9 +417,4 @@ function parsePage(body: unknown) {
   if (!page.success)
     throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected page shape');
   return page.data;
-}
-
-function idOf(raw: unknown): string | null {
-  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }

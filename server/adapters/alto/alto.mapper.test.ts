@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import {
-  appointmentActivities,
   describeInterest,
-  offerActivities,
   toAddress,
+  toAppointmentActivity,
   toCanonicalContact,
+  toOfferActivity,
   toPersonPatch,
   toPreferencesRequest,
   type AltoContactRecord,
@@ -314,52 +314,64 @@ describe('Alto mapper: activities', () => {
       ...overrides,
     });
 
-  it('turns viewings and valuations into booked or completed signals with stable ids', () => {
-    const [booked] = appointmentActivities(appointment({}), 'Appointment.Created', now);
-    expect(booked).toMatchObject({
+  it('turns viewings and valuations into one signal at the stage reached, under one id', () => {
+    const upcoming = { startDate: '2025-06-12T10:00:00', endDate: '2025-06-12T10:30:00' };
+    expect(toAppointmentActivity(appointment(upcoming), now)).toMatchObject({
       type: 'viewing_booked',
       source: 'alto',
-      externalId: 'appointment:76000001:booked',
+      externalId: 'appointment:76000001',
       contactExternalId: '20000042',
       occurredAt: '2025-05-28T09:00:00.000Z',
     });
-    const [completed] = appointmentActivities(
-      appointment({ viewingDetails: { applicantFeedback: 'Loved it' } }),
-      'Appointment.Modified',
-      now,
-    );
-    expect(completed).toMatchObject({
+    const withFeedback = appointment({ ...upcoming, viewingDetails: { applicantFeedback: 'Loved it' } });
+    expect(toAppointmentActivity(withFeedback, now)).toMatchObject({
       type: 'viewing_completed',
+      externalId: 'appointment:76000001',
+      occurredAt: '2025-06-02T09:00:00.000Z',
       details: { applicantFeedback: 'Loved it' },
     });
+    // Over a day past its end, a viewing has happened even without feedback.
+    expect(toAppointmentActivity(appointment({}), now)?.type).toBe('viewing_completed');
+    expect(toAppointmentActivity(appointment({ type: 'Valuation' }), now)?.type).toBe('valuation_booked');
     expect(
-      appointmentActivities(appointment({ type: 'Valuation' }), 'Appointment.Modified', now)[0]!.type,
-    ).toBe('valuation_booked');
-    expect(
-      appointmentActivities(
-        appointment({ status: 'CancelledByApplicant', isCancelled: true }),
-        'Appointment.Modified',
-        now,
-      ),
-    ).toEqual([]);
+      toAppointmentActivity(appointment({ status: 'CancelledByApplicant', isCancelled: true }), now),
+    ).toBeNull();
+    expect(toAppointmentActivity(appointment({ type: 'General' }), now)).toBeNull();
+    expect(toAppointmentActivity(appointment({ contacts: [] }), now)).toBeNull();
   });
 
-  it('turns offers into submitted and progressed signals', () => {
-    const offer = AltoOfferSchema.parse({
-      id: '5400001',
-      insertDate: '2025-06-01T10:00:00.0000000+00:00',
-      modifiedDate: '2025-06-03T10:00:00.0000000+00:00',
-      offerAmount: 325000,
-      currencyCode: 'GBP',
-      status: 'Accepted',
-    });
-    expect(offerActivities(offer, ['20000042'], 'Offer.Created', now)[0]).toMatchObject({
+  it('turns offers into submitted, then progressed once accepted, and ended offers into nothing', () => {
+    const offer = (status: string) =>
+      AltoOfferSchema.parse({
+        id: '5400001',
+        insertDate: '2025-06-01T10:00:00.0000000+00:00',
+        modifiedDate: '2025-06-03T10:00:00.0000000+00:00',
+        offerAmount: 325000,
+        currencyCode: 'GBP',
+        status,
+        contactsJson: JSON.stringify([
+          { contactId: '20000007', isMainApplicant: false },
+          { contactId: '20000042', isMainApplicant: true },
+        ]),
+      });
+    expect(toOfferActivity(offer('Received'), [], now)).toMatchObject({
       type: 'offer_submitted',
-      externalId: 'offer:5400001:submitted',
-      details: { amount: 325000, status: 'Accepted' },
+      externalId: 'offer:5400001',
+      contactExternalId: '20000042',
+      occurredAt: '2025-06-01T10:00:00.000Z',
+      details: { amount: 325000, status: 'Received' },
     });
-    expect(offerActivities(offer, ['20000042', '20000042'], 'Offer.Accepted', now)).toEqual([
-      expect.objectContaining({ type: 'offer_progressed', occurredAt: '2025-06-03T10:00:00.000Z' }),
-    ]);
+    expect(toOfferActivity(offer('Accepted'), [], now)).toMatchObject({
+      type: 'offer_progressed',
+      externalId: 'offer:5400001',
+      occurredAt: '2025-06-03T10:00:00.000Z',
+    });
+    expect(toOfferActivity(offer('Withdrawn'), [], now)).toBeNull();
+    expect(toOfferActivity(offer('Rejected'), [], now)).toBeNull();
+    const unnamed = { ...offer('Revised'), contactsJson: 'not json' };
+    expect(toOfferActivity(unnamed, ['20000099'], now)).toMatchObject({
+      type: 'offer_submitted',
+      contactExternalId: '20000099',
+    });
   });
 });

@@ -10,15 +10,17 @@ import {
   normalisePhone,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
-import type {
-  AltoAddress,
-  AltoApplicantRequirement,
-  AltoAppointment,
-  AltoContact,
-  AltoContactListItem,
-  AltoOffer,
-  AltoPerson,
-  AltoPreferences,
+import {
+  AltoOfferContactsSchema,
+  type AltoAddress,
+  type AltoApplicantRequirement,
+  type AltoAppointment,
+  type AltoContact,
+  type AltoContactListItem,
+  type AltoOffer,
+  type AltoOfferContacts,
+  type AltoPerson,
+  type AltoPreferences,
 } from './alto.schemas.ts';
 import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
@@ -51,6 +53,12 @@ const OPT_IN_TO_CONSENT: Record<string, MarketingConsent> = {
 export function parseAltoTime(raw: string | null | undefined): number {
   if (!raw) return Number.NaN;
   return Date.parse(raw.trim().replace(/(\.\d{3})\d+/, '$1'));
+}
+
+/** The `id` of a record that did not parse, when it has one (for the sync log). */
+export function rawIdOf(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
 
 /** Alto contact → canonical contact. Pure, so it is tested without HTTP; throws when unmappable. */
@@ -239,66 +247,71 @@ export function toPreferencesRequest(
   };
 }
 
+/** Diary entries that are engagement signals (Alto's appointment `type`). */
+const SIGNAL_APPOINTMENTS = new Set(['viewing', 'valuation']);
+
 /**
- * An appointment notification → engagement signals (docs/crms/alto.md): a booked viewing or valuation, and
- * a completed viewing once it has feedback or its time has passed. Cancelled ones signal nothing.
- * The external id carries the stage, so a re-notified booking is the same activity.
+ * An appointment → its one engagement signal (docs/crms/alto.md), the same whether a webhook or
+ * the list brought it: a booked viewing or valuation, or a completed viewing once it has the
+ * applicant's feedback or ended over a day ago. The id is `appointment:<id>` at every stage, so a
+ * completion upgrades the booking instead of adding a second signal. Cancelled appointments, other
+ * diary entries and appointments with no contact signal nothing (null).
  */
-export function appointmentActivities(
-  appointment: AltoAppointment,
-  eventType: string,
-  now: number,
-): CanonicalActivity[] {
-  if (appointment.isCancelled === true || appointment.status?.startsWith('Cancelled')) return [];
-  const isViewing = appointment.type.toLowerCase() === 'viewing';
-  const isValuation = appointment.type.toLowerCase() === 'valuation';
-  if (!isViewing && !isValuation) return [];
+export function toAppointmentActivity(appointment: AltoAppointment, now: number): CanonicalActivity | null {
+  if (appointment.isCancelled === true || appointment.status?.startsWith('Cancelled')) return null;
+  const kind = appointment.type.toLowerCase();
+  const contactId = appointment.contacts?.find((contact) => contact.id)?.id;
+  if (!SIGNAL_APPOINTMENTS.has(kind) || !contactId) return null;
   const feedback = blankToNull(appointment.viewingDetails?.applicantFeedback);
   // Diary times have no offset: they are UK local times, so "has it happened" uses the end with a day's margin.
   const endedMs = Date.parse(`${appointment.endDate ?? appointment.startDate ?? ''}Z`);
-  const completed =
-    isViewing && eventType !== 'Appointment.Created' && (feedback !== null || endedMs + 86_400_000 < now);
-  const stage = completed ? 'completed' : 'booked';
-  const type = isViewing ? (completed ? 'viewing_completed' : 'viewing_booked') : 'valuation_booked';
-  const occurredMs = completed
-    ? parseAltoTime(appointment.modifiedDate)
-    : parseAltoTime(appointment.createdDate);
-  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
-  const propertyId = appointment.properties?.[0]?.id ?? null;
-  return unique((appointment.contacts ?? []).map((contact) => contact.id ?? null)).map((contactId) => ({
+  const completed = kind === 'viewing' && (feedback !== null || endedMs + 86_400_000 < now);
+  const type = kind === 'valuation' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
+  const occurredMs = parseAltoTime(completed ? appointment.modifiedDate : appointment.createdDate);
+  return {
     type,
-    occurredAt,
+    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
     source: 'alto',
-    externalId: `appointment:${appointment.id}:${stage}`,
+    externalId: `appointment:${appointment.id}`,
     contactExternalId: contactId,
     details: {
       appointmentId: appointment.id,
       start: appointment.startDate ?? null,
       end: appointment.endDate ?? null,
-      propertyId,
+      propertyId: appointment.properties?.[0]?.id ?? null,
       status: appointment.status ?? null,
       ...(feedback !== null ? { applicantFeedback: feedback } : {}),
     },
-  }));
+  };
 }
 
-/** An offer notification → "offer submitted" when made, "offer progressed" on each later status. */
-export function offerActivities(
+/** Offer statuses that signal nothing: the buyer is no longer in the running. */
+const ENDED_OFFERS = new Set(['rejected', 'withdrawn']);
+
+/**
+ * An offer → its one engagement signal: `offer_submitted` while it stands (received or revised),
+ * `offer_progressed` once accepted; rejected and withdrawn offers signal nothing (null). The
+ * contact is the main applicant in `contactsJson`, else the first one, else `fallbackContactIds`
+ * (a notification's related contacts). The id is `offer:<id>` at every stage.
+ */
+export function toOfferActivity(
   offer: AltoOffer,
-  contactIds: readonly string[],
-  eventType: string,
+  fallbackContactIds: readonly string[],
   now: number,
-): CanonicalActivity[] {
-  const submitted = eventType === 'Offer.Created';
-  const occurredMs = submitted ? parseAltoTime(offer.insertDate) : parseAltoTime(offer.modifiedDate);
-  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
-  return unique([...contactIds]).map((contactId) => ({
-    type: submitted ? 'offer_submitted' : 'offer_progressed',
-    occurredAt,
+): CanonicalActivity | null {
+  const status = offer.status.toLowerCase();
+  if (ENDED_OFFERS.has(status)) return null;
+  const listed = offerContacts(offer.contactsJson);
+  const contactId =
+    (listed.find((contact) => contact.isMainApplicant) ?? listed[0])?.contactId ?? fallbackContactIds[0];
+  if (!contactId) return null;
+  const accepted = status === 'accepted';
+  const occurredMs = parseAltoTime(accepted ? offer.modifiedDate : offer.insertDate);
+  return {
+    type: accepted ? 'offer_progressed' : 'offer_submitted',
+    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
     source: 'alto',
-    externalId: submitted
-      ? `offer:${offer.id}:submitted`
-      : `offer:${offer.id}:${offer.status.toLowerCase()}:${occurredAt}`,
+    externalId: `offer:${offer.id}`,
     contactExternalId: contactId,
     details: {
       offerId: offer.id,
@@ -308,5 +321,15 @@ export function offerActivities(
       propertyId: offer.propertyId ?? null,
       kind: offer.recordType ?? null,
     },
-  }));
+  };
+}
+
+/** `contactsJson` is a JSON string Alto fills in; unreadable, it names no contact. */
+function offerContacts(contactsJson: string | null | undefined): AltoOfferContacts {
+  try {
+    const parsed = AltoOfferContactsSchema.safeParse(JSON.parse(contactsJson ?? '[]'));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
 }

@@ -217,6 +217,7 @@ export type AltoOffer = z.infer<typeof AltoOfferSchema>;
 export const AltoOfferContactsSchema = z.array(
   z.object({ contactId: AltoIdSchema, isMainApplicant: z.boolean().nullish() }).loose(),
 );
+export type AltoOfferContacts = z.infer<typeof AltoOfferContactsSchema>;
 
 /**
  * `POST /webhooks/subscriptions` (Alto Connect sets subscriptions up by hand; the simulator's API

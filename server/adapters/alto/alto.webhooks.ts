@@ -10,11 +10,10 @@ import {
   requireSecret,
   verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
-import { appointmentActivities, offerActivities, parseAltoTime } from './alto.mapper.ts';
+import { parseAltoTime, toAppointmentActivity, toOfferActivity } from './alto.mapper.ts';
 import {
   AltoAppointmentSchema,
   AltoCloudEventSchema,
-  AltoOfferContactsSchema,
   AltoOfferSchema,
   type AltoCloudEvent,
 } from './alto.schemas.ts';
@@ -69,48 +68,37 @@ export class AltoWebhookReceiver {
     return base;
   }
 
+  /** The appointment the event names, mapped as the list maps it (one signal or none). */
   async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
     // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
     const response = await this.#http.request(
       'GET',
       `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
-      {
-        acceptStatuses: [404],
-      },
+      { acceptStatuses: [404] },
     );
     if (response.status === 404) return [];
     const appointment = AltoAppointmentSchema.safeParse(response.body);
     if (!appointment.success)
       throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
-    return appointmentActivities(appointment.data, event.type, Date.now());
+    return present(toAppointmentActivity(appointment.data, Date.now()));
   }
 
+  /** The offer the event names, mapped as the list maps it; whatever the topic, the status decides. */
   async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
     const response = await this.#http.request(
       'GET',
       `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
-      {
-        acceptStatuses: [404],
-      },
+      { acceptStatuses: [404] },
     );
     if (response.status === 404) return [];
     const offer = AltoOfferSchema.safeParse(response.body);
     if (!offer.success)
       throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
-    let contactIds: string[] = [];
-    try {
-      contactIds = AltoOfferContactsSchema.parse(JSON.parse(offer.data.contactsJson ?? '[]')).map(
-        (contact) => contact.contactId,
-      );
-    } catch {
-      // contactsJson is a string Alto fills in; when unreadable, the notification's related contacts stand in.
-    }
-    if (contactIds.length === 0) {
-      contactIds = (event.data.relatedSubjects ?? [])
-        .filter((related) => related.subjectUri.startsWith('/contacts/'))
-        .map((related) => related.subjectId);
-    }
-    return offerActivities(offer.data, contactIds, event.type, Date.now());
+    // When contactsJson names no one, the notification's related contacts stand in.
+    const related = (event.data.relatedSubjects ?? [])
+      .filter((subject) => subject.subjectUri.startsWith('/contacts/'))
+      .map((subject) => subject.subjectId);
+    return present(toOfferActivity(offer.data, related, Date.now()));
   }
 
   /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */
@@ -126,3 +114,5 @@ export class AltoWebhookReceiver {
     verifyTimestampedHmac('Alto', secret, { timestamp, hexSignatures: signatures }, delivery);
   }
 }
+
+const present = (activity: CanonicalActivity | null): CanonicalActivity[] => (activity ? [activity] : []);
