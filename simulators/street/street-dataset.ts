@@ -1,5 +1,5 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
@@ -103,6 +103,8 @@ export class StreetDataset {
     lettings_offer: new TimedCollection(),
   };
   readonly notes = new TimedCollection<NoteRecord>();
+  /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
+  hotLeadSeq: number | null = null;
   readonly #notesByPerson = new Map<number, NoteRecord[]>();
   readonly #deps: StreetDatasetDeps;
   #nextPersonSeq = 1;
@@ -142,11 +144,10 @@ export class StreetDataset {
     const valuations: ValuationRecord[] = [];
     const salesOffers: OfferRecord[] = [];
     const lettingsOffers: OfferRecord[] = [];
-    // Appointments start within [-120, +21] days of the anchor on a quarter hour, are booked up
-    // to two weeks before, and were last touched some time after booking (never after the anchor).
+    // Appointments are booked the toolkit's way and were last touched some time after booking
+    // (never after the anchor).
     const appointmentTimes = (earliest: number) => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const { start, created } = generatedBooking(random, anchor, earliest);
       const modified = Math.min(
         anchor - 1,
         Math.max(created, Math.min(start, anchor) + Math.floor(random.next() * 2 * 3_600_000)),
@@ -219,6 +220,7 @@ export class StreetDataset {
         });
       }
     }
+    this.hotLeadSeq = plantHotLead(records, anchor, viewings, salesOffers);
     this.activities.viewing.load(viewings);
     this.activities.valuation.load(valuations);
     this.activities.sales_offer.load(salesOffers);
@@ -486,6 +488,48 @@ export class StreetDataset {
   #emit(type: StreetWebhookEvent, now: number, document: () => JsonObject): void {
     if (this.#deps.webhooks.hasSubscribers(type)) this.#deps.webhooks.emit(type, now, document());
   }
+}
+
+/**
+ * Plants one hot lead so a demo shows the loop end to end: the first original buyer gets a
+ * viewing completed two days before the anchor and a pending offer a day before (45 + 30 points,
+ * barely decayed, over the threshold of 60). Returns the person's sequence.
+ */
+function plantHotLead(
+  records: readonly PersonRecord[],
+  anchor: number,
+  viewings: ViewingRecord[],
+  salesOffers: OfferRecord[],
+): number | null {
+  const buyer = records.find(
+    (record) => record.person?.roles.includes('buyerApplicant') && record.person.duplicateOf === null,
+  );
+  if (buyer === undefined) return null;
+  const start = anchor - 2 * DAY_MS - 13 * 3_600_000;
+  viewings.push({
+    seq: viewings.length + 1,
+    created: Math.max(buyer.created, start - 5 * DAY_MS),
+    modified: start + 3_600_000,
+    personSeq: buyer.seq,
+    applicantKind: 'sales',
+    propertySeq: LISTED_PROPERTY_BASE + 1,
+    start,
+    end: start + 30 * 60_000,
+    status: 'completed',
+    cancelledAt: null,
+  });
+  const offered = anchor - DAY_MS + 10 * 3_600_000;
+  salesOffers.push({
+    seq: salesOffers.length + 1,
+    created: offered,
+    modified: offered,
+    kind: 'sales',
+    personSeq: buyer.seq,
+    propertySeq: LISTED_PROPERTY_BASE + 1,
+    amount: 325_000,
+    status: 'pending',
+  });
+  return buyer.seq;
 }
 
 function viewingStatusFor(past: boolean, random: SeededRandom): StreetViewingStatus {

@@ -5,7 +5,13 @@ import { CountSchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
-import { bySequence, dramaMobile, emailElsewhere, movedAddress, pickDistinct } from '../toolkit/random-edits.ts';
+import {
+  bySequence,
+  dramaMobile,
+  emailElsewhere,
+  movedAddress,
+  pickDistinct,
+} from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
@@ -201,7 +207,12 @@ export const createStreetSimulator = defineSimulator({
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => personFor(id))
-            : pickDistinct(kit.controlRandom(), dataset.persons.byCreated.items, modify.count ?? 1, bySequence);
+            : pickDistinct(
+                kit.controlRandom(),
+                dataset.persons.byCreated.items,
+                modify.count ?? 1,
+                bySequence,
+              );
         dataset.patchPeople(records, (record) => ({
           ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
           ...(modify.fields as PersonPatch | undefined),
@@ -297,6 +308,8 @@ export const createStreetSimulator = defineSimulator({
       /** The generated people behind the records (index i is person sequence i + 1). */
       people: () => dataset.people.people,
       plantedDuplicates,
+      /** UUID of the person seeded as a hot lead (a recent offer and completed viewing), or null. */
+      plantedHotLead: () => (dataset.hotLeadSeq === null ? null : personIdOf(dataset.hotLeadSeq - 1)),
       /** Pairs of different people who share a full name. */
       namesakes,
       notes,
