@@ -305,6 +305,8 @@ export const createStreetSimulator = defineSimulator({
         const record = dataset.personById(id);
         return record === undefined ? undefined : renderPerson(record, dataset.context());
       },
+      /** Which applicants (sales, lettings) a person belongs to. */
+      applicantKinds: (id: string) => [...fieldsOf(personFor(id), seed).applicants],
       /** The generated people behind the records (index i is person sequence i + 1). */
       people: () => dataset.people.people,
       plantedDuplicates,
