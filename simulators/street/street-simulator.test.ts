@@ -450,6 +450,17 @@ describe('Street simulator: activities', () => {
     for (const viewing of viewings.data) expect(viewing.attributes.status).toBe('completed');
     expect(viewings.included.some((resource: Json) => resource.type === 'person')).toBe(true);
     expect((await api('/viewings?filter[status]=exploded')).status).toBe(400);
+    // Cancelled appointments are left out unless asked for.
+    const statusesOf = async (query: string) =>
+      new Set(
+        ((await json(await api(`/viewings?page[size]=100${query}`))).data as Json[]).map(
+          (viewing) => viewing.attributes.status,
+        ),
+      );
+    expect(await statusesOf('')).not.toContain('cancelled');
+    expect(await statusesOf('&filter[cancelled]=only')).toEqual(new Set(['cancelled']));
+    expect(await statusesOf('&filter[cancelled]=with')).toContain('cancelled');
+    expect((await api('/viewings?filter[cancelled]=maybe')).status).toBe(400);
     const valuations = await json(await api('/valuations?include=owner.people'));
     expect(valuations.data[0]).toMatchObject({
       type: 'valuation',
