@@ -1,5 +1,5 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
@@ -7,7 +7,6 @@ import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ACTIVITY_KINDS,
-  LISTED_PROPERTY_BASE,
   activityEvent,
   renderActivity,
   renderActivityIncluded,
@@ -15,22 +14,12 @@ import {
   type ActivityKind,
   type ActivityRecords,
   type NoteRecord,
-  type OfferRecord,
-  type ValuationRecord,
-  type ViewingRecord,
 } from './street-activity.model.ts';
-import {
-  STREET_LETTINGS_OFFER_STATUSES,
-  STREET_SALES_OFFER_STATUSES,
-  type StreetOfferStatus,
-  type StreetValuationStatus,
-  type StreetViewingStatus,
-  type StreetWebhookEvent,
-} from './street-constants.ts';
+import { seedActivities } from './street-activity.seed.ts';
+import type { StreetWebhookEvent } from './street-constants.ts';
 import { seqOfStreetUuid, streetUuid, type StreetEntityKind } from './street-ids.ts';
 import {
   fieldsOf,
-  propertySeq,
   renderIncluded,
   renderPerson,
   streetTime,
@@ -45,7 +34,6 @@ import {
 } from './street-person.model.ts';
 import type { StreetWebhooks } from './street-webhooks.ts';
 
-const DAY_MS = 86_400_000;
 const PERSON_INCLUDES = new Set(['applicants']);
 
 /** A change to a person (already validated): attributes replace, nested objects merge. */
@@ -134,97 +122,12 @@ export class StreetDataset {
     }));
     this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
-    this.#generateActivities(records, options.anchor);
-  }
-
-  #generateActivities(records: readonly PersonRecord[], anchor: number): void {
-    const random = new SeededRandom(1);
-    const activitySeed = mixSeed(this.seed, 'street-activities');
-    const viewings: ViewingRecord[] = [];
-    const valuations: ValuationRecord[] = [];
-    const salesOffers: OfferRecord[] = [];
-    const lettingsOffers: OfferRecord[] = [];
-    // Appointments are booked the toolkit's way and were last touched some time after booking
-    // (never after the anchor).
-    const appointmentTimes = (earliest: number) => {
-      const { start, created } = generatedBooking(random, anchor, earliest);
-      const modified = Math.min(
-        anchor - 1,
-        Math.max(created, Math.min(start, anchor) + Math.floor(random.next() * 2 * 3_600_000)),
-      );
-      return { start, created, modified };
-    };
-    for (const record of records) {
-      const roles = record.person?.roles ?? [];
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, record.seq));
-      for (const [role, kind] of [
-        ['buyerApplicant', 'sales'],
-        ['tenantApplicant', 'lettings'],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(0.45)) continue;
-        const count = random.int(1, 3);
-        for (let v = 0; v < count; v++) {
-          const { start, created, modified } = appointmentTimes(record.created);
-          const status = viewingStatusFor(start < anchor, random);
-          viewings.push({
-            seq: viewings.length + 1,
-            created,
-            modified,
-            personSeq: record.seq,
-            applicantKind: kind,
-            propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
-            start,
-            end: start + 30 * 60_000,
-            status,
-            cancelledAt: status === 'cancelled' ? modified : null,
-          });
-        }
-      }
-      for (const [role, kind] of [
-        ['vendor', 'sales'],
-        ['landlord', 'lettings'],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(0.4)) continue;
-        const { start, created, modified } = appointmentTimes(record.created);
-        valuations.push({
-          seq: valuations.length + 1,
-          created,
-          modified,
-          personSeq: record.seq,
-          valuationType: kind,
-          propertySeq: propertySeq(record.seq, kind === 'sales' ? 'home' : 'let'),
-          start,
-          end: start + 60 * 60_000,
-          status: valuationStatusFor(start < anchor, random),
-        });
-      }
-      for (const [role, kind, list, chance] of [
-        ['buyerApplicant', 'sales', salesOffers, 0.15],
-        ['tenantApplicant', 'lettings', lettingsOffers, 0.12],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(chance)) continue;
-        const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        list.push({
-          seq: list.length + 1,
-          created,
-          modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
-          kind,
-          personSeq: record.seq,
-          propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
-          amount: kind === 'sales' ? random.int(30, 190) * 5_000 : random.int(9, 45) * 100,
-          status: random.pickWeighted<StreetOfferStatus>(
-            kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
-            [30, 15, 25, 20, 10],
-          ),
-        });
-      }
-    }
-    this.hotLeadSeq = plantHotLead(records, anchor, viewings, salesOffers);
-    this.activities.viewing.load(viewings);
-    this.activities.valuation.load(valuations);
-    this.activities.sales_offer.load(salesOffers);
-    this.activities.lettings_offer.load(lettingsOffers);
+    const seeded = seedActivities(records, this.seed, options.anchor);
+    this.hotLeadSeq = seeded.hotLeadSeq;
+    this.activities.viewing.load(seeded.viewing);
+    this.activities.valuation.load(seeded.valuation);
+    this.activities.sales_offer.load(seeded.sales_offer);
+    this.activities.lettings_offer.load(seeded.lettings_offer);
   }
 
   /** A live person by UUID; soft-deleted ones too when `withTrashed`. */
@@ -488,58 +391,4 @@ export class StreetDataset {
   #emit(type: StreetWebhookEvent, now: number, document: () => JsonObject): void {
     if (this.#deps.webhooks.hasSubscribers(type)) this.#deps.webhooks.emit(type, now, document());
   }
-}
-
-/**
- * Plants one hot lead so a demo shows the loop end to end: the first original buyer gets a
- * viewing completed two days before the anchor and a pending offer a day before (45 + 30 points,
- * barely decayed, over the threshold of 60). Returns the person's sequence.
- */
-function plantHotLead(
-  records: readonly PersonRecord[],
-  anchor: number,
-  viewings: ViewingRecord[],
-  salesOffers: OfferRecord[],
-): number | null {
-  const buyer = records.find(
-    (record) => record.person?.roles.includes('buyerApplicant') && record.person.duplicateOf === null,
-  );
-  if (buyer === undefined) return null;
-  const start = anchor - 2 * DAY_MS - 13 * 3_600_000;
-  viewings.push({
-    seq: viewings.length + 1,
-    created: Math.max(buyer.created, start - 5 * DAY_MS),
-    modified: start + 3_600_000,
-    personSeq: buyer.seq,
-    applicantKind: 'sales',
-    propertySeq: LISTED_PROPERTY_BASE + 1,
-    start,
-    end: start + 30 * 60_000,
-    status: 'completed',
-    cancelledAt: null,
-  });
-  const offered = anchor - DAY_MS + 10 * 3_600_000;
-  salesOffers.push({
-    seq: salesOffers.length + 1,
-    created: offered,
-    modified: offered,
-    kind: 'sales',
-    personSeq: buyer.seq,
-    propertySeq: LISTED_PROPERTY_BASE + 1,
-    amount: 325_000,
-    status: 'pending',
-  });
-  return buyer.seq;
-}
-
-function viewingStatusFor(past: boolean, random: SeededRandom): StreetViewingStatus {
-  return past
-    ? random.pickWeighted(['completed', 'cancelled', 'missed', 'rejected'] as const, [74, 14, 8, 4])
-    : random.pickWeighted(['confirmed', 'unconfirmed', 'cancelled'] as const, [60, 32, 8]);
-}
-
-function valuationStatusFor(past: boolean, random: SeededRandom): StreetValuationStatus {
-  return past
-    ? random.pickWeighted(['completed', 'cancelled'] as const, [85, 15])
-    : random.pickWeighted(['booked', 'provisional'] as const, [75, 25]);
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema } from '../toolkit/control-inputs.ts';
+import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
@@ -67,16 +67,8 @@ const PersonCreateSchema = PersonFieldsSchema.extend({
   first_name: z.string().trim().min(1),
   last_name: z.string().trim().min(1),
 });
-const ModifySchema = z.object({
-  /** How many people to modify, picked deterministically at random among live ones. */
-  count: CountSchema.optional(),
-  /** Or exactly these people (UUIDs). */
-  ids: z.array(z.string()).optional(),
-  /** Fields to set. Without fields nor `randomChange`, only `updated_at` moves. */
-  fields: PersonFieldsSchema.optional(),
-  /** A realistic random edit per person (new email, new mobile, consent, address or surname). */
-  randomChange: z.boolean().optional(),
-});
+/** The toolkit's modify control, its `fields` checked as a person's (without them only `updated_at` moves). */
+const ModifySchema = ContactModifySchema.extend({ fields: PersonFieldsSchema.optional() });
 const BookingShape = {
   personId: z.string().min(1),
   /** Which of the person's applicants (or, for a valuation, which property); default from their roles. */

@@ -4,7 +4,7 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../../simulators/street/street-constants.ts';
 import { createStreetSimulator, type StreetSimulator } from '../../../simulators/street/street-simulator.ts';
-import { standardWebhookHeaders } from '../../../simulators/street/street-webhooks.ts';
+import { standardWebhookHeaders } from '../../../simulators/toolkit/standard-webhooks.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 import { streetOperatorConfig } from '../../../simulators/street/street.harness.ts';
