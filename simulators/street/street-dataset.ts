@@ -5,6 +5,8 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import { dramaMobile, emailElsewhere, movedAddress } from '../toolkit/random-edits.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import {
   ACTIVITY_KINDS,
   activityEvent,
@@ -23,6 +25,7 @@ import {
   renderIncluded,
   renderPerson,
   streetTime,
+  udprnOf,
   type JsonObject,
   type PersonRecord,
   type RenderContext,
@@ -35,6 +38,12 @@ import {
 import type { StreetWebhooks } from './street-webhooks.ts';
 
 const PERSON_INCLUDES = new Set(['applicants']);
+/** Where a random consent edit moves: granted → refused → not asked → granted. */
+const NEXT_CONSENT = new Map<boolean | null, boolean | null>([
+  [true, false],
+  [false, null],
+  [null, true],
+]);
 
 /** A change to a person (already validated): attributes replace, nested objects merge. */
 export type PersonPatch = Partial<
@@ -262,6 +271,47 @@ export class StreetDataset {
       if (preferencesOf(record) !== before[i])
         webhooks.emit('person.marketing-preferences.updated', now, document);
     });
+  }
+
+  /** A plausible edit an agent might make in Street (the `randomChange` control). */
+  randomChange(record: PersonRecord, random: SeededRandom): PersonPatch {
+    const fields = fieldsOf(record, this.seed);
+    switch (random.int(0, 4)) {
+      case 0: {
+        const primary = fields.email_addresses.find((entry) => entry.primary) ?? fields.email_addresses[0];
+        const email = emailElsewhere(random, primary?.value, fields.first_name, { keepCase: true });
+        const next = { value: email, notes: null, primary: true };
+        return {
+          email_addresses: [
+            next,
+            ...fields.email_addresses
+              .filter((entry) => entry !== primary)
+              .map((entry) => ({ ...entry, primary: false })),
+          ],
+        };
+      }
+      case 1: {
+        const mobile = { value: dramaMobile(random), notes: 'Mobile', primary: true };
+        return { telephone_numbers: [mobile, ...fields.telephone_numbers.filter((entry) => !entry.primary)] };
+      }
+      case 2:
+        return { marketing_consent: NEXT_CONSENT.get(fields.marketing_consent) ?? null };
+      case 3: {
+        const { number, street, postcode } = movedAddress(random, fields.address?.postcode);
+        return {
+          address: {
+            building_number: number,
+            building_name: null,
+            street,
+            line_1: `${number} ${street}`,
+            postcode,
+            udprn: udprnOf({ postcode, buildingNumber: number, buildingName: '', street }),
+          },
+        };
+      }
+      default:
+        return { last_name: random.pick(SURNAMES) };
+    }
   }
 
   #applyPatch(record: PersonRecord, patch: PersonPatch): void {
