@@ -402,6 +402,11 @@ describe('Street adapter: activities', () => {
     expect(simulator.requestLog.entries().map((entry) => entry.path)).not.toContain(
       `${STREET_API_BASE_PATH}/viewings`,
     );
+    // A checkpoint naming no list of ours is read again from the first list: nothing is skipped.
+    const foreign = { modifiedAt: window.modifiedFrom, idsAtModifiedAt: ['R1'] };
+    expect((await pollActivities(adapter(), { ...window, resumeAfter: foreign })).activities).toHaveLength(
+      32,
+    );
   });
 
   it('puts an activity naming no person into rejected, and gives nothing for a cancelled one', async () => {

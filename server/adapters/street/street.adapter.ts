@@ -178,12 +178,6 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   /**
-   * Nurture outcomes become notes on the person (Street's only write-back target). Street has no
-   * idempotency-key header, so each note carries a `[propsync:<key>]` marker and is looked up
-   * before writing. Hot leads are pinned (the flag agents see on the record) and state their
-   * time; the engagement score lives in one note per person, rewritten as the score changes.
-   */
-  /**
    * Reads the viewings, valuations, sales offers and lettings offers changed inside the window, one
    * list after the other, each by keyset on `sort=updated_at` like people. An agent changing many
    * records at once (a bulk cancel) gives them one `updated_at`, and Street does not promise their
@@ -244,6 +238,12 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     }
   }
 
+  /**
+   * Nurture outcomes become notes on the person (Street's only write-back target). Street has no
+   * idempotency-key header, so each note carries a `[propsync:<key>]` marker and is looked up
+   * before writing. Hot leads are pinned (the flag agents see on the record) and state their
+   * time; the engagement score lives in one note per person, rewritten as the score changes.
+   */
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
