@@ -119,8 +119,11 @@ interface ActivitySpec {
   via: 'applicant' | 'owner';
   /** Sales or lettings: which applicant, or which of the owner's properties. */
   kindOf(record: ActivityRecord): StreetApplicantKind;
-  /** Whether lists take `filter[type]` (sales|lettings). */
-  typeFilter: boolean;
+  /**
+   * Appointments (viewings, valuations): lists take `filter[type]` (sales|lettings) and
+   * `filter[cancelled]` (with|only; cancelled ones are left out by default).
+   */
+  appointment: boolean;
   /** The kind's own attributes (times and relationships are common). */
   attributes(record: ActivityRecord, context: RenderContext): JsonObject;
 }
@@ -131,7 +134,7 @@ const offerSpec = (kind: StreetOfferKind): ActivitySpec => ({
   statuses: kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
   via: 'applicant',
   kindOf: () => kind,
-  typeFilter: false,
+  appointment: false,
   attributes: (record) => ({
     amount: (record as OfferRecord).amount,
     ...(kind === 'lettings' ? { frequency: 'pcm' } : {}),
@@ -146,7 +149,7 @@ export const ACTIVITY_KINDS: Record<ActivityKind, ActivitySpec> = {
     statuses: STREET_VIEWING_STATUSES,
     via: 'applicant',
     kindOf: (record) => (record as ViewingRecord).applicantKind,
-    typeFilter: true,
+    appointment: true,
     attributes(record, context) {
       const viewing = record as ViewingRecord;
       const confirmed = viewing.status === 'confirmed' || viewing.status === 'completed';
@@ -174,7 +177,7 @@ export const ACTIVITY_KINDS: Record<ActivityKind, ActivitySpec> = {
     statuses: STREET_VALUATION_STATUSES,
     via: 'owner',
     kindOf: (record) => (record as ValuationRecord).valuationType,
-    typeFilter: true,
+    appointment: true,
     attributes: (record) => {
       const valuation = record as ValuationRecord;
       return {

@@ -266,7 +266,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     [ActivityKind, (typeof ACTIVITY_KINDS)[ActivityKind]]
   >) {
     const includes = [spec.via, `${spec.via}.people`];
-    const extraFilters = spec.typeFilter ? ['type'] : [];
+    const extraFilters = spec.appointment ? ['type', 'cancelled'] : [];
     const included = (
       records: readonly ActivityRecord[],
       include: ReadonlySet<string>,
@@ -285,13 +285,17 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
           parameter: 'filter[status]',
         });
       }
-      const type = spec.typeFilter ? query.string('filter[type]') : undefined;
+      const type = spec.appointment ? query.string('filter[type]') : undefined;
+      const cancelled = spec.appointment
+        ? (query.oneOf('filter[cancelled]', ['with', 'only']) ?? 'without')
+        : 'with';
       const plan = planFor<ActivityRecord>(updated, sort, undefined, [
         statuses === undefined ? null : (record) => statuses.includes(record.status),
         type === undefined ? null : (record) => spec.kindOf(record) === type,
+        cancelled === 'with' ? null : (record) => (record.status === 'cancelled') === (cancelled === 'only'),
       ]);
       const view = (datasetOf().activities[kind] as TimedCollection<ActivityRecord>).query(
-        JSON.stringify([updated, sort, statuses, type]),
+        JSON.stringify([updated, sort, statuses, type, cancelled]),
         plan,
       );
       const context = contextOf(request);

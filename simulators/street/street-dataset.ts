@@ -5,9 +5,10 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import { dramaMobile, emailElsewhere, movedAddress } from '../toolkit/random-edits.ts';
+import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import {
   ACTIVITY_KINDS,
-  LISTED_PROPERTY_BASE,
   activityEvent,
   renderActivity,
   renderActivityIncluded,
@@ -15,25 +16,16 @@ import {
   type ActivityKind,
   type ActivityRecords,
   type NoteRecord,
-  type OfferRecord,
-  type ValuationRecord,
-  type ViewingRecord,
 } from './street-activity.model.ts';
-import {
-  STREET_LETTINGS_OFFER_STATUSES,
-  STREET_SALES_OFFER_STATUSES,
-  type StreetOfferStatus,
-  type StreetValuationStatus,
-  type StreetViewingStatus,
-  type StreetWebhookEvent,
-} from './street-constants.ts';
+import { seedActivities } from './street-activity.seed.ts';
+import type { StreetWebhookEvent } from './street-constants.ts';
 import { seqOfStreetUuid, streetUuid, type StreetEntityKind } from './street-ids.ts';
 import {
   fieldsOf,
-  propertySeq,
   renderIncluded,
   renderPerson,
   streetTime,
+  udprnOf,
   type JsonObject,
   type PersonRecord,
   type RenderContext,
@@ -45,8 +37,13 @@ import {
 } from './street-person.model.ts';
 import type { StreetWebhooks } from './street-webhooks.ts';
 
-const DAY_MS = 86_400_000;
 const PERSON_INCLUDES = new Set(['applicants']);
+/** Where a random consent edit moves: granted → refused → not asked → granted. */
+const NEXT_CONSENT = new Map<boolean | null, boolean | null>([
+  [true, false],
+  [false, null],
+  [null, true],
+]);
 
 /** A change to a person (already validated): attributes replace, nested objects merge. */
 export type PersonPatch = Partial<
@@ -103,6 +100,8 @@ export class StreetDataset {
     lettings_offer: new TimedCollection(),
   };
   readonly notes = new TimedCollection<NoteRecord>();
+  /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
+  hotLeadSeq: number | null = null;
   readonly #notesByPerson = new Map<number, NoteRecord[]>();
   readonly #deps: StreetDatasetDeps;
   #nextPersonSeq = 1;
@@ -132,97 +131,12 @@ export class StreetDataset {
     }));
     this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
-    this.#generateActivities(records, options.anchor);
-  }
-
-  #generateActivities(records: readonly PersonRecord[], anchor: number): void {
-    const random = new SeededRandom(1);
-    const activitySeed = mixSeed(this.seed, 'street-activities');
-    const viewings: ViewingRecord[] = [];
-    const valuations: ValuationRecord[] = [];
-    const salesOffers: OfferRecord[] = [];
-    const lettingsOffers: OfferRecord[] = [];
-    // Appointments start within [-120, +21] days of the anchor on a quarter hour, are booked up
-    // to two weeks before, and were last touched some time after booking (never after the anchor).
-    const appointmentTimes = (earliest: number) => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
-      const modified = Math.min(
-        anchor - 1,
-        Math.max(created, Math.min(start, anchor) + Math.floor(random.next() * 2 * 3_600_000)),
-      );
-      return { start, created, modified };
-    };
-    for (const record of records) {
-      const roles = record.person?.roles ?? [];
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, record.seq));
-      for (const [role, kind] of [
-        ['buyerApplicant', 'sales'],
-        ['tenantApplicant', 'lettings'],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(0.45)) continue;
-        const count = random.int(1, 3);
-        for (let v = 0; v < count; v++) {
-          const { start, created, modified } = appointmentTimes(record.created);
-          const status = viewingStatusFor(start < anchor, random);
-          viewings.push({
-            seq: viewings.length + 1,
-            created,
-            modified,
-            personSeq: record.seq,
-            applicantKind: kind,
-            propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
-            start,
-            end: start + 30 * 60_000,
-            status,
-            cancelledAt: status === 'cancelled' ? modified : null,
-          });
-        }
-      }
-      for (const [role, kind] of [
-        ['vendor', 'sales'],
-        ['landlord', 'lettings'],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(0.4)) continue;
-        const { start, created, modified } = appointmentTimes(record.created);
-        valuations.push({
-          seq: valuations.length + 1,
-          created,
-          modified,
-          personSeq: record.seq,
-          valuationType: kind,
-          propertySeq: propertySeq(record.seq, kind === 'sales' ? 'home' : 'let'),
-          start,
-          end: start + 60 * 60_000,
-          status: valuationStatusFor(start < anchor, random),
-        });
-      }
-      for (const [role, kind, list, chance] of [
-        ['buyerApplicant', 'sales', salesOffers, 0.15],
-        ['tenantApplicant', 'lettings', lettingsOffers, 0.12],
-      ] as const) {
-        if (!roles.includes(role) || !random.chance(chance)) continue;
-        const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-        list.push({
-          seq: list.length + 1,
-          created,
-          modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
-          kind,
-          personSeq: record.seq,
-          propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
-          amount: kind === 'sales' ? random.int(30, 190) * 5_000 : random.int(9, 45) * 100,
-          status: random.pickWeighted<StreetOfferStatus>(
-            kind === 'sales' ? STREET_SALES_OFFER_STATUSES : STREET_LETTINGS_OFFER_STATUSES,
-            [30, 15, 25, 20, 10],
-          ),
-        });
-      }
-    }
-    this.activities.viewing.load(viewings);
-    this.activities.valuation.load(valuations);
-    this.activities.sales_offer.load(salesOffers);
-    this.activities.lettings_offer.load(lettingsOffers);
+    const seeded = seedActivities(records, this.seed, options.anchor);
+    this.hotLeadSeq = seeded.hotLeadSeq;
+    this.activities.viewing.load(seeded.viewing);
+    this.activities.valuation.load(seeded.valuation);
+    this.activities.sales_offer.load(seeded.sales_offer);
+    this.activities.lettings_offer.load(seeded.lettings_offer);
   }
 
   /** A live person by UUID; soft-deleted ones too when `withTrashed`. */
@@ -359,6 +273,47 @@ export class StreetDataset {
     });
   }
 
+  /** A plausible edit an agent might make in Street (the `randomChange` control). */
+  randomChange(record: PersonRecord, random: SeededRandom): PersonPatch {
+    const fields = fieldsOf(record, this.seed);
+    switch (random.int(0, 4)) {
+      case 0: {
+        const primary = fields.email_addresses.find((entry) => entry.primary) ?? fields.email_addresses[0];
+        const email = emailElsewhere(random, primary?.value, fields.first_name, { keepCase: true });
+        const next = { value: email, notes: null, primary: true };
+        return {
+          email_addresses: [
+            next,
+            ...fields.email_addresses
+              .filter((entry) => entry !== primary)
+              .map((entry) => ({ ...entry, primary: false })),
+          ],
+        };
+      }
+      case 1: {
+        const mobile = { value: dramaMobile(random), notes: 'Mobile', primary: true };
+        return { telephone_numbers: [mobile, ...fields.telephone_numbers.filter((entry) => !entry.primary)] };
+      }
+      case 2:
+        return { marketing_consent: NEXT_CONSENT.get(fields.marketing_consent) ?? null };
+      case 3: {
+        const { number, street, postcode } = movedAddress(random, fields.address?.postcode);
+        return {
+          address: {
+            building_number: number,
+            building_name: null,
+            street,
+            line_1: `${number} ${street}`,
+            postcode,
+            udprn: udprnOf({ postcode, buildingNumber: number, buildingName: '', street }),
+          },
+        };
+      }
+      default:
+        return { last_name: random.pick(SURNAMES) };
+    }
+  }
+
   #applyPatch(record: PersonRecord, patch: PersonPatch): void {
     // Copy on first write: generated people are computed until then.
     const fields: StreetPersonFields = record.fields ?? fieldsOf(record, this.seed);
@@ -486,16 +441,4 @@ export class StreetDataset {
   #emit(type: StreetWebhookEvent, now: number, document: () => JsonObject): void {
     if (this.#deps.webhooks.hasSubscribers(type)) this.#deps.webhooks.emit(type, now, document());
   }
-}
-
-function viewingStatusFor(past: boolean, random: SeededRandom): StreetViewingStatus {
-  return past
-    ? random.pickWeighted(['completed', 'cancelled', 'missed', 'rejected'] as const, [74, 14, 8, 4])
-    : random.pickWeighted(['confirmed', 'unconfirmed', 'cancelled'] as const, [60, 32, 8]);
-}
-
-function valuationStatusFor(past: boolean, random: SeededRandom): StreetValuationStatus {
-  return past
-    ? random.pickWeighted(['completed', 'cancelled'] as const, [85, 15])
-    : random.pickWeighted(['booked', 'provisional'] as const, [75, 25]);
 }

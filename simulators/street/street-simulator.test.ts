@@ -440,28 +440,6 @@ describe('Street simulator: notes (write-back)', () => {
   });
 });
 
-describe('Street simulator: activities', () => {
-  it('serves viewings, valuations and offers with status filters, paging and the people behind them', async () => {
-    const { api } = await connect({ contactCount: 400 });
-    const viewings = await json(
-      await api('/viewings?filter[status]=completed&include=applicant.people&page[size]=10'),
-    );
-    expect(viewings.data.length).toBeGreaterThan(0);
-    for (const viewing of viewings.data) expect(viewing.attributes.status).toBe('completed');
-    expect(viewings.included.some((resource: Json) => resource.type === 'person')).toBe(true);
-    expect((await api('/viewings?filter[status]=exploded')).status).toBe(400);
-    const valuations = await json(await api('/valuations?include=owner.people'));
-    expect(valuations.data[0]).toMatchObject({
-      type: 'valuation',
-      relationships: { owner: { data: { type: 'owner' } } },
-    });
-    for (const path of ['/sales-offers', '/lettings-offers']) {
-      const offers = await json(await api(path));
-      expect(offers.meta.pagination.total).toBeGreaterThan(0);
-    }
-  });
-});
-
 describe('Street simulator: webhooks', () => {
   it('registers through POST /webhooks, returns the secret once, and delivers Standard Webhooks signed with it', async () => {
     const { simulator, api } = await connect();

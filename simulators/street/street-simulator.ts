@@ -1,15 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { CountSchema } from '../toolkit/control-inputs.ts';
+import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
-import { bySequence, dramaMobile, emailElsewhere, movedAddress, pickDistinct } from '../toolkit/random-edits.ts';
+import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
-import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { LISTED_PROPERTY_BASE, offerKindOf, renderNote, type ActivityKind } from './street-activity.model.ts';
 import { createStreetApiRouter, type StreetCallContext } from './street-api.routes.ts';
 import {
@@ -29,7 +27,7 @@ import {
 import { StreetDataset, type PersonCreate, type PersonPatch } from './street-dataset.ts';
 import { PersonAttributesSchema, sendError } from './street-http.ts';
 import { streetUuid } from './street-ids.ts';
-import { fieldsOf, propertySeq, renderPerson, udprnOf, type PersonRecord } from './street-person.model.ts';
+import { fieldsOf, propertySeq, renderPerson, type PersonRecord } from './street-person.model.ts';
 import { StreetWebhooks, webhookBody } from './street-webhooks.ts';
 
 export interface StreetSimulatorOptions extends SimulatorOptions {
@@ -61,16 +59,8 @@ const PersonCreateSchema = PersonFieldsSchema.extend({
   first_name: z.string().trim().min(1),
   last_name: z.string().trim().min(1),
 });
-const ModifySchema = z.object({
-  /** How many people to modify, picked deterministically at random among live ones. */
-  count: CountSchema.optional(),
-  /** Or exactly these people (UUIDs). */
-  ids: z.array(z.string()).optional(),
-  /** Fields to set. Without fields nor `randomChange`, only `updated_at` moves. */
-  fields: PersonFieldsSchema.optional(),
-  /** A realistic random edit per person (new email, new mobile, consent, address or surname). */
-  randomChange: z.boolean().optional(),
-});
+/** The toolkit's modify control, its `fields` checked as a person's (without them only `updated_at` moves). */
+const ModifySchema = ContactModifySchema.extend({ fields: PersonFieldsSchema.optional() });
 const BookingShape = {
   personId: z.string().min(1),
   /** Which of the person's applicants (or, for a valuation, which property); default from their roles. */
@@ -201,9 +191,14 @@ export const createStreetSimulator = defineSimulator({
         const records =
           modify.ids !== undefined
             ? modify.ids.map((id) => personFor(id))
-            : pickDistinct(kit.controlRandom(), dataset.persons.byCreated.items, modify.count ?? 1, bySequence);
+            : pickDistinct(
+                kit.controlRandom(),
+                dataset.persons.byCreated.items,
+                modify.count ?? 1,
+                bySequence,
+              );
         dataset.patchPeople(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
+          ...(modify.randomChange ? dataset.randomChange(record, kit.controlRandom()) : {}),
           ...(modify.fields as PersonPatch | undefined),
         }));
         return records.map((record) => dataset.personId(record));
@@ -294,9 +289,13 @@ export const createStreetSimulator = defineSimulator({
         const record = dataset.personById(id);
         return record === undefined ? undefined : renderPerson(record, dataset.context());
       },
+      /** Which applicants (sales, lettings) a person belongs to. */
+      applicantKinds: (id: string) => [...fieldsOf(personFor(id), seed).applicants],
       /** The generated people behind the records (index i is person sequence i + 1). */
       people: () => dataset.people.people,
       plantedDuplicates,
+      /** UUID of the person seeded as a hot lead (a recent offer and completed viewing), or null. */
+      plantedHotLead: () => (dataset.hotLeadSeq === null ? null : personIdOf(dataset.hotLeadSeq - 1)),
       /** Pairs of different people who share a full name. */
       namesakes,
       notes,
@@ -471,53 +470,6 @@ function checkBearer(
   if (token === undefined || given.length !== expected.length || !timingSafeEqual(given, expected))
     return 'unknown';
   return isRevoked(token.tokenId) ? 'revoked' : token;
-}
-
-const NEXT_CONSENT = new Map<boolean | null, boolean | null>([
-  [true, false],
-  [false, null],
-  [null, true],
-]);
-
-/** A plausible edit an agent might make in Street. */
-function randomChange(dataset: StreetDataset, record: PersonRecord, random: SeededRandom): PersonPatch {
-  const fields = fieldsOf(record, dataset.seed);
-  switch (random.int(0, 4)) {
-    case 0: {
-      const primary = fields.email_addresses.find((entry) => entry.primary) ?? fields.email_addresses[0];
-      const email = emailElsewhere(random, primary?.value, fields.first_name, { keepCase: true });
-      const next = { value: email, notes: null, primary: true };
-      return {
-        email_addresses: [
-          next,
-          ...fields.email_addresses
-            .filter((entry) => entry !== primary)
-            .map((entry) => ({ ...entry, primary: false })),
-        ],
-      };
-    }
-    case 1: {
-      const mobile = { value: dramaMobile(random), notes: 'Mobile', primary: true };
-      return { telephone_numbers: [mobile, ...fields.telephone_numbers.filter((entry) => !entry.primary)] };
-    }
-    case 2:
-      return { marketing_consent: NEXT_CONSENT.get(fields.marketing_consent) ?? null };
-    case 3: {
-      const { number, street, postcode } = movedAddress(random, fields.address?.postcode);
-      return {
-        address: {
-          building_number: number,
-          building_name: null,
-          street,
-          line_1: `${number} ${street}`,
-          postcode,
-          udprn: udprnOf({ postcode, buildingNumber: number, buildingName: '', street }),
-        },
-      };
-    }
-    default:
-      return { last_name: random.pick(SURNAMES) };
-  }
 }
 
 /** True when an Accept header admits JSON:API (the bare media type, or a wildcard). */

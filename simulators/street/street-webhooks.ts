@@ -4,9 +4,6 @@ import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { StreetWebhookEvent } from './street-constants.ts';
 import { streetTime, type JsonObject } from './street-person.model.ts';
 
-// Street's adapter tests sign their own deliveries with it.
-export { standardWebhookHeaders };
-
 /** A webhook subscription created through `POST /webhooks`. Its secret is shown once, at creation. */
 export interface WebhookSubscription {
   id: string;

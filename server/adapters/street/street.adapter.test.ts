@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
+import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { STREET_API_BASE_PATH, STREET_DEMO_API_TOKEN } from '../../../simulators/street/street-constants.ts';
 import { createStreetSimulator, type StreetSimulator } from '../../../simulators/street/street-simulator.ts';
-import { standardWebhookHeaders } from '../../../simulators/street/street-webhooks.ts';
+import { standardWebhookHeaders } from '../../../simulators/toolkit/standard-webhooks.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { receiveWebhooks } from '../../test-support/webhook-receiver.ts';
 import { streetOperatorConfig } from '../../../simulators/street/street.harness.ts';
@@ -15,7 +16,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function start(): Promise<{
+async function start(options: { now?: () => number } = {}): Promise<{
   simulator: StreetSimulator;
   adapter: (webhookSecret?: string | null) => CrmAdapter;
   base: string;
@@ -24,6 +25,7 @@ async function start(): Promise<{
     contactCount: 60,
     rateLimits: false,
     webhookRetryScale: 0.00001,
+    ...options,
   });
   const running = await simulator.listen(0);
   cleanups.push(() => simulator.close());
@@ -165,6 +167,15 @@ describe('Street adapter: webhooks', () => {
     cleanups.push(() => receiver.close());
     const registration = await adapter().registerWebhooks({ url: receiver.url });
     expect(simulator.webhookSubscriptions()).toHaveLength(1);
+    // Progress comes as `<kind>.updated`: every activity's update topic is subscribed.
+    expect((simulator.webhookSubscriptions()[0]!.attributes as Json).events).toEqual(
+      expect.arrayContaining([
+        'viewing.updated',
+        'valuation.updated',
+        'sales-offer.updated',
+        'lettings-offer.updated',
+      ]),
+    );
 
     const buyer = simulator
       .people()
@@ -180,12 +191,11 @@ describe('Street adapter: webhooks', () => {
     expect(ingested.map((item) => item.eventType)).toEqual(['viewing.created', 'viewing.updated']);
     expect(new Set(ingested.map((item) => item.deliveryKey)).size).toBe(2);
     const signals = ingested.flatMap((item) => item.activities);
-    expect(signals.map((signal) => [signal.type, signal.contactExternalId])).toEqual([
-      ['viewing_booked', personId],
-      ['viewing_booked', personId],
-      ['viewing_completed', personId],
+    // One viewing, one id: the update upgrades the booking rather than adding a second signal.
+    expect(signals.map((signal) => [signal.type, signal.contactExternalId, signal.externalId])).toEqual([
+      ['viewing_booked', personId, `viewing:${viewingId}`],
+      ['viewing_completed', personId, `viewing:${viewingId}`],
     ]);
-    expect(new Set(signals.map((signal) => signal.externalId)).size).toBe(2);
 
     await adapter().unregisterWebhooks(registration);
     expect(simulator.webhookSubscriptions()).toHaveLength(0);
@@ -216,7 +226,7 @@ describe('Street adapter: webhooks', () => {
     const ingested = await adapter(secret).ingestWebhook(deliver('valuation.created', valuation));
     expect(
       ingested.activities.map((signal) => [signal.type, signal.contactExternalId, signal.externalId]),
-    ).toEqual([['valuation_booked', personId, `valuation:${valuationId}:booked`]]);
+    ).toEqual([['valuation_booked', personId, `valuation:${valuationId}`]]);
     expect(
       simulator.requestLog
         .entries()
@@ -297,5 +307,148 @@ describe('Street adapter: sync', () => {
       modifiedAt: '2025-01-02T00:00:00.000Z',
       idsAtModifiedAt: ['p-3'],
     });
+  });
+});
+
+async function pollActivities(client: CrmAdapter, window: SyncWindow) {
+  const pages: ActivityPage[] = [];
+  for await (const page of client.syncActivities(window)) pages.push(page);
+  return { pages, activities: pages.flatMap((page) => page.activities) };
+}
+
+describe('Street adapter: activities', () => {
+  const buyerIds = (simulator: StreetSimulator) =>
+    simulator
+      .people()
+      .filter((person) => person.roles.includes('buyerApplicant') && person.duplicateOf === null)
+      .map((person) => simulator.contactIds()[person.index]!);
+
+  it('maps an activity from a webhook and from a poll to the same id and type, so it is stored once', async () => {
+    const { simulator, adapter } = await start();
+    const receiver = await receiveWebhooks('/hook');
+    cleanups.push(() => receiver.close());
+    const registration = await adapter().registerWebhooks({ url: receiver.url });
+    const since = new Date(Date.now() - 1).toISOString();
+    const [personId] = buyerIds(simulator);
+    const viewingId = simulator.controls.createViewing({
+      personId: personId!,
+      kind: 'sales',
+      status: 'confirmed',
+    });
+    const offerId = simulator.controls.createOffer({ personId: personId!, kind: 'sales' });
+    simulator.controls.setViewingStatus(viewingId, 'completed');
+    simulator.controls.setOfferStatus(offerId, 'accepted');
+    await simulator.webhooksIdle();
+    const client = adapter(registration.secret);
+    const delivered = new Map<string, CanonicalActivity>();
+    for (const delivery of receiver.received)
+      for (const activity of (await client.ingestWebhook(delivery)).activities)
+        delivered.set(activity.externalId, activity);
+    const { activities: polled } = await pollActivities(client, {
+      modifiedFrom: since,
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    });
+    const shape = (activity: CanonicalActivity) => [
+      activity.externalId,
+      activity.type,
+      activity.occurredAt,
+      activity.contactExternalId,
+    ];
+    expect(polled.map(shape)).toEqual([...delivered.values()].map(shape));
+    expect(polled.map((activity) => [activity.externalId, activity.type])).toEqual([
+      [`viewing:${viewingId}`, 'viewing_completed'],
+      [`sales_offer:${offerId}`, 'offer_progressed'],
+    ]);
+  });
+
+  it('reads a crowd sharing one instant as its own group, and resumes in the list its checkpoint names', async () => {
+    const instant = Date.parse('2025-03-03T09:00:00Z');
+    let now = instant;
+    const { simulator, adapter } = await start({ now: () => now });
+    const buyers = buyerIds(simulator);
+    const viewings = Array.from({ length: 30 }, (_, index) =>
+      simulator.controls.createViewing({ personId: buyers[index % buyers.length]!, kind: 'sales' }),
+    );
+    now += 1_000;
+    const vendor = simulator.people().find((person) => person.roles.includes('vendor'))!;
+    const valuation = simulator.controls.createValuation({ personId: simulator.contactIds()[vendor.index]! });
+    now += 1_000;
+    const offer = simulator.controls.createOffer({ personId: buyers[0]!, kind: 'sales' });
+    const window = {
+      modifiedFrom: new Date(instant).toISOString(),
+      modifiedTo: new Date(now).toISOString(),
+      resumeAfter: null,
+    };
+    simulator.requestLog.clear();
+    const all = await pollActivities(adapter(), window);
+    const polledIds = all.activities.map((activity) => activity.externalId);
+    expect(polledIds).toHaveLength(32);
+    expect(new Set(polledIds)).toEqual(
+      new Set([...viewings.map((id) => `viewing:${id}`), `valuation:${valuation}`, `sales_offer:${offer}`]),
+    );
+    const isolated = simulator.requestLog
+      .entries()
+      .filter((entry) => entry.query['filter[updated_from]'] === entry.query['filter[updated_to]']);
+    expect(isolated.map((entry) => entry.path)).toContain(`${STREET_API_BASE_PATH}/viewings`);
+
+    const inValuations = all.pages.find((page) =>
+      page.activities.some((activity) => activity.externalId.startsWith('valuation:')),
+    )!;
+    expect(inValuations.checkpoint?.idsAtModifiedAt).toEqual([`valuation:${valuation}`]);
+    simulator.requestLog.clear();
+    const resumed = await pollActivities(adapter(), { ...window, resumeAfter: inValuations.checkpoint });
+    expect(resumed.activities.map((activity) => activity.externalId)).toEqual([`sales_offer:${offer}`]);
+    expect(simulator.requestLog.entries().map((entry) => entry.path)).not.toContain(
+      `${STREET_API_BASE_PATH}/viewings`,
+    );
+    // A checkpoint naming no list of ours is read again from the first list: nothing is skipped.
+    const foreign = { modifiedAt: window.modifiedFrom, idsAtModifiedAt: ['R1'] };
+    expect((await pollActivities(adapter(), { ...window, resumeAfter: foreign })).activities).toHaveLength(
+      32,
+    );
+  });
+
+  it('puts an activity naming no person into rejected, and gives nothing for a cancelled one', async () => {
+    const listed = (data: unknown[]) => ({
+      data,
+      links: { self: 'x' },
+      meta: {
+        pagination: { total: data.length, count: data.length, per_page: 20, current_page: 1, total_pages: 1 },
+      },
+    });
+    const viewing = (id: string, status: string) => ({
+      type: 'viewing',
+      id,
+      attributes: {
+        status,
+        created_at: '2025-01-01T00:00:00.000000Z',
+        updated_at: '2025-01-02T00:00:00.000000Z',
+      },
+      relationships: { applicant: { data: { type: 'applicant', id: 'a-1' } } },
+    });
+    const fakeFetch: typeof fetch = async (input) => {
+      const body = String(input).includes('/viewings')
+        ? listed([viewing('v-1', 'confirmed'), viewing('v-2', 'cancelled')])
+        : listed([]);
+      return new Response(JSON.stringify(body), {
+        status: 200,
+        headers: { 'content-type': 'application/vnd.api+json' },
+      });
+    };
+    const client = adapterConnector({ fetchImplementation: fakeFetch })({
+      provider: 'street',
+      credentials: { apiToken: 'token' },
+      settings: {},
+    });
+    const { pages, activities } = await pollActivities(client, {
+      modifiedFrom: null,
+      modifiedTo: '2025-02-01T00:00:00Z',
+      resumeAfter: null,
+    });
+    expect(activities).toEqual([]);
+    expect(pages.flatMap((page) => page.rejected)).toEqual([
+      { externalId: 'viewing:v-1', reason: expect.stringContaining('names no person') },
+    ]);
   });
 });

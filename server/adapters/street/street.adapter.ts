@@ -23,10 +23,17 @@ import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-ba
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
 import {
+  ACTIVITY_ENDPOINTS,
+  ACTIVITY_LISTS,
+  decodeActivityCheckpoint,
+  encodeActivityCheckpoint,
+  mapActivity,
+  personBehind,
+} from './street.activities.ts';
+import {
   applicantsOf,
   indexIncluded,
-  relatedIds,
-  toCanonicalActivities,
+  toCanonicalActivity,
   toCanonicalContact,
   toStreetAttributes,
   type IncludedIndex,
@@ -59,13 +66,6 @@ const WEBHOOK_EVENTS = [
   'lettings-offer.created',
   'lettings-offer.updated',
 ];
-/** Where each activity resource is read, and what to side-load to learn whose it is. */
-const ACTIVITY_ENDPOINTS: Record<StreetActivity['type'], { path: string; via: 'applicant' | 'owner' }> = {
-  viewing: { path: 'viewings', via: 'applicant' },
-  valuation: { path: 'valuations', via: 'owner' },
-  sales_offer: { path: 'sales-offers', via: 'applicant' },
-  lettings_offer: { path: 'lettings-offers', via: 'applicant' },
-};
 
 const CredentialsSchema = z.object({
   apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
@@ -146,12 +146,6 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * inclusive, so ids already handed out at that instant are skipped, and people edited while we
    * page never shift unseen people onto pages already read.
    */
-  // Issue 13: replaced by the CRM's activity listing (in progress).
-  // eslint-disable-next-line require-yield
-  async *syncActivities(_window: SyncWindow): AsyncIterable<ActivityPage> {
-    return;
-  }
-
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
@@ -190,6 +184,67 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       }
       const estimatedTotal = (page.total ?? 0) + resumed;
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal };
+    }
+  }
+
+  /**
+   * Reads the viewings, valuations, sales offers and lettings offers changed inside the window, one
+   * list after the other, each by keyset on `sort=updated_at` like people. An agent changing many
+   * records at once (a bulk cancel) gives them one `updated_at`, and Street does not promise their
+   * order between requests: paging on through such a crowd could skip one, so more than a page at
+   * one instant is read as a group of its own (`crowdedInstant: 'isolate'`: updated_from =
+   * updated_to = that instant, both inclusive, with `meta.pagination.total` telling when it
+   * shrank). Each checkpoint names its list (see `encodeActivityCheckpoint`): a resumed read
+   * continues that list and then reads the later ones from the window's start.
+   */
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    const resume = decodeActivityCheckpoint(window.resumeAfter);
+    const pageSize = this.settings.pageSize;
+    for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
+      const { path, via } = ACTIVITY_ENDPOINTS[type];
+      const pages = pageByModifiedTime({
+        window: {
+          modifiedFrom: window.modifiedFrom,
+          resumeAfter: type === resume.type ? resume.position : null,
+        },
+        pageSize,
+        crowdedInstant: 'isolate',
+        signal: options?.signal,
+        fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+          const response = await this.http.request('GET', path, {
+            query: {
+              'page[size]': pageSize,
+              'page[number]': pageIndex + 1,
+              sort: 'updated_at',
+              'filter[updated_from]': modifiedFrom,
+              'filter[updated_to]': onlyAtModifiedFrom ? modifiedFrom : window.modifiedTo,
+              include: via,
+            },
+          });
+          const page = parsePage(response.body);
+          const included = indexIncluded(page.included);
+          return {
+            records: page.data.map((raw) => ({ raw, included })),
+            isLast: !page.links?.next || page.data.length < pageSize,
+            total: page.meta.pagination.total,
+          };
+        },
+        keyOf: ({ raw }) => keyOf(raw),
+      });
+      for await (const page of pages) {
+        const activities: CanonicalActivity[] = [];
+        const rejected: ActivityPage['rejected'] = [];
+        for (const { record } of page.records) {
+          const mapped = mapActivity(record.raw, type, record.included, window.modifiedTo);
+          if (mapped.ok) activities.push(...mapped.activities);
+          else
+            rejected.push({
+              externalId: idOf(record.raw) && `${type}:${idOf(record.raw)}`,
+              reason: mapped.reason,
+            });
+        }
+        yield { activities, rejected, checkpoint: encodeActivityCheckpoint(type, page.checkpoint, window) };
+      }
     }
   }
 
@@ -340,31 +395,34 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return note.data;
   }
 
-  /** Signals of an activity event, for the person behind its applicant or owner. */
+  /** The signal of an activity event (as polling maps it), for the person behind its applicant or owner. */
   async #activitiesOf(
     activity: StreetActivity,
     included: IncludedIndex,
     occurredAt: string,
   ): Promise<CanonicalActivity[]> {
     const endpoint = ACTIVITY_ENDPOINTS[activity.type];
-    let personIds = peopleBehind(activity, endpoint.via, included);
-    if (personIds.length === 0) {
+    let personId = personBehind(activity, endpoint.via, included);
+    if (personId === null) {
       // The payload did not side-load who it concerns: ask Street.
       const response = await this.http.request('GET', `${endpoint.path}/${encodeURIComponent(activity.id)}`, {
         query: { include: endpoint.via },
       });
       const document = StreetDocumentSchema.safeParse(response.body);
       const current = StreetActivitySchema.safeParse(document.data?.data);
-      personIds = current.success
-        ? peopleBehind(current.data, endpoint.via, indexIncluded(document.data?.included))
-        : [];
+      personId = current.success
+        ? personBehind(current.data, endpoint.via, indexIncluded(document.data?.included))
+        : null;
     }
-    if (personIds.length === 0)
+    if (personId === null) {
       this.logger.warn(
         { activityId: activity.id, type: activity.type },
         'Street activity names no person; it was not recorded',
       );
-    return personIds.flatMap((personId) => toCanonicalActivities(activity, personId, occurredAt));
+      return [];
+    }
+    const signal = toCanonicalActivity(activity, personId, occurredAt);
+    return signal === null ? [] : [signal];
   }
 }
 
@@ -381,21 +439,6 @@ function mapPerson(raw: unknown, included: IncludedIndex): MappedPerson {
     };
   }
   return { ok: true, contact: toCanonicalContact(parsed.data, applicantsOf(parsed.data, included)) };
-}
-
-/** The people behind an activity: its applicant's or owner's `people` relationship. */
-function peopleBehind(
-  activity: StreetActivity,
-  via: 'applicant' | 'owner',
-  included: IncludedIndex,
-): string[] {
-  const ids = new Set<string>();
-  for (const party of relatedIds(activity, via)) {
-    const resource = included.get(`${party.type}:${party.id}`) as
-      Parameters<typeof relatedIds>[0] | undefined;
-    if (resource) for (const person of relatedIds(resource, 'people')) ids.add(person.id);
-  }
-  return [...ids];
 }
 
 function parsePage(body: unknown): StreetPage {

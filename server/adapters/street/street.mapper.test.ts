@@ -3,7 +3,7 @@ import { CanonicalContactSchema } from '../../../shared/contact.ts';
 import {
   applicantsOf,
   indexIncluded,
-  toCanonicalActivities,
+  toCanonicalActivity,
   toCanonicalContact,
   toStreetAttributes,
 } from './street.mapper.ts';
@@ -256,45 +256,47 @@ describe('Street mapper: activities', () => {
         amount: type.endsWith('offer') ? 350_000 : undefined,
       },
     });
-  const signals = (type: string, status: string) =>
-    toCanonicalActivities(activity(type, status), PERSON_ID, '2025-02-04T00:00:00Z').map(
-      (item) => `${item.type}@${item.externalId}`,
-    );
+  const signal = (type: string, status: string) => {
+    const mapped = toCanonicalActivity(activity(type, status), PERSON_ID, '2025-02-04T00:00:00Z');
+    return mapped && `${mapped.type}@${mapped.externalId}`;
+  };
 
-  it('turns viewings, valuations and offers into engagement signals with step-specific ids', () => {
-    expect(signals('viewing', 'confirmed')).toEqual(['viewing_booked@viewing:act-1:booked']);
-    expect(signals('viewing', 'completed')).toEqual([
-      'viewing_booked@viewing:act-1:booked',
-      'viewing_completed@viewing:act-1:completed',
-    ]);
-    expect(signals('viewing', 'cancelled')).toEqual([]);
-    expect(signals('valuation', 'booked')).toEqual(['valuation_booked@valuation:act-1:booked']);
-    expect(signals('valuation', 'cancelled')).toEqual([]);
-    expect(signals('sales_offer', 'pending')).toEqual(['offer_submitted@sales_offer:act-1:submitted']);
-    expect(signals('lettings_offer', 'accepted')).toEqual([
-      'offer_submitted@lettings_offer:act-1:submitted',
-      'offer_progressed@lettings_offer:act-1:accepted',
-    ]);
+  it('turns each viewing, valuation and offer into one signal under one id, typed by the stage it reached', () => {
+    expect(signal('viewing', 'unconfirmed')).toBe('viewing_booked@viewing:act-1');
+    expect(signal('viewing', 'confirmed')).toBe('viewing_booked@viewing:act-1');
+    expect(signal('viewing', 'completed')).toBe('viewing_completed@viewing:act-1');
+    expect(signal('valuation', 'booked')).toBe('valuation_booked@valuation:act-1');
+    expect(signal('valuation', 'completed')).toBe('valuation_booked@valuation:act-1');
+    expect(signal('sales_offer', 'pending')).toBe('offer_submitted@sales_offer:act-1');
+    expect(signal('sales_offer', 'put_to_vendor')).toBe('offer_progressed@sales_offer:act-1');
+    expect(signal('lettings_offer', 'accepted')).toBe('offer_progressed@lettings_offer:act-1');
   });
 
-  it('dates bookings by creation and later steps by update, for the given person', () => {
-    const [booked, completed] = toCanonicalActivities(
-      activity('viewing', 'completed'),
-      PERSON_ID,
-      '2025-02-04T00:00:00Z',
-    );
+  it('gives nothing for cancelled, rejected, missed and withdrawn records', () => {
+    for (const status of ['cancelled', 'rejected', 'missed']) expect(signal('viewing', status)).toBeNull();
+    expect(signal('valuation', 'cancelled')).toBeNull();
+    expect(signal('sales_offer', 'rejected')).toBeNull();
+    expect(signal('lettings_offer', 'withdrawn')).toBeNull();
+  });
+
+  it('dates bookings and submissions by creation, completion and progress by update, for the given person', () => {
+    const booked = toCanonicalActivity(activity('viewing', 'confirmed'), PERSON_ID, '2025-02-04T00:00:00Z');
     expect(booked).toMatchObject({
       occurredAt: '2025-02-01T09:00:00.000Z',
       source: 'street',
       contactExternalId: PERSON_ID,
-      details: { status: 'completed' },
+      details: { status: 'confirmed' },
     });
-    expect(completed?.occurredAt).toBe('2025-02-03T12:00:00.000Z');
-    const [offer] = toCanonicalActivities(
-      activity('sales_offer', 'pending'),
+    const completed = toCanonicalActivity(
+      activity('viewing', 'completed'),
       PERSON_ID,
       '2025-02-04T00:00:00Z',
     );
-    expect(offer?.details).toMatchObject({ amount: 350_000, market: 'sales' });
+    expect(completed?.occurredAt).toBe('2025-02-03T12:00:00.000Z');
+    const offer = toCanonicalActivity(activity('sales_offer', 'pending'), PERSON_ID, '2025-02-04T00:00:00Z');
+    expect(offer).toMatchObject({
+      occurredAt: '2025-02-01T09:00:00.000Z',
+      details: { amount: 350_000, market: 'sales' },
+    });
   });
 });

@@ -186,62 +186,73 @@ function primaryValuesFirst(
   return primaryFirst(values ?? [], (entry) => entry.primary === true).map((entry) => entry.value ?? null);
 }
 
-const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed', 'completed']);
+const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed']);
 const BOOKED_VALUATION = new Set(['provisional', 'booked', 'completed']);
 const PROGRESSED_OFFER = new Set(['put_to_vendor', 'put_to_landlord', 'accepted']);
+const ENDED_OFFER = new Set(['rejected', 'withdrawn']);
+
+/** The stage a Street record has reached, as a signal type; null when it is no engagement. */
+function stageOf(activity: StreetActivity): CanonicalActivity['type'] | null {
+  const status = activity.attributes.status?.toLowerCase() ?? '';
+  switch (activity.type) {
+    case 'viewing':
+      return status === 'completed'
+        ? 'viewing_completed'
+        : BOOKED_VIEWING.has(status)
+          ? 'viewing_booked'
+          : null;
+    case 'valuation':
+      return BOOKED_VALUATION.has(status) ? 'valuation_booked' : null;
+    case 'sales_offer':
+    case 'lettings_offer':
+      // Offer statuses are not public: anything not ended nor progressed counts as submitted.
+      return PROGRESSED_OFFER.has(status)
+        ? 'offer_progressed'
+        : ENDED_OFFER.has(status)
+          ? null
+          : 'offer_submitted';
+  }
+}
 
 /**
- * A Street viewing, valuation or offer → engagement signals (docs/crms/street.md). Each signal's external id
- * names the activity and the step (`viewing:<uuid>:completed`), so the booking and the completion
- * of one viewing are two activities, and a repeated or reordered webhook repeats the same ids.
- * Cancelled, rejected, missed and withdrawn steps are not engagement and produce nothing.
+ * A Street viewing, valuation or offer → ONE engagement signal (docs/crms/street.md): its external
+ * id is `<type>:<uuid>` whatever the stage, its type the stage reached, so a booking later completed
+ * (or an offer later accepted) is the same activity upgraded, whether it came by poll or webhook.
+ * Bookings and submissions are dated by creation, completion and progress by the last update.
+ * Cancelled, rejected, missed and withdrawn records are not engagement and give null.
  */
-export function toCanonicalActivities(
+export function toCanonicalActivity(
   activity: StreetActivity,
   contactExternalId: string,
   fallbackTime: string,
-): CanonicalActivity[] {
+): CanonicalActivity | null {
+  const type = stageOf(activity);
+  if (type === null) return null;
   const attributes = activity.attributes;
-  const status = attributes.status?.toLowerCase() ?? '';
-  const createdAt = isoOr(attributes.created_at, fallbackTime);
-  const updatedAt = isoOr(attributes.updated_at, fallbackTime);
-  const details: Record<string, unknown> = {
-    streetType: activity.type,
-    status: attributes.status ?? null,
-    ...(attributes.start ? { start: attributes.start } : {}),
-    ...(attributes.amount !== null && attributes.amount !== undefined ? { amount: attributes.amount } : {}),
-    ...(attributes.viewing_type ? { market: attributes.viewing_type } : {}),
-    ...(attributes.valuation_type ? { market: attributes.valuation_type } : {}),
-    ...(activity.type === 'sales_offer'
-      ? { market: 'sales' }
-      : activity.type === 'lettings_offer'
-        ? { market: 'lettings' }
-        : {}),
-  };
-  const signal = (type: CanonicalActivity['type'], step: string, occurredAt: string): CanonicalActivity => ({
+  const dated =
+    type === 'viewing_completed' || type === 'offer_progressed'
+      ? attributes.updated_at
+      : attributes.created_at;
+  return {
     type,
-    occurredAt,
+    occurredAt: isoOr(dated, fallbackTime),
     source: 'street',
-    externalId: `${activity.type}:${activity.id}:${step}`,
+    externalId: `${activity.type}:${activity.id}`,
     contactExternalId,
-    details,
-  });
-  switch (activity.type) {
-    case 'viewing':
-      return [
-        ...(BOOKED_VIEWING.has(status) ? [signal('viewing_booked', 'booked', createdAt)] : []),
-        ...(status === 'completed' ? [signal('viewing_completed', 'completed', updatedAt)] : []),
-      ];
-    case 'valuation':
-      return BOOKED_VALUATION.has(status) ? [signal('valuation_booked', 'booked', createdAt)] : [];
-    case 'sales_offer':
-    case 'lettings_offer':
-      // Every offer was submitted, whatever became of it; progress is each forward step.
-      return [
-        signal('offer_submitted', 'submitted', createdAt),
-        ...(PROGRESSED_OFFER.has(status) ? [signal('offer_progressed', status, updatedAt)] : []),
-      ];
-  }
+    details: {
+      streetType: activity.type,
+      status: attributes.status ?? null,
+      ...(attributes.start ? { start: attributes.start } : {}),
+      ...(attributes.amount !== null && attributes.amount !== undefined ? { amount: attributes.amount } : {}),
+      ...(attributes.viewing_type ? { market: attributes.viewing_type } : {}),
+      ...(attributes.valuation_type ? { market: attributes.valuation_type } : {}),
+      ...(activity.type === 'sales_offer'
+        ? { market: 'sales' }
+        : activity.type === 'lettings_offer'
+          ? { market: 'lettings' }
+          : {}),
+    },
+  };
 }
 
 function isoOr(value: string | null | undefined, fallback: string): string {
