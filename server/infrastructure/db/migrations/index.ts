@@ -7,6 +7,7 @@ import { Migration20261123160000DedupIndexTuning } from './Migration202611231600
 import { Migration20261123170000ProvidersFromRegistry } from './Migration20261123170000_providers_from_registry.ts';
 import { Migration20261123180000OauthSignIns } from './Migration20261123180000_oauth_sign_ins.ts';
 import { Migration20261202120000AgencyProvisioning } from './Migration20261202120000_agency_provisioning.ts';
+import { Migration20261203120000ParkedAndRefused } from './Migration20261203120000_parked_and_refused.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -28,4 +29,5 @@ export const migrations = [
     name: 'Migration20261202120000_agency_provisioning',
     class: Migration20261202120000AgencyProvisioning,
   },
+  { name: 'Migration20261203120000_parked_and_refused', class: Migration20261203120000ParkedAndRefused },
 ];
