@@ -28,8 +28,8 @@ export interface WebhookDeliveryStore {
     payload: unknown;
   }): Promise<boolean>;
   /**
-   * The connection's deliveries to apply now, oldest first: pending ones, and parked ones whose
-   * retry time has come (`now`). `skip` leaves out deliveries already tried in this pass.
+   * The connection's deliveries to apply now, each kind oldest first: pending ones, then parked ones
+   * whose retry time has come (`now`). `skip` leaves out deliveries already tried in this pass.
    */
   pending(
     connectionId: string,

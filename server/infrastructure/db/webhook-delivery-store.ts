@@ -57,6 +57,7 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
     return inserted !== undefined;
   }
 
+  /** New deliveries first: what a parked one waits for (its contact) often comes in a later one. */
   pending(
     connectionId: string,
     limit: number,
@@ -68,7 +69,7 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
       PendingRow,
       `select id, organisation_id, event_type, delivery_key, attempts, parked_since, payload from webhook_deliveries
        where connection_id = ? and (status = 'pending' or (status = 'parked' and next_attempt_at <= ?)) ${skipping}
-       order by received_at, id limit ?`,
+       order by status = 'parked', received_at, id limit ?`,
       skip.length > 0 ? [connectionId, now, skip, limit] : [connectionId, now, limit],
     );
   }
