@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
+import { connectionStatusRows, formatStatusTable } from '../../entry/cli/cli-queries.ts';
 import { PostgresWebhookDeliveryStore } from '../../infrastructure/db/webhook-delivery-store.ts';
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
 import { canonicalPerson } from '../../test-support/contacts.ts';
-import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import {
+  createOrganisation,
+  createTestServices,
+  type TestServices,
+} from '../../test-support/test-services.ts';
 import { WebhookInbox } from './webhook-inbox.ts';
 import type { ParkingPolicy } from './parking-policy.ts';
 
@@ -87,6 +92,9 @@ async function deliver(
   });
 }
 
+const statusRow = async () =>
+  (await connectionStatusRows(services.orm.em)).find((row) => row.connectionId === connectionId);
+
 const deliveryState = async (deliveryKey: string) =>
   (
     await query<{ status: string; attempts: number; error: string | null }>(
@@ -115,6 +123,17 @@ describe('a delivery that cannot be applied yet', () => {
     );
     expect(applied.map((row) => row.external_id)).toEqual(['APT-LATER']);
     expect(syncsRequested).toContain(connectionId);
+    // Counted for operators (/metrics, `propsync status --json`).
+    expect(await services.metrics.registry.metrics()).toContain(
+      'propsync_webhook_deliveries{provider="reapit",state="parked"} 1',
+    );
+    expect(await statusRow()).toMatchObject({
+      parked: 1,
+      deadLettered: 0,
+      failedWrites: 0,
+      activityCount: 1,
+      lastActivityAt: '2026-12-03T08:00:00.000Z',
+    });
 
     // Before its retry time nothing is attempted; once due it is tried again and parked again.
     await expect(inbox.processPending(connectionId)).rejects.toThrow(/parked/);
@@ -137,6 +156,11 @@ describe('a delivery that cannot be applied yet', () => {
     expect(alerts[0]!.message).toContain('RPT-NEVER-IMPORTED');
     expect(alerts[0]!.message).toMatch(/arrived before the contact/);
     expect(alerts[0]!.message).toContain('3 attempts');
+    expect(await statusRow()).toMatchObject({ parked: 0, deadLettered: 1 });
+    expect(formatStatusTable(await connectionStatusRows(services.orm.em))).toContain('1 dead-lettered');
+    const metrics = await services.metrics.registry.metrics();
+    expect(metrics).toContain('propsync_webhook_deliveries{provider="reapit",state="parked"} 0');
+    expect(metrics).toContain('propsync_webhook_deliveries{provider="reapit",state="dead_lettered"} 1');
 
     // Dead-lettered deliveries are not tried again.
     clock = new Date(clock.getTime() + 24 * HOUR);

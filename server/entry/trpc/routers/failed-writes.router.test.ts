@@ -103,6 +103,9 @@ describe('a write-back the CRM refuses for good', () => {
       reason: 'Reapit refused the change: email is not a valid address',
       statusCode: 422,
     });
+    expect(await services.metrics.registry.metrics()).toContain(
+      'propsync_outbound_writes_refused{provider="reapit"} 1',
+    );
     expect(await caller(agencyA).failedWrites.counts()).toEqual([
       { connectionId: agencyA.connectionId, parked: 0, deadLettered: 0, failedWrites: 1 },
     ]);
