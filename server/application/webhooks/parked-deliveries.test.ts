@@ -19,6 +19,7 @@ let connectionId: string;
 let inbox: WebhookInbox;
 let clock = new Date('2026-12-03T09:00:00.000Z');
 const syncsRequested: string[] = [];
+const webhookWorkRequested: string[] = [];
 
 const HOUR = 60 * 60_000;
 // Retries a minute apart at most, dead-lettered after 24 h parked (or 50 attempts).
@@ -43,7 +44,9 @@ beforeAll(async () => {
       syncsRequested.push(job.connectionId);
       return true;
     },
-    enqueueWebhookWork: async () => {},
+    enqueueWebhookWork: async (id: string) => {
+      webhookWorkRequested.push(id);
+    },
   } as unknown as SyncJobQueue;
   inbox = new WebhookInbox({
     deliveries: new PostgresWebhookDeliveryStore(services.orm.em),
@@ -172,10 +175,14 @@ describe('a delivery that cannot be applied yet', () => {
     await deliver('early-activity', { activities: [viewing('APT-EARLY', 'RPT-LATE')] });
     await expect(inbox.processPending(connectionId)).rejects.toThrow(/parked/);
     expect(await deliveryState('early-activity')).toMatchObject({ status: 'parked', attempts: 1 });
+    // The periodic sweep queues the connection's job only once the parked delivery is due.
+    expect(await inbox.retryDueParked()).toBe(0);
 
     // The delta sync brings the contact (here: a later delivery); the parked activity then applies.
     await deliver('late-contact', { contacts: [canonicalPerson('reapit', 'RPT-LATE')] });
     clock = new Date(clock.getTime() + 2 * 60_000);
+    expect(await inbox.retryDueParked()).toBe(1);
+    expect(webhookWorkRequested).toEqual([connectionId]);
     await inbox.processPending(connectionId);
     expect(await deliveryState('early-activity')).toMatchObject({ status: 'processed' });
     const applied = await query<{ external_id: string }>(

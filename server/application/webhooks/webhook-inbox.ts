@@ -210,6 +210,17 @@ export class WebhookInbox {
       );
   }
 
+  /**
+   * Queues the webhook job of every connection with a parked delivery due again. The job's own
+   * retries cover the first hour or so; this is what brings a delivery back after that, on a
+   * quiet connection, until it applies or is dead-lettered. Meant for a periodic timer.
+   */
+  async retryDueParked(): Promise<number> {
+    const connectionIds = await this.#deliveries.connectionsWithDueParked(this.#now());
+    for (const connectionId of connectionIds) await this.#jobs.enqueueWebhookWork(connectionId);
+    return connectionIds.length;
+  }
+
   /** Parks a delivery that failed, or dead-letters it with an alert once it is past its bound. */
   async #setAside(
     connectionId: string,

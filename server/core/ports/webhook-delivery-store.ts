@@ -44,6 +44,8 @@ export interface WebhookDeliveryStore {
     delivery: { id: string; organisationId: string; connectionId: string },
     failure: { reason: string; now: Date; alert: DeadLetterAlert },
   ): Promise<void>;
+  /** Connections with a parked delivery whose retry time has come (`now`). */
+  connectionsWithDueParked(now: Date): Promise<string[]>;
   /** How many of the connection's deliveries are parked (due or not). */
   parkedCount(connectionId: string): Promise<number>;
   markProcessed(deliveryIds: readonly string[]): Promise<void>;

@@ -102,6 +102,15 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
     });
   }
 
+  async connectionsWithDueParked(now: Date): Promise<string[]> {
+    const rows = await this.#sql.rows(
+      z.object({ connection_id: z.string() }),
+      `select distinct connection_id from webhook_deliveries where status = 'parked' and next_attempt_at <= ?`,
+      [now],
+    );
+    return rows.map((row) => row.connection_id);
+  }
+
   async parkedCount(connectionId: string): Promise<number> {
     const row = await this.#sql.first(
       z.object({ count: z.number() }),
