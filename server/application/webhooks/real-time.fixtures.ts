@@ -14,11 +14,7 @@ import {
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { agentosDemoConnection, reapitDemoConnection } from '../../test-support/demo-connections.ts';
-import {
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../test-support/test-services.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { listenOnFreePort } from '../../test-support/local-server.ts';
 
 /**
@@ -66,10 +62,12 @@ export async function startRealTimeServer(): Promise<void> {
   });
   state.services = services;
   organisationId = await createOrganisation(services, 'Real Time Lettings');
-  reapitConnection = (await services.connections.connect(organisationId, 'reapit', reapitDemoConnection()))
-    .id;
-  agentosConnection = (await services.connections.connect(organisationId, 'agentos', agentosDemoConnection()))
-    .id;
+  reapitConnection = (
+    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
+  ).id;
+  agentosConnection = (
+    await services.connections.connect(organisationId, 'agentos', agentosDemoConnection())
+  ).id;
   await services.whenIdle();
 }
 

@@ -9,7 +9,10 @@ import { ALTO_DEMO_AGENCY_REF, ALTO_DEMO_CLIENT } from '../../../simulators/alto
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
 import { KEY_LOOKUPS_PER_WINDOW } from '../../adapters/reapit/reapit-signing-keys.ts';
 import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
-import { createReapitSimulator, type ReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
+import {
+  createReapitSimulator,
+  type ReapitSimulator,
+} from '../../../simulators/reapit/reapit-simulator.ts';
 import { createApp, type AppState } from '../../entry/http/app.ts';
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import {
@@ -17,11 +20,7 @@ import {
   altoDemoConnection,
   reapitDemoConnection,
 } from '../../test-support/demo-connections.ts';
-import {
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../test-support/test-services.ts';
+import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 import { agentosOperatorConfig } from '../../../simulators/agentos/agentos.harness.ts';
@@ -80,7 +79,9 @@ beforeAll(async () => {
   connection.reapit = (
     await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
   ).id;
-  connection.alto = (await services.connections.connect(organisationId, 'alto', altoDemoConnection())).id;
+  connection.alto = (
+    await services.connections.connect(organisationId, 'alto', altoDemoConnection())
+  ).id;
   connection.agentos = (
     await services.connections.connect(organisationId, 'agentos', agentosDemoConnection())
   ).id;
