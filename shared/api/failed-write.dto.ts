@@ -33,7 +33,7 @@ export type ConnectionIssueCounts = {
   connectionId: string;
   /** Webhook deliveries waiting to be applied again. */
   parked: number;
-  /** Webhook deliveries given up on (each raised an alert). */
+  /** Webhook deliveries given up on whose alert is not acknowledged yet. */
   deadLettered: number;
   /** Write-backs the CRM refused for good, not yet retried or dismissed. */
   failedWrites: number;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import { connectionStatusRows, formatStatusTable } from '../../entry/cli/cli-queries.ts';
+import { issueCountsByConnection } from '../../infrastructure/db/outbound-write-store.ts';
+import { Sql } from '../../infrastructure/db/sql.ts';
 import { PostgresWebhookDeliveryStore } from '../../infrastructure/db/webhook-delivery-store.ts';
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
 import { canonicalPerson } from '../../test-support/contacts.ts';
@@ -160,6 +162,11 @@ describe('a delivery that cannot be applied yet', () => {
     expect(alerts[0]!.message).toMatch(/arrived before the contact/);
     expect(alerts[0]!.message).toContain('3 attempts');
     expect(await statusRow()).toMatchObject({ parked: 0, deadLettered: 1 });
+    // The card counts it until its alert is acknowledged.
+    const issueCounts = () => issueCountsByConnection(new Sql(services.orm.em), organisationId);
+    expect(await issueCounts()).toEqual([{ connectionId, parked: 0, deadLettered: 1, failedWrites: 0 }]);
+    await query(`update alerts set acknowledged_at = now() where kind = 'delivery_dead_lettered'`);
+    expect(await issueCounts()).toEqual([]);
     expect(formatStatusTable(await connectionStatusRows(services.orm.em))).toContain('1 dead-lettered');
     const metrics = await services.metrics.registry.metrics();
     expect(metrics).toContain('propsync_webhook_deliveries{provider="reapit",state="parked"} 0');

@@ -251,7 +251,7 @@ export class WebhookInbox {
     const message = `Gave up on ${records} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`;
     await this.#deliveries.deadLetter(
       { id: delivery.id, organisationId: delivery.organisationId, connectionId },
-      { reason, now, alert: { message, dedupeKey: `delivery_dead_lettered:${delivery.id}` } },
+      { reason, now, alert: { message } },
     );
     this.#logger.warn({ connectionId, deliveryId: delivery.id, attempts }, 'webhook delivery dead-lettered');
     return { code, message, statusCode: null, externalId: null, retryState: 'gave_up' };

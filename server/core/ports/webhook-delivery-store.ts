@@ -11,8 +11,8 @@ export type PendingWebhookDelivery = {
   payload: unknown;
 };
 
-/** The alert a dead-lettered delivery raises: it names the record and the reason, nothing secret. */
-export type DeadLetterAlert = { message: string; dedupeKey: string };
+/** The alert a dead-lettered delivery raises (one per delivery): the record and the reason, nothing secret. */
+export type DeadLetterAlert = { message: string };
 
 /** Per connection: deliveries parked or dead-lettered (and not yet replaced by a later success). */
 export type DeliveryCounts = { parked: number; deadLettered: number };

@@ -286,8 +286,9 @@ export async function settleRefusedWrite(
 }
 
 /**
- * Parked and dead-lettered deliveries and refused writes per connection (connections with none
- * are absent); `organisationId` null counts every agency's (the operator's view).
+ * What needs an admin per connection (connections with none are absent): parked deliveries,
+ * dead-lettered ones whose alert nobody has acknowledged yet, and refused writes. `organisationId`
+ * null counts every agency's.
  */
 export function issueCountsByConnection(
   sql: Sql,
@@ -312,7 +313,12 @@ export function issueCountsByConnection(
      from (
        select connection_id, organisation_id, count(*) filter (where status = 'parked') as parked,
          count(*) filter (where status = 'dead_lettered') as dead_lettered, 0 as failed_writes
-       from webhook_deliveries where status in ('parked', 'dead_lettered') group by connection_id, organisation_id
+       from webhook_deliveries d
+       -- A dead-lettered delivery's alert is keyed as deadLetteredAlertKey (webhook-delivery-store.ts) makes it.
+       where status = 'parked' or (status = 'dead_lettered' and exists (
+         select 1 from alerts a where a.organisation_id = d.organisation_id
+           and a.dedupe_key = 'delivery_dead_lettered:' || d.id and a.resolved_at is null and a.acknowledged_at is null))
+       group by connection_id, organisation_id
        union all
        select connection_id, organisation_id, 0, 0, count(*) from outbound_writes where status = 'refused'
        group by connection_id, organisation_id

@@ -7,6 +7,11 @@ import type {
 import type { EntityManager } from './orm.ts';
 import { Sql, sqlJson, sqlTimestamp } from './sql.ts';
 
+/** One open alert per dead-lettered delivery; the counts of what needs an admin read it too. */
+export function deadLetteredAlertKey(deliveryId: string): string {
+  return `delivery_dead_lettered:${deliveryId}`;
+}
+
 const PendingRow = z
   .object({
     id: z.string(),
@@ -97,7 +102,12 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
          values (?, ?, 'delivery_dead_lettered', 'warning', ?, 'retry_sync', ?)
          on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
          do update set message = excluded.message`,
-        [delivery.organisationId, delivery.connectionId, failure.alert.message, failure.alert.dedupeKey],
+        [
+          delivery.organisationId,
+          delivery.connectionId,
+          failure.alert.message,
+          deadLetteredAlertKey(delivery.id),
+        ],
       );
     });
   }
