@@ -26,6 +26,7 @@ import { createEgressFetch } from '../infrastructure/egress/egress-fetch.ts';
 import { egressPolicyFromConfig, type EgressPolicy } from '../infrastructure/egress/egress-policy.ts';
 import { EngagementService } from '../application/engagement/engagement-service.ts';
 import { WebhookInbox } from '../application/webhooks/webhook-inbox.ts';
+import { DEFAULT_PARKING_POLICY } from '../application/webhooks/parking-policy.ts';
 import { HostEventDispatcher } from '../application/host-events/host-event-dispatcher.ts';
 import { HostWebhookSettings } from '../application/host-events/host-webhook-settings.ts';
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
@@ -164,6 +165,10 @@ export async function createServices(
     jobs,
     metrics: processMetrics,
     logger,
+    parking: {
+      retry: { ...DEFAULT_PARKING_POLICY.retry, attempts: config.webhookParking.maxAttempts },
+      maxParkedMs: config.webhookParking.maxHours * 60 * 60_000,
+    },
   });
   const hostEventStore = new PostgresHostEventStore(orm.em);
   const hostWebhooks = new HostWebhookSettings({ store: hostEventStore, vault, egress });
@@ -185,6 +190,7 @@ export async function createServices(
     fetchImplementation: outboundFetch,
   });
   let hostEventTimer: NodeJS.Timeout | null = null;
+  let parkedTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
   let rescoring: { stop: () => Promise<void> } | null = null;
   let working = false;
@@ -246,6 +252,13 @@ export async function createServices(
             .finally(() => (delivering = false));
         }, 1_000);
         hostEventTimer.unref();
+        // A parked delivery on a quiet connection is retried (or dead-lettered) without waiting for the next one.
+        parkedTimer = setInterval(() => {
+          webhooks
+            .retryDueParked()
+            .catch((error: unknown) => logger.error({ err: error }, 'retrying parked webhook deliveries failed'));
+        }, 60_000);
+        parkedTimer.unref();
       }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
@@ -258,6 +271,7 @@ export async function createServices(
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
     close: async () => {
       if (hostEventTimer) clearInterval(hostEventTimer);
+      if (parkedTimer) clearInterval(parkedTimer);
       await schedule?.stop();
       await rescoring?.stop();
       await jobs.stop();

@@ -19,6 +19,8 @@ const EnvironmentSchema = z.object({
   PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
   PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
+  PROPSYNC_WEBHOOK_PARK_MAX_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(20),
   PROPSYNC_RESCORE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
@@ -62,6 +64,8 @@ export type AppConfig = {
   schedulerEnabled: boolean;
   /** A connection failing for longer than this raises an alert. */
   failingAlertAfterMinutes: number;
+  /** How long, and how many attempts, a webhook delivery that cannot be applied stays parked before it is dead-lettered. */
+  webhookParking: { maxHours: number; maxAttempts: number };
   /** Every scored contact is rescored once per this period, so decay reaches the stored score. */
   rescoreIntervalMinutes: number;
   /** The address CRMs deliver webhooks to (default: this server on localhost). */
@@ -112,6 +116,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
     rescoreIntervalMinutes: env.PROPSYNC_RESCORE_INTERVAL_MINUTES,
+    webhookParking: {
+      maxHours: env.PROPSYNC_WEBHOOK_PARK_MAX_HOURS,
+      maxAttempts: env.PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS,
+    },
     publicUrl: env.PROPSYNC_PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     oauthApps: parseOAuthApps(env.PROPSYNC_OAUTH_APPS),
     returnOrigins: parseReturnOrigins(env.PROPSYNC_RETURN_ORIGINS),

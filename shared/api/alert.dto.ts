@@ -8,7 +8,9 @@ export type AlertKind =
   | 'webhook_registration_failed'
   | 'rate_limited'
   | 'hot_lead'
-  | 'sync_failed';
+  | 'sync_failed'
+  | 'delivery_dead_lettered'
+  | 'write_refused';
 export type AlertAction = 'reconnect' | 'check_permissions' | 'retry_sync' | 'view_contact';
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 

@@ -33,6 +33,13 @@ import type {
 } from './connection.dto.ts';
 import type { ContactFeedPage, ContactLookupResult } from './contact.dto.ts';
 import type {
+  ConnectionIssueCounts,
+  FailedWriteActionResult,
+  FailedWriteIdInput,
+  FailedWriteListInput,
+  FailedWriteView,
+} from './failed-write.dto.ts';
+import type {
   EmailReportResult,
   EngagementContact,
   HostWebhookConfigured,
@@ -118,6 +125,12 @@ export type PropsyncApiRecord = {
   alerts: {
     list: Query<AlertListInput, Page<AlertView>>;
     acknowledge: Mutation<AcknowledgeAlertInput, AlertView>;
+  };
+  failedWrites: {
+    list: Query<FailedWriteListInput, FailedWriteView[]>;
+    retry: Mutation<FailedWriteIdInput, FailedWriteActionResult>;
+    dismiss: Mutation<FailedWriteIdInput, FailedWriteActionResult>;
+    counts: Query<void, ConnectionIssueCounts[]>;
   };
   contacts: {
     list: Query<{ cursor?: string; changedSince?: string; limit?: number }, ContactFeedPage>;

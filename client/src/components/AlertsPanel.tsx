@@ -29,6 +29,10 @@ const TROUBLESHOOTING: Record<AlertView['kind'], string> = {
     'The CRM is throttling requests; syncs slow down automatically. Nothing to do unless it persists.',
   hot_lead: 'This contact crossed the hot-lead threshold.',
   sync_failed: 'The last sync failed after its retries. Retry it now, or wait for the next scheduled sync.',
+  delivery_dead_lettered:
+    'A webhook delivery could not be applied within its retry window and was set aside. The next scheduled sync reads the record again.',
+  write_refused:
+    'The CRM refused this write-back for good. Fix the record in the CRM, then retry it from the failed writes list, or dismiss it.',
 };
 
 function actionLabel(alert: AlertView, action: AlertAction): string {

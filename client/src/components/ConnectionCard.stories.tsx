@@ -191,3 +191,14 @@ export const Catalog: Story = {
     await expect(canvas.getAllByRole('article')).toHaveLength(6);
   },
 };
+
+/** Something needs the admin: refused writes and set-aside webhook updates, in words (zero counts are left out). */
+export const NeedsAttention: Story = {
+  args: { issues: { parked: 2, deadLettered: 1, failedWrites: 0 } },
+  play: async ({ canvas }) => {
+    const issues = canvas.getByTestId('connection-issues');
+    await expect(issues).toHaveTextContent('2 webhook updates waiting to be applied (retried automatically)');
+    await expect(issues).toHaveTextContent('1 webhook update given up on (see the alerts)');
+    await expect(issues).not.toHaveTextContent('refused');
+  },
+};

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
+import type { ConnectionIssueCounts } from '../../../shared/api/failed-write.dto.ts';
 import { HealthBadge } from './HealthBadge.tsx';
 import { connectionHealth } from './connection-health.ts';
 import {
@@ -29,6 +30,8 @@ export type ConnectionCardProps = ConnectionCardActions & {
   busy?: boolean;
   /** Viewers see the card without any action. */
   readOnly?: boolean;
+  /** Parked and dead-lettered deliveries and refused writes; shown only when not zero. */
+  issues?: Omit<ConnectionIssueCounts, 'connectionId'> | undefined;
 };
 
 /**
@@ -41,6 +44,7 @@ export function ConnectionCard({
   now = new Date(),
   busy = false,
   readOnly = false,
+  issues,
   onSyncNow,
   onDisconnect,
   onReconnect,
@@ -118,6 +122,8 @@ export function ConnectionCard({
       </dl>
 
       {connection.currentSync ? <SyncProgress sync={connection.currentSync} /> : null}
+
+      <IssueCounts issues={issues} />
 
       {connection.lastErrorMessage ? (
         <div className="propsync-connection-card__error" data-testid="last-error">
@@ -264,5 +270,31 @@ function SyncProgress({ sync }: { sync: NonNullable<ConnectionSummary['currentSy
         value={total !== null && total > 0 ? Math.min(sync.fetched, total) : undefined}
       />
     </div>
+  );
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** What needs the admin's eye on this connection, in words; nothing when all is clear. */
+function IssueCounts({ issues }: { issues: ConnectionCardProps['issues'] }) {
+  if (!issues) return null;
+  const lines = [
+    issues.failedWrites > 0
+      ? `${plural(issues.failedWrites, 'write', 'writes')} refused by the CRM, waiting for you to retry or dismiss`
+      : null,
+    issues.parked > 0
+      ? `${plural(issues.parked, 'webhook update', 'webhook updates')} waiting to be applied (retried automatically)`
+      : null,
+    issues.deadLettered > 0
+      ? `${plural(issues.deadLettered, 'webhook update', 'webhook updates')} given up on (see the alerts)`
+      : null,
+  ].filter((line) => line !== null);
+  if (lines.length === 0) return null;
+  return (
+    <ul className="propsync-connection-card__issues" data-testid="connection-issues">
+      {lines.map((line) => (
+        <li key={line}>{line}</li>
+      ))}
+    </ul>
   );
 }

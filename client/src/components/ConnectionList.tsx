@@ -1,4 +1,5 @@
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
+import type { ConnectionIssueCounts } from '../../../shared/api/failed-write.dto.ts';
 import { ConnectionCard, type ConnectionCardActions } from './ConnectionCard.tsx';
 import '../styles/propsync.css';
 
@@ -10,6 +11,8 @@ export type ConnectionListProps = ConnectionCardActions & {
   busyConnectionIds?: ReadonlySet<string>;
   /** The moment relative times are measured from; fixed in stories and tests so they do not drift. */
   now?: Date;
+  /** Parked, dead-lettered and refused counts per connection (connections with none may be absent). */
+  issueCounts?: readonly ConnectionIssueCounts[] | undefined;
 };
 
 /**
@@ -21,6 +24,7 @@ export function ConnectionList({
   now = new Date(),
   readOnly = false,
   busyConnectionIds,
+  issueCounts,
   ...actions
 }: ConnectionListProps) {
   if (connections.length === 0) {
@@ -47,6 +51,7 @@ export function ConnectionList({
               now={now}
               readOnly={readOnly}
               busy={busyConnectionIds?.has(connection.id) ?? false}
+              issues={issueCounts?.find((counts) => counts.connectionId === connection.id)}
               {...actions}
             />
           </li>

@@ -2,10 +2,12 @@ import { useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { useConnectionCommands } from '../hooks/useConnectionCommands.ts';
 import { useConnections } from '../hooks/useConnections.ts';
+import { useConnectionIssueCounts } from '../hooks/useFailedWrites.ts';
 import { useSignInReturn } from '../hooks/useSignInReturn.ts';
 import { useRefreshSyncRunsOnCycles } from '../hooks/useSyncRuns.ts';
 import { AlertsSection } from './AlertsSection.tsx';
 import { AuditSection } from './AuditSection.tsx';
+import { FailedWritesSection } from './FailedWrites.tsx';
 import { ConnectSection, useConnectForm } from './ConnectSection.tsx';
 import { HistorySection } from './HistorySection.tsx';
 import { IntegrationsPageView, type PageNotice } from './IntegrationsPageView.tsx';
@@ -38,6 +40,7 @@ export function IntegrationsPage({
   onViewContact,
 }: IntegrationsPageProps) {
   const connections = useConnections();
+  const issueCounts = useConnectionIssueCounts();
   useRefreshSyncRunsOnCycles(connections.data);
   const [latestNotice, announce] = useState<PageNotice | null>(null);
   const arrivalNotice = useSignInReturn(announce);
@@ -63,6 +66,7 @@ export function IntegrationsPage({
         onReconnect: commands.reconnect,
         onDisconnect: commands.disconnect,
         onChangeSchedule: commands.changeSchedule,
+        issueCounts: issueCounts.data,
       }}
       connectSlot={
         readOnly ? null : (
@@ -70,14 +74,17 @@ export function IntegrationsPage({
         )
       }
       alertsSlot={
-        <AlertsSection
-          connections={connections.data}
-          readOnly={readOnly}
-          onRetrySync={commands.syncNow}
-          onReconnect={commands.reconnect}
-          onViewContact={onViewContact}
-          announce={announce}
-        />
+        <>
+          <AlertsSection
+            connections={connections.data}
+            readOnly={readOnly}
+            onRetrySync={commands.syncNow}
+            onReconnect={commands.reconnect}
+            onViewContact={onViewContact}
+            announce={announce}
+          />
+          <FailedWritesSection readOnly={readOnly} />
+        </>
       }
       mappingSlot={<MappingSection connections={connections.data} readOnly={readOnly} />}
       historySlot={<HistorySection />}

@@ -12,6 +12,11 @@ import type {
   SyncRunDetails,
   SyncRunSummary,
 } from '../lib/router-types.ts';
+import type {
+  ConnectionIssueCounts,
+  FailedWriteActionResult,
+  FailedWriteView,
+} from '../../../shared/api/failed-write.dto.ts';
 
 /**
  * The answers a story's page gets, per procedure (what the server's router would return, whatever
@@ -33,6 +38,10 @@ export type FixtureAnswers = Partial<{
   'syncRuns.get': SyncRunDetails;
   'syncRuns.history': SyncHistoryPoint[];
   'conflicts.get': ConflictDetail;
+  'failedWrites.list': FailedWriteView[];
+  'failedWrites.retry': FailedWriteActionResult;
+  'failedWrites.dismiss': FailedWriteActionResult;
+  'failedWrites.counts': ConnectionIssueCounts[];
 }>;
 
 export type FixtureRequest = {

@@ -8,8 +8,17 @@ import type { PropsyncMetrics } from '../../infrastructure/observability/metrics
 import type { IngestedWebhook } from '../../core/ports/crm-adapter.ts';
 import type { RunError, SyncStore } from '../../core/ports/sync-store.ts';
 import { refusalReasonOf, type WebhookRefusalReason } from '../../core/ports/webhook-refusal.ts';
-import type { WebhookDeliveryStore } from '../../core/ports/webhook-delivery-store.ts';
+import type {
+  PendingWebhookDelivery,
+  WebhookDeliveryStore,
+} from '../../core/ports/webhook-delivery-store.ts';
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
+import {
+  afterFailedAttempt,
+  DEFAULT_PARKING_POLICY,
+  describeDeliveryRecords,
+  type ParkingPolicy,
+} from './parking-policy.ts';
 
 export type InboxAnswer = {
   status: number;
@@ -44,6 +53,8 @@ export class WebhookInbox {
   readonly #metrics: PropsyncMetrics;
   readonly #logger: Logger;
   readonly #sendsNotStarted = new Map<string, Promise<void>>();
+  readonly #parking: ParkingPolicy;
+  readonly #now: () => Date;
 
   constructor(deps: {
     deliveries: WebhookDeliveryStore;
@@ -53,6 +64,10 @@ export class WebhookInbox {
     jobs: SyncJobQueue;
     metrics: PropsyncMetrics;
     logger: Logger;
+    /** How long a delivery that cannot be applied yet is retried before it is dead-lettered. */
+    parking?: ParkingPolicy;
+    /** The clock parking and dead-lettering are measured by (tests move it). */
+    now?: () => Date;
   }) {
     this.#deliveries = deps.deliveries;
     this.#connections = deps.connections;
@@ -61,6 +76,8 @@ export class WebhookInbox {
     this.#jobs = deps.jobs;
     this.#metrics = deps.metrics;
     this.#logger = deps.logger;
+    this.#parking = deps.parking ?? DEFAULT_PARKING_POLICY;
+    this.#now = deps.now ?? (() => new Date());
   }
 
   /**
@@ -150,57 +167,94 @@ export class WebhookInbox {
    * Applies the connection's accepted deliveries in the order they arrived. Contacts reconcile like
    * a sync page (an older version never overwrites a newer one); activities become engagement
    * signals; removals deactivate links; ids without a snapshot are fetched by a delta sync.
+   *
+   * A delivery that cannot be applied yet (an activity whose contact is not imported, a record the
+   * store refuses) is parked and retried with backoff; it never holds back the deliveries behind
+   * it. Past the parking policy's bound it is dead-lettered with an alert naming the record.
    */
   async processPending(connectionId: string): Promise<void> {
+    const tried: string[] = [];
     for (;;) {
-      const deliveries = await this.#deliveries.pending(connectionId, DELIVERIES_PER_BATCH);
-      if (deliveries.length === 0) return;
+      const now = this.#now();
+      const deliveries = await this.#deliveries.pending(connectionId, DELIVERIES_PER_BATCH, now, tried);
+      if (deliveries.length === 0) break;
       const run = await this.#store.openWebhookRun(connectionId);
       const errors: RunError[] = [];
       let needsSync = false;
-      let retryLater: PropsyncError | null = null;
       const done: string[] = [];
       for (const delivery of deliveries) {
+        tried.push(delivery.id);
+        // Stored by `receive` above from a StoredDelivery.
+        const payload = delivery.payload as StoredDelivery;
         try {
-          // Stored by `receive` above from a StoredDelivery.
-          const payload = delivery.payload as StoredDelivery;
           const outcome = await this.#apply(run, delivery.organisationId, connectionId, payload);
           needsSync ||= outcome.needsSync;
           done.push(delivery.id);
         } catch (error) {
-          // Our own errors read as they are; anything else (a driver's text) goes to the log only.
-          const message =
-            error instanceof PropsyncError
-              ? error.message
-              : 'Propsync hit an unexpected error applying this delivery; it is in the server log and will be retried';
-          if (!(error instanceof PropsyncError))
-            this.#logger.error(
-              { err: error, connectionId, deliveryId: delivery.id },
-              'webhook delivery failed',
-            );
-          errors.push({
-            code: error instanceof PropsyncError ? error.code : 'WEBHOOK.UNEXPECTED',
-            message,
-            statusCode: null,
-            externalId: null,
-            retryState: 'will_retry',
-          });
-          await this.#deliveries.recordFailedAttempt(delivery.id, message);
-          retryLater =
-            error instanceof PropsyncError
-              ? error
-              : new PropsyncError('WEBHOOK.CONTACT_NOT_YET_IMPORTED', message);
+          const failure = await this.#setAside(connectionId, delivery, payload, error, now);
+          errors.push(failure);
+          // The missing contact (or a fresh copy of a refused record) comes with a delta sync.
           needsSync = true;
-          // Keep arrival order: later deliveries of this connection wait for this one.
-          break;
         }
       }
       await this.#deliveries.markProcessed(done);
       await this.#store.closeWebhookRun(run, errors);
       if (needsSync) await this.#jobs.enqueue({ connectionId, trigger: 'webhook' });
-      // pg-boss retries the job with backoff; the delivery stays pending until it applies.
-      if (retryLater) throw retryLater;
     }
+    // pg-boss retries the job with backoff while anything is parked; each retry applies whatever is due.
+    const parked = await this.#deliveries.parkedCount(connectionId);
+    if (parked > 0)
+      throw new PropsyncError(
+        'WEBHOOK.CONTACT_NOT_YET_IMPORTED',
+        `${parked} webhook deliveries are parked on this connection and will be retried`,
+      );
+  }
+
+  /**
+   * Queues the webhook job of every connection with a parked delivery due again. The job's own
+   * retries cover the first hour or so; this is what brings a delivery back after that, on a
+   * quiet connection, until it applies or is dead-lettered. Meant for a periodic timer.
+   */
+  async retryDueParked(): Promise<number> {
+    const connectionIds = await this.#deliveries.connectionsWithDueParked(this.#now());
+    for (const connectionId of connectionIds) await this.#jobs.enqueueWebhookWork(connectionId);
+    return connectionIds.length;
+  }
+
+  /** Parks a delivery that failed, or dead-letters it with an alert once it is past its bound. */
+  async #setAside(
+    connectionId: string,
+    delivery: PendingWebhookDelivery,
+    payload: StoredDelivery,
+    error: unknown,
+    now: Date,
+  ): Promise<RunError> {
+    // Our own errors read as they are; anything else (a driver's text) goes to the log only.
+    const reason =
+      error instanceof PropsyncError
+        ? error.message
+        : 'Propsync could not store a record of this delivery; the cause is in the server log';
+    if (!(error instanceof PropsyncError))
+      this.#logger.error({ err: error, connectionId, deliveryId: delivery.id }, 'webhook delivery failed');
+    const decision = afterFailedAttempt(delivery, now, this.#parking);
+    const code = error instanceof PropsyncError ? error.code : 'WEBHOOK.UNEXPECTED';
+    if (!decision.deadLetter) {
+      await this.#deliveries.park(delivery.id, { reason, now, retryAt: decision.retryAt });
+      return { code, message: reason, statusCode: null, externalId: null, retryState: 'retry_scheduled' };
+    }
+    const records = describeDeliveryRecords({
+      ...payload,
+      eventType: delivery.eventType,
+      deliveryKey: delivery.deliveryKey,
+    });
+    const attempts = delivery.attempts + 1;
+    const message = `Gave up on ${records} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`;
+    await this.#deliveries.deadLetter(
+      { id: delivery.id, organisationId: delivery.organisationId, connectionId },
+      { reason, now, alert: { message } },
+    );
+    this.#logger.warn({ connectionId, deliveryId: delivery.id, attempts }, 'webhook delivery dead-lettered');
+    return { code, message, statusCode: null, externalId: null, retryState: 'gave_up' };
   }
 
   async #apply(

@@ -12,6 +12,14 @@ export type ConnectionStatusRow = {
   lastSyncedAt: string | null;
   lastErrorAt: string | null;
   lastError: string | null;
+  /** Engagement signals from this connection, and when the latest happened. */
+  activityCount: number;
+  lastActivityAt: string | null;
+  /** Webhook deliveries waiting to be applied again, and those given up on. */
+  parked: number;
+  deadLettered: number;
+  /** Write-backs the CRM refused for good, waiting for an admin. */
+  failedWrites: number;
 };
 
 const StatusRow = z
@@ -24,39 +32,67 @@ const StatusRow = z
     last_synced_at: sqlTimestamp.nullable(),
     last_error_at: sqlTimestamp.nullable(),
     last_error_message: z.string().nullable(),
+    activity_count: z.number(),
+    last_activity_at: sqlTimestamp.nullable(),
+    parked: z.number(),
+    dead_lettered: z.number(),
+    failed_writes: z.number(),
   })
-  .transform(
-    (row): ConnectionStatusRow => ({
-      connectionId: row.id,
-      organisation: row.organisation,
-      provider: row.provider,
-      status: row.status,
-      contactCount: row.contact_count,
-      lastSyncedAt: row.last_synced_at?.toISOString() ?? null,
-      lastErrorAt: row.last_error_at?.toISOString() ?? null,
-      lastError: row.last_error_message,
-    }),
-  );
+  .transform((row): ConnectionStatusRow => ({
+    connectionId: row.id,
+    organisation: row.organisation,
+    provider: row.provider,
+    status: row.status,
+    contactCount: row.contact_count,
+    lastSyncedAt: row.last_synced_at?.toISOString() ?? null,
+    lastErrorAt: row.last_error_at?.toISOString() ?? null,
+    lastError: row.last_error_message,
+    activityCount: row.activity_count,
+    lastActivityAt: row.last_activity_at?.toISOString() ?? null,
+    parked: row.parked,
+    deadLettered: row.dead_lettered,
+    failedWrites: row.failed_writes,
+  }));
 
 /** What `propsync status` prints: one row per connection, never any credential. */
 export function connectionStatusRows(em: EntityManager): Promise<ConnectionStatusRow[]> {
   return new Sql(em).rows(
     StatusRow,
     `select c.id, o.name as organisation, c.provider, c.status, c.last_synced_at, c.last_error_at, c.last_error_message,
-       (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count
-     from crm_connections c join organisations o on o.id = c.organisation_id order by o.name, c.provider`,
+       (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
+       a.activity_count, a.last_activity_at,
+       (select count(*)::int from webhook_deliveries d where d.connection_id = c.id and d.status = 'parked') as parked,
+       (select count(*)::int from webhook_deliveries d where d.connection_id = c.id and d.status = 'dead_lettered')
+         as dead_lettered,
+       (select count(*)::int from outbound_writes w where w.connection_id = c.id and w.status = 'refused') as failed_writes
+     from crm_connections c join organisations o on o.id = c.organisation_id
+     cross join lateral (select count(*)::int as activity_count, max(occurred_at) as last_activity_at
+       from activities where connection_id = c.id) a
+     order by o.name, c.provider`,
   );
 }
 
 export function formatStatusTable(rows: ConnectionStatusRow[]): string {
   if (rows.length === 0) return 'No connections yet.';
-  const header = ['ORGANISATION', 'PROVIDER', 'STATUS', 'CONTACTS', 'LAST SYNC', 'LAST ERROR', 'CONNECTION'];
+  const header = [
+    'ORGANISATION',
+    'PROVIDER',
+    'STATUS',
+    'CONTACTS',
+    'ACTIVITIES',
+    'LAST SYNC',
+    'NEEDS ATTENTION',
+    'LAST ERROR',
+    'CONNECTION',
+  ];
   const body = rows.map((row) => [
     row.organisation,
     row.provider,
     row.status,
     String(row.contactCount),
+    String(row.activityCount),
     row.lastSyncedAt ?? 'never',
+    attentionSummary(row),
     row.lastError ? `${row.lastErrorAt} ${row.lastError}` : '-',
     row.connectionId,
   ]);
@@ -87,4 +123,14 @@ export async function resolveConnection(em: EntityManager, reference: string): P
     'CONNECTION.NOT_FOUND',
     `"${reference}" matches ${rows.length} connections: give the connection id`,
   );
+}
+
+/** Parked, dead-lettered and refused counts that are not zero, or "-". */
+function attentionSummary(row: ConnectionStatusRow): string {
+  const parts = [
+    row.parked > 0 ? `${row.parked} parked` : null,
+    row.deadLettered > 0 ? `${row.deadLettered} dead-lettered` : null,
+    row.failedWrites > 0 ? `${row.failedWrites} failed writes` : null,
+  ].filter((part) => part !== null);
+  return parts.length > 0 ? parts.join(', ') : '-';
 }

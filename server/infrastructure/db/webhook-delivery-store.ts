@@ -1,16 +1,34 @@
 import { z } from 'zod';
 import type {
+  DeadLetterAlert,
   PendingWebhookDelivery,
   WebhookDeliveryStore,
 } from '../../core/ports/webhook-delivery-store.ts';
 import type { EntityManager } from './orm.ts';
-import { Sql, sqlJson } from './sql.ts';
+import { Sql, sqlJson, sqlTimestamp } from './sql.ts';
+
+/** One open alert per dead-lettered delivery; the counts of what needs an admin read it too. */
+export function deadLetteredAlertKey(deliveryId: string): string {
+  return `delivery_dead_lettered:${deliveryId}`;
+}
 
 const PendingRow = z
-  .object({ id: z.string(), organisation_id: z.string(), payload: z.unknown() })
+  .object({
+    id: z.string(),
+    organisation_id: z.string(),
+    event_type: z.string(),
+    delivery_key: z.string(),
+    attempts: z.number(),
+    parked_since: sqlTimestamp.nullable(),
+    payload: z.unknown(),
+  })
   .transform((row): PendingWebhookDelivery => ({
     id: row.id,
     organisationId: row.organisation_id,
+    eventType: row.event_type,
+    deliveryKey: row.delivery_key,
+    attempts: row.attempts,
+    parkedSince: row.parked_since,
     payload: row.payload,
   }));
 
@@ -44,26 +62,79 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
     return inserted !== undefined;
   }
 
-  pending(connectionId: string, limit: number): Promise<PendingWebhookDelivery[]> {
+  /** New deliveries first: what a parked one waits for (its contact) often comes in a later one. */
+  pending(
+    connectionId: string,
+    limit: number,
+    now: Date,
+    skip: readonly string[] = [],
+  ): Promise<PendingWebhookDelivery[]> {
+    const skipping = skip.length > 0 ? `and not (id = any(array[?]::uuid[]))` : '';
     return this.#sql.rows(
       PendingRow,
-      `select id, organisation_id, payload from webhook_deliveries
-       where connection_id = ? and status = 'pending' order by received_at, id limit ?`,
-      [connectionId, limit],
+      `select id, organisation_id, event_type, delivery_key, attempts, parked_since, payload from webhook_deliveries
+       where connection_id = ? and (status = 'pending' or (status = 'parked' and next_attempt_at <= ?)) ${skipping}
+       order by status = 'parked', received_at, id limit ?`,
+      skip.length > 0 ? [connectionId, now, skip, limit] : [connectionId, now, limit],
     );
   }
 
-  async recordFailedAttempt(deliveryId: string, message: string): Promise<void> {
-    await this.#sql.run(`update webhook_deliveries set attempts = attempts + 1, error = ? where id = ?`, [
-      message,
-      deliveryId,
-    ]);
+  async park(deliveryId: string, failure: { reason: string; now: Date; retryAt: Date }): Promise<void> {
+    await this.#sql.run(
+      `update webhook_deliveries set status = 'parked', attempts = attempts + 1, error = ?,
+         parked_since = coalesce(parked_since, ?), next_attempt_at = ? where id = ?`,
+      [failure.reason, failure.now, failure.retryAt, deliveryId],
+    );
+  }
+
+  async deadLetter(
+    delivery: { id: string; organisationId: string; connectionId: string },
+    failure: { reason: string; now: Date; alert: DeadLetterAlert },
+  ): Promise<void> {
+    await this.#sql.transaction(async (tx) => {
+      await tx.run(
+        `update webhook_deliveries set status = 'dead_lettered', attempts = attempts + 1, error = ?,
+           parked_since = coalesce(parked_since, ?), dead_lettered_at = ?, next_attempt_at = null where id = ?`,
+        [failure.reason, failure.now, failure.now, delivery.id],
+      );
+      await tx.run(
+        `insert into alerts (organisation_id, connection_id, kind, severity, message, action, dedupe_key)
+         values (?, ?, 'delivery_dead_lettered', 'warning', ?, 'retry_sync', ?)
+         on conflict (organisation_id, dedupe_key) where resolved_at is null and dedupe_key is not null
+         do update set message = excluded.message`,
+        [
+          delivery.organisationId,
+          delivery.connectionId,
+          failure.alert.message,
+          deadLetteredAlertKey(delivery.id),
+        ],
+      );
+    });
+  }
+
+  async connectionsWithDueParked(now: Date): Promise<string[]> {
+    const rows = await this.#sql.rows(
+      z.object({ connection_id: z.string() }),
+      `select distinct connection_id from webhook_deliveries where status = 'parked' and next_attempt_at <= ?`,
+      [now],
+    );
+    return rows.map((row) => row.connection_id);
+  }
+
+  async parkedCount(connectionId: string): Promise<number> {
+    const row = await this.#sql.first(
+      z.object({ count: z.number() }),
+      `select count(*)::int as count from webhook_deliveries where connection_id = ? and status = 'parked'`,
+      [connectionId],
+    );
+    return row?.count ?? 0;
   }
 
   async markProcessed(deliveryIds: readonly string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
     await this.#sql.run(
-      `update webhook_deliveries set status = 'processed', processed_at = now(), error = null where id = any(array[?]::uuid[])`,
+      `update webhook_deliveries set status = 'processed', processed_at = now(), error = null, next_attempt_at = null
+       where id = any(array[?]::uuid[])`,
       [deliveryIds],
     );
   }

@@ -70,6 +70,41 @@ export class PropsyncMetrics {
       },
     });
     new Gauge({
+      name: 'propsync_webhook_deliveries',
+      help: 'Webhook deliveries set aside: parked (retried with backoff) and dead_lettered (given up, alerted)',
+      labelNames: ['provider', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await sql.rows(
+          z.object({ provider: z.string(), status: z.string(), count: z.number() }),
+          `select c.provider, d.status, count(*)::int as count from webhook_deliveries d
+           join crm_connections c on c.id = d.connection_id
+           where d.status in ('parked', 'dead_lettered') group by c.provider, d.status`,
+        );
+        this.reset();
+        // Both states are always reported, so a dashboard sees 0 rather than no series.
+        for (const provider of CRM_PROVIDERS)
+          for (const state of ['parked', 'dead_lettered']) this.set({ provider, state }, 0);
+        for (const row of rows) this.set({ provider: row.provider, state: row.status }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'propsync_outbound_writes_refused',
+      help: 'Write-backs the CRM refused for good, waiting for an admin to retry or dismiss them',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await sql.rows(
+          z.object({ provider: z.string(), count: z.number() }),
+          `select c.provider, count(*)::int as count from outbound_writes w
+           join crm_connections c on c.id = w.connection_id where w.status = 'refused' group by c.provider`,
+        );
+        this.reset();
+        for (const provider of CRM_PROVIDERS) this.set({ provider }, 0);
+        for (const row of rows) this.set({ provider: row.provider }, row.count);
+      },
+    });
+    new Gauge({
       name: 'propsync_sync_queue_depth',
       help: 'Sync jobs waiting (queued) and running (active) across every process',
       labelNames: ['state'] as const,

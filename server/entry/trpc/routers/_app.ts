@@ -6,6 +6,7 @@ import { alertsRouter } from './alerts.router.ts';
 import { conflictsRouter } from './conflicts.router.ts';
 import { connectionsRouter } from './connections.router.ts';
 import { engagementRouter } from './engagement.router.ts';
+import { failedWritesRouter } from './failed-writes.router.ts';
 import { hostWebhooksRouter } from './host-webhooks.router.ts';
 import { contactsRouter } from './contacts.router.ts';
 import { providersRouter } from './providers.router.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   syncRuns: syncRunsRouter,
   conflicts: conflictsRouter,
   alerts: alertsRouter,
+  failedWrites: failedWritesRouter,
   contacts: contactsRouter,
   agencies: agenciesRouter,
 });

@@ -123,6 +123,25 @@ describe('credential material', () => {
 describe('every procedure, called by agency A with agency B’s ids', () => {
   it('returns nothing of B and changes nothing of B; a new procedure must be added here to pass', async () => {
     const b = agencyB;
+    // A write-back the CRM refused for B: A can neither list, retry nor dismiss it.
+    const [refusedOfB] = await execute<{ id: string }>(
+      `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload, status,
+         refused_at, last_error) values (?, ?, ?, 'metadata', 'isolation-refused', ?::jsonb, 'refused', now(), 'refused')
+       returning id`,
+      [
+        b.organisationId,
+        b.connectionId,
+        b.contactId,
+        JSON.stringify({
+          kind: 'hot_lead',
+          idempotencyKey: 'isolation-refused',
+          contactExternalId: b.externalId,
+          occurredAt: '2026-11-20T00:00:00.000Z',
+          summary: 'Hot lead',
+          details: {},
+        }),
+      ],
+    );
     const hostSecret = `whsec_${Buffer.from('agency-a-host-secret-0123456789').toString('base64')}`;
     const inputs: Record<string, unknown> = {
       'providers.list': undefined,
@@ -165,6 +184,10 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'conflicts.get': { conflictId: b.conflictId },
       'alerts.list': { state: 'all', connectionId: b.connectionId },
       'alerts.acknowledge': { alertId: b.alertId },
+      'failedWrites.list': { connectionId: b.connectionId },
+      'failedWrites.retry': { writeId: refusedOfB!.id },
+      'failedWrites.dismiss': { writeId: refusedOfB!.id },
+      'failedWrites.counts': undefined,
       'contacts.lookup': { by: 'externalId', value: b.externalId },
       // Host procedures: an embed token (A's) is refused before anything is read or changed.
       'agencies.create': { name: 'Created with an embed token', externalRef: b.organisationId },
@@ -195,6 +218,7 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       b.alertId,
       b.email,
       b.externalId,
+      refusedOfB!.id,
       ...b.runIds,
     ];
     const a = caller(agencyA);

@@ -14,6 +14,8 @@ export const ALERT_KINDS = [
   'rate_limited',
   'hot_lead',
   'sync_failed',
+  'delivery_dead_lettered',
+  'write_refused',
 ] as const satisfies readonly AlertKind[];
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly AlertSeverity[];
 export const ALERT_ACTIONS = [

@@ -4,7 +4,8 @@ import { Contact } from './contact.entity.ts';
 import { connectionRowProperties } from './owners.ts';
 
 const OUTBOUND_KINDS = ['journal_entry', 'note', 'metadata', 'contact_update'] as const;
-const OUTBOUND_STATUSES = ['pending', 'in_flight', 'done', 'failed'] as const;
+/** `refused`: the CRM refused it for good; it waits for an admin to retry or dismiss it. */
+const OUTBOUND_STATUSES = ['pending', 'in_flight', 'done', 'failed', 'refused', 'dismissed'] as const;
 
 /** A write-back to a CRM, kept with its retry state until the CRM has it. */
 export const OutboundWrite = defineEntity({
@@ -23,6 +24,7 @@ export const OutboundWrite = defineEntity({
     lastError: p.text().nullable(),
     lastStatusCode: p.integer().nullable(),
     externalRef: p.text().nullable(),
+    refusedAt: p.datetime().nullable(),
     updatedAt: updatedAtProperty,
   },
   uniques: [
@@ -36,6 +38,12 @@ export const OutboundWrite = defineEntity({
       name: 'outbound_writes_due_idx',
       properties: ['connectionId', 'nextAttemptAt'],
       where: `status in ('pending', 'failed')`,
+    },
+    {
+      // The failed-writes list and counts read refused writes only.
+      name: 'outbound_writes_refused_idx',
+      properties: ['organisationId', 'refusedAt'],
+      where: `status = 'refused'`,
     },
   ],
   checks: [

@@ -2,7 +2,12 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
 import { connectionOwned } from './owners.ts';
 
-/** A verified inbound webhook, stored before it is acknowledged and processed from the queue. */
+const DELIVERY_STATUSES = ['pending', 'processed', 'parked', 'dead_lettered'] as const;
+
+/**
+ * A verified inbound webhook, stored before it is acknowledged and processed from the queue. One
+ * that cannot be applied yet is parked (retried from `nextAttemptAt`) and, past its bound, dead-lettered.
+ */
 export const WebhookDelivery = defineEntity({
   name: 'WebhookDelivery',
   tableName: 'webhook_deliveries',
@@ -13,10 +18,14 @@ export const WebhookDelivery = defineEntity({
     eventType: p.text(),
     payload: p.json<Record<string, unknown>>(),
     receivedAt: stampedOnCreate,
-    status: p.text().$type<'pending' | 'processed' | 'failed'>().default('pending'),
+    status: p.text().$type<(typeof DELIVERY_STATUSES)[number]>().default('pending'),
     attempts: p.integer().default(0),
     processedAt: p.datetime().nullable(),
     error: p.text().nullable(),
+    nextAttemptAt: p.datetime().nullable(),
+    /** When it first failed: the start of the bound after which it is dead-lettered. */
+    parkedSince: p.datetime().nullable(),
+    deadLetteredAt: p.datetime().nullable(),
   },
   uniques: [
     {
@@ -34,7 +43,7 @@ export const WebhookDelivery = defineEntity({
   checks: [
     {
       name: 'webhook_deliveries_status_check',
-      expression: oneOf('status', ['pending', 'processed', 'failed']),
+      expression: oneOf('status', DELIVERY_STATUSES),
     },
   ],
 });

@@ -8,6 +8,7 @@ import { Migration20261123170000ProvidersFromRegistry } from './Migration2026112
 import { Migration20261123180000OauthSignIns } from './Migration20261123180000_oauth_sign_ins.ts';
 import { Migration20261202120000AgencyProvisioning } from './Migration20261202120000_agency_provisioning.ts';
 import { Migration20261203110000ActivitySignals } from './Migration20261203110000_activity_signals.ts';
+import { Migration20261203120000ParkedAndRefused } from './Migration20261203120000_parked_and_refused.ts';
 import { Migration20261203130000ContactFeed } from './Migration20261203130000_contact_feed.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
@@ -31,5 +32,6 @@ export const migrations = [
     class: Migration20261202120000AgencyProvisioning,
   },
   { name: 'Migration20261203110000_activity_signals', class: Migration20261203110000ActivitySignals },
+  { name: 'Migration20261203120000_parked_and_refused', class: Migration20261203120000ParkedAndRefused },
   { name: 'Migration20261203130000_contact_feed', class: Migration20261203130000ContactFeed },
 ];

@@ -1,0 +1,34 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionList } from './ConnectionList.tsx';
+import { activeReapitConnection, erroredStreetConnection, FIXTURE_NOW } from './connection.fixtures.ts';
+
+afterEach(cleanup);
+
+describe('the connection card’s counts of what needs attention', () => {
+  it('says the non-zero counts of its own connection in words, and nothing on a card with none', () => {
+    render(
+      <ConnectionList
+        connections={[activeReapitConnection, erroredStreetConnection]}
+        now={FIXTURE_NOW}
+        issueCounts={[
+          { connectionId: activeReapitConnection.id, parked: 0, deadLettered: 0, failedWrites: 3 },
+          { connectionId: erroredStreetConnection.id, parked: 0, deadLettered: 0, failedWrites: 0 },
+        ]}
+      />,
+    );
+    const reapit = within(screen.getByTestId('connection-card-reapit'));
+    expect(reapit.getByTestId('connection-issues').textContent).toBe(
+      '3 writes refused by the CRM, waiting for you to retry or dismiss',
+    );
+    expect(
+      within(screen.getByTestId('connection-card-street')).queryByTestId('connection-issues'),
+    ).toBeNull();
+  });
+
+  it('shows nothing while the counts are not known', () => {
+    render(<ConnectionList connections={[activeReapitConnection]} now={FIXTURE_NOW} />);
+    expect(screen.queryByTestId('connection-issues')).toBeNull();
+  });
+});
