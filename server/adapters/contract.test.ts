@@ -258,7 +258,13 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
             ['viewing_booked', 'viewing_completed'],
           ] as const
         ).filter(([from, to]) => polled.has(from) && polled.has(to));
-        expect(progressions.length).toBeGreaterThan(0);
+        if (progressions.length === 0) {
+          // None of what this CRM's API lists by change has a later stage (Alto: valuations by creation):
+          // progress arrives by webhook, and the capability says so for the card.
+          expect(definition.info.capabilities.activities.webhooks).toBe(true);
+          expect(definition.info.capabilities.activities.kinds).toMatch(/webhook/);
+          return;
+        }
         const created = progressions.map(([from, to]) => ({
           id: running.createActivity!({ contactExternalId: contactId, type: from }),
           to,

@@ -141,7 +141,8 @@ export async function createServices(
         adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
         logger,
         onFinished: processMetrics.observeCycle,
-        onSignals: (organisationId, contactIds) => engagement.rescore(organisationId, contactIds),
+        onSignals: (organisationId, contactIds, connectionId) =>
+          engagement.rescore(organisationId, contactIds, { pushingConnectionId: connectionId }),
         ...options.sync,
       },
       connectionId,
@@ -256,7 +257,9 @@ export async function createServices(
         parkedTimer = setInterval(() => {
           webhooks
             .retryDueParked()
-            .catch((error: unknown) => logger.error({ err: error }, 'retrying parked webhook deliveries failed'));
+            .catch((error: unknown) =>
+              logger.error({ err: error }, 'retrying parked webhook deliveries failed'),
+            );
         }, 60_000);
         parkedTimer.unref();
       }

@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ConnectionCheck,
-  ContactChange,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PageCheckpoint,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ConnectionCheck,
+  type ContactChange,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PageCheckpoint,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -375,7 +376,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     const body =
       activity.kind === 'engagement_score'
         ? { EngagementScore: scoreOf(activity), EngagementScoreDate: activity.occurredAt }
-        : activity.details.hotLead === false
+        : clearsHotLead(activity)
           ? { HotLead: false, HotLeadDate: null }
           : { HotLead: true, HotLeadDate: activity.occurredAt };
     await this.http.request('PATCH', `${contactPath}/engagement`, { body });

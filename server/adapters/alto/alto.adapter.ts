@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ContactChange,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ContactChange,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
@@ -287,11 +288,18 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     if (already) return { externalRef: already.id, etag: null };
     if (activity.kind === 'engagement_score') return this.#writeScore(activity, notes, marker);
     const isEmail = activity.kind === 'email_sent';
+    const cleared = clearsHotLead(activity);
     const text = isEmail
       ? `${activity.summary} ${marker}`
-      : `Hot lead flagged by Propsync at ${activity.occurredAt}: ${activity.summary} ${marker}`;
+      : cleared
+        ? `Hot lead cleared by Propsync at ${activity.occurredAt}: ${activity.summary} ${marker}`
+        : `Hot lead flagged by Propsync at ${activity.occurredAt}: ${activity.summary} ${marker}`;
     return this.#createFileNote(activity.contactExternalId, {
-      title: isEmail ? 'Propsync nurture email sent' : 'Propsync hot lead',
+      title: isEmail
+        ? 'Propsync nurture email sent'
+        : cleared
+          ? 'Propsync hot lead cleared'
+          : 'Propsync hot lead',
       notes: text,
       fileNoteType: isEmail ? 'EMail' : 'FileNote',
       updateLastContactedDate: isEmail,

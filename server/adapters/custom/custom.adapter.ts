@@ -3,18 +3,19 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ContactChange,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PageCheckpoint,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ContactChange,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PageCheckpoint,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
@@ -254,7 +255,9 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     const body =
       activity.kind === 'engagement_score'
         ? { engagement_score: scoreOf(activity), engagement_scored_at: activity.occurredAt }
-        : { hot_lead: true, hot_lead_at: activity.occurredAt };
+        : clearsHotLead(activity)
+          ? { hot_lead: false }
+          : { hot_lead: true, hot_lead_at: activity.occurredAt };
     // Nurture fields are Propsync's own and kept apart from the contact: no ETag to honour, and
     // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
     await this.http.request('PATCH', `${path}/nurture`, { body });

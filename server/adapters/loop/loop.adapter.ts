@@ -3,19 +3,20 @@ import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ConnectionCheck,
-  ContactChange,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PageCheckpoint,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ConnectionCheck,
+  type ContactChange,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PageCheckpoint,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -278,7 +279,9 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     const customFields =
       activity.kind === 'engagement_score'
         ? { propsyncEngagementScore: scoreOf(activity), propsyncEngagementScoredAt: activity.occurredAt }
-        : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+        : clearsHotLead(activity)
+          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
+          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
     await this.http.request('PATCH', contactPath, { body: { customFields } });
     return { externalRef: activity.contactExternalId, etag: null };
   }

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
@@ -365,7 +366,9 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     const ours =
       activity.kind === 'engagement_score'
         ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
-        : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+        : clearsHotLead(activity)
+          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
+          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
     return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
   }
 

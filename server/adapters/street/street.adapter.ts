@@ -3,17 +3,18 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type {
-  ActivityPage,
-  ContactChange,
-  ContactPage,
-  CrmAdapter,
-  IngestedWebhook,
-  InboundWebhook,
-  OutboundActivity,
-  PushResult,
-  SyncWindow,
-  WebhookRegistration,
+import {
+  clearsHotLead,
+  type ActivityPage,
+  type ContactChange,
+  type ContactPage,
+  type CrmAdapter,
+  type IngestedWebhook,
+  type InboundWebhook,
+  type OutboundActivity,
+  type PushResult,
+  type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -260,11 +261,14 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     const marker = propsyncMarker(activity.idempotencyKey);
     const existing = await this.#findNote(personId, (note) => note.attributes.body.includes(marker));
     if (existing) return { externalRef: existing.id, etag: null };
-    const body =
-      activity.kind === 'hot_lead'
-        ? `HOT LEAD (Propsync) since ${activity.occurredAt}: ${activity.summary} ${marker}`
+    // Street people have no flag field: the flag is a pinned note, and clearing it is an unpinned one.
+    const flagged = activity.kind === 'hot_lead' && !clearsHotLead(activity);
+    const body = flagged
+      ? `HOT LEAD (Propsync) since ${activity.occurredAt}: ${activity.summary} ${marker}`
+      : clearsHotLead(activity)
+        ? `No longer a hot lead (Propsync) since ${activity.occurredAt}: ${activity.summary} ${marker}`
         : `${activity.summary} (${activity.occurredAt}) ${marker}`;
-    const note = await this.#createNote(personId, body, activity.kind === 'hot_lead');
+    const note = await this.#createNote(personId, body, flagged);
     return { externalRef: note.id, etag: null };
   }
 

@@ -147,6 +147,7 @@ export class EngagementService {
   async rescore(
     organisationId: string,
     contactIds: string[],
+    options: { pushingConnectionId?: string } = {},
   ): Promise<{ hotLeads: string[]; cleared: string[] }> {
     if (contactIds.length === 0) return { hotLeads: [], cleared: [] };
     const now = this.#now();
@@ -244,6 +245,8 @@ export class EngagementService {
         'hot lead changed',
       );
     }
+    // A cycle that rescored after its activities pushes its own connection's writes next.
+    connections.delete(options.pushingConnectionId ?? '');
     await this.#requestPush([...connections]);
     return { hotLeads, cleared };
   }

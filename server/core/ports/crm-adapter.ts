@@ -94,6 +94,14 @@ export type OutboundActivity = {
   details: Record<string, unknown>;
 };
 
+/**
+ * Whether a `hot_lead` write clears the flag (`details.hotLead === false`, the score having
+ * decayed below the clearing point) rather than sets it.
+ */
+export function clearsHotLead(activity: OutboundActivity): boolean {
+  return activity.kind === 'hot_lead' && activity.details.hotLead === false;
+}
+
 export type ContactChange = {
   externalId: string;
   /** The concurrency token from the last read, where the CRM has one. */

@@ -31,7 +31,7 @@ export type SyncCycleDependencies = {
     estimatedTotal: number | null;
   }) => void;
   /** Rescoring of the contacts whose activities a cycle brought (the engagement service). */
-  onSignals?: (organisationId: string, contactIds: string[]) => Promise<unknown>;
+  onSignals?: (organisationId: string, contactIds: string[], connectionId: string) => Promise<unknown>;
   /** Observes every finished cycle (metrics). */
   onFinished?: (cycle: CycleObservation) => void;
 };
@@ -131,7 +131,7 @@ export async function runSyncCycle(
     if (toRescore.size > 0 && deps.onSignals) {
       // The activities are stored: a failed rescoring is caught up by the scheduled one, not retried here.
       await deps
-        .onSignals(run.organisationId, [...toRescore])
+        .onSignals(run.organisationId, [...toRescore], connectionId)
         .catch((error: unknown) =>
           log.error(
             { err: error },

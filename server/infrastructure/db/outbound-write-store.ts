@@ -172,6 +172,23 @@ async function raiseWriteRefusedAlert(
       writeRefusedDedupeKey(work.id),
     ],
   );
+  // The host hears of it too, so it can tell its own users; the message names no secret.
+  await tx.run(
+    `insert into host_events (organisation_id, type, payload)
+     select id, 'writeback.failed', ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
+    [
+      sqlJson({
+        connectionId: run.connectionId,
+        provider: run.provider,
+        writeId: work.id,
+        contactId,
+        contactExternalId: externalId,
+        kind: work.kind,
+        reason,
+      }),
+      run.organisationId,
+    ],
+  );
 }
 
 /** The refused write's alert: resolved when the write is retried or dismissed. */

@@ -18,6 +18,7 @@ import {
   workerDiedError,
   type RunFailure,
 } from '../../core/sync/run-outcome.ts';
+import { feedStartCursor } from './read-side/contact-feed.ts';
 import { sqlJson, sqlTimestamp, type Sql } from './sql.ts';
 
 /**
@@ -149,6 +150,7 @@ export async function closeRun(
         [sqlJson(cursor), run.connectionId],
       );
       if (before?.was_failing) await queueHealthEvent(tx, run, 'connection.recovered', {});
+      if (run.window.start === null) await announceInitialImport(tx, run);
       return;
     }
     const now = new Date();
@@ -196,6 +198,47 @@ export async function closeRun(
       }
     }
   });
+}
+
+/**
+ * After a connection's first full import, one event instead of thousands: the counts, and a cursor
+ * from which the host reads the agency's contacts with `contacts.list`.
+ */
+async function announceInitialImport(sql: Sql, run: SyncRunHandle): Promise<void> {
+  const counts = await sql.first(
+    z.object({
+      fetched: z.number(),
+      written: z.number(),
+      unchanged: z.number(),
+      errors: z.number(),
+      first: z.boolean(),
+    }),
+    `select r.records_fetched as fetched, r.records_written as written, r.records_unchanged as unchanged,
+       r.errors_count as errors,
+       not exists (select 1 from sync_runs o where o.connection_id = r.connection_id and o.full_import
+         and o.status in ('succeeded', 'partial') and o.id <> r.id) as first
+     from sync_runs r where r.id = ?`,
+    [run.runId],
+  );
+  if (!counts?.first) return;
+  await sql.run(
+    `insert into host_events (organisation_id, type, payload)
+     select id, 'connection.initial_import_completed', ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
+    [
+      sqlJson({
+        connectionId: run.connectionId,
+        provider: run.provider,
+        counts: {
+          fetched: counts.fetched,
+          written: counts.written,
+          unchanged: counts.unchanged,
+          errors: counts.errors,
+        },
+        feedCursor: await feedStartCursor(sql),
+      }),
+      run.organisationId,
+    ],
+  );
 }
 
 /** Queues a connection-health event for the agency's host, when it has a host webhook. */

@@ -189,6 +189,8 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'failedWrites.dismiss': { writeId: refusedOfB!.id },
       'failedWrites.counts': undefined,
       'contacts.lookup': { by: 'externalId', value: b.externalId },
+      // A's whole feed, from the start: B's contacts never appear in it.
+      'contacts.list': { limit: 1000 },
       // Host procedures: an embed token (A's) is refused before anything is read or changed.
       'agencies.create': { name: 'Created with an embed token', externalRef: b.organisationId },
       'agencies.list': undefined,

@@ -68,22 +68,29 @@ const FeedRow = z.object({
   ),
 });
 
+/** The oldest transaction still running: all below it have finished, and none can start below it. */
+async function settledBelow(sql: Sql): Promise<string> {
+  const row = await sql.first(
+    z.object({ xmin: XID }),
+    `select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`,
+  );
+  return row!.xmin;
+}
+
+/**
+ * A cursor that starts a full read from now, given with `connection.initial_import_completed`.
+ * Inside a transaction, its own changes come with the changes after the full read.
+ */
+export async function feedStartCursor(sql: Sql): Promise<string> {
+  return encodeFeedCursor({ mode: 'full', bound: await settledBelow(sql), afterXid: '0', afterId: NO_ID });
+}
+
 /** The host's feed of an agency's contacts: a first full read, then every change since. */
 export class ContactFeed {
   readonly #sql: Sql;
 
   constructor(em: EntityManager) {
     this.#sql = new Sql(em);
-  }
-
-  /** A cursor that starts a full read now (given with `connection.initial_import_completed`). */
-  async startCursor(): Promise<string> {
-    return encodeFeedCursor({
-      mode: 'full',
-      bound: await this.#settledBelow(),
-      afterXid: '0',
-      afterId: NO_ID,
-    });
   }
 
   async page(
@@ -94,7 +101,7 @@ export class ContactFeed {
       ? decodeFeedCursor(input.cursor)
       : input.changedSince
         ? { mode: 'changes', afterXid: '0', afterId: NO_ID, since: input.changedSince }
-        : { mode: 'full', bound: await this.#settledBelow(), afterXid: '0', afterId: NO_ID };
+        : { mode: 'full', bound: await settledBelow(this.#sql), afterXid: '0', afterId: NO_ID };
     const rows = await this.#read(organisationId, cursor, input.limit + 1);
     const hasMore = rows.length > input.limit;
     const contacts = rows.slice(0, input.limit);
@@ -112,15 +119,6 @@ export class ContactFeed {
       };
     }
     return { contacts: contacts.map(toFeedContact), nextCursor: encodeFeedCursor(next), hasMore };
-  }
-
-  /** The oldest transaction still running: all below it have finished, and none can start below it. */
-  async #settledBelow(): Promise<string> {
-    const row = await this.#sql.first(
-      z.object({ xmin: XID }),
-      `select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`,
-    );
-    return row!.xmin;
   }
 
   #read(organisationId: string, cursor: FeedCursor, limit: number) {
