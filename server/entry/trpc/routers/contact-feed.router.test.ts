@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { RunningHarness } from '../../../../simulators/toolkit/contract-harness.ts';
+import { mergeOperatorConfig } from '../../../../simulators/toolkit/operator-config.ts';
+import type { FeedContact } from '../../../../shared/api/contact.dto.ts';
+import { Sql } from '../../../infrastructure/db/sql.ts';
+import { findCrm } from '../../../test-support/crms.ts';
+import {
+  createOrganisation,
+  createTestServices,
+  type TestServices,
+} from '../../../test-support/test-services.ts';
+import { receiveWebhooks, type WebhookReceiver } from '../../../test-support/webhook-receiver.ts';
+import { createContextInner } from '../context.ts';
+import { appRouter } from './_app.ts';
+
+const SECRET = 'whsec_' + Buffer.from('contact-feed-host-secret-0123456789').toString('base64');
+
+let harness: RunningHarness;
+let host: WebhookReceiver;
+let services: TestServices;
+let organisationId: string;
+let connectionId: string;
+let sql: Sql;
+
+const feed = () =>
+  appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' })).contacts;
+
+const contactIdsOfAgency = async () =>
+  (
+    await sql.rows(
+      z.object({ id: z.string() }),
+      `select id from contacts where organisation_id = ? order by id`,
+      [organisationId],
+    )
+  ).map((row) => row.id);
+
+/** Pages the feed from `cursor` until it is caught up; answers every contact read and the cursor to carry on with. */
+async function readFeed(
+  start: { cursor?: string; changedSince?: string },
+  limit: number,
+  betweenPages?: () => Promise<void>,
+) {
+  const contacts: FeedContact[] = [];
+  let input: { cursor?: string; changedSince?: string; limit: number } = { ...start, limit };
+  for (;;) {
+    const page = await feed().list(input);
+    contacts.push(...page.contacts);
+    if (!page.hasMore) return { contacts, cursor: page.nextCursor };
+    input = { cursor: page.nextCursor, limit };
+    await betweenPages?.();
+  }
+}
+
+/** Cycles until one changes nothing: our own write-backs come back once as CRM changes. */
+async function settle(): Promise<void> {
+  for (let round = 0; round < 4; round++) {
+    const cycle = await services.runSyncCycle(connectionId, 'manual');
+    if (cycle.status === 'succeeded' && cycle.updated === 0 && cycle.created === 0) return;
+  }
+}
+
+beforeAll(async () => {
+  host = await receiveWebhooks('/hooks');
+  harness = await findCrm('custom')!.simulator.start({ contactCount: 300, rateLimits: false, seed: 17 });
+  services = await createTestServices({
+    env: mergeOperatorConfig(harness.operatorConfig, { PROPSYNC_EGRESS_ALLOW: 'localhost' }),
+  });
+  organisationId = await createOrganisation(services, 'Feed Reading Lettings');
+  await services.hostWebhooks.configure(organisationId, {
+    url: host.url.replace('127.0.0.1', 'localhost'),
+    secret: SECRET,
+  });
+  ({ id: connectionId } = await services.connections.connect(organisationId, 'custom', harness.connection));
+  await services.whenIdle();
+  sql = new Sql(services.orm.em);
+}, 60_000);
+
+afterAll(async () => {
+  await services?.destroy();
+  await harness?.close();
+  await host?.close();
+});
+
+describe('contacts.list, the host feed', () => {
+  it('announces the first import once, with a cursor that reads every contact of the agency', async () => {
+    const announced = await sql.rows(
+      z.object({
+        payload: z.object({
+          connectionId: z.string(),
+          counts: z.object({ written: z.number() }),
+          feedCursor: z.string(),
+        }),
+      }),
+      `select payload from host_events where organisation_id = ? and type = 'connection.initial_import_completed'`,
+      [organisationId],
+    );
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.payload).toMatchObject({
+      connectionId,
+      counts: { written: harness.listableContactCount() },
+    });
+    const { contacts } = await readFeed({ cursor: announced[0]!.payload.feedCursor }, 100);
+    expect(contacts.map((contact) => contact.id).sort()).toEqual(await contactIdsOfAgency());
+    expect(contacts[0]!.links).toEqual([
+      expect.objectContaining({ provider: 'custom', connectionId, active: true }),
+    ]);
+    // Contact events were not sent one by one for the import.
+    const perContact = await sql.first(
+      z.object({ n: z.number() }),
+      `select count(*)::int as n from host_events where organisation_id = ? and type like 'contact.%' and type <> 'contact.hot_lead'`,
+      [organisationId],
+    );
+    expect(perContact!.n).toBe(0);
+  });
+
+  it('gives each contact exactly once while a sync writes, then carries on with what changed', async () => {
+    await settle();
+    const before = await contactIdsOfAgency();
+    let edited: string[] = [];
+    let syncing: Promise<unknown> | null = null;
+    // After the first page, the CRM changes 80 contacts and a cycle writes them while the host reads on.
+    const { contacts, cursor } = await readFeed({}, 20, async () => {
+      if (syncing) return;
+      edited = harness.modifyContacts(80);
+      syncing = services.runSyncCycle(connectionId, 'manual');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    expect(await syncing).toMatchObject({ status: 'succeeded', updated: 80 });
+    const ids = contacts.map((contact) => contact.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(before);
+    // Incremental from where the full read ended: the contacts the cycle changed (those it had not yet reached come again).
+    const changes = await readFeed({ cursor }, 50);
+    const editedContacts = await sql.rows(
+      z.object({ contact_id: z.string() }),
+      `select contact_id from contact_external_ids where connection_id = ? and external_id = any(array[?]::text[])`,
+      [connectionId, edited],
+    );
+    expect(new Set(changes.contacts.map((contact) => contact.id))).toEqual(
+      new Set(editedContacts.map((row) => row.contact_id)),
+    );
+    // Caught up: nothing more until something changes.
+    expect((await feed().list({ cursor: changes.cursor })).contacts).toEqual([]);
+  }, 60_000);
+
+  it('answers exactly the contacts changed since a time', async () => {
+    await settle();
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const edited = harness.modifyContacts(7);
+    expect(await services.runSyncCycle(connectionId, 'manual')).toMatchObject({
+      status: 'succeeded',
+      updated: 7,
+    });
+    const { contacts } = await readFeed({ changedSince: since }, 3);
+    expect(contacts.flatMap((contact) => contact.links.map((link) => link.externalId)).sort()).toEqual(
+      [...edited].sort(),
+    );
+  }, 60_000);
+
+  it('refuses a cursor it did not give out, clearly', async () => {
+    await expect(feed().list({ cursor: 'not-a-cursor' })).rejects.toThrow(/not one this feed gave out/);
+    await expect(feed().list({ limit: 5_000 })).rejects.toThrow();
+  });
+});
