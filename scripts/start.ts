@@ -38,6 +38,10 @@ const sandboxApps = Object.fromEntries(
 );
 const running = await startServer({ ...config, oauthApps: { ...sandboxApps, ...config.oauthApps } }, logger);
 const unconnected = await ensureDemoConnections(running.services, simulators);
+// Agents at work once the demo is connected: signals some CRMs send only by webhook.
+setTimeout(() => {
+  for (const simulator of simulators) simulator.agentActivity?.();
+}, 5_000).unref();
 
 const page = `${running.url}/dashboard/settings/integrations`;
 console.log(

@@ -38,6 +38,7 @@ export async function startDemoSimulators(
       settings: running.connection.settings,
       operatorConfig: running.operatorConfig,
       ...(running.oauthApp ? { oauthApp: running.oauthApp } : {}),
+      ...(running.demoAgentActivity ? { agentActivity: () => running.demoAgentActivity!() } : {}),
       close: () => running.close(),
     });
   }

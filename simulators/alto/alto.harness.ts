@@ -61,6 +61,18 @@ export const altoHarness = defineHarness({
         if (kind === 'offer') simulator.controls.setOfferStatus(id, 'Accepted');
         else simulator.controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK });
       },
+      // Alto sends no webhook for what happened before the subscription: a buyer views and offers live.
+      demoAgentActivity() {
+        for (const contactId of simulator.contactIds()) {
+          try {
+            this.createActivity!({ contactExternalId: contactId, type: 'offer_submitted' });
+          } catch {
+            continue;
+          }
+          this.createActivity!({ contactExternalId: contactId, type: 'viewing_completed' });
+          return;
+        }
+      },
       writeBackRecords: (contactExternalId) => simulator.fileNotes({ contactId: contactExternalId }),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         const signed = simulator.contactWebhook({

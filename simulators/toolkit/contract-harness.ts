@@ -86,6 +86,12 @@ export interface RunningHarness {
    * moving its modification time and sending the CRM's update webhook.
    */
   progressActivity?(activityExternalId: string): void;
+  /**
+   * What agents do in this CRM once the demo is connected, where its seeded data alone cannot show
+   * a signal (a CRM whose activities arrive only by webhook sends none for records older than the
+   * subscription). Optional.
+   */
+  demoAgentActivity?(): void;
   /** Write-back records (journal entries, file notes, notes…) the CRM holds for a contact. */
   writeBackRecords(contactExternalId: string): unknown[];
   /**

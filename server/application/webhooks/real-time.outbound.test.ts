@@ -28,7 +28,9 @@ describe('engagement and hot leads', () => {
       let target: { contact_id: string; external_id: string } | null = null;
       for (const link of links) {
         try {
-          reapit.controls.createOffer({ contactId: link.external_id, amount: 1 });
+          const probe = reapit.controls.createOffer({ contactId: link.external_id, amount: 1 });
+          // Withdrawn at once, so the delta sync (which reads offers too) does not bring it back.
+          reapit.controls.updateOffer({ id: probe, status: 'withdrawn' });
           target = link;
           break;
         } catch {

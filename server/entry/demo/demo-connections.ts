@@ -15,6 +15,8 @@ export type DemoSimulator = {
   operatorConfig: Record<string, string>;
   /** The simulator's sandbox app for sign-in by OAuth redirect, where it offers one. */
   oauthApp?: { clientId: string; clientSecret: string; settings?: Record<string, string> };
+  /** Live agent activity in the CRM once connected (webhook-only signals); see the harness. */
+  agentActivity?: () => void;
   close: () => Promise<void>;
 };
 
