@@ -13,6 +13,8 @@ export type ConnectionSummary = {
   syncIntervalMinutes: number;
   /** Whether disconnecting revokes Propsync's access at the CRM (else an admin deletes the key there). */
   revokesAccess: boolean;
+  /** Which engagement signals Propsync reads from this CRM and how, in words (its API may list only some). */
+  signals: string;
   /** The cycle running now, if any: records so far of the CRM's estimated total (progress bars). */
   currentSync: { runId: string; fetched: number; estimatedTotal: number | null; startedAt: string } | null;
 };

@@ -32,3 +32,19 @@ describe('the connection card’s counts of what needs attention', () => {
     expect(screen.queryByTestId('connection-issues')).toBeNull();
   });
 });
+
+describe('the connection card’s signals', () => {
+  it('says which engagement signals its CRM gives, and how, so a webhook-only CRM says so', () => {
+    const alto = {
+      ...activeReapitConnection,
+      provider: 'alto',
+      providerName: 'Alto',
+      signals:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
+    };
+    render(<ConnectionList connections={[alto]} now={FIXTURE_NOW} />);
+    expect(within(screen.getByTestId('connection-card-alto')).getByTestId('signals').textContent).toMatch(
+      /viewings and offers by webhook only/,
+    );
+  });
+});

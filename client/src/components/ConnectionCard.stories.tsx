@@ -128,6 +128,8 @@ export const DisconnectKeyOnlyCrm: Story = {
       provider: 'agentos',
       providerName: 'agentOS',
       revokesAccess: false,
+      signals:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
     },
   },
   play: async ({ canvas, userEvent }) => {

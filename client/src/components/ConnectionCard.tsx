@@ -96,6 +96,10 @@ export function ConnectionCard({
           </dd>
         </div>
         <div className="propsync-connection-card__fact">
+          <dt>Signals</dt>
+          <dd data-testid="signals">{connection.signals}</dd>
+        </div>
+        <div className="propsync-connection-card__fact">
           <dt>{canChangeSchedule ? <label htmlFor={scheduleId}>Schedule</label> : 'Schedule'}</dt>
           <dd>
             {canChangeSchedule ? (

@@ -14,6 +14,7 @@ export const activeReapitConnection: ConnectionSummary = {
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
   revokesAccess: true,
+  signals: 'viewings, valuations and offers',
   currentSync: null,
 };
 
@@ -29,6 +30,7 @@ export const erroredStreetConnection: ConnectionSummary = {
     'Street rejected the API token (401). Generate a new token in Street under Settings › API and reconnect.',
   syncIntervalMinutes: 15,
   revokesAccess: false,
+  signals: 'viewings, valuations and offers',
   currentSync: null,
 };
 
@@ -43,6 +45,7 @@ export const disconnectedAltoConnection: ConnectionSummary = {
   lastErrorMessage: null,
   syncIntervalMinutes: 60,
   revokesAccess: true,
+  signals: 'viewings, valuations and offers',
   currentSync: null,
 };
 
@@ -58,6 +61,7 @@ export const importingAgentosConnection: ConnectionSummary = {
   lastErrorMessage: null,
   syncIntervalMinutes: 15,
   revokesAccess: false,
+  signals: 'viewings, valuations and offers',
   currentSync: {
     runId: '3f1d2c4b-5a69-4e8d-9c7b-1a2b3c4d5e6f',
     fetched: 412,

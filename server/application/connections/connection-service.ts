@@ -393,6 +393,7 @@ function toSummary(row: StoredConnection): ConnectionSummary {
     lastErrorMessage: row.lastErrorMessage,
     syncIntervalMinutes: row.syncIntervalMinutes,
     revokesAccess: findAdapter(row.provider)?.revokeAccess !== undefined,
+    signals: findAdapter(row.provider)?.info.capabilities.activities.kinds ?? 'none',
     currentSync: row.currentSync,
   };
 }
