@@ -63,6 +63,12 @@ export type AgencySnapshot = {
   externalIds: { total: number; distinct: number; byProvider: Record<string, number> };
   activities: string[];
   outboundWrites: string[];
+  /**
+   * Kept apart: scores decay with time (two runs minutes apart differ in the hundredths), and which
+   * CRMs a score write goes to depends on which links the contact had when it was rescored.
+   */
+  scores: Map<string, number>;
+  metadataWrites: string[];
   duplicateEmails: number;
 };
 
@@ -197,9 +203,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     worker = spawnChaosWorker(chaos, workerEnv);
     // Kills the current worker part-way through a cycle of `phase`; a fresh one takes its place.
     const killDuring = (phase: KillRecord['phase']) =>
-      killMidCycle(chaos, phase, random, deadline, () => worker!, started, orphanedRuns, () => {
-        worker = spawnChaosWorker(chaos, workerEnv);
-      });
+      killMidCycle(
+        chaos,
+        phase,
+        random,
+        deadline,
+        () => worker!,
+        started,
+        orphanedRuns,
+        () => {
+          worker = spawnChaosWorker(chaos, workerEnv);
+        },
+      );
     const importKills = kills > 1 ? kills - 1 : kills;
     for (let index = 0; index < importKills; index++) {
       killRecords.push(await killDuring('import'));
@@ -236,6 +251,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     compare('activities', chaosState.activities, referenceState.activities, problems);
     compare('outbound writes', chaosState.outboundWrites, referenceState.outboundWrites, problems);
+    compare(
+      'score and hot-lead writes',
+      chaosState.metadataWrites,
+      referenceState.metadataWrites,
+      orderDependent,
+    );
+    // The same signals make the same score, up to the decay between the two runs (minutes apart).
+    for (const [key, score] of referenceState.scores) {
+      const other = chaosState.scores.get(key);
+      if (other === undefined || Math.abs(other - score) > 0.5)
+        problems.push(`intent score of ${key}: chaos ${other}, undisturbed ${score}`);
+    }
     compare('CRM write-back records', chaosWriteBack, referenceWriteBack, problems);
     if (JSON.stringify(chaosState.externalIds) !== JSON.stringify(referenceState.externalIds))
       problems.push(
@@ -251,7 +278,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       problems.push(`${chaosState.duplicateEmails} email addresses belong to more than one contact`);
     const outboundDone = (state: AgencySnapshot) =>
       state.outboundWrites.filter((row) => row.includes('"status":"done"')).length;
-    if (chaosState.outboundWrites.some((row) => !row.includes('"status":"done"')))
+    if (
+      [...chaosState.outboundWrites, ...chaosState.metadataWrites].some(
+        (row) => !row.includes('"status":"done"'),
+      )
+    )
       problems.push('outbound writes left undone after convergence');
 
     const runs = await runSummary(chaos, killRecords, problems);
@@ -616,7 +647,12 @@ async function runSummary(
 
 /** Everything the agency's data holds, without ids or times, so two databases compare. */
 async function snapshot(side: Side): Promise<AgencySnapshot> {
-  const contacts = await query<{ key: string; row: Record<string, unknown>; nurture_category: string }>(
+  const contacts = await query<{
+    key: string;
+    row: Record<string, unknown>;
+    nurture_category: string;
+    intent_score: number;
+  }>(
     side,
     `select (select string_agg(e.provider || ':' || e.external_id || ':' || e.active, ',' order by e.provider, e.external_id)
               from contact_external_ids e where e.contact_id = c.id) as key,
@@ -624,8 +660,8 @@ async function snapshot(side: Side): Promise<AgencySnapshot> {
          'emails', (select coalesce(jsonb_agg(x order by x), '[]') from unnest(c.emails) x),
          'phones', (select coalesce(jsonb_agg(x order by x), '[]') from unnest(c.phones) x),
          'postcode', c.postcode, 'uprn', c.uprn, 'udprn', c.udprn,
-         'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score::text, 'hotLead', c.hot_lead_at is not null) as row,
-       c.nurture_category
+         'marketingConsent', c.marketing_consent, 'hotLead', c.hot_lead_at is not null) as row,
+       c.nurture_category, c.intent_score::float8 as intent_score
      from contacts c where c.organisation_id = ?`,
     [side.organisationId],
   );
@@ -654,9 +690,9 @@ async function snapshot(side: Side): Promise<AgencySnapshot> {
      from activities where organisation_id = ?`,
     [side.organisationId],
   );
-  const writes = await query<{ row: unknown; contact_id: string | null }>(
+  const writes = await query<{ row: unknown; contact_id: string | null; kind: string }>(
     side,
-    `select w.contact_id, jsonb_build_object('provider', c.provider, 'kind', w.kind, 'key', w.idempotency_key, 'status', w.status,
+    `select w.contact_id, w.kind, jsonb_build_object('provider', c.provider, 'kind', w.kind, 'key', w.idempotency_key, 'status', w.status,
        'payload', w.payload - 'occurredAt') as row
      from outbound_writes w join crm_connections c on c.id = w.connection_id where w.organisation_id = ?`,
     [side.organisationId],
@@ -679,6 +715,12 @@ async function snapshot(side: Side): Promise<AgencySnapshot> {
       .map((row) => `${keyOf.get(row.contact_id)} ${withKeys(normaliseTimes(JSON.stringify(row.row)))}`)
       .sort(),
     outboundWrites: writes
+      .filter((row) => row.kind !== 'metadata')
+      .map((row) => `${keyOf.get(row.contact_id ?? '')} ${withKeys(normaliseTimes(JSON.stringify(row.row)))}`)
+      .sort(),
+    scores: new Map(contacts.map((row) => [row.key, row.intent_score])),
+    metadataWrites: writes
+      .filter((row) => row.kind === 'metadata')
       .map((row) => `${keyOf.get(row.contact_id ?? '')} ${withKeys(normaliseTimes(JSON.stringify(row.row)))}`)
       .sort(),
     duplicateEmails: duplicates!.count,

@@ -1,17 +1,11 @@
 import type { CrmProvider } from '../shared/providers.ts';
-import {
-  AGENTOS_DEFAULT_TIER,
-  AGENTOS_DEMO_KEY,
-} from '../simulators/agentos/agentos-constants.ts';
+import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY } from '../simulators/agentos/agentos-constants.ts';
 import { agentosOperatorConfig } from '../simulators/agentos/agentos.harness.ts';
 import { createAgentosSimulator } from '../simulators/agentos/agentos-simulator.ts';
 import { ALTO_DEMO_CLIENT } from '../simulators/alto/alto-constants.ts';
 import { altoOperatorConfig } from '../simulators/alto/alto.harness.ts';
 import { createAltoSimulator } from '../simulators/alto/alto-simulator.ts';
-import {
-  CUSTOM_API_BASE_PATH,
-  CUSTOM_DEMO_API_KEY,
-} from '../simulators/custom/custom-constants.ts';
+import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../simulators/custom/custom-simulator.ts';
 import { LOOP_DEMO_API_KEY } from '../simulators/loop/loop-constants.ts';
 import { loopOperatorConfig } from '../simulators/loop/loop.harness.ts';

@@ -65,6 +65,10 @@ describe('a write Reapit refuses for good, through the sync cycle', () => {
         }),
       ],
     );
+    // The host has a webhook (its address is never called here): it hears of the refusal once.
+    await query(`update organisations set host_webhook_url = 'https://host.example/hooks' where id = ?`, [
+      organisationId,
+    ]);
     // Reapit refuses the PATCH as invalid, once: a retry would succeed, so any retry would show.
     reapit.faults.failNext(1, 422, { method: 'PATCH', pathPrefix: `/contacts/${target!.external_id}` });
     await services.runSyncCycle(connectionId, 'manual');
@@ -73,6 +77,16 @@ describe('a write Reapit refuses for good, through the sync cycle', () => {
         await query<{ status: string }>(`select status from outbound_writes where idempotency_key = ?`, [key])
       )[0]!.status;
     expect(await status()).toBe('refused');
+    const told = await query<{ payload: Record<string, unknown> }>(
+      `select payload from host_events where organisation_id = ? and type = 'writeback.failed'`,
+      [organisationId],
+    );
+    expect(told).toHaveLength(1);
+    expect(told[0]!.payload).toMatchObject({
+      connectionId,
+      contactId: target!.contact_id,
+      provider: 'reapit',
+    });
 
     // Later cycles, however late, leave it alone.
     await query(
