@@ -65,12 +65,14 @@ export function suggestNurtureCategory(profile: PropertyProfile): NurtureCategor
 }
 
 /**
- * A hash of everything Propsync stores from a CRM record. An unchanged hash means the record can
- * be skipped without touching the database (idempotent re-runs, overlapping windows).
+ * A hash of the contact data Propsync takes from a CRM record. An unchanged hash means the record
+ * can be skipped without touching the database (idempotent re-runs, overlapping windows). The
+ * concurrency token and modification time are left out on purpose: Propsync's own write-backs
+ * (a score in the record's metadata) move both, and a record whose data did not change must not
+ * then count as the newest version of every field, overriding newer edits made in another CRM. A
+ * push with the older token meets a 412 and is re-applied onto a fresh read.
  */
 export function contactContentHash(contact: CanonicalContact): string {
-  const { provenance, ...data } = contact;
-  return createHash('sha256')
-    .update(JSON.stringify([data, provenance.etag]))
-    .digest('base64url');
+  const { provenance: _provenance, ...data } = contact;
+  return createHash('sha256').update(JSON.stringify(data)).digest('base64url');
 }

@@ -70,6 +70,30 @@ function plan(overrides: Partial<PlanInput> & { contacts?: CanonicalContact[] })
 }
 
 describe('planning a page', () => {
+  it('only refreshes the link of a record whose version moved but whose data did not (our own write-back)', () => {
+    const stored = person('R9', { emails: ['echo@example.com'] });
+    const echoed: CanonicalContact = {
+      ...stored,
+      provenance: { ...stored.provenance, modifiedAt: '2026-11-20T12:00:00.000Z', etag: 'after-our-write' },
+    };
+    const result = plan({ contacts: [echoed], links: [linkTo('c-9', stored)] });
+    // No field is settled again: the echo must not count as the newest version of every field.
+    expect(result.updates).toEqual([]);
+    expect(result.audits).toEqual([]);
+    expect(result.logRows).toEqual([]);
+    expect(result.hostEvents).toEqual([]);
+    expect(result.refreshed).toEqual(['R9']);
+    expect(result.links).toEqual([
+      expect.objectContaining({
+        externalId: 'R9',
+        contactId: 'c-9',
+        etag: 'after-our-write',
+        crmModifiedAt: '2026-11-20T12:00:00.000Z',
+      }),
+    ]);
+    expect(result.result).toMatchObject({ updated: 0, unchanged: 1 });
+  });
+
   it('creates a contact for a record nobody knows, links it and logs it', () => {
     const record = person('R1', { emails: ['olivia@example.com'] });
     const result = plan({ contacts: [record] });
@@ -339,14 +363,17 @@ describe('page plan properties', () => {
         expect(result.updates).toHaveLength(updated);
         expect(result.counters).toEqual({
           fetched: distinct.size + rejected.length,
-          written: written.length,
+          written: written.length - result.refreshed.length,
           unchanged,
           conflicts: result.audits.length,
           duplicatesSuppressed: merged,
           errors: rejected.length,
         });
-        expect(result.logRows).toHaveLength(written.length + rejected.length);
-        expect(result.hostEvents).toHaveLength(windowStart === null ? 0 : written.length);
+        // A record only refreshed (same data, newer version) is neither logged nor announced.
+        expect(result.logRows).toHaveLength(written.length - result.refreshed.length + rejected.length);
+        expect(result.hostEvents).toHaveLength(
+          windowStart === null ? 0 : written.length - result.refreshed.length,
+        );
         // A merge lands on a contact this page creates or on a candidate, and only candidates are merged into.
         const inserted = new Set(result.inserts.map((insert) => insert.contactId));
         const candidateIds = new Set<string>(candidates.map((candidate) => candidate.id));

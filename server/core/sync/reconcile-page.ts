@@ -91,6 +91,8 @@ export type PagePlan = {
   /** The page's rejected records, as run errors. */
   errors: Array<RunError & { at: string }>;
   /** Records skipped because Propsync already has this version, or a newer one. */
+  /** Records whose data is unchanged but whose version moved: only their links are written (token, time). */
+  refreshed: string[];
   unchanged: string[];
   counters: RunCounters;
   result: PageResult;
@@ -111,7 +113,7 @@ export function identityKeysToMatch(contacts: CanonicalContact[], links: Contact
 
 export function planPage(input: PlanInput): PagePlan {
   const incoming = newestRecords(input.page.contacts);
-  const { fresh, changed, unchanged } = sortRecords(incoming, input.links);
+  const { fresh, changed, touched, unchanged } = sortRecords(incoming, input.links);
   const { inserts, merged, mergesIntoExisting } = deduplicate(fresh, input.candidates, input.newContactId);
 
   const updates: Array<ContactValues & { hash: string; record: CanonicalContact }> = [];
@@ -129,6 +131,10 @@ export function planPage(input: PlanInput): PagePlan {
     ...updates.map(({ contactId, record, hash }) => linkWrite(contactId, record, hash, null)),
     ...merged.map(({ contactId, record, hash, matchedOn }) => linkWrite(contactId, record, hash, matchedOn)),
   ];
+  // Same data, newer version (our own write-back moved it): only the link's token and time move.
+  const refreshedLinks = touched.map(({ contact, hash, link }) =>
+    linkWrite(link.contactId, contact, hash, null),
+  );
   const contactEntries: SyncLogEntry[] = [
     ...inserts.map(({ contactId, record }) => logEntry(contactId, record, 'created')),
     ...updates.map(({ contactId, record }) =>
@@ -160,17 +166,18 @@ export function planPage(input: PlanInput): PagePlan {
     updates: updates.map(({ contactId, contact }) => ({ contactId, contact })),
     merges: [...mergesIntoExisting].map(([contactId, contact]) => ({ contactId, contact })),
     mergeApart: updates.some((update) => mergesIntoExisting.has(update.contactId)),
-    links,
+    links: [...links, ...refreshedLinks],
     audits,
     pushes,
     logRows,
     hostEvents: hostEventsFor(contactEntries, input.windowStart),
     errors,
     unchanged: unchanged.map((contact) => contact.provenance.externalId),
+    refreshed: touched.map(({ contact }) => contact.provenance.externalId),
     counters: {
       fetched: incoming.length + rejected.length,
       written: links.length,
-      unchanged: unchanged.length,
+      unchanged: unchanged.length + touched.length,
       conflicts: audits.length,
       duplicatesSuppressed: merged.length,
       errors: rejected.length,
@@ -179,7 +186,7 @@ export function planPage(input: PlanInput): PagePlan {
       created: inserts.length,
       updated: updates.length,
       merged: merged.length,
-      unchanged: unchanged.length,
+      unchanged: unchanged.length + touched.length,
       rejected: rejected.length,
     },
   };
@@ -203,20 +210,33 @@ function hostEventsFor(entries: SyncLogEntry[], windowStart: string | null): Hos
 
 type HashedRecord = { contact: CanonicalContact; hash: string };
 
-/** New records, changed linked records, and records Propsync already has. */
+/**
+ * New records, changed linked records, records whose data is unchanged but whose version moved
+ * (`touched`: a write-back of ours, say), and records Propsync already has.
+ */
 function sortRecords(incoming: CanonicalContact[], links: ContactLink[]) {
   const byExternalId = new Map(links.map((link) => [link.externalId, link]));
   const fresh: HashedRecord[] = [];
   const changed: Array<HashedRecord & { link: ContactLink }> = [];
+  const touched: Array<HashedRecord & { link: ContactLink }> = [];
   const unchanged: CanonicalContact[] = [];
   for (const contact of incoming) {
     const hash = contactContentHash(contact);
     const link = byExternalId.get(contact.provenance.externalId);
     if (!link) fresh.push({ contact, hash });
-    else if (link.contentHash === hash || isOlder(contact, link)) unchanged.push(contact);
-    else changed.push({ contact, hash, link });
+    else if (isOlder(contact, link)) unchanged.push(contact);
+    else if (link.contentHash !== hash) changed.push({ contact, hash, link });
+    else if (isNewer(contact, link)) touched.push({ contact, hash, link });
+    else unchanged.push(contact);
   }
-  return { fresh, changed, unchanged };
+  return { fresh, changed, touched, unchanged };
+}
+
+function isNewer(contact: CanonicalContact, link: ContactLink): boolean {
+  return (
+    link.crmModifiedAt === null ||
+    Date.parse(contact.provenance.modifiedAt) > new Date(link.crmModifiedAt).getTime()
+  );
 }
 
 /** Never let an older version of a record overwrite a newer one. */
