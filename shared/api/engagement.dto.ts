@@ -15,6 +15,8 @@ export type EngagementContact = {
   marketingConsent: string;
   intentScore: number;
   hotLeadAt: string | null;
+  /** The signals behind the score when it was last computed, largest part first, each after its decay. */
+  scoreReasons: Array<{ type: string; occurredAt: string; weight: number; contribution: number }>;
   externalIds: Array<{
     provider: CrmProvider;
     externalId: string;

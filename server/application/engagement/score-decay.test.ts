@@ -130,6 +130,11 @@ describe('scores that live in time', () => {
     const hot = await contactState(contactId);
     expect(hot.hot_lead_at).not.toBeNull();
     expect(hot.reasons?.map((reason) => reason.type)).toEqual(['offer_progressed', 'viewing_completed']);
+    // The host and the admin read the same reasons.
+    expect((await services.engagement.contact(organisationId, contactId)).scoreReasons).toEqual([
+      expect.objectContaining({ type: 'offer_progressed', weight: 45 }),
+      expect.objectContaining({ type: 'viewing_completed', weight: 30 }),
+    ]);
 
     // Three weeks on, the scheduled rescoring brings the decayed score into storage, below the clearing point.
     now = new Date(now.getTime() + 21 * DAY);

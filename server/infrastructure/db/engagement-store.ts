@@ -25,6 +25,11 @@ const ContactViewRow = z
     marketing_consent: z.string(),
     intent_score: sqlNumber,
     hot_lead_at: sqlTimestamp.nullable(),
+    reasons: z
+      .array(
+        z.object({ type: z.string(), occurredAt: z.string(), weight: z.number(), contribution: z.number() }),
+      )
+      .nullable(),
     external_ids: z.array(
       z.object({
         provider: CrmProviderSchema,
@@ -45,6 +50,7 @@ const ContactViewRow = z
     marketingConsent: row.marketing_consent,
     intentScore: row.intent_score,
     hotLeadAt: row.hot_lead_at ? row.hot_lead_at.toISOString() : null,
+    scoreReasons: row.reasons ?? [],
     externalIds: row.external_ids,
   }));
 
@@ -101,7 +107,7 @@ export class PostgresEngagementStore implements EngagementStore {
     const row = await this.#sql.first(
       ContactViewRow,
       `select c.id, c.title, c.first_name, c.last_name, c.emails, c.phones, c.nurture_category, c.marketing_consent,
-         c.intent_score, c.hot_lead_at,
+         c.intent_score, c.hot_lead_at, c.engagement -> 'reasons' as reasons,
          coalesce((select jsonb_agg(jsonb_build_object('provider', e.provider, 'externalId', e.external_id, 'active', e.active,
              'crmModifiedAt', e.crm_modified_at) order by e.provider, e.external_id)
            from contact_external_ids e where e.contact_id = c.id), '[]'::jsonb) as external_ids
