@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -98,13 +99,7 @@ export const AGENTOS_INFO = {
     writeBack: 'contact log entries and engagement fields',
     // agentOS's webhooks announce contacts only: appointments and offers are polled.
     activities: {
-      polledTypes: [
-        'viewing_booked',
-        'viewing_completed',
-        'valuation_booked',
-        'offer_submitted',
-        'offer_progressed',
-      ],
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
       webhooks: false,
       kinds: 'viewings, valuations and offers (polled; its webhooks announce contacts only)',
     },

@@ -85,11 +85,6 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/**
- * The activity types Alto's polling can bring (valuations only): for ProviderInfo's
- * `capabilities.activities.polledTypes` once it has that field.
- */
-
 /** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
 export const ALTO_INFO = {
   id: 'alto',

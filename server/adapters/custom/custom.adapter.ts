@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -84,15 +85,7 @@ export const CUSTOM_INFO = {
     etags: true,
     writeBack: 'activities and contact fields',
     activities: {
-      polledTypes: [
-        'viewing_booked',
-        'viewing_completed',
-        'valuation_booked',
-        'offer_submitted',
-        'offer_progressed',
-        'call',
-        'note',
-      ],
+      polledTypes: [...VIEWING_VALUATION_AND_OFFER_TYPES, 'call', 'note'],
       webhooks: true,
       kinds: 'viewings, valuations, offers, calls and notes',
     },

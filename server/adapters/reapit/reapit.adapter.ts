@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -95,13 +96,7 @@ export const REAPIT_INFO = {
     etags: true,
     writeBack: 'journal entries and contact metadata',
     activities: {
-      polledTypes: [
-        'viewing_booked',
-        'viewing_completed',
-        'valuation_booked',
-        'offer_submitted',
-        'offer_progressed',
-      ],
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
       webhooks: true,
       kinds: 'viewings, valuations and offers',
     },

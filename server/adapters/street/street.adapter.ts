@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -93,13 +94,7 @@ export const STREET_INFO = {
     etags: false,
     writeBack: 'notes on the person',
     activities: {
-      polledTypes: [
-        'viewing_booked',
-        'viewing_completed',
-        'valuation_booked',
-        'offer_submitted',
-        'offer_progressed',
-      ],
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
       webhooks: true,
       kinds: 'viewings, valuations and offers',
     },
