@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  becomesHotLead,
   DEFAULT_SCORING_POLICY,
   intentScore,
   scoreChange,
@@ -33,10 +32,12 @@ describe('intent scoring', () => {
   it('puts a viewing completed followed by an offer past the hot-lead threshold, but neither alone', () => {
     const viewing = { type: 'viewing_completed' as const, occurredAt: at(2) };
     const offer = { type: 'offer_submitted' as const, occurredAt: at(0) };
-    expect(becomesHotLead(intentScore([viewing], now), false)).toBe(false);
-    expect(becomesHotLead(intentScore([offer], now), false)).toBe(false);
-    expect(becomesHotLead(intentScore([viewing, offer], now), false)).toBe(true);
-    expect(becomesHotLead(intentScore([viewing, offer], now), true)).toBe(false);
+    const flag = (score: number, hotLead: boolean) =>
+      scoreChange({ score: 0, hotLead, writtenScore: null }, score).hotLead;
+    expect(flag(intentScore([viewing], now), false)).toBeNull();
+    expect(flag(intentScore([offer], now), false)).toBeNull();
+    expect(flag(intentScore([viewing, offer], now), false)).toBe('set');
+    expect(flag(intentScore([viewing, offer], now), true)).toBeNull();
   });
 
   it('takes an agency override for one weight and keeps the other defaults; ignores malformed values', () => {

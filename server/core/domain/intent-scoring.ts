@@ -144,12 +144,3 @@ export function scoreChange(
     (previous.writtenScore === null && score > 0);
   return { save: hotLead !== null || Math.abs(score - previous.score) >= 0.005, writeBack, hotLead };
 }
-
-/** A contact becomes a hot lead the first time its score reaches the threshold. */
-export function becomesHotLead(
-  score: number,
-  alreadyHotLead: boolean,
-  policy: ScoringPolicy = DEFAULT_SCORING_POLICY,
-): boolean {
-  return !alreadyHotLead && score >= policy.hotLeadThreshold;
-}

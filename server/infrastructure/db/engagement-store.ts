@@ -11,6 +11,7 @@ import type {
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
 import { upsertSignals } from './activity-writes.ts';
+import { queueHostEvent } from './host-event-queue.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
 const ContactViewRow = z
@@ -204,11 +205,7 @@ export class PostgresEngagementStore implements EngagementStore {
     type: string,
     payload: Record<string, unknown>,
   ): Promise<void> {
-    await this.#sql.run(
-      `insert into host_events (organisation_id, type, payload)
-       select id, ?, ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
-      [type, sqlJson(payload), organisationId],
-    );
+    await queueHostEvent(this.#sql, organisationId, type, payload);
   }
 
   async activeLinks(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ContactChange, OutboundActivity } from '../../core/ports/crm-adapter.ts';
 import type { OutboundOutcome, OutboundWork, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { outboundRetryDelaySeconds } from '../../core/sync/run-outcome.ts';
+import { queueHostEvent } from './host-event-queue.ts';
 import { sqlJson, sqlTimestamp, type Sql } from './sql.ts';
 
 /** The queue of writes to the CRM a run works through: taking due writes, and recording each result. */
@@ -173,22 +174,15 @@ async function raiseWriteRefusedAlert(
     ],
   );
   // The host hears of it too, so it can tell its own users; the message names no secret.
-  await tx.run(
-    `insert into host_events (organisation_id, type, payload)
-     select id, 'writeback.failed', ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
-    [
-      sqlJson({
-        connectionId: run.connectionId,
-        provider: run.provider,
-        writeId: work.id,
-        contactId,
-        contactExternalId: externalId,
-        kind: work.kind,
-        reason,
-      }),
-      run.organisationId,
-    ],
-  );
+  await queueHostEvent(tx, run.organisationId, 'writeback.failed', {
+    connectionId: run.connectionId,
+    provider: run.provider,
+    writeId: work.id,
+    contactId,
+    contactExternalId: externalId,
+    kind: work.kind,
+    reason,
+  });
 }
 
 /** The refused write's alert: resolved when the write is retried or dismissed. */

@@ -18,6 +18,7 @@ import {
   workerDiedError,
   type RunFailure,
 } from '../../core/sync/run-outcome.ts';
+import { queueHostEvent } from './host-event-queue.ts';
 import { feedStartCursor } from './read-side/contact-feed.ts';
 import { sqlJson, sqlTimestamp, type Sql } from './sql.ts';
 
@@ -221,24 +222,17 @@ async function announceInitialImport(sql: Sql, run: SyncRunHandle): Promise<void
     [run.runId],
   );
   if (!counts?.first) return;
-  await sql.run(
-    `insert into host_events (organisation_id, type, payload)
-     select id, 'connection.initial_import_completed', ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
-    [
-      sqlJson({
-        connectionId: run.connectionId,
-        provider: run.provider,
-        counts: {
-          fetched: counts.fetched,
-          written: counts.written,
-          unchanged: counts.unchanged,
-          errors: counts.errors,
-        },
-        feedCursor: await feedStartCursor(sql),
-      }),
-      run.organisationId,
-    ],
-  );
+  await queueHostEvent(sql, run.organisationId, 'connection.initial_import_completed', {
+    connectionId: run.connectionId,
+    provider: run.provider,
+    counts: {
+      fetched: counts.fetched,
+      written: counts.written,
+      unchanged: counts.unchanged,
+      errors: counts.errors,
+    },
+    feedCursor: await feedStartCursor(sql),
+  });
 }
 
 /** Queues a connection-health event for the agency's host, when it has a host webhook. */
@@ -248,15 +242,11 @@ async function queueHealthEvent(
   type: ConnectionHealthEvent,
   details: Record<string, unknown>,
 ): Promise<void> {
-  await sql.run(
-    `insert into host_events (organisation_id, type, payload)
-     select id, ?, ?::jsonb from organisations where id = ? and host_webhook_url is not null`,
-    [
-      type,
-      sqlJson({ connectionId: run.connectionId, provider: run.provider, ...details }),
-      run.organisationId,
-    ],
-  );
+  await queueHostEvent(sql, run.organisationId, type, {
+    connectionId: run.connectionId,
+    provider: run.provider,
+    ...details,
+  });
 }
 
 export async function openWebhookRun(sql: Sql, connectionId: string): Promise<SyncRunHandle> {
