@@ -168,5 +168,15 @@ describe('contacts.list, the host feed', () => {
   it('refuses a cursor it did not give out, clearly', async () => {
     await expect(feed().list({ cursor: 'not-a-cursor' })).rejects.toThrow(/not one this feed gave out/);
     await expect(feed().list({ limit: 5_000 })).rejects.toThrow();
+    // A hand-made cursor past xid8's range is refused the same way, never as a database error.
+    const crafted = Buffer.from(
+      JSON.stringify({
+        mode: 'changes',
+        afterXid: '99999999999999999999',
+        afterId: '00000000-0000-0000-0000-000000000000',
+        since: null,
+      }),
+    ).toString('base64url');
+    await expect(feed().list({ cursor: crafted })).rejects.toThrow(/not one this feed gave out/);
   });
 });

@@ -9,7 +9,11 @@ import { Sql, sqlNumber, sqlTimestamp, type SqlParam } from '../sql.ts';
 export type { ContactFeedPage, FeedContact };
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
-const XID = z.string().regex(/^\d{1,20}$/);
+/** A transaction id as PostgreSQL's xid8 holds it (a crafted cursor out of range gets a clear refusal, not a cast error). */
+const XID = z
+  .string()
+  .regex(/^\d{1,20}$/)
+  .refine((text) => BigInt(text) < 2n ** 64n);
 
 /**
  * Where a host's read of the feed stands. `full`: the first read, in creation order, of the
@@ -113,7 +117,7 @@ export class ContactFeed {
     if (!hasMore && next.mode === 'full') {
       next = {
         mode: 'changes',
-        afterXid: String(BigInt(next.bound) - 1n),
+        afterXid: String(BigInt(next.bound) > 0n ? BigInt(next.bound) - 1n : 0n),
         afterId: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
         since: null,
       };
