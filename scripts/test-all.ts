@@ -17,6 +17,8 @@ fs.mkdirSync(resultsDirectory, { recursive: true });
 type Counts = { passed: number; failed: number; skipped: number };
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 const failedSteps: string[] = [];
+/** Named at the very end: CI keeps only the tail of the output. */
+const failedTests: string[] = [];
 
 function run(step: string, args: string[], env: NodeJS.ProcessEnv = {}): boolean {
   console.log(`\n▶ ${step}`);
@@ -53,6 +55,21 @@ function readJson(file: string): any {
   }
 }
 
+function firstLine(text: unknown): string {
+  return String(text ?? 'failed').split('\n')[0]!.slice(0, 300);
+}
+
+function collectPlaywrightFailures(suites: any[]): void {
+  for (const suite of suites) {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === 'unexpected' || test.status === 'flaky') failedTests.push(`${spec.file} › ${spec.title} (${test.status})`);
+      }
+    }
+    collectPlaywrightFailures(suite.suites ?? []);
+  }
+}
+
 const only = process.argv.slice(2);
 const wants = (step: string) => only.length === 0 || only.includes(step);
 
@@ -70,6 +87,12 @@ if (wants('unit')) {
     `--outputFile.json=${vitestResults}`,
   ]);
   const report = readJson(vitestResults);
+  for (const file of report?.testResults ?? []) {
+    const failedInFile = (file.assertionResults ?? []).filter((test: any) => test.status === 'failed');
+    for (const test of failedInFile) failedTests.push(`${path.relative(root, file.name)} › ${test.fullName}`);
+    // A file can fail with no failed test (a hook, an import, a worker that never finished).
+    if (file.status === 'failed' && failedInFile.length === 0) failedTests.push(`${path.relative(root, file.name)}: ${firstLine(file.message)}`);
+  }
   addCounts(
     report
       ? { passed: report.numPassedTests, failed: report.numFailedTests || report.numFailedTestSuites, skipped: report.numPendingTests + report.numTodoTests }
@@ -99,6 +122,7 @@ if (wants('e2e')) {
       PROPSYNC_CHROMIUM: browser.path,
     });
     const report = readJson(playwrightResults);
+    collectPlaywrightFailures(report?.suites ?? []);
     addCounts(
       report ? { passed: report.stats.expected, failed: report.stats.unexpected + report.stats.flaky, skipped: report.stats.skipped } : null,
       'browser journeys',
@@ -111,6 +135,7 @@ if (wants('e2e')) {
 }
 
 console.log('');
+for (const test of failedTests) console.log(`✘ ${test}`);
 if (failedSteps.length > 0) console.log(`Failed steps: ${failedSteps.join(', ')}`);
 console.log(`Tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 || failedSteps.length > 0 ? 1 : 0);
