@@ -59,6 +59,16 @@ export abstract class ConnectedAdapter<Credentials, Settings, Host extends strin
 }
 
 /**
+ * A canonical field the CRM fills from one of several of its own fields (e.g. three phone fields
+ * for `phones`, whose first entry is the primary one). The first choice is what the mapper uses
+ * unless the admin chooses another in the mapping review.
+ */
+export type FieldAlternativeDeclaration = {
+  label: string;
+  choices: ReadonlyArray<{ value: string; label: string }>;
+};
+
+/**
  * Everything Propsync needs to know to speak to one CRM. One of these per folder under
  * `server/adapters/<provider>/`, registered with one line in `registry.ts`.
  */
@@ -91,6 +101,8 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
   /** Base URL of the API for these settings. */
   baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
   create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;
+  /** Canonical fields this CRM fills from one of several of its own fields, by canonical field. */
+  fieldAlternatives?: Readonly<Record<string, FieldAlternativeDeclaration>>;
   /** Sign-in by OAuth redirect (authorization code with PKCE), where the CRM offers it. */
   oauth?: OAuthSignInSupport<Credentials, Settings, Host>;
   /**

@@ -213,7 +213,10 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
-    fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em)),
+    // Writes held back until the confirmation go out with the connection's next cycle.
+    fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em), async (connectionId) => {
+      await jobs.enqueue({ connectionId, trigger: 'webhook' });
+    }),
     egress,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {

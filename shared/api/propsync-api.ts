@@ -23,10 +23,12 @@ import type {
   ConnectionSummary,
   FinishOAuthInput,
   ReconnectInput,
+  SetMappingOverridesInput,
   SetScheduleInput,
   StartOAuthInput,
   DisconnectResult,
   FieldMappingSummary,
+  MappingHistoryEntry,
   OAuthFinish,
   OAuthStart,
   SyncQueued,
@@ -89,6 +91,8 @@ export type PropsyncApiRecord = {
     reconnect: Mutation<ReconnectInput, ConnectionSummary>;
     fieldMapping: Query<ConnectionIdInput, FieldMappingSummary>;
     confirmFieldMapping: Mutation<ConnectionIdInput, FieldMappingSummary>;
+    setMappingOverrides: Mutation<SetMappingOverridesInput, FieldMappingSummary>;
+    mappingHistory: Query<ConnectionIdInput, MappingHistoryEntry[]>;
     disconnect: Mutation<ConnectionIdInput, DisconnectResult>;
   };
   engagement: {

@@ -26,5 +26,27 @@ export const unconfirmedFieldMapping: FieldMappingSummaryData = {
     { category: 'Tenant', records: 98 },
     { category: 'Unknown', records: 86 },
   ],
+  categoryRules: [
+    { fact: 'applicantType:buyer', label: 'Applicant buying', suggested: 'Buyer', override: null },
+    { fact: 'applicantType:tenant', label: 'Applicant renting', suggested: 'Tenant', override: null },
+    { fact: 'tenancyStatus:prospective', label: 'Prospective tenancy', suggested: 'Unknown', override: null },
+    { fact: 'tenancyStatus:active', label: 'Active tenancy', suggested: 'Active Tenant', override: null },
+    { fact: 'tenancyStatus:former', label: 'Former tenancy', suggested: 'Unknown', override: null },
+  ],
+  fieldAlternatives: [
+    {
+      field: 'phones',
+      label: 'Primary phone',
+      choices: [
+        { value: 'mobilePhone', label: 'Mobile (mobilePhone)' },
+        { value: 'homePhone', label: 'Home (homePhone)' },
+        { value: 'workPhone', label: 'Work (workPhone)' },
+      ],
+      defaultChoice: 'mobilePhone',
+      chosen: 'mobilePhone',
+    },
+  ],
+  overrides: { categories: {}, fields: {} },
   confirmedAt: null,
+  pendingWrites: 214,
 };

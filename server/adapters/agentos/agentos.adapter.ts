@@ -123,6 +123,17 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   info: AGENTOS_INFO,
   hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
+  // docs/crms/agentos.md: three phone fields; the mapper reads them in this order (the first is primary).
+  fieldAlternatives: {
+    phones: {
+      label: 'Primary phone',
+      choices: [
+        { value: 'MobilePhone', label: 'Mobile (MobilePhone)' },
+        { value: 'HomePhone', label: 'Home (HomePhone)' },
+        { value: 'WorkPhone', label: 'Work (WorkPhone)' },
+      ],
+    },
+  },
   settingsSchema: SettingsSchema,
   baseUrl: (settings, hosts) => `${hosts.api}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
   // The key itself authorises every request; there is nothing to exchange.

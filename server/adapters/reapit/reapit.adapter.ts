@@ -124,6 +124,17 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   info: REAPIT_INFO,
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
+  // docs/crms/reapit.md: three phone fields; the mapper reads them in this order (the first is primary).
+  fieldAlternatives: {
+    phones: {
+      label: 'Primary phone',
+      choices: [
+        { value: 'mobilePhone', label: 'Mobile (mobilePhone)' },
+        { value: 'homePhone', label: 'Home (homePhone)' },
+        { value: 'workPhone', label: 'Work (workPhone)' },
+      ],
+    },
+  },
   settingsSchema: SettingsSchema,
   baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, previous, hosts) {

@@ -395,5 +395,6 @@ function toSummary(row: StoredConnection): ConnectionSummary {
     revokesAccess: findAdapter(row.provider)?.revokeAccess !== undefined,
     signals: findAdapter(row.provider)?.info.capabilities.activities.kinds ?? 'none',
     currentSync: row.currentSync,
+    writeBackPaused: row.fieldMappingConfirmedAt === null,
   };
 }

@@ -24,6 +24,8 @@ export type StoredConnection = ConnectionSecrets & {
   contactCount: number;
   webhookRegistration: WebhookRegistration | null;
   currentSync: ConnectionSummary['currentSync'];
+  /** Null until the admin confirms the field mapping: no write-back until then. */
+  fieldMappingConfirmedAt: Date | null;
 };
 
 /** Verified credentials to store: sealed by the vault; the grant already sealed as JSON text (or none). */

@@ -52,6 +52,7 @@ const ConnectionRow = z
         startedAt: z.string(),
       })
       .nullable(),
+    field_mapping_confirmed_at: sqlTimestamp.nullable(),
   })
   .transform((row): StoredConnection => ({
     ...secretsOf(row),
@@ -62,6 +63,7 @@ const ConnectionRow = z
     contactCount: row.contact_count,
     webhookRegistration: row.webhook_registration,
     currentSync: row.current_sync,
+    fieldMappingConfirmedAt: row.field_mapping_confirmed_at,
   }));
 
 export class PostgresConnectionStore implements ConnectionStore {
@@ -228,6 +230,7 @@ export class PostgresConnectionStore implements ConnectionStore {
       ConnectionRow,
       `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.webhook_registration, c.webhook_secret, c.last_synced_at, c.last_error_at,
          c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
+         c.field_mapping_confirmed_at,
          (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
          (select jsonb_build_object('runId', r.id, 'fetched', r.records_fetched, 'estimatedTotal', r.estimated_total,
              'startedAt', to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))

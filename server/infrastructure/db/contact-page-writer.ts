@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { CanonicalContact } from '../../../shared/contact.ts';
+import { CATEGORY_FACTS } from '../../../shared/api/connection.dto.ts';
+import { NurtureCategorySchema, type CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
 import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
@@ -26,7 +27,7 @@ const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
  */
 export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
   return sql.transaction(async (tx) => {
-    const { links, policy } = await readLinks(tx, run, page.contacts);
+    const { links, policy, categoryOverrides } = await readLinks(tx, run, page.contacts);
     // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
     // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
     // running at once would each create the same person. The lock was taken by the link lookup,
@@ -38,12 +39,14 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
       links,
       candidates,
       policy,
+      categoryOverrides,
       windowStart: run.window.start,
       newContactId: randomUUID,
       now: new Date(),
     });
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
-    if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
+    if (plan.mergeApart)
+      await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
     return plan.result;
   });
@@ -71,22 +74,21 @@ const LinkRow = z
     current: JsonObject,
     field_modified_at: z.record(z.string(), z.string()),
   })
-  .transform(
-    (row): ContactLink => ({
-      externalId: row.external_id,
-      contactId: row.contact_id,
-      contentHash: row.content_hash,
-      crmModifiedAt: row.crm_modified_at,
-      reconciledAt: row.reconciled_at,
-      snapshot: row.snapshot,
-      current: row.current,
-      fieldModifiedAt: row.field_modified_at,
-    }),
-  );
+  .transform((row): ContactLink => ({
+    externalId: row.external_id,
+    contactId: row.contact_id,
+    contentHash: row.content_hash,
+    crmModifiedAt: row.crm_modified_at,
+    reconciledAt: row.reconciled_at,
+    snapshot: row.snapshot,
+    current: row.current,
+    fieldModifiedAt: row.field_modified_at,
+  }));
 
 const PageLookupRow = z.object({
   links: z.array(LinkRow).nullable(),
   policy: z.array(z.object({ field: z.string(), rule: z.enum(FIELD_RULES) })).nullable(),
+  category_overrides: z.partialRecord(z.enum(CATEGORY_FACTS), NurtureCategorySchema).nullable(),
 });
 
 /**
@@ -95,7 +97,7 @@ const PageLookupRow = z.object({
  */
 async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact[]) {
   const externalIds = newestRecords(contacts).map((contact) => contact.provenance.externalId);
-  if (externalIds.length === 0) return { links: [], policy: fieldPolicyFrom([]) };
+  if (externalIds.length === 0) return { links: [], policy: fieldPolicyFrom([]), categoryOverrides: {} };
   const lookup = await tx.first(
     PageLookupRow,
     `with incoming as (select jsonb_array_elements_text(?::jsonb) as external_id),
@@ -112,10 +114,22 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
        where not exists (select 1 from links l where l.external_id = i.external_id) limit 1)
      select (select count(*) from dedup_lock) as locked, (select json_agg(links) from links) as links,
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
-        from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy`,
-    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId],
+        from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy,
+       (select field_mapping_overrides -> 'categories' from crm_connections where id = ?) as category_overrides`,
+    [
+      sqlJson(externalIds),
+      run.connectionId,
+      DEDUP_LOCK_NAMESPACE,
+      run.organisationId,
+      run.organisationId,
+      run.connectionId,
+    ],
   );
-  return { links: lookup?.links ?? [], policy: fieldPolicyFrom(lookup?.policy ?? []) };
+  return {
+    links: lookup?.links ?? [],
+    policy: fieldPolicyFrom(lookup?.policy ?? []),
+    categoryOverrides: lookup?.category_overrides ?? {},
+  };
 }
 
 const CandidateRow = z
@@ -128,24 +142,26 @@ const CandidateRow = z
     uprn: z.string().nullable(),
     udprn: z.string().nullable(),
   })
-  .transform(
-    (row): MatchCandidate => ({
-      contactId: row.id,
-      emails: row.emails,
-      phones: row.phones,
-      nameKey: row.name_key,
-      postcode: row.postcode,
-      uprn: row.uprn,
-      udprn: row.udprn,
-    }),
-  );
+  .transform((row): MatchCandidate => ({
+    contactId: row.id,
+    emails: row.emails,
+    phones: row.phones,
+    nameKey: row.name_key,
+    postcode: row.postcode,
+    uprn: row.uprn,
+    udprn: row.udprn,
+  }));
 
 /**
  * Existing contacts of the agency that could be any of the incoming people, found through the
  * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
  * candidate: the CRM may hold the same person twice.
  */
-async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
+async function findCandidates(
+  tx: Sql,
+  run: SyncRunHandle,
+  incoming: IdentityKeys[],
+): Promise<MatchCandidate[]> {
   if (incoming.length === 0) return [];
   return tx.rows(
     CandidateRow,
