@@ -45,8 +45,7 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
       now: new Date(),
     });
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
-    if (plan.mergeApart)
-      await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
+    if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
     return plan.result;
   });
@@ -74,16 +73,18 @@ const LinkRow = z
     current: JsonObject,
     field_modified_at: z.record(z.string(), z.string()),
   })
-  .transform((row): ContactLink => ({
-    externalId: row.external_id,
-    contactId: row.contact_id,
-    contentHash: row.content_hash,
-    crmModifiedAt: row.crm_modified_at,
-    reconciledAt: row.reconciled_at,
-    snapshot: row.snapshot,
-    current: row.current,
-    fieldModifiedAt: row.field_modified_at,
-  }));
+  .transform(
+    (row): ContactLink => ({
+      externalId: row.external_id,
+      contactId: row.contact_id,
+      contentHash: row.content_hash,
+      crmModifiedAt: row.crm_modified_at,
+      reconciledAt: row.reconciled_at,
+      snapshot: row.snapshot,
+      current: row.current,
+      fieldModifiedAt: row.field_modified_at,
+    }),
+  );
 
 const PageLookupRow = z.object({
   links: z.array(LinkRow).nullable(),
@@ -116,14 +117,7 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
         from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy,
        (select field_mapping_overrides -> 'categories' from crm_connections where id = ?) as category_overrides`,
-    [
-      sqlJson(externalIds),
-      run.connectionId,
-      DEDUP_LOCK_NAMESPACE,
-      run.organisationId,
-      run.organisationId,
-      run.connectionId,
-    ],
+    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId, run.connectionId],
   );
   return {
     links: lookup?.links ?? [],
@@ -142,26 +136,24 @@ const CandidateRow = z
     uprn: z.string().nullable(),
     udprn: z.string().nullable(),
   })
-  .transform((row): MatchCandidate => ({
-    contactId: row.id,
-    emails: row.emails,
-    phones: row.phones,
-    nameKey: row.name_key,
-    postcode: row.postcode,
-    uprn: row.uprn,
-    udprn: row.udprn,
-  }));
+  .transform(
+    (row): MatchCandidate => ({
+      contactId: row.id,
+      emails: row.emails,
+      phones: row.phones,
+      nameKey: row.name_key,
+      postcode: row.postcode,
+      uprn: row.uprn,
+      udprn: row.udprn,
+    }),
+  );
 
 /**
  * Existing contacts of the agency that could be any of the incoming people, found through the
  * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
  * candidate: the CRM may hold the same person twice.
  */
-async function findCandidates(
-  tx: Sql,
-  run: SyncRunHandle,
-  incoming: IdentityKeys[],
-): Promise<MatchCandidate[]> {
+async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
   if (incoming.length === 0) return [];
   return tx.rows(
     CandidateRow,
