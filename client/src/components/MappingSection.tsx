@@ -43,6 +43,12 @@ export function MappingSection({ connections, readOnly = false }: MappingSection
         summary={fieldMapping.summary.data}
         confirming={fieldMapping.confirm.isPending}
         onConfirm={readOnly ? undefined : () => fieldMapping.confirm.mutate({ connectionId: target.id })}
+        savingOverrides={fieldMapping.setOverrides.isPending}
+        onSaveOverrides={
+          readOnly
+            ? undefined
+            : (overrides) => fieldMapping.setOverrides.mutate({ connectionId: target.id, overrides })
+        }
       />
     </>
   );

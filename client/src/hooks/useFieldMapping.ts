@@ -6,11 +6,13 @@ import type {
   PropsyncMutationResult,
   PropsyncQueryResult,
 } from '../lib/router-types.ts';
+import type { SetMappingOverridesInput } from '../../../shared/api/connection.dto.ts';
 
-/** The field-mapping summary of one connection, and its confirmation. */
+/** The field-mapping summary of one connection, its overrides and its confirmation. */
 export function useFieldMapping(connectionId: string | null): {
   summary: PropsyncQueryResult<FieldMappingSummary>;
   confirm: PropsyncMutationResult<ConnectionIdInput, FieldMappingSummary>;
+  setOverrides: PropsyncMutationResult<SetMappingOverridesInput, FieldMappingSummary>;
 } {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -18,10 +20,15 @@ export function useFieldMapping(connectionId: string | null): {
     ...trpc.connections.fieldMapping.queryOptions({ connectionId: connectionId ?? '' }),
     enabled: connectionId !== null,
   });
-  const confirm = useMutation(
-    trpc.connections.confirmFieldMapping.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries(trpc.connections.fieldMapping.pathFilter()),
-    }),
+  // The card says whether write-back is paused: the connections refresh with the mapping.
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.connections.fieldMapping.pathFilter()),
+      queryClient.invalidateQueries(trpc.connections.list.pathFilter()),
+    ]);
+  const confirm = useMutation(trpc.connections.confirmFieldMapping.mutationOptions({ onSuccess: refresh }));
+  const setOverrides = useMutation(
+    trpc.connections.setMappingOverrides.mutationOptions({ onSuccess: refresh }),
   );
-  return { summary, confirm };
+  return { summary, confirm, setOverrides };
 }

@@ -31,6 +31,7 @@ export type FixtureAnswers = Partial<{
   'connections.setSchedule': ConnectionSummary;
   'connections.fieldMapping': FieldMappingSummaryData;
   'connections.confirmFieldMapping': FieldMappingSummaryData;
+  'connections.setMappingOverrides': FieldMappingSummaryData;
   'providers.list': ProviderListing[];
   'alerts.list': Page<AlertView>;
   'alerts.acknowledge': AlertView;
