@@ -1,5 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
 import { MappingSection } from './MappingSection.tsx';
 import {
   activeReapitConnection,
@@ -31,10 +31,11 @@ export const FirstConnectionUnconfirmed: Story = {
     const picker = await canvas.findByRole('combobox', { name: 'Review the field mapping of' });
     await expect(picker).toHaveValue(activeReapitConnection.id);
     // Only live connections can be reviewed: the disconnected one is not offered.
-    await expect(canvas.getAllByRole('option').map((option) => option.textContent)).toEqual([
-      'Reapit',
-      'agentOS',
-    ]);
+    await expect(
+      within(picker)
+        .getAllByRole('option')
+        .map((option) => option.textContent),
+    ).toEqual(['Reapit', 'agentOS']);
     await userEvent.click(canvas.getByRole('button', { name: 'Confirm mapping and categories' }));
     await waitFor(() => expect(calledProcedures()).toContain('connections.confirmFieldMapping'));
   },
