@@ -27,6 +27,8 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
   /** The secret agreed when webhooks were registered (agentOS HMAC, Standard Webhooks), if any. */
   webhookSecret: string | null;
   logger: Logger;
+  /** The admin's choice per canonical field among the CRM's `fieldAlternatives` (absent: the first). */
+  fieldChoices?: Readonly<Record<string, string>>;
 };
 
 /**
@@ -55,6 +57,10 @@ export abstract class ConnectedAdapter<Credentials, Settings, Host extends strin
 
   protected get logger(): Logger {
     return this.#context.logger;
+  }
+
+  protected get fieldChoices(): Readonly<Record<string, string>> {
+    return this.#context.fieldChoices ?? {};
   }
 }
 

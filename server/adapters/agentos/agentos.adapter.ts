@@ -184,7 +184,12 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     super(context);
-    this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
+    this.#webhooks = new AgentosWebhooks(
+      context.http,
+      context.settings.shortName,
+      context.webhookSecret,
+      context.fieldChoices?.phones,
+    );
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
@@ -218,7 +223,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       const contacts: ContactPage['contacts'] = [];
       const rejected: ContactPage['rejected'] = [];
       for (const { list, oid, raw } of page.records) {
-        const mapped = mapContact(raw, list);
+        const mapped = mapContact(raw, list, this.fieldChoices.phones);
         if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId: toExternalId(list, oid), reason: mapped.reason });
       }
@@ -392,7 +397,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
   async pushContact(change: ContactChange): Promise<PushResult> {
     const { type, oid } = targetOf(change.externalId);
     const path = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
-    const body = toAgentosPatch(change.fields);
+    const body = toAgentosPatch(change.fields, this.fieldChoices.phones);
     if (change.metadata !== undefined) {
       // agentOS records have no free-form metadata; nurture outcomes go through pushActivity.
       this.logger.debug(

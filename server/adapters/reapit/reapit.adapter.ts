@@ -316,7 +316,9 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
           });
       }
       const marketingModes = await this.#marketingModes(kept);
-      const contacts = kept.map((contact) => toCanonicalContact(contact, marketingModes));
+      const contacts = kept.map((contact) =>
+        toCanonicalContact(contact, marketingModes, this.fieldChoices.phones),
+      );
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: (page.total ?? 0) + resumed };
     }
   }
@@ -418,7 +420,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
-    const body = toReapitPatch(change.fields);
+    const body = toReapitPatch(change.fields, this.fieldChoices.phones);
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);

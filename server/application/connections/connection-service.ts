@@ -237,6 +237,7 @@ export class ConnectionService {
       credentials: this.#vault.decrypt(row.credentials, binding),
       settings: row.settings,
       webhookSecret: row.webhookSecret ? this.#vault.decrypt<string>(row.webhookSecret, binding) : null,
+      fieldChoices: row.fieldChoices,
     });
   }
 

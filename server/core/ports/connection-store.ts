@@ -11,6 +11,8 @@ export type ConnectionSecrets = {
   settings: Record<string, unknown>;
   credentials: unknown;
   webhookSecret: unknown;
+  /** The admin's choices among the CRM's field alternatives (the mapping review). */
+  fieldChoices: Record<string, string>;
 };
 
 /** A stored connection with what its summary shows. */

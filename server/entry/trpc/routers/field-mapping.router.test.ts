@@ -215,10 +215,19 @@ describe('overrides', () => {
     );
     expect(overridden.fieldAlternatives[0]).toMatchObject({ field: 'phones', chosen: 'homePhone' });
 
-    // The CRM changes the record: the sync maps it with the overrides, and finds no conflict in the category.
-    reapit.controls.modifyContacts({ ids: [buyer.external_id], fields: { title: 'Dr' } });
+    // The CRM changes the record: the sync maps it with the overrides (its home phone now the
+    // primary one), and finds no conflict in the category.
+    reapit.controls.modifyContacts({
+      ids: [buyer.external_id],
+      fields: { title: 'Dr', mobilePhone: '07700 900999', homePhone: '020 7946 0999' },
+    });
     await services.runSyncCycle(connectionId, 'manual');
     expect(await categoryOf(buyer.contact_id)).toBe('Applicant');
+    const [snapshot] = await query<{ phones: string[] }>(
+      `select snapshot -> 'phones' as phones from contact_external_ids where connection_id = ? and external_id = ?`,
+      [connectionId, buyer.external_id],
+    );
+    expect(snapshot!.phones.slice(0, 2)).toEqual(['+442079460999', '+447700900999']);
     const [audits] = await query<{ n: number }>(
       `select count(*)::int as n from conflict_audit where contact_id = ? and 'nurtureCategory' = any(differing_fields)`,
       [buyer.contact_id],
