@@ -1,4 +1,4 @@
-import type { NurtureCategory } from './contact.dto.ts';
+import { APPLICANT_TYPES, TENANCY_STATUSES, type NurtureCategory } from './contact.dto.ts';
 import type { ConnectionStatus, CrmProvider } from './provider.dto.ts';
 
 /** What the admin UI shows of a connection. Never carries credential material. */
@@ -45,14 +45,12 @@ export type SyncQueued = { queued: true };
 export type AgencySchedule = { intervalMinutes: number };
 
 /** The property facts whose suggested nurture category an admin may override (docs/product-rules.md). */
+export type CategoryFact =
+  `applicantType:${(typeof APPLICANT_TYPES)[number]}` | `tenancyStatus:${(typeof TENANCY_STATUSES)[number]}`;
 export const CATEGORY_FACTS = [
-  'applicantType:buyer',
-  'applicantType:tenant',
-  'tenancyStatus:prospective',
-  'tenancyStatus:active',
-  'tenancyStatus:former',
-] as const;
-export type CategoryFact = (typeof CATEGORY_FACTS)[number];
+  ...APPLICANT_TYPES.map((type) => `applicantType:${type}` as const),
+  ...TENANCY_STATUSES.map((status) => `tenancyStatus:${status}` as const),
+] as [CategoryFact, ...CategoryFact[]];
 
 /**
  * An admin's corrections to a connection's mapping: the nurture category per applicant type or

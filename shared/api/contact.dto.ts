@@ -11,6 +11,10 @@ export const NURTURE_CATEGORIES = [
 ] as const;
 export type NurtureCategory = (typeof NURTURE_CATEGORIES)[number];
 
+/** Property facts that suggest a category (docs/product-rules.md), which an admin may override. */
+export const APPLICANT_TYPES = ['buyer', 'tenant'] as const;
+export const TENANCY_STATUSES = ['prospective', 'active', 'former'] as const;
+
 export const MARKETING_CONSENTS = ['granted', 'denied', 'not_asked'] as const;
 export type MarketingConsent = (typeof MARKETING_CONSENTS)[number];
 

@@ -26,6 +26,7 @@ import {
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   mapActivity,
@@ -123,17 +124,8 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   info: AGENTOS_INFO,
   hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
-  // docs/crms/agentos.md: three phone fields; the mapper reads them in this order (the first is primary).
-  fieldAlternatives: {
-    phones: {
-      label: 'Primary phone',
-      choices: [
-        { value: 'MobilePhone', label: 'Mobile (MobilePhone)' },
-        { value: 'HomePhone', label: 'Home (HomePhone)' },
-        { value: 'WorkPhone', label: 'Work (WorkPhone)' },
-      ],
-    },
-  },
+  // docs/crms/agentos.md: three phone fields, read in this order (the admin may choose the primary one).
+  fieldAlternatives: primaryPhoneAlternatives('MobilePhone', 'HomePhone', 'WorkPhone'),
   settingsSchema: SettingsSchema,
   baseUrl: (settings, hosts) => `${hosts.api}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
   // The key itself authorises every request; there is nothing to exchange.

@@ -23,6 +23,7 @@ import {
 } from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
+import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
@@ -124,17 +125,8 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   info: REAPIT_INFO,
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
-  // docs/crms/reapit.md: three phone fields; the mapper reads them in this order (the first is primary).
-  fieldAlternatives: {
-    phones: {
-      label: 'Primary phone',
-      choices: [
-        { value: 'mobilePhone', label: 'Mobile (mobilePhone)' },
-        { value: 'homePhone', label: 'Home (homePhone)' },
-        { value: 'workPhone', label: 'Work (workPhone)' },
-      ],
-    },
-  },
+  // docs/crms/reapit.md: three phone fields, read in this order (the admin may choose the primary one).
+  fieldAlternatives: primaryPhoneAlternatives('mobilePhone', 'homePhone', 'workPhone'),
   settingsSchema: SettingsSchema,
   baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, previous, hosts) {

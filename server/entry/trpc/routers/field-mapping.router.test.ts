@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reapitOperatorConfig } from '../../../../simulators/reapit/reapit.harness.ts';
-import {
-  createReapitSimulator,
-  type ReapitSimulator,
-  type RunningReapitSimulator,
-} from '../../../../simulators/reapit/reapit-simulator.ts';
 import { connectionStatusRows } from '../../cli/cli-queries.ts';
 import { reapitDemoConnection } from '../../../test-support/demo-connections.ts';
-import {
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../../test-support/test-services.ts';
+import { startReapitWorld, type ReapitWorld } from '../../../test-support/reapit-services.ts';
+import { createOrganisation } from '../../../test-support/test-services.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
 
@@ -21,26 +12,19 @@ import { appRouter } from './_app.ts';
  * confirmation and change is audited. These services leave connections unconfirmed, as production does.
  */
 
-let reapit: ReapitSimulator;
-let reapitServer: RunningReapitSimulator;
-let services: TestServices;
-
+let world: ReapitWorld;
 beforeAll(async () => {
-  reapit = createReapitSimulator({ seed: 3, contactCount: 60, rateLimits: false });
-  reapitServer = await reapit.listen(0);
-  services = await createTestServices({ env: reapitOperatorConfig(reapitServer), confirmMappings: false });
+  world = await startReapitWorld({ seed: 3, contactCount: 60 }, { confirmMappings: false });
 });
-afterAll(async () => {
-  await services?.destroy();
-  await reapit?.close();
-});
+afterAll(() => world?.close());
 
-const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+const query = <T>(sql: string, params: unknown[] = []) =>
+  world.services.orm.em.fork().execute<T[]>(sql, params);
 
 function callers(organisationId: string) {
   const as = (role: 'admin' | 'viewer', subject?: string) =>
     appRouter.createCaller(
-      createContextInner(services, { organisationId, role, ...(subject ? { subject } : {}) }),
+      createContextInner(world.services, { organisationId, role, ...(subject ? { subject } : {}) }),
     );
   return {
     admin: as('admin', 'jane.admin@harbour.example'),
@@ -51,19 +35,19 @@ function callers(organisationId: string) {
 
 /** An agency connected to the Reapit simulator through `connections.connect`, its first import done. */
 async function connectedAgency(name: string) {
-  const organisationId = await createOrganisation(services, name);
+  const organisationId = await createOrganisation(world.services, name);
   const callersOf = callers(organisationId);
   const connection = await callersOf.admin.connections.connect({
     provider: 'reapit',
     ...reapitDemoConnection({ pageSize: '25' }),
   });
-  await services.whenIdle();
+  await world.services.whenIdle();
   return { organisationId, connectionId: connection.id, connection, ...callersOf };
 }
 
 /** Requests that would change something at the CRM: Propsync's write-backs. */
 function writesAtTheCrm() {
-  return reapit.requestLog
+  return world.reapit.requestLog
     .entries()
     .filter((entry) => entry.method !== 'GET' && /^\/(contacts|journalEntries)/.test(entry.path));
 }
@@ -82,7 +66,7 @@ describe('the field-mapping summary an admin reviews before going live', () => {
     const { connectionId, admin, viewer } = await connectedAgency('Mapping Review Lettings');
     const summary = await viewer.connections.fieldMapping({ connectionId });
     expect(summary.records).toBe(
-      reapit.contactCount() -
+      world.reapit.contactCount() -
         (
           await query<{ n: number }>(
             `select count(*)::int as n from contact_external_ids where connection_id = ? and not active`,
@@ -110,7 +94,7 @@ describe('the field-mapping summary an admin reviews before going live', () => {
     await expect(viewer.connections.confirmFieldMapping({ connectionId })).rejects.toThrow(/admin/);
     const confirmed = await admin.connections.confirmFieldMapping({ connectionId });
     expect(confirmed.confirmedAt).not.toBeNull();
-    const stranger = callers(await createOrganisation(services, 'Other')).admin;
+    const stranger = callers(await createOrganisation(world.services, 'Other')).admin;
     await expect(stranger.connections.fieldMapping({ connectionId })).rejects.toThrow(/No such connection/);
     await expect(stranger.connections.mappingHistory({ connectionId })).rejects.toThrow(/No such connection/);
   });
@@ -122,7 +106,7 @@ describe('write-back before and after the mapping is confirmed', () => {
       await connectedAgency('Paused Write-back Estates');
     expect(connection.writeBackPaused).toBe(true);
     const target = await linkOf(connectionId, 'true');
-    reapit.requestLog.clear();
+    world.reapit.requestLog.clear();
 
     // The host reports engagement twice: each moves the score, which is queued (the second replacing the first).
     await admin.engagement.reportEmail({
@@ -136,11 +120,11 @@ describe('write-back before and after the mapping is confirmed', () => {
       messageId: 'gate-2',
     });
     expect(intentScore).toBeGreaterThan(0);
-    await services.whenIdle();
-    await services.runSyncCycle(connectionId, 'manual');
+    await world.services.whenIdle();
+    await world.services.runSyncCycle(connectionId, 'manual');
 
     expect(writesAtTheCrm()).toEqual([]);
-    expect(reapit.getContact(target.external_id)!.metadata ?? {}).not.toHaveProperty(
+    expect(world.reapit.getContact(target.external_id)!.metadata ?? {}).not.toHaveProperty(
       'propsyncEngagementScore',
     );
     const paused = await admin.connections.fieldMapping({ connectionId });
@@ -148,15 +132,15 @@ describe('write-back before and after the mapping is confirmed', () => {
     expect((await admin.connections.get({ connectionId })).writeBackPaused).toBe(true);
     // Operators see it in `propsync status` (and its --json).
     expect(
-      (await connectionStatusRows(services.orm.em)).find((row) => row.connectionId === connectionId),
+      (await connectionStatusRows(world.services.orm.em)).find((row) => row.connectionId === connectionId),
     ).toMatchObject({ writeBackPaused: true, pendingWrites: paused.pendingWrites });
 
     const confirmed = await anonymousAdmin.connections.confirmFieldMapping({ connectionId });
     expect(confirmed.confirmedAt).not.toBeNull();
     // The confirmation queued a cycle for the held writes.
-    await services.whenIdle();
+    await world.services.whenIdle();
 
-    expect(reapit.getContact(target.external_id)!.metadata).toMatchObject({
+    expect(world.reapit.getContact(target.external_id)!.metadata).toMatchObject({
       propsyncEngagementScore: intentScore,
     });
     expect(writesAtTheCrm().length).toBeGreaterThan(0);
@@ -217,11 +201,11 @@ describe('overrides', () => {
 
     // The CRM changes the record: the sync maps it with the overrides (its home phone now the
     // primary one), and finds no conflict in the category.
-    reapit.controls.modifyContacts({
+    world.reapit.controls.modifyContacts({
       ids: [buyer.external_id],
       fields: { title: 'Dr', mobilePhone: '07700 900999', homePhone: '020 7946 0999' },
     });
-    await services.runSyncCycle(connectionId, 'manual');
+    await world.services.runSyncCycle(connectionId, 'manual');
     expect(await categoryOf(buyer.contact_id)).toBe('Applicant');
     const [snapshot] = await query<{ phones: string[] }>(
       `select snapshot -> 'phones' as phones from contact_external_ids where connection_id = ? and external_id = ?`,

@@ -22,10 +22,10 @@ export class Migration20261204110000MappingReview extends Migration {
     this.addSql(`
       create table field_mapping_audit (
         id uuid primary key default gen_random_uuid(),
-        created_at timestamptz not null default now(),
+        action text not null,
         organisation_id uuid not null references organisations (id) on delete cascade,
         connection_id uuid not null references crm_connections (id) on delete cascade,
-        action text not null,
+        created_at timestamptz not null default now(),
         actor text not null,
         changes jsonb not null,
         overrides jsonb not null,
