@@ -1,5 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
-import type { MappingOverrides } from '../../../shared/api/connection.dto.ts';
+import type { MappingHistoryEntry, MappingOverrides } from '../../../shared/api/connection.dto.ts';
 import { NURTURE_CATEGORIES, type NurtureCategory } from '../../../shared/api/contact.dto.ts';
 import type { FieldMappingSummaryData } from '../lib/router-types.ts';
 import { formatAbsoluteTime } from './connection-format.ts';
@@ -189,5 +189,33 @@ function RecordsTable({
       </thead>
       <tbody>{children}</tbody>
     </table>
+  );
+}
+
+/** The mapping's audit, newest first: who confirmed it or changed its corrections, when, and what changed. */
+export function MappingHistory({ entries }: { entries: MappingHistoryEntry[] }) {
+  const headingId = useId();
+  const value = (text: string | null) => text ?? 'the suggestion';
+  return (
+    <section aria-labelledby={headingId} data-testid="mapping-history">
+      <h3 id={headingId} className="propsync-section-title">
+        History of this mapping
+      </h3>
+      {entries.length === 0 ? (
+        <p className="propsync-muted">Not confirmed or changed yet.</p>
+      ) : (
+        <ul>
+          {entries.map((entry) => (
+            <li key={entry.id}>
+              {formatAbsoluteTime(entry.at)}:{' '}
+              {entry.action === 'confirmed' ? 'confirmed' : 'corrections changed'} by {entry.actor}
+              {entry.changes.length > 0
+                ? ` (${entry.changes.map((change) => `${change.key}: ${value(change.from)} → ${value(change.to)}`).join('; ')})`
+                : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

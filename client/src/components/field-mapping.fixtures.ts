@@ -1,3 +1,4 @@
+import type { MappingHistoryEntry } from '../../../shared/api/connection.dto.ts';
 import type { FieldMappingSummaryData } from '../lib/router-types.ts';
 
 /** A Reapit import's field coverage and suggested categories, before the admin has confirmed them. */
@@ -50,3 +51,21 @@ export const unconfirmedFieldMapping: FieldMappingSummaryData = {
   confirmedAt: null,
   pendingWrites: 214,
 };
+
+/** A mapping corrected by one admin, confirmed, then corrected again. */
+export const mappingHistory: MappingHistoryEntry[] = [
+  {
+    id: '0b7c9f1e-4d1a-4c56-9a0e-3f5d2b8e7a10',
+    action: 'overrides_changed',
+    actor: 'admin:jane.admin@harbour.example',
+    at: '2026-11-24T09:02:00.000Z',
+    changes: [{ key: 'field.phones', from: null, to: 'homePhone' }],
+  },
+  {
+    id: '5e2a8c3d-7b9f-4e1a-8c6d-2f4b6a8c0e12',
+    action: 'confirmed',
+    actor: 'admin:jane.admin@harbour.example',
+    at: '2026-11-23T10:31:00.000Z',
+    changes: [{ key: 'category.applicantType:buyer', from: null, to: 'Applicant' }],
+  },
+];

@@ -6,7 +6,7 @@ import type {
   PropsyncMutationResult,
   PropsyncQueryResult,
 } from '../lib/router-types.ts';
-import type { SetMappingOverridesInput } from '../../../shared/api/connection.dto.ts';
+import type { MappingHistoryEntry, SetMappingOverridesInput } from '../../../shared/api/connection.dto.ts';
 
 /** The field-mapping summary of one connection, its overrides and its confirmation. */
 export function useFieldMapping(connectionId: string | null): {
@@ -31,4 +31,16 @@ export function useFieldMapping(connectionId: string | null): {
     trpc.connections.setMappingOverrides.mutationOptions({ onSuccess: refresh }),
   );
   return { summary, confirm, setOverrides };
+}
+
+/** Who confirmed a connection's mapping or changed its corrections, and when; fetched once asked for. */
+export function useMappingHistory(
+  connectionId: string | null,
+  wanted: boolean,
+): PropsyncQueryResult<MappingHistoryEntry[]> {
+  const trpc = useTRPC();
+  return useQuery({
+    ...trpc.connections.mappingHistory.queryOptions({ connectionId: connectionId ?? '' }),
+    enabled: connectionId !== null && wanted,
+  });
 }
