@@ -177,6 +177,8 @@ test.describe('the integrations journey of a newcomer', () => {
       });
 
       await test.step('3b. confirm the field mapping: until then nothing is written back', async () => {
+        // The import is done: its slowness is not wanted for the write-backs the confirmation lets out.
+        await simulatorControl(request, custom, 'DELETE', '/faults');
         // A new connection imports, but writes nothing back to its CRM before the admin confirms the mapping.
         await expect(customCard.getByTestId('write-back-paused')).toHaveText(
           /^Write-back paused until the field mapping is confirmed/,
