@@ -6,6 +6,7 @@ import {
   type MappingHistoryEntry,
   type MappingOverrides,
 } from '../../../shared/api/connection.dto.ts';
+import type { NurtureCategory, PropertyProfile } from '../../../shared/contact.ts';
 import type { CrmProvider } from '../../../shared/providers.ts';
 import { findAdapter } from '../../adapters/registry.ts';
 import { suggestNurtureCategory } from '../../core/domain/contact-normalisation.ts';
@@ -33,32 +34,27 @@ const LABELS: Record<ReviewedField, string> = {
   'profile.propertyInterest': 'Property interest',
 };
 
-/** Each overridable fact in the admin's words, and the profile that has only that fact. */
-const CATEGORY_FACT_RULES: Record<
-  CategoryFact,
-  { label: string; profile: Parameters<typeof suggestNurtureCategory>[0] }
-> = {
-  'applicantType:buyer': { label: 'Applicant buying', profile: factProfile({ applicantType: 'buyer' }) },
-  'applicantType:tenant': { label: 'Applicant renting', profile: factProfile({ applicantType: 'tenant' }) },
-  'tenancyStatus:prospective': {
-    label: 'Prospective tenancy',
-    profile: factProfile({ tenancyStatus: 'prospective' }),
-  },
-  'tenancyStatus:active': { label: 'Active tenancy', profile: factProfile({ tenancyStatus: 'active' }) },
-  'tenancyStatus:former': { label: 'Former tenancy', profile: factProfile({ tenancyStatus: 'former' }) },
+/** Each overridable fact in the admin's words. */
+const CATEGORY_FACT_LABELS: Record<CategoryFact, string> = {
+  'applicantType:buyer': 'Applicant buying',
+  'applicantType:tenant': 'Applicant renting',
+  'tenancyStatus:prospective': 'Prospective tenancy',
+  'tenancyStatus:active': 'Active tenancy',
+  'tenancyStatus:former': 'Former tenancy',
 };
 
-function factProfile(
-  fact: Partial<Pick<Parameters<typeof suggestNurtureCategory>[0], 'applicantType' | 'tenancyStatus'>>,
-): Parameters<typeof suggestNurtureCategory>[0] {
-  return {
+/** The category a fact suggests on its own (`applicantType:buyer` → a profile that only buys). */
+function suggestedFor(fact: CategoryFact): NurtureCategory {
+  const [key, value] = fact.split(':') as ['applicantType' | 'tenancyStatus', string];
+  const profile = {
     applicantType: null,
     tenancyStatus: null,
     propertyInterest: null,
     isVendor: false,
     isLandlord: false,
-    ...fact,
-  };
+    [key]: value,
+  } as PropertyProfile;
+  return suggestNurtureCategory(profile);
 }
 
 export const NO_OVERRIDES: MappingOverrides = { categories: {}, fields: {} };
@@ -125,8 +121,8 @@ export class FieldMappingReview {
       categories: coverage.categories,
       categoryRules: CATEGORY_FACTS.map((fact) => ({
         fact,
-        label: CATEGORY_FACT_RULES[fact].label,
-        suggested: suggestNurtureCategory(CATEGORY_FACT_RULES[fact].profile),
+        label: CATEGORY_FACT_LABELS[fact],
+        suggested: suggestedFor(fact),
         override: state.overrides.categories[fact] ?? null,
       })),
       fieldAlternatives: fieldAlternativesOf(state.provider, state.overrides),
