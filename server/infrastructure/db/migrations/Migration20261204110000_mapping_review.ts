@@ -45,6 +45,13 @@ export class Migration20261204110000MappingReview extends Migration {
   }
 
   override down(): void {
+    // What this migration confirmed, and nobody confirmed since, goes back to unconfirmed.
+    this.addSql(
+      `update crm_connections c set field_mapping_confirmed_at = null
+       where exists (select 1 from field_mapping_audit a where a.connection_id = c.id and a.actor = 'migration')
+         and not exists (select 1 from field_mapping_audit a where a.connection_id = c.id
+           and a.action = 'confirmed' and a.actor <> 'migration');`,
+    );
     this.addSql(`drop table field_mapping_audit;`);
     this.addSql(`alter table crm_connections drop column field_mapping_overrides;`);
   }
