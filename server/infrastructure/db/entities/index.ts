@@ -14,24 +14,6 @@ import { OutboundWrite } from './outbound-write.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
 import { WebhookDelivery } from './webhook-delivery.entity.ts';
 
-export {
-  Activity,
-  Alert,
-  ConflictAudit,
-  Contact,
-  ContactExternalId,
-  CrmConnection,
-  CrmProviderRecord,
-  CrmSyncLog,
-  FieldPolicy,
-  HostEvent,
-  OauthSignIn,
-  Organisation,
-  OutboundWrite,
-  SyncRun,
-  WebhookDelivery,
-};
-
 /** The explicit entity list handed to MikroORM (no folder discovery). */
 export const entities = [
   Activity,
