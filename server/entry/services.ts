@@ -142,7 +142,9 @@ export async function createServices(
         logger,
         onFinished: processMetrics.observeCycle,
         onSignals: (organisationId, contactIds, connectionId) =>
-          engagement.rescore(organisationId, contactIds, { pushingConnectionId: connectionId }),
+          engagement.rescoreAfterActivities(organisationId, contactIds, {
+            pushingConnectionId: connectionId,
+          }),
         ...options.sync,
       },
       connectionId,

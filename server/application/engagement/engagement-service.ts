@@ -57,6 +57,9 @@ const SCORING_HORIZON_DAYS = 365;
  * once), plus a hot-lead alert and an event for the host. Writes are queued, then pushed by the
  * connection's cycle, inside each provider's rate limits.
  */
+/** Left-over pending contacts one cycle catches up; more wait for the next cycle or the scheduled rescoring. */
+const PENDING_RESCORES_PER_CYCLE = 1_000;
+
 export class EngagementService {
   readonly #store: EngagementStore;
   readonly #requestPush: (connectionIds: string[]) => Promise<void>;
@@ -245,10 +248,25 @@ export class EngagementService {
         'hot lead changed',
       );
     }
+    // Every contact read here is now scored from the signals it had: its pending mark can go.
+    await this.#store.clearPendingMarks(rows);
     // A cycle that rescored after its activities pushes its own connection's writes next.
     connections.delete(options.pushingConnectionId ?? '');
     await this.#requestPush([...connections]);
     return { hotLeads, cleared };
+  }
+
+  /**
+   * After a cycle stored activities: rescores the contacts that got new signals, and any of the
+   * agency's contacts still marked pending (a process stopped between storing and rescoring).
+   */
+  async rescoreAfterActivities(
+    organisationId: string,
+    contactIds: readonly string[],
+    options: { pushingConnectionId?: string } = {},
+  ): Promise<{ hotLeads: string[]; cleared: string[] }> {
+    const pending = await this.#store.pendingRescores(organisationId, PENDING_RESCORES_PER_CYCLE);
+    return this.rescore(organisationId, [...new Set([...contactIds, ...pending])], options);
   }
 
   /**

@@ -26,6 +26,8 @@ export type ScoringInput = {
   writtenScore: number | null;
   name: string;
   signals: Array<{ type: ActivityType; occurredAt: string }>;
+  /** The pending-rescoring mark as read (opaque; null when none): cleared only if still the same. */
+  pendingMark: string | null;
 };
 
 export type SavedScore = {
@@ -70,9 +72,16 @@ export interface EngagementStore {
   /** Stores a new score with its reasons; the hot-lead time is set or cleared when the flag changed. */
   saveScore(contactId: string, score: SavedScore): Promise<void>;
   /**
-   * Claims up to `limit` scored contacts (of any agency) not rescored since `dueBefore`, marking
-   * them rescored at `now` in the same statement: however many processes ask at once, each contact
-   * is claimed once per period.
+   * Clears the pending-rescoring marks these inputs were read with; a mark set since (a newer
+   * signal) stays for the next rescoring.
+   */
+  clearPendingMarks(inputs: readonly ScoringInput[]): Promise<void>;
+  /** Up to `limit` of the agency's contacts whose new signals no rescoring has read yet (a crash in between). */
+  pendingRescores(organisationId: string, limit: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` contacts (of any agency) that are scored and not rescored since
+   * `dueBefore`, or marked pending, marking them rescored at `now` in the same statement: however
+   * many processes ask at once, each contact is claimed once per period.
    */
   claimDueForRescoring(
     now: Date,

@@ -63,6 +63,7 @@ const ScoringInputRow = z
     written_score: sqlNumber.nullable(),
     name: z.string(),
     signals: z.array(z.object({ type: ActivityTypeSchema, occurredAt: z.string() })).nullable(),
+    pending_mark: z.string().nullable(),
   })
   .transform((row): ScoringInput => ({
     id: row.id,
@@ -71,6 +72,7 @@ const ScoringInputRow = z
     writtenScore: row.written_score,
     name: row.name,
     signals: row.signals ?? [],
+    pendingMark: row.pending_mark,
   }));
 
 const ConnectionIdRow = z.object({ connection_id: z.string() });
@@ -136,7 +138,8 @@ export class PostgresEngagementStore implements EngagementStore {
       ScoringInputRow,
       `select c.id, c.intent_score, c.hot_lead_at, (c.engagement ->> 'writtenScore')::numeric as written_score, concat_ws(' ', c.first_name, c.last_name) as name,
          (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
-           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals
+           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals,
+         c.signals_changed_at::text as pending_mark
        from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
       [window.now, window.horizonDays, organisationId, contactIds],
     );
@@ -166,6 +169,27 @@ export class PostgresEngagementStore implements EngagementStore {
     );
   }
 
+  async clearPendingMarks(inputs: readonly ScoringInput[]): Promise<void> {
+    const marked = inputs.filter((input) => input.pendingMark !== null);
+    if (marked.length === 0) return;
+    // Text to text: the mark keeps its microseconds, which a JavaScript Date would drop.
+    await this.#sql.run(
+      `update contacts c set signals_changed_at = null
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, mark text)
+       where c.id = x.id and c.signals_changed_at::text = x.mark`,
+      [sqlJson(marked.map((input) => ({ id: input.id, mark: input.pendingMark })))],
+    );
+  }
+
+  async pendingRescores(organisationId: string, limit: number): Promise<string[]> {
+    const rows = await this.#sql.rows(
+      z.object({ id: z.string() }),
+      `select id from contacts where organisation_id = ? and signals_changed_at is not null limit ?`,
+      [organisationId, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async claimDueForRescoring(
     now: Date,
     dueBefore: Date,
@@ -176,10 +200,16 @@ export class PostgresEngagementStore implements EngagementStore {
       `with due as (
          select id from contacts
          where (intent_score > 0 or hot_lead_at is not null) and (rescored_at is null or rescored_at < ?)
-         order by rescored_at nulls first limit ? for update skip locked)
-       update contacts c set rescored_at = ? from due where c.id = due.id
+         order by rescored_at nulls first limit ? for update skip locked),
+       pending as (
+         select id from contacts
+         where signals_changed_at is not null and (rescored_at is null or rescored_at < ?)
+           and id not in (select id from due)
+         limit ? for update skip locked)
+       update contacts c set rescored_at = ?
+       from (select id from due union all select id from pending) claimed where c.id = claimed.id
        returning c.organisation_id, c.id`,
-      [dueBefore, limit, now],
+      [dueBefore, limit, dueBefore, limit, now],
     );
     return claimed.map((row) => ({ organisationId: row.organisation_id, contactId: row.id }));
   }
