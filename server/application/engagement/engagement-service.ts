@@ -174,14 +174,6 @@ export class EngagementService {
       );
       if (!change.save && !change.writeBack) continue;
       const reasons = scoreReasons(row.signals, now, policy);
-      await this.#store.saveScore(row.id, {
-        value: score,
-        scoredAt: now,
-        signals: row.signals.length,
-        hotLead: change.hotLead,
-        writtenScore: change.writeBack ? score : row.writtenScore,
-        reasons,
-      });
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
       if (change.writeBack) {
         await queue(
@@ -199,54 +191,66 @@ export class EngagementService {
           true,
         );
       }
-      if (change.hotLead === null) continue;
-      const hot = change.hotLead === 'set';
-      const message = hot
-        ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
-        : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
-      // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
-      await queue(
-        row.id,
-        'metadata',
-        `hot-lead:${row.id}`,
-        (link) => ({
-          kind: 'hot_lead',
-          idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
-          contactExternalId: link.externalId,
-          occurredAt: now.toISOString(),
-          summary: message,
-          details: {
-            hotLead: hot,
-            score,
-            ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
-          },
-        }),
-        true,
-      );
-      if (hot) {
-        hotLeads.push(row.id);
-        await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
-        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
-          contactId: row.id,
-          intentScore: score,
-          hotLeadAt: now.toISOString(),
-          reasons,
-        });
-      } else {
-        cleared.push(row.id);
-        await this.#store.resolveHotLeadAlert(organisationId, row.id);
-        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
-          contactId: row.id,
-          intentScore: score,
-          clearedAt: now.toISOString(),
-          threshold: policy.hotLeadClearBelow,
-          reasons,
-        });
+      if (change.hotLead !== null) {
+        const hot = change.hotLead === 'set';
+        const message = hot
+          ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
+          : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
+        // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
+        await queue(
+          row.id,
+          'metadata',
+          `hot-lead:${row.id}`,
+          (link) => ({
+            kind: 'hot_lead',
+            idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
+            contactExternalId: link.externalId,
+            occurredAt: now.toISOString(),
+            summary: message,
+            details: {
+              hotLead: hot,
+              score,
+              ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
+            },
+          }),
+          true,
+        );
+        if (hot) {
+          hotLeads.push(row.id);
+          await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
+          await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
+            contactId: row.id,
+            intentScore: score,
+            hotLeadAt: now.toISOString(),
+            reasons,
+          });
+        } else {
+          cleared.push(row.id);
+          await this.#store.resolveHotLeadAlert(organisationId, row.id);
+          await this.#store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
+            contactId: row.id,
+            intentScore: score,
+            clearedAt: now.toISOString(),
+            threshold: policy.hotLeadClearBelow,
+            reasons,
+          });
+        }
+        this.#logger.info(
+          { organisationId, contactId: row.id, score, hotLead: change.hotLead },
+          'hot lead changed',
+        );
       }
-      this.#logger.info(
-        { organisationId, contactId: row.id, score, hotLead: change.hotLead },
-        'hot lead changed',
-      );
+      // Saved last: a process stopped before this point leaves the old score (and the pending
+      // mark), so the next rescoring queues the writes, alerts and events again; saved first, a
+      // stop would lose them (the score would already match).
+      await this.#store.saveScore(row.id, {
+        value: score,
+        scoredAt: now,
+        signals: row.signals.length,
+        hotLead: change.hotLead,
+        writtenScore: change.writeBack ? score : row.writtenScore,
+        reasons,
+      });
     }
     // Every contact read here is now scored from the signals it had: its pending mark can go.
     await this.#store.clearPendingMarks(rows);
