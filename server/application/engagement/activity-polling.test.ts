@@ -122,7 +122,7 @@ describe('a process stopped between storing activities and rescoring', () => {
     const pending = () =>
       sql.first(
         z.object({ pending: z.boolean(), intent_score: sqlNumber }),
-        `select signals_changed_at is not null as pending, intent_score from contacts where id = ?`,
+        `select exists (select 1 from rescore_marks m where m.contact_id = contacts.id) as pending, intent_score from contacts where id = ?`,
         [unscored.contact_id],
       );
     // The activity is stored, and the process stops before it rescores.

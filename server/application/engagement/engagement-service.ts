@@ -115,6 +115,7 @@ export class EngagementService {
     if (email.event === 'sent') {
       const summary = `Nurture email sent${email.subject ? `: "${email.subject}"` : ''}`;
       const queued = await this.#queueForEveryLink(
+        this.#store,
         organisationId,
         email.contactId,
         'journal_entry',
@@ -155,24 +156,21 @@ export class EngagementService {
     if (contactIds.length === 0) return { hotLeads: [], cleared: [] };
     const now = this.#now();
     const policy: ScoringPolicy = scoringPolicyFrom(await this.#store.scoringPolicy(organisationId));
-    const rows = await this.#store.scoringInputs(organisationId, contactIds, {
-      now,
-      horizonDays: SCORING_HORIZON_DAYS,
-    });
     const hotLeads: string[] = [];
     const cleared: string[] = [];
     const connections = new Set<string>();
-    const queue = async (...args: QueueArgs) => {
-      for (const id of await this.#queueForEveryLink(organisationId, ...args)) connections.add(id);
-    };
-    for (const row of rows) {
+    const window = { now, horizonDays: SCORING_HORIZON_DAYS };
+    await this.#store.forEachContactLocked(organisationId, contactIds, window, async (row, store) => {
+      const queue = async (...args: QueueArgs) => {
+        for (const id of await this.#queueForEveryLink(store, organisationId, ...args)) connections.add(id);
+      };
       const score = intentScore(row.signals, now, policy);
       const change = scoreChange(
         { score: row.intentScore, hotLead: row.hotLeadAt !== null, writtenScore: row.writtenScore },
         score,
         policy,
       );
-      if (!change.save && !change.writeBack) continue;
+      if (!change.save && !change.writeBack) return store.clearPendingMarks([row]);
       const reasons = scoreReasons(row.signals, now, policy);
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
       if (change.writeBack) {
@@ -217,8 +215,8 @@ export class EngagementService {
         );
         if (hot) {
           hotLeads.push(row.id);
-          await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
-          await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
+          await store.raiseHotLeadAlert(organisationId, row.id, message);
+          await store.queueHostEvent(organisationId, 'contact.hot_lead', {
             contactId: row.id,
             intentScore: score,
             hotLeadAt: now.toISOString(),
@@ -226,8 +224,8 @@ export class EngagementService {
           });
         } else {
           cleared.push(row.id);
-          await this.#store.resolveHotLeadAlert(organisationId, row.id);
-          await this.#store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
+          await store.resolveHotLeadAlert(organisationId, row.id);
+          await store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
             contactId: row.id,
             intentScore: score,
             clearedAt: now.toISOString(),
@@ -240,10 +238,8 @@ export class EngagementService {
           'hot lead changed',
         );
       }
-      // Saved last: a process stopped before this point leaves the old score (and the pending
-      // mark), so the next rescoring queues the writes, alerts and events again; saved first, a
-      // stop would lose them (the score would already match).
-      await this.#store.saveScore(row.id, {
+      // In the contact's transaction with its writes, alerts and events: all of them land, or none.
+      await store.saveScore(row.id, {
         value: score,
         scoredAt: now,
         signals: row.signals.length,
@@ -251,9 +247,9 @@ export class EngagementService {
         writtenScore: change.writeBack ? score : row.writtenScore,
         reasons,
       });
-    }
-    // Every contact read here is now scored from the signals it had: its pending mark can go.
-    await this.#store.clearPendingMarks(rows);
+      // Scored from the signals it had: its pending mark can go (a newer one stays).
+      await store.clearPendingMarks([row]);
+    });
     // A cycle that rescored after its activities pushes its own connection's writes next.
     connections.delete(options.pushingConnectionId ?? '');
     await this.#requestPush([...connections]);
@@ -301,6 +297,7 @@ export class EngagementService {
    * `replacePending` coalesces: a newer value replaces a write that has not gone out yet.
    */
   async #queueForEveryLink(
+    store: EngagementStore,
     organisationId: string,
     contactId: string,
     kind: 'journal_entry' | 'metadata',
@@ -308,8 +305,8 @@ export class EngagementService {
     payloadFor: (link: { externalId: string }) => OutboundActivity,
     replacePending: boolean,
   ): Promise<string[]> {
-    const links = await this.#store.activeLinks(organisationId, contactId);
-    return this.#store.queueOutboundWrites({
+    const links = await store.activeLinks(organisationId, contactId);
+    return store.queueOutboundWrites({
       organisationId,
       contactId,
       kind,

@@ -189,7 +189,7 @@ describe('a process stopped between storing signals and rescoring', () => {
   const marksOf = async (contactId: string) =>
     (await sql.first(
       Marks,
-      `select signals_changed_at is not null as pending, changed_xid::text from contacts where id = ?`,
+      `select exists (select 1 from rescore_marks m where m.contact_id = contacts.id) as pending, changed_xid::text from contacts where id = ?`,
       [contactId],
     ))!;
   it('is claimed by the scheduled rescoring even at score 0, and a claim alone does not move the host feed', async () => {

@@ -69,6 +69,18 @@ export interface EngagementStore {
     contactIds: readonly string[],
     window: { now: Date; horizonDays: number },
   ): Promise<ScoringInput[]>;
+  /**
+   * Runs `work` for each of the agency's contacts among `contactIds`, in one transaction per
+   * contact that holds the contact's row lock, with its scoring input read under the lock: two
+   * rescorings of one contact (two processes) run one after the other, the second reading what the
+   * first saved, and a signal stored meanwhile waits. `store` writes inside that transaction.
+   */
+  forEachContactLocked(
+    organisationId: string,
+    contactIds: readonly string[],
+    window: { now: Date; horizonDays: number },
+    work: (input: ScoringInput, store: EngagementStore) => Promise<void>,
+  ): Promise<void>;
   /** Stores a new score with its reasons; the hot-lead time is set or cleared when the flag changed. */
   saveScore(contactId: string, score: SavedScore): Promise<void>;
   /**

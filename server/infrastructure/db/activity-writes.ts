@@ -36,9 +36,11 @@ export async function upsertSignals(
          where ${rankOf('excluded.type')} > ${rankOf('activities.type')}
        returning contact_id),
      marked as (
-       update contacts set signals_changed_at = clock_timestamp() where id in (select contact_id from stored))
+       insert into rescore_marks (contact_id, organisation_id, marked_at)
+       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s
+       on conflict (contact_id) do update set marked_at = excluded.marked_at)
      select contact_id from stored`,
-    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId],
+    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId, organisationId],
   );
   return changed.map((row) => row.contact_id);
 }

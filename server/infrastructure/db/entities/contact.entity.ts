@@ -49,8 +49,6 @@ export const Contact = defineEntity({
     changedXid: p.string().columnType('xid8').defaultRaw('pg_current_xact_id()').lazy(),
     /** When the scheduled rescoring last claimed the contact (once per period, across processes). */
     rescoredAt: p.datetime().nullable(),
-    /** Set with a new signal, cleared once a rescoring read it: a crash in between is caught up (migration 20261204090000). */
-    signalsChangedAt: p.datetime().nullable(),
     /** A normalised name key for deduplication. */
     nameKey: p.text().nullable(),
     fieldModifiedAt: p.json<Record<string, string>>().defaultRaw(`'{}'::jsonb`),
@@ -75,11 +73,6 @@ export const Contact = defineEntity({
       name: 'contacts_rescore_due_idx',
       properties: ['rescoredAt'],
       where: 'intent_score > 0 or hot_lead_at is not null',
-    },
-    {
-      name: 'contacts_rescore_pending_idx',
-      properties: ['organisationId'],
-      where: 'signals_changed_at is not null',
     },
   ],
   triggers: [

@@ -3,25 +3,28 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Rescoring that survives a crash.
  *
- * - `contacts.signals_changed_at`: set in the statement that stores a contact's new signal, cleared
- *   once a rescoring has read that state. A process killed between storing activities and
- *   rescoring leaves the mark, and the next cycle (or the scheduled rescoring) finishes the job.
- * - The host feed's change marker ignores rescoring bookkeeping alone (a claim, a mark): the feed
+ * - `rescore_marks`: a row per contact whose signals changed since its score was computed, written
+ *   in the statement that stores the signal and removed by the rescoring that read it. A process
+ *   killed between storing activities and rescoring leaves the mark, and the next cycle (or the
+ *   scheduled rescoring) finishes the job. A table apart from `contacts`, so storing a signal never
+ *   locks a contact row that a page of contacts is updating.
+ * - The host feed's change marker ignores the rescoring's claim alone (`rescored_at`): the feed
  *   shows a contact when something the host can see changed.
  */
 export class Migration20261204090000RescorePending extends Migration {
   override name = 'Migration20261204090000_rescore_pending';
 
   override up(): void {
-    this.addSql(`alter table contacts add column signals_changed_at timestamptz;`);
-    this.addSql(
-      `create index contacts_rescore_pending_idx on contacts (organisation_id) where signals_changed_at is not null;`,
-    );
+    this.addSql(`
+      create table rescore_marks (
+        contact_id uuid primary key references contacts (id) on update cascade on delete cascade,
+        organisation_id uuid not null references organisations (id) on delete cascade,
+        marked_at timestamptz not null);`);
+    this.addSql(`create index rescore_marks_organisation_idx on rescore_marks (organisation_id);`);
     this.addSql(`
       create or replace function contacts_changed_xid() returns trigger language plpgsql as $$
       begin
-        if to_jsonb(new) - array['rescored_at', 'signals_changed_at', 'changed_xid']
-           = to_jsonb(old) - array['rescored_at', 'signals_changed_at', 'changed_xid'] then
+        if to_jsonb(new) - array['rescored_at', 'changed_xid'] = to_jsonb(old) - array['rescored_at', 'changed_xid'] then
           new.changed_xid := old.changed_xid;
         else
           new.changed_xid := pg_current_xact_id();
@@ -37,7 +40,6 @@ export class Migration20261204090000RescorePending extends Migration {
         new.changed_xid := pg_current_xact_id();
         return new;
       end $$;`);
-    this.addSql(`drop index contacts_rescore_pending_idx;`);
-    this.addSql(`alter table contacts drop column signals_changed_at;`);
+    this.addSql(`drop table rescore_marks;`);
   }
 }
