@@ -12,6 +12,9 @@ import { registerProviders } from '../infrastructure/db/provider-table.ts';
 import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
+import { PostgresErasureStore } from '../infrastructure/db/erasure-store.ts';
+import { identifierHasher } from '../infrastructure/db/identifier-hasher.ts';
+import { ContactErasure } from '../application/contacts/contact-erasure.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
@@ -53,6 +56,8 @@ export type Services = {
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
+  /** The right to erasure (`contacts.erase`). */
+  erasure: ContactErasure;
   /** The field-mapping review an admin does before a connection goes live. */
   fieldMapping: FieldMappingReview;
   /** What outbound calls may reach (every CRM call and host webhook goes through it). */
@@ -92,9 +97,12 @@ export async function createServices(
   await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
-  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+  const tokenSecret = loadTokenSecret(config, logger);
+  const tokens = new EmbedTokens(tokenSecret, {
     maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   });
+  // Erasure tombstones are keyed with the deployment's secret, so a leaked table cannot be reversed.
+  const hashIdentifier = identifierHasher(tokenSecret);
   const grantStores = new PostgresGrantStores(orm.em, vault);
   const egress = egressPolicyFromConfig(config);
   const outboundFetch = options.fetchImplementation ?? createEgressFetch(egress);
@@ -110,6 +118,7 @@ export async function createServices(
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {
     failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
+    identifierHasher: hashIdentifier,
   });
   const jobs = await SyncJobQueue.start(databaseUrl, logger);
   metrics = new PropsyncMetrics({ em: orm.em, jobs });
@@ -213,6 +222,7 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
+    erasure: new ContactErasure({ store: new PostgresErasureStore(orm.em, hashIdentifier), logger }),
     fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em)),
     egress,
     runSyncCycle: cycle,
