@@ -35,7 +35,13 @@ import { HostWebhookSettings } from '../application/host-events/host-webhook-set
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
 import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
-import { startRescoring, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
+import {
+  startReconciliation,
+  startRescoring,
+  startSyncSchedule,
+} from '../infrastructure/scheduling/sync-schedule.ts';
+import { PostgresReconciliationStore } from '../infrastructure/db/reconciliation-store.ts';
+import { reconcileDue, type ReconciliationDependencies } from '../core/sync/reconcile-connection.ts';
 import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from '../infrastructure/vault/credential-vault.ts';
 
@@ -56,6 +62,8 @@ export type Services = {
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
+  /** What the periodic reconciliation of id sets with the CRMs runs with (`reconcileConnection`). */
+  reconciliation: ReconciliationDependencies;
   /** The right to erasure (`contacts.erase`). */
   erasure: ContactErasure;
   /** The field-mapping review an admin does before a connection goes live. */
@@ -203,6 +211,12 @@ export async function createServices(
   let parkedTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
   let rescoring: { stop: () => Promise<void> } | null = null;
+  let reconciling: { stop: () => Promise<void> } | null = null;
+  const reconciliation: ReconciliationDependencies = {
+    store: new PostgresReconciliationStore(orm.em, locks),
+    adapterFor: (id) => connections.adapterFor(id),
+    logger,
+  };
   let working = false;
 
   return {
@@ -222,6 +236,7 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
+    reconciliation,
     erasure: new ContactErasure({ store: new PostgresErasureStore(orm.em, hashIdentifier), logger }),
     fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em)),
     egress,
@@ -279,6 +294,10 @@ export async function createServices(
           () => engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000),
           logger,
         );
+        reconciling = startReconciliation(
+          () => reconcileDue(reconciliation, config.reconcileIntervalHours * 60 * 60_000),
+          logger,
+        );
       }
     },
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
@@ -287,6 +306,7 @@ export async function createServices(
       if (parkedTimer) clearInterval(parkedTimer);
       await schedule?.stop();
       await rescoring?.stop();
+      await reconciling?.stop();
       await jobs.stop();
       await locks.close();
       await orm.close(true);

@@ -94,19 +94,41 @@ export function startRescoring(
   logger: Logger,
   expression = '30 * * * * *',
 ): { stop: () => Promise<void> } {
+  return startClaimedTick(expression, async () => {
+    try {
+      const { rescored } = await rescoreDue();
+      if (rescored > 0) logger.info({ rescored }, 'rescored contacts as their signals aged');
+    } catch (error) {
+      logger.error({ err: error }, 'scheduled rescoring failed');
+    }
+  });
+}
+
+/**
+ * The reconciliation tick, every minute on every process that schedules: each connection's
+ * reconciliation is claimed in the database by one process per period (PROPSYNC_RECONCILE_INTERVAL_HOURS).
+ */
+export function startReconciliation(
+  reconcileDue: () => Promise<{ reconciled: number }>,
+  logger: Logger,
+  expression = '45 * * * * *',
+): { stop: () => Promise<void> } {
+  return startClaimedTick(expression, async () => {
+    try {
+      const { reconciled } = await reconcileDue();
+      if (reconciled > 0) logger.info({ reconciled }, 'reconciled connections with their CRMs');
+    } catch (error) {
+      logger.error({ err: error }, 'scheduled reconciliation failed');
+    }
+  });
+}
+
+/** A node-cron tick whose work never overlaps itself; the work claims what it does in the database. */
+function startClaimedTick(expression: string, work: () => Promise<void>): { stop: () => Promise<void> } {
   let running: Promise<void> | null = null;
   const task = cron.schedule(expression, () => {
     if (running) return;
-    running = (async () => {
-      try {
-        const { rescored } = await rescoreDue();
-        if (rescored > 0) logger.info({ rescored }, 'rescored contacts as their signals aged');
-      } catch (error) {
-        logger.error({ err: error }, 'scheduled rescoring failed');
-      } finally {
-        running = null;
-      }
-    })();
+    running = work().finally(() => (running = null));
   });
   return {
     stop: async () => {
