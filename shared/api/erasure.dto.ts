@@ -14,6 +14,8 @@ export type ErasureRemoved = {
   conflictAuditsRedacted: number;
   /** Sync runs whose error list named one of the person's CRM records (the id and message removed). */
   syncRunsRedacted: number;
+  /** Stored sync cursors whose resume list named one of the person's CRM records (the id removed). */
+  cursorsScrubbed: number;
 };
 
 /** A CRM record of the erased person: Propsync no longer holds it, the CRM may. */

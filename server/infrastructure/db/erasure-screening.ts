@@ -41,8 +41,8 @@ export async function screenPage(
       : await tx.rows(
           TombstoneRow,
           `select key_hash, max(erased_at) as erased_at from erasure_tombstones
-           where organisation_id = ? and key_hash = any(?::text[]) group by key_hash`,
-          [run.organisationId, everyHash],
+           where organisation_id = ? and key_hash = any(array(select jsonb_array_elements_text(?::jsonb))) group by key_hash`,
+          [run.organisationId, sqlJson(everyHash)],
         );
   const erasedAtOf = new Map(tombstones.map((row) => [row.key_hash, row.erased_at.getTime()]));
   const screen = screenErased(fresh, (record) => {
@@ -102,8 +102,8 @@ export async function recordScreen(
   if (reimportedHashes.length > 0) {
     await tx.run(
       `update erasure_tombstones set reimported_at = now()
-       where organisation_id = ? and key_hash = any(?::text[]) and reimported_at is null`,
-      [run.organisationId, reimportedHashes],
+       where organisation_id = ? and key_hash = any(array(select jsonb_array_elements_text(?::jsonb))) and reimported_at is null`,
+      [run.organisationId, sqlJson(reimportedHashes)],
     );
   }
 }

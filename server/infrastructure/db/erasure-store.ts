@@ -27,6 +27,22 @@ const MENTIONS_PERSON = (column: string) => `exists (
   where jsonb_typeof(v) in ('string', 'number')
     and lower(v #>> '{}') in (select jsonb_array_elements_text(?::jsonb)))`;
 
+/** Where a sync cursor lists the CRM ids a resumed page skips (see SyncCursor). */
+const CURSOR_IDS = `'{pending,checkpoint,idsAtModifiedAt}'`;
+
+/**
+ * Removes the person's CRM ids from a stored cursor's resume list. Safe: a resumed page then
+ * reads that record again, and the erasure screen keeps it out.
+ */
+function scrubCursor(table: string, column: string): string {
+  const ids = `jsonb_array_elements_text(${column} #> ${CURSOR_IDS})`;
+  return `update ${table} set ${column} = jsonb_set(${column}, ${CURSOR_IDS}, (
+      select coalesce(jsonb_agg(kept.value), '[]'::jsonb) from ${ids} as kept(value)
+      where kept.value not in (select jsonb_array_elements_text(?::jsonb))))
+    where organisation_id = ? and jsonb_typeof(${column} #> ${CURSOR_IDS}) = 'array'
+      and exists (select 1 from ${ids} as listed(value) where listed.value in (select jsonb_array_elements_text(?::jsonb)))`;
+}
+
 export class PostgresErasureStore implements ErasureStore {
   readonly #sql: Sql;
   readonly #hash: IdentifierHasher;
@@ -79,11 +95,12 @@ export class PostgresErasureStore implements ErasureStore {
       const records = sqlJson(
         links.map((link) => ({ connection_id: link.connection_id, external_id: link.external_id })),
       );
-      const externalIds = links.map((link) => link.external_id);
+      const crmIds = links.map((link) => link.external_id);
+      const externalIds = sqlJson(crmIds);
       const terms = sqlJson(
-        [
-          ...new Set([contactId, ...externalIds, ...contact.emails, ...links.flatMap((link) => link.emails)]),
-        ].map((term) => term.toLowerCase()),
+        [...new Set([contactId, ...crmIds, ...contact.emails, ...links.flatMap((link) => link.emails)])].map(
+          (term) => term.toLowerCase(),
+        ),
       );
       // The one transaction allowed to redact this contact's conflict audit (see the migration
       // Migration20261204100000_erasure): the trigger checks this setting. Before the contact goes:
@@ -116,12 +133,24 @@ export class PostgresErasureStore implements ErasureStore {
         // Cycles keep their counts; an error naming one of the person's records loses the id and message.
         syncRunsRedacted: await count(
           `update sync_runs s set errors = (
-             select coalesce(jsonb_agg(case when e ->> 'externalId' = any(?::text[]) then e - 'externalId' - 'message' else e end), '[]'::jsonb)
+             select coalesce(jsonb_agg(case when e ->> 'externalId' = any(array(select jsonb_array_elements_text(?::jsonb))) then e - 'externalId' - 'message' else e end), '[]'::jsonb)
              from jsonb_array_elements(s.errors) e)
            where s.organisation_id = ? and exists (
-             select 1 from jsonb_array_elements(s.errors) e where e ->> 'externalId' = any(?::text[]))`,
+             select 1 from jsonb_array_elements(s.errors) e where e ->> 'externalId' = any(array(select jsonb_array_elements_text(?::jsonb))))`,
           [externalIds, organisationId, externalIds],
         ),
+        cursorsScrubbed:
+          (await count(scrubCursor('crm_connections', 'sync_cursor'), [
+            externalIds,
+            organisationId,
+            externalIds,
+          ])) +
+          (await count(scrubCursor('sync_runs', 'cursor_before'), [
+            externalIds,
+            organisationId,
+            externalIds,
+          ])) +
+          (await count(scrubCursor('sync_runs', 'cursor_after'), [externalIds, organisationId, externalIds])),
         links: await count(`delete from contact_external_ids where contact_id = ?`, [contactId]),
         contacts: await count(`delete from contacts where id = ?`, [contactId]),
       };
@@ -132,10 +161,11 @@ export class PostgresErasureStore implements ErasureStore {
         externalId: link.external_id,
         active: link.active,
       }));
+      // The host erases its own copy; the CRM record ids go to the admin in the answer, not into the queue.
       await queueHostEvent(tx, organisationId, 'contact.erased', {
         contactId,
         erasedAt: erasedAt.toISOString(),
-        crmRecords,
+        heldBy: crmRecords.map(({ provider, connectionId, active }) => ({ provider, connectionId, active })),
       });
       return { erasureId, erasedAt, removed, crmRecords };
     });
