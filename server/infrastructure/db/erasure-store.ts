@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ErasureRemoved } from '../../../shared/api/erasure.dto.ts';
 import { CrmProviderSchema } from '../../../shared/providers.ts';
@@ -71,12 +72,8 @@ export class PostgresErasureStore implements ErasureStore {
          from contact_external_ids where contact_id = ? order by provider, external_id`,
         [contactId],
       );
-      const erasure = await tx.first(
-        z.object({ id: z.string(), erased_at: sqlTimestamp }),
-        `insert into contact_erasures (organisation_id, removed) values (?, '{}'::jsonb) returning id, erased_at`,
-        [organisationId],
-      );
-      const { id: erasureId, erased_at: erasedAt } = erasure!;
+      const erasureId = randomUUID();
+      const erasedAt = (await tx.first(z.object({ now: sqlTimestamp }), `select now()`))!.now;
       await tx.run(
         `insert into erasure_tombstones (erasure_id, organisation_id, connection_id, kind, key_hash, erased_at)
          select ?, ?, x.connection_id, x.kind, x.key_hash, ?
@@ -154,7 +151,6 @@ export class PostgresErasureStore implements ErasureStore {
         links: await count(`delete from contact_external_ids where contact_id = ?`, [contactId]),
         contacts: await count(`delete from contacts where id = ?`, [contactId]),
       };
-      await tx.run(`update contact_erasures set removed = ? where id = ?`, [sqlJson(removed), erasureId]);
       const crmRecords = links.map((link) => ({
         provider: link.provider,
         connectionId: link.connection_id,

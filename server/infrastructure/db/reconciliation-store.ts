@@ -8,11 +8,12 @@ import { Sql, sqlJson } from './sql.ts';
 /** The reconciliation's claims, miss counts and deactivations, as set-based SQL. */
 export class PostgresReconciliationStore implements ReconciliationStore {
   readonly #sql: Sql;
-  readonly #locks: ConnectionLocks;
+  /** The sync cycles' own per-connection lock (connection-locks.ts). */
+  readonly hold: ReconciliationStore['hold'];
 
   constructor(em: EntityManager, locks: ConnectionLocks) {
     this.#sql = new Sql(em);
-    this.#locks = locks;
+    this.hold = (connectionId) => locks.tryAcquire(connectionId);
   }
 
   async claimDue(intervalMs: number, limit: number): Promise<ReconciliationClaim[]> {
@@ -34,10 +35,6 @@ export class PostgresReconciliationStore implements ReconciliationStore {
 
   async retryAt(connectionId: string, at: Date): Promise<void> {
     await this.#sql.run(`update crm_connections set next_reconcile_at = ? where id = ?`, [at, connectionId]);
-  }
-
-  hold(connectionId: string): Promise<(() => Promise<void>) | null> {
-    return this.#locks.tryAcquire(connectionId);
   }
 
   async heldLinks(connectionId: string, before: Date): Promise<HeldLink[]> {

@@ -94,13 +94,10 @@ export function startRescoring(
   logger: Logger,
   expression = '30 * * * * *',
 ): { stop: () => Promise<void> } {
-  return startClaimedTick(expression, async () => {
-    try {
-      const { rescored } = await rescoreDue();
-      if (rescored > 0) logger.info({ rescored }, 'rescored contacts as their signals aged');
-    } catch (error) {
-      logger.error({ err: error }, 'scheduled rescoring failed');
-    }
+  return startClaimedTick(expression, logger, {
+    work: async () => ({ rescored: (await rescoreDue()).rescored }),
+    done: 'rescored contacts as their signals aged',
+    failed: 'scheduled rescoring failed',
   });
 }
 
@@ -113,22 +110,32 @@ export function startReconciliation(
   logger: Logger,
   expression = '45 * * * * *',
 ): { stop: () => Promise<void> } {
-  return startClaimedTick(expression, async () => {
-    try {
-      const { reconciled } = await reconcileDue();
-      if (reconciled > 0) logger.info({ reconciled }, 'reconciled connections with their CRMs');
-    } catch (error) {
-      logger.error({ err: error }, 'scheduled reconciliation failed');
-    }
+  return startClaimedTick(expression, logger, {
+    work: async () => ({ reconciled: (await reconcileDue()).reconciled }),
+    done: 'reconciled connections with their CRMs',
+    failed: 'scheduled reconciliation failed',
   });
 }
 
-/** A node-cron tick whose work never overlaps itself; the work claims what it does in the database. */
-function startClaimedTick(expression: string, work: () => Promise<void>): { stop: () => Promise<void> } {
+/**
+ * A node-cron tick whose work never overlaps itself (the work claims its share in the database).
+ * `work` answers a count by name, logged as `done` when it is not zero.
+ */
+function startClaimedTick(
+  expression: string,
+  logger: Logger,
+  tick: { work: () => Promise<Record<string, number>>; done: string; failed: string },
+): { stop: () => Promise<void> } {
   let running: Promise<void> | null = null;
   const task = cron.schedule(expression, () => {
     if (running) return;
-    running = work().finally(() => (running = null));
+    running = tick
+      .work()
+      .then((counts) => {
+        if (Object.values(counts).some((count) => count > 0)) logger.info(counts, tick.done);
+      })
+      .catch((error: unknown) => logger.error({ err: error }, tick.failed))
+      .finally(() => (running = null));
   });
   return {
     stop: async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RunningHarness } from '../../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../../simulators/toolkit/operator-config.ts';
 import { reconcileConnection } from '../../../core/sync/reconcile-connection.ts';
-import { Sql, sqlJson } from '../../../infrastructure/db/sql.ts';
+import { Sql, sqlJson, type SqlParam } from '../../../infrastructure/db/sql.ts';
 import { findCrm } from '../../../test-support/crms.ts';
 import {
   createOrganisation,
@@ -93,29 +93,35 @@ async function fullResync() {
   return cycle as { runId: string };
 }
 
+/** What the suite opened, closed in reverse order. */
+const opened: Array<{ close: () => Promise<void> }> = [];
+
 beforeAll(async () => {
   host = await receiveWebhooks('/hooks');
+  opened.push(host);
   harness = await findCrm('custom')!.simulator.start({ contactCount: 40, rateLimits: false, seed: 23 });
+  opened.push(harness);
   services = await createTestServices({
     env: mergeOperatorConfig(harness.operatorConfig, { PROPSYNC_EGRESS_ALLOW: 'localhost' }),
   });
+  opened.push({ close: services.destroy });
+  sql = new Sql(services.orm.em);
   organisationId = await createOrganisation(services, 'Erasure Lettings');
   await services.hostWebhooks.configure(organisationId, {
     url: host.url.replace('127.0.0.1', 'localhost'),
     secret: SECRET,
   });
+  // Pages of ten, so a listing has several.
+  const settings = { ...harness.connection.settings, pageSize: '10' };
   ({ id: connectionId } = await services.connections.connect(organisationId, 'custom', {
     credentials: harness.connection.credentials,
-    settings: { ...harness.connection.settings, pageSize: '10' },
+    settings,
   }));
   await services.whenIdle();
-  sql = new Sql(services.orm.em);
 }, 60_000);
 
 afterAll(async () => {
-  await services?.destroy();
-  await harness?.close();
-  await host?.close();
+  for (const resource of opened.reverse()) await resource.close();
 });
 
 describe('contacts.erase', () => {
@@ -125,84 +131,85 @@ describe('contacts.erase', () => {
     person = await somePerson();
     const other = await somePerson([person.external_id]);
     const personal = { email: person.email, firstName: person.first_name, lastName: person.last_name };
-    // What a person leaves behind besides the contact: signals, a conflict, queued and received
-    // payloads, an alert, an event for the host, and an error of a cycle that names the record.
-    await sql.run(
-      `insert into activities (organisation_id, contact_id, connection_id, type, source, external_id, occurred_at, signal_key)
-       values (?, ?, ?, 'viewing_booked', 'custom', 'activity:erase-1', now(), 'viewing')`,
-      [organisationId, person.contact_id, connectionId],
-    );
-    await sql.run(
-      `update contacts set intent_score = 42, hot_lead_at = now(), engagement = '{"viewings": 1}' where id = ?`,
-      [person.contact_id],
-    );
-    await sql.run(
-      `insert into conflict_audit (organisation_id, connection_id, contact_id, crm_version, platform_version,
-         crm_modified_at, platform_modified_at, differing_fields, resolutions, winner)
-       values (?, ?, ?, ?, ?, now(), now(), '{emails}', '{"emails": "crm_wins"}', 'crm')`,
+    // What a person leaves behind besides the contact: signals and a score, a conflict, queued and
+    // received payloads (and another person's delivery), an alert, an event for the host, and an
+    // error of a cycle that names the record.
+    const delivery = (key: string, subject: typeof person): [string, SqlParam[]] => [
+      `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload, status)
+       values (?, ?, ?, 'contact.updated', ?, 'processed')`,
       [
-        organisationId,
         connectionId,
-        person.contact_id,
-        sqlJson(personal),
-        sqlJson({ ...personal, email: 'x@y.z' }),
+        organisationId,
+        key,
+        sqlJson({ data: { id: subject.external_id, email: subject.email } }),
       ],
-    );
-    await sql.run(
-      `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
-       values (?, ?, ?, 'contact_update', 'erase-test-1', ?)`,
+    ];
+    const traces: Array<[string, SqlParam[]]> = [
       [
-        organisationId,
-        connectionId,
-        person.contact_id,
-        sqlJson({ externalId: person.external_id, fields: personal }),
+        `insert into activities (organisation_id, contact_id, connection_id, type, source, external_id, occurred_at, signal_key)
+         values (?, ?, ?, 'viewing_booked', 'custom', 'activity:erase-1', now(), 'viewing')`,
+        [organisationId, person.contact_id, connectionId],
       ],
-    );
-    for (const [key, subject] of [
-      ['erase-test-mine', person],
-      ['erase-test-other', other],
-    ] as const) {
-      await sql.run(
-        `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload, status)
-         values (?, ?, ?, 'contact.updated', ?, 'processed')`,
+      [
+        `update contacts set intent_score = 42, hot_lead_at = now(), engagement = '{"viewings": 1}' where id = ?`,
+        [person.contact_id],
+      ],
+      [
+        `insert into conflict_audit (organisation_id, connection_id, contact_id, crm_version, platform_version,
+           crm_modified_at, platform_modified_at, differing_fields, resolutions, winner)
+         values (?, ?, ?, ?, ?, now(), now(), '{emails}', '{"emails": "crm_wins"}', 'crm')`,
         [
-          connectionId,
           organisationId,
-          key,
-          sqlJson({ data: { id: subject.external_id, email: subject.email } }),
+          connectionId,
+          person.contact_id,
+          sqlJson(personal),
+          sqlJson({ ...personal, email: 'x@y.z' }),
         ],
-      );
-    }
-    await sql.run(
-      `insert into alerts (organisation_id, connection_id, contact_id, kind, severity, message)
-       values (?, ?, ?, 'hot_lead', 'info', ?)`,
-      [
-        organisationId,
-        connectionId,
-        person.contact_id,
-        `${person.first_name} ${person.last_name} is a hot lead`,
       ],
-    );
-    await sql.run(
-      `insert into host_events (organisation_id, type, payload) values (?, 'contact.updated', ?)`,
       [
-        organisationId,
-        sqlJson({ contactId: person.contact_id, provider: 'custom', externalId: person.external_id }),
+        `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
+         values (?, ?, ?, 'contact_update', 'erase-test-1', ?)`,
+        [
+          organisationId,
+          connectionId,
+          person.contact_id,
+          sqlJson({ externalId: person.external_id, fields: personal }),
+        ],
       ],
-    );
-    await sql.run(
-      `update sync_runs set errors = errors || ?::jsonb where id = (select id from sync_runs where connection_id = ? limit 1)`,
+      delivery('erase-test-mine', person),
+      delivery('erase-test-other', other),
       [
-        sqlJson([
-          {
-            code: 'ADAPTER.BAD_RESPONSE',
-            message: `bad record ${person.email}`,
-            externalId: person.external_id,
-          },
-        ]),
-        connectionId,
+        `insert into alerts (organisation_id, connection_id, contact_id, kind, severity, message)
+         values (?, ?, ?, 'hot_lead', 'info', ?)`,
+        [
+          organisationId,
+          connectionId,
+          person.contact_id,
+          `${person.first_name} ${person.last_name} is a hot lead`,
+        ],
       ],
-    );
+      [
+        `insert into host_events (organisation_id, type, payload) values (?, 'contact.updated', ?)`,
+        [
+          organisationId,
+          sqlJson({ contactId: person.contact_id, provider: 'custom', externalId: person.external_id }),
+        ],
+      ],
+      [
+        `update sync_runs set errors = errors || ?::jsonb where id = (select id from sync_runs where connection_id = ? limit 1)`,
+        [
+          sqlJson([
+            {
+              code: 'ADAPTER.BAD_RESPONSE',
+              message: `bad record ${person.email}`,
+              externalId: person.external_id,
+            },
+          ]),
+          connectionId,
+        ],
+      ],
+    ];
+    for (const [statement, params] of traces) await sql.run(statement, params);
 
     const report = await caller().erase({ contactId: person.contact_id });
 

@@ -1,38 +1,21 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
-import { organisationOwned, organisationRowProperties } from './owners.ts';
-
-/** That a person was erased (`contacts.erase`), when, and how many rows went: no personal data. */
-export const ContactErasure = defineEntity({
-  name: 'ContactErasure',
-  tableName: 'contact_erasures',
-  properties: {
-    ...organisationRowProperties,
-    removed: p.json<Record<string, number>>(),
-    erasedAt: stampedOnCreate,
-  },
-});
+import { oneOf } from './base.ts';
+import { optionalConnectionOwned, organisationRowProperties } from './owners.ts';
 
 export const TOMBSTONE_KINDS = ['record', 'email', 'phone'] as const;
 
 /**
  * One identifier of an erased person as a keyed hash: a CRM record (connection and id), or a
- * normalised email or phone. A sync imports a matching record only if the CRM changed it later.
+ * normalised email or phone. A sync imports a matching record only if the CRM changed it after
+ * `erased_at`. The rows of one erasure share its `erasure_id`.
  */
 export const ErasureTombstone = defineEntity({
   name: 'ErasureTombstone',
   tableName: 'erasure_tombstones',
   properties: {
-    ...baseProperties,
-    erasureId: p.manyToOne(ContactErasure).mapToPk().fieldName('erasure_id').deleteRule('cascade'),
-    ...organisationOwned,
-    connectionId: p
-      .manyToOne(CrmConnection)
-      .mapToPk()
-      .fieldName('connection_id')
-      .nullable()
-      .deleteRule('cascade'),
+    ...organisationRowProperties,
+    ...optionalConnectionOwned,
+    erasureId: p.uuid(),
     kind: p.text().$type<(typeof TOMBSTONE_KINDS)[number]>(),
     keyHash: p.text(),
     erasedAt: p.datetime(),

@@ -6,7 +6,7 @@ import { ContactExternalId } from './contact-external-id.entity.ts';
 import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { CrmSyncLog } from './crm-sync-log.entity.ts';
-import { ContactErasure, ErasureTombstone } from './erasure.entity.ts';
+import { ErasureTombstone } from './erasure.entity.ts';
 import { FieldPolicy } from './field-policy.entity.ts';
 import { HostEvent } from './host-event.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
@@ -24,7 +24,6 @@ export {
   CrmConnection,
   CrmProviderRecord,
   CrmSyncLog,
-  ContactErasure,
   ErasureTombstone,
   FieldPolicy,
   HostEvent,
@@ -45,7 +44,6 @@ export const entities = [
   CrmConnection,
   CrmProviderRecord,
   CrmSyncLog,
-  ContactErasure,
   ErasureTombstone,
   FieldPolicy,
   HostEvent,

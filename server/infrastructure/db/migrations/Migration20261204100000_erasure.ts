@@ -1,22 +1,20 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The audit's redaction rule: `allowed` names who may redact a row (offboarding, or erasure too). */
+/** What a redaction empties: the contact link and both versions; `redacted_at` records it. */
+const REDACTED = `'{contact_id,crm_version,platform_version,redacted_at}'::text[]`;
+
+/**
+ * The audit's redaction rule, with `allowed` naming who may redact a row. Every column but the
+ * redacted ones must stay as it was, so a column added later is protected without a new rule.
+ */
 function conflictAuditGuard(allowed: string): string {
   return `
     create or replace function conflict_audit_is_immutable() returns trigger language plpgsql as $$
     begin
-      if tg_op = 'UPDATE'
-        and old.redacted_at is null
-        and (${allowed})
-        and new.redacted_at is not null
-        and new.contact_id is null
-        and new.crm_version = '{}'::jsonb
-        and new.platform_version = '{}'::jsonb
-        and (new.id, new.organisation_id, new.connection_id, new.sync_run_id, new.crm_modified_at,
-             new.platform_modified_at, new.differing_fields, new.resolutions, new.winner, new.created_at)
-          is not distinct from
-            (old.id, old.organisation_id, old.connection_id, old.sync_run_id, old.crm_modified_at,
-             old.platform_modified_at, old.differing_fields, old.resolutions, old.winner, old.created_at)
+      if tg_op = 'UPDATE' and old.redacted_at is null and (${allowed})
+        and new.redacted_at is not null and new.contact_id is null
+        and new.crm_version = '{}'::jsonb and new.platform_version = '{}'::jsonb
+        and to_jsonb(new) - ${REDACTED} = to_jsonb(old) - ${REDACTED}
       then
         return new;
       end if;
@@ -31,14 +29,15 @@ const ERASING = `old.contact_id::text = current_setting('propsync.erasing_contac
 /**
  * The right to erasure, and deletions the CRM made while its webhook was lost.
  *
- * - `contact_erasures`: that a person was erased, when, and how many rows went (no personal data).
  * - `erasure_tombstones`: the erased person's identifiers as keyed hashes (HMAC with a server
  *   secret, so a leaked table cannot be reversed by trying emails): each CRM record (its
- *   connection and id) and each normalised email and phone. A sync does not import a record that
- *   matches one unless the CRM changed the record after the erasure; `reimported_at` records that.
+ *   connection and id) and each normalised email and phone, the rows of one erasure sharing its
+ *   `erasure_id`. A sync does not import a record that matches one unless the CRM changed the
+ *   record after the erasure; `reimported_at` records that.
  * - The conflict audit may also be redacted, once per row, for the contact being erased, inside
  *   the transaction that declared it (`set_config('propsync.erasing_contact', <id>, true)`), under
- *   the same rule as offboarding: only the contact link and both versions are emptied.
+ *   the same rule as offboarding: only the contact link and both versions are emptied. The rule now
+ *   compares every other column as a whole, so it also covers columns added later.
  * - `crm_sync_log.status` 'reimported': a record of an erased person imported again.
  * - The reconciliation: `contact_external_ids.reconcile_misses` counts consecutive complete
  *   listings of the CRM that did not list the record; `crm_connections.next_reconcile_at` is the
@@ -49,17 +48,9 @@ export class Migration20261204100000Erasure extends Migration {
 
   override up(): void {
     this.addSql(`
-      create table contact_erasures (
-        id uuid primary key default gen_random_uuid(),
-        organisation_id uuid not null references organisations (id) on delete cascade,
-        removed jsonb not null,
-        erased_at timestamptz not null default now(),
-        created_at timestamptz not null default now()
-      );`);
-    this.addSql(`
       create table erasure_tombstones (
         id uuid primary key default gen_random_uuid(),
-        erasure_id uuid not null references contact_erasures (id) on delete cascade,
+        erasure_id uuid not null,
         organisation_id uuid not null references organisations (id) on delete cascade,
         connection_id uuid references crm_connections (id) on delete cascade,
         kind text not null check (kind in ('record', 'email', 'phone')),
@@ -90,6 +81,5 @@ export class Migration20261204100000Erasure extends Migration {
     );
     this.addSql(conflictAuditGuard(OFFBOARDING));
     this.addSql(`drop table erasure_tombstones;`);
-    this.addSql(`drop table contact_erasures;`);
   }
 }
