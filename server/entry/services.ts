@@ -35,11 +35,7 @@ import { HostWebhookSettings } from '../application/host-events/host-webhook-set
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
 import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
-import {
-  startReconciliation,
-  startRescoring,
-  startSyncSchedule,
-} from '../infrastructure/scheduling/sync-schedule.ts';
+import { startClaimedTicks, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
 import { PostgresReconciliationStore } from '../infrastructure/db/reconciliation-store.ts';
 import { reconcileDue, type ReconciliationDependencies } from '../core/sync/reconcile-connection.ts';
 import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
@@ -210,8 +206,7 @@ export async function createServices(
   let hostEventTimer: NodeJS.Timeout | null = null;
   let parkedTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
-  let rescoring: { stop: () => Promise<void> } | null = null;
-  let reconciling: { stop: () => Promise<void> } | null = null;
+  let claimedTicks: { stop: () => Promise<void> } | null = null;
   const reconciliation: ReconciliationDependencies = {
     store: new PostgresReconciliationStore(orm.em, locks),
     adapterFor: (id) => connections.adapterFor(id),
@@ -290,14 +285,22 @@ export async function createServices(
       }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
-        rescoring = startRescoring(
-          () => engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000),
-          logger,
-        );
-        reconciling = startReconciliation(
-          () => reconcileDue(reconciliation, config.reconcileIntervalHours * 60 * 60_000),
-          logger,
-        );
+        claimedTicks = startClaimedTicks(logger, [
+          {
+            expression: '30 * * * * *',
+            work: async () => ({
+              rescored: (await engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000)).rescored,
+            }),
+            done: 'rescored contacts as their signals aged',
+            failed: 'scheduled rescoring failed',
+          },
+          {
+            expression: '45 * * * * *',
+            work: () => reconcileDue(reconciliation, config.reconcileIntervalHours * 60 * 60_000),
+            done: 'reconciled connections with their CRMs',
+            failed: 'scheduled reconciliation failed',
+          },
+        ]);
       }
     },
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
@@ -305,8 +308,7 @@ export async function createServices(
       if (hostEventTimer) clearInterval(hostEventTimer);
       if (parkedTimer) clearInterval(parkedTimer);
       await schedule?.stop();
-      await rescoring?.stop();
-      await reconciling?.stop();
+      await claimedTicks?.stop();
       await jobs.stop();
       await locks.close();
       await orm.close(true);

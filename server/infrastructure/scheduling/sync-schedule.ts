@@ -85,62 +85,40 @@ export function startSyncSchedule(
   };
 }
 
-/**
- * The rescoring tick, every minute on every process that schedules: each due contact is claimed
- * in the database by exactly one process per period, so more processes only share the work.
- */
-export function startRescoring(
-  rescoreDue: () => Promise<{ rescored: number }>,
-  logger: Logger,
-  expression = '30 * * * * *',
-): { stop: () => Promise<void> } {
-  return startClaimedTick(expression, logger, {
-    work: async () => ({ rescored: (await rescoreDue()).rescored }),
-    done: 'rescored contacts as their signals aged',
-    failed: 'scheduled rescoring failed',
-  });
-}
+/** A periodic job whose work claims its share in the database, so every scheduling process may run it. */
+export type ClaimedTick = {
+  /** node-cron expression (with seconds). */
+  expression: string;
+  /** Does what is due; answers counts by name, logged as `done` when one is not zero. */
+  work: () => Promise<Record<string, number>>;
+  done: string;
+  failed: string;
+};
 
 /**
- * The reconciliation tick, every minute on every process that schedules: each connection's
- * reconciliation is claimed in the database by one process per period (PROPSYNC_RECONCILE_INTERVAL_HOURS).
+ * The claimed ticks (rescoring, reconciliation), each on its node-cron schedule on every process
+ * that schedules; a tick never overlaps itself, and its claims in the database share the work
+ * across processes (each due contact rescored, each connection reconciled, once per period).
  */
-export function startReconciliation(
-  reconcileDue: () => Promise<{ reconciled: number }>,
-  logger: Logger,
-  expression = '45 * * * * *',
-): { stop: () => Promise<void> } {
-  return startClaimedTick(expression, logger, {
-    work: async () => ({ reconciled: (await reconcileDue()).reconciled }),
-    done: 'reconciled connections with their CRMs',
-    failed: 'scheduled reconciliation failed',
-  });
-}
-
-/**
- * A node-cron tick whose work never overlaps itself (the work claims its share in the database).
- * `work` answers a count by name, logged as `done` when it is not zero.
- */
-function startClaimedTick(
-  expression: string,
-  logger: Logger,
-  tick: { work: () => Promise<Record<string, number>>; done: string; failed: string },
-): { stop: () => Promise<void> } {
-  let running: Promise<void> | null = null;
-  const task = cron.schedule(expression, () => {
-    if (running) return;
-    running = tick
-      .work()
-      .then((counts) => {
-        if (Object.values(counts).some((count) => count > 0)) logger.info(counts, tick.done);
-      })
-      .catch((error: unknown) => logger.error({ err: error }, tick.failed))
-      .finally(() => (running = null));
-  });
+export function startClaimedTicks(logger: Logger, ticks: ClaimedTick[]): { stop: () => Promise<void> } {
+  const running = new Map<ClaimedTick, Promise<void>>();
+  const tasks = ticks.map((tick) =>
+    cron.schedule(tick.expression, () => {
+      if (running.has(tick)) return;
+      const run = tick
+        .work()
+        .then((counts) => {
+          if (Object.values(counts).some((count) => count > 0)) logger.info(counts, tick.done);
+        })
+        .catch((error: unknown) => logger.error({ err: error }, tick.failed))
+        .finally(() => running.delete(tick));
+      running.set(tick, run);
+    }),
+  );
   return {
     stop: async () => {
-      await task.stop();
-      await running;
+      for (const task of tasks) await task.stop();
+      await Promise.all(running.values());
     },
   };
 }

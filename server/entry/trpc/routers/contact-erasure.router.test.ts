@@ -10,7 +10,7 @@ import {
   createTestServices,
   type TestServices,
 } from '../../../test-support/test-services.ts';
-import { receiveWebhooks, type WebhookReceiver } from '../../../test-support/webhook-receiver.ts';
+import { receiveWebhooks } from '../../../test-support/webhook-receiver.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
 
@@ -22,11 +22,12 @@ import { appRouter } from './_app.ts';
 const SECRET = 'whsec_' + Buffer.from('contact-erasure-host-secret-0123456789').toString('base64');
 
 let harness: RunningHarness;
-let host: WebhookReceiver;
 let services: TestServices;
 let organisationId: string;
 let connectionId: string;
 let sql: Sql;
+/** What the suite opened, closed in reverse order. */
+const opened: Array<{ close: () => Promise<void> }> = [];
 
 const caller = () =>
   appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' })).contacts;
@@ -93,11 +94,8 @@ async function fullResync() {
   return cycle as { runId: string };
 }
 
-/** What the suite opened, closed in reverse order. */
-const opened: Array<{ close: () => Promise<void> }> = [];
-
 beforeAll(async () => {
-  host = await receiveWebhooks('/hooks');
+  const host = await receiveWebhooks('/hooks');
   opened.push(host);
   harness = await findCrm('custom')!.simulator.start({ contactCount: 40, rateLimits: false, seed: 23 });
   opened.push(harness);
