@@ -209,6 +209,8 @@ describe('contacts.erase', () => {
     ];
     for (const [statement, params] of traces) await sql.run(statement, params);
 
+    const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
+    await expect(viewer.contacts.erase({ contactId: person.contact_id })).rejects.toThrow();
     const report = await caller().erase({ contactId: person.contact_id });
 
     expect(report.crmRecords).toEqual([
