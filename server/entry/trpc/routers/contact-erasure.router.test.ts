@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningHarness } from '../../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../../simulators/toolkit/operator-config.ts';
+import type { CrmAdapter } from '../../../core/ports/crm-adapter.ts';
 import { reconcileConnection } from '../../../core/sync/reconcile-connection.ts';
 import { Sql, sqlJson, type SqlParam } from '../../../infrastructure/db/sql.ts';
 import { findCrm } from '../../../test-support/crms.ts';
@@ -341,17 +342,37 @@ describe('the reconciliation with the CRM', () => {
     expect(first).toMatchObject({ status: 'complete', deactivated: 0 });
     expect(await linkOf(deleted)).toMatchObject({ active: true, reconcile_misses: 1 });
 
-    // A page that fails makes the listing incomplete: nothing changes, the miss is not counted again.
+    // The CRM fails a page part-way through the listing (after the first page was read): the
+    // listing is incomplete, so nothing changes and the miss is not counted again.
     const listPath = `${new URL(harness.connection.settings.baseUrl!).pathname}/contacts`;
-    await control('POST', '/faults/fail-next', {
-      count: 50,
-      status: 500,
-      method: 'GET',
-      pathPrefix: listPath,
-    });
-    const failed = await reconcileConnection(services.reconciliation, connectionId);
+    const failAfterFirstPage = async (id: string): Promise<CrmAdapter> => {
+      const adapter = await services.reconciliation.adapterFor(id);
+      return Object.assign(Object.create(adapter) as CrmAdapter, {
+        async *syncContacts(...args: Parameters<CrmAdapter['syncContacts']>) {
+          let pages = 0;
+          for await (const page of adapter.syncContacts(...args)) {
+            yield page;
+            if (++pages === 1) {
+              await control('POST', '/faults/fail-next', {
+                count: 50,
+                status: 500,
+                method: 'GET',
+                pathPrefix: listPath,
+              });
+            }
+          }
+        },
+      });
+    };
+    const failed = await reconcileConnection(
+      { ...services.reconciliation, adapterFor: failAfterFirstPage },
+      connectionId,
+    );
     await control('DELETE', '/faults');
     expect(failed).toMatchObject({ status: 'failed', deactivated: 0 });
+    const { listed } = failed as { listed: number };
+    expect(listed).toBeGreaterThan(0);
+    expect(listed).toBeLessThan(harness.listableContactCount());
     expect(await linkOf(deleted)).toMatchObject({ active: true, reconcile_misses: 1 });
 
     const second = await reconcileConnection(services.reconciliation, connectionId);
