@@ -41,7 +41,7 @@ export async function screenPage(
       : await tx.rows(
           TombstoneRow,
           `select key_hash, max(erased_at) as erased_at from erasure_tombstones
-           where organisation_id = ? and key_hash = any(array(select jsonb_array_elements_text(?::jsonb))) group by key_hash`,
+           where organisation_id = ? and key_hash in (select jsonb_array_elements_text(?::jsonb)) group by key_hash`,
           [run.organisationId, sqlJson(everyHash)],
         );
   const erasedAtOf = new Map(tombstones.map((row) => [row.key_hash, row.erased_at.getTime()]));
@@ -102,7 +102,7 @@ export async function recordScreen(
   if (reimportedHashes.length > 0) {
     await tx.run(
       `update erasure_tombstones set reimported_at = now()
-       where organisation_id = ? and key_hash = any(array(select jsonb_array_elements_text(?::jsonb))) and reimported_at is null`,
+       where organisation_id = ? and key_hash in (select jsonb_array_elements_text(?::jsonb)) and reimported_at is null`,
       [run.organisationId, sqlJson(reimportedHashes)],
     );
   }

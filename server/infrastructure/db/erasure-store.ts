@@ -28,6 +28,20 @@ const MENTIONS_PERSON = (column: string) => `exists (
   where jsonb_typeof(v) in ('string', 'number')
     and lower(v #>> '{}') in (select jsonb_array_elements_text(?::jsonb)))`;
 
+/** The stored sync cursors (SyncCursor), by table and column. */
+const CURSOR_COLUMNS = [
+  ['crm_connections', 'sync_cursor'],
+  ['sync_runs', 'cursor_before'],
+  ['sync_runs', 'cursor_after'],
+] as const;
+
+/** Runs the counts one after another (one transaction, one connection) and adds them up. */
+async function sum(counts: Array<() => Promise<number>>): Promise<number> {
+  let total = 0;
+  for (const next of counts) total += await next();
+  return total;
+}
+
 /** Where a sync cursor lists the CRM ids a resumed page skips (see SyncCursor). */
 const CURSOR_IDS = `'{pending,checkpoint,idsAtModifiedAt}'`;
 
@@ -130,24 +144,19 @@ export class PostgresErasureStore implements ErasureStore {
         // Cycles keep their counts; an error naming one of the person's records loses the id and message.
         syncRunsRedacted: await count(
           `update sync_runs s set errors = (
-             select coalesce(jsonb_agg(case when e ->> 'externalId' = any(array(select jsonb_array_elements_text(?::jsonb))) then e - 'externalId' - 'message' else e end), '[]'::jsonb)
+             select coalesce(jsonb_agg(case when e ->> 'externalId' in (select jsonb_array_elements_text(?::jsonb)) then e - 'externalId' - 'message' else e end), '[]'::jsonb)
              from jsonb_array_elements(s.errors) e)
            where s.organisation_id = ? and exists (
-             select 1 from jsonb_array_elements(s.errors) e where e ->> 'externalId' = any(array(select jsonb_array_elements_text(?::jsonb))))`,
+             select 1 from jsonb_array_elements(s.errors) e where e ->> 'externalId' in (select jsonb_array_elements_text(?::jsonb)))`,
           [externalIds, organisationId, externalIds],
         ),
-        cursorsScrubbed:
-          (await count(scrubCursor('crm_connections', 'sync_cursor'), [
-            externalIds,
-            organisationId,
-            externalIds,
-          ])) +
-          (await count(scrubCursor('sync_runs', 'cursor_before'), [
-            externalIds,
-            organisationId,
-            externalIds,
-          ])) +
-          (await count(scrubCursor('sync_runs', 'cursor_after'), [externalIds, organisationId, externalIds])),
+        cursorsScrubbed: await sum(
+          CURSOR_COLUMNS.map(
+            ([table, column]) =>
+              () =>
+                count(scrubCursor(table, column), [externalIds, organisationId, externalIds]),
+          ),
+        ),
         links: await count(`delete from contact_external_ids where contact_id = ?`, [contactId]),
         contacts: await count(`delete from contacts where id = ?`, [contactId]),
       };

@@ -64,7 +64,7 @@ export class PostgresReconciliationStore implements ReconciliationStore {
       return tx.run(
         `with deactivated as (
            update contact_external_ids set active = false, updated_at = now()
-           where connection_id = ? and external_id = any(array(select jsonb_array_elements_text(?::jsonb))) and active
+           where connection_id = ? and external_id in (select jsonb_array_elements_text(?::jsonb)) and active
            returning organisation_id, connection_id, contact_id, external_id)
          insert into crm_sync_log (connection_id, organisation_id, entity_type, direction, external_id, internal_id, status)
          select connection_id, organisation_id, 'contact', 'inbound', external_id, contact_id, 'deactivated'

@@ -60,7 +60,7 @@ async function somePerson(except: string[] = []) {
      from contacts c join contact_external_ids e on e.contact_id = c.id
      where c.organisation_id = ? and e.connection_id = ? and e.active and cardinality(c.emails) > 0
        and cardinality(c.phones) > 0 and c.first_name is not null and c.last_name is not null
-       and not (e.external_id = any(array(select jsonb_array_elements_text(?::jsonb))))
+       and not (e.external_id in (select jsonb_array_elements_text(?::jsonb)))
        and (select count(*) from contact_external_ids o where o.contact_id = c.id) = 1
      order by e.external_id limit 1`,
     [organisationId, connectionId, sqlJson(except)],
@@ -207,6 +207,24 @@ describe('contacts.erase', () => {
           connectionId,
         ],
       ],
+      // A cycle part-way through a window: its resume list names the record.
+      [
+        `update crm_connections set sync_cursor = ? where id = ?`,
+        [
+          sqlJson({
+            modifiedSince: null,
+            pending: {
+              windowStart: null,
+              windowEnd: new Date().toISOString(),
+              checkpoint: {
+                modifiedAt: new Date().toISOString(),
+                idsAtModifiedAt: [person.external_id, other.external_id],
+              },
+            },
+          }),
+          connectionId,
+        ],
+      ],
     ];
     for (const [statement, params] of traces) await sql.run(statement, params);
 
@@ -233,6 +251,7 @@ describe('contacts.erase', () => {
       alerts: 1,
       conflictAuditsRedacted: 1,
       syncRunsRedacted: 1,
+      cursorsScrubbed: 1,
     });
     expect(report.removed.syncLogEntries).toBeGreaterThan(0);
     // Nothing readable is left anywhere: not the email, the phone, the CRM id, nor the contact id
@@ -254,6 +273,12 @@ describe('contacts.erase', () => {
       [organisationId],
     );
     expect(deliveries.map((row) => row.delivery_key)).toContain('erase-test-other');
+    const cursor = await sql.first(
+      z.object({ ids: z.array(z.string()) }),
+      `select sync_cursor #> '{pending,checkpoint,idsAtModifiedAt}' as ids from crm_connections where id = ?`,
+      [connectionId],
+    );
+    expect(cursor!.ids).toEqual([other.external_id]);
     const erased = await sql.first(
       z.object({
         payload: z.object({ contactId: z.string(), erasedAt: z.string(), heldBy: z.array(z.unknown()) }),
