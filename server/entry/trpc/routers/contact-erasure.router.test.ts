@@ -301,6 +301,27 @@ describe('contacts.erase', () => {
     await expect(caller().erase({ contactId: person.contact_id })).rejects.toThrow(/No contact/);
   });
 
+  it("keeps the audit append-only for everyone else: the erasing transaction may redact only its contact's rows", async () => {
+    const other = await somePerson();
+    await sql.run(
+      `insert into conflict_audit (organisation_id, connection_id, contact_id, crm_version, platform_version,
+         crm_modified_at, platform_modified_at, differing_fields, resolutions, winner)
+       values (?, ?, ?, '{"a": 1}', '{"a": 2}', now(), now(), '{a}', '{}', 'crm')`,
+      [organisationId, connectionId, other.contact_id],
+    );
+    const redactOther = (declared: string, extra = '') =>
+      sql.transaction(async (tx) => {
+        await tx.run(`select set_config('propsync.erasing_contact', ?, true)`, [declared]);
+        await tx.run(
+          `update conflict_audit set contact_id = null, crm_version = '{}', platform_version = '{}',
+             redacted_at = now()${extra} where contact_id = ?`,
+          [other.contact_id],
+        );
+      });
+    await expect(redactOther(person.contact_id)).rejects.toThrow(/append-only/);
+    await expect(redactOther(other.contact_id, `, winner = 'platform'`)).rejects.toThrow(/append-only/);
+  });
+
   it('is not undone by a re-sync from scratch: the unchanged CRM record stays out', async () => {
     const run = await fullResync();
     expect(await tablesMentioning(person.email)).toEqual({});
