@@ -6,6 +6,7 @@ import { ContactExternalId } from './contact-external-id.entity.ts';
 import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { CrmSyncLog } from './crm-sync-log.entity.ts';
+import { ErasureTombstone } from './erasure.entity.ts';
 import { FieldPolicy } from './field-policy.entity.ts';
 import { HostEvent } from './host-event.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
@@ -25,6 +26,7 @@ export const entities = [
   CrmConnection,
   CrmProviderRecord,
   CrmSyncLog,
+  ErasureTombstone,
   FieldPolicy,
   HostEvent,
   OauthSignIn,
