@@ -14,6 +14,7 @@ import type {
 } from '@trpc/server';
 import type { AgencyCreated, AgencySummary, OffboardingReport } from './agency.dto.ts';
 import type { AcknowledgeAlertInput, AlertListInput, AlertView } from './alert.dto.ts';
+import type { ContactErasureReport } from './erasure.dto.ts';
 import type { PropsyncErrorData } from './error.dto.ts';
 import type { ConflictDetail, ConflictSummary } from './conflict.dto.ts';
 import type {
@@ -142,6 +143,7 @@ export type PropsyncApiRecord = {
       { by: 'email' | 'name' | 'externalId'; value: string; limit?: number },
       ContactLookupResult[]
     >;
+    erase: Mutation<{ contactId: string }, ContactErasureReport>;
   };
 };
 

@@ -4,6 +4,7 @@ import { CATEGORY_FACTS } from '../../../shared/api/connection.dto.ts';
 import { NurtureCategorySchema, type CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
 import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
+import type { IdentifierHasher } from '../../core/ports/erasure-store.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
 import {
@@ -15,19 +16,28 @@ import {
   type PagePlan,
 } from '../../core/sync/reconcile-page.ts';
 import { FIELD_RULES } from './entities/field-policy.entity.ts';
+import { admittedContacts, recordScreen, screenPage } from './erasure-screening.ts';
 import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
 
 /** Advisory-lock namespace serialising contact creation per agency (see writeContactPage). */
-const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
+export const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
 
 /**
  * Reconciles one page in one transaction: reads what the plan needs (the page's links and the
  * field policy, then the dedup candidates), lets the core plan the page, and writes the plan in
  * one statement.
  */
-export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
+export async function writeContactPage(
+  sql: Sql,
+  run: SyncRunHandle,
+  incoming: ContactPage,
+  hash: IdentifierHasher | null,
+): Promise<PageResult> {
   return sql.transaction(async (tx) => {
-    const { links, policy, categoryOverrides } = await readLinks(tx, run, page.contacts);
+    const { links, policy, categoryOverrides } = await readLinks(tx, run, incoming.contacts);
+    // Records of people erased from Propsync stay out unless the CRM changed them since.
+    const screen = hash ? await screenPage(tx, run, incoming.contacts, links, hash) : null;
+    const page = screen ? { ...incoming, contacts: admittedContacts(incoming.contacts, screen) } : incoming;
     // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
     // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
     // running at once would each create the same person. The lock was taken by the link lookup,
@@ -47,6 +57,7 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
     if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
+    if (screen) await recordScreen(tx, run, screen, plan);
     return plan.result;
   });
 }

@@ -36,6 +36,8 @@ export const CrmConnection = defineEntity({
     lastSyncedAt: p.datetime().nullable(),
     /** The next scheduled slot; one process claims it atomically, then queues its job. */
     nextSyncAt: p.datetime().nullable(),
+    /** The next reconciliation of the CRM's id set; one process claims it (reconciliation-store.ts). */
+    nextReconcileAt: p.datetime().nullable(),
     lastErrorAt: p.datetime().nullable(),
     lastErrorMessage: p.text().nullable(),
     failingSince: p.datetime().nullable(),
