@@ -287,7 +287,7 @@ export const createCustomSimulator = defineSimulator<
       activities(filter = {}) {
         const seq =
           filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
-        const records = seq === null ? [...dataset.activities.values()] : [...dataset.activitiesOf(seq)];
+        const records = seq === null ? [...dataset.activities.values()] : [...dataset.activities.of(seq)];
         return records
           .filter((record) => filter.source === undefined || record.source === filter.source)
           .map(renderActivity);

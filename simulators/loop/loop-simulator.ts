@@ -331,7 +331,7 @@ export const createLoopSimulator = defineSimulator<
         const notes =
           contactId === undefined
             ? dataset.notes.byCreated.items
-            : dataset.notesOf(dataset.contactById(contactId)?.seq ?? -1);
+            : dataset.notes.of(dataset.contactById(contactId)?.seq ?? -1);
         return notes.map((note) => renderNote(note, dataset));
       },
       webhooks: (teamId) =>

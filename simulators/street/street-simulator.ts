@@ -180,7 +180,7 @@ export const createStreetSimulator = defineSimulator({
           ? dataset.notes.byCreated.items
           : record === undefined
             ? []
-            : dataset.notesOf(record.seq);
+            : dataset.notes.of(record.seq);
       return list.map((note) => renderNote(note, context));
     };
 
