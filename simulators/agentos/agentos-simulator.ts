@@ -49,6 +49,7 @@ import {
 import { AgentosDataset, type ContactCreate, type ContactPatch } from './agentos-dataset.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-http.ts';
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
+import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 
 export interface AgentosSimulatorOptions extends SimulatorOptions {
   /** Keys the simulator accepts (default: {@link AGENTOS_DEMO_KEY}); the first key's agency is the default agency. */
@@ -352,9 +353,15 @@ export const createAgentosSimulator = defineSimulator({
             contact: isVisible(record) ? renderContact(record, dataset.seed) : null,
           },
         });
-        const unixSeconds = Math.floor(Date.now() / 1000) + (delivery.timestampOffsetSeconds ?? 0);
+        const signedAt = unixSeconds(delivery.timestampOffsetSeconds);
         return {
-          headers: webhookHeaders({ secret: delivery.secret, body, event, deliveryId, unixSeconds }),
+          headers: webhookHeaders({
+            secret: delivery.secret,
+            body,
+            event,
+            deliveryId,
+            unixSeconds: signedAt,
+          }),
           rawBody: Buffer.from(body),
         };
       },

@@ -12,6 +12,11 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import {
+  STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+  STANDARD_WEBHOOK_TIMEOUT_MS,
+  unixSeconds,
+} from '../toolkit/standard-webhook-delivery.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import {
@@ -29,8 +34,6 @@ import {
   CUSTOM_IDEMPOTENCY_RETENTION_MS,
   CUSTOM_RATE_LIMITS,
   CUSTOM_SCOPES,
-  CUSTOM_WEBHOOK_RETRY_DELAYS_MS,
-  CUSTOM_WEBHOOK_TIMEOUT_MS,
   type CustomApiKey,
   type CustomRateLimits,
   type CustomScope,
@@ -127,8 +130,8 @@ export const createCustomSimulator = defineSimulator({
       retentionMs: CUSTOM_IDEMPOTENCY_RETENTION_MS,
     });
     const webhooks = new CustomWebhooks({
-      retryDelaysMs: kit.retryDelays(CUSTOM_WEBHOOK_RETRY_DELAYS_MS),
-      timeoutMs: options.webhookTimeoutMs ?? CUSTOM_WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: kit.retryDelays(STANDARD_WEBHOOK_RETRY_DELAYS_MS),
+      timeoutMs: options.webhookTimeoutMs ?? STANDARD_WEBHOOK_TIMEOUT_MS,
       seed: mixSeed(seed, 'webhooks'),
       now: clock.now,
     });
@@ -275,7 +278,7 @@ export const createCustomSimulator = defineSimulator({
       }) {
         const record = contactFor(contactId);
         const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
-        const timestamp = Math.floor(Date.now() / 1000) + timestampOffsetSeconds;
+        const timestamp = unixSeconds(timestampOffsetSeconds);
         return { headers: standardWebhookHeaders(secret, newMessageId(), rawBody, timestamp), rawBody };
       },
     };

@@ -13,6 +13,11 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import {
+  STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+  STANDARD_WEBHOOK_TIMEOUT_MS,
+  unixSeconds,
+} from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
 import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
@@ -25,8 +30,6 @@ import {
   GUID_PATTERN,
   LOOP_DEMO_TEAM,
   LOOP_RATE_LIMITS,
-  LOOP_WEBHOOK_RETRY_DELAYS_MS,
-  LOOP_WEBHOOK_TIMEOUT_MS,
   type LoopAppointmentStatus,
   type LoopAppointmentType,
   type LoopOfferStatus,
@@ -117,10 +120,10 @@ export const createLoopSimulator = defineSimulator({
     }
     const rateLimiter = kit.rateLimiter(rateLimitConfig(options.rateLimits));
     const dispatcher = kit.webhookDispatcher({
-      retryDelaysMs: LOOP_WEBHOOK_RETRY_DELAYS_MS,
+      retryDelaysMs: STANDARD_WEBHOOK_RETRY_DELAYS_MS,
       // Standard Webhooks senders retry any answer outside 2xx, as well as timeouts and network errors.
       shouldRetry: () => true,
-      timeoutMs: options.webhookTimeoutMs ?? LOOP_WEBHOOK_TIMEOUT_MS,
+      timeoutMs: options.webhookTimeoutMs ?? STANDARD_WEBHOOK_TIMEOUT_MS,
       seed: mixSeed(kit.seed, 'loop-webhooks'),
     });
     const webhooks = new LoopWebhooks({ dispatcher, now: clock.now });
@@ -309,7 +312,7 @@ export const createLoopSimulator = defineSimulator({
         const type = signed.type ?? 'contact.updated';
         const data = renderContact(record, dataset);
         const rawBody = webhookBody(type, clock.now(), data, type === 'contact.updated' ? [] : undefined);
-        const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
+        const timestamp = unixSeconds(signed.timestampOffsetSeconds);
         return {
           headers: webhookHeaders(secret, newMessageId(), timestamp, rawBody),
           rawBody,

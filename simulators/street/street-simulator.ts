@@ -5,6 +5,11 @@ import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.t
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
+import {
+  STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+  STANDARD_WEBHOOK_TIMEOUT_MS,
+  unixSeconds,
+} from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
@@ -19,8 +24,6 @@ import {
   STREET_SALES_OFFER_STATUSES,
   STREET_VALUATION_STATUSES,
   STREET_VIEWING_STATUSES,
-  STREET_WEBHOOK_RETRY_DELAYS_MS,
-  STREET_WEBHOOK_TIMEOUT_MS,
   type StreetApiToken,
   type StreetRateLimits,
 } from './street-constants.ts';
@@ -109,10 +112,10 @@ export const createStreetSimulator = defineSimulator({
       kit.rateLimiter(limit === undefined ? false : { windows: [{ limit, windowMs: 60_000 }] });
     const budgets = { read: perMinute(limits?.readsPerMinute), write: perMinute(limits?.writesPerMinute) };
     const dispatcher = kit.webhookDispatcher({
-      retryDelaysMs: STREET_WEBHOOK_RETRY_DELAYS_MS,
+      retryDelaysMs: STANDARD_WEBHOOK_RETRY_DELAYS_MS,
       // Standard Webhooks senders retry any answer that is not a 2xx.
       shouldRetry: () => true,
-      timeoutMs: options.webhookTimeoutMs ?? STREET_WEBHOOK_TIMEOUT_MS,
+      timeoutMs: options.webhookTimeoutMs ?? STANDARD_WEBHOOK_TIMEOUT_MS,
     });
     const webhooks = new StreetWebhooks({ dispatcher, now: clock.now });
     let publicBase = `http://127.0.0.1${STREET_API_BASE_PATH}`;
@@ -310,7 +313,7 @@ export const createStreetSimulator = defineSimulator({
           clock.now(),
           dataset.personDocument(personFor(signed.personId, true)),
         );
-        const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
+        const timestamp = unixSeconds(signed.timestampOffsetSeconds);
         const headers = standardWebhookHeaders(signed.secret, newMessageId(), body, timestamp);
         return { headers, rawBody: Buffer.from(body) };
       },
