@@ -1,6 +1,12 @@
-import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import {
+  generatedBooking,
+  generatedCreatedAt,
+  generatedModifiedAt,
+  peopleOf,
+} from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
+import type { GeneratedPeople, PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,
@@ -48,13 +54,9 @@ export type ContactPatch = Partial<Omit<AgentosContactFields, 'Address' | 'Requi
 /** A new contact record, as POST accepts it (already validated). */
 export type ContactCreate = ContactPatch & { Surname: string };
 
-export interface AgentosDatasetOptions {
+/** What the agency's data is generated from (timestamps lie before `anchor`), and what it tells of changes. */
+interface AgentosDatasetOptions extends DatasetSeed {
   shortName: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
   /** The simulator's clock: every change happens at its `now()`. */
   now: () => number;
   /** Where the agency's changes are announced. */
@@ -133,12 +135,7 @@ export class AgentosDataset {
     this.shortName = options.shortName;
     this.seed = options.seed;
     this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'agentos',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'agentos');
     this.#generate(options.anchor);
   }
 

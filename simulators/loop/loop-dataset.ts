@@ -1,9 +1,10 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   renderAppointment,
   renderOffer,
@@ -31,14 +32,10 @@ import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
 
-export interface LoopDatasetOptions {
+/** What the team's data is generated from (timestamps lie before `anchor`), and what it tells of changes. */
+interface LoopDatasetOptions extends DatasetSeed {
   teamId: string;
   name: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
   /** Share of generated contacts archived (default 0.02). */
   archivedRate?: number;
   /** The simulator's clock: every change happens at its `now()`. */
@@ -94,12 +91,7 @@ export class LoopDataset implements RenderContext {
     this.name = options.name;
     this.seed = options.seed;
     this.salt = mixSeed(options.seed, 'loop', options.teamId);
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'loop',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'loop');
     this.#generate(options.anchor, options.archivedRate ?? 0.02);
   }
 
