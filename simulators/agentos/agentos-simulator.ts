@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  mountContactControls,
-  tenantOf,
-  type ModifyContactsOptions as ToolkitModifyOptions,
-} from '../toolkit/control-inputs.ts';
+import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -59,8 +55,6 @@ export interface AgentosSimulatorOptions extends SimulatorOptions {
   /** How long a webhook receiver may take (default 10 s). */
   webhookTimeoutMs?: number;
 }
-
-export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { shortName?: string }>;
 
 export interface CreateAppointmentOptions {
   /** The attendee (`<ContactType>:<OID>`). */
@@ -169,7 +163,7 @@ export const createAgentosSimulator = defineSimulator({
     // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
-      modifyContacts(modify: ModifyContactsOptions): string[] {
+      modifyContacts(modify: ModifyContactsOptions<ContactPatch, Agency>): string[] {
         const dataset = datasetFor(modify.shortName);
         const fields =
           modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
@@ -445,7 +439,7 @@ export const createAgentosSimulator = defineSimulator({
             return controls.createContact(contactType, input as ContactCreate, agency);
           },
           modify: (request, agency) =>
-            controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions),
+            controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions<ContactPatch, Agency>),
           archive: (id, agency) => controls.archiveContact(id, agency),
           remove: (id, agency) => controls.deleteContact(id, agency),
         });

@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  mountContactControls,
-  type ModifyContactsOptions as ToolkitModifyOptions,
-} from '../toolkit/control-inputs.ts';
+import { mountContactControls, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -15,7 +12,7 @@ import {
 import {
   STANDARD_WEBHOOK_RETRY_DELAYS_MS,
   STANDARD_WEBHOOK_TIMEOUT_MS,
-  unixSeconds,
+  signedNow,
 } from '../toolkit/standard-webhook-delivery.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
@@ -50,7 +47,6 @@ import { CustomDataset, type ContactChange } from './custom-dataset.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
-import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
 export interface CustomSimulatorOptions extends SimulatorOptions {
@@ -63,9 +59,6 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
   /** How long a webhook receiver may take (default 15 s). */
   webhookTimeoutMs?: number;
 }
-
-/** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
-export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
 
 interface ApiKeyEntry extends ResolvedApiKey {
   key: string;
@@ -156,8 +149,11 @@ export const createCustomSimulator = defineSimulator({
     const plantedOf = () => plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
     // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
-      /** Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids. */
-      modifyContacts(modify: ModifyContactsOptions): string[] {
+      /**
+       * Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids.
+       * Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source.
+       */
+      modifyContacts(modify: ModifyContactsOptions<Record<string, unknown>>): string[] {
         const fields =
           modify.fields === undefined
             ? undefined
@@ -278,8 +274,7 @@ export const createCustomSimulator = defineSimulator({
       }) {
         const record = contactFor(contactId);
         const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
-        const timestamp = unixSeconds(timestampOffsetSeconds);
-        return { headers: standardWebhookHeaders(secret, newMessageId(), rawBody, timestamp), rawBody };
+        return { headers: signedNow(secret, rawBody, timestampOffsetSeconds), rawBody };
       },
     };
 

@@ -5,7 +5,7 @@ import {
   ControlInputError,
   mountContactControls,
   tenantOf,
-  type ModifyContactsOptions as ToolkitModifyOptions,
+  type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
@@ -13,13 +13,8 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import {
-  STANDARD_WEBHOOK_RETRY_DELAYS_MS,
-  STANDARD_WEBHOOK_TIMEOUT_MS,
-  unixSeconds,
-} from '../toolkit/standard-webhook-delivery.ts';
+import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
-import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
@@ -60,7 +55,7 @@ import {
   sendError,
   type ContactPatch,
 } from './loop-http.ts';
-import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
+import { LoopWebhooks, USER_AGENT, webhookBody } from './loop-webhooks.ts';
 
 export interface LoopSimulatorOptions extends SimulatorOptions {
   /** Share of generated contacts that are archived (default 0.02). */
@@ -74,9 +69,6 @@ export interface LoopSimulatorOptions extends SimulatorOptions {
 }
 
 type TeamOption = { teamId?: string };
-
-/** The random edit is one of email, phone format, consent, address or surname. */
-export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, TeamOption>;
 
 export interface CreateAppointmentOptions extends TeamOption {
   contactId: string;
@@ -120,10 +112,7 @@ export const createLoopSimulator = defineSimulator({
     }
     const rateLimiter = kit.rateLimiter(rateLimitConfig(options.rateLimits));
     const dispatcher = kit.webhookDispatcher({
-      retryDelaysMs: STANDARD_WEBHOOK_RETRY_DELAYS_MS,
-      // Standard Webhooks senders retry any answer outside 2xx, as well as timeouts and network errors.
-      shouldRetry: () => true,
-      timeoutMs: options.webhookTimeoutMs ?? STANDARD_WEBHOOK_TIMEOUT_MS,
+      ...standardDelivery(options.webhookTimeoutMs),
       seed: mixSeed(kit.seed, 'loop-webhooks'),
     });
     const webhooks = new LoopWebhooks({ dispatcher, now: clock.now });
@@ -154,8 +143,11 @@ export const createLoopSimulator = defineSimulator({
     };
     // Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
-      /** Modifies contacts (moving `updatedAt`) and sends `contact.updated`; returns their ids. */
-      modifyContacts(modify: ModifyContactsOptions): string[] {
+      /**
+       * Modifies contacts (moving `updatedAt`) and sends `contact.updated`; returns their ids. The
+       * random edit is one of email, phone format, consent, address or surname.
+       */
+      modifyContacts(modify: ModifyContactsOptions<ContactPatch, TeamOption>): string[] {
         const dataset = datasets.get(modify.teamId);
         const fields = modify.fields === undefined ? undefined : ContactPatchSchema.parse(modify.fields);
         const records =
@@ -312,9 +304,8 @@ export const createLoopSimulator = defineSimulator({
         const type = signed.type ?? 'contact.updated';
         const data = renderContact(record, dataset);
         const rawBody = webhookBody(type, clock.now(), data, type === 'contact.updated' ? [] : undefined);
-        const timestamp = unixSeconds(signed.timestampOffsetSeconds);
         return {
-          headers: webhookHeaders(secret, newMessageId(), timestamp, rawBody),
+          headers: signedNow(secret, rawBody, signed.timestampOffsetSeconds, USER_AGENT),
           rawBody,
         };
       },

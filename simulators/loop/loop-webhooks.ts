@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { newMessageId, newWebhookSecret } from '../toolkit/standard-webhooks.ts';
 import { defined } from '../toolkit/define-simulator.ts';
 import { signedDispatch } from '../toolkit/standard-webhook-delivery.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
@@ -29,17 +29,8 @@ export interface SubscriptionInput {
 /** Signs one attempt (the adapter tests sign their own deliveries with it). */
 export { signStandardWebhook as signWebhook } from '../toolkit/standard-webhooks.ts';
 
-const USER_AGENT = { 'user-agent': 'Loop-Webhooks/1.0 (simulator)' };
-
-/** The headers of one signed delivery. */
-export function webhookHeaders(
-  secret: string,
-  messageId: string,
-  timestampSeconds: number,
-  body: string,
-): Record<string, string> {
-  return standardWebhookHeaders(secret, messageId, body, timestampSeconds, USER_AGENT);
-}
+/** What Loop's deliveries add to the signed headers. */
+export const USER_AGENT = { 'user-agent': 'Loop-Webhooks/1.0 (simulator)' };
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`, plus `changedFields` on updates. */
 export function webhookBody(

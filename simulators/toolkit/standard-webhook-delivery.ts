@@ -1,5 +1,5 @@
-import { standardWebhookHeaders } from './standard-webhooks.ts';
-import type { WebhookDispatchRequest } from './webhook-dispatcher.ts';
+import { newMessageId, standardWebhookHeaders } from './standard-webhooks.ts';
+import type { WebhookDispatcherOptions, WebhookDispatchRequest } from './webhook-dispatcher.ts';
 
 /**
  * Standard Webhooks' reference retry schedule (Svix): after the immediate first attempt, retries
@@ -11,6 +11,16 @@ export const STANDARD_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze
 
 /** A receiver must answer within 15 seconds (Standard Webhooks' reference timeout). */
 export const STANDARD_WEBHOOK_TIMEOUT_MS = 15_000;
+
+/**
+ * A Standard Webhooks sender's delivery: the reference schedule and timeout (unless `timeoutMs`),
+ * any answer outside 2xx retried as well as timeouts and network errors.
+ */
+export function standardDelivery(
+  timeoutMs = STANDARD_WEBHOOK_TIMEOUT_MS,
+): Pick<WebhookDispatcherOptions, 'retryDelaysMs' | 'shouldRetry' | 'timeoutMs'> {
+  return { retryDelaysMs: STANDARD_WEBHOOK_RETRY_DELAYS_MS, shouldRetry: () => true, timeoutMs };
+}
 
 /** The wall clock in Unix seconds, moved by `offsetSeconds`: a signature's timestamp. */
 export function unixSeconds(offsetSeconds = 0): number {
@@ -37,4 +47,17 @@ export function signedDispatch(message: {
     headers: () => standardWebhookHeaders(secret, messageId, body, unixSeconds(), headers),
     labels,
   };
+}
+
+/**
+ * The headers of a new message signed now, moved by `offsetSeconds`: a delivery as the simulator
+ * would send it, for receivers' tests.
+ */
+export function signedNow(
+  secret: string,
+  body: string,
+  offsetSeconds = 0,
+  headers?: Record<string, string>,
+): Record<string, string> {
+  return standardWebhookHeaders(secret, newMessageId(), body, unixSeconds(offsetSeconds), headers);
 }
