@@ -46,14 +46,18 @@ export type ContactLookupResult = {
   externalIds: ContactExternalIdView[];
 };
 
-/** A contact as the host's feed gives it: identity, category, consent, score and its CRM links. */
-export type FeedContact = {
+/** Who a contact is, as every contact the host reads starts. */
+export type ContactIdentity = {
   id: string;
   title: string | null;
   firstName: string | null;
   lastName: string | null;
   emails: string[];
   phones: string[];
+};
+
+/** A contact as the host's feed gives it: identity, category, consent, score and its CRM links. */
+export type FeedContact = ContactIdentity & {
   postcode: string | null;
   nurtureCategory: NurtureCategory;
   marketingConsent: MarketingConsent;

@@ -11,17 +11,13 @@ import type {
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
 import { upsertSignals } from './activity-writes.ts';
+import { contactIdentityColumns } from './contact-rows.ts';
 import { queueHostEvent } from './host-event-queue.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
 const ContactViewRow = z
   .object({
-    id: z.string(),
-    title: z.string().nullable(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    emails: z.array(z.string()),
-    phones: z.array(z.string()),
+    ...contactIdentityColumns,
     nurture_category: z.string(),
     marketing_consent: z.string(),
     intent_score: sqlNumber,
