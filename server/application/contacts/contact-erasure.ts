@@ -20,10 +20,7 @@ export class ContactErasure {
   async erase(organisationId: string, contactId: string): Promise<ContactErasureReport> {
     const outcome = await this.#store.erase(organisationId, contactId);
     if (!outcome) {
-      throw new PropsyncError(
-        'CONTACT.NOT_FOUND',
-        `No contact ${contactId} in this agency (already erased?)`,
-      );
+      throw new PropsyncError('CONTACT.NOT_FOUND', `No such contact in this agency (already erased?)`);
     }
     // Counts only: the log must not carry what was just erased.
     this.#logger.info(

@@ -298,7 +298,7 @@ describe('contacts.erase', () => {
       [organisationId],
     );
     expect(tombstones.map((row) => row.kind)).toEqual(['email', 'phone', 'record']);
-    await expect(caller().erase({ contactId: person.contact_id })).rejects.toThrow(/No contact/);
+    await expect(caller().erase({ contactId: person.contact_id })).rejects.toThrow(/No such contact in this agency/);
   });
 
   it("keeps the audit append-only for everyone else: the erasing transaction may redact only its contact's rows", async () => {

@@ -52,8 +52,9 @@ async function seedAgency(name: string, marker: string): Promise<Agency> {
     { organisationId, connectionId },
   );
   await execute(
-    `insert into crm_connections (id, organisation_id, provider, status, settings, credentials)
-     values (?, ?, 'reapit', 'active', ?::jsonb, ?::jsonb)`,
+    // A live agency's connection: its field mapping was confirmed, so its writes go out.
+    `insert into crm_connections (id, organisation_id, provider, status, settings, credentials, field_mapping_confirmed_at)
+     values (?, ?, 'reapit', 'active', ?::jsonb, ?::jsonb, now())`,
     [
       connectionId,
       organisationId,

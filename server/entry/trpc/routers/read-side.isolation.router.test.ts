@@ -194,6 +194,8 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'failedWrites.dismiss': { writeId: refusedOfB!.id },
       'failedWrites.counts': undefined,
       'contacts.lookup': { by: 'externalId', value: b.externalId },
+      // Erasing B's contact: refused as not found, and nothing of B is removed.
+      'contacts.erase': { contactId: b.contactId },
       // A's whole feed, from the start: B's contacts never appear in it.
       'contacts.list': { limit: 1000 },
       // Host procedures: an embed token (A's) is refused before anything is read or changed.
