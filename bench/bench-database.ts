@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pg from 'pg';
 import { ensureDatabase } from '../server/infrastructure/db/database.ts';
 import { startEmbeddedPostgres } from '../server/infrastructure/db/embedded-postgres.ts';
 import { createLogger } from '../server/infrastructure/logger.ts';
+import { dropDatabase } from '../server/test-support/driven-services.ts';
 
 export type BenchPostgres = { adminUrl: string; embedded: boolean; stop: () => Promise<void> };
 export type BenchDatabase = { name: string; url: string; drop: () => Promise<void> };
@@ -28,14 +28,6 @@ export async function createBenchDatabase(adminUrl: string, label: string): Prom
   return {
     name,
     url,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropDatabase(adminUrl, name),
   };
 }

@@ -1,45 +1,29 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '../server/infrastructure/config.ts';
-import { createLogger } from '../server/infrastructure/logger.ts';
-import { createServices, type ServiceOptions, type Services } from '../server/entry/services.ts';
+import type { ServiceOptions, Services } from '../server/entry/services.ts';
+import { createDrivenServices, type DrivenServices } from '../server/test-support/driven-services.ts';
 import type { CrmProvider } from '../shared/providers.ts';
 import type { SimulatorProcess } from './simulator-process.ts';
 
-export type BenchServices = Services & { dispose: () => Promise<void> };
+export type BenchServices = DrivenServices;
 
 /**
  * The real composition root (createServices) over a bench database. No scheduler and no queue
  * workers: benches drive cycles themselves, exactly as the worker's job handler does.
  */
-export async function createBenchServices(
+export function createBenchServices(
   databaseUrl: string,
   options: ServiceOptions = {},
   /** More configuration: the simulator's `operatorConfig` (its hosts and egress allowance). */
   env: Record<string, string> = {},
 ): Promise<BenchServices> {
-  const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PROPSYNC_DATA_DIR: dataDirectory,
-    PROPSYNC_TOKEN_SECRET: 'bench-token-secret-that-is-long-enough-0123456789',
-    PROPSYNC_SCHEDULER: 'off',
-    PROPSYNC_SYNC_CONCURRENCY: '0',
-    PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
-    ...env,
-  } as NodeJS.ProcessEnv);
-  const services = await createServices(
-    config,
-    createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
-    databaseUrl,
-    options,
-  );
-  return Object.assign(services, {
-    dispose: async () => {
-      await services.close();
-      fs.rmSync(dataDirectory, { recursive: true, force: true });
+  return createDrivenServices(databaseUrl, {
+    label: 'bench',
+    env: {
+      PROPSYNC_TOKEN_SECRET: 'bench-token-secret-that-is-long-enough-0123456789',
+      PROPSYNC_SYNC_CONCURRENCY: '0',
+      ...env,
     },
+    logLevel: process.env.BENCH_LOG_LEVEL,
+    options,
   });
 }
 

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import type { CrmProvider } from '../shared/providers.ts';
-import { loadConfig } from '../server/infrastructure/config.ts';
 import { ensureDatabase } from '../server/infrastructure/db/database.ts';
-import { createLogger } from '../server/infrastructure/logger.ts';
-import { createServices, type Services } from '../server/entry/services.ts';
+import type { Services } from '../server/entry/services.ts';
+import { createDrivenServices, dropDatabase } from '../server/test-support/driven-services.ts';
 import { mergeOperatorConfig } from '../simulators/toolkit/operator-config.ts';
 import { SeededRandom } from '../simulators/toolkit/seeded-random.ts';
 import { startWorkerProcess, type WorkerProcess } from '../server/test-support/worker-child.ts';
@@ -344,7 +340,6 @@ async function openSide(
 ): Promise<Side> {
   const databaseName = `propsync_chaos_${label}_${randomBytes(4).toString('hex')}`;
   const url = await ensureDatabase(options.adminUrl, databaseName);
-  const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), `propsync-chaos-${label}-`));
   const simulators = new Map<CrmProvider, ChaosSimulator>();
   for (const provider of providers) {
     const startChaosSimulator = Object.hasOwn(CHAOS_SIMULATORS, provider)
@@ -359,22 +354,20 @@ async function openSide(
   const operatorConfig = mergeOperatorConfig(
     ...[...simulators.values()].map((simulator) => simulator.operatorConfig),
   );
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PROPSYNC_DATA_DIR: dataDirectory,
-    PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
-    PROPSYNC_SCHEDULER: 'off',
-    // This process connects, reports emails and inspects; cycles run in workers (or are called directly).
-    PROPSYNC_SYNC_CONCURRENCY: '0',
-    PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
-    ...operatorConfig,
-  } as NodeJS.ProcessEnv);
-  const services = await createServices(
-    config,
-    createLogger({ level: process.env.CHAOS_LOG_LEVEL ?? 'silent' }),
-    url,
-    { httpTimeoutMs: 5_000, sync: { retryPolicy: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 } } },
-  );
+  const services = await createDrivenServices(url, {
+    label: `chaos-${label}`,
+    env: {
+      PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
+      // This process connects, reports emails and inspects; cycles run in workers (or are called directly).
+      PROPSYNC_SYNC_CONCURRENCY: '0',
+      ...operatorConfig,
+    },
+    logLevel: process.env.CHAOS_LOG_LEVEL,
+    options: {
+      httpTimeoutMs: 5_000,
+      sync: { retryPolicy: { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 } },
+    },
+  });
   const [organisation] = await services.orm.em
     .fork()
     .execute<{ id: string }[]>(`insert into organisations (name) values (?) returning id`, [
@@ -384,7 +377,7 @@ async function openSide(
     label,
     databaseName,
     url,
-    dataDirectory,
+    dataDirectory: services.dataDirectory,
     services,
     organisationId: organisation!.id,
     simulators,
@@ -405,13 +398,7 @@ async function closeSide(side: Side, adminUrl: string): Promise<void> {
   for (const simulator of side.simulators.values()) await simulator.close().catch(() => undefined);
   fs.rmSync(side.dataDirectory, { recursive: true, force: true });
   if (process.env.CHAOS_KEEP_DATABASES) return;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${side.databaseName}" with (force)`);
-  } finally {
-    await client.end();
-  }
+  await dropDatabase(adminUrl, side.databaseName);
 }
 
 const query = <T>(side: Side, sql: string, params: unknown[] = []) =>

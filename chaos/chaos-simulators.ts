@@ -54,15 +54,39 @@ function countStatuses(entries: ReadonlyArray<{ status: number | null }>): Recor
 // Rate limits stay off: the 429s come from the fault mix, at the rate the run asks for.
 const COMMON = { webhookRetryScale: 0.0001, rateLimits: false as const };
 
+/** A simulator the chaos run can start: its fault controls and request log come from the toolkit. */
+type ToolkitSimulator<Running extends { url: string }> = {
+  faults: FaultControls;
+  requestLog: { entries(): ReadonlyArray<{ status: number | null }> };
+  listen(port: number): Promise<Running>;
+  close(): Promise<void>;
+};
+
+/** What differs from CRM to CRM: how to connect to it, and where it keeps what Propsync writes back. */
+type CrmSpecifics = Pick<ChaosSimulator, 'connection' | 'operatorConfig' | 'contactIds' | 'writeBackRecords'>;
+
+/** Starts `simulator` on a free port; the rest of a ChaosSimulator is the same for every CRM. */
+async function startChaosSimulator<Running extends { url: string }>(
+  provider: CrmProvider,
+  simulator: ToolkitSimulator<Running>,
+  specifics: (running: Running) => CrmSpecifics,
+): Promise<ChaosSimulator> {
+  const running = await simulator.listen(0);
+  return {
+    provider,
+    url: running.url,
+    faults: simulator.faults,
+    ...specifics(running),
+    statusCounts: () => countStatuses(simulator.requestLog.entries()),
+    close: () => simulator.close(),
+  };
+}
+
 export const CHAOS_SIMULATORS = {
-  async reapit({ seed, contactCount, pageSize }) {
+  reapit({ seed, contactCount, pageSize }) {
     const simulator = createReapitSimulator({ seed, contactCount, ...COMMON });
-    const running = await simulator.listen(0);
     const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
-    return {
-      provider: 'reapit',
-      url: running.url,
-      faults: simulator.faults,
+    return startChaosSimulator('reapit', simulator, (running) => ({
       connection: {
         credentials: { clientId, clientSecret },
         settings: { customerId, pageSize: String(pageSize) },
@@ -73,100 +97,62 @@ export const CHAOS_SIMULATORS = {
         simulator
           .journalEntries()
           .filter((entry) => entry.associatedType === 'contact' && entry.associatedId === id),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
-  async agentos({ seed, contactCount, pageSize }) {
+  agentos({ seed, contactCount, pageSize }) {
     const simulator = createAgentosSimulator({ seed, contactCount, ...COMMON });
-    const running = await simulator.listen(0);
     const { apiKey, shortName } = AGENTOS_DEMO_KEY;
-    return {
-      provider: 'agentos',
-      url: running.url,
-      faults: simulator.faults,
+    return startChaosSimulator('agentos', simulator, ({ url }) => ({
       connection: {
         credentials: { apiKey },
         settings: { shortName, tier: AGENTOS_DEFAULT_TIER, pageSize: String(pageSize) },
       },
-      operatorConfig: agentosOperatorConfig(running.url),
+      operatorConfig: agentosOperatorConfig(url),
       contactIds: () => simulator.listableContactIds(),
       writeBackRecords: (id) => simulator.logEntries(id),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
-  async loop({ seed, contactCount, pageSize }) {
+  loop({ seed, contactCount, pageSize }) {
     const simulator = createLoopSimulator({ seed, contactCount, ...COMMON });
-    const running = await simulator.listen(0);
-    return {
-      provider: 'loop',
-      url: running.url,
-      faults: simulator.faults,
-      connection: {
-        credentials: { apiKey: LOOP_DEMO_API_KEY },
-        settings: { pageSize: String(pageSize) },
-      },
-      operatorConfig: loopOperatorConfig(running.url),
+    return startChaosSimulator('loop', simulator, ({ url }) => ({
+      connection: { credentials: { apiKey: LOOP_DEMO_API_KEY }, settings: { pageSize: String(pageSize) } },
+      operatorConfig: loopOperatorConfig(url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.notes({ contactId: id }),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
-  async custom({ seed, contactCount, pageSize }) {
+  custom({ seed, contactCount, pageSize }) {
     const simulator = createCustomSimulator({ seed, contactCount, ...COMMON });
-    const running = await simulator.listen(0);
-    return {
-      provider: 'custom',
-      url: running.url,
-      faults: simulator.faults,
+    return startChaosSimulator('custom', simulator, ({ url }) => ({
       connection: {
         credentials: { apiKey: CUSTOM_DEMO_API_KEY },
-        settings: { baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`, pageSize: String(pageSize) },
+        settings: { baseUrl: `${url}${CUSTOM_API_BASE_PATH}`, pageSize: String(pageSize) },
       },
-      operatorConfig: allowListeners(running.url),
+      operatorConfig: allowListeners(url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.writeBackRecords(id),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
-  async alto({ seed, contactCount, pageSize }) {
+  alto({ seed, contactCount, pageSize }) {
     const simulator = createAltoSimulator({ seed, contactCount, tokenLifetimeSeconds: 3600, ...COMMON });
-    const running = await simulator.listen(0);
     const { clientId, clientSecret } = ALTO_DEMO_CLIENT;
-    return {
-      provider: 'alto',
-      url: running.url,
-      faults: simulator.faults,
+    return startChaosSimulator('alto', simulator, ({ url }) => ({
       connection: {
         credentials: { clientId, clientSecret },
         settings: { agencyRef: simulator.defaultAgencyRef, pageSize: String(pageSize) },
       },
-      operatorConfig: altoOperatorConfig(running.url),
+      operatorConfig: altoOperatorConfig(url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.fileNotes({ contactId: id }),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
-  async street({ seed, contactCount }) {
+  street({ seed, contactCount }) {
     const simulator = createStreetSimulator({ seed, contactCount, ...COMMON });
-    const running = await simulator.listen(0);
-    return {
-      provider: 'street',
-      url: running.url,
-      faults: simulator.faults,
-      connection: {
-        credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
-        settings: {},
-      },
-      operatorConfig: streetOperatorConfig(running.url),
+    return startChaosSimulator('street', simulator, ({ url }) => ({
+      connection: { credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken }, settings: {} },
+      operatorConfig: streetOperatorConfig(url),
       contactIds: () => simulator.contactIds(),
       writeBackRecords: (id) => simulator.notes(id),
-      statusCounts: () => countStatuses(simulator.requestLog.entries()),
-      close: () => simulator.close(),
-    };
+    }));
   },
 } satisfies Record<CrmProvider, Factory>;

@@ -14,16 +14,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { loadConfig } from '../server/infrastructure/config.ts';
 import { ensureDatabase } from '../server/infrastructure/db/database.ts';
 import { startEmbeddedPostgres } from '../server/infrastructure/db/embedded-postgres.ts';
 import { createLogger } from '../server/infrastructure/logger.ts';
 import { SYNC_QUEUE } from '../server/infrastructure/scheduling/sync-job-queue.ts';
-import { createServices } from '../server/entry/services.ts';
+import { createDrivenServices, dropDatabase } from '../server/test-support/driven-services.ts';
 import { REAPIT_DEMO_CLIENT } from '../simulators/reapit/reapit-constants.ts';
 import { reapitOperatorConfig } from '../simulators/reapit/reapit.harness.ts';
 import { createReapitSimulator } from '../simulators/reapit/reapit-simulator.ts';
@@ -78,19 +75,16 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
   const adminUrl = options.adminUrl ?? process.env.DATABASE_URL ?? embedded!.adminUrl;
   const databaseName = `propsync_scale_${randomBytes(4).toString('hex')}`;
   const url = await ensureDatabase(adminUrl, databaseName);
-  const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-scale-'));
   const simulator = createReapitSimulator({ seed: 9, contactCount: 5, rateLimits: false });
   const running = await simulator.listen(0);
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PROPSYNC_DATA_DIR: dataDirectory,
-    PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
-    PROPSYNC_SCHEDULER: 'off',
-    PROPSYNC_SYNC_CONCURRENCY: '0',
-    PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
-    ...reapitOperatorConfig(running),
-  } as NodeJS.ProcessEnv);
-  const services = await createServices(config, createLogger({ level: 'silent' }), url);
+  const services = await createDrivenServices(url, {
+    label: 'scale',
+    env: {
+      PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
+      PROPSYNC_SYNC_CONCURRENCY: '0',
+      ...reapitOperatorConfig(running),
+    },
+  });
   const workers: ChildProcess[] = [];
   try {
     const query = <T>(sql: string, params: unknown[] = []) =>
@@ -136,7 +130,7 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
           ...process.env,
           NODE_ENV: 'test',
           DATABASE_URL: url,
-          PROPSYNC_DATA_DIR: dataDirectory,
+          PROPSYNC_DATA_DIR: services.dataDirectory,
           PROPSYNC_TOKEN_SECRET: TOKEN_SECRET,
           PROPSYNC_PUBLIC_URL: 'http://127.0.0.1:9',
           PROPSYNC_SCHEDULER: 'on',
@@ -242,10 +236,8 @@ export async function runScaleSchedules(options: ScaleOptions): Promise<ScaleRep
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await services.close().catch(() => undefined);
     await simulator.close();
-    fs.rmSync(dataDirectory, { recursive: true, force: true });
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(`drop database if exists "${databaseName}" with (force)`).finally(() => client.end());
+    fs.rmSync(services.dataDirectory, { recursive: true, force: true });
+    await dropDatabase(adminUrl, databaseName);
     await embedded?.stop();
   }
 }

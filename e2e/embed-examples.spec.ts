@@ -49,29 +49,25 @@ async function expectThemeApplied(page: Page, name: string): Promise<void> {
 }
 
 test.describe('embedding Propsync from another origin', () => {
-  test('the React host (Vite, @propsync/embed) connects, shows the demo agency and themes it', async ({
-    page,
-  }) => {
-    const errors = collectErrors(page);
-    await page.goto(HOST_REACT_URL);
-    await expect(page.getByRole('heading', { name: 'Integrations' })).toBeVisible();
-    await expectDemoAgencyConnections(page);
-    await page.screenshot({ path: 'test-results/e2e/embed-host-react.png', fullPage: true });
-    await expectThemeApplied(page, 'host-react');
-    expect(errors).toEqual([]);
-  });
-
-  test('the plain HTML host (script tag, <propsync-integrations>) connects, shows the demo agency and themes it', async ({
-    page,
-  }) => {
-    const errors = collectErrors(page);
-    await page.goto(HOST_HTML_URL);
-    await expect(page.getByRole('heading', { name: 'Integrations' })).toBeVisible();
-    await expectDemoAgencyConnections(page);
-    await page.screenshot({ path: 'test-results/e2e/embed-host-html.png', fullPage: true });
-    await expectThemeApplied(page, 'host-html');
-    expect(errors).toEqual([]);
-  });
+  const hosts = [
+    { name: 'host-react', url: HOST_REACT_URL, how: 'the React host (Vite, @propsync/embed)' },
+    {
+      name: 'host-html',
+      url: HOST_HTML_URL,
+      how: 'the plain HTML host (script tag, <propsync-integrations>)',
+    },
+  ];
+  for (const host of hosts) {
+    test(`${host.how} connects, shows the demo agency and themes it`, async ({ page }) => {
+      const errors = collectErrors(page);
+      await page.goto(host.url);
+      await expect(page.getByRole('heading', { name: 'Integrations' })).toBeVisible();
+      await expectDemoAgencyConnections(page);
+      await page.screenshot({ path: `test-results/e2e/embed-${host.name}.png`, fullPage: true });
+      await expectThemeApplied(page, host.name);
+      expect(errors).toEqual([]);
+    });
+  }
 
   test('a page on an origin Propsync does not allow is told how to fix it, and stops calling', async ({
     page,

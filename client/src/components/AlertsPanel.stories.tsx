@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn } from 'storybook/test';
+import type { AlertView } from '../lib/router-types.ts';
 import { AlertsPanel } from './AlertsPanel.tsx';
 import {
   acknowledgedAlert,
@@ -41,12 +42,17 @@ export const CredentialsRejected: Story = {
   },
 };
 
-export const PermissionDenied: Story = {
-  args: { alerts: [permissionAlert] },
-  play: async ({ canvas }) => {
-    await expect(canvas.getByRole('button', { name: 'Check permissions and reconnect' })).toBeVisible();
-  },
-};
+/** One alert alone, offering the action `actionLabel` names. */
+function offering(alert: AlertView, actionLabel: string): Story {
+  return {
+    args: { alerts: [alert] },
+    play: async ({ canvas }) => {
+      await expect(canvas.getByRole('button', { name: actionLabel })).toBeVisible();
+    },
+  };
+}
+
+export const PermissionDenied = offering(permissionAlert, 'Check permissions and reconnect');
 
 export const SyncFailed: Story = {
   args: { alerts: [syncFailedAlert] },
@@ -56,12 +62,7 @@ export const SyncFailed: Story = {
   },
 };
 
-export const HotLead: Story = {
-  args: { alerts: [hotLeadAlert] },
-  play: async ({ canvas }) => {
-    await expect(canvas.getByRole('button', { name: 'View contact' })).toBeVisible();
-  },
-};
+export const HotLead = offering(hotLeadAlert, 'View contact');
 
 export const Acknowledged: Story = {
   args: { alerts: [acknowledgedAlert] },

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { AlertView } from '../lib/router-types.ts';
+import { ActionButtons } from './ActionButtons.tsx';
 import { formatShortDateTime } from './audit-format.ts';
 import '../styles/propsync.css';
 
@@ -93,28 +94,23 @@ export function AlertsPanel({
                 <p className="propsync-alert__message">{alert.message}</p>
                 <p className="propsync-alert__help">{TROUBLESHOOTING[alert.kind]}</p>
                 {!readOnly && (onAction || onAcknowledge) ? (
-                  <div className="propsync-alert__actions">
-                    {alert.action && onAction ? (
-                      <button
-                        type="button"
-                        className="propsync-button"
-                        disabled={busy}
-                        onClick={() => onAction(alert, alert.action!)}
-                      >
-                        {actionLabel(alert, alert.action)}
-                      </button>
-                    ) : null}
-                    {!alert.acknowledgedAt && onAcknowledge ? (
-                      <button
-                        type="button"
-                        className="propsync-button propsync-button--secondary"
-                        disabled={busy}
-                        onClick={() => onAcknowledge(alert)}
-                      >
-                        Acknowledge
-                      </button>
-                    ) : null}
-                  </div>
+                  <ActionButtons
+                    className="propsync-alert__actions"
+                    busy={busy}
+                    actions={[
+                      alert.action &&
+                        onAction && {
+                          label: actionLabel(alert, alert.action),
+                          onClick: () => onAction(alert, alert.action!),
+                        },
+                      !alert.acknowledgedAt &&
+                        onAcknowledge && {
+                          label: 'Acknowledge',
+                          secondary: true,
+                          onClick: () => onAcknowledge(alert),
+                        },
+                    ]}
+                  />
                 ) : null}
               </li>
             );

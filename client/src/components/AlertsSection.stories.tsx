@@ -3,7 +3,12 @@ import { expect, fn, waitFor } from 'storybook/test';
 import { AlertsSection } from './AlertsSection.tsx';
 import { credentialsAlert, hotLeadAlert, syncFailedAlert, webhookAlert } from './audit.fixtures.ts';
 import { activeReapitConnection, erroredStreetConnection } from './connection.fixtures.ts';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import {
+  calledProcedures,
+  failingToLoad,
+  withFixtureApi,
+  type FixtureApiParameters,
+} from './fixture-api-story.tsx';
 
 const alerts = [syncFailedAlert, webhookAlert, hotLeadAlert];
 
@@ -86,9 +91,4 @@ export const NoAlerts: Story = {
   },
 };
 
-export const FailedToLoad: Story = {
-  parameters: { apiFailing: ['alerts.list'] } satisfies FixtureApiParameters,
-  play: async ({ canvas }) => {
-    await expect(await canvas.findByRole('alert')).toHaveTextContent('Could not load the alerts');
-  },
-};
+export const FailedToLoad: Story = failingToLoad('alerts.list', 'Could not load the alerts');

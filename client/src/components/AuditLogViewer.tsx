@@ -8,6 +8,7 @@ import {
   RUN_STATUS_LABELS,
   TRIGGER_LABELS,
 } from './audit-format.ts';
+import { SelectOptions } from './SelectOptions.tsx';
 import '../styles/propsync.css';
 
 export type AuditLogConnectionOption = { id: string; providerName: string };
@@ -280,11 +281,7 @@ function FilterSelect({
         onChange={(event) => onChange(event.target.value || undefined)}
       >
         <option value="">{anyLabel}</option>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
+        <SelectOptions options={options} />
       </select>
     </FilterField>
   );

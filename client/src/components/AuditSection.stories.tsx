@@ -3,7 +3,12 @@ import { expect, waitFor } from 'storybook/test';
 import { AuditSection } from './AuditSection.tsx';
 import { mixedConflict, sampleSyncRuns, succeededRunDetails } from './audit.fixtures.ts';
 import { activeReapitConnection, erroredStreetConnection } from './connection.fixtures.ts';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import {
+  calledProcedures,
+  failingToLoad,
+  withFixtureApi,
+  type FixtureApiParameters,
+} from './fixture-api-story.tsx';
 
 const runs = sampleSyncRuns.slice(0, 20);
 
@@ -75,9 +80,4 @@ export const Filtered: Story = {
   },
 };
 
-export const LogFailedToLoad: Story = {
-  parameters: { apiFailing: ['syncRuns.list'] } satisfies FixtureApiParameters,
-  play: async ({ canvas }) => {
-    await expect(await canvas.findByRole('alert')).toHaveTextContent('Could not load the audit log');
-  },
-};
+export const LogFailedToLoad: Story = failingToLoad('syncRuns.list', 'Could not load the audit log');

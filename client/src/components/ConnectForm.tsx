@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ProviderInfo } from '../../../shared/api/provider.dto.ts';
 import type { CrmProvider } from '../../../shared/api/provider.dto.ts';
+import { SelectOptions } from './SelectOptions.tsx';
 import '../styles/propsync.css';
 
 /** A CRM as the providers API describes it, with the fields its connect form asks for. */
@@ -108,11 +109,9 @@ export function ConnectForm({
           onChange={(event) => setProvider(event.target.value as CrmProvider | '')}
         >
           <option value="">Choose your CRM…</option>
-          {providers.map((candidate) => (
-            <option key={candidate.id} value={candidate.id}>
-              {candidate.displayName}
-            </option>
-          ))}
+          <SelectOptions
+            options={providers.map(({ id, displayName }) => ({ value: id, label: displayName }))}
+          />
         </select>
       </label>
       {selected?.oauthSignIn && onSignIn && fields ? (

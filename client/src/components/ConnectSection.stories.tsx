@@ -3,7 +3,12 @@ import { expect, fn, waitFor } from 'storybook/test';
 import type { ConnectionSummary } from '../lib/router-types.ts';
 import { ConnectSection, useConnectForm, type ConnectSectionProps } from './ConnectSection.tsx';
 import { activeReapitConnection, importingAgentosConnection } from './connection.fixtures.ts';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import {
+  calledProcedures,
+  failingToLoad,
+  withFixtureApi,
+  type FixtureApiParameters,
+} from './fixture-api-story.tsx';
 import { agentosProvider, altoProvider, providerListing, reapitProvider } from './provider.fixtures.ts';
 
 type ConnectSectionOnAPageProps = Omit<ConnectSectionProps, 'form'> & {
@@ -118,11 +123,7 @@ export const EverythingConnected: Story = {
   },
 };
 
-export const ProvidersFailedToLoad: Story = {
-  parameters: { apiFailing: ['providers.list'] } satisfies FixtureApiParameters,
-  play: async ({ canvas }) => {
-    await expect(await canvas.findByRole('alert')).toHaveTextContent(
-      'Could not load the CRMs you can connect',
-    );
-  },
-};
+export const ProvidersFailedToLoad: Story = failingToLoad(
+  'providers.list',
+  'Could not load the CRMs you can connect',
+);

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import type { ConnectionIssueCounts } from '../../../shared/api/failed-write.dto.ts';
+import { ActionButtons } from './ActionButtons.tsx';
 import { HealthBadge } from './HealthBadge.tsx';
 import { connectionHealth } from './connection-health.ts';
 import {
@@ -9,6 +10,7 @@ import {
   formatRelativeTime,
   formatSyncInterval,
 } from './connection-format.ts';
+import { SelectOptions } from './SelectOptions.tsx';
 import '../styles/propsync.css';
 
 /** What a card can ask the page to do; a missing callback hides its button. */
@@ -110,13 +112,11 @@ export function ConnectionCard({
                 disabled={busy}
                 onChange={(event) => onChangeSchedule(connection, Number(event.target.value))}
               >
-                {[...new Set([...SCHEDULE_CHOICES, connection.syncIntervalMinutes])]
-                  .sort((left, right) => left - right)
-                  .map((minutes) => (
-                    <option key={minutes} value={minutes}>
-                      {formatSyncInterval(minutes)}
-                    </option>
-                  ))}
+                <SelectOptions
+                  options={[...new Set([...SCHEDULE_CHOICES, connection.syncIntervalMinutes])]
+                    .sort((left, right) => left - right)
+                    .map((minutes) => ({ value: minutes, label: formatSyncInterval(minutes) }))}
+                />
               </select>
             ) : (
               formatSyncInterval(connection.syncIntervalMinutes)
@@ -154,38 +154,23 @@ export function ConnectionCard({
       ) : null}
 
       {hasActions && !confirmingDisconnect ? (
-        <div className="propsync-connection-card__actions">
-          {canSync ? (
-            <button
-              type="button"
-              className="propsync-button"
-              disabled={busy || connection.currentSync !== null}
-              onClick={() => onSyncNow(connection)}
-            >
-              {connection.currentSync ? 'Syncing…' : 'Sync now'}
-            </button>
-          ) : null}
-          {canReconnect ? (
-            <button
-              type="button"
-              className="propsync-button"
-              disabled={busy}
-              onClick={() => onReconnect(connection)}
-            >
-              Reconnect
-            </button>
-          ) : null}
-          {canDisconnect ? (
-            <button
-              type="button"
-              className="propsync-button propsync-button--secondary"
-              disabled={busy}
-              onClick={() => setConfirmingDisconnect(true)}
-            >
-              Disconnect
-            </button>
-          ) : null}
-        </div>
+        <ActionButtons
+          className="propsync-connection-card__actions"
+          busy={busy}
+          actions={[
+            canSync && {
+              label: connection.currentSync ? 'Syncing…' : 'Sync now',
+              disabled: connection.currentSync !== null,
+              onClick: () => onSyncNow(connection),
+            },
+            canReconnect && { label: 'Reconnect', onClick: () => onReconnect(connection) },
+            canDisconnect && {
+              label: 'Disconnect',
+              secondary: true,
+              onClick: () => setConfirmingDisconnect(true),
+            },
+          ]}
+        />
       ) : null}
 
       {confirmingDisconnect && canDisconnect ? (

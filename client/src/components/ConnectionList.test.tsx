@@ -32,20 +32,18 @@ describe('ConnectionList', () => {
   it('shows an active connection with its provider, status, formatted count and last sync', () => {
     const { html, text } = render([activeReapitConnection]);
     expect(html).toContain('data-testid="connection-card-reapit"');
-    expect(text).toContain('Reapit');
-    expect(text).toContain('Status: Active');
-    expect(text).toContain('1,248 contacts');
-    expect(text).toContain('5 minutes ago');
-    expect(text).toContain('Every 15 minutes');
+    for (const shown of ['Reapit', 'Status: Active', '1,248 contacts', '5 minutes ago', 'Every 15 minutes']) {
+      expect(text).toContain(shown);
+    }
     expect(html).not.toContain('data-testid="last-error"');
   });
 
   it('shows the last error message of a connection in error', () => {
     const { html, text } = render([erroredStreetConnection]);
-    expect(text).toContain('Status: Error');
     expect(html).toContain('data-testid="last-error"');
-    expect(text).toContain('Street rejected the API token (401)');
-    expect(text).toContain('15 minutes ago');
+    for (const shown of ['Status: Error', 'Street rejected the API token (401)', '15 minutes ago']) {
+      expect(text).toContain(shown);
+    }
   });
 
   it('shows a disconnected connection and a first import still running', () => {

@@ -1,19 +1,12 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
-import { installFixtureApi } from '../web-component/fixture-api.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { useFixtureApiPerTest, WithPropsync } from '../web-component/fixture-api-test.tsx';
 import { FailedWritesPanel, FailedWritesSection } from './FailedWrites.tsx';
 import { refusedEmailWrite, refusedFlagWrite } from './failed-writes.fixtures.ts';
 
-let fixtureApi: ReturnType<typeof installFixtureApi> | null = null;
-
-afterEach(() => {
-  cleanup();
-  fixtureApi?.restore();
-  fixtureApi = null;
-});
+const installApi = useFixtureApiPerTest();
 
 describe('FailedWritesPanel', () => {
   it('names the contact, the write and the CRM’s reason, and hands Retry and Dismiss the write', async () => {
@@ -69,18 +62,18 @@ describe('FailedWritesPanel', () => {
 
 describe('FailedWritesSection', () => {
   it('lists the refused writes from the API and dismisses one through failedWrites.dismiss', async () => {
-    fixtureApi = installFixtureApi({
+    const fixtureApi = installApi({
       'failedWrites.list': [refusedEmailWrite],
       'failedWrites.dismiss': { writeId: refusedEmailWrite.id, status: 'dismissed' },
     });
     render(
-      <PropsyncProvider baseUrl="http://propsync.example.test" getToken={() => 'token'}>
+      <WithPropsync>
         <FailedWritesSection />
-      </PropsyncProvider>,
+      </WithPropsync>,
     );
     await userEvent.click(await screen.findByRole('button', { name: /^Dismiss the write for Olivia/ }));
     await waitFor(() =>
-      expect(fixtureApi!.requests.some((request) => request.url.includes('failedWrites.dismiss'))).toBe(true),
+      expect(fixtureApi.requests.some((request) => request.url.includes('failedWrites.dismiss'))).toBe(true),
     );
     const dismissal = fixtureApi.requests.find((request) => request.url.includes('failedWrites.dismiss'));
     expect(dismissal!.body).toContain(refusedEmailWrite.id);

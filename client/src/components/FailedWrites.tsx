@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import type { FailedWriteView } from '../../../shared/api/failed-write.dto.ts';
 import { useFailedWrites, useSettleFailedWrite } from '../hooks/useFailedWrites.ts';
+import { ActionButtons } from './ActionButtons.tsx';
 import { formatShortDateTime } from './audit-format.ts';
 import '../styles/propsync.css';
 
@@ -55,30 +56,23 @@ export function FailedWritesPanel({
                 {write.statusCode !== null ? ` (HTTP ${write.statusCode})` : ''}: {write.reason}
               </p>
               {!readOnly && (onRetry || onDismiss) ? (
-                <div className="propsync-alert__actions">
-                  {onRetry ? (
-                    <button
-                      type="button"
-                      className="propsync-button"
-                      disabled={busy}
-                      aria-label={`Retry the write for ${contact}`}
-                      onClick={() => onRetry(write)}
-                    >
-                      Retry
-                    </button>
-                  ) : null}
-                  {onDismiss ? (
-                    <button
-                      type="button"
-                      className="propsync-button propsync-button--secondary"
-                      disabled={busy}
-                      aria-label={`Dismiss the write for ${contact}`}
-                      onClick={() => onDismiss(write)}
-                    >
-                      Dismiss
-                    </button>
-                  ) : null}
-                </div>
+                <ActionButtons
+                  className="propsync-alert__actions"
+                  busy={busy}
+                  actions={[
+                    onRetry && {
+                      label: 'Retry',
+                      ariaLabel: `Retry the write for ${contact}`,
+                      onClick: () => onRetry(write),
+                    },
+                    onDismiss && {
+                      label: 'Dismiss',
+                      secondary: true,
+                      ariaLabel: `Dismiss the write for ${contact}`,
+                      onClick: () => onDismiss(write),
+                    },
+                  ]}
+                />
               ) : null}
             </li>
           );

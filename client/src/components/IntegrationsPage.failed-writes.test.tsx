@@ -1,24 +1,17 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
-import { installFixtureApi } from '../web-component/fixture-api.ts';
+import { describe, expect, it } from 'vitest';
+import { useFixtureApiPerTest, WithPropsync } from '../web-component/fixture-api-test.tsx';
 import { IntegrationsPage } from './IntegrationsPage.tsx';
 import { activeReapitConnection, erroredStreetConnection } from './connection.fixtures.ts';
 import { refusedEmailWrite } from './failed-writes.fixtures.ts';
 
-let fixtureApi: ReturnType<typeof installFixtureApi> | null = null;
-
-afterEach(() => {
-  cleanup();
-  fixtureApi?.restore();
-  fixtureApi = null;
-});
+const installApi = useFixtureApiPerTest();
 
 describe('IntegrationsPage: writes the CRM refused', () => {
   it('lists them with Retry and Dismiss, and the card of their connection counts them', async () => {
-    fixtureApi = installFixtureApi({
+    const fixtureApi = installApi({
       'connections.list': [activeReapitConnection, erroredStreetConnection],
       'alerts.list': { items: [], nextCursor: null, totalCount: 0 },
       'failedWrites.list': [refusedEmailWrite],
@@ -28,9 +21,9 @@ describe('IntegrationsPage: writes the CRM refused', () => {
       'failedWrites.retry': { writeId: refusedEmailWrite.id, status: 'pending' },
     });
     render(
-      <PropsyncProvider baseUrl="http://propsync.example.test" getToken={() => 'token'}>
+      <WithPropsync>
         <IntegrationsPage />
-      </PropsyncProvider>,
+      </WithPropsync>,
     );
     const list = await screen.findByRole('region', { name: 'Failed writes to your CRM' });
     expect(within(list).getByText(/email is not a valid address/)).toBeTruthy();
@@ -48,7 +41,7 @@ describe('IntegrationsPage: writes the CRM refused', () => {
 
     await userEvent.click(within(list).getByRole('button', { name: /^Retry the write for Olivia/ }));
     await waitFor(() =>
-      expect(fixtureApi!.requests.some((request) => request.url.includes('failedWrites.retry'))).toBe(true),
+      expect(fixtureApi.requests.some((request) => request.url.includes('failedWrites.retry'))).toBe(true),
     );
   });
 });

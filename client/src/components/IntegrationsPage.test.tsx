@@ -1,10 +1,14 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
 import { CONNECTIONS_REFRESH_INTERVAL_MS } from '../hooks/useConnections.ts';
-import { installFixtureApi, type FixtureAnswers } from '../web-component/fixture-api.ts';
+import type { FixtureAnswers } from '../web-component/fixture-api.ts';
+import {
+  useFixtureApiPerTest,
+  WithPropsync,
+  type InstalledFixtureApi,
+} from '../web-component/fixture-api-test.tsx';
 import { IntegrationsPage, type IntegrationsPageProps } from './IntegrationsPage.tsx';
 import { sampleHistory, sampleSyncRuns, webhookAlert } from './audit.fixtures.ts';
 import {
@@ -43,21 +47,19 @@ function stubFetch(propsync: 'refuses-origin' | 'down') {
 
 function renderPage() {
   render(
-    <PropsyncProvider baseUrl={PROPSYNC} getToken={() => 'token'}>
+    <WithPropsync baseUrl={PROPSYNC}>
       <IntegrationsPage />
-    </PropsyncProvider>,
+    </WithPropsync>,
   );
 }
 
-let fixtureApi: ReturnType<typeof installFixtureApi> | null = null;
-
 afterEach(() => {
-  cleanup();
   vi.unstubAllGlobals();
-  fixtureApi?.restore();
-  fixtureApi = null;
   window.history.replaceState(null, '', '/');
 });
+const installApi = useFixtureApiPerTest();
+/** The running test's fixture API, to count the calls it answered. */
+let fixtureApi: InstalledFixtureApi | null = null;
 
 describe('IntegrationsPage when Propsync cannot be called', () => {
   it('says the origin was refused and how to fix it, once, and stops polling', async () => {
@@ -108,11 +110,11 @@ const ANSWERS: FixtureAnswers = {
 
 /** The page against an API that answers from fixtures; resolves once the cards are in. */
 async function renderAnsweredPage(props: IntegrationsPageProps = {}, answers: FixtureAnswers = ANSWERS) {
-  fixtureApi = installFixtureApi(answers);
+  fixtureApi = installApi(answers);
   render(
-    <PropsyncProvider baseUrl={PROPSYNC} getToken={() => 'token'}>
+    <WithPropsync baseUrl={PROPSYNC}>
       <IntegrationsPage {...props} />
-    </PropsyncProvider>,
+    </WithPropsync>,
   );
   await screen.findAllByRole('article');
 }
@@ -211,7 +213,7 @@ describe('IntegrationsPage with Propsync answering', () => {
     window.history.replaceState(null, '', '/?propsync_oauth=returned&propsync_sign_in=sign-in-1');
     let finish: () => void = () => {};
     const finished = new Promise<void>((resolve) => (finish = resolve));
-    fixtureApi = installFixtureApi({
+    fixtureApi = installApi({
       ...ANSWERS,
       'connections.finishOAuth': { connection: activeReapitConnection, reconnected: false },
     });
@@ -222,9 +224,9 @@ describe('IntegrationsPage with Propsync answering', () => {
       return answer(input, init);
     };
     render(
-      <PropsyncProvider baseUrl={PROPSYNC} getToken={() => 'token'}>
+      <WithPropsync baseUrl={PROPSYNC}>
         <IntegrationsPage />
-      </PropsyncProvider>,
+      </WithPropsync>,
     );
     expect(notice().textContent).toBe('Finishing the sign-in…');
     finish();

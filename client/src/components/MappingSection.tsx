@@ -3,6 +3,7 @@ import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
 import { useFieldMapping, useMappingHistory } from '../hooks/useFieldMapping.ts';
 import { FieldMappingSummary, MappingHistory } from './FieldMappingSummary.tsx';
 import { QueryPanelError } from './PanelError.tsx';
+import { SelectOptions } from './SelectOptions.tsx';
 
 export type MappingSectionProps = {
   connections: ConnectionSummary[] | undefined;
@@ -33,11 +34,9 @@ export function MappingSection({ connections, readOnly = false }: MappingSection
       <label className="propsync-field">
         <span>Review the field mapping of</span>{' '}
         <select value={target.id} onChange={(event) => setChosenConnectionId(event.target.value)}>
-          {mappable.map((connection) => (
-            <option key={connection.id} value={connection.id}>
-              {connection.providerName}
-            </option>
-          ))}
+          <SelectOptions
+            options={mappable.map(({ id, providerName }) => ({ value: id, label: providerName }))}
+          />
         </select>
       </label>
       <FieldMappingSummary

@@ -1,4 +1,6 @@
+import type { StoryContext } from '@storybook/react-vite';
 import type { ReactElement } from 'react';
+import { expect } from 'storybook/test';
 import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
 import { installFixtureApi, type FixtureAnswers, type FixtureRequest } from '../web-component/fixture-api.ts';
 
@@ -17,6 +19,16 @@ export function calledProcedures(): string[] {
     const match = /\/trpc\/([^?]+)/.exec(request.url);
     return match ? decodeURIComponent(match[1]!).split(',') : [];
   });
+}
+
+/** A story of a container whose call to `procedure` fails: it says, as an alert, `message`. */
+export function failingToLoad(procedure: keyof FixtureAnswers, message: string) {
+  return {
+    parameters: { apiFailing: [procedure] } satisfies FixtureApiParameters,
+    play: async ({ canvas }: Pick<StoryContext, 'canvas'>) => {
+      await expect(await canvas.findByRole('alert')).toHaveTextContent(message);
+    },
+  };
 }
 
 /**

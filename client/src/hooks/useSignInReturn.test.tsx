@@ -1,22 +1,16 @@
 // @vitest-environment jsdom
-import { cleanup, renderHook, waitFor } from '@testing-library/react';
+import { renderHook, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { activeReapitConnection } from '../components/connection.fixtures.ts';
-import { PropsyncProvider } from '../lib/PropsyncProvider.tsx';
-import { installFixtureApi, type FixtureAnswers } from '../web-component/fixture-api.ts';
+import type { FixtureAnswers } from '../web-component/fixture-api.ts';
+import { useFixtureApiPerTest, WithPropsync } from '../web-component/fixture-api-test.tsx';
 import { pageAddressWithoutSignInOutcome, useSignInReturn } from './useSignInReturn.ts';
 
 const PAGE_PATH = '/dashboard/settings/integrations';
 
-let api: ReturnType<typeof installFixtureApi> | null = null;
-
-afterEach(() => {
-  cleanup();
-  api?.restore();
-  api = null;
-  window.history.replaceState(null, '', '/');
-});
+afterEach(() => window.history.replaceState(null, '', '/'));
+const installApi = useFixtureApiPerTest();
 
 /** The browser comes back to the page with this query string (and hash). */
 function arriveWith(searchAndHash: string) {
@@ -25,20 +19,22 @@ function arriveWith(searchAndHash: string) {
 
 /** Mounts the hook as the page does, in StrictMode, whose doubled effects must not finish twice. */
 function renderSignInReturn(answers: FixtureAnswers = {}) {
-  const fixtureApi = installFixtureApi(answers);
-  api = fixtureApi;
+  const fixtureApi = installApi(answers);
   const announce = vi.fn();
   const wrapper = ({ children }: { children: ReactNode }) => (
     <StrictMode>
-      <PropsyncProvider baseUrl="http://propsync.example.test" getToken={() => 'token'}>
-        {children}
-      </PropsyncProvider>
+      <WithPropsync>{children}</WithPropsync>
     </StrictMode>
   );
   const { result } = renderHook(() => useSignInReturn(announce), { wrapper });
   const finishRequests = () =>
     fixtureApi.requests.filter((request) => request.url.includes('/trpc/connections.finishOAuth'));
   return { arrivalNotice: result.current, announce, finishRequests };
+}
+
+/** Waits until the hook has announced this notice. */
+async function expectAnnounced(announce: ReturnType<typeof vi.fn>, tone: 'info' | 'error', text: string) {
+  await waitFor(() => expect(announce).toHaveBeenCalledWith({ tone, text }));
 }
 
 describe('useSignInReturn', () => {
@@ -58,11 +54,10 @@ describe('useSignInReturn', () => {
       'connections.finishOAuth': { connection: activeReapitConnection, reconnected: false },
     });
     expect(arrivalNotice).toEqual({ tone: 'info', text: 'Finishing the sign-in…' });
-    await waitFor(() =>
-      expect(announce).toHaveBeenCalledWith({
-        tone: 'info',
-        text: 'Signed in: Reapit is connected and its first import has started.',
-      }),
+    await expectAnnounced(
+      announce,
+      'info',
+      'Signed in: Reapit is connected and its first import has started.',
     );
     expect(finishRequests()).toHaveLength(1);
     expect(JSON.parse(finishRequests()[0]!.body!)).toEqual({ 0: { signInId: 'sign-in-1' } });
@@ -75,23 +70,13 @@ describe('useSignInReturn', () => {
     const { announce } = renderSignInReturn({
       'connections.finishOAuth': { connection: activeReapitConnection, reconnected: true },
     });
-    await waitFor(() =>
-      expect(announce).toHaveBeenCalledWith({
-        tone: 'info',
-        text: 'Signed in: Reapit is connected and syncing again.',
-      }),
-    );
+    await expectAnnounced(announce, 'info', 'Signed in: Reapit is connected and syncing again.');
   });
 
   it('announces why finishing failed', async () => {
     arriveWith('?propsync_oauth=returned&propsync_sign_in=expired');
     const { announce } = renderSignInReturn({});
-    await waitFor(() =>
-      expect(announce).toHaveBeenCalledWith({
-        tone: 'error',
-        text: 'No fixture answers connections.finishOAuth',
-      }),
-    );
+    await expectAnnounced(announce, 'error', 'No fixture answers connections.finishOAuth');
   });
 
   it('does not try to finish a return that carries no sign-in id', async () => {

@@ -6,7 +6,12 @@ import { appRouter } from '../../entry/trpc/routers/_app.ts';
 import { adminOf, answerAtReapit, clientId, clientSecret, connectionRow } from './oauth-sign-in.fixtures.ts';
 import { customerId, EMBEDDING_HOST, finishOnReturnedPage } from './oauth-sign-in.fixtures.ts';
 import { followCallback, integrationsPage, publicUrl, reapit, reapitUrl } from './oauth-sign-in.fixtures.ts';
-import { services, startOAuthSignInServer, stopOAuthSignInServer } from './oauth-sign-in.fixtures.ts';
+import {
+  services,
+  startOAuthSignInServer,
+  startReapitSignIn,
+  stopOAuthSignInServer,
+} from './oauth-sign-in.fixtures.ts';
 
 /**
  * Connecting Reapit by OAuth redirect, end to end over HTTP: Propsync's callback route, the
@@ -16,6 +21,17 @@ import { services, startOAuthSignInServer, stopOAuthSignInServer } from './oauth
 
 beforeAll(startOAuthSignInServer);
 afterAll(stopOAuthSignInServer);
+
+/** The settings the agency's pending sign-in keeps until the CRM sends the admin back. */
+async function pendingSignInSettings(organisationId: string): Promise<Record<string, unknown>> {
+  const [pending] = await services.orm.em
+    .fork()
+    .execute<{ settings: Record<string, unknown> }[]>(
+      `select settings from oauth_sign_ins where organisation_id = ?`,
+      [organisationId],
+    );
+  return pending!.settings;
+}
 
 describe('connecting Reapit by OAuth redirect', () => {
   it('offers sign-in only for CRMs that support it and have an app configured', async () => {
@@ -29,10 +45,7 @@ describe('connecting Reapit by OAuth redirect', () => {
 
   it('connects after the admin allows Propsync at Reapit, and keeps access as refresh tokens rotate', async () => {
     const organisationId = await createOrganisation(services, 'Redirect Lettings');
-    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
+    const authorizeUrl = await startReapitSignIn(organisationId);
     expect(authorizeUrl.startsWith(`${reapitUrl}/authorize?`)).toBe(true);
     expect(new URL(authorizeUrl).searchParams.get('code_challenge_method')).toBe('S256');
 
@@ -75,10 +88,7 @@ describe('connecting Reapit by OAuth redirect', () => {
 
   it('connects nothing when the admin denies, and says so on the page it returns to', async () => {
     const organisationId = await createOrganisation(services, 'Denied Lettings');
-    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
+    const authorizeUrl = await startReapitSignIn(organisationId);
     const back = await followCallback(await answerAtReapit(authorizeUrl, 'deny'));
     const returned = new URL(back.location!);
     expect(returned.searchParams.get('propsync_oauth')).toBe('denied');
@@ -89,10 +99,7 @@ describe('connecting Reapit by OAuth redirect', () => {
   it('connects nothing for another agency: a sign-in finishes only with the session that started it', async () => {
     const organisationId = await createOrganisation(services, 'Phishing Lettings');
     const otherAgency = await createOrganisation(services, 'Victim Lettings');
-    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
+    const authorizeUrl = await startReapitSignIn(organisationId);
     // Allowed in a browser where another agency's admin is signed in to the host.
     const back = await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
     const error = await finishOnReturnedPage(otherAgency, back.location).catch((caught: unknown) => caught);
@@ -110,10 +117,7 @@ describe('connecting Reapit by OAuth redirect', () => {
 
   it('uses each sign-in once: replaying the callback is refused with a page, not a redirect', async () => {
     const organisationId = await createOrganisation(services, 'Replay Lettings');
-    const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
+    const authorizeUrl = await startReapitSignIn(organisationId);
     const callback = await answerAtReapit(authorizeUrl, 'allow');
     expect((await followCallback(callback)).status).toBe(303);
     const replay = await followCallback(callback);
@@ -129,10 +133,7 @@ describe('connecting Reapit by OAuth redirect', () => {
   it('refuses to start when the CRM is already connected, and revokes a sign-in that could not connect', async () => {
     const organisationId = await createOrganisation(services, 'Twice Lettings');
     const admin = adminOf(organisationId);
-    const { authorizeUrl } = await admin.connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
+    const authorizeUrl = await startReapitSignIn(organisationId);
     const back = await followCallback(await answerAtReapit(authorizeUrl, 'allow'));
     // Meanwhile somebody connected Reapit with client credentials.
     await admin.connections.connect({
@@ -200,16 +201,11 @@ describe('what an admin may choose for a sign-in', () => {
       },
     });
     expect(authorizeUrl.startsWith(`${reapitUrl}/authorize?`)).toBe(true);
-    const [pending] = await services.orm.em
-      .fork()
-      .execute<{ settings: Record<string, unknown> }[]>(
-        `select settings from oauth_sign_ins where organisation_id = ?`,
-        [organisationId],
-      );
-    expect(pending!.settings).toMatchObject({ customerId: 'SBOX' });
-    expect(pending!.settings).not.toHaveProperty('baseUrl');
-    expect(pending!.settings).not.toHaveProperty('tokenUrl');
-    expect(pending!.settings).not.toHaveProperty('connectUrl');
+    const settings = await pendingSignInSettings(organisationId);
+    expect(settings).toMatchObject({ customerId: 'SBOX' });
+    expect(settings).not.toHaveProperty('baseUrl');
+    expect(settings).not.toHaveProperty('tokenUrl');
+    expect(settings).not.toHaveProperty('connectUrl');
   });
 
   it("keeps the connection's own choices when signing in again, and takes addresses from the app", async () => {
@@ -224,14 +220,9 @@ describe('what an admin may choose for a sign-in', () => {
       connectionId: row!.id,
       returnTo: integrationsPage,
     });
-    const [pending] = await services.orm.em
-      .fork()
-      .execute<{ settings: Record<string, unknown> }[]>(
-        `select settings from oauth_sign_ins where organisation_id = ?`,
-        [organisationId],
-      );
-    expect(pending!.settings).toMatchObject({ customerId: 'ACME' });
-    expect(pending!.settings).not.toHaveProperty('baseUrl');
+    const settings = await pendingSignInSettings(organisationId);
+    expect(settings).toMatchObject({ customerId: 'ACME' });
+    expect(settings).not.toHaveProperty('baseUrl');
   });
 
   it('is refused to a viewer', async () => {

@@ -3,20 +3,18 @@ import { expect } from 'vitest';
 import { agentosHarness } from '../../../simulators/agentos/agentos.harness.ts';
 import { altoOperatorConfig } from '../../../simulators/alto/alto.harness.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
-import {
-  createCustomSimulator,
-  type CustomSimulator,
-} from '../../../simulators/custom/custom-simulator.ts';
+import { createCustomSimulator, type CustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import type { RunningHarness } from '../../../simulators/toolkit/contract-harness.ts';
 import { allowListeners, mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
 import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
-import {
-  createReapitSimulator,
-  type ReapitSimulator,
-} from '../../../simulators/reapit/reapit-simulator.ts';
+import { createReapitSimulator, type ReapitSimulator } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createApp, type AppState } from '../../entry/http/app.ts';
-import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import {
+  createOrganisation,
+  createTestServices,
+  type TestServices,
+} from '../../test-support/test-services.ts';
 import { createContextInner } from '../../entry/trpc/context.ts';
 import { appRouter } from '../../entry/trpc/routers/_app.ts';
 import { listenOnFreePort } from '../../test-support/local-server.ts';
@@ -89,6 +87,15 @@ export async function stopOAuthSignInServer(): Promise<void> {
 export const adminOf = (organisationId: string) =>
   appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
 
+/** The agency's admin starts signing in to Reapit from the integrations page: where Reapit's page is. */
+export async function startReapitSignIn(organisationId: string): Promise<string> {
+  const { authorizeUrl } = await adminOf(organisationId).connections.startOAuth({
+    provider: 'reapit',
+    returnTo: integrationsPage,
+  });
+  return authorizeUrl;
+}
+
 /** The hidden inputs of the consent page's form, unescaped. */
 function formFields(html: string): Record<string, string> {
   const unescape = (value: string) =>
@@ -153,10 +160,10 @@ export async function connectionRow(organisationId: string) {
 export async function agencySignedInToReapit(name: string) {
   const organisationId = await createOrganisation(services, name);
   const admin = adminOf(organisationId);
-  const first = await admin.connections.startOAuth({ provider: 'reapit', returnTo: integrationsPage });
+  const authorizeUrl = await startReapitSignIn(organisationId);
   await finishOnReturnedPage(
     organisationId,
-    (await followCallback(await answerAtReapit(first.authorizeUrl, 'allow'))).location,
+    (await followCallback(await answerAtReapit(authorizeUrl, 'allow'))).location,
   );
   const { id } = (await connectionRow(organisationId))!;
   return { organisationId, admin, connectionId: id };

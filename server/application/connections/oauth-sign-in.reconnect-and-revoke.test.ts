@@ -70,21 +70,11 @@ describe('reconnecting by signing in again', () => {
 
 describe('disconnecting revokes access at the CRM where its API allows', () => {
   it('Reapit sign-in: the refresh token family is revoked and every stored credential deleted', async () => {
-    const organisationId = await createOrganisation(services, 'Revoke Sign-in Lettings');
-    const admin = adminOf(organisationId);
-    const { authorizeUrl } = await admin.connections.startOAuth({
-      provider: 'reapit',
-      returnTo: integrationsPage,
-    });
-    await finishOnReturnedPage(
-      organisationId,
-      (await followCallback(await answerAtReapit(authorizeUrl, 'allow'))).location,
-    );
-    const row = await connectionRow(organisationId);
+    const { organisationId, admin, connectionId } = await agencySignedInToReapit('Revoke Sign-in Lettings');
     const activeBefore = reapit.tokenStats().activeRefreshTokens;
     const revokedBefore = reapit.tokenStats().revokedTokens;
 
-    const result = await admin.connections.disconnect({ connectionId: row!.id });
+    const result = await admin.connections.disconnect({ connectionId });
     expect(result.status).toBe('disconnected');
     expect(result.accessAtProvider).toBe('revoked');
     expect(reapit.tokenStats().activeRefreshTokens).toBe(activeBefore - 1);

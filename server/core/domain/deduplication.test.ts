@@ -15,6 +15,10 @@ const candidate = (contactId: string, overrides: Partial<IdentityKeys>): MatchCa
   ...keys(overrides),
 });
 
+/** A record's match against one stored contact, `c1`, with the very same keys. */
+const matchWithTwin = (identity: Partial<IdentityKeys>) =>
+  findMatch(keys(identity), [candidate('c1', identity)]);
+
 describe('findMatch', () => {
   it('matches on a shared email first', () => {
     const match = findMatch(keys({ emails: ['ada@example.com'], nameKey: 'ada lovelace' }), [
@@ -25,27 +29,18 @@ describe('findMatch', () => {
   });
 
   it('matches on phone plus name when emails are missing', () => {
-    expect(
-      findMatch(keys({ phones: ['+447700900123'], nameKey: 'ada lovelace' }), [
-        candidate('c1', { phones: ['+447700900123'], nameKey: 'ada lovelace' }),
-      ]),
-    ).toEqual({ contactId: 'c1', matchedOn: ['phone', 'name'] });
+    expect(matchWithTwin({ phones: ['+447700900123'], nameKey: 'ada lovelace' })).toEqual({
+      contactId: 'c1',
+      matchedOn: ['phone', 'name'],
+    });
   });
 
   it('matches on name plus postcode, or UPRN, as the weakest rule', () => {
-    expect(
-      findMatch(keys({ nameKey: 'ada lovelace', postcode: 'N1 9GU' }), [
-        candidate('c1', { nameKey: 'ada lovelace', postcode: 'N1 9GU' }),
-      ]),
-    ).toEqual({
+    expect(matchWithTwin({ nameKey: 'ada lovelace', postcode: 'N1 9GU' })).toEqual({
       contactId: 'c1',
       matchedOn: ['name', 'postcode'],
     });
-    expect(
-      findMatch(keys({ nameKey: 'ada lovelace', uprn: '100023336956' }), [
-        candidate('c1', { nameKey: 'ada lovelace', uprn: '100023336956' }),
-      ]),
-    ).toEqual({
+    expect(matchWithTwin({ nameKey: 'ada lovelace', uprn: '100023336956' })).toEqual({
       contactId: 'c1',
       matchedOn: ['name', 'uprn'],
     });

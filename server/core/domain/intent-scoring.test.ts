@@ -58,8 +58,7 @@ describe('intent scoring', () => {
     );
   });
 
-  describe('what a new score changes', () => {
-    const policy = DEFAULT_SCORING_POLICY;
+  describe('what a new score changes (the default policy)', () => {
     const before = (score: number, hotLead: boolean, writtenScore: number | null = score) => ({
       score,
       hotLead,
@@ -67,36 +66,28 @@ describe('intent scoring', () => {
     });
 
     it('sets the flag at the threshold and clears it only below the clearing point (hysteresis)', () => {
-      expect(scoreChange(before(50, false), 60, policy).hotLead).toBe('set');
-      expect(scoreChange(before(50, false), 59.9, policy).hotLead).toBeNull();
+      expect(scoreChange(before(50, false), 60).hotLead).toBe('set');
+      expect(scoreChange(before(50, false), 59.9).hotLead).toBeNull();
       // Hovering between the clearing point and the threshold changes nothing.
-      expect(scoreChange(before(61, true), 55, policy).hotLead).toBeNull();
-      expect(scoreChange(before(55, true), 45, policy).hotLead).toBeNull();
-      expect(scoreChange(before(45, true), 44.9, policy).hotLead).toBe('cleared');
+      expect(scoreChange(before(61, true), 55).hotLead).toBeNull();
+      expect(scoreChange(before(55, true), 45).hotLead).toBeNull();
+      expect(scoreChange(before(45, true), 44.9).hotLead).toBe('cleared');
       // Once cleared, coming back up to just under the threshold does not set it again.
-      expect(scoreChange(before(44.9, false), 59, policy).hotLead).toBeNull();
+      expect(scoreChange(before(44.9, false), 59).hotLead).toBeNull();
     });
 
     it('writes a decayed score back only when it moved materially from the last one written', () => {
-      expect(scoreChange(before(40, false, 40), 37, policy)).toEqual({
-        save: true,
-        writeBack: false,
-        hotLead: null,
-      });
-      expect(scoreChange(before(37, false, 40), 35, policy)).toEqual({
-        save: true,
-        writeBack: true,
-        hotLead: null,
-      });
-      expect(scoreChange(before(0.4, false, 3), 0, policy).writeBack).toBe(true);
-      expect(scoreChange(before(0, false, null), 12, policy).writeBack).toBe(true);
-      expect(scoreChange(before(12, false, 12), 12, policy)).toEqual({
+      expect(scoreChange(before(40, false, 40), 37)).toEqual({ save: true, writeBack: false, hotLead: null });
+      expect(scoreChange(before(37, false, 40), 35)).toEqual({ save: true, writeBack: true, hotLead: null });
+      expect(scoreChange(before(0.4, false, 3), 0).writeBack).toBe(true);
+      expect(scoreChange(before(0, false, null), 12).writeBack).toBe(true);
+      expect(scoreChange(before(12, false, 12), 12)).toEqual({
         save: false,
         writeBack: false,
         hotLead: null,
       });
       // A flag change always goes out, with the score it came with.
-      expect(scoreChange(before(46, true, 47), 44, policy)).toMatchObject({
+      expect(scoreChange(before(46, true, 47), 44)).toMatchObject({
         writeBack: true,
         hotLead: 'cleared',
       });

@@ -1,44 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdapterResolver } from '../../adapters/adapter-resolver.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import {
   createReapitSimulator,
-  type ReapitSimulator,
   type RunningReapitSimulator,
 } from '../../../simulators/reapit/reapit-simulator.ts';
 import { createLogger } from '../../infrastructure/logger.ts';
 import type { OutboundActivity } from '../ports/crm-adapter.ts';
 import { reapitDemoConnection } from '../../test-support/demo-connections.ts';
-import { createOrganisation, createTestServices, type TestServices } from '../../test-support/test-services.ts';
+import { useConnectedAgency } from '../../test-support/connected-agency.ts';
 
-let reapit: ReapitSimulator;
+const reapit = createReapitSimulator({ seed: 41, contactCount: 30, rateLimits: false });
 let reapitServer: RunningReapitSimulator;
-let services: TestServices;
-let organisationId: string;
-let connectionId: string;
+const agency = useConnectedAgency(async () => ({
+  name: 'Write-back Estates',
+  provider: 'reapit',
+  connection: reapitDemoConnection(),
+  env: reapitOperatorConfig((reapitServer = await reapit.listen(0))),
+  closeAfter: [reapit],
+}));
 
-beforeAll(async () => {
-  reapit = createReapitSimulator({ seed: 41, contactCount: 30, rateLimits: false });
-  reapitServer = await reapit.listen(0);
-  services = await createTestServices({ env: reapitOperatorConfig(reapitServer) });
-  organisationId = await createOrganisation(services, 'Write-back Estates');
-  connectionId = (
-    await services.connections.connect(organisationId, 'reapit', reapitDemoConnection())
-  ).id;
-  await services.whenIdle();
-});
-afterAll(async () => {
-  await services?.destroy();
-  await reapit?.close();
-});
-
-const query = <T>(sql: string, params: unknown[] = []) => services.orm.em.fork().execute<T[]>(sql, params);
+const query = <T>(sql: string, params: unknown[] = []) =>
+  agency.services.orm.em.fork().execute<T[]>(sql, params);
 
 async function linkedContact(offset: number) {
   const [row] = await query<{ contact_id: string; external_id: string }>(
     `select contact_id, external_id from contact_external_ids where connection_id = ? and active order by external_id limit 1 offset ?`,
-    [connectionId, offset],
+    [agency.connectionId, offset],
   );
   return row!;
 }
@@ -51,14 +40,21 @@ async function queueWrite(
   await query(
     `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
      values (?, ?, ?, ?, ?, ?::jsonb) on conflict (connection_id, idempotency_key) do nothing`,
-    [organisationId, connectionId, contactId, kind, activity.idempotencyKey, JSON.stringify(activity)],
+    [
+      agency.organisationId,
+      agency.connectionId,
+      contactId,
+      kind,
+      activity.idempotencyKey,
+      JSON.stringify(activity),
+    ],
   );
 }
 
 async function writeStatus(idempotencyKey: string): Promise<string> {
   const [row] = await query<{ status: string }>(
     `select status from outbound_writes where connection_id = ? and idempotency_key = ?`,
-    [connectionId, idempotencyKey],
+    [agency.connectionId, idempotencyKey],
   );
   return row!.status;
 }
@@ -90,7 +86,7 @@ describe('Reapit contact metadata', () => {
     });
     // Someone else writes between one of our reads and its PATCH: Reapit answers 412.
     reapit.faults.failNext(1, 412, { method: 'PATCH', pathPrefix: `/contacts/${target.external_id}` });
-    await services.runSyncCycle(connectionId, 'manual');
+    await agency.services.runSyncCycle(agency.connectionId, 'manual');
     expect(await writeStatus(`engagement-score:${target.contact_id}:72`)).toBe('done');
     expect(await writeStatus(`hot-lead:${target.contact_id}`)).toBe('done');
     expect(reapit.getContact(target.external_id)!.metadata).toEqual({
@@ -149,15 +145,15 @@ describe('Reapit journal entries', () => {
       details: {},
     };
     await queueWrite(target.contact_id, 'journal_entry', email);
-    await services.runSyncCycle(connectionId, 'manual');
+    await agency.services.runSyncCycle(agency.connectionId, 'manual');
     expect(journal()).toHaveLength(before + 1);
     // The POST landed but its answer was lost: Propsync still holds the write as not done.
     await query(
       `update outbound_writes set status = 'pending' where connection_id = ? and idempotency_key = ?`,
-      [connectionId, email.idempotencyKey],
+      [agency.connectionId, email.idempotencyKey],
     );
-    await services.runSyncCycle(connectionId, 'manual');
-    await services.runSyncCycle(connectionId, 'manual');
+    await agency.services.runSyncCycle(agency.connectionId, 'manual');
+    await agency.services.runSyncCycle(agency.connectionId, 'manual');
     expect(await writeStatus(email.idempotencyKey)).toBe('done');
     expect(journal()).toHaveLength(before + 1);
     expect(

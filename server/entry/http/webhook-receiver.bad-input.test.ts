@@ -67,6 +67,52 @@ function withoutSignature(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !SIGNATURE_HEADERS.test(name)));
 }
 
+/** Every leaf of a JSON value through `replace`, which also sees the name of the field holding it ('' in an array). */
+function mapLeaves(value: unknown, replace: (leaf: unknown, key: string) => unknown, key = ''): unknown {
+  return Array.isArray(value)
+    ? value.map((inner) => mapLeaves(inner, replace))
+    : value && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.entries(value).map(([name, inner]) => [name, mapLeaves(inner, replace, name)]),
+        )
+      : replace(value, key);
+}
+
+/**
+ * Each provider's valid delivery with `replace` applied to its leaves, re-signed and delivered: the
+ * answers for the providers whose body it changed. Reapit signs with its own key, and a delivery
+ * without the fields `replace` poisons has nothing to deliver.
+ */
+async function deliverPoisoned(
+  replace: (leaf: unknown, key: string) => unknown,
+): Promise<{ provider: CrmProvider; status: number }[]> {
+  const answers = [];
+  for (const provider of CRM_PROVIDERS) {
+    const valid = validDelivery(provider).body.toString();
+    const body = JSON.stringify(mapLeaves(JSON.parse(valid), replace));
+    const headers = resign(provider, body);
+    if (!headers || body === valid) continue;
+    const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
+    answers.push({ provider, status: response.status });
+  }
+  return answers;
+}
+
+/** After the deliveries: every one processed, and every connection of the agency still active. */
+async function expectProcessedAndActive(): Promise<void> {
+  await services.whenIdle(30_000);
+  const stuck = await query<{ status: string }>(
+    `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
+    [organisationId],
+  );
+  expect(stuck).toEqual([]);
+  const unhealthy = await query<{ provider: string; status: string }>(
+    `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
+    [organisationId],
+  );
+  expect(unhealthy).toEqual([]);
+}
+
 /** Malformed bodies that would be signed correctly if the provider's scheme lets us sign them. */
 function malformedBodies(valid: string): Record<string, string> {
   let parsed: unknown = null;
@@ -75,12 +121,6 @@ function malformedBodies(valid: string): Record<string, string> {
   } catch {
     /* the valid body is JSON */
   }
-  const deepen = (value: unknown, replace: (leaf: unknown) => unknown): unknown =>
-    Array.isArray(value)
-      ? value.map((inner) => deepen(inner, replace))
-      : value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, deepen(inner, replace)]))
-        : replace(value);
   return {
     notJson: '{this is not json',
     truncated: valid.slice(0, Math.floor(valid.length / 2)),
@@ -89,11 +129,15 @@ function malformedBodies(valid: string): Record<string, string> {
     jsonString: '"contact.updated"',
     jsonArray: '[1,2,3]',
     emptyObject: '{}',
-    wrongTypes: JSON.stringify(deepen(parsed, (leaf) => (typeof leaf === 'string' ? 12345 : 'not-a-number'))),
-    injectionStrings: JSON.stringify(
-      deepen(parsed, (leaf) => (typeof leaf === 'string' ? WEIRD_STRINGS.sqlUnion : leaf)),
+    wrongTypes: JSON.stringify(
+      mapLeaves(parsed, (leaf) => (typeof leaf === 'string' ? 12345 : 'not-a-number')),
     ),
-    oversizedFields: JSON.stringify(deepen(parsed, (leaf) => (typeof leaf === 'string' ? OVERSIZED : leaf))),
+    injectionStrings: JSON.stringify(
+      mapLeaves(parsed, (leaf) => (typeof leaf === 'string' ? WEIRD_STRINGS.sqlUnion : leaf)),
+    ),
+    oversizedFields: JSON.stringify(
+      mapLeaves(parsed, (leaf) => (typeof leaf === 'string' ? OVERSIZED : leaf)),
+    ),
     deeplyNested: `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
   };
 }
@@ -246,37 +290,15 @@ describe('webhook receiver, every provider route', () => {
   it('stores a signed delivery whose names hold NUL, lone surrogates and control characters normalised, never a 5xx, and the connection stays active', async () => {
     // A web enquiry form can put anything in a name: PostgreSQL cannot store U+0000 or a lone
     // surrogate, so the inbound guard normalises them (or parks the record) before anything is stored.
-    const poisonNames = (value: unknown, key = ''): unknown =>
-      Array.isArray(value)
-        ? value.map((inner) => poisonNames(inner))
-        : value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, poisonNames(inner, name)]))
-          : typeof value === 'string' && /^(fore|first_?|last_?|sur|full_?)name$/i.test(key)
-            ? `${value}\u0000\uD800\u0085`
-            : value;
-    let poisoned = 0;
-    for (const provider of CRM_PROVIDERS) {
-      const valid = validDelivery(provider).body.toString();
-      const body = JSON.stringify(poisonNames(JSON.parse(valid)));
-      const headers = resign(provider, body);
-      // Reapit signs with its own key; a delivery without names (Alto sends ids) has nothing to poison.
-      if (!headers || body === valid) continue;
-      poisoned++;
-      const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
-      expect(response.status, `${provider}: ${response.status}`).toBe(200);
-    }
-    expect(poisoned).toBeGreaterThanOrEqual(3);
-    await services.whenIdle(30_000);
-    const stuck = await query<{ status: string }>(
-      `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
-      [organisationId],
+    // A delivery without names (Alto sends ids) has nothing to poison.
+    const answers = await deliverPoisoned((leaf, key) =>
+      typeof leaf === 'string' && /^(fore|first_?|last_?|sur|full_?)name$/i.test(key)
+        ? `${leaf}\u0000\uD800\u0085`
+        : leaf,
     );
-    expect(stuck).toEqual([]);
-    const unhealthy = await query<{ provider: string; status: string }>(
-      `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
-      [organisationId],
-    );
-    expect(unhealthy).toEqual([]);
+    for (const { provider, status } of answers) expect(status, `${provider}: ${status}`).toBe(200);
+    expect(answers.length).toBeGreaterThanOrEqual(3);
+    await expectProcessedAndActive();
     // Stored normalised: NUL and the C1 control removed, the lone surrogate replaced by U+FFFD
     // (every simulator's first contact is the same person: one contact of this agency).
     const normalised = await query<{ first_name: string }>(
@@ -288,47 +310,25 @@ describe('webhook receiver, every provider route', () => {
   });
 
   it('parks the record of a signed delivery whose id holds a NUL (an id cannot be normalised), never a 5xx, and the connection stays active', async () => {
-    const poisonIds = (value: unknown, key = ''): unknown =>
-      Array.isArray(value)
-        ? value.map((inner) => poisonIds(inner))
-        : value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, poisonIds(inner, name)]))
-          : typeof value === 'string' && /^(id|oid)$/i.test(key)
-            ? `${value}\u0000`
-            : value;
     const parkedBefore = await query<{ count: number }>(
       `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error'`,
       [organisationId],
     );
-    let accepted = 0;
-    for (const provider of CRM_PROVIDERS) {
-      const valid = validDelivery(provider).body.toString();
-      const body = JSON.stringify(poisonIds(JSON.parse(valid)));
-      const headers = resign(provider, body);
-      if (!headers || body === valid) continue;
-      const response = await deliver(provider, connectionIds.get(provider)!, { headers, body });
-      // A CRM whose delivery names the record in its envelope too may refuse it as malformed (400).
-      expect([200, 400], `${provider}: ${response.status}`).toContain(response.status);
-      if (response.status === 200) accepted++;
-    }
-    expect(accepted).toBeGreaterThanOrEqual(2);
-    await services.whenIdle(30_000);
-    const stuck = await query<{ status: string }>(
-      `select status from webhook_deliveries where organisation_id = ? and status <> 'processed'`,
-      [organisationId],
+    const answers = await deliverPoisoned((leaf, key) =>
+      typeof leaf === 'string' && /^(id|oid)$/i.test(key) ? `${leaf}\u0000` : leaf,
     );
-    expect(stuck).toEqual([]);
+    // A CRM whose delivery names the record in its envelope too may refuse it as malformed (400).
+    for (const { provider, status } of answers)
+      expect([200, 400], `${provider}: ${status}`).toContain(status);
+    const accepted = answers.filter(({ status }) => status === 200).length;
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    await expectProcessedAndActive();
     const parked = await query<{ count: number }>(
       `select count(*)::int as count from crm_sync_log where organisation_id = ? and status = 'error' and error like ?`,
       [organisationId, "The record's id holds control characters%"],
     );
     expect(parked[0]!.count).toBeGreaterThanOrEqual(1);
     expect(parked[0]!.count).toBeLessThanOrEqual(parkedBefore[0]!.count + accepted);
-    const unhealthy = await query<{ provider: string; status: string }>(
-      `select provider, status from crm_connections where organisation_id = ? and status <> 'active'`,
-      [organisationId],
-    );
-    expect(unhealthy).toEqual([]);
     await expectHealthy();
   });
 

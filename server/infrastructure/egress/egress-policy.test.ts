@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EgressPolicy, EgressRefusedError, parseEgressAllow } from './egress-policy.ts';
+import { thrownBy } from '../../test-support/thrown.ts';
 
 const refusing = new EgressPolicy({ httpsOnly: false, allow: [], lookup: async () => [] });
 
-function refusal(action: () => unknown): EgressRefusedError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EgressRefusedError);
-    return error as EgressRefusedError;
-  }
-  throw new Error('expected the egress policy to refuse');
-}
+const refusal = (action: () => unknown) => thrownBy(EgressRefusedError, action);
 
 describe('egress policy: internal ranges, in every notation', () => {
   // [address as an admin might type it, the words the refusal must use]

@@ -8,6 +8,7 @@ import {
   type EncryptedEnvelope,
 } from './credential-vault.ts';
 import { parseKeyring } from './keyring.ts';
+import { thrownBy } from '../../test-support/thrown.ts';
 
 const keyA = `key-a:${randomBytes(32).toString('base64')}`;
 const keyB = `key-b:${randomBytes(32).toString('base64')}`;
@@ -23,15 +24,7 @@ const credentials = {
 const binding: CredentialBinding = { organisationId: randomUUID(), connectionId: randomUUID() };
 
 /** Runs `action` and returns the PropsyncError it throws, failing the test on anything else. */
-function vaultError(action: () => unknown): PropsyncError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PropsyncError);
-    return error as PropsyncError;
-  }
-  throw new Error('expected the vault to refuse');
-}
+const vaultError = (action: () => unknown) => thrownBy(PropsyncError, action);
 
 function expectRefused(action: () => unknown, code: ErrorCode): PropsyncError {
   const error = vaultError(action);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrownBy } from '../../test-support/thrown.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import {
   addDevelopmentKey,
@@ -26,15 +27,7 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
   return { logger, lines: () => written.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
-function parseError(text: string): KeyringConfigError {
-  try {
-    parseKeyring(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeyringConfigError);
-    return error as KeyringConfigError;
-  }
-  throw new Error('expected parseKeyring to throw');
-}
+const parseError = (text: string) => thrownBy(KeyringConfigError, () => parseKeyring(text));
 
 const temporaryDirectories: string[] = [];
 function temporaryDataDirectory(): string {

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningHarness } from '../../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../../simulators/toolkit/operator-config.ts';
 import type { FeedContact } from '../../../../shared/api/contact.dto.ts';
-import { Sql } from '../../../infrastructure/db/sql.ts';
 import { findCrm } from '../../../test-support/crms.ts';
-import {
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../../test-support/test-services.ts';
+import { useConnectedAgency } from '../../../test-support/connected-agency.ts';
 import { receiveWebhooks, type WebhookReceiver } from '../../../test-support/webhook-receiver.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
@@ -18,27 +13,37 @@ const SECRET = 'whsec_' + Buffer.from('contact-feed-host-secret-0123456789').toS
 
 let harness: RunningHarness;
 let host: WebhookReceiver;
-let services: TestServices;
-let organisationId: string;
-let connectionId: string;
-let sql: Sql;
+const agency = useConnectedAgency(async () => {
+  host = await receiveWebhooks('/hooks');
+  harness = await findCrm('custom')!.simulator.start({ contactCount: 300, rateLimits: false, seed: 17 });
+  return {
+    name: 'Feed Reading Lettings',
+    provider: 'custom',
+    connection: harness.connection,
+    env: mergeOperatorConfig(harness.operatorConfig, { PROPSYNC_EGRESS_ALLOW: 'localhost' }),
+    hostWebhook: { url: host.url.replace('127.0.0.1', 'localhost'), secret: SECRET },
+    closeAfter: [harness, host],
+  };
+});
 
 const feed = () =>
-  appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' })).contacts;
+  appRouter.createCaller(
+    createContextInner(agency.services, { organisationId: agency.organisationId, role: 'admin' }),
+  ).contacts;
 
 const contactIdsOfAgency = async () =>
   (
-    await sql.rows(
+    await agency.sql.rows(
       z.object({ id: z.string() }),
       `select id from contacts where organisation_id = ? order by id`,
-      [organisationId],
+      [agency.organisationId],
     )
   ).map((row) => row.id);
 
 /** The contacts a cycle updated (an edit that leaves the mapped data as it was only refreshes the link). */
 async function updatedBy(cycle: unknown): Promise<Set<string>> {
   const runId = (cycle as { runId?: string }).runId ?? '';
-  const rows = await sql.rows(
+  const rows = await agency.sql.rows(
     z.object({ internal_id: z.string() }),
     `select internal_id from crm_sync_log where sync_run_id = ? and status = 'updated'`,
     [runId],
@@ -66,36 +71,14 @@ async function readFeed(
 /** Cycles until one changes nothing: our own write-backs come back once as CRM changes. */
 async function settle(): Promise<void> {
   for (let round = 0; round < 4; round++) {
-    const cycle = await services.runSyncCycle(connectionId, 'manual');
+    const cycle = await agency.services.runSyncCycle(agency.connectionId, 'manual');
     if (cycle.status === 'succeeded' && cycle.updated === 0 && cycle.created === 0) return;
   }
 }
 
-beforeAll(async () => {
-  host = await receiveWebhooks('/hooks');
-  harness = await findCrm('custom')!.simulator.start({ contactCount: 300, rateLimits: false, seed: 17 });
-  services = await createTestServices({
-    env: mergeOperatorConfig(harness.operatorConfig, { PROPSYNC_EGRESS_ALLOW: 'localhost' }),
-  });
-  organisationId = await createOrganisation(services, 'Feed Reading Lettings');
-  await services.hostWebhooks.configure(organisationId, {
-    url: host.url.replace('127.0.0.1', 'localhost'),
-    secret: SECRET,
-  });
-  ({ id: connectionId } = await services.connections.connect(organisationId, 'custom', harness.connection));
-  await services.whenIdle();
-  sql = new Sql(services.orm.em);
-}, 60_000);
-
-afterAll(async () => {
-  await services?.destroy();
-  await harness?.close();
-  await host?.close();
-});
-
 describe('contacts.list, the host feed', () => {
   it('announces the first import once, with a cursor that reads every contact of the agency', async () => {
-    const announced = await sql.rows(
+    const announced = await agency.sql.rows(
       z.object({
         payload: z.object({
           connectionId: z.string(),
@@ -104,23 +87,23 @@ describe('contacts.list, the host feed', () => {
         }),
       }),
       `select payload from host_events where organisation_id = ? and type = 'connection.initial_import_completed'`,
-      [organisationId],
+      [agency.organisationId],
     );
     expect(announced).toHaveLength(1);
     expect(announced[0]!.payload).toMatchObject({
-      connectionId,
+      connectionId: agency.connectionId,
       counts: { written: harness.listableContactCount() },
     });
     const { contacts } = await readFeed({ cursor: announced[0]!.payload.feedCursor }, 100);
     expect(contacts.map((contact) => contact.id).sort()).toEqual(await contactIdsOfAgency());
     expect(contacts[0]!.links).toEqual([
-      expect.objectContaining({ provider: 'custom', connectionId, active: true }),
+      expect.objectContaining({ provider: 'custom', connectionId: agency.connectionId, active: true }),
     ]);
     // Contact events were not sent one by one for the import.
-    const perContact = await sql.first(
+    const perContact = await agency.sql.first(
       z.object({ n: z.number() }),
       `select count(*)::int as n from host_events where organisation_id = ? and type like 'contact.%' and type <> 'contact.hot_lead'`,
-      [organisationId],
+      [agency.organisationId],
     );
     expect(perContact!.n).toBe(0);
   });
@@ -134,7 +117,7 @@ describe('contacts.list, the host feed', () => {
     const { contacts, cursor } = await readFeed({}, 20, async () => {
       if (syncing) return;
       edited = harness.modifyContacts(80);
-      syncing = services.runSyncCycle(connectionId, 'manual');
+      syncing = agency.services.runSyncCycle(agency.connectionId, 'manual');
       await new Promise((resolve) => setTimeout(resolve, 10));
     });
     const cycle = await syncing;
@@ -157,7 +140,7 @@ describe('contacts.list, the host feed', () => {
     const since = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
     harness.modifyContacts(7);
-    const cycle = await services.runSyncCycle(connectionId, 'manual');
+    const cycle = await agency.services.runSyncCycle(agency.connectionId, 'manual');
     expect(cycle).toMatchObject({ status: 'succeeded' });
     const updated = await updatedBy(cycle);
     expect(updated.size).toBeGreaterThan(0);
