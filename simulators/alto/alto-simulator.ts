@@ -1,5 +1,6 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
@@ -87,23 +88,17 @@ const EditSchema = z
   .partial();
 type AltoContactEdit = z.infer<typeof EditSchema>;
 const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
+  ...appointmentControlShape,
   /** `Viewing` (default for applicants) or `Valuation` (default otherwise). */
   type: z.enum(['Viewing', 'Valuation']).optional(),
-  /** Default: a day from now. */
-  start: z.union([z.string(), z.number()]).optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
 });
 const AppointmentUpdateSchema = z.object({
   status: z.enum(ALTO_APPOINTMENT_STATUSES),
   applicantFeedback: z.string().optional(),
 });
 const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
+  ...offerControlShape,
   status: z.enum(ALTO_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
   recordType: z.enum(['Sale', 'Rent']).optional(),
 });
 const OfferUpdateSchema = z.object({
@@ -272,13 +267,9 @@ export const createAltoSimulator = defineSimulator({
         const contact = contactFor(dataset, appointment.contactId);
         const fields = fieldsOf(contact, dataset.seed);
         const type = appointment.type ?? (fields.persona.includes('Applicant') ? 'Viewing' : 'Valuation');
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const record = dataset.addAppointment({
           type,
-          start,
-          end: start + (appointment.durationMinutes ?? (type === 'Valuation' ? 60 : 30)) * 60_000,
+          ...appointmentSlot(appointment, type === 'Valuation' ? 60 : 30, clock.now()),
           status: 'Active',
           contactSeqs: [contact.seq],
           propertyId: appointment.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),

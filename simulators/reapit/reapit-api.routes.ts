@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
 import { REAPIT_OFFER_STATUSES, type ReapitClientCredentials } from './reapit-constants.ts';
 import {
@@ -280,13 +280,15 @@ function listContacts(request: Request, response: Response): void {
   );
 }
 
+/** The contact the path names, or a 404. */
+function contactOf(request: Request, dataset: ReapitDataset): ContactRecord {
+  const id = String(request.params.id);
+  return found(dataset.contactById(id), `Contact ${id} was not found`);
+}
+
 function getContact(request: Request, response: Response): void {
-  const { dataset, now } = callContext(response);
-  const record = dataset.contactById(String(request.params.id));
-  if (record === undefined) {
-    sendError(response, 404, now, `Contact ${String(request.params.id)} was not found`);
-    return;
-  }
+  const { dataset } = callContext(response);
+  const record = contactOf(request, dataset);
   const query = reapitQuery(request.query);
   const embeds = readEmbeds(query);
   const etag = eTagOf(record.id, record.version, record.modified);
@@ -298,6 +300,13 @@ function getContact(request: Request, response: Response): void {
   response.json(
     renderContact(record, { seed: dataset.seed, relationships: embeds.includes('relationships') }),
   );
+}
+
+const subscriptionNotFound = (id: string) => `Webhook subscription ${id} was not found`;
+
+/** A 412 in Reapit's error shape. */
+function preconditionFailed(description: string): never {
+  throw new BadRequestError(description, { status: 412 });
 }
 
 function viewOf<T>(items: readonly T[]): ResultView<T> {
@@ -327,12 +336,7 @@ export function createReapitApiRouter({
   router.get('/contacts/:id', getContact);
 
   router.get('/contacts/:id/relationships', (request, response) => {
-    const { dataset } = callContext(response);
-    const record = dataset.contactById(String(request.params.id));
-    if (record === undefined) {
-      sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
-      return;
-    }
+    const record = contactOf(request, callContext(response).dataset);
     const paging = readPaging(reapitQuery(request.query));
     response.json(halPage(request, viewOf(relationshipsOf(record)), paging, (relationship) => relationship));
   });
@@ -356,11 +360,10 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const id = String(request.params.id);
     const record = dataset.contactByRoleId(id);
-    const applicant = record === undefined ? null : renderApplicant(record, id, dataset.seed);
-    if (applicant === null) {
-      sendError(response, 404, now(), `Applicant ${id} was not found`);
-      return;
-    }
+    const applicant = found(
+      (record && renderApplicant(record, id, dataset.seed)) ?? undefined,
+      `Applicant ${id} was not found`,
+    );
     response.setHeader('ETag', applicant._eTag as string);
     response.json(applicant);
   });
@@ -379,32 +382,16 @@ export function createReapitApiRouter({
 
   router.patch('/contacts/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const ifMatch = request.get('if-match');
-    if (ifMatch === undefined || ifMatch.trim() === '') {
-      sendError(
-        response,
-        412,
-        now(),
-        "The If-Match header is required: send the contact's _eTag, quotes included",
-      );
-      return;
-    }
+    const ifMatch = request.get('if-match')?.trim();
+    if (!ifMatch)
+      preconditionFailed("The If-Match header is required: send the contact's _eTag, quotes included");
     const parsed = bodyOf(ContactPatchSchema, request, response);
     if (parsed === undefined) return;
-    const record = dataset.contactById(String(request.params.id));
-    if (record === undefined) {
-      sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
-      return;
-    }
-    if (ifMatch.trim() !== eTagOf(record.id, record.version, record.modified)) {
-      sendError(
-        response,
-        412,
-        now(),
+    const record = contactOf(request, dataset);
+    if (ifMatch !== eTagOf(record.id, record.version, record.modified))
+      preconditionFailed(
         'The contact has changed since this eTag was issued: fetch it again and re-apply the change',
       );
-      return;
-    }
     const patch = parsed as ContactPatch;
     dataset.patchContacts([record], () => patch);
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
@@ -450,12 +437,12 @@ export function createReapitApiRouter({
 
   router.get('/appointments/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const seq = seqOfId('appointment', String(request.params.id));
-    const record = seq === null ? undefined : dataset.appointments.get(seq);
-    if (record === undefined) {
-      sendError(response, 404, now(), `Appointment ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    const seq = seqOfId('appointment', id);
+    const record = found(
+      seq === null ? undefined : dataset.appointments.get(seq),
+      `Appointment ${id} was not found`,
+    );
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
     response.json(renderAppointment(record, (seq) => dataset.contacts.get(seq), dataset.seed));
   });
@@ -501,12 +488,9 @@ export function createReapitApiRouter({
 
   router.get('/offers/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const seq = seqOfId('offer', String(request.params.id));
-    const record = seq === null ? undefined : dataset.offers.get(seq);
-    if (record === undefined) {
-      sendError(response, 404, now(), `Offer ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    const seq = seqOfId('offer', id);
+    const record = found(seq === null ? undefined : dataset.offers.get(seq), `Offer ${id} was not found`);
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
     response.json(renderOffer(record, (seq) => dataset.contacts.get(seq), dataset.seed));
   });
@@ -580,11 +564,8 @@ export function createReapitApiRouter({
 
   router.get('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const hook = webhooks.ofCustomer(dataset.customerId, String(request.params.id));
-    if (hook === undefined) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    const hook = found(webhooks.ofCustomer(dataset.customerId, id), subscriptionNotFound(id));
     response.json(webhooks.render(hook));
   });
 
@@ -592,31 +573,28 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const parsed = bodyOf(ResthookSchema, request, response);
     if (parsed === undefined) return;
-    const hook = webhooks.replace(dataset.customerId, String(request.params.id), parsed);
-    if (hook === undefined) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    found(webhooks.replace(dataset.customerId, id, parsed), subscriptionNotFound(id));
     response.status(204).end();
   });
 
   router.delete('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    if (!webhooks.remove(dataset.customerId, String(request.params.id))) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    if (!webhooks.remove(dataset.customerId, id))
+      throw new BadRequestError(subscriptionNotFound(id), { status: 404 });
     response.status(204).end();
   });
 
   router.get('/webhooks/signing/:keyId', (request, response) => {
     const { client } = callContext(response);
-    const key = auth.signingKeyById(String(request.params.keyId));
+    const keyId = String(request.params.keyId);
+    const candidate = auth.signingKeyById(keyId);
     // An app can only read its own keys.
-    if (key === undefined || key.clientId !== client.clientId) {
-      sendError(response, 404, now(), `Signing key ${String(request.params.keyId)} was not found`);
-      return;
-    }
+    const key = found(
+      candidate?.clientId === client.clientId ? candidate : undefined,
+      `Signing key ${keyId} was not found`,
+    );
     response.json({
       keys: [{ kid: key.kid, kty: 'OKP', crv: 'Ed25519', x: key.x, use: 'sig', alg: 'EdDSA' }],
     });

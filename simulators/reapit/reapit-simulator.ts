@@ -7,6 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { z } from 'zod';
+import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
 import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
@@ -74,12 +75,9 @@ export interface ReapitSimulatorOptions extends SimulatorOptions {
 export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
 const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
+  ...appointmentControlShape,
   /** `VW` viewing (default for applicants) or `VL` valuation (default otherwise). */
   typeId: z.string().min(1).optional(),
-  start: z.union([z.number(), z.string(), z.date()]).optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
   attended: z.enum(['notSet', 'noShow', 'attended']).optional(),
 });
 const AppointmentEditSchema = z.object({
@@ -91,12 +89,7 @@ const OfferEditSchema = z.object({
   status: z.enum(REAPIT_OFFER_STATUSES).optional(),
   amount: z.number().positive().optional(),
 });
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
-  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
-});
+const OfferSchema = z.object({ ...offerControlShape, status: z.enum(REAPIT_OFFER_STATUSES).optional() });
 const JournalEntriesSchema = z.object({
   contactId: z.string().min(1),
   count: CountSchema,
@@ -337,13 +330,9 @@ export const createReapitSimulator = defineSimulator<
         const contact = contactFor(dataset, appointment.contactId);
         const applicantId = applicantIdOf(contact);
         const typeId = appointment.typeId ?? (applicantId !== null ? 'VW' : 'VL');
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const attendAsApplicant = typeId === 'VW' && applicantId !== null;
         return dataset.addAppointment({
-          start,
-          end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
+          ...appointmentSlot(appointment, typeId === 'VL' ? 60 : 30, clock.now()),
           typeId,
           description: typeId === 'VW' ? 'Viewing' : typeId === 'VL' ? 'Valuation' : 'Appointment',
           propertyId: appointment.propertyId ?? 'RPT1000001',

@@ -58,6 +58,12 @@ export class BadRequestError extends Error {
   }
 }
 
+/** `value`, or else a 404 in the CRM's error shape (through `sendError`) saying `detail`. */
+export function found<T>(value: T | undefined, detail: string): T {
+  if (value === undefined) throw new BadRequestError(detail, { status: 404 });
+  return value;
+}
+
 /** What an error answer may say beyond its detail, for the CRMs whose shape has room for it. */
 export interface ErrorDetails {
   /** The query parameter at fault. */
@@ -411,7 +417,8 @@ function appFrame<Options extends SimulatorOptions>(
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
     if (error instanceof BadRequestError) {
-      if (error.status === 400 && parts.sendBadRequest) return parts.sendBadRequest(response, error.message, error);
+      if (error.status === 400 && parts.sendBadRequest)
+        return parts.sendBadRequest(response, error.message, error);
       return parts.sendError(response, error.status, error.message, error.details);
     }
     const type = (error as { type?: unknown }).type;
