@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, {
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
@@ -20,19 +14,14 @@ import {
 import {
   defineSimulator,
   defined,
-  type Simulator,
+  type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
-import {
-  plantedContacts,
-  type NamesakeContacts,
-  type PlantedDuplicateContact,
-  type UkPerson,
-} from '../toolkit/uk-people.ts';
+import { plantedContacts, type UkPerson } from '../toolkit/uk-people.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -98,107 +87,13 @@ const JournalEntriesSchema = z.object({
 });
 
 /** Whose data a control changes (default: the first client's customer). */
-interface ForCustomer {
-  customerId?: string;
-}
-
-export type CreateAppointmentOptions = z.infer<typeof AppointmentSchema> & ForCustomer;
-export type CreateOfferOptions = z.infer<typeof OfferSchema> & ForCustomer;
-export type UpdateAppointmentOptions = z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string };
-export type UpdateOfferOptions = z.infer<typeof OfferEditSchema> & ForCustomer & { id: string };
-export type AddJournalEntriesOptions = z.infer<typeof JournalEntriesSchema> & ForCustomer;
-
-/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface ReapitSimulatorControls {
-  /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
-  createContact(input: ContactCreate, options?: { customerId?: string }): string;
-  /** Archives a contact (sets archivedOn; webhook `new` is null). False when not found. */
-  archiveContact(id: string, options?: { customerId?: string }): boolean;
-  /** Removes a contact entirely (GET answers 404). False when not found. */
-  deleteContact(id: string, options?: { customerId?: string }): boolean;
-  /** Books an appointment for a contact (sends appointments.created); returns its id. */
-  createAppointment(options: CreateAppointmentOptions): string;
-  /**
-   * Records an offer by a contact (sends offers.created); returns its id. A contact with no
-   * applicant role is registered as a buyer first, as an agent would.
-   */
-  createOffer(options: CreateOfferOptions): string;
-  /** Edits an appointment (attendance, cancellation, confirmation): sends appointments.modified. */
-  updateAppointment(options: UpdateAppointmentOptions): void;
-  /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
-  updateOffer(options: UpdateOfferOptions): void;
-  /**
-   * Journal entries against a contact as negotiators (or other apps) would write them, created now
-   * (default type `EM`, an email): a long history for write-back checks to search through.
-   */
-  addJournalEntries(options: AddJournalEntriesOptions): void;
-  /**
-   * Every access token issued so far expires now (the data clock does not move). Refresh tokens
-   * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
-   */
-  expireTokens(): void;
-  /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
-  revokeClient(clientId: string): void;
-  restoreClient(clientId: string): void;
-}
-
-export interface SignedWebhookOptions {
-  contactId: string;
-  timestampOffsetSeconds?: number;
-  /** The app whose key signs (default: the first client). */
-  clientId?: string;
-  customerId?: string;
-}
+type ForCustomer = { customerId?: string };
 
 /** The simulator listening: `url` is the API host, `connectUrl` Reapit Connect's (another host, as at Reapit). */
 export interface RunningReapitSimulator extends RunningServer {
   connectUrl: string;
   connectPort: number;
 }
-
-/** What the Reapit simulator adds to the toolkit's simulator. */
-export interface ReapitSimulatorState {
-  /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. `app` is the API host. */
-  readonly connectApp: Express;
-  /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
-  listen(port?: number, host?: string, connectPort?: number): Promise<RunningReapitSimulator>;
-  readonly clients: readonly ReapitClientCredentials[];
-  readonly defaultCustomerId: string;
-  /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
-  tokenStats(): ReapitTokenStats;
-  contactCount(customerId?: string): number;
-  /** Contact ids in creation order. */
-  contactIds(customerId?: string): string[];
-  /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
-  getContact(id: string, customerId?: string): JsonObject | undefined;
-  /** The generated people behind the contacts (index i is contact seq i + 1). */
-  people(customerId?: string): readonly UkPerson[];
-  plantedDuplicates(customerId?: string): PlantedDuplicateContact[];
-  /** Pairs of different contacts that share a full name. */
-  namesakes(customerId?: string): NamesakeContacts[];
-  journalEntries(customerId?: string): JsonObject[];
-  resthooks(customerId?: string): JsonObject[];
-  /**
-   * A `contacts.modified` notification for a contact, signed as a delivery would be, without
-   * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
-   */
-  signedContactWebhook(options: SignedWebhookOptions): { headers: Record<string, string>; rawBody: string };
-  /**
-   * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
-   * customer's deliveries with the app's one key, so this also forges nothing: it is what a
-   * delivery for another customer of the same app looks like.
-   */
-  signWebhookBody(
-    rawBody: string,
-    options?: { clientId?: string; timestampOffsetSeconds?: number },
-  ): Record<string, string>;
-  /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
-  signingKey(clientId?: string): { kid: string; x: string };
-}
-
-export type ReapitSimulator = Simulator<ReapitSimulatorState, ReapitSimulatorControls>;
 
 function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): {
   config: RateLimitConfig | false;
@@ -241,13 +136,9 @@ const customerOf = (request: Request) => tenantOf(request, 'customerId');
  * (`app`) and Reapit Connect (`connectApp`); each answers 404 to the other's paths, so a client that
  * asks the wrong host fails as it would there.
  */
-export const createReapitSimulator = defineSimulator<
-  ReapitSimulatorOptions,
-  ReapitSimulatorState,
-  ReapitSimulatorControls
->({
+export const createReapitSimulator = defineSimulator({
   crm: 'reapit',
-  build(kit) {
+  build(kit: SimulatorKit<ReapitSimulatorOptions>) {
     const { options, clock, faults } = kit;
     const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
     const firstClientId = clients[0]?.clientId;
@@ -292,8 +183,22 @@ export const createReapitSimulator = defineSimulator<
       const dataset = datasetFor(customerId);
       return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
     };
-    const controls: ReapitSimulatorControls = {
-      modifyContacts(modify) {
+    /** False when the contact does not exist. */
+    const withContact = (
+      id: string,
+      scope: ForCustomer | undefined,
+      act: (dataset: ReapitDataset, record: ContactRecord) => void,
+    ) => {
+      const dataset = datasetFor(scope?.customerId);
+      const record = dataset.contactById(id);
+      if (record !== undefined) act(dataset, record);
+      return record !== undefined;
+    };
+
+    /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
+    const controls = {
+      /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
+      modifyContacts(modify: ModifyContactsOptions): string[] {
         const dataset = datasetFor(modify.customerId);
         const fields =
           modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
@@ -307,25 +212,19 @@ export const createReapitSimulator = defineSimulator<
         }));
         return records.map((record) => record.id);
       },
-      createContact(input, createOptions) {
-        const dataset = datasetFor(createOptions?.customerId);
+      /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
+      createContact(input: ContactCreate, scope?: ForCustomer): string {
+        const dataset = datasetFor(scope?.customerId);
         return dataset.createContact(ContactCreateSchema.parse(input) as ContactCreate).id;
       },
-      archiveContact(id, archiveOptions) {
-        const dataset = datasetFor(archiveOptions?.customerId);
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.archiveContact(record);
-        return true;
-      },
-      deleteContact(id, deleteOptions) {
-        const dataset = datasetFor(deleteOptions?.customerId);
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.deleteContact(record);
-        return true;
-      },
-      createAppointment(appointment) {
+      /** Archives a contact (sets archivedOn; webhook `new` is null). False when not found. */
+      archiveContact: (id: string, scope?: ForCustomer): boolean =>
+        withContact(id, scope, (dataset, record) => dataset.archiveContact(record)),
+      /** Removes a contact entirely (GET answers 404). False when not found. */
+      deleteContact: (id: string, scope?: ForCustomer): boolean =>
+        withContact(id, scope, (dataset, record) => dataset.deleteContact(record)),
+      /** Books an appointment for a contact (sends appointments.created); returns its id. */
+      createAppointment(appointment: z.infer<typeof AppointmentSchema> & ForCustomer): string {
         const dataset = datasetFor(appointment.customerId);
         const contact = contactFor(dataset, appointment.contactId);
         const applicantId = applicantIdOf(contact);
@@ -347,7 +246,11 @@ export const createReapitSimulator = defineSimulator<
           virtual: false,
         }).id;
       },
-      createOffer(offer) {
+      /**
+       * Records an offer by a contact (sends offers.created); returns its id. A contact with no
+       * applicant role is registered as a buyer first, as an agent would.
+       */
+      createOffer(offer: z.infer<typeof OfferSchema> & ForCustomer): string {
         const dataset = datasetFor(offer.customerId);
         const contact = contactFor(dataset, offer.contactId);
         if (applicantIdOf(contact) === null) dataset.registerBuyer(contact);
@@ -362,21 +265,35 @@ export const createReapitSimulator = defineSimulator<
           negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
         }).id;
       },
-      updateAppointment({ id, customerId, ...edit }) {
+      /** Edits an appointment (attendance, cancellation, confirmation): sends appointments.modified. */
+      updateAppointment({
+        id,
+        customerId,
+        ...edit
+      }: z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
         const seq = seqOfId('appointment', id);
         const record = seq === null ? undefined : dataset.appointments.get(seq);
         if (record === undefined) throw new RangeError(`no appointment ${id}`);
         dataset.updateAppointment(record, defined(AppointmentEditSchema.parse(edit)));
       },
-      updateOffer({ id, customerId, ...edit }) {
+      /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
+      updateOffer({
+        id,
+        customerId,
+        ...edit
+      }: z.infer<typeof OfferEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
         const seq = seqOfId('offer', id);
         const record = seq === null ? undefined : dataset.offers.get(seq);
         if (record === undefined) throw new RangeError(`no offer ${id}`);
         dataset.updateOffer(record, defined(OfferEditSchema.parse(edit)));
       },
-      addJournalEntries(options) {
+      /**
+       * Journal entries against a contact as negotiators (or other apps) would write them, created now
+       * (default type `EM`, an email): a long history for write-back checks to search through.
+       */
+      addJournalEntries(options: z.infer<typeof JournalEntriesSchema> & ForCustomer): void {
         const dataset = datasetFor(options.customerId);
         const contact = contactFor(dataset, options.contactId);
         for (let i = 1; i <= options.count; i++) {
@@ -391,16 +308,40 @@ export const createReapitSimulator = defineSimulator<
           });
         }
       },
+      /**
+       * Every access token issued so far expires now (the data clock does not move). Refresh tokens
+       * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
+       */
       expireTokens: () => auth.expireAllTokens(),
-      revokeClient: (clientId) => faults.revokeCredential(clientId),
-      restoreClient: (clientId) => faults.restoreCredential(clientId),
+      /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
+      revokeClient: (clientId: string) => faults.revokeCredential(clientId),
+      restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
-    const state: ReapitSimulatorState = {
-      get connectApp() {
+    /**
+     * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
+     * customer's deliveries with the app's one key, so this also forges nothing: it is what a
+     * delivery for another customer of the same app looks like.
+     */
+    const signWebhookBody = (
+      rawBody: string,
+      signing: { clientId?: string; timestampOffsetSeconds?: number } = {},
+    ): Record<string, string> => {
+      const timestamp = Math.floor(Date.now() / 1000) + (signing.timestampOffsetSeconds ?? 0);
+      return {
+        'content-type': 'application/json',
+        'x-signature': auth.signatureHeader(signing.clientId ?? firstClientId, rawBody, timestamp),
+      };
+    };
+
+    /** What the Reapit simulator adds to the toolkit's simulator. */
+    const state = {
+      /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. `app` is the API host. */
+      get connectApp(): Express {
         return kit.app('connect');
       },
-      async listen(port = 0, host = '127.0.0.1', connectPort = 0) {
+      /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
+      async listen(port = 0, host = '127.0.0.1', connectPort = 0): Promise<RunningReapitSimulator> {
         const api = await kit.listen(undefined, port, host);
         const connect = await kit.listen('connect', connectPort, host).catch(async (error: unknown) => {
           await api.close();
@@ -415,27 +356,42 @@ export const createReapitSimulator = defineSimulator<
           },
         };
       },
-      clients: clients.map((client) => ({ ...client })),
+      clients: clients.map((client) => ({ ...client })) as readonly ReapitClientCredentials[],
       defaultCustomerId,
-      tokenStats: () => oauth.tokenStats(),
-      contactCount: (customerId) => datasetFor(customerId).contacts.size,
-      contactIds: (customerId) =>
+      /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
+      tokenStats: (): ReapitTokenStats => oauth.tokenStats(),
+      contactCount: (customerId?: string) => datasetFor(customerId).contacts.size,
+      /** Contact ids in creation order. */
+      contactIds: (customerId?: string) =>
         [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
-      getContact(id, customerId) {
+      /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
+      getContact(id: string, customerId?: string): JsonObject | undefined {
         const dataset = datasetFor(customerId);
         const record = dataset.contactById(id);
         return record === undefined
           ? undefined
           : renderContact(record, { seed: dataset.seed, relationships: true });
       },
-      people: (customerId) => datasetFor(customerId).people.people,
-      plantedDuplicates: (customerId) => plantedOf(customerId).duplicates,
-      namesakes: (customerId) => plantedOf(customerId).namesakes,
-      journalEntries: (customerId) =>
+      /** The generated people behind the contacts (index i is contact seq i + 1). */
+      people: (customerId?: string): readonly UkPerson[] => datasetFor(customerId).people.people,
+      plantedDuplicates: (customerId?: string) => plantedOf(customerId).duplicates,
+      /** Pairs of different contacts that share a full name. */
+      namesakes: (customerId?: string) => plantedOf(customerId).namesakes,
+      journalEntries: (customerId?: string) =>
         [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
-      resthooks: (customerId) =>
+      resthooks: (customerId?: string) =>
         webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
-      signedContactWebhook(webhook) {
+      /**
+       * A `contacts.modified` notification for a contact, signed as a delivery would be, without
+       * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
+       */
+      signedContactWebhook(webhook: {
+        contactId: string;
+        timestampOffsetSeconds?: number;
+        /** The app whose key signs (default: the first client). */
+        clientId?: string;
+        customerId?: string;
+      }): { headers: Record<string, string>; rawBody: string } {
         const dataset = datasetFor(webhook.customerId);
         const record = contactFor(dataset, webhook.contactId);
         const snapshot = renderContact(record, { seed: dataset.seed, forWebhook: true });
@@ -449,17 +405,11 @@ export const createReapitSimulator = defineSimulator<
           old: snapshot,
           diff: {},
         });
-        return { headers: state.signWebhookBody(rawBody, webhook), rawBody };
+        return { headers: signWebhookBody(rawBody, webhook), rawBody };
       },
-      signWebhookBody(rawBody, options = {}) {
-        const clientId = options.clientId ?? firstClientId;
-        const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
-        return {
-          'content-type': 'application/json',
-          'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
-        };
-      },
-      signingKey(clientId) {
+      signWebhookBody,
+      /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
+      signingKey(clientId?: string): { kid: string; x: string } {
         const key = auth.signingKeyFor(clientId ?? firstClientId);
         if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
         return { kid: key.kid, x: key.x };
@@ -560,69 +510,70 @@ export const createReapitSimulator = defineSimulator<
           resthooks: state.resthooks(customerId).length,
         };
       },
-      controlRoutes: (router) => mountReapitControls(router, controls, state),
+      controlRoutes: (router) => {
+        mountContactControls(router, {
+          scopeOf: customerOf,
+          create(body, customer) {
+            const { customerId: _customerId, ...input } = body;
+            return controls.createContact(input as ContactCreate, customer);
+          },
+          modify: (request, customer) =>
+            controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
+          archive: (id, customer) => controls.archiveContact(id, customer),
+          remove: (id, customer) => controls.deleteContact(id, customer),
+        });
+        mountCredentialControls(router, '/clients/:clientId', {
+          revoke: controls.revokeClient,
+          restore: controls.restoreClient,
+        });
+        mountControlRoutes(router, {
+          'POST /appointments': created((request) => ({
+            id: controls.createAppointment({
+              ...defined(AppointmentSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          })),
+          'POST /offers': created((request) => ({
+            id: controls.createOffer({
+              ...defined(OfferSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          })),
+          'PATCH /appointments/:id': (request) =>
+            controls.updateAppointment({
+              ...AppointmentEditSchema.parse(request.body ?? {}),
+              ...customerOf(request),
+              id: String(request.params.id),
+            }),
+          'PATCH /offers/:id': (request) =>
+            controls.updateOffer({
+              ...OfferEditSchema.parse(request.body ?? {}),
+              ...customerOf(request),
+              id: String(request.params.id),
+            }),
+          'GET /tokens': () => state.tokenStats(),
+          'POST /tokens/expire': () => controls.expireTokens(),
+          'POST /journal-entries': (request) =>
+            controls.addJournalEntries({
+              ...defined(JournalEntriesSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          'GET /journal-entries': (request) => ({
+            entries: state.journalEntries(customerOf(request).customerId),
+          }),
+          'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
+          'GET /planted-duplicates': (request) => {
+            const { customerId } = customerOf(request);
+            return {
+              duplicates: state.plantedDuplicates(customerId),
+              namesakes: state.namesakes(customerId),
+            };
+          },
+        });
+      },
     };
   },
 });
-
-/** Reapit's own `/_sim` routes: contacts, appointments, offers, journal, tokens and clients. */
-function mountReapitControls(
-  router: Router,
-  controls: ReapitSimulatorControls,
-  state: ReapitSimulatorState,
-): void {
-  mountContactControls(router, {
-    scopeOf: customerOf,
-    create(body, customer) {
-      const { customerId: _customerId, ...input } = body;
-      return controls.createContact(input as ContactCreate, customer);
-    },
-    modify: (request, customer) =>
-      controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
-    archive: (id, customer) => controls.archiveContact(id, customer),
-    remove: (id, customer) => controls.deleteContact(id, customer),
-  });
-  mountCredentialControls(router, '/clients/:clientId', {
-    revoke: controls.revokeClient,
-    restore: controls.restoreClient,
-  });
-  mountControlRoutes(router, {
-    'POST /appointments': created((request) => ({
-      id: controls.createAppointment({
-        ...defined(AppointmentSchema.parse(request.body ?? {})),
-        ...customerOf(request),
-      }),
-    })),
-    'POST /offers': created((request) => ({
-      id: controls.createOffer({ ...defined(OfferSchema.parse(request.body ?? {})), ...customerOf(request) }),
-    })),
-    'PATCH /appointments/:id': (request) =>
-      controls.updateAppointment({
-        ...AppointmentEditSchema.parse(request.body ?? {}),
-        ...customerOf(request),
-        id: String(request.params.id),
-      }),
-    'PATCH /offers/:id': (request) =>
-      controls.updateOffer({
-        ...OfferEditSchema.parse(request.body ?? {}),
-        ...customerOf(request),
-        id: String(request.params.id),
-      }),
-    'GET /tokens': () => state.tokenStats(),
-    'POST /tokens/expire': () => controls.expireTokens(),
-    'POST /journal-entries': (request) =>
-      controls.addJournalEntries({
-        ...defined(JournalEntriesSchema.parse(request.body ?? {})),
-        ...customerOf(request),
-      }),
-    'GET /journal-entries': (request) => ({ entries: state.journalEntries(customerOf(request).customerId) }),
-    'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
-    'GET /planted-duplicates': (request) => {
-      const { customerId } = customerOf(request);
-      return { duplicates: state.plantedDuplicates(customerId), namesakes: state.namesakes(customerId) };
-    },
-  });
-}
 
 /** Deterministic pick of `count` distinct, unarchived contacts. */
 function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
@@ -657,5 +608,7 @@ function randomChange(dataset: ReapitDataset, record: ContactRecord, random: See
       return { surname: random.pick(SURNAMES) };
   }
 }
+
+export type ReapitSimulator = ReturnType<typeof createReapitSimulator>;
 
 export type { ReapitClientCredentials, ReapitRateLimits, ReapitTokenStats };
