@@ -8,7 +8,8 @@ import express, {
 } from 'express';
 import type { Logger } from '../../server/infrastructure/logger.ts';
 import { listen as listenApp, type RunningServer } from './app-listener.ts';
-import { handle, mountCommonControlRoutes } from './control-inputs.ts';
+import { mountCommonControlRoutes } from './control-inputs.ts';
+import { handle } from './control-routes.ts';
 import { FaultControls, faultMiddleware, type FaultMatch, type FaultSettings } from './fault-controls.ts';
 import { RateLimiter, type RateLimitConfig } from './rate-limiter.ts';
 import { RequestLog } from './request-log.ts';
