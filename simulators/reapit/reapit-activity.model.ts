@@ -235,6 +235,39 @@ export function generateActivities(
     attendance.reseed(mixSeed(seed, 'attendance', seq));
     return attendance.pickWeighted(['attended', 'noShow', 'notSet'] as const, [80, 5, 15]);
   };
+  /** One generated appointment of the contact, drawn in a fixed order (times, property, cancellation…). */
+  const book = (
+    contact: ContactRecord,
+    negotiatorId: string,
+    booking: Pick<AppointmentRecord, 'typeId' | 'description' | 'attendeeType' | 'attendeeId'>,
+    minutes: number,
+    cancelRate: number,
+    virtualRate: number,
+  ): AppointmentRecord => {
+    const seq = appointments.length + 1;
+    const { created, modified, start } = appointmentTimes(contact.created);
+    const propertyId = reapitId('property', random.int(1, 5000));
+    const cancelled = random.chance(cancelRate);
+    const end = start + minutes * 60_000;
+    return {
+      seq,
+      id: reapitId('appointment', seq),
+      created,
+      modified,
+      version: 1,
+      start,
+      end,
+      ...booking,
+      propertyId,
+      negotiatorId,
+      officeId: officeIdOf(contact),
+      contactSeq: contact.seq,
+      cancelled,
+      attended: attendedBy(seq, end, cancelled),
+      confirmed: start < anchor || random.chance(0.7),
+      virtual: virtualRate > 0 && random.chance(virtualRate),
+    };
+  };
   for (const contact of contacts) {
     const roles = rolesOf(contact);
     if (roles.length === 0) continue;
@@ -242,63 +275,25 @@ export function generateActivities(
     const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
     const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
     if (isApplicant && random.chance(0.45)) {
-      const applicantId = applicantIdOf(contact) ?? '';
+      const viewing = {
+        typeId: 'VW',
+        description: 'Viewing',
+        attendeeType: 'applicant' as const,
+        attendeeId: applicantIdOf(contact) ?? '',
+      };
       const viewings = random.int(1, 3);
-      for (let v = 0; v < viewings; v++) {
-        const seq = appointments.length + 1;
-        const { created, modified, start } = appointmentTimes(contact.created);
-        const propertyId = reapitId('property', random.int(1, 5000));
-        const cancelled = random.chance(0.08);
-        appointments.push({
-          seq,
-          id: reapitId('appointment', seq),
-          created,
-          modified,
-          version: 1,
-          start,
-          end: start + 30 * 60_000,
-          typeId: 'VW',
-          description: 'Viewing',
-          propertyId,
-          negotiatorId,
-          officeId: officeIdOf(contact),
-          attendeeType: 'applicant',
-          attendeeId: applicantId,
-          contactSeq: contact.seq,
-          cancelled,
-          attended: attendedBy(seq, start + 30 * 60_000, cancelled),
-          confirmed: start < anchor || random.chance(0.7),
-          virtual: random.chance(0.05),
-        });
-      }
+      for (let v = 0; v < viewings; v++)
+        appointments.push(book(contact, negotiatorId, viewing, 30, 0.08, 0.05));
     }
     const isOwner = roles.includes('vendor') || roles.includes('landlord');
     if (isOwner && random.chance(0.4)) {
-      const seq = appointments.length + 1;
-      const { created, modified, start } = appointmentTimes(contact.created);
-      const propertyId = reapitId('property', random.int(1, 5000));
-      const cancelled = random.chance(0.05);
-      appointments.push({
-        seq,
-        id: reapitId('appointment', seq),
-        created,
-        modified,
-        version: 1,
-        start,
-        end: start + 60 * 60_000,
+      const valuation = {
         typeId: 'VL',
         description: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
-        propertyId,
-        negotiatorId,
-        officeId: officeIdOf(contact),
-        attendeeType: 'contact',
+        attendeeType: 'contact' as const,
         attendeeId: contact.id,
-        contactSeq: contact.seq,
-        cancelled,
-        attended: attendedBy(seq, start + 60 * 60_000, cancelled),
-        confirmed: start < anchor || random.chance(0.7),
-        virtual: false,
-      });
+      };
+      appointments.push(book(contact, negotiatorId, valuation, 60, 0.05, 0));
     }
     if (roles.includes('buyerApplicant') && random.chance(0.15)) {
       const seq = offers.length + 1;
