@@ -17,7 +17,7 @@ import {
   type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
@@ -95,22 +95,6 @@ export interface RunningReapitSimulator extends RunningServer {
   connectPort: number;
 }
 
-function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): {
-  config: RateLimitConfig | false;
-  limits: ReapitRateLimits | null;
-} {
-  if (limits === false) return { config: false, limits: null };
-  const merged = { ...REAPIT_RATE_LIMITS, ...limits };
-  return {
-    config: {
-      windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
-      maxConcurrent: merged.maxConcurrent,
-      dailyLimit: merged.requestsPerDay,
-    },
-    limits: merged,
-  };
-}
-
 const LIMIT_DESCRIPTIONS = {
   window: (limit: number) => `Too many requests: the limit is ${limit} requests per second`,
   concurrency: (limit: number) =>
@@ -143,8 +127,14 @@ export const createReapitSimulator = defineSimulator({
     const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
     const firstClientId = clients[0]?.clientId;
     if (firstClientId === undefined) throw new RangeError('at least one client is required');
-    const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
-    const rateLimiter = kit.rateLimiter(limitConfig);
+    const limits = options.rateLimits === false ? null : { ...REAPIT_RATE_LIMITS, ...options.rateLimits };
+    const rateLimiter = kit.rateLimiter(
+      limits !== null && {
+        windows: [{ limit: limits.requestsPerSecond, windowMs: 1000 }],
+        maxConcurrent: limits.maxConcurrent,
+        dailyLimit: limits.requestsPerDay,
+      },
+    );
     const auth = new ReapitAuth({
       clients,
       now: clock.now,
