@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
@@ -50,7 +51,6 @@ import {
   parseBody,
   PreferencesRequestSchema,
   SubscriptionRequestSchema,
-  locationOf,
   notFound,
   patchBoolean,
   readPatchDocument,

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
 import { REAPIT_OFFER_STATUSES, type ReapitClientCredentials } from './reapit-constants.ts';
@@ -34,7 +35,6 @@ import {
   ResthookSchema,
   halPage,
   listCacheKey,
-  locationOf,
   readPaging,
   readSort,
   sendError,
