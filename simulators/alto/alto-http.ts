@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { BadRequestError, found, type ErrorDetails } from '../toolkit/define-simulator.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
@@ -56,13 +56,22 @@ export function sendProblem(response: Response, status: number, detail?: string)
 }
 
 /** Alto's `ErrorsResponse`, used by the contacts and file-notes endpoints for 400/404/409. */
-export function sendErrors(response: Response, status: number, errors: AltoError[]): void {
+function sendErrors(response: Response, status: number, errors: AltoError[]): void {
   response.status(status).json({ errors });
 }
 
-export function notFound(response: Response, what: string): void {
-  sendErrors(response, 404, [{ code: 'NotFound', message: `${what} was not found` }]);
+/**
+ * The error answer for everything but unreadable requests: an ErrorsResponse where the error
+ * carries a code (`NotFound`, `DuplicateContact`), else a ProblemDetails.
+ */
+export function sendError(response: Response, status: number, detail?: string, details?: ErrorDetails): void {
+  if (details?.code === undefined) sendProblem(response, status, detail);
+  else sendErrors(response, status, [{ code: details.code, message: detail ?? '' }]);
 }
+
+/** `value`, or else a 404 ErrorsResponse saying `<what> was not found`. */
+export const foundOr404 = <T>(value: T | undefined, what: string): T =>
+  found(value, `${what} was not found`, { code: 'NotFound' });
 
 // ISO-8601: a date, or a date and time with an optional offset (a naive time is taken as UTC).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -56,6 +56,7 @@ import {
   PostContactSchema,
   camelKeys,
   sendBadRequest,
+  sendError,
   sendProblem,
   type PostContactRequest,
 } from './alto-http.ts';
@@ -424,7 +425,7 @@ export const createAltoSimulator = defineSimulator({
     return {
       own,
       controls,
-      sendError: sendProblem,
+      sendError,
       sendBadRequest,
       messages: {
         notFound: (request: Request) => `No route for ${request.method} ${request.path}`,

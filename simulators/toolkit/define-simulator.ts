@@ -60,8 +60,8 @@ export class BadRequestError extends Error {
 }
 
 /** `value`, or else a 404 in the CRM's error shape (through `sendError`) saying `detail`. */
-export function found<T>(value: T | undefined, detail: string): T {
-  if (value === undefined) throw new BadRequestError(detail, { status: 404 });
+export function found<T>(value: T | undefined, detail: string, details?: ErrorDetails): T {
+  if (value === undefined) throw new BadRequestError(detail, { status: 404, ...(details && { details }) });
   return value;
 }
 
