@@ -13,7 +13,13 @@ import {
   type OfferRecord,
 } from './reapit-activity.model.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
-import type { QueryPlan, ResultView, TimeField } from '../toolkit/timed-collection.ts';
+import type {
+  QueryPlan,
+  ResultView,
+  TimeField,
+  TimedCollection,
+  TimedRecord,
+} from '../toolkit/timed-collection.ts';
 import {
   eTagOf,
   emailOf,
@@ -164,6 +170,49 @@ function timeRange(query: QueryReader, field: TimeField): { range?: QueryPlan<ne
 /** Ordered by `compare`, ties by sequence (creation order), so pages never shuffle equal records. */
 function ordered<T extends { seq: number }>(descending: boolean, compare: (a: T, b: T) => number) {
   return { descending, compare: (a: T, b: T) => compare(a, b) || a.seq - b.seq };
+}
+
+/**
+ * A list query's plan: `timeField`'s range answered from its index, the other filters, and the
+ * order asked for (a time field from its index, anything else by `compares`).
+ */
+function listPlan<T extends TimedRecord>(
+  query: QueryReader,
+  timeField: TimeField,
+  sort: { field: string; descending: boolean },
+  compares: Record<string, (a: T, b: T) => number>,
+  predicates: Array<((item: T) => boolean) | null>,
+): QueryPlan<T> {
+  const predicate = allOf(predicates);
+  const compare = compares[sort.field];
+  return {
+    ...timeRange(query, timeField),
+    ...(predicate === undefined ? {} : { predicate }),
+    sort:
+      compare === undefined
+        ? { field: sort.field as TimeField, descending: sort.descending }
+        : ordered(sort.descending, compare),
+  };
+}
+
+/** `GET /<kind>s/{id}`: the record with its ETag, or a 404. */
+function getActivity<T extends TimedRecord & { id: string; version: number }>(
+  kind: 'appointment' | 'offer',
+  noun: string,
+  collectionOf: (dataset: ReapitDataset) => TimedCollection<T>,
+  render: (record: T, lookup: (seq: number) => ContactRecord | undefined, seed: number) => JsonObject,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    const { dataset } = callContext(response);
+    const id = String(request.params.id);
+    const seq = seqOfId(kind, id);
+    const record = found(
+      seq === null ? undefined : collectionOf(dataset).get(seq),
+      `${noun} ${id} was not found`,
+    );
+    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
+    response.json(render(record, (contactSeq) => dataset.contacts.get(contactSeq), dataset.seed));
+  };
 }
 
 /** Combines predicates, skipping absent ones. */
@@ -404,30 +453,29 @@ export function createReapitApiRouter({
     const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
     const start = query.instant('start');
     const end = query.instant('end');
-    const predicate = allOf<AppointmentRecord>([
-      anyOf(query, 'id', (record) => record.id),
-      anyOf(query, 'typeId', (record) => record.typeId),
-      anyOf(query, 'attendeeId', (record) => record.attendeeId),
-      anyOf(query, 'attendeeType', (record) => record.attendeeType),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-      anyOf(query, 'officeId', (record) => record.officeId),
-      start === undefined ? null : (record) => record.start >= start,
-      end === undefined ? null : (record) => record.end <= end,
-      query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
-      query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
-      between(query, 'created', (record) => record.created),
-    ]);
-    const plan: QueryPlan<AppointmentRecord> = {
-      ...timeRange(query, 'modified'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'start'
-          ? ordered(sort.descending, (a, b) => a.start - b.start)
-          : sort.field === 'typeId'
-            ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
-            : { field: sort.field, descending: sort.descending },
-    };
+    const plan = listPlan<AppointmentRecord>(
+      query,
+      'modified',
+      sort,
+      {
+        start: (a, b) => a.start - b.start,
+        typeId: (a, b) => a.typeId.localeCompare(b.typeId),
+      },
+      [
+        anyOf(query, 'id', (record) => record.id),
+        anyOf(query, 'typeId', (record) => record.typeId),
+        anyOf(query, 'attendeeId', (record) => record.attendeeId),
+        anyOf(query, 'attendeeType', (record) => record.attendeeType),
+        anyOf(query, 'propertyId', (record) => record.propertyId),
+        anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+        anyOf(query, 'officeId', (record) => record.officeId),
+        start === undefined ? null : (record) => record.start >= start,
+        end === undefined ? null : (record) => record.end <= end,
+        query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
+        query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
+        between(query, 'created', (record) => record.created),
+      ],
+    );
     const view = dataset.appointments.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -435,17 +483,10 @@ export function createReapitApiRouter({
     );
   });
 
-  router.get('/appointments/:id', (request, response) => {
-    const { dataset } = callContext(response);
-    const id = String(request.params.id);
-    const seq = seqOfId('appointment', id);
-    const record = found(
-      seq === null ? undefined : dataset.appointments.get(seq),
-      `Appointment ${id} was not found`,
-    );
-    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
-    response.json(renderAppointment(record, (seq) => dataset.contacts.get(seq), dataset.seed));
-  });
+  router.get(
+    '/appointments/:id',
+    getActivity('appointment', 'Appointment', (dataset) => dataset.appointments, renderAppointment),
+  );
 
   router.get('/offers', (request, response) => {
     const { dataset } = callContext(response);
@@ -458,27 +499,26 @@ export function createReapitApiRouter({
     }
     const amountFrom = query.number('amountFrom');
     const amountTo = query.number('amountTo');
-    const predicate = allOf<OfferRecord>([
-      anyOf(query, 'id', (record) => record.id),
-      anyOf(query, 'applicantId', (record) => record.applicantId),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-      anyOf(query, 'status', (record) => record.status),
-      amountFrom === undefined && amountTo === undefined
-        ? null
-        : (record) => inRange(record.amount, amountFrom, amountTo),
-      between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
-      between(query, 'created', (record) => record.created),
-    ]);
-    const plan: QueryPlan<OfferRecord> = {
-      ...timeRange(query, 'modified'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'amount'
-          ? ordered(sort.descending, (a, b) => a.amount - b.amount)
-          : sort.field === 'status'
-            ? ordered(sort.descending, (a, b) => a.status.localeCompare(b.status))
-            : { field: sort.field, descending: sort.descending },
-    };
+    const plan = listPlan<OfferRecord>(
+      query,
+      'modified',
+      sort,
+      {
+        amount: (a, b) => a.amount - b.amount,
+        status: (a, b) => a.status.localeCompare(b.status),
+      },
+      [
+        anyOf(query, 'id', (record) => record.id),
+        anyOf(query, 'applicantId', (record) => record.applicantId),
+        anyOf(query, 'propertyId', (record) => record.propertyId),
+        anyOf(query, 'status', (record) => record.status),
+        amountFrom === undefined && amountTo === undefined
+          ? null
+          : (record) => inRange(record.amount, amountFrom, amountTo),
+        between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
+        between(query, 'created', (record) => record.created),
+      ],
+    );
     const view = dataset.offers.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -486,14 +526,10 @@ export function createReapitApiRouter({
     );
   });
 
-  router.get('/offers/:id', (request, response) => {
-    const { dataset } = callContext(response);
-    const id = String(request.params.id);
-    const seq = seqOfId('offer', id);
-    const record = found(seq === null ? undefined : dataset.offers.get(seq), `Offer ${id} was not found`);
-    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
-    response.json(renderOffer(record, (seq) => dataset.contacts.get(seq), dataset.seed));
-  });
+  router.get(
+    '/offers/:id',
+    getActivity('offer', 'Offer', (dataset) => dataset.offers, renderOffer),
+  );
 
   router.post('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
@@ -525,21 +561,19 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
     const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const predicate = allOf<JournalEntryRecord>([
-      anyOf(query, 'associatedType', (record) => record.associatedType),
-      anyOf(query, 'associatedId', (record) => record.associatedId),
-      anyOf(query, 'typeId', (record) => record.typeId),
-      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-    ]);
-    const plan: QueryPlan<JournalEntryRecord> = {
-      ...timeRange(query, 'created'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'typeId'
-          ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
-          : { field: 'created', descending: sort.descending },
-    };
+    const plan = listPlan<JournalEntryRecord>(
+      query,
+      'created',
+      sort,
+      { typeId: (a, b) => a.typeId.localeCompare(b.typeId) },
+      [
+        anyOf(query, 'associatedType', (record) => record.associatedType),
+        anyOf(query, 'associatedId', (record) => record.associatedId),
+        anyOf(query, 'typeId', (record) => record.typeId),
+        anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+        anyOf(query, 'propertyId', (record) => record.propertyId),
+      ],
+    );
     const view = dataset.journal.query(listCacheKey(request), plan);
     response.json(halPage(request, view, readPaging(query), renderJournalEntry));
   });
