@@ -7,8 +7,8 @@ import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
   defined,
+  type CrmSimulatorOptions,
   type SimulatorKit,
-  type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import {
   bySequence,
@@ -62,15 +62,9 @@ import {
 } from './alto-http.ts';
 import { AltoWebhooks, cloudEventBody, contactChange, deliveryHeaders } from './alto-webhooks.ts';
 
-export interface AltoSimulatorOptions extends SimulatorOptions {
+export interface AltoSimulatorOptions extends CrmSimulatorOptions<AltoRateLimits> {
   /** Integrations the simulator accepts (default {@link ALTO_DEMO_CLIENT}); each agency gets its own data. */
   integrations?: readonly AltoIntegration[];
-  /** Access token lifetime in seconds (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
-  /** The catalogue's limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<AltoRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
 }
 
 /** A typed edit of a contact's lead person and flags (what an agent might change in Alto). */

@@ -14,8 +14,8 @@ import {
 import {
   defineSimulator,
   defined,
+  type CrmSimulatorOptions,
   type SimulatorKit,
-  type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
@@ -50,15 +50,9 @@ import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-d
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
 import { ReapitWebhooks } from './reapit-webhooks.ts';
 
-export interface ReapitSimulatorOptions extends SimulatorOptions {
+export interface ReapitSimulatorOptions extends CrmSimulatorOptions<ReapitRateLimits> {
   /** Apps the simulator accepts (default: {@link REAPIT_DEMO_CLIENT}). The first app's customer is the default customer. */
   clients?: readonly ReapitClientCredentials[];
-  /** Access token lifetime (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<ReapitRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
 }
 
 export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;

@@ -42,6 +42,16 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
+/** Options of a CRM simulator with expiring tokens, documented rate limits and webhooks. */
+export interface CrmSimulatorOptions<Limits> extends SimulatorOptions {
+  /** Access token lifetime in seconds (default 3600; fractions allowed). */
+  tokenLifetimeSeconds?: number;
+  /** The CRM's documented limits by default; override parts, or `false` to disable (benchmarks). */
+  rateLimits?: Partial<Limits> | false;
+  /** How long a webhook receiver may take (default 10 s). */
+  webhookTimeoutMs?: number;
+}
+
 /**
  * A request handled but rejected while being read: answered in the CRM's error shape, 400 unless
  * `status` says otherwise (e.g. JSON:API's 409 and 422); `details` (e.g. the query parameter at
