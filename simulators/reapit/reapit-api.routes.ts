@@ -180,10 +180,10 @@ function listPlan<T extends TimedRecord>(
   query: QueryReader,
   timeField: TimeField,
   sort: { field: string; descending: boolean },
+  filters: Array<((item: T) => boolean) | null>,
   compares: Record<string, (a: T, b: T) => number>,
-  predicates: Array<((item: T) => boolean) | null>,
 ): QueryPlan<T> {
-  const predicate = allOf(predicates);
+  const predicate = allOf(filters);
   const compare = compares[sort.field];
   return {
     ...timeRange(query, timeField),
@@ -453,29 +453,24 @@ export function createReapitApiRouter({
     const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
     const start = query.instant('start');
     const end = query.instant('end');
-    const plan = listPlan<AppointmentRecord>(
-      query,
-      'modified',
-      sort,
-      {
-        start: (a, b) => a.start - b.start,
-        typeId: (a, b) => a.typeId.localeCompare(b.typeId),
-      },
-      [
-        anyOf(query, 'id', (record) => record.id),
-        anyOf(query, 'typeId', (record) => record.typeId),
-        anyOf(query, 'attendeeId', (record) => record.attendeeId),
-        anyOf(query, 'attendeeType', (record) => record.attendeeType),
-        anyOf(query, 'propertyId', (record) => record.propertyId),
-        anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-        anyOf(query, 'officeId', (record) => record.officeId),
-        start === undefined ? null : (record) => record.start >= start,
-        end === undefined ? null : (record) => record.end <= end,
-        query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
-        query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
-        between(query, 'created', (record) => record.created),
-      ],
-    );
+    const filters: Array<((record: AppointmentRecord) => boolean) | null> = [
+      anyOf(query, 'id', (record) => record.id),
+      anyOf(query, 'typeId', (record) => record.typeId),
+      anyOf(query, 'attendeeId', (record) => record.attendeeId),
+      anyOf(query, 'attendeeType', (record) => record.attendeeType),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
+      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+      anyOf(query, 'officeId', (record) => record.officeId),
+      start === undefined ? null : (record) => record.start >= start,
+      end === undefined ? null : (record) => record.end <= end,
+      query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
+      query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
+      between(query, 'created', (record) => record.created),
+    ];
+    const plan = listPlan(query, 'modified', sort, filters, {
+      start: (a, b) => a.start - b.start,
+      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
+    });
     const view = dataset.appointments.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -499,26 +494,21 @@ export function createReapitApiRouter({
     }
     const amountFrom = query.number('amountFrom');
     const amountTo = query.number('amountTo');
-    const plan = listPlan<OfferRecord>(
-      query,
-      'modified',
-      sort,
-      {
-        amount: (a, b) => a.amount - b.amount,
-        status: (a, b) => a.status.localeCompare(b.status),
-      },
-      [
-        anyOf(query, 'id', (record) => record.id),
-        anyOf(query, 'applicantId', (record) => record.applicantId),
-        anyOf(query, 'propertyId', (record) => record.propertyId),
-        anyOf(query, 'status', (record) => record.status),
-        amountFrom === undefined && amountTo === undefined
-          ? null
-          : (record) => inRange(record.amount, amountFrom, amountTo),
-        between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
-        between(query, 'created', (record) => record.created),
-      ],
-    );
+    const filters: Array<((record: OfferRecord) => boolean) | null> = [
+      anyOf(query, 'id', (record) => record.id),
+      anyOf(query, 'applicantId', (record) => record.applicantId),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
+      anyOf(query, 'status', (record) => record.status),
+      amountFrom === undefined && amountTo === undefined
+        ? null
+        : (record) => inRange(record.amount, amountFrom, amountTo),
+      between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
+      between(query, 'created', (record) => record.created),
+    ];
+    const plan = listPlan(query, 'modified', sort, filters, {
+      amount: (a, b) => a.amount - b.amount,
+      status: (a, b) => a.status.localeCompare(b.status),
+    });
     const view = dataset.offers.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -561,19 +551,16 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
     const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const plan = listPlan<JournalEntryRecord>(
-      query,
-      'created',
-      sort,
-      { typeId: (a, b) => a.typeId.localeCompare(b.typeId) },
-      [
-        anyOf(query, 'associatedType', (record) => record.associatedType),
-        anyOf(query, 'associatedId', (record) => record.associatedId),
-        anyOf(query, 'typeId', (record) => record.typeId),
-        anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-        anyOf(query, 'propertyId', (record) => record.propertyId),
-      ],
-    );
+    const filters: Array<((record: JournalEntryRecord) => boolean) | null> = [
+      anyOf(query, 'associatedType', (record) => record.associatedType),
+      anyOf(query, 'associatedId', (record) => record.associatedId),
+      anyOf(query, 'typeId', (record) => record.typeId),
+      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
+      anyOf(query, 'propertyId', (record) => record.propertyId),
+    ];
+    const plan = listPlan(query, 'created', sort, filters, {
+      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
+    });
     const view = dataset.journal.query(listCacheKey(request), plan);
     response.json(halPage(request, view, readPaging(query), renderJournalEntry));
   });
