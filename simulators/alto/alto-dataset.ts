@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -91,8 +91,7 @@ export class AltoDataset {
     const random = new SeededRandom(1);
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number): { created: number; modified: number; start: number } => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
+      const { start, created } = generatedBooking(random, anchor, earliest);
       const modified = Math.min(
         anchor - 1,
         created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),

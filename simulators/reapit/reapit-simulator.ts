@@ -19,6 +19,7 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
 import { plantedContacts, type UkPerson } from '../toolkit/uk-people.ts';
@@ -167,6 +168,17 @@ export const createReapitSimulator = defineSimulator({
       const dataset = datasetFor(customerId);
       return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
     };
+    /** The appointment or offer an id names (a RangeError, so a 404 at `/_sim`, when there is none). */
+    const activityOf = <T extends TimedRecord>(
+      records: TimedCollection<T>,
+      kind: 'appointment' | 'offer',
+      id: string,
+    ): T => {
+      const seq = seqOfId(kind, id);
+      const record = seq === null ? undefined : records.get(seq);
+      if (record === undefined) throw new RangeError(`no ${kind} ${id}`);
+      return record;
+    };
     /** False when the contact does not exist. */
     const withContact = (
       id: string,
@@ -256,9 +268,7 @@ export const createReapitSimulator = defineSimulator({
         ...edit
       }: z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
-        const seq = seqOfId('appointment', id);
-        const record = seq === null ? undefined : dataset.appointments.get(seq);
-        if (record === undefined) throw new RangeError(`no appointment ${id}`);
+        const record = activityOf(dataset.appointments, 'appointment', id);
         dataset.updateAppointment(record, defined(AppointmentEditSchema.parse(edit)));
       },
       /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
@@ -268,10 +278,7 @@ export const createReapitSimulator = defineSimulator({
         ...edit
       }: z.infer<typeof OfferEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
-        const seq = seqOfId('offer', id);
-        const record = seq === null ? undefined : dataset.offers.get(seq);
-        if (record === undefined) throw new RangeError(`no offer ${id}`);
-        dataset.updateOffer(record, defined(OfferEditSchema.parse(edit)));
+        dataset.updateOffer(activityOf(dataset.offers, 'offer', id), defined(OfferEditSchema.parse(edit)));
       },
       /**
        * Journal entries against a contact as negotiators (or other apps) would write them, created now
