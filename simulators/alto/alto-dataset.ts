@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { generatedBooking, generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -73,16 +73,12 @@ export class AltoDataset {
   }
 
   #generate(anchor: number): void {
-    const random = new SeededRandom(mixSeed(this.seed, 'alto-timestamps'));
-    const people = this.people.people;
-    const count = people.length;
-    const records: ContactRecord[] = people.map((person, i) => ({
-      seq: i + 1,
-      ...generatedTimes(i, count, anchor, random),
+    const timestamps = mixSeed(this.seed, 'alto-timestamps');
+    const records: ContactRecord[] = generatedRecords(this.people.people, anchor, timestamps, (person) => ({
       person,
       fields: null,
     }));
-    this.#nextContactSeq = count + 1;
+    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);
   }

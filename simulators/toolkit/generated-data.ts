@@ -1,6 +1,6 @@
 import type { DatasetSeed } from './define-simulator.ts';
-import type { SeededRandom } from './seeded-random.ts';
-import { generatePeople, type GeneratedPeople } from './uk-people.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { generatePeople, type GeneratedPeople, type UkPerson } from './uk-people.ts';
 
 /**
  * What the simulators share when they generate a dataset: its people and its records' times. Each
@@ -56,6 +56,24 @@ export function generatedTimes(
 ): { created: number; modified: number } {
   const created = generatedCreatedAt(random, index, count, anchor);
   return { created, modified: generatedModifiedAt(random, created, anchor) };
+}
+
+/**
+ * One record per generated person, in order: its sequence (from 1), its generated times (drawn
+ * from a stream seeded with `timestampSeed`) and what `fields` adds.
+ */
+export function generatedRecords<R>(
+  people: readonly UkPerson[],
+  anchor: number,
+  timestampSeed: number,
+  fields: (person: UkPerson, seq: number) => R,
+): Array<{ seq: number; created: number; modified: number } & R> {
+  const random = new SeededRandom(timestampSeed);
+  return people.map((person, i) => ({
+    seq: i + 1,
+    ...generatedTimes(i, people.length, anchor, random),
+    ...fields(person, i + 1),
+  }));
 }
 
 /**
