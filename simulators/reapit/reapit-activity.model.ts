@@ -125,18 +125,20 @@ export function renderAppointment(
     fromArchive: false,
     _eTag: eTagOf(record.id, record.version, record.modified),
   };
-  if (!forWebhook) {
-    model.metadata = {};
-    model._links = {
-      self: { href: `/appointments/${record.id}` },
-      property: { href: `/properties/${record.propertyId}` },
-      attendee: { href: `/${record.attendeeType}s/${record.attendeeId}` },
-      negotiators: { href: `/negotiators/?id=${record.negotiatorId}` },
-      offices: { href: `/offices/?id=${record.officeId}` },
-    };
-    model._embedded = null;
-  }
-  return model;
+  return forWebhook
+    ? model
+    : withApiLinks(model, {
+        self: { href: `/appointments/${record.id}` },
+        property: { href: `/properties/${record.propertyId}` },
+        attendee: { href: `/${record.attendeeType}s/${record.attendeeId}` },
+        negotiators: { href: `/negotiators/?id=${record.negotiatorId}` },
+        offices: { href: `/offices/?id=${record.officeId}` },
+      });
+}
+
+/** What the API adds to a model and a webhook payload leaves out: metadata, links, embeds. */
+function withApiLinks(model: JsonObject, links: Record<string, { href: string }>): JsonObject {
+  return { ...model, metadata: {}, _links: links, _embedded: null };
 }
 
 /** The OfferModel as GET /offers returns it. */
@@ -167,17 +169,14 @@ export function renderOffer(
     related,
     _eTag: eTagOf(record.id, record.version, record.modified),
   };
-  if (!forWebhook) {
-    model.metadata = {};
-    model._links = {
-      self: { href: `/offers/${record.id}` },
-      applicant: { href: `/applicants/${record.applicantId}` },
-      property: { href: `/properties/${record.propertyId}` },
-      negotiator: { href: `/negotiators/${record.negotiatorId}` },
-    };
-    model._embedded = null;
-  }
-  return model;
+  return forWebhook
+    ? model
+    : withApiLinks(model, {
+        self: { href: `/offers/${record.id}` },
+        applicant: { href: `/applicants/${record.applicantId}` },
+        property: { href: `/properties/${record.propertyId}` },
+        negotiator: { href: `/negotiators/${record.negotiatorId}` },
+      });
 }
 
 /** The JournalEntryModel as GET /journalEntries returns it. */

@@ -102,21 +102,22 @@ export function readSort<F extends string>(
  * sent), so paging through one query reuses one result.
  */
 export function listCacheKey(request: Request): string {
+  return JSON.stringify(withoutPaging(request).params.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The request's path and query parameters, paging (in any case) left out. */
+function withoutPaging(request: Request): { pathname: string; params: Array<[string, string]> } {
   const url = new URL(request.originalUrl, 'http://simulator.invalid');
   const params = [...url.searchParams].filter(([name]) => !/^page(number|size)$/i.test(name));
-  return JSON.stringify(params.sort(([a], [b]) => a.localeCompare(b)));
+  return { pathname: url.pathname, params };
 }
 
 function pageHref(request: Request, pageNumber: number, pageSize: number): string {
-  const url = new URL(request.originalUrl, 'http://simulator.invalid');
-  const params = new URLSearchParams();
-  for (const [name, value] of url.searchParams) {
-    const lower = name.toLowerCase();
-    if (lower !== 'pagenumber' && lower !== 'pagesize') params.append(name, value);
-  }
+  const { pathname, params: kept } = withoutPaging(request);
+  const params = new URLSearchParams(kept);
   params.set('pageNumber', String(pageNumber));
   params.set('pageSize', String(pageSize));
-  return `${url.pathname}?${params.toString()}`;
+  return `${pathname}?${params.toString()}`;
 }
 
 /**
