@@ -144,13 +144,15 @@ const PersonRequestSchema = z.object({
   emailAddresses: z.array(EmailRequestSchema).max(2, 'at most 2 email addresses').nullish(),
 });
 
+/** An address line: up to 50 characters, optional. */
+const addressLine = maxText(50).nullish();
 const AddressRequestSchema = z.object({
-  subDwelling: maxText(50).nullish(),
-  nameNumber: maxText(50).nullish(),
-  street: maxText(50).nullish(),
-  locality: maxText(50).nullish(),
-  town: maxText(50).nullish(),
-  county: maxText(50).nullish(),
+  subDwelling: addressLine,
+  nameNumber: addressLine,
+  street: addressLine,
+  locality: addressLine,
+  town: addressLine,
+  county: addressLine,
   postcode: maxText(20).nullish(),
   countryCode: maxText(2).nullish(),
   uprn: maxText(12).nullish(),

@@ -1,7 +1,12 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
-import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import {
+  contactControl,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions,
+} from '../toolkit/control-inputs.ts';
 import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
@@ -202,17 +207,7 @@ export const createAltoSimulator = defineSimulator({
         const record = dataset.contactById(id);
         return record === undefined ? undefined : render(record, dataset.seed);
       };
-    /** False when the contact does not exist. */
-    const withContact = (
-      id: string,
-      agency: Agency | undefined,
-      act: (dataset: AltoDataset, record: ContactRecord) => void,
-    ) => {
-      const dataset = datasetFor(agency?.agencyRef);
-      const record = dataset.contactById(id);
-      if (record !== undefined) act(dataset, record);
-      return record !== undefined;
-    };
+    const agencyDataset = (agency?: Agency) => datasetFor(agency?.agencyRef);
 
     /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
     const controls = {
@@ -247,15 +242,13 @@ export const createAltoSimulator = defineSimulator({
         return contactIdOf(datasetFor(agency?.agencyRef).createContact(fieldsFromRequest(parsed)).seq);
       },
       /** Archives a contact (`Contact.Modified`). False when not found. */
-      archiveContact: (id: string, agency?: Agency): boolean =>
-        withContact(id, agency, (dataset, record) =>
-          dataset.updateContacts([record], (fields) => {
-            fields.archived = true;
-          }),
-        ),
+      archiveContact: contactControl(agencyDataset, (dataset, record) =>
+        dataset.updateContacts([record], (fields) => {
+          fields.archived = true;
+        }),
+      ),
       /** Removes a contact entirely (GET answers 404; a `Contact.Modified` is sent). False when not found. */
-      deleteContact: (id: string, agency?: Agency): boolean =>
-        withContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
+      deleteContact: contactControl(agencyDataset, (dataset, record) => dataset.deleteContact(record)),
       /** Books a viewing or valuation (`Appointment.Created`); returns its id. */
       createAppointment(appointment: Input<typeof AppointmentSchema>): string {
         const dataset = datasetFor(appointment.agencyRef);

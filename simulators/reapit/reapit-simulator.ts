@@ -7,6 +7,7 @@ import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
+  contactControl,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -179,17 +180,7 @@ export const createReapitSimulator = defineSimulator({
       if (record === undefined) throw new RangeError(`no ${kind} ${id}`);
       return record;
     };
-    /** False when the contact does not exist. */
-    const withContact = (
-      id: string,
-      scope: ForCustomer | undefined,
-      act: (dataset: ReapitDataset, record: ContactRecord) => void,
-    ) => {
-      const dataset = datasetFor(scope?.customerId);
-      const record = dataset.contactById(id);
-      if (record !== undefined) act(dataset, record);
-      return record !== undefined;
-    };
+    const scopeDataset = (scope?: ForCustomer) => datasetFor(scope?.customerId);
 
     /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
     const controls = {
@@ -214,11 +205,9 @@ export const createReapitSimulator = defineSimulator({
         return dataset.createContact(ContactCreateSchema.parse(input) as ContactCreate).id;
       },
       /** Archives a contact (sets archivedOn; webhook `new` is null). False when not found. */
-      archiveContact: (id: string, scope?: ForCustomer): boolean =>
-        withContact(id, scope, (dataset, record) => dataset.archiveContact(record)),
+      archiveContact: contactControl(scopeDataset, (dataset, record) => dataset.archiveContact(record)),
       /** Removes a contact entirely (GET answers 404). False when not found. */
-      deleteContact: (id: string, scope?: ForCustomer): boolean =>
-        withContact(id, scope, (dataset, record) => dataset.deleteContact(record)),
+      deleteContact: contactControl(scopeDataset, (dataset, record) => dataset.deleteContact(record)),
       /** Books an appointment for a contact (sends appointments.created); returns its id. */
       createAppointment(appointment: z.infer<typeof AppointmentSchema> & ForCustomer): string {
         const dataset = datasetFor(appointment.customerId);

@@ -188,6 +188,22 @@ export function mountContactControls<Scope extends object>(
 }
 
 /**
+ * An archive or delete control: the contact `id` in the tenant's dataset, acted on; false when
+ * there is none (its `/_sim` route then answers 404).
+ */
+export function contactControl<Scope, Dataset extends { contactById(id: string): object | undefined }>(
+  datasetOf: (scope?: Scope) => Dataset,
+  act: (dataset: Dataset, record: NonNullable<ReturnType<Dataset['contactById']>>) => void,
+): (id: string, scope?: Scope) => boolean {
+  return (id, scope) => {
+    const dataset = datasetOf(scope);
+    const record = dataset.contactById(id) as NonNullable<ReturnType<Dataset['contactById']>> | undefined;
+    if (record !== undefined) act(dataset, record);
+    return record !== undefined;
+  };
+}
+
+/**
  * The tenant a control request names, in its query or its body (`?customerId=` or
  * `{customerId}`), as `{customerId: id}`, or `{}` for the default tenant.
  */
