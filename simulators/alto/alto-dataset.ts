@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { generatedBooking, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedAppointmentTimes, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -86,14 +86,7 @@ export class AltoDataset {
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
     const random = new SeededRandom(1);
     const activitySeed = mixSeed(this.seed, 'alto-activities');
-    const times = (earliest: number): { created: number; modified: number; start: number } => {
-      const { start, created } = generatedBooking(random, anchor, earliest);
-      const modified = Math.min(
-        anchor - 1,
-        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
-      );
-      return { created, modified, start };
-    };
+    const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
     for (const contact of contacts) {
       const roles = contact.person?.roles ?? [];

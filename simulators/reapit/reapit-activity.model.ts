@@ -11,7 +11,7 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './reapit-contact.model.ts';
-import { generatedBooking } from '../toolkit/generated-data.ts';
+import { generatedAppointmentTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
 
@@ -218,16 +218,6 @@ export function generateActivities(
   const activitySeed = mixSeed(seed, 'activities');
   const appointments: AppointmentRecord[] = [];
   const offers: OfferRecord[] = [];
-  // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
-  // up to two weeks before; modified some time after that, never after the anchor.
-  const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
-    const { start, created } = generatedBooking(random, anchor, earliest);
-    const modified = Math.min(
-      anchor - 1,
-      created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
-    );
-    return { created, modified, start };
-  };
   // Drawn apart from the rest, so the other generated values stay as they were before attendance.
   const attendedBy = (seq: number, end: number, cancelled: boolean): AppointmentAttendance => {
     if (cancelled || end > anchor) return 'notSet';
@@ -244,7 +234,8 @@ export function generateActivities(
     virtualRate: number,
   ): AppointmentRecord => {
     const seq = appointments.length + 1;
-    const { created, modified, start } = appointmentTimes(contact.created);
+    // Start within [-120, +21] days of the anchor, booked up to two weeks before, edited since.
+    const { created, modified, start } = generatedAppointmentTimes(random, anchor, contact.created);
     const propertyId = reapitId('property', random.int(1, 5000));
     const cancelled = random.chance(cancelRate);
     const end = start + minutes * 60_000;

@@ -90,3 +90,20 @@ export function generatedBooking(
   const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
   return { start, created };
 }
+
+/**
+ * A generated appointment's start and booking time ({@link generatedBooking}), and its last edit:
+ * some time in the first 30 % of what was left before `anchor`. Three draws.
+ */
+export function generatedAppointmentTimes(
+  random: SeededRandom,
+  anchor: number,
+  earliest: number,
+): { start: number; created: number; modified: number } {
+  const { start, created } = generatedBooking(random, anchor, earliest);
+  const modified = Math.min(
+    anchor - 1,
+    created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+  );
+  return { start, created, modified };
+}
