@@ -7,7 +7,7 @@ import {
   tenantOf,
   type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
-import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
@@ -173,17 +173,11 @@ export const createAltoSimulator = defineSimulator({
     });
 
     const datasetFor = (agencyRef?: string): AltoDataset => agencies.get(agencyRef);
-    const contactFor = (dataset: AltoDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined)
-        throw new RangeError(`contact ${id} not found for agency ${dataset.agencyRef}`);
-      return record;
-    };
+    const contactFor = (dataset: AltoDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found for agency ${dataset.agencyRef}`);
     const activityFor = <T>(records: ReadonlyMap<number, T>, id: string, base: number, what: string): T => {
       const seq = seqOfId(id, base);
-      const record = seq === null ? undefined : records.get(seq);
-      if (record === undefined) throw new RangeError(`${what} ${id} not found`);
-      return record;
+      return known(seq === null ? undefined : records.get(seq), `${what} ${id} not found`);
     };
     /** Rendered activity of one contact, or of the whole agency. */
     const activity =

@@ -3,7 +3,7 @@ import express, { type Express, type Request, type RequestHandler, type Response
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
@@ -158,12 +158,8 @@ export const createReapitSimulator = defineSimulator({
     });
 
     const datasetFor = (customerId?: string): ReapitDataset => customers.get(customerId);
-    const contactFor = (dataset: ReapitDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined)
-        throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
-      return record;
-    };
+    const contactFor = (dataset: ReapitDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found for customer ${dataset.customerId}`);
 
     const plantedOf = (customerId?: string) => {
       const dataset = datasetFor(customerId);
@@ -176,9 +172,7 @@ export const createReapitSimulator = defineSimulator({
       id: string,
     ): T => {
       const seq = seqOfId(kind, id);
-      const record = seq === null ? undefined : records.get(seq);
-      if (record === undefined) throw new RangeError(`no ${kind} ${id}`);
-      return record;
+      return known(seq === null ? undefined : records.get(seq), `no ${kind} ${id}`);
     };
     const scopeDataset = (scope?: ForCustomer) => datasetFor(scope?.customerId);
 

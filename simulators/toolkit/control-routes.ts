@@ -30,6 +30,12 @@ export function handle(
   };
 }
 
+/** `value`, or else a `RangeError` saying `detail` (a 404 at `/_sim`). */
+export function known<T>(value: T | undefined, detail: string): T {
+  if (value === undefined) throw new RangeError(detail);
+  return value;
+}
+
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a control route does with a request: its result is the JSON answer; `undefined` is a 204. */
