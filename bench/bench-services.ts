@@ -65,6 +65,8 @@ export async function connectToSimulator(
     credentials: simulator.connection.credentials,
     settings: { ...simulator.connection.settings, ...options.settings },
   });
+  // The bench measures write-back too: its connections' mappings are confirmed as they are made.
+  await services.fieldMapping.confirm(organisationId, summary.id, 'bench');
   if (options.withoutWebhooks) {
     const [row] = await services.orm.em
       .fork()

@@ -393,6 +393,8 @@ async function openSide(
   };
   for (const [provider, simulator] of simulators) {
     const summary = await services.connections.connect(side.organisationId, provider, simulator.connection);
+    // The run writes back: its connections' mappings are confirmed as they are made (audited as `chaos`).
+    await services.fieldMapping.confirm(side.organisationId, summary.id, 'chaos');
     side.connections.set(provider, summary.id);
   }
   return side;

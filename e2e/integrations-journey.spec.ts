@@ -176,6 +176,23 @@ test.describe('the integrations journey of a newcomer', () => {
         await screenshot(page, '3b-import-done', customCard);
       });
 
+      await test.step('3b. confirm the field mapping: until then nothing is written back', async () => {
+        // The import is done: its slowness is not wanted for the write-backs the confirmation lets out.
+        await simulatorControl(request, custom, 'DELETE', '/faults');
+        // A new connection imports, but writes nothing back to its CRM before the admin confirms the mapping.
+        await expect(customCard.getByTestId('write-back-paused')).toHaveText(
+          /^Write-back paused until the field mapping is confirmed/,
+        );
+        await page
+          .getByRole('combobox', { name: 'Review the field mapping of' })
+          .selectOption({ label: 'Custom CRM' });
+        const review = page.getByRole('region', { name: 'Custom CRM field mapping' });
+        await expect(review.getByTestId('mapping-unconfirmed')).toBeVisible();
+        await review.getByRole('button', { name: 'Confirm mapping and categories' }).click();
+        await expect(review.getByTestId('mapping-confirmed')).toBeVisible({ timeout: 30_000 });
+        await expect(customCard.getByTestId('write-back-paused')).toHaveCount(0, { timeout: 30_000 });
+      });
+
       await test.step('4. provoke a conflict, sync, and read it in the audit log', async () => {
         await simulatorControl(request, custom, 'DELETE', '/faults');
         // Hold the CRM's webhooks back, so "Sync now" is what brings the CRM's change in (a

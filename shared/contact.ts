@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  APPLICANT_TYPES,
   MARKETING_CONSENTS,
+  TENANCY_STATUSES,
   NURTURE_CATEGORIES,
   type MarketingConsent,
   type NurtureCategory,
@@ -28,8 +30,8 @@ export type Address = z.infer<typeof AddressSchema>;
 
 /** Property-specific facts kept and used for the nurture category (docs/product-rules.md). */
 export const PropertyProfileSchema = z.object({
-  applicantType: z.enum(['buyer', 'tenant']).nullable(),
-  tenancyStatus: z.enum(['prospective', 'active', 'former']).nullable(),
+  applicantType: z.enum(APPLICANT_TYPES).nullable(),
+  tenancyStatus: z.enum(TENANCY_STATUSES).nullable(),
   propertyInterest: z.string().nullable(),
   isVendor: z.boolean(),
   isLandlord: z.boolean(),

@@ -1,7 +1,8 @@
 import type { CanonicalContact } from '../../shared/contact.ts';
 import { contactContentHash, nameKey } from '../../server/core/domain/contact-normalisation.ts';
 import { crmFieldsOf } from '../../server/core/sync/conflict-settlement.ts';
-import { Contact, ContactExternalId } from '../../server/infrastructure/db/entities/index.ts';
+import { Contact } from '../../server/infrastructure/db/entities/contact.entity.ts';
+import { ContactExternalId } from '../../server/infrastructure/db/entities/contact-external-id.entity.ts';
 import { createBenchDatabase } from '../bench-database.ts';
 import {
   connectToSimulator,

@@ -27,6 +27,8 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
   /** The secret agreed when webhooks were registered (agentOS HMAC, Standard Webhooks), if any. */
   webhookSecret: string | null;
   logger: Logger;
+  /** The admin's choice per canonical field among the CRM's `fieldAlternatives` (absent: the first). */
+  fieldChoices?: Readonly<Record<string, string>>;
 };
 
 /**
@@ -56,7 +58,21 @@ export abstract class ConnectedAdapter<Credentials, Settings, Host extends strin
   protected get logger(): Logger {
     return this.#context.logger;
   }
+
+  protected get fieldChoices(): Readonly<Record<string, string>> {
+    return this.#context.fieldChoices ?? {};
+  }
 }
+
+/**
+ * A canonical field the CRM fills from one of several of its own fields (e.g. three phone fields
+ * for `phones`, whose first entry is the primary one). The first choice is what the mapper uses
+ * unless the admin chooses another in the mapping review.
+ */
+export type FieldAlternativeDeclaration = {
+  label: string;
+  choices: ReadonlyArray<{ value: string; label: string }>;
+};
 
 /**
  * Everything Propsync needs to know to speak to one CRM. One of these per folder under
@@ -91,6 +107,8 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
   /** Base URL of the API for these settings. */
   baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
   create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;
+  /** Canonical fields this CRM fills from one of several of its own fields, by canonical field. */
+  fieldAlternatives?: Readonly<Record<string, FieldAlternativeDeclaration>>;
   /** Sign-in by OAuth redirect (authorization code with PKCE), where the CRM offers it. */
   oauth?: OAuthSignInSupport<Credentials, Settings, Host>;
   /**

@@ -24,6 +24,8 @@ export type ConnectionForAdapter = {
   credentials: unknown;
   settings: Record<string, unknown>;
   webhookSecret?: string | null;
+  /** The admin's choices among the CRM's field alternatives (the mapping review). */
+  fieldChoices?: Readonly<Record<string, string>>;
 };
 
 export type AdapterResolverOptions = {
@@ -149,6 +151,7 @@ export class AdapterResolver {
         hosts: this.hostsOf(definition),
         webhookSecret: connection.webhookSecret ?? null,
         logger,
+        fieldChoices: connection.fieldChoices ?? {},
       }),
       logger,
     );

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
-import { loadConfig, type AppConfig } from '../infrastructure/config.ts';
+import type { AppConfig } from '../infrastructure/config.ts';
 import { provideDatabase, type DatabaseServer } from '../infrastructure/db/database.ts';
 import { createApp, type AppState } from './http/app.ts';
-import { createLogger, type Logger } from '../infrastructure/logger.ts';
+import type { Logger } from '../infrastructure/logger.ts';
+import { runUntilSignalled } from './run-process.ts';
 import { createServices, type Services } from './services.ts';
 
 export type RunningServer = {
@@ -68,14 +69,4 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
 }
 
 // `node server/entry/main.ts` runs the server alone (no simulators, no demo data).
-if (import.meta.main) {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  const running = await startServer(config, logger);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      void running.close().then(() => process.exit(0));
-    });
-  }
-}
+if (import.meta.main) await runUntilSignalled(startServer, 'shutting down');

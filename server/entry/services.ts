@@ -12,6 +12,9 @@ import { registerProviders } from '../infrastructure/db/provider-table.ts';
 import { PROVIDER_INFOS } from '../adapters/registry.ts';
 import { ConnectionLocks } from '../infrastructure/db/connection-locks.ts';
 import { PostgresSyncStore } from '../infrastructure/db/sync-store.ts';
+import { PostgresErasureStore } from '../infrastructure/db/erasure-store.ts';
+import { identifierHasher } from '../infrastructure/db/identifier-hasher.ts';
+import { ContactErasure } from '../application/contacts/contact-erasure.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
@@ -32,7 +35,9 @@ import { HostWebhookSettings } from '../application/host-events/host-webhook-set
 import { runSyncCycle, type SyncCycleDependencies, type SyncCycleResult } from '../core/sync/sync-cycle.ts';
 import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
-import { startRescoring, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
+import { startClaimedTicks, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
+import { PostgresReconciliationStore } from '../infrastructure/db/reconciliation-store.ts';
+import { reconcileDue, type ReconciliationDependencies } from '../core/sync/reconcile-connection.ts';
 import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from '../infrastructure/vault/credential-vault.ts';
 
@@ -53,6 +58,10 @@ export type Services = {
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
+  /** What the periodic reconciliation of id sets with the CRMs runs with (`reconcileConnection`). */
+  reconciliation: ReconciliationDependencies;
+  /** The right to erasure (`contacts.erase`). */
+  erasure: ContactErasure;
   /** The field-mapping review an admin does before a connection goes live. */
   fieldMapping: FieldMappingReview;
   /** What outbound calls may reach (every CRM call and host webhook goes through it). */
@@ -92,9 +101,12 @@ export async function createServices(
   await registerProviders(orm.em.fork(), PROVIDER_INFOS);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
   const vault = createCredentialVault(config, logger);
-  const tokens = new EmbedTokens(loadTokenSecret(config, logger), {
+  const tokenSecret = loadTokenSecret(config, logger);
+  const tokens = new EmbedTokens(tokenSecret, {
     maxLifetimeSeconds: config.tokenMaxLifetimeSeconds,
   });
+  // Erasure tombstones are keyed with the deployment's secret, so a leaked table cannot be reversed.
+  const hashIdentifier = identifierHasher(tokenSecret);
   const grantStores = new PostgresGrantStores(orm.em, vault);
   const egress = egressPolicyFromConfig(config);
   const outboundFetch = options.fetchImplementation ?? createEgressFetch(egress);
@@ -110,6 +122,7 @@ export async function createServices(
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {
     failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
+    identifierHasher: hashIdentifier,
   });
   const jobs = await SyncJobQueue.start(databaseUrl, logger);
   metrics = new PropsyncMetrics({ em: orm.em, jobs });
@@ -142,7 +155,9 @@ export async function createServices(
         logger,
         onFinished: processMetrics.observeCycle,
         onSignals: (organisationId, contactIds, connectionId) =>
-          engagement.rescore(organisationId, contactIds, { pushingConnectionId: connectionId }),
+          engagement.rescoreAfterActivities(organisationId, contactIds, {
+            pushingConnectionId: connectionId,
+          }),
         ...options.sync,
       },
       connectionId,
@@ -193,7 +208,12 @@ export async function createServices(
   let hostEventTimer: NodeJS.Timeout | null = null;
   let parkedTimer: NodeJS.Timeout | null = null;
   let schedule: { stop: () => Promise<void> } | null = null;
-  let rescoring: { stop: () => Promise<void> } | null = null;
+  let claimedTicks: { stop: () => Promise<void> } | null = null;
+  const reconciliation: ReconciliationDependencies = {
+    store: new PostgresReconciliationStore(orm.em, locks),
+    adapterFor: (id) => connections.adapterFor(id),
+    logger,
+  };
   let working = false;
 
   return {
@@ -213,7 +233,12 @@ export async function createServices(
     webhooks,
     hostWebhooks,
     hostEvents,
-    fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em)),
+    reconciliation,
+    erasure: new ContactErasure({ store: new PostgresErasureStore(orm.em, hashIdentifier), logger }),
+    // Writes held back until the confirmation go out with the connection's next cycle.
+    fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em), async (connectionId) => {
+      await jobs.enqueue({ connectionId, trigger: 'webhook' });
+    }),
     egress,
     runSyncCycle: cycle,
     async startBackgroundWork(startOptions = {}) {
@@ -265,10 +290,22 @@ export async function createServices(
       }
       if (config.schedulerEnabled && !schedule) {
         schedule = startSyncSchedule(databaseUrl, jobs, logger, startOptions.scheduleExpression);
-        rescoring = startRescoring(
-          () => engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000),
-          logger,
-        );
+        claimedTicks = startClaimedTicks(logger, [
+          {
+            expression: '30 * * * * *',
+            work: async () => ({
+              rescored: (await engagement.rescoreDue(config.rescoreIntervalMinutes * 60_000)).rescored,
+            }),
+            done: 'rescored contacts as their signals aged',
+            failed: 'scheduled rescoring failed',
+          },
+          {
+            expression: '45 * * * * *',
+            work: () => reconcileDue(reconciliation, config.reconcileIntervalHours * 60 * 60_000),
+            done: 'reconciled connections with their CRMs',
+            failed: 'scheduled reconciliation failed',
+          },
+        ]);
       }
     },
     whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
@@ -276,7 +313,7 @@ export async function createServices(
       if (hostEventTimer) clearInterval(hostEventTimer);
       if (parkedTimer) clearInterval(parkedTimer);
       await schedule?.stop();
-      await rescoring?.stop();
+      await claimedTicks?.stop();
       await jobs.stop();
       await locks.close();
       await orm.close(true);

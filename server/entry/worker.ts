@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { loadConfig, type AppConfig } from '../infrastructure/config.ts';
+import type { AppConfig } from '../infrastructure/config.ts';
 import { provideDatabase } from '../infrastructure/db/database.ts';
-import { createLogger, type Logger } from '../infrastructure/logger.ts';
+import type { Logger } from '../infrastructure/logger.ts';
+import { runUntilSignalled } from './run-process.ts';
 import { createServices, type Services } from './services.ts';
 
 export type RunningWorker = { services: Services; close: () => Promise<void> };
@@ -83,14 +84,4 @@ function sendJsonError(response: ServerResponse, status: number, body: Record<st
   response.end(JSON.stringify(body));
 }
 
-if (import.meta.main) {
-  const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  const running = await startWorker(config, logger);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'worker shutting down');
-      void running.close().then(() => process.exit(0));
-    });
-  }
-}
+if (import.meta.main) await runUntilSignalled(startWorker, 'worker shutting down');

@@ -22,6 +22,7 @@ const EnvironmentSchema = z.object({
   PROPSYNC_WEBHOOK_PARK_MAX_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(20),
   PROPSYNC_RESCORE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  PROPSYNC_RECONCILE_INTERVAL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
@@ -68,6 +69,8 @@ export type AppConfig = {
   webhookParking: { maxHours: number; maxAttempts: number };
   /** Every scored contact is rescored once per this period, so decay reaches the stored score. */
   rescoreIntervalMinutes: number;
+  /** Each connection's id set is compared with its CRM's once per this period (lost deletion webhooks). */
+  reconcileIntervalHours: number;
   /** The address CRMs deliver webhooks to (default: this server on localhost). */
   publicUrl: string;
   /**
@@ -116,6 +119,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     schedulerEnabled: env.PROPSYNC_SCHEDULER === 'on',
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
     rescoreIntervalMinutes: env.PROPSYNC_RESCORE_INTERVAL_MINUTES,
+    reconcileIntervalHours: env.PROPSYNC_RECONCILE_INTERVAL_HOURS,
     webhookParking: {
       maxHours: env.PROPSYNC_WEBHOOK_PARK_MAX_HOURS,
       maxAttempts: env.PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS,

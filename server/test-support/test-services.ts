@@ -14,9 +14,17 @@ export type TestServices = Services & { url: string; destroy: () => Promise<void
  * allowance for exactly their listeners: every other internal address is refused, as in production).
  */
 export async function createTestServices(
-  options: ServiceOptions & { env?: Record<string, string> } = {},
+  options: ServiceOptions & {
+    env?: Record<string, string>;
+    /**
+     * Whether each connection made (`connections.connect`, an OAuth sign-in) has its field mapping
+     * confirmed at once, audited as `test-support`: most tests exercise write-back, which waits for
+     * the confirmation. Tests of the mapping review itself pass false.
+     */
+    confirmMappings?: boolean;
+  } = {},
 ): Promise<TestServices> {
-  const { env, ...serviceOptions } = options;
+  const { env, confirmMappings = true, ...serviceOptions } = options;
   const database = await createTestDatabase();
   const dataDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'propsync-test-'));
   const config = loadConfig({
@@ -39,6 +47,7 @@ export async function createTestServices(
       ...serviceOptions,
     },
   );
+  if (confirmMappings) confirmMappingsOnConnect(services);
   await services.startBackgroundWork();
   return Object.assign(services, {
     url: database.url,
@@ -48,6 +57,17 @@ export async function createTestServices(
       fs.rmSync(dataDirectory, { recursive: true, force: true });
     },
   });
+}
+
+/** Every connection the services make from now on gets its mapping confirmed as it is made. */
+function confirmMappingsOnConnect(services: Services): void {
+  const connections = services.connections;
+  const connect = connections.connect.bind(connections);
+  connections.connect = async (organisationId, provider, input) => {
+    const connection = await connect(organisationId, provider, input);
+    await services.fieldMapping.confirm(organisationId, connection.id, 'test-support');
+    return { ...connection, writeBackPaused: false };
+  };
 }
 
 /** An agency provisioned the way a host provisions one (`agencies.create`). */

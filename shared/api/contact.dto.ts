@@ -11,6 +11,10 @@ export const NURTURE_CATEGORIES = [
 ] as const;
 export type NurtureCategory = (typeof NURTURE_CATEGORIES)[number];
 
+/** Property facts that suggest a category (docs/product-rules.md), which an admin may override. */
+export const APPLICANT_TYPES = ['buyer', 'tenant'] as const;
+export const TENANCY_STATUSES = ['prospective', 'active', 'former'] as const;
+
 export const MARKETING_CONSENTS = ['granted', 'denied', 'not_asked'] as const;
 export type MarketingConsent = (typeof MARKETING_CONSENTS)[number];
 
@@ -42,14 +46,18 @@ export type ContactLookupResult = {
   externalIds: ContactExternalIdView[];
 };
 
-/** A contact as the host's feed gives it: identity, category, consent, score and its CRM links. */
-export type FeedContact = {
+/** Who a contact is, as every contact the host reads starts. */
+export type ContactIdentity = {
   id: string;
   title: string | null;
   firstName: string | null;
   lastName: string | null;
   emails: string[];
   phones: string[];
+};
+
+/** A contact as the host's feed gives it: identity, category, consent, score and its CRM links. */
+export type FeedContact = ContactIdentity & {
   postcode: string | null;
   nurtureCategory: NurtureCategory;
   marketingConsent: MarketingConsent;

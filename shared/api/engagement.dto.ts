@@ -1,16 +1,11 @@
+import type { ContactIdentity } from './contact.dto.ts';
 import type { CrmProvider } from './provider.dto.ts';
 
 /** `engagement.reportEmail`: whether the event was new, and the contact's score after it. */
 export type EmailReportResult = { recorded: boolean; intentScore: number };
 
 /** `engagement.contact`: a contact as the host sees it, with its score, hot-lead time and CRM links. */
-export type EngagementContact = {
-  id: string;
-  title: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  emails: string[];
-  phones: string[];
+export type EngagementContact = ContactIdentity & {
   nurtureCategory: string;
   marketingConsent: string;
   intentScore: number;

@@ -14,6 +14,7 @@ import type {
 } from '@trpc/server';
 import type { AgencyCreated, AgencySummary, OffboardingReport } from './agency.dto.ts';
 import type { AcknowledgeAlertInput, AlertListInput, AlertView } from './alert.dto.ts';
+import type { ContactErasureReport } from './erasure.dto.ts';
 import type { PropsyncErrorData } from './error.dto.ts';
 import type { ConflictDetail, ConflictSummary } from './conflict.dto.ts';
 import type {
@@ -23,10 +24,12 @@ import type {
   ConnectionSummary,
   FinishOAuthInput,
   ReconnectInput,
+  SetMappingOverridesInput,
   SetScheduleInput,
   StartOAuthInput,
   DisconnectResult,
   FieldMappingSummary,
+  MappingHistoryEntry,
   OAuthFinish,
   OAuthStart,
   SyncQueued,
@@ -89,6 +92,8 @@ export type PropsyncApiRecord = {
     reconnect: Mutation<ReconnectInput, ConnectionSummary>;
     fieldMapping: Query<ConnectionIdInput, FieldMappingSummary>;
     confirmFieldMapping: Mutation<ConnectionIdInput, FieldMappingSummary>;
+    setMappingOverrides: Mutation<SetMappingOverridesInput, FieldMappingSummary>;
+    mappingHistory: Query<ConnectionIdInput, MappingHistoryEntry[]>;
     disconnect: Mutation<ConnectionIdInput, DisconnectResult>;
   };
   engagement: {
@@ -138,6 +143,7 @@ export type PropsyncApiRecord = {
       { by: 'email' | 'name' | 'externalId'; value: string; limit?: number },
       ContactLookupResult[]
     >;
+    erase: Mutation<{ contactId: string }, ContactErasureReport>;
   };
 };
 

@@ -6,7 +6,7 @@ export type SyncTrigger = 'initial' | 'schedule' | 'manual' | 'webhook' | 'retry
 export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed';
 export type SyncDirection = 'inbound' | 'outbound';
 export type SyncLogStatus =
-  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error';
+  'created' | 'updated' | 'unchanged' | 'merged' | 'deactivated' | 'skipped' | 'error' | 'reimported';
 
 /** One provider error seen during a cycle, with what will happen to it next. */
 export type SyncRunError = {

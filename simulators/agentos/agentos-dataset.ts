@@ -1,6 +1,12 @@
-import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import {
+  generatedBooking,
+  generatedCreatedAt,
+  generatedModifiedAt,
+  peopleOf,
+} from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { generatePeople, type GeneratedPeople, type PersonRole } from '../toolkit/uk-people.ts';
+import type { GeneratedPeople, PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,
@@ -32,6 +38,7 @@ import {
   type EngagementRecord,
   type JsonObject,
 } from './agentos-contact.model.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
 
@@ -47,13 +54,9 @@ export type ContactPatch = Partial<Omit<AgentosContactFields, 'Address' | 'Requi
 /** A new contact record, as POST accepts it (already validated). */
 export type ContactCreate = ContactPatch & { Surname: string };
 
-export interface AgentosDatasetOptions {
+/** What the agency's data is generated from (timestamps lie before `anchor`), and what it tells of changes. */
+interface AgentosDatasetOptions extends DatasetSeed {
   shortName: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
   /** The simulator's clock: every change happens at its `now()`. */
   now: () => number;
   /** Where the agency's changes are announced. */
@@ -100,7 +103,7 @@ function perList<T>(make: () => T): Record<AgentosContactType, T> {
   >;
 }
 
-export function refKey(ref: ContactRef): string {
+function refKey(ref: ContactRef): string {
   return `${ref.type}:${ref.seq}`;
 }
 
@@ -114,16 +117,14 @@ export class AgentosDataset {
   readonly seed: number;
   readonly people: GeneratedPeople;
   readonly lists: Readonly<Record<AgentosContactType, TimedCollection<ContactRecord>>>;
-  readonly appointments = new TimedCollection<AppointmentRecord>();
-  readonly offers = new TimedCollection<OfferRecord>();
-  readonly logEntries = new TimedCollection<LogEntryRecord>();
-  #logEntriesByContact = new Map<string, LogEntryRecord[]>();
+  readonly appointments = new NumberedCollection<AppointmentRecord>();
+  readonly offers = new NumberedCollection<OfferRecord>();
+  readonly logEntries = new NumberedCollection<LogEntryRecord, string>({
+    ownerOf: (entry) => refKey(entry.contact),
+  });
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
   #nextSeq = perList(() => 1);
-  #nextAppointmentSeq = 1;
-  #nextOfferSeq = 1;
-  #nextLogSeq = 1;
 
   readonly now: () => number;
   readonly #webhooks: AgentosWebhooks;
@@ -134,12 +135,7 @@ export class AgentosDataset {
     this.shortName = options.shortName;
     this.seed = options.seed;
     this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'agentos',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'agentos');
     this.#generate(options.anchor);
   }
 
@@ -199,9 +195,8 @@ export class AgentosDataset {
         : start + minutes * 60_000 < anchor
           ? 'Completed'
           : 'Booked';
-      const seq = this.#nextAppointmentSeq++;
       return {
-        seq,
+        seq: appointments.length + 1,
         created,
         modified,
         rowVersion: ++this.#rowVersion,
@@ -238,9 +233,8 @@ export class AgentosDataset {
         }
         if (type === 'SalesApplicant' && random.chance(0.15)) {
           const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
-          const seq = this.#nextOfferSeq++;
           offers.push({
-            seq,
+            seq: offers.length + 1,
             created,
             modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
             rowVersion: ++this.#rowVersion,
@@ -274,7 +268,7 @@ export class AgentosDataset {
     const ref = { type: applicant.type, seq: applicant.seq };
     const start = anchor - 2 * DAY_MS + 10 * 3_600_000;
     appointments.push({
-      seq: this.#nextAppointmentSeq++,
+      seq: appointments.length + 1,
       created: Math.max(applicant.created, start - 3 * DAY_MS),
       modified: start + 3_600_000,
       rowVersion: ++this.#rowVersion,
@@ -289,7 +283,7 @@ export class AgentosDataset {
     });
     const offered = anchor - DAY_MS + 9 * 3_600_000;
     offers.push({
-      seq: this.#nextOfferSeq++,
+      seq: offers.length + 1,
       created: Math.max(applicant.created, offered),
       modified: Math.max(applicant.created, offered),
       rowVersion: ++this.#rowVersion,
@@ -481,16 +475,17 @@ export class AgentosDataset {
   addAppointment(
     input: Omit<AppointmentRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>,
   ): AppointmentRecord {
+    return this.appointments.insert({ ...input, ...this.#stamp() });
+  }
+
+  addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>): OfferRecord {
+    return this.offers.insert({ ...input, ...this.#stamp() });
+  }
+
+  /** A new record's times and rowversion. */
+  #stamp(): { created: number; modified: number; rowVersion: number } {
     const now = this.now();
-    const record: AppointmentRecord = {
-      ...input,
-      created: now,
-      modified: now,
-      seq: this.#nextAppointmentSeq++,
-      rowVersion: ++this.#rowVersion,
-    };
-    this.appointments.add(record);
-    return record;
+    return { created: now, modified: now, rowVersion: ++this.#rowVersion };
   }
 
   appointmentByOid(oid: string): AppointmentRecord | undefined {
@@ -526,32 +521,13 @@ export class AgentosDataset {
     });
   }
 
-  addOffer(input: Omit<OfferRecord, 'seq' | 'rowVersion' | 'created' | 'modified'>): OfferRecord {
-    const now = this.now();
-    const record: OfferRecord = {
-      ...input,
-      created: now,
-      modified: now,
-      seq: this.#nextOfferSeq++,
-      rowVersion: ++this.#rowVersion,
-    };
-    this.offers.add(record);
-    return record;
-  }
-
   addLogEntry(input: Omit<LogEntryRecord, 'seq' | 'created' | 'modified'>): LogEntryRecord {
     const now = this.now();
-    const record: LogEntryRecord = { ...input, seq: this.#nextLogSeq++, created: now, modified: now };
-    this.logEntries.add(record);
-    const key = refKey(input.contact);
-    const list = this.#logEntriesByContact.get(key);
-    if (list === undefined) this.#logEntriesByContact.set(key, [record]);
-    else list.push(record);
-    return record;
+    return this.logEntries.insert({ ...input, created: now, modified: now });
   }
 
   logEntriesOf(ref: ContactRef): readonly LogEntryRecord[] {
-    return this.#logEntriesByContact.get(refKey(ref)) ?? [];
+    return this.logEntries.of(refKey(ref));
   }
 
   engagementOf(ref: ContactRef): EngagementRecord {

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  mountContactControls,
-  tenantOf,
-  type ModifyContactsOptions as ToolkitModifyOptions,
-} from '../toolkit/control-inputs.ts';
+import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
-  type Simulator,
+  type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
@@ -49,6 +45,7 @@ import {
 import { AgentosDataset, type ContactCreate, type ContactPatch } from './agentos-dataset.ts';
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-http.ts';
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
+import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 
 export interface AgentosSimulatorOptions extends SimulatorOptions {
   /** Keys the simulator accepts (default: {@link AGENTOS_DEMO_KEY}); the first key's agency is the default agency. */
@@ -58,8 +55,6 @@ export interface AgentosSimulatorOptions extends SimulatorOptions {
   /** How long a webhook receiver may take (default 10 s). */
   webhookTimeoutMs?: number;
 }
-
-export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { shortName?: string }>;
 
 export interface CreateAppointmentOptions {
   /** The attendee (`<ContactType>:<OID>`). */
@@ -79,78 +74,6 @@ export interface CreateOfferOptions {
   status?: AgentosOfferStatus;
   shortName?: string;
 }
-
-/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface AgentosSimulatorControls {
-  /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a record as if entered in agentOS (contact.created when shared); returns its id. */
-  createContact(type: AgentosContactType, input: ContactCreate, options?: { shortName?: string }): string;
-  /** Archives a record (still listed, `IsArchived: true`). False when not found. */
-  archiveContact(id: string, options?: { shortName?: string }): boolean;
-  /** Removes a record entirely (lists and GET stop showing it). False when not found. */
-  deleteContact(id: string, options?: { shortName?: string }): boolean;
-  /** Books a diary appointment for a record; returns the appointment OID. */
-  createAppointment(options: CreateAppointmentOptions): string;
-  /** Records an offer by a record; returns the offer OID. */
-  createOffer(options: CreateOfferOptions): string;
-  /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
-  setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, options?: { shortName?: string }): void;
-  /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
-  setOfferStatus(oid: string, status: AgentosOfferStatus, options?: { shortName?: string }): void;
-  /** Requests with the key then fail with 401, until restored. */
-  revokeKey(apiKey: string): void;
-  restoreKey(apiKey: string): void;
-  /** What repeated rate-limit abuse does: 403 until unblocked (or the block expires). */
-  blockKey(apiKey: string): void;
-  unblockKey(apiKey: string): void;
-}
-
-export interface PlantedDuplicateRecord {
-  /** The duplicate's records (one per list the person is on). */
-  ids: string[];
-  originalIds: string[];
-  personKey: string;
-  variations: readonly string[];
-}
-
-/** What the agentOS simulator adds to the toolkit's simulator. */
-export interface AgentosSimulatorState {
-  readonly keys: readonly AgentosApiKey[];
-  readonly defaultShortName: string;
-  /** Records the API shows (marketing consent given, not deleted), over all five lists. */
-  listableContactCount(shortName?: string): number;
-  /** Ids (`<ContactType>:<OID>`) of every record the API shows, list by list in creation order. */
-  listableContactIds(shortName?: string): string[];
-  /** Same as {@link listableContactCount}: the name every simulator shares. */
-  contactCount(shortName?: string): number;
-  /** Same as {@link listableContactIds}: the name every simulator shares. */
-  contactIds(shortName?: string): string[];
-  /** Every stored record, shown or not. */
-  recordCount(shortName?: string): number;
-  /** The record as GET returns it (also for records the API hides), or undefined when deleted or unknown. */
-  getContact(id: string, shortName?: string): JsonObject | undefined;
-  people(shortName?: string): readonly UkPerson[];
-  plantedDuplicates(shortName?: string): PlantedDuplicateRecord[];
-  /** Log entries written to a record (or to every record), oldest first. */
-  logEntries(id?: string, shortName?: string): JsonObject[];
-  engagement(id: string, shortName?: string): EngagementRecord;
-  /** Subscriptions as the API lists them (secrets never included). */
-  webhookSubscriptions(shortName?: string): JsonObject[];
-  /**
-   * A delivery as agentOS would send it for the record, signed with `secret` at now plus
-   * `timestampOffsetSeconds` (for receiver tests).
-   */
-  signedDelivery(options: {
-    id: string;
-    secret: string;
-    event?: AgentosWebhookEvent;
-    timestampOffsetSeconds?: number;
-    shortName?: string;
-  }): { headers: Record<string, string>; rawBody: Buffer };
-}
-
-export type AgentosSimulator = Simulator<AgentosSimulatorState, AgentosSimulatorControls>;
 
 function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   config: RateLimitConfig | false;
@@ -188,13 +111,9 @@ const agencyOf = (request: Request) => tenantOf(request, 'shortName');
  * contact log entries and engagement values for write-back, HMAC-signed webhooks, the 50
  * requests/minute limit with abuse blocking, fault injection and a control surface under `/_sim`.
  */
-export const createAgentosSimulator = defineSimulator<
-  AgentosSimulatorOptions,
-  AgentosSimulatorState,
-  AgentosSimulatorControls
->({
+export const createAgentosSimulator = defineSimulator({
   crm: 'agentos',
-  build(kit) {
+  build(kit: SimulatorKit<AgentosSimulatorOptions>) {
     const { options, clock, faults } = kit;
     const keys = (options.keys ?? [AGENTOS_DEMO_KEY]).map((key) => ({ ...key, tiers: [...key.tiers] }));
     if (keys.length === 0) throw new RangeError('at least one API key is required');
@@ -240,8 +159,11 @@ export const createAgentosSimulator = defineSimulator<
       return true;
     };
 
-    const controls: AgentosSimulatorControls = {
-      modifyContacts(modify) {
+    type Agency = { shortName?: string };
+    // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
+    const controls = {
+      /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
+      modifyContacts(modify: ModifyContactsOptions<ContactPatch, Agency>): string[] {
         const dataset = datasetFor(modify.shortName);
         const fields =
           modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
@@ -255,17 +177,21 @@ export const createAgentosSimulator = defineSimulator<
         }));
         return records.map((record) => dataset.externalIdOf(record));
       },
-      createContact(type, input, createOptions) {
+      /** Creates a record as if entered in agentOS (contact.created when shared); returns its id. */
+      createContact(type: AgentosContactType, input: ContactCreate, createOptions?: Agency): string {
         const dataset = datasetFor(createOptions?.shortName);
         return dataset.externalIdOf(
           dataset.createContact(type, ContactCreateSchema.parse(input) as ContactCreate),
         );
       },
-      archiveContact: (id, agency) =>
+      /** Archives a record (still listed, `IsArchived: true`). False when not found. */
+      archiveContact: (id: string, agency?: Agency) =>
         onContact(id, agency, (dataset, record) => dataset.archiveContact(record)),
-      deleteContact: (id, agency) =>
+      /** Removes a record entirely (lists and GET stop showing it). False when not found. */
+      deleteContact: (id: string, agency?: Agency) =>
         onContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
-      createAppointment(appointment) {
+      /** Books a diary appointment for a record; returns the appointment OID. */
+      createAppointment(appointment: CreateAppointmentOptions): string {
         const dataset = datasetFor(appointment.shortName);
         const record = recordFor(dataset, appointment.contactId);
         const systemType = appointment.systemType ?? DEFAULT_APPOINTMENT[record.type];
@@ -285,7 +211,8 @@ export const createAgentosSimulator = defineSimulator<
         });
         return dataset.appointmentOid(created.seq);
       },
-      createOffer(offer) {
+      /** Records an offer by a record; returns the offer OID. */
+      createOffer(offer: CreateOfferOptions): string {
         const dataset = datasetFor(offer.shortName);
         const record = recordFor(dataset, offer.contactId);
         const created = dataset.addOffer({
@@ -297,48 +224,64 @@ export const createAgentosSimulator = defineSimulator<
         });
         return dataset.offerOid(created.seq);
       },
-      setAppointmentStatus(oid, status, statusOptions) {
+      /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
+      setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
         const record = dataset.appointmentByOid(oid);
         if (record === undefined)
           throw new RangeError(`appointment ${oid} not found in ${dataset.shortName}`);
         dataset.editAppointment(record, { status });
       },
-      setOfferStatus(oid, status, statusOptions) {
+      /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
+      setOfferStatus(oid: string, status: AgentosOfferStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
         const record = dataset.offerByOid(oid);
         if (record === undefined) throw new RangeError(`offer ${oid} not found in ${dataset.shortName}`);
         dataset.editOffer(record, { status });
       },
-      revokeKey: (apiKey) => faults.revokeCredential(apiKey),
-      restoreKey: (apiKey) => faults.restoreCredential(apiKey),
-      blockKey: (apiKey) => guard.block(apiKey),
-      unblockKey: (apiKey) => guard.unblock(apiKey),
+      /** Requests with the key then fail with 401, until restored. */
+      revokeKey: (apiKey: string) => faults.revokeCredential(apiKey),
+      restoreKey: (apiKey: string) => faults.restoreCredential(apiKey),
+      /** What repeated rate-limit abuse does: 403 until unblocked (or the block expires). */
+      blockKey: (apiKey: string) => guard.block(apiKey),
+      unblockKey: (apiKey: string) => guard.unblock(apiKey),
     };
 
-    const state: AgentosSimulatorState = {
-      keys: keys.map((key) => ({ ...key, tiers: [...key.tiers] })),
+    /** Records the API shows (marketing consent given, not deleted), over all five lists. */
+    const listableContactCount = (shortName?: string): number => datasetFor(shortName).visibleCount();
+    /** Ids (`<ContactType>:<OID>`) of every record the API shows, list by list in creation order. */
+    const listableContactIds = (shortName?: string): string[] => {
+      const dataset = datasetFor(shortName);
+      return AGENTOS_CONTACT_TYPES.flatMap((type) =>
+        dataset.lists[type].listed().map((record) => dataset.externalIdOf(record)),
+      );
+    };
+    /** Subscriptions as the API lists them (secrets never included). */
+    const webhookSubscriptions = (shortName?: string): JsonObject[] =>
+      webhooks.list(datasetFor(shortName).shortName).map((subscription) => webhooks.render(subscription));
+    // What the agentOS simulator adds to the toolkit's simulator.
+    const state = {
+      keys: keys.map((key) => ({ ...key, tiers: [...key.tiers] })) as readonly AgentosApiKey[],
       defaultShortName: agencies.defaultTenant,
-      listableContactCount: (shortName) => datasetFor(shortName).visibleCount(),
-      listableContactIds(shortName) {
-        const dataset = datasetFor(shortName);
-        return AGENTOS_CONTACT_TYPES.flatMap((type) =>
-          dataset.lists[type].listed().map((record) => dataset.externalIdOf(record)),
-        );
-      },
-      contactCount: (shortName) => state.listableContactCount(shortName),
-      contactIds: (shortName) => state.listableContactIds(shortName),
-      recordCount: (shortName) => {
+      listableContactCount,
+      listableContactIds,
+      // The names every simulator shares.
+      contactCount: listableContactCount,
+      contactIds: listableContactIds,
+      /** Every stored record, shown or not. */
+      recordCount: (shortName?: string): number => {
         const dataset = datasetFor(shortName);
         return AGENTOS_CONTACT_TYPES.reduce((sum, type) => sum + dataset.lists[type].size, 0);
       },
-      getContact(id, shortName) {
+      /** The record as GET returns it (also for records the API hides), or undefined when deleted or unknown. */
+      getContact(id: string, shortName?: string): JsonObject | undefined {
         const dataset = datasetFor(shortName);
         const record = dataset.contactByExternalId(id);
         return record === undefined || record.deleted ? undefined : renderContact(record, dataset.seed);
       },
-      people: (shortName) => datasetFor(shortName).people.people,
-      plantedDuplicates(shortName) {
+      people: (shortName?: string): readonly UkPerson[] => datasetFor(shortName).people.people,
+      /** Each planted duplicate's records and its original's (one per list the person is on). */
+      plantedDuplicates(shortName?: string) {
         const dataset = datasetFor(shortName);
         const wanted = new Set(
           dataset.people.duplicates.flatMap((duplicate) => [duplicate.index, duplicate.originalIndex]),
@@ -360,7 +303,8 @@ export const createAgentosSimulator = defineSimulator<
           variations: duplicate.variations,
         }));
       },
-      logEntries(id, shortName) {
+      /** Log entries written to a record (or to every record), oldest first. */
+      logEntries(id?: string, shortName?: string): JsonObject[] {
         const dataset = datasetFor(shortName);
         if (id === undefined)
           return [...dataset.logEntries.values()].map((entry) => renderLogEntry(entry, dataset.seed));
@@ -370,14 +314,23 @@ export const createAgentosSimulator = defineSimulator<
           .logEntriesOf({ type: record.type, seq: record.seq })
           .map((entry) => renderLogEntry(entry, dataset.seed));
       },
-      engagement(id, shortName) {
+      engagement(id: string, shortName?: string): EngagementRecord {
         const dataset = datasetFor(shortName);
         const record = recordFor(dataset, id);
         return dataset.engagementOf({ type: record.type, seq: record.seq });
       },
-      webhookSubscriptions: (shortName) =>
-        webhooks.list(datasetFor(shortName).shortName).map((subscription) => webhooks.render(subscription)),
-      signedDelivery(delivery) {
+      webhookSubscriptions,
+      /**
+       * A delivery as agentOS would send it for the record, signed with `secret` at now plus
+       * `timestampOffsetSeconds` (for receiver tests).
+       */
+      signedDelivery(delivery: {
+        id: string;
+        secret: string;
+        event?: AgentosWebhookEvent;
+        timestampOffsetSeconds?: number;
+        shortName?: string;
+      }) {
         const dataset = datasetFor(delivery.shortName);
         const record = recordFor(dataset, delivery.id);
         const event = delivery.event ?? 'contact.updated';
@@ -394,9 +347,15 @@ export const createAgentosSimulator = defineSimulator<
             contact: isVisible(record) ? renderContact(record, dataset.seed) : null,
           },
         });
-        const unixSeconds = Math.floor(Date.now() / 1000) + (delivery.timestampOffsetSeconds ?? 0);
+        const signedAt = unixSeconds(delivery.timestampOffsetSeconds);
         return {
-          headers: webhookHeaders({ secret: delivery.secret, body, event, deliveryId, unixSeconds }),
+          headers: webhookHeaders({
+            secret: delivery.secret,
+            body,
+            event,
+            deliveryId,
+            unixSeconds: signedAt,
+          }),
           rawBody: Buffer.from(body),
         };
       },
@@ -462,71 +421,70 @@ export const createAgentosSimulator = defineSimulator<
           agencies: [...new Set(keys.map((key) => key.shortName))],
           keys: keys.map((key) => ({ shortName: key.shortName, tiers: key.tiers })),
           shortName,
-          listableContactCount: state.listableContactCount(shortName),
+          listableContactCount: listableContactCount(shortName),
           recordCount: state.recordCount(shortName),
-          plantedDuplicates: state.plantedDuplicates(shortName).length,
-          webhooks: state.webhookSubscriptions(shortName).length,
+          plantedDuplicates: datasetFor(shortName).people.duplicates.length,
+          webhooks: webhookSubscriptions(shortName).length,
           // Revoked credentials are API keys: only their number is shown.
           faults: { ...snapshot, revoked: snapshot.revoked.length },
         };
       },
-      controlRoutes: (router) => mountAgentosControls(router, controls, state),
+      // agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads.
+      controlRoutes(router) {
+        mountContactControls(router, {
+          scopeOf: agencyOf,
+          noun: 'record',
+          create(body, agency) {
+            const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
+            return controls.createContact(contactType, input as ContactCreate, agency);
+          },
+          modify: (request, agency) =>
+            controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions<ContactPatch, Agency>),
+          archive: (id, agency) => controls.archiveContact(id, agency),
+          remove: (id, agency) => controls.deleteContact(id, agency),
+        });
+        const keyAction = (apply: (apiKey: string) => void) =>
+          withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
+        mountControlRoutes(router, {
+          'POST /keys/revoke': keyAction(controls.revokeKey),
+          'POST /keys/restore': keyAction(controls.restoreKey),
+          'POST /keys/block': keyAction(controls.blockKey),
+          'POST /keys/unblock': keyAction(controls.unblockKey),
+          'POST /appointments': withBody(
+            AppointmentSchema,
+            (body, request) => ({
+              oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }),
+            }),
+            201,
+          ),
+          'POST /offers': withBody(
+            OfferSchema,
+            (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
+            201,
+          ),
+          'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
+            controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
+          ),
+          'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
+            controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
+          ),
+          'GET /log-entries': (request) => {
+            const id = typeof request.query.id === 'string' ? request.query.id : undefined;
+            return { entries: state.logEntries(id, agencyOf(request).shortName) };
+          },
+          'GET /engagement/:id': (request) =>
+            state.engagement(String(request.params.id), agencyOf(request).shortName),
+          'GET /webhooks': (request) => ({
+            webhooks: state.webhookSubscriptions(agencyOf(request).shortName),
+          }),
+          'GET /planted-duplicates': (request) => ({
+            duplicates: state.plantedDuplicates(agencyOf(request).shortName),
+          }),
+        });
+      },
     };
   },
 });
-
-/** agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads. */
-function mountAgentosControls(
-  router: Router,
-  controls: AgentosSimulatorControls,
-  state: AgentosSimulatorState,
-): void {
-  mountContactControls(router, {
-    scopeOf: agencyOf,
-    noun: 'record',
-    create(body, agency) {
-      const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
-      return controls.createContact(contactType, input as ContactCreate, agency);
-    },
-    modify: (request, agency) => controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions),
-    archive: (id, agency) => controls.archiveContact(id, agency),
-    remove: (id, agency) => controls.deleteContact(id, agency),
-  });
-  const keyAction = (apply: (apiKey: string) => void) =>
-    withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
-  mountControlRoutes(router, {
-    'POST /keys/revoke': keyAction(controls.revokeKey),
-    'POST /keys/restore': keyAction(controls.restoreKey),
-    'POST /keys/block': keyAction(controls.blockKey),
-    'POST /keys/unblock': keyAction(controls.unblockKey),
-    'POST /appointments': withBody(
-      AppointmentSchema,
-      (body, request) => ({ oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }) }),
-      201,
-    ),
-    'POST /offers': withBody(
-      OfferSchema,
-      (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
-      201,
-    ),
-    'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
-      controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
-    ),
-    'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
-      controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
-    ),
-    'GET /log-entries': (request) => {
-      const id = typeof request.query.id === 'string' ? request.query.id : undefined;
-      return { entries: state.logEntries(id, agencyOf(request).shortName) };
-    },
-    'GET /engagement/:id': (request) =>
-      state.engagement(String(request.params.id), agencyOf(request).shortName),
-    'GET /webhooks': (request) => ({ webhooks: state.webhookSubscriptions(agencyOf(request).shortName) }),
-    'GET /planted-duplicates': (request) => ({
-      duplicates: state.plantedDuplicates(agencyOf(request).shortName),
-    }),
-  });
-}
 
 function stripEtag(patch: ContactPatch & { ETag?: string | undefined }): ContactPatch {
   const { ETag: _etag, ...rest } = patch;
@@ -572,4 +530,5 @@ function randomChange(dataset: AgentosDataset, record: ContactRecord, random: Se
   }
 }
 
+export type AgentosSimulator = ReturnType<typeof createAgentosSimulator>;
 export type { AgentosApiKey, AgentosRateLimits };

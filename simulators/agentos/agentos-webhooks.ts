@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import {
   AGENTOS_WEBHOOK_HEADERS,
@@ -149,7 +150,7 @@ export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
             body,
             event: notification.event,
             deliveryId,
-            unixSeconds: Math.floor(Date.now() / 1000),
+            unixSeconds: unixSeconds(),
           }),
         labels: {
           deliveryId,

@@ -60,11 +60,7 @@ export const agentosHarness = defineHarness({
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         if (secret === null)
           throw new Error('agentOS signs webhooks with the secret returned at registration: pass it');
-        return simulator.signedDelivery({
-          id: contactExternalId,
-          secret,
-          ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
-        });
+        return simulator.signedDelivery({ id: contactExternalId, secret, timestampOffsetSeconds });
       },
     };
   },

@@ -336,7 +336,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     let candidates: readonly ActivityRecord[] | undefined;
     if (contactIdFilter !== undefined) {
       const seq = seqOfContactId(contactIdFilter);
-      candidates = seq === null ? [] : dataset().activitiesOf(seq);
+      candidates = seq === null ? [] : dataset().activities.of(seq);
     }
     const filters = {
       from,

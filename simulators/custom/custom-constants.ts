@@ -54,17 +54,6 @@ export const CUSTOM_WEBHOOK_EVENTS = [
 ] as const;
 export type CustomWebhookEvent = (typeof CUSTOM_WEBHOOK_EVENTS)[number];
 
-/**
- * Retries after a failed delivery, as Standard Webhooks' reference service schedules them:
- * about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
- */
-export const CUSTOM_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
-  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
-]);
-
-/** A receiver must answer within 15 s. */
-export const CUSTOM_WEBHOOK_TIMEOUT_MS = 15_000;
-
 /** Subscriptions one account may hold. */
 export const CUSTOM_MAX_WEBHOOKS = 10;
 

@@ -12,6 +12,7 @@ import {
 } from './custom-activity.model.ts';
 import type { CustomWebhookEvent } from './custom-constants.ts';
 import { seedActivities } from './custom-seeded-activities.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
@@ -152,10 +153,11 @@ export class CustomDataset {
   readonly seed: number;
   readonly people: GeneratedPeople;
   readonly contacts = new TimedCollection<ContactRecord>();
-  readonly activities = new TimedCollection<ActivityRecord>();
-  #activitiesByContact = new Map<number, ActivityRecord[]>();
+  /** By contact (`of(contactSeq)`, in creation order). */
+  readonly activities = new NumberedCollection<ActivityRecord>({
+    ownerOf: (activity) => activity.contactSeq,
+  });
   #nextContactSeq = 1;
-  #nextActivitySeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
   readonly now: () => number;
   readonly #webhooks: CustomWebhooks;
@@ -189,21 +191,7 @@ export class CustomDataset {
     }
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
-    this.#generateActivities(records, anchor);
-  }
-
-  #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
-    const activities = seedActivities(this.seed, contacts, anchor);
-    this.#nextActivitySeq = activities.length + 1;
-    this.activities.load(activities);
-    this.#activitiesByContact = new Map();
-    for (const activity of activities) this.#linkActivity(activity);
-  }
-
-  #linkActivity(activity: ActivityRecord): void {
-    const list = this.#activitiesByContact.get(activity.contactSeq);
-    if (list === undefined) this.#activitiesByContact.set(activity.contactSeq, [activity]);
-    else list.push(activity);
+    this.activities.load(seedActivities(this.seed, records, anchor));
   }
 
   contactById(id: string): ContactRecord | undefined {
@@ -214,11 +202,6 @@ export class CustomDataset {
   activityById(id: string): ActivityRecord | undefined {
     const seq = seqOfActivityId(id);
     return seq === null ? undefined : this.activities.get(seq);
-  }
-
-  /** A contact's activities, in creation order. */
-  activitiesOf(contactSeq: number): readonly ActivityRecord[] {
-    return this.#activitiesByContact.get(contactSeq) ?? [];
   }
 
   /** Contacts holding this email, case-insensitively and ignoring surrounding spaces. */
@@ -381,18 +364,9 @@ export class CustomDataset {
 
   addActivity(input: ActivityInput): ActivityRecord {
     const now = this.now();
-    const seq = this.#nextActivitySeq++;
-    const record: ActivityRecord = {
-      ...input,
-      seq,
-      id: activityId(seq),
-      created: now,
-      modified: now,
-      occurredAt: now,
-    };
+    const id = activityId(this.activities.nextSeq);
+    const record = this.activities.insert({ ...input, id, created: now, modified: now, occurredAt: now });
     record.occurredAt = input.occurredAt ?? occurredAtFor(record, now);
-    this.activities.add(record);
-    this.#linkActivity(record);
     this.#notify('activity.created', now, () => renderActivity(record));
     return record;
   }
@@ -412,7 +386,7 @@ export class CustomDataset {
   #emailsSent(contactSeq: number): { count: number; last: number | null } {
     let count = 0;
     let last: number | null = null;
-    for (const activity of this.activitiesOf(contactSeq)) {
+    for (const activity of this.activities.of(contactSeq)) {
       if (activity.source !== 'api' || activity.type !== 'email' || activity.direction !== 'outbound')
         continue;
       count++;

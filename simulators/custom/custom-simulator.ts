@@ -2,16 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  mountContactControls,
-  type ModifyContactsOptions as ToolkitModifyOptions,
-} from '../toolkit/control-inputs.ts';
+import { mountContactControls, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
-  type Simulator,
+  type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import {
+  STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+  STANDARD_WEBHOOK_TIMEOUT_MS,
+  signedNow,
+} from '../toolkit/standard-webhook-delivery.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import {
@@ -29,8 +31,6 @@ import {
   CUSTOM_IDEMPOTENCY_RETENTION_MS,
   CUSTOM_RATE_LIMITS,
   CUSTOM_SCOPES,
-  CUSTOM_WEBHOOK_RETRY_DELAYS_MS,
-  CUSTOM_WEBHOOK_TIMEOUT_MS,
   type CustomApiKey,
   type CustomRateLimits,
   type CustomScope,
@@ -47,7 +47,6 @@ import { CustomDataset, type ContactChange } from './custom-dataset.ts';
 import { ControlContactChangeSchema, ControlContactCreateSchema, sendProblem } from './custom-http.ts';
 import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
-import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
 export interface CustomSimulatorOptions extends SimulatorOptions {
@@ -60,69 +59,6 @@ export interface CustomSimulatorOptions extends SimulatorOptions {
   /** How long a webhook receiver may take (default 15 s). */
   webhookTimeoutMs?: number;
 }
-
-/** Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source. */
-export type ModifyContactsOptions = ToolkitModifyOptions<Record<string, unknown>>;
-
-/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface CustomSimulatorControls {
-  /** Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a contact as if entered in the CRM (`contact.created`); returns its id. */
-  createContact(input: Record<string, unknown>): string;
-  /** Archives a contact (still listed, `archived: true`; `contact.updated`). False when not found. */
-  archiveContact(id: string): boolean;
-  /** Deletes a contact (404 from then on; `contact.deleted`). False when not found. */
-  deleteContact(id: string): boolean;
-  /** Records an activity in the CRM (`activity.created`); returns its id. */
-  createActivity(options: CreateActivityOptions): string;
-  /** Moves an activity on (a viewing completed, an offer accepted; `activity.updated`). False when not found. */
-  setActivityStatus(id: string, status: string): boolean;
-  /** Requests with the key then fail with 401 (default: the first key), as after `POST /v1/auth/revoke`. */
-  revokeApiKey(label?: string): void;
-  /** Un-revokes the key, however it was revoked (this control or `POST /v1/auth/revoke`). */
-  restoreApiKey(label?: string): void;
-}
-
-/** What the custom CRM simulator adds to the toolkit's simulator. */
-export interface CustomSimulatorState {
-  /** Labels and scopes of the accepted keys (never the keys). */
-  readonly apiKeys: ReadonlyArray<{ label: string; scopes: readonly CustomScope[] }>;
-  /**
-   * Whether the key (default: the first) is revoked, by `POST /v1/auth/revoke` or
-   * `controls.revokeApiKey`; `restoreApiKey`, `clearFaults` and `reset` un-revoke it.
-   */
-  isApiKeyRevoked(label?: string): boolean;
-  readonly account: { id: string; name: string };
-  /** Contacts a full listing returns (archived included, deleted excluded). */
-  contactCount(): number;
-  /** Their ids, in creation order. */
-  contactIds(): string[];
-  /** The contact as GET /contacts/{id} returns it. */
-  getContact(id: string): JsonObject | undefined;
-  /** The generated people behind the contacts (index i is contact seq i + 1). */
-  people(): readonly UkPerson[];
-  plantedDuplicates(): PlantedDuplicateContact[];
-  namesakes(): NamesakeContacts[];
-  /** Activities as the API renders them, in creation order. */
-  activities(filter?: { contactId?: string; source?: 'crm' | 'api' }): JsonObject[];
-  /** What integrations wrote back for a contact: its `source: api` activities. */
-  writeBackRecords(contactId: string): JsonObject[];
-  /** GET /contacts/{id}/nurture. */
-  nurture(contactId: string): JsonObject | undefined;
-  /** Webhook subscriptions (without secrets). */
-  webhooks(): JsonObject[];
-  /**
-   * A `contact.updated` delivery for the contact as it is now, signed with `secret` (a
-   * subscription's) and `timestampOffsetSeconds` from now: what a receiver would get.
-   */
-  signedContactWebhook(options: { contactId: string; secret: string; timestampOffsetSeconds?: number }): {
-    headers: Record<string, string>;
-    rawBody: string;
-  };
-}
-
-export type CustomSimulator = Simulator<CustomSimulatorState, CustomSimulatorControls>;
 
 interface ApiKeyEntry extends ResolvedApiKey {
   key: string;
@@ -166,13 +102,9 @@ const StatusSchema = z.object({ status: z.string().min(1) });
  * ETag/If-Match, Idempotency-Key write-back, Standard Webhooks, rate limits with RateLimit
  * headers, fault injection and a control surface under `/_sim`.
  */
-export const createCustomSimulator = defineSimulator<
-  CustomSimulatorOptions,
-  CustomSimulatorState,
-  CustomSimulatorControls
->({
+export const createCustomSimulator = defineSimulator({
   crm: 'custom',
-  build(kit) {
+  build(kit: SimulatorKit<CustomSimulatorOptions>) {
     const { options, seed, clock, faults } = kit;
     const keys = resolveKeys(options.apiKeys ?? [{ key: CUSTOM_DEMO_API_KEY }]);
     const keysByValue = new Map(keys.map((entry) => [entry.key, entry]));
@@ -191,8 +123,8 @@ export const createCustomSimulator = defineSimulator<
       retentionMs: CUSTOM_IDEMPOTENCY_RETENTION_MS,
     });
     const webhooks = new CustomWebhooks({
-      retryDelaysMs: kit.retryDelays(CUSTOM_WEBHOOK_RETRY_DELAYS_MS),
-      timeoutMs: options.webhookTimeoutMs ?? CUSTOM_WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: kit.retryDelays(STANDARD_WEBHOOK_RETRY_DELAYS_MS),
+      timeoutMs: options.webhookTimeoutMs ?? STANDARD_WEBHOOK_TIMEOUT_MS,
       seed: mixSeed(seed, 'webhooks'),
       now: clock.now,
     });
@@ -215,8 +147,13 @@ export const createCustomSimulator = defineSimulator<
     };
 
     const plantedOf = () => plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
-    const controls: CustomSimulatorControls = {
-      modifyContacts(modify) {
+    // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
+    const controls = {
+      /**
+       * Edits contacts as an agent would (always moving `updated_at`) and notifies; returns their ids.
+       * Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source.
+       */
+      modifyContacts(modify: ModifyContactsOptions<Record<string, unknown>>): string[] {
         const fields =
           modify.fields === undefined
             ? undefined
@@ -235,28 +172,33 @@ export const createCustomSimulator = defineSimulator<
         );
         return records.map((record) => record.id);
       },
-      createContact(input) {
+      /** Creates a contact as if entered in the CRM (`contact.created`); returns its id. */
+      createContact(input: Record<string, unknown>): string {
         return dataset.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
       },
-      archiveContact(id) {
+      /** Archives a contact (still listed, `archived: true`; `contact.updated`). False when not found. */
+      archiveContact(id: string): boolean {
         const record = dataset.contactById(id);
         if (record === undefined) return false;
         dataset.changeContacts([record], () => ({ archived: true }), true);
         return true;
       },
-      deleteContact(id) {
+      /** Deletes a contact (404 from then on; `contact.deleted`). False when not found. */
+      deleteContact(id: string): boolean {
         const record = dataset.contactById(id);
         if (record === undefined) return false;
         dataset.deleteContact(record);
         return true;
       },
-      createActivity(activity) {
+      /** Records an activity in the CRM (`activity.created`); returns its id. */
+      createActivity(activity: CreateActivityOptions): string {
         const contact = contactFor(activity.contactId);
         return dataset.addActivity(
           activityInput(dataset, contact, activity, clock.now(), kit.controlRandom()),
         ).id;
       },
-      setActivityStatus(id, status) {
+      /** Moves an activity on (a viewing completed, an offer accepted; `activity.updated`). False when not found. */
+      setActivityStatus(id: string, status: string): boolean {
         const record = dataset.activityById(id);
         if (record === undefined) return false;
         const allowed: readonly string[] = CUSTOM_ACTIVITY_STATUSES[record.type];
@@ -267,42 +209,72 @@ export const createCustomSimulator = defineSimulator<
         dataset.setActivityStatus(record, status);
         return true;
       },
-      revokeApiKey: (label) => faults.revokeCredential(labelOf(label)),
-      restoreApiKey: (label) => faults.restoreCredential(labelOf(label)),
+      /** Requests with the key then fail with 401 (default: the first key), as after `POST /v1/auth/revoke`. */
+      revokeApiKey: (label?: string) => faults.revokeCredential(labelOf(label)),
+      /** Un-revokes the key, however it was revoked (this control or `POST /v1/auth/revoke`). */
+      restoreApiKey: (label?: string) => faults.restoreCredential(labelOf(label)),
     };
 
-    const state: CustomSimulatorState = {
-      apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })),
-      isApiKeyRevoked: (label) => faults.isRevoked(labelOf(label)),
-      account: { id: account.id, name: account.name },
-      contactCount: () => dataset.contacts.size,
-      contactIds: () => [...dataset.contacts.values()].map((record) => record.id),
-      getContact(id) {
+    /** Activities as the API renders them, in creation order. */
+    const activities = (filter: { contactId?: string; source?: 'crm' | 'api' } = {}): JsonObject[] => {
+      const seq = filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
+      const records = seq === null ? [...dataset.activities.values()] : [...dataset.activities.of(seq)];
+      return records
+        .filter((record) => filter.source === undefined || record.source === filter.source)
+        .map(renderActivity);
+    };
+    // What the custom CRM simulator adds to the toolkit's simulator.
+    const state = {
+      /** Labels and scopes of the accepted keys (never the keys). */
+      apiKeys: keys.map((entry) => ({ label: entry.label, scopes: [...entry.scopes] })) as ReadonlyArray<{
+        label: string;
+        scopes: readonly CustomScope[];
+      }>,
+      /**
+       * Whether the key (default: the first) is revoked, by `POST /v1/auth/revoke` or
+       * `controls.revokeApiKey`; `restoreApiKey`, `clearFaults` and `reset` un-revoke it.
+       */
+      isApiKeyRevoked: (label?: string): boolean => faults.isRevoked(labelOf(label)),
+      account: { id: account.id, name: account.name } as const,
+      /** Contacts a full listing returns (archived included, deleted excluded). */
+      contactCount: (): number => dataset.contacts.size,
+      /** Their ids, in creation order. */
+      contactIds: (): string[] => [...dataset.contacts.values()].map((record) => record.id),
+      /** The contact as GET /contacts/{id} returns it. */
+      getContact(id: string): JsonObject | undefined {
         const record = dataset.contactById(id);
         return record === undefined ? undefined : renderContact(record, dataset.seed);
       },
-      people: () => dataset.people.people,
-      plantedDuplicates: () => plantedOf().duplicates,
-      namesakes: () => plantedOf().namesakes,
-      activities(filter = {}) {
-        const seq =
-          filter.contactId === undefined ? null : (dataset.contactById(filter.contactId)?.seq ?? -1);
-        const records = seq === null ? [...dataset.activities.values()] : [...dataset.activitiesOf(seq)];
-        return records
-          .filter((record) => filter.source === undefined || record.source === filter.source)
-          .map(renderActivity);
-      },
-      writeBackRecords: (contactId) => state.activities({ contactId, source: 'api' }),
-      nurture(contactId) {
+      /** The generated people behind the contacts (index i is contact seq i + 1). */
+      people: (): readonly UkPerson[] => dataset.people.people,
+      plantedDuplicates: (): PlantedDuplicateContact[] => plantedOf().duplicates,
+      namesakes: (): NamesakeContacts[] => plantedOf().namesakes,
+      activities,
+      /** What integrations wrote back for a contact: its `source: api` activities. */
+      writeBackRecords: (contactId: string) => activities({ contactId, source: 'api' }),
+      /** GET /contacts/{id}/nurture. */
+      nurture(contactId: string): JsonObject | undefined {
         const record = dataset.contactById(contactId);
         return record === undefined ? undefined : dataset.renderNurture(record);
       },
-      webhooks: () => webhooks.list().map((record) => webhooks.render(record)),
-      signedContactWebhook({ contactId, secret, timestampOffsetSeconds = 0 }) {
+      /** Webhook subscriptions (without secrets). */
+      webhooks: (): JsonObject[] => webhooks.list().map((record) => webhooks.render(record)),
+      /**
+       * A `contact.updated` delivery for the contact as it is now, signed with `secret` (a
+       * subscription's) and `timestampOffsetSeconds` from now: what a receiver would get.
+       */
+      signedContactWebhook({
+        contactId,
+        secret,
+        timestampOffsetSeconds = 0,
+      }: {
+        contactId: string;
+        secret: string;
+        timestampOffsetSeconds?: number;
+      }) {
         const record = contactFor(contactId);
         const rawBody = eventBody('contact.updated', record.modified, renderContact(record, dataset.seed));
-        const timestamp = Math.floor(Date.now() / 1000) + timestampOffsetSeconds;
-        return { headers: standardWebhookHeaders(secret, newMessageId(), rawBody, timestamp), rawBody };
+        return { headers: signedNow(secret, rawBody, timestampOffsetSeconds), rawBody };
       },
     };
 
@@ -423,4 +395,5 @@ export const createCustomSimulator = defineSimulator<
   },
 });
 
+export type CustomSimulator = ReturnType<typeof createCustomSimulator>;
 export type { CreateActivityOptions, CustomApiKey, CustomRateLimits, CustomScope };

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { signedDispatch } from '../toolkit/standard-webhook-delivery.ts';
+import { newMessageId, newWebhookSecret } from '../toolkit/standard-webhooks.ts';
+
+const USER_AGENT = { 'user-agent': 'Propsync-Open-CRM-Simulator/1.0' };
 import {
   WebhookDispatcher,
   type WebhookAttempt,
@@ -118,21 +121,16 @@ export class CustomWebhooks {
     for (const record of this.#listening(event)) {
       // One message id per subscription and message, kept on retries: receivers dedupe on it.
       const messageId = newMessageId();
-      this.#dispatchers.get(record.id)?.enqueue({
-        url: record.url,
-        body,
-        // Signed per attempt with the wall clock, which the receiver compares with its own.
-        headers: () =>
-          standardWebhookHeaders(record.secret, messageId, body, Math.floor(Date.now() / 1000), {
-            'user-agent': 'Propsync-Open-CRM-Simulator/1.0',
-          }),
-        labels: {
-          messageId,
-          event,
-          subscriptionId: record.id,
-          ...(typeof data.id === 'string' ? { objectId: data.id } : {}),
-        },
-      });
+      const labels = {
+        messageId,
+        event,
+        subscriptionId: record.id,
+        ...(typeof data.id === 'string' ? { objectId: data.id } : {}),
+      };
+      const { url, secret } = record;
+      this.#dispatchers
+        .get(record.id)
+        ?.enqueue(signedDispatch({ url, secret, messageId, body, labels, headers: USER_AGENT }));
       queued++;
     }
     return queued;

@@ -77,7 +77,7 @@ export const customHarness = defineHarness({
       const signed = simulator.signedContactWebhook({
         contactId: contactExternalId,
         secret,
-        ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
+        timestampOffsetSeconds,
       });
       return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
     },

@@ -111,11 +111,11 @@ function contactOr404(request: Request, response: Response): ContactRecord | und
 }
 
 /** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
-function ofContact<T>(query: QueryReader, dataset: LoopDataset, recordsOf: (seq: number) => readonly T[]) {
+function ofContact<T>(query: QueryReader, dataset: LoopDataset, records: { of(seq: number): readonly T[] }) {
   const contactId = query.string('contactId');
   if (contactId === undefined) return { seq: undefined, candidates: undefined };
   const seq = dataset.contactById(contactId)?.seq ?? null;
-  return { seq, candidates: seq === null ? [] : recordsOf(seq) };
+  return { seq, candidates: seq === null ? [] : records.of(seq) };
 }
 
 /** Builds the API router. Assumes the key check, rate limits and faults ran first. */
@@ -182,8 +182,8 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     const query = loopQuery(request.query);
     const paging = readPaging(query);
     const reference = query.string('externalReference');
-    const notes = dataset
-      .notesOf(record.seq)
+    const notes = dataset.notes
+      .of(record.seq)
       .filter((note) => reference === undefined || note.externalReference === reference)
       .sort((a, b) => b.created - a.created || b.seq - a.seq);
     response.json(listEnvelope(viewOf(notes), paging, (note) => renderNote(note, dataset)));
@@ -242,7 +242,7 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     listRoute(
       (dataset) => dataset.appointments,
       (query, dataset) => {
-        const contact = ofContact(query, dataset, (seq) => dataset.appointmentsOf(seq));
+        const contact = ofContact(query, dataset, dataset.appointments);
         const type = query.oneOf('type', LOOP_APPOINTMENT_TYPES);
         const status = query.oneOf('status', LOOP_APPOINTMENT_STATUSES);
         return {
@@ -270,7 +270,7 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     listRoute(
       (dataset) => dataset.offers,
       (query, dataset) => {
-        const contact = ofContact(query, dataset, (seq) => dataset.offersOf(seq));
+        const contact = ofContact(query, dataset, dataset.offers);
         const status = query.oneOf('status', LOOP_OFFER_STATUSES);
         const type = query.oneOf('type', ['sale', 'let'] as const);
         return {

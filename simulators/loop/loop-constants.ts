@@ -54,17 +54,6 @@ export const LOOP_WEBHOOK_EVENTS = [
 ] as const;
 export type LoopWebhookEvent = (typeof LOOP_WEBHOOK_EVENTS)[number];
 
-/**
- * Standard Webhooks' reference schedule (Svix): retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h
- * and 10 h, the first attempt being immediate.
- */
-export const LOOP_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
-  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
-]);
-
-/** A receiver must answer within 15 seconds (Standard Webhooks' reference timeout). */
-export const LOOP_WEBHOOK_TIMEOUT_MS = 15_000;
-
 export const LOOP_CONTACT_TYPES = ['vendor', 'landlord', 'applicant', 'tenant'] as const;
 export type LoopContactType = (typeof LOOP_CONTACT_TYPES)[number];
 

@@ -1,8 +1,10 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes } from '../toolkit/generated-data.ts';
+import type { DatasetSeed } from '../toolkit/define-simulator.ts';
+import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import { generatePeople, type GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   renderAppointment,
   renderOffer,
@@ -30,14 +32,10 @@ import type { ContactPatch } from './loop-http.ts';
 import { seqOfLoopId, type LoopEntityKind } from './loop-ids.ts';
 import type { LoopWebhooks } from './loop-webhooks.ts';
 
-export interface LoopDatasetOptions {
+/** What the team's data is generated from (timestamps lie before `anchor`), and what it tells of changes. */
+interface LoopDatasetOptions extends DatasetSeed {
   teamId: string;
   name: string;
-  seed: number;
-  contactCount: number;
-  /** Generated timestamps lie before this instant (ms). */
-  anchor: number;
-  duplicateRate?: number;
   /** Share of generated contacts archived (default 0.02). */
   archivedRate?: number;
   /** The simulator's clock: every change happens at its `now()`. */
@@ -77,16 +75,11 @@ export class LoopDataset implements RenderContext {
   readonly salt: number;
   readonly people: GeneratedPeople;
   readonly contacts = new TimedCollection<ContactRecord>();
-  readonly appointments = new TimedCollection<AppointmentRecord>();
-  readonly offers = new TimedCollection<OfferRecord>();
-  readonly notes = new TimedCollection<NoteRecord>();
-  readonly #appointmentsByContact = new Map<number, AppointmentRecord[]>();
-  readonly #offersByContact = new Map<number, OfferRecord[]>();
-  readonly #notesByContact = new Map<number, NoteRecord[]>();
+  // Each by its contact (`of(contactSeq)`).
+  readonly appointments = new NumberedCollection<AppointmentRecord>({ ownerOf: byContact });
+  readonly offers = new NumberedCollection<OfferRecord>({ ownerOf: byContact });
+  readonly notes = new NumberedCollection<NoteRecord>({ ownerOf: byContact });
   #nextContactSeq = 1;
-  #nextAppointmentSeq = 1;
-  #nextOfferSeq = 1;
-  #nextNoteSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailsOf);
   readonly #now: () => number;
   readonly #webhooks: LoopWebhooks;
@@ -98,12 +91,7 @@ export class LoopDataset implements RenderContext {
     this.name = options.name;
     this.seed = options.seed;
     this.salt = mixSeed(options.seed, 'loop', options.teamId);
-    this.people = generatePeople({
-      seed: options.seed,
-      count: options.contactCount,
-      formatSalt: 'loop',
-      ...(options.duplicateRate === undefined ? {} : { duplicateRate: options.duplicateRate }),
-    });
+    this.people = peopleOf(options, 'loop');
     this.#generate(options.anchor, options.archivedRate ?? 0.02);
   }
 
@@ -129,12 +117,8 @@ export class LoopDataset implements RenderContext {
     this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
-    this.#nextAppointmentSeq = appointments.length + 1;
-    this.#nextOfferSeq = offers.length + 1;
     this.appointments.load(appointments);
     this.offers.load(offers);
-    for (const record of appointments) pushTo(this.#appointmentsByContact, record.contactSeq, record);
-    for (const record of offers) pushTo(this.#offersByContact, record.contactSeq, record);
   }
 
   /** The record behind a Loop id of this kind, if the id is one of this team's. */
@@ -152,18 +136,6 @@ export class LoopDataset implements RenderContext {
     this.#byId('appointment', this.appointments, id);
   offerById = (id: string): OfferRecord | undefined => this.#byId('offer', this.offers, id);
   noteById = (id: string): NoteRecord | undefined => this.#byId('note', this.notes, id);
-
-  appointmentsOf(contactSeq: number): readonly AppointmentRecord[] {
-    return this.#appointmentsByContact.get(contactSeq) ?? [];
-  }
-
-  offersOf(contactSeq: number): readonly OfferRecord[] {
-    return this.#offersByContact.get(contactSeq) ?? [];
-  }
-
-  notesOf(contactSeq: number): readonly NoteRecord[] {
-    return this.#notesByContact.get(contactSeq) ?? [];
-  }
 
   /** Contacts with this email among their addresses (case-insensitive, trimmed), in creation order. */
   contactsByEmail(email: string): ContactRecord[] {
@@ -306,14 +278,7 @@ export class LoopDataset implements RenderContext {
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
     const now = this.#now();
-    const record: AppointmentRecord = {
-      ...input,
-      seq: this.#nextAppointmentSeq++,
-      created: now,
-      modified: now,
-    };
-    this.appointments.add(record);
-    pushTo(this.#appointmentsByContact, record.contactSeq, record);
+    const record = this.appointments.insert({ ...input, created: now, modified: now });
     this.#notify('appointment.created', now, () => renderAppointment(record, this));
     return record;
   }
@@ -329,15 +294,7 @@ export class LoopDataset implements RenderContext {
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified' | 'submitted'>): OfferRecord {
     const now = this.#now();
-    const record: OfferRecord = {
-      ...input,
-      seq: this.#nextOfferSeq++,
-      submitted: now,
-      created: now,
-      modified: now,
-    };
-    this.offers.add(record);
-    pushTo(this.#offersByContact, record.contactSeq, record);
+    const record = this.offers.insert({ ...input, submitted: now, created: now, modified: now });
     this.#notify('offer.created', now, () => renderOffer(record, this));
     return record;
   }
@@ -357,25 +314,14 @@ export class LoopDataset implements RenderContext {
     input: Omit<NoteRecord, 'seq' | 'created' | 'modified' | 'occurred'> & { occurred?: number },
   ): NoteRecord {
     const now = this.#now();
-    const record: NoteRecord = {
-      ...input,
-      occurred: input.occurred ?? now,
-      seq: this.#nextNoteSeq++,
-      created: now,
-      modified: now,
-    };
-    this.notes.add(record);
-    pushTo(this.#notesByContact, record.contactSeq, record);
-    return record;
+    return this.notes.insert({ ...input, occurred: input.occurred ?? now, created: now, modified: now });
   }
 
   noteByExternalReference(contactSeq: number, externalReference: string): NoteRecord | undefined {
-    return this.notesOf(contactSeq).find((note) => note.externalReference === externalReference);
+    return this.notes.of(contactSeq).find((note) => note.externalReference === externalReference);
   }
 }
 
-function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
+function byContact(record: { contactSeq: number }): number {
+  return record.contactSeq;
 }

@@ -1,20 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import {
   ControlInputError,
   mountContactControls,
   tenantOf,
-  type ModifyContactsOptions as ToolkitModifyOptions,
+  type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
-  type Simulator,
+  type SimulatorKit,
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
+import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
-import { newMessageId } from '../toolkit/standard-webhooks.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
@@ -25,8 +25,6 @@ import {
   GUID_PATTERN,
   LOOP_DEMO_TEAM,
   LOOP_RATE_LIMITS,
-  LOOP_WEBHOOK_RETRY_DELAYS_MS,
-  LOOP_WEBHOOK_TIMEOUT_MS,
   type LoopAppointmentStatus,
   type LoopAppointmentType,
   type LoopOfferStatus,
@@ -57,7 +55,7 @@ import {
   sendError,
   type ContactPatch,
 } from './loop-http.ts';
-import { LoopWebhooks, webhookBody, webhookHeaders } from './loop-webhooks.ts';
+import { LoopWebhooks, USER_AGENT, webhookBody } from './loop-webhooks.ts';
 
 export interface LoopSimulatorOptions extends SimulatorOptions {
   /** Share of generated contacts that are archived (default 0.02). */
@@ -72,9 +70,6 @@ export interface LoopSimulatorOptions extends SimulatorOptions {
 
 type TeamOption = { teamId?: string };
 
-/** The random edit is one of email, phone format, consent, address or surname. */
-export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, TeamOption>;
-
 export interface CreateAppointmentOptions extends TeamOption {
   contactId: string;
   /** `viewing` (default for applicants) or `valuation` (default otherwise). */
@@ -85,63 +80,6 @@ export interface CreateAppointmentOptions extends TeamOption {
 }
 
 export type CreateOfferOptions = z.input<typeof ControlOfferSchema> & TeamOption;
-
-/** Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface LoopSimulatorControls {
-  /** Modifies contacts (moving `updatedAt`) and sends `contact.updated`; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a contact as if entered in Loop (sends `contact.created`); returns its id. */
-  createContact(input: ContactPatch, options?: TeamOption): string;
-  /** Archives a contact (`archived: true`, hidden from lists unless `includeArchived=true`). */
-  archiveContact(id: string, options?: TeamOption): boolean;
-  /** Removes a contact entirely (GET answers 404; `contact.deleted` carries only the id). */
-  deleteContact(id: string, options?: TeamOption): boolean;
-  createAppointment(options: CreateAppointmentOptions): string;
-  updateAppointment(id: string, status: LoopAppointmentStatus, options?: TeamOption): boolean;
-  createOffer(options: CreateOfferOptions): string;
-  updateOffer(
-    id: string,
-    changes: { status?: LoopOfferStatus; amount?: number },
-    options?: TeamOption,
-  ): boolean;
-  /** Requests with this API key then fail with 401. */
-  revokeApiKey(apiKey: string): void;
-  restoreApiKey(apiKey: string): void;
-}
-
-export interface SignedContactWebhookOptions extends TeamOption {
-  contactId: string;
-  /** The subscription secret to sign with (default: the team's latest subscription's). */
-  secret?: string | null;
-  type?: Extract<LoopWebhookEvent, 'contact.created' | 'contact.updated' | 'contact.archived'>;
-  timestampOffsetSeconds?: number;
-}
-
-/** What the Loop simulator adds to the toolkit's simulator. */
-export interface LoopSimulatorState {
-  readonly defaultTeamId: string;
-  /** Contacts the API holds (archived ones included). */
-  contactCount(teamId?: string): number;
-  /** Contact ids in creation order (archived ones included). */
-  contactIds(teamId?: string): string[];
-  /** The contact as GET /v1/contacts/{id} returns it. */
-  getContact(id: string, teamId?: string): JsonObject | undefined;
-  /** The generated people behind the contacts (index i is the i-th contact created). */
-  people(teamId?: string): readonly UkPerson[];
-  plantedDuplicates(teamId?: string): PlantedDuplicateContact[];
-  namesakes(teamId?: string): Array<{ contactIds: [string, string]; firstName: string; lastName: string }>;
-  /** Notes, oldest first; of one contact when `contactId` is given. */
-  notes(options?: { contactId?: string } & TeamOption): JsonObject[];
-  /** Webhook subscriptions as the API lists them (secrets never shown). */
-  webhooks(teamId?: string): JsonObject[];
-  /** A contact event signed as a delivery would be, without sending it: for testing receivers. */
-  signedContactWebhook(options: SignedContactWebhookOptions): {
-    headers: Record<string, string>;
-    rawBody: string;
-  };
-}
-
-export type LoopSimulator = Simulator<LoopSimulatorState, LoopSimulatorControls>;
 
 /** A non-secret handle for an API key: revocations and rate budgets are kept under it. */
 function apiKeyHandle(apiKey: string): string {
@@ -154,15 +92,11 @@ function apiKeyHandle(apiKey: string): string {
  * offers, webhook subscriptions with Standard Webhooks signatures, enforced rate limits, fault
  * injection and a control surface under `/_sim`.
  */
-export const createLoopSimulator = defineSimulator<
-  LoopSimulatorOptions,
-  LoopSimulatorState,
-  LoopSimulatorControls
->({
+export const createLoopSimulator = defineSimulator({
   crm: 'loop',
   // Keeps the fault and control draws the Loop simulator always had.
   seedPrefix: 'loop-',
-  build(kit) {
+  build(kit: SimulatorKit<LoopSimulatorOptions>) {
     const { options, clock, faults } = kit;
     const teams = (options.teams ?? [LOOP_DEMO_TEAM]).map((team) => ({
       ...team,
@@ -178,10 +112,7 @@ export const createLoopSimulator = defineSimulator<
     }
     const rateLimiter = kit.rateLimiter(rateLimitConfig(options.rateLimits));
     const dispatcher = kit.webhookDispatcher({
-      retryDelaysMs: LOOP_WEBHOOK_RETRY_DELAYS_MS,
-      // Standard Webhooks senders retry any answer outside 2xx, as well as timeouts and network errors.
-      shouldRetry: () => true,
-      timeoutMs: options.webhookTimeoutMs ?? LOOP_WEBHOOK_TIMEOUT_MS,
+      ...standardDelivery(options.webhookTimeoutMs),
       seed: mixSeed(kit.seed, 'loop-webhooks'),
     });
     const webhooks = new LoopWebhooks({ dispatcher, now: clock.now });
@@ -210,8 +141,13 @@ export const createLoopSimulator = defineSimulator<
       if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
       return record;
     };
-    const controls: LoopSimulatorControls = {
-      modifyContacts(modify) {
+    // Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
+    const controls = {
+      /**
+       * Modifies contacts (moving `updatedAt`) and sends `contact.updated`; returns their ids. The
+       * random edit is one of email, phone format, consent, address or surname.
+       */
+      modifyContacts(modify: ModifyContactsOptions<ContactPatch, TeamOption>): string[] {
         const dataset = datasets.get(modify.teamId);
         const fields = modify.fields === undefined ? undefined : ContactPatchSchema.parse(modify.fields);
         const records =
@@ -229,20 +165,23 @@ export const createLoopSimulator = defineSimulator<
         }));
         return records.map((record) => contactIdOf(record, dataset.salt));
       },
-      createContact(input, createOptions) {
+      /** Creates a contact as if entered in Loop (sends `contact.created`); returns its id. */
+      createContact(input: ContactPatch, createOptions?: TeamOption): string {
         const dataset = datasets.get(createOptions?.teamId);
         const record = dataset.createContact(ContactCreateSchema.parse(input));
         return contactIdOf(record, dataset.salt);
       },
-      archiveContact(id, archiveOptions) {
+      /** Archives a contact (`archived: true`, hidden from lists unless `includeArchived=true`). */
+      archiveContact(id: string, archiveOptions?: TeamOption): boolean {
         const dataset = datasets.get(archiveOptions?.teamId);
         return ifFound(dataset.contactById(id), (record) => dataset.archiveContact(record));
       },
-      deleteContact(id, deleteOptions) {
+      /** Removes a contact entirely (GET answers 404; `contact.deleted` carries only the id). */
+      deleteContact(id: string, deleteOptions?: TeamOption): boolean {
         const dataset = datasets.get(deleteOptions?.teamId);
         return ifFound(dataset.contactById(id), (record) => dataset.deleteContact(record));
       },
-      createAppointment(appointment) {
+      createAppointment(appointment: CreateAppointmentOptions): string {
         const dataset = datasets.get(appointment.teamId);
         const contact = contactFor(dataset, appointment.contactId);
         const fields = fieldsOf(contact, dataset.seed);
@@ -268,11 +207,11 @@ export const createLoopSimulator = defineSimulator<
         });
         return loopId(dataset.salt, 'appointment', record.seq);
       },
-      updateAppointment(id, status, updateOptions) {
+      updateAppointment(id: string, status: LoopAppointmentStatus, updateOptions?: TeamOption): boolean {
         const dataset = datasets.get(updateOptions?.teamId);
         return ifFound(dataset.appointmentById(id), (record) => dataset.updateAppointment(record, status));
       },
-      createOffer(offer) {
+      createOffer(offer: CreateOfferOptions): string {
         const dataset = datasets.get(offer.teamId);
         const contact = contactFor(dataset, offer.contactId);
         const fields = fieldsOf(contact, dataset.seed);
@@ -293,50 +232,71 @@ export const createLoopSimulator = defineSimulator<
         });
         return loopId(dataset.salt, 'offer', record.seq);
       },
-      updateOffer(id, changes, updateOptions) {
+      updateOffer(
+        id: string,
+        changes: { status?: LoopOfferStatus; amount?: number },
+        updateOptions?: TeamOption,
+      ): boolean {
         const dataset = datasets.get(updateOptions?.teamId);
         return ifFound(dataset.offerById(id), (record) => dataset.updateOffer(record, changes));
       },
-      revokeApiKey: (apiKey) => faults.revokeCredential(apiKeyHandle(apiKey)),
-      restoreApiKey: (apiKey) => faults.restoreCredential(apiKeyHandle(apiKey)),
+      /** Requests with this API key then fail with 401. */
+      revokeApiKey: (apiKey: string) => faults.revokeCredential(apiKeyHandle(apiKey)),
+      restoreApiKey: (apiKey: string) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
 
     const planted = (teamId: string | undefined) => {
       const dataset = datasets.get(teamId);
       return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
     };
-    const state: LoopSimulatorState = {
+    /** Webhook subscriptions as the API lists them (secrets never shown). */
+    const subscriptions = (teamId?: string): JsonObject[] =>
+      webhooks.list(teamId ?? datasets.defaultTenant).map((subscription) => webhooks.render(subscription));
+    // What the Loop simulator adds to the toolkit's simulator.
+    const state = {
       defaultTeamId: datasets.defaultTenant,
-      contactCount: (teamId) => datasets.get(teamId).contacts.size,
-      contactIds(teamId) {
+      /** Contacts the API holds (archived ones included). */
+      contactCount: (teamId?: string): number => datasets.get(teamId).contacts.size,
+      /** Contact ids in creation order (archived ones included). */
+      contactIds(teamId?: string): string[] {
         const dataset = datasets.get(teamId);
         return dataset.contacts.byCreated.items.map((record) => contactIdOf(record, dataset.salt));
       },
-      getContact(id, teamId) {
+      /** The contact as GET /v1/contacts/{id} returns it. */
+      getContact(id: string, teamId?: string): JsonObject | undefined {
         const dataset = datasets.get(teamId);
         const record = dataset.contactById(id);
         return record === undefined ? undefined : renderContact(record, dataset);
       },
-      people: (teamId) => datasets.get(teamId).people.people,
-      plantedDuplicates: (teamId) => planted(teamId).duplicates,
-      namesakes: (teamId) =>
+      /** The generated people behind the contacts (index i is the i-th contact created). */
+      people: (teamId?: string): readonly UkPerson[] => datasets.get(teamId).people.people,
+      plantedDuplicates: (teamId?: string): PlantedDuplicateContact[] => planted(teamId).duplicates,
+      namesakes: (teamId?: string) =>
         planted(teamId).namesakes.map(({ contactIds, forename, surname }) => ({
           contactIds,
           firstName: forename,
           lastName: surname,
         })),
-      notes(notesOptions = {}) {
+      /** Notes, oldest first; of one contact when `contactId` is given. */
+      notes(notesOptions: { contactId?: string } & TeamOption = {}): JsonObject[] {
         const dataset = datasets.get(notesOptions.teamId);
         const contactId = notesOptions.contactId;
         const notes =
           contactId === undefined
             ? dataset.notes.byCreated.items
-            : dataset.notesOf(dataset.contactById(contactId)?.seq ?? -1);
+            : dataset.notes.of(dataset.contactById(contactId)?.seq ?? -1);
         return notes.map((note) => renderNote(note, dataset));
       },
-      webhooks: (teamId) =>
-        webhooks.list(teamId ?? datasets.defaultTenant).map((subscription) => webhooks.render(subscription)),
-      signedContactWebhook(signed) {
+      webhooks: subscriptions,
+      /** A contact event signed as a delivery would be, without sending it: for testing receivers. */
+      signedContactWebhook(signed: {
+        contactId: string;
+        /** The subscription secret to sign with (default: the team's latest subscription's). */
+        secret?: string | null;
+        type?: Extract<LoopWebhookEvent, 'contact.created' | 'contact.updated' | 'contact.archived'>;
+        timestampOffsetSeconds?: number;
+        teamId?: string;
+      }) {
         const dataset = datasets.get(signed.teamId);
         const record = contactFor(dataset, signed.contactId);
         const secret = signed.secret ?? webhooks.list(dataset.teamId).at(-1)?.secret;
@@ -344,9 +304,8 @@ export const createLoopSimulator = defineSimulator<
         const type = signed.type ?? 'contact.updated';
         const data = renderContact(record, dataset);
         const rawBody = webhookBody(type, clock.now(), data, type === 'contact.updated' ? [] : undefined);
-        const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
         return {
-          headers: webhookHeaders(secret, newMessageId(), timestamp, rawBody),
+          headers: signedNow(secret, rawBody, signed.timestampOffsetSeconds, USER_AGENT),
           rawBody,
         };
       },
@@ -407,13 +366,64 @@ export const createLoopSimulator = defineSimulator<
             apiKeys: team.apiKeys.length,
           })),
           teamId,
-          contactCount: state.contactCount(teamId),
-          plantedDuplicates: state.plantedDuplicates(teamId).length,
-          webhooks: state.webhooks(teamId).length,
+          contactCount: datasets.get(teamId).contacts.size,
+          plantedDuplicates: datasets.get(teamId).people.duplicates.length,
+          webhooks: subscriptions(teamId).length,
           rateLimits: LOOP_RATE_LIMITS,
         };
       },
-      controlRoutes: (router) => mountLoopControls(router, controls, state),
+      // Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads.
+      controlRoutes(router) {
+        mountContactControls(router, {
+          scopeOf: teamOption,
+          create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
+          modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
+          archive: (id, scope) => controls.archiveContact(id, scope),
+          remove: (id, scope) => controls.deleteContact(id, scope),
+        });
+        mountControlRoutes(router, {
+          'POST /appointments': withBody(
+            ControlAppointmentSchema,
+            (body, request) => ({
+              id: controls.createAppointment({ ...defined(body), ...teamOption(request) }),
+            }),
+            201,
+          ),
+          'PATCH /appointments/:id': withBody(ControlAppointmentUpdateSchema, ({ status }, request) =>
+            foundOr404(
+              controls.updateAppointment(idParam(request), status, teamOption(request)),
+              `appointment ${idParam(request)}`,
+            ),
+          ),
+          'POST /offers': withBody(
+            ControlOfferSchema,
+            (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
+            201,
+          ),
+          'PATCH /offers/:id': withBody(ControlOfferUpdateSchema, (changes, request) =>
+            foundOr404(
+              controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
+              `offer ${idParam(request)}`,
+            ),
+          ),
+          'POST /api-keys/revoke': withBody(ControlApiKeySchema, ({ apiKey }) =>
+            controls.revokeApiKey(apiKey),
+          ),
+          'POST /api-keys/restore': withBody(ControlApiKeySchema, ({ apiKey }) =>
+            controls.restoreApiKey(apiKey),
+          ),
+          'GET /notes': (request) => {
+            const contactId =
+              typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
+            return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
+          },
+          'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
+          'GET /planted-duplicates': (request) => {
+            const { teamId } = teamOption(request);
+            return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
+          },
+        });
+      },
     };
   },
 });
@@ -422,52 +432,6 @@ export const createLoopSimulator = defineSimulator<
 function teamOption(request: Request): TeamOption {
   const { teamId } = tenantOf(request, 'teamId');
   return teamId === undefined ? {} : { teamId };
-}
-
-/** Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads. */
-function mountLoopControls(router: Router, controls: LoopSimulatorControls, state: LoopSimulatorState): void {
-  mountContactControls(router, {
-    scopeOf: teamOption,
-    create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
-    modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
-    archive: (id, scope) => controls.archiveContact(id, scope),
-    remove: (id, scope) => controls.deleteContact(id, scope),
-  });
-  mountControlRoutes(router, {
-    'POST /appointments': withBody(
-      ControlAppointmentSchema,
-      (body, request) => ({ id: controls.createAppointment({ ...defined(body), ...teamOption(request) }) }),
-      201,
-    ),
-    'PATCH /appointments/:id': withBody(ControlAppointmentUpdateSchema, ({ status }, request) =>
-      foundOr404(
-        controls.updateAppointment(idParam(request), status, teamOption(request)),
-        `appointment ${idParam(request)}`,
-      ),
-    ),
-    'POST /offers': withBody(
-      ControlOfferSchema,
-      (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
-      201,
-    ),
-    'PATCH /offers/:id': withBody(ControlOfferUpdateSchema, (changes, request) =>
-      foundOr404(
-        controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
-        `offer ${idParam(request)}`,
-      ),
-    ),
-    'POST /api-keys/revoke': withBody(ControlApiKeySchema, ({ apiKey }) => controls.revokeApiKey(apiKey)),
-    'POST /api-keys/restore': withBody(ControlApiKeySchema, ({ apiKey }) => controls.restoreApiKey(apiKey)),
-    'GET /notes': (request) => {
-      const contactId = typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
-      return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
-    },
-    'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
-    'GET /planted-duplicates': (request) => {
-      const { teamId } = teamOption(request);
-      return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
-    },
-  });
 }
 
 function idParam(request: Request): string {
@@ -488,4 +452,5 @@ function personContactId(dataset: LoopDataset, index: number): string {
     : contactIdOf(contact, dataset.salt);
 }
 
+export type LoopSimulator = ReturnType<typeof createLoopSimulator>;
 export type { LoopRateLimits, LoopTeam };

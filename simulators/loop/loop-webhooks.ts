@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { newMessageId, newWebhookSecret } from '../toolkit/standard-webhooks.ts';
 import { defined } from '../toolkit/define-simulator.ts';
+import { signedDispatch } from '../toolkit/standard-webhook-delivery.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { LoopWebhookEvent } from './loop-constants.ts';
 import { loopTime, type JsonObject } from './loop-contact.model.ts';
@@ -28,17 +29,8 @@ export interface SubscriptionInput {
 /** Signs one attempt (the adapter tests sign their own deliveries with it). */
 export { signStandardWebhook as signWebhook } from '../toolkit/standard-webhooks.ts';
 
-/** The headers of one signed delivery. */
-export function webhookHeaders(
-  secret: string,
-  messageId: string,
-  timestampSeconds: number,
-  body: string,
-): Record<string, string> {
-  return standardWebhookHeaders(secret, messageId, body, timestampSeconds, {
-    'user-agent': 'Loop-Webhooks/1.0 (simulator)',
-  });
-}
+/** What Loop's deliveries add to the signed headers. */
+export const USER_AGENT = { 'user-agent': 'Loop-Webhooks/1.0 (simulator)' };
 
 /** The Standard Webhooks payload: `{type, timestamp, data}`, plus `changedFields` on updates. */
 export function webhookBody(
@@ -126,15 +118,9 @@ export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     const messageId = newMessageId();
     const body = webhookBody(type, occurredAt, data, changedFields);
     const listening = this.#listening(teamId, type);
-    for (const subscription of listening) {
-      const { secret } = subscription;
-      this.dispatcher.enqueue({
-        url: subscription.url,
-        body,
-        // Re-signed per attempt with the wall clock: receivers compare it with their own clock.
-        headers: () => webhookHeaders(secret, messageId, Math.floor(Date.now() / 1000), body),
-        labels: { messageId, type, subscriptionId: subscription.id, teamId },
-      });
+    for (const { url, secret, id } of listening) {
+      const labels = { messageId, type, subscriptionId: id, teamId };
+      this.dispatcher.enqueue(signedDispatch({ url, secret, messageId, body, labels, headers: USER_AGENT }));
     }
     return listening.length;
   }

@@ -66,7 +66,7 @@ export const loopHarness = defineHarness({
       const signed = simulator.signedContactWebhook({
         contactId: contactExternalId,
         secret,
-        ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
+        timestampOffsetSeconds,
       });
       return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
     },

@@ -209,7 +209,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     const query = new StreetQuery(request);
     const page = query.page();
     const sort = query.sort(['created_at'] as const, 'created_at');
-    const notes = [...datasetOf().notesOf(record.seq)];
+    const notes = [...datasetOf().notes.of(record.seq)];
     if (sort.descending) notes.reverse();
     const context = contextOf(request);
     sendPage(response, request, viewOf(notes), page, (note) => renderNote(note, context));

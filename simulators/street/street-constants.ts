@@ -94,14 +94,3 @@ export const STREET_WEBHOOK_EVENTS = [
   'lettings-offer.updated',
 ] as const;
 export type StreetWebhookEvent = (typeof STREET_WEBHOOK_EVENTS)[number];
-
-/**
- * Retries after a failed delivery, following the Standard Webhooks reference schedule (Svix):
- * 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
- */
-export const STREET_WEBHOOK_RETRY_DELAYS_MS: readonly number[] = Object.freeze([
-  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
-]);
-
-/** A receiver must answer a webhook within this. */
-export const STREET_WEBHOOK_TIMEOUT_MS = 15_000;

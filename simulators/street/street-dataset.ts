@@ -3,6 +3,7 @@ import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import { dramaMobile, emailElsewhere, movedAddress } from '../toolkit/random-edits.ts';
@@ -93,16 +94,16 @@ export class StreetDataset {
   /** People listed by default; soft-deleted ones move to `trashed`. */
   readonly persons = new TimedCollection<PersonRecord>();
   readonly trashed = new TimedCollection<PersonRecord>();
-  readonly activities: { [K in ActivityKind]: TimedCollection<ActivityRecords[K]> } = {
-    viewing: new TimedCollection(),
-    valuation: new TimedCollection(),
-    sales_offer: new TimedCollection(),
-    lettings_offer: new TimedCollection(),
+  readonly activities: { [K in ActivityKind]: NumberedCollection<ActivityRecords[K]> } = {
+    viewing: new NumberedCollection(),
+    valuation: new NumberedCollection(),
+    sales_offer: new NumberedCollection(),
+    lettings_offer: new NumberedCollection(),
   };
-  readonly notes = new TimedCollection<NoteRecord>();
+  /** By person (`of(personSeq)`, oldest first). */
+  readonly notes = new NumberedCollection<NoteRecord>({ ownerOf: (note) => note.personSeq });
   /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
   hotLeadSeq: number | null = null;
-  readonly #notesByPerson = new Map<number, NoteRecord[]>();
   readonly #deps: StreetDatasetDeps;
   #nextPersonSeq = 1;
   // Live people only: a trashed person leaves both indexes and comes back on restore.
@@ -186,7 +187,7 @@ export class StreetDataset {
     return {
       seed: this.seed,
       base,
-      noteIds: (personSeq) => this.notesOf(personSeq).map((note) => streetUuid(this.seed, 'note', note.seq)),
+      noteIds: (personSeq) => this.notes.of(personSeq).map((note) => streetUuid(this.seed, 'note', note.seq)),
     };
   }
 
@@ -208,7 +209,7 @@ export class StreetDataset {
     const included = renderIncluded(records, include, context);
     if (include.has('notes'))
       for (const record of records)
-        for (const note of this.notesOf(record.seq)) included.push(renderNote(note, context));
+        for (const note of this.notes.of(record.seq)) included.push(renderNote(note, context));
     return included;
   }
 
@@ -380,9 +381,11 @@ export class StreetDataset {
     input: Omit<ActivityRecords[K], 'seq' | 'created' | 'modified'>,
   ): string {
     const now = this.#deps.clock.now();
-    const collection = this.activities[kind] as TimedCollection<ActivityRecords[K]>;
-    const record = { ...input, seq: collection.size + 1, created: now, modified: now } as ActivityRecords[K];
-    collection.add(record);
+    const collection = this.activities[kind] as NumberedCollection<ActivityRecords[K]>;
+    const record = collection.insert({ ...input, created: now, modified: now } as Omit<
+      ActivityRecords[K],
+      'seq'
+    >);
     this.#emit(activityEvent(kind, 'created'), now, () => this.#activityDocument(kind, record));
     return streetUuid(this.seed, kind, record.seq);
   }
@@ -415,12 +418,7 @@ export class StreetDataset {
 
   addNote(input: Omit<NoteRecord, 'seq' | 'modified' | 'created'>): NoteRecord {
     const now = this.#deps.clock.now();
-    const record: NoteRecord = { ...input, seq: this.notes.size + 1, created: now, modified: now };
-    this.notes.add(record);
-    const list = this.#notesByPerson.get(record.personSeq);
-    if (list === undefined) this.#notesByPerson.set(record.personSeq, [record]);
-    else list.push(record);
-    return record;
+    return this.notes.insert({ ...input, created: now, modified: now });
   }
 
   /** Edits a note's body and/or pin, touching its `updated_at`; pinning keeps the first pin time, unpinning clears it. */
@@ -431,11 +429,6 @@ export class StreetDataset {
       if (change.pinned !== undefined) target.pinnedAt = change.pinned ? (target.pinnedAt ?? now) : null;
       target.modified = now;
     });
-  }
-
-  /** A person's notes, oldest first. */
-  notesOf(personSeq: number): readonly NoteRecord[] {
-    return this.#notesByPerson.get(personSeq) ?? [];
   }
 
   #emit(type: StreetWebhookEvent, now: number, document: () => JsonObject): void {

@@ -5,9 +5,9 @@ import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.t
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
+import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
-import { newMessageId, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
 import { LISTED_PROPERTY_BASE, offerKindOf, renderNote, type ActivityKind } from './street-activity.model.ts';
 import { createStreetApiRouter, type StreetCallContext } from './street-api.routes.ts';
 import {
@@ -19,8 +19,6 @@ import {
   STREET_SALES_OFFER_STATUSES,
   STREET_VALUATION_STATUSES,
   STREET_VIEWING_STATUSES,
-  STREET_WEBHOOK_RETRY_DELAYS_MS,
-  STREET_WEBHOOK_TIMEOUT_MS,
   type StreetApiToken,
   type StreetRateLimits,
 } from './street-constants.ts';
@@ -108,12 +106,7 @@ export const createStreetSimulator = defineSimulator({
     const perMinute = (limit: number | undefined) =>
       kit.rateLimiter(limit === undefined ? false : { windows: [{ limit, windowMs: 60_000 }] });
     const budgets = { read: perMinute(limits?.readsPerMinute), write: perMinute(limits?.writesPerMinute) };
-    const dispatcher = kit.webhookDispatcher({
-      retryDelaysMs: STREET_WEBHOOK_RETRY_DELAYS_MS,
-      // Standard Webhooks senders retry any answer that is not a 2xx.
-      shouldRetry: () => true,
-      timeoutMs: options.webhookTimeoutMs ?? STREET_WEBHOOK_TIMEOUT_MS,
-    });
+    const dispatcher = kit.webhookDispatcher(standardDelivery(options.webhookTimeoutMs));
     const webhooks = new StreetWebhooks({ dispatcher, now: clock.now });
     let publicBase = `http://127.0.0.1${STREET_API_BASE_PATH}`;
     let listeners = 0;
@@ -180,7 +173,7 @@ export const createStreetSimulator = defineSimulator({
           ? dataset.notes.byCreated.items
           : record === undefined
             ? []
-            : dataset.notesOf(record.seq);
+            : dataset.notes.of(record.seq);
       return list.map((note) => renderNote(note, context));
     };
 
@@ -310,8 +303,7 @@ export const createStreetSimulator = defineSimulator({
           clock.now(),
           dataset.personDocument(personFor(signed.personId, true)),
         );
-        const timestamp = Math.floor(Date.now() / 1000) + (signed.timestampOffsetSeconds ?? 0);
-        const headers = standardWebhookHeaders(signed.secret, newMessageId(), body, timestamp);
+        const headers = signedNow(signed.secret, body, signed.timestampOffsetSeconds);
         return { headers, rawBody: Buffer.from(body) };
       },
     };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { newMessageId, newWebhookSecret, standardWebhookHeaders } from '../toolkit/standard-webhooks.ts';
+import { signedDispatch } from '../toolkit/standard-webhook-delivery.ts';
+import { newMessageId, newWebhookSecret } from '../toolkit/standard-webhooks.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { StreetWebhookEvent } from './street-constants.ts';
 import { streetTime, type JsonObject } from './street-person.model.ts';
@@ -59,14 +60,10 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
       (candidate) => candidate.enabled && candidate.events.includes(type),
     )) {
       const messageId = newMessageId();
-      this.dispatcher.enqueue({
-        url: subscription.url,
-        body,
-        // Signed per attempt with the wall clock: receivers compare the timestamp with their own clock.
-        headers: () =>
-          standardWebhookHeaders(subscription.secret, messageId, body, Math.floor(Date.now() / 1000)),
-        labels: { messageId, type, subscriptionId: subscription.id },
-      });
+      const { url, secret, id } = subscription;
+      this.dispatcher.enqueue(
+        signedDispatch({ url, secret, messageId, body, labels: { messageId, type, subscriptionId: id } }),
+      );
     }
   }
 

@@ -65,11 +65,7 @@ export const streetHarness = defineHarness({
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
         if (secret === null)
           throw new Error('Street signs webhooks with the secret returned when they were registered');
-        return simulator.signedPersonWebhook({
-          personId: contactExternalId,
-          secret,
-          ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
-        });
+        return simulator.signedPersonWebhook({ personId: contactExternalId, secret, timestampOffsetSeconds });
       },
     };
   },

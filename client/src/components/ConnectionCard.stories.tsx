@@ -204,3 +204,13 @@ export const NeedsAttention: Story = {
     await expect(issues).not.toHaveTextContent('refused');
   },
 };
+
+/** Connected, importing, but the field mapping is not confirmed yet: nothing is written back to the CRM. */
+export const WriteBackPaused: Story = {
+  args: { connection: { ...activeReapitConnection, writeBackPaused: true } },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByTestId('write-back-paused')).toHaveTextContent(
+      'Write-back paused until the field mapping is confirmed',
+    );
+  },
+};

@@ -129,6 +129,13 @@ export function ConnectionCard({
 
       <IssueCounts issues={issues} />
 
+      {connection.writeBackPaused && connection.status !== 'disconnected' ? (
+        <p className="propsync-connection-card__paused" data-testid="write-back-paused">
+          Write-back paused until the field mapping is confirmed: Propsync imports from{' '}
+          {connection.providerName} but writes nothing to it yet.
+        </p>
+      ) : null}
+
       {connection.lastErrorMessage ? (
         <div className="propsync-connection-card__error" data-testid="last-error">
           <p className="propsync-connection-card__error-title">

@@ -1,12 +1,12 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect, waitFor } from 'storybook/test';
+import { expect, waitFor, within } from 'storybook/test';
 import { MappingSection } from './MappingSection.tsx';
 import {
   activeReapitConnection,
   disconnectedAltoConnection,
   importingAgentosConnection,
 } from './connection.fixtures.ts';
-import { unconfirmedFieldMapping } from './field-mapping.fixtures.ts';
+import { mappingHistory, unconfirmedFieldMapping } from './field-mapping.fixtures.ts';
 import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
 
 const meta = {
@@ -18,6 +18,8 @@ const meta = {
     api: {
       'connections.fieldMapping': unconfirmedFieldMapping,
       'connections.confirmFieldMapping': { ...unconfirmedFieldMapping, confirmedAt: '2026-11-23T10:31:00Z' },
+      'connections.setMappingOverrides': unconfirmedFieldMapping,
+      'connections.mappingHistory': mappingHistory,
     },
   } satisfies FixtureApiParameters,
 } satisfies Meta<typeof MappingSection>;
@@ -31,10 +33,11 @@ export const FirstConnectionUnconfirmed: Story = {
     const picker = await canvas.findByRole('combobox', { name: 'Review the field mapping of' });
     await expect(picker).toHaveValue(activeReapitConnection.id);
     // Only live connections can be reviewed: the disconnected one is not offered.
-    await expect(canvas.getAllByRole('option').map((option) => option.textContent)).toEqual([
-      'Reapit',
-      'agentOS',
-    ]);
+    await expect(
+      within(picker)
+        .getAllByRole('option')
+        .map((option) => option.textContent),
+    ).toEqual(['Reapit', 'agentOS']);
     await userEvent.click(canvas.getByRole('button', { name: 'Confirm mapping and categories' }));
     await waitFor(() => expect(calledProcedures()).toContain('connections.confirmFieldMapping'));
   },
@@ -47,6 +50,29 @@ export const AnotherConnectionPicked: Story = {
     await userEvent.selectOptions(picker, importingAgentosConnection.id);
     await expect(picker).toHaveValue(importingAgentosConnection.id);
     await expect(await canvas.findByRole('heading', { name: 'agentOS field mapping' })).toBeVisible();
+  },
+};
+
+/** The admin reads who confirmed and corrected the mapping, fetched only when asked for. */
+export const History: Story = {
+  play: async ({ canvas, userEvent }) => {
+    await userEvent.click(
+      await canvas.findByRole('button', { name: 'Show who confirmed and changed this mapping' }),
+    );
+    const history = await canvas.findByTestId('mapping-history');
+    await expect(history).toHaveTextContent(
+      'confirmed by admin:jane.admin@harbour.example (category.applicantType:buyer: the suggestion → Applicant)',
+    );
+    await expect(history).toHaveTextContent('corrections changed by admin:jane.admin@harbour.example');
+  },
+};
+
+/** A correction saved from the panel goes to the API. */
+export const CorrectionSaved: Story = {
+  play: async ({ canvas, userEvent }) => {
+    await userEvent.selectOptions(await canvas.findByRole('combobox', { name: 'Active tenancy' }), 'Tenant');
+    await userEvent.click(canvas.getByRole('button', { name: 'Save corrections' }));
+    await waitFor(() => expect(calledProcedures()).toContain('connections.setMappingOverrides'));
   },
 };
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ConnectionSummary } from '../../../shared/api/connection.dto.ts';
-import { useFieldMapping } from '../hooks/useFieldMapping.ts';
-import { FieldMappingSummary } from './FieldMappingSummary.tsx';
+import { useFieldMapping, useMappingHistory } from '../hooks/useFieldMapping.ts';
+import { FieldMappingSummary, MappingHistory } from './FieldMappingSummary.tsx';
 import { QueryPanelError } from './PanelError.tsx';
 
 export type MappingSectionProps = {
@@ -20,6 +20,8 @@ export function MappingSection({ connections, readOnly = false }: MappingSection
   // A chosen connection that was since disconnected falls back to the first live one.
   const target = mappable.find((connection) => connection.id === chosenConnectionId) ?? mappable[0] ?? null;
   const fieldMapping = useFieldMapping(target?.id ?? null);
+  const [historyShown, setHistoryShown] = useState(false);
+  const history = useMappingHistory(target?.id ?? null, historyShown);
 
   if (!target) return null;
   if (fieldMapping.summary.isError) {
@@ -43,7 +45,25 @@ export function MappingSection({ connections, readOnly = false }: MappingSection
         summary={fieldMapping.summary.data}
         confirming={fieldMapping.confirm.isPending}
         onConfirm={readOnly ? undefined : () => fieldMapping.confirm.mutate({ connectionId: target.id })}
+        savingOverrides={fieldMapping.setOverrides.isPending}
+        onSaveOverrides={
+          readOnly
+            ? undefined
+            : (overrides) => fieldMapping.setOverrides.mutate({ connectionId: target.id, overrides })
+        }
       />
+      {/* The audit of who confirmed and corrected the mapping, for admins. */}
+      {readOnly ? null : historyShown ? (
+        history.isError ? (
+          <QueryPanelError what="the mapping's history" query={history} />
+        ) : history.data ? (
+          <MappingHistory entries={history.data} />
+        ) : null
+      ) : (
+        <button type="button" className="propsync-button" onClick={() => setHistoryShown(true)}>
+          Show who confirmed and changed this mapping
+        </button>
+      )}
     </>
   );
 }

@@ -16,6 +16,7 @@ export const activeReapitConnection: ConnectionSummary = {
   revokesAccess: true,
   signals: 'viewings, valuations and offers',
   currentSync: null,
+  writeBackPaused: false,
 };
 
 export const erroredStreetConnection: ConnectionSummary = {
@@ -32,6 +33,7 @@ export const erroredStreetConnection: ConnectionSummary = {
   revokesAccess: false,
   signals: 'viewings, valuations and offers',
   currentSync: null,
+  writeBackPaused: false,
 };
 
 export const disconnectedAltoConnection: ConnectionSummary = {
@@ -47,6 +49,7 @@ export const disconnectedAltoConnection: ConnectionSummary = {
   revokesAccess: true,
   signals: 'viewings, valuations and offers',
   currentSync: null,
+  writeBackPaused: false,
 };
 
 /** Connected moments ago: the first import has not finished, so there is no last sync yet. */
@@ -68,4 +71,5 @@ export const importingAgentosConnection: ConnectionSummary = {
     estimatedTotal: 1228,
     startedAt: '2026-11-23T10:58:00.000Z',
   },
+  writeBackPaused: false,
 };

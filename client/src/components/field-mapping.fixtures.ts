@@ -1,3 +1,4 @@
+import type { MappingHistoryEntry } from '../../../shared/api/connection.dto.ts';
 import type { FieldMappingSummaryData } from '../lib/router-types.ts';
 
 /** A Reapit import's field coverage and suggested categories, before the admin has confirmed them. */
@@ -26,5 +27,45 @@ export const unconfirmedFieldMapping: FieldMappingSummaryData = {
     { category: 'Tenant', records: 98 },
     { category: 'Unknown', records: 86 },
   ],
+  categoryRules: [
+    { fact: 'applicantType:buyer', label: 'Applicant buying', suggested: 'Buyer', override: null },
+    { fact: 'applicantType:tenant', label: 'Applicant renting', suggested: 'Tenant', override: null },
+    { fact: 'tenancyStatus:prospective', label: 'Prospective tenancy', suggested: 'Unknown', override: null },
+    { fact: 'tenancyStatus:active', label: 'Active tenancy', suggested: 'Active Tenant', override: null },
+    { fact: 'tenancyStatus:former', label: 'Former tenancy', suggested: 'Unknown', override: null },
+  ],
+  fieldAlternatives: [
+    {
+      field: 'phones',
+      label: 'Primary phone',
+      choices: [
+        { value: 'mobilePhone', label: 'Mobile (mobilePhone)' },
+        { value: 'homePhone', label: 'Home (homePhone)' },
+        { value: 'workPhone', label: 'Work (workPhone)' },
+      ],
+      defaultChoice: 'mobilePhone',
+      chosen: 'mobilePhone',
+    },
+  ],
+  overrides: { categories: {}, fields: {} },
   confirmedAt: null,
+  pendingWrites: 214,
 };
+
+/** A mapping corrected by one admin, confirmed, then corrected again. */
+export const mappingHistory: MappingHistoryEntry[] = [
+  {
+    id: '0b7c9f1e-4d1a-4c56-9a0e-3f5d2b8e7a10',
+    action: 'overrides_changed',
+    actor: 'admin:jane.admin@harbour.example',
+    at: '2026-11-24T09:02:00.000Z',
+    changes: [{ key: 'field.phones', from: null, to: 'homePhone' }],
+  },
+  {
+    id: '5e2a8c3d-7b9f-4e1a-8c6d-2f4b6a8c0e12',
+    action: 'confirmed',
+    actor: 'admin:jane.admin@harbour.example',
+    at: '2026-11-23T10:31:00.000Z',
+    changes: [{ key: 'category.applicantType:buyer', from: null, to: 'Applicant' }],
+  },
+];

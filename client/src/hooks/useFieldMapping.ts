@@ -6,11 +6,13 @@ import type {
   PropsyncMutationResult,
   PropsyncQueryResult,
 } from '../lib/router-types.ts';
+import type { MappingHistoryEntry, SetMappingOverridesInput } from '../../../shared/api/connection.dto.ts';
 
-/** The field-mapping summary of one connection, and its confirmation. */
+/** The field-mapping summary of one connection, its overrides and its confirmation. */
 export function useFieldMapping(connectionId: string | null): {
   summary: PropsyncQueryResult<FieldMappingSummary>;
   confirm: PropsyncMutationResult<ConnectionIdInput, FieldMappingSummary>;
+  setOverrides: PropsyncMutationResult<SetMappingOverridesInput, FieldMappingSummary>;
 } {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -18,10 +20,27 @@ export function useFieldMapping(connectionId: string | null): {
     ...trpc.connections.fieldMapping.queryOptions({ connectionId: connectionId ?? '' }),
     enabled: connectionId !== null,
   });
-  const confirm = useMutation(
-    trpc.connections.confirmFieldMapping.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries(trpc.connections.fieldMapping.pathFilter()),
-    }),
+  // The card says whether write-back is paused: the connections refresh with the mapping.
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.connections.fieldMapping.pathFilter()),
+      queryClient.invalidateQueries(trpc.connections.list.pathFilter()),
+    ]);
+  const confirm = useMutation(trpc.connections.confirmFieldMapping.mutationOptions({ onSuccess: refresh }));
+  const setOverrides = useMutation(
+    trpc.connections.setMappingOverrides.mutationOptions({ onSuccess: refresh }),
   );
-  return { summary, confirm };
+  return { summary, confirm, setOverrides };
+}
+
+/** Who confirmed a connection's mapping or changed its corrections, and when; fetched once asked for. */
+export function useMappingHistory(
+  connectionId: string | null,
+  wanted: boolean,
+): PropsyncQueryResult<MappingHistoryEntry[]> {
+  const trpc = useTRPC();
+  return useQuery({
+    ...trpc.connections.mappingHistory.queryOptions({ connectionId: connectionId ?? '' }),
+    enabled: connectionId !== null && wanted,
+  });
 }

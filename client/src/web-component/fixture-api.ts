@@ -12,6 +12,7 @@ import type {
   SyncRunDetails,
   SyncRunSummary,
 } from '../lib/router-types.ts';
+import type { MappingHistoryEntry } from '../../../shared/api/connection.dto.ts';
 import type {
   ConnectionIssueCounts,
   FailedWriteActionResult,
@@ -31,6 +32,8 @@ export type FixtureAnswers = Partial<{
   'connections.setSchedule': ConnectionSummary;
   'connections.fieldMapping': FieldMappingSummaryData;
   'connections.confirmFieldMapping': FieldMappingSummaryData;
+  'connections.setMappingOverrides': FieldMappingSummaryData;
+  'connections.mappingHistory': MappingHistoryEntry[];
   'providers.list': ProviderListing[];
   'alerts.list': Page<AlertView>;
   'alerts.acknowledge': AlertView;

@@ -41,6 +41,30 @@ export function consentFromFlag(value: boolean | null | undefined): MarketingCon
   return 'not_asked';
 }
 
+/**
+ * The values of a CRM's alternative fields for one canonical field, the chosen field's first and
+ * the others in their declared order (`fields` lists them in that order; an unknown choice keeps it).
+ */
+export function chosenFirst<T>(fields: Readonly<Record<string, T>>, chosen: string | undefined): T[] {
+  const names = Object.keys(fields);
+  const first = chosen !== undefined && names.includes(chosen) ? chosen : names[0];
+  return [first, ...names.filter((name) => name !== first)].flatMap((name) => (name ? [fields[name]!] : []));
+}
+
+/**
+ * The alternatives of a CRM with three phone fields, named in the order its mapper reads them
+ * (mobile, home, work): the admin may choose which one is the primary phone.
+ */
+export function primaryPhoneAlternatives(mobile: string, home: string, work: string) {
+  const choice = (value: string, kind: string) => ({ value, label: `${kind} (${value})` });
+  return {
+    phones: {
+      label: 'Primary phone',
+      choices: [choice(mobile, 'Mobile'), choice(home, 'Home'), choice(work, 'Work')],
+    },
+  };
+}
+
 /** The entries the CRM marks primary first, each group in the CRM's own order. */
 export function primaryFirst<T>(entries: readonly T[], isPrimary: (entry: T) => boolean): T[] {
   return [...entries].sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)));

@@ -26,6 +26,7 @@ import {
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import { AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   mapActivity,
@@ -123,6 +124,8 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   info: AGENTOS_INFO,
   hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
+  // docs/crms/agentos.md: three phone fields, read in this order (the admin may choose the primary one).
+  fieldAlternatives: primaryPhoneAlternatives('MobilePhone', 'HomePhone', 'WorkPhone'),
   settingsSchema: SettingsSchema,
   baseUrl: (settings, hosts) => `${hosts.api}/v4/${settings.tier}/${encodeURIComponent(settings.shortName)}/`,
   // The key itself authorises every request; there is nothing to exchange.
@@ -173,7 +176,12 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     super(context);
-    this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
+    this.#webhooks = new AgentosWebhooks(
+      context.http,
+      context.settings.shortName,
+      context.webhookSecret,
+      context.fieldChoices?.phones,
+    );
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
@@ -207,7 +215,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       const contacts: ContactPage['contacts'] = [];
       const rejected: ContactPage['rejected'] = [];
       for (const { list, oid, raw } of page.records) {
-        const mapped = mapContact(raw, list);
+        const mapped = mapContact(raw, list, this.fieldChoices.phones);
         if (mapped.ok) contacts.push(mapped.contact);
         else rejected.push({ externalId: toExternalId(list, oid), reason: mapped.reason });
       }
@@ -381,7 +389,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
   async pushContact(change: ContactChange): Promise<PushResult> {
     const { type, oid } = targetOf(change.externalId);
     const path = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
-    const body = toAgentosPatch(change.fields);
+    const body = toAgentosPatch(change.fields, this.fieldChoices.phones);
     if (change.metadata !== undefined) {
       // agentOS records have no free-form metadata; nurture outcomes go through pushActivity.
       this.logger.debug(

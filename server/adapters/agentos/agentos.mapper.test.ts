@@ -204,6 +204,17 @@ describe('agentOS mapper: writing back', () => {
     expect(updated.address).toEqual(original.address);
   });
 
+  it("reads and writes the primary phone in the field the admin chose (the mapping review's alternatives)", () => {
+    expect(toCanonicalContact(contact(), 'Vendor').phones).toEqual(['+447700900123', '+442079460321']);
+    expect(toCanonicalContact(contact(), 'Vendor', 'HomePhone').phones).toEqual([
+      '+442079460321',
+      '+447700900123',
+    ]);
+    expect(toAgentosPatch({ phones: ['+442079460999'] }, 'HomePhone')).toEqual({
+      HomePhone: '+442079460999',
+    });
+  });
+
   it('sends only the fields given, and never clears the required surname', () => {
     expect(toAgentosPatch({ title: null })).toEqual({ Title: null });
     expect(toAgentosPatch({ lastName: null, emails: [] })).toEqual({ EmailAddress: null });

@@ -20,7 +20,7 @@ import {
   type AgentosOffer,
 } from './agentos.schemas.ts';
 import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
-import { canonicalAddress, consentFromFlag } from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, chosenFirst, consentFromFlag } from '../adapter-kit/contact-fields.ts';
 import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
@@ -134,14 +134,24 @@ function toAddress(address: AgentosAddress | null | undefined): Address | null {
 }
 
 /** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */
-export function toCanonicalContact(contact: AgentosContact, type: AgentosContactType): CanonicalContact {
+export function toCanonicalContact(
+  contact: AgentosContact,
+  type: AgentosContactType,
+  /** The phone field the admin chose as primary (the mapping review); MobilePhone by default. */
+  primaryPhone?: string,
+): CanonicalContact {
   const profile = toProfile(contact, type);
   return {
     title: blankToNull(contact.Title),
     firstName: blankToNull(contact.Forename),
     lastName: blankToNull(contact.Surname),
     emails: unique([normaliseEmail(contact.EmailAddress)]),
-    phones: unique([contact.MobilePhone, contact.HomePhone, contact.WorkPhone].map(normalisePhone)),
+    phones: unique(
+      chosenFirst(
+        { MobilePhone: contact.MobilePhone, HomePhone: contact.HomePhone, WorkPhone: contact.WorkPhone },
+        primaryPhone,
+      ).map(normalisePhone),
+    ),
     address: toAddress(contact.Address),
     nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: consentFromFlag(contact.ThirdPartyMarketingConsent),
@@ -157,14 +167,18 @@ export function toCanonicalContact(contact: AgentosContact, type: AgentosContact
 }
 
 /** Canonical fields → an agentOS PATCH body (only the fields given). */
-export function toAgentosPatch(fields: ContactChange['fields']): Record<string, unknown> {
+export function toAgentosPatch(
+  fields: ContactChange['fields'],
+  /** The field the primary phone is read from, and so written to. */
+  primaryPhone = 'MobilePhone',
+): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   if (fields.title !== undefined) patch.Title = fields.title;
   if (fields.firstName !== undefined) patch.Forename = fields.firstName;
   // agentOS requires a surname: clearing it is not something Propsync can ask for.
   if (fields.lastName !== undefined && fields.lastName !== null) patch.Surname = fields.lastName;
   if (fields.emails !== undefined) patch.EmailAddress = fields.emails[0] ?? null;
-  if (fields.phones !== undefined) patch.MobilePhone = fields.phones[0] ?? null;
+  if (fields.phones !== undefined) patch[primaryPhone] = fields.phones[0] ?? null;
   if (fields.marketingConsent !== undefined) {
     patch.ThirdPartyMarketingConsent =
       fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
@@ -285,10 +299,15 @@ function mapActivityWith<T>(
 }
 
 /** Raw record → canonical contact, or the reason it cannot be one (stored as a rejected record). */
-export function mapContact(raw: unknown, type: AgentosContactType): MappedContact {
-  return mapToCanonical(raw, AgentosContactSchema, (contact) => toCanonicalContact(contact, type), {
-    unreadable: `agentOS ${type} record did not match the expected shape`,
-    unmappable: `agentOS ${type} record could not be mapped`,
-    whole: 'record',
-  });
+export function mapContact(raw: unknown, type: AgentosContactType, primaryPhone?: string): MappedContact {
+  return mapToCanonical(
+    raw,
+    AgentosContactSchema,
+    (contact) => toCanonicalContact(contact, type, primaryPhone),
+    {
+      unreadable: `agentOS ${type} record did not match the expected shape`,
+      unmappable: `agentOS ${type} record could not be mapped`,
+      whole: 'record',
+    },
+  );
 }

@@ -27,11 +27,13 @@ export class AgentosWebhooks {
   readonly #http: ProviderHttp;
   readonly #shortName: string;
   readonly #webhookSecret: string | null;
+  readonly #primaryPhone: string | undefined;
 
-  constructor(http: ProviderHttp, shortName: string, webhookSecret: string | null) {
+  constructor(http: ProviderHttp, shortName: string, webhookSecret: string | null, primaryPhone?: string) {
     this.#http = http;
     this.#shortName = shortName;
     this.#webhookSecret = webhookSecret;
+    this.#primaryPhone = primaryPhone;
   }
 
   async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
@@ -60,7 +62,7 @@ export class AgentosWebhooks {
       ingested.removedContactIds.push(externalId);
       return ingested;
     }
-    const mapped = mapContact(event.Contact, event.ContactType);
+    const mapped = mapContact(event.Contact, event.ContactType, this.#primaryPhone);
     if (!mapped.ok) ingested.contactIdsToFetch.push(externalId);
     else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
     else ingested.contacts.push(mapped.contact);

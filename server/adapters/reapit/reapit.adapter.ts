@@ -23,6 +23,7 @@ import {
 } from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
+import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
@@ -124,6 +125,8 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   info: REAPIT_INFO,
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
+  // docs/crms/reapit.md: three phone fields, read in this order (the admin may choose the primary one).
+  fieldAlternatives: primaryPhoneAlternatives('mobilePhone', 'homePhone', 'workPhone'),
   settingsSchema: SettingsSchema,
   baseUrl: apiHostAsBaseUrl,
   async authenticate(http, credentials, _settings, previous, hosts) {
@@ -305,7 +308,9 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
           });
       }
       const marketingModes = await this.#marketingModes(kept);
-      const contacts = kept.map((contact) => toCanonicalContact(contact, marketingModes));
+      const contacts = kept.map((contact) =>
+        toCanonicalContact(contact, marketingModes, this.fieldChoices.phones),
+      );
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: (page.total ?? 0) + resumed };
     }
   }
@@ -407,7 +412,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
-    const body = toReapitPatch(change.fields);
+    const body = toReapitPatch(change.fields, this.fieldChoices.phones);
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);

@@ -11,7 +11,7 @@ import {
 } from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
-import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, chosenFirst } from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
@@ -26,6 +26,8 @@ export function toCanonicalContact(
   contact: ReapitContact,
   /** Each applicant role's `marketingMode` (from the ApplicantModel), where it was read. */
   marketingModes: ReadonlyMap<string, string | null> = new Map(),
+  /** The phone field the admin chose as primary (the mapping review); mobilePhone by default. */
+  primaryPhone?: string,
 ): CanonicalContact {
   const profile = toProfile(contact, marketingModes);
   return {
@@ -33,7 +35,12 @@ export function toCanonicalContact(
     firstName: blankToNull(contact.forename),
     lastName: blankToNull(contact.surname),
     emails: unique([normaliseEmail(contact.email)]),
-    phones: unique([contact.mobilePhone, contact.homePhone, contact.workPhone].map(normalisePhone)),
+    phones: unique(
+      chosenFirst(
+        { mobilePhone: contact.mobilePhone, homePhone: contact.homePhone, workPhone: contact.workPhone },
+        primaryPhone,
+      ).map(normalisePhone),
+    ),
     address: toAddress(contact.primaryAddress),
     nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: CONSENT[contact.marketingConsent ?? 'notAsked'] ?? 'not_asked',
@@ -49,13 +56,17 @@ export function toCanonicalContact(
 }
 
 /** Canonical fields → a Reapit PATCH body (only the fields given). */
-export function toReapitPatch(fields: Partial<CanonicalContact>): Record<string, unknown> {
+export function toReapitPatch(
+  fields: Partial<CanonicalContact>,
+  /** The field the primary phone is read from, and so written to. */
+  primaryPhone = 'mobilePhone',
+): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   if (fields.title !== undefined) patch.title = fields.title;
   if (fields.firstName !== undefined) patch.forename = fields.firstName;
   if (fields.lastName !== undefined) patch.surname = fields.lastName;
   if (fields.emails !== undefined) patch.email = fields.emails[0] ?? null;
-  if (fields.phones !== undefined) patch.mobilePhone = fields.phones[0] ?? null;
+  if (fields.phones !== undefined) patch[primaryPhone] = fields.phones[0] ?? null;
   if (fields.marketingConsent !== undefined)
     patch.marketingConsent = CONSENT_TO_REAPIT[fields.marketingConsent];
   return patch;

@@ -2,8 +2,11 @@ import { SignJWT, compactVerify, errors } from 'jose';
 import { z } from 'zod';
 import { ROLES, type Role } from '../../../shared/connection.ts';
 
-/** The browser's credential: one agency, one role. */
-export type AgencySession = { organisationId: string; role: Role };
+/**
+ * The browser's credential: one agency, one role, and who the host says the person is (the
+ * token's optional `sub`, the host's own user id), which audits of an admin's changes record.
+ */
+export type AgencySession = { organisationId: string; role: Role; subject?: string };
 /** The host's server credential: manages agencies (`agencies.*`), names none, acts for none. */
 export type HostSession = { role: 'host' };
 
@@ -166,5 +169,10 @@ function checkClaims(payload: Record<string, unknown>, now: Date, maxLifetimeSec
       `The token's "org" is ${shown(payload.org)}: expected the agency's Propsync id, a uuid (agencies.create answers it)`,
     );
   }
-  return { ok: true, session: { organisationId: org.data.toLowerCase(), role: role.data } };
+  const subject =
+    typeof payload.sub === 'string' && payload.sub.trim() ? payload.sub.trim().slice(0, 200) : null;
+  return {
+    ok: true,
+    session: { organisationId: org.data.toLowerCase(), role: role.data, ...(subject ? { subject } : {}) },
+  };
 }

@@ -237,6 +237,7 @@ export class ConnectionService {
       credentials: this.#vault.decrypt(row.credentials, binding),
       settings: row.settings,
       webhookSecret: row.webhookSecret ? this.#vault.decrypt<string>(row.webhookSecret, binding) : null,
+      fieldChoices: row.fieldChoices,
     });
   }
 
@@ -395,5 +396,6 @@ function toSummary(row: StoredConnection): ConnectionSummary {
     revokesAccess: findAdapter(row.provider)?.revokeAccess !== undefined,
     signals: findAdapter(row.provider)?.info.capabilities.activities.kinds ?? 'none',
     currentSync: row.currentSync,
+    writeBackPaused: row.fieldMappingConfirmedAt === null,
   };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningHarness } from '../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { PostgresEngagementStore } from '../../infrastructure/db/engagement-store.ts';
 import { Sql, sqlNumber } from '../../infrastructure/db/sql.ts';
 import { CRMS } from '../../test-support/crms.ts';
 import {
@@ -102,5 +103,48 @@ describe.each(
     expect((await signalsOf(connectionId, contactExternalId!))?.activities).toEqual(
       [...created.filter((type) => type !== 'offer_submitted'), 'offer_progressed'].sort(),
     );
+  }, 60_000);
+});
+
+describe('a process stopped between storing activities and rescoring', () => {
+  it('leaves the contact marked, and the next cycle scores it though it brings no new activity', async () => {
+    const connection = (await sql.first(
+      z.object({ id: z.string() }),
+      `select id from crm_connections where organisation_id = ? and provider = 'custom'`,
+      [organisationId],
+    ))!;
+    const unscored = (await sql.first(
+      z.object({ contact_id: z.string() }),
+      `select e.contact_id from contact_external_ids e join contacts c on c.id = e.contact_id
+       where e.connection_id = ? and c.intent_score = 0 order by e.external_id limit 1`,
+      [connection.id],
+    ))!;
+    const pending = () =>
+      sql.first(
+        z.object({ pending: z.boolean(), intent_score: sqlNumber }),
+        `select exists (select 1 from rescore_marks m where m.contact_id = contacts.id) as pending, intent_score from contacts where id = ?`,
+        [unscored.contact_id],
+      );
+    // The activity is stored, and the process stops before it rescores.
+    await new PostgresEngagementStore(services.orm.em).recordActivities(organisationId, [
+      {
+        contactId: unscored.contact_id,
+        connectionId: connection.id,
+        type: 'offer_progressed',
+        source: 'custom',
+        externalId: `stopped-before-rescoring:${unscored.contact_id}`,
+        occurredAt: new Date(Date.now() - 60_000).toISOString(),
+        details: {},
+      },
+    ]);
+    expect(await pending()).toEqual({ pending: true, intent_score: 0 });
+
+    expect(await services.runSyncCycle(connection.id, 'manual')).toMatchObject({
+      status: 'succeeded',
+      activities: 0,
+    });
+    const after = await pending();
+    expect(after?.pending).toBe(false);
+    expect(after?.intent_score).toBeGreaterThan(25);
   }, 60_000);
 });

@@ -57,6 +57,9 @@ const SCORING_HORIZON_DAYS = 365;
  * once), plus a hot-lead alert and an event for the host. Writes are queued, then pushed by the
  * connection's cycle, inside each provider's rate limits.
  */
+/** Left-over pending contacts one cycle catches up; more wait for the next cycle or the scheduled rescoring. */
+const PENDING_RESCORES_PER_CYCLE = 1_000;
+
 export class EngagementService {
   readonly #store: EngagementStore;
   readonly #requestPush: (connectionIds: string[]) => Promise<void>;
@@ -112,6 +115,7 @@ export class EngagementService {
     if (email.event === 'sent') {
       const summary = `Nurture email sent${email.subject ? `: "${email.subject}"` : ''}`;
       const queued = await this.#queueForEveryLink(
+        this.#store,
         organisationId,
         email.contactId,
         'journal_entry',
@@ -152,33 +156,22 @@ export class EngagementService {
     if (contactIds.length === 0) return { hotLeads: [], cleared: [] };
     const now = this.#now();
     const policy: ScoringPolicy = scoringPolicyFrom(await this.#store.scoringPolicy(organisationId));
-    const rows = await this.#store.scoringInputs(organisationId, contactIds, {
-      now,
-      horizonDays: SCORING_HORIZON_DAYS,
-    });
     const hotLeads: string[] = [];
     const cleared: string[] = [];
     const connections = new Set<string>();
-    const queue = async (...args: QueueArgs) => {
-      for (const id of await this.#queueForEveryLink(organisationId, ...args)) connections.add(id);
-    };
-    for (const row of rows) {
+    const window = { now, horizonDays: SCORING_HORIZON_DAYS };
+    await this.#store.forEachContactLocked(organisationId, contactIds, window, async (row, store) => {
+      const queue = async (...args: QueueArgs) => {
+        for (const id of await this.#queueForEveryLink(store, organisationId, ...args)) connections.add(id);
+      };
       const score = intentScore(row.signals, now, policy);
       const change = scoreChange(
         { score: row.intentScore, hotLead: row.hotLeadAt !== null, writtenScore: row.writtenScore },
         score,
         policy,
       );
-      if (!change.save && !change.writeBack) continue;
+      if (!change.save && !change.writeBack) return store.clearPendingMarks([row]);
       const reasons = scoreReasons(row.signals, now, policy);
-      await this.#store.saveScore(row.id, {
-        value: score,
-        scoredAt: now,
-        signals: row.signals.length,
-        hotLead: change.hotLead,
-        writtenScore: change.writeBack ? score : row.writtenScore,
-        reasons,
-      });
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
       if (change.writeBack) {
         await queue(
@@ -196,59 +189,84 @@ export class EngagementService {
           true,
         );
       }
-      if (change.hotLead === null) continue;
-      const hot = change.hotLead === 'set';
-      const message = hot
-        ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
-        : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
-      // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
-      await queue(
-        row.id,
-        'metadata',
-        `hot-lead:${row.id}`,
-        (link) => ({
-          kind: 'hot_lead',
-          idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
-          contactExternalId: link.externalId,
-          occurredAt: now.toISOString(),
-          summary: message,
-          details: {
-            hotLead: hot,
-            score,
-            ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
-          },
-        }),
-        true,
-      );
-      if (hot) {
-        hotLeads.push(row.id);
-        await this.#store.raiseHotLeadAlert(organisationId, row.id, message);
-        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead', {
-          contactId: row.id,
-          intentScore: score,
-          hotLeadAt: now.toISOString(),
-          reasons,
-        });
-      } else {
-        cleared.push(row.id);
-        await this.#store.resolveHotLeadAlert(organisationId, row.id);
-        await this.#store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
-          contactId: row.id,
-          intentScore: score,
-          clearedAt: now.toISOString(),
-          threshold: policy.hotLeadClearBelow,
-          reasons,
-        });
+      if (change.hotLead !== null) {
+        const hot = change.hotLead === 'set';
+        const message = hot
+          ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
+          : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
+        // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
+        await queue(
+          row.id,
+          'metadata',
+          `hot-lead:${row.id}`,
+          (link) => ({
+            kind: 'hot_lead',
+            idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
+            contactExternalId: link.externalId,
+            occurredAt: now.toISOString(),
+            summary: message,
+            details: {
+              hotLead: hot,
+              score,
+              ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
+            },
+          }),
+          true,
+        );
+        if (hot) {
+          hotLeads.push(row.id);
+          await store.raiseHotLeadAlert(organisationId, row.id, message);
+          await store.queueHostEvent(organisationId, 'contact.hot_lead', {
+            contactId: row.id,
+            intentScore: score,
+            hotLeadAt: now.toISOString(),
+            reasons,
+          });
+        } else {
+          cleared.push(row.id);
+          await store.resolveHotLeadAlert(organisationId, row.id);
+          await store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
+            contactId: row.id,
+            intentScore: score,
+            clearedAt: now.toISOString(),
+            threshold: policy.hotLeadClearBelow,
+            reasons,
+          });
+        }
+        this.#logger.info(
+          { organisationId, contactId: row.id, score, hotLead: change.hotLead },
+          'hot lead changed',
+        );
       }
-      this.#logger.info(
-        { organisationId, contactId: row.id, score, hotLead: change.hotLead },
-        'hot lead changed',
-      );
-    }
+      // In the contact's transaction with its writes, alerts and events: all of them land, or none.
+      await store.saveScore(row.id, {
+        value: score,
+        scoredAt: now,
+        signals: row.signals.length,
+        hotLead: change.hotLead,
+        writtenScore: change.writeBack ? score : row.writtenScore,
+        reasons,
+      });
+      // Scored from the signals it had: its pending mark can go (a newer one stays).
+      await store.clearPendingMarks([row]);
+    });
     // A cycle that rescored after its activities pushes its own connection's writes next.
     connections.delete(options.pushingConnectionId ?? '');
     await this.#requestPush([...connections]);
     return { hotLeads, cleared };
+  }
+
+  /**
+   * After a cycle stored activities: rescores the contacts that got new signals, and any of the
+   * agency's contacts still marked pending (a process stopped between storing and rescoring).
+   */
+  async rescoreAfterActivities(
+    organisationId: string,
+    contactIds: readonly string[],
+    options: { pushingConnectionId?: string } = {},
+  ): Promise<{ hotLeads: string[]; cleared: string[] }> {
+    const pending = await this.#store.pendingRescores(organisationId, PENDING_RESCORES_PER_CYCLE);
+    return this.rescore(organisationId, [...new Set([...contactIds, ...pending])], options);
   }
 
   /**
@@ -279,6 +297,7 @@ export class EngagementService {
    * `replacePending` coalesces: a newer value replaces a write that has not gone out yet.
    */
   async #queueForEveryLink(
+    store: EngagementStore,
     organisationId: string,
     contactId: string,
     kind: 'journal_entry' | 'metadata',
@@ -286,8 +305,8 @@ export class EngagementService {
     payloadFor: (link: { externalId: string }) => OutboundActivity,
     replacePending: boolean,
   ): Promise<string[]> {
-    const links = await this.#store.activeLinks(organisationId, contactId);
-    return this.#store.queueOutboundWrites({
+    const links = await store.activeLinks(organisationId, contactId);
+    return store.queueOutboundWrites({
       organisationId,
       contactId,
       kind,

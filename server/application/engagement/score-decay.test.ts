@@ -7,6 +7,7 @@ import {
 } from '../../../simulators/agentos/agentos-simulator.ts';
 import type { RunningServer } from '../../../simulators/toolkit/app-listener.ts';
 import { mergeOperatorConfig } from '../../../simulators/toolkit/operator-config.ts';
+import { PostgresEngagementStore } from '../../infrastructure/db/engagement-store.ts';
 import { Sql, sqlTimestamp } from '../../infrastructure/db/sql.ts';
 import { agentosDemoConnection } from '../../test-support/demo-connections.ts';
 import {
@@ -169,4 +170,44 @@ describe('scores that live in time', () => {
     await services.hostEvents.deliverDue();
     expect(hostEventsOf('contact.hot_lead_cleared', contactId)).toEqual([]);
   }, 60_000);
+});
+
+describe('a process stopped between storing signals and rescoring', () => {
+  const storeWithoutRescoring = (contactId: string, key: string) =>
+    new PostgresEngagementStore(services.orm.em).recordActivities(organisationId, [
+      {
+        contactId,
+        connectionId: null,
+        type: 'offer_progressed',
+        source: 'agentos',
+        externalId: `offer:${key}:${contactId}`,
+        occurredAt: new Date(now.getTime() - DAY).toISOString(),
+        details: {},
+      },
+    ]);
+  const Marks = z.object({ pending: z.boolean(), changed_xid: z.string() });
+  const marksOf = async (contactId: string) =>
+    (await sql.first(
+      Marks,
+      `select exists (select 1 from rescore_marks m where m.contact_id = contacts.id) as pending, changed_xid::text from contacts where id = ?`,
+      [contactId],
+    ))!;
+  it('is claimed by the scheduled rescoring even at score 0, and a claim alone does not move the host feed', async () => {
+    const { contactId } = await unscoredContact(4);
+    await storeWithoutRescoring(contactId, 'schedule');
+    await services.engagement.rescoreDue(HOUR);
+    expect((await contactState(contactId)).intent_score).toBeGreaterThan(0);
+    expect((await marksOf(contactId)).pending).toBe(false);
+
+    // The claim itself is bookkeeping: the feed's change marker stays where it was.
+    const before = await marksOf(contactId);
+    const later = new Date(now.getTime() + 2 * HOUR);
+    const claimed = await new PostgresEngagementStore(services.orm.em).claimDueForRescoring(
+      later,
+      new Date(later.getTime() - HOUR),
+      10_000,
+    );
+    expect(claimed).toContainEqual({ organisationId, contactId });
+    expect(await marksOf(contactId)).toEqual(before);
+  });
 });

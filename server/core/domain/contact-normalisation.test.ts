@@ -62,4 +62,21 @@ describe('suggestNurtureCategory', () => {
     expect(suggestNurtureCategory({ ...none, applicantType: 'tenant' })).toBe('Tenant');
     expect(suggestNurtureCategory(none)).toBe('Unknown');
   });
+
+  it("takes an admin's override for the fact in place of its suggestion, in the same order of strength", () => {
+    const overrides = {
+      'applicantType:buyer': 'Applicant',
+      'tenancyStatus:former': 'Tenant',
+    } as const;
+    expect(suggestNurtureCategory({ ...none, applicantType: 'buyer' }, overrides)).toBe('Applicant');
+    // A tenancy status outranks an applicant type; landlords and sellers stay what they are.
+    expect(
+      suggestNurtureCategory({ ...none, applicantType: 'buyer', tenancyStatus: 'former' }, overrides),
+    ).toBe('Tenant');
+    expect(suggestNurtureCategory({ ...none, applicantType: 'buyer', isVendor: true }, overrides)).toBe(
+      'Seller',
+    );
+    expect(suggestNurtureCategory({ ...none, applicantType: 'tenant' }, overrides)).toBe('Tenant');
+    expect(suggestNurtureCategory({ ...none, tenancyStatus: 'active' }, overrides)).toBe('Active Tenant');
+  });
 });

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalContact, NurtureCategory, PropertyProfile } from '../../../shared/contact.ts';
+import type { MappingOverrides } from '../../../shared/api/connection.dto.ts';
+
+/** An admin's category per applicant type or tenancy status (`applicantType:buyer` → `Applicant`). */
+export type CategoryOverrides = MappingOverrides['categories'];
 
 /** Emails compare case-insensitively after trimming; anything without one @ and a dot is not an email. */
 export function normaliseEmail(raw: string | null | undefined): string | null {
@@ -53,15 +57,35 @@ export function nameKey(firstName: string | null, lastName: string | null): stri
   return first && last ? `${first} ${last}` : null;
 }
 
-/** docs/product-rules.md: property facts suggest the nurture category; the strongest intent wins. */
-export function suggestNurtureCategory(profile: PropertyProfile): NurtureCategory {
+/**
+ * docs/product-rules.md: property facts suggest the nurture category; the strongest intent wins.
+ * An admin's override replaces what its fact suggests, in the same order of strength: landlords
+ * and sellers stay what they are, a tenancy status outranks an applicant type.
+ */
+export function suggestNurtureCategory(
+  profile: PropertyProfile,
+  overrides: CategoryOverrides = {},
+): NurtureCategory {
   if (profile.isLandlord) return 'Landlord';
   if (profile.isVendor) return 'Seller';
+  const byTenancy = profile.tenancyStatus && overrides[`tenancyStatus:${profile.tenancyStatus}`];
+  if (byTenancy) return byTenancy;
   if (profile.tenancyStatus === 'active') return 'Active Tenant';
+  const byApplicant = profile.applicantType && overrides[`applicantType:${profile.applicantType}`];
+  if (byApplicant) return byApplicant;
   if (profile.applicantType === 'buyer') return 'Buyer';
   if (profile.applicantType === 'tenant') return 'Tenant';
   if (profile.propertyInterest) return 'Applicant';
   return 'Unknown';
+}
+
+/** A mapped record with the admin's category overrides applied (as it is, when there are none). */
+export function withCategoryOverrides(
+  contact: CanonicalContact,
+  overrides: CategoryOverrides,
+): CanonicalContact {
+  if (Object.keys(overrides).length === 0) return contact;
+  return { ...contact, nurtureCategory: suggestNurtureCategory(contact.profile, overrides) };
 }
 
 /**

@@ -11,6 +11,8 @@ export type ConnectionSecrets = {
   settings: Record<string, unknown>;
   credentials: unknown;
   webhookSecret: unknown;
+  /** The admin's choices among the CRM's field alternatives (the mapping review). */
+  fieldChoices: Record<string, string>;
 };
 
 /** A stored connection with what its summary shows. */
@@ -24,6 +26,8 @@ export type StoredConnection = ConnectionSecrets & {
   contactCount: number;
   webhookRegistration: WebhookRegistration | null;
   currentSync: ConnectionSummary['currentSync'];
+  /** Null until the admin confirms the field mapping: no write-back until then. */
+  fieldMappingConfirmedAt: Date | null;
 };
 
 /** Verified credentials to store: sealed by the vault; the grant already sealed as JSON text (or none). */

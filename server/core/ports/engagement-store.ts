@@ -26,6 +26,8 @@ export type ScoringInput = {
   writtenScore: number | null;
   name: string;
   signals: Array<{ type: ActivityType; occurredAt: string }>;
+  /** The pending-rescoring mark as read (opaque; null when none): cleared only if still the same. */
+  pendingMark: string | null;
 };
 
 export type SavedScore = {
@@ -67,12 +69,31 @@ export interface EngagementStore {
     contactIds: readonly string[],
     window: { now: Date; horizonDays: number },
   ): Promise<ScoringInput[]>;
+  /**
+   * Runs `work` for each of the agency's contacts among `contactIds`, in one transaction per
+   * contact that holds the contact's row lock, with its scoring input read under the lock: two
+   * rescorings of one contact (two processes) run one after the other, the second reading what the
+   * first saved, and a signal stored meanwhile waits. `store` writes inside that transaction.
+   */
+  forEachContactLocked(
+    organisationId: string,
+    contactIds: readonly string[],
+    window: { now: Date; horizonDays: number },
+    work: (input: ScoringInput, store: EngagementStore) => Promise<void>,
+  ): Promise<void>;
   /** Stores a new score with its reasons; the hot-lead time is set or cleared when the flag changed. */
   saveScore(contactId: string, score: SavedScore): Promise<void>;
   /**
-   * Claims up to `limit` scored contacts (of any agency) not rescored since `dueBefore`, marking
-   * them rescored at `now` in the same statement: however many processes ask at once, each contact
-   * is claimed once per period.
+   * Clears the pending-rescoring marks these inputs were read with; a mark set since (a newer
+   * signal) stays for the next rescoring.
+   */
+  clearPendingMarks(inputs: readonly ScoringInput[]): Promise<void>;
+  /** Up to `limit` of the agency's contacts whose new signals no rescoring has read yet (a crash in between). */
+  pendingRescores(organisationId: string, limit: number): Promise<string[]>;
+  /**
+   * Claims up to `limit` contacts (of any agency) that are scored and not rescored since
+   * `dueBefore`, or marked pending, marking them rescored at `now` in the same statement: however
+   * many processes ask at once, each contact is claimed once per period.
    */
   claimDueForRescoring(
     now: Date,

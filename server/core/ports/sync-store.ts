@@ -110,7 +110,10 @@ export interface SyncStore {
    */
   applyActivityPage(run: SyncRunHandle, page: ActivityPage): Promise<ActivityPageResult>;
 
-  /** Takes up to `limit` due writes of the run's connection (the run holds the connection). */
+  /**
+   * Takes up to `limit` due writes of the run's connection (the run holds the connection); none
+   * while its field mapping awaits the admin's confirmation (they stay queued until then).
+   */
   claimOutboundWrites(run: SyncRunHandle, limit: number): Promise<OutboundWork[]>;
 
   /** Records a write's result: done, or failed with its retry state and next attempt time. */

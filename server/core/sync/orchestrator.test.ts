@@ -404,39 +404,3 @@ describe('a connection failing for too long', () => {
     expect(connection!.status).toBe('active');
   });
 });
-
-describe('the field-mapping summary an admin reviews before going live', () => {
-  it("counts what this CRM's own records filled and the suggested categories, then records the confirmation", async () => {
-    const organisationId = await createOrganisation(services, 'Mapping Review Lettings');
-    const connectionId = await connectReapit(organisationId);
-    const admin = appRouter.createCaller(createContextInner(services, { organisationId, role: 'admin' }));
-    const viewer = appRouter.createCaller(createContextInner(services, { organisationId, role: 'viewer' }));
-    const summary = await viewer.connections.fieldMapping({ connectionId });
-    expect(summary.records).toBe(
-      reapit.contactCount() -
-        (
-          await query<{ n: number }>(
-            `select count(*)::int as n from contact_external_ids where connection_id = ? and not active`,
-            [connectionId],
-          )
-        )[0]!.n,
-    );
-    const filled = Object.fromEntries(summary.fields.map((entry) => [entry.field, entry.filled]));
-    expect(filled.lastName).toBe(summary.records);
-    expect(filled.emails).toBeGreaterThan(summary.records * 0.8);
-    expect(filled.phones).toBeGreaterThan(summary.records * 0.8);
-    expect(summary.categories.reduce((sum, entry) => sum + entry.records, 0)).toBe(summary.records);
-    expect(summary.categories.some((entry) => entry.category !== 'Unknown')).toBe(true);
-    expect(summary.confirmedAt).toBeNull();
-    await expect(viewer.connections.confirmFieldMapping({ connectionId })).rejects.toThrow(/admin/);
-    const confirmed = await admin.connections.confirmFieldMapping({ connectionId });
-    expect(confirmed.confirmedAt).not.toBeNull();
-    const stranger = appRouter.createCaller(
-      createContextInner(services, {
-        organisationId: await createOrganisation(services, 'Other'),
-        role: 'admin',
-      }),
-    );
-    await expect(stranger.connections.fieldMapping({ connectionId })).rejects.toThrow(/No such connection/);
-  });
-});

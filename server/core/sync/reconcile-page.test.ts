@@ -94,6 +94,30 @@ describe('planning a page', () => {
     expect(result.result).toMatchObject({ updated: 0, unchanged: 1 });
   });
 
+  it("maps each record with the connection's category overrides, so a record seen again after they changed is changed", () => {
+    const buyer = person('R7', {
+      nurtureCategory: 'Buyer',
+      profile: {
+        applicantType: 'buyer',
+        tenancyStatus: null,
+        propertyInterest: 'buying',
+        isVendor: false,
+        isLandlord: false,
+      },
+    });
+    const categoryOverrides = { 'applicantType:buyer': 'Applicant' } as const;
+    const created = plan({ contacts: [buyer], categoryOverrides });
+    expect(created.inserts[0]!.contact.nurtureCategory).toBe('Applicant');
+    expect(created.links[0]!.snapshot).toMatchObject({ nurtureCategory: 'Applicant' });
+    // The same record, unchanged at the CRM, against a link reconciled before the override.
+    const again = plan({ contacts: [buyer], links: [linkTo('c-7', buyer)], categoryOverrides });
+    expect(again.updates).toEqual([
+      { contactId: 'c-7', contact: expect.objectContaining({ nurtureCategory: 'Applicant' }) },
+    ]);
+    // Without overrides, the adapter's suggestion stands and nothing changed.
+    expect(plan({ contacts: [buyer], links: [linkTo('c-7', buyer)] }).unchanged).toEqual(['R7']);
+  });
+
   it('creates a contact for a record nobody knows, links it and logs it', () => {
     const record = person('R1', { emails: ['olivia@example.com'] });
     const result = plan({ contacts: [record] });

@@ -1,6 +1,11 @@
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { FieldPolicy } from '../domain/conflict-resolution.ts';
-import { contactContentHash, nameKey } from '../domain/contact-normalisation.ts';
+import {
+  contactContentHash,
+  nameKey,
+  withCategoryOverrides,
+  type CategoryOverrides,
+} from '../domain/contact-normalisation.ts';
 import {
   findMatch,
   type IdentityKeys,
@@ -30,6 +35,12 @@ export type PlanInput = {
   /** Existing contacts of the agency that may be the page's new records (see identityKeysToMatch). */
   candidates: MatchCandidate[];
   policy: FieldPolicy;
+  /**
+   * The admin's nurture categories for this connection (its mapping review), applied to each record
+   * before anything else: the link's snapshot and content hash are of the record as overridden, so
+   * a record seen again after the overrides changed counts as changed.
+   */
+  categoryOverrides?: CategoryOverrides;
   /** The run's window start: null during a first import. */
   windowStart: string | null;
   newContactId: () => string;
@@ -112,7 +123,10 @@ export function identityKeysToMatch(contacts: CanonicalContact[], links: Contact
 }
 
 export function planPage(input: PlanInput): PagePlan {
-  const incoming = newestRecords(input.page.contacts);
+  const overrides = input.categoryOverrides ?? {};
+  const incoming = newestRecords(input.page.contacts).map((contact) =>
+    withCategoryOverrides(contact, overrides),
+  );
   const { fresh, changed, touched, unchanged } = sortRecords(incoming, input.links);
   const { inserts, merged, mergesIntoExisting } = deduplicate(fresh, input.candidates, input.newContactId);
 

@@ -30,7 +30,7 @@ export type SyncCycleDependencies = {
     fetched: number;
     estimatedTotal: number | null;
   }) => void;
-  /** Rescoring of the contacts whose activities a cycle brought (the engagement service). */
+  /** Rescoring after the activities (the engagement service): the contacts they changed, and any left pending. */
   onSignals?: (organisationId: string, contactIds: string[], connectionId: string) => Promise<unknown>;
   /** Observes every finished cycle (metrics). */
   onFinished?: (cycle: CycleObservation) => void;
@@ -128,8 +128,9 @@ export async function runSyncCycle(
         for (const contactId of result.contactIds) toRescore.add(contactId);
       },
     );
-    if (toRescore.size > 0 && deps.onSignals) {
-      // The activities are stored: a failed rescoring is caught up by the scheduled one, not retried here.
+    // Called with no new signals too: it also catches up contacts left pending by a stopped process.
+    if (deps.onSignals) {
+      // The activities are stored and marked: a failed rescoring is caught up later, not retried here.
       await deps
         .onSignals(run.organisationId, [...toRescore], connectionId)
         .catch((error: unknown) =>

@@ -20,6 +20,10 @@ export type ConnectionStatusRow = {
   deadLettered: number;
   /** Write-backs the CRM refused for good, waiting for an admin. */
   failedWrites: number;
+  /** Nothing is written back until an admin confirms the field mapping; the writes wait. */
+  writeBackPaused: boolean;
+  /** Writes queued for the CRM and not yet done. */
+  pendingWrites: number;
 };
 
 const StatusRow = z
@@ -37,6 +41,8 @@ const StatusRow = z
     parked: z.number(),
     dead_lettered: z.number(),
     failed_writes: z.number(),
+    field_mapping_confirmed_at: sqlTimestamp.nullable(),
+    pending_writes: z.number(),
   })
   .transform((row): ConnectionStatusRow => ({
     connectionId: row.id,
@@ -52,6 +58,8 @@ const StatusRow = z
     parked: row.parked,
     deadLettered: row.dead_lettered,
     failedWrites: row.failed_writes,
+    writeBackPaused: row.field_mapping_confirmed_at === null,
+    pendingWrites: row.pending_writes,
   }));
 
 /** What `propsync status` prints: one row per connection, never any credential. */
@@ -64,7 +72,10 @@ export function connectionStatusRows(em: EntityManager): Promise<ConnectionStatu
        (select count(*)::int from webhook_deliveries d where d.connection_id = c.id and d.status = 'parked') as parked,
        (select count(*)::int from webhook_deliveries d where d.connection_id = c.id and d.status = 'dead_lettered')
          as dead_lettered,
-       (select count(*)::int from outbound_writes w where w.connection_id = c.id and w.status = 'refused') as failed_writes
+       (select count(*)::int from outbound_writes w where w.connection_id = c.id and w.status = 'refused') as failed_writes,
+       c.field_mapping_confirmed_at,
+       (select count(*)::int from outbound_writes w where w.connection_id = c.id
+        and w.status in ('pending', 'in_flight', 'failed')) as pending_writes
      from crm_connections c join organisations o on o.id = c.organisation_id
      cross join lateral (select count(*)::int as activity_count, max(occurred_at) as last_activity_at
        from activities where connection_id = c.id) a
@@ -125,12 +136,15 @@ export async function resolveConnection(em: EntityManager, reference: string): P
   );
 }
 
-/** Parked, dead-lettered and refused counts that are not zero, or "-". */
+/** Parked, dead-lettered and refused counts that are not zero, and a paused write-back; or "-". */
 function attentionSummary(row: ConnectionStatusRow): string {
   const parts = [
     row.parked > 0 ? `${row.parked} parked` : null,
     row.deadLettered > 0 ? `${row.deadLettered} dead-lettered` : null,
     row.failedWrites > 0 ? `${row.failedWrites} failed writes` : null,
+    row.writeBackPaused
+      ? `write-back paused until the field mapping is confirmed (${row.pendingWrites} writes waiting)`
+      : null,
   ].filter((part) => part !== null);
   return parts.length > 0 ? parts.join(', ') : '-';
 }

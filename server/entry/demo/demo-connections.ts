@@ -57,10 +57,12 @@ export async function ensureDemoConnections(
         unconnected.push(simulator);
         continue;
       }
-      await services.connections.connect(organisationId, simulator.provider, {
+      const connected = await services.connections.connect(organisationId, simulator.provider, {
         credentials: simulator.credentials,
         settings: simulator.settings,
       });
+      // The demo writes scores back from its first import: its seeding confirms the mapping (audited as `demo`).
+      await services.fieldMapping.confirm(organisationId, connected.id, 'demo');
       continue;
     }
     await new Sql(services.orm.em).run(

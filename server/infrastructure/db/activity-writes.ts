@@ -11,7 +11,8 @@ function rankOf(column: string): string {
 /**
  * Stores signals of one agency: each record once per (source, external id, signal key), a later
  * stage replacing an earlier one. Contacts of other agencies are ignored. Answers the contact of
- * every signal that was new or moved to a later stage (the contacts to rescore).
+ * every signal that was new or moved to a later stage (the contacts to rescore), and marks them
+ * pending rescoring.
  */
 export async function upsertSignals(
   sql: Sql,
@@ -19,19 +20,27 @@ export async function upsertSignals(
   signals: readonly EngagementSignal[],
 ): Promise<string[]> {
   if (signals.length === 0) return [];
+  // The contacts are marked for rescoring in the same statement: a crash before the rescoring
+  // leaves the mark, and the next cycle or the scheduled rescoring picks it up.
   const changed = await sql.rows(
     z.object({ contact_id: z.string() }),
-    `insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details)
-     select ?, x.contact_id, x.connection_id, x.type, x.signal_key, x.source, x.external_id, x.occurred_at,
-       coalesce(x.details, '{}'::jsonb)
-     from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
-       external_id text, occurred_at timestamptz, details jsonb)
-     where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
-     on conflict (organisation_id, source, external_id, signal_key) do update
-       set type = excluded.type, occurred_at = excluded.occurred_at, details = excluded.details
-       where ${rankOf('excluded.type')} > ${rankOf('activities.type')}
-     returning contact_id`,
-    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId],
+    `with stored as (
+       insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details)
+       select ?, x.contact_id, x.connection_id, x.type, x.signal_key, x.source, x.external_id, x.occurred_at,
+         coalesce(x.details, '{}'::jsonb)
+       from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
+         external_id text, occurred_at timestamptz, details jsonb)
+       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
+       on conflict (organisation_id, source, external_id, signal_key) do update
+         set type = excluded.type, occurred_at = excluded.occurred_at, details = excluded.details
+         where ${rankOf('excluded.type')} > ${rankOf('activities.type')}
+       returning contact_id),
+     marked as (
+       insert into rescore_marks (contact_id, organisation_id, marked_at)
+       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s
+       on conflict (contact_id) do update set marked_at = excluded.marked_at)
+     select contact_id from stored`,
+    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId, organisationId],
   );
   return changed.map((row) => row.contact_id);
 }

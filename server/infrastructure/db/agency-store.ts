@@ -157,6 +157,8 @@ export class PostgresAgencyStore implements AgencyStore {
         const conflictAudits = await count(
           `select count(*)::int as n from conflict_audit where organisation_id = ?`,
         );
+        // Erased people's hashed identifiers: nothing syncs for this agency again.
+        await tx.run(`delete from erasure_tombstones where organisation_id = ?`, [id]);
         for (const [key, table] of REMOVED_TABLES) {
           removed[key] = await count(
             `with deleted as (delete from ${table} where organisation_id = ? returning 1) select count(*)::int as n from deleted`,

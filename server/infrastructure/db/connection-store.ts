@@ -17,6 +17,7 @@ const SecretsColumns = {
   settings: z.record(z.string(), z.unknown()),
   credentials: z.unknown(),
   webhook_secret: z.unknown(),
+  field_choices: z.record(z.string(), z.string()).nullable(),
 };
 
 function secretsOf(row: z.infer<z.ZodObject<typeof SecretsColumns>>): ConnectionSecrets {
@@ -28,6 +29,7 @@ function secretsOf(row: z.infer<z.ZodObject<typeof SecretsColumns>>): Connection
     settings: row.settings,
     credentials: row.credentials,
     webhookSecret: row.webhook_secret,
+    fieldChoices: row.field_choices ?? {},
   };
 }
 
@@ -52,6 +54,7 @@ const ConnectionRow = z
         startedAt: z.string(),
       })
       .nullable(),
+    field_mapping_confirmed_at: sqlTimestamp.nullable(),
   })
   .transform((row): StoredConnection => ({
     ...secretsOf(row),
@@ -62,6 +65,7 @@ const ConnectionRow = z
     contactCount: row.contact_count,
     webhookRegistration: row.webhook_registration,
     currentSync: row.current_sync,
+    fieldMappingConfirmedAt: row.field_mapping_confirmed_at,
   }));
 
 export class PostgresConnectionStore implements ConnectionStore {
@@ -176,7 +180,8 @@ export class PostgresConnectionStore implements ConnectionStore {
     // Lean on purpose: every webhook delivery comes through here.
     const row = await this.#sql.first(
       SecretsRow,
-      `select id, organisation_id, provider, status, settings, credentials, webhook_secret from crm_connections where id = ?`,
+      `select id, organisation_id, provider, status, settings, credentials, webhook_secret,
+         field_mapping_overrides -> 'fields' as field_choices from crm_connections where id = ?`,
       [connectionId],
     );
     return row ?? null;
@@ -227,7 +232,9 @@ export class PostgresConnectionStore implements ConnectionStore {
     return this.#sql.rows(
       ConnectionRow,
       `select c.id, c.organisation_id, c.provider, c.status, c.settings, c.credentials, c.webhook_registration, c.webhook_secret, c.last_synced_at, c.last_error_at,
+         c.field_mapping_overrides -> 'fields' as field_choices,
          c.last_error_message, coalesce(c.sync_interval_minutes, o.sync_interval_minutes) as sync_interval_minutes,
+         c.field_mapping_confirmed_at,
          (select count(*)::int from contact_external_ids e where e.connection_id = c.id and e.active) as contact_count,
          (select jsonb_build_object('runId', r.id, 'fetched', r.records_fetched, 'estimatedTotal', r.estimated_total,
              'startedAt', to_char(r.started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))

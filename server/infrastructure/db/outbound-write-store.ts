@@ -37,14 +37,17 @@ export async function claimOutboundWrites(
   limit: number,
 ): Promise<OutboundWork[]> {
   // The run holds the connection's lock, so rows left in flight belong to a worker that died.
+  // Until the admin confirms the field mapping nothing is taken: the writes wait, queued (a newer
+  // score replaces a pending one), and go out with the first cycle after the confirmation.
   return sql.rows(
     ClaimedWriteRow,
     `update outbound_writes set status = 'in_flight', attempts = attempts + 1, updated_at = now()
      where id in (select id from outbound_writes where connection_id = ?
        and (status = 'pending' or (status = 'failed' and next_attempt_at <= now()) or status = 'in_flight')
+       and exists (select 1 from crm_connections c where c.id = ? and c.field_mapping_confirmed_at is not null)
        order by next_attempt_at, created_at limit ?)
      returning id, kind, attempts, payload`,
-    [run.connectionId, limit],
+    [run.connectionId, run.connectionId, limit],
   );
 }
 

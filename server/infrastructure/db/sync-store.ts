@@ -1,4 +1,5 @@
 import type { ActivityPage } from '../../core/ports/crm-adapter.ts';
+import type { IdentifierHasher } from '../../core/ports/erasure-store.ts';
 import type {
   ActivityPageResult,
   ContactPage,
@@ -33,11 +34,21 @@ export class PostgresSyncStore implements SyncStore {
   /** Lock releases of the runs this process holds open, by run id. */
   readonly #releases = new Map<string, () => Promise<void>>();
   readonly #failingAlertAfterMs: number;
+  readonly #identifierHasher: IdentifierHasher | null;
 
-  constructor(em: EntityManager, locks: ConnectionLocks, options: { failingAlertAfterMs?: number } = {}) {
+  constructor(
+    em: EntityManager,
+    locks: ConnectionLocks,
+    options: {
+      failingAlertAfterMs?: number;
+      /** Matches records against erasure tombstones; without it (a bare test store) none is looked up. */
+      identifierHasher?: IdentifierHasher;
+    } = {},
+  ) {
     this.#sql = new Sql(em);
     this.#locks = locks;
     this.#failingAlertAfterMs = options.failingAlertAfterMs ?? 60 * 60_000;
+    this.#identifierHasher = options.identifierHasher ?? null;
   }
 
   async startRun(
@@ -61,7 +72,7 @@ export class PostgresSyncStore implements SyncStore {
   }
 
   applyContactPage(run: SyncRunHandle, page: ContactPage): Promise<PageResult> {
-    return writeContactPage(this.#sql, run, page);
+    return writeContactPage(this.#sql, run, page, this.#identifierHasher);
   }
 
   applyActivityPage(run: SyncRunHandle, page: ActivityPage): Promise<ActivityPageResult> {

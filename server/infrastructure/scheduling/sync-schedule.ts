@@ -85,33 +85,40 @@ export function startSyncSchedule(
   };
 }
 
+/** A periodic job whose work claims its share in the database, so every scheduling process may run it. */
+export type ClaimedTick = {
+  /** node-cron expression (with seconds). */
+  expression: string;
+  /** Does what is due; answers counts by name, logged as `done` when one is not zero. */
+  work: () => Promise<Record<string, number>>;
+  done: string;
+  failed: string;
+};
+
 /**
- * The rescoring tick, every minute on every process that schedules: each due contact is claimed
- * in the database by exactly one process per period, so more processes only share the work.
+ * The claimed ticks (rescoring, reconciliation), each on its node-cron schedule on every process
+ * that schedules; a tick never overlaps itself, and its claims in the database share the work
+ * across processes (each due contact rescored, each connection reconciled, once per period).
  */
-export function startRescoring(
-  rescoreDue: () => Promise<{ rescored: number }>,
-  logger: Logger,
-  expression = '30 * * * * *',
-): { stop: () => Promise<void> } {
-  let running: Promise<void> | null = null;
-  const task = cron.schedule(expression, () => {
-    if (running) return;
-    running = (async () => {
-      try {
-        const { rescored } = await rescoreDue();
-        if (rescored > 0) logger.info({ rescored }, 'rescored contacts as their signals aged');
-      } catch (error) {
-        logger.error({ err: error }, 'scheduled rescoring failed');
-      } finally {
-        running = null;
-      }
-    })();
-  });
+export function startClaimedTicks(logger: Logger, ticks: ClaimedTick[]): { stop: () => Promise<void> } {
+  const running = new Map<ClaimedTick, Promise<void>>();
+  const tasks = ticks.map((tick) =>
+    cron.schedule(tick.expression, () => {
+      if (running.has(tick)) return;
+      const run = tick
+        .work()
+        .then((counts) => {
+          if (Object.values(counts).some((count) => count > 0)) logger.info(counts, tick.done);
+        })
+        .catch((error: unknown) => logger.error({ err: error }, tick.failed))
+        .finally(() => running.delete(tick));
+      running.set(tick, run);
+    }),
+  );
   return {
     stop: async () => {
-      await task.stop();
-      await running;
+      for (const task of tasks) await task.stop();
+      await Promise.all(running.values());
     },
   };
 }

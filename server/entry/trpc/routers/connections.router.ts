@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
+import { NurtureCategorySchema } from '../../../../shared/contact.ts';
+import { CATEGORY_FACTS } from '../../../../shared/api/connection.dto.ts';
+import { adminActor } from '../../../application/connections/field-mapping.ts';
 import { PropsyncError } from '../../../core/errors.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 import type {
@@ -7,6 +10,7 @@ import type {
   ConnectionSummary,
   DisconnectResult,
   FieldMappingSummary,
+  MappingHistoryEntry,
   OAuthFinish,
   OAuthStart,
   SyncQueued,
@@ -139,11 +143,48 @@ export const connectionsRouter = router({
       ctx.services.fieldMapping.summary(ctx.session.organisationId, input.connectionId),
     ),
 
-  /** The admin confirms the mapping and the default nurture categories before going live. */
+  /**
+   * The admin confirms the mapping (and the categories, as overridden): until then the connection
+   * imports but writes nothing back. Audited with who, when and what changed since the last one.
+   */
   confirmFieldMapping: adminProcedure
     .input(ConnectionIdInput)
     .mutation(({ ctx, input }): Promise<FieldMappingSummary> =>
-      ctx.services.fieldMapping.confirm(ctx.session.organisationId, input.connectionId),
+      ctx.services.fieldMapping.confirm(
+        ctx.session.organisationId,
+        input.connectionId,
+        adminActor(ctx.session.subject),
+      ),
+    ),
+
+  /**
+   * Replaces the connection's overrides: a nurture category per applicant type or tenancy status,
+   * and the CRM field chosen where it has several for one canonical field. Records already
+   * imported are re-categorised; audited like a confirmation.
+   */
+  setMappingOverrides: adminProcedure
+    .input(
+      ConnectionIdInput.extend({
+        overrides: z.object({
+          categories: z.partialRecord(z.enum(CATEGORY_FACTS), NurtureCategorySchema),
+          fields: z.record(z.string().max(100), z.string().max(100)),
+        }),
+      }),
+    )
+    .mutation(({ ctx, input }): Promise<FieldMappingSummary> =>
+      ctx.services.fieldMapping.setOverrides(
+        ctx.session.organisationId,
+        input.connectionId,
+        input.overrides,
+        adminActor(ctx.session.subject),
+      ),
+    ),
+
+  /** Every confirmation and change of overrides of the connection's mapping, newest first. */
+  mappingHistory: agencyProcedure
+    .input(ConnectionIdInput)
+    .query(({ ctx, input }): Promise<MappingHistoryEntry[]> =>
+      ctx.services.fieldMapping.history(ctx.session.organisationId, input.connectionId),
     ),
 
   /** Removes webhooks at the CRM and deletes the stored credentials; contacts and the audit trail stay. */

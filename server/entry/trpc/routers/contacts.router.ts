@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { ContactFeed } from '../../../infrastructure/db/read-side/contact-feed.ts';
 import { ContactQueries } from '../../../infrastructure/db/read-side/contact-queries.ts';
-import { agencyProcedure, router } from '../trpc.ts';
+import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
 import type { ContactFeedPage, ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
+import type { ContactErasureReport } from '../../../../shared/api/erasure.dto.ts';
 
-/** The host's feed and contact look-up for support: where a contact came from and its id in every CRM. */
+/**
+ * The host's feed and contact look-up for support (where a contact came from and its id in every
+ * CRM), and the right to erasure.
+ */
 export const contactsRouter = router({
   /**
    * Every contact of the agency once (the first read, without a cursor), then every change since
@@ -36,5 +40,14 @@ export const contactsRouter = router({
     )
     .query(({ ctx, input }): Promise<ContactLookupResult[]> =>
       new ContactQueries(ctx.services.orm.em).lookup(ctx.session.organisationId, input),
+    ),
+  /**
+   * Removes the person's data from Propsync (admins only), keeping hashed identifiers so a sync
+   * does not bring them back unless a CRM changes their record later; answers the CRMs that still hold them.
+   */
+  erase: adminProcedure
+    .input(z.object({ contactId: z.uuid() }))
+    .mutation(({ ctx, input }): Promise<ContactErasureReport> =>
+      ctx.services.erasure.erase(ctx.session.organisationId, input.contactId),
     ),
 });

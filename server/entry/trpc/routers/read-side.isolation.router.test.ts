@@ -162,6 +162,11 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       },
       'connections.fieldMapping': { connectionId: b.connectionId },
       'connections.confirmFieldMapping': { connectionId: b.connectionId },
+      'connections.setMappingOverrides': {
+        connectionId: b.connectionId,
+        overrides: { categories: { 'applicantType:buyer': 'Applicant' }, fields: {} },
+      },
+      'connections.mappingHistory': { connectionId: b.connectionId },
       'connections.disconnect': { connectionId: b.connectionId },
       // Reconnecting B's connection by sign-in: refused as not found before anything is stored.
       'connections.startOAuth': {

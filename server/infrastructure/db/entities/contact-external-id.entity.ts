@@ -20,6 +20,8 @@ export const ContactExternalId = defineEntity({
     contentHash: p.text().nullable(),
     snapshot: p.json<Record<string, unknown>>().nullable(),
     matchedOn: p.array().defaultRaw(`'{}'`),
+    /** Consecutive complete reconciliations that did not find the record in the CRM's listing. */
+    reconcileMisses: p.integer().default(0),
     updatedAt: updatedAtProperty,
   },
   uniques: [

@@ -4,6 +4,7 @@ import {
   type ConnectionStatus,
   type CrmProvider,
 } from '../../../../shared/providers.ts';
+import type { MappingOverrides } from '../../../../shared/api/connection.dto.ts';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
 import { baseProperties, oneOf, syncIntervalCheck, updatedAtProperty } from './base.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
@@ -28,10 +29,15 @@ export const CrmConnection = defineEntity({
     webhookSecret: p.json<EncryptedEnvelope>().nullable(),
     /** The current access grant (OAuth token), encrypted, shared by every process. */
     accessGrant: p.json<EncryptedEnvelope>().nullable(),
+    /** Until set, nothing is written back to the CRM (the mapping review). */
     fieldMappingConfirmedAt: p.datetime().nullable(),
+    /** The admin's corrections to the suggested mapping (`MappingOverrides`). */
+    fieldMappingOverrides: p.json<MappingOverrides>().defaultRaw(`'{"categories": {}, "fields": {}}'::jsonb`),
     lastSyncedAt: p.datetime().nullable(),
     /** The next scheduled slot; one process claims it atomically, then queues its job. */
     nextSyncAt: p.datetime().nullable(),
+    /** The next reconciliation of the CRM's id set; one process claims it (reconciliation-store.ts). */
+    nextReconcileAt: p.datetime().nullable(),
     lastErrorAt: p.datetime().nullable(),
     lastErrorMessage: p.text().nullable(),
     failingSince: p.datetime().nullable(),

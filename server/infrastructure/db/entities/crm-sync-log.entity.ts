@@ -14,6 +14,7 @@ export const SYNC_LOG_STATUSES = [
   'deactivated',
   'skipped',
   'error',
+  'reimported',
 ] as const satisfies readonly SyncLogStatus[];
 const SYNC_LOG_ENTITY_TYPES = [
   'contact',

@@ -6,31 +6,16 @@ import { ContactExternalId } from './contact-external-id.entity.ts';
 import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { CrmSyncLog } from './crm-sync-log.entity.ts';
+import { ErasureTombstone } from './erasure.entity.ts';
+import { FieldMappingAudit } from './field-mapping-audit.entity.ts';
 import { FieldPolicy } from './field-policy.entity.ts';
 import { HostEvent } from './host-event.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
+import { RescoreMark } from './rescore-mark.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
 import { WebhookDelivery } from './webhook-delivery.entity.ts';
-
-export {
-  Activity,
-  Alert,
-  ConflictAudit,
-  Contact,
-  ContactExternalId,
-  CrmConnection,
-  CrmProviderRecord,
-  CrmSyncLog,
-  FieldPolicy,
-  HostEvent,
-  OauthSignIn,
-  Organisation,
-  OutboundWrite,
-  SyncRun,
-  WebhookDelivery,
-};
 
 /** The explicit entity list handed to MikroORM (no folder discovery). */
 export const entities = [
@@ -42,11 +27,14 @@ export const entities = [
   CrmConnection,
   CrmProviderRecord,
   CrmSyncLog,
+  ErasureTombstone,
+  FieldMappingAudit,
   FieldPolicy,
   HostEvent,
   OauthSignIn,
   Organisation,
   OutboundWrite,
+  RescoreMark,
   SyncRun,
   WebhookDelivery,
 ];

@@ -2,9 +2,8 @@ import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
 import { stampedOnCreate } from './base.ts';
-import { CrmConnection } from './crm-connection.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
-import { organisationOwned } from './owners.ts';
+import { optionalConnectionOwned, organisationOwned } from './owners.ts';
 
 /**
  * An OAuth sign-in in progress, keyed by the hash of its `state`: the PKCE verifier and the code the
@@ -17,12 +16,7 @@ export const OauthSignIn = defineEntity({
     stateHash: p.text().primary(),
     ...organisationOwned,
     provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
-    connectionId: p
-      .manyToOne(CrmConnection)
-      .mapToPk()
-      .fieldName('connection_id')
-      .nullable()
-      .deleteRule('cascade'),
+    ...optionalConnectionOwned,
     settings: p.json<Record<string, string>>(),
     codeVerifier: p.json<EncryptedEnvelope>(),
     returnTo: p.text(),

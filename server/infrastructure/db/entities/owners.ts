@@ -27,6 +27,16 @@ export const formerConnection = p
   .nullable()
   .deleteRule('set null');
 
+/** A row that may belong to one CRM connection: removing the connection deletes the row. */
+export const optionalConnectionOwned = {
+  connectionId: p
+    .manyToOne(CrmConnection)
+    .mapToPk()
+    .fieldName('connection_id')
+    .nullable()
+    .deleteRule('cascade'),
+};
+
 /** Key, creation time and agency: an agency's own row. */
 export const organisationRowProperties = { ...baseProperties, ...organisationOwned };
 

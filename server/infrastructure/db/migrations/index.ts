@@ -10,6 +10,9 @@ import { Migration20261202120000AgencyProvisioning } from './Migration2026120212
 import { Migration20261203110000ActivitySignals } from './Migration20261203110000_activity_signals.ts';
 import { Migration20261203120000ParkedAndRefused } from './Migration20261203120000_parked_and_refused.ts';
 import { Migration20261203130000ContactFeed } from './Migration20261203130000_contact_feed.ts';
+import { Migration20261204090000RescorePending } from './Migration20261204090000_rescore_pending.ts';
+import { Migration20261204100000Erasure } from './Migration20261204100000_erasure.ts';
+import { Migration20261204110000MappingReview } from './Migration20261204110000_mapping_review.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -34,4 +37,7 @@ export const migrations = [
   { name: 'Migration20261203110000_activity_signals', class: Migration20261203110000ActivitySignals },
   { name: 'Migration20261203120000_parked_and_refused', class: Migration20261203120000ParkedAndRefused },
   { name: 'Migration20261203130000_contact_feed', class: Migration20261203130000ContactFeed },
+  { name: 'Migration20261204090000_rescore_pending', class: Migration20261204090000RescorePending },
+  { name: 'Migration20261204100000_erasure', class: Migration20261204100000Erasure },
+  { name: 'Migration20261204110000_mapping_review', class: Migration20261204110000MappingReview },
 ];

@@ -3,6 +3,7 @@ import { MarketingConsentSchema, NurtureCategorySchema } from '../../../../share
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import type { ContactFeedPage, FeedContact } from '../../../../shared/api/contact.dto.ts';
 import { PropsyncError } from '../../../core/errors.ts';
+import { contactIdentityColumns } from '../contact-rows.ts';
 import type { EntityManager } from '../orm.ts';
 import { Sql, sqlNumber, sqlTimestamp, type SqlParam } from '../sql.ts';
 
@@ -49,12 +50,7 @@ function decodeFeedCursor(text: string): FeedCursor {
 }
 
 const FeedRow = z.object({
-  id: z.string(),
-  title: z.string().nullable(),
-  first_name: z.string().nullable(),
-  last_name: z.string().nullable(),
-  emails: z.array(z.string()),
-  phones: z.array(z.string()),
+  ...contactIdentityColumns,
   postcode: z.string().nullable(),
   nurture_category: NurtureCategorySchema,
   marketing_consent: MarketingConsentSchema,
