@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
@@ -50,11 +51,9 @@ import {
   parseBody,
   PreferencesRequestSchema,
   SubscriptionRequestSchema,
-  locationOf,
-  notFound,
+  foundOr404,
   patchBoolean,
   readPatchDocument,
-  sendErrors,
   sendProblem,
   type PatchOperation,
   type PostContactRequest,
@@ -152,12 +151,10 @@ function listContacts(request: Request, response: Response): void {
   );
 }
 
-function contactOr404(response: Response, id: string): ContactRecord | undefined {
+function contactOr404(response: Response, id: string): ContactRecord {
   const { dataset } = callContext(response);
   if (seqOfContactId(id) === null) throw new BadRequestError(`${id} is not a valid contact id`);
-  const record = dataset.contactById(id);
-  if (record === undefined) notFound(response, `Contact ${id}`);
-  return record;
+  return foundOr404(dataset.contactById(id), `Contact ${id}`);
 }
 
 /** Looks up an agency parameter by code or by name (Alto takes the code). */
@@ -332,6 +329,16 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
   return next;
 }
 
+/** The file note the path names, or a 404. */
+function fileNoteOf(request: Request, response: Response) {
+  const id = String(request.params.fileNoteId);
+  const seq = seqOfId(id, ALTO_FILE_NOTE_ID_BASE);
+  return foundOr404(
+    seq === null ? undefined : callContext(response).dataset.fileNotes.get(seq),
+    `File note ${id}`,
+  );
+}
+
 function requireJsonPatch(request: Request, response: Response): boolean {
   if (request.is('application/json-patch+json')) return true;
   sendProblem(response, 415, 'Send the JSON Patch document as application/json-patch+json');
@@ -368,13 +375,10 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
         'Location',
         duplicates.map((record) => locationOf(request, `/contacts/${contactIdOf(record.seq)}`)),
       );
-      sendErrors(response, 409, [
-        {
-          code: 'DuplicateContact',
-          message: `Duplicate contacts found: ${duplicates.map((record) => contactIdOf(record.seq)).join(', ')}. Check the Location headers.`,
-        },
-      ]);
-      return;
+      throw new BadRequestError(
+        `Duplicate contacts found: ${duplicates.map((record) => contactIdOf(record.seq)).join(', ')}. Check the Location headers.`,
+        { status: 409, details: { code: 'DuplicateContact' } },
+      );
     }
     const record = dataset.createContact(fields);
     response
@@ -386,14 +390,13 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   // `/persons` answers the whole contact too (its people are what a client wants from it).
   router.get(['/contacts/:contactId', '/contacts/:contactId/persons'], (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
-    if (record !== undefined) response.json(renderContact(record, callContext(response).dataset.seed));
+    response.json(renderContact(record, callContext(response).dataset.seed));
   });
 
   router.patch('/contacts/:contactId', (request, response) => {
     if (!requireJsonPatch(request, response)) return;
     const operations = readPatchDocument(request.body);
     const record = contactOr404(response, String(request.params.contactId));
-    if (record === undefined) return;
     const { dataset } = callContext(response);
     const changes = patchContactFields(operations);
     dataset.updateContacts([record], (fields) => Object.assign(fields, changes));
@@ -402,13 +405,12 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
 
   router.get('/contacts/:contactId/persons/:personId', (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
-    if (record === undefined) return;
     const fields = fieldsOf(record, callContext(response).dataset.seed);
-    const person = fields.people.find((candidate) => candidate.id === String(request.params.personId));
-    if (person === undefined) {
-      notFound(response, `Person ${String(request.params.personId)}`);
-      return;
-    }
+    const personId = String(request.params.personId);
+    const person = foundOr404(
+      fields.people.find((candidate) => candidate.id === personId),
+      `Person ${personId}`,
+    );
     response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: fields.archived });
   });
 
@@ -416,14 +418,12 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     if (!requireJsonPatch(request, response)) return;
     const operations = readPatchDocument(request.body);
     const record = contactOr404(response, String(request.params.contactId));
-    if (record === undefined) return;
     const { dataset } = callContext(response);
     const personId = String(request.params.personId);
-    const current = fieldsOf(record, dataset.seed).people.find((candidate) => candidate.id === personId);
-    if (current === undefined) {
-      notFound(response, `Person ${personId}`);
-      return;
-    }
+    const current = foundOr404(
+      fieldsOf(record, dataset.seed).people.find((candidate) => candidate.id === personId),
+      `Person ${personId}`,
+    );
     const patched = patchPerson(current, operations);
     dataset.updateContacts([record], (fields) => {
       fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
@@ -433,13 +433,12 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
 
   router.get('/contacts/:contactId/preferences', (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
-    if (record !== undefined) response.json(renderPreferences(record, callContext(response).dataset.seed));
+    response.json(renderPreferences(record, callContext(response).dataset.seed));
   });
 
   router.post('/contacts/:contactId/preferences', (request, response) => {
     const body = parseBody(PreferencesRequestSchema, request.body);
     const record = contactOr404(response, String(request.params.contactId));
-    if (record === undefined) return;
     callContext(response).dataset.updateContacts([record], (fields) => {
       for (const item of body.items) fields.preferences[item.type] = item.optIn;
     });
@@ -479,25 +478,16 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     const id = altoQuery(request.query).string('contact-id');
     if (id === undefined) throw new BadRequestError('contact-id is required');
     const record = contactOr404(response, id);
-    if (record === undefined) return;
     response.json(callContext(response).dataset.fileNotesFor(record.seq).map(renderFileNote));
   });
 
   router.get('/file-notes/:fileNoteId', (request, response) => {
-    const seq = seqOfId(String(request.params.fileNoteId), ALTO_FILE_NOTE_ID_BASE);
-    const note = seq === null ? undefined : callContext(response).dataset.fileNotes.get(seq);
-    if (note === undefined) notFound(response, `File note ${String(request.params.fileNoteId)}`);
-    else response.json(renderFileNote(note));
+    response.json(renderFileNote(fileNoteOf(request, response)));
   });
 
   router.patch('/file-notes/:fileNoteId', (request, response) => {
     const operations = readPatchDocument(request.body);
-    const seq = seqOfId(String(request.params.fileNoteId), ALTO_FILE_NOTE_ID_BASE);
-    const note = seq === null ? undefined : callContext(response).dataset.fileNotes.get(seq);
-    if (note === undefined) {
-      notFound(response, `File note ${String(request.params.fileNoteId)}`);
-      return;
-    }
+    const note = fileNoteOf(request, response);
     let title = note.title;
     let notes = note.notes;
     for (const operation of operations) {
@@ -561,10 +551,13 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   });
 
   router.get('/offers/sales-offer/:offerId', (request, response) => {
-    const seq = seqOfId(String(request.params.offerId), ALTO_OFFER_ID_BASE);
-    const offer = seq === null ? undefined : callContext(response).dataset.offers.get(seq);
-    if (offer === undefined) notFound(response, `Offer ${String(request.params.offerId)}`);
-    else response.json(renderOffer(offer));
+    const id = String(request.params.offerId);
+    const seq = seqOfId(id, ALTO_OFFER_ID_BASE);
+    response.json(
+      renderOffer(
+        foundOr404(seq === null ? undefined : callContext(response).dataset.offers.get(seq), `Offer ${id}`),
+      ),
+    );
   });
 
   router.post('/webhooks/subscriptions', (request, response) => {
@@ -597,21 +590,19 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
 
   const ownSubscription = (request: Request, response: Response) => {
     const { integration, dataset } = callContext(response);
-    const subscription = webhooks.get(String(request.params.subscriptionId));
+    const id = String(request.params.subscriptionId);
+    const subscription = webhooks.get(id);
     const own =
       subscription?.clientId === integration.clientId && subscription.agencyRef === dataset.agencyRef;
-    if (!own) notFound(response, `Subscription ${String(request.params.subscriptionId)}`);
-    return own ? subscription : undefined;
+    return foundOr404(own ? subscription : undefined, `Subscription ${id}`);
   };
 
   router.get('/webhooks/subscriptions/:subscriptionId', (request, response) => {
-    const subscription = ownSubscription(request, response);
-    if (subscription !== undefined) response.json(webhooks.render(subscription));
+    response.json(webhooks.render(ownSubscription(request, response)));
   });
 
   router.delete('/webhooks/subscriptions/:subscriptionId', (request, response) => {
     const subscription = ownSubscription(request, response);
-    if (subscription === undefined) return;
     webhooks.delete(subscription.id);
     response.status(204).end();
   });

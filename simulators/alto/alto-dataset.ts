@@ -2,7 +2,7 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { generatedAppointmentTimes, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -73,16 +73,12 @@ export class AltoDataset {
   }
 
   #generate(anchor: number): void {
-    const random = new SeededRandom(mixSeed(this.seed, 'alto-timestamps'));
-    const people = this.people.people;
-    const count = people.length;
-    const records: ContactRecord[] = people.map((person, i) => ({
-      seq: i + 1,
-      ...generatedTimes(i, count, anchor, random),
+    const timestamps = mixSeed(this.seed, 'alto-timestamps');
+    const records: ContactRecord[] = generatedRecords(this.people.people, anchor, timestamps, (person) => ({
       person,
       fields: null,
     }));
-    this.#nextContactSeq = count + 1;
+    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);
   }
@@ -90,15 +86,7 @@ export class AltoDataset {
   #generateActivities(contacts: readonly ContactRecord[], anchor: number): void {
     const random = new SeededRandom(1);
     const activitySeed = mixSeed(this.seed, 'alto-activities');
-    const times = (earliest: number): { created: number; modified: number; start: number } => {
-      const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
-      const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
-      const modified = Math.min(
-        anchor - 1,
-        created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
-      );
-      return { created, modified, start };
-    };
+    const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
     for (const contact of contacts) {
       const roles = contact.person?.roles ?? [];

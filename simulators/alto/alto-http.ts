@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
+import { BadRequestError, found, type ErrorDetails } from '../toolkit/define-simulator.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
@@ -55,13 +56,22 @@ export function sendProblem(response: Response, status: number, detail?: string)
 }
 
 /** Alto's `ErrorsResponse`, used by the contacts and file-notes endpoints for 400/404/409. */
-export function sendErrors(response: Response, status: number, errors: AltoError[]): void {
+function sendErrors(response: Response, status: number, errors: AltoError[]): void {
   response.status(status).json({ errors });
 }
 
-export function notFound(response: Response, what: string): void {
-  sendErrors(response, 404, [{ code: 'NotFound', message: `${what} was not found` }]);
+/**
+ * The error answer for everything but unreadable requests: an ErrorsResponse where the error
+ * carries a code (`NotFound`, `DuplicateContact`), else a ProblemDetails.
+ */
+export function sendError(response: Response, status: number, detail?: string, details?: ErrorDetails): void {
+  if (details?.code === undefined) sendProblem(response, status, detail);
+  else sendErrors(response, status, [{ code: details.code, message: detail ?? '' }]);
 }
+
+/** `value`, or else a 404 ErrorsResponse saying `<what> was not found`. */
+export const foundOr404 = <T>(value: T | undefined, what: string): T =>
+  found(value, `${what} was not found`, { code: 'NotFound' });
 
 // ISO-8601: a date, or a date and time with an optional offset (a naive time is taken as UTC).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -113,15 +123,12 @@ function enumOf<T extends string>(values: readonly [T, ...T[]]) {
   );
 }
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 export const PhoneRequestSchema = z.object({
   type: enumOf(ALTO_PHONE_TYPES).default('Home'),
   number: z
     .string()
     .regex(/^[+]?[0-9\s]{10,20}$/, 'must be 10 to 20 digits or spaces, optionally starting with +'),
-  description: text(50).nullish(),
+  description: maxText(50).nullish(),
 });
 
 export const EmailRequestSchema = z.object({
@@ -130,23 +137,25 @@ export const EmailRequestSchema = z.object({
 });
 
 const PersonRequestSchema = z.object({
-  title: text(20).nullish(),
-  forename: text(50).nullish(),
+  title: maxText(20).nullish(),
+  forename: maxText(50).nullish(),
   surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
   phoneNumbers: z.array(PhoneRequestSchema).max(4, 'at most 4 phone numbers').nullish(),
   emailAddresses: z.array(EmailRequestSchema).max(2, 'at most 2 email addresses').nullish(),
 });
 
+/** An address line: up to 50 characters, optional. */
+const addressLine = maxText(50).nullish();
 const AddressRequestSchema = z.object({
-  subDwelling: text(50).nullish(),
-  nameNumber: text(50).nullish(),
-  street: text(50).nullish(),
-  locality: text(50).nullish(),
-  town: text(50).nullish(),
-  county: text(50).nullish(),
-  postcode: text(20).nullish(),
-  countryCode: text(2).nullish(),
-  uprn: text(12).nullish(),
+  subDwelling: addressLine,
+  nameNumber: addressLine,
+  street: addressLine,
+  locality: addressLine,
+  town: addressLine,
+  county: addressLine,
+  postcode: maxText(20).nullish(),
+  countryCode: maxText(2).nullish(),
+  uprn: maxText(12).nullish(),
 });
 
 /** `POST /contacts` (PostContactRequest). */
@@ -195,10 +204,7 @@ export const PreferencesRequestSchema = z.object({
 
 /** `POST /webhooks/subscriptions` (simulator extension: Alto sets subscriptions up by hand). */
 export const SubscriptionRequestSchema = z.object({
-  url: z
-    .string()
-    .url('must be an absolute URL')
-    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
+  url: webhookUrlSchema,
   eventTypes: z.array(enumOf(ALTO_EVENT_TYPES)).min(1, 'at least one event type is required'),
   /** The shared secret that keys the `x-signature` HMAC of every delivery; generated when omitted. */
   secret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
@@ -208,7 +214,7 @@ export const SubscriptionRequestSchema = z.object({
 function validationErrors(error: z.ZodError): AltoError[] {
   return error.issues.map((issue) => ({
     code: 'ValidationError',
-    message: `${issue.path.length === 0 ? 'body' : issue.path.map(String).join('.')}: ${issue.message}`,
+    message: `${issuePath(issue)}: ${issue.message}`,
   }));
 }
 
@@ -253,9 +259,4 @@ export function patchBoolean(value: unknown, path: string): boolean {
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
   throw new BadRequestError(`${path} takes true or false`);
-}
-
-/** The absolute URL of a resource (Location headers). */
-export function locationOf(request: Request, path: string): string {
-  return `${request.protocol}://${request.get('host') ?? 'localhost'}${path}`;
 }

@@ -1,13 +1,19 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
-import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
+import {
+  contactControl,
+  mountContactControls,
+  tenantOf,
+  type ModifyContactsOptions,
+} from '../toolkit/control-inputs.ts';
+import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
   defined,
+  type CrmSimulatorOptions,
   type SimulatorKit,
-  type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import {
   bySequence,
@@ -55,20 +61,15 @@ import {
   PostContactSchema,
   camelKeys,
   sendBadRequest,
+  sendError,
   sendProblem,
   type PostContactRequest,
 } from './alto-http.ts';
 import { AltoWebhooks, cloudEventBody, contactChange, deliveryHeaders } from './alto-webhooks.ts';
 
-export interface AltoSimulatorOptions extends SimulatorOptions {
+export interface AltoSimulatorOptions extends CrmSimulatorOptions<AltoRateLimits> {
   /** Integrations the simulator accepts (default {@link ALTO_DEMO_CLIENT}); each agency gets its own data. */
   integrations?: readonly AltoIntegration[];
-  /** Access token lifetime in seconds (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
-  /** The catalogue's limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<AltoRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
 }
 
 /** A typed edit of a contact's lead person and flags (what an agent might change in Alto). */
@@ -87,23 +88,17 @@ const EditSchema = z
   .partial();
 type AltoContactEdit = z.infer<typeof EditSchema>;
 const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
+  ...appointmentControlShape,
   /** `Viewing` (default for applicants) or `Valuation` (default otherwise). */
   type: z.enum(['Viewing', 'Valuation']).optional(),
-  /** Default: a day from now. */
-  start: z.union([z.string(), z.number()]).optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
 });
 const AppointmentUpdateSchema = z.object({
   status: z.enum(ALTO_APPOINTMENT_STATUSES),
   applicantFeedback: z.string().optional(),
 });
 const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
+  ...offerControlShape,
   status: z.enum(ALTO_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
   recordType: z.enum(['Sale', 'Rent']).optional(),
 });
 const OfferUpdateSchema = z.object({
@@ -178,17 +173,11 @@ export const createAltoSimulator = defineSimulator({
     });
 
     const datasetFor = (agencyRef?: string): AltoDataset => agencies.get(agencyRef);
-    const contactFor = (dataset: AltoDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined)
-        throw new RangeError(`contact ${id} not found for agency ${dataset.agencyRef}`);
-      return record;
-    };
+    const contactFor = (dataset: AltoDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found for agency ${dataset.agencyRef}`);
     const activityFor = <T>(records: ReadonlyMap<number, T>, id: string, base: number, what: string): T => {
       const seq = seqOfId(id, base);
-      const record = seq === null ? undefined : records.get(seq);
-      if (record === undefined) throw new RangeError(`${what} ${id} not found`);
-      return record;
+      return known(seq === null ? undefined : records.get(seq), `${what} ${id} not found`);
     };
     /** Rendered activity of one contact, or of the whole agency. */
     const activity =
@@ -212,17 +201,7 @@ export const createAltoSimulator = defineSimulator({
         const record = dataset.contactById(id);
         return record === undefined ? undefined : render(record, dataset.seed);
       };
-    /** False when the contact does not exist. */
-    const withContact = (
-      id: string,
-      agency: Agency | undefined,
-      act: (dataset: AltoDataset, record: ContactRecord) => void,
-    ) => {
-      const dataset = datasetFor(agency?.agencyRef);
-      const record = dataset.contactById(id);
-      if (record !== undefined) act(dataset, record);
-      return record !== undefined;
-    };
+    const agencyDataset = (agency?: Agency) => datasetFor(agency?.agencyRef);
 
     /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
     const controls = {
@@ -257,28 +236,22 @@ export const createAltoSimulator = defineSimulator({
         return contactIdOf(datasetFor(agency?.agencyRef).createContact(fieldsFromRequest(parsed)).seq);
       },
       /** Archives a contact (`Contact.Modified`). False when not found. */
-      archiveContact: (id: string, agency?: Agency): boolean =>
-        withContact(id, agency, (dataset, record) =>
-          dataset.updateContacts([record], (fields) => {
-            fields.archived = true;
-          }),
-        ),
+      archiveContact: contactControl(agencyDataset, (dataset, record) =>
+        dataset.updateContacts([record], (fields) => {
+          fields.archived = true;
+        }),
+      ),
       /** Removes a contact entirely (GET answers 404; a `Contact.Modified` is sent). False when not found. */
-      deleteContact: (id: string, agency?: Agency): boolean =>
-        withContact(id, agency, (dataset, record) => dataset.deleteContact(record)),
+      deleteContact: contactControl(agencyDataset, (dataset, record) => dataset.deleteContact(record)),
       /** Books a viewing or valuation (`Appointment.Created`); returns its id. */
       createAppointment(appointment: Input<typeof AppointmentSchema>): string {
         const dataset = datasetFor(appointment.agencyRef);
         const contact = contactFor(dataset, appointment.contactId);
         const fields = fieldsOf(contact, dataset.seed);
         const type = appointment.type ?? (fields.persona.includes('Applicant') ? 'Viewing' : 'Valuation');
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const record = dataset.addAppointment({
           type,
-          start,
-          end: start + (appointment.durationMinutes ?? (type === 'Valuation' ? 60 : 30)) * 60_000,
+          ...appointmentSlot(appointment, type === 'Valuation' ? 60 : 30, clock.now()),
           status: 'Active',
           contactSeqs: [contact.seq],
           propertyId: appointment.propertyId ?? String(ALTO_PROPERTY_ID_BASE + 1),
@@ -433,7 +406,7 @@ export const createAltoSimulator = defineSimulator({
     return {
       own,
       controls,
-      sendError: sendProblem,
+      sendError,
       sendBadRequest,
       messages: {
         notFound: (request: Request) => `No route for ${request.method} ${request.path}`,

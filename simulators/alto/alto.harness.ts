@@ -1,4 +1,4 @@
-import { defineHarness, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, hasQueryParameter, type HarnessRequest } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { ALTO_DEMO_CLIENT } from './alto-constants.ts';
 import { createAltoSimulator } from './alto-simulator.ts';
@@ -32,12 +32,9 @@ export const altoHarness = defineHarness({
         settings: { agencyRef: simulator.defaultAgencyRef },
       },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
-      modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
       isContactListRequest: isContactList,
       // Alto binds query names case-insensitively, so `Modified-From` counts too.
-      isDeltaListRequest: (request) =>
-        isContactList(request) &&
-        Object.keys(request.query).some((name) => name.toLowerCase() === 'modified-from'),
+      isDeltaListRequest: (request) => isContactList(request) && hasQueryParameter(request, 'modified-from'),
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
@@ -74,14 +71,12 @@ export const altoHarness = defineHarness({
         }
       },
       writeBackRecords: (contactExternalId) => simulator.fileNotes({ contactId: contactExternalId }),
-      signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
-        const signed = simulator.contactWebhook({
+      signedWebhook: ({ contactExternalId, secret, timestampOffsetSeconds }) =>
+        simulator.contactWebhook({
           contactId: contactExternalId,
           secret,
           ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
-        });
-        return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
-      },
+        }),
     };
   },
 });

@@ -11,7 +11,7 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './reapit-contact.model.ts';
-import { generatedBooking } from '../toolkit/generated-data.ts';
+import { generatedAppointmentTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
 
@@ -125,18 +125,20 @@ export function renderAppointment(
     fromArchive: false,
     _eTag: eTagOf(record.id, record.version, record.modified),
   };
-  if (!forWebhook) {
-    model.metadata = {};
-    model._links = {
-      self: { href: `/appointments/${record.id}` },
-      property: { href: `/properties/${record.propertyId}` },
-      attendee: { href: `/${record.attendeeType}s/${record.attendeeId}` },
-      negotiators: { href: `/negotiators/?id=${record.negotiatorId}` },
-      offices: { href: `/offices/?id=${record.officeId}` },
-    };
-    model._embedded = null;
-  }
-  return model;
+  return forWebhook
+    ? model
+    : withApiLinks(model, {
+        self: { href: `/appointments/${record.id}` },
+        property: { href: `/properties/${record.propertyId}` },
+        attendee: { href: `/${record.attendeeType}s/${record.attendeeId}` },
+        negotiators: { href: `/negotiators/?id=${record.negotiatorId}` },
+        offices: { href: `/offices/?id=${record.officeId}` },
+      });
+}
+
+/** What the API adds to a model and a webhook payload leaves out: metadata, links, embeds. */
+function withApiLinks(model: JsonObject, links: Record<string, { href: string }>): JsonObject {
+  return { ...model, metadata: {}, _links: links, _embedded: null };
 }
 
 /** The OfferModel as GET /offers returns it. */
@@ -167,17 +169,14 @@ export function renderOffer(
     related,
     _eTag: eTagOf(record.id, record.version, record.modified),
   };
-  if (!forWebhook) {
-    model.metadata = {};
-    model._links = {
-      self: { href: `/offers/${record.id}` },
-      applicant: { href: `/applicants/${record.applicantId}` },
-      property: { href: `/properties/${record.propertyId}` },
-      negotiator: { href: `/negotiators/${record.negotiatorId}` },
-    };
-    model._embedded = null;
-  }
-  return model;
+  return forWebhook
+    ? model
+    : withApiLinks(model, {
+        self: { href: `/offers/${record.id}` },
+        applicant: { href: `/applicants/${record.applicantId}` },
+        property: { href: `/properties/${record.propertyId}` },
+        negotiator: { href: `/negotiators/${record.negotiatorId}` },
+      });
 }
 
 /** The JournalEntryModel as GET /journalEntries returns it. */
@@ -219,21 +218,45 @@ export function generateActivities(
   const activitySeed = mixSeed(seed, 'activities');
   const appointments: AppointmentRecord[] = [];
   const offers: OfferRecord[] = [];
-  // Appointment times: start within [-120, +21] days of the anchor on a quarter hour; created
-  // up to two weeks before; modified some time after that, never after the anchor.
-  const appointmentTimes = (earliest: number): { created: number; modified: number; start: number } => {
-    const { start, created } = generatedBooking(random, anchor, earliest);
-    const modified = Math.min(
-      anchor - 1,
-      created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
-    );
-    return { created, modified, start };
-  };
   // Drawn apart from the rest, so the other generated values stay as they were before attendance.
   const attendedBy = (seq: number, end: number, cancelled: boolean): AppointmentAttendance => {
     if (cancelled || end > anchor) return 'notSet';
     attendance.reseed(mixSeed(seed, 'attendance', seq));
     return attendance.pickWeighted(['attended', 'noShow', 'notSet'] as const, [80, 5, 15]);
+  };
+  /** One generated appointment of the contact, drawn in a fixed order (times, property, cancellation…). */
+  const book = (
+    contact: ContactRecord,
+    negotiatorId: string,
+    booking: Pick<AppointmentRecord, 'typeId' | 'description' | 'attendeeType' | 'attendeeId'>,
+    minutes: number,
+    cancelRate: number,
+    virtualRate: number,
+  ): AppointmentRecord => {
+    const seq = appointments.length + 1;
+    // Start within [-120, +21] days of the anchor, booked up to two weeks before, edited since.
+    const { created, modified, start } = generatedAppointmentTimes(random, anchor, contact.created);
+    const propertyId = reapitId('property', random.int(1, 5000));
+    const cancelled = random.chance(cancelRate);
+    const end = start + minutes * 60_000;
+    return {
+      seq,
+      id: reapitId('appointment', seq),
+      created,
+      modified,
+      version: 1,
+      start,
+      end,
+      ...booking,
+      propertyId,
+      negotiatorId,
+      officeId: officeIdOf(contact),
+      contactSeq: contact.seq,
+      cancelled,
+      attended: attendedBy(seq, end, cancelled),
+      confirmed: start < anchor || random.chance(0.7),
+      virtual: virtualRate > 0 && random.chance(virtualRate),
+    };
   };
   for (const contact of contacts) {
     const roles = rolesOf(contact);
@@ -242,63 +265,25 @@ export function generateActivities(
     const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
     const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
     if (isApplicant && random.chance(0.45)) {
-      const applicantId = applicantIdOf(contact) ?? '';
+      const viewing = {
+        typeId: 'VW',
+        description: 'Viewing',
+        attendeeType: 'applicant' as const,
+        attendeeId: applicantIdOf(contact) ?? '',
+      };
       const viewings = random.int(1, 3);
-      for (let v = 0; v < viewings; v++) {
-        const seq = appointments.length + 1;
-        const { created, modified, start } = appointmentTimes(contact.created);
-        const propertyId = reapitId('property', random.int(1, 5000));
-        const cancelled = random.chance(0.08);
-        appointments.push({
-          seq,
-          id: reapitId('appointment', seq),
-          created,
-          modified,
-          version: 1,
-          start,
-          end: start + 30 * 60_000,
-          typeId: 'VW',
-          description: 'Viewing',
-          propertyId,
-          negotiatorId,
-          officeId: officeIdOf(contact),
-          attendeeType: 'applicant',
-          attendeeId: applicantId,
-          contactSeq: contact.seq,
-          cancelled,
-          attended: attendedBy(seq, start + 30 * 60_000, cancelled),
-          confirmed: start < anchor || random.chance(0.7),
-          virtual: random.chance(0.05),
-        });
-      }
+      for (let v = 0; v < viewings; v++)
+        appointments.push(book(contact, negotiatorId, viewing, 30, 0.08, 0.05));
     }
     const isOwner = roles.includes('vendor') || roles.includes('landlord');
     if (isOwner && random.chance(0.4)) {
-      const seq = appointments.length + 1;
-      const { created, modified, start } = appointmentTimes(contact.created);
-      const propertyId = reapitId('property', random.int(1, 5000));
-      const cancelled = random.chance(0.05);
-      appointments.push({
-        seq,
-        id: reapitId('appointment', seq),
-        created,
-        modified,
-        version: 1,
-        start,
-        end: start + 60 * 60_000,
+      const valuation = {
         typeId: 'VL',
         description: roles.includes('vendor') ? 'Sales valuation' : 'Lettings valuation',
-        propertyId,
-        negotiatorId,
-        officeId: officeIdOf(contact),
-        attendeeType: 'contact',
+        attendeeType: 'contact' as const,
         attendeeId: contact.id,
-        contactSeq: contact.seq,
-        cancelled,
-        attended: attendedBy(seq, start + 60 * 60_000, cancelled),
-        confirmed: start < anchor || random.chance(0.7),
-        virtual: false,
-      });
+      };
+      appointments.push(book(contact, negotiatorId, valuation, 60, 0.05, 0));
     }
     if (roles.includes('buyerApplicant') && random.chance(0.15)) {
       const seq = offers.length + 1;

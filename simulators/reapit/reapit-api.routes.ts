@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { locationOf } from '../toolkit/body-schemas.ts';
+import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
 import { REAPIT_OFFER_STATUSES, type ReapitClientCredentials } from './reapit-constants.ts';
 import {
@@ -12,7 +13,13 @@ import {
   type OfferRecord,
 } from './reapit-activity.model.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
-import type { QueryPlan, ResultView, TimeField } from '../toolkit/timed-collection.ts';
+import type {
+  QueryPlan,
+  ResultView,
+  TimeField,
+  TimedCollection,
+  TimedRecord,
+} from '../toolkit/timed-collection.ts';
 import {
   eTagOf,
   emailOf,
@@ -34,7 +41,6 @@ import {
   ResthookSchema,
   halPage,
   listCacheKey,
-  locationOf,
   readPaging,
   readSort,
   sendError,
@@ -166,6 +172,49 @@ function ordered<T extends { seq: number }>(descending: boolean, compare: (a: T,
   return { descending, compare: (a: T, b: T) => compare(a, b) || a.seq - b.seq };
 }
 
+/**
+ * A list query's plan: `timeField`'s range answered from its index, the other filters, and the
+ * order asked for (a time field from its index, anything else by `compares`).
+ */
+function listPlan<T extends TimedRecord>(
+  query: QueryReader,
+  timeField: TimeField,
+  sort: { field: string; descending: boolean },
+  filters: Array<((item: T) => boolean) | null>,
+  compares: Record<string, (a: T, b: T) => number>,
+): QueryPlan<T> {
+  const predicate = allOf(filters);
+  const compare = compares[sort.field];
+  return {
+    ...timeRange(query, timeField),
+    ...(predicate === undefined ? {} : { predicate }),
+    sort:
+      compare === undefined
+        ? { field: sort.field as TimeField, descending: sort.descending }
+        : ordered(sort.descending, compare),
+  };
+}
+
+/** `GET /<kind>s/{id}`: the record with its ETag, or a 404. */
+function getActivity<T extends TimedRecord & { id: string; version: number }>(
+  kind: 'appointment' | 'offer',
+  noun: string,
+  collectionOf: (dataset: ReapitDataset) => TimedCollection<T>,
+  render: (record: T, lookup: (seq: number) => ContactRecord | undefined, seed: number) => JsonObject,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    const { dataset } = callContext(response);
+    const id = String(request.params.id);
+    const seq = seqOfId(kind, id);
+    const record = found(
+      seq === null ? undefined : collectionOf(dataset).get(seq),
+      `${noun} ${id} was not found`,
+    );
+    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
+    response.json(render(record, (contactSeq) => dataset.contacts.get(contactSeq), dataset.seed));
+  };
+}
+
 /** Combines predicates, skipping absent ones. */
 function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) => boolean) | undefined {
   const active = predicates.filter((predicate): predicate is (item: T) => boolean => predicate !== null);
@@ -280,13 +329,15 @@ function listContacts(request: Request, response: Response): void {
   );
 }
 
+/** The contact the path names, or a 404. */
+function contactOf(request: Request, dataset: ReapitDataset): ContactRecord {
+  const id = String(request.params.id);
+  return found(dataset.contactById(id), `Contact ${id} was not found`);
+}
+
 function getContact(request: Request, response: Response): void {
-  const { dataset, now } = callContext(response);
-  const record = dataset.contactById(String(request.params.id));
-  if (record === undefined) {
-    sendError(response, 404, now, `Contact ${String(request.params.id)} was not found`);
-    return;
-  }
+  const { dataset } = callContext(response);
+  const record = contactOf(request, dataset);
   const query = reapitQuery(request.query);
   const embeds = readEmbeds(query);
   const etag = eTagOf(record.id, record.version, record.modified);
@@ -298,6 +349,13 @@ function getContact(request: Request, response: Response): void {
   response.json(
     renderContact(record, { seed: dataset.seed, relationships: embeds.includes('relationships') }),
   );
+}
+
+const subscriptionNotFound = (id: string) => `Webhook subscription ${id} was not found`;
+
+/** A 412 in Reapit's error shape. */
+function preconditionFailed(description: string): never {
+  throw new BadRequestError(description, { status: 412 });
 }
 
 function viewOf<T>(items: readonly T[]): ResultView<T> {
@@ -327,12 +385,7 @@ export function createReapitApiRouter({
   router.get('/contacts/:id', getContact);
 
   router.get('/contacts/:id/relationships', (request, response) => {
-    const { dataset } = callContext(response);
-    const record = dataset.contactById(String(request.params.id));
-    if (record === undefined) {
-      sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
-      return;
-    }
+    const record = contactOf(request, callContext(response).dataset);
     const paging = readPaging(reapitQuery(request.query));
     response.json(halPage(request, viewOf(relationshipsOf(record)), paging, (relationship) => relationship));
   });
@@ -356,11 +409,10 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const id = String(request.params.id);
     const record = dataset.contactByRoleId(id);
-    const applicant = record === undefined ? null : renderApplicant(record, id, dataset.seed);
-    if (applicant === null) {
-      sendError(response, 404, now(), `Applicant ${id} was not found`);
-      return;
-    }
+    const applicant = found(
+      (record && renderApplicant(record, id, dataset.seed)) ?? undefined,
+      `Applicant ${id} was not found`,
+    );
     response.setHeader('ETag', applicant._eTag as string);
     response.json(applicant);
   });
@@ -379,32 +431,16 @@ export function createReapitApiRouter({
 
   router.patch('/contacts/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const ifMatch = request.get('if-match');
-    if (ifMatch === undefined || ifMatch.trim() === '') {
-      sendError(
-        response,
-        412,
-        now(),
-        "The If-Match header is required: send the contact's _eTag, quotes included",
-      );
-      return;
-    }
+    const ifMatch = request.get('if-match')?.trim();
+    if (!ifMatch)
+      preconditionFailed("The If-Match header is required: send the contact's _eTag, quotes included");
     const parsed = bodyOf(ContactPatchSchema, request, response);
     if (parsed === undefined) return;
-    const record = dataset.contactById(String(request.params.id));
-    if (record === undefined) {
-      sendError(response, 404, now(), `Contact ${String(request.params.id)} was not found`);
-      return;
-    }
-    if (ifMatch.trim() !== eTagOf(record.id, record.version, record.modified)) {
-      sendError(
-        response,
-        412,
-        now(),
+    const record = contactOf(request, dataset);
+    if (ifMatch !== eTagOf(record.id, record.version, record.modified))
+      preconditionFailed(
         'The contact has changed since this eTag was issued: fetch it again and re-apply the change',
       );
-      return;
-    }
     const patch = parsed as ContactPatch;
     dataset.patchContacts([record], () => patch);
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
@@ -417,7 +453,7 @@ export function createReapitApiRouter({
     const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
     const start = query.instant('start');
     const end = query.instant('end');
-    const predicate = allOf<AppointmentRecord>([
+    const filters: Array<((record: AppointmentRecord) => boolean) | null> = [
       anyOf(query, 'id', (record) => record.id),
       anyOf(query, 'typeId', (record) => record.typeId),
       anyOf(query, 'attendeeId', (record) => record.attendeeId),
@@ -430,17 +466,11 @@ export function createReapitApiRouter({
       query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
       query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
       between(query, 'created', (record) => record.created),
-    ]);
-    const plan: QueryPlan<AppointmentRecord> = {
-      ...timeRange(query, 'modified'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'start'
-          ? ordered(sort.descending, (a, b) => a.start - b.start)
-          : sort.field === 'typeId'
-            ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
-            : { field: sort.field, descending: sort.descending },
-    };
+    ];
+    const plan = listPlan(query, 'modified', sort, filters, {
+      start: (a, b) => a.start - b.start,
+      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
+    });
     const view = dataset.appointments.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -448,17 +478,10 @@ export function createReapitApiRouter({
     );
   });
 
-  router.get('/appointments/:id', (request, response) => {
-    const { dataset } = callContext(response);
-    const seq = seqOfId('appointment', String(request.params.id));
-    const record = seq === null ? undefined : dataset.appointments.get(seq);
-    if (record === undefined) {
-      sendError(response, 404, now(), `Appointment ${String(request.params.id)} was not found`);
-      return;
-    }
-    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
-    response.json(renderAppointment(record, (seq) => dataset.contacts.get(seq), dataset.seed));
-  });
+  router.get(
+    '/appointments/:id',
+    getActivity('appointment', 'Appointment', (dataset) => dataset.appointments, renderAppointment),
+  );
 
   router.get('/offers', (request, response) => {
     const { dataset } = callContext(response);
@@ -471,7 +494,7 @@ export function createReapitApiRouter({
     }
     const amountFrom = query.number('amountFrom');
     const amountTo = query.number('amountTo');
-    const predicate = allOf<OfferRecord>([
+    const filters: Array<((record: OfferRecord) => boolean) | null> = [
       anyOf(query, 'id', (record) => record.id),
       anyOf(query, 'applicantId', (record) => record.applicantId),
       anyOf(query, 'propertyId', (record) => record.propertyId),
@@ -481,17 +504,11 @@ export function createReapitApiRouter({
         : (record) => inRange(record.amount, amountFrom, amountTo),
       between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
       between(query, 'created', (record) => record.created),
-    ]);
-    const plan: QueryPlan<OfferRecord> = {
-      ...timeRange(query, 'modified'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'amount'
-          ? ordered(sort.descending, (a, b) => a.amount - b.amount)
-          : sort.field === 'status'
-            ? ordered(sort.descending, (a, b) => a.status.localeCompare(b.status))
-            : { field: sort.field, descending: sort.descending },
-    };
+    ];
+    const plan = listPlan(query, 'modified', sort, filters, {
+      amount: (a, b) => a.amount - b.amount,
+      status: (a, b) => a.status.localeCompare(b.status),
+    });
     const view = dataset.offers.query(listCacheKey(request), plan);
     const lookup = (seq: number) => dataset.contacts.get(seq);
     response.json(
@@ -499,17 +516,10 @@ export function createReapitApiRouter({
     );
   });
 
-  router.get('/offers/:id', (request, response) => {
-    const { dataset } = callContext(response);
-    const seq = seqOfId('offer', String(request.params.id));
-    const record = seq === null ? undefined : dataset.offers.get(seq);
-    if (record === undefined) {
-      sendError(response, 404, now(), `Offer ${String(request.params.id)} was not found`);
-      return;
-    }
-    response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
-    response.json(renderOffer(record, (seq) => dataset.contacts.get(seq), dataset.seed));
-  });
+  router.get(
+    '/offers/:id',
+    getActivity('offer', 'Offer', (dataset) => dataset.offers, renderOffer),
+  );
 
   router.post('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
@@ -541,21 +551,16 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
     const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const predicate = allOf<JournalEntryRecord>([
+    const filters: Array<((record: JournalEntryRecord) => boolean) | null> = [
       anyOf(query, 'associatedType', (record) => record.associatedType),
       anyOf(query, 'associatedId', (record) => record.associatedId),
       anyOf(query, 'typeId', (record) => record.typeId),
       anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
       anyOf(query, 'propertyId', (record) => record.propertyId),
-    ]);
-    const plan: QueryPlan<JournalEntryRecord> = {
-      ...timeRange(query, 'created'),
-      ...(predicate === undefined ? {} : { predicate }),
-      sort:
-        sort.field === 'typeId'
-          ? ordered(sort.descending, (a, b) => a.typeId.localeCompare(b.typeId))
-          : { field: 'created', descending: sort.descending },
-    };
+    ];
+    const plan = listPlan(query, 'created', sort, filters, {
+      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
+    });
     const view = dataset.journal.query(listCacheKey(request), plan);
     response.json(halPage(request, view, readPaging(query), renderJournalEntry));
   });
@@ -580,11 +585,8 @@ export function createReapitApiRouter({
 
   router.get('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    const hook = webhooks.ofCustomer(dataset.customerId, String(request.params.id));
-    if (hook === undefined) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    const hook = found(webhooks.ofCustomer(dataset.customerId, id), subscriptionNotFound(id));
     response.json(webhooks.render(hook));
   });
 
@@ -592,31 +594,28 @@ export function createReapitApiRouter({
     const { dataset } = callContext(response);
     const parsed = bodyOf(ResthookSchema, request, response);
     if (parsed === undefined) return;
-    const hook = webhooks.replace(dataset.customerId, String(request.params.id), parsed);
-    if (hook === undefined) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    found(webhooks.replace(dataset.customerId, id, parsed), subscriptionNotFound(id));
     response.status(204).end();
   });
 
   router.delete('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
-    if (!webhooks.remove(dataset.customerId, String(request.params.id))) {
-      sendError(response, 404, now(), `Webhook subscription ${String(request.params.id)} was not found`);
-      return;
-    }
+    const id = String(request.params.id);
+    if (!webhooks.remove(dataset.customerId, id))
+      throw new BadRequestError(subscriptionNotFound(id), { status: 404 });
     response.status(204).end();
   });
 
   router.get('/webhooks/signing/:keyId', (request, response) => {
     const { client } = callContext(response);
-    const key = auth.signingKeyById(String(request.params.keyId));
+    const keyId = String(request.params.keyId);
+    const candidate = auth.signingKeyById(keyId);
     // An app can only read its own keys.
-    if (key === undefined || key.clientId !== client.clientId) {
-      sendError(response, 404, now(), `Signing key ${String(request.params.keyId)} was not found`);
-      return;
-    }
+    const key = found(
+      candidate?.clientId === client.clientId ? candidate : undefined,
+      `Signing key ${keyId} was not found`,
+    );
     response.json({
       keys: [{ kid: key.kid, kty: 'OKP', crv: 'Ed25519', x: key.x, use: 'sig', alg: 'EdDSA' }],
     });

@@ -119,30 +119,16 @@ export function eTagOf(id: string, version: number, modified: number): string {
   return `"${createHash('md5').update(`${id}|${version}|${modified}`).digest('hex').toUpperCase()}"`;
 }
 
+/** Each role's entity; its relationship id (`RPR<digit><seq>`) takes the entity's id digit. */
 const ROLE_RELATIONSHIPS: Record<
   PersonRole,
-  {
-    kind: ReapitEntityKind;
-    associatedType: ReapitRelationship['associatedType'];
-    digit: string;
-    topic: string;
-  }
+  { kind: ReapitEntityKind; associatedType: ReapitRelationship['associatedType']; topic: string }
 > = {
-  buyerApplicant: {
-    kind: 'buyingApplicant',
-    associatedType: 'applicant',
-    digit: '3',
-    topic: 'applicants.modified',
-  },
-  tenantApplicant: {
-    kind: 'rentingApplicant',
-    associatedType: 'applicant',
-    digit: '4',
-    topic: 'applicants.modified',
-  },
-  vendor: { kind: 'vendor', associatedType: 'vendor', digit: '5', topic: 'vendors.modified' },
-  landlord: { kind: 'landlord', associatedType: 'landlord', digit: '6', topic: 'landlords.modified' },
-  activeTenant: { kind: 'tenancy', associatedType: 'tenancy', digit: '7', topic: 'tenancies.modified' },
+  buyerApplicant: { kind: 'buyingApplicant', associatedType: 'applicant', topic: 'applicants.modified' },
+  tenantApplicant: { kind: 'rentingApplicant', associatedType: 'applicant', topic: 'applicants.modified' },
+  vendor: { kind: 'vendor', associatedType: 'vendor', topic: 'vendors.modified' },
+  landlord: { kind: 'landlord', associatedType: 'landlord', topic: 'landlords.modified' },
+  activeTenant: { kind: 'tenancy', associatedType: 'tenancy', topic: 'tenancies.modified' },
 };
 
 const OFFICE_BY_TOWN: Record<string, string> = {
@@ -267,8 +253,9 @@ export function relationshipsOf(record: ContactRecord): ReapitRelationship[] {
   return rolesOf(record).map((role) => {
     const spec = ROLE_RELATIONSHIPS[role];
     const associatedId = reapitId(spec.kind, record.seq);
+    const id = `RPR${ENTITY_DIGITS[spec.kind]}${String(record.seq).padStart(7, '0')}`;
     const relationship: ReapitRelationship = {
-      id: `RPR${spec.digit}${String(record.seq).padStart(7, '0')}`,
+      id,
       created,
       modified: created,
       contactId: record.id,
@@ -277,9 +264,7 @@ export function relationshipsOf(record: ContactRecord): ReapitRelationship[] {
       isMain: true,
       fromArchive: false,
       _links: {
-        self: {
-          href: `/contacts/${record.id}/relationships/RPR${spec.digit}${String(record.seq).padStart(7, '0')}`,
-        },
+        self: { href: `/contacts/${record.id}/relationships/${id}` },
         contact: { href: `/contacts/${record.id}` },
         [spec.associatedType]: {
           href: `/${spec.associatedType === 'tenancy' ? 'tenancies' : `${spec.associatedType}s`}/${associatedId}`,

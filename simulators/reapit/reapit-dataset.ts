@@ -1,7 +1,7 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
-import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
+import { generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
@@ -126,20 +126,21 @@ export class ReapitDataset {
   }
 
   #generate(anchor: number): void {
-    const random = new SeededRandom(mixSeed(this.seed, 'reapit-timestamps'));
-    const people = this.people.people;
-    const count = people.length;
-    const records: ContactRecord[] = people.map((person, i) => ({
-      seq: i + 1,
-      id: reapitId('contact', i + 1),
-      ...generatedTimes(i, count, anchor, random),
-      version: 1,
-      person,
-      fields: null,
-      metadata: null,
-      archivedOn: null,
-    }));
-    this.#nextContactSeq = count + 1;
+    const timestamps = mixSeed(this.seed, 'reapit-timestamps');
+    const records: ContactRecord[] = generatedRecords(
+      this.people.people,
+      anchor,
+      timestamps,
+      (person, seq) => ({
+        id: reapitId('contact', seq),
+        version: 1,
+        person,
+        fields: null,
+        metadata: null,
+        archivedOn: null,
+      }),
+    );
+    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);

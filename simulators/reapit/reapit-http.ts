@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
@@ -101,21 +102,22 @@ export function readSort<F extends string>(
  * sent), so paging through one query reuses one result.
  */
 export function listCacheKey(request: Request): string {
+  return JSON.stringify(withoutPaging(request).params.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The request's path and query parameters, paging (in any case) left out. */
+function withoutPaging(request: Request): { pathname: string; params: Array<[string, string]> } {
   const url = new URL(request.originalUrl, 'http://simulator.invalid');
   const params = [...url.searchParams].filter(([name]) => !/^page(number|size)$/i.test(name));
-  return JSON.stringify(params.sort(([a], [b]) => a.localeCompare(b)));
+  return { pathname: url.pathname, params };
 }
 
 function pageHref(request: Request, pageNumber: number, pageSize: number): string {
-  const url = new URL(request.originalUrl, 'http://simulator.invalid');
-  const params = new URLSearchParams();
-  for (const [name, value] of url.searchParams) {
-    const lower = name.toLowerCase();
-    if (lower !== 'pagenumber' && lower !== 'pagesize') params.append(name, value);
-  }
+  const { pathname, params: kept } = withoutPaging(request);
+  const params = new URLSearchParams(kept);
   params.set('pageNumber', String(pageNumber));
   params.set('pageSize', String(pageSize));
-  return `${url.pathname}?${params.toString()}`;
+  return `${pathname}?${params.toString()}`;
 }
 
 /**
@@ -152,31 +154,28 @@ export function halPage<T>(
 /** zod issues as Reapit's `errors: [{field, message}]`. */
 export function validationErrors(error: z.ZodError): Array<{ field: string; message: string }> {
   return error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? 'body' : issue.path.map(String).join('.'),
+    field: issuePath(issue),
     message: issue.message,
   }));
 }
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-
 const AddressPatchSchema = z
   .object({
-    type: text(20),
-    buildingName: text(35),
-    buildingNumber: text(8),
-    line1: text(35),
-    line2: text(30),
-    line3: text(30),
-    line4: text(30),
-    postcode: text(8),
-    countryId: text(2),
+    type: maxText(20),
+    buildingName: maxText(35),
+    buildingNumber: maxText(8),
+    line1: maxText(35),
+    line2: maxText(30),
+    line3: maxText(30),
+    line4: maxText(30),
+    postcode: maxText(8),
+    countryId: maxText(2),
   })
   .partial();
 
 const contactFieldShape = {
-  title: text(20).nullable(),
-  forename: text(50).nullable(),
+  title: maxText(20).nullable(),
+  forename: maxText(50).nullable(),
   surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
   dateOfBirth: z
     .string()
@@ -186,11 +185,11 @@ const contactFieldShape = {
   marketingConsent: z.enum(['grant', 'deny', 'notAsked'], {
     message: 'must be one of grant, deny, notAsked',
   }),
-  source: z.object({ id: text(10), type: z.enum(['source', 'office']) }).partial(),
-  homePhone: text(30).nullable(),
-  workPhone: text(30).nullable(),
-  mobilePhone: text(30).nullable(),
-  email: text(100)
+  source: z.object({ id: maxText(10), type: z.enum(['source', 'office']) }).partial(),
+  homePhone: maxText(30).nullable(),
+  workPhone: maxText(30).nullable(),
+  mobilePhone: maxText(30).nullable(),
+  email: maxText(100)
     .refine(
       (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
       'must be a valid email address',
@@ -248,10 +247,7 @@ export const JournalEntryCreateSchema = z.object({
 
 const topicSet = new Set(REAPIT_TOPICS);
 export const ResthookSchema = z.object({
-  url: z
-    .string()
-    .url('must be an absolute URL')
-    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
+  url: webhookUrlSchema,
   description: z.string().max(200).default(''),
   topicIds: z
     .array(z.string().refine((topic) => topicSet.has(topic), 'is not a Reapit webhook topic'))
@@ -259,11 +255,6 @@ export const ResthookSchema = z.object({
   active: z.boolean().default(true),
   ignoreEtagOnlyChanges: z.boolean().default(false),
 });
-
-/** The absolute URL of a created resource (Location header). */
-export function locationOf(request: Request, path: string): string {
-  return `${request.protocol}://${request.get('host') ?? 'localhost'}${path}`;
-}
 
 /** Writes a Reapit error. */
 export function sendError(

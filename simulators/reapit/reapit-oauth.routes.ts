@@ -18,10 +18,8 @@ function sendPage(response: Response, status: number, html: string): void {
 }
 
 function sendOutcome(response: Response, outcome: AuthorizationOutcome): void {
-  if (outcome.kind === 'page') {
-    sendPage(response, 400, renderErrorPage(outcome.title, outcome.message));
-    return;
-  }
+  if (outcome.kind === 'page')
+    return sendPage(response, 400, renderErrorPage(outcome.title, outcome.message));
   // Set as is: the URI was validated, and res.redirect would re-encode it.
   response.status(302).set({ 'cache-control': 'no-store', location: outcome.location }).end();
 }
@@ -33,9 +31,8 @@ function sendOAuthError(
   body: OAuthError,
 ): void {
   // RFC 6749 §5.2: a failed Basic authentication answers with the scheme the client used.
-  if (status === 401 && authorization?.toLowerCase().startsWith('basic ')) {
+  if (status === 401 && authorization?.toLowerCase().startsWith('basic '))
     response.setHeader('www-authenticate', 'Basic realm="Reapit Connect"');
-  }
   response.status(status).json(body);
 }
 
@@ -54,10 +51,7 @@ export function createReapitOAuthRouter(options: {
 
   router.get('/authorize', (request, response) => {
     const check = oauth.checkAuthorization(request.query as OAuthParams);
-    if (check.kind !== 'valid') {
-      sendOutcome(response, check);
-      return;
-    }
+    if (check.kind !== 'valid') return sendOutcome(response, check);
     const { request: authorization } = check;
     sendPage(
       response,

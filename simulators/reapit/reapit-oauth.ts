@@ -87,6 +87,9 @@ function single(params: OAuthParams, name: string): string | undefined | typeof 
 function oauthError(status: 400 | 401, error: string, description: string): OAuthResult<never> {
   return { ok: false, status, body: { error, error_description: description } };
 }
+const badRequest = (description: string) => oauthError(400, 'invalid_request', description);
+/** A grant that is unknown, used, expired, revoked or another client's (RFC 6749 §5.2). */
+const invalid = (description: string) => oauthError(400, 'invalid_grant', description);
 
 export function pkceChallengeOf(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
@@ -148,37 +151,21 @@ export class ReapitOAuth {
    * are trusted, errors are an error page; after that, they go back to the redirect URI.
    */
   checkAuthorization(params: OAuthParams): AuthorizationCheck {
+    const page = (title: string, message: string): AuthorizationOutcome => ({ kind: 'page', title, message });
     const clientId = single(params, 'client_id');
-    if (typeof clientId !== 'string') {
-      return {
-        kind: 'page',
-        title: 'Unknown application',
-        message: 'Exactly one client_id parameter is required.',
-      };
-    }
+    if (typeof clientId !== 'string')
+      return page('Unknown application', 'Exactly one client_id parameter is required.');
     const client = this.#auth.activeClient(clientId);
-    if (client === undefined) {
-      return {
-        kind: 'page',
-        title: 'Unknown application',
-        message: `No active app has the client id "${clientId}".`,
-      };
-    }
+    if (client === undefined)
+      return page('Unknown application', `No active app has the client id "${clientId}".`);
     const redirectUri = single(params, 'redirect_uri');
-    if (typeof redirectUri !== 'string') {
-      return {
-        kind: 'page',
-        title: 'Redirect URI required',
-        message: 'Exactly one redirect_uri parameter is required.',
-      };
-    }
-    if (!redirectUriAllowed(client, redirectUri)) {
-      return {
-        kind: 'page',
-        title: 'Redirect URI not allowed',
-        message: `"${redirectUri}" is not registered for ${client.clientId} and is not a loopback http URI.`,
-      };
-    }
+    if (typeof redirectUri !== 'string')
+      return page('Redirect URI required', 'Exactly one redirect_uri parameter is required.');
+    if (!redirectUriAllowed(client, redirectUri))
+      return page(
+        'Redirect URI not allowed',
+        `"${redirectUri}" is not registered for ${client.clientId} and is not a loopback http URI.`,
+      );
     const state = single(params, 'state');
     const fail = (error: string, description: string): AuthorizationOutcome => ({
       kind: 'redirect',
@@ -196,17 +183,14 @@ export class ReapitOAuth {
     if (typeof codeChallenge !== 'string')
       return fail('invalid_request', 'code_challenge is required (PKCE)');
     // Absent means plain (RFC 7636 §4.3), which the Security BCP advises against.
-    if (single(params, 'code_challenge_method') !== 'S256') {
+    if (single(params, 'code_challenge_method') !== 'S256')
       return fail('invalid_request', 'code_challenge_method must be S256');
-    }
-    if (!CODE_CHALLENGE.test(codeChallenge)) {
+    if (!CODE_CHALLENGE.test(codeChallenge))
       return fail('invalid_request', 'code_challenge must be 43 base64url characters (BASE64URL(SHA-256))');
-    }
     const scope = single(params, 'scope');
     if (scope === REPEATED) return fail('invalid_request', 'scope must not be repeated');
-    if (scope !== undefined && !SCOPE.test(scope)) {
+    if (scope !== undefined && !SCOPE.test(scope))
       return fail('invalid_scope', 'scope must be space-separated scope tokens');
-    }
     return { kind: 'valid', request: { client, redirectUri, state, codeChallenge, scope } };
   }
 
@@ -234,12 +218,10 @@ export class ReapitOAuth {
       location: withResponseParams(request.redirectUri, { ...response, state: request.state }),
     });
     const decision = single(params, 'decision');
-    if (decision === 'deny') {
+    if (decision === 'deny')
       return redirect({ error: 'access_denied', error_description: 'The user denied access' });
-    }
-    if (decision !== 'allow') {
+    if (decision !== 'allow')
       return redirect({ error: 'invalid_request', error_description: 'decision must be allow or deny' });
-    }
     this.#prune();
     const code = randomBytes(32).toString('base64url');
     this.#codes.set(code, {
@@ -257,13 +239,12 @@ export class ReapitOAuth {
   token(authorization: string | undefined, form: OAuthParams): OAuthResult<TokenGrantBody> {
     const grantType = form.grant_type;
     if (grantType === 'client_credentials') return this.#auth.issueToken(authorization, form);
-    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token')
       return oauthError(
         400,
         'unsupported_grant_type',
         'grant_type must be client_credentials, authorization_code or refresh_token',
       );
-    }
     const authenticated = this.#auth.authenticateClient(authorization, form);
     if (!authenticated.ok) return authenticated;
     this.#prune();
@@ -281,15 +262,14 @@ export class ReapitOAuth {
     const authenticated = this.#auth.authenticateClient(authorization, form);
     if (!authenticated.ok) return authenticated;
     const token = single(form, 'token');
-    if (typeof token !== 'string') return oauthError(400, 'invalid_request', 'token is required');
+    if (typeof token !== 'string') return badRequest('token is required');
     const { clientId } = authenticated.client;
     // token_type_hint only orders a lookup (RFC 7009 §2.1); both stores are searched either way.
     const refresh = this.#refreshTokens.get(token);
     const access = refresh === undefined ? this.#auth.accessToken(token) : undefined;
     const owner = refresh?.clientId ?? access?.clientId;
-    if (owner !== undefined && owner !== clientId) {
+    if (owner !== undefined && owner !== clientId)
       return oauthError(400, 'invalid_grant', 'the token was issued to another client');
-    }
     if (refresh !== undefined) this.#revokeFamily(refresh.familyId);
     else if (access !== undefined && access.familyId !== null) this.#revokeFamily(access.familyId);
     else if (access !== undefined) this.#auth.revokeAccessToken(token);
@@ -322,21 +302,11 @@ export class ReapitOAuth {
     const code = single(form, 'code');
     const redirectUri = single(form, 'redirect_uri');
     const verifier = single(form, 'code_verifier');
-    if (typeof code !== 'string') return oauthError(400, 'invalid_request', 'code is required');
-    if (typeof redirectUri !== 'string')
-      return oauthError(400, 'invalid_request', 'redirect_uri is required');
-    if (typeof verifier !== 'string') {
-      return oauthError(400, 'invalid_request', 'code_verifier is required (PKCE)');
-    }
-    if (!CODE_VERIFIER.test(verifier)) {
-      return oauthError(
-        400,
-        'invalid_request',
-        'code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~',
-      );
-    }
-    const invalid = (description: string): OAuthResult<never> =>
-      oauthError(400, 'invalid_grant', description);
+    if (typeof code !== 'string') return badRequest('code is required');
+    if (typeof redirectUri !== 'string') return badRequest('redirect_uri is required');
+    if (typeof verifier !== 'string') return badRequest('code_verifier is required (PKCE)');
+    if (!CODE_VERIFIER.test(verifier))
+      return badRequest('code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~');
     const record = this.#codes.get(code);
     if (record === undefined) return invalid('the authorization code is not valid');
     if (record.familyId !== null) {
@@ -347,12 +317,10 @@ export class ReapitOAuth {
     if (record.expiresAt <= this.#now()) return invalid('the authorization code has expired');
     if (record.clientId !== client.clientId)
       return invalid('the authorization code was issued to another client');
-    if (record.redirectUri !== redirectUri) {
+    if (record.redirectUri !== redirectUri)
       return invalid('redirect_uri does not match the one of the authorization request');
-    }
-    if (!safeEqual(pkceChallengeOf(verifier), record.codeChallenge)) {
+    if (!safeEqual(pkceChallengeOf(verifier), record.codeChallenge))
       return invalid('code_verifier does not match the code_challenge');
-    }
     const familyId = randomUUID();
     this.#families.set(familyId, {
       clientId: client.clientId,
@@ -367,9 +335,7 @@ export class ReapitOAuth {
 
   #rotateRefreshToken(client: ReapitClientCredentials, form: OAuthParams): OAuthResult<TokenGrantBody> {
     const presented = single(form, 'refresh_token');
-    if (typeof presented !== 'string') return oauthError(400, 'invalid_request', 'refresh_token is required');
-    const invalid = (description: string): OAuthResult<never> =>
-      oauthError(400, 'invalid_grant', description);
+    if (typeof presented !== 'string') return badRequest('refresh_token is required');
     const record = this.#refreshTokens.get(presented);
     const family = record === undefined ? undefined : this.#families.get(record.familyId);
     if (record === undefined || family === undefined) return invalid('the refresh token is not valid');
@@ -382,13 +348,12 @@ export class ReapitOAuth {
     if (record.expiresAt <= this.#now()) return invalid('the refresh token has expired');
     if (record.clientId !== client.clientId) return invalid('the refresh token was issued to another client');
     const scope = single(form, 'scope');
-    if (scope === REPEATED) return oauthError(400, 'invalid_request', 'scope must not be repeated');
+    if (scope === REPEATED) return badRequest('scope must not be repeated');
     if (scope !== undefined) {
       // RFC 6749 §6: a refresh may narrow the scope, never widen it.
       const granted = new Set(family.scope?.split(' ') ?? []);
-      if (!scope.split(' ').every((item) => granted.has(item))) {
+      if (!scope.split(' ').every((item) => granted.has(item)))
         return oauthError(400, 'invalid_scope', 'scope must not exceed the scope originally granted');
-      }
     }
     record.state = 'used';
     return { ok: true, body: this.#issueTokens(client, record.familyId) };
@@ -430,9 +395,8 @@ export class ReapitOAuth {
   #prune(): void {
     if (this.#codes.size + this.#refreshTokens.size < PRUNE_THRESHOLD) return;
     const now = this.#now();
-    for (const [token, record] of this.#refreshTokens) {
+    for (const [token, record] of this.#refreshTokens)
       if (record.expiresAt <= now) this.#refreshTokens.delete(token);
-    }
     for (const [familyId, family] of this.#families) {
       family.refreshTokens = family.refreshTokens.filter((token) => this.#refreshTokens.has(token));
       family.accessTokens = family.accessTokens.filter(

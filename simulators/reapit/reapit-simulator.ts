@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import express, {
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { created, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
+  contactControl,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
@@ -19,19 +15,15 @@ import {
 import {
   defineSimulator,
   defined,
-  type Simulator,
-  type SimulatorOptions,
+  type CrmSimulatorOptions,
+  type SimulatorKit,
 } from '../toolkit/define-simulator.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
-import {
-  plantedContacts,
-  type NamesakeContacts,
-  type PlantedDuplicateContact,
-  type UkPerson,
-} from '../toolkit/uk-people.ts';
+import { plantedContacts, type UkPerson } from '../toolkit/uk-people.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -60,26 +52,17 @@ import { ReapitDataset, type ContactCreate, type ContactPatch } from './reapit-d
 import { ContactCreateSchema, ContactPatchSchema, sendError } from './reapit-http.ts';
 import { ReapitWebhooks } from './reapit-webhooks.ts';
 
-export interface ReapitSimulatorOptions extends SimulatorOptions {
+export interface ReapitSimulatorOptions extends CrmSimulatorOptions<ReapitRateLimits> {
   /** Apps the simulator accepts (default: {@link REAPIT_DEMO_CLIENT}). The first app's customer is the default customer. */
   clients?: readonly ReapitClientCredentials[];
-  /** Access token lifetime (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<ReapitRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
 }
 
 export type ModifyContactsOptions = ToolkitModifyOptions<ContactPatch, { customerId?: string }>;
 
 const AppointmentSchema = z.object({
-  contactId: z.string().min(1),
+  ...appointmentControlShape,
   /** `VW` viewing (default for applicants) or `VL` valuation (default otherwise). */
   typeId: z.string().min(1).optional(),
-  start: z.union([z.number(), z.string(), z.date()]).optional(),
-  durationMinutes: z.number().int().min(1).optional(),
-  propertyId: z.string().optional(),
   attended: z.enum(['notSet', 'noShow', 'attended']).optional(),
 });
 const AppointmentEditSchema = z.object({
@@ -91,12 +74,7 @@ const OfferEditSchema = z.object({
   status: z.enum(REAPIT_OFFER_STATUSES).optional(),
   amount: z.number().positive().optional(),
 });
-const OfferSchema = z.object({
-  contactId: z.string().min(1),
-  amount: z.number().positive().optional(),
-  status: z.enum(REAPIT_OFFER_STATUSES).optional(),
-  propertyId: z.string().optional(),
-});
+const OfferSchema = z.object({ ...offerControlShape, status: z.enum(REAPIT_OFFER_STATUSES).optional() });
 const JournalEntriesSchema = z.object({
   contactId: z.string().min(1),
   count: CountSchema,
@@ -105,122 +83,12 @@ const JournalEntriesSchema = z.object({
 });
 
 /** Whose data a control changes (default: the first client's customer). */
-interface ForCustomer {
-  customerId?: string;
-}
-
-export type CreateAppointmentOptions = z.infer<typeof AppointmentSchema> & ForCustomer;
-export type CreateOfferOptions = z.infer<typeof OfferSchema> & ForCustomer;
-export type UpdateAppointmentOptions = z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string };
-export type UpdateOfferOptions = z.infer<typeof OfferEditSchema> & ForCustomer & { id: string };
-export type AddJournalEntriesOptions = z.infer<typeof JournalEntriesSchema> & ForCustomer;
-
-/** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
-export interface ReapitSimulatorControls {
-  /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
-  modifyContacts(options: ModifyContactsOptions): string[];
-  /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
-  createContact(input: ContactCreate, options?: { customerId?: string }): string;
-  /** Archives a contact (sets archivedOn; webhook `new` is null). False when not found. */
-  archiveContact(id: string, options?: { customerId?: string }): boolean;
-  /** Removes a contact entirely (GET answers 404). False when not found. */
-  deleteContact(id: string, options?: { customerId?: string }): boolean;
-  /** Books an appointment for a contact (sends appointments.created); returns its id. */
-  createAppointment(options: CreateAppointmentOptions): string;
-  /**
-   * Records an offer by a contact (sends offers.created); returns its id. A contact with no
-   * applicant role is registered as a buyer first, as an agent would.
-   */
-  createOffer(options: CreateOfferOptions): string;
-  /** Edits an appointment (attendance, cancellation, confirmation): sends appointments.modified. */
-  updateAppointment(options: UpdateAppointmentOptions): void;
-  /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
-  updateOffer(options: UpdateOfferOptions): void;
-  /**
-   * Journal entries against a contact as negotiators (or other apps) would write them, created now
-   * (default type `EM`, an email): a long history for write-back checks to search through.
-   */
-  addJournalEntries(options: AddJournalEntriesOptions): void;
-  /**
-   * Every access token issued so far expires now (the data clock does not move). Refresh tokens
-   * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
-   */
-  expireTokens(): void;
-  /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
-  revokeClient(clientId: string): void;
-  restoreClient(clientId: string): void;
-}
-
-export interface SignedWebhookOptions {
-  contactId: string;
-  timestampOffsetSeconds?: number;
-  /** The app whose key signs (default: the first client). */
-  clientId?: string;
-  customerId?: string;
-}
+type ForCustomer = { customerId?: string };
 
 /** The simulator listening: `url` is the API host, `connectUrl` Reapit Connect's (another host, as at Reapit). */
 export interface RunningReapitSimulator extends RunningServer {
   connectUrl: string;
   connectPort: number;
-}
-
-/** What the Reapit simulator adds to the toolkit's simulator. */
-export interface ReapitSimulatorState {
-  /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. `app` is the API host. */
-  readonly connectApp: Express;
-  /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
-  listen(port?: number, host?: string, connectPort?: number): Promise<RunningReapitSimulator>;
-  readonly clients: readonly ReapitClientCredentials[];
-  readonly defaultCustomerId: string;
-  /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
-  tokenStats(): ReapitTokenStats;
-  contactCount(customerId?: string): number;
-  /** Contact ids in creation order. */
-  contactIds(customerId?: string): string[];
-  /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
-  getContact(id: string, customerId?: string): JsonObject | undefined;
-  /** The generated people behind the contacts (index i is contact seq i + 1). */
-  people(customerId?: string): readonly UkPerson[];
-  plantedDuplicates(customerId?: string): PlantedDuplicateContact[];
-  /** Pairs of different contacts that share a full name. */
-  namesakes(customerId?: string): NamesakeContacts[];
-  journalEntries(customerId?: string): JsonObject[];
-  resthooks(customerId?: string): JsonObject[];
-  /**
-   * A `contacts.modified` notification for a contact, signed as a delivery would be, without
-   * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
-   */
-  signedContactWebhook(options: SignedWebhookOptions): { headers: Record<string, string>; rawBody: string };
-  /**
-   * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
-   * customer's deliveries with the app's one key, so this also forges nothing: it is what a
-   * delivery for another customer of the same app looks like.
-   */
-  signWebhookBody(
-    rawBody: string,
-    options?: { clientId?: string; timestampOffsetSeconds?: number },
-  ): Record<string, string>;
-  /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
-  signingKey(clientId?: string): { kid: string; x: string };
-}
-
-export type ReapitSimulator = Simulator<ReapitSimulatorState, ReapitSimulatorControls>;
-
-function rateLimitConfig(limits: Partial<ReapitRateLimits> | false | undefined): {
-  config: RateLimitConfig | false;
-  limits: ReapitRateLimits | null;
-} {
-  if (limits === false) return { config: false, limits: null };
-  const merged = { ...REAPIT_RATE_LIMITS, ...limits };
-  return {
-    config: {
-      windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
-      maxConcurrent: merged.maxConcurrent,
-      dailyLimit: merged.requestsPerDay,
-    },
-    limits: merged,
-  };
 }
 
 const LIMIT_DESCRIPTIONS = {
@@ -248,19 +116,21 @@ const customerOf = (request: Request) => tenantOf(request, 'customerId');
  * (`app`) and Reapit Connect (`connectApp`); each answers 404 to the other's paths, so a client that
  * asks the wrong host fails as it would there.
  */
-export const createReapitSimulator = defineSimulator<
-  ReapitSimulatorOptions,
-  ReapitSimulatorState,
-  ReapitSimulatorControls
->({
+export const createReapitSimulator = defineSimulator({
   crm: 'reapit',
-  build(kit) {
+  build(kit: SimulatorKit<ReapitSimulatorOptions>) {
     const { options, clock, faults } = kit;
     const clients = (options.clients ?? [REAPIT_DEMO_CLIENT]).map((client) => ({ ...client }));
     const firstClientId = clients[0]?.clientId;
     if (firstClientId === undefined) throw new RangeError('at least one client is required');
-    const { config: limitConfig, limits } = rateLimitConfig(options.rateLimits);
-    const rateLimiter = kit.rateLimiter(limitConfig);
+    const limits = options.rateLimits === false ? null : { ...REAPIT_RATE_LIMITS, ...options.rateLimits };
+    const rateLimiter = kit.rateLimiter(
+      limits !== null && {
+        windows: [{ limit: limits.requestsPerSecond, windowMs: 1000 }],
+        maxConcurrent: limits.maxConcurrent,
+        dailyLimit: limits.requestsPerDay,
+      },
+    );
     const auth = new ReapitAuth({
       clients,
       now: clock.now,
@@ -288,19 +158,28 @@ export const createReapitSimulator = defineSimulator<
     });
 
     const datasetFor = (customerId?: string): ReapitDataset => customers.get(customerId);
-    const contactFor = (dataset: ReapitDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined)
-        throw new RangeError(`contact ${id} not found for customer ${dataset.customerId}`);
-      return record;
-    };
+    const contactFor = (dataset: ReapitDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found for customer ${dataset.customerId}`);
 
     const plantedOf = (customerId?: string) => {
       const dataset = datasetFor(customerId);
       return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
     };
-    const controls: ReapitSimulatorControls = {
-      modifyContacts(modify) {
+    /** The appointment or offer an id names (a RangeError, so a 404 at `/_sim`, when there is none). */
+    const activityOf = <T extends TimedRecord>(
+      records: TimedCollection<T>,
+      kind: 'appointment' | 'offer',
+      id: string,
+    ): T => {
+      const seq = seqOfId(kind, id);
+      return known(seq === null ? undefined : records.get(seq), `no ${kind} ${id}`);
+    };
+    const scopeDataset = (scope?: ForCustomer) => datasetFor(scope?.customerId);
+
+    /** Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
+    const controls = {
+      /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
+      modifyContacts(modify: ModifyContactsOptions): string[] {
         const dataset = datasetFor(modify.customerId);
         const fields =
           modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
@@ -314,36 +193,24 @@ export const createReapitSimulator = defineSimulator<
         }));
         return records.map((record) => record.id);
       },
-      createContact(input, createOptions) {
-        const dataset = datasetFor(createOptions?.customerId);
+      /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
+      createContact(input: ContactCreate, scope?: ForCustomer): string {
+        const dataset = datasetFor(scope?.customerId);
         return dataset.createContact(ContactCreateSchema.parse(input) as ContactCreate).id;
       },
-      archiveContact(id, archiveOptions) {
-        const dataset = datasetFor(archiveOptions?.customerId);
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.archiveContact(record);
-        return true;
-      },
-      deleteContact(id, deleteOptions) {
-        const dataset = datasetFor(deleteOptions?.customerId);
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.deleteContact(record);
-        return true;
-      },
-      createAppointment(appointment) {
+      /** Archives a contact (sets archivedOn; webhook `new` is null). False when not found. */
+      archiveContact: contactControl(scopeDataset, (dataset, record) => dataset.archiveContact(record)),
+      /** Removes a contact entirely (GET answers 404). False when not found. */
+      deleteContact: contactControl(scopeDataset, (dataset, record) => dataset.deleteContact(record)),
+      /** Books an appointment for a contact (sends appointments.created); returns its id. */
+      createAppointment(appointment: z.infer<typeof AppointmentSchema> & ForCustomer): string {
         const dataset = datasetFor(appointment.customerId);
         const contact = contactFor(dataset, appointment.contactId);
         const applicantId = applicantIdOf(contact);
         const typeId = appointment.typeId ?? (applicantId !== null ? 'VW' : 'VL');
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
         const attendAsApplicant = typeId === 'VW' && applicantId !== null;
         return dataset.addAppointment({
-          start,
-          end: start + (appointment.durationMinutes ?? (typeId === 'VL' ? 60 : 30)) * 60_000,
+          ...appointmentSlot(appointment, typeId === 'VL' ? 60 : 30, clock.now()),
           typeId,
           description: typeId === 'VW' ? 'Viewing' : typeId === 'VL' ? 'Valuation' : 'Appointment',
           propertyId: appointment.propertyId ?? 'RPT1000001',
@@ -358,7 +225,11 @@ export const createReapitSimulator = defineSimulator<
           virtual: false,
         }).id;
       },
-      createOffer(offer) {
+      /**
+       * Records an offer by a contact (sends offers.created); returns its id. A contact with no
+       * applicant role is registered as a buyer first, as an agent would.
+       */
+      createOffer(offer: z.infer<typeof OfferSchema> & ForCustomer): string {
         const dataset = datasetFor(offer.customerId);
         const contact = contactFor(dataset, offer.contactId);
         if (applicantIdOf(contact) === null) dataset.registerBuyer(contact);
@@ -373,21 +244,30 @@ export const createReapitSimulator = defineSimulator<
           negotiatorId: fieldsOf(contact, dataset.seed).negotiatorIds[0] ?? 'JAS',
         }).id;
       },
-      updateAppointment({ id, customerId, ...edit }) {
+      /** Edits an appointment (attendance, cancellation, confirmation): sends appointments.modified. */
+      updateAppointment({
+        id,
+        customerId,
+        ...edit
+      }: z.infer<typeof AppointmentEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
-        const seq = seqOfId('appointment', id);
-        const record = seq === null ? undefined : dataset.appointments.get(seq);
-        if (record === undefined) throw new RangeError(`no appointment ${id}`);
+        const record = activityOf(dataset.appointments, 'appointment', id);
         dataset.updateAppointment(record, defined(AppointmentEditSchema.parse(edit)));
       },
-      updateOffer({ id, customerId, ...edit }) {
+      /** Edits an offer (status, amount): sends offers.modified, and offers.accepted… on a status change. */
+      updateOffer({
+        id,
+        customerId,
+        ...edit
+      }: z.infer<typeof OfferEditSchema> & ForCustomer & { id: string }): void {
         const dataset = datasetFor(customerId);
-        const seq = seqOfId('offer', id);
-        const record = seq === null ? undefined : dataset.offers.get(seq);
-        if (record === undefined) throw new RangeError(`no offer ${id}`);
-        dataset.updateOffer(record, defined(OfferEditSchema.parse(edit)));
+        dataset.updateOffer(activityOf(dataset.offers, 'offer', id), defined(OfferEditSchema.parse(edit)));
       },
-      addJournalEntries(options) {
+      /**
+       * Journal entries against a contact as negotiators (or other apps) would write them, created now
+       * (default type `EM`, an email): a long history for write-back checks to search through.
+       */
+      addJournalEntries(options: z.infer<typeof JournalEntriesSchema> & ForCustomer): void {
         const dataset = datasetFor(options.customerId);
         const contact = contactFor(dataset, options.contactId);
         for (let i = 1; i <= options.count; i++) {
@@ -402,16 +282,40 @@ export const createReapitSimulator = defineSimulator<
           });
         }
       },
+      /**
+       * Every access token issued so far expires now (the data clock does not move). Refresh tokens
+       * stay valid, so authorization-code clients can refresh; advance the clock 30 days to expire them.
+       */
       expireTokens: () => auth.expireAllTokens(),
-      revokeClient: (clientId) => faults.revokeCredential(clientId),
-      restoreClient: (clientId) => faults.restoreCredential(clientId),
+      /** Token requests and existing tokens of the client (refresh tokens included) then fail with 401. */
+      revokeClient: (clientId: string) => faults.revokeCredential(clientId),
+      restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
-    const state: ReapitSimulatorState = {
-      get connectApp() {
+    /**
+     * Signs any body as a delivery of an app would be (default: the first app). Reapit signs every
+     * customer's deliveries with the app's one key, so this also forges nothing: it is what a
+     * delivery for another customer of the same app looks like.
+     */
+    const signWebhookBody = (
+      rawBody: string,
+      signing: { clientId?: string; timestampOffsetSeconds?: number } = {},
+    ): Record<string, string> => {
+      const timestamp = Math.floor(Date.now() / 1000) + (signing.timestampOffsetSeconds ?? 0);
+      return {
+        'content-type': 'application/json',
+        'x-signature': auth.signatureHeader(signing.clientId ?? firstClientId, rawBody, timestamp),
+      };
+    };
+
+    /** What the Reapit simulator adds to the toolkit's simulator. */
+    const state = {
+      /** Reapit Connect, the authorisation server (authorize, token, revoke); 404 to API calls. `app` is the API host. */
+      get connectApp(): Express {
         return kit.app('connect');
       },
-      async listen(port = 0, host = '127.0.0.1', connectPort = 0) {
+      /** Starts the API and Reapit Connect on two listeners (port 0 = any free port). */
+      async listen(port = 0, host = '127.0.0.1', connectPort = 0): Promise<RunningReapitSimulator> {
         const api = await kit.listen(undefined, port, host);
         const connect = await kit.listen('connect', connectPort, host).catch(async (error: unknown) => {
           await api.close();
@@ -426,27 +330,42 @@ export const createReapitSimulator = defineSimulator<
           },
         };
       },
-      clients: clients.map((client) => ({ ...client })),
+      clients: clients.map((client) => ({ ...client })) as readonly ReapitClientCredentials[],
       defaultCustomerId,
-      tokenStats: () => oauth.tokenStats(),
-      contactCount: (customerId) => datasetFor(customerId).contacts.size,
-      contactIds: (customerId) =>
+      /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
+      tokenStats: (): ReapitTokenStats => oauth.tokenStats(),
+      contactCount: (customerId?: string) => datasetFor(customerId).contacts.size,
+      /** Contact ids in creation order. */
+      contactIds: (customerId?: string) =>
         [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
-      getContact(id, customerId) {
+      /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
+      getContact(id: string, customerId?: string): JsonObject | undefined {
         const dataset = datasetFor(customerId);
         const record = dataset.contactById(id);
         return record === undefined
           ? undefined
           : renderContact(record, { seed: dataset.seed, relationships: true });
       },
-      people: (customerId) => datasetFor(customerId).people.people,
-      plantedDuplicates: (customerId) => plantedOf(customerId).duplicates,
-      namesakes: (customerId) => plantedOf(customerId).namesakes,
-      journalEntries: (customerId) =>
+      /** The generated people behind the contacts (index i is contact seq i + 1). */
+      people: (customerId?: string): readonly UkPerson[] => datasetFor(customerId).people.people,
+      plantedDuplicates: (customerId?: string) => plantedOf(customerId).duplicates,
+      /** Pairs of different contacts that share a full name. */
+      namesakes: (customerId?: string) => plantedOf(customerId).namesakes,
+      journalEntries: (customerId?: string) =>
         [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
-      resthooks: (customerId) =>
+      resthooks: (customerId?: string) =>
         webhooks.list(customerId ?? defaultCustomerId).map((hook) => webhooks.render(hook)),
-      signedContactWebhook(webhook) {
+      /**
+       * A `contacts.modified` notification for a contact, signed as a delivery would be, without
+       * sending it: for testing receivers directly. `timestampOffsetSeconds` back-dates the signature.
+       */
+      signedContactWebhook(webhook: {
+        contactId: string;
+        timestampOffsetSeconds?: number;
+        /** The app whose key signs (default: the first client). */
+        clientId?: string;
+        customerId?: string;
+      }): { headers: Record<string, string>; rawBody: string } {
         const dataset = datasetFor(webhook.customerId);
         const record = contactFor(dataset, webhook.contactId);
         const snapshot = renderContact(record, { seed: dataset.seed, forWebhook: true });
@@ -460,17 +379,11 @@ export const createReapitSimulator = defineSimulator<
           old: snapshot,
           diff: {},
         });
-        return { headers: state.signWebhookBody(rawBody, webhook), rawBody };
+        return { headers: signWebhookBody(rawBody, webhook), rawBody };
       },
-      signWebhookBody(rawBody, options = {}) {
-        const clientId = options.clientId ?? firstClientId;
-        const timestamp = Math.floor(Date.now() / 1000) + (options.timestampOffsetSeconds ?? 0);
-        return {
-          'content-type': 'application/json',
-          'x-signature': auth.signatureHeader(clientId, rawBody, timestamp),
-        };
-      },
-      signingKey(clientId) {
+      signWebhookBody,
+      /** Public signing key of an app (default: the first), as GET /webhooks/signing/{kid} serves it. */
+      signingKey(clientId?: string): { kid: string; x: string } {
         const key = auth.signingKeyFor(clientId ?? firstClientId);
         if (key === undefined) throw new RangeError(`unknown client ${clientId}`);
         return { kid: key.kid, x: key.x };
@@ -571,69 +484,70 @@ export const createReapitSimulator = defineSimulator<
           resthooks: state.resthooks(customerId).length,
         };
       },
-      controlRoutes: (router) => mountReapitControls(router, controls, state),
+      controlRoutes: (router) => {
+        mountContactControls(router, {
+          scopeOf: customerOf,
+          create(body, customer) {
+            const { customerId: _customerId, ...input } = body;
+            return controls.createContact(input as ContactCreate, customer);
+          },
+          modify: (request, customer) =>
+            controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
+          archive: (id, customer) => controls.archiveContact(id, customer),
+          remove: (id, customer) => controls.deleteContact(id, customer),
+        });
+        mountCredentialControls(router, '/clients/:clientId', {
+          revoke: controls.revokeClient,
+          restore: controls.restoreClient,
+        });
+        mountControlRoutes(router, {
+          'POST /appointments': created((request) => ({
+            id: controls.createAppointment({
+              ...defined(AppointmentSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          })),
+          'POST /offers': created((request) => ({
+            id: controls.createOffer({
+              ...defined(OfferSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          })),
+          'PATCH /appointments/:id': (request) =>
+            controls.updateAppointment({
+              ...AppointmentEditSchema.parse(request.body ?? {}),
+              ...customerOf(request),
+              id: String(request.params.id),
+            }),
+          'PATCH /offers/:id': (request) =>
+            controls.updateOffer({
+              ...OfferEditSchema.parse(request.body ?? {}),
+              ...customerOf(request),
+              id: String(request.params.id),
+            }),
+          'GET /tokens': () => state.tokenStats(),
+          'POST /tokens/expire': () => controls.expireTokens(),
+          'POST /journal-entries': (request) =>
+            controls.addJournalEntries({
+              ...defined(JournalEntriesSchema.parse(request.body ?? {})),
+              ...customerOf(request),
+            }),
+          'GET /journal-entries': (request) => ({
+            entries: state.journalEntries(customerOf(request).customerId),
+          }),
+          'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
+          'GET /planted-duplicates': (request) => {
+            const { customerId } = customerOf(request);
+            return {
+              duplicates: state.plantedDuplicates(customerId),
+              namesakes: state.namesakes(customerId),
+            };
+          },
+        });
+      },
     };
   },
 });
-
-/** Reapit's own `/_sim` routes: contacts, appointments, offers, journal, tokens and clients. */
-function mountReapitControls(
-  router: Router,
-  controls: ReapitSimulatorControls,
-  state: ReapitSimulatorState,
-): void {
-  mountContactControls(router, {
-    scopeOf: customerOf,
-    create(body, customer) {
-      const { customerId: _customerId, ...input } = body;
-      return controls.createContact(input as ContactCreate, customer);
-    },
-    modify: (request, customer) =>
-      controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
-    archive: (id, customer) => controls.archiveContact(id, customer),
-    remove: (id, customer) => controls.deleteContact(id, customer),
-  });
-  mountCredentialControls(router, '/clients/:clientId', {
-    revoke: controls.revokeClient,
-    restore: controls.restoreClient,
-  });
-  mountControlRoutes(router, {
-    'POST /appointments': created((request) => ({
-      id: controls.createAppointment({
-        ...defined(AppointmentSchema.parse(request.body ?? {})),
-        ...customerOf(request),
-      }),
-    })),
-    'POST /offers': created((request) => ({
-      id: controls.createOffer({ ...defined(OfferSchema.parse(request.body ?? {})), ...customerOf(request) }),
-    })),
-    'PATCH /appointments/:id': (request) =>
-      controls.updateAppointment({
-        ...AppointmentEditSchema.parse(request.body ?? {}),
-        ...customerOf(request),
-        id: String(request.params.id),
-      }),
-    'PATCH /offers/:id': (request) =>
-      controls.updateOffer({
-        ...OfferEditSchema.parse(request.body ?? {}),
-        ...customerOf(request),
-        id: String(request.params.id),
-      }),
-    'GET /tokens': () => state.tokenStats(),
-    'POST /tokens/expire': () => controls.expireTokens(),
-    'POST /journal-entries': (request) =>
-      controls.addJournalEntries({
-        ...defined(JournalEntriesSchema.parse(request.body ?? {})),
-        ...customerOf(request),
-      }),
-    'GET /journal-entries': (request) => ({ entries: state.journalEntries(customerOf(request).customerId) }),
-    'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
-    'GET /planted-duplicates': (request) => {
-      const { customerId } = customerOf(request);
-      return { duplicates: state.plantedDuplicates(customerId), namesakes: state.namesakes(customerId) };
-    },
-  });
-}
 
 /** Deterministic pick of `count` distinct, unarchived contacts. */
 function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
@@ -668,5 +582,7 @@ function randomChange(dataset: ReapitDataset, record: ContactRecord, random: See
       return { surname: random.pick(SURNAMES) };
   }
 }
+
+export type ReapitSimulator = ReturnType<typeof createReapitSimulator>;
 
 export type { ReapitClientCredentials, ReapitRateLimits, ReapitTokenStats };

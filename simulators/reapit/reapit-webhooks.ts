@@ -18,13 +18,11 @@ export interface ResthookRecord {
   clientId: string;
 }
 
-export interface ResthookInput {
-  url: string;
-  description: string;
-  topicIds: string[];
-  active: boolean;
-  ignoreEtagOnlyChanges: boolean;
-}
+/** What a client sets on a subscription (`POST` and `PUT /resthooks`). */
+export type ResthookInput = Pick<
+  ResthookRecord,
+  'url' | 'description' | 'topicIds' | 'active' | 'ignoreEtagOnlyChanges'
+>;
 
 /** One notification of an event; all notifications of one emit share an eventId. */
 export interface ReapitNotification {

@@ -1,4 +1,9 @@
-import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import {
+  defineHarness,
+  hasQueryParameter,
+  type HarnessActivityType,
+  type HarnessRequest,
+} from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { REAPIT_DEMO_CLIENT } from './reapit-constants.ts';
 import { createReapitSimulator, type ReapitSimulator } from './reapit-simulator.ts';
@@ -59,12 +64,9 @@ export const reapitHarness = defineHarness({
       // The sandbox app accepts any loopback redirect, so the demo's "Sign in with Reapit" works as is.
       oauthApp: { clientId, clientSecret, settings: { customerId } },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
-      modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
       isContactListRequest: isContactList,
       // Reapit binds query names case-insensitively, so `ModifiedFrom` counts too.
-      isDeltaListRequest: (request) =>
-        isContactList(request) &&
-        Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedfrom'),
+      isDeltaListRequest: (request) => isContactList(request) && hasQueryParameter(request, 'modifiedFrom'),
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
@@ -74,13 +76,11 @@ export const reapitHarness = defineHarness({
         simulator
           .journalEntries()
           .filter((entry) => entry.associatedType === 'contact' && entry.associatedId === contactExternalId),
-      signedWebhook({ contactExternalId, timestampOffsetSeconds }) {
-        const signed = simulator.signedContactWebhook({
+      signedWebhook: ({ contactExternalId, timestampOffsetSeconds }) =>
+        simulator.signedContactWebhook({
           contactId: contactExternalId,
           ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
-        });
-        return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
-      },
+        }),
     };
   },
 });

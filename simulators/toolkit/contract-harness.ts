@@ -26,7 +26,8 @@ export type HarnessOptions = {
 };
 
 /** The activities every simulator can enter for the contract suite. */
-export type HarnessActivityType = 'viewing_booked' | 'viewing_completed' | 'valuation_booked' | 'offer_submitted';
+export type HarnessActivityType =
+  'viewing_booked' | 'viewing_completed' | 'valuation_booked' | 'offer_submitted';
 
 export type HarnessRequest = {
   method: string;
@@ -119,13 +120,20 @@ export type HarnessSimulatorOptions = {
 /** What the default harness reads from any toolkit simulator. */
 type HarnessableSimulator = {
   readonly requestLog: { entries(): HarnessRequest[]; clear(): void };
-  readonly controls: { failNext(count: number, status: number): void };
+  readonly controls: {
+    failNext(count: number, status: number): void;
+    modifyContacts?(options: { count: number; randomChange: true }): string[];
+  };
   contactCount(): number;
   contactIds(): string[];
   close(): Promise<void>;
 };
 
-/** The parts of a running harness that differ per CRM; the rest defaults from the simulator. */
+/**
+ * The parts of a running harness that differ per CRM; the rest defaults from the simulator
+ * (`modifyContacts` makes a random edit to `count` contacts with the simulator's control of that
+ * name). A signed webhook's raw body may be a string.
+ */
 export type CrmHarnessParts = Omit<
   RunningHarness,
   | 'url'
@@ -136,8 +144,20 @@ export type CrmHarnessParts = Omit<
   | 'listableContactCount'
   | 'listableContactIds'
   | 'expireTokens'
+  | 'modifyContacts'
+  | 'signedWebhook'
 > &
-  Partial<RunningHarness>;
+  Partial<Omit<RunningHarness, 'signedWebhook'>> & {
+    signedWebhook(options: Parameters<RunningHarness['signedWebhook']>[0]): {
+      headers: Record<string, string>;
+      rawBody: Buffer | string;
+    };
+  };
+
+/** True when the request names query parameter `name` in any case (for CRMs that bind names so). */
+export function hasQueryParameter(request: HarnessRequest, name: string): boolean {
+  return Object.keys(request.query).some((key) => key.toLowerCase() === name.toLowerCase());
+}
 
 /**
  * A contract harness for a toolkit simulator: `create` builds it from the suite's options, it
@@ -166,6 +186,7 @@ export function defineHarness<
         options,
       );
       const running = (await simulator.listen(options.port ?? 0)) as Awaited<ReturnType<S['listen']>>;
+      const parts = spec.connect(simulator, running.url, running);
       return {
         url: running.url,
         listableContactCount: () => simulator.contactCount(),
@@ -178,8 +199,17 @@ export function defineHarness<
         failNext: (count, status) => simulator.controls.failNext(count, status),
         // Credentials that do not expire (API keys) make this a no-op.
         expireTokens: () => {},
+        modifyContacts(count) {
+          if (simulator.controls.modifyContacts === undefined)
+            throw new Error(`the ${spec.provider} harness must say how to modify contacts`);
+          return simulator.controls.modifyContacts({ count, randomChange: true });
+        },
         close: () => simulator.close(),
-        ...spec.connect(simulator, running.url, running),
+        ...parts,
+        signedWebhook(options) {
+          const signed = parts.signedWebhook(options);
+          return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
+        },
       };
     },
   };

@@ -1,9 +1,12 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, Router } from 'express';
 import { z } from 'zod';
+import { created, mountControlRoutes } from './control-routes.ts';
 import type { FaultControls, FaultMatch, FaultSettings } from './fault-controls.ts';
 import type { RequestLog } from './request-log.ts';
 import type { SimulatorClock } from './simulator-clock.ts';
 import type { WebhookDeliveryFaults } from './webhook-dispatcher.ts';
+
+export { ControlInputError, handle } from './control-routes.ts';
 
 /**
  * What every simulator's `/_sim` control surface accepts for its faults, clock and counts, and how
@@ -44,35 +47,6 @@ export function matchOf(input: { method?: string | undefined; pathPrefix?: strin
   };
 }
 
-/** A control request that is well formed but cannot be done (e.g. an offer by a non-applicant): a 400. */
-export class ControlInputError extends Error {
-  override name = 'ControlInputError';
-}
-
-/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
-export function handle(
-  action: (request: Request, response: Response) => void,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
-    try {
-      action(request, response);
-    } catch (error) {
-      if (error instanceof z.ZodError) {
-        response.status(400).json({
-          error: 'invalid control request',
-          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        });
-      } else if (error instanceof ControlInputError) {
-        response.status(400).json({ error: error.message });
-      } else if (error instanceof RangeError) {
-        response.status(404).json({ error: error.message });
-      } else {
-        throw error;
-      }
-    }
-  };
-}
-
 /** What every simulator exposes for the common control routes. */
 export type ControllableSimulator = {
   readonly faults: FaultControls;
@@ -94,81 +68,46 @@ export type ControllableSimulator = {
  * (contacts, appointments, credentials) beside these.
  */
 export function mountCommonControlRoutes(router: Router, simulatorOf: () => ControllableSimulator): void {
-  router.get('/faults', (_request, response) => {
-    response.json(simulatorOf().faults.snapshot());
-  });
-  router.put(
-    '/faults',
-    handle((request, response) => {
+  // The one-shot faults that take only a count and a request match.
+  const oneShot =
+    (fault: 'timeoutNext' | 'dropNext' | 'loseNextResponse') =>
+    (request: Request): void => {
+      const body = OneShotSchema.parse(request.body ?? {});
+      simulatorOf().faults[fault](body.count, matchOf(body));
+    };
+  mountControlRoutes(router, {
+    'GET /faults': () => simulatorOf().faults.snapshot(),
+    'PUT /faults': (request) => {
       const simulator = simulatorOf();
       simulator.controls.setFaults(withoutUndefined(FaultSettingsSchema.parse(request.body ?? {})));
-      response.json(simulator.faults.snapshot());
-    }),
-  );
-  router.delete('/faults', (_request, response) => {
-    simulatorOf().controls.clearFaults();
-    response.status(204).end();
-  });
-  router.post(
-    '/faults/fail-next',
-    handle((request, response) => {
+      return simulator.faults.snapshot();
+    },
+    'DELETE /faults': () => void simulatorOf().controls.clearFaults(),
+    'POST /faults/fail-next': (request) => {
       const body = FailNextSchema.parse(request.body ?? {});
       simulatorOf().faults.failNext(body.count, body.status, matchOf(body));
-      response.status(204).end();
-    }),
-  );
-  // The one-shot faults that take only a count and a request match.
-  const oneShots = {
-    'timeout-next': 'timeoutNext',
-    'drop-next': 'dropNext',
-    'lose-next-response': 'loseNextResponse',
-  } as const;
-  for (const [path, fault] of Object.entries(oneShots)) {
-    router.post(
-      `/faults/${path}`,
-      handle((request, response) => {
-        const body = OneShotSchema.parse(request.body ?? {});
-        simulatorOf().faults[fault](body.count, matchOf(body));
-        response.status(204).end();
-      }),
-    );
-  }
-  router.put(
-    '/webhook-faults',
-    handle((request, response) => {
-      simulatorOf().controls.setWebhookFaults(
+    },
+    'POST /faults/timeout-next': oneShot('timeoutNext'),
+    'POST /faults/drop-next': oneShot('dropNext'),
+    'POST /faults/lose-next-response': oneShot('loseNextResponse'),
+    'PUT /webhook-faults': (request) =>
+      void simulatorOf().controls.setWebhookFaults(
         withoutUndefined(WebhookFaultsSchema.parse(request.body ?? {})),
-      );
-      response.status(204).end();
-    }),
-  );
-  router.get('/requests', (request, response) => {
-    const method = typeof request.query.method === 'string' ? request.query.method : undefined;
-    const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-    response.json({ entries: simulatorOf().requestLog.entries(withoutUndefined({ method, path })) });
-  });
-  router.delete('/requests', (_request, response) => {
-    simulatorOf().requestLog.clear();
-    response.status(204).end();
-  });
-  router.get('/webhook-deliveries', (_request, response) => {
-    response.json({ attempts: simulatorOf().webhookAttempts() });
-  });
-  router.post(
-    '/clock/advance',
-    handle((request, response) => {
+      ),
+    'GET /requests': (request) => {
+      const method = typeof request.query.method === 'string' ? request.query.method : undefined;
+      const path = typeof request.query.path === 'string' ? request.query.path : undefined;
+      return { entries: simulatorOf().requestLog.entries(withoutUndefined({ method, path })) };
+    },
+    'DELETE /requests': () => simulatorOf().requestLog.clear(),
+    'GET /webhook-deliveries': () => ({ attempts: simulatorOf().webhookAttempts() }),
+    'POST /clock/advance': (request) => {
       const { ms } = AdvanceSchema.parse(request.body ?? {});
       const simulator = simulatorOf();
       simulator.controls.advanceClock(ms);
-      response.json({
-        now: new Date(simulator.clock.now()).toISOString(),
-        offsetMs: simulator.clock.offsetMs,
-      });
-    }),
-  );
-  router.post('/reset', (_request, response) => {
-    simulatorOf().controls.reset();
-    response.status(204).end();
+      return { now: new Date(simulator.clock.now()).toISOString(), offsetMs: simulator.clock.offsetMs };
+    },
+    'POST /reset': () => void simulatorOf().controls.reset(),
   });
 }
 
@@ -226,38 +165,42 @@ export function mountContactControls<Scope extends object>(
     noun?: string;
   },
 ): void {
-  const answer = (response: Response, id: string, found: boolean) => {
-    if (found) response.status(204).end();
-    else response.status(404).json({ error: `${spec.noun ?? 'contact'} ${id} not found` });
+  /** 204, or a 404 naming the record when there is none. */
+  const answer = (id: string, found: boolean) => {
+    if (!found) throw new RangeError(`${spec.noun ?? 'contact'} ${id} not found`);
   };
-  router.post(
-    '/contacts',
-    handle((request, response) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      response.status(201).json({ id: spec.create(body, spec.scopeOf(request)) });
+  mountControlRoutes(router, {
+    'POST /contacts': created((request) => ({
+      id: spec.create((request.body ?? {}) as Record<string, unknown>, spec.scopeOf(request)),
+    })),
+    'POST /contacts/modify': (request) => ({
+      modified: spec.modify(withoutUndefined(ModifySchema.parse(request.body ?? {})), spec.scopeOf(request)),
     }),
-  );
-  router.post(
-    '/contacts/modify',
-    handle((request, response) => {
-      const body = withoutUndefined(ModifySchema.parse(request.body ?? {}));
-      response.json({ modified: spec.modify(body, spec.scopeOf(request)) });
-    }),
-  );
-  router.post(
-    '/contacts/:id/archive',
-    handle((request, response) => {
+    'POST /contacts/:id/archive': (request) => {
       const id = String(request.params.id);
-      answer(response, id, spec.archive(id, spec.scopeOf(request)));
-    }),
-  );
-  router.delete(
-    '/contacts/:id',
-    handle((request, response) => {
+      answer(id, spec.archive(id, spec.scopeOf(request)));
+    },
+    'DELETE /contacts/:id': (request) => {
       const id = String(request.params.id);
-      answer(response, id, spec.remove(id, spec.scopeOf(request)));
-    }),
-  );
+      answer(id, spec.remove(id, spec.scopeOf(request)));
+    },
+  });
+}
+
+/**
+ * An archive or delete control: the contact `id` in the tenant's dataset, acted on; false when
+ * there is none (its `/_sim` route then answers 404).
+ */
+export function contactControl<Scope, Dataset extends { contactById(id: string): object | undefined }>(
+  datasetOf: (scope?: Scope) => Dataset,
+  act: (dataset: Dataset, record: NonNullable<ReturnType<Dataset['contactById']>>) => void,
+): (id: string, scope?: Scope) => boolean {
+  return (id, scope) => {
+    const dataset = datasetOf(scope);
+    const record = dataset.contactById(id) as NonNullable<ReturnType<Dataset['contactById']>> | undefined;
+    if (record !== undefined) act(dataset, record);
+    return record !== undefined;
+  };
 }
 
 /**

@@ -1,6 +1,40 @@
-import type { Request, Router } from 'express';
-import type { z } from 'zod';
-import { handle } from './control-inputs.ts';
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+
+/** A control request that is well formed but cannot be done (e.g. an offer by a non-applicant): a 400. */
+export class ControlInputError extends Error {
+  override name = 'ControlInputError';
+}
+
+/** Runs a control action; bad input and unknown ids become 400/404 with `{error}`. */
+export function handle(
+  action: (request: Request, response: Response) => void,
+): (request: Request, response: Response) => void {
+  return (request, response) => {
+    try {
+      action(request, response);
+    } catch (error) {
+      if (error instanceof z.ZodError) {
+        response.status(400).json({
+          error: 'invalid control request',
+          issues: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        });
+      } else if (error instanceof ControlInputError) {
+        response.status(400).json({ error: error.message });
+      } else if (error instanceof RangeError) {
+        response.status(404).json({ error: error.message });
+      } else {
+        throw error;
+      }
+    }
+  };
+}
+
+/** `value`, or else a `RangeError` saying `detail` (a 404 at `/_sim`). */
+export function known<T>(value: T | undefined, detail: string): T {
+  if (value === undefined) throw new RangeError(detail);
+  return value;
+}
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

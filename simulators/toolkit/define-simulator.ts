@@ -8,7 +8,8 @@ import express, {
 } from 'express';
 import type { Logger } from '../../server/infrastructure/logger.ts';
 import { listen as listenApp, type RunningServer } from './app-listener.ts';
-import { handle, mountCommonControlRoutes } from './control-inputs.ts';
+import { mountCommonControlRoutes } from './control-inputs.ts';
+import { handle } from './control-routes.ts';
 import { FaultControls, faultMiddleware, type FaultMatch, type FaultSettings } from './fault-controls.ts';
 import { RateLimiter, type RateLimitConfig } from './rate-limiter.ts';
 import { RequestLog } from './request-log.ts';
@@ -41,6 +42,16 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
+/** Options of a CRM simulator with expiring tokens, documented rate limits and webhooks. */
+export interface CrmSimulatorOptions<Limits> extends SimulatorOptions {
+  /** Access token lifetime in seconds (default 3600; fractions allowed). */
+  tokenLifetimeSeconds?: number;
+  /** The CRM's documented limits by default; override parts, or `false` to disable (benchmarks). */
+  rateLimits?: Partial<Limits> | false;
+  /** How long a webhook receiver may take (default 10 s). */
+  webhookTimeoutMs?: number;
+}
+
 /**
  * A request handled but rejected while being read: answered in the CRM's error shape, 400 unless
  * `status` says otherwise (e.g. JSON:API's 409 and 422); `details` (e.g. the query parameter at
@@ -56,6 +67,12 @@ export class BadRequestError extends Error {
     this.status = options.status ?? 400;
     this.details = options.details;
   }
+}
+
+/** `value`, or else a 404 in the CRM's error shape (through `sendError`) saying `detail`. */
+export function found<T>(value: T | undefined, detail: string, details?: ErrorDetails): T {
+  if (value === undefined) throw new BadRequestError(detail, { status: 404, ...(details && { details }) });
+  return value;
 }
 
 /** What an error answer may say beyond its detail, for the CRMs whose shape has room for it. */
@@ -411,7 +428,8 @@ function appFrame<Options extends SimulatorOptions>(
   const handleErrors: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
     if (response.headersSent) return;
     if (error instanceof BadRequestError) {
-      if (error.status === 400 && parts.sendBadRequest) return parts.sendBadRequest(response, error.message, error);
+      if (error.status === 400 && parts.sendBadRequest)
+        return parts.sendBadRequest(response, error.message, error);
       return parts.sendError(response, error.status, error.message, error.details);
     }
     const type = (error as { type?: unknown }).type;

@@ -84,10 +84,6 @@ export class FaultControls {
     this.#random = new SeededRandom(this.#seed);
   }
 
-  get settings(): Readonly<FaultSettings> {
-    return this.#settings;
-  }
-
   /** Merges standing fault settings; omitted fields keep their value. */
   configure(settings: Partial<FaultSettings>): void {
     const next = { ...this.#settings, ...settings };
@@ -144,15 +140,6 @@ export class FaultControls {
 
   isRevoked(id: string): boolean {
     return this.#revoked.has(id);
-  }
-
-  get revokedCredentials(): readonly string[] {
-    return [...this.#revoked];
-  }
-
-  /** Requests currently held open by a timeout fault. */
-  get heldRequests(): number {
-    return this.#held.size;
   }
 
   /** Removes every fault, revocations included, and restarts the random sequence. */

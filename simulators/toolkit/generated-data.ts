@@ -1,6 +1,6 @@
 import type { DatasetSeed } from './define-simulator.ts';
-import type { SeededRandom } from './seeded-random.ts';
-import { generatePeople, type GeneratedPeople } from './uk-people.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { generatePeople, type GeneratedPeople, type UkPerson } from './uk-people.ts';
 
 /**
  * What the simulators share when they generate a dataset: its people and its records' times. Each
@@ -59,6 +59,24 @@ export function generatedTimes(
 }
 
 /**
+ * One record per generated person, in order: its sequence (from 1), its generated times (drawn
+ * from a stream seeded with `timestampSeed`) and what `fields` adds.
+ */
+export function generatedRecords<R>(
+  people: readonly UkPerson[],
+  anchor: number,
+  timestampSeed: number,
+  fields: (person: UkPerson, seq: number) => R,
+): Array<{ seq: number; created: number; modified: number } & R> {
+  const random = new SeededRandom(timestampSeed);
+  return people.map((person, i) => ({
+    seq: i + 1,
+    ...generatedTimes(i, people.length, anchor, random),
+    ...fields(person, i + 1),
+  }));
+}
+
+/**
  * A generated appointment's start, within [-120, +21] days of `anchor` on a quarter hour, and
  * when it was booked: 1–14 days before, never before `earliest` (its contact's creation) nor
  * within the last minute before `anchor`. Two draws.
@@ -71,4 +89,21 @@ export function generatedBooking(
   const start = Math.round((anchor - 120 * DAY_MS + random.next() * 141 * DAY_MS) / 900_000) * 900_000;
   const created = Math.max(earliest, Math.min(anchor - 60_000, start - random.int(1, 14) * DAY_MS));
   return { start, created };
+}
+
+/**
+ * A generated appointment's start and booking time ({@link generatedBooking}), and its last edit:
+ * some time in the first 30 % of what was left before `anchor`. Three draws.
+ */
+export function generatedAppointmentTimes(
+  random: SeededRandom,
+  anchor: number,
+  earliest: number,
+): { start: number; created: number; modified: number } {
+  const { start, created } = generatedBooking(random, anchor, earliest);
+  const modified = Math.min(
+    anchor - 1,
+    created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
+  );
+  return { start, created, modified };
 }

@@ -88,10 +88,6 @@ export class RateLimiter {
     return this.#config !== false;
   }
 
-  get config(): RateLimitConfig | false {
-    return this.#config;
-  }
-
   /** Replaces the limits and forgets all counts. */
   configure(config: RateLimitConfig | false): void {
     this.#config = config;
@@ -107,12 +103,6 @@ export class RateLimiter {
 
   inFlight(key: string): number {
     return this.#inFlight.get(key) ?? 0;
-  }
-
-  /** Requests counted today under `key`. */
-  usedToday(key: string): number {
-    const entry = this.#daily.get(key);
-    return entry !== undefined && entry.day === Math.floor(this.#now() / 86_400_000) ? entry.count : 0;
   }
 
   /**

@@ -122,8 +122,3 @@ export class SeededRandom {
     return new SeededRandom(mixSeed(this.uint32(), label));
   }
 }
-
-/** Convenience factory. */
-export function createRandom(seed: number | string = 1): SeededRandom {
-  return new SeededRandom(seed);
-}

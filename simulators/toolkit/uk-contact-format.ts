@@ -8,18 +8,6 @@
 export const PHONE_STYLES = ['national', 'international', 'compact', 'e164', 'bracketed'] as const;
 export type PhoneStyle = (typeof PHONE_STYLES)[number];
 
-/**
- * Examples per style: national `07700 900123`, international `+44 7700 900123`,
- * compact `07700900123`, e164 `+447700900123`, bracketed `(07700) 900 123`.
- */
-export const PHONE_STYLE_EXAMPLES: Readonly<Record<PhoneStyle, string>> = {
-  national: '07700 900123',
-  international: '+44 7700 900123',
-  compact: '07700900123',
-  e164: '+447700900123',
-  bracketed: '(07700) 900 123',
-};
-
 /** How UK national numbers (leading 0) group into digit blocks. */
 function groupsOf(national: string): number[] {
   if (national.startsWith('07')) return [5, 6];

@@ -98,17 +98,8 @@ export class WebhookDispatcher {
     };
   }
 
-  get faults(): Readonly<WebhookDeliveryFaults> {
-    return this.#faults;
-  }
-
   setFaults(faults: Partial<WebhookDeliveryFaults>): void {
     this.#faults = { ...this.#faults, ...faults };
-  }
-
-  /** Notifications not yet delivered or given up on (queued, in flight or awaiting a retry). */
-  get pending(): number {
-    return this.#pending;
   }
 
   /** Queues a notification; returns its delivery id. Never waits on the network. */
@@ -132,16 +123,8 @@ export class WebhookDispatcher {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  attempts(filter: { deliveryId?: string; outcome?: WebhookAttemptOutcome } = {}): WebhookAttempt[] {
-    return this.#attempts.filter(
-      (attempt) =>
-        (filter.deliveryId === undefined || attempt.deliveryId === filter.deliveryId) &&
-        (filter.outcome === undefined || attempt.outcome === filter.outcome),
-    );
-  }
-
-  clearLog(): void {
-    this.#attempts = [];
+  attempts(): WebhookAttempt[] {
+    return [...this.#attempts];
   }
 
   /** Cancels queued work and retries, aborts in-flight attempts, and clears faults and the log. */
