@@ -11,6 +11,7 @@ import { HostEvent } from './host-event.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
+import { PlatformChange } from './platform-change.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
 import { WebhookDelivery } from './webhook-delivery.entity.ts';
 
@@ -29,6 +30,7 @@ export const entities = [
   OauthSignIn,
   Organisation,
   OutboundWrite,
+  PlatformChange,
   SyncRun,
   WebhookDelivery,
 ];

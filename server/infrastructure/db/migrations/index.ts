@@ -11,6 +11,7 @@ import { Migration20261203110000ActivitySignals } from './Migration2026120311000
 import { Migration20261203120000ParkedAndRefused } from './Migration20261203120000_parked_and_refused.ts';
 import { Migration20261203130000ContactFeed } from './Migration20261203130000_contact_feed.ts';
 import { Migration20261204090000RescorePending } from './Migration20261204090000_rescore_pending.ts';
+import { Migration20261204120000PlatformConsent } from './Migration20261204120000_platform_consent.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -36,4 +37,5 @@ export const migrations = [
   { name: 'Migration20261203120000_parked_and_refused', class: Migration20261203120000ParkedAndRefused },
   { name: 'Migration20261203130000_contact_feed', class: Migration20261203130000ContactFeed },
   { name: 'Migration20261204090000_rescore_pending', class: Migration20261204090000RescorePending },
+  { name: 'Migration20261204120000_platform_consent', class: Migration20261204120000PlatformConsent },
 ];
