@@ -31,7 +31,13 @@ import type {
   OAuthStart,
   SyncQueued,
 } from './connection.dto.ts';
-import type { ContactFeedPage, ContactLookupResult } from './contact.dto.ts';
+import type {
+  ContactFeedPage,
+  ContactLookupResult,
+  ContactUpdateInput,
+  PlatformChangeResult,
+  RecordConsentInput,
+} from './contact.dto.ts';
 import type {
   ConnectionIssueCounts,
   FailedWriteActionResult,
@@ -138,6 +144,8 @@ export type PropsyncApiRecord = {
       { by: 'email' | 'name' | 'externalId'; value: string; limit?: number },
       ContactLookupResult[]
     >;
+    recordConsent: Mutation<RecordConsentInput, PlatformChangeResult>;
+    update: Mutation<ContactUpdateInput, PlatformChangeResult>;
   };
 };
 

@@ -20,6 +20,9 @@ export const CONSENT_CHANNEL_FIELD: Record<ConsentChannel, 'marketingConsent' | 
   post: null,
 };
 
+/** The one channel the CRMs' marketing consent stands for. */
+export const CRM_CONSENT_CHANNEL: ConsentChannel = 'email';
+
 /** The platform's latest explicit consent for the channel a CRM holds, and when the person gave it. */
 export type PlatformConsent = { status: 'granted' | 'denied'; at: string };
 

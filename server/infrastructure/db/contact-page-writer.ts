@@ -13,6 +13,7 @@ import {
   type ContactValues,
   type PagePlan,
 } from '../../core/sync/reconcile-page.ts';
+import { CRM_CONSENT_CHANNEL } from '../../core/domain/platform-changes.ts';
 import { FIELD_RULES } from './entities/field-policy.entity.ts';
 import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
 
@@ -70,6 +71,7 @@ const LinkRow = z
     snapshot: JsonObject.nullable(),
     current: JsonObject,
     field_modified_at: z.record(z.string(), z.string()),
+    platform_consent: z.object({ status: z.enum(['granted', 'denied']), at: z.string() }).nullable(),
   })
   .transform(
     (row): ContactLink => ({
@@ -81,6 +83,7 @@ const LinkRow = z
       snapshot: row.snapshot,
       current: row.current,
       fieldModifiedAt: row.field_modified_at,
+      platformConsent: row.platform_consent,
     }),
   );
 
@@ -104,7 +107,10 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
          c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
            'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
            'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
-           'hotLeadAt', c.hot_lead_at) as current
+           'hotLeadAt', c.hot_lead_at) as current,
+         (select jsonb_build_object('status', p.status, 'at', p.occurred_at) from platform_changes p
+          where p.contact_id = c.id and p.kind = 'consent' and p.channel = ?
+          order by p.occurred_at desc, p.created_at desc limit 1) as platform_consent
        from contact_external_ids e join contacts c on c.id = e.contact_id
        where e.connection_id = ? and e.external_id in (select external_id from incoming)),
      dedup_lock as materialized (
@@ -113,7 +119,14 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
      select (select count(*) from dedup_lock) as locked, (select json_agg(links) from links) as links,
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
         from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy`,
-    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId],
+    [
+      sqlJson(externalIds),
+      CRM_CONSENT_CHANNEL,
+      run.connectionId,
+      DEDUP_LOCK_NAMESPACE,
+      run.organisationId,
+      run.organisationId,
+    ],
   );
   return { links: lookup?.links ?? [], policy: fieldPolicyFrom(lookup?.policy ?? []) };
 }
