@@ -124,34 +124,35 @@ export class PostgresPlatformChangeStore implements PlatformChangeStore {
          and payload -> 'fields' = '{}'::jsonb and coalesce(payload -> 'metadata', '{}'::jsonb) = '{}'::jsonb`,
       [change.contactId],
     );
-    // One write per CRM the contact is actively linked to, with the record's concurrency token.
+    // One write per CRM record the contact is actively linked to (a CRM may hold the person twice),
+    // with the record's concurrency token.
     const links = await tx.rows(
       LinkRow,
-      `select distinct on (e.connection_id) e.connection_id, e.external_id, e.etag from contact_external_ids e
+      `select e.connection_id, e.external_id, e.etag from contact_external_ids e
          join crm_connections c on c.id = e.connection_id and c.status <> 'disconnected'
-       where e.contact_id = ? and e.active
-       order by e.connection_id, e.crm_modified_at desc nulls last`,
+       where e.contact_id = ? and e.active`,
       [change.contactId],
     );
     if (links.length === 0) return [];
     const queued = await tx.rows(
       z.object({ connection_id: z.string() }),
       `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
-       select ?, x.connection_id, ?, 'contact_update', ?, x.payload
-       from jsonb_to_recordset(?::jsonb) as x(connection_id uuid, payload jsonb)
+       select ?, x.connection_id, ?, 'contact_update', ?::text || x.external_id, x.payload
+       from jsonb_to_recordset(?::jsonb) as x(connection_id uuid, external_id text, payload jsonb)
        returning connection_id`,
       [
         change.organisationId,
         change.contactId,
-        `platform-change:${changeId}`,
+        `platform-change:${changeId}:`,
         sqlJson(
           links.map((link) => ({
             connection_id: link.connection_id,
+            external_id: link.external_id,
             payload: { externalId: link.external_id, etag: link.etag, fields: change.fields },
           })),
         ),
       ],
     );
-    return queued.map((row) => row.connection_id);
+    return [...new Set(queued.map((row) => row.connection_id))].sort();
   }
 }
