@@ -10,13 +10,9 @@ import { FIELD_RULES } from './entities/field-policy.entity.ts';
 import type { EntityManager } from './orm.ts';
 import { Sql, sqlJson } from './sql.ts';
 
+/** The contact's values a change may set, named as the change names them, and whether a newer consent stands. */
 const ContactRow = z.object({
-  title: z.string().nullable(),
-  first_name: z.string().nullable(),
-  last_name: z.string().nullable(),
-  emails: z.array(z.string()),
-  phones: z.array(z.string()),
-  marketing_consent: z.string(),
+  current: z.record(z.string(), z.unknown()),
   newer_consent: z.boolean(),
 });
 
@@ -43,7 +39,8 @@ export class PostgresPlatformChangeStore implements PlatformChangeStore {
       // The contact's row lock orders concurrent changes of one contact, so "newer" is decided once.
       const contact = await tx.first(
         ContactRow,
-        `select c.title, c.first_name, c.last_name, c.emails, c.phones, c.marketing_consent,
+        `select jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
+             'emails', c.emails, 'phones', c.phones, 'marketingConsent', c.marketing_consent) as current,
            exists (select 1 from platform_changes p where p.contact_id = c.id and p.kind = 'consent'
              and p.channel = ? and p.occurred_at > ?::timestamptz) as newer_consent
          from contacts c where c.id = ? and c.organisation_id = ? for update`,
@@ -54,7 +51,7 @@ export class PostgresPlatformChangeStore implements PlatformChangeStore {
       const applied = !(change.consent && contact.newer_consent);
       const fields = Object.keys(change.fields);
       const queuedConnectionIds =
-        applied && fields.length > 0 ? await this.#apply(tx, change, contact, changeId) : [];
+        applied && fields.length > 0 ? await this.#apply(tx, change, contact.current, changeId) : [];
       await tx.run(
         `insert into platform_changes (id, organisation_id, contact_id, kind, channel, status, fields, source, actor,
            occurred_at, queued_connections)
@@ -81,33 +78,22 @@ export class PostgresPlatformChangeStore implements PlatformChangeStore {
   async #apply(
     tx: Sql,
     change: PlatformChange,
-    current: z.infer<typeof ContactRow>,
+    current: Record<string, unknown>,
     changeId: string,
   ): Promise<string[]> {
-    const next = {
-      title: current.title,
-      firstName: current.first_name,
-      lastName: current.last_name,
-      emails: current.emails,
-      phones: current.phones,
-      marketingConsent: current.marketing_consent,
-      ...change.fields,
-    };
+    const next = { ...current, ...change.fields };
     const fields = Object.keys(change.fields);
     await tx.run(
-      `update contacts set title = ?, first_name = ?, last_name = ?, name_key = ?,
-         emails = array(select jsonb_array_elements_text(?::jsonb)), phones = array(select jsonb_array_elements_text(?::jsonb)),
-         marketing_consent = ?, field_modified_at = field_modified_at || ?::jsonb, updated_at = now()
-       where id = ?`,
+      `update contacts c set title = n.title, first_name = n."firstName", last_name = n."lastName", name_key = ?,
+         emails = n.emails, phones = n.phones, marketing_consent = n."marketingConsent",
+         field_modified_at = c.field_modified_at || ?::jsonb, updated_at = now()
+       from jsonb_to_record(?::jsonb) as n(title text, "firstName" text, "lastName" text, emails text[], phones text[],
+         "marketingConsent" text)
+       where c.id = ?`,
       [
-        next.title,
-        next.firstName,
-        next.lastName,
-        nameKey(next.firstName, next.lastName),
-        sqlJson(next.emails),
-        sqlJson(next.phones),
-        next.marketingConsent,
+        nameKey(next.firstName as string | null, next.lastName as string | null),
         sqlJson(Object.fromEntries(fields.map((field) => [field, change.occurredAt]))),
+        sqlJson(next),
         change.contactId,
       ],
     );

@@ -225,32 +225,16 @@ describe('contacts.recordConsent', () => {
   }, 120_000);
 
   it('is lifted only by a newer explicit consent; an older one is kept in the audit and changes nothing', async () => {
-    const older = await contacts().recordConsent({
-      contactId,
-      channel: 'email',
-      status: 'granted',
-      source: 'old import',
-      at: new Date(Date.now() - 3_600_000).toISOString(),
-    });
+    const granted = (channel: 'email' | 'sms', source: string, at: Date) =>
+      contacts().recordConsent({ contactId, channel, status: 'granted', source, at: at.toISOString() });
+    const older = await granted('email', 'old import', new Date(Date.now() - 3_600_000));
     expect(older).toMatchObject({ applied: false, queuedConnectionIds: [] });
     expect(await consentOf(contactId)).toBe('denied');
     // A channel no CRM holds is recorded in Propsync only.
-    const sms = await contacts().recordConsent({
-      contactId,
-      channel: 'sms',
-      status: 'granted',
-      source: 'preference centre',
-      at: new Date().toISOString(),
-    });
+    const sms = await granted('sms', 'preference centre', new Date());
     expect(sms).toMatchObject({ applied: true, queuedConnectionIds: [] });
     expect(await consentOf(contactId)).toBe('denied');
-    const newer = await contacts().recordConsent({
-      contactId,
-      channel: 'email',
-      status: 'granted',
-      source: 'preference centre',
-      at: new Date().toISOString(),
-    });
+    const newer = await granted('email', 'preference centre', new Date());
     expect(newer.applied).toBe(true);
     expect(await consentOf(contactId)).toBe('granted');
   });

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { CONSENT_CHANNELS } from '../../../../shared/platform-changes.ts';
 import { oneOf } from './base.ts';
-import { Contact } from './contact.entity.ts';
+import { contactOwned } from './contact.entity.ts';
 import { organisationRowProperties } from './owners.ts';
 
 /**
@@ -13,7 +13,7 @@ export const PlatformChange = defineEntity({
   tableName: 'platform_changes',
   properties: {
     ...organisationRowProperties,
-    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+    ...contactOwned,
     kind: p.text().$type<'consent' | 'fields'>(),
     channel: p.text().$type<(typeof CONSENT_CHANNELS)[number]>().nullable(),
     status: p.text().$type<'granted' | 'denied'>().nullable(),
