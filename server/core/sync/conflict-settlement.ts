@@ -108,19 +108,47 @@ export function settleLinkedUpdate(
     resolutions: outcome.conflict.resolutions,
     winner: outcome.conflict.winner,
   };
-  let push: ContactPush | null = null;
-  if (outcome.platformFieldsToPush.length > 0) {
-    const fields = Object.fromEntries(
-      outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]),
-    );
-    const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
-    push = {
-      contactId: link.contactId,
-      idempotencyKey: `contact-update:${contact.provenance.externalId}:${digest}`,
-      payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
-    };
-  }
+  const push =
+    outcome.platformFieldsToPush.length === 0
+      ? null
+      : contactPush(
+          link.contactId,
+          contact,
+          Object.fromEntries(outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]])),
+        );
   return { values: { ...contact, ...(outcome.merged as Partial<CanonicalContact>) }, audit, push };
+}
+
+/** Propsync's values of some fields, to write to the CRM record `contact` came from. */
+function contactPush(
+  contactId: string,
+  contact: CanonicalContact,
+  fields: Record<string, unknown>,
+): ContactPush {
+  const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+  return {
+    contactId,
+    idempotencyKey: `contact-update:${contact.provenance.externalId}:${digest}`,
+    payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
+  };
+}
+
+/**
+ * A CRM record newly linked to a contact whose consent the platform recorded: the record gets the
+ * standing consent (deny-wins) when it holds another. The contact keeps its own values (a merge).
+ */
+export function consentPushForNewLink(
+  contactId: string,
+  contact: CanonicalContact,
+  platformConsent: PlatformConsent,
+): ContactPush | null {
+  const standing = standingMarketingConsent(platformConsent, {
+    consent: contact.marketingConsent,
+    modifiedAt: contact.provenance.modifiedAt,
+  });
+  return standing === contact.marketingConsent
+    ? null
+    : contactPush(contactId, contact, { marketingConsent: standing });
 }
 
 /**

@@ -4,6 +4,7 @@ import { canonicalPerson } from '../../test-support/contacts.ts';
 import { DEFAULT_FIELD_POLICY } from '../domain/conflict-resolution.ts';
 import type { PlatformConsent } from '../domain/platform-changes.ts';
 import { settleLinkedUpdate, type ContactLink } from './conflict-settlement.ts';
+import { identityKeys, planPage } from './reconcile-page.ts';
 
 /** A CRM record arriving for a contact whose consent the platform recorded: deny-wins in the page plan. */
 
@@ -79,5 +80,35 @@ describe('a CRM record meeting the platform consent record', () => {
     );
     expect(settled).toMatchObject({ audit: null, push: null });
     expect(settled.values.firstName).toBe('Gracie');
+  });
+});
+
+describe('a CRM record joining a contact whose consent the platform recorded', () => {
+  it('is written the standing opt-out when it holds "granted"', () => {
+    const record = canonicalPerson('alto', 'A7', {
+      emails: ['grace@example.com'],
+      marketingConsent: 'granted',
+      provenance: { provider: 'alto', externalId: 'A7', modifiedAt: '2026-11-20T10:00:00.000Z', etag: null },
+    });
+    const plan = (platformConsent: PlatformConsent | null) =>
+      planPage({
+        page: { contacts: [record], rejected: [] },
+        links: [],
+        candidates: [{ ...identityKeys(agreed), contactId: 'c-1', platformConsent }],
+        policy: DEFAULT_FIELD_POLICY,
+        windowStart: '2026-11-19T09:00:00.000Z',
+        newContactId: () => 'new-1',
+        now: new Date('2026-11-20T10:05:00.000Z'),
+      });
+    const unsubscribed = plan({ status: 'denied', at: '2026-11-01T12:00:00.000Z' });
+    expect(unsubscribed.merges).toEqual([{ contactId: 'c-1', contact: record }]);
+    expect(unsubscribed.pushes).toEqual([
+      expect.objectContaining({
+        contactId: 'c-1',
+        payload: { externalId: 'A7', etag: null, fields: { marketingConsent: 'denied' } },
+      }),
+    ]);
+    expect(plan(null).pushes).toEqual([]);
+    expect(plan({ status: 'granted', at: '2026-11-01T12:00:00.000Z' }).pushes).toEqual([]);
   });
 });

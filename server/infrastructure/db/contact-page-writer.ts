@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
-import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
+import type { IdentityKeys } from '../../core/domain/deduplication.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type ContactLink,
   type ContactValues,
   type PagePlan,
+  type PlanInput,
 } from '../../core/sync/reconcile-page.ts';
 import { CRM_CONSENT_CHANNEL } from '../../core/domain/platform-changes.ts';
 import { FIELD_RULES } from './entities/field-policy.entity.ts';
@@ -60,6 +61,14 @@ const JsonObject = z.custom<Record<string, unknown>>(
   'expected a JSON object',
 );
 
+/** The platform's newest consent of the channel CRMs hold, as PLATFORM_CONSENT reads it. */
+const PlatformConsentColumn = z.object({ status: z.enum(['granted', 'denied']), at: z.string() }).nullable();
+
+/** The subquery reading it for contact `c` (one parameter: the channel). */
+const PLATFORM_CONSENT = `(select jsonb_build_object('status', p.status, 'at', p.occurred_at) from platform_changes p
+  where p.contact_id = c.id and p.kind = 'consent' and p.channel = ?
+  order by p.occurred_at desc, p.created_at desc limit 1) as platform_consent`;
+
 /** A link as json_agg writes it: its timestamps arrive as text, which is what the core keeps. */
 const LinkRow = z
   .object({
@@ -71,7 +80,7 @@ const LinkRow = z
     snapshot: JsonObject.nullable(),
     current: JsonObject,
     field_modified_at: z.record(z.string(), z.string()),
-    platform_consent: z.object({ status: z.enum(['granted', 'denied']), at: z.string() }).nullable(),
+    platform_consent: PlatformConsentColumn,
   })
   .transform(
     (row): ContactLink => ({
@@ -107,10 +116,7 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
          c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
            'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
            'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
-           'hotLeadAt', c.hot_lead_at) as current,
-         (select jsonb_build_object('status', p.status, 'at', p.occurred_at) from platform_changes p
-          where p.contact_id = c.id and p.kind = 'consent' and p.channel = ?
-          order by p.occurred_at desc, p.created_at desc limit 1) as platform_consent
+           'hotLeadAt', c.hot_lead_at) as current, ${PLATFORM_CONSENT}
        from contact_external_ids e join contacts c on c.id = e.contact_id
        where e.connection_id = ? and e.external_id in (select external_id from incoming)),
      dedup_lock as materialized (
@@ -140,9 +146,10 @@ const CandidateRow = z
     postcode: z.string().nullable(),
     uprn: z.string().nullable(),
     udprn: z.string().nullable(),
+    platform_consent: PlatformConsentColumn,
   })
   .transform(
-    (row): MatchCandidate => ({
+    (row): PlanInput['candidates'][number] => ({
       contactId: row.id,
       emails: row.emails,
       phones: row.phones,
@@ -150,6 +157,7 @@ const CandidateRow = z
       postcode: row.postcode,
       uprn: row.uprn,
       udprn: row.udprn,
+      platformConsent: row.platform_consent,
     }),
   );
 
@@ -158,7 +166,7 @@ const CandidateRow = z
  * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
  * candidate: the CRM may hold the same person twice.
  */
-async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
+async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<PlanInput['candidates']> {
   if (incoming.length === 0) return [];
   return tx.rows(
     CandidateRow,
@@ -169,7 +177,8 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
     // lookup on its own index: the email one on the GIN index (the agency filtered after), the name
     // one on (organisation, name key).
     `with incoming as (
-       select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
+       select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text)),
+     found as (
      select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
        from incoming i cross join lateral (
          select c.id, c.organisation_id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
@@ -185,7 +194,8 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
          select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn from contacts c
          where c.organisation_id = ? and c.name_key = i.name_key
            and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn) offset 0) c
-       where i.name_key is not null`,
+       where i.name_key is not null)
+     select c.*, ${PLATFORM_CONSENT} from found c`,
     [
       sqlJson(
         incoming.map((keys) => ({
@@ -200,6 +210,7 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
       run.organisationId,
       run.organisationId,
       run.organisationId,
+      CRM_CONSENT_CHANNEL,
     ],
   );
 }
