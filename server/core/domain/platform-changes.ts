@@ -4,8 +4,8 @@ import { PLATFORM_EDITABLE_FIELDS } from '../../../shared/platform-changes.ts';
 import type { FieldPolicy } from './conflict-resolution.ts';
 
 /**
- * What the host platform may change itself (docs/product-rules.md): consent, and the contact fields
- * the agency's field policy gives the platform. Both go out to every CRM the contact is linked to.
+ * What the host platform may change itself (README, "Consent and edits from the host"): consent, and
+ * the contact fields the agency's field policy gives the platform. Both go out to every linked CRM.
  */
 
 /**
