@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   'OAUTH.SIGN_IN_EXPIRED': { transient: false },
   'OAUTH.RETURN_URL_REFUSED': { transient: false },
   'CONTACT.NOT_FOUND': { transient: false },
+  /** `contacts.update` named a field the agency's field policy does not give the platform. */
+  'CONTACT.FIELD_NOT_OWNED': { transient: false },
   'AGENCY.NOT_FOUND': { transient: false },
   'AGENCY.OFFBOARDED': { transient: false },
   /** Offboarding waits for a running sync cycle of the agency; asking again later finishes it. */

@@ -28,6 +28,8 @@ import { PropsyncMetrics } from '../infrastructure/observability/metrics.ts';
 import { createEgressFetch } from '../infrastructure/egress/egress-fetch.ts';
 import { egressPolicyFromConfig, type EgressPolicy } from '../infrastructure/egress/egress-policy.ts';
 import { EngagementService } from '../application/engagement/engagement-service.ts';
+import { PlatformChangeService } from '../application/contacts/platform-change-service.ts';
+import { PostgresPlatformChangeStore } from '../infrastructure/db/platform-change-store.ts';
 import { WebhookInbox } from '../application/webhooks/webhook-inbox.ts';
 import { DEFAULT_PARKING_POLICY } from '../application/webhooks/parking-policy.ts';
 import { HostEventDispatcher } from '../application/host-events/host-event-dispatcher.ts';
@@ -55,6 +57,8 @@ export type Services = {
   jobs: SyncJobQueue;
   metrics: PropsyncMetrics;
   engagement: EngagementService;
+  /** Consent and field changes the host platform makes, pushed to every linked CRM. */
+  platformChanges: PlatformChangeService;
   webhooks: WebhookInbox;
   hostWebhooks: HostWebhookSettings;
   hostEvents: HostEventDispatcher;
@@ -164,14 +168,20 @@ export async function createServices(
       trigger,
       scheduledFor,
     );
+  // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
+  const requestPush = async (connectionIds: string[]) => {
+    for (const connectionId of connectionIds) await jobs.enqueue({ connectionId, trigger: 'webhook' });
+  };
   const engagement = new EngagementService({
     store: new PostgresEngagementStore(orm.em),
     logger,
     ...(options.clock ? { now: options.clock } : {}),
-    // Queued writes go out with the connection's next cycle, which holds its lock and its pacing.
-    requestPush: async (connectionIds) => {
-      for (const connectionId of connectionIds) await jobs.enqueue({ connectionId, trigger: 'webhook' });
-    },
+    requestPush,
+  });
+  const platformChanges = new PlatformChangeService({
+    store: new PostgresPlatformChangeStore(orm.em),
+    requestPush,
+    ...(options.clock ? { now: options.clock } : {}),
   });
   const webhooks = new WebhookInbox({
     deliveries: new PostgresWebhookDeliveryStore(orm.em),
@@ -230,6 +240,7 @@ export async function createServices(
     jobs,
     metrics: processMetrics,
     engagement,
+    platformChanges,
     webhooks,
     hostWebhooks,
     hostEvents,

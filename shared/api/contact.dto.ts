@@ -77,3 +77,24 @@ export type ContactFeedPage = {
   /** More pages are ready now; false means caught up (poll again later with `nextCursor`). */
   hasMore: boolean;
 };
+
+/** `contacts.recordConsent`: an explicit consent or opt-out the person gave the host platform. */
+export type RecordConsentInput = {
+  contactId: string;
+  channel: 'email' | 'sms' | 'phone' | 'post';
+  status: 'granted' | 'denied';
+  source: string;
+  at: string;
+};
+
+/** `contacts.update`: new values for fields the agency's field policy gives the platform. */
+export type ContactUpdateInput = { contactId: string; fields: Record<string, unknown>; source?: string };
+
+/** What a recorded consent or update did: the audit row, and the CRM connections it is queued to. */
+export type PlatformChangeResult = {
+  changeId: string;
+  /** False for a consent older than the channel's newest record: kept in the audit, changes nothing. */
+  applied: boolean;
+  /** One write to each CRM the contact is actively linked to (none for a channel no CRM holds). */
+  queuedConnectionIds: string[];
+};

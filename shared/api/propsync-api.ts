@@ -34,7 +34,13 @@ import type {
   OAuthStart,
   SyncQueued,
 } from './connection.dto.ts';
-import type { ContactFeedPage, ContactLookupResult } from './contact.dto.ts';
+import type {
+  ContactFeedPage,
+  ContactLookupResult,
+  ContactUpdateInput,
+  PlatformChangeResult,
+  RecordConsentInput,
+} from './contact.dto.ts';
 import type {
   ConnectionIssueCounts,
   FailedWriteActionResult,
@@ -144,6 +150,8 @@ export type PropsyncApiRecord = {
       ContactLookupResult[]
     >;
     erase: Mutation<{ contactId: string }, ContactErasureReport>;
+    recordConsent: Mutation<RecordConsentInput, PlatformChangeResult>;
+    update: Mutation<ContactUpdateInput, PlatformChangeResult>;
   };
 };
 

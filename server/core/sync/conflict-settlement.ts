@@ -7,7 +7,9 @@ import {
   type FieldPolicy,
   type FieldResolution,
   type FieldRule,
+  type ResolutionOutcome,
 } from '../domain/conflict-resolution.ts';
+import { standingMarketingConsent, type PlatformConsent } from '../domain/platform-changes.ts';
 
 /** What Propsync holds for a record of the page it already links, as the store reads it before planning. */
 export type ContactLink = {
@@ -23,6 +25,8 @@ export type ContactLink = {
   current: Record<string, unknown>;
   /** Fields Propsync itself edited, with when. */
   fieldModifiedAt: Record<string, string>;
+  /** The platform's own consent record for the channel CRMs hold, when the host recorded one. */
+  platformConsent?: PlatformConsent | null;
 };
 
 /** The immutable record of a conflict and how each field was settled. */
@@ -77,38 +81,110 @@ export function settleLinkedUpdate(
       field in crm ? !sameValue(link.current[field], base[field]) : Date.parse(at) > reconciledAt,
     ),
   );
-  if (Object.keys(platformChangedAt).length === 0) return { values: contact, audit: null, push: null };
-  const outcome = resolveContactFields({
-    base,
-    crm,
-    platform: link.current,
-    platformChangedAt,
-    crmModifiedAt: contact.provenance.modifiedAt,
-    policy,
-  });
+  const outcome: ResolutionOutcome =
+    Object.keys(platformChangedAt).length === 0
+      ? { merged: { ...crm }, conflict: null, platformFieldsToPush: [] }
+      : resolveContactFields({
+          base,
+          crm,
+          platform: link.current,
+          platformChangedAt,
+          crmModifiedAt: contact.provenance.modifiedAt,
+          policy,
+        });
+  if (link.platformConsent) applyPlatformConsent(outcome, link, contact, base);
   const audit: ConflictAudit | null = outcome.conflict && {
     contactId: link.contactId,
     crmVersion: crm,
     platformVersion: link.current,
     crmModifiedAt: contact.provenance.modifiedAt,
-    platformModifiedAt: Object.values(platformChangedAt).sort().at(-1)!,
+    platformModifiedAt: [
+      ...Object.values(platformChangedAt),
+      ...(link.platformConsent ? [link.platformConsent.at] : []),
+    ]
+      .sort()
+      .at(-1)!,
     differingFields: outcome.conflict.differingFields,
     resolutions: outcome.conflict.resolutions,
     winner: outcome.conflict.winner,
   };
-  let push: ContactPush | null = null;
-  if (outcome.platformFieldsToPush.length > 0) {
-    const fields = Object.fromEntries(
-      outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]]),
-    );
-    const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
-    push = {
-      contactId: link.contactId,
-      idempotencyKey: `contact-update:${contact.provenance.externalId}:${digest}`,
-      payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
-    };
-  }
+  const push =
+    outcome.platformFieldsToPush.length === 0
+      ? null
+      : contactPush(
+          link.contactId,
+          contact,
+          Object.fromEntries(outcome.platformFieldsToPush.map((field) => [field, outcome.merged[field]])),
+        );
   return { values: { ...contact, ...(outcome.merged as Partial<CanonicalContact>) }, audit, push };
+}
+
+/** Propsync's values of some fields, to write to the CRM record `contact` came from. */
+function contactPush(
+  contactId: string,
+  contact: CanonicalContact,
+  fields: Record<string, unknown>,
+): ContactPush {
+  const digest = createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
+  return {
+    contactId,
+    idempotencyKey: `contact-update:${contact.provenance.externalId}:${digest}`,
+    payload: { externalId: contact.provenance.externalId, etag: contact.provenance.etag, fields },
+  };
+}
+
+/**
+ * A CRM record newly linked to a contact whose consent the platform recorded: the record gets the
+ * standing consent (deny-wins) when it holds another. The contact keeps its own values (a merge).
+ */
+export function consentPushForNewLink(
+  contactId: string,
+  contact: CanonicalContact,
+  platformConsent: PlatformConsent,
+): ContactPush | null {
+  const standing = standingMarketingConsent(platformConsent, {
+    consent: contact.marketingConsent,
+    modifiedAt: contact.provenance.modifiedAt,
+  });
+  return standing === contact.marketingConsent
+    ? null
+    : contactPush(contactId, contact, { marketingConsent: standing });
+}
+
+/**
+ * The platform's consent record settles marketing consent by deny-wins (standingMarketingConsent),
+ * whichever side changed: the standing value is stored, written back where the CRM holds another,
+ * and audited when the CRM's change to it lost, or beat a platform value that differed.
+ */
+function applyPlatformConsent(
+  outcome: ResolutionOutcome,
+  link: ContactLink,
+  contact: CanonicalContact,
+  base: Record<string, unknown>,
+): void {
+  const field = 'marketingConsent';
+  const standing = standingMarketingConsent(link.platformConsent!, {
+    consent: contact.marketingConsent,
+    modifiedAt: contact.provenance.modifiedAt,
+  });
+  outcome.merged[field] = standing;
+  outcome.platformFieldsToPush = outcome.platformFieldsToPush.filter((name) => name !== field);
+  if (standing !== contact.marketingConsent) outcome.platformFieldsToPush.push(field);
+  const crmMovedIt = !sameValue(contact.marketingConsent, base[field]);
+  if (!crmMovedIt || sameValue(contact.marketingConsent, link.current[field])) return;
+  const resolution: FieldResolution = {
+    field,
+    winner: standing === contact.marketingConsent ? 'crm' : 'platform',
+    rule: 'deny_wins',
+  };
+  const conflict = outcome.conflict ?? { differingFields: [], resolutions: [], winner: resolution.winner };
+  const resolutions = [...conflict.resolutions.filter((each) => each.field !== field), resolution];
+  const winners = new Set(resolutions.map((each) => each.winner));
+  outcome.conflict = {
+    differingFields: [...new Set([...conflict.differingFields, field])].sort(),
+    resolutions,
+    winner: winners.size === 1 ? resolution.winner : 'mixed',
+  };
 }
 
 /** The contact fields a CRM carries, as the conflict resolver compares them. */

@@ -13,7 +13,9 @@ import {
   type MatchField,
 } from '../domain/deduplication.ts';
 import type { ContactPage, PageResult, RunError } from '../ports/sync-store.ts';
+import type { PlatformConsent } from '../domain/platform-changes.ts';
 import {
+  consentPushForNewLink,
   settleLinkedUpdate,
   type ConflictAudit,
   type ContactLink,
@@ -32,8 +34,11 @@ export type PlanInput = {
   page: Pick<ContactPage, 'contacts' | 'rejected'>;
   /** The links this connection already has to records of the page. */
   links: ContactLink[];
-  /** Existing contacts of the agency that may be the page's new records (see identityKeysToMatch). */
-  candidates: MatchCandidate[];
+  /**
+   * Existing contacts of the agency that may be the page's new records (see identityKeysToMatch),
+   * with the platform's consent record where the host recorded one.
+   */
+  candidates: Array<MatchCandidate & { platformConsent?: PlatformConsent | null }>;
   policy: FieldPolicy;
   /**
    * The admin's nurture categories for this connection (its mapping review), applied to each record
@@ -138,6 +143,13 @@ export function planPage(input: PlanInput): PagePlan {
     updates.push({ contactId: link.contactId, contact: settlement.values, hash, record: contact });
     if (settlement.audit) audits.push(settlement.audit);
     if (settlement.push) pushes.push(settlement.push);
+  }
+  // A record joining a contact that already exists meets the platform's consent record too.
+  const platformConsents = new Map(input.candidates.map((each) => [each.contactId, each.platformConsent]));
+  for (const { contactId, record } of merged) {
+    const platformConsent = platformConsents.get(contactId);
+    const push = platformConsent ? consentPushForNewLink(contactId, record, platformConsent) : null;
+    if (push) pushes.push(push);
   }
 
   const links: LinkWrite[] = [

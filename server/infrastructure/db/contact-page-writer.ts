@@ -14,7 +14,9 @@ import {
   type ContactLink,
   type ContactValues,
   type PagePlan,
+  type PlanInput,
 } from '../../core/sync/reconcile-page.ts';
+import { CRM_CONSENT_CHANNEL } from '../../core/domain/platform-changes.ts';
 import { FIELD_RULES } from './entities/field-policy.entity.ts';
 import { admittedContacts, recordScreen, screenPage } from './erasure-screening.ts';
 import { sqlJson, type Sql, type SqlJson, type SqlParam } from './sql.ts';
@@ -55,7 +57,8 @@ export async function writeContactPage(
       now: new Date(),
     });
     // One statement cannot change a row twice: merges into a contact the page also updates go first.
-    if (plan.mergeApart) await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
+    if (plan.mergeApart)
+      await tx.run(`with ${THIS_RUN} ${MERGE_INTO_EXISTING}`, [...thisRun(run), mergeRows(plan)]);
     await tx.run(PAGE_STATEMENT, pageParameters(run, page, plan));
     if (screen) await recordScreen(tx, run, screen, plan);
     return plan.result;
@@ -72,6 +75,14 @@ const JsonObject = z.custom<Record<string, unknown>>(
   'expected a JSON object',
 );
 
+/** The platform's newest consent of the channel CRMs hold, as PLATFORM_CONSENT reads it. */
+const PlatformConsentColumn = z.object({ status: z.enum(['granted', 'denied']), at: z.string() }).nullable();
+
+/** The subquery reading it for contact `c` (one parameter: the channel). */
+const PLATFORM_CONSENT = `(select jsonb_build_object('status', p.status, 'at', p.occurred_at) from platform_changes p
+  where p.contact_id = c.id and p.kind = 'consent' and p.channel = ?
+  order by p.occurred_at desc, p.created_at desc limit 1) as platform_consent`;
+
 /** A link as json_agg writes it: its timestamps arrive as text, which is what the core keeps. */
 const LinkRow = z
   .object({
@@ -83,19 +94,19 @@ const LinkRow = z
     snapshot: JsonObject.nullable(),
     current: JsonObject,
     field_modified_at: z.record(z.string(), z.string()),
+    platform_consent: PlatformConsentColumn,
   })
-  .transform(
-    (row): ContactLink => ({
-      externalId: row.external_id,
-      contactId: row.contact_id,
-      contentHash: row.content_hash,
-      crmModifiedAt: row.crm_modified_at,
-      reconciledAt: row.reconciled_at,
-      snapshot: row.snapshot,
-      current: row.current,
-      fieldModifiedAt: row.field_modified_at,
-    }),
-  );
+  .transform((row): ContactLink => ({
+    externalId: row.external_id,
+    contactId: row.contact_id,
+    contentHash: row.content_hash,
+    crmModifiedAt: row.crm_modified_at,
+    reconciledAt: row.reconciled_at,
+    snapshot: row.snapshot,
+    current: row.current,
+    fieldModifiedAt: row.field_modified_at,
+    platformConsent: row.platform_consent,
+  }));
 
 const PageLookupRow = z.object({
   links: z.array(LinkRow).nullable(),
@@ -118,7 +129,7 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
          c.field_modified_at, jsonb_build_object('title', c.title, 'firstName', c.first_name, 'lastName', c.last_name,
            'emails', c.emails, 'phones', c.phones, 'address', c.address, 'nurtureCategory', c.nurture_category,
            'marketingConsent', c.marketing_consent, 'intentScore', c.intent_score, 'engagement', c.engagement,
-           'hotLeadAt', c.hot_lead_at) as current
+           'hotLeadAt', c.hot_lead_at) as current, ${PLATFORM_CONSENT}
        from contact_external_ids e join contacts c on c.id = e.contact_id
        where e.connection_id = ? and e.external_id in (select external_id from incoming)),
      dedup_lock as materialized (
@@ -128,7 +139,15 @@ async function readLinks(tx: Sql, run: SyncRunHandle, contacts: CanonicalContact
        (select json_agg(json_build_object('field', p.field, 'rule', p.rule) order by p.organisation_id nulls first)
         from field_policies p where p.organisation_id is null or p.organisation_id = ?) as policy,
        (select field_mapping_overrides -> 'categories' from crm_connections where id = ?) as category_overrides`,
-    [sqlJson(externalIds), run.connectionId, DEDUP_LOCK_NAMESPACE, run.organisationId, run.organisationId, run.connectionId],
+    [
+      sqlJson(externalIds),
+      CRM_CONSENT_CHANNEL,
+      run.connectionId,
+      DEDUP_LOCK_NAMESPACE,
+      run.organisationId,
+      run.organisationId,
+      run.connectionId,
+    ],
   );
   return {
     links: lookup?.links ?? [],
@@ -146,25 +165,29 @@ const CandidateRow = z
     postcode: z.string().nullable(),
     uprn: z.string().nullable(),
     udprn: z.string().nullable(),
+    platform_consent: PlatformConsentColumn,
   })
-  .transform(
-    (row): MatchCandidate => ({
-      contactId: row.id,
-      emails: row.emails,
-      phones: row.phones,
-      nameKey: row.name_key,
-      postcode: row.postcode,
-      uprn: row.uprn,
-      udprn: row.udprn,
-    }),
-  );
+  .transform((row): PlanInput['candidates'][number] => ({
+    contactId: row.id,
+    emails: row.emails,
+    phones: row.phones,
+    nameKey: row.name_key,
+    postcode: row.postcode,
+    uprn: row.uprn,
+    udprn: row.udprn,
+    platformConsent: row.platform_consent,
+  }));
 
 /**
  * Existing contacts of the agency that could be any of the incoming people, found through the
  * email, phone and name indexes (never a scan). A contact already linked to this CRM is still a
  * candidate: the CRM may hold the same person twice.
  */
-async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKeys[]): Promise<MatchCandidate[]> {
+async function findCandidates(
+  tx: Sql,
+  run: SyncRunHandle,
+  incoming: IdentityKeys[],
+): Promise<PlanInput['candidates']> {
   if (incoming.length === 0) return [];
   return tx.rows(
     CandidateRow,
@@ -175,7 +198,8 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
     // lookup on its own index: the email one on the GIN index (the agency filtered after), the name
     // one on (organisation, name key).
     `with incoming as (
-       select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text))
+       select * from jsonb_to_recordset(?::jsonb) as x(emails text[], phones text[], name_key text, postcode text, uprn text, udprn text)),
+     found as (
      select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
        from incoming i cross join lateral (
          select c.id, c.organisation_id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn
@@ -191,7 +215,8 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
          select c.id, c.emails, c.phones, c.name_key, c.postcode, c.uprn, c.udprn from contacts c
          where c.organisation_id = ? and c.name_key = i.name_key
            and (c.postcode = i.postcode or c.uprn = i.uprn or c.udprn = i.udprn) offset 0) c
-       where i.name_key is not null`,
+       where i.name_key is not null)
+     select c.*, ${PLATFORM_CONSENT} from found c`,
     [
       sqlJson(
         incoming.map((keys) => ({
@@ -206,6 +231,7 @@ async function findCandidates(tx: Sql, run: SyncRunHandle, incoming: IdentityKey
       run.organisationId,
       run.organisationId,
       run.organisationId,
+      CRM_CONSENT_CHANNEL,
     ],
   );
 }

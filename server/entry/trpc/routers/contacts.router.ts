@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { ContactFeed } from '../../../infrastructure/db/read-side/contact-feed.ts';
 import { ContactQueries } from '../../../infrastructure/db/read-side/contact-queries.ts';
 import { adminProcedure, agencyProcedure, router } from '../trpc.ts';
-import type { ContactFeedPage, ContactLookupResult } from '../../../../shared/api/contact.dto.ts';
+import type {
+  ContactFeedPage,
+  ContactLookupResult,
+  PlatformChangeResult,
+} from '../../../../shared/api/contact.dto.ts';
 import type { ContactErasureReport } from '../../../../shared/api/erasure.dto.ts';
+import { RecordConsentInputSchema, UpdateContactInputSchema } from '../../../../shared/platform-changes.ts';
 
 /**
  * The host's feed and contact look-up for support (where a contact came from and its id in every
- * CRM), and the right to erasure.
+ * CRM), the right to erasure, and the changes the host platform makes itself, written to every CRM
+ * the contact is linked to.
  */
 export const contactsRouter = router({
   /**
@@ -49,5 +55,20 @@ export const contactsRouter = router({
     .input(z.object({ contactId: z.uuid() }))
     .mutation(({ ctx, input }): Promise<ContactErasureReport> =>
       ctx.services.erasure.erase(ctx.session.organisationId, input.contactId),
+    ),
+
+  // The platform's own changes (README, "Consent and edits from the host"): the host's server calls
+  // them with an admin token, like engagement.reportEmail.
+  /** A consent or opt-out the person gave the platform. An opt-out stands against a later "granted" from a CRM. */
+  recordConsent: adminProcedure
+    .input(RecordConsentInputSchema)
+    .mutation(({ ctx, input }): Promise<PlatformChangeResult> =>
+      ctx.services.platformChanges.recordConsent(ctx.session.organisationId, ctx.session.role, input),
+    ),
+  /** New values of fields the agency's field policy gives the platform; any other field refuses the whole change. */
+  update: adminProcedure
+    .input(UpdateContactInputSchema)
+    .mutation(({ ctx, input }): Promise<PlatformChangeResult> =>
+      ctx.services.platformChanges.update(ctx.session.organisationId, ctx.session.role, input),
     ),
 });

@@ -198,6 +198,15 @@ describe('every procedure, called by agency A with agency B’s ids', () => {
       'contacts.erase': { contactId: b.contactId },
       // A's whole feed, from the start: B's contacts never appear in it.
       'contacts.list': { limit: 1000 },
+      // B's contact, by id: refused as not found before anything is recorded or queued.
+      'contacts.recordConsent': {
+        contactId: b.contactId,
+        channel: 'email',
+        status: 'denied',
+        source: 'isolation',
+        at: '2026-11-01T10:00:00.000Z',
+      },
+      'contacts.update': { contactId: b.contactId, fields: { title: 'Dr' } },
       // Host procedures: an embed token (A's) is refused before anything is read or changed.
       'agencies.create': { name: 'Created with an embed token', externalRef: b.organisationId },
       'agencies.list': undefined,

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { ACTIVITY_TYPES, type ActivityType } from '../../../../shared/activity.ts';
 import { oneOf, PROVIDER_ID_FORMAT } from './base.ts';
-import { Contact } from './contact.entity.ts';
+import { contactOwned } from './contact.entity.ts';
 import { formerConnection, organisationRowProperties } from './owners.ts';
 
 /**
@@ -13,7 +13,7 @@ export const Activity = defineEntity({
   tableName: 'activities',
   properties: {
     ...organisationRowProperties,
-    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+    ...contactOwned,
     connectionId: formerConnection,
     type: p.text().$type<ActivityType>(),
     signalKey: p.text(),

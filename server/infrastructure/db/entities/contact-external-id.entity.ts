@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
 import { updatedAtProperty } from './base.ts';
-import { Contact } from './contact.entity.ts';
+import { contactOwned } from './contact.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { connectionRowProperties } from './owners.ts';
 
@@ -11,7 +11,7 @@ export const ContactExternalId = defineEntity({
   tableName: 'contact_external_ids',
   properties: {
     ...connectionRowProperties,
-    contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+    ...contactOwned,
     provider: p.manyToOne(CrmProviderRecord).mapToPk().fieldName('provider').$type<CrmProvider>(),
     externalId: p.text(),
     active: p.boolean().default(true),

@@ -90,3 +90,8 @@ export const Contact = defineEntity({
     { name: 'contacts_marketing_consent_check', expression: oneOf('marketing_consent', MARKETING_CONSENTS) },
   ],
 });
+
+/** A row about one contact: deleting the contact (erasure, offboarding) deletes the row. */
+export const contactOwned = {
+  contactId: p.manyToOne(Contact).mapToPk().fieldName('contact_id').deleteRule('cascade'),
+};

@@ -14,6 +14,7 @@ import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
 import { RescoreMark } from './rescore-mark.entity.ts';
+import { PlatformChange } from './platform-change.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
 import { WebhookDelivery } from './webhook-delivery.entity.ts';
 
@@ -35,6 +36,7 @@ export const entities = [
   Organisation,
   OutboundWrite,
   RescoreMark,
+  PlatformChange,
   SyncRun,
   WebhookDelivery,
 ];

@@ -13,6 +13,7 @@ import { Migration20261203130000ContactFeed } from './Migration20261203130000_co
 import { Migration20261204090000RescorePending } from './Migration20261204090000_rescore_pending.ts';
 import { Migration20261204100000Erasure } from './Migration20261204100000_erasure.ts';
 import { Migration20261204110000MappingReview } from './Migration20261204110000_mapping_review.ts';
+import { Migration20261204120000PlatformConsent } from './Migration20261204120000_platform_consent.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -40,4 +41,5 @@ export const migrations = [
   { name: 'Migration20261204090000_rescore_pending', class: Migration20261204090000RescorePending },
   { name: 'Migration20261204100000_erasure', class: Migration20261204100000Erasure },
   { name: 'Migration20261204110000_mapping_review', class: Migration20261204110000MappingReview },
+  { name: 'Migration20261204120000_platform_consent', class: Migration20261204120000PlatformConsent },
 ];
