@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, consentFromFlag, primaryFirst } from './contact-fields.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  consentFromFlag,
+  flagFromConsent,
+  primaryFirst,
+  renamedNameFields,
+} from './contact-fields.ts';
 
 describe('canonicalAddress', () => {
   it('drops blank lines, trims and normalises the postcode', () => {
@@ -38,6 +45,66 @@ describe('consentFromFlag', () => {
       'not_asked',
       'not_asked',
     ]);
+  });
+});
+
+describe('flagFromConsent', () => {
+  it('writes never asked as unset', () => {
+    expect(flagFromConsent('granted')).toBe(true);
+    expect(flagFromConsent('denied')).toBe(false);
+    expect(flagFromConsent('not_asked')).toBeNull();
+  });
+});
+
+describe('canonicalContact', () => {
+  it('drops blank names and unusable or repeated emails and phones, and suggests the nurture category', () => {
+    const profile = {
+      applicantType: 'buyer' as const,
+      tenancyStatus: null,
+      propertyInterest: null,
+      isVendor: false,
+      isLandlord: false,
+    };
+    const contact = canonicalContact({
+      title: ' ',
+      firstName: ' Ada ',
+      lastName: null,
+      emails: [' Ada@Example.com ', 'ada@example.com', 'not an email', null],
+      phones: ['07700 900123', '+447700900123', undefined],
+      address: null,
+      marketingConsent: 'granted',
+      profile,
+      active: true,
+      provenance: {
+        provider: 'custom',
+        externalId: 'c1',
+        modifiedAt: '2025-01-01T00:00:00.000Z',
+        etag: null,
+      },
+    });
+    expect(contact).toMatchObject({
+      title: null,
+      firstName: 'Ada',
+      lastName: null,
+      emails: ['ada@example.com'],
+      phones: ['+447700900123'],
+      nurtureCategory: 'Buyer',
+    });
+  });
+});
+
+describe('renamedNameFields', () => {
+  const names = { title: 'Title', firstName: 'Forename', lastName: 'Surname' };
+
+  it('renames only the fields given, clearing included', () => {
+    expect(renamedNameFields({ firstName: 'Ada', lastName: null }, names)).toEqual({
+      Forename: 'Ada',
+      Surname: null,
+    });
+  });
+
+  it('never clears a field the CRM requires', () => {
+    expect(renamedNameFields({ title: null, lastName: null }, names, ['lastName'])).toEqual({ Title: null });
   });
 });
 

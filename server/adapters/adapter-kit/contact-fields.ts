@@ -1,7 +1,47 @@
 /** The canonical contact fields that several CRMs' mappers build the same way from their own shapes. */
-import type { Address, MarketingConsent } from '../../../shared/contact.ts';
-import { normalisePostcode } from '../../core/domain/contact-normalisation.ts';
-import { blankToNull } from './values.ts';
+import type { Address, CanonicalContact, MarketingConsent } from '../../../shared/contact.ts';
+import {
+  normaliseEmail,
+  normalisePhone,
+  normalisePostcode,
+  suggestNurtureCategory,
+} from '../../core/domain/contact-normalisation.ts';
+import { blankToNull, unique } from './values.ts';
+
+/**
+ * What a CRM's record says of a person, as the CRM wrote it: names, emails and phones raw (in the
+ * CRM's order of preference), the rest already canonical.
+ */
+export type ContactParts = Pick<
+  CanonicalContact,
+  'address' | 'marketingConsent' | 'profile' | 'active' | 'provenance'
+> & {
+  title: string | null | undefined;
+  firstName: string | null | undefined;
+  lastName: string | null | undefined;
+  emails: ReadonlyArray<string | null | undefined>;
+  phones: ReadonlyArray<string | null | undefined>;
+};
+
+/**
+ * The canonical contact every mapper builds the same way: blank names dropped, emails and phones
+ * normalised (unusable ones dropped) and each kept once, the nurture category suggested by the profile.
+ */
+export function canonicalContact(parts: ContactParts): CanonicalContact {
+  return {
+    title: blankToNull(parts.title),
+    firstName: blankToNull(parts.firstName),
+    lastName: blankToNull(parts.lastName),
+    emails: unique(parts.emails.map(normaliseEmail)),
+    phones: unique(parts.phones.map(normalisePhone)),
+    address: parts.address,
+    nurtureCategory: suggestNurtureCategory(parts.profile),
+    marketingConsent: parts.marketingConsent,
+    profile: parts.profile,
+    active: parts.active,
+    provenance: parts.provenance,
+  };
+}
 
 /** A CRM's address, already picked out of its own field names. */
 export type AddressParts = {
@@ -39,6 +79,34 @@ export function consentFromFlag(value: boolean | null | undefined): MarketingCon
   if (value === true) return 'granted';
   if (value === false) return 'denied';
   return 'not_asked';
+}
+
+/** A yes/no consent flag as the CRM stores it (agentOS, Street): never asked is unset (null). */
+export function flagFromConsent(consent: MarketingConsent): boolean | null {
+  if (consent === 'granted') return true;
+  if (consent === 'denied') return false;
+  return null;
+}
+
+/** The CRM's own name for each of a contact's name fields. */
+export type NameFieldNames = Record<'title' | 'firstName' | 'lastName', string>;
+
+/**
+ * A change's name fields under the CRM's own names, only those given: the start of a write. A
+ * field the CRM requires (`neverCleared`) is left out when the change would clear it.
+ */
+export function renamedNameFields(
+  fields: Partial<Pick<CanonicalContact, keyof NameFieldNames>>,
+  names: NameFieldNames,
+  neverCleared: ReadonlyArray<keyof NameFieldNames> = [],
+): Record<string, string | null> {
+  const renamed: Record<string, string | null> = {};
+  for (const field of ['title', 'firstName', 'lastName'] as const) {
+    const value = fields[field];
+    if (value === undefined || (value === null && neverCleared.includes(field))) continue;
+    renamed[names[field]] = value;
+  }
+  return renamed;
 }
 
 /** The entries the CRM marks primary first, each group in the CRM's own order. */

@@ -1,11 +1,6 @@
 import type { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
@@ -20,8 +15,14 @@ import {
   type AgentosOffer,
 } from './agentos.schemas.ts';
 import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
-import { canonicalAddress, consentFromFlag } from '../adapter-kit/contact-fields.ts';
-import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  consentFromFlag,
+  flagFromConsent,
+  renamedNameFields,
+} from '../adapter-kit/contact-fields.ts';
+import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
 export function toExternalId(type: AgentosContactType, oid: string): string {
@@ -37,6 +38,8 @@ export function parseExternalId(externalId: string): { type: AgentosContactType;
   if (!(AGENTOS_CONTACT_TYPES as readonly string[]).includes(type) || oid.length === 0) return null;
   return { type: type as AgentosContactType, oid };
 }
+
+const AGENTOS_NAMES = { title: 'Title', firstName: 'Forename', lastName: 'Surname' };
 
 const TENANCY_STATUSES: Record<string, PropertyProfile['tenancyStatus']> = {
   current: 'active',
@@ -136,14 +139,13 @@ function toAddress(address: AgentosAddress | null | undefined): Address | null {
 /** One agentOS record of list `type` → canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: AgentosContact, type: AgentosContactType): CanonicalContact {
   const profile = toProfile(contact, type);
-  return {
-    title: blankToNull(contact.Title),
-    firstName: blankToNull(contact.Forename),
-    lastName: blankToNull(contact.Surname),
-    emails: unique([normaliseEmail(contact.EmailAddress)]),
-    phones: unique([contact.MobilePhone, contact.HomePhone, contact.WorkPhone].map(normalisePhone)),
+  return canonicalContact({
+    title: contact.Title,
+    firstName: contact.Forename,
+    lastName: contact.Surname,
+    emails: [contact.EmailAddress],
+    phones: [contact.MobilePhone, contact.HomePhone, contact.WorkPhone],
     address: toAddress(contact.Address),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: consentFromFlag(contact.ThirdPartyMarketingConsent),
     profile,
     active: contact.IsArchived !== true,
@@ -153,22 +155,17 @@ export function toCanonicalContact(contact: AgentosContact, type: AgentosContact
       modifiedAt: new Date(parseAgentosTime(contact.ModifiedDate)).toISOString(),
       etag: contact.ETag ?? null,
     },
-  };
+  });
 }
 
 /** Canonical fields → an agentOS PATCH body (only the fields given). */
 export function toAgentosPatch(fields: ContactChange['fields']): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.Title = fields.title;
-  if (fields.firstName !== undefined) patch.Forename = fields.firstName;
   // agentOS requires a surname: clearing it is not something Propsync can ask for.
-  if (fields.lastName !== undefined && fields.lastName !== null) patch.Surname = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, AGENTOS_NAMES, ['lastName']);
   if (fields.emails !== undefined) patch.EmailAddress = fields.emails[0] ?? null;
   if (fields.phones !== undefined) patch.MobilePhone = fields.phones[0] ?? null;
-  if (fields.marketingConsent !== undefined) {
-    patch.ThirdPartyMarketingConsent =
-      fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
-  }
+  if (fields.marketingConsent !== undefined)
+    patch.ThirdPartyMarketingConsent = flagFromConsent(fields.marketingConsent);
   return patch;
 }
 

@@ -5,11 +5,7 @@ import type {
   MarketingConsent,
   PropertyProfile,
 } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
+import { normaliseEmail, normalisePhone } from '../../core/domain/contact-normalisation.ts';
 import {
   AltoOfferContactsSchema,
   type AltoAddress,
@@ -22,8 +18,8 @@ import {
   type AltoPerson,
   type AltoPreferences,
 } from './alto.schemas.ts';
-import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { canonicalAddress, canonicalContact, renamedNameFields } from '../adapter-kit/contact-fields.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
 /**
  * What Propsync knows of one Alto contact: the list item (`GET /contacts/all`, the only shape with
@@ -38,6 +34,9 @@ export type AltoContactRecord = {
 
 /** One RFC 6902 operation, as Alto's `application/json-patch+json` endpoints take them. */
 export type AltoPatchOperation = { op: 'replace'; path: string; value: unknown };
+
+/** Where a person's name fields are in Alto's JSON Patch. */
+const ALTO_NAME_PATHS = { title: '/Title', firstName: '/Forename', lastName: '/Surname' };
 
 /** The limits Alto puts on one person (PostContactRequest). */
 export const ALTO_MAX_PHONES_PER_PERSON = 4;
@@ -75,14 +74,13 @@ export function toCanonicalContact(record: AltoContactRecord): CanonicalContact 
   const modifiedMs = times.length > 0 ? Math.max(...times) : Number.NaN;
   if (Number.isNaN(modifiedMs)) throw new Error(`contact ${listItem.id} has no readable modification time`);
   const profile = toProfile(listItem, contact);
-  return {
-    title: blankToNull(lead?.title ?? listed?.title),
-    firstName: blankToNull(lead?.forename ?? listed?.foreName),
-    lastName: blankToNull(lead?.surname ?? listed?.surname),
-    emails: unique(lead ? emailsOf(lead) : [normaliseEmail(listed?.emailAddress)]),
-    phones: unique(lead ? phonesOf(lead) : [normalisePhone(listed?.phoneNumber)]),
+  return canonicalContact({
+    title: lead?.title ?? listed?.title,
+    firstName: lead?.forename ?? listed?.foreName,
+    lastName: lead?.surname ?? listed?.surname,
+    emails: lead ? emailsOf(lead) : [listed?.emailAddress],
+    phones: lead ? phonesOf(lead) : [listed?.phoneNumber],
     address: toAddress(contact?.address ?? null),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: toConsent(record.preferences),
     profile,
     active: listItem.isActive !== false && contact?.archived !== true,
@@ -92,7 +90,7 @@ export function toCanonicalContact(record: AltoContactRecord): CanonicalContact 
       modifiedAt: new Date(modifiedMs).toISOString(),
       etag: null,
     },
-  };
+  });
 }
 
 /** Consent to general marketing (what nurture email depends on); unread or Unknown is not asked. */
@@ -158,12 +156,12 @@ export function describeInterest(requirements: readonly AltoApplicantRequirement
   return [requirement.profileIntention!.toLowerCase(), beds, price].filter(Boolean).join(', ');
 }
 
-function emailsOf(person: AltoPerson): Array<string | null> {
-  return byPreference(person.emailAddresses ?? []).map((email) => normaliseEmail(email.address));
+function emailsOf(person: AltoPerson): Array<string | null | undefined> {
+  return byPreference(person.emailAddresses ?? []).map((email) => email.address);
 }
 
-function phonesOf(person: AltoPerson): Array<string | null> {
-  return byPreference(person.phoneNumbers ?? []).map((phone) => normalisePhone(phone.number));
+function phonesOf(person: AltoPerson): Array<string | null | undefined> {
+  return byPreference(person.phoneNumbers ?? []).map((phone) => phone.number);
 }
 
 function byPreference<T extends { preferenceOrder?: number | null | undefined }>(items: readonly T[]): T[] {
@@ -202,12 +200,12 @@ export function toPersonPatch(
   fields: Partial<Pick<CanonicalContact, 'title' | 'firstName' | 'lastName' | 'emails' | 'phones'>>,
   current: AltoPerson,
 ): AltoPatchOperation[] {
-  const operations: AltoPatchOperation[] = [];
-  if (fields.title !== undefined) operations.push({ op: 'replace', path: '/Title', value: fields.title });
-  if (fields.firstName !== undefined)
-    operations.push({ op: 'replace', path: '/Forename', value: fields.firstName });
-  if (fields.lastName !== undefined)
-    operations.push({ op: 'replace', path: '/Surname', value: fields.lastName });
+  const names = renamedNameFields(fields, ALTO_NAME_PATHS);
+  const operations: AltoPatchOperation[] = Object.entries(names).map(([path, value]) => ({
+    op: 'replace',
+    path,
+    value,
+  }));
   if (fields.emails !== undefined) {
     const existing = byPreference(current.emailAddresses ?? []);
     const value = fields.emails.slice(0, ALTO_MAX_EMAILS_PER_PERSON).map((address) => {

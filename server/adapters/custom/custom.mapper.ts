@@ -5,32 +5,28 @@ import type {
   MarketingConsent,
   PropertyProfile,
 } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
-import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  primaryFirst,
+  renamedNameFields,
+} from '../adapter-kit/contact-fields.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
+const CUSTOM_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' };
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
 
 /** Open API contact → canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: CustomContact): CanonicalContact {
   const profile = toProfile(contact);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.first_name),
-    lastName: blankToNull(contact.last_name),
-    emails: unique(
-      primaryFirst(contact.emails ?? [], isPrimary).map((email) => normaliseEmail(email.address)),
-    ),
-    phones: unique(
-      primaryFirst(contact.phones ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
-    ),
+  return canonicalContact({
+    title: contact.title,
+    firstName: contact.first_name,
+    lastName: contact.last_name,
+    emails: primaryFirst(contact.emails ?? [], isPrimary).map((email) => email.address),
+    phones: primaryFirst(contact.phones ?? [], isPrimary).map((phone) => phone.number),
     address: toAddress(contact.address),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent:
       contact.marketing_consent && CONSENTS.has(contact.marketing_consent)
         ? (contact.marketing_consent as MarketingConsent)
@@ -43,7 +39,7 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
       modifiedAt: new Date(contact.updated_at).toISOString(),
       etag: contact.etag ?? null,
     },
-  };
+  });
 }
 
 /**
@@ -51,10 +47,7 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
  * phones are replaced whole, the first one primary; a phone's type is inferred from its number.
  */
 export function toCustomPatch(fields: Partial<CanonicalContact>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.first_name = fields.firstName;
-  if (fields.lastName !== undefined) patch.last_name = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, CUSTOM_NAMES);
   if (fields.emails !== undefined)
     patch.emails = fields.emails.map((address, i) => ({ address, primary: i === 0 }));
   if (fields.phones !== undefined) {

@@ -7,11 +7,7 @@ import {
   type PropertyProfile,
 } from '../../../shared/contact.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
+import { normaliseEmail, normalisePhone } from '../../core/domain/contact-normalisation.ts';
 import type {
   LoopApplicantProfile,
   LoopAppointment,
@@ -19,9 +15,15 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
-import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  primaryFirst,
+  renamedNameFields,
+} from '../adapter-kit/contact-fields.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
+const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' };
 const CONSENT: Record<string, MarketingConsent> = {
   optedIn: 'granted',
   optedOut: 'denied',
@@ -45,20 +47,15 @@ const POUNDS = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 /** A Loop contact → the canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: LoopContact): CanonicalContact {
   const profile = toProfile(contact);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.firstName),
-    lastName: blankToNull(contact.lastName),
-    emails: unique(
-      primaryFirst(contact.emailAddresses ?? [], isPrimary)
-        .map((email) => normaliseEmail(email.address))
-        .filter((email) => email !== null && EmailSchema.safeParse(email).success),
-    ),
-    phones: unique(
-      primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
-    ),
+  return canonicalContact({
+    title: contact.title,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    emails: primaryFirst(contact.emailAddresses ?? [], isPrimary)
+      .map((email) => normaliseEmail(email.address))
+      .filter((email) => email !== null && EmailSchema.safeParse(email).success),
+    phones: primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => phone.number),
     address: toAddress(contact.address),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
     profile,
     active: contact.archived !== true,
@@ -69,7 +66,7 @@ export function toCanonicalContact(contact: LoopContact): CanonicalContact {
       // Loop has no concurrency token (the catalogue lists no ETags).
       etag: null,
     },
-  };
+  });
 }
 
 /**
@@ -120,10 +117,7 @@ export function toLoopPatch(
   fields: ContactChange['fields'],
   current: LoopContact | null = null,
 ): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.firstName = fields.firstName;
-  if (fields.lastName !== undefined) patch.lastName = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, LOOP_NAMES);
   if (fields.emails !== undefined) {
     const existing = new Map(
       (current?.emailAddresses ?? []).map((email) => [normaliseEmail(email.address), email.address]),

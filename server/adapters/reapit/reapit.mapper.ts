@@ -4,16 +4,12 @@ import type {
   MarketingConsent,
   PropertyProfile,
 } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
-import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { canonicalAddress, canonicalContact, renamedNameFields } from '../adapter-kit/contact-fields.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
+const REAPIT_NAMES = { title: 'title', firstName: 'forename', lastName: 'surname' };
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
 const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
   granted: 'grant',
@@ -28,14 +24,13 @@ export function toCanonicalContact(
   marketingModes: ReadonlyMap<string, string | null> = new Map(),
 ): CanonicalContact {
   const profile = toProfile(contact, marketingModes);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.forename),
-    lastName: blankToNull(contact.surname),
-    emails: unique([normaliseEmail(contact.email)]),
-    phones: unique([contact.mobilePhone, contact.homePhone, contact.workPhone].map(normalisePhone)),
+  return canonicalContact({
+    title: contact.title,
+    firstName: contact.forename,
+    lastName: contact.surname,
+    emails: [contact.email],
+    phones: [contact.mobilePhone, contact.homePhone, contact.workPhone],
     address: toAddress(contact.primaryAddress),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: CONSENT[contact.marketingConsent ?? 'notAsked'] ?? 'not_asked',
     profile,
     active: contact.active !== false && !contact.archivedOn,
@@ -45,15 +40,12 @@ export function toCanonicalContact(
       modifiedAt: new Date(contact.modified).toISOString(),
       etag: contact._eTag ?? null,
     },
-  };
+  });
 }
 
 /** Canonical fields → a Reapit PATCH body (only the fields given). */
 export function toReapitPatch(fields: Partial<CanonicalContact>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.forename = fields.firstName;
-  if (fields.lastName !== undefined) patch.surname = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, REAPIT_NAMES);
   if (fields.emails !== undefined) patch.email = fields.emails[0] ?? null;
   if (fields.phones !== undefined) patch.mobilePhone = fields.phones[0] ?? null;
   if (fields.marketingConsent !== undefined)
