@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalAddress,
-  canonicalContact,
-  consentFromFlag,
-  flagFromConsent,
-  primaryFirst,
-  renamedNameFields,
-} from './contact-fields.ts';
+import { canonicalAddress, canonicalContact, consentFromFlag, primaryFirst } from './contact-fields.ts';
 
 describe('canonicalAddress', () => {
   it('drops blank lines, trims and normalises the postcode', () => {
@@ -48,14 +41,6 @@ describe('consentFromFlag', () => {
   });
 });
 
-describe('flagFromConsent', () => {
-  it('writes never asked as unset', () => {
-    expect(flagFromConsent('granted')).toBe(true);
-    expect(flagFromConsent('denied')).toBe(false);
-    expect(flagFromConsent('not_asked')).toBeNull();
-  });
-});
-
 describe('canonicalContact', () => {
   it('drops blank names and unusable or repeated emails and phones, and suggests the nurture category', () => {
     const profile = {
@@ -90,21 +75,6 @@ describe('canonicalContact', () => {
       phones: ['+447700900123'],
       nurtureCategory: 'Buyer',
     });
-  });
-});
-
-describe('renamedNameFields', () => {
-  const names = { title: 'Title', firstName: 'Forename', lastName: 'Surname' };
-
-  it('renames only the fields given, clearing included', () => {
-    expect(renamedNameFields({ firstName: 'Ada', lastName: null }, names)).toEqual({
-      Forename: 'Ada',
-      Surname: null,
-    });
-  });
-
-  it('never clears a field the CRM requires', () => {
-    expect(renamedNameFields({ title: null, lastName: null }, names, ['lastName'])).toEqual({ Title: null });
   });
 });
 

@@ -81,32 +81,15 @@ export function consentFromFlag(value: boolean | null | undefined): MarketingCon
   return 'not_asked';
 }
 
-/** A yes/no consent flag as the CRM stores it (agentOS, Street): never asked is unset (null). */
-export function flagFromConsent(consent: MarketingConsent): boolean | null {
-  if (consent === 'granted') return true;
-  if (consent === 'denied') return false;
-  return null;
-}
+/** The CRM's own name for each of a contact's name fields: one table for reading and for writing. */
+export type NameFieldNames = Readonly<Record<'title' | 'firstName' | 'lastName', string>>;
 
-/** The CRM's own name for each of a contact's name fields. */
-export type NameFieldNames = Record<'title' | 'firstName' | 'lastName', string>;
-
-/**
- * A change's name fields under the CRM's own names, only those given: the start of a write. A
- * field the CRM requires (`neverCleared`) is left out when the change would clear it.
- */
-export function renamedNameFields(
-  fields: Partial<Pick<CanonicalContact, keyof NameFieldNames>>,
-  names: NameFieldNames,
-  neverCleared: ReadonlyArray<keyof NameFieldNames> = [],
-): Record<string, string | null> {
-  const renamed: Record<string, string | null> = {};
-  for (const field of ['title', 'firstName', 'lastName'] as const) {
-    const value = fields[field];
-    if (value === undefined || (value === null && neverCleared.includes(field))) continue;
-    renamed[names[field]] = value;
-  }
-  return renamed;
+/** A record's name fields, read under the CRM's own names. */
+export function namesOf<Title extends string, First extends string, Last extends string>(
+  record: Readonly<Partial<Record<Title | First | Last, string | null>>>,
+  names: { title: Title; firstName: First; lastName: Last },
+): Pick<ContactParts, keyof NameFieldNames> {
+  return { title: record[names.title], firstName: record[names.firstName], lastName: record[names.lastName] };
 }
 
 /** The entries the CRM marks primary first, each group in the CRM's own order. */

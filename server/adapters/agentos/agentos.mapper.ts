@@ -19,9 +19,9 @@ import {
   canonicalAddress,
   canonicalContact,
   consentFromFlag,
-  flagFromConsent,
-  renamedNameFields,
+  namesOf,
 } from '../adapter-kit/contact-fields.ts';
+import { flagFromConsent, renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
@@ -39,7 +39,7 @@ export function parseExternalId(externalId: string): { type: AgentosContactType;
   return { type: type as AgentosContactType, oid };
 }
 
-const AGENTOS_NAMES = { title: 'Title', firstName: 'Forename', lastName: 'Surname' };
+const AGENTOS_NAMES = { title: 'Title', firstName: 'Forename', lastName: 'Surname' } as const;
 
 const TENANCY_STATUSES: Record<string, PropertyProfile['tenancyStatus']> = {
   current: 'active',
@@ -140,9 +140,7 @@ function toAddress(address: AgentosAddress | null | undefined): Address | null {
 export function toCanonicalContact(contact: AgentosContact, type: AgentosContactType): CanonicalContact {
   const profile = toProfile(contact, type);
   return canonicalContact({
-    title: contact.Title,
-    firstName: contact.Forename,
-    lastName: contact.Surname,
+    ...namesOf(contact, AGENTOS_NAMES),
     emails: [contact.EmailAddress],
     phones: [contact.MobilePhone, contact.HomePhone, contact.WorkPhone],
     address: toAddress(contact.Address),

@@ -18,7 +18,8 @@ import {
   type AltoPerson,
   type AltoPreferences,
 } from './alto.schemas.ts';
-import { canonicalAddress, canonicalContact, renamedNameFields } from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, canonicalContact } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
 
 /**

@@ -6,24 +6,18 @@ import type {
   PropertyProfile,
 } from '../../../shared/contact.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
-import {
-  canonicalAddress,
-  canonicalContact,
-  primaryFirst,
-  renamedNameFields,
-} from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, canonicalContact, namesOf, primaryFirst } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
 
-const CUSTOM_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' };
+const CUSTOM_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
 
 /** Open API contact → canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: CustomContact): CanonicalContact {
   const profile = toProfile(contact);
   return canonicalContact({
-    title: contact.title,
-    firstName: contact.first_name,
-    lastName: contact.last_name,
+    ...namesOf(contact, CUSTOM_NAMES),
     emails: primaryFirst(contact.emails ?? [], isPrimary).map((email) => email.address),
     phones: primaryFirst(contact.phones ?? [], isPrimary).map((phone) => phone.number),
     address: toAddress(contact.address),

@@ -15,15 +15,11 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
-import {
-  canonicalAddress,
-  canonicalContact,
-  primaryFirst,
-  renamedNameFields,
-} from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, canonicalContact, namesOf, primaryFirst } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull, unique } from '../adapter-kit/values.ts';
 
-const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' };
+const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' } as const;
 const CONSENT: Record<string, MarketingConsent> = {
   optedIn: 'granted',
   optedOut: 'denied',
@@ -48,9 +44,7 @@ const POUNDS = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 export function toCanonicalContact(contact: LoopContact): CanonicalContact {
   const profile = toProfile(contact);
   return canonicalContact({
-    title: contact.title,
-    firstName: contact.firstName,
-    lastName: contact.lastName,
+    ...namesOf(contact, LOOP_NAMES),
     emails: primaryFirst(contact.emailAddresses ?? [], isPrimary)
       .map((email) => normaliseEmail(email.address))
       .filter((email) => email !== null && EmailSchema.safeParse(email).success),

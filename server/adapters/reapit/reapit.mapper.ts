@@ -6,10 +6,11 @@ import type {
 } from '../../../shared/contact.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
-import { canonicalAddress, canonicalContact, renamedNameFields } from '../adapter-kit/contact-fields.ts';
+import { canonicalAddress, canonicalContact, namesOf } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
 
-const REAPIT_NAMES = { title: 'title', firstName: 'forename', lastName: 'surname' };
+const REAPIT_NAMES = { title: 'title', firstName: 'forename', lastName: 'surname' } as const;
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
 const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
   granted: 'grant',
@@ -25,9 +26,7 @@ export function toCanonicalContact(
 ): CanonicalContact {
   const profile = toProfile(contact, marketingModes);
   return canonicalContact({
-    title: contact.title,
-    firstName: contact.forename,
-    lastName: contact.surname,
+    ...namesOf(contact, REAPIT_NAMES),
     emails: [contact.email],
     phones: [contact.mobilePhone, contact.homePhone, contact.workPhone],
     address: toAddress(contact.primaryAddress),

@@ -12,13 +12,13 @@ import {
   canonicalAddress,
   canonicalContact,
   consentFromFlag,
-  flagFromConsent,
+  namesOf,
   primaryFirst,
-  renamedNameFields,
 } from '../adapter-kit/contact-fields.ts';
+import { flagFromConsent, renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
 
-const STREET_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' };
+const STREET_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 
 /** Side-loaded resources of a document, by `type:id`. */
 export type IncludedIndex = ReadonlyMap<string, unknown>;
@@ -63,9 +63,7 @@ export function toCanonicalContact(
   const attributes = person.attributes;
   const profile = toProfile(person, applicants);
   return canonicalContact({
-    title: attributes.title,
-    firstName: attributes.first_name,
-    lastName: attributes.last_name,
+    ...namesOf(attributes, STREET_NAMES),
     emails: primaryValuesFirst(attributes.email_addresses),
     phones: primaryValuesFirst(attributes.telephone_numbers),
     address: toAddress(attributes.address),
