@@ -12,10 +12,12 @@ import { blankToNull, unique } from './values.ts';
  * What a CRM's record says of a person, as the CRM wrote it: names, emails and phones raw (in the
  * CRM's order of preference), the rest already canonical.
  */
-export type ContactParts = Pick<
-  CanonicalContact,
-  'address' | 'marketingConsent' | 'profile' | 'active' | 'provenance'
-> & {
+export type ContactParts = Pick<CanonicalContact, 'address' | 'marketingConsent' | 'profile' | 'active'> & {
+  /** Where the record came from; its modification time as the CRM's text or in ms, its ETag if it has one. */
+  provenance: Pick<CanonicalContact['provenance'], 'provider' | 'externalId'> & {
+    modifiedAt: string | number;
+    etag?: string | null | undefined;
+  };
   title: string | null | undefined;
   firstName: string | null | undefined;
   lastName: string | null | undefined;
@@ -25,7 +27,8 @@ export type ContactParts = Pick<
 
 /**
  * The canonical contact every mapper builds the same way: blank names dropped, emails and phones
- * normalised (unusable ones dropped) and each kept once, the nurture category suggested by the profile.
+ * normalised (unusable ones dropped) and each kept once, the nurture category suggested by the profile,
+ * the modification time as ISO text.
  */
 export function canonicalContact(parts: ContactParts): CanonicalContact {
   return {
@@ -39,7 +42,12 @@ export function canonicalContact(parts: ContactParts): CanonicalContact {
     marketingConsent: parts.marketingConsent,
     profile: parts.profile,
     active: parts.active,
-    provenance: parts.provenance,
+    provenance: {
+      provider: parts.provenance.provider,
+      externalId: parts.provenance.externalId,
+      modifiedAt: new Date(parts.provenance.modifiedAt).toISOString(),
+      etag: parts.provenance.etag ?? null,
+    },
   };
 }
 

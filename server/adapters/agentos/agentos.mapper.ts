@@ -150,8 +150,8 @@ export function toCanonicalContact(contact: AgentosContact, type: AgentosContact
     provenance: {
       provider: 'agentos',
       externalId: toExternalId(type, contact.OID),
-      modifiedAt: new Date(parseAgentosTime(contact.ModifiedDate)).toISOString(),
-      etag: contact.ETag ?? null,
+      modifiedAt: parseAgentosTime(contact.ModifiedDate),
+      etag: contact.ETag,
     },
   });
 }

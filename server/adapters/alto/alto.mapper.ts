@@ -85,12 +85,7 @@ export function toCanonicalContact(record: AltoContactRecord): CanonicalContact 
     marketingConsent: toConsent(record.preferences),
     profile,
     active: listItem.isActive !== false && contact?.archived !== true,
-    provenance: {
-      provider: 'alto',
-      externalId: listItem.id,
-      modifiedAt: new Date(modifiedMs).toISOString(),
-      etag: null,
-    },
+    provenance: { provider: 'alto', externalId: listItem.id, modifiedAt: modifiedMs },
   });
 }
 

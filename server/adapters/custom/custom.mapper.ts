@@ -30,8 +30,8 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
     provenance: {
       provider: 'custom',
       externalId: contact.id,
-      modifiedAt: new Date(contact.updated_at).toISOString(),
-      etag: contact.etag ?? null,
+      modifiedAt: contact.updated_at,
+      etag: contact.etag,
     },
   });
 }

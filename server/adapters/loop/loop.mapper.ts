@@ -53,13 +53,8 @@ export function toCanonicalContact(contact: LoopContact): CanonicalContact {
     marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
     profile,
     active: contact.archived !== true,
-    provenance: {
-      provider: 'loop',
-      externalId: contact.id,
-      modifiedAt: new Date(contact.updatedAt).toISOString(),
-      // Loop has no concurrency token (the catalogue lists no ETags).
-      etag: null,
-    },
+    // Loop has no concurrency token (the catalogue lists no ETags).
+    provenance: { provider: 'loop', externalId: contact.id, modifiedAt: contact.updatedAt },
   });
 }
 

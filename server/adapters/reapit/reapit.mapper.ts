@@ -36,8 +36,8 @@ export function toCanonicalContact(
     provenance: {
       provider: 'reapit',
       externalId: contact.id,
-      modifiedAt: new Date(contact.modified).toISOString(),
-      etag: contact._eTag ?? null,
+      modifiedAt: contact.modified,
+      etag: contact._eTag,
     },
   });
 }

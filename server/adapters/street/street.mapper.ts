@@ -70,13 +70,8 @@ export function toCanonicalContact(
     marketingConsent: consentFromFlag(attributes.marketing_consent),
     profile,
     active: !person.meta?.deleted_at,
-    provenance: {
-      provider: 'street',
-      externalId: person.id,
-      modifiedAt: new Date(attributes.updated_at).toISOString(),
-      // Street has no ETags or version numbers.
-      etag: null,
-    },
+    // Street has no ETags or version numbers.
+    provenance: { provider: 'street', externalId: person.id, modifiedAt: attributes.updated_at },
   });
 }
 
