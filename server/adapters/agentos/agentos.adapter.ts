@@ -15,7 +15,6 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -26,7 +25,7 @@ import {
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
-import { AgentosWebhooks } from './agentos.webhooks.ts';
+import { AGENTOS_WEBHOOK_SUBSCRIPTIONS, AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   mapActivity,
   mapContact,
@@ -169,11 +168,12 @@ type MergedPage<N extends string> = {
  */
 export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'agentos' as const;
+  protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: AgentosWebhooks;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     super(context);
-    this.#webhooks = new AgentosWebhooks(context.http, context.settings.shortName, context.webhookSecret);
+    this.#webhooks = new AgentosWebhooks(context.settings.shortName, context.webhookSecret);
   }
 
   async verifyConnection(): Promise<ConnectionCheck> {
@@ -407,14 +407,6 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
 
   ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     return this.#webhooks.ingest(delivery);
-  }
-
-  registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    return this.#webhooks.register(target);
-  }
-
-  unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    return this.#webhooks.unregister(registration);
   }
 }
 

@@ -16,7 +16,6 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
@@ -24,7 +23,7 @@ import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts'
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   activityExternalId,
   SIGNAL_ACTIVITY_TYPES,
@@ -121,8 +120,22 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
+/** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks',
+  request: (url) => ({ body: { url, events: WEBHOOK_EVENTS, description: 'Propsync' } }),
+  created: signedSubscription(CustomWebhookCreatedSchema, (subscription) => subscription),
+  notCreated: badResponse('the webhook subscription (an id and a whsec_ secret)').message,
+  async sameUrl(http, url) {
+    const existing = CustomWebhookListSchema.safeParse((await http.request('GET', 'webhooks')).body);
+    if (!existing.success) throw badResponse('the webhook list');
+    return existing.data.data.filter((candidate) => candidate.url === url).map(({ id }) => id);
+  },
+};
+
 class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements CrmAdapter {
   readonly provider = 'custom' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #pageSize: number;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
@@ -319,28 +332,6 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     }
     // Events added to the contract later are acknowledged and ignored.
     return ingested;
-  }
-
-  /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const existing = CustomWebhookListSchema.safeParse((await this.http.request('GET', 'webhooks')).body);
-    if (!existing.success) throw badResponse('the webhook list');
-    const sameUrl = existing.data.data.filter((candidate) => candidate.url === target.url);
-    await deleteWebhookSubscriptions(
-      this.http,
-      'webhooks',
-      sameUrl.map((subscription) => subscription.id),
-    );
-    const response = await this.http.request('POST', 'webhooks', {
-      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
-    });
-    const created = CustomWebhookCreatedSchema.safeParse(response.body);
-    if (!created.success) throw badResponse('the webhook subscription (an id and a whsec_ secret)');
-    return { ids: [created.data.id], secret: created.data.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #currentEtag(path: string): Promise<string> {

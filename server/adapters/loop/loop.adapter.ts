@@ -17,7 +17,6 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -26,7 +25,7 @@ import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.t
 import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -125,8 +124,16 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'v1/webhooks',
+  request: (url) => ({ body: { url, events: WEBHOOK_EVENTS, description: 'Propsync' } }),
+  created: signedSubscription(LoopWebhookSubscriptionSchema, (subscription) => subscription),
+  notCreated: 'Loop did not return the new webhook subscription and its signing secret',
+};
+
 class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'loop' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection(): Promise<ConnectionCheck> {
     const team = await this.http.request('GET', 'v1/team');
@@ -332,24 +339,6 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       this.logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
     }
     return result;
-  }
-
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'v1/webhooks', {
-      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
-    });
-    const subscription = LoopWebhookSubscriptionSchema.safeParse(response.body);
-    if (!subscription.success || !subscription.data.secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Loop did not return the new webhook subscription and its signing secret',
-      );
-    }
-    return { ids: [subscription.data.id], secret: subscription.data.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'v1/webhooks', registration.ids);
   }
 }
 

@@ -15,7 +15,6 @@ import {
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -23,7 +22,7 @@ import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/we
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   ACTIVITY_ENDPOINTS,
   ACTIVITY_LISTS,
@@ -129,8 +128,27 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new StreetAdapter(context),
 });
 
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks',
+  request: (url) => ({
+    headers: { 'content-type': MEDIA_TYPE },
+    body: {
+      data: {
+        type: 'webhook',
+        attributes: { url, events: WEBHOOK_EVENTS, description: 'Propsync', enabled: true },
+      },
+    },
+  }),
+  created: signedSubscription(StreetWebhookCreatedSchema, ({ data }) => ({
+    id: data.id,
+    secret: data.attributes.secret,
+  })),
+  notCreated: 'Street did not return the webhook it created with its signing secret',
+};
+
 class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'street' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'people', { query: { 'page[size]': 1 } });
@@ -319,29 +337,6 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
         this.logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
     }
     return result;
-  }
-
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'webhooks', {
-      headers: { 'content-type': MEDIA_TYPE },
-      body: {
-        data: {
-          type: 'webhook',
-          attributes: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync', enabled: true },
-        },
-      },
-    });
-    const created = StreetWebhookCreatedSchema.safeParse(response.body);
-    if (!created.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Street did not return the webhook it created with its signing secret',
-      );
-    return { ids: [created.data.data.id], secret: created.data.data.attributes.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
