@@ -162,32 +162,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    */
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
-    const pages = pageByModifiedTime({
-      window,
-      pageSize: this.settings.pageSize,
-      signal: options?.signal,
-      fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.http.request('GET', 'people', {
-          query: {
-            'page[size]': this.settings.pageSize,
-            'page[number]': pageIndex + 1,
-            sort: 'updated_at',
-            'filter[updated_from]': modifiedFrom,
-            'filter[updated_to]': window.modifiedTo,
-            include: 'applicants',
-          },
-        });
-        const page = parsePage(response.body);
-        const included = indexIncluded(page.included);
-        return {
-          records: page.data.map((raw) => ({ raw, included })),
-          isLast: !page.links?.next || page.data.length < this.settings.pageSize,
-          total: page.meta.pagination.total,
-        };
-      },
-      // Read leniently so a rejected record still moves the checkpoint past itself.
-      keyOf: ({ raw }) => keyOf(raw),
-    });
+    const pages = this.#pagesByUpdatedAt('people', 'applicants', window, 'page-on', options?.signal);
     for await (const page of pages) {
       const contacts: CanonicalContact[] = [];
       const rejected: ContactPage['rejected'] = [];
@@ -213,38 +188,10 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    */
   async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
     const resume = decodeActivityCheckpoint(window.resumeAfter);
-    const pageSize = this.settings.pageSize;
     for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
       const { path, via } = ACTIVITY_ENDPOINTS[type];
-      const pages = pageByModifiedTime({
-        window: {
-          modifiedFrom: window.modifiedFrom,
-          resumeAfter: type === resume.type ? resume.position : null,
-        },
-        pageSize,
-        crowdedInstant: 'isolate',
-        signal: options?.signal,
-        fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
-          const response = await this.http.request('GET', path, {
-            query: {
-              'page[size]': pageSize,
-              'page[number]': pageIndex + 1,
-              sort: 'updated_at',
-              'filter[updated_from]': modifiedFrom,
-              'filter[updated_to]': onlyAtModifiedFrom ? modifiedFrom : window.modifiedTo,
-              include: via,
-            },
-          });
-          const page = parsePage(response.body);
-          const included = indexIncluded(page.included);
-          return {
-            records: page.data.map((raw) => ({ raw, included })),
-            isLast: !page.links?.next || page.data.length < pageSize,
-            total: page.meta.pagination.total,
-          };
-        },
-        keyOf: ({ raw }) => keyOf(raw),
-      });
+      const listWindow = { ...window, resumeAfter: type === resume.type ? resume.position : null };
+      const pages = this.#pagesByUpdatedAt(path, via, listWindow, 'isolate', options?.signal);
       for await (const page of pages) {
         const activities: CanonicalActivity[] = [];
         const rejected: ActivityPage['rejected'] = [];
@@ -268,6 +215,48 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * before writing. Hot leads are pinned (the flag agents see on the record) and state their
    * time; the engagement score lives in one note per person, rewritten as the score changes.
    */
+  /**
+   * One list changed inside the window, by keyset on `sort=updated_at` (adapter-kit/delta-pager.ts),
+   * each record with the page's side-loaded `include`. A crowded instant read `isolate`d is asked
+   * for alone: `filter[updated_from]` = `filter[updated_to]` = that instant, both inclusive.
+   */
+  #pagesByUpdatedAt(
+    path: string,
+    include: string,
+    window: SyncWindow,
+    crowdedInstant: 'page-on' | 'isolate',
+    signal: AbortSignal | undefined,
+  ) {
+    const pageSize = this.settings.pageSize;
+    return pageByModifiedTime({
+      window,
+      pageSize,
+      crowdedInstant,
+      signal,
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+        const response = await this.http.request('GET', path, {
+          query: {
+            'page[size]': pageSize,
+            'page[number]': pageIndex + 1,
+            sort: 'updated_at',
+            'filter[updated_from]': modifiedFrom,
+            'filter[updated_to]': onlyAtModifiedFrom ? modifiedFrom : window.modifiedTo,
+            include,
+          },
+        });
+        const page = parsePage(response.body);
+        const included = indexIncluded(page.included);
+        return {
+          records: page.data.map((raw) => ({ raw, included })),
+          isLast: !page.links?.next || page.data.length < pageSize,
+          total: page.meta.pagination.total,
+        };
+      },
+      // Read leniently so a rejected record still moves the checkpoint past itself.
+      keyOf: ({ raw }) => keyOf(raw),
+    });
+  }
+
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
