@@ -1,7 +1,45 @@
 import type { z } from 'zod';
+import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../../shared/contact.ts';
+import type { ActivityPage, ContactPage } from '../../core/ports/crm-adapter.ts';
 
 export type MappedContact = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
+
+/** A raw activity record read: its activity (null when its stage signals nothing), or why it cannot be. */
+export type MappedActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
+
+/**
+ * A page's records as contacts; each that cannot be one is rejected with the id it would have had
+ * (`idOf`, asked only then) and why, so it is reported, never dropped.
+ */
+export function contactsOf<R>(
+  records: Iterable<R>,
+  map: (record: R) => MappedContact,
+  idOf: (record: R) => string | null,
+): Pick<ContactPage, 'contacts' | 'rejected'> {
+  const page: Pick<ContactPage, 'contacts' | 'rejected'> = { contacts: [], rejected: [] };
+  for (const record of records) {
+    const mapped = map(record);
+    if (mapped.ok) page.contacts.push(mapped.contact);
+    else page.rejected.push({ externalId: idOf(record), reason: mapped.reason });
+  }
+  return page;
+}
+
+/** A page's records as activities (those that signal something), with rejections as `contactsOf`'s. */
+export function activitiesOf<R>(
+  records: Iterable<R>,
+  read: (record: R) => MappedActivity,
+  idOf: (record: R) => string | null,
+): Pick<ActivityPage, 'activities' | 'rejected'> {
+  const page: Pick<ActivityPage, 'activities' | 'rejected'> = { activities: [], rejected: [] };
+  for (const record of records) {
+    const mapped = read(record);
+    if (!mapped.ok) page.rejected.push({ externalId: idOf(record), reason: mapped.reason });
+    else if (mapped.activity !== null) page.activities.push(mapped.activity);
+  }
+  return page;
+}
 
 /** How a CRM's mapping failures read in the sync log. */
 export type MappingWords = {

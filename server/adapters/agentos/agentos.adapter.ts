@@ -24,6 +24,7 @@ import {
   type DeltaKey,
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
+import { activitiesOf, contactsOf } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { AGENTOS_WEBHOOK_SUBSCRIPTIONS, AgentosWebhooks } from './agentos.webhooks.ts';
 import {
@@ -204,13 +205,11 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
     for await (const page of this.#readMerged(CONTACT_LISTS, window, options.signal)) {
-      const contacts: ContactPage['contacts'] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { list, oid, raw } of page.records) {
-        const mapped = mapContact(raw, list);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: toExternalId(list, oid), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(
+        page.records,
+        ({ list, raw }) => mapContact(raw, list),
+        ({ list, oid }) => toExternalId(list, oid),
+      );
       rejected.push(...unreadableRejections(page, (list, oid) => toExternalId(list, oid)));
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.estimatedTotal };
     }
@@ -227,13 +226,11 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ActivityPage> {
     for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options.signal)) {
-      const activities: ActivityPage['activities'] = [];
-      const rejected: ActivityPage['rejected'] = [];
-      for (const { list, oid, raw } of page.records) {
-        const mapped = mapActivity(list, raw);
-        if (!mapped.ok) rejected.push({ externalId: `${list}:${oid}`, reason: mapped.reason });
-        else if (mapped.activity !== null) activities.push(mapped.activity);
-      }
+      const { activities, rejected } = activitiesOf(
+        page.records,
+        ({ list, raw }) => mapActivity(list, raw),
+        ({ list, oid }) => `${list}:${oid}`,
+      );
       rejected.push(...unreadableRejections(page, (list, oid) => `${list}:${oid}`));
       yield { activities, rejected, checkpoint: page.checkpoint };
     }

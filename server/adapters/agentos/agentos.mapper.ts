@@ -14,7 +14,12 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
-import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import {
+  describeIssue,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
 import {
   canonicalAddress,
   canonicalContact,
@@ -177,8 +182,6 @@ function refToExternalId(ref: { ContactType: string; OID: string }): string | nu
 export type AgentosActivityKind = 'appointment' | 'offer';
 
 /** A record read as an activity; `activity` null when it is no signal (cancelled, an inspection…). */
-export type MappedActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
-
 /** Appointment statuses that mean it did not or will not happen: no signal. */
 const NOT_HAPPENING = new Set(['cancelled', 'canceled', 'noshow', 'no show', 'no-show']);
 

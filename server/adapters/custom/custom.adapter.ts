@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -21,7 +19,14 @@ import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import {
+  activitiesOf,
+  contactsOf,
+  describeIssue,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
@@ -158,21 +163,10 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     // Only the types that can be a signal: Propsync's own email write-back never comes back to it.
     const query = { type: SIGNAL_ACTIVITY_TYPES };
     for await (const page of this.#changedRecords('activities', window, query, options.signal)) {
-      const activities: CanonicalActivity[] = [];
-      const rejected: ActivityPage['rejected'] = [];
-      for (const raw of page.records) {
-        const parsed = CustomActivitySchema.safeParse(raw);
+      const { activities, rejected } = activitiesOf(page.records, readActivity, (raw) => {
         const id = idOf(raw);
-        if (!parsed.success) {
-          rejected.push({
-            externalId: id === null ? null : activityExternalId(id),
-            reason: describeIssue('Custom CRM activity did not match the open API', parsed.error, 'activity'),
-          });
-          continue;
-        }
-        const activity = toCanonicalActivity(parsed.data);
-        if (activity !== null) activities.push(activity);
-      }
+        return id === null ? null : activityExternalId(id);
+      });
       yield { activities, rejected, checkpoint: page.checkpoint };
     }
   }
@@ -182,13 +176,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
     for await (const page of this.#changedRecords('contacts', window, {}, options.signal)) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const raw of page.records) {
-        const mapped = mapContact(raw);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(raw), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(page.records, mapContact, idOf);
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
   }
@@ -350,6 +338,17 @@ function mapContact(raw: unknown): MappedContact {
     unmappable: 'Custom CRM contact could not be mapped',
     whole: 'contact',
   });
+}
+
+/** A raw activity read against the open API: its signal (null when it is none), or why it cannot be. */
+function readActivity(raw: unknown): MappedActivity {
+  const parsed = CustomActivitySchema.safeParse(raw);
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: describeIssue('Custom CRM activity did not match the open API', parsed.error, 'activity'),
+    };
+  return { ok: true, activity: toCanonicalActivity(parsed.data) };
 }
 
 /** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */

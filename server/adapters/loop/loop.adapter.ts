@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -22,7 +21,13 @@ import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
-import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import {
+  activitiesOf,
+  contactsOf,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
@@ -167,13 +172,11 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       includeArchived: true,
     });
     for await (const page of pages) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { record } of page.records) {
-        const mapped = mapContact(record);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(record), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(
+        page.records,
+        ({ record }) => mapContact(record),
+        ({ record }) => idOf(record),
+      );
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
   }
@@ -196,13 +199,11 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       const keyOf = (raw: unknown) => prefixed(list.kind, idOf(raw));
       const pages = this.#pagesByUpdatedAt(listWindow, list.path, keyOf, options.signal);
       for await (const page of pages) {
-        const activities: CanonicalActivity[] = [];
-        const rejected: ActivityPage['rejected'] = [];
-        for (const { record } of page.records) {
-          const read = list.read(record);
-          if (!read.ok) rejected.push({ externalId: keyOf(record), reason: read.reason });
-          else if (read.activity !== null) activities.push(read.activity);
-        }
+        const { activities, rejected } = activitiesOf(
+          page.records,
+          ({ record }) => list.read(record),
+          ({ record }) => keyOf(record),
+        );
         // Before this list has a position (nothing read yet), the last one stands.
         if (page.checkpoint !== null) lastCheckpoint = activityCheckpoint(list.kind, page.checkpoint);
         yield { activities, rejected, checkpoint: lastCheckpoint };
@@ -368,14 +369,11 @@ function mapContact(raw: unknown): MappedContact {
   });
 }
 
-/** A raw activity record read: its activity (null when its stage signals nothing), or why it is unreadable. */
-type ReadActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
-
 function activityReader<T>(
   schema: z.ZodType<T>,
   map: (record: T) => CanonicalActivity | null,
   noun: string,
-): (raw: unknown) => ReadActivity {
+): (raw: unknown) => MappedActivity {
   return (raw) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) return { ok: false, reason: `Loop ${noun} did not match the expected shape` };

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -20,6 +19,7 @@ import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
+import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
@@ -164,13 +164,11 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = this.#pagesByUpdatedAt('people', 'applicants', window, 'page-on', options?.signal);
     for await (const page of pages) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { record } of page.records) {
-        const mapped = mapPerson(record.raw, record.included);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(record.raw), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(
+        page.records,
+        ({ record }) => mapPerson(record.raw, record.included),
+        ({ record }) => idOf(record.raw),
+      );
       const estimatedTotal = (page.total ?? 0) + resumed;
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal };
     }
@@ -193,17 +191,11 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       const listWindow = { ...window, resumeAfter: type === resume.type ? resume.position : null };
       const pages = this.#pagesByUpdatedAt(path, via, listWindow, 'isolate', options?.signal);
       for await (const page of pages) {
-        const activities: CanonicalActivity[] = [];
-        const rejected: ActivityPage['rejected'] = [];
-        for (const { record } of page.records) {
-          const mapped = mapActivity(record.raw, type, record.included, window.modifiedTo);
-          if (mapped.ok) activities.push(...mapped.activities);
-          else
-            rejected.push({
-              externalId: idOf(record.raw) && `${type}:${idOf(record.raw)}`,
-              reason: mapped.reason,
-            });
-        }
+        const { activities, rejected } = activitiesOf(
+          page.records,
+          ({ record }) => mapActivity(record.raw, type, record.included, window.modifiedTo),
+          ({ record }) => idOf(record.raw) && `${type}:${idOf(record.raw)}`,
+        );
         yield { activities, rejected, checkpoint: encodeActivityCheckpoint(type, page.checkpoint, window) };
       }
     }
@@ -409,9 +401,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 }
 
-type MappedPerson = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
-
-function mapPerson(raw: unknown, included: IncludedIndex): MappedPerson {
+function mapPerson(raw: unknown, included: IncludedIndex): MappedContact {
   const parsed = StreetPersonSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
