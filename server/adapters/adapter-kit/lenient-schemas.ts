@@ -17,3 +17,9 @@ export function optionalTextShape<const Name extends string>(
 export function optionalTextFields<const Name extends string>(names: readonly Name[]) {
   return z.object(optionalTextShape(names)).loose();
 }
+
+/**
+ * The conventional address of REST CRMs: three lines, town, county and postcode (the Propsync open
+ * API and Loop's published shape both start with it, each adding its own country and UPRN fields).
+ */
+export const LINE_ADDRESS_FIELDS = ['line1', 'line2', 'line3', 'town', 'county', 'postcode'] as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /**
  * Zod schemas of the Propsync open CRM API's payloads (docs/openapi/propsync-custom-crm.yaml),
@@ -9,16 +9,7 @@ import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date-time');
 
-export const CustomAddressSchema = optionalTextFields([
-  'line1',
-  'line2',
-  'line3',
-  'town',
-  'county',
-  'postcode',
-  'country_code',
-  'uprn',
-]);
+export const CustomAddressSchema = optionalTextFields([...LINE_ADDRESS_FIELDS, 'country_code', 'uprn']);
 
 export const CustomContactSchema = z
   .object({

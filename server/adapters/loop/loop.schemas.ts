@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /*
  * Loop publishes only its list wrapper (`{results: […]}`), camelCase fields and `pageSize` paging.
@@ -7,16 +7,7 @@ import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
  * with Loop's published models when they exist. Unknown fields pass through untouched.
  */
 
-export const LoopAddressSchema = optionalTextFields([
-  'line1',
-  'line2',
-  'line3',
-  'town',
-  'county',
-  'postcode',
-  'countryCode',
-  'uprn',
-]);
+export const LoopAddressSchema = optionalTextFields([...LINE_ADDRESS_FIELDS, 'countryCode', 'uprn']);
 
 export const LoopPhoneNumberSchema = z
   .object({ number: z.string(), type: z.string().nullish(), isPrimary: z.boolean().nullish() })
