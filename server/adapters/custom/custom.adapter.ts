@@ -17,7 +17,7 @@ import {
 } from '../../core/ports/crm-adapter.ts';
 import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -27,7 +27,6 @@ import {
   type MappedActivity,
   type MappedContact,
 } from '../adapter-kit/record-mapping.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   activityExternalId,
@@ -124,6 +123,13 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   },
   create: (context) => new CustomAdapter(context),
 });
+
+const WEBHOOK_READING = {
+  crm: 'Custom CRM',
+  schema: CustomWebhookEnvelopeSchema,
+  expected: 'a {type, timestamp, data} event',
+  remedy: 'register the webhooks again',
+};
 
 /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
 const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
@@ -279,25 +285,8 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Custom CRM',
-      this.webhookSecret,
-      delivery,
-      'register the webhooks again',
-    );
-    const envelope = parseWebhookBody(
-      'Custom CRM',
-      delivery.rawBody,
-      CustomWebhookEnvelopeSchema,
-      'a {type, timestamp, data} event',
-    );
-    const { type, timestamp, data } = envelope;
-    const ingested = emptyIngested({
-      // webhook-id is unique per message and kept on retries: exactly a delivery key.
-      deliveryKey: messageId,
-      eventType: type,
-      occurredAt: new Date(timestamp).toISOString(),
-    });
+    const { event, ingested } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data } = event;
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
       if (mapped.ok) ingested.contacts.push(mapped.contact);

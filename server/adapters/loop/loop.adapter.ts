@@ -19,7 +19,7 @@ import {
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
-import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -29,7 +29,6 @@ import {
   type MappedContact,
 } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   appointmentToActivity,
@@ -129,6 +128,13 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
+const WEBHOOK_READING = {
+  crm: 'Loop',
+  schema: LoopWebhookEventSchema,
+  expected: 'a Loop event ({type, timestamp, data})',
+  remedy: 'reconnect Loop to register webhooks again',
+};
+
 const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   collection: 'v1/webhooks',
   request: (url) => ({ body: { url, events: WEBHOOK_EVENTS, description: 'Propsync' } }),
@@ -307,25 +313,8 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Loop',
-      this.webhookSecret,
-      delivery,
-      'reconnect Loop to register webhooks again',
-    );
-    const event = parseWebhookBody(
-      'Loop',
-      delivery.rawBody,
-      LoopWebhookEventSchema,
-      'a Loop event ({type, timestamp, data})',
-    );
-    const { type, timestamp, data } = event;
-    const result = emptyIngested({
-      // Standard Webhooks: the message id is unique per event and repeated on every retry of it.
-      deliveryKey: messageId,
-      eventType: type,
-      occurredAt: occurredAtOf(timestamp, delivery.receivedAt),
-    });
+    const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data } = event;
     const id = idOf(data);
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);

@@ -17,11 +17,10 @@ import {
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
-import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   ACTIVITY_ENDPOINTS,
@@ -127,6 +126,14 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   }),
   create: (context) => new StreetAdapter(context),
 });
+
+const WEBHOOK_READING = {
+  crm: 'Street',
+  schema: StreetWebhookEnvelopeSchema,
+  expected: 'a {type, timestamp, data} event',
+  remedy: 'register the webhooks again',
+  deliveryKey: (messageId: string) => `street:${messageId}`,
+};
 
 const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   collection: 'webhooks',
@@ -285,22 +292,8 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Street',
-      this.webhookSecret,
-      delivery,
-      'register the webhooks again',
-    );
-    const envelope = parseWebhookBody(
-      'Street',
-      delivery.rawBody,
-      StreetWebhookEnvelopeSchema,
-      'a {type, timestamp, data} event',
-    );
-    const { type, timestamp, data: document } = envelope;
-    const occurredAt = occurredAtOf(timestamp, delivery.receivedAt);
-    // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
-    const result = emptyIngested({ deliveryKey: `street:${messageId}`, eventType: type, occurredAt });
+    const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data: document } = event;
     const resourceId = idOf(document.data);
     if (type === 'person.deleted') {
       if (resourceId) result.removedContactIds.push(resourceId);
@@ -312,7 +305,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       const activity = StreetActivitySchema.safeParse(document.data);
       if (activity.success)
         result.activities.push(
-          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), occurredAt)),
+          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), result.occurredAt)),
         );
       else
         this.logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
