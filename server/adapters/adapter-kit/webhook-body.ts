@@ -37,10 +37,10 @@ export type StandardWebhookReading<T> = {
   crm: string;
   /** The event every delivery carries: `{type, timestamp, data}`. */
   schema: z.ZodType<T>;
-  /** What the body must be, for the error when it is not (e.g. "a {type, timestamp, data} event"). */
-  expected: string;
-  /** What an admin does when the secret is missing or malformed. */
-  remedy: string;
+  /** What the body must be, for the error when it is not; by default "a {type, timestamp, data} event". */
+  expected?: string;
+  /** What an admin does when the secret is missing or malformed; by default "register the webhooks again". */
+  remedy?: string;
   /** The delivery key for a message id (the id itself unless the CRM's keys are prefixed). */
   deliveryKey?: (messageId: string) => string;
 };
@@ -55,8 +55,13 @@ export function readStandardWebhook<T extends { type: string; timestamp: string 
   secret: string | null,
   reading: StandardWebhookReading<T>,
 ): { event: T; ingested: IngestedWebhook } {
-  const messageId = verifyStandardWebhook(reading.crm, secret, delivery, reading.remedy);
-  const event = parseWebhookBody(reading.crm, delivery.rawBody, reading.schema, reading.expected);
+  const {
+    crm,
+    expected = 'a {type, timestamp, data} event',
+    remedy = 'register the webhooks again',
+  } = reading;
+  const messageId = verifyStandardWebhook(crm, secret, delivery, remedy);
+  const event = parseWebhookBody(crm, delivery.rawBody, reading.schema, expected);
   const ingested = emptyIngested({
     deliveryKey: reading.deliveryKey ? reading.deliveryKey(messageId) : messageId,
     eventType: event.type,

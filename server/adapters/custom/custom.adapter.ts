@@ -124,12 +124,7 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
-const WEBHOOK_READING = {
-  crm: 'Custom CRM',
-  schema: CustomWebhookEnvelopeSchema,
-  expected: 'a {type, timestamp, data} event',
-  remedy: 'register the webhooks again',
-};
+const WEBHOOK_READING = { crm: 'Custom CRM', schema: CustomWebhookEnvelopeSchema };
 
 /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
 const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {

@@ -123,11 +123,6 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new LoopAdapter(context),
 });
 
-/**
- * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
- * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
- * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
- */
 const WEBHOOK_READING = {
   crm: 'Loop',
   schema: LoopWebhookEventSchema,
@@ -142,6 +137,11 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Loop did not return the new webhook subscription and its signing secret',
 };
 
+/**
+ * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
+ * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
+ * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
+ */
 class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'loop' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;

@@ -130,8 +130,6 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
 const WEBHOOK_READING = {
   crm: 'Street',
   schema: StreetWebhookEnvelopeSchema,
-  expected: 'a {type, timestamp, data} event',
-  remedy: 'register the webhooks again',
   deliveryKey: (messageId: string) => `street:${messageId}`,
 };
 
