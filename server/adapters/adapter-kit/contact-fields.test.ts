@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, canonicalContact, consentFromFlag, primaryFirst } from './contact-fields.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  canonicalLineAddress,
+  consentFromFlag,
+  primaryFirst,
+} from './contact-fields.ts';
 
 describe('canonicalAddress', () => {
   it('drops blank lines, trims and normalises the postcode', () => {
@@ -27,6 +33,29 @@ describe('canonicalAddress', () => {
     const townOnly = { lines: [' '], town: 'York', postcode: ' ', countryCode: null };
     expect(canonicalAddress(townOnly, false)).toBeNull();
     expect(canonicalAddress(townOnly, true)?.town).toBe('York');
+  });
+});
+
+describe('canonicalLineAddress', () => {
+  it('reads the three lines, town, postcode and UPRN, with the country the CRM names', () => {
+    const address = {
+      line1: '1 Mill Lane',
+      line2: ' ',
+      line3: 'Acomb',
+      town: 'York',
+      postcode: 'yo17hh',
+      uprn: '42',
+    };
+    expect(canonicalLineAddress(address, ' GB ', false)).toEqual({
+      lines: ['1 Mill Lane', 'Acomb'],
+      town: 'York',
+      postcode: 'YO1 7HH',
+      countryCode: 'GB',
+      uprn: '42',
+      udprn: null,
+    });
+    expect(canonicalLineAddress(null, 'GB', true)).toBeNull();
+    expect(canonicalLineAddress({ town: 'York' }, null, false)).toBeNull();
   });
 });
 

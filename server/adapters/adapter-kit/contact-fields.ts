@@ -82,6 +82,30 @@ export function canonicalAddress(parts: AddressParts, townAloneLocates: boolean)
   };
 }
 
+/** The conventional line address (adapter-kit/lenient-schemas.ts `LINE_ADDRESS_FIELDS`), as a CRM sends it. */
+export type LineAddress = {
+  line1?: string | null;
+  line2?: string | null;
+  line3?: string | null;
+  town?: string | null;
+  postcode?: string | null;
+  uprn?: string | null;
+};
+
+/** A conventional line address as canonical (`canonicalAddress`), with its country as the CRM names it. */
+export function canonicalLineAddress(
+  address: LineAddress | null | undefined,
+  countryCode: string | null | undefined,
+  townAloneLocates: boolean,
+): Address | null {
+  if (!address) return null;
+  const { line1, line2, line3, town, postcode, uprn } = address;
+  return canonicalAddress(
+    { lines: [line1, line2, line3], town, postcode, countryCode: blankToNull(countryCode), uprn },
+    townAloneLocates,
+  );
+}
+
 /** A yes/no consent flag (agentOS, Street): unset means the contact was never asked. */
 export function consentFromFlag(value: boolean | null | undefined): MarketingConsent {
   if (value === true) return 'granted';

@@ -1,12 +1,12 @@
 import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
-import type {
-  Address,
-  CanonicalContact,
-  MarketingConsent,
-  PropertyProfile,
-} from '../../../shared/contact.ts';
+import type { CanonicalContact, MarketingConsent, PropertyProfile } from '../../../shared/contact.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
-import { canonicalAddress, canonicalContact, namesOf, primaryFirst } from '../adapter-kit/contact-fields.ts';
+import {
+  canonicalContact,
+  canonicalLineAddress,
+  namesOf,
+  primaryFirst,
+} from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
 
@@ -20,7 +20,7 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
     ...namesOf(contact, CUSTOM_NAMES),
     emails: primaryFirst(contact.emails ?? [], isPrimary).map((email) => email.address),
     phones: primaryFirst(contact.phones ?? [], isPrimary).map((phone) => phone.number),
-    address: toAddress(contact.address),
+    address: canonicalLineAddress(contact.address, contact.address?.country_code, true),
     marketingConsent:
       contact.marketing_consent && CONSENTS.has(contact.marketing_consent)
         ? (contact.marketing_consent as MarketingConsent)
@@ -115,20 +115,6 @@ function toProfile(contact: CustomContact): PropertyProfile {
     isVendor: contact.is_vendor === true,
     isLandlord: contact.is_landlord === true,
   };
-}
-
-function toAddress(address: CustomContact['address']): Address | null {
-  if (!address) return null;
-  return canonicalAddress(
-    {
-      lines: [address.line1, address.line2, address.line3],
-      town: address.town,
-      postcode: address.postcode,
-      countryCode: blankToNull(address.country_code),
-      uprn: address.uprn,
-    },
-    true,
-  );
 }
 
 function isPrimary(entry: { primary?: boolean | null | undefined }): boolean {

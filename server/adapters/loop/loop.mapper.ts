@@ -1,7 +1,6 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import {
   CanonicalContactSchema,
-  type Address,
   type CanonicalContact,
   type MarketingConsent,
   type PropertyProfile,
@@ -15,9 +14,14 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
-import { canonicalAddress, canonicalContact, namesOf, primaryFirst } from '../adapter-kit/contact-fields.ts';
+import {
+  canonicalContact,
+  canonicalLineAddress,
+  namesOf,
+  primaryFirst,
+} from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { unique } from '../adapter-kit/values.ts';
 
 const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' } as const;
 const CONSENT: Record<string, MarketingConsent> = {
@@ -49,7 +53,7 @@ export function toCanonicalContact(contact: LoopContact): CanonicalContact {
       .map((email) => normaliseEmail(email.address))
       .filter((email) => email !== null && EmailSchema.safeParse(email).success),
     phones: primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => phone.number),
-    address: toAddress(contact.address),
+    address: canonicalLineAddress(contact.address, contact.address?.countryCode, false),
     marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
     profile,
     active: contact.archived !== true,
@@ -218,20 +222,6 @@ export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
       propertyAddress: offer.property?.displayAddress ?? null,
     }),
   };
-}
-
-function toAddress(address: LoopContact['address']): Address | null {
-  if (!address) return null;
-  return canonicalAddress(
-    {
-      lines: [address.line1, address.line2, address.line3],
-      town: address.town,
-      postcode: address.postcode,
-      countryCode: blankToNull(address.countryCode),
-      uprn: address.uprn,
-    },
-    false,
-  );
 }
 
 function isPrimary(entry: { isPrimary?: boolean | null | undefined }): boolean {
