@@ -38,14 +38,8 @@ describe('canonicalAddress', () => {
 
 describe('canonicalLineAddress', () => {
   it('reads the three lines, town, postcode and UPRN, with the country the CRM names', () => {
-    const address = {
-      line1: '1 Mill Lane',
-      line2: ' ',
-      line3: 'Acomb',
-      town: 'York',
-      postcode: 'yo17hh',
-      uprn: '42',
-    };
+    const lines = { line1: '1 Mill Lane', line2: ' ', line3: 'Acomb' };
+    const address = { ...lines, town: 'York', postcode: 'yo17hh', uprn: '42' };
     expect(canonicalLineAddress(address, ' GB ', false)).toEqual({
       lines: ['1 Mill Lane', 'Acomb'],
       town: 'York',
