@@ -261,22 +261,15 @@ export function toAppointmentActivity(appointment: AltoAppointment, now: number)
   const endedMs = Date.parse(`${appointment.endDate ?? appointment.startDate ?? ''}Z`);
   const completed = kind === 'viewing' && (feedback !== null || endedMs + 86_400_000 < now);
   const type = kind === 'valuation' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
-  const occurredMs = parseAltoTime(completed ? appointment.modifiedDate : appointment.createdDate);
-  return {
-    type,
-    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
-    source: 'alto',
-    externalId: `appointment:${appointment.id}`,
-    contactExternalId: contactId,
-    details: {
-      appointmentId: appointment.id,
-      start: appointment.startDate ?? null,
-      end: appointment.endDate ?? null,
-      propertyId: appointment.properties?.[0]?.id ?? null,
-      status: appointment.status ?? null,
-      ...(feedback !== null ? { applicantFeedback: feedback } : {}),
-    },
-  };
+  const occurredAt = completed ? appointment.modifiedDate : appointment.createdDate;
+  return altoActivity(`appointment:${appointment.id}`, contactId, type, occurredAt, now, {
+    appointmentId: appointment.id,
+    start: appointment.startDate ?? null,
+    end: appointment.endDate ?? null,
+    propertyId: appointment.properties?.[0]?.id ?? null,
+    status: appointment.status ?? null,
+    ...(feedback !== null ? { applicantFeedback: feedback } : {}),
+  });
 }
 
 /** Offer statuses that signal nothing: the buyer is no longer in the running. */
@@ -300,14 +293,14 @@ export function toOfferActivity(
     (listed.find((contact) => contact.isMainApplicant) ?? listed[0])?.contactId ?? fallbackContactIds[0];
   if (!contactId) return null;
   const accepted = status === 'accepted';
-  const occurredMs = parseAltoTime(accepted ? offer.modifiedDate : offer.insertDate);
-  return {
-    type: accepted ? 'offer_progressed' : 'offer_submitted',
-    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
-    source: 'alto',
-    externalId: `offer:${offer.id}`,
-    contactExternalId: contactId,
-    details: {
+  const type = accepted ? 'offer_progressed' : 'offer_submitted';
+  return altoActivity(
+    `offer:${offer.id}`,
+    contactId,
+    type,
+    accepted ? offer.modifiedDate : offer.insertDate,
+    now,
+    {
       offerId: offer.id,
       status: offer.status,
       amount: offer.offerAmount ?? null,
@@ -315,7 +308,21 @@ export function toOfferActivity(
       propertyId: offer.propertyId ?? null,
       kind: offer.recordType ?? null,
     },
-  };
+  );
+}
+
+/** One Alto signal, dated by the record's own time (`now` when Alto sent none readable). */
+function altoActivity(
+  externalId: string,
+  contactExternalId: string,
+  type: CanonicalActivity['type'],
+  time: string | null | undefined,
+  now: number,
+  details: CanonicalActivity['details'],
+): CanonicalActivity {
+  const occurredMs = parseAltoTime(time);
+  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
+  return { type, occurredAt, source: 'alto', externalId, contactExternalId, details };
 }
 
 /** `contactsJson` is a JSON string Alto fills in; unreadable, it names no contact. */
