@@ -200,18 +200,16 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     return { accountLabel: label, contactCount };
   }
 
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
-    for await (const page of this.#readMerged(CONTACT_LISTS, window, options.signal)) {
-      const { contacts, rejected } = contactsOf(
-        page.records,
-        ({ list, raw }) => mapContact(raw, list),
-        ({ list, oid }) => toExternalId(list, oid),
-      );
-      rejected.push(...unreadableRejections(page, (list, oid) => toExternalId(list, oid)));
-      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.estimatedTotal };
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+    for await (const page of this.#readMerged(CONTACT_LISTS, window, options?.signal)) {
+      const read = contactsOf(page.records, ({ list, raw }) => mapContact(raw, list), contactIdOf);
+      const rejected = [...read.rejected, ...unreadableRejections(page, contactIdOf)];
+      yield {
+        contacts: read.contacts,
+        rejected,
+        checkpoint: page.checkpoint,
+        estimatedTotal: page.estimatedTotal,
+      };
     }
   }
 
@@ -221,18 +219,14 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
    * record is one activity, `<kind>:<OID>`, at the stage it has reached; cancelled appointments,
    * inspections, rejected and withdrawn offers are no signal.
    */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
-    for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options.signal)) {
-      const { activities, rejected } = activitiesOf(
-        page.records,
-        ({ list, raw }) => mapActivity(list, raw),
-        ({ list, oid }) => `${list}:${oid}`,
-      );
-      rejected.push(...unreadableRejections(page, (list, oid) => `${list}:${oid}`));
-      yield { activities, rejected, checkpoint: page.checkpoint };
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options?.signal)) {
+      const read = activitiesOf(page.records, ({ list, raw }) => mapActivity(list, raw), activityIdOf);
+      yield {
+        activities: read.activities,
+        rejected: [...read.rejected, ...unreadableRejections(page, activityIdOf)],
+        checkpoint: page.checkpoint,
+      };
     }
   }
 
@@ -418,13 +412,23 @@ function targetOf(externalId: string): { type: AgentosContactType; oid: string }
   return target;
 }
 
+/** A contact's id in Propsync: `<ContactType>:<OID>`. */
+function contactIdOf(record: { list: AgentosContactType; oid: string }): string {
+  return toExternalId(record.list, record.oid);
+}
+
+/** An activity's id in Propsync: `<kind>:<OID>`. */
+function activityIdOf(record: { list: AgentosActivityKind; oid: string }): string {
+  return `${record.list}:${record.oid}`;
+}
+
 /** A merged page's unreadable records as rejections, with the id the record would have had. */
 function unreadableRejections<N extends string>(
   page: MergedPage<N>,
-  idOf: (list: N, oid: string) => string,
+  idOf: (record: { list: N; oid: string }) => string,
 ): ContactPage['rejected'] {
   return page.unreadable.map(({ list, oid }) => ({
-    externalId: oid === null ? null : idOf(list, oid),
+    externalId: oid === null ? null : idOf({ list, oid }),
     reason: `agentOS ${list} record has no readable OID or ModifiedDate`,
   }));
 }
