@@ -1,9 +1,14 @@
 import type { z } from 'zod';
 import type { ProviderInfo } from '../../shared/provider-catalog.ts';
 import type { Logger } from '../infrastructure/logger.ts';
-import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
+import type { CrmAdapter, WebhookRegistration } from '../core/ports/crm-adapter.ts';
 import type { AccessGrant } from './adapter-kit/credential-session.ts';
 import type { ProviderHttp } from './adapter-kit/provider-http.ts';
+import {
+  deleteWebhookSubscriptions,
+  subscribeWebhooks,
+  type WebhookSubscriptionApi,
+} from './adapter-kit/webhook-subscriptions.ts';
 
 /**
  * A CRM's fixed public addresses by name (`api`, `connect`, …): deployment configuration, never
@@ -34,7 +39,8 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
 /**
  * What every CRM adapter keeps of its context, so one constructor serves them all. The context
  * stays private (the HTTP client holds the connection's credentials): subclasses read it through
- * getters, which no log or serialiser lists.
+ * getters, which no log or serialiser lists. Webhook subscriptions are made and removed here, as
+ * each CRM's `webhookSubscriptions` describes.
  */
 export abstract class ConnectedAdapter<Credentials, Settings, Host extends string = never> {
   readonly #context: AdapterContext<Credentials, Settings, Host>;
@@ -61,6 +67,18 @@ export abstract class ConnectedAdapter<Credentials, Settings, Host extends strin
 
   protected get fieldChoices(): Readonly<Record<string, string>> {
     return this.#context.fieldChoices ?? {};
+  }
+
+  /** How this CRM's API subscribes Propsync to its webhooks. */
+  protected abstract readonly webhookSubscriptions: WebhookSubscriptionApi;
+
+  registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    return subscribeWebhooks(this.http, this.webhookSubscriptions, target.url);
+  }
+
+  /** Removes what `registerWebhooks` created. */
+  unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
+    return deleteWebhookSubscriptions(this.http, this.webhookSubscriptions.collection, registration.ids);
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CanonicalActivitySchema, type CanonicalActivity } from '../../shared/activity.ts';
+import { CanonicalActivitySchema } from '../../shared/activity.ts';
 import { CanonicalContactSchema, type CanonicalContact } from '../../shared/contact.ts';
 import { PropsyncError } from '../core/errors.ts';
 import type { CrmAdapter, PageCheckpoint, SyncWindow } from '../core/ports/crm-adapter.ts';
@@ -310,16 +310,16 @@ describe.each(CRMS.map((crm) => [crm.adapter.info.id, crm] as const))(
   },
 );
 
+/** Every page of a read, counted, with what the pages rejected. */
+async function collectPages<Page extends { rejected: unknown[] }>(read: AsyncIterable<Page>) {
+  const all: Page[] = [];
+  for await (const page of read) all.push(page);
+  return { all, rejected: all.flatMap((page) => page.rejected), pages: all.length };
+}
+
 async function collectActivities(adapter: CrmAdapter, window: SyncWindow) {
-  const activities: CanonicalActivity[] = [];
-  const rejected: unknown[] = [];
-  let pages = 0;
-  for await (const page of adapter.syncActivities(window)) {
-    pages++;
-    activities.push(...page.activities);
-    rejected.push(...page.rejected);
-  }
-  return { activities, rejected, pages };
+  const { all, rejected, pages } = await collectPages(adapter.syncActivities(window));
+  return { activities: all.flatMap((page) => page.activities), rejected, pages };
 }
 
 function fullWindow(): SyncWindow {
@@ -327,13 +327,6 @@ function fullWindow(): SyncWindow {
 }
 
 async function collect(adapter: CrmAdapter, window: SyncWindow) {
-  const contacts: CanonicalContact[] = [];
-  const rejected: unknown[] = [];
-  let pages = 0;
-  for await (const page of adapter.syncContacts(window)) {
-    pages++;
-    contacts.push(...page.contacts);
-    rejected.push(...page.rejected);
-  }
-  return { contacts, rejected, pages };
+  const { all, rejected, pages } = await collectPages(adapter.syncContacts(window));
+  return { contacts: all.flatMap((page) => page.contacts), rejected, pages };
 }

@@ -30,6 +30,23 @@ type MapperUnderTest = {
   samples: Json[];
 };
 
+function mapperUnderTest(
+  provider: string,
+  schema: z.ZodType,
+  map: (record: never) => CanonicalContact,
+  samples: Json[],
+): MapperUnderTest {
+  return { provider, schema, map, samples };
+}
+
+/** A simulator's seeded contacts (by default every one), as the CRM sends them. */
+function samplesOf(
+  simulator: { contactIds(): string[]; getContact(id: string): unknown },
+  ids: string[] = simulator.contactIds(),
+): Json[] {
+  return ids.map((id) => simulator.getContact(id) as Json);
+}
+
 const mappers: MapperUnderTest[] = [];
 const closers: Array<() => Promise<void>> = [];
 
@@ -39,38 +56,24 @@ beforeAll(async () => {
   const loop = createLoopSimulator({ seed: 3, contactCount: 40 });
   const custom = createCustomSimulator({ seed: 3, contactCount: 40 });
   closers.push(reapit.close, agentos.close, loop.close, custom.close);
+  // The adapter knows an agentOS contact's type from the list it read, never from the record: a valid one.
+  const agentosMap = (record: { ContactType?: string }) =>
+    agentosToCanonical(
+      record as never,
+      (AGENTOS_CONTACT_TYPES as readonly unknown[]).includes(record.ContactType)
+        ? (record.ContactType as never)
+        : 'Tenant',
+    );
   mappers.push(
-    {
-      provider: 'reapit',
-      schema: ReapitContactSchema,
-      map: reapitToCanonical as MapperUnderTest['map'],
-      samples: reapit.contactIds().map((id) => reapit.getContact(id) as Json),
-    },
-    {
-      provider: 'agentos',
-      schema: AgentosContactSchema,
-      // The adapter knows the contact type from the list it read, never from the record: a valid one.
-      map: ((record: { ContactType?: string }) =>
-        agentosToCanonical(
-          record as never,
-          (AGENTOS_CONTACT_TYPES as readonly unknown[]).includes(record.ContactType)
-            ? (record.ContactType as never)
-            : 'Tenant',
-        )) as MapperUnderTest['map'],
-      samples: agentos.listableContactIds().map((id) => agentos.getContact(id) as Json),
-    },
-    {
-      provider: 'loop',
-      schema: LoopContactSchema,
-      map: loopToCanonical as MapperUnderTest['map'],
-      samples: loop.contactIds().map((id) => loop.getContact(id) as Json),
-    },
-    {
-      provider: 'custom',
-      schema: CustomContactSchema,
-      map: customToCanonical as MapperUnderTest['map'],
-      samples: custom.contactIds().map((id) => custom.getContact(id) as Json),
-    },
+    mapperUnderTest('reapit', ReapitContactSchema, reapitToCanonical, samplesOf(reapit)),
+    mapperUnderTest(
+      'agentos',
+      AgentosContactSchema,
+      agentosMap,
+      samplesOf(agentos, agentos.listableContactIds()),
+    ),
+    mapperUnderTest('loop', LoopContactSchema, loopToCanonical, samplesOf(loop)),
+    mapperUnderTest('custom', CustomContactSchema, customToCanonical, samplesOf(custom)),
   );
 });
 afterAll(async () => {

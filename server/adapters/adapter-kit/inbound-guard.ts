@@ -66,11 +66,7 @@ class InboundGuard implements CrmAdapter {
   }
 
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
-    const resumeAfter = window.resumeAfter && {
-      ...window.resumeAfter,
-      idsAtModifiedAt: window.resumeAfter.idsAtModifiedAt.map(checkpointIdFromStorage),
-    };
-    for await (const page of this.#inner.syncContacts({ ...window, resumeAfter }, options)) {
+    for await (const page of this.#inner.syncContacts(windowFromStorage(window), options)) {
       const rejected = page.rejected.map(storableRejection);
       const contacts = this.#storableContacts(page.contacts, rejected);
       yield { ...page, contacts, rejected, checkpoint: storableCheckpoint(page.checkpoint) };
@@ -78,11 +74,7 @@ class InboundGuard implements CrmAdapter {
   }
 
   async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
-    const resumeAfter = window.resumeAfter && {
-      ...window.resumeAfter,
-      idsAtModifiedAt: window.resumeAfter.idsAtModifiedAt.map(checkpointIdFromStorage),
-    };
-    for await (const page of this.#inner.syncActivities({ ...window, resumeAfter }, options)) {
+    for await (const page of this.#inner.syncActivities(windowFromStorage(window), options)) {
       const rejected = page.rejected.map(storableRejection);
       const activities = this.#storableActivities(page.activities, rejected);
       yield { activities, rejected, checkpoint: storableCheckpoint(page.checkpoint) };
@@ -148,7 +140,10 @@ class InboundGuard implements CrmAdapter {
   }
 
   /** The reason is logged, never the value (it may be personal data). */
-  #storableActivities(activities: ActivityPage['activities'], rejected: Rejected[]): ActivityPage['activities'] {
+  #storableActivities(
+    activities: ActivityPage['activities'],
+    rejected: Rejected[],
+  ): ActivityPage['activities'] {
     return activities.flatMap((activity) => {
       const result = sanitiseActivity(activity);
       if (result.ok) return [result.value];
@@ -172,6 +167,15 @@ class InboundGuard implements CrmAdapter {
         'CRM record text normalised',
       );
   }
+}
+
+/** The window as the adapter wrote it: its checkpoint's ids as they were before they were stored. */
+function windowFromStorage(window: SyncWindow): SyncWindow {
+  const resumeAfter = window.resumeAfter && {
+    ...window.resumeAfter,
+    idsAtModifiedAt: window.resumeAfter.idsAtModifiedAt.map(checkpointIdFromStorage),
+  };
+  return { ...window, resumeAfter };
 }
 
 /** An adapter's own rejection, made storable (its id spelled out if it must be, its reason one clean line). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalContact } from '../../../shared/contact.ts';
-import { mapToCanonical } from './record-mapping.ts';
+import { activitiesOf, contactsOf, mapToCanonical } from './record-mapping.ts';
 
 const RecordSchema = z.object({ id: z.string(), name: z.string() });
 const WORDS = {
@@ -33,5 +33,43 @@ describe('mapToCanonical', () => {
       ok: false,
       reason: expect.stringMatching(/^Test CRM contact could not be mapped: \S+ \S/),
     });
+  });
+});
+
+describe('contactsOf and activitiesOf', () => {
+  const records = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+
+  it('rejects what cannot be read with its id and reason, asking the id only then', () => {
+    const asked: string[] = [];
+    const idOf = (record: { id: string }) => {
+      asked.push(record.id);
+      return `list:${record.id}`;
+    };
+    const page = contactsOf(
+      records,
+      (record) =>
+        record.id === 'b'
+          ? { ok: false, reason: 'unreadable' }
+          : { ok: true, contact: { firstName: record.id } as CanonicalContact },
+      idOf,
+    );
+    expect(page.contacts.map((contact) => contact.firstName)).toEqual(['a', 'c']);
+    expect(page.rejected).toEqual([{ externalId: 'list:b', reason: 'unreadable' }]);
+    expect(asked).toEqual(['b']);
+  });
+
+  it('keeps only the activities that signal something', () => {
+    const page = activitiesOf(
+      records,
+      (record) =>
+        record.id === 'a'
+          ? { ok: true, activity: null }
+          : record.id === 'b'
+            ? { ok: false, reason: 'unreadable' }
+            : { ok: true, activity: { externalId: record.id } as never },
+      (record) => record.id,
+    );
+    expect(page.activities).toEqual([{ externalId: 'c' }]);
+    expect(page.rejected).toEqual([{ externalId: 'b', reason: 'unreadable' }]);
   });
 });

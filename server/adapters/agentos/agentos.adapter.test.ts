@@ -143,6 +143,15 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
   let simulator: AgentosSimulator;
   let connectTo: ConnectAdapter;
   let now = Date.parse('2026-12-01T12:00:00.000Z');
+  /** A window of the hour from a minute after the last one began: each test reads only its own edits. */
+  const nextWindow = () => {
+    now += 60_000;
+    return {
+      modifiedFrom: new Date(now).toISOString(),
+      modifiedTo: new Date(now + 3_600_000).toISOString(),
+      resumeAfter: null,
+    };
+  };
 
   beforeAll(async () => {
     simulator = createAgentosSimulator({ contactCount: 80, rateLimits: false, now: () => now });
@@ -171,12 +180,7 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
   });
 
   it('misses nothing when more than a page share one instant and one of them is edited mid-read', async () => {
-    now += 60_000;
-    const window = {
-      modifiedFrom: new Date(now).toISOString(),
-      modifiedTo: new Date(now + 3_600_000).toISOString(),
-      resumeAfter: null,
-    };
+    const window = nextWindow();
     const contactId = simulator.contactIds()[0]!;
     const crowd = Array.from({ length: 12 }, () =>
       simulator.controls.createAppointment({ contactId, systemType: 'Viewing' }),
@@ -197,12 +201,7 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
   });
 
   it('brings an offer the agent rejected as no signal and no error, and a cancelled viewing likewise', async () => {
-    now += 60_000;
-    const window = {
-      modifiedFrom: new Date(now).toISOString(),
-      modifiedTo: new Date(now + 3_600_000).toISOString(),
-      resumeAfter: null,
-    };
+    const window = nextWindow();
     const contactId = simulator.contactIds()[1]!;
     const offer = simulator.controls.createOffer({ contactId });
     const viewing = simulator.controls.createAppointment({ contactId, systemType: 'Viewing' });

@@ -15,7 +15,6 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -25,9 +24,10 @@ import {
   type DeltaKey,
   type DeltaPage,
 } from '../adapter-kit/delta-pager.ts';
+import { activitiesOf, contactsOf } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
-import { AgentosWebhooks } from './agentos.webhooks.ts';
+import { AGENTOS_WEBHOOK_SUBSCRIPTIONS, AgentosWebhooks } from './agentos.webhooks.ts';
 import {
   mapActivity,
   mapContact,
@@ -172,12 +172,12 @@ type MergedPage<N extends string> = {
  */
 export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'agentos' as const;
+  protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: AgentosWebhooks;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     super(context);
     this.#webhooks = new AgentosWebhooks(
-      context.http,
       context.settings.shortName,
       context.webhookSecret,
       context.fieldChoices?.phones,
@@ -207,20 +207,20 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     return { accountLabel: label, contactCount };
   }
 
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
-    for await (const page of this.#readMerged(CONTACT_LISTS, window, options.signal)) {
-      const contacts: ContactPage['contacts'] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { list, oid, raw } of page.records) {
-        const mapped = mapContact(raw, list, this.fieldChoices.phones);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: toExternalId(list, oid), reason: mapped.reason });
-      }
-      rejected.push(...unreadableRejections(page, (list, oid) => toExternalId(list, oid)));
-      yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.estimatedTotal };
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+    for await (const page of this.#readMerged(CONTACT_LISTS, window, options?.signal)) {
+      const read = contactsOf(
+        page.records,
+        ({ list, raw }) => mapContact(raw, list, this.fieldChoices.phones),
+        contactIdOf,
+      );
+      const rejected = [...read.rejected, ...unreadableRejections(page, contactIdOf)];
+      yield {
+        contacts: read.contacts,
+        rejected,
+        checkpoint: page.checkpoint,
+        estimatedTotal: page.estimatedTotal,
+      };
     }
   }
 
@@ -230,20 +230,14 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
    * record is one activity, `<kind>:<OID>`, at the stage it has reached; cancelled appointments,
    * inspections, rejected and withdrawn offers are no signal.
    */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
-    for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options.signal)) {
-      const activities: ActivityPage['activities'] = [];
-      const rejected: ActivityPage['rejected'] = [];
-      for (const { list, oid, raw } of page.records) {
-        const mapped = mapActivity(list, raw);
-        if (!mapped.ok) rejected.push({ externalId: `${list}:${oid}`, reason: mapped.reason });
-        else if (mapped.activity !== null) activities.push(mapped.activity);
-      }
-      rejected.push(...unreadableRejections(page, (list, oid) => `${list}:${oid}`));
-      yield { activities, rejected, checkpoint: page.checkpoint };
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+    for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options?.signal)) {
+      const read = activitiesOf(page.records, ({ list, raw }) => mapActivity(list, raw), activityIdOf);
+      yield {
+        activities: read.activities,
+        rejected: [...read.rejected, ...unreadableRejections(page, activityIdOf)],
+        checkpoint: page.checkpoint,
+      };
     }
   }
 
@@ -416,14 +410,6 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
   ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     return this.#webhooks.ingest(delivery);
   }
-
-  registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    return this.#webhooks.register(target);
-  }
-
-  unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    return this.#webhooks.unregister(registration);
-  }
 }
 
 function targetOf(externalId: string): { type: AgentosContactType; oid: string } {
@@ -437,13 +423,23 @@ function targetOf(externalId: string): { type: AgentosContactType; oid: string }
   return target;
 }
 
+/** A contact's id in Propsync: `<ContactType>:<OID>`. */
+function contactIdOf(record: { list: AgentosContactType; oid: string }): string {
+  return toExternalId(record.list, record.oid);
+}
+
+/** An activity's id in Propsync: `<kind>:<OID>`. */
+function activityIdOf(record: { list: AgentosActivityKind; oid: string }): string {
+  return `${record.list}:${record.oid}`;
+}
+
 /** A merged page's unreadable records as rejections, with the id the record would have had. */
 function unreadableRejections<N extends string>(
   page: MergedPage<N>,
-  idOf: (list: N, oid: string) => string,
+  idOf: (record: { list: N; oid: string }) => string,
 ): ContactPage['rejected'] {
   return page.unreadable.map(({ list, oid }) => ({
-    externalId: oid === null ? null : idOf(list, oid),
+    externalId: oid === null ? null : idOf({ list, oid }),
     reason: `agentOS ${list} record has no readable OID or ModifiedDate`,
   }));
 }

@@ -1,11 +1,6 @@
 import type { z } from 'zod';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
   AGENTOS_CONTACT_TYPES,
@@ -19,9 +14,21 @@ import {
   type AgentosContactType,
   type AgentosOffer,
 } from './agentos.schemas.ts';
-import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
-import { canonicalAddress, chosenFirst, consentFromFlag } from '../adapter-kit/contact-fields.ts';
-import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  describeIssue,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  chosenFirst,
+  consentFromFlag,
+  namesOf,
+} from '../adapter-kit/contact-fields.ts';
+import { flagFromConsent, renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
 
 /** Propsync's id for a record: `<ContactType>:<OID>`. OIDs alone do not say which list to write to. */
 export function toExternalId(type: AgentosContactType, oid: string): string {
@@ -37,6 +44,8 @@ export function parseExternalId(externalId: string): { type: AgentosContactType;
   if (!(AGENTOS_CONTACT_TYPES as readonly string[]).includes(type) || oid.length === 0) return null;
   return { type: type as AgentosContactType, oid };
 }
+
+const AGENTOS_NAMES = { title: 'Title', firstName: 'Forename', lastName: 'Surname' } as const;
 
 const TENANCY_STATUSES: Record<string, PropertyProfile['tenancyStatus']> = {
   current: 'active',
@@ -141,29 +150,24 @@ export function toCanonicalContact(
   primaryPhone?: string,
 ): CanonicalContact {
   const profile = toProfile(contact, type);
-  return {
-    title: blankToNull(contact.Title),
-    firstName: blankToNull(contact.Forename),
-    lastName: blankToNull(contact.Surname),
-    emails: unique([normaliseEmail(contact.EmailAddress)]),
-    phones: unique(
-      chosenFirst(
-        { MobilePhone: contact.MobilePhone, HomePhone: contact.HomePhone, WorkPhone: contact.WorkPhone },
-        primaryPhone,
-      ).map(normalisePhone),
+  return canonicalContact({
+    ...namesOf(contact, AGENTOS_NAMES),
+    emails: [contact.EmailAddress],
+    phones: chosenFirst(
+      { MobilePhone: contact.MobilePhone, HomePhone: contact.HomePhone, WorkPhone: contact.WorkPhone },
+      primaryPhone,
     ),
     address: toAddress(contact.Address),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: consentFromFlag(contact.ThirdPartyMarketingConsent),
     profile,
     active: contact.IsArchived !== true,
     provenance: {
       provider: 'agentos',
       externalId: toExternalId(type, contact.OID),
-      modifiedAt: new Date(parseAgentosTime(contact.ModifiedDate)).toISOString(),
-      etag: contact.ETag ?? null,
+      modifiedAt: parseAgentosTime(contact.ModifiedDate),
+      etag: contact.ETag,
     },
-  };
+  });
 }
 
 /** Canonical fields → an agentOS PATCH body (only the fields given). */
@@ -172,17 +176,12 @@ export function toAgentosPatch(
   /** The field the primary phone is read from, and so written to. */
   primaryPhone = 'MobilePhone',
 ): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.Title = fields.title;
-  if (fields.firstName !== undefined) patch.Forename = fields.firstName;
   // agentOS requires a surname: clearing it is not something Propsync can ask for.
-  if (fields.lastName !== undefined && fields.lastName !== null) patch.Surname = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, AGENTOS_NAMES, ['lastName']);
   if (fields.emails !== undefined) patch.EmailAddress = fields.emails[0] ?? null;
   if (fields.phones !== undefined) patch[primaryPhone] = fields.phones[0] ?? null;
-  if (fields.marketingConsent !== undefined) {
-    patch.ThirdPartyMarketingConsent =
-      fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
-  }
+  if (fields.marketingConsent !== undefined)
+    patch.ThirdPartyMarketingConsent = flagFromConsent(fields.marketingConsent);
   return patch;
 }
 
@@ -196,8 +195,6 @@ function refToExternalId(ref: { ContactType: string; OID: string }): string | nu
 export type AgentosActivityKind = 'appointment' | 'offer';
 
 /** A record read as an activity; `activity` null when it is no signal (cancelled, an inspection…). */
-export type MappedActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
-
 /** Appointment statuses that mean it did not or will not happen: no signal. */
 const NOT_HAPPENING = new Set(['cancelled', 'canceled', 'noshow', 'no show', 'no-show']);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 import { PropsyncError } from '../../core/errors.ts';
 
 /** The five v4 contact lists; the type is part of Propsync's external id (`<ContactType>:<OID>`). */
@@ -26,18 +27,16 @@ export function parseAgentosTime(value: string): number {
   return Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : zoned);
 }
 
-export const AgentosAddressSchema = z
-  .object({
-    Number: z.string().nullish(),
-    Name: z.string().nullish(),
-    Street: z.string().nullish(),
-    Locality: z.string().nullish(),
-    Town: z.string().nullish(),
-    County: z.string().nullish(),
-    Postcode: z.string().nullish(),
-    Country: z.string().nullish(),
-  })
-  .loose();
+export const AgentosAddressSchema = optionalTextFields([
+  'Number',
+  'Name',
+  'Street',
+  'Locality',
+  'Town',
+  'County',
+  'Postcode',
+  'Country',
+]);
 export type AgentosAddress = z.infer<typeof AgentosAddressSchema>;
 
 export const AgentosRequirementsSchema = z

@@ -1,7 +1,5 @@
-import type { IngestedWebhook, InboundWebhook, WebhookRegistration } from '../../core/ports/crm-adapter.ts';
-import { PropsyncError } from '../../core/errors.ts';
+import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
 import {
   badSignature,
@@ -9,7 +7,7 @@ import {
   requireSecret,
   verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import { mapContact, toExternalId } from './agentos.mapper.ts';
 import {
   AgentosWebhookEnvelopeSchema,
@@ -22,15 +20,35 @@ const WEBHOOK_EVENTS = ['contact.created', 'contact.updated'];
 const SIGNATURE_HEADER = 'x-agentos-signature';
 const TIMESTAMP_HEADER = 'x-agentos-timestamp';
 
-/** agentOS's webhook subscription and deliveries for one agency (docs/crms/agentos.md). */
+/** agentOS's webhook subscriptions (docs/crms/agentos.md). */
+export const AGENTOS_WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks',
+  request: (url) => ({ body: { Url: url, Events: WEBHOOK_EVENTS } }),
+  created: signedSubscription(AgentosWebhookSubscriptionSchema, ({ OID, Secret }) => ({
+    id: OID,
+    secret: Secret,
+  })),
+  notCreated: 'agentOS did not return the webhook subscription and its signing secret',
+  // The secret is only shown at creation: replace any earlier subscription for the same URL.
+  async sameUrl(http, url) {
+    const existing = parseAgentosList(
+      (await http.request('GET', 'webhooks/0/1000')).body,
+      'webhook subscription',
+    );
+    return existing.Data.flatMap((raw) => {
+      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
+      return subscription.success && subscription.data.Url === url ? [subscription.data.OID] : [];
+    });
+  },
+};
+
+/** agentOS's webhook deliveries for one agency (docs/crms/agentos.md). */
 export class AgentosWebhooks {
-  readonly #http: ProviderHttp;
   readonly #shortName: string;
   readonly #webhookSecret: string | null;
   readonly #primaryPhone: string | undefined;
 
-  constructor(http: ProviderHttp, shortName: string, webhookSecret: string | null, primaryPhone?: string) {
-    this.#http = http;
+  constructor(shortName: string, webhookSecret: string | null, primaryPhone?: string) {
     this.#shortName = shortName;
     this.#webhookSecret = webhookSecret;
     this.#primaryPhone = primaryPhone;
@@ -67,34 +85,6 @@ export class AgentosWebhooks {
     else if (!mapped.contact.active) ingested.removedContactIds.push(externalId);
     else ingested.contacts.push(mapped.contact);
     return ingested;
-  }
-
-  async register(target: { url: string }): Promise<WebhookRegistration> {
-    // The secret is only shown at creation: replace any earlier subscription for the same URL.
-    const existing = parseAgentosList(
-      (await this.#http.request('GET', 'webhooks/0/1000')).body,
-      'webhook subscription',
-    );
-    const sameUrl = existing.Data.flatMap((raw) => {
-      const subscription = AgentosWebhookSubscriptionSchema.safeParse(raw);
-      return subscription.success && subscription.data.Url === target.url ? [subscription.data.OID] : [];
-    });
-    await deleteWebhookSubscriptions(this.#http, 'webhooks', sameUrl);
-    const response = await this.#http.request('POST', 'webhooks', {
-      body: { Url: target.url, Events: WEBHOOK_EVENTS },
-    });
-    const created = AgentosWebhookSubscriptionSchema.safeParse(response.body);
-    if (!created.success || !created.data.Secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'agentOS did not return the webhook subscription and its signing secret',
-      );
-    }
-    return { ids: [created.data.OID], secret: created.data.Secret, url: target.url };
-  }
-
-  async unregister(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.#http, 'webhooks', registration.ids);
   }
 
   /** `X-AgentOS-Signature: sha256=<hex>` over `<X-AgentOS-Timestamp>.<raw body>` with the subscription secret. */

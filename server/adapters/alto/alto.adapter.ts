@@ -12,7 +12,6 @@ import {
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
@@ -24,7 +23,7 @@ import {
 import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import { ALTO_POLLED_ACTIVITY_TYPES } from './alto.activities.ts';
 import { syncAltoActivities } from './alto.activities.ts';
 import { AltoWebhookReceiver } from './alto.webhooks.ts';
@@ -157,8 +156,17 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new AltoAdapter(context),
 });
 
+/** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks/subscriptions',
+  request: (url) => ({ body: { url, eventTypes: WEBHOOK_EVENT_TYPES } }),
+  created: signedSubscription(AltoSubscriptionSchema, (subscription) => subscription),
+  notCreated: 'Alto did not return the webhook subscription and its secret',
+};
+
 class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'alto' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: AltoWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
@@ -393,25 +401,6 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    */
   ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     return this.#webhooks.ingest(delivery);
-  }
-
-  /** Subscriptions are per integration and agency; Alto generates the shared secret and shows it once. */
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'webhooks/subscriptions', {
-      body: { url: target.url, eventTypes: WEBHOOK_EVENT_TYPES },
-    });
-    const subscription = AltoSubscriptionSchema.safeParse(response.body);
-    if (!subscription.success || !subscription.data.secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto did not return the webhook subscription and its secret',
-      );
-    }
-    return { ids: [subscription.data.id], secret: subscription.data.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'webhooks/subscriptions', registration.ids);
   }
 }
 

@@ -5,11 +5,7 @@ import type {
   MarketingConsent,
   PropertyProfile,
 } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
+import { normaliseEmail, normalisePhone } from '../../core/domain/contact-normalisation.ts';
 import {
   AltoOfferContactsSchema,
   type AltoAddress,
@@ -22,8 +18,9 @@ import {
   type AltoPerson,
   type AltoPreferences,
 } from './alto.schemas.ts';
-import { canonicalAddress } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { canonicalAddress, canonicalContact } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
 /**
  * What Propsync knows of one Alto contact: the list item (`GET /contacts/all`, the only shape with
@@ -38,6 +35,9 @@ export type AltoContactRecord = {
 
 /** One RFC 6902 operation, as Alto's `application/json-patch+json` endpoints take them. */
 export type AltoPatchOperation = { op: 'replace'; path: string; value: unknown };
+
+/** Where a person's name fields are in Alto's JSON Patch. */
+const ALTO_NAME_PATHS = { title: '/Title', firstName: '/Forename', lastName: '/Surname' };
 
 /** The limits Alto puts on one person (PostContactRequest). */
 export const ALTO_MAX_PHONES_PER_PERSON = 4;
@@ -75,24 +75,18 @@ export function toCanonicalContact(record: AltoContactRecord): CanonicalContact 
   const modifiedMs = times.length > 0 ? Math.max(...times) : Number.NaN;
   if (Number.isNaN(modifiedMs)) throw new Error(`contact ${listItem.id} has no readable modification time`);
   const profile = toProfile(listItem, contact);
-  return {
-    title: blankToNull(lead?.title ?? listed?.title),
-    firstName: blankToNull(lead?.forename ?? listed?.foreName),
-    lastName: blankToNull(lead?.surname ?? listed?.surname),
-    emails: unique(lead ? emailsOf(lead) : [normaliseEmail(listed?.emailAddress)]),
-    phones: unique(lead ? phonesOf(lead) : [normalisePhone(listed?.phoneNumber)]),
+  return canonicalContact({
+    title: lead?.title ?? listed?.title,
+    firstName: lead?.forename ?? listed?.foreName,
+    lastName: lead?.surname ?? listed?.surname,
+    emails: lead ? emailsOf(lead) : [listed?.emailAddress],
+    phones: lead ? phonesOf(lead) : [listed?.phoneNumber],
     address: toAddress(contact?.address ?? null),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: toConsent(record.preferences),
     profile,
     active: listItem.isActive !== false && contact?.archived !== true,
-    provenance: {
-      provider: 'alto',
-      externalId: listItem.id,
-      modifiedAt: new Date(modifiedMs).toISOString(),
-      etag: null,
-    },
-  };
+    provenance: { provider: 'alto', externalId: listItem.id, modifiedAt: modifiedMs },
+  });
 }
 
 /** Consent to general marketing (what nurture email depends on); unread or Unknown is not asked. */
@@ -158,12 +152,12 @@ export function describeInterest(requirements: readonly AltoApplicantRequirement
   return [requirement.profileIntention!.toLowerCase(), beds, price].filter(Boolean).join(', ');
 }
 
-function emailsOf(person: AltoPerson): Array<string | null> {
-  return byPreference(person.emailAddresses ?? []).map((email) => normaliseEmail(email.address));
+function emailsOf(person: AltoPerson): Array<string | null | undefined> {
+  return byPreference(person.emailAddresses ?? []).map((email) => email.address);
 }
 
-function phonesOf(person: AltoPerson): Array<string | null> {
-  return byPreference(person.phoneNumbers ?? []).map((phone) => normalisePhone(phone.number));
+function phonesOf(person: AltoPerson): Array<string | null | undefined> {
+  return byPreference(person.phoneNumbers ?? []).map((phone) => phone.number);
 }
 
 function byPreference<T extends { preferenceOrder?: number | null | undefined }>(items: readonly T[]): T[] {
@@ -202,12 +196,12 @@ export function toPersonPatch(
   fields: Partial<Pick<CanonicalContact, 'title' | 'firstName' | 'lastName' | 'emails' | 'phones'>>,
   current: AltoPerson,
 ): AltoPatchOperation[] {
-  const operations: AltoPatchOperation[] = [];
-  if (fields.title !== undefined) operations.push({ op: 'replace', path: '/Title', value: fields.title });
-  if (fields.firstName !== undefined)
-    operations.push({ op: 'replace', path: '/Forename', value: fields.firstName });
-  if (fields.lastName !== undefined)
-    operations.push({ op: 'replace', path: '/Surname', value: fields.lastName });
+  const names = renamedNameFields(fields, ALTO_NAME_PATHS);
+  const operations: AltoPatchOperation[] = Object.entries(names).map(([path, value]) => ({
+    op: 'replace',
+    path,
+    value,
+  }));
   if (fields.emails !== undefined) {
     const existing = byPreference(current.emailAddresses ?? []);
     const value = fields.emails.slice(0, ALTO_MAX_EMAILS_PER_PERSON).map((address) => {
@@ -267,22 +261,15 @@ export function toAppointmentActivity(appointment: AltoAppointment, now: number)
   const endedMs = Date.parse(`${appointment.endDate ?? appointment.startDate ?? ''}Z`);
   const completed = kind === 'viewing' && (feedback !== null || endedMs + 86_400_000 < now);
   const type = kind === 'valuation' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
-  const occurredMs = parseAltoTime(completed ? appointment.modifiedDate : appointment.createdDate);
-  return {
-    type,
-    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
-    source: 'alto',
-    externalId: `appointment:${appointment.id}`,
-    contactExternalId: contactId,
-    details: {
-      appointmentId: appointment.id,
-      start: appointment.startDate ?? null,
-      end: appointment.endDate ?? null,
-      propertyId: appointment.properties?.[0]?.id ?? null,
-      status: appointment.status ?? null,
-      ...(feedback !== null ? { applicantFeedback: feedback } : {}),
-    },
-  };
+  const occurredAt = completed ? appointment.modifiedDate : appointment.createdDate;
+  return altoActivity(`appointment:${appointment.id}`, contactId, type, occurredAt, now, {
+    appointmentId: appointment.id,
+    start: appointment.startDate ?? null,
+    end: appointment.endDate ?? null,
+    propertyId: appointment.properties?.[0]?.id ?? null,
+    status: appointment.status ?? null,
+    ...(feedback !== null ? { applicantFeedback: feedback } : {}),
+  });
 }
 
 /** Offer statuses that signal nothing: the buyer is no longer in the running. */
@@ -306,14 +293,14 @@ export function toOfferActivity(
     (listed.find((contact) => contact.isMainApplicant) ?? listed[0])?.contactId ?? fallbackContactIds[0];
   if (!contactId) return null;
   const accepted = status === 'accepted';
-  const occurredMs = parseAltoTime(accepted ? offer.modifiedDate : offer.insertDate);
-  return {
-    type: accepted ? 'offer_progressed' : 'offer_submitted',
-    occurredAt: new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString(),
-    source: 'alto',
-    externalId: `offer:${offer.id}`,
-    contactExternalId: contactId,
-    details: {
+  const type = accepted ? 'offer_progressed' : 'offer_submitted';
+  return altoActivity(
+    `offer:${offer.id}`,
+    contactId,
+    type,
+    accepted ? offer.modifiedDate : offer.insertDate,
+    now,
+    {
       offerId: offer.id,
       status: offer.status,
       amount: offer.offerAmount ?? null,
@@ -321,7 +308,21 @@ export function toOfferActivity(
       propertyId: offer.propertyId ?? null,
       kind: offer.recordType ?? null,
     },
-  };
+  );
+}
+
+/** One Alto signal, dated by the record's own time (`now` when Alto sent none readable). */
+function altoActivity(
+  externalId: string,
+  contactExternalId: string,
+  type: CanonicalActivity['type'],
+  time: string | null | undefined,
+  now: number,
+  details: CanonicalActivity['details'],
+): CanonicalActivity {
+  const occurredMs = parseAltoTime(time);
+  const occurredAt = new Date(Number.isNaN(occurredMs) ? now : occurredMs).toISOString();
+  return { type, occurredAt, source: 'alto', externalId, contactExternalId, details };
 }
 
 /** `contactsJson` is a JSON string Alto fills in; unreadable, it names no contact. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /**
  * Zod schemas of the Alto payloads Propsync reads. Only the fields used are declared; unknown
@@ -33,17 +34,7 @@ export const AltoContactListItemSchema = z
       .loose()
       .nullish(),
     contactInformation: z
-      .array(
-        z
-          .object({
-            title: z.string().nullish(),
-            foreName: z.string().nullish(),
-            surname: z.string().nullish(),
-            phoneNumber: z.string().nullish(),
-            emailAddress: z.string().nullish(),
-          })
-          .loose(),
-      )
+      .array(optionalTextFields(['title', 'foreName', 'surname', 'phoneNumber', 'emailAddress']))
       .nullish(),
     intention: z.string().nullish(),
     isActive: z.boolean().nullish(),
@@ -56,19 +47,17 @@ export const AltoContactListItemSchema = z
   .loose();
 export type AltoContactListItem = z.infer<typeof AltoContactListItemSchema>;
 
-export const AltoAddressSchema = z
-  .object({
-    subDwelling: z.string().nullish(),
-    nameNumber: z.string().nullish(),
-    street: z.string().nullish(),
-    locality: z.string().nullish(),
-    town: z.string().nullish(),
-    county: z.string().nullish(),
-    postcode: z.string().nullish(),
-    countryCode: z.string().nullish(),
-    uprn: z.string().nullish(),
-  })
-  .loose();
+export const AltoAddressSchema = optionalTextFields([
+  'subDwelling',
+  'nameNumber',
+  'street',
+  'locality',
+  'town',
+  'county',
+  'postcode',
+  'countryCode',
+  'uprn',
+]);
 export type AltoAddress = z.infer<typeof AltoAddressSchema>;
 
 export const AltoPersonSchema = z

@@ -121,13 +121,7 @@ describe('custom adapter', () => {
 
   it('reports a record it cannot map as rejected and keeps paging', async () => {
     // A CRM returning one malformed contact: the page still arrives, with the record in `rejected`.
-    const corrupting: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (!String(input).includes('/contacts?')) return response;
-      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
-      if (page.data[0]) page.data[0].emails = 'not a list';
-      return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
-    };
+    const corrupting = corruptingFirstRecord('/contacts?', (record) => (record.emails = 'not a list'));
     const { simulator, adapter } = await connect({ fetchImplementation: corrupting });
     const pages = await drain(adapter());
     const rejected = pages.flatMap((page) => page.rejected);
@@ -243,13 +237,7 @@ describe('custom adapter', () => {
   });
 
   it('reports an activity it cannot read as rejected and keeps paging', async () => {
-    const corrupting: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (!String(input).includes('/activities?')) return response;
-      const page = (await response.json()) as { data: Array<Record<string, unknown>> };
-      if (page.data[0]) page.data[0].occurred_at = 'yesterday';
-      return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
-    };
+    const corrupting = corruptingFirstRecord('/activities?', (record) => (record.occurred_at = 'yesterday'));
     const { adapter } = await connect({ fetchImplementation: corrupting });
     const { rejected, pages, activities } = await pollActivities(adapter(), windowUpTo(null));
     expect(pages).toBeGreaterThan(1);
@@ -270,3 +258,14 @@ describe('custom adapter', () => {
     expect(Math.max(...scores)).toBeGreaterThanOrEqual(DEFAULT_SCORING_POLICY.hotLeadThreshold);
   });
 });
+
+/** A fetch that spoils the first record of every page it answers from `path` (the rest pass untouched). */
+function corruptingFirstRecord(path: string, spoil: (record: Record<string, unknown>) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!String(input).includes(path)) return response;
+    const page = (await response.json()) as { data: Array<Record<string, unknown>> };
+    if (page.data[0]) spoil(page.data[0]);
+    return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
+  };
+}

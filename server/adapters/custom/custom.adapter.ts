@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -16,15 +14,20 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import { emptyIngested, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import { describeIssue, mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import {
+  activitiesOf,
+  contactsOf,
+  describeIssue,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   activityExternalId,
   SIGNAL_ACTIVITY_TYPES,
@@ -121,8 +124,24 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
+const WEBHOOK_READING = { crm: 'Custom CRM', schema: CustomWebhookEnvelopeSchema };
+
+/** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks',
+  request: (url) => ({ body: { url, events: WEBHOOK_EVENTS, description: 'Propsync' } }),
+  created: signedSubscription(CustomWebhookCreatedSchema, (subscription) => subscription),
+  notCreated: badResponse('the webhook subscription (an id and a whsec_ secret)').message,
+  async sameUrl(http, url) {
+    const existing = CustomWebhookListSchema.safeParse((await http.request('GET', 'webhooks')).body);
+    if (!existing.success) throw badResponse('the webhook list');
+    return existing.data.data.filter((candidate) => candidate.url === url).map(({ id }) => id);
+  },
+};
+
 class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements CrmAdapter {
   readonly provider = 'custom' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #pageSize: number;
 
   constructor(context: AdapterContext<Credentials, Settings>) {
@@ -145,21 +164,10 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     // Only the types that can be a signal: Propsync's own email write-back never comes back to it.
     const query = { type: SIGNAL_ACTIVITY_TYPES };
     for await (const page of this.#changedRecords('activities', window, query, options.signal)) {
-      const activities: CanonicalActivity[] = [];
-      const rejected: ActivityPage['rejected'] = [];
-      for (const raw of page.records) {
-        const parsed = CustomActivitySchema.safeParse(raw);
+      const { activities, rejected } = activitiesOf(page.records, readActivity, (raw) => {
         const id = idOf(raw);
-        if (!parsed.success) {
-          rejected.push({
-            externalId: id === null ? null : activityExternalId(id),
-            reason: describeIssue('Custom CRM activity did not match the open API', parsed.error, 'activity'),
-          });
-          continue;
-        }
-        const activity = toCanonicalActivity(parsed.data);
-        if (activity !== null) activities.push(activity);
-      }
+        return id === null ? null : activityExternalId(id);
+      });
       yield { activities, rejected, checkpoint: page.checkpoint };
     }
   }
@@ -169,13 +177,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     options: { signal?: AbortSignal } = {},
   ): AsyncIterable<ContactPage> {
     for await (const page of this.#changedRecords('contacts', window, {}, options.signal)) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const raw of page.records) {
-        const mapped = mapContact(raw);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(raw), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(page.records, mapContact, idOf);
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
   }
@@ -278,25 +280,8 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Custom CRM',
-      this.webhookSecret,
-      delivery,
-      'register the webhooks again',
-    );
-    const envelope = parseWebhookBody(
-      'Custom CRM',
-      delivery.rawBody,
-      CustomWebhookEnvelopeSchema,
-      'a {type, timestamp, data} event',
-    );
-    const { type, timestamp, data } = envelope;
-    const ingested = emptyIngested({
-      // webhook-id is unique per message and kept on retries: exactly a delivery key.
-      deliveryKey: messageId,
-      eventType: type,
-      occurredAt: new Date(timestamp).toISOString(),
-    });
+    const { event, ingested } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data } = event;
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
       if (mapped.ok) ingested.contacts.push(mapped.contact);
@@ -321,28 +306,6 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     return ingested;
   }
 
-  /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const existing = CustomWebhookListSchema.safeParse((await this.http.request('GET', 'webhooks')).body);
-    if (!existing.success) throw badResponse('the webhook list');
-    const sameUrl = existing.data.data.filter((candidate) => candidate.url === target.url);
-    await deleteWebhookSubscriptions(
-      this.http,
-      'webhooks',
-      sameUrl.map((subscription) => subscription.id),
-    );
-    const response = await this.http.request('POST', 'webhooks', {
-      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
-    });
-    const created = CustomWebhookCreatedSchema.safeParse(response.body);
-    if (!created.success) throw badResponse('the webhook subscription (an id and a whsec_ secret)');
-    return { ids: [created.data.id], secret: created.data.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
-  }
-
   async #currentEtag(path: string): Promise<string> {
     const response = await this.http.request('GET', path);
     const contact = CustomContactSchema.safeParse(response.body);
@@ -359,6 +322,17 @@ function mapContact(raw: unknown): MappedContact {
     unmappable: 'Custom CRM contact could not be mapped',
     whole: 'contact',
   });
+}
+
+/** A raw activity read against the open API: its signal (null when it is none), or why it cannot be. */
+function readActivity(raw: unknown): MappedActivity {
+  const parsed = CustomActivitySchema.safeParse(raw);
+  if (!parsed.success)
+    return {
+      ok: false,
+      reason: describeIssue('Custom CRM activity did not match the open API', parsed.error, 'activity'),
+    };
+  return { ok: true, activity: toCanonicalActivity(parsed.data) };
 }
 
 /** The keyset position of a raw record, read leniently so even a rejected record moves the checkpoint. */

@@ -207,18 +207,14 @@ describe('custom mapper: activities', () => {
   });
 
   it("ignores cancelled appointments and Propsync's own write-back", () => {
-    expect(
-      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'cancelled' })),
-    ).toBeNull();
-    expect(
-      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'offer', status: 'withdrawn' })),
-    ).toBeNull();
-    expect(
-      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'offer', status: 'rejected' })),
-    ).toBeNull();
-    expect(
-      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'no_show' })),
-    ).toBeNull();
+    for (const [type, status] of [
+      ['viewing', 'cancelled'],
+      ['offer', 'withdrawn'],
+      ['offer', 'rejected'],
+      ['viewing', 'no_show'],
+    ]) {
+      expect(toCanonicalActivity(CustomActivitySchema.parse({ ...base, type, status }))).toBeNull();
+    }
     expect(
       toCanonicalActivity(
         CustomActivitySchema.parse({ ...base, type: 'email', status: null, source: 'api' }),

@@ -1,36 +1,26 @@
 import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
-import type {
-  Address,
-  CanonicalContact,
-  MarketingConsent,
-  PropertyProfile,
-} from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
+import type { CanonicalContact, MarketingConsent, PropertyProfile } from '../../../shared/contact.ts';
 import type { CustomActivity, CustomContact } from './custom.schemas.ts';
-import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  canonicalContact,
+  canonicalLineAddress,
+  namesOf,
+  primaryFirst,
+} from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
+const CUSTOM_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
 
 /** Open API contact → canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: CustomContact): CanonicalContact {
   const profile = toProfile(contact);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.first_name),
-    lastName: blankToNull(contact.last_name),
-    emails: unique(
-      primaryFirst(contact.emails ?? [], isPrimary).map((email) => normaliseEmail(email.address)),
-    ),
-    phones: unique(
-      primaryFirst(contact.phones ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
-    ),
-    address: toAddress(contact.address),
-    nurtureCategory: suggestNurtureCategory(profile),
+  return canonicalContact({
+    ...namesOf(contact, CUSTOM_NAMES),
+    emails: primaryFirst(contact.emails ?? [], isPrimary).map((email) => email.address),
+    phones: primaryFirst(contact.phones ?? [], isPrimary).map((phone) => phone.number),
+    address: canonicalLineAddress(contact.address, contact.address?.country_code, true),
     marketingConsent:
       contact.marketing_consent && CONSENTS.has(contact.marketing_consent)
         ? (contact.marketing_consent as MarketingConsent)
@@ -40,10 +30,10 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
     provenance: {
       provider: 'custom',
       externalId: contact.id,
-      modifiedAt: new Date(contact.updated_at).toISOString(),
-      etag: contact.etag ?? null,
+      modifiedAt: contact.updated_at,
+      etag: contact.etag,
     },
-  };
+  });
 }
 
 /**
@@ -51,10 +41,7 @@ export function toCanonicalContact(contact: CustomContact): CanonicalContact {
  * phones are replaced whole, the first one primary; a phone's type is inferred from its number.
  */
 export function toCustomPatch(fields: Partial<CanonicalContact>): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.first_name = fields.firstName;
-  if (fields.lastName !== undefined) patch.last_name = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, CUSTOM_NAMES);
   if (fields.emails !== undefined)
     patch.emails = fields.emails.map((address, i) => ({ address, primary: i === 0 }));
   if (fields.phones !== undefined) {
@@ -128,20 +115,6 @@ function toProfile(contact: CustomContact): PropertyProfile {
     isVendor: contact.is_vendor === true,
     isLandlord: contact.is_landlord === true,
   };
-}
-
-function toAddress(address: CustomContact['address']): Address | null {
-  if (!address) return null;
-  return canonicalAddress(
-    {
-      lines: [address.line1, address.line2, address.line3],
-      town: address.town,
-      postcode: address.postcode,
-      countryCode: blankToNull(address.country_code),
-      uprn: address.uprn,
-    },
-    true,
-  );
 }
 
 function isPrimary(entry: { primary?: boolean | null | undefined }): boolean {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /**
  * Zod schemas of the Propsync open CRM API's payloads (docs/openapi/propsync-custom-crm.yaml),
@@ -8,18 +9,7 @@ import { z } from 'zod';
 
 const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date-time');
 
-export const CustomAddressSchema = z
-  .object({
-    line1: z.string().nullish(),
-    line2: z.string().nullish(),
-    line3: z.string().nullish(),
-    town: z.string().nullish(),
-    county: z.string().nullish(),
-    postcode: z.string().nullish(),
-    country_code: z.string().nullish(),
-    uprn: z.string().nullish(),
-  })
-  .loose();
+export const CustomAddressSchema = optionalTextFields([...LINE_ADDRESS_FIELDS, 'country_code', 'uprn']);
 
 export const CustomContactSchema = z
   .object({

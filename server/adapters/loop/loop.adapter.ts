@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -17,16 +16,20 @@ import {
   type PageCheckpoint,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
-import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
-import { mapToCanonical, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import {
+  activitiesOf,
+  contactsOf,
+  mapToCanonical,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   appointmentToActivity,
   offerToActivity,
@@ -120,6 +123,20 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new LoopAdapter(context),
 });
 
+const WEBHOOK_READING = {
+  crm: 'Loop',
+  schema: LoopWebhookEventSchema,
+  expected: 'a Loop event ({type, timestamp, data})',
+  remedy: 'reconnect Loop to register webhooks again',
+};
+
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'v1/webhooks',
+  request: (url) => ({ body: { url, events: WEBHOOK_EVENTS, description: 'Propsync' } }),
+  created: signedSubscription(LoopWebhookSubscriptionSchema, (subscription) => subscription),
+  notCreated: 'Loop did not return the new webhook subscription and its signing secret',
+};
+
 /**
  * Propsync's Loop adapter. Loop's contacts, notes and webhooks APIs are not public, so this speaks
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
@@ -127,6 +144,7 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
  */
 class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'loop' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection(): Promise<ConnectionCheck> {
     const team = await this.http.request('GET', 'v1/team');
@@ -160,13 +178,11 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       includeArchived: true,
     });
     for await (const page of pages) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { record } of page.records) {
-        const mapped = mapContact(record);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(record), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(
+        page.records,
+        ({ record }) => mapContact(record),
+        ({ record }) => idOf(record),
+      );
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
     }
   }
@@ -189,13 +205,11 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       const keyOf = (raw: unknown) => prefixed(list.kind, idOf(raw));
       const pages = this.#pagesByUpdatedAt(listWindow, list.path, keyOf, options.signal);
       for await (const page of pages) {
-        const activities: CanonicalActivity[] = [];
-        const rejected: ActivityPage['rejected'] = [];
-        for (const { record } of page.records) {
-          const read = list.read(record);
-          if (!read.ok) rejected.push({ externalId: keyOf(record), reason: read.reason });
-          else if (read.activity !== null) activities.push(read.activity);
-        }
+        const { activities, rejected } = activitiesOf(
+          page.records,
+          ({ record }) => list.read(record),
+          ({ record }) => keyOf(record),
+        );
         // Before this list has a position (nothing read yet), the last one stands.
         if (page.checkpoint !== null) lastCheckpoint = activityCheckpoint(list.kind, page.checkpoint);
         yield { activities, rejected, checkpoint: lastCheckpoint };
@@ -299,25 +313,8 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Loop',
-      this.webhookSecret,
-      delivery,
-      'reconnect Loop to register webhooks again',
-    );
-    const event = parseWebhookBody(
-      'Loop',
-      delivery.rawBody,
-      LoopWebhookEventSchema,
-      'a Loop event ({type, timestamp, data})',
-    );
-    const { type, timestamp, data } = event;
-    const result = emptyIngested({
-      // Standard Webhooks: the message id is unique per event and repeated on every retry of it.
-      deliveryKey: messageId,
-      eventType: type,
-      occurredAt: occurredAtOf(timestamp, delivery.receivedAt),
-    });
+    const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data } = event;
     const id = idOf(data);
     if (type === 'contact.created' || type === 'contact.updated') {
       const mapped = mapContact(data);
@@ -332,24 +329,6 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       this.logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
     }
     return result;
-  }
-
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'v1/webhooks', {
-      body: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync' },
-    });
-    const subscription = LoopWebhookSubscriptionSchema.safeParse(response.body);
-    if (!subscription.success || !subscription.data.secret) {
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Loop did not return the new webhook subscription and its signing secret',
-      );
-    }
-    return { ids: [subscription.data.id], secret: subscription.data.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'v1/webhooks', registration.ids);
   }
 }
 
@@ -379,14 +358,11 @@ function mapContact(raw: unknown): MappedContact {
   });
 }
 
-/** A raw activity record read: its activity (null when its stage signals nothing), or why it is unreadable. */
-type ReadActivity = { ok: true; activity: CanonicalActivity | null } | { ok: false; reason: string };
-
 function activityReader<T>(
   schema: z.ZodType<T>,
   map: (record: T) => CanonicalActivity | null,
   noun: string,
-): (raw: unknown) => ReadActivity {
+): (raw: unknown) => MappedActivity {
   return (raw) => {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) return { ok: false, reason: `Loop ${noun} did not match the expected shape` };

@@ -1,17 +1,12 @@
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import {
   CanonicalContactSchema,
-  type Address,
   type CanonicalContact,
   type MarketingConsent,
   type PropertyProfile,
 } from '../../../shared/contact.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
+import { normaliseEmail, normalisePhone } from '../../core/domain/contact-normalisation.ts';
 import type {
   LoopApplicantProfile,
   LoopAppointment,
@@ -19,9 +14,16 @@ import type {
   LoopOffer,
   LoopPhoneNumber,
 } from './loop.schemas.ts';
-import { canonicalAddress, primaryFirst } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  canonicalContact,
+  canonicalLineAddress,
+  namesOf,
+  primaryFirst,
+} from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { unique } from '../adapter-kit/values.ts';
 
+const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' } as const;
 const CONSENT: Record<string, MarketingConsent> = {
   optedIn: 'granted',
   optedOut: 'denied',
@@ -45,31 +47,19 @@ const POUNDS = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 /** A Loop contact → the canonical contact. Pure, so it is tested without HTTP. */
 export function toCanonicalContact(contact: LoopContact): CanonicalContact {
   const profile = toProfile(contact);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.firstName),
-    lastName: blankToNull(contact.lastName),
-    emails: unique(
-      primaryFirst(contact.emailAddresses ?? [], isPrimary)
-        .map((email) => normaliseEmail(email.address))
-        .filter((email) => email !== null && EmailSchema.safeParse(email).success),
-    ),
-    phones: unique(
-      primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => normalisePhone(phone.number)),
-    ),
-    address: toAddress(contact.address),
-    nurtureCategory: suggestNurtureCategory(profile),
+  return canonicalContact({
+    ...namesOf(contact, LOOP_NAMES),
+    emails: primaryFirst(contact.emailAddresses ?? [], isPrimary)
+      .map((email) => normaliseEmail(email.address))
+      .filter((email) => email !== null && EmailSchema.safeParse(email).success),
+    phones: primaryFirst(contact.phoneNumbers ?? [], isPrimary).map((phone) => phone.number),
+    address: canonicalLineAddress(contact.address, contact.address?.countryCode, false),
     marketingConsent: CONSENT[contact.marketingConsent?.status ?? ''] ?? 'not_asked',
     profile,
     active: contact.archived !== true,
-    provenance: {
-      provider: 'loop',
-      externalId: contact.id,
-      modifiedAt: new Date(contact.updatedAt).toISOString(),
-      // Loop has no concurrency token (the catalogue lists no ETags).
-      etag: null,
-    },
-  };
+    // Loop has no concurrency token (the catalogue lists no ETags).
+    provenance: { provider: 'loop', externalId: contact.id, modifiedAt: contact.updatedAt },
+  });
 }
 
 /**
@@ -120,10 +110,7 @@ export function toLoopPatch(
   fields: ContactChange['fields'],
   current: LoopContact | null = null,
 ): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.firstName = fields.firstName;
-  if (fields.lastName !== undefined) patch.lastName = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, LOOP_NAMES);
   if (fields.emails !== undefined) {
     const existing = new Map(
       (current?.emailAddresses ?? []).map((email) => [normaliseEmail(email.address), email.address]),
@@ -235,20 +222,6 @@ export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
       propertyAddress: offer.property?.displayAddress ?? null,
     }),
   };
-}
-
-function toAddress(address: LoopContact['address']): Address | null {
-  if (!address) return null;
-  return canonicalAddress(
-    {
-      lines: [address.line1, address.line2, address.line3],
-      town: address.town,
-      postcode: address.postcode,
-      countryCode: blankToNull(address.countryCode),
-      uprn: address.uprn,
-    },
-    false,
-  );
 }
 
 function isPrimary(entry: { isPrimary?: boolean | null | undefined }): boolean {

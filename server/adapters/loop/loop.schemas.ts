@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /*
  * Loop publishes only its list wrapper (`{results: […]}`), camelCase fields and `pageSize` paging.
@@ -6,18 +7,7 @@ import { z } from 'zod';
  * with Loop's published models when they exist. Unknown fields pass through untouched.
  */
 
-export const LoopAddressSchema = z
-  .object({
-    line1: z.string().nullish(),
-    line2: z.string().nullish(),
-    line3: z.string().nullish(),
-    town: z.string().nullish(),
-    county: z.string().nullish(),
-    postcode: z.string().nullish(),
-    countryCode: z.string().nullish(),
-    uprn: z.string().nullish(),
-  })
-  .loose();
+export const LoopAddressSchema = optionalTextFields([...LINE_ADDRESS_FIELDS, 'countryCode', 'uprn']);
 
 export const LoopPhoneNumberSchema = z
   .object({ number: z.string(), type: z.string().nullish(), isPrimary: z.boolean().nullish() })

@@ -12,7 +12,6 @@ import {
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
@@ -26,7 +25,7 @@ import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import type { WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import { syncReapitActivities } from './reapit-activities.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
 import { toCanonicalContact, toReapitPatch } from './reapit.mapper.ts';
@@ -239,8 +238,23 @@ async function requestToken(
   };
 }
 
+/** Reapit's resthooks: the id is in the `Location` of the answer; deliveries are signed with Reapit's keys, not a secret. */
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'resthooks',
+  request: (url) => ({
+    body: { url, topicIds: REAPIT_WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
+  }),
+  created(response) {
+    const location = response.headers.get('location') ?? '';
+    const id = location.split('/').filter(Boolean).at(-1) ?? idOf(response.body);
+    return id ? { id, secret: null } : null;
+  },
+  notCreated: 'Reapit did not say which webhook subscription it created',
+};
+
 class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'reapit' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: ReapitWebhookReceiver;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
@@ -425,24 +439,6 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
 
   ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
     return this.#webhooks.ingest(delivery);
-  }
-
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'resthooks', {
-      body: { url: target.url, topicIds: REAPIT_WEBHOOK_TOPICS, active: true, ignoreEtagOnlyChanges: true },
-    });
-    const location = response.headers.get('location') ?? '';
-    const id = location.split('/').filter(Boolean).at(-1) ?? idOf(response.body);
-    if (!id)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Reapit did not say which webhook subscription it created',
-      );
-    return { ids: [id], secret: null, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'resthooks', registration.ids);
   }
 
   /**

@@ -4,16 +4,13 @@ import type {
   MarketingConsent,
   PropertyProfile,
 } from '../../../shared/contact.ts';
-import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
-import { canonicalAddress, chosenFirst } from '../adapter-kit/contact-fields.ts';
-import { blankToNull, unique } from '../adapter-kit/values.ts';
+import { canonicalAddress, canonicalContact, chosenFirst, namesOf } from '../adapter-kit/contact-fields.ts';
+import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { blankToNull } from '../adapter-kit/values.ts';
 
+const REAPIT_NAMES = { title: 'title', firstName: 'forename', lastName: 'surname' } as const;
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
 const CONSENT_TO_REAPIT: Record<MarketingConsent, string> = {
   granted: 'grant',
@@ -30,29 +27,24 @@ export function toCanonicalContact(
   primaryPhone?: string,
 ): CanonicalContact {
   const profile = toProfile(contact, marketingModes);
-  return {
-    title: blankToNull(contact.title),
-    firstName: blankToNull(contact.forename),
-    lastName: blankToNull(contact.surname),
-    emails: unique([normaliseEmail(contact.email)]),
-    phones: unique(
-      chosenFirst(
-        { mobilePhone: contact.mobilePhone, homePhone: contact.homePhone, workPhone: contact.workPhone },
-        primaryPhone,
-      ).map(normalisePhone),
+  return canonicalContact({
+    ...namesOf(contact, REAPIT_NAMES),
+    emails: [contact.email],
+    phones: chosenFirst(
+      { mobilePhone: contact.mobilePhone, homePhone: contact.homePhone, workPhone: contact.workPhone },
+      primaryPhone,
     ),
     address: toAddress(contact.primaryAddress),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: CONSENT[contact.marketingConsent ?? 'notAsked'] ?? 'not_asked',
     profile,
     active: contact.active !== false && !contact.archivedOn,
     provenance: {
       provider: 'reapit',
       externalId: contact.id,
-      modifiedAt: new Date(contact.modified).toISOString(),
-      etag: contact._eTag ?? null,
+      modifiedAt: contact.modified,
+      etag: contact._eTag,
     },
-  };
+  });
 }
 
 /** Canonical fields → a Reapit PATCH body (only the fields given). */
@@ -61,10 +53,7 @@ export function toReapitPatch(
   /** The field the primary phone is read from, and so written to. */
   primaryPhone = 'mobilePhone',
 ): Record<string, unknown> {
-  const patch: Record<string, unknown> = {};
-  if (fields.title !== undefined) patch.title = fields.title;
-  if (fields.firstName !== undefined) patch.forename = fields.firstName;
-  if (fields.lastName !== undefined) patch.surname = fields.lastName;
+  const patch: Record<string, unknown> = renamedNameFields(fields, REAPIT_NAMES);
   if (fields.emails !== undefined) patch.email = fields.emails[0] ?? null;
   if (fields.phones !== undefined) patch[primaryPhone] = fields.phones[0] ?? null;
   if (fields.marketingConsent !== undefined)

@@ -1,19 +1,18 @@
 import { z } from 'zod';
+import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
 
 /** Reapit's address shape (primaryAddress, secondaryAddress, workAddress). */
-export const ReapitAddressSchema = z
-  .object({
-    type: z.string().nullish(),
-    buildingName: z.string().nullish(),
-    buildingNumber: z.string().nullish(),
-    line1: z.string().nullish(),
-    line2: z.string().nullish(),
-    line3: z.string().nullish(),
-    line4: z.string().nullish(),
-    postcode: z.string().nullish(),
-    countryId: z.string().nullish(),
-  })
-  .loose();
+export const ReapitAddressSchema = optionalTextFields([
+  'type',
+  'buildingName',
+  'buildingNumber',
+  'line1',
+  'line2',
+  'line3',
+  'line4',
+  'postcode',
+  'countryId',
+]);
 
 /** The parts of Reapit's ContactModel Propsync reads; unknown fields pass through untouched. */
 export const ReapitContactSchema = z

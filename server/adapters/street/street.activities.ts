@@ -1,7 +1,7 @@
-import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { PageCheckpoint, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { relatedIds, toCanonicalActivity, type IncludedIndex } from './street.mapper.ts';
 import { StreetActivitySchema, type StreetActivity } from './street.schemas.ts';
+import type { MappedActivity } from '../adapter-kit/record-mapping.ts';
 
 /*
  * Street's viewings, valuations and offers as the adapter reads them (docs/crms/street.md,
@@ -42,8 +42,6 @@ export function personBehind(
   return null;
 }
 
-type MappedActivity = { ok: true; activities: CanonicalActivity[] } | { ok: false; reason: string };
-
 /** A listed activity → its signal (none for a cancelled one), or why it cannot be read. */
 export function mapActivity(
   raw: unknown,
@@ -57,13 +55,13 @@ export function mapActivity(
   const personId = personBehind(parsed.data, ACTIVITY_ENDPOINTS[type].via, included);
   const signal = toCanonicalActivity(parsed.data, personId ?? '', fallbackTime);
   // A cancelled record is no engagement whoever it concerns: nothing to report.
-  if (signal === null) return { ok: true, activities: [] };
+  if (signal === null) return { ok: true, activity: null };
   if (personId === null)
     return {
       ok: false,
       reason: `Street ${type.replace('_', ' ')} names no person behind its ${ACTIVITY_ENDPOINTS[type].via}`,
     };
-  return { ok: true, activities: [signal] };
+  return { ok: true, activity: signal };
 }
 
 /** Marks a time earlier than any record, for a list read from its start in a full import. */

@@ -281,16 +281,7 @@ describe('Street adapter: sync', () => {
       links: { self: 'x' },
       meta: { pagination: { total: 3, count: 3, per_page: 20, current_page: 1, total_pages: 1 } },
     };
-    const fakeFetch: typeof fetch = async () =>
-      new Response(JSON.stringify(page), {
-        status: 200,
-        headers: { 'content-type': 'application/vnd.api+json' },
-      });
-    const client = adapterConnector({ fetchImplementation: fakeFetch })({
-      provider: 'street',
-      credentials: { apiToken: 'token' },
-      settings: {},
-    });
+    const client = answeringWith(() => page);
     const pages = [];
     for await (const item of client.syncContacts({
       modifiedFrom: null,
@@ -427,20 +418,11 @@ describe('Street adapter: activities', () => {
       },
       relationships: { applicant: { data: { type: 'applicant', id: 'a-1' } } },
     });
-    const fakeFetch: typeof fetch = async (input) => {
-      const body = String(input).includes('/viewings')
+    const client = answeringWith((url) =>
+      url.includes('/viewings')
         ? listed([viewing('v-1', 'confirmed'), viewing('v-2', 'cancelled')])
-        : listed([]);
-      return new Response(JSON.stringify(body), {
-        status: 200,
-        headers: { 'content-type': 'application/vnd.api+json' },
-      });
-    };
-    const client = adapterConnector({ fetchImplementation: fakeFetch })({
-      provider: 'street',
-      credentials: { apiToken: 'token' },
-      settings: {},
-    });
+        : listed([]),
+    );
     const { pages, activities } = await pollActivities(client, {
       modifiedFrom: null,
       modifiedTo: '2025-02-01T00:00:00Z',
@@ -452,3 +434,17 @@ describe('Street adapter: activities', () => {
     ]);
   });
 });
+
+/** A Street adapter whose every request is answered with `document(url)` as JSON:API, no simulator behind it. */
+function answeringWith(document: (url: string) => unknown) {
+  const fakeFetch: typeof fetch = async (input) =>
+    new Response(JSON.stringify(document(String(input))), {
+      status: 200,
+      headers: { 'content-type': 'application/vnd.api+json' },
+    });
+  return adapterConnector({ fetchImplementation: fakeFetch })({
+    provider: 'street',
+    credentials: { apiToken: 'token' },
+    settings: {},
+  });
+}

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type { CanonicalContact } from '../../../shared/contact.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -15,15 +14,14 @@ import {
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
-  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
-import { emptyIngested, occurredAtOf, parseWebhookBody } from '../adapter-kit/webhook-body.ts';
+import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
+import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
-import { verifyStandardWebhook } from '../adapter-kit/webhook-signature.ts';
-import { deleteWebhookSubscriptions } from '../adapter-kit/webhook-subscriptions.ts';
+import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
   ACTIVITY_ENDPOINTS,
   ACTIVITY_LISTS,
@@ -129,8 +127,33 @@ export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new StreetAdapter(context),
 });
 
+const WEBHOOK_READING = {
+  crm: 'Street',
+  schema: StreetWebhookEnvelopeSchema,
+  deliveryKey: (messageId: string) => `street:${messageId}`,
+};
+
+const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
+  collection: 'webhooks',
+  request: (url) => ({
+    headers: { 'content-type': MEDIA_TYPE },
+    body: {
+      data: {
+        type: 'webhook',
+        attributes: { url, events: WEBHOOK_EVENTS, description: 'Propsync', enabled: true },
+      },
+    },
+  }),
+  created: signedSubscription(StreetWebhookCreatedSchema, ({ data }) => ({
+    id: data.id,
+    secret: data.attributes.secret,
+  })),
+  notCreated: 'Street did not return the webhook it created with its signing secret',
+};
+
 class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
   readonly provider = 'street' as const;
+  protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'people', { query: { 'page[size]': 1 } });
@@ -144,40 +167,13 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    */
   async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
-    const pages = pageByModifiedTime({
-      window,
-      pageSize: this.settings.pageSize,
-      signal: options?.signal,
-      fetchPage: async ({ modifiedFrom, pageIndex }) => {
-        const response = await this.http.request('GET', 'people', {
-          query: {
-            'page[size]': this.settings.pageSize,
-            'page[number]': pageIndex + 1,
-            sort: 'updated_at',
-            'filter[updated_from]': modifiedFrom,
-            'filter[updated_to]': window.modifiedTo,
-            include: 'applicants',
-          },
-        });
-        const page = parsePage(response.body);
-        const included = indexIncluded(page.included);
-        return {
-          records: page.data.map((raw) => ({ raw, included })),
-          isLast: !page.links?.next || page.data.length < this.settings.pageSize,
-          total: page.meta.pagination.total,
-        };
-      },
-      // Read leniently so a rejected record still moves the checkpoint past itself.
-      keyOf: ({ raw }) => keyOf(raw),
-    });
+    const pages = this.#pagesByUpdatedAt('people', 'applicants', window, 'page-on', options?.signal);
     for await (const page of pages) {
-      const contacts: CanonicalContact[] = [];
-      const rejected: ContactPage['rejected'] = [];
-      for (const { record } of page.records) {
-        const mapped = mapPerson(record.raw, record.included);
-        if (mapped.ok) contacts.push(mapped.contact);
-        else rejected.push({ externalId: idOf(record.raw), reason: mapped.reason });
-      }
+      const { contacts, rejected } = contactsOf(
+        page.records,
+        ({ record }) => mapPerson(record.raw, record.included),
+        ({ record }) => idOf(record.raw),
+      );
       const estimatedTotal = (page.total ?? 0) + resumed;
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal };
     }
@@ -195,50 +191,16 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    */
   async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
     const resume = decodeActivityCheckpoint(window.resumeAfter);
-    const pageSize = this.settings.pageSize;
     for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
       const { path, via } = ACTIVITY_ENDPOINTS[type];
-      const pages = pageByModifiedTime({
-        window: {
-          modifiedFrom: window.modifiedFrom,
-          resumeAfter: type === resume.type ? resume.position : null,
-        },
-        pageSize,
-        crowdedInstant: 'isolate',
-        signal: options?.signal,
-        fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
-          const response = await this.http.request('GET', path, {
-            query: {
-              'page[size]': pageSize,
-              'page[number]': pageIndex + 1,
-              sort: 'updated_at',
-              'filter[updated_from]': modifiedFrom,
-              'filter[updated_to]': onlyAtModifiedFrom ? modifiedFrom : window.modifiedTo,
-              include: via,
-            },
-          });
-          const page = parsePage(response.body);
-          const included = indexIncluded(page.included);
-          return {
-            records: page.data.map((raw) => ({ raw, included })),
-            isLast: !page.links?.next || page.data.length < pageSize,
-            total: page.meta.pagination.total,
-          };
-        },
-        keyOf: ({ raw }) => keyOf(raw),
-      });
+      const listWindow = { ...window, resumeAfter: type === resume.type ? resume.position : null };
+      const pages = this.#pagesByUpdatedAt(path, via, listWindow, 'isolate', options?.signal);
       for await (const page of pages) {
-        const activities: CanonicalActivity[] = [];
-        const rejected: ActivityPage['rejected'] = [];
-        for (const { record } of page.records) {
-          const mapped = mapActivity(record.raw, type, record.included, window.modifiedTo);
-          if (mapped.ok) activities.push(...mapped.activities);
-          else
-            rejected.push({
-              externalId: idOf(record.raw) && `${type}:${idOf(record.raw)}`,
-              reason: mapped.reason,
-            });
-        }
+        const { activities, rejected } = activitiesOf(
+          page.records,
+          ({ record }) => mapActivity(record.raw, type, record.included, window.modifiedTo),
+          ({ record }) => idOf(record.raw) && `${type}:${idOf(record.raw)}`,
+        );
         yield { activities, rejected, checkpoint: encodeActivityCheckpoint(type, page.checkpoint, window) };
       }
     }
@@ -250,6 +212,48 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * before writing. Hot leads are pinned (the flag agents see on the record) and state their
    * time; the engagement score lives in one note per person, rewritten as the score changes.
    */
+  /**
+   * One list changed inside the window, by keyset on `sort=updated_at` (adapter-kit/delta-pager.ts),
+   * each record with the page's side-loaded `include`. A crowded instant read `isolate`d is asked
+   * for alone: `filter[updated_from]` = `filter[updated_to]` = that instant, both inclusive.
+   */
+  #pagesByUpdatedAt(
+    path: string,
+    include: string,
+    window: SyncWindow,
+    crowdedInstant: 'page-on' | 'isolate',
+    signal: AbortSignal | undefined,
+  ) {
+    const pageSize = this.settings.pageSize;
+    return pageByModifiedTime({
+      window,
+      pageSize,
+      crowdedInstant,
+      signal,
+      fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
+        const response = await this.http.request('GET', path, {
+          query: {
+            'page[size]': pageSize,
+            'page[number]': pageIndex + 1,
+            sort: 'updated_at',
+            'filter[updated_from]': modifiedFrom,
+            'filter[updated_to]': onlyAtModifiedFrom ? modifiedFrom : window.modifiedTo,
+            include,
+          },
+        });
+        const page = parsePage(response.body);
+        const included = indexIncluded(page.included);
+        return {
+          records: page.data.map((raw) => ({ raw, included })),
+          isLast: !page.links?.next || page.data.length < pageSize,
+          total: page.meta.pagination.total,
+        };
+      },
+      // Read leniently so a rejected record still moves the checkpoint past itself.
+      keyOf: ({ raw }) => keyOf(raw),
+    });
+  }
+
   async pushActivity(activity: OutboundActivity): Promise<PushResult> {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
@@ -286,22 +290,8 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
-    const messageId = verifyStandardWebhook(
-      'Street',
-      this.webhookSecret,
-      delivery,
-      'register the webhooks again',
-    );
-    const envelope = parseWebhookBody(
-      'Street',
-      delivery.rawBody,
-      StreetWebhookEnvelopeSchema,
-      'a {type, timestamp, data} event',
-    );
-    const { type, timestamp, data: document } = envelope;
-    const occurredAt = occurredAtOf(timestamp, delivery.receivedAt);
-    // webhook-id is per message and kept across retries: a retried or duplicated delivery repeats it.
-    const result = emptyIngested({ deliveryKey: `street:${messageId}`, eventType: type, occurredAt });
+    const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
+    const { type, data: document } = event;
     const resourceId = idOf(document.data);
     if (type === 'person.deleted') {
       if (resourceId) result.removedContactIds.push(resourceId);
@@ -313,35 +303,12 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       const activity = StreetActivitySchema.safeParse(document.data);
       if (activity.success)
         result.activities.push(
-          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), occurredAt)),
+          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), result.occurredAt)),
         );
       else
         this.logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
     }
     return result;
-  }
-
-  async registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
-    const response = await this.http.request('POST', 'webhooks', {
-      headers: { 'content-type': MEDIA_TYPE },
-      body: {
-        data: {
-          type: 'webhook',
-          attributes: { url: target.url, events: WEBHOOK_EVENTS, description: 'Propsync', enabled: true },
-        },
-      },
-    });
-    const created = StreetWebhookCreatedSchema.safeParse(response.body);
-    if (!created.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Street did not return the webhook it created with its signing secret',
-      );
-    return { ids: [created.data.data.id], secret: created.data.data.attributes.secret, url: target.url };
-  }
-
-  async unregisterWebhooks(registration: WebhookRegistration): Promise<void> {
-    await deleteWebhookSubscriptions(this.http, 'webhooks', registration.ids);
   }
 
   async #writeScore(personId: string, activity: OutboundActivity): Promise<PushResult> {
@@ -425,9 +392,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 }
 
-type MappedPerson = { ok: true; contact: CanonicalContact } | { ok: false; reason: string };
-
-function mapPerson(raw: unknown, included: IncludedIndex): MappedPerson {
+function mapPerson(raw: unknown, included: IncludedIndex): MappedContact {
   const parsed = StreetPersonSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

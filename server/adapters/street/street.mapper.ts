@@ -2,19 +2,23 @@ import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { Address, CanonicalContact, PropertyProfile } from '../../../shared/contact.ts';
 import type { ContactChange } from '../../core/ports/crm-adapter.ts';
 import {
-  normaliseEmail,
-  normalisePhone,
-  suggestNurtureCategory,
-} from '../../core/domain/contact-normalisation.ts';
-import {
   StreetApplicantSchema,
   type StreetActivity,
   type StreetApplicant,
   type StreetIdentifier,
   type StreetPerson,
 } from './street.schemas.ts';
-import { canonicalAddress, consentFromFlag, primaryFirst } from '../adapter-kit/contact-fields.ts';
-import { UK_COUNTRY_NAMES, blankToNull, unique } from '../adapter-kit/values.ts';
+import {
+  canonicalAddress,
+  canonicalContact,
+  consentFromFlag,
+  namesOf,
+  primaryFirst,
+} from '../adapter-kit/contact-fields.ts';
+import { flagFromConsent, renamedNameFields } from '../adapter-kit/contact-writes.ts';
+import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
+
+const STREET_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 
 /** Side-loaded resources of a document, by `type:id`. */
 export type IncludedIndex = ReadonlyMap<string, unknown>;
@@ -58,25 +62,17 @@ export function toCanonicalContact(
 ): CanonicalContact {
   const attributes = person.attributes;
   const profile = toProfile(person, applicants);
-  return {
-    title: blankToNull(attributes.title),
-    firstName: blankToNull(attributes.first_name),
-    lastName: blankToNull(attributes.last_name),
-    emails: unique(primaryValuesFirst(attributes.email_addresses).map(normaliseEmail)),
-    phones: unique(primaryValuesFirst(attributes.telephone_numbers).map(normalisePhone)),
+  return canonicalContact({
+    ...namesOf(attributes, STREET_NAMES),
+    emails: primaryValuesFirst(attributes.email_addresses),
+    phones: primaryValuesFirst(attributes.telephone_numbers),
     address: toAddress(attributes.address),
-    nurtureCategory: suggestNurtureCategory(profile),
     marketingConsent: consentFromFlag(attributes.marketing_consent),
     profile,
     active: !person.meta?.deleted_at,
-    provenance: {
-      provider: 'street',
-      externalId: person.id,
-      modifiedAt: new Date(attributes.updated_at).toISOString(),
-      // Street has no ETags or version numbers.
-      etag: null,
-    },
-  };
+    // Street has no ETags or version numbers.
+    provenance: { provider: 'street', externalId: person.id, modifiedAt: attributes.updated_at },
+  });
 }
 
 /**
@@ -161,18 +157,16 @@ function toAddress(address: StreetPerson['attributes']['address']): Address | nu
  * rest). Emails and phones replace Street's lists, the first one becoming primary.
  */
 export function toStreetAttributes(fields: ContactChange['fields']): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {};
-  if (fields.title !== undefined) attributes.title = fields.title;
-  if (fields.firstName !== undefined && fields.firstName !== null) attributes.first_name = fields.firstName;
-  if (fields.lastName !== undefined && fields.lastName !== null) attributes.last_name = fields.lastName;
+  const attributes: Record<string, unknown> = renamedNameFields(fields, STREET_NAMES, [
+    'firstName',
+    'lastName',
+  ]);
   if (fields.emails !== undefined)
     attributes.email_addresses = fields.emails.map((value, i) => ({ value, primary: i === 0 }));
   if (fields.phones !== undefined)
     attributes.telephone_numbers = fields.phones.map((value, i) => ({ value, primary: i === 0 }));
-  if (fields.marketingConsent !== undefined) {
-    attributes.marketing_consent =
-      fields.marketingConsent === 'granted' ? true : fields.marketingConsent === 'denied' ? false : null;
-  }
+  if (fields.marketingConsent !== undefined)
+    attributes.marketing_consent = flagFromConsent(fields.marketingConsent);
   return attributes;
 }
 

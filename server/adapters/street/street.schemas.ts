@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalTextShape } from '../adapter-kit/lenient-schemas.ts';
 
 /** A JSON:API resource identifier `{type, id}`. */
 export const StreetIdentifierSchema = z.object({ type: z.string(), id: z.string().min(1) }).loose();
@@ -12,16 +13,18 @@ const RelationshipSchema = z
 /** Street's `AddressSimple`, as people carry it. */
 export const StreetAddressSchema = z
   .object({
-    building_number: z.string().nullish(),
-    building_name: z.string().nullish(),
-    street: z.string().nullish(),
-    line_1: z.string().nullish(),
-    line_2: z.string().nullish(),
-    line_3: z.string().nullish(),
-    line_4: z.string().nullish(),
-    town: z.string().nullish(),
-    postcode: z.string().nullish(),
-    country: z.string().nullish(),
+    ...optionalTextShape([
+      'building_number',
+      'building_name',
+      'street',
+      'line_1',
+      'line_2',
+      'line_3',
+      'line_4',
+      'town',
+      'postcode',
+      'country',
+    ]),
     // Documented as a number in some of Street's schemas: accept both, keep text.
     udprn: z.union([z.string(), z.number()]).nullish(),
   })
