@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CATEGORY_FACTS } from '../../../shared/api/connection.dto.ts';
 import { NurtureCategorySchema, type CanonicalContact } from '../../../shared/contact.ts';
 import { nameKey } from '../../core/domain/contact-normalisation.ts';
-import type { IdentityKeys, MatchCandidate } from '../../core/domain/deduplication.ts';
+import type { IdentityKeys } from '../../core/domain/deduplication.ts';
 import type { IdentifierHasher } from '../../core/ports/erasure-store.ts';
 import type { ContactPage, PageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { fieldPolicyFrom } from '../../core/sync/conflict-settlement.ts';
