@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningHarness } from '../../../../simulators/toolkit/contract-harness.ts';
 import { mergeOperatorConfig } from '../../../../simulators/toolkit/operator-config.ts';
-import type { FeedContact } from '../../../../shared/api/contact.dto.ts';
 import { findCrm } from '../../../test-support/crms.ts';
 import { useConnectedAgency } from '../../../test-support/connected-agency.ts';
 import { receiveWebhooks, type WebhookReceiver } from '../../../test-support/webhook-receiver.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
+import { readFeed } from './contact-feed.fixtures.ts';
 
 const SECRET = 'whsec_' + Buffer.from('contact-feed-host-secret-0123456789').toString('base64');
 
@@ -51,23 +51,6 @@ async function updatedBy(cycle: unknown): Promise<Set<string>> {
   return new Set(rows.map((row) => row.internal_id));
 }
 
-/** Pages the feed from `cursor` until it is caught up; answers every contact read and the cursor to carry on with. */
-async function readFeed(
-  start: { cursor?: string; changedSince?: string },
-  limit: number,
-  betweenPages?: () => Promise<void>,
-) {
-  const contacts: FeedContact[] = [];
-  let input: { cursor?: string; changedSince?: string; limit: number } = { ...start, limit };
-  for (;;) {
-    const page = await feed().list(input);
-    contacts.push(...page.contacts);
-    if (!page.hasMore) return { contacts, cursor: page.nextCursor };
-    input = { cursor: page.nextCursor, limit };
-    await betweenPages?.();
-  }
-}
-
 /** Cycles until one changes nothing: our own write-backs come back once as CRM changes. */
 async function settle(): Promise<void> {
   for (let round = 0; round < 4; round++) {
@@ -94,7 +77,7 @@ describe('contacts.list, the host feed', () => {
       connectionId: agency.connectionId,
       counts: { written: harness.listableContactCount() },
     });
-    const { contacts } = await readFeed({ cursor: announced[0]!.payload.feedCursor }, 100);
+    const { contacts } = await readFeed(feed, { cursor: announced[0]!.payload.feedCursor }, 100);
     expect(contacts.map((contact) => contact.id).sort()).toEqual(await contactIdsOfAgency());
     expect(contacts[0]!.links).toEqual([
       expect.objectContaining({ provider: 'custom', connectionId: agency.connectionId, active: true }),
@@ -114,7 +97,7 @@ describe('contacts.list, the host feed', () => {
     let edited: string[] = [];
     let syncing: Promise<unknown> | null = null;
     // After the first page, the CRM changes 80 contacts and a cycle writes them while the host reads on.
-    const { contacts, cursor } = await readFeed({}, 20, async () => {
+    const { contacts, cursor } = await readFeed(feed, {}, 20, async () => {
       if (syncing) return;
       edited = harness.modifyContacts(80);
       syncing = agency.services.runSyncCycle(agency.connectionId, 'manual');
@@ -129,7 +112,7 @@ describe('contacts.list, the host feed', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.sort()).toEqual(before);
     // Incremental from where the full read ended: the contacts the cycle changed (those it had not yet reached come again).
-    const changes = await readFeed({ cursor }, 50);
+    const changes = await readFeed(feed, { cursor }, 50);
     expect(new Set(changes.contacts.map((contact) => contact.id))).toEqual(updated);
     // Caught up: nothing more until something changes.
     expect((await feed().list({ cursor: changes.cursor })).contacts).toEqual([]);
@@ -144,7 +127,7 @@ describe('contacts.list, the host feed', () => {
     expect(cycle).toMatchObject({ status: 'succeeded' });
     const updated = await updatedBy(cycle);
     expect(updated.size).toBeGreaterThan(0);
-    const { contacts } = await readFeed({ changedSince: since }, 3);
+    const { contacts } = await readFeed(feed, { changedSince: since }, 3);
     expect(new Set(contacts.map((contact) => contact.id))).toEqual(updated);
   }, 60_000);
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FeedContact } from '../../../../shared/api/contact.dto.ts';
 import { reapitDemoConnection } from '../../../test-support/demo-connections.ts';
 import { createOrganisation } from '../../../test-support/test-services.ts';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../../test-support/worker-process.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
+import { readFeed } from './contact-feed.fixtures.ts';
 
 // A real worker process on a busy 2-core machine: give it room (the work itself takes seconds).
 vi.setConfig({ testTimeout: 180_000 });
@@ -46,18 +46,6 @@ afterAll(async () => {
 const feed = () =>
   appRouter.createCaller(createContextInner(scene.services, { organisationId, role: 'admin' })).contacts;
 
-async function readFeed(start: { cursor?: string }, limit: number, betweenPages?: () => Promise<void>) {
-  const contacts: FeedContact[] = [];
-  let input: { cursor?: string; limit: number } = { ...start, limit };
-  for (;;) {
-    const page = await feed().list(input);
-    contacts.push(...page.contacts);
-    if (!page.hasMore) return { contacts, cursor: page.nextCursor };
-    input = { cursor: page.nextCursor, limit };
-    await betweenPages?.();
-  }
-}
-
 const contactIds = async () =>
   (
     await scene.query<{ id: string }>(`select id from contacts where organisation_id = ? order by id`, [
@@ -76,7 +64,7 @@ describe('contacts.list while another process syncs', () => {
     // After the first page the CRM changes 120 contacts, and the worker process syncs them while the
     // host reads on, slowly enough that the cycle's pages land between the host's.
     let requested = false;
-    const { contacts, cursor } = await readFeed({}, 15, async () => {
+    const { contacts, cursor } = await readFeed(feed, {}, 15, async () => {
       if (!requested) {
         requested = true;
         scene.simulator.controls.modifyContacts({ count: 120, randomChange: true });
@@ -118,7 +106,7 @@ describe('contacts.list while another process syncs', () => {
 
     // Carrying on from where the full read ended: what that process changed (score write-backs of
     // the cycle's own may come back as changes too, so the cycle's updates are a subset).
-    const changes = await readFeed({ cursor }, 50);
+    const changes = await readFeed(feed, { cursor }, 50);
     const changedIds = new Set(changes.contacts.map((contact) => contact.id));
     for (const id of updated) expect(changedIds.has(id)).toBe(true);
     expect(changes.contacts.length).toBe(changedIds.size);
