@@ -84,7 +84,7 @@ export type Services = {
 
 export type ServiceOptions = {
   /** Test hooks: faster retries, a fixed clock, a custom fetch (which bypasses the egress policy). */
-  sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now'>>;
+  sync?: Partial<Pick<SyncCycleDependencies, 'retryPolicy' | 'overlapMs' | 'now' | 'outboundBudgetMs'>>;
   fetchImplementation?: typeof fetch;
   httpTimeoutMs?: number;
   /** The engagement clock (test hook: scores decay with time). */
@@ -158,6 +158,7 @@ export async function createServices(
         adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
         logger,
         onFinished: processMetrics.observeCycle,
+        requestFollowUp: (connectionId) => jobs.enqueue({ connectionId, trigger: 'webhook' }),
         onSignals: (organisationId, contactIds, connectionId) =>
           engagement.rescoreAfterActivities(organisationId, contactIds, {
             pushingConnectionId: connectionId,

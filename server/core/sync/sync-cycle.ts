@@ -10,7 +10,14 @@ import type {
 } from '../ports/sync-store.ts';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.ts';
 
-const OUTBOUND_BATCH = 50;
+/** Writes claimed at a time: small, so the push budget below is checked often even at 50 requests a minute. */
+const OUTBOUND_BATCH = 10;
+/**
+ * How long one cycle pushes before it hands its place in the queue on: a CRM limited to 50
+ * requests a minute would otherwise hold a worker slot for minutes while other agencies' cycles
+ * wait. What is left goes out with the follow-up cycle it asks for.
+ */
+const OUTBOUND_BUDGET_MS = 20_000;
 /** Writes in flight per connection; the adapter's pacer still holds each provider to its own limits. */
 const OUTBOUND_CONCURRENCY = 4;
 /** A refused write (429 after Retry-After, a timeout, a 5xx) is retried a few times in the cycle before waiting for the next. */
@@ -34,6 +41,10 @@ export type SyncCycleDependencies = {
   onSignals?: (organisationId: string, contactIds: string[], connectionId: string) => Promise<unknown>;
   /** Observes every finished cycle (metrics). */
   onFinished?: (cycle: CycleObservation) => void;
+  /** Asks for another cycle of the connection (queued behind others): its writes outlasted the push budget. */
+  requestFollowUp?: (connectionId: string) => Promise<unknown>;
+  /** The push budget of one cycle (test hook; default 20 s). */
+  outboundBudgetMs?: number;
 };
 
 export type CycleObservation = {
@@ -140,7 +151,22 @@ export async function runSyncCycle(
           ),
         );
     }
-    const pushed = await pushOutboundWrites(deps.store, run, adapter);
+    const { pushed, writesLeft } = await pushOutboundWrites(
+      deps.store,
+      run,
+      adapter,
+      performance.now() + (deps.outboundBudgetMs ?? OUTBOUND_BUDGET_MS),
+    );
+    if (writesLeft) {
+      await deps
+        .requestFollowUp?.(connectionId)
+        .catch((error: unknown) =>
+          log.warn(
+            { err: error },
+            'could not queue the follow-up cycle; the next scheduled one pushes the rest',
+          ),
+        );
+    }
     await deps.store.finishRun(run, { succeeded: true });
     log.info({ ...totals, activities, pushed }, 'sync cycle finished');
     deps.onFinished?.({
@@ -220,15 +246,17 @@ async function readResumably<P extends { checkpoint: PageCheckpoint | null }>(
 }
 
 /** Writes queued for the CRM (platform-won fields, nurture outcomes), a few at a time, paced by the adapter's HTTP layer. */
+/** Pushes queued writes until none is left or the budget is spent (`writesLeft`: some may remain). */
 async function pushOutboundWrites(
   store: SyncStore,
   run: SyncRunHandle,
   adapter: CrmAdapter,
-): Promise<number> {
+  deadline: number,
+): Promise<{ pushed: number; writesLeft: boolean }> {
   let pushed = 0;
   for (;;) {
     const batch = await store.claimOutboundWrites(run, OUTBOUND_BATCH);
-    if (batch.length === 0) return pushed;
+    if (batch.length === 0) return { pushed, writesLeft: false };
     let connectionRefused: unknown = null;
     await forEachConcurrently(batch, OUTBOUND_CONCURRENCY, async (work) => {
       try {
@@ -246,6 +274,8 @@ async function pushOutboundWrites(
     });
     // Rejected credentials fail every write alike: stop and let the cycle mark the connection.
     if (connectionRefused) throw connectionRefused;
+    // At least one batch per cycle, so every cycle makes progress.
+    if (performance.now() > deadline) return { pushed, writesLeft: true };
   }
 }
 
