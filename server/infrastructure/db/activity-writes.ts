@@ -21,7 +21,8 @@ export async function upsertSignals(
 ): Promise<string[]> {
   if (signals.length === 0) return [];
   // The contacts are marked for rescoring in the same statement: a crash before the rescoring
-  // leaves the mark, and the next cycle or the scheduled rescoring picks it up.
+  // leaves the mark, and the next cycle or the scheduled rescoring picks it up. Marks are written
+  // in contact order, so two CRMs' pages marking the same people wait for each other, never deadlock.
   const changed = await sql.rows(
     z.object({ contact_id: z.string() }),
     `with stored as (
@@ -37,7 +38,7 @@ export async function upsertSignals(
        returning contact_id),
      marked as (
        insert into rescore_marks (contact_id, organisation_id, marked_at)
-       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s
+       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s order by s.contact_id
        on conflict (contact_id) do update set marked_at = excluded.marked_at)
      select contact_id from stored`,
     [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId, organisationId],

@@ -92,7 +92,9 @@ export class PostgresEngagementStore implements EngagementStore {
         // The lock first, then the read: the read sees whatever a rescoring that held it saved.
         const locked = await tx.first(
           z.object({ id: z.string() }),
-          `select id from contacts where id = ? and organisation_id = ? for update`,
+          // `no key update`: rescorings of one contact wait for each other, while the foreign-key
+          // checks of a signal stored meanwhile (key share) do not wait for us: no deadlock with them.
+          `select id from contacts where id = ? and organisation_id = ? for no key update`,
           [contactId, organisationId],
         );
         if (!locked) return;

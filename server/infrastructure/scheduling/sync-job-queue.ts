@@ -91,6 +91,9 @@ export class SyncJobQueue {
     const singletonKey = job.scheduledFor ? `${job.connectionId}@${job.scheduledFor}` : job.connectionId;
     const id = await this.#boss.send(SYNC_QUEUE, job, {
       singletonKey,
+      // What someone waits for on screen (a new connection's first import, "sync now") goes before
+      // background work (scheduled slots, webhook and write-back follow-ups) queued earlier.
+      priority: job.trigger === 'initial' || job.trigger === 'manual' ? 1 : 0,
       ...(transaction
         ? { db: { executeSql: (text: string, values?: unknown[]) => transaction.query(text, values) } }
         : {}),
