@@ -247,9 +247,10 @@ export async function createServices(
     hostEvents,
     reconciliation,
     erasure: new ContactErasure({ store: new PostgresErasureStore(orm.em, hashIdentifier), logger }),
-    // Writes held back until the confirmation go out with the connection's next cycle.
+    // Writes held back until the confirmation go out with a cycle queued as the admin's own
+    // request ("manual": ahead of background cycles).
     fieldMapping: new FieldMappingReview(new PostgresFieldMappingStore(orm.em), async (connectionId) => {
-      await jobs.enqueue({ connectionId, trigger: 'webhook' });
+      await jobs.enqueue({ connectionId, trigger: 'manual' });
     }),
     egress,
     runSyncCycle: cycle,
