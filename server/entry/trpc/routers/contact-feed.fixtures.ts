@@ -23,3 +23,24 @@ export async function readFeed(
     await betweenPages?.();
   }
 }
+
+/**
+ * Reads from `start` again and again until what it answers holds every id of `expected`, and
+ * answers that read. The feed gives a change once every transaction older than it has ended
+ * (anywhere on the cluster, e.g. another test's database): briefly later under load, never lost.
+ */
+export async function readFeedUntilItHolds(
+  feed: () => ContactsCaller,
+  start: { cursor?: string; changedSince?: string },
+  limit: number,
+  expected: ReadonlySet<string>,
+  timeoutMs = 30_000,
+): Promise<{ contacts: FeedContact[]; cursor: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const read = await readFeed(feed, start, limit);
+    const ids = new Set(read.contacts.map((contact) => contact.id));
+    if ([...expected].every((id) => ids.has(id)) || Date.now() > deadline) return read;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

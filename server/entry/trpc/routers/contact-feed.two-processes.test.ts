@@ -10,7 +10,7 @@ import {
 } from '../../../test-support/worker-process.ts';
 import { createContextInner } from '../context.ts';
 import { appRouter } from './_app.ts';
-import { readFeed } from './contact-feed.fixtures.ts';
+import { readFeed, readFeedUntilItHolds } from './contact-feed.fixtures.ts';
 
 // A real worker process on a busy 2-core machine: give it room (the work itself takes seconds).
 vi.setConfig({ testTimeout: 180_000 });
@@ -106,7 +106,7 @@ describe('contacts.list while another process syncs', () => {
 
     // Carrying on from where the full read ended: what that process changed (score write-backs of
     // the cycle's own may come back as changes too, so the cycle's updates are a subset).
-    const changes = await readFeed(feed, { cursor }, 50);
+    const changes = await readFeedUntilItHolds(feed, { cursor }, 50, updated);
     const changedIds = new Set(changes.contacts.map((contact) => contact.id));
     for (const id of updated) expect(changedIds.has(id)).toBe(true);
     expect(changes.contacts.length).toBe(changedIds.size);
