@@ -50,6 +50,9 @@ export function describeReasons(reasons: readonly ScoreReason[], now?: Date): st
 /** Signals older than this no longer move a score (a year at a 14-day half-life is ~0). */
 const SCORING_HORIZON_DAYS = 365;
 
+/** Left-over pending contacts one cycle catches up; more wait for the next cycle or the scheduled rescoring. */
+const PENDING_RESCORES_PER_CYCLE = 1_000;
+
 /**
  * Turns engagement into outcomes: activities stored once, a decayed intent score per contact,
  * and, when the score changes, the writes that carry it to every CRM the contact is linked to
@@ -57,9 +60,6 @@ const SCORING_HORIZON_DAYS = 365;
  * once), plus a hot-lead alert and an event for the host. Writes are queued, then pushed by the
  * connection's cycle, inside each provider's rate limits.
  */
-/** Left-over pending contacts one cycle catches up; more wait for the next cycle or the scheduled rescoring. */
-const PENDING_RESCORES_PER_CYCLE = 1_000;
-
 export class EngagementService {
   readonly #store: EngagementStore;
   readonly #requestPush: (connectionIds: string[]) => Promise<void>;
