@@ -44,8 +44,10 @@ test.describe('a newcomer starting Propsync for the first time', () => {
         intervals: [1_000],
       })
       .toBeGreaterThanOrEqual(EXPECTED_CONTACTS);
-    // Exact: the badge also holds "Status: Active" for screen readers.
-    await expect(reapitCard.getByText('Active', { exact: true })).toBeVisible();
+    // Exact: the badge also holds "Status: Active" for screen readers. The import's score
+    // write-backs go out in follow-up cycles (each pushes for 20 s at most), so the badge reads
+    // "Syncing" until the last of them ends.
+    await expect(reapitCard.getByText('Active', { exact: true })).toBeVisible({ timeout: 90_000 });
 
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
     await testInfo.attach('integrations-page', { path: SCREENSHOT_PATH, contentType: 'image/png' });
