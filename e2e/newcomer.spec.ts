@@ -23,6 +23,8 @@ test.describe('a newcomer starting Propsync for the first time', () => {
   test('the integrations page shows Reapit with at least 1,000 imported contacts', async ({
     page,
   }, testInfo) => {
+    // Room for the waits below (the import, then its write-back cycles) on a busy machine.
+    test.setTimeout(240_000);
     // A screenshot left by an earlier run must not pass for this one's.
     fs.rmSync(SCREENSHOT_PATH, { force: true });
     const pageErrors: string[] = [];
