@@ -49,6 +49,8 @@ describe('reconnecting by signing in again', () => {
     const row = await connectionRow(organisationId);
     expect(row).toMatchObject({ id, status: 'active' });
     expect(row!.access_grant).not.toBeNull();
+    // The cycle the reconnection queued (and any follow-up) ends first: this one must not find it busy.
+    await services.whenIdle(60_000);
     reapit.controls.expireTokens();
     services.adapters.forget(id);
     expect((await services.runSyncCycle(id, 'manual')).status).toBe('succeeded');
