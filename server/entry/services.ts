@@ -158,7 +158,7 @@ export async function createServices(
         adapterFor: (id: string): Promise<CrmAdapter> => connections.adapterFor(id),
         logger,
         onFinished: processMetrics.observeCycle,
-        requestFollowUp: (connectionId) => jobs.enqueue({ connectionId, trigger: 'webhook' }),
+        requestFollowUp: (connectionId) => jobs.enqueue({ connectionId, trigger: 'webhook', followUp: true }),
         onSignals: (organisationId, contactIds, connectionId) =>
           engagement.rescoreAfterActivities(organisationId, contactIds, {
             pushingConnectionId: connectionId,

@@ -19,7 +19,11 @@ afterAll(async () => {
 });
 
 describe('the sync job queue', () => {
-  it('runs a first import or a "sync now" before background cycles queued earlier', async () => {
+  it('runs a first import or a "sync now", then fresh background cycles, then backlog follow-ups', async () => {
+    const followUps: SyncJob[] = [
+      { connectionId: randomUUID(), trigger: 'webhook', followUp: true },
+      { connectionId: randomUUID(), trigger: 'webhook', followUp: true },
+    ];
     const background: SyncJob[] = [
       { connectionId: randomUUID(), trigger: 'webhook' },
       { connectionId: randomUUID(), trigger: 'schedule', scheduledFor: new Date().toISOString() },
@@ -29,7 +33,8 @@ describe('the sync job queue', () => {
       { connectionId: randomUUID(), trigger: 'initial' },
       { connectionId: randomUUID(), trigger: 'manual' },
     ];
-    for (const job of [...background, ...waitedFor]) expect(await queue.enqueue(job)).toBe(true);
+    for (const job of [...followUps, ...background, ...waitedFor])
+      expect(await queue.enqueue(job)).toBe(true);
 
     const ran: string[] = [];
     await queue.work(
@@ -39,8 +44,9 @@ describe('the sync job queue', () => {
       },
       { concurrency: 1 },
     );
-    await waitFor(async () => ran.length === 5, 30_000, 'every job to run');
+    await waitFor(async () => ran.length === 7, 30_000, 'every job to run');
     expect(ran.slice(0, 2).sort()).toEqual(waitedFor.map((job) => job.connectionId).sort());
-    expect(ran.slice(2)).toEqual(background.map((job) => job.connectionId));
+    expect(ran.slice(2, 5)).toEqual(background.map((job) => job.connectionId));
+    expect(ran.slice(5)).toEqual(followUps.map((job) => job.connectionId));
   });
 });

@@ -6,7 +6,13 @@ export const SYNC_QUEUE = 'sync-connection';
 /** Accepted webhook deliveries waiting to be applied, one job per connection with work pending. */
 export const WEBHOOK_QUEUE = 'webhook-connection';
 
-export type SyncJob = { connectionId: string; trigger: SyncRunTrigger; scheduledFor?: string };
+export type SyncJob = {
+  connectionId: string;
+  trigger: SyncRunTrigger;
+  scheduledFor?: string;
+  /** Queued by a cycle that ran out of push time: it drains a backlog, so fresh work goes first. */
+  followUp?: boolean;
+};
 
 /** What a job handler reports back; `busy` asks for a retry a little later. */
 export type SyncJobOutcome = 'done' | 'busy';
@@ -91,9 +97,7 @@ export class SyncJobQueue {
     const singletonKey = job.scheduledFor ? `${job.connectionId}@${job.scheduledFor}` : job.connectionId;
     const id = await this.#boss.send(SYNC_QUEUE, job, {
       singletonKey,
-      // What someone waits for on screen (a new connection's first import, "sync now") goes before
-      // background work (scheduled slots, webhook and write-back follow-ups) queued earlier.
-      priority: job.trigger === 'initial' || job.trigger === 'manual' ? 1 : 0,
+      priority: priorityOf(job),
       ...(transaction
         ? { db: { executeSql: (text: string, values?: unknown[]) => transaction.query(text, values) } }
         : {}),
@@ -177,4 +181,15 @@ export class SyncJobQueue {
   async stop(): Promise<void> {
     await this.#boss.stop({ graceful: true, timeout: 10_000 });
   }
+}
+
+/**
+ * What someone waits for on screen (a new connection's first import, "sync now") goes before
+ * background work queued earlier (scheduled slots, webhooks, a host's change to push), and that
+ * goes before the follow-ups draining an earlier backlog, so one agency's backlog of write-backs
+ * never holds up another's fresh change.
+ */
+function priorityOf(job: SyncJob): number {
+  if (job.trigger === 'initial' || job.trigger === 'manual') return 1;
+  return job.followUp ? -1 : 0;
 }
