@@ -39,6 +39,7 @@ import type { CrmAdapter } from '../core/ports/crm-adapter.ts';
 import { SyncJobQueue } from '../infrastructure/scheduling/sync-job-queue.ts';
 import { startClaimedTicks, startSyncSchedule } from '../infrastructure/scheduling/sync-schedule.ts';
 import { PostgresReconciliationStore } from '../infrastructure/db/reconciliation-store.ts';
+import { PostgresRetention } from '../infrastructure/db/retention.ts';
 import { reconcileDue, type ReconciliationDependencies } from '../core/sync/reconcile-connection.ts';
 import type { SyncRunTrigger } from '../core/ports/sync-store.ts';
 import { createCredentialVault, type CredentialVault } from '../infrastructure/vault/credential-vault.ts';
@@ -225,6 +226,7 @@ export async function createServices(
     adapterFor: (id) => connections.adapterFor(id),
     logger,
   };
+  const retention = new PostgresRetention(orm.em, config.retention);
   let working = false;
 
   return {
@@ -317,6 +319,13 @@ export async function createServices(
             work: () => reconcileDue(reconciliation, config.reconcileIntervalHours * 60 * 60_000),
             done: 'reconciled connections with their CRMs',
             failed: 'scheduled reconciliation failed',
+          },
+          {
+            // Checked every minute, run once per hour across every process (claimed in maintenance_slots).
+            expression: '50 * * * * *',
+            work: async () => (await retention.runDue()) ?? {},
+            done: 'removed rows past their retention',
+            failed: 'scheduled retention failed',
           },
         ]);
       }

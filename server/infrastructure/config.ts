@@ -19,10 +19,27 @@ const EnvironmentSchema = z.object({
   PROPSYNC_SYNC_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   PROPSYNC_SCHEDULER: z.enum(['on', 'off']).default('on'),
   PROPSYNC_FAILING_ALERT_MINUTES: z.coerce.number().int().min(1).default(60),
-  PROPSYNC_WEBHOOK_PARK_MAX_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  PROPSYNC_WEBHOOK_PARK_MAX_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(24),
   PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(20),
-  PROPSYNC_RESCORE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
-  PROPSYNC_RECONCILE_INTERVAL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  PROPSYNC_RESCORE_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  PROPSYNC_RECONCILE_INTERVAL_HOURS: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 30)
+    .default(24),
+  PROPSYNC_RETENTION_SYNC_LOG_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  PROPSYNC_RETENTION_SYNC_RUNS_DAYS: z.coerce.number().int().min(1).max(36_500).default(180),
+  PROPSYNC_RETENTION_WEBHOOK_DELIVERIES_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+  PROPSYNC_RETENTION_HOST_EVENTS_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   PROPSYNC_PUBLIC_URL: z.string().url().optional(),
   PROPSYNC_OAUTH_APPS: z.string().optional(),
   PROPSYNC_RETURN_ORIGINS: z.string().optional(),
@@ -71,6 +88,13 @@ export type AppConfig = {
   rescoreIntervalMinutes: number;
   /** Each connection's id set is compared with its CRM's once per this period (lost deletion webhooks). */
   reconcileIntervalHours: number;
+  /** Days each growing table keeps its rows (README "Retention"); the conflict audit keeps everything. */
+  retention: {
+    syncLogDays: number;
+    syncRunsDays: number;
+    webhookDeliveriesDays: number;
+    hostEventsDays: number;
+  };
   /** The address CRMs deliver webhooks to (default: this server on localhost). */
   publicUrl: string;
   /**
@@ -120,6 +144,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     failingAlertAfterMinutes: env.PROPSYNC_FAILING_ALERT_MINUTES,
     rescoreIntervalMinutes: env.PROPSYNC_RESCORE_INTERVAL_MINUTES,
     reconcileIntervalHours: env.PROPSYNC_RECONCILE_INTERVAL_HOURS,
+    retention: {
+      syncLogDays: env.PROPSYNC_RETENTION_SYNC_LOG_DAYS,
+      syncRunsDays: env.PROPSYNC_RETENTION_SYNC_RUNS_DAYS,
+      webhookDeliveriesDays: env.PROPSYNC_RETENTION_WEBHOOK_DELIVERIES_DAYS,
+      hostEventsDays: env.PROPSYNC_RETENTION_HOST_EVENTS_DAYS,
+    },
     webhookParking: {
       maxHours: env.PROPSYNC_WEBHOOK_PARK_MAX_HOURS,
       maxAttempts: env.PROPSYNC_WEBHOOK_PARK_MAX_ATTEMPTS,

@@ -36,3 +36,8 @@ export function requestErrorFromDatabase(error: unknown): PropsyncError | null {
   }
   return null;
 }
+
+/** A statement gave up waiting for a lock (`lock_timeout`): worth trying again later, not a failure. */
+export function isLockTimeout(error: unknown): boolean {
+  return sqlState(error) === '55P03';
+}

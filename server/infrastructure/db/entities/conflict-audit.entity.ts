@@ -41,6 +41,8 @@ export const ConflictAudit = defineEntity({
       name: 'conflict_audit_organisation_idx',
       columns: [{ name: 'organisation_id' }, { name: 'created_at', sort: 'desc' }],
     },
+    // Deleting an expired sync run checks this foreign key; the retention keeps runs the audit names.
+    { name: 'conflict_audit_sync_run_idx', properties: ['syncRunId'] },
   ],
   checks: [
     { name: 'conflict_audit_winner_check', expression: oneOf('winner', ['crm', 'platform', 'mixed']) },

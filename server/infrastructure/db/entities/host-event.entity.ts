@@ -16,7 +16,15 @@ export const HostEvent = defineEntity({
     lastError: p.text().nullable(),
     deliveredAt: p.datetime().nullable(),
   },
-  indexes: [{ name: 'host_events_due_idx', properties: ['nextAttemptAt'], where: `status <> 'delivered'` }],
+  indexes: [
+    { name: 'host_events_due_idx', properties: ['nextAttemptAt'], where: `status <> 'delivered'` },
+    // The retention's batches: delivered events and those given up on (retried no more), oldest first.
+    {
+      name: 'host_events_settled_idx',
+      properties: ['createdAt'],
+      where: `status = 'delivered' or next_attempt_at = 'infinity'`,
+    },
+  ],
   checks: [
     { name: 'host_events_status_check', expression: oneOf('status', ['pending', 'delivered', 'failed']) },
   ],

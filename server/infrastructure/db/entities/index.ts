@@ -10,6 +10,7 @@ import { ErasureTombstone } from './erasure.entity.ts';
 import { FieldMappingAudit } from './field-mapping-audit.entity.ts';
 import { FieldPolicy } from './field-policy.entity.ts';
 import { HostEvent } from './host-event.entity.ts';
+import { MaintenanceSlot } from './maintenance-slot.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
@@ -32,6 +33,7 @@ export const entities = [
   FieldMappingAudit,
   FieldPolicy,
   HostEvent,
+  MaintenanceSlot,
   OauthSignIn,
   Organisation,
   OutboundWrite,

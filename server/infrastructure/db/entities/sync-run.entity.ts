@@ -64,6 +64,8 @@ export const SyncRun = defineEntity({
       name: 'sync_runs_organisation_idx',
       columns: [{ name: 'organisation_id' }, { name: 'started_at', sort: 'desc' }],
     },
+    // The retention's batches: finished runs, oldest first.
+    { name: 'sync_runs_finished_idx', properties: ['finishedAt'], where: 'finished_at is not null' },
   ],
   checks: [
     { name: 'sync_runs_trigger_check', expression: oneOf('trigger', SYNC_TRIGGERS) },

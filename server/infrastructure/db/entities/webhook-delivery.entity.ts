@@ -39,6 +39,12 @@ export const WebhookDelivery = defineEntity({
       properties: ['connectionId', 'receivedAt'],
       where: `status <> 'processed'`,
     },
+    // The retention's batches: settled deliveries, oldest first.
+    {
+      name: 'webhook_deliveries_settled_idx',
+      properties: ['receivedAt'],
+      where: `status in ('processed', 'dead_lettered')`,
+    },
   ],
   checks: [
     {
