@@ -18,6 +18,7 @@ import { writeBackRow } from './rows/write-back.ts';
 import { webhookIntakeRow } from './rows/webhook-intake.ts';
 import { adminUiRow } from './rows/admin-ui.ts';
 import { scaleSchedulesRow } from './rows/scale-schedules.ts';
+import { retentionRow } from './rows/retention.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -32,6 +33,7 @@ export const ROWS: BenchRow[] = [
   webhookIntakeRow,
   adminUiRow,
   scaleSchedulesRow,
+  retentionRow,
 ];
 
 const args = process.argv.slice(2);

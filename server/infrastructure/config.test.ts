@@ -37,3 +37,27 @@ describe('HTTP configuration', () => {
     );
   });
 });
+
+describe('retention configuration', () => {
+  it('keeps the log 90 days, runs 180, deliveries and host events 30 unless told otherwise, and refuses nonsense', () => {
+    expect(loadConfig({}).retention).toEqual({
+      syncLogDays: 90,
+      syncRunsDays: 180,
+      webhookDeliveriesDays: 30,
+      hostEventsDays: 30,
+    });
+    expect(
+      loadConfig({
+        PROPSYNC_RETENTION_SYNC_LOG_DAYS: '400',
+        PROPSYNC_RETENTION_SYNC_RUNS_DAYS: '500',
+        PROPSYNC_RETENTION_WEBHOOK_DELIVERIES_DAYS: '7',
+        PROPSYNC_RETENTION_HOST_EVENTS_DAYS: '14',
+      }).retention,
+    ).toEqual({ syncLogDays: 400, syncRunsDays: 500, webhookDeliveriesDays: 7, hostEventsDays: 14 });
+    for (const bad of ['0', '-3', '1.5', 'forever']) {
+      expect(() => loadConfig({ PROPSYNC_RETENTION_SYNC_LOG_DAYS: bad }), bad).toThrow(
+        /PROPSYNC_RETENTION_SYNC_LOG_DAYS/,
+      );
+    }
+  });
+});
