@@ -10,12 +10,30 @@ export type TestDatabase = { url: string; orm: Orm; destroy: () => Promise<void>
 
 /** A fresh, migrated database of its own for one test file, dropped afterwards. */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  const { url, orm, destroy } = await createEmptyDatabase(5);
+  await applyMigrations(orm);
+  await registerProviders(orm.em.fork(), PROVIDER_INFOS);
+  return { url, orm, destroy };
+}
+
+/**
+ * A database of its own with no migration applied, for a test that migrates it step by step (a
+ * migration over rows that already exist); dropped after `work`.
+ */
+export async function withUnmigratedDatabase(work: (orm: Orm) => Promise<void>): Promise<void> {
+  const { orm, destroy } = await createEmptyDatabase(2);
+  try {
+    await work(orm);
+  } finally {
+    await destroy();
+  }
+}
+
+async function createEmptyDatabase(poolSize: number): Promise<TestDatabase> {
   const adminUrl = inject('databaseAdminUrl');
   const name = `propsync_test_${randomBytes(6).toString('hex')}`;
   const url = await ensureDatabase(adminUrl, name);
-  const orm = await createOrm(url, { poolSize: 5 });
-  await applyMigrations(orm);
-  await registerProviders(orm.em.fork(), PROVIDER_INFOS);
+  const orm = await createOrm(url, { poolSize });
   return {
     url,
     orm,

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
-import { ensureDatabase } from './database.ts';
-import { applyMigrations, createOrm } from './orm.ts';
+import { describe, expect, it } from 'vitest';
+import { withUnmigratedDatabase } from '../../test-support/test-database.ts';
+import { applyMigrations } from './orm.ts';
 import { registerProviders } from './provider-table.ts';
 import { monthPartitionName } from './retention.ts';
 
@@ -15,10 +13,7 @@ const DAY = 24 * 60 * 60_000;
  */
 describe('Migration20261205090000_bounded_growth over a sync log that already has rows', () => {
   it('moves the rows into month partitions and back, ids and all', async () => {
-    const adminUrl = inject('databaseAdminUrl');
-    const name = `propsync_test_${randomBytes(6).toString('hex')}`;
-    const orm = await createOrm(await ensureDatabase(adminUrl, name), { poolSize: 2 });
-    try {
+    await withUnmigratedDatabase(async (orm) => {
       await orm.migrator.up({ to: BEFORE });
       await registerProviders(orm.em.fork(), [{ id: 'reapit', displayName: 'Reapit' }]);
       const connection = orm.em.getConnection();
@@ -93,12 +88,6 @@ describe('Migration20261205090000_bounded_growth over a sync log that already ha
       );
       await logRow(new Date());
       expect(Number((await rowsOf()).at(-1)!.id)).toBeGreaterThan(Number(afterInsert.at(-1)!.id));
-    } finally {
-      await orm.close(true);
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    }
+    });
   });
 });

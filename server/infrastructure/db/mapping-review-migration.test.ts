@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { describe, expect, inject, it } from 'vitest';
-import { ensureDatabase } from './database.ts';
-import { applyMigrations, createOrm } from './orm.ts';
+import { describe, expect, it } from 'vitest';
+import { withUnmigratedDatabase } from '../../test-support/test-database.ts';
+import { applyMigrations } from './orm.ts';
 import { registerProviders } from './provider-table.ts';
 
 /**
@@ -11,10 +9,7 @@ import { registerProviders } from './provider-table.ts';
  */
 describe('Migration20261204110000_mapping_review over connections that already exist', () => {
   it('confirms them, audited as by the migration, and leaves new connections unconfirmed', async () => {
-    const adminUrl = inject('databaseAdminUrl');
-    const name = `propsync_test_${randomBytes(6).toString('hex')}`;
-    const orm = await createOrm(await ensureDatabase(adminUrl, name), { poolSize: 2 });
-    try {
+    await withUnmigratedDatabase(async (orm) => {
       await orm.migrator.up({ to: 'Migration20261203130000_contact_feed' });
       await registerProviders(orm.em.fork(), [{ id: 'reapit', displayName: 'Reapit' }]);
       const connection = orm.em.getConnection();
@@ -47,12 +42,6 @@ describe('Migration20261204110000_mapping_review over connections that already e
         [organisation!.id],
       );
       expect(later).toEqual({ confirmed: false });
-    } finally {
-      await orm.close(true);
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    }
+    });
   });
 });

@@ -15,6 +15,8 @@ export type RetentionPolicy = {
 export type RetentionCounts = {
   logPartitionsCreated: number;
   logPartitionsDropped: number;
+  /** Partition DDL attempts that gave up waiting for their lock (retried, or left to the next run). */
+  logPartitionLockTimeouts: number;
   /** Expired rows deleted from `crm_sync_log_default` (rows no month partition covered). */
   logDefaultRowsDeleted: number;
   syncRunsDeleted: number;
@@ -64,6 +66,7 @@ export class PostgresRetention {
   readonly #monthsAhead: number;
   readonly #lockTimeoutMs: number;
   readonly #lockAttempts: number;
+  #lockTimeouts = 0;
 
   constructor(em: EntityManager, policy: RetentionPolicy, options: RetentionOptions = {}) {
     this.#sql = new Sql(em);
@@ -83,11 +86,14 @@ export class PostgresRetention {
 
   /** One retention pass, unclaimed: every step is safe to repeat. */
   async run(now = new Date()): Promise<RetentionCounts> {
+    this.#lockTimeouts = 0;
     const logPartitionsCreated = await this.ensureLogPartitions(now);
     const logCutoff = daysBefore(now, this.#policy.syncLogDays);
+    const logPartitionsDropped = await this.#dropExpiredLogPartitions(logCutoff);
     return {
       logPartitionsCreated,
-      logPartitionsDropped: await this.#dropExpiredLogPartitions(logCutoff),
+      logPartitionsDropped,
+      logPartitionLockTimeouts: this.#lockTimeouts,
       logDefaultRowsDeleted: await this.#inBatches(
         `delete from crm_sync_log_default where ctid = any(array(
            select ctid from crm_sync_log_default where created_at < ? limit ?))`,
@@ -188,6 +194,7 @@ export class PostgresRetention {
         return true;
       } catch (error) {
         if (!isLockTimeout(error)) throw error;
+        this.#lockTimeouts++;
         if (attempt < this.#lockAttempts) await sleep(attempt * 200);
       }
     }

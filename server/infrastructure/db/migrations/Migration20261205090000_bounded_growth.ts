@@ -13,50 +13,44 @@ import { Migration } from '@mikro-orm/migrations';
  * - Partial indexes the retention's batched deletes read (finished runs, settled deliveries and host
  *   events), and `conflict_audit (sync_run_id)`: deleting a run checks the audit's foreign key.
  */
+/** The log's columns and constraints but its key, the same before and after partitioning. */
+const LOG_COLUMNS = `
+  id bigint generated always as identity,
+  sync_run_id uuid,
+  connection_id uuid not null,
+  organisation_id uuid not null,
+  entity_type text not null,
+  direction text not null,
+  external_id text,
+  internal_id uuid,
+  status text not null,
+  error_code text,
+  error text,
+  status_code integer,
+  created_at timestamptz not null default now(),
+  -- Named as before: the renamed table still holds the old names until it is dropped.
+  constraint crm_sync_log_sync_run_id_fkey foreign key (sync_run_id) references sync_runs (id) on delete cascade,
+  constraint crm_sync_log_connection_id_fkey foreign key (connection_id) references crm_connections (id)
+    on delete cascade,
+  constraint crm_sync_log_organisation_id_fkey foreign key (organisation_id) references organisations (id)
+    on delete cascade,
+  constraint crm_sync_log_entity_type_check
+    check (entity_type in ('contact', 'activity', 'journal_entry', 'note', 'metadata', 'webhook')),
+  constraint crm_sync_log_direction_check check (direction in ('inbound', 'outbound')),
+  constraint crm_sync_log_status_check check (status in ('created', 'updated', 'unchanged', 'merged',
+    'deactivated', 'skipped', 'error', 'reimported'))`;
+
 export class Migration20261205090000BoundedGrowth extends Migration {
   override name = 'Migration20261205090000_bounded_growth';
 
   override up(): void {
-    this.addSql(`alter table crm_sync_log rename to crm_sync_log_unpartitioned;`);
-    this.addSql(`alter index crm_sync_log_pkey rename to crm_sync_log_unpartitioned_pkey;`);
-    this.addSql(`alter index crm_sync_log_run_idx rename to crm_sync_log_unpartitioned_run_idx;`);
-    this.addSql(
-      `alter index crm_sync_log_connection_status_idx rename to crm_sync_log_unpartitioned_connection_status_idx;`,
-    );
-    this.addSql(`alter sequence crm_sync_log_id_seq rename to crm_sync_log_unpartitioned_id_seq;`);
+    this.#setLogAside('crm_sync_log_unpartitioned');
     this.addSql(`
-      create table crm_sync_log (
-        id bigint generated always as identity,
-        sync_run_id uuid,
-        connection_id uuid not null,
-        organisation_id uuid not null,
-        entity_type text not null,
-        direction text not null,
-        external_id text,
-        internal_id uuid,
-        status text not null,
-        error_code text,
-        error text,
-        status_code integer,
-        created_at timestamptz not null default now(),
-        constraint crm_sync_log_pkey primary key (id, created_at),
-        -- Named as before: the renamed table still holds the old names until it is dropped.
-        constraint crm_sync_log_sync_run_id_fkey foreign key (sync_run_id) references sync_runs (id) on delete cascade,
-        constraint crm_sync_log_connection_id_fkey foreign key (connection_id) references crm_connections (id)
-          on delete cascade,
-        constraint crm_sync_log_organisation_id_fkey foreign key (organisation_id) references organisations (id)
-          on delete cascade,
-        constraint crm_sync_log_entity_type_check
-          check (entity_type in ('contact', 'activity', 'journal_entry', 'note', 'metadata', 'webhook')),
-        constraint crm_sync_log_direction_check check (direction in ('inbound', 'outbound')),
-        constraint crm_sync_log_status_check check (status in ('created', 'updated', 'unchanged', 'merged',
-          'deactivated', 'skipped', 'error', 'reimported'))
+      create table crm_sync_log (${LOG_COLUMNS},
+        constraint crm_sync_log_pkey primary key (id, created_at)
       ) partition by range (created_at);`);
     this.addSql(`create table crm_sync_log_default partition of crm_sync_log default;`);
-    this.addSql(`create index crm_sync_log_run_idx on crm_sync_log (sync_run_id, id);`);
-    this.addSql(
-      `create index crm_sync_log_connection_status_idx on crm_sync_log (connection_id, status, created_at desc);`,
-    );
+    this.#indexLog();
     // A partition for every month the log already has, and for this month and the next two (the
     // retention job keeps making them ahead: retention.ts).
     this.addSql(`
@@ -76,15 +70,7 @@ export class Migration20261205090000BoundedGrowth extends Migration {
         end loop;
       end;
       $$;`);
-    this.addSql(`
-      insert into crm_sync_log overriding system value
-      select id, sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id,
-        status, error_code, error, status_code, created_at
-      from crm_sync_log_unpartitioned;`);
-    this.addSql(
-      `select setval(pg_get_serial_sequence('crm_sync_log', 'id'), coalesce((select max(id) from crm_sync_log), 0) + 1, false);`,
-    );
-    this.addSql(`drop table crm_sync_log_unpartitioned;`);
+    this.#copyLogFrom('crm_sync_log_unpartitioned');
 
     this.addSql(`
       create table maintenance_slots (
@@ -111,52 +97,38 @@ export class Migration20261205090000BoundedGrowth extends Migration {
     this.addSql(`drop index sync_runs_finished_idx;`);
     this.addSql(`drop table maintenance_slots;`);
 
-    this.addSql(`alter table crm_sync_log rename to crm_sync_log_partitioned;`);
-    this.addSql(`alter index crm_sync_log_pkey rename to crm_sync_log_partitioned_pkey;`);
-    this.addSql(`alter index crm_sync_log_run_idx rename to crm_sync_log_partitioned_run_idx;`);
-    this.addSql(
-      `alter index crm_sync_log_connection_status_idx rename to crm_sync_log_partitioned_connection_status_idx;`,
-    );
-    this.addSql(`alter sequence crm_sync_log_id_seq rename to crm_sync_log_partitioned_id_seq;`);
-    this.addSql(`
-      create table crm_sync_log (
-        id bigint generated always as identity,
-        sync_run_id uuid,
-        connection_id uuid not null,
-        organisation_id uuid not null,
-        entity_type text not null,
-        direction text not null,
-        external_id text,
-        internal_id uuid,
-        status text not null,
-        error_code text,
-        error text,
-        status_code integer,
-        created_at timestamptz not null default now(),
-        constraint crm_sync_log_pkey primary key (id),
-        constraint crm_sync_log_sync_run_id_fkey foreign key (sync_run_id) references sync_runs (id) on delete cascade,
-        constraint crm_sync_log_connection_id_fkey foreign key (connection_id) references crm_connections (id)
-          on delete cascade,
-        constraint crm_sync_log_organisation_id_fkey foreign key (organisation_id) references organisations (id)
-          on delete cascade,
-        constraint crm_sync_log_entity_type_check
-          check (entity_type in ('contact', 'activity', 'journal_entry', 'note', 'metadata', 'webhook')),
-        constraint crm_sync_log_direction_check check (direction in ('inbound', 'outbound')),
-        constraint crm_sync_log_status_check check (status in ('created', 'updated', 'unchanged', 'merged',
-          'deactivated', 'skipped', 'error', 'reimported'))
-      );`);
-    this.addSql(`
-      insert into crm_sync_log overriding system value
-      select id, sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id,
-        status, error_code, error, status_code, created_at
-      from crm_sync_log_partitioned;`);
-    this.addSql(
-      `select setval(pg_get_serial_sequence('crm_sync_log', 'id'), coalesce((select max(id) from crm_sync_log), 0) + 1, false);`,
-    );
+    this.#setLogAside('crm_sync_log_partitioned');
+    this.addSql(`create table crm_sync_log (${LOG_COLUMNS}, constraint crm_sync_log_pkey primary key (id));`);
+    this.#copyLogFrom('crm_sync_log_partitioned');
+    this.#indexLog();
+  }
+
+  /** Renames the log, its key, indexes and identity, freeing their names for the new table. */
+  #setLogAside(name: string): void {
+    this.addSql(`alter table crm_sync_log rename to ${name};`);
+    this.addSql(`alter index crm_sync_log_pkey rename to ${name}_pkey;`);
+    this.addSql(`alter index crm_sync_log_run_idx rename to ${name}_run_idx;`);
+    this.addSql(`alter index crm_sync_log_connection_status_idx rename to ${name}_connection_status_idx;`);
+    this.addSql(`alter sequence crm_sync_log_id_seq rename to ${name}_id_seq;`);
+  }
+
+  #indexLog(): void {
     this.addSql(`create index crm_sync_log_run_idx on crm_sync_log (sync_run_id, id);`);
     this.addSql(
       `create index crm_sync_log_connection_status_idx on crm_sync_log (connection_id, status, created_at desc);`,
     );
-    this.addSql(`drop table crm_sync_log_partitioned;`);
+  }
+
+  /** Copies every row, ids included, then drops the old table; the identity carries on after them. */
+  #copyLogFrom(name: string): void {
+    this.addSql(`
+      insert into crm_sync_log overriding system value
+      select id, sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id,
+        status, error_code, error, status_code, created_at
+      from ${name};`);
+    this.addSql(
+      `select setval(pg_get_serial_sequence('crm_sync_log', 'id'), coalesce((select max(id) from crm_sync_log), 0) + 1, false);`,
+    );
+    this.addSql(`drop table ${name};`);
   }
 }
