@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test-support/test-database.ts';
 import { createOrm } from './orm.ts';
@@ -222,6 +223,39 @@ describe('the retention of runs, deliveries and host events', () => {
     expect(await stillThere('host_events', [...expiredEvents, ...liveEvents])).toEqual(
       [...liveEvents].sort(),
     );
+  });
+});
+
+describe('dropping a month while the log is in use', () => {
+  it('gives up waiting for the lock after its timeout, so writers are not held behind it, and drops the month next time', async () => {
+    const retention = new PostgresRetention(database().orm.em, POLICY, {
+      lockTimeoutMs: 50,
+      lockAttempts: 2,
+    });
+    // Months nine to seven ago: all three expired.
+    await retention.ensureLogPartitions(month(-9));
+    const expiredMonths = [-9, -8, -7].map((offset) => monthPartitionName(month(offset)));
+    // A long read of the log: DROP needs the table to itself, so it must wait for this to end.
+    const reader = new pg.Client({ connectionString: database().url });
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query('select count(*) from crm_sync_log');
+
+      const blocked = await retention.run(now);
+
+      // Two attempts per month, each given up after 50 ms.
+      expect(blocked).toMatchObject({ logPartitionsDropped: 0, logPartitionLockTimeouts: 6 });
+      expect(await retention.logPartitions()).toEqual(expect.arrayContaining(expiredMonths));
+      // Meanwhile writers carry on.
+      await logRow(daysAgo(0));
+    } finally {
+      await reader.query('rollback');
+      await reader.end();
+    }
+    const next = await retention.run(now);
+    expect(next).toMatchObject({ logPartitionsDropped: 3, logPartitionLockTimeouts: 0 });
+    for (const expired of expiredMonths) expect(await retention.logPartitions()).not.toContain(expired);
   });
 });
 
