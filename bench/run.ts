@@ -13,6 +13,7 @@ import type { BenchContext, BenchRow, BenchRowResult } from './bench-row.ts';
 import { deltaCycleRow } from './rows/delta-cycle.ts';
 import { importMemoryRow } from './rows/import-memory.ts';
 import { initialImportRow } from './rows/initial-import.ts';
+import { importAtCeilingRow } from './rows/import-at-ceiling.ts';
 import { naiveImportRow } from './rows/naive-import.ts';
 import { writeBackRow } from './rows/write-back.ts';
 import { webhookIntakeRow } from './rows/webhook-intake.ts';
@@ -25,6 +26,7 @@ import { scaleSchedulesRow } from './rows/scale-schedules.ts';
  */
 export const ROWS: BenchRow[] = [
   initialImportRow,
+  importAtCeilingRow,
   naiveImportRow,
   deltaCycleRow,
   writeBackRow,
