@@ -16,6 +16,7 @@ import { PostgresErasureStore } from '../infrastructure/db/erasure-store.ts';
 import { identifierHasher } from '../infrastructure/db/identifier-hasher.ts';
 import { ContactErasure } from '../application/contacts/contact-erasure.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { PostgresRateBudget } from '../infrastructure/db/rate-budget-store.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
@@ -122,6 +123,8 @@ export async function createServices(
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
     onResponse: (event) => metrics?.observeResponse(event),
     grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
+    // One budget per CRM customer across the server and every worker (README: "Rate budgets").
+    rateBudget: new PostgresRateBudget(orm.em),
   });
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {

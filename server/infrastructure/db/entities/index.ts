@@ -13,6 +13,7 @@ import { HostEvent } from './host-event.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
+import { RateBudgetSlot, RateBudgetState } from './rate-budget.entity.ts';
 import { RescoreMark } from './rescore-mark.entity.ts';
 import { PlatformChange } from './platform-change.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
@@ -35,6 +36,8 @@ export const entities = [
   OauthSignIn,
   Organisation,
   OutboundWrite,
+  RateBudgetSlot,
+  RateBudgetState,
   RescoreMark,
   PlatformChange,
   SyncRun,

@@ -14,6 +14,7 @@ import { Migration20261204090000RescorePending } from './Migration20261204090000
 import { Migration20261204100000Erasure } from './Migration20261204100000_erasure.ts';
 import { Migration20261204110000MappingReview } from './Migration20261204110000_mapping_review.ts';
 import { Migration20261204120000PlatformConsent } from './Migration20261204120000_platform_consent.ts';
+import { Migration20261205100000RateBudgets } from './Migration20261205100000_rate_budgets.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -42,4 +43,5 @@ export const migrations = [
   { name: 'Migration20261204100000_erasure', class: Migration20261204100000Erasure },
   { name: 'Migration20261204110000_mapping_review', class: Migration20261204110000MappingReview },
   { name: 'Migration20261204120000_platform_consent', class: Migration20261204120000PlatformConsent },
+  { name: 'Migration20261205100000_rate_budgets', class: Migration20261205100000RateBudgets },
 ];
