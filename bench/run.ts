@@ -19,6 +19,7 @@ import { writeBackRow } from './rows/write-back.ts';
 import { webhookIntakeRow } from './rows/webhook-intake.ts';
 import { adminUiRow } from './rows/admin-ui.ts';
 import { scaleSchedulesRow } from './rows/scale-schedules.ts';
+import { sharedBudgetRow } from './rows/shared-budget.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -34,6 +35,7 @@ export const ROWS: BenchRow[] = [
   webhookIntakeRow,
   adminUiRow,
   scaleSchedulesRow,
+  sharedBudgetRow,
 ];
 
 const args = process.argv.slice(2);
