@@ -1,6 +1,6 @@
 import type { RateLimits } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import type { BudgetLimits, RateBudget } from '../../core/ports/rate-budget.ts';
+import { IN_FLIGHT_POLL_MS, type BudgetLimits, type RateBudget } from '../../core/ports/rate-budget.ts';
 import { InMemoryRateBudget } from './in-memory-rate-budget.ts';
 
 /**
@@ -81,7 +81,7 @@ export class RequestPacer {
     }
     this.#inFlight++;
     try {
-      for (;;) {
+      for (let polls = 0; ; polls++) {
         const decision = await this.#budget.tryAcquire({
           key: this.#key,
           write,
@@ -89,7 +89,7 @@ export class RequestPacer {
         });
         if (decision.granted) return decision.slotId;
         if (decision.reason === 'daily') throw this.#dailyLimitReached(decision.waitMs);
-        await sleep(decision.waitMs);
+        await sleep(decision.waitMs === IN_FLIGHT_POLL_MS ? pollDelay(polls) : decision.waitMs);
       }
     } catch (error) {
       this.#inFlight--;
@@ -118,5 +118,15 @@ export class RequestPacer {
     );
   }
 }
+
+/**
+ * Waiting on requests in flight (none of which says when it ends): ask again soon, then less and
+ * less often, at jittered moments, so the processes waiting on a slow CRM do not poll the
+ * database in step a hundred times a second each.
+ */
+function pollDelay(polls: number): number {
+  return Math.min(IN_FLIGHT_POLL_MS * 2 ** polls, MAX_POLL_MS) * (0.5 + Math.random());
+}
+const MAX_POLL_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
