@@ -2,7 +2,8 @@
  * One of the `shared-budget` row's Propsync processes: the real composition root on the bench
  * database (sharing the parent's data directory, so it reads the same vault key), one connection's
  * write-back cycle when told "go", and every request it sent, timed on the machine's clock.
- * Environment: BENCH_DATABASE_URL, BENCH_CONNECTION_ID, BENCH_SERVICES_ENV (JSON).
+ * Environment: BENCH_DATABASE_URL, BENCH_CONNECTION_ID, BENCH_SERVICES_ENV (JSON), and
+ * BENCH_RATE_BUDGET=per-process for the comparison where each process paces alone.
  */
 import { createBenchServices, RequestRecorder } from './bench-services.ts';
 
@@ -14,7 +15,10 @@ export type SharedBudgetChildReport = {
 const recorder = new RequestRecorder();
 const services = await createBenchServices(
   process.env.BENCH_DATABASE_URL!,
-  { fetchImplementation: recorder.fetch },
+  {
+    fetchImplementation: recorder.fetch,
+    perProcessRateBudget: process.env.BENCH_RATE_BUDGET === 'per-process',
+  },
   JSON.parse(process.env.BENCH_SERVICES_ENV!) as Record<string, string>,
 );
 
