@@ -142,4 +142,31 @@ describe('the rate budget shared through PostgreSQL', () => {
     expect(unrelatedWaited).toBeLessThan(1_000);
     expect(await waited).toBeGreaterThanOrEqual(1_400);
   });
+
+  it('keeps writes to their own budget (Street) and stops counting a slot its dead process left in flight', async () => {
+    const budget = new PostgresRateBudget(database().orm.em);
+    const limits = { requests: 10, windowMs: 60_000, writeRequests: 2, maxConcurrent: 3 };
+    const take = (write: boolean) => budget.tryAcquire({ key: 'street:connection:writes', write, limits });
+    const firstWrite = await take(true);
+    const secondWrite = await take(true);
+    expect([firstWrite.granted, secondWrite.granted]).toEqual([true, true]);
+    expect(await take(true)).toMatchObject({ granted: false, reason: 'window' });
+    // Three in flight: the cap holds reads too, until one ends.
+    expect(await take(false)).toMatchObject({ granted: true });
+    expect(await take(false)).toMatchObject({ granted: false, reason: 'in_flight' });
+    if (firstWrite.granted) await budget.release('street:connection:writes', firstWrite.slotId);
+    expect(await take(false)).toMatchObject({ granted: true });
+
+    // A process killed mid-request never releases its slot: after a minute it stops counting.
+    await database()
+      .orm.em.fork()
+      .execute(
+        `update rate_budget_slots set started_at = started_at - interval '61 seconds'
+       where budget_key = 'street:connection:writes' and finished_at is null`,
+      );
+    const afterwards = await take(true);
+    // The finished write is still in the window (one of two), the abandoned ones no longer count.
+    expect(afterwards).toMatchObject({ granted: true });
+    expect(await take(true)).toMatchObject({ granted: false, reason: 'window' });
+  });
 });
