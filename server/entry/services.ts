@@ -327,7 +327,10 @@ export async function createServices(
         ]);
       }
     },
-    whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
+    whenIdle: async (timeoutMs) => {
+      await webhooks.sendsMade();
+      await jobs.whenIdle(timeoutMs);
+    },
     close: async () => {
       if (hostEventTimer) clearInterval(hostEventTimer);
       if (parkedTimer) clearInterval(parkedTimer);
