@@ -20,6 +20,7 @@ import { webhookIntakeRow } from './rows/webhook-intake.ts';
 import { adminUiRow } from './rows/admin-ui.ts';
 import { scaleSchedulesRow } from './rows/scale-schedules.ts';
 import { sharedBudgetRow } from './rows/shared-budget.ts';
+import { jobRateRow } from './rows/job-rate.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -36,6 +37,7 @@ export const ROWS: BenchRow[] = [
   adminUiRow,
   scaleSchedulesRow,
   sharedBudgetRow,
+  jobRateRow,
 ];
 
 const args = process.argv.slice(2);
