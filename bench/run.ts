@@ -13,12 +13,15 @@ import type { BenchContext, BenchRow, BenchRowResult } from './bench-row.ts';
 import { deltaCycleRow } from './rows/delta-cycle.ts';
 import { importMemoryRow } from './rows/import-memory.ts';
 import { initialImportRow } from './rows/initial-import.ts';
+import { importAtCeilingRow } from './rows/import-at-ceiling.ts';
 import { naiveImportRow } from './rows/naive-import.ts';
 import { writeBackRow } from './rows/write-back.ts';
 import { webhookIntakeRow } from './rows/webhook-intake.ts';
 import { adminUiRow } from './rows/admin-ui.ts';
 import { scaleSchedulesRow } from './rows/scale-schedules.ts';
 import { retentionRow } from './rows/retention.ts';
+import { sharedBudgetRow } from './rows/shared-budget.ts';
+import { jobRateRow } from './rows/job-rate.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -26,6 +29,7 @@ import { retentionRow } from './rows/retention.ts';
  */
 export const ROWS: BenchRow[] = [
   initialImportRow,
+  importAtCeilingRow,
   naiveImportRow,
   deltaCycleRow,
   writeBackRow,
@@ -34,6 +38,8 @@ export const ROWS: BenchRow[] = [
   adminUiRow,
   scaleSchedulesRow,
   retentionRow,
+  sharedBudgetRow,
+  jobRateRow,
 ];
 
 const args = process.argv.slice(2);

@@ -56,9 +56,13 @@ async function handle(message: ChildRequest): Promise<unknown> {
     case 'requestStats': {
       const requests = running.requests();
       const byStatus: Record<string, number> = {};
-      for (const request of requests)
+      const byPath: Record<string, number> = {};
+      for (const request of requests) {
         byStatus[String(request.status)] = (byStatus[String(request.status)] ?? 0) + 1;
-      return { total: requests.length, byStatus };
+        const route = `${request.method} ${request.path.split('?')[0]!.replace(/\/[^/]*\d[^/]*$/, '/:id')}`;
+        byPath[route] = (byPath[route] ?? 0) + 1;
+      }
+      return { total: requests.length, byStatus, byPath };
     }
     case 'clearRequests':
       running.clearRequests();

@@ -23,7 +23,12 @@ export type ChildReply =
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };
 
-export type RequestStats = { total: number; byStatus: Record<string, number> };
+export type RequestStats = {
+  total: number;
+  byStatus: Record<string, number>;
+  /** Requests per method and path (ids replaced by `:id`). */
+  byPath: Record<string, number>;
+};
 
 /** A simulator running in a child process (see simulator-child.ts). */
 export type SimulatorProcess = {

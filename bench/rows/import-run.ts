@@ -4,7 +4,7 @@ import { connectToSimulator, createBenchServices, createOrganisation } from '../
 import type { BenchContext } from '../bench-row.ts';
 import { fmt, mb, RssSampler, timed } from '../measure.ts';
 import { QueryProfile } from '../query-profile.ts';
-import { startSimulatorProcess } from '../simulator-process.ts';
+import { startSimulatorProcess, type SimulatorProcess } from '../simulator-process.ts';
 
 export type ImportMeasurement = {
   contacts: number;
@@ -25,7 +25,7 @@ export type ImportMeasurement = {
 
 /**
  * One initial import of `contacts` Reapit contacts, end to end: the simulator in a child process
- * (rate limits off, pages of 100), the connection made through the connection service, then the
+ * (pages of 100; its rate limits off unless asked for), the connection made through the connection service, then the
  * cycle the composition root runs (same store, adapter resolution, logger and metrics hook) with
  * a progress hook reading this process's RSS at each quarter. `afterImport` runs before the
  * database is dropped.
@@ -33,10 +33,20 @@ export type ImportMeasurement = {
 export async function measureInitialImport<T>(
   context: BenchContext,
   contacts: number,
-  afterImport: (state: { databaseUrl: string; organisationId: string; connectionId: string }) => Promise<T>,
+  afterImport: (state: {
+    databaseUrl: string;
+    organisationId: string;
+    connectionId: string;
+    simulator: SimulatorProcess;
+  }) => Promise<T>,
+  options: { rateLimits?: boolean } = {},
 ): Promise<ImportMeasurement & { after: T }> {
   const database = await createBenchDatabase(context.adminUrl, 'import');
-  const simulator = await startSimulatorProcess({ provider: 'reapit', contacts, rateLimits: false });
+  const simulator = await startSimulatorProcess({
+    provider: 'reapit',
+    contacts,
+    rateLimits: options.rateLimits ?? false,
+  });
   const services = await createBenchServices(database.url, {}, simulator.operatorConfig);
   try {
     const organisationId = await createOrganisation(services, 'Bench Import Estates');
@@ -86,7 +96,7 @@ export async function measureInitialImport<T>(
     );
     if (counts!.links !== contacts)
       throw new Error(`expected ${contacts} external ids, found ${counts!.links}`);
-    const after = await afterImport({ databaseUrl: database.url, organisationId, connectionId });
+    const after = await afterImport({ databaseUrl: database.url, organisationId, connectionId, simulator });
     return {
       contacts,
       ms: cycle.ms,

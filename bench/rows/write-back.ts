@@ -205,7 +205,7 @@ function writeBudget(provider: CrmProvider) {
  * (mean start of the last L − mean start of the first L) ÷ (N − L) × L, so bursts at window
  * starts and a lone request at the end do not skew it. Null with fewer than 2L requests.
  */
-function sustainedShare(entries: Entry[], windowMs: number, limit: number): number | null {
+export function sustainedShare(entries: Entry[], windowMs: number, limit: number): number | null {
   if (entries.length < 2 * limit) return null;
   const starts = entries.map((entry) => entry.startedAt).sort((a, b) => a - b);
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -214,7 +214,7 @@ function sustainedShare(entries: Entry[], windowMs: number, limit: number): numb
   return windowMs / slotReuseMs;
 }
 
-function busiestWindow(entries: Entry[], windowMs: number): number {
+export function busiestWindow(entries: Entry[], windowMs: number): number {
   const starts = entries.map((entry) => entry.startedAt).sort((a, b) => a - b);
   let best = 0;
   let tail = 0;
@@ -225,7 +225,7 @@ function busiestWindow(entries: Entry[], windowMs: number): number {
   return best;
 }
 
-function peakConcurrency(entries: Entry[]): number {
+export function peakConcurrency(entries: Entry[]): number {
   const events = entries.flatMap((entry) => [
     [entry.startedAt, 1],
     [entry.endedAt, -1],
@@ -237,7 +237,7 @@ function peakConcurrency(entries: Entry[]): number {
   return peak;
 }
 
-async function queueEmails(
+export async function queueEmails(
   services: BenchServices,
   organisationId: string,
   connectionId: string,

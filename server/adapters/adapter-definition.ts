@@ -122,6 +122,12 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
     credentials: Credentials,
     settings: Settings,
   ) => Record<string, string>;
+  /**
+   * The account the CRM counts its rate limits against, where a connection's settings name it
+   * (Reapit: the customer). Connections naming the same account share one budget; without it
+   * each connection is its own account.
+   */
+  budgetAccount?: (settings: Settings) => string;
   /** Base URL of the API for these settings. */
   baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
   create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;

@@ -14,9 +14,15 @@ import {
 } from './adapter-definition.ts';
 import { CRM_PROVIDERS, findAdapter } from './registry.ts';
 import { guardInbound } from './adapter-kit/inbound-guard.ts';
-import { CredentialSession, type AccessGrant, type SharedGrantStore } from './adapter-kit/credential-session.ts';
+import {
+  CredentialSession,
+  type AccessGrant,
+  type SharedGrantStore,
+} from './adapter-kit/credential-session.ts';
 import { ProviderHttp, type ProviderResponseObserver } from './adapter-kit/provider-http.ts';
 import { RequestPacer } from './adapter-kit/request-pacer.ts';
+import { InMemoryRateBudget } from './adapter-kit/in-memory-rate-budget.ts';
+import type { RateBudget } from '../core/ports/rate-budget.ts';
 
 export type ConnectionForAdapter = {
   id: string;
@@ -39,6 +45,11 @@ export type AdapterResolverOptions = {
    * host without one gets the CRM's real address.
    */
   hostConfig?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where request budgets are kept: the product shares them between processes (PostgreSQL); by
+   * default they are this resolver's own.
+   */
+  rateBudget?: RateBudget;
 };
 
 type ConnectionRuntime = {
@@ -55,10 +66,39 @@ export class AdapterResolver {
   readonly #logger: Logger;
   readonly #options: AdapterResolverOptions;
   readonly #runtimes = new Map<string, ConnectionRuntime>();
+  readonly #rateBudget: RateBudget;
 
   constructor(logger: Logger, options: AdapterResolverOptions = {}) {
     this.#logger = logger;
     this.#options = options;
+    this.#rateBudget = options.rateBudget ?? new InMemoryRateBudget();
+  }
+
+  /**
+   * The key of the rate budget a connection's requests count against: the CRM's account where
+   * its settings name one (`budgetAccount`), else the connection itself.
+   */
+  budgetKeyOf(connection: Pick<ConnectionForAdapter, 'id' | 'provider' | 'settings'>): string {
+    const definition = this.definition(connection.provider);
+    const parsed = definition.budgetAccount && definition.settingsSchema.safeParse(connection.settings);
+    return parsed?.success
+      ? `${connection.provider}:${definition.budgetAccount!(parsed.data)}`
+      : `${connection.provider}:connection:${connection.id}`;
+  }
+
+  /** Requests counted today against each connection's budget, where its CRM documents a daily limit. */
+  async requestsToday(
+    connections: ReadonlyArray<Pick<ConnectionForAdapter, 'id' | 'provider' | 'settings'>>,
+  ): Promise<Map<string, { used: number; limit: number }>> {
+    const capped = connections.flatMap((connection) => {
+      const limit = findAdapter(connection.provider)?.info.rateLimits.perDay;
+      return limit === undefined ? [] : [{ connection, limit, key: this.budgetKeyOf(connection) }];
+    });
+    if (capped.length === 0) return new Map();
+    const usage = await this.#rateBudget.requestsToday([...new Set(capped.map(({ key }) => key))]);
+    return new Map(
+      capped.map(({ connection, limit, key }) => [connection.id, { used: usage.get(key) ?? 0, limit }]),
+    );
   }
 
   isAvailable(provider: CrmProvider): boolean {
@@ -268,7 +308,11 @@ export class AdapterResolver {
     const fingerprint = fingerprintOf(credentials, settings);
     const existing = this.#runtimes.get(connection.id);
     if (existing?.fingerprint === fingerprint) return existing;
-    const pacer = new RequestPacer(definition.info.rateLimits);
+    const pacer = new RequestPacer(definition.info.rateLimits, {
+      budget: this.#rateBudget,
+      key: this.budgetKeyOf(connection),
+      providerName: definition.info.displayName,
+    });
     const runtime: ConnectionRuntime = { fingerprint, pacer, session: null };
     const authenticate = definition.authenticate;
     if (authenticate) {

@@ -6,6 +6,8 @@ export const ERROR_CODES = {
   'ADAPTER.TIMEOUT': { transient: true },
   'ADAPTER.NETWORK': { transient: true },
   'ADAPTER.RATE_LIMITED': { transient: true },
+  /** The CRM customer's documented requests for the UTC day are used up; requests resume the next day. */
+  'ADAPTER.DAILY_LIMIT_REACHED': { transient: true },
   'ADAPTER.PROVIDER_UNAVAILABLE': { transient: true },
   'ADAPTER.AUTH_INVALID': { transient: false },
   'ADAPTER.PERMISSION_DENIED': { transient: false },

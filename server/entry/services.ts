@@ -16,6 +16,8 @@ import { PostgresErasureStore } from '../infrastructure/db/erasure-store.ts';
 import { identifierHasher } from '../infrastructure/db/identifier-hasher.ts';
 import { ContactErasure } from '../application/contacts/contact-erasure.ts';
 import { PostgresGrantStores } from '../infrastructure/db/grant-store.ts';
+import { PostgresRateBudget } from '../infrastructure/db/rate-budget-store.ts';
+import { InMemoryRateBudget } from '../adapters/adapter-kit/in-memory-rate-budget.ts';
 import { PostgresAgencyStore } from '../infrastructure/db/agency-store.ts';
 import { PostgresConnectionStore } from '../infrastructure/db/connection-store.ts';
 import { PostgresEngagementStore } from '../infrastructure/db/engagement-store.ts';
@@ -92,6 +94,8 @@ export type ServiceOptions = {
   clock?: () => Date;
   /** How long offboarding waits for a running cycle of the agency (test hook). */
   offboardingLockTimeoutMs?: number;
+  /** Bench hook: each process paces alone, as before budgets were shared, to show what sharing prevents. */
+  perProcessRateBudget?: boolean;
 };
 
 /** The composition root: builds every service from configuration over one migrated database. */
@@ -123,6 +127,8 @@ export async function createServices(
     ...(options.httpTimeoutMs ? { timeoutMs: options.httpTimeoutMs } : {}),
     onResponse: (event) => metrics?.observeResponse(event),
     grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
+    // One budget per CRM customer across the server and every worker (README: "Rate budgets").
+    rateBudget: options.perProcessRateBudget ? new InMemoryRateBudget() : new PostgresRateBudget(orm.em),
   });
   const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {
@@ -330,7 +336,10 @@ export async function createServices(
         ]);
       }
     },
-    whenIdle: (timeoutMs) => jobs.whenIdle(timeoutMs),
+    whenIdle: async (timeoutMs) => {
+      await webhooks.sendsMade();
+      await jobs.whenIdle(timeoutMs);
+    },
     close: async () => {
       if (hostEventTimer) clearInterval(hostEventTimer);
       if (parkedTimer) clearInterval(parkedTimer);

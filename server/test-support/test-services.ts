@@ -59,3 +59,21 @@ function confirmMappingsOnConnect(services: Services): void {
 export async function createOrganisation(services: Services, name: string): Promise<string> {
   return (await services.agencies.create({ name })).id;
 }
+
+/**
+ * A connection row with no credentials and no CRM behind it: for tests that drive a store or the
+ * webhook inbox directly. Answers its id.
+ */
+export async function createBareConnection(
+  services: Services,
+  organisationId: string,
+  provider = 'reapit',
+): Promise<string> {
+  const [row] = await services.orm.em
+    .fork()
+    .execute<{ id: string }[]>(
+      `insert into crm_connections (organisation_id, provider, status) values (?, ?, 'active') returning id`,
+      [organisationId, provider],
+    );
+  return row!.id;
+}

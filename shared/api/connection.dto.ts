@@ -23,6 +23,11 @@ export type ConnectionSummary = {
    * back to the CRM (the writes wait, and go out once it is confirmed).
    */
   writeBackPaused: boolean;
+  /**
+   * Requests counted today (UTC) against the CRM customer's daily limit, by every Propsync process;
+   * only where the CRM documents one (Reapit: 250,000 a day).
+   */
+  requestsToday?: { used: number; limit: number };
 };
 
 /** What became of Propsync's access at the CRM when a connection was disconnected. */

@@ -19,6 +19,10 @@ export type RateLimits = {
   /** Separate, lower budget for writes, where the provider documents one. */
   writeRequests?: number;
   maxConcurrent?: number;
+  /**
+   * Requests per UTC day, where the CRM documents a daily cap (its source in docs/crms/<crm>.md).
+   * Counted per CRM customer across every Propsync process; when used up, requests wait for the next day.
+   */
   perDay?: number;
 };
 

@@ -48,3 +48,23 @@ describe('the connection card’s signals', () => {
     );
   });
 });
+
+describe('the connection card’s requests today', () => {
+  it('says how much of the CRM’s daily limit is used only once it passes 80%', () => {
+    const card = (used: number) => {
+      cleanup();
+      render(
+        <ConnectionList
+          connections={[{ ...activeReapitConnection, requestsToday: { used, limit: 250_000 } }]}
+          now={FIXTURE_NOW}
+        />,
+      );
+      return screen.queryByTestId('requests-today')?.textContent ?? null;
+    };
+    expect(card(199_999)).toBeNull();
+    expect(card(212_480)).toBe("212,480 of 250,000 requests today (the CRM's daily limit)");
+    expect(card(250_000)).toBe(
+      '250,000 of 250,000 requests today: the daily limit is reached, syncing resumes after midnight UTC',
+    );
+  });
+});

@@ -84,6 +84,13 @@ export const Degraded: Story = {
   },
 };
 
+export const NearDailyLimit: Story = {
+  args: { connection: { ...activeReapitConnection, requestsToday: { used: 212_480, limit: 250_000 } } },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByTestId('requests-today')).toHaveTextContent('212,480 of 250,000 requests today');
+  },
+};
+
 export const ErrorState: Story = {
   name: 'Error',
   args: { connection: erroredStreetConnection },

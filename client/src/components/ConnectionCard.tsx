@@ -129,6 +129,8 @@ export function ConnectionCard({
 
       <IssueCounts issues={issues} />
 
+      <DailyRequests usage={connection.status === 'disconnected' ? undefined : connection.requestsToday} />
+
       {connection.writeBackPaused && connection.status !== 'disconnected' ? (
         <p className="propsync-connection-card__paused" data-testid="write-back-paused">
           Write-back paused until the field mapping is confirmed: Propsync imports from{' '}
@@ -266,6 +268,23 @@ function SyncProgress({ sync }: { sync: NonNullable<ConnectionSummary['currentSy
         value={total !== null && total > 0 ? Math.min(sync.fetched, total) : undefined}
       />
     </div>
+  );
+}
+
+/** Shown from this share of a CRM's daily request limit on, when the admin may want to know. */
+export const DAILY_REQUESTS_SHOWN_FROM = 0.8;
+
+/** "N of 250,000 requests today", only as the CRM customer's daily limit comes near. */
+function DailyRequests({ usage }: { usage: ConnectionSummary['requestsToday'] }) {
+  if (!usage || usage.used < usage.limit * DAILY_REQUESTS_SHOWN_FROM) return null;
+  const exhausted = usage.used >= usage.limit;
+  return (
+    <p className="propsync-connection-card__daily-requests" data-testid="requests-today">
+      {usage.used.toLocaleString('en-GB')} of {usage.limit.toLocaleString('en-GB')} requests today
+      {exhausted
+        ? ': the daily limit is reached, syncing resumes after midnight UTC'
+        : " (the CRM's daily limit)"}
+    </p>
   );
 }
 

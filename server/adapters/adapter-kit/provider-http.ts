@@ -113,7 +113,10 @@ export class ProviderHttp {
     );
     if (response.status === 429) {
       // Honour Retry-After for every request of this connection, not just the one refused.
-      this.#options.pacer.holdFor((parseRetryAfter(response.headers.get('retry-after')) ?? 1) * 1000);
+      // The hold is this process's at once; sharing it is best effort (the window still paces the others).
+      await this.#options.pacer
+        .holdFor((parseRetryAfter(response.headers.get('retry-after')) ?? 1) * 1000)
+        .catch(() => undefined);
     }
     const text = await this.#readBody(response);
     let parsed: unknown = null;

@@ -128,6 +128,8 @@ export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
   fieldAlternatives: primaryPhoneAlternatives('mobilePhone', 'homePhone', 'workPhone'),
   settingsSchema: SettingsSchema,
   baseUrl: apiHostAsBaseUrl,
+  // docs/crms/reapit.md: Reapit counts its limits per customer, whichever connection calls it.
+  budgetAccount: (settings) => `customer:${settings.customerId.toUpperCase()}`,
   async authenticate(http, credentials, _settings, previous, hosts) {
     if (credentials.refreshToken === undefined) {
       return requestToken(http, credentials, hosts, { grant_type: 'client_credentials' });

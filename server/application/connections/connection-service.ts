@@ -65,11 +65,23 @@ export class ConnectionService {
   }
 
   async list(organisationId: string): Promise<ConnectionSummary[]> {
-    return (await this.#store.list(organisationId)).map(toSummary);
+    return this.#summaries(await this.#store.list(organisationId));
   }
 
   async get(organisationId: string, connectionId: string): Promise<ConnectionSummary> {
-    return toSummary(await this.#row(organisationId, connectionId));
+    const [summary] = await this.#summaries([await this.#row(organisationId, connectionId)]);
+    return summary!;
+  }
+
+  /** With the requests counted today where the CRM documents a daily limit (the card shows it near the cap). */
+  async #summaries(rows: StoredConnection[]): Promise<ConnectionSummary[]> {
+    const usage = await this.#adapters.requestsToday(
+      rows.filter((row) => row.status !== 'disconnected' && this.#adapters.isAvailable(row.provider)),
+    );
+    return rows.map((row) => {
+      const today = usage.get(row.id);
+      return today ? { ...toSummary(row), requestsToday: today } : toSummary(row);
+    });
   }
 
   /**

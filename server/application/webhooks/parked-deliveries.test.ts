@@ -8,6 +8,7 @@ import { PostgresWebhookDeliveryStore } from '../../infrastructure/db/webhook-de
 import type { SyncJobQueue } from '../../infrastructure/scheduling/sync-job-queue.ts';
 import { canonicalPerson } from '../../test-support/contacts.ts';
 import {
+  createBareConnection,
   createOrganisation,
   createTestServices,
   type TestServices,
@@ -33,13 +34,7 @@ const policy: ParkingPolicy = {
 beforeAll(async () => {
   services = await createTestServices();
   organisationId = await createOrganisation(services, 'Parked Deliveries Lettings');
-  const [row] = await services.orm.em
-    .fork()
-    .execute<{ id: string }[]>(
-      `insert into crm_connections (organisation_id, provider, status) values (?, 'reapit', 'active') returning id`,
-      [organisationId],
-    );
-  connectionId = row!.id;
+  connectionId = await createBareConnection(services, organisationId);
   // The job queue is not under test: the inbox is driven directly, and sync requests are noted.
   const jobs = {
     enqueue: async (job: { connectionId: string }) => {
@@ -197,5 +192,81 @@ describe('a delivery that cannot be applied yet', () => {
       [organisationId],
     );
     expect(applied).toHaveLength(1);
+  });
+});
+
+describe('a delivery whose job was never queued', () => {
+  it('is queued by the periodic sweep once it has been pending for a minute', async () => {
+    // Stored and answered, but its job send failed (or the process stopped right after the 200).
+    const quietAgency = await createOrganisation(services, 'Quiet Connection Lettings');
+    const quietConnection = await createBareConnection(services, quietAgency);
+    const stored = await new PostgresWebhookDeliveryStore(services.orm.em).accept({
+      connectionId: quietConnection,
+      organisationId: quietAgency,
+      deliveryKey: 'job-never-queued',
+      eventType: 'contacts.modified',
+      payload: { eventType: 'contacts.modified', contacts: [], activities: [] },
+    });
+    expect(stored).toBe(true);
+
+    const requestedBefore = webhookWorkRequested.length;
+    clock = new Date(Date.now() + 30_000);
+    await inbox.retryDueParked();
+    expect(webhookWorkRequested.slice(requestedBefore)).not.toContain(quietConnection);
+
+    clock = new Date(Date.now() + 2 * 60_000);
+    await inbox.retryDueParked();
+    expect(webhookWorkRequested.slice(requestedBefore)).toContain(quietConnection);
+  });
+});
+
+const acceptedDelivery = (deliveryKey: string) => ({
+  connectionId,
+  organisationId,
+  deliveryKey,
+  eventType: 'contacts.modified',
+  payload: { eventType: 'contacts.modified', note: deliveryKey },
+});
+
+describe('accepting webhook deliveries', () => {
+  it('stores deliveries received at once, each exactly once, in the order they arrived', async () => {
+    const store = new PostgresWebhookDeliveryStore(services.orm.em);
+    const keys = Array.from({ length: 40 }, (_, index) => `burst-${String(index).padStart(2, '0')}`);
+    // The same notification twice in the burst: one is stored, the other is its redelivery.
+    const sent = [...keys.slice(0, 20), 'burst-05', ...keys.slice(20)];
+    const answers = await Promise.all(sent.map((key) => store.accept(acceptedDelivery(key))));
+
+    expect(answers.filter((stored) => !stored)).toHaveLength(1);
+    expect(answers[20]).toBe(false);
+    const rows = await services.orm.em.fork().execute<{ delivery_key: string }[]>(
+      `select delivery_key from webhook_deliveries where connection_id = ? and delivery_key like 'burst-%'
+         order by received_at, id`,
+      [connectionId],
+    );
+    expect(rows.map((row) => row.delivery_key)).toEqual(keys);
+  });
+
+  it('answers a redelivery of a stored notification as such, and stores the new one beside it', async () => {
+    const store = new PostgresWebhookDeliveryStore(services.orm.em);
+    expect(await store.accept(acceptedDelivery('again-1'))).toBe(true);
+    const answers = await Promise.all([
+      store.accept(acceptedDelivery('again-1')),
+      store.accept(acceptedDelivery('again-2')),
+    ]);
+    expect(answers).toEqual([false, true]);
+  });
+
+  it('refuses only the delivery the database refuses, not the others received with it', async () => {
+    const store = new PostgresWebhookDeliveryStore(services.orm.em);
+    const unknownConnection = {
+      ...acceptedDelivery('orphan'),
+      connectionId: '00000000-0000-4000-8000-000000000000',
+    };
+    const answers = await Promise.allSettled([
+      store.accept(acceptedDelivery('neighbour-1')),
+      store.accept(unknownConnection),
+      store.accept(acceptedDelivery('neighbour-2')),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 });

@@ -39,6 +39,8 @@ type StoredDelivery = Pick<
 >;
 
 const DELIVERIES_PER_BATCH = 200;
+/** A delivery still pending this long had its job lost (a failed send, a crash before it): queue it again. */
+const STALE_PENDING_MS = 60_000;
 
 /**
  * Webhooks in: verify, store durably, answer; apply later through the job queue. Nothing is stored
@@ -53,6 +55,7 @@ export class WebhookInbox {
   readonly #metrics: PropsyncMetrics;
   readonly #logger: Logger;
   readonly #sendsNotStarted = new Map<string, Promise<void>>();
+  readonly #sends = new Set<Promise<void>>();
   readonly #parking: ParkingPolicy;
   readonly #now: () => Date;
 
@@ -85,15 +88,25 @@ export class WebhookInbox {
    * the job is sure to see it; deliveries committing while a send is still waiting to start share
    * it (under a burst, one queue write per tick instead of one per delivery).
    */
-  #requestProcessing(connectionId: string): Promise<void> {
-    const waiting = this.#sendsNotStarted.get(connectionId);
-    if (waiting) return waiting;
-    const send = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.#sendsNotStarted.delete(connectionId);
-      return this.#jobs.enqueueWebhookWork(connectionId);
-    });
+  #requestProcessing(connectionId: string): void {
+    if (this.#sendsNotStarted.has(connectionId)) return;
+    const send = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => {
+        this.#sendsNotStarted.delete(connectionId);
+        return this.#jobs.enqueueWebhookWork(connectionId);
+      })
+      .catch((error: unknown) =>
+        // The delivery is stored: the sweep of stale pending deliveries queues its job instead.
+        this.#logger.warn({ connectionId, err: error }, 'could not queue webhook work; the sweep will'),
+      )
+      .finally(() => this.#sends.delete(send));
     this.#sendsNotStarted.set(connectionId, send);
-    return send;
+    this.#sends.add(send);
+  }
+
+  /** Resolves once the job sends this process started have been made (so the jobs are visible). */
+  async sendsMade(): Promise<void> {
+    while (this.#sends.size > 0) await Promise.all(this.#sends);
   }
 
   /** Counts a refusal the HTTP layer made before a delivery reached us (size, content type). */
@@ -159,7 +172,8 @@ export class WebhookInbox {
       eventType: ingested.eventType,
       payload: stored,
     });
-    if (inserted) await this.#requestProcessing(request.connectionId);
+    // The answer waits for durability only: the job that applies the delivery is queued after it.
+    if (inserted) this.#requestProcessing(request.connectionId);
     return { status: 200, body: { received: true, duplicate: !inserted } };
   }
 
@@ -211,12 +225,18 @@ export class WebhookInbox {
   }
 
   /**
-   * Queues the webhook job of every connection with a parked delivery due again. The job's own
-   * retries cover the first hour or so; this is what brings a delivery back after that, on a
-   * quiet connection, until it applies or is dead-lettered. Meant for a periodic timer.
+   * Queues the webhook job of every connection with a parked delivery due again, or with a
+   * delivery pending for a minute (its job was never queued: the send failed, or the process
+   * stopped after the 200). The job's own retries cover the first hour or so; this is what brings
+   * a delivery back after that, on a quiet connection, until it applies or is dead-lettered.
+   * Meant for a periodic timer.
    */
   async retryDueParked(): Promise<number> {
-    const connectionIds = await this.#deliveries.connectionsWithDueParked(this.#now());
+    const now = this.#now();
+    const connectionIds = await this.#deliveries.connectionsWithDueDeliveries(
+      now,
+      new Date(now.getTime() - STALE_PENDING_MS),
+    );
     for (const connectionId of connectionIds) await this.#jobs.enqueueWebhookWork(connectionId);
     return connectionIds.length;
   }

@@ -44,8 +44,11 @@ export interface WebhookDeliveryStore {
     delivery: { id: string; organisationId: string; connectionId: string },
     failure: { reason: string; now: Date; alert: DeadLetterAlert },
   ): Promise<void>;
-  /** Connections with a parked delivery whose retry time has come (`now`). */
-  connectionsWithDueParked(now: Date): Promise<string[]>;
+  /**
+   * Connections with a delivery to apply that no job may be coming for: a parked one whose retry
+   * time has come (`now`), or one still pending since before `pendingBefore`.
+   */
+  connectionsWithDueDeliveries(now: Date, pendingBefore: Date): Promise<string[]>;
   /** How many of the connection's deliveries are parked (due or not). */
   parkedCount(connectionId: string): Promise<number>;
   markProcessed(deliveryIds: readonly string[]): Promise<void>;

@@ -6,6 +6,7 @@ import type {
   StoredConnection,
   VerifiedConnection,
 } from '../../core/ports/connection-store.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { EntityManager } from './orm.ts';
 import { Sql, sqlJson, sqlTimestamp, type SqlParam } from './sql.ts';
 
@@ -68,11 +69,16 @@ const ConnectionRow = z
     fieldMappingConfirmedAt: row.field_mapping_confirmed_at,
   }));
 
+type LiveVersion = { organisationId: string; version: string } | null;
+
 export class PostgresConnectionStore implements ConnectionStore {
   readonly #sql: Sql;
+  /** Webhooks arrive in bursts: the lookups of deliveries received at once share one statement. */
+  readonly #liveVersions: GroupCommit<{ provider: string; connectionId: string }, LiveVersion>;
 
   constructor(em: EntityManager) {
     this.#sql = new Sql(em);
+    this.#liveVersions = new GroupCommit((lookups) => this.#readLiveVersions(lookups));
   }
 
   list(organisationId: string): Promise<StoredConnection[]> {
@@ -187,17 +193,26 @@ export class PostgresConnectionStore implements ConnectionStore {
     return row ?? null;
   }
 
-  async liveVersion(
-    provider: string,
-    connectionId: string,
-  ): Promise<{ organisationId: string; version: string } | null> {
-    const row = await this.#sql.first(
-      z.object({ organisation_id: z.string(), version: z.string() }),
-      `select organisation_id, updated_at::text as version from crm_connections
-         where id = ? and provider = ? and status <> 'disconnected' and credentials is not null`,
-      [connectionId, provider],
+  liveVersion(provider: string, connectionId: string): Promise<LiveVersion> {
+    return this.#liveVersions.submit({ provider, connectionId });
+  }
+
+  async #readLiveVersions(
+    lookups: Array<{ provider: string; connectionId: string }>,
+  ): Promise<LiveVersion[]> {
+    const rows = await this.#sql.rows(
+      z.object({ id: z.string(), provider: z.string(), organisation_id: z.string(), version: z.string() }),
+      `select id, provider, organisation_id, updated_at::text as version from crm_connections
+         where id = any(array[?]::uuid[]) and status <> 'disconnected' and credentials is not null`,
+      [[...new Set(lookups.map((lookup) => lookup.connectionId))]],
     );
-    return row ? { organisationId: row.organisation_id, version: row.version } : null;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return lookups.map(({ provider, connectionId }) => {
+      const row = byId.get(connectionId);
+      return row && row.provider === provider
+        ? { organisationId: row.organisation_id, version: row.version }
+        : null;
+    });
   }
 
   async saveWebhookRegistration(

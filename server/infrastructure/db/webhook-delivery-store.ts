@@ -4,6 +4,7 @@ import type {
   PendingWebhookDelivery,
   WebhookDeliveryStore,
 } from '../../core/ports/webhook-delivery-store.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { EntityManager } from './orm.ts';
 import { Sql, sqlJson, sqlTimestamp } from './sql.ts';
 
@@ -32,34 +33,65 @@ const PendingRow = z
     payload: row.payload,
   }));
 
+type AcceptedDelivery = {
+  connectionId: string;
+  organisationId: string;
+  deliveryKey: string;
+  eventType: string;
+  payload: unknown;
+};
+
 export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
   readonly #sql: Sql;
+  /** Deliveries received at once are stored by one statement; each answer still waits for its commit. */
+  readonly #acceptance: GroupCommit<AcceptedDelivery, boolean>;
 
   constructor(em: EntityManager) {
     this.#sql = new Sql(em);
+    this.#acceptance = new GroupCommit((deliveries) => this.#insert(deliveries));
   }
 
-  async accept(delivery: {
-    connectionId: string;
-    organisationId: string;
-    deliveryKey: string;
-    eventType: string;
-    payload: unknown;
-  }): Promise<boolean> {
-    // A redelivery of the same notification is recognised by its key.
-    const inserted = await this.#sql.first(
-      z.object({ id: z.string() }),
-      `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload)
-       values (?, ?, ?, ?, ?::jsonb) on conflict (connection_id, delivery_key) do nothing returning id`,
+  /** Stores a delivery durably; false when one with the same key was stored before (a redelivery). */
+  accept(delivery: AcceptedDelivery): Promise<boolean> {
+    return this.#acceptance.submit(delivery);
+  }
+
+  async #insert(deliveries: AcceptedDelivery[]): Promise<boolean[]> {
+    const keyOf = (delivery: { connectionId: string; deliveryKey: string }) =>
+      `${delivery.connectionId} ${delivery.deliveryKey}`;
+    // The same notification twice in one batch: the first is stored, the second is its redelivery.
+    const firsts = new Map<string, AcceptedDelivery>();
+    for (const delivery of deliveries)
+      if (!firsts.has(keyOf(delivery))) firsts.set(keyOf(delivery), delivery);
+    // In arrival order: the order the connection's job applies them in.
+    const inserted = await this.#sql.rows(
+      z.object({ connection_id: z.string(), delivery_key: z.string() }),
+      `insert into webhook_deliveries (connection_id, organisation_id, delivery_key, event_type, payload, received_at)
+       select x.connection_id, x.organisation_id, x.delivery_key, x.event_type, x.payload, clock_timestamp()
+       from rows from (jsonb_to_recordset(?::jsonb) as (connection_id uuid, organisation_id uuid,
+         delivery_key text, event_type text, payload jsonb)) with ordinality
+         as x(connection_id, organisation_id, delivery_key, event_type, payload, position)
+       order by x.position
+       on conflict (connection_id, delivery_key) do nothing
+       returning connection_id, delivery_key`,
       [
-        delivery.connectionId,
-        delivery.organisationId,
-        delivery.deliveryKey,
-        delivery.eventType,
-        sqlJson(delivery.payload),
+        sqlJson(
+          [...firsts.values()].map((delivery) => ({
+            connection_id: delivery.connectionId,
+            organisation_id: delivery.organisationId,
+            delivery_key: delivery.deliveryKey,
+            event_type: delivery.eventType,
+            payload: delivery.payload,
+          })),
+        ),
       ],
     );
-    return inserted !== undefined;
+    const stored = new Set(
+      inserted.map((row) => keyOf({ connectionId: row.connection_id, deliveryKey: row.delivery_key })),
+    );
+    return deliveries.map(
+      (delivery) => firsts.get(keyOf(delivery)) === delivery && stored.has(keyOf(delivery)),
+    );
   }
 
   /** New deliveries first: what a parked one waits for (its contact) often comes in a later one. */
@@ -112,11 +144,12 @@ export class PostgresWebhookDeliveryStore implements WebhookDeliveryStore {
     });
   }
 
-  async connectionsWithDueParked(now: Date): Promise<string[]> {
+  async connectionsWithDueDeliveries(now: Date, pendingBefore: Date): Promise<string[]> {
     const rows = await this.#sql.rows(
       z.object({ connection_id: z.string() }),
-      `select distinct connection_id from webhook_deliveries where status = 'parked' and next_attempt_at <= ?`,
-      [now],
+      `select distinct connection_id from webhook_deliveries
+         where (status = 'parked' and next_attempt_at <= ?) or (status = 'pending' and received_at < ?)`,
+      [now, pendingBefore],
     );
     return rows.map((row) => row.connection_id);
   }

@@ -14,6 +14,7 @@ import { MaintenanceSlot } from './maintenance-slot.entity.ts';
 import { OauthSignIn } from './oauth-sign-in.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 import { OutboundWrite } from './outbound-write.entity.ts';
+import { RateBudgetSlot, RateBudgetState } from './rate-budget.entity.ts';
 import { RescoreMark } from './rescore-mark.entity.ts';
 import { PlatformChange } from './platform-change.entity.ts';
 import { SyncRun } from './sync-run.entity.ts';
@@ -37,6 +38,8 @@ export const entities = [
   OauthSignIn,
   Organisation,
   OutboundWrite,
+  RateBudgetSlot,
+  RateBudgetState,
   RescoreMark,
   PlatformChange,
   SyncRun,

@@ -15,6 +15,7 @@ import { Migration20261204100000Erasure } from './Migration20261204100000_erasur
 import { Migration20261204110000MappingReview } from './Migration20261204110000_mapping_review.ts';
 import { Migration20261204120000PlatformConsent } from './Migration20261204120000_platform_consent.ts';
 import { Migration20261205090000BoundedGrowth } from './Migration20261205090000_bounded_growth.ts';
+import { Migration20261205100000RateBudgets } from './Migration20261205100000_rate_budgets.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -44,4 +45,5 @@ export const migrations = [
   { name: 'Migration20261204110000_mapping_review', class: Migration20261204110000MappingReview },
   { name: 'Migration20261204120000_platform_consent', class: Migration20261204120000PlatformConsent },
   { name: 'Migration20261205090000_bounded_growth', class: Migration20261205090000BoundedGrowth },
+  { name: 'Migration20261205100000_rate_budgets', class: Migration20261205100000RateBudgets },
 ];
