@@ -35,7 +35,7 @@ export const CrmSyncLog = defineEntity({
   name: 'CrmSyncLog',
   tableName: 'crm_sync_log',
   properties: {
-    id: p.bigint('number').primary().autoincrement().generated('identity'),
+    id: p.bigint('number').primary().autoincrement(),
     syncRunId: p.manyToOne(SyncRun).mapToPk().fieldName('sync_run_id').nullable().deleteRule('cascade'),
     ...connectionOwned,
     entityType: p.text().$type<(typeof SYNC_LOG_ENTITY_TYPES)[number]>(),

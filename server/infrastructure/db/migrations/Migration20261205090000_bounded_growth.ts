@@ -6,16 +6,23 @@ import { Migration } from '@mikro-orm/migrations';
  * - `crm_sync_log` becomes range-partitioned by `created_at`, one partition per UTC month
  *   (`crm_sync_log_y2026m12`), plus `crm_sync_log_default` for rows no month partition covers, so an
  *   insert never fails. Expiring a month is a `drop table`, not a DELETE. The primary key becomes
- *   `(id, created_at)` (a partitioned table's keys must hold the partition key); `id` stays the
- *   identity that orders a run's log. Existing rows are moved into month partitions.
+ *   `(id, created_at)` (a partitioned table's keys must hold the partition key); `id` is still the
+ *   number (now drawn from a sequence the column owns) that orders a run's log. Existing rows are moved
+ *   into month partitions.
  * - `maintenance_slots`: one row per periodic maintenance job, claimed like a sync slot, so each
  *   period's run happens in exactly one process.
  * - Partial indexes the retention's batched deletes read (finished runs, settled deliveries and host
  *   events), and `conflict_audit (sync_run_id)`: deleting a run checks the audit's foreign key.
  */
-/** The log's columns and constraints but its key, the same before and after partitioning. */
+/**
+ * The log's columns and constraints but its id and key, the same before and after partitioning.
+ * The partitioned id takes its values from a sequence the column owns rather than an identity:
+ * PostgreSQL allows an identity on a partitioned table only from version 17, and a `DATABASE_URL`
+ * server may be older (Debian 12 ships 15).
+ */
+const IDENTITY_ID = `id bigint generated always as identity`;
+const SEQUENCE_ID = `id bigint not null default nextval('crm_sync_log_id_seq')`;
 const LOG_COLUMNS = `
-  id bigint generated always as identity,
   sync_run_id uuid,
   connection_id uuid not null,
   organisation_id uuid not null,
@@ -45,10 +52,12 @@ export class Migration20261205090000BoundedGrowth extends Migration {
 
   override up(): void {
     this.#setLogAside('crm_sync_log_unpartitioned');
+    this.addSql(`create sequence crm_sync_log_id_seq as bigint;`);
     this.addSql(`
-      create table crm_sync_log (${LOG_COLUMNS},
+      create table crm_sync_log (${SEQUENCE_ID}, ${LOG_COLUMNS},
         constraint crm_sync_log_pkey primary key (id, created_at)
       ) partition by range (created_at);`);
+    this.addSql(`alter sequence crm_sync_log_id_seq owned by crm_sync_log.id;`);
     this.addSql(`create table crm_sync_log_default partition of crm_sync_log default;`);
     this.#indexLog();
     // A partition for every month the log already has, and for this month and the next two (the
@@ -98,8 +107,10 @@ export class Migration20261205090000BoundedGrowth extends Migration {
     this.addSql(`drop table maintenance_slots;`);
 
     this.#setLogAside('crm_sync_log_partitioned');
-    this.addSql(`create table crm_sync_log (${LOG_COLUMNS}, constraint crm_sync_log_pkey primary key (id));`);
-    this.#copyLogFrom('crm_sync_log_partitioned');
+    this.addSql(
+      `create table crm_sync_log (${IDENTITY_ID}, ${LOG_COLUMNS}, constraint crm_sync_log_pkey primary key (id));`,
+    );
+    this.#copyLogFrom('crm_sync_log_partitioned', { overridingIdentity: true });
     this.#indexLog();
   }
 
@@ -119,10 +130,10 @@ export class Migration20261205090000BoundedGrowth extends Migration {
     );
   }
 
-  /** Copies every row, ids included, then drops the old table; the identity carries on after them. */
-  #copyLogFrom(name: string): void {
+  /** Copies every row, ids included, then drops the old table; the id's sequence carries on after them. */
+  #copyLogFrom(name: string, options: { overridingIdentity?: boolean } = {}): void {
     this.addSql(`
-      insert into crm_sync_log overriding system value
+      insert into crm_sync_log ${options.overridingIdentity ? 'overriding system value' : ''}
       select id, sync_run_id, connection_id, organisation_id, entity_type, direction, external_id, internal_id,
         status, error_code, error, status_code, created_at
       from ${name};`);
