@@ -22,6 +22,7 @@ import { scaleSchedulesRow } from './rows/scale-schedules.ts';
 import { retentionRow } from './rows/retention.ts';
 import { sharedBudgetRow } from './rows/shared-budget.ts';
 import { jobRateRow } from './rows/job-rate.ts';
+import { quietCycleRow } from './rows/quiet-cycle.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -40,6 +41,7 @@ export const ROWS: BenchRow[] = [
   retentionRow,
   sharedBudgetRow,
   jobRateRow,
+  quietCycleRow,
 ];
 
 const args = process.argv.slice(2);

@@ -101,11 +101,12 @@ export class PostgresConnectionStore implements ConnectionStore {
 
   async saveConnected(provider: CrmProvider, connection: VerifiedConnection): Promise<void> {
     await this.#sql.run(
-      `insert into crm_connections (id, organisation_id, provider, status, settings, credentials, access_grant)
-       values (?, ?, ?, 'active', ?::jsonb, ?::jsonb, ?::jsonb)
+      `insert into crm_connections (id, organisation_id, provider, status, settings, credentials, access_grant,
+         credentials_changed_at)
+       values (?, ?, ?, 'active', ?::jsonb, ?::jsonb, ?::jsonb, now())
        on conflict (id) do update set status = 'active', settings = excluded.settings, credentials = excluded.credentials,
          access_grant = excluded.access_grant, sync_cursor = null, disconnected_at = null, last_error_at = null,
-         last_error_message = null, failing_since = null, updated_at = now()`,
+         last_error_message = null, failing_since = null, credentials_changed_at = now(), updated_at = now()`,
       [
         connection.connectionId,
         connection.organisationId,
@@ -122,7 +123,7 @@ export class PostgresConnectionStore implements ConnectionStore {
       await tx.run(
         `update crm_connections set status = 'active', settings = ?::jsonb, credentials = ?::jsonb, webhook_registration = null, access_grant = ?::jsonb,
            webhook_secret = null, disconnected_at = null, last_error_at = null, last_error_message = null, failing_since = null,
-           updated_at = now() where id = ? and organisation_id = ?`,
+           credentials_changed_at = now(), updated_at = now() where id = ? and organisation_id = ?`,
         [
           sqlJson(connection.settings),
           sqlJson(connection.sealedCredentials),

@@ -161,6 +161,16 @@ export async function closeRun(
          errors = errors || ?::jsonb where id = ?`,
       [sqlJson([error]), run.runId],
     );
+    // A run that started before the admin reconnected failed with the credentials they replaced:
+    // its failure is the run's, not the connection's (no error state, alert or host event).
+    const stale = await tx.first(
+      z.object({ stale: z.boolean() }),
+      `select c.credentials_changed_at > r.started_at as stale
+         from crm_connections c join sync_runs r on r.connection_id = c.id
+       where c.id = ? and r.id = ? and c.credentials_changed_at is not null`,
+      [run.connectionId, run.runId],
+    );
+    if (stale?.stale) return;
     // The pending window stays in the cursor, so the next cycle resumes it.
     const failing = await tx.first(
       z.object({ failing_since: sqlTimestamp }),

@@ -41,6 +41,8 @@ export const CrmConnection = defineEntity({
     lastErrorAt: p.datetime().nullable(),
     lastErrorMessage: p.text().nullable(),
     failingSince: p.datetime().nullable(),
+    /** When the admin last connected or reconnected: older cycles' credential failures are stale. */
+    credentialsChangedAt: p.datetime().nullable(),
     updatedAt: updatedAtProperty,
     disconnectedAt: p.datetime().nullable(),
   },

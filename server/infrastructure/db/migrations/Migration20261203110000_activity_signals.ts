@@ -26,7 +26,9 @@ export class Migration20261203110000ActivitySignals extends Migration {
         and a.signal_key = b.signal_key and a.id <> b.id
         and (a.type < b.type or (a.type = b.type and a.id < b.id));`);
     this.addSql(`alter table activities alter column signal_key set not null;`);
-    this.addSql(`alter table activities drop constraint activities_organisation_id_source_external_id_type_key;`);
+    this.addSql(
+      `alter table activities drop constraint activities_organisation_id_source_external_id_type_key;`,
+    );
     this.addSql(
       `alter table activities add constraint activities_organisation_id_source_external_id_signal_key_key unique (organisation_id, source, external_id, signal_key);`,
     );
@@ -39,7 +41,9 @@ export class Migration20261203110000ActivitySignals extends Migration {
   override down(): void {
     this.addSql(`drop index contacts_rescore_due_idx;`);
     this.addSql(`alter table contacts drop column rescored_at;`);
-    this.addSql(`alter table activities drop constraint activities_organisation_id_source_external_id_signal_key_key;`);
+    this.addSql(
+      `alter table activities drop constraint activities_organisation_id_source_external_id_signal_key_key;`,
+    );
     this.addSql(
       `alter table activities add constraint activities_organisation_id_source_external_id_type_key unique (organisation_id, source, external_id, type);`,
     );

@@ -16,6 +16,7 @@ import { Migration20261204110000MappingReview } from './Migration20261204110000_
 import { Migration20261204120000PlatformConsent } from './Migration20261204120000_platform_consent.ts';
 import { Migration20261205090000BoundedGrowth } from './Migration20261205090000_bounded_growth.ts';
 import { Migration20261205100000RateBudgets } from './Migration20261205100000_rate_budgets.ts';
+import { Migration20261205110000CredentialsChangedAt } from './Migration20261205110000_credentials_changed_at.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -46,4 +47,8 @@ export const migrations = [
   { name: 'Migration20261204120000_platform_consent', class: Migration20261204120000PlatformConsent },
   { name: 'Migration20261205090000_bounded_growth', class: Migration20261205090000BoundedGrowth },
   { name: 'Migration20261205100000_rate_budgets', class: Migration20261205100000RateBudgets },
+  {
+    name: 'Migration20261205110000_credentials_changed_at',
+    class: Migration20261205110000CredentialsChangedAt,
+  },
 ];

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunError } from '../../core/ports/sync-store.ts';
+import {
+  createBareConnection,
+  createOrganisation,
+  createTestServices,
+  type TestServices,
+} from '../../test-support/test-services.ts';
+import { PostgresConnectionStore } from './connection-store.ts';
+
+let services: TestServices;
+let organisationId: string;
+
+beforeAll(async () => {
+  services = await createTestServices();
+  organisationId = await createOrganisation(services, 'Reconnected Mid-Cycle Lettings');
+}, 60_000);
+afterAll(async () => services?.destroy());
+
+const rejected: RunError = {
+  code: 'ADAPTER.AUTH_FAILED',
+  message: 'Reapit refused the credentials',
+  statusCode: 401,
+  externalId: null,
+  retryState: 'needs_reconnect',
+};
+
+const connectionState = async (connectionId: string) =>
+  (
+    await services.orm.em.fork().execute<{ status: string; alerts: number; failing: boolean }[]>(
+      `select c.status, (select count(*)::int from alerts a where a.connection_id = c.id) as alerts,
+         c.failing_since is not null as failing
+       from crm_connections c where c.id = ?`,
+      [connectionId],
+    )
+  )[0]!;
+
+/** A run of the connection, failed for good with rejected credentials after `meanwhile`. */
+async function runFailingAfter(connectionId: string, meanwhile: () => Promise<void>) {
+  const started = await services.syncStore.startRun(connectionId, 'manual', new Date(), 0);
+  if (started.outcome !== 'started') throw new Error(`run not started: ${started.outcome}`);
+  await meanwhile();
+  await services.syncStore.finishRun(started.run, { succeeded: false, error: rejected, permanent: true });
+  return started.run.runId;
+}
+
+describe('a cycle that fails with credentials the admin has since replaced', () => {
+  it('records its own failure but leaves the reconnected connection active, with no alert', async () => {
+    const connectionId = await createBareConnection(services, organisationId);
+    const runId = await runFailingAfter(connectionId, () =>
+      new PostgresConnectionStore(services.orm.em).saveReconnected({
+        connectionId,
+        organisationId,
+        settings: {},
+        sealedCredentials: { sealed: 'new credentials' },
+        sealedGrantJson: null,
+      }),
+    );
+
+    expect(await connectionState(connectionId)).toEqual({ status: 'active', alerts: 0, failing: false });
+    const [run] = await services.orm.em
+      .fork()
+      .execute<{ status: string }[]>(`select status from sync_runs where id = ?`, [runId]);
+    expect(run!.status).toBe('failed');
+  });
+
+  it('still puts the connection in error when its credentials did not change during the cycle', async () => {
+    const otherAgency = await createOrganisation(services, 'Rejected Credentials Lettings');
+    const connectionId = await createBareConnection(services, otherAgency);
+    await runFailingAfter(connectionId, async () => {});
+
+    expect(await connectionState(connectionId)).toMatchObject({ status: 'error', failing: true });
+    expect((await connectionState(connectionId)).alerts).toBeGreaterThan(0);
+  });
+});
