@@ -43,14 +43,19 @@ export async function connectToSimulator(
   services: Services,
   organisationId: string,
   simulator: SimulatorProcess,
-  options: { settings?: Record<string, string>; withoutWebhooks?: boolean } = {},
+  options: {
+    settings?: Record<string, string>;
+    withoutWebhooks?: boolean;
+    /** Leave the field mapping unconfirmed, as just after an admin connects: nothing is written back. */
+    unconfirmedMapping?: boolean;
+  } = {},
 ): Promise<string> {
   const summary = await services.connections.connect(organisationId, simulator.provider as CrmProvider, {
     credentials: simulator.connection.credentials,
     settings: { ...simulator.connection.settings, ...options.settings },
   });
-  // The bench measures write-back too: its connections' mappings are confirmed as they are made.
-  await services.fieldMapping.confirm(organisationId, summary.id, 'bench');
+  // The bench measures write-back too: its connections' mappings are confirmed as they are made (unless asked not to).
+  if (!options.unconfirmedMapping) await services.fieldMapping.confirm(organisationId, summary.id, 'bench');
   if (options.withoutWebhooks) {
     const [row] = await services.orm.em
       .fork()

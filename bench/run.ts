@@ -23,6 +23,7 @@ import { retentionRow } from './rows/retention.ts';
 import { sharedBudgetRow } from './rows/shared-budget.ts';
 import { jobRateRow } from './rows/job-rate.ts';
 import { quietCycleRow } from './rows/quiet-cycle.ts';
+import { concurrentImportRow } from './rows/concurrent-import.ts';
 
 /**
  * The rows, in order. Each is self-contained (its own database and simulator processes).
@@ -42,6 +43,7 @@ export const ROWS: BenchRow[] = [
   sharedBudgetRow,
   jobRateRow,
   quietCycleRow,
+  concurrentImportRow,
 ];
 
 const args = process.argv.slice(2);

@@ -15,7 +15,8 @@ export type ChildReply =
   | {
       type: 'ready';
       url: string;
-      connection: { credentials: Record<string, string>; settings: Record<string, string> };
+      connection: SimulatorConnection;
+      connections: SimulatorConnection[];
       operatorConfig: Record<string, string>;
       contactCount: number;
       startupMs: number;
@@ -30,11 +31,16 @@ export type RequestStats = {
   byPath: Record<string, number>;
 };
 
+/** What an admin enters to connect to a simulator. */
+export type SimulatorConnection = { credentials: Record<string, string>; settings: Record<string, string> };
+
 /** A simulator running in a child process (see simulator-child.ts). */
 export type SimulatorProcess = {
   provider: CrmProvider;
   url: string;
-  connection: { credentials: Record<string, string>; settings: Record<string, string> };
+  connection: SimulatorConnection;
+  /** With `customers`: one connection per customer (the first is `connection`). */
+  connections: SimulatorConnection[];
   /** The CRM hosts and egress allowance that point Propsync at this simulator. */
   operatorConfig: Record<string, string>;
   contactCount: number;
@@ -52,6 +58,8 @@ export async function startSimulatorProcess(options: {
   contacts: number;
   rateLimits: boolean;
   seed?: number;
+  /** Reapit only: this many customers, each with `contacts` contacts, served by the one process. */
+  customers?: number;
 }): Promise<SimulatorProcess> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, 'simulator-child.ts'), [], {
     execArgv: ['--max-old-space-size=6144'],
@@ -61,6 +69,7 @@ export async function startSimulatorProcess(options: {
       BENCH_CONTACTS: String(options.contacts),
       BENCH_RATE_LIMITS: options.rateLimits ? 'on' : 'off',
       BENCH_SEED: String(options.seed ?? 1),
+      BENCH_CUSTOMERS: String(options.customers ?? 0),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -93,6 +102,7 @@ export async function startSimulatorProcess(options: {
     provider: options.provider,
     url: started.url,
     connection: started.connection,
+    connections: started.connections.length > 0 ? started.connections : [started.connection],
     operatorConfig: started.operatorConfig,
     contactCount: started.contactCount,
     startupMs: started.startupMs,

@@ -4,7 +4,7 @@ import { fmt } from '../measure.ts';
 import { measureInitialImport } from './import-run.ts';
 
 const CONTACTS = 100_000;
-const RAW_BATCH = 1_000;
+export const RAW_BATCH = 1_000;
 
 /**
  * Row 1: the initial import of 100,000 Reapit contacts end to end (simulator pages over HTTP in a
@@ -56,6 +56,53 @@ export const initialImportRow: BenchRow = {
   },
 };
 
+/** The contact and external-id columns of the import's rows, as the bare baseline table holds them. */
+export const BARE_ROWS_SELECT = `select c.id, c.organisation_id, e.external_id, c.title, c.first_name, c.last_name, c.emails,
+    c.phones, c.address, c.postcode, c.uprn, c.udprn, c.nurture_category, c.marketing_consent, c.profile, c.name_key,
+    e.crm_modified_at, e.etag, e.content_hash, e.snapshot
+  from contacts c join contact_external_ids e on e.contact_id = c.id`;
+
+/** Today's raw baseline: a bare table of those columns with only a primary key. */
+export function bareTableDdl(table: string, primaryKey: string): string {
+  return `create table ${table} (
+    id uuid not null, organisation_id uuid not null, external_id text not null, title text, first_name text,
+    last_name text, emails text[] not null, phones text[] not null, address jsonb, postcode text, uprn text, udprn text,
+    nurture_category text not null, marketing_consent text not null, profile jsonb not null, name_key text,
+    crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb, primary key (${primaryKey}))`;
+}
+
+/**
+ * One multi-row `INSERT … ON CONFLICT (conflict) DO UPDATE` of `rows` (all columns of the first
+ * row; a plain INSERT without `conflict`), JSON columns sent as text.
+ */
+export function multiRowUpsert(
+  table: string,
+  rows: Record<string, unknown>[],
+  options: { conflict: string[] | null; jsonColumns: ReadonlySet<string> },
+): { text: string; values: unknown[] } {
+  const columns = Object.keys(rows[0]!);
+  const values: unknown[] = [];
+  const tuples = rows.map((row, index) => {
+    const base = index * columns.length;
+    for (const column of columns) {
+      const value = row[column];
+      values.push(options.jsonColumns.has(column) && value !== null ? JSON.stringify(value) : value);
+    }
+    return `(${columns.map((_, position) => `$${base + position + 1}`).join(', ')})`;
+  });
+  const conflict = options.conflict;
+  const onConflict = conflict
+    ? ` on conflict (${conflict.join(', ')}) do update set ${columns
+        .filter((column) => !conflict.includes(column))
+        .map((column) => `${column} = excluded.${column}`)
+        .join(', ')}`
+    : '';
+  return {
+    text: `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}${onConflict}`,
+    values,
+  };
+}
+
 /** The same rows the import stored, upserted the fastest plain way into a bare table. */
 async function rawUpsert(
   databaseUrl: string,
@@ -65,11 +112,7 @@ async function rawUpsert(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(`create table bench_raw_contacts (
-      id uuid not null, organisation_id uuid not null, external_id text primary key, title text, first_name text,
-      last_name text, emails text[] not null, phones text[] not null, address jsonb, postcode text, uprn text, udprn text,
-      nurture_category text not null, marketing_consent text not null, profile jsonb not null, name_key text,
-      crm_modified_at timestamptz, etag text, content_hash text, snapshot jsonb)`);
+    await client.query(bareTableDdl('bench_raw_contacts', 'external_id'));
     // Read a batch at a time (keyset by external id): 100k rows with their snapshots do not fit the
     // 256 MB heap `npm run bench` runs with. Only the inserts are timed.
     const jsonColumns = new Set(['address', 'profile', 'snapshot']);
@@ -78,10 +121,7 @@ async function rawUpsert(
     let after = '';
     for (;;) {
       const { rows: batch } = await client.query(
-        `select c.id, c.organisation_id, e.external_id, c.title, c.first_name, c.last_name, c.emails, c.phones, c.address,
-           c.postcode, c.uprn, c.udprn, c.nurture_category, c.marketing_consent, c.profile, c.name_key, e.crm_modified_at,
-           e.etag, e.content_hash, e.snapshot
-         from contacts c join contact_external_ids e on e.contact_id = c.id
+        `${BARE_ROWS_SELECT}
          where c.organisation_id = $1 and e.connection_id = $2 and e.external_id > $3
          order by e.external_id limit $4`,
         [organisationId, connectionId, after, RAW_BATCH],
@@ -89,25 +129,9 @@ async function rawUpsert(
       if (batch.length === 0) break;
       after = batch.at(-1)!.external_id as string;
       total += batch.length;
-      const columns = Object.keys(batch[0]!);
       const started = performance.now();
-      const values: unknown[] = [];
-      const tuples = batch.map((row, index) => {
-        const base = index * columns.length;
-        for (const column of columns) {
-          const value = row[column];
-          values.push(jsonColumns.has(column) && value !== null ? JSON.stringify(value) : value);
-        }
-        return `(${columns.map((_, position) => `$${base + position + 1}`).join(', ')})`;
-      });
-      await client.query(
-        `insert into bench_raw_contacts (${columns.join(', ')}) values ${tuples.join(', ')}
-         on conflict (external_id) do update set ${columns
-           .filter((column) => column !== 'external_id')
-           .map((column) => `${column} = excluded.${column}`)
-           .join(', ')}`,
-        values,
-      );
+      const upsert = multiRowUpsert('bench_raw_contacts', batch, { conflict: ['external_id'], jsonColumns });
+      await client.query(upsert.text, upsert.values);
       insertMs += performance.now() - started;
     }
     return { rows: total, ms: insertMs };
