@@ -41,6 +41,10 @@ type ImportRun = {
   workerCpuS: number[];
   /** CPU seconds each part spent from the first connect until the last import finished (and the check after). */
   cpuS: { workers: number; postgres: number; simulator: number; server: number };
+  /** PostgreSQL's counters over the same time: this database's transactions and rows, the server's WAL. */
+  activity: DatabaseActivity;
+  /** Rows inserted + updated + deleted per table over the same time, the ten busiest. */
+  busiestTables: Record<string, number>;
   /** The simulator's requests during the imports, by route. */
   requests: Record<string, number>;
 };
@@ -108,6 +112,8 @@ export const concurrentImportRow: BenchRow = {
         queuedS: run.queuedS,
         workerCpuS: run.workerCpuS,
         cpuS: run.cpuS,
+        activity: run.activity,
+        busiestTables: run.busiestTables,
         simulatorRequests: run.requests,
       })),
       sameTables,
@@ -180,6 +186,8 @@ async function importAtOnce(
       { startedAt: string },
     ];
     const startedAt = new Date(startedAtText);
+    const statsBefore = await databaseActivity(database.url);
+    const tablesBefore = await tableWrites(database.url);
     const cpuBefore = {
       postgres: await postgresCpuSeconds(database.url),
       simulator: cpuSecondsOf(simulator.pid),
@@ -220,6 +228,20 @@ async function importAtOnce(
       server: round1((benchCpu.user + benchCpu.system) / 1e6),
     };
     const { byPath: requests } = await simulator.requestStats();
+    const statsAfter = await databaseActivity(database.url);
+    const activity = Object.fromEntries(
+      Object.entries(statsAfter).map(([key, value]) => [
+        key,
+        value - statsBefore[key as keyof DatabaseActivity],
+      ]),
+    ) as DatabaseActivity;
+    const tablesAfter = await tableWrites(database.url);
+    const busiestTables = Object.fromEntries(
+      Object.entries(tablesAfter)
+        .map(([table, writes]) => [table, writes - (tablesBefore[table] ?? 0)] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10),
+    );
     const run: ImportRun = {
       layout,
       wallMs,
@@ -229,12 +251,15 @@ async function importAtOnce(
       queuedS: runs.map((row) => round1((row.started_at.getTime() - startedAt.getTime()) / 1000)),
       workerCpuS,
       cpuS,
+      activity,
+      busiestTables,
       requests,
     };
     context.log(
       `  ${fmt(run.contacts)} contacts in ${fmt(wallMs / 1000, 1)} s: ${fmt(run.rate)} contacts/s aggregate; ` +
         `imports took ${run.perImportS.join(', ')} s, started ${run.queuedS.join(', ')} s after the first connect; ` +
-        `CPU s: ${JSON.stringify(cpuS)}`,
+        `CPU s: ${JSON.stringify(cpuS)}; PostgreSQL: ${JSON.stringify(activity)}; rows written: ` +
+        JSON.stringify(busiestTables),
     );
     return {
       run,
@@ -512,6 +537,57 @@ async function primaryKeyOf(client: pg.Client, table: string): Promise<string[]>
     [table],
   );
   return rows.map((row) => row.column_name);
+}
+
+type DatabaseActivity = {
+  commits: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  walRecords: number;
+  walMb: number;
+  walSyncs: number;
+};
+
+async function databaseActivity(databaseUrl: string): Promise<DatabaseActivity> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // Counters are reported by each backend at its transaction's end: a snapshot of what is flushed.
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query<Record<keyof DatabaseActivity, string>>(
+      `select d.xact_commit as commits, d.tup_inserted as inserted, d.tup_updated as updated,
+         d.tup_deleted as deleted, w.wal_records as "walRecords", w.wal_bytes / 1048576.0 as "walMb",
+         w.wal_sync as "walSyncs"
+       from pg_stat_database d, pg_stat_wal w where d.datname = current_database()`,
+    );
+    const row = rows[0]!;
+    return Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [key, Math.round(Number(value))]),
+    ) as DatabaseActivity;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Rows written (inserted, updated, deleted) per table so far, partitions folded into their table. */
+async function tableWrites(databaseUrl: string): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ name: string; writes: string }>(
+      `select coalesce(parent.relname, t.relname) as name, sum(t.n_tup_ins + t.n_tup_upd + t.n_tup_del) as writes
+       from pg_stat_all_tables t
+       left join pg_inherits i on i.inhrelid = t.relid
+       left join pg_class parent on parent.oid = i.inhparent
+       where t.schemaname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       group by 1`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, Number(row.writes)]));
+  } finally {
+    await client.end();
+  }
 }
 
 /** The fields of /proc/<pid>/stat after the command name (field 3 onwards); null once it is gone. */
