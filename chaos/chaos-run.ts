@@ -229,7 +229,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       });
     }
     log(`${elapsed()} chaos run: ${killRecords.length} kill(s) in all; converging after write-back`);
-    rounds += await settleWithWorkers(chaos, deadline, log);
+    rounds += await settleWithWorkers(chaos, deadline, log, { quiesce: true });
     await stopWorker();
     for (const simulator of chaos.simulators.values()) simulator.faults.clear();
     log(`${elapsed()} chaos run settled; comparing`);
@@ -540,7 +540,12 @@ const fastForwarded = new Map<string, number>();
  * succeeded, nothing was written and no write-back is left. Failed writes wait minutes before
  * their retry; the run brings that time forward instead of waiting (counted in the report).
  */
-async function settleWithWorkers(side: Side, deadline: number, log: (line: string) => void): Promise<number> {
+async function settleWithWorkers(
+  side: Side,
+  deadline: number,
+  log: (line: string) => void,
+  options: { quiesce?: boolean } = {},
+): Promise<number> {
   for (let round = 1; ; round++) {
     if (Date.now() > deadline) throw new Error(`${side.label}: did not converge before the deadline`);
     const moved = await query<{ id: string }>(
@@ -559,8 +564,26 @@ async function settleWithWorkers(side: Side, deadline: number, log: (line: strin
     log(
       `  ${new Date().toISOString().slice(11, 19)} round ${round}: ${finished.map((run) => `${run.provider}=${run.status}/${run.records_written}w/${run.records_pushed}p`).join(' ')}, ${pending} write(s) pending`,
     );
-    if (clean && pending === 0 && finished.every((run) => run.records_pushed === 0)) return round;
+    if (clean && pending === 0 && finished.every((run) => run.records_pushed === 0)) {
+      if (!options.quiesce) return round;
+      // Before the worker's final SIGKILL: work queued behind the round (the job of a killed
+      // worker, retried once pg-boss misses its heartbeat; a webhook batch; a follow-up) may still
+      // start a cycle, which the SIGKILL would leave running. Settled means nothing queued or
+      // running, and no cycle started since the round.
+      const runsBefore = await runCount(side);
+      await side.services.whenIdle(Math.max(1_000, deadline - Date.now()));
+      if ((await runCount(side)) === runsBefore) return round;
+    }
   }
+}
+
+async function runCount(side: Side): Promise<number> {
+  const [row] = await query<{ count: number }>(
+    side,
+    `select count(*)::int as count from sync_runs where organisation_id = ?`,
+    [side.organisationId],
+  );
+  return row!.count;
 }
 
 type FinishedRow = {

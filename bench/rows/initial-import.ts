@@ -31,8 +31,10 @@ export const initialImportRow: BenchRow = {
       baseline: `${fmt(rawRate)} rows/s raw`,
       ratio: share,
       ratioLabel: `${fmt(share * 100, 1)}% of raw`,
-      target: '≥ 10,000/s and ≥ 25% of raw',
-      met: measured.rate >= 10_000 && share >= 0.25,
+      // One connection's import is bounded by its CRM (row import-at-ceiling); what the database
+      // must carry is many at once (row concurrent-import). This row keeps the history.
+      target: 'reported (targets: import-at-ceiling, concurrent-import)',
+      met: null,
       notes:
         `page size 100, rate limits off, simulator in a child process; raw = multi-row INSERT … ON CONFLICT ` +
         `of ${RAW_BATCH}-row batches of the same rows (contact + external-id columns) into a bare table with ` +

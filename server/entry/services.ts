@@ -119,6 +119,7 @@ export async function createServices(
   const grantStores = new PostgresGrantStores(orm.em, vault);
   const egress = egressPolicyFromConfig(config);
   const outboundFetch = options.fetchImplementation ?? createEgressFetch(egress);
+  const locks = new ConnectionLocks(databaseUrl, logger);
   // Metrics read the queue, and adapters report to metrics: the closure breaks the cycle.
   let metrics: PropsyncMetrics | null = null;
   const adapters = new AdapterResolver(logger, {
@@ -128,9 +129,10 @@ export async function createServices(
     onResponse: (event) => metrics?.observeResponse(event),
     grantStoreFor: (connectionId, fingerprint) => grantStores.for(connectionId, fingerprint),
     // One budget per CRM customer across the server and every worker (README: "Rate budgets").
-    rateBudget: options.perProcessRateBudget ? new InMemoryRateBudget() : new PostgresRateBudget(orm.em),
+    rateBudget: options.perProcessRateBudget
+      ? new InMemoryRateBudget()
+      : new PostgresRateBudget(orm.em, { ownerPid: () => locks.sessionPid() }),
   });
-  const locks = new ConnectionLocks(databaseUrl, logger);
   const syncStore = new PostgresSyncStore(orm.em, locks, {
     failingAlertAfterMs: config.failingAlertAfterMinutes * 60_000,
     identifierHasher: hashIdentifier,

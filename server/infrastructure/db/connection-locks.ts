@@ -15,6 +15,7 @@ export class ConnectionLocks {
   readonly #logger: Logger;
   readonly #held = new Set<string>();
   #client: Promise<pg.Client> | null = null;
+  #sessionPid: { client: pg.Client; pid: number } | null = null;
 
   constructor(databaseUrl: string, logger: Logger) {
     this.#databaseUrl = databaseUrl;
@@ -51,6 +52,19 @@ export class ConnectionLocks {
         this.#held.delete(connectionId);
       }
     };
+  }
+
+  /**
+   * The backend pid of this process's lock session: it exists exactly as long as this process
+   * does (and its session), so other processes can tell this one is alive (rate-budget slots).
+   */
+  async sessionPid(): Promise<number> {
+    const client = await this.#session();
+    if (this.#sessionPid?.client !== client) {
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      this.#sessionPid = { client, pid: rows[0]!.pid };
+    }
+    return this.#sessionPid.pid;
   }
 
   async close(): Promise<void> {

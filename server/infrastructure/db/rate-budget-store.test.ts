@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { RequestPacer } from '../../adapters/adapter-kit/request-pacer.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -168,5 +169,41 @@ describe('the rate budget shared through PostgreSQL', () => {
     // The finished write is still in the window (one of two), the abandoned ones no longer count.
     expect(afterwards).toMatchObject({ granted: true });
     expect(await take(true)).toMatchObject({ granted: false, reason: 'window' });
+  });
+
+  it('stops counting, at once, the requests in flight of a process whose session is gone', async () => {
+    // Each "process" is known by the backend of a session that lives as long as it does.
+    const sessionOf = async () => {
+      const client = new pg.Client({ connectionString: database().url });
+      await client.connect();
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      return { client, pid: rows[0]!.pid };
+    };
+    const dying = await sessionOf();
+    const living = await sessionOf();
+    const limits = { requests: 100, windowMs: 1_000, maxConcurrent: 1 };
+    const key = 'reapit:customer:KILLED';
+    const doomed = new PostgresRateBudget((await anotherPool()).em, { ownerPid: async () => dying.pid });
+    const survivor = new PostgresRateBudget(database().orm.em, { ownerPid: async () => living.pid });
+    try {
+      expect(await doomed.tryAcquire({ key, write: false, limits })).toMatchObject({ granted: true });
+      expect(await survivor.tryAcquire({ key, write: false, limits })).toMatchObject({
+        granted: false,
+        reason: 'in_flight',
+      });
+
+      // SIGKILL mid-request: the slot is never released, but the process's session ends with it.
+      await dying.client.end();
+      for (;;) {
+        const { rows } = await living.client.query('select 1 from pg_stat_activity where pid = $1', [
+          dying.pid,
+        ]);
+        if (rows.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await survivor.tryAcquire({ key, write: false, limits })).toMatchObject({ granted: true });
+    } finally {
+      await living.client.end();
+    }
   });
 });

@@ -36,13 +36,21 @@ const UsageRow = z.object({
  */
 export class PostgresRateBudget implements RateBudget {
   readonly #sql: Sql;
+  readonly #ownerPid: (() => Promise<number>) | null;
 
-  constructor(em: EntityManager) {
+  /**
+   * `ownerPid`: the backend pid of a session that lives exactly as long as this process (its lock
+   * session). A slot of a process that died mid-request then stops counting as in flight at once,
+   * instead of blocking the customer's cap until it is taken for abandoned.
+   */
+  constructor(em: EntityManager, options: { ownerPid?: () => Promise<number> } = {}) {
     this.#sql = new Sql(em);
+    this.#ownerPid = options.ownerPid ?? null;
   }
 
-  tryAcquire(request: BudgetRequest): Promise<BudgetDecision> {
+  async tryAcquire(request: BudgetRequest): Promise<BudgetDecision> {
     const { key, write, limits } = request;
+    const owner = this.#ownerPid ? await this.#ownerPid() : null;
     return this.#sql.transaction(async (sql) => {
       await sql.run(`select pg_advisory_xact_lock(?, hashtext(?))`, [BUDGET_LOCK_NAMESPACE, key]);
       // A separate statement after the lock: its snapshot sees what the previous holder committed.
@@ -54,11 +62,18 @@ export class PostgresRateBudget implements RateBudget {
            delete from rate_budget_slots s using now
            where s.budget_key = ? and (s.finished_at < now.at - 2 * ?::float8 * interval '1 millisecond'
              or (s.finished_at is null and s.started_at < now.at - ?::float8 * interval '1 millisecond'))),
+         slots as (
+           -- A slot whose owner's session is gone (the process died mid-request) counts as a
+           -- request that finished when it started.
+           select s.write, s.started_at,
+             case when s.finished_at is null and s.owner_pid is not null
+                   and not exists (select 1 from pg_stat_activity a where a.pid = s.owner_pid)
+                  then s.started_at else s.finished_at end as finished_at
+           from rate_budget_slots s where s.budget_key = ?),
          live as (
-           select s.write, s.finished_at from rate_budget_slots s, now
-           where s.budget_key = ?
-             and ((s.finished_at is null and s.started_at >= now.at - ?::float8 * interval '1 millisecond')
-               or s.finished_at > now.at - ?::float8 * interval '1 millisecond'))
+           select slots.write, slots.finished_at from slots, now
+           where (slots.finished_at is null and slots.started_at >= now.at - ?::float8 * interval '1 millisecond')
+             or slots.finished_at > now.at - ?::float8 * interval '1 millisecond')
          select
            extract(epoch from b.held_until - now.at) * 1000 as held_ms,
            case when b.usage_day = (now.at at time zone 'utc')::date then b.day_requests else 0 end as requests_today,
@@ -98,7 +113,8 @@ export class PostgresRateBudget implements RateBudget {
       const slot = await sql.first(
         z.object({ id: z.string() }),
         `with slot as (
-           insert into rate_budget_slots (budget_key, write, started_at) values (?, ?, clock_timestamp()) returning id),
+           insert into rate_budget_slots (budget_key, write, started_at, owner_pid)
+           values (?, ?, clock_timestamp(), ?) returning id),
          counted as (
            insert into rate_budgets (budget_key, usage_day, day_requests)
            values (?, (clock_timestamp() at time zone 'utc')::date, 1)
@@ -106,7 +122,7 @@ export class PostgresRateBudget implements RateBudget {
              day_requests = case when rate_budgets.usage_day = excluded.usage_day then rate_budgets.day_requests + 1 else 1 end,
              usage_day = excluded.usage_day)
          select id::text from slot`,
-        [key, write, key],
+        [key, write, owner, key],
       );
       return { granted: true, slotId: slot!.id };
     });

@@ -11,6 +11,8 @@ export const RateBudgetSlot = defineEntity({
     startedAt: p.datetime(),
     /** Null while the request is in flight. */
     finishedAt: p.datetime().nullable(),
+    /** The taking process's lock-session backend: gone means the process died mid-request. */
+    ownerPid: p.integer().nullable(),
   },
   indexes: [{ name: 'rate_budget_slots_key_idx', properties: ['budgetKey', 'startedAt'] }],
 });

@@ -6,6 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `rate_budget_slots`: one row per request, from when its slot was taken until a window after
  *   its answer (`finished_at`, null while in flight); taken under a transaction-scoped advisory
  *   lock on the key, and deleted by later acquisitions of the key once outside any window.
+ *   `owner_pid` is the backend of the taking process's lock session: when that session is gone
+ *   (the process died), its requests in flight stop counting as in flight at once.
  * - `rate_budgets`: per key, the Retry-After hold (`held_until`) and the requests of the UTC day
  *   `usage_day` (`day_requests`), which the connection card shows near a daily cap.
  */
@@ -19,7 +21,8 @@ export class Migration20261205100000RateBudgets extends Migration {
         budget_key text not null,
         write boolean not null,
         started_at timestamptz not null,
-        finished_at timestamptz);`);
+        finished_at timestamptz,
+        owner_pid integer);`);
     this.addSql(`create index rate_budget_slots_key_idx on rate_budget_slots (budget_key, started_at);`);
     this.addSql(`
       create table rate_budgets (
