@@ -29,9 +29,12 @@ describe('the sync job queue', () => {
       { connectionId: randomUUID(), trigger: 'schedule', scheduledFor: new Date().toISOString() },
       { connectionId: randomUUID(), trigger: 'webhook' },
     ];
+    // A "sync now" for a connection whose backlog follow-up still waits is not swallowed by it.
+    followUps.push({ connectionId: randomUUID(), trigger: 'webhook', followUp: true });
     const waitedFor: SyncJob[] = [
       { connectionId: randomUUID(), trigger: 'initial' },
       { connectionId: randomUUID(), trigger: 'manual' },
+      { connectionId: followUps.at(-1)!.connectionId, trigger: 'manual' },
     ];
     for (const job of [...followUps, ...background, ...waitedFor])
       expect(await queue.enqueue(job)).toBe(true);
@@ -44,9 +47,9 @@ describe('the sync job queue', () => {
       },
       { concurrency: 1 },
     );
-    await waitFor(async () => ran.length === 7, 30_000, 'every job to run');
-    expect(ran.slice(0, 2).sort()).toEqual(waitedFor.map((job) => job.connectionId).sort());
-    expect(ran.slice(2, 5)).toEqual(background.map((job) => job.connectionId));
-    expect(ran.slice(5)).toEqual(followUps.map((job) => job.connectionId));
+    await waitFor(async () => ran.length === 9, 30_000, 'every job to run');
+    expect(ran.slice(0, 3).sort()).toEqual(waitedFor.map((job) => job.connectionId).sort());
+    expect(ran.slice(3, 6)).toEqual(background.map((job) => job.connectionId));
+    expect(ran.slice(6)).toEqual(followUps.map((job) => job.connectionId));
   });
 });

@@ -94,7 +94,13 @@ export class SyncJobQueue {
    * now", or a scheduled slot queued twice). Pass `transaction` to queue atomically with other writes.
    */
   async enqueue(job: SyncJob, transaction?: JobTransaction): Promise<boolean> {
-    const singletonKey = job.scheduledFor ? `${job.connectionId}@${job.scheduledFor}` : job.connectionId;
+    // A follow-up waits behind fresh work under a key of its own: sharing the connection's key
+    // would swallow a later "sync now" into the waiting follow-up, at its low priority.
+    const singletonKey = job.scheduledFor
+      ? `${job.connectionId}@${job.scheduledFor}`
+      : job.followUp
+        ? `${job.connectionId}#follow-up`
+        : job.connectionId;
     const id = await this.#boss.send(SYNC_QUEUE, job, {
       singletonKey,
       priority: priorityOf(job),
