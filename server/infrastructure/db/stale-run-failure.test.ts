@@ -36,8 +36,12 @@ const connectionState = async (connectionId: string) =>
   )[0]!;
 
 /** A run of the connection, failed for good with rejected credentials after `meanwhile`. */
-async function runFailingAfter(connectionId: string, meanwhile: () => Promise<void>) {
-  const started = await services.syncStore.startRun(connectionId, 'manual', new Date(), 0);
+async function runFailingAfter(
+  connectionId: string,
+  meanwhile: () => Promise<void>,
+  cycleClock = new Date(),
+) {
+  const started = await services.syncStore.startRun(connectionId, 'manual', cycleClock, 0);
   if (started.outcome !== 'started') throw new Error(`run not started: ${started.outcome}`);
   await meanwhile();
   await services.syncStore.finishRun(started.run, { succeeded: false, error: rejected, permanent: true });
@@ -64,10 +68,18 @@ describe('a cycle that fails with credentials the admin has since replaced', () 
     expect(run!.status).toBe('failed');
   });
 
-  it('still puts the connection in error when its credentials did not change during the cycle', async () => {
+  it('still puts the connection in error when its credentials did not change during the cycle, whatever its clock', async () => {
     const otherAgency = await createOrganisation(services, 'Rejected Credentials Lettings');
     const connectionId = await createBareConnection(services, otherAgency);
-    await runFailingAfter(connectionId, async () => {});
+    await new PostgresConnectionStore(services.orm.em).saveReconnected({
+      connectionId,
+      organisationId: otherAgency,
+      settings: {},
+      sealedCredentials: { sealed: 'current credentials' },
+      sealedGrantJson: null,
+    });
+    // The cycle's clock (a test's, or a host's that is behind) is a year before the database's.
+    await runFailingAfter(connectionId, async () => {}, new Date(Date.now() - 365 * 24 * 60 * 60_000));
 
     expect(await connectionState(connectionId)).toMatchObject({ status: 'error', failing: true });
     expect((await connectionState(connectionId)).alerts).toBeGreaterThan(0);

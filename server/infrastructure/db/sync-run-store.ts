@@ -93,8 +93,8 @@ export async function openRun(
     const runId = randomUUID();
     await tx.run(
       `insert into sync_runs (id, connection_id, organisation_id, trigger, full_import, window_start, window_end, cursor_before,
-         started_at, heartbeat_at, scheduled_for)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)`,
+         started_at, heartbeat_at, scheduled_for, credentials_changed_at)
+       select ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, c.credentials_changed_at from crm_connections c where c.id = ?`,
       [
         runId,
         connectionId,
@@ -107,6 +107,7 @@ export async function openRun(
         now,
         now,
         scheduledFor,
+        connectionId,
       ],
     );
     const run: SyncRunHandle = {
@@ -165,9 +166,9 @@ export async function closeRun(
     // its failure is the run's, not the connection's (no error state, alert or host event).
     const stale = await tx.first(
       z.object({ stale: z.boolean() }),
-      `select c.credentials_changed_at > r.started_at as stale
+      `select c.credentials_changed_at is distinct from r.credentials_changed_at as stale
          from crm_connections c join sync_runs r on r.connection_id = c.id
-       where c.id = ? and r.id = ? and c.credentials_changed_at is not null`,
+       where c.id = ? and r.id = ?`,
       [run.connectionId, run.runId],
     );
     if (stale?.stale) return;

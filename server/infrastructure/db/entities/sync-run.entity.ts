@@ -44,6 +44,8 @@ export const SyncRun = defineEntity({
     estimatedTotal: p.integer().nullable(),
     /** The scheduled slot this run serves (unique per connection): a slot never runs twice. */
     scheduledFor: p.datetime().nullable(),
+    /** The connection's `credentialsChangedAt` when the run started: the credentials it ran with. */
+    credentialsChangedAt: p.datetime().nullable(),
     startedAt: stampedOnCreate,
     heartbeatAt: stampedOnCreate,
     finishedAt: p.datetime().nullable(),
