@@ -1,6 +1,15 @@
 import type { Response } from 'express';
 import { z } from 'zod';
+import { maxText as text, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import {
+  ZONED_ISO_DATE_TIME as ISO_DATE_TIME,
+  blankOrEmail,
+  isoDateText as isoDate,
+  isoInstant,
+  oneOf,
+  reachableThrough,
+} from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
@@ -59,16 +68,15 @@ export function sendValidationError(response: Response, error: z.ZodError): void
   sendError(response, 400, STATUS_MESSAGES[400], modelStateOf(error));
 }
 
-// ISO-8601 with a zone designator when a time is given: a naive time would be ambiguous (UK local or UTC).
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** Query parameters, read case-insensitively (ASP.NET model binding ignores case). */
+/**
+ * Query parameters, read case-insensitively (ASP.NET model binding ignores case). Times need a zone
+ * designator: a naive time would be ambiguous (UK local or UTC).
+ */
 export function agentosQuery(query: unknown): QueryReader {
   return new QueryReader(query, {
     ignoreCase: true,
     instant: {
-      parse: (raw) =>
-        ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : null,
+      parse: (raw) => isoInstant(raw),
       mustBe: 'must be an ISO-8601 date, or date and time with a zone (e.g. 2025-05-01T09:30:00Z)',
     },
   });
@@ -105,9 +113,6 @@ function isView<T>(matching: ResultView<T> | readonly T[]): matching is ResultVi
   return !Array.isArray(matching);
 }
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
 const instant = z
   .string()
   .refine(
@@ -142,21 +147,14 @@ const contactFieldShape = {
   Title: text(20).nullable(),
   Forename: text(50).nullable(),
   Surname: z.string().trim().min(1, 'Surname is required').max(50, 'must be at most 50 characters'),
-  EmailAddress: text(100)
-    .refine(
-      (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
-      'must be a valid email address',
-    )
-    .nullable(),
+  EmailAddress: blankOrEmail(100).nullable(),
   MobilePhone: text(30).nullable(),
   HomePhone: text(30).nullable(),
   WorkPhone: text(30).nullable(),
   DateOfBirth: isoDate.nullable(),
   Address: AddressPatchSchema.nullable(),
   ThirdPartyMarketingConsent: z.boolean().nullable(),
-  TenancyStatus: z.enum(AGENTOS_TENANCY_STATUSES, {
-    message: `must be one of ${AGENTOS_TENANCY_STATUSES.join(', ')}`,
-  }),
+  TenancyStatus: oneOf(AGENTOS_TENANCY_STATUSES),
   TenancyStartDate: isoDate.nullable(),
   Requirements: RequirementsPatchSchema,
   PropertyCount: z.number().int().min(0),
@@ -173,20 +171,15 @@ export const ContactCreateSchema = z
   .object(contactFieldShape)
   .partial()
   .required({ Surname: true })
-  .superRefine((contact, context) => {
-    const reachable = [contact.EmailAddress, contact.MobilePhone, contact.HomePhone, contact.WorkPhone].some(
-      (value) => typeof value === 'string' && value.trim() !== '',
-    );
-    if (!reachable)
-      context.addIssue({
-        code: 'custom',
-        path: ['EmailAddress'],
-        message: 'an email address or a phone number is required',
-      });
-  });
+  .superRefine(
+    reachableThrough(
+      ['EmailAddress', 'MobilePhone', 'HomePhone', 'WorkPhone'],
+      'an email address or a phone number is required',
+    ),
+  );
 
 export const LogEntryCreateSchema = z.object({
-  Type: z.enum(AGENTOS_LOG_ENTRY_TYPES, { message: `must be one of ${AGENTOS_LOG_ENTRY_TYPES.join(', ')}` }),
+  Type: oneOf(AGENTOS_LOG_ENTRY_TYPES),
   Subject: z.string().trim().min(1, 'Subject is required').max(200, 'must be at most 200 characters'),
   Notes: text(4000).default(''),
   DateTime: instant.optional(),
@@ -211,13 +204,8 @@ export const EngagementPatchSchema = z
   );
 
 export const WebhookCreateSchema = z.object({
-  Url: z
-    .string()
-    .url('must be an absolute URL')
-    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
-  Events: z
-    .array(z.enum(AGENTOS_WEBHOOK_EVENTS, { message: `must be one of ${AGENTOS_WEBHOOK_EVENTS.join(', ')}` }))
-    .min(1, 'at least one event is required'),
+  Url: webhookUrlSchema,
+  Events: z.array(oneOf(AGENTOS_WEBHOOK_EVENTS)).min(1, 'at least one event is required'),
 });
 
 /** Strips the quotes and weak prefix an If-Match header may carry around a base64 ETag. */

@@ -85,6 +85,7 @@ export function webhookHeaders(options: {
  * subscription's secret, through the shared background dispatcher.
  */
 export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
+  protected override readonly owner = 'shortName';
   #nextSeq = 1;
 
   create(
@@ -104,30 +105,19 @@ export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     });
   }
 
-  list(shortName: string): WebhookSubscription[] {
-    return this.where((subscription) => subscription.shortName === shortName);
+  /** OIDs are read in any case. */
+  protected override idOf(oid: string): string {
+    return oid.trim().toUpperCase();
   }
 
-  /** The agency's subscription with this OID (OIDs are read in any case). */
-  find(shortName: string, oid: string): WebhookSubscription | undefined {
-    const subscription = this.get(oid.trim().toUpperCase());
-    return subscription?.shortName === shortName ? subscription : undefined;
-  }
-
-  remove(shortName: string, oid: string): boolean {
-    const subscription = this.find(shortName, oid);
-    return subscription !== undefined && this.delete(subscription.id);
-  }
-
-  /** The agency's subscriptions to the event. */
-  #listening(shortName: string, event: AgentosWebhookEvent): WebhookSubscription[] {
-    return this.where(
-      (subscription) => subscription.shortName === shortName && subscription.events.includes(event),
-    );
+  /** Whether the subscription is the agency's and listens to the event. */
+  #listens(shortName: string, event: AgentosWebhookEvent) {
+    return (subscription: WebhookSubscription) =>
+      subscription.shortName === shortName && subscription.events.includes(event);
   }
 
   hasSubscribers(shortName: string, event: AgentosWebhookEvent): boolean {
-    return this.#listening(shortName, event).length > 0;
+    return this.any(this.#listens(shortName, event));
   }
 
   /**
@@ -136,11 +126,10 @@ export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
    */
   emit(shortName: string, occurredAt: number, notification: ContactNotification): number {
     const eventId = randomUUID();
-    const listening = this.#listening(shortName, notification.event);
-    for (const subscription of listening) {
+    return this.fanOut(this.#listens(shortName, notification.event), (subscription) => {
       const deliveryId = randomUUID();
       const body = webhookBody({ deliveryId, eventId, occurredAt, shortName, notification });
-      this.dispatcher.enqueue({
+      return {
         url: subscription.url,
         body,
         // Signed per attempt with the wall clock: receivers compare it with their own.
@@ -160,9 +149,8 @@ export class AgentosWebhooks extends SubscriptionRegistry<WebhookSubscription> {
           oid: notification.oid,
           subscription: subscription.id,
         },
-      });
-    }
-    return listening.length;
+      };
+    });
   }
 
   /** The subscription as the API shows it; the secret only when just created. */

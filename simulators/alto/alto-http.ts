@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found, type ErrorDetails } from '../toolkit/define-simulator.ts';
+import { oneOf } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
@@ -112,15 +113,12 @@ export function camelKeys(value: unknown): unknown {
 
 /** An enum read the ASP.NET way: its name in any case, or its numeric position. */
 function enumOf<T extends string>(values: readonly [T, ...T[]]) {
-  return z.preprocess(
-    (raw) => {
-      if (typeof raw === 'number' && Number.isInteger(raw)) return values[raw] ?? raw;
-      if (typeof raw === 'string')
-        return values.find((value) => value.toLowerCase() === raw.toLowerCase()) ?? raw;
-      return raw;
-    },
-    z.enum(values, { message: `must be one of ${values.join(', ')}` }),
-  );
+  return z.preprocess((raw) => {
+    if (typeof raw === 'number' && Number.isInteger(raw)) return values[raw] ?? raw;
+    if (typeof raw === 'string')
+      return values.find((value) => value.toLowerCase() === raw.toLowerCase()) ?? raw;
+    return raw;
+  }, oneOf(values));
 }
 
 export const PhoneRequestSchema = z.object({

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { AltoEventType } from './alto-constants.ts';
 import {
@@ -133,6 +134,8 @@ export function deliveryHeaders(
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
 export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
+  protected override readonly owner = 'agencyRef';
+
   /** A new subscription; without a `secret`, one is generated. */
   create(input: Omit<AltoSubscription, 'id' | 'secret' | 'created'> & { secret?: string | undefined }) {
     return this.add({
@@ -145,12 +148,10 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
   }
 
   /** Subscriptions of one agency (all integrations, or one client's), oldest first. */
-  list(agencyRef: string, clientId?: string): AltoSubscription[] {
-    return this.where(
-      (subscription) =>
-        subscription.agencyRef === agencyRef &&
-        (clientId === undefined || subscription.clientId === clientId),
-    );
+  override list(agencyRef: string, clientId?: string): AltoSubscription[] {
+    return super
+      .list(agencyRef)
+      .filter((subscription) => clientId === undefined || subscription.clientId === clientId);
   }
 
   hasSubscribers(agencyRef: string, type?: AltoEventType): boolean {
@@ -165,18 +166,18 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
   emit(agencyRef: string, changes: readonly AltoChange[]): number {
     let queued = 0;
     for (const change of changes) {
-      for (const subscription of this.where((candidate) => candidate.agencyRef === agencyRef)) {
-        if (!subscription.eventTypes.includes(change.type)) continue;
+      const wants = (subscription: AltoSubscription) =>
+        subscription.agencyRef === agencyRef && subscription.eventTypes.includes(change.type);
+      queued += this.fanOut(wants, (subscription) => {
         const body = cloudEventBody(change, subscription.integrationId, agencyRef);
-        this.dispatcher.enqueue({
+        return {
           url: subscription.url,
           body,
           // The wall clock, not the simulated one: receivers compare the timestamp with theirs.
-          headers: () => deliveryHeaders(subscription.secret, body, Math.floor(Date.now() / 1000)),
+          headers: () => deliveryHeaders(subscription.secret, body, unixSeconds()),
           labels: { type: change.type, subject: change.subject, subscriptionId: subscription.id, agencyRef },
-        });
-        queued++;
-      }
+        };
+      });
     }
     return queued;
   }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { EMAIL_PATTERN, maxText as text, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { isoDateText, oneOf } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { CUSTOM_ACTIVITY_TYPES, CUSTOM_PAGE_LIMITS, CUSTOM_WEBHOOK_EVENTS } from './custom-constants.ts';
 import type { KeysetPosition } from '../toolkit/timed-collection.ts';
@@ -161,8 +163,6 @@ export function fieldErrors(error: z.ZodError): ProblemFieldError[] {
   });
 }
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const nullableText = (max: number) => text(max).nullable();
 const instantString = z
   .string()
@@ -212,11 +212,7 @@ const contactPatchShape = {
   title: nullableText(20).optional(),
   first_name: nullableText(100).optional(),
   last_name: nullableText(100).optional(),
-  date_of_birth: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
-    .nullable()
-    .optional(),
+  date_of_birth: isoDateText.nullable().optional(),
   emails: z
     .array(EmailInputSchema)
     .max(5, 'at most 5 emails')
@@ -228,9 +224,7 @@ const contactPatchShape = {
     .refine(onePrimary, 'at most one phone may be primary')
     .optional(),
   address: AddressInputSchema.nullable().optional(),
-  marketing_consent: z
-    .enum(['granted', 'denied', 'not_asked'], { message: 'must be one of granted, denied, not_asked' })
-    .optional(),
+  marketing_consent: oneOf(['granted', 'denied', 'not_asked']).optional(),
   archived: z.boolean().optional(),
   custom_fields: z.record(z.string(), z.unknown()).nullable().optional(),
 };
@@ -325,22 +319,14 @@ export const ActivityCreateSchema = z
   });
 
 export const WebhookCreateSchema = z.strictObject({
-  url: z
-    .string()
-    .url('must be an absolute URL')
-    .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL'),
-  events: z
-    .array(z.enum(CUSTOM_WEBHOOK_EVENTS, { message: `must be one of ${CUSTOM_WEBHOOK_EVENTS.join(', ')}` }))
-    .min(1, 'at least one event is required'),
+  url: webhookUrlSchema,
+  events: z.array(oneOf(CUSTOM_WEBHOOK_EVENTS)).min(1, 'at least one event is required'),
   description: nullableText(200).optional(),
 });
 
 export const ACTIVITY_TYPE_SET: ReadonlySet<string> = new Set(CUSTOM_ACTIVITY_TYPES);
 
-/** Absolute URL of a resource, for Location headers. */
-export function locationOf(request: Request, path: string): string {
-  return `${request.protocol}://${request.get('host') ?? 'localhost'}${path}`;
-}
+export { locationOf } from '../toolkit/body-schemas.ts';
 
 /** Entity tags of an If-Match / If-None-Match header: `*`, or a list of quoted tags. */
 export function parseEntityTags(header: string): {

@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { EMAIL_PATTERN, webhookUrlSchema as WebhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { isoDateText, isoInstant, oneOf } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import type { RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
@@ -80,8 +82,7 @@ export function loopQuery(query: unknown): QueryReader {
   return new QueryReader(query, {
     booleansInAnyCase: true,
     instant: {
-      parse: (raw) =>
-        LOOP_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : null,
+      parse: (raw) => isoInstant(raw, LOOP_INSTANT),
       mustBe: 'must be an ISO-8601 date, or date and time with a time zone (e.g. 2025-01-31T09:30:00.000Z)',
     },
   });
@@ -147,11 +148,7 @@ export const LIMIT_MESSAGES = {
   daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
 } as const;
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
-  z.enum(values, { message: `must be one of ${values.join(', ')}` });
 
 function onePrimary(items: Array<{ isPrimary?: boolean | undefined }>): boolean {
   return items.filter((item) => item.isPrimary === true).length <= 1;
@@ -186,7 +183,7 @@ const contactShape = {
   title: text(20).nullable(),
   firstName: text(100).nullable(),
   lastName: text(100).nullable(),
-  dateOfBirth: z.string().regex(DATE, 'must be a date (YYYY-MM-DD)').nullable(),
+  dateOfBirth: isoDateText.nullable(),
   emailAddresses: z
     .array(EmailAddressSchema)
     .max(10, 'at most 10 email addresses')
@@ -243,10 +240,6 @@ export const NoteCreateSchema = z.object({
   externalReference: text(100).min(1, 'must not be empty').optional(),
 });
 
-const WebhookUrlSchema = z
-  .string()
-  .url('must be an absolute URL')
-  .refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
 const WebhookEventsSchema = z
   .array(oneOf(LOOP_WEBHOOK_EVENTS))
   .min(1, 'at least one event is required')

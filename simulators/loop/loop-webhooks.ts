@@ -53,6 +53,8 @@ export function webhookBody(
  * the shared background dispatcher.
  */
 export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
+  protected override readonly owner = 'teamId';
+
   create(teamId: string, input: SubscriptionInput): WebhookSubscription {
     const now = this.now();
     return this.add({
@@ -67,14 +69,9 @@ export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     });
   }
 
-  list(teamId: string): WebhookSubscription[] {
-    return this.where((subscription) => subscription.teamId === teamId);
-  }
-
-  /** The team's subscription with this id (ids are case-insensitive GUIDs). */
-  find(teamId: string, id: string): WebhookSubscription | undefined {
-    const subscription = this.get(id.toLowerCase());
-    return subscription?.teamId === teamId ? subscription : undefined;
+  /** Ids are case-insensitive GUIDs. */
+  protected override idOf(id: string): string {
+    return id.toLowerCase();
   }
 
   /** Moves `updated` too; the events list is copied, not shared with the request. */
@@ -90,21 +87,14 @@ export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
     return subscription;
   }
 
-  remove(teamId: string, id: string): boolean {
-    const subscription = this.find(teamId, id);
-    return subscription !== undefined && this.delete(subscription.id);
-  }
-
-  /** The team's active subscriptions that listen for the event type. */
-  #listening(teamId: string, type: LoopWebhookEvent): WebhookSubscription[] {
-    return this.where(
-      (subscription) =>
-        subscription.teamId === teamId && subscription.active && subscription.events.includes(type),
-    );
+  /** Whether the subscription is the team's, active, and listens for the event type. */
+  #listens(teamId: string, type: LoopWebhookEvent) {
+    return (subscription: WebhookSubscription) =>
+      subscription.teamId === teamId && subscription.active && subscription.events.includes(type);
   }
 
   hasSubscribers(teamId: string, type: LoopWebhookEvent): boolean {
-    return this.#listening(teamId, type).length > 0;
+    return this.any(this.#listens(teamId, type));
   }
 
   /** Queues one event for every listening subscription; returns how many deliveries were queued. */
@@ -117,12 +107,10 @@ export class LoopWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   ): number {
     const messageId = newMessageId();
     const body = webhookBody(type, occurredAt, data, changedFields);
-    const listening = this.#listening(teamId, type);
-    for (const { url, secret, id } of listening) {
+    return this.fanOut(this.#listens(teamId, type), ({ url, secret, id }) => {
       const labels = { messageId, type, subscriptionId: id, teamId };
-      this.dispatcher.enqueue(signedDispatch({ url, secret, messageId, body, labels, headers: USER_AGENT }));
-    }
-    return listening.length;
+      return signedDispatch({ url, secret, messageId, body, labels, headers: USER_AGENT });
+    });
   }
 
   /** The subscription as the API shows it; the secret only when just created. */

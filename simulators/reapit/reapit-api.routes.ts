@@ -586,7 +586,7 @@ export function createReapitApiRouter({
   router.get('/resthooks/:id', (request, response) => {
     const { dataset } = callContext(response);
     const id = String(request.params.id);
-    const hook = found(webhooks.ofCustomer(dataset.customerId, id), subscriptionNotFound(id));
+    const hook = found(webhooks.find(dataset.customerId, id), subscriptionNotFound(id));
     response.json(webhooks.render(hook));
   });
 

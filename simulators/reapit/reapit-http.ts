@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
+import { issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { blankOrEmail, isoInstant, oneOf, reachableThrough } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
 import { reapitTime } from './reapit-contact.model.ts';
@@ -43,23 +44,16 @@ export const STATUS_DESCRIPTIONS: Record<number, string> = {
   504: 'The upstream service timed out',
 };
 
-// ISO-8601 with a time-zone designator when a time is given (Reapit rejects naive times).
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
-/** An ISO-8601 instant (ms); a date alone means midnight UTC. NaN when it is neither. */
-function parseReapitInstant(raw: string): number {
-  return ISO_DATE_TIME.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN;
-}
-
 /**
  * Query parameters read case-insensitively (Reapit's ASP.NET binding ignores case), with
- * repeated names as lists (`id=A&id=B`); omitted booleans apply no filter.
+ * repeated names as lists (`id=A&id=B`); omitted booleans apply no filter. Instants need a time-zone
+ * designator when a time is given (Reapit rejects naive times); a date alone means midnight UTC.
  */
 export function reapitQuery(query: unknown): QueryReader {
   return new QueryReader(query, {
     ignoreCase: true,
     instant: {
-      parse: parseReapitInstant,
+      parse: (raw) => isoInstant(raw),
       mustBe:
         'must be an ISO-8601 date, or date and time with a time zone designator (e.g. 2024-05-01T09:30:00Z)',
     },
@@ -182,19 +176,12 @@ const contactFieldShape = {
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) without a time')
     .nullable(),
   active: z.boolean(),
-  marketingConsent: z.enum(['grant', 'deny', 'notAsked'], {
-    message: 'must be one of grant, deny, notAsked',
-  }),
+  marketingConsent: oneOf(['grant', 'deny', 'notAsked']),
   source: z.object({ id: maxText(10), type: z.enum(['source', 'office']) }).partial(),
   homePhone: maxText(30).nullable(),
   workPhone: maxText(30).nullable(),
   mobilePhone: maxText(30).nullable(),
-  email: maxText(100)
-    .refine(
-      (value) => value.trim() === '' || EMAIL_PATTERN.test(value.trim()),
-      'must be a valid email address',
-    )
-    .nullable(),
+  email: blankOrEmail(100).nullable(),
   primaryAddress: AddressPatchSchema.nullable(),
   secondaryAddress: AddressPatchSchema.nullable(),
   workAddress: AddressPatchSchema.nullable(),
@@ -217,24 +204,16 @@ export const ContactCreateSchema = z
   .object(contactFieldShape)
   .partial()
   .required({ surname: true, marketingConsent: true, officeIds: true, negotiatorIds: true })
-  .superRefine((contact, context) => {
-    const reachable = [contact.email, contact.mobilePhone, contact.homePhone, contact.workPhone].some(
-      (value) => typeof value === 'string' && value.trim() !== '',
-    );
-    if (!reachable) {
-      context.addIssue({
-        code: 'custom',
-        path: ['email'],
-        message: 'at least one of homePhone, workPhone, mobilePhone or email is required',
-      });
-    }
-  });
+  .superRefine(
+    reachableThrough(
+      ['email', 'mobilePhone', 'homePhone', 'workPhone'],
+      'at least one of homePhone, workPhone, mobilePhone or email is required',
+    ),
+  );
 
 export const JournalEntryCreateSchema = z.object({
   typeId: z.string().trim().min(1, 'typeId is required').max(10, 'must be at most 10 characters'),
-  associatedType: z.enum(REAPIT_JOURNAL_ASSOCIATED_TYPES, {
-    message: `must be one of ${REAPIT_JOURNAL_ASSOCIATED_TYPES.join(', ')}`,
-  }),
+  associatedType: oneOf(REAPIT_JOURNAL_ASSOCIATED_TYPES),
   associatedId: z.string().trim().min(1, 'associatedId is required'),
   propertyId: z.string().min(1).nullish(),
   negotiatorId: z.string().min(1).nullish(),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 import { SubscriptionRegistry } from '../toolkit/subscription-registry.ts';
 import type { WebhookDispatcher } from '../toolkit/webhook-dispatcher.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
@@ -41,6 +42,7 @@ export interface ReapitNotification {
  * with the subscribing app's Ed25519 key, through the shared background dispatcher.
  */
 export class ReapitWebhooks extends SubscriptionRegistry<ResthookRecord> {
+  protected override readonly owner = 'customerId';
   readonly #auth: ReapitAuth;
 
   constructor(options: { auth: ReapitAuth; dispatcher: WebhookDispatcher; now: () => number }) {
@@ -61,25 +63,11 @@ export class ReapitWebhooks extends SubscriptionRegistry<ResthookRecord> {
     });
   }
 
-  list(customerId: string): ResthookRecord[] {
-    return this.where((hook) => hook.customerId === customerId);
-  }
-
-  /** The subscription, if it belongs to the customer. */
-  ofCustomer(customerId: string, id: string): ResthookRecord | undefined {
-    const hook = this.get(id);
-    return hook?.customerId === customerId ? hook : undefined;
-  }
-
   replace(customerId: string, id: string, input: ResthookInput): ResthookRecord | undefined {
-    const hook = this.ofCustomer(customerId, id);
+    const hook = this.find(customerId, id);
     if (hook === undefined) return undefined;
     Object.assign(hook, input, { topicIds: [...input.topicIds], modified: this.now() });
     return hook;
-  }
-
-  remove(customerId: string, id: string): boolean {
-    return this.ofCustomer(customerId, id) !== undefined && this.delete(id);
   }
 
   /** True when some active subscription of the customer listens to a topic with this prefix. */
@@ -108,32 +96,27 @@ export class ReapitWebhooks extends SubscriptionRegistry<ResthookRecord> {
         old: notification.old,
         diff: notification.diff,
       });
-      const receivers = this.where(
-        (hook) =>
-          hook.customerId === customerId &&
-          hook.active &&
-          hook.topicIds.includes(notification.topicId) &&
-          !(hook.ignoreEtagOnlyChanges && notification.etagOnly),
-      );
-      for (const hook of receivers) {
-        this.dispatcher.enqueue({
-          url: hook.url,
-          body,
-          // Signed per attempt with the wall clock: receivers compare it with their own clock.
-          headers: () => ({
-            'content-type': 'application/json',
-            'x-signature': this.#auth.signatureHeader(hook.clientId, body, Math.floor(Date.now() / 1000)),
-          }),
-          labels: {
-            eventId,
-            topicId: notification.topicId,
-            entityId: notification.entityId,
-            resthookId: hook.id,
-            customerId,
-          },
-        });
-        queued++;
-      }
+      const receives = (hook: ResthookRecord) =>
+        hook.customerId === customerId &&
+        hook.active &&
+        hook.topicIds.includes(notification.topicId) &&
+        !(hook.ignoreEtagOnlyChanges && notification.etagOnly);
+      queued += this.fanOut(receives, (hook) => ({
+        url: hook.url,
+        body,
+        // Signed per attempt with the wall clock: receivers compare it with their own clock.
+        headers: () => ({
+          'content-type': 'application/json',
+          'x-signature': this.#auth.signatureHeader(hook.clientId, body, unixSeconds()),
+        }),
+        labels: {
+          eventId,
+          topicId: notification.topicId,
+          entityId: notification.entityId,
+          resthookId: hook.id,
+          customerId,
+        },
+      }));
     }
     return queued;
   }

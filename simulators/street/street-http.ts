@@ -2,6 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { BadRequestError, type ErrorDetails } from '../toolkit/define-simulator.ts';
+import { EMAIL_PATTERN as EMAIL } from '../toolkit/body-schemas.ts';
+import { isoInstant } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
@@ -62,9 +64,6 @@ export function apiBase(request: Request): string {
   return `${request.protocol}://${request.get('host') ?? 'localhost'}${STREET_API_BASE_PATH}`;
 }
 
-/** ISO-8601 date, or date-time with seconds optional, fraction optional and a zone designator. */
-const STREET_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
-
 /**
  * Query parameters as Street reads them: bracketed names (`filter[updated_from]`, `page[size]`),
  * case-sensitive; ISO-8601 instants with a zone (a date alone means midnight UTC).
@@ -77,8 +76,7 @@ export class StreetQuery extends QueryReader {
       booleansInAnyCase: true,
       splitCommas: true,
       instant: {
-        parse: (raw) =>
-          STREET_INSTANT.test(raw) ? Date.parse(raw.length === 10 ? `${raw}T00:00:00Z` : raw) : Number.NaN,
+        parse: (raw) => isoInstant(raw),
         mustBe: 'must be an ISO-8601 date-time with a time zone, e.g. 2024-05-01T09:30:00Z.',
       },
     });
@@ -245,7 +243,6 @@ export function resourceOf(
 }
 
 const INTERNATIONAL_PHONE = /^\+[1-9]\d{7,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const contactValues = (what: 'email address' | 'telephone number', pattern: RegExp, example: string) =>
   z

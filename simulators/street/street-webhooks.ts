@@ -56,15 +56,19 @@ export class StreetWebhooks extends SubscriptionRegistry<WebhookSubscription> {
   /** Queues one message per listening subscription. */
   emit(type: StreetWebhookEvent, eventTime: number, data: JsonObject): void {
     const body = webhookBody(type, eventTime, data);
-    for (const subscription of this.where(
+    this.fanOut(
       (candidate) => candidate.enabled && candidate.events.includes(type),
-    )) {
-      const messageId = newMessageId();
-      const { url, secret, id } = subscription;
-      this.dispatcher.enqueue(
-        signedDispatch({ url, secret, messageId, body, labels: { messageId, type, subscriptionId: id } }),
-      );
-    }
+      ({ url, secret, id }) => {
+        const messageId = newMessageId();
+        return signedDispatch({
+          url,
+          secret,
+          messageId,
+          body,
+          labels: { messageId, type, subscriptionId: id },
+        });
+      },
+    );
   }
 
   /** The webhook resource; the secret only in the answer to its creation. */

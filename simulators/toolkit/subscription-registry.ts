@@ -1,4 +1,4 @@
-import type { WebhookDispatcher } from './webhook-dispatcher.ts';
+import type { WebhookDispatcher, WebhookDispatchRequest } from './webhook-dispatcher.ts';
 
 /**
  * Webhook subscriptions by id, oldest first, and the dispatcher their deliveries go through: what
@@ -9,6 +9,8 @@ export class SubscriptionRegistry<S extends { id: string }> {
   protected readonly dispatcher: WebhookDispatcher;
   /** The simulator clock (creation and update times). */
   protected readonly now: () => number;
+  /** The field naming who a subscription belongs to (agency, team, customer), for the scoped reads. */
+  protected readonly owner?: keyof S;
   readonly #byId = new Map<string, S>();
 
   constructor(options: { dispatcher: WebhookDispatcher; now: () => number }) {
@@ -19,6 +21,11 @@ export class SubscriptionRegistry<S extends { id: string }> {
   protected add(subscription: S): S {
     this.#byId.set(subscription.id, subscription);
     return subscription;
+  }
+
+  /** An id as the client sent it, as it is stored (e.g. a GUID in any case). */
+  protected idOf(raw: string): string {
+    return raw;
   }
 
   get(id: string): S | undefined {
@@ -40,7 +47,37 @@ export class SubscriptionRegistry<S extends { id: string }> {
     return false;
   }
 
+  /** The owner's subscriptions, oldest first. */
+  list(owner: string): S[] {
+    return this.where((subscription) => this.#owns(owner, subscription));
+  }
+
+  /** The owner's subscription with this id; another owner's is not found. */
+  find(owner: string, id: string): S | undefined {
+    const subscription = this.get(this.idOf(id));
+    return subscription !== undefined && this.#owns(owner, subscription) ? subscription : undefined;
+  }
+
+  remove(owner: string, id: string): boolean {
+    const subscription = this.find(owner, id);
+    return subscription !== undefined && this.delete(subscription.id);
+  }
+
+  /** Queues one delivery to each subscription `matching`; returns how many were queued. */
+  protected fanOut(
+    matching: (subscription: S) => boolean,
+    delivery: (subscription: S) => WebhookDispatchRequest,
+  ): number {
+    const receivers = this.where(matching);
+    for (const subscription of receivers) this.dispatcher.enqueue(delivery(subscription));
+    return receivers.length;
+  }
+
   reset(): void {
     this.#byId.clear();
+  }
+
+  #owns(owner: string, subscription: S): boolean {
+    return this.owner !== undefined && subscription[this.owner] === owner;
   }
 }
