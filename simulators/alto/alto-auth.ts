@@ -1,13 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
-  IssuedTokens,
+  TokenServer,
   basicCredentials,
-  bearerToken,
+  oauthError as fail,
   safeEqual,
   type OAuthAnswer,
-  type OAuthError,
+  type TokenServerOptions,
 } from '../toolkit/client-credentials.ts';
-import type { FaultControls } from '../toolkit/fault-controls.ts';
 import { ALTO_PRODUCTION_BASE_URL, type AltoIntegration } from './alto-constants.ts';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -18,46 +17,27 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
  * expired or revoked before their `exp`. A whole client is revoked through the shared fault
  * controls; a single token by its client at `POST /revoke` (RFC 7009).
  */
-export class AltoAuth {
-  readonly #integrations: Map<string, AltoIntegration>;
-  readonly #now: () => number;
-  readonly #faults: FaultControls;
+export class AltoAuth extends TokenServer<AltoIntegration> {
   readonly #signingKey = randomBytes(32);
-  readonly #tokenLifetimeSeconds: number;
-  readonly #tokens: IssuedTokens;
   /** Distinct tokens revoked at `POST /revoke` since start-up or the last reset. */
   #revokedCount = 0;
 
-  constructor(options: {
-    integrations: readonly AltoIntegration[];
-    now: () => number;
-    faults: FaultControls;
-    tokenLifetimeSeconds: number;
-  }) {
-    this.#integrations = new Map(
-      options.integrations.map((integration) => [integration.clientId, integration]),
-    );
-    this.#now = options.now;
-    this.#faults = options.faults;
-    this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
-    this.#tokens = new IssuedTokens(options.now);
+  constructor(
+    options: Omit<TokenServerOptions<AltoIntegration>, 'clients'> & {
+      integrations: readonly AltoIntegration[];
+    },
+  ) {
+    super({ ...options, clients: options.integrations });
   }
 
-  /** Forgets every issued token. */
-  revokeAllTokens(): void {
-    this.#tokens.clear();
+  override revokeAllTokens(): void {
+    super.revokeAllTokens();
     this.#revokedCount = 0;
   }
 
   /** Active: issued, not expired, not revoked (nor belonging to a revoked client): accepted right now. */
   tokenStats(): { activeAccessTokens: number; revokedTokens: number } {
-    const activeAccessTokens = this.#tokens.activeCount((clientId) => this.#faults.isRevoked(clientId));
-    return { activeAccessTokens, revokedTokens: this.#revokedCount };
-  }
-
-  /** Every token issued so far expires now. */
-  expireAllTokens(): void {
-    this.#tokens.expireAll();
+    return { activeAccessTokens: this.activeTokenCount(), revokedTokens: this.#revokedCount };
   }
 
   /** `POST /token`: `grant_type=client_credentials` with the client in `Authorization: Basic`. */
@@ -68,9 +48,9 @@ export class AltoAuth {
     const client = this.#authenticateClient(authorization);
     if (!client.ok) return client;
     const { clientId } = client;
-    const now = this.#now();
+    const now = this.now();
     const jti = randomUUID();
-    const expiresAt = now + this.#tokenLifetimeSeconds * 1000;
+    const expiresAt = now + this.tokenLifetimeSeconds * 1000;
     const header = base64url({ alg: 'HS256', typ: 'JWT' });
     const payload = base64url({
       iss: ALTO_PRODUCTION_BASE_URL,
@@ -82,32 +62,24 @@ export class AltoAuth {
       exp: Math.ceil(expiresAt / 1000),
       jti,
     });
-    this.#tokens.add(jti, { clientId, expiresAt, revoked: false });
+    this.remember(jti, { clientId, expiresAt, revoked: false });
     return {
       ok: true,
       body: {
         access_token: `${header}.${payload}.${this.#sign(header, payload)}`,
         token_type: 'Bearer',
-        expires_in: this.#tokenLifetimeSeconds,
+        expires_in: this.tokenLifetimeSeconds,
       },
     };
   }
 
-  /** Checks `Authorization: Bearer <jwt>`: signature, then the issued-token record. */
-  checkBearer(
-    authorization: string | undefined,
-  ):
-    | { ok: true; integration: AltoIntegration }
-    | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' } {
-    const token = bearerToken(authorization);
-    if (token === undefined) return { ok: false, reason: 'missing' };
-    const issued = this.#issuedToken(token);
-    // A token revoked at /revoke is answered like any token the server does not know.
-    if (issued === undefined || issued.revoked) return { ok: false, reason: 'unknown' };
-    if (issued.expiresAt <= this.#now()) return { ok: false, reason: 'expired' };
-    if (this.#faults.isRevoked(issued.clientId)) return { ok: false, reason: 'revoked' };
-    const integration = this.#integrations.get(issued.clientId);
-    return integration === undefined ? { ok: false, reason: 'unknown' } : { ok: true, integration };
+  /**
+   * Checks `Authorization: Bearer <jwt>`: signature, then the issued-token record. A token revoked
+   * at /revoke is answered like any token the server does not know.
+   */
+  checkBearer(authorization: string | undefined) {
+    const check = this.checkBearerWith(authorization, (token) => this.#issuedToken(token), 'unknown');
+    return check.ok ? { ok: true as const, integration: check.client } : check;
   }
 
   /**
@@ -130,22 +102,12 @@ export class AltoAuth {
   }
 
   /** HTTP Basic client authentication, shared by `/token` and `/revoke`. */
-  #authenticateClient(
-    authorization: string | undefined,
-  ): { ok: true; clientId: string } | { ok: false; status: 401; body: OAuthError } {
+  #authenticateClient(authorization: string | undefined) {
     if (!authorization?.toLowerCase().startsWith('basic '))
       return fail(401, 'invalid_client', 'authenticate the client with HTTP Basic (client id and secret)');
-    const client = basicCredentials(authorization);
-    const integration = client && this.#integrations.get(client.clientId);
-    if (
-      client === undefined ||
-      integration === undefined ||
-      !safeEqual(client.clientSecret, integration.clientSecret)
-    )
-      return fail(401, 'invalid_client', 'client authentication failed');
-    if (this.#faults.isRevoked(client.clientId))
-      return fail(401, 'invalid_client', 'the client has been revoked');
-    return { ok: true, clientId: client.clientId };
+    const basic = basicCredentials(authorization);
+    const verified = this.verifyClient(basic?.clientId, basic?.clientSecret);
+    return verified.ok ? { ok: true as const, clientId: verified.client.clientId } : verified;
   }
 
   #sign(header: string, payload: string): string {
@@ -160,13 +122,9 @@ export class AltoAuth {
     if (!safeEqual(signature, this.#sign(header, payload))) return undefined;
     try {
       const { jti } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown };
-      return typeof jti === 'string' ? this.#tokens.get(jti) : undefined;
+      return typeof jti === 'string' ? this.issued(jti) : undefined;
     } catch {
       return undefined;
     }
   }
-}
-
-function fail<S extends 400 | 401>(status: S, error: string, description: string) {
-  return { ok: false, status, body: { error, error_description: description } } as const;
 }

@@ -1,12 +1,12 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import {
-  IssuedTokens,
+  TokenServer,
   basicCredentials,
-  bearerToken,
-  safeEqual,
+  oauthError,
+  type BearerRefusal,
+  type TokenServerOptions,
   type OAuthError,
 } from '../toolkit/client-credentials.ts';
-import type { FaultControls } from '../toolkit/fault-controls.ts';
 import type { ReapitClientCredentials } from './reapit-constants.ts';
 
 /** An Ed25519 key pair an app's webhooks are signed with (Reapit keeps one per app). */
@@ -40,9 +40,7 @@ export type TokenRequestResult =
 type ClientAuthentication =
   { ok: true; client: ReapitClientCredentials } | { ok: false; status: 401; body: OAuthError };
 
-export type BearerCheck =
-  | { ok: true; client: ReapitClientCredentials }
-  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+export type BearerCheck = { ok: true; client: ReapitClientCredentials } | BearerRefusal;
 
 /**
  * Reapit Connect's client authentication, client-credentials flow, access-token store and bearer
@@ -50,34 +48,18 @@ export type BearerCheck =
  * random strings held in memory; client revocation goes through the shared fault controls so tests
  * and the demo can revoke from one place.
  */
-export class ReapitAuth {
-  readonly #clients: Map<string, ReapitClientCredentials>;
-  readonly #now: () => number;
-  readonly #faults: FaultControls;
-  readonly #tokenLifetimeSeconds: number;
-  readonly #tokens: IssuedTokens<IssuedAccessToken>;
+export class ReapitAuth extends TokenServer<ReapitClientCredentials, IssuedAccessToken> {
   readonly #signingKeys = new Map<string, ReapitSigningKey>();
 
-  constructor(options: {
-    clients: readonly ReapitClientCredentials[];
-    now: () => number;
-    faults: FaultControls;
-    tokenLifetimeSeconds: number;
-  }) {
-    this.#clients = new Map(
-      options.clients.map((client) => [
-        client.clientId,
-        {
-          ...client,
-          ...(client.redirectUris === undefined ? {} : { redirectUris: [...client.redirectUris] }),
-        },
-      ]),
-    );
-    this.#now = options.now;
-    this.#tokens = new IssuedTokens(options.now);
-    this.#faults = options.faults;
-    this.#tokenLifetimeSeconds = options.tokenLifetimeSeconds;
-    for (const client of this.#clients.values()) {
+  constructor(options: TokenServerOptions<ReapitClientCredentials>) {
+    super({
+      ...options,
+      clients: options.clients.map((client) => ({
+        ...client,
+        ...(client.redirectUris === undefined ? {} : { redirectUris: [...client.redirectUris] }),
+      })),
+    });
+    for (const client of this.clients.values()) {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const jwk = publicKey.export({ format: 'jwk' });
       // The kid travels inside a colon-separated header: keep it free of colons.
@@ -88,29 +70,14 @@ export class ReapitAuth {
 
   /** The app, unless unknown or revoked through the controls. */
   activeClient(clientId: string): ReapitClientCredentials | undefined {
-    const client = this.#clients.get(clientId);
-    return client === undefined || this.#faults.isRevoked(clientId) ? undefined : client;
-  }
-
-  /** Forgets every issued token. */
-  revokeAllTokens(): void {
-    this.#tokens.clear();
-  }
-
-  /** Makes every token issued so far expire now (clients must fetch new ones). */
-  expireAllTokens(): void {
-    this.#tokens.expireAll();
+    const client = this.clients.get(clientId);
+    return client === undefined || this.faults.isRevoked(clientId) ? undefined : client;
   }
 
   /** POST /token with `grant_type=client_credentials`. */
   issueToken(authorization: string | undefined, form: Record<string, unknown>): TokenRequestResult {
-    if (form.grant_type !== 'client_credentials') {
-      return {
-        ok: false,
-        status: 400,
-        body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' },
-      };
-    }
+    if (form.grant_type !== 'client_credentials')
+      return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
     const authenticated = this.authenticateClient(authorization, form);
     if (!authenticated.ok) return authenticated;
     return { ok: true, body: this.mintAccessToken(authenticated.client, null) };
@@ -121,11 +88,7 @@ export class ReapitAuth {
    * that, `client_id` and `client_secret` in the form; a `client_id` in the form must match Basic's.
    */
   authenticateClient(authorization: string | undefined, form: Record<string, unknown>): ClientAuthentication {
-    const fail = (description: string): ClientAuthentication => ({
-      ok: false,
-      status: 401,
-      body: { error: 'invalid_client', error_description: description },
-    });
+    const fail = (description: string) => oauthError(401, 'invalid_client', description);
     let clientId: string | undefined;
     let clientSecret: string | undefined;
     const basic = basicCredentials(authorization);
@@ -147,55 +110,42 @@ export class ReapitAuth {
       clientId = formClientId;
       clientSecret = typeof form.client_secret === 'string' ? form.client_secret : undefined;
     }
-    const client = clientId === undefined ? undefined : this.#clients.get(clientId);
-    if (client === undefined || clientSecret === undefined || !safeEqual(clientSecret, client.clientSecret)) {
-      return fail('client authentication failed');
-    }
-    if (this.#faults.isRevoked(client.clientId)) return fail('the client has been revoked');
-    return { ok: true, client };
+    return this.verifyClient(clientId, clientSecret);
   }
 
   /** A new access token for the app; `familyId` ties it to an authorization-code grant. */
   mintAccessToken(client: ReapitClientCredentials, familyId: string | null): AccessTokenBody {
     const token = randomBytes(32).toString('base64url');
-    this.#tokens.add(token, {
+    this.remember(token, {
       clientId: client.clientId,
       customerId: client.customerId,
-      expiresAt: this.#now() + this.#tokenLifetimeSeconds * 1000,
+      expiresAt: this.now() + this.tokenLifetimeSeconds * 1000,
       familyId,
       revoked: false,
     });
-    return { access_token: token, token_type: 'Bearer', expires_in: this.#tokenLifetimeSeconds };
+    return { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds };
   }
 
   accessToken(token: string): Readonly<IssuedAccessToken> | undefined {
-    return this.#tokens.get(token);
+    return this.issued(token);
   }
 
   /** Revokes an access token; a no-op when it is unknown, expired or already revoked. */
   revokeAccessToken(token: string): void {
-    const issued = this.#tokens.get(token);
-    if (issued !== undefined && !issued.revoked && issued.expiresAt > this.#now()) issued.revoked = true;
+    const issued = this.issued(token);
+    if (issued !== undefined && !issued.revoked && issued.expiresAt > this.now()) issued.revoked = true;
   }
 
   /** Active: would pass {@link checkBearer} now. Revoked: revoked one by one or with their grant. */
   accessTokenStats(): { active: number; revoked: number } {
     let revoked = 0;
-    for (const issued of this.#tokens.values()) if (issued.revoked) revoked += 1;
-    return { active: this.#tokens.activeCount((clientId) => this.#faults.isRevoked(clientId)), revoked };
+    for (const issued of this.issuedTokens()) if (issued.revoked) revoked += 1;
+    return { active: this.activeTokenCount(), revoked };
   }
 
   /** Checks `Authorization: Bearer …`. */
   checkBearer(authorization: string | undefined): BearerCheck {
-    const token = bearerToken(authorization);
-    if (token === undefined) return { ok: false, reason: 'missing' };
-    const issued = this.#tokens.get(token);
-    if (issued === undefined) return { ok: false, reason: 'unknown' };
-    if (issued.revoked) return { ok: false, reason: 'revoked' };
-    if (issued.expiresAt <= this.#now()) return { ok: false, reason: 'expired' };
-    if (this.#faults.isRevoked(issued.clientId)) return { ok: false, reason: 'revoked' };
-    const client = this.#clients.get(issued.clientId);
-    return client === undefined ? { ok: false, reason: 'unknown' } : { ok: true, client };
+    return this.checkBearerWith(authorization, (token) => this.issued(token), 'revoked');
   }
 
   signingKeyFor(clientId: string): ReapitSigningKey | undefined {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { safeEqual, type OAuthError } from '../toolkit/client-credentials.ts';
+import { oauthError, safeEqual, type OAuthError } from '../toolkit/client-credentials.ts';
 import type { AccessTokenBody, ReapitAuth } from './reapit-auth.ts';
 import {
   REAPIT_AUTHORIZATION_CODE_LIFETIME_SECONDS,
@@ -84,9 +84,6 @@ function single(params: OAuthParams, name: string): string | undefined | typeof 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function oauthError(status: 400 | 401, error: string, description: string): OAuthResult<never> {
-  return { ok: false, status, body: { error, error_description: description } };
-}
 const badRequest = (description: string) => oauthError(400, 'invalid_request', description);
 /** A grant that is unknown, used, expired, revoked or another client's (RFC 6749 §5.2). */
 const invalid = (description: string) => oauthError(400, 'invalid_grant', description);

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { FaultControls } from './fault-controls.ts';
 
 /** An OAuth error answer (RFC 6749 §5.2). */
 export interface OAuthError {
@@ -57,51 +58,107 @@ export interface IssuedToken {
   revoked: boolean;
 }
 
+/** `Authorization: Bearer` refused, and why. */
+export type BearerRefusal = { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+
+/** An OAuth error answer with its status. */
+export function oauthError<S extends 400 | 401>(status: S, error: string, description: string) {
+  return { ok: false, status, body: { error, error_description: description } } as const;
+}
+
+export interface TokenServerOptions<C> {
+  clients: readonly C[];
+  now: () => number;
+  faults: FaultControls;
+  tokenLifetimeSeconds: number;
+}
+
 /**
- * Access tokens a simulated authorization server issued, by key (the token itself or a JWT's
- * `jti`), so they can be expired or revoked before their time and counted.
+ * A simulated authorization server: its registered clients (revoked through the shared fault
+ * controls) and the access tokens it issued, by key (the token itself or a JWT's `jti`), so they
+ * can be expired or revoked before their time and counted.
  */
-export class IssuedTokens<T extends IssuedToken = IssuedToken> {
-  readonly #now: () => number;
-  readonly #byKey = new Map<string, T>();
+export class TokenServer<
+  C extends { clientId: string; clientSecret: string },
+  T extends IssuedToken = IssuedToken,
+> {
+  protected readonly clients: Map<string, C>;
+  protected readonly now: () => number;
+  protected readonly faults: FaultControls;
+  protected readonly tokenLifetimeSeconds: number;
+  readonly #tokens = new Map<string, T>();
 
-  constructor(now: () => number) {
-    this.#now = now;
+  constructor(options: TokenServerOptions<C>) {
+    this.clients = new Map(options.clients.map((client) => [client.clientId, client]));
+    this.now = options.now;
+    this.faults = options.faults;
+    this.tokenLifetimeSeconds = options.tokenLifetimeSeconds;
   }
 
-  add(key: string, token: T): void {
+  /** Forgets every issued token. */
+  revokeAllTokens(): void {
+    this.#tokens.clear();
+  }
+
+  /** Every token issued so far expires now (clients must fetch new ones). */
+  expireAllTokens(): void {
+    const now = this.now();
+    for (const token of this.#tokens.values()) token.expiresAt = Math.min(token.expiresAt, now);
+  }
+
+  protected remember(key: string, token: T): void {
     // Expired tokens are forgotten once there are many (long benchmark runs).
-    if (this.#byKey.size >= 1000) {
-      const now = this.#now();
-      for (const [other, issued] of this.#byKey) if (issued.expiresAt <= now) this.#byKey.delete(other);
+    if (this.#tokens.size >= 1000) {
+      const now = this.now();
+      for (const [other, issued] of this.#tokens) if (issued.expiresAt <= now) this.#tokens.delete(other);
     }
-    this.#byKey.set(key, token);
+    this.#tokens.set(key, token);
   }
 
-  get(key: string): T | undefined {
-    return this.#byKey.get(key);
+  protected issued(key: string): T | undefined {
+    return this.#tokens.get(key);
   }
 
-  /** Every token issued so far expires now. */
-  expireAll(): void {
-    const now = this.#now();
-    for (const token of this.#byKey.values()) token.expiresAt = Math.min(token.expiresAt, now);
-  }
-
-  clear(): void {
-    this.#byKey.clear();
-  }
-
-  values(): IterableIterator<T> {
-    return this.#byKey.values();
+  protected issuedTokens(): IterableIterator<T> {
+    return this.#tokens.values();
   }
 
   /** Tokens accepted right now: not revoked, not expired, their client not revoked. */
-  activeCount(isClientRevoked: (clientId: string) => boolean): number {
-    const now = this.#now();
+  protected activeTokenCount(): number {
+    const now = this.now();
     let active = 0;
-    for (const token of this.#byKey.values())
-      if (!token.revoked && token.expiresAt > now && !isClientRevoked(token.clientId)) active++;
+    for (const token of this.#tokens.values())
+      if (!token.revoked && token.expiresAt > now && !this.faults.isRevoked(token.clientId)) active++;
     return active;
+  }
+
+  /** The client, if the secret is its own and it is not revoked; else an `invalid_client` answer. */
+  protected verifyClient(clientId: string | undefined, clientSecret: string | undefined) {
+    const client = clientId === undefined ? undefined : this.clients.get(clientId);
+    if (client === undefined || clientSecret === undefined || !safeEqual(clientSecret, client.clientSecret))
+      return oauthError(401, 'invalid_client', 'client authentication failed');
+    if (this.faults.isRevoked(client.clientId))
+      return oauthError(401, 'invalid_client', 'the client has been revoked');
+    return { ok: true, client } as const;
+  }
+
+  /**
+   * Checks `Authorization: Bearer <token>` against the issued token `lookup` finds for it; a token
+   * revoked one by one is refused as `revokedAs`.
+   */
+  protected checkBearerWith(
+    authorization: string | undefined,
+    lookup: (token: string) => T | undefined,
+    revokedAs: 'unknown' | 'revoked',
+  ): { ok: true; client: C } | BearerRefusal {
+    const token = bearerToken(authorization);
+    if (token === undefined) return { ok: false, reason: 'missing' };
+    const issued = lookup(token);
+    if (issued === undefined) return { ok: false, reason: 'unknown' };
+    if (issued.revoked) return { ok: false, reason: revokedAs };
+    if (issued.expiresAt <= this.now()) return { ok: false, reason: 'expired' };
+    if (this.faults.isRevoked(issued.clientId)) return { ok: false, reason: 'revoked' };
+    const client = this.clients.get(issued.clientId);
+    return client === undefined ? { ok: false, reason: 'unknown' } : { ok: true, client };
   }
 }
