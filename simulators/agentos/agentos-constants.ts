@@ -52,26 +52,23 @@ export const AGENTOS_RATE_LIMITS: Readonly<AgentosRateLimits> = Object.freeze({
 export const AGENTOS_MAX_COUNT = 1000;
 
 /**
- * The v4 contact lists. Each is its own resource with its own record ids (OIDs); a person
- * who is both a landlord and a sales applicant appears once in each list.
+ * The v4 contact lists, and where each lives under `/v4/{tier}/{shortName}/`. Each is its own
+ * resource with its own record ids (OIDs); a person who is both a landlord and a sales applicant
+ * appears once in each list.
  */
-export const AGENTOS_CONTACT_TYPES = [
-  'Tenant',
-  'Landlord',
-  'LettingsApplicant',
-  'SalesApplicant',
-  'Vendor',
-] as const;
-export type AgentosContactType = (typeof AGENTOS_CONTACT_TYPES)[number];
-
-/** Where each list lives under `/v4/{tier}/{shortName}/`. */
-export const AGENTOS_LIST_PATHS: Readonly<Record<AgentosContactType, string>> = Object.freeze({
+export const AGENTOS_LIST_PATHS = Object.freeze({
   Tenant: 'lettings/tenants',
   Landlord: 'lettings/landlords',
   LettingsApplicant: 'lettings/applicants',
   SalesApplicant: 'sales/applicants',
   Vendor: 'sales/vendors',
 });
+export type AgentosContactType = keyof typeof AGENTOS_LIST_PATHS;
+/** The list names, in the order above (the lists' own order in agentOS's documentation). */
+export const AGENTOS_CONTACT_TYPES = Object.keys(AGENTOS_LIST_PATHS) as [
+  AgentosContactType,
+  ...AgentosContactType[],
+];
 
 /** Appointment kinds agentOS documents (`SystemType`). */
 export const AGENTOS_APPOINTMENT_TYPES = [

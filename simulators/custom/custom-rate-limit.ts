@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { rateLimitMiddleware, type RateLimiter } from '../toolkit/rate-limiter.ts';
+import { perSecondLimits, rateLimitMiddleware, type RateLimiter } from '../toolkit/rate-limiter.ts';
 import type { CustomRateLimits } from './custom-constants.ts';
 import { sendProblem } from './custom-http.ts';
 import type { ResolvedApiKey } from './custom-api.routes.ts';
@@ -13,9 +13,7 @@ const LIMIT_DETAILS = {
 
 /** The toolkit limiter's configuration for the contract's limits, per API key. */
 export function customLimitConfig(limits: CustomRateLimits | null) {
-  return limits === null
-    ? (false as const)
-    : { windows: [{ limit: limits.requestsPerSecond, windowMs: 1000 }], maxConcurrent: limits.maxConcurrent };
+  return limits === null ? (false as const) : perSecondLimits(limits);
 }
 
 /**

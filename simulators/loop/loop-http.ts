@@ -5,7 +5,7 @@ import { EMAIL_PATTERN, webhookUrlSchema as WebhookUrlSchema } from '../toolkit/
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { isoDateText, isoInstant, oneOf } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
-import type { RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { perSecondLimits, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
@@ -132,12 +132,7 @@ export function listEnvelope<T>(
 export function rateLimitConfig(
   limits: Partial<LoopRateLimits> | false | undefined,
 ): RateLimitConfig | false {
-  if (limits === false) return false;
-  const merged = { ...LOOP_RATE_LIMITS, ...limits };
-  return {
-    windows: [{ limit: merged.requestsPerSecond, windowMs: 1000 }],
-    maxConcurrent: merged.maxConcurrent,
-  };
+  return limits === false ? false : perSecondLimits({ ...LOOP_RATE_LIMITS, ...limits });
 }
 
 /** A 429's message, per limit reached. */

@@ -16,6 +16,17 @@ export interface RateLimitConfig {
   dailyLimit?: number;
 }
 
+/** `requestsPerSecond` in any rolling second and `maxConcurrent` in flight, as most CRMs state them. */
+export function perSecondLimits(limits: {
+  requestsPerSecond: number;
+  maxConcurrent: number;
+}): RateLimitConfig {
+  return {
+    windows: [{ limit: limits.requestsPerSecond, windowMs: 1000 }],
+    maxConcurrent: limits.maxConcurrent,
+  };
+}
+
 export type RateLimitDimension = 'window' | 'concurrency' | 'daily';
 
 /**
