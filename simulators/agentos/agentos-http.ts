@@ -103,14 +103,12 @@ export function listBody<T>(
   paging: { offset: number; count: number },
   render: (item: T) => unknown = (item) => item,
 ): { Count: number; Data: unknown[] } {
-  const view = isView(matching)
-    ? matching
-    : { items: matching, start: 0, end: matching.length, descending: false };
-  return { Count: view.end - view.start, Data: sliceOf(view, paging.offset, paging.count).map(render) };
-}
-
-function isView<T>(matching: ResultView<T> | readonly T[]): matching is ResultView<T> {
-  return !Array.isArray(matching);
+  const view: ResultView<T> = Array.isArray(matching)
+    ? { items: matching, start: 0, end: matching.length, descending: false }
+    : (matching as ResultView<T>);
+  const from = view.start + paging.offset;
+  const page = view.items.slice(from, Math.min(view.end, from + paging.count));
+  return { Count: view.end - view.start, Data: page.map(render) };
 }
 
 const instant = z
@@ -226,13 +224,4 @@ export function listedView<T extends TimedRecord>(
     return { items: store.byCreated.items, start: 0, end: store.byCreated.size, descending: false };
   const { start, end } = store.byModified.range(modifiedFrom, modifiedTo);
   return { items: store.byModified.items, start, end, descending: false };
-}
-
-/** One `{offset}/{count}` slice of a view. */
-function sliceOf<T>(view: ResultView<T>, offset: number, count: number): T[] {
-  const from = view.start + offset;
-  const to = Math.min(view.end, from + count);
-  const page: T[] = [];
-  for (let i = from; i < to; i++) page.push(view.items[i] as T);
-  return page;
 }
