@@ -9,6 +9,7 @@ import {
   isoInstant,
   oneOf,
   reachableThrough,
+  requiredText,
 } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
@@ -144,7 +145,7 @@ const RequirementsPatchSchema = z
 const contactFieldShape = {
   Title: text(20).nullable(),
   Forename: text(50).nullable(),
-  Surname: z.string().trim().min(1, 'Surname is required').max(50, 'must be at most 50 characters'),
+  Surname: requiredText('Surname', 50),
   EmailAddress: blankOrEmail(100).nullable(),
   MobilePhone: text(30).nullable(),
   HomePhone: text(30).nullable(),
@@ -178,7 +179,7 @@ export const ContactCreateSchema = z
 
 export const LogEntryCreateSchema = z.object({
   Type: oneOf(AGENTOS_LOG_ENTRY_TYPES),
-  Subject: z.string().trim().min(1, 'Subject is required').max(200, 'must be at most 200 characters'),
+  Subject: requiredText('Subject', 200),
   Notes: text(4000).default(''),
   DateTime: instant.optional(),
   ExternalReference: text(100).nullish(),

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { EMAIL_PATTERN, issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found, type ErrorDetails } from '../toolkit/define-simulator.ts';
-import { oneOf } from '../toolkit/http-inputs.ts';
+import { oneOf, requiredText } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { z } from 'zod';
 import {
@@ -137,7 +137,7 @@ export const EmailRequestSchema = z.object({
 const PersonRequestSchema = z.object({
   title: maxText(20).nullish(),
   forename: maxText(50).nullish(),
-  surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
+  surname: requiredText('surname', 50),
   phoneNumbers: z.array(PhoneRequestSchema).max(4, 'at most 4 phone numbers').nullish(),
   emailAddresses: z.array(EmailRequestSchema).max(2, 'at most 2 email addresses').nullish(),
 });

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { issuePath, maxText, webhookUrlSchema } from '../toolkit/body-schemas.ts';
 import { BadRequestError } from '../toolkit/define-simulator.ts';
-import { blankOrEmail, isoInstant, oneOf, reachableThrough } from '../toolkit/http-inputs.ts';
+import { blankOrEmail, isoInstant, oneOf, reachableThrough, requiredText } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
 import { REAPIT_JOURNAL_ASSOCIATED_TYPES, REAPIT_TOPICS } from './reapit-constants.ts';
 import { reapitTime } from './reapit-contact.model.ts';
@@ -170,7 +170,7 @@ const AddressPatchSchema = z
 const contactFieldShape = {
   title: maxText(20).nullable(),
   forename: maxText(50).nullable(),
-  surname: z.string().trim().min(1, 'surname is required').max(50, 'must be at most 50 characters'),
+  surname: requiredText('surname', 50),
   dateOfBirth: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD) without a time')
@@ -212,16 +212,12 @@ export const ContactCreateSchema = z
   );
 
 export const JournalEntryCreateSchema = z.object({
-  typeId: z.string().trim().min(1, 'typeId is required').max(10, 'must be at most 10 characters'),
+  typeId: requiredText('typeId', 10),
   associatedType: oneOf(REAPIT_JOURNAL_ASSOCIATED_TYPES),
   associatedId: z.string().trim().min(1, 'associatedId is required'),
   propertyId: z.string().min(1).nullish(),
   negotiatorId: z.string().min(1).nullish(),
-  description: z
-    .string()
-    .trim()
-    .min(1, 'description is required')
-    .max(4000, 'must be at most 4000 characters'),
+  description: requiredText('description', 4000),
 });
 
 const topicSet = new Set(REAPIT_TOPICS);

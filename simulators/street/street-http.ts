@@ -275,6 +275,13 @@ const contactValues = (what: 'email address' | 'telephone number', pattern: RegE
 
 const nullableText = (label: string, max: number) =>
   z.string().trim().max(max, `The ${label} may not be greater than ${max} characters.`).nullable();
+/** A string that must not be blank, in Laravel's validation messages. */
+const requiredText = (label: string, max: number) =>
+  z
+    .string({ message: `The ${label} must be a string.` })
+    .trim()
+    .min(1, `The ${label} field is required.`)
+    .max(max, `The ${label} may not be greater than ${max} characters.`);
 
 /**
  * `PATCH /people/{id}` attributes. JSON:API: attributes left out keep their current values, so
@@ -282,18 +289,8 @@ const nullableText = (label: string, max: number) =>
  */
 export const PersonAttributesSchema = z.object({
   title: nullableText('title', 20).optional(),
-  first_name: z
-    .string({ message: 'The first name must be a string.' })
-    .trim()
-    .min(1, 'The first name field is required.')
-    .max(100, 'The first name may not be greater than 100 characters.')
-    .optional(),
-  last_name: z
-    .string({ message: 'The last name must be a string.' })
-    .trim()
-    .min(1, 'The last name field is required.')
-    .max(100, 'The last name may not be greater than 100 characters.')
-    .optional(),
+  first_name: requiredText('first name', 100).optional(),
+  last_name: requiredText('last name', 100).optional(),
   marketing_consent: z
     .boolean({ message: 'The marketing consent field must be true, false or null.' })
     .nullable()

@@ -19,6 +19,10 @@ export function isoInstant(raw: string, pattern = ZONED_ISO_DATE_TIME): number |
 export const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z.enum(values, { message: `must be one of ${values.join(', ')}` });
 
+/** Text that must not be blank (it is trimmed), of at most `max` characters; `name` says which. */
+export const requiredText = (name: string, max: number) =>
+  z.string().trim().min(1, `${name} is required`).max(max, `must be at most ${max} characters`);
+
 /** A calendar date without a time. */
 export const isoDateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)');
 
