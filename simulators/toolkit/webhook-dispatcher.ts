@@ -49,10 +49,10 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
   seed?: number;
   now?: () => number;
-  /** Concurrent deliveries (default 16). */
-  maxInFlight?: number;
-  fetch?: typeof fetch;
 }
+
+/** Deliveries in flight at once; the rest wait in the queue. */
+const MAX_IN_FLIGHT = 16;
 
 interface Job {
   id: string;
@@ -93,8 +93,6 @@ export class WebhookDispatcher {
       shouldRetry: options.shouldRetry ?? ((status) => status === null || status >= 500),
       timeoutMs: options.timeoutMs ?? 10_000,
       now: options.now ?? Date.now,
-      maxInFlight: options.maxInFlight ?? 16,
-      fetch: options.fetch ?? fetch,
     };
   }
 
@@ -159,7 +157,7 @@ export class WebhookDispatcher {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#options.maxInFlight && this.#queue.length > 0) {
+    while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
       const job = this.#queue.shift() as Job;
       this.#inFlight++;
       void this.#attempt(job, this.#generation);
@@ -174,7 +172,7 @@ export class WebhookDispatcher {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const response = await this.#options.fetch(job.request.url, {
+      const response = await fetch(job.request.url, {
         method: 'POST',
         headers: job.request.headers(job.attempt),
         body: job.request.body,
