@@ -33,23 +33,24 @@ export async function openSimulatorBench(
   setup: SimulatorBenchSetup,
 ): Promise<SimulatorBench> {
   const database = await createBenchDatabase(context.adminUrl, setup.label);
-  let simulator: SimulatorProcess | null = null;
+  const simulator = await startSimulatorProcess(setup.simulator).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
   try {
-    simulator = await startSimulatorProcess(setup.simulator);
-    const started = simulator;
-    const services = await createBenchServices(database.url, setup.services, started.operatorConfig);
+    const services = await createBenchServices(database.url, setup.services, simulator.operatorConfig);
     return {
       database,
-      simulator: started,
+      simulator,
       services,
       close: async () => {
         await services.dispose();
-        await started.close();
+        await simulator.close();
         await database.drop();
       },
     };
   } catch (error) {
-    await simulator?.close();
+    await simulator.close();
     await database.drop();
     throw error;
   }
