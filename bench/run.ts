@@ -26,24 +26,42 @@ import { quietCycleRow } from './rows/quiet-cycle.ts';
 import { concurrentImportRow } from './rows/concurrent-import.ts';
 
 /**
- * The rows, in order. Each is self-contained (its own database and simulator processes).
- * A later row — e.g. webhook intake — is one more `BenchRow` appended here.
+ * The rows, in order: the id `--only` names, the title the log shows, and the function under
+ * rows/ that measures it. Each is self-contained (its own database and simulator processes); a
+ * new row is one more entry here.
  */
 export const ROWS: BenchRow[] = [
-  initialImportRow,
-  importAtCeilingRow,
-  naiveImportRow,
-  deltaCycleRow,
-  writeBackRow,
-  importMemoryRow,
-  webhookIntakeRow,
-  adminUiRow,
-  scaleSchedulesRow,
-  retentionRow,
-  sharedBudgetRow,
-  jobRateRow,
-  quietCycleRow,
-  concurrentImportRow,
+  { id: 'initial-import', title: 'Initial import, 100k contacts', run: initialImportRow },
+  {
+    id: 'import-at-ceiling',
+    title: "Initial import at the CRM's ceiling, Reapit 20k",
+    run: importAtCeilingRow,
+  },
+  { id: 'naive-import', title: 'Naive ORM import (entity per contact)', run: naiveImportRow },
+  { id: 'delta-cycle', title: 'Delta cycle, 1k changed: 10k vs 1M stored', run: deltaCycleRow },
+  { id: 'write-back', title: 'Write-back rate vs documented limits', run: writeBackRow },
+  { id: 'import-memory', title: 'Importer peak RSS during an import', run: importMemoryRow },
+  { id: 'webhook-intake', title: 'Webhook intake vs a verify-only endpoint', run: webhookIntakeRow },
+  { id: 'admin-ui', title: 'Component library size and the audit log at 100,000 rows', run: adminUiRow },
+  {
+    id: 'scale-schedules',
+    title: 'Scheduled cycles on three workers, 200 connections, 5 minutes',
+    slow: true,
+    run: scaleSchedulesRow,
+  },
+  {
+    id: 'retention',
+    title: 'Retention: dropping a 10M-row month of the sync log vs DELETE',
+    run: retentionRow,
+  },
+  { id: 'shared-budget', title: 'Rate budget shared by four processes', run: sharedBudgetRow },
+  { id: 'job-rate', title: 'Job queue rates (pg-boss on this PostgreSQL)', run: jobRateRow },
+  { id: 'quiet-cycle', title: 'Delta cycle with a handful of changes (per-cycle cost)', run: quietCycleRow },
+  {
+    id: 'concurrent-import',
+    title: 'Many agencies at once (8 concurrent first imports)',
+    run: concurrentImportRow,
+  },
 ];
 
 const args = process.argv.slice(2);

@@ -11,16 +11,20 @@ export type ChildRequest =
 
 type Operation = ChildRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** What the child reports once its simulator listens. */
+export type SimulatorReady = {
+  url: string;
+  connection: SimulatorConnection;
+  /** With `customers`: one connection per customer (the first is `connection`). */
+  connections: SimulatorConnection[];
+  /** The CRM hosts and egress allowance that point Propsync at this simulator. */
+  operatorConfig: Record<string, string>;
+  contactCount: number;
+  startupMs: number;
+};
+
 export type ChildReply =
-  | {
-      type: 'ready';
-      url: string;
-      connection: SimulatorConnection;
-      connections: SimulatorConnection[];
-      operatorConfig: Record<string, string>;
-      contactCount: number;
-      startupMs: number;
-    }
+  | ({ type: 'ready' } & SimulatorReady)
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };
 
@@ -34,17 +38,19 @@ export type RequestStats = {
 /** What an admin enters to connect to a simulator. */
 export type SimulatorConnection = { credentials: Record<string, string>; settings: Record<string, string> };
 
-/** A simulator running in a child process (see simulator-child.ts). */
-export type SimulatorProcess = {
+/** What `startSimulatorProcess` starts. */
+export type SimulatorOptions = {
   provider: CrmProvider;
-  url: string;
-  connection: SimulatorConnection;
-  /** With `customers`: one connection per customer (the first is `connection`). */
-  connections: SimulatorConnection[];
-  /** The CRM hosts and egress allowance that point Propsync at this simulator. */
-  operatorConfig: Record<string, string>;
-  contactCount: number;
-  startupMs: number;
+  contacts: number;
+  rateLimits: boolean;
+  seed?: number;
+  /** Reapit only: this many customers, each with `contacts` contacts, served by the one process. */
+  customers?: number;
+};
+
+/** A simulator running in a child process (see simulator-child.ts). */
+export type SimulatorProcess = SimulatorReady & {
+  provider: CrmProvider;
   pid: number;
   modifyContacts(count: number): Promise<number>;
   contactIds(limit: number): Promise<string[]>;
@@ -53,14 +59,7 @@ export type SimulatorProcess = {
   close(): Promise<void>;
 };
 
-export async function startSimulatorProcess(options: {
-  provider: CrmProvider;
-  contacts: number;
-  rateLimits: boolean;
-  seed?: number;
-  /** Reapit only: this many customers, each with `contacts` contacts, served by the one process. */
-  customers?: number;
-}): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(options: SimulatorOptions): Promise<SimulatorProcess> {
   const child: ChildProcess = fork(path.join(import.meta.dirname, 'simulator-child.ts'), [], {
     execArgv: ['--max-old-space-size=6144'],
     env: {
@@ -91,7 +90,7 @@ export async function startSimulatorProcess(options: {
       }
     });
   });
-  const started = await ready;
+  const { type: _ready, ...started } = await ready;
   const call = <T>(operation: Operation): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = nextId++;
@@ -99,13 +98,9 @@ export async function startSimulatorProcess(options: {
       child.send({ ...operation, id });
     });
   return {
-    provider: options.provider,
-    url: started.url,
-    connection: started.connection,
+    ...started,
     connections: started.connections.length > 0 ? started.connections : [started.connection],
-    operatorConfig: started.operatorConfig,
-    contactCount: started.contactCount,
-    startupMs: started.startupMs,
+    provider: options.provider,
     pid: child.pid!,
     modifyContacts: (count) => call<number>({ op: 'modifyContacts', count }),
     contactIds: (limit) => call<string[]>({ op: 'contactIds', limit }),

@@ -11,7 +11,7 @@ import {
   createOrganisation,
   type BenchServices,
 } from '../bench-services.ts';
-import type { BenchContext, BenchRow, BenchRowResult } from '../bench-row.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt } from '../measure.ts';
 import { startSimulatorProcess, type SimulatorProcess } from '../simulator-process.ts';
 import { BARE_ROWS_SELECT, bareTableDdl, multiRowUpsert, RAW_BATCH } from './initial-import.ts';
@@ -61,92 +61,86 @@ type AgencyFiles = { contacts: string; links: string; log: string; bare: string 
  * same three tables (contacts, contact_external_ids, crm_sync_log, truncated first, every index
  * and key in place), and (b) the same rows into row 1's bare table with only a primary key.
  */
-export const concurrentImportRow: BenchRow = {
-  id: 'concurrent-import',
-  title: 'Many agencies at once (8 concurrent first imports)',
-  async run(context) {
-    const perAgency = context.quick ? QUICK_CONTACTS_PER_AGENCY : CONTACTS_PER_AGENCY;
-    const simulator = await startSimulatorProcess({
-      provider: 'reapit',
-      contacts: perAgency,
-      rateLimits: false,
-      customers: AGENCIES,
-    });
-    context.log(
-      `${AGENCIES} Reapit customers × ${fmt(perAgency)} contacts ready in ${fmt(simulator.startupMs)} ms`,
-    );
-    const runs: ImportRun[] = [];
-    let baselines: Baselines | null = null;
-    try {
-      for (const [index, layout] of LAYOUTS.entries()) {
-        const database = await createBenchDatabase(context.adminUrl, 'concurrent');
-        try {
-          const { run, agencies } = await importAtOnce(context, database, simulator, layout, perAgency);
-          runs.push(run);
-          // The baselines once, on the reported layout's database (its rows are the same in each).
-          if (index === 0) baselines = await measureBaselines(context, database.url, agencies);
-        } finally {
-          await database.drop();
-        }
+export async function concurrentImportRow(context: BenchContext): Promise<BenchRowResult[]> {
+  const perAgency = context.quick ? QUICK_CONTACTS_PER_AGENCY : CONTACTS_PER_AGENCY;
+  const simulator = await startSimulatorProcess({
+    provider: 'reapit',
+    contacts: perAgency,
+    rateLimits: false,
+    customers: AGENCIES,
+  });
+  context.log(
+    `${AGENCIES} Reapit customers × ${fmt(perAgency)} contacts ready in ${fmt(simulator.startupMs)} ms`,
+  );
+  const runs: ImportRun[] = [];
+  let baselines: Baselines | null = null;
+  try {
+    for (const [index, layout] of LAYOUTS.entries()) {
+      const database = await createBenchDatabase(context.adminUrl, 'concurrent');
+      try {
+        const { run, agencies } = await importAtOnce(context, database, simulator, layout, perAgency);
+        runs.push(run);
+        // The baselines once, on the reported layout's database (its rows are the same in each).
+        if (index === 0) baselines = await measureBaselines(context, database.url, agencies);
+      } finally {
+        await database.drop();
       }
-    } finally {
-      await simulator.close();
     }
-    const reported = runs[0]!;
-    const { sameTables, bareTable } = baselines!;
-    const ofSame = reported.rate / sameTables.rate;
-    const ofBare = reported.rate / bareTable.rate;
-    const layoutLabel = ({ workers, concurrency }: Layout) => `${workers} worker(s) × ${concurrency}`;
-    const sizeNote = context.quick
-      ? `--quick: ${AGENCIES} × ${fmt(perAgency)} contacts (full size ${AGENCIES} × ${fmt(CONTACTS_PER_AGENCY)})`
-      : `${AGENCIES} × ${fmt(perAgency)} contacts`;
-    const details = {
-      agencies: AGENCIES,
-      contactsPerAgency: perAgency,
-      runs: runs.map((run) => ({
-        layout: layoutLabel(run.layout),
-        wallMs: Math.round(run.wallMs),
-        contacts: run.contacts,
-        rate: Math.round(run.rate),
-        perImportS: run.perImportS,
-        queuedS: run.queuedS,
-        workerCpuS: run.workerCpuS,
-        cpuS: run.cpuS,
-        activity: run.activity,
-        busiestTables: run.busiestTables,
-        simulatorRequests: run.requests,
-      })),
-      sameTables,
-      bareTable,
-    };
-    const otherLayouts = runs
-      .slice(1)
-      .map(
-        (run) => `${layoutLabel(run.layout)}: ${fmt(run.rate)} contacts/s (${fmt(run.wallMs / 1000, 1)} s)`,
-      )
-      .join('; ');
-    const result: BenchRowResult = {
-      row: `Many agencies at once: ${AGENCIES} first imports of ${fmt(perAgency / 1000)}k, ${layoutLabel(reported.layout)}`,
-      measured: `${fmt(reported.rate)} contacts/s aggregate (${fmt(reported.wallMs / 1000, 1)} s)`,
-      baseline: `8 writers into the same tables ${fmt(sameTables.rate)} rows/s; into a bare table ${fmt(bareTable.rate)} rows/s`,
-      ratio: ofSame,
-      ratioLabel: `${fmt(ofSame * 100, 1)}% of same-table raw, ${fmt(ofBare * 100, 1)}% of bare raw`,
-      target: '≥ 50% of same-table raw and ≥ 25% of bare raw',
-      met: ofSame >= 0.5 && ofBare >= 0.25,
-      notes:
-        `${sizeNote}; one Reapit simulator child serving ${AGENCIES} customers, rate limits off; this process ` +
-        `connects all eight at once (HTTP-only, each connect queues the first import), worker processes run ` +
-        `them; wall from the first connect to the last run's finish. Same-table raw: the stored rows (contacts, ` +
-        `external ids, sync log) re-inserted after TRUNCATE, ${RAW_BATCH}-row multi-row INSERT … ON CONFLICT, ` +
-        `one writer per agency, all indexes and keys in place; bare raw: the contact + external-id columns ` +
-        `into one table with only a primary key, same writers. CPU s during the imports (${fmt(reported.wallMs / 1000, 1)} s ` +
-        `wall, 2 cores): workers ${reported.cpuS.workers}, PostgreSQL ${reported.cpuS.postgres}, simulator ` +
-        `${reported.cpuS.simulator}, server ${reported.cpuS.server}. Other layout: ${otherLayouts || 'none'}`,
-      details,
-    };
-    return [result];
-  },
-};
+  } finally {
+    await simulator.close();
+  }
+  const reported = runs[0]!;
+  const { sameTables, bareTable } = baselines!;
+  const ofSame = reported.rate / sameTables.rate;
+  const ofBare = reported.rate / bareTable.rate;
+  const layoutLabel = ({ workers, concurrency }: Layout) => `${workers} worker(s) × ${concurrency}`;
+  const sizeNote = context.quick
+    ? `--quick: ${AGENCIES} × ${fmt(perAgency)} contacts (full size ${AGENCIES} × ${fmt(CONTACTS_PER_AGENCY)})`
+    : `${AGENCIES} × ${fmt(perAgency)} contacts`;
+  const details = {
+    agencies: AGENCIES,
+    contactsPerAgency: perAgency,
+    runs: runs.map((run) => ({
+      layout: layoutLabel(run.layout),
+      wallMs: Math.round(run.wallMs),
+      contacts: run.contacts,
+      rate: Math.round(run.rate),
+      perImportS: run.perImportS,
+      queuedS: run.queuedS,
+      workerCpuS: run.workerCpuS,
+      cpuS: run.cpuS,
+      activity: run.activity,
+      busiestTables: run.busiestTables,
+      simulatorRequests: run.requests,
+    })),
+    sameTables,
+    bareTable,
+  };
+  const otherLayouts = runs
+    .slice(1)
+    .map((run) => `${layoutLabel(run.layout)}: ${fmt(run.rate)} contacts/s (${fmt(run.wallMs / 1000, 1)} s)`)
+    .join('; ');
+  const result: BenchRowResult = {
+    row: `Many agencies at once: ${AGENCIES} first imports of ${fmt(perAgency / 1000)}k, ${layoutLabel(reported.layout)}`,
+    measured: `${fmt(reported.rate)} contacts/s aggregate (${fmt(reported.wallMs / 1000, 1)} s)`,
+    baseline: `8 writers into the same tables ${fmt(sameTables.rate)} rows/s; into a bare table ${fmt(bareTable.rate)} rows/s`,
+    ratio: ofSame,
+    ratioLabel: `${fmt(ofSame * 100, 1)}% of same-table raw, ${fmt(ofBare * 100, 1)}% of bare raw`,
+    target: '≥ 50% of same-table raw and ≥ 25% of bare raw',
+    met: ofSame >= 0.5 && ofBare >= 0.25,
+    notes:
+      `${sizeNote}; one Reapit simulator child serving ${AGENCIES} customers, rate limits off; this process ` +
+      `connects all eight at once (HTTP-only, each connect queues the first import), worker processes run ` +
+      `them; wall from the first connect to the last run's finish. Same-table raw: the stored rows (contacts, ` +
+      `external ids, sync log) re-inserted after TRUNCATE, ${RAW_BATCH}-row multi-row INSERT … ON CONFLICT, ` +
+      `one writer per agency, all indexes and keys in place; bare raw: the contact + external-id columns ` +
+      `into one table with only a primary key, same writers. CPU s during the imports (${fmt(reported.wallMs / 1000, 1)} s ` +
+      `wall, 2 cores): workers ${reported.cpuS.workers}, PostgreSQL ${reported.cpuS.postgres}, simulator ` +
+      `${reported.cpuS.simulator}, server ${reported.cpuS.server}. Other layout: ${otherLayouts || 'none'}`,
+    details,
+  };
+  return [result];
+}
 
 async function importAtOnce(
   context: BenchContext,

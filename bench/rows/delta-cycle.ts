@@ -1,9 +1,7 @@
-import { createBenchDatabase } from '../bench-database.ts';
-import { connectToSimulator, createBenchServices, createOrganisation } from '../bench-services.ts';
-import type { BenchContext, BenchRow } from '../bench-row.ts';
+import { connectAgency, openSimulatorBench, runInitialImport } from '../bench-fixture.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt, median, timed } from '../measure.ts';
 import { QueryProfile } from '../query-profile.ts';
-import { startSimulatorProcess } from '../simulator-process.ts';
 
 const SIMULATED = 10_000;
 const CHANGED = 1_000;
@@ -15,80 +13,64 @@ const REPEATS = 5;
  * large store is generated in SQL (generate_series) for the same agency and connection. The delta
  * runs through the real simulator (child process) and the real cycle.
  */
-export const deltaCycleRow: BenchRow = {
-  id: 'delta-cycle',
-  title: 'Delta cycle, 1k changed: 10k vs 1M stored',
-  async run(context) {
-    const large = context.quick ? 100_000 : 1_000_000;
-    const small = await prepareStore(context, SIMULATED);
-    let prepared: Store | null = null;
-    try {
-      prepared = await prepareStore(context, large);
-      // Alternate the two stores, so load from other work on the machine hits both alike.
-      for (let repeat = 0; repeat < REPEATS; repeat++) {
-        await small.measure();
-        await prepared.measure();
-      }
-    } finally {
-      await prepared?.close();
-      await small.close();
+export async function deltaCycleRow(context: BenchContext): Promise<BenchRowResult[]> {
+  const large = context.quick ? 100_000 : 1_000_000;
+  const small = await prepareStore(context, SIMULATED);
+  let prepared: Store | null = null;
+  try {
+    prepared = await prepareStore(context, large);
+    // Alternate the two stores, so load from other work on the machine hits both alike.
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      await small.measure();
+      await prepared.measure();
     }
-    const big = prepared;
-    const smallMs = median(small.runs.map((run) => run.ms));
-    const bigMs = median(big.runs.map((run) => run.ms));
-    const ratio = bigMs / smallMs;
-    return [
-      {
-        row: `3. Delta cycle, ${fmt(CHANGED)} changed: ${fmt(large / 1000)}k vs 10k stored`,
-        measured: `${fmt(bigMs)} ms at ${fmt(large / 1000)}k stored`,
-        baseline: `${fmt(smallMs)} ms at 10k stored`,
-        ratio,
-        ratioLabel: `${fmt(ratio, 2)}×`,
-        target: '≤ 1.5×',
-        met: ratio <= 1.5,
-        notes:
-          `median of ${REPEATS} cycles each, the two stores alternating (each with its own simulator child); window ` +
-          `overlap 0 so each cycle reads exactly the ${fmt(CHANGED)} changed records; ${fmt(SIMULATED)} imported ` +
-          `for real, the other ${fmt(large - SIMULATED)} generated with generate_series into contacts + ` +
-          `contact_external_ids (${fmt(big.fillMs / 1000, 1)} s); VACUUM ANALYZE before measuring, both sizes`,
-        details: {
-          small: { stored: small.stored, medianMs: smallMs, runs: small.runs, ...small.spans() },
-          big: { stored: big.stored, medianMs: bigMs, runs: big.runs, fillMs: big.fillMs, ...big.spans() },
-        },
+  } finally {
+    await prepared?.close();
+    await small.close();
+  }
+  const big = prepared;
+  const smallMs = median(small.runs.map((run) => run.ms));
+  const bigMs = median(big.runs.map((run) => run.ms));
+  const ratio = bigMs / smallMs;
+  return [
+    {
+      row: `3. Delta cycle, ${fmt(CHANGED)} changed: ${fmt(large / 1000)}k vs 10k stored`,
+      measured: `${fmt(bigMs)} ms at ${fmt(large / 1000)}k stored`,
+      baseline: `${fmt(smallMs)} ms at 10k stored`,
+      ratio,
+      ratioLabel: `${fmt(ratio, 2)}×`,
+      target: '≤ 1.5×',
+      met: ratio <= 1.5,
+      notes:
+        `median of ${REPEATS} cycles each, the two stores alternating (each with its own simulator child); window ` +
+        `overlap 0 so each cycle reads exactly the ${fmt(CHANGED)} changed records; ${fmt(SIMULATED)} imported ` +
+        `for real, the other ${fmt(large - SIMULATED)} generated with generate_series into contacts + ` +
+        `contact_external_ids (${fmt(big.fillMs / 1000, 1)} s); VACUUM ANALYZE before measuring, both sizes`,
+      details: {
+        small: { stored: small.stored, medianMs: smallMs, runs: small.runs, ...small.spans() },
+        big: { stored: big.stored, medianMs: bigMs, runs: big.runs, fillMs: big.fillMs, ...big.spans() },
       },
-    ];
-  },
-};
+    },
+  ];
+}
 
 type Store = Awaited<ReturnType<typeof prepareStore>>;
 
 /** A store of `stored` contacts for one connection to its own Reapit simulator, ready for delta cycles. */
 async function prepareStore(context: BenchContext, stored: number) {
-  const simulator = await startSimulatorProcess({
-    provider: 'reapit',
-    contacts: SIMULATED,
-    rateLimits: false,
+  const bench = await openSimulatorBench(context, {
+    label: 'delta',
+    simulator: { provider: 'reapit', contacts: SIMULATED, rateLimits: false },
+    // Overlap 0: each measured cycle reads only what changed since the previous one.
+    services: { sync: { overlapMs: 0 } },
   });
-  const database = await createBenchDatabase(context.adminUrl, 'delta');
-  // Overlap 0: each measured cycle reads only what changed since the previous one.
-  const services = await createBenchServices(
-    database.url,
-    { sync: { overlapMs: 0 } },
-    simulator.operatorConfig,
-  );
-  const close = async () => {
-    await services.dispose();
-    await simulator.close();
-    await database.drop();
-  };
+  const { services, simulator, close } = bench;
   try {
-    const organisationId = await createOrganisation(services, 'Bench Delta Estates');
-    const connectionId = await connectToSimulator(services, organisationId, simulator, {
+    const { organisationId, connectionId } = await connectAgency(bench, 'Bench Delta Estates', {
       settings: { pageSize: '100' },
       withoutWebhooks: true,
     });
-    const initial = await timed(() => services.runSyncCycle(connectionId, 'initial'));
-    if (initial.result.status !== 'succeeded') throw new Error(`import ${initial.result.status}`);
+    const initial = await runInitialImport(services, connectionId);
     const fill = await timed(() =>
       fillContacts(services.orm.em.fork(), organisationId, connectionId, stored - SIMULATED),
     );

@@ -1,10 +1,9 @@
 import { runSyncCycle, type SyncCycleResult } from '../../server/core/sync/sync-cycle.ts';
-import { createBenchDatabase } from '../bench-database.ts';
-import { connectToSimulator, createBenchServices, createOrganisation } from '../bench-services.ts';
+import { connectAgency, withSimulatorBench } from '../bench-fixture.ts';
 import type { BenchContext } from '../bench-row.ts';
 import { fmt, mb, RssSampler, timed } from '../measure.ts';
 import { QueryProfile } from '../query-profile.ts';
-import { startSimulatorProcess, type SimulatorProcess } from '../simulator-process.ts';
+import type { SimulatorProcess } from '../simulator-process.ts';
 
 export type ImportMeasurement = {
   contacts: number;
@@ -41,16 +40,10 @@ export async function measureInitialImport<T>(
   }) => Promise<T>,
   options: { rateLimits?: boolean } = {},
 ): Promise<ImportMeasurement & { after: T }> {
-  const database = await createBenchDatabase(context.adminUrl, 'import');
-  const simulator = await startSimulatorProcess({
-    provider: 'reapit',
-    contacts,
-    rateLimits: options.rateLimits ?? false,
-  });
-  const services = await createBenchServices(database.url, {}, simulator.operatorConfig);
-  try {
-    const organisationId = await createOrganisation(services, 'Bench Import Estates');
-    const connectionId = await connectToSimulator(services, organisationId, simulator, {
+  const simulatorOptions = { provider: 'reapit', contacts, rateLimits: options.rateLimits ?? false } as const;
+  return withSimulatorBench(context, { label: 'import', simulator: simulatorOptions }, async (bench) => {
+    const { database, services, simulator } = bench;
+    const { organisationId, connectionId } = await connectAgency(bench, 'Bench Import Estates', {
       settings: { pageSize: '100' },
       withoutWebhooks: true,
     });
@@ -109,9 +102,5 @@ export async function measureInitialImport<T>(
       ...(profile ? { sqlSpans: profile.top() } : {}),
       after,
     };
-  } finally {
-    await services.dispose();
-    await simulator.close();
-    await database.drop();
-  }
+  });
 }

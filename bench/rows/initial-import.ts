@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { BenchRow, BenchRowResult } from '../bench-row.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt } from '../measure.ts';
 import { measureInitialImport } from './import-run.ts';
 
@@ -11,52 +11,48 @@ export const RAW_BATCH = 1_000;
  * child process, adapter mapping, deduplication, upserts, external ids, sync log, sync run) against
  * a raw batched upsert of the same rows into a bare table on the same database.
  */
-export const initialImportRow: BenchRow = {
-  id: 'initial-import',
-  title: 'Initial import, 100k contacts',
-  async run(context) {
-    const contacts = context.quick ? 20_000 : CONTACTS;
-    const measured = await measureInitialImport(context, contacts, async (state) => {
-      context.log('raw upsert baseline…');
-      return rawUpsert(state.databaseUrl, state.organisationId, state.connectionId);
-    });
-    // Row 5 reports this import's memory unless it runs its own (--scale).
-    context.shared.set('initial-import', measured);
-    const raw = measured.after;
-    const rawRate = raw.rows / (raw.ms / 1000);
-    const share = measured.rate / rawRate;
-    const result: BenchRowResult = {
-      row: `1. Initial import ${fmt(contacts / 1000)}k (end to end) vs raw batched upsert`,
-      measured: `${fmt(measured.rate)} contacts/s (${fmt(measured.ms / 1000, 1)} s)`,
-      baseline: `${fmt(rawRate)} rows/s raw`,
-      ratio: share,
-      ratioLabel: `${fmt(share * 100, 1)}% of raw`,
-      // One connection's import is bounded by its CRM (row import-at-ceiling); what the database
-      // must carry is many at once (row concurrent-import). This row keeps the history.
-      target: 'reported (targets: import-at-ceiling, concurrent-import)',
-      met: null,
-      notes:
-        `page size 100, rate limits off, simulator in a child process; raw = multi-row INSERT … ON CONFLICT ` +
-        `of ${RAW_BATCH}-row batches of the same rows (contact + external-id columns) into a bare table with ` +
-        `only a primary key; stored ${fmt(measured.counts.contacts)} contacts (planted duplicates merged), ` +
-        `${fmt(measured.counts.links)} external ids, ${fmt(measured.counts.log_rows)} sync-log rows; importer CPU ` +
-        `${fmt(measured.importerCpuS, 1)} s of ${fmt(measured.ms / 1000, 1)} s wall (the rest is waiting on PostgreSQL)`,
-      details: {
-        contacts,
-        importMs: Math.round(measured.ms),
-        importRate: Math.round(measured.rate),
-        rawMs: Math.round(raw.ms),
-        rawRate: Math.round(rawRate),
-        stored: measured.counts,
-        cycle: measured.cycle,
-        rss: measured.rss,
-        importerCpuS: measured.importerCpuS,
-        ...(measured.sqlSpans ? { sqlSpans: measured.sqlSpans } : {}),
-      },
-    };
-    return [result];
-  },
-};
+export async function initialImportRow(context: BenchContext): Promise<BenchRowResult[]> {
+  const contacts = context.quick ? 20_000 : CONTACTS;
+  const measured = await measureInitialImport(context, contacts, async (state) => {
+    context.log('raw upsert baseline…');
+    return rawUpsert(state.databaseUrl, state.organisationId, state.connectionId);
+  });
+  // Row 5 reports this import's memory unless it runs its own (--scale).
+  context.shared.set('initial-import', measured);
+  const raw = measured.after;
+  const rawRate = raw.rows / (raw.ms / 1000);
+  const share = measured.rate / rawRate;
+  const result: BenchRowResult = {
+    row: `1. Initial import ${fmt(contacts / 1000)}k (end to end) vs raw batched upsert`,
+    measured: `${fmt(measured.rate)} contacts/s (${fmt(measured.ms / 1000, 1)} s)`,
+    baseline: `${fmt(rawRate)} rows/s raw`,
+    ratio: share,
+    ratioLabel: `${fmt(share * 100, 1)}% of raw`,
+    // One connection's import is bounded by its CRM (row import-at-ceiling); what the database
+    // must carry is many at once (row concurrent-import). This row keeps the history.
+    target: 'reported (targets: import-at-ceiling, concurrent-import)',
+    met: null,
+    notes:
+      `page size 100, rate limits off, simulator in a child process; raw = multi-row INSERT … ON CONFLICT ` +
+      `of ${RAW_BATCH}-row batches of the same rows (contact + external-id columns) into a bare table with ` +
+      `only a primary key; stored ${fmt(measured.counts.contacts)} contacts (planted duplicates merged), ` +
+      `${fmt(measured.counts.links)} external ids, ${fmt(measured.counts.log_rows)} sync-log rows; importer CPU ` +
+      `${fmt(measured.importerCpuS, 1)} s of ${fmt(measured.ms / 1000, 1)} s wall (the rest is waiting on PostgreSQL)`,
+    details: {
+      contacts,
+      importMs: Math.round(measured.ms),
+      importRate: Math.round(measured.rate),
+      rawMs: Math.round(raw.ms),
+      rawRate: Math.round(rawRate),
+      stored: measured.counts,
+      cycle: measured.cycle,
+      rss: measured.rss,
+      importerCpuS: measured.importerCpuS,
+      ...(measured.sqlSpans ? { sqlSpans: measured.sqlSpans } : {}),
+    },
+  };
+  return [result];
+}
 
 /** The contact and external-id columns of the import's rows, as the bare baseline table holds them. */
 export const BARE_ROWS_SELECT = `select c.id, c.organisation_id, e.external_id, c.title, c.first_name, c.last_name, c.emails,

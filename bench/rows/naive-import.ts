@@ -3,16 +3,15 @@ import { contactContentHash, nameKey } from '../../server/core/domain/contact-no
 import { crmFieldsOf } from '../../server/core/sync/conflict-settlement.ts';
 import { Contact } from '../../server/infrastructure/db/entities/contact.entity.ts';
 import { ContactExternalId } from '../../server/infrastructure/db/entities/contact-external-id.entity.ts';
-import { createBenchDatabase } from '../bench-database.ts';
 import {
-  connectToSimulator,
-  createBenchServices,
-  createOrganisation,
-  type BenchServices,
-} from '../bench-services.ts';
-import type { BenchRow } from '../bench-row.ts';
+  connectAgency,
+  runInitialImport,
+  withSimulatorBench,
+  type SimulatorBench,
+} from '../bench-fixture.ts';
+import type { BenchServices } from '../bench-services.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt, timed } from '../measure.ts';
-import { startSimulatorProcess, type SimulatorProcess } from '../simulator-process.ts';
 
 const CONTACTS = 5_000;
 
@@ -21,68 +20,53 @@ const CONTACTS = 5_000;
  * MikroORM Contact and its ContactExternalId created and flushed on their own — against the real
  * (set-based) cycle importing the same contacts from the same simulator, both in this row.
  */
-export const naiveImportRow: BenchRow = {
-  id: 'naive-import',
-  title: 'Naive ORM import (entity per contact)',
-  async run(context) {
-    const contacts = context.quick ? 1_000 : CONTACTS;
-    const database = await createBenchDatabase(context.adminUrl, 'naive');
-    const simulator = await startSimulatorProcess({ provider: 'reapit', contacts, rateLimits: false });
-    const services = await createBenchServices(database.url, {}, simulator.operatorConfig);
-    try {
-      const real = await importWithCycle(services, simulator);
-      const naive = await importNaively(services, simulator);
-      context.log(`naive: ${fmt(naive.ms)} ms; cycle: ${fmt(real.ms)} ms for ${fmt(contacts)} contacts`);
-      const naiveRate = naive.contacts / (naive.ms / 1000);
-      const realRate = contacts / (real.ms / 1000);
-      return [
-        {
-          row: `2. Naive ORM import (${fmt(contacts / 1000)}k, extrapolated to 100k) vs real cycle`,
-          measured: `${fmt(naiveRate)} contacts/s (100k ≈ ${fmt(100_000 / naiveRate / 60, 1)} min)`,
-          baseline: `${fmt(realRate)} contacts/s real cycle`,
-          ratio: naiveRate / realRate,
-          ratioLabel: `${fmt(realRate / naiveRate, 1)}× slower`,
-          target: 'shows the gap',
-          met: null,
-          notes:
-            `${fmt(contacts)} contacts, same simulator (child process) and adapter for both; naive = per contact a ` +
-            `findOne on the external id, em.create(Contact) + flush, em.create(ContactExternalId) + flush — no dedup, ` +
-            `no sync log; 100k time extrapolated linearly from ${fmt(contacts)}`,
-          details: {
-            contacts,
-            naiveMs: Math.round(naive.ms),
-            naiveRate: Math.round(naiveRate),
-            realMs: Math.round(real.ms),
-            realRate: Math.round(realRate),
-            extrapolated100kMinutes: Number((100_000 / naiveRate / 60).toFixed(2)),
-          },
+export async function naiveImportRow(context: BenchContext): Promise<BenchRowResult[]> {
+  const contacts = context.quick ? 1_000 : CONTACTS;
+  const simulator = { provider: 'reapit', contacts, rateLimits: false } as const;
+  return withSimulatorBench(context, { label: 'naive', simulator }, async (bench) => {
+    const real = await importWithCycle(bench);
+    const naive = await importNaively(bench);
+    context.log(`naive: ${fmt(naive.ms)} ms; cycle: ${fmt(real.ms)} ms for ${fmt(contacts)} contacts`);
+    const naiveRate = naive.contacts / (naive.ms / 1000);
+    const realRate = contacts / (real.ms / 1000);
+    return [
+      {
+        row: `2. Naive ORM import (${fmt(contacts / 1000)}k, extrapolated to 100k) vs real cycle`,
+        measured: `${fmt(naiveRate)} contacts/s (100k ≈ ${fmt(100_000 / naiveRate / 60, 1)} min)`,
+        baseline: `${fmt(realRate)} contacts/s real cycle`,
+        ratio: naiveRate / realRate,
+        ratioLabel: `${fmt(realRate / naiveRate, 1)}× slower`,
+        target: 'shows the gap',
+        met: null,
+        notes:
+          `${fmt(contacts)} contacts, same simulator (child process) and adapter for both; naive = per contact a ` +
+          `findOne on the external id, em.create(Contact) + flush, em.create(ContactExternalId) + flush — no dedup, ` +
+          `no sync log; 100k time extrapolated linearly from ${fmt(contacts)}`,
+        details: {
+          contacts,
+          naiveMs: Math.round(naive.ms),
+          naiveRate: Math.round(naiveRate),
+          realMs: Math.round(real.ms),
+          realRate: Math.round(realRate),
+          extrapolated100kMinutes: Number((100_000 / naiveRate / 60).toFixed(2)),
         },
-      ];
-    } finally {
-      await services.dispose();
-      await simulator.close();
-      await database.drop();
-    }
-  },
-};
-
-async function importWithCycle(services: BenchServices, simulator: SimulatorProcess) {
-  const organisationId = await createOrganisation(services, 'Bench Cycle Estates');
-  const connectionId = await connectToSimulator(services, organisationId, simulator, {
-    settings: { pageSize: '100' },
-    withoutWebhooks: true,
+      },
+    ];
   });
-  const { result, ms } = await timed(() => services.runSyncCycle(connectionId, 'initial'));
-  if (result.status !== 'succeeded') throw new Error(`cycle ${result.status}`);
+}
+
+/** Each import gets an agency of its own, on pages of 100 (Reapit's largest). */
+const CONNECT_OPTIONS = { settings: { pageSize: '100' }, withoutWebhooks: true };
+
+async function importWithCycle(bench: SimulatorBench) {
+  const { connectionId } = await connectAgency(bench, 'Bench Cycle Estates', CONNECT_OPTIONS);
+  const { ms } = await runInitialImport(bench.services, connectionId, 'cycle');
   return { ms };
 }
 
-async function importNaively(services: BenchServices, simulator: SimulatorProcess) {
-  const organisationId = await createOrganisation(services, 'Bench Naive Estates');
-  const connectionId = await connectToSimulator(services, organisationId, simulator, {
-    settings: { pageSize: '100' },
-    withoutWebhooks: true,
-  });
+async function importNaively(bench: SimulatorBench) {
+  const { services } = bench;
+  const { organisationId, connectionId } = await connectAgency(bench, 'Bench Naive Estates', CONNECT_OPTIONS);
   const adapter = await services.connections.adapterFor(connectionId);
   let contacts = 0;
   const { ms } = await timed(async () => {

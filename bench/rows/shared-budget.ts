@@ -1,17 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { providerInfo } from '../../server/adapters/registry.ts';
-import { createBenchDatabase } from '../bench-database.ts';
-import {
-  connectToSimulator,
-  createBenchServices,
-  createOrganisation,
-  RequestRecorder,
-} from '../bench-services.ts';
-import type { BenchRow } from '../bench-row.ts';
+import { connectAgency, runInitialImport, withSimulatorBench } from '../bench-fixture.ts';
+import { RequestRecorder } from '../bench-services.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt } from '../measure.ts';
 import type { SharedBudgetChildReport } from '../shared-budget-child.ts';
-import { startSimulatorProcess } from '../simulator-process.ts';
 import { busiestWindow, peakConcurrency, queueEmails, sustainedShare } from './write-back.ts';
 
 const PROCESSES = 4;
@@ -24,33 +18,27 @@ const MEASURE_SECONDS = 12;
  * rate as a share of the documented limit, and the 429s the simulator logged. Every process paces
  * through the rate budget it shares with the others in PostgreSQL.
  */
-export const sharedBudgetRow: BenchRow = {
-  id: 'shared-budget',
-  title: 'Rate budget shared by four processes',
-  async run(context) {
-    const limits = providerInfo('reapit')!.rateLimits;
-    const windowMs = limits.windowSeconds * 1000;
-    const database = await createBenchDatabase(context.adminUrl, 'shared_budget');
-    const simulator = await startSimulatorProcess({ provider: 'reapit', contacts: 400, rateLimits: true });
-    const recorder = new RequestRecorder();
-    const servicesEnv = { ...simulator.operatorConfig };
-    const services = await createBenchServices(
-      database.url,
-      { fetchImplementation: recorder.fetch },
-      servicesEnv,
-    );
+export async function sharedBudgetRow(context: BenchContext): Promise<BenchRowResult[]> {
+  const limits = providerInfo('reapit')!.rateLimits;
+  const windowMs = limits.windowSeconds * 1000;
+  const recorder = new RequestRecorder();
+  const setup = {
+    label: 'shared_budget',
+    simulator: { provider: 'reapit', contacts: 400, rateLimits: true },
+    services: { fetchImplementation: recorder.fetch },
+  } as const;
+  return withSimulatorBench(context, setup, async (bench) => {
+    const { database, services, simulator } = bench;
     const children: ChildProcess[] = [];
     try {
       // One agency each, all connected to the same Reapit customer.
       const connections: Array<{ organisationId: string; connectionId: string }> = [];
       for (let index = 0; index < PROCESSES; index++) {
-        const organisationId = await createOrganisation(services, `Bench Shared Budget ${index + 1}`);
-        const connectionId = await connectToSimulator(services, organisationId, simulator, {
+        const connection = await connectAgency(bench, `Bench Shared Budget ${index + 1}`, {
           withoutWebhooks: true,
         });
-        const initial = await services.runSyncCycle(connectionId, 'initial');
-        if (initial.status !== 'succeeded') throw new Error(`import ${index + 1} ${initial.status}`);
-        connections.push({ organisationId, connectionId });
+        await runInitialImport(services, connection.connectionId, `import ${index + 1}`);
+        connections.push(connection);
       }
       // Calibration: what a delta cycle costs with nothing to push, then with two writes.
       const [first] = connections;
@@ -63,7 +51,7 @@ export const sharedBudgetRow: BenchRow = {
       const perWrite = Math.max(1, (recorder.entries.length - mark - pullRequests) / 2);
       const writesEach = Math.ceil((MEASURE_SECONDS * limits.requests) / PROCESSES / perWrite);
       const servicesEnvOfChildren = JSON.stringify({
-        ...servicesEnv,
+        ...simulator.operatorConfig,
         PROPSYNC_DATA_DIR: services.dataDirectory,
       });
       /** Every process pushes `writesEach` writes of its own connection at once; what the simulator saw. */
@@ -114,7 +102,7 @@ export const sharedBudgetRow: BenchRow = {
         const stats = await simulator.requestStats();
         const [outcome] = await services.orm.em.fork().execute<{ done: number; not_done: number }[]>(
           `select count(*) filter (where status = 'done')::int as done, count(*) filter (where status <> 'done')::int as not_done
-             from outbound_writes where idempotency_key like ?`,
+           from outbound_writes where idempotency_key like ?`,
           [`bench-${budget}-%`],
         );
         const entries = done.flatMap((report) => report.entries).sort((a, b) => a.startedAt - b.startedAt);
@@ -176,9 +164,6 @@ export const sharedBudgetRow: BenchRow = {
       ];
     } finally {
       for (const child of children) if (child.exitCode === null) child.kill();
-      await services.dispose();
-      await simulator.close();
-      await database.drop();
     }
-  },
-};
+  });
+}

@@ -1,17 +1,10 @@
 import { CRM_PROVIDERS, providerInfo } from '../../server/adapters/registry.ts';
 import type { RateLimits } from '../../shared/provider-catalog.ts';
 import type { CrmProvider } from '../../shared/providers.ts';
-import { createBenchDatabase } from '../bench-database.ts';
-import {
-  connectToSimulator,
-  createBenchServices,
-  createOrganisation,
-  RequestRecorder,
-  type BenchServices,
-} from '../bench-services.ts';
-import type { BenchContext, BenchRow, BenchRowResult } from '../bench-row.ts';
+import { connectAgency, runInitialImport, withSimulatorBench } from '../bench-fixture.ts';
+import { RequestRecorder, type BenchServices } from '../bench-services.ts';
+import type { BenchContext, BenchRowResult } from '../bench-row.ts';
 import { fmt, timed } from '../measure.ts';
-import { startSimulatorProcess } from '../simulator-process.ts';
 
 /** Per-second limits are measured over at least this long. */
 const MIN_MEASURE_SECONDS = 10;
@@ -23,50 +16,43 @@ type Entry = RequestRecorder['entries'][number];
  * and run a cycle against the simulator (child process) with its rate limits ON; report the
  * request rate achieved as a share of the documented limit and the 429s the simulator logged.
  */
-export const writeBackRow: BenchRow = {
-  id: 'write-back',
-  title: 'Write-back rate vs documented limits',
-  async run(context) {
-    // BENCH_PROVIDERS=reapit,custom narrows the row (investigations).
-    const wanted = process.env.BENCH_PROVIDERS?.split(',');
-    const providers = CRM_PROVIDERS.filter((provider) => !wanted || wanted.includes(provider));
-    const results: BenchRowResult[] = [];
-    for (const provider of providers) {
-      const limits = rateLimitsOf(provider);
-      if (context.quick && limits.windowSeconds > 1) {
-        context.log(`write-back ${provider}: per-minute limits, skipped under --quick`);
-        continue;
-      }
-      context.log(`write-back ${provider}…`);
-      results.push(await measureProvider(context, provider));
+export async function writeBackRow(context: BenchContext): Promise<BenchRowResult[]> {
+  // BENCH_PROVIDERS=reapit,custom narrows the row (investigations).
+  const wanted = process.env.BENCH_PROVIDERS?.split(',');
+  const providers = CRM_PROVIDERS.filter((provider) => !wanted || wanted.includes(provider));
+  const results: BenchRowResult[] = [];
+  for (const provider of providers) {
+    const limits = rateLimitsOf(provider);
+    if (context.quick && limits.windowSeconds > 1) {
+      context.log(`write-back ${provider}: per-minute limits, skipped under --quick`);
+      continue;
     }
-    return results;
-  },
-};
+    context.log(`write-back ${provider}…`);
+    results.push(await measureProvider(context, provider));
+  }
+  return results;
+}
 
 async function measureProvider(context: BenchContext, provider: CrmProvider): Promise<BenchRowResult> {
   const limits = rateLimitsOf(provider);
   const windowMs = limits.windowSeconds * 1000;
   const perMinute = limits.windowSeconds > 1;
-  const database = await createBenchDatabase(context.adminUrl, `write_${provider}`);
   const recorder = new RequestRecorder();
-  const simulator = await startSimulatorProcess({ provider, contacts: 400, rateLimits: true });
-  const services = await createBenchServices(
-    database.url,
-    { fetchImplementation: recorder.fetch },
-    simulator.operatorConfig,
-  );
-  try {
-    const organisationId = await createOrganisation(services, `Bench Write-back ${provider}`);
-    const connectionId = await connectToSimulator(services, organisationId, simulator);
+  const setup = {
+    label: `write_${provider}`,
+    simulator: { provider, contacts: 400, rateLimits: true },
+    services: { fetchImplementation: recorder.fetch },
+  };
+  return withSimulatorBench(context, setup, async (bench) => {
+    const { services, simulator } = bench;
+    const { organisationId, connectionId } = await connectAgency(bench, `Bench Write-back ${provider}`);
     const cycle = async () => {
       const result = await services.runSyncCycle(connectionId, 'manual');
       if (result.status !== 'succeeded')
         throw new Error(`${provider} cycle ${result.status}: ${JSON.stringify(result)}`);
       return result;
     };
-    const initial = await services.runSyncCycle(connectionId, 'initial');
-    if (initial.status !== 'succeeded') throw new Error(`${provider} import ${initial.status}`);
+    await runInitialImport(services, connectionId, `${provider} import`);
     // Calibration: the requests of a cycle with nothing to push (its paths are the pull's), then
     // of a cycle pushing two writes: what it sends to other paths is what two writes cost.
     let mark = recorder.entries.length;
@@ -165,11 +151,7 @@ async function measureProvider(context: BenchContext, provider: CrmProvider): Pr
         })),
       },
     };
-  } finally {
-    await services.dispose();
-    await simulator.close();
-    await database.drop();
-  }
+  });
 }
 
 /**

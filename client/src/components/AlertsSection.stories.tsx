@@ -6,7 +6,7 @@ import { activeReapitConnection, erroredStreetConnection } from './connection.fi
 import {
   calledProcedures,
   failingToLoad,
-  withFixtureApi,
+  withFixtureAnswers,
   type FixtureApiParameters,
 } from './fixture-api-story.tsx';
 
@@ -15,7 +15,10 @@ const alerts = [syncFailedAlert, webhookAlert, hotLeadAlert];
 const meta = {
   title: 'Integrations/Sections/AlertsSection',
   component: AlertsSection,
-  ...withFixtureApi,
+  ...withFixtureAnswers({
+    'alerts.list': { items: alerts, nextCursor: null, totalCount: alerts.length },
+    'alerts.acknowledge': { ...syncFailedAlert, acknowledgedAt: '2026-11-23T10:31:00.000Z' },
+  }),
   args: {
     connections: [activeReapitConnection, erroredStreetConnection],
     onRetrySync: fn(),
@@ -23,12 +26,6 @@ const meta = {
     onViewContact: fn(),
     announce: fn(),
   },
-  parameters: {
-    api: {
-      'alerts.list': { items: alerts, nextCursor: null, totalCount: alerts.length },
-      'alerts.acknowledge': { ...syncFailedAlert, acknowledgedAt: '2026-11-23T10:31:00.000Z' },
-    },
-  } satisfies FixtureApiParameters,
 } satisfies Meta<typeof AlertsSection>;
 
 export default meta;

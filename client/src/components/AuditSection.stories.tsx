@@ -6,7 +6,7 @@ import { activeReapitConnection, erroredStreetConnection } from './connection.fi
 import {
   calledProcedures,
   failingToLoad,
-  withFixtureApi,
+  withFixtureAnswers,
   type FixtureApiParameters,
 } from './fixture-api-story.tsx';
 
@@ -15,15 +15,12 @@ const runs = sampleSyncRuns.slice(0, 20);
 const meta = {
   title: 'Integrations/Sections/AuditSection',
   component: AuditSection,
-  ...withFixtureApi,
+  ...withFixtureAnswers({
+    'syncRuns.list': { items: runs, nextCursor: null, totalCount: 640 },
+    'syncRuns.get': succeededRunDetails,
+    'conflicts.get': mixedConflict,
+  }),
   args: { connections: [activeReapitConnection, erroredStreetConnection] },
-  parameters: {
-    api: {
-      'syncRuns.list': { items: runs, nextCursor: null, totalCount: 640 },
-      'syncRuns.get': succeededRunDetails,
-      'conflicts.get': mixedConflict,
-    },
-  } satisfies FixtureApiParameters,
 } satisfies Meta<typeof AuditSection>;
 
 export default meta;

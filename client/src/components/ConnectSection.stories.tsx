@@ -6,7 +6,7 @@ import { activeReapitConnection, importingAgentosConnection } from './connection
 import {
   calledProcedures,
   failingToLoad,
-  withFixtureApi,
+  withFixtureAnswers,
   type FixtureApiParameters,
 } from './fixture-api-story.tsx';
 import { agentosProvider, altoProvider, providerListing, reapitProvider } from './provider.fixtures.ts';
@@ -38,18 +38,15 @@ function ConnectSectionOnAPage({ cardToReconnect, ...props }: ConnectSectionOnAP
 const meta = {
   title: 'Integrations/Sections/ConnectSection',
   component: ConnectSectionOnAPage,
-  ...withFixtureApi,
+  ...withFixtureAnswers({
+    'providers.list': [
+      providerListing(agentosProvider, 'Agent OS'),
+      providerListing(reapitProvider, 'Reapit'),
+      providerListing(altoProvider, 'Alto'),
+    ],
+    'connections.connect': importingAgentosConnection,
+  }),
   args: { connections: [activeReapitConnection], announce: fn() },
-  parameters: {
-    api: {
-      'providers.list': [
-        providerListing(agentosProvider, 'Agent OS'),
-        providerListing(reapitProvider, 'Reapit'),
-        providerListing(altoProvider, 'Alto'),
-      ],
-      'connections.connect': importingAgentosConnection,
-    },
-  } satisfies FixtureApiParameters,
 } satisfies Meta<typeof ConnectSectionOnAPage>;
 
 export default meta;

@@ -1,14 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { expect } from 'storybook/test';
+import { expect, within } from 'storybook/test';
 import { ConnectionList } from './ConnectionList.tsx';
-import {
-  activeReapitConnection,
-  disconnectedAltoConnection,
-  erroredStreetConnection,
-  FIXTURE_NOW,
-  importingAgentosConnection,
-} from './connection.fixtures.ts';
+import { connectionInEveryState, FIXTURE_NOW } from './connection.fixtures.ts';
 
+/** One card per connection (each state's card has its own stories under ConnectionCard), or the empty state. */
 const meta = {
   title: 'Integrations/ConnectionList',
   component: ConnectionList,
@@ -19,46 +14,21 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 
-export const Active: Story = {
-  args: { connections: [activeReapitConnection] },
+/** Every state side by side, to review colours and copy in one place. */
+export const Catalog: Story = {
+  args: { connections: connectionInEveryState },
   play: async ({ canvas }) => {
-    await expect(canvas.getByTestId('contact-count')).toHaveTextContent('1,248 contacts');
-    await expect(canvas.getByText('Active')).toBeVisible();
+    const active = within(canvas.getByTestId('connection-card-reapit'));
+    await expect(active.getByTestId('contact-count')).toHaveTextContent('1,248 contacts');
+    await expect(active.getByText('Active')).toBeVisible();
+    const errored = within(canvas.getByTestId('connection-card-street'));
+    await expect(errored.getByTestId('last-error')).toHaveTextContent('rejected the API token');
   },
-};
-
-// Not exported as `Error`, which would shadow the global inside this module.
-export const ErrorWithMessage: Story = {
-  name: 'Error',
-  args: { connections: [erroredStreetConnection] },
-  play: async ({ canvas }) => {
-    await expect(canvas.getByTestId('last-error')).toHaveTextContent('rejected the API token');
-  },
-};
-
-export const Disconnected: Story = {
-  args: { connections: [disconnectedAltoConnection] },
-};
-
-export const FirstImportRunning: Story = {
-  args: { connections: [importingAgentosConnection] },
 };
 
 export const Empty: Story = {
   args: { connections: [] },
   play: async ({ canvas }) => {
     await expect(canvas.getByText('No CRM connected yet')).toBeVisible();
-  },
-};
-
-/** Every state side by side, to review colours and copy in one place. */
-export const Catalog: Story = {
-  args: {
-    connections: [
-      activeReapitConnection,
-      erroredStreetConnection,
-      disconnectedAltoConnection,
-      importingAgentosConnection,
-    ],
   },
 };

@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, waitFor } from 'storybook/test';
 import { FailedWritesPanel, FailedWritesSection } from './FailedWrites.tsx';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import { calledProcedures, withFixtureAnswers } from './fixture-api-story.tsx';
 import { refusedEmailWrite, refusedFlagWrite } from './failed-writes.fixtures.ts';
 
 const meta = {
@@ -44,14 +44,11 @@ export const Busy: Story = {
 
 /** Fetched from `failedWrites.list`; Retry calls `failedWrites.retry`. */
 export const Section: Story = {
-  ...withFixtureApi,
+  ...withFixtureAnswers({
+    'failedWrites.list': [refusedEmailWrite],
+    'failedWrites.retry': { writeId: refusedEmailWrite.id, status: 'pending' },
+  }),
   render: () => <FailedWritesSection />,
-  parameters: {
-    api: {
-      'failedWrites.list': [refusedEmailWrite],
-      'failedWrites.retry': { writeId: refusedEmailWrite.id, status: 'pending' },
-    },
-  } satisfies FixtureApiParameters,
   play: async ({ canvas, userEvent }) => {
     await userEvent.click(await canvas.findByRole('button', { name: /^Retry the write/ }));
     await waitFor(() => expect(calledProcedures()).toContain('failedWrites.retry'));

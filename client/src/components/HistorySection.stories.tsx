@@ -2,13 +2,12 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, waitFor } from 'storybook/test';
 import { HistorySection } from './HistorySection.tsx';
 import { sampleHistory } from './audit.fixtures.ts';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import { calledProcedures, withFixtureAnswers, type FixtureApiParameters } from './fixture-api-story.tsx';
 
 const meta = {
   title: 'Integrations/Sections/HistorySection',
   component: HistorySection,
-  ...withFixtureApi,
-  parameters: { api: { 'syncRuns.history': sampleHistory } } satisfies FixtureApiParameters,
+  ...withFixtureAnswers({ 'syncRuns.history': sampleHistory }),
 } satisfies Meta<typeof HistorySection>;
 
 export default meta;

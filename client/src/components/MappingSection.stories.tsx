@@ -7,21 +7,18 @@ import {
   importingAgentosConnection,
 } from './connection.fixtures.ts';
 import { mappingHistory, unconfirmedFieldMapping } from './field-mapping.fixtures.ts';
-import { calledProcedures, withFixtureApi, type FixtureApiParameters } from './fixture-api-story.tsx';
+import { calledProcedures, withFixtureAnswers, type FixtureApiParameters } from './fixture-api-story.tsx';
 
 const meta = {
   title: 'Integrations/Sections/MappingSection',
   component: MappingSection,
-  ...withFixtureApi,
+  ...withFixtureAnswers({
+    'connections.fieldMapping': unconfirmedFieldMapping,
+    'connections.confirmFieldMapping': { ...unconfirmedFieldMapping, confirmedAt: '2026-11-23T10:31:00Z' },
+    'connections.setMappingOverrides': unconfirmedFieldMapping,
+    'connections.mappingHistory': mappingHistory,
+  }),
   args: { connections: [activeReapitConnection, importingAgentosConnection, disconnectedAltoConnection] },
-  parameters: {
-    api: {
-      'connections.fieldMapping': unconfirmedFieldMapping,
-      'connections.confirmFieldMapping': { ...unconfirmedFieldMapping, confirmedAt: '2026-11-23T10:31:00Z' },
-      'connections.setMappingOverrides': unconfirmedFieldMapping,
-      'connections.mappingHistory': mappingHistory,
-    },
-  } satisfies FixtureApiParameters,
 } satisfies Meta<typeof MappingSection>;
 
 export default meta;

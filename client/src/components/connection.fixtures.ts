@@ -73,3 +73,11 @@ export const importingAgentosConnection: ConnectionSummary = {
   },
   writeBackPaused: false,
 };
+
+/** One connection in each state a card shows: active, in error, disconnected, first import running. */
+export const connectionInEveryState: ConnectionSummary[] = [
+  activeReapitConnection,
+  erroredStreetConnection,
+  disconnectedAltoConnection,
+  importingAgentosConnection,
+];

@@ -53,3 +53,8 @@ export const withFixtureApi = {
     ),
   ],
 };
+
+/** A container story's annotations in one spread: `withFixtureApi`, its calls answered with `api`. */
+export function withFixtureAnswers(api: FixtureAnswers) {
+  return { ...withFixtureApi, parameters: { api } satisfies FixtureApiParameters };
+}
