@@ -85,21 +85,8 @@ function listRoute<T extends TimedRecord>(
         ? undefined
         : { field: 'modified' as const, ...defined({ from, to }) };
     const { candidates, keep, key } = filtersOf(query, dataset);
-    // The collection answers a range from its index only; candidates are filtered by it here.
-    if (candidates !== undefined && range !== undefined)
-      keep.push(
-        (record) =>
-          (from === undefined || record.modified >= from) && (to === undefined || record.modified <= to),
-      );
-    const predicates = keep.filter((predicate) => predicate !== null);
-    const view = collectionOf(dataset).query(JSON.stringify([...key, range, sort]), {
-      ...(candidates === undefined ? {} : { candidates }),
-      ...(range === undefined ? {} : { range }),
-      ...(predicates.length === 0
-        ? {}
-        : { predicate: (record: T) => predicates.every((predicate) => predicate(record)) }),
-      sort,
-    });
+    const plan = { candidates, range, filters: keep, sort };
+    const view = collectionOf(dataset).query(JSON.stringify([...key, range, sort]), plan);
     response.json(listEnvelope(view, paging, (record) => render(record, dataset)));
   };
 }

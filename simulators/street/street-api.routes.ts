@@ -1,5 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import type { QueryPlan, ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
+import {
+  pageOfView,
+  viewSize,
+  type QueryPlan,
+  type ResultView,
+  type TimedCollection,
+  type TimedRecord,
+} from '../toolkit/timed-collection.ts';
 import {
   ACTIVITY_KINDS,
   renderActivity,
@@ -50,7 +57,7 @@ function updatedRange(query: StreetQuery) {
 }
 
 /**
- * Plans a list query over one collection: an updated range answered from the sorted index, never
+ * Plans a list query over one collection: the updated range answered from the sorted index, never
  * by scanning every record (unless `candidates`, e.g. from an email lookup, are given); the other
  * filters applied to what the range leaves.
  */
@@ -60,26 +67,13 @@ function planFor<T extends TimedRecord>(
   candidates: readonly T[] | undefined,
   filters: Array<((item: T) => boolean) | null>,
 ): QueryPlan<T> {
-  const byUpdated = updated.from !== undefined || updated.to !== undefined;
-  const inRange = (item: T) =>
-    (updated.from === undefined || item.modified >= updated.from) &&
-    (updated.to === undefined || item.modified <= updated.to);
-  const active = [...filters, byUpdated && candidates !== undefined ? inRange : null].filter(
-    (filter) => filter !== null,
-  );
+  const range = { field: 'modified' as const, ...updated };
   return {
-    ...(candidates === undefined ? {} : { candidates }),
-    ...(byUpdated && candidates === undefined ? { range: { field: 'modified', ...updated } } : {}),
-    ...(active.length === 0 ? {} : { predicate: (item: T) => active.every((filter) => filter(item)) }),
+    candidates,
+    range,
+    filters,
     sort: { field: SORT_FIELDS[sort.field], descending: sort.descending },
   };
-}
-
-function materialise<T>(view: ResultView<T>): T[] {
-  const items: T[] = [];
-  for (let i = 0; i < view.end - view.start; i++)
-    items.push(view.items[view.descending ? view.end - 1 - i : view.start + i] as T);
-  return items;
 }
 
 /** Joins the live and trashed results (`filter[trashed]=with`) in the requested order. */
@@ -89,7 +83,9 @@ function mergeViews<T extends TimedRecord>(
   descending: boolean,
 ): ResultView<T> {
   if (views.length === 1) return views[0] as ResultView<T>;
-  const merged = views.flatMap(materialise).sort((a, b) => a[field] - b[field] || a.seq - b.seq);
+  const merged = views
+    .flatMap((view) => pageOfView(view, 1, viewSize(view)))
+    .sort((a, b) => a[field] - b[field] || a.seq - b.seq);
   if (descending) merged.reverse();
   return viewOf(merged);
 }
