@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { z } from 'zod';
+import { bodyReader } from '../toolkit/api-resource-routes.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import { viewOf, type TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
@@ -42,16 +42,7 @@ function param(request: Request, name: string): string {
 }
 
 /** The validated body, or undefined once a 422 has answered. */
-function bodyOf<S extends z.ZodType>(
-  schema: S,
-  request: Request,
-  response: Response,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(request.body);
-  if (parsed.success) return parsed.data;
-  sendValidationError(response, parsed.error);
-  return undefined;
-}
+const bodyOf = bodyReader(sendValidationError);
 
 /** A list's own filters: where to start (an index lookup), what to keep, and their cache key. */
 interface ListFilters<T> {

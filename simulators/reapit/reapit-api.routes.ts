@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { z } from 'zod';
+import { bodyReader } from '../toolkit/api-resource-routes.ts';
 import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
@@ -373,12 +373,9 @@ export function createReapitApiRouter({
 }): Router {
   const router = Router();
   /** The body as `schema` reads it, or undefined once a 422 with Reapit's field errors is sent. */
-  const bodyOf = <S extends z.ZodType>(schema: S, request: Request, response: Response) => {
-    const parsed = schema.safeParse(request.body);
-    if (parsed.success) return parsed.data as z.infer<S>;
-    sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-    return undefined;
-  };
+  const bodyOf = bodyReader((response, error) =>
+    sendError(response, 422, now(), undefined, validationErrors(error)),
+  );
 
   router.get('/contacts', listContacts);
   router.get('/contacts/:id', getContact);
