@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { locationOf } from '../toolkit/body-schemas.ts';
-import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
+import { BadRequestError, defined, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
@@ -54,7 +54,6 @@ import {
   foundOr404,
   patchBoolean,
   readPatchDocument,
-  sendProblem,
   type PatchOperation,
   type PostContactRequest,
 } from './alto-http.ts';
@@ -225,41 +224,32 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
   };
 }
 
-const PARAMETER_FIELDS = {
-  positionid: 'position',
-  intentionid: 'intention',
-  disposalid: 'disposal',
-} as const;
+/** An agency parameter a patch sets, by code or name (null clears it). */
+const patchedParameter = (key: keyof typeof ALTO_PARAMETERS_BY_PATH, value: unknown, path: string) =>
+  parameter(ALTO_PARAMETERS_BY_PATH[key], value === null ? null : String(value), path);
 
-/** Applies a contact-level JSON Patch (the paths PatchContactRequest documents) to a copy. */
+/** The contact-level JSON Patch paths PatchContactRequest documents, each as the change it makes. */
+const CONTACT_PATCHES = new Map<string, (value: unknown, path: string) => Partial<AltoContactFields>>([
+  ['/active', (value, path) => ({ archived: !patchBoolean(value, path) })],
+  ['/potentialvendor', (value, path) => ({ potentialVendor: patchBoolean(value, path) })],
+  ['/potentiallandlord', (value, path) => ({ potentialLandlord: patchBoolean(value, path) })],
+  ['/positionid', (value, path) => ({ position: patchedParameter('positionid', value, path) })],
+  ['/intentionid', (value, path) => ({ intention: patchedParameter('intentionid', value, path) })],
+  ['/disposalid', (value, path) => ({ disposal: patchedParameter('disposalid', value, path) })],
+]);
+
+/** Applies a contact-level JSON Patch to a copy. */
 function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFields> {
   const changes: Partial<AltoContactFields> = {};
   for (const operation of operations) {
     if (operation.op === 'remove')
       throw new BadRequestError(`${operation.path} cannot be removed, only replaced`);
-    switch (operation.path) {
-      case '/active':
-        changes.archived = !patchBoolean(operation.value, operation.path);
-        break;
-      case '/potentialvendor':
-        changes.potentialVendor = patchBoolean(operation.value, operation.path);
-        break;
-      case '/potentiallandlord':
-        changes.potentialLandlord = patchBoolean(operation.value, operation.path);
-        break;
-      case '/positionid':
-      case '/intentionid':
-      case '/disposalid': {
-        const key = operation.path.slice(1) as keyof typeof ALTO_PARAMETERS_BY_PATH;
-        const value = operation.value === null ? null : String(operation.value);
-        changes[PARAMETER_FIELDS[key]] = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
-        break;
-      }
-      default:
-        throw new BadRequestError(
-          `${operation.path} cannot be patched on a contact (Active, PositionId, IntentionId, DisposalId, PotentialVendor, PotentialLandlord); names, phones and emails are patched on /contacts/{id}/persons/{personId}`,
-        );
-    }
+    const change = CONTACT_PATCHES.get(operation.path);
+    if (change === undefined)
+      throw new BadRequestError(
+        `${operation.path} cannot be patched on a contact (Active, PositionId, IntentionId, DisposalId, PotentialVendor, PotentialLandlord); names, phones and emails are patched on /contacts/{id}/persons/{personId}`,
+      );
+    Object.assign(changes, change(operation.value, operation.path));
   }
   return changes;
 }
@@ -292,36 +282,27 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
         `${operation.path} cannot be patched on a person (Title, Forename, Surname, PhoneNumbers, EmailAddresses)`,
       );
     }
-    const list = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    const list: Array<{ preferenceOrder: number }> =
+      field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    const item = (value: unknown, at: number) =>
+      field === 'phonenumbers' ? phone(value, at) : email(value, at);
     if (index === undefined) {
-      if (operation.op === 'remove') list.splice(0, list.length);
-      else {
-        if (!Array.isArray(operation.value)) throw new BadRequestError(`${operation.path} takes an array`);
-        const items = operation.value.map((value, i) =>
-          field === 'phonenumbers' ? phone(value, i) : email(value, i),
-        );
-        if (field === 'phonenumbers') next.phoneNumbers = items as AltoPersonFields['phoneNumbers'];
-        else next.emailAddresses = items as AltoPersonFields['emailAddresses'];
-      }
+      if (operation.op !== 'remove' && !Array.isArray(operation.value))
+        throw new BadRequestError(`${operation.path} takes an array`);
+      list.splice(
+        0,
+        list.length,
+        ...(operation.op === 'remove' ? [] : (operation.value as unknown[]).map(item)),
+      );
       continue;
     }
-    const target = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
-    const at = index === '-' ? target.length : Number(index);
-    if (
-      !Number.isInteger(at) ||
-      at < 0 ||
-      at > target.length ||
-      (operation.op !== 'add' && at === target.length)
-    ) {
+    const at = index === '-' ? list.length : Number(index);
+    if (!Number.isInteger(at) || at < 0 || at > list.length || (operation.op !== 'add' && at === list.length))
       throw new BadRequestError(`${operation.path}: no such item`);
-    }
-    if (operation.op === 'remove') target.splice(at, 1);
-    else {
-      const item = field === 'phonenumbers' ? phone(operation.value, at) : email(operation.value, at);
-      (target as unknown[]).splice(at, operation.op === 'add' ? 0 : 1, item);
-    }
-    target.forEach((item, i) => {
-      item.preferenceOrder = i + 1;
+    if (operation.op === 'remove') list.splice(at, 1);
+    else list.splice(at, operation.op === 'add' ? 0 : 1, item(operation.value, at));
+    list.forEach((entry, i) => {
+      entry.preferenceOrder = i + 1;
     });
   }
   if (next.phoneNumbers.length > 4) throw new BadRequestError('A person has at most 4 phone numbers');
@@ -339,10 +320,9 @@ function fileNoteOf(request: Request, response: Response) {
   );
 }
 
-function requireJsonPatch(request: Request, response: Response): boolean {
-  if (request.is('application/json-patch+json')) return true;
-  sendProblem(response, 415, 'Send the JSON Patch document as application/json-patch+json');
-  return false;
+function requireJsonPatch(request: Request): void {
+  if (!request.is('application/json-patch+json'))
+    throw new BadRequestError('Send the JSON Patch document as application/json-patch+json', { status: 415 });
 }
 
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
@@ -394,7 +374,7 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   });
 
   router.patch('/contacts/:contactId', (request, response) => {
-    if (!requireJsonPatch(request, response)) return;
+    requireJsonPatch(request);
     const operations = readPatchDocument(request.body);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
@@ -415,7 +395,7 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   });
 
   router.patch('/contacts/:contactId/persons/:personId', (request, response) => {
-    if (!requireJsonPatch(request, response)) return;
+    requireJsonPatch(request);
     const operations = readPatchDocument(request.body);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
@@ -545,9 +525,9 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     if (!/^\d+$/.test(instance)) throw new BadRequestError('instanceId must be a whole number');
     const seq = seqOfId(String(request.params.appointmentId), ALTO_APPOINTMENT_ID_BASE);
     const appointment = seq === null || instance !== '0' ? undefined : dataset.appointments.get(seq);
-    if (appointment === undefined)
-      sendProblem(response, 404, 'Appointment not found within the scope of the AgencyRef');
-    else response.json(renderAppointment(appointment));
+    response.json(
+      renderAppointment(found(appointment, 'Appointment not found within the scope of the AgencyRef')),
+    );
   });
 
   router.get('/offers/sales-offer/:offerId', (request, response) => {
