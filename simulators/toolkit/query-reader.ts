@@ -47,10 +47,6 @@ export class QueryReader {
     return this.#options.ignoreCase ? name.toLowerCase() : name;
   }
 
-  has(name: string): boolean {
-    return this.#values.has(this.#key(name));
-  }
-
   /** The value, or undefined when absent or blank. */
   string(name: string): string | undefined {
     const values = this.#values.get(this.#key(name));

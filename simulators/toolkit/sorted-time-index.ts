@@ -22,10 +22,6 @@ export class SortedTimeIndex<T> {
     return this.#items;
   }
 
-  at(position: number): T | undefined {
-    return this.#items[position];
-  }
-
   /** First position whose (time, sequence) is >= the given pair. */
   lowerBound(time: number, sequence = -Infinity): number {
     let low = 0;

@@ -113,11 +113,6 @@ export class TimedCollection<T extends TimedRecord> {
     return this.byCreated.items;
   }
 
-  /** Bumped by every write; part of every cache key. */
-  get version(): number {
-    return this.#version;
-  }
-
   get size(): number {
     return this.#count;
   }
