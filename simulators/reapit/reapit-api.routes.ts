@@ -176,8 +176,10 @@ type VersionedRecord = { id: string; version: number };
 type Render<T> = (record: T, lookup: (seq: number) => ContactRecord | undefined, seed: number) => JsonObject;
 
 /**
- * `GET <path>`, paged: `sortBy` created or `timeField` (from their indexes) or a key of `compares`,
- * the list's own filters, and `<timeField>From` / `<timeField>To` answered from that time's index. With `byId`, also `GET <path>/{id}`: the record with its ETag, or a 404.
+ * `GET <path>`, paged: `sortBy` created or `timeField` (from their indexes) or a field of `sortBy`
+ * (a number, or text in locale order), the list's own filters, and `<timeField>From` /
+ * `<timeField>To` (modified unless said) answered from that time's index. With `byId` (the noun
+ * its 404 names), also `GET <path>/{id}`: the record with its ETag, or a 404.
  */
 function activityRoutes<T extends TimedRecord>(
   router: Router,
@@ -185,30 +187,37 @@ function activityRoutes<T extends TimedRecord>(
   spec: {
     collectionOf: (dataset: ReapitDataset) => TimedCollection<T>;
     filtersOf: (query: QueryReader) => Array<Filter<T>>;
-    compares: Record<string, (a: T, b: T) => number>;
-    timeField: TimeField;
+    sortBy: Partial<Record<keyof T & string, 'number' | 'text'>>;
+    timeField?: TimeField;
     render: Render<T>;
-    byId?: { kind: 'appointment' | 'offer'; noun: string };
+    byId?: 'Appointment' | 'Offer';
   },
 ): void {
   router.get(path, (request, response) => {
     const { dataset } = callContext(response);
     const query = reapitQuery(request.query);
-    const sortFields = [...new Set(['created', spec.timeField]), ...Object.keys(spec.compares)];
-    const sort = readSort(query, sortFields, 'created');
+    const { timeField = 'modified' } = spec;
+    const sort = readSort(
+      query,
+      [...new Set(['created', timeField]), ...Object.keys(spec.sortBy)],
+      'created',
+    );
     const filters = spec.filtersOf(query);
-    const { timeField } = spec;
     const range = {
       field: timeField,
       from: query.instant(`${timeField}From`),
       to: query.instant(`${timeField}To`),
     };
-    const compare = spec.compares[sort.field];
+    const field = sort.field as keyof T & string;
+    const compare =
+      spec.sortBy[field] === 'number'
+        ? (a: T, b: T) => (a[field] as number) - (b[field] as number)
+        : (a: T, b: T) => String(a[field]).localeCompare(String(b[field]));
     const view = spec.collectionOf(dataset).query(listCacheKey(request), {
       range,
       filters,
       sort:
-        compare === undefined
+        spec.sortBy[field] === undefined
           ? { field: sort.field as TimeField, descending: sort.descending }
           : ordered(sort.descending, compare),
     });
@@ -222,10 +231,10 @@ function activityRoutes<T extends TimedRecord>(
   router.get(`${path}/:id`, (request, response) => {
     const { dataset } = callContext(response);
     const id = String(request.params.id);
-    const seq = seqOfId(byId.kind, id);
+    const seq = seqOfId(byId.toLowerCase() as Lowercase<typeof byId>, id);
     const record = found(
       seq === null ? undefined : (spec.collectionOf(dataset).get(seq) as (T & VersionedRecord) | undefined),
-      `${byId.noun} ${id} was not found`,
+      `${byId} ${id} was not found`,
     );
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
     response.json(spec.render(record, (contactSeq) => dataset.contacts.get(contactSeq), dataset.seed));
@@ -465,13 +474,9 @@ export function createReapitApiRouter({
         between(query, 'created', (record) => record.created),
       ];
     },
-    compares: {
-      start: (a, b) => a.start - b.start,
-      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
-    },
-    timeField: 'modified',
+    sortBy: { start: 'number', typeId: 'text' },
     render: renderAppointment,
-    byId: { kind: 'appointment', noun: 'Appointment' },
+    byId: 'Appointment',
   });
 
   activityRoutes<OfferRecord>(router, '/offers', {
@@ -493,13 +498,9 @@ export function createReapitApiRouter({
         between(query, 'created', (record) => record.created),
       ];
     },
-    compares: {
-      amount: (a, b) => a.amount - b.amount,
-      status: (a, b) => a.status.localeCompare(b.status),
-    },
-    timeField: 'modified',
+    sortBy: { amount: 'number', status: 'text' },
     render: renderOffer,
-    byId: { kind: 'offer', noun: 'Offer' },
+    byId: 'Offer',
   });
 
   router.post('/journalEntries', (request, response) => {
@@ -532,7 +533,7 @@ export function createReapitApiRouter({
     collectionOf: (dataset) => dataset.journal,
     filtersOf: (query) =>
       anyOfFields(query, ['associatedType', 'associatedId', 'typeId', 'negotiatorId', 'propertyId']),
-    compares: { typeId: (a, b) => a.typeId.localeCompare(b.typeId) },
+    sortBy: { typeId: 'text' },
     timeField: 'created',
     render: renderJournalEntry,
   });
