@@ -134,17 +134,20 @@ function unique<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
 }
 
-/** `name=A&name=B`: records whose value is one of those; null (no filter) without the parameter. */
+/**
+ * `name=A&name=B`: records whose value (or one of whose values) is one of those; null (no filter)
+ * without the parameter.
+ */
 function anyOf<T>(
   query: QueryReader,
   name: string,
-  valueOf: (record: T) => string | null,
+  valueOf: (record: T) => string | null | readonly string[],
 ): ((record: T) => boolean) | null {
   const values = query.list(name);
   if (values === undefined) return null;
   return (record) => {
     const value = valueOf(record);
-    return value !== null && values.includes(value);
+    return typeof value === 'string' ? values.includes(value) : (value ?? []).some((v) => values.includes(v));
   };
 }
 
@@ -263,8 +266,6 @@ function listContacts(request: Request, response: Response): void {
   const name = query.string('name')?.toLowerCase();
   const active = query.boolean('active');
   const fromArchive = query.boolean('fromArchive');
-  const officeIds = query.list('officeId');
-  const negotiatorIds = query.list('negotiatorId');
   const createdFrom = query.instant('createdFrom');
   const createdTo = query.instant('createdTo');
   const modifiedFrom = query.instant('modifiedFrom');
@@ -306,12 +307,8 @@ function listContacts(request: Request, response: Response): void {
     active === undefined ? null : (record) => fieldsOf(record, dataset.seed).active === active,
     fromArchive === undefined ? null : (record) => (record.archivedOn !== null) === fromArchive,
     anyOf(query, 'marketingConsent', (record) => fieldsOf(record, dataset.seed).marketingConsent),
-    officeIds === undefined
-      ? null
-      : (record) => fieldsOf(record, dataset.seed).officeIds.some((id) => officeIds.includes(id)),
-    negotiatorIds === undefined
-      ? null
-      : (record) => fieldsOf(record, dataset.seed).negotiatorIds.some((id) => negotiatorIds.includes(id)),
+    anyOf(query, 'officeId', (record) => fieldsOf(record, dataset.seed).officeIds),
+    anyOf(query, 'negotiatorId', (record) => fieldsOf(record, dataset.seed).negotiatorIds),
     metadata.length === 0
       ? null
       : (record) => metadata.every((condition) => matchesMetadata(record.metadata, condition)),

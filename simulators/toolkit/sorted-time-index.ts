@@ -36,16 +36,9 @@ export class SortedTimeIndex<T> {
     return low;
   }
 
-  /** First position whose time is > `time`. */
+  /** First position whose time is > `time` (every sequence is below Infinity). */
   upperBound(time: number): number {
-    let low = 0;
-    let high = this.#items.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#timeOf(this.#items[middle] as T) <= time) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return this.lowerBound(time, Infinity);
   }
 
   /** Positions [start, end) of records with from <= time <= to (both inclusive, both optional). */
