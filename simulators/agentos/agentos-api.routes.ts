@@ -85,14 +85,6 @@ function sameRef(ref: ContactRef, other: ContactRef | null): boolean {
   return other !== null && ref.type === other.type && ref.seq === other.seq;
 }
 
-function modifiedRange(query: QueryReader): { since: number | undefined; until: number | undefined } {
-  const since = query.instant('modifiedSince');
-  const until = query.instant('modifiedUntil');
-  if (since !== undefined && until !== undefined && since > until)
-    throw new BadRequestError('modifiedSince must not be after modifiedUntil');
-  return { since, until };
-}
-
 type Filter<T> = ((record: T) => boolean) | null;
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
@@ -130,7 +122,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     pagedRoute(path, (paging, request, response) => {
       const { dataset } = callContext(response);
       const query = agentosQuery(request.query);
-      const { since, until } = modifiedRange(query);
+      const { from: since, to: until } = query.instantRange('modifiedSince', 'modifiedUntil');
       // Listed by creation, or by modification when that range is asked for (as the contact lists).
       const sort = {
         field: since === undefined && until === undefined ? 'created' : 'modified',
@@ -208,7 +200,10 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
     pagedRoute(base, (paging, request, response) => {
       const { dataset } = callContext(response);
-      const { since, until } = modifiedRange(agentosQuery(request.query));
+      const { from: since, to: until } = agentosQuery(request.query).instantRange(
+        'modifiedSince',
+        'modifiedUntil',
+      );
       const view = listedView(dataset.lists[type], since, until);
       response.json(listBody(view, paging, (record) => renderContact(record, dataset.seed)));
     });

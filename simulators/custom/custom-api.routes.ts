@@ -85,14 +85,6 @@ function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean)
   response.status(answer.status).json(answer.body);
 }
 
-function timeWindow(query: QueryReader): { from: number | undefined; to: number | undefined } {
-  const from = query.instant('updated_since');
-  const to = query.instant('updated_until');
-  if (from !== undefined && to !== undefined && from > to)
-    throw new BadRequestError('updated_since must not be after updated_until');
-  return { from, to };
-}
-
 /** The API under {@link CUSTOM_API_BASE_PATH}. Assumes authentication, limits and faults ran first. */
 export function createCustomApiRouter(parts: CustomApiParts): Router {
   const { dataset, webhooks, idempotency } = parts;
@@ -128,7 +120,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
         ...params,
       ]);
       const limit = limitOf(query);
-      const { from, to } = timeWindow(query);
+      const { from, to } = query.instantRange('updated_since', 'updated_until');
       const { key, candidates, predicate } = spec.filtersOf(query);
       const fingerprint = queryFingerprint([name, from, to, ...key]);
       const after = decodeCursor(query.string('cursor'), fingerprint);
