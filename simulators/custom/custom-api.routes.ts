@@ -74,6 +74,9 @@ const requireJson: RequestHandler = (request, response, next) => {
   else next();
 };
 
+/** What every list reads, before its own filters. */
+const LIST_PARAMETERS = ['limit', 'cursor', 'updated_since', 'updated_until'];
+
 /** The validated body, or undefined once a 422 has answered with `title` and the field errors. */
 const validBody = bodyReader((response, error, title: string) =>
   sendProblem(response, 'validation-failed', title, fieldErrors(error)),
@@ -112,13 +115,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     },
   ) =>
     router.get(`/${name}`, requireScope(`${name}:read`), (request, response) => {
-      const query = customQuery(request.query, [
-        'limit',
-        'cursor',
-        'updated_since',
-        'updated_until',
-        ...params,
-      ]);
+      const query = customQuery(request.query, [...LIST_PARAMETERS, ...params]);
       const limit = limitOf(query);
       const { from, to } = query.instantRange('updated_since', 'updated_until');
       const { key, candidates, predicate } = spec.filtersOf(query);
@@ -148,14 +145,10 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   ): void => {
     const key = request.get('idempotency-key')?.trim();
     if (key === undefined || key === '') {
-      if (required) sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
-      else sendAnswer(response, run(), false);
-      return;
+      if (required) throw new BadRequestError(IDEMPOTENCY_KEY_REQUIRED);
+      return sendAnswer(response, run(), false);
     }
-    if (key.length > 255) {
-      sendProblem(response, 'invalid-request', 'Idempotency-Key must be at most 255 characters');
-      return;
-    }
+    if (key.length > 255) throw new BadRequestError('Idempotency-Key must be at most 255 characters');
     const scope = `${apiKeyOf(response).label} ${request.method} ${request.originalUrl.split('?')[0]}`;
     const outcome = idempotency.begin(scope, key, request.body);
     if (outcome.kind === 'replay') sendAnswer(response, outcome.answer, true);
@@ -166,11 +159,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
         'This Idempotency-Key was already used with a different body: use a new key for a new write',
       );
     } else if (outcome.kind === 'in-progress')
-      sendProblem(
-        response,
-        'idempotency-key-in-use',
-        'A request with this Idempotency-Key is still being processed',
-      );
+      throw new BadRequestError('A request with this Idempotency-Key is still being processed', {
+        status: 409,
+      });
     else {
       let answer: StoredAnswer;
       try {
@@ -316,10 +307,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
 
   router.post('/activities', requireScope('activities:write'), requireJson, (request, response) => {
     // Checked before the body, so a client without a key learns that first.
-    if (request.get('idempotency-key') === undefined) {
-      sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
-      return;
-    }
+    if (request.get('idempotency-key') === undefined) throw new BadRequestError(IDEMPOTENCY_KEY_REQUIRED);
     const input = validBody(ActivityCreateSchema, request, response, 'The activity is invalid');
     if (input === undefined) return;
     const contact = dataset().contactById(input.contact_id);
