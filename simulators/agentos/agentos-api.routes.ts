@@ -42,7 +42,6 @@ import {
   listBody,
   listedView,
   readPaging,
-  sendError,
   sendValidationError,
 } from './agentos-http.ts';
 import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
@@ -220,21 +219,17 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       if (parsed === undefined) return;
       const { ETag: bodyEtag, ...patch } = parsed;
       const precondition = bodyEtag ?? request.get('if-match');
-      if (precondition === undefined || precondition.trim() === '') {
-        return sendError(
-          response,
-          428,
+      if (precondition === undefined || precondition.trim() === '')
+        throw new BadRequestError(
           "Send the record's ETag (in the body as ETag, or in an If-Match header) to update it",
+          { status: 428 },
         );
-      }
       const record = visibleContact(response, type, String(request.params.oid));
-      if (bareEtag(precondition) !== etagOf(record.rowVersion)) {
-        return sendError(
-          response,
-          412,
+      if (bareEtag(precondition) !== etagOf(record.rowVersion))
+        throw new BadRequestError(
           `${type} ${String(request.params.oid)} has changed since this ETag was read: read it again and re-apply the change`,
+          { status: 412 },
         );
-      }
       const { dataset } = callContext(response);
       dataset.patchContacts([record], () => patch as ContactPatch);
       response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);

@@ -90,8 +90,12 @@ function mergeViews<T extends TimedRecord>(
   return viewOf(merged);
 }
 
-function notFound(what: string, id: string) {
-  return jsonApiError(404, `No ${what} found with id ${id}.`);
+const notFound = (what: string, id: string) => jsonApiError(404, `No ${what} found with id ${id}.`);
+
+/** `value`, or a 404 saying no `what` has this id. */
+function foundById<T>(value: T | undefined, what: string, id: string): T {
+  if (value === undefined) throw notFound(what, id);
+  return value;
 }
 
 /** Builds the API router (mounted under /open-api/v1). Assumes auth, rate-limit and fault checks ran first. */
@@ -159,11 +163,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     );
   });
 
-  const personOr404 = (id: string): PersonRecord => {
-    const record = datasetOf().personById(id);
-    if (record === undefined) throw notFound('person', id);
-    return record;
-  };
+  const personOr404 = (id: string): PersonRecord => foundById(datasetOf().personById(id), 'person', id);
 
   router.get('/people/:id', (request, response) => {
     const include = new StreetQuery(request).include(PERSON_INCLUDES);
@@ -240,11 +240,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 201, { data: rendered });
   });
 
-  const noteOr404 = (id: string) => {
-    const note = datasetOf().noteById(id);
-    if (note === undefined) throw notFound('note', id);
-    return note;
-  };
+  const noteOr404 = (id: string) => foundById(datasetOf().noteById(id), 'note', id);
 
   router.patch('/notes/:id', (request, response) => {
     const note = noteOr404(request.params.id);
@@ -305,8 +301,8 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
       );
     });
     router.get(`/${spec.path}/:id`, (request, response) => {
-      const record = datasetOf().activityById(kind, request.params.id);
-      if (record === undefined) throw notFound(kind.replace('_', ' '), request.params.id);
+      const id = request.params.id;
+      const record = foundById(datasetOf().activityById(kind, id), kind.replace('_', ' '), id);
       const include = new StreetQuery(request).include(includes);
       const context = contextOf(request);
       sendDocument(response, 200, {
@@ -325,15 +321,12 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 201, { data: webhooks.render(subscription, base, { withSecret: true }) });
   });
 
-  const subscriptionOr404 = (id: string) => {
-    const subscription = webhooks.get(id);
-    if (subscription === undefined) throw notFound('webhook', id);
-    return subscription;
-  };
-
   router.get('/webhooks/:id', (request, response) => {
     sendDocument(response, 200, {
-      data: webhooks.render(subscriptionOr404(request.params.id), apiBase(request)),
+      data: webhooks.render(
+        foundById(webhooks.get(request.params.id), 'webhook', request.params.id),
+        apiBase(request),
+      ),
     });
   });
 
