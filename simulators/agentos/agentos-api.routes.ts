@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { bodyReader } from '../toolkit/api-resource-routes.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
@@ -178,10 +178,11 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
         createdBy: 'API',
       });
       const body = renderLogEntry(created, dataset.seed);
-      response
-        .status(201)
-        .location(`${request.baseUrl}${base}/${String(request.params.oid)}/logentries/${String(body.OID)}`)
-        .json(body);
+      sendCreated(
+        response,
+        `${request.baseUrl}${base}/${String(request.params.oid)}/logentries/${String(body.OID)}`,
+        body,
+      );
     });
 
     router.get(`${base}/:oid/engagement`, (request, response) => {
@@ -242,10 +243,7 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       const { dataset } = callContext(response);
       const record = dataset.createContact(type, parsed as ContactCreate);
       const body = renderContact(record, dataset.seed);
-      response
-        .status(201)
-        .location(`${request.baseUrl}${base}/${String(body.OID)}`)
-        .json(body);
+      sendCreated(response, `${request.baseUrl}${base}/${String(body.OID)}`, body);
     });
   }
 
@@ -303,10 +301,11 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       events: parsed.Events,
     });
     // The secret is shown once, here: agentOS never returns it again.
-    response
-      .status(201)
-      .location(`${request.baseUrl}/webhooks/${subscription.id}`)
-      .json(webhooks.render(subscription, true));
+    sendCreated(
+      response,
+      `${request.baseUrl}/webhooks/${subscription.id}`,
+      webhooks.render(subscription, true),
+    );
   });
 
   pagedRoute('/webhooks', (paging, request, response) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sendCreated } from '../toolkit/api-resource-routes.ts';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { locationOf } from '../toolkit/body-schemas.ts';
@@ -361,10 +362,11 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
       );
     }
     const record = dataset.createContact(fields);
-    response
-      .status(201)
-      .location(locationOf(request, `/contacts/${contactIdOf(record.seq)}`))
-      .json(renderContact(record, dataset.seed));
+    sendCreated(
+      response,
+      locationOf(request, `/contacts/${contactIdOf(record.seq)}`),
+      renderContact(record, dataset.seed),
+    );
   });
 
   // `/persons` answers the whole contact too (its people are what a client wants from it).
@@ -552,13 +554,10 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
       secret: body.secret,
     });
     // A secret Alto generated is shown once, at creation; one the partner chose is never echoed.
-    response
-      .status(201)
-      .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
-      .json({
-        ...webhooks.render(subscription),
-        ...(body.secret === undefined ? { secret: subscription.secret } : {}),
-      });
+    sendCreated(response, locationOf(request, `/webhooks/subscriptions/${subscription.id}`), {
+      ...webhooks.render(subscription),
+      ...(body.secret === undefined ? { secret: subscription.secret } : {}),
+    });
   });
 
   router.get('/webhooks/subscriptions', (_request, response) => {

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { bodyReader } from '../toolkit/api-resource-routes.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
@@ -363,10 +363,11 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
       events: parsed.events as CustomWebhookEvent[],
       description: parsed.description ?? null,
     });
-    response
-      .status(201)
-      .location(locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`))
-      .json(webhooks.render(record, true));
+    sendCreated(
+      response,
+      locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`),
+      webhooks.render(record, true),
+    );
   });
 
   const noSubscription = (id: string) => `Webhook subscription ${id} does not exist`;

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { bodyReader } from '../toolkit/api-resource-routes.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import { viewOf, type TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
@@ -138,10 +138,7 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     const input = bodyOf(ContactCreateSchema, request, response);
     if (input === undefined) return;
     const body = renderContact(dataset.createContact(input), dataset);
-    response
-      .status(201)
-      .location(`/v1/contacts/${String(body.id)}`)
-      .json(body);
+    sendCreated(response, `/v1/contacts/${String(body.id)}`, body);
   });
 
   router.get('/v1/contacts/:id', (request, response) => {
@@ -203,10 +200,7 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
       ...(input.occurredAt === undefined ? {} : { occurred: Date.parse(input.occurredAt) }),
     });
     const body = renderNote(note, dataset);
-    response
-      .status(201)
-      .location(`/v1/contacts/${contactId}/notes/${String(body.id)}`)
-      .json(body);
+    sendCreated(response, `/v1/contacts/${contactId}/notes/${String(body.id)}`, body);
   });
 
   router.get('/v1/contacts/:id/notes/:noteId', (request, response) => {
@@ -274,10 +268,11 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     const input = bodyOf(WebhookCreateSchema, request, response);
     if (input === undefined) return;
     const subscription = webhooks.create(datasetOf(response).teamId, input);
-    response
-      .status(201)
-      .location(`/v1/webhooks/${subscription.id}`)
-      .json(webhooks.render(subscription, { withSecret: true }));
+    sendCreated(
+      response,
+      `/v1/webhooks/${subscription.id}`,
+      webhooks.render(subscription, { withSecret: true }),
+    );
   });
 
   router.get('/v1/webhooks', (request, response) => {

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { bodyReader } from '../toolkit/api-resource-routes.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
 import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
@@ -425,10 +425,7 @@ export function createReapitApiRouter({
     if (parsed === undefined) return;
     // No idempotency key, as in Reapit: a retried POST creates a second contact.
     const record = dataset.createContact(parsed as ContactCreate);
-    response
-      .status(201)
-      .location(locationOf(request, `/contacts/${record.id}`))
-      .end();
+    sendCreated(response, locationOf(request, `/contacts/${record.id}`));
   });
 
   router.patch('/contacts/:id', (request, response) => {
@@ -540,10 +537,7 @@ export function createReapitApiRouter({
     const parsed = bodyOf(ResthookSchema, request, response);
     if (parsed === undefined) return;
     const hook = webhooks.create(dataset.customerId, client.clientId, parsed);
-    response
-      .status(201)
-      .location(locationOf(request, `/resthooks/${hook.id}`))
-      .json(webhooks.render(hook));
+    sendCreated(response, locationOf(request, `/resthooks/${hook.id}`), webhooks.render(hook));
   });
 
   router.get('/resthooks', (request, response) => {

@@ -20,3 +20,10 @@ export function bodyReader<Extra extends unknown[] = []>(
     return undefined;
   };
 }
+
+/** A 201 naming the new resource in Location, with its representation (an empty body without one). */
+export function sendCreated(response: Response, location: string, body?: unknown): void {
+  response.status(201).location(location);
+  if (body === undefined) response.end();
+  else response.json(body);
+}
