@@ -321,9 +321,21 @@ function fileNoteOf(request: Request, response: Response) {
   );
 }
 
-function requireJsonPatch(request: Request): void {
+/** The request's JSON Patch document; another media type is a 415. */
+function jsonPatchOf(request: Request): PatchOperation[] {
   if (!request.is('application/json-patch+json'))
     throw new BadRequestError('Send the JSON Patch document as application/json-patch+json', { status: 415 });
+  return readPatchDocument(request.body);
+}
+
+/** The contact's person the path names, or a 404. */
+function personOf(record: ContactRecord, request: Request, response: Response): AltoPersonFields {
+  const personId = String(request.params.personId);
+  const people = fieldsOf(record, callContext(response).dataset.seed).people;
+  return foundOr404(
+    people.find((candidate) => candidate.id === personId),
+    `Person ${personId}`,
+  );
 }
 
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
@@ -376,8 +388,7 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   });
 
   router.patch('/contacts/:contactId', (request, response) => {
-    requireJsonPatch(request);
-    const operations = readPatchDocument(request.body);
+    const operations = jsonPatchOf(request);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
     const changes = patchContactFields(operations);
@@ -387,28 +398,19 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
 
   router.get('/contacts/:contactId/persons/:personId', (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
-    const fields = fieldsOf(record, callContext(response).dataset.seed);
-    const personId = String(request.params.personId);
-    const person = foundOr404(
-      fields.people.find((candidate) => candidate.id === personId),
-      `Person ${personId}`,
-    );
-    response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: fields.archived });
+    const person = personOf(record, request, response);
+    const archived = fieldsOf(record, callContext(response).dataset.seed).archived;
+    response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: archived });
   });
 
   router.patch('/contacts/:contactId/persons/:personId', (request, response) => {
-    requireJsonPatch(request);
-    const operations = readPatchDocument(request.body);
+    const operations = jsonPatchOf(request);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
-    const personId = String(request.params.personId);
-    const current = foundOr404(
-      fieldsOf(record, dataset.seed).people.find((candidate) => candidate.id === personId),
-      `Person ${personId}`,
-    );
+    const current = personOf(record, request, response);
     const patched = patchPerson(current, operations);
     dataset.updateContacts([record], (fields) => {
-      fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
+      fields.people = fields.people.map((person) => (person.id === current.id ? patched : person));
     });
     response.json(renderPerson(patched, contactIdOf(record.seq)));
   });
