@@ -38,6 +38,11 @@ export function pageOfView<T>(view: ResultView<T>, pageNumber: number, pageSize:
 
 export type TimeField = 'created' | 'modified';
 
+/** Whether the record's `field` time lies within [from, to] (either bound optional). */
+function within(record: TimedRecord, field: TimeField, from?: number, to?: number): boolean {
+  return (from === undefined || record[field] >= from) && (to === undefined || record[field] <= to);
+}
+
 /** A list view of plain records, in the order given. */
 export function viewOf<T>(items: readonly T[]): ResultView<T> {
   return { items, start: 0, end: items.length, descending: false };
@@ -237,8 +242,7 @@ export class TimedCollection<T extends TimedRecord> {
       const items = query.candidates
         .filter(
           (record) =>
-            (query.from === undefined || record.modified >= query.from) &&
-            (query.to === undefined || record.modified <= query.to) &&
+            within(record, 'modified', query.from, query.to) &&
             (after === null ||
               record.modified > after.time ||
               (record.modified === after.time && record.seq > after.seq)),
@@ -247,10 +251,10 @@ export class TimedCollection<T extends TimedRecord> {
       return { items, start: 0, end: items.length };
     }
     const index = this.byModified;
-    let start = query.from === undefined ? 0 : index.lowerBound(query.from);
-    if (after !== null) start = Math.max(start, index.lowerBound(after.time, after.seq + 1));
-    const end = query.to === undefined ? index.size : index.upperBound(query.to);
-    return { items: index.items, start, end: Math.max(start, end) };
+    const bounds = index.range(query.from, query.to);
+    const start =
+      after === null ? bounds.start : Math.max(bounds.start, index.lowerBound(after.time, after.seq + 1));
+    return { items: index.items, start, end: Math.max(start, bounds.end) };
   }
 
   #run(plan: QueryPlan<T>): ResultView<T> {
@@ -265,13 +269,7 @@ export class TimedCollection<T extends TimedRecord> {
       start = 0;
       end = items.length;
       orderedBy = null;
-      if (range !== undefined) {
-        const { field, from, to } = range;
-        filters.push(
-          (record) =>
-            (from === undefined || record[field] >= from) && (to === undefined || record[field] <= to),
-        );
-      }
+      if (range !== undefined) filters.push((record) => within(record, range.field, range.from, range.to));
     } else {
       // Without a range, read straight from the index the result is sorted by, if any.
       const field = range?.field ?? ('field' in plan.sort ? plan.sort.field : 'created');
