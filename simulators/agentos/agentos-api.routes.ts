@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
+import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   AGENTOS_APPOINTMENT_TYPES,
@@ -41,10 +42,9 @@ import {
   listBody,
   listedView,
   readPaging,
-  sendError,
   sendValidationError,
 } from './agentos-http.ts';
-import type { ResultView } from '../toolkit/timed-collection.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 
 /** What the auth middleware leaves for the handlers. */
 export interface AgentosCallContext {
@@ -84,28 +84,12 @@ function sameRef(ref: ContactRef, other: ContactRef | null): boolean {
   return other !== null && ref.type === other.type && ref.seq === other.seq;
 }
 
-function modifiedRange(query: QueryReader): { since: number | undefined; until: number | undefined } {
-  const since = query.instant('modifiedSince');
-  const until = query.instant('modifiedUntil');
-  if (since !== undefined && until !== undefined && since > until)
-    throw new BadRequestError('modifiedSince must not be after modifiedUntil');
-  return { since, until };
-}
-
-/** The view's records that meet every condition (the view itself when there are none). */
-function filtered<T>(view: ResultView<T>, conditions: ReadonlyArray<(item: T) => boolean>): ResultView<T> {
-  if (conditions.length === 0) return view;
-  const items: T[] = [];
-  for (let i = view.start; i < view.end; i++) {
-    const item = view.items[i] as T;
-    if (conditions.every((test) => test(item))) items.push(item);
-  }
-  return { items, start: 0, end: items.length, descending: false };
-}
+type Filter<T> = ((record: T) => boolean) | null;
 
 /** Builds the API router. Assumes the key, tier, agency and rate-limit checks ran first. */
 export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
   const router = Router();
+  const bodyOf = bodyReader(sendValidationError);
   /** A `{offset}/{count}` list; other two-segment paths fall through to the next route. */
   const pagedRoute = (
     path: string,
@@ -117,19 +101,47 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
       answer(paging, request, response);
     });
 
-  const visibleContact = (
-    response: Response,
-    type: AgentosContactType,
-    oid: string,
-  ): ContactRecord | undefined => {
-    const { dataset } = callContext(response);
-    const record = dataset.contactByOid(type, oid);
-    if (record === undefined || !isVisible(record)) {
-      // Records without third-party marketing consent are indistinguishable from missing ones.
-      sendError(response, 404, `No ${type} with OID ${oid} is available`);
-      return undefined;
-    }
-    return record;
+  const visibleContact = (response: Response, type: AgentosContactType, oid: string): ContactRecord => {
+    const record = callContext(response).dataset.contactByOid(type, oid);
+    // Records without third-party marketing consent are indistinguishable from missing ones.
+    return found(record && isVisible(record) ? record : undefined, `No ${type} with OID ${oid} is available`);
+  };
+
+  /** `GET <path>/{offset}/{count}` (the modified range, then the list's own filters) and `GET <path>/{oid}`. */
+  const activityRoutes = <T extends TimedRecord>(
+    path: string,
+    spec: {
+      collectionOf: (dataset: AgentosDataset) => TimedCollection<T>;
+      filtersOf: (query: QueryReader, dataset: AgentosDataset) => Array<Filter<T>>;
+      byOid: (dataset: AgentosDataset, oid: string) => T | undefined;
+      noun: string;
+      render: (record: T, seed: number, renderRef: (ref: ContactRef) => JsonObject) => JsonObject;
+    },
+  ) => {
+    pagedRoute(path, (paging, request, response) => {
+      const { dataset } = callContext(response);
+      const query = agentosQuery(request.query);
+      const { from: since, to: until } = query.instantRange('modifiedSince', 'modifiedUntil');
+      // Listed by creation, or by modification when that range is asked for (as the contact lists).
+      const sort = {
+        field: since === undefined && until === undefined ? 'created' : 'modified',
+        descending: false,
+      } as const;
+      const plan = {
+        range: { field: 'modified', from: since, to: until },
+        filters: spec.filtersOf(query, dataset),
+        sort,
+      } as const;
+      const view = spec.collectionOf(dataset).query(JSON.stringify(request.query), plan);
+      const renderRef = contactRefRenderer(dataset);
+      response.json(listBody(view, paging, (record) => spec.render(record, dataset.seed, renderRef)));
+    });
+    router.get(`${path}/:oid`, (request, response) => {
+      const { dataset } = callContext(response);
+      const oid = String(request.params.oid);
+      const record = found(spec.byOid(dataset, oid), `No ${spec.noun} with OID ${oid} exists`);
+      response.json(spec.render(record, dataset.seed, contactRefRenderer(dataset)));
+    });
   };
 
   pagedRoute('/company/branches', (paging, request, response) => {
@@ -142,7 +154,6 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
 
     pagedRoute(`${base}/:oid/logentries`, (paging, request, response) => {
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
       const { dataset } = callContext(response);
       const reference = agentosQuery(request.query).string('externalReference')?.toLowerCase();
       const entries = dataset
@@ -152,12 +163,10 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     });
 
     router.post(`${base}/:oid/logentries`, (request, response) => {
-      const parsed = LogEntryCreateSchema.safeParse(request.body);
-      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const entry = bodyOf(LogEntryCreateSchema, request, response);
+      if (entry === undefined) return;
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
       const { dataset } = callContext(response);
-      const entry = parsed.data;
       // No idempotency: a retried POST makes a second entry (clients look up ExternalReference first).
       const created = dataset.addLogEntry({
         contact: { type, seq: record.seq },
@@ -169,65 +178,59 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
         createdBy: 'API',
       });
       const body = renderLogEntry(created, dataset.seed);
-      response
-        .status(201)
-        .location(`${request.baseUrl}${base}/${String(request.params.oid)}/logentries/${String(body.OID)}`)
-        .json(body);
+      sendCreated(
+        response,
+        `${request.baseUrl}${base}/${String(request.params.oid)}/logentries/${String(body.OID)}`,
+        body,
+      );
     });
 
     router.get(`${base}/:oid/engagement`, (request, response) => {
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
       response.json(callContext(response).dataset.engagementOf({ type, seq: record.seq }));
     });
 
     router.patch(`${base}/:oid/engagement`, (request, response) => {
-      const parsed = EngagementPatchSchema.safeParse(request.body);
-      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const parsed = bodyOf(EngagementPatchSchema, request, response);
+      if (parsed === undefined) return;
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
-      const patch = Object.fromEntries(
-        Object.entries(parsed.data).filter(([, value]) => value !== undefined),
-      );
+      const patch = Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined));
       response.json(callContext(response).dataset.setEngagement({ type, seq: record.seq }, patch));
     });
 
     pagedRoute(base, (paging, request, response) => {
       const { dataset } = callContext(response);
-      const { since, until } = modifiedRange(agentosQuery(request.query));
+      const { from: since, to: until } = agentosQuery(request.query).instantRange(
+        'modifiedSince',
+        'modifiedUntil',
+      );
       const view = listedView(dataset.lists[type], since, until);
       response.json(listBody(view, paging, (record) => renderContact(record, dataset.seed)));
     });
 
     router.get(`${base}/:oid`, (request, response) => {
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
       const { dataset } = callContext(response);
       response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
       response.json(renderContact(record, dataset.seed));
     });
 
     router.patch(`${base}/:oid`, (request, response) => {
-      const parsed = ContactPatchSchema.safeParse(request.body);
-      if (!parsed.success) return sendValidationError(response, parsed.error);
-      const { ETag: bodyEtag, ...patch } = parsed.data;
+      const parsed = bodyOf(ContactPatchSchema, request, response);
+      if (parsed === undefined) return;
+      const { ETag: bodyEtag, ...patch } = parsed;
       const precondition = bodyEtag ?? request.get('if-match');
-      if (precondition === undefined || precondition.trim() === '') {
-        return sendError(
-          response,
-          428,
+      if (precondition === undefined || precondition.trim() === '')
+        throw new BadRequestError(
           "Send the record's ETag (in the body as ETag, or in an If-Match header) to update it",
+          { status: 428 },
         );
-      }
       const record = visibleContact(response, type, String(request.params.oid));
-      if (record === undefined) return;
-      if (bareEtag(precondition) !== etagOf(record.rowVersion)) {
-        return sendError(
-          response,
-          412,
+      if (bareEtag(precondition) !== etagOf(record.rowVersion))
+        throw new BadRequestError(
           `${type} ${String(request.params.oid)} has changed since this ETag was read: read it again and re-apply the change`,
+          { status: 412 },
         );
-      }
       const { dataset } = callContext(response);
       dataset.patchContacts([record], () => patch as ContactPatch);
       response.setHeader('ETag', `"${etagOf(record.rowVersion)}"`);
@@ -235,88 +238,74 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     });
 
     router.post(base, (request, response) => {
-      const parsed = ContactCreateSchema.safeParse(request.body);
-      if (!parsed.success) return sendValidationError(response, parsed.error);
+      const parsed = bodyOf(ContactCreateSchema, request, response);
+      if (parsed === undefined) return;
       const { dataset } = callContext(response);
-      const record = dataset.createContact(type, parsed.data as ContactCreate);
+      const record = dataset.createContact(type, parsed as ContactCreate);
       const body = renderContact(record, dataset.seed);
-      response
-        .status(201)
-        .location(`${request.baseUrl}${base}/${String(body.OID)}`)
-        .json(body);
+      sendCreated(response, `${request.baseUrl}${base}/${String(body.OID)}`, body);
     });
   }
 
-  pagedRoute('/diary/appointments', (paging, request, response) => {
-    const { dataset } = callContext(response);
-    const query = agentosQuery(request.query);
-    const { since, until } = modifiedRange(query);
-    const start = query.instant('startDate');
-    const end = query.instant('endDate');
-    const systemType = query.string('systemType');
-    if (systemType !== undefined && !(AGENTOS_APPOINTMENT_TYPES as readonly string[]).includes(systemType)) {
-      throw new BadRequestError(`systemType must be one of ${AGENTOS_APPOINTMENT_TYPES.join(', ')}`);
-    }
-    const contactOid = query.string('contactOID');
-    const contact = contactOid === undefined ? null : refOfAnyOid(dataset, contactOid);
-    const conditions: Array<(record: AppointmentRecord) => boolean> = [];
-    if (start !== undefined) conditions.push((record) => record.start >= start);
-    if (end !== undefined) conditions.push((record) => record.start <= end);
-    if (systemType !== undefined) conditions.push((record) => record.systemType === systemType);
-    if (contactOid !== undefined)
-      conditions.push((record) => record.attendees.some((ref) => sameRef(ref, contact)));
-    const view = filtered(listedView(dataset.appointments, since, until), conditions);
-    const renderRef = contactRefRenderer(dataset);
-    response.json(listBody(view, paging, (record) => renderAppointment(record, dataset.seed, renderRef)));
+  activityRoutes<AppointmentRecord>('/diary/appointments', {
+    collectionOf: (dataset) => dataset.appointments,
+    filtersOf: (query, dataset) => {
+      const start = query.instant('startDate');
+      const end = query.instant('endDate');
+      const systemType = query.string('systemType');
+      if (
+        systemType !== undefined &&
+        !(AGENTOS_APPOINTMENT_TYPES as readonly string[]).includes(systemType)
+      ) {
+        throw new BadRequestError(`systemType must be one of ${AGENTOS_APPOINTMENT_TYPES.join(', ')}`);
+      }
+      const contactOid = query.string('contactOID');
+      const contact = contactOid === undefined ? null : refOfAnyOid(dataset, contactOid);
+      return [
+        start === undefined ? null : (record) => record.start >= start,
+        end === undefined ? null : (record) => record.start <= end,
+        systemType === undefined ? null : (record) => record.systemType === systemType,
+        contactOid === undefined ? null : (record) => record.attendees.some((ref) => sameRef(ref, contact)),
+      ];
+    },
+    byOid: (dataset, oid) => dataset.appointmentByOid(oid),
+    noun: 'appointment',
+    render: renderAppointment,
   });
 
-  router.get('/diary/appointments/:oid', (request, response) => {
-    const { dataset } = callContext(response);
-    const record = dataset.appointmentByOid(String(request.params.oid));
-    if (record === undefined)
-      return sendError(response, 404, `No appointment with OID ${String(request.params.oid)} exists`);
-    response.json(renderAppointment(record, dataset.seed, contactRefRenderer(dataset)));
-  });
-
-  pagedRoute('/sales/offers', (paging, request, response) => {
-    const { dataset } = callContext(response);
-    const query = agentosQuery(request.query);
-    const { since, until } = modifiedRange(query);
-    const status = query.string('status');
-    if (status !== undefined && !(AGENTOS_OFFER_STATUSES as readonly string[]).includes(status)) {
-      throw new BadRequestError(`status must be one of ${AGENTOS_OFFER_STATUSES.join(', ')}`);
-    }
-    const applicantOid = query.string('applicantOID');
-    const applicant = applicantOid === undefined ? null : refOfAnyOid(dataset, applicantOid);
-    const conditions: Array<(record: OfferRecord) => boolean> = [];
-    if (status !== undefined) conditions.push((record) => record.status === status);
-    if (applicantOid !== undefined) conditions.push((record) => sameRef(record.applicant, applicant));
-    const view = filtered(listedView(dataset.offers, since, until), conditions);
-    const renderRef = contactRefRenderer(dataset);
-    response.json(listBody(view, paging, (record) => renderOffer(record, dataset.seed, renderRef)));
-  });
-
-  router.get('/sales/offers/:oid', (request, response) => {
-    const { dataset } = callContext(response);
-    const record = dataset.offerByOid(String(request.params.oid));
-    if (record === undefined)
-      return sendError(response, 404, `No offer with OID ${String(request.params.oid)} exists`);
-    response.json(renderOffer(record, dataset.seed, contactRefRenderer(dataset)));
+  activityRoutes<OfferRecord>('/sales/offers', {
+    collectionOf: (dataset) => dataset.offers,
+    filtersOf: (query, dataset) => {
+      const status = query.string('status');
+      if (status !== undefined && !(AGENTOS_OFFER_STATUSES as readonly string[]).includes(status)) {
+        throw new BadRequestError(`status must be one of ${AGENTOS_OFFER_STATUSES.join(', ')}`);
+      }
+      const applicantOid = query.string('applicantOID');
+      const applicant = applicantOid === undefined ? null : refOfAnyOid(dataset, applicantOid);
+      return [
+        status === undefined ? null : (record) => record.status === status,
+        applicantOid === undefined ? null : (record) => sameRef(record.applicant, applicant),
+      ];
+    },
+    byOid: (dataset, oid) => dataset.offerByOid(oid),
+    noun: 'offer',
+    render: renderOffer,
   });
 
   router.post('/webhooks', (request, response) => {
-    const parsed = WebhookCreateSchema.safeParse(request.body);
-    if (!parsed.success) return sendValidationError(response, parsed.error);
+    const parsed = bodyOf(WebhookCreateSchema, request, response);
+    if (parsed === undefined) return;
     const { dataset } = callContext(response);
     const subscription = webhooks.create(dataset.shortName, dataset.seed, {
-      url: parsed.data.Url,
-      events: parsed.data.Events,
+      url: parsed.Url,
+      events: parsed.Events,
     });
     // The secret is shown once, here: agentOS never returns it again.
-    response
-      .status(201)
-      .location(`${request.baseUrl}/webhooks/${subscription.id}`)
-      .json(webhooks.render(subscription, true));
+    sendCreated(
+      response,
+      `${request.baseUrl}/webhooks/${subscription.id}`,
+      webhooks.render(subscription, true),
+    );
   });
 
   pagedRoute('/webhooks', (paging, request, response) => {
@@ -324,19 +313,18 @@ export function createAgentosApiRouter(webhooks: AgentosWebhooks): Router {
     response.json(listBody(subscriptions, paging, (subscription) => webhooks.render(subscription)));
   });
 
-  const noSubscription = (response: Response, oid: string) =>
-    sendError(response, 404, `No webhook subscription with OID ${oid} exists`);
+  const noSubscription = (oid: string) => `No webhook subscription with OID ${oid} exists`;
 
   router.get('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
     const subscription = webhooks.find(callContext(response).dataset.shortName, oid);
-    if (subscription === undefined) return noSubscription(response, oid);
-    response.json(webhooks.render(subscription));
+    response.json(webhooks.render(found(subscription, noSubscription(oid))));
   });
 
   router.delete('/webhooks/:oid', (request, response) => {
     const oid = String(request.params.oid);
-    if (!webhooks.remove(callContext(response).dataset.shortName, oid)) return noSubscription(response, oid);
+    if (!webhooks.remove(callContext(response).dataset.shortName, oid))
+      throw new BadRequestError(noSubscription(oid), { status: 404 });
     response.status(204).end();
   });
 

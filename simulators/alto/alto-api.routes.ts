@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { sendCreated } from '../toolkit/api-resource-routes.ts';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
 import { locationOf } from '../toolkit/body-schemas.ts';
-import { BadRequestError, defined } from '../toolkit/define-simulator.ts';
+import { BadRequestError, defined, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
@@ -54,7 +55,6 @@ import {
   foundOr404,
   patchBoolean,
   readPatchDocument,
-  sendProblem,
   type PatchOperation,
   type PostContactRequest,
 } from './alto-http.ts';
@@ -225,41 +225,32 @@ export function fieldsFromRequest(input: PostContactRequest): AltoContactFields 
   };
 }
 
-const PARAMETER_FIELDS = {
-  positionid: 'position',
-  intentionid: 'intention',
-  disposalid: 'disposal',
-} as const;
+/** An agency parameter a patch sets, by code or name (null clears it). */
+const patchedParameter = (key: keyof typeof ALTO_PARAMETERS_BY_PATH, value: unknown, path: string) =>
+  parameter(ALTO_PARAMETERS_BY_PATH[key], value === null ? null : String(value), path);
 
-/** Applies a contact-level JSON Patch (the paths PatchContactRequest documents) to a copy. */
+/** The contact-level JSON Patch paths PatchContactRequest documents, each as the change it makes. */
+const CONTACT_PATCHES = new Map<string, (value: unknown, path: string) => Partial<AltoContactFields>>([
+  ['/active', (value, path) => ({ archived: !patchBoolean(value, path) })],
+  ['/potentialvendor', (value, path) => ({ potentialVendor: patchBoolean(value, path) })],
+  ['/potentiallandlord', (value, path) => ({ potentialLandlord: patchBoolean(value, path) })],
+  ['/positionid', (value, path) => ({ position: patchedParameter('positionid', value, path) })],
+  ['/intentionid', (value, path) => ({ intention: patchedParameter('intentionid', value, path) })],
+  ['/disposalid', (value, path) => ({ disposal: patchedParameter('disposalid', value, path) })],
+]);
+
+/** Applies a contact-level JSON Patch to a copy. */
 function patchContactFields(operations: PatchOperation[]): Partial<AltoContactFields> {
   const changes: Partial<AltoContactFields> = {};
   for (const operation of operations) {
     if (operation.op === 'remove')
       throw new BadRequestError(`${operation.path} cannot be removed, only replaced`);
-    switch (operation.path) {
-      case '/active':
-        changes.archived = !patchBoolean(operation.value, operation.path);
-        break;
-      case '/potentialvendor':
-        changes.potentialVendor = patchBoolean(operation.value, operation.path);
-        break;
-      case '/potentiallandlord':
-        changes.potentialLandlord = patchBoolean(operation.value, operation.path);
-        break;
-      case '/positionid':
-      case '/intentionid':
-      case '/disposalid': {
-        const key = operation.path.slice(1) as keyof typeof ALTO_PARAMETERS_BY_PATH;
-        const value = operation.value === null ? null : String(operation.value);
-        changes[PARAMETER_FIELDS[key]] = parameter(ALTO_PARAMETERS_BY_PATH[key], value, operation.path);
-        break;
-      }
-      default:
-        throw new BadRequestError(
-          `${operation.path} cannot be patched on a contact (Active, PositionId, IntentionId, DisposalId, PotentialVendor, PotentialLandlord); names, phones and emails are patched on /contacts/{id}/persons/{personId}`,
-        );
-    }
+    const change = CONTACT_PATCHES.get(operation.path);
+    if (change === undefined)
+      throw new BadRequestError(
+        `${operation.path} cannot be patched on a contact (Active, PositionId, IntentionId, DisposalId, PotentialVendor, PotentialLandlord); names, phones and emails are patched on /contacts/{id}/persons/{personId}`,
+      );
+    Object.assign(changes, change(operation.value, operation.path));
   }
   return changes;
 }
@@ -292,36 +283,27 @@ function patchPerson(person: AltoPersonFields, operations: PatchOperation[]): Al
         `${operation.path} cannot be patched on a person (Title, Forename, Surname, PhoneNumbers, EmailAddresses)`,
       );
     }
-    const list = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    const list: Array<{ preferenceOrder: number }> =
+      field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
+    const item = (value: unknown, at: number) =>
+      field === 'phonenumbers' ? phone(value, at) : email(value, at);
     if (index === undefined) {
-      if (operation.op === 'remove') list.splice(0, list.length);
-      else {
-        if (!Array.isArray(operation.value)) throw new BadRequestError(`${operation.path} takes an array`);
-        const items = operation.value.map((value, i) =>
-          field === 'phonenumbers' ? phone(value, i) : email(value, i),
-        );
-        if (field === 'phonenumbers') next.phoneNumbers = items as AltoPersonFields['phoneNumbers'];
-        else next.emailAddresses = items as AltoPersonFields['emailAddresses'];
-      }
+      if (operation.op !== 'remove' && !Array.isArray(operation.value))
+        throw new BadRequestError(`${operation.path} takes an array`);
+      list.splice(
+        0,
+        list.length,
+        ...(operation.op === 'remove' ? [] : (operation.value as unknown[]).map(item)),
+      );
       continue;
     }
-    const target = field === 'phonenumbers' ? next.phoneNumbers : next.emailAddresses;
-    const at = index === '-' ? target.length : Number(index);
-    if (
-      !Number.isInteger(at) ||
-      at < 0 ||
-      at > target.length ||
-      (operation.op !== 'add' && at === target.length)
-    ) {
+    const at = index === '-' ? list.length : Number(index);
+    if (!Number.isInteger(at) || at < 0 || at > list.length || (operation.op !== 'add' && at === list.length))
       throw new BadRequestError(`${operation.path}: no such item`);
-    }
-    if (operation.op === 'remove') target.splice(at, 1);
-    else {
-      const item = field === 'phonenumbers' ? phone(operation.value, at) : email(operation.value, at);
-      (target as unknown[]).splice(at, operation.op === 'add' ? 0 : 1, item);
-    }
-    target.forEach((item, i) => {
-      item.preferenceOrder = i + 1;
+    if (operation.op === 'remove') list.splice(at, 1);
+    else list.splice(at, operation.op === 'add' ? 0 : 1, item(operation.value, at));
+    list.forEach((entry, i) => {
+      entry.preferenceOrder = i + 1;
     });
   }
   if (next.phoneNumbers.length > 4) throw new BadRequestError('A person has at most 4 phone numbers');
@@ -339,10 +321,21 @@ function fileNoteOf(request: Request, response: Response) {
   );
 }
 
-function requireJsonPatch(request: Request, response: Response): boolean {
-  if (request.is('application/json-patch+json')) return true;
-  sendProblem(response, 415, 'Send the JSON Patch document as application/json-patch+json');
-  return false;
+/** The request's JSON Patch document; another media type is a 415. */
+function jsonPatchOf(request: Request): PatchOperation[] {
+  if (!request.is('application/json-patch+json'))
+    throw new BadRequestError('Send the JSON Patch document as application/json-patch+json', { status: 415 });
+  return readPatchDocument(request.body);
+}
+
+/** The contact's person the path names, or a 404. */
+function personOf(record: ContactRecord, request: Request, response: Response): AltoPersonFields {
+  const personId = String(request.params.personId);
+  const people = fieldsOf(record, callContext(response).dataset.seed).people;
+  return foundOr404(
+    people.find((candidate) => candidate.id === personId),
+    `Person ${personId}`,
+  );
 }
 
 /** Builds the API router. Assumes the auth, AgencyRef, rate-limit and fault middleware ran first. */
@@ -381,10 +374,11 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
       );
     }
     const record = dataset.createContact(fields);
-    response
-      .status(201)
-      .location(locationOf(request, `/contacts/${contactIdOf(record.seq)}`))
-      .json(renderContact(record, dataset.seed));
+    sendCreated(
+      response,
+      locationOf(request, `/contacts/${contactIdOf(record.seq)}`),
+      renderContact(record, dataset.seed),
+    );
   });
 
   // `/persons` answers the whole contact too (its people are what a client wants from it).
@@ -394,8 +388,7 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
   });
 
   router.patch('/contacts/:contactId', (request, response) => {
-    if (!requireJsonPatch(request, response)) return;
-    const operations = readPatchDocument(request.body);
+    const operations = jsonPatchOf(request);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
     const changes = patchContactFields(operations);
@@ -405,28 +398,19 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
 
   router.get('/contacts/:contactId/persons/:personId', (request, response) => {
     const record = contactOr404(response, String(request.params.contactId));
-    const fields = fieldsOf(record, callContext(response).dataset.seed);
-    const personId = String(request.params.personId);
-    const person = foundOr404(
-      fields.people.find((candidate) => candidate.id === personId),
-      `Person ${personId}`,
-    );
-    response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: fields.archived });
+    const person = personOf(record, request, response);
+    const archived = fieldsOf(record, callContext(response).dataset.seed).archived;
+    response.json({ ...renderPerson(person, contactIdOf(record.seq)), isContactArchived: archived });
   });
 
   router.patch('/contacts/:contactId/persons/:personId', (request, response) => {
-    if (!requireJsonPatch(request, response)) return;
-    const operations = readPatchDocument(request.body);
+    const operations = jsonPatchOf(request);
     const record = contactOr404(response, String(request.params.contactId));
     const { dataset } = callContext(response);
-    const personId = String(request.params.personId);
-    const current = foundOr404(
-      fieldsOf(record, dataset.seed).people.find((candidate) => candidate.id === personId),
-      `Person ${personId}`,
-    );
+    const current = personOf(record, request, response);
     const patched = patchPerson(current, operations);
     dataset.updateContacts([record], (fields) => {
-      fields.people = fields.people.map((person) => (person.id === personId ? patched : person));
+      fields.people = fields.people.map((person) => (person.id === current.id ? patched : person));
     });
     response.json(renderPerson(patched, contactIdOf(record.seq)));
   });
@@ -545,9 +529,9 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
     if (!/^\d+$/.test(instance)) throw new BadRequestError('instanceId must be a whole number');
     const seq = seqOfId(String(request.params.appointmentId), ALTO_APPOINTMENT_ID_BASE);
     const appointment = seq === null || instance !== '0' ? undefined : dataset.appointments.get(seq);
-    if (appointment === undefined)
-      sendProblem(response, 404, 'Appointment not found within the scope of the AgencyRef');
-    else response.json(renderAppointment(appointment));
+    response.json(
+      renderAppointment(found(appointment, 'Appointment not found within the scope of the AgencyRef')),
+    );
   });
 
   router.get('/offers/sales-offer/:offerId', (request, response) => {
@@ -572,13 +556,10 @@ export function createAltoApiRouter(webhooks: AltoWebhooks): Router {
       secret: body.secret,
     });
     // A secret Alto generated is shown once, at creation; one the partner chose is never echoed.
-    response
-      .status(201)
-      .location(locationOf(request, `/webhooks/subscriptions/${subscription.id}`))
-      .json({
-        ...webhooks.render(subscription),
-        ...(body.secret === undefined ? { secret: subscription.secret } : {}),
-      });
+    sendCreated(response, locationOf(request, `/webhooks/subscriptions/${subscription.id}`), {
+      ...webhooks.render(subscription),
+      ...(body.secret === undefined ? { secret: subscription.secret } : {}),
+    });
   });
 
   router.get('/webhooks/subscriptions', (_request, response) => {

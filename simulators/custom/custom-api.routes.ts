@@ -1,7 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { z } from 'zod';
-import { BadRequestError } from '../toolkit/define-simulator.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
+import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { renderActivity, type ActivityRecord } from './custom-activity.model.ts';
 import {
   CUSTOM_API_BASE_PATH,
@@ -73,18 +74,13 @@ const requireJson: RequestHandler = (request, response, next) => {
   else next();
 };
 
+/** What every list reads, before its own filters. */
+const LIST_PARAMETERS = ['limit', 'cursor', 'updated_since', 'updated_until'];
+
 /** The validated body, or undefined once a 422 has answered with `title` and the field errors. */
-function validBody<S extends z.ZodType>(
-  schema: S,
-  request: Request,
-  response: Response,
-  title: string,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(request.body);
-  if (parsed.success) return parsed.data;
-  sendProblem(response, 'validation-failed', title, fieldErrors(parsed.error));
-  return undefined;
-}
+const validBody = bodyReader((response, error, title: string) =>
+  sendProblem(response, 'validation-failed', title, fieldErrors(error)),
+);
 
 function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean): void {
   for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
@@ -92,43 +88,53 @@ function sendAnswer(response: Response, answer: StoredAnswer, replayed: boolean)
   response.status(answer.status).json(answer.body);
 }
 
-/** Lists answer `{data, has_more, next_cursor, total}` from a keyset page. */
-function listPage<T extends { seq: number; modified: number }>(
-  page: { items: T[]; hasMore: boolean },
-  fingerprint: string,
-  total: number,
-  render: (item: T) => unknown,
-): Record<string, unknown> {
-  const last = page.items.at(-1);
-  return {
-    data: page.items.map(render),
-    has_more: page.hasMore,
-    next_cursor:
-      page.hasMore && last !== undefined
-        ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint)
-        : null,
-    total,
-  };
-}
-
-function timeWindow(query: QueryReader): { from: number | undefined; to: number | undefined } {
-  const from = query.instant('updated_since');
-  const to = query.instant('updated_until');
-  if (from !== undefined && to !== undefined && from > to)
-    throw new BadRequestError('updated_since must not be after updated_until');
-  return { from, to };
-}
-
 /** The API under {@link CUSTOM_API_BASE_PATH}. Assumes authentication, limits and faults ran first. */
 export function createCustomApiRouter(parts: CustomApiParts): Router {
   const { dataset, webhooks, idempotency } = parts;
   const router = Router();
-  const contactOr404 = (request: Request, response: Response): ContactRecord | undefined => {
+  const contactOr404 = (request: Request): ContactRecord => {
     const id = String(request.params.contact_id);
-    const record = dataset().contactById(id);
-    if (record === undefined) sendProblem(response, 'not-found', `Contact ${id} does not exist`);
-    return record;
+    return found(dataset().contactById(id), `Contact ${id} does not exist`);
   };
+
+  /**
+   * A keyset-paged list, `{data, has_more, next_cursor, total}`: `updated_since` / `updated_until`
+   * and the list's own filters (`params`), a cursor valid only for the same filters.
+   */
+  const keysetList = <T extends TimedRecord>(
+    name: 'contacts' | 'activities',
+    params: string[],
+    spec: {
+      collectionOf: (data: CustomDataset) => TimedCollection<T>;
+      filtersOf: (query: QueryReader) => {
+        key: unknown[];
+        candidates?: readonly T[] | undefined;
+        predicate?: ((record: T) => boolean) | undefined;
+      };
+      render: (record: T) => unknown;
+    },
+  ) =>
+    router.get(`/${name}`, requireScope(`${name}:read`), (request, response) => {
+      const query = customQuery(request.query, [...LIST_PARAMETERS, ...params]);
+      const limit = limitOf(query);
+      const { from, to } = query.instantRange('updated_since', 'updated_until');
+      const { key, candidates, predicate } = spec.filtersOf(query);
+      const fingerprint = queryFingerprint([name, from, to, ...key]);
+      const after = decodeCursor(query.string('cursor'), fingerprint);
+      const filters = { from, to, candidates, predicate };
+      const collection = spec.collectionOf(dataset());
+      const page = collection.page({ ...filters, after }, limit);
+      const last = page.items.at(-1);
+      response.json({
+        data: page.items.map(spec.render),
+        has_more: page.hasMore,
+        next_cursor:
+          page.hasMore && last !== undefined
+            ? encodeCursor({ time: last.modified, seq: last.seq }, fingerprint)
+            : null,
+        total: collection.count(fingerprint, filters),
+      });
+    });
 
   /** Runs a validated write once per Idempotency-Key; replays or refuses retries. */
   const idempotent = (
@@ -139,14 +145,10 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   ): void => {
     const key = request.get('idempotency-key')?.trim();
     if (key === undefined || key === '') {
-      if (required) sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
-      else sendAnswer(response, run(), false);
-      return;
+      if (required) throw new BadRequestError(IDEMPOTENCY_KEY_REQUIRED);
+      return sendAnswer(response, run(), false);
     }
-    if (key.length > 255) {
-      sendProblem(response, 'invalid-request', 'Idempotency-Key must be at most 255 characters');
-      return;
-    }
+    if (key.length > 255) throw new BadRequestError('Idempotency-Key must be at most 255 characters');
     const scope = `${apiKeyOf(response).label} ${request.method} ${request.originalUrl.split('?')[0]}`;
     const outcome = idempotency.begin(scope, key, request.body);
     if (outcome.kind === 'replay') sendAnswer(response, outcome.answer, true);
@@ -157,11 +159,9 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
         'This Idempotency-Key was already used with a different body: use a new key for a new write',
       );
     } else if (outcome.kind === 'in-progress')
-      sendProblem(
-        response,
-        'idempotency-key-in-use',
-        'A request with this Idempotency-Key is still being processed',
-      );
+      throw new BadRequestError('A request with this Idempotency-Key is still being processed', {
+        status: 409,
+      });
     else {
       let answer: StoredAnswer;
       try {
@@ -193,34 +193,21 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     response.status(204).end();
   });
 
-  router.get('/contacts', requireScope('contacts:read'), (request, response) => {
-    const query = customQuery(request.query, [
-      'limit',
-      'cursor',
-      'updated_since',
-      'updated_until',
-      'email',
-      'archived',
-    ]);
-    const limit = limitOf(query);
-    const { from, to } = timeWindow(query);
-    const email = query.string('email');
-    const archived = query.boolean('archived');
-    const fingerprint = queryFingerprint(['contacts', from, to, email?.trim().toLowerCase(), archived]);
-    const after = decodeCursor(query.string('cursor'), fingerprint);
-    const filters = {
-      from,
-      to,
-      candidates: email === undefined ? undefined : dataset().contactsByEmail(email),
-      predicate:
-        archived === undefined
-          ? undefined
-          : (record: ContactRecord) => (record.archivedAt !== null) === archived,
-    };
-    const page = dataset().contacts.page({ ...filters, after }, limit);
-    const total = dataset().contacts.count(fingerprint, filters);
-    const seed = dataset().seed;
-    response.json(listPage(page, fingerprint, total, (record) => renderContact(record, seed)));
+  keysetList('contacts', ['email', 'archived'], {
+    collectionOf: (data) => data.contacts,
+    filtersOf: (query) => {
+      const email = query.string('email');
+      const archived = query.boolean('archived');
+      return {
+        key: [email?.trim().toLowerCase(), archived],
+        candidates: email === undefined ? undefined : dataset().contactsByEmail(email),
+        predicate:
+          archived === undefined
+            ? undefined
+            : (record: ContactRecord) => (record.archivedAt !== null) === archived,
+      };
+    },
+    render: (record) => renderContact(record, dataset().seed),
   });
 
   router.post('/contacts', requireScope('contacts:write'), requireJson, (request, response) => {
@@ -240,8 +227,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.get('/contacts/:contact_id', requireScope('contacts:read'), (request, response) => {
-    const record = contactOr404(request, response);
-    if (record === undefined) return;
+    const record = contactOr404(request);
     const etag = etagOf(record);
     response.setHeader('ETag', etag);
     const ifNoneMatch = request.get('if-none-match');
@@ -257,28 +243,22 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.patch('/contacts/:contact_id', requireScope('contacts:write'), requireJson, (request, response) => {
-    const record = contactOr404(request, response);
-    if (record === undefined) return;
+    const record = contactOr404(request);
     const ifMatch = request.get('if-match');
-    if (ifMatch === undefined || ifMatch.trim() === '') {
-      sendProblem(
-        response,
-        'precondition-required',
+    if (ifMatch === undefined || ifMatch.trim() === '')
+      throw new BadRequestError(
         "Send If-Match with the contact's ETag (quotes included) so a concurrent edit is never overwritten",
+        { status: 428 },
       );
-      return;
-    }
     const current = etagOf(record);
     const { any, tags } = parseEntityTags(ifMatch);
     // If-Match compares strongly: a weak tag never matches.
     if (!any && !tags.some((candidate) => !candidate.weak && candidate.tag === current)) {
       response.setHeader('ETag', current);
-      sendProblem(
-        response,
-        'precondition-failed',
+      throw new BadRequestError(
         'The contact changed since this ETag was issued: read it again and re-apply the change',
+        { status: 412 },
       );
-      return;
     }
     const parsed = validBody(ContactPatchSchema, request, response, 'The patch is invalid');
     if (parsed === undefined) return;
@@ -288,8 +268,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   });
 
   router.get('/contacts/:contact_id/nurture', requireScope('contacts:read'), (request, response) => {
-    const record = contactOr404(request, response);
-    if (record !== undefined) response.json(dataset().renderNurture(record));
+    response.json(dataset().renderNurture(contactOr404(request)));
   });
 
   router.patch(
@@ -297,8 +276,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     requireScope('contacts:write'),
     requireJson,
     (request, response) => {
-      const record = contactOr404(request, response);
-      if (record === undefined) return;
+      const record = contactOr404(request);
       const parsed = validBody(NurturePatchSchema, request, response, 'The nurture write is invalid');
       if (parsed === undefined) return;
       dataset().writeNurture(record, parsed);
@@ -306,55 +284,30 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
     },
   );
 
-  router.get('/activities', requireScope('activities:read'), (request, response) => {
-    const query = customQuery(request.query, [
-      'limit',
-      'cursor',
-      'updated_since',
-      'updated_until',
-      'contact_id',
-      'type',
-    ]);
-    const limit = limitOf(query);
-    const { from, to } = timeWindow(query);
-    const contactIdFilter = query.string('contact_id');
-    const types = query.list('type');
-    for (const type of types ?? []) {
-      if (!ACTIVITY_TYPE_SET.has(type))
-        throw new BadRequestError(
-          `type ${type} is not an activity type (${[...ACTIVITY_TYPE_SET].join(', ')})`,
-        );
-    }
-    const fingerprint = queryFingerprint([
-      'activities',
-      from,
-      to,
-      contactIdFilter,
-      types === undefined ? undefined : [...new Set(types)].sort(),
-    ]);
-    const after = decodeCursor(query.string('cursor'), fingerprint);
-    let candidates: readonly ActivityRecord[] | undefined;
-    if (contactIdFilter !== undefined) {
-      const seq = seqOfContactId(contactIdFilter);
-      candidates = seq === null ? [] : dataset().activities.of(seq);
-    }
-    const filters = {
-      from,
-      to,
-      candidates,
-      predicate: types === undefined ? undefined : (record: ActivityRecord) => types.includes(record.type),
-    };
-    const page = dataset().activities.page({ ...filters, after }, limit);
-    const total = dataset().activities.count(fingerprint, filters);
-    response.json(listPage(page, fingerprint, total, renderActivity));
+  keysetList('activities', ['contact_id', 'type'], {
+    collectionOf: (data) => data.activities,
+    filtersOf: (query) => {
+      const contactIdFilter = query.string('contact_id');
+      const types = query.list('type');
+      for (const type of types ?? []) {
+        if (!ACTIVITY_TYPE_SET.has(type))
+          throw new BadRequestError(
+            `type ${type} is not an activity type (${[...ACTIVITY_TYPE_SET].join(', ')})`,
+          );
+      }
+      const seq = contactIdFilter === undefined ? undefined : seqOfContactId(contactIdFilter);
+      return {
+        key: [contactIdFilter, types === undefined ? undefined : [...new Set(types)].sort()],
+        candidates: seq === undefined ? undefined : seq === null ? [] : dataset().activities.of(seq),
+        predicate: types === undefined ? undefined : (record: ActivityRecord) => types.includes(record.type),
+      };
+    },
+    render: renderActivity,
   });
 
   router.post('/activities', requireScope('activities:write'), requireJson, (request, response) => {
     // Checked before the body, so a client without a key learns that first.
-    if (request.get('idempotency-key') === undefined) {
-      sendProblem(response, 'invalid-request', IDEMPOTENCY_KEY_REQUIRED);
-      return;
-    }
+    if (request.get('idempotency-key') === undefined) throw new BadRequestError(IDEMPOTENCY_KEY_REQUIRED);
     const input = validBody(ActivityCreateSchema, request, response, 'The activity is invalid');
     if (input === undefined) return;
     const contact = dataset().contactById(input.contact_id);
@@ -390,9 +343,7 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
 
   router.get('/activities/:activity_id', requireScope('activities:read'), (request, response) => {
     const id = String(request.params.activity_id);
-    const record = dataset().activityById(id);
-    if (record === undefined) sendProblem(response, 'not-found', `Activity ${id} does not exist`);
-    else response.json(renderActivity(record));
+    response.json(renderActivity(found(dataset().activityById(id), `Activity ${id} does not exist`)));
   });
 
   router.get('/webhooks', requireScope('webhooks:manage'), (_request, response) => {
@@ -402,41 +353,34 @@ export function createCustomApiRouter(parts: CustomApiParts): Router {
   router.post('/webhooks', requireScope('webhooks:manage'), requireJson, (request, response) => {
     const parsed = validBody(WebhookCreateSchema, request, response, 'The subscription is invalid');
     if (parsed === undefined) return;
-    if (webhooks.list().length >= CUSTOM_MAX_WEBHOOKS) {
-      sendProblem(
-        response,
-        'validation-failed',
+    if (webhooks.list().length >= CUSTOM_MAX_WEBHOOKS)
+      throw new BadRequestError(
         `An account may hold at most ${CUSTOM_MAX_WEBHOOKS} subscriptions: delete one first`,
+        { status: 422 },
       );
-      return;
-    }
     const record = webhooks.create({
       url: parsed.url,
       events: parsed.events as CustomWebhookEvent[],
       description: parsed.description ?? null,
     });
-    response
-      .status(201)
-      .location(locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`))
-      .json(webhooks.render(record, true));
+    sendCreated(
+      response,
+      locationOf(request, `${CUSTOM_API_BASE_PATH}/webhooks/${record.id}`),
+      webhooks.render(record, true),
+    );
   });
 
-  const noSubscription = (request: Request, response: Response) =>
-    sendProblem(
-      response,
-      'not-found',
-      `Webhook subscription ${String(request.params.webhook_id)} does not exist`,
-    );
+  const noSubscription = (id: string) => `Webhook subscription ${id} does not exist`;
 
   router.get('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
-    const record = webhooks.get(String(request.params.webhook_id));
-    if (record === undefined) noSubscription(request, response);
-    else response.json(webhooks.render(record));
+    const id = String(request.params.webhook_id);
+    response.json(webhooks.render(found(webhooks.get(id), noSubscription(id))));
   });
 
   router.delete('/webhooks/:webhook_id', requireScope('webhooks:manage'), (request, response) => {
-    if (webhooks.delete(String(request.params.webhook_id))) response.status(204).end();
-    else noSubscription(request, response);
+    const id = String(request.params.webhook_id);
+    if (!webhooks.delete(id)) throw new BadRequestError(noSubscription(id), { status: 404 });
+    response.status(204).end();
   });
 
   return router;

@@ -1,8 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { z } from 'zod';
-import { defined } from '../toolkit/define-simulator.ts';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
+import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
-import type { ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
+import { viewOf, type TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import { renderAppointment, renderNote, renderOffer } from './loop-activity.model.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
@@ -41,21 +41,8 @@ function param(request: Request, name: string): string {
   return String(request.params[name]);
 }
 
-function viewOf<T>(items: readonly T[]): ResultView<T> {
-  return { items, start: 0, end: items.length, descending: false };
-}
-
 /** The validated body, or undefined once a 422 has answered. */
-function bodyOf<S extends z.ZodType>(
-  schema: S,
-  request: Request,
-  response: Response,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(request.body);
-  if (parsed.success) return parsed.data;
-  sendValidationError(response, parsed.error);
-  return undefined;
-}
+const bodyOf = bodyReader(sendValidationError);
 
 /** A list's own filters: where to start (an index lookup), what to keep, and their cache key. */
 interface ListFilters<T> {
@@ -78,36 +65,34 @@ function listRoute<T extends TimedRecord>(
     const query = loopQuery(request.query);
     const paging = readPaging(query);
     const sort = readSort(query);
-    const from = query.instant('updatedSince');
-    const to = query.instant('updatedUntil');
-    const range =
-      from === undefined && to === undefined
-        ? undefined
-        : { field: 'modified' as const, ...defined({ from, to }) };
+    const range = {
+      field: 'modified' as const,
+      from: query.instant('updatedSince'),
+      to: query.instant('updatedUntil'),
+    };
     const { candidates, keep, key } = filtersOf(query, dataset);
-    // The collection answers a range from its index only; candidates are filtered by it here.
-    if (candidates !== undefined && range !== undefined)
-      keep.push(
-        (record) =>
-          (from === undefined || record.modified >= from) && (to === undefined || record.modified <= to),
-      );
-    const predicates = keep.filter((predicate) => predicate !== null);
-    const view = collectionOf(dataset).query(JSON.stringify([...key, range, sort]), {
-      ...(candidates === undefined ? {} : { candidates }),
-      ...(range === undefined ? {} : { range }),
-      ...(predicates.length === 0
-        ? {}
-        : { predicate: (record: T) => predicates.every((predicate) => predicate(record)) }),
-      sort,
-    });
+    const plan = { candidates, range, filters: keep, sort };
+    const view = collectionOf(dataset).query(JSON.stringify([...key, range, sort]), plan);
     response.json(listEnvelope(view, paging, (record) => render(record, dataset)));
   };
 }
 
-function contactOr404(request: Request, response: Response): ContactRecord | undefined {
-  const record = datasetOf(response).contactById(param(request, 'id'));
-  if (record === undefined) sendError(response, 404, `Contact ${param(request, 'id')} was not found`);
-  return record;
+function contactOr404(request: Request, response: Response): ContactRecord {
+  const id = param(request, 'id');
+  return found(datasetOf(response).contactById(id), `Contact ${id} was not found`);
+}
+
+/** `GET <kind>s/{id}`: the record `lookup` finds, or a 404 naming the `noun`. */
+function byIdRoute<T>(
+  noun: string,
+  lookup: (dataset: LoopDataset, id: string) => T | undefined,
+  render: (record: T, dataset: LoopDataset) => JsonObject,
+): RequestHandler {
+  return (request, response) => {
+    const dataset = datasetOf(response);
+    const id = param(request, 'id');
+    response.json(render(found(lookup(dataset, id), `${noun} ${id} was not found`), dataset));
+  };
 }
 
 /** A `contactId` filter's candidates: the contact's records, none for an unknown contact. */
@@ -153,15 +138,11 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     const input = bodyOf(ContactCreateSchema, request, response);
     if (input === undefined) return;
     const body = renderContact(dataset.createContact(input), dataset);
-    response
-      .status(201)
-      .location(`/v1/contacts/${String(body.id)}`)
-      .json(body);
+    sendCreated(response, `/v1/contacts/${String(body.id)}`, body);
   });
 
   router.get('/v1/contacts/:id', (request, response) => {
-    const record = contactOr404(request, response);
-    if (record !== undefined) response.json(renderContact(record, datasetOf(response)));
+    response.json(renderContact(contactOr404(request, response), datasetOf(response)));
   });
 
   router.patch('/v1/contacts/:id', (request, response) => {
@@ -169,7 +150,6 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     const patch = bodyOf(ContactPatchSchema, request, response);
     if (patch === undefined) return;
     const record = contactOr404(request, response);
-    if (record === undefined) return;
     // No concurrency token: the last write wins, as the catalogue describes Loop.
     dataset.patchContacts([record], () => patch);
     response.json(renderContact(record, dataset));
@@ -178,7 +158,6 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   router.get('/v1/contacts/:id/notes', (request, response) => {
     const dataset = datasetOf(response);
     const record = contactOr404(request, response);
-    if (record === undefined) return;
     const query = loopQuery(request.query);
     const paging = readPaging(query);
     const reference = query.string('externalReference');
@@ -192,8 +171,8 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   router.post('/v1/contacts/:id/notes', (request, response) => {
     const dataset = datasetOf(response);
     const input = bodyOf(NoteCreateSchema, request, response);
-    const record = input === undefined ? undefined : contactOr404(request, response);
-    if (input === undefined || record === undefined) return;
+    if (input === undefined) return;
+    const record = contactOr404(request, response);
     const contactId = param(request, 'id').toLowerCase();
     const existing =
       input.externalReference === undefined
@@ -221,20 +200,16 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
       ...(input.occurredAt === undefined ? {} : { occurred: Date.parse(input.occurredAt) }),
     });
     const body = renderNote(note, dataset);
-    response
-      .status(201)
-      .location(`/v1/contacts/${contactId}/notes/${String(body.id)}`)
-      .json(body);
+    sendCreated(response, `/v1/contacts/${contactId}/notes/${String(body.id)}`, body);
   });
 
   router.get('/v1/contacts/:id/notes/:noteId', (request, response) => {
     const dataset = datasetOf(response);
     const record = contactOr404(request, response);
-    if (record === undefined) return;
-    const note = dataset.noteById(param(request, 'noteId'));
-    if (note === undefined || note.contactSeq !== record.seq)
-      sendError(response, 404, `Note ${param(request, 'noteId')} was not found on this contact`);
-    else response.json(renderNote(note, dataset));
+    const id = param(request, 'noteId');
+    const note = dataset.noteById(id);
+    const own = note?.contactSeq === record.seq ? note : undefined;
+    response.json(renderNote(found(own, `Note ${id} was not found on this contact`), dataset));
   });
 
   router.get(
@@ -258,12 +233,10 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     ),
   );
 
-  router.get('/v1/appointments/:id', (request, response) => {
-    const dataset = datasetOf(response);
-    const record = dataset.appointmentById(param(request, 'id'));
-    if (record === undefined) sendError(response, 404, `Appointment ${param(request, 'id')} was not found`);
-    else response.json(renderAppointment(record, dataset));
-  });
+  router.get(
+    '/v1/appointments/:id',
+    byIdRoute('Appointment', (dataset, id) => dataset.appointmentById(id), renderAppointment),
+  );
 
   router.get(
     '/v1/offers',
@@ -286,21 +259,20 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     ),
   );
 
-  router.get('/v1/offers/:id', (request, response) => {
-    const dataset = datasetOf(response);
-    const record = dataset.offerById(param(request, 'id'));
-    if (record === undefined) sendError(response, 404, `Offer ${param(request, 'id')} was not found`);
-    else response.json(renderOffer(record, dataset));
-  });
+  router.get(
+    '/v1/offers/:id',
+    byIdRoute('Offer', (dataset, id) => dataset.offerById(id), renderOffer),
+  );
 
   router.post('/v1/webhooks', (request, response) => {
     const input = bodyOf(WebhookCreateSchema, request, response);
     if (input === undefined) return;
     const subscription = webhooks.create(datasetOf(response).teamId, input);
-    response
-      .status(201)
-      .location(`/v1/webhooks/${subscription.id}`)
-      .json(webhooks.render(subscription, { withSecret: true }));
+    sendCreated(
+      response,
+      `/v1/webhooks/${subscription.id}`,
+      webhooks.render(subscription, { withSecret: true }),
+    );
   });
 
   router.get('/v1/webhooks', (request, response) => {
@@ -311,23 +283,24 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
     );
   });
 
+  const webhookNotFound = (request: Request) => `Webhook ${param(request, 'id')} was not found`;
+
   router.get('/v1/webhooks/:id', (request, response) => {
     const subscription = webhooks.find(datasetOf(response).teamId, param(request, 'id'));
-    if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
-    else response.json(webhooks.render(subscription));
+    response.json(webhooks.render(found(subscription, webhookNotFound(request))));
   });
 
   router.patch('/v1/webhooks/:id', (request, response) => {
     const changes = bodyOf(WebhookUpdateSchema, request, response);
     if (changes === undefined) return;
     const subscription = webhooks.update(datasetOf(response).teamId, param(request, 'id'), changes);
-    if (subscription === undefined) sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
-    else response.json(webhooks.render(subscription));
+    response.json(webhooks.render(found(subscription, webhookNotFound(request))));
   });
 
   router.delete('/v1/webhooks/:id', (request, response) => {
-    if (webhooks.remove(datasetOf(response).teamId, param(request, 'id'))) response.status(204).end();
-    else sendError(response, 404, `Webhook ${param(request, 'id')} was not found`);
+    if (!webhooks.remove(datasetOf(response).teamId, param(request, 'id')))
+      throw new BadRequestError(webhookNotFound(request), { status: 404 });
+    response.status(204).end();
   });
 
   return router;

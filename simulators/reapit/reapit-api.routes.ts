@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { z } from 'zod';
+import { bodyReader, sendCreated } from '../toolkit/api-resource-routes.ts';
 import { locationOf } from '../toolkit/body-schemas.ts';
 import { BadRequestError, found } from '../toolkit/define-simulator.ts';
 import type { ReapitAuth } from './reapit-auth.ts';
@@ -13,12 +13,12 @@ import {
   type OfferRecord,
 } from './reapit-activity.model.ts';
 import type { QueryReader } from '../toolkit/query-reader.ts';
-import type {
-  QueryPlan,
-  ResultView,
-  TimeField,
-  TimedCollection,
-  TimedRecord,
+import {
+  viewOf,
+  type QueryPlan,
+  type TimeField,
+  type TimedCollection,
+  type TimedRecord,
 } from '../toolkit/timed-collection.ts';
 import {
   eTagOf,
@@ -134,18 +134,26 @@ function unique<T>(items: Iterable<T>): T[] {
   return [...new Set(items)];
 }
 
-/** `name=A&name=B`: records whose value is one of those; null (no filter) without the parameter. */
+/**
+ * `name=A&name=B`: records whose value (or one of whose values) is one of those; null (no filter)
+ * without the parameter.
+ */
 function anyOf<T>(
   query: QueryReader,
   name: string,
-  valueOf: (record: T) => string | null,
+  valueOf: (record: T) => string | null | readonly string[],
 ): ((record: T) => boolean) | null {
   const values = query.list(name);
   if (values === undefined) return null;
   return (record) => {
     const value = valueOf(record);
-    return value !== null && values.includes(value);
+    return typeof value === 'string' ? values.includes(value) : (value ?? []).some((v) => values.includes(v));
   };
+}
+
+/** {@link anyOf} for each of `names`, a parameter and the record field it matches. */
+function anyOfFields<T>(query: QueryReader, names: ReadonlyArray<keyof T & string>): Array<Filter<T>> {
+  return names.map((name) => anyOf<T>(query, name, (record) => record[name] as string | null));
 }
 
 /** `<name>From` / `<name>To` (inclusive): records whose time lies between; null without either. */
@@ -160,66 +168,80 @@ function between<T>(
   return (record) => inRange(timeOf(record), from, to);
 }
 
-/** `<field>From` / `<field>To` answered from the collection's index on that time. */
-function timeRange(query: QueryReader, field: TimeField): { range?: QueryPlan<never>['range'] } {
-  const from = query.instant(`${field}From`);
-  const to = query.instant(`${field}To`);
-  return from === undefined && to === undefined ? {} : { range: { field, from, to } };
-}
-
 /** Ordered by `compare`, ties by sequence (creation order), so pages never shuffle equal records. */
 function ordered<T extends { seq: number }>(descending: boolean, compare: (a: T, b: T) => number) {
   return { descending, compare: (a: T, b: T) => compare(a, b) || a.seq - b.seq };
 }
 
-/**
- * A list query's plan: `timeField`'s range answered from its index, the other filters, and the
- * order asked for (a time field from its index, anything else by `compares`).
- */
-function listPlan<T extends TimedRecord>(
-  query: QueryReader,
-  timeField: TimeField,
-  sort: { field: string; descending: boolean },
-  filters: Array<((item: T) => boolean) | null>,
-  compares: Record<string, (a: T, b: T) => number>,
-): QueryPlan<T> {
-  const predicate = allOf(filters);
-  const compare = compares[sort.field];
-  return {
-    ...timeRange(query, timeField),
-    ...(predicate === undefined ? {} : { predicate }),
-    sort:
-      compare === undefined
-        ? { field: sort.field as TimeField, descending: sort.descending }
-        : ordered(sort.descending, compare),
-  };
-}
+type Filter<T> = ((record: T) => boolean) | null;
+type VersionedRecord = { id: string; version: number };
 
-/** `GET /<kind>s/{id}`: the record with its ETag, or a 404. */
-function getActivity<T extends TimedRecord & { id: string; version: number }>(
-  kind: 'appointment' | 'offer',
-  noun: string,
-  collectionOf: (dataset: ReapitDataset) => TimedCollection<T>,
-  render: (record: T, lookup: (seq: number) => ContactRecord | undefined, seed: number) => JsonObject,
-): (request: Request, response: Response) => void {
-  return (request, response) => {
+type Render<T> = (record: T, lookup: (seq: number) => ContactRecord | undefined, seed: number) => JsonObject;
+
+/**
+ * `GET <path>`, paged: `sortBy` created or `timeField` (from their indexes) or a field of `sortBy`
+ * (a number, or text in locale order), the list's own filters, and `<timeField>From` /
+ * `<timeField>To` (modified unless said) answered from that time's index. With `byId` (the noun
+ * its 404 names), also `GET <path>/{id}`: the record with its ETag, or a 404.
+ */
+function activityRoutes<T extends TimedRecord>(
+  router: Router,
+  path: string,
+  spec: {
+    collectionOf: (dataset: ReapitDataset) => TimedCollection<T>;
+    filtersOf: (query: QueryReader) => Array<Filter<T>>;
+    sortBy: Partial<Record<keyof T & string, 'number' | 'text'>>;
+    timeField?: TimeField;
+    render: Render<T>;
+    byId?: 'Appointment' | 'Offer';
+  },
+): void {
+  router.get(path, (request, response) => {
+    const { dataset } = callContext(response);
+    const query = reapitQuery(request.query);
+    const { timeField = 'modified' } = spec;
+    const sort = readSort(
+      query,
+      [...new Set(['created', timeField]), ...Object.keys(spec.sortBy)],
+      'created',
+    );
+    const filters = spec.filtersOf(query);
+    const range = {
+      field: timeField,
+      from: query.instant(`${timeField}From`),
+      to: query.instant(`${timeField}To`),
+    };
+    const field = sort.field as keyof T & string;
+    const compare =
+      spec.sortBy[field] === 'number'
+        ? (a: T, b: T) => (a[field] as number) - (b[field] as number)
+        : (a: T, b: T) => String(a[field]).localeCompare(String(b[field]));
+    const view = spec.collectionOf(dataset).query(listCacheKey(request), {
+      range,
+      filters,
+      sort:
+        spec.sortBy[field] === undefined
+          ? { field: sort.field as TimeField, descending: sort.descending }
+          : ordered(sort.descending, compare),
+    });
+    const lookup = (seq: number) => dataset.contacts.get(seq);
+    response.json(
+      halPage(request, view, readPaging(query), (record) => spec.render(record, lookup, dataset.seed)),
+    );
+  });
+  const { byId } = spec;
+  if (byId === undefined) return;
+  router.get(`${path}/:id`, (request, response) => {
     const { dataset } = callContext(response);
     const id = String(request.params.id);
-    const seq = seqOfId(kind, id);
+    const seq = seqOfId(byId.toLowerCase() as Lowercase<typeof byId>, id);
     const record = found(
-      seq === null ? undefined : collectionOf(dataset).get(seq),
-      `${noun} ${id} was not found`,
+      seq === null ? undefined : (spec.collectionOf(dataset).get(seq) as (T & VersionedRecord) | undefined),
+      `${byId} ${id} was not found`,
     );
     response.setHeader('ETag', eTagOf(record.id, record.version, record.modified));
-    response.json(render(record, (contactSeq) => dataset.contacts.get(contactSeq), dataset.seed));
-  };
-}
-
-/** Combines predicates, skipping absent ones. */
-function allOf<T>(predicates: Array<((item: T) => boolean) | null>): ((item: T) => boolean) | undefined {
-  const active = predicates.filter((predicate): predicate is (item: T) => boolean => predicate !== null);
-  if (active.length === 0) return undefined;
-  return (item) => active.every((predicate) => predicate(item));
+    response.json(spec.render(record, (contactSeq) => dataset.contacts.get(contactSeq), dataset.seed));
+  });
 }
 
 /** `embed` values; only `relationships` is implemented, anything else is a 400. */
@@ -244,8 +266,6 @@ function listContacts(request: Request, response: Response): void {
   const name = query.string('name')?.toLowerCase();
   const active = query.boolean('active');
   const fromArchive = query.boolean('fromArchive');
-  const officeIds = query.list('officeId');
-  const negotiatorIds = query.list('negotiatorId');
   const createdFrom = query.instant('createdFrom');
   const createdTo = query.instant('createdTo');
   const modifiedFrom = query.instant('modifiedFrom');
@@ -264,19 +284,12 @@ function listContacts(request: Request, response: Response): void {
   } else if (emails !== undefined) {
     candidates = unique(emails.flatMap((email) => dataset.contactsByEmail(email)));
   }
-  const range =
-    candidates === undefined && byModified
-      ? { field: 'modified' as const, from: modifiedFrom, to: modifiedTo }
-      : candidates === undefined && byCreated
-        ? { field: 'created' as const, from: createdFrom, to: createdTo }
-        : undefined;
-  const predicate = allOf<ContactRecord>([
-    byModified && range?.field !== 'modified'
-      ? (record) => inRange(record.modified, modifiedFrom, modifiedTo)
-      : null,
-    byCreated && range?.field !== 'created'
-      ? (record) => inRange(record.created, createdFrom, createdTo)
-      : null,
+  // One range from its index (or applied to the candidates); the other, if any, as a filter.
+  const range = byModified
+    ? { field: 'modified' as const, from: modifiedFrom, to: modifiedTo }
+    : { field: 'created' as const, from: createdFrom, to: createdTo };
+  const filters: Array<Filter<ContactRecord>> = [
+    byCreated && byModified ? (record) => inRange(record.created, createdFrom, createdTo) : null,
     ids !== undefined && emails !== undefined
       ? (record) =>
           emails.some((email) => (emailOf(record) ?? '').trim().toLowerCase() === email.trim().toLowerCase())
@@ -294,20 +307,16 @@ function listContacts(request: Request, response: Response): void {
     active === undefined ? null : (record) => fieldsOf(record, dataset.seed).active === active,
     fromArchive === undefined ? null : (record) => (record.archivedOn !== null) === fromArchive,
     anyOf(query, 'marketingConsent', (record) => fieldsOf(record, dataset.seed).marketingConsent),
-    officeIds === undefined
-      ? null
-      : (record) => fieldsOf(record, dataset.seed).officeIds.some((id) => officeIds.includes(id)),
-    negotiatorIds === undefined
-      ? null
-      : (record) => fieldsOf(record, dataset.seed).negotiatorIds.some((id) => negotiatorIds.includes(id)),
+    anyOf(query, 'officeId', (record) => fieldsOf(record, dataset.seed).officeIds),
+    anyOf(query, 'negotiatorId', (record) => fieldsOf(record, dataset.seed).negotiatorIds),
     metadata.length === 0
       ? null
       : (record) => metadata.every((condition) => matchesMetadata(record.metadata, condition)),
-  ]);
+  ];
   const plan: QueryPlan<ContactRecord> = {
-    ...(candidates === undefined ? {} : { candidates }),
-    ...(range === undefined ? {} : { range }),
-    ...(predicate === undefined ? {} : { predicate }),
+    candidates,
+    range,
+    filters,
     sort:
       sort.field === 'name'
         ? ordered(sort.descending, (a, b) => {
@@ -358,10 +367,6 @@ function preconditionFailed(description: string): never {
   throw new BadRequestError(description, { status: 412 });
 }
 
-function viewOf<T>(items: readonly T[]): ResultView<T> {
-  return { items, start: 0, end: items.length, descending: false };
-}
-
 /** Builds the API router. Assumes the auth, customer, rate-limit and version checks ran first. */
 export function createReapitApiRouter({
   now,
@@ -374,12 +379,9 @@ export function createReapitApiRouter({
 }): Router {
   const router = Router();
   /** The body as `schema` reads it, or undefined once a 422 with Reapit's field errors is sent. */
-  const bodyOf = <S extends z.ZodType>(schema: S, request: Request, response: Response) => {
-    const parsed = schema.safeParse(request.body);
-    if (parsed.success) return parsed.data as z.infer<S>;
-    sendError(response, 422, now(), undefined, validationErrors(parsed.error));
-    return undefined;
-  };
+  const bodyOf = bodyReader((response, error) =>
+    sendError(response, 422, now(), undefined, validationErrors(error)),
+  );
 
   router.get('/contacts', listContacts);
   router.get('/contacts/:id', getContact);
@@ -423,10 +425,7 @@ export function createReapitApiRouter({
     if (parsed === undefined) return;
     // No idempotency key, as in Reapit: a retried POST creates a second contact.
     const record = dataset.createContact(parsed as ContactCreate);
-    response
-      .status(201)
-      .location(locationOf(request, `/contacts/${record.id}`))
-      .end();
+    sendCreated(response, locationOf(request, `/contacts/${record.id}`));
   });
 
   router.patch('/contacts/:id', (request, response) => {
@@ -447,79 +446,56 @@ export function createReapitApiRouter({
     response.status(204).end();
   });
 
-  router.get('/appointments', (request, response) => {
-    const { dataset } = callContext(response);
-    const query = reapitQuery(request.query);
-    const sort = readSort(query, ['created', 'modified', 'start', 'typeId'] as const, 'created');
-    const start = query.instant('start');
-    const end = query.instant('end');
-    const filters: Array<((record: AppointmentRecord) => boolean) | null> = [
-      anyOf(query, 'id', (record) => record.id),
-      anyOf(query, 'typeId', (record) => record.typeId),
-      anyOf(query, 'attendeeId', (record) => record.attendeeId),
-      anyOf(query, 'attendeeType', (record) => record.attendeeType),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-      anyOf(query, 'officeId', (record) => record.officeId),
-      start === undefined ? null : (record) => record.start >= start,
-      end === undefined ? null : (record) => record.end <= end,
-      query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
-      query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
-      between(query, 'created', (record) => record.created),
-    ];
-    const plan = listPlan(query, 'modified', sort, filters, {
-      start: (a, b) => a.start - b.start,
-      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
-    });
-    const view = dataset.appointments.query(listCacheKey(request), plan);
-    const lookup = (seq: number) => dataset.contacts.get(seq);
-    response.json(
-      halPage(request, view, readPaging(query), (record) => renderAppointment(record, lookup, dataset.seed)),
-    );
+  activityRoutes<AppointmentRecord>(router, '/appointments', {
+    collectionOf: (dataset) => dataset.appointments,
+    filtersOf: (query) => {
+      const start = query.instant('start');
+      const end = query.instant('end');
+      return [
+        ...anyOfFields<AppointmentRecord>(query, [
+          'id',
+          'typeId',
+          'attendeeId',
+          'attendeeType',
+          'propertyId',
+          'negotiatorId',
+          'officeId',
+        ]),
+        start === undefined ? null : (record) => record.start >= start,
+        end === undefined ? null : (record) => record.end <= end,
+        query.boolean('includeCancelled') ? null : (record) => !record.cancelled,
+        query.boolean('includeUnconfirmed') ? null : (record) => record.confirmed,
+        between(query, 'created', (record) => record.created),
+      ];
+    },
+    sortBy: { start: 'number', typeId: 'text' },
+    render: renderAppointment,
+    byId: 'Appointment',
   });
 
-  router.get(
-    '/appointments/:id',
-    getActivity('appointment', 'Appointment', (dataset) => dataset.appointments, renderAppointment),
-  );
-
-  router.get('/offers', (request, response) => {
-    const { dataset } = callContext(response);
-    const query = reapitQuery(request.query);
-    const sort = readSort(query, ['created', 'modified', 'amount', 'status'] as const, 'created');
-    for (const status of query.list('status') ?? []) {
-      if (!(REAPIT_OFFER_STATUSES as readonly string[]).includes(status)) {
-        throw new BadRequestError(`status must be one of ${REAPIT_OFFER_STATUSES.join(', ')}`);
+  activityRoutes<OfferRecord>(router, '/offers', {
+    collectionOf: (dataset) => dataset.offers,
+    filtersOf: (query) => {
+      for (const status of query.list('status') ?? []) {
+        if (!(REAPIT_OFFER_STATUSES as readonly string[]).includes(status)) {
+          throw new BadRequestError(`status must be one of ${REAPIT_OFFER_STATUSES.join(', ')}`);
+        }
       }
-    }
-    const amountFrom = query.number('amountFrom');
-    const amountTo = query.number('amountTo');
-    const filters: Array<((record: OfferRecord) => boolean) | null> = [
-      anyOf(query, 'id', (record) => record.id),
-      anyOf(query, 'applicantId', (record) => record.applicantId),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-      anyOf(query, 'status', (record) => record.status),
-      amountFrom === undefined && amountTo === undefined
-        ? null
-        : (record) => inRange(record.amount, amountFrom, amountTo),
-      between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
-      between(query, 'created', (record) => record.created),
-    ];
-    const plan = listPlan(query, 'modified', sort, filters, {
-      amount: (a, b) => a.amount - b.amount,
-      status: (a, b) => a.status.localeCompare(b.status),
-    });
-    const view = dataset.offers.query(listCacheKey(request), plan);
-    const lookup = (seq: number) => dataset.contacts.get(seq);
-    response.json(
-      halPage(request, view, readPaging(query), (record) => renderOffer(record, lookup, dataset.seed)),
-    );
+      const amountFrom = query.number('amountFrom');
+      const amountTo = query.number('amountTo');
+      return [
+        ...anyOfFields<OfferRecord>(query, ['id', 'applicantId', 'propertyId', 'status']),
+        amountFrom === undefined && amountTo === undefined
+          ? null
+          : (record) => inRange(record.amount, amountFrom, amountTo),
+        between(query, 'date', (record) => Date.parse(`${record.date}T00:00:00Z`)),
+        between(query, 'created', (record) => record.created),
+      ];
+    },
+    sortBy: { amount: 'number', status: 'text' },
+    render: renderOffer,
+    byId: 'Offer',
   });
-
-  router.get(
-    '/offers/:id',
-    getActivity('offer', 'Offer', (dataset) => dataset.offers, renderOffer),
-  );
 
   router.post('/journalEntries', (request, response) => {
     const { dataset } = callContext(response);
@@ -547,22 +523,13 @@ export function createReapitApiRouter({
     response.status(204).end();
   });
 
-  router.get('/journalEntries', (request, response) => {
-    const { dataset } = callContext(response);
-    const query = reapitQuery(request.query);
-    const sort = readSort(query, ['created', 'typeId'] as const, 'created');
-    const filters: Array<((record: JournalEntryRecord) => boolean) | null> = [
-      anyOf(query, 'associatedType', (record) => record.associatedType),
-      anyOf(query, 'associatedId', (record) => record.associatedId),
-      anyOf(query, 'typeId', (record) => record.typeId),
-      anyOf(query, 'negotiatorId', (record) => record.negotiatorId),
-      anyOf(query, 'propertyId', (record) => record.propertyId),
-    ];
-    const plan = listPlan(query, 'created', sort, filters, {
-      typeId: (a, b) => a.typeId.localeCompare(b.typeId),
-    });
-    const view = dataset.journal.query(listCacheKey(request), plan);
-    response.json(halPage(request, view, readPaging(query), renderJournalEntry));
+  activityRoutes<JournalEntryRecord>(router, '/journalEntries', {
+    collectionOf: (dataset) => dataset.journal,
+    filtersOf: (query) =>
+      anyOfFields(query, ['associatedType', 'associatedId', 'typeId', 'negotiatorId', 'propertyId']),
+    sortBy: { typeId: 'text' },
+    timeField: 'created',
+    render: renderJournalEntry,
   });
 
   router.post('/resthooks', (request, response) => {
@@ -570,10 +537,7 @@ export function createReapitApiRouter({
     const parsed = bodyOf(ResthookSchema, request, response);
     if (parsed === undefined) return;
     const hook = webhooks.create(dataset.customerId, client.clientId, parsed);
-    response
-      .status(201)
-      .location(locationOf(request, `/resthooks/${hook.id}`))
-      .json(webhooks.render(hook));
+    sendCreated(response, locationOf(request, `/resthooks/${hook.id}`), webhooks.render(hook));
   });
 
   router.get('/resthooks', (request, response) => {

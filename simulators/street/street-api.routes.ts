@@ -1,5 +1,12 @@
 import { Router, type Request, type Response } from 'express';
-import type { QueryPlan, ResultView, TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
+import {
+  pageOfView,
+  viewSize,
+  type QueryPlan,
+  type ResultView,
+  type TimedCollection,
+  type TimedRecord,
+} from '../toolkit/timed-collection.ts';
 import {
   ACTIVITY_KINDS,
   renderActivity,
@@ -50,7 +57,7 @@ function updatedRange(query: StreetQuery) {
 }
 
 /**
- * Plans a list query over one collection: an updated range answered from the sorted index, never
+ * Plans a list query over one collection: the updated range answered from the sorted index, never
  * by scanning every record (unless `candidates`, e.g. from an email lookup, are given); the other
  * filters applied to what the range leaves.
  */
@@ -60,26 +67,13 @@ function planFor<T extends TimedRecord>(
   candidates: readonly T[] | undefined,
   filters: Array<((item: T) => boolean) | null>,
 ): QueryPlan<T> {
-  const byUpdated = updated.from !== undefined || updated.to !== undefined;
-  const inRange = (item: T) =>
-    (updated.from === undefined || item.modified >= updated.from) &&
-    (updated.to === undefined || item.modified <= updated.to);
-  const active = [...filters, byUpdated && candidates !== undefined ? inRange : null].filter(
-    (filter) => filter !== null,
-  );
+  const range = { field: 'modified' as const, ...updated };
   return {
-    ...(candidates === undefined ? {} : { candidates }),
-    ...(byUpdated && candidates === undefined ? { range: { field: 'modified', ...updated } } : {}),
-    ...(active.length === 0 ? {} : { predicate: (item: T) => active.every((filter) => filter(item)) }),
+    candidates,
+    range,
+    filters,
     sort: { field: SORT_FIELDS[sort.field], descending: sort.descending },
   };
-}
-
-function materialise<T>(view: ResultView<T>): T[] {
-  const items: T[] = [];
-  for (let i = 0; i < view.end - view.start; i++)
-    items.push(view.items[view.descending ? view.end - 1 - i : view.start + i] as T);
-  return items;
 }
 
 /** Joins the live and trashed results (`filter[trashed]=with`) in the requested order. */
@@ -89,13 +83,19 @@ function mergeViews<T extends TimedRecord>(
   descending: boolean,
 ): ResultView<T> {
   if (views.length === 1) return views[0] as ResultView<T>;
-  const merged = views.flatMap(materialise).sort((a, b) => a[field] - b[field] || a.seq - b.seq);
+  const merged = views
+    .flatMap((view) => pageOfView(view, 1, viewSize(view)))
+    .sort((a, b) => a[field] - b[field] || a.seq - b.seq);
   if (descending) merged.reverse();
   return viewOf(merged);
 }
 
-function notFound(what: string, id: string) {
-  return jsonApiError(404, `No ${what} found with id ${id}.`);
+const notFound = (what: string, id: string) => jsonApiError(404, `No ${what} found with id ${id}.`);
+
+/** `value`, or a 404 saying no `what` has this id. */
+function foundById<T>(value: T | undefined, what: string, id: string): T {
+  if (value === undefined) throw notFound(what, id);
+  return value;
 }
 
 /** Builds the API router (mounted under /open-api/v1). Assumes auth, rate-limit and fault checks ran first. */
@@ -163,11 +163,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     );
   });
 
-  const personOr404 = (id: string): PersonRecord => {
-    const record = datasetOf().personById(id);
-    if (record === undefined) throw notFound('person', id);
-    return record;
-  };
+  const personOr404 = (id: string): PersonRecord => foundById(datasetOf().personById(id), 'person', id);
 
   router.get('/people/:id', (request, response) => {
     const include = new StreetQuery(request).include(PERSON_INCLUDES);
@@ -244,11 +240,7 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 201, { data: rendered });
   });
 
-  const noteOr404 = (id: string) => {
-    const note = datasetOf().noteById(id);
-    if (note === undefined) throw notFound('note', id);
-    return note;
-  };
+  const noteOr404 = (id: string) => foundById(datasetOf().noteById(id), 'note', id);
 
   router.patch('/notes/:id', (request, response) => {
     const note = noteOr404(request.params.id);
@@ -309,8 +301,8 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
       );
     });
     router.get(`/${spec.path}/:id`, (request, response) => {
-      const record = datasetOf().activityById(kind, request.params.id);
-      if (record === undefined) throw notFound(kind.replace('_', ' '), request.params.id);
+      const id = request.params.id;
+      const record = foundById(datasetOf().activityById(kind, id), kind.replace('_', ' '), id);
       const include = new StreetQuery(request).include(includes);
       const context = contextOf(request);
       sendDocument(response, 200, {
@@ -329,15 +321,12 @@ export function createStreetApiRouter(datasetOf: () => StreetDataset, webhooks: 
     sendDocument(response, 201, { data: webhooks.render(subscription, base, { withSecret: true }) });
   });
 
-  const subscriptionOr404 = (id: string) => {
-    const subscription = webhooks.get(id);
-    if (subscription === undefined) throw notFound('webhook', id);
-    return subscription;
-  };
-
   router.get('/webhooks/:id', (request, response) => {
     sendDocument(response, 200, {
-      data: webhooks.render(subscriptionOr404(request.params.id), apiBase(request)),
+      data: webhooks.render(
+        foundById(webhooks.get(request.params.id), 'webhook', request.params.id),
+        apiBase(request),
+      ),
     });
   });
 

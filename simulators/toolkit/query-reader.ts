@@ -33,7 +33,10 @@ export class QueryReader {
     const allowed = options.allowed;
     for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
       if (allowed !== undefined && !allowed.includes(name)) {
-        throw badParameter(name, `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`);
+        throw badParameter(
+          name,
+          `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`,
+        );
       }
       const values = (Array.isArray(raw) ? raw : [raw]).filter(
         (value): value is string => typeof value === 'string',
@@ -45,10 +48,6 @@ export class QueryReader {
 
   #key(name: string): string {
     return this.#options.ignoreCase ? name.toLowerCase() : name;
-  }
-
-  has(name: string): boolean {
-    return this.#values.has(this.#key(name));
   }
 
   /** The value, or undefined when absent or blank. */
@@ -127,5 +126,14 @@ export class QueryReader {
     const ms = format.parse(raw);
     if (ms === null || Number.isNaN(ms)) throw badParameter(name, `${name} ${format.mustBe}`);
     return ms;
+  }
+
+  /** Two {@link instant}s bounding a range; `from` after `to` is a 400. */
+  instantRange(fromName: string, toName: string): { from: number | undefined; to: number | undefined } {
+    const from = this.instant(fromName);
+    const to = this.instant(toName);
+    if (from !== undefined && to !== undefined && from > to)
+      throw new BadRequestError(`${fromName} must not be after ${toName}`);
+    return { from, to };
   }
 }

@@ -22,10 +22,6 @@ export class SortedTimeIndex<T> {
     return this.#items;
   }
 
-  at(position: number): T | undefined {
-    return this.#items[position];
-  }
-
   /** First position whose (time, sequence) is >= the given pair. */
   lowerBound(time: number, sequence = -Infinity): number {
     let low = 0;
@@ -40,16 +36,9 @@ export class SortedTimeIndex<T> {
     return low;
   }
 
-  /** First position whose time is > `time`. */
+  /** First position whose time is > `time` (every sequence is below Infinity). */
   upperBound(time: number): number {
-    let low = 0;
-    let high = this.#items.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#timeOf(this.#items[middle] as T) <= time) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return this.lowerBound(time, Infinity);
   }
 
   /** Positions [start, end) of records with from <= time <= to (both inclusive, both optional). */

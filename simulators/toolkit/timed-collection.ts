@@ -38,14 +38,27 @@ export function pageOfView<T>(view: ResultView<T>, pageNumber: number, pageSize:
 
 export type TimeField = 'created' | 'modified';
 
+/** Whether the record's `field` time lies within [from, to] (either bound optional). */
+function within(record: TimedRecord, field: TimeField, from?: number, to?: number): boolean {
+  return (from === undefined || record[field] >= from) && (to === undefined || record[field] <= to);
+}
+
+/** A list view of plain records, in the order given. */
+export function viewOf<T>(items: readonly T[]): ResultView<T> {
+  return { items, start: 0, end: items.length, descending: false };
+}
+
 /** How to answer a list query; the collection picks the cheapest route. */
 export interface QueryPlan<T> {
-  /** Narrow by a time range using an index (both bounds inclusive). */
-  range?: { field: TimeField; from?: number; to?: number };
-  /** Or start from these records (id lookups). */
-  candidates?: readonly T[];
-  /** Remaining filters, applied to the candidates. */
-  predicate?: (record: T) => boolean;
+  /**
+   * A time range (both bounds inclusive, either optional): answered from that time's index, or
+   * applied to `candidates` when given. Without either bound it filters nothing.
+   */
+  range?: { field: TimeField; from?: number | undefined; to?: number | undefined } | undefined;
+  /** Start from these records (an id or email lookup) instead of an index. */
+  candidates?: readonly T[] | undefined;
+  /** The other filters; a null one (its parameter not given) is skipped. */
+  filters?: ReadonlyArray<((record: T) => boolean) | null>;
   /** Result order; a time field answered from its own index needs no sort. */
   sort: { field: TimeField; descending: boolean } | { compare: (a: T, b: T) => number; descending: boolean };
 }
@@ -103,11 +116,6 @@ export class TimedCollection<T extends TimedRecord> {
   /** Listed records in creation order. */
   listed(): readonly T[] {
     return this.byCreated.items;
-  }
-
-  /** Bumped by every write; part of every cache key. */
-  get version(): number {
-    return this.#version;
   }
 
   get size(): number {
@@ -234,8 +242,7 @@ export class TimedCollection<T extends TimedRecord> {
       const items = query.candidates
         .filter(
           (record) =>
-            (query.from === undefined || record.modified >= query.from) &&
-            (query.to === undefined || record.modified <= query.to) &&
+            within(record, 'modified', query.from, query.to) &&
             (after === null ||
               record.modified > after.time ||
               (record.modified === after.time && record.seq > after.seq)),
@@ -244,10 +251,10 @@ export class TimedCollection<T extends TimedRecord> {
       return { items, start: 0, end: items.length };
     }
     const index = this.byModified;
-    let start = query.from === undefined ? 0 : index.lowerBound(query.from);
-    if (after !== null) start = Math.max(start, index.lowerBound(after.time, after.seq + 1));
-    const end = query.to === undefined ? index.size : index.upperBound(query.to);
-    return { items: index.items, start, end: Math.max(start, end) };
+    const bounds = index.range(query.from, query.to);
+    const start =
+      after === null ? bounds.start : Math.max(bounds.start, index.lowerBound(after.time, after.seq + 1));
+    return { items: index.items, start, end: Math.max(start, bounds.end) };
   }
 
   #run(plan: QueryPlan<T>): ResultView<T> {
@@ -255,24 +262,27 @@ export class TimedCollection<T extends TimedRecord> {
     let start: number;
     let end: number;
     let orderedBy: TimeField | null;
+    const range = plan.range?.from === undefined && plan.range?.to === undefined ? undefined : plan.range;
+    const filters = (plan.filters ?? []).filter((filter) => filter !== null);
     if (plan.candidates !== undefined) {
       items = plan.candidates;
       start = 0;
       end = items.length;
       orderedBy = null;
+      if (range !== undefined) filters.push((record) => within(record, range.field, range.from, range.to));
     } else {
       // Without a range, read straight from the index the result is sorted by, if any.
-      const field = plan.range?.field ?? ('field' in plan.sort ? plan.sort.field : 'created');
+      const field = range?.field ?? ('field' in plan.sort ? plan.sort.field : 'created');
       const index = field === 'created' ? this.byCreated : this.byModified;
-      ({ start, end } = index.range(plan.range?.from, plan.range?.to));
+      ({ start, end } = index.range(range?.from, range?.to));
       items = index.items;
       orderedBy = field;
     }
-    if (plan.predicate !== undefined) {
+    if (filters.length > 0) {
       const matched: T[] = [];
       for (let i = start; i < end; i++) {
         const record = items[i] as T;
-        if (plan.predicate(record)) matched.push(record);
+        if (filters.every((filter) => filter(record))) matched.push(record);
       }
       items = matched;
       start = 0;
