@@ -1,7 +1,20 @@
 import type { z } from 'zod';
 import type { ProviderInfo } from '../../shared/provider-catalog.ts';
 import type { Logger } from '../infrastructure/logger.ts';
-import type { CrmAdapter, WebhookRegistration } from '../core/ports/crm-adapter.ts';
+import type {
+  ActivityPage,
+  ConnectionCheck,
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../core/ports/crm-adapter.ts';
+import type { CrmProvider } from '../../shared/providers.ts';
 import type { AccessGrant } from './adapter-kit/credential-session.ts';
 import type { ProviderHttp } from './adapter-kit/provider-http.ts';
 import {
@@ -40,9 +53,25 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
  * What every CRM adapter keeps of its context, so one constructor serves them all. The context
  * stays private (the HTTP client holds the connection's credentials): subclasses read it through
  * getters, which no log or serialiser lists. Webhook subscriptions are made and removed here, as
- * each CRM's `webhookSubscriptions` describes.
+ * each CRM's `webhookSubscriptions` describes. The port's other methods are each CRM's own, with
+ * the signatures declared here once.
  */
-export abstract class ConnectedAdapter<Credentials, Settings, Host extends string = never> {
+export abstract class ConnectedAdapter<
+  Credentials,
+  Settings,
+  Host extends string = never,
+> implements CrmAdapter {
+  abstract readonly provider: CrmProvider;
+  abstract verifyConnection(): Promise<ConnectionCheck>;
+  abstract syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage>;
+  abstract syncActivities(
+    window: SyncWindow,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<ActivityPage>;
+  abstract pushActivity(activity: OutboundActivity): Promise<PushResult>;
+  abstract pushContact(change: ContactChange): Promise<PushResult>;
+  abstract ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook>;
+
   readonly #context: AdapterContext<Credentials, Settings, Host>;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {

@@ -2,19 +2,13 @@ import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ConnectionCheck,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  ContactPage,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
@@ -26,6 +20,7 @@ import {
 } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import { AGENTOS_WEBHOOK_SUBSCRIPTIONS, AgentosWebhooks } from './agentos.webhooks.ts';
 import {
@@ -133,6 +128,14 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new AgentosAdapter(context),
 });
 
+/** The engagement values of an agentOS record (docs/crms/agentos.md). */
+const ENGAGEMENT_FIELDS: NurtureFields = {
+  score: 'EngagementScore',
+  scoredAt: 'EngagementScoreDate',
+  hotLead: 'HotLead',
+  hotLeadAt: 'HotLeadDate',
+};
+
 /** A list read as part of one merged stream; its name prefixes its ids in the shared checkpoint. */
 type DeltaList<N extends string> = { name: N; path: string };
 
@@ -170,7 +173,7 @@ type MergedPage<N extends string> = {
  * sales applicants, vendors); each record is its own contact in Propsync with the external id
  * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
  */
-export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
+export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
   readonly provider = 'agentos' as const;
   protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: AgentosWebhooks;
@@ -184,7 +187,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     );
   }
 
-  async verifyConnection(): Promise<ConnectionCheck> {
+  async verifyConnection() {
     const branches = parseAgentosList(
       (await this.http.request('GET', 'company/branches/0/1000')).body,
       'branch',
@@ -207,7 +210,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     return { accountLabel: label, contactCount };
   }
 
-  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }) {
     for await (const page of this.#readMerged(CONTACT_LISTS, window, options?.signal)) {
       const read = contactsOf(
         page.records,
@@ -230,7 +233,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
    * record is one activity, `<kind>:<OID>`, at the stage it has reached; cancelled appointments,
    * inspections, rejected and withdrawn offers are no signal.
    */
-  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options?.signal)) {
       const read = activitiesOf(page.records, ({ list, raw }) => mapActivity(list, raw), activityIdOf);
       yield {
@@ -346,7 +349,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const { type, oid } = targetOf(activity.contactExternalId);
     const contactPath = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     if (activity.kind === 'email_sent') {
@@ -370,17 +373,12 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       return { externalRef: entry.success ? entry.data.OID : reference, etag: null };
     }
     // Scores and hot-lead flags live in the record's engagement values; a PATCH is naturally idempotent.
-    const body =
-      activity.kind === 'engagement_score'
-        ? { EngagementScore: scoreOf(activity), EngagementScoreDate: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { HotLead: false, HotLeadDate: null }
-          : { HotLead: true, HotLeadDate: activity.occurredAt };
+    const body = nurtureFieldValues(activity, ENGAGEMENT_FIELDS, () => scoreOf(activity));
     await this.http.request('PATCH', `${contactPath}/engagement`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const { type, oid } = targetOf(change.externalId);
     const path = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     const body = toAgentosPatch(change.fields, this.fieldChoices.phones);
@@ -407,7 +405,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     };
   }
 
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 }

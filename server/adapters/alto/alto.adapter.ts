@@ -3,11 +3,8 @@ import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
   clearsHotLead,
-  type ActivityPage,
   type ContactChange,
   type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
   type InboundWebhook,
   type OutboundActivity,
   type PushResult,
@@ -164,7 +161,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Alto did not return the webhook subscription and its secret',
 };
 
-class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
+class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
   readonly provider = 'alto' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: AltoWebhookReceiver;
@@ -182,7 +179,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   /** Valuations created inside the window; viewings and offers come by webhook (alto.activities.ts). */
-  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     return syncAltoActivities(this.http, window, this.settings.pageSize, options?.signal);
   }
 
@@ -191,7 +188,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * is the last modification time seen and the ids seen at it: resuming asks again from that time
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
-  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow) {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);
     let nextToken: string | null = null;
@@ -284,7 +281,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * (with their timestamp) get one note each; the engagement score keeps one note per contact that
    * each newer score replaces.
    */
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const marker = propsyncMarker(activity.idempotencyKey);
     const notes = await this.#fileNotes(activity.contactExternalId);
     const already = notes.find((note) => note.notes?.includes(marker));
@@ -359,7 +356,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * first, so existing phone types and email formatting survive), and consent through the
    * preferences endpoint. Alto contacts have no free metadata, so `metadata` is not written.
    */
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const path = `contacts/${encodeURIComponent(change.externalId)}`;
     const { marketingConsent, ...personFields } = change.fields;
     if (Object.keys(personFields).length > 0) {
@@ -399,7 +396,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
    * events are fetched (alto.webhooks.ts) and become engagement signals.
    */
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 }

@@ -2,22 +2,16 @@ import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  InboundWebhook,
+  OutboundActivity,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -124,6 +118,15 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
+/** The open API's nurture fields; a cleared flag is sent without a time. */
+const NURTURE_FIELDS: NurtureFields = {
+  score: 'engagement_score',
+  scoredAt: 'engagement_scored_at',
+  hotLead: 'hot_lead',
+  hotLeadAt: 'hot_lead_at',
+  clearedKeepsTime: false,
+};
+
 const WEBHOOK_READING = { crm: 'Custom CRM', schema: CustomWebhookEnvelopeSchema };
 
 /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
@@ -139,7 +142,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   },
 };
 
-class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements CrmAdapter {
+class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
   readonly provider = 'custom' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #pageSize: number;
@@ -157,10 +160,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   }
 
   /** Viewings, valuations, offers, calls and notes changed inside the window, at the stage they reached. */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     // Only the types that can be a signal: Propsync's own email write-back never comes back to it.
     const query = { type: SIGNAL_ACTIVITY_TYPES };
     for await (const page of this.#changedRecords('activities', window, query, options.signal)) {
@@ -172,10 +172,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     }
   }
 
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     for await (const page of this.#changedRecords('contacts', window, {}, options.signal)) {
       const { contacts, rejected } = contactsOf(page.records, mapContact, idOf);
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
@@ -195,7 +192,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     window: SyncWindow,
     filters: Record<string, string[]>,
     signal: AbortSignal | undefined,
-  ): AsyncGenerator<{ records: unknown[]; checkpoint: PageCheckpoint | null; total: number | null }> {
+  ) {
     const position = DeltaPosition.start(window);
     const from = position.modifiedAt;
     let cursor: string | null = null;
@@ -227,7 +224,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     } while (cursor !== null);
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const path = `contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
       // The open API keeps Idempotency-Keys, so a retried write (even after a lost answer) creates one record.
@@ -247,19 +244,14 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
       if (!created.success) throw badResponse('the created activity');
       return { externalRef: created.data.id, etag: null };
     }
-    const body =
-      activity.kind === 'engagement_score'
-        ? { engagement_score: scoreOf(activity), engagement_scored_at: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { hot_lead: false }
-          : { hot_lead: true, hot_lead_at: activity.occurredAt };
+    const body = nurtureFieldValues(activity, NURTURE_FIELDS, () => scoreOf(activity));
     // Nurture fields are Propsync's own and kept apart from the contact: no ETag to honour, and
     // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
     await this.http.request('PATCH', `${path}/nurture`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const body = {
       ...toCustomPatch(change.fields),
       ...(change.metadata ? { custom_fields: change.metadata } : {}),
@@ -279,7 +271,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data } = event;
     if (type === 'contact.created' || type === 'contact.updated') {

@@ -3,23 +3,17 @@ import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ConnectionCheck,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -123,6 +117,14 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   create: (context) => new LoopAdapter(context),
 });
 
+/** The contact custom fields Propsync's nurture values live in. */
+const NURTURE_CUSTOM_FIELDS: NurtureFields = {
+  score: 'propsyncEngagementScore',
+  scoredAt: 'propsyncEngagementScoredAt',
+  hotLead: 'propsyncHotLead',
+  hotLeadAt: 'propsyncHotLeadAt',
+};
+
 const WEBHOOK_READING = {
   crm: 'Loop',
   schema: LoopWebhookEventSchema,
@@ -142,11 +144,11 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
-class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
+class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
   readonly provider = 'loop' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
-  async verifyConnection(): Promise<ConnectionCheck> {
+  async verifyConnection() {
     const team = await this.http.request('GET', 'v1/team');
     const parsedTeam = LoopTeamSchema.safeParse(team.body);
     if (!parsedTeam.success)
@@ -170,10 +172,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * requests, so more than a page of them is read as a group of its own (`updatedSince` =
    * `updatedUntil` = that time), going back when the group shrank.
    */
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     const pages = this.#pagesByUpdatedAt(window, 'v1/contacts', idOf, options.signal, {
       includeArchived: true,
     });
@@ -193,10 +192,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * change of more than a page of records cannot hide one). The checkpoint names the list it is in
    * (activityCheckpoint below): a resumed cycle skips the lists already read and goes on in its own.
    */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     const resume = activityResumePoint(window.resumeAfter);
     let lastCheckpoint = resume.resumeAfter === null ? null : window.resumeAfter;
     for (const [index, list] of ACTIVITY_LISTS.entries()) {
@@ -258,7 +254,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const contactPath = `v1/contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
       // Loop refuses a second note with the same externalReference on a contact (409): that makes
@@ -285,18 +281,13 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       return { externalRef: note.success ? note.data.id : null, etag: null };
     }
     // Scores and hot-lead flags live in the contact's custom fields, where agents see them.
-    const customFields =
-      activity.kind === 'engagement_score'
-        ? { propsyncEngagementScore: scoreOf(activity), propsyncEngagementScoredAt: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
-          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    const customFields = nurtureFieldValues(activity, NURTURE_CUSTOM_FIELDS, () => scoreOf(activity));
     await this.http.request('PATCH', contactPath, { body: { customFields } });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
   /** Loop has no concurrency token: the change is applied as is (last write wins); `etag` is ignored. */
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const path = `v1/contacts/${encodeURIComponent(change.externalId)}`;
     let current: LoopContact | null = null;
     if (change.fields.emails !== undefined || change.fields.phones !== undefined) {
@@ -312,7 +303,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     return { externalRef: change.externalId, etag: null };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data } = event;
     const id = idOf(data);
@@ -438,5 +429,3 @@ function updatedAtOf(raw: unknown): string | null {
   const value = raw && typeof raw === 'object' ? (raw as { updatedAt?: unknown }).updatedAt : undefined;
   return typeof value === 'string' ? value : null;
 }
-
-export type { PageCheckpoint };

@@ -2,16 +2,13 @@ import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  ContactPage,
+  InboundWebhook,
+  OutboundActivity,
+  PushResult,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
 import {
@@ -25,6 +22,7 @@ import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import type { WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import { syncReapitActivities } from './reapit-activities.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
@@ -45,6 +43,13 @@ const JOURNAL_TYPE_EMAIL = 'EM';
 /** Reapit's largest page. */
 const JOURNAL_PAGE_SIZE = 100;
 const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
+/** The app metadata keys Propsync's nurture values live in. */
+const NURTURE_METADATA: NurtureFields = {
+  score: 'propsyncEngagementScore',
+  scoredAt: 'propsyncScoredAt',
+  hotLead: 'propsyncHotLead',
+  hotLeadAt: 'propsyncHotLeadAt',
+};
 /** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
 const METADATA_WRITE_ATTEMPTS = 3;
 
@@ -254,7 +259,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Reapit did not say which webhook subscription it created',
 };
 
-class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
+class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
   readonly provider = 'reapit' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks: ReapitWebhookReceiver;
@@ -275,7 +280,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   /** Appointments, then offers, changed inside the window (reapit-activities.ts). */
-  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     return syncReapitActivities(this.http, window, this.settings.pageSize, options?.signal);
   }
 
@@ -284,7 +289,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * last modification time handed out, so records edited while we page (and so moved past the
    * window's end) never shift unseen records onto pages already read.
    */
-  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow) {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
       window,
@@ -362,7 +367,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return modes;
   }
 
-  async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     if (activity.kind === 'email_sent') {
       const marker = propsyncMarker(activity.idempotencyKey);
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
@@ -379,12 +384,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       return { externalRef: marker, etag: null };
     }
     // Scores and hot-lead flags live in the contact's app metadata, next to keys others own.
-    const ours =
-      activity.kind === 'engagement_score'
-        ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
-          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    const ours = nurtureFieldValues(activity, NURTURE_METADATA, () => activity.details.score);
     return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
   }
 
@@ -427,7 +427,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     }
   }
 
-  async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const body = toReapitPatch(change.fields, this.fieldChoices.phones);
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
@@ -439,7 +439,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
   }
 
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 

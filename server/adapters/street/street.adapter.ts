@@ -5,11 +5,7 @@ import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
   clearsHotLead,
-  type ActivityPage,
   type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
   type InboundWebhook,
   type OutboundActivity,
   type PushResult,
@@ -151,7 +147,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Street did not return the webhook it created with its signing secret',
 };
 
-class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
+class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
   readonly provider = 'street' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
@@ -165,7 +161,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * inclusive, so ids already handed out at that instant are skipped, and people edited while we
    * page never shift unseen people onto pages already read.
    */
-  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }) {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = this.#pagesByUpdatedAt('people', 'applicants', window, 'page-on', options?.signal);
     for await (const page of pages) {
@@ -189,7 +185,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * shrank). Each checkpoint names its list (see `encodeActivityCheckpoint`): a resumed read
    * continues that list and then reads the later ones from the window's start.
    */
-  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     const resume = decodeActivityCheckpoint(window.resumeAfter);
     for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
       const { path, via } = ACTIVITY_ENDPOINTS[type];
@@ -254,7 +250,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
     const marker = propsyncMarker(activity.idempotencyKey);
@@ -271,7 +267,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: note.id, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     // Street has no ETags or version numbers: `change.etag` is always null and nothing is sent.
     if (change.metadata && Object.keys(change.metadata).length > 0) {
       this.logger.warn(
@@ -289,7 +285,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: person.success ? person.data.id : change.externalId, etag: null };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data: document } = event;
     const resourceId = idOf(document.data);
