@@ -37,6 +37,8 @@ export function hostVariable(provider: string, host: string): string {
 
 /** What the shared layer hands an adapter: authorised, paced HTTP and the connection's own values. */
 export type AdapterContext<Credentials, Settings, Host extends string = never> = {
+  /** The CRM's id, its definition's `info.id`. */
+  provider: CrmProvider;
   http: ProviderHttp;
   credentials: Credentials;
   settings: Settings;
@@ -61,7 +63,6 @@ export abstract class ConnectedAdapter<
   Settings,
   Host extends string = never,
 > implements CrmAdapter {
-  abstract readonly provider: CrmProvider;
   abstract verifyConnection(): Promise<ConnectionCheck>;
   abstract syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage>;
   abstract syncActivities(
@@ -78,8 +79,16 @@ export abstract class ConnectedAdapter<
     this.#context = context;
   }
 
+  get provider(): CrmProvider {
+    return this.#context.provider;
+  }
+
   protected get http(): ProviderHttp {
     return this.#context.http;
+  }
+
+  protected get credentials(): Credentials {
+    return this.#context.credentials;
   }
 
   protected get settings(): Settings {

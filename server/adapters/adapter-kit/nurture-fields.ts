@@ -1,15 +1,13 @@
 import { clearsHotLead, type OutboundActivity } from '../../core/ports/crm-adapter.ts';
 
 /**
- * The record fields a CRM keeps Propsync's nurture values in: the engagement score and when it was
- * computed, the hot-lead flag and since when. `clearedKeepsTime: false` where clearing the flag
- * sends the flag alone (the CRM keeps no time for a cleared flag).
+ * The record fields a CRM keeps Propsync's nurture values in, each as `[value field, time field]`:
+ * the engagement score and when it was computed, the hot-lead flag and since when.
+ * `clearedKeepsTime: false` where clearing the flag sends the flag alone.
  */
 export type NurtureFields = {
-  score: string;
-  scoredAt: string;
-  hotLead: string;
-  hotLeadAt: string;
+  score: readonly [string, string];
+  hotLead: readonly [string, string];
   clearedKeepsTime?: false;
 };
 
@@ -23,10 +21,10 @@ export function nurtureFieldValues(
   score: () => unknown,
 ): Record<string, unknown> {
   if (activity.kind === 'engagement_score') {
-    return { [fields.score]: score(), [fields.scoredAt]: activity.occurredAt };
+    const [value, time] = fields.score;
+    return { [value]: score(), [time]: activity.occurredAt };
   }
-  if (!clearsHotLead(activity)) return { [fields.hotLead]: true, [fields.hotLeadAt]: activity.occurredAt };
-  return fields.clearedKeepsTime === false
-    ? { [fields.hotLead]: false }
-    : { [fields.hotLead]: false, [fields.hotLeadAt]: null };
+  const [flag, since] = fields.hotLead;
+  if (!clearsHotLead(activity)) return { [flag]: true, [since]: activity.occurredAt };
+  return fields.clearedKeepsTime === false ? { [flag]: false } : { [flag]: false, [since]: null };
 }

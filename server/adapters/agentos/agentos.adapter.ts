@@ -10,8 +10,8 @@ import type {
   PageCheckpoint,
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pageSizeSetting, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
 import {
   DeltaPosition,
   pageByModifiedTime,
@@ -41,44 +41,6 @@ import {
   parseAgentosTime,
   type AgentosContactType,
 } from './agentos.schemas.ts';
-
-/** agentOS caps `{count}` at 1,000. */
-const MAX_PAGE_SIZE = 1000;
-/** `ExternalReference` holds at most 100 characters. */
-const MAX_REFERENCE_LENGTH = 100;
-
-/** Where each contact list lives under `/v4/{tier}/{shortName}/`. */
-const LIST_PATHS: Readonly<Record<AgentosContactType, string>> = {
-  Tenant: 'lettings/tenants',
-  Landlord: 'lettings/landlords',
-  LettingsApplicant: 'lettings/applicants',
-  SalesApplicant: 'sales/applicants',
-  Vendor: 'sales/vendors',
-};
-
-const CredentialsSchema = z.object({
-  apiKey: z.string().trim().min(1, 'the API key the agency generated in agentOS is required'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** The agency's short name in agentOS (part of every URL). */
-  shortName: z
-    .string()
-    .trim()
-    .min(1, 'the agency short name is required')
-    .regex(/^[A-Za-z0-9_-]+$/, 'the short name has only letters, digits, hyphens and underscores'),
-  /** The API tier the agency enabled for the key. */
-  tier: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
-    .default('advanced'),
-  /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
-});
-type Settings = z.infer<typeof SettingsSchema>;
 
 /** The registry's entry for agentos (limits and capabilities: docs/crms/agentos.md). */
 export const AGENTOS_INFO = {
@@ -112,6 +74,46 @@ export const AGENTOS_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
+
+/** agentOS caps `{count}` at 1,000. */
+const MAX_PAGE_SIZE = 1000;
+/** `ExternalReference` holds at most 100 characters. */
+const MAX_REFERENCE_LENGTH = 100;
+
+/** Where each contact list lives under `/v4/{tier}/{shortName}/`. */
+const LIST_PATHS: Readonly<Record<AgentosContactType, string>> = {
+  Tenant: 'lettings/tenants',
+  Landlord: 'lettings/landlords',
+  LettingsApplicant: 'lettings/applicants',
+  SalesApplicant: 'sales/applicants',
+  Vendor: 'sales/vendors',
+};
+
+const CredentialsSchema = pastedKeyCredentials(
+  'apiKey',
+  'the API key the agency generated in agentOS is required',
+);
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** The agency's short name in agentOS (part of every URL). */
+  shortName: z
+    .string()
+    .trim()
+    .min(1, 'the agency short name is required')
+    .regex(/^[A-Za-z0-9_-]+$/, 'the short name has only letters, digits, hyphens and underscores'),
+  /** The API tier the agency enabled for the key. */
+  tier: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
+    .default('advanced'),
+  /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
+  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
 /** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
 type Host = 'api';
 
@@ -130,10 +132,8 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
 
 /** The engagement values of an agentOS record (docs/crms/agentos.md). */
 const ENGAGEMENT_FIELDS: NurtureFields = {
-  score: 'EngagementScore',
-  scoredAt: 'EngagementScoreDate',
-  hotLead: 'HotLead',
-  hotLeadAt: 'HotLeadDate',
+  score: ['EngagementScore', 'EngagementScoreDate'],
+  hotLead: ['HotLead', 'HotLeadDate'],
 };
 
 /** A list read as part of one merged stream; its name prefixes its ids in the shared checkpoint. */
@@ -174,18 +174,12 @@ type MergedPage<N extends string> = {
  * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
  */
 export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
-  readonly provider = 'agentos' as const;
   protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: AgentosWebhooks;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new AgentosWebhooks(
-      context.settings.shortName,
-      context.webhookSecret,
-      context.fieldChoices?.phones,
-    );
-  }
+  readonly #webhooks = new AgentosWebhooks(
+    this.settings.shortName,
+    this.webhookSecret,
+    this.fieldChoices.phones,
+  );
 
   async verifyConnection() {
     const branches = parseAgentosList(

@@ -10,8 +10,9 @@ import {
   type PushResult,
   type SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import {
+  ASSUMED_RATE_LIMITS,
   CLIENT_CREDENTIAL_FIELDS,
   ClientCredentialShape,
   apiHostAsBaseUrl,
@@ -48,6 +49,32 @@ import {
   type AltoPreferences,
 } from './alto.schemas.ts';
 
+/** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
+export const ALTO_INFO = {
+  id: 'alto',
+  displayName: 'Alto',
+  vendor: 'Zoopla Property Group',
+  authKind: 'oauth_client_credentials',
+  rateLimits: ASSUMED_RATE_LIMITS,
+  rateLimitsDocumented: false,
+  pagingStyle: 'next_token',
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'file notes',
+    activities: {
+      polledTypes: ALTO_POLLED_ACTIVITY_TYPES,
+      webhooks: true,
+      kinds:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
+    },
+  },
+  connectFields: {
+    credentials: CLIENT_CREDENTIAL_FIELDS,
+    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
+  },
+} as const satisfies ProviderInfo;
+
 /** `GET /contacts?id=…` takes at most 50 ids. */
 const MAX_IDS_PER_BATCH = 50;
 const WEBHOOK_EVENT_TYPES = [
@@ -80,32 +107,6 @@ const SettingsSchema = z.object({
     .default(false),
 });
 type Settings = z.infer<typeof SettingsSchema>;
-
-/** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
-export const ALTO_INFO = {
-  id: 'alto',
-  displayName: 'Alto',
-  vendor: 'Zoopla Property Group',
-  authKind: 'oauth_client_credentials',
-  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-  rateLimitsDocumented: false,
-  pagingStyle: 'next_token',
-  capabilities: {
-    webhooks: true,
-    etags: false,
-    writeBack: 'file notes',
-    activities: {
-      polledTypes: ALTO_POLLED_ACTIVITY_TYPES,
-      webhooks: true,
-      kinds:
-        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
-    },
-  },
-  connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
-    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
-  },
-} as const satisfies ProviderInfo;
 
 /**
  * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
@@ -162,14 +163,8 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
 };
 
 class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
-  readonly provider = 'alto' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: AltoWebhookReceiver;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new AltoWebhookReceiver(context.http, context.settings.agencyRef, context.webhookSecret);
-  }
+  readonly #webhooks = new AltoWebhookReceiver(this.http, this.settings.agencyRef, this.webhookSecret);
 
   /** Alto reports neither an account name nor a total count. */
   async verifyConnection() {

@@ -8,8 +8,8 @@ import type {
   OutboundActivity,
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
@@ -39,34 +39,6 @@ import {
   CustomWebhookEnvelopeSchema,
   CustomWebhookListSchema,
 } from './custom.schemas.ts';
-
-const DEFAULT_PAGE_SIZE = 100;
-const WEBHOOK_EVENTS = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'activity.created',
-  'activity.updated',
-];
-
-const CredentialsSchema = z.object({
-  apiKey: z.string().trim().min(1, 'API key is required'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** The CRM's base URL for the open API, e.g. `https://crm.example.co.uk/propsync/v1`. */
-  baseUrl: z
-    .string()
-    .url('base URL must be an absolute URL, e.g. https://crm.example.co.uk/propsync/v1')
-    .refine(
-      (value) => /^https?:\/\//i.test(value),
-      'base URL must start with https:// (or http:// for a local sandbox)',
-    ),
-  /** Contacts per page (1–200, default 100); tests lower it to force several pages. */
-  pageSize: z.coerce.number().int().min(1).max(200).optional(),
-});
-type Settings = z.infer<typeof SettingsSchema>;
 
 /** The registry's entry for custom: the limits our open API documents. */
 export const CUSTOM_INFO = {
@@ -99,6 +71,33 @@ export const CUSTOM_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
+
+const DEFAULT_PAGE_SIZE = 100;
+const WEBHOOK_EVENTS = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'activity.created',
+  'activity.updated',
+];
+
+const CredentialsSchema = pastedKeyCredentials('apiKey', 'API key is required');
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** The CRM's base URL for the open API, e.g. `https://crm.example.co.uk/propsync/v1`. */
+  baseUrl: z
+    .string()
+    .url('base URL must be an absolute URL, e.g. https://crm.example.co.uk/propsync/v1')
+    .refine(
+      (value) => /^https?:\/\//i.test(value),
+      'base URL must start with https:// (or http:// for a local sandbox)',
+    ),
+  /** Contacts per page (1–200, default 100); tests lower it to force several pages. */
+  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
 /** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
 export const customAdapter = defineAdapter<Credentials, Settings>({
   info: CUSTOM_INFO,
@@ -120,10 +119,8 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
 
 /** The open API's nurture fields; a cleared flag is sent without a time. */
 const NURTURE_FIELDS: NurtureFields = {
-  score: 'engagement_score',
-  scoredAt: 'engagement_scored_at',
-  hotLead: 'hot_lead',
-  hotLeadAt: 'hot_lead_at',
+  score: ['engagement_score', 'engagement_scored_at'],
+  hotLead: ['hot_lead', 'hot_lead_at'],
   clearedKeepsTime: false,
 };
 
@@ -143,14 +140,8 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
 };
 
 class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
-  readonly provider = 'custom' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #pageSize: number;
-
-  constructor(context: AdapterContext<Credentials, Settings>) {
-    super(context);
-    this.#pageSize = context.settings.pageSize ?? DEFAULT_PAGE_SIZE;
-  }
+  readonly #pageSize = this.settings.pageSize ?? DEFAULT_PAGE_SIZE;
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'account');

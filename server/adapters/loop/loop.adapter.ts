@@ -11,7 +11,12 @@ import type {
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
-import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import {
+  API_KEY_FIELD,
+  ASSUMED_RATE_LIMITS,
+  apiHostAsBaseUrl,
+  pageSizeOnlySettings,
+} from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
@@ -44,6 +49,31 @@ import {
   type LoopContact,
 } from './loop.schemas.ts';
 
+/** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
+export const LOOP_INFO = {
+  id: 'loop',
+  displayName: 'Loop',
+  vendor: 'Loop Software',
+  authKind: 'api_key',
+  rateLimits: ASSUMED_RATE_LIMITS,
+  rateLimitsDocumented: false,
+  pagingStyle: 'page_number',
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'contact notes',
+    activities: {
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
+  },
+  connectFields: {
+    credentials: [API_KEY_FIELD],
+    settings: [],
+  },
+} as const satisfies ProviderInfo;
+
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -69,36 +99,10 @@ const CredentialsSchema = z.object({
 });
 type Credentials = z.infer<typeof CredentialsSchema>;
 
-const SettingsSchema = z.object({
-  /** Contacts per page (1–100); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(100),
-});
+/** Contacts per page: 1–100. */
+const SettingsSchema = pageSizeOnlySettings(100);
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
-export const LOOP_INFO = {
-  id: 'loop',
-  displayName: 'Loop',
-  vendor: 'Loop Software',
-  authKind: 'api_key',
-  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-  rateLimitsDocumented: false,
-  pagingStyle: 'page_number',
-  capabilities: {
-    webhooks: true,
-    etags: false,
-    writeBack: 'contact notes',
-    activities: {
-      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
-      webhooks: true,
-      kinds: 'viewings, valuations and offers',
-    },
-  },
-  connectFields: {
-    credentials: [API_KEY_FIELD],
-    settings: [],
-  },
-} as const satisfies ProviderInfo;
 /**
  * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
  * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
@@ -119,10 +123,8 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
 
 /** The contact custom fields Propsync's nurture values live in. */
 const NURTURE_CUSTOM_FIELDS: NurtureFields = {
-  score: 'propsyncEngagementScore',
-  scoredAt: 'propsyncEngagementScoredAt',
-  hotLead: 'propsyncHotLead',
-  hotLeadAt: 'propsyncHotLeadAt',
+  score: ['propsyncEngagementScore', 'propsyncEngagementScoredAt'],
+  hotLead: ['propsyncHotLead', 'propsyncHotLeadAt'],
 };
 
 const WEBHOOK_READING = {
@@ -145,7 +147,6 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
 class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
-  readonly provider = 'loop' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {

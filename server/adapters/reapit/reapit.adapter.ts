@@ -10,7 +10,7 @@ import type {
   PushResult,
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import {
   CLIENT_CREDENTIAL_FIELDS,
   ClientCredentialShape,
@@ -35,6 +35,38 @@ import {
   ReapitTokenSchema,
 } from './reapit.schemas.ts';
 
+/** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
+export const REAPIT_INFO = {
+  id: 'reapit',
+  displayName: 'Reapit',
+  vendor: 'Reapit Ltd',
+  authKind: 'oauth_client_credentials',
+  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'page_number',
+  capabilities: {
+    webhooks: true,
+    etags: true,
+    writeBack: 'journal entries and contact metadata',
+    activities: {
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
+  },
+  connectFields: {
+    credentials: CLIENT_CREDENTIAL_FIELDS,
+    settings: [
+      {
+        name: 'customerId',
+        label: 'Customer id',
+        required: true,
+        hint: 'Your Reapit customer code, e.g. SBOX.',
+      },
+    ],
+  },
+} as const satisfies ProviderInfo;
+
 const API_VERSION = '2020-01-31';
 /** Reapit's largest page: applicants read by id in one request per 100. */
 const APPLICANTS_PER_REQUEST = 100;
@@ -45,10 +77,8 @@ const JOURNAL_PAGE_SIZE = 100;
 const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
 /** The app metadata keys Propsync's nurture values live in. */
 const NURTURE_METADATA: NurtureFields = {
-  score: 'propsyncEngagementScore',
-  scoredAt: 'propsyncScoredAt',
-  hotLead: 'propsyncHotLead',
-  hotLeadAt: 'propsyncHotLeadAt',
+  score: ['propsyncEngagementScore', 'propsyncScoredAt'],
+  hotLead: ['propsyncHotLead', 'propsyncHotLeadAt'],
 };
 /** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
 const METADATA_WRITE_ATTEMPTS = 3;
@@ -87,37 +117,6 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
-export const REAPIT_INFO = {
-  id: 'reapit',
-  displayName: 'Reapit',
-  vendor: 'Reapit Ltd',
-  authKind: 'oauth_client_credentials',
-  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
-  rateLimitsDocumented: true,
-  pagingStyle: 'page_number',
-  capabilities: {
-    webhooks: true,
-    etags: true,
-    writeBack: 'journal entries and contact metadata',
-    activities: {
-      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
-      webhooks: true,
-      kinds: 'viewings, valuations and offers',
-    },
-  },
-  connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
-    settings: [
-      {
-        name: 'customerId',
-        label: 'Customer id',
-        required: true,
-        hint: 'Your Reapit customer code, e.g. SBOX.',
-      },
-    ],
-  },
-} as const satisfies ProviderInfo;
 /**
  * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
  * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
@@ -260,18 +259,12 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
 };
 
 class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
-  readonly provider = 'reapit' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: ReapitWebhookReceiver;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new ReapitWebhookReceiver(
-      context.http,
-      context.credentials.clientId,
-      context.settings.customerId,
-    );
-  }
+  readonly #webhooks = new ReapitWebhookReceiver(
+    this.http,
+    this.credentials.clientId,
+    this.settings.customerId,
+  );
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'contacts/', { query: { pageSize: 1 } });

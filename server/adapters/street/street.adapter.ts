@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
@@ -12,7 +12,11 @@ import {
   type SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
-import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import {
+  apiHostAsBaseUrl,
+  pageSizeOnlySettings,
+  pastedKeyCredentials,
+} from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
@@ -47,33 +51,6 @@ import {
   type StreetPage,
 } from './street.schemas.ts';
 
-const MEDIA_TYPE = 'application/vnd.api+json';
-/** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
-const WEBHOOK_EVENTS = [
-  'person.created',
-  'person.updated',
-  'person.deleted',
-  'viewing.created',
-  'viewing.updated',
-  'valuation.created',
-  'valuation.updated',
-  'sales-offer.created',
-  'sales-offer.updated',
-  'lettings-offer.created',
-  'lettings-offer.updated',
-];
-
-const CredentialsSchema = z.object({
-  apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(100),
-});
-type Settings = z.infer<typeof SettingsSchema>;
-
 /** The registry's entry for street (limits and capabilities: docs/crms/street.md). */
 export const STREET_INFO = {
   id: 'street',
@@ -106,6 +83,33 @@ export const STREET_INFO = {
     settings: [],
   },
 } as const satisfies ProviderInfo;
+
+const MEDIA_TYPE = 'application/vnd.api+json';
+/** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
+const WEBHOOK_EVENTS = [
+  'person.created',
+  'person.updated',
+  'person.deleted',
+  'viewing.created',
+  'viewing.updated',
+  'valuation.created',
+  'valuation.updated',
+  'sales-offer.created',
+  'sales-offer.updated',
+  'lettings-offer.created',
+  'lettings-offer.updated',
+];
+
+const CredentialsSchema = pastedKeyCredentials(
+  'apiToken',
+  'the Street API token is required (Street → Settings → Applications)',
+);
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+/** People per page: Street allows up to 100. */
+const SettingsSchema = pageSizeOnlySettings(100);
+type Settings = z.infer<typeof SettingsSchema>;
+
 /** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
 type Host = 'api';
 
@@ -148,7 +152,6 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
 };
 
 class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
-  readonly provider = 'street' as const;
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {
