@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
-import { PropsyncError } from '../../core/errors.ts';
 
 /** The five v4 contact lists; the type is part of Propsync's external id (`<ContactType>:<OID>`). */
 export const AGENTOS_CONTACT_TYPES = [
@@ -148,11 +148,9 @@ export type AgentosOffer = z.infer<typeof AgentosOfferSchema>;
 
 /** A list answer (`Data`, `Count`), or `ADAPTER.BAD_RESPONSE` naming what was listed. */
 export function parseAgentosList(body: unknown, label: string) {
-  const list = AgentosListSchema.safeParse(body);
-  if (!list.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      `agentOS answered a ${label} list request with an unexpected body`,
-    );
-  return list.data;
+  return expectAnswer(
+    AgentosListSchema,
+    body,
+    `agentOS answered a ${label} list request with an unexpected body`,
+  );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
@@ -127,13 +128,12 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
       headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
-    const token = AltoTokenSchema.safeParse(response.body);
-    if (!token.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto answered the token request with an unexpected body',
-      );
-    return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
+    const token = expectAnswer(
+      AltoTokenSchema,
+      response.body,
+      'Alto answered the token request with an unexpected body',
+    );
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
   },
   /**
    * Revokes the access token Propsync holds (RFC 7009 at `/revoke`, next to `/token`: the public
@@ -239,13 +239,12 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
     for (let start = 0; start < listed.length; start += MAX_IDS_PER_BATCH) {
       const ids = listed.slice(start, start + MAX_IDS_PER_BATCH).map((item) => item.id);
       const response = await this.http.request('GET', 'contacts', { query: { id: ids } });
-      const batch = AltoContactBatchSchema.safeParse(response.body);
-      if (!batch.success)
-        throw new PropsyncError(
-          'ADAPTER.BAD_RESPONSE',
-          'Alto answered a contact batch with an unexpected shape',
-        );
-      for (const raw of batch.data) {
+      const batch = expectAnswer(
+        AltoContactBatchSchema,
+        response.body,
+        'Alto answered a contact batch with an unexpected shape',
+      );
+      for (const raw of batch) {
         const contact = AltoContactSchema.safeParse(raw);
         // A full record that does not parse still leaves the list item to map from.
         if (contact.success) full.set(contact.data.id, contact.data);
@@ -326,13 +325,11 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
     const response = await this.http.request('GET', 'file-notes/search', {
       query: { 'contact-id': contactId },
     });
-    const notes = AltoFileNoteListSchema.safeParse(response.body);
-    if (!notes.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto answered a file-note search with an unexpected shape',
-      );
-    return notes.data;
+    return expectAnswer(
+      AltoFileNoteListSchema,
+      response.body,
+      'Alto answered a file-note search with an unexpected shape',
+    );
   }
 
   async #createFileNote(
@@ -355,10 +352,12 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
     const path = `contacts/${encodeURIComponent(change.externalId)}`;
     const { marketingConsent, ...personFields } = change.fields;
     if (Object.keys(personFields).length > 0) {
-      const current = AltoContactSchema.safeParse((await this.http.request('GET', path)).body);
-      if (!current.success)
-        throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected contact shape');
-      const lead = current.data.people?.[0];
+      const current = expectAnswer(
+        AltoContactSchema,
+        (await this.http.request('GET', path)).body,
+        'Alto answered with an unexpected contact shape',
+      );
+      const lead = current.people?.[0];
       if (!lead?.id)
         throw new PropsyncError(
           'ADAPTER.VALIDATION',
@@ -397,8 +396,5 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
 }
 
 function parsePage(body: unknown) {
-  const page = AltoPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected page shape');
-  return page.data;
+  return expectAnswer(AltoPageSchema, body, 'Alto answered with an unexpected page shape');
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../core/errors.ts';
 import type {
   ContactChange,
   InboundWebhook,
@@ -151,17 +151,16 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
 
   async verifyConnection() {
     const team = await this.http.request('GET', 'v1/team');
-    const parsedTeam = LoopTeamSchema.safeParse(team.body);
-    if (!parsedTeam.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Loop answered the team request with an unexpected body',
-      );
+    const parsedTeam = expectAnswer(
+      LoopTeamSchema,
+      team.body,
+      'Loop answered the team request with an unexpected body',
+    );
     const contacts = await this.http.request('GET', 'v1/contacts', {
       query: { pageSize: 1, includeArchived: true },
     });
     return {
-      accountLabel: parsedTeam.data.name ?? null,
+      accountLabel: parsedTeam.name ?? null,
       contactCount: parsePage(contacts.body).totalCount ?? null,
     };
   }
@@ -325,20 +324,15 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
 }
 
 function parsePage(body: unknown) {
-  const page = LoopPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Loop answered with an unexpected list shape (expected {results: […]})',
-    );
-  return page.data;
+  return expectAnswer(
+    LoopPageSchema,
+    body,
+    'Loop answered with an unexpected list shape (expected {results: […]})',
+  );
 }
 
 function parseContact(body: unknown): LoopContact {
-  const contact = LoopContactSchema.safeParse(body);
-  if (!contact.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Loop answered with an unexpected contact shape');
-  return contact.data;
+  return expectAnswer(LoopContactSchema, body, 'Loop answered with an unexpected contact shape');
 }
 
 /** Maps one raw record, or says why it cannot be (so it is reported, never dropped). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
@@ -231,16 +232,15 @@ async function requestToken(
     }
     throw error;
   }
-  const token = ReapitTokenSchema.safeParse(body);
-  if (!token.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Reapit answered the token request with an unexpected body',
-    );
+  const token = expectAnswer(
+    ReapitTokenSchema,
+    body,
+    'Reapit answered the token request with an unexpected body',
+  );
   return {
-    accessToken: token.data.access_token,
-    expiresAt: Date.now() + token.data.expires_in * 1000,
-    refreshToken: token.data.refresh_token ?? null,
+    accessToken: token.access_token,
+    expiresAt: Date.now() + token.expires_in * 1000,
+    refreshToken: token.refresh_token ?? null,
   };
 }
 
@@ -476,10 +476,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
 }
 
 function parsePage(body: unknown) {
-  const page = ReapitPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
-  return page.data;
+  return expectAnswer(ReapitPageSchema, body, 'Reapit answered with an unexpected page shape');
 }
 
 function idOf(raw: unknown): string | null {

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../core/errors.ts';
 import {
   clearsHotLead,
   type ContactChange,
@@ -354,10 +354,11 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
         },
       },
     });
-    const note = StreetNoteSchema.safeParse(StreetDocumentSchema.safeParse(response.body).data?.data);
-    if (!note.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Street did not return the note it created');
-    return note.data;
+    return expectAnswer(
+      StreetNoteSchema,
+      StreetDocumentSchema.safeParse(response.body).data?.data,
+      'Street did not return the note it created',
+    );
   }
 
   /** The signal of an activity event (as polling maps it), for the person behind its applicant or owner. */
@@ -405,13 +406,7 @@ function mapPerson(raw: unknown, included: IncludedIndex): MappedContact {
 }
 
 function parsePage(body: unknown): StreetPage {
-  const page = StreetPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Street answered with an unexpected JSON:API list document',
-    );
-  return page.data;
+  return expectAnswer(StreetPageSchema, body, 'Street answered with an unexpected JSON:API list document');
 }
 
 function idOf(raw: unknown): string | null {
