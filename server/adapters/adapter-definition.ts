@@ -152,7 +152,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
     settings: Settings,
     /** The grant being replaced (its refresh token, for providers that rotate them), if any. */
     previous: AccessGrant | null,
-    hosts: ProviderHosts<Host>,
+    hosts: ProviderHosts<NoInfer<Host>>,
   ) => Promise<AccessGrant>;
   /** Headers that authorise one request. */
   authorise: (
@@ -167,7 +167,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
    */
   budgetAccount?: (settings: Settings) => string;
   /** Base URL of the API for these settings. */
-  baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
+  baseUrl: (settings: Settings, hosts: ProviderHosts<NoInfer<Host>>) => string;
   create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;
   /** Canonical fields this CRM fills from one of several of its own fields, by canonical field. */
   fieldAlternatives?: Readonly<Record<string, FieldAlternativeDeclaration>>;
@@ -182,7 +182,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
     credentials: Credentials,
     settings: Settings,
     grant: AccessGrant | null,
-    hosts: ProviderHosts<Host>,
+    hosts: ProviderHosts<NoInfer<Host>>,
   ) => Promise<Revocation>;
 };
 
@@ -213,7 +213,7 @@ export type OAuthSignInSupport<Credentials, Settings, Host extends string = neve
   authorizeUrl: (
     settings: Settings,
     request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
-    hosts: ProviderHosts<Host>,
+    hosts: ProviderHosts<NoInfer<Host>>,
   ) => string;
   /** Exchanges the code the CRM redirected back with for credentials to store (a refresh token). */
   exchangeCode: (
@@ -221,7 +221,7 @@ export type OAuthSignInSupport<Credentials, Settings, Host extends string = neve
     app: OAuthApp,
     settings: Settings,
     code: { code: string; redirectUri: string; codeVerifier: string },
-    hosts: ProviderHosts<Host>,
+    hosts: ProviderHosts<NoInfer<Host>>,
   ) => Promise<Credentials>;
 };
 

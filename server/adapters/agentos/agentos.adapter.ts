@@ -114,11 +114,9 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
-type Host = 'api';
-
-export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
+export const agentosAdapter = defineAdapter({
   info: AGENTOS_INFO,
+  /** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
   hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
   // docs/crms/agentos.md: three phone fields, read in this order (the admin may choose the primary one).
@@ -173,7 +171,7 @@ type MergedPage<N extends string> = {
  * sales applicants, vendors); each record is its own contact in Propsync with the external id
  * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
  */
-export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
+export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks = new AgentosWebhooks(
     this.settings.shortName,

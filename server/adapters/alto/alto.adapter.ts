@@ -109,16 +109,14 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/**
- * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
- * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
- * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
- * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
- */
-type Host = 'api' | 'token';
-
-export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
+export const altoAdapter = defineAdapter({
   info: ALTO_INFO,
+  /**
+   * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
+   * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
+   * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
+   * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
+   */
   hosts: { api: 'https://api.alto.zoopla.co.uk', token: 'https://api.alto.zoopla.co.uk/token' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -162,7 +160,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Alto did not return the webhook subscription and its secret',
 };
 
-class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
+class AltoAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks = new AltoWebhookReceiver(this.http, this.settings.agencyRef, this.webhookSecret);
 

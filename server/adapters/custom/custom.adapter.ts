@@ -99,7 +99,7 @@ const SettingsSchema = z.object({
 type Settings = z.infer<typeof SettingsSchema>;
 
 /** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
-export const customAdapter = defineAdapter<Credentials, Settings>({
+export const customAdapter = defineAdapter({
   info: CUSTOM_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,

@@ -103,15 +103,13 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 const SettingsSchema = pageSizeOnlySettings(100);
 type Settings = z.infer<typeof SettingsSchema>;
 
-/**
- * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
- * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
- * Loop sets the address Loop gives it.
- */
-type Host = 'api';
-
-export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
+export const loopAdapter = defineAdapter({
   info: LOOP_INFO,
+  /**
+   * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
+   * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
+   * Loop sets the address Loop gives it.
+   */
   hosts: { api: null },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -146,7 +144,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
-class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
+class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {

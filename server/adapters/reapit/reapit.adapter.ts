@@ -118,15 +118,13 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/**
- * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
- * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
- * `PROPSYNC_REAPIT_CONNECT_URL`), never the admin's form.
- */
-type Host = 'api' | 'connect';
-
-export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
+export const reapitAdapter = defineAdapter({
   info: REAPIT_INFO,
+  /**
+   * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
+   * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
+   * `PROPSYNC_REAPIT_CONNECT_URL`), never the admin's form.
+   */
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
   // docs/crms/reapit.md: three phone fields, read in this order (the admin may choose the primary one).
@@ -258,7 +256,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Reapit did not say which webhook subscription it created',
 };
 
-class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
+class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks = new ReapitWebhookReceiver(
     this.http,

@@ -110,11 +110,9 @@ type Credentials = z.infer<typeof CredentialsSchema>;
 const SettingsSchema = pageSizeOnlySettings(100);
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
-type Host = 'api';
-
-export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
+export const streetAdapter = defineAdapter({
   info: STREET_INFO,
+  /** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
   hosts: { api: 'https://street.co.uk/open-api/v1' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -151,7 +149,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Street did not return the webhook it created with its signing secret',
 };
 
-class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> {
+class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {
