@@ -152,7 +152,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
     settings: Settings,
     /** The grant being replaced (its refresh token, for providers that rotate them), if any. */
     previous: AccessGrant | null,
-    hosts: ProviderHosts<NoInfer<Host>>,
+    hosts: ProviderHosts<Host>,
   ) => Promise<AccessGrant>;
   /** Headers that authorise one request. */
   authorise: (
@@ -182,7 +182,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
     credentials: Credentials,
     settings: Settings,
     grant: AccessGrant | null,
-    hosts: ProviderHosts<NoInfer<Host>>,
+    hosts: ProviderHosts<Host>,
   ) => Promise<Revocation>;
 };
 
@@ -213,7 +213,7 @@ export type OAuthSignInSupport<Credentials, Settings, Host extends string = neve
   authorizeUrl: (
     settings: Settings,
     request: { clientId: string; redirectUri: string; state: string; codeChallenge: string },
-    hosts: ProviderHosts<NoInfer<Host>>,
+    hosts: ProviderHosts<Host>,
   ) => string;
   /** Exchanges the code the CRM redirected back with for credentials to store (a refresh token). */
   exchangeCode: (
@@ -221,7 +221,7 @@ export type OAuthSignInSupport<Credentials, Settings, Host extends string = neve
     app: OAuthApp,
     settings: Settings,
     code: { code: string; redirectUri: string; codeVerifier: string },
-    hosts: ProviderHosts<NoInfer<Host>>,
+    hosts: ProviderHosts<Host>,
   ) => Promise<Credentials>;
 };
 
