@@ -1,7 +1,20 @@
 import type { z } from 'zod';
 import type { ProviderInfo } from '../../shared/provider-catalog.ts';
 import type { Logger } from '../infrastructure/logger.ts';
-import type { CrmAdapter, WebhookRegistration } from '../core/ports/crm-adapter.ts';
+import type {
+  ActivityPage,
+  ConnectionCheck,
+  ContactChange,
+  ContactPage,
+  CrmAdapter,
+  IngestedWebhook,
+  InboundWebhook,
+  OutboundActivity,
+  PushResult,
+  SyncWindow,
+  WebhookRegistration,
+} from '../core/ports/crm-adapter.ts';
+import type { CrmProvider } from '../../shared/providers.ts';
 import type { AccessGrant } from './adapter-kit/credential-session.ts';
 import type { ProviderHttp } from './adapter-kit/provider-http.ts';
 import {
@@ -24,6 +37,8 @@ export function hostVariable(provider: string, host: string): string {
 
 /** What the shared layer hands an adapter: authorised, paced HTTP and the connection's own values. */
 export type AdapterContext<Credentials, Settings, Host extends string = never> = {
+  /** The CRM's id, its definition's `info.id`. */
+  provider: CrmProvider;
   http: ProviderHttp;
   credentials: Credentials;
   settings: Settings;
@@ -40,17 +55,40 @@ export type AdapterContext<Credentials, Settings, Host extends string = never> =
  * What every CRM adapter keeps of its context, so one constructor serves them all. The context
  * stays private (the HTTP client holds the connection's credentials): subclasses read it through
  * getters, which no log or serialiser lists. Webhook subscriptions are made and removed here, as
- * each CRM's `webhookSubscriptions` describes.
+ * each CRM's `webhookSubscriptions` describes. The port's other methods are each CRM's own, with
+ * the signatures declared here once.
  */
-export abstract class ConnectedAdapter<Credentials, Settings, Host extends string = never> {
+export abstract class ConnectedAdapter<
+  Credentials,
+  Settings,
+  Host extends string = never,
+> implements CrmAdapter {
+  abstract verifyConnection(): Promise<ConnectionCheck>;
+  abstract syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage>;
+  abstract syncActivities(
+    window: SyncWindow,
+    options?: { signal?: AbortSignal },
+  ): AsyncIterable<ActivityPage>;
+  abstract pushActivity(activity: OutboundActivity): Promise<PushResult>;
+  abstract pushContact(change: ContactChange): Promise<PushResult>;
+  abstract ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook>;
+
   readonly #context: AdapterContext<Credentials, Settings, Host>;
 
   constructor(context: AdapterContext<Credentials, Settings, Host>) {
     this.#context = context;
   }
 
+  get provider(): CrmProvider {
+    return this.#context.provider;
+  }
+
   protected get http(): ProviderHttp {
     return this.#context.http;
+  }
+
+  protected get credentials(): Credentials {
+    return this.#context.credentials;
   }
 
   protected get settings(): Settings {
@@ -129,7 +167,7 @@ export type AdapterDefinition<Credentials = unknown, Settings = unknown, Host ex
    */
   budgetAccount?: (settings: Settings) => string;
   /** Base URL of the API for these settings. */
-  baseUrl: (settings: Settings, hosts: ProviderHosts<Host>) => string;
+  baseUrl: (settings: Settings, hosts: ProviderHosts<NoInfer<Host>>) => string;
   create: (context: AdapterContext<Credentials, Settings, Host>) => CrmAdapter;
   /** Canonical fields this CRM fills from one of several of its own fields, by canonical field. */
   fieldAlternatives?: Readonly<Record<string, FieldAlternativeDeclaration>>;

@@ -185,6 +185,7 @@ export class AdapterResolver {
     // Every adapter's output crosses into the core through the guard: storable text, or the record rejected on its own.
     return guardInbound(
       definition.create({
+        provider: definition.info.id,
         http,
         credentials,
         settings,

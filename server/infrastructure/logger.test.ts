@@ -1,21 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), output: () => lines.join('') };
-}
+import { capturedLogger } from '../test-support/captured-logger.ts';
 
 describe('logging', () => {
   it('never prints credential material, wherever it sits in a log object', () => {
-    const { logger, output } = capture();
+    const { logger, output } = capturedLogger();
     logger.info({ credentials: { clientId: 'client-1', clientSecret: 'very-secret-1' } }, 'connecting');
     logger.info({ connection: { clientSecret: 'very-secret-2', apiKey: 'very-secret-3' } }, 'nested');
     logger.info({ request: { headers: { authorization: 'Bearer very-secret-4' } } }, 'request');

@@ -52,3 +52,17 @@ export function useConnectedAgency(setup: () => Promise<AgencySetup>): Connected
   });
   return agency;
 }
+
+/**
+ * An agency on fresh test services for a file's tests: set up before them, destroyed after. Read
+ * its fields inside the tests (they are filled in by then).
+ */
+export function useTestOrganisation(name: string): { services: TestServices; organisationId: string } {
+  const agency = {} as { services: TestServices; organisationId: string };
+  beforeAll(async () => {
+    const services = await createTestServices();
+    Object.assign(agency, { services, organisationId: await createOrganisation(services, name) });
+  }, 60_000);
+  afterAll(async () => agency.services?.destroy());
+  return agency;
+}

@@ -1,20 +1,8 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { capturedLogger } from '../../test-support/captured-logger.ts';
 import type { CanonicalContact } from '../../../shared/contact.ts';
-import { createLogger } from '../../infrastructure/logger.ts';
 import type { ContactPage, CrmAdapter, IngestedWebhook, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { guardInbound } from './inbound-guard.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), output: () => lines.join('') };
-}
 
 function contact(externalId: string, firstName: string | null): CanonicalContact {
   return {
@@ -76,7 +64,7 @@ const WINDOW: SyncWindow = { modifiedFrom: null, modifiedTo: '2026-12-02T00:00:0
 
 describe('inbound guard', () => {
   it('keeps the page: cleans a poisoned name, parks a record whose id holds a NUL, and logs the reason without the value', async () => {
-    const { logger, output } = capture();
+    const { logger, output } = capturedLogger();
     const { adapter } = fakeAdapter([
       {
         contacts: [
@@ -115,14 +103,14 @@ describe('inbound guard', () => {
 
   it('cleans the account name a CRM reports, like any text crossing into the core', async () => {
     const { adapter } = fakeAdapter([]);
-    expect(await guardInbound(adapter, capture().logger).verifyConnection()).toEqual({
+    expect(await guardInbound(adapter, capturedLogger().logger).verifyConnection()).toEqual({
       accountLabel: 'Harbour & Hale',
       contactCount: 4,
     });
   });
 
   it('hands a resumed cycle the checkpoint ids exactly as the adapter gave them', async () => {
-    const { logger } = capture();
+    const { logger } = capturedLogger();
     const first = fakeAdapter([
       {
         contacts: [],
@@ -143,7 +131,7 @@ describe('inbound guard', () => {
   });
 
   it('makes a webhook storable: records rejected with reasons, a usable delivery key, unusable ids left out', async () => {
-    const { logger } = capture();
+    const { logger } = capturedLogger();
     const { adapter } = fakeAdapter([], {
       deliveryKey: 'msg\u0000-1',
       eventType: 'contact.updated\u0000',

@@ -2,22 +2,16 @@ import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ConnectionCheck,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  ContactPage,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
-import { API_KEY_FIELD, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pageSizeSetting, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
 import {
   DeltaPosition,
   pageByModifiedTime,
@@ -26,6 +20,7 @@ import {
 } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf } from '../adapter-kit/record-mapping.ts';
 import { propsyncReference } from '../adapter-kit/write-back-markers.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import { AGENTOS_WEBHOOK_SUBSCRIPTIONS, AgentosWebhooks } from './agentos.webhooks.ts';
 import {
@@ -46,44 +41,6 @@ import {
   parseAgentosTime,
   type AgentosContactType,
 } from './agentos.schemas.ts';
-
-/** agentOS caps `{count}` at 1,000. */
-const MAX_PAGE_SIZE = 1000;
-/** `ExternalReference` holds at most 100 characters. */
-const MAX_REFERENCE_LENGTH = 100;
-
-/** Where each contact list lives under `/v4/{tier}/{shortName}/`. */
-const LIST_PATHS: Readonly<Record<AgentosContactType, string>> = {
-  Tenant: 'lettings/tenants',
-  Landlord: 'lettings/landlords',
-  LettingsApplicant: 'lettings/applicants',
-  SalesApplicant: 'sales/applicants',
-  Vendor: 'sales/vendors',
-};
-
-const CredentialsSchema = z.object({
-  apiKey: z.string().trim().min(1, 'the API key the agency generated in agentOS is required'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** The agency's short name in agentOS (part of every URL). */
-  shortName: z
-    .string()
-    .trim()
-    .min(1, 'the agency short name is required')
-    .regex(/^[A-Za-z0-9_-]+$/, 'the short name has only letters, digits, hyphens and underscores'),
-  /** The API tier the agency enabled for the key. */
-  tier: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
-    .default('advanced'),
-  /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
-});
-type Settings = z.infer<typeof SettingsSchema>;
 
 /** The registry's entry for agentos (limits and capabilities: docs/crms/agentos.md). */
 export const AGENTOS_INFO = {
@@ -117,11 +74,49 @@ export const AGENTOS_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
-/** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
-type Host = 'api';
 
-export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
+/** agentOS caps `{count}` at 1,000. */
+const MAX_PAGE_SIZE = 1000;
+/** `ExternalReference` holds at most 100 characters. */
+const MAX_REFERENCE_LENGTH = 100;
+
+/** Where each contact list lives under `/v4/{tier}/{shortName}/`. */
+const LIST_PATHS: Readonly<Record<AgentosContactType, string>> = {
+  Tenant: 'lettings/tenants',
+  Landlord: 'lettings/landlords',
+  LettingsApplicant: 'lettings/applicants',
+  SalesApplicant: 'sales/applicants',
+  Vendor: 'sales/vendors',
+};
+
+const CredentialsSchema = pastedKeyCredentials(
+  'apiKey',
+  'the API key the agency generated in agentOS is required',
+);
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** The agency's short name in agentOS (part of every URL). */
+  shortName: z
+    .string()
+    .trim()
+    .min(1, 'the agency short name is required')
+    .regex(/^[A-Za-z0-9_-]+$/, 'the short name has only letters, digits, hyphens and underscores'),
+  /** The API tier the agency enabled for the key. */
+  tier: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, 'the tier is a single word, e.g. advanced')
+    .default('advanced'),
+  /** Records per request (agentOS allows 1–1,000); smaller pages only for tests and debugging. */
+  pageSize: pageSizeSetting(MAX_PAGE_SIZE),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const agentosAdapter = defineAdapter({
   info: AGENTOS_INFO,
+  /** agentOS's API host: operator configuration (`PROPSYNC_AGENTOS_API_URL`), never the admin's form. */
   hosts: { api: 'https://live-api.letmc.com' },
   credentialsSchema: CredentialsSchema,
   // docs/crms/agentos.md: three phone fields, read in this order (the admin may choose the primary one).
@@ -132,6 +127,12 @@ export const agentosAdapter = defineAdapter<Credentials, Settings, Host>({
   authorise: (_grant, credentials) => ({ api_key: credentials.apiKey }),
   create: (context) => new AgentosAdapter(context),
 });
+
+/** The engagement values of an agentOS record (docs/crms/agentos.md). */
+const ENGAGEMENT_FIELDS: NurtureFields = {
+  score: ['EngagementScore', 'EngagementScoreDate'],
+  hotLead: ['HotLead', 'HotLeadDate'],
+};
 
 /** A list read as part of one merged stream; its name prefixes its ids in the shared checkpoint. */
 type DeltaList<N extends string> = { name: N; path: string };
@@ -170,21 +171,15 @@ type MergedPage<N extends string> = {
  * sales applicants, vendors); each record is its own contact in Propsync with the external id
  * `<ContactType>:<OID>`, so a person on two lists arrives twice and Propsync's matching joins them.
  */
-export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
-  readonly provider = 'agentos' as const;
+export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = AGENTOS_WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: AgentosWebhooks;
+  readonly #webhooks = new AgentosWebhooks(
+    this.settings.shortName,
+    this.webhookSecret,
+    this.fieldChoices.phones,
+  );
 
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new AgentosWebhooks(
-      context.settings.shortName,
-      context.webhookSecret,
-      context.fieldChoices?.phones,
-    );
-  }
-
-  async verifyConnection(): Promise<ConnectionCheck> {
+  async verifyConnection() {
     const branches = parseAgentosList(
       (await this.http.request('GET', 'company/branches/0/1000')).body,
       'branch',
@@ -207,7 +202,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     return { accountLabel: label, contactCount };
   }
 
-  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }) {
     for await (const page of this.#readMerged(CONTACT_LISTS, window, options?.signal)) {
       const read = contactsOf(
         page.records,
@@ -230,7 +225,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
    * record is one activity, `<kind>:<OID>`, at the stage it has reached; cancelled appointments,
    * inspections, rejected and withdrawn offers are no signal.
    */
-  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     for await (const page of this.#readMerged(ACTIVITY_LISTS, window, options?.signal)) {
       const read = activitiesOf(page.records, ({ list, raw }) => mapActivity(list, raw), activityIdOf);
       yield {
@@ -346,7 +341,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const { type, oid } = targetOf(activity.contactExternalId);
     const contactPath = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     if (activity.kind === 'email_sent') {
@@ -370,17 +365,12 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
       return { externalRef: entry.success ? entry.data.OID : reference, etag: null };
     }
     // Scores and hot-lead flags live in the record's engagement values; a PATCH is naturally idempotent.
-    const body =
-      activity.kind === 'engagement_score'
-        ? { EngagementScore: scoreOf(activity), EngagementScoreDate: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { HotLead: false, HotLeadDate: null }
-          : { HotLead: true, HotLeadDate: activity.occurredAt };
+    const body = nurtureFieldValues(activity, ENGAGEMENT_FIELDS, () => scoreOf(activity));
     await this.http.request('PATCH', `${contactPath}/engagement`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const { type, oid } = targetOf(change.externalId);
     const path = `${LIST_PATHS[type]}/${encodeURIComponent(oid)}`;
     const body = toAgentosPatch(change.fields, this.fieldChoices.phones);
@@ -407,7 +397,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings, Host
     };
   }
 
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 }

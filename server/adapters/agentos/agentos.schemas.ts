@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
-import { PropsyncError } from '../../core/errors.ts';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
+import { optionalTextFields, optionalTextShape } from '../adapter-kit/lenient-schemas.ts';
 
 /** The five v4 contact lists; the type is part of Propsync's external id (`<ContactType>:<OID>`). */
 export const AGENTOS_CONTACT_TYPES = [
@@ -53,15 +53,8 @@ export const AgentosRequirementsSchema = z
 export const AgentosContactSchema = z
   .object({
     OID: z.string().min(1),
-    ETag: z.string().nullish(),
-    ContactType: z.string().nullish(),
-    Title: z.string().nullish(),
-    Forename: z.string().nullish(),
-    Surname: z.string().nullish(),
-    EmailAddress: z.string().nullish(),
-    MobilePhone: z.string().nullish(),
-    HomePhone: z.string().nullish(),
-    WorkPhone: z.string().nullish(),
+    ...optionalTextShape(['ETag', 'ContactType', 'Title', 'Forename', 'Surname', 'EmailAddress']),
+    ...optionalTextShape(['MobilePhone', 'HomePhone', 'WorkPhone']),
     Address: AgentosAddressSchema.nullish(),
     BranchOID: z.string().nullish(),
     TenancyStatus: z.string().nullish(),
@@ -148,11 +141,9 @@ export type AgentosOffer = z.infer<typeof AgentosOfferSchema>;
 
 /** A list answer (`Data`, `Count`), or `ADAPTER.BAD_RESPONSE` naming what was listed. */
 export function parseAgentosList(body: unknown, label: string) {
-  const list = AgentosListSchema.safeParse(body);
-  if (!list.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      `agentOS answered a ${label} list request with an unexpected body`,
-    );
-  return list.data;
+  return expectAnswer(
+    AgentosListSchema,
+    body,
+    `agentOS answered a ${label} list request with an unexpected body`,
+  );
 }

@@ -1,8 +1,8 @@
 import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
-import { PropsyncError } from '../../core/errors.ts';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { ActivityPage, PageCheckpoint, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
-import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
+import type { HttpResponse, ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { parseAltoTime, rawIdOf, toAppointmentActivity } from './alto.mapper.ts';
 import { AltoAppointmentSchema, AltoPageSchema } from './alto.schemas.ts';
 
@@ -52,7 +52,7 @@ export async function* syncAltoActivities(
   let nextToken: string | null = null;
   do {
     signal?.throwIfAborted();
-    const response = await http.request('GET', 'appointments/valuations', {
+    const response: HttpResponse = await http.request('GET', 'appointments/valuations', {
       query: {
         'created-from': from,
         'created-to': window.modifiedTo,
@@ -69,16 +69,15 @@ export async function* syncAltoActivities(
       };
       return;
     }
-    const page = AltoPageSchema.safeParse(response.body);
-    if (!page.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto answered the valuations list with an unexpected shape',
-      );
+    const page = expectAnswer(
+      AltoPageSchema,
+      response.body,
+      'Alto answered the valuations list with an unexpected shape',
+    );
     const activities: CanonicalActivity[] = [];
     const rejected: ActivityPage['rejected'] = [];
     const now = Date.now();
-    for (const raw of page.data.items ?? []) {
+    for (const raw of page.items ?? []) {
       const parsed = AltoAppointmentSchema.safeParse(raw);
       const createdMs = parsed.success ? parseAltoTime(parsed.data.createdDate) : Number.NaN;
       if (!parsed.success || Number.isNaN(createdMs)) {
@@ -96,7 +95,7 @@ export async function* syncAltoActivities(
       if (activity !== null) activities.push(activity);
     }
     yield { activities, rejected, checkpoint: checkpointOf(position, createdFrom) };
-    nextToken = page.data.meta?.nextToken ?? null;
+    nextToken = page.meta?.nextToken ?? null;
   } while (nextToken);
 }
 

@@ -1,20 +1,19 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
 import {
   clearsHotLead,
-  type ActivityPage,
   type ContactChange,
   type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
   type InboundWebhook,
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import {
+  ASSUMED_RATE_LIMITS,
   CLIENT_CREDENTIAL_FIELDS,
   ClientCredentialShape,
   apiHostAsBaseUrl,
@@ -51,6 +50,32 @@ import {
   type AltoPreferences,
 } from './alto.schemas.ts';
 
+/** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
+export const ALTO_INFO = {
+  id: 'alto',
+  displayName: 'Alto',
+  vendor: 'Zoopla Property Group',
+  authKind: 'oauth_client_credentials',
+  rateLimits: ASSUMED_RATE_LIMITS,
+  rateLimitsDocumented: false,
+  pagingStyle: 'next_token',
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'file notes',
+    activities: {
+      polledTypes: ALTO_POLLED_ACTIVITY_TYPES,
+      webhooks: true,
+      kinds:
+        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
+    },
+  },
+  connectFields: {
+    credentials: CLIENT_CREDENTIAL_FIELDS,
+    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
+  },
+} as const satisfies ProviderInfo;
+
 /** `GET /contacts?id=…` takes at most 50 ids. */
 const MAX_IDS_PER_BATCH = 50;
 const WEBHOOK_EVENT_TYPES = [
@@ -84,42 +109,14 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for alto (limits and capabilities: docs/crms/alto.md). */
-export const ALTO_INFO = {
-  id: 'alto',
-  displayName: 'Alto',
-  vendor: 'Zoopla Property Group',
-  authKind: 'oauth_client_credentials',
-  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-  rateLimitsDocumented: false,
-  pagingStyle: 'next_token',
-  capabilities: {
-    webhooks: true,
-    etags: false,
-    writeBack: 'file notes',
-    activities: {
-      polledTypes: ALTO_POLLED_ACTIVITY_TYPES,
-      webhooks: true,
-      kinds:
-        "valuations polled; viewings and offers by webhook only (Alto's API does not list them by change)",
-    },
-  },
-  connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
-    settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
-  },
-} as const satisfies ProviderInfo;
-
-/**
- * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
- * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
- * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
- * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
- */
-type Host = 'api' | 'token';
-
-export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
+export const altoAdapter = defineAdapter({
   info: ALTO_INFO,
+  /**
+   * Alto's API and its token endpoint: operator configuration (`PROPSYNC_ALTO_API_URL`,
+   * `PROPSYNC_ALTO_TOKEN_URL`), never the admin's form. Alto's public record does not name a
+   * separate authorisation host, so the token endpoint defaults to `/token` on the API host; a
+   * deployment Alto tells otherwise sets `PROPSYNC_ALTO_TOKEN_URL` (docs/crms/alto.md).
+   */
   hosts: { api: 'https://api.alto.zoopla.co.uk', token: 'https://api.alto.zoopla.co.uk/token' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -129,13 +126,12 @@ export const altoAdapter = defineAdapter<Credentials, Settings, Host>({
       headers: clientFormHeaders(credentials),
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
-    const token = AltoTokenSchema.safeParse(response.body);
-    if (!token.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto answered the token request with an unexpected body',
-      );
-    return { accessToken: token.data.access_token, expiresAt: Date.now() + token.data.expires_in * 1000 };
+    const token = expectAnswer(
+      AltoTokenSchema,
+      response.body,
+      'Alto answered the token request with an unexpected body',
+    );
+    return { accessToken: token.access_token, expiresAt: Date.now() + token.expires_in * 1000 };
   },
   /**
    * Revokes the access token Propsync holds (RFC 7009 at `/revoke`, next to `/token`: the public
@@ -164,15 +160,9 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Alto did not return the webhook subscription and its secret',
 };
 
-class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
-  readonly provider = 'alto' as const;
+class AltoAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: AltoWebhookReceiver;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new AltoWebhookReceiver(context.http, context.settings.agencyRef, context.webhookSecret);
-  }
+  readonly #webhooks = new AltoWebhookReceiver(this.http, this.settings.agencyRef, this.webhookSecret);
 
   /** Alto reports neither an account name nor a total count. */
   async verifyConnection() {
@@ -182,7 +172,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
   }
 
   /** Valuations created inside the window; viewings and offers come by webhook (alto.activities.ts). */
-  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     return syncAltoActivities(this.http, window, this.settings.pageSize, options?.signal);
   }
 
@@ -191,7 +181,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * is the last modification time seen and the ids seen at it: resuming asks again from that time
    * (inclusive) and skips those ids, so nothing repeats and nothing is skipped.
    */
-  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow) {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);
     let nextToken: string | null = null;
@@ -247,13 +237,12 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     for (let start = 0; start < listed.length; start += MAX_IDS_PER_BATCH) {
       const ids = listed.slice(start, start + MAX_IDS_PER_BATCH).map((item) => item.id);
       const response = await this.http.request('GET', 'contacts', { query: { id: ids } });
-      const batch = AltoContactBatchSchema.safeParse(response.body);
-      if (!batch.success)
-        throw new PropsyncError(
-          'ADAPTER.BAD_RESPONSE',
-          'Alto answered a contact batch with an unexpected shape',
-        );
-      for (const raw of batch.data) {
+      const batch = expectAnswer(
+        AltoContactBatchSchema,
+        response.body,
+        'Alto answered a contact batch with an unexpected shape',
+      );
+      for (const raw of batch) {
         const contact = AltoContactSchema.safeParse(raw);
         // A full record that does not parse still leaves the list item to map from.
         if (contact.success) full.set(contact.data.id, contact.data);
@@ -284,7 +273,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * (with their timestamp) get one note each; the engagement score keeps one note per contact that
    * each newer score replaces.
    */
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const marker = propsyncMarker(activity.idempotencyKey);
     const notes = await this.#fileNotes(activity.contactExternalId);
     const already = notes.find((note) => note.notes?.includes(marker));
@@ -334,13 +323,11 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     const response = await this.http.request('GET', 'file-notes/search', {
       query: { 'contact-id': contactId },
     });
-    const notes = AltoFileNoteListSchema.safeParse(response.body);
-    if (!notes.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Alto answered a file-note search with an unexpected shape',
-      );
-    return notes.data;
+    return expectAnswer(
+      AltoFileNoteListSchema,
+      response.body,
+      'Alto answered a file-note search with an unexpected shape',
+    );
   }
 
   async #createFileNote(
@@ -359,14 +346,16 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * first, so existing phone types and email formatting survive), and consent through the
    * preferences endpoint. Alto contacts have no free metadata, so `metadata` is not written.
    */
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const path = `contacts/${encodeURIComponent(change.externalId)}`;
     const { marketingConsent, ...personFields } = change.fields;
     if (Object.keys(personFields).length > 0) {
-      const current = AltoContactSchema.safeParse((await this.http.request('GET', path)).body);
-      if (!current.success)
-        throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected contact shape');
-      const lead = current.data.people?.[0];
+      const current = expectAnswer(
+        AltoContactSchema,
+        (await this.http.request('GET', path)).body,
+        'Alto answered with an unexpected contact shape',
+      );
+      const lead = current.people?.[0];
       if (!lead?.id)
         throw new PropsyncError(
           'ADAPTER.VALIDATION',
@@ -399,14 +388,11 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
    * events are fetched (alto.webhooks.ts) and become engagement signals.
    */
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 }
 
 function parsePage(body: unknown) {
-  const page = AltoPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected page shape');
-  return page.data;
+  return expectAnswer(AltoPageSchema, body, 'Alto answered with an unexpected page shape');
 }

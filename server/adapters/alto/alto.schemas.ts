@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import { optionalTextFields, optionalTextShape } from '../adapter-kit/lenient-schemas.ts';
 
 /**
  * Zod schemas of the Alto payloads Propsync reads. Only the fields used are declared; unknown
@@ -62,10 +62,7 @@ export type AltoAddress = z.infer<typeof AltoAddressSchema>;
 
 export const AltoPersonSchema = z
   .object({
-    id: z.string().nullish(),
-    title: z.string().nullish(),
-    forename: z.string().nullish(),
-    surname: z.string().nullish(),
+    ...optionalTextShape(['id', 'title', 'forename', 'surname']),
     phoneNumbers: z
       .array(
         z
@@ -134,10 +131,7 @@ export type AltoPreferences = z.infer<typeof AltoPreferencesSchema>;
 export const AltoFileNoteSchema = z
   .object({
     id: AltoIdSchema,
-    title: z.string().nullish(),
-    notes: z.string().nullish(),
-    createdDate: z.string().nullish(),
-    fileNoteType: z.string().nullish(),
+    ...optionalTextShape(['title', 'notes', 'createdDate', 'fileNoteType']),
   })
   .loose();
 export type AltoFileNote = z.infer<typeof AltoFileNoteSchema>;
@@ -173,11 +167,7 @@ export const AltoAppointmentSchema = z
     id: AltoIdSchema,
     instanceId: z.number().nullish(),
     type: z.string(),
-    startDate: z.string().nullish(),
-    endDate: z.string().nullish(),
-    createdDate: z.string().nullish(),
-    modifiedDate: z.string().nullish(),
-    status: z.string().nullish(),
+    ...optionalTextShape(['startDate', 'endDate', 'createdDate', 'modifiedDate', 'status']),
     isCancelled: z.boolean().nullish(),
     properties: z.array(z.object({ id: AltoIdSchema.nullish() }).loose()).nullish(),
     contacts: z.array(z.object({ id: AltoIdSchema.nullish() }).loose()).nullish(),

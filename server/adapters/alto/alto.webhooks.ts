@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import { PropsyncError } from '../../core/errors.ts';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -71,34 +72,35 @@ export class AltoWebhookReceiver {
   /** The appointment the event names, mapped as the list maps it (one signal or none). */
   async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
     // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
-    const response = await this.#http.request(
-      'GET',
-      `appointments/${encodeURIComponent(event.data.subjectId)}/0`,
-      { acceptStatuses: [404] },
-    );
-    if (response.status === 404) return [];
-    const appointment = AltoAppointmentSchema.safeParse(response.body);
-    if (!appointment.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected appointment shape');
-    return present(toAppointmentActivity(appointment.data, Date.now()));
+    const path = `appointments/${encodeURIComponent(event.data.subjectId)}/0`;
+    const appointment = await this.#current(path, AltoAppointmentSchema, 'appointment');
+    return appointment === null ? [] : present(toAppointmentActivity(appointment, Date.now()));
   }
 
   /** The offer the event names, mapped as the list maps it; whatever the topic, the status decides. */
   async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
-    const response = await this.#http.request(
-      'GET',
+    const offer = await this.#current(
       `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
-      { acceptStatuses: [404] },
+      AltoOfferSchema,
+      'offer',
     );
-    if (response.status === 404) return [];
-    const offer = AltoOfferSchema.safeParse(response.body);
-    if (!offer.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Alto answered with an unexpected offer shape');
+    if (offer === null) return [];
     // When contactsJson names no one, the notification's related contacts stand in.
     const related = (event.data.relatedSubjects ?? [])
       .filter((subject) => subject.subjectUri.startsWith('/contacts/'))
       .map((subject) => subject.subjectId);
-    return present(toOfferActivity(offer.data, related, Date.now()));
+    return present(toOfferActivity(offer, related, Date.now()));
+  }
+
+  /** The record an event names as Alto holds it now, or null when Alto no longer has it. */
+  async #current<Schema extends z.ZodType>(
+    path: string,
+    schema: Schema,
+    what: string,
+  ): Promise<z.output<Schema> | null> {
+    const response = await this.#http.request('GET', path, { acceptStatuses: [404] });
+    if (response.status === 404) return null;
+    return expectAnswer(schema, response.body, `Alto answered with an unexpected ${what} shape`);
   }
 
   /** `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>` (several v1 allowed while rotating). */

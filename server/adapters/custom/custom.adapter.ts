@@ -2,22 +2,16 @@ import { z } from 'zod';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  InboundWebhook,
+  OutboundActivity,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { API_KEY_FIELD } from '../adapter-kit/connection-settings.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { API_KEY_FIELD, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { DeltaPosition, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -45,34 +39,6 @@ import {
   CustomWebhookEnvelopeSchema,
   CustomWebhookListSchema,
 } from './custom.schemas.ts';
-
-const DEFAULT_PAGE_SIZE = 100;
-const WEBHOOK_EVENTS = [
-  'contact.created',
-  'contact.updated',
-  'contact.deleted',
-  'activity.created',
-  'activity.updated',
-];
-
-const CredentialsSchema = z.object({
-  apiKey: z.string().trim().min(1, 'API key is required'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** The CRM's base URL for the open API, e.g. `https://crm.example.co.uk/propsync/v1`. */
-  baseUrl: z
-    .string()
-    .url('base URL must be an absolute URL, e.g. https://crm.example.co.uk/propsync/v1')
-    .refine(
-      (value) => /^https?:\/\//i.test(value),
-      'base URL must start with https:// (or http:// for a local sandbox)',
-    ),
-  /** Contacts per page (1–200, default 100); tests lower it to force several pages. */
-  pageSize: z.coerce.number().int().min(1).max(200).optional(),
-});
-type Settings = z.infer<typeof SettingsSchema>;
 
 /** The registry's entry for custom: the limits our open API documents. */
 export const CUSTOM_INFO = {
@@ -105,8 +71,35 @@ export const CUSTOM_INFO = {
     ],
   },
 } as const satisfies ProviderInfo;
+
+const DEFAULT_PAGE_SIZE = 100;
+const WEBHOOK_EVENTS = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'activity.created',
+  'activity.updated',
+];
+
+const CredentialsSchema = pastedKeyCredentials('apiKey', 'API key is required');
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+const SettingsSchema = z.object({
+  /** The CRM's base URL for the open API, e.g. `https://crm.example.co.uk/propsync/v1`. */
+  baseUrl: z
+    .string()
+    .url('base URL must be an absolute URL, e.g. https://crm.example.co.uk/propsync/v1')
+    .refine(
+      (value) => /^https?:\/\//i.test(value),
+      'base URL must start with https:// (or http:// for a local sandbox)',
+    ),
+  /** Contacts per page (1–200, default 100); tests lower it to force several pages. */
+  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+});
+type Settings = z.infer<typeof SettingsSchema>;
+
 /** Any CRM implementing Propsync's open API (docs/openapi/propsync-custom-crm.yaml). */
-export const customAdapter = defineAdapter<Credentials, Settings>({
+export const customAdapter = defineAdapter({
   info: CUSTOM_INFO,
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -124,6 +117,13 @@ export const customAdapter = defineAdapter<Credentials, Settings>({
   create: (context) => new CustomAdapter(context),
 });
 
+/** The open API's nurture fields; a cleared flag is sent without a time. */
+const NURTURE_FIELDS: NurtureFields = {
+  score: ['engagement_score', 'engagement_scored_at'],
+  hotLead: ['hot_lead', 'hot_lead_at'],
+  clearedKeepsTime: false,
+};
+
 const WEBHOOK_READING = { crm: 'Custom CRM', schema: CustomWebhookEnvelopeSchema };
 
 /** Replaces any earlier subscription for the same URL (its secret is lost), then subscribes to every event. */
@@ -139,15 +139,9 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   },
 };
 
-class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements CrmAdapter {
-  readonly provider = 'custom' as const;
+class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #pageSize: number;
-
-  constructor(context: AdapterContext<Credentials, Settings>) {
-    super(context);
-    this.#pageSize = context.settings.pageSize ?? DEFAULT_PAGE_SIZE;
-  }
+  readonly #pageSize = this.settings.pageSize ?? DEFAULT_PAGE_SIZE;
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'account');
@@ -157,10 +151,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
   }
 
   /** Viewings, valuations, offers, calls and notes changed inside the window, at the stage they reached. */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     // Only the types that can be a signal: Propsync's own email write-back never comes back to it.
     const query = { type: SIGNAL_ACTIVITY_TYPES };
     for await (const page of this.#changedRecords('activities', window, query, options.signal)) {
@@ -172,10 +163,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     }
   }
 
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     for await (const page of this.#changedRecords('contacts', window, {}, options.signal)) {
       const { contacts, rejected } = contactsOf(page.records, mapContact, idOf);
       yield { contacts, rejected, checkpoint: page.checkpoint, estimatedTotal: page.total };
@@ -195,7 +183,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     window: SyncWindow,
     filters: Record<string, string[]>,
     signal: AbortSignal | undefined,
-  ): AsyncGenerator<{ records: unknown[]; checkpoint: PageCheckpoint | null; total: number | null }> {
+  ) {
     const position = DeltaPosition.start(window);
     const from = position.modifiedAt;
     let cursor: string | null = null;
@@ -227,7 +215,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     } while (cursor !== null);
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const path = `contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
       // The open API keeps Idempotency-Keys, so a retried write (even after a lost answer) creates one record.
@@ -247,19 +235,14 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
       if (!created.success) throw badResponse('the created activity');
       return { externalRef: created.data.id, etag: null };
     }
-    const body =
-      activity.kind === 'engagement_score'
-        ? { engagement_score: scoreOf(activity), engagement_scored_at: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { hot_lead: false }
-          : { hot_lead: true, hot_lead_at: activity.occurredAt };
+    const body = nurtureFieldValues(activity, NURTURE_FIELDS, () => scoreOf(activity));
     // Nurture fields are Propsync's own and kept apart from the contact: no ETag to honour, and
     // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
     await this.http.request('PATCH', `${path}/nurture`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const body = {
       ...toCustomPatch(change.fields),
       ...(change.metadata ? { custom_fields: change.metadata } : {}),
@@ -279,7 +262,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> implements C
     };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data } = event;
     if (type === 'contact.created' || type === 'contact.updated') {

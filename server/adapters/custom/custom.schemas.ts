@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import {
+  LINE_ADDRESS_FIELDS,
+  optionalTextFields,
+  optionalTextShape,
+} from '../adapter-kit/lenient-schemas.ts';
 
 /**
  * Zod schemas of the Propsync open CRM API's payloads (docs/openapi/propsync-custom-crm.yaml),
@@ -16,10 +20,7 @@ export const CustomContactSchema = z
     id: z.string().min(1),
     created_at: instant.nullish(),
     updated_at: instant,
-    etag: z.string().nullish(),
-    title: z.string().nullish(),
-    first_name: z.string().nullish(),
-    last_name: z.string().nullish(),
+    ...optionalTextShape(['etag', 'title', 'first_name', 'last_name']),
     emails: z
       .array(
         z.object({ address: z.string(), type: z.string().nullish(), primary: z.boolean().nullish() }).loose(),

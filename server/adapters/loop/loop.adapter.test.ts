@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
+import type { ActivityPage, CrmAdapter, OutboundActivity, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { LOOP_DEMO_API_KEY } from '../../../simulators/loop/loop-constants.ts';
 import { createLoopSimulator, type LoopSimulator } from '../../../simulators/loop/loop-simulator.ts';
 import { signWebhook } from '../../../simulators/loop/loop-webhooks.ts';
@@ -35,19 +35,23 @@ async function connect(options: { contactCount?: number; pageSize?: number; now?
   return { simulator, adapter };
 }
 
-async function syncIds(
-  adapter: CrmAdapter,
-  window: SyncWindow,
+/** Every page of a read, none rejecting a record; `between` runs after each page, with its number. */
+async function allPages<Page extends { rejected: unknown[] }>(
+  pages: AsyncIterable<Page>,
   between?: (page: number) => void,
-): Promise<string[]> {
-  const ids: string[] = [];
-  let page = 0;
-  for await (const result of adapter.syncContacts(window)) {
-    expect(result.rejected).toEqual([]);
-    ids.push(...result.contacts.map((contact) => contact.provenance.externalId));
-    between?.(++page);
+): Promise<Page[]> {
+  const read: Page[] = [];
+  for await (const page of pages) {
+    expect(page.rejected).toEqual([]);
+    read.push(page);
+    between?.(read.length);
   }
-  return ids;
+  return read;
+}
+
+async function syncIds(adapter: CrmAdapter, window: SyncWindow, between?: (page: number) => void) {
+  const pages = await allPages(adapter.syncContacts(window), between);
+  return pages.flatMap((page) => page.contacts.map((contact) => contact.provenance.externalId));
 }
 
 function deltaSince(simulator: LoopSimulator, fromMs: number): SyncWindow {
@@ -108,19 +112,8 @@ describe('Loop adapter: keyset paging', () => {
   });
 });
 
-async function activityPages(
-  adapter: CrmAdapter,
-  window: SyncWindow,
-  between?: (page: number) => void,
-): Promise<ActivityPage[]> {
-  const pages: ActivityPage[] = [];
-  for await (const page of adapter.syncActivities(window)) {
-    expect(page.rejected).toEqual([]);
-    pages.push(page);
-    between?.(pages.length);
-  }
-  return pages;
-}
+const activityPages = (adapter: CrmAdapter, window: SyncWindow, between?: (page: number) => void) =>
+  allPages(adapter.syncActivities(window), between);
 
 const idsOf = (pages: ActivityPage[]) => pages.flatMap((page) => page.activities.map((a) => a.externalId));
 
@@ -228,26 +221,18 @@ describe('Loop adapter: write-back', () => {
     const { simulator, adapter } = await connect();
     const [id] = simulator.contactIds();
     const client = adapter();
-    const base = { contactExternalId: id!, summary: 'Hot lead', details: {} };
-    await client.pushActivity({
-      ...base,
-      kind: 'engagement_score',
-      idempotencyKey: 'score-1',
-      occurredAt: '2025-06-01T09:00:00.000Z',
-      details: { score: 87 },
-    });
-    await client.pushActivity({
-      ...base,
-      kind: 'hot_lead',
-      idempotencyKey: 'hot-1',
-      occurredAt: '2025-06-01T09:05:00.000Z',
-    });
-    await client.pushActivity({
-      ...base,
-      kind: 'hot_lead',
-      idempotencyKey: 'hot-1',
-      occurredAt: '2025-06-01T09:05:00.000Z',
-    });
+    const push = (kind: OutboundActivity['kind'], idempotencyKey: string, occurredAt: string, details = {}) =>
+      client.pushActivity({
+        contactExternalId: id!,
+        summary: 'Hot lead',
+        kind,
+        idempotencyKey,
+        occurredAt,
+        details,
+      });
+    await push('engagement_score', 'score-1', '2025-06-01T09:00:00.000Z', { score: 87 });
+    await push('hot_lead', 'hot-1', '2025-06-01T09:05:00.000Z');
+    await push('hot_lead', 'hot-1', '2025-06-01T09:05:00.000Z');
     expect(simulator.getContact(id!)!.customFields).toEqual({
       propsyncEngagementScore: 87,
       propsyncEngagementScoredAt: '2025-06-01T09:00:00.000Z',

@@ -1,25 +1,24 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import { CanonicalActivitySchema, type CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ConnectionCheck,
-  type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PageCheckpoint,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  InboundWebhook,
+  OutboundActivity,
+  PageCheckpoint,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
-import { API_KEY_FIELD, apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import {
+  API_KEY_FIELD,
+  ASSUMED_RATE_LIMITS,
+  apiHostAsBaseUrl,
+  pageSizeOnlySettings,
+} from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import { pageByModifiedTime, type DeltaPage } from '../adapter-kit/delta-pager.ts';
 import {
   activitiesOf,
@@ -50,6 +49,31 @@ import {
   type LoopContact,
 } from './loop.schemas.ts';
 
+/** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
+export const LOOP_INFO = {
+  id: 'loop',
+  displayName: 'Loop',
+  vendor: 'Loop Software',
+  authKind: 'api_key',
+  rateLimits: ASSUMED_RATE_LIMITS,
+  rateLimitsDocumented: false,
+  pagingStyle: 'page_number',
+  capabilities: {
+    webhooks: true,
+    etags: false,
+    writeBack: 'contact notes',
+    activities: {
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
+  },
+  connectFields: {
+    credentials: [API_KEY_FIELD],
+    settings: [],
+  },
+} as const satisfies ProviderInfo;
+
 const WEBHOOK_EVENTS = [
   'contact.created',
   'contact.updated',
@@ -75,45 +99,17 @@ const CredentialsSchema = z.object({
 });
 type Credentials = z.infer<typeof CredentialsSchema>;
 
-const SettingsSchema = z.object({
-  /** Contacts per page (1–100); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(100),
-});
+/** Contacts per page: 1–100. */
+const SettingsSchema = pageSizeOnlySettings(100);
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
-export const LOOP_INFO = {
-  id: 'loop',
-  displayName: 'Loop',
-  vendor: 'Loop Software',
-  authKind: 'api_key',
-  rateLimits: { requests: 10, windowSeconds: 1, maxConcurrent: 4 },
-  rateLimitsDocumented: false,
-  pagingStyle: 'page_number',
-  capabilities: {
-    webhooks: true,
-    etags: false,
-    writeBack: 'contact notes',
-    activities: {
-      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
-      webhooks: true,
-      kinds: 'viewings, valuations and offers',
-    },
-  },
-  connectFields: {
-    credentials: [API_KEY_FIELD],
-    settings: [],
-  },
-} as const satisfies ProviderInfo;
-/**
- * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
- * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
- * Loop sets the address Loop gives it.
- */
-type Host = 'api';
-
-export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
+export const loopAdapter = defineAdapter({
   info: LOOP_INFO,
+  /**
+   * Loop's API host: operator configuration (`PROPSYNC_LOOP_API_URL`), never the admin's form. Loop
+   * publishes no API host (docs/crms/loop.md), so there is no default: a deployment that connects
+   * Loop sets the address Loop gives it.
+   */
   hosts: { api: null },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -122,6 +118,12 @@ export const loopAdapter = defineAdapter<Credentials, Settings, Host>({
   authorise: (_grant, credentials) => ({ 'x-api-key': credentials.apiKey }),
   create: (context) => new LoopAdapter(context),
 });
+
+/** The contact custom fields Propsync's nurture values live in. */
+const NURTURE_CUSTOM_FIELDS: NurtureFields = {
+  score: ['propsyncEngagementScore', 'propsyncEngagementScoredAt'],
+  hotLead: ['propsyncHotLead', 'propsyncHotLeadAt'],
+};
 
 const WEBHOOK_READING = {
   crm: 'Loop',
@@ -142,23 +144,21 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
  * the conventional REST shape the Loop simulator documents and stays thin: paths, parameters and
  * payload shapes live here and in loop.schemas.ts, to be replaced when Loop publishes its API.
  */
-class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
-  readonly provider = 'loop' as const;
+class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
-  async verifyConnection(): Promise<ConnectionCheck> {
+  async verifyConnection() {
     const team = await this.http.request('GET', 'v1/team');
-    const parsedTeam = LoopTeamSchema.safeParse(team.body);
-    if (!parsedTeam.success)
-      throw new PropsyncError(
-        'ADAPTER.BAD_RESPONSE',
-        'Loop answered the team request with an unexpected body',
-      );
+    const parsedTeam = expectAnswer(
+      LoopTeamSchema,
+      team.body,
+      'Loop answered the team request with an unexpected body',
+    );
     const contacts = await this.http.request('GET', 'v1/contacts', {
       query: { pageSize: 1, includeArchived: true },
     });
     return {
-      accountLabel: parsedTeam.data.name ?? null,
+      accountLabel: parsedTeam.name ?? null,
       contactCount: parsePage(contacts.body).totalCount ?? null,
     };
   }
@@ -170,10 +170,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * requests, so more than a page of them is read as a group of its own (`updatedSince` =
    * `updatedUntil` = that time), going back when the group shrank.
    */
-  async *syncContacts(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     const pages = this.#pagesByUpdatedAt(window, 'v1/contacts', idOf, options.signal, {
       includeArchived: true,
     });
@@ -193,10 +190,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
    * change of more than a page of records cannot hide one). The checkpoint names the list it is in
    * (activityCheckpoint below): a resumed cycle skips the lists already read and goes on in its own.
    */
-  async *syncActivities(
-    window: SyncWindow,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options: { signal?: AbortSignal } = {}) {
     const resume = activityResumePoint(window.resumeAfter);
     let lastCheckpoint = resume.resumeAfter === null ? null : window.resumeAfter;
     for (const [index, list] of ACTIVITY_LISTS.entries()) {
@@ -258,7 +252,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const contactPath = `v1/contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
       // Loop refuses a second note with the same externalReference on a contact (409): that makes
@@ -285,18 +279,13 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
       return { externalRef: note.success ? note.data.id : null, etag: null };
     }
     // Scores and hot-lead flags live in the contact's custom fields, where agents see them.
-    const customFields =
-      activity.kind === 'engagement_score'
-        ? { propsyncEngagementScore: scoreOf(activity), propsyncEngagementScoredAt: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
-          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    const customFields = nurtureFieldValues(activity, NURTURE_CUSTOM_FIELDS, () => scoreOf(activity));
     await this.http.request('PATCH', contactPath, { body: { customFields } });
     return { externalRef: activity.contactExternalId, etag: null };
   }
 
   /** Loop has no concurrency token: the change is applied as is (last write wins); `etag` is ignored. */
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const path = `v1/contacts/${encodeURIComponent(change.externalId)}`;
     let current: LoopContact | null = null;
     if (change.fields.emails !== undefined || change.fields.phones !== undefined) {
@@ -312,7 +301,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
     return { externalRef: change.externalId, etag: null };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data } = event;
     const id = idOf(data);
@@ -333,20 +322,15 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings, Host> implemen
 }
 
 function parsePage(body: unknown) {
-  const page = LoopPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Loop answered with an unexpected list shape (expected {results: […]})',
-    );
-  return page.data;
+  return expectAnswer(
+    LoopPageSchema,
+    body,
+    'Loop answered with an unexpected list shape (expected {results: […]})',
+  );
 }
 
 function parseContact(body: unknown): LoopContact {
-  const contact = LoopContactSchema.safeParse(body);
-  if (!contact.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Loop answered with an unexpected contact shape');
-  return contact.data;
+  return expectAnswer(LoopContactSchema, body, 'Loop answered with an unexpected contact shape');
 }
 
 /** Maps one raw record, or says why it cannot be (so it is reported, never dropped). */
@@ -438,5 +422,3 @@ function updatedAtOf(raw: unknown): string | null {
   const value = raw && typeof raw === 'object' ? (raw as { updatedAt?: unknown }).updatedAt : undefined;
   return typeof value === 'string' ? value : null;
 }
-
-export type { PageCheckpoint };

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { LINE_ADDRESS_FIELDS, optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import {
+  LINE_ADDRESS_FIELDS,
+  optionalTextFields,
+  optionalTextShape,
+} from '../adapter-kit/lenient-schemas.ts';
 
 /*
  * Loop publishes only its list wrapper (`{results: […]}`), camelCase fields and `pageSize` paging.
@@ -36,9 +40,7 @@ export const LoopContactSchema = z
     id: z.string().min(1),
     createdAt: z.string().nullish(),
     updatedAt: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'),
-    title: z.string().nullish(),
-    firstName: z.string().nullish(),
-    lastName: z.string().nullish(),
+    ...optionalTextShape(['title', 'firstName', 'lastName']),
     emailAddresses: z.array(LoopEmailAddressSchema).nullish(),
     phoneNumbers: z.array(LoopPhoneNumberSchema).nullish(),
     address: LoopAddressSchema.nullish(),

@@ -1,4 +1,4 @@
-import { PropsyncError } from '../../core/errors.ts';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { ActivityPage, PageCheckpoint, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -67,13 +67,15 @@ export async function* syncReapitActivities(
                 : window.modifiedTo,
           },
         });
-        const page = ReapitPageSchema.safeParse(response.body);
-        if (!page.success)
-          throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
+        const page = expectAnswer(
+          ReapitPageSchema,
+          response.body,
+          'Reapit answered with an unexpected page shape',
+        );
         return {
-          records: page.data._embedded.map((raw) => ({ raw, key: keyOf(raw) })),
-          isLast: !page.data._links?.next || page.data._embedded.length < pageSize,
-          total: page.data.totalCount ?? null,
+          records: page._embedded.map((raw) => ({ raw, key: keyOf(raw) })),
+          isLast: !page._links?.next || page._embedded.length < pageSize,
+          total: page.totalCount ?? null,
         };
       },
       keyOf: (record) => record.key,

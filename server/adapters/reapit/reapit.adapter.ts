@@ -1,19 +1,17 @@
 import { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import { PropsyncError } from '../../core/errors.ts';
-import {
-  clearsHotLead,
-  type ActivityPage,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
-  type InboundWebhook,
-  type OutboundActivity,
-  type PushResult,
-  type SyncWindow,
+import type {
+  ContactChange,
+  ContactPage,
+  InboundWebhook,
+  OutboundActivity,
+  PushResult,
+  SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
-import { ConnectedAdapter, defineAdapter, type AdapterContext } from '../adapter-definition.ts';
+import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import {
   CLIENT_CREDENTIAL_FIELDS,
   ClientCredentialShape,
@@ -25,6 +23,7 @@ import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { propsyncMarker } from '../adapter-kit/write-back-markers.ts';
+import { nurtureFieldValues, type NurtureFields } from '../adapter-kit/nurture-fields.ts';
 import type { WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import { syncReapitActivities } from './reapit-activities.ts';
 import { ReapitWebhookReceiver } from './reapit.webhooks.ts';
@@ -37,6 +36,38 @@ import {
   ReapitTokenSchema,
 } from './reapit.schemas.ts';
 
+/** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
+export const REAPIT_INFO = {
+  id: 'reapit',
+  displayName: 'Reapit',
+  vendor: 'Reapit Ltd',
+  authKind: 'oauth_client_credentials',
+  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
+  rateLimitsDocumented: true,
+  pagingStyle: 'page_number',
+  capabilities: {
+    webhooks: true,
+    etags: true,
+    writeBack: 'journal entries and contact metadata',
+    activities: {
+      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
+      webhooks: true,
+      kinds: 'viewings, valuations and offers',
+    },
+  },
+  connectFields: {
+    credentials: CLIENT_CREDENTIAL_FIELDS,
+    settings: [
+      {
+        name: 'customerId',
+        label: 'Customer id',
+        required: true,
+        hint: 'Your Reapit customer code, e.g. SBOX.',
+      },
+    ],
+  },
+} as const satisfies ProviderInfo;
+
 const API_VERSION = '2020-01-31';
 /** Reapit's largest page: applicants read by id in one request per 100. */
 const APPLICANTS_PER_REQUEST = 100;
@@ -45,6 +76,11 @@ const JOURNAL_TYPE_EMAIL = 'EM';
 /** Reapit's largest page. */
 const JOURNAL_PAGE_SIZE = 100;
 const JOURNAL_CLOCK_MARGIN_MS = 24 * 3_600_000;
+/** The app metadata keys Propsync's nurture values live in. */
+const NURTURE_METADATA: NurtureFields = {
+  score: ['propsyncEngagementScore', 'propsyncScoredAt'],
+  hotLead: ['propsyncHotLead', 'propsyncHotLeadAt'],
+};
 /** Read-modify-write rounds of one metadata write before the 412 is left to the write-back retries. */
 const METADATA_WRITE_ATTEMPTS = 3;
 
@@ -82,46 +118,13 @@ const SettingsSchema = z.object({
 });
 type Settings = z.infer<typeof SettingsSchema>;
 
-/** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
-export const REAPIT_INFO = {
-  id: 'reapit',
-  displayName: 'Reapit',
-  vendor: 'Reapit Ltd',
-  authKind: 'oauth_client_credentials',
-  rateLimits: { requests: 20, windowSeconds: 1, maxConcurrent: 5, perDay: 250_000 },
-  rateLimitsDocumented: true,
-  pagingStyle: 'page_number',
-  capabilities: {
-    webhooks: true,
-    etags: true,
-    writeBack: 'journal entries and contact metadata',
-    activities: {
-      polledTypes: VIEWING_VALUATION_AND_OFFER_TYPES,
-      webhooks: true,
-      kinds: 'viewings, valuations and offers',
-    },
-  },
-  connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
-    settings: [
-      {
-        name: 'customerId',
-        label: 'Customer id',
-        required: true,
-        hint: 'Your Reapit customer code, e.g. SBOX.',
-      },
-    ],
-  },
-} as const satisfies ProviderInfo;
-/**
- * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
- * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
- * `PROPSYNC_REAPIT_CONNECT_URL`), never the admin's form.
- */
-type Host = 'api' | 'connect';
-
-export const reapitAdapter = defineAdapter<Credentials, Settings, Host>({
+export const reapitAdapter = defineAdapter({
   info: REAPIT_INFO,
+  /**
+   * Reapit's two public hosts: the Foundations API, and Reapit Connect, the authorisation server
+   * (authorize, token and revoke endpoints). Operator configuration (`PROPSYNC_REAPIT_API_URL`,
+   * `PROPSYNC_REAPIT_CONNECT_URL`), never the admin's form.
+   */
   hosts: { api: 'https://platform.reapit.cloud', connect: 'https://connect.reapit.cloud' },
   credentialsSchema: CredentialsSchema,
   // docs/crms/reapit.md: three phone fields, read in this order (the admin may choose the primary one).
@@ -227,16 +230,15 @@ async function requestToken(
     }
     throw error;
   }
-  const token = ReapitTokenSchema.safeParse(body);
-  if (!token.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Reapit answered the token request with an unexpected body',
-    );
+  const token = expectAnswer(
+    ReapitTokenSchema,
+    body,
+    'Reapit answered the token request with an unexpected body',
+  );
   return {
-    accessToken: token.data.access_token,
-    expiresAt: Date.now() + token.data.expires_in * 1000,
-    refreshToken: token.data.refresh_token ?? null,
+    accessToken: token.access_token,
+    expiresAt: Date.now() + token.expires_in * 1000,
+    refreshToken: token.refresh_token ?? null,
   };
 }
 
@@ -254,19 +256,13 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Reapit did not say which webhook subscription it created',
 };
 
-class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
-  readonly provider = 'reapit' as const;
+class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
-  readonly #webhooks: ReapitWebhookReceiver;
-
-  constructor(context: AdapterContext<Credentials, Settings, Host>) {
-    super(context);
-    this.#webhooks = new ReapitWebhookReceiver(
-      context.http,
-      context.credentials.clientId,
-      context.settings.customerId,
-    );
-  }
+  readonly #webhooks = new ReapitWebhookReceiver(
+    this.http,
+    this.credentials.clientId,
+    this.settings.customerId,
+  );
 
   async verifyConnection() {
     const response = await this.http.request('GET', 'contacts/', { query: { pageSize: 1 } });
@@ -275,7 +271,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
   }
 
   /** Appointments, then offers, changed inside the window (reapit-activities.ts). */
-  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     return syncReapitActivities(this.http, window, this.settings.pageSize, options?.signal);
   }
 
@@ -284,7 +280,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * last modification time handed out, so records edited while we page (and so moved past the
    * window's end) never shift unseen records onto pages already read.
    */
-  async *syncContacts(window: SyncWindow): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow) {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = pageByModifiedTime({
       window,
@@ -362,7 +358,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return modes;
   }
 
-  async pushActivity(activity: Parameters<CrmAdapter['pushActivity']>[0]): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     if (activity.kind === 'email_sent') {
       const marker = propsyncMarker(activity.idempotencyKey);
       // Reapit has no idempotency key: look for our marker first so a retried write is not doubled.
@@ -379,12 +375,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
       return { externalRef: marker, etag: null };
     }
     // Scores and hot-lead flags live in the contact's app metadata, next to keys others own.
-    const ours =
-      activity.kind === 'engagement_score'
-        ? { propsyncEngagementScore: activity.details.score, propsyncScoredAt: activity.occurredAt }
-        : clearsHotLead(activity)
-          ? { propsyncHotLead: false, propsyncHotLeadAt: null }
-          : { propsyncHotLead: true, propsyncHotLeadAt: activity.occurredAt };
+    const ours = nurtureFieldValues(activity, NURTURE_METADATA, () => activity.details.score);
     return this.#patchWithFreshEtag(activity.contactExternalId, {}, ours);
   }
 
@@ -427,7 +418,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     }
   }
 
-  async pushContact(change: Parameters<CrmAdapter['pushContact']>[0]): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     const body = toReapitPatch(change.fields, this.fieldChoices.phones);
     // Metadata is re-sent whole (see #patchWithFreshEtag), so it needs the current version.
     if (!change.etag || change.metadata)
@@ -439,7 +430,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
   }
 
-  ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  ingestWebhook(delivery: InboundWebhook) {
     return this.#webhooks.ingest(delivery);
   }
 
@@ -483,10 +474,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
 }
 
 function parsePage(body: unknown) {
-  const page = ReapitPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit answered with an unexpected page shape');
-  return page.data;
+  return expectAnswer(ReapitPageSchema, body, 'Reapit answered with an unexpected page shape');
 }
 
 function idOf(raw: unknown): string | null {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optionalTextFields } from '../adapter-kit/lenient-schemas.ts';
+import { optionalTextFields, optionalTextShape } from '../adapter-kit/lenient-schemas.ts';
 
 /** Reapit's address shape (primaryAddress, secondaryAddress, workAddress). */
 export const ReapitAddressSchema = optionalTextFields([
@@ -20,16 +20,11 @@ export const ReapitContactSchema = z
     id: z.string().min(1),
     created: z.string().nullish(),
     modified: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'),
-    title: z.string().nullish(),
-    forename: z.string().nullish(),
-    surname: z.string().nullish(),
+    ...optionalTextShape(['title', 'forename', 'surname']),
     active: z.boolean().nullish(),
     archivedOn: z.string().nullish(),
     marketingConsent: z.enum(['grant', 'deny', 'notAsked']).nullish(),
-    homePhone: z.string().nullish(),
-    workPhone: z.string().nullish(),
-    mobilePhone: z.string().nullish(),
-    email: z.string().nullish(),
+    ...optionalTextShape(['homePhone', 'workPhone', 'mobilePhone', 'email']),
     primaryAddress: ReapitAddressSchema.nullish(),
     categoryIds: z.array(z.string()).nullish(),
     /**

@@ -1,22 +1,22 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
-import { PropsyncError } from '../../core/errors.ts';
 import {
   clearsHotLead,
-  type ActivityPage,
   type ContactChange,
-  type ContactPage,
-  type CrmAdapter,
-  type IngestedWebhook,
   type InboundWebhook,
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
-import { apiHostAsBaseUrl, pageSizeSetting } from '../adapter-kit/connection-settings.ts';
+import {
+  apiHostAsBaseUrl,
+  pageSizeOnlySettings,
+  pastedKeyCredentials,
+} from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
@@ -51,33 +51,6 @@ import {
   type StreetPage,
 } from './street.schemas.ts';
 
-const MEDIA_TYPE = 'application/vnd.api+json';
-/** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
-const WEBHOOK_EVENTS = [
-  'person.created',
-  'person.updated',
-  'person.deleted',
-  'viewing.created',
-  'viewing.updated',
-  'valuation.created',
-  'valuation.updated',
-  'sales-offer.created',
-  'sales-offer.updated',
-  'lettings-offer.created',
-  'lettings-offer.updated',
-];
-
-const CredentialsSchema = z.object({
-  apiToken: z.string().trim().min(1, 'the Street API token is required (Street → Settings → Applications)'),
-});
-type Credentials = z.infer<typeof CredentialsSchema>;
-
-const SettingsSchema = z.object({
-  /** People per page (Street allows up to 100); smaller pages only for tests and debugging. */
-  pageSize: pageSizeSetting(100),
-});
-type Settings = z.infer<typeof SettingsSchema>;
-
 /** The registry's entry for street (limits and capabilities: docs/crms/street.md). */
 export const STREET_INFO = {
   id: 'street',
@@ -110,11 +83,36 @@ export const STREET_INFO = {
     settings: [],
   },
 } as const satisfies ProviderInfo;
-/** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
-type Host = 'api';
 
-export const streetAdapter = defineAdapter<Credentials, Settings, Host>({
+const MEDIA_TYPE = 'application/vnd.api+json';
+/** `person.marketing-preferences.updated` is left out: every such change also sends `person.updated`. */
+const WEBHOOK_EVENTS = [
+  'person.created',
+  'person.updated',
+  'person.deleted',
+  'viewing.created',
+  'viewing.updated',
+  'valuation.created',
+  'valuation.updated',
+  'sales-offer.created',
+  'sales-offer.updated',
+  'lettings-offer.created',
+  'lettings-offer.updated',
+];
+
+const CredentialsSchema = pastedKeyCredentials(
+  'apiToken',
+  'the Street API token is required (Street → Settings → Applications)',
+);
+type Credentials = z.infer<typeof CredentialsSchema>;
+
+/** People per page: Street allows up to 100. */
+const SettingsSchema = pageSizeOnlySettings(100);
+type Settings = z.infer<typeof SettingsSchema>;
+
+export const streetAdapter = defineAdapter({
   info: STREET_INFO,
+  /** Street's Open API: operator configuration (`PROPSYNC_STREET_API_URL`), never the admin's form. */
   hosts: { api: 'https://street.co.uk/open-api/v1' },
   credentialsSchema: CredentialsSchema,
   settingsSchema: SettingsSchema,
@@ -151,8 +149,7 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
   notCreated: 'Street did not return the webhook it created with its signing secret',
 };
 
-class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implements CrmAdapter {
-  readonly provider = 'street' as const;
+class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
 
   async verifyConnection() {
@@ -165,7 +162,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * inclusive, so ids already handed out at that instant are skipped, and people edited while we
    * page never shift unseen people onto pages already read.
    */
-  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ContactPage> {
+  async *syncContacts(window: SyncWindow, options?: { signal?: AbortSignal }) {
     const resumed = window.resumeAfter?.idsAtModifiedAt.length ?? 0;
     const pages = this.#pagesByUpdatedAt('people', 'applicants', window, 'page-on', options?.signal);
     for await (const page of pages) {
@@ -189,7 +186,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
    * shrank). Each checkpoint names its list (see `encodeActivityCheckpoint`): a resumed read
    * continues that list and then reads the later ones from the window's start.
    */
-  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }): AsyncIterable<ActivityPage> {
+  async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     const resume = decodeActivityCheckpoint(window.resumeAfter);
     for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
       const { path, via } = ACTIVITY_ENDPOINTS[type];
@@ -254,7 +251,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     });
   }
 
-  async pushActivity(activity: OutboundActivity): Promise<PushResult> {
+  async pushActivity(activity: OutboundActivity) {
     const personId = activity.contactExternalId;
     if (activity.kind === 'engagement_score') return this.#writeScore(personId, activity);
     const marker = propsyncMarker(activity.idempotencyKey);
@@ -271,7 +268,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: note.id, etag: null };
   }
 
-  async pushContact(change: ContactChange): Promise<PushResult> {
+  async pushContact(change: ContactChange) {
     // Street has no ETags or version numbers: `change.etag` is always null and nothing is sent.
     if (change.metadata && Object.keys(change.metadata).length > 0) {
       this.logger.warn(
@@ -289,7 +286,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
     return { externalRef: person.success ? person.data.id : change.externalId, etag: null };
   }
 
-  async ingestWebhook(delivery: InboundWebhook): Promise<IngestedWebhook> {
+  async ingestWebhook(delivery: InboundWebhook) {
     const { event, ingested: result } = readStandardWebhook(delivery, this.webhookSecret, WEBHOOK_READING);
     const { type, data: document } = event;
     const resourceId = idOf(document.data);
@@ -355,10 +352,11 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings, Host> implem
         },
       },
     });
-    const note = StreetNoteSchema.safeParse(StreetDocumentSchema.safeParse(response.body).data?.data);
-    if (!note.success)
-      throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Street did not return the note it created');
-    return note.data;
+    return expectAnswer(
+      StreetNoteSchema,
+      StreetDocumentSchema.safeParse(response.body).data?.data,
+      'Street did not return the note it created',
+    );
   }
 
   /** The signal of an activity event (as polling maps it), for the person behind its applicant or owner. */
@@ -406,13 +404,7 @@ function mapPerson(raw: unknown, included: IncludedIndex): MappedContact {
 }
 
 function parsePage(body: unknown): StreetPage {
-  const page = StreetPageSchema.safeParse(body);
-  if (!page.success)
-    throw new PropsyncError(
-      'ADAPTER.BAD_RESPONSE',
-      'Street answered with an unexpected JSON:API list document',
-    );
-  return page.data;
+  return expectAnswer(StreetPageSchema, body, 'Street answered with an unexpected JSON:API list document');
 }
 
 function idOf(raw: unknown): string | null {

@@ -41,10 +41,7 @@ export const StreetPersonSchema = z
     id: z.string().min(1),
     attributes: z
       .object({
-        title: z.string().nullish(),
-        first_name: z.string().nullish(),
-        last_name: z.string().nullish(),
-        full_name: z.string().nullish(),
+        ...optionalTextShape(['title', 'first_name', 'last_name', 'full_name']),
         address: StreetAddressSchema.nullish(),
         telephone_numbers: z.array(ContactValueSchema).nullish(),
         email_addresses: z.array(ContactValueSchema).nullish(),
@@ -125,9 +122,7 @@ export const StreetNoteSchema = z
     attributes: z
       .object({
         body: z.string(),
-        pinned_at: z.string().nullish(),
-        created_at: z.string().nullish(),
-        updated_at: z.string().nullish(),
+        ...optionalTextShape(['pinned_at', 'created_at', 'updated_at']),
       })
       .loose(),
   })
@@ -155,10 +150,7 @@ export const StreetActivitySchema = z
         status: z.string().nullish(),
         start: z.string().nullish(),
         amount: z.number().nullish(),
-        viewing_type: z.string().nullish(),
-        valuation_type: z.string().nullish(),
-        created_at: z.string().nullish(),
-        updated_at: z.string().nullish(),
+        ...optionalTextShape(['viewing_type', 'valuation_type', 'created_at', 'updated_at']),
       })
       .loose(),
     relationships: z.record(z.string(), RelationshipSchema).nullish(),

@@ -26,14 +26,6 @@ export type EmailEvent = {
   occurredAt?: string;
 };
 
-type QueueArgs = [
-  contactId: string,
-  kind: 'journal_entry' | 'metadata',
-  idempotencyKey: string,
-  payloadFor: (link: { externalId: string }) => OutboundActivity,
-  replacePending: boolean,
-];
-
 /** What the admin reads behind a score: its three largest parts, e.g. "offer progressed 2 days ago (+41)". */
 export function describeReasons(reasons: readonly ScoreReason[], now?: Date): string {
   const at = now ?? new Date();
@@ -161,8 +153,26 @@ export class EngagementService {
     const connections = new Set<string>();
     const window = { now, horizonDays: SCORING_HORIZON_DAYS };
     await this.#store.forEachContactLocked(organisationId, contactIds, window, async (row, store) => {
-      const queue = async (...args: QueueArgs) => {
-        for (const id of await this.#queueForEveryLink(store, organisationId, ...args)) connections.add(id);
+      /** A nurture outcome for each CRM link, now; it replaces the pending write under `pendingKey`. */
+      const queueOutcome = async (
+        pendingKey: string,
+        outcome: Omit<OutboundActivity, 'contactExternalId' | 'occurredAt'>,
+      ) => {
+        const payloadFor = (link: { externalId: string }): OutboundActivity => ({
+          ...outcome,
+          contactExternalId: link.externalId,
+          occurredAt: now.toISOString(),
+        });
+        const queued = await this.#queueForEveryLink(
+          store,
+          organisationId,
+          row.id,
+          'metadata',
+          pendingKey,
+          payloadFor,
+          true,
+        );
+        for (const id of queued) connections.add(id);
       };
       const score = intentScore(row.signals, now, policy);
       const change = scoreChange(
@@ -174,20 +184,12 @@ export class EngagementService {
       const reasons = scoreReasons(row.signals, now, policy);
       // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
       if (change.writeBack) {
-        await queue(
-          row.id,
-          'metadata',
-          `engagement-score:${row.id}`,
-          (link) => ({
-            kind: 'engagement_score',
-            idempotencyKey: `engagement-score:${row.id}:${score}`,
-            contactExternalId: link.externalId,
-            occurredAt: now.toISOString(),
-            summary: `Propsync engagement score ${score}`,
-            details: { score },
-          }),
-          true,
-        );
+        await queueOutcome(`engagement-score:${row.id}`, {
+          kind: 'engagement_score',
+          idempotencyKey: `engagement-score:${row.id}:${score}`,
+          summary: `Propsync engagement score ${score}`,
+          details: { score },
+        });
       }
       if (change.hotLead !== null) {
         const hot = change.hotLead === 'set';
@@ -195,24 +197,16 @@ export class EngagementService {
           ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
           : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
         // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
-        await queue(
-          row.id,
-          'metadata',
-          `hot-lead:${row.id}`,
-          (link) => ({
-            kind: 'hot_lead',
-            idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
-            contactExternalId: link.externalId,
-            occurredAt: now.toISOString(),
-            summary: message,
-            details: {
-              hotLead: hot,
-              score,
-              ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
-            },
-          }),
-          true,
-        );
+        await queueOutcome(`hot-lead:${row.id}`, {
+          kind: 'hot_lead',
+          idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
+          summary: message,
+          details: {
+            hotLead: hot,
+            score,
+            ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
+          },
+        });
         if (hot) {
           hotLeads.push(row.id);
           await store.raiseHotLeadAlert(organisationId, row.id, message);

@@ -1,4 +1,5 @@
 import type { CrmProvider } from '../../../shared/providers.ts';
+import type { SyncRunError } from '../../../shared/api/sync-run.dto.ts';
 import type {
   ActivityPage,
   ContactChange,
@@ -65,13 +66,8 @@ export type ActivityPageResult = {
   contactIds: string[];
 };
 
-export type RunError = {
-  code: string;
-  message: string;
-  statusCode: number | null;
-  externalId: string | null;
-  retryState: 'will_retry' | 'retry_scheduled' | 'gave_up' | 'needs_reconnect';
-};
+/** A provider error of the cycle, as the audit log lists it once stamped with its time. */
+export type RunError = Omit<SyncRunError, 'at'>;
 
 /** One queued write to the CRM: changed contact fields, or a nurture outcome (log entry, score, flag). */
 export type OutboundWork =

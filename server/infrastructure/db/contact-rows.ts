@@ -9,3 +9,17 @@ export const contactIdentityColumns = {
   emails: z.array(z.string()),
   phones: z.array(z.string()),
 };
+
+type ContactIdentityRow = z.infer<z.ZodObject<typeof contactIdentityColumns>>;
+
+/** Those columns as the API names them. */
+export function contactIdentity(row: ContactIdentityRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    emails: row.emails,
+    phones: row.phones,
+  };
+}

@@ -11,7 +11,7 @@ import type {
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
 import { upsertSignals } from './activity-writes.ts';
-import { contactIdentityColumns } from './contact-rows.ts';
+import { contactIdentity, contactIdentityColumns } from './contact-rows.ts';
 import { queueHostEvent } from './host-event-queue.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
 
@@ -37,12 +37,7 @@ const ContactViewRow = z
     ),
   })
   .transform((row): EngagementContactView => ({
-    id: row.id,
-    title: row.title,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    emails: row.emails,
-    phones: row.phones,
+    ...contactIdentity(row),
     nurtureCategory: row.nurture_category,
     marketingConsent: row.marketing_consent,
     intentScore: row.intent_score,

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunError } from '../../core/ports/sync-store.ts';
-import {
-  createBareConnection,
-  createOrganisation,
-  createTestServices,
-  type TestServices,
-} from '../../test-support/test-services.ts';
+import { useTestOrganisation } from '../../test-support/connected-agency.ts';
+import { createBareConnection, createOrganisation } from '../../test-support/test-services.ts';
 import { PostgresConnectionStore } from './connection-store.ts';
 
-let services: TestServices;
-let organisationId: string;
-
-beforeAll(async () => {
-  services = await createTestServices();
-  organisationId = await createOrganisation(services, 'Reconnected Mid-Cycle Lettings');
-}, 60_000);
-afterAll(async () => services?.destroy());
+const agency = useTestOrganisation('Reconnected Mid-Cycle Lettings');
 
 const rejected: RunError = {
   code: 'ADAPTER.AUTH_FAILED',
@@ -27,7 +16,7 @@ const rejected: RunError = {
 
 const connectionState = async (connectionId: string) =>
   (
-    await services.orm.em.fork().execute<{ status: string; alerts: number; failing: boolean }[]>(
+    await agency.services.orm.em.fork().execute<{ status: string; alerts: number; failing: boolean }[]>(
       `select c.status, (select count(*)::int from alerts a where a.connection_id = c.id) as alerts,
          c.failing_since is not null as failing
        from crm_connections c where c.id = ?`,
@@ -41,20 +30,24 @@ async function runFailingAfter(
   meanwhile: () => Promise<void>,
   cycleClock = new Date(),
 ) {
-  const started = await services.syncStore.startRun(connectionId, 'manual', cycleClock, 0);
+  const started = await agency.services.syncStore.startRun(connectionId, 'manual', cycleClock, 0);
   if (started.outcome !== 'started') throw new Error(`run not started: ${started.outcome}`);
   await meanwhile();
-  await services.syncStore.finishRun(started.run, { succeeded: false, error: rejected, permanent: true });
+  await agency.services.syncStore.finishRun(started.run, {
+    succeeded: false,
+    error: rejected,
+    permanent: true,
+  });
   return started.run.runId;
 }
 
 describe('a cycle that fails with credentials the admin has since replaced', () => {
   it('records its own failure but leaves the reconnected connection active, with no alert', async () => {
-    const connectionId = await createBareConnection(services, organisationId);
+    const connectionId = await createBareConnection(agency.services, agency.organisationId);
     const runId = await runFailingAfter(connectionId, () =>
-      new PostgresConnectionStore(services.orm.em).saveReconnected({
+      new PostgresConnectionStore(agency.services.orm.em).saveReconnected({
         connectionId,
-        organisationId,
+        organisationId: agency.organisationId,
         settings: {},
         sealedCredentials: { sealed: 'new credentials' },
         sealedGrantJson: null,
@@ -62,16 +55,16 @@ describe('a cycle that fails with credentials the admin has since replaced', () 
     );
 
     expect(await connectionState(connectionId)).toEqual({ status: 'active', alerts: 0, failing: false });
-    const [run] = await services.orm.em
+    const [run] = await agency.services.orm.em
       .fork()
       .execute<{ status: string }[]>(`select status from sync_runs where id = ?`, [runId]);
     expect(run!.status).toBe('failed');
   });
 
   it('still puts the connection in error when its credentials did not change during the cycle, whatever its clock', async () => {
-    const otherAgency = await createOrganisation(services, 'Rejected Credentials Lettings');
-    const connectionId = await createBareConnection(services, otherAgency);
-    await new PostgresConnectionStore(services.orm.em).saveReconnected({
+    const otherAgency = await createOrganisation(agency.services, 'Rejected Credentials Lettings');
+    const connectionId = await createBareConnection(agency.services, otherAgency);
+    await new PostgresConnectionStore(agency.services.orm.em).saveReconnected({
       connectionId,
       organisationId: otherAgency,
       settings: {},

@@ -7,6 +7,9 @@ import { Sql } from '../db/sql.ts';
 import type { SyncJobQueue } from '../scheduling/sync-job-queue.ts';
 import type { CycleObservation } from '../../core/sync/sync-cycle.ts';
 
+/** A count per provider (and status, where the query groups by one too). */
+const ProviderCountRow = z.object({ provider: z.string(), status: z.string().optional(), count: z.number() });
+
 /**
  * Prometheus metrics for operators. Counters and histograms are this process's own (scrape every
  * process: `PROPSYNC_METRICS_PORT` gives workers an endpoint); connections by status and queue
@@ -21,98 +24,110 @@ export class PropsyncMetrics {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [this.registry],
   });
-  readonly #records = new Counter({
-    name: 'propsync_sync_records_total',
-    help: 'Records synced, inbound (fetched from the CRM) and outbound (written to the CRM)',
-    labelNames: ['provider', 'direction'] as const,
-    registers: [this.registry],
-  });
-  readonly #cycleErrors = new Counter({
-    name: 'propsync_sync_cycle_errors_total',
-    help: 'Sync cycles that failed, by error code',
-    labelNames: ['provider', 'code'] as const,
-    registers: [this.registry],
-  });
-  readonly #responses = new Counter({
-    name: 'propsync_provider_responses_total',
-    help: 'Answers from CRM APIs by status code (timeout and network for requests that got none)',
-    labelNames: ['provider', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly #rateLimited = new Counter({
-    name: 'propsync_provider_rate_limited_total',
-    help: 'HTTP 429 answers from CRM APIs (should stay at zero: requests are paced ahead of the limits)',
-    labelNames: ['provider'] as const,
-    registers: [this.registry],
-  });
-  readonly #webhookRejections = new Counter({
-    name: 'propsync_webhook_rejections_total',
-    help: 'Inbound webhook deliveries refused, by reason',
-    labelNames: ['provider', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly #records = this.#counter(
+    'propsync_sync_records_total',
+    'Records synced, inbound (fetched from the CRM) and outbound (written to the CRM)',
+    ['provider', 'direction'],
+  );
+  readonly #cycleErrors = this.#counter(
+    'propsync_sync_cycle_errors_total',
+    'Sync cycles that failed, by error code',
+    ['provider', 'code'],
+  );
+  readonly #responses = this.#counter(
+    'propsync_provider_responses_total',
+    'Answers from CRM APIs by status code (timeout and network for requests that got none)',
+    ['provider', 'status'],
+  );
+  readonly #rateLimited = this.#counter(
+    'propsync_provider_rate_limited_total',
+    'HTTP 429 answers from CRM APIs (should stay at zero: requests are paced ahead of the limits)',
+    ['provider'],
+  );
+  readonly #webhookRejections = this.#counter(
+    'propsync_webhook_rejections_total',
+    'Inbound webhook deliveries refused, by reason',
+    ['provider', 'reason'],
+  );
 
   constructor(sources: { em: EntityManager; jobs: SyncJobQueue }) {
     const sql = new Sql(sources.em);
+    const countsOf = (query: string) => sql.rows(ProviderCountRow, query);
     collectDefaultMetrics({ register: this.registry, prefix: 'propsync_process_' });
-    new Gauge({
-      name: 'propsync_connections',
-      help: 'CRM connections by provider and status',
-      labelNames: ['provider', 'status'] as const,
-      registers: [this.registry],
-      async collect() {
-        const rows = await sql.rows(
-          z.object({ provider: z.string(), status: z.string(), count: z.number() }),
+    this.#gauge(
+      'propsync_connections',
+      'CRM connections by provider and status',
+      ['provider', 'status'],
+      async (gauge) => {
+        const rows = await countsOf(
           `select provider, status, count(*)::int as count from crm_connections group by provider, status`,
         );
-        this.reset();
-        for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.count);
+        gauge.reset();
+        for (const row of rows) gauge.set({ provider: row.provider, status: row.status ?? '' }, row.count);
       },
-    });
-    new Gauge({
-      name: 'propsync_webhook_deliveries',
-      help: 'Webhook deliveries set aside: parked (retried with backoff) and dead_lettered (given up, alerted)',
-      labelNames: ['provider', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        const rows = await sql.rows(
-          z.object({ provider: z.string(), status: z.string(), count: z.number() }),
+    );
+    this.#gauge(
+      'propsync_webhook_deliveries',
+      'Webhook deliveries set aside: parked (retried with backoff) and dead_lettered (given up, alerted)',
+      ['provider', 'state'],
+      async (gauge) => {
+        const rows = await countsOf(
           `select c.provider, d.status, count(*)::int as count from webhook_deliveries d
            join crm_connections c on c.id = d.connection_id
            where d.status in ('parked', 'dead_lettered') group by c.provider, d.status`,
         );
-        this.reset();
+        gauge.reset();
         // Both states are always reported, so a dashboard sees 0 rather than no series.
         for (const provider of CRM_PROVIDERS)
-          for (const state of ['parked', 'dead_lettered']) this.set({ provider, state }, 0);
-        for (const row of rows) this.set({ provider: row.provider, state: row.status }, row.count);
+          for (const state of ['parked', 'dead_lettered']) gauge.set({ provider, state }, 0);
+        for (const row of rows) gauge.set({ provider: row.provider, state: row.status ?? '' }, row.count);
       },
-    });
-    new Gauge({
-      name: 'propsync_outbound_writes_refused',
-      help: 'Write-backs the CRM refused for good, waiting for an admin to retry or dismiss them',
-      labelNames: ['provider'] as const,
-      registers: [this.registry],
-      async collect() {
-        const rows = await sql.rows(
-          z.object({ provider: z.string(), count: z.number() }),
+    );
+    this.#gauge(
+      'propsync_outbound_writes_refused',
+      'Write-backs the CRM refused for good, waiting for an admin to retry or dismiss them',
+      ['provider'],
+      async (gauge) => {
+        const rows = await countsOf(
           `select c.provider, count(*)::int as count from outbound_writes w
            join crm_connections c on c.id = w.connection_id where w.status = 'refused' group by c.provider`,
         );
-        this.reset();
-        for (const provider of CRM_PROVIDERS) this.set({ provider }, 0);
-        for (const row of rows) this.set({ provider: row.provider }, row.count);
+        gauge.reset();
+        for (const provider of CRM_PROVIDERS) gauge.set({ provider }, 0);
+        for (const row of rows) gauge.set({ provider: row.provider }, row.count);
       },
-    });
+    );
+    this.#gauge(
+      'propsync_sync_queue_depth',
+      'Sync jobs waiting (queued) and running (active) across every process',
+      ['state'],
+      async (gauge) => {
+        const depth = await sources.jobs.depth();
+        gauge.set({ state: 'queued' }, depth.queued);
+        gauge.set({ state: 'active' }, depth.active);
+      },
+    );
+  }
+
+  /** A counter of this process, in this registry. */
+  #counter<const Label extends string>(name: string, help: string, labelNames: readonly Label[]) {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge in this registry whose values `read` sets at each scrape. */
+  #gauge<const Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    read: (gauge: Gauge<Label>) => Promise<void>,
+  ): void {
     new Gauge({
-      name: 'propsync_sync_queue_depth',
-      help: 'Sync jobs waiting (queued) and running (active) across every process',
-      labelNames: ['state'] as const,
+      name,
+      help,
+      labelNames,
       registers: [this.registry],
       async collect() {
-        const depth = await sources.jobs.depth();
-        this.set({ state: 'queued' }, depth.queued);
-        this.set({ state: 'active' }, depth.active);
+        await read(this);
       },
     });
   }

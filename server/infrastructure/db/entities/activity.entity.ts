@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { ACTIVITY_TYPES, type ActivityType } from '../../../../shared/activity.ts';
-import { oneOf, PROVIDER_ID_FORMAT } from './base.ts';
+import { oneOfCheck, PROVIDER_ID_FORMAT, uniqueKey } from './base.ts';
 import { contactOwned } from './contact.entity.ts';
 import { formerConnection, organisationRowProperties } from './owners.ts';
 
@@ -22,12 +22,7 @@ export const Activity = defineEntity({
     occurredAt: p.datetime(),
     details: p.json<Record<string, unknown>>().defaultRaw(`'{}'::jsonb`),
   },
-  uniques: [
-    {
-      name: 'activities_organisation_id_source_external_id_signal_key_key',
-      properties: ['organisationId', 'source', 'externalId', 'signalKey'],
-    },
-  ],
+  uniques: [uniqueKey('activities', 'organisationId', 'source', 'externalId', 'signalKey')],
   indexes: [
     {
       name: 'activities_contact_idx',
@@ -39,7 +34,7 @@ export const Activity = defineEntity({
     },
   ],
   checks: [
-    { name: 'activities_type_check', expression: oneOf('type', ACTIVITY_TYPES) },
+    oneOfCheck('activities', 'type', ACTIVITY_TYPES),
     { name: 'activities_source_format', expression: `source ~ ${PROVIDER_ID_FORMAT}` },
   ],
 });

@@ -1,6 +1,6 @@
 import type { AlertAction, AlertKind, AlertSeverity } from '../../../../shared/api/alert.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf } from './base.ts';
+import { oneOfCheck } from './base.ts';
 import { Contact } from './contact.entity.ts';
 import { formerConnection, organisationRowProperties } from './owners.ts';
 
@@ -49,8 +49,8 @@ export const Alert = defineEntity({
     },
   ],
   checks: [
-    { name: 'alerts_kind_check', expression: oneOf('kind', ALERT_KINDS) },
-    { name: 'alerts_severity_check', expression: oneOf('severity', ALERT_SEVERITIES) },
-    { name: 'alerts_action_check', expression: oneOf('action', ALERT_ACTIONS) },
+    oneOfCheck('alerts', 'kind', ALERT_KINDS),
+    oneOfCheck('alerts', 'severity', ALERT_SEVERITIES),
+    oneOfCheck('alerts', 'action', ALERT_ACTIONS),
   ],
 });

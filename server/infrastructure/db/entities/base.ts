@@ -34,3 +34,18 @@ export function syncIntervalCheck(column: string): string {
 export function oneOf(column: string, values: readonly string[]): string {
   return `${column} in (${values.map((value) => `'${value}'`).join(', ')})`;
 }
+
+/** A property's column, as the entities name them: `connectionId` → `connection_id`. */
+function columnOf(property: string): string {
+  return property.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** A unique constraint on `properties`, named as Postgres names one: `<table>_<columns>_key`. */
+export function uniqueKey<const Property extends string>(tableName: string, ...properties: Property[]) {
+  return { name: `${tableName}_${properties.map(columnOf).join('_')}_key`, properties };
+}
+
+/** The check that `column` holds one of `values`, named as Postgres names one: `<table>_<column>_check`. */
+export function oneOfCheck(tableName: string, column: string, values: readonly string[]) {
+  return { name: `${tableName}_${column}_check`, expression: oneOf(column, values) };
+}

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
+import { baseProperties, oneOfCheck } from './base.ts';
 import { Contact } from './contact.entity.ts';
 import { CrmConnection } from './crm-connection.entity.ts';
 import { Organisation } from './organisation.entity.ts';
@@ -44,9 +44,7 @@ export const ConflictAudit = defineEntity({
     // Deleting an expired sync run checks this foreign key; the retention keeps runs the audit names.
     { name: 'conflict_audit_sync_run_idx', properties: ['syncRunId'] },
   ],
-  checks: [
-    { name: 'conflict_audit_winner_check', expression: oneOf('winner', ['crm', 'platform', 'mixed']) },
-  ],
+  checks: [oneOfCheck('conflict_audit', 'winner', ['crm', 'platform', 'mixed'])],
   triggers: [
     {
       // The guard function (conflict_audit_is_immutable) and its statement-level TRUNCATE twin live in

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { CrmProvider } from '../../../../shared/providers.ts';
-import { updatedAtProperty } from './base.ts';
+import { uniqueKey, updatedAtProperty } from './base.ts';
 import { contactOwned } from './contact.entity.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { connectionRowProperties } from './owners.ts';
@@ -24,11 +24,6 @@ export const ContactExternalId = defineEntity({
     reconcileMisses: p.integer().default(0),
     updatedAt: updatedAtProperty,
   },
-  uniques: [
-    {
-      name: 'contact_external_ids_connection_id_external_id_key',
-      properties: ['connectionId', 'externalId'],
-    },
-  ],
+  uniques: [uniqueKey('contact_external_ids', 'connectionId', 'externalId')],
   indexes: [{ name: 'contact_external_ids_contact_idx', properties: ['contactId', 'provider'] }],
 });

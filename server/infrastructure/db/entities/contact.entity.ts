@@ -7,7 +7,7 @@ import {
   type NurtureCategory,
   type PropertyProfile,
 } from '../../../../shared/contact.ts';
-import { oneOf, updatedAtProperty } from './base.ts';
+import { oneOfCheck, updatedAtProperty } from './base.ts';
 import { organisationRowProperties } from './owners.ts';
 
 export type Engagement = {
@@ -86,8 +86,8 @@ export const Contact = defineEntity({
     },
   ],
   checks: [
-    { name: 'contacts_nurture_category_check', expression: oneOf('nurture_category', NURTURE_CATEGORIES) },
-    { name: 'contacts_marketing_consent_check', expression: oneOf('marketing_consent', MARKETING_CONSENTS) },
+    oneOfCheck('contacts', 'nurture_category', NURTURE_CATEGORIES),
+    oneOfCheck('contacts', 'marketing_consent', MARKETING_CONSENTS),
   ],
 });
 

@@ -6,7 +6,7 @@ import {
 } from '../../../../shared/providers.ts';
 import type { MappingOverrides } from '../../../../shared/api/connection.dto.ts';
 import type { EncryptedEnvelope } from '../../vault/credential-vault.ts';
-import { baseProperties, oneOf, syncIntervalCheck, updatedAtProperty } from './base.ts';
+import { baseProperties, oneOfCheck, syncIntervalCheck, uniqueKey, updatedAtProperty } from './base.ts';
 import { CrmProviderRecord } from './crm-provider.entity.ts';
 import { Organisation } from './organisation.entity.ts';
 
@@ -46,14 +46,12 @@ export const CrmConnection = defineEntity({
     updatedAt: updatedAtProperty,
     disconnectedAt: p.datetime().nullable(),
   },
-  uniques: [
-    { name: 'crm_connections_organisation_id_provider_key', properties: ['organisationId', 'provider'] },
-  ],
+  uniques: [uniqueKey('crm_connections', 'organisationId', 'provider')],
   indexes: [
     { name: 'crm_connections_next_sync_idx', properties: ['nextSyncAt'], where: `status = 'active'` },
   ],
   checks: [
-    { name: 'crm_connections_status_check', expression: oneOf('status', CONNECTION_STATUSES) },
+    oneOfCheck('crm_connections', 'status', CONNECTION_STATUSES),
     {
       name: 'crm_connections_sync_interval_minutes_check',
       expression: syncIntervalCheck('sync_interval_minutes'),

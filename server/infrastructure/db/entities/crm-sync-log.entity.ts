@@ -1,6 +1,6 @@
 import type { SyncLogStatus } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf } from './base.ts';
+import { oneOfCheck } from './base.ts';
 import { connectionOwned } from './owners.ts';
 import { SyncRun } from './sync-run.entity.ts';
 
@@ -60,8 +60,8 @@ export const CrmSyncLog = defineEntity({
     },
   ],
   checks: [
-    { name: 'crm_sync_log_entity_type_check', expression: oneOf('entity_type', SYNC_LOG_ENTITY_TYPES) },
-    { name: 'crm_sync_log_direction_check', expression: oneOf('direction', ['inbound', 'outbound']) },
-    { name: 'crm_sync_log_status_check', expression: oneOf('status', SYNC_LOG_STATUSES) },
+    oneOfCheck('crm_sync_log', 'entity_type', SYNC_LOG_ENTITY_TYPES),
+    oneOfCheck('crm_sync_log', 'direction', ['inbound', 'outbound']),
+    oneOfCheck('crm_sync_log', 'status', SYNC_LOG_STATUSES),
   ],
 });

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf } from './base.ts';
+import { oneOfCheck } from './base.ts';
 import { optionalConnectionOwned, organisationRowProperties } from './owners.ts';
 
 export const TOMBSTONE_KINDS = ['record', 'email', 'phone'] as const;
@@ -22,5 +22,5 @@ export const ErasureTombstone = defineEntity({
     reimportedAt: p.datetime().nullable(),
   },
   indexes: [{ name: 'erasure_tombstones_key_idx', properties: ['organisationId', 'keyHash'] }],
-  checks: [{ name: 'erasure_tombstones_kind_check', expression: oneOf('kind', TOMBSTONE_KINDS) }],
+  checks: [oneOfCheck('erasure_tombstones', 'kind', TOMBSTONE_KINDS)],
 });

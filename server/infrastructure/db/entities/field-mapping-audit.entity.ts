@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { MappingHistoryEntry, MappingOverrides } from '../../../../shared/api/connection.dto.ts';
-import { oneOf } from './base.ts';
+import { oneOfCheck } from './base.ts';
 import { connectionRowProperties } from './owners.ts';
 
 export const MAPPING_AUDIT_ACTIONS = [
@@ -26,5 +26,5 @@ export const FieldMappingAudit = defineEntity({
       columns: [{ name: 'connection_id' }, { name: 'created_at', sort: 'desc' }],
     },
   ],
-  checks: [{ name: 'field_mapping_audit_action_check', expression: oneOf('action', MAPPING_AUDIT_ACTIONS) }],
+  checks: [oneOfCheck('field_mapping_audit', 'action', MAPPING_AUDIT_ACTIONS)],
 });

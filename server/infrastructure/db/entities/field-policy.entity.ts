@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf } from './base.ts';
+import { baseProperties, oneOfCheck, uniqueKey } from './base.ts';
 import { Organisation } from './organisation.entity.ts';
 
 export type FieldRule = 'crm_wins' | 'platform_wins' | 'most_recent' | 'deny_wins' | 'forward_only';
@@ -27,11 +27,8 @@ export const FieldPolicy = defineEntity({
     rule: p.text().$type<FieldRule>(),
   },
   uniques: [
-    {
-      // `nulls not distinct`: one deployment default per field as well as one override per agency.
-      name: 'field_policies_organisation_id_field_key',
-      properties: ['organisationId', 'field'],
-    },
+    // `nulls not distinct`: one deployment default per field as well as one override per agency.
+    uniqueKey('field_policies', 'organisationId', 'field'),
   ],
-  checks: [{ name: 'field_policies_rule_check', expression: oneOf('rule', FIELD_RULES) }],
+  checks: [oneOfCheck('field_policies', 'rule', FIELD_RULES)],
 });

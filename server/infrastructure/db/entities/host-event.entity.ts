@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf, stampedOnCreate } from './base.ts';
+import { oneOfCheck, stampedOnCreate } from './base.ts';
 import { organisationRowProperties } from './owners.ts';
 
 /** An event for the host application (hot lead, contact changed), delivered with retries. */
@@ -25,7 +25,5 @@ export const HostEvent = defineEntity({
       where: `status = 'delivered' or next_attempt_at = 'infinity'`,
     },
   ],
-  checks: [
-    { name: 'host_events_status_check', expression: oneOf('status', ['pending', 'delivered', 'failed']) },
-  ],
+  checks: [oneOfCheck('host_events', 'status', ['pending', 'delivered', 'failed'])],
 });

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { oneOf, stampedOnCreate, updatedAtProperty } from './base.ts';
+import { oneOfCheck, stampedOnCreate, uniqueKey, updatedAtProperty } from './base.ts';
 import { Contact } from './contact.entity.ts';
 import { connectionRowProperties } from './owners.ts';
 
@@ -27,12 +27,7 @@ export const OutboundWrite = defineEntity({
     refusedAt: p.datetime().nullable(),
     updatedAt: updatedAtProperty,
   },
-  uniques: [
-    {
-      name: 'outbound_writes_connection_id_idempotency_key_key',
-      properties: ['connectionId', 'idempotencyKey'],
-    },
-  ],
+  uniques: [uniqueKey('outbound_writes', 'connectionId', 'idempotencyKey')],
   indexes: [
     {
       name: 'outbound_writes_due_idx',
@@ -47,7 +42,7 @@ export const OutboundWrite = defineEntity({
     },
   ],
   checks: [
-    { name: 'outbound_writes_kind_check', expression: oneOf('kind', OUTBOUND_KINDS) },
-    { name: 'outbound_writes_status_check', expression: oneOf('status', OUTBOUND_STATUSES) },
+    oneOfCheck('outbound_writes', 'kind', OUTBOUND_KINDS),
+    oneOfCheck('outbound_writes', 'status', OUTBOUND_STATUSES),
   ],
 });

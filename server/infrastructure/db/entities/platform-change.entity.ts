@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { CONSENT_CHANNELS } from '../../../../shared/platform-changes.ts';
-import { oneOf } from './base.ts';
+import { oneOfCheck } from './base.ts';
 import { contactOwned } from './contact.entity.ts';
 import { organisationRowProperties } from './owners.ts';
 
@@ -35,9 +35,9 @@ export const PlatformChange = defineEntity({
     },
   ],
   checks: [
-    { name: 'platform_changes_kind_check', expression: oneOf('kind', ['consent', 'fields']) },
-    { name: 'platform_changes_channel_check', expression: oneOf('channel', CONSENT_CHANNELS) },
-    { name: 'platform_changes_status_check', expression: oneOf('status', ['granted', 'denied']) },
+    oneOfCheck('platform_changes', 'kind', ['consent', 'fields']),
+    oneOfCheck('platform_changes', 'channel', CONSENT_CHANNELS),
+    oneOfCheck('platform_changes', 'status', ['granted', 'denied']),
     {
       name: 'platform_changes_consent_check',
       expression: `(kind = 'consent') = (channel is not null and status is not null)`,

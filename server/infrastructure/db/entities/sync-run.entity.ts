@@ -1,6 +1,6 @@
 import type { SyncRunError, SyncRunStatus, SyncTrigger } from '../../../../shared/api/sync-run.dto.ts';
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
+import { baseProperties, oneOfCheck, stampedOnCreate } from './base.ts';
 import { connectionOwned } from './owners.ts';
 
 export type { SyncRunError, SyncRunStatus, SyncTrigger };
@@ -70,7 +70,7 @@ export const SyncRun = defineEntity({
     { name: 'sync_runs_finished_idx', properties: ['finishedAt'], where: 'finished_at is not null' },
   ],
   checks: [
-    { name: 'sync_runs_trigger_check', expression: oneOf('trigger', SYNC_TRIGGERS) },
-    { name: 'sync_runs_status_check', expression: oneOf('status', SYNC_RUN_STATUSES) },
+    oneOfCheck('sync_runs', 'trigger', SYNC_TRIGGERS),
+    oneOfCheck('sync_runs', 'status', SYNC_RUN_STATUSES),
   ],
 });

@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { baseProperties, oneOf, stampedOnCreate } from './base.ts';
+import { baseProperties, oneOfCheck, stampedOnCreate, uniqueKey } from './base.ts';
 import { connectionOwned } from './owners.ts';
 
 const DELIVERY_STATUSES = ['pending', 'processed', 'parked', 'dead_lettered'] as const;
@@ -27,12 +27,7 @@ export const WebhookDelivery = defineEntity({
     parkedSince: p.datetime().nullable(),
     deadLetteredAt: p.datetime().nullable(),
   },
-  uniques: [
-    {
-      name: 'webhook_deliveries_connection_id_delivery_key_key',
-      properties: ['connectionId', 'deliveryKey'],
-    },
-  ],
+  uniques: [uniqueKey('webhook_deliveries', 'connectionId', 'deliveryKey')],
   indexes: [
     {
       name: 'webhook_deliveries_pending_idx',
@@ -46,10 +41,5 @@ export const WebhookDelivery = defineEntity({
       where: `status in ('processed', 'dead_lettered')`,
     },
   ],
-  checks: [
-    {
-      name: 'webhook_deliveries_status_check',
-      expression: oneOf('status', DELIVERY_STATUSES),
-    },
-  ],
+  checks: [oneOfCheck('webhook_deliveries', 'status', DELIVERY_STATUSES)],
 });

@@ -3,7 +3,7 @@ import { MarketingConsentSchema, NurtureCategorySchema } from '../../../../share
 import { CrmProviderSchema } from '../../../../shared/providers.ts';
 import type { ContactFeedPage, FeedContact } from '../../../../shared/api/contact.dto.ts';
 import { PropsyncError } from '../../../core/errors.ts';
-import { contactIdentityColumns } from '../contact-rows.ts';
+import { contactIdentity, contactIdentityColumns } from '../contact-rows.ts';
 import type { EntityManager } from '../orm.ts';
 import { Sql, sqlNumber, sqlTimestamp, type SqlParam } from '../sql.ts';
 
@@ -153,12 +153,7 @@ export class ContactFeed {
 
 function toFeedContact(row: z.infer<typeof FeedRow>): FeedContact {
   return {
-    id: row.id,
-    title: row.title,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    emails: row.emails,
-    phones: row.phones,
+    ...contactIdentity(row),
     postcode: row.postcode,
     nurtureCategory: row.nurture_category,
     marketingConsent: row.marketing_consent,
