@@ -11,7 +11,8 @@ import {
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
+import { emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { modifyRecords } from '../toolkit/controls-contacts.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderLogEntry } from './agentos-activity.model.ts';
@@ -165,17 +166,19 @@ export const createAgentosSimulator = defineSimulator({
       /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions<ContactPatch, Agency>): string[] {
         const dataset = datasetFor(modify.shortName);
-        const fields =
-          modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => recordFor(dataset, id))
-            : pickRecords(dataset, modify.count ?? 1, kit.controlRandom());
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => dataset.externalIdOf(record));
+        return modifyRecords(modify, {
+          fields: modify.fields && stripEtag(ContactPatchSchema.parse(modify.fields)),
+          byId: (id) => recordFor(dataset, id),
+          // Records the API shows, not archived.
+          pool: () =>
+            AGENTOS_CONTACT_TYPES.flatMap((type) =>
+              dataset.lists[type].listed().filter((record) => !record.archived),
+            ),
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => dataset.externalIdOf(record),
+        });
       },
       /** Creates a record as if entered in agentOS (contact.created when shared); returns its id. */
       createContact(type: AgentosContactType, input: ContactCreate, createOptions?: Agency): string {
@@ -504,14 +507,6 @@ const DEFAULT_APPOINTMENT: Readonly<Record<AgentosContactType, AgentosAppointmen
   SalesApplicant: 'Viewing',
   Vendor: 'SalesAppraisal',
 };
-
-/** Deterministic pick of `count` distinct records the API shows, not archived. */
-function pickRecords(dataset: AgentosDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = AGENTOS_CONTACT_TYPES.flatMap((type) =>
-    dataset.lists[type].listed().filter((record) => !record.archived),
-  );
-  return pickDistinct(random, pool, count);
-}
 
 /** A plausible edit a negotiator might make; never touches consent, so the record stays shared. */
 function randomChange(dataset: AgentosDataset, record: ContactRecord, random: SeededRandom): ContactPatch {

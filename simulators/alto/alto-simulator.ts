@@ -15,16 +15,10 @@ import {
   type CrmSimulatorOptions,
   type SimulatorKit,
 } from '../toolkit/define-simulator.ts';
-import {
-  bySequence,
-  emailElsewhere,
-  movedAddress,
-  pickDistinct,
-  restyledPhone,
-} from '../toolkit/random-edits.ts';
+import { bySequence, emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { plantedContacts } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
@@ -194,13 +188,6 @@ export const createAltoSimulator = defineSimulator({
             : forContact(dataset, contactFor(dataset, read.contactId).seq);
         return records.map(render);
       };
-    const rendered =
-      (render: (record: ContactRecord, seed: number) => JsonObject) =>
-      (id: string, agencyRef?: string): JsonObject | undefined => {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : render(record, dataset.seed);
-      };
     const agencyDataset = (agency?: Agency) => datasetFor(agency?.agencyRef);
 
     /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
@@ -208,26 +195,23 @@ export const createAltoSimulator = defineSimulator({
       /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions<AltoContactEdit, Agency>): string[] {
         const dataset = datasetFor(modify.agencyRef);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickDistinct(
-                kit.controlRandom(),
-                [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
-                modify.count ?? 1,
-                bySequence,
-              );
-        const edits = new Map(
-          records.map((record) => [
-            record.seq,
-            {
-              ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-              ...modify.fields,
-            },
-          ]),
-        );
-        dataset.updateContacts(records, (fields, record) => applyEdit(fields, edits.get(record.seq) ?? {}));
-        return records.map((record) => contactIdOf(record.seq));
+        return modifyRecords(modify, {
+          fields: modify.fields,
+          byId: (id) => contactFor(dataset, id),
+          pool: () =>
+            [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply(records, editOf) {
+            // Every edit is drawn before any is applied.
+            const edits = new Map(records.map((record) => [record.seq, editOf(record)]));
+            dataset.updateContacts(records, (fields, record) =>
+              applyEdit(fields, edits.get(record.seq) ?? {}),
+            );
+          },
+          idOf: (record) => contactIdOf(record.seq),
+        });
       },
       /** Creates a contact as if entered in Alto (`Contact.Created`); the body is a POST /contacts body. */
       createContact(input: unknown, agency?: Agency): string {
@@ -303,25 +287,29 @@ export const createAltoSimulator = defineSimulator({
       restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
-    /** Planted duplicates and namesakes as contact ids (contact sequence i + 1 is person i). */
-    const planted = (agencyRef?: string) =>
-      plantedContacts(datasetFor(agencyRef).people, (index) => contactIdOf(index + 1));
+    const reads = contactReads({
+      datasetOf: datasetFor,
+      // Archived contacts included: `/contacts/all` lists them.
+      records: (dataset) => dataset.contacts.values(),
+      count: (dataset) => dataset.contacts.size,
+      idOf: (_dataset, record) => contactIdOf(record.seq),
+      byId: (dataset, id) => dataset.contactById(id),
+      // The Contact as `GET /contacts/{id}` returns it.
+      render: (dataset, record) => renderContact(record, dataset.seed),
+      // Contact sequence i + 1 is person i.
+      personContactId: (_dataset, index) => contactIdOf(index + 1),
+    });
 
     /** What the Alto simulator adds to the toolkit's simulator. */
     const own = {
       defaultAgencyRef: agencies.defaultTenant,
-      contactCount: (agencyRef?: string) => datasetFor(agencyRef).contacts.size,
-      /** Contact ids in creation order (archived contacts included: `/contacts/all` lists them). */
-      contactIds: (agencyRef?: string) =>
-        [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
-      /** The Contact as `GET /contacts/{id}` returns it. */
-      getContact: rendered(renderContact),
+      ...reads,
       /** The item `GET /contacts/all` lists for the contact. */
-      getListItem: rendered(renderListItem),
-      /** The generated people behind the contacts (index i is contact sequence i + 1). */
-      people: (agencyRef?: string) => datasetFor(agencyRef).people.people,
-      plantedDuplicates: (agencyRef?: string) => planted(agencyRef).duplicates,
-      namesakes: (agencyRef?: string) => planted(agencyRef).namesakes,
+      getListItem(id: string, agencyRef?: string): JsonObject | undefined {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : renderListItem(record, dataset.seed);
+      },
       /** File notes of one contact, or of the whole agency. */
       fileNotes: activity(
         (dataset) => dataset.fileNotes,

@@ -3,6 +3,7 @@ import express, { type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import {
   ControlInputError,
+  contactControl,
   mountContactControls,
   tenantOf,
   type ModifyContactsOptions,
@@ -14,11 +15,11 @@ import {
   type SimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
-import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
-import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
 import { renderNote } from './loop-activity.model.ts';
 import { createLoopApiRouter, type LoopCallContext } from './loop-api.routes.ts';
 import {
@@ -136,6 +137,7 @@ export const createLoopSimulator = defineSimulator({
       if (record !== undefined) change(record);
       return record !== undefined;
     };
+    const teamDataset = (scope?: TeamOption) => datasets.get(scope?.teamId);
     const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
       const record = dataset.contactById(id);
       if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
@@ -149,21 +151,16 @@ export const createLoopSimulator = defineSimulator({
        */
       modifyContacts(modify: ModifyContactsOptions<ContactPatch, TeamOption>): string[] {
         const dataset = datasets.get(modify.teamId);
-        const fields = modify.fields === undefined ? undefined : ContactPatchSchema.parse(modify.fields);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickDistinct(
-                kit.controlRandom(),
-                dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
-                modify.count ?? 1,
-                bySequence,
-              );
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(fieldsOf(record, dataset.seed), kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => contactIdOf(record, dataset.salt));
+        return modifyRecords(modify, {
+          fields: modify.fields && ContactPatchSchema.parse(modify.fields),
+          byId: (id) => contactFor(dataset, id),
+          pool: () => dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(fieldsOf(record, dataset.seed), random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => contactIdOf(record, dataset.salt),
+        });
       },
       /** Creates a contact as if entered in Loop (sends `contact.created`); returns its id. */
       createContact(input: ContactPatch, createOptions?: TeamOption): string {
@@ -172,15 +169,9 @@ export const createLoopSimulator = defineSimulator({
         return contactIdOf(record, dataset.salt);
       },
       /** Archives a contact (`archived: true`, hidden from lists unless `includeArchived=true`). */
-      archiveContact(id: string, archiveOptions?: TeamOption): boolean {
-        const dataset = datasets.get(archiveOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => dataset.archiveContact(record));
-      },
+      archiveContact: contactControl(teamDataset, (dataset, record) => dataset.archiveContact(record)),
       /** Removes a contact entirely (GET answers 404; `contact.deleted` carries only the id). */
-      deleteContact(id: string, deleteOptions?: TeamOption): boolean {
-        const dataset = datasets.get(deleteOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => dataset.deleteContact(record));
-      },
+      deleteContact: contactControl(teamDataset, (dataset, record) => dataset.deleteContact(record)),
       createAppointment(appointment: CreateAppointmentOptions): string {
         const dataset = datasets.get(appointment.teamId);
         const contact = contactFor(dataset, appointment.contactId);
@@ -245,34 +236,26 @@ export const createLoopSimulator = defineSimulator({
       restoreApiKey: (apiKey: string) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
 
-    const planted = (teamId: string | undefined) => {
-      const dataset = datasets.get(teamId);
-      return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
-    };
+    const reads = contactReads({
+      datasetOf: (teamId) => datasets.get(teamId),
+      records: (dataset) => dataset.contacts.byCreated.items,
+      count: (dataset) => dataset.contacts.size,
+      idOf: (dataset, record) => contactIdOf(record, dataset.salt),
+      byId: (dataset, id) => dataset.contactById(id),
+      // The contact as GET /v1/contacts/{id} returns it.
+      render: (dataset, record): JsonObject => renderContact(record, dataset),
+      personContactId,
+    });
     /** Webhook subscriptions as the API lists them (secrets never shown). */
     const subscriptions = (teamId?: string): JsonObject[] =>
       webhooks.list(teamId ?? datasets.defaultTenant).map((subscription) => webhooks.render(subscription));
     // What the Loop simulator adds to the toolkit's simulator.
     const state = {
       defaultTeamId: datasets.defaultTenant,
-      /** Contacts the API holds (archived ones included). */
-      contactCount: (teamId?: string): number => datasets.get(teamId).contacts.size,
-      /** Contact ids in creation order (archived ones included). */
-      contactIds(teamId?: string): string[] {
-        const dataset = datasets.get(teamId);
-        return dataset.contacts.byCreated.items.map((record) => contactIdOf(record, dataset.salt));
-      },
-      /** The contact as GET /v1/contacts/{id} returns it. */
-      getContact(id: string, teamId?: string): JsonObject | undefined {
-        const dataset = datasets.get(teamId);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, dataset);
-      },
-      /** The generated people behind the contacts (index i is the i-th contact created). */
-      people: (teamId?: string): readonly UkPerson[] => datasets.get(teamId).people.people,
-      plantedDuplicates: (teamId?: string): PlantedDuplicateContact[] => planted(teamId).duplicates,
+      // Contacts the API holds, archived ones included; person i is the i-th contact created.
+      ...reads,
       namesakes: (teamId?: string) =>
-        planted(teamId).namesakes.map(({ contactIds, forename, surname }) => ({
+        reads.namesakes(teamId).map(({ contactIds, forename, surname }) => ({
           contactIds,
           firstName: forename,
           lastName: surname,

@@ -22,8 +22,8 @@ import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
-import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
-import { plantedContacts, type UkPerson } from '../toolkit/uk-people.ts';
+import { bySequence, emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -161,10 +161,18 @@ export const createReapitSimulator = defineSimulator({
     const contactFor = (dataset: ReapitDataset, id: string): ContactRecord =>
       known(dataset.contactById(id), `contact ${id} not found for customer ${dataset.customerId}`);
 
-    const plantedOf = (customerId?: string) => {
-      const dataset = datasetFor(customerId);
-      return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
-    };
+    const reads = contactReads({
+      datasetOf: datasetFor,
+      records: (dataset) => dataset.contacts.byCreated.items,
+      count: (dataset) => dataset.contacts.size,
+      idOf: (_dataset, record) => record.id,
+      byId: (dataset, id) => dataset.contactById(id),
+      // The ContactModel as GET /contacts/{id} would return it (relationships included).
+      render: (dataset, record): JsonObject =>
+        renderContact(record, { seed: dataset.seed, relationships: true }),
+      // Contact seq i + 1 is person i.
+      personContactId: (dataset, index) => dataset.contacts.get(index + 1)?.id,
+    });
     /** The appointment or offer an id names (a RangeError, so a 404 at `/_sim`, when there is none). */
     const activityOf = <T extends TimedRecord>(
       records: TimedCollection<T>,
@@ -181,17 +189,17 @@ export const createReapitSimulator = defineSimulator({
       /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions): string[] {
         const dataset = datasetFor(modify.customerId);
-        const fields =
-          modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => record.id);
+        return modifyRecords(modify, {
+          fields: modify.fields && (ContactPatchSchema.parse(modify.fields) as ContactPatch),
+          byId: (id) => contactFor(dataset, id),
+          // Unarchived contacts, in creation order.
+          pool: () => dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => record.id,
+        });
       },
       /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
       createContact(input: ContactCreate, scope?: ForCustomer): string {
@@ -334,23 +342,7 @@ export const createReapitSimulator = defineSimulator({
       defaultCustomerId,
       /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
       tokenStats: (): ReapitTokenStats => oauth.tokenStats(),
-      contactCount: (customerId?: string) => datasetFor(customerId).contacts.size,
-      /** Contact ids in creation order. */
-      contactIds: (customerId?: string) =>
-        [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
-      /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
-      getContact(id: string, customerId?: string): JsonObject | undefined {
-        const dataset = datasetFor(customerId);
-        const record = dataset.contactById(id);
-        return record === undefined
-          ? undefined
-          : renderContact(record, { seed: dataset.seed, relationships: true });
-      },
-      /** The generated people behind the contacts (index i is contact seq i + 1). */
-      people: (customerId?: string): readonly UkPerson[] => datasetFor(customerId).people.people,
-      plantedDuplicates: (customerId?: string) => plantedOf(customerId).duplicates,
-      /** Pairs of different contacts that share a full name. */
-      namesakes: (customerId?: string) => plantedOf(customerId).namesakes,
+      ...reads,
       journalEntries: (customerId?: string) =>
         [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
       resthooks: (customerId?: string) =>
@@ -548,12 +540,6 @@ export const createReapitSimulator = defineSimulator({
     };
   },
 });
-
-/** Deterministic pick of `count` distinct, unarchived contacts. */
-function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null);
-  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
-}
 
 const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as const;
 

@@ -6,7 +6,8 @@ import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
-import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
+import { modifyRecords } from '../toolkit/controls-contacts.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { LISTED_PROPERTY_BASE, offerKindOf, renderNote, type ActivityKind } from './street-activity.model.ts';
 import { createStreetApiRouter, type StreetCallContext } from './street-api.routes.ts';
@@ -181,20 +182,16 @@ export const createStreetSimulator = defineSimulator({
     const controls = {
       /** Modifies people (moving updated_at) and sends the webhooks; returns their UUIDs. */
       modifyPeople(modify: z.infer<typeof ModifySchema>): string[] {
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => personFor(id))
-            : pickDistinct(
-                kit.controlRandom(),
-                dataset.persons.byCreated.items,
-                modify.count ?? 1,
-                bySequence,
-              );
-        dataset.patchPeople(records, (record) => ({
-          ...(modify.randomChange ? dataset.randomChange(record, kit.controlRandom()) : {}),
-          ...(modify.fields as PersonPatch | undefined),
-        }));
-        return records.map((record) => dataset.personId(record));
+        return modifyRecords(modify, {
+          fields: modify.fields as PersonPatch | undefined,
+          byId: (id) => personFor(id),
+          pool: () => dataset.persons.byCreated.items,
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => dataset.randomChange(record, random),
+          apply: (records, patchOf) => dataset.patchPeople(records, patchOf),
+          idOf: (record) => dataset.personId(record),
+        });
       },
       /** Creates a person as if entered in Street (the Open API cannot); sends person.created; returns the UUID. */
       createPerson: (input: PersonCreate): string => dataset.personId(dataset.createPerson(input)),
