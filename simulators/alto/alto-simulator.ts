@@ -4,10 +4,10 @@ import { appointmentControlShape, appointmentSlot, offerControlShape } from '../
 import {
   contactControl,
   mountContactControls,
-  tenantOf,
   type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
-import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
@@ -102,6 +102,7 @@ const OfferUpdateSchema = z.object({
 
 /** Which agency a control acts on (default: the first). */
 type Agency = { agencyRef?: string };
+const agencyScope = tenantScope('agencyRef');
 type Input<S extends z.ZodType> = z.input<S> & Agency;
 type ContactQuery = { contactId?: string } & Agency;
 
@@ -424,7 +425,7 @@ export const createAltoSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const agencyRef = tenantOf(request, 'agencyRef').agencyRef ?? agencies.defaultTenant;
+        const agencyRef = agencyScope.tenant(request) ?? agencies.defaultTenant;
         return {
           agencies: [...agencies.byKey.keys()],
           integrations: integrations.map(({ clientId, integrationId, agencyRefs }) => ({
@@ -439,7 +440,7 @@ export const createAltoSimulator = defineSimulator({
         };
       },
       controlRoutes(router) {
-        const agency = (request: Request) => tenantOf(request, 'agencyRef');
+        const agency = agencyScope.of;
         const id = (request: Request) => String(request.params.id);
         const contactQuery = (request: Request) =>
           defined({
@@ -459,22 +460,12 @@ export const createAltoSimulator = defineSimulator({
           remove: (id, scope) => controls.deleteContact(id, scope),
         });
         mountControlRoutes(router, {
-          'POST /appointments': created((request) => ({
-            id: controls.createAppointment({
-              ...defined(AppointmentSchema.parse(request.body ?? {})),
-              ...agency(request),
-            }),
-          })),
+          'POST /appointments': agencyScope.create(AppointmentSchema, controls.createAppointment),
           'PATCH /appointments/:id': (request) => {
             const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
             controls.updateAppointment(id(request), status, { ...defined(update), ...agency(request) });
           },
-          'POST /offers': created((request) => ({
-            id: controls.createOffer({
-              ...defined(OfferSchema.parse(request.body ?? {})),
-              ...agency(request),
-            }),
-          })),
+          'POST /offers': agencyScope.create(OfferSchema, controls.createOffer),
           'PATCH /offers/:id': (request) => {
             const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
             controls.setOfferStatus(id(request), status, { ...defined(update), ...agency(request) });
@@ -490,13 +481,8 @@ export const createAltoSimulator = defineSimulator({
           'GET /file-notes': (request) => ({ fileNotes: own.fileNotes(contactQuery(request)) }),
           'GET /appointments': (request) => ({ appointments: own.appointments(contactQuery(request)) }),
           'GET /offers': (request) => ({ offers: own.offers(contactQuery(request)) }),
-          'GET /subscriptions': (request) => ({
-            subscriptions: own.subscriptions(agency(request).agencyRef),
-          }),
-          'GET /planted-duplicates': (request) => ({
-            duplicates: own.plantedDuplicates(agency(request).agencyRef),
-            namesakes: own.namesakes(agency(request).agencyRef),
-          }),
+          'GET /subscriptions': agencyScope.read('subscriptions', own.subscriptions),
+          'GET /planted-duplicates': agencyScope.planted(own),
         });
       },
     };

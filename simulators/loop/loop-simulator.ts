@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { z } from 'zod';
 import {
   ControlInputError,
   contactControl,
   mountContactControls,
-  tenantOf,
   type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
 import {
@@ -17,7 +16,9 @@ import {
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
 import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import { renderNote } from './loop-activity.model.ts';
@@ -46,7 +47,6 @@ import { loopId } from './loop-ids.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
-  ControlApiKeySchema,
   ControlAppointmentSchema,
   ControlAppointmentUpdateSchema,
   ControlOfferSchema,
@@ -340,7 +340,7 @@ export const createLoopSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const teamId = teamOption(request).teamId ?? datasets.defaultTenant;
+        const teamId = team.tenant(request) ?? datasets.defaultTenant;
         return {
           // API keys are never shown, only how many each team has.
           teams: teams.map((team) => ({
@@ -358,74 +358,46 @@ export const createLoopSimulator = defineSimulator({
       // Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads.
       controlRoutes(router) {
         mountContactControls(router, {
-          scopeOf: teamOption,
+          scopeOf: team.of,
           create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
           modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
           archive: (id, scope) => controls.archiveContact(id, scope),
           remove: (id, scope) => controls.deleteContact(id, scope),
         });
         mountControlRoutes(router, {
-          'POST /appointments': withBody(
-            ControlAppointmentSchema,
-            (body, request) => ({
-              id: controls.createAppointment({ ...defined(body), ...teamOption(request) }),
-            }),
-            201,
+          'POST /appointments': team.create(ControlAppointmentSchema, controls.createAppointment),
+          'PATCH /appointments/:id': team.update(
+            ControlAppointmentUpdateSchema,
+            (id, { status }, scope) => controls.updateAppointment(id, status, scope),
+            'appointment',
           ),
-          'PATCH /appointments/:id': withBody(ControlAppointmentUpdateSchema, ({ status }, request) =>
-            foundOr404(
-              controls.updateAppointment(idParam(request), status, teamOption(request)),
-              `appointment ${idParam(request)}`,
-            ),
+          'POST /offers': team.create(ControlOfferSchema, controls.createOffer),
+          'PATCH /offers/:id': team.update(
+            ControlOfferUpdateSchema,
+            (id, changes, scope) => controls.updateOffer(id, defined(changes), scope),
+            'offer',
           ),
-          'POST /offers': withBody(
-            ControlOfferSchema,
-            (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
-            201,
-          ),
-          'PATCH /offers/:id': withBody(ControlOfferUpdateSchema, (changes, request) =>
-            foundOr404(
-              controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
-              `offer ${idParam(request)}`,
-            ),
-          ),
-          'POST /api-keys/revoke': withBody(ControlApiKeySchema, ({ apiKey }) =>
-            controls.revokeApiKey(apiKey),
-          ),
-          'POST /api-keys/restore': withBody(ControlApiKeySchema, ({ apiKey }) =>
-            controls.restoreApiKey(apiKey),
-          ),
+        });
+        mountApiKeyControls(router, '/api-keys', {
+          revoke: controls.revokeApiKey,
+          restore: controls.restoreApiKey,
+        });
+        mountControlRoutes(router, {
           'GET /notes': (request) => {
             const contactId =
               typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
-            return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
+            return { notes: state.notes({ ...defined({ contactId }), ...team.of(request) }) };
           },
-          'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
-          'GET /planted-duplicates': (request) => {
-            const { teamId } = teamOption(request);
-            return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
-          },
+          'GET /webhooks': team.read('webhooks', state.webhooks),
+          'GET /planted-duplicates': team.planted(state),
         });
       },
     };
   },
 });
 
-/** The team a control request names (query or body), as `{teamId}` or nothing. */
-function teamOption(request: Request): TeamOption {
-  const { teamId } = tenantOf(request, 'teamId');
-  return teamId === undefined ? {} : { teamId };
-}
-
-function idParam(request: Request): string {
-  return String(request.params.id);
-}
-
-/** Nothing to answer (204) when the record was there; a 404 naming it otherwise. */
-function foundOr404(found: boolean, what: string): undefined {
-  if (!found) throw new RangeError(`${what} not found`);
-  return undefined;
-}
+/** The team a control request names (query or body). */
+const team = tenantScope('teamId');
 
 /** The id of the contact generated from person `index` (its record may since be deleted). */
 function personContactId(dataset: LoopDataset, index: number): string {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
   contactControl,
   mountContactControls,
-  tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
 } from '../toolkit/control-inputs.ts';
 import {
@@ -106,7 +106,7 @@ const BEARER_REFUSALS = {
 } as const;
 
 /** The customer a control request names (query or body). */
-const customerOf = (request: Request) => tenantOf(request, 'customerId');
+const customer = tenantScope('customerId');
 
 /**
  * An in-process Reapit Foundations API: OAuth client credentials and authorization code (PKCE,
@@ -466,7 +466,7 @@ export const createReapitSimulator = defineSimulator({
         },
       },
       describe(request) {
-        const customerId = customerOf(request).customerId ?? defaultCustomerId;
+        const customerId = customer.tenant(request) ?? defaultCustomerId;
         return {
           customers: [...new Set(clients.map((client) => client.customerId))],
           clients: clients.map((client) => ({ clientId: client.clientId, customerId: client.customerId })),
@@ -478,7 +478,7 @@ export const createReapitSimulator = defineSimulator({
       },
       controlRoutes: (router) => {
         mountContactControls(router, {
-          scopeOf: customerOf,
+          scopeOf: customer.of,
           create(body, customer) {
             const { customerId: _customerId, ...input } = body;
             return controls.createContact(input as ContactCreate, customer);
@@ -493,28 +493,18 @@ export const createReapitSimulator = defineSimulator({
           restore: controls.restoreClient,
         });
         mountControlRoutes(router, {
-          'POST /appointments': created((request) => ({
-            id: controls.createAppointment({
-              ...defined(AppointmentSchema.parse(request.body ?? {})),
-              ...customerOf(request),
-            }),
-          })),
-          'POST /offers': created((request) => ({
-            id: controls.createOffer({
-              ...defined(OfferSchema.parse(request.body ?? {})),
-              ...customerOf(request),
-            }),
-          })),
+          'POST /appointments': customer.create(AppointmentSchema, controls.createAppointment),
+          'POST /offers': customer.create(OfferSchema, controls.createOffer),
           'PATCH /appointments/:id': (request) =>
             controls.updateAppointment({
               ...AppointmentEditSchema.parse(request.body ?? {}),
-              ...customerOf(request),
+              ...customer.of(request),
               id: String(request.params.id),
             }),
           'PATCH /offers/:id': (request) =>
             controls.updateOffer({
               ...OfferEditSchema.parse(request.body ?? {}),
-              ...customerOf(request),
+              ...customer.of(request),
               id: String(request.params.id),
             }),
           'GET /tokens': () => state.tokenStats(),
@@ -522,19 +512,11 @@ export const createReapitSimulator = defineSimulator({
           'POST /journal-entries': (request) =>
             controls.addJournalEntries({
               ...defined(JournalEntriesSchema.parse(request.body ?? {})),
-              ...customerOf(request),
+              ...customer.of(request),
             }),
-          'GET /journal-entries': (request) => ({
-            entries: state.journalEntries(customerOf(request).customerId),
-          }),
-          'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
-          'GET /planted-duplicates': (request) => {
-            const { customerId } = customerOf(request);
-            return {
-              duplicates: state.plantedDuplicates(customerId),
-              namesakes: state.namesakes(customerId),
-            };
-          },
+          'GET /journal-entries': customer.read('entries', state.journalEntries),
+          'GET /resthooks': customer.read('resthooks', state.resthooks),
+          'GET /planted-duplicates': customer.planted(state),
         });
       },
     };
