@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
-import {
-  defineSimulator,
-  defined,
-  type SimulatorKit,
-  type SimulatorOptions,
-} from '../toolkit/define-simulator.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { mountContactControls, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
+import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import { emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
@@ -48,13 +45,9 @@ import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-ht
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
 import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 
-export interface AgentosSimulatorOptions extends SimulatorOptions {
+export interface AgentosSimulatorOptions extends ApiSimulatorOptions<AgentosRateLimits> {
   /** Keys the simulator accepts (default: {@link AGENTOS_DEMO_KEY}); the first key's agency is the default agency. */
   keys?: readonly AgentosApiKey[];
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<AgentosRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
 }
 
 export interface CreateAppointmentOptions {
@@ -100,11 +93,8 @@ const OfferSchema = z.object({
 });
 const AppointmentStatusSchema = z.object({ status: z.enum(AGENTOS_APPOINTMENT_STATUSES) });
 const OfferStatusSchema = z.object({ status: z.enum(AGENTOS_OFFER_STATUSES) });
-// The key travels in the body, never in a URL that could end up in an access log.
-const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
-
 /** The agency a control request names (query or body). */
-const agencyOf = (request: Request) => tenantOf(request, 'shortName');
+const agency = tenantScope('shortName');
 
 /**
  * An in-process agentOS (LetMC) v4 API: API keys per agency and tier, the five contact lists with
@@ -418,7 +408,7 @@ export const createAgentosSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const shortName = agencyOf(request).shortName ?? agencies.defaultTenant;
+        const shortName = agency.tenant(request) ?? agencies.defaultTenant;
         const snapshot = faults.snapshot();
         return {
           agencies: [...new Set(keys.map((key) => key.shortName))],
@@ -435,7 +425,7 @@ export const createAgentosSimulator = defineSimulator({
       // agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads.
       controlRoutes(router) {
         mountContactControls(router, {
-          scopeOf: agencyOf,
+          scopeOf: agency.of,
           noun: 'record',
           create(body, agency) {
             const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
@@ -446,43 +436,29 @@ export const createAgentosSimulator = defineSimulator({
           archive: (id, agency) => controls.archiveContact(id, agency),
           remove: (id, agency) => controls.deleteContact(id, agency),
         });
-        const keyAction = (apply: (apiKey: string) => void) =>
-          withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
+        mountApiKeyControls(router, '/keys', {
+          revoke: controls.revokeKey,
+          restore: controls.restoreKey,
+          block: controls.blockKey,
+          unblock: controls.unblockKey,
+        });
         mountControlRoutes(router, {
-          'POST /keys/revoke': keyAction(controls.revokeKey),
-          'POST /keys/restore': keyAction(controls.restoreKey),
-          'POST /keys/block': keyAction(controls.blockKey),
-          'POST /keys/unblock': keyAction(controls.unblockKey),
-          'POST /appointments': withBody(
-            AppointmentSchema,
-            (body, request) => ({
-              oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }),
-            }),
-            201,
+          'POST /appointments': agency.create(AppointmentSchema, controls.createAppointment, 'oid'),
+          'POST /offers': agency.create(OfferSchema, controls.createOffer, 'oid'),
+          'POST /appointments/:oid/status': agency.update(AppointmentStatusSchema, (oid, { status }, scope) =>
+            controls.setAppointmentStatus(oid, status, scope),
           ),
-          'POST /offers': withBody(
-            OfferSchema,
-            (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
-            201,
-          ),
-          'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
-            controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
-          ),
-          'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
-            controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
+          'POST /offers/:oid/status': agency.update(OfferStatusSchema, (oid, { status }, scope) =>
+            controls.setOfferStatus(oid, status, scope),
           ),
           'GET /log-entries': (request) => {
             const id = typeof request.query.id === 'string' ? request.query.id : undefined;
-            return { entries: state.logEntries(id, agencyOf(request).shortName) };
+            return { entries: state.logEntries(id, agency.tenant(request)) };
           },
           'GET /engagement/:id': (request) =>
-            state.engagement(String(request.params.id), agencyOf(request).shortName),
-          'GET /webhooks': (request) => ({
-            webhooks: state.webhookSubscriptions(agencyOf(request).shortName),
-          }),
-          'GET /planted-duplicates': (request) => ({
-            duplicates: state.plantedDuplicates(agencyOf(request).shortName),
-          }),
+            state.engagement(String(request.params.id), agency.tenant(request)),
+          'GET /webhooks': agency.read('webhooks', state.webhookSubscriptions),
+          'GET /planted-duplicates': agency.read('duplicates', state.plantedDuplicates),
         });
       },
     };

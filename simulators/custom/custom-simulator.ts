@@ -7,18 +7,15 @@ import {
   mountContactControls,
   type ModifyContactsOptions,
 } from '../toolkit/control-inputs.ts';
-import {
-  defineSimulator,
-  defined,
-  type SimulatorKit,
-  type SimulatorOptions,
-} from '../toolkit/define-simulator.ts';
+import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
 import {
   STANDARD_WEBHOOK_RETRY_DELAYS_MS,
   STANDARD_WEBHOOK_TIMEOUT_MS,
   signedNow,
 } from '../toolkit/standard-webhook-delivery.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
@@ -48,15 +45,11 @@ import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
 import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
-export interface CustomSimulatorOptions extends SimulatorOptions {
+export interface CustomSimulatorOptions extends ApiSimulatorOptions<CustomRateLimits> {
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */
   apiKeys?: readonly CustomApiKey[];
   /** The agency's name, as GET /account reports it. */
   accountName?: string;
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<CustomRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 interface ApiKeyEntry extends ResolvedApiKey {
@@ -340,43 +333,39 @@ export const createCustomSimulator = defineSimulator({
         webhooks: state.webhooks().length,
       }),
       controlRoutes(router) {
+        // One agency: no tenant to name.
+        const single = tenantScope();
         mountContactControls(router, {
-          scopeOf: () => ({}),
+          scopeOf: single.of,
           create: (body) => controls.createContact(body),
           modify: (request) => controls.modifyContacts(request),
           archive: (id) => controls.archiveContact(id),
           remove: (id) => controls.deleteContact(id),
         });
         mountControlRoutes(router, {
-          'POST /activities': withBody(
-            ActivitySchema,
-            (input) => ({ id: controls.createActivity(defined(input)) }),
-            201,
+          'POST /activities': single.create(ActivitySchema, controls.createActivity),
+          'POST /activities/:id/status': single.update(
+            StatusSchema,
+            (id, { status }) => controls.setActivityStatus(id, status),
+            'activity',
           ),
-          'POST /activities/:id/status': withBody(StatusSchema, ({ status }, request) => {
-            const id = String(request.params.id);
-            if (!controls.setActivityStatus(id, status)) throw new RangeError(`activity ${id} not found`);
-          }),
           // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
           'GET /api-keys': () =>
             state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })),
-          'POST /api-keys/:label/revoke': (request) => {
-            controls.revokeApiKey(String(request.params.label));
-          },
-          'POST /api-keys/:label/restore': (request) => {
-            controls.restoreApiKey(String(request.params.label));
-          },
+        });
+        mountCredentialControls(router, '/api-keys/:label', {
+          revoke: controls.revokeApiKey,
+          restore: controls.restoreApiKey,
+        });
+        mountControlRoutes(router, {
           'GET /write-back/:contactId': (request) => {
             const contactId = String(request.params.contactId);
             const nurture = state.nurture(contactId);
             if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
             return { activities: state.writeBackRecords(contactId), nurture };
           },
-          'GET /webhooks': () => ({ webhooks: state.webhooks() }),
-          'GET /planted-duplicates': () => ({
-            duplicates: state.plantedDuplicates(),
-            namesakes: state.namesakes(),
-          }),
+          'GET /webhooks': single.read('webhooks', state.webhooks),
+          'GET /planted-duplicates': single.planted(state),
         });
       },
     };

@@ -11,7 +11,7 @@ import {
   defineSimulator,
   defined,
   type SimulatorKit,
-  type SimulatorOptions,
+  type ApiSimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
@@ -58,15 +58,11 @@ import {
 } from './loop-http.ts';
 import { LoopWebhooks, USER_AGENT, webhookBody } from './loop-webhooks.ts';
 
-export interface LoopSimulatorOptions extends SimulatorOptions {
+export interface LoopSimulatorOptions extends ApiSimulatorOptions<LoopRateLimits> {
   /** Share of generated contacts that are archived (default 0.02). */
   archivedRate?: number;
   /** Teams and their API keys (default: {@link LOOP_DEMO_TEAM}). The first team is the default. */
   teams?: readonly LoopTeam[];
-  /** Enforced limits (default {@link LOOP_RATE_LIMITS}); override parts, or `false` to disable. */
-  rateLimits?: Partial<LoopRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 type TeamOption = { teamId?: string };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
-import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
+import { defineSimulator, type SimulatorKit, type ApiSimulatorOptions } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
 import { modifyRecords } from '../toolkit/controls-contacts.ts';
@@ -29,13 +29,9 @@ import { streetUuid } from './street-ids.ts';
 import { fieldsOf, propertySeq, renderPerson, type PersonRecord } from './street-person.model.ts';
 import { StreetWebhooks, webhookBody } from './street-webhooks.ts';
 
-export interface StreetSimulatorOptions extends SimulatorOptions {
+export interface StreetSimulatorOptions extends ApiSimulatorOptions<StreetRateLimits> {
   /** API tokens the simulator accepts (default: {@link STREET_DEMO_API_TOKEN}). */
   tokens?: readonly StreetApiToken[];
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<StreetRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 const RoleStatusSchema = z.enum(['Current', 'Previous']).nullable();

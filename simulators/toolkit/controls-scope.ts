@@ -9,7 +9,7 @@ import { defined } from './define-simulator.ts';
  * tenant the request names in its query or body as `key` (`?customerId=` or `{customerId}`;
  * default tenant when absent). A CRM with a single tenant passes no key: every request is `{}`.
  */
-export function tenantScope<Key extends string>(key?: Key) {
+export function tenantScope<Key extends string = never>(key?: Key) {
   type Scope = { [K in Key]?: string };
   const of = (request: Request): Scope => (key === undefined ? {} : tenantOf(request, key)) as Scope;
   const tenant = (request: Request): string | undefined => (key === undefined ? undefined : of(request)[key]);

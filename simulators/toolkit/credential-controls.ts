@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { mountControlRoutes, withBody } from './control-routes.ts';
 
@@ -14,12 +14,15 @@ export function mountCredentialControls(
   path: string,
   controls: { revoke(id: string): void; restore(id: string): void },
 ): void {
-  for (const action of ['revoke', 'restore'] as const) {
-    router.post(`${path}/${action}`, (request, response) => {
-      controls[action](String(Object.values(request.params)[0]));
-      response.status(204).end();
-    });
-  }
+  mountControlRoutes(
+    router,
+    Object.fromEntries(
+      (['revoke', 'restore'] as const).map((action) => [
+        `POST ${path}/${action}`,
+        (request: Request) => controls[action](String(Object.values(request.params)[0])),
+      ]),
+    ),
+  );
 }
 
 /** `POST /_sim{path}/{action}` (204) with `{apiKey}` in the body, for each action (revoke, restore…). */

@@ -42,14 +42,18 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
-/** Options of a CRM simulator with expiring tokens, documented rate limits and webhooks. */
-export interface CrmSimulatorOptions<Limits> extends SimulatorOptions {
-  /** Access token lifetime in seconds (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
+/** Options of a CRM simulator with documented rate limits and webhooks. */
+export interface ApiSimulatorOptions<Limits> extends SimulatorOptions {
   /** The CRM's documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<Limits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
+  /** How long a webhook receiver may take (default: the CRM's documented timeout, 10 or 15 s). */
   webhookTimeoutMs?: number;
+}
+
+/** Options of a CRM simulator with expiring tokens too. */
+export interface CrmSimulatorOptions<Limits> extends ApiSimulatorOptions<Limits> {
+  /** Access token lifetime in seconds (default 3600; fractions allowed). */
+  tokenLifetimeSeconds?: number;
 }
 
 /**
@@ -234,8 +238,6 @@ export interface SimulatorParts<Own, Controls> {
   own: Own;
   /** Data controls the CRM adds (create, modify, delete…). */
   controls: Controls;
-  /** Replaces the common controls where the CRM does more (e.g. clearing its own faults too). */
-  overrides?: Partial<CommonControls>;
   /** Extra `/_sim` routes (the common ones are mounted by the toolkit). */
   controlRoutes?(router: Router): void;
   /** What `GET /_sim` reports beside (or instead of) the toolkit's counters; may read the query. */
@@ -378,7 +380,6 @@ export function defineSimulator<
         random = new SeededRandom(mixSeed(seed, `${prefix}controls`));
         for (const action of resets) action();
       },
-      ...parts.overrides,
     };
     const controls = { ...common, ...parts.controls };
 
