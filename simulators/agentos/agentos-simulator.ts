@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { mountContactControls, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
 import { mountControlRoutes } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
@@ -424,18 +424,11 @@ export const createAgentosSimulator = defineSimulator({
       },
       // agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads.
       controlRoutes(router) {
-        mountContactControls(router, {
-          scopeOf: agency.of,
-          noun: 'record',
-          create(body, agency) {
-            const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
-            return controls.createContact(contactType, input as ContactCreate, agency);
-          },
-          modify: (request, agency) =>
-            controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions<ContactPatch, Agency>),
-          archive: (id, agency) => controls.archiveContact(id, agency),
-          remove: (id, agency) => controls.deleteContact(id, agency),
-        });
+        const createContact = (body: Record<string, unknown>, scope: Agency) => {
+          const { contactType, ...input } = CreateSchema.parse(body);
+          return controls.createContact(contactType, input as ContactCreate, scope);
+        };
+        agency.contacts(router, { ...controls, createContact }, { noun: 'record' });
         mountApiKeyControls(router, '/keys', {
           revoke: controls.revokeKey,
           restore: controls.restoreKey,

@@ -1,11 +1,7 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
-import {
-  contactControl,
-  mountContactControls,
-  type ModifyContactsOptions,
-} from '../toolkit/control-inputs.ts';
+import { contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
@@ -447,17 +443,13 @@ export const createAltoSimulator = defineSimulator({
             contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
             ...agency(request),
           });
-        mountContactControls(router, {
-          scopeOf: agency,
-          create: (body, scope) => controls.createContact(body, scope),
+        agencyScope.contacts(router, controls, {
           modify: ({ fields, ...modify }, scope) =>
             controls.modifyContacts({
               ...modify,
               ...scope,
               ...(fields === undefined ? {} : { fields: defined(EditSchema.parse(fields)) }),
             }),
-          archive: (id, scope) => controls.archiveContact(id, scope),
-          remove: (id, scope) => controls.deleteContact(id, scope),
         });
         mountControlRoutes(router, {
           'POST /appointments': agencyScope.create(AppointmentSchema, controls.createAppointment),

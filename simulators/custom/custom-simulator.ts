@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import {
-  contactControl,
-  mountContactControls,
-  type ModifyContactsOptions,
-} from '../toolkit/control-inputs.ts';
+import { contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
 import {
   STANDARD_WEBHOOK_RETRY_DELAYS_MS,
@@ -335,13 +331,7 @@ export const createCustomSimulator = defineSimulator({
       controlRoutes(router) {
         // One agency: no tenant to name.
         const single = tenantScope();
-        mountContactControls(router, {
-          scopeOf: single.of,
-          create: (body) => controls.createContact(body),
-          modify: (request) => controls.modifyContacts(request),
-          archive: (id) => controls.archiveContact(id),
-          remove: (id) => controls.deleteContact(id),
-        });
+        single.contacts(router, controls);
         mountControlRoutes(router, {
           'POST /activities': single.create(ActivitySchema, controls.createActivity),
           'POST /activities/:id/status': single.update(

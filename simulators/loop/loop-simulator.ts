@@ -1,12 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import type { z } from 'zod';
-import {
-  ControlInputError,
-  contactControl,
-  mountContactControls,
-  type ModifyContactsOptions,
-} from '../toolkit/control-inputs.ts';
+import { ControlInputError, contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
@@ -353,13 +348,7 @@ export const createLoopSimulator = defineSimulator({
       },
       // Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads.
       controlRoutes(router) {
-        mountContactControls(router, {
-          scopeOf: team.of,
-          create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
-          modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
-          archive: (id, scope) => controls.archiveContact(id, scope),
-          remove: (id, scope) => controls.deleteContact(id, scope),
-        });
+        team.contacts(router, controls);
         mountControlRoutes(router, {
           'POST /appointments': team.create(ControlAppointmentSchema, controls.createAppointment),
           'PATCH /appointments/:id': team.update(

@@ -9,7 +9,6 @@ import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
   contactControl,
-  mountContactControls,
   type ModifyContactsOptions as ToolkitModifyOptions,
 } from '../toolkit/control-inputs.ts';
 import {
@@ -477,17 +476,7 @@ export const createReapitSimulator = defineSimulator({
         };
       },
       controlRoutes: (router) => {
-        mountContactControls(router, {
-          scopeOf: customer.of,
-          create(body, customer) {
-            const { customerId: _customerId, ...input } = body;
-            return controls.createContact(input as ContactCreate, customer);
-          },
-          modify: (request, customer) =>
-            controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
-          archive: (id, customer) => controls.archiveContact(id, customer),
-          remove: (id, customer) => controls.deleteContact(id, customer),
-        });
+        customer.contacts(router, controls);
         mountCredentialControls(router, '/clients/:clientId', {
           revoke: controls.revokeClient,
           restore: controls.restoreClient,

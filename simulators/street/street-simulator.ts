@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type ApiSimulatorOptions } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
@@ -399,11 +400,9 @@ export const createStreetSimulator = defineSimulator({
           'POST /people/modify': withBody(ModifySchema, (input) => ({
             modified: controls.modifyPeople(input),
           })),
-          'POST /people/:id/trash': {
-            run: ({ params }) => {
-              if (!controls.trashPerson(String(params.id)))
-                throw new RangeError(`person ${String(params.id)} not found`);
-            },
+          'POST /people/:id/trash': ({ params }) => {
+            if (!controls.trashPerson(String(params.id)))
+              throw new RangeError(`person ${String(params.id)} not found`);
           },
           ...Object.fromEntries(
             bookings.flatMap(([path, schema, create, statuses, kinds]) => [
@@ -424,16 +423,13 @@ export const createStreetSimulator = defineSimulator({
           revoke: controls.revokeToken,
           restore: controls.restoreToken,
         });
+        const single = tenantScope();
         mountControlRoutes(router, {
-          'GET /notes': {
-            run: ({ query }) => ({
-              notes: notes(typeof query.personId === 'string' ? query.personId : undefined),
-            }),
-          },
-          'GET /webhooks': { run: () => ({ webhooks: webhookSubscriptions() }) },
-          'GET /planted-duplicates': {
-            run: () => ({ duplicates: plantedDuplicates(), namesakes: namesakes() }),
-          },
+          'GET /notes': ({ query }) => ({
+            notes: notes(typeof query.personId === 'string' ? query.personId : undefined),
+          }),
+          'GET /webhooks': single.read('webhooks', webhookSubscriptions),
+          'GET /planted-duplicates': single.planted({ plantedDuplicates, namesakes }),
         });
       },
     };

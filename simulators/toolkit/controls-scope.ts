@@ -1,6 +1,6 @@
-import type { Request } from 'express';
+import type { Request, Router } from 'express';
 import type { z } from 'zod';
-import { tenantOf } from './control-inputs.ts';
+import { mountContactControls, tenantOf, type ModifyRequest } from './control-inputs.ts';
 import type { ControlAction, ControlRoute } from './control-routes.ts';
 import { defined } from './define-simulator.ts';
 
@@ -52,6 +52,32 @@ export function tenantScope<Key extends string = never>(key?: Key) {
         return undefined;
       };
     },
+    /**
+     * The record routes of {@link mountContactControls} over the CRM's contact controls: `POST
+     * /contacts` gives its body, less the tenant's key, to `createContact`; `POST /contacts/modify`
+     * its request, with the tenant, to `modifyContacts` unless `routes.modify` says otherwise.
+     */
+    contacts(
+      router: Router,
+      controls: ContactControls<Scope>,
+      routes: {
+        modify?(request: ModifyRequest, scope: Scope): string[];
+        noun?: string;
+      } = {},
+    ): void {
+      mountContactControls(router, {
+        scopeOf: of,
+        create: (body, scope) => {
+          const { [key ?? '']: _tenant, ...input } = body;
+          return controls.createContact(key === undefined ? body : input, scope);
+        },
+        modify: (request, scope) =>
+          routes.modify ? routes.modify(request, scope) : controls.modifyContacts({ ...request, ...scope }),
+        archive: (id, scope) => controls.archiveContact(id, scope),
+        remove: (id, scope) => controls.deleteContact(id, scope),
+        ...(routes.noun === undefined ? {} : { noun: routes.noun }),
+      });
+    },
     /** `{[field]: read(tenant)}`: a state read of the tenant. */
     read:
       (field: string, read: (tenant?: string) => unknown): ControlAction =>
@@ -67,4 +93,12 @@ export function tenantScope<Key extends string = never>(key?: Key) {
         return { duplicates: reads.plantedDuplicates(id), namesakes: reads.namesakes(id) };
       },
   };
+}
+
+/** The contact controls every CRM has (their inputs checked by the CRM, so any body may go in). */
+interface ContactControls<Scope> {
+  createContact(input: Record<string, unknown>, scope: Scope): string;
+  modifyContacts(modify: ModifyRequest & Scope): string[];
+  archiveContact(id: string, scope: Scope): boolean;
+  deleteContact(id: string, scope: Scope): boolean;
 }
