@@ -3,7 +3,8 @@ import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import { type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
-import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { appointmentSlot } from '../toolkit/activity-controls.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
 import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
@@ -188,15 +189,10 @@ export const createAgentosSimulator = defineSimulator({
         const dataset = datasetFor(appointment.shortName);
         const record = recordFor(dataset, appointment.contactId);
         const systemType = appointment.systemType ?? DEFAULT_APPOINTMENT[record.type];
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-        const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
         const created = dataset.addAppointment({
           systemType,
           subject: APPOINTMENT_SUBJECTS[systemType] ?? 'Appointment',
-          start,
-          end: start + minutes * 60_000,
+          ...appointmentSlot(appointment, systemType === 'Viewing' ? 30 : 60, clock.now()),
           status: appointment.status ?? 'Booked',
           propertySeq: kit.controlRandom().int(1, 5000),
           negotiator: 'Jas Singh',
@@ -220,17 +216,18 @@ export const createAgentosSimulator = defineSimulator({
       /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
       setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
-        const record = dataset.appointmentByOid(oid);
-        if (record === undefined)
-          throw new RangeError(`appointment ${oid} not found in ${dataset.shortName}`);
+        const record = known(
+          dataset.appointmentByOid(oid),
+          `appointment ${oid} not found in ${dataset.shortName}`,
+        );
         dataset.editAppointment(record, { status });
       },
       /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
       setOfferStatus(oid: string, status: AgentosOfferStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
-        const record = dataset.offerByOid(oid);
-        if (record === undefined) throw new RangeError(`offer ${oid} not found in ${dataset.shortName}`);
-        dataset.editOffer(record, { status });
+        dataset.editOffer(known(dataset.offerByOid(oid), `offer ${oid} not found in ${dataset.shortName}`), {
+          status,
+        });
       },
       /** Requests with the key then fail with 401, until restored. */
       revokeKey: (apiKey: string) => faults.revokeCredential(apiKey),

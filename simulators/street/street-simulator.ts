@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
 import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
+import { appointmentSlot } from '../toolkit/activity-controls.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { defineSimulator, type SimulatorKit, type ApiSimulatorOptions } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
@@ -130,12 +131,6 @@ export const createStreetSimulator = defineSimulator({
         );
       return chosen;
     };
-    const startOf = (value: string | number | Date | undefined, fallback: number): number => {
-      if (value === undefined) return fallback;
-      const ms = new Date(value).getTime();
-      if (Number.isNaN(ms)) throw new RangeError('start is not a valid date');
-      return ms;
-    };
     /** Sets the status of an activity of one of `kinds` (offers: sales or lettings, found by id). */
     const setStatus = (kinds: readonly ActivityKind[], id: string, status: string): void => {
       for (const kind of kinds) {
@@ -201,13 +196,12 @@ export const createStreetSimulator = defineSimulator({
       /** Books a viewing for one of the person's applicants (sends viewing.created); returns its UUID. */
       createViewing(viewing: z.infer<typeof ViewingSchema>): string {
         const person = personFor(viewing.personId);
-        const start = startOf(viewing.start, clock.now() + 86_400_000);
+        const slot = appointmentSlot(viewing, 30, clock.now());
         return dataset.addActivity('viewing', {
           personSeq: person.seq,
           applicantKind: applicantKind(person, viewing.kind, 'view with'),
           propertySeq: LISTED_PROPERTY_BASE + kit.controlRandom().int(1, 50_000),
-          start,
-          end: start + 30 * 60_000,
+          ...slot,
           status: viewing.status ?? 'unconfirmed',
           cancelledAt: null,
         });
@@ -220,13 +214,12 @@ export const createStreetSimulator = defineSimulator({
         const statuses = fieldsOf(person, seed).statuses;
         const kind =
           valuation.kind ?? (statuses.landlord !== null && statuses.vendor === null ? 'lettings' : 'sales');
-        const start = startOf(valuation.start, clock.now() + 2 * 86_400_000);
         return dataset.addActivity('valuation', {
           personSeq: person.seq,
           valuationType: kind,
           propertySeq: propertySeq(person.seq, kind === 'sales' ? 'home' : 'let'),
-          start,
-          end: start + 60 * 60_000,
+          // Two days from now by default.
+          ...appointmentSlot({ start: valuation.start ?? clock.now() + 2 * 86_400_000 }, 60, clock.now()),
           status: valuation.status ?? 'booked',
         });
       },

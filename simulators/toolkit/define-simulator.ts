@@ -9,6 +9,8 @@ import express, {
 import type { Logger } from '../../server/infrastructure/logger.ts';
 import { listen as listenApp, type RunningServer } from './app-listener.ts';
 import { mountCommonControlRoutes } from './control-inputs.ts';
+
+export { defined } from './control-inputs.ts';
 import { handle } from './control-routes.ts';
 import { FaultControls, faultMiddleware, type FaultMatch, type FaultSettings } from './fault-controls.ts';
 import { RateLimiter, type RateLimitConfig } from './rate-limiter.ts';
@@ -508,13 +510,4 @@ function anchorOf(option: SimulatorOptions['dataAnchor'], now: number): number {
     option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
   if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
   return ms;
-}
-
-/** Drops undefined members (zod's optional fields) so `exactOptionalPropertyTypes` holds. */
-export function defined<T extends Record<string, unknown>>(
-  value: T,
-): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }
