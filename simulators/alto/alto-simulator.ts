@@ -437,7 +437,6 @@ export const createAltoSimulator = defineSimulator({
       },
       controlRoutes(router) {
         const agency = agencyScope.of;
-        const id = (request: Request) => String(request.params.id);
         const contactQuery = (request: Request) =>
           defined({
             contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
@@ -453,15 +452,15 @@ export const createAltoSimulator = defineSimulator({
         });
         mountControlRoutes(router, {
           'POST /appointments': agencyScope.create(AppointmentSchema, controls.createAppointment),
-          'PATCH /appointments/:id': (request) => {
-            const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
-            controls.updateAppointment(id(request), status, { ...defined(update), ...agency(request) });
-          },
+          'PATCH /appointments/:id': agencyScope.update(
+            AppointmentUpdateSchema,
+            (id, { status, ...update }, scope) =>
+              controls.updateAppointment(id, status, { ...defined(update), ...scope }),
+          ),
           'POST /offers': agencyScope.create(OfferSchema, controls.createOffer),
-          'PATCH /offers/:id': (request) => {
-            const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
-            controls.setOfferStatus(id(request), status, { ...defined(update), ...agency(request) });
-          },
+          'PATCH /offers/:id': agencyScope.update(OfferUpdateSchema, (id, { status, ...update }, scope) =>
+            controls.setOfferStatus(id, status, { ...defined(update), ...scope }),
+          ),
         });
         mountCredentialControls(router, '/clients/:clientId', {
           revoke: controls.revokeClient,

@@ -484,18 +484,12 @@ export const createReapitSimulator = defineSimulator({
         mountControlRoutes(router, {
           'POST /appointments': customer.create(AppointmentSchema, controls.createAppointment),
           'POST /offers': customer.create(OfferSchema, controls.createOffer),
-          'PATCH /appointments/:id': (request) =>
-            controls.updateAppointment({
-              ...AppointmentEditSchema.parse(request.body ?? {}),
-              ...customer.of(request),
-              id: String(request.params.id),
-            }),
-          'PATCH /offers/:id': (request) =>
-            controls.updateOffer({
-              ...OfferEditSchema.parse(request.body ?? {}),
-              ...customer.of(request),
-              id: String(request.params.id),
-            }),
+          'PATCH /appointments/:id': customer.update(AppointmentEditSchema, (id, edit, scope) =>
+            controls.updateAppointment({ ...edit, ...scope, id }),
+          ),
+          'PATCH /offers/:id': customer.update(OfferEditSchema, (id, edit, scope) =>
+            controls.updateOffer({ ...edit, ...scope, id }),
+          ),
           'GET /tokens': () => state.tokenStats(),
           'POST /tokens/expire': () => controls.expireTokens(),
           'POST /journal-entries': (request) =>
