@@ -33,10 +33,7 @@ export class QueryReader {
     const allowed = options.allowed;
     for (const [name, raw] of Object.entries((query ?? {}) as Record<string, unknown>)) {
       if (allowed !== undefined && !allowed.includes(name)) {
-        throw badParameter(
-          name,
-          `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`,
-        );
+        throw badParameter(name, `Unknown query parameter ${name} (allowed: ${allowed.join(', ') || 'none'})`);
       }
       const values = (Array.isArray(raw) ? raw : [raw]).filter(
         (value): value is string => typeof value === 'string',
