@@ -51,25 +51,6 @@ export interface AgentosSimulatorOptions extends ApiSimulatorOptions<AgentosRate
   keys?: readonly AgentosApiKey[];
 }
 
-export interface CreateAppointmentOptions {
-  /** The attendee (`<ContactType>:<OID>`). */
-  contactId: string;
-  /** Default: Viewing for applicants, SalesAppraisal for vendors, ViewAndValue for landlords, InterimInspection for tenants. */
-  systemType?: AgentosAppointmentType;
-  start?: number | string | Date;
-  durationMinutes?: number;
-  status?: AgentosAppointmentStatus;
-  shortName?: string;
-}
-
-export interface CreateOfferOptions {
-  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
-  contactId: string;
-  amount?: number;
-  status?: AgentosOfferStatus;
-  shortName?: string;
-}
-
 function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
   config: RateLimitConfig | false;
   limits: AgentosRateLimits;
@@ -80,18 +61,27 @@ function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
 }
 
 const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
+/** Which agency a control acts on (default: the first key's). */
+type Agency = { shortName?: string };
 const AppointmentSchema = z.object({
+  /** The attendee (`<ContactType>:<OID>`). */
   contactId: z.string().min(1),
+  /** Default: Viewing for applicants, SalesAppraisal for vendors, ViewAndValue for landlords, InterimInspection for tenants. */
   systemType: z.enum(AGENTOS_APPOINTMENT_TYPES).optional(),
   start: z.string().optional(),
   durationMinutes: z.number().int().min(1).optional(),
   status: z.enum(AGENTOS_APPOINTMENT_STATUSES).optional(),
 });
+/** A `/_sim` appointment, whose start may also be a time or a Date in code. */
+export type CreateAppointmentOptions = Omit<z.infer<typeof AppointmentSchema>, 'start'> &
+  Agency & { start?: number | string | Date };
 const OfferSchema = z.object({
+  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
   contactId: z.string().min(1),
   amount: z.number().positive().optional(),
   status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
 });
+export type CreateOfferOptions = z.infer<typeof OfferSchema> & Agency;
 const AppointmentStatusSchema = z.object({ status: z.enum(AGENTOS_APPOINTMENT_STATUSES) });
 const OfferStatusSchema = z.object({ status: z.enum(AGENTOS_OFFER_STATUSES) });
 /** The agency a control request names (query or body). */
@@ -151,7 +141,6 @@ export const createAgentosSimulator = defineSimulator({
       return true;
     };
 
-    type Agency = { shortName?: string };
     // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */

@@ -23,7 +23,6 @@ import {
   LOOP_DEMO_TEAM,
   LOOP_RATE_LIMITS,
   type LoopAppointmentStatus,
-  type LoopAppointmentType,
   type LoopOfferStatus,
   type LoopRateLimits,
   type LoopTeam,
@@ -62,14 +61,9 @@ export interface LoopSimulatorOptions extends ApiSimulatorOptions<LoopRateLimits
 
 type TeamOption = { teamId?: string };
 
-export interface CreateAppointmentOptions extends TeamOption {
-  contactId: string;
-  /** `viewing` (default for applicants) or `valuation` (default otherwise). */
-  type?: LoopAppointmentType;
-  status?: LoopAppointmentStatus;
-  start?: number | string | Date;
-  durationMinutes?: number;
-}
+/** `type`: `viewing` (default for applicants) or `valuation` (default otherwise); `start` may also be a time or a Date in code. */
+export type CreateAppointmentOptions = Omit<z.input<typeof ControlAppointmentSchema>, 'start'> &
+  TeamOption & { start?: number | string | Date };
 
 export type CreateOfferOptions = z.input<typeof ControlOfferSchema> & TeamOption;
 
