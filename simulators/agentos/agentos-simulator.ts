@@ -7,7 +7,7 @@ import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { appointmentSlot } from '../toolkit/activity-controls.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import { emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
 import { modifyRecords } from '../toolkit/controls-contacts.ts';
@@ -51,15 +51,6 @@ export interface AgentosSimulatorOptions extends ApiSimulatorOptions<AgentosRate
   keys?: readonly AgentosApiKey[];
 }
 
-function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
-  config: RateLimitConfig | false;
-  limits: AgentosRateLimits;
-} {
-  if (option === false) return { config: false, limits: { ...AGENTOS_RATE_LIMITS } };
-  const limits = { ...AGENTOS_RATE_LIMITS, ...option };
-  return { config: { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] }, limits };
-}
-
 const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
 /** Which agency a control acts on (default: the first key's). */
 type Agency = { shortName?: string };
@@ -99,8 +90,11 @@ export const createAgentosSimulator = defineSimulator({
     const { options, clock, faults } = kit;
     const keys = (options.keys ?? [AGENTOS_DEMO_KEY]).map((key) => ({ ...key, tiers: [...key.tiers] }));
     if (keys.length === 0) throw new RangeError('at least one API key is required');
-    const { config: limitConfig, limits } = limitsOf(options.rateLimits);
-    const rateLimiter = kit.rateLimiter(limitConfig);
+    // Without enforcement (`rateLimits: false`) the documented limits still shape abuse blocking.
+    const limits = { ...AGENTOS_RATE_LIMITS, ...(options.rateLimits || {}) };
+    const rateLimiter = kit.rateLimiter(
+      options.rateLimits !== false && { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] },
+    );
     const guard = new AgentosKeyGuard({ keys, faults, now: clock.now, limits });
     const dispatcher = kit.webhookDispatcher({
       retryDelaysMs: AGENTOS_WEBHOOK_RETRY_DELAYS_MS,
