@@ -9,7 +9,7 @@ import {
   STANDARD_WEBHOOK_TIMEOUT_MS,
   signedNow,
 } from '../toolkit/standard-webhook-delivery.ts';
-import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
@@ -123,11 +123,8 @@ export const createCustomSimulator = defineSimulator({
       dataset = buildDataset();
     });
 
-    const contactFor = (id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined) throw new RangeError(`contact ${id} not found`);
-      return record;
-    };
+    const contactFor = (id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found`);
     const labelOf = (label?: string): string => {
       const entry = label === undefined ? keys[0] : keys.find((candidate) => candidate.label === label);
       if (entry === undefined) throw new RangeError(`unknown API key ${label}`);

@@ -11,7 +11,7 @@ import {
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
 import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
-import { mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
@@ -123,11 +123,8 @@ export const createLoopSimulator = defineSimulator({
       return record !== undefined;
     };
     const teamDataset = (scope?: TeamOption) => datasets.get(scope?.teamId);
-    const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
-      return record;
-    };
+    const contactFor = (dataset: LoopDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found in team ${dataset.teamId}`);
     // Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /**

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
 import { tenantScope } from '../toolkit/controls-scope.ts';
 import { appointmentSlot } from '../toolkit/activity-controls.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
@@ -117,11 +117,8 @@ export const createStreetSimulator = defineSimulator({
       dataset = newDataset();
     });
 
-    const personFor = (id: string, withTrashed = false): PersonRecord => {
-      const record = dataset.personById(id, { withTrashed });
-      if (record === undefined) throw new RangeError(`person ${id} not found`);
-      return record;
-    };
+    const personFor = (id: string, withTrashed = false): PersonRecord =>
+      known(dataset.personById(id, { withTrashed }), `person ${id} not found`);
     const applicantKind = (person: PersonRecord, kind: 'sales' | 'lettings' | undefined, purpose: string) => {
       const applicants = fieldsOf(person, seed).applicants;
       const chosen = kind ?? applicants[0];
