@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { mountContactControls, tenantOf, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
-import {
-  defineSimulator,
-  defined,
-  type SimulatorKit,
-  type SimulatorOptions,
-} from '../toolkit/define-simulator.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
-import { rateLimitMiddleware, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { appointmentSlot } from '../toolkit/activity-controls.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
+import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
+import { emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { modifyRecords } from '../toolkit/controls-contacts.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderLogEntry } from './agentos-activity.model.ts';
@@ -47,63 +46,37 @@ import { ContactCreateSchema, ContactPatchSchema, sendError } from './agentos-ht
 import { AgentosWebhooks, webhookBody, webhookHeaders } from './agentos-webhooks.ts';
 import { unixSeconds } from '../toolkit/standard-webhook-delivery.ts';
 
-export interface AgentosSimulatorOptions extends SimulatorOptions {
+export interface AgentosSimulatorOptions extends ApiSimulatorOptions<AgentosRateLimits> {
   /** Keys the simulator accepts (default: {@link AGENTOS_DEMO_KEY}); the first key's agency is the default agency. */
   keys?: readonly AgentosApiKey[];
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<AgentosRateLimits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
-  webhookTimeoutMs?: number;
-}
-
-export interface CreateAppointmentOptions {
-  /** The attendee (`<ContactType>:<OID>`). */
-  contactId: string;
-  /** Default: Viewing for applicants, SalesAppraisal for vendors, ViewAndValue for landlords, InterimInspection for tenants. */
-  systemType?: AgentosAppointmentType;
-  start?: number | string | Date;
-  durationMinutes?: number;
-  status?: AgentosAppointmentStatus;
-  shortName?: string;
-}
-
-export interface CreateOfferOptions {
-  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
-  contactId: string;
-  amount?: number;
-  status?: AgentosOfferStatus;
-  shortName?: string;
-}
-
-function limitsOf(option: AgentosSimulatorOptions['rateLimits']): {
-  config: RateLimitConfig | false;
-  limits: AgentosRateLimits;
-} {
-  if (option === false) return { config: false, limits: { ...AGENTOS_RATE_LIMITS } };
-  const limits = { ...AGENTOS_RATE_LIMITS, ...option };
-  return { config: { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] }, limits };
 }
 
 const CreateSchema = z.object({ contactType: z.enum(AGENTOS_CONTACT_TYPES) }).loose();
+/** Which agency a control acts on (default: the first key's). */
+type Agency = { shortName?: string };
 const AppointmentSchema = z.object({
+  /** The attendee (`<ContactType>:<OID>`). */
   contactId: z.string().min(1),
+  /** Default: Viewing for applicants, SalesAppraisal for vendors, ViewAndValue for landlords, InterimInspection for tenants. */
   systemType: z.enum(AGENTOS_APPOINTMENT_TYPES).optional(),
   start: z.string().optional(),
   durationMinutes: z.number().int().min(1).optional(),
   status: z.enum(AGENTOS_APPOINTMENT_STATUSES).optional(),
 });
+/** A `/_sim` appointment, whose start may also be a time or a Date in code. */
+export type CreateAppointmentOptions = Omit<z.infer<typeof AppointmentSchema>, 'start'> &
+  Agency & { start?: number | string | Date };
 const OfferSchema = z.object({
+  /** The applicant (`<ContactType>:<OID>`), usually a sales applicant. */
   contactId: z.string().min(1),
   amount: z.number().positive().optional(),
   status: z.enum(AGENTOS_OFFER_STATUSES).optional(),
 });
+export type CreateOfferOptions = z.infer<typeof OfferSchema> & Agency;
 const AppointmentStatusSchema = z.object({ status: z.enum(AGENTOS_APPOINTMENT_STATUSES) });
 const OfferStatusSchema = z.object({ status: z.enum(AGENTOS_OFFER_STATUSES) });
-// The key travels in the body, never in a URL that could end up in an access log.
-const KeyActionSchema = z.object({ apiKey: z.string().min(1) });
-
 /** The agency a control request names (query or body). */
-const agencyOf = (request: Request) => tenantOf(request, 'shortName');
+const agency = tenantScope('shortName');
 
 /**
  * An in-process agentOS (LetMC) v4 API: API keys per agency and tier, the five contact lists with
@@ -117,8 +90,11 @@ export const createAgentosSimulator = defineSimulator({
     const { options, clock, faults } = kit;
     const keys = (options.keys ?? [AGENTOS_DEMO_KEY]).map((key) => ({ ...key, tiers: [...key.tiers] }));
     if (keys.length === 0) throw new RangeError('at least one API key is required');
-    const { config: limitConfig, limits } = limitsOf(options.rateLimits);
-    const rateLimiter = kit.rateLimiter(limitConfig);
+    // Without enforcement (`rateLimits: false`) the documented limits still shape abuse blocking.
+    const limits = { ...AGENTOS_RATE_LIMITS, ...(options.rateLimits || {}) };
+    const rateLimiter = kit.rateLimiter(
+      options.rateLimits !== false && { windows: [{ limit: limits.requestsPerMinute, windowMs: 60_000 }] },
+    );
     const guard = new AgentosKeyGuard({ keys, faults, now: clock.now, limits });
     const dispatcher = kit.webhookDispatcher({
       retryDelaysMs: AGENTOS_WEBHOOK_RETRY_DELAYS_MS,
@@ -159,23 +135,24 @@ export const createAgentosSimulator = defineSimulator({
       return true;
     };
 
-    type Agency = { shortName?: string };
     // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /** Modifies records (bumping ModifiedDate and ETag) and sends contact.updated; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions<ContactPatch, Agency>): string[] {
         const dataset = datasetFor(modify.shortName);
-        const fields =
-          modify.fields === undefined ? undefined : stripEtag(ContactPatchSchema.parse(modify.fields));
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => recordFor(dataset, id))
-            : pickRecords(dataset, modify.count ?? 1, kit.controlRandom());
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => dataset.externalIdOf(record));
+        return modifyRecords(modify, {
+          fields: modify.fields && stripEtag(ContactPatchSchema.parse(modify.fields)),
+          byId: (id) => recordFor(dataset, id),
+          // Records the API shows, not archived.
+          pool: () =>
+            AGENTOS_CONTACT_TYPES.flatMap((type) =>
+              dataset.lists[type].listed().filter((record) => !record.archived),
+            ),
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => dataset.externalIdOf(record),
+        });
       },
       /** Creates a record as if entered in agentOS (contact.created when shared); returns its id. */
       createContact(type: AgentosContactType, input: ContactCreate, createOptions?: Agency): string {
@@ -195,15 +172,10 @@ export const createAgentosSimulator = defineSimulator({
         const dataset = datasetFor(appointment.shortName);
         const record = recordFor(dataset, appointment.contactId);
         const systemType = appointment.systemType ?? DEFAULT_APPOINTMENT[record.type];
-        const start =
-          appointment.start === undefined ? clock.now() + 86_400_000 : new Date(appointment.start).getTime();
-        if (Number.isNaN(start)) throw new RangeError('start is not a valid date');
-        const minutes = appointment.durationMinutes ?? (systemType === 'Viewing' ? 30 : 60);
         const created = dataset.addAppointment({
           systemType,
           subject: APPOINTMENT_SUBJECTS[systemType] ?? 'Appointment',
-          start,
-          end: start + minutes * 60_000,
+          ...appointmentSlot(appointment, systemType === 'Viewing' ? 30 : 60, clock.now()),
           status: appointment.status ?? 'Booked',
           propertySeq: kit.controlRandom().int(1, 5000),
           negotiator: 'Jas Singh',
@@ -227,17 +199,18 @@ export const createAgentosSimulator = defineSimulator({
       /** An agent moves an appointment on (e.g. to Completed): ModifiedDate and ETag move. */
       setAppointmentStatus(oid: string, status: AgentosAppointmentStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
-        const record = dataset.appointmentByOid(oid);
-        if (record === undefined)
-          throw new RangeError(`appointment ${oid} not found in ${dataset.shortName}`);
+        const record = known(
+          dataset.appointmentByOid(oid),
+          `appointment ${oid} not found in ${dataset.shortName}`,
+        );
         dataset.editAppointment(record, { status });
       },
       /** An agent moves an offer on (e.g. to Accepted): ModifiedDate and ETag move. */
       setOfferStatus(oid: string, status: AgentosOfferStatus, statusOptions?: Agency): void {
         const dataset = datasetFor(statusOptions?.shortName);
-        const record = dataset.offerByOid(oid);
-        if (record === undefined) throw new RangeError(`offer ${oid} not found in ${dataset.shortName}`);
-        dataset.editOffer(record, { status });
+        dataset.editOffer(known(dataset.offerByOid(oid), `offer ${oid} not found in ${dataset.shortName}`), {
+          status,
+        });
       },
       /** Requests with the key then fail with 401, until restored. */
       revokeKey: (apiKey: string) => faults.revokeCredential(apiKey),
@@ -415,7 +388,7 @@ export const createAgentosSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const shortName = agencyOf(request).shortName ?? agencies.defaultTenant;
+        const shortName = agency.tenant(request) ?? agencies.defaultTenant;
         const snapshot = faults.snapshot();
         return {
           agencies: [...new Set(keys.map((key) => key.shortName))],
@@ -431,55 +404,34 @@ export const createAgentosSimulator = defineSimulator({
       },
       // agentOS's own `/_sim` routes: records, appointments, offers, keys and write-back reads.
       controlRoutes(router) {
-        mountContactControls(router, {
-          scopeOf: agencyOf,
-          noun: 'record',
-          create(body, agency) {
-            const { contactType, shortName: _shortName, ...input } = CreateSchema.parse(body);
-            return controls.createContact(contactType, input as ContactCreate, agency);
-          },
-          modify: (request, agency) =>
-            controls.modifyContacts({ ...request, ...agency } as ModifyContactsOptions<ContactPatch, Agency>),
-          archive: (id, agency) => controls.archiveContact(id, agency),
-          remove: (id, agency) => controls.deleteContact(id, agency),
+        const createContact = (body: Record<string, unknown>, scope: Agency) => {
+          const { contactType, ...input } = CreateSchema.parse(body);
+          return controls.createContact(contactType, input as ContactCreate, scope);
+        };
+        agency.contacts(router, { ...controls, createContact }, { noun: 'record' });
+        mountApiKeyControls(router, '/keys', {
+          revoke: controls.revokeKey,
+          restore: controls.restoreKey,
+          block: controls.blockKey,
+          unblock: controls.unblockKey,
         });
-        const keyAction = (apply: (apiKey: string) => void) =>
-          withBody(KeyActionSchema, ({ apiKey }) => apply(apiKey));
         mountControlRoutes(router, {
-          'POST /keys/revoke': keyAction(controls.revokeKey),
-          'POST /keys/restore': keyAction(controls.restoreKey),
-          'POST /keys/block': keyAction(controls.blockKey),
-          'POST /keys/unblock': keyAction(controls.unblockKey),
-          'POST /appointments': withBody(
-            AppointmentSchema,
-            (body, request) => ({
-              oid: controls.createAppointment({ ...defined(body), ...agencyOf(request) }),
-            }),
-            201,
+          'POST /appointments': agency.create(AppointmentSchema, controls.createAppointment, 'oid'),
+          'POST /offers': agency.create(OfferSchema, controls.createOffer, 'oid'),
+          'POST /appointments/:oid/status': agency.update(AppointmentStatusSchema, (oid, { status }, scope) =>
+            controls.setAppointmentStatus(oid, status, scope),
           ),
-          'POST /offers': withBody(
-            OfferSchema,
-            (body, request) => ({ oid: controls.createOffer({ ...defined(body), ...agencyOf(request) }) }),
-            201,
-          ),
-          'POST /appointments/:oid/status': withBody(AppointmentStatusSchema, ({ status }, request) =>
-            controls.setAppointmentStatus(String(request.params.oid), status, agencyOf(request)),
-          ),
-          'POST /offers/:oid/status': withBody(OfferStatusSchema, ({ status }, request) =>
-            controls.setOfferStatus(String(request.params.oid), status, agencyOf(request)),
+          'POST /offers/:oid/status': agency.update(OfferStatusSchema, (oid, { status }, scope) =>
+            controls.setOfferStatus(oid, status, scope),
           ),
           'GET /log-entries': (request) => {
             const id = typeof request.query.id === 'string' ? request.query.id : undefined;
-            return { entries: state.logEntries(id, agencyOf(request).shortName) };
+            return { entries: state.logEntries(id, agency.tenant(request)) };
           },
           'GET /engagement/:id': (request) =>
-            state.engagement(String(request.params.id), agencyOf(request).shortName),
-          'GET /webhooks': (request) => ({
-            webhooks: state.webhookSubscriptions(agencyOf(request).shortName),
-          }),
-          'GET /planted-duplicates': (request) => ({
-            duplicates: state.plantedDuplicates(agencyOf(request).shortName),
-          }),
+            state.engagement(String(request.params.id), agency.tenant(request)),
+          'GET /webhooks': agency.read('webhooks', state.webhookSubscriptions),
+          'GET /planted-duplicates': agency.read('duplicates', state.plantedDuplicates),
         });
       },
     };
@@ -504,14 +456,6 @@ const DEFAULT_APPOINTMENT: Readonly<Record<AgentosContactType, AgentosAppointmen
   SalesApplicant: 'Viewing',
   Vendor: 'SalesAppraisal',
 };
-
-/** Deterministic pick of `count` distinct records the API shows, not archived. */
-function pickRecords(dataset: AgentosDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = AGENTOS_CONTACT_TYPES.flatMap((type) =>
-    dataset.lists[type].listed().filter((record) => !record.archived),
-  );
-  return pickDistinct(random, pool, count);
-}
 
 /** A plausible edit a negotiator might make; never touches consent, so the record stays shared. */
 function randomChange(dataset: AgentosDataset, record: ContactRecord, random: SeededRandom): ContactPatch {

@@ -1,4 +1,4 @@
-import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, hasQueryParameter, type HarnessActivityType } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { AGENTOS_DEFAULT_TIER, AGENTOS_DEMO_KEY, AGENTOS_LIST_PATHS } from './agentos-constants.ts';
 import { createAgentosSimulator, type CreateAppointmentOptions } from './agentos-simulator.ts';
@@ -9,12 +9,6 @@ export function agentosOperatorConfig(url: string): OperatorConfig {
 }
 
 const LIST_PATHS = Object.values(AGENTOS_LIST_PATHS).join('|');
-// `/v4/{tier}/{shortName}/{list}/{offset}/{count}`: a page of one of the five contact lists.
-const CONTACT_LIST_PATH = new RegExp(`^/v4/[^/]+/[^/]+/(?:${LIST_PATHS})/\\d+/\\d+/?$`, 'i');
-
-function isContactList(request: HarnessRequest): boolean {
-  return request.method === 'GET' && CONTACT_LIST_PATH.test(request.path);
-}
 
 /** The diary appointment an agent enters for each activity the suite asks for. */
 const APPOINTMENTS: Record<
@@ -32,29 +26,27 @@ export const agentosHarness = defineHarness({
   create: createAgentosSimulator,
   connect(simulator, url) {
     const { apiKey, shortName } = AGENTOS_DEMO_KEY;
+    const { controls } = simulator;
     return {
       operatorConfig: agentosOperatorConfig(url),
       connection: { credentials: { apiKey }, settings: { shortName, tier: AGENTOS_DEFAULT_TIER } },
       invalidCredentials: { apiKey: `${apiKey}-wrong` },
-      modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
-      isContactListRequest: isContactList,
+      modifyContacts: (count) => controls.modifyContacts({ count, randomChange: true }),
+      // `/v4/{tier}/{shortName}/{list}/{offset}/{count}`: a page of one of the five contact lists.
+      contactListPath: new RegExp(`^/v4/[^/]+/[^/]+/(?:${LIST_PATHS})/\\d+/\\d+/?$`, 'i'),
       // Query names bind case-insensitively (ASP.NET), so `ModifiedSince` counts too.
-      isDeltaListRequest: (request) =>
-        isContactList(request) &&
-        Object.keys(request.query).some((name) => name.toLowerCase() === 'modifiedsince'),
-      revokeCredentials: () => simulator.controls.revokeKey(apiKey),
-      restoreCredentials: () => simulator.controls.restoreKey(apiKey),
+      isDelta: (request) => hasQueryParameter(request, 'modifiedSince'),
+      revokeCredentials: () => controls.revokeKey(apiKey),
+      restoreCredentials: () => controls.restoreKey(apiKey),
       // The adapter's activity ids are `<kind>:<OID>` (docs/crms/agentos.md). agentOS sends no
       // webhook for appointments or offers, so these changes are seen by polling only.
       createActivity({ contactExternalId: contactId, type }) {
-        if (type === 'offer_submitted') return `offer:${simulator.controls.createOffer({ contactId })}`;
-        return `appointment:${simulator.controls.createAppointment({ contactId, ...APPOINTMENTS[type] })}`;
+        if (type === 'offer_submitted') return `offer:${controls.createOffer({ contactId })}`;
+        return `appointment:${controls.createAppointment({ contactId, ...APPOINTMENTS[type] })}`;
       },
-      progressActivity(activityExternalId) {
-        const [kind, oid = ''] = activityExternalId.split(':');
-        if (kind === 'appointment') simulator.controls.setAppointmentStatus(oid, 'Completed');
-        else if (kind === 'offer') simulator.controls.setOfferStatus(oid, 'Accepted');
-        else throw new RangeError(`${activityExternalId} is not an agentOS activity id`);
+      progress: {
+        appointment: (oid) => controls.setAppointmentStatus(oid, 'Completed'),
+        offer: (oid) => controls.setOfferStatus(oid, 'Accepted'),
       },
       writeBackRecords: (contactExternalId) => simulator.logEntries(contactExternalId),
       signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {

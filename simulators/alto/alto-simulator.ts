@@ -1,13 +1,9 @@
 import express, { type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
-import {
-  contactControl,
-  mountContactControls,
-  tenantOf,
-  type ModifyContactsOptions,
-} from '../toolkit/control-inputs.ts';
-import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   defineSimulator,
@@ -15,16 +11,10 @@ import {
   type CrmSimulatorOptions,
   type SimulatorKit,
 } from '../toolkit/define-simulator.ts';
-import {
-  bySequence,
-  emailElsewhere,
-  movedAddress,
-  pickDistinct,
-  restyledPhone,
-} from '../toolkit/random-edits.ts';
+import { bySequence, emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
-import { plantedContacts } from '../toolkit/uk-people.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
@@ -108,6 +98,7 @@ const OfferUpdateSchema = z.object({
 
 /** Which agency a control acts on (default: the first). */
 type Agency = { agencyRef?: string };
+const agencyScope = tenantScope('agencyRef');
 type Input<S extends z.ZodType> = z.input<S> & Agency;
 type ContactQuery = { contactId?: string } & Agency;
 
@@ -194,13 +185,6 @@ export const createAltoSimulator = defineSimulator({
             : forContact(dataset, contactFor(dataset, read.contactId).seq);
         return records.map(render);
       };
-    const rendered =
-      (render: (record: ContactRecord, seed: number) => JsonObject) =>
-      (id: string, agencyRef?: string): JsonObject | undefined => {
-        const dataset = datasetFor(agencyRef);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : render(record, dataset.seed);
-      };
     const agencyDataset = (agency?: Agency) => datasetFor(agency?.agencyRef);
 
     /** Alto's data and credential controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`. */
@@ -208,26 +192,23 @@ export const createAltoSimulator = defineSimulator({
       /** Modifies contacts (moving `modifiedDate`) and sends `Contact.Modified`; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions<AltoContactEdit, Agency>): string[] {
         const dataset = datasetFor(modify.agencyRef);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickDistinct(
-                kit.controlRandom(),
-                [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
-                modify.count ?? 1,
-                bySequence,
-              );
-        const edits = new Map(
-          records.map((record) => [
-            record.seq,
-            {
-              ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-              ...modify.fields,
-            },
-          ]),
-        );
-        dataset.updateContacts(records, (fields, record) => applyEdit(fields, edits.get(record.seq) ?? {}));
-        return records.map((record) => contactIdOf(record.seq));
+        return modifyRecords(modify, {
+          fields: modify.fields,
+          byId: (id) => contactFor(dataset, id),
+          pool: () =>
+            [...dataset.contacts.values()].filter((record) => !fieldsOf(record, dataset.seed).archived),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply(records, editOf) {
+            // Every edit is drawn before any is applied.
+            const edits = new Map(records.map((record) => [record.seq, editOf(record)]));
+            dataset.updateContacts(records, (fields, record) =>
+              applyEdit(fields, edits.get(record.seq) ?? {}),
+            );
+          },
+          idOf: (record) => contactIdOf(record.seq),
+        });
       },
       /** Creates a contact as if entered in Alto (`Contact.Created`); the body is a POST /contacts body. */
       createContact(input: unknown, agency?: Agency): string {
@@ -303,25 +284,29 @@ export const createAltoSimulator = defineSimulator({
       restoreClient: (clientId: string) => faults.restoreCredential(clientId),
     };
 
-    /** Planted duplicates and namesakes as contact ids (contact sequence i + 1 is person i). */
-    const planted = (agencyRef?: string) =>
-      plantedContacts(datasetFor(agencyRef).people, (index) => contactIdOf(index + 1));
+    const reads = contactReads({
+      datasetOf: datasetFor,
+      // Archived contacts included: `/contacts/all` lists them.
+      records: (dataset) => dataset.contacts.values(),
+      count: (dataset) => dataset.contacts.size,
+      idOf: (_dataset, record) => contactIdOf(record.seq),
+      byId: (dataset, id) => dataset.contactById(id),
+      // The Contact as `GET /contacts/{id}` returns it.
+      render: (dataset, record) => renderContact(record, dataset.seed),
+      // Contact sequence i + 1 is person i.
+      personContactId: (_dataset, index) => contactIdOf(index + 1),
+    });
 
     /** What the Alto simulator adds to the toolkit's simulator. */
     const own = {
       defaultAgencyRef: agencies.defaultTenant,
-      contactCount: (agencyRef?: string) => datasetFor(agencyRef).contacts.size,
-      /** Contact ids in creation order (archived contacts included: `/contacts/all` lists them). */
-      contactIds: (agencyRef?: string) =>
-        [...datasetFor(agencyRef).contacts.values()].map((record) => contactIdOf(record.seq)),
-      /** The Contact as `GET /contacts/{id}` returns it. */
-      getContact: rendered(renderContact),
+      ...reads,
       /** The item `GET /contacts/all` lists for the contact. */
-      getListItem: rendered(renderListItem),
-      /** The generated people behind the contacts (index i is contact sequence i + 1). */
-      people: (agencyRef?: string) => datasetFor(agencyRef).people.people,
-      plantedDuplicates: (agencyRef?: string) => planted(agencyRef).duplicates,
-      namesakes: (agencyRef?: string) => planted(agencyRef).namesakes,
+      getListItem(id: string, agencyRef?: string): JsonObject | undefined {
+        const dataset = datasetFor(agencyRef);
+        const record = dataset.contactById(id);
+        return record === undefined ? undefined : renderListItem(record, dataset.seed);
+      },
       /** File notes of one contact, or of the whole agency. */
       fileNotes: activity(
         (dataset) => dataset.fileNotes,
@@ -436,7 +421,7 @@ export const createAltoSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const agencyRef = tenantOf(request, 'agencyRef').agencyRef ?? agencies.defaultTenant;
+        const agencyRef = agencyScope.tenant(request) ?? agencies.defaultTenant;
         return {
           agencies: [...agencies.byKey.keys()],
           integrations: integrations.map(({ clientId, integrationId, agencyRefs }) => ({
@@ -451,46 +436,31 @@ export const createAltoSimulator = defineSimulator({
         };
       },
       controlRoutes(router) {
-        const agency = (request: Request) => tenantOf(request, 'agencyRef');
-        const id = (request: Request) => String(request.params.id);
+        const agency = agencyScope.of;
         const contactQuery = (request: Request) =>
           defined({
             contactId: typeof request.query.contactId === 'string' ? request.query.contactId : undefined,
             ...agency(request),
           });
-        mountContactControls(router, {
-          scopeOf: agency,
-          create: (body, scope) => controls.createContact(body, scope),
+        agencyScope.contacts(router, controls, {
           modify: ({ fields, ...modify }, scope) =>
             controls.modifyContacts({
               ...modify,
               ...scope,
               ...(fields === undefined ? {} : { fields: defined(EditSchema.parse(fields)) }),
             }),
-          archive: (id, scope) => controls.archiveContact(id, scope),
-          remove: (id, scope) => controls.deleteContact(id, scope),
         });
         mountControlRoutes(router, {
-          'POST /appointments': created((request) => ({
-            id: controls.createAppointment({
-              ...defined(AppointmentSchema.parse(request.body ?? {})),
-              ...agency(request),
-            }),
-          })),
-          'PATCH /appointments/:id': (request) => {
-            const { status, ...update } = AppointmentUpdateSchema.parse(request.body ?? {});
-            controls.updateAppointment(id(request), status, { ...defined(update), ...agency(request) });
-          },
-          'POST /offers': created((request) => ({
-            id: controls.createOffer({
-              ...defined(OfferSchema.parse(request.body ?? {})),
-              ...agency(request),
-            }),
-          })),
-          'PATCH /offers/:id': (request) => {
-            const { status, ...update } = OfferUpdateSchema.parse(request.body ?? {});
-            controls.setOfferStatus(id(request), status, { ...defined(update), ...agency(request) });
-          },
+          'POST /appointments': agencyScope.create(AppointmentSchema, controls.createAppointment),
+          'PATCH /appointments/:id': agencyScope.update(
+            AppointmentUpdateSchema,
+            (id, { status, ...update }, scope) =>
+              controls.updateAppointment(id, status, { ...defined(update), ...scope }),
+          ),
+          'POST /offers': agencyScope.create(OfferSchema, controls.createOffer),
+          'PATCH /offers/:id': agencyScope.update(OfferUpdateSchema, (id, { status, ...update }, scope) =>
+            controls.setOfferStatus(id, status, { ...defined(update), ...scope }),
+          ),
         });
         mountCredentialControls(router, '/clients/:clientId', {
           revoke: controls.revokeClient,
@@ -502,13 +472,8 @@ export const createAltoSimulator = defineSimulator({
           'GET /file-notes': (request) => ({ fileNotes: own.fileNotes(contactQuery(request)) }),
           'GET /appointments': (request) => ({ appointments: own.appointments(contactQuery(request)) }),
           'GET /offers': (request) => ({ offers: own.offers(contactQuery(request)) }),
-          'GET /subscriptions': (request) => ({
-            subscriptions: own.subscriptions(agency(request).agencyRef),
-          }),
-          'GET /planted-duplicates': (request) => ({
-            duplicates: own.plantedDuplicates(agency(request).agencyRef),
-            namesakes: own.namesakes(agency(request).agencyRef),
-          }),
+          'GET /subscriptions': agencyScope.read('subscriptions', own.subscriptions),
+          'GET /planted-duplicates': agencyScope.planted(own),
         });
       },
     };

@@ -1,4 +1,4 @@
-import { defineHarness, hasQueryParameter, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, hasQueryParameter } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { ALTO_DEMO_CLIENT } from './alto-constants.ts';
 import { createAltoSimulator } from './alto-simulator.ts';
@@ -11,20 +11,16 @@ export function altoOperatorConfig(url: string): OperatorConfig {
 const DAY_MS = 86_400_000;
 const VIEWING_FEEDBACK = 'Liked it; would like a second viewing.';
 
-function isContactList(request: HarnessRequest): boolean {
-  return request.method === 'GET' && /^\/contacts\/all\/?$/i.test(request.path);
-}
-
 /**
  * Drives the Alto simulator for the adapter contract suite (server/adapters/contract.test.ts).
  * Archived contacts stay listed (isActive false), so every contact is listable.
  */
 export const altoHarness = defineHarness({
   provider: 'alto',
-  create: (options, harness) =>
-    createAltoSimulator({ ...options, tokenLifetimeSeconds: harness.tokenLifetimeSeconds ?? 3600 }),
+  create: createAltoSimulator,
   connect(simulator, url) {
     const { clientId, clientSecret } = ALTO_DEMO_CLIENT;
+    const { controls } = simulator;
     return {
       operatorConfig: altoOperatorConfig(url),
       connection: {
@@ -32,16 +28,15 @@ export const altoHarness = defineHarness({
         settings: { agencyRef: simulator.defaultAgencyRef },
       },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
-      isContactListRequest: isContactList,
+      contactListPath: /^\/contacts\/all\/?$/i,
       // Alto binds query names case-insensitively, so `Modified-From` counts too.
-      isDeltaListRequest: (request) => isContactList(request) && hasQueryParameter(request, 'modified-from'),
-      revokeCredentials: () => simulator.controls.revokeClient(clientId),
-      restoreCredentials: () => simulator.controls.restoreClient(clientId),
-      expireTokens: () => simulator.controls.expireTokens(),
+      isDelta: (request) => hasQueryParameter(request, 'modified-from'),
+      revokeCredentials: () => controls.revokeClient(clientId),
+      restoreCredentials: () => controls.restoreClient(clientId),
+      expireTokens: () => controls.expireTokens(),
       // Ids as the adapter reports them: `appointment:<id>` and `offer:<id>`. Only valuations are polled;
       // viewings and offers reach the adapter by the webhooks these controls fire (docs/crms/alto.md).
       createActivity({ contactExternalId: contactId, type }) {
-        const { controls } = simulator;
         if (type === 'offer_submitted') return `offer:${controls.createOffer({ contactId })}`;
         const completed = type === 'viewing_completed';
         const id = controls.createAppointment({
@@ -53,10 +48,10 @@ export const altoHarness = defineHarness({
         if (completed) controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK });
         return `appointment:${id}`;
       },
-      progressActivity(activityExternalId) {
-        const [kind, id = ''] = activityExternalId.split(':');
-        if (kind === 'offer') simulator.controls.setOfferStatus(id, 'Accepted');
-        else simulator.controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK });
+      progress: {
+        offer: (id) => controls.setOfferStatus(id, 'Accepted'),
+        appointment: (id) =>
+          controls.updateAppointment(id, 'Active', { applicantFeedback: VIEWING_FEEDBACK }),
       },
       // Alto sends no webhook for what happened before the subscription: a buyer views and offers live.
       demoAgentActivity() {

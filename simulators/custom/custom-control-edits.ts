@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import {
-  emailElsewhere,
-  nearbyPostcode,
-  newStreet,
-  pickDistinct,
-  restyledPhone,
-} from '../toolkit/random-edits.ts';
+import { emailElsewhere, nearbyPostcode, newStreet, restyledPhone } from '../toolkit/random-edits.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { CUSTOM_ACTIVITY_STATUSES, CUSTOM_ACTIVITY_TYPES } from './custom-constants.ts';
 import { fieldsOf, type ContactRecord } from './custom-contact.model.ts';
@@ -38,12 +32,6 @@ export const ActivitySchema = z.object({
 export type CreateActivityOptions = Omit<z.infer<typeof ActivitySchema>, 'startsAt'> & {
   startsAt?: number | string | Date;
 };
-
-/** Deterministic pick of `count` distinct, unarchived contacts, in creation order. */
-export function pickContacts(dataset: CustomDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = [...dataset.contacts.values()].filter((record) => record.archivedAt === null);
-  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
-}
 
 const NEXT_CONSENT = { granted: 'denied', denied: 'not_asked', not_asked: 'granted' } as const;
 

@@ -2,26 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
-import { mountContactControls, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
-import {
-  defineSimulator,
-  defined,
-  type SimulatorKit,
-  type SimulatorOptions,
-} from '../toolkit/define-simulator.ts';
+import { contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
+import { defineSimulator, type ApiSimulatorOptions, type SimulatorKit } from '../toolkit/define-simulator.ts';
 import {
   STANDARD_WEBHOOK_RETRY_DELAYS_MS,
   STANDARD_WEBHOOK_TIMEOUT_MS,
   signedNow,
 } from '../toolkit/standard-webhook-delivery.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
-import {
-  plantedContacts,
-  type NamesakeContacts,
-  type PlantedDuplicateContact,
-  type UkPerson,
-} from '../toolkit/uk-people.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
 import { renderActivity } from './custom-activity.model.ts';
 import { createCustomApiRouter, type ResolvedApiKey } from './custom-api.routes.ts';
 import {
@@ -39,7 +32,6 @@ import { renderContact, type ContactRecord, type JsonObject } from './custom-con
 import {
   activityInput,
   ActivitySchema,
-  pickContacts,
   randomChange,
   type CreateActivityOptions,
 } from './custom-control-edits.ts';
@@ -49,15 +41,11 @@ import { IdempotencyStore } from './custom-idempotency.ts';
 import { customLimitConfig, customRateLimit } from './custom-rate-limit.ts';
 import { CustomWebhooks, eventBody } from './custom-webhooks.ts';
 
-export interface CustomSimulatorOptions extends SimulatorOptions {
+export interface CustomSimulatorOptions extends ApiSimulatorOptions<CustomRateLimits> {
   /** Keys the API accepts (default: {@link CUSTOM_DEMO_API_KEY} with every scope). */
   apiKeys?: readonly CustomApiKey[];
   /** The agency's name, as GET /account reports it. */
   accountName?: string;
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<CustomRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 interface ApiKeyEntry extends ResolvedApiKey {
@@ -135,18 +123,26 @@ export const createCustomSimulator = defineSimulator({
       dataset = buildDataset();
     });
 
-    const contactFor = (id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined) throw new RangeError(`contact ${id} not found`);
-      return record;
-    };
+    const contactFor = (id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found`);
     const labelOf = (label?: string): string => {
       const entry = label === undefined ? keys[0] : keys.find((candidate) => candidate.label === label);
       if (entry === undefined) throw new RangeError(`unknown API key ${label}`);
       return entry.label;
     };
 
-    const plantedOf = () => plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
+    const reads = contactReads({
+      datasetOf: () => dataset,
+      // What a full listing returns: archived included, deleted excluded.
+      records: (current) => current.contacts.values(),
+      count: (current) => current.contacts.size,
+      idOf: (_current, record) => record.id,
+      byId: (current, id) => current.contactById(id),
+      // The contact as GET /contacts/{id} returns it.
+      render: (current, record): JsonObject => renderContact(record, current.seed),
+      // Contact seq i + 1 is person i.
+      personContactId: (current, index) => current.contacts.get(index + 1)?.id,
+    });
     // Test and demo data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /**
@@ -154,42 +150,32 @@ export const createCustomSimulator = defineSimulator({
        * Fields in the API's names; the control may also set applicant, tenancy, is_vendor, is_landlord, source.
        */
       modifyContacts(modify: ModifyContactsOptions<Record<string, unknown>>): string[] {
-        const fields =
-          modify.fields === undefined
-            ? undefined
-            : (ControlContactChangeSchema.parse(modify.fields) as ContactChange);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map(contactFor)
-            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
-        dataset.changeContacts(
-          records,
-          (record) => ({
-            ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-            ...fields,
-          }),
-          true,
-        );
-        return records.map((record) => record.id);
+        return modifyRecords(modify, {
+          fields: modify.fields && (ControlContactChangeSchema.parse(modify.fields) as ContactChange),
+          byId: contactFor,
+          // Unarchived contacts, in creation order.
+          pool: () => [...dataset.contacts.values()].filter((record) => record.archivedAt === null),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply: (records, changeOf) => dataset.changeContacts(records, changeOf, true),
+          idOf: (record) => record.id,
+        });
       },
       /** Creates a contact as if entered in the CRM (`contact.created`); returns its id. */
       createContact(input: Record<string, unknown>): string {
         return dataset.createContact(ControlContactCreateSchema.parse(input) as ContactChange).id;
       },
       /** Archives a contact (still listed, `archived: true`; `contact.updated`). False when not found. */
-      archiveContact(id: string): boolean {
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.changeContacts([record], () => ({ archived: true }), true);
-        return true;
-      },
+      archiveContact: contactControl(
+        () => dataset,
+        (current, record) => current.changeContacts([record], () => ({ archived: true }), true),
+      ),
       /** Deletes a contact (404 from then on; `contact.deleted`). False when not found. */
-      deleteContact(id: string): boolean {
-        const record = dataset.contactById(id);
-        if (record === undefined) return false;
-        dataset.deleteContact(record);
-        return true;
-      },
+      deleteContact: contactControl(
+        () => dataset,
+        (current, record) => current.deleteContact(record),
+      ),
       /** Records an activity in the CRM (`activity.created`); returns its id. */
       createActivity(activity: CreateActivityOptions): string {
         const contact = contactFor(activity.contactId);
@@ -236,19 +222,7 @@ export const createCustomSimulator = defineSimulator({
        */
       isApiKeyRevoked: (label?: string): boolean => faults.isRevoked(labelOf(label)),
       account: { id: account.id, name: account.name } as const,
-      /** Contacts a full listing returns (archived included, deleted excluded). */
-      contactCount: (): number => dataset.contacts.size,
-      /** Their ids, in creation order. */
-      contactIds: (): string[] => [...dataset.contacts.values()].map((record) => record.id),
-      /** The contact as GET /contacts/{id} returns it. */
-      getContact(id: string): JsonObject | undefined {
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, dataset.seed);
-      },
-      /** The generated people behind the contacts (index i is contact seq i + 1). */
-      people: (): readonly UkPerson[] => dataset.people.people,
-      plantedDuplicates: (): PlantedDuplicateContact[] => plantedOf().duplicates,
-      namesakes: (): NamesakeContacts[] => plantedOf().namesakes,
+      ...reads,
       activities,
       /** What integrations wrote back for a contact: its `source: api` activities. */
       writeBackRecords: (contactId: string) => activities({ contactId, source: 'api' }),
@@ -352,43 +326,33 @@ export const createCustomSimulator = defineSimulator({
         webhooks: state.webhooks().length,
       }),
       controlRoutes(router) {
-        mountContactControls(router, {
-          scopeOf: () => ({}),
-          create: (body) => controls.createContact(body),
-          modify: (request) => controls.modifyContacts(request),
-          archive: (id) => controls.archiveContact(id),
-          remove: (id) => controls.deleteContact(id),
-        });
+        // One agency: no tenant to name.
+        const single = tenantScope();
+        single.contacts(router, controls);
         mountControlRoutes(router, {
-          'POST /activities': withBody(
-            ActivitySchema,
-            (input) => ({ id: controls.createActivity(defined(input)) }),
-            201,
+          'POST /activities': single.create(ActivitySchema, controls.createActivity),
+          'POST /activities/:id/status': single.update(
+            StatusSchema,
+            (id, { status }) => controls.setActivityStatus(id, status),
+            'activity',
           ),
-          'POST /activities/:id/status': withBody(StatusSchema, ({ status }, request) => {
-            const id = String(request.params.id);
-            if (!controls.setActivityStatus(id, status)) throw new RangeError(`activity ${id} not found`);
-          }),
           // Labels, scopes and whether each key is revoked (by POST /v1/auth/revoke or the routes below).
           'GET /api-keys': () =>
             state.apiKeys.map((key) => ({ ...key, revoked: state.isApiKeyRevoked(key.label) })),
-          'POST /api-keys/:label/revoke': (request) => {
-            controls.revokeApiKey(String(request.params.label));
-          },
-          'POST /api-keys/:label/restore': (request) => {
-            controls.restoreApiKey(String(request.params.label));
-          },
+        });
+        mountCredentialControls(router, '/api-keys/:label', {
+          revoke: controls.revokeApiKey,
+          restore: controls.restoreApiKey,
+        });
+        mountControlRoutes(router, {
           'GET /write-back/:contactId': (request) => {
             const contactId = String(request.params.contactId);
             const nurture = state.nurture(contactId);
             if (nurture === undefined) throw new RangeError(`contact ${contactId} not found`);
             return { activities: state.writeBackRecords(contactId), nurture };
           },
-          'GET /webhooks': () => ({ webhooks: state.webhooks() }),
-          'GET /planted-duplicates': () => ({
-            duplicates: state.plantedDuplicates(),
-            namesakes: state.namesakes(),
-          }),
+          'GET /webhooks': single.read('webhooks', state.webhooks),
+          'GET /planted-duplicates': single.planted(state),
         });
       },
     };

@@ -1,16 +1,7 @@
-import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessActivityType } from '../toolkit/contract-harness.ts';
 import { allowListeners } from '../toolkit/operator-config.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from './custom-constants.ts';
-import {
-  createCustomSimulator,
-  type CreateActivityOptions,
-  type CustomSimulator,
-} from './custom-simulator.ts';
-
-const CONTACT_LIST_PATH = `${CUSTOM_API_BASE_PATH}/contacts`;
-
-/** The adapter's id for an activity: the open API has one activity list, so one kind (docs/crms/custom.md). */
-const ACTIVITY_KIND = 'activity:';
+import { createCustomSimulator, type CreateActivityOptions } from './custom-simulator.ts';
 
 /** A completed viewing the harness enters took place an hour before now. */
 const COMPLETED_VIEWING_AGO_MS = 3_600_000;
@@ -32,19 +23,6 @@ function activityOptions(
   }
 }
 
-/** The next stage of a booked appointment (completed) or a submitted offer (accepted). */
-function progressActivity(simulator: CustomSimulator, externalId: string): void {
-  const id = externalId.slice(ACTIVITY_KIND.length);
-  const activity = simulator.activities().find((candidate) => candidate.id === id);
-  if (!externalId.startsWith(ACTIVITY_KIND) || activity === undefined)
-    throw new RangeError(`activity ${externalId} not found`);
-  simulator.controls.setActivityStatus(id, activity.type === 'offer' ? 'accepted' : 'completed');
-}
-
-function isContactList(request: HarnessRequest): boolean {
-  return request.method === 'GET' && request.path.replace(/\/$/, '') === CONTACT_LIST_PATH;
-}
-
 /** Drives the custom (Propsync open API) simulator for the adapter contract suite. */
 export const customHarness = defineHarness({
   provider: 'custom',
@@ -57,29 +35,29 @@ export const customHarness = defineHarness({
       settings: { baseUrl: `${url}${CUSTOM_API_BASE_PATH}` },
     },
     invalidCredentials: { apiKey: `${CUSTOM_DEMO_API_KEY}-wrong` },
-    modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
-    isContactListRequest: isContactList,
-    isDeltaListRequest: (request) =>
-      isContactList(request) && typeof request.query.updated_since === 'string',
+    contactListPath: new RegExp(`^${CUSTOM_API_BASE_PATH}/contacts/?$`),
+    isDelta: (request) => typeof request.query.updated_since === 'string',
     revokeCredentials: () => simulator.controls.revokeApiKey(),
     restoreCredentials: () => simulator.controls.restoreApiKey(),
     writeBackRecords: (contactExternalId) => simulator.writeBackRecords(contactExternalId),
+    // The adapter's id for an activity: the open API has one activity list, so one kind (docs/crms/custom.md).
     createActivity: ({ contactExternalId, type }) =>
-      ACTIVITY_KIND +
-      simulator.controls.createActivity({
+      `activity:${simulator.controls.createActivity({
         contactId: contactExternalId,
         ...activityOptions(type, simulator.clock.now()),
-      }),
-    progressActivity: (externalId) => progressActivity(simulator, externalId),
+      })}`,
+    progress: {
+      // The next stage of a booked appointment (completed) or a submitted offer (accepted).
+      activity(id) {
+        const activity = simulator.activities().find((candidate) => candidate.id === id);
+        if (activity === undefined) return false;
+        simulator.controls.setActivityStatus(id, activity.type === 'offer' ? 'accepted' : 'completed');
+      },
+    },
     signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
       if (secret === null)
         throw new Error('the custom CRM signs with the per-subscription secret: register webhooks first');
-      const signed = simulator.signedContactWebhook({
-        contactId: contactExternalId,
-        secret,
-        timestampOffsetSeconds,
-      });
-      return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
+      return simulator.signedContactWebhook({ contactId: contactExternalId, secret, timestampOffsetSeconds });
     },
   }),
 });

@@ -1,8 +1,4 @@
-/**
- * Standalone Propsync open CRM API simulator: `node simulators/custom/main.ts`.
- * Environment: PORT (4106), HOST (127.0.0.1), SEED (1), CONTACT_COUNT (1000),
- * WEBHOOK_RETRY_SCALE (1 = the real 5 s … 10 h schedule), RATE_LIMITS=off, LOG_LEVEL.
- */
+/** Standalone Propsync open CRM API simulator on PORT 4106 (WEBHOOK_RETRY_SCALE 1 = the real 5 s … 10 h schedule). */
 import { runStandalone } from '../toolkit/simulator-main.ts';
 import { CUSTOM_API_BASE_PATH } from './custom-constants.ts';
 import { createCustomSimulator } from './custom-simulator.ts';
@@ -11,13 +7,11 @@ await runStandalone({
   name: 'Custom CRM (Propsync open API) simulator',
   defaultPort: 4106,
   create: createCustomSimulator,
-  listen: (simulator, port, host) => simulator.listen(port, host),
   // The base URL and the key's label only: never the key itself (it is CUSTOM_DEMO_API_KEY in the code).
   describe: (simulator, running) => ({
     baseUrl: `${running.url}${CUSTOM_API_BASE_PATH}`,
     apiKeys: simulator.apiKeys.map((key) => key.label),
     account: simulator.account.name,
-    contacts: simulator.contactCount(),
     openApi: `${running.url}${CUSTOM_API_BASE_PATH}/openapi.yaml`,
   }),
 });

@@ -1,24 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { z } from 'zod';
-import {
-  ControlInputError,
-  mountContactControls,
-  tenantOf,
-  type ModifyContactsOptions,
-} from '../toolkit/control-inputs.ts';
+import { ControlInputError, contactControl, type ModifyContactsOptions } from '../toolkit/control-inputs.ts';
 import {
   defineSimulator,
   defined,
   type SimulatorKit,
-  type SimulatorOptions,
+  type ApiSimulatorOptions,
 } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
-import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { mountApiKeyControls } from '../toolkit/credential-controls.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
-import { plantedContacts, type PlantedDuplicateContact, type UkPerson } from '../toolkit/uk-people.ts';
 import { renderNote } from './loop-activity.model.ts';
 import { createLoopApiRouter, type LoopCallContext } from './loop-api.routes.ts';
 import {
@@ -26,7 +23,6 @@ import {
   LOOP_DEMO_TEAM,
   LOOP_RATE_LIMITS,
   type LoopAppointmentStatus,
-  type LoopAppointmentType,
   type LoopOfferStatus,
   type LoopRateLimits,
   type LoopTeam,
@@ -45,7 +41,6 @@ import { loopId } from './loop-ids.ts';
 import {
   ContactCreateSchema,
   ContactPatchSchema,
-  ControlApiKeySchema,
   ControlAppointmentSchema,
   ControlAppointmentUpdateSchema,
   ControlOfferSchema,
@@ -57,27 +52,18 @@ import {
 } from './loop-http.ts';
 import { LoopWebhooks, USER_AGENT, webhookBody } from './loop-webhooks.ts';
 
-export interface LoopSimulatorOptions extends SimulatorOptions {
+export interface LoopSimulatorOptions extends ApiSimulatorOptions<LoopRateLimits> {
   /** Share of generated contacts that are archived (default 0.02). */
   archivedRate?: number;
   /** Teams and their API keys (default: {@link LOOP_DEMO_TEAM}). The first team is the default. */
   teams?: readonly LoopTeam[];
-  /** Enforced limits (default {@link LOOP_RATE_LIMITS}); override parts, or `false` to disable. */
-  rateLimits?: Partial<LoopRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 type TeamOption = { teamId?: string };
 
-export interface CreateAppointmentOptions extends TeamOption {
-  contactId: string;
-  /** `viewing` (default for applicants) or `valuation` (default otherwise). */
-  type?: LoopAppointmentType;
-  status?: LoopAppointmentStatus;
-  start?: number | string | Date;
-  durationMinutes?: number;
-}
+/** `type`: `viewing` (default for applicants) or `valuation` (default otherwise); `start` may also be a time or a Date in code. */
+export type CreateAppointmentOptions = Omit<z.input<typeof ControlAppointmentSchema>, 'start'> &
+  TeamOption & { start?: number | string | Date };
 
 export type CreateOfferOptions = z.input<typeof ControlOfferSchema> & TeamOption;
 
@@ -136,11 +122,9 @@ export const createLoopSimulator = defineSimulator({
       if (record !== undefined) change(record);
       return record !== undefined;
     };
-    const contactFor = (dataset: LoopDataset, id: string): ContactRecord => {
-      const record = dataset.contactById(id);
-      if (record === undefined) throw new RangeError(`contact ${id} not found in team ${dataset.teamId}`);
-      return record;
-    };
+    const teamDataset = (scope?: TeamOption) => datasets.get(scope?.teamId);
+    const contactFor = (dataset: LoopDataset, id: string): ContactRecord =>
+      known(dataset.contactById(id), `contact ${id} not found in team ${dataset.teamId}`);
     // Loop's data controls (beside the toolkit's faults, clock and reset); each also exists under `/_sim/…`.
     const controls = {
       /**
@@ -149,21 +133,16 @@ export const createLoopSimulator = defineSimulator({
        */
       modifyContacts(modify: ModifyContactsOptions<ContactPatch, TeamOption>): string[] {
         const dataset = datasets.get(modify.teamId);
-        const fields = modify.fields === undefined ? undefined : ContactPatchSchema.parse(modify.fields);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickDistinct(
-                kit.controlRandom(),
-                dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
-                modify.count ?? 1,
-                bySequence,
-              );
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(fieldsOf(record, dataset.seed), kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => contactIdOf(record, dataset.salt));
+        return modifyRecords(modify, {
+          fields: modify.fields && ContactPatchSchema.parse(modify.fields),
+          byId: (id) => contactFor(dataset, id),
+          pool: () => dataset.contacts.byCreated.items.filter((record) => record.archivedAt === null),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(fieldsOf(record, dataset.seed), random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => contactIdOf(record, dataset.salt),
+        });
       },
       /** Creates a contact as if entered in Loop (sends `contact.created`); returns its id. */
       createContact(input: ContactPatch, createOptions?: TeamOption): string {
@@ -172,15 +151,9 @@ export const createLoopSimulator = defineSimulator({
         return contactIdOf(record, dataset.salt);
       },
       /** Archives a contact (`archived: true`, hidden from lists unless `includeArchived=true`). */
-      archiveContact(id: string, archiveOptions?: TeamOption): boolean {
-        const dataset = datasets.get(archiveOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => dataset.archiveContact(record));
-      },
+      archiveContact: contactControl(teamDataset, (dataset, record) => dataset.archiveContact(record)),
       /** Removes a contact entirely (GET answers 404; `contact.deleted` carries only the id). */
-      deleteContact(id: string, deleteOptions?: TeamOption): boolean {
-        const dataset = datasets.get(deleteOptions?.teamId);
-        return ifFound(dataset.contactById(id), (record) => dataset.deleteContact(record));
-      },
+      deleteContact: contactControl(teamDataset, (dataset, record) => dataset.deleteContact(record)),
       createAppointment(appointment: CreateAppointmentOptions): string {
         const dataset = datasets.get(appointment.teamId);
         const contact = contactFor(dataset, appointment.contactId);
@@ -245,34 +218,26 @@ export const createLoopSimulator = defineSimulator({
       restoreApiKey: (apiKey: string) => faults.restoreCredential(apiKeyHandle(apiKey)),
     };
 
-    const planted = (teamId: string | undefined) => {
-      const dataset = datasets.get(teamId);
-      return plantedContacts(dataset.people, (index) => personContactId(dataset, index));
-    };
+    const reads = contactReads({
+      datasetOf: (teamId) => datasets.get(teamId),
+      records: (dataset) => dataset.contacts.byCreated.items,
+      count: (dataset) => dataset.contacts.size,
+      idOf: (dataset, record) => contactIdOf(record, dataset.salt),
+      byId: (dataset, id) => dataset.contactById(id),
+      // The contact as GET /v1/contacts/{id} returns it.
+      render: (dataset, record): JsonObject => renderContact(record, dataset),
+      personContactId,
+    });
     /** Webhook subscriptions as the API lists them (secrets never shown). */
     const subscriptions = (teamId?: string): JsonObject[] =>
       webhooks.list(teamId ?? datasets.defaultTenant).map((subscription) => webhooks.render(subscription));
     // What the Loop simulator adds to the toolkit's simulator.
     const state = {
       defaultTeamId: datasets.defaultTenant,
-      /** Contacts the API holds (archived ones included). */
-      contactCount: (teamId?: string): number => datasets.get(teamId).contacts.size,
-      /** Contact ids in creation order (archived ones included). */
-      contactIds(teamId?: string): string[] {
-        const dataset = datasets.get(teamId);
-        return dataset.contacts.byCreated.items.map((record) => contactIdOf(record, dataset.salt));
-      },
-      /** The contact as GET /v1/contacts/{id} returns it. */
-      getContact(id: string, teamId?: string): JsonObject | undefined {
-        const dataset = datasets.get(teamId);
-        const record = dataset.contactById(id);
-        return record === undefined ? undefined : renderContact(record, dataset);
-      },
-      /** The generated people behind the contacts (index i is the i-th contact created). */
-      people: (teamId?: string): readonly UkPerson[] => datasets.get(teamId).people.people,
-      plantedDuplicates: (teamId?: string): PlantedDuplicateContact[] => planted(teamId).duplicates,
+      // Contacts the API holds, archived ones included; person i is the i-th contact created.
+      ...reads,
       namesakes: (teamId?: string) =>
-        planted(teamId).namesakes.map(({ contactIds, forename, surname }) => ({
+        reads.namesakes(teamId).map(({ contactIds, forename, surname }) => ({
           contactIds,
           firstName: forename,
           lastName: surname,
@@ -357,7 +322,7 @@ export const createLoopSimulator = defineSimulator({
         );
       },
       describe(request) {
-        const teamId = teamOption(request).teamId ?? datasets.defaultTenant;
+        const teamId = team.tenant(request) ?? datasets.defaultTenant;
         return {
           // API keys are never shown, only how many each team has.
           teams: teams.map((team) => ({
@@ -374,75 +339,41 @@ export const createLoopSimulator = defineSimulator({
       },
       // Loop's own `/_sim` routes: contacts, appointments, offers, API keys and state reads.
       controlRoutes(router) {
-        mountContactControls(router, {
-          scopeOf: teamOption,
-          create: ({ teamId: _teamId, ...input }, scope) => controls.createContact(input, scope),
-          modify: (request, scope) => controls.modifyContacts({ ...request, ...scope }),
-          archive: (id, scope) => controls.archiveContact(id, scope),
-          remove: (id, scope) => controls.deleteContact(id, scope),
+        team.contacts(router, controls);
+        mountControlRoutes(router, {
+          'POST /appointments': team.create(ControlAppointmentSchema, controls.createAppointment),
+          'PATCH /appointments/:id': team.update(
+            ControlAppointmentUpdateSchema,
+            (id, { status }, scope) => controls.updateAppointment(id, status, scope),
+            'appointment',
+          ),
+          'POST /offers': team.create(ControlOfferSchema, controls.createOffer),
+          'PATCH /offers/:id': team.update(
+            ControlOfferUpdateSchema,
+            (id, changes, scope) => controls.updateOffer(id, defined(changes), scope),
+            'offer',
+          ),
+        });
+        mountApiKeyControls(router, '/api-keys', {
+          revoke: controls.revokeApiKey,
+          restore: controls.restoreApiKey,
         });
         mountControlRoutes(router, {
-          'POST /appointments': withBody(
-            ControlAppointmentSchema,
-            (body, request) => ({
-              id: controls.createAppointment({ ...defined(body), ...teamOption(request) }),
-            }),
-            201,
-          ),
-          'PATCH /appointments/:id': withBody(ControlAppointmentUpdateSchema, ({ status }, request) =>
-            foundOr404(
-              controls.updateAppointment(idParam(request), status, teamOption(request)),
-              `appointment ${idParam(request)}`,
-            ),
-          ),
-          'POST /offers': withBody(
-            ControlOfferSchema,
-            (body, request) => ({ id: controls.createOffer({ ...defined(body), ...teamOption(request) }) }),
-            201,
-          ),
-          'PATCH /offers/:id': withBody(ControlOfferUpdateSchema, (changes, request) =>
-            foundOr404(
-              controls.updateOffer(idParam(request), defined(changes), teamOption(request)),
-              `offer ${idParam(request)}`,
-            ),
-          ),
-          'POST /api-keys/revoke': withBody(ControlApiKeySchema, ({ apiKey }) =>
-            controls.revokeApiKey(apiKey),
-          ),
-          'POST /api-keys/restore': withBody(ControlApiKeySchema, ({ apiKey }) =>
-            controls.restoreApiKey(apiKey),
-          ),
           'GET /notes': (request) => {
             const contactId =
               typeof request.query.contactId === 'string' ? request.query.contactId : undefined;
-            return { notes: state.notes({ ...defined({ contactId }), ...teamOption(request) }) };
+            return { notes: state.notes({ ...defined({ contactId }), ...team.of(request) }) };
           },
-          'GET /webhooks': (request) => ({ webhooks: state.webhooks(teamOption(request).teamId) }),
-          'GET /planted-duplicates': (request) => {
-            const { teamId } = teamOption(request);
-            return { duplicates: state.plantedDuplicates(teamId), namesakes: state.namesakes(teamId) };
-          },
+          'GET /webhooks': team.read('webhooks', state.webhooks),
+          'GET /planted-duplicates': team.planted(state),
         });
       },
     };
   },
 });
 
-/** The team a control request names (query or body), as `{teamId}` or nothing. */
-function teamOption(request: Request): TeamOption {
-  const { teamId } = tenantOf(request, 'teamId');
-  return teamId === undefined ? {} : { teamId };
-}
-
-function idParam(request: Request): string {
-  return String(request.params.id);
-}
-
-/** Nothing to answer (204) when the record was there; a 404 naming it otherwise. */
-function foundOr404(found: boolean, what: string): undefined {
-  if (!found) throw new RangeError(`${what} not found`);
-  return undefined;
-}
+/** The team a control request names (query or body). */
+const team = tenantScope('teamId');
 
 /** The id of the contact generated from person `index` (its record may since be deleted). */
 function personContactId(dataset: LoopDataset, index: number): string {

@@ -1,4 +1,4 @@
-import { defineHarness, type HarnessActivityType, type HarnessRequest } from '../toolkit/contract-harness.ts';
+import { defineHarness, type HarnessActivityType } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { LOOP_DEMO_API_KEY } from './loop-constants.ts';
 import { createLoopSimulator, type LoopSimulator } from './loop-simulator.ts';
@@ -10,10 +10,6 @@ export function loopOperatorConfig(url: string): OperatorConfig {
 
 // A well-formed GUID that no simulated team was issued.
 const UNKNOWN_API_KEY = '00000000-0000-4000-8000-000000000000';
-
-function isContactList(request: HarnessRequest): boolean {
-  return request.method === 'GET' && /^\/v1\/contacts\/?$/.test(request.path);
-}
 
 const HOUR_MS = 3_600_000;
 
@@ -33,16 +29,6 @@ function createActivity(simulator: LoopSimulator, contactId: string, type: Harne
   return `appointment:${controls.createAppointment({ contactId, ...appointment })}`;
 }
 
-/** A booked viewing or valuation is completed; a submitted offer is accepted. */
-function progressActivity(simulator: LoopSimulator, externalId: string): void {
-  const [kind, id = ''] = externalId.split(':');
-  const found =
-    kind === 'offer'
-      ? simulator.controls.updateOffer(id, { status: 'accepted' })
-      : kind === 'appointment' && simulator.controls.updateAppointment(id, 'completed');
-  if (!found) throw new RangeError(`no Loop activity ${externalId}`);
-}
-
 /**
  * Drives the Loop simulator for the adapter contract suite (server/adapters/contract.test.ts).
  * The adapter lists with includeArchived=true, so archived contacts count (as inactive).
@@ -54,21 +40,18 @@ export const loopHarness = defineHarness({
     operatorConfig: loopOperatorConfig(url),
     connection: { credentials: { apiKey: LOOP_DEMO_API_KEY }, settings: {} },
     invalidCredentials: { apiKey: UNKNOWN_API_KEY },
-    modifyContacts: (count) => simulator.controls.modifyContacts({ count, randomChange: true }),
-    isContactListRequest: isContactList,
-    isDeltaListRequest: (request) => isContactList(request) && request.query.updatedSince !== undefined,
+    contactListPath: /^\/v1\/contacts\/?$/,
+    isDelta: (request) => request.query.updatedSince !== undefined,
     revokeCredentials: () => simulator.controls.revokeApiKey(LOOP_DEMO_API_KEY),
     restoreCredentials: () => simulator.controls.restoreApiKey(LOOP_DEMO_API_KEY),
     createActivity: ({ contactExternalId, type }) => createActivity(simulator, contactExternalId, type),
-    progressActivity: (externalId) => progressActivity(simulator, externalId),
-    writeBackRecords: (contactExternalId) => simulator.notes({ contactId: contactExternalId }),
-    signedWebhook({ contactExternalId, secret, timestampOffsetSeconds }) {
-      const signed = simulator.signedContactWebhook({
-        contactId: contactExternalId,
-        secret,
-        timestampOffsetSeconds,
-      });
-      return { headers: signed.headers, rawBody: Buffer.from(signed.rawBody) };
+    // A booked viewing or valuation is completed; a submitted offer is accepted.
+    progress: {
+      offer: (id) => simulator.controls.updateOffer(id, { status: 'accepted' }),
+      appointment: (id) => simulator.controls.updateAppointment(id, 'completed'),
     },
+    writeBackRecords: (contactExternalId) => simulator.notes({ contactId: contactExternalId }),
+    signedWebhook: ({ contactExternalId, secret, timestampOffsetSeconds }) =>
+      simulator.signedContactWebhook({ contactId: contactExternalId, secret, timestampOffsetSeconds }),
   }),
 });

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { appointmentControlShape, appointmentSlot, offerControlShape } from '../toolkit/activity-controls.ts';
 import type { RunningServer } from '../toolkit/app-listener.ts';
-import { created, known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
 import {
   CountSchema,
   contactControl,
-  mountContactControls,
-  tenantOf,
   type ModifyContactsOptions as ToolkitModifyOptions,
 } from '../toolkit/control-inputs.ts';
 import {
@@ -22,8 +21,8 @@ import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
-import { emailElsewhere, movedAddress, pickDistinct, restyledPhone } from '../toolkit/random-edits.ts';
-import { plantedContacts, type UkPerson } from '../toolkit/uk-people.ts';
+import { bySequence, emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
+import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
 import { createReapitApiRouter, type ReapitCallContext } from './reapit-api.routes.ts';
 import { ReapitAuth } from './reapit-auth.ts';
 import { ReapitOAuth, type ReapitTokenStats } from './reapit-oauth.ts';
@@ -106,7 +105,7 @@ const BEARER_REFUSALS = {
 } as const;
 
 /** The customer a control request names (query or body). */
-const customerOf = (request: Request) => tenantOf(request, 'customerId');
+const customer = tenantScope('customerId');
 
 /**
  * An in-process Reapit Foundations API: OAuth client credentials and authorization code (PKCE,
@@ -161,10 +160,18 @@ export const createReapitSimulator = defineSimulator({
     const contactFor = (dataset: ReapitDataset, id: string): ContactRecord =>
       known(dataset.contactById(id), `contact ${id} not found for customer ${dataset.customerId}`);
 
-    const plantedOf = (customerId?: string) => {
-      const dataset = datasetFor(customerId);
-      return plantedContacts(dataset.people, (index) => dataset.contacts.get(index + 1)?.id);
-    };
+    const reads = contactReads({
+      datasetOf: datasetFor,
+      records: (dataset) => dataset.contacts.byCreated.items,
+      count: (dataset) => dataset.contacts.size,
+      idOf: (_dataset, record) => record.id,
+      byId: (dataset, id) => dataset.contactById(id),
+      // The ContactModel as GET /contacts/{id} would return it (relationships included).
+      render: (dataset, record): JsonObject =>
+        renderContact(record, { seed: dataset.seed, relationships: true }),
+      // Contact seq i + 1 is person i.
+      personContactId: (dataset, index) => dataset.contacts.get(index + 1)?.id,
+    });
     /** The appointment or offer an id names (a RangeError, so a 404 at `/_sim`, when there is none). */
     const activityOf = <T extends TimedRecord>(
       records: TimedCollection<T>,
@@ -181,17 +188,17 @@ export const createReapitSimulator = defineSimulator({
       /** Modifies contacts (bumping modified and _eTag) and sends the webhooks; returns their ids. */
       modifyContacts(modify: ModifyContactsOptions): string[] {
         const dataset = datasetFor(modify.customerId);
-        const fields =
-          modify.fields === undefined ? undefined : (ContactPatchSchema.parse(modify.fields) as ContactPatch);
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => contactFor(dataset, id))
-            : pickContacts(dataset, modify.count ?? 1, kit.controlRandom());
-        dataset.patchContacts(records, (record) => ({
-          ...(modify.randomChange ? randomChange(dataset, record, kit.controlRandom()) : {}),
-          ...fields,
-        }));
-        return records.map((record) => record.id);
+        return modifyRecords(modify, {
+          fields: modify.fields && (ContactPatchSchema.parse(modify.fields) as ContactPatch),
+          byId: (id) => contactFor(dataset, id),
+          // Unarchived contacts, in creation order.
+          pool: () => dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null),
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => randomChange(dataset, record, random),
+          apply: (records, patchOf) => dataset.patchContacts(records, patchOf),
+          idOf: (record) => record.id,
+        });
       },
       /** Creates a contact as if entered in AgencyCloud (sends contacts.created); returns its id. */
       createContact(input: ContactCreate, scope?: ForCustomer): string {
@@ -334,23 +341,7 @@ export const createReapitSimulator = defineSimulator({
       defaultCustomerId,
       /** Access and refresh tokens that are usable now, and those revoked (also `GET /_sim/tokens`). */
       tokenStats: (): ReapitTokenStats => oauth.tokenStats(),
-      contactCount: (customerId?: string) => datasetFor(customerId).contacts.size,
-      /** Contact ids in creation order. */
-      contactIds: (customerId?: string) =>
-        [...datasetFor(customerId).contacts.byCreated.items].map((record) => record.id),
-      /** The ContactModel as GET /contacts/{id} would return it (relationships included). */
-      getContact(id: string, customerId?: string): JsonObject | undefined {
-        const dataset = datasetFor(customerId);
-        const record = dataset.contactById(id);
-        return record === undefined
-          ? undefined
-          : renderContact(record, { seed: dataset.seed, relationships: true });
-      },
-      /** The generated people behind the contacts (index i is contact seq i + 1). */
-      people: (customerId?: string): readonly UkPerson[] => datasetFor(customerId).people.people,
-      plantedDuplicates: (customerId?: string) => plantedOf(customerId).duplicates,
-      /** Pairs of different contacts that share a full name. */
-      namesakes: (customerId?: string) => plantedOf(customerId).namesakes,
+      ...reads,
       journalEntries: (customerId?: string) =>
         [...datasetFor(customerId).journal.byCreated.items].map(renderJournalEntry),
       resthooks: (customerId?: string) =>
@@ -474,7 +465,7 @@ export const createReapitSimulator = defineSimulator({
         },
       },
       describe(request) {
-        const customerId = customerOf(request).customerId ?? defaultCustomerId;
+        const customerId = customer.tenant(request) ?? defaultCustomerId;
         return {
           customers: [...new Set(clients.map((client) => client.customerId))],
           clients: clients.map((client) => ({ clientId: client.clientId, customerId: client.customerId })),
@@ -485,75 +476,35 @@ export const createReapitSimulator = defineSimulator({
         };
       },
       controlRoutes: (router) => {
-        mountContactControls(router, {
-          scopeOf: customerOf,
-          create(body, customer) {
-            const { customerId: _customerId, ...input } = body;
-            return controls.createContact(input as ContactCreate, customer);
-          },
-          modify: (request, customer) =>
-            controls.modifyContacts({ ...request, ...customer } as ModifyContactsOptions),
-          archive: (id, customer) => controls.archiveContact(id, customer),
-          remove: (id, customer) => controls.deleteContact(id, customer),
-        });
+        customer.contacts(router, controls);
         mountCredentialControls(router, '/clients/:clientId', {
           revoke: controls.revokeClient,
           restore: controls.restoreClient,
         });
         mountControlRoutes(router, {
-          'POST /appointments': created((request) => ({
-            id: controls.createAppointment({
-              ...defined(AppointmentSchema.parse(request.body ?? {})),
-              ...customerOf(request),
-            }),
-          })),
-          'POST /offers': created((request) => ({
-            id: controls.createOffer({
-              ...defined(OfferSchema.parse(request.body ?? {})),
-              ...customerOf(request),
-            }),
-          })),
-          'PATCH /appointments/:id': (request) =>
-            controls.updateAppointment({
-              ...AppointmentEditSchema.parse(request.body ?? {}),
-              ...customerOf(request),
-              id: String(request.params.id),
-            }),
-          'PATCH /offers/:id': (request) =>
-            controls.updateOffer({
-              ...OfferEditSchema.parse(request.body ?? {}),
-              ...customerOf(request),
-              id: String(request.params.id),
-            }),
+          'POST /appointments': customer.create(AppointmentSchema, controls.createAppointment),
+          'POST /offers': customer.create(OfferSchema, controls.createOffer),
+          'PATCH /appointments/:id': customer.update(AppointmentEditSchema, (id, edit, scope) =>
+            controls.updateAppointment({ ...edit, ...scope, id }),
+          ),
+          'PATCH /offers/:id': customer.update(OfferEditSchema, (id, edit, scope) =>
+            controls.updateOffer({ ...edit, ...scope, id }),
+          ),
           'GET /tokens': () => state.tokenStats(),
           'POST /tokens/expire': () => controls.expireTokens(),
           'POST /journal-entries': (request) =>
             controls.addJournalEntries({
               ...defined(JournalEntriesSchema.parse(request.body ?? {})),
-              ...customerOf(request),
+              ...customer.of(request),
             }),
-          'GET /journal-entries': (request) => ({
-            entries: state.journalEntries(customerOf(request).customerId),
-          }),
-          'GET /resthooks': (request) => ({ resthooks: state.resthooks(customerOf(request).customerId) }),
-          'GET /planted-duplicates': (request) => {
-            const { customerId } = customerOf(request);
-            return {
-              duplicates: state.plantedDuplicates(customerId),
-              namesakes: state.namesakes(customerId),
-            };
-          },
+          'GET /journal-entries': customer.read('entries', state.journalEntries),
+          'GET /resthooks': customer.read('resthooks', state.resthooks),
+          'GET /planted-duplicates': customer.planted(state),
         });
       },
     };
   },
 });
-
-/** Deterministic pick of `count` distinct, unarchived contacts. */
-function pickContacts(dataset: ReapitDataset, count: number, random: SeededRandom): ContactRecord[] {
-  const pool = dataset.contacts.byCreated.items.filter((record) => record.archivedOn === null);
-  return pickDistinct(random, pool, count, (a, b) => a.seq - b.seq);
-}
 
 const NEXT_CONSENT = { grant: 'deny', deny: 'notAsked', notAsked: 'grant' } as const;
 

@@ -1,9 +1,4 @@
-import {
-  defineHarness,
-  hasQueryParameter,
-  type HarnessActivityType,
-  type HarnessRequest,
-} from '../toolkit/contract-harness.ts';
+import { defineHarness, hasQueryParameter, type HarnessActivityType } from '../toolkit/contract-harness.ts';
 import { allowListeners, type OperatorConfig } from '../toolkit/operator-config.ts';
 import { REAPIT_DEMO_CLIENT } from './reapit-constants.ts';
 import { createReapitSimulator, type ReapitSimulator } from './reapit-simulator.ts';
@@ -15,10 +10,6 @@ export function reapitOperatorConfig(running: { url: string; connectUrl: string 
     PROPSYNC_REAPIT_CONNECT_URL: running.connectUrl,
     ...allowListeners(running.url, running.connectUrl),
   };
-}
-
-function isContactList(request: HarnessRequest): boolean {
-  return request.method === 'GET' && /^\/contacts\/?$/.test(request.path);
 }
 
 const HOUR_MS = 3_600_000;
@@ -43,19 +34,10 @@ function createActivity(
   return `appointment:${controls.createAppointment({ contactId, ...appointment })}`;
 }
 
-/** The next stage: a viewing marked attended, an offer accepted (each sends its `.modified` webhook). */
-function progressActivity(simulator: ReapitSimulator, activityExternalId: string): void {
-  const [kind, id = ''] = activityExternalId.split(':');
-  if (kind === 'appointment') simulator.controls.updateAppointment({ id, attended: 'attended' });
-  else if (kind === 'offer') simulator.controls.updateOffer({ id, status: 'accepted' });
-  else throw new RangeError(`not a Reapit activity id: ${activityExternalId}`);
-}
-
 /** Drives the Reapit simulator for the adapter contract suite (server/adapters/contract.test.ts). */
 export const reapitHarness = defineHarness({
   provider: 'reapit',
-  create: (options, harness) =>
-    createReapitSimulator({ ...options, tokenLifetimeSeconds: harness.tokenLifetimeSeconds ?? 3600 }),
+  create: createReapitSimulator,
   connect(simulator, _url, running) {
     const { clientId, clientSecret, customerId } = REAPIT_DEMO_CLIENT;
     return {
@@ -64,14 +46,18 @@ export const reapitHarness = defineHarness({
       // The sandbox app accepts any loopback redirect, so the demo's "Sign in with Reapit" works as is.
       oauthApp: { clientId, clientSecret, settings: { customerId } },
       invalidCredentials: { clientId, clientSecret: `${clientSecret}-wrong` },
-      isContactListRequest: isContactList,
+      contactListPath: /^\/contacts\/?$/,
       // Reapit binds query names case-insensitively, so `ModifiedFrom` counts too.
-      isDeltaListRequest: (request) => isContactList(request) && hasQueryParameter(request, 'modifiedFrom'),
+      isDelta: (request) => hasQueryParameter(request, 'modifiedFrom'),
       revokeCredentials: () => simulator.controls.revokeClient(clientId),
       restoreCredentials: () => simulator.controls.restoreClient(clientId),
       expireTokens: () => simulator.controls.expireTokens(),
       createActivity: (options) => createActivity(simulator, options),
-      progressActivity: (externalId) => progressActivity(simulator, externalId),
+      // The next stage: a viewing marked attended, an offer accepted (each sends its `.modified` webhook).
+      progress: {
+        appointment: (id) => simulator.controls.updateAppointment({ id, attended: 'attended' }),
+        offer: (id) => simulator.controls.updateOffer({ id, status: 'accepted' }),
+      },
       writeBackRecords: (contactExternalId) =>
         simulator
           .journalEntries()

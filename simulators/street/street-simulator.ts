@@ -2,11 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import { ModifySchema as ContactModifySchema } from '../toolkit/control-inputs.ts';
-import { mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { known, mountControlRoutes, withBody } from '../toolkit/control-routes.ts';
+import { tenantScope } from '../toolkit/controls-scope.ts';
+import { appointmentSlot } from '../toolkit/activity-controls.ts';
 import { mountCredentialControls } from '../toolkit/credential-controls.ts';
-import { defineSimulator, type SimulatorKit, type SimulatorOptions } from '../toolkit/define-simulator.ts';
+import { defineSimulator, type SimulatorKit, type ApiSimulatorOptions } from '../toolkit/define-simulator.ts';
 import { signedNow, standardDelivery } from '../toolkit/standard-webhook-delivery.ts';
-import { bySequence, pickDistinct } from '../toolkit/random-edits.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
+import { modifyRecords } from '../toolkit/controls-contacts.ts';
 import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { LISTED_PROPERTY_BASE, offerKindOf, renderNote, type ActivityKind } from './street-activity.model.ts';
 import { createStreetApiRouter, type StreetCallContext } from './street-api.routes.ts';
@@ -28,13 +31,9 @@ import { streetUuid } from './street-ids.ts';
 import { fieldsOf, propertySeq, renderPerson, type PersonRecord } from './street-person.model.ts';
 import { StreetWebhooks, webhookBody } from './street-webhooks.ts';
 
-export interface StreetSimulatorOptions extends SimulatorOptions {
+export interface StreetSimulatorOptions extends ApiSimulatorOptions<StreetRateLimits> {
   /** API tokens the simulator accepts (default: {@link STREET_DEMO_API_TOKEN}). */
   tokens?: readonly StreetApiToken[];
-  /** Documented limits by default; override parts, or `false` to disable (benchmarks). */
-  rateLimits?: Partial<StreetRateLimits> | false;
-  /** How long a webhook receiver may take (default 15 s). */
-  webhookTimeoutMs?: number;
 }
 
 const RoleStatusSchema = z.enum(['Current', 'Previous']).nullable();
@@ -118,11 +117,8 @@ export const createStreetSimulator = defineSimulator({
       dataset = newDataset();
     });
 
-    const personFor = (id: string, withTrashed = false): PersonRecord => {
-      const record = dataset.personById(id, { withTrashed });
-      if (record === undefined) throw new RangeError(`person ${id} not found`);
-      return record;
-    };
+    const personFor = (id: string, withTrashed = false): PersonRecord =>
+      known(dataset.personById(id, { withTrashed }), `person ${id} not found`);
     const applicantKind = (person: PersonRecord, kind: 'sales' | 'lettings' | undefined, purpose: string) => {
       const applicants = fieldsOf(person, seed).applicants;
       const chosen = kind ?? applicants[0];
@@ -131,12 +127,6 @@ export const createStreetSimulator = defineSimulator({
           `person ${dataset.personId(person)} has no ${chosen ?? 'sales or lettings'} applicant to ${purpose}`,
         );
       return chosen;
-    };
-    const startOf = (value: string | number | Date | undefined, fallback: number): number => {
-      if (value === undefined) return fallback;
-      const ms = new Date(value).getTime();
-      if (Number.isNaN(ms)) throw new RangeError('start is not a valid date');
-      return ms;
     };
     /** Sets the status of an activity of one of `kinds` (offers: sales or lettings, found by id). */
     const setStatus = (kinds: readonly ActivityKind[], id: string, status: string): void => {
@@ -181,20 +171,16 @@ export const createStreetSimulator = defineSimulator({
     const controls = {
       /** Modifies people (moving updated_at) and sends the webhooks; returns their UUIDs. */
       modifyPeople(modify: z.infer<typeof ModifySchema>): string[] {
-        const records =
-          modify.ids !== undefined
-            ? modify.ids.map((id) => personFor(id))
-            : pickDistinct(
-                kit.controlRandom(),
-                dataset.persons.byCreated.items,
-                modify.count ?? 1,
-                bySequence,
-              );
-        dataset.patchPeople(records, (record) => ({
-          ...(modify.randomChange ? dataset.randomChange(record, kit.controlRandom()) : {}),
-          ...(modify.fields as PersonPatch | undefined),
-        }));
-        return records.map((record) => dataset.personId(record));
+        return modifyRecords(modify, {
+          fields: modify.fields as PersonPatch | undefined,
+          byId: (id) => personFor(id),
+          pool: () => dataset.persons.byCreated.items,
+          order: bySequence,
+          random: kit.controlRandom,
+          randomChange: (record, random) => dataset.randomChange(record, random),
+          apply: (records, patchOf) => dataset.patchPeople(records, patchOf),
+          idOf: (record) => dataset.personId(record),
+        });
       },
       /** Creates a person as if entered in Street (the Open API cannot); sends person.created; returns the UUID. */
       createPerson: (input: PersonCreate): string => dataset.personId(dataset.createPerson(input)),
@@ -207,13 +193,12 @@ export const createStreetSimulator = defineSimulator({
       /** Books a viewing for one of the person's applicants (sends viewing.created); returns its UUID. */
       createViewing(viewing: z.infer<typeof ViewingSchema>): string {
         const person = personFor(viewing.personId);
-        const start = startOf(viewing.start, clock.now() + 86_400_000);
+        const slot = appointmentSlot(viewing, 30, clock.now());
         return dataset.addActivity('viewing', {
           personSeq: person.seq,
           applicantKind: applicantKind(person, viewing.kind, 'view with'),
           propertySeq: LISTED_PROPERTY_BASE + kit.controlRandom().int(1, 50_000),
-          start,
-          end: start + 30 * 60_000,
+          ...slot,
           status: viewing.status ?? 'unconfirmed',
           cancelledAt: null,
         });
@@ -226,13 +211,12 @@ export const createStreetSimulator = defineSimulator({
         const statuses = fieldsOf(person, seed).statuses;
         const kind =
           valuation.kind ?? (statuses.landlord !== null && statuses.vendor === null ? 'lettings' : 'sales');
-        const start = startOf(valuation.start, clock.now() + 2 * 86_400_000);
         return dataset.addActivity('valuation', {
           personSeq: person.seq,
           valuationType: kind,
           propertySeq: propertySeq(person.seq, kind === 'sales' ? 'home' : 'let'),
-          start,
-          end: start + 60 * 60_000,
+          // Two days from now by default.
+          ...appointmentSlot({ start: valuation.start ?? clock.now() + 2 * 86_400_000 }, 60, clock.now()),
           status: valuation.status ?? 'booked',
         });
       },
@@ -406,11 +390,9 @@ export const createStreetSimulator = defineSimulator({
           'POST /people/modify': withBody(ModifySchema, (input) => ({
             modified: controls.modifyPeople(input),
           })),
-          'POST /people/:id/trash': {
-            run: ({ params }) => {
-              if (!controls.trashPerson(String(params.id)))
-                throw new RangeError(`person ${String(params.id)} not found`);
-            },
+          'POST /people/:id/trash': ({ params }) => {
+            if (!controls.trashPerson(String(params.id)))
+              throw new RangeError(`person ${String(params.id)} not found`);
           },
           ...Object.fromEntries(
             bookings.flatMap(([path, schema, create, statuses, kinds]) => [
@@ -431,16 +413,13 @@ export const createStreetSimulator = defineSimulator({
           revoke: controls.revokeToken,
           restore: controls.restoreToken,
         });
+        const single = tenantScope();
         mountControlRoutes(router, {
-          'GET /notes': {
-            run: ({ query }) => ({
-              notes: notes(typeof query.personId === 'string' ? query.personId : undefined),
-            }),
-          },
-          'GET /webhooks': { run: () => ({ webhooks: webhookSubscriptions() }) },
-          'GET /planted-duplicates': {
-            run: () => ({ duplicates: plantedDuplicates(), namesakes: namesakes() }),
-          },
+          'GET /notes': ({ query }) => ({
+            notes: notes(typeof query.personId === 'string' ? query.personId : undefined),
+          }),
+          'GET /webhooks': single.read('webhooks', webhookSubscriptions),
+          'GET /planted-duplicates': single.planted({ plantedDuplicates, namesakes }),
         });
       },
     };

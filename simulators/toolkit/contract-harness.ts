@@ -113,6 +113,8 @@ export type HarnessSimulatorOptions = {
   seed: number;
   contactCount: number;
   webhookRetryScale: number;
+  /** The suite's token lifetime (default 3600); CRMs whose credentials do not expire ignore it. */
+  tokenLifetimeSeconds: number;
   rateLimits?: false;
   logger?: Pick<Logger, 'error'>;
 };
@@ -146,8 +148,20 @@ export type CrmHarnessParts = Omit<
   | 'expireTokens'
   | 'modifyContacts'
   | 'signedWebhook'
+  | 'isContactListRequest'
+  | 'isDeltaListRequest'
+  | 'progressActivity'
 > &
-  Partial<Omit<RunningHarness, 'signedWebhook'>> & {
+  Partial<Omit<RunningHarness, 'signedWebhook' | 'progressActivity'>> & {
+    /** A GET to a path that matches lists contacts (any page). */
+    contactListPath: RegExp;
+    /** True when a contact-list request carries the provider's modified-since filter. */
+    isDelta(request: HarnessRequest): boolean;
+    /**
+     * How an activity of each kind (the part of its external id before `:`) moves to its next
+     * stage, by its CRM id; false (not found) or an unknown kind is a RangeError.
+     */
+    progress?: Record<string, (id: string) => boolean | void>;
     signedWebhook(options: Parameters<RunningHarness['signedWebhook']>[0]): {
       headers: Record<string, string>;
       rawBody: Buffer | string;
@@ -168,25 +182,25 @@ export function defineHarness<
   S extends HarnessableSimulator & { listen(port?: number): Promise<{ url: string }> },
 >(spec: {
   provider: CrmProvider;
-  create(options: HarnessSimulatorOptions, harness: HarnessOptions): S;
+  create(options: HarnessSimulatorOptions): S;
   /** `running` is what `listen` returned (e.g. a second host's URL). */
   connect(simulator: S, url: string, running: Awaited<ReturnType<S['listen']>>): CrmHarnessParts;
 }): SimulatorHarness {
   return {
     provider: spec.provider,
     async start(options) {
-      const simulator = spec.create(
-        {
-          seed: options.seed ?? 1,
-          contactCount: options.contactCount,
-          webhookRetryScale: 0.0001,
-          ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
-          ...(options.logger ? { logger: options.logger } : {}),
-        },
-        options,
-      );
+      const simulator = spec.create({
+        seed: options.seed ?? 1,
+        contactCount: options.contactCount,
+        webhookRetryScale: 0.0001,
+        tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+        ...(options.rateLimits === false ? { rateLimits: false as const } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
       const running = (await simulator.listen(options.port ?? 0)) as Awaited<ReturnType<S['listen']>>;
-      const parts = spec.connect(simulator, running.url, running);
+      const { contactListPath, isDelta, progress, ...parts } = spec.connect(simulator, running.url, running);
+      const isContactListRequest = (request: HarnessRequest) =>
+        request.method === 'GET' && contactListPath.test(request.path);
       return {
         url: running.url,
         listableContactCount: () => simulator.contactCount(),
@@ -205,6 +219,16 @@ export function defineHarness<
           return simulator.controls.modifyContacts({ count, randomChange: true });
         },
         close: () => simulator.close(),
+        isContactListRequest,
+        isDeltaListRequest: (request) => isContactListRequest(request) && isDelta(request),
+        ...(progress && {
+          progressActivity(externalId: string) {
+            const [kind = '', ...rest] = externalId.split(':');
+            const next = Object.hasOwn(progress, kind) ? progress[kind] : undefined;
+            if (next === undefined || next(rest.join(':')) === false)
+              throw new RangeError(`no ${spec.provider} activity ${externalId} with a next stage`);
+          },
+        }),
         ...parts,
         signedWebhook(options) {
           const signed = parts.signedWebhook(options);

@@ -79,7 +79,7 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
     'GET /faults': () => simulatorOf().faults.snapshot(),
     'PUT /faults': (request) => {
       const simulator = simulatorOf();
-      simulator.controls.setFaults(withoutUndefined(FaultSettingsSchema.parse(request.body ?? {})));
+      simulator.controls.setFaults(defined(FaultSettingsSchema.parse(request.body ?? {})));
       return simulator.faults.snapshot();
     },
     'DELETE /faults': () => void simulatorOf().controls.clearFaults(),
@@ -91,13 +91,11 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
     'POST /faults/drop-next': oneShot('dropNext'),
     'POST /faults/lose-next-response': oneShot('loseNextResponse'),
     'PUT /webhook-faults': (request) =>
-      void simulatorOf().controls.setWebhookFaults(
-        withoutUndefined(WebhookFaultsSchema.parse(request.body ?? {})),
-      ),
+      void simulatorOf().controls.setWebhookFaults(defined(WebhookFaultsSchema.parse(request.body ?? {}))),
     'GET /requests': (request) => {
       const method = typeof request.query.method === 'string' ? request.query.method : undefined;
       const path = typeof request.query.path === 'string' ? request.query.path : undefined;
-      return { entries: simulatorOf().requestLog.entries(withoutUndefined({ method, path })) };
+      return { entries: simulatorOf().requestLog.entries(defined({ method, path })) };
     },
     'DELETE /requests': () => simulatorOf().requestLog.clear(),
     'GET /webhook-deliveries': () => ({ attempts: simulatorOf().webhookAttempts() }),
@@ -111,11 +109,12 @@ export function mountCommonControlRoutes(router: Router, simulatorOf: () => Cont
   });
 }
 
-function withoutUndefined<T extends Record<string, unknown>>(
+/** Drops undefined members (zod's optional fields) so `exactOptionalPropertyTypes` holds. */
+export function defined<T extends Record<string, unknown>>(
   value: T,
-): { [K in keyof T]?: Exclude<T[K], undefined> } {
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
+    [K in keyof T]: Exclude<T[K], undefined>;
   };
 }
 
@@ -140,12 +139,7 @@ export type ModifyContactsOptions<Fields, Scope extends object = object> = {
 } & Scope;
 
 /** A `POST /_sim/contacts/modify` body: the CRM validates `fields` as its own PATCH body. */
-export type ModifyRequest = {
-  count?: number;
-  ids?: string[];
-  fields?: Record<string, unknown>;
-  randomChange?: boolean;
-};
+export type ModifyRequest = z.infer<typeof ModifySchema>;
 
 /**
  * The record routes every simulator's `/_sim` has, scoped to a tenant (agency, customer, team)
@@ -174,7 +168,7 @@ export function mountContactControls<Scope extends object>(
       id: spec.create((request.body ?? {}) as Record<string, unknown>, spec.scopeOf(request)),
     })),
     'POST /contacts/modify': (request) => ({
-      modified: spec.modify(withoutUndefined(ModifySchema.parse(request.body ?? {})), spec.scopeOf(request)),
+      modified: spec.modify(defined(ModifySchema.parse(request.body ?? {})), spec.scopeOf(request)),
     }),
     'POST /contacts/:id/archive': (request) => {
       const id = String(request.params.id);

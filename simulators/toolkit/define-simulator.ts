@@ -9,6 +9,8 @@ import express, {
 import type { Logger } from '../../server/infrastructure/logger.ts';
 import { listen as listenApp, type RunningServer } from './app-listener.ts';
 import { mountCommonControlRoutes } from './control-inputs.ts';
+
+export { defined } from './control-inputs.ts';
 import { handle } from './control-routes.ts';
 import { FaultControls, faultMiddleware, type FaultMatch, type FaultSettings } from './fault-controls.ts';
 import { RateLimiter, type RateLimitConfig } from './rate-limiter.ts';
@@ -42,14 +44,18 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'error'>;
 }
 
-/** Options of a CRM simulator with expiring tokens, documented rate limits and webhooks. */
-export interface CrmSimulatorOptions<Limits> extends SimulatorOptions {
-  /** Access token lifetime in seconds (default 3600; fractions allowed). */
-  tokenLifetimeSeconds?: number;
+/** Options of a CRM simulator with documented rate limits and webhooks. */
+export interface ApiSimulatorOptions<Limits> extends SimulatorOptions {
   /** The CRM's documented limits by default; override parts, or `false` to disable (benchmarks). */
   rateLimits?: Partial<Limits> | false;
-  /** How long a webhook receiver may take (default 10 s). */
+  /** How long a webhook receiver may take (default: the CRM's documented timeout, 10 or 15 s). */
   webhookTimeoutMs?: number;
+}
+
+/** Options of a CRM simulator with expiring tokens too. */
+export interface CrmSimulatorOptions<Limits> extends ApiSimulatorOptions<Limits> {
+  /** Access token lifetime in seconds (default 3600; fractions allowed). */
+  tokenLifetimeSeconds?: number;
 }
 
 /**
@@ -234,8 +240,6 @@ export interface SimulatorParts<Own, Controls> {
   own: Own;
   /** Data controls the CRM adds (create, modify, delete…). */
   controls: Controls;
-  /** Replaces the common controls where the CRM does more (e.g. clearing its own faults too). */
-  overrides?: Partial<CommonControls>;
   /** Extra `/_sim` routes (the common ones are mounted by the toolkit). */
   controlRoutes?(router: Router): void;
   /** What `GET /_sim` reports beside (or instead of) the toolkit's counters; may read the query. */
@@ -378,7 +382,6 @@ export function defineSimulator<
         random = new SeededRandom(mixSeed(seed, `${prefix}controls`));
         for (const action of resets) action();
       },
-      ...parts.overrides,
     };
     const controls = { ...common, ...parts.controls };
 
@@ -507,13 +510,4 @@ function anchorOf(option: SimulatorOptions['dataAnchor'], now: number): number {
     option instanceof Date ? option.getTime() : typeof option === 'string' ? Date.parse(option) : option;
   if (Number.isNaN(ms)) throw new RangeError('dataAnchor is not a valid date');
   return ms;
-}
-
-/** Drops undefined members (zod's optional fields) so `exactOptionalPropertyTypes` holds. */
-export function defined<T extends Record<string, unknown>>(
-  value: T,
-): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }
