@@ -276,5 +276,3 @@ export const ControlOfferUpdateSchema = z.object({
   status: z.enum(LOOP_OFFER_STATUSES).optional(),
   amount: z.number().positive().optional(),
 });
-// The key travels in the body, never in a URL that proxies and access logs would keep.
-export const ControlApiKeySchema = z.object({ apiKey: z.string().min(1) });
