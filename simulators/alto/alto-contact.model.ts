@@ -415,7 +415,7 @@ export function branchIdOf(record: ContactRecord): string {
 }
 
 /** A phone as E.164, or '' when it is none (no identity key). */
-export const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
+const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
 
 /** Surnames, and emails (trimmed, lower case) and E.164 phones of a contact's people: duplicate detection. */
 export function identityKeysOf(fields: AltoContactFields): { surnames: string[]; keys: string[] } {
@@ -428,6 +428,15 @@ export function identityKeysOf(fields: AltoContactFields): { surnames: string[];
       ...person.phoneNumbers.map((phone) => e164Of(phone.number)),
     ]),
   };
+}
+
+/** A record's identity keys; a generated contact's lead person is enough (no fields built). */
+export function identityKeysOfRecord(record: ContactRecord): string[] {
+  if (record.fields !== null) return identityKeysOf(record.fields).keys;
+  const person = record.person;
+  return person === null
+    ? []
+    : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
 }
 
 function links(href: string): Array<{ href: string; rel: string }> {

@@ -2,7 +2,9 @@ import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
 import { generatedAppointmentTimes, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
 import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -15,9 +17,9 @@ import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-acti
 import {
   ALTO_NEGOTIATOR_IDS,
   branchIdOf,
-  e164Of,
   fieldsOf,
   identityKeysOf,
+  identityKeysOfRecord,
   seqOfContactId,
   type AltoContactFields,
   type ContactRecord,
@@ -56,9 +58,13 @@ export class AltoDataset {
   #nextFileNoteSeq = 1;
   /**
    * Contacts by email (trimmed, lower case) and E.164 phone (emails hold "@", phones start "+", so
-   * one map serves both), built on the first duplicate check and kept current after.
+   * one index serves both), built on the first duplicate check and kept current after.
    */
-  #identity: Map<string, Set<number>> | null = null;
+  readonly #identity = new EmailIndex<ContactRecord>(
+    () => this.contacts.values(),
+    identityKeysOfRecord,
+    (key) => key,
+  );
 
   constructor(
     options: DatasetSeed & { agencyRef: string },
@@ -221,7 +227,7 @@ export class AltoDataset {
       fields,
     };
     this.contacts.add(record);
-    this.#index(record, true);
+    this.#identity.add(record);
     this.#notifyContacts([record], 'Contact.Created', now);
     return record;
   }
@@ -232,12 +238,12 @@ export class AltoDataset {
     change: (fields: AltoContactFields, record: ContactRecord) => void,
   ): void {
     const now = this.clock.now();
-    for (const record of records) this.#index(record, false);
-    this.contacts.updateMany(records, (record) => {
-      change(this.materialise(record), record);
-      record.modified = Math.max(now, record.modified);
-    });
-    for (const record of records) this.#index(record, true);
+    this.#identity.update(records, () =>
+      this.contacts.updateMany(records, (record) => {
+        change(this.materialise(record), record);
+        record.modified = Math.max(now, record.modified);
+      }),
+    );
     this.#notifyContacts(records, 'Contact.Modified', now);
   }
 
@@ -246,7 +252,7 @@ export class AltoDataset {
    * deletion event: a `Contact.Modified` is sent and fetching the contact then answers 404.
    */
   deleteContact(record: ContactRecord): void {
-    this.#index(record, false);
+    this.#identity.remove(record);
     this.contacts.remove(record);
     this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
   }
@@ -269,43 +275,12 @@ export class AltoDataset {
    * same email (case-insensitive) or phone (E.164). Alto answers a POST with 409 for these.
    */
   findDuplicates(fields: AltoContactFields): ContactRecord[] {
-    if (this.#identity === null) {
-      this.#identity = new Map();
-      for (const record of this.contacts.values()) this.#index(record, true);
-    }
-    const identity = this.#identity;
     const { surnames, keys } = identityKeysOf(fields);
-    const candidates = new Set(keys.flatMap((key) => [...(identity.get(key) ?? [])]));
-    return [...candidates]
-      .sort((a, b) => a - b)
-      .map((seq) => this.contacts.get(seq))
-      .filter((record): record is ContactRecord => {
-        if (record === undefined) return false;
-        const existing = fieldsOf(record, this.seed);
-        return (
-          !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name))
-        );
-      });
-  }
-
-  /** Adds the record to the identity index (once built), or takes it out. */
-  #index(record: ContactRecord, add: boolean): void {
-    if (this.#identity === null) return;
-    const person = record.person;
-    // Without building computed fields: the lead person is enough for generated contacts.
-    const keys =
-      record.fields !== null
-        ? identityKeysOf(record.fields).keys
-        : person === null
-          ? []
-          : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
-    for (const key of keys) {
-      if (key === '') continue;
-      const seqs = this.#identity.get(key);
-      if (!add) seqs?.delete(record.seq);
-      else if (seqs === undefined) this.#identity.set(key, new Set([record.seq]));
-      else seqs.add(record.seq);
-    }
+    const candidates = new Set(keys.flatMap((key) => this.#identity.find(key)));
+    return [...candidates].sort(bySequence).filter((record) => {
+      const existing = fieldsOf(record, this.seed);
+      return !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name));
+    });
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
