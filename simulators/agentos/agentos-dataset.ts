@@ -1,12 +1,8 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import {
-  generatedBooking,
-  generatedCreatedAt,
-  generatedModifiedAt,
-  peopleOf,
-} from '../toolkit/generated-data.ts';
+import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import type { GeneratedPeople, PersonRole } from '../toolkit/uk-people.ts';
+import type { PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,
@@ -112,10 +108,8 @@ function refKey(ref: ContactRef): string {
  * appointments, offers, contact log entries and engagement values. Data only; webhooks and HTTP
  * live elsewhere.
  */
-export class AgentosDataset {
+export class AgentosDataset extends DatasetBase {
   readonly shortName: string;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
   readonly lists: Readonly<Record<AgentosContactType, TimedCollection<ContactRecord>>>;
   readonly appointments = new NumberedCollection<AppointmentRecord>();
   readonly offers = new NumberedCollection<OfferRecord>();
@@ -125,17 +119,13 @@ export class AgentosDataset {
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
   #nextSeq = perList(() => 1);
-
-  readonly now: () => number;
   readonly #webhooks: AgentosWebhooks;
 
   constructor(options: AgentosDatasetOptions) {
-    this.now = options.now;
+    super(options, 'agentos', options.now);
     this.#webhooks = options.webhooks;
     this.shortName = options.shortName;
-    this.seed = options.seed;
     this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
-    this.people = peopleOf(options, 'agentos');
     this.#generate(options.anchor);
   }
 

@@ -3,9 +3,9 @@ import { TimedCollection } from '../toolkit/timed-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedAppointmentTimes, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedAppointmentTimes, generatedRecords } from '../toolkit/generated-data.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
@@ -40,12 +40,10 @@ const FEEDBACK = [
  * offers and file notes. Each change is followed by the notifications Alto would send; the API
  * routes and the control surface both change data through here, so a change made either way notifies.
  */
-export class AltoDataset {
+export class AltoDataset extends DatasetBase {
   readonly agencyRef: string;
   readonly clock: SimulatorClock;
   readonly #webhooks: AltoWebhooks;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
   readonly contacts = new TimedCollection<ContactRecord>();
   readonly appointments = new Map<number, AppointmentRecord>();
@@ -70,11 +68,10 @@ export class AltoDataset {
     options: DatasetSeed & { agencyRef: string },
     notify: { clock: SimulatorClock; webhooks: AltoWebhooks },
   ) {
+    super(options, 'alto', notify.clock.now);
     this.agencyRef = options.agencyRef;
     this.clock = notify.clock;
     this.#webhooks = notify.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
   }
 
@@ -218,7 +215,7 @@ export class AltoDataset {
   }
 
   createContact(fields: AltoContactFields): ContactRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: ContactRecord = {
       seq: this.#nextContactSeq++,
       created: now,
@@ -237,7 +234,7 @@ export class AltoDataset {
     records: readonly ContactRecord[],
     change: (fields: AltoContactFields, record: ContactRecord) => void,
   ): void {
-    const now = this.clock.now();
+    const now = this.now();
     this.#identity.update(records, () =>
       this.contacts.updateMany(records, (record) => {
         change(this.materialise(record), record);
@@ -254,7 +251,7 @@ export class AltoDataset {
   deleteContact(record: ContactRecord): void {
     this.#identity.remove(record);
     this.contacts.remove(record);
-    this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
+    this.#notifyContacts([record], 'Contact.Modified', this.now());
   }
 
   #notifyContacts(
@@ -284,7 +281,7 @@ export class AltoDataset {
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: AppointmentRecord = {
       ...input,
       created: now,
@@ -299,12 +296,12 @@ export class AltoDataset {
   updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
     record.status = status;
     if (feedback !== undefined) record.applicantFeedback = feedback;
-    record.modified = Math.max(record.modified, this.clock.now());
+    record.modified = Math.max(record.modified, this.now());
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
     this.offers.set(record.seq, record);
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
@@ -315,7 +312,7 @@ export class AltoDataset {
   setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
     record.status = status;
     if (amount !== undefined) record.amount = amount;
-    record.modified = Math.max(record.modified, this.clock.now());
+    record.modified = Math.max(record.modified, this.now());
     const follow =
       status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);
@@ -325,7 +322,7 @@ export class AltoDataset {
   addFileNote(input: Omit<FileNoteRecord, 'seq' | 'created' | 'updated'>): FileNoteRecord {
     const record: FileNoteRecord = {
       ...input,
-      created: this.clock.now(),
+      created: this.now(),
       updated: null,
       seq: this.#nextFileNoteSeq++,
     };

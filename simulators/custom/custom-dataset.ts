@@ -1,8 +1,8 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   activityId,
   occurredAtFor,
@@ -149,9 +149,7 @@ function changedFields(current: ContactFields, change: ContactChange): ContactFi
  * valuations, offers, calls) and the write-back Propsync leaves. Data only: webhooks and HTTP
  * live elsewhere.
  */
-export class CustomDataset {
-  readonly seed: number;
-  readonly people: GeneratedPeople;
+export class CustomDataset extends DatasetBase {
   readonly contacts = new TimedCollection<ContactRecord>();
   /** By contact (`of(contactSeq)`, in creation order). */
   readonly activities = new NumberedCollection<ActivityRecord>({
@@ -159,14 +157,11 @@ export class CustomDataset {
   });
   #nextContactSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
-  readonly now: () => number;
   readonly #webhooks: CustomWebhooks;
 
   constructor(options: CustomDatasetOptions) {
-    this.now = options.now;
+    super(options, 'custom', options.now);
     this.#webhooks = options.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'custom');
     this.#generate(options.anchor);
   }
 

@@ -1,10 +1,10 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedRecords } from '../toolkit/generated-data.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   generateActivities,
   renderAppointment,
@@ -94,12 +94,9 @@ const change = (
  * offers and journal entries. Each change is followed by the webhooks Reapit would send; the API
  * routes and the control surface both change data through here, so a change made either way notifies.
  */
-export class ReapitDataset {
+export class ReapitDataset extends DatasetBase {
   readonly customerId: string;
-  readonly clock: SimulatorClock;
   readonly #webhooks: ReapitWebhooks;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
   readonly contacts = new TimedCollection<ContactRecord>();
   readonly appointments = new TimedCollection<AppointmentRecord>();
   readonly offers = new TimedCollection<OfferRecord>();
@@ -117,11 +114,9 @@ export class ReapitDataset {
     options: DatasetSeed & { customerId: string },
     notify: { clock: SimulatorClock; webhooks: ReapitWebhooks },
   ) {
+    super(options, 'reapit', notify.clock.now);
     this.customerId = options.customerId;
-    this.clock = notify.clock;
     this.#webhooks = notify.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'reapit');
     this.#generate(options.anchor);
   }
 
@@ -174,7 +169,7 @@ export class ReapitDataset {
 
   #notify(topicPrefix: string, notifications: () => ReapitNotification[]): void {
     if (this.#webhooks.hasSubscribers(this.customerId, topicPrefix))
-      this.#webhooks.emit(this.customerId, this.clock.now(), notifications());
+      this.#webhooks.emit(this.customerId, this.now(), notifications());
   }
 
   #notifyCreated(topicId: string, entityId: string, model: () => JsonObject): void {
@@ -182,7 +177,7 @@ export class ReapitDataset {
   }
 
   createContact(input: ContactCreate): ContactRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const seq = this.#nextContactSeq++;
     const record: ContactRecord = {
       seq,
@@ -233,7 +228,7 @@ export class ReapitDataset {
    * notifications of one contact's change share its eventId.
    */
   patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
-    const now = this.clock.now();
+    const now = this.now();
     const notifyContacts = this.#webhooks.hasSubscribers(this.customerId, 'contacts.');
     const notifyRoles = ROLE_TOPIC_PREFIXES.some((prefix) =>
       this.#webhooks.hasSubscribers(this.customerId, prefix),
@@ -309,7 +304,7 @@ export class ReapitDataset {
 
   /** Archives (Reapit's soft delete): the contact stays, `archivedOn` is set; webhook `new` is null. */
   archiveContact(record: ContactRecord): void {
-    const now = this.clock.now();
+    const now = this.now();
     const old = this.#snapshot(record);
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
@@ -332,7 +327,7 @@ export class ReapitDataset {
 
   /** A new record's id, version and times. */
   #stamped(kind: 'appointment' | 'offer', seq: number) {
-    const now = this.clock.now();
+    const now = this.now();
     return { seq, id: reapitId(kind, seq), version: 1, created: now, modified: now };
   }
 
@@ -404,7 +399,7 @@ export class ReapitDataset {
     render: () => JsonObject,
     extraTopics: string[],
   ): void {
-    const now = this.clock.now();
+    const now = this.now();
     const old = render();
     collection.update(record, (target) => {
       Object.assign(target, edit);
@@ -421,7 +416,7 @@ export class ReapitDataset {
   }
 
   addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: JournalEntryRecord = { ...input, seq: this.#nextJournalSeq++, created: now, modified: now };
     this.journal.add(record);
     return record;
