@@ -1,5 +1,12 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import { generatedBooking, generatedCreatedAt, generatedModifiedAt } from '../toolkit/generated-data.ts';
+import {
+  DAY_MS,
+  generatedBooking,
+  generatedCreatedAt,
+  generatedModifiedAt,
+  generatedOfferTimes,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
 import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { PersonRole } from '../toolkit/uk-people.ts';
@@ -37,8 +44,6 @@ import {
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
-
-const DAY_MS = 86_400_000;
 
 /** A partial update of a contact record, as PATCH accepts it (already validated). */
 export type ContactPatch = Partial<Omit<AgentosContactFields, 'Address' | 'Requirements' | 'BranchOID'>> & {
@@ -203,10 +208,9 @@ export class AgentosDataset extends DatasetBase {
     for (const type of AGENTOS_CONTACT_TYPES) {
       for (const record of byType[type]) {
         random.reseed(mixSeed(activitySeed, type, record.seq));
-        if ((type === 'LettingsApplicant' || type === 'SalesApplicant') && random.chance(0.45)) {
-          const viewings = random.int(1, 3);
-          for (let v = 0; v < viewings; v++) appointments.push(appointment(record, 'Viewing', 'Viewing', 30));
-        }
+        const applicant = type === 'LettingsApplicant' || type === 'SalesApplicant';
+        for (let v = generatedViewingCount(random, applicant); v > 0; v--)
+          appointments.push(appointment(record, 'Viewing', 'Viewing', 30));
         if (type === 'Vendor' && random.chance(0.4))
           appointments.push(appointment(record, 'SalesAppraisal', 'Sales valuation', 60));
         if (type === 'Landlord' && random.chance(0.4))
@@ -222,17 +226,16 @@ export class AgentosDataset extends DatasetBase {
           );
         }
         if (type === 'SalesApplicant' && random.chance(0.15)) {
-          const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+          const times = generatedOfferTimes(random, anchor, record.created);
           offers.push({
             seq: offers.length + 1,
-            created,
-            modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+            ...times,
             rowVersion: ++this.#rowVersion,
             applicant: { type, seq: record.seq },
             propertySeq: random.int(1, 5000),
             amount: random.int(30, 190) * 5000,
             status: random.pickWeighted(AGENTOS_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
-            dateOffered: new Date(created).toISOString().slice(0, 10),
+            dateOffered: new Date(times.created).toISOString().slice(0, 10),
           });
         }
       }

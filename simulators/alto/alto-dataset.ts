@@ -4,7 +4,13 @@ import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
 import { DatasetBase } from '../toolkit/dataset-base.ts';
-import { generatedAppointmentTimes, generatedRecords } from '../toolkit/generated-data.ts';
+import {
+  DAY_MS,
+  forEachContactWithRoles,
+  generatedAppointmentTimes,
+  generatedRecords,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
 import { bySequence } from '../toolkit/random-edits.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
@@ -26,7 +32,6 @@ import {
 } from './alto-contact.model.ts';
 import { appointmentChange, contactChange, offerChange, type AltoWebhooks } from './alto-webhooks.ts';
 
-const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [40, 20, 20, 10, 10];
 const FEEDBACK = [
   'Liked the garden, concerned about the kitchen.',
@@ -91,35 +96,29 @@ export class AltoDataset extends DatasetBase {
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
-    for (const contact of contacts) {
-      const roles = contact.person?.roles ?? [];
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, contact.seq));
+    forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
       const negotiatorId = random.pick(ALTO_NEGOTIATOR_IDS);
       const branchId = branchIdOf(contact);
       const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
-      if (applicant && random.chance(0.45)) {
-        const viewings = random.int(1, 3);
-        for (let v = 0; v < viewings; v++) {
-          const { created, modified, start } = times(contact.created);
-          const cancelled = random.chance(0.08);
-          const seq = this.#nextAppointmentSeq++;
-          this.appointments.set(seq, {
-            seq,
-            type: 'Viewing',
-            start,
-            end: start + 30 * 60_000,
-            created,
-            modified,
-            status: cancelled ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active',
-            contactSeqs: [contact.seq],
-            propertyId: property(),
-            negotiatorId,
-            branchId,
-            applicantFeedback:
-              !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
-          });
-        }
+      for (let v = generatedViewingCount(random, applicant); v > 0; v--) {
+        const { created, modified, start } = times(contact.created);
+        const cancelled = random.chance(0.08);
+        const seq = this.#nextAppointmentSeq++;
+        this.appointments.set(seq, {
+          seq,
+          type: 'Viewing',
+          start,
+          end: start + 30 * 60_000,
+          created,
+          modified,
+          status: cancelled ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active',
+          contactSeqs: [contact.seq],
+          propertyId: property(),
+          negotiatorId,
+          branchId,
+          applicantFeedback:
+            !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
+        });
       }
       if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
         const { created, modified, start } = times(contact.created);
@@ -159,7 +158,7 @@ export class AltoDataset extends DatasetBase {
           recordType: buys ? 'Sale' : 'Rent',
         });
       }
-    }
+    });
     this.#seedHotLead(contacts, anchor);
   }
 
