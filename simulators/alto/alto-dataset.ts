@@ -96,47 +96,52 @@ export class AltoDataset extends DatasetBase {
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
+    /** One generated appointment, drawn in a fixed order: times, status, property, feedback. */
+    const book = (
+      contact: ContactRecord,
+      staff: Pick<AppointmentRecord, 'negotiatorId' | 'branchId'>,
+      type: AppointmentRecord['type'],
+      minutes: number,
+      drawStatus: () => AltoAppointmentStatus,
+      drawFeedback: (start: number, status: AltoAppointmentStatus) => string | null,
+    ): void => {
+      const { created, modified, start } = times(contact.created);
+      const status = drawStatus();
+      const seq = this.#nextAppointmentSeq++;
+      this.appointments.set(seq, {
+        seq,
+        type,
+        start,
+        end: start + minutes * 60_000,
+        created,
+        modified,
+        status,
+        contactSeqs: [contact.seq],
+        propertyId: property(),
+        ...staff,
+        applicantFeedback: drawFeedback(start, status),
+      });
+    };
     forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
       const negotiatorId = random.pick(ALTO_NEGOTIATOR_IDS);
       const branchId = branchIdOf(contact);
+      const staff = { negotiatorId, branchId };
       const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
       for (let v = generatedViewingCount(random, applicant); v > 0; v--) {
-        const { created, modified, start } = times(contact.created);
-        const cancelled = random.chance(0.08);
-        const seq = this.#nextAppointmentSeq++;
-        this.appointments.set(seq, {
-          seq,
-          type: 'Viewing',
-          start,
-          end: start + 30 * 60_000,
-          created,
-          modified,
-          status: cancelled ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active',
-          contactSeqs: [contact.seq],
-          propertyId: property(),
-          negotiatorId,
-          branchId,
-          applicantFeedback:
-            !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
-        });
+        book(
+          contact,
+          staff,
+          'Viewing',
+          30,
+          () => (random.chance(0.08) ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active'),
+          // Cancelled viewings (any status but Active) have no feedback.
+          (start, status) =>
+            status === 'Active' && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
+        );
       }
       if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
-        const { created, modified, start } = times(contact.created);
-        const seq = this.#nextAppointmentSeq++;
-        this.appointments.set(seq, {
-          seq,
-          type: 'Valuation',
-          start,
-          end: start + 60 * 60_000,
-          created,
-          modified,
-          status: random.chance(0.05) ? 'CancelledByOwner' : 'Active',
-          contactSeqs: [contact.seq],
-          propertyId: property(),
-          negotiatorId,
-          branchId,
-          applicantFeedback: null,
-        });
+        const status = () => (random.chance(0.05) ? 'CancelledByOwner' : 'Active');
+        book(contact, staff, 'Valuation', 60, status, () => null);
       }
       const buys = roles.includes('buyerApplicant');
       if (
