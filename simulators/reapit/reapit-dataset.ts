@@ -4,6 +4,7 @@ import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { generatedRecords } from '../toolkit/generated-data.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   generateActivities,
@@ -98,13 +99,10 @@ export class ReapitDataset extends DatasetBase {
   readonly customerId: string;
   readonly #webhooks: ReapitWebhooks;
   readonly contacts = new TimedCollection<ContactRecord>();
-  readonly appointments = new TimedCollection<AppointmentRecord>();
-  readonly offers = new TimedCollection<OfferRecord>();
-  readonly journal = new TimedCollection<JournalEntryRecord>();
+  readonly appointments = new NumberedCollection<AppointmentRecord>();
+  readonly offers = new NumberedCollection<OfferRecord>();
+  readonly journal = new NumberedCollection<JournalEntryRecord>();
   #nextContactSeq = 1;
-  #nextAppointmentSeq = 1;
-  #nextOfferSeq = 1;
-  #nextJournalSeq = 1;
   readonly #byEmail = new EmailIndex<ContactRecord>(
     () => this.contacts.values(),
     (record) => [emailOf(record) ?? ''],
@@ -140,8 +138,6 @@ export class ReapitDataset extends DatasetBase {
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
     this.offers.load(offers);
-    this.#nextAppointmentSeq = appointments.length + 1;
-    this.#nextOfferSeq = offers.length + 1;
   }
 
   contactById(id: string): ContactRecord | undefined {
@@ -325,20 +321,21 @@ export class ReapitDataset extends DatasetBase {
     this.#notify('contacts.modified', () => [change('contacts.modified', record.id, null, old, null)]);
   }
 
-  /** A new record's id, version and times. */
-  #stamped(kind: 'appointment' | 'offer', seq: number) {
+  /** Stores a new record under the collection's next sequence, with its id, version and times. */
+  #insert<T extends AppointmentRecord | OfferRecord>(
+    collection: NumberedCollection<T>,
+    kind: 'appointment' | 'offer',
+    input: NewRecord<T>,
+  ): T {
     const now = this.now();
-    return { seq, id: reapitId(kind, seq), version: 1, created: now, modified: now };
+    const id = reapitId(kind, collection.nextSeq);
+    return collection.insert({ ...input, id, version: 1, created: now, modified: now } as Omit<T, 'seq'>);
   }
 
   readonly #contactOf = (seq: number): ContactRecord | undefined => this.contacts.get(seq);
 
   addAppointment(input: NewRecord<AppointmentRecord>): AppointmentRecord {
-    const record: AppointmentRecord = {
-      ...input,
-      ...this.#stamped('appointment', this.#nextAppointmentSeq++),
-    };
-    this.appointments.add(record);
+    const record = this.#insert(this.appointments, 'appointment', input);
     this.#notifyCreated('appointments.created', record.id, () =>
       renderAppointment(record, this.#contactOf, this.seed, true),
     );
@@ -346,8 +343,7 @@ export class ReapitDataset extends DatasetBase {
   }
 
   addOffer(input: NewRecord<OfferRecord>): OfferRecord {
-    const record: OfferRecord = { ...input, ...this.#stamped('offer', this.#nextOfferSeq++) };
-    this.offers.add(record);
+    const record = this.#insert(this.offers, 'offer', input);
     this.#notifyCreated('offers.created', record.id, () =>
       renderOffer(record, this.#contactOf, this.seed, true),
     );
@@ -417,9 +413,7 @@ export class ReapitDataset extends DatasetBase {
 
   addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {
     const now = this.now();
-    const record: JournalEntryRecord = { ...input, seq: this.#nextJournalSeq++, created: now, modified: now };
-    this.journal.add(record);
-    return record;
+    return this.journal.insert({ ...input, created: now, modified: now });
   }
 
   /** The display name Reapit shows for a journal entry's associated entity, when we know it. */
