@@ -1,3 +1,4 @@
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -59,20 +60,13 @@ export interface AgentosContactFields {
 }
 
 /**
- * One record of one contact list. Generated records keep only their person and compute their
- * fields on read (a million built records would not fit comfortably); the first write
- * materialises them. Consent and archiving live on the record because the list indexes read them.
+ * One record of one contact list (`seq`, 1-based within its list, is part of the OID). Consent
+ * and archiving live on the record because the list indexes read them.
  */
-export interface ContactRecord {
+export interface ContactRecord extends GeneratedRecord<AgentosContactFields> {
   type: AgentosContactType;
-  /** Sequence within its list (1-based); part of the OID. */
-  seq: number;
-  created: number;
-  modified: number;
   /** SQL-Server-style rowversion: the ETag, bumped by every write anywhere in the agency. */
   rowVersion: number;
-  person: UkPerson | null;
-  fields: AgentosContactFields | null;
   /** Third-party marketing consent: true granted, false refused, null never asked. */
   consent: boolean | null;
   archived: boolean;
@@ -263,9 +257,9 @@ export function fieldsFromPerson(
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): AgentosContactFields {
   if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`${record.type} ${record.seq} has neither fields nor a person`);
-  const fields = fieldsFromPerson(record.person, record.type, record.seq, seed, record.created);
-  fields.BranchOID = agentosOid(seed, 'branch', branchSeqOfTown(record.person.town));
+  const person = personOf(record);
+  const fields = fieldsFromPerson(person, record.type, record.seq, seed, record.created);
+  fields.BranchOID = agentosOid(seed, 'branch', branchSeqOfTown(person.town));
   return fields;
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { asciiSlug, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -93,17 +94,8 @@ export interface AltoContactFields {
   lastContactedOn: number | null;
 }
 
-/**
- * A stored contact. Generated contacts keep only their person and compute their fields on read (a
- * million fully built contacts would not fit comfortably); the first write materialises them.
- */
-export interface ContactRecord {
-  seq: number;
-  created: number;
-  modified: number;
-  person: UkPerson | null;
-  fields: AltoContactFields | null;
-}
+/** A stored contact. */
+export type ContactRecord = GeneratedRecord<AltoContactFields>;
 
 /** An address with nothing known but the country (writes fill in what they have). */
 export function emptyAddress(): AltoAddress {
@@ -403,9 +395,7 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): A
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): AltoContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.seq} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 /** The branch a contact belongs to, without building computed fields. */

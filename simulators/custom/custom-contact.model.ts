@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import type { PersonMarketingConsent, UkPerson } from '../toolkit/uk-people.ts';
@@ -66,19 +67,11 @@ export interface NurtureState {
   updatedAt: number;
 }
 
-/**
- * One contact. Generated contacts keep only their person until first written (`fields` null), so
- * a million of them fit in memory; their fields are recomputed deterministically when read.
- */
-export interface ContactRecord {
-  seq: number;
+/** One contact. */
+export interface ContactRecord extends GeneratedRecord<ContactFields> {
   id: string;
-  created: number;
-  modified: number;
   /** Bumped on every change; part of the ETag. */
   version: number;
-  person: UkPerson | null;
-  fields: ContactFields | null;
   customFields: JsonObject | null;
   archivedAt: number | null;
   nurture: NurtureState | null;
@@ -208,9 +201,7 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): C
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): ContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.id} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 /** Normalised emails, read cheaply (without building every field) for the email index. */
