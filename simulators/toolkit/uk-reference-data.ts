@@ -16,23 +16,11 @@ export const STREET_NAMES: readonly string[] = pools.streetNames;
 export const STREET_SUFFIXES: readonly string[] = pools.streetSuffixes;
 export const BUILDING_NAMES: readonly string[] = pools.buildingNames;
 
-/** Ofcom drama-range landline blocks (1,000 numbers each), as E.164 prefixes missing the last 3 digits. */
-export const LANDLINE_BLOCKS = {
-  london: '+442079460', // 020 7946 0xxx
-  manchester: '+441614960', // 0161 496 0xxx
-  leeds: '+441134960', // 0113 496 0xxx
-  birmingham: '+441214960', // 0121 496 0xxx
-  bristol: '+441174960', // 0117 496 0xxx
-  sheffield: '+441144960', // 0114 496 0xxx
-  nottingham: '+441154960', // 0115 496 0xxx
-  liverpool: '+441514960', // 0151 496 0xxx
-  newcastle: '+441914980', // 0191 498 0xxx
-  glasgow: '+441414960', // 0141 496 0xxx
-  edinburgh: '+441314960', // 0131 496 0xxx
-  cardiff: '+442920180', // 029 2018 0xxx
-  belfast: '+442896496', // 028 9649 6xxx
-  none: '+441632960', // 01632 960xxx, Ofcom's range with no real area
-} as const;
+/**
+ * Ofcom drama-range landline blocks (1,000 numbers each) by area, as E.164 prefixes missing the
+ * last 3 digits (`+442079460` is 020 7946 0xxx); `none` is 01632 960xxx, a range with no real area.
+ */
+export const LANDLINE_BLOCKS: Readonly<typeof pools.landlineBlocks> = pools.landlineBlocks;
 export type LandlineBlock = keyof typeof LANDLINE_BLOCKS;
 
 /** Ofcom drama-range mobiles: 07700 900000 to 07700 900999, as an E.164 prefix. */
