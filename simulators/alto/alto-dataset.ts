@@ -1,5 +1,5 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
@@ -50,12 +50,11 @@ export class AltoDataset extends DatasetBase {
   readonly clock: SimulatorClock;
   readonly #webhooks: AltoWebhooks;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   readonly appointments = new Map<number, AppointmentRecord>();
   readonly offers = new Map<number, OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
   #fileNotesByContact = new Map<number, number[]>();
-  #nextContactSeq = 1;
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextFileNoteSeq = 1;
@@ -86,7 +85,6 @@ export class AltoDataset extends DatasetBase {
       person,
       fields: null,
     }));
-    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);
   }
@@ -220,14 +218,7 @@ export class AltoDataset extends DatasetBase {
 
   createContact(fields: AltoContactFields): ContactRecord {
     const now = this.now();
-    const record: ContactRecord = {
-      seq: this.#nextContactSeq++,
-      created: now,
-      modified: now,
-      person: null,
-      fields,
-    };
-    this.contacts.add(record);
+    const record = this.contacts.insert({ created: now, modified: now, person: null, fields });
     this.#identity.add(record);
     this.#notifyContacts([record], 'Contact.Created', now);
     return record;

@@ -13,7 +13,6 @@ import {
 import type { CustomWebhookEvent } from './custom-constants.ts';
 import { seedActivities } from './custom-seeded-activities.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
   emailKeysOf,
@@ -150,12 +149,11 @@ function changedFields(current: ContactFields, change: ContactChange): ContactFi
  * live elsewhere.
  */
 export class CustomDataset extends DatasetBase {
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   /** By contact (`of(contactSeq)`, in creation order). */
   readonly activities = new NumberedCollection<ActivityRecord>({
     ownerOf: (activity) => activity.contactSeq,
   });
-  #nextContactSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
   readonly #webhooks: CustomWebhooks;
 
@@ -184,7 +182,6 @@ export class CustomDataset extends DatasetBase {
         nurture: null,
       });
     }
-    this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     this.activities.load(seedActivities(this.seed, records, anchor));
   }
@@ -212,10 +209,8 @@ export class CustomDataset extends DatasetBase {
   createContact(change: ContactChange): ContactRecord {
     const now = this.now();
     const { custom_fields: customFields, archived, ...rest } = change;
-    const seq = this.#nextContactSeq++;
-    const record: ContactRecord = {
-      seq,
-      id: contactId(seq),
+    const record = this.contacts.insert({
+      id: contactId(this.contacts.nextSeq),
       created: now,
       modified: now,
       version: 1,
@@ -224,8 +219,7 @@ export class CustomDataset extends DatasetBase {
       customFields: customFields ?? null,
       archivedAt: archived === true ? now : null,
       nurture: null,
-    };
-    this.contacts.add(record);
+    });
     this.#emails.add(record);
     this.#notify('contact.created', now, () => renderContact(record, this.seed));
     return record;

@@ -4,7 +4,8 @@ import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
+import type { TimedCollection} from '../toolkit/timed-collection.ts';
+import { type TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   renderAppointment,
   renderOffer,
@@ -72,12 +73,11 @@ export class LoopDataset extends DatasetBase implements RenderContext {
   readonly name: string;
   /** Keys this team's ids, so two teams never share one. */
   readonly salt: number;
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   // Each by its contact (`of(contactSeq)`).
   readonly appointments = new NumberedCollection<AppointmentRecord>({ ownerOf: byContact });
   readonly offers = new NumberedCollection<OfferRecord>({ ownerOf: byContact });
   readonly notes = new NumberedCollection<NoteRecord>({ ownerOf: byContact });
-  #nextContactSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailsOf);
   readonly #webhooks: LoopWebhooks;
 
@@ -109,7 +109,6 @@ export class LoopDataset extends DatasetBase implements RenderContext {
         archivedAt: random.chance(archivedRate) ? modified : null,
       });
     }
-    this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
@@ -145,8 +144,7 @@ export class LoopDataset extends DatasetBase implements RenderContext {
 
   createContact(input: ContactPatch): ContactRecord {
     const now = this.now();
-    const record: ContactRecord = {
-      seq: this.#nextContactSeq++,
+    const record = this.contacts.insert({
       id: null,
       created: now,
       modified: now,
@@ -174,9 +172,9 @@ export class LoopDataset extends DatasetBase implements RenderContext {
       },
       customFields: null,
       archivedAt: null,
-    };
+    });
+    // Patched once stored: a new contact's times, all its collection indexes, do not change.
     this.#applyPatch(record, input, now);
-    this.contacts.add(record);
     this.#emails.add(record);
     this.#notify('contact.created', now, () => renderContact(record, this));
     return record;

@@ -5,7 +5,8 @@ import { generatedRecords } from '../toolkit/generated-data.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
+import type { TimedCollection} from '../toolkit/timed-collection.ts';
+import { type TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   generateActivities,
   renderAppointment,
@@ -98,11 +99,10 @@ const change = (
 export class ReapitDataset extends DatasetBase {
   readonly customerId: string;
   readonly #webhooks: ReapitWebhooks;
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   readonly appointments = new NumberedCollection<AppointmentRecord>();
   readonly offers = new NumberedCollection<OfferRecord>();
   readonly journal = new NumberedCollection<JournalEntryRecord>();
-  #nextContactSeq = 1;
   readonly #byEmail = new EmailIndex<ContactRecord>(
     () => this.contacts.values(),
     (record) => [emailOf(record) ?? ''],
@@ -133,7 +133,6 @@ export class ReapitDataset extends DatasetBase {
         archivedOn: null,
       }),
     );
-    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
@@ -174,10 +173,8 @@ export class ReapitDataset extends DatasetBase {
 
   createContact(input: ContactCreate): ContactRecord {
     const now = this.now();
-    const seq = this.#nextContactSeq++;
-    const record: ContactRecord = {
-      seq,
-      id: reapitId('contact', seq),
+    const record = this.contacts.insert({
+      id: reapitId('contact', this.contacts.nextSeq),
       created: now,
       modified: now,
       version: 1,
@@ -209,9 +206,9 @@ export class ReapitDataset extends DatasetBase {
       },
       metadata: null,
       archivedOn: null,
-    };
+    });
+    // Patched once stored: a new contact's times, all its collection indexes, do not change.
     this.#applyPatch(record, input);
-    this.contacts.add(record);
     this.#byEmail.add(record);
     this.#notifyCreated('contacts.created', record.id, () => this.#snapshot(record));
     return record;

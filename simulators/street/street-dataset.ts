@@ -90,7 +90,7 @@ export interface StreetDatasetDeps {
  */
 export class StreetDataset extends DatasetBase {
   /** People listed by default; soft-deleted ones move to `trashed`. */
-  readonly persons = new TimedCollection<PersonRecord>();
+  readonly persons = new NumberedCollection<PersonRecord>();
   readonly trashed = new TimedCollection<PersonRecord>();
   readonly activities: { [K in ActivityKind]: NumberedCollection<ActivityRecords[K]> } = {
     viewing: new NumberedCollection(),
@@ -103,7 +103,6 @@ export class StreetDataset extends DatasetBase {
   /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
   hotLeadSeq: number | null = null;
   readonly #deps: StreetDatasetDeps;
-  #nextPersonSeq = 1;
   // Live people only: a trashed person leaves both indexes and comes back on restore.
   readonly #emails = new EmailIndex<PersonRecord>(
     () => this.persons.values(),
@@ -127,7 +126,6 @@ export class StreetDataset extends DatasetBase {
       fields: null,
       trashedAt: null,
     }));
-    this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
     const seeded = seedActivities(records, this.seed, options.anchor);
     this.hotLeadSeq = seeded.hotLeadSeq;
@@ -212,8 +210,7 @@ export class StreetDataset extends DatasetBase {
 
   createPerson(input: PersonCreate): PersonRecord {
     const now = this.now();
-    const record: PersonRecord = {
-      seq: this.#nextPersonSeq++,
+    const record = this.persons.insert({
       created: now,
       modified: now,
       person: null,
@@ -230,9 +227,9 @@ export class StreetDataset extends DatasetBase {
         applicants: [],
       },
       trashedAt: null,
-    };
+    });
+    // Patched once stored: a new person's times, all their collection indexes, do not change.
     this.#applyPatch(record, input);
-    this.persons.add(record);
     this.#index(record);
     this.#emit('person.created', now, () => this.personDocument(record));
     return record;
