@@ -391,40 +391,33 @@ function makePerson(
   };
 }
 
-function slotOf(e164: string | null): { block: string | null; slot: number } {
-  if (e164 === null || e164.length < 4) return { block: null, slot: 0 };
-  return { block: e164.slice(0, -3), slot: Number(e164.slice(-3)) };
-}
-
-function canonicalOf(person: UkPerson): CanonicalPerson {
-  const mobile = slotOf(toE164(person.mobile));
-  const landline = slotOf(person.landline === null ? null : toE164(person.landline));
+/**
+ * `person` in other styles: the same human, only the email's case and the phones' format change.
+ * Planted duplicates are made this way, and so is another CRM's view of the same person.
+ */
+function restyled(
+  person: UkPerson,
+  styles: { index: number; emailStyle: EmailStyle; phoneStyle: PhoneStyle; duplicateOf: number | null },
+): UkPerson {
+  const { emailStyle, phoneStyle } = styles;
+  const landline = person.landline === null ? null : (toE164(person.landline) ?? person.landline);
+  // Spread first, then overrides in place: the record keeps makePerson's property order.
   return {
-    personKey: person.personKey,
-    title: person.title,
-    forename: person.forename,
-    surname: person.surname,
-    dateOfBirth: person.dateOfBirth,
-    canonicalEmail: normaliseEmail(person.email),
-    mobileSlot: mobile.slot,
-    landlineBlock: landline.block,
-    landlineSlot: landline.slot,
-    buildingNumber: person.buildingNumber,
-    buildingName: person.buildingName,
-    street: person.street,
-    district: person.district,
-    town: person.town,
-    county: person.county,
-    postcode: person.postcode,
-    marketingConsent: person.marketingConsent,
-    roles: person.roles,
+    ...person,
+    index: styles.index,
+    email: formatEmail(normaliseEmail(person.email), emailStyle),
+    emailStyle,
+    mobile: formatPhone(toE164(person.mobile) ?? person.mobile, phoneStyle),
+    landline: landline === null ? null : formatPhone(landline, phoneStyle),
+    phoneStyle,
+    duplicateOf: styles.duplicateOf,
   };
 }
 
-/** A style index other than `current`'s. */
-function otherStyleIndex<T>(random: SeededRandom, styles: readonly T[], current: T): number {
+/** A style other than `current`. */
+function otherStyle<T>(random: SeededRandom, styles: readonly T[], current: T): T {
   const currentIndex = styles.indexOf(current);
-  return (currentIndex + random.int(1, styles.length - 1)) % styles.length;
+  return styles[(currentIndex + random.int(1, styles.length - 1)) % styles.length] as T;
 }
 
 const EMAIL_STYLE_INDEXES = EMAIL_STYLES.map((_, i) => i);
@@ -467,12 +460,12 @@ export function generatePeople(options: GeneratePeopleOptions): GeneratedPeople 
       const variations: DuplicateVariation[] =
         roll < 0.4 ? ['email'] : roll < 0.7 ? ['phone'] : ['email', 'phone'];
       const emailStyle = variations.includes('email')
-        ? otherStyleIndex(duplicateRandom, EMAIL_STYLES, original.emailStyle)
-        : EMAIL_STYLES.indexOf(original.emailStyle);
+        ? otherStyle(duplicateRandom, EMAIL_STYLES, original.emailStyle)
+        : original.emailStyle;
       const phoneStyle = variations.includes('phone')
-        ? otherStyleIndex(duplicateRandom, PHONE_STYLES, original.phoneStyle)
-        : PHONE_STYLES.indexOf(original.phoneStyle);
-      people.push(makePerson(canonicalOf(original), index, emailStyle, phoneStyle, original.index));
+        ? otherStyle(duplicateRandom, PHONE_STYLES, original.phoneStyle)
+        : original.phoneStyle;
+      people.push(restyled(original, { index, emailStyle, phoneStyle, duplicateOf: original.index }));
       duplicates.push({ index, originalIndex: original.index, personKey: original.personKey, variations });
       continue;
     }
@@ -518,13 +511,12 @@ export function renderPerson(
   person: UkPerson,
   styles: { emailStyle?: EmailStyle; phoneStyle?: PhoneStyle },
 ): UkPerson {
-  return makePerson(
-    canonicalOf(person),
-    person.index,
-    EMAIL_STYLES.indexOf(styles.emailStyle ?? person.emailStyle),
-    PHONE_STYLES.indexOf(styles.phoneStyle ?? person.phoneStyle),
-    person.duplicateOf,
-  );
+  return restyled(person, {
+    index: person.index,
+    emailStyle: styles.emailStyle ?? person.emailStyle,
+    phoneStyle: styles.phoneStyle ?? person.phoneStyle,
+    duplicateOf: person.duplicateOf,
+  });
 }
 
 /** True when the person holds the role. */
