@@ -232,60 +232,24 @@ function rolesMask(random: SeededRandom): number {
   return mask;
 }
 
-/** The human behind person-number k, before any CRM formatting. */
-interface CanonicalPerson {
-  personKey: string;
-  title: string;
-  forename: string;
-  surname: string;
-  dateOfBirth: string;
-  canonicalEmail: string;
-  /** Slot (0..999) in the drama-range mobile block. */
-  mobileSlot: number;
-  /** E.164 prefix of the landline block, or null without a landline. */
-  landlineBlock: string | null;
-  landlineSlot: number;
-  buildingNumber: string;
-  buildingName: string;
-  street: string;
-  district: string;
-  town: string;
-  county: string;
-  postcode: string;
-  marketingConsent: PersonMarketingConsent;
-  roles: readonly PersonRole[];
+/** Where person-number k is and how they look: its index in the list and its formatting styles. */
+interface Placement {
+  index: number;
+  emailStyleIndex: number;
+  phoneStyleIndex: number;
 }
 
-// Reused for every original record so the hot loop allocates only the record itself.
-const scratch: CanonicalPerson = {
-  personKey: '',
-  title: '',
-  forename: '',
-  surname: '',
-  dateOfBirth: '',
-  canonicalEmail: '',
-  mobileSlot: 0,
-  landlineBlock: null,
-  landlineSlot: 0,
-  buildingNumber: '',
-  buildingName: '',
-  street: '',
-  district: '',
-  town: '',
-  county: '',
-  postcode: '',
-  marketingConsent: 'not_asked',
-  roles: [],
-};
-
-/** Fills `into` with person-number k; everything here depends only on (seed, k). */
-function canonicalPerson(
+/**
+ * Person-number k, formatted as `placement` says; who they are depends only on (seed, k). One
+ * literal with a fixed property order keeps every record the same hidden class.
+ */
+function drawPerson(
   seed: number,
   k: number,
   random: SeededRandom,
   previousPostcode: string | null,
-  into: CanonicalPerson,
-): CanonicalPerson {
+  placement: Placement,
+): UkPerson {
   random.reseed(mixSeed(seed, k));
   let name = drawName(random);
   const namesake = isNamesake(k);
@@ -316,25 +280,33 @@ function canonicalPerson(
     consentRoll < 0.55 ? 'granted' : consentRoll < 0.7 ? 'denied' : 'not_asked';
   const roles = ROLE_SETS[rolesMask(random)] ?? [];
 
-  into.personKey = `p${seed}-${k}`;
-  into.title = title;
-  into.forename = name.forename;
-  into.surname = name.surname;
-  into.dateOfBirth = dobString(dobOffset);
-  into.canonicalEmail = canonicalEmail;
-  into.mobileSlot = mobilePermutation(seed)[k % 1000] ?? 0;
-  into.landlineBlock = hasLandline ? LANDLINE_BLOCKS[town.landline] : null;
-  into.landlineSlot = landlineSlot;
-  into.buildingNumber = buildingNumber;
-  into.buildingName = buildingName;
-  into.street = street;
-  into.district = area.district;
-  into.town = town.town;
-  into.county = town.county;
-  into.postcode = postcode;
-  into.marketingConsent = marketingConsent;
-  into.roles = roles;
-  return into;
+  const { emailStyleIndex, phoneStyleIndex } = placement;
+  const emailStyle = EMAIL_STYLES[emailStyleIndex] ?? 'lower';
+  return {
+    personKey: `p${seed}-${k}`,
+    index: placement.index,
+    title,
+    forename: name.forename,
+    surname: name.surname,
+    dateOfBirth: dobString(dobOffset),
+    email: formatEmail(canonicalEmail, emailStyle),
+    emailStyle,
+    mobile: renderBlockNumber(MOBILE_BLOCK, mobilePermutation(seed)[k % 1000] ?? 0, phoneStyleIndex),
+    landline: hasLandline
+      ? renderBlockNumber(LANDLINE_BLOCKS[town.landline], landlineSlot, phoneStyleIndex)
+      : null,
+    phoneStyle: PHONE_STYLES[phoneStyleIndex] ?? 'e164',
+    buildingNumber,
+    buildingName,
+    street,
+    district: area.district,
+    town: town.town,
+    county: town.county,
+    postcode,
+    marketingConsent,
+    roles,
+    duplicateOf: null,
+  };
 }
 
 const renderedBlocks = new Map<string, Array<Array<string | undefined>>>();
@@ -352,43 +324,6 @@ function renderBlockNumber(prefix: string, slot: number, styleIndex: number): st
     row[slot] = text;
   }
   return text;
-}
-
-function makePerson(
-  base: CanonicalPerson,
-  index: number,
-  emailStyleIndex: number,
-  phoneStyleIndex: number,
-  duplicateOf: number | null,
-): UkPerson {
-  const emailStyle = EMAIL_STYLES[emailStyleIndex] ?? 'lower';
-  // One literal with a fixed property order keeps every record the same hidden class.
-  return {
-    personKey: base.personKey,
-    index,
-    title: base.title,
-    forename: base.forename,
-    surname: base.surname,
-    dateOfBirth: base.dateOfBirth,
-    email: emailStyleIndex === 0 ? base.canonicalEmail : formatEmail(base.canonicalEmail, emailStyle),
-    emailStyle,
-    mobile: renderBlockNumber(MOBILE_BLOCK, base.mobileSlot, phoneStyleIndex),
-    landline:
-      base.landlineBlock === null
-        ? null
-        : renderBlockNumber(base.landlineBlock, base.landlineSlot, phoneStyleIndex),
-    phoneStyle: PHONE_STYLES[phoneStyleIndex] ?? 'e164',
-    buildingNumber: base.buildingNumber,
-    buildingName: base.buildingName,
-    street: base.street,
-    district: base.district,
-    town: base.town,
-    county: base.county,
-    postcode: base.postcode,
-    marketingConsent: base.marketingConsent,
-    roles: base.roles,
-    duplicateOf,
-  };
 }
 
 /**
@@ -470,10 +405,11 @@ export function generatePeople(options: GeneratePeopleOptions): GeneratedPeople 
       continue;
     }
     const k = nextPersonNumber++;
-    const base = canonicalPerson(seed, k, personRandom, previousUnique?.postcode ?? null, scratch);
-    const emailStyle = formatRandom.pickWeighted(EMAIL_STYLE_INDEXES, EMAIL_STYLE_WEIGHTS);
-    const phoneStyle = formatRandom.pickWeighted(PHONE_STYLE_INDEXES, PHONE_STYLE_WEIGHTS);
-    const person = makePerson(base, index, emailStyle, phoneStyle, null);
+    const person = drawPerson(seed, k, personRandom, previousUnique?.postcode ?? null, {
+      index,
+      emailStyleIndex: formatRandom.pickWeighted(EMAIL_STYLE_INDEXES, EMAIL_STYLE_WEIGHTS),
+      phoneStyleIndex: formatRandom.pickWeighted(PHONE_STYLE_INDEXES, PHONE_STYLE_WEIGHTS),
+    });
     people.push(person);
     if (isNamesake(k) && previousUnique !== null) {
       namesakes.push({
