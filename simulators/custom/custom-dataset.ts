@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { generatedTimes } from '../toolkit/generated-data.ts';
@@ -23,42 +24,19 @@ import {
   seqOfContactId,
   withOnePrimary,
   type AddressFields,
-  type ApplicantFields,
   type ContactFields,
   type ContactRecord,
   type JsonObject,
   type NurtureState,
-  type TenancyFields,
 } from './custom-contact.model.ts';
+import type { ControlContactChangeSchema, NurturePatchSchema } from './custom-http.ts';
 import type { CustomWebhooks } from './custom-webhooks.ts';
 
-/** A change to a contact, in the API's field names (already validated). */
-export interface ContactChange {
-  title?: string | null;
-  first_name?: string | null;
-  last_name?: string | null;
-  date_of_birth?: string | null;
-  emails?: Array<{
-    address: string;
-    type?: 'personal' | 'work' | 'other' | undefined;
-    primary?: boolean | undefined;
-  }>;
-  phones?: Array<{
-    number: string;
-    type?: 'mobile' | 'home' | 'work' | 'other' | undefined;
-    primary?: boolean | undefined;
-  }>;
-  address?: Partial<AddressFields> | null;
-  marketing_consent?: ContactFields['marketing_consent'];
-  archived?: boolean;
-  custom_fields?: JsonObject | null;
-  /** Only the CRM itself (the control surface) changes these; the API cannot. */
-  applicant?: ApplicantFields | null;
-  tenancy?: TenancyFields | null;
-  is_vendor?: boolean;
-  is_landlord?: boolean;
-  source?: string | null;
-}
+/**
+ * A change to a contact, in the API's field names (already validated): the control surface's
+ * shape, which adds what only the CRM itself changes (applicant, tenancy, vendor…) to the API's.
+ */
+export type ContactChange = z.infer<typeof ControlContactChangeSchema>;
 
 /** What a new activity holds before it gets its id and times. */
 export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'modified' | 'occurredAt'> & {
@@ -69,12 +47,7 @@ export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'mod
 export type CustomDatasetOptions = DatasetSeed & { now: () => number; webhooks: CustomWebhooks };
 
 /** What a nurture write asks for (already validated). */
-export interface NurtureWrite {
-  engagement_score?: number | null | undefined;
-  engagement_scored_at?: string | undefined;
-  hot_lead?: boolean | undefined;
-  hot_lead_at?: string | undefined;
-}
+type NurtureWrite = z.infer<typeof NurturePatchSchema>;
 
 /** A new contact's fields before its change: nothing set. */
 const BLANK_FIELDS: ContactFields = {
