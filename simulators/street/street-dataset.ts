@@ -103,7 +103,7 @@ export class StreetDataset extends DatasetBase {
   /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
   hotLeadSeq: number | null = null;
   readonly #deps: StreetDatasetDeps;
-  // Live people only: a trashed person leaves both indexes and comes back on restore.
+  // Live people only: a trashed person leaves both indexes.
   readonly #emails = new EmailIndex<PersonRecord>(
     () => this.persons.values(),
     (record) => fieldsOf(record, this.seed).email_addresses.map((entry) => entry.value),
@@ -230,7 +230,8 @@ export class StreetDataset extends DatasetBase {
     });
     // Patched once stored: a new person's times, all their collection indexes, do not change.
     this.#applyPatch(record, input);
-    this.#index(record);
+    this.#emails.add(record);
+    this.#phones.add(record);
     this.#emit('person.created', now, () => this.personDocument(record));
     return record;
   }
@@ -344,21 +345,12 @@ export class StreetDataset extends DatasetBase {
     record.fields = fields;
   }
 
-  #index(record: PersonRecord): void {
-    this.#emails.add(record);
-    this.#phones.add(record);
-  }
-
-  #unindex(record: PersonRecord): void {
-    this.#emails.remove(record);
-    this.#phones.remove(record);
-  }
-
   /** Street's delete: a soft delete that also touches `updated_at`; `filter[trashed]` still finds it. */
   trashPerson(record: PersonRecord): void {
     if (record.trashedAt !== null) return;
     const now = this.now();
-    this.#unindex(record);
+    this.#emails.remove(record);
+    this.#phones.remove(record);
     this.persons.remove(record);
     record.fields = fieldsOf(record, this.seed);
     record.trashedAt = now;
