@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { DatasetBase } from '../toolkit/dataset-base.ts';
-import { generatedRecords } from '../toolkit/generated-data.ts';
-import { mixSeed } from '../toolkit/seeded-random.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
 import {
   activityId,
@@ -137,21 +137,24 @@ export class CustomDataset extends DatasetBase {
   }
 
   #generate(anchor: number): void {
-    const timestamps = mixSeed(this.seed, 'custom-timestamps');
-    const records: ContactRecord[] = generatedRecords(
-      this.people.people,
-      anchor,
-      timestamps,
-      (person, seq) => ({
+    const random = new SeededRandom(mixSeed(this.seed, 'custom-timestamps'));
+    const people = this.people.people;
+    const count = people.length;
+    const records: ContactRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      const seq = i + 1;
+      records.push({
+        seq,
         id: contactId(seq),
+        ...generatedTimes(i, count, anchor, random),
         version: 1,
-        person,
+        person: people[i] ?? null,
         fields: null,
         customFields: null,
         archivedAt: null,
         nurture: null,
-      }),
-    );
+      });
+    }
     this.contacts.load(records);
     this.activities.load(seedActivities(this.seed, records, anchor));
   }
