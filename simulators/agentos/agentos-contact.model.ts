@@ -271,27 +271,16 @@ export function isVisible(record: ContactRecord): boolean {
 /** The record as `GET /{list}/{oid}` and list pages return it. */
 export function renderContact(record: ContactRecord, seed: number): JsonObject {
   const fields = fieldsOf(record, seed);
+  // The fields carry the API's names in its order, the list's own ones last; nested objects are copied.
+  const { Address, Requirements } = fields;
   const model: JsonObject = {
     OID: agentosOid(seed, record.type, record.seq),
     ETag: etagOf(record.rowVersion),
     ContactType: record.type,
-    Title: fields.Title,
-    Forename: fields.Forename,
-    Surname: fields.Surname,
-    EmailAddress: fields.EmailAddress,
-    MobilePhone: fields.MobilePhone,
-    HomePhone: fields.HomePhone,
-    WorkPhone: fields.WorkPhone,
-    DateOfBirth: fields.DateOfBirth,
-    Address: fields.Address === null ? null : { ...fields.Address },
-    BranchOID: fields.BranchOID,
+    ...fields,
+    Address: Address === null ? null : { ...Address },
+    ...(Requirements && { Requirements: { ...Requirements, Areas: [...Requirements.Areas] } }),
   };
-  if (fields.TenancyStatus !== undefined) model.TenancyStatus = fields.TenancyStatus;
-  if (fields.TenancyStartDate !== undefined) model.TenancyStartDate = fields.TenancyStartDate;
-  if (fields.Requirements !== undefined)
-    model.Requirements = { ...fields.Requirements, Areas: [...fields.Requirements.Areas] };
-  if (fields.PropertyCount !== undefined) model.PropertyCount = fields.PropertyCount;
-  if (fields.SaleStatus !== undefined) model.SaleStatus = fields.SaleStatus;
   model.ThirdPartyMarketingConsent = record.consent;
   model.EngagementScore = record.engagement?.EngagementScore ?? null;
   model.EngagementScoreDate = record.engagement?.EngagementScoreDate ?? null;
