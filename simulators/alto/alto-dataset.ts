@@ -94,53 +94,46 @@ export class AltoDataset extends DatasetBase {
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
-    /** One generated appointment, drawn in a fixed order: times, status, property, feedback. */
+    /** One generated appointment, drawn in a fixed order: times, status, property, then feedback. */
     const book = (
       contact: ContactRecord,
-      staff: Pick<AppointmentRecord, 'negotiatorId' | 'branchId'>,
       type: AppointmentRecord['type'],
-      minutes: number,
-      drawStatus: () => AltoAppointmentStatus,
-      drawFeedback: (start: number, status: AltoAppointmentStatus) => string | null,
-    ): void => {
+      negotiatorId: string,
+      branchId: string,
+    ) => {
+      const viewing = type === 'Viewing';
       const { created, modified, start } = times(contact.created);
-      const status = drawStatus();
+      const cancelled = random.chance(viewing ? 0.08 : 0.05);
       const seq = this.#nextAppointmentSeq++;
       this.appointments.set(seq, {
         seq,
         type,
         start,
-        end: start + minutes * 60_000,
+        end: start + (viewing ? 30 : 60) * 60_000,
         created,
         modified,
-        status,
+        status: !cancelled
+          ? 'Active'
+          : viewing
+            ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3))
+            : 'CancelledByOwner',
         contactSeqs: [contact.seq],
         propertyId: property(),
-        ...staff,
-        applicantFeedback: drawFeedback(start, status),
+        negotiatorId,
+        branchId,
+        // Feedback only for viewings held (not cancelled, already started).
+        applicantFeedback:
+          viewing && !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
       });
     };
     forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
       const negotiatorId = random.pick(ALTO_NEGOTIATOR_IDS);
       const branchId = branchIdOf(contact);
-      const staff = { negotiatorId, branchId };
       const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
-      for (let v = generatedViewingCount(random, applicant); v > 0; v--) {
-        book(
-          contact,
-          staff,
-          'Viewing',
-          30,
-          () => (random.chance(0.08) ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active'),
-          // Cancelled viewings (any status but Active) have no feedback.
-          (start, status) =>
-            status === 'Active' && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
-        );
-      }
-      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
-        const status = () => (random.chance(0.05) ? 'CancelledByOwner' : 'Active');
-        book(contact, staff, 'Valuation', 60, status, () => null);
-      }
+      for (let v = generatedViewingCount(random, applicant); v > 0; v--)
+        book(contact, 'Viewing', negotiatorId, branchId);
+      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4))
+        book(contact, 'Valuation', negotiatorId, branchId);
       const buys = roles.includes('buyerApplicant');
       if (
         (buys && random.chance(0.15)) ||

@@ -1,9 +1,8 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
 import { DatasetBase } from '../toolkit/dataset-base.ts';
-import { generatedRecords } from '../toolkit/generated-data.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import type { SeededRandom } from '../toolkit/seeded-random.ts';
-import { mixSeed } from '../toolkit/seeded-random.ts';
+import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
@@ -118,17 +117,16 @@ export class StreetDataset extends DatasetBase {
   constructor(options: DatasetSeed, deps: StreetDatasetDeps) {
     super(options, 'street', deps.clock.now);
     this.#deps = deps;
-    const timestamps = mixSeed(this.seed, 'street-timestamps');
-    const records: PersonRecord[] = generatedRecords(
-      this.people.people,
-      options.anchor,
-      timestamps,
-      (person) => ({
-        person,
-        fields: null,
-        trashedAt: null,
-      }),
-    );
+    const random = new SeededRandom(mixSeed(this.seed, 'street-timestamps'));
+    const people = this.people.people;
+    // Built in one literal: generatedRecords would spread a second object per person.
+    const records: PersonRecord[] = people.map((person, i) => ({
+      seq: i + 1,
+      ...generatedTimes(i, people.length, options.anchor, random),
+      person,
+      fields: null,
+      trashedAt: null,
+    }));
     this.persons.load(records);
     const seeded = seedActivities(records, this.seed, options.anchor);
     this.hotLeadSeq = seeded.hotLeadSeq;
