@@ -4,8 +4,7 @@ import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import type { TimedCollection } from '../toolkit/timed-collection.ts';
-import { type TimedRecord } from '../toolkit/timed-collection.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   renderAppointment,
   renderOffer,

@@ -5,8 +5,7 @@ import { generatedRecords } from '../toolkit/generated-data.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import type { TimedCollection } from '../toolkit/timed-collection.ts';
-import { type TimedRecord } from '../toolkit/timed-collection.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   generateActivities,
   renderAppointment,
