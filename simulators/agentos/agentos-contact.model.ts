@@ -1,3 +1,4 @@
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -59,20 +60,13 @@ export interface AgentosContactFields {
 }
 
 /**
- * One record of one contact list. Generated records keep only their person and compute their
- * fields on read (a million built records would not fit comfortably); the first write
- * materialises them. Consent and archiving live on the record because the list indexes read them.
+ * One record of one contact list (`seq`, 1-based within its list, is part of the OID). Consent
+ * and archiving live on the record because the list indexes read them.
  */
-export interface ContactRecord {
+export interface ContactRecord extends GeneratedRecord<AgentosContactFields> {
   type: AgentosContactType;
-  /** Sequence within its list (1-based); part of the OID. */
-  seq: number;
-  created: number;
-  modified: number;
   /** SQL-Server-style rowversion: the ETag, bumped by every write anywhere in the agency. */
   rowVersion: number;
-  person: UkPerson | null;
-  fields: AgentosContactFields | null;
   /** Third-party marketing consent: true granted, false refused, null never asked. */
   consent: boolean | null;
   archived: boolean;
@@ -263,9 +257,9 @@ export function fieldsFromPerson(
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): AgentosContactFields {
   if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`${record.type} ${record.seq} has neither fields nor a person`);
-  const fields = fieldsFromPerson(record.person, record.type, record.seq, seed, record.created);
-  fields.BranchOID = agentosOid(seed, 'branch', branchSeqOfTown(record.person.town));
+  const person = personOf(record);
+  const fields = fieldsFromPerson(person, record.type, record.seq, seed, record.created);
+  fields.BranchOID = agentosOid(seed, 'branch', branchSeqOfTown(person.town));
   return fields;
 }
 
@@ -277,27 +271,16 @@ export function isVisible(record: ContactRecord): boolean {
 /** The record as `GET /{list}/{oid}` and list pages return it. */
 export function renderContact(record: ContactRecord, seed: number): JsonObject {
   const fields = fieldsOf(record, seed);
+  // The fields carry the API's names in its order, the list's own ones last; nested objects are copied.
+  const { Address, Requirements } = fields;
   const model: JsonObject = {
     OID: agentosOid(seed, record.type, record.seq),
     ETag: etagOf(record.rowVersion),
     ContactType: record.type,
-    Title: fields.Title,
-    Forename: fields.Forename,
-    Surname: fields.Surname,
-    EmailAddress: fields.EmailAddress,
-    MobilePhone: fields.MobilePhone,
-    HomePhone: fields.HomePhone,
-    WorkPhone: fields.WorkPhone,
-    DateOfBirth: fields.DateOfBirth,
-    Address: fields.Address === null ? null : { ...fields.Address },
-    BranchOID: fields.BranchOID,
+    ...fields,
+    Address: Address === null ? null : { ...Address },
+    ...(Requirements && { Requirements: { ...Requirements, Areas: [...Requirements.Areas] } }),
   };
-  if (fields.TenancyStatus !== undefined) model.TenancyStatus = fields.TenancyStatus;
-  if (fields.TenancyStartDate !== undefined) model.TenancyStartDate = fields.TenancyStartDate;
-  if (fields.Requirements !== undefined)
-    model.Requirements = { ...fields.Requirements, Areas: [...fields.Requirements.Areas] };
-  if (fields.PropertyCount !== undefined) model.PropertyCount = fields.PropertyCount;
-  if (fields.SaleStatus !== undefined) model.SaleStatus = fields.SaleStatus;
   model.ThirdPartyMarketingConsent = record.consent;
   model.EngagementScore = record.engagement?.EngagementScore ?? null;
   model.EngagementScoreDate = record.engagement?.EngagementScoreDate ?? null;

@@ -1,12 +1,15 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import {
+  DAY_MS,
   generatedBooking,
   generatedCreatedAt,
   generatedModifiedAt,
-  peopleOf,
+  generatedOfferTimes,
+  generatedViewingCount,
 } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import type { GeneratedPeople, PersonRole } from '../toolkit/uk-people.ts';
+import type { PersonRole } from '../toolkit/uk-people.ts';
 import {
   AGENTOS_CONTACT_TYPES,
   AGENTOS_OFFER_STATUSES,
@@ -41,8 +44,6 @@ import {
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
 import type { AgentosWebhooks } from './agentos-webhooks.ts';
-
-const DAY_MS = 86_400_000;
 
 /** A partial update of a contact record, as PATCH accepts it (already validated). */
 export type ContactPatch = Partial<Omit<AgentosContactFields, 'Address' | 'Requirements' | 'BranchOID'>> & {
@@ -112,10 +113,8 @@ function refKey(ref: ContactRef): string {
  * appointments, offers, contact log entries and engagement values. Data only; webhooks and HTTP
  * live elsewhere.
  */
-export class AgentosDataset {
+export class AgentosDataset extends DatasetBase {
   readonly shortName: string;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
   readonly lists: Readonly<Record<AgentosContactType, TimedCollection<ContactRecord>>>;
   readonly appointments = new NumberedCollection<AppointmentRecord>();
   readonly offers = new NumberedCollection<OfferRecord>();
@@ -125,17 +124,13 @@ export class AgentosDataset {
   // Rowversions start well above zero, like a database that has seen writes before.
   #rowVersion = 1_000_000;
   #nextSeq = perList(() => 1);
-
-  readonly now: () => number;
   readonly #webhooks: AgentosWebhooks;
 
   constructor(options: AgentosDatasetOptions) {
-    this.now = options.now;
+    super(options, 'agentos', options.now);
     this.#webhooks = options.webhooks;
     this.shortName = options.shortName;
-    this.seed = options.seed;
     this.lists = perList(() => new TimedCollection<ContactRecord>(isVisible));
-    this.people = peopleOf(options, 'agentos');
     this.#generate(options.anchor);
   }
 
@@ -213,10 +208,9 @@ export class AgentosDataset {
     for (const type of AGENTOS_CONTACT_TYPES) {
       for (const record of byType[type]) {
         random.reseed(mixSeed(activitySeed, type, record.seq));
-        if ((type === 'LettingsApplicant' || type === 'SalesApplicant') && random.chance(0.45)) {
-          const viewings = random.int(1, 3);
-          for (let v = 0; v < viewings; v++) appointments.push(appointment(record, 'Viewing', 'Viewing', 30));
-        }
+        const applicant = type === 'LettingsApplicant' || type === 'SalesApplicant';
+        for (let v = generatedViewingCount(random, applicant); v > 0; v--)
+          appointments.push(appointment(record, 'Viewing', 'Viewing', 30));
         if (type === 'Vendor' && random.chance(0.4))
           appointments.push(appointment(record, 'SalesAppraisal', 'Sales valuation', 60));
         if (type === 'Landlord' && random.chance(0.4))
@@ -232,17 +226,16 @@ export class AgentosDataset {
           );
         }
         if (type === 'SalesApplicant' && random.chance(0.15)) {
-          const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+          const times = generatedOfferTimes(random, anchor, record.created);
           offers.push({
             seq: offers.length + 1,
-            created,
-            modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+            ...times,
             rowVersion: ++this.#rowVersion,
             applicant: { type, seq: record.seq },
             propertySeq: random.int(1, 5000),
             amount: random.int(30, 190) * 5000,
             status: random.pickWeighted(AGENTOS_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
-            dateOffered: new Date(created).toISOString().slice(0, 10),
+            dateOffered: new Date(times.created).toISOString().slice(0, 10),
           });
         }
       }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { asciiSlug, toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -93,17 +94,8 @@ export interface AltoContactFields {
   lastContactedOn: number | null;
 }
 
-/**
- * A stored contact. Generated contacts keep only their person and compute their fields on read (a
- * million fully built contacts would not fit comfortably); the first write materialises them.
- */
-export interface ContactRecord {
-  seq: number;
-  created: number;
-  modified: number;
-  person: UkPerson | null;
-  fields: AltoContactFields | null;
-}
+/** A stored contact. */
+export type ContactRecord = GeneratedRecord<AltoContactFields>;
 
 /** An address with nothing known but the country (writes fill in what they have). */
 export function emptyAddress(): AltoAddress {
@@ -403,9 +395,7 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): A
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): AltoContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.seq} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 /** The branch a contact belongs to, without building computed fields. */
@@ -415,7 +405,7 @@ export function branchIdOf(record: ContactRecord): string {
 }
 
 /** A phone as E.164, or '' when it is none (no identity key). */
-export const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
+const e164Of = (phone: string | null): string => (phone === null ? '' : (toE164(phone) ?? ''));
 
 /** Surnames, and emails (trimmed, lower case) and E.164 phones of a contact's people: duplicate detection. */
 export function identityKeysOf(fields: AltoContactFields): { surnames: string[]; keys: string[] } {
@@ -428,6 +418,15 @@ export function identityKeysOf(fields: AltoContactFields): { surnames: string[];
       ...person.phoneNumbers.map((phone) => e164Of(phone.number)),
     ]),
   };
+}
+
+/** A record's identity keys; a generated contact's lead person is enough (no fields built). */
+export function identityKeysOfRecord(record: ContactRecord): string[] {
+  if (record.fields !== null) return identityKeysOf(record.fields).keys;
+  const person = record.person;
+  return person === null
+    ? []
+    : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
 }
 
 function links(href: string): Array<{ href: string; rel: string }> {

@@ -1,9 +1,17 @@
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { generatedAppointmentTimes, generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import { EmailIndex } from '../toolkit/email-index.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import {
+  DAY_MS,
+  forEachContactWithRoles,
+  generatedAppointmentTimes,
+  generatedRecords,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
+import { bySequence } from '../toolkit/random-edits.ts';
 import {
   ALTO_APPOINTMENT_STATUSES,
   ALTO_OFFER_STATUSES,
@@ -15,16 +23,15 @@ import type { AppointmentRecord, FileNoteRecord, OfferRecord } from './alto-acti
 import {
   ALTO_NEGOTIATOR_IDS,
   branchIdOf,
-  e164Of,
   fieldsOf,
   identityKeysOf,
+  identityKeysOfRecord,
   seqOfContactId,
   type AltoContactFields,
   type ContactRecord,
 } from './alto-contact.model.ts';
 import { appointmentChange, contactChange, offerChange, type AltoWebhooks } from './alto-webhooks.ts';
 
-const DAY_MS = 86_400_000;
 const OFFER_STATUS_WEIGHTS = [40, 20, 20, 10, 10];
 const FEEDBACK = [
   'Liked the garden, concerned about the kitchen.',
@@ -38,37 +45,37 @@ const FEEDBACK = [
  * offers and file notes. Each change is followed by the notifications Alto would send; the API
  * routes and the control surface both change data through here, so a change made either way notifies.
  */
-export class AltoDataset {
+export class AltoDataset extends DatasetBase {
   readonly agencyRef: string;
   readonly clock: SimulatorClock;
   readonly #webhooks: AltoWebhooks;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
   /** By (modified, seq) too: `GET /contacts/all` reads a time range by binary search and pages by keyset. */
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   readonly appointments = new Map<number, AppointmentRecord>();
   readonly offers = new Map<number, OfferRecord>();
   readonly fileNotes = new Map<number, FileNoteRecord>();
   #fileNotesByContact = new Map<number, number[]>();
-  #nextContactSeq = 1;
   #nextAppointmentSeq = 1;
   #nextOfferSeq = 1;
   #nextFileNoteSeq = 1;
   /**
    * Contacts by email (trimmed, lower case) and E.164 phone (emails hold "@", phones start "+", so
-   * one map serves both), built on the first duplicate check and kept current after.
+   * one index serves both), built on the first duplicate check and kept current after.
    */
-  #identity: Map<string, Set<number>> | null = null;
+  readonly #identity = new EmailIndex<ContactRecord>(
+    () => this.contacts.values(),
+    identityKeysOfRecord,
+    (key) => key,
+  );
 
   constructor(
     options: DatasetSeed & { agencyRef: string },
     notify: { clock: SimulatorClock; webhooks: AltoWebhooks },
   ) {
+    super(options, 'alto', notify.clock.now);
     this.agencyRef = options.agencyRef;
     this.clock = notify.clock;
     this.#webhooks = notify.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'alto');
     this.#generate(options.anchor);
   }
 
@@ -78,7 +85,6 @@ export class AltoDataset {
       person,
       fields: null,
     }));
-    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     this.#generateActivities(records, anchor);
   }
@@ -88,54 +94,46 @@ export class AltoDataset {
     const activitySeed = mixSeed(this.seed, 'alto-activities');
     const times = (earliest: number) => generatedAppointmentTimes(random, anchor, earliest);
     const property = () => String(ALTO_PROPERTY_ID_BASE + random.int(1, 5000));
-    for (const contact of contacts) {
-      const roles = contact.person?.roles ?? [];
-      if (roles.length === 0) continue;
-      random.reseed(mixSeed(activitySeed, contact.seq));
+    /** One generated appointment, drawn in a fixed order: times, status, property, then feedback. */
+    const book = (
+      contact: ContactRecord,
+      type: AppointmentRecord['type'],
+      negotiatorId: string,
+      branchId: string,
+    ) => {
+      const viewing = type === 'Viewing';
+      const { created, modified, start } = times(contact.created);
+      const cancelled = random.chance(viewing ? 0.08 : 0.05);
+      const seq = this.#nextAppointmentSeq++;
+      this.appointments.set(seq, {
+        seq,
+        type,
+        start,
+        end: start + (viewing ? 30 : 60) * 60_000,
+        created,
+        modified,
+        status: !cancelled
+          ? 'Active'
+          : viewing
+            ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3))
+            : 'CancelledByOwner',
+        contactSeqs: [contact.seq],
+        propertyId: property(),
+        negotiatorId,
+        branchId,
+        // Feedback only for viewings held (not cancelled, already started).
+        applicantFeedback:
+          viewing && !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
+      });
+    };
+    forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
       const negotiatorId = random.pick(ALTO_NEGOTIATOR_IDS);
       const branchId = branchIdOf(contact);
       const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
-      if (applicant && random.chance(0.45)) {
-        const viewings = random.int(1, 3);
-        for (let v = 0; v < viewings; v++) {
-          const { created, modified, start } = times(contact.created);
-          const cancelled = random.chance(0.08);
-          const seq = this.#nextAppointmentSeq++;
-          this.appointments.set(seq, {
-            seq,
-            type: 'Viewing',
-            start,
-            end: start + 30 * 60_000,
-            created,
-            modified,
-            status: cancelled ? random.pick(ALTO_APPOINTMENT_STATUSES.slice(3)) : 'Active',
-            contactSeqs: [contact.seq],
-            propertyId: property(),
-            negotiatorId,
-            branchId,
-            applicantFeedback:
-              !cancelled && start < anchor && random.chance(0.4) ? random.pick(FEEDBACK) : null,
-          });
-        }
-      }
-      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
-        const { created, modified, start } = times(contact.created);
-        const seq = this.#nextAppointmentSeq++;
-        this.appointments.set(seq, {
-          seq,
-          type: 'Valuation',
-          start,
-          end: start + 60 * 60_000,
-          created,
-          modified,
-          status: random.chance(0.05) ? 'CancelledByOwner' : 'Active',
-          contactSeqs: [contact.seq],
-          propertyId: property(),
-          negotiatorId,
-          branchId,
-          applicantFeedback: null,
-        });
-      }
+      for (let v = generatedViewingCount(random, applicant); v > 0; v--)
+        book(contact, 'Viewing', negotiatorId, branchId);
+      if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4))
+        book(contact, 'Valuation', negotiatorId, branchId);
       const buys = roles.includes('buyerApplicant');
       if (
         (buys && random.chance(0.15)) ||
@@ -156,7 +154,7 @@ export class AltoDataset {
           recordType: buys ? 'Sale' : 'Rent',
         });
       }
-    }
+    });
     this.#seedHotLead(contacts, anchor);
   }
 
@@ -212,16 +210,9 @@ export class AltoDataset {
   }
 
   createContact(fields: AltoContactFields): ContactRecord {
-    const now = this.clock.now();
-    const record: ContactRecord = {
-      seq: this.#nextContactSeq++,
-      created: now,
-      modified: now,
-      person: null,
-      fields,
-    };
-    this.contacts.add(record);
-    this.#index(record, true);
+    const now = this.now();
+    const record = this.contacts.insert({ created: now, modified: now, person: null, fields });
+    this.#identity.add(record);
     this.#notifyContacts([record], 'Contact.Created', now);
     return record;
   }
@@ -231,13 +222,13 @@ export class AltoDataset {
     records: readonly ContactRecord[],
     change: (fields: AltoContactFields, record: ContactRecord) => void,
   ): void {
-    const now = this.clock.now();
-    for (const record of records) this.#index(record, false);
-    this.contacts.updateMany(records, (record) => {
-      change(this.materialise(record), record);
-      record.modified = Math.max(now, record.modified);
-    });
-    for (const record of records) this.#index(record, true);
+    const now = this.now();
+    this.#identity.update(records, () =>
+      this.contacts.updateMany(records, (record) => {
+        change(this.materialise(record), record);
+        record.modified = Math.max(now, record.modified);
+      }),
+    );
     this.#notifyContacts(records, 'Contact.Modified', now);
   }
 
@@ -246,9 +237,9 @@ export class AltoDataset {
    * deletion event: a `Contact.Modified` is sent and fetching the contact then answers 404.
    */
   deleteContact(record: ContactRecord): void {
-    this.#index(record, false);
+    this.#identity.remove(record);
     this.contacts.remove(record);
-    this.#notifyContacts([record], 'Contact.Modified', this.clock.now());
+    this.#notifyContacts([record], 'Contact.Modified', this.now());
   }
 
   #notifyContacts(
@@ -269,47 +260,16 @@ export class AltoDataset {
    * same email (case-insensitive) or phone (E.164). Alto answers a POST with 409 for these.
    */
   findDuplicates(fields: AltoContactFields): ContactRecord[] {
-    if (this.#identity === null) {
-      this.#identity = new Map();
-      for (const record of this.contacts.values()) this.#index(record, true);
-    }
-    const identity = this.#identity;
     const { surnames, keys } = identityKeysOf(fields);
-    const candidates = new Set(keys.flatMap((key) => [...(identity.get(key) ?? [])]));
-    return [...candidates]
-      .sort((a, b) => a - b)
-      .map((seq) => this.contacts.get(seq))
-      .filter((record): record is ContactRecord => {
-        if (record === undefined) return false;
-        const existing = fieldsOf(record, this.seed);
-        return (
-          !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name))
-        );
-      });
-  }
-
-  /** Adds the record to the identity index (once built), or takes it out. */
-  #index(record: ContactRecord, add: boolean): void {
-    if (this.#identity === null) return;
-    const person = record.person;
-    // Without building computed fields: the lead person is enough for generated contacts.
-    const keys =
-      record.fields !== null
-        ? identityKeysOf(record.fields).keys
-        : person === null
-          ? []
-          : [person.email.trim().toLowerCase(), ...[person.mobile, person.landline].map(e164Of)];
-    for (const key of keys) {
-      if (key === '') continue;
-      const seqs = this.#identity.get(key);
-      if (!add) seqs?.delete(record.seq);
-      else if (seqs === undefined) this.#identity.set(key, new Set([record.seq]));
-      else seqs.add(record.seq);
-    }
+    const candidates = new Set(keys.flatMap((key) => this.#identity.find(key)));
+    return [...candidates].sort(bySequence).filter((record) => {
+      const existing = fieldsOf(record, this.seed);
+      return !existing.archived && identityKeysOf(existing).surnames.some((name) => surnames.includes(name));
+    });
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: AppointmentRecord = {
       ...input,
       created: now,
@@ -324,12 +284,12 @@ export class AltoDataset {
   updateAppointment(record: AppointmentRecord, status: AltoAppointmentStatus, feedback?: string): void {
     record.status = status;
     if (feedback !== undefined) record.applicantFeedback = feedback;
-    record.modified = Math.max(record.modified, this.clock.now());
+    record.modified = Math.max(record.modified, this.now());
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
-    const now = this.clock.now();
+    const now = this.now();
     const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
     this.offers.set(record.seq, record);
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Created')]);
@@ -340,7 +300,7 @@ export class AltoDataset {
   setOfferStatus(record: OfferRecord, status: AltoOfferStatus, amount?: number): void {
     record.status = status;
     if (amount !== undefined) record.amount = amount;
-    record.modified = Math.max(record.modified, this.clock.now());
+    record.modified = Math.max(record.modified, this.now());
     const follow =
       status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);
@@ -350,7 +310,7 @@ export class AltoDataset {
   addFileNote(input: Omit<FileNoteRecord, 'seq' | 'created' | 'updated'>): FileNoteRecord {
     const record: FileNoteRecord = {
       ...input,
-      created: this.clock.now(),
+      created: this.now(),
       updated: null,
       seq: this.#nextFileNoteSeq++,
     };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { normaliseEmail } from '../toolkit/uk-contact-format.ts';
 import type { PersonMarketingConsent, UkPerson } from '../toolkit/uk-people.ts';
@@ -66,19 +67,11 @@ export interface NurtureState {
   updatedAt: number;
 }
 
-/**
- * One contact. Generated contacts keep only their person until first written (`fields` null), so
- * a million of them fit in memory; their fields are recomputed deterministically when read.
- */
-export interface ContactRecord {
-  seq: number;
+/** One contact. */
+export interface ContactRecord extends GeneratedRecord<ContactFields> {
   id: string;
-  created: number;
-  modified: number;
   /** Bumped on every change; part of the ETag. */
   version: number;
-  person: UkPerson | null;
-  fields: ContactFields | null;
   customFields: JsonObject | null;
   archivedAt: number | null;
   nurture: NurtureState | null;
@@ -208,9 +201,7 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): C
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): ContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.id} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 /** Normalised emails, read cheaply (without building every field) for the email index. */
@@ -229,19 +220,13 @@ export function renderContact(record: ContactRecord, seed: number): JsonObject {
     created_at: isoTime(record.created),
     updated_at: isoTime(record.modified),
     etag: etagOf(record),
-    title: fields.title,
-    first_name: fields.first_name,
-    last_name: fields.last_name,
-    date_of_birth: fields.date_of_birth,
+    // The fields carry the API's names in its order; nested objects are copied.
+    ...fields,
     emails: fields.emails.map((email) => ({ ...email })),
     phones: fields.phones.map((phone) => ({ ...phone })),
     address: fields.address === null ? null : { ...fields.address },
-    marketing_consent: fields.marketing_consent,
     applicant: fields.applicant === null ? null : { ...fields.applicant },
     tenancy: fields.tenancy === null ? null : { ...fields.tenancy },
-    is_vendor: fields.is_vendor,
-    is_landlord: fields.is_landlord,
-    source: fields.source,
     archived: record.archivedAt !== null,
     archived_at: record.archivedAt === null ? null : isoTime(record.archivedAt),
     custom_fields: structuredClone(record.customFields ?? {}),

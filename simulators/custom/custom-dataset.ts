@@ -1,8 +1,9 @@
+import type { z } from 'zod';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import {
   activityId,
   occurredAtFor,
@@ -13,7 +14,6 @@ import {
 import type { CustomWebhookEvent } from './custom-constants.ts';
 import { seedActivities } from './custom-seeded-activities.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import { TimedCollection } from '../toolkit/timed-collection.ts';
 import {
   contactId,
   emailKeysOf,
@@ -24,42 +24,19 @@ import {
   seqOfContactId,
   withOnePrimary,
   type AddressFields,
-  type ApplicantFields,
   type ContactFields,
   type ContactRecord,
   type JsonObject,
   type NurtureState,
-  type TenancyFields,
 } from './custom-contact.model.ts';
+import type { ControlContactChangeSchema, NurturePatchSchema } from './custom-http.ts';
 import type { CustomWebhooks } from './custom-webhooks.ts';
 
-/** A change to a contact, in the API's field names (already validated). */
-export interface ContactChange {
-  title?: string | null;
-  first_name?: string | null;
-  last_name?: string | null;
-  date_of_birth?: string | null;
-  emails?: Array<{
-    address: string;
-    type?: 'personal' | 'work' | 'other' | undefined;
-    primary?: boolean | undefined;
-  }>;
-  phones?: Array<{
-    number: string;
-    type?: 'mobile' | 'home' | 'work' | 'other' | undefined;
-    primary?: boolean | undefined;
-  }>;
-  address?: Partial<AddressFields> | null;
-  marketing_consent?: ContactFields['marketing_consent'];
-  archived?: boolean;
-  custom_fields?: JsonObject | null;
-  /** Only the CRM itself (the control surface) changes these; the API cannot. */
-  applicant?: ApplicantFields | null;
-  tenancy?: TenancyFields | null;
-  is_vendor?: boolean;
-  is_landlord?: boolean;
-  source?: string | null;
-}
+/**
+ * A change to a contact, in the API's field names (already validated): the control surface's
+ * shape, which adds what only the CRM itself changes (applicant, tenancy, vendor…) to the API's.
+ */
+export type ContactChange = z.infer<typeof ControlContactChangeSchema>;
 
 /** What a new activity holds before it gets its id and times. */
 export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'modified' | 'occurredAt'> & {
@@ -70,12 +47,7 @@ export type ActivityInput = Omit<ActivityRecord, 'seq' | 'id' | 'created' | 'mod
 export type CustomDatasetOptions = DatasetSeed & { now: () => number; webhooks: CustomWebhooks };
 
 /** What a nurture write asks for (already validated). */
-export interface NurtureWrite {
-  engagement_score?: number | null | undefined;
-  engagement_scored_at?: string | undefined;
-  hot_lead?: boolean | undefined;
-  hot_lead_at?: string | undefined;
-}
+type NurtureWrite = z.infer<typeof NurturePatchSchema>;
 
 /** A new contact's fields before its change: nothing set. */
 const BLANK_FIELDS: ContactFields = {
@@ -149,24 +121,18 @@ function changedFields(current: ContactFields, change: ContactChange): ContactFi
  * valuations, offers, calls) and the write-back Propsync leaves. Data only: webhooks and HTTP
  * live elsewhere.
  */
-export class CustomDataset {
-  readonly seed: number;
-  readonly people: GeneratedPeople;
-  readonly contacts = new TimedCollection<ContactRecord>();
+export class CustomDataset extends DatasetBase {
+  readonly contacts = new NumberedCollection<ContactRecord>();
   /** By contact (`of(contactSeq)`, in creation order). */
   readonly activities = new NumberedCollection<ActivityRecord>({
     ownerOf: (activity) => activity.contactSeq,
   });
-  #nextContactSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailKeysOf);
-  readonly now: () => number;
   readonly #webhooks: CustomWebhooks;
 
   constructor(options: CustomDatasetOptions) {
-    this.now = options.now;
+    super(options, 'custom', options.now);
     this.#webhooks = options.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'custom');
     this.#generate(options.anchor);
   }
 
@@ -189,7 +155,6 @@ export class CustomDataset {
         nurture: null,
       });
     }
-    this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     this.activities.load(seedActivities(this.seed, records, anchor));
   }
@@ -217,10 +182,8 @@ export class CustomDataset {
   createContact(change: ContactChange): ContactRecord {
     const now = this.now();
     const { custom_fields: customFields, archived, ...rest } = change;
-    const seq = this.#nextContactSeq++;
-    const record: ContactRecord = {
-      seq,
-      id: contactId(seq),
+    const record = this.contacts.insert({
+      id: contactId(this.contacts.nextSeq),
       created: now,
       modified: now,
       version: 1,
@@ -229,8 +192,7 @@ export class CustomDataset {
       customFields: customFields ?? null,
       archivedAt: archived === true ? now : null,
       nurture: null,
-    };
-    this.contacts.add(record);
+    });
     this.#emails.add(record);
     this.#notify('contact.created', now, () => renderContact(record, this.seed));
     return record;

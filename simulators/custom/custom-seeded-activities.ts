@@ -1,12 +1,9 @@
-import { generatedBooking } from '../toolkit/generated-data.ts';
+import { DAY_MS, HOUR_MS, generatedBooking, generatedViewingCount } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { newStreet } from '../toolkit/random-edits.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
 import { activityId, occurredAtFor, type ActivityRecord } from './custom-activity.model.ts';
 import type { ContactRecord } from './custom-contact.model.ts';
-
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 /** One hot lead per this many contacts (at least one), so the demo always shows one. */
 const CONTACTS_PER_HOT_LEAD = 500;
@@ -85,19 +82,17 @@ export function seedActivities(
     if (person === null) continue;
     random.reseed(mixSeed(activitySeed, contact.seq));
     const roles = person.roles;
-    if ((roles.includes('buyerApplicant') || roles.includes('tenantApplicant')) && random.chance(0.45)) {
-      const viewings = random.int(1, 3);
-      for (let v = 0; v < viewings; v++) {
-        const times = appointment(contact, 30, ['completed', 'cancelled', 'no_show'], [80, 12, 8]);
-        push(
-          crmRecord(contact.seq, {
-            type: 'viewing',
-            subject: 'Viewing',
-            ...times,
-            property: propertyNear(random, person.town),
-          }),
-        );
-      }
+    const applicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
+    for (let v = generatedViewingCount(random, applicant); v > 0; v--) {
+      const times = appointment(contact, 30, ['completed', 'cancelled', 'no_show'], [80, 12, 8]);
+      push(
+        crmRecord(contact.seq, {
+          type: 'viewing',
+          subject: 'Viewing',
+          ...times,
+          property: propertyNear(random, person.town),
+        }),
+      );
     }
     if ((roles.includes('vendor') || roles.includes('landlord')) && random.chance(0.4)) {
       const times = appointment(contact, 60, ['completed', 'cancelled'], [88, 12]);

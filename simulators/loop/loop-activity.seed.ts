@@ -1,4 +1,10 @@
-import { generatedBooking } from '../toolkit/generated-data.ts';
+import {
+  DAY_MS,
+  HOUR_MS,
+  forEachContactWithRoles,
+  generatedBooking,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { AppointmentRecord, OfferRecord } from './loop-activity.model.ts';
 import {
@@ -9,8 +15,6 @@ import {
 } from './loop-constants.ts';
 import type { ContactRecord } from './loop-contact.model.ts';
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const OFFER_STATUS_WEIGHTS = [30, 15, 25, 20, 10];
 
 /**
@@ -59,18 +63,12 @@ export function generateActivities(
       negotiatorSeq,
     };
   };
-  for (const contact of contacts) {
-    const roles = contact.person?.roles ?? [];
-    if (roles.length === 0) continue;
-    random.reseed(mixSeed(activitySeed, contact.seq));
+  forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
     const negotiatorSeq = random.int(1, LOOP_NEGOTIATORS.length);
     const buyer = roles.includes('buyerApplicant');
     const renter = roles.includes('tenantApplicant');
-    if ((buyer || renter) && random.chance(0.45)) {
-      const viewings = random.int(1, 3);
-      for (let v = 0; v < viewings; v++)
-        appointments.push(appointment(contact, 'viewing', 'applicant', negotiatorSeq));
-    }
+    for (let v = generatedViewingCount(random, buyer || renter); v > 0; v--)
+      appointments.push(appointment(contact, 'viewing', 'applicant', negotiatorSeq));
     const owner = roles.includes('vendor') ? 'vendor' : roles.includes('landlord') ? 'landlord' : null;
     if (owner !== null && random.chance(0.4))
       appointments.push(appointment(contact, 'valuation', owner, negotiatorSeq));
@@ -94,7 +92,7 @@ export function generateActivities(
         negotiatorSeq,
       });
     }
-  }
+  });
   const hotLead = contacts.find(
     (contact) => contact.archivedAt === null && (contact.person?.roles ?? []).includes('buyerApplicant'),
   );

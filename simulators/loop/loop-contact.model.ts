@@ -1,3 +1,4 @@
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { PersonRole, UkPerson } from '../toolkit/uk-people.ts';
@@ -80,14 +81,9 @@ export interface LoopContactFields {
   tags: string[];
 }
 
-/**
- * One contact. Generated contacts hold only their person until first written, so a million fit
- * in memory; `id` is computed from `seq` on first use and then kept.
- */
-export interface ContactRecord extends TimedRecord {
+/** One contact; `id` is computed from `seq` on first use and then kept. */
+export interface ContactRecord extends GeneratedRecord<LoopContactFields> {
   id: string | null;
-  person: UkPerson | null;
-  fields: LoopContactFields | null;
   customFields: Record<string, CustomFieldValue> | null;
   archivedAt: number | null;
 }
@@ -268,9 +264,7 @@ export function fieldsFromPerson(person: UkPerson, record: TimedRecord, seed: nu
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): LoopContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.seq} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record, seed);
 }
 
 /** Email addresses without building the whole field set (filters read many records). */

@@ -1,10 +1,10 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
-import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   renderAppointment,
   renderOffer,
@@ -67,31 +67,25 @@ const EMPTY_ADDRESS: LoopAddress = {
  * notes. Each change is followed by the webhook event Loop would send; the API routes and the
  * control surface both change data through here, so a change made either way notifies.
  */
-export class LoopDataset implements RenderContext {
+export class LoopDataset extends DatasetBase implements RenderContext {
   readonly teamId: string;
   readonly name: string;
-  readonly seed: number;
   /** Keys this team's ids, so two teams never share one. */
   readonly salt: number;
-  readonly people: GeneratedPeople;
-  readonly contacts = new TimedCollection<ContactRecord>();
+  readonly contacts = new NumberedCollection<ContactRecord>();
   // Each by its contact (`of(contactSeq)`).
   readonly appointments = new NumberedCollection<AppointmentRecord>({ ownerOf: byContact });
   readonly offers = new NumberedCollection<OfferRecord>({ ownerOf: byContact });
   readonly notes = new NumberedCollection<NoteRecord>({ ownerOf: byContact });
-  #nextContactSeq = 1;
   readonly #emails = new EmailIndex<ContactRecord>(() => this.contacts.values(), emailsOf);
-  readonly #now: () => number;
   readonly #webhooks: LoopWebhooks;
 
   constructor(options: LoopDatasetOptions) {
-    this.#now = options.now;
+    super(options, 'loop', options.now);
     this.#webhooks = options.webhooks;
     this.teamId = options.teamId;
     this.name = options.name;
-    this.seed = options.seed;
     this.salt = mixSeed(options.seed, 'loop', options.teamId);
-    this.people = peopleOf(options, 'loop');
     this.#generate(options.anchor, options.archivedRate ?? 0.02);
   }
 
@@ -114,7 +108,6 @@ export class LoopDataset implements RenderContext {
         archivedAt: random.chance(archivedRate) ? modified : null,
       });
     }
-    this.#nextContactSeq = count + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
@@ -149,9 +142,8 @@ export class LoopDataset implements RenderContext {
   }
 
   createContact(input: ContactPatch): ContactRecord {
-    const now = this.#now();
-    const record: ContactRecord = {
-      seq: this.#nextContactSeq++,
+    const now = this.now();
+    const record = this.contacts.insert({
       id: null,
       created: now,
       modified: now,
@@ -179,9 +171,9 @@ export class LoopDataset implements RenderContext {
       },
       customFields: null,
       archivedAt: null,
-    };
+    });
+    // Patched once stored: a new contact's times, all its collection indexes, do not change.
     this.#applyPatch(record, input, now);
-    this.contacts.add(record);
     this.#emails.add(record);
     this.#notify('contact.created', now, () => renderContact(record, this));
     return record;
@@ -192,7 +184,7 @@ export class LoopDataset implements RenderContext {
    * `contact.updated` each, naming the fields that changed.
    */
   patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
-    const now = this.#now();
+    const now = this.now();
     const notify = this.#webhooks.hasSubscribers(this.teamId, 'contact.updated');
     const before = notify ? records.map((record) => renderContact(record, this)) : [];
     this.#emails.update(records, () =>
@@ -255,7 +247,7 @@ export class LoopDataset implements RenderContext {
 
   /** Archives (Loop keeps the contact, flagged `archived`); bumps `modified`. */
   archiveContact(record: ContactRecord): void {
-    const now = this.#now();
+    const now = this.now();
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
       target.archivedAt = now;
@@ -269,7 +261,7 @@ export class LoopDataset implements RenderContext {
    * carries no snapshot: only the id and when.
    */
   deleteContact(record: ContactRecord): void {
-    const now = this.#now();
+    const now = this.now();
     const id = contactIdOf(record, this.salt);
     this.#emails.remove(record);
     this.contacts.remove(record);
@@ -277,14 +269,14 @@ export class LoopDataset implements RenderContext {
   }
 
   addAppointment(input: Omit<AppointmentRecord, 'seq' | 'created' | 'modified'>): AppointmentRecord {
-    const now = this.#now();
+    const now = this.now();
     const record = this.appointments.insert({ ...input, created: now, modified: now });
     this.#notify('appointment.created', now, () => renderAppointment(record, this));
     return record;
   }
 
   updateAppointment(record: AppointmentRecord, status: LoopAppointmentStatus): void {
-    const now = this.#now();
+    const now = this.now();
     this.appointments.update(record, (target) => {
       target.status = status;
       target.modified = now;
@@ -293,14 +285,14 @@ export class LoopDataset implements RenderContext {
   }
 
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified' | 'submitted'>): OfferRecord {
-    const now = this.#now();
+    const now = this.now();
     const record = this.offers.insert({ ...input, submitted: now, created: now, modified: now });
     this.#notify('offer.created', now, () => renderOffer(record, this));
     return record;
   }
 
   updateOffer(record: OfferRecord, changes: { status?: OfferRecord['status']; amount?: number }): void {
-    const now = this.#now();
+    const now = this.now();
     this.offers.update(record, (target) => {
       if (changes.status !== undefined) target.status = changes.status;
       if (changes.amount !== undefined) target.amount = changes.amount;
@@ -313,7 +305,7 @@ export class LoopDataset implements RenderContext {
   addNote(
     input: Omit<NoteRecord, 'seq' | 'created' | 'modified' | 'occurred'> & { occurred?: number },
   ): NoteRecord {
-    const now = this.#now();
+    const now = this.now();
     return this.notes.insert({ ...input, occurred: input.occurred ?? now, created: now, modified: now });
   }
 

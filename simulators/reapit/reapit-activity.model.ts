@@ -11,12 +11,17 @@ import {
   type ContactRecord,
   type JsonObject,
 } from './reapit-contact.model.ts';
-import { generatedAppointmentTimes } from '../toolkit/generated-data.ts';
+import {
+  DAY_MS,
+  HOUR_MS,
+  forEachContactWithRoles,
+  generatedAppointmentTimes,
+  generatedOfferTimes,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const OFFER_STATUS_WEIGHTS = [35, 10, 20, 20, 15];
 /** How many buyers the dataset shows as hot leads (a recent offer and a viewing attended). */
 const SHOWCASE_HOT_LEADS = 2;
@@ -258,22 +263,18 @@ export function generateActivities(
       virtual: virtualRate > 0 && random.chance(virtualRate),
     };
   };
-  for (const contact of contacts) {
-    const roles = rolesOf(contact);
-    if (roles.length === 0) continue;
-    random.reseed(mixSeed(activitySeed, contact.seq));
+  forEachContactWithRoles(contacts, random, activitySeed, (contact, roles) => {
     const isApplicant = roles.includes('buyerApplicant') || roles.includes('tenantApplicant');
     const negotiatorId = random.pick(REAPIT_NEGOTIATOR_IDS);
-    if (isApplicant && random.chance(0.45)) {
+    for (let v = generatedViewingCount(random, isApplicant); v > 0; v--) {
+      const attendeeId = applicantIdOf(contact) ?? '';
       const viewing = {
         typeId: 'VW',
         description: 'Viewing',
         attendeeType: 'applicant' as const,
-        attendeeId: applicantIdOf(contact) ?? '',
+        attendeeId,
       };
-      const viewings = random.int(1, 3);
-      for (let v = 0; v < viewings; v++)
-        appointments.push(book(contact, negotiatorId, viewing, 30, 0.08, 0.05));
+      appointments.push(book(contact, negotiatorId, viewing, 30, 0.08, 0.05));
     }
     const isOwner = roles.includes('vendor') || roles.includes('landlord');
     if (isOwner && random.chance(0.4)) {
@@ -287,12 +288,12 @@ export function generateActivities(
     }
     if (roles.includes('buyerApplicant') && random.chance(0.15)) {
       const seq = offers.length + 1;
-      const created = Math.max(contact.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
+      const { created, modified } = generatedOfferTimes(random, anchor, contact.created);
       offers.push({
         seq,
         id: reapitId('offer', seq),
         created,
-        modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+        modified,
         version: 1,
         applicantId: applicantIdOf(contact) ?? '',
         contactSeq: contact.seq,
@@ -303,7 +304,7 @@ export function generateActivities(
         negotiatorId,
       });
     }
-  }
+  });
   showcaseHotLeads(contacts, anchor, seed, appointments, offers);
   return { appointments, offers };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { formatPhone } from '../toolkit/uk-contact-format.ts';
 import type { PersonRole, UkPerson } from '../toolkit/uk-people.ts';
@@ -50,18 +51,10 @@ export interface ReapitContactFields {
   additionalContactDetails: Array<{ type: string; value: string }>;
 }
 
-/**
- * A stored contact. Generated contacts keep only their person and compute their fields on read
- * (a million fully built models would not fit comfortably); the first write materialises them.
- */
-export interface ContactRecord {
-  seq: number;
+/** A stored contact. */
+export interface ContactRecord extends GeneratedRecord<ReapitContactFields> {
   id: string;
-  created: number;
-  modified: number;
   version: number;
-  person: UkPerson | null;
-  fields: ReapitContactFields | null;
   metadata: Record<string, unknown> | null;
   archivedOn: number | null;
   /** Roles an agent registered since (a tenant registered as a buyer to make an offer). */
@@ -228,9 +221,7 @@ export function officeIdOf(record: ContactRecord): string {
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: ContactRecord, seed: number): ReapitContactFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null) throw new Error(`contact ${record.id} has neither fields nor a person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 /** Cheap reads for filters that scan many records without building their fields. */

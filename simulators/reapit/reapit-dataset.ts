@@ -1,10 +1,11 @@
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedRecords, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedRecords } from '../toolkit/generated-data.ts';
 import { mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
-import { TimedCollection, type TimedRecord } from '../toolkit/timed-collection.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
+import { NumberedCollection } from '../toolkit/numbered-collection.ts';
+import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import {
   generateActivities,
   renderAppointment,
@@ -94,20 +95,13 @@ const change = (
  * offers and journal entries. Each change is followed by the webhooks Reapit would send; the API
  * routes and the control surface both change data through here, so a change made either way notifies.
  */
-export class ReapitDataset {
+export class ReapitDataset extends DatasetBase {
   readonly customerId: string;
-  readonly clock: SimulatorClock;
   readonly #webhooks: ReapitWebhooks;
-  readonly seed: number;
-  readonly people: GeneratedPeople;
-  readonly contacts = new TimedCollection<ContactRecord>();
-  readonly appointments = new TimedCollection<AppointmentRecord>();
-  readonly offers = new TimedCollection<OfferRecord>();
-  readonly journal = new TimedCollection<JournalEntryRecord>();
-  #nextContactSeq = 1;
-  #nextAppointmentSeq = 1;
-  #nextOfferSeq = 1;
-  #nextJournalSeq = 1;
+  readonly contacts = new NumberedCollection<ContactRecord>();
+  readonly appointments = new NumberedCollection<AppointmentRecord>();
+  readonly offers = new NumberedCollection<OfferRecord>();
+  readonly journal = new NumberedCollection<JournalEntryRecord>();
   readonly #byEmail = new EmailIndex<ContactRecord>(
     () => this.contacts.values(),
     (record) => [emailOf(record) ?? ''],
@@ -117,11 +111,9 @@ export class ReapitDataset {
     options: DatasetSeed & { customerId: string },
     notify: { clock: SimulatorClock; webhooks: ReapitWebhooks },
   ) {
+    super(options, 'reapit', notify.clock.now);
     this.customerId = options.customerId;
-    this.clock = notify.clock;
     this.#webhooks = notify.webhooks;
-    this.seed = options.seed;
-    this.people = peopleOf(options, 'reapit');
     this.#generate(options.anchor);
   }
 
@@ -140,13 +132,10 @@ export class ReapitDataset {
         archivedOn: null,
       }),
     );
-    this.#nextContactSeq = records.length + 1;
     this.contacts.load(records);
     const { appointments, offers } = generateActivities(records, anchor, this.seed);
     this.appointments.load(appointments);
     this.offers.load(offers);
-    this.#nextAppointmentSeq = appointments.length + 1;
-    this.#nextOfferSeq = offers.length + 1;
   }
 
   contactById(id: string): ContactRecord | undefined {
@@ -174,7 +163,7 @@ export class ReapitDataset {
 
   #notify(topicPrefix: string, notifications: () => ReapitNotification[]): void {
     if (this.#webhooks.hasSubscribers(this.customerId, topicPrefix))
-      this.#webhooks.emit(this.customerId, this.clock.now(), notifications());
+      this.#webhooks.emit(this.customerId, this.now(), notifications());
   }
 
   #notifyCreated(topicId: string, entityId: string, model: () => JsonObject): void {
@@ -182,11 +171,9 @@ export class ReapitDataset {
   }
 
   createContact(input: ContactCreate): ContactRecord {
-    const now = this.clock.now();
-    const seq = this.#nextContactSeq++;
-    const record: ContactRecord = {
-      seq,
-      id: reapitId('contact', seq),
+    const now = this.now();
+    const record = this.contacts.insert({
+      id: reapitId('contact', this.contacts.nextSeq),
       created: now,
       modified: now,
       version: 1,
@@ -218,9 +205,9 @@ export class ReapitDataset {
       },
       metadata: null,
       archivedOn: null,
-    };
+    });
+    // Patched once stored: a new contact's times, all its collection indexes, do not change.
     this.#applyPatch(record, input);
-    this.contacts.add(record);
     this.#byEmail.add(record);
     this.#notifyCreated('contacts.created', record.id, () => this.#snapshot(record));
     return record;
@@ -233,7 +220,7 @@ export class ReapitDataset {
    * notifications of one contact's change share its eventId.
    */
   patchContacts(records: readonly ContactRecord[], patchFor: (record: ContactRecord) => ContactPatch): void {
-    const now = this.clock.now();
+    const now = this.now();
     const notifyContacts = this.#webhooks.hasSubscribers(this.customerId, 'contacts.');
     const notifyRoles = ROLE_TOPIC_PREFIXES.some((prefix) =>
       this.#webhooks.hasSubscribers(this.customerId, prefix),
@@ -309,7 +296,7 @@ export class ReapitDataset {
 
   /** Archives (Reapit's soft delete): the contact stays, `archivedOn` is set; webhook `new` is null. */
   archiveContact(record: ContactRecord): void {
-    const now = this.clock.now();
+    const now = this.now();
     const old = this.#snapshot(record);
     this.contacts.update(record, (target) => {
       target.fields = fieldsOf(target, this.seed);
@@ -330,20 +317,21 @@ export class ReapitDataset {
     this.#notify('contacts.modified', () => [change('contacts.modified', record.id, null, old, null)]);
   }
 
-  /** A new record's id, version and times. */
-  #stamped(kind: 'appointment' | 'offer', seq: number) {
-    const now = this.clock.now();
-    return { seq, id: reapitId(kind, seq), version: 1, created: now, modified: now };
+  /** Stores a new record under the collection's next sequence, with its id, version and times. */
+  #insert<T extends AppointmentRecord | OfferRecord>(
+    collection: NumberedCollection<T>,
+    kind: 'appointment' | 'offer',
+    input: NewRecord<T>,
+  ): T {
+    const now = this.now();
+    const id = reapitId(kind, collection.nextSeq);
+    return collection.insert({ ...input, id, version: 1, created: now, modified: now } as Omit<T, 'seq'>);
   }
 
   readonly #contactOf = (seq: number): ContactRecord | undefined => this.contacts.get(seq);
 
   addAppointment(input: NewRecord<AppointmentRecord>): AppointmentRecord {
-    const record: AppointmentRecord = {
-      ...input,
-      ...this.#stamped('appointment', this.#nextAppointmentSeq++),
-    };
-    this.appointments.add(record);
+    const record = this.#insert(this.appointments, 'appointment', input);
     this.#notifyCreated('appointments.created', record.id, () =>
       renderAppointment(record, this.#contactOf, this.seed, true),
     );
@@ -351,8 +339,7 @@ export class ReapitDataset {
   }
 
   addOffer(input: NewRecord<OfferRecord>): OfferRecord {
-    const record: OfferRecord = { ...input, ...this.#stamped('offer', this.#nextOfferSeq++) };
-    this.offers.add(record);
+    const record = this.#insert(this.offers, 'offer', input);
     this.#notifyCreated('offers.created', record.id, () =>
       renderOffer(record, this.#contactOf, this.seed, true),
     );
@@ -404,7 +391,7 @@ export class ReapitDataset {
     render: () => JsonObject,
     extraTopics: string[],
   ): void {
-    const now = this.clock.now();
+    const now = this.now();
     const old = render();
     collection.update(record, (target) => {
       Object.assign(target, edit);
@@ -421,10 +408,8 @@ export class ReapitDataset {
   }
 
   addJournalEntry(input: Omit<JournalEntryRecord, 'seq' | 'modified' | 'created'>): JournalEntryRecord {
-    const now = this.clock.now();
-    const record: JournalEntryRecord = { ...input, seq: this.#nextJournalSeq++, created: now, modified: now };
-    this.journal.add(record);
-    return record;
+    const now = this.now();
+    return this.journal.insert({ ...input, created: now, modified: now });
   }
 
   /** The display name Reapit shows for a journal entry's associated entity, when we know it. */

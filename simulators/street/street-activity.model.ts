@@ -1,7 +1,8 @@
 import type { TimedRecord } from '../toolkit/timed-collection.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import { udprnOf } from './street-person.model.ts';
-import { POSTCODE_UNIT_LETTERS, STREET_NAMES, STREET_SUFFIXES, TOWNS } from '../toolkit/uk-reference-data.ts';
+import { newPostcode, newStreet } from '../toolkit/random-edits.ts';
+import { TOWNS } from '../toolkit/uk-reference-data.ts';
 import {
   STREET_LETTINGS_OFFER_STATUSES,
   STREET_SALES_OFFER_STATUSES,
@@ -78,10 +79,9 @@ function listedPropertyAddress(seed: number, propertySeq: number): StreetAddress
   const random = addressRandom.reseed(mixSeed(seed, 'street-listed-property', propertySeq));
   const town = random.pick(TOWNS);
   const area = random.pick(town.areas);
-  const street = `${random.pick(STREET_NAMES)} ${random.pick(STREET_SUFFIXES)}`;
+  const street = newStreet(random);
   const number = String(random.int(1, 180));
-  const letters = POSTCODE_UNIT_LETTERS;
-  const postcode = `${area.outward} ${random.int(1, 9)}${letters[random.int(0, letters.length - 1)]}${letters[random.int(0, letters.length - 1)]}`;
+  const postcode = newPostcode(area.outward, random);
   return {
     building_number: number,
     building_name: null,

@@ -1,4 +1,10 @@
-import { generatedBooking } from '../toolkit/generated-data.ts';
+import {
+  DAY_MS,
+  forEachContactWithRoles,
+  generatedBooking,
+  generatedOfferTimes,
+  generatedViewingCount,
+} from '../toolkit/generated-data.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import {
   LISTED_PROPERTY_BASE,
@@ -14,8 +20,6 @@ import {
   type StreetViewingStatus,
 } from './street-constants.ts';
 import { propertySeq, type PersonRecord } from './street-person.model.ts';
-
-const DAY_MS = 86_400_000;
 
 /** A dataset's generated activities by kind, and the person planted as a hot lead. */
 export type SeededActivities = { [K in keyof ActivityRecords]: Array<ActivityRecords[K]> } & {
@@ -51,17 +55,12 @@ export function seedActivities(
     );
     return { start, created, modified };
   };
-  for (const record of records) {
-    const roles = record.person?.roles ?? [];
-    if (roles.length === 0) continue;
-    random.reseed(mixSeed(activitySeed, record.seq));
+  forEachContactWithRoles(records, random, activitySeed, (record, roles) => {
     for (const [role, kind] of [
       ['buyerApplicant', 'sales'],
       ['tenantApplicant', 'lettings'],
     ] as const) {
-      if (!roles.includes(role) || !random.chance(0.45)) continue;
-      const count = random.int(1, 3);
-      for (let v = 0; v < count; v++) {
+      for (let v = generatedViewingCount(random, roles.includes(role)); v > 0; v--) {
         const { start, created, modified } = appointmentTimes(record.created);
         const status = viewingStatusFor(start < anchor, random);
         viewings.push({
@@ -101,11 +100,9 @@ export function seedActivities(
       ['tenantApplicant', 'lettings', seeded.lettings_offer, 0.12],
     ] as const) {
       if (!roles.includes(role) || !random.chance(chance)) continue;
-      const created = Math.max(record.created, anchor - Math.floor(random.next() * 180 * DAY_MS));
       list.push({
         seq: list.length + 1,
-        created,
-        modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+        ...generatedOfferTimes(random, anchor, record.created),
         kind,
         personSeq: record.seq,
         propertySeq: LISTED_PROPERTY_BASE + random.int(1, 50_000),
@@ -116,7 +113,7 @@ export function seedActivities(
         ),
       });
     }
-  }
+  });
   seeded.hotLeadSeq = plantHotLead(records, anchor, viewings, salesOffers);
   return seeded;
 }

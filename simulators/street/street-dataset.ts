@@ -1,11 +1,11 @@
 import { EmailIndex } from '../toolkit/email-index.ts';
-import { generatedTimes, peopleOf } from '../toolkit/generated-data.ts';
+import { DatasetBase } from '../toolkit/dataset-base.ts';
+import { generatedTimes } from '../toolkit/generated-data.ts';
 import type { DatasetSeed } from '../toolkit/define-simulator.ts';
 import { SeededRandom, mixSeed } from '../toolkit/seeded-random.ts';
 import type { SimulatorClock } from '../toolkit/simulator-clock.ts';
 import { NumberedCollection } from '../toolkit/numbered-collection.ts';
 import { TimedCollection } from '../toolkit/timed-collection.ts';
-import type { GeneratedPeople } from '../toolkit/uk-people.ts';
 import { dramaMobile, emailElsewhere, movedAddress } from '../toolkit/random-edits.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import {
@@ -88,11 +88,9 @@ export interface StreetDatasetDeps {
  * notes. Every change is followed by the webhooks Street would send, so a change made through
  * the API or the control surface notifies alike.
  */
-export class StreetDataset {
-  readonly seed: number;
-  readonly people: GeneratedPeople;
+export class StreetDataset extends DatasetBase {
   /** People listed by default; soft-deleted ones move to `trashed`. */
-  readonly persons = new TimedCollection<PersonRecord>();
+  readonly persons = new NumberedCollection<PersonRecord>();
   readonly trashed = new TimedCollection<PersonRecord>();
   readonly activities: { [K in ActivityKind]: NumberedCollection<ActivityRecords[K]> } = {
     viewing: new NumberedCollection(),
@@ -105,8 +103,7 @@ export class StreetDataset {
   /** The person planted as a hot lead (an offer and a completed viewing days ago), if any. */
   hotLeadSeq: number | null = null;
   readonly #deps: StreetDatasetDeps;
-  #nextPersonSeq = 1;
-  // Live people only: a trashed person leaves both indexes and comes back on restore.
+  // Live people only: a trashed person leaves both indexes.
   readonly #emails = new EmailIndex<PersonRecord>(
     () => this.persons.values(),
     (record) => fieldsOf(record, this.seed).email_addresses.map((entry) => entry.value),
@@ -118,11 +115,11 @@ export class StreetDataset {
   );
 
   constructor(options: DatasetSeed, deps: StreetDatasetDeps) {
-    this.seed = options.seed;
+    super(options, 'street', deps.clock.now);
     this.#deps = deps;
-    this.people = peopleOf(options, 'street');
     const random = new SeededRandom(mixSeed(this.seed, 'street-timestamps'));
     const people = this.people.people;
+    // Built in one literal: generatedRecords would spread a second object per person.
     const records: PersonRecord[] = people.map((person, i) => ({
       seq: i + 1,
       ...generatedTimes(i, people.length, options.anchor, random),
@@ -130,7 +127,6 @@ export class StreetDataset {
       fields: null,
       trashedAt: null,
     }));
-    this.#nextPersonSeq = people.length + 1;
     this.persons.load(records);
     const seeded = seedActivities(records, this.seed, options.anchor);
     this.hotLeadSeq = seeded.hotLeadSeq;
@@ -214,9 +210,8 @@ export class StreetDataset {
   }
 
   createPerson(input: PersonCreate): PersonRecord {
-    const now = this.#deps.clock.now();
-    const record: PersonRecord = {
-      seq: this.#nextPersonSeq++,
+    const now = this.now();
+    const record = this.persons.insert({
       created: now,
       modified: now,
       person: null,
@@ -233,10 +228,11 @@ export class StreetDataset {
         applicants: [],
       },
       trashedAt: null,
-    };
+    });
+    // Patched once stored: a new person's times, all their collection indexes, do not change.
     this.#applyPatch(record, input);
-    this.persons.add(record);
-    this.#index(record);
+    this.#emails.add(record);
+    this.#phones.add(record);
     this.#emit('person.created', now, () => this.personDocument(record));
     return record;
   }
@@ -247,7 +243,7 @@ export class StreetDataset {
    * `person.marketing-preferences.updated` when consent or contact preferences changed.
    */
   patchPeople(records: readonly PersonRecord[], patchFor: (record: PersonRecord) => PersonPatch): void {
-    const now = this.#deps.clock.now();
+    const now = this.now();
     const webhooks = this.#deps.webhooks;
     const notify = webhooks.hasSubscribers('person.updated', 'person.marketing-preferences.updated');
     const preferencesOf = (record: PersonRecord) => {
@@ -350,21 +346,12 @@ export class StreetDataset {
     record.fields = fields;
   }
 
-  #index(record: PersonRecord): void {
-    this.#emails.add(record);
-    this.#phones.add(record);
-  }
-
-  #unindex(record: PersonRecord): void {
-    this.#emails.remove(record);
-    this.#phones.remove(record);
-  }
-
   /** Street's delete: a soft delete that also touches `updated_at`; `filter[trashed]` still finds it. */
   trashPerson(record: PersonRecord): void {
     if (record.trashedAt !== null) return;
-    const now = this.#deps.clock.now();
-    this.#unindex(record);
+    const now = this.now();
+    this.#emails.remove(record);
+    this.#phones.remove(record);
     this.persons.remove(record);
     record.fields = fieldsOf(record, this.seed);
     record.trashedAt = now;
@@ -380,7 +367,7 @@ export class StreetDataset {
     kind: K,
     input: Omit<ActivityRecords[K], 'seq' | 'created' | 'modified'>,
   ): string {
-    const now = this.#deps.clock.now();
+    const now = this.now();
     const collection = this.activities[kind] as NumberedCollection<ActivityRecords[K]>;
     const record = collection.insert({ ...input, created: now, modified: now } as Omit<
       ActivityRecords[K],
@@ -396,7 +383,7 @@ export class StreetDataset {
     record: ActivityRecords[K],
     status: ActivityRecords[K]['status'],
   ): void {
-    const now = this.#deps.clock.now();
+    const now = this.now();
     (this.activities[kind] as TimedCollection<ActivityRecords[K]>).update(record, (target) => {
       target.status = status;
       target.modified = now;
@@ -417,13 +404,13 @@ export class StreetDataset {
   }
 
   addNote(input: Omit<NoteRecord, 'seq' | 'modified' | 'created'>): NoteRecord {
-    const now = this.#deps.clock.now();
+    const now = this.now();
     return this.notes.insert({ ...input, created: now, modified: now });
   }
 
   /** Edits a note's body and/or pin, touching its `updated_at`; pinning keeps the first pin time, unpinning clears it. */
   updateNote(record: NoteRecord, change: { body?: string | undefined; pinned?: boolean | undefined }): void {
-    const now = this.#deps.clock.now();
+    const now = this.now();
     this.notes.update(record, (target) => {
       if (change.body !== undefined) target.body = change.body;
       if (change.pinned !== undefined) target.pinnedAt = change.pinned ? (target.pinnedAt ?? now) : null;

@@ -1,4 +1,4 @@
-import type { TimedRecord } from '../toolkit/timed-collection.ts';
+import { personOf, type GeneratedRecord } from '../toolkit/model-generated.ts';
 import { SeededRandom, hashString, mixSeed } from '../toolkit/seeded-random.ts';
 import { toE164 } from '../toolkit/uk-contact-format.ts';
 import type { UkPerson } from '../toolkit/uk-people.ts';
@@ -51,14 +51,8 @@ export interface StreetPersonFields {
   applicants: StreetApplicantKind[];
 }
 
-/**
- * A stored person. Generated people keep only their UK person and compute their fields on read
- * (a million built models would not fit comfortably); the first write materialises them.
- * `modified` is Street's `updated_at`.
- */
-export interface PersonRecord extends TimedRecord {
-  person: UkPerson | null;
-  fields: StreetPersonFields | null;
+/** A stored person; `modified` is Street's `updated_at`. */
+export interface PersonRecord extends GeneratedRecord<StreetPersonFields> {
   /** Soft-delete time (`filter[trashed]`), or null. */
   trashedAt: number | null;
 }
@@ -158,10 +152,7 @@ export function fieldsFromPerson(person: UkPerson, seq: number, seed: number): S
 
 /** The current fields of a record (materialised or computed). */
 export function fieldsOf(record: PersonRecord, seed: number): StreetPersonFields {
-  if (record.fields !== null) return record.fields;
-  if (record.person === null)
-    throw new Error(`person ${record.seq} has neither fields nor a generated person`);
-  return fieldsFromPerson(record.person, record.seq, seed);
+  return record.fields ?? fieldsFromPerson(personOf(record), record.seq, seed);
 }
 
 // Applicants and owned properties are numbered from the person: two slots each.

@@ -1,6 +1,6 @@
 import type { DatasetSeed } from './define-simulator.ts';
-import { SeededRandom } from './seeded-random.ts';
-import { generatePeople, type GeneratedPeople, type UkPerson } from './uk-people.ts';
+import { SeededRandom, mixSeed } from './seeded-random.ts';
+import { generatePeople, type GeneratedPeople, type PersonRole, type UkPerson } from './uk-people.ts';
 
 /**
  * What the simulators share when they generate a dataset: its people and its records' times. Each
@@ -18,7 +18,8 @@ export function peopleOf(seed: DatasetSeed, formatSalt: string): GeneratedPeople
   });
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
 const HISTORY_MS = 8 * 365 * DAY_MS;
 
 /**
@@ -106,4 +107,43 @@ export function generatedAppointmentTimes(
     created + Math.floor(random.next() * Math.max(0, anchor - created) * 0.3),
   );
   return { start, created, modified };
+}
+
+/**
+ * A generated offer's times: made within the 180 days before `anchor` (never before `earliest`,
+ * its contact's creation), last changed in the first half of what was left. Two draws.
+ */
+export function generatedOfferTimes(
+  random: SeededRandom,
+  anchor: number,
+  earliest: number,
+): { created: number; modified: number } {
+  const created = Math.max(earliest, anchor - Math.floor(random.next() * 180 * DAY_MS));
+  return {
+    created,
+    modified: Math.min(anchor - 1, created + Math.floor(random.next() * (anchor - created) * 0.5)),
+  };
+}
+
+/** How many viewings a generated applicant booked: one to three for 45 % of them, else none. */
+export function generatedViewingCount(random: SeededRandom, applicant: boolean): number {
+  return applicant && random.chance(0.45) ? random.int(1, 3) : 0;
+}
+
+/**
+ * Visits each generated contact whose person holds a role, in order, with `random` reseeded from
+ * (`activitySeed`, seq) first: one contact's activities never shift another's.
+ */
+export function forEachContactWithRoles<C extends { seq: number; person: UkPerson | null }>(
+  contacts: readonly C[],
+  random: SeededRandom,
+  activitySeed: number,
+  visit: (contact: C, roles: readonly PersonRole[]) => void,
+): void {
+  for (const contact of contacts) {
+    const roles = contact.person?.roles ?? [];
+    if (roles.length === 0) continue;
+    random.reseed(mixSeed(activitySeed, contact.seq));
+    visit(contact, roles);
+  }
 }

@@ -232,60 +232,24 @@ function rolesMask(random: SeededRandom): number {
   return mask;
 }
 
-/** The human behind person-number k, before any CRM formatting. */
-interface CanonicalPerson {
-  personKey: string;
-  title: string;
-  forename: string;
-  surname: string;
-  dateOfBirth: string;
-  canonicalEmail: string;
-  /** Slot (0..999) in the drama-range mobile block. */
-  mobileSlot: number;
-  /** E.164 prefix of the landline block, or null without a landline. */
-  landlineBlock: string | null;
-  landlineSlot: number;
-  buildingNumber: string;
-  buildingName: string;
-  street: string;
-  district: string;
-  town: string;
-  county: string;
-  postcode: string;
-  marketingConsent: PersonMarketingConsent;
-  roles: readonly PersonRole[];
+/** Where person-number k is and how they look: its index in the list and its formatting styles. */
+interface Placement {
+  index: number;
+  emailStyleIndex: number;
+  phoneStyleIndex: number;
 }
 
-// Reused for every original record so the hot loop allocates only the record itself.
-const scratch: CanonicalPerson = {
-  personKey: '',
-  title: '',
-  forename: '',
-  surname: '',
-  dateOfBirth: '',
-  canonicalEmail: '',
-  mobileSlot: 0,
-  landlineBlock: null,
-  landlineSlot: 0,
-  buildingNumber: '',
-  buildingName: '',
-  street: '',
-  district: '',
-  town: '',
-  county: '',
-  postcode: '',
-  marketingConsent: 'not_asked',
-  roles: [],
-};
-
-/** Fills `into` with person-number k; everything here depends only on (seed, k). */
-function canonicalPerson(
+/**
+ * Person-number k, formatted as `placement` says; who they are depends only on (seed, k). One
+ * literal with a fixed property order keeps every record the same hidden class.
+ */
+function drawPerson(
   seed: number,
   k: number,
   random: SeededRandom,
   previousPostcode: string | null,
-  into: CanonicalPerson,
-): CanonicalPerson {
+  placement: Placement,
+): UkPerson {
   random.reseed(mixSeed(seed, k));
   let name = drawName(random);
   const namesake = isNamesake(k);
@@ -316,25 +280,33 @@ function canonicalPerson(
     consentRoll < 0.55 ? 'granted' : consentRoll < 0.7 ? 'denied' : 'not_asked';
   const roles = ROLE_SETS[rolesMask(random)] ?? [];
 
-  into.personKey = `p${seed}-${k}`;
-  into.title = title;
-  into.forename = name.forename;
-  into.surname = name.surname;
-  into.dateOfBirth = dobString(dobOffset);
-  into.canonicalEmail = canonicalEmail;
-  into.mobileSlot = mobilePermutation(seed)[k % 1000] ?? 0;
-  into.landlineBlock = hasLandline ? LANDLINE_BLOCKS[town.landline] : null;
-  into.landlineSlot = landlineSlot;
-  into.buildingNumber = buildingNumber;
-  into.buildingName = buildingName;
-  into.street = street;
-  into.district = area.district;
-  into.town = town.town;
-  into.county = town.county;
-  into.postcode = postcode;
-  into.marketingConsent = marketingConsent;
-  into.roles = roles;
-  return into;
+  const { emailStyleIndex, phoneStyleIndex } = placement;
+  const emailStyle = EMAIL_STYLES[emailStyleIndex] ?? 'lower';
+  return {
+    personKey: `p${seed}-${k}`,
+    index: placement.index,
+    title,
+    forename: name.forename,
+    surname: name.surname,
+    dateOfBirth: dobString(dobOffset),
+    email: formatEmail(canonicalEmail, emailStyle),
+    emailStyle,
+    mobile: renderBlockNumber(MOBILE_BLOCK, mobilePermutation(seed)[k % 1000] ?? 0, phoneStyleIndex),
+    landline: hasLandline
+      ? renderBlockNumber(LANDLINE_BLOCKS[town.landline], landlineSlot, phoneStyleIndex)
+      : null,
+    phoneStyle: PHONE_STYLES[phoneStyleIndex] ?? 'e164',
+    buildingNumber,
+    buildingName,
+    street,
+    district: area.district,
+    town: town.town,
+    county: town.county,
+    postcode,
+    marketingConsent,
+    roles,
+    duplicateOf: null,
+  };
 }
 
 const renderedBlocks = new Map<string, Array<Array<string | undefined>>>();
@@ -354,77 +326,33 @@ function renderBlockNumber(prefix: string, slot: number, styleIndex: number): st
   return text;
 }
 
-function makePerson(
-  base: CanonicalPerson,
-  index: number,
-  emailStyleIndex: number,
-  phoneStyleIndex: number,
-  duplicateOf: number | null,
+/**
+ * `person` in other styles: the same human, only the email's case and the phones' format change.
+ * Planted duplicates are made this way, and so is another CRM's view of the same person.
+ */
+function restyled(
+  person: UkPerson,
+  styles: { index: number; emailStyle: EmailStyle; phoneStyle: PhoneStyle; duplicateOf: number | null },
 ): UkPerson {
-  const emailStyle = EMAIL_STYLES[emailStyleIndex] ?? 'lower';
-  // One literal with a fixed property order keeps every record the same hidden class.
+  const { emailStyle, phoneStyle } = styles;
+  const landline = person.landline === null ? null : (toE164(person.landline) ?? person.landline);
+  // Spread first, then overrides in place: the record keeps makePerson's property order.
   return {
-    personKey: base.personKey,
-    index,
-    title: base.title,
-    forename: base.forename,
-    surname: base.surname,
-    dateOfBirth: base.dateOfBirth,
-    email: emailStyleIndex === 0 ? base.canonicalEmail : formatEmail(base.canonicalEmail, emailStyle),
+    ...person,
+    index: styles.index,
+    email: formatEmail(normaliseEmail(person.email), emailStyle),
     emailStyle,
-    mobile: renderBlockNumber(MOBILE_BLOCK, base.mobileSlot, phoneStyleIndex),
-    landline:
-      base.landlineBlock === null
-        ? null
-        : renderBlockNumber(base.landlineBlock, base.landlineSlot, phoneStyleIndex),
-    phoneStyle: PHONE_STYLES[phoneStyleIndex] ?? 'e164',
-    buildingNumber: base.buildingNumber,
-    buildingName: base.buildingName,
-    street: base.street,
-    district: base.district,
-    town: base.town,
-    county: base.county,
-    postcode: base.postcode,
-    marketingConsent: base.marketingConsent,
-    roles: base.roles,
-    duplicateOf,
+    mobile: formatPhone(toE164(person.mobile) ?? person.mobile, phoneStyle),
+    landline: landline === null ? null : formatPhone(landline, phoneStyle),
+    phoneStyle,
+    duplicateOf: styles.duplicateOf,
   };
 }
 
-function slotOf(e164: string | null): { block: string | null; slot: number } {
-  if (e164 === null || e164.length < 4) return { block: null, slot: 0 };
-  return { block: e164.slice(0, -3), slot: Number(e164.slice(-3)) };
-}
-
-function canonicalOf(person: UkPerson): CanonicalPerson {
-  const mobile = slotOf(toE164(person.mobile));
-  const landline = slotOf(person.landline === null ? null : toE164(person.landline));
-  return {
-    personKey: person.personKey,
-    title: person.title,
-    forename: person.forename,
-    surname: person.surname,
-    dateOfBirth: person.dateOfBirth,
-    canonicalEmail: normaliseEmail(person.email),
-    mobileSlot: mobile.slot,
-    landlineBlock: landline.block,
-    landlineSlot: landline.slot,
-    buildingNumber: person.buildingNumber,
-    buildingName: person.buildingName,
-    street: person.street,
-    district: person.district,
-    town: person.town,
-    county: person.county,
-    postcode: person.postcode,
-    marketingConsent: person.marketingConsent,
-    roles: person.roles,
-  };
-}
-
-/** A style index other than `current`'s. */
-function otherStyleIndex<T>(random: SeededRandom, styles: readonly T[], current: T): number {
+/** A style other than `current`. */
+function otherStyle<T>(random: SeededRandom, styles: readonly T[], current: T): T {
   const currentIndex = styles.indexOf(current);
-  return (currentIndex + random.int(1, styles.length - 1)) % styles.length;
+  return styles[(currentIndex + random.int(1, styles.length - 1)) % styles.length] as T;
 }
 
 const EMAIL_STYLE_INDEXES = EMAIL_STYLES.map((_, i) => i);
@@ -467,20 +395,21 @@ export function generatePeople(options: GeneratePeopleOptions): GeneratedPeople 
       const variations: DuplicateVariation[] =
         roll < 0.4 ? ['email'] : roll < 0.7 ? ['phone'] : ['email', 'phone'];
       const emailStyle = variations.includes('email')
-        ? otherStyleIndex(duplicateRandom, EMAIL_STYLES, original.emailStyle)
-        : EMAIL_STYLES.indexOf(original.emailStyle);
+        ? otherStyle(duplicateRandom, EMAIL_STYLES, original.emailStyle)
+        : original.emailStyle;
       const phoneStyle = variations.includes('phone')
-        ? otherStyleIndex(duplicateRandom, PHONE_STYLES, original.phoneStyle)
-        : PHONE_STYLES.indexOf(original.phoneStyle);
-      people.push(makePerson(canonicalOf(original), index, emailStyle, phoneStyle, original.index));
+        ? otherStyle(duplicateRandom, PHONE_STYLES, original.phoneStyle)
+        : original.phoneStyle;
+      people.push(restyled(original, { index, emailStyle, phoneStyle, duplicateOf: original.index }));
       duplicates.push({ index, originalIndex: original.index, personKey: original.personKey, variations });
       continue;
     }
     const k = nextPersonNumber++;
-    const base = canonicalPerson(seed, k, personRandom, previousUnique?.postcode ?? null, scratch);
-    const emailStyle = formatRandom.pickWeighted(EMAIL_STYLE_INDEXES, EMAIL_STYLE_WEIGHTS);
-    const phoneStyle = formatRandom.pickWeighted(PHONE_STYLE_INDEXES, PHONE_STYLE_WEIGHTS);
-    const person = makePerson(base, index, emailStyle, phoneStyle, null);
+    const person = drawPerson(seed, k, personRandom, previousUnique?.postcode ?? null, {
+      index,
+      emailStyleIndex: formatRandom.pickWeighted(EMAIL_STYLE_INDEXES, EMAIL_STYLE_WEIGHTS),
+      phoneStyleIndex: formatRandom.pickWeighted(PHONE_STYLE_INDEXES, PHONE_STYLE_WEIGHTS),
+    });
     people.push(person);
     if (isNamesake(k) && previousUnique !== null) {
       namesakes.push({
@@ -518,13 +447,12 @@ export function renderPerson(
   person: UkPerson,
   styles: { emailStyle?: EmailStyle; phoneStyle?: PhoneStyle },
 ): UkPerson {
-  return makePerson(
-    canonicalOf(person),
-    person.index,
-    EMAIL_STYLES.indexOf(styles.emailStyle ?? person.emailStyle),
-    PHONE_STYLES.indexOf(styles.phoneStyle ?? person.phoneStyle),
-    person.duplicateOf,
-  );
+  return restyled(person, {
+    index: person.index,
+    emailStyle: styles.emailStyle ?? person.emailStyle,
+    phoneStyle: styles.phoneStyle ?? person.phoneStyle,
+    duplicateOf: person.duplicateOf,
+  });
 }
 
 /** True when the person holds the role. */
