@@ -103,6 +103,33 @@ function ofContact<T>(query: QueryReader, dataset: LoopDataset, records: { of(se
   return { seq, candidates: seq === null ? [] : records.of(seq) };
 }
 
+/** A closed-list query parameter of an activity list and the record field it matches. */
+type ValueFilter<T> = { name: string; allowed: readonly string[]; of: (record: T) => string };
+
+/** Appointments and offers: by contact (`contactId`) and by closed-list values, read in the given order. */
+function activityListRoute<T extends TimedRecord>(
+  collectionOf: (dataset: LoopDataset) => TimedCollection<T> & { of(seq: number): readonly T[] },
+  valueFilters: ReadonlyArray<ValueFilter<T>>,
+  render: (record: T, dataset: LoopDataset) => JsonObject,
+): RequestHandler {
+  return listRoute(
+    collectionOf,
+    (query, dataset) => {
+      const contact = ofContact(query, dataset, collectionOf(dataset));
+      const values = valueFilters.map((filter) => query.oneOf(filter.name, filter.allowed));
+      return {
+        candidates: contact.candidates,
+        keep: valueFilters.map((filter, index) => {
+          const value = values[index];
+          return value === undefined ? null : (record: T) => filter.of(record) === value;
+        }),
+        key: [contact.seq, ...values],
+      };
+    },
+    render,
+  );
+}
+
 /** Builds the API router. Assumes the key check, rate limits and faults ran first. */
 export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
   const router = Router();
@@ -214,21 +241,12 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
 
   router.get(
     '/v1/appointments',
-    listRoute(
+    activityListRoute(
       (dataset) => dataset.appointments,
-      (query, dataset) => {
-        const contact = ofContact(query, dataset, dataset.appointments);
-        const type = query.oneOf('type', LOOP_APPOINTMENT_TYPES);
-        const status = query.oneOf('status', LOOP_APPOINTMENT_STATUSES);
-        return {
-          candidates: contact.candidates,
-          keep: [
-            type === undefined ? null : (record) => record.type === type,
-            status === undefined ? null : (record) => record.status === status,
-          ],
-          key: [contact.seq, type, status],
-        };
-      },
+      [
+        { name: 'type', allowed: LOOP_APPOINTMENT_TYPES, of: (record) => record.type },
+        { name: 'status', allowed: LOOP_APPOINTMENT_STATUSES, of: (record) => record.status },
+      ],
       renderAppointment,
     ),
   );
@@ -240,21 +258,12 @@ export function createLoopApiRouter(webhooks: LoopWebhooks): Router {
 
   router.get(
     '/v1/offers',
-    listRoute(
+    activityListRoute(
       (dataset) => dataset.offers,
-      (query, dataset) => {
-        const contact = ofContact(query, dataset, dataset.offers);
-        const status = query.oneOf('status', LOOP_OFFER_STATUSES);
-        const type = query.oneOf('type', ['sale', 'let'] as const);
-        return {
-          candidates: contact.candidates,
-          keep: [
-            status === undefined ? null : (record) => record.status === status,
-            type === undefined ? null : (record) => record.kind === type,
-          ],
-          key: [contact.seq, status, type],
-        };
-      },
+      [
+        { name: 'status', allowed: LOOP_OFFER_STATUSES, of: (record) => record.status },
+        { name: 'type', allowed: ['sale', 'let'] as const, of: (record) => record.kind },
+      ],
       renderOffer,
     ),
   );
