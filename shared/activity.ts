@@ -28,5 +28,11 @@ export const CanonicalActivitySchema = z.object({
   /** The contact's id in the source CRM (or Propsync's id when the source is Propsync). */
   contactExternalId: z.string().min(1),
   details: z.record(z.string(), z.unknown()),
+  /**
+   * The record reached a "not happening" stage (a viewing or valuation cancelled or not attended,
+   * an offer withdrawn or rejected): `type` is still the last stage it reached, and the signal
+   * stops counting (docs/product-rules.md). Absent means the record stands.
+   */
+  withdrawn: z.boolean().optional(),
 });
 export type CanonicalActivity = z.infer<typeof CanonicalActivitySchema>;

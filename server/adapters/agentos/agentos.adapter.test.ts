@@ -200,7 +200,7 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
     expect([...seen].sort()).toEqual(crowd.map((oid) => `appointment:${oid}`).sort());
   });
 
-  it('brings an offer the agent rejected as no signal and no error, and a cancelled viewing likewise', async () => {
+  it('brings an offer the agent rejected, and a cancelled viewing, as withdrawals and no error', async () => {
     const window = nextWindow();
     const contactId = simulator.contactIds()[1]!;
     const offer = simulator.controls.createOffer({ contactId });
@@ -211,12 +211,30 @@ describe('agentOS adapter: activities by polling, against a simulator whose cloc
     const pages = [];
     for await (const page of adapter('25').syncActivities(window)) pages.push(page);
     expect(pages.flatMap((page) => page.rejected)).toEqual([]);
-    expect(pages.flatMap((page) => page.activities)).toEqual([
-      expect.objectContaining({
-        externalId: `appointment:${kept}`,
-        type: 'valuation_booked',
-        contactExternalId: contactId,
-      }),
-    ]);
+    const activities = pages.flatMap((page) => page.activities);
+    expect(activities).toHaveLength(3);
+    expect(activities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          externalId: `offer:${offer}`,
+          contactExternalId: contactId,
+          withdrawn: true,
+        }),
+        expect.objectContaining({
+          externalId: `appointment:${viewing}`,
+          type: 'viewing_booked',
+          contactExternalId: contactId,
+          withdrawn: true,
+        }),
+        expect.objectContaining({
+          externalId: `appointment:${kept}`,
+          type: 'valuation_booked',
+          contactExternalId: contactId,
+        }),
+      ]),
+    );
+    expect(activities.find((activity) => activity.externalId === `appointment:${kept}`)).not.toHaveProperty(
+      'withdrawn',
+    );
   });
 });

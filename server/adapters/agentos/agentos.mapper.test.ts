@@ -262,9 +262,31 @@ describe('agentOS mapper: activities as engagement signals', () => {
     );
   });
 
-  it('skips cancellations, no-shows, inspections and appointments with no contact', () => {
-    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toBeNull();
-    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'NoShow' })).toBeNull();
+  it('withdraws a cancelled or no-show appointment under its id', () => {
+    const booked = appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Booked' });
+    expect(booked).not.toHaveProperty('withdrawn');
+    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toMatchObject({
+      type: 'viewing_booked',
+      externalId: booked!.externalId,
+      withdrawn: true,
+    });
+    expect(appointmentToActivity({ ...base, SystemType: 'Viewing', Status: 'NoShow' })).toMatchObject({
+      externalId: booked!.externalId,
+      withdrawn: true,
+    });
+    expect(
+      appointmentToActivity({ ...base, SystemType: 'SalesAppraisal', Status: 'Cancelled' }),
+    ).toMatchObject({
+      type: 'valuation_booked',
+      withdrawn: true,
+    });
+    // An inspection was never a signal: cancelling it withdraws nothing.
+    expect(
+      appointmentToActivity({ ...base, SystemType: 'InterimInspection', Status: 'Cancelled' }),
+    ).toBeNull();
+  });
+
+  it('skips inspections and appointments with no contact', () => {
     expect(appointmentToActivity({ ...base, SystemType: 'InterimInspection', Status: 'Booked' })).toBeNull();
     expect(
       appointmentToActivity({
@@ -311,8 +333,12 @@ describe('agentOS mapper: activities as engagement signals', () => {
       externalId: 'offer:OFFER-1',
       occurredAt: '2026-03-12T12:00:00.000Z',
     });
-    expect(offerToActivity({ ...offer, Status: 'Withdrawn' })).toBeNull();
-    expect(offerToActivity({ ...offer, Status: 'Rejected' })).toBeNull();
+    for (const Status of ['Withdrawn', 'Rejected'])
+      expect(offerToActivity({ ...offer, Status })).toMatchObject({
+        type: 'offer_submitted',
+        externalId: 'offer:OFFER-1',
+        withdrawn: true,
+      });
   });
 
   it('reads raw records: no signal is not an error, an unreadable record is one with a reason', () => {
@@ -320,10 +346,18 @@ describe('agentOS mapper: activities as engagement signals', () => {
       ok: true,
       activity: { externalId: 'appointment:APPT-1' },
     });
-    expect(mapActivity('appointment', { ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toEqual({
+    expect(
+      mapActivity('appointment', { ...base, SystemType: 'InterimInspection', Status: 'Booked' }),
+    ).toEqual({
       ok: true,
       activity: null,
     });
+    expect(mapActivity('appointment', { ...base, SystemType: 'Viewing', Status: 'Cancelled' })).toMatchObject(
+      {
+        ok: true,
+        activity: { externalId: 'appointment:APPT-1', withdrawn: true },
+      },
+    );
     expect(mapActivity('offer', { OID: 'OFFER-2', Status: 'Submitted', ModifiedDate: 'yesterday' })).toEqual({
       ok: false,
       reason: expect.stringContaining('agentOS offer did not match the expected shape'),

@@ -194,8 +194,8 @@ function refToExternalId(ref: { ContactType: string; OID: string }): string | nu
 /** Activity lists, named as the kind in each activity's id: `appointment:<OID>`, `offer:<OID>`. */
 export type AgentosActivityKind = 'appointment' | 'offer';
 
-/** A record read as an activity; `activity` null when it is no signal (cancelled, an inspection…). */
-/** Appointment statuses that mean it did not or will not happen: no signal. */
+/** A record read as an activity; `activity` null when it is no signal (an inspection…). */
+/** Appointment statuses that mean it did not or will not happen: its signal is withdrawn. */
 const NOT_HAPPENING = new Set(['cancelled', 'canceled', 'noshow', 'no show', 'no-show']);
 
 /** Which lists fit the people an appointment is for: applicants view, vendors and landlords are valued. */
@@ -208,11 +208,12 @@ const ATTENDEE_LISTS: Readonly<Record<string, readonly string[]>> = {
 /**
  * A diary appointment → one engagement signal (docs/crms/agentos.md): a viewing booked or
  * completed, a valuation booked, for the attendee it is about (the first whose list fits, else the
- * first contact). One appointment is one activity whatever its stage, so its id has no stage in it.
+ * first contact). One appointment is one activity whatever its stage, so its id has no stage in it;
+ * a cancelled or no-show one withdraws it.
  */
 export function appointmentToActivity(appointment: AgentosAppointment): CanonicalActivity | null {
   const status = (appointment.Status ?? 'Booked').toLowerCase();
-  if (NOT_HAPPENING.has(status)) return null;
+  const withdrawn = NOT_HAPPENING.has(status);
   let type: CanonicalActivity['type'] | null = null;
   if (appointment.SystemType === 'Viewing')
     type = status === 'completed' ? 'viewing_completed' : 'viewing_booked';
@@ -234,17 +235,19 @@ export function appointmentToActivity(appointment: AgentosAppointment): Canonica
       subject: appointment.Subject ?? null,
       propertyId: appointment.PropertyOID ?? null,
     },
+    ...(withdrawn ? { withdrawn } : {}),
   };
 }
 
 /**
- * A sales offer → offer submitted, or progressed (negotiating, accepted); rejected and withdrawn
- * are not signals. One offer is one activity whatever its stage, so its id has no stage in it.
+ * A sales offer → offer submitted, or progressed (negotiating, accepted); a rejected or withdrawn
+ * one withdraws the signal. One offer is one activity whatever its stage, so its id has no stage in it.
  */
 export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
   const status = offer.Status.toLowerCase();
+  const withdrawn = status === 'rejected' || status === 'withdrawn';
   const type =
-    status === 'submitted'
+    status === 'submitted' || withdrawn
       ? 'offer_submitted'
       : status === 'negotiating' || status === 'accepted'
         ? 'offer_progressed'
@@ -252,7 +255,7 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
   const contactExternalId = refToExternalId(offer.Applicant);
   if (type === null || contactExternalId === null) return null;
   const when =
-    offer.DateOffered && status === 'submitted'
+    offer.DateOffered && type === 'offer_submitted'
       ? parseAgentosTime(offer.DateOffered)
       : parseAgentosTime(offer.ModifiedDate);
   return {
@@ -262,6 +265,7 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
     externalId: `offer:${offer.OID}`,
     contactExternalId,
     details: { amount: offer.Amount ?? null, status: offer.Status, propertyId: offer.PropertyOID ?? null },
+    ...(withdrawn ? { withdrawn } : {}),
   };
 }
 

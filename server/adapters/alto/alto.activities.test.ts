@@ -78,11 +78,12 @@ describe('Alto activity polling (valuations by creation)', () => {
         type: 'valuation_booked',
         contactExternalId: '20000001',
       }),
+      expect.objectContaining({ externalId: 'appointment:3', type: 'valuation_booked', withdrawn: true }),
     ]);
     expect(pages.flatMap((listed) => listed.rejected)).toEqual([
       { externalId: 'appointment:2', reason: expect.stringContaining('createdDate') },
     ]);
-    // The cancelled valuation signals nothing but still moves the position.
+    // The cancelled valuation is a withdrawal, and moves the position.
     expect(pages.at(-1)?.checkpoint).toEqual({
       modifiedAt: '2025-06-01T09:00:01.000Z',
       idsAtModifiedAt: ['appointment:3'],

@@ -273,9 +273,11 @@ describe('Alto adapter', () => {
       expect.objectContaining({ type: 'viewing_completed', externalId: `appointment:${viewingId}` }),
       expect.objectContaining({ type: 'offer_progressed', externalId: `offer:${offerId}` }),
     ]);
-    // A withdrawn offer signals nothing either way.
+    // A withdrawn offer withdraws its signal, under the same id.
     simulator.controls.setOfferStatus(offerId, 'Withdrawn');
-    expect((await deliver('Offer.Withdrawn', offerId)).activities).toEqual([]);
+    expect((await deliver('Offer.Withdrawn', offerId)).activities).toEqual([
+      expect.objectContaining({ externalId: `offer:${offerId}`, withdrawn: true }),
+    ]);
 
     await expect(
       adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),

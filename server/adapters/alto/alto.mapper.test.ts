@@ -333,14 +333,20 @@ describe('Alto mapper: activities', () => {
     // Over a day past its end, a viewing has happened even without feedback.
     expect(toAppointmentActivity(appointment({}), now)?.type).toBe('viewing_completed');
     expect(toAppointmentActivity(appointment({ type: 'Valuation' }), now)?.type).toBe('valuation_booked');
+    expect(toAppointmentActivity(appointment(upcoming), now)).not.toHaveProperty('withdrawn');
+    // A cancellation withdraws the signal under the same id, past its end or not.
     expect(
       toAppointmentActivity(appointment({ status: 'CancelledByApplicant', isCancelled: true }), now),
-    ).toBeNull();
+    ).toMatchObject({ type: 'viewing_booked', externalId: 'appointment:76000001', withdrawn: true });
+    expect(
+      toAppointmentActivity(appointment({ type: 'Valuation', status: 'CancelledByOffice' }), now),
+    ).toMatchObject({ type: 'valuation_booked', externalId: 'appointment:76000001', withdrawn: true });
     expect(toAppointmentActivity(appointment({ type: 'General' }), now)).toBeNull();
+    expect(toAppointmentActivity(appointment({ type: 'General', isCancelled: true }), now)).toBeNull();
     expect(toAppointmentActivity(appointment({ contacts: [] }), now)).toBeNull();
   });
 
-  it('turns offers into submitted, then progressed once accepted, and ended offers into nothing', () => {
+  it('turns offers into submitted, then progressed once accepted, and ended offers into withdrawals', () => {
     const offer = (status: string) =>
       AltoOfferSchema.parse({
         id: '5400001',
@@ -366,8 +372,12 @@ describe('Alto mapper: activities', () => {
       externalId: 'offer:5400001',
       occurredAt: '2025-06-03T10:00:00.000Z',
     });
-    expect(toOfferActivity(offer('Withdrawn'), [], now)).toBeNull();
-    expect(toOfferActivity(offer('Rejected'), [], now)).toBeNull();
+    for (const status of ['Withdrawn', 'Rejected'])
+      expect(toOfferActivity(offer(status), [], now)).toMatchObject({
+        type: 'offer_submitted',
+        externalId: 'offer:5400001',
+        withdrawn: true,
+      });
     const unnamed = { ...offer('Revised'), contactsJson: 'not json' };
     expect(toOfferActivity(unnamed, ['20000099'], now)).toMatchObject({
       type: 'offer_submitted',

@@ -248,21 +248,21 @@ const SIGNAL_APPOINTMENTS = new Set(['viewing', 'valuation']);
  * An appointment → its one engagement signal (docs/crms/alto.md), the same whether a webhook or
  * the list brought it: a booked viewing or valuation, or a completed viewing once it has the
  * applicant's feedback or ended over a day ago. The id is `appointment:<id>` at every stage, so a
- * completion upgrades the booking instead of adding a second signal. Cancelled appointments, other
- * diary entries and appointments with no contact signal nothing (null).
+ * completion upgrades the booking instead of adding a second signal; a cancellation withdraws it.
+ * Other diary entries and appointments with no contact signal nothing (null).
  */
 export function toAppointmentActivity(appointment: AltoAppointment, now: number): CanonicalActivity | null {
-  if (appointment.isCancelled === true || appointment.status?.startsWith('Cancelled')) return null;
+  const cancelled = appointment.isCancelled === true || appointment.status?.startsWith('Cancelled') === true;
   const kind = appointment.type.toLowerCase();
   const contactId = appointment.contacts?.find((contact) => contact.id)?.id;
   if (!SIGNAL_APPOINTMENTS.has(kind) || !contactId) return null;
   const feedback = blankToNull(appointment.viewingDetails?.applicantFeedback);
   // Diary times have no offset: they are UK local times, so "has it happened" uses the end with a day's margin.
   const endedMs = Date.parse(`${appointment.endDate ?? appointment.startDate ?? ''}Z`);
-  const completed = kind === 'viewing' && (feedback !== null || endedMs + 86_400_000 < now);
+  const completed = kind === 'viewing' && !cancelled && (feedback !== null || endedMs + 86_400_000 < now);
   const type = kind === 'valuation' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
   const occurredAt = completed ? appointment.modifiedDate : appointment.createdDate;
-  return altoActivity(`appointment:${appointment.id}`, contactId, type, occurredAt, now, {
+  const activity = altoActivity(`appointment:${appointment.id}`, contactId, type, occurredAt, now, {
     appointmentId: appointment.id,
     start: appointment.startDate ?? null,
     end: appointment.endDate ?? null,
@@ -270,14 +270,15 @@ export function toAppointmentActivity(appointment: AltoAppointment, now: number)
     status: appointment.status ?? null,
     ...(feedback !== null ? { applicantFeedback: feedback } : {}),
   });
+  return cancelled ? { ...activity, withdrawn: true } : activity;
 }
 
-/** Offer statuses that signal nothing: the buyer is no longer in the running. */
+/** Offer statuses that withdraw the signal: the buyer is no longer in the running. */
 const ENDED_OFFERS = new Set(['rejected', 'withdrawn']);
 
 /**
  * An offer → its one engagement signal: `offer_submitted` while it stands (received or revised),
- * `offer_progressed` once accepted; rejected and withdrawn offers signal nothing (null). The
+ * `offer_progressed` once accepted; a rejected or withdrawn offer withdraws it. The
  * contact is the main applicant in `contactsJson`, else the first one, else `fallbackContactIds`
  * (a notification's related contacts). The id is `offer:<id>` at every stage.
  */
@@ -287,14 +288,13 @@ export function toOfferActivity(
   now: number,
 ): CanonicalActivity | null {
   const status = offer.status.toLowerCase();
-  if (ENDED_OFFERS.has(status)) return null;
   const listed = offerContacts(offer.contactsJson);
   const contactId =
     (listed.find((contact) => contact.isMainApplicant) ?? listed[0])?.contactId ?? fallbackContactIds[0];
   if (!contactId) return null;
   const accepted = status === 'accepted';
   const type = accepted ? 'offer_progressed' : 'offer_submitted';
-  return altoActivity(
+  const activity = altoActivity(
     `offer:${offer.id}`,
     contactId,
     type,
@@ -309,6 +309,7 @@ export function toOfferActivity(
       kind: offer.recordType ?? null,
     },
   );
+  return ENDED_OFFERS.has(status) ? { ...activity, withdrawn: true } : activity;
 }
 
 /** One Alto signal, dated by the record's own time (`now` when Alto sent none readable). */

@@ -206,15 +206,26 @@ describe('custom mapper: activities', () => {
     ).toBe('offer_progressed');
   });
 
-  it("ignores cancelled appointments and Propsync's own write-back", () => {
-    for (const [type, status] of [
-      ['viewing', 'cancelled'],
-      ['offer', 'withdrawn'],
-      ['offer', 'rejected'],
-      ['viewing', 'no_show'],
+  it('withdraws a cancelled, no-show, rejected or withdrawn record under its id', () => {
+    for (const [type, status, stage] of [
+      ['viewing', 'cancelled', 'viewing_booked'],
+      ['viewing', 'no_show', 'viewing_booked'],
+      ['valuation', 'cancelled', 'valuation_booked'],
+      ['offer', 'withdrawn', 'offer_submitted'],
+      ['offer', 'rejected', 'offer_submitted'],
     ]) {
-      expect(toCanonicalActivity(CustomActivitySchema.parse({ ...base, type, status }))).toBeNull();
+      expect(toCanonicalActivity(CustomActivitySchema.parse({ ...base, type, status }))).toMatchObject({
+        type: stage,
+        externalId: `activity:${base.id}`,
+        withdrawn: true,
+      });
     }
+    expect(
+      toCanonicalActivity(CustomActivitySchema.parse({ ...base, type: 'viewing', status: 'booked' })),
+    ).not.toHaveProperty('withdrawn');
+  });
+
+  it("ignores Propsync's own write-back", () => {
     expect(
       toCanonicalActivity(
         CustomActivitySchema.parse({ ...base, type: 'email', status: null, source: 'api' }),

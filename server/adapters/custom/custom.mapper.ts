@@ -55,12 +55,25 @@ export function toCustomPatch(fields: Partial<CanonicalContact>): Record<string,
   return patch;
 }
 
-/** What each status signals (docs/crms/custom.md): cancelled, missed, rejected or withdrawn ones, nothing. */
+/** What each status signals (docs/crms/custom.md); a status in WITHDRAWN withdraws the signal. */
 const SIGNALS: Record<string, Record<string, ActivityType>> = {
-  viewing: { booked: 'viewing_booked', completed: 'viewing_completed' },
-  valuation: { booked: 'valuation_booked', completed: 'valuation_booked' },
-  offer: { submitted: 'offer_submitted', countered: 'offer_progressed', accepted: 'offer_progressed' },
+  viewing: {
+    booked: 'viewing_booked',
+    completed: 'viewing_completed',
+    cancelled: 'viewing_booked',
+    no_show: 'viewing_booked',
+  },
+  valuation: { booked: 'valuation_booked', completed: 'valuation_booked', cancelled: 'valuation_booked' },
+  offer: {
+    submitted: 'offer_submitted',
+    countered: 'offer_progressed',
+    accepted: 'offer_progressed',
+    rejected: 'offer_submitted',
+    withdrawn: 'offer_submitted',
+  },
 };
+/** Statuses that say the record will not happen: the signal of its earlier stage is withdrawn. */
+const WITHDRAWN: ReadonlySet<string> = new Set(['cancelled', 'no_show', 'rejected', 'withdrawn']);
 
 /** The open API's activity types that can be a signal: what Propsync asks `GET /activities` for. */
 export const SIGNAL_ACTIVITY_TYPES = [...Object.keys(SIGNALS), 'call', 'note'];
@@ -74,8 +87,8 @@ export function activityExternalId(activityId: string): string {
 }
 
 /**
- * Open API activity → canonical engagement signal at the stage it has reached, or null when it is
- * none. Activities written through the API (`source: api`) are integrations' write-back
+ * Open API activity → canonical engagement signal at the stage it has reached (withdrawn once
+ * cancelled, no-show, rejected or withdrawn), or null when it is none. Activities written through the API (`source: api`) are integrations' write-back
  * (Propsync's own emails among them), never CRM engagement, so they map to nothing.
  */
 export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity | null {
@@ -101,6 +114,7 @@ export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity
       amount: activity.amount ?? null,
       subject: activity.subject ?? null,
     },
+    ...(WITHDRAWN.has(activity.status ?? '') ? { withdrawn: true } : {}),
   };
 }
 

@@ -143,8 +143,16 @@ describe('Loop adapter: activities by polling', () => {
         for (const id of completed) simulator.controls.updateAppointment(id, 'completed');
       });
       const activities = pages.flatMap((page) => page.activities);
-      const expected = [...viewings.map((id) => `appointment:${id}`), ...offers.map((id) => `offer:${id}`)];
+      const expected = [
+        ...viewings.map((id) => `appointment:${id}`),
+        `appointment:${cancelled}`,
+        ...offers.map((id) => `offer:${id}`),
+      ];
       expect(new Set(activities.map((activity) => activity.externalId))).toEqual(new Set(expected));
+      // The cancelled viewing comes as its withdrawal, and only it does.
+      expect(
+        activities.filter((activity) => activity.withdrawn).map((activity) => activity.externalId),
+      ).toEqual([`appointment:${cancelled}`]);
       // Completed ones may come twice (booked, then completed), the last time at their new stage.
       expect(activities.length).toBeLessThanOrEqual(expected.length + completed.length);
       for (const id of completed)

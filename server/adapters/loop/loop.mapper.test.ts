@@ -262,7 +262,7 @@ describe('Loop mapper: activities', () => {
     updatedAt: '2025-04-20T09:00:00.000Z',
   };
 
-  it('turns viewings and valuations into one engagement signal each at its stage, ignoring cancellations and no-shows', () => {
+  it('turns viewings and valuations into one engagement signal each at its stage, withdrawn once cancelled or no-show', () => {
     const booked = appointmentToActivity(LoopAppointmentSchema.parse(appointment));
     expect(booked).toEqual({
       type: 'viewing_booked',
@@ -289,11 +289,22 @@ describe('Loop mapper: activities', () => {
         LoopAppointmentSchema.parse({ ...appointment, type: 'valuation', status: 'completed' }),
       )?.type,
     ).toBe('valuation_booked');
+    expect(booked).not.toHaveProperty('withdrawn');
+    for (const status of ['cancelled', 'noShow'])
+      expect(appointmentToActivity(LoopAppointmentSchema.parse({ ...appointment, status }))).toMatchObject({
+        type: 'viewing_booked',
+        externalId: 'appointment:a1',
+        withdrawn: true,
+      });
     expect(
-      appointmentToActivity(LoopAppointmentSchema.parse({ ...appointment, status: 'cancelled' })),
-    ).toBeNull();
+      appointmentToActivity(
+        LoopAppointmentSchema.parse({ ...appointment, type: 'valuation', status: 'cancelled' }),
+      ),
+    ).toMatchObject({ type: 'valuation_booked', externalId: 'appointment:a1', withdrawn: true });
     expect(
-      appointmentToActivity(LoopAppointmentSchema.parse({ ...appointment, status: 'noShow' })),
+      appointmentToActivity(
+        LoopAppointmentSchema.parse({ ...appointment, type: 'inspection', status: 'cancelled' }),
+      ),
     ).toBeNull();
   });
 
@@ -320,6 +331,11 @@ describe('Loop mapper: activities', () => {
       occurredAt: '2025-04-02T12:00:00.000Z',
       externalId: 'offer:o1',
     });
-    expect(offerToActivity(LoopOfferSchema.parse({ ...offer, status: 'withdrawn' }))).toBeNull();
+    for (const status of ['withdrawn', 'rejected'])
+      expect(offerToActivity(LoopOfferSchema.parse({ ...offer, status }))).toMatchObject({
+        type: 'offer_submitted',
+        externalId: 'offer:o1',
+        withdrawn: true,
+      });
   });
 });

@@ -160,23 +160,22 @@ export function toCustomFields(
   return fields;
 }
 
+/** Appointment and offer statuses that say the record will not happen: its signal is withdrawn. */
+const NOT_HAPPENING: ReadonlySet<string> = new Set(['cancelled', 'noShow', 'rejected', 'withdrawn']);
+
 /**
- * A Loop appointment → the engagement signal it is (docs/crms/loop.md), or null when it is none
- * (cancelled, no-show). One appointment is one activity, `appointment:<id>`, whatever its stage:
- * a viewing is `viewing_booked` until it is completed, then `viewing_completed` under the same id
- * (the store upgrades it); a valuation is `valuation_booked` whether booked or done.
+ * A Loop appointment → the engagement signal it is (docs/crms/loop.md). One appointment is one
+ * activity, `appointment:<id>`, whatever its stage: a viewing is `viewing_booked` until it is
+ * completed, then `viewing_completed` under the same id (the store upgrades it); a valuation is
+ * `valuation_booked` whether booked or done; a cancelled or no-show one withdraws the signal.
  */
 export function appointmentToActivity(appointment: LoopAppointment): CanonicalActivity | null {
+  const status = appointment.status;
+  const known = status === 'booked' || status === 'completed' || NOT_HAPPENING.has(status);
   let type: CanonicalActivity['type'] | null = null;
-  if (appointment.type === 'viewing') {
-    if (appointment.status === 'booked') type = 'viewing_booked';
-    if (appointment.status === 'completed') type = 'viewing_completed';
-  } else if (
-    appointment.type === 'valuation' &&
-    (appointment.status === 'booked' || appointment.status === 'completed')
-  ) {
-    type = 'valuation_booked';
-  }
+  if (appointment.type === 'viewing' && known)
+    type = status === 'completed' ? 'viewing_completed' : 'viewing_booked';
+  else if (appointment.type === 'valuation' && known) type = 'valuation_booked';
   if (type === null) return null;
   return {
     type,
@@ -192,16 +191,17 @@ export function appointmentToActivity(appointment: LoopAppointment): CanonicalAc
       propertyId: appointment.property?.id ?? null,
       propertyAddress: appointment.property?.displayAddress ?? null,
     }),
+    ...(NOT_HAPPENING.has(appointment.status) ? { withdrawn: true } : {}),
   };
 }
 
 /**
  * A Loop offer → `offer_submitted`, then `offer_progressed` once negotiating or accepted, always as
- * `offer:<id>`; null once it fell through (rejected, withdrawn).
+ * `offer:<id>`; withdrawn once it fell through (rejected, withdrawn).
  */
 export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
   const type =
-    offer.status === 'submitted'
+    offer.status === 'submitted' || NOT_HAPPENING.has(offer.status)
       ? 'offer_submitted'
       : offer.status === 'negotiating' || offer.status === 'accepted'
         ? 'offer_progressed'
@@ -221,6 +221,7 @@ export function offerToActivity(offer: LoopOffer): CanonicalActivity | null {
       propertyId: offer.property?.id ?? null,
       propertyAddress: offer.property?.displayAddress ?? null,
     }),
+    ...(NOT_HAPPENING.has(offer.status) ? { withdrawn: true } : {}),
   };
 }
 

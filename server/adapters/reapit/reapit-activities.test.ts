@@ -104,6 +104,29 @@ describe('Reapit activities: webhooks and polling agree', () => {
     ]);
     expect(byTopic('appointments.modified')[0]?.type).toBe('viewing_completed');
   });
+
+  it('brings a viewing cancelled after booking as its withdrawal, by webhook and by poll alike', async () => {
+    const { simulator, adapter } = await connect();
+    const receiver = await receiveWebhooks('/hooks/reapit');
+    closers.push(() => receiver.close());
+    await adapter.registerWebhooks({ url: receiver.url });
+    const window = sinceNow(simulator);
+    const viewing = simulator.controls.createAppointment({ contactId: buyerOf(simulator), typeId: 'VW' });
+    simulator.controls.updateAppointment({ id: viewing, cancelled: true });
+    await simulator.webhooksIdle();
+    const withdrawal = expect.objectContaining({
+      externalId: `appointment:${viewing}`,
+      type: 'viewing_booked',
+      withdrawn: true,
+    });
+    const modified = [];
+    for (const delivery of receiver.received) {
+      const ingested = await adapter.ingestWebhook(delivery);
+      if (ingested.eventType === 'appointments.modified') modified.push(...ingested.activities);
+    }
+    expect(modified).toEqual([withdrawal]);
+    expect((await poll(adapter, window)).activities).toEqual([withdrawal]);
+  });
 });
 
 describe('Reapit activities: paging and checkpoints', () => {
@@ -221,20 +244,32 @@ describe('Reapit activity mapping', () => {
     ).toBe('valuation_booked');
   });
 
-  it('maps cancelled, no-show, rejected and withdrawn records and other appointment types to nothing', () => {
-    expect(typeOf(toReapitActivity('appointment', { ...viewing, cancelled: true }, asOf))).toBeNull();
+  it('withdraws cancelled, no-show, rejected and withdrawn records under their id; other types are nothing', () => {
+    const withdrawal = (externalId: string, type: string) => ({
+      activity: expect.objectContaining({ externalId, type, withdrawn: true }),
+    });
+    expect(toReapitActivity('appointment', viewing, asOf)).toEqual({
+      activity: expect.not.objectContaining({ withdrawn: expect.anything() }),
+    });
+    expect(toReapitActivity('appointment', { ...viewing, cancelled: true }, asOf)).toEqual(
+      withdrawal('appointment:RPT90000001', 'viewing_booked'),
+    );
     expect(
-      typeOf(
-        toReapitActivity(
-          'appointment',
-          { ...viewing, attended: 'noShow', end: '2026-12-01T00:00:00Z' },
-          asOf,
-        ),
-      ),
-    ).toBeNull();
+      toReapitActivity('appointment', { ...viewing, attended: 'noShow', end: '2026-12-01T00:00:00Z' }, asOf),
+    ).toEqual(withdrawal('appointment:RPT90000001', 'viewing_booked'));
+    expect(toReapitActivity('appointment', { ...viewing, typeId: 'VL', cancelled: true }, asOf)).toEqual(
+      withdrawal('appointment:RPT90000001', 'valuation_booked'),
+    );
     expect(typeOf(toReapitActivity('appointment', { ...viewing, typeId: 'MI' }, asOf))).toBeNull();
-    expect(typeOf(toReapitActivity('offer', { ...offer, status: 'rejected' }, asOf))).toBeNull();
-    expect(typeOf(toReapitActivity('offer', { ...offer, status: 'withdrawn' }, asOf))).toBeNull();
+    expect(
+      typeOf(toReapitActivity('appointment', { ...viewing, typeId: 'MI', cancelled: true }, asOf)),
+    ).toBeNull();
+    expect(toReapitActivity('offer', { ...offer, status: 'rejected' }, asOf)).toEqual(
+      withdrawal('offer:RPT80000001', 'offer_submitted'),
+    );
+    expect(toReapitActivity('offer', { ...offer, status: 'withdrawn' }, asOf)).toEqual(
+      withdrawal('offer:RPT80000001', 'offer_submitted'),
+    );
   });
 
   it('types an offer submitted, or progressed once accepted (dated by its last change)', () => {

@@ -8,7 +8,7 @@ import { ReapitPageSchema } from './reapit.schemas.ts';
 /**
  * The lists activities come from, read one after the other in this order (docs/crms/reapit.md,
  * activities). Appointments: only the signal types, unconfirmed ones included (a viewing awaiting
- * confirmation is booked all the same); cancelled ones stay out, as they map to nothing.
+ * confirmation is booked all the same) and cancelled ones too (a cancellation withdraws the signal).
  */
 const ACTIVITY_LISTS: ReadonlyArray<{
   kind: ReapitActivityKind;
@@ -18,7 +18,7 @@ const ACTIVITY_LISTS: ReadonlyArray<{
   {
     kind: 'appointment',
     path: 'appointments',
-    filters: { typeId: [...SIGNAL_APPOINTMENT_TYPES], includeUnconfirmed: true },
+    filters: { typeId: [...SIGNAL_APPOINTMENT_TYPES], includeUnconfirmed: true, includeCancelled: true },
   },
   { kind: 'offer', path: 'offers', filters: {} },
 ];

@@ -120,8 +120,9 @@ export const SIGNAL_APPOINTMENT_TYPES = ['VW', 'VL'] as const;
  * has reached (docs/crms/reapit.md, activities):
  * - a viewing is completed once marked `attended`, or when its end has passed by `asOf` with
  *   attendance not recorded (agents often leave it unset); otherwise booked;
- * - a valuation is booked; a cancelled or no-show appointment, or another type, is nothing;
- * - an accepted offer has progressed; a rejected or withdrawn one is nothing; any other is submitted.
+ * - a valuation is booked; another type is nothing;
+ * - an accepted offer has progressed; any other is submitted;
+ * - a cancelled or no-show appointment, a rejected or withdrawn offer, is its signal withdrawn.
  * The activity goes to the record's first contact: one record is one activity (the store keys it
  * by id), so a joint applicant's other contacts are listed in `details.contactIds` only.
  */
@@ -139,10 +140,12 @@ function appointmentActivity(model: unknown, asOf: string): ReapitActivityMappin
     return { error: `Reapit appointment did not match the expected shape: ${issueOf(parsed.error)}` };
   const appointment = parsed.data;
   const signal = appointment.typeId === 'VW' || appointment.typeId === 'VL';
-  if (!signal || appointment.cancelled || appointment.attended === 'noShow') return { activity: null };
+  if (!signal) return { activity: null };
+  const withdrawn = appointment.cancelled === true || appointment.attended === 'noShow';
   const ended = appointment.end != null && Date.parse(appointment.end) <= Date.parse(asOf);
   const completed =
     appointment.typeId === 'VW' &&
+    !withdrawn &&
     (appointment.attended === 'attended' || (ended && (appointment.attended ?? 'notSet') === 'notSet'));
   const type =
     appointment.typeId === 'VL' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
@@ -156,6 +159,7 @@ function appointmentActivity(model: unknown, asOf: string): ReapitActivityMappin
       propertyId: appointment.propertyId ?? null,
       attended: appointment.attended ?? null,
     },
+    withdrawn,
   });
 }
 
@@ -164,7 +168,7 @@ function offerActivity(model: unknown, asOf: string): ReapitActivityMapping {
   if (!parsed.success)
     return { error: `Reapit offer did not match the expected shape: ${issueOf(parsed.error)}` };
   const offer = parsed.data;
-  if (offer.status === 'rejected' || offer.status === 'withdrawn') return { activity: null };
+  const withdrawn = offer.status === 'rejected' || offer.status === 'withdrawn';
   const progressed = offer.status === 'accepted';
   return activityFor(
     'offer',
@@ -181,6 +185,7 @@ function offerActivity(model: unknown, asOf: string): ReapitActivityMapping {
         applicantId: offer.applicantId ?? null,
         propertyId: offer.propertyId ?? null,
       },
+      withdrawn,
     },
   );
 }
@@ -189,7 +194,7 @@ function activityFor(
   kind: ReapitActivityKind,
   id: string,
   contactIds: string[],
-  stage: Pick<CanonicalActivity, 'type' | 'occurredAt' | 'details'>,
+  stage: Pick<CanonicalActivity, 'type' | 'occurredAt' | 'details'> & { withdrawn: boolean },
 ): ReapitActivityMapping {
   const [contactExternalId] = contactIds;
   if (contactExternalId === undefined) return { error: `Reapit ${kind} ${id} names no contact` };
@@ -201,6 +206,7 @@ function activityFor(
       externalId: `${kind}:${id}`,
       contactExternalId,
       details: { ...stage.details, contactIds },
+      ...(stage.withdrawn ? { withdrawn: true } : {}),
     },
   };
 }

@@ -11,14 +11,15 @@ import type { MappedActivity } from '../adapter-kit/record-mapping.ts';
 
 /**
  * Where each activity resource is read, and what to side-load to learn whose it is. Polling reads
- * the lists in this order, one after the other.
+ * the lists in this order, one after the other; appointments with their cancelled ones (Street
+ * leaves them out by default), as a cancellation withdraws the signal.
  */
 export const ACTIVITY_ENDPOINTS: Record<
   StreetActivity['type'],
-  { path: string; via: 'applicant' | 'owner' }
+  { path: string; via: 'applicant' | 'owner'; filters?: Record<string, string> }
 > = {
-  viewing: { path: 'viewings', via: 'applicant' },
-  valuation: { path: 'valuations', via: 'owner' },
+  viewing: { path: 'viewings', via: 'applicant', filters: { 'filter[cancelled]': 'with' } },
+  valuation: { path: 'valuations', via: 'owner', filters: { 'filter[cancelled]': 'with' } },
   sales_offer: { path: 'sales-offers', via: 'applicant' },
   lettings_offer: { path: 'lettings-offers', via: 'applicant' },
 };
@@ -42,7 +43,7 @@ export function personBehind(
   return null;
 }
 
-/** A listed activity → its signal (none for a cancelled one), or why it cannot be read. */
+/** A listed activity → its signal (a withdrawal for a cancelled one), or why it cannot be read. */
 export function mapActivity(
   raw: unknown,
   type: StreetActivity['type'],
@@ -54,8 +55,8 @@ export function mapActivity(
     return { ok: false, reason: `Street ${type.replace('_', ' ')} did not match the expected shape` };
   const personId = personBehind(parsed.data, ACTIVITY_ENDPOINTS[type].via, included);
   const signal = toCanonicalActivity(parsed.data, personId ?? '', fallbackTime);
-  // A cancelled record is no engagement whoever it concerns: nothing to report.
-  if (signal === null) return { ok: true, activity: null };
+  // A withdrawal naming nobody withdraws nothing anyone was credited with: nothing to report.
+  if (signal === null || (signal.withdrawn && personId === null)) return { ok: true, activity: null };
   if (personId === null)
     return {
       ok: false,

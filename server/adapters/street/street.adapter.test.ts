@@ -400,7 +400,7 @@ describe('Street adapter: activities', () => {
     );
   });
 
-  it('puts an activity naming no person into rejected, and gives nothing for a cancelled one', async () => {
+  it('puts an activity naming no person into rejected, and gives nothing for a cancelled one naming nobody', async () => {
     const listed = (data: unknown[]) => ({
       data,
       links: { self: 'x' },

@@ -189,9 +189,9 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
   async *syncActivities(window: SyncWindow, options?: { signal?: AbortSignal }) {
     const resume = decodeActivityCheckpoint(window.resumeAfter);
     for (const type of ACTIVITY_LISTS.slice(ACTIVITY_LISTS.indexOf(resume.type))) {
-      const { path, via } = ACTIVITY_ENDPOINTS[type];
+      const { path, via, filters } = ACTIVITY_ENDPOINTS[type];
       const listWindow = { ...window, resumeAfter: type === resume.type ? resume.position : null };
-      const pages = this.#pagesByUpdatedAt(path, via, listWindow, 'isolate', options?.signal);
+      const pages = this.#pagesByUpdatedAt(path, via, listWindow, 'isolate', options?.signal, filters);
       for await (const page of pages) {
         const { activities, rejected } = activitiesOf(
           page.records,
@@ -220,6 +220,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
     window: SyncWindow,
     crowdedInstant: 'page-on' | 'isolate',
     signal: AbortSignal | undefined,
+    filters: Record<string, string> = {},
   ) {
     const pageSize = this.settings.pageSize;
     return pageByModifiedTime({
@@ -230,6 +231,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', path, {
           query: {
+            ...filters,
             'page[size]': pageSize,
             'page[number]': pageIndex + 1,
             sort: 'updated_at',

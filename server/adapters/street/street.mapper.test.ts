@@ -272,11 +272,17 @@ describe('Street mapper: activities', () => {
     expect(signal('lettings_offer', 'accepted')).toBe('offer_progressed@lettings_offer:act-1');
   });
 
-  it('gives nothing for cancelled, rejected, missed and withdrawn records', () => {
-    for (const status of ['cancelled', 'rejected', 'missed']) expect(signal('viewing', status)).toBeNull();
-    expect(signal('valuation', 'cancelled')).toBeNull();
-    expect(signal('sales_offer', 'rejected')).toBeNull();
-    expect(signal('lettings_offer', 'withdrawn')).toBeNull();
+  it('withdraws cancelled, rejected, missed and withdrawn records under their id', () => {
+    const withdrawal = (type: string, status: string) => {
+      const mapped = toCanonicalActivity(activity(type, status), PERSON_ID, '2025-02-04T00:00:00Z');
+      return mapped && `${mapped.type}@${mapped.externalId}${mapped.withdrawn ? ' withdrawn' : ''}`;
+    };
+    for (const status of ['cancelled', 'rejected', 'missed'])
+      expect(withdrawal('viewing', status)).toBe('viewing_booked@viewing:act-1 withdrawn');
+    expect(withdrawal('viewing', 'confirmed')).toBe('viewing_booked@viewing:act-1');
+    expect(withdrawal('valuation', 'cancelled')).toBe('valuation_booked@valuation:act-1 withdrawn');
+    expect(withdrawal('sales_offer', 'rejected')).toBe('offer_submitted@sales_offer:act-1 withdrawn');
+    expect(withdrawal('lettings_offer', 'withdrawn')).toBe('offer_submitted@lettings_offer:act-1 withdrawn');
   });
 
   it('dates bookings and submissions by creation, completion and progress by update, for the given person', () => {

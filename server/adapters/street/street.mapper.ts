@@ -183,7 +183,8 @@ function primaryValuesFirst(
 const BOOKED_VIEWING = new Set(['unconfirmed', 'confirmed']);
 const BOOKED_VALUATION = new Set(['provisional', 'booked', 'completed']);
 const PROGRESSED_OFFER = new Set(['put_to_vendor', 'put_to_landlord', 'accepted']);
-const ENDED_OFFER = new Set(['rejected', 'withdrawn']);
+/** Statuses that say a record will not happen: a rejected, cancelled or missed viewing, an ended offer. */
+const NOT_HAPPENING = new Set(['rejected', 'cancelled', 'missed', 'withdrawn']);
 
 /** The stage a Street record has reached, as a signal type; null when it is no engagement. */
 function stageOf(activity: StreetActivity): CanonicalActivity['type'] | null {
@@ -192,19 +193,15 @@ function stageOf(activity: StreetActivity): CanonicalActivity['type'] | null {
     case 'viewing':
       return status === 'completed'
         ? 'viewing_completed'
-        : BOOKED_VIEWING.has(status)
+        : BOOKED_VIEWING.has(status) || NOT_HAPPENING.has(status)
           ? 'viewing_booked'
           : null;
     case 'valuation':
-      return BOOKED_VALUATION.has(status) ? 'valuation_booked' : null;
+      return BOOKED_VALUATION.has(status) || NOT_HAPPENING.has(status) ? 'valuation_booked' : null;
     case 'sales_offer':
     case 'lettings_offer':
-      // Offer statuses are not public: anything not ended nor progressed counts as submitted.
-      return PROGRESSED_OFFER.has(status)
-        ? 'offer_progressed'
-        : ENDED_OFFER.has(status)
-          ? null
-          : 'offer_submitted';
+      // Offer statuses are not public: anything not progressed counts as submitted.
+      return PROGRESSED_OFFER.has(status) ? 'offer_progressed' : 'offer_submitted';
   }
 }
 
@@ -213,7 +210,7 @@ function stageOf(activity: StreetActivity): CanonicalActivity['type'] | null {
  * id is `<type>:<uuid>` whatever the stage, its type the stage reached, so a booking later completed
  * (or an offer later accepted) is the same activity upgraded, whether it came by poll or webhook.
  * Bookings and submissions are dated by creation, completion and progress by the last update.
- * Cancelled, rejected, missed and withdrawn records are not engagement and give null.
+ * A cancelled, rejected, missed or withdrawn record withdraws its signal (`withdrawn`).
  */
 export function toCanonicalActivity(
   activity: StreetActivity,
@@ -246,6 +243,7 @@ export function toCanonicalActivity(
           ? { market: 'lettings' }
           : {}),
     },
+    ...(NOT_HAPPENING.has(attributes.status?.toLowerCase() ?? '') ? { withdrawn: true } : {}),
   };
 }
 

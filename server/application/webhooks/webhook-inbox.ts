@@ -325,6 +325,7 @@ export class WebhookInbox {
         externalId: activity.externalId,
         occurredAt: activity.occurredAt,
         details: activity.details,
+        withdrawn: activity.withdrawn,
       })),
     );
   }

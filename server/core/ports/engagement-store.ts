@@ -12,6 +12,8 @@ export type EngagementSignal = {
   externalId: string;
   occurredAt: string;
   details: Record<string, unknown>;
+  /** The CRM record will not happen (cancelled, no-show, withdrawn, rejected): it stops counting. */
+  withdrawn?: boolean;
 };
 
 /** A contact as the host sees it: identity, score, hot-lead time and provenance per CRM. */
@@ -54,8 +56,8 @@ export type OutboundWriteRequest = {
 export interface EngagementStore {
   /**
    * Stores each signal once (source, external id and stage family make it unique; a later stage
-   * replaces an earlier one), ignoring contacts of other agencies; answers the contact of every
-   * signal that was new or moved on.
+   * replaces an earlier one; a withdrawal marks it withdrawn for good), ignoring contacts of other
+   * agencies; answers the contact of every signal that was new, moved on or was withdrawn.
    */
   recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]>;
   contactExists(organisationId: string, contactId: string): Promise<boolean>;

@@ -43,6 +43,7 @@ export async function writeActivityPage(
         externalId: activity.externalId,
         occurredAt: activity.occurredAt,
         details: activity.details,
+        withdrawn: activity.withdrawn,
       });
     }
     const changed = await upsertSignals(tx, run.organisationId, signals);

@@ -46,6 +46,13 @@ const rowsOf = (externalId: string) =>
     [externalId],
   );
 
+const withdrawnRowsOf = (externalId: string) =>
+  sql.rows(
+    z.object({ type: z.string(), withdrawn: z.boolean(), details: z.record(z.string(), z.unknown()) }),
+    `select type, withdrawn, details from activities where external_id = ?`,
+    [externalId],
+  );
+
 describe('storing signals', () => {
   it('keeps one row per CRM record: a later stage replaces an earlier one, never the reverse', async () => {
     expect(await upsertSignals(sql, organisationId, [signal('offer_submitted', 'offer:1', 1)])).toEqual([
@@ -88,6 +95,39 @@ describe('storing signals', () => {
       'email_clicked',
       'email_opened',
       'email_sent',
+    ]);
+  });
+
+  it('withdraws a cancelled record for good, keeping the stage it reached for the audit', async () => {
+    await upsertSignals(sql, organisationId, [signal('viewing_completed', 'appointment:11', 4)]);
+    const cancelled = { ...signal('viewing_booked', 'appointment:11', 8), details: { cancelled: true } };
+    expect(await upsertSignals(sql, organisationId, [{ ...cancelled, withdrawn: true }])).toEqual([
+      contactId,
+    ]);
+    // Withdrawn once is withdrawn: the same withdrawal again, or a late replay of any stage, changes nothing.
+    expect(await upsertSignals(sql, organisationId, [{ ...cancelled, withdrawn: true }])).toEqual([]);
+    expect(
+      await upsertSignals(sql, organisationId, [signal('viewing_completed', 'appointment:11', 9)]),
+    ).toEqual([]);
+    expect(await withdrawnRowsOf('appointment:11')).toEqual([
+      { type: 'viewing_completed', withdrawn: true, details: { cancelled: true } },
+    ]);
+  });
+
+  it('stores a withdrawal of a record never seen as withdrawn, and one page bringing both as withdrawn', async () => {
+    await upsertSignals(sql, organisationId, [
+      { ...signal('valuation_booked', 'appointment:12', 3), withdrawn: true },
+    ]);
+    await upsertSignals(sql, organisationId, [signal('valuation_booked', 'appointment:12', 3)]);
+    await upsertSignals(sql, organisationId, [
+      signal('offer_progressed', 'offer:13', 5),
+      { ...signal('offer_submitted', 'offer:13', 6), withdrawn: true },
+    ]);
+    expect(await withdrawnRowsOf('appointment:12')).toEqual([
+      { type: 'valuation_booked', withdrawn: true, details: {} },
+    ]);
+    expect(await withdrawnRowsOf('offer:13')).toEqual([
+      { type: 'offer_submitted', withdrawn: true, details: {} },
     ]);
   });
 

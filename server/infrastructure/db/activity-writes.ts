@@ -10,9 +10,11 @@ function rankOf(column: string): string {
 
 /**
  * Stores signals of one agency: each record once per (source, external id, signal key), a later
- * stage replacing an earlier one. Contacts of other agencies are ignored. Answers the contact of
- * every signal that was new or moved to a later stage (the contacts to rescore), and marks them
- * pending rescoring.
+ * stage replacing an earlier one. A withdrawal (the record will not happen) marks the row withdrawn
+ * for good, keeping the stage it had reached for the audit; a withdrawal of a record never seen is
+ * stored withdrawn, so a late replay of an earlier stage cannot revive it. Contacts of other
+ * agencies are ignored. Answers the contact of every signal that was new, moved to a later stage or
+ * was withdrawn (the contacts to rescore), and marks them pending rescoring.
  */
 export async function upsertSignals(
   sql: Sql,
@@ -26,15 +28,19 @@ export async function upsertSignals(
   const changed = await sql.rows(
     z.object({ contact_id: z.string() }),
     `with stored as (
-       insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details)
+       insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details, withdrawn)
        select ?, x.contact_id, x.connection_id, x.type, x.signal_key, x.source, x.external_id, x.occurred_at,
-         coalesce(x.details, '{}'::jsonb)
+         coalesce(x.details, '{}'::jsonb), x.withdrawn
        from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
-         external_id text, occurred_at timestamptz, details jsonb)
+         external_id text, occurred_at timestamptz, details jsonb, withdrawn boolean)
        where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
        on conflict (organisation_id, source, external_id, signal_key) do update
-         set type = excluded.type, occurred_at = excluded.occurred_at, details = excluded.details
-         where ${rankOf('excluded.type')} > ${rankOf('activities.type')}
+         set type = case when excluded.withdrawn then activities.type else excluded.type end,
+           occurred_at = case when excluded.withdrawn then activities.occurred_at else excluded.occurred_at end,
+           details = case when excluded.withdrawn then activities.details || excluded.details else excluded.details end,
+           withdrawn = excluded.withdrawn
+         where not activities.withdrawn
+           and (excluded.withdrawn or ${rankOf('excluded.type')} > ${rankOf('activities.type')})
        returning contact_id),
      marked as (
        insert into rescore_marks (contact_id, organisation_id, marked_at)
@@ -46,14 +52,21 @@ export async function upsertSignals(
   return changed.map((row) => row.contact_id);
 }
 
-/** One row per record (a poll may bring a record's two stages): the later stage, for one statement. */
+/**
+ * One row per record (a poll may bring a record's two stages): its withdrawal if any, else the
+ * later stage, for one statement.
+ */
 function latestStagePerRecord(signals: readonly EngagementSignal[]) {
   const byRecord = new Map<string, ReturnType<typeof row>>();
   for (const signal of signals) {
     const candidate = row(signal);
     const key = JSON.stringify([candidate.source, candidate.external_id, candidate.signal_key]);
     const current = byRecord.get(key);
-    if (!current || candidate.rank > current.rank) byRecord.set(key, candidate);
+    const supersedes =
+      !current ||
+      (candidate.withdrawn && !current.withdrawn) ||
+      (candidate.withdrawn === current.withdrawn && candidate.rank > current.rank);
+    if (supersedes) byRecord.set(key, candidate);
   }
   return [...byRecord.values()];
 }
@@ -69,6 +82,7 @@ function row(signal: EngagementSignal) {
     external_id: signal.externalId,
     occurred_at: signal.occurredAt,
     details: signal.details,
+    withdrawn: signal.withdrawn === true,
     rank,
   };
 }

@@ -154,7 +154,8 @@ export class PostgresEngagementStore implements EngagementStore {
       ScoringInputRow,
       `select c.id, c.intent_score, c.hot_lead_at, (c.engagement ->> 'writtenScore')::numeric as written_score, concat_ws(' ', c.first_name, c.last_name) as name,
          (select jsonb_agg(jsonb_build_object('type', a.type, 'occurredAt', a.occurred_at)) from activities a
-           where a.contact_id = c.id and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals,
+           where a.contact_id = c.id and not a.withdrawn
+             and a.occurred_at > ?::timestamptz - make_interval(days => ?)) as signals,
          (select m.marked_at::text from rescore_marks m where m.contact_id = c.id) as pending_mark
        from contacts c where c.organisation_id = ? and c.id = any(array[?]::uuid[])`,
       [window.now, window.horizonDays, organisationId, contactIds],

@@ -21,6 +21,8 @@ export const Activity = defineEntity({
     externalId: p.text(),
     occurredAt: p.datetime(),
     details: p.json<Record<string, unknown>>().defaultRaw(`'{}'::jsonb`),
+    /** The record will not happen (cancelled, withdrawn): kept for the audit, no longer counted. */
+    withdrawn: p.boolean().default(false),
   },
   uniques: [uniqueKey('activities', 'organisationId', 'source', 'externalId', 'signalKey')],
   indexes: [

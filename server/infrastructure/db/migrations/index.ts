@@ -17,6 +17,7 @@ import { Migration20261204120000PlatformConsent } from './Migration2026120412000
 import { Migration20261205090000BoundedGrowth } from './Migration20261205090000_bounded_growth.ts';
 import { Migration20261205100000RateBudgets } from './Migration20261205100000_rate_budgets.ts';
 import { Migration20261205110000CredentialsChangedAt } from './Migration20261205110000_credentials_changed_at.ts';
+import { Migration20261205120000WithdrawnActivities } from './Migration20261205120000_withdrawn_activities.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -51,4 +52,5 @@ export const migrations = [
     name: 'Migration20261205110000_credentials_changed_at',
     class: Migration20261205110000CredentialsChangedAt,
   },
+  { name: 'Migration20261205120000_withdrawn_activities', class: Migration20261205120000WithdrawnActivities },
 ];
