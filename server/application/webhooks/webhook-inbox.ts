@@ -8,6 +8,7 @@ import type { PropsyncMetrics } from '../../infrastructure/observability/metrics
 import type { IngestedWebhook } from '../../core/ports/crm-adapter.ts';
 import type { RunError, SyncStore } from '../../core/ports/sync-store.ts';
 import { refusalReasonOf, type WebhookRefusalReason } from '../../core/ports/webhook-refusal.ts';
+import { signalOf } from '../../core/ports/engagement-store.ts';
 import type {
   PendingWebhookDelivery,
   WebhookDeliveryStore,
@@ -317,16 +318,9 @@ export class WebhookInbox {
     }
     await this.#engagement.recordSignals(
       organisationId,
-      activities.map((activity) => ({
-        contactId: contactOf.get(activity.contactExternalId)!,
-        connectionId,
-        type: activity.type,
-        source: activity.source,
-        externalId: activity.externalId,
-        occurredAt: activity.occurredAt,
-        details: activity.details,
-        withdrawn: activity.withdrawn,
-      })),
+      activities.map((activity) =>
+        signalOf(activity, contactOf.get(activity.contactExternalId)!, connectionId),
+      ),
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { ActivityType } from '../../../shared/activity.ts';
+import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
 import type { EngagementContact } from '../../../shared/api/engagement.dto.ts';
 import type { ScoreReason } from '../domain/intent-scoring.ts';
 import type { OutboundActivity } from './crm-adapter.ts';
@@ -15,6 +15,24 @@ export type EngagementSignal = {
   /** The CRM record will not happen (cancelled, no-show, withdrawn, rejected): it stops counting. */
   withdrawn?: boolean;
 };
+
+/** The signal a CRM activity gives the Propsync contact it was matched to, through one connection. */
+export function signalOf(
+  activity: CanonicalActivity,
+  contactId: string,
+  connectionId: string,
+): EngagementSignal {
+  return {
+    contactId,
+    connectionId,
+    type: activity.type,
+    source: activity.source,
+    externalId: activity.externalId,
+    occurredAt: activity.occurredAt,
+    details: activity.details,
+    withdrawn: activity.withdrawn,
+  };
+}
 
 /** A contact as the host sees it: identity, score, hot-lead time and provenance per CRM. */
 export type EngagementContactView = EngagementContact;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActivityPage } from '../../core/ports/crm-adapter.ts';
-import type { EngagementSignal } from '../../core/ports/engagement-store.ts';
+import { signalOf, type EngagementSignal } from '../../core/ports/engagement-store.ts';
 import type { ActivityPageResult, SyncRunHandle } from '../../core/ports/sync-store.ts';
 import { upsertSignals } from './activity-writes.ts';
 import { sqlJson, type Sql } from './sql.ts';
@@ -35,16 +35,7 @@ export async function writeActivityPage(
         unmatched++;
         continue;
       }
-      signals.push({
-        contactId,
-        connectionId: run.connectionId,
-        type: activity.type,
-        source: activity.source,
-        externalId: activity.externalId,
-        occurredAt: activity.occurredAt,
-        details: activity.details,
-        withdrawn: activity.withdrawn,
-      });
+      signals.push(signalOf(activity, contactId, run.connectionId));
     }
     const changed = await upsertSignals(tx, run.organisationId, signals);
     if (page.rejected.length > 0) await logRejected(tx, run, page.rejected);
