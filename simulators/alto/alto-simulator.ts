@@ -13,13 +13,13 @@ import {
 } from '../toolkit/define-simulator.ts';
 import { bySequence, emailElsewhere, movedAddress, restyledPhone } from '../toolkit/random-edits.ts';
 import { contactReads, modifyRecords } from '../toolkit/controls-contacts.ts';
-import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
+import { dailyLimitReached, rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
 import { mixSeed, type SeededRandom } from '../toolkit/seeded-random.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
 import { renderAppointment, renderFileNote, renderOffer, seqOfId } from './alto-activity.model.ts';
 import { createAltoApiRouter, fieldsFromRequest, type AltoCallContext } from './alto-api.routes.ts';
 import { AltoAuth } from './alto-auth.ts';
-import { oauthEndpoint } from '../toolkit/client-credentials.ts';
+import { bearerRefusalDetails, oauthEndpoint } from '../toolkit/client-credentials.ts';
 import {
   ALTO_APPOINTMENT_ID_BASE,
   ALTO_APPOINTMENT_STATUSES,
@@ -107,15 +107,10 @@ const LIMIT_DETAILS = {
     `Too many requests: at most ${limit} requests per second per integration and agency`,
   concurrency: (limit: number) =>
     `Too many requests: at most ${limit} concurrent requests per integration and agency`,
-  daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
+  daily: dailyLimitReached,
 } as const;
 
-const BEARER_REFUSALS = {
-  missing: 'An Authorization: Bearer <access token> header is required',
-  unknown: 'The access token is not valid',
-  expired: 'The access token has expired: request a new one from /token',
-  revoked: 'The access token has been revoked',
-} as const;
+const BEARER_REFUSALS = bearerRefusalDetails('The access token has expired: request a new one from /token');
 
 /**
  * An in-process Alto API: OAuth client credentials with an AgencyRef per call, cursor-paged

@@ -5,7 +5,7 @@ import { EMAIL_PATTERN, webhookUrlSchema as WebhookUrlSchema } from '../toolkit/
 import { BadRequestError } from '../toolkit/define-simulator.ts';
 import { isoDateText, isoInstant, oneOf } from '../toolkit/http-inputs.ts';
 import { QueryReader } from '../toolkit/query-reader.ts';
-import { perSecondLimits, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
+import { dailyLimitReached, perSecondLimits, type RateLimitConfig } from '../toolkit/rate-limiter.ts';
 import { pageOfView, viewSize, type ResultView } from '../toolkit/timed-collection.ts';
 import {
   LOOP_APPOINTMENT_STATUSES,
@@ -140,7 +140,7 @@ export const LIMIT_MESSAGES = {
   window: (limit: number) => `Too many requests: the limit is ${limit} requests per second per API key`,
   concurrency: (limit: number) =>
     `Too many requests: at most ${limit} concurrent requests per API key are allowed`,
-  daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
+  daily: dailyLimitReached,
 } as const;
 
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);

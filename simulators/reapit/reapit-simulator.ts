@@ -17,7 +17,8 @@ import {
   type CrmSimulatorOptions,
   type SimulatorKit,
 } from '../toolkit/define-simulator.ts';
-import { rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
+import { dailyLimitReached, rateLimitMiddleware } from '../toolkit/rate-limiter.ts';
+import { bearerRefusalDetails } from '../toolkit/client-credentials.ts';
 import type { SeededRandom } from '../toolkit/seeded-random.ts';
 import type { TimedCollection, TimedRecord } from '../toolkit/timed-collection.ts';
 import { SURNAMES } from '../toolkit/uk-reference-data.ts';
@@ -94,15 +95,10 @@ const LIMIT_DESCRIPTIONS = {
   window: (limit: number) => `Too many requests: the limit is ${limit} requests per second`,
   concurrency: (limit: number) =>
     `Too many requests: at most ${limit} concurrent requests per customer are allowed`,
-  daily: (limit: number) => `Too many requests: the daily limit of ${limit} requests has been reached`,
+  daily: dailyLimitReached,
 } as const;
 
-const BEARER_REFUSALS = {
-  missing: 'An Authorization: Bearer <access token> header is required',
-  unknown: 'The access token is not valid',
-  expired: 'The access token has expired',
-  revoked: 'The access token has been revoked',
-} as const;
+const BEARER_REFUSALS = bearerRefusalDetails('The access token has expired');
 
 /** The customer a control request names (query or body). */
 const customer = tenantScope('customerId');

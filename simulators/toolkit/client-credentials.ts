@@ -61,6 +61,16 @@ export interface IssuedToken {
 /** `Authorization: Bearer` refused, and why. */
 export type BearerRefusal = { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
+/** What a 401 says per bearer refusal; `expired` is the CRM's own (some say where to get a new token). */
+export function bearerRefusalDetails(expired: string): Record<BearerRefusal['reason'], string> {
+  return {
+    missing: 'An Authorization: Bearer <access token> header is required',
+    unknown: 'The access token is not valid',
+    expired,
+    revoked: 'The access token has been revoked',
+  };
+}
+
 /** An OAuth error answer with its status. */
 export function oauthError<S extends 400 | 401>(status: S, error: string, description: string) {
   return { ok: false, status, body: { error, error_description: description } } as const;

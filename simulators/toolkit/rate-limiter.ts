@@ -16,6 +16,10 @@ export interface RateLimitConfig {
   dailyLimit?: number;
 }
 
+/** A 429's detail once a daily cap is reached: the same words in every CRM that states one. */
+export const dailyLimitReached = (limit: number): string =>
+  `Too many requests: the daily limit of ${limit} requests has been reached`;
+
 /** `requestsPerSecond` in any rolling second and `maxConcurrent` in flight, as most CRMs state them. */
 export function perSecondLimits(limits: {
   requestsPerSecond: number;
