@@ -5,7 +5,13 @@ import type {
   PropertyProfile,
 } from '../../../shared/contact.ts';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
-import { ReapitAppointmentSchema, ReapitOfferSchema, type ReapitContact } from './reapit.schemas.ts';
+import {
+  ReapitAppointmentSchema,
+  ReapitOfferSchema,
+  type ReapitAppointment,
+  type ReapitContact,
+  type ReapitOffer,
+} from './reapit.schemas.ts';
 import { canonicalAddress, canonicalContact, chosenFirst, namesOf } from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
@@ -131,14 +137,15 @@ export function toReapitActivity(
   model: unknown,
   asOf: string,
 ): ReapitActivityMapping {
-  return kind === 'appointment' ? appointmentActivity(model, asOf) : offerActivity(model, asOf);
+  if (kind === 'appointment') {
+    const parsed = ReapitAppointmentSchema.safeParse(model);
+    return parsed.success ? appointmentActivity(parsed.data, asOf) : unexpectedShape(kind, parsed.error);
+  }
+  const parsed = ReapitOfferSchema.safeParse(model);
+  return parsed.success ? offerActivity(parsed.data, asOf) : unexpectedShape(kind, parsed.error);
 }
 
-function appointmentActivity(model: unknown, asOf: string): ReapitActivityMapping {
-  const parsed = ReapitAppointmentSchema.safeParse(model);
-  if (!parsed.success)
-    return { error: `Reapit appointment did not match the expected shape: ${issueOf(parsed.error)}` };
-  const appointment = parsed.data;
+function appointmentActivity(appointment: ReapitAppointment, asOf: string): ReapitActivityMapping {
   const signal = appointment.typeId === 'VW' || appointment.typeId === 'VL';
   if (!signal) return { activity: null };
   const withdrawn = appointment.cancelled === true || appointment.attended === 'noShow';
@@ -163,11 +170,7 @@ function appointmentActivity(model: unknown, asOf: string): ReapitActivityMappin
   });
 }
 
-function offerActivity(model: unknown, asOf: string): ReapitActivityMapping {
-  const parsed = ReapitOfferSchema.safeParse(model);
-  if (!parsed.success)
-    return { error: `Reapit offer did not match the expected shape: ${issueOf(parsed.error)}` };
-  const offer = parsed.data;
+function offerActivity(offer: ReapitOffer, asOf: string): ReapitActivityMapping {
   const withdrawn = offer.status === 'rejected' || offer.status === 'withdrawn';
   const progressed = offer.status === 'accepted';
   return activityFor(
@@ -211,7 +214,12 @@ function activityFor(
   };
 }
 
-function issueOf(error: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
+/** A record the mapping cannot read, named by its first problem. */
+function unexpectedShape(
+  kind: ReapitActivityKind,
+  error: { issues: Array<{ path: PropertyKey[]; message: string }> },
+): ReapitActivityMapping {
   const issue = error.issues[0];
-  return issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'unknown';
+  const problem = issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'unknown';
+  return { error: `Reapit ${kind} did not match the expected shape: ${problem}` };
 }
