@@ -105,7 +105,52 @@ export const Catalog: Story = {
       acknowledgedAlert,
     ],
   },
-  play: async ({ canvas }) => {
+  play: async ({ canvas, userEvent }) => {
+    const alerts = canvas.getAllByTestId('alert');
+    await expect(alerts).toHaveLength(3);
+    // Critical first, then the warnings; the hot lead (good news) waits behind "Show all".
+    await expect(alerts[0]).toHaveTextContent('Critical');
+    await userEvent.click(canvas.getByRole('button', { name: 'Show all 6 alerts (3 more)' }));
     await expect(canvas.getAllByTestId('alert')).toHaveLength(6);
+    await expect(canvas.getAllByTestId('alert').at(-1)).toHaveTextContent(hotLeadAlert.message);
+  },
+};
+
+/** A busy day: eight new hot leads and, older, one broken connection. */
+const busyDay: AlertView[] = [
+  ...[
+    'Priya Shah',
+    'Tom Evans',
+    'Aoife Byrne',
+    'Sam Patel',
+    'Zoë Clarke',
+    'Lee Cook',
+    'Isla Hall',
+    'Ravi Nair',
+  ].map((name, index): AlertView => ({
+    ...hotLeadAlert,
+    id: `${hotLeadAlert.id.slice(0, -2)}${(16 + index).toString(16)}`,
+    message: `${name} crossed the hot-lead threshold (intent score ${90 - index}).`,
+    createdAt: `2026-11-23T10:${String(59 - index).padStart(2, '0')}:00.000Z`,
+  })),
+  credentialsAlert,
+];
+
+/** A flood of hot leads does not bury the page, nor the broken connection under it. */
+export const ManyHotLeads: Story = {
+  args: { alerts: busyDay },
+  play: async ({ canvas, userEvent }) => {
+    await expect(canvas.getAllByTestId('alert')).toHaveLength(3);
+    await expect(canvas.getAllByTestId('alert')[0]).toHaveTextContent(credentialsAlert.message);
+    const toggle = canvas.getByRole('button', { name: 'Show all 9 alerts (6 more)' });
+    await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(toggle);
+    await expect(canvas.getAllByTestId('alert')).toHaveLength(9);
+    await expect(canvas.getByRole('button', { name: 'Show fewer alerts' })).toHaveAttribute(
+      'aria-expanded',
+      'true',
+    );
+    await userEvent.click(canvas.getByRole('button', { name: 'Show fewer alerts' }));
+    await expect(canvas.getAllByTestId('alert')).toHaveLength(3);
   },
 };

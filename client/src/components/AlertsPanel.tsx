@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import type { AlertView } from '../lib/router-types.ts';
 import { ActionButtons } from './ActionButtons.tsx';
 import { formatShortDateTime } from './audit-format.ts';
@@ -15,6 +15,8 @@ export type AlertsPanelProps = {
   busyAlertIds?: ReadonlySet<string>;
   /** Viewers see alerts but cannot act on them. */
   readOnly?: boolean;
+  /** How many alerts show before "Show all" (default 3): a day of hot leads must not bury the page. */
+  collapsedCount?: number;
 };
 
 /** What to do about each kind of alert, from the connectors' troubleshooting guide. */
@@ -52,16 +54,35 @@ function actionLabel(alert: AlertView, action: AlertAction): string {
 }
 
 const SEVERITY_LABELS = { info: 'Information', warning: 'Warning', critical: 'Critical' } as const;
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
-/** Actionable alerts, most recent first, each with what to do and a button that does it. */
+/**
+ * Connection problems before hot leads, most severe first, newest first within each (the API's
+ * order, kept by the stable sort): a broken connection must show above a flood of good news.
+ */
+export function alertsByUrgency(alerts: readonly AlertView[]): AlertView[] {
+  const rank = (alert: AlertView) => (alert.kind === 'hot_lead' ? 3 : 0) + SEVERITY_RANK[alert.severity];
+  return [...alerts].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * Actionable alerts, connection problems first, each with what to do and a button that does it;
+ * the first `collapsedCount` show until the admin asks for all.
+ */
 export function AlertsPanel({
   alerts,
   onAction,
   onAcknowledge,
   busyAlertIds,
   readOnly = false,
+  collapsedCount = 3,
 }: AlertsPanelProps) {
   const headingId = useId();
+  const listId = `${headingId}-list`;
+  const [expanded, setExpanded] = useState(false);
+  const ordered = alertsByUrgency(alerts);
+  const hidden = expanded ? 0 : Math.max(0, ordered.length - collapsedCount);
+  const shown = hidden > 0 ? ordered.slice(0, collapsedCount) : ordered;
   return (
     <section className="propsync-alerts" aria-labelledby={headingId}>
       <h2 id={headingId} className="propsync-section-title">
@@ -72,8 +93,8 @@ export function AlertsPanel({
           No alerts: every connection is working.
         </p>
       ) : (
-        <ul className="propsync-alerts__list">
-          {alerts.map((alert) => {
+        <ul id={listId} className="propsync-alerts__list">
+          {shown.map((alert) => {
             const busy = busyAlertIds?.has(alert.id) ?? false;
             const titleId = `${headingId}-${alert.id}`;
             return (
@@ -117,6 +138,17 @@ export function AlertsPanel({
           })}
         </ul>
       )}
+      {ordered.length > collapsedCount ? (
+        <button
+          type="button"
+          className="propsync-button propsync-button--secondary propsync-alerts__toggle"
+          aria-expanded={expanded}
+          aria-controls={listId}
+          onClick={() => setExpanded(!expanded)}
+        >
+          {expanded ? 'Show fewer alerts' : `Show all ${ordered.length} alerts (${hidden} more)`}
+        </button>
+      ) : null}
     </section>
   );
 }
