@@ -26,7 +26,7 @@ describe('chaos: faults and SIGKILLs during a multi-CRM sync with write-back', (
       workerConcurrency: 4,
       writeBackConcurrency: 4,
       // Each cycle reads activities and writes engagement back within agentOS's 50 requests a
-      // minute: 4–5 minutes in all on this 2-core machine (withdrawn signals add write-backs); the
+      // minute: 4–5 minutes in all on this 2-core machine (256 s and over 300 s in two CI runs); the
       // final settle then waits out the jobs the last kill left for pg-boss to retry, and a cycle
       // waiting for agentOS's rolling minute can take a minute of that alone.
       deadlineMs: 420_000,
