@@ -270,6 +270,10 @@ describe('Reapit activity mapping', () => {
     expect(toReapitActivity('offer', { ...offer, status: 'withdrawn' }, asOf)).toEqual(
       withdrawal('offer:RPT80000001', 'offer_submitted'),
     );
+    // Cancelled before anyone was attached: never a signal, so nothing to withdraw and no error.
+    expect(toReapitActivity('offer', { ...offer, related: [], status: 'rejected' }, asOf)).toEqual({
+      activity: null,
+    });
   });
 
   it('types an offer submitted, or progressed once accepted (dated by its last change)', () => {

@@ -200,7 +200,12 @@ function activityFor(
   stage: Pick<CanonicalActivity, 'type' | 'occurredAt' | 'details'> & { withdrawn: boolean },
 ): ReapitActivityMapping {
   const [contactExternalId] = contactIds;
-  if (contactExternalId === undefined) return { error: `Reapit ${kind} ${id} names no contact` };
+  if (contactExternalId === undefined) {
+    // A record cancelled before anyone was attached never gave a signal: nothing to withdraw, and
+    // no error to log on every poll that reads it again.
+    if (stage.withdrawn) return { activity: null };
+    return { error: `Reapit ${kind} ${id} names no contact` };
+  }
   return {
     activity: {
       type: stage.type,
