@@ -65,6 +65,11 @@ export type ProviderInfo = {
    * The server validates again with the adapter's schemas and names any field it cannot accept.
    */
   connectFields: { credentials: readonly ConnectField[]; settings: readonly ConnectField[] };
+  /**
+   * Where the CRM's support, not its API, sets webhooks up: what the admin asks them for, said
+   * with the connection's webhook address when registering through the API fails.
+   */
+  webhooksByHand?: string;
 };
 
 /** `providers.list`: a CRM as the registry describes it, and whether sign-in by redirect is set up here. */

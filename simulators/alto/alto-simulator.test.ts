@@ -531,8 +531,22 @@ describe('Alto simulator: webhooks', () => {
     return Number(match![1]);
   }
 
-  it('registers through the API and delivers HMAC-signed, timestamped CloudEvents without a snapshot', async () => {
+  it("delivers the subscription's shared value as is in x-signature by default, as Alto's record says", async () => {
     const { simulator, api } = await connect({ rateLimits: false });
+    const hook = await receiver();
+    const created = await api('/webhooks/subscriptions', {
+      method: 'POST',
+      json: { url: hook.url, eventTypes: ['Contact.Modified'] },
+    });
+    const subscription = (await created.json()) as Json;
+    expect(subscription.authentication).toBe('x-signature');
+    simulator.controls.modifyContacts({ count: 1 });
+    await simulator.webhooksIdle();
+    expect(hook.deliveries.map((delivery) => delivery.headers['x-signature'])).toEqual([subscription.secret]);
+  });
+
+  it('registers through the API and, when asked, delivers HMAC-signed, timestamped CloudEvents without a snapshot', async () => {
+    const { simulator, api } = await connect({ rateLimits: false, webhookSigning: 'hmac-sha256' });
     const hook = await receiver();
     const created = await api('/webhooks/subscriptions', {
       method: 'POST',
@@ -568,7 +582,7 @@ describe('Alto simulator: webhooks', () => {
   });
 
   it('retries failed deliveries (re-signed), and duplicates or reorders them on demand', async () => {
-    const { simulator, api } = await connect({ rateLimits: false });
+    const { simulator, api } = await connect({ rateLimits: false, webhookSigning: 'hmac-sha256' });
     const hook = await receiver();
     const subscription = (await (
       await api('/webhooks/subscriptions', {
@@ -606,7 +620,7 @@ describe('Alto simulator: webhooks', () => {
   });
 
   it('builds signed test deliveries with a shifted timestamp for receivers', async () => {
-    const { simulator } = await start();
+    const { simulator } = await start({ webhookSigning: 'hmac-sha256' });
     const contactId = simulator.contactIds()[2]!;
     const fresh = simulator.contactWebhook({ contactId, secret: 'a-shared-secret-of-some-length' });
     expect(Math.abs(verify('a-shared-secret-of-some-length', fresh) - Date.now() / 1000)).toBeLessThan(5);

@@ -55,11 +55,19 @@ import {
   sendProblem,
   type PostContactRequest,
 } from './alto-http.ts';
-import { AltoWebhooks, cloudEventBody, contactChange, deliveryHeaders } from './alto-webhooks.ts';
+import {
+  AltoWebhooks,
+  cloudEventBody,
+  contactChange,
+  deliveryHeaders,
+  type AltoWebhookSigning,
+} from './alto-webhooks.ts';
 
 export interface AltoSimulatorOptions extends CrmSimulatorOptions<AltoRateLimits> {
   /** Integrations the simulator accepts (default {@link ALTO_DEMO_CLIENT}); each agency gets its own data. */
   integrations?: readonly AltoIntegration[];
+  /** How deliveries are signed: the shared value as is (Alto's record, the default) or an HMAC. */
+  webhookSigning?: AltoWebhookSigning;
 }
 
 /** A typed edit of a contact's lead person and flags (what an agent might change in Alto). */
@@ -115,8 +123,8 @@ const BEARER_REFUSALS = bearerRefusalDetails('The access token has expired: requ
 /**
  * An in-process Alto API: OAuth client credentials with an AgencyRef per call, cursor-paged
  * contacts with delta filters, batch and single reads, POST with duplicate detection, JSON Patch
- * updates, file notes, appointments, offers, CloudEvents webhooks signed with an HMAC of a shared
- * secret in `x-signature`, the catalogue's rate limit (429 + Retry-After), fault injection and a
+ * updates, file notes, appointments, offers, CloudEvents webhooks carrying a shared secret in
+ * `x-signature` (or an HMAC of it), the catalogue's rate limit (429 + Retry-After), fault injection and a
  * control surface under `/_sim`.
  */
 export const createAltoSimulator = defineSimulator({
@@ -148,6 +156,7 @@ export const createAltoSimulator = defineSimulator({
       seed: mixSeed(kit.seed, 'alto-webhooks'),
     });
     const webhooks = new AltoWebhooks({ dispatcher, now: clock.now });
+    webhooks.signing = options.webhookSigning ?? 'shared-value';
     const agencies = kit.tenantDatasets({
       tenants: integrations.flatMap((integration) => integration.agencyRefs),
       noun: 'agency',
@@ -339,6 +348,8 @@ export const createAltoSimulator = defineSimulator({
         timestampOffsetSeconds?: number;
         type?: 'Contact.Created' | 'Contact.Modified';
         agencyRef?: string;
+        /** Overrides the simulator's `webhookSigning` for this one notification. */
+        signing?: AltoWebhookSigning;
       }): { headers: Record<string, string>; rawBody: string } {
         const dataset = datasetFor(webhook.agencyRef);
         const record = contactFor(dataset, webhook.contactId);
@@ -348,7 +359,12 @@ export const createAltoSimulator = defineSimulator({
         const change = contactChange(record, dataset.seed, webhook.type ?? 'Contact.Modified', clock.now());
         const rawBody = cloudEventBody(change, integration.integrationId, dataset.agencyRef);
         const signedAt = Math.floor(Date.now() / 1000) + Math.round(webhook.timestampOffsetSeconds ?? 0);
-        const headers = deliveryHeaders(webhook.secret ?? '', rawBody, signedAt);
+        const headers = deliveryHeaders(
+          webhook.secret ?? '',
+          rawBody,
+          signedAt,
+          webhook.signing ?? webhooks.signing,
+        );
         if (webhook.secret === null) delete headers['x-signature'];
         return { headers, rawBody };
       },

@@ -110,11 +110,12 @@ export function cloudEventBody(change: AltoChange, integrationId: string, agency
 }
 
 /**
- * `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Alto's record
- * only says deliveries carry "a shared x-signature value"; presenting the secret verbatim would
- * let neither a tampered body nor a replayed old delivery be detected, so the shared secret keys
- * an HMAC over the timestamp and the exact bytes sent instead (and never travels on the wire).
+ * How a delivery proves its sender. `shared-value` is Alto's public record: `x-signature` carries the
+ * subscription's shared secret as is. `hmac-sha256` is a stronger variant some receivers ask for and
+ * Propsync also verifies: `x-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
  */
+export type AltoWebhookSigning = 'shared-value' | 'hmac-sha256';
+
 export function signatureHeader(secret: string, rawBody: string, timestampSeconds: number): string {
   const signature = createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`).digest('hex');
   return `t=${timestampSeconds},v1=${signature}`;
@@ -125,16 +126,19 @@ export function deliveryHeaders(
   secret: string,
   rawBody: string,
   timestampSeconds: number,
+  signing: AltoWebhookSigning = 'shared-value',
 ): Record<string, string> {
   return {
     'content-type': 'application/cloudevents+json',
-    'x-signature': signatureHeader(secret, rawBody, timestampSeconds),
+    'x-signature': signing === 'shared-value' ? secret : signatureHeader(secret, rawBody, timestampSeconds),
   };
 }
 
 /** Subscriptions and fan-out: each change goes to every subscription of its agency that wants its type. */
 export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
   protected override readonly owner = 'agencyRef';
+  /** How every delivery is signed (see `AltoWebhookSigning`). */
+  signing: AltoWebhookSigning = 'shared-value';
 
   /** A new subscription; without a `secret`, one is generated. */
   create(input: Omit<AltoSubscription, 'id' | 'secret' | 'created'> & { secret?: string | undefined }) {
@@ -174,7 +178,7 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
           url: subscription.url,
           body,
           // The wall clock, not the simulated one: receivers compare the timestamp with theirs.
-          headers: () => deliveryHeaders(subscription.secret, body, unixSeconds()),
+          headers: () => deliveryHeaders(subscription.secret, body, unixSeconds(), this.signing),
           labels: { type: change.type, subject: change.subject, subscriptionId: subscription.id, agencyRef },
         };
       });
@@ -189,7 +193,7 @@ export class AltoWebhooks extends SubscriptionRegistry<AltoSubscription> {
       integrationId: subscription.integrationId,
       url: subscription.url,
       eventTypes: [...subscription.eventTypes],
-      authentication: 'x-signature-hmac-sha256',
+      authentication: this.signing === 'shared-value' ? 'x-signature' : 'x-signature-hmac-sha256',
       createdDate: altoTime(subscription.created),
       links: [{ href: `/webhooks/subscriptions/${subscription.id}`, rel: 'self' }],
     };

@@ -66,10 +66,13 @@ export const altoHarness = defineHarness({
         }
       },
       writeBackRecords: (contactExternalId) => simulator.fileNotes({ contactId: contactExternalId }),
+      // The contract checks tampered and stale deliveries are refused, which only the HMAC variant
+      // can show; Alto's documented shared value is covered in alto.adapter.test.ts.
       signedWebhook: ({ contactExternalId, secret, timestampOffsetSeconds }) =>
         simulator.contactWebhook({
           contactId: contactExternalId,
           secret,
+          signing: 'hmac-sha256',
           ...(timestampOffsetSeconds === undefined ? {} : { timestampOffsetSeconds }),
         }),
     };

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
@@ -90,6 +90,17 @@ export function verifyTimestampedHmac(
     hmacSha256(secret, `${signed.timestamp}.`, delivery.rawBody),
     signed.hexSignatures.map((signature) => Buffer.from(signature, 'hex')),
   );
+}
+
+/**
+ * Whether a signature header carries the shared secret itself (Alto's documented scheme):
+ * compared in constant time, through digests so the lengths match. It proves only who sent the
+ * delivery, not its body or its age, so it suits only CRMs whose deliveries name a record that
+ * Propsync then reads from the CRM's API.
+ */
+export function sharedValueMatches(secret: string, presented: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return anySignatureMatches(digest(secret), [digest(presented)]);
 }
 
 /**

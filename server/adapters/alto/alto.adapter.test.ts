@@ -80,6 +80,56 @@ describe('Alto adapter', () => {
     }
   });
 
+  it("accepts Alto's documented x-signature (the shared secret as is) and refuses any other value", async () => {
+    const registration = await adapter().registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
+    try {
+      const client = adapter({}, registration.secret);
+      const contactId = simulator.contactIds()[1]!;
+      const delivery = simulator.contactWebhook({ contactId, secret: registration.secret });
+      // What a real Alto sends (the simulator's default): the value itself, no timestamp.
+      expect(delivery.headers['x-signature']).toBe(registration.secret);
+      const ingest = (headers: Record<string, string>) =>
+        client.ingestWebhook({ headers, rawBody: Buffer.from(delivery.rawBody), receivedAt: new Date() });
+      await expect(ingest(delivery.headers)).resolves.toMatchObject({ contactIdsToFetch: [contactId] });
+      const forged = `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`;
+      for (const wrong of [`${registration.secret}x`, registration.secret!.slice(1), forged])
+        await expect(ingest({ ...delivery.headers, 'x-signature': wrong })).rejects.toMatchObject({
+          code: 'WEBHOOK.BAD_SIGNATURE',
+        });
+      const { 'x-signature': _, ...unsigned } = delivery.headers;
+      await expect(ingest(unsigned)).rejects.toMatchObject({ code: 'WEBHOOK.BAD_SIGNATURE' });
+    } finally {
+      await adapter().unregisterWebhooks(registration);
+    }
+  });
+
+  it('registers nothing when the admin entered the webhook secret Alto Connect support set up by hand', async () => {
+    const secret = `from-alto-connect-support-${randomUUID()}`;
+    const client = connectTo({
+      provider: 'alto',
+      credentials: {
+        clientId: ALTO_DEMO_CLIENT.clientId,
+        clientSecret: ALTO_DEMO_CLIENT.clientSecret,
+        webhookSecret: `  ${secret} `,
+      },
+      settings: { agencyRef: simulator.defaultAgencyRef },
+      webhookSecret: null,
+    });
+    const before = simulator.subscriptions().length;
+    const registration = await client.registerWebhooks({ url: 'http://127.0.0.1:9/alto-hook' });
+    expect(registration).toEqual({ ids: [], secret, url: 'http://127.0.0.1:9/alto-hook' });
+    expect(simulator.subscriptions()).toHaveLength(before);
+    await client.unregisterWebhooks(registration);
+    const delivery = simulator.contactWebhook({ contactId: simulator.contactIds()[2]!, secret });
+    await expect(
+      adapter({}, registration.secret).ingestWebhook({
+        headers: delivery.headers,
+        rawBody: Buffer.from(delivery.rawBody),
+        receivedAt: new Date(),
+      }),
+    ).resolves.toMatchObject({ contactIdsToFetch: [simulator.contactIds()[2]] });
+  });
+
   it('goes on without valuations when Alto refuses their list (403), saying why in the sync log', async () => {
     simulator.faults.failNext(1, 403, { pathPrefix: '/appointments/valuations' });
     const window = {

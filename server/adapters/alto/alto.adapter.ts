@@ -10,6 +10,7 @@ import {
   type OutboundActivity,
   type PushResult,
   type SyncWindow,
+  type WebhookRegistration,
 } from '../../core/ports/crm-adapter.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import {
@@ -71,9 +72,19 @@ export const ALTO_INFO = {
     },
   },
   connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
+    credentials: [
+      ...CLIENT_CREDENTIAL_FIELDS,
+      {
+        name: 'webhookSecret',
+        label: 'Webhook secret',
+        secret: true,
+        hint: 'Only when Alto Connect support set up your webhooks: the shared secret they gave you',
+      },
+    ],
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
+  webhooksByHand:
+    "ask Alto Connect support to send this agency's Contact, Appointment and Offer webhooks to Propsync, then reconnect with the shared secret they give you as the webhook secret",
 } as const satisfies ProviderInfo;
 
 /** `GET /contacts?id=…` takes at most 50 ids. */
@@ -90,7 +101,15 @@ const WEBHOOK_EVENT_TYPES = [
 ];
 const JSON_PATCH = { 'content-type': 'application/json-patch+json' };
 
-const CredentialsSchema = z.object(ClientCredentialShape);
+const CredentialsSchema = z.object({
+  ...ClientCredentialShape,
+  /** The shared secret of a subscription Alto Connect support set up by hand; blank when Propsync registers its own. */
+  webhookSecret: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || undefined),
+});
 type Credentials = z.infer<typeof CredentialsSchema>;
 
 const SettingsSchema = z.object({
@@ -163,6 +182,18 @@ const WEBHOOK_SUBSCRIPTIONS: WebhookSubscriptionApi = {
 class AltoAdapter extends ConnectedAdapter<Credentials, Settings> {
   protected readonly webhookSubscriptions = WEBHOOK_SUBSCRIPTIONS;
   readonly #webhooks = new AltoWebhookReceiver(this.http, this.settings.agencyRef, this.webhookSecret);
+
+  /**
+   * Alto's public record documents no subscription endpoint: its support sets webhooks up by hand
+   * and gives the agency the shared secret, which the admin enters with the credentials. Then there
+   * is nothing to register. Otherwise Propsync registers through `POST /webhooks/subscriptions`
+   * (assumed; docs/crms/alto.md), and a refusal raises an alert saying how to ask Alto instead.
+   */
+  override registerWebhooks(target: { url: string }): Promise<WebhookRegistration> {
+    const secret = this.credentials.webhookSecret;
+    if (secret) return Promise.resolve({ ids: [], secret, url: target.url });
+    return super.registerWebhooks(target);
+  }
 
   /** Alto reports neither an account name nor a total count. */
   async verifyConnection() {

@@ -354,10 +354,14 @@ export class ConnectionService {
     } catch (error) {
       const name = providerDisplayName(provider);
       this.#logger.warn({ err: error, connectionId, provider }, 'webhook registration failed');
+      const byHand = findAdapter(provider)?.info.webhooksByHand;
+      const remedy = byHand
+        ? `${byHand}; this connection's webhook address is ${url}`
+        : 'reconnect to re-register webhooks';
       await this.#store.raiseWebhookRegistrationAlert(
         organisationId,
         connectionId,
-        `${name} did not accept Propsync's webhook, so changes arrive with the scheduled sync instead of at once: reconnect to re-register webhooks`,
+        `${name} did not accept Propsync's webhook, so changes arrive with the scheduled sync instead of at once: ${remedy}`,
       );
     }
   }
