@@ -69,7 +69,6 @@ export interface ReapitRelationship {
   contactId: string;
   associatedType: 'applicant' | 'landlord' | 'tenancy' | 'vendor';
   associatedId: string;
-  isMain: boolean;
   fromArchive: boolean;
   _links: Record<string, { href: string }>;
 }
@@ -252,7 +251,6 @@ export function relationshipsOf(record: ContactRecord): ReapitRelationship[] {
       contactId: record.id,
       associatedType: spec.associatedType,
       associatedId,
-      isMain: true,
       fromArchive: false,
       _links: {
         self: { href: `/contacts/${record.id}/relationships/${id}` },
