@@ -93,17 +93,20 @@ describe('custom adapter', () => {
     ).rejects.toMatchObject({ code: 'ADAPTER.VALIDATION' });
   });
 
+  /** A nurture email Propsync writes back, sent at `sentAt`. */
+  const emailSent = (contactExternalId: string, idempotencyKey: string, sentAt: Date) => ({
+    kind: 'email_sent' as const,
+    idempotencyKey,
+    contactExternalId,
+    occurredAt: sentAt.toISOString(),
+    summary: 'Nurture email sent: "Thinking of selling?"',
+    details: {},
+  });
+
   it('sends the Idempotency-Key with email write-back, so a retry after a lost answer creates one activity', async () => {
     const { simulator, adapter } = await connect();
     const contactId = simulator.contactIds()[1]!;
-    const activity = {
-      kind: 'email_sent' as const,
-      idempotencyKey: 'nurture-email-77',
-      contactExternalId: contactId,
-      occurredAt: '2025-06-02T09:30:00.000Z',
-      summary: 'Nurture email sent: "Thinking of selling?"',
-      details: {},
-    };
+    const activity = emailSent(contactId, 'nurture-email-77', new Date());
     simulator.controls.loseNextResponse(1, { method: 'POST' });
     await expect(adapter().pushActivity(activity)).rejects.toMatchObject({ code: 'ADAPTER.NETWORK' });
     const pushed = await adapter().pushActivity(activity);
@@ -117,6 +120,26 @@ describe('custom adapter', () => {
     });
     const log = simulator.requestLog.entries({ method: 'POST', path: '/v1/activities' });
     expect(log).toHaveLength(2);
+  });
+
+  it('looks a late retry up before writing, since the CRM keeps an Idempotency-Key only 24 hours', async () => {
+    const { simulator, adapter } = await connect();
+    const contactId = simulator.contactIds()[2]!;
+    const activity = emailSent(contactId, 'nurture-email-late', new Date(Date.now() - 2 * 86_400_000));
+    simulator.controls.loseNextResponse(1, { method: 'POST' });
+    await expect(adapter().pushActivity(activity)).rejects.toMatchObject({ code: 'ADAPTER.NETWORK' });
+    // A day later the CRM has forgotten the key: only the lookup can tell the write landed.
+    simulator.clock.advance(25 * 3_600_000);
+    const pushed = await adapter().pushActivity(activity);
+    const records = simulator.writeBackRecords(contactId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ id: pushed.externalRef, external_id: 'nurture-email-late' });
+    expect(simulator.requestLog.entries({ method: 'POST', path: '/v1/activities' })).toHaveLength(1);
+
+    // Another late email is looked up, not found, and written.
+    const another = { ...activity, idempotencyKey: 'nurture-email-late-2' };
+    await adapter().pushActivity(another);
+    expect(simulator.writeBackRecords(contactId)).toHaveLength(2);
   });
 
   it('reports a record it cannot map as rejected and keeps paging', async () => {

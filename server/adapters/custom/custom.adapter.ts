@@ -72,6 +72,8 @@ export const CUSTOM_INFO = {
   },
 } as const satisfies ProviderInfo;
 
+/** How long the open API keeps an Idempotency-Key (at least 24 hours), less an hour's margin. */
+const IDEMPOTENCY_KEYS_TRUSTED_MS = 23 * 3_600_000;
 const DEFAULT_PAGE_SIZE = 100;
 const WEBHOOK_EVENTS = [
   'contact.created',
@@ -218,7 +220,13 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
   async pushActivity(activity: OutboundActivity) {
     const path = `contacts/${encodeURIComponent(activity.contactExternalId)}`;
     if (activity.kind === 'email_sent') {
-      // The open API keeps Idempotency-Keys, so a retried write (even after a lost answer) creates one record.
+      // The open API keeps Idempotency-Keys for at least 24 hours, so a retried write (even after a
+      // lost answer) creates one record. A write retried later, when the CRM may have forgotten
+      // the key, first looks for the activity it would create (its external_id is the key).
+      if (Date.now() - Date.parse(activity.occurredAt) > IDEMPOTENCY_KEYS_TRUSTED_MS) {
+        const earlier = await this.#emailWrittenBefore(activity);
+        if (earlier !== null) return { externalRef: earlier, etag: null };
+      }
       const response = await this.http.request('POST', 'activities', {
         headers: { 'idempotency-key': activity.idempotencyKey },
         body: {
@@ -240,6 +248,34 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
     // the CRM ignores a score older than the one it holds, so retries and reordering are safe.
     await this.http.request('PATCH', `${path}/nurture`, { body });
     return { externalRef: activity.contactExternalId, etag: null };
+  }
+
+  /**
+   * The id of the email activity an earlier write of `activity` created, if any: the contact's
+   * emails changed since a day before it was sent (the margin absorbs clock differences), paged.
+   */
+  async #emailWrittenBefore(activity: OutboundActivity): Promise<string | null> {
+    const since = new Date(Date.parse(activity.occurredAt) - IDEMPOTENCY_KEYS_TRUSTED_MS).toISOString();
+    let cursor: string | null = null;
+    do {
+      const response = await this.http.request('GET', 'activities', {
+        query: {
+          contact_id: activity.contactExternalId,
+          type: ['email'],
+          updated_since: since,
+          limit: this.#pageSize,
+          cursor,
+        },
+      });
+      const page = CustomPageSchema.safeParse(response.body);
+      if (!page.success) throw badResponse('an activity page');
+      for (const raw of page.data.data) {
+        const listed = CustomActivitySchema.safeParse(raw);
+        if (listed.success && listed.data.external_id === activity.idempotencyKey) return listed.data.id;
+      }
+      cursor = page.data.has_more ? page.data.next_cursor : null;
+    } while (cursor !== null);
+    return null;
   }
 
   async pushContact(change: ContactChange) {
