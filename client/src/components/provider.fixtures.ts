@@ -73,7 +73,15 @@ export const altoProvider: ConnectableProvider = {
   displayName: 'Alto',
   authKind: 'oauth_client_credentials',
   connectFields: {
-    credentials: CLIENT_CREDENTIAL_FIELDS,
+    credentials: [
+      ...CLIENT_CREDENTIAL_FIELDS,
+      {
+        name: 'webhookSecret',
+        label: 'Webhook secret',
+        secret: true,
+        hint: 'Only when Alto Connect support set up your webhooks: the shared secret they gave you',
+      },
+    ],
     settings: [{ name: 'agencyRef', label: 'Agency reference', required: true }],
   },
 };
