@@ -288,6 +288,17 @@ export class AltoDataset extends DatasetBase {
     this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
   }
 
+  /**
+   * Removes an appointment outright (an agent deleting a diary entry booked in error). Alto's
+   * catalogue has no deletion event: an `Appointment.Modified` is sent (naming the appointment, its
+   * contacts and property) and reading the appointment then answers 404, as for a deleted contact.
+   */
+  deleteAppointment(record: AppointmentRecord): void {
+    this.appointments.delete(record.seq);
+    record.modified = Math.max(record.modified, this.now());
+    this.#webhooks.emit(this.agencyRef, [appointmentChange(record, 'Appointment.Modified')]);
+  }
+
   addOffer(input: Omit<OfferRecord, 'seq' | 'created' | 'modified'>): OfferRecord {
     const now = this.now();
     const record: OfferRecord = { ...input, created: now, modified: now, seq: this.#nextOfferSeq++ };
@@ -304,6 +315,13 @@ export class AltoDataset extends DatasetBase {
     const follow =
       status === 'Accepted' || status === 'Withdrawn' ? [offerChange(record, `Offer.${status}`)] : [];
     this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified'), ...follow]);
+  }
+
+  /** Removes an offer outright: `Offer.Modified` (no deletion event), then reading it answers 404. */
+  deleteOffer(record: OfferRecord): void {
+    this.offers.delete(record.seq);
+    record.modified = Math.max(record.modified, this.now());
+    this.#webhooks.emit(this.agencyRef, [offerChange(record, 'Offer.Modified')]);
   }
 
   /** File notes raise no webhook (Alto has no file-note event). */

@@ -489,6 +489,29 @@ describe('Alto simulator: the documented activity lists (docs/crms/alto.md)', ()
     expect((await api('/appointments/valuations?max-results=5')).status).toBe(400);
   });
 
+  it('deletes an appointment or offer: reading it then answers 404, and a valuation leaves the list', async () => {
+    const { simulator, api, url } = await connect({ rateLimits: false });
+    const contactId = simulator.contactIds()[0]!;
+    const since = Date.now() - 1_000;
+    const valuation = simulator.controls.createAppointment({ contactId, type: 'Valuation' });
+    const offer = simulator.controls.createOffer({ contactId });
+    expect((await api(`/appointments/${valuation}/0`)).status).toBe(200);
+
+    simulator.controls.deleteAppointment(valuation);
+    // Over the control surface too.
+    expect((await fetch(`${url}/_sim/offers/${offer}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${url}/_sim/offers/${offer}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await api(`/appointments/${valuation}/0`)).status).toBe(404);
+    expect((await api(`/offers/sales-offer/${offer}`)).status).toBe(404);
+    const window = `created-from=${at(since)}&created-to=${at(Date.now() + 60_000)}`;
+    expect((await listAll(api, window, '/appointments/valuations')).items).toEqual([]);
+    expect(simulator.appointments({ contactId }).map((item) => String(item.id))).not.toContain(valuation);
+    expect(simulator.offers({ contactId })).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ id: offer })]),
+    );
+    expect(() => simulator.controls.deleteAppointment(valuation)).toThrow(/not found/);
+  });
+
   it('has no list of appointments or offers by modification time (Alto publishes none)', async () => {
     const { api } = await connect({ rateLimits: false });
     for (const path of ['/appointments/all', '/offers/all'])
@@ -617,6 +640,39 @@ describe('Alto simulator: webhooks', () => {
       'Contact.Modified',
     ]);
     expect(JSON.parse(hook.deliveries[1]!.rawBody).data.subjectId).toBe(first);
+  });
+
+  it('announces a deleted appointment or offer as Modified (Alto has no deletion event), naming its contacts', async () => {
+    const { simulator, api } = await connect({ rateLimits: false });
+    const hook = await receiver();
+    await api('/webhooks/subscriptions', {
+      method: 'POST',
+      json: { url: hook.url, eventTypes: ['Appointment.Modified', 'Offer.Modified'] },
+    });
+    const contactId = simulator.contactIds()[3]!;
+    const viewing = simulator.controls.createAppointment({ contactId, type: 'Viewing' });
+    const offer = simulator.controls.createOffer({ contactId });
+    simulator.controls.deleteAppointment(viewing);
+    simulator.controls.deleteOffer(offer);
+    await simulator.webhooksIdle();
+    const events = hook.deliveries.map((delivery) => JSON.parse(delivery.rawBody) as Json);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'Appointment.Modified',
+        subject: `/appointments/${viewing}`,
+        data: expect.objectContaining({
+          subjectId: viewing,
+          relatedSubjects: expect.arrayContaining([
+            { subjectUri: `/contacts/${contactId}`, subjectId: contactId },
+          ]),
+        }),
+      }),
+      expect.objectContaining({
+        type: 'Offer.Modified',
+        subject: `/offers/sales-offer/${offer}`,
+        data: expect.objectContaining({ subjectId: offer }),
+      }),
+    ]);
   });
 
   it('builds signed test deliveries with a shifted timestamp for receivers', async () => {

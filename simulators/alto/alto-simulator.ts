@@ -256,6 +256,13 @@ export const createAltoSimulator = defineSimulator({
         const record = activityFor(dataset.appointments, id, ALTO_APPOINTMENT_ID_BASE, 'appointment');
         dataset.updateAppointment(record, status, update.applicantFeedback);
       },
+      /** Deletes an appointment: `Appointment.Modified` is sent, then reading it answers 404. */
+      deleteAppointment(id: string, agency: Agency = {}): void {
+        const dataset = datasetFor(agency.agencyRef);
+        dataset.deleteAppointment(
+          activityFor(dataset.appointments, id, ALTO_APPOINTMENT_ID_BASE, 'appointment'),
+        );
+      },
       /** Records an offer by a contact (`Offer.Created`); returns its id. */
       createOffer(offer: Input<typeof OfferSchema>): string {
         const dataset = datasetFor(offer.agencyRef);
@@ -280,6 +287,11 @@ export const createAltoSimulator = defineSimulator({
         const dataset = datasetFor(update.agencyRef);
         const record = activityFor(dataset.offers, id, ALTO_OFFER_ID_BASE, 'offer');
         dataset.setOfferStatus(record, status, update.amount);
+      },
+      /** Deletes an offer: `Offer.Modified` is sent, then reading it answers 404. */
+      deleteOffer(id: string, agency: Agency = {}): void {
+        const dataset = datasetFor(agency.agencyRef);
+        dataset.deleteOffer(activityFor(dataset.offers, id, ALTO_OFFER_ID_BASE, 'offer'));
       },
       /** Every token issued so far expires now (the data clock does not move). */
       expireTokens: () => auth.expireAllTokens(),
@@ -468,10 +480,13 @@ export const createAltoSimulator = defineSimulator({
             (id, { status, ...update }, scope) =>
               controls.updateAppointment(id, status, { ...defined(update), ...scope }),
           ),
+          'DELETE /appointments/:id': (request) =>
+            controls.deleteAppointment(String(request.params.id), agency(request)),
           'POST /offers': agencyScope.create(OfferSchema, controls.createOffer),
           'PATCH /offers/:id': agencyScope.update(OfferUpdateSchema, (id, { status, ...update }, scope) =>
             controls.setOfferStatus(id, status, { ...defined(update), ...scope }),
           ),
+          'DELETE /offers/:id': (request) => controls.deleteOffer(String(request.params.id), agency(request)),
         });
         mountCredentialControls(router, '/clients/:clientId', {
           revoke: controls.revokeClient,

@@ -47,6 +47,7 @@ function fakeAdapter(pages: ContactPage[], webhook: Partial<IngestedWebhook> = {
         activities: [],
         contactIdsToFetch: [],
         removedContactIds: [],
+        removedActivityIds: [],
         ...webhook,
       };
     },

@@ -106,6 +106,7 @@ class InboundGuard implements CrmAdapter {
       activities,
       contactIdsToFetch: usableIds(ingested.contactIdsToFetch, 'The id of a changed record'),
       removedContactIds: usableIds(ingested.removedContactIds, 'The id of a removed record'),
+      removedActivityIds: usableIds(ingested.removedActivityIds, 'The id of a removed activity'),
       rejected,
     };
   }

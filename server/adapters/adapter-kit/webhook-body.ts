@@ -23,7 +23,14 @@ export function parseWebhookBody<T>(crm: string, rawBody: Buffer, schema: z.ZodT
 export function emptyIngested(
   head: Pick<IngestedWebhook, 'deliveryKey' | 'eventType' | 'occurredAt'>,
 ): IngestedWebhook {
-  return { ...head, contacts: [], activities: [], contactIdsToFetch: [], removedContactIds: [] };
+  return {
+    ...head,
+    contacts: [],
+    activities: [],
+    contactIdsToFetch: [],
+    removedContactIds: [],
+    removedActivityIds: [],
+  };
 }
 
 /** The event's own time as ISO text, or the receipt's when the CRM sent none readable. */

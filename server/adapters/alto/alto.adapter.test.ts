@@ -329,6 +329,21 @@ describe('Alto adapter', () => {
       expect.objectContaining({ externalId: `offer:${offerId}`, withdrawn: true }),
     ]);
 
+    // Alto deleted them: reading them answers 404, so their ids are reported to withdraw, with no signal.
+    simulator.controls.deleteAppointment(viewingId);
+    simulator.controls.deleteOffer(offerId);
+    expect(await deliver('Appointment.Modified', viewingId)).toMatchObject({
+      activities: [],
+      removedActivityIds: [`appointment:${viewingId}`],
+    });
+    expect(await deliver('Offer.Modified', offerId)).toMatchObject({
+      activities: [],
+      removedActivityIds: [`offer:${offerId}`],
+    });
+    expect((await deliver('Offer.Accepted', offerId)).removedActivityIds).toEqual([`offer:${offerId}`]);
+    // A record that still stands reports no removal.
+    expect((await deliver('Appointment.Modified', valuationId)).removedActivityIds).toEqual([]);
+
     await expect(
       adapter({}, null).ingestWebhook({ headers: {}, rawBody: Buffer.from('{}'), receivedAt: new Date() }),
     ).rejects.toMatchObject({

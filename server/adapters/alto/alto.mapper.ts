@@ -241,6 +241,10 @@ export function toPreferencesRequest(
   };
 }
 
+/** The activity id of an Alto appointment or offer, at every stage (and once Alto has deleted it). */
+export const appointmentActivityId = (appointmentId: string) => `appointment:${appointmentId}`;
+export const offerActivityId = (offerId: string) => `offer:${offerId}`;
+
 /** Diary entries that are engagement signals (Alto's appointment `type`). */
 const SIGNAL_APPOINTMENTS = new Set(['viewing', 'valuation']);
 
@@ -262,7 +266,7 @@ export function toAppointmentActivity(appointment: AltoAppointment, now: number)
   const completed = kind === 'viewing' && !cancelled && (feedback !== null || endedMs + 86_400_000 < now);
   const type = kind === 'valuation' ? 'valuation_booked' : completed ? 'viewing_completed' : 'viewing_booked';
   const occurredAt = completed ? appointment.modifiedDate : appointment.createdDate;
-  const activity = altoActivity(`appointment:${appointment.id}`, contactId, type, occurredAt, now, {
+  const activity = altoActivity(appointmentActivityId(appointment.id), contactId, type, occurredAt, now, {
     appointmentId: appointment.id,
     start: appointment.startDate ?? null,
     end: appointment.endDate ?? null,
@@ -295,7 +299,7 @@ export function toOfferActivity(
   const accepted = status === 'accepted';
   const type = accepted ? 'offer_progressed' : 'offer_submitted';
   const activity = altoActivity(
-    `offer:${offer.id}`,
+    offerActivityId(offer.id),
     contactId,
     type,
     accepted ? offer.modifiedDate : offer.insertDate,

@@ -12,7 +12,13 @@ import {
   sharedValueMatches,
   verifyTimestampedHmac,
 } from '../adapter-kit/webhook-signature.ts';
-import { parseAltoTime, toAppointmentActivity, toOfferActivity } from './alto.mapper.ts';
+import {
+  appointmentActivityId,
+  offerActivityId,
+  parseAltoTime,
+  toAppointmentActivity,
+  toOfferActivity,
+} from './alto.mapper.ts';
 import {
   AltoAppointmentSchema,
   AltoCloudEventSchema,
@@ -37,7 +43,8 @@ export class AltoWebhookReceiver {
 
   /**
    * CloudEvents carry no snapshot: contact events return the id to fetch; appointment and offer
-   * events are fetched here and become engagement signals.
+   * events are fetched here and become engagement signals, or, when Alto no longer has the record
+   * (404: deleted), the id whose stored signal is withdrawn.
    */
   async ingest(delivery: InboundWebhook): Promise<IngestedWebhook> {
     this.#verifySignature(delivery);
@@ -64,33 +71,33 @@ export class AltoWebhookReceiver {
       ).toISOString(),
     });
     if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
-    if (event.type.startsWith('Appointment.'))
-      return { ...base, activities: await this.#appointmentActivities(event) };
-    if (event.type.startsWith('Offer.')) return { ...base, activities: await this.#offerActivities(event) };
+    if (event.type.startsWith('Appointment.')) return { ...base, ...(await this.#appointment(event)) };
+    if (event.type.startsWith('Offer.')) return { ...base, ...(await this.#offer(event)) };
     return base;
   }
 
   /** The appointment the event names, mapped as the list maps it (one signal or none). */
-  async #appointmentActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+  async #appointment(event: AltoCloudEvent): Promise<ActivityReading> {
     // Appointments are addressed as /appointments/{id}/{instanceId}; 0 is a non-recurring one.
     const path = `appointments/${encodeURIComponent(event.data.subjectId)}/0`;
     const appointment = await this.#current(path, AltoAppointmentSchema, 'appointment');
-    return appointment === null ? [] : present(toAppointmentActivity(appointment, Date.now()));
+    if (appointment === null) return deleted(appointmentActivityId(event.data.subjectId));
+    return found(toAppointmentActivity(appointment, Date.now()));
   }
 
   /** The offer the event names, mapped as the list maps it; whatever the topic, the status decides. */
-  async #offerActivities(event: AltoCloudEvent): Promise<CanonicalActivity[]> {
+  async #offer(event: AltoCloudEvent): Promise<ActivityReading> {
     const offer = await this.#current(
       `offers/sales-offer/${encodeURIComponent(event.data.subjectId)}`,
       AltoOfferSchema,
       'offer',
     );
-    if (offer === null) return [];
+    if (offer === null) return deleted(offerActivityId(event.data.subjectId));
     // When contactsJson names no one, the notification's related contacts stand in.
     const related = (event.data.relatedSubjects ?? [])
       .filter((subject) => subject.subjectUri.startsWith('/contacts/'))
       .map((subject) => subject.subjectId);
-    return present(toOfferActivity(offer, related, Date.now()));
+    return found(toOfferActivity(offer, related, Date.now()));
   }
 
   /** The record an event names as Alto holds it now, or null when Alto no longer has it. */
@@ -128,4 +135,19 @@ export class AltoWebhookReceiver {
   }
 }
 
-const present = (activity: CanonicalActivity | null): CanonicalActivity[] => (activity ? [activity] : []);
+/** What reading an appointment or offer gives the delivery. */
+type ActivityReading = Pick<IngestedWebhook, 'activities' | 'removedActivityIds'>;
+
+const found = (activity: CanonicalActivity | null): ActivityReading => ({
+  activities: activity ? [activity] : [],
+  removedActivityIds: [],
+});
+
+/**
+ * Alto answered 404: the record was deleted, and with it whose it was and what stage it reached.
+ * Its id goes to `removedActivityIds`, so the signal Propsync stored for it (if any) is withdrawn.
+ */
+const deleted = (externalId: string): ActivityReading => ({
+  activities: [],
+  removedActivityIds: [externalId],
+});

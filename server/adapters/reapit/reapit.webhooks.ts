@@ -79,6 +79,7 @@ export class ReapitWebhookReceiver {
         : {}),
       contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
       removedContactIds: isContact && event.new === null ? [event.entityId] : [],
+      removedActivityIds: [],
     };
   }
 

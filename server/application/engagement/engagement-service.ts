@@ -82,6 +82,22 @@ export class EngagementService {
     return { recorded: inserted.length, hotLeads };
   }
 
+  /**
+   * Records of a connection's CRM that the CRM no longer has (deleted: its contact and stage are
+   * unknown now): whatever was stored for them stops counting, and their contacts are rescored at
+   * once, like any withdrawal. An id never stored changes nothing.
+   */
+  async withdrawRecords(
+    organisationId: string,
+    connectionId: string,
+    externalIds: readonly string[],
+  ): Promise<{ withdrawn: number; hotLeads: string[]; cleared: string[] }> {
+    if (externalIds.length === 0) return { withdrawn: 0, hotLeads: [], cleared: [] };
+    const contacts = await this.#store.withdrawRecords(organisationId, connectionId, externalIds);
+    if (contacts.length === 0) return { withdrawn: 0, hotLeads: [], cleared: [] };
+    return { withdrawn: contacts.length, ...(await this.rescore(organisationId, contacts)) };
+  }
+
   /** The host reports an email it sent, or its open or click. Sent emails are logged in each linked CRM. */
   async reportEmail(
     organisationId: string,

@@ -34,6 +34,7 @@ export function describeDeliveryRecords(delivery: {
   contacts?: ReadonlyArray<{ provenance: { externalId: string } }>;
   activities?: readonly CanonicalActivity[];
   contactIdsToFetch?: readonly string[];
+  removedActivityIds?: readonly string[];
 }): string {
   const named = [
     ...(delivery.activities ?? []).map(
@@ -41,6 +42,7 @@ export function describeDeliveryRecords(delivery: {
     ),
     ...(delivery.contacts ?? []).map((contact) => `CRM contact ${contact.provenance.externalId}`),
     ...(delivery.contactIdsToFetch ?? []).map((id) => `CRM contact ${id}`),
+    ...(delivery.removedActivityIds ?? []).map((id) => `deleted CRM record ${id}`),
   ];
   const records =
     named.length === 0

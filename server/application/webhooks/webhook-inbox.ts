@@ -37,7 +37,9 @@ type StoredDelivery = Pick<
   | 'contactIdsToFetch'
   | 'removedContactIds'
   | 'rejected'
->;
+> &
+  // Deliveries stored before removed activities were read carry none.
+  Partial<Pick<IngestedWebhook, 'removedActivityIds'>>;
 
 const DELIVERIES_PER_BATCH = 200;
 /** A delivery still pending this long had its job lost (a failed send, a crash before it): queue it again. */
@@ -163,6 +165,7 @@ export class WebhookInbox {
       activities: ingested.activities,
       contactIdsToFetch: ingested.contactIdsToFetch,
       removedContactIds: ingested.removedContactIds,
+      removedActivityIds: ingested.removedActivityIds,
       rejected: ingested.rejected ?? [],
     };
     // Durable before the 2xx: a redelivery of the same notification is recognised by its key.
@@ -298,6 +301,10 @@ export class WebhookInbox {
       await this.#store.deactivateLinks(run, delivery.removedContactIds);
     if (delivery.activities.length > 0)
       await this.#applyActivities(organisationId, connectionId, delivery.activities);
+    // Records the CRM deleted: only what was stored for them is withdrawn, so no contact is needed.
+    const removedActivities = delivery.removedActivityIds ?? [];
+    if (removedActivities.length > 0)
+      await this.#engagement.withdrawRecords(organisationId, connectionId, removedActivities);
     return { needsSync: delivery.contactIdsToFetch.length > 0 };
   }
 

@@ -132,6 +132,12 @@ export type IngestedWebhook = {
   /** Ids the CRM deleted or archived. */
   removedContactIds: string[];
   /**
+   * Ids of activity records (`CanonicalActivity.externalId`) the CRM no longer has (a re-read
+   * answered 404) when neither their contact nor their stage is known any more: whatever Propsync
+   * stored for them is withdrawn; an id it never stored changes nothing.
+   */
+  removedActivityIds: string[];
+  /**
    * Records of the delivery Propsync cannot store, with the reason: recorded in the sync log like
    * a page's rejected records. Set by the shared inbound guard; adapters may leave it out.
    */

@@ -78,6 +78,16 @@ export interface EngagementStore {
    * agencies; answers the contact of every signal that was new, moved on or was withdrawn.
    */
   recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]>;
+  /**
+   * Withdraws the signals stored for these records of the connection's CRM (same agency, source
+   * and external id), whatever their stage, when the CRM no longer has the records; ids never
+   * stored change nothing. Answers the contacts whose signals were withdrawn, marked for rescoring.
+   */
+  withdrawRecords(
+    organisationId: string,
+    connectionId: string,
+    externalIds: readonly string[],
+  ): Promise<string[]>;
   contactExists(organisationId: string, contactId: string): Promise<boolean>;
   intentScore(contactId: string): Promise<number>;
   contactView(organisationId: string, contactId: string): Promise<EngagementContactView | null>;

@@ -1,7 +1,7 @@
 import type { HeldLink, ReconciliationDecision } from '../sync/reconciliation.ts';
 
-/** A connection whose reconciliation this process claimed. */
-export type ReconciliationClaim = { connectionId: string };
+/** A connection whose reconciliation this process claimed, and how many runs in a row failed before it. */
+export type ReconciliationClaim = { connectionId: string; failures: number };
 
 /** Persistence the reconciliation needs (server/infrastructure/db/reconciliation-store.ts). */
 export interface ReconciliationStore {
@@ -14,6 +14,13 @@ export interface ReconciliationStore {
 
   /** Asks again for a connection whose reconciliation could not run now (a cycle held it). */
   retryAt(connectionId: string, at: Date): Promise<void>;
+
+  /**
+   * How the claimed run ended. `retryAt`: it failed for a passing reason; one more failure in a
+   * row, and the next time moves to `retryAt`. Null: it succeeded, or should wait the normal
+   * interval; the failures in a row go back to zero and the time the claim set stays.
+   */
+  recordOutcome(connectionId: string, retryAt: Date | null): Promise<void>;
 
   /**
    * Holds the connection as a sync cycle does, so no cycle runs meanwhile and the listing shares

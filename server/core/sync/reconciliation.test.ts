@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideReconciliation } from './reconciliation.ts';
+import { decideReconciliation, reconciliationRetryDelayMs } from './reconciliation.ts';
 
 const listing = (ids: string[], complete = true) => ({ complete, listed: new Set(ids) });
 
@@ -40,5 +40,26 @@ describe('decideReconciliation', () => {
         listing([], false),
       ),
     ).toEqual({ deactivate: [], misses: [] });
+  });
+});
+
+describe('reconciliationRetryDelayMs', () => {
+  const MINUTE = 60_000;
+  const DAY = 24 * 60 * MINUTE;
+
+  it('retries after minutes, doubling with each failure in a row, capped at 4 hours', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 60].map((failures) => reconciliationRetryDelayMs(failures, DAY))).toEqual(
+      [5, 10, 20, 40, 80, 160, 240, 240, 240].map((minutes) => minutes * MINUTE),
+    );
+  });
+
+  it('always retries well before the next regular run would come', () => {
+    for (const intervalMs of [36_000, 30 * MINUTE, 60 * MINUTE, 6 * 60 * MINUTE, DAY, 30 * DAY]) {
+      for (let failures = 1; failures <= 20; failures++) {
+        expect(reconciliationRetryDelayMs(failures, intervalMs)).toBeLessThanOrEqual(intervalMs / 2);
+      }
+    }
+    expect(reconciliationRetryDelayMs(3, 60 * MINUTE)).toBe(20 * MINUTE);
+    expect(reconciliationRetryDelayMs(4, 60 * MINUTE)).toBe(30 * MINUTE);
   });
 });

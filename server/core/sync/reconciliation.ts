@@ -48,3 +48,21 @@ export function decideReconciliation(
   }
   return { deactivate, misses };
 }
+
+/** A reconciliation that failed for a passing reason is tried again this much later, at first. */
+export const RECONCILIATION_FIRST_RETRY_MS = 5 * 60_000;
+/** However many failures in a row, a retry never waits longer than this. */
+export const RECONCILIATION_MAX_RETRY_MS = 4 * 60 * 60_000;
+
+/**
+ * When a reconciliation that failed for a passing reason (the CRM unavailable, a timeout, the
+ * database) runs again: 5 minutes after the first failure in a row, doubling with each further
+ * one, capped at 4 hours and at half the normal interval, so a failed run is always retried
+ * before the next regular one would have come. A run that succeeds, or fails in a way that would
+ * fail again at once (a record the adapter cannot identify, refused credentials), waits the
+ * normal interval.
+ */
+export function reconciliationRetryDelayMs(failuresInARow: number, intervalMs: number): number {
+  const doubled = RECONCILIATION_FIRST_RETRY_MS * 2 ** Math.max(0, failuresInARow - 1);
+  return Math.min(doubled, RECONCILIATION_MAX_RETRY_MS, intervalMs / 2);
+}

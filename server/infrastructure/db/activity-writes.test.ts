@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { EngagementSignal } from '../../core/ports/engagement-store.ts';
 import { useTestDatabase } from '../../test-support/test-database.ts';
-import { upsertSignals } from './activity-writes.ts';
+import { upsertSignals, withdrawStoredSignals } from './activity-writes.ts';
 import { Sql } from './sql.ts';
 
 const database = useTestDatabase();
@@ -136,5 +136,65 @@ describe('storing signals', () => {
       await upsertSignals(sql, otherOrganisationId, [signal('valuation_booked', 'appointment:10', 7)]),
     ).toEqual([]);
     expect(await rowsOf('appointment:10')).toEqual([]);
+  });
+});
+
+describe('withdrawing the signals of records the CRM deleted', () => {
+  /** A connection of `organisation` to `provider`. */
+  const connectionOf = async (organisation: string, provider: string) =>
+    (await sql.first(
+      z.object({ id: z.string() }),
+      `insert into crm_connections (organisation_id, provider) values (?, ?) returning id`,
+      [organisation, provider],
+    ))!.id;
+  const marks = async () =>
+    (await sql.first(
+      z.object({ n: z.number() }),
+      `select count(*)::int as n from rescore_marks where contact_id = ?`,
+      [contactId],
+    ))!.n;
+
+  it("withdraws only what the agency stored for that id from the connection's CRM, and stores nothing for an id never seen", async () => {
+    const alto = await connectionOf(organisationId, 'alto');
+    const otherAgencyAlto = await connectionOf(otherOrganisationId, 'alto');
+    const altoSignal = (type: EngagementSignal['type'], externalId: string, day: number) => ({
+      ...signal(type, externalId, day),
+      source: 'alto',
+    });
+    await upsertSignals(sql, organisationId, [
+      altoSignal('viewing_completed', 'appointment:21', 4),
+      altoSignal('offer_submitted', 'offer:22', 4),
+      // The same id from another CRM is another record.
+      signal('viewing_booked', 'appointment:21', 4),
+    ]);
+    await sql.run(`delete from rescore_marks where contact_id = ?`, [contactId]);
+
+    // Another agency's connection names the same id: not this agency's record.
+    expect(await withdrawStoredSignals(sql, organisationId, otherAgencyAlto, ['appointment:21'])).toEqual([]);
+    expect(
+      await withdrawStoredSignals(sql, otherOrganisationId, otherAgencyAlto, ['appointment:21']),
+    ).toEqual([]);
+    // Never stored: nothing is written, no one is marked for rescoring.
+    expect(await withdrawStoredSignals(sql, organisationId, alto, ['appointment:99'])).toEqual([]);
+    expect(await rowsOf('appointment:99')).toEqual([]);
+    expect(await marks()).toBe(0);
+
+    expect(await withdrawStoredSignals(sql, organisationId, alto, ['appointment:21'])).toEqual([contactId]);
+    expect(await marks()).toBe(1);
+    const stored = await sql.rows(
+      z.object({ source: z.string(), external_id: z.string(), type: z.string(), withdrawn: z.boolean() }),
+      `select source, external_id, type, withdrawn from activities
+       where external_id in ('appointment:21', 'offer:22') order by source, external_id`,
+    );
+    expect(stored).toEqual([
+      { source: 'alto', external_id: 'appointment:21', type: 'viewing_completed', withdrawn: true },
+      { source: 'alto', external_id: 'offer:22', type: 'offer_submitted', withdrawn: false },
+      { source: 'reapit', external_id: 'appointment:21', type: 'viewing_booked', withdrawn: false },
+    ]);
+    // Withdrawn is final: again, nothing changes; a replay of the booking does not revive it.
+    expect(await withdrawStoredSignals(sql, organisationId, alto, ['appointment:21'])).toEqual([]);
+    expect(
+      await upsertSignals(sql, organisationId, [altoSignal('viewing_booked', 'appointment:21', 9)]),
+    ).toEqual([]);
   });
 });

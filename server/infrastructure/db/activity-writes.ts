@@ -1,11 +1,37 @@
 import { z } from 'zod';
 import { RANKED_STAGES, signalKey } from '../../core/domain/activity-stages.ts';
 import type { EngagementSignal } from '../../core/ports/engagement-store.ts';
-import { sqlJson, type Sql } from './sql.ts';
+import { sqlJson, type Sql, type SqlParam } from './sql.ts';
 
 /** A stage's rank in SQL, over `column`: the same ranks as the core's activity stages. */
 function rankOf(column: string): string {
   return `case ${column} ${RANKED_STAGES.map(([type, rank]) => `when '${type}' then ${rank}`).join(' ')} else 0 end`;
+}
+
+/**
+ * Runs `change` (a data-modifying statement returning `contact_id`, one row per signal changed)
+ * and, in the same statement, marks those contacts pending rescoring: a crash before the rescoring
+ * leaves the mark, and the next cycle or the scheduled rescoring picks it up. Marks are written in
+ * contact order, so two CRMs' pages marking the same people wait for each other, never deadlock.
+ * Answers the contact of each changed signal.
+ */
+async function changeAndMark(
+  sql: Sql,
+  organisationId: string,
+  change: string,
+  params: SqlParam[],
+): Promise<string[]> {
+  const changed = await sql.rows(
+    z.object({ contact_id: z.string() }),
+    `with stored as (${change}),
+     marked as (
+       insert into rescore_marks (contact_id, organisation_id, marked_at)
+       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s order by s.contact_id
+       on conflict (contact_id) do update set marked_at = excluded.marked_at)
+     select contact_id from stored`,
+    [...params, organisationId],
+  );
+  return changed.map((row) => row.contact_id);
 }
 
 /**
@@ -22,13 +48,10 @@ export async function upsertSignals(
   signals: readonly EngagementSignal[],
 ): Promise<string[]> {
   if (signals.length === 0) return [];
-  // The contacts are marked for rescoring in the same statement: a crash before the rescoring
-  // leaves the mark, and the next cycle or the scheduled rescoring picks it up. Marks are written
-  // in contact order, so two CRMs' pages marking the same people wait for each other, never deadlock.
-  const changed = await sql.rows(
-    z.object({ contact_id: z.string() }),
-    `with stored as (
-       insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details, withdrawn)
+  return changeAndMark(
+    sql,
+    organisationId,
+    `insert into activities (organisation_id, contact_id, connection_id, type, signal_key, source, external_id, occurred_at, details, withdrawn)
        select ?, x.contact_id, x.connection_id, x.type, x.signal_key, x.source, x.external_id, x.occurred_at,
          coalesce(x.details, '{}'::jsonb), x.withdrawn
        from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
@@ -41,15 +64,36 @@ export async function upsertSignals(
            withdrawn = excluded.withdrawn
          where not activities.withdrawn
            and (excluded.withdrawn or ${rankOf('excluded.type')} > ${rankOf('activities.type')})
-       returning contact_id),
-     marked as (
-       insert into rescore_marks (contact_id, organisation_id, marked_at)
-       select s.contact_id, ?::uuid, clock_timestamp() from (select distinct contact_id from stored) s order by s.contact_id
-       on conflict (contact_id) do update set marked_at = excluded.marked_at)
-     select contact_id from stored`,
-    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId, organisationId],
+       returning contact_id`,
+    [organisationId, sqlJson(latestStagePerRecord(signals)), organisationId],
   );
-  return changed.map((row) => row.contact_id);
+}
+
+/**
+ * Withdraws what the agency stored for these records of the connection's CRM (its source, the
+ * records' external ids, every stage family), when the CRM no longer has them and so cannot say
+ * whose they were or what stage they reached (a re-read answered 404). Only rows that exist change:
+ * an id never stored stores nothing. The stage reached stays for the audit, as for any withdrawal.
+ * Answers the contacts whose signals were withdrawn, marked pending rescoring in the same statement.
+ */
+export async function withdrawStoredSignals(
+  sql: Sql,
+  organisationId: string,
+  connectionId: string,
+  externalIds: readonly string[],
+): Promise<string[]> {
+  if (externalIds.length === 0) return [];
+  const changed = await changeAndMark(
+    sql,
+    organisationId,
+    `update activities a set withdrawn = true
+       from crm_connections c
+       where c.id = ? and c.organisation_id = ? and a.organisation_id = c.organisation_id
+         and a.source = c.provider and a.external_id = any(array[?]::text[]) and not a.withdrawn
+       returning a.contact_id`,
+    [connectionId, organisationId, [...externalIds]],
+  );
+  return [...new Set(changed)];
 }
 
 /**

@@ -10,7 +10,7 @@ import type {
   ScoringInput,
 } from '../../core/ports/engagement-store.ts';
 import type { EntityManager } from './orm.ts';
-import { upsertSignals } from './activity-writes.ts';
+import { upsertSignals, withdrawStoredSignals } from './activity-writes.ts';
 import { contactIdentity, contactIdentityColumns } from './contact-rows.ts';
 import { queueHostEvent } from './host-event-queue.ts';
 import { Sql, sqlJson, sqlNumber, sqlTimestamp } from './sql.ts';
@@ -102,6 +102,14 @@ export class PostgresEngagementStore implements EngagementStore {
 
   recordActivities(organisationId: string, signals: readonly EngagementSignal[]): Promise<string[]> {
     return upsertSignals(this.#sql, organisationId, signals);
+  }
+
+  withdrawRecords(
+    organisationId: string,
+    connectionId: string,
+    externalIds: readonly string[],
+  ): Promise<string[]> {
+    return withdrawStoredSignals(this.#sql, organisationId, connectionId, externalIds);
   }
 
   async contactExists(organisationId: string, contactId: string): Promise<boolean> {

@@ -18,23 +18,37 @@ export class PostgresReconciliationStore implements ReconciliationStore {
 
   async claimDue(intervalMs: number, limit: number): Promise<ReconciliationClaim[]> {
     const rows = await this.#sql.rows(
-      z.object({ id: z.string(), run: z.boolean() }),
+      z.object({ id: z.string(), run: z.boolean(), failures: z.number() }),
       `with due as (
-         select id, next_reconcile_at is not null as run from crm_connections
+         select id, next_reconcile_at is not null as run, reconcile_failures as failures from crm_connections
          where status = 'active' and (next_reconcile_at is null or next_reconcile_at <= now())
          order by next_reconcile_at nulls first
          limit ?
          for update skip locked)
        update crm_connections c set next_reconcile_at = now() + make_interval(secs => ?)
        from due where c.id = due.id
-       returning c.id, due.run`,
+       returning c.id, due.run, due.failures`,
       [limit, intervalMs / 1000],
     );
-    return rows.filter((row) => row.run).map((row) => ({ connectionId: row.id }));
+    return rows.filter((row) => row.run).map((row) => ({ connectionId: row.id, failures: row.failures }));
   }
 
   async retryAt(connectionId: string, at: Date): Promise<void> {
     await this.#sql.run(`update crm_connections set next_reconcile_at = ? where id = ?`, [at, connectionId]);
+  }
+
+  async recordOutcome(connectionId: string, retryAt: Date | null): Promise<void> {
+    if (retryAt === null) {
+      await this.#sql.run(
+        `update crm_connections set reconcile_failures = 0 where id = ? and reconcile_failures <> 0`,
+        [connectionId],
+      );
+      return;
+    }
+    await this.#sql.run(
+      `update crm_connections set reconcile_failures = reconcile_failures + 1, next_reconcile_at = ? where id = ?`,
+      [retryAt, connectionId],
+    );
   }
 
   async heldLinks(connectionId: string, before: Date): Promise<HeldLink[]> {

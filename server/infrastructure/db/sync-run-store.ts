@@ -86,7 +86,9 @@ export async function openRun(
     const cursor: SyncCursor = connection.sync_cursor ?? { modifiedSince: null, pending: null };
     const resumed = cursor.pending !== null;
     const pending = windowToRun(cursor, now, overlapMs);
-    await tx.run(`update crm_connections set sync_cursor = ?::jsonb, updated_at = now() where id = ?`, [
+    // Cycle bookkeeping, not a change to the connection: `updated_at` says when its settings,
+    // credentials or status last changed (and versions the webhook adapters built from them).
+    await tx.run(`update crm_connections set sync_cursor = ?::jsonb where id = ?`, [
       sqlJson({ ...cursor, pending }),
       connectionId,
     ]);
@@ -148,7 +150,8 @@ export async function closeRun(
       );
       await tx.run(
         `update crm_connections set sync_cursor = ?::jsonb, last_synced_at = now(), status = 'active',
-           failing_since = null, updated_at = now() where id = ? and status <> 'disconnected'`,
+           failing_since = null, updated_at = case when status <> 'active' then now() else updated_at end
+         where id = ? and status <> 'disconnected'`,
         [sqlJson(cursor), run.connectionId],
       );
       if (before?.was_failing) await queueHealthEvent(tx, run, 'connection.recovered', {});
@@ -177,9 +180,11 @@ export async function closeRun(
       z.object({ failing_since: sqlTimestamp }),
       `update crm_connections set last_error_at = now(), last_error_message = ?,
          status = case when ? and status <> 'disconnected' then 'error' else status end,
-         failing_since = coalesce(failing_since, now()), updated_at = now() where id = ?
+         failing_since = coalesce(failing_since, now()),
+         updated_at = case when ? and status not in ('disconnected', 'error') then now() else updated_at end
+         where id = ?
        returning failing_since`,
-      [outcome.error.message, outcome.permanent, run.connectionId],
+      [outcome.error.message, outcome.permanent, outcome.permanent, run.connectionId],
     );
     const alert = alertForFailedRun(run, outcome, failing?.failing_since ?? null, now, failingAlertAfterMs);
     if (alert) {

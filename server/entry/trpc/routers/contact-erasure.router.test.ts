@@ -298,7 +298,9 @@ describe('contacts.erase', () => {
       [organisationId],
     );
     expect(tombstones.map((row) => row.kind)).toEqual(['email', 'phone', 'record']);
-    await expect(caller().erase({ contactId: person.contact_id })).rejects.toThrow(/No such contact in this agency/);
+    await expect(caller().erase({ contactId: person.contact_id })).rejects.toThrow(
+      /No such contact in this agency/,
+    );
   });
 
   it("keeps the audit append-only for everyone else: the erasing transaction may redact only its contact's rows", async () => {
@@ -373,7 +375,7 @@ describe('the reconciliation with the CRM', () => {
     await sql.run(`update crm_connections set next_reconcile_at = now() - interval '1 second' where id = ?`, [
       connectionId,
     ]);
-    expect(await store.claimDue(60_000, 100)).toEqual([{ connectionId }]);
+    expect(await store.claimDue(60_000, 100)).toEqual([{ connectionId, failures: 0 }]);
     expect(await store.claimDue(60_000, 100)).toEqual([]);
   });
 

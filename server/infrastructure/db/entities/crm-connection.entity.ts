@@ -38,6 +38,8 @@ export const CrmConnection = defineEntity({
     nextSyncAt: p.datetime().nullable(),
     /** The next reconciliation of the CRM's id set; one process claims it (reconciliation-store.ts). */
     nextReconcileAt: p.datetime().nullable(),
+    /** Reconciliations in a row that failed for a passing reason: their retry's backoff. */
+    reconcileFailures: p.integer().default(0),
     lastErrorAt: p.datetime().nullable(),
     lastErrorMessage: p.text().nullable(),
     failingSince: p.datetime().nullable(),
