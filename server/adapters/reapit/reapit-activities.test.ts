@@ -127,6 +127,38 @@ describe('Reapit activities: webhooks and polling agree', () => {
     expect(modified).toEqual([withdrawal]);
     expect((await poll(adapter, window)).activities).toEqual([withdrawal]);
   });
+
+  it('withdraws the signal of an appointment or offer Reapit deleted or archived (its `new` is null)', async () => {
+    const { simulator, adapter } = await connect();
+    const deletion = (topicId: string, entityId: string, snapshot: unknown) => {
+      const rawBody = JSON.stringify({
+        eventId: crypto.randomUUID(),
+        entityId,
+        customerId: simulator.defaultCustomerId,
+        eventTime: new Date().toISOString(),
+        topicId,
+        new: null,
+        old: snapshot,
+        diff: {},
+      });
+      return {
+        headers: simulator.signWebhookBody(rawBody),
+        rawBody: Buffer.from(rawBody),
+        receivedAt: new Date(),
+      };
+    };
+    const contactId = buyerOf(simulator);
+    const viewing = simulator.controls.createAppointment({ contactId, typeId: 'VW' });
+    const ingested = await adapter.ingestWebhook(deletion('appointments.modified', viewing, { id: viewing }));
+    expect(ingested).toMatchObject({ activities: [], removedActivityIds: [`appointment:${viewing}`] });
+    const offerDeleted = await adapter.ingestWebhook(deletion('offers.modified', 'OFR001', { id: 'OFR001' }));
+    expect(offerDeleted.removedActivityIds).toEqual(['offer:OFR001']);
+    // A contact deleted is a contact removal, not an activity's.
+    const contactDeleted = await adapter.ingestWebhook(
+      deletion('contacts.modified', contactId, { id: contactId }),
+    );
+    expect(contactDeleted).toMatchObject({ removedContactIds: [contactId], removedActivityIds: [] });
+  });
 });
 
 describe('Reapit activities: paging and checkpoints', () => {

@@ -79,7 +79,8 @@ export class ReapitWebhookReceiver {
         : {}),
       contactIdsToFetch: isContact && event.new ? [event.entityId] : [],
       removedContactIds: isContact && event.new === null ? [event.entityId] : [],
-      removedActivityIds: [],
+      // `new` is null when Reapit deleted or archived the record: its signal, if stored, stops counting.
+      removedActivityIds: kind && event.new === null ? [`${kind}:${event.entityId}`] : [],
     };
   }
 
