@@ -8,6 +8,7 @@ import type {
   OutboundActivity,
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
+import { CursorTrail } from '../adapter-kit/cursor-trail.ts';
 import { API_KEY_FIELD, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
@@ -186,6 +187,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
   ) {
     const position = DeltaPosition.start(window);
     const from = position.modifiedAt;
+    const trail = new CursorTrail(`The custom CRM's ${path} list (next_cursor)`);
     let cursor: string | null = null;
     let total: number | null = null;
     do {
@@ -211,7 +213,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
         return true;
       });
       yield { records, checkpoint: position.checkpoint(), total };
-      cursor = page.data.has_more ? page.data.next_cursor : null;
+      cursor = trail.follow(page.data.next_cursor, page.data.has_more);
     } while (cursor !== null);
   }
 
