@@ -192,6 +192,67 @@ describe('CRM record → canonical contact', () => {
   });
 });
 
+/** The field each CRM's contact dates its last change in. */
+const MODIFIED_FIELD: Record<string, string> = {
+  reapit: 'modified',
+  agentos: 'ModifiedDate',
+  loop: 'updatedAt',
+  custom: 'updated_at',
+};
+
+/**
+ * `ms` as a CRM may write it: without a zone (meaning UTC), with `Z`, or at an offset written
+ * `±hh:mm` or `±hhmm`, with three or seven fractional digits.
+ */
+const crmTimeText = fc
+  .record({
+    ms: fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }),
+    zone: fc.constantFrom('none', 'Z', 'colon', 'compact'),
+    offsetMinutes: fc.constantFrom(0, 60, -300, 330, 765),
+    sevenDigits: fc.boolean(),
+  })
+  .map(({ ms, zone, offsetMinutes, sevenDigits }) => {
+    const offset = zone === 'none' || zone === 'Z' ? 0 : offsetMinutes;
+    const local = new Date(ms + offset * 60_000).toISOString().slice(0, -1);
+    const digits = sevenDigits ? `${local}0000` : local;
+    const sign = offset < 0 ? '-' : '+';
+    const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+    const mm = String(Math.abs(offset) % 60).padStart(2, '0');
+    const suffix = { none: '', Z: 'Z', colon: `${sign}${hh}:${mm}`, compact: `${sign}${hh}${mm}` }[zone];
+    return { ms, text: `${digits}${suffix}` };
+  });
+
+describe("a record's modification time", () => {
+  it("is the same instant whatever the server's time zone: a time without a zone is UTC", () => {
+    const serverZone = process.env.TZ;
+    try {
+      for (const mapper of mappers) {
+        const field = MODIFIED_FIELD[mapper.provider]!;
+        fc.assert(
+          fc.property(
+            fc.constantFrom(...mapper.samples),
+            crmTimeText,
+            fc.constantFrom('UTC', 'America/New_York', 'Europe/London', 'Asia/Kolkata'),
+            (sample, { ms, text }, zone) => {
+              process.env.TZ = zone;
+              const parsed = mapper.schema.safeParse({ ...sample, [field]: text });
+              expect(parsed.success, `${mapper.provider} ${text}`).toBe(true);
+              const contact = mapper.map(parsed.data as never);
+              expect(contact.provenance.modifiedAt, `${mapper.provider} ${text} in ${zone}`).toBe(
+                new Date(ms).toISOString(),
+              );
+            },
+          ),
+          { numRuns: 200, seed: 20261205 },
+        );
+      }
+    } finally {
+      if (serverZone === undefined) delete process.env.TZ;
+      else process.env.TZ = serverZone;
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Round trips: canonical → CRM patch → CRM record → canonical
 // ---------------------------------------------------------------------------------------------

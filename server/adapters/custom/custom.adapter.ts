@@ -40,6 +40,7 @@ import {
   CustomWebhookEnvelopeSchema,
   CustomWebhookListSchema,
 } from './custom.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for custom: the limits our open API documents. */
 export const CUSTOM_INFO = {
@@ -324,7 +325,7 @@ function readActivity(raw: unknown): MappedActivity {
 function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = raw && typeof raw === 'object' ? (raw as { updated_at?: unknown }).updated_at : undefined;
-  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  const modifiedMs = typeof updatedAt === 'string' ? parseCrmTime(updatedAt) : Number.NaN;
   return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
 

@@ -48,6 +48,7 @@ import {
   LoopWebhookSubscriptionSchema,
   type LoopContact,
 } from './loop.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
 export const LOOP_INFO = {
@@ -246,7 +247,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
       },
       keyOf: (raw) => {
         const id = idOf(raw);
-        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
+        const modifiedMs = parseCrmTime(updatedAtOf(raw));
         return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
       },
     });

@@ -35,6 +35,7 @@ import {
   ReapitPageSchema,
   ReapitTokenSchema,
 } from './reapit.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
 export const REAPIT_INFO = {
@@ -304,7 +305,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         };
       },
       keyOf: ({ parsed }) => {
-        const modifiedMs = parsed.success ? Date.parse(parsed.data.modified) : Number.NaN;
+        const modifiedMs = parsed.success ? parseCrmTime(parsed.data.modified) : Number.NaN;
         return parsed.success && !Number.isNaN(modifiedMs) ? { id: parsed.data.id, modifiedMs } : null;
       },
     });

@@ -7,6 +7,7 @@ import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-sign
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toReapitActivity, type ReapitActivityKind } from './reapit.mapper.ts';
 import { ReapitSigningKeysSchema, ReapitWebhookEnvelopeSchema } from './reapit.schemas.ts';
+import { crmTimeIso } from '../adapter-kit/crm-time.ts';
 
 /**
  * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
@@ -68,7 +69,7 @@ export class ReapitWebhookReceiver {
       // One event fans out to several notifications sharing eventId: key on the notification itself.
       deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
       eventType: event.topicId,
-      occurredAt: event.eventTime,
+      occurredAt: crmTimeIso(event.eventTime, delivery.receivedAt.toISOString()),
       // The snapshot carries neither the contact's roles (relationships) nor its applicants'
       // marketingMode, so mapping it would erase the profile and nurture category: the changed
       // contact is read in full instead, the way the sync reads it.

@@ -50,6 +50,7 @@ import {
   type StreetNote,
   type StreetPage,
 } from './street.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for street (limits and capabilities: docs/crms/street.md). */
 export const STREET_INFO = {
@@ -418,6 +419,6 @@ function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = (raw as { attributes?: { updated_at?: unknown } } | null | undefined)?.attributes
     ?.updated_at;
-  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  const modifiedMs = typeof updatedAt === 'string' ? parseCrmTime(updatedAt) : Number.NaN;
   return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
