@@ -226,6 +226,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
       window,
       pageSize,
       crowdedInstant: 'isolate',
+      listing: `Loop's ${path} list`,
       ...(signal === undefined ? {} : { signal }),
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', path, {

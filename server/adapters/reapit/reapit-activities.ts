@@ -48,6 +48,7 @@ export async function* syncReapitActivities(
         resumeAfter: index === resume.listIndex ? resume.checkpoint : null,
       },
       pageSize,
+      listing: `Reapit's ${list.path} list`,
       // Many records can share one modification instant (a bulk edit, an import). Reapit filters
       // by an inclusive modifiedFrom/modifiedTo and reports totalCount, so a crowded instant is
       // read on its own, page by page (`isolate`): paging on through an open-ended request would

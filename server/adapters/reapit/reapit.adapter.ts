@@ -286,6 +286,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
     const pages = pageByModifiedTime({
       window,
       pageSize: this.settings.pageSize,
+      listing: "Reapit's contact list",
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
         const response = await this.http.request('GET', 'contacts/', {
           query: {

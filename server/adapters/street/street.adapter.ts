@@ -228,6 +228,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
       window,
       pageSize,
       crowdedInstant,
+      listing: `Street's ${path} list`,
       signal,
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', path, {
