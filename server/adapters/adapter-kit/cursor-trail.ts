@@ -37,3 +37,29 @@ export class CursorTrail {
     return cursor;
   }
 }
+
+/**
+ * The pages of one read by page number. A CRM that ignores the number answers every page with the
+ * first one, and a read that stops only at an empty or last page never ends: the same non-empty
+ * page for the next number is `ADAPTER.BAD_RESPONSE`.
+ */
+export class PageNumberTrail {
+  readonly #listing: string;
+  #previous: string | null = null;
+
+  constructor(listing: string) {
+    this.#listing = listing;
+  }
+
+  /** Notes page `pageNumber`'s records; throws when they are exactly the previous page's. */
+  read(pageNumber: number, records: readonly unknown[]): void {
+    const content = records.length === 0 ? null : JSON.stringify(records);
+    if (content !== null && content === this.#previous) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        `${this.#listing} answered page ${pageNumber} with exactly the records of page ${pageNumber - 1}: it ignores the page number, and Propsync stopped reading rather than loop`,
+      );
+    }
+    this.#previous = content;
+  }
+}

@@ -19,6 +19,7 @@ import {
   pageSizeSetting,
 } from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
+import { PageNumberTrail } from '../adapter-kit/cursor-trail.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -395,6 +396,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       Number.isFinite(occurredMs) && occurredMs <= Date.now()
         ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
         : undefined;
+    const trail = new PageNumberTrail("Reapit's journal entries list");
     for (let pageNumber = 1; ; pageNumber++) {
       const response = await this.http.request('GET', 'journalEntries', {
         query: {
@@ -409,6 +411,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       });
       const page = parsePage(response.body);
       const entries = page._embedded as Array<{ description?: unknown }>;
+      trail.read(pageNumber, entries);
       if (
         entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
       )

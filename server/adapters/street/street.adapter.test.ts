@@ -95,6 +95,45 @@ describe('Street adapter: write-back', () => {
     );
   });
 
+  it('refuses a notes list that answers every page number with the first page, instead of reading it for ever', async () => {
+    const { simulator, adapter, base } = await start();
+    const id = simulator.contactIds()[8]!;
+    const hotLead = (key: string) => ({
+      kind: 'hot_lead' as const,
+      idempotencyKey: key,
+      contactExternalId: id,
+      occurredAt: '2025-03-01T10:00:00.000Z',
+      summary: 'Intent score crossed 80',
+      details: { score: 83 },
+    });
+    await adapter().pushActivity(hotLead('hot-1'));
+    // Street ignoring page[number] and always linking a next page.
+    let noteReads = 0;
+    const firstPageOnly: typeof fetch = async (input, init) => {
+      const url = new URL(String(input));
+      if (!url.pathname.endsWith('/notes') || (init?.method ?? 'GET') !== 'GET') return fetch(input, init);
+      if (++noteReads > 10) throw new Error('read the notes more than 10 times');
+      url.searchParams.delete('page[number]');
+      const response = await fetch(url, init);
+      const page = (await response.json()) as Json;
+      return Response.json({ ...page, links: { ...page.links, next: `${url.href}&page[number]=2` } });
+    };
+    const looping = adapterConnector({
+      hostConfig: streetOperatorConfig(base.slice(0, -STREET_API_BASE_PATH.length)),
+      fetchImplementation: firstPageOnly,
+    })({
+      provider: 'street',
+      credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
+      settings: { pageSize: '20' },
+      webhookSecret: null,
+    });
+    await expect(looping.pushActivity(hotLead('hot-2'))).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining("Street's notes list answered page 2"),
+    });
+    expect(noteReads).toBe(2);
+  });
+
   it('finds its marker beyond the first page of a person’s notes', async () => {
     const { simulator, adapter, base } = await start();
     const id = simulator.contactIds()[6]!;

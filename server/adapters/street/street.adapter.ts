@@ -18,6 +18,7 @@ import {
   pastedKeyCredentials,
 } from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { PageNumberTrail } from '../adapter-kit/cursor-trail.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
@@ -332,11 +333,13 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
 
   /** The person's first note matching `predicate`, reading every page (people have few notes). */
   async #findNote(personId: string, predicate: (note: StreetNote) => boolean): Promise<StreetNote | null> {
+    const trail = new PageNumberTrail("Street's notes list");
     for (let pageNumber = 1; ; pageNumber++) {
       const response = await this.http.request('GET', `people/${encodeURIComponent(personId)}/notes`, {
         query: { 'page[size]': 100, 'page[number]': pageNumber, sort: 'created_at' },
       });
       const page = parsePage(response.body);
+      trail.read(pageNumber, page.data);
       for (const raw of page.data) {
         const note = StreetNoteSchema.safeParse(raw);
         if (note.success && predicate(note.data)) return note.data;
