@@ -150,7 +150,7 @@ function appointmentActivity(appointment: ReapitAppointment, asOf: string): Reap
   const signal = appointment.typeId === 'VW' || appointment.typeId === 'VL';
   if (!signal) return { activity: null };
   const withdrawn = appointment.cancelled === true || appointment.attended === 'noShow';
-  const ended = appointment.end != null && parseCrmTime(appointment.end) <= Date.parse(asOf);
+  const ended = appointment.end != null && parseCrmTime(appointment.end) <= parseCrmTime(asOf);
   const completed =
     appointment.typeId === 'VW' &&
     !withdrawn &&
@@ -207,10 +207,12 @@ function activityFor(
     if (stage.withdrawn) return { activity: null };
     return { error: `Reapit ${kind} ${id} names no contact` };
   }
+  const occurredMs = parseCrmTime(stage.occurredAt);
+  if (Number.isNaN(occurredMs)) return { error: `Reapit ${kind} ${id} has no readable date and time` };
   return {
     activity: {
       type: stage.type,
-      occurredAt: new Date(parseCrmTime(stage.occurredAt)).toISOString(),
+      occurredAt: new Date(occurredMs).toISOString(),
       source: 'reapit',
       externalId: `${kind}:${id}`,
       contactExternalId,
