@@ -280,6 +280,22 @@ describe('Street adapter: webhooks', () => {
       }),
     );
     expect(deleted).toMatchObject({ removedContactIds: [personId], contacts: [], contactIdsToFetch: [] });
+
+    // What it cannot use is recorded with its reason (the sync log), as polling records it, never
+    // only in the server log: an activity it cannot read, and one Street says concerns no one.
+    const garbled = await adapter(secret).ingestWebhook(
+      deliver('valuation.updated', { type: 'valuation', id: 'val-9', attributes: 'not an object' }),
+    );
+    expect(garbled).toMatchObject({
+      activities: [],
+      rejected: [{ externalId: 'valuation:val-9', reason: expect.stringContaining('could not read') }],
+    });
+    // One Street deleted since the event: nothing to signal, and no failure Street would retry for ever.
+    const gone = await adapter(secret).ingestWebhook(
+      deliver('valuation.created', { ...valuation, id: randomUUID() }),
+    );
+    expect(gone).toMatchObject({ activities: [] });
+    expect(gone.rejected ?? []).toEqual([]);
   });
 
   it('rejects deliveries without a stored secret or with a signature from another secret', async () => {
