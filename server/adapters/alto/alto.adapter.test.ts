@@ -276,6 +276,12 @@ describe('Alto adapter', () => {
         details: expect.objectContaining({ amount: 300_000 }),
       }),
     ]);
+    // The integration lacking the scope to read appointments: the delivery is accepted, the refusal recorded.
+    simulator.faults.failNext(1, 403, { pathPrefix: '/appointments/' });
+    expect(await deliver('Appointment.Modified', viewingId)).toMatchObject({
+      activities: [],
+      rejected: [{ externalId: `appointment:${viewingId}`, reason: expect.stringContaining('(403)') }],
+    });
     const contact = await deliver('Contact.Modified', contactId);
     expect(contact).toMatchObject({
       contactIdsToFetch: [contactId],
