@@ -14,6 +14,20 @@ import { toCanonicalContact as loopToCanonical } from './loop/loop.mapper.ts';
 import { LoopContactSchema } from './loop/loop.schemas.ts';
 import { toCanonicalContact as reapitToCanonical, toReapitPatch } from './reapit/reapit.mapper.ts';
 import { ReapitContactSchema } from './reapit/reapit.schemas.ts';
+import { mapActivity as mapAgentosActivity } from './agentos/agentos.mapper.ts';
+import {
+  toAppointmentActivity as altoAppointmentToActivity,
+  toOfferActivity as altoOfferToActivity,
+} from './alto/alto.mapper.ts';
+import { AltoAppointmentSchema, AltoOfferSchema } from './alto/alto.schemas.ts';
+import { toCanonicalActivity as customToActivity } from './custom/custom.mapper.ts';
+import { CustomActivitySchema } from './custom/custom.schemas.ts';
+import {
+  appointmentToActivity as loopAppointmentToActivity,
+  offerToActivity as loopOfferToActivity,
+} from './loop/loop.mapper.ts';
+import { LoopAppointmentSchema, LoopOfferSchema } from './loop/loop.schemas.ts';
+import { toReapitActivity } from './reapit/reapit.mapper.ts';
 
 /**
  * Properties of the adapters' mappers, over records the simulators produce and then mangled by
@@ -188,6 +202,167 @@ describe('CRM record → canonical contact', () => {
         }),
         { numRuns: 50 },
       );
+    }
+  });
+});
+
+/**
+ * Each CRM's activity records (one of each kind, as its docs describe them) and how the adapter
+ * reads one: its schema, then its mapping to a signal (or none).
+ */
+const activityMappers: Array<{ label: string; sample: Json; read: (raw: unknown) => unknown }> = [];
+/** Read as the adapter reads a listed record: its schema, then its mapping (nothing when it does not parse). */
+function viaSchema<T>(schema: z.ZodType<T>, map: (record: T) => unknown): (raw: unknown) => unknown {
+  return (raw) => {
+    const parsed = schema.safeParse(raw);
+    return parsed.success ? map(parsed.data) : null;
+  };
+}
+const when = { at: '2026-03-12T12:00:00Z', earlier: '2026-03-10T09:00:00.0000000Z' };
+const agentosApplicant = { ContactType: 'SalesApplicant', OID: 'A-1' };
+const reapitContacts = [{ id: 'RPT20000001' }];
+for (const kind of ['offer', 'appointment'] as const) {
+  const sample =
+    kind === 'offer'
+      ? { OID: 'O-1', Status: 'Submitted', Applicant: agentosApplicant, DateOffered: '2026-03-10' }
+      : {
+          OID: 'P-1',
+          SystemType: 'Viewing',
+          Status: 'Booked',
+          StartDateTime: when.at,
+          Attendees: [agentosApplicant],
+        };
+  activityMappers.push({
+    label: `agentOS ${kind}`,
+    sample: { ...sample, ModifiedDate: when.at },
+    read: (raw) => mapAgentosActivity(kind, raw),
+  });
+  // A webhook judges the stage as of the event's time, which Reapit may send unreadable.
+  for (const asOf of [when.at, 'not a time']) {
+    const reapit =
+      kind === 'offer'
+        ? { status: 'pending', amount: 400_000, related: reapitContacts }
+        : { typeId: 'VW', end: when.at, attended: 'notSet', attendee: { contacts: reapitContacts } };
+    activityMappers.push({
+      label: `Reapit ${kind} as of ${asOf}`,
+      sample: { id: 'RPT1', created: when.earlier, modified: when.earlier, ...reapit },
+      read: (raw) => toReapitActivity(kind, raw, asOf),
+    });
+  }
+}
+const loopDates = { updatedAt: when.at, startsAt: when.at, endsAt: when.at, submittedAt: when.at };
+activityMappers.push(
+  {
+    label: 'Loop appointment',
+    sample: { id: 'a1', type: 'viewing', status: 'booked', contactId: 'c1', ...loopDates },
+    read: viaSchema(LoopAppointmentSchema, loopAppointmentToActivity),
+  },
+  {
+    label: 'Loop offer',
+    sample: { id: 'o1', type: 'sale', status: 'submitted', amount: 1, contactId: 'c1', ...loopDates },
+    read: viaSchema(LoopOfferSchema, loopOfferToActivity),
+  },
+  {
+    label: 'custom CRM activity',
+    sample: { id: 'x1', type: 'viewing', status: 'completed', contact_id: 'c1', occurred_at: when.at },
+    read: viaSchema(CustomActivitySchema, customToActivity),
+  },
+  {
+    label: 'Alto appointment',
+    sample: {
+      id: 1,
+      type: 'Valuation',
+      createdDate: when.at,
+      modifiedDate: when.at,
+      contacts: [{ id: '2' }],
+    },
+    read: viaSchema(AltoAppointmentSchema, (record) => altoAppointmentToActivity(record, Date.now())),
+  },
+  {
+    label: 'Alto offer',
+    sample: { id: 7, status: 'Submitted', insertDate: when.at, contactsJson: '[{"contactId":"2"}]' },
+    read: viaSchema(AltoOfferSchema, (record) => altoOfferToActivity(record, [], Date.now())),
+  },
+);
+
+describe('CRM activity record → engagement signal', () => {
+  it('reads any mangled record to a signal, none, or a reason, and never throws (one record never fails its page)', () => {
+    for (const { label, sample, read } of activityMappers) {
+      // As sampled, each record is a signal: the mangling below starts from a readable record.
+      expect(JSON.stringify(read(sample)), label).toContain('"externalId"');
+      fc.assert(
+        fc.property(mangled(sample), (record) => {
+          try {
+            read(record);
+          } catch (error) {
+            throw new Error(`${label} mapping threw ${String(error)} for ${JSON.stringify(record)}`, {
+              cause: error,
+            });
+          }
+        }),
+        { numRuns: 300, seed: 20261205 },
+      );
+    }
+  });
+});
+
+/** The field each CRM's contact dates its last change in. */
+const MODIFIED_FIELD: Record<string, string> = {
+  reapit: 'modified',
+  agentos: 'ModifiedDate',
+  loop: 'updatedAt',
+  custom: 'updated_at',
+};
+
+/**
+ * `ms` as a CRM may write it: without a zone (meaning UTC), with `Z`, or at an offset written
+ * `±hh:mm` or `±hhmm`, with three or seven fractional digits.
+ */
+const crmTimeText = fc
+  .record({
+    ms: fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }),
+    zone: fc.constantFrom('none', 'Z', 'colon', 'compact'),
+    offsetMinutes: fc.constantFrom(0, 60, -300, 330, 765),
+    sevenDigits: fc.boolean(),
+  })
+  .map(({ ms, zone, offsetMinutes, sevenDigits }) => {
+    const offset = zone === 'none' || zone === 'Z' ? 0 : offsetMinutes;
+    const local = new Date(ms + offset * 60_000).toISOString().slice(0, -1);
+    const digits = sevenDigits ? `${local}0000` : local;
+    const sign = offset < 0 ? '-' : '+';
+    const hh = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+    const mm = String(Math.abs(offset) % 60).padStart(2, '0');
+    const suffix = { none: '', Z: 'Z', colon: `${sign}${hh}:${mm}`, compact: `${sign}${hh}${mm}` }[zone];
+    return { ms, text: `${digits}${suffix}` };
+  });
+
+describe("a record's modification time", () => {
+  it("is the same instant whatever the server's time zone: a time without a zone is UTC", () => {
+    const serverZone = process.env.TZ;
+    try {
+      for (const mapper of mappers) {
+        const field = MODIFIED_FIELD[mapper.provider]!;
+        fc.assert(
+          fc.property(
+            fc.constantFrom(...mapper.samples),
+            crmTimeText,
+            fc.constantFrom('UTC', 'America/New_York', 'Europe/London', 'Asia/Kolkata'),
+            (sample, { ms, text }, zone) => {
+              process.env.TZ = zone;
+              const parsed = mapper.schema.safeParse({ ...sample, [field]: text });
+              expect(parsed.success, `${mapper.provider} ${text}`).toBe(true);
+              const contact = mapper.map(parsed.data as never);
+              expect(contact.provenance.modifiedAt, `${mapper.provider} ${text} in ${zone}`).toBe(
+                new Date(ms).toISOString(),
+              );
+            },
+          ),
+          { numRuns: 200, seed: 20261205 },
+        );
+      }
+    } finally {
+      if (serverZone === undefined) delete process.env.TZ;
+      else process.env.TZ = serverZone;
     }
   });
 });

@@ -6,6 +6,7 @@ import {
   normalisePostcode,
   suggestNurtureCategory,
 } from '../../core/domain/contact-normalisation.ts';
+import { parseCrmTime } from './crm-time.ts';
 import { blankToNull, unique } from './values.ts';
 
 /**
@@ -45,7 +46,11 @@ export function canonicalContact(parts: ContactParts): CanonicalContact {
     provenance: {
       provider: parts.provenance.provider,
       externalId: parts.provenance.externalId,
-      modifiedAt: new Date(parts.provenance.modifiedAt).toISOString(),
+      modifiedAt: new Date(
+        typeof parts.provenance.modifiedAt === 'number'
+          ? parts.provenance.modifiedAt
+          : parseCrmTime(parts.provenance.modifiedAt),
+      ).toISOString(),
       etag: parts.provenance.etag ?? null,
     },
   };

@@ -220,6 +220,50 @@ describe('pageByModifiedTime', () => {
     });
   });
 
+  it('refuses a listing that is newest first, instead of moving past the older records it has not read', async () => {
+    const rows = Array.from({ length: 10 }, (_, index) => ({ id: `r${index}`, ms: BASE_MS + index * 1000 }));
+    const newestFirst = async (request: DeltaPageRequest): Promise<FetchedPage<Row>> => {
+      const fromMs = request.modifiedFrom === null ? -Infinity : Date.parse(request.modifiedFrom);
+      const matching = rows.filter((row) => row.ms >= fromMs).sort((a, b) => b.ms - a.ms);
+      const start = request.pageIndex * 4;
+      return { records: matching.slice(start, start + 4), isLast: start + 4 >= matching.length, total: null };
+    };
+    const pages: string[][] = [];
+    const pager = {
+      ...options(rows, 4, 'page-on'),
+      fetchPage: newestFirst,
+      listing: "Reapit's contact list",
+    };
+    await expect(
+      (async () => {
+        for await (const page of pageByModifiedTime(pager))
+          pages.push(page.records.map(({ record }) => record.id));
+      })(),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining("Reapit's contact list is not ordered oldest change first"),
+    });
+    expect(pages).toEqual([]);
+  });
+
+  for (const mode of ['page-on', 'isolate'] as const) {
+    it(`refuses a CRM that ignores the page number, instead of stepping through the same page for ever (${mode})`, async () => {
+      // More than a page of records at one instant: the pager steps by page number through it.
+      const rows = Array.from({ length: 6 }, (_, index) => ({ id: `r${index}`, ms: BASE_MS }));
+      const requests: DeltaPageRequest[] = [];
+      const pageOne = async (request: DeltaPageRequest): Promise<FetchedPage<Row>> => {
+        requests.push(request);
+        if (requests.length > 20) throw new Error('asked for more than 20 pages');
+        return { records: rows.slice(0, 3), isLast: false, total: rows.length };
+      };
+      await expect(read({ ...options(rows, 3, mode), fetchPage: pageOne })).rejects.toMatchObject({
+        code: 'ADAPTER.BAD_RESPONSE',
+        message: expect.stringContaining('ignores the page number'),
+      });
+      expect(requests.length).toBeLessThanOrEqual(4);
+    });
+  }
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort();

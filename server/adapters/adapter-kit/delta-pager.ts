@@ -106,6 +106,8 @@ export type DeltaPagerOptions<R> = {
    * upper bound and a total from the CRM.
    */
   crowdedInstant?: 'page-on' | 'isolate';
+  /** The list in errors, e.g. "Reapit's contact list"; by default "The CRM's list". */
+  listing?: string;
   signal?: AbortSignal;
 };
 
@@ -123,13 +125,13 @@ export async function* pageByModifiedTime<R>(options: DeltaPagerOptions<R>): Asy
   /** While isolating a crowded instant: how many records the group held at the last request. */
   let crowd: { count: number | null } | null = null;
   let total: number | null | undefined;
+  const listing = options.listing ?? "The CRM's list";
+  /** The last page handed out: what was asked, and its records' keys (null when none was readable). */
+  let previous: { request: DeltaPageRequest; keys: string | null } | null = null;
   for (;;) {
     options.signal?.throwIfAborted();
-    const page = await options.fetchPage({
-      modifiedFrom: position.modifiedAt,
-      pageIndex,
-      onlyAtModifiedFrom: crowd !== null,
-    });
+    const request = { modifiedFrom: position.modifiedAt, pageIndex, onlyAtModifiedFrom: crowd !== null };
+    const page = await options.fetchPage(request);
     const pageTotal = page.total ?? null;
     if (crowd !== null && crowd.count !== null && pageTotal !== null && pageTotal < crowd.count) {
       // Records left the group: everything after them moved up, so read again from further back.
@@ -140,10 +142,12 @@ export async function* pageByModifiedTime<R>(options: DeltaPagerOptions<R>): Asy
     if (crowd !== null) crowd.count = pageTotal;
     total ??= pageTotal;
     const startMs = position.modifiedMs;
+    const keyed = page.records.map((record) => ({ record, key: options.keyOf(record) }));
+    const keys: string | null = refuseUnusableOrder(listing, keyed, request, previous);
+    previous = { request, keys };
     const records: DeltaPage<R>['records'] = [];
     let lastMs: number | null = null;
-    for (const record of page.records) {
-      const key = options.keyOf(record);
+    for (const { record, key } of keyed) {
       if (key !== null) {
         lastMs = key.modifiedMs;
         if (position.handedOut(key)) continue;
@@ -169,4 +173,46 @@ export async function* pageByModifiedTime<R>(options: DeltaPagerOptions<R>): Asy
     yield { records, checkpoint: position.checkpoint(), total };
     if (page.isLast && !wasCrowded) return;
   }
+}
+
+/**
+ * Keyset paging trusts two things of the CRM, and a page that breaks either would make it skip
+ * records (a page listed newest first moves the position past every older record not yet read) or
+ * loop (a page number the CRM ignores is stepped through for ever). Either is refused as
+ * `ADAPTER.BAD_RESPONSE`, once the pages before were handed out. Returns the page's keys, to be
+ * compared with the next page's.
+ */
+function refuseUnusableOrder<R>(
+  listing: string,
+  keyed: Array<{ record: R; key: DeltaKey | null }>,
+  request: DeltaPageRequest,
+  previous: { request: DeltaPageRequest; keys: string | null } | null,
+): string | null {
+  let lastMs = Number.NEGATIVE_INFINITY;
+  for (const { key } of keyed) {
+    if (key === null) continue;
+    if (key.modifiedMs < lastMs) {
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        `${listing} is not ordered oldest change first (record ${key.id} came after a later one); Propsync stopped reading rather than skip records`,
+      );
+    }
+    lastMs = key.modifiedMs;
+  }
+  const present = keyed.flatMap(({ key }) => (key === null ? [] : [`${key.modifiedMs} ${key.id}`]));
+  const keys = present.length === 0 ? null : JSON.stringify(present);
+  if (
+    keys !== null &&
+    previous !== null &&
+    previous.keys === keys &&
+    previous.request.modifiedFrom === request.modifiedFrom &&
+    previous.request.onlyAtModifiedFrom === request.onlyAtModifiedFrom &&
+    request.pageIndex === previous.request.pageIndex + 1
+  ) {
+    throw new PropsyncError(
+      'ADAPTER.BAD_RESPONSE',
+      `${listing} answered page ${request.pageIndex + 1} with exactly the records of page ${request.pageIndex}: it ignores the page number, and Propsync stopped reading rather than loop`,
+    );
+  }
+  return keys;
 }

@@ -58,6 +58,33 @@ describe('contactsOf and activitiesOf', () => {
     expect(asked).toEqual(['b']);
   });
 
+  it('rejects a record whose mapping throws on its own, keeping the rest of the page', () => {
+    const page = activitiesOf(
+      records,
+      (record) => {
+        if (record.id === 'b') new Date(Number.NaN).toISOString();
+        return { ok: true, activity: { externalId: record.id } as never };
+      },
+      (record) => `list:${record.id}`,
+    );
+    expect(page.activities).toEqual([{ externalId: 'a' }, { externalId: 'c' }]);
+    expect(page.rejected).toEqual([
+      { externalId: 'list:b', reason: 'The record could not be mapped (the mapping failed with RangeError)' },
+    ]);
+    const contacts = contactsOf(
+      records,
+      (record) => {
+        if (record.id === 'c') throw new TypeError('secret detail');
+        return { ok: true, contact: { firstName: record.id } as CanonicalContact };
+      },
+      (record) => record.id,
+    );
+    expect(contacts.contacts.map((contact) => contact.firstName)).toEqual(['a', 'b']);
+    expect(contacts.rejected).toEqual([
+      { externalId: 'c', reason: 'The record could not be mapped (the mapping failed with TypeError)' },
+    ]);
+  });
+
   it('keeps only the activities that signal something', () => {
     const page = activitiesOf(
       records,

@@ -22,11 +22,24 @@ function readPage<R, T>(records: Iterable<R>, read: (record: R) => Read<T>, idOf
   const values: T[] = [];
   const rejected: ContactPage['rejected'] = [];
   for (const record of records) {
-    const result = read(record);
+    const result = readSafely(read, record);
     if (!result.ok) rejected.push({ externalId: idOf(record), reason: result.reason });
     else if (result.value !== null) values.push(result.value);
   }
   return { values, rejected };
+}
+
+/**
+ * A mapper that throws on a record it did not foresee (an unreadable date, say) rejects that record
+ * alone: it never fails the page, the cycle or the connection. The error's kind is named, never its text.
+ */
+function readSafely<R, T>(read: (record: R) => Read<T>, record: R): Read<T> {
+  try {
+    return read(record);
+  } catch (error) {
+    const kind = error instanceof Error ? error.name : typeof error;
+    return { ok: false, reason: `The record could not be mapped (the mapping failed with ${kind})` };
+  }
 }
 
 const contactRead = (mapped: MappedContact): Read<CanonicalContact> =>

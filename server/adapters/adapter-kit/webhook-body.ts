@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { PropsyncError } from '../../core/errors.ts';
 import type { InboundWebhook, IngestedWebhook } from '../../core/ports/crm-adapter.ts';
 import { verifyStandardWebhook } from './webhook-signature.ts';
+import { crmTimeIso } from './crm-time.ts';
 
 /**
  * A verified delivery's body read as the CRM's event: `ADAPTER.VALIDATION` (answered 400) when it is
@@ -35,8 +36,7 @@ export function emptyIngested(
 
 /** The event's own time as ISO text, or the receipt's when the CRM sent none readable. */
 export function occurredAtOf(timestamp: string, receivedAt: Date): string {
-  const ms = Date.parse(timestamp);
-  return new Date(Number.isNaN(ms) ? receivedAt.getTime() : ms).toISOString();
+  return crmTimeIso(timestamp, receivedAt.toISOString());
 }
 
 /** How one CRM's Standard Webhooks deliveries are read, in its own words. */

@@ -322,6 +322,7 @@ export class AgentosAdapter extends ConnectedAdapter<Credentials, Settings> {
       // moves to the end) meanwhile. agentOS allows it: modifiedUntil is inclusive and Count totals
       // the query (docs/crms/agentos.md).
       crowdedInstant: 'isolate',
+      listing: `agentOS's ${path} list`,
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', `${path}/${pageIndex * pageSize}/${pageSize}`, {
           query: {

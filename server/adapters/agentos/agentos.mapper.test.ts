@@ -341,6 +341,26 @@ describe('agentOS mapper: activities as engagement signals', () => {
       });
   });
 
+  it('dates an offer whose DateOffered is not a date by its last change, instead of throwing on the whole page', () => {
+    for (const DateOffered of ['31/12/2025', 'yesterday', ' ']) {
+      const raw = {
+        OID: 'OFFER-3',
+        Applicant: attendee,
+        Status: 'Submitted',
+        DateOffered,
+        ModifiedDate: '2026-03-12T12:00:00Z',
+      };
+      expect(mapActivity('offer', raw), DateOffered).toMatchObject({
+        ok: true,
+        activity: {
+          type: 'offer_submitted',
+          externalId: 'offer:OFFER-3',
+          occurredAt: '2026-03-12T12:00:00.000Z',
+        },
+      });
+    }
+  });
+
   it('reads raw records: no signal is not an error, an unreadable record is one with a reason', () => {
     expect(mapActivity('appointment', { ...base, SystemType: 'Viewing', Status: 'Booked' })).toMatchObject({
       ok: true,

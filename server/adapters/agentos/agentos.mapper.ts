@@ -254,10 +254,11 @@ export function offerToActivity(offer: AgentosOffer): CanonicalActivity | null {
         : null;
   const contactExternalId = refToExternalId(offer.Applicant);
   if (type === null || contactExternalId === null) return null;
-  const when =
-    offer.DateOffered && type === 'offer_submitted'
-      ? parseAgentosTime(offer.DateOffered)
-      : parseAgentosTime(offer.ModifiedDate);
+  // DateOffered is free text to the schema: one that is not a date (a UK "31/12/2025", say) dates
+  // the offer by its last change instead, as an offer without one is.
+  const offered =
+    offer.DateOffered && type === 'offer_submitted' ? parseAgentosTime(offer.DateOffered) : Number.NaN;
+  const when = Number.isNaN(offered) ? parseAgentosTime(offer.ModifiedDate) : offered;
   return {
     type,
     occurredAt: new Date(when).toISOString(),

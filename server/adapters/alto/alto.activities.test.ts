@@ -149,4 +149,28 @@ describe('Alto activity polling (valuations by creation)', () => {
     };
     await expect(read(http, window)).rejects.toThrow('HTTP 500');
   });
+
+  it('refuses a next-token Alto handed out before in the same read, instead of reading the same page for ever', async () => {
+    const { http, requests } = fakeHttp(() => {
+      // A reader that never stops fails here instead of hanging the test.
+      if (requests.length > 10) throw new Error('read the valuations list more than 10 times');
+      return {
+        status: 200,
+        body: { meta: { nextToken: 'page-2' }, items: [valuation(1, '2025-06-01T09:00:00Z')] },
+      };
+    });
+    const window = {
+      modifiedFrom: '2025-06-01T00:00:00.000Z',
+      modifiedTo: '2025-06-02T00:00:00Z',
+      resumeAfter: null,
+    };
+    const pages: ActivityPage[] = [];
+    await expect(
+      (async () => {
+        for await (const listed of syncAltoActivities(http, window, 50)) pages.push(listed);
+      })(),
+    ).rejects.toMatchObject({ code: 'ADAPTER.BAD_RESPONSE', message: expect.stringContaining('valuations') });
+    expect(requests).toHaveLength(2);
+    expect(pages.flatMap((listed) => listed.activities)).toHaveLength(1);
+  });
 });

@@ -1,6 +1,7 @@
 import type { ActivityType, CanonicalActivity } from '../../../shared/activity.ts';
 import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { ActivityPage, PageCheckpoint, SyncWindow } from '../../core/ports/crm-adapter.ts';
+import { CursorTrail } from '../adapter-kit/cursor-trail.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import type { HttpResponse, ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { parseAltoTime, rawIdOf, toAppointmentActivity } from './alto.mapper.ts';
@@ -49,6 +50,7 @@ export async function* syncAltoActivities(
   const position = DeltaPosition.start({ modifiedFrom: createdFrom, resumeAfter: window.resumeAfter });
   // The token is tied to the filters it was issued for, so `created-from` stays put while paging.
   const from = position.modifiedAt;
+  const trail = new CursorTrail("Alto's valuations list (next-token)");
   let nextToken: string | null = null;
   do {
     signal?.throwIfAborted();
@@ -95,7 +97,7 @@ export async function* syncAltoActivities(
       if (activity !== null) activities.push(activity);
     }
     yield { activities, rejected, checkpoint: checkpointOf(position, createdFrom) };
-    nextToken = page.meta?.nextToken ?? null;
+    nextToken = trail.follow(page.meta?.nextToken);
   } while (nextToken);
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
-import type { ActivityPage, CrmAdapter, PageCheckpoint } from '../../core/ports/crm-adapter.ts';
+import type { ActivityPage, ContactPage, CrmAdapter, PageCheckpoint } from '../../core/ports/crm-adapter.ts';
 import { ALTO_DEMO_CLIENT } from '../../../simulators/alto/alto-constants.ts';
 import { createAltoSimulator, type AltoSimulator } from '../../../simulators/alto/alto-simulator.ts';
 import { signatureHeader } from '../../../simulators/alto/alto-webhooks.ts';
@@ -150,6 +150,43 @@ describe('Alto adapter', () => {
     ]);
   });
 
+  it('refuses a contact-list next-token Alto handed out before, keeping the pages read until then', async () => {
+    // Alto answering every page with the same next-token: the read would never end.
+    let listRequests = 0;
+    const looping: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/contacts/all')) return fetch(input, init);
+      if (++listRequests > 10) throw new Error('read the contact list more than 10 times');
+      const url = new URL(String(input));
+      url.searchParams.delete('next-token');
+      const response = await fetch(url, init);
+      const page = (await response.json()) as Record<string, unknown>;
+      return Response.json({ ...page, meta: { nextToken: 'same-token' } }, { status: response.status });
+    };
+    const client = adapterConnector({ hostConfig: altoOperatorConfig(url), fetchImplementation: looping })({
+      provider: 'alto',
+      credentials: { clientId: ALTO_DEMO_CLIENT.clientId, clientSecret: ALTO_DEMO_CLIENT.clientSecret },
+      settings: { agencyRef: simulator.defaultAgencyRef, pageSize: 5 },
+      webhookSecret: null,
+    });
+    const pages: ContactPage[] = [];
+    const window = {
+      modifiedFrom: null,
+      modifiedTo: new Date(Date.now() + 60_000).toISOString(),
+      resumeAfter: null,
+    };
+    await expect(
+      (async () => {
+        for await (const page of client.syncContacts(window)) pages.push(page);
+      })(),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining('contact list'),
+    });
+    expect(listRequests).toBe(2);
+    expect(pages).toHaveLength(2);
+    expect(pages[0]!.contacts).toHaveLength(5);
+  });
+
   it('pages valuations through a crowded creation instant, and resumes from any page checkpoint', async () => {
     // A frozen clock: every valuation below shares one creation instant.
     const instant = Math.floor(Date.now() / 1000) * 1000;
@@ -289,6 +326,12 @@ describe('Alto adapter', () => {
         details: expect.objectContaining({ amount: 300_000 }),
       }),
     ]);
+    // The integration lacking the scope to read appointments: the delivery is accepted, the refusal recorded.
+    simulator.faults.failNext(1, 403, { pathPrefix: '/appointments/' });
+    expect(await deliver('Appointment.Modified', viewingId)).toMatchObject({
+      activities: [],
+      rejected: [{ externalId: `appointment:${viewingId}`, reason: expect.stringContaining('(403)') }],
+    });
     const contact = await deliver('Contact.Modified', contactId);
     expect(contact).toMatchObject({
       contactIdsToFetch: [contactId],

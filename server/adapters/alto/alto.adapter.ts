@@ -21,6 +21,7 @@ import {
   pageSizeSetting,
 } from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders } from '../adapter-kit/credential-session.ts';
+import { CursorTrail } from '../adapter-kit/cursor-trail.ts';
 import { DeltaPosition } from '../adapter-kit/delta-pager.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
@@ -215,6 +216,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings> {
   async *syncContacts(window: SyncWindow) {
     const modifiedFrom = window.resumeAfter?.modifiedAt ?? window.modifiedFrom;
     const position = DeltaPosition.start(window);
+    const trail = new CursorTrail("Alto's contact list (next-token)");
     let nextToken: string | null = null;
     do {
       const response = await this.http.request('GET', 'contacts/all', {
@@ -258,7 +260,7 @@ class AltoAdapter extends ConnectedAdapter<Credentials, Settings> {
         }
       }
       yield { contacts, rejected, checkpoint: position.checkpoint(), estimatedTotal: null };
-      nextToken = page.meta?.nextToken ?? null;
+      nextToken = trail.follow(page.meta?.nextToken);
     } while (nextToken);
   }
 

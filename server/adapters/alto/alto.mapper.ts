@@ -21,6 +21,7 @@ import {
 import { canonicalAddress, canonicalContact } from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /**
  * What Propsync knows of one Alto contact: the list item (`GET /contacts/all`, the only shape with
@@ -51,8 +52,7 @@ const OPT_IN_TO_CONSENT: Record<string, MarketingConsent> = {
 
 /** Alto writes seven fractional digits and an offset (`2017-12-25T15:03:30.0000000+00:00`); JS keeps three. */
 export function parseAltoTime(raw: string | null | undefined): number {
-  if (!raw) return Number.NaN;
-  return Date.parse(raw.trim().replace(/(\.\d{3})\d+/, '$1'));
+  return parseCrmTime(raw);
 }
 
 /** The `id` of a record that did not parse, when it has one (for the sync log). */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
+import { PropsyncError } from '../../core/errors.ts';
 import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
 import { WebhookRefusedError } from '../../core/ports/webhook-refusal.ts';
@@ -71,8 +72,25 @@ export class AltoWebhookReceiver {
       ).toISOString(),
     });
     if (event.type.startsWith('Contact.')) return { ...base, contactIdsToFetch: [event.data.subjectId] };
-    if (event.type.startsWith('Appointment.')) return { ...base, ...(await this.#appointment(event)) };
-    if (event.type.startsWith('Offer.')) return { ...base, ...(await this.#offer(event)) };
+    try {
+      if (event.type.startsWith('Appointment.')) return { ...base, ...(await this.#appointment(event)) };
+      if (event.type.startsWith('Offer.')) return { ...base, ...(await this.#offer(event)) };
+    } catch (error) {
+      // Alto refusing to show the record (the integration lacks its scope) is an answer, not an
+      // outage: the delivery is accepted with the refusal in the sync log. Answering 500 instead
+      // would have Alto redeliver it, and every delivery like it, for ever.
+      if (!(error instanceof PropsyncError) || error.code !== 'ADAPTER.PERMISSION_DENIED') throw error;
+      const kind = event.type.startsWith('Offer.') ? 'offer' : 'appointment';
+      return {
+        ...base,
+        rejected: [
+          {
+            externalId: `${kind}:${event.data.subjectId}`,
+            reason: `Alto refused to show the ${kind} this ${event.type} notification names (403): this integration lacks the scope to read ${kind}s, so its signal is not recorded until Alto grants it`,
+          },
+        ],
+      };
+    }
     return base;
   }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CanonicalActivity } from '../../../shared/activity.ts';
 import { DEFAULT_SCORING_POLICY, intentScore } from '../../core/domain/intent-scoring.ts';
-import type { ActivityPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
+import type { ActivityPage, ContactPage, CrmAdapter, SyncWindow } from '../../core/ports/crm-adapter.ts';
 import { CUSTOM_API_BASE_PATH, CUSTOM_DEMO_API_KEY } from '../../../simulators/custom/custom-constants.ts';
 import { createCustomSimulator } from '../../../simulators/custom/custom-simulator.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
@@ -272,6 +272,38 @@ describe('custom adapter', () => {
     expect(activities.length).toBeGreaterThan(0);
   });
 
+  it('refuses a next_cursor it handed out before in the same read, instead of reading the same pages for ever', async () => {
+    // A CRM whose cursor points back at a page already read: every page would say "more follows".
+    const looping = rewritingPages('/contacts?', (page) => ({ ...page, has_more: true, next_cursor: 'c1' }));
+    const { adapter } = await connect({ fetchImplementation: looping.fetch });
+    const pages: ContactPage[] = [];
+    await expect(
+      (async () => {
+        for await (const page of adapter().syncContacts(windowUpTo(null))) pages.push(page);
+      })(),
+    ).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining('already given'),
+    });
+    // The pages read before the loop was seen are handed out (and kept by the cycle); the loop costs one request.
+    expect(pages).toHaveLength(2);
+    expect(looping.requests()).toBe(2);
+  });
+
+  it('refuses "has_more" without a next_cursor, instead of ending the read and silently missing the rest', async () => {
+    const cursorless = rewritingPages('/activities?', (page) => ({
+      ...page,
+      has_more: true,
+      next_cursor: null,
+    }));
+    const { adapter } = await connect({ fetchImplementation: cursorless.fetch });
+    await expect(pollActivities(adapter(), windowUpTo(null))).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining('gave no cursor'),
+    });
+    expect(cursorless.requests()).toBe(1);
+  });
+
   it('finds at least one hot lead in the seeded activities of a fresh CRM', async () => {
     const { adapter } = await connect();
     const { activities } = await pollActivities(adapter(), windowUpTo(null));
@@ -290,5 +322,32 @@ function corruptingFirstRecord(path: string, spoil: (record: Record<string, unkn
     const page = (await response.json()) as { data: Array<Record<string, unknown>> };
     if (page.data[0]) spoil(page.data[0]);
     return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
+  };
+}
+
+/**
+ * A fetch that rewrites every page it answers from `path` with `rewrite`; a request naming a cursor
+ * is sent without it (the rewritten cursors mean nothing to the simulator). Gives up after 10
+ * requests, so a reader that never stops fails instead of hanging.
+ */
+function rewritingPages(
+  path: string,
+  rewrite: (page: Record<string, unknown>) => Record<string, unknown>,
+): { fetch: typeof fetch; requests: () => number } {
+  let requests = 0;
+  return {
+    requests: () => requests,
+    fetch: async (input, init) => {
+      if (!String(input).includes(path)) return fetch(input, init);
+      if (++requests > 10) throw new Error(`read ${path} more than 10 times`);
+      const url = new URL(String(input));
+      url.searchParams.delete('cursor');
+      const response = await fetch(url, init);
+      const page = (await response.json()) as Record<string, unknown>;
+      return new Response(JSON.stringify(rewrite(page)), {
+        status: response.status,
+        headers: response.headers,
+      });
+    },
   };
 }

@@ -8,6 +8,7 @@ import type {
   OutboundActivity,
   SyncWindow,
 } from '../../core/ports/crm-adapter.ts';
+import { CursorTrail } from '../adapter-kit/cursor-trail.ts';
 import { API_KEY_FIELD, pastedKeyCredentials } from '../adapter-kit/connection-settings.ts';
 import { ConnectedAdapter, defineAdapter } from '../adapter-definition.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
@@ -39,6 +40,7 @@ import {
   CustomWebhookEnvelopeSchema,
   CustomWebhookListSchema,
 } from './custom.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for custom: the limits our open API documents. */
 export const CUSTOM_INFO = {
@@ -188,6 +190,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
   ) {
     const position = DeltaPosition.start(window);
     const from = position.modifiedAt;
+    const trail = new CursorTrail(`The custom CRM's ${path} list (next_cursor)`);
     let cursor: string | null = null;
     let total: number | null = null;
     do {
@@ -213,7 +216,7 @@ class CustomAdapter extends ConnectedAdapter<Credentials, Settings> {
         return true;
       });
       yield { records, checkpoint: position.checkpoint(), total };
-      cursor = page.data.has_more ? page.data.next_cursor : null;
+      cursor = trail.follow(page.data.next_cursor, page.data.has_more);
     } while (cursor !== null);
   }
 
@@ -358,7 +361,7 @@ function readActivity(raw: unknown): MappedActivity {
 function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = raw && typeof raw === 'object' ? (raw as { updated_at?: unknown }).updated_at : undefined;
-  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  const modifiedMs = typeof updatedAt === 'string' ? parseCrmTime(updatedAt) : Number.NaN;
   return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 const CUSTOM_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 const CONSENTS: ReadonlySet<string> = new Set<MarketingConsent>(['granted', 'denied', 'not_asked']);
@@ -100,7 +101,7 @@ export function toCanonicalActivity(activity: CustomActivity): CanonicalActivity
   if (type === undefined) return null;
   return {
     type,
-    occurredAt: new Date(activity.occurred_at).toISOString(),
+    occurredAt: new Date(parseCrmTime(activity.occurred_at)).toISOString(),
     source: 'custom',
     externalId: activityExternalId(activity.id),
     contactExternalId: activity.contact_id,

@@ -4,6 +4,7 @@ import {
   optionalTextFields,
   optionalTextShape,
 } from '../adapter-kit/lenient-schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /**
  * Zod schemas of the Propsync open CRM API's payloads (docs/openapi/propsync-custom-crm.yaml),
@@ -11,7 +12,7 @@ import {
  * a CRM that adds fields never breaks a sync.
  */
 
-const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date-time');
+const instant = z.string().refine((value) => !Number.isNaN(parseCrmTime(value)), 'must be a date-time');
 
 export const CustomAddressSchema = optionalTextFields([...LINE_ADDRESS_FIELDS, 'country_code', 'uprn']);
 

@@ -370,6 +370,22 @@ describe('Loop adapter: webhooks', () => {
     });
     expect(partial.contactIdsToFetch).toEqual(['c-9']);
 
+    // An activity it cannot read is recorded with its reason (the sync log), never dropped unseen.
+    const unreadable = await deliver({
+      type: 'appointment.updated',
+      timestamp: '2025-06-01T09:00:00.000Z',
+      data: { id: 'ap2', type: 'viewing', status: 'booked', contactId: id, updatedAt: 'yesterday' },
+    });
+    expect(unreadable).toMatchObject({
+      activities: [],
+      rejected: [
+        {
+          externalId: 'appointment:ap2',
+          reason: expect.stringMatching(/^Loop appointment could not be mapped/),
+        },
+      ],
+    });
+
     const body = {
       type: 'contact.updated',
       timestamp: '2025-06-01T09:00:00.000Z',

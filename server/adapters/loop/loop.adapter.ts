@@ -48,6 +48,7 @@ import {
   LoopWebhookSubscriptionSchema,
   type LoopContact,
 } from './loop.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for loop (limits and capabilities: docs/crms/loop.md). */
 export const LOOP_INFO = {
@@ -225,6 +226,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
       window,
       pageSize,
       crowdedInstant: 'isolate',
+      listing: `Loop's ${path} list`,
       ...(signal === undefined ? {} : { signal }),
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', path, {
@@ -246,7 +248,7 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
       },
       keyOf: (raw) => {
         const id = idOf(raw);
-        const modifiedMs = Date.parse(updatedAtOf(raw) ?? '');
+        const modifiedMs = parseCrmTime(updatedAtOf(raw));
         return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
       },
     });
@@ -312,8 +314,11 @@ class LoopAdapter extends ConnectedAdapter<Credentials, Settings> {
     } else if (type === 'contact.archived' || type === 'contact.deleted') {
       if (id !== null) result.removedContactIds.push(id);
     } else if (type.startsWith('appointment.') || type.startsWith('offer.')) {
-      const activity = webhookActivity(type, data);
-      if (activity !== null) result.activities.push(activity);
+      const list = ACTIVITY_LISTS.find((candidate) => type.startsWith(`${candidate.kind}.`))!;
+      const read = list.read(data);
+      // One it cannot read is recorded in the sync log with its reason, as polling records it.
+      if (!read.ok) result.rejected = [{ externalId: prefixed(list.kind, id), reason: read.reason }];
+      else if (read.activity !== null) result.activities.push(read.activity);
     } else {
       this.logger.debug({ eventType: type }, 'ignoring a Loop webhook event Propsync does not use');
     }
@@ -367,13 +372,6 @@ const ACTIVITY_LISTS = [
   { kind: 'offer', path: 'v1/offers', read: activityReader(LoopOfferSchema, offerToActivity, 'offer') },
 ] as const;
 type ActivityKind = (typeof ACTIVITY_LISTS)[number]['kind'];
-
-/** The webhook topic's record, mapped as polling maps it; null when unreadable or signalling nothing. */
-function webhookActivity(type: string, data: unknown): CanonicalActivity | null {
-  const list = ACTIVITY_LISTS.find((candidate) => type.startsWith(`${candidate.kind}.`));
-  const read = list?.read(data);
-  return read?.ok ? read.activity : null;
-}
 
 /*
  * Activity checkpoint: the delta pager's checkpoint of the list being read, its ids prefixed with

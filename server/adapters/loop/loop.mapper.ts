@@ -22,6 +22,7 @@ import {
 } from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { unique } from '../adapter-kit/values.ts';
+import { crmTimeIso } from '../adapter-kit/crm-time.ts';
 
 const LOOP_NAMES = { title: 'title', firstName: 'firstName', lastName: 'lastName' } as const;
 const CONSENT: Record<string, MarketingConsent> = {
@@ -230,8 +231,7 @@ function isPrimary(entry: { isPrimary?: boolean | null | undefined }): boolean {
 }
 
 function isoOf(value: string): string {
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+  return crmTimeIso(value, value);
 }
 
 function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {

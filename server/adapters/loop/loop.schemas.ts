@@ -4,6 +4,7 @@ import {
   optionalTextFields,
   optionalTextShape,
 } from '../adapter-kit/lenient-schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /*
  * Loop publishes only its list wrapper (`{results: […]}`), camelCase fields and `pageSize` paging.
@@ -39,7 +40,7 @@ export const LoopContactSchema = z
   .object({
     id: z.string().min(1),
     createdAt: z.string().nullish(),
-    updatedAt: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'),
+    updatedAt: z.string().refine((value) => !Number.isNaN(parseCrmTime(value)), 'must be a date and time'),
     ...optionalTextShape(['title', 'firstName', 'lastName']),
     emailAddresses: z.array(LoopEmailAddressSchema).nullish(),
     phoneNumbers: z.array(LoopPhoneNumberSchema).nullish(),

@@ -332,5 +332,41 @@ describe('Reapit activity mapping', () => {
     expect(
       typeOf(toReapitActivity('appointment', { id: 'RPT90000009', typeId: 'VW', end: 'soon' }, asOf)),
     ).toMatch(/^Reapit appointment did not match/);
+    // Undated, judged as of an unreadable time: explained, never a thrown RangeError.
+    const undated = { id: offer.id, status: 'pending', related: offer.related };
+    expect(typeOf(toReapitActivity('offer', undated, 'not a time'))).toBe(
+      'Reapit offer RPT80000001 has no readable date and time',
+    );
+  });
+});
+
+describe('Reapit activity webhooks with an unreadable event time', () => {
+  it('date an undated offer by the receipt, instead of failing the delivery as an internal error', async () => {
+    const { simulator, adapter } = await connect();
+    const contactId = buyerOf(simulator);
+    const rawBody = JSON.stringify({
+      eventId: 'evt-undated',
+      entityId: 'RPT80000077',
+      customerId: REAPIT_DEMO_CLIENT.customerId,
+      eventTime: 'not a time',
+      topicId: 'offers.created',
+      new: { id: 'RPT80000077', status: 'pending', related: [{ id: contactId }] },
+      old: null,
+    });
+    const receivedAt = new Date();
+    const ingested = await adapter.ingestWebhook({
+      headers: simulator.signWebhookBody(rawBody),
+      rawBody: Buffer.from(rawBody),
+      receivedAt,
+    });
+    expect(ingested.occurredAt).toBe(receivedAt.toISOString());
+    expect(ingested.activities).toEqual([
+      expect.objectContaining({
+        externalId: 'offer:RPT80000077',
+        type: 'offer_submitted',
+        contactExternalId: contactId,
+        occurredAt: receivedAt.toISOString(),
+      }),
+    ]);
   });
 });

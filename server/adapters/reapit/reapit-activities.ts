@@ -4,6 +4,7 @@ import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { SIGNAL_APPOINTMENT_TYPES, toReapitActivity, type ReapitActivityKind } from './reapit.mapper.ts';
 import { ReapitPageSchema } from './reapit.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /**
  * The lists activities come from, read one after the other in this order (docs/crms/reapit.md,
@@ -47,6 +48,7 @@ export async function* syncReapitActivities(
         resumeAfter: index === resume.listIndex ? resume.checkpoint : null,
       },
       pageSize,
+      listing: `Reapit's ${list.path} list`,
       // Many records can share one modification instant (a bulk edit, an import). Reapit filters
       // by an inclusive modifiedFrom/modifiedTo and reports totalCount, so a crowded instant is
       // read on its own, page by page (`isolate`): paging on through an open-ended request would
@@ -149,7 +151,7 @@ function endOfInstant(instant: string, windowEnd: string): string {
 function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const modified = raw && typeof raw === 'object' ? (raw as { modified?: unknown }).modified : undefined;
-  const modifiedMs = typeof modified === 'string' ? Date.parse(modified) : Number.NaN;
+  const modifiedMs = typeof modified === 'string' ? parseCrmTime(modified) : Number.NaN;
   return id !== null && !Number.isNaN(modifiedMs) ? { id, modifiedMs } : null;
 }
 

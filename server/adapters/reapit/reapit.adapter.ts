@@ -19,6 +19,7 @@ import {
   pageSizeSetting,
 } from '../adapter-kit/connection-settings.ts';
 import { clientFormHeaders, type AccessGrant } from '../adapter-kit/credential-session.ts';
+import { PageNumberTrail } from '../adapter-kit/cursor-trail.ts';
 import { pageByModifiedTime } from '../adapter-kit/delta-pager.ts';
 import { primaryPhoneAlternatives } from '../adapter-kit/contact-fields.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
@@ -35,6 +36,7 @@ import {
   ReapitPageSchema,
   ReapitTokenSchema,
 } from './reapit.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
 export const REAPIT_INFO = {
@@ -285,6 +287,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
     const pages = pageByModifiedTime({
       window,
       pageSize: this.settings.pageSize,
+      listing: "Reapit's contact list",
       fetchPage: async ({ modifiedFrom, pageIndex }) => {
         const response = await this.http.request('GET', 'contacts/', {
           query: {
@@ -304,7 +307,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         };
       },
       keyOf: ({ parsed }) => {
-        const modifiedMs = parsed.success ? Date.parse(parsed.data.modified) : Number.NaN;
+        const modifiedMs = parsed.success ? parseCrmTime(parsed.data.modified) : Number.NaN;
         return parsed.success && !Number.isNaN(modifiedMs) ? { id: parsed.data.id, modifiedMs } : null;
       },
     });
@@ -393,6 +396,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       Number.isFinite(occurredMs) && occurredMs <= Date.now()
         ? new Date(occurredMs - JOURNAL_CLOCK_MARGIN_MS).toISOString()
         : undefined;
+    const trail = new PageNumberTrail("Reapit's journal entries list");
     for (let pageNumber = 1; ; pageNumber++) {
       const response = await this.http.request('GET', 'journalEntries', {
         query: {
@@ -407,6 +411,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       });
       const page = parsePage(response.body);
       const entries = page._embedded as Array<{ description?: unknown }>;
+      trail.read(pageNumber, entries);
       if (
         entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
       )

@@ -15,6 +15,7 @@ import {
 import { canonicalAddress, canonicalContact, chosenFirst, namesOf } from '../adapter-kit/contact-fields.ts';
 import { renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { blankToNull } from '../adapter-kit/values.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 const REAPIT_NAMES = { title: 'title', firstName: 'forename', lastName: 'surname' } as const;
 const CONSENT: Record<string, MarketingConsent> = { grant: 'granted', deny: 'denied', notAsked: 'not_asked' };
@@ -149,7 +150,7 @@ function appointmentActivity(appointment: ReapitAppointment, asOf: string): Reap
   const signal = appointment.typeId === 'VW' || appointment.typeId === 'VL';
   if (!signal) return { activity: null };
   const withdrawn = appointment.cancelled === true || appointment.attended === 'noShow';
-  const ended = appointment.end != null && Date.parse(appointment.end) <= Date.parse(asOf);
+  const ended = appointment.end != null && parseCrmTime(appointment.end) <= parseCrmTime(asOf);
   const completed =
     appointment.typeId === 'VW' &&
     !withdrawn &&
@@ -206,10 +207,12 @@ function activityFor(
     if (stage.withdrawn) return { activity: null };
     return { error: `Reapit ${kind} ${id} names no contact` };
   }
+  const occurredMs = parseCrmTime(stage.occurredAt);
+  if (Number.isNaN(occurredMs)) return { error: `Reapit ${kind} ${id} has no readable date and time` };
   return {
     activity: {
       type: stage.type,
-      occurredAt: new Date(stage.occurredAt).toISOString(),
+      occurredAt: new Date(occurredMs).toISOString(),
       source: 'reapit',
       externalId: `${kind}:${id}`,
       contactExternalId,

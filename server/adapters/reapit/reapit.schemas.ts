@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { optionalTextFields, optionalTextShape } from '../adapter-kit/lenient-schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** Reapit's address shape (primaryAddress, secondaryAddress, workAddress). */
 export const ReapitAddressSchema = optionalTextFields([
@@ -19,7 +20,7 @@ export const ReapitContactSchema = z
   .object({
     id: z.string().min(1),
     created: z.string().nullish(),
-    modified: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time'),
+    modified: z.string().refine((value) => !Number.isNaN(parseCrmTime(value)), 'must be a date and time'),
     ...optionalTextShape(['title', 'forename', 'surname']),
     active: z.boolean().nullish(),
     archivedOn: z.string().nullish(),
@@ -88,7 +89,7 @@ export const ReapitWebhookEnvelopeSchema = z.object({
   diff: z.unknown().nullish(),
 });
 
-const timeText = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be a date and time');
+const timeText = z.string().refine((value) => !Number.isNaN(parseCrmTime(value)), 'must be a date and time');
 
 /**
  * The parts of Reapit's AppointmentModel that make it an engagement signal, as `GET /appointments`

@@ -7,6 +7,7 @@ import { assertFresh, badSignature, headerOf } from '../adapter-kit/webhook-sign
 import { ReapitSigningKeys } from './reapit-signing-keys.ts';
 import { toReapitActivity, type ReapitActivityKind } from './reapit.mapper.ts';
 import { ReapitSigningKeysSchema, ReapitWebhookEnvelopeSchema } from './reapit.schemas.ts';
+import { crmTimeIso } from '../adapter-kit/crm-time.ts';
 
 /**
  * Each connection's webhook signing keys and key look-up budget, kept across adapter instances (the
@@ -62,13 +63,14 @@ export class ReapitWebhookReceiver {
     const isContact = event.topicId.startsWith('contacts.');
     // The same model the lists return, so the same mapping: one id and stage per record, whichever way it came.
     const kind = ACTIVITY_KIND_OF_TOPIC[event.topicId.split('.')[0] ?? ''];
-    const mapped =
-      kind && event.new ? toReapitActivity(kind, event.new, event.eventTime) : { activity: null };
+    // The event's time, or the receipt's when Reapit sent none readable: the stage is judged as of it.
+    const occurredAt = crmTimeIso(event.eventTime, delivery.receivedAt.toISOString());
+    const mapped = kind && event.new ? toReapitActivity(kind, event.new, occurredAt) : { activity: null };
     return {
       // One event fans out to several notifications sharing eventId: key on the notification itself.
       deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
       eventType: event.topicId,
-      occurredAt: event.eventTime,
+      occurredAt,
       // The snapshot carries neither the contact's roles (relationships) nor its applicants'
       // marketingMode, so mapping it would erase the profile and nurture category: the changed
       // contact is read in full instead, the way the sync reads it.

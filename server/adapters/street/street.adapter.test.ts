@@ -95,6 +95,45 @@ describe('Street adapter: write-back', () => {
     );
   });
 
+  it('refuses a notes list that answers every page number with the first page, instead of reading it for ever', async () => {
+    const { simulator, adapter, base } = await start();
+    const id = simulator.contactIds()[8]!;
+    const hotLead = (key: string) => ({
+      kind: 'hot_lead' as const,
+      idempotencyKey: key,
+      contactExternalId: id,
+      occurredAt: '2025-03-01T10:00:00.000Z',
+      summary: 'Intent score crossed 80',
+      details: { score: 83 },
+    });
+    await adapter().pushActivity(hotLead('hot-1'));
+    // Street ignoring page[number] and always linking a next page.
+    let noteReads = 0;
+    const firstPageOnly: typeof fetch = async (input, init) => {
+      const url = new URL(String(input));
+      if (!url.pathname.endsWith('/notes') || (init?.method ?? 'GET') !== 'GET') return fetch(input, init);
+      if (++noteReads > 10) throw new Error('read the notes more than 10 times');
+      url.searchParams.delete('page[number]');
+      const response = await fetch(url, init);
+      const page = (await response.json()) as Json;
+      return Response.json({ ...page, links: { ...page.links, next: `${url.href}&page[number]=2` } });
+    };
+    const looping = adapterConnector({
+      hostConfig: streetOperatorConfig(base.slice(0, -STREET_API_BASE_PATH.length)),
+      fetchImplementation: firstPageOnly,
+    })({
+      provider: 'street',
+      credentials: { apiToken: STREET_DEMO_API_TOKEN.apiToken },
+      settings: { pageSize: '20' },
+      webhookSecret: null,
+    });
+    await expect(looping.pushActivity(hotLead('hot-2'))).rejects.toMatchObject({
+      code: 'ADAPTER.BAD_RESPONSE',
+      message: expect.stringContaining("Street's notes list answered page 2"),
+    });
+    expect(noteReads).toBe(2);
+  });
+
   it('finds its marker beyond the first page of a person’s notes', async () => {
     const { simulator, adapter, base } = await start();
     const id = simulator.contactIds()[6]!;
@@ -241,6 +280,22 @@ describe('Street adapter: webhooks', () => {
       }),
     );
     expect(deleted).toMatchObject({ removedContactIds: [personId], contacts: [], contactIdsToFetch: [] });
+
+    // What it cannot use is recorded with its reason (the sync log), as polling records it, never
+    // only in the server log: an activity it cannot read, and one Street says concerns no one.
+    const garbled = await adapter(secret).ingestWebhook(
+      deliver('valuation.updated', { type: 'valuation', id: 'val-9', attributes: 'not an object' }),
+    );
+    expect(garbled).toMatchObject({
+      activities: [],
+      rejected: [{ externalId: 'valuation:val-9', reason: expect.stringContaining('could not read') }],
+    });
+    // One Street deleted since the event: nothing to signal, and no failure Street would retry for ever.
+    const gone = await adapter(secret).ingestWebhook(
+      deliver('valuation.created', { ...valuation, id: randomUUID() }),
+    );
+    expect(gone).toMatchObject({ activities: [] });
+    expect(gone.rejected ?? []).toEqual([]);
   });
 
   it('rejects deliveries without a stored secret or with a signature from another secret', async () => {

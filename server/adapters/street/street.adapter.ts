@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { expectAnswer } from '../adapter-kit/crm-answer.ts';
 import { VIEWING_VALUATION_AND_OFFER_TYPES } from '../adapter-kit/activity-kinds.ts';
-import type { CanonicalActivity } from '../../../shared/activity.ts';
 import type { ProviderInfo } from '../../../shared/provider-catalog.ts';
 import {
   clearsHotLead,
@@ -18,8 +17,14 @@ import {
   pastedKeyCredentials,
 } from '../adapter-kit/connection-settings.ts';
 import { readStandardWebhook } from '../adapter-kit/webhook-body.ts';
+import { PageNumberTrail } from '../adapter-kit/cursor-trail.ts';
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
-import { activitiesOf, contactsOf, type MappedContact } from '../adapter-kit/record-mapping.ts';
+import {
+  activitiesOf,
+  contactsOf,
+  type MappedActivity,
+  type MappedContact,
+} from '../adapter-kit/record-mapping.ts';
 import { ENGAGEMENT_SCORE_MARKER, propsyncMarker } from '../adapter-kit/write-back-markers.ts';
 import { signedSubscription, type WebhookSubscriptionApi } from '../adapter-kit/webhook-subscriptions.ts';
 import {
@@ -50,6 +55,7 @@ import {
   type StreetNote,
   type StreetPage,
 } from './street.schemas.ts';
+import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /** The registry's entry for street (limits and capabilities: docs/crms/street.md). */
 export const STREET_INFO = {
@@ -227,6 +233,7 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
       window,
       pageSize,
       crowdedInstant,
+      listing: `Street's ${path} list`,
       signal,
       fetchPage: async ({ modifiedFrom, pageIndex, onlyAtModifiedFrom }) => {
         const response = await this.http.request('GET', path, {
@@ -299,13 +306,13 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
       if (mapped.ok) result.contacts.push(mapped.contact);
       else if (resourceId) result.contactIdsToFetch.push(resourceId);
     } else {
+      // An activity it cannot use is recorded in the sync log with its reason, as polling records it.
       const activity = StreetActivitySchema.safeParse(document.data);
-      if (activity.success)
-        result.activities.push(
-          ...(await this.#activitiesOf(activity.data, indexIncluded(document.included), result.occurredAt)),
-        );
-      else
-        this.logger.warn({ eventType: type }, 'Street webhook carried an activity Propsync could not read');
+      const read = activity.success
+        ? await this.#activityOf(activity.data, indexIncluded(document.included), result.occurredAt)
+        : { ok: false as const, reason: `Street ${type} event carried an activity Propsync could not read` };
+      if (!read.ok) result.rejected = [{ externalId: activityIdOf(document.data), reason: read.reason }];
+      else if (read.activity !== null) result.activities.push(read.activity);
     }
     return result;
   }
@@ -330,11 +337,13 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
 
   /** The person's first note matching `predicate`, reading every page (people have few notes). */
   async #findNote(personId: string, predicate: (note: StreetNote) => boolean): Promise<StreetNote | null> {
+    const trail = new PageNumberTrail("Street's notes list");
     for (let pageNumber = 1; ; pageNumber++) {
       const response = await this.http.request('GET', `people/${encodeURIComponent(personId)}/notes`, {
         query: { 'page[size]': 100, 'page[number]': pageNumber, sort: 'created_at' },
       });
       const page = parsePage(response.body);
+      trail.read(pageNumber, page.data);
       for (const raw of page.data) {
         const note = StreetNoteSchema.safeParse(raw);
         if (note.success && predicate(note.data)) return note.data;
@@ -362,33 +371,33 @@ class StreetAdapter extends ConnectedAdapter<Credentials, Settings> {
   }
 
   /** The signal of an activity event (as polling maps it), for the person behind its applicant or owner. */
-  async #activitiesOf(
+  async #activityOf(
     activity: StreetActivity,
     included: IncludedIndex,
     occurredAt: string,
-  ): Promise<CanonicalActivity[]> {
+  ): Promise<MappedActivity> {
     const endpoint = ACTIVITY_ENDPOINTS[activity.type];
     let personId = personBehind(activity, endpoint.via, included);
     if (personId === null) {
       // The payload did not side-load who it concerns: ask Street.
       const response = await this.http.request('GET', `${endpoint.path}/${encodeURIComponent(activity.id)}`, {
         query: { include: endpoint.via },
+        acceptStatuses: [404],
       });
+      // Deleted since the event: there is nothing left to signal (polling will not list it either).
+      if (response.status === 404) return { ok: true, activity: null };
       const document = StreetDocumentSchema.safeParse(response.body);
       const current = StreetActivitySchema.safeParse(document.data?.data);
       personId = current.success
         ? personBehind(current.data, endpoint.via, indexIncluded(document.data?.included))
         : null;
     }
-    if (personId === null) {
-      this.logger.warn(
-        { activityId: activity.id, type: activity.type },
-        'Street activity names no person; it was not recorded',
-      );
-      return [];
-    }
-    const signal = toCanonicalActivity(activity, personId, occurredAt);
-    return signal === null ? [] : [signal];
+    const signal = toCanonicalActivity(activity, personId ?? '', occurredAt);
+    // A withdrawal naming nobody withdraws nothing anyone was credited with: nothing to report.
+    if (signal === null || (signal.withdrawn && personId === null)) return { ok: true, activity: null };
+    if (personId === null)
+      return { ok: false, reason: `Street ${activity.type.replace('_', ' ')} names no person behind it` };
+    return { ok: true, activity: signal };
   }
 }
 
@@ -418,6 +427,12 @@ function keyOf(raw: unknown): DeltaKey | null {
   const id = idOf(raw);
   const updatedAt = (raw as { attributes?: { updated_at?: unknown } } | null | undefined)?.attributes
     ?.updated_at;
-  const modifiedMs = typeof updatedAt === 'string' ? Date.parse(updatedAt) : Number.NaN;
+  const modifiedMs = typeof updatedAt === 'string' ? parseCrmTime(updatedAt) : Number.NaN;
   return id === null || Number.isNaN(modifiedMs) ? null : { id, modifiedMs };
+}
+
+/** `<type>:<id>` of a delivered activity, read leniently (null when it names neither). */
+function activityIdOf(resource: unknown): string | null {
+  const { type, id } = (resource ?? {}) as { type?: unknown; id?: unknown };
+  return typeof type === 'string' && typeof id === 'string' && id.length > 0 ? `${type}:${id}` : null;
 }

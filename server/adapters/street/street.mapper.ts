@@ -17,6 +17,7 @@ import {
 } from '../adapter-kit/contact-fields.ts';
 import { flagFromConsent, renamedNameFields } from '../adapter-kit/contact-writes.ts';
 import { UK_COUNTRY_NAMES, blankToNull } from '../adapter-kit/values.ts';
+import { crmTimeIso, parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 const STREET_NAMES = { title: 'title', firstName: 'first_name', lastName: 'last_name' } as const;
 
@@ -248,6 +249,5 @@ export function toCanonicalActivity(
 }
 
 function isoOr(value: string | null | undefined, fallback: string): string {
-  const ms = value ? Date.parse(value) : Number.NaN;
-  return new Date(Number.isNaN(ms) ? Date.parse(fallback) : ms).toISOString();
+  return crmTimeIso(value, new Date(parseCrmTime(fallback)).toISOString());
 }
