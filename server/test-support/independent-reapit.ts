@@ -61,7 +61,7 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyId = randomUUID();
   let platformBase = '';
-  let clock = Date.parse('2026-03-02T09:00:00Z');
+  let clock = 0;
 
   const withEtag = (record: IndependentRecord): IndependentRecord => ({ ...record, _eTag: etagOf(record) });
   const put = (store: Map<string, IndependentRecord>, record: IndependentRecord) =>
@@ -280,9 +280,12 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
     error(res, 404, 'Not found');
   }
 
-  /** The next modification instant (one millisecond and a few ten-millionths later each time). */
+  /**
+   * The next modification instant: now, or a millisecond after the last one, with a few
+   * ten-millionths on top (CHOICE: sub-millisecond digits are never zero, as on a real clock).
+   */
   function tick(): string {
-    clock += 1_000;
+    clock = Math.max(clock + 1, Date.now());
     return reapitTime(clock, 4321);
   }
 

@@ -14,6 +14,44 @@ export const ReapitAddressSchema = optionalTextFields([
   'countryId',
 ]);
 
+/**
+ * Reapit's ContactRoleModel (`embed=relationships`): the role's type (applicant, landlord, offer,
+ * tenancy, vendor), its id and whether it is archived. What an applicant is looking for is not here
+ * but on the ApplicantModel.
+ */
+const ReapitRolesSchema = z
+  .array(
+    z
+      .object({
+        associatedType: z.string(),
+        associatedId: z.string().nullish(),
+        fromArchive: z.boolean().nullish(),
+      })
+      .loose(),
+  )
+  .nullish();
+
+/**
+ * Where `embed=relationships` puts the roles is read both ways (docs/crms/reapit.md): Reapit's
+ * REST API page says embedded resources come in the model's `_embedded`, and the type describes
+ * `ContactModel.relationships` as "later removed from the response"; the same type still lists the
+ * field. `_embedded.relationships` is taken as a list, or as a page whose `_embedded` is the list;
+ * an `_embedded` of another shape is ignored rather than rejecting the contact.
+ */
+const EmbeddedRolesSchema = z
+  .object({
+    relationships: z.preprocess(
+      (value) =>
+        value && typeof value === 'object' && !Array.isArray(value)
+          ? (value as { _embedded?: unknown })._embedded
+          : value,
+      ReapitRolesSchema,
+    ),
+  })
+  .loose()
+  .nullish()
+  .catch(null);
+
 /** The parts of Reapit's ContactModel Propsync reads; unknown fields pass through untouched. */
 export const ReapitContactSchema = z
   .object({
@@ -27,26 +65,17 @@ export const ReapitContactSchema = z
     ...optionalTextShape(['homePhone', 'workPhone', 'mobilePhone', 'email']),
     primaryAddress: ReapitAddressSchema.nullish(),
     categoryIds: z.array(z.string()).nullish(),
-    /**
-     * Reapit's ContactRoleModel (`embed=relationships`): the role's type (applicant, landlord,
-     * offer, tenancy, vendor), its id and whether it is archived. What an applicant is looking for
-     * is not here but on the ApplicantModel.
-     */
-    relationships: z
-      .array(
-        z
-          .object({
-            associatedType: z.string(),
-            associatedId: z.string().nullish(),
-            fromArchive: z.boolean().nullish(),
-          })
-          .loose(),
-      )
-      .nullish(),
+    relationships: ReapitRolesSchema,
+    _embedded: EmbeddedRolesSchema,
     metadata: z.record(z.string(), z.unknown()).nullish(),
     _eTag: z.string().nullish(),
   })
-  .loose();
+  .loose()
+  .transform(({ _embedded, ...contact }) => {
+    const embedded = _embedded?.relationships;
+    const roles = contact.relationships?.length ? contact.relationships : (embedded ?? contact.relationships);
+    return { ...contact, relationships: roles ?? null };
+  });
 export type ReapitContact = z.infer<typeof ReapitContactSchema>;
 
 /** The part of Reapit's ApplicantModel Propsync reads: whether the applicant buys or rents. */
