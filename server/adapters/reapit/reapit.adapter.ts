@@ -201,6 +201,14 @@ export const reapitAdapter = defineAdapter({
   create: (context) => new ReapitAdapter(context),
 });
 
+/** OAuth errors of a token request that mean the client's id or secret was refused. */
+const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client', 'access_denied']);
+
+function oauthErrorOf(body: unknown): string | null {
+  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+  return typeof error === 'string' ? error : null;
+}
+
 /** One request to Reapit Connect's token endpoint (client authenticated by HTTP Basic). */
 async function requestToken(
   http: ProviderHttp,
@@ -209,26 +217,32 @@ async function requestToken(
   form: Record<string, string>,
 ): Promise<AccessGrant> {
   const url = `${hosts.connect}/token`;
-  let body: unknown;
-  try {
-    ({ body } = await http.request('POST', url, {
-      headers: clientFormHeaders(credentials),
-      body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
-    }));
-  } catch (error) {
+  const response = await http.request('POST', url, {
+    headers: clientFormHeaders(credentials),
+    body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
+    acceptStatuses: [400],
+  });
+  const { body } = response;
+  if (response.status === 400) {
+    const cause = http.statusError(400, response.headers, body);
     // invalid_grant: a sign-in revoked, expired or already used (its code or refresh token spent).
-    if (
-      error instanceof PropsyncError &&
-      error.statusCode === 400 &&
-      form.grant_type !== 'client_credentials'
-    ) {
+    if (form.grant_type !== 'client_credentials') {
       throw new PropsyncError(
         'ADAPTER.AUTH_INVALID',
         'Reapit did not accept the sign-in (revoked, expired or already used): reconnect Reapit and sign in again',
-        { statusCode: 400, cause: error },
+        { statusCode: 400, cause },
       );
     }
-    throw error;
+    // A wrong client id or secret: RFC 6749 (5.2) answers it 400 invalid_client unless the server
+    // chooses 401; Reapit Connect does not say which, so both are a credentials problem.
+    if (CLIENT_REFUSED.has(oauthErrorOf(body) ?? '')) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Reapit did not accept the client id and secret: check them in the Reapit developer portal and reconnect',
+        { statusCode: 400, cause },
+      );
+    }
+    throw cause;
   }
   const token = expectAnswer(
     ReapitTokenSchema,

@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 const CROWD_MS = Date.now() - 3 * DAY;
 
 let reapit: IndependentReapit;
-let connect: (pageSize: number) => CrmAdapter;
+let connect: (pageSize: number, clientSecret?: string) => CrmAdapter;
 
 beforeAll(async () => {
   reapit = createIndependentReapit(CLIENT);
@@ -30,10 +30,10 @@ beforeAll(async () => {
   const connector = adapterConnector({
     hostConfig: { PROPSYNC_REAPIT_API_URL: platformUrl, PROPSYNC_REAPIT_CONNECT_URL: connectUrl },
   });
-  connect = (pageSize) =>
+  connect = (pageSize, clientSecret = CLIENT.clientSecret) =>
     connector({
       provider: 'reapit',
-      credentials: { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret },
+      credentials: { clientId: CLIENT.clientId, clientSecret },
       settings: { customerId: CLIENT.customerId, pageSize: String(pageSize) },
     });
 });
@@ -147,6 +147,14 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
     const listed = reapit.requests.filter((r) => r.path.startsWith('/contacts'));
     expect(listed.every((r) => r.query.getAll('embed').includes('relationships'))).toBe(true);
     expect(listed.every((r) => r.query.get('sortBy') === 'modified')).toBe(true);
+  });
+
+  it('connects with the right client, and a wrong secret is a credentials problem, not a bad request', async () => {
+    await expect(connect(100).verifyConnection()).resolves.toEqual({ accountLabel: null, contactCount: 250 });
+    // The token endpoint answers a wrong secret 400 invalid_client (RFC 6749 5.2; 401 is the other reading).
+    await expect(connect(100, 'wrong-secret').verifyConnection()).rejects.toMatchObject({
+      code: 'ADAPTER.AUTH_INVALID',
+    });
   });
 
   it('resumes an interrupted import from a checkpoint inside the crowded instant without a gap or a repeat', async () => {
