@@ -51,6 +51,7 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
   const appointments = new Map<string, IndependentRecord>();
   const offers = new Map<string, IndependentRecord>();
   const journal: Journal[] = [];
+  const interferences: Array<(contactId: string) => void> = [];
   const tokens = new Set<string>();
   const requests: {
     method: string;
@@ -202,8 +203,12 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
         return send(res, 200, present('contacts', contact, embed), { etag: String(contact._eTag) });
       }
       if (method === 'PATCH' && parts.length === 2) {
+        // An agent's change landing between the caller's read and its write, where a test asks for one.
+        const interfering = interferences.shift();
+        if (interfering) interfering(contact.id);
+        const current = contacts.get(contact.id)!;
         // The If-Match must equal the current eTag, quotes included (Troubleshooting — Platform API).
-        if (req.headers['if-match'] !== contact._eTag) {
+        if (req.headers['if-match'] !== current._eTag) {
           return error(
             res,
             412,
@@ -213,7 +218,7 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
         const patch = JSON.parse(await readBody(req)) as Record<string, unknown>;
         // CHOICE: `metadata` in a PATCH REPLACES the app's metadata object (the reference does not
         // say whether it merges); other top-level fields merge as a partial update.
-        put(contacts, { ...contact, ...patch, id: contact.id, created: contact.created, modified: tick() });
+        put(contacts, { ...current, ...patch, id: current.id, created: current.created, modified: tick() });
         return send(res, 204);
       }
     }
@@ -332,6 +337,8 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
       put(contacts, { ...contact, ...change, modified: tick() });
     },
     signDelivery,
+    /** Runs `change` when the next PATCH arrives, before its If-Match is checked (a concurrent edit). */
+    interfereWithNextPatch: (change: (contactId: string) => void) => interferences.push(change),
     envelope: (topicId: string, record: IndependentRecord, customerId = options.customerId) =>
       JSON.stringify({
         eventId: randomUUID(),

@@ -247,6 +247,34 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
     });
   });
 
+  it('re-reads and re-applies a metadata write that met an agent edit (412), keeping the edit', async () => {
+    reapit.interfereWithNextPatch((contactId) => reapit.edit(contactId, { surname: 'EditedMeanwhile' }));
+    const before = reapit.requests.filter((r) => r.method === 'PATCH').length;
+    await connect(100).pushActivity({
+      kind: 'engagement_score',
+      idempotencyKey: 's2',
+      contactExternalId: id(42),
+      occurredAt: '2026-12-01T10:00:00.000Z',
+      summary: '',
+      details: { score: 55 },
+    });
+    expect(reapit.requests.filter((r) => r.method === 'PATCH').length - before).toBe(2);
+    expect(reapit.contacts.get(id(42))).toMatchObject({
+      surname: 'EditedMeanwhile',
+      metadata: { otherApp: { colour: 'blue' }, propsyncEngagementScore: 55 },
+    });
+  });
+
+  it('registers its webhook subscription and takes the id from an absolute Location', async () => {
+    const registration = await connect(100).registerWebhooks({
+      url: 'https://propsync.example/hooks/reapit',
+    });
+    expect(registration.ids).toHaveLength(1);
+    expect(registration.ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    const posted = reapit.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/resthooks'));
+    expect(posted).toHaveLength(1);
+  });
+
   it('polls viewings, valuations and offers, a cancelled viewing and a withdrawn offer as withdrawals', async () => {
     const since = new Date(Date.now() - 1).toISOString();
     const appointment = (n: string, extra: Record<string, unknown>): IndependentRecord => {
@@ -292,9 +320,16 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
         related: [{ id: id(11), name: 'Ms Forename11 Surname11', type: 'contact' }],
       };
     };
+    // Six viewings changed in one instant (a bulk edit): read on their own, page by page.
+    const crowd = reapit.tick();
+    for (let n = 1; n <= 6; n++)
+      reapit.put('appointments', { ...appointment(`APC${n}`, {}), created: crowd, modified: crowd });
     reapit.put('offers', offer('OFF1', 'pending'));
     reapit.put('offers', offer('OFF2', 'accepted'));
     reapit.put('offers', offer('OFF3', 'withdrawn'));
+    reapit.put('offers', offer('OFF4', 'noteOfInterest'));
+    // A status the Offers filter lists (platform-schema.ts, `Offers.status`) beside OfferModel's five.
+    reapit.put('offers', offer('OFF5', 'noteOfInterestWithdrawn'));
     const activities = [];
     for await (const page of connect(2).syncActivities({
       modifiedFrom: since,
@@ -304,6 +339,12 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
       expect(page.rejected).toEqual([]);
       activities.push(...page.activities);
     }
+    // The crowded instant was read on its own, to the end of its millisecond.
+    expect(
+      reapit.requests.some(
+        (r) => r.path === '/appointments' && /9999Z$/.test(r.query.get('modifiedTo') ?? ''),
+      ),
+    ).toBe(true);
     const seen = activities.map((a) => [a.externalId, a.type, a.withdrawn === true, a.contactExternalId]);
     expect(seen.sort()).toEqual(
       [
@@ -311,9 +352,12 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
         ['appointment:APT2', 'valuation_booked', false, id(11)],
         ['appointment:APT3', 'viewing_booked', true, id(11)],
         ['appointment:APT4', 'viewing_booked', false, id(11)],
+        ...[1, 2, 3, 4, 5, 6].map((n) => [`appointment:APC${n}`, 'viewing_booked', false, id(11)]),
         ['offer:OFF1', 'offer_submitted', false, id(11)],
         ['offer:OFF2', 'offer_progressed', false, id(11)],
         ['offer:OFF3', 'offer_submitted', true, id(11)],
+        ['offer:OFF4', 'offer_submitted', false, id(11)],
+        ['offer:OFF5', 'offer_submitted', true, id(11)],
       ].sort(),
     );
   });

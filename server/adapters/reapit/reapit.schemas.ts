@@ -151,7 +151,7 @@ export const ReapitOfferSchema = z
     id: z.string().min(1),
     created: timeText.nullish(),
     modified: timeText.nullish(),
-    /** `pending|withdrawn|rejected|accepted|noteOfInterest`. */
+    /** `pending|withdrawn|rejected|accepted|noteOfInterest`, and `noteOfInterestWithdrawn` (the filter's list). */
     status: z.string().nullish(),
     amount: z.number().nullish(),
     applicantId: z.string().nullish(),
