@@ -19,7 +19,16 @@ type Journal = {
   description: string;
 };
 
-export type IndependentReapitOptions = { clientId: string; clientSecret: string; customerId: string };
+export type IndependentReapitOptions = {
+  clientId: string;
+  clientSecret: string;
+  customerId: string;
+  /**
+   * The other reading of the record: `_eTag` in the body without its quotes (the header and the
+   * If-Match Reapit expects keep them, as the Troubleshooting page shows).
+   */
+  bareBodyEtag?: boolean;
+};
 
 /**
  * CHOICE: times carry seven fractional digits (ten-millionths), as the Foundations "REST API" page
@@ -92,6 +101,7 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
       _links: { self: { href: `${platformBase}/${kind}/${record.id}` } },
       _embedded: Object.keys(embedded).length > 0 ? embedded : null,
       ...rest,
+      ...(options.bareBodyEtag ? { _eTag: String(record._eTag).replaceAll('"', '') } : {}),
     };
   }
 

@@ -438,7 +438,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
     const response = await this.http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
-      headers: { 'if-match': change.etag },
+      headers: { 'if-match': quotedEtag(change.etag) },
       body,
     });
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
@@ -467,7 +467,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       const contact = ReapitContactSchema.parse(current.body);
       const etag = contact._eTag ?? current.headers.get('etag');
       if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
-      if (expectedEtag && expectedEtag !== etag) {
+      if (expectedEtag && quotedEtag(expectedEtag) !== quotedEtag(etag)) {
         throw new PropsyncError('ADAPTER.PRECONDITION_FAILED', 'Reapit contact changed since it was read', {
           statusCode: 412,
         });
@@ -475,7 +475,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
       try {
         const response = await this.http.request('PATCH', path, {
-          headers: { 'if-match': etag },
+          headers: { 'if-match': quotedEtag(etag) },
           body: patch,
         });
         return { externalRef: externalId, etag: response.headers.get('etag') };
@@ -485,6 +485,15 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       }
     }
   }
+}
+
+/**
+ * The eTag as If-Match takes it, in quotes (Reapit's Troubleshooting page: "The Etag should be provided
+ * in quotation marks"). `_eTag` is read as sent, quotes included; one that comes without them (the
+ * public record shows only the header's form) is quoted here rather than sent bare and refused.
+ */
+function quotedEtag(etag: string): string {
+  return /^(W\/)?".*"$/.test(etag) ? etag : `"${etag}"`;
 }
 
 function parsePage(body: unknown) {

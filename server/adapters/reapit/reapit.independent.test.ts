@@ -393,3 +393,40 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
     });
   });
 });
+
+describe('Reapit adapter against the fixture sending _eTag without its quotes', () => {
+  it('still sends If-Match quoted, as Reapit requires, and still notices a stale one', async () => {
+    const fixture = createIndependentReapit({ ...CLIENT, bareBodyEtag: true });
+    const at = reapitTime(Date.now() - DAY);
+    fixture.put('contacts', { id: id(1), created: at, modified: at, forename: 'Ada', surname: 'Byron' });
+    const { connectUrl, platformUrl } = await fixture.start();
+    try {
+      const adapter = adapterConnector({
+        hostConfig: { PROPSYNC_REAPIT_API_URL: platformUrl, PROPSYNC_REAPIT_CONNECT_URL: connectUrl },
+      })({
+        provider: 'reapit',
+        credentials: { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret },
+        settings: { customerId: CLIENT.customerId },
+      });
+      const { contacts } = await readAll(adapter, fullWindow());
+      const etag = contacts[0]!.provenance.etag;
+      expect(etag).toMatch(/^[0-9A-F]{32}$/);
+      await adapter.pushContact({ externalId: id(1), etag, fields: { firstName: 'Augusta' } });
+      expect(fixture.contacts.get(id(1))?.forename).toBe('Augusta');
+      await adapter.pushActivity({
+        kind: 'hot_lead',
+        idempotencyKey: 'h-bare',
+        contactExternalId: id(1),
+        occurredAt: '2026-12-01T10:00:00.000Z',
+        summary: '',
+        details: { hotLead: true },
+      });
+      expect(fixture.contacts.get(id(1))?.metadata).toMatchObject({ propsyncHotLead: true });
+      await expect(
+        adapter.pushContact({ externalId: id(1), etag, fields: { firstName: 'Stale' } }),
+      ).rejects.toMatchObject({ code: 'ADAPTER.PRECONDITION_FAILED' });
+    } finally {
+      await fixture.close();
+    }
+  });
+});
