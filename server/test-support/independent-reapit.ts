@@ -133,7 +133,8 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
       return { href: `${platformBase}/${kind}/?${next.toString()}` };
     };
     send(res, 200, {
-      _embedded: slice.map((record) => present(kind, record, embed)),
+      // CHOICE: an empty page leaves `_embedded` out (every envelope field is optional in the types).
+      ...(slice.length > 0 ? { _embedded: slice.map((record) => present(kind, record, embed)) } : {}),
       pageNumber,
       pageSize,
       pageCount: slice.length,

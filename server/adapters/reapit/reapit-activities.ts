@@ -74,7 +74,7 @@ export async function* syncReapitActivities(
         );
         return {
           records: page._embedded.map((raw) => ({ raw, key: keyOf(raw) })),
-          isLast: !page._links?.next || page._embedded.length < pageSize,
+          isLast: !page._links?.next?.href || page._embedded.length < pageSize,
           total: page.totalCount ?? null,
         };
       },

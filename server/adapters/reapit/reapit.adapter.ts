@@ -313,7 +313,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         const page = parsePage(response.body);
         return {
           records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
-          isLast: !page._links?.next || page._embedded.length < this.settings.pageSize,
+          isLast: !page._links?.next?.href || page._embedded.length < this.settings.pageSize,
           total: page.totalCount ?? null,
         };
       },
@@ -427,7 +427,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         return true;
       const lastPage =
         entries.length === 0 ||
-        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next);
+        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next?.href);
       if (lastPage) return false;
     }
   }

@@ -181,6 +181,21 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
     expect(contacts.find((c) => c.provenance.externalId === id(240))?.marketingConsent).toBe('denied');
   });
 
+  it('reads a quiet delta (an empty page without _embedded) as no change, not as a bad answer', async () => {
+    const adapter = connect(100);
+    const quiet = {
+      modifiedFrom: new Date(Date.now() + DAY).toISOString(),
+      modifiedTo: new Date(Date.now() + 2 * DAY).toISOString(),
+      resumeAfter: null,
+    };
+    const { pages, contacts } = await readAll(adapter, quiet);
+    expect(contacts).toEqual([]);
+    expect(pages.flatMap((page) => page.rejected)).toEqual([]);
+    const activities = [];
+    for await (const page of adapter.syncActivities(quiet)) activities.push(...page.activities);
+    expect(activities).toEqual([]);
+  });
+
   it('pushes a change with the eTag in If-Match, and a stale eTag is a 412 for the caller', async () => {
     const adapter = connect(100);
     const etag = String(reapit.contacts.get(id(30))!._eTag);

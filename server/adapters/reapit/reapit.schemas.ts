@@ -83,15 +83,22 @@ export const ReapitApplicantSchema = z
   .object({ id: z.string().min(1), marketingMode: z.string().nullish() })
   .loose();
 
-/** HAL page envelope of every Reapit list endpoint. */
+/**
+ * HAL page envelope of every Reapit list endpoint. Every field is optional in the published types
+ * (`ContactModelPagedResult` and the like), so an empty page without `_embedded` is an empty list,
+ * and a link without an address is no link.
+ */
 export const ReapitPageSchema = z.object({
-  _embedded: z.array(z.unknown()),
-  pageNumber: z.number(),
-  pageSize: z.number(),
-  pageCount: z.number(),
+  _embedded: z
+    .array(z.unknown())
+    .nullish()
+    .transform((records) => records ?? []),
+  pageNumber: z.number().nullish(),
+  pageSize: z.number().nullish(),
+  pageCount: z.number().nullish(),
   totalPageCount: z.number().nullish(),
   totalCount: z.number().nullish(),
-  _links: z.record(z.string(), z.object({ href: z.string() }).loose()).nullish(),
+  _links: z.record(z.string(), z.object({ href: z.string().nullish() }).loose().nullish()).nullish(),
 });
 
 export const ReapitTokenSchema = z.object({
