@@ -323,10 +323,15 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
   /**
    * A signed webhook delivery, as Reapit sends it: `X-Signature: s:<keyId>:<unix seconds>:<signature>`,
    * Ed25519 over `<timestamp><raw body>`. CHOICE: the signature is base64url without padding (the
-   * page does not name the encoding; the key's `x` is base64url).
+   * page does not name the encoding; the key's `x` is base64url); base64 and hex on request.
    */
-  function signDelivery(body: string, at = Math.floor(Date.now() / 1000), key: KeyObject = privateKey) {
-    const signature = sign(null, Buffer.from(`${at}${body}`), key).toString('base64url');
+  function signDelivery(
+    body: string,
+    at = Math.floor(Date.now() / 1000),
+    key: KeyObject = privateKey,
+    encoding: 'base64url' | 'base64' | 'hex' = 'base64url',
+  ) {
+    const signature = sign(null, Buffer.from(`${at}${body}`), key).toString(encoding);
     return { 'x-signature': `s:${keyId}:${at}:${signature}`, 'content-type': 'application/json' };
   }
 

@@ -398,6 +398,16 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
       ['appointment:APT9', 'viewing_completed'],
     ]);
 
+    // The signature's encoding is not published: base64 (padded) and hex verify as well.
+    for (const encoding of ['base64', 'hex'] as const) {
+      const again = reapit.envelope('appointments.modified', viewing);
+      await expect(
+        deliver(again, reapit.signDelivery(again, undefined, undefined, encoding)),
+      ).resolves.toMatchObject({
+        eventType: 'appointments.modified',
+      });
+    }
+
     const forger = generateKeyPairSync('ed25519').privateKey;
     await expect(deliver(body, reapit.signDelivery(body, undefined, forger))).rejects.toMatchObject({
       reason: 'bad_signature',

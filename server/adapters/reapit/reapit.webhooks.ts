@@ -134,6 +134,12 @@ function customerOf(json: unknown): unknown {
   return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
 }
 
+/**
+ * Reapit does not publish the signature's encoding: base64 or base64url (the key's `x` is base64url)
+ * is read as such, and an Ed25519 signature written as hex (128 hex digits, a length no base64 form
+ * of 64 bytes has) is read as hex.
+ */
 function decodeSignature(signature: string): Buffer {
+  if (/^[0-9a-fA-F]{128}$/.test(signature)) return Buffer.from(signature, 'hex');
   return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
 }
