@@ -412,6 +412,21 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
     await expect(deliver(body, reapit.signDelivery(body, undefined, forger))).rejects.toMatchObject({
       reason: 'bad_signature',
     });
+    // The developer portal's Ping (customer `webhook-test`), signed: accepted, and it changes nothing.
+    const ping = reapit.envelope(
+      'appointments.modified',
+      { ...viewing, id: '9e7e4181-6210-49ea-abf5-d5ce16d23647' },
+      'webhook-test',
+    );
+    await expect(deliver(ping, reapit.signDelivery(ping))).resolves.toMatchObject({
+      activities: [],
+      contacts: [],
+      contactIdsToFetch: [],
+      removedContactIds: [],
+    });
+    await expect(deliver(ping, reapit.signDelivery(ping, undefined, forger))).rejects.toMatchObject({
+      reason: 'bad_signature',
+    });
     const foreign = reapit.envelope('appointments.modified', viewing, 'XYZ');
     await expect(deliver(foreign, reapit.signDelivery(foreign))).rejects.toMatchObject({
       reason: 'foreign_tenant',

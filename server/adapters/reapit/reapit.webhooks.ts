@@ -19,6 +19,11 @@ const ACTIVITY_KIND_OF_TOPIC: Record<string, ReapitActivityKind | undefined> = {
   appointments: 'appointment',
   offers: 'offer',
 };
+/**
+ * The customer id of a Ping sent from Reapit's developer portal to test a webhook's endpoint
+ * (Reapit Foundations documentation — "Webhooks", testing); its entity is a fixed sample.
+ */
+const PING_CUSTOMER_ID = 'webhook-test';
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -50,15 +55,27 @@ export class ReapitWebhookReceiver {
     // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
     // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
     const named = customerOf(json);
-    if (named !== undefined) this.#refuseForeignTenant(named);
+    if (named !== undefined && named !== PING_CUSTOMER_ID) this.#refuseForeignTenant(named);
     await this.#verifySignature(delivery);
     if (json === undefined)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
     const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
     if (!envelope.success)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
-    this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
+    if (event.customerId === PING_CUSTOMER_ID) {
+      // The developer portal's Ping: a signed sample that tests the endpoint; it changes nothing.
+      return {
+        deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+        eventType: event.topicId,
+        occurredAt: event.eventTime,
+        contacts: [],
+        activities: [],
+        contactIdsToFetch: [],
+        removedContactIds: [],
+      };
+    }
+    this.#refuseForeignTenant(event.customerId);
     const isContact = event.topicId.startsWith('contacts.');
     // The same model the lists return, so the same mapping: one id and stage per record, whichever way it came.
     const kind = ACTIVITY_KIND_OF_TOPIC[event.topicId.split('.')[0] ?? ''];
