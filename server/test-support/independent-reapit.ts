@@ -28,6 +28,8 @@ export type IndependentReapitOptions = {
    * If-Match Reapit expects keep them, as the Troubleshooting page shows).
    */
   bareBodyEtag?: boolean;
+  /** Pages without `_links` (optional in the types): only the counts say whether more follow. */
+  omitPageLinks?: boolean;
 };
 
 /**
@@ -140,13 +142,15 @@ export function createIndependentReapit(options: IndependentReapitOptions) {
       pageCount: slice.length,
       totalPageCount,
       totalCount: sorted.length,
-      _links: {
-        self: link(pageNumber),
-        first: link(1),
-        ...(pageNumber < totalPageCount ? { next: link(pageNumber + 1) } : {}),
-        ...(pageNumber > 1 ? { prev: link(pageNumber - 1) } : {}),
-        last: link(Math.max(1, totalPageCount)),
-      },
+      _links: options.omitPageLinks
+        ? undefined
+        : {
+            self: link(pageNumber),
+            first: link(1),
+            ...(pageNumber < totalPageCount ? { next: link(pageNumber + 1) } : {}),
+            ...(pageNumber > 1 ? { prev: link(pageNumber - 1) } : {}),
+            last: link(Math.max(1, totalPageCount)),
+          },
     });
   }
 

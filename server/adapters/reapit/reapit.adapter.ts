@@ -34,6 +34,7 @@ import {
   type ReapitContact,
   ReapitPageSchema,
   ReapitTokenSchema,
+  isLastPage,
 } from './reapit.schemas.ts';
 
 /** The registry's entry for reapit (limits and capabilities: docs/crms/reapit.md). */
@@ -313,7 +314,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         const page = parsePage(response.body);
         return {
           records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
-          isLast: !page._links?.next?.href || page._embedded.length < this.settings.pageSize,
+          isLast: isLastPage(page, pageIndex + 1, this.settings.pageSize),
           total: page.totalCount ?? null,
         };
       },
@@ -425,10 +426,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
       )
         return true;
-      const lastPage =
-        entries.length === 0 ||
-        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next?.href);
-      if (lastPage) return false;
+      if (entries.length === 0 || isLastPage(page, pageNumber, JOURNAL_PAGE_SIZE)) return false;
     }
   }
 

@@ -434,11 +434,21 @@ describe('Reapit adapter against an independent Foundations fixture', () => {
   });
 });
 
-describe('Reapit adapter against the fixture sending _eTag without its quotes', () => {
-  it('still sends If-Match quoted, as Reapit requires, and still notices a stale one', async () => {
-    const fixture = createIndependentReapit({ ...CLIENT, bareBodyEtag: true });
+describe('Reapit adapter against the fixture taking the other readings: bare _eTag, pages without links', () => {
+  it('reads every page by the counts, sends If-Match quoted as Reapit requires, and still notices a stale one', async () => {
+    const fixture = createIndependentReapit({ ...CLIENT, bareBodyEtag: true, omitPageLinks: true });
     const at = reapitTime(Date.now() - DAY);
     fixture.put('contacts', { id: id(1), created: at, modified: at, forename: 'Ada', surname: 'Byron' });
+    for (let n = 2; n <= 5; n++) {
+      const later = reapitTime(Date.now() - DAY + n * 1_000);
+      fixture.put('contacts', {
+        id: id(n),
+        created: later,
+        modified: later,
+        forename: `F${n}`,
+        surname: `S${n}`,
+      });
+    }
     const { connectUrl, platformUrl } = await fixture.start();
     try {
       const adapter = adapterConnector({
@@ -446,10 +456,11 @@ describe('Reapit adapter against the fixture sending _eTag without its quotes', 
       })({
         provider: 'reapit',
         credentials: { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret },
-        settings: { customerId: CLIENT.customerId },
+        settings: { customerId: CLIENT.customerId, pageSize: '2' },
       });
       const { contacts } = await readAll(adapter, fullWindow());
-      const etag = contacts[0]!.provenance.etag;
+      expect(externalIds(contacts).sort()).toEqual([1, 2, 3, 4, 5].map(id));
+      const etag = contacts.find((c) => c.provenance.externalId === id(1))!.provenance.etag;
       expect(etag).toMatch(/^[0-9A-F]{32}$/);
       await adapter.pushContact({ externalId: id(1), etag, fields: { firstName: 'Augusta' } });
       expect(fixture.contacts.get(id(1))?.forename).toBe('Augusta');

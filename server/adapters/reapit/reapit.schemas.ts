@@ -101,6 +101,21 @@ export const ReapitPageSchema = z.object({
   _links: z.record(z.string(), z.object({ href: z.string().nullish() }).loose().nullish()).nullish(),
 });
 
+/**
+ * Whether no page follows `page` (asked for as page `pageNumber` of `pageSize`): a short page is the
+ * last; else the `next` link says, and without links the page counts do. Knowing neither, the next
+ * page is asked for (an empty one ends the read): reading one page too many is safe, stopping early is not.
+ */
+export function isLastPage(
+  page: z.infer<typeof ReapitPageSchema>,
+  pageNumber: number,
+  pageSize: number,
+): boolean {
+  if (page._embedded.length < pageSize) return true;
+  if (page._links) return !page._links.next?.href;
+  return page.totalPageCount != null && pageNumber >= page.totalPageCount;
+}
+
 export const ReapitTokenSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string(),
