@@ -63,10 +63,12 @@ export class ReapitWebhookReceiver {
     if (!envelope.success)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
     const event = envelope.data;
+    // One event fans out to several notifications sharing eventId: key on the notification itself.
+    const deliveryKey = `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`;
     if (event.customerId === PING_CUSTOMER_ID) {
       // The developer portal's Ping: a signed sample that tests the endpoint; it changes nothing.
       return {
-        deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+        deliveryKey,
         eventType: event.topicId,
         occurredAt: event.eventTime,
         contacts: [],
@@ -82,8 +84,7 @@ export class ReapitWebhookReceiver {
     const mapped =
       kind && event.new ? toReapitActivity(kind, event.new, event.eventTime) : { activity: null };
     return {
-      // One event fans out to several notifications sharing eventId: key on the notification itself.
-      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+      deliveryKey,
       eventType: event.topicId,
       occurredAt: event.eventTime,
       // The snapshot carries neither the contact's roles (relationships) nor its applicants'
