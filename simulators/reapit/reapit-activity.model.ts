@@ -299,7 +299,10 @@ export function generateActivities(
         contactSeq: contact.seq,
         propertyId: reapitId('property', random.int(1, 5000)),
         amount: random.int(30, 190) * 5000,
-        status: random.pickWeighted(REAPIT_OFFER_STATUSES, OFFER_STATUS_WEIGHTS),
+        status: random.pickWeighted(
+          REAPIT_OFFER_STATUSES.slice(0, OFFER_STATUS_WEIGHTS.length),
+          OFFER_STATUS_WEIGHTS,
+        ),
         date: new Date(created).toISOString().slice(0, 10),
         negotiatorId,
       });

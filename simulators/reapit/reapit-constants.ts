@@ -129,12 +129,17 @@ export const REAPIT_ROLE_CATEGORY_IDS = {
   activeTenant: 'TEN',
 } as const;
 
+/**
+ * OfferModel's statuses, and `noteOfInterestWithdrawn`, which the Offers filter lists too
+ * (platform-schema.ts, `Offers.status`); generated offers use the first five only.
+ */
 export const REAPIT_OFFER_STATUSES = [
   'pending',
   'withdrawn',
   'rejected',
   'accepted',
   'noteOfInterest',
+  'noteOfInterestWithdrawn',
 ] as const;
 export type ReapitOfferStatus = (typeof REAPIT_OFFER_STATUSES)[number];
 

@@ -159,6 +159,16 @@ describe('Reapit activities: webhooks and polling agree', () => {
     );
     expect(contactDeleted).toMatchObject({ removedContactIds: [contactId], removedActivityIds: [] });
   });
+
+  it('brings a note of interest withdrawn (a status the Offers filter lists) as its withdrawal', async () => {
+    const { simulator, adapter } = await connect();
+    const window = sinceNow(simulator);
+    const offer = simulator.controls.createOffer({ contactId: buyerOf(simulator), status: 'noteOfInterest' });
+    simulator.controls.updateOffer({ id: offer, status: 'noteOfInterestWithdrawn' });
+    expect((await poll(adapter, window)).activities).toEqual([
+      expect.objectContaining({ externalId: `offer:${offer}`, type: 'offer_submitted', withdrawn: true }),
+    ]);
+  });
 });
 
 describe('Reapit activities: paging and checkpoints', () => {

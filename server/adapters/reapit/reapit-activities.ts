@@ -3,7 +3,7 @@ import type { ActivityPage, PageCheckpoint, SyncWindow } from '../../core/ports/
 import { pageByModifiedTime, type DeltaKey } from '../adapter-kit/delta-pager.ts';
 import type { ProviderHttp } from '../adapter-kit/provider-http.ts';
 import { SIGNAL_APPOINTMENT_TYPES, toReapitActivity, type ReapitActivityKind } from './reapit.mapper.ts';
-import { ReapitPageSchema } from './reapit.schemas.ts';
+import { ReapitPageSchema, isLastPage } from './reapit.schemas.ts';
 import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
 /**
@@ -76,7 +76,7 @@ export async function* syncReapitActivities(
         );
         return {
           records: page._embedded.map((raw) => ({ raw, key: keyOf(raw) })),
-          isLast: !page._links?.next || page._embedded.length < pageSize,
+          isLast: isLastPage(page, pageIndex + 1, pageSize),
           total: page.totalCount ?? null,
         };
       },

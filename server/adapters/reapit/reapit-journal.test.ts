@@ -47,8 +47,18 @@ describe('Reapit email write-back looks for its earlier write', () => {
         return fetch(input, init);
       if (++journalReads > 10) throw new Error('read the journal more than 10 times');
       url.searchParams.delete('pageNumber');
-      const page = (await (await fetch(url, init)).json()) as Record<string, unknown>;
-      return Response.json({ ...page, totalPageCount: 1000, _links: { next: { href: url.pathname } } });
+      const page = (await (await fetch(url, init)).json()) as { _embedded: unknown[] };
+      // A full page (a short one would end the read by itself), the same one for every page number.
+      const full = Array.from(
+        { length: 100 },
+        (_, index) => page._embedded[index] ?? { description: 'other' },
+      );
+      return Response.json({
+        ...page,
+        _embedded: full,
+        totalPageCount: 1000,
+        _links: { next: { href: url.pathname } },
+      });
     };
     await expect(connect(firstPageOnly).pushActivity(email(contactId, 'journal-2'))).rejects.toMatchObject({
       code: 'ADAPTER.BAD_RESPONSE',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmAdapter } from '../../core/ports/crm-adapter.ts';
 import { adapterConnector } from '../../test-support/adapter-connections.ts';
 import { toCanonicalContact } from './reapit.mapper.ts';
-import type { ReapitContact } from './reapit.schemas.ts';
+import { ReapitContactSchema, type ReapitContact } from './reapit.schemas.ts';
 import { reapitOperatorConfig } from '../../../simulators/reapit/reapit.harness.ts';
 import { REAPIT_DEMO_CLIENT } from '../../../simulators/reapit/reapit-constants.ts';
 import {
@@ -39,6 +39,23 @@ describe('Reapit roles and applicants → profile', () => {
     expect(toCanonicalContact(buying, new Map([['RPT30000001', 'buying']])).profile.applicantType).toBe(
       'buyer',
     );
+  });
+
+  it('reads the roles from the top level or from _embedded, as a list or as a page, and ignores an odd _embedded', () => {
+    const role = { associatedType: 'vendor', associatedId: 'RPT50000001', fromArchive: false };
+    const base = { id: 'RPT20000001', modified: '2026-11-30T10:00:00.1234567Z' };
+    const rolesOf = (raw: Record<string, unknown>) =>
+      ReapitContactSchema.parse({ ...base, ...raw }).relationships;
+    expect(rolesOf({ relationships: [role] })).toEqual([role]);
+    expect(rolesOf({ _embedded: { relationships: [role] } })).toEqual([role]);
+    expect(rolesOf({ relationships: [], _embedded: { relationships: [role] } })).toEqual([role]);
+    expect(rolesOf({ _embedded: { relationships: { _embedded: [role], pageNumber: 1 } } })).toEqual([role]);
+    expect(rolesOf({ _embedded: null })).toBeNull();
+    expect(rolesOf({ _embedded: { relationships: 'unexpected' } })).toBeNull();
+    expect(
+      toCanonicalContact(ReapitContactSchema.parse({ ...base, _embedded: { relationships: [role] } })).profile
+        .isVendor,
+    ).toBe(true);
   });
 
   it('ignores archived roles: an archived tenancy is a former one, an archived landlord no landlord', () => {

@@ -35,6 +35,7 @@ import {
   type ReapitContact,
   ReapitPageSchema,
   ReapitTokenSchema,
+  isLastPage,
 } from './reapit.schemas.ts';
 import { parseCrmTime } from '../adapter-kit/crm-time.ts';
 
@@ -203,6 +204,14 @@ export const reapitAdapter = defineAdapter({
   create: (context) => new ReapitAdapter(context),
 });
 
+/** OAuth errors of a token request that mean the client's id or secret was refused. */
+const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client', 'access_denied']);
+
+function oauthErrorOf(body: unknown): string | null {
+  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
+  return typeof error === 'string' ? error : null;
+}
+
 /** One request to Reapit Connect's token endpoint (client authenticated by HTTP Basic). */
 async function requestToken(
   http: ProviderHttp,
@@ -211,26 +220,32 @@ async function requestToken(
   form: Record<string, string>,
 ): Promise<AccessGrant> {
   const url = `${hosts.connect}/token`;
-  let body: unknown;
-  try {
-    ({ body } = await http.request('POST', url, {
-      headers: clientFormHeaders(credentials),
-      body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
-    }));
-  } catch (error) {
+  const response = await http.request('POST', url, {
+    headers: clientFormHeaders(credentials),
+    body: new URLSearchParams({ ...form, client_id: credentials.clientId }).toString(),
+    acceptStatuses: [400],
+  });
+  const { body } = response;
+  if (response.status === 400) {
+    const cause = http.statusError(400, response.headers, body);
     // invalid_grant: a sign-in revoked, expired or already used (its code or refresh token spent).
-    if (
-      error instanceof PropsyncError &&
-      error.statusCode === 400 &&
-      form.grant_type !== 'client_credentials'
-    ) {
+    if (form.grant_type !== 'client_credentials') {
       throw new PropsyncError(
         'ADAPTER.AUTH_INVALID',
         'Reapit did not accept the sign-in (revoked, expired or already used): reconnect Reapit and sign in again',
-        { statusCode: 400, cause: error },
+        { statusCode: 400, cause },
       );
     }
-    throw error;
+    // A wrong client id or secret: RFC 6749 (5.2) answers it 400 invalid_client unless the server
+    // chooses 401; Reapit Connect does not say which, so both are a credentials problem.
+    if (CLIENT_REFUSED.has(oauthErrorOf(body) ?? '')) {
+      throw new PropsyncError(
+        'ADAPTER.AUTH_INVALID',
+        'Reapit did not accept the client id and secret: check them in the Reapit developer portal and reconnect',
+        { statusCode: 400, cause },
+      );
+    }
+    throw cause;
   }
   const token = expectAnswer(
     ReapitTokenSchema,
@@ -302,7 +317,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         const page = parsePage(response.body);
         return {
           records: page._embedded.map((raw) => ({ raw, parsed: ReapitContactSchema.safeParse(raw) })),
-          isLast: !page._links?.next || page._embedded.length < this.settings.pageSize,
+          isLast: isLastPage(page, pageIndex + 1, this.settings.pageSize),
           total: page.totalCount ?? null,
         };
       },
@@ -416,10 +431,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
         entries.some((entry) => typeof entry.description === 'string' && entry.description.includes(marker))
       )
         return true;
-      const lastPage =
-        entries.length === 0 ||
-        (page.totalPageCount != null ? pageNumber >= page.totalPageCount : !page._links?.next);
-      if (lastPage) return false;
+      if (entries.length === 0 || isLastPage(page, pageNumber, JOURNAL_PAGE_SIZE)) return false;
     }
   }
 
@@ -429,7 +441,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
     if (!change.etag || change.metadata)
       return this.#patchWithFreshEtag(change.externalId, body, change.metadata, change.etag);
     const response = await this.http.request('PATCH', `contacts/${encodeURIComponent(change.externalId)}`, {
-      headers: { 'if-match': change.etag },
+      headers: { 'if-match': quotedEtag(change.etag) },
       body,
     });
     return { externalRef: change.externalId, etag: response.headers.get('etag') };
@@ -458,7 +470,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       const contact = ReapitContactSchema.parse(current.body);
       const etag = contact._eTag ?? current.headers.get('etag');
       if (!etag) throw new PropsyncError('ADAPTER.BAD_RESPONSE', 'Reapit returned a contact without an eTag');
-      if (expectedEtag && expectedEtag !== etag) {
+      if (expectedEtag && quotedEtag(expectedEtag) !== quotedEtag(etag)) {
         throw new PropsyncError('ADAPTER.PRECONDITION_FAILED', 'Reapit contact changed since it was read', {
           statusCode: 412,
         });
@@ -466,7 +478,7 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       const patch = metadata ? { ...body, metadata: { ...(contact.metadata ?? {}), ...metadata } } : body;
       try {
         const response = await this.http.request('PATCH', path, {
-          headers: { 'if-match': etag },
+          headers: { 'if-match': quotedEtag(etag) },
           body: patch,
         });
         return { externalRef: externalId, etag: response.headers.get('etag') };
@@ -476,6 +488,15 @@ class ReapitAdapter extends ConnectedAdapter<Credentials, Settings> {
       }
     }
   }
+}
+
+/**
+ * The eTag as If-Match takes it, in quotes (Reapit's Troubleshooting page: "The Etag should be provided
+ * in quotation marks"). `_eTag` is read as sent, quotes included; one that comes without them (the
+ * public record shows only the header's form) is quoted here rather than sent bare and refused.
+ */
+function quotedEtag(etag: string): string {
+  return /^(W\/)?".*"$/.test(etag) ? etag : `"${etag}"`;
 }
 
 function parsePage(body: unknown) {

@@ -129,7 +129,8 @@ export const SIGNAL_APPOINTMENT_TYPES = ['VW', 'VL'] as const;
  *   attendance not recorded (agents often leave it unset); otherwise booked;
  * - a valuation is booked; another type is nothing;
  * - an accepted offer has progressed; any other is submitted;
- * - a cancelled or no-show appointment, a rejected or withdrawn offer, is its signal withdrawn.
+ * - a cancelled or no-show appointment, a rejected or withdrawn offer (a note of interest withdrawn
+ *   too), is its signal withdrawn.
  * The activity goes to the record's first contact: one record is one activity (the store keys it
  * by id), so a joint applicant's other contacts are listed in `details.contactIds` only.
  */
@@ -171,8 +172,14 @@ function appointmentActivity(appointment: ReapitAppointment, asOf: string): Reap
   });
 }
 
+/**
+ * Offer statuses that take the signal back: OfferModel documents `withdrawn` and `rejected`, and the
+ * Offers filter also lists `noteOfInterestWithdrawn` (platform-schema.ts, `Offers.status`).
+ */
+const WITHDRAWN_OFFER_STATUSES = new Set(['withdrawn', 'rejected', 'noteOfInterestWithdrawn']);
+
 function offerActivity(offer: ReapitOffer, asOf: string): ReapitActivityMapping {
-  const withdrawn = offer.status === 'rejected' || offer.status === 'withdrawn';
+  const withdrawn = WITHDRAWN_OFFER_STATUSES.has(offer.status ?? '');
   const progressed = offer.status === 'accepted';
   return activityFor(
     'offer',

@@ -1,3 +1,4 @@
+import { emptyIngested } from '../adapter-kit/webhook-body.ts';
 import { createHash, verify } from 'node:crypto';
 import { PropsyncError } from '../../core/errors.ts';
 import type { IngestedWebhook, InboundWebhook } from '../../core/ports/crm-adapter.ts';
@@ -20,6 +21,11 @@ const ACTIVITY_KIND_OF_TOPIC: Record<string, ReapitActivityKind | undefined> = {
   appointments: 'appointment',
   offers: 'offer',
 };
+/**
+ * The customer id of a Ping sent from Reapit's developer portal to test a webhook's endpoint
+ * (Reapit Foundations documentation — "Webhooks", testing); its entity is a fixed sample.
+ */
+const PING_CUSTOMER_ID = 'webhook-test';
 /** Key ids Reapit issues are short tokens; anything else is refused without a look-up. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -51,15 +57,21 @@ export class ReapitWebhookReceiver {
     // Reapit signs every customer's deliveries with the app's key: a signature alone does not say
     // the delivery is this agency's. Checked before the signature, so foreign traffic costs no key look-up.
     const named = customerOf(json);
-    if (named !== undefined) this.#refuseForeignTenant(named);
+    if (named !== undefined && named !== PING_CUSTOMER_ID) this.#refuseForeignTenant(named);
     await this.#verifySignature(delivery);
     if (json === undefined)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not valid JSON');
     const envelope = ReapitWebhookEnvelopeSchema.safeParse(json);
     if (!envelope.success)
       throw new PropsyncError('ADAPTER.VALIDATION', 'Reapit webhook body is not a Reapit event envelope');
-    this.#refuseForeignTenant(envelope.data.customerId);
     const event = envelope.data;
+    // One event fans out to several notifications sharing eventId: key on the notification itself.
+    const deliveryKey = `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`;
+    if (event.customerId === PING_CUSTOMER_ID) {
+      // The developer portal's Ping: a signed sample that tests the endpoint; it changes nothing.
+      return emptyIngested({ deliveryKey, eventType: event.topicId, occurredAt: event.eventTime });
+    }
+    this.#refuseForeignTenant(event.customerId);
     const isContact = event.topicId.startsWith('contacts.');
     // The same model the lists return, so the same mapping: one id and stage per record, whichever way it came.
     const kind = ACTIVITY_KIND_OF_TOPIC[event.topicId.split('.')[0] ?? ''];
@@ -67,8 +79,7 @@ export class ReapitWebhookReceiver {
     const occurredAt = crmTimeIso(event.eventTime, delivery.receivedAt.toISOString());
     const mapped = kind && event.new ? toReapitActivity(kind, event.new, occurredAt) : { activity: null };
     return {
-      // One event fans out to several notifications sharing eventId: key on the notification itself.
-      deliveryKey: `${event.eventId}:${createHash('sha256').update(delivery.rawBody).digest('base64url')}`,
+      deliveryKey,
       eventType: event.topicId,
       occurredAt,
       // The snapshot carries neither the contact's roles (relationships) nor its applicants'
@@ -138,6 +149,12 @@ function customerOf(json: unknown): unknown {
   return json && typeof json === 'object' ? (json as { customerId?: unknown }).customerId : undefined;
 }
 
+/**
+ * Reapit does not publish the signature's encoding: base64 or base64url (the key's `x` is base64url)
+ * is read as such, and an Ed25519 signature written as hex (128 hex digits, a length no base64 form
+ * of 64 bytes has) is read as hex.
+ */
 function decodeSignature(signature: string): Buffer {
+  if (/^[0-9a-fA-F]{128}$/.test(signature)) return Buffer.from(signature, 'hex');
   return Buffer.from(signature.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
 }
