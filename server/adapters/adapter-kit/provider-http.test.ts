@@ -4,16 +4,28 @@ import { providerInfo } from '../registry.ts';
 import { MAX_RESPONSE_BYTES, ProviderHttp } from './provider-http.ts';
 import { RequestPacer } from './request-pacer.ts';
 
-function answering(status: number, body: unknown): ProviderHttp {
+/** A client of `provider` at `baseUrl` whose requests `fetchImplementation` answers. */
+function httpFor(
+  provider: 'reapit' | 'custom',
+  baseUrl: string,
+  fetchImplementation: typeof fetch,
+): ProviderHttp {
   return new ProviderHttp({
-    provider: providerInfo('reapit')!,
-    baseUrl: 'https://platform.reapit.cloud',
+    provider: providerInfo(provider)!,
+    baseUrl,
     pacer: new RequestPacer({ requests: 100, windowSeconds: 1 }),
     session: null,
     authorise: () => ({}),
-    fetchImplementation: async () =>
-      new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }),
+    fetchImplementation,
   });
+}
+
+function answering(status: number, body: unknown): ProviderHttp {
+  return httpFor(
+    'reapit',
+    'https://platform.reapit.cloud',
+    async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }),
+  );
 }
 
 async function failureOf(http: ProviderHttp): Promise<PropsyncError> {
@@ -87,14 +99,11 @@ describe('ProviderHttp: how much of an answer it reads', () => {
         controller.enqueue(new Uint8Array(1024 * 1024).fill(32));
       },
     });
-    const http = new ProviderHttp({
-      provider: providerInfo('custom')!,
-      baseUrl: 'https://crm.example.co.uk',
-      pacer: new RequestPacer({ requests: 100, windowSeconds: 1 }),
-      session: null,
-      authorise: () => ({}),
-      fetchImplementation: async () => new Response(endless, { status: 200 }),
-    });
+    const http = httpFor(
+      'custom',
+      'https://crm.example.co.uk',
+      async () => new Response(endless, { status: 200 }),
+    );
     const error = await http.request('GET', 'contacts').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PropsyncError);
     expect((error as PropsyncError).code).toBe('ADAPTER.BAD_RESPONSE');
@@ -105,5 +114,25 @@ describe('ProviderHttp: how much of an answer it reads', () => {
   it('reads an ordinary answer whole', async () => {
     const { body } = await answering(200, { items: ['a', 'b'] }).request('GET', 'contacts');
     expect(body).toEqual({ items: ['a', 'b'] });
+  });
+});
+
+describe('ProviderHttp: record ids that would move a request up the API', () => {
+  it('refuses "." and ".." as a path segment, however written, and sends nothing', async () => {
+    const sent: string[] = [];
+    const http = httpFor('reapit', 'https://platform.reapit.cloud/v1', async (input) => {
+      sent.push(String(input));
+      return Response.json({});
+    });
+    for (const id of ['..', '.', '%2e%2E', '.%2e']) {
+      await expect(http.request('PATCH', `contacts/${id}`, { body: {} })).rejects.toMatchObject({
+        code: 'ADAPTER.BAD_RESPONSE',
+        message: expect.stringContaining('"." or ".."'),
+      });
+    }
+    expect(sent).toEqual([]);
+    // An id that merely contains dots is an id.
+    await http.request('GET', `contacts/${encodeURIComponent('RPT..22')}`);
+    expect(sent).toEqual(['https://platform.reapit.cloud/v1/contacts/RPT..22']);
   });
 });

@@ -58,11 +58,25 @@ export class ProviderHttp {
     path: string,
     options: RequestOptions = {},
   ): Promise<HttpResponse<T>> {
+    this.#refuseDotSegments(path);
     const first = await this.#send<T>(method, path, options);
     if (first.status !== 401 || !this.#options.session) return this.#check(first, options);
     // The token may have been revoked or expired early: re-authenticate once, then give up.
     this.#options.session.invalidate(first.grant!);
     return this.#check(await this.#send<T>(method, path, options), options);
+  }
+
+  /**
+   * A record id of "." or ".." is left as it is by encodeURIComponent and would move the request up
+   * the API's path (`contacts/..` is the API root), so a CRM naming such a record is refused.
+   */
+  #refuseDotSegments(path: string): void {
+    const segments = (path.split(/[?#]/, 1)[0] ?? '').split('/');
+    if (segments.some((segment) => /^(%2e|\.){1,2}$/i.test(segment)))
+      throw new PropsyncError(
+        'ADAPTER.BAD_RESPONSE',
+        `${this.#options.provider.displayName} named a record "." or "..", which cannot be addressed: the request was not sent`,
+      );
   }
 
   async #send<T>(

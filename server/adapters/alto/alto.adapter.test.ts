@@ -98,6 +98,19 @@ describe('Alto adapter', () => {
         });
       const { 'x-signature': _, ...unsigned } = delivery.headers;
       await expect(ingest(unsigned)).rejects.toMatchObject({ code: 'WEBHOOK.BAD_SIGNATURE' });
+      // The AgencyRef is a GUID: the same agency in capitals.
+      const shouted = delivery.rawBody.replace(
+        simulator.defaultAgencyRef,
+        simulator.defaultAgencyRef.toUpperCase(),
+      );
+      expect(shouted).not.toBe(delivery.rawBody);
+      await expect(
+        client.ingestWebhook({
+          headers: delivery.headers,
+          rawBody: Buffer.from(shouted),
+          receivedAt: new Date(),
+        }),
+      ).resolves.toMatchObject({ contactIdsToFetch: [contactId] });
     } finally {
       await adapter().unregisterWebhooks(registration);
     }

@@ -55,7 +55,8 @@ export class AltoWebhookReceiver {
       AltoCloudEventSchema,
       'a CloudEvents notification',
     );
-    if (event.data.agencyRef !== this.#agencyRef) {
+    // AgencyRefs are GUIDs: the same agency whatever the case of its hex digits or stray spaces.
+    if (event.data.agencyRef.trim().toLowerCase() !== this.#agencyRef.trim().toLowerCase()) {
       // Signed with this subscription's secret, yet naming another agency: not this agency's to apply.
       throw new WebhookRefusedError(
         'foreign_tenant',
