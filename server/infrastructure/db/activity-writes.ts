@@ -25,6 +25,8 @@ export async function upsertSignals(
   // The contacts are marked for rescoring in the same statement: a crash before the rescoring
   // leaves the mark, and the next cycle or the scheduled rescoring picks it up. Marks are written
   // in contact order, so two CRMs' pages marking the same people wait for each other, never deadlock.
+  // The agency is checked on each signal's contact (its primary key): as a join, a planner whose
+  // statistics predate the agency's contacts (an import) reads all of them for every page.
   const changed = await sql.rows(
     z.object({ contact_id: z.string() }),
     `with stored as (
@@ -33,7 +35,7 @@ export async function upsertSignals(
          coalesce(x.details, '{}'::jsonb), x.withdrawn
        from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
          external_id text, occurred_at timestamptz, details jsonb, withdrawn boolean)
-       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
+       where (select c.organisation_id from contacts c where c.id = x.contact_id) = ?
        on conflict (organisation_id, source, external_id, signal_key) do update
          set type = case when excluded.withdrawn then activities.type else excluded.type end,
            occurred_at = case when excluded.withdrawn then activities.occurred_at else excluded.occurred_at end,
