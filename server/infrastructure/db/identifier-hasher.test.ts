@@ -16,7 +16,9 @@ describe('the erasure identifier hasher', () => {
     );
     // Many hashes under one hasher: the key is reused, never spent.
     for (let index = 0; index < 3; index++) {
-      expect(hash({ kind: 'record', value: 'reapit:RPT1' })).toBe('odmblmsBK6RBShiroHcVFgP3nd6mVL5PgL6SLcxojf0');
+      expect(hash({ kind: 'record', value: 'reapit:RPT1' })).toBe(
+        'odmblmsBK6RBShiroHcVFgP3nd6mVL5PgL6SLcxojf0',
+      );
     }
   });
 });
