@@ -265,25 +265,24 @@ export class EngagementService {
           replacePending: true,
         })),
       );
-      for (const id of queued) connections.add(id);
-      for (const { contactId, hot, score, message, event } of flagChanges) {
-        if (hot) {
-          hotLeads.push(contactId);
-          await store.raiseHotLeadAlert(organisationId, contactId, message);
-        } else {
-          cleared.push(contactId);
-          await store.resolveHotLeadAlert(organisationId, contactId);
-        }
+      for (const { contactId, hot, message, event } of flagChanges) {
+        if (hot) await store.raiseHotLeadAlert(organisationId, contactId, message);
+        else await store.resolveHotLeadAlert(organisationId, contactId);
         await store.queueHostEvent(organisationId, event.type, event.payload);
-        this.#logger.info(
-          { organisationId, contactId, score, hotLead: hot ? 'set' : 'cleared' },
-          'hot lead changed',
-        );
       }
       // In the batch's transaction with its writes, alerts and events: all of them land, or none.
       await store.saveScores(saved);
       // Scored from the signals they had: their pending marks can go (a newer one stays).
       await store.clearPendingMarks(rows);
+      // Told only once the batch's work is done: a batch rolled back (and redone) tells nothing twice.
+      for (const id of queued) connections.add(id);
+      for (const { contactId, hot, score } of flagChanges) {
+        (hot ? hotLeads : cleared).push(contactId);
+        this.#logger.info(
+          { organisationId, contactId, score, hotLead: hot ? 'set' : 'cleared' },
+          'hot lead changed',
+        );
+      }
     });
     // A cycle that rescored after its activities pushes its own connection's writes next.
     connections.delete(options.pushingConnectionId ?? '');
