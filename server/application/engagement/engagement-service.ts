@@ -13,6 +13,7 @@ import type {
   EngagementContactView,
   EngagementSignal,
   EngagementStore,
+  SavedScore,
 } from '../../core/ports/engagement-store.ts';
 
 export type { EngagementSignal };
@@ -38,6 +39,9 @@ export function describeReasons(reasons: readonly ScoreReason[], now?: Date): st
     })
     .join(', ');
 }
+
+/** An event for the agency's host, queued with the rescoring that caused it. */
+type HostEvent = { type: string; payload: Record<string, unknown> };
 
 /** Signals older than this no longer move a score (a year at a 14-day half-life is ~0). */
 const SCORING_HORIZON_DAYS = 365;
@@ -168,97 +172,133 @@ export class EngagementService {
     const cleared: string[] = [];
     const connections = new Set<string>();
     const window = { now, horizonDays: SCORING_HORIZON_DAYS };
-    await this.#store.forEachContactLocked(organisationId, contactIds, window, async (row, store) => {
-      /** A nurture outcome for each CRM link, now; it replaces the pending write under `pendingKey`. */
-      const queueOutcome = async (
-        pendingKey: string,
-        outcome: Omit<OutboundActivity, 'contactExternalId' | 'occurredAt'>,
-      ) => {
-        const payloadFor = (link: { externalId: string }): OutboundActivity => ({
-          ...outcome,
-          contactExternalId: link.externalId,
-          occurredAt: now.toISOString(),
-        });
-        const queued = await this.#queueForEveryLink(
-          store,
-          organisationId,
-          row.id,
-          'metadata',
-          pendingKey,
-          payloadFor,
-          true,
+    // A batch of contacts at a time, in one transaction holding their row locks: each contact's
+    // score, writes, alert and event land together with the rest of its batch, or none of them.
+    await this.#store.forEachBatchLocked(organisationId, contactIds, window, async (rows, store) => {
+      const saved: Array<{ contactId: string; score: SavedScore }> = [];
+      const outcomes: Array<{
+        contactId: string;
+        pendingKey: string;
+        outcome: Omit<OutboundActivity, 'contactExternalId' | 'occurredAt'>;
+      }> = [];
+      const flagChanges: Array<{
+        contactId: string;
+        hot: boolean;
+        score: number;
+        message: string;
+        event: HostEvent;
+      }> = [];
+      for (const row of rows) {
+        const score = intentScore(row.signals, now, policy);
+        const change = scoreChange(
+          { score: row.intentScore, hotLead: row.hotLeadAt !== null, writtenScore: row.writtenScore },
+          score,
+          policy,
         );
-        for (const id of queued) connections.add(id);
-      };
-      const score = intentScore(row.signals, now, policy);
-      const change = scoreChange(
-        { score: row.intentScore, hotLead: row.hotLeadAt !== null, writtenScore: row.writtenScore },
-        score,
-        policy,
-      );
-      if (!change.save && !change.writeBack) return store.clearPendingMarks([row]);
-      const reasons = scoreReasons(row.signals, now, policy);
-      // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
-      if (change.writeBack) {
-        await queueOutcome(`engagement-score:${row.id}`, {
-          kind: 'engagement_score',
-          idempotencyKey: `engagement-score:${row.id}:${score}`,
-          summary: `Propsync engagement score ${score}`,
-          details: { score },
-        });
-      }
-      if (change.hotLead !== null) {
-        const hot = change.hotLead === 'set';
-        const message = hot
-          ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
-          : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
-        // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
-        await queueOutcome(`hot-lead:${row.id}`, {
-          kind: 'hot_lead',
-          idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
-          summary: message,
-          details: {
-            hotLead: hot,
-            score,
-            ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
-          },
-        });
-        if (hot) {
-          hotLeads.push(row.id);
-          await store.raiseHotLeadAlert(organisationId, row.id, message);
-          await store.queueHostEvent(organisationId, 'contact.hot_lead', {
+        if (!change.save && !change.writeBack) continue;
+        const reasons = scoreReasons(row.signals, now, policy);
+        // One pending score write per contact and CRM: a burst of signals becomes one write of the latest score.
+        if (change.writeBack) {
+          outcomes.push({
             contactId: row.id,
-            intentScore: score,
-            hotLeadAt: now.toISOString(),
-            reasons,
-          });
-        } else {
-          cleared.push(row.id);
-          await store.resolveHotLeadAlert(organisationId, row.id);
-          await store.queueHostEvent(organisationId, 'contact.hot_lead_cleared', {
-            contactId: row.id,
-            intentScore: score,
-            clearedAt: now.toISOString(),
-            threshold: policy.hotLeadClearBelow,
-            reasons,
+            pendingKey: `engagement-score:${row.id}`,
+            outcome: {
+              kind: 'engagement_score',
+              idempotencyKey: `engagement-score:${row.id}:${score}`,
+              summary: `Propsync engagement score ${score}`,
+              details: { score },
+            },
           });
         }
+        if (change.hotLead !== null) {
+          const hot = change.hotLead === 'set';
+          const message = hot
+            ? `${row.name || 'A contact'} is a hot lead (engagement score ${score}): ${describeReasons(reasons, now)}`
+            : `${row.name || 'A contact'} is no longer a hot lead (engagement score ${score}, below ${policy.hotLeadClearBelow} as signals aged)`;
+          // The flag's latest state replaces a pending write of the other state: the CRM gets where it ended.
+          outcomes.push({
+            contactId: row.id,
+            pendingKey: `hot-lead:${row.id}`,
+            outcome: {
+              kind: 'hot_lead',
+              idempotencyKey: `hot-lead:${row.id}:${hot ? 'set' : 'cleared'}:${now.toISOString()}`,
+              summary: message,
+              details: {
+                hotLead: hot,
+                score,
+                ...(hot ? { hotLeadAt: now.toISOString() } : { clearedAt: now.toISOString() }),
+              },
+            },
+          });
+          flagChanges.push({
+            contactId: row.id,
+            hot,
+            score,
+            message,
+            event: hot
+              ? {
+                  type: 'contact.hot_lead',
+                  payload: { contactId: row.id, intentScore: score, hotLeadAt: now.toISOString(), reasons },
+                }
+              : {
+                  type: 'contact.hot_lead_cleared',
+                  payload: {
+                    contactId: row.id,
+                    intentScore: score,
+                    clearedAt: now.toISOString(),
+                    threshold: policy.hotLeadClearBelow,
+                    reasons,
+                  },
+                },
+          });
+        }
+        saved.push({
+          contactId: row.id,
+          score: {
+            value: score,
+            scoredAt: now,
+            signals: row.signals.length,
+            hotLead: change.hotLead,
+            writtenScore: change.writeBack ? score : row.writtenScore,
+            reasons,
+          },
+        });
+      }
+      // A nurture outcome for each CRM link, now; it replaces the pending write under its key.
+      const links = await store.activeLinks(organisationId, [
+        ...new Set(outcomes.map((each) => each.contactId)),
+      ]);
+      const queued = await store.queueOutboundWrites(
+        outcomes.map(({ contactId, pendingKey, outcome }) => ({
+          organisationId,
+          contactId,
+          kind: 'metadata',
+          idempotencyKey: pendingKey,
+          perConnection: (links.get(contactId) ?? []).map((link) => ({
+            connectionId: link.connectionId,
+            payload: { ...outcome, contactExternalId: link.externalId, occurredAt: now.toISOString() },
+          })),
+          replacePending: true,
+        })),
+      );
+      for (const { contactId, hot, message, event } of flagChanges) {
+        if (hot) await store.raiseHotLeadAlert(organisationId, contactId, message);
+        else await store.resolveHotLeadAlert(organisationId, contactId);
+        await store.queueHostEvent(organisationId, event.type, event.payload);
+      }
+      // In the batch's transaction with its writes, alerts and events: all of them land, or none.
+      await store.saveScores(saved);
+      // Scored from the signals they had: their pending marks can go (a newer one stays).
+      await store.clearPendingMarks(rows);
+      // Told only once the batch's work is done: a batch rolled back (and redone) tells nothing twice.
+      for (const id of queued) connections.add(id);
+      for (const { contactId, hot, score } of flagChanges) {
+        (hot ? hotLeads : cleared).push(contactId);
         this.#logger.info(
-          { organisationId, contactId: row.id, score, hotLead: change.hotLead },
+          { organisationId, contactId, score, hotLead: hot ? 'set' : 'cleared' },
           'hot lead changed',
         );
       }
-      // In the contact's transaction with its writes, alerts and events: all of them land, or none.
-      await store.saveScore(row.id, {
-        value: score,
-        scoredAt: now,
-        signals: row.signals.length,
-        hotLead: change.hotLead,
-        writtenScore: change.writeBack ? score : row.writtenScore,
-        reasons,
-      });
-      // Scored from the signals it had: its pending mark can go (a newer one stays).
-      await store.clearPendingMarks([row]);
     });
     // A cycle that rescored after its activities pushes its own connection's writes next.
     connections.delete(options.pushingConnectionId ?? '');
@@ -315,17 +355,19 @@ export class EngagementService {
     payloadFor: (link: { externalId: string }) => OutboundActivity,
     replacePending: boolean,
   ): Promise<string[]> {
-    const links = await store.activeLinks(organisationId, contactId);
-    return store.queueOutboundWrites({
-      organisationId,
-      contactId,
-      kind,
-      idempotencyKey,
-      perConnection: links.map((link) => ({
-        connectionId: link.connectionId,
-        payload: payloadFor({ externalId: link.externalId }),
-      })),
-      replacePending,
-    });
+    const links = (await store.activeLinks(organisationId, [contactId])).get(contactId) ?? [];
+    return store.queueOutboundWrites([
+      {
+        organisationId,
+        contactId,
+        kind,
+        idempotencyKey,
+        perConnection: links.map((link) => ({
+          connectionId: link.connectionId,
+          payload: payloadFor({ externalId: link.externalId }),
+        })),
+        replacePending,
+      },
+    ]);
   }
 }

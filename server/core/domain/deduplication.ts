@@ -39,32 +39,36 @@ function matchStrength(
   incoming: IdentityKeys,
   candidate: MatchCandidate,
 ): { strength: number; fields: MatchField[] } | null {
+  // Cheapest tests first, each only where it can decide: a page weighs every record against every
+  // candidate, and most pairs share nothing.
   const sharedEmail = incoming.emails.some((email) => candidate.emails.includes(email));
-  const sharedPhone = incoming.phones.some((phone) => candidate.phones.includes(phone));
   const sameName = incoming.nameKey !== null && incoming.nameKey === candidate.nameKey;
-  const namesCompatible =
-    incoming.nameKey === null ||
-    candidate.nameKey === null ||
-    namesAgree(incoming.nameKey, candidate.nameKey);
+  const sharedPhone = () => incoming.phones.some((phone) => candidate.phones.includes(phone));
+  if (sharedEmail) {
+    const namesCompatible =
+      incoming.nameKey === null ||
+      candidate.nameKey === null ||
+      namesAgree(incoming.nameKey, candidate.nameKey);
+    if (namesCompatible) {
+      return {
+        strength: 3,
+        fields: [
+          'email',
+          ...(sharedPhone() ? (['phone'] as const) : []),
+          ...(sameName ? (['name'] as const) : []),
+        ],
+      };
+    }
+  }
   const emailsDisagree = incoming.emails.length > 0 && candidate.emails.length > 0 && !sharedEmail;
+  // The weaker matches below both need the same name.
+  if (emailsDisagree || !sameName) return null;
+  if (sharedPhone()) return { strength: 2, fields: ['phone', 'name'] };
   const samePlace =
     (incoming.uprn !== null && incoming.uprn === candidate.uprn) ||
     (incoming.udprn !== null && incoming.udprn === candidate.udprn) ||
     (incoming.postcode !== null && incoming.postcode === candidate.postcode);
-
-  if (sharedEmail && namesCompatible) {
-    return {
-      strength: 3,
-      fields: [
-        'email',
-        ...(sharedPhone ? (['phone'] as const) : []),
-        ...(sameName ? (['name'] as const) : []),
-      ],
-    };
-  }
-  if (emailsDisagree) return null;
-  if (sharedPhone && sameName) return { strength: 2, fields: ['phone', 'name'] };
-  if (sameName && samePlace) return { strength: 1, fields: ['name', placeField(incoming, candidate)] };
+  if (samePlace) return { strength: 1, fields: ['name', placeField(incoming, candidate)] };
   return null;
 }
 

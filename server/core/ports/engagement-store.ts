@@ -100,19 +100,21 @@ export interface EngagementStore {
     window: { now: Date; horizonDays: number },
   ): Promise<ScoringInput[]>;
   /**
-   * Runs `work` for each of the agency's contacts among `contactIds`, in one transaction per
-   * contact that holds the contact's row lock, with its scoring input read under the lock: two
-   * rescorings of one contact (two processes) run one after the other, the second reading what the
-   * first saved, and a signal stored meanwhile waits. `store` writes inside that transaction.
+   * Runs `work` for the agency's contacts among `contactIds`, a batch at a time: one transaction
+   * per batch holds the row locks of its contacts, and their scoring inputs are read under the
+   * locks. Two rescorings of one contact (two processes) run one after the other, the second
+   * reading what the first saved, and a signal stored meanwhile waits. A batch never waits for a
+   * contact another transaction holds (a page being written): it leaves it out, and that contact
+   * gets a transaction of its own afterwards, which waits. `store` writes inside the transaction.
    */
-  forEachContactLocked(
+  forEachBatchLocked(
     organisationId: string,
     contactIds: readonly string[],
     window: { now: Date; horizonDays: number },
-    work: (input: ScoringInput, store: EngagementStore) => Promise<void>,
+    work: (inputs: ScoringInput[], store: EngagementStore) => Promise<void>,
   ): Promise<void>;
-  /** Stores a new score with its reasons; the hot-lead time is set or cleared when the flag changed. */
-  saveScore(contactId: string, score: SavedScore): Promise<void>;
+  /** Stores new scores with their reasons; the hot-lead time is set or cleared where the flag changed. */
+  saveScores(scores: ReadonlyArray<{ contactId: string; score: SavedScore }>): Promise<void>;
   /**
    * Clears the pending-rescoring marks these inputs were read with; a mark set since (a newer
    * signal) stays for the next rescoring.
@@ -136,14 +138,14 @@ export interface EngagementStore {
   raiseHotLeadAlert(organisationId: string, contactId: string, message: string): Promise<void>;
   /** Queues an event for the agency's host, when the agency has a host webhook. */
   queueHostEvent(organisationId: string, type: string, payload: Record<string, unknown>): Promise<void>;
-  /** The contact's active link per connected CRM (its most recently modified one). */
+  /** Each contact's active link per connected CRM (its most recently modified one); none: no entry. */
   activeLinks(
     organisationId: string,
-    contactId: string,
-  ): Promise<Array<{ connectionId: string; externalId: string }>>;
+    contactIds: readonly string[],
+  ): Promise<Map<string, Array<{ connectionId: string; externalId: string }>>>;
   /**
-   * Queues one outbound write per connection; answers the connections that got a new (or, with
-   * `replacePending`, a changed pending) write.
+   * Queues one outbound write per request and connection; answers the connections that got a new
+   * (or, with `replacePending`, a changed pending) write.
    */
-  queueOutboundWrites(write: OutboundWriteRequest): Promise<string[]>;
+  queueOutboundWrites(writes: readonly OutboundWriteRequest[]): Promise<string[]>;
 }

@@ -48,6 +48,8 @@ export async function upsertSignals(
   signals: readonly EngagementSignal[],
 ): Promise<string[]> {
   if (signals.length === 0) return [];
+  // The agency is checked on each signal's contact (its primary key): as a join, a planner whose
+  // statistics predate the agency's contacts (an import) reads all of them for every page.
   return changeAndMark(
     sql,
     organisationId,
@@ -56,7 +58,7 @@ export async function upsertSignals(
          coalesce(x.details, '{}'::jsonb), x.withdrawn
        from jsonb_to_recordset(?::jsonb) as x(contact_id uuid, connection_id uuid, type text, signal_key text, source text,
          external_id text, occurred_at timestamptz, details jsonb, withdrawn boolean)
-       where exists (select 1 from contacts c where c.id = x.contact_id and c.organisation_id = ?)
+       where (select c.organisation_id from contacts c where c.id = x.contact_id) = ?
        on conflict (organisation_id, source, external_id, signal_key) do update
          set type = case when excluded.withdrawn then activities.type else excluded.type end,
            occurred_at = case when excluded.withdrawn then activities.occurred_at else excluded.occurred_at end,

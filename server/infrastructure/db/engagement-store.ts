@@ -68,21 +68,69 @@ const ScoringInputRow = z
 
 const ConnectionIdRow = z.object({ connection_id: z.string() });
 
+/** Contacts rescored per transaction: large enough that a page of signals is one pass. */
+export const RESCORE_BATCH = 500;
+
+/** The statement was chosen to break a deadlock (40P01). */
+function isDeadlock(error: unknown): boolean {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return code === '40P01';
+}
+
 export class PostgresEngagementStore implements EngagementStore {
   readonly #sql: Sql;
+  readonly #batchSize: number;
 
-  /** On the EntityManager, or on a transaction's `Sql` (the per-contact scoring transactions). */
-  constructor(source: EntityManager | Sql) {
+  /**
+   * On the EntityManager, or on a transaction's `Sql` (the scoring transactions). `batchSize`:
+   * contacts rescored per transaction (RESCORE_BATCH unless a test asks otherwise).
+   */
+  constructor(source: EntityManager | Sql, options: { batchSize?: number } = {}) {
     this.#sql = source instanceof Sql ? source : new Sql(source);
+    this.#batchSize = Math.max(1, options.batchSize ?? RESCORE_BATCH);
   }
 
-  async forEachContactLocked(
+  async forEachBatchLocked(
     organisationId: string,
     contactIds: readonly string[],
     window: { now: Date; horizonDays: number },
-    work: (input: ScoringInput, store: EngagementStore) => Promise<void>,
+    work: (inputs: ScoringInput[], store: EngagementStore) => Promise<void>,
   ): Promise<void> {
-    for (const contactId of contactIds) {
+    const unique = [...new Set(contactIds)];
+    const waitFor: string[] = [];
+    for (let start = 0; start < unique.length; start += this.#batchSize) {
+      const batch = unique.slice(start, start + this.#batchSize);
+      try {
+        const skipped = await this.#sql.transaction(async (tx) => {
+          // In contact order, and never waiting: a page writer updating some of these contacts keeps
+          // them, and they are rescored below once it commits. A batch therefore never waits for a
+          // row lock while holding others, so it cannot deadlock with a page or another batch.
+          const locked = await tx.rows(
+            z.object({ id: z.string() }),
+            `select id from contacts where organisation_id = ? and id = any(array[?]::uuid[])
+             order by id for no key update skip locked`,
+            [organisationId, batch],
+          );
+          const lockedIds = new Set(locked.map((row) => row.id));
+          if (lockedIds.size > 0) {
+            const store = new PostgresEngagementStore(tx);
+            const inputs = await store.scoringInputs(organisationId, [...lockedIds], window);
+            // In the order asked for, as one contact at a time would have gone.
+            const position = new Map(batch.map((id, index) => [id, index]));
+            inputs.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+            await work(inputs, store);
+          }
+          return batch.filter((id) => !lockedIds.has(id));
+        });
+        waitFor.push(...skipped);
+      } catch (error) {
+        // Rolled back whole (a queued write the pusher was claiming, say): one contact at a time.
+        if (!isDeadlock(error) || batch.length === 1) throw error;
+        waitFor.push(...batch);
+      }
+    }
+    // The contacts left out (or rolled back), each in a transaction of its own that waits for its lock.
+    for (const contactId of waitFor) {
       await this.#sql.transaction(async (tx) => {
         // The lock first, then the read: the read sees whatever a rescoring that held it saved.
         const locked = await tx.first(
@@ -94,8 +142,8 @@ export class PostgresEngagementStore implements EngagementStore {
         );
         if (!locked) return;
         const store = new PostgresEngagementStore(tx);
-        const [input] = await store.scoringInputs(organisationId, [contactId], window);
-        if (input) await work(input, store);
+        const inputs = await store.scoringInputs(organisationId, [contactId], window);
+        if (inputs.length > 0) await work(inputs, store);
       });
     }
   }
@@ -170,26 +218,30 @@ export class PostgresEngagementStore implements EngagementStore {
     );
   }
 
-  async saveScore(contactId: string, score: SavedScore): Promise<void> {
-    const scoredAt = score.scoredAt.toISOString();
+  async saveScores(scores: ReadonlyArray<{ contactId: string; score: SavedScore }>): Promise<void> {
+    if (scores.length === 0) return;
     await this.#sql.run(
-      `update contacts set intent_score = ?,
-         hot_lead_at = case ? when 'set' then ?::timestamptz when 'cleared' then null else hot_lead_at end,
-         engagement = engagement || jsonb_build_object('scoredAt', ?::text, 'signals', ?::int, 'reasons', ?::jsonb)
-           || case when ?::numeric is null then '{}'::jsonb else jsonb_build_object('writtenScore', ?::numeric) end,
-         field_modified_at = field_modified_at || jsonb_build_object('intentScore', ?::text), updated_at = now()
-       where id = ?`,
+      `update contacts c set intent_score = x.value,
+         hot_lead_at = case x.hot_lead when 'set' then x.scored_at when 'cleared' then null else c.hot_lead_at end,
+         engagement = c.engagement || jsonb_build_object('scoredAt', x.scored_text, 'signals', x.signals, 'reasons', x.reasons)
+           || case when x.written_score is null then '{}'::jsonb else jsonb_build_object('writtenScore', x.written_score) end,
+         field_modified_at = c.field_modified_at || jsonb_build_object('intentScore', x.scored_text), updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, value numeric, hot_lead text, scored_at timestamptz,
+         scored_text text, signals int, reasons jsonb, written_score numeric)
+       where c.id = x.id`,
       [
-        score.value,
-        score.hotLead ?? 'unchanged',
-        scoredAt,
-        scoredAt,
-        score.signals,
-        sqlJson(score.reasons),
-        score.writtenScore,
-        score.writtenScore,
-        scoredAt,
-        contactId,
+        sqlJson(
+          scores.map(({ contactId, score }) => ({
+            id: contactId,
+            value: score.value,
+            hot_lead: score.hotLead ?? 'unchanged',
+            scored_at: score.scoredAt.toISOString(),
+            scored_text: score.scoredAt.toISOString(),
+            signals: score.signals,
+            reasons: score.reasons,
+            written_score: score.writtenScore,
+          })),
+        ),
       ],
     );
   }
@@ -197,10 +249,14 @@ export class PostgresEngagementStore implements EngagementStore {
   async clearPendingMarks(inputs: readonly ScoringInput[]): Promise<void> {
     const marked = inputs.filter((input) => input.pendingMark !== null);
     if (marked.length === 0) return;
-    // Text to text: the mark keeps its microseconds, which a JavaScript Date would drop.
+    // Text to text: the mark keeps its microseconds, which a JavaScript Date would drop. Locked in
+    // contact order, as signals mark them (upsertSignals), so the two never deadlock; a mark moved
+    // on meanwhile no longer matches once its writer commits, and stays.
     await this.#sql.run(
-      `delete from rescore_marks m using jsonb_to_recordset(?::jsonb) as x(id uuid, mark text)
-       where m.contact_id = x.id and m.marked_at::text = x.mark`,
+      `delete from rescore_marks where contact_id in (
+         select m.contact_id from rescore_marks m join jsonb_to_recordset(?::jsonb) as x(id uuid, mark text)
+           on m.contact_id = x.id and m.marked_at::text = x.mark
+         order by m.contact_id for update of m)`,
       [sqlJson(marked.map((input) => ({ id: input.id, mark: input.pendingMark })))],
     );
   }
@@ -263,42 +319,73 @@ export class PostgresEngagementStore implements EngagementStore {
 
   async activeLinks(
     organisationId: string,
-    contactId: string,
-  ): Promise<Array<{ connectionId: string; externalId: string }>> {
+    contactIds: readonly string[],
+  ): Promise<Map<string, Array<{ connectionId: string; externalId: string }>>> {
+    const byContact = new Map<string, Array<{ connectionId: string; externalId: string }>>();
+    if (contactIds.length === 0) return byContact;
     const links = await this.#sql.rows(
-      z.object({ connection_id: z.string(), external_id: z.string() }),
-      `select distinct on (e.connection_id) e.connection_id, e.external_id from contact_external_ids e
+      z.object({ contact_id: z.string(), connection_id: z.string(), external_id: z.string() }),
+      `select distinct on (e.contact_id, e.connection_id) e.contact_id, e.connection_id, e.external_id
+       from contact_external_ids e
          join crm_connections c on c.id = e.connection_id and c.status <> 'disconnected'
-       where e.contact_id = ? and e.organisation_id = ? and e.active
-       order by e.connection_id, e.crm_modified_at desc nulls last`,
-      [contactId, organisationId],
+       where e.contact_id = any(array[?]::uuid[]) and e.organisation_id = ? and e.active
+       order by e.contact_id, e.connection_id, e.crm_modified_at desc nulls last`,
+      [contactIds, organisationId],
     );
-    return links.map((link) => ({ connectionId: link.connection_id, externalId: link.external_id }));
+    for (const link of links) {
+      const list = byContact.get(link.contact_id) ?? [];
+      list.push({ connectionId: link.connection_id, externalId: link.external_id });
+      byContact.set(link.contact_id, list);
+    }
+    return byContact;
   }
 
-  async queueOutboundWrites(write: OutboundWriteRequest): Promise<string[]> {
-    if (write.perConnection.length === 0) return [];
-    const queued = await this.#sql.rows(
-      ConnectionIdRow,
-      `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
-       select ?, x.connection_id, ?, ?, ?, x.payload from jsonb_to_recordset(?::jsonb) as x(connection_id uuid, payload jsonb)
-       on conflict (connection_id, idempotency_key) do ${
-         write.replacePending
-           ? `update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
-              where outbound_writes.payload is distinct from excluded.payload`
-           : 'nothing'
-       }
-       returning connection_id`,
-      [
-        write.organisationId,
-        write.contactId,
-        write.kind,
-        write.idempotencyKey,
-        sqlJson(
-          write.perConnection.map((each) => ({ connection_id: each.connectionId, payload: each.payload })),
-        ),
-      ],
-    );
-    return queued.map((row) => row.connection_id);
+  async queueOutboundWrites(writes: readonly OutboundWriteRequest[]): Promise<string[]> {
+    const connectionIds = new Set<string>();
+    // One statement per way of meeting a queued write (keep it, or replace it while pending).
+    for (const replacePending of [false, true]) {
+      const rows = writes
+        .filter((write) => write.replacePending === replacePending)
+        .flatMap((write) =>
+          write.perConnection.map((each) => ({
+            organisation_id: write.organisationId,
+            connection_id: each.connectionId,
+            contact_id: write.contactId,
+            kind: write.kind,
+            idempotency_key: write.idempotencyKey,
+            payload: each.payload,
+          })),
+        )
+        // In key order, so two transactions queueing overlapping writes lock them in one order.
+        .sort((a, b) =>
+          a.connection_id === b.connection_id
+            ? a.idempotency_key < b.idempotency_key
+              ? -1
+              : a.idempotency_key > b.idempotency_key
+                ? 1
+                : 0
+            : a.connection_id < b.connection_id
+              ? -1
+              : 1,
+        );
+      if (rows.length === 0) continue;
+      const queued = await this.#sql.rows(
+        ConnectionIdRow,
+        `insert into outbound_writes (organisation_id, connection_id, contact_id, kind, idempotency_key, payload)
+         select x.organisation_id, x.connection_id, x.contact_id, x.kind, x.idempotency_key, x.payload
+         from jsonb_to_recordset(?::jsonb) as x(organisation_id uuid, connection_id uuid, contact_id uuid,
+           kind text, idempotency_key text, payload jsonb)
+         on conflict (connection_id, idempotency_key) do ${
+           replacePending
+             ? `update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
+                where outbound_writes.payload is distinct from excluded.payload`
+             : 'nothing'
+         }
+         returning connection_id`,
+        [sqlJson(rows)],
+      );
+      for (const row of queued) connectionIds.add(row.connection_id);
+    }
+    return [...connectionIds];
   }
 }

@@ -19,6 +19,7 @@ import { Migration20261205100000RateBudgets } from './Migration20261205100000_ra
 import { Migration20261205110000CredentialsChangedAt } from './Migration20261205110000_credentials_changed_at.ts';
 import { Migration20261205120000WithdrawnActivities } from './Migration20261205120000_withdrawn_activities.ts';
 import { Migration20261205140500ReconcileFailures } from './Migration20261205140500_reconcile_failures.ts';
+import { Migration20261205150000ChangedXidShortcut } from './Migration20261205150000_changed_xid_shortcut.ts';
 
 /** Every migration, in order. New migrations are committed files appended here. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   },
   { name: 'Migration20261205120000_withdrawn_activities', class: Migration20261205120000WithdrawnActivities },
   { name: 'Migration20261205140500_reconcile_failures', class: Migration20261205140500ReconcileFailures },
+  { name: 'Migration20261205150000_changed_xid_shortcut', class: Migration20261205150000ChangedXidShortcut },
 ];
