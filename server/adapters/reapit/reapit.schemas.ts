@@ -112,7 +112,8 @@ export function isLastPage(
   pageNumber: number,
   pageSize: number,
 ): boolean {
-  if (page._embedded.length < pageSize) return true;
+  // A CRM that pages by fewer than asked says so in `pageSize`: only a page short of that is the last.
+  if (page._embedded.length < Math.min(pageSize, page.pageSize || pageSize)) return true;
   if (page._links) return !page._links.next?.href;
   return page.totalPageCount != null && pageNumber >= page.totalPageCount;
 }
