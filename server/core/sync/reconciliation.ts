@@ -5,6 +5,8 @@
  * way (a missing page must not read as deleted records).
  */
 
+import { backoffCeilingMs } from './retry.ts';
+
 /** Consecutive complete listings that must miss a record before its link is deactivated. */
 export const MISSES_BEFORE_DEACTIVATION = 2;
 
@@ -63,6 +65,9 @@ export const RECONCILIATION_MAX_RETRY_MS = 4 * 60 * 60_000;
  * normal interval.
  */
 export function reconciliationRetryDelayMs(failuresInARow: number, intervalMs: number): number {
-  const doubled = RECONCILIATION_FIRST_RETRY_MS * 2 ** Math.max(0, failuresInARow - 1);
-  return Math.min(doubled, RECONCILIATION_MAX_RETRY_MS, intervalMs / 2);
+  const ceiling = backoffCeilingMs(Math.max(0, failuresInARow - 1), {
+    baseDelayMs: RECONCILIATION_FIRST_RETRY_MS,
+    maxDelayMs: RECONCILIATION_MAX_RETRY_MS,
+  });
+  return Math.min(ceiling, intervalMs / 2);
 }

@@ -4,9 +4,14 @@ export type RetryPolicy = { attempts: number; baseDelayMs: number; maxDelayMs: n
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
+/** The exponential backoff ceiling: `baseDelayMs` doubled `attempt` times, at most `maxDelayMs`. */
+export function backoffCeilingMs(attempt: number, policy: Omit<RetryPolicy, 'attempts'>): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+}
+
 /** Exponential backoff with full jitter; a provider's Retry-After wins when it is longer. */
 export function backoffDelayMs(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  const ceiling = backoffCeilingMs(attempt, policy);
   const jittered = Math.random() * ceiling;
   return retryAfterSeconds !== undefined ? Math.max(jittered, retryAfterSeconds * 1000) : jittered;
 }
