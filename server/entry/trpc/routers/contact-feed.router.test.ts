@@ -85,9 +85,15 @@ describe('contacts.list, the host feed', () => {
       new Set(all),
     );
     expect(contacts.map((contact) => contact.id).sort()).toEqual(all);
-    expect(contacts[0]!.links).toEqual([
-      expect.objectContaining({ provider: 'custom', connectionId: agency.connectionId, active: true }),
-    ]);
+    // Every contact is linked to this connection's records only; a person the CRM holds twice
+    // (planted duplicates) is one contact with two links, and the feed's order decides who is first.
+    for (const contact of contacts) {
+      expect(contact.links.length).toBeGreaterThan(0);
+      for (const link of contact.links)
+        expect(link).toEqual(
+          expect.objectContaining({ provider: 'custom', connectionId: agency.connectionId, active: true }),
+        );
+    }
     // Contact events were not sent one by one for the import.
     const perContact = await agency.sql.first(
       z.object({ n: z.number() }),
